@@ -1,0 +1,35 @@
+"""segwise: customer segmentation from raw data to actionable, fresh segments.
+
+Examples
+--------
+>>> import segwise as sw
+>>> sw.__version__ >= "0.1"
+True
+"""
+
+from __future__ import annotations
+
+from segwise._version import __version__
+from segwise.exceptions import ColumnNotFoundError, ConfigError, DataError, SegwiseError
+from segwise.io import (
+    CleaningPolicy,
+    Dataset,
+    QualityReport,
+    read_customers,
+    read_events,
+    read_transactions,
+)
+
+__all__ = [
+    "CleaningPolicy",
+    "ColumnNotFoundError",
+    "ConfigError",
+    "DataError",
+    "Dataset",
+    "QualityReport",
+    "SegwiseError",
+    "__version__",
+    "read_customers",
+    "read_events",
+    "read_transactions",
+]

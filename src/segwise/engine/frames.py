@@ -1,0 +1,134 @@
+"""Frames in and out: any supported dataframe becomes a Narwhals LazyFrame and back.
+
+Eager inputs (pandas, PyArrow, Polars DataFrame) are routed through lazy Polars:
+Narwhals on pandas directly breaks on object-dtype dates, and lazy Polars lets
+every later step stream. DuckDB relations stay on DuckDB and Spark DataFrames
+stay on Spark, so the same definitions run where the data already lives.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any
+
+import narwhals.stable.v2 as nw
+import polars as pl
+
+from segwise.exceptions import DataError
+
+
+class Backend(str, Enum):
+    """The engines segwise runs on."""
+
+    POLARS = "polars"
+    DUCKDB = "duckdb"
+    SPARK = "spark"
+
+
+_LAZY_BACKENDS = {
+    nw.Implementation.POLARS: Backend.POLARS,
+    nw.Implementation.DUCKDB: Backend.DUCKDB,
+    nw.Implementation.PYSPARK: Backend.SPARK,
+    nw.Implementation.PYSPARK_CONNECT: Backend.SPARK,
+}
+
+
+def native_kind(native: Any) -> str:
+    """Name the library a frame comes from: ``pandas``, ``pyarrow``, ``polars``, ...
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> native_kind(pl.DataFrame({"a": [1]}))
+    'polars-eager'
+    """
+    if isinstance(native, nw.LazyFrame | nw.DataFrame):
+        native = native.to_native()
+    if isinstance(native, pl.LazyFrame):
+        return "polars-lazy"
+    if isinstance(native, pl.DataFrame):
+        return "polars-eager"
+    module = type(native).__module__.split(".")[0]
+    return {"pyarrow": "pyarrow", "pandas": "pandas", "duckdb": "duckdb", "pyspark": "spark"}.get(
+        module, module
+    )
+
+
+def to_lazy(native: Any) -> nw.LazyFrame[Any]:
+    """Wrap any supported frame as a Narwhals LazyFrame on its natural engine.
+
+    Parameters
+    ----------
+    native
+        A pandas, PyArrow or Polars frame, a DuckDB relation, a Spark DataFrame,
+        or a Narwhals frame.
+
+    Returns
+    -------
+    narwhals.LazyFrame
+        Lazy Polars for eager inputs; DuckDB or Spark for those inputs.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> to_lazy(pd.DataFrame({"a": [1, 2]})).implementation.name
+    'POLARS'
+    """
+    if isinstance(native, nw.LazyFrame):
+        return native
+    if isinstance(native, nw.DataFrame):
+        native = native.to_native()
+    kind = native_kind(native)
+    if kind == "polars-lazy":
+        return nw.from_native(native)
+    if kind == "polars-eager":
+        return nw.from_native(native.lazy())
+    if kind == "pandas":
+        return nw.from_native(pl.from_pandas(native).lazy())
+    if kind == "pyarrow":
+        table = pl.from_arrow(native)
+        frame = table if isinstance(table, pl.DataFrame) else table.to_frame()
+        return nw.from_native(frame.lazy())
+    if kind in {"duckdb", "spark"}:
+        return nw.from_native(native)
+    raise DataError(
+        f"cannot read a {type(native).__name__} object",
+        hint="pass a file path, or a pandas, Polars, PyArrow, DuckDB or Spark frame",
+    )
+
+
+def backend_of(frame: nw.LazyFrame[Any]) -> Backend:
+    """Return the engine a lazy frame runs on.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> backend_of(to_lazy(pl.LazyFrame({"a": [1]})))
+    <Backend.POLARS: 'polars'>
+    """
+    try:
+        return _LAZY_BACKENDS[frame.implementation]
+    except KeyError:
+        raise DataError(f"unsupported engine {frame.implementation.name.lower()}") from None
+
+
+def from_lazy(frame: nw.LazyFrame[Any], like: str) -> Any:
+    """Return ``frame`` as the kind of object the user passed in (see :func:`native_kind`).
+
+    Eager inputs get an eager frame of the same library back; DuckDB and Spark
+    inputs, and files, get the lazy native frame.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> out = from_lazy(to_lazy(pd.DataFrame({"a": [1]})), like="pandas")
+    >>> type(out).__name__
+    'DataFrame'
+    """
+    if like == "polars-eager":
+        return frame.collect(backend="polars").to_native()
+    if like == "pandas":
+        return frame.collect(backend="polars").to_native().to_pandas()
+    if like == "pyarrow":
+        return frame.collect(backend="polars").to_native().to_arrow()
+    return frame.to_native()

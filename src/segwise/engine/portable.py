@@ -1,0 +1,201 @@
+"""Operations whose meaning differs between engines, written once per engine here.
+
+Narwhals makes most expressions portable. These are the exceptions, measured:
+
+* A failed cast raises on Polars (strict by default) and on DuckDB (``CAST``),
+  but ingestion must turn bad cells into NULL so the row can be quarantined
+  with a reason. Each engine has its own non-raising form.
+* Timestamp parsing takes strftime patterns on Polars and DuckDB but Java
+  patterns on Spark.
+* Row numbers: Polars has a cheap index; DuckDB numbers rows in scan order;
+  Spark has no stable order, so its row numbers are unique but not consecutive.
+
+Every function takes and returns a Narwhals LazyFrame and adds one column.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import narwhals.stable.v2 as nw
+import polars as pl
+
+from segwise.engine.frames import Backend, backend_of
+
+
+def quote_identifier(name: str, backend: Backend) -> str:
+    """Quote a column name for SQL text on DuckDB (``"x"``) or Spark (```x```).
+
+    Examples
+    --------
+    >>> quote_identifier("Customer ID", Backend.DUCKDB)
+    '"Customer ID"'
+    """
+    if backend is Backend.SPARK:
+        return "`" + name.replace("`", "``") + "`"
+    return '"' + name.replace('"', '""') + '"'
+
+
+def quote_literal(text: str) -> str:
+    """Quote a string literal for SQL text.
+
+    Examples
+    --------
+    >>> quote_literal("it's")
+    "'it''s'"
+    """
+    return "'" + text.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def _add_sql_column(frame: nw.LazyFrame[Any], sql: str, out: str) -> nw.LazyFrame[Any]:
+    backend = backend_of(frame)
+    native = frame.to_native()
+    if backend is Backend.DUCKDB:
+        return nw.from_native(native.project(f"*, {sql} AS {quote_identifier(out, backend)}"))
+    from pyspark.sql import functions as spark_functions
+
+    return nw.from_native(native.withColumn(out, spark_functions.expr(sql)))
+
+
+def try_to_float(
+    frame: nw.LazyFrame[Any], column: str, out: str, *, decimal_comma: bool = False
+) -> nw.LazyFrame[Any]:
+    """Add ``out``: ``column`` as Float64, NULL where it is not a finite number.
+
+    Numeric columns are cast; text is trimmed and parsed without raising.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> frame = nw.from_native(pl.LazyFrame({"x": [" 1.5", "abc", None]}))
+    >>> try_to_float(frame, "x", "v").collect()["v"].to_list()
+    [1.5, None, None]
+    """
+    dtype = frame.collect_schema()[column]
+    if dtype.is_numeric():
+        value = nw.col(column).cast(nw.Float64)
+        return frame.with_columns(
+            nw.when(value.is_finite()).then(value).otherwise(None).alias(out)
+        )
+    backend = backend_of(frame)
+    if backend is Backend.POLARS:
+        text = pl.col(column).cast(pl.String).str.strip_chars()
+        if decimal_comma:
+            text = text.str.replace_all(".", "", literal=True).str.replace(",", ".", literal=True)
+        number = text.cast(pl.Float64, strict=False)
+        native = frame.to_native().with_columns(
+            pl.when(number.is_finite()).then(number).otherwise(None).alias(out)
+        )
+        return nw.from_native(native)
+    ident = quote_identifier(column, backend)
+    text_sql = f"trim(CAST({ident} AS STRING))"
+    if decimal_comma:
+        text_sql = f"replace(replace({text_sql}, '.', ''), ',', '.')"
+    number_sql = f"try_cast({text_sql} AS DOUBLE)"
+    finite = (
+        f"CASE WHEN {number_sql} IS NULL OR isnan({number_sql}) OR isinf({number_sql}) "
+        f"THEN NULL ELSE {number_sql} END"
+        if backend is Backend.DUCKDB
+        else f"CASE WHEN isnan({number_sql}) OR abs({number_sql}) = double('inf') "
+        f"THEN NULL ELSE {number_sql} END"
+    )
+    return _add_sql_column(frame, finite, out)
+
+
+_JAVA_TOKENS = {
+    "%Y": "yyyy",
+    "%y": "yy",
+    "%m": "MM",
+    "%d": "dd",
+    "%H": "HH",
+    "%I": "hh",
+    "%M": "mm",
+    "%S": "ss",
+    "%f": "SSSSSS",
+    "%p": "a",
+    "%b": "MMM",
+    "%B": "MMMM",
+    "%z": "Z",
+    "%%": "%",
+}
+
+
+def strftime_to_java(pattern: str) -> str:
+    """Translate a strftime pattern to the Java pattern Spark expects.
+
+    Examples
+    --------
+    >>> strftime_to_java("%d/%m/%Y %H:%M")
+    'dd/MM/yyyy HH:mm'
+    """
+    out: list[str] = []
+    for piece in re.split(r"(%.)", pattern):
+        if piece in _JAVA_TOKENS:
+            out.append(_JAVA_TOKENS[piece])
+        elif piece:
+            # Letters are pattern symbols in Java: quote literal text.
+            out.append("'" + piece.replace("'", "''") + "'" if re.search("[A-Za-z]", piece) else piece)
+    return "".join(out)
+
+
+def try_to_datetime(
+    frame: nw.LazyFrame[Any], column: str, out: str, *, fmt: str | None
+) -> nw.LazyFrame[Any]:
+    """Add ``out``: ``column`` as a Datetime (microseconds), NULL where it cannot be parsed.
+
+    Temporal columns are cast (a Date becomes midnight); text is trimmed and
+    parsed with the strftime pattern ``fmt`` without raising.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> frame = nw.from_native(pl.LazyFrame({"t": ["2024-01-31", "31/01/2024"]}))
+    >>> try_to_datetime(frame, "t", "ts", fmt="%Y-%m-%d").collect()["ts"].to_list()
+    [datetime.datetime(2024, 1, 31, 0, 0), None]
+    """
+    dtype = frame.collect_schema()[column]
+    if dtype == nw.Date or dtype == nw.Datetime:
+        return frame.with_columns(nw.col(column).cast(nw.Datetime("us")).alias(out))
+    if fmt is None:
+        return frame.with_columns(nw.lit(None, dtype=nw.Datetime("us")).alias(out))
+    backend = backend_of(frame)
+    if backend is Backend.POLARS:
+        parsed = (
+            pl.col(column)
+            .cast(pl.String)
+            .str.strip_chars()
+            .str.to_datetime(fmt, strict=False, time_unit="us", exact=True)
+        )
+        if "%z" in fmt:
+            parsed = parsed.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+        return nw.from_native(frame.to_native().with_columns(parsed.alias(out)))
+    ident = quote_identifier(column, backend)
+    if backend is Backend.DUCKDB:
+        sql = f"CAST(try_strptime(trim(CAST({ident} AS VARCHAR)), {quote_literal(fmt)}) AS TIMESTAMP)"
+    else:
+        java = strftime_to_java(fmt)
+        sql = (
+            f"CAST(try_to_timestamp(trim(CAST({ident} AS STRING)), {quote_literal(java)}) "
+            "AS TIMESTAMP_NTZ)"
+        )
+    return _add_sql_column(frame, sql, out)
+
+
+def with_row_number(frame: nw.LazyFrame[Any], out: str) -> nw.LazyFrame[Any]:
+    """Add ``out``, a 1-based row number in source order (unique, not consecutive on Spark).
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> frame = nw.from_native(pl.LazyFrame({"a": ["x", "y"]}))
+    >>> with_row_number(frame, "row").collect()["row"].to_list()
+    [1, 2]
+    """
+    backend = backend_of(frame)
+    if backend is Backend.POLARS:
+        native = frame.to_native().with_row_index(out, offset=1).with_columns(pl.col(out).cast(pl.Int64))
+        return nw.from_native(native)
+    if backend is Backend.DUCKDB:
+        return _add_sql_column(frame, "CAST(row_number() OVER () AS BIGINT)", out)
+    return _add_sql_column(frame, "monotonically_increasing_id() + 1", out)

@@ -1,0 +1,24 @@
+"""Ingestion: readers for every supported source, column roles, cleaning policies and quality reports."""
+
+from __future__ import annotations
+
+from segwise.io.dataset import Dataset
+from segwise.io.policy import ONLINE_RETAIL_NON_PRODUCT_CODES, CleaningPolicy
+from segwise.io.quality import QualityReport
+from segwise.io.readers import read_customers, read_events, read_transactions
+from segwise.io.roles import ColumnRoles, detect_roles
+from segwise.io.writers import write_table, write_text
+
+__all__ = [
+    "ONLINE_RETAIL_NON_PRODUCT_CODES",
+    "CleaningPolicy",
+    "ColumnRoles",
+    "Dataset",
+    "QualityReport",
+    "detect_roles",
+    "read_customers",
+    "read_events",
+    "read_transactions",
+    "write_table",
+    "write_text",
+]

@@ -1,0 +1,248 @@
+"""Sniff a delimited text file: encoding, delimiter, line endings, compression.
+
+Polars parses UTF-8 only and splits lines on ``\\n``. Files in another encoding,
+or with old Mac ``\\r`` line endings, are transcoded once, streaming, into a
+temporary UTF-8 file that is removed when the process exits. Everything else
+is scanned in place, gzip included.
+"""
+
+from __future__ import annotations
+
+import atexit
+import codecs
+import contextlib
+import csv
+import gzip
+import io
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from segwise.exceptions import DataError
+
+SAMPLE_BYTES = 256 * 1024
+CANDIDATE_DELIMITERS = (",", ";", "\t", "|")
+_GZIP_MAGIC = b"\x1f\x8b"
+_SIGNATURES = {
+    b"PAR1": ("a Parquet file", "give it the .parquet extension"),
+    b"PK\x03\x04": ("a zip archive", "give an Excel workbook the .xlsx extension, or unzip it"),
+    b"SQLite format 3\x00": ("an SQLite database", "pass it as sqlite:///PATH with --table"),
+    b"\x89PNG": ("a PNG image", "pass a CSV, Parquet, Excel or JSON-lines file"),
+    b"%PDF": ("a PDF document", "pass a CSV, Parquet, Excel or JSON-lines file"),
+}
+
+
+@dataclass(frozen=True)
+class CsvDialect:
+    """How a delimited text file is written.
+
+    Attributes
+    ----------
+    encoding
+        ``utf-8``, ``utf-8-sig`` (with a byte-order mark) or ``latin-1``.
+    delimiter
+        The field separator.
+    line_ending
+        ``\\n``, ``\\r\\n`` or ``\\r``.
+    compressed
+        Whether the file is gzip-compressed.
+    decimal_comma
+        Whether numbers are written ``12,50`` (detected from ``;``-separated samples).
+    """
+
+    encoding: str
+    delimiter: str
+    line_ending: str
+    compressed: bool
+    decimal_comma: bool = False
+
+    @property
+    def needs_transcoding(self) -> bool:
+        """Whether Polars cannot scan the file as it is."""
+        return self.encoding == "latin-1" or self.line_ending == "\r"
+
+
+def _open_binary(path: Path, compressed: bool) -> IO[bytes]:
+    return gzip.open(path, "rb") if compressed else path.open("rb")
+
+
+def _read_sample(path: Path) -> tuple[bytes, bool, bool]:
+    """Return the first bytes (decompressed), whether gzip, and whether the sample is all of it."""
+    with path.open("rb") as handle:
+        head = handle.read(2)
+    compressed = head == _GZIP_MAGIC
+    try:
+        with _open_binary(path, compressed) as handle:
+            sample = handle.read(SAMPLE_BYTES + 1)
+    except (OSError, EOFError) as exc:
+        raise DataError(
+            f"cannot decompress the file ({exc})",
+            hint="check the download is complete, or decompress it yourself",
+            source=str(path),
+        ) from None
+    return sample[:SAMPLE_BYTES], compressed, len(sample) <= SAMPLE_BYTES
+
+
+def _reject_binary(sample: bytes, source: str) -> None:
+    for signature, (what, hint) in _SIGNATURES.items():
+        if sample.startswith(signature):
+            raise DataError(f"this is {what}, not a CSV file", hint=hint, source=source)
+    if b"\x00" in sample[:8192]:
+        raise DataError(
+            "this looks like a binary file, not delimited text",
+            hint="pass a CSV, Parquet, Excel (.xlsx) or JSON-lines file",
+            source=source,
+        )
+
+
+def _detect_encoding(sample: bytes, complete: bool) -> str:
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        # final=False: a multi-byte character cut at the end of the sample is not an error.
+        decoder.decode(sample, final=complete)
+    except UnicodeDecodeError:
+        return "latin-1"
+    return "utf-8"
+
+
+def _detect_line_ending(text: str) -> str:
+    if "\r\n" in text:
+        return "\r\n"
+    if "\r" in text and "\n" not in text:
+        return "\r"
+    return "\n"
+
+
+def _score_delimiter(lines: str, delimiter: str) -> tuple[float, int]:
+    rows = list(csv.reader(io.StringIO(lines), delimiter=delimiter))[:500]
+    if not rows or len(rows[0]) < 2:
+        return (0.0, 1)
+    width = len(rows[0])
+    consistent = sum(1 for row in rows if len(row) == width) / len(rows)
+    return (consistent, width)
+
+
+def sniff_delimiter(text: str) -> str:
+    """Choose the delimiter that splits the sample into the most consistent rows.
+
+    Quoted fields (with commas or newlines inside) are parsed as CSV does, so
+    they do not mislead the count.
+
+    Examples
+    --------
+    >>> sniff_delimiter('id;name;city\\n1;"Doe, J";Paris\\n2;Smith;Lyon\\n')
+    ';'
+    """
+    scores = {d: _score_delimiter(text, d) for d in CANDIDATE_DELIMITERS}
+    best = max(CANDIDATE_DELIMITERS, key=lambda d: scores[d])
+    return best if scores[best][1] > 1 else ","
+
+
+def _looks_decimal_comma(text: str, delimiter: str) -> bool:
+    if delimiter == ",":
+        return False
+    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))[1:200]
+    cells = [cell.strip() for row in rows for cell in row]
+    comma_numbers = sum(1 for c in cells if _is_number(c.replace(".", "").replace(",", ".")) and "," in c)
+    dot_numbers = sum(1 for c in cells if _is_number(c) and "." in c)
+    return comma_numbers > dot_numbers
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def sniff(path: Path, *, delimiter: str | None = None, encoding: str | None = None) -> CsvDialect:
+    """Sniff how ``path`` is written, from its first 256 KiB.
+
+    Parameters
+    ----------
+    path
+        A delimited text file, optionally gzip-compressed.
+    delimiter, encoding
+        Use these instead of sniffing them.
+
+    Raises
+    ------
+    DataError
+        The file is empty, binary, or not text in a supported encoding.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "x.csv"
+    >>> _ = p.write_bytes("id;amount\\r\\n1;2,50\\r\\n".encode("latin-1"))
+    >>> sniff(p)
+    CsvDialect(encoding='utf-8', delimiter=';', line_ending='\\r\\n', compressed=False, decimal_comma=True)
+    """
+    source = str(path)
+    sample, compressed, complete = _read_sample(path)
+    if not sample.strip():
+        raise DataError("the file is empty", hint="export the table again with its rows", source=source)
+    _reject_binary(sample, source)
+    detected = encoding or _detect_encoding(sample, complete)
+    if detected == "utf-16":
+        raise DataError(
+            "the file is UTF-16 text",
+            hint="save it as UTF-8 (or pass encoding='utf-16' after converting it)",
+            source=source,
+        )
+    text = sample.decode(detected, errors="replace")
+    if not complete:
+        # Drop the last, probably partial, line.
+        cut = max(text.rfind("\n"), text.rfind("\r"))
+        text = text[:cut] if cut > 0 else text
+    line_ending = _detect_line_ending(text)
+    chosen = delimiter or sniff_delimiter(text.replace("\r\n", "\n").replace("\r", "\n"))
+    return CsvDialect(
+        encoding=detected,
+        delimiter=chosen,
+        line_ending=line_ending,
+        compressed=compressed,
+        decimal_comma=_looks_decimal_comma(text.replace("\r", "\n"), chosen),
+    )
+
+
+_TEMP_FILES: list[str] = []
+
+
+@atexit.register
+def _remove_temp_files() -> None:
+    for name in _TEMP_FILES:
+        with contextlib.suppress(OSError):
+            os.remove(name)
+
+
+def transcode_to_utf8(path: Path, dialect: CsvDialect) -> Path:
+    """Stream ``path`` into a temporary UTF-8 file with ``\\n`` line endings.
+
+    Reads and writes 1 MiB at a time, so memory stays flat whatever the size.
+    """
+    handle, name = tempfile.mkstemp(prefix="segwise-", suffix=".csv")
+    _TEMP_FILES.append(name)
+    with (
+        _open_binary(path, dialect.compressed) as raw,
+        io.TextIOWrapper(raw, encoding=dialect.encoding, newline="") as text,
+        os.fdopen(handle, "w", encoding="utf-8", newline="") as out,
+    ):
+        pending_cr = False
+        while chunk := text.read(1 << 20):
+            if pending_cr:
+                chunk = "\r" + chunk
+            pending_cr = chunk.endswith("\r")
+            if pending_cr:
+                chunk = chunk[:-1]
+            out.write(chunk.replace("\r\n", "\n").replace("\r", "\n"))
+        if pending_cr:
+            out.write("\n")
+    return Path(name)

@@ -1,0 +1,165 @@
+"""An ingested input: clean rows, quarantined rows and the quality report, all lazy."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import narwhals.stable.v2 as nw
+
+from segwise._typing import InputKind, StrPath
+from segwise.engine.frames import from_lazy
+from segwise.io import validate as v
+from segwise.io.quality import QualityReport, compute_report
+from segwise.io.writers import write_table
+
+_PARSED = {
+    "customer_id": v.CUSTOMER,
+    "timestamp": v.TIMESTAMP,
+    "event": v.EVENT,
+    "amount": v.AMOUNT,
+    "quantity": v.QUANTITY,
+    "unit_price": v.PRICE,
+}
+
+
+class Dataset:
+    """Customers, transactions or events read from one source, checked and cleaned.
+
+    Nothing is read until asked: :attr:`data` and :meth:`quarantine` are lazy
+    frames on the source's engine, and :meth:`quality` runs the report once
+    and keeps it.
+
+    Attributes
+    ----------
+    kind
+        ``transactions``, ``customers`` or ``events``.
+    source
+        The path, URL or frame description the rows came from.
+    roles
+        The column behind each role.
+    policy
+        The cleaning policy applied.
+
+    Examples
+    --------
+    >>> import polars as pl, segwise as sw
+    >>> orders = pl.DataFrame({"CustomerID": ["00042", "00042", None],
+    ...                        "InvoiceDate": ["2024-01-02", "2024-02-03", "2024-02-04"],
+    ...                        "Quantity": [2, -1, 5], "UnitPrice": [5.0, 5.0, 1.0]})
+    >>> ds = sw.read_transactions(orders)
+    >>> ds.to_native()["customer_id"].to_list()
+    ['00042', '00042']
+    >>> ds.quality().excluded["missing_customer_id"], ds.quality().checks["returns"]
+    (1, 1)
+    """
+
+    def __init__(
+        self,
+        *,
+        kind: InputKind,
+        source: str,
+        raw: nw.LazyFrame[Any],
+        plan: v.Plan,
+        like: str,
+        as_of: str | None,
+        notes: list[str],
+    ) -> None:
+        self.kind = kind
+        self.source = source
+        self.roles = plan.roles
+        self.policy = plan.policy
+        self.timestamp_format = plan.timestamp_format
+        self.as_of = as_of
+        self.notes = notes
+        self._raw = raw
+        self._plan = plan
+        self._like = like
+
+    def __repr__(self) -> str:
+        return f"Dataset(kind={self.kind!r}, source={self.source!r}, columns={dict(self.roles.columns)})"
+
+    @cached_property
+    def _annotated_for_data(self) -> nw.LazyFrame[Any]:
+        return v.annotate(self._raw, self._plan, duplicates=self.policy.duplicates == "drop")
+
+    @cached_property
+    def _annotated_full(self) -> nw.LazyFrame[Any]:
+        return v.annotate(self._raw, self._plan, duplicates=True)
+
+    def _canonical(self) -> list[nw.Expr]:
+        roles = self.roles.columns
+        exprs: list[nw.Expr] = []
+        names: set[str] = set()
+        for role in ("customer_id", "timestamp", "event", "amount", "quantity", "unit_price"):
+            if role in roles or (role == "amount" and self.roles.amount_is_computed):
+                exprs.append(nw.col(_PARSED[role]).alias(role))
+                names.add(role)
+        for role in ("order_id", "product", "category", "channel"):
+            if role in roles:
+                exprs.append(nw.col(roles[role]).alias(role))
+                names.add(role)
+        if self.kind == "transactions":
+            is_return = nw.col(v.RETURN) if self.policy.returns != "keep" else nw.lit(value=False)
+            exprs.append(is_return.alias("is_return"))
+            names.add("is_return")
+        used = set(roles.values())
+        for column in self._plan.raw_columns:
+            if column not in used:
+                exprs.append(nw.col(column).alias(column if column not in names else f"{column}_raw"))
+        return exprs
+
+    @property
+    def data(self) -> nw.LazyFrame[Any]:
+        """The rows used, with canonical column names, as a lazy Narwhals frame.
+
+        Transactions have ``customer_id, timestamp, amount`` (plus ``quantity,
+        unit_price, order_id, product, category, channel`` when present) and
+        ``is_return``; customers have ``customer_id``; events ``customer_id,
+        timestamp, event``. Every other source column follows unchanged.
+        """
+        used = self._annotated_for_data.filter(nw.col(v.REASON).is_null())
+        return used.select(*self._canonical())
+
+    def to_native(self) -> Any:
+        """Return :attr:`data` as the kind of frame that was read.
+
+        pandas, PyArrow and Polars inputs get an eager frame of the same
+        library; files get a Polars LazyFrame... collected to a Polars
+        DataFrame; DuckDB and Spark inputs get their lazy native frame.
+        """
+        like = "polars-eager" if self._like == "polars-lazy" else self._like
+        return from_lazy(self.data, like=like)
+
+    def quarantine(self) -> nw.LazyFrame[Any]:
+        """The rows excluded, with their 1-based ``row``, the ``reason`` and the source columns."""
+        excluded = self._annotated_for_data.filter(~nw.col(v.REASON).is_null())
+        return excluded.select(
+            nw.col(v.ROW).alias("row"),
+            nw.col(v.REASON).alias("reason"),
+            *[nw.col(c) for c in self._plan.raw_columns if c not in {"row", "reason"}],
+        )
+
+    def write_quarantine(self, path: StrPath) -> Path:
+        """Write the quarantined rows to CSV, Parquet or JSON, atomically."""
+        return write_table(self.quarantine(), path)
+
+    def quality(self) -> QualityReport:
+        """Compute (once) and return the data-quality report.
+
+        Raises
+        ------
+        DataError
+            There are no data rows, or no row can be used.
+        """
+        if not hasattr(self, "_report"):
+            self._report = compute_report(
+                self._annotated_full,
+                self._plan,
+                source=self.source,
+                timestamp_format=self.timestamp_format,
+                as_of=self.as_of,
+                notes=self.notes,
+            )
+        return self._report

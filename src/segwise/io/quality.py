@@ -1,0 +1,275 @@
+"""The data-quality report: what was read, what was used, what was quarantined and why.
+
+Two aggregate queries, both run inside the engine: one over every row (the
+independent checks and the exclusions per reason), one over the rows used
+(customers, date range, totals). The report always balances:
+``rows_read == rows_used + rows_quarantined``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+import narwhals.stable.v2 as nw
+
+from segwise.exceptions import DataError
+from segwise.io import validate as v
+from segwise.io.roles import ROLE_OPTIONS
+
+#: Extra counts that are not exclusion reasons, with their meaning.
+CHECKS: dict[str, str] = {
+    "cancellations": "rows whose order id starts with the cancellation prefix",
+    "negative_quantity": "rows with a negative quantity",
+    "returns": "returns and cancellations (cancellation prefix, negative quantity or amount)",
+    "duplicates": "exact duplicates of an earlier row",
+    "non_product_codes": "rows whose product code is configured as not a product",
+}
+
+
+@dataclass(frozen=True)
+class QualityReport:
+    """Counts that describe one ingested source.
+
+    Attributes
+    ----------
+    source, kind
+        Where the rows came from and what they are.
+    rows_read, rows_used, rows_quarantined
+        ``rows_read == rows_used + rows_quarantined``, always.
+    excluded
+        Reason -> rows quarantined for it (each row counts once, under its
+        first reason), for every reason the policy excludes.
+    first_excluded_row
+        Reason -> the first row quarantined for it (1-based, header not counted).
+    checks
+        Independent counts over every row, whether or not the policy excludes
+        them: ``missing_customer_id``, ``cancellations``, ``duplicates``, ...
+    customers
+        Distinct customer ids among the rows used.
+    first_timestamp, last_timestamp
+        Date range of the rows used.
+    total_amount, returns_kept
+        Net amount of the rows used, and how many of them are returns.
+    columns, policy, timestamp_format, as_of, notes
+        How the source was read.
+    """
+
+    source: str
+    kind: str
+    rows_read: int
+    rows_used: int
+    rows_quarantined: int
+    excluded: dict[str, int]
+    first_excluded_row: dict[str, int]
+    checks: dict[str, int]
+    customers: int
+    first_timestamp: datetime | None
+    last_timestamp: datetime | None
+    total_amount: float | None
+    returns_kept: int | None
+    columns: dict[str, str]
+    policy: dict[str, Any]
+    timestamp_format: str | None = None
+    as_of: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def balanced(self) -> bool:
+        """Whether every row read is either used or quarantined (it always is)."""
+        return self.rows_read == self.rows_used + self.rows_quarantined
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the report as JSON-ready data (timestamps as ISO text)."""
+        data = asdict(self)
+        for key in ("first_timestamp", "last_timestamp"):
+            if data[key] is not None:
+                data[key] = data[key].isoformat(sep=" ")
+        data["balanced"] = self.balanced
+        return data
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        """Return the report as JSON text.
+
+        Examples
+        --------
+        >>> import polars as pl, segwise as sw
+        >>> frame = pl.DataFrame({"customer_id": ["1", None], "date": ["2024-01-02", "2024-01-03"],
+        ...                       "amount": [9.5, 3.0]})
+        >>> report = sw.read_transactions(frame).quality()
+        >>> json.loads(report.to_json())["excluded"]["missing_customer_id"]
+        1
+        """
+        return json.dumps(self.to_dict(), indent=indent, default=str)
+
+
+def _count(test: nw.Expr) -> nw.Expr:
+    # Spark cannot sum booleans: cast first.
+    return test.fill_null(value=False).cast(nw.Int64).sum()
+
+
+def _check_expressions(plan: v.Plan) -> dict[str, nw.Expr]:
+    checks = {
+        f"check:{name}": _count(test)
+        for name, test in v.reason_tests(plan, duplicates=True).items()
+        if name not in {"return", "duplicate", "non_product_code", "duplicate_customer_id"}
+    }
+    checks["check:duplicates"] = _count(nw.col(v.DUPLICATE))
+    if plan.roles.kind == "customers":
+        checks["check:duplicate_customer_id"] = _count(nw.col(v.DUPLICATE_ID))
+    if plan.roles.kind == "transactions":
+        checks["check:cancellations"] = _count(nw.col(v.CANCELLATION))
+        checks["check:returns"] = _count(nw.col(v.RETURN))
+        if plan.roles.get("quantity") is not None:
+            checks["check:negative_quantity"] = _count(nw.col(v.QUANTITY) < 0)
+        if plan.policy.non_product_codes and plan.roles.get("product") is not None:
+            checks["check:non_product_codes"] = _count(nw.col(v.NON_PRODUCT))
+    return checks
+
+
+def _scalar_row(frame: nw.LazyFrame[Any], exprs: dict[str, nw.Expr]) -> dict[str, Any]:
+    result = frame.select(*[expr.alias(name) for name, expr in exprs.items()]).collect()
+    return dict(zip(result.columns, result.row(0), strict=True))
+
+
+def compute_report(
+    annotated: nw.LazyFrame[Any],
+    plan: v.Plan,
+    *,
+    source: str,
+    timestamp_format: str | None,
+    as_of: str | None,
+    notes: list[str],
+) -> QualityReport:
+    """Run the two report queries over an annotated frame (see :func:`validate.annotate`).
+
+    Raises
+    ------
+    DataError
+        The source has no data rows, or no row can be used: the message names
+        the column, the first bad row and its value, and what to do.
+    """
+    reasons = list(v.exclusion_tests(plan, duplicates=True))
+    exprs: dict[str, nw.Expr] = {"rows_read": nw.len()}
+    for reason in reasons:
+        exprs[f"excluded:{reason}"] = _count(nw.col(v.REASON) == reason)
+        exprs[f"first:{reason}"] = nw.when(nw.col(v.REASON) == reason).then(nw.col(v.ROW)).min()
+    exprs.update(_check_expressions(plan))
+    totals = _scalar_row(annotated, exprs)
+    rows_read = int(totals["rows_read"])
+    if rows_read == 0:
+        raise DataError(
+            "there are no data rows (only a header)",
+            hint="export the table again with its rows",
+            source=source,
+        )
+    excluded = {r: int(totals[f"excluded:{r}"] or 0) for r in reasons}
+    first_rows = {r: int(totals[f"first:{r}"]) for r in reasons if totals[f"first:{r}"] is not None}
+    checks = {k.split(":", 1)[1]: int(val or 0) for k, val in totals.items() if k.startswith("check:")}
+    quarantined = sum(excluded.values())
+    used = annotated.filter(nw.col(v.REASON).is_null())
+    if rows_read == quarantined:
+        raise _nothing_usable(annotated, plan, excluded, first_rows, source)
+    used_exprs: dict[str, nw.Expr] = {
+        "rows_used": nw.len(),
+        "customers": nw.col(v.CUSTOMER).n_unique(),
+    }
+    if plan.roles.get("timestamp") is not None:
+        used_exprs["first"] = nw.col(v.TIMESTAMP).min()
+        used_exprs["last"] = nw.col(v.TIMESTAMP).max()
+    if plan.roles.kind == "transactions":
+        used_exprs["total"] = nw.col(v.AMOUNT).sum()
+        used_exprs["returns_kept"] = _count(nw.col(v.RETURN))
+    summary = _scalar_row(used, used_exprs)
+    report = QualityReport(
+        source=source,
+        kind=plan.roles.kind,
+        rows_read=rows_read,
+        rows_used=int(summary["rows_used"]),
+        rows_quarantined=quarantined,
+        excluded=excluded,
+        first_excluded_row=first_rows,
+        checks=checks,
+        customers=int(summary["customers"]),
+        first_timestamp=summary.get("first"),
+        last_timestamp=summary.get("last"),
+        total_amount=float(summary["total"]) if summary.get("total") is not None else None,
+        returns_kept=int(summary["returns_kept"]) if "returns_kept" in summary else None,
+        columns=dict(plan.roles.columns),
+        policy=plan.policy.describe(),
+        timestamp_format=timestamp_format,
+        as_of=as_of,
+        notes=notes,
+    )
+    if not report.balanced:  # pragma: no cover - an invariant, not a user error
+        msg = f"quality report does not balance: {report.rows_read} != {report.rows_used} + {quarantined}"
+        raise AssertionError(msg)
+    return report
+
+
+_REASON_COLUMN = {
+    "missing_customer_id": "customer_id",
+    "missing_timestamp": "timestamp",
+    "unparseable_timestamp": "timestamp",
+    "missing_event": "event",
+    "missing_amount": "amount",
+    "non_numeric_amount": "amount",
+    "non_numeric_quantity": "quantity",
+    "non_numeric_price": "unit_price",
+    "zero_or_negative_price": "unit_price",
+    "zero_quantity": "quantity",
+    "after_as_of": "timestamp",
+}
+
+_REASON_HINT = {
+    "missing_customer_id": "check that {option} names the customer id column",
+    "missing_timestamp": "check that {option} names the date column",
+    "unparseable_timestamp": "pass the pattern with --date-format (timestamp_format= in Python), "
+    "e.g. '%d/%m/%Y %H:%M'",
+    "missing_event": "check that {option} names the event column",
+    "missing_amount": "check that {option} names the amount column",
+    "non_numeric_amount": "check that {option} names the money column; "
+    "amounts must be plain numbers like 12.50",
+    "non_numeric_quantity": "check that {option} names the quantity column",
+    "non_numeric_price": "check that {option} names the unit price column",
+    "zero_or_negative_price": "check {option}, or keep such rows with --non-positive-price keep",
+    "zero_quantity": "check that {option} names the quantity column",
+    "after_as_of": "pass a later --as-of date",
+}
+
+
+def _nothing_usable(
+    annotated: nw.LazyFrame[Any],
+    plan: v.Plan,
+    excluded: dict[str, int],
+    first_rows: dict[str, int],
+    source: str,
+) -> DataError:
+    top = max(excluded, key=lambda reason: excluded[reason])
+    role = _REASON_COLUMN.get(top)
+    column = plan.roles.get(role) if role else None
+    total = sum(excluded.values())
+    what = v.REASONS[top]
+    if column is None:
+        breakdown = ", ".join(f"{n} {r}" for r, n in excluded.items() if n)
+        return DataError(
+            f"no row can be used: all {total} rows are excluded ({breakdown})",
+            hint="see the policy options (--returns, --duplicates, --policy)",
+            source=source,
+        )
+    row = first_rows.get(top)
+    value = None
+    if row is not None:
+        found = annotated.filter(nw.col(v.ROW) == row).select(nw.col(column)).collect()
+        value = found.item(0, 0) if len(found) else None
+    shown = f" (row {row}: {value!r})" if value is not None else ""
+    option = ROLE_OPTIONS[role][0] if role in ROLE_OPTIONS else "--help"
+    count = "every row" if excluded[top] == total else f"{excluded[top]} of {total} rows"
+    return DataError(
+        f"no row can be used: {count}: {what}{shown}",
+        hint=_REASON_HINT.get(top, "check the column").format(option=option),
+        source=source,
+        column=column,
+    )

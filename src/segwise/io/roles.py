@@ -1,0 +1,237 @@
+"""Column roles: which source column is the customer id, the timestamp, the amount, ...
+
+Roles are given explicitly (keyword arguments, CLI options, the project file)
+or recognised from common names. Names are compared without case, spaces or
+punctuation, so ``Customer ID``, ``customer_id`` and ``CustomerID`` all match.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from segwise._typing import InputKind
+from segwise._validation import did_you_mean, hint_for
+from segwise.exceptions import ColumnNotFoundError
+from segwise.io.csv import CANDIDATE_DELIMITERS
+
+#: Recognised names per role, most specific first (compared after normalising).
+ROLE_ALIASES: dict[str, tuple[str, ...]] = {
+    "customer_id": (
+        "customer_id", "customerid", "customer", "customer_no", "customer_number", "cust_id",
+        "client_id", "clientid", "user_id", "userid", "member_id", "account_id", "user",
+    ),
+    "timestamp": (
+        "timestamp", "invoicedate", "invoice_date", "order_date", "orderdate", "purchase_date",
+        "transaction_date", "event_time", "event_timestamp", "datetime", "created_at", "date",
+        "ts", "time",
+    ),
+    "amount": (
+        "amount", "net_amount", "order_value", "revenue", "sales", "total", "total_amount",
+        "dollar_value", "value", "spend",
+    ),
+    "quantity": ("quantity", "qty", "units", "unit_count"),
+    "unit_price": ("unitprice", "unit_price", "price", "item_price"),
+    "order_id": (
+        "invoiceno", "invoice_no", "invoice", "order_id", "orderid", "order_no", "order_number",
+        "transaction_id", "receipt_id",
+    ),
+    "product": ("stockcode", "stock_code", "product_id", "product", "sku", "item_id", "item"),
+    "category": ("category", "product_category", "department"),
+    "channel": ("channel", "sales_channel", "order_channel"),
+    "event": ("event", "event_name", "event_type", "action"),
+}
+
+#: How each role is named on the command line and in Python, for hints.
+ROLE_OPTIONS: dict[str, tuple[str, str]] = {
+    "customer_id": ("--customer-col", "customer_id"),
+    "timestamp": ("--date-col", "timestamp"),
+    "amount": ("--amount-col", "amount"),
+    "quantity": ("--quantity-col", "quantity"),
+    "unit_price": ("--price-col", "unit_price"),
+    "order_id": ("--order-col", "order_id"),
+    "product": ("--product-col", "product"),
+    "category": ("--category-col", "category"),
+    "channel": ("--channel-col", "channel"),
+    "event": ("--event-col", "event"),
+}
+
+ROLES_BY_KIND: dict[str, tuple[str, ...]] = {
+    "transactions": (
+        "customer_id", "timestamp", "amount", "quantity", "unit_price",
+        "order_id", "product", "category", "channel",
+    ),
+    "customers": ("customer_id",),
+    "events": ("customer_id", "timestamp", "event"),
+}
+
+_REQUIRED: dict[str, tuple[str, ...]] = {
+    "transactions": ("customer_id", "timestamp"),
+    "customers": ("customer_id",),
+    "events": ("customer_id", "timestamp", "event"),
+}
+
+_ROLE_WORDS = {
+    "customer_id": "customer id",
+    "timestamp": "timestamp (date)",
+    "amount": "amount",
+    "event": "event name",
+}
+
+
+def _key(name: str) -> str:
+    return "".join(ch for ch in name.lower() if ch.isalnum())
+
+
+@dataclass(frozen=True)
+class ColumnRoles:
+    """The source column behind each role, for one input.
+
+    Attributes
+    ----------
+    kind
+        ``transactions``, ``customers`` or ``events``.
+    columns
+        Role name to source column name, for every role present.
+    pii
+        Columns holding personal identifiers (emails, phones), for customers.
+
+    Examples
+    --------
+    >>> roles = detect_roles("transactions", ["CustomerID", "InvoiceDate", "Quantity", "UnitPrice"])
+    >>> roles.columns["customer_id"], roles.amount_is_computed
+    ('CustomerID', True)
+    """
+
+    kind: InputKind
+    columns: Mapping[str, str]
+    pii: tuple[str, ...] = field(default=())
+
+    @property
+    def amount_is_computed(self) -> bool:
+        """Whether the amount is quantity × unit price rather than a column of its own."""
+        return "amount" not in self.columns and {"quantity", "unit_price"} <= set(self.columns)
+
+    def get(self, role: str) -> str | None:
+        """Return the source column for ``role``, or None."""
+        return self.columns.get(role)
+
+
+def _find(kind: str, role: str, columns: Sequence[str], taken: set[str]) -> str | None:
+    by_key: dict[str, str] = {}
+    for column in columns:
+        by_key.setdefault(_key(column), column)
+    aliases = ROLE_ALIASES[role]
+    if kind == "customers" and role == "customer_id":
+        aliases = (*aliases, "id")  # a bare "id" is the customer only in a customer table
+    for alias in aliases:
+        column = by_key.get(_key(alias))
+        if column is not None and column not in taken:
+            return column
+    return None
+
+
+def _delimiter_hint(columns: Sequence[str]) -> str | None:
+    if len(columns) != 1:
+        return None
+    for delimiter in CANDIDATE_DELIMITERS:
+        if delimiter in columns[0]:
+            shown = "\\t" if delimiter == "\t" else delimiter
+            return (
+                f"the header was read as one column; the file looks '{shown}'-separated: "
+                f"pass --delimiter '{shown}' (delimiter= in Python)"
+            )
+    return None
+
+
+def _missing(role: str, columns: Sequence[str], source: str) -> ColumnNotFoundError:
+    cli, python = ROLE_OPTIONS[role]
+    delimiter_hint = _delimiter_hint(columns)
+    if delimiter_hint:
+        return ColumnNotFoundError(
+            f"no {_ROLE_WORDS.get(role, role)} column found", hint=delimiter_hint, source=source
+        )
+    close = [c for alias in ROLE_ALIASES[role][:3] for c in did_you_mean(alias, columns, n=1)]
+    shown = ", ".join(f"'{c}'" for c in dict.fromkeys(close)) if close else None
+    looked = ", ".join(ROLE_ALIASES[role][:4])
+    hint = f"name it with {cli} ({python}= in Python)"
+    hint += f"; did you mean {shown}?" if shown else f"; the columns are {', '.join(map(repr, columns[:12]))}"
+    return ColumnNotFoundError(
+        f"no {_ROLE_WORDS.get(role, role)} column found (looked for names like {looked})",
+        hint=hint,
+        source=source,
+    )
+
+
+def detect_roles(
+    kind: InputKind,
+    columns: Sequence[str],
+    given: Mapping[str, str | None] | None = None,
+    *,
+    source: str = "input",
+    pii: Sequence[str] = (),
+) -> ColumnRoles:
+    """Map roles to columns: the given ones checked, the others recognised by name.
+
+    Parameters
+    ----------
+    kind
+        Which input this is; it decides the roles and which are required.
+    columns
+        The source's column names.
+    given
+        Role to column name, for the roles the user named.
+    source
+        Shown in errors.
+    pii
+        Columns the user marked as personal identifiers.
+
+    Raises
+    ------
+    ColumnNotFoundError
+        A named column does not exist, or a required role was not found.
+    """
+    given = {role: col for role, col in (given or {}).items() if col}
+    unknown_roles = set(given) - set(ROLES_BY_KIND[kind])
+    if unknown_roles:
+        raise ColumnNotFoundError(
+            f"{kind} have no role {sorted(unknown_roles)[0]!r}",
+            hint="the roles are " + ", ".join(ROLES_BY_KIND[kind]),
+            source=source,
+        )
+    found: dict[str, str] = {}
+    for role, column in given.items():
+        if column not in columns:
+            raise ColumnNotFoundError(
+                f"column '{column}' (given as the {role.replace('_', ' ')}) is not in the data",
+                hint=hint_for(column, columns),
+                source=source,
+            )
+        found[role] = column
+    taken = set(found.values())
+    for role in ROLES_BY_KIND[kind]:
+        if role in found:
+            continue
+        if role == "amount" and {"quantity", "unit_price"} <= set(given):
+            continue  # the user asked for quantity × price explicitly
+        column = _find(kind, role, columns, taken)
+        if column is not None:
+            found[role] = column
+            taken.add(column)
+    for role in _REQUIRED[kind]:
+        if role not in found:
+            raise _missing(role, columns, source)
+    if kind == "transactions" and "amount" not in found:
+        if not {"quantity", "unit_price"} <= set(found):
+            missing = "amount" if "quantity" not in found and "unit_price" not in found else (
+                "unit_price" if "quantity" in found else "quantity"
+            )
+            raise _missing(missing, columns, source)
+    for column in pii:
+        if column not in columns:
+            raise ColumnNotFoundError(
+                f"column '{column}' (marked as PII) is not in the data",
+                hint=hint_for(column, columns),
+                source=source,
+            )
+    return ColumnRoles(kind=kind, columns=found, pii=tuple(pii))

@@ -1,0 +1,212 @@
+"""Open any supported source as a lazy frame of its raw columns.
+
+A source is a path (CSV, TSV, gzip, Parquet, Excel, JSON lines, a DuckDB or
+SQLite file), a database URL, or an in-memory frame. Files are scanned lazily
+so a file larger than memory streams; nothing is loaded twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import narwhals.stable.v2 as nw
+import polars as pl
+
+from segwise.engine.frames import native_kind, to_lazy
+from segwise.exceptions import DataError
+from segwise.io import csv as csv_sniffer
+from segwise.io import sql
+
+_PARQUET = (".parquet", ".pq")
+_EXCEL = (".xlsx", ".xlsm", ".xls")
+_JSON_LINES = (".jsonl", ".ndjson", ".json", ".jsonl.gz", ".ndjson.gz")
+_DUCKDB = (".duckdb", ".ddb")
+_SQLITE = (".sqlite", ".sqlite3", ".db")
+
+Scanner = Callable[[Collection[str]], nw.LazyFrame[Any]]
+
+
+@dataclass
+class RawSource:
+    """A source opened but not yet read.
+
+    Attributes
+    ----------
+    name
+        How errors and reports name it: the path, a URL without password, or ``<pandas DataFrame>``.
+    columns
+        Its column names.
+    like
+        What kind of frame results should come back as (see :func:`segwise.engine.frames.native_kind`).
+    scan
+        Returns the lazy frame, with the given columns read as text where the
+        format allows (CSV, Excel) so identifiers like ``00042`` stay as written.
+    dialect
+        The sniffed CSV dialect, for CSV files.
+    """
+
+    name: str
+    columns: list[str]
+    like: str
+    scan: Scanner
+    dialect: csv_sniffer.CsvDialect | None = None
+    keep_alive: list[Any] = field(default_factory=list)
+
+
+def _suffix(path: Path) -> str:
+    name = path.name.lower()
+    for double in (".jsonl.gz", ".ndjson.gz", ".csv.gz", ".tsv.gz", ".txt.gz"):
+        if name.endswith(double):
+            return double
+    return path.suffix.lower()
+
+
+def _check_path(path: Path) -> None:
+    if path.is_dir():
+        raise DataError(
+            "this is a directory, not a file",
+            hint="pass one data file (for example orders.csv) inside it",
+            source=str(path),
+        )
+    if not path.exists():
+        raise DataError("no such file", hint="check the path and the current directory", source=str(path))
+    if path.stat().st_size == 0:
+        raise DataError("the file is empty", hint="export the table again with its rows", source=str(path))
+
+
+def _open_csv(path: Path, delimiter: str | None, encoding: str | None) -> RawSource:
+    dialect = csv_sniffer.sniff(path, delimiter=delimiter, encoding=encoding)
+    readable = csv_sniffer.transcode_to_utf8(path, dialect) if dialect.needs_transcoding else path
+
+    def scan(text_columns: Collection[str]) -> nw.LazyFrame[Any]:
+        frame = pl.scan_csv(
+            readable,
+            separator=dialect.delimiter,
+            schema_overrides={c: pl.String for c in text_columns},
+            infer_schema_length=10_000,
+            try_parse_dates=False,
+            truncate_ragged_lines=False,
+        )
+        return nw.from_native(frame)
+
+    try:
+        header = scan(()).collect_schema().names()
+    except pl.exceptions.PolarsError as exc:
+        raise polars_error(exc, str(path)) from None
+    return RawSource(name=str(path), columns=header, like="polars-lazy", scan=scan, dialect=dialect)
+
+
+def _open_excel(path: Path, sheet: str | int | None) -> RawSource:
+    sheet_arg: dict[str, Any] = (
+        {"sheet_id": sheet + 1} if isinstance(sheet, int) else {"sheet_name": sheet} if sheet else {}
+    )
+
+    def read(text_columns: Collection[str]) -> pl.DataFrame:
+        try:
+            return pl.read_excel(
+                path,
+                engine="calamine",
+                schema_overrides={c: pl.String for c in text_columns},
+                infer_schema_length=10_000,
+                **sheet_arg,
+            )
+        except Exception as exc:  # noqa: BLE001 — calamine raises its own types; all are user-facing here
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise DataError(f"cannot read the workbook: {first}", hint="check it opens in Excel, and --sheet", source=str(path)) from None
+
+    header = read(()).columns
+    return RawSource(
+        name=str(path), columns=header, like="polars-lazy", scan=lambda text: nw.from_native(read(text).lazy())
+    )
+
+
+def _open_polars_lazy(name: str, frame: pl.LazyFrame) -> RawSource:
+    try:
+        columns = frame.collect_schema().names()
+    except pl.exceptions.PolarsError as exc:
+        raise polars_error(exc, name) from None
+    lazy = nw.from_native(frame)
+    return RawSource(name=name, columns=columns, like="polars-lazy", scan=lambda _text: lazy)
+
+
+def _open_path(
+    path: Path,
+    *,
+    delimiter: str | None,
+    encoding: str | None,
+    sheet: str | int | None,
+    table: str | None,
+    query: str | None,
+) -> RawSource:
+    _check_path(path)
+    suffix = _suffix(path)
+    if suffix in _PARQUET:
+        return _open_polars_lazy(str(path), pl.scan_parquet(path))
+    if suffix in _EXCEL:
+        return _open_excel(path, sheet)
+    if suffix in _JSON_LINES:
+        return _open_polars_lazy(str(path), pl.scan_ndjson(path, infer_schema_length=10_000))
+    if suffix in _DUCKDB:
+        return open_frame(sql.read_duckdb(path, table=table, query=query), name=str(path))
+    if suffix in _SQLITE:
+        return open_frame(sql.read_sqlite(path, table=table, query=query), name=str(path))
+    return _open_csv(path, delimiter, encoding)
+
+
+def open_frame(native: Any, *, name: str | None = None) -> RawSource:
+    """Open an in-memory frame (pandas, Polars, PyArrow, DuckDB, Spark) as a source."""
+    like = native_kind(native)
+    lazy = to_lazy(native)
+    shown = name or f"<{like.replace('-eager', '').replace('-lazy', '')} frame>"
+    return RawSource(name=shown, columns=lazy.collect_schema().names(), like=like, scan=lambda _text: lazy)
+
+
+def open_source(
+    source: Any,
+    *,
+    delimiter: str | None = None,
+    encoding: str | None = None,
+    sheet: str | int | None = None,
+    table: str | None = None,
+    query: str | None = None,
+) -> RawSource:
+    """Open a path, a database URL or an in-memory frame.
+
+    Parameters
+    ----------
+    source
+        A path (``str`` or ``Path``), a URL (``duckdb:///x.duckdb``,
+        ``sqlite:///x.db``, ``postgresql://user@host/db``), or a dataframe.
+    delimiter, encoding
+        For delimited text: override what is sniffed.
+    sheet
+        For Excel: the sheet name, or its 0-based position.
+    table, query
+        For databases: the table to read, or a query to run.
+
+    Raises
+    ------
+    DataError
+        The path is missing, a directory, empty, binary, or unreadable.
+    """
+    if isinstance(source, str) and sql.is_sql_url(source):
+        opened = sql.read_sql_url(source, table=table, query=query)
+        shown = source if "@" not in source else source.split("://")[0] + "://…@" + source.split("@")[-1]
+        return open_frame(opened, name=shown)
+    if isinstance(source, str | Path):
+        return _open_path(
+            Path(source), delimiter=delimiter, encoding=encoding, sheet=sheet, table=table, query=query
+        )
+    return open_frame(source)
+
+
+def polars_error(exc: Exception, source: str) -> DataError:
+    """Turn a Polars parsing error into one line that names the source and says what to do."""
+    text = " ".join(str(exc).split())
+    for marker in ("You might want to", "This error occurred with the following context"):
+        text = text.split(marker)[0].strip()
+    hint = "check the file; pass --delimiter, or --text-col COLUMN to read a column as text"
+    return DataError(f"cannot parse the data: {text[:300]}", hint=hint, source=source)

@@ -1,0 +1,92 @@
+"""Recognise how timestamps are written, from a sample of values.
+
+Only patterns that Polars, DuckDB and Spark all parse the same way are tried,
+so the chosen pattern gives the same result on every engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+
+import polars as pl
+
+from segwise.exceptions import ConfigError
+
+#: Tried in this order; on a tie the earlier one wins (ISO first, then day-first).
+TIMESTAMP_FORMATS: tuple[str, ...] = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%dT%H:%M",
+    "%Y-%m-%d",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+    "%Y/%m/%d",
+    "%Y%m%d",
+    "%d/%m/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M",
+    "%d/%m/%Y",
+    "%m/%d/%Y %H:%M:%S",
+    "%m/%d/%Y %H:%M",
+    "%m/%d/%Y",
+    "%d.%m.%Y %H:%M:%S",
+    "%d.%m.%Y %H:%M",
+    "%d.%m.%Y",
+    "%d-%m-%Y %H:%M",
+    "%d-%m-%Y",
+)
+
+
+def detect_timestamp_format(values: Sequence[str]) -> tuple[str | None, int]:
+    """Return the pattern that parses the most sample values, and how many it parses.
+
+    Examples
+    --------
+    >>> detect_timestamp_format(["2011-12-09 12:50:00", "2011-12-01 08:26:00"])
+    ('%Y-%m-%d %H:%M:%S', 2)
+    >>> detect_timestamp_format(["13/01/2024", "02/03/2024"])
+    ('%d/%m/%Y', 2)
+    >>> detect_timestamp_format(["yesterday"])
+    (None, 0)
+    """
+    series = pl.Series("t", [str(v).strip() for v in values], dtype=pl.String)
+    best: tuple[str | None, int] = (None, 0)
+    for fmt in TIMESTAMP_FORMATS:
+        parsed = series.str.to_datetime(fmt, strict=False, exact=True, time_unit="us")
+        ok = len(parsed) - parsed.null_count()
+        if ok > best[1]:
+            best = (fmt, ok)
+        if ok == len(series):
+            break
+    return best
+
+
+def as_of_bound(as_of: str | date | datetime | None) -> tuple[datetime | None, str | None]:
+    """Return the first excluded instant for an as-of date, and the as-of as text.
+
+    A date includes its whole day (``1997-09-30`` keeps purchases made that
+    day, as lifetimes' ``observation_period_end`` does); a datetime includes
+    everything up to and including that instant.
+
+    Examples
+    --------
+    >>> as_of_bound("1997-09-30")
+    (datetime.datetime(1997, 10, 1, 0, 0), '1997-09-30')
+    """
+    if as_of is None:
+        return None, None
+    if isinstance(as_of, datetime):
+        return as_of + timedelta(microseconds=1), as_of.isoformat(sep=" ")
+    if isinstance(as_of, date):
+        return datetime.combine(as_of, datetime.min.time()) + timedelta(days=1), as_of.isoformat()
+    text = str(as_of).strip()
+    try:
+        if len(text) <= 10:
+            day = date.fromisoformat(text)
+            return as_of_bound(day)
+        return as_of_bound(datetime.fromisoformat(text))
+    except ValueError:
+        raise ConfigError(
+            f"as-of date '{text}' is not a date", hint="write it as YYYY-MM-DD, e.g. 2011-12-09"
+        ) from None
