@@ -81,12 +81,9 @@ class Dataset:
         return f"Dataset(kind={self.kind!r}, source={self.source!r}, columns={dict(self.roles.columns)})"
 
     @cached_property
-    def _annotated_for_data(self) -> nw.LazyFrame[Any]:
+    def _annotated(self) -> nw.LazyFrame[Any]:
+        # The duplicate flag is a window over every column: only worth it when it excludes rows.
         return v.annotate(self._raw, self._plan, duplicates=self.policy.duplicates == "drop")
-
-    @cached_property
-    def _annotated_full(self) -> nw.LazyFrame[Any]:
-        return v.annotate(self._raw, self._plan, duplicates=True)
 
     def _canonical(self) -> list[nw.Expr]:
         roles = self.roles.columns
@@ -119,7 +116,7 @@ class Dataset:
         ``is_return``; customers have ``customer_id``; events ``customer_id,
         timestamp, event``. Every other source column follows unchanged.
         """
-        used = self._annotated_for_data.filter(nw.col(v.REASON).is_null())
+        used = self._annotated.filter(nw.col(v.REASON).is_null())
         return used.select(*self._canonical())
 
     def to_native(self) -> Any:
@@ -134,7 +131,7 @@ class Dataset:
 
     def quarantine(self) -> nw.LazyFrame[Any]:
         """The rows excluded, with their 1-based ``row``, the ``reason`` and the source columns."""
-        excluded = self._annotated_for_data.filter(~nw.col(v.REASON).is_null())
+        excluded = self._annotated.filter(~nw.col(v.REASON).is_null())
         return excluded.select(
             nw.col(v.ROW).alias("row"),
             nw.col(v.REASON).alias("reason"),
@@ -155,7 +152,7 @@ class Dataset:
         """
         if not hasattr(self, "_report"):
             self._report = compute_report(
-                self._annotated_full,
+                self._annotated,
                 self._plan,
                 source=self.source,
                 timestamp_format=self.timestamp_format,

@@ -15,6 +15,7 @@ from typing import Any
 
 import narwhals.stable.v2 as nw
 
+from segwise.engine import portable
 from segwise.exceptions import DataError
 from segwise.io import validate as v
 from segwise.io.roles import ROLE_OPTIONS
@@ -113,10 +114,9 @@ def _count(test: nw.Expr) -> nw.Expr:
 def _check_expressions(plan: v.Plan) -> dict[str, nw.Expr]:
     checks = {
         f"check:{name}": _count(test)
-        for name, test in v.reason_tests(plan, duplicates=True).items()
-        if name not in {"return", "duplicate", "non_product_code", "duplicate_customer_id"}
+        for name, test in v.reason_tests(plan, duplicates=False).items()
+        if name not in {"return", "non_product_code", "duplicate_customer_id"}
     }
-    checks["check:duplicates"] = _count(nw.col(v.DUPLICATE))
     if plan.roles.kind == "customers":
         checks["check:duplicate_customer_id"] = _count(nw.col(v.DUPLICATE_ID))
     if plan.roles.kind == "transactions":
@@ -130,8 +130,7 @@ def _check_expressions(plan: v.Plan) -> dict[str, nw.Expr]:
 
 
 def _scalar_row(frame: nw.LazyFrame[Any], exprs: dict[str, nw.Expr]) -> dict[str, Any]:
-    result = frame.select(*[expr.alias(name) for name, expr in exprs.items()]).collect()
-    return dict(zip(result.columns, result.row(0), strict=True))
+    return portable.collect_one_row(frame.select(*[expr.alias(name) for name, expr in exprs.items()]))
 
 
 def compute_report(
@@ -143,7 +142,7 @@ def compute_report(
     as_of: str | None,
     notes: list[str],
 ) -> QualityReport:
-    """Run the two report queries over an annotated frame (see :func:`validate.annotate`).
+    """Run the report queries over an annotated frame (see :func:`validate.annotate`).
 
     Raises
     ------
@@ -151,7 +150,8 @@ def compute_report(
         The source has no data rows, or no row can be used: the message names
         the column, the first bad row and its value, and what to do.
     """
-    reasons = list(v.exclusion_tests(plan, duplicates=True))
+    with_duplicates = plan.policy.duplicates == "drop"
+    reasons = list(v.exclusion_tests(plan, duplicates=with_duplicates))
     exprs: dict[str, nw.Expr] = {"rows_read": nw.len()}
     for reason in reasons:
         exprs[f"excluded:{reason}"] = _count(nw.col(v.REASON) == reason)
@@ -168,6 +168,7 @@ def compute_report(
     excluded = {r: int(totals[f"excluded:{r}"] or 0) for r in reasons}
     first_rows = {r: int(totals[f"first:{r}"]) for r in reasons if totals[f"first:{r}"] is not None}
     checks = {k.split(":", 1)[1]: int(val or 0) for k, val in totals.items() if k.startswith("check:")}
+    checks["duplicates"] = rows_read - portable.count_distinct_rows(annotated, list(plan.raw_columns))
     quarantined = sum(excluded.values())
     used = annotated.filter(nw.col(v.REASON).is_null())
     if rows_read == quarantined:

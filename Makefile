@@ -1,0 +1,54 @@
+# segwise: every set-up step lives here, so a fresh machine needs only `make demo` or `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV := $(BIN)/uv
+STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+export PYTHONHASHSEED := 0
+
+.PHONY: install install-test demo test lint typecheck contracts pytest bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip uv
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(UV) pip install --quiet --python $(BIN)/python -e .
+	touch $@
+
+$(TEST_STAMP): pyproject.toml | $(BIN)/python
+	$(UV) pip install --quiet --python $(BIN)/python -e ".[test,spark]"
+	touch $@ $(STAMP)
+
+## install: create .venv and install segwise
+install: $(STAMP)
+
+install-test: $(TEST_STAMP)
+
+## demo: the main job on the bundled sample data; writes segwise-demo/report.html
+demo: $(STAMP)
+	$(BIN)/segwise demo --out segwise-demo
+
+## test: lint, type check, import contracts and the whole test suite
+test: lint typecheck contracts pytest
+
+lint: $(TEST_STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+typecheck: $(TEST_STAMP)
+	$(BIN)/mypy
+
+contracts: $(TEST_STAMP)
+	$(BIN)/lint-imports
+
+pytest: $(TEST_STAMP)
+	$(BIN)/pytest -n 2 --dist loadgroup
+
+## bench: benchmarks (prints tables and ratios; see BENCHMARKS.md)
+bench: $(TEST_STAMP)
+	$(BIN)/python benchmarks/bench_ingest.py
+
+clean:
+	rm -rf $(VENV) segwise-demo .pytest_cache .mypy_cache .ruff_cache

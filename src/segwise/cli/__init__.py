@@ -1,0 +1,1 @@
+"""The ``segwise`` command line (Typer + rich), one module per command group."""

@@ -1,0 +1,46 @@
+"""The root ``segwise`` command: version, and one sub-command per module."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from segwise._version import __version__
+from segwise.cli.demo import demo
+from segwise.cli.init import init
+from segwise.cli.quality import quality
+
+app = typer.Typer(
+    name="segwise",
+    help="Customer segmentation: ingest, features, segments, profiles, activation.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"segwise {__version__}")
+        raise typer.Exit
+
+
+@app.callback()
+def root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
+    """Customer segmentation engine."""
+
+
+app.command()(quality)
+app.command()(demo)
+app.command()(init)
+
+
+def main() -> None:
+    """Entry point of the ``segwise`` script."""
+    app()

@@ -1,0 +1,86 @@
+"""Consoles, the error edge, progress that shows on a terminal only, and report tables."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from segwise.exceptions import SegwiseError
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def stdout() -> Console:
+    """The console for results (stdout); 120 columns when piped, so tables are not squeezed."""
+    console = Console(soft_wrap=True)
+    return console if console.is_terminal else Console(soft_wrap=True, width=120)
+
+
+def stderr() -> Console:
+    """The console for progress and errors (stderr)."""
+    return Console(stderr=True, soft_wrap=True)
+
+
+def user_errors(command: Callable[P, R]) -> Callable[P, R]:
+    """Turn a SegwiseError into one line on stderr and exit code 1, with no traceback."""
+
+    @functools.wraps(command)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except SegwiseError as exc:
+            # Plain write: rich would wrap the line and read markup in file names.
+            sys.stderr.write(f"error: {exc.one_line()}\n")
+            raise typer.Exit(1) from None
+
+    return run
+
+
+@contextmanager
+def progress(description: str) -> Iterator[Callable[[str], None]]:
+    """Show a spinner with the current step on a terminal; stay silent in pipes.
+
+    Yields a function that names the next step.
+    """
+    console = stderr()
+    if not console.is_terminal:
+        yield lambda _step: None
+        return
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console, transient=True
+    ) as bar:
+        task = bar.add_task(description, total=None)
+        yield lambda step: bar.update(task, description=step)
+
+
+def quality_table(report: Any) -> Table:
+    """A rich table of one quality report."""
+    table = Table(title=f"{report.kind}: {report.source}", title_justify="left", show_header=True)
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    table.add_row("rows read", f"{report.rows_read:,}")
+    table.add_row("rows used", f"{report.rows_used:,}")
+    table.add_row("rows quarantined", f"{report.rows_quarantined:,}")
+    for reason, rows in report.excluded.items():
+        if rows:
+            table.add_row(f"  excluded: {reason}", f"{rows:,}")
+    for check, rows in report.checks.items():
+        if rows:
+            table.add_row(f"check: {check}", f"{rows:,}")
+    table.add_row("customers", f"{report.customers:,}")
+    if report.first_timestamp is not None:
+        table.add_row("date range", f"{report.first_timestamp:%Y-%m-%d} .. {report.last_timestamp:%Y-%m-%d}")
+    if report.total_amount is not None:
+        table.add_row("net amount", f"{report.total_amount:,.2f}")
+    balance = "yes" if report.balanced else "NO"
+    table.add_row("read = used + quarantined", balance)
+    return table

@@ -1,0 +1,145 @@
+"""``segwise quality FILE …``: the data-quality report, and the quarantine file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from segwise.cli import options as opt
+from segwise.cli.console import progress, quality_table, stdout, user_errors
+from segwise.exceptions import ConfigError
+
+
+def _stem(path: str) -> str:
+    name = Path(path).name
+    for suffix in (".gz", ".csv", ".tsv", ".txt", ".parquet", ".xlsx", ".jsonl", ".json", ".duckdb", ".db"):
+        name = name.removesuffix(suffix)
+    return name or "input"
+
+
+def write_report_file(reports: list[Any], output: Path) -> None:
+    """Write quality reports to ``output``: .json, .html, or .csv (measure, value rows)."""
+    from segwise.io.writers import write_table, write_text
+
+    suffix = output.suffix.lower()
+    if suffix == ".json":
+        payload = [r.to_dict() for r in reports]
+        write_text(json.dumps(payload[0] if len(payload) == 1 else payload, indent=2, default=str), output)
+    elif suffix == ".html":
+        from segwise.report import render_quality_report
+
+        write_text(render_quality_report(reports), output)
+    elif suffix in {".csv", ".parquet"}:
+        import polars as pl
+
+        rows = [
+            {"source": r.source, "measure": key, "value": value}
+            for r in reports
+            for key, value in [
+                ("rows_read", r.rows_read), ("rows_used", r.rows_used), ("rows_quarantined", r.rows_quarantined),
+                *[(f"excluded:{k}", n) for k, n in r.excluded.items()],
+                *[(f"check:{k}", n) for k, n in r.checks.items()],
+                ("customers", r.customers),
+            ]
+        ]
+        write_table(pl.DataFrame(rows), output)
+    else:
+        raise ConfigError(f"{output}: cannot write a quality report as '{suffix or 'no extension'}'",
+                          hint="use .json, .html, .csv or .parquet")
+
+
+@user_errors
+def quality(
+    files: Annotated[list[str], typer.Argument(help="Files or database URLs to check.", show_default=False)],
+    kind: Annotated[str, typer.Option("--kind", help="transactions, customers or events.")] = "transactions",
+    customer_col: opt.CustomerCol = None,
+    date_col: opt.DateCol = None,
+    amount_col: opt.AmountCol = None,
+    quantity_col: opt.QuantityCol = None,
+    price_col: opt.PriceCol = None,
+    order_col: opt.OrderCol = None,
+    product_col: opt.ProductCol = None,
+    category_col: opt.CategoryCol = None,
+    channel_col: opt.ChannelCol = None,
+    event_col: opt.EventCol = None,
+    as_of: opt.AsOf = None,
+    date_format: opt.DateFormat = None,
+    policy: opt.Policy = "default",
+    returns: opt.Returns = None,
+    duplicates: opt.Duplicates = None,
+    non_positive_price: opt.NonPositivePrice = None,
+    non_product_codes: opt.NonProductCodes = None,
+    delimiter: opt.Delimiter = None,
+    encoding: opt.Encoding = None,
+    sheet: opt.Sheet = None,
+    table: opt.Table = None,
+    query: opt.Query = None,
+    text_col: opt.TextCols = None,
+    quarantine: Annotated[
+        Path | None,
+        typer.Option("--quarantine", help="Write excluded rows here (default: <name>.quarantine.csv)."),
+    ] = None,
+    no_quarantine: Annotated[bool, typer.Option("--no-quarantine", help="Do not write excluded rows.")] = False,
+    output: opt.Output = None,
+    as_json: opt.Json = False,
+) -> None:
+    """Count rows read, used and quarantined (with reasons), duplicates, returns, customers and dates.
+
+    Nothing disappears silently: rows read = rows used + rows quarantined, and
+    quarantined rows are written with a `reason` column.
+    """
+    import segwise as sw
+    from segwise._validation import check_choice
+
+    check_choice("--kind", kind, ["transactions", "customers", "events"])
+    if quarantine is not None and len(files) > 1:
+        raise ConfigError("--quarantine names one file but several inputs were given",
+                          hint="check one input at a time, or let each default to <name>.quarantine.csv")
+    common: dict[str, Any] = {
+        "delimiter": delimiter, "encoding": encoding, "sheet": opt.sheet_value(sheet), "table": table,
+        "query": query, "text_columns": text_col or (),
+    }
+    reports = []
+    with progress("Reading") as step:
+        for file in files:
+            step(f"Reading {file}")
+            if kind == "transactions":
+                dataset = sw.read_transactions(
+                    file, customer_id=customer_col, timestamp=date_col, amount=amount_col,
+                    quantity=quantity_col, unit_price=price_col, order_id=order_col, product=product_col,
+                    category=category_col, channel=channel_col, policy=policy, returns=returns,
+                    duplicates=duplicates, non_positive_price=non_positive_price,
+                    non_product_codes=non_product_codes, as_of=as_of, timestamp_format=date_format, **common,
+                )
+            elif kind == "customers":
+                dataset = sw.read_customers(file, customer_id=customer_col, duplicates=duplicates, **common)
+            else:
+                dataset = sw.read_events(
+                    file, customer_id=customer_col, timestamp=date_col, event=event_col,
+                    duplicates=duplicates, as_of=as_of, timestamp_format=date_format, **common,
+                )
+            step(f"Checking {file}")
+            report = dataset.quality()
+            if report.rows_quarantined and not no_quarantine:
+                target = quarantine or Path(f"{_stem(file)}.quarantine.csv")
+                step(f"Writing {target}")
+                dataset.write_quarantine(target)
+                report.notes.append(f"quarantined rows written to {target}")
+            reports.append(report)
+        if output is not None:
+            step(f"Writing {output}")
+            write_report_file(reports, output)
+    console = stdout()
+    if as_json:
+        payload = [r.to_dict() for r in reports]
+        console.print_json(json.dumps(payload[0] if len(payload) == 1 else payload, default=str))
+        return
+    for report in reports:
+        console.print(quality_table(report))
+        for note in report.notes:
+            console.print(f"  · {note}", highlight=False)
+    if output is not None:
+        console.print(f"report written to {output}", highlight=False)
