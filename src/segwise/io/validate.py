@@ -141,7 +141,8 @@ def add_flags(frame: nw.LazyFrame[Any], plan: Plan, *, duplicates: bool) -> nw.L
         flags.append(first_row.alias(DUPLICATE))
     if roles.kind == "customers":
         flags.append(nw.col(ROW).min().over(CUSTOMER).alias(DUPLICATE_ID))
-    frame = frame.with_columns(*flags)
+    if flags:
+        frame = frame.with_columns(*flags)
     finish: list[nw.Expr] = []
     if duplicates:
         finish.append((nw.col(DUPLICATE) != nw.col(ROW)).alias(DUPLICATE))

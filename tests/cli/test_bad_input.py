@@ -1,0 +1,182 @@
+"""Bad input: exit code 1, one clear line naming the file/column/row, no traceback, no output file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from segwise.cli.app import app
+
+runner = CliRunner()
+
+
+def _run(tmp_path: Path, *args: str) -> tuple[int, str, Path]:
+    out = tmp_path / "report.json"
+    result = runner.invoke(app, ["quality", *args, "-o", str(out), "--quarantine", str(tmp_path / "q.csv")])
+    return result.exit_code, result.stderr, out
+
+
+def _assert_clean_failure(tmp_path: Path, code: int, stderr: str, out: Path, *fragments: str) -> None:
+    assert code == 1
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith("error: ")
+    assert "Traceback" not in stderr
+    for fragment in fragments:
+        assert fragment in lines[0]
+    assert not out.exists()
+    assert not (tmp_path / "q.csv").exists()
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_empty_file(tmp_path: Path) -> None:
+    path = tmp_path / "orders.csv"
+    path.write_text("")
+    _assert_clean_failure(tmp_path, *_run(tmp_path, str(path)), str(path), "empty")
+
+
+def test_header_only(tmp_path: Path) -> None:
+    path = tmp_path / "orders.csv"
+    path.write_text("customer_id,order_date,amount\n")
+    _assert_clean_failure(tmp_path, *_run(tmp_path, str(path)), str(path), "no data rows")
+
+
+def test_missing_required_column_with_hint(tmp_path: Path) -> None:
+    path = tmp_path / "orders.csv"
+    path.write_text("CustmerID,order_date,amount\n1,2024-01-01,3\n")
+    code, stderr, out = _run(tmp_path, str(path))
+    _assert_clean_failure(tmp_path, code, stderr, out, str(path), "no customer id column", "'CustmerID'")
+    assert "did you mean" in stderr.lower()
+
+
+def test_named_column_that_does_not_exist(tmp_path: Path) -> None:
+    path = tmp_path / "orders.csv"
+    path.write_text("customer_id,order_date,amount\n1,2024-01-01,3\n")
+    code, stderr, out = _run(tmp_path, str(path), "--amount-col", "amout")
+    _assert_clean_failure(tmp_path, code, stderr, out, "column 'amout'", "'amount'")
+
+
+def test_binary_file(tmp_path: Path) -> None:
+    path = tmp_path / "orders.csv"
+    path.write_bytes(bytes(range(256)) * 40)
+    _assert_clean_failure(tmp_path, *_run(tmp_path, str(path)), str(path), "binary")
+
+
+def test_parquet_with_a_csv_name(tmp_path: Path) -> None:
+    import polars as pl
+
+    path = tmp_path / "orders.csv"
+    pl.DataFrame({"a": [1]}).write_parquet(path)
+    _assert_clean_failure(tmp_path, *_run(tmp_path, str(path)), "Parquet", ".parquet extension")
+
+
+def test_wrong_delimiter(tmp_path: Path) -> None:
+    path = tmp_path / "orders.csv"
+    path.write_text("customer_id;order_date;amount\n1;2024-01-01;3\n")
+    code, stderr, out = _run(tmp_path, str(path), "--delimiter", ",")
+    _assert_clean_failure(tmp_path, code, stderr, out, str(path), "--delimiter ';'")
+
+
+def test_every_timestamp_unparseable(tmp_path: Path) -> None:
+    path = tmp_path / "orders.csv"
+    path.write_text("customer_id,order_date,amount\n1,soon,3\n2,later,4\n")
+    code, stderr, out = _run(tmp_path, str(path))
+    _assert_clean_failure(tmp_path, code, stderr, out, str(path), "column 'order_date'", "'soon'", "--date-format")
+
+
+def test_every_timestamp_unparseable_with_a_given_format(tmp_path: Path) -> None:
+    path = tmp_path / "orders.csv"
+    path.write_text("customer_id,order_date,amount\n1,2024-01-01,3\n2,2024-01-02,4\n")
+    code, stderr, out = _run(tmp_path, str(path), "--date-format", "%d/%m/%Y")
+    _assert_clean_failure(tmp_path, code, stderr, out, "column 'order_date'", "row 1", "'2024-01-01'")
+
+
+def test_every_amount_non_numeric(tmp_path: Path) -> None:
+    path = tmp_path / "orders.csv"
+    path.write_text("customer_id,order_date,amount\n1,2024-01-01,lots\n2,2024-01-02,few\n")
+    code, stderr, out = _run(tmp_path, str(path))
+    _assert_clean_failure(tmp_path, code, stderr, out, str(path), "column 'amount'", "row 1", "'lots'", "--amount-col")
+
+
+def test_directory(tmp_path: Path) -> None:
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    _assert_clean_failure(tmp_path, *_run(tmp_path, str(folder)), str(folder), "directory")
+
+
+def test_missing_path(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.csv"
+    _assert_clean_failure(tmp_path, *_run(tmp_path, str(missing)), str(missing), "no such file")
+
+
+def test_bad_option_value_is_a_user_error(tmp_path: Path) -> None:
+    path = tmp_path / "orders.csv"
+    path.write_text("customer_id,order_date,amount\n1,2024-01-01,3\n")
+    code, stderr, out = _run(tmp_path, str(path), "--returns", "nett")
+    _assert_clean_failure(tmp_path, code, stderr, out, "returns", "'net'")
+
+
+def test_usage_error_exits_2() -> None:
+    result = runner.invoke(app, ["quality"])
+    assert result.exit_code == 2
+
+
+def test_partly_bad_file_is_read_and_quarantined(tmp_path: Path) -> None:
+    path = tmp_path / "orders.csv"
+    path.write_text("customer_id,order_date,amount\n1,2024-01-01,3\n,2024-01-02,4\n3,never,5\n4,2024-01-04,x\n")
+    out = tmp_path / "report.json"
+    result = runner.invoke(app, ["quality", str(path), "-o", str(out), "--quarantine", str(tmp_path / "q.csv")])
+    assert result.exit_code == 0, result.stderr
+    import json
+
+    report = json.loads(out.read_text())
+    assert (report["rows_read"], report["rows_used"], report["rows_quarantined"]) == (4, 1, 3)
+    quarantine = (tmp_path / "q.csv").read_text().splitlines()
+    assert quarantine[0].startswith("row,reason,")
+    assert len(quarantine) == 4
+
+
+@pytest.mark.slow
+def test_large_file_streams_in_bounded_memory(tmp_path: Path) -> None:
+    """A file far larger than the memory the check needs is streamed, never loaded whole."""
+    import resource
+    import subprocess
+    import sys
+
+    import numpy as np
+    import polars as pl
+
+    rng = np.random.default_rng(7)
+    n = 4_000_000
+    big = tmp_path / "big.csv"
+    pl.DataFrame(
+        {
+            "customer_id": rng.integers(0, 200_000, n).astype(str),
+            "order_date": np.datetime_as_string(
+                np.datetime64("2023-01-01T00:00:00") + rng.integers(0, 365 * 86_400, n).astype("timedelta64[s]")
+            ),
+            "amount": np.round(rng.gamma(2.0, 20.0, n), 2),
+            "note": np.full(n, "x" * 40),
+        }
+    ).write_csv(big)
+    small = tmp_path / "small.csv"
+    small.write_text("customer_id,order_date,amount,note\n1,2024-01-01T00:00:00,3,x\n")
+    script = (
+        "import resource, sys, segwise as sw\n"
+        "report = sw.read_transactions(sys.argv[1]).quality()\n"
+        "assert report.rows_read > 0\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+    )
+
+    def peak_kib(path: Path) -> int:
+        done = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True, check=True)
+        return int(done.stdout.strip())
+
+    baseline = peak_kib(small)
+    peak = peak_kib(big)
+    size_kib = big.stat().st_size // 1024
+    assert resource.RUSAGE_SELF is not None
+    # Loading the file would cost at least its size; streaming costs a fraction.
+    assert peak - baseline < 0.5 * size_kib, (peak, baseline, size_kib)

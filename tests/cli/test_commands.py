@@ -1,0 +1,98 @@
+"""The CLI skeleton: version, quality outputs, demo and init."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from segwise import __version__
+from segwise.cli.app import app
+from segwise.datasets import sample_paths
+
+runner = CliRunner()
+
+
+def test_version() -> None:
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert result.stdout.strip() == f"segwise {__version__}"
+
+
+def test_quality_json_on_the_sample(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app, ["quality", str(sample_paths()["orders"]), "--json", "--quarantine", str(tmp_path / "q.parquet")]
+    )
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["rows_read"] == report["rows_used"] + report["rows_quarantined"]
+    assert report["rows_quarantined"] > 0
+    quarantine = pl.read_parquet(tmp_path / "q.parquet")
+    assert quarantine.height == report["rows_quarantined"]
+    assert set(quarantine["reason"]) <= set(report["excluded"])
+
+
+@pytest.mark.parametrize("suffix", [".json", ".html", ".csv", ".parquet"])
+def test_output_format_follows_the_extension(tmp_path: Path, suffix: str) -> None:
+    out = tmp_path / f"report{suffix}"
+    result = runner.invoke(
+        app, ["quality", str(sample_paths()["customers"]), "--kind", "customers", "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.stderr
+    assert out.exists()
+    if suffix == ".json":
+        assert json.loads(out.read_text())["kind"] == "customers"
+    elif suffix == ".html":
+        assert "5,000" in out.read_text()
+    else:
+        table = pl.read_csv(out) if suffix == ".csv" else pl.read_parquet(out)
+        assert dict(zip(table["measure"], table["value"], strict=True))["rows_read"] == 5000
+
+
+def test_unknown_output_extension_is_a_user_error(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["quality", str(sample_paths()["customers"]), "--kind", "customers",
+                                 "-o", str(tmp_path / "r.xyz")])
+    assert result.exit_code == 1
+    assert ".xyz" in result.stderr and not (tmp_path / "r.xyz").exists()
+
+
+def test_events_kind(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["quality", str(sample_paths()["events"]), "--kind", "events", "--json"])
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["columns"] == {"customer_id": "user_id", "timestamp": "ts", "event": "event"}
+
+
+def test_demo_writes_a_self_contained_report(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["demo", "--out", str(tmp_path / "demo")])
+    assert result.exit_code == 0, result.stderr
+    html = (tmp_path / "demo" / "report.html").read_text()
+    assert html.count('class="card quality"') == 3
+    assert "<script src=" not in html and "<link " not in html
+    assert "report:" in result.stdout
+    assert (tmp_path / "demo" / "orders.quarantine.csv").exists()
+
+
+def test_init_scaffolds_a_project(tmp_path: Path) -> None:
+    project = tmp_path / "shop"
+    result = runner.invoke(app, ["init", str(project)])
+    assert result.exit_code == 0, result.stderr
+    config = (project / "segwise.yaml").read_text()
+    assert "data/orders.csv.gz" in config
+    for path in sample_paths().values():
+        assert (project / "data" / path.name).read_bytes() == path.read_bytes()
+    again = runner.invoke(app, ["init", str(project)])
+    assert again.exit_code == 1 and "--force" in again.stderr
+
+
+def test_the_installed_script_is_quiet_in_pipes(tmp_path: Path) -> None:
+    script = Path(sys.executable).with_name("segwise")
+    done = subprocess.run([str(script), "quality", str(sample_paths()["customers"]), "--kind", "customers"],
+                          capture_output=True, text=True, check=True, cwd=tmp_path)
+    assert done.stderr == ""  # no progress bar when stderr is not a terminal
+    assert "rows read" in done.stdout

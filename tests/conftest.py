@@ -1,0 +1,109 @@
+"""Shared fixtures: the real datasets, a Spark session and a real PostgreSQL server."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """../shared/data, or a skip when this checkout has none beside it."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"real datasets not found at {SHARED_DATA}")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[Any]:
+    """A local[2] Spark session (skipped with a reason when Java or pyspark is missing)."""
+    if shutil.which("java") is None:
+        pytest.skip("Spark tests need Java on PATH")
+    pyspark_sql = pytest.importorskip("pyspark.sql", reason="Spark tests need the segwise[spark] extra")
+    session = (
+        pyspark_sql.SparkSession.builder.master("local[2]")
+        .appName("segwise-tests")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.ui.enabled", "false")
+        .config("spark.driver.memory", "1g")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _pg_bin(name: str) -> str | None:
+    found = shutil.which(name)
+    if found:
+        return found
+    candidates = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"))
+    return str(candidates[-1]) if candidates else None
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """Start a throw-away PostgreSQL server on loopback and yield its URL."""
+    initdb, pg_ctl = _pg_bin("initdb"), _pg_bin("pg_ctl")
+    if initdb is None or pg_ctl is None:
+        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) are not installed")
+    # Not under pytest's tmp_path: its parents are private to root, and the server runs as postgres.
+    base = Path(tempfile.mkdtemp(prefix="segwise-pg-"))
+    data_dir = base / "data"
+    prefix: list[str] = []
+    if os.geteuid() == 0:  # the server refuses to run as root
+        if shutil.which("runuser") is None:
+            pytest.skip("running as root without runuser: cannot start PostgreSQL")
+        try:
+            import pwd
+
+            user = pwd.getpwnam("postgres")
+        except KeyError:
+            pytest.skip("running as root and there is no 'postgres' user to start PostgreSQL as")
+        os.chown(base, user.pw_uid, user.pw_gid)
+        prefix = ["runuser", "-u", "postgres", "--"]
+    port = _free_port()
+    subprocess.run([*prefix, initdb, "-D", str(data_dir), "-U", "segwise", "--auth=trust"],
+                   check=True, capture_output=True)
+    log = data_dir.parent / "pg.log"
+    subprocess.run(
+        [*prefix, pg_ctl, "-D", str(data_dir), "-l", str(log), "-w", "-o",
+         f"-p {port} -k {data_dir.parent} -c listen_addresses=127.0.0.1", "start"],
+        check=True, capture_output=True,
+    )
+    url = f"postgresql://segwise@127.0.0.1:{port}/postgres"
+    try:
+        deadline = time.monotonic() + 20
+        import psycopg
+
+        while True:
+            try:
+                psycopg.connect(url).close()
+                break
+            except psycopg.OperationalError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        yield url
+    finally:
+        subprocess.run([*prefix, pg_ctl, "-D", str(data_dir), "-m", "immediate", "stop"], capture_output=True)
+        shutil.rmtree(base, ignore_errors=True)

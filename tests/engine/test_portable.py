@@ -1,0 +1,116 @@
+"""Non-portable operations give identical results on Polars, DuckDB and Spark."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import duckdb
+import narwhals.stable.v2 as nw
+import polars as pl
+import pytest
+
+import segwise as sw
+from segwise.engine import portable
+from segwise.engine.frames import Backend, backend_of
+
+RAW = pl.DataFrame(
+    {
+        "x": [" 1.5", "abc", None, "nan", "-2", "1e3", "inf"],
+        "t": ["2024-01-31 10:00:00", "31/01/2024", None, "2024-02-30 00:00:00", "2024-02-01 00:00:00",
+              " 2024-12-31 23:59:59 ", "x"],
+    }
+)
+EXPECTED_FLOATS = [1.5, None, None, None, -2.0, 1000.0, None]
+EXPECTED_TIMES = [datetime(2024, 1, 31, 10), None, None, None, datetime(2024, 2, 1), datetime(2024, 12, 31, 23, 59, 59), None]
+
+
+def spark_frame(spark: Any, frame: pl.DataFrame) -> Any:
+    """A Spark DataFrame of an all-text Polars frame, without going through pandas."""
+    schema = ", ".join(f"`{name}` string" for name in frame.columns)
+    return spark.createDataFrame(frame.rows(), schema=schema)
+
+
+def _frames(spark: Any | None) -> dict[str, nw.LazyFrame[Any]]:
+    frames = {
+        "polars": nw.from_native(RAW.lazy()),
+        "duckdb": nw.from_native(duckdb.sql("SELECT * FROM RAW")),
+    }
+    if spark is not None:
+        frames["spark"] = nw.from_native(spark_frame(spark, RAW))
+    return frames
+
+
+def _run(frame: nw.LazyFrame[Any]) -> pl.DataFrame:
+    frame = portable.try_to_float(frame, "x", "v")
+    frame = portable.try_to_datetime(frame, "t", "ts", fmt="%Y-%m-%d %H:%M:%S")
+    frame = portable.with_row_number(frame, "row")
+    out: pl.DataFrame = frame.collect(backend="polars").to_native()
+    return out.sort("row")
+
+
+def _assert_engine(frame: nw.LazyFrame[Any]) -> None:
+    out = _run(frame)
+    assert out["v"].to_list() == EXPECTED_FLOATS
+    assert out["ts"].to_list() == EXPECTED_TIMES
+
+
+@pytest.mark.parametrize("engine", ["polars", "duckdb"])
+def test_try_casts_on_embedded_engines(engine: str) -> None:
+    _assert_engine(_frames(None)[engine])
+
+
+@pytest.mark.spark
+@pytest.mark.xdist_group("spark")
+def test_try_casts_on_spark(spark: Any) -> None:
+    frame = _frames(spark)["spark"]
+    assert backend_of(frame) is Backend.SPARK
+    _assert_engine(frame)
+
+
+def test_strftime_to_java() -> None:
+    assert portable.strftime_to_java("%Y-%m-%dT%H:%M:%S") == "yyyy-MM-dd'T'HH:mm:ss"
+    assert portable.strftime_to_java("%d.%m.%Y") == "dd.MM.yyyy"
+
+
+def test_count_distinct_rows_treats_nulls_as_equal() -> None:
+    frame = pl.LazyFrame({"a": [1, 1, None, None, 2], "b": ["x", "x", None, None, "x"]})
+    assert portable.count_distinct_rows(nw.from_native(frame), ["a", "b"]) == 3
+    relation = duckdb.sql("SELECT * FROM frame")
+    assert portable.count_distinct_rows(nw.from_native(relation), ["a", "b"]) == 3
+
+
+MESSY = pl.DataFrame(
+    {
+        "InvoiceNo": ["1", "C2", "3", "4", "5", "5", "6"],
+        "CustomerID": ["00042", "00042", None, "00043", "00044", "00044", "00045"],
+        "InvoiceDate": ["2024-01-01 10:00:00", "2024-01-02 10:00:00", "2024-01-03 10:00:00", "bad",
+                        "2024-01-05 10:00:00", "2024-01-05 10:00:00", "2024-01-06 10:00:00"],
+        "Quantity": ["2", "-1", "1", "1", "3", "3", "1"],
+        "UnitPrice": ["5", "5", "1", "1", "2", "2", "zero"],
+    }
+)
+
+
+def _report_and_data(source: Any) -> tuple[dict[str, Any], pl.DataFrame]:
+    dataset = sw.read_transactions(source, duplicates="drop")
+    report = dataset.quality().to_dict()
+    for key in ("source", "notes"):
+        report.pop(key)
+    data = dataset.data.collect(backend="polars").to_native().sort("customer_id", "timestamp")
+    return report, data
+
+
+@pytest.mark.spark
+@pytest.mark.xdist_group("spark")
+def test_ingestion_is_identical_on_polars_duckdb_and_spark(spark: Any) -> None:
+    polars_report, polars_data = _report_and_data(MESSY)
+    assert polars_report["excluded"]["duplicate"] == 1
+    duckdb_report, duckdb_data = _report_and_data(duckdb.sql("SELECT * FROM MESSY"))
+    assert duckdb_report == polars_report
+    assert duckdb_data.equals(polars_data)
+    spark_report, spark_data = _report_and_data(spark_frame(spark, MESSY))
+    # Spark has no row order: its row numbers are unique but not consecutive.
+    assert set(spark_report.pop("first_excluded_row")) == set(polars_report.pop("first_excluded_row"))
+    assert spark_report == polars_report
+    assert spark_data.equals(polars_data)

@@ -1,0 +1,76 @@
+"""CSV sniffing: encodings, delimiters, line endings, quoting and compression."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pytest
+
+import segwise as sw
+from segwise.io.csv import sniff, sniff_delimiter
+
+ROWS = [("00042", "2024-01-05 10:00:00", "12.50", "Zoë, café"), ("00043", "2024-02-01 09:30:00", "7", "plain")]
+
+
+def _csv(delimiter: str, newline: str = "\n") -> str:
+    lines = [delimiter.join(["CustomerID", "InvoiceDate", "amount", "note"])]
+    for row in ROWS:
+        lines.append(delimiter.join([*row[:3], f'"{row[3]}"']))
+    return newline.join(lines) + newline
+
+
+@pytest.mark.parametrize(
+    ("encoding", "expected"),
+    [("utf-8", "utf-8"), ("utf-8-sig", "utf-8-sig"), ("latin-1", "latin-1")],
+    ids=["utf8", "utf8-bom", "latin1"],
+)
+def test_encodings_are_sniffed_and_text_survives(tmp_path: Path, encoding: str, expected: str) -> None:
+    path = tmp_path / "orders.csv"
+    path.write_bytes(_csv(",").encode(encoding))
+    assert sniff(path).encoding == expected
+    data = sw.read_transactions(path).to_native()
+    assert data["customer_id"].to_list() == ["00042", "00043"]
+    assert data["note"].to_list() == ["Zoë, café", "plain"]
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "\t", "|"], ids=["comma", "semicolon", "tab", "pipe"])
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"], ids=["lf", "crlf", "cr"])
+def test_delimiters_and_line_endings(tmp_path: Path, delimiter: str, newline: str) -> None:
+    path = tmp_path / "orders.txt"
+    path.write_text(_csv(delimiter, newline), newline="")
+    dialect = sniff(path)
+    assert dialect.delimiter == delimiter
+    assert dialect.line_ending == newline
+    report = sw.read_transactions(path).quality()
+    assert (report.rows_read, report.rows_used) == (2, 2)
+    assert report.total_amount == pytest.approx(19.5)
+
+
+def test_quoted_fields_with_commas_and_newlines(tmp_path: Path) -> None:
+    path = tmp_path / "orders.csv"
+    path.write_text(
+        'customer_id,date,amount,comment\n1,2024-01-01,5,"says ""hi"", then\nleaves"\n2,2024-01-02,6,ok\n'
+    )
+    data = sw.read_transactions(path).to_native()
+    assert data["comment"].to_list() == ['says "hi", then\nleaves', "ok"]
+
+
+def test_gzip_is_read_transparently(tmp_path: Path) -> None:
+    path = tmp_path / "orders.csv.gz"
+    path.write_bytes(gzip.compress(_csv(";").encode("latin-1")))
+    dialect = sniff(path)
+    assert (dialect.compressed, dialect.delimiter, dialect.encoding) == (True, ";", "latin-1")
+    assert sw.read_transactions(path).to_native()["note"].to_list() == ["Zoë, café", "plain"]
+
+
+def test_decimal_comma_in_semicolon_files(tmp_path: Path) -> None:
+    path = tmp_path / "orders.csv"
+    path.write_text("customer_id;date;amount\n1;2024-01-01;1.234,50\n2;2024-01-02;7,25\n")
+    assert sniff(path).decimal_comma
+    assert sw.read_transactions(path).to_native()["amount"].to_list() == [1234.5, 7.25]
+
+
+def test_sniff_delimiter_ignores_delimiters_inside_quotes() -> None:
+    text = 'a,b,c\n"x;y;z",1,2\n"p;q",3,4\n'
+    assert sniff_delimiter(text) == ","

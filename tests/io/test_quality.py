@@ -1,0 +1,129 @@
+"""The quality report on tiny hand-computed tables: every reason, every policy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+import segwise as sw
+
+# Row by row (1-based), with the reason each gets under the default policy:
+ORDERS = pl.DataFrame(
+    {
+        "InvoiceNo": ["1", "1", "2", "C3", "4", "5", "6", "7", "8", "9", "1"],
+        "StockCode": ["A", "B", "POST", "A", "A", "A", "A", "A", "A", "A", "A"],
+        "CustomerID": ["00042", "00042", "00043", "00042", None, "00044", "00045", "  ", "00046", "00047", "00042"],
+        "InvoiceDate": [
+            "2024-01-01 10:00:00", "2024-01-01 10:00:00", "2024-01-02 11:00:00", "2024-01-03 12:00:00",
+            "2024-01-04 12:00:00", "yesterday", "2024-01-05 12:00:00", "2024-01-06 12:00:00",
+            "2024-01-07 12:00:00", "2024-03-01 12:00:00", "2024-01-01 10:00:00",
+        ],
+        "Quantity": ["2", "1", "1", "-1", "1", "1", "x", "1", "1", "1", "2"],
+        "UnitPrice": ["5.0", "3.0", "4.0", "5.0", "1.0", "1.0", "1.0", "1.0", "0", "2.0", "5.0"],
+    }
+)
+# 1 ok, 2 ok, 3 ok (POST is a product unless configured), 4 return (net: kept),
+# 5 missing id, 6 unparseable date, 7 non-numeric quantity, 8 blank id = missing,
+# 9 zero price, 10 ok, 11 exact duplicate of row 1 (kept by default).
+
+
+def test_default_policy_counts_each_reason() -> None:
+    report = sw.read_transactions(ORDERS).quality()
+    assert report.rows_read == 11
+    nonzero = {k: v for k, v in report.excluded.items() if v}
+    assert nonzero == {
+        "missing_customer_id": 2,
+        "unparseable_timestamp": 1,
+        "non_numeric_quantity": 1,
+        "zero_or_negative_price": 1,
+    }
+    assert report.first_excluded_row == {
+        "missing_customer_id": 5, "unparseable_timestamp": 6, "non_numeric_quantity": 7,
+        "zero_or_negative_price": 9,
+    }
+    assert (report.rows_used, report.rows_quarantined) == (6, 5)
+    assert report.checks["cancellations"] == 1
+    assert report.checks["returns"] == 1
+    assert report.checks["duplicates"] == 1
+    assert report.returns_kept == 1
+    assert report.customers == 3  # rows used: 1, 2, 3, 4, 10, 11
+    assert report.total_amount == pytest.approx(2 * 5 + 3 + 4 - 5 + 2 + 2 * 5)
+    assert report.balanced
+
+
+def test_customer_ids_keep_leading_zeros() -> None:
+    data = sw.read_transactions(ORDERS).to_native()
+    assert set(data["customer_id"]) == {"00042", "00043", "00047"}
+
+
+def test_purchases_only_excludes_returns() -> None:
+    report = sw.read_transactions(ORDERS, policy="purchases-only").quality()
+    assert report.excluded["return"] == 1
+    assert report.rows_used == 5
+
+
+def test_duplicates_drop_quarantines_all_but_the_first() -> None:
+    dataset = sw.read_transactions(ORDERS, duplicates="drop")
+    report = dataset.quality()
+    assert report.excluded["duplicate"] == 1
+    assert report.first_excluded_row["duplicate"] == 11
+    assert report.rows_used == 5
+    assert dataset.to_native().height == 5
+
+
+def test_non_product_codes_with_prefixes() -> None:
+    report = sw.read_transactions(ORDERS, non_product_codes="PO*").quality()
+    assert report.excluded["non_product_code"] == 1
+    assert report.checks["non_product_codes"] == 1
+
+
+def test_returns_keep_marks_nothing_as_return() -> None:
+    kept = sw.read_transactions(ORDERS, returns="keep").to_native()
+    netted = sw.read_transactions(ORDERS, returns="net").to_native()
+    assert not kept["is_return"].any()
+    assert netted["is_return"].sum() == 1
+
+
+def test_as_of_includes_the_whole_day() -> None:
+    report = sw.read_transactions(ORDERS, as_of="2024-01-03").quality()
+    # rows 10 (March) and 8-9 (after Jan 3) are after as-of; row 4 at Jan 3 12:00 is kept.
+    assert report.excluded["after_as_of"] == 1  # row 10; rows 8 and 9 already failed earlier tests
+    assert report.last_timestamp is not None and report.last_timestamp.day == 3
+
+
+def test_quarantine_file_has_row_reason_and_source_columns(tmp_path: Path) -> None:
+    target = sw.read_transactions(ORDERS).write_quarantine(tmp_path / "q.csv")
+    quarantine = pl.read_csv(target, schema_overrides={"CustomerID": pl.String})
+    assert quarantine["row"].to_list() == [5, 6, 7, 8, 9]
+    assert quarantine["reason"].to_list() == [
+        "missing_customer_id", "unparseable_timestamp", "non_numeric_quantity", "missing_customer_id",
+        "zero_or_negative_price",
+    ]
+    assert quarantine.columns[2:] == ORDERS.columns
+
+
+def test_customers_repeat_ids_are_quarantined() -> None:
+    people = pl.DataFrame({"id": ["1", "2", "1", None], "age": [30, 40, 31, 50]})
+    report = sw.read_customers(people).quality()
+    assert report.excluded["duplicate_customer_id"] == 1
+    assert report.excluded["missing_customer_id"] == 1
+    assert report.rows_used == 2
+
+
+def test_events_need_a_name() -> None:
+    events = pl.DataFrame({"user_id": [1, 2, 3], "ts": ["2024-01-01"] * 3, "event": ["visit", "", None]})
+    report = sw.read_events(events).quality()
+    assert report.excluded["missing_event"] == 2
+    data = sw.read_events(events).to_native()
+    assert data.columns == ["customer_id", "timestamp", "event"]
+    assert data["customer_id"].to_list() == [1]  # integer ids stay integers
+
+
+def test_report_json_round_trip() -> None:
+    import json
+
+    payload = json.loads(sw.read_transactions(ORDERS).quality().to_json())
+    assert payload["rows_read"] == 11 and payload["balanced"] is True
+    assert payload["first_timestamp"] == "2024-01-01 10:00:00"

@@ -1,0 +1,130 @@
+"""Every source kind: files, databases and in-memory frames, each giving the same clean rows."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import polars as pl
+import pyarrow as pa
+import pytest
+
+import segwise as sw
+
+ORDERS = pl.DataFrame(
+    {
+        "customer_id": ["00042", "00043", "00042", None],
+        "order_date": ["2024-01-05 10:00:00", "2024-02-01 09:30:00", "2024-03-01 08:00:00", "2024-03-02 08:00:00"],
+        "amount": [12.5, 7.0, -2.5, 3.0],
+        "order_id": ["A1", "A2", "C3", "A4"],
+    }
+)
+EXPECTED_IDS = ["00042", "00043", "00042"]
+
+
+def _check(dataset: sw.Dataset) -> None:
+    report = dataset.quality()
+    assert (report.rows_read, report.rows_used, report.rows_quarantined) == (4, 3, 1)
+    assert report.excluded["missing_customer_id"] == 1
+    assert report.checks["cancellations"] == 1
+    assert report.total_amount == pytest.approx(17.0)
+    data = dataset.data.collect(backend="polars").to_native().sort("timestamp")
+    assert data["customer_id"].to_list() == EXPECTED_IDS
+    assert data["is_return"].to_list() == [False, False, True]
+
+
+def test_parquet(tmp_path: Path) -> None:
+    ORDERS.write_parquet(tmp_path / "o.parquet")
+    _check(sw.read_transactions(tmp_path / "o.parquet"))
+
+
+def test_json_lines(tmp_path: Path) -> None:
+    ORDERS.write_ndjson(tmp_path / "o.jsonl")
+    _check(sw.read_transactions(tmp_path / "o.jsonl"))
+
+
+def test_excel_keeps_text_ids(tmp_path: Path) -> None:
+    ORDERS.write_excel(tmp_path / "o.xlsx")
+    _check(sw.read_transactions(tmp_path / "o.xlsx"))
+
+
+def test_excel_sheet_by_name(tmp_path: Path) -> None:
+    import xlsxwriter
+
+    with xlsxwriter.Workbook(tmp_path / "book.xlsx") as book:
+        ORDERS.head(1).write_excel(book, worksheet="notes")
+        ORDERS.write_excel(book, worksheet="orders")
+    _check(sw.read_transactions(tmp_path / "book.xlsx", sheet="orders"))
+
+
+def test_duckdb_file_stays_on_duckdb(tmp_path: Path) -> None:
+    path = tmp_path / "shop.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute("CREATE TABLE orders AS SELECT * FROM ORDERS")
+        con.execute("CREATE TABLE other AS SELECT 1 AS x")
+    dataset = sw.read_transactions(f"duckdb:///{path}", table="orders")
+    assert type(dataset.to_native()).__module__.startswith("duckdb")
+    _check(dataset)
+
+
+def test_duckdb_file_needs_a_table_when_it_has_several(tmp_path: Path) -> None:
+    path = tmp_path / "shop.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute("CREATE TABLE orders AS SELECT * FROM ORDERS")
+        con.execute("CREATE TABLE other AS SELECT 1 AS x")
+    with pytest.raises(sw.DataError, match="2 tables"):
+        sw.read_transactions(path)
+
+
+def test_sqlite_file_and_query(tmp_path: Path) -> None:
+    path = tmp_path / "shop.db"
+    with sqlite3.connect(path) as con:
+        con.execute("CREATE TABLE orders (customer_id TEXT, order_date TEXT, amount REAL, order_id TEXT)")
+        con.executemany("INSERT INTO orders VALUES (?, ?, ?, ?)", ORDERS.rows())
+    _check(sw.read_transactions(f"sqlite:///{path}", table="orders"))
+    _check(sw.read_transactions(path, query="SELECT * FROM orders"))
+
+
+@pytest.mark.postgres
+def test_postgresql(postgres_url: str) -> None:
+    import psycopg
+
+    with psycopg.connect(postgres_url, autocommit=True) as con:
+        con.execute("DROP TABLE IF EXISTS orders")
+        con.execute("CREATE TABLE orders (customer_id TEXT, order_date TIMESTAMP, amount DOUBLE PRECISION, "
+                    "order_id TEXT)")
+        with con.cursor() as cur:
+            cur.executemany("INSERT INTO orders VALUES (%s, %s, %s, %s)", ORDERS.rows())
+    _check(sw.read_transactions(postgres_url, table="orders"))
+
+
+@pytest.mark.parametrize(
+    ("make", "kind"),
+    [
+        (lambda: ORDERS, pl.DataFrame),
+        (lambda: ORDERS.lazy(), pl.DataFrame),
+        (lambda: ORDERS.to_pandas(), pd.DataFrame),
+        (lambda: ORDERS.to_arrow(), pa.Table),
+    ],
+    ids=["polars", "polars-lazy", "pandas", "pyarrow"],
+)
+def test_in_memory_frames_come_back_as_the_same_kind(make: Any, kind: type) -> None:
+    dataset = sw.read_transactions(make())
+    _check(dataset)
+    assert isinstance(dataset.to_native(), kind)
+
+
+def test_duckdb_relation_stays_lazy_on_duckdb() -> None:
+    relation = duckdb.sql("SELECT * FROM ORDERS")
+    dataset = sw.read_transactions(relation)
+    assert isinstance(dataset.to_native(), duckdb.DuckDBPyRelation)
+    _check(dataset)
+
+
+def test_pandas_object_dates_are_parsed() -> None:
+    frame = ORDERS.to_pandas()
+    frame["order_date"] = pd.to_datetime(frame["order_date"]).astype(object)
+    _check(sw.read_transactions(frame))

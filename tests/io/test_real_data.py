@@ -1,0 +1,57 @@
+"""Acceptance counts on the real Online Retail data sets (../shared/data)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import segwise as sw
+
+pytestmark = pytest.mark.realdata
+
+
+def test_online_retail_counts(shared_data: Path) -> None:
+    report = sw.read_transactions(shared_data / "online_retail_uci.csv.gz").quality()
+    assert report.rows_read == 541_909
+    assert report.checks["missing_customer_id"] == 135_080
+    assert report.checks["cancellations"] == 9_288
+    assert report.checks["duplicates"] == 5_268
+    assert report.checks["negative_quantity"] == 10_624
+    assert report.balanced
+    assert report.columns["customer_id"] == "CustomerID"
+
+
+def test_online_retail_common_cleaning(shared_data: Path) -> None:
+    dataset = sw.read_transactions(shared_data / "online_retail_uci.csv.gz", policy="purchases-only")
+    report = dataset.quality()
+    assert (report.rows_used, report.customers) == (397_884, 4_338)
+    assert report.total_amount == pytest.approx(8_911_407.90, abs=0.01)
+    assert report.rows_used + report.rows_quarantined == 541_909
+    # Ids are kept as written, not turned into numbers.
+    assert dataset.to_native()["customer_id"].dtype.is_(__import__("polars").String)
+
+
+def test_online_retail_ii_names_are_detected(shared_data: Path) -> None:
+    report = sw.read_transactions(shared_data / "online_retail_ii_2009_2010.csv.gz").quality()
+    assert report.columns["customer_id"] == "Customer ID"
+    assert report.columns["order_id"] == "Invoice"
+    assert report.columns["unit_price"] == "Price"
+    assert report.rows_read == 525_461
+    assert report.checks["missing_customer_id"] == 107_927
+    assert report.checks["cancellations"] == 10_206
+    assert report.checks["duplicates"] == 6_865
+
+
+def test_cdnow_zero_padded_ids_and_compact_dates(shared_data: Path, tmp_path: Path) -> None:
+    import polars as pl
+
+    raw = pl.read_csv(shared_data / "cdnow_master_transactions.csv.gz", schema_overrides={"customer_id": pl.String})
+    padded = raw.with_columns(pl.col("customer_id").str.zfill(5), pl.col("date").str.replace_all("-", ""))
+    padded.write_csv(tmp_path / "cdnow.csv")
+    dataset = sw.read_transactions(tmp_path / "cdnow.csv", amount="dollar_value")
+    report = dataset.quality()
+    assert report.rows_used == 69_659 and report.customers == 23_570
+    assert report.timestamp_format == "%Y%m%d"
+    assert report.total_amount == pytest.approx(2_500_315.63, abs=0.01)
+    assert dataset.to_native()["customer_id"].min() == "00001"

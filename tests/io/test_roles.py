@@ -1,0 +1,59 @@
+"""Column roles: recognised names, explicit names, and hints when they are missing."""
+
+from __future__ import annotations
+
+import pytest
+
+from segwise.exceptions import ColumnNotFoundError
+from segwise.io.roles import detect_roles
+
+ONLINE_RETAIL = ["InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID", "Country"]
+ONLINE_RETAIL_II = ["Invoice", "StockCode", "Description", "Quantity", "InvoiceDate", "Price", "Customer ID", "Country"]
+
+
+@pytest.mark.parametrize("columns", [ONLINE_RETAIL, ONLINE_RETAIL_II], ids=["online-retail", "online-retail-ii"])
+def test_online_retail_names_are_recognised(columns: list[str]) -> None:
+    roles = detect_roles("transactions", columns)
+    assert roles.columns["customer_id"] == columns[6]
+    assert roles.columns["order_id"] == columns[0]
+    assert roles.columns["unit_price"] == columns[5]
+    assert roles.columns["product"] == "StockCode"
+    assert roles.amount_is_computed
+
+
+def test_plain_names_and_an_amount_column() -> None:
+    roles = detect_roles("transactions", ["customer_id", "order_date", "amount", "quantity"])
+    assert roles.columns == {"customer_id": "customer_id", "timestamp": "order_date", "amount": "amount",
+                             "quantity": "quantity"}
+    assert not roles.amount_is_computed
+
+
+def test_explicit_names_win_over_recognised_ones() -> None:
+    roles = detect_roles("transactions", ["client", "customer_id", "day", "total"],
+                         {"customer_id": "client", "timestamp": "day", "amount": "total"})
+    assert roles.columns["customer_id"] == "client"
+
+
+def test_missing_required_column_suggests_the_closest() -> None:
+    with pytest.raises(ColumnNotFoundError) as info:
+        detect_roles("transactions", ["CustmerID", "InvoiceDate", "amount"], source="orders.csv")
+    message = str(info.value)
+    assert message.startswith("orders.csv: no customer id column found")
+    assert "did you mean 'CustmerID'?" in message.lower().replace("custmerid", "CustmerID")
+    assert "--customer-col" in message
+
+
+def test_unknown_explicit_column_gets_did_you_mean() -> None:
+    with pytest.raises(ColumnNotFoundError, match="(?i)did you mean 'CustomerID'"):
+        detect_roles("transactions", ONLINE_RETAIL, {"customer_id": "CustomerId"})
+
+
+def test_one_column_header_points_at_the_delimiter() -> None:
+    with pytest.raises(ColumnNotFoundError, match="looks ';'-separated: pass --delimiter ';'"):
+        detect_roles("transactions", ["customer_id;date;amount"])
+
+
+def test_a_bare_id_is_a_customer_only_in_customer_tables() -> None:
+    assert detect_roles("customers", ["id", "age"]).columns["customer_id"] == "id"
+    with pytest.raises(ColumnNotFoundError):
+        detect_roles("transactions", ["id", "date", "amount"])
