@@ -8,11 +8,13 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
@@ -31,7 +33,9 @@ def spark() -> Iterator[Any]:
     """A local[2] Spark session (skipped with a reason when Java or pyspark is missing)."""
     if shutil.which("java") is None:
         pytest.skip("Spark tests need Java on PATH")
-    pyspark_sql = pytest.importorskip("pyspark.sql", reason="Spark tests need the segwise[spark] extra")
+    pyspark_sql = pytest.importorskip(
+        "pyspark.sql", reason="Spark tests need the segwise[spark] extra"
+    )
     session = (
         pyspark_sql.SparkSession.builder.master("local[2]")
         .appName("segwise-tests")
@@ -82,13 +86,27 @@ def postgres_url() -> Iterator[str]:
         os.chown(base, user.pw_uid, user.pw_gid)
         prefix = ["runuser", "-u", "postgres", "--"]
     port = _free_port()
-    subprocess.run([*prefix, initdb, "-D", str(data_dir), "-U", "segwise", "--auth=trust"],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [*prefix, initdb, "-D", str(data_dir), "-U", "segwise", "--auth=trust"],
+        check=True,
+        capture_output=True,
+    )
     log = data_dir.parent / "pg.log"
     subprocess.run(
-        [*prefix, pg_ctl, "-D", str(data_dir), "-l", str(log), "-w", "-o",
-         f"-p {port} -k {data_dir.parent} -c listen_addresses=127.0.0.1", "start"],
-        check=True, capture_output=True,
+        [
+            *prefix,
+            pg_ctl,
+            "-D",
+            str(data_dir),
+            "-l",
+            str(log),
+            "-w",
+            "-o",
+            f"-p {port} -k {data_dir.parent} -c listen_addresses=127.0.0.1",
+            "start",
+        ],
+        check=True,
+        capture_output=True,
     )
     url = f"postgresql://segwise@127.0.0.1:{port}/postgres"
     try:
@@ -105,5 +123,9 @@ def postgres_url() -> Iterator[str]:
                 time.sleep(0.2)
         yield url
     finally:
-        subprocess.run([*prefix, pg_ctl, "-D", str(data_dir), "-m", "immediate", "stop"], capture_output=True)
+        subprocess.run(
+            [*prefix, pg_ctl, "-D", str(data_dir), "-m", "immediate", "stop"],
+            capture_output=True,
+            check=False,
+        )
         shutil.rmtree(base, ignore_errors=True)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from segwise.exceptions import ConfigError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
 
 
 def _normalise(name: str) -> str:

@@ -1,24 +1,31 @@
-"""Bad input: exit code 1, one clear line naming the file/column/row, no traceback, no output file."""
+"""Bad input: exit 1, one line naming file/column/row, no traceback, no output file."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from typer.testing import CliRunner
 
 from segwise.cli.app import app
 
+if TYPE_CHECKING:
+    from pathlib import Path
+
 runner = CliRunner()
 
 
 def _run(tmp_path: Path, *args: str) -> tuple[int, str, Path]:
     out = tmp_path / "report.json"
-    result = runner.invoke(app, ["quality", *args, "-o", str(out), "--quarantine", str(tmp_path / "q.csv")])
+    result = runner.invoke(
+        app, ["quality", *args, "-o", str(out), "--quarantine", str(tmp_path / "q.csv")]
+    )
     return result.exit_code, result.stderr, out
 
 
-def _assert_clean_failure(tmp_path: Path, code: int, stderr: str, out: Path, *fragments: str) -> None:
+def _assert_clean_failure(
+    tmp_path: Path, code: int, stderr: str, out: Path, *fragments: str
+) -> None:
     assert code == 1
     lines = stderr.strip().splitlines()
     assert len(lines) == 1, stderr
@@ -47,7 +54,9 @@ def test_missing_required_column_with_hint(tmp_path: Path) -> None:
     path = tmp_path / "orders.csv"
     path.write_text("CustmerID,order_date,amount\n1,2024-01-01,3\n")
     code, stderr, out = _run(tmp_path, str(path))
-    _assert_clean_failure(tmp_path, code, stderr, out, str(path), "no customer id column", "'CustmerID'")
+    _assert_clean_failure(
+        tmp_path, code, stderr, out, str(path), "no customer id column", "'CustmerID'"
+    )
     assert "did you mean" in stderr.lower()
 
 
@@ -83,21 +92,27 @@ def test_every_timestamp_unparseable(tmp_path: Path) -> None:
     path = tmp_path / "orders.csv"
     path.write_text("customer_id,order_date,amount\n1,soon,3\n2,later,4\n")
     code, stderr, out = _run(tmp_path, str(path))
-    _assert_clean_failure(tmp_path, code, stderr, out, str(path), "column 'order_date'", "'soon'", "--date-format")
+    _assert_clean_failure(
+        tmp_path, code, stderr, out, str(path), "column 'order_date'", "'soon'", "--date-format"
+    )
 
 
 def test_every_timestamp_unparseable_with_a_given_format(tmp_path: Path) -> None:
     path = tmp_path / "orders.csv"
     path.write_text("customer_id,order_date,amount\n1,2024-01-01,3\n2,2024-01-02,4\n")
     code, stderr, out = _run(tmp_path, str(path), "--date-format", "%d/%m/%Y")
-    _assert_clean_failure(tmp_path, code, stderr, out, "column 'order_date'", "row 1", "'2024-01-01'")
+    _assert_clean_failure(
+        tmp_path, code, stderr, out, "column 'order_date'", "row 1", "'2024-01-01'"
+    )
 
 
 def test_every_amount_non_numeric(tmp_path: Path) -> None:
     path = tmp_path / "orders.csv"
     path.write_text("customer_id,order_date,amount\n1,2024-01-01,lots\n2,2024-01-02,few\n")
     code, stderr, out = _run(tmp_path, str(path))
-    _assert_clean_failure(tmp_path, code, stderr, out, str(path), "column 'amount'", "row 1", "'lots'", "--amount-col")
+    _assert_clean_failure(
+        tmp_path, code, stderr, out, str(path), "column 'amount'", "row 1", "'lots'", "--amount-col"
+    )
 
 
 def test_directory(tmp_path: Path) -> None:
@@ -125,9 +140,13 @@ def test_usage_error_exits_2() -> None:
 
 def test_partly_bad_file_is_read_and_quarantined(tmp_path: Path) -> None:
     path = tmp_path / "orders.csv"
-    path.write_text("customer_id,order_date,amount\n1,2024-01-01,3\n,2024-01-02,4\n3,never,5\n4,2024-01-04,x\n")
+    path.write_text(
+        "customer_id,order_date,amount\n1,2024-01-01,3\n,2024-01-02,4\n3,never,5\n4,2024-01-04,x\n"
+    )
     out = tmp_path / "report.json"
-    result = runner.invoke(app, ["quality", str(path), "-o", str(out), "--quarantine", str(tmp_path / "q.csv")])
+    result = runner.invoke(
+        app, ["quality", str(path), "-o", str(out), "--quarantine", str(tmp_path / "q.csv")]
+    )
     assert result.exit_code == 0, result.stderr
     import json
 
@@ -155,7 +174,8 @@ def test_large_file_streams_in_bounded_memory(tmp_path: Path) -> None:
         {
             "customer_id": rng.integers(0, 200_000, n).astype(str),
             "order_date": np.datetime_as_string(
-                np.datetime64("2023-01-01T00:00:00") + rng.integers(0, 365 * 86_400, n).astype("timedelta64[s]")
+                np.datetime64("2023-01-01T00:00:00")
+                + rng.integers(0, 365 * 86_400, n).astype("timedelta64[s]")
             ),
             "amount": np.round(rng.gamma(2.0, 20.0, n), 2),
             "note": np.full(n, "x" * 40),
@@ -171,7 +191,9 @@ def test_large_file_streams_in_bounded_memory(tmp_path: Path) -> None:
     )
 
     def peak_kib(path: Path) -> int:
-        done = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True, check=True)
+        done = subprocess.run(
+            [sys.executable, "-c", script, str(path)], capture_output=True, text=True, check=True
+        )
         return int(done.stdout.strip())
 
     baseline = peak_kib(small)

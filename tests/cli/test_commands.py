@@ -26,7 +26,14 @@ def test_version() -> None:
 
 def test_quality_json_on_the_sample(tmp_path: Path) -> None:
     result = runner.invoke(
-        app, ["quality", str(sample_paths()["orders"]), "--json", "--quarantine", str(tmp_path / "q.parquet")]
+        app,
+        [
+            "quality",
+            str(sample_paths()["orders"]),
+            "--json",
+            "--quarantine",
+            str(tmp_path / "q.parquet"),
+        ],
     )
     assert result.exit_code == 0, result.stderr
     report = json.loads(result.stdout)
@@ -55,14 +62,25 @@ def test_output_format_follows_the_extension(tmp_path: Path, suffix: str) -> Non
 
 
 def test_unknown_output_extension_is_a_user_error(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["quality", str(sample_paths()["customers"]), "--kind", "customers",
-                                 "-o", str(tmp_path / "r.xyz")])
+    result = runner.invoke(
+        app,
+        [
+            "quality",
+            str(sample_paths()["customers"]),
+            "--kind",
+            "customers",
+            "-o",
+            str(tmp_path / "r.xyz"),
+        ],
+    )
     assert result.exit_code == 1
     assert ".xyz" in result.stderr and not (tmp_path / "r.xyz").exists()
 
 
 def test_events_kind(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["quality", str(sample_paths()["events"]), "--kind", "events", "--json"])
+    result = runner.invoke(
+        app, ["quality", str(sample_paths()["events"]), "--kind", "events", "--json"]
+    )
     assert result.exit_code == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["columns"] == {"customer_id": "user_id", "timestamp": "ts", "event": "event"}
@@ -92,7 +110,12 @@ def test_init_scaffolds_a_project(tmp_path: Path) -> None:
 
 def test_the_installed_script_is_quiet_in_pipes(tmp_path: Path) -> None:
     script = Path(sys.executable).with_name("segwise")
-    done = subprocess.run([str(script), "quality", str(sample_paths()["customers"]), "--kind", "customers"],
-                          capture_output=True, text=True, check=True, cwd=tmp_path)
+    done = subprocess.run(
+        [str(script), "quality", str(sample_paths()["customers"]), "--kind", "customers"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
+    )
     assert done.stderr == ""  # no progress bar when stderr is not a terminal
     assert "rows read" in done.stdout

@@ -17,12 +17,27 @@ from segwise.engine.frames import Backend, backend_of
 RAW = pl.DataFrame(
     {
         "x": [" 1.5", "abc", None, "nan", "-2", "1e3", "inf"],
-        "t": ["2024-01-31 10:00:00", "31/01/2024", None, "2024-02-30 00:00:00", "2024-02-01 00:00:00",
-              " 2024-12-31 23:59:59 ", "x"],
+        "t": [
+            "2024-01-31 10:00:00",
+            "31/01/2024",
+            None,
+            "2024-02-30 00:00:00",
+            "2024-02-01 00:00:00",
+            " 2024-12-31 23:59:59 ",
+            "x",
+        ],
     }
 )
 EXPECTED_FLOATS = [1.5, None, None, None, -2.0, 1000.0, None]
-EXPECTED_TIMES = [datetime(2024, 1, 31, 10), None, None, None, datetime(2024, 2, 1), datetime(2024, 12, 31, 23, 59, 59), None]
+EXPECTED_TIMES = [
+    datetime(2024, 1, 31, 10),
+    None,
+    None,
+    None,
+    datetime(2024, 2, 1),
+    datetime(2024, 12, 31, 23, 59, 59),
+    None,
+]
 
 
 def spark_frame(spark: Any, frame: pl.DataFrame) -> Any:
@@ -84,8 +99,15 @@ MESSY = pl.DataFrame(
     {
         "InvoiceNo": ["1", "C2", "3", "4", "5", "5", "6"],
         "CustomerID": ["00042", "00042", None, "00043", "00044", "00044", "00045"],
-        "InvoiceDate": ["2024-01-01 10:00:00", "2024-01-02 10:00:00", "2024-01-03 10:00:00", "bad",
-                        "2024-01-05 10:00:00", "2024-01-05 10:00:00", "2024-01-06 10:00:00"],
+        "InvoiceDate": [
+            "2024-01-01 10:00:00",
+            "2024-01-02 10:00:00",
+            "2024-01-03 10:00:00",
+            "bad",
+            "2024-01-05 10:00:00",
+            "2024-01-05 10:00:00",
+            "2024-01-06 10:00:00",
+        ],
         "Quantity": ["2", "-1", "1", "1", "3", "3", "1"],
         "UnitPrice": ["5", "5", "1", "1", "2", "2", "zero"],
     }
@@ -111,6 +133,8 @@ def test_ingestion_is_identical_on_polars_duckdb_and_spark(spark: Any) -> None:
     assert duckdb_data.equals(polars_data)
     spark_report, spark_data = _report_and_data(spark_frame(spark, MESSY))
     # Spark has no row order: its row numbers are unique but not consecutive.
-    assert set(spark_report.pop("first_excluded_row")) == set(polars_report.pop("first_excluded_row"))
+    assert set(spark_report.pop("first_excluded_row")) == set(
+        polars_report.pop("first_excluded_row")
+    )
     assert spark_report == polars_report
     assert spark_data.equals(polars_data)

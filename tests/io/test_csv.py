@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import gzip
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 import segwise as sw
 from segwise.io.csv import sniff, sniff_delimiter
 
-ROWS = [("00042", "2024-01-05 10:00:00", "12.50", "Zoë, café"), ("00043", "2024-02-01 09:30:00", "7", "plain")]
+if TYPE_CHECKING:
+    from pathlib import Path
+
+ROWS = [
+    ("00042", "2024-01-05 10:00:00", "12.50", "Zoë, café"),
+    ("00043", "2024-02-01 09:30:00", "7", "plain"),
+]
 
 
 def _csv(delimiter: str, newline: str = "\n") -> str:
@@ -25,7 +31,9 @@ def _csv(delimiter: str, newline: str = "\n") -> str:
     [("utf-8", "utf-8"), ("utf-8-sig", "utf-8-sig"), ("latin-1", "latin-1")],
     ids=["utf8", "utf8-bom", "latin1"],
 )
-def test_encodings_are_sniffed_and_text_survives(tmp_path: Path, encoding: str, expected: str) -> None:
+def test_encodings_are_sniffed_and_text_survives(
+    tmp_path: Path, encoding: str, expected: str
+) -> None:
     path = tmp_path / "orders.csv"
     path.write_bytes(_csv(",").encode(encoding))
     assert sniff(path).encoding == expected
@@ -34,7 +42,9 @@ def test_encodings_are_sniffed_and_text_survives(tmp_path: Path, encoding: str, 
     assert data["note"].to_list() == ["Zoë, café", "plain"]
 
 
-@pytest.mark.parametrize("delimiter", [",", ";", "\t", "|"], ids=["comma", "semicolon", "tab", "pipe"])
+@pytest.mark.parametrize(
+    "delimiter", [",", ";", "\t", "|"], ids=["comma", "semicolon", "tab", "pipe"]
+)
 @pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"], ids=["lf", "crlf", "cr"])
 def test_delimiters_and_line_endings(tmp_path: Path, delimiter: str, newline: str) -> None:
     path = tmp_path / "orders.txt"
@@ -50,7 +60,8 @@ def test_delimiters_and_line_endings(tmp_path: Path, delimiter: str, newline: st
 def test_quoted_fields_with_commas_and_newlines(tmp_path: Path) -> None:
     path = tmp_path / "orders.csv"
     path.write_text(
-        'customer_id,date,amount,comment\n1,2024-01-01,5,"says ""hi"", then\nleaves"\n2,2024-01-02,6,ok\n'
+        "customer_id,date,amount,comment\n"
+        '1,2024-01-01,5,"says ""hi"", then\nleaves"\n2,2024-01-02,6,ok\n'
     )
     data = sw.read_transactions(path).to_native()
     assert data["comment"].to_list() == ['says "hi", then\nleaves', "ok"]

@@ -2,23 +2,46 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 import pytest
 
 import segwise as sw
 
+if TYPE_CHECKING:
+    from pathlib import Path
+
 # Row by row (1-based), with the reason each gets under the default policy:
 ORDERS = pl.DataFrame(
     {
         "InvoiceNo": ["1", "1", "2", "C3", "4", "5", "6", "7", "8", "9", "1"],
         "StockCode": ["A", "B", "POST", "A", "A", "A", "A", "A", "A", "A", "A"],
-        "CustomerID": ["00042", "00042", "00043", "00042", None, "00044", "00045", "  ", "00046", "00047", "00042"],
+        "CustomerID": [
+            "00042",
+            "00042",
+            "00043",
+            "00042",
+            None,
+            "00044",
+            "00045",
+            "  ",
+            "00046",
+            "00047",
+            "00042",
+        ],
         "InvoiceDate": [
-            "2024-01-01 10:00:00", "2024-01-01 10:00:00", "2024-01-02 11:00:00", "2024-01-03 12:00:00",
-            "2024-01-04 12:00:00", "yesterday", "2024-01-05 12:00:00", "2024-01-06 12:00:00",
-            "2024-01-07 12:00:00", "2024-03-01 12:00:00", "2024-01-01 10:00:00",
+            "2024-01-01 10:00:00",
+            "2024-01-01 10:00:00",
+            "2024-01-02 11:00:00",
+            "2024-01-03 12:00:00",
+            "2024-01-04 12:00:00",
+            "yesterday",
+            "2024-01-05 12:00:00",
+            "2024-01-06 12:00:00",
+            "2024-01-07 12:00:00",
+            "2024-03-01 12:00:00",
+            "2024-01-01 10:00:00",
         ],
         "Quantity": ["2", "1", "1", "-1", "1", "1", "x", "1", "1", "1", "2"],
         "UnitPrice": ["5.0", "3.0", "4.0", "5.0", "1.0", "1.0", "1.0", "1.0", "0", "2.0", "5.0"],
@@ -40,7 +63,9 @@ def test_default_policy_counts_each_reason() -> None:
         "zero_or_negative_price": 1,
     }
     assert report.first_excluded_row == {
-        "missing_customer_id": 5, "unparseable_timestamp": 6, "non_numeric_quantity": 7,
+        "missing_customer_id": 5,
+        "unparseable_timestamp": 6,
+        "non_numeric_quantity": 7,
         "zero_or_negative_price": 9,
     }
     assert (report.rows_used, report.rows_quarantined) == (6, 5)
@@ -98,7 +123,10 @@ def test_quarantine_file_has_row_reason_and_source_columns(tmp_path: Path) -> No
     quarantine = pl.read_csv(target, schema_overrides={"CustomerID": pl.String})
     assert quarantine["row"].to_list() == [5, 6, 7, 8, 9]
     assert quarantine["reason"].to_list() == [
-        "missing_customer_id", "unparseable_timestamp", "non_numeric_quantity", "missing_customer_id",
+        "missing_customer_id",
+        "unparseable_timestamp",
+        "non_numeric_quantity",
+        "missing_customer_id",
         "zero_or_negative_price",
     ]
     assert quarantine.columns[2:] == ORDERS.columns
@@ -113,7 +141,9 @@ def test_customers_repeat_ids_are_quarantined() -> None:
 
 
 def test_events_need_a_name() -> None:
-    events = pl.DataFrame({"user_id": [1, 2, 3], "ts": ["2024-01-01"] * 3, "event": ["visit", "", None]})
+    events = pl.DataFrame(
+        {"user_id": [1, 2, 3], "ts": ["2024-01-01"] * 3, "event": ["visit", "", None]}
+    )
     report = sw.read_events(events).quality()
     assert report.excluded["missing_event"] == 2
     data = sw.read_events(events).to_native()

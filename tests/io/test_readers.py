@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pandas as pd
@@ -14,10 +13,18 @@ import pytest
 
 import segwise as sw
 
+if TYPE_CHECKING:
+    from pathlib import Path
+
 ORDERS = pl.DataFrame(
     {
         "customer_id": ["00042", "00043", "00042", None],
-        "order_date": ["2024-01-05 10:00:00", "2024-02-01 09:30:00", "2024-03-01 08:00:00", "2024-03-02 08:00:00"],
+        "order_date": [
+            "2024-01-05 10:00:00",
+            "2024-02-01 09:30:00",
+            "2024-03-01 08:00:00",
+            "2024-03-02 08:00:00",
+        ],
         "amount": [12.5, 7.0, -2.5, 3.0],
         "order_id": ["A1", "A2", "C3", "A4"],
     }
@@ -82,7 +89,9 @@ def test_duckdb_file_needs_a_table_when_it_has_several(tmp_path: Path) -> None:
 def test_sqlite_file_and_query(tmp_path: Path) -> None:
     path = tmp_path / "shop.db"
     with sqlite3.connect(path) as con:
-        con.execute("CREATE TABLE orders (customer_id TEXT, order_date TEXT, amount REAL, order_id TEXT)")
+        con.execute(
+            "CREATE TABLE orders (customer_id TEXT, order_date TEXT, amount REAL, order_id TEXT)"
+        )
         con.executemany("INSERT INTO orders VALUES (?, ?, ?, ?)", ORDERS.rows())
     _check(sw.read_transactions(f"sqlite:///{path}", table="orders"))
     _check(sw.read_transactions(path, query="SELECT * FROM orders"))
@@ -94,8 +103,10 @@ def test_postgresql(postgres_url: str) -> None:
 
     with psycopg.connect(postgres_url, autocommit=True) as con:
         con.execute("DROP TABLE IF EXISTS orders")
-        con.execute("CREATE TABLE orders (customer_id TEXT, order_date TIMESTAMP, amount DOUBLE PRECISION, "
-                    "order_id TEXT)")
+        con.execute(
+            "CREATE TABLE orders (customer_id TEXT, order_date TIMESTAMP, amount DOUBLE PRECISION, "
+            "order_id TEXT)"
+        )
         with con.cursor() as cur:
             cur.executemany("INSERT INTO orders VALUES (%s, %s, %s, %s)", ORDERS.rows())
     _check(sw.read_transactions(postgres_url, table="orders"))
@@ -105,9 +116,9 @@ def test_postgresql(postgres_url: str) -> None:
     ("make", "kind"),
     [
         (lambda: ORDERS, pl.DataFrame),
-        (lambda: ORDERS.lazy(), pl.DataFrame),
-        (lambda: ORDERS.to_pandas(), pd.DataFrame),
-        (lambda: ORDERS.to_arrow(), pa.Table),
+        (ORDERS.lazy, pl.DataFrame),
+        (ORDERS.to_pandas, pd.DataFrame),
+        (ORDERS.to_arrow, pa.Table),
     ],
     ids=["polars", "polars-lazy", "pandas", "pyarrow"],
 )

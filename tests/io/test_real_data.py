@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 import segwise as sw
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 pytestmark = pytest.mark.realdata
 
@@ -23,7 +26,9 @@ def test_online_retail_counts(shared_data: Path) -> None:
 
 
 def test_online_retail_common_cleaning(shared_data: Path) -> None:
-    dataset = sw.read_transactions(shared_data / "online_retail_uci.csv.gz", policy="purchases-only")
+    dataset = sw.read_transactions(
+        shared_data / "online_retail_uci.csv.gz", policy="purchases-only"
+    )
     report = dataset.quality()
     assert (report.rows_used, report.customers) == (397_884, 4_338)
     assert report.total_amount == pytest.approx(8_911_407.90, abs=0.01)
@@ -46,8 +51,13 @@ def test_online_retail_ii_names_are_detected(shared_data: Path) -> None:
 def test_cdnow_zero_padded_ids_and_compact_dates(shared_data: Path, tmp_path: Path) -> None:
     import polars as pl
 
-    raw = pl.read_csv(shared_data / "cdnow_master_transactions.csv.gz", schema_overrides={"customer_id": pl.String})
-    padded = raw.with_columns(pl.col("customer_id").str.zfill(5), pl.col("date").str.replace_all("-", ""))
+    raw = pl.read_csv(
+        shared_data / "cdnow_master_transactions.csv.gz",
+        schema_overrides={"customer_id": pl.String},
+    )
+    padded = raw.with_columns(
+        pl.col("customer_id").str.zfill(5), pl.col("date").str.replace_all("-", "")
+    )
     padded.write_csv(tmp_path / "cdnow.csv")
     dataset = sw.read_transactions(tmp_path / "cdnow.csv", amount="dollar_value")
     report = dataset.quality()

@@ -7,11 +7,31 @@ import pytest
 from segwise.exceptions import ColumnNotFoundError
 from segwise.io.roles import detect_roles
 
-ONLINE_RETAIL = ["InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID", "Country"]
-ONLINE_RETAIL_II = ["Invoice", "StockCode", "Description", "Quantity", "InvoiceDate", "Price", "Customer ID", "Country"]
+ONLINE_RETAIL = [
+    "InvoiceNo",
+    "StockCode",
+    "Description",
+    "Quantity",
+    "InvoiceDate",
+    "UnitPrice",
+    "CustomerID",
+    "Country",
+]
+ONLINE_RETAIL_II = [
+    "Invoice",
+    "StockCode",
+    "Description",
+    "Quantity",
+    "InvoiceDate",
+    "Price",
+    "Customer ID",
+    "Country",
+]
 
 
-@pytest.mark.parametrize("columns", [ONLINE_RETAIL, ONLINE_RETAIL_II], ids=["online-retail", "online-retail-ii"])
+@pytest.mark.parametrize(
+    "columns", [ONLINE_RETAIL, ONLINE_RETAIL_II], ids=["online-retail", "online-retail-ii"]
+)
 def test_online_retail_names_are_recognised(columns: list[str]) -> None:
     roles = detect_roles("transactions", columns)
     assert roles.columns["customer_id"] == columns[6]
@@ -23,14 +43,21 @@ def test_online_retail_names_are_recognised(columns: list[str]) -> None:
 
 def test_plain_names_and_an_amount_column() -> None:
     roles = detect_roles("transactions", ["customer_id", "order_date", "amount", "quantity"])
-    assert roles.columns == {"customer_id": "customer_id", "timestamp": "order_date", "amount": "amount",
-                             "quantity": "quantity"}
+    assert roles.columns == {
+        "customer_id": "customer_id",
+        "timestamp": "order_date",
+        "amount": "amount",
+        "quantity": "quantity",
+    }
     assert not roles.amount_is_computed
 
 
 def test_explicit_names_win_over_recognised_ones() -> None:
-    roles = detect_roles("transactions", ["client", "customer_id", "day", "total"],
-                         {"customer_id": "client", "timestamp": "day", "amount": "total"})
+    roles = detect_roles(
+        "transactions",
+        ["client", "customer_id", "day", "total"],
+        {"customer_id": "client", "timestamp": "day", "amount": "total"},
+    )
     assert roles.columns["customer_id"] == "client"
 
 
@@ -44,7 +71,7 @@ def test_missing_required_column_suggests_the_closest() -> None:
 
 
 def test_unknown_explicit_column_gets_did_you_mean() -> None:
-    with pytest.raises(ColumnNotFoundError, match="(?i)did you mean 'CustomerID'"):
+    with pytest.raises(ColumnNotFoundError, match=r"(?i)did you mean 'CustomerID'"):
         detect_roles("transactions", ONLINE_RETAIL, {"customer_id": "CustomerId"})
 
 

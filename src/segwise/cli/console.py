@@ -56,7 +56,11 @@ def progress(description: str) -> Iterator[Callable[[str], None]]:
         yield lambda _step: None
         return
     with Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console, transient=True
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
     ) as bar:
         task = bar.add_task(description, total=None)
         yield lambda step: bar.update(task, description=step)
@@ -78,7 +82,9 @@ def quality_table(report: Any) -> Table:
             table.add_row(f"check: {check}", f"{rows:,}")
     table.add_row("customers", f"{report.customers:,}")
     if report.first_timestamp is not None:
-        table.add_row("date range", f"{report.first_timestamp:%Y-%m-%d} .. {report.last_timestamp:%Y-%m-%d}")
+        table.add_row(
+            "date range", f"{report.first_timestamp:%Y-%m-%d} .. {report.last_timestamp:%Y-%m-%d}"
+        )
     if report.total_amount is not None:
         table.add_row("net amount", f"{report.total_amount:,.2f}")
     balance = "yes" if report.balanced else "NO"

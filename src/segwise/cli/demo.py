@@ -12,20 +12,21 @@ from segwise.cli.console import progress, stdout, user_errors
 
 @user_errors
 def demo(
-    out: Annotated[Path, typer.Option("--out", help="Folder for the report and quarantine files.")] = Path(
-        "segwise-demo"
-    ),
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder for the report and quarantine files.")
+    ] = Path("segwise-demo"),
 ) -> None:
     """Run the main job on the bundled sample retailer (5,000 customers) and write an HTML report.
 
     Today the main job ingests customers, orders and events with their
     data-quality reports; segmentations join it as they land.
     """
+    from rich.table import Table
+
     import segwise as sw
     from segwise.datasets import sample_paths
     from segwise.io.writers import write_text
     from segwise.report import render_quality_report
-    from rich.table import Table
 
     out.mkdir(parents=True, exist_ok=True)
     paths = sample_paths()
@@ -47,7 +48,8 @@ def demo(
             reports.append(report)
         step("Writing the report")
         report_path = write_text(
-            render_quality_report(reports, title="segwise demo: sample retailer"), out / "report.html"
+            render_quality_report(reports, title="segwise demo: sample retailer"),
+            out / "report.html",
         )
     table = Table(title="segwise demo: sample retailer", title_justify="left")
     for column in ("input", "rows read", "used", "quarantined", "customers", "from", "to"):

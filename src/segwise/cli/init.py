@@ -49,8 +49,12 @@ sources:
 
 @user_errors
 def init(
-    directory: Annotated[Path, typer.Argument(help="Folder for the new project (created if missing).")],
-    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing segwise.yaml.")] = False,
+    directory: Annotated[
+        Path, typer.Argument(help="Folder for the new project (created if missing).")
+    ],
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite an existing segwise.yaml.")
+    ] = False,
 ) -> None:
     """Scaffold a project: segwise.yaml plus the sample retailer's data in DIR/data."""
     from segwise.datasets import sample_paths
@@ -58,7 +62,9 @@ def init(
 
     config = directory / "segwise.yaml"
     if config.exists() and not force:
-        raise ConfigError(f"{config}: a project already exists here", hint="pass --force to overwrite it")
+        raise ConfigError(
+            f"{config}: a project already exists here", hint="pass --force to overwrite it"
+        )
     if directory.exists() and not directory.is_dir():
         raise ConfigError(f"{directory}: is a file, not a folder", hint="choose a new folder name")
     data = directory / "data"

@@ -7,22 +7,35 @@ from typing import Annotated
 
 import typer
 
-CustomerCol = Annotated[str | None, typer.Option("--customer-col", "--id-col", help="Customer id column.")]
+CustomerCol = Annotated[
+    str | None, typer.Option("--customer-col", "--id-col", help="Customer id column.")
+]
 DateCol = Annotated[str | None, typer.Option("--date-col", help="Timestamp column.")]
-AmountCol = Annotated[str | None, typer.Option("--amount-col", help="Amount column (else quantity × price).")]
+AmountCol = Annotated[
+    str | None, typer.Option("--amount-col", help="Amount column (else quantity × price).")
+]
 QuantityCol = Annotated[str | None, typer.Option("--quantity-col", help="Quantity column.")]
 PriceCol = Annotated[str | None, typer.Option("--price-col", help="Unit price column.")]
 OrderCol = Annotated[str | None, typer.Option("--order-col", help="Order / invoice id column.")]
-ProductCol = Annotated[str | None, typer.Option("--product-col", help="Product / stock code column.")]
+ProductCol = Annotated[
+    str | None, typer.Option("--product-col", help="Product / stock code column.")
+]
 CategoryCol = Annotated[str | None, typer.Option("--category-col", help="Product category column.")]
 ChannelCol = Annotated[str | None, typer.Option("--channel-col", help="Sales channel column.")]
 EventCol = Annotated[str | None, typer.Option("--event-col", help="Event name column (events).")]
-AsOf = Annotated[str | None, typer.Option("--as-of", help="Ignore data after this date (YYYY-MM-DD).")]
-DateFormat = Annotated[
-    str | None, typer.Option("--date-format", help="strftime pattern of the timestamps, e.g. '%d/%m/%Y'.")
+AsOf = Annotated[
+    str | None, typer.Option("--as-of", help="Ignore data after this date (YYYY-MM-DD).")
 ]
-Delimiter = Annotated[str | None, typer.Option("--delimiter", help="Field separator (sniffed by default).")]
-Encoding = Annotated[str | None, typer.Option("--encoding", help="Text encoding (sniffed by default).")]
+DateFormat = Annotated[
+    str | None,
+    typer.Option("--date-format", help="strftime pattern of the timestamps, e.g. '%d/%m/%Y'."),
+]
+Delimiter = Annotated[
+    str | None, typer.Option("--delimiter", help="Field separator (sniffed by default).")
+]
+Encoding = Annotated[
+    str | None, typer.Option("--encoding", help="Text encoding (sniffed by default).")
+]
 Sheet = Annotated[str | None, typer.Option("--sheet", help="Excel sheet name or 0-based number.")]
 Table = Annotated[str | None, typer.Option("--table", help="Database table to read.")]
 Query = Annotated[str | None, typer.Option("--query", help="SQL query to run on the database.")]
@@ -30,20 +43,33 @@ TextCols = Annotated[
     list[str] | None, typer.Option("--text-col", help="Read this column as text (repeatable).")
 ]
 Policy = Annotated[
-    str, typer.Option("--policy", help="Cleaning preset: default, or purchases-only (the common Online Retail cleaning).")
+    str,
+    typer.Option(
+        "--policy",
+        help="Cleaning preset: default, or purchases-only (the common Online Retail cleaning).",
+    ),
 ]
-Returns = Annotated[str | None, typer.Option("--returns", help="Returns and cancellations: net, keep or exclude.")]
-Duplicates = Annotated[str | None, typer.Option("--duplicates", help="Exact duplicate rows: keep or drop.")]
+Returns = Annotated[
+    str | None, typer.Option("--returns", help="Returns and cancellations: net, keep or exclude.")
+]
+Duplicates = Annotated[
+    str | None, typer.Option("--duplicates", help="Exact duplicate rows: keep or drop.")
+]
 NonPositivePrice = Annotated[
-    str | None, typer.Option("--non-positive-price", help="Rows with a unit price <= 0: exclude or keep.")
+    str | None,
+    typer.Option("--non-positive-price", help="Rows with a unit price <= 0: exclude or keep."),
 ]
 NonProductCodes = Annotated[
     str | None,
-    typer.Option("--non-product-codes", help="Comma-separated product codes that are not products (CODE* = prefix), "
-                 "or 'online-retail'."),
+    typer.Option(
+        "--non-product-codes",
+        help="Comma-separated product codes that are not products (CODE* = prefix), "
+        "or 'online-retail'.",
+    ),
 ]
 Output = Annotated[
-    Path | None, typer.Option("-o", "--output", help="Write the result here; the extension picks the format.")
+    Path | None,
+    typer.Option("-o", "--output", help="Write the result here; the extension picks the format."),
 ]
 Json = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
 

@@ -15,7 +15,18 @@ from segwise.exceptions import ConfigError
 
 def _stem(path: str) -> str:
     name = Path(path).name
-    for suffix in (".gz", ".csv", ".tsv", ".txt", ".parquet", ".xlsx", ".jsonl", ".json", ".duckdb", ".db"):
+    for suffix in (
+        ".gz",
+        ".csv",
+        ".tsv",
+        ".txt",
+        ".parquet",
+        ".xlsx",
+        ".jsonl",
+        ".json",
+        ".duckdb",
+        ".db",
+    ):
         name = name.removesuffix(suffix)
     return name or "input"
 
@@ -27,7 +38,9 @@ def write_report_file(reports: list[Any], output: Path) -> None:
     suffix = output.suffix.lower()
     if suffix == ".json":
         payload = [r.to_dict() for r in reports]
-        write_text(json.dumps(payload[0] if len(payload) == 1 else payload, indent=2, default=str), output)
+        write_text(
+            json.dumps(payload[0] if len(payload) == 1 else payload, indent=2, default=str), output
+        )
     elif suffix == ".html":
         from segwise.report import render_quality_report
 
@@ -39,7 +52,9 @@ def write_report_file(reports: list[Any], output: Path) -> None:
             {"source": r.source, "measure": key, "value": value}
             for r in reports
             for key, value in [
-                ("rows_read", r.rows_read), ("rows_used", r.rows_used), ("rows_quarantined", r.rows_quarantined),
+                ("rows_read", r.rows_read),
+                ("rows_used", r.rows_used),
+                ("rows_quarantined", r.rows_quarantined),
                 *[(f"excluded:{k}", n) for k, n in r.excluded.items()],
                 *[(f"check:{k}", n) for k, n in r.checks.items()],
                 ("customers", r.customers),
@@ -47,14 +62,20 @@ def write_report_file(reports: list[Any], output: Path) -> None:
         ]
         write_table(pl.DataFrame(rows), output)
     else:
-        raise ConfigError(f"{output}: cannot write a quality report as '{suffix or 'no extension'}'",
-                          hint="use .json, .html, .csv or .parquet")
+        raise ConfigError(
+            f"{output}: cannot write a quality report as '{suffix or 'no extension'}'",
+            hint="use .json, .html, .csv or .parquet",
+        )
 
 
 @user_errors
 def quality(
-    files: Annotated[list[str], typer.Argument(help="Files or database URLs to check.", show_default=False)],
-    kind: Annotated[str, typer.Option("--kind", help="transactions, customers or events.")] = "transactions",
+    files: Annotated[
+        list[str], typer.Argument(help="Files or database URLs to check.", show_default=False)
+    ],
+    kind: Annotated[
+        str, typer.Option("--kind", help="transactions, customers or events.")
+    ] = "transactions",
     customer_col: opt.CustomerCol = None,
     date_col: opt.DateCol = None,
     amount_col: opt.AmountCol = None,
@@ -80,13 +101,17 @@ def quality(
     text_col: opt.TextCols = None,
     quarantine: Annotated[
         Path | None,
-        typer.Option("--quarantine", help="Write excluded rows here (default: <name>.quarantine.csv)."),
+        typer.Option(
+            "--quarantine", help="Write excluded rows here (default: <name>.quarantine.csv)."
+        ),
     ] = None,
-    no_quarantine: Annotated[bool, typer.Option("--no-quarantine", help="Do not write excluded rows.")] = False,
+    no_quarantine: Annotated[
+        bool, typer.Option("--no-quarantine", help="Do not write excluded rows.")
+    ] = False,
     output: opt.Output = None,
     as_json: opt.Json = False,
 ) -> None:
-    """Count rows read, used and quarantined (with reasons), duplicates, returns, customers and dates.
+    """Count rows read, used and quarantined (with reasons), duplicates, returns and customers.
 
     Nothing disappears silently: rows read = rows used + rows quarantined, and
     quarantined rows are written with a `reason` column.
@@ -96,11 +121,17 @@ def quality(
 
     check_choice("--kind", kind, ["transactions", "customers", "events"])
     if quarantine is not None and len(files) > 1:
-        raise ConfigError("--quarantine names one file but several inputs were given",
-                          hint="check one input at a time, or let each default to <name>.quarantine.csv")
+        raise ConfigError(
+            "--quarantine names one file but several inputs were given",
+            hint="check one input at a time, or let each default to <name>.quarantine.csv",
+        )
     common: dict[str, Any] = {
-        "delimiter": delimiter, "encoding": encoding, "sheet": opt.sheet_value(sheet), "table": table,
-        "query": query, "text_columns": text_col or (),
+        "delimiter": delimiter,
+        "encoding": encoding,
+        "sheet": opt.sheet_value(sheet),
+        "table": table,
+        "query": query,
+        "text_columns": text_col or (),
     }
     reports = []
     with progress("Reading") as step:
@@ -108,18 +139,39 @@ def quality(
             step(f"Reading {file}")
             if kind == "transactions":
                 dataset = sw.read_transactions(
-                    file, customer_id=customer_col, timestamp=date_col, amount=amount_col,
-                    quantity=quantity_col, unit_price=price_col, order_id=order_col, product=product_col,
-                    category=category_col, channel=channel_col, policy=policy, returns=returns,
-                    duplicates=duplicates, non_positive_price=non_positive_price,
-                    non_product_codes=non_product_codes, as_of=as_of, timestamp_format=date_format, **common,
+                    file,
+                    customer_id=customer_col,
+                    timestamp=date_col,
+                    amount=amount_col,
+                    quantity=quantity_col,
+                    unit_price=price_col,
+                    order_id=order_col,
+                    product=product_col,
+                    category=category_col,
+                    channel=channel_col,
+                    policy=policy,
+                    returns=returns,
+                    duplicates=duplicates,
+                    non_positive_price=non_positive_price,
+                    non_product_codes=non_product_codes,
+                    as_of=as_of,
+                    timestamp_format=date_format,
+                    **common,
                 )
             elif kind == "customers":
-                dataset = sw.read_customers(file, customer_id=customer_col, duplicates=duplicates, **common)
+                dataset = sw.read_customers(
+                    file, customer_id=customer_col, duplicates=duplicates, **common
+                )
             else:
                 dataset = sw.read_events(
-                    file, customer_id=customer_col, timestamp=date_col, event=event_col,
-                    duplicates=duplicates, as_of=as_of, timestamp_format=date_format, **common,
+                    file,
+                    customer_id=customer_col,
+                    timestamp=date_col,
+                    event=event_col,
+                    duplicates=duplicates,
+                    as_of=as_of,
+                    timestamp_format=date_format,
+                    **common,
                 )
             step(f"Checking {file}")
             report = dataset.quality()

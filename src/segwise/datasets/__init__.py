@@ -9,6 +9,7 @@ Examples
 
 from __future__ import annotations
 
+import gzip
 from importlib.resources import files
 from pathlib import Path
 
@@ -35,13 +36,21 @@ def write_sample(directory: Path) -> dict[str, Path]:
     data = generate_retailer(**SAMPLE_ARGS)  # type: ignore[arg-type]
     directory.mkdir(parents=True, exist_ok=True)
     paths = {name: directory / filename for name, filename in _FILES.items()}
-    import gzip
-
     for name in ("customers", "orders"):
-        with paths[name].open("wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=9, mtime=0) as handle:
+        with (
+            paths[name].open("wb") as raw,
+            gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=9, mtime=0) as handle,
+        ):
             getattr(data, name).write_csv(handle)
     data.events.write_parquet(paths["events"], compression="zstd", compression_level=19)
     return paths
 
 
-__all__ = ["PERSONAS", "RetailData", "generate_retailer", "sample_paths", "write_retailer", "write_sample"]
+__all__ = [
+    "PERSONAS",
+    "RetailData",
+    "generate_retailer",
+    "sample_paths",
+    "write_retailer",
+    "write_sample",
+]

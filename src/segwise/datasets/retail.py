@@ -15,11 +15,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import polars as pl
 
-from segwise._typing import StrPath
+if TYPE_CHECKING:
+    from segwise._typing import StrPath
 
 PERSONAS = ("bargain_hunter", "loyal_regular", "big_spender", "occasional", "lapsed")
 _PERSONA_SHARE = np.array([0.25, 0.20, 0.08, 0.32, 0.15])
@@ -31,7 +33,13 @@ _ORDER_VALUE = np.array([28.0, 55.0, 240.0, 45.0, 40.0])
 _EVENTS_PER_MONTH = np.array([4.0, 7.0, 3.5, 1.0, 1.5])
 _CHANNELS = ("web", "app", "store")
 _CHANNEL_WEIGHTS = np.array(
-    [[0.55, 0.35, 0.10], [0.30, 0.55, 0.15], [0.35, 0.15, 0.50], [0.50, 0.10, 0.40], [0.60, 0.20, 0.20]]
+    [
+        [0.55, 0.35, 0.10],
+        [0.30, 0.55, 0.15],
+        [0.35, 0.15, 0.50],
+        [0.50, 0.10, 0.40],
+        [0.60, 0.20, 0.20],
+    ]
 )
 _CATEGORIES = ("apparel", "beauty", "electronics", "grocery", "home", "outdoor", "toys")
 _CATEGORY_WEIGHTS = np.array(
@@ -55,10 +63,24 @@ _EVENT_WEIGHTS = np.array(
 )
 _COUNTRIES = ("United Kingdom", "Germany", "France", "Spain", "Netherlands", "Sweden", "Italy")
 _COUNTRY_SHARE = np.array([0.40, 0.15, 0.13, 0.10, 0.08, 0.06, 0.08])
-_CLIMATE = {"United Kingdom": "temperate", "Germany": "temperate", "France": "temperate",
-            "Spain": "mediterranean", "Netherlands": "temperate", "Sweden": "cold",
-            "Italy": "mediterranean"}
-_OCCUPATIONS = ("professional", "manager", "skilled trade", "student", "retired", "self-employed", "service")
+_CLIMATE = {
+    "United Kingdom": "temperate",
+    "Germany": "temperate",
+    "France": "temperate",
+    "Spain": "mediterranean",
+    "Netherlands": "temperate",
+    "Sweden": "cold",
+    "Italy": "mediterranean",
+}
+_OCCUPATIONS = (
+    "professional",
+    "manager",
+    "skilled trade",
+    "student",
+    "retired",
+    "self-employed",
+    "service",
+)
 _VALUES = ("price", "quality", "sustainability", "convenience")
 _LIFESTYLES = ("active", "homebody", "trendsetter", "family-focused")
 _DEVICES = ("mobile", "desktop", "tablet")
@@ -94,11 +116,13 @@ def _choice(rng: np.random.Generator, options: tuple[str, ...], weights: np.ndar
     cumulative = weights.cumsum(axis=1)
     draws = rng.random(len(weights))[:, None]
     index = (draws > cumulative).sum(axis=1).clip(0, len(options) - 1)
-    return np.asarray(options, dtype=object)[index]
+    chosen: np.ndarray = np.asarray(options, dtype=object)[index]
+    return chosen
 
 
 def _uniform_between(rng: np.random.Generator, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    return lo + (hi - lo) * rng.random(len(lo))
+    drawn: np.ndarray = lo + (hi - lo) * rng.random(len(lo))
+    return drawn
 
 
 def generate_retailer(
@@ -156,7 +180,9 @@ def generate_retailer(
     is_first = np.zeros(len(owner), dtype=bool)
     is_first[first] = True
     order_time = np.where(
-        is_first, signup[owner], _uniform_between(rng, signup[owner], active_end[owner]).astype(np.int64)
+        is_first,
+        signup[owner],
+        _uniform_between(rng, signup[owner], active_end[owner]).astype(np.int64),
     )
     amount = np.round(value_mean[owner] * rng.lognormal(0.0, 0.45, size=len(owner)), 2).clip(1.0)
     channel = _choice(rng, _CHANNELS, _CHANNEL_WEIGHTS[persona[owner]])
@@ -199,7 +225,9 @@ def generate_retailer(
     orders = (
         orders.with_columns(pl.from_epoch("order_ts", time_unit="s").alias("order_date"))
         .sort("order_date", "order_id")
-        .select("order_id", "customer_id", "order_date", "category", "channel", "quantity", "amount")
+        .select(
+            "order_id", "customer_id", "order_date", "category", "channel", "quantity", "amount"
+        )
     )
 
     # Engagement events while active, and email opens trickling in after.
@@ -222,7 +250,9 @@ def generate_retailer(
     )
 
     customers = _customers(rng, ids, persona, signup)
-    personas = pl.DataFrame({"customer_id": ids, "persona": np.asarray(PERSONAS, dtype=object)[persona]})
+    personas = pl.DataFrame(
+        {"customer_id": ids, "persona": np.asarray(PERSONAS, dtype=object)[persona]}
+    )
     if messy:
         orders = _make_messy(rng, orders)
     return RetailData(customers=customers, orders=orders, events=events, personas=personas)
@@ -233,18 +263,28 @@ def _customers(
 ) -> pl.DataFrame:
     n = len(ids)
     age = np.clip(rng.normal(38.0, 12.0, size=n) + np.array([-4, 8, 6, 0, -2])[persona], 18, 90)
-    income = np.round(rng.lognormal(np.log(42_000) + np.array([-0.2, 0.1, 0.6, 0.0, -0.1])[persona], 0.4), -2)
+    income = np.round(
+        rng.lognormal(np.log(42_000) + np.array([-0.2, 0.1, 0.6, 0.0, -0.1])[persona], 0.4), -2
+    )
     household = 1 + rng.poisson(1.3, size=n)
     children = np.minimum(rng.binomial(household - 1, 0.55), household - 1)
     country = rng.choice(_COUNTRIES, size=n, p=_COUNTRY_SHARE)
     device = _choice(rng, _DEVICES, np.tile([0.62, 0.30, 0.08], (n, 1)))
     mobile = device == "mobile"
     os_name = np.where(
-        mobile, np.where(rng.random(n) < 0.55, "iOS", "Android"), np.where(rng.random(n) < 0.7, "Windows", "macOS")
+        mobile,
+        np.where(rng.random(n) < 0.55, "iOS", "Android"),
+        np.where(rng.random(n) < 0.7, "Windows", "macOS"),
     )
     app_user = rng.random(n) < np.array([0.35, 0.6, 0.3, 0.1, 0.15])[persona]
     value_weights = np.array(
-        [[0.6, 0.1, 0.1, 0.2], [0.15, 0.45, 0.2, 0.2], [0.05, 0.6, 0.15, 0.2], [0.3, 0.2, 0.2, 0.3], [0.35, 0.2, 0.15, 0.3]]
+        [
+            [0.6, 0.1, 0.1, 0.2],
+            [0.15, 0.45, 0.2, 0.2],
+            [0.05, 0.6, 0.15, 0.2],
+            [0.3, 0.2, 0.2, 0.3],
+            [0.35, 0.2, 0.15, 0.3],
+        ]
     )
     consent_email = rng.random(n) < 0.72
     phone = np.char.add("+44 7", rng.integers(100_000_000, 999_999_999, size=n).astype(str))
@@ -259,13 +299,22 @@ def _customers(
             "children_at_home": children,
             "occupation": rng.choice(_OCCUPATIONS, size=n),
             "country": country,
-            "region": np.char.add(np.asarray(country, dtype=str), np.char.add(" / R", rng.integers(1, 6, size=n).astype(str))),
-            "city_size": rng.choice(["metro", "city", "town", "rural"], size=n, p=[0.35, 0.3, 0.2, 0.15]),
+            "region": np.char.add(
+                np.asarray(country, dtype=str),
+                np.char.add(" / R", rng.integers(1, 6, size=n).astype(str)),
+            ),
+            "city_size": rng.choice(
+                ["metro", "city", "town", "rural"], size=n, p=[0.35, 0.3, 0.2, 0.15]
+            ),
             "climate": [_CLIMATE[c] for c in country],
             "values_priority": _choice(rng, _VALUES, value_weights[persona]),
             "lifestyle": rng.choice(_LIFESTYLES, size=n),
-            "price_sensitivity": np.clip(np.array([5, 2, 1, 3, 4])[persona] + rng.integers(-1, 2, size=n), 1, 5),
-            "brand_loyalty": np.clip(np.array([2, 5, 4, 2, 1])[persona] + rng.integers(-1, 2, size=n), 1, 5),
+            "price_sensitivity": np.clip(
+                np.array([5, 2, 1, 3, 4])[persona] + rng.integers(-1, 2, size=n), 1, 5
+            ),
+            "brand_loyalty": np.clip(
+                np.array([2, 5, 4, 2, 1])[persona] + rng.integers(-1, 2, size=n), 1, 5
+            ),
             "device": device,
             "os": os_name,
             "app_user": app_user,
@@ -287,11 +336,18 @@ def _make_messy(rng: np.random.Generator, orders: pl.DataFrame) -> pl.DataFrame:
     )
     fault = rng.random(n)
     text = text.with_columns(
-        pl.when(pl.lit(fault < 0.004)).then(None).otherwise(pl.col("customer_id")).alias("customer_id"),
-        pl.when(pl.lit((fault >= 0.004) & (fault < 0.005))).then(pl.lit("31/02/2024 25:61"))
-        .otherwise(pl.col("order_date")).alias("order_date"),
-        pl.when(pl.lit((fault >= 0.005) & (fault < 0.0055))).then(pl.lit("n/a"))
-        .otherwise(pl.col("amount")).alias("amount"),
+        pl.when(pl.lit(fault < 0.004))
+        .then(None)
+        .otherwise(pl.col("customer_id"))
+        .alias("customer_id"),
+        pl.when(pl.lit((fault >= 0.004) & (fault < 0.005)))
+        .then(pl.lit("31/02/2024 25:61"))
+        .otherwise(pl.col("order_date"))
+        .alias("order_date"),
+        pl.when(pl.lit((fault >= 0.005) & (fault < 0.0055)))
+        .then(pl.lit("n/a"))
+        .otherwise(pl.col("amount"))
+        .alias("amount"),
     )
     duplicates = text.filter(pl.lit(rng.random(n) < 0.002))
     return pl.concat([text, duplicates]).sort("order_date", "order_id")
@@ -339,4 +395,3 @@ def write_retailer(
         for part in parts[name]:
             part.unlink()
     return paths
-

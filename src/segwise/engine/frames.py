@@ -8,8 +8,8 @@ stay on Spark, so the same definitions run where the data already lives.
 
 from __future__ import annotations
 
-from enum import Enum
-from typing import Any
+from enum import StrEnum
+from typing import Any, cast
 
 import narwhals.stable.v2 as nw
 import polars as pl
@@ -17,7 +17,7 @@ import polars as pl
 from segwise.exceptions import DataError
 
 
-class Backend(str, Enum):
+class Backend(StrEnum):
     """The engines segwise runs on."""
 
     POLARS = "polars"
@@ -31,6 +31,11 @@ _LAZY_BACKENDS = {
     nw.Implementation.PYSPARK: Backend.SPARK,
     nw.Implementation.PYSPARK_CONNECT: Backend.SPARK,
 }
+
+
+def wrap(native: Any) -> nw.LazyFrame[Any]:
+    """Wrap a lazy native frame (Polars LazyFrame, DuckDB relation, Spark DataFrame) in Narwhals."""
+    return cast("nw.LazyFrame[Any]", nw.from_native(native))
 
 
 def native_kind(native: Any) -> str:
@@ -80,17 +85,17 @@ def to_lazy(native: Any) -> nw.LazyFrame[Any]:
         native = native.to_native()
     kind = native_kind(native)
     if kind == "polars-lazy":
-        return nw.from_native(native)
+        return wrap(native)
     if kind == "polars-eager":
-        return nw.from_native(native.lazy())
+        return wrap(native.lazy())
     if kind == "pandas":
-        return nw.from_native(pl.from_pandas(native).lazy())
+        return wrap(pl.from_pandas(native).lazy())
     if kind == "pyarrow":
         table = pl.from_arrow(native)
         frame = table if isinstance(table, pl.DataFrame) else table.to_frame()
-        return nw.from_native(frame.lazy())
+        return wrap(frame.lazy())
     if kind in {"duckdb", "spark"}:
-        return nw.from_native(native)
+        return wrap(native)
     raise DataError(
         f"cannot read a {type(native).__name__} object",
         hint="pass a file path, or a pandas, Polars, PyArrow, DuckDB or Spark frame",

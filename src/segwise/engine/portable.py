@@ -21,7 +21,7 @@ from typing import Any
 import narwhals.stable.v2 as nw
 import polars as pl
 
-from segwise.engine.frames import Backend, backend_of
+from segwise.engine.frames import Backend, backend_of, wrap
 
 
 def quote_identifier(name: str, backend: Backend) -> str:
@@ -52,10 +52,11 @@ def _add_sql_column(frame: nw.LazyFrame[Any], sql: str, out: str) -> nw.LazyFram
     backend = backend_of(frame)
     native = frame.to_native()
     if backend is Backend.DUCKDB:
-        return nw.from_native(native.project(f"*, {sql} AS {quote_identifier(out, backend)}"))
-    from pyspark.sql import functions as spark_functions
+        return wrap(native.project(f"*, {sql} AS {quote_identifier(out, backend)}"))
+    # pyspark is an optional extra: import it only when a Spark frame is here.
+    from pyspark.sql import functions as spark_functions  # noqa: PLC0415
 
-    return nw.from_native(native.withColumn(out, spark_functions.expr(sql)))
+    return wrap(native.withColumn(out, spark_functions.expr(sql)))
 
 
 def try_to_float(
@@ -75,9 +76,7 @@ def try_to_float(
     dtype = frame.collect_schema()[column]
     if dtype.is_numeric():
         value = nw.col(column).cast(nw.Float64)
-        return frame.with_columns(
-            nw.when(value.is_finite()).then(value).otherwise(None).alias(out)
-        )
+        return frame.with_columns(nw.when(value.is_finite()).then(value).otherwise(None).alias(out))
     backend = backend_of(frame)
     if backend is Backend.POLARS:
         text = pl.col(column).cast(pl.String).str.strip_chars()
@@ -87,7 +86,7 @@ def try_to_float(
         native = frame.to_native().with_columns(
             pl.when(number.is_finite()).then(number).otherwise(None).alias(out)
         )
-        return nw.from_native(native)
+        return wrap(native)
     ident = quote_identifier(column, backend)
     text_sql = f"trim(CAST({ident} AS STRING))"
     if decimal_comma:
@@ -135,7 +134,9 @@ def strftime_to_java(pattern: str) -> str:
             out.append(_JAVA_TOKENS[piece])
         elif piece:
             # Letters are pattern symbols in Java: quote literal text.
-            out.append("'" + piece.replace("'", "''") + "'" if re.search("[A-Za-z]", piece) else piece)
+            out.append(
+                "'" + piece.replace("'", "''") + "'" if re.search("[A-Za-z]", piece) else piece
+            )
     return "".join(out)
 
 
@@ -155,7 +156,7 @@ def try_to_datetime(
     [datetime.datetime(2024, 1, 31, 0, 0), None]
     """
     dtype = frame.collect_schema()[column]
-    if dtype == nw.Date or dtype == nw.Datetime:
+    if dtype in {nw.Date, nw.Datetime}:
         return frame.with_columns(nw.col(column).cast(nw.Datetime("us")).alias(out))
     if fmt is None:
         return frame.with_columns(nw.lit(None, dtype=nw.Datetime("us")).alias(out))
@@ -169,10 +170,12 @@ def try_to_datetime(
         )
         if "%z" in fmt:
             parsed = parsed.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
-        return nw.from_native(frame.to_native().with_columns(parsed.alias(out)))
+        return wrap(frame.to_native().with_columns(parsed.alias(out)))
     ident = quote_identifier(column, backend)
     if backend is Backend.DUCKDB:
-        sql = f"CAST(try_strptime(trim(CAST({ident} AS VARCHAR)), {quote_literal(fmt)}) AS TIMESTAMP)"
+        sql = (
+            f"CAST(try_strptime(trim(CAST({ident} AS VARCHAR)), {quote_literal(fmt)}) AS TIMESTAMP)"
+        )
     else:
         java = strftime_to_java(fmt)
         sql = (
@@ -194,8 +197,10 @@ def with_row_number(frame: nw.LazyFrame[Any], out: str) -> nw.LazyFrame[Any]:
     """
     backend = backend_of(frame)
     if backend is Backend.POLARS:
-        native = frame.to_native().with_row_index(out, offset=1).with_columns(pl.col(out).cast(pl.Int64))
-        return nw.from_native(native)
+        native = (
+            frame.to_native().with_row_index(out, offset=1).with_columns(pl.col(out).cast(pl.Int64))
+        )
+        return wrap(native)
     if backend is Backend.DUCKDB:
         return _add_sql_column(frame, "CAST(row_number() OVER () AS BIGINT)", out)
     return _add_sql_column(frame, "monotonically_increasing_id() + 1", out)

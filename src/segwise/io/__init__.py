@@ -1,4 +1,4 @@
-"""Ingestion: readers for every supported source, column roles, cleaning policies and quality reports."""
+"""Ingestion: readers for every source, column roles, cleaning policies, quality reports."""
 
 from __future__ import annotations
 

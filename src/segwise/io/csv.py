@@ -1,4 +1,4 @@
-"""Sniff a delimited text file: encoding, delimiter, line endings, compression.
+r"""Sniff a delimited text file: encoding, delimiter, line endings, compression.
 
 Polars parses UTF-8 only and splits lines on ``\\n``. Files in another encoding,
 or with old Mac ``\\r`` line endings, are transcoded once, streaming, into a
@@ -18,7 +18,7 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, cast
 
 from segwise.exceptions import DataError
 
@@ -36,7 +36,7 @@ _SIGNATURES = {
 
 @dataclass(frozen=True)
 class CsvDialect:
-    """How a delimited text file is written.
+    r"""How a delimited text file is written.
 
     Attributes
     ----------
@@ -65,7 +65,7 @@ class CsvDialect:
 
 
 def _open_binary(path: Path, compressed: bool) -> IO[bytes]:
-    return gzip.open(path, "rb") if compressed else path.open("rb")
+    return cast("IO[bytes]", gzip.open(path, "rb")) if compressed else path.open("rb")
 
 
 def _read_sample(path: Path) -> tuple[bytes, bool, bool]:
@@ -129,7 +129,7 @@ def _score_delimiter(lines: str, delimiter: str) -> tuple[float, int]:
 
 
 def sniff_delimiter(text: str) -> str:
-    """Choose the delimiter that splits the sample into the most consistent rows.
+    r"""Choose the delimiter that splits the sample into the most consistent rows.
 
     Quoted fields (with commas or newlines inside) are parsed as CSV does, so
     they do not mislead the count.
@@ -149,7 +149,9 @@ def _looks_decimal_comma(text: str, delimiter: str) -> bool:
         return False
     rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))[1:200]
     cells = [cell.strip() for row in rows for cell in row]
-    comma_numbers = sum(1 for c in cells if _is_number(c.replace(".", "").replace(",", ".")) and "," in c)
+    comma_numbers = sum(
+        1 for c in cells if _is_number(c.replace(".", "").replace(",", ".")) and "," in c
+    )
     dot_numbers = sum(1 for c in cells if _is_number(c) and "." in c)
     return comma_numbers > dot_numbers
 
@@ -163,7 +165,7 @@ def _is_number(text: str) -> bool:
 
 
 def sniff(path: Path, *, delimiter: str | None = None, encoding: str | None = None) -> CsvDialect:
-    """Sniff how ``path`` is written, from its first 256 KiB.
+    r"""Sniff how ``path`` is written, from its first 256 KiB.
 
     Parameters
     ----------
@@ -182,13 +184,16 @@ def sniff(path: Path, *, delimiter: str | None = None, encoding: str | None = No
     >>> import tempfile, pathlib
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "x.csv"
     >>> _ = p.write_bytes("id;amount\\r\\n1;2,50\\r\\n".encode("latin-1"))
-    >>> sniff(p)
-    CsvDialect(encoding='utf-8', delimiter=';', line_ending='\\r\\n', compressed=False, decimal_comma=True)
+    >>> d = sniff(p)
+    >>> d.delimiter, d.line_ending, d.decimal_comma
+    (';', '\\r\\n', True)
     """
     source = str(path)
     sample, compressed, complete = _read_sample(path)
     if not sample.strip():
-        raise DataError("the file is empty", hint="export the table again with its rows", source=source)
+        raise DataError(
+            "the file is empty", hint="export the table again with its rows", source=source
+        )
     _reject_binary(sample, source)
     detected = encoding or _detect_encoding(sample, complete)
     if detected == "utf-16":
@@ -220,11 +225,11 @@ _TEMP_FILES: list[str] = []
 def _remove_temp_files() -> None:
     for name in _TEMP_FILES:
         with contextlib.suppress(OSError):
-            os.remove(name)
+            Path(name).unlink()
 
 
 def transcode_to_utf8(path: Path, dialect: CsvDialect) -> Path:
-    """Stream ``path`` into a temporary UTF-8 file with ``\\n`` line endings.
+    r"""Stream ``path`` into a temporary UTF-8 file with ``\\n`` line endings.
 
     Reads and writes 1 MiB at a time, so memory stays flat whatever the size.
     """

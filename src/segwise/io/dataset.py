@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from functools import cached_property
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import narwhals.stable.v2 as nw
 
-from segwise._typing import InputKind, StrPath
 from segwise.engine.frames import from_lazy
 from segwise.io import validate as v
 from segwise.io.quality import QualityReport, compute_report
 from segwise.io.writers import write_table
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from segwise._typing import InputKind, StrPath
 
 _PARSED = {
     "customer_id": v.CUSTOMER,
@@ -78,7 +81,8 @@ class Dataset:
         self._like = like
 
     def __repr__(self) -> str:
-        return f"Dataset(kind={self.kind!r}, source={self.source!r}, columns={dict(self.roles.columns)})"
+        roles = dict(self.roles.columns)
+        return f"Dataset(kind={self.kind!r}, source={self.source!r}, columns={roles})"
 
     @cached_property
     def _annotated(self) -> nw.LazyFrame[Any]:
@@ -104,7 +108,9 @@ class Dataset:
         used = set(roles.values())
         for column in self._plan.raw_columns:
             if column not in used:
-                exprs.append(nw.col(column).alias(column if column not in names else f"{column}_raw"))
+                exprs.append(
+                    nw.col(column).alias(column if column not in names else f"{column}_raw")
+                )
         return exprs
 
     @property

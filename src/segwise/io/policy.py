@@ -42,12 +42,26 @@ PricePolicy = Literal["keep", "exclude"]
 
 #: Online Retail stock codes that are not products (see ../shared/data/README.md).
 ONLINE_RETAIL_NON_PRODUCT_CODES: tuple[str, ...] = (
-    "POST", "DOT", "M", "m", "C2", "D", "S", "BANK CHARGES", "AMAZONFEE", "CRUK", "PADS", "B",
-    "gift_0001_*", "DCGS*",
+    "POST",
+    "DOT",
+    "M",
+    "m",
+    "C2",
+    "D",
+    "S",
+    "BANK CHARGES",
+    "AMAZONFEE",
+    "CRUK",
+    "PADS",
+    "B",
+    "gift_0001_*",
+    "DCGS*",
 )
 
 #: Named lists of non-product codes users can refer to by name.
-NON_PRODUCT_CODE_LISTS: dict[str, tuple[str, ...]] = {"online-retail": ONLINE_RETAIL_NON_PRODUCT_CODES}
+NON_PRODUCT_CODE_LISTS: dict[str, tuple[str, ...]] = {
+    "online-retail": ONLINE_RETAIL_NON_PRODUCT_CODES
+}
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import narwhals.stable.v2 as nw
 
@@ -19,6 +18,9 @@ from segwise.engine import portable
 from segwise.exceptions import DataError
 from segwise.io import validate as v
 from segwise.io.roles import ROLE_OPTIONS
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 #: Extra counts that are not exclusion reasons, with their meaning.
 CHECKS: dict[str, str] = {
@@ -130,7 +132,9 @@ def _check_expressions(plan: v.Plan) -> dict[str, nw.Expr]:
 
 
 def _scalar_row(frame: nw.LazyFrame[Any], exprs: dict[str, nw.Expr]) -> dict[str, Any]:
-    return portable.collect_one_row(frame.select(*[expr.alias(name) for name, expr in exprs.items()]))
+    return portable.collect_one_row(
+        frame.select(*[expr.alias(name) for name, expr in exprs.items()])
+    )
 
 
 def compute_report(
@@ -167,8 +171,12 @@ def compute_report(
         )
     excluded = {r: int(totals[f"excluded:{r}"] or 0) for r in reasons}
     first_rows = {r: int(totals[f"first:{r}"]) for r in reasons if totals[f"first:{r}"] is not None}
-    checks = {k.split(":", 1)[1]: int(val or 0) for k, val in totals.items() if k.startswith("check:")}
-    checks["duplicates"] = rows_read - portable.count_distinct_rows(annotated, list(plan.raw_columns))
+    checks = {
+        k.split(":", 1)[1]: int(val or 0) for k, val in totals.items() if k.startswith("check:")
+    }
+    checks["duplicates"] = rows_read - portable.count_distinct_rows(
+        annotated, list(plan.raw_columns)
+    )
     quarantined = sum(excluded.values())
     used = annotated.filter(nw.col(v.REASON).is_null())
     if rows_read == quarantined:
@@ -205,7 +213,7 @@ def compute_report(
         notes=notes,
     )
     if not report.balanced:  # pragma: no cover - an invariant, not a user error
-        msg = f"quality report does not balance: {report.rows_read} != {report.rows_used} + {quarantined}"
+        msg = f"report does not balance: {rows_read} != {report.rows_used} + {quarantined}"
         raise AssertionError(msg)
     return report
 

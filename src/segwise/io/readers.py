@@ -6,13 +6,10 @@ timestamps and numbers from a sample, and returns a lazy :class:`Dataset`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import narwhals.stable.v2 as nw
 
-from segwise._typing import InputKind
 from segwise.exceptions import DataError
 from segwise.io import validate as v
 from segwise.io.dataset import Dataset
@@ -21,8 +18,24 @@ from segwise.io.roles import ColumnRoles, detect_roles
 from segwise.io.sources import RawSource, open_source
 from segwise.io.timestamps import as_of_bound, detect_timestamp_format
 
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from datetime import date, datetime
+
+    from segwise._typing import InputKind
+from segwise._validation import hint_for
+
 _SAMPLE_ROWS = 2_000
-_TEXT_ROLES = ("customer_id", "timestamp", "amount", "quantity", "unit_price", "order_id", "product", "event")
+_TEXT_ROLES = (
+    "customer_id",
+    "timestamp",
+    "amount",
+    "quantity",
+    "unit_price",
+    "order_id",
+    "product",
+    "event",
+)
 
 
 def _policy(
@@ -34,7 +47,9 @@ def _policy(
     non_product_codes: Sequence[str] | str | None,
 ) -> CleaningPolicy:
     base = policy if isinstance(policy, CleaningPolicy) else CleaningPolicy.preset(policy)
-    codes = list(non_product_codes) if isinstance(non_product_codes, tuple | list) else non_product_codes
+    codes = (
+        non_product_codes if isinstance(non_product_codes, str | None) else list(non_product_codes)
+    )
     return base.with_options(
         returns=returns,
         duplicates=duplicates,
@@ -55,32 +70,37 @@ def _timestamp_format(
     if column is None:
         return None
     dtype = frame.collect_schema()[column]
-    if dtype == nw.Date or dtype == nw.Datetime:
+    if dtype in {nw.Date, nw.Datetime}:
         return None
     if given:
         return given
     sample = _sample(frame, column)
     if not sample:
         return None  # nothing to parse: every row is reported as missing a timestamp
-    fmt, parsed = detect_timestamp_format(sample)
+    fmt, _parsed = detect_timestamp_format(sample)
     if fmt is None:
         raise DataError(
             f"no timestamp could be read as a date (first value {sample[0]!r})",
-            hint="pass the pattern with --date-format (timestamp_format= in Python), e.g. '%d/%m/%Y'",
+            hint="pass the pattern with --date-format (timestamp_format= in Python), "
+            "e.g. '%d/%m/%Y'",
             source=source,
             column=column,
         )
     return fmt
 
 
-def _notes(raw: RawSource, roles: ColumnRoles, fmt: str | None, policy: CleaningPolicy) -> list[str]:
+def _notes(
+    raw: RawSource, roles: ColumnRoles, fmt: str | None, policy: CleaningPolicy
+) -> list[str]:
     notes: list[str] = []
     if raw.dialect is not None:
         d = raw.dialect
-        shown = {"\t": "tab", ",": "comma", ";": "semicolon", "|": "pipe"}.get(d.delimiter, d.delimiter)
+        shown = {"\t": "tab", ",": "comma", ";": "semicolon", "|": "pipe"}.get(
+            d.delimiter, d.delimiter
+        )
         notes.append(
-            f"read as {'gzip-compressed ' if d.compressed else ''}{d.encoding} text, {shown}-separated"
-            + (", decimal comma" if d.decimal_comma else "")
+            f"read as {'gzip-compressed ' if d.compressed else ''}{d.encoding} text, "
+            f"{shown}-separated" + (", decimal comma" if d.decimal_comma else "")
         )
     if roles.amount_is_computed:
         notes.append(f"amount = {roles.columns['quantity']} × {roles.columns['unit_price']}")
@@ -121,9 +141,11 @@ def _read(
     frame = raw.scan(text)
     for column in text_columns:
         if column not in raw.columns:
-            from segwise._validation import hint_for
-
-            raise DataError(f"text column '{column}' is not in the data", hint=hint_for(column, raw.columns), source=raw.name)
+            raise DataError(
+                f"text column '{column}' is not in the data",
+                hint=hint_for(column, raw.columns),
+                source=raw.name,
+            )
     fmt = _timestamp_format(frame, roles, timestamp_format, raw.name)
     bound, as_of_text = as_of_bound(as_of)
     plan = v.Plan(
@@ -134,7 +156,7 @@ def _read(
         decimal_comma=bool(raw.dialect and raw.dialect.decimal_comma),
         as_of_bound=bound,
     )
-    dataset = Dataset(
+    return Dataset(
         kind=kind,
         source=raw.name,
         raw=frame,
@@ -143,8 +165,6 @@ def _read(
         as_of=as_of_text,
         notes=_notes(raw, roles, fmt, policy),
     )
-    dataset._keep_alive = raw.keep_alive  # noqa: SLF001 — the DuckDB connection must outlive the relation
-    return dataset
 
 
 def read_transactions(
@@ -235,8 +255,14 @@ def read_transactions(
     industry. Journal of Database Marketing & Customer Strategy Management, 19(3).
     """
     given = {
-        "customer_id": customer_id, "timestamp": timestamp, "amount": amount, "quantity": quantity,
-        "unit_price": unit_price, "order_id": order_id, "product": product, "category": category,
+        "customer_id": customer_id,
+        "timestamp": timestamp,
+        "amount": amount,
+        "quantity": quantity,
+        "unit_price": unit_price,
+        "order_id": order_id,
+        "product": product,
+        "category": category,
         "channel": channel,
     }
     return _read(
@@ -303,8 +329,13 @@ def read_customers(
         "customers",
         source,
         {"customer_id": customer_id},
-        policy=_policy("default", returns=None, duplicates=duplicates, non_positive_price=None,
-                       non_product_codes=None),
+        policy=_policy(
+            "default",
+            returns=None,
+            duplicates=duplicates,
+            non_positive_price=None,
+            non_product_codes=None,
+        ),
         as_of=None,
         timestamp_format=None,
         delimiter=delimiter,
@@ -358,8 +389,13 @@ def read_events(
         "events",
         source,
         {"customer_id": customer_id, "timestamp": timestamp, "event": event},
-        policy=_policy("default", returns=None, duplicates=duplicates, non_positive_price=None,
-                       non_product_codes=None),
+        policy=_policy(
+            "default",
+            returns=None,
+            duplicates=duplicates,
+            non_positive_price=None,
+            non_product_codes=None,
+        ),
         as_of=as_of,
         timestamp_format=timestamp_format,
         delimiter=delimiter,

@@ -7,34 +7,75 @@ punctuation, so ``Customer ID``, ``customer_id`` and ``CustomerID`` all match.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from segwise._typing import InputKind
 from segwise._validation import did_you_mean, hint_for
 from segwise.exceptions import ColumnNotFoundError
 from segwise.io.csv import CANDIDATE_DELIMITERS
 
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    from segwise._typing import InputKind
+
 #: Recognised names per role, most specific first (compared after normalising).
 ROLE_ALIASES: dict[str, tuple[str, ...]] = {
     "customer_id": (
-        "customer_id", "customerid", "customer", "customer_no", "customer_number", "cust_id",
-        "client_id", "clientid", "user_id", "userid", "member_id", "account_id", "user",
+        "customer_id",
+        "customerid",
+        "customer",
+        "customer_no",
+        "customer_number",
+        "cust_id",
+        "client_id",
+        "clientid",
+        "user_id",
+        "userid",
+        "member_id",
+        "account_id",
+        "user",
     ),
     "timestamp": (
-        "timestamp", "invoicedate", "invoice_date", "order_date", "orderdate", "purchase_date",
-        "transaction_date", "event_time", "event_timestamp", "datetime", "created_at", "date",
-        "ts", "time",
+        "timestamp",
+        "invoicedate",
+        "invoice_date",
+        "order_date",
+        "orderdate",
+        "purchase_date",
+        "transaction_date",
+        "event_time",
+        "event_timestamp",
+        "datetime",
+        "created_at",
+        "date",
+        "ts",
+        "time",
     ),
     "amount": (
-        "amount", "net_amount", "order_value", "revenue", "sales", "total", "total_amount",
-        "dollar_value", "value", "spend",
+        "amount",
+        "net_amount",
+        "order_value",
+        "revenue",
+        "sales",
+        "total",
+        "total_amount",
+        "dollar_value",
+        "value",
+        "spend",
     ),
     "quantity": ("quantity", "qty", "units", "unit_count"),
     "unit_price": ("unitprice", "unit_price", "price", "item_price"),
     "order_id": (
-        "invoiceno", "invoice_no", "invoice", "order_id", "orderid", "order_no", "order_number",
-        "transaction_id", "receipt_id",
+        "invoiceno",
+        "invoice_no",
+        "invoice",
+        "order_id",
+        "orderid",
+        "order_no",
+        "order_number",
+        "transaction_id",
+        "receipt_id",
     ),
     "product": ("stockcode", "stock_code", "product_id", "product", "sku", "item_id", "item"),
     "category": ("category", "product_category", "department"),
@@ -58,8 +99,15 @@ ROLE_OPTIONS: dict[str, tuple[str, str]] = {
 
 ROLES_BY_KIND: dict[str, tuple[str, ...]] = {
     "transactions": (
-        "customer_id", "timestamp", "amount", "quantity", "unit_price",
-        "order_id", "product", "category", "channel",
+        "customer_id",
+        "timestamp",
+        "amount",
+        "quantity",
+        "unit_price",
+        "order_id",
+        "product",
+        "category",
+        "channel",
     ),
     "customers": ("customer_id",),
     "events": ("customer_id", "timestamp", "event"),
@@ -125,9 +173,9 @@ def _find(kind: str, role: str, columns: Sequence[str], taken: set[str]) -> str 
     if kind == "customers" and role == "customer_id":
         aliases = (*aliases, "id")  # a bare "id" is the customer only in a customer table
     for alias in aliases:
-        column = by_key.get(_key(alias))
-        if column is not None and column not in taken:
-            return column
+        match = by_key.get(_key(alias))
+        if match is not None and match not in taken:
+            return match
     return None
 
 
@@ -155,12 +203,24 @@ def _missing(role: str, columns: Sequence[str], source: str) -> ColumnNotFoundEr
     shown = ", ".join(f"'{c}'" for c in dict.fromkeys(close)) if close else None
     looked = ", ".join(ROLE_ALIASES[role][:4])
     hint = f"name it with {cli} ({python}= in Python)"
-    hint += f"; did you mean {shown}?" if shown else f"; the columns are {', '.join(map(repr, columns[:12]))}"
+    hint += (
+        f"; did you mean {shown}?"
+        if shown
+        else f"; the columns are {', '.join(map(repr, columns[:12]))}"
+    )
     return ColumnNotFoundError(
         f"no {_ROLE_WORDS.get(role, role)} column found (looked for names like {looked})",
         hint=hint,
         source=source,
     )
+
+
+def _require_amount(found: Mapping[str, str], columns: Sequence[str], source: str) -> None:
+    if "amount" in found or {"quantity", "unit_price"} <= set(found):
+        return
+    if "quantity" not in found and "unit_price" not in found:
+        raise _missing("amount", columns, source)
+    raise _missing("unit_price" if "quantity" in found else "quantity", columns, source)
 
 
 def detect_roles(
@@ -191,8 +251,8 @@ def detect_roles(
     ColumnNotFoundError
         A named column does not exist, or a required role was not found.
     """
-    given = {role: col for role, col in (given or {}).items() if col}
-    unknown_roles = set(given) - set(ROLES_BY_KIND[kind])
+    named: dict[str, str] = {role: col for role, col in (given or {}).items() if col}
+    unknown_roles = set(named) - set(ROLES_BY_KIND[kind])
     if unknown_roles:
         raise ColumnNotFoundError(
             f"{kind} have no role {sorted(unknown_roles)[0]!r}",
@@ -200,7 +260,7 @@ def detect_roles(
             source=source,
         )
     found: dict[str, str] = {}
-    for role, column in given.items():
+    for role, column in named.items():
         if column not in columns:
             raise ColumnNotFoundError(
                 f"column '{column}' (given as the {role.replace('_', ' ')}) is not in the data",
@@ -212,21 +272,17 @@ def detect_roles(
     for role in ROLES_BY_KIND[kind]:
         if role in found:
             continue
-        if role == "amount" and {"quantity", "unit_price"} <= set(given):
+        if role == "amount" and {"quantity", "unit_price"} <= set(named):
             continue  # the user asked for quantity × price explicitly
-        column = _find(kind, role, columns, taken)
-        if column is not None:
-            found[role] = column
-            taken.add(column)
+        match = _find(kind, role, columns, taken)
+        if match is not None:
+            found[role] = match
+            taken.add(match)
     for role in _REQUIRED[kind]:
         if role not in found:
             raise _missing(role, columns, source)
-    if kind == "transactions" and "amount" not in found:
-        if not {"quantity", "unit_price"} <= set(found):
-            missing = "amount" if "quantity" not in found and "unit_price" not in found else (
-                "unit_price" if "quantity" in found else "quantity"
-            )
-            raise _missing(missing, columns, source)
+    if kind == "transactions":
+        _require_amount(found, columns, source)
     for column in pii:
         if column not in columns:
             raise ColumnNotFoundError(

@@ -8,7 +8,7 @@ so a file larger than memory streams; nothing is loaded twice.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +40,7 @@ class RawSource:
     columns
         Its column names.
     like
-        What kind of frame results should come back as (see :func:`segwise.engine.frames.native_kind`).
+        What kind of frame results come back as (see :func:`segwise.engine.frames.native_kind`).
     scan
         Returns the lazy frame, with the given columns read as text where the
         format allows (CSV, Excel) so identifiers like ``00042`` stay as written.
@@ -53,7 +53,6 @@ class RawSource:
     like: str
     scan: Scanner
     dialect: csv_sniffer.CsvDialect | None = None
-    keep_alive: list[Any] = field(default_factory=list)
 
 
 def _suffix(path: Path) -> str:
@@ -72,9 +71,13 @@ def _check_path(path: Path) -> None:
             source=str(path),
         )
     if not path.exists():
-        raise DataError("no such file", hint="check the path and the current directory", source=str(path))
+        raise DataError(
+            "no such file", hint="check the path and the current directory", source=str(path)
+        )
     if path.stat().st_size == 0:
-        raise DataError("the file is empty", hint="export the table again with its rows", source=str(path))
+        raise DataError(
+            "the file is empty", hint="export the table again with its rows", source=str(path)
+        )
 
 
 def _open_csv(path: Path, delimiter: str | None, encoding: str | None) -> RawSource:
@@ -85,7 +88,7 @@ def _open_csv(path: Path, delimiter: str | None, encoding: str | None) -> RawSou
         frame = pl.scan_csv(
             readable,
             separator=dialect.delimiter,
-            schema_overrides={c: pl.String for c in text_columns},
+            schema_overrides=dict.fromkeys(text_columns, pl.String),
             infer_schema_length=10_000,
             try_parse_dates=False,
             truncate_ragged_lines=False,
@@ -101,25 +104,37 @@ def _open_csv(path: Path, delimiter: str | None, encoding: str | None) -> RawSou
 
 def _open_excel(path: Path, sheet: str | int | None) -> RawSource:
     sheet_arg: dict[str, Any] = (
-        {"sheet_id": sheet + 1} if isinstance(sheet, int) else {"sheet_name": sheet} if sheet else {}
+        {"sheet_id": sheet + 1}
+        if isinstance(sheet, int)
+        else {"sheet_name": sheet}
+        if sheet
+        else {}
     )
 
     def read(text_columns: Collection[str]) -> pl.DataFrame:
         try:
-            return pl.read_excel(
+            frame: pl.DataFrame = pl.read_excel(
                 path,
                 engine="calamine",
-                schema_overrides={c: pl.String for c in text_columns},
+                schema_overrides=dict.fromkeys(text_columns, pl.String),
                 infer_schema_length=10_000,
                 **sheet_arg,
             )
-        except Exception as exc:  # noqa: BLE001 — calamine raises its own types; all are user-facing here
+            return frame
+        except Exception as exc:  # noqa: BLE001 — calamine raises its own types; all mean a bad workbook
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise DataError(f"cannot read the workbook: {first}", hint="check it opens in Excel, and --sheet", source=str(path)) from None
+            raise DataError(
+                f"cannot read the workbook: {first}",
+                hint="check it opens in Excel, and --sheet",
+                source=str(path),
+            ) from None
 
     header = read(()).columns
     return RawSource(
-        name=str(path), columns=header, like="polars-lazy", scan=lambda text: nw.from_native(read(text).lazy())
+        name=str(path),
+        columns=header,
+        like="polars-lazy",
+        scan=lambda text: nw.from_native(read(text).lazy()),
     )
 
 
@@ -161,7 +176,9 @@ def open_frame(native: Any, *, name: str | None = None) -> RawSource:
     like = native_kind(native)
     lazy = to_lazy(native)
     shown = name or f"<{like.replace('-eager', '').replace('-lazy', '')} frame>"
-    return RawSource(name=shown, columns=lazy.collect_schema().names(), like=like, scan=lambda _text: lazy)
+    return RawSource(
+        name=shown, columns=lazy.collect_schema().names(), like=like, scan=lambda _text: lazy
+    )
 
 
 def open_source(
@@ -194,11 +211,20 @@ def open_source(
     """
     if isinstance(source, str) and sql.is_sql_url(source):
         opened = sql.read_sql_url(source, table=table, query=query)
-        shown = source if "@" not in source else source.split("://")[0] + "://…@" + source.split("@")[-1]
+        shown = (
+            source
+            if "@" not in source
+            else source.split("://")[0] + "://…@" + source.split("@")[-1]
+        )
         return open_frame(opened, name=shown)
     if isinstance(source, str | Path):
         return _open_path(
-            Path(source), delimiter=delimiter, encoding=encoding, sheet=sheet, table=table, query=query
+            Path(source),
+            delimiter=delimiter,
+            encoding=encoding,
+            sheet=sheet,
+            table=table,
+            query=query,
         )
     return open_frame(source)
 

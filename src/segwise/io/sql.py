@@ -14,6 +14,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
+from segwise._validation import hint_for
 from segwise.exceptions import DataError
 
 SQL_SCHEMES = ("duckdb://", "sqlite://", "postgresql://", "postgres://")
@@ -48,9 +49,9 @@ def _select(table: str | None, query: str | None, tables: list[str], source: str
                 source=source,
             )
     elif table not in tables:
-        from segwise._validation import hint_for
-
-        raise DataError(f"no table '{table}' in the database", hint=hint_for(table, tables), source=source)
+        raise DataError(
+            f"no table '{table}' in the database", hint=hint_for(table, tables), source=source
+        )
     return f"SELECT * FROM {_quote(table)}"
 
 
@@ -67,7 +68,12 @@ def read_duckdb(path: Path, *, table: str | None, query: str | None) -> duckdb.D
         raise DataError("no such database file", hint="check the path", source=source)
     try:
         connection = duckdb.connect(str(path), read_only=True)
-        tables = [row[0] for row in connection.execute("SELECT table_name FROM information_schema.tables").fetchall()]
+        tables = [
+            row[0]
+            for row in connection.execute(
+                "SELECT table_name FROM information_schema.tables"
+            ).fetchall()
+        ]
         return connection.sql(_select(table, query, tables, source))
     except duckdb.Error as exc:
         raise DataError(f"DuckDB could not read it: {exc}".splitlines()[0], source=source) from None
@@ -80,9 +86,12 @@ def read_sqlite(path: Path, *, table: str | None, query: str | None) -> pl.DataF
         raise DataError("no such database file", hint="check the path", source=source)
     try:
         with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as connection:
-            tables = [row[0] for row in connection.execute(
-                "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name"
-            )]
+            tables = [
+                row[0]
+                for row in connection.execute(
+                    "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name"
+                )
+            ]
             sql = _select(table, query, tables, source)
             return pl.read_database(sql, connection, infer_schema_length=None)
     except sqlite3.DatabaseError as exc:
@@ -91,15 +100,19 @@ def read_sqlite(path: Path, *, table: str | None, query: str | None) -> pl.DataF
 
 def read_postgres(url: str, *, table: str | None, query: str | None) -> pl.DataFrame:
     """Read a table or query from PostgreSQL (``postgresql://user:pass@host:port/db``)."""
-    import psycopg
+    import psycopg  # noqa: PLC0415 — loads libpq: only when a PostgreSQL URL is given
 
-    shown = url.split("@")[-1]  # never echo a password
+    shown = url.rsplit("@", maxsplit=1)[-1]  # never echo a password
     try:
         with psycopg.connect(url) as connection:
-            tables = [row[0] for row in connection.execute(
-                "SELECT table_name FROM information_schema.tables "
-                "WHERE table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY table_name"
-            )]
+            tables = [
+                row[0]
+                for row in connection.execute(
+                    "SELECT table_name FROM information_schema.tables "
+                    "WHERE table_schema NOT IN ('pg_catalog', 'information_schema') "
+                    "ORDER BY table_name"
+                )
+            ]
             sql = _select(table, query, tables, f"postgresql://…@{shown}")
             result: pl.DataFrame = pl.read_database(sql, connection, infer_schema_length=None)
             return result

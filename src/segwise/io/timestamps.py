@@ -6,12 +6,15 @@ so the chosen pattern gives the same result on every engine.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from segwise.exceptions import ConfigError
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 #: Tried in this order; on a tie the earlier one wins (ISO first, then day-first).
 TIMESTAMP_FORMATS: tuple[str, ...] = (

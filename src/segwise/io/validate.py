@@ -8,16 +8,19 @@ a Narwhals expression, so the checks run on Polars, DuckDB or Spark alike.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import narwhals.stable.v2 as nw
 
 from segwise.engine import portable
-from segwise.io.policy import CleaningPolicy
-from segwise.io.roles import ColumnRoles
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from datetime import datetime
+
+    from segwise.io.policy import CleaningPolicy
+    from segwise.io.roles import ColumnRoles
 
 ROW = "__sw_row"
 REASON = "__sw_reason"
@@ -123,7 +126,9 @@ def add_flags(frame: nw.LazyFrame[Any], plan: Plan, *, duplicates: bool) -> nw.L
         order = roles.get("order_id")
         if order is not None and schema[order] == nw.String:
             prefix = plan.policy.cancellation_prefix
-            cancellation = nw.col(order).str.strip_chars().str.starts_with(prefix).fill_null(value=False)
+            cancellation = (
+                nw.col(order).str.strip_chars().str.starts_with(prefix).fill_null(value=False)
+            )
         else:
             cancellation = nw.lit(value=False)
         negative = (nw.col(AMOUNT) < 0).fill_null(value=False)
@@ -179,7 +184,9 @@ def reason_tests(plan: Plan, *, duplicates: bool) -> dict[str, nw.Expr]:
         if roles.get("quantity") is not None:
             tests["zero_quantity"] = (nw.col(QUANTITY) == 0).fill_null(value=False)
     if plan.as_of_bound is not None and roles.get("timestamp") is not None:
-        tests["after_as_of"] = (nw.col(TIMESTAMP) >= nw.lit(plan.as_of_bound)).fill_null(value=False)
+        tests["after_as_of"] = (nw.col(TIMESTAMP) >= nw.lit(plan.as_of_bound)).fill_null(
+            value=False
+        )
     if roles.kind == "transactions":
         tests["return"] = nw.col(RETURN)
     if roles.kind == "customers":

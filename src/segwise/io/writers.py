@@ -8,15 +8,18 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import narwhals.stable.v2 as nw
 import polars as pl
 
-from segwise._typing import StrPath
 from segwise.exceptions import ConfigError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
+    from segwise._typing import StrPath
 
 TABLE_FORMATS = (".csv", ".parquet", ".json", ".jsonl", ".ndjson")
 
@@ -38,7 +41,9 @@ def atomic_path(path: StrPath) -> Iterator[Path]:
     if target.is_dir():
         raise ConfigError(f"{target}: is a directory", hint="give a file name, e.g. out.csv")
     if not target.parent.exists():
-        raise ConfigError(f"{target}: the folder {target.parent} does not exist", hint="create it first")
+        raise ConfigError(
+            f"{target}: the folder {target.parent} does not exist", hint="create it first"
+        )
     handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(handle)
     tmp = Path(name)
@@ -108,19 +113,19 @@ def write_table(frame: Any, path: StrPath) -> Path:
     writers: dict[str, Callable[[Path], None]]
     if isinstance(data, pl.LazyFrame):
         writers = {
-            ".csv": lambda p: data.sink_csv(p),
-            ".parquet": lambda p: data.sink_parquet(p),
-            ".jsonl": lambda p: data.sink_ndjson(p),
-            ".ndjson": lambda p: data.sink_ndjson(p),
+            ".csv": data.sink_csv,
+            ".parquet": data.sink_parquet,
+            ".jsonl": data.sink_ndjson,
+            ".ndjson": data.sink_ndjson,
             ".json": lambda p: data.collect().write_json(p),
         }
     else:
         writers = {
-            ".csv": lambda p: data.write_csv(p),
-            ".parquet": lambda p: data.write_parquet(p),
-            ".jsonl": lambda p: data.write_ndjson(p),
-            ".ndjson": lambda p: data.write_ndjson(p),
-            ".json": lambda p: data.write_json(p),
+            ".csv": data.write_csv,
+            ".parquet": data.write_parquet,
+            ".jsonl": data.write_ndjson,
+            ".ndjson": data.write_ndjson,
+            ".json": data.write_json,
         }
     with atomic_path(path) as tmp:
         writers[suffix](tmp)

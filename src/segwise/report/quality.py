@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 import plotly.graph_objects as go
@@ -14,6 +13,9 @@ from plotly.offline import get_plotlyjs
 from segwise._version import __version__
 from segwise.io.quality import CHECKS, QualityReport
 from segwise.io.validate import REASONS
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 _PALETTE = {"used": "#2a9d8f", "quarantined": "#e76f51"}
 
@@ -31,11 +33,18 @@ def _rows_chart(report: QualityReport) -> str:
     reasons = [(r, n) for r, n in report.excluded.items() if n]
     figure = go.Figure()
     figure.add_bar(
-        y=["used"], x=[report.rows_used], orientation="h", name="used", marker_color=_PALETTE["used"]
+        y=["used"],
+        x=[report.rows_used],
+        orientation="h",
+        name="used",
+        marker_color=_PALETTE["used"],
     )
     for reason, count in reasons:
         figure.add_bar(
-            y=["quarantined"], x=[count], orientation="h", name=REASONS[reason],
+            y=["quarantined"],
+            x=[count],
+            orientation="h",
+            name=REASONS[reason],
             hovertemplate=f"{REASONS[reason]}: %{{x:,}} rows<extra></extra>",
         )
     figure.update_layout(
@@ -46,7 +55,9 @@ def _rows_chart(report: QualityReport) -> str:
         xaxis_title="rows",
         template="plotly_white",
     )
-    html: str = figure.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False})
+    html: str = figure.to_html(
+        full_html=False, include_plotlyjs=False, config={"displaylogo": False}
+    )
     return html
 
 
@@ -57,9 +68,14 @@ def _section(report: QualityReport) -> dict[str, Any]:
         "used_share": f"{share:.1%}",
         "chart": _rows_chart(report),
         "excluded": [
-            {"reason": reason, "meaning": REASONS[reason], "rows": rows,
-             "first_row": report.first_excluded_row.get(reason)}
-            for reason, rows in report.excluded.items() if rows
+            {
+                "reason": reason,
+                "meaning": REASONS[reason],
+                "rows": rows,
+                "first_row": report.first_excluded_row.get(reason),
+            }
+            for reason, rows in report.excluded.items()
+            if rows
         ],
         "checks": [
             {"check": name, "meaning": CHECKS.get(name, REASONS.get(name, name)), "rows": rows}
@@ -69,7 +85,10 @@ def _section(report: QualityReport) -> dict[str, Any]:
 
 
 def render_quality_report(
-    reports: Sequence[QualityReport], *, title: str = "segwise data quality", generated: datetime | None = None
+    reports: Sequence[QualityReport],
+    *,
+    title: str = "segwise data quality",
+    generated: datetime | None = None,
 ) -> str:
     """Render one self-contained HTML page for one or more quality reports.
 
