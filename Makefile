@@ -44,7 +44,7 @@ contracts: $(TEST_STAMP)
 	$(BIN)/lint-imports
 
 pytest: $(TEST_STAMP)
-	$(BIN)/pytest -n 2 --dist loadgroup
+	$(BIN)/pytest
 
 ## bench: benchmarks (prints tables and ratios; see BENCHMARKS.md)
 bench: $(TEST_STAMP)

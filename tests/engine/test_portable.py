@@ -76,7 +76,6 @@ def test_try_casts_on_embedded_engines(engine: str) -> None:
 
 
 @pytest.mark.spark
-@pytest.mark.xdist_group("spark")
 def test_try_casts_on_spark(spark: Any) -> None:
     frame = _frames(spark)["spark"]
     assert backend_of(frame) is Backend.SPARK
@@ -124,7 +123,6 @@ def _report_and_data(source: Any) -> tuple[dict[str, Any], pl.DataFrame]:
 
 
 @pytest.mark.spark
-@pytest.mark.xdist_group("spark")
 def test_ingestion_is_identical_on_polars_duckdb_and_spark(spark: Any) -> None:
     polars_report, polars_data = _report_and_data(MESSY)
     assert polars_report["excluded"]["duplicate"] == 1

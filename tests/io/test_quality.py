@@ -25,7 +25,7 @@ ORDERS = pl.DataFrame(
             None,
             "00044",
             "00045",
-            "  ",
+            "",
             "00046",
             "00047",
             "00042",
@@ -48,7 +48,7 @@ ORDERS = pl.DataFrame(
     }
 )
 # 1 ok, 2 ok, 3 ok (POST is a product unless configured), 4 return (net: kept),
-# 5 missing id, 6 unparseable date, 7 non-numeric quantity, 8 blank id = missing,
+# 5 missing id, 6 unparseable date, 7 non-numeric quantity, 8 empty id = missing,
 # 9 zero price, 10 ok, 11 exact duplicate of row 1 (kept by default).
 
 
@@ -157,3 +157,12 @@ def test_report_json_round_trip() -> None:
     payload = json.loads(sw.read_transactions(ORDERS).quality().to_json())
     assert payload["rows_read"] == 11 and payload["balanced"] is True
     assert payload["first_timestamp"] == "2024-01-01 10:00:00"
+
+
+def test_padded_ids_are_kept_as_written_and_counted() -> None:
+    frame = pl.DataFrame(
+        {"customer_id": [" 7", "7", "8 "], "date": ["2024-01-01"] * 3, "amount": [1.0] * 3}
+    )
+    dataset = sw.read_transactions(frame)
+    assert dataset.quality().checks["padded_customer_id"] == 2
+    assert sorted(dataset.to_native()["customer_id"]) == [" 7", "7", "8 "]

@@ -15,7 +15,7 @@ import segwise as sw
 ids = st.one_of(st.just(""), st.from_regex(r"0{0,2}[1-9][0-9]{0,3}", fullmatch=True))
 dates = st.one_of(
     st.just(""),
-    st.sampled_from(["not a date", "2024-13-40 10:00:00", "31/12/2024"]),
+    st.sampled_from(["not a date", "2024-13-40 10:00:00", "2024-02-30 12:00:00"]),
     st.dates().map(lambda d: f"{d.year:04d}-{d.month:02d}-{d.day:02d} 12:00:00"),
 )
 amounts = st.one_of(
@@ -27,7 +27,7 @@ rows = st.lists(st.tuples(ids, dates, amounts), min_size=1, max_size=40)
 
 
 def _is_date(text: str) -> bool:
-    return len(text) == 19 and text[4] == "-" and not text.startswith("2024-13")
+    return len(text) == 19 and text[4] == "-" and not text.startswith(("2024-13", "2024-02-30"))
 
 
 def _is_number(text: str) -> bool:

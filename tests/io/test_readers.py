@@ -139,3 +139,19 @@ def test_pandas_object_dates_are_parsed() -> None:
     frame = ORDERS.to_pandas()
     frame["order_date"] = pd.to_datetime(frame["order_date"]).astype(object)
     _check(sw.read_transactions(frame))
+
+
+@pytest.mark.parametrize("unit", ["date", "datetime-ms", "datetime-us-utc"])
+def test_typed_timestamps_are_used_as_they_are(tmp_path: Path, unit: str) -> None:
+    stamps = pl.Series(["2024-01-05 10:00:00", "2024-02-01 09:30:00"]).str.to_datetime()
+    column = {
+        "date": stamps.dt.date(),
+        "datetime-ms": stamps.dt.cast_time_unit("ms"),
+        "datetime-us-utc": stamps.dt.replace_time_zone("UTC"),
+    }[unit]
+    frame = pl.DataFrame({"customer_id": ["1", "2"], "order_date": column, "amount": [1.0, 2.0]})
+    frame.write_parquet(tmp_path / "typed.parquet")
+    report = sw.read_transactions(tmp_path / "typed.parquet").quality()
+    assert report.rows_used == 2
+    assert report.timestamp_format is None
+    assert report.first_timestamp is not None and report.first_timestamp.month == 1

@@ -156,7 +156,7 @@ def try_to_datetime(
     [datetime.datetime(2024, 1, 31, 0, 0), None]
     """
     dtype = frame.collect_schema()[column]
-    if dtype in {nw.Date, nw.Datetime}:
+    if isinstance(dtype, nw.Date | nw.Datetime):
         return frame.with_columns(nw.col(column).cast(nw.Datetime("us")).alias(out))
     if fmt is None:
         return frame.with_columns(nw.lit(None, dtype=nw.Datetime("us")).alias(out))

@@ -16,7 +16,7 @@ import gzip
 import io
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, cast
 
@@ -57,6 +57,7 @@ class CsvDialect:
     line_ending: str
     compressed: bool
     decimal_comma: bool = False
+    sample_text: str = field(default="", repr=False, compare=False)
 
     @property
     def needs_transcoding(self) -> bool:
@@ -156,6 +157,20 @@ def _looks_decimal_comma(text: str, delimiter: str) -> bool:
     return comma_numbers > dot_numbers
 
 
+def sample_column(dialect: CsvDialect, column: str, *, rows: int = 2_000) -> list[str] | None:
+    """Return the first values of ``column`` from the sniffed text, or None if it is not there.
+
+    Reading a sample this way costs nothing; asking the CSV engine for the
+    first rows made it buffer about half a 300 MB file.
+    """
+    lines = dialect.sample_text.replace("\r\n", "\n").replace("\r", "\n")
+    reader = csv.DictReader(io.StringIO(lines), delimiter=dialect.delimiter)
+    if reader.fieldnames is None or column not in reader.fieldnames:
+        return None
+    values = [row.get(column) or "" for _, row in zip(range(rows), reader, strict=False)]
+    return [value for value in values if value.strip()]
+
+
 def _is_number(text: str) -> bool:
     try:
         float(text)
@@ -215,6 +230,7 @@ def sniff(path: Path, *, delimiter: str | None = None, encoding: str | None = No
         line_ending=line_ending,
         compressed=compressed,
         decimal_comma=_looks_decimal_comma(text.replace("\r", "\n"), chosen),
+        sample_text=text,
     )
 
 

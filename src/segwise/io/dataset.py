@@ -122,8 +122,9 @@ class Dataset:
         ``is_return``; customers have ``customer_id``; events ``customer_id,
         timestamp, event``. Every other source column follows unchanged.
         """
-        used = self._annotated.filter(nw.col(v.REASON).is_null())
-        return used.select(*self._canonical())
+        drop = self.policy.duplicates == "drop"
+        prepared = v.prepare(self._raw, self._plan, duplicates=drop)
+        return v.keep_usable(prepared, self._plan, duplicates=drop).select(*self._canonical())
 
     def to_native(self) -> Any:
         """Return :attr:`data` as the kind of frame that was read.

@@ -29,6 +29,8 @@ CHECKS: dict[str, str] = {
     "returns": "returns and cancellations (cancellation prefix, negative quantity or amount)",
     "duplicates": "exact duplicates of an earlier row",
     "non_product_codes": "rows whose product code is configured as not a product",
+    "padded_customer_id": "customer ids with spaces around them (kept as written: fix the export "
+    "or the ids will not match other tables)",
 }
 
 
@@ -121,6 +123,9 @@ def _check_expressions(plan: v.Plan) -> dict[str, nw.Expr]:
     }
     if plan.roles.kind == "customers":
         checks["check:duplicate_customer_id"] = _count(nw.col(v.DUPLICATE_ID))
+    if plan.id_dtype == nw.String:
+        padded = nw.col(v.CUSTOMER).str.strip_chars() != nw.col(v.CUSTOMER)
+        checks["check:padded_customer_id"] = _count(padded)
     if plan.roles.kind == "transactions":
         checks["check:cancellations"] = _count(nw.col(v.CANCELLATION))
         checks["check:returns"] = _count(nw.col(v.RETURN))
@@ -178,7 +183,7 @@ def compute_report(
         annotated, list(plan.raw_columns)
     )
     quarantined = sum(excluded.values())
-    used = annotated.filter(nw.col(v.REASON).is_null())
+    used = v.keep_usable(annotated, plan, duplicates=with_duplicates)
     if rows_read == quarantined:
         raise _nothing_usable(annotated, plan, excluded, first_rows, source)
     used_exprs: dict[str, nw.Expr] = {

@@ -12,6 +12,7 @@ import narwhals.stable.v2 as nw
 
 from segwise.exceptions import DataError
 from segwise.io import validate as v
+from segwise.io.csv import sample_column
 from segwise.io.dataset import Dataset
 from segwise.io.policy import CleaningPolicy
 from segwise.io.roles import ColumnRoles, detect_roles
@@ -58,23 +59,28 @@ def _policy(
     )
 
 
-def _sample(frame: nw.LazyFrame[Any], column: str) -> list[str]:
+def _sample(raw: RawSource, frame: nw.LazyFrame[Any], column: str) -> list[str]:
+    if raw.dialect is not None:
+        from_text = sample_column(raw.dialect, column, rows=_SAMPLE_ROWS)
+        if from_text is not None:
+            return from_text
     values = frame.select(nw.col(column)).head(_SAMPLE_ROWS).collect()[column].to_list()
     return [str(value) for value in values if value is not None and str(value).strip()]
 
 
 def _timestamp_format(
-    frame: nw.LazyFrame[Any], roles: ColumnRoles, given: str | None, source: str
+    raw: RawSource, frame: nw.LazyFrame[Any], roles: ColumnRoles, given: str | None
 ) -> str | None:
+    source = raw.name
     column = roles.get("timestamp")
     if column is None:
         return None
     dtype = frame.collect_schema()[column]
-    if dtype in {nw.Date, nw.Datetime}:
+    if isinstance(dtype, nw.Date | nw.Datetime):
         return None
     if given:
         return given
-    sample = _sample(frame, column)
+    sample = _sample(raw, frame, column)
     if not sample:
         return None  # nothing to parse: every row is reported as missing a timestamp
     fmt, _parsed = detect_timestamp_format(sample)
@@ -146,7 +152,7 @@ def _read(
                 hint=hint_for(column, raw.columns),
                 source=raw.name,
             )
-    fmt = _timestamp_format(frame, roles, timestamp_format, raw.name)
+    fmt = _timestamp_format(raw, frame, roles, timestamp_format)
     bound, as_of_text = as_of_bound(as_of)
     plan = v.Plan(
         roles=roles,
@@ -155,6 +161,10 @@ def _read(
         timestamp_format=fmt,
         decimal_comma=bool(raw.dialect and raw.dialect.decimal_comma),
         as_of_bound=bound,
+        id_dtype=frame.collect_schema()[roles.columns["customer_id"]],
+        event_dtype=frame.collect_schema()[roles.columns["event"]]
+        if "event" in roles.columns
+        else None,
     )
     return Dataset(
         kind=kind,
