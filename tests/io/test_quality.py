@@ -166,3 +166,16 @@ def test_padded_ids_are_kept_as_written_and_counted() -> None:
     dataset = sw.read_transactions(frame)
     assert dataset.quality().checks["padded_customer_id"] == 2
     assert sorted(dataset.to_native()["customer_id"]) == [" 7", "7", "8 "]
+
+
+def test_nan_and_infinite_amounts_are_not_numbers() -> None:
+    frame = pl.DataFrame(
+        {
+            "customer_id": ["1", "2", "3"],
+            "date": ["2024-01-01"] * 3,
+            "amount": [1.0, float("nan"), float("inf")],
+        }
+    )
+    report = sw.read_transactions(frame).quality()
+    assert report.excluded["non_numeric_amount"] == 2
+    assert sw.read_transactions(frame).to_native()["amount"].to_list() == [1.0]

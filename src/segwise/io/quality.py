@@ -136,6 +136,22 @@ def _check_expressions(plan: v.Plan) -> dict[str, nw.Expr]:
     return checks
 
 
+def _used_expressions(plan: v.Plan) -> dict[str, nw.Expr]:
+    """Statistics of the rows used, computed in the same pass as the counts."""
+    used = nw.col(v.REASON).is_null()
+    exprs = {
+        "used:rows_used": _count(used),
+        "used:customers": nw.when(used).then(nw.col(v.CUSTOMER)).n_unique(),
+    }
+    if plan.roles.get("timestamp") is not None:
+        exprs["used:first"] = nw.when(used).then(nw.col(v.TIMESTAMP)).min()
+        exprs["used:last"] = nw.when(used).then(nw.col(v.TIMESTAMP)).max()
+    if plan.roles.kind == "transactions":
+        exprs["used:total"] = nw.when(used).then(nw.col(v.AMOUNT)).sum()
+        exprs["used:returns_kept"] = _count(used & nw.col(v.RETURN))
+    return exprs
+
+
 def _scalar_row(frame: nw.LazyFrame[Any], exprs: dict[str, nw.Expr]) -> dict[str, Any]:
     return portable.collect_one_row(
         frame.select(*[expr.alias(name) for name, expr in exprs.items()])
@@ -151,7 +167,10 @@ def compute_report(
     as_of: str | None,
     notes: list[str],
 ) -> QualityReport:
-    """Run the report queries over an annotated frame (see :func:`validate.annotate`).
+    """Run the report over an annotated frame (see :func:`validate.annotate`).
+
+    One pass computes every count and the statistics of the rows used; a
+    second counts distinct rows for the duplicate check.
 
     Raises
     ------
@@ -166,6 +185,7 @@ def compute_report(
         exprs[f"excluded:{reason}"] = _count(nw.col(v.REASON) == reason)
         exprs[f"first:{reason}"] = nw.when(nw.col(v.REASON) == reason).then(nw.col(v.ROW)).min()
     exprs.update(_check_expressions(plan))
+    exprs.update(_used_expressions(plan))
     totals = _scalar_row(annotated, exprs)
     rows_read = int(totals["rows_read"])
     if rows_read == 0:
@@ -179,24 +199,15 @@ def compute_report(
     checks = {
         k.split(":", 1)[1]: int(val or 0) for k, val in totals.items() if k.startswith("check:")
     }
+    quarantined = sum(excluded.values())
+    if rows_read == quarantined:
+        raise _nothing_usable(annotated, plan, excluded, first_rows, source)
     checks["duplicates"] = rows_read - portable.count_distinct_rows(
         annotated, list(plan.raw_columns)
     )
-    quarantined = sum(excluded.values())
-    used = v.keep_usable(annotated, plan, duplicates=with_duplicates)
-    if rows_read == quarantined:
-        raise _nothing_usable(annotated, plan, excluded, first_rows, source)
-    used_exprs: dict[str, nw.Expr] = {
-        "rows_used": nw.len(),
-        "customers": nw.col(v.CUSTOMER).n_unique(),
-    }
-    if plan.roles.get("timestamp") is not None:
-        used_exprs["first"] = nw.col(v.TIMESTAMP).min()
-        used_exprs["last"] = nw.col(v.TIMESTAMP).max()
-    if plan.roles.kind == "transactions":
-        used_exprs["total"] = nw.col(v.AMOUNT).sum()
-        used_exprs["returns_kept"] = _count(nw.col(v.RETURN))
-    summary = _scalar_row(used, used_exprs)
+    # n_unique counts NULL as a value on every engine; excluded rows are NULL here.
+    customers = int(totals["used:customers"]) - (1 if quarantined else 0)
+    summary = {k.split(":", 1)[1]: val for k, val in totals.items() if k.startswith("used:")}
     report = QualityReport(
         source=source,
         kind=plan.roles.kind,
@@ -206,7 +217,7 @@ def compute_report(
         excluded=excluded,
         first_excluded_row=first_rows,
         checks=checks,
-        customers=int(summary["customers"]),
+        customers=customers,
         first_timestamp=summary.get("first"),
         last_timestamp=summary.get("last"),
         total_amount=float(summary["total"]) if summary.get("total") is not None else None,

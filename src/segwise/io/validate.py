@@ -81,6 +81,11 @@ def _is_blank(column: str, dtype: Any) -> nw.Expr:
     return nw.col(column).is_null()
 
 
+def _not_finite(column: str) -> nw.Expr:
+    """NULL (unparseable), NaN or infinite: not a usable number."""
+    return nw.col(column).is_null() | ~nw.col(column).is_finite().fill_null(value=False)
+
+
 def _clean_text(column: str, dtype: Any) -> nw.Expr:
     if dtype == nw.String:
         stripped = nw.col(column).str.strip_chars()
@@ -176,12 +181,12 @@ def reason_tests(plan: Plan, *, duplicates: bool) -> dict[str, nw.Expr]:
     if roles.kind == "transactions":
         if (amount := roles.get("amount")) is not None:
             tests["missing_amount"] = nw.col(amount).is_null()
-            tests["non_numeric_amount"] = ~nw.col(amount).is_null() & nw.col(AMOUNT).is_null()
+            tests["non_numeric_amount"] = ~nw.col(amount).is_null() & _not_finite(AMOUNT)
         else:
             quantity, price = roles.columns["quantity"], roles.columns["unit_price"]
             tests["missing_amount"] = nw.col(quantity).is_null() | nw.col(price).is_null()
-            tests["non_numeric_quantity"] = ~nw.col(quantity).is_null() & nw.col(QUANTITY).is_null()
-            tests["non_numeric_price"] = ~nw.col(price).is_null() & nw.col(PRICE).is_null()
+            tests["non_numeric_quantity"] = ~nw.col(quantity).is_null() & _not_finite(QUANTITY)
+            tests["non_numeric_price"] = ~nw.col(price).is_null() & _not_finite(PRICE)
         if roles.get("unit_price") is not None:
             tests["zero_or_negative_price"] = (nw.col(PRICE) <= 0).fill_null(value=False)
         if roles.get("quantity") is not None:
