@@ -99,7 +99,9 @@ def main() -> None:
     args.data.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     path = ensure_data(args.rows, args.data)
-    print(f"data: {path} ({path.stat().st_size / 2**20:,.0f} MiB), made in {time.perf_counter() - started:.1f}s")
+    print(
+        f"data: {path} ({path.stat().st_size / 2**20:,.0f} MiB), made in {time.perf_counter() - started:.1f}s"
+    )
     results: dict[str, dict[str, float]] = {}
     for name, body in CASES.items():
         runs = [run_case(body, path) for _ in range(args.repeat)]
@@ -109,13 +111,17 @@ def main() -> None:
         "segwise read_transactions (clean rows)": "polars scan_parquet + collect",
         "segwise quality report": "hand-written polars report",
     }
-    print(f"\n{args.rows:,} transactions · {platform.processor() or platform.machine()} · "
-          f"python {platform.python_version()}\n")
+    print(
+        f"\n{args.rows:,} transactions · {platform.processor() or platform.machine()} · "
+        f"python {platform.python_version()}\n"
+    )
     print(f"{'case':<42}{'seconds':>10}{'peak MiB':>11}{'ratio':>9}  baseline")
     for name, result in results.items():
         base = pairs.get(name)
         ratio = f"{result['seconds'] / results[base]['seconds']:.2f}×" if base else ""
-        print(f"{name:<42}{result['seconds']:>10.2f}{result['peak_mib']:>11,.0f}{ratio:>9}  {base or ''}")
+        print(
+            f"{name:<42}{result['seconds']:>10.2f}{result['peak_mib']:>11,.0f}{ratio:>9}  {base or ''}"
+        )
     out = HERE / "results"
     out.mkdir(exist_ok=True)
     (out / "ingest.json").write_text(json.dumps({"rows": args.rows, "results": results}, indent=2))

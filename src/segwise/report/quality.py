@@ -29,30 +29,28 @@ def _environment() -> jinja2.Environment:
     )
 
 
-def _rows_chart(report: QualityReport) -> str:
-    reasons = [(r, n) for r, n in report.excluded.items() if n]
-    figure = go.Figure()
-    figure.add_bar(
-        y=["used"],
-        x=[report.rows_used],
-        orientation="h",
-        name="used",
-        marker_color=_PALETTE["used"],
-    )
-    for reason, count in reasons:
-        figure.add_bar(
-            y=["quarantined"],
-            x=[count],
+def _reasons_chart(report: QualityReport) -> str:
+    """Quarantined rows by reason, largest first; empty when nothing was quarantined."""
+    reasons = sorted(((n, r) for r, n in report.excluded.items() if n), reverse=True)
+    if not reasons:
+        return ""
+    figure = go.Figure(
+        go.Bar(
+            x=[n for n, _ in reasons],
+            y=[REASONS[r] for _, r in reasons],
             orientation="h",
-            name=REASONS[reason],
-            hovertemplate=f"{REASONS[reason]}: %{{x:,}} rows<extra></extra>",
+            marker_color=_PALETTE["quarantined"],
+            text=[f"{n:,}" for n, _ in reasons],
+            textposition="auto",
+            hovertemplate="%{y}: %{x:,} rows<extra></extra>",
         )
+    )
     figure.update_layout(
-        barmode="stack",
-        height=220,
-        margin={"l": 10, "r": 10, "t": 10, "b": 10},
-        legend={"orientation": "h", "y": -0.3},
+        height=90 + 34 * len(reasons),
+        margin={"l": 10, "r": 10, "t": 30, "b": 30},
+        title={"text": "Quarantined rows by reason", "font": {"size": 14}},
         xaxis_title="rows",
+        yaxis={"autorange": "reversed"},
         template="plotly_white",
     )
     html: str = figure.to_html(
@@ -66,7 +64,7 @@ def _section(report: QualityReport) -> dict[str, Any]:
     return {
         "report": report,
         "used_share": f"{share:.1%}",
-        "chart": _rows_chart(report),
+        "chart": _reasons_chart(report),
         "excluded": [
             {
                 "reason": reason,
