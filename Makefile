@@ -11,7 +11,7 @@ export PYTHONHASHSEED := 0
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip uv
+	$(BIN)/python -m pip install --quiet uv
 
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(UV) pip install --quiet --python $(BIN)/python -e .

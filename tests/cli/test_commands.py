@@ -119,3 +119,34 @@ def test_the_installed_script_is_quiet_in_pipes(tmp_path: Path) -> None:
     )
     assert done.stderr == ""  # no progress bar when stderr is not a terminal
     assert "rows read" in done.stdout
+
+
+def test_several_files_give_one_report_each(tmp_path: Path) -> None:
+    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+    first.write_text("customer_id,order_date,amount\n1,2024-01-01,3\n")
+    second.write_text("customer_id;order_date;amount\n1;2024-01-01;3\n;2024-01-02;4\n")
+    result = runner.invoke(app, ["quality", str(first), str(second), "--json", "--no-quarantine"])
+    assert result.exit_code == 0, result.stderr
+    reports = json.loads(result.stdout)
+    assert [r["rows_read"] for r in reports] == [1, 2]
+    assert [r["rows_quarantined"] for r in reports] == [0, 1]
+
+
+def test_progress_shows_on_a_terminal(tmp_path: Path) -> None:
+    """Under a pseudo-terminal the spinner names its steps (it is silent in pipes, above)."""
+    import shutil
+
+    if shutil.which("script") is None:
+        pytest.skip("needs util-linux `script` to run under a pseudo-terminal")
+    segwise = Path(sys.executable).with_name("segwise")
+    command = f"{segwise} quality {sample_paths()['orders']} --no-quarantine"
+    done = subprocess.run(
+        ["script", "-qec", command, "/dev/null"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin", "TERM": "xterm", "COLUMNS": "120"},
+    )
+    assert "Reading" in done.stdout or "Checking" in done.stdout
+    assert "rows read" in done.stdout

@@ -134,10 +134,13 @@ def test_quarantine_file_has_row_reason_and_source_columns(tmp_path: Path) -> No
 
 def test_customers_repeat_ids_are_quarantined() -> None:
     people = pl.DataFrame({"id": ["1", "2", "1", None], "age": [30, 40, 31, 50]})
-    report = sw.read_customers(people).quality()
+    dataset = sw.read_customers(people)
+    report = dataset.quality()
     assert report.excluded["duplicate_customer_id"] == 1
     assert report.excluded["missing_customer_id"] == 1
     assert report.rows_used == 2
+    # The clean rows keep the first occurrence of each id.
+    assert dataset.to_native().sort("customer_id")["age"].to_list() == [30, 40]
 
 
 def test_events_need_a_name() -> None:

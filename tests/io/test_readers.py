@@ -155,3 +155,27 @@ def test_typed_timestamps_are_used_as_they_are(tmp_path: Path, unit: str) -> Non
     assert report.rows_used == 2
     assert report.timestamp_format is None
     assert report.first_timestamp is not None and report.first_timestamp.month == 1
+
+
+def test_excel_numeric_ids_read_as_written(tmp_path: Path) -> None:
+    frame = pl.DataFrame(
+        {
+            "CustomerID": [17850, 42],
+            "InvoiceDate": ["2024-01-01", "2024-01-02"],
+            "amount": [1.0, 2.0],
+        }
+    )
+    frame.write_excel(tmp_path / "numeric.xlsx")
+    data = sw.read_transactions(tmp_path / "numeric.xlsx").to_native()
+    assert data["customer_id"].to_list() == ["17850", "42"]
+
+
+def test_text_columns_keep_leading_zeros_of_attributes(tmp_path: Path) -> None:
+    path = tmp_path / "customers.csv"
+    path.write_text("id,zip,age\n1,01234,30\n2,98765,40\n")
+    plain = sw.read_customers(path).to_native()
+    assert plain["zip"].to_list() == [1234, 98765]
+    kept = sw.read_customers(path, text_columns=["zip"]).to_native()
+    assert kept["zip"].to_list() == ["01234", "98765"]
+    with pytest.raises(sw.DataError, match=r"(?i)did you mean 'zip'"):
+        sw.read_customers(path, text_columns=["zpi"])

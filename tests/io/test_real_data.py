@@ -65,3 +65,48 @@ def test_cdnow_zero_padded_ids_and_compact_dates(shared_data: Path, tmp_path: Pa
     assert report.timestamp_format == "%Y%m%d"
     assert report.total_amount == pytest.approx(2_500_315.63, abs=0.01)
     assert dataset.to_native()["customer_id"].min() == "00001"
+
+
+def test_cli_quality_json_on_online_retail(shared_data: Path, tmp_path: Path) -> None:
+    """The acceptance command: `segwise quality online_retail_uci.csv.gz --json`."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from segwise.cli.app import app
+
+    quarantine = tmp_path / "q.parquet"
+    result = CliRunner().invoke(
+        app,
+        [
+            "quality",
+            str(shared_data / "online_retail_uci.csv.gz"),
+            "--json",
+            "--quarantine",
+            str(quarantine),
+        ],
+    )
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["rows_read"] == 541_909
+    assert report["checks"]["missing_customer_id"] == 135_080
+    assert report["checks"]["cancellations"] == 9_288
+    assert report["checks"]["duplicates"] == 5_268
+    assert report["rows_read"] == report["rows_used"] + report["rows_quarantined"]
+    import polars as pl
+
+    assert pl.read_parquet(quarantine).height == report["rows_quarantined"]
+
+    strict = CliRunner().invoke(
+        app,
+        [
+            "quality",
+            str(shared_data / "online_retail_uci.csv.gz"),
+            "--policy",
+            "purchases-only",
+            "--json",
+            "--no-quarantine",
+        ],
+    )
+    payload = json.loads(strict.stdout)
+    assert (payload["rows_used"], payload["customers"]) == (397_884, 4_338)

@@ -198,10 +198,10 @@ def sniff(path: Path, *, delimiter: str | None = None, encoding: str | None = No
     --------
     >>> import tempfile, pathlib
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "x.csv"
-    >>> _ = p.write_bytes("id;amount\\r\\n1;2,50\\r\\n".encode("latin-1"))
+    >>> _ = p.write_bytes("id;amount\r\n1;2,50\r\n".encode("latin-1"))
     >>> d = sniff(p)
     >>> d.delimiter, d.line_ending, d.decimal_comma
-    (';', '\\r\\n', True)
+    (';', '\r\n', True)
     """
     source = str(path)
     sample, compressed, complete = _read_sample(path)

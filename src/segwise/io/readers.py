@@ -144,7 +144,6 @@ def _read(
     )
     roles = detect_roles(kind, raw.columns, given, source=raw.name, pii=pii)
     text = {roles.columns[r] for r in _TEXT_ROLES if r in roles.columns} | set(text_columns)
-    frame = raw.scan(text)
     for column in text_columns:
         if column not in raw.columns:
             raise DataError(
@@ -152,6 +151,7 @@ def _read(
                 hint=hint_for(column, raw.columns),
                 source=raw.name,
             )
+    frame = raw.scan(text)
     fmt = _timestamp_format(raw, frame, roles, timestamp_format)
     bound, as_of_text = as_of_bound(as_of)
     plan = v.Plan(

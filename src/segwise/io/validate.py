@@ -243,8 +243,12 @@ def add_reason(frame: nw.LazyFrame[Any], plan: Plan, *, duplicates: bool) -> nw.
 
 
 def prepare(frame: nw.LazyFrame[Any], plan: Plan, *, duplicates: bool) -> nw.LazyFrame[Any]:
-    """Parse and flag the rows, without numbering them or naming reasons (the clean-data path)."""
-    if duplicates:
+    """Parse and flag the rows, without naming reasons (the clean-data path).
+
+    Rows are numbered only where a flag needs the first occurrence: exact
+    duplicates, and repeated ids in a customer table.
+    """
+    if duplicates or plan.roles.kind == "customers":
         frame = portable.with_row_number(frame, ROW)
     return add_flags(parse_columns(frame, plan), plan, duplicates=duplicates)
 
