@@ -6,16 +6,18 @@ timestamps and numbers from a sample, and returns a lazy :class:`Dataset`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import narwhals.stable.v2 as nw
 
+from segwise._validation import hint_for
 from segwise.exceptions import DataError
 from segwise.io import validate as v
 from segwise.io.csv import sample_column
 from segwise.io.dataset import Dataset
 from segwise.io.policy import CleaningPolicy
-from segwise.io.roles import ColumnRoles, detect_roles
+from segwise.io.roles import TEXT_ROLES, ColumnRoles, detect_roles
 from segwise.io.sources import RawSource, open_source
 from segwise.io.timestamps import as_of_bound, detect_timestamp_format
 
@@ -24,19 +26,8 @@ if TYPE_CHECKING:
     from datetime import date, datetime
 
     from segwise._typing import InputKind
-from segwise._validation import hint_for
 
 _SAMPLE_ROWS = 2_000
-_TEXT_ROLES = (
-    "customer_id",
-    "timestamp",
-    "amount",
-    "quantity",
-    "unit_price",
-    "order_id",
-    "product",
-    "event",
-)
 
 
 def _policy(
@@ -123,27 +114,40 @@ def _notes(
     return notes
 
 
+@dataclass(frozen=True)
+class _SourceOptions:
+    """How to open a source: the keywords every reader shares."""
+
+    delimiter: str | None = None
+    encoding: str | None = None
+    sheet: str | int | None = None
+    table: str | None = None
+    query: str | None = None
+    text_columns: Sequence[str] = ()
+
+
 def _read(
     kind: InputKind,
     source: Any,
     given: dict[str, str | None],
+    options: _SourceOptions,
     *,
     policy: CleaningPolicy,
-    as_of: str | date | datetime | None,
-    timestamp_format: str | None,
-    delimiter: str | None,
-    encoding: str | None,
-    sheet: str | int | None,
-    table: str | None,
-    query: str | None,
-    text_columns: Sequence[str],
+    as_of: str | date | datetime | None = None,
+    timestamp_format: str | None = None,
     pii: Sequence[str] = (),
 ) -> Dataset:
+    text_columns = options.text_columns
     raw = open_source(
-        source, delimiter=delimiter, encoding=encoding, sheet=sheet, table=table, query=query
+        source,
+        delimiter=options.delimiter,
+        encoding=options.encoding,
+        sheet=options.sheet,
+        table=options.table,
+        query=options.query,
     )
     roles = detect_roles(kind, raw.columns, given, source=raw.name, pii=pii)
-    text = {roles.columns[r] for r in _TEXT_ROLES if r in roles.columns} | set(text_columns)
+    text = {roles.columns[r] for r in TEXT_ROLES if r in roles.columns} | set(text_columns)
     for column in text_columns:
         if column not in raw.columns:
             raise DataError(
@@ -275,25 +279,22 @@ def read_transactions(
         "category": category,
         "channel": channel,
     }
+    options = _SourceOptions(delimiter, encoding, sheet, table, query, text_columns)
+    cleaning = _policy(
+        policy,
+        returns=returns,
+        duplicates=duplicates,
+        non_positive_price=non_positive_price,
+        non_product_codes=non_product_codes,
+    )
     return _read(
         "transactions",
         source,
         given,
-        policy=_policy(
-            policy,
-            returns=returns,
-            duplicates=duplicates,
-            non_positive_price=non_positive_price,
-            non_product_codes=non_product_codes,
-        ),
+        options,
+        policy=cleaning,
         as_of=as_of,
         timestamp_format=timestamp_format,
-        delimiter=delimiter,
-        encoding=encoding,
-        sheet=sheet,
-        table=table,
-        query=query,
-        text_columns=text_columns,
     )
 
 
@@ -339,21 +340,8 @@ def read_customers(
         "customers",
         source,
         {"customer_id": customer_id},
-        policy=_policy(
-            "default",
-            returns=None,
-            duplicates=duplicates,
-            non_positive_price=None,
-            non_product_codes=None,
-        ),
-        as_of=None,
-        timestamp_format=None,
-        delimiter=delimiter,
-        encoding=encoding,
-        sheet=sheet,
-        table=table,
-        query=query,
-        text_columns=text_columns,
+        _SourceOptions(delimiter, encoding, sheet, table, query, text_columns),
+        policy=CleaningPolicy().with_options(duplicates=duplicates),
         pii=pii,
     )
 
@@ -399,19 +387,8 @@ def read_events(
         "events",
         source,
         {"customer_id": customer_id, "timestamp": timestamp, "event": event},
-        policy=_policy(
-            "default",
-            returns=None,
-            duplicates=duplicates,
-            non_positive_price=None,
-            non_product_codes=None,
-        ),
+        _SourceOptions(delimiter, encoding, sheet, table, query, text_columns),
+        policy=CleaningPolicy().with_options(duplicates=duplicates),
         as_of=as_of,
         timestamp_format=timestamp_format,
-        delimiter=delimiter,
-        encoding=encoding,
-        sheet=sheet,
-        table=table,
-        query=query,
-        text_columns=text_columns,
     )

@@ -83,6 +83,9 @@ ROLE_ALIASES: dict[str, tuple[str, ...]] = {
     "event": ("event", "event_name", "event_type", "action"),
 }
 
+#: Roles read as text from CSV and Excel, so they are parsed (or kept) as written.
+TEXT_ROLES: tuple[str, ...] = tuple(r for r in ROLE_ALIASES if r not in {"category", "channel"})
+
 #: How each role is named on the command line and in Python, for hints.
 ROLE_OPTIONS: dict[str, tuple[str, str]] = {
     "customer_id": ("--customer-col", "customer_id"),
