@@ -182,3 +182,17 @@ def test_nan_and_infinite_amounts_are_not_numbers() -> None:
     report = sw.read_transactions(frame).quality()
     assert report.excluded["non_numeric_amount"] == 2
     assert sw.read_transactions(frame).to_native()["amount"].to_list() == [1.0]
+
+
+def test_quarantine_keeps_source_columns_named_like_its_own(tmp_path: Path) -> None:
+    frame = pl.DataFrame(
+        {
+            "customer_id": [None, "2"],
+            "date": ["2024-01-01"] * 2,
+            "amount": [1.0, 2.0],
+            "reason": ["a", "b"],
+        }
+    )
+    quarantine = pl.read_csv(sw.read_transactions(frame).write_quarantine(tmp_path / "q.csv"))
+    assert quarantine.columns == ["row", "reason", "customer_id", "date", "amount", "reason_source"]
+    assert quarantine.row(0) == (1, "missing_customer_id", None, "2024-01-01", 1.0, "a")

@@ -116,7 +116,7 @@ def test_postgresql(postgres_url: str) -> None:
     ("make", "kind"),
     [
         (lambda: ORDERS, pl.DataFrame),
-        (ORDERS.lazy, pl.DataFrame),
+        (ORDERS.lazy, pl.LazyFrame),
         (ORDERS.to_pandas, pd.DataFrame),
         (ORDERS.to_arrow, pa.Table),
     ],

@@ -79,6 +79,7 @@ class Dataset:
         self._raw = raw
         self._plan = plan
         self._like = like
+        self._report: QualityReport | None = None
 
     def __repr__(self) -> str:
         roles = dict(self.roles.columns)
@@ -129,20 +130,26 @@ class Dataset:
     def to_native(self) -> Any:
         """Return :attr:`data` as the kind of frame that was read.
 
-        pandas, PyArrow and Polars inputs get an eager frame of the same
-        library; files get a Polars LazyFrame... collected to a Polars
-        DataFrame; DuckDB and Spark inputs get their lazy native frame.
+        pandas, PyArrow and Polars DataFrames get an eager frame of the same
+        library, a Polars LazyFrame a LazyFrame; DuckDB and Spark inputs get
+        their lazy native frame. Files and SQLite/PostgreSQL tables get a
+        Polars DataFrame (use :attr:`data` to stay lazy).
         """
-        like = "polars-eager" if self._like == "polars-lazy" else self._like
-        return from_lazy(self.data, like=like)
+        return from_lazy(self.data, like=self._like)
 
     def quarantine(self) -> nw.LazyFrame[Any]:
-        """The rows excluded, with their 1-based ``row``, the ``reason`` and the source columns."""
+        """The rows excluded: their 1-based ``row``, the ``reason``, then every source column.
+
+        Source columns called ``row`` or ``reason`` become ``row_source`` and ``reason_source``.
+        """
         excluded = self._annotated.filter(~nw.col(v.REASON).is_null())
         return excluded.select(
             nw.col(v.ROW).alias("row"),
             nw.col(v.REASON).alias("reason"),
-            *[nw.col(c) for c in self._plan.raw_columns if c not in {"row", "reason"}],
+            *[
+                nw.col(c).alias(f"{c}_source" if c in {"row", "reason"} else c)
+                for c in self._plan.raw_columns
+            ],
         )
 
     def write_quarantine(self, path: StrPath) -> Path:
@@ -157,7 +164,7 @@ class Dataset:
         DataError
             There are no data rows, or no row can be used.
         """
-        if not hasattr(self, "_report"):
+        if self._report is None:
             self._report = compute_report(
                 self._annotated,
                 self._plan,

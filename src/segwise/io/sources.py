@@ -99,7 +99,9 @@ def _open_csv(path: Path, delimiter: str | None, encoding: str | None) -> RawSou
         header = scan(()).collect_schema().names()
     except pl.exceptions.PolarsError as exc:
         raise polars_error(exc, str(path)) from None
-    return RawSource(name=str(path), columns=header, like="polars-lazy", scan=scan, dialect=dialect)
+    return RawSource(
+        name=str(path), columns=header, like="polars-eager", scan=scan, dialect=dialect
+    )
 
 
 def _open_excel(path: Path, sheet: str | int | None) -> RawSource:
@@ -133,7 +135,7 @@ def _open_excel(path: Path, sheet: str | int | None) -> RawSource:
     return RawSource(
         name=str(path),
         columns=header,
-        like="polars-lazy",
+        like="polars-eager",
         scan=lambda text: nw.from_native(read(text).lazy()),
     )
 
@@ -144,7 +146,7 @@ def _open_polars_lazy(name: str, frame: pl.LazyFrame) -> RawSource:
     except pl.exceptions.PolarsError as exc:
         raise polars_error(exc, name) from None
     lazy = nw.from_native(frame)
-    return RawSource(name=name, columns=columns, like="polars-lazy", scan=lambda _text: lazy)
+    return RawSource(name=name, columns=columns, like="polars-eager", scan=lambda _text: lazy)
 
 
 def _open_path(
