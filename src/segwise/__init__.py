@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from segwise._version import __version__
 from segwise.exceptions import ColumnNotFoundError, ConfigError, DataError, SegwiseError
+from segwise.features import calibration_and_holdout_data, rfm_summary, rfm_train_test_split
 from segwise.io import (
     CleaningPolicy,
     Dataset,
@@ -29,7 +30,10 @@ __all__ = [
     "QualityReport",
     "SegwiseError",
     "__version__",
+    "calibration_and_holdout_data",
     "read_customers",
     "read_events",
     "read_transactions",
+    "rfm_summary",
+    "rfm_train_test_split",
 ]

@@ -10,6 +10,7 @@ from segwise._version import __version__
 from segwise.cli.demo import demo
 from segwise.cli.init import init
 from segwise.cli.quality import quality
+from segwise.cli.summary import summary
 
 app = typer.Typer(
     name="segwise",
@@ -42,6 +43,7 @@ def root(
 app.command()(quality)
 app.command()(demo)
 app.command()(init)
+app.command()(summary)
 
 
 def main() -> None:

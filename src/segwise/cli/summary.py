@@ -1,0 +1,134 @@
+"""``segwise summary FILE …``: the BTYD summary (lifetimes / pymc-marketing compatible)."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+
+from segwise.cli import options as opt
+from segwise.cli.console import progress, stdout, user_errors
+
+
+@user_errors
+def summary(
+    files: Annotated[
+        list[str], typer.Argument(help="Transaction files or database URLs.", show_default=False)
+    ],
+    customer_col: opt.CustomerCol = None,
+    date_col: opt.DateCol = None,
+    amount_col: opt.AmountCol = None,
+    quantity_col: opt.QuantityCol = None,
+    price_col: opt.PriceCol = None,
+    order_col: opt.OrderCol = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of", help="Observation end (YYYY-MM-DD, whole day); default: the last purchase."
+        ),
+    ] = None,
+    time_unit: Annotated[
+        str,
+        typer.Option("--time-unit", help="D (days) or W (days ÷ 7 on a daily grid, as in CDNOW)."),
+    ] = "D",
+    time_scaler: Annotated[
+        float, typer.Option("--time-scaler", help="A further divisor of recency and T.")
+    ] = 1.0,
+    include_first_transaction: Annotated[
+        bool, typer.Option("--include-first-transaction", help="Count the first purchase too.")
+    ] = False,
+    calibration_end: Annotated[
+        str | None,
+        typer.Option("--calibration-end", help="Split: last day of the calibration period."),
+    ] = None,
+    holdout_end: Annotated[
+        str | None,
+        typer.Option("--holdout-end", help="Split: last day of the holdout (default: --as-of)."),
+    ] = None,
+    date_format: opt.DateFormat = None,
+    policy: opt.Policy = "default",
+    delimiter: opt.Delimiter = None,
+    encoding: opt.Encoding = None,
+    sheet: opt.Sheet = None,
+    table: opt.Table = None,
+    query: opt.Query = None,
+    output: opt.Output = None,
+    as_json: opt.Json = False,
+) -> None:
+    """Per customer: frequency, recency, T, monetary_value, as lifetimes and pymc-marketing.
+
+    Same-day purchases are merged; frequency counts repeat purchase days;
+    recency and T are ages from the first purchase. With --calibration-end the
+    output is lifetimes' calibration/holdout table (frequency_cal, ...,
+    frequency_holdout, monetary_value_holdout, duration_holdout).
+    """
+    import polars as pl
+
+    from segwise.cli.data import read_purchases
+    from segwise.engine.frames import to_lazy
+    from segwise.features import calibration_and_holdout_data, rfm_summary
+    from segwise.io.writers import write_table
+
+    with progress("Reading") as step:
+        step("Reading transactions")
+        purchases, _reports = read_purchases(
+            files,
+            customer_id=customer_col,
+            timestamp=date_col,
+            amount=amount_col,
+            quantity=quantity_col,
+            unit_price=price_col,
+            order_id=order_col,
+            policy=policy,
+            timestamp_format=date_format,
+            delimiter=delimiter,
+            encoding=encoding,
+            sheet=opt.sheet_value(sheet),
+            table=table,
+            query=query,
+        )
+        step("Summarising")
+        if calibration_end is not None:
+            result = calibration_and_holdout_data(
+                purchases,
+                calibration_period_end=calibration_end,
+                observation_period_end=holdout_end or as_of,
+                time_unit=time_unit,
+                time_scaler=time_scaler,
+                monetary_value_col="amount",
+                include_first_transaction=include_first_transaction,
+            )
+        else:
+            result = rfm_summary(
+                purchases,
+                monetary_value_col="amount",
+                observation_period_end=as_of,
+                time_unit=time_unit,
+                time_scaler=time_scaler,
+                include_first_transaction=include_first_transaction,
+            )
+        frame: pl.DataFrame = (
+            to_lazy(result).collect(backend="polars").to_native().sort("customer_id")
+        )
+        if output is not None:
+            step(f"Writing {output}")
+            write_table(frame, output)
+    console = stdout()
+    if as_json:
+        console.print_json(json.dumps(frame.to_dicts(), default=str))
+    elif output is None:
+        from rich.table import Table
+
+        table_out = Table(title=f"{frame.height:,} customers", title_justify="left")
+        for column in frame.columns:
+            table_out.add_column(column, justify="left" if column == "customer_id" else "right")
+        for row in frame.head(20).iter_rows():
+            table_out.add_row(*[f"{v:.4g}" if isinstance(v, float) else str(v) for v in row])
+        console.print(table_out)
+        if frame.height > 20:
+            console.print(
+                f"… {frame.height - 20:,} more; write them all with -o FILE", highlight=False
+            )
+    else:
+        console.print(f"{frame.height:,} customers written to {output}", highlight=False)
