@@ -51,17 +51,22 @@ def test_weeks_are_days_divided_by_seven() -> None:
     assert out.row(1)[3] == 10 / 7
 
 
-def test_include_first_transaction() -> None:
+def test_include_first_transaction_is_pymc_segmentation_form() -> None:
     out = rfm_summary(
         TX,
         "id",
         "date",
         "value",
-        observation_period_end="2024-01-15",
+        observation_period_end="2024-01-20",
         include_first_transaction=True,
     )
-    assert out.row(0) == ("a", 3.0, 14.0, 14.0, (10 + 3 + 9) / 3)
-    assert out.row(1) == ("b", 1.0, 0.0, 10.0, 7.0)
+    # frequency counts every purchase day; recency is days since the last purchase; no T.
+    assert out.columns == ["customer_id", "frequency", "recency", "monetary_value"]
+    assert out.rows() == [
+        ("a", 3.0, 5.0, (10 + 3 + 9) / 3),
+        ("b", 1.0, 15.0, 7.0),
+        ("c", 1.0, 0.0, 1.0),
+    ]
 
 
 def test_default_end_is_the_last_purchase_and_time_scaler_divides() -> None:
@@ -103,6 +108,25 @@ def test_calibration_and_holdout_hand_computed() -> None:
         "test_monetary_value",
         "test_T",
     ]
+
+
+def test_holdout_value_lifetimes_raw_rows_against_pymc_daily_sums() -> None:
+    tx = pl.DataFrame(
+        {
+            "id": ["a"] * 4,
+            "date": ["2024-01-01", "2024-01-10", "2024-01-10", "2024-01-12"],
+            "value": [1.0, 2.0, 4.0, 9.0],
+        }
+    )
+    lifetimes_style = calibration_and_holdout_data(
+        tx, "id", "date", "2024-01-05", "2024-01-15", monetary_value_col="value"
+    )
+    pymc_style = rfm_train_test_split(
+        tx, "id", "date", "2024-01-05", "2024-01-15", monetary_value_col="value"
+    )
+    assert lifetimes_style["monetary_value_holdout"].item() == (2 + 4 + 9) / 3
+    assert pymc_style["test_monetary_value"].item() == (6 + 9) / 2
+    assert pymc_style["test_frequency"].item() == 2.0
 
 
 @pytest.mark.parametrize(

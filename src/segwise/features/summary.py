@@ -133,12 +133,19 @@ def _summarise(
     per_customer = portable.add_days_between(per_customer, "__sw_end", _FIRST, "__sw_age_days")
     count = nw.col("__sw_periods").cast(nw.Float64)
     frequency = count if include_first_transaction else count - 1
-    columns = [
-        nw.col(customer).alias("customer_id"),
-        frequency.alias("frequency"),
-        portable.divide(nw.col("__sw_recency_days"), scale).alias("recency"),
-        portable.divide(nw.col("__sw_age_days"), scale).alias("T"),
-    ]
+    columns = [nw.col(customer).alias("customer_id"), frequency.alias("frequency")]
+    if include_first_transaction:
+        # pymc-marketing's segmentation form: recency is the time since the last
+        # purchase (T - recency), and T is left out.
+        per_customer = portable.add_days_between(
+            per_customer, "__sw_end", "__sw_last_day", "__sw_since_last_days"
+        )
+        columns.append(portable.divide(nw.col("__sw_since_last_days"), scale).alias("recency"))
+    else:
+        columns += [
+            portable.divide(nw.col("__sw_recency_days"), scale).alias("recency"),
+            portable.divide(nw.col("__sw_age_days"), scale).alias("T"),
+        ]
     if monetary:
         # Both sides are exact integers in doubles, so the division is the only rounding.
         mean = nw.col("__sw_value_sum") / (frequency * portable.MONEY_SCALE)
@@ -192,7 +199,10 @@ def rfm_summary(
     time_scaler
         A further divisor of recency and T.
     include_first_transaction
-        Count the first purchase in ``frequency`` and ``monetary_value``.
+        pymc-marketing's form for RFM segmentation: the first purchase counts
+        in ``frequency`` and ``monetary_value``, ``recency`` becomes the time
+        since the last purchase (``T - recency``) and ``T`` is left out.
+        (lifetimes' flag of the same name keeps recency and T unchanged.)
     sort_transactions
         Accepted for compatibility with pymc-marketing; the result does not
         depend on row order.
@@ -266,6 +276,35 @@ def calibration_and_holdout_data(
     >>> out.select("customer_id", "frequency_cal", "frequency_holdout").rows()
     [(1, 1.0, 1.0)]
     """
+    return _split(
+        transactions,
+        customer_id_col,
+        datetime_col,
+        calibration_period_end,
+        observation_period_end,
+        time_unit=time_unit,
+        time_scaler=time_scaler,
+        datetime_format=datetime_format,
+        monetary_value_col=monetary_value_col,
+        include_first_transaction=include_first_transaction,
+        merge_holdout_days=False,
+    )
+
+
+def _split(
+    transactions: Any,
+    customer_id_col: str,
+    datetime_col: str,
+    calibration_period_end: str | date | datetime | None,
+    observation_period_end: str | date | datetime | None,
+    *,
+    time_unit: str,
+    time_scaler: float,
+    datetime_format: str | None,
+    monetary_value_col: str | None,
+    include_first_transaction: bool,
+    merge_holdout_days: bool,
+) -> Any:
     if calibration_period_end is None:
         raise ConfigError(
             "calibration_period_end is required", hint="pass the last day of calibration"
@@ -299,6 +338,9 @@ def calibration_and_holdout_data(
     holdout_rows = frame.filter((day > nw.lit(cal_end)) & (day <= nw.lit(end))).with_columns(
         day.alias(_DAY)
     )
+    if merge_holdout_days and monetary is not None:
+        # pymc-marketing: the holdout value is the mean of per-day sums, like calibration.
+        holdout_rows = holdout_rows.group_by(customer, _DAY).agg(nw.col(monetary).sum())
     holdout_aggs = [nw.col(_DAY).n_unique().alias("frequency_holdout")]
     if monetary is not None:
         holdout_aggs += [
@@ -333,7 +375,11 @@ def rfm_train_test_split(
     include_first_transaction: bool = False,
     sort_transactions: bool = True,
 ) -> Any:
-    """pymc-marketing's name for :func:`calibration_and_holdout_data`, with its column names.
+    """pymc-marketing's ``rfm_train_test_split``: the calibration/holdout split with its names.
+
+    As :func:`calibration_and_holdout_data`, except that the test monetary
+    value is the mean of per-day sums (pymc-marketing merges same-day
+    purchases there; lifetimes does not).
 
     Returns ``customer_id, frequency, recency, T [, monetary_value],
     test_frequency [, test_monetary_value], test_T``.
@@ -347,17 +393,18 @@ def rfm_train_test_split(
     ['customer_id', 'frequency', 'recency', 'T', 'test_frequency', 'test_T']
     """
     del sort_transactions
-    split = calibration_and_holdout_data(
+    split = _split(
         transactions,
         customer_id_col,
         datetime_col,
-        calibration_period_end=train_period_end,
-        observation_period_end=test_period_end,
+        train_period_end,
+        test_period_end,
         time_unit=time_unit,
         time_scaler=time_scaler,
         datetime_format=datetime_format,
         monetary_value_col=monetary_value_col,
         include_first_transaction=include_first_transaction,
+        merge_holdout_days=True,
     )
     names = {
         "frequency_cal": "frequency",
