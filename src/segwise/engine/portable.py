@@ -289,3 +289,31 @@ def divide(numerator: nw.Expr, by: float) -> nw.Expr:
     """
     number = numerator.cast(nw.Float64)
     return number / (number * 0.0 + by)
+
+
+def quantiles(frame: nw.LazyFrame[Any], column: str, probs: list[float]) -> list[float | None]:
+    """Exact quantiles of ``column`` with linear interpolation (numpy's default).
+
+    Spark's ``percentile_approx`` is approximate, so Spark gets its exact
+    ``percentile``; the others compute the same linear interpolation.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> quantiles(nw.from_native(pl.LazyFrame({"x": [1.0, 2.0, 3.0, 4.0]})), "x", [0.25, 0.5])
+    [1.75, 2.5]
+    """
+    if backend_of(frame) is Backend.SPARK:
+        from pyspark.sql import functions as spark_functions  # noqa: PLC0415
+
+        native = frame.to_native()
+        ident = quote_identifier(column, Backend.SPARK)
+        array = ", ".join(repr(float(p)) for p in probs)
+        row = native.select(spark_functions.expr(f"percentile({ident}, array({array}))")).first()
+        return [float(v) if v is not None else None for v in (row[0] or [None] * len(probs))]
+    exprs = [
+        nw.col(column).quantile(p, interpolation="linear").alias(f"q{i}")
+        for i, p in enumerate(probs)
+    ]
+    row = frame.select(*exprs).collect().row(0)
+    return [float(v) if v is not None else None for v in row]

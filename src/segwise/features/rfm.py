@@ -1,0 +1,379 @@
+"""The RFM table: recency, frequency and monetary value per customer, scored and named.
+
+transactions → one row per customer *customer_id, recency_days, frequency,
+monetary, r_score, f_score, m_score, rfm_score, segment*.
+
+Scores run from 1 to ``bins`` with ``bins`` the best (most recent, most
+frequent, highest spend). Binning:
+
+``quantile`` (default)
+    A customer's score is set by the share of customers *strictly worse*:
+    ``1 + floor(bins × worse / customers)``. Identical customers always get
+    identical scores, whatever the row order or engine. When a block of ties
+    is larger than a bin (many one-time buyers, say), the bins it spans
+    collapse into its lowest one; the table warns and names them.
+``fixed``
+    Cut points per metric (``thresholds``), bins closed on the left:
+    ``[c1, c2)`` is one bin. For recency a smaller value scores higher.
+
+Presets name the segments from the scores (see :mod:`segwise.features.score_map`):
+``segwise`` (11 segments on 5 bins, every cell covered once) and ``pymc``,
+which reproduces pymc-marketing's ``rfm_segments`` exactly, including its own
+metrics (frequency = purchase days, monetary = mean value per purchase day),
+its quartile binning with the fallback to fewer bins, and "Other".
+"""
+
+from __future__ import annotations
+
+import warnings
+from datetime import date, datetime
+from typing import Any, Literal
+
+import narwhals.stable.v2 as nw
+
+from segwise._validation import check_choice, hint_for
+from segwise.engine import portable
+from segwise.engine.frames import from_lazy, native_kind, to_lazy
+from segwise.exceptions import ConfigError, DataError
+from segwise.features.score_map import ScoreMap
+from segwise.io.dataset import Dataset
+
+Binning = Literal["quantile", "fixed"]
+METRICS = ("recency_days", "frequency", "monetary")
+_SCORES = {"recency_days": "r_score", "frequency": "f_score", "monetary": "m_score"}
+
+
+class RFMBinningWarning(UserWarning):
+    """Ties left some score bins empty; the message names them."""
+
+
+def _as_day(value: str | date | datetime | None) -> date | None:
+    if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
+        return value
+    if isinstance(value, datetime):
+        return value.date()
+    try:
+        return datetime.fromisoformat(str(value).strip()).date()
+    except ValueError:
+        raise ConfigError(
+            f"as-of date '{value}' is not a date", hint="write it as YYYY-MM-DD"
+        ) from None
+
+
+def _columns(
+    transactions: Any,
+    customer_id_col: str,
+    datetime_col: str,
+    monetary_value_col: str | None,
+    order_id_col: str | None,
+) -> tuple[nw.LazyFrame[Any], nw.LazyFrame[Any], str | None, str]:
+    """Purchases, all rows (for net revenue), the order column, and the output kind."""
+    if isinstance(transactions, Dataset):
+        frame = transactions.data
+        order = "order_id" if "order_id" in frame.collect_schema().names() else None
+        frame = frame.select(
+            nw.col("customer_id"),
+            nw.col("timestamp"),
+            nw.col(monetary_value_col or "amount").alias("amount"),
+            nw.col("is_return"),
+            *([nw.col("order_id")] if order else []),
+        )
+        return frame.filter(~nw.col("is_return")), frame, order, "polars-eager"
+    frame = to_lazy(transactions)
+    names = frame.collect_schema().names()
+    needed = [customer_id_col, datetime_col, monetary_value_col or "", order_id_col or ""]
+    for column in filter(None, needed):
+        if column not in names:
+            raise DataError(
+                f"column '{column}' is not in the transactions", hint=hint_for(column, names)
+            )
+    if monetary_value_col is None:
+        raise ConfigError("monetary_value_col is required", hint="name the amount column")
+    if not isinstance(frame.collect_schema()[datetime_col], nw.Date | nw.Datetime):
+        frame = portable.try_to_datetime(frame, datetime_col, "__sw_ts", fmt="%Y-%m-%d")
+        datetime_col = "__sw_ts"
+    renamed = frame.select(
+        nw.col(customer_id_col).alias("customer_id"),
+        nw.col(datetime_col).alias("timestamp"),
+        nw.col(monetary_value_col).alias("amount"),
+        *([nw.col(order_id_col).alias("order_id")] if order_id_col else []),
+    )
+    return renamed, renamed, "order_id" if order_id_col else None, native_kind(transactions)
+
+
+def rfm_metrics(
+    transactions: Any,
+    *,
+    customer_id_col: str = "customer_id",
+    datetime_col: str = "timestamp",
+    monetary_value_col: str | None = None,
+    order_id_col: str | None = None,
+    as_of: str | date | datetime | None = None,
+    frequency: Literal["orders", "days"] = "orders",
+    style: Literal["segwise", "pymc"] = "segwise",
+) -> tuple[nw.LazyFrame[Any], date, str]:
+    """Recency, frequency and monetary value per customer, as a lazy frame.
+
+    ``segwise`` style: ``recency_days`` from the last purchase to ``as_of``,
+    ``frequency`` = distinct orders (or purchase days; without an order
+    column, distinct purchase timestamps), ``monetary`` = net total, returns
+    included. ``pymc`` style: frequency = purchase days, monetary = mean
+    value per purchase day, as pymc-marketing's ``rfm_segments`` computes them.
+
+    Returns the frame (``customer_id, recency_days, frequency, monetary``),
+    the as-of date used and the output kind.
+    """
+    check_choice("frequency", frequency, ["orders", "days"])
+    purchases, everything, order, like = _columns(
+        transactions, customer_id_col, datetime_col, monetary_value_col, order_id_col
+    )
+    day = nw.col("timestamp").dt.date()
+    end = _as_day(as_of)
+    if end is None:
+        latest = purchases.select(day.max()).collect().item(0, 0)
+        if latest is None:
+            raise DataError(
+                "there are no purchases to score", hint="check the input and the as-of date"
+            )
+        end = latest
+    purchases = purchases.filter(day <= nw.lit(end)).with_columns(day.alias("__sw_day"))
+    everything = everything.filter(day <= nw.lit(end))
+    if style == "pymc":
+        per_day = purchases.group_by("customer_id", "__sw_day").agg(
+            portable.money_units(nw.col("amount")).sum().alias("__sw_units")
+        )
+        metrics = per_day.group_by("customer_id").agg(
+            nw.col("__sw_day").max().alias("__sw_last"),
+            nw.len().cast(nw.Float64).alias("frequency"),
+            nw.col("__sw_units").sum().alias("__sw_units"),
+        )
+        metrics = metrics.with_columns(
+            (nw.col("__sw_units") / (nw.col("frequency") * portable.MONEY_SCALE)).alias("monetary")
+        )
+    else:
+        counted = "__sw_day" if frequency == "days" else (order or "timestamp")
+        bought = purchases.group_by("customer_id").agg(
+            nw.col("__sw_day").max().alias("__sw_last"),
+            nw.col(counted).n_unique().cast(nw.Int64).alias("frequency"),
+        )
+        revenue = everything.group_by("customer_id").agg(
+            portable.money_units(nw.col("amount")).sum().alias("__sw_units")
+        )
+        metrics = bought.join(revenue, on="customer_id", how="left").with_columns(
+            (nw.col("__sw_units") / portable.MONEY_SCALE).alias("monetary")
+        )
+    metrics = metrics.with_columns(nw.lit(end).alias("__sw_end"))
+    metrics = portable.add_days_between(metrics, "__sw_end", "__sw_last", "recency_days")
+    return metrics.select("customer_id", "recency_days", "frequency", "monetary"), end, like
+
+
+def _quantile_scores(frame: nw.LazyFrame[Any], bins: int) -> nw.LazyFrame[Any]:
+    # Rank and count go in their own columns first (DESIGN.md §3.2).
+    ranked = frame.with_columns(
+        nw.col("recency_days").rank(method="min", descending=True).alias("__sw_rank_r"),
+        nw.col("frequency").rank(method="min").alias("__sw_rank_f"),
+        nw.col("monetary").rank(method="min").alias("__sw_rank_m"),
+        nw.len().alias("__sw_n"),
+    )
+    scores = [
+        (
+            1
+            + ((nw.col(f"__sw_rank_{axis}").cast(nw.Int64) - 1) * bins)
+            // nw.col("__sw_n").cast(nw.Int64)
+        )
+        .cast(nw.Int64)
+        .alias(f"{axis}_score")
+        for axis in "rfm"
+    ]
+    return ranked.with_columns(*scores).drop("__sw_rank_r", "__sw_rank_f", "__sw_rank_m", "__sw_n")
+
+
+def _threshold_score(
+    column: str, cuts: list[float], bins: int, *, lower_is_better: bool
+) -> nw.Expr:
+    above = sum(((nw.col(column) >= cut).cast(nw.Int64) for cut in cuts), nw.lit(0))
+    return (bins - above) if lower_is_better else (above + 1)
+
+
+def _fixed_scores(
+    frame: nw.LazyFrame[Any], bins: int, thresholds: dict[str, list[float]]
+) -> nw.LazyFrame[Any]:
+    cuts = {metric: thresholds_for(thresholds, metric) for metric in METRICS}
+    for metric, points in cuts.items():
+        if len(points) != bins - 1 or sorted(points) != points:
+            raise ConfigError(
+                f"fixed binning needs {bins - 1} increasing cut points for {metric}",
+                hint=f"pass thresholds={{'{metric}': [...]}} (CLI: --thresholds {metric}=30,90)",
+            )
+    return frame.with_columns(
+        _threshold_score("recency_days", cuts["recency_days"], bins, lower_is_better=True)
+        .cast(nw.Int64)
+        .alias("r_score"),
+        _threshold_score("frequency", cuts["frequency"], bins, lower_is_better=False)
+        .cast(nw.Int64)
+        .alias("f_score"),
+        _threshold_score("monetary", cuts["monetary"], bins, lower_is_better=False)
+        .cast(nw.Int64)
+        .alias("m_score"),
+    )
+
+
+def thresholds_for(thresholds: dict[str, list[float]], metric: str) -> list[float]:
+    """The cut points for ``metric`` (``recency_days`` may be given as ``recency``)."""
+    cuts = thresholds.get(metric) or thresholds.get(metric.split("_", 1)[0]) or []
+    return [float(c) for c in cuts]
+
+
+def _pymc_scores(frame: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
+    """pandas.qcut(q=4, duplicates='drop') with pymc-marketing's fallback to 3, then 2, labels."""
+    exprs = []
+    for metric, axis in (("recency_days", "r"), ("frequency", "f"), ("monetary", "m")):
+        edges = portable.quantiles(frame, metric, [0.0, 0.25, 0.5, 0.75, 1.0])
+        unique = sorted({e for e in edges if e is not None})
+        count = len(unique) - 1
+        if count < 2:
+            raise DataError(
+                f"{metric} has one value for every customer: pymc-marketing's quartiles need two",
+                hint="use the segwise preset, or more data",
+                column=metric,
+            )
+        if count < 4:
+            warnings.warn(
+                f"RFM score will not exceed {count} for {axis}_score: ties leave {count} bins",
+                RFMBinningWarning,
+                stacklevel=3,
+            )
+        labels = list(range(count, 0, -1)) if axis == "r" else list(range(1, count + 1))
+        score: Any = nw.lit(labels[-1])
+        for edge, label in reversed(list(zip(unique[1:-1], labels[:-1], strict=True))):
+            score = nw.when(nw.col(metric) <= edge).then(nw.lit(label)).otherwise(score)
+        exprs.append(score.cast(nw.Int64).alias(f"{axis}_score"))
+    return frame.with_columns(*exprs)
+
+
+def _warn_collapsed(frame: nw.LazyFrame[Any], bins: int) -> None:
+    """Warn, naming the bins, when ties leave score bins empty."""
+    counts = frame.select(
+        *[
+            (nw.col(f"{axis}_score") == b).cast(nw.Int64).sum().alias(f"{axis}{b}")
+            for axis in "rfm"
+            for b in range(1, bins + 1)
+        ]
+    ).collect()
+    row = dict(zip(counts.columns, counts.row(0), strict=True))
+    for axis, metric in (("r", "recency_days"), ("f", "frequency"), ("m", "monetary")):
+        empty = [b for b in range(1, bins + 1) if not row[f"{axis}{b}"]]
+        if empty:
+            shown = ", ".join(map(str, empty))
+            warnings.warn(
+                f"{axis}_score: no customer scores {shown}: ties in {metric} are larger than a bin "
+                "and take the bins they span",
+                RFMBinningWarning,
+                stacklevel=3,
+            )
+
+
+def rfm_table(
+    transactions: Any,
+    *,
+    customer_id_col: str = "customer_id",
+    datetime_col: str = "timestamp",
+    monetary_value_col: str | None = None,
+    order_id_col: str | None = None,
+    as_of: str | date | datetime | None = None,
+    bins: int | None = None,
+    binning: Binning = "quantile",
+    thresholds: dict[str, list[float]] | None = None,
+    frequency: Literal["orders", "days"] = "orders",
+    preset: str = "segwise",
+    segment_map: ScoreMap | str | None = None,
+) -> Any:
+    """Score customers on recency, frequency and monetary value, and name their segment.
+
+    transactions → one row per customer *customer_id, recency_days, frequency,
+    monetary, r_score, f_score, m_score, rfm_score, segment*.
+
+    Parameters
+    ----------
+    transactions
+        A :class:`~segwise.Dataset` (returns are netted in ``monetary``; only
+        purchases count as orders), or any supported frame with the named columns.
+    customer_id_col, datetime_col, monetary_value_col, order_id_col
+        Column names for a plain frame.
+    as_of
+        Purchases after this date are ignored; recency counts days to it.
+        Default: the last purchase.
+    bins
+        Score bins (default 5; 4 for the ``pymc`` preset, which requires it).
+    binning
+        ``quantile`` or ``fixed`` (with ``thresholds``).
+    thresholds
+        Cut points per metric for ``fixed`` binning, e.g.
+        ``{"recency_days": [30, 90, 180, 365], "frequency": [2, 3, 5, 10], "monetary": [...]}``.
+    frequency
+        ``orders`` (distinct order ids) or ``days`` (distinct purchase days).
+    preset
+        ``segwise`` or ``pymc`` (see the module notes).
+    segment_map
+        A :class:`ScoreMap` or the path of a YAML map, instead of the preset's.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> tx = pl.DataFrame({"customer_id": ["a", "a", "b", "c"],
+    ...                    "timestamp": ["2024-01-01", "2024-03-01", "2024-02-01", "2024-03-05"],
+    ...                    "amount": [10.0, 30.0, 5.0, 100.0]})
+    >>> out = rfm_table(tx, monetary_value_col="amount", as_of="2024-03-10", bins=3)
+    >>> out.select("customer_id", "recency_days", "frequency", "rfm_score").rows()
+    [('a', 9, 2, '233'), ('b', 38, 1, '111'), ('c', 5, 1, '313')]
+    """
+    check_choice("preset", preset, ["segwise", "pymc"])
+    check_choice("binning", binning, ["quantile", "fixed"])
+    if preset == "pymc":
+        if bins not in (None, 4) or binning != "quantile":
+            raise ConfigError(
+                "the pymc preset uses its own quartile binning",
+                hint="leave --bins and --binning out",
+            )
+        bins = 4
+    bins = bins or 5
+    if not 2 <= bins <= 9:
+        raise ConfigError(f"bins must be between 2 and 9, not {bins}")
+    score_map = (
+        segment_map
+        if isinstance(segment_map, ScoreMap)
+        else ScoreMap.from_yaml(segment_map)
+        if segment_map is not None
+        else ScoreMap.preset(preset)
+    )
+    metrics, _end, like = rfm_metrics(
+        transactions,
+        customer_id_col=customer_id_col,
+        datetime_col=datetime_col,
+        monetary_value_col=monetary_value_col,
+        order_id_col=order_id_col,
+        as_of=as_of,
+        frequency=frequency,
+        style="pymc" if preset == "pymc" else "segwise",
+    )
+    if preset == "pymc":
+        scored = _pymc_scores(metrics)
+    elif binning == "fixed":
+        scored = _fixed_scores(metrics, bins, thresholds or {})
+    else:
+        scored = _quantile_scores(metrics, bins)
+    if preset != "pymc":
+        _warn_collapsed(scored, bins)
+    rfm_score = nw.concat_str(
+        [nw.col(f"{axis}_score").cast(nw.String) for axis in "rfm"], separator=""
+    ).alias("rfm_score")
+    table = scored.with_columns(rfm_score)
+    if score_map.bins != bins:
+        raise ConfigError(
+            f"the score map '{score_map.name}' is made for {score_map.bins} bins, not {bins}",
+            hint=f"pass --bins {score_map.bins}, or a map for {bins} bins",
+        )
+    table = table.with_columns(score_map.expression())
+    if like in {"duckdb", "spark", "polars-lazy"}:
+        return from_lazy(table, like=like)
+    return from_lazy(table.sort("customer_id"), like=like)

@@ -1,0 +1,259 @@
+"""RFM score maps: named segments as data (YAML), compiled to one engine expression.
+
+A map lists segments in order. Each segment matches score *cells*, given as
+inclusive ranges over ``r``, ``f``, ``m`` and ``fm`` (the rounded-up average
+of ``f`` and ``m``), or as explicit score strings (``"534"``). Customers
+matching no segment go to the fallback segment. With ``match: first`` the
+first matching segment wins (R's rfm package); with ``match: last`` the last
+one does (pymc-marketing's assignment loop).
+
+Examples
+--------
+>>> champions = ScoreMap.preset("segwise").segment_of(5, 5, 5)
+>>> champions
+'Champions'
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from importlib.resources import files
+from pathlib import Path
+from typing import Any, Literal
+
+import narwhals.stable.v2 as nw
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from segwise._validation import check_choice
+from segwise.exceptions import ConfigError
+
+PRESETS = ("segwise", "pymc")
+AXES = ("r", "f", "m", "fm")
+
+
+class Cell(BaseModel):
+    """Inclusive score ranges; an axis left out matches any score."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    r: tuple[int, int] | None = None
+    f: tuple[int, int] | None = None
+    m: tuple[int, int] | None = None
+    fm: tuple[int, int] | None = None
+
+    def contains(self, r: int, f: int, m: int) -> bool:
+        """Whether the score ``(r, f, m)`` falls in this cell."""
+        values = {"r": r, "f": f, "m": m, "fm": (f + m + 1) // 2}
+        for axis in AXES:
+            bounds = getattr(self, axis)
+            if bounds is not None and not bounds[0] <= values[axis] <= bounds[1]:
+                return False
+        return True
+
+    def expression(self) -> nw.Expr:
+        """The cell as a boolean expression over ``r_score, f_score, m_score``."""
+        columns = {
+            "r": nw.col("r_score"),
+            "f": nw.col("f_score"),
+            "m": nw.col("m_score"),
+            "fm": (nw.col("f_score") + nw.col("m_score") + 1) // 2,
+        }
+        test: nw.Expr = nw.lit(value=True)
+        for axis in AXES:
+            bounds = getattr(self, axis)
+            if bounds is not None:
+                test = test & (columns[axis] >= bounds[0]) & (columns[axis] <= bounds[1])
+        return test
+
+
+class SegmentRule(BaseModel):
+    """One named segment of a score map."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1)
+    description: str = ""
+    action: str = ""
+    cells: tuple[Cell, ...] = ()
+    scores: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _has_cells(self) -> SegmentRule:
+        if not self.cells and not self.scores:
+            msg = f"segment '{self.name}' lists no cells and no scores"
+            raise ValueError(msg)
+        return self
+
+    def contains(self, r: int, f: int, m: int) -> bool:
+        """Whether the score ``(r, f, m)`` belongs to this segment's cells."""
+        return f"{r}{f}{m}" in self.scores or any(cell.contains(r, f, m) for cell in self.cells)
+
+    def expression(self) -> nw.Expr:
+        """The segment's membership test as an engine expression."""
+        test: nw.Expr = nw.lit(value=False)
+        if self.scores:
+            test = test | nw.col("rfm_score").is_in(list(self.scores))
+        for cell in self.cells:
+            test = test | cell.expression()
+        return test
+
+
+class ScoreMap(BaseModel):
+    """Named RFM segments over score cells, loaded from YAML or a preset."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    bins: int = Field(ge=2, le=9)
+    match: Literal["first", "last"] = "first"
+    fallback: str = "Other"
+    segments: tuple[SegmentRule, ...] = Field(min_length=1)
+
+    @field_validator("segments")
+    @classmethod
+    def _unique_names(cls, segments: tuple[SegmentRule, ...]) -> tuple[SegmentRule, ...]:
+        names = [s.name for s in segments]
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            msg = f"segment names repeat: {', '.join(repeated)}"
+            raise ValueError(msg)
+        return segments
+
+    @classmethod
+    def preset(cls, name: str) -> ScoreMap:
+        """Load a built-in map: ``segwise`` or ``pymc``."""
+        check_choice("preset", name, PRESETS)
+        text = (files("segwise.features") / "score_maps" / f"{name}.yaml").read_text(
+            encoding="utf-8"
+        )
+        return cls.from_text(text, source=f"preset '{name}'")
+
+    @classmethod
+    def from_yaml(cls, path: str | Path) -> ScoreMap:
+        """Load a map from a YAML file, with errors that name the key."""
+        target = Path(path)
+        if not target.is_file():
+            raise ConfigError(f"{target}: no such score map file", hint="check the path")
+        return cls.from_text(target.read_text(encoding="utf-8"), source=str(target))
+
+    @classmethod
+    def from_text(cls, text: str, *, source: str = "score map") -> ScoreMap:
+        """Parse a map from YAML text."""
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{source}: not valid YAML ({exc})".splitlines()[0]) from None
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(part) for part in first["loc"]) or "(top level)"
+            raise ConfigError(
+                f"{source}: {where}: {first['msg']}",
+                hint="see docs/rfm.md for the score map format",
+            ) from None
+
+    def ordered(self) -> list[SegmentRule]:
+        """The segments in the order they win."""
+        return list(self.segments) if self.match == "first" else list(reversed(self.segments))
+
+    def segment_of(self, r: int, f: int, m: int) -> str:
+        """The segment of one score, as the engine expression assigns it."""
+        for segment in self.ordered():
+            if segment.contains(r, f, m):
+                return segment.name
+        return self.fallback
+
+    def expression(self) -> nw.Expr:
+        """One ``when/then`` chain that names every customer's segment."""
+        result: Any = nw.lit(self.fallback)
+        for segment in reversed(self.ordered()):
+            result = nw.when(segment.expression()).then(nw.lit(segment.name)).otherwise(result)
+        named: nw.Expr = result.alias("segment")
+        return named
+
+    def describe(self) -> dict[str, dict[str, str]]:
+        """Segment name to its description and recommended action."""
+        return {s.name: {"description": s.description, "action": s.action} for s in self.segments}
+
+
+@dataclass(frozen=True)
+class MapLint:
+    """What :func:`lint_score_map` found; every finding lists its cells."""
+
+    overlaps: dict[str, list[str]] = field(default_factory=dict)
+    shadowed: list[str] = field(default_factory=list)
+    uncovered: list[str] = field(default_factory=list)
+    fallback_share: float | None = None
+
+    @property
+    def clean(self) -> bool:
+        """Whether nothing overlaps, nothing is shadowed and every cell is covered."""
+        return not (self.overlaps or self.shadowed or self.uncovered)
+
+    def lines(self) -> list[str]:
+        """The findings as sentences, for the CLI."""
+        out = [f"cell {cell} is in {', '.join(names)}" for cell, names in self.overlaps.items()]
+        out += [
+            f"segment '{name}' is shadowed: earlier segments take all its cells"
+            for name in self.shadowed
+        ]
+        if self.uncovered:
+            out.append(
+                f"{len(self.uncovered)} cells fall to the fallback: {', '.join(self.uncovered)}"
+            )
+        if self.fallback_share is not None:
+            out.append(f"{self.fallback_share:.1%} of customers are in the fallback segment")
+        return out
+
+
+def lint_score_map(score_map: ScoreMap, scores: dict[str, int] | None = None) -> MapLint:
+    """Check a map cell by cell: overlaps, shadowed segments, uncovered cells, fallback share.
+
+    Parameters
+    ----------
+    score_map
+        The map to check.
+    scores
+        Optional customer counts per ``rfm_score`` (from data), for the
+        share of customers in the fallback segment.
+
+    Examples
+    --------
+    >>> lint_score_map(ScoreMap.preset("segwise")).clean
+    True
+    >>> len(lint_score_map(ScoreMap.preset("pymc")).uncovered)
+    18
+    """
+    n = score_map.bins
+    cells = list(itertools.product(range(1, n + 1), repeat=3))
+    overlaps: dict[str, list[str]] = {}
+    winners: dict[str, str] = {}
+    for r, f, m in cells:
+        names = [s.name for s in score_map.segments if s.contains(r, f, m)]
+        key = f"{r}{f}{m}"
+        if len(names) > 1:
+            overlaps[key] = names
+        winners[key] = score_map.segment_of(r, f, m)
+    won = set(winners.values())
+    shadowed = [
+        s.name
+        for s in score_map.segments
+        if s.name not in won and any(s.contains(r, f, m) for r, f, m in cells)
+    ]
+    uncovered = sorted(
+        k
+        for k, name in winners.items()
+        if name == score_map.fallback
+        and not any(s.contains(int(k[0]), int(k[1]), int(k[2])) for s in score_map.segments)
+    )
+    share = None
+    if scores:
+        total = sum(scores.values())
+        fallen = sum(
+            count for key, count in scores.items() if winners.get(key) == score_map.fallback
+        )
+        share = fallen / total if total else 0.0
+    return MapLint(overlaps=overlaps, shadowed=shadowed, uncovered=uncovered, fallback_share=share)
