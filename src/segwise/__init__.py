@@ -11,7 +11,13 @@ from __future__ import annotations
 
 from segwise._version import __version__
 from segwise.exceptions import ColumnNotFoundError, ConfigError, DataError, SegwiseError
-from segwise.features import calibration_and_holdout_data, rfm_summary, rfm_train_test_split
+from segwise.features import (
+    ScoreMap,
+    calibration_and_holdout_data,
+    rfm_summary,
+    rfm_table,
+    rfm_train_test_split,
+)
 from segwise.io import (
     CleaningPolicy,
     Dataset,
@@ -28,6 +34,7 @@ __all__ = [
     "DataError",
     "Dataset",
     "QualityReport",
+    "ScoreMap",
     "SegwiseError",
     "__version__",
     "calibration_and_holdout_data",
@@ -35,5 +42,6 @@ __all__ = [
     "read_events",
     "read_transactions",
     "rfm_summary",
+    "rfm_table",
     "rfm_train_test_split",
 ]

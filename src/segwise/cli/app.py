@@ -10,6 +10,7 @@ from segwise._version import __version__
 from segwise.cli.demo import demo
 from segwise.cli.init import init
 from segwise.cli.quality import quality
+from segwise.cli.rfm import rfm
 from segwise.cli.summary import summary
 
 app = typer.Typer(
@@ -44,6 +45,7 @@ app.command()(quality)
 app.command()(demo)
 app.command()(init)
 app.command()(summary)
+app.command()(rfm)
 
 
 def main() -> None:

@@ -2,6 +2,18 @@
 
 from __future__ import annotations
 
+from segwise.features.rfm import RFMBinningWarning, rfm_metrics, rfm_table
+from segwise.features.score_map import MapLint, ScoreMap, lint_score_map
 from segwise.features.summary import calibration_and_holdout_data, rfm_summary, rfm_train_test_split
 
-__all__ = ["calibration_and_holdout_data", "rfm_summary", "rfm_train_test_split"]
+__all__ = [
+    "MapLint",
+    "RFMBinningWarning",
+    "ScoreMap",
+    "calibration_and_holdout_data",
+    "lint_score_map",
+    "rfm_metrics",
+    "rfm_summary",
+    "rfm_table",
+    "rfm_train_test_split",
+]

@@ -92,13 +92,18 @@ def _columns(
     if not isinstance(frame.collect_schema()[datetime_col], nw.Date | nw.Datetime):
         frame = portable.try_to_datetime(frame, datetime_col, "__sw_ts", fmt="%Y-%m-%d")
         datetime_col = "__sw_ts"
+    flagged = "is_return" in names
     renamed = frame.select(
         nw.col(customer_id_col).alias("customer_id"),
         nw.col(datetime_col).alias("timestamp"),
         nw.col(monetary_value_col).alias("amount"),
         *([nw.col(order_id_col).alias("order_id")] if order_id_col else []),
+        *([nw.col("is_return")] if flagged else []),
     )
-    return renamed, renamed, "order_id" if order_id_col else None, native_kind(transactions)
+    # A boolean is_return column (as segwise's clean transactions have) keeps
+    # returns out of the order count while their amounts net the revenue.
+    purchases = renamed.filter(~nw.col("is_return")) if flagged else renamed
+    return purchases, renamed, "order_id" if order_id_col else None, native_kind(transactions)
 
 
 def rfm_metrics(
