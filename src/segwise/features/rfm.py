@@ -165,7 +165,7 @@ def rfm_metrics(
             portable.money_units(nw.col("amount")).sum().alias("__sw_units")
         )
         metrics = bought.join(revenue, on="customer_id", how="left").with_columns(
-            (nw.col("__sw_units") / portable.MONEY_SCALE).alias("monetary")
+            portable.divide(nw.col("__sw_units"), portable.MONEY_SCALE).alias("monetary")
         )
     metrics = metrics.with_columns(nw.lit(end).alias("__sw_end"))
     metrics = portable.add_days_between(metrics, "__sw_end", "__sw_last", "recency_days")
@@ -351,6 +351,11 @@ def rfm_table(
         if segment_map is not None
         else ScoreMap.preset(preset)
     )
+    if score_map.bins != bins:
+        raise ConfigError(
+            f"the score map '{score_map.name}' is made for {score_map.bins} bins, not {bins}",
+            hint=f"pass --bins {score_map.bins}, or a map for {bins} bins",
+        )
     metrics, _end, like = rfm_metrics(
         transactions,
         customer_id_col=customer_id_col,
@@ -372,13 +377,7 @@ def rfm_table(
     rfm_score = nw.concat_str(
         [nw.col(f"{axis}_score").cast(nw.String) for axis in "rfm"], separator=""
     ).alias("rfm_score")
-    table = scored.with_columns(rfm_score)
-    if score_map.bins != bins:
-        raise ConfigError(
-            f"the score map '{score_map.name}' is made for {score_map.bins} bins, not {bins}",
-            hint=f"pass --bins {score_map.bins}, or a map for {bins} bins",
-        )
-    table = table.with_columns(score_map.expression())
+    table = scored.with_columns(rfm_score).with_columns(score_map.expression())
     if like in {"duckdb", "spark", "polars-lazy"}:
         return from_lazy(table, like=like)
     return from_lazy(table.sort("customer_id"), like=like)
