@@ -325,12 +325,14 @@ def rfm_table(
     Examples
     --------
     >>> import polars as pl
-    >>> tx = pl.DataFrame({"customer_id": ["a", "a", "b", "c"],
-    ...                    "timestamp": ["2024-01-01", "2024-03-01", "2024-02-01", "2024-03-05"],
-    ...                    "amount": [10.0, 30.0, 5.0, 100.0]})
-    >>> out = rfm_table(tx, monetary_value_col="amount", as_of="2024-03-10", bins=3)
-    >>> out.select("customer_id", "recency_days", "frequency", "rfm_score").rows()
-    [('a', 9, 2, '233'), ('b', 38, 1, '111'), ('c', 5, 1, '313')]
+    >>> people = enumerate("abcde", 1)
+    >>> rows = [(c, f"2024-0{n}-0{k}", 10.0 * n) for n, c in people for k in range(1, n + 1)]
+    >>> tx = pl.DataFrame(rows, schema=["customer_id", "timestamp", "amount"], orient="row")
+    >>> out = rfm_table(tx, monetary_value_col="amount", as_of="2024-06-01")
+    >>> out.select("customer_id", "frequency", "rfm_score", "segment").rows()
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [('a', 1, '111', 'Lost'), ('b', 2, '222', 'Hibernating'), ('c', 3, '333', 'Need Attention'),
+     ('d', 4, '444', 'Loyal Customers'), ('e', 5, '555', 'Champions')]
     """
     check_choice("preset", preset, ["segwise", "pymc"])
     check_choice("binning", binning, ["quantile", "fixed"])
