@@ -317,3 +317,25 @@ def quantiles(frame: nw.LazyFrame[Any], column: str, probs: list[float]) -> list
     ]
     row = frame.select(*exprs).collect().row(0)
     return [float(v) if v is not None else None for v in row]
+
+
+def materialize(frame: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
+    """Compute ``frame`` once so that several queries over it do not recompute it.
+
+    For customer-level results that later steps read more than once (scores,
+    then bin checks, then the table): Polars collects into memory and Spark
+    caches. A DuckDB relation is left as it is: DuckDB re-runs the query, and
+    a relation does not say which connection could hold a temporary table.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> materialize(nw.from_native(pl.LazyFrame({"a": [1]}))).collect()["a"].to_list()
+    [1]
+    """
+    backend = backend_of(frame)
+    if backend is Backend.POLARS:
+        return wrap(frame.to_native().collect().lazy())
+    if backend is Backend.SPARK:
+        return wrap(frame.to_native().cache())
+    return frame
