@@ -4,7 +4,8 @@ Run once, in a scratch environment that has pymc-marketing (it is not a
 segwise dependency):
 
     python -m venv /tmp/pymc && /tmp/pymc/bin/pip install pymc-marketing
-    /tmp/pymc/bin/python benchmarks/make_pymc_rfm_expected.py ../shared/data/online_retail_uci.csv.gz
+    /tmp/pymc/bin/python benchmarks/make_pymc_rfm_expected.py \
+        ../shared/data/online_retail_uci.csv.gz
 
 The input is the common Online Retail cleaning (customer id present,
 quantity > 0, price > 0), amount = quantity × price, as of 2011-12-10.
@@ -23,7 +24,9 @@ TARGET = HERE.parent / "tests" / "features" / "data" / "pymc_rfm_segments_online
 
 
 def main() -> None:
-    raw = pd.read_csv(sys.argv[1], dtype={"InvoiceNo": str, "StockCode": str, "CustomerID": "Int64"})
+    raw = pd.read_csv(
+        sys.argv[1], dtype={"InvoiceNo": str, "StockCode": str, "CustomerID": "Int64"}
+    )
     clean = raw[raw["CustomerID"].notna() & (raw["Quantity"] > 0) & (raw["UnitPrice"] > 0)].copy()
     clean["amount"] = clean["Quantity"] * clean["UnitPrice"]
     clean["CustomerID"] = clean["CustomerID"].astype(str)
@@ -35,11 +38,15 @@ def main() -> None:
         monetary_value_col="amount",
         observation_period_end="2011-12-10",
     )
-    out = segments[["customer_id", "frequency", "recency", "monetary_value", "rfm_score", "segment"]]
+    out = segments[
+        ["customer_id", "frequency", "recency", "monetary_value", "rfm_score", "segment"]
+    ]
     out.sort_values("customer_id").to_csv(TARGET, index=False)
     import pymc_marketing
 
-    print(f"{len(out)} customers written to {TARGET} with pymc-marketing {pymc_marketing.__version__}")
+    print(
+        f"{len(out)} customers written to {TARGET} with pymc-marketing {pymc_marketing.__version__}"
+    )
 
 
 if __name__ == "__main__":

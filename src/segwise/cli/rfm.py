@@ -15,7 +15,7 @@ from segwise.cli.console import progress, stdout, user_errors
 from segwise.exceptions import ConfigError
 
 
-def _RFM_COLUMNS(dataset: object) -> list[str]:  # noqa: N802 — reads as a constant list
+def _rfm_columns(dataset: object) -> list[str]:
     names: list[str] = dataset.data.collect_schema().names()  # type: ignore[attr-defined]
     return [
         c for c in ("customer_id", "timestamp", "amount", "order_id", "is_return") if c in names
@@ -120,7 +120,7 @@ def rfm(
         source = (
             datasets[0]
             if len(datasets) == 1
-            else nw.concat([d.data.select(*_RFM_COLUMNS(d)) for d in datasets], how="vertical")
+            else nw.concat([d.data.select(*_rfm_columns(d)) for d in datasets], how="vertical")
         )
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")

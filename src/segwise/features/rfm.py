@@ -169,22 +169,20 @@ def _segwise_metrics(
     """One pass over every row: last purchase day, orders (purchases only), net revenue.
 
     One group-by instead of purchases and revenue apart, joined: measured 25%
-    faster on 10M rows. Returns become a single placeholder value in the
-    distinct count, subtracted again.
+    faster on 10M rows. Orders are counted by their 64-bit hashes (see
+    :func:`segwise.engine.portable.add_hash`).
     """
     names = rows.collect_schema().names()
     flagged = "is_return" in names
     day = nw.col("timestamp").dt.date()
     bought = ~nw.col("is_return") if flagged else nw.lit(value=True)
-    distinct: nw.Expr
     if frequency == "days" or order is None:
         counted = day if frequency == "days" else nw.col("timestamp")
-        distinct = nw.when(bought).then(counted).n_unique()  # returns become one NULL value
     else:
-        placeholder = nw.lit("\x00segwise:return")
-        distinct = (
-            nw.when(bought).then(nw.col(order).cast(nw.String)).otherwise(placeholder).n_unique()
-        )
+        rows = portable.add_hash(rows, order, "__sw_order_hash")
+        counted = nw.col("__sw_order_hash")
+    # Returns become one NULL value in the distinct count, subtracted below.
+    distinct = nw.when(bought).then(counted).n_unique()
     has_return = nw.col("is_return").cast(nw.Int64).max() if flagged else nw.lit(0)
     metrics = rows.group_by("customer_id").agg(
         nw.when(bought).then(day).max().alias("__sw_last"),
@@ -399,6 +397,8 @@ def rfm_table(
         scored = _fixed_scores(metrics, bins, thresholds or {})
     else:
         scored = _quantile_scores(metrics, bins)
+    # The bin check and the table both read the scores: rank once.
+    scored = portable.materialize(scored, streaming=False)
     if preset != "pymc":
         _warn_collapsed(scored, bins)
     rfm_score = nw.concat_str(
