@@ -46,9 +46,11 @@ contracts: $(TEST_STAMP)
 pytest: $(TEST_STAMP)
 	$(BIN)/pytest
 
-## bench: benchmarks (prints tables and ratios; see BENCHMARKS.md)
+## bench: benchmarks (prints tables and ratios; see BENCHMARKS.md).
+## LIFETIMES_PYTHON=/path/to/python adds the lifetimes baseline (a scratch env: lifetimes needs pandas<2.2).
 bench: $(TEST_STAMP)
 	$(BIN)/python benchmarks/bench_ingest.py
+	$(BIN)/python benchmarks/bench_rfm.py $(if $(LIFETIMES_PYTHON),--lifetimes-python $(LIFETIMES_PYTHON))
 
 clean:
 	rm -rf $(VENV) segwise-demo .pytest_cache .mypy_cache .ruff_cache

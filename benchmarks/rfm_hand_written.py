@@ -11,10 +11,12 @@ metrics = (
     rows.group_by("customer_id")
     .agg(
         pl.col("order_date").filter(bought).max().dt.date().alias("last"),
-        pl.col("order_id").filter(bought).n_unique().alias("frequency"),
-        pl.col("amount").sum().alias("monetary"),
+        pl.col("order_id").filter(bought).n_unique().cast(pl.Int64).alias("frequency"),
+        # Money summed in millionths, as segwise does, so ties are exact.
+        (pl.col("amount") * 1e6).round().sum().alias("units"),
     )
     .filter(pl.col("last").is_not_null())
+    .with_columns((pl.col("units") / (pl.col("units") * 0 + 1e6)).alias("monetary"))
     .collect()
 )
 end = metrics["last"].max()
