@@ -14,6 +14,7 @@ from segwise.exceptions import ColumnNotFoundError, ConfigError, DataError, Segw
 from segwise.features import (
     ScoreMap,
     calibration_and_holdout_data,
+    customer_features,
     rfm_summary,
     rfm_table,
     rfm_train_test_split,
@@ -38,6 +39,7 @@ __all__ = [
     "SegwiseError",
     "__version__",
     "calibration_and_holdout_data",
+    "customer_features",
     "read_customers",
     "read_events",
     "read_transactions",

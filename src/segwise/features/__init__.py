@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from segwise.features.behaviour import customer_features
 from segwise.features.rfm import RFMBinningWarning, rfm_metrics, rfm_table
 from segwise.features.score_map import MapLint, ScoreMap, lint_score_map
 from segwise.features.summary import calibration_and_holdout_data, rfm_summary, rfm_train_test_split
@@ -11,6 +12,7 @@ __all__ = [
     "RFMBinningWarning",
     "ScoreMap",
     "calibration_and_holdout_data",
+    "customer_features",
     "lint_score_map",
     "rfm_metrics",
     "rfm_summary",

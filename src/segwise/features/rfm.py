@@ -35,6 +35,7 @@ from segwise._validation import check_choice, hint_for
 from segwise.engine import portable
 from segwise.engine.frames import from_lazy, native_kind, to_lazy
 from segwise.exceptions import ConfigError, DataError
+from segwise.features._timestamps import ensure_datetime
 from segwise.features.score_map import ScoreMap
 from segwise.io.dataset import Dataset
 
@@ -89,9 +90,7 @@ def _columns(
             )
     if monetary_value_col is None:
         raise ConfigError("monetary_value_col is required", hint="name the amount column")
-    if not isinstance(frame.collect_schema()[datetime_col], nw.Date | nw.Datetime):
-        frame = portable.try_to_datetime(frame, datetime_col, "__sw_ts", fmt="%Y-%m-%d")
-        datetime_col = "__sw_ts"
+    frame, datetime_col = ensure_datetime(frame, datetime_col)
     flagged = "is_return" in names
     renamed = frame.select(
         nw.col(customer_id_col).alias("customer_id"),

@@ -33,6 +33,7 @@ from segwise._validation import hint_for
 from segwise.engine import portable
 from segwise.engine.frames import from_lazy, native_kind, to_lazy
 from segwise.exceptions import ConfigError, DataError
+from segwise.features._timestamps import ensure_datetime
 from segwise.io.dataset import Dataset
 
 _UNITS = {"D": 1.0, "W": 7.0}
@@ -85,12 +86,7 @@ def _prepare(
             raise DataError(
                 f"column '{column}' is not in the transactions", hint=hint_for(column, names)
             )
-    dtype = frame.collect_schema()[datetime_col]
-    if not isinstance(dtype, nw.Date | nw.Datetime):
-        frame = portable.try_to_datetime(
-            frame, datetime_col, "__sw_parsed", fmt=datetime_format or "%Y-%m-%d"
-        )
-        datetime_col = "__sw_parsed"
+    frame, datetime_col = ensure_datetime(frame, datetime_col, datetime_format)
     return frame, customer_id_col, datetime_col, monetary_value_col, like
 
 
@@ -190,7 +186,7 @@ def rfm_summary(
     customer_id_col, datetime_col, monetary_value_col
         Column names (for a Dataset: its canonical names, amount by default).
     datetime_format
-        strftime pattern for text dates (default ISO ``%Y-%m-%d``).
+        strftime pattern for text dates (default: recognised from the values).
     observation_period_end
         The as-of date: later purchases are ignored, and ``T`` runs to it
         (whole day included). Default: the last purchase.

@@ -1,0 +1,330 @@
+"""Behavioural features per customer, as of a date: the table rules, clustering and profiles read.
+
+One call, :func:`customer_features`, joins everything on ``customer_id``:
+
+* from transactions: ``tenure_days, recency_days, orders, net_revenue,
+  avg_order_value, inter_purchase_mean_days, inter_purchase_last_days,
+  return_rate``, ``share_<category>`` for the top categories by revenue, and
+  ``preferred_channel``;
+* from events: ``<event>_<w>d`` counts per event type in each window
+  (7, 30 and 90 days by default) and ``days_since_last_event``;
+* from the customer table: every attribute column.
+
+Everything after the as-of date is ignored. Definitions:
+
+``orders``
+    Distinct order ids among purchases (distinct purchase timestamps without
+    an order column); returns are not orders.
+``avg_order_value``
+    Purchase value ÷ orders (returns not subtracted).
+``inter_purchase_mean_days``, ``inter_purchase_last_days``
+    Mean gap between distinct purchase days, and the gap between the last
+    two; NULL with fewer than two purchase days.
+``return_rate``
+    Returned value ÷ purchased value (0 without returns).
+``preferred_channel``
+    The channel with the most purchase value; ties go to the first name
+    alphabetically.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+import narwhals.stable.v2 as nw
+
+from segwise.engine import portable
+from segwise.engine.frames import from_lazy, native_kind, to_lazy
+from segwise.exceptions import ConfigError, DataError
+from segwise.features._timestamps import ensure_datetime
+from segwise.io.dataset import Dataset
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+
+def _slug(text: str) -> str:
+    """A column-name-safe form of a category or event name.
+
+    Examples
+    --------
+    >>> _slug("Home & Garden")
+    'home_garden'
+    """
+    return re.sub(r"[^0-9a-z]+", "_", str(text).lower()).strip("_") or "blank"
+
+
+def _lazy(source: Any, kind: str, needed: Sequence[str]) -> nw.LazyFrame[Any]:
+    frame = source.data if isinstance(source, Dataset) else to_lazy(source)
+    names = frame.collect_schema().names()
+    missing = [c for c in needed if c not in names]
+    if missing:
+        raise DataError(
+            f"the {kind} lack the column(s) {', '.join(missing)}",
+            hint=f"read them with sw.read_{kind}(...), which names the columns, or rename them",
+        )
+    if "timestamp" in needed:
+        frame, parsed = ensure_datetime(frame, "timestamp")
+        if parsed != "timestamp":
+            frame = frame.drop("timestamp").rename({parsed: "timestamp"})
+    return frame
+
+
+def _end_date(frames: list[nw.LazyFrame[Any]], as_of: str | date | datetime | None) -> date:
+    if isinstance(as_of, datetime):
+        return as_of.date()
+    if isinstance(as_of, date):
+        return as_of
+    if as_of is not None:
+        try:
+            return datetime.fromisoformat(str(as_of)).date()
+        except ValueError:
+            raise ConfigError(
+                f"as-of date '{as_of}' is not a date", hint="write it as YYYY-MM-DD"
+            ) from None
+    latest = [f.select(nw.col("timestamp").max()).collect().item(0, 0) for f in frames]
+    days = [v.date() if isinstance(v, datetime) else v for v in latest if v is not None]
+    if not days:
+        raise DataError("there is no dated row to compute features from", hint="pass as_of")
+    return max(days)
+
+
+def _transaction_features(
+    tx: nw.LazyFrame[Any], end: date, top_categories: int
+) -> list[nw.LazyFrame[Any]]:
+    names = tx.collect_schema().names()
+    day = nw.col("timestamp").dt.date()
+    tx = tx.filter(day <= nw.lit(end)).with_columns(day.alias("__sw_day"))
+    is_return = nw.col("is_return") if "is_return" in names else nw.col("amount") < 0
+    tx = tx.with_columns(is_return.fill_null(value=False).alias("__sw_return"))
+    bought = ~nw.col("__sw_return")
+    order = nw.col("order_id").cast(nw.String) if "order_id" in names else nw.col("timestamp")
+    units = portable.money_units(nw.col("amount"))
+    # Distinct counts over purchases only: returns become one NULL value, subtracted.
+    base = tx.group_by("customer_id").agg(
+        nw.when(bought).then(nw.col("__sw_day")).min().alias("__sw_first"),
+        nw.when(bought).then(nw.col("__sw_day")).max().alias("__sw_last"),
+        (nw.when(bought).then(order).n_unique() - nw.col("__sw_return").cast(nw.Int64).max())
+        .cast(nw.Int64)
+        .alias("orders"),
+        (
+            nw.when(bought).then(nw.col("__sw_day")).n_unique()
+            - nw.col("__sw_return").cast(nw.Int64).max()
+        )
+        .cast(nw.Int64)
+        .alias("__sw_days"),
+        units.sum().alias("__sw_net"),
+        nw.when(bought).then(units).sum().alias("__sw_bought"),
+        nw.when(~bought).then(-units).otherwise(0.0).sum().alias("__sw_returned"),
+    )
+    base = base.filter(~nw.col("__sw_last").is_null())
+    base = base.with_columns(nw.lit(end).alias("__sw_end"))
+    base = portable.add_days_between(base, "__sw_end", "__sw_first", "tenure_days")
+    base = portable.add_days_between(base, "__sw_end", "__sw_last", "recency_days")
+    base = portable.add_days_between(base, "__sw_last", "__sw_first", "__sw_span")
+    gaps = (nw.col("__sw_days") - 1).cast(nw.Float64)
+    bought_value = nw.col("__sw_bought")
+    base = base.select(
+        "customer_id",
+        "tenure_days",
+        "recency_days",
+        "orders",
+        portable.divide(nw.col("__sw_net"), portable.MONEY_SCALE).alias("net_revenue"),
+        nw.when(nw.col("orders") > 0)
+        .then(bought_value / (nw.col("orders").cast(nw.Float64) * portable.MONEY_SCALE))
+        .alias("avg_order_value"),
+        nw.when(gaps > 0)
+        .then(nw.col("__sw_span").cast(nw.Float64) / gaps)
+        .alias("inter_purchase_mean_days"),
+        nw.when(bought_value > 0)
+        .then(nw.col("__sw_returned").fill_null(0.0) / bought_value)
+        .otherwise(0.0)
+        .alias("return_rate"),
+    )
+    parts = [base, _last_gap(tx.filter(bought))]
+    if "category" in names and top_categories > 0:
+        parts.append(_category_shares(tx.filter(bought), top_categories))
+    if "channel" in names:
+        parts.append(_preferred_channel(tx.filter(bought)))
+    return parts
+
+
+def _last_gap(purchases: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
+    days = purchases.select("customer_id", "__sw_day").unique()
+    # The window result gets its own column before it is used (DESIGN.md §3.2).
+    days = days.with_columns(nw.col("__sw_day").max().over("customer_id").alias("__sw_last"))
+    previous = days.group_by("customer_id").agg(
+        nw.col("__sw_last").max().alias("__sw_last"),
+        nw.when(nw.col("__sw_day") < nw.col("__sw_last"))
+        .then(nw.col("__sw_day"))
+        .max()
+        .alias("__sw_prev"),
+    )
+    previous = portable.add_days_between(
+        previous, "__sw_last", "__sw_prev", "inter_purchase_last_days"
+    )
+    return previous.select("customer_id", "inter_purchase_last_days")
+
+
+def _category_shares(purchases: nw.LazyFrame[Any], top: int) -> nw.LazyFrame[Any]:
+    units = portable.money_units(nw.col("amount"))
+    ranking = (
+        purchases.group_by("category")
+        .agg(units.sum().alias("__sw_units"))
+        .filter(~nw.col("category").is_null())
+        .sort("__sw_units", "category", descending=[True, False])
+        .head(top)
+        .collect()
+    )
+    categories = [str(c) for c in ranking["category"].to_list()]
+    shares = [
+        (nw.when(nw.col("category") == c).then(units).otherwise(0.0).sum() / units.sum()).alias(
+            f"share_{_slug(c)}"
+        )
+        for c in categories
+    ]
+    return purchases.group_by("customer_id").agg(*shares)
+
+
+def _preferred_channel(purchases: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
+    per_channel = (
+        purchases.filter(~nw.col("channel").is_null())
+        .group_by("customer_id", "channel")
+        .agg(portable.money_units(nw.col("amount")).sum().alias("__sw_units"))
+    )
+    per_channel = per_channel.with_columns(
+        nw.col("__sw_units").max().over("customer_id").alias("__sw_best")
+    )
+    best = per_channel.filter(nw.col("__sw_units") == nw.col("__sw_best"))
+    return best.group_by("customer_id").agg(
+        nw.col("channel").cast(nw.String).min().alias("preferred_channel")
+    )
+
+
+def _event_features(
+    events: nw.LazyFrame[Any], end: date, windows: Sequence[int]
+) -> nw.LazyFrame[Any]:
+    day = nw.col("timestamp").dt.date()
+    events = events.filter(day <= nw.lit(end)).with_columns(day.alias("__sw_day"))
+    events = events.with_columns(nw.lit(end).alias("__sw_end"))
+    events = portable.add_days_between(events, "__sw_end", "__sw_day", "__sw_age")
+    kinds = sorted(
+        str(k)
+        for k in events.select("event").unique().collect()["event"].to_list()
+        if k is not None
+    )
+    counts = [
+        ((nw.col("event") == kind) & (nw.col("__sw_age") < window))
+        .cast(nw.Int64)
+        .sum()
+        .alias(f"{_slug(kind)}_{window}d")
+        for kind in kinds
+        for window in windows
+    ]
+    return events.group_by("customer_id").agg(
+        *counts, nw.col("__sw_age").min().alias("days_since_last_event")
+    )
+
+
+def customer_features(
+    transactions: Any = None,
+    *,
+    customers: Any = None,
+    events: Any = None,
+    as_of: str | date | datetime | None = None,
+    top_categories: int = 5,
+    windows: Sequence[int] = (7, 30, 90),
+) -> Any:
+    """One row per customer with behavioural, engagement and profile features, as of a date.
+
+    transactions, events, customers → *customer_id, tenure_days, recency_days,
+    orders, net_revenue, avg_order_value, inter_purchase_mean_days,
+    inter_purchase_last_days, return_rate, share_<category>…,
+    preferred_channel, <event>_<w>d…, days_since_last_event, <attributes>…*
+    (see the module notes for each definition).
+
+    Parameters
+    ----------
+    transactions, customers, events
+        :class:`~segwise.Dataset` objects from the readers, or frames with
+        their canonical columns (``customer_id, timestamp, amount`` and
+        optionally ``order_id, category, channel, is_return``; ``customer_id,
+        timestamp, event``; ``customer_id`` and attributes). At least one.
+    as_of
+        Ignore everything after this date (its whole day included). Default:
+        the latest transaction or event.
+    top_categories
+        How many categories (by purchase value) get a ``share_`` column.
+    windows
+        Engagement windows in days: an event counts in the ``w`` window when
+        it happened less than ``w`` days before ``as_of``.
+
+    Returns
+    -------
+    frame
+        The population is the customer table when given, else every customer
+        with a purchase or an event. Counts and revenue are 0 where a
+        customer has none; timing features are NULL. Polars DataFrame for
+        Dataset or eager inputs, a lazy frame on DuckDB or Spark inputs.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> tx = pl.DataFrame({"customer_id": ["a", "a", "b"], "order_id": ["1", "2", "3"],
+    ...                    "timestamp": ["2024-01-01", "2024-01-11", "2024-01-05"],
+    ...                    "amount": [10.0, 30.0, 5.0]})
+    >>> out = customer_features(tx, as_of="2024-01-31")
+    >>> out.select("customer_id", "orders", "net_revenue", "inter_purchase_mean_days").rows()
+    [('a', 2, 40.0, 10.0), ('b', 1, 5.0, None)]
+    """
+    if transactions is None and events is None and customers is None:
+        raise ConfigError("customer_features needs transactions, events or customers")
+    tx = (
+        _lazy(transactions, "transactions", ["customer_id", "timestamp", "amount"])
+        if transactions is not None
+        else None
+    )
+    ev = (
+        _lazy(events, "events", ["customer_id", "timestamp", "event"])
+        if events is not None
+        else None
+    )
+    people = _lazy(customers, "customers", ["customer_id"]) if customers is not None else None
+    like = "polars-eager"
+    for source in (transactions, events, customers):
+        if source is not None and not isinstance(source, Dataset):
+            kind = native_kind(source)
+            like = kind if kind in {"duckdb", "spark"} else "polars-eager"
+            break
+    dated = [f.select("timestamp") for f in (tx, ev) if f is not None]
+    end = _end_date(dated, as_of) if dated else None
+    parts: list[nw.LazyFrame[Any]] = []
+    if tx is not None and end is not None:
+        parts += _transaction_features(tx, end, top_categories)
+    if ev is not None and end is not None:
+        parts.append(_event_features(ev, end, windows))
+    if people is not None:
+        population = people
+    else:
+        ids = [p.select("customer_id") for p in parts[:1]]
+        if ev is not None and end is not None:
+            ids.append(parts[-1].select("customer_id"))
+        population = nw.concat(ids, how="vertical").unique() if len(ids) > 1 else ids[0]
+    table = population
+    for part in parts:
+        table = table.join(part, on="customer_id", how="left")
+    names = table.collect_schema().names()
+    zero_filled = [
+        c
+        for c in names
+        if c in {"orders", "net_revenue", "return_rate"}
+        or c.startswith("share_")
+        or (ev is not None and re.fullmatch(r".+_\d+d", c) is not None)
+    ]
+    table = table.with_columns(*[nw.col(c).fill_null(0) for c in zero_filled])
+    table = portable.materialize(table)
+    if like in {"duckdb", "spark"}:
+        return from_lazy(table, like=like)
+    return from_lazy(table.sort("customer_id"), like="polars-eager")
