@@ -341,3 +341,38 @@ def test_engines_agree_on_online_retail_and_a_generated_table(
                 on_spark = _table(spark.read.parquet(str(path)), as_of=as_of, preset=preset)
             assert on_duckdb.equals(expected), (name, preset)
             assert on_spark.equals(expected), (name, preset)
+
+
+def test_r_rfm_binning_has_the_plus_one_quirk_and_bins_closed_on_the_left() -> None:
+    with pytest.warns(RFMBinningWarning, match="f_score: no customer scores 5"):
+        out = _table(preset="r-rfm")
+    # frequency 1..5: R's inner quantile cut points 1.8, 2.6, 3.4, 4.2 become 2.8, 3.6, 4.4, 5.2
+    # after its "+ 1", so frequency 2 still scores 1 and nobody reaches 5.
+    assert out["f_score"].to_list() == [1, 1, 2, 3, 4]
+    # monetary 10, 40, 100, 210, 510: cut points 34, 76, 144, 270 (+1): [35, 77) holds 40.
+    assert out["m_score"].to_list() == [1, 2, 3, 4, 5]
+    assert out["r_score"].to_list() == [1, 2, 3, 4, 5]
+    assert out["segment"].to_list() == [
+        "Lost",
+        "About To Sleep",
+        "Potential Loyalist",
+        "Loyal Customers",
+        "Champions",
+    ]
+
+
+def test_r_rfm_counts_rows_not_orders() -> None:
+    same_order = TX.with_columns(pl.lit("o1").alias("order_id"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RFMBinningWarning)
+        assert _table(same_order, preset="r-rfm")["frequency"].to_list() == [1, 2, 3, 4, 5]
+
+
+def test_r_rfm_map_first_match_and_others() -> None:
+    score_map = ScoreMap.preset("r-rfm")
+    assert score_map.segment_of(5, 5, 5) == "Champions"  # also inside Loyal Customers: first wins
+    assert score_map.segment_of(2, 3, 3) == "Loyal Customers"  # also inside Need Attention
+    assert score_map.segment_of(5, 2, 5) == "Others"
+    lint = lint_score_map(score_map)
+    assert "555" in lint.overlaps and "Others" not in lint.overlaps.get("555", [])
+    assert "525" in lint.uncovered

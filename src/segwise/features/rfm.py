@@ -17,8 +17,10 @@ frequent, highest spend). Binning:
     ``[c1, c2)`` is one bin. For recency a smaller value scores higher.
 
 Presets name the segments from the scores (see :mod:`segwise.features.score_map`):
-``segwise`` (11 segments on 5 bins, every cell covered once) and ``pymc``,
-which reproduces pymc-marketing's ``rfm_segments`` exactly, including its own
+``segwise`` (11 segments on 5 bins, every cell covered once); ``r-rfm``, the
+R package rfm 0.3 (rows as transactions, quantile cut points plus one, bins
+closed on the left, first-match segments and "Others"); and ``pymc``, which
+reproduces pymc-marketing's ``rfm_segments`` exactly, including its own
 metrics (frequency = purchase days, monetary = mean value per purchase day),
 its quartile binning with the fallback to fewer bins, and "Other".
 """
@@ -114,7 +116,7 @@ def rfm_metrics(
     order_id_col: str | None = None,
     as_of: str | date | datetime | None = None,
     frequency: Literal["orders", "days"] = "orders",
-    style: Literal["segwise", "pymc"] = "segwise",
+    style: Literal["segwise", "r-rfm", "pymc"] = "segwise",
 ) -> tuple[nw.LazyFrame[Any], date, str]:
     """Recency, frequency and monetary value per customer, as a lazy frame.
 
@@ -146,6 +148,20 @@ def rfm_metrics(
         )
         metrics = metrics.with_columns(
             (nw.col("__sw_units") / (nw.col("frequency") * portable.MONEY_SCALE)).alias("monetary")
+        )
+    elif style == "r-rfm":
+        # R's rfm_table_order: every row is a transaction; amount is the plain sum.
+        metrics = (
+            everything.with_columns(day.alias("__sw_day"))
+            .group_by("customer_id")
+            .agg(
+                nw.col("__sw_day").max().alias("__sw_last"),
+                nw.len().cast(nw.Int64).alias("frequency"),
+                portable.money_units(nw.col("amount")).sum().alias("__sw_units"),
+            )
+        )
+        metrics = metrics.with_columns(
+            portable.divide(nw.col("__sw_units"), portable.MONEY_SCALE).alias("monetary")
         )
     else:
         metrics = _segwise_metrics(everything, order, frequency)
@@ -278,6 +294,31 @@ def _pymc_scores(frame: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
     return frame.with_columns(*exprs)
 
 
+def _r_rfm_scores(frame: nw.LazyFrame[Any], bins: int) -> nw.LazyFrame[Any]:
+    """R rfm 0.3's binning: inner quantile cut points (type 7) plus one, bins closed on the left.
+
+    Bin ``i`` is ``[lower_i, upper_i)`` with lower = (min, cuts + 1) and upper =
+    (cuts + 1, max + 1); when bins overlap (ties), the later one wins, as R's
+    assignment loop does. Recency scores run from ``bins`` (lowest) down.
+    """
+    probs = [i / bins for i in range(bins + 1)]
+    exprs = []
+    for metric, axis in (("recency_days", "r"), ("frequency", "f"), ("monetary", "m")):
+        points = [p for p in portable.quantiles(frame, metric, probs) if p is not None]
+        if len(points) != len(probs):
+            raise DataError(f"{metric} has no values to bin", column=metric)
+        cuts = [p + 1 for p in points[1:-1]]
+        lower = [points[0], *cuts]
+        upper = [*cuts, points[-1] + 1]
+        score: Any = nw.lit(None, dtype=nw.Int64)
+        for i in range(bins):  # later bins override earlier ones
+            label = bins - i if axis == "r" else i + 1
+            inside = (nw.col(metric) >= lower[i]) & (nw.col(metric) < upper[i])
+            score = nw.when(inside).then(nw.lit(label)).otherwise(score)
+        exprs.append(score.cast(nw.Int64).alias(f"{axis}_score"))
+    return frame.with_columns(*exprs)
+
+
 def _warn_collapsed(frame: nw.LazyFrame[Any], bins: int) -> None:
     """Warn, naming the bins, when ties leave score bins empty."""
     counts = frame.select(
@@ -340,7 +381,7 @@ def rfm_table(
     frequency
         ``orders`` (distinct order ids) or ``days`` (distinct purchase days).
     preset
-        ``segwise`` or ``pymc`` (see the module notes).
+        ``segwise``, ``r-rfm`` or ``pymc`` (see the module notes).
     segment_map
         A :class:`ScoreMap` or the path of a YAML map, instead of the preset's.
 
@@ -356,7 +397,7 @@ def rfm_table(
     [('a', 1, '111', 'Lost'), ('b', 2, '222', 'Hibernating'), ('c', 3, '333', 'Need Attention'),
      ('d', 4, '444', 'Loyal Customers'), ('e', 5, '555', 'Champions')]
     """
-    check_choice("preset", preset, ["segwise", "pymc"])
+    check_choice("preset", preset, ["segwise", "r-rfm", "pymc"])
     check_choice("binning", binning, ["quantile", "fixed"])
     if preset == "pymc":
         if bins not in (None, 4) or binning != "quantile":
@@ -388,10 +429,12 @@ def rfm_table(
         order_id_col=order_id_col,
         as_of=as_of,
         frequency=frequency,
-        style="pymc" if preset == "pymc" else "segwise",
+        style=preset if preset in {"pymc", "r-rfm"} else "segwise",  # type: ignore[arg-type]
     )
     if preset == "pymc":
         scored = _pymc_scores(metrics)
+    elif preset == "r-rfm" and binning == "quantile":
+        scored = _r_rfm_scores(metrics, bins)
     elif binning == "fixed":
         scored = _fixed_scores(metrics, bins, thresholds or {})
     else:

@@ -29,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from segwise._validation import check_choice
 from segwise.exceptions import ConfigError
 
-PRESETS = ("segwise", "pymc")
+PRESETS = ("segwise", "r-rfm", "pymc")
 AXES = ("r", "f", "m", "fm")
 
 
@@ -123,7 +123,7 @@ class ScoreMap(BaseModel):
 
     @classmethod
     def preset(cls, name: str) -> ScoreMap:
-        """Load a built-in map: ``segwise`` or ``pymc``."""
+        """Load a built-in map: ``segwise``, ``r-rfm`` or ``pymc``."""
         check_choice("preset", name, PRESETS)
         text = (files("segwise.features") / "score_maps" / f"{name}.yaml").read_text(
             encoding="utf-8"
