@@ -376,3 +376,49 @@ def test_r_rfm_map_first_match_and_others() -> None:
     lint = lint_score_map(score_map)
     assert "555" in lint.overlaps and "Others" not in lint.overlaps.get("555", [])
     assert "525" in lint.uncovered
+
+
+def test_jenks_natural_breaks() -> None:
+    from segwise.features.jenks import jenks_breaks
+
+    assert jenks_breaks([1, 2, 3, 10, 11, 12, 50, 51], 3) == [3.0, 12.0]
+    assert jenks_breaks([5, 5, 5], 4) == [5.0, 5.0]
+    groups = pl.DataFrame(
+        {
+            "customer_id": [f"c{i}" for i in range(9)],
+            "order_id": [f"o{i}" for i in range(9)],
+            "timestamp": ["2024-03-01"] * 9,
+            "amount": [10.0, 11.0, 12.0, 100.0, 105.0, 110.0, 1000.0, 1010.0, 1020.0],
+        }
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RFMBinningWarning)
+        out = _table(groups, binning="jenks", bins=3, segment_map=_three_bin_map())
+    assert out["m_score"].to_list() == [1, 1, 1, 2, 2, 2, 3, 3, 3]
+
+
+def test_jenks_matches_brute_force_on_small_inputs() -> None:
+    import itertools
+
+    import numpy as np
+
+    from segwise.features.jenks import jenks_breaks
+
+    rng = np.random.default_rng(5)
+    for _ in range(20):
+        values = np.sort(rng.integers(0, 50, size=9).astype(float))
+
+        def ssd(parts: list[np.ndarray]) -> float:
+            return float(sum(((p - p.mean()) ** 2).sum() for p in parts))
+
+        best = min(
+            (ssd(np.split(values, [i, j])), (values[i - 1], values[j - 1]))
+            for i, j in itertools.combinations(range(1, 9), 2)
+        )
+        got = jenks_breaks(values, 3)
+        parts = [
+            values[values <= got[0]],
+            values[(values > got[0]) & (values <= got[1])],
+            values[values > got[1]],
+        ]
+        assert ssd(parts) == pytest.approx(best[0])

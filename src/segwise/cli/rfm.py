@@ -54,7 +54,9 @@ def rfm(
     preset: Annotated[
         str, typer.Option("--preset", help="Segment names: segwise or pymc.")
     ] = "segwise",
-    binning: Annotated[str, typer.Option("--binning", help="quantile or fixed.")] = "quantile",
+    binning: Annotated[
+        str, typer.Option("--binning", help="quantile, fixed or jenks.")
+    ] = "quantile",
     thresholds: Annotated[
         list[str] | None,
         typer.Option(

@@ -15,6 +15,10 @@ frequent, highest spend). Binning:
 ``fixed``
     Cut points per metric (``thresholds``), bins closed on the left:
     ``[c1, c2)`` is one bin. For recency a smaller value scores higher.
+``jenks``
+    Natural breaks (Fisher-Jenks) per metric: classes ``(b1, b2]`` that
+    minimise the within-class variance, found on up to 2,000 evenly spaced
+    order statistics of the customers' values.
 
 Presets name the segments from the scores (see :mod:`segwise.features.score_map`):
 ``segwise`` (11 segments on 5 bins, every cell covered once); ``r-rfm``, the
@@ -38,10 +42,11 @@ from segwise.engine import portable
 from segwise.engine.frames import from_lazy, native_kind, to_lazy
 from segwise.exceptions import ConfigError, DataError
 from segwise.features._timestamps import ensure_datetime
+from segwise.features.jenks import jenks_breaks
 from segwise.features.score_map import ScoreMap
 from segwise.io.dataset import Dataset
 
-Binning = Literal["quantile", "fixed"]
+Binning = Literal["quantile", "fixed", "jenks"]
 METRICS = ("recency_days", "frequency", "monetary")
 _SCORES = {"recency_days": "r_score", "frequency": "f_score", "monetary": "m_score"}
 
@@ -267,6 +272,17 @@ def thresholds_for(thresholds: dict[str, list[float]], metric: str) -> list[floa
     return [float(c) for c in cuts]
 
 
+def _jenks_scores(frame: nw.LazyFrame[Any], bins: int) -> nw.LazyFrame[Any]:
+    exprs = []
+    for metric, axis in (("recency_days", "r"), ("frequency", "f"), ("monetary", "m")):
+        values = frame.select(nw.col(metric)).collect()[metric].to_numpy()
+        breaks = jenks_breaks(values, bins)
+        above = sum(((nw.col(metric) > b).cast(nw.Int64) for b in breaks), nw.lit(0))
+        score = (bins - above) if axis == "r" else (above + 1)
+        exprs.append(score.cast(nw.Int64).alias(f"{axis}_score"))
+    return frame.with_columns(*exprs)
+
+
 def _pymc_scores(frame: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
     """pandas.qcut(q=4, duplicates='drop') with pymc-marketing's fallback to 3, then 2, labels."""
     exprs = []
@@ -374,7 +390,7 @@ def rfm_table(
     bins
         Score bins (default 5; 4 for the ``pymc`` preset, which requires it).
     binning
-        ``quantile`` or ``fixed`` (with ``thresholds``).
+        ``quantile``, ``fixed`` (with ``thresholds``) or ``jenks`` (natural breaks).
     thresholds
         Cut points per metric for ``fixed`` binning, e.g.
         ``{"recency_days": [30, 90, 180, 365], "frequency": [2, 3, 5, 10], "monetary": [...]}``.
@@ -398,7 +414,7 @@ def rfm_table(
      ('d', 4, '444', 'Loyal Customers'), ('e', 5, '555', 'Champions')]
     """
     check_choice("preset", preset, ["segwise", "r-rfm", "pymc"])
-    check_choice("binning", binning, ["quantile", "fixed"])
+    check_choice("binning", binning, ["quantile", "fixed", "jenks"])
     if preset == "pymc":
         if bins not in (None, 4) or binning != "quantile":
             raise ConfigError(
@@ -437,6 +453,8 @@ def rfm_table(
         scored = _r_rfm_scores(metrics, bins)
     elif binning == "fixed":
         scored = _fixed_scores(metrics, bins, thresholds or {})
+    elif binning == "jenks":
+        scored = _jenks_scores(metrics, bins)
     else:
         scored = _quantile_scores(metrics, bins)
     # The bin check and the table both read the scores: rank once.
