@@ -11,6 +11,7 @@ from segwise.cli.demo import demo
 from segwise.cli.init import init
 from segwise.cli.quality import quality
 from segwise.cli.rfm import rfm
+from segwise.cli.rules import rules_app
 from segwise.cli.summary import summary
 
 app = typer.Typer(
@@ -46,6 +47,7 @@ app.command()(demo)
 app.command()(init)
 app.command()(summary)
 app.command()(rfm)
+app.add_typer(rules_app)
 
 
 def main() -> None:

@@ -204,7 +204,7 @@ class MapLint:
             out.append(
                 f"{len(self.uncovered)} cells fall to the fallback: {', '.join(self.uncovered)}"
             )
-        if self.fallback_share is not None:
+        if self.fallback_share:
             out.append(f"{self.fallback_share:.1%} of customers are in the fallback segment")
         return out
 
