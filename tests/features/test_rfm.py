@@ -251,6 +251,8 @@ def test_lint_finds_overlaps_shadowing_and_gaps() -> None:
     assert lint.shadowed == ["Recent big"]
     assert lint.uncovered == ["111", "121"]
     assert lint.fallback_share == pytest.approx(0.3)
+    assert lint.fallback_cells == {"111": 30}
+    assert "30.0% of customers are in the fallback segment: 111 (30)" in lint.lines()[-1]
     assert not lint.clean
 
 
@@ -333,7 +335,7 @@ def test_engines_agree_on_online_retail_and_a_generated_table(
     ):
         path = tmp_path / f"{name}.parquet"
         frame.write_parquet(path)
-        for preset in ("segwise", "pymc"):
+        for preset in ("segwise", "r-rfm", "pymc"):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RFMBinningWarning)
                 expected = _table(frame, as_of=as_of, preset=preset)

@@ -75,6 +75,7 @@ def check(
             "shadowed": lint.shadowed,
             "uncovered": lint.uncovered,
             "fallback_share": lint.fallback_share,
+            "fallback_cells": lint.fallback_cells,
         }
         console.print_json(json.dumps(payload))
         return

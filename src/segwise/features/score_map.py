@@ -187,6 +187,7 @@ class MapLint:
     shadowed: list[str] = field(default_factory=list)
     uncovered: list[str] = field(default_factory=list)
     fallback_share: float | None = None
+    fallback_cells: dict[str, int] = field(default_factory=dict)
 
     @property
     def clean(self) -> bool:
@@ -205,7 +206,10 @@ class MapLint:
                 f"{len(self.uncovered)} cells fall to the fallback: {', '.join(self.uncovered)}"
             )
         if self.fallback_share:
-            out.append(f"{self.fallback_share:.1%} of customers are in the fallback segment")
+            cells = ", ".join(f"{cell} ({count:,})" for cell, count in self.fallback_cells.items())
+            out.append(
+                f"{self.fallback_share:.1%} of customers are in the fallback segment: {cells}"
+            )
         return out
 
 
@@ -250,10 +254,19 @@ def lint_score_map(score_map: ScoreMap, scores: dict[str, int] | None = None) ->
         and not any(s.contains(int(k[0]), int(k[1]), int(k[2])) for s in score_map.segments)
     )
     share = None
+    fallen: dict[str, int] = {}
     if scores:
         total = sum(scores.values())
-        fallen = sum(
-            count for key, count in scores.items() if winners.get(key) == score_map.fallback
-        )
-        share = fallen / total if total else 0.0
-    return MapLint(overlaps=overlaps, shadowed=shadowed, uncovered=uncovered, fallback_share=share)
+        fallen = {
+            key: count
+            for key, count in sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+            if winners.get(key) == score_map.fallback
+        }
+        share = sum(fallen.values()) / total if total else 0.0
+    return MapLint(
+        overlaps=overlaps,
+        shadowed=shadowed,
+        uncovered=uncovered,
+        fallback_share=share,
+        fallback_cells=fallen,
+    )
