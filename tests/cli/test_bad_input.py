@@ -172,7 +172,9 @@ def test_large_file_streams_and_is_never_loaded_whole(tmp_path: Path) -> None:
     import polars as pl
 
     rng = np.random.default_rng(7)
-    n = 3_000_000
+    # Wide rows (a 200-character note) make the file, not the row count, the
+    # thing an eager read must hold.
+    n = 1_500_000
     big = tmp_path / "big.csv"
     pl.DataFrame(
         {
@@ -182,7 +184,7 @@ def test_large_file_streams_and_is_never_loaded_whole(tmp_path: Path) -> None:
                 + rng.integers(0, 365 * 86_400, n).astype("timedelta64[s]")
             ),
             "amount": np.round(rng.gamma(2.0, 20.0, n), 2),
-            "note": np.full(n, "x" * 40),
+            "note": np.full(n, "x" * 200),
         }
     ).write_csv(big)
     script = (
@@ -198,9 +200,9 @@ def test_large_file_streams_and_is_never_loaded_whole(tmp_path: Path) -> None:
         "time.sleep(0.05)\n"
         "base = peak[0]\n"
         "if sys.argv[2] == 'segwise':\n"
-        "    assert sw.read_transactions(sys.argv[1]).quality().rows_read == 3_000_000\n"
+        "    assert sw.read_transactions(sys.argv[1]).quality().rows_read == 1_500_000\n"
         "else:\n"
-        "    assert pl.read_csv(sys.argv[1]).height == 3_000_000\n"
+        "    assert pl.read_csv(sys.argv[1]).height == 1_500_000\n"
         "time.sleep(0.05)\n"
         "print(peak[0] - base)\n"
     )
@@ -218,6 +220,6 @@ def test_large_file_streams_and_is_never_loaded_whole(tmp_path: Path) -> None:
     eager = extra_kib("eager")
     streamed = extra_kib("segwise")
     assert eager > size_kib  # the baseline really does load the file
-    # Measured here: 335 MB for segwise against 526 MB for the eager read of a 210 MB file;
-    # what remains is Polars' streaming CSV buffers and the distinct-row hash set.
-    assert streamed < 0.75 * eager, (streamed, eager, size_kib)
+    # Measured here: 375-387 MB for segwise against 651 MB for the eager read of this
+    # 350 MB file; what remains is Polars' streaming CSV buffers and the distinct-row hashes.
+    assert streamed < 0.8 * eager, (streamed, eager, size_kib)
