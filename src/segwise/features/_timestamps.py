@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
 import narwhals.stable.v2 as nw
 
 from segwise.engine import portable
-from segwise.exceptions import DataError
+from segwise.exceptions import ConfigError, DataError
 from segwise.io.timestamps import detect_timestamp_format
 
 PARSED = "__sw_parsed_timestamp"
@@ -43,3 +44,23 @@ def ensure_datetime(
                 column=column,
             )
     return portable.try_to_datetime(frame, column, PARSED, fmt=fmt), PARSED
+
+
+def as_day(value: str | date | datetime | None, what: str = "as-of date") -> date | None:
+    """A date from a date, a datetime (its day) or ISO text; None stays None.
+
+    Examples
+    --------
+    >>> as_day("2011-12-09 12:50:00")
+    datetime.date(2011, 12, 9)
+    """
+    if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
+        return value
+    if isinstance(value, datetime):
+        return value.date()
+    try:
+        return datetime.fromisoformat(str(value).strip()).date()
+    except ValueError:
+        raise ConfigError(
+            f"{what} '{value}' is not a date", hint="write it as YYYY-MM-DD"
+        ) from None

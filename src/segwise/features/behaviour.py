@@ -38,7 +38,7 @@ import narwhals.stable.v2 as nw
 from segwise.engine import portable
 from segwise.engine.frames import from_lazy, native_kind, to_lazy
 from segwise.exceptions import ConfigError, DataError
-from segwise.features._timestamps import ensure_datetime
+from segwise.features._timestamps import as_day, ensure_datetime
 from segwise.io.dataset import Dataset
 
 if TYPE_CHECKING:
@@ -73,17 +73,9 @@ def _lazy(source: Any, kind: str, needed: Sequence[str]) -> nw.LazyFrame[Any]:
 
 
 def _end_date(frames: list[nw.LazyFrame[Any]], as_of: str | date | datetime | None) -> date:
-    if isinstance(as_of, datetime):
-        return as_of.date()
-    if isinstance(as_of, date):
-        return as_of
-    if as_of is not None:
-        try:
-            return datetime.fromisoformat(str(as_of)).date()
-        except ValueError:
-            raise ConfigError(
-                f"as-of date '{as_of}' is not a date", hint="write it as YYYY-MM-DD"
-            ) from None
+    given = as_day(as_of)
+    if given is not None:
+        return given
     latest = [f.select(nw.col("timestamp").max()).collect().item(0, 0) for f in frames]
     days = [v.date() if isinstance(v, datetime) else v for v in latest if v is not None]
     if not days:

@@ -32,8 +32,7 @@ its quartile binning with the fallback to fewer bins, and "Other".
 from __future__ import annotations
 
 import warnings
-from datetime import date, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import narwhals.stable.v2 as nw
 
@@ -41,10 +40,13 @@ from segwise._validation import check_choice, hint_for
 from segwise.engine import portable
 from segwise.engine.frames import from_lazy, native_kind, to_lazy
 from segwise.exceptions import ConfigError, DataError
-from segwise.features._timestamps import ensure_datetime
+from segwise.features._timestamps import as_day, ensure_datetime
 from segwise.features.jenks import jenks_breaks
 from segwise.features.score_map import ScoreMap
 from segwise.io.dataset import Dataset
+
+if TYPE_CHECKING:
+    from datetime import date, datetime
 
 Binning = Literal["quantile", "fixed", "jenks"]
 METRICS = ("recency_days", "frequency", "monetary")
@@ -53,19 +55,6 @@ _SCORES = {"recency_days": "r_score", "frequency": "f_score", "monetary": "m_sco
 
 class RFMBinningWarning(UserWarning):
     """Ties left some score bins empty; the message names them."""
-
-
-def _as_day(value: str | date | datetime | None) -> date | None:
-    if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
-        return value
-    if isinstance(value, datetime):
-        return value.date()
-    try:
-        return datetime.fromisoformat(str(value).strip()).date()
-    except ValueError:
-        raise ConfigError(
-            f"as-of date '{value}' is not a date", hint="write it as YYYY-MM-DD"
-        ) from None
 
 
 def _columns(
@@ -139,7 +128,7 @@ def rfm_metrics(
         transactions, customer_id_col, datetime_col, monetary_value_col, order_id_col
     )
     day = nw.col("timestamp").dt.date()
-    end = _as_day(as_of)
+    end = as_day(as_of)
     if end is not None:
         purchases = purchases.filter(day <= nw.lit(end))
         everything = everything.filter(day <= nw.lit(end))

@@ -33,26 +33,13 @@ from segwise._validation import hint_for
 from segwise.engine import portable
 from segwise.engine.frames import from_lazy, native_kind, to_lazy
 from segwise.exceptions import ConfigError, DataError
-from segwise.features._timestamps import ensure_datetime
+from segwise.features._timestamps import as_day, ensure_datetime
 from segwise.io.dataset import Dataset
 
 _UNITS = {"D": 1.0, "W": 7.0}
 _DAY = "__sw_day"
 _FIRST = "__sw_first_day"
 _VALUE = "__sw_value"
-
-
-def _as_day(value: str | date | datetime | None, what: str) -> date | None:
-    if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
-        return value
-    if isinstance(value, datetime):
-        return value.date()
-    try:
-        return datetime.fromisoformat(str(value).strip()).date()
-    except ValueError:
-        raise ConfigError(
-            f"{what} '{value}' is not a date", hint="write it as YYYY-MM-DD"
-        ) from None
 
 
 def _scale(time_unit: str, time_scaler: float) -> float:
@@ -223,7 +210,7 @@ def rfm_summary(
         transactions, customer_id_col, datetime_col, monetary_value_col, datetime_format
     )
     end = _observation_end(
-        frame, timestamp, _as_day(observation_period_end, "observation_period_end")
+        frame, timestamp, as_day(observation_period_end, "observation_period_end")
     )
     periods = _periods(frame, customer, timestamp, monetary, end)
     summary = _summarise(
@@ -306,12 +293,12 @@ def _split(
             "calibration_period_end is required", hint="pass the last day of calibration"
         )
     scale = _scale(time_unit, time_scaler)
-    cal_end = _as_day(calibration_period_end, "calibration_period_end")
+    cal_end = as_day(calibration_period_end, "calibration_period_end")
     frame, customer, timestamp, monetary, like = _prepare(
         transactions, customer_id_col, datetime_col, monetary_value_col, datetime_format
     )
     end = _observation_end(
-        frame, timestamp, _as_day(observation_period_end, "observation_period_end")
+        frame, timestamp, as_day(observation_period_end, "observation_period_end")
     )
     assert cal_end is not None
     if end <= cal_end:
