@@ -94,6 +94,14 @@ def test_demo_writes_a_self_contained_report(tmp_path: Path) -> None:
     assert "<script src=" not in html and "<link " not in html
     assert "report:" in result.stdout
     assert (tmp_path / "demo" / "orders.quarantine.csv").exists()
+    rfm = pl.read_parquet(tmp_path / "demo" / "rfm.parquet")
+    # One card per RFM segment present, each with its recommended action.
+    for segment in rfm["segment"].unique():
+        assert f'data-segment="{segment}"'.replace("'", "&#39;") in html
+    assert html.count('class="segment-card"') == rfm["segment"].n_unique()
+    features = pl.read_parquet(tmp_path / "demo" / "customer_features.parquet")
+    assert features.height == 5_000 and "visit_30d" in features.columns
+    assert "Champions" in result.stdout
 
 
 def test_init_scaffolds_a_project(tmp_path: Path) -> None:

@@ -54,7 +54,10 @@ def _reasons_chart(report: QualityReport) -> str:
         template="plotly_white",
     )
     html: str = figure.to_html(
-        full_html=False, include_plotlyjs=False, config={"displaylogo": False}
+        full_html=False,
+        include_plotlyjs=False,
+        config={"displaylogo": False, "displayModeBar": False},
+        default_width="100%",
     )
     return html
 
@@ -87,10 +90,12 @@ def render_quality_report(
     *,
     title: str = "segwise data quality",
     generated: datetime | None = None,
+    rfm: Sequence[dict[str, Any]] = (),
 ) -> str:
     """Render one self-contained HTML page for one or more quality reports.
 
     The page works offline: Plotly's JavaScript is inlined from the installed package.
+    ``rfm`` adds RFM segment sections (see :func:`segwise.report.rfm.rfm_section`).
 
     Examples
     --------
@@ -107,5 +112,6 @@ def render_quality_report(
         version=__version__,
         generated=when.strftime("%Y-%m-%d %H:%M UTC"),
         sections=[_section(r) for r in reports],
+        rfm_sections=list(rfm),
         plotly_js=get_plotlyjs(),
     )

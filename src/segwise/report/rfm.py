@@ -1,0 +1,122 @@
+"""The RFM section of the HTML report: segment cards, sizes and the R × FM grid."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import plotly.graph_objects as go
+import polars as pl
+
+if TYPE_CHECKING:
+    from segwise.features.score_map import ScoreMap
+
+_CONFIG = {"displaylogo": False, "displayModeBar": False, "responsive": True}
+
+
+def _sizes_chart(segments: list[dict[str, Any]]) -> str:
+    names = [s["name"] for s in segments]
+    figure = go.Figure()
+    for label, key, colour in (
+        ("customers", "share", "#264653"),
+        ("revenue", "revenue_share", "#e9c46a"),
+    ):
+        figure.add_bar(
+            y=names, x=[s[key] for s in segments], name=label, orientation="h", marker_color=colour
+        )
+    figure.update_layout(
+        barmode="group",
+        height=120 + 36 * len(names),
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        title={"text": "Share of customers and of revenue", "font": {"size": 14}},
+        xaxis={"tickformat": ".0%"},
+        yaxis={"autorange": "reversed"},
+        legend={"orientation": "h", "y": -0.08},
+        template="plotly_white",
+    )
+    html: str = figure.to_html(
+        full_html=False, include_plotlyjs=False, config=_CONFIG, default_width="100%"
+    )
+    return html
+
+
+def _grid_chart(table: pl.DataFrame, bins: int) -> str:
+    fm = ((pl.col("f_score") + pl.col("m_score") + 1) // 2).alias("fm")
+    counts = table.group_by("r_score", fm).len()
+    grid = [[0] * bins for _ in range(bins)]
+    for r, f, n in counts.iter_rows():
+        grid[r - 1][f - 1] = n
+    figure = go.Figure(
+        go.Heatmap(
+            z=grid,
+            x=[str(i) for i in range(1, bins + 1)],
+            y=[str(i) for i in range(1, bins + 1)],
+            colorscale="Teal",
+            text=grid,
+            texttemplate="%{text:,}",
+            hovertemplate="R %{y}, FM %{x}: %{z:,} customers<extra></extra>",
+        )
+    )
+    figure.update_layout(
+        height=360,
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        title={"text": "Customers by R and FM score", "font": {"size": 14}},
+        xaxis_title="FM score",
+        yaxis_title="R score",
+        template="plotly_white",
+    )
+    html: str = figure.to_html(
+        full_html=False, include_plotlyjs=False, config=_CONFIG, default_width="100%"
+    )
+    return html
+
+
+def rfm_section(
+    table: pl.DataFrame, score_map: ScoreMap, *, title: str = "RFM segments"
+) -> dict[str, Any]:
+    """The data the report template needs for one RFM table.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> table = pl.DataFrame({"customer_id": ["a"], "recency_days": [3], "frequency": [2],
+    ...     "monetary": [10.0], "r_score": [5], "f_score": [5], "m_score": [5],
+    ...     "rfm_score": ["555"], "segment": ["Champions"]})
+    >>> rfm_section(table, ScoreMap.preset("segwise"))["segments"][0]["share"]
+    1.0
+    """
+    total = table.height or 1
+    revenue = float(table["monetary"].clip(lower_bound=0).sum()) or 1.0
+    described = score_map.describe()
+    grouped = (
+        table.group_by("segment")
+        .agg(
+            pl.len().alias("customers"),
+            pl.col("monetary").clip(lower_bound=0).sum().alias("revenue"),
+            pl.col("recency_days").median().alias("recency"),
+            pl.col("frequency").median().alias("frequency"),
+            pl.col("monetary").median().alias("monetary"),
+        )
+        .sort("customers", descending=True)
+    )
+    segments = [
+        {
+            "name": row["segment"],
+            "customers": row["customers"],
+            "share": row["customers"] / total,
+            "revenue_share": row["revenue"] / revenue,
+            "recency": row["recency"],
+            "frequency": row["frequency"],
+            "monetary": row["monetary"],
+            "description": described.get(row["segment"], {}).get("description", ""),
+            "action": described.get(row["segment"], {}).get("action", ""),
+        }
+        for row in grouped.iter_rows(named=True)
+    ]
+    return {
+        "title": title,
+        "map": score_map.name,
+        "customers": table.height,
+        "segments": segments,
+        "sizes_chart": _sizes_chart(segments),
+        "grid_chart": _grid_chart(table, score_map.bins),
+    }
