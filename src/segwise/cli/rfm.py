@@ -89,34 +89,31 @@ def rfm(
     import narwhals.stable.v2 as nw
     import polars as pl
 
+    import segwise as sw
+    from segwise.cli.data import transaction_options
     from segwise.engine.frames import to_lazy
     from segwise.features.rfm import rfm_table
     from segwise.features.score_map import ScoreMap
     from segwise.io.writers import write_table
 
+    options = transaction_options(
+        customer_col=customer_col,
+        date_col=date_col,
+        amount_col=amount_col,
+        quantity_col=quantity_col,
+        price_col=price_col,
+        order_col=order_col,
+        policy=policy,
+        date_format=date_format,
+        delimiter=delimiter,
+        encoding=encoding,
+        sheet=sheet,
+        table=table,
+        query=query,
+    )
     with progress("Reading") as step:
         step("Reading transactions")
-        import segwise as sw
-
-        datasets = [
-            sw.read_transactions(
-                file,
-                customer_id=customer_col,
-                timestamp=date_col,
-                amount=amount_col,
-                quantity=quantity_col,
-                unit_price=price_col,
-                order_id=order_col,
-                policy=policy,
-                timestamp_format=date_format,
-                delimiter=delimiter,
-                encoding=encoding,
-                sheet=opt.sheet_value(sheet),
-                table=table,
-                query=query,
-            )
-            for file in files
-        ]
+        datasets = [sw.read_transactions(file, **options) for file in files]
         step("Scoring")
         # Several files: one table whose is_return column keeps returns netted.
         source = (

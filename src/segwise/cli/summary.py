@@ -65,7 +65,7 @@ def summary(
     """
     import polars as pl
 
-    from segwise.cli.data import read_purchases
+    from segwise.cli.data import read_purchases, transaction_options
     from segwise.engine.frames import to_lazy
     from segwise.features import calibration_and_holdout_data, rfm_summary
     from segwise.io.writers import write_table
@@ -74,19 +74,21 @@ def summary(
         step("Reading transactions")
         purchases, _reports = read_purchases(
             files,
-            customer_id=customer_col,
-            timestamp=date_col,
-            amount=amount_col,
-            quantity=quantity_col,
-            unit_price=price_col,
-            order_id=order_col,
-            policy=policy,
-            timestamp_format=date_format,
-            delimiter=delimiter,
-            encoding=encoding,
-            sheet=opt.sheet_value(sheet),
-            table=table,
-            query=query,
+            **transaction_options(
+                customer_col=customer_col,
+                date_col=date_col,
+                amount_col=amount_col,
+                quantity_col=quantity_col,
+                price_col=price_col,
+                order_col=order_col,
+                policy=policy,
+                date_format=date_format,
+                delimiter=delimiter,
+                encoding=encoding,
+                sheet=sheet,
+                table=table,
+                query=query,
+            ),
         )
         step("Summarising")
         if calibration_end is not None:
