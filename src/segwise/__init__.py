@@ -27,13 +27,17 @@ from segwise.io import (
     read_events,
     read_transactions,
 )
+from segwise.models import BetaGeoModel, GammaGammaModel, ParetoNBDModel
 
 __all__ = [
+    "BetaGeoModel",
     "CleaningPolicy",
     "ColumnNotFoundError",
     "ConfigError",
     "DataError",
     "Dataset",
+    "GammaGammaModel",
+    "ParetoNBDModel",
     "QualityReport",
     "ScoreMap",
     "SegwiseError",

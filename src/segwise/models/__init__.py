@@ -1,0 +1,9 @@
+"""BTYD models fitted by maximum likelihood: BG/NBD, Pareto/NBD and Gamma-Gamma."""
+
+from __future__ import annotations
+
+from segwise.models.beta_geo import BetaGeoModel
+from segwise.models.gamma_gamma import GammaGammaModel
+from segwise.models.pareto_nbd import ParetoNBDModel
+
+__all__ = ["BetaGeoModel", "GammaGammaModel", "ParetoNBDModel"]

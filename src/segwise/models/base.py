@@ -1,0 +1,141 @@
+"""What the BTYD models share: reading the summary columns, maximum likelihood, standard errors."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from scipy import optimize
+
+from segwise.engine.frames import to_lazy
+from segwise.exceptions import ConfigError, DataError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+
+def summary_arrays(data: Any, columns: Sequence[str]) -> tuple[np.ndarray, ...]:
+    """Float arrays of ``columns`` from any frame (or a dict of arrays), checked to be finite.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> summary_arrays(pl.DataFrame({"frequency": [1, 0]}), ["frequency"])[0].tolist()
+    [1.0, 0.0]
+    """
+    if isinstance(data, dict):
+        arrays = [np.asarray(data[c], dtype=float) for c in columns]
+    else:
+        frame = to_lazy(data)
+        names = frame.collect_schema().names()
+        missing = [c for c in columns if c not in names]
+        if missing:
+            raise DataError(
+                f"the summary lacks the column(s) {', '.join(missing)}",
+                hint="pass the output of sw.rfm_summary (frequency, recency, T, monetary_value)",
+            )
+        collected = frame.select(*columns).collect(backend="polars").to_native()
+        arrays = [collected[c].cast(float).to_numpy() for c in columns]
+    for name, values in zip(columns, arrays, strict=True):
+        if values.size == 0:
+            raise DataError(
+                "the summary has no customers", hint="check the as-of date and the input"
+            )
+        if not np.all(np.isfinite(values)):
+            raise DataError(f"{name} has missing or infinite values", column=name)
+        if np.any(values < 0):
+            raise DataError(
+                f"{name} has negative values", column=name, hint="recompute the summary"
+            )
+    return tuple(arrays)
+
+
+def fit_log_params(
+    negative_log_likelihood: Callable[[np.ndarray], float],
+    *,
+    n_params: int,
+    penalizer: float,
+    model: str,
+    start: np.ndarray | None = None,
+) -> tuple[np.ndarray, float]:
+    """Minimise a negative log-likelihood over positive parameters (optimised on their logs).
+
+    Returns the parameters and the maximised log-likelihood (without the penalty).
+    """
+    if penalizer < 0:
+        raise ConfigError(f"penalizer must be 0 or more, not {penalizer}")
+
+    def objective(log_params: np.ndarray) -> float:
+        # The optimiser probes extreme parameters where the special functions
+        # overflow; such points are simply infeasible, not worth a warning.
+        with np.errstate(all="ignore"):
+            params = np.exp(log_params)
+            value = negative_log_likelihood(params) + penalizer * float(np.sum(params**2))
+        return value if np.isfinite(value) else 1e300
+
+    initial = np.zeros(n_params) if start is None else np.log(start)
+    best = None
+    for method in ("L-BFGS-B", "Nelder-Mead"):
+        result = optimize.minimize(
+            objective,
+            initial,
+            method=method,
+            options={"maxiter": 10_000} if method == "Nelder-Mead" else {},
+        )
+        if best is None or result.fun < best.fun:
+            best = result
+        if result.success:
+            initial = result.x
+    assert best is not None
+    params = np.exp(best.x)
+    with np.errstate(all="ignore"):
+        log_likelihood = -negative_log_likelihood(params)
+    if not np.isfinite(log_likelihood):
+        raise DataError(
+            f"the {model} model did not converge",
+            hint="check the summary (time unit, as-of date); a small penalizer can help",
+        )
+    # Polish once more from the best point: the two methods agree to the last digit then.
+    polished = optimize.minimize(
+        objective,
+        best.x,
+        method="Nelder-Mead",
+        options={"xatol": 1e-10, "fatol": 1e-10, "maxiter": 20_000},
+    )
+    if polished.fun <= best.fun:
+        params = np.exp(polished.x)
+        with np.errstate(all="ignore"):
+            log_likelihood = -negative_log_likelihood(params)
+    return params, float(log_likelihood)
+
+
+def standard_errors(
+    negative_log_likelihood: Callable[[np.ndarray], float], params: np.ndarray
+) -> np.ndarray:
+    """Standard errors from the inverse of the numerical Hessian at the optimum.
+
+    Central differences with a step relative to each parameter; NaN where the
+    Hessian is not invertible (a flat or degenerate likelihood).
+    """
+    n = params.size
+    steps = 1e-4 * np.maximum(np.abs(params), 1e-3)
+    hessian = np.empty((n, n))
+    for i in range(n):
+        for j in range(i, n):
+
+            def shifted(di: float, dj: float, i: int = i, j: int = j) -> float:
+                point = params.copy()
+                point[i] += di * steps[i]
+                point[j] += dj * steps[j]
+                return negative_log_likelihood(point)
+
+            with np.errstate(all="ignore"):
+                corners = shifted(1, 1) - shifted(1, -1) - shifted(-1, 1) + shifted(-1, -1)
+            value = corners / (4 * steps[i] * steps[j])
+            hessian[i, j] = hessian[j, i] = value
+    try:
+        covariance = np.linalg.inv(hessian)
+    except np.linalg.LinAlgError:
+        return np.full(n, np.nan)
+    diagonal = np.diag(covariance)
+    return np.sqrt(np.where(diagonal > 0, diagonal, np.nan))
