@@ -78,6 +78,7 @@ def rfm_section(
     Examples
     --------
     >>> import polars as pl
+    >>> from segwise.features import ScoreMap
     >>> table = pl.DataFrame({"customer_id": ["a"], "recency_days": [3], "frequency": [2],
     ...     "monetary": [10.0], "r_score": [5], "f_score": [5], "m_score": [5],
     ...     "rfm_score": ["555"], "segment": ["Champions"]})
