@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from segwise.models.beta_geo import BetaGeoModel
+from segwise.models.clv import customer_lifetime_value
 from segwise.models.gamma_gamma import GammaGammaModel
 from segwise.models.pareto_nbd import ParetoNBDModel
 
-__all__ = ["BetaGeoModel", "GammaGammaModel", "ParetoNBDModel"]
+__all__ = ["BetaGeoModel", "GammaGammaModel", "ParetoNBDModel", "customer_lifetime_value"]

@@ -1,0 +1,53 @@
+"""CLV: lifetimes' discounting convention, reproduced."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import polars as pl
+import pytest
+
+from segwise.models import BetaGeoModel, GammaGammaModel, customer_lifetime_value
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+@pytest.mark.realdata
+def test_clv_equals_lifetimes_on_cdnow(shared_data: Path) -> None:
+    """Expected values printed by benchmarks/make_lifetimes_clv_expected.py (lifetimes 0.11.3)
+    with the parameters segwise fits here: 12 months of 4.345 weeks, 1% a month."""
+    summary = pl.read_csv(shared_data / "cdnow_sample_calibration_summary_lifetimes.csv").rename(
+        {"x": "frequency", "t_x": "recency", "zbar": "monetary_value"}
+    )
+    value = customer_lifetime_value(
+        BetaGeoModel().fit(summary),
+        GammaGammaModel().fit(summary),
+        summary,
+        periods=12,
+        period_length=4.345,
+        discount_rate=0.01,
+    )
+    lifetimes_first = [36.27849598, 4.63746656, 8.34409267, 8.34409267, 8.34409267]
+    assert value[:5] == pytest.approx(lifetimes_first, rel=1e-6)
+    assert value.sum() == pytest.approx(71_509.897042, rel=1e-6)
+
+
+def test_without_discounting_clv_is_value_times_expected_purchases() -> None:
+    summary = {
+        "frequency": [0.0, 1, 3, 0, 2, 5, 1, 2],
+        "recency": [0.0, 5, 20, 0, 9, 30, 2, 25],
+        "T": [30.0, 30, 35, 12, 40, 36, 10, 28],
+        "monetary_value": [0.0, 20, 35, 0, 15, 50, 12, 30],
+    }
+    purchases, spend = BetaGeoModel().fit(summary), GammaGammaModel().fit(summary)
+    value = customer_lifetime_value(
+        purchases, spend, summary, periods=6, period_length=4.0, discount_rate=0.0
+    )
+    expected = spend.expected_average_value(summary) * purchases.expected_purchases(summary, 24.0)
+    assert np.allclose(value, expected)
+    discounted = customer_lifetime_value(
+        purchases, spend, summary, periods=6, period_length=4.0, discount_rate=0.05
+    )
+    assert np.all(discounted < value)
