@@ -18,7 +18,7 @@ import numpy as np
 from scipy.special import betaln, gammaln, hyp2f1
 
 from segwise.exceptions import DataError
-from segwise.models.base import fit_log_params, standard_errors, summary_arrays
+from segwise.models.base import compress, fit_log_params, standard_errors, summary_arrays
 
 PARAMS = ("r", "alpha", "a", "b")
 
@@ -82,8 +82,10 @@ class BetaGeoModel:
                 hint="use a longer calibration period",
             )
 
+        (ux, ut, uT), weights = compress(x, t_x, T)
+
         def negative(params: np.ndarray) -> float:
-            return float(-_log_likelihood(params, x, t_x, T).sum())
+            return float(-(weights * _log_likelihood(params, ux, ut, uT)).sum())
 
         params, log_likelihood = fit_log_params(
             negative, n_params=4, penalizer=self.penalizer, model="BG/NBD"
