@@ -51,6 +51,7 @@ pytest: $(TEST_STAMP)
 bench: $(TEST_STAMP)
 	$(BIN)/python benchmarks/bench_ingest.py
 	$(BIN)/python benchmarks/bench_rfm.py $(if $(LIFETIMES_PYTHON),--lifetimes-python $(LIFETIMES_PYTHON))
+	$(BIN)/python benchmarks/bench_models.py
 
 clean:
 	rm -rf $(VENV) segwise-demo .pytest_cache .mypy_cache .ruff_cache

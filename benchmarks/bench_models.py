@@ -1,0 +1,52 @@
+"""BTYD model benchmark: BG/NBD + Gamma-Gamma fit and predictions on the 10M-transaction file.
+
+Target (issue 6): fit plus predictions on 1M customers in 30 s or less. The
+summary (``rfm_summary``) is timed separately; it is a feature, not the model.
+
+    python benchmarks/bench_models.py --rows 10000000
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=10_000_000)
+    parser.add_argument("--data", type=Path, default=HERE / "data")
+    args = parser.parse_args()
+    import segwise as sw
+    from bench_ingest import ensure_data
+    from segwise.models import BetaGeoModel, GammaGammaModel, customer_lifetime_value
+
+    path = ensure_data(args.rows, args.data)
+    timings: dict[str, float] = {}
+    start = time.perf_counter()
+    summary = sw.rfm_summary(sw.read_transactions(path), time_unit="W")
+    timings["rfm_summary (weeks)"] = time.perf_counter() - start
+    start = time.perf_counter()
+    purchases = BetaGeoModel().fit(summary)
+    timings["BG/NBD fit"] = time.perf_counter() - start
+    start = time.perf_counter()
+    spend = GammaGammaModel().fit(summary)
+    timings["Gamma-Gamma fit"] = time.perf_counter() - start
+    start = time.perf_counter()
+    purchases.p_alive(summary)
+    purchases.expected_purchases(summary, 52)
+    customer_lifetime_value(purchases, spend, summary)
+    timings["predictions (P(alive), 52-week purchases, 12-month CLV)"] = time.perf_counter() - start
+    models = sum(v for k, v in timings.items() if not k.startswith("rfm_summary"))
+    print(f"\n{summary.height:,} customers from {args.rows:,} transactions\n")
+    for name, seconds in timings.items():
+        print(f"{name:<58}{seconds:>8.2f} s")
+    per_million = models * 1_000_000 / summary.height
+    print(f"\nmodels total {models:.2f} s; per 1M customers {per_million:.2f} s (target ≤ 30 s)")
+
+
+if __name__ == "__main__":
+    main()
