@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from segwise._version import __version__
+from segwise.cli.clv import clv
 from segwise.cli.demo import demo
 from segwise.cli.init import init
 from segwise.cli.quality import quality
@@ -47,6 +48,7 @@ app.command()(demo)
 app.command()(init)
 app.command()(summary)
 app.command()(rfm)
+app.command()(clv)
 app.add_typer(rules_app)
 
 

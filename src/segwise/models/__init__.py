@@ -6,5 +6,12 @@ from segwise.models.beta_geo import BetaGeoModel
 from segwise.models.clv import customer_lifetime_value
 from segwise.models.gamma_gamma import GammaGammaModel
 from segwise.models.pareto_nbd import ParetoNBDModel
+from segwise.models.tiers import value_tiers
 
-__all__ = ["BetaGeoModel", "GammaGammaModel", "ParetoNBDModel", "customer_lifetime_value"]
+__all__ = [
+    "BetaGeoModel",
+    "GammaGammaModel",
+    "ParetoNBDModel",
+    "customer_lifetime_value",
+    "value_tiers",
+]

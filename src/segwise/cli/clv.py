@@ -1,0 +1,203 @@
+"""``segwise clv FILE … --calibration-end DATE``: BTYD fit, predictions and value tiers."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+import typer
+
+from segwise.cli import options as opt
+from segwise.cli.console import progress, stdout, user_errors
+
+
+@user_errors
+def clv(
+    files: Annotated[
+        list[str], typer.Argument(help="Transaction files or database URLs.", show_default=False)
+    ],
+    calibration_end: Annotated[
+        str,
+        typer.Option("--calibration-end", help="Fit on purchases up to this date (YYYY-MM-DD)."),
+    ],
+    holdout_end: Annotated[
+        str | None,
+        typer.Option(
+            "--holdout-end", help="Compare predictions with what happened up to this date."
+        ),
+    ] = None,
+    time_unit: Annotated[str, typer.Option("--time-unit", help="D or W (days ÷ 7).")] = "W",
+    horizon: Annotated[
+        float | None,
+        typer.Option(
+            "--horizon",
+            help="Prediction horizon in time units (default: the holdout, else 52 weeks).",
+        ),
+    ] = None,
+    discount_rate: Annotated[
+        float, typer.Option("--discount-rate", help="Discount per time unit for CLV (0 = none).")
+    ] = 0.0,
+    tiers: Annotated[
+        str, typer.Option("--tiers", help="Shares for high/medium tiers, e.g. 0.2,0.6.")
+    ] = "0.2,0.6",
+    customer_col: opt.CustomerCol = None,
+    date_col: opt.DateCol = None,
+    amount_col: opt.AmountCol = None,
+    quantity_col: opt.QuantityCol = None,
+    price_col: opt.PriceCol = None,
+    order_col: opt.OrderCol = None,
+    policy: opt.Policy = "default",
+    date_format: opt.DateFormat = None,
+    delimiter: opt.Delimiter = None,
+    encoding: opt.Encoding = None,
+    sheet: opt.Sheet = None,
+    table: opt.Table = None,
+    query: opt.Query = None,
+    output: opt.Output = None,
+    as_json: opt.Json = False,
+) -> None:
+    """Fit BG/NBD and Gamma-Gamma on the calibration; predict P(alive), purchases, value, CLV, tier.
+
+    With --holdout-end the JSON also compares predicted and actual holdout purchases.
+    """
+    import polars as pl
+
+    from segwise.cli.data import read_purchases, transaction_options
+    from segwise.engine.frames import to_lazy
+    from segwise.exceptions import ConfigError
+    from segwise.features import calibration_and_holdout_data, rfm_summary
+    from segwise.io.writers import write_table
+
+    try:
+        shares = [float(v) for v in tiers.split(",")]
+    except ValueError:
+        raise ConfigError(
+            f"--tiers '{tiers}' is not two numbers", hint="e.g. --tiers 0.2,0.6"
+        ) from None
+    with progress("Reading") as step:
+        step("Reading transactions")
+        purchases, _ = read_purchases(
+            files,
+            **transaction_options(
+                customer_col=customer_col,
+                date_col=date_col,
+                amount_col=amount_col,
+                quantity_col=quantity_col,
+                price_col=price_col,
+                order_col=order_col,
+                policy=policy,
+                date_format=date_format,
+                delimiter=delimiter,
+                encoding=encoding,
+                sheet=sheet,
+                table=table,
+                query=query,
+            ),
+        )
+        step("Summarising")
+        if holdout_end is not None:
+            split = calibration_and_holdout_data(
+                purchases,
+                calibration_period_end=calibration_end,
+                observation_period_end=holdout_end,
+                time_unit=time_unit,
+                monetary_value_col="amount",
+            )
+            frame: pl.DataFrame = to_lazy(split).collect(backend="polars").to_native()
+            frame = frame.rename(
+                {c: c.removesuffix("_cal") for c in frame.columns if c.endswith("_cal")}
+            )
+        else:
+            summary = rfm_summary(
+                purchases,
+                monetary_value_col="amount",
+                observation_period_end=calibration_end,
+                time_unit=time_unit,
+            )
+            frame = to_lazy(summary).collect(backend="polars").to_native()
+        frame = frame.sort("customer_id")
+        step("Fitting and predicting")
+        result, payload = _fit_and_predict(
+            frame,
+            holdout=holdout_end is not None,
+            time_unit=time_unit,
+            horizon=horizon,
+            discount_rate=discount_rate,
+            shares=shares,
+        )
+        if output is not None:
+            step(f"Writing {output}")
+            write_table(result, output)
+    payload["calibration_end"] = calibration_end
+    if holdout_end is not None:
+        payload["backtest"]["holdout_end"] = holdout_end
+    console = stdout()
+    if as_json:
+        console.print_json(json.dumps(payload))
+        return
+    console.print(f"BG/NBD: {json.dumps(payload['bgnbd'])}", highlight=False)
+    console.print(f"Gamma-Gamma: {json.dumps(payload['gamma_gamma'])}", highlight=False)
+    console.print(f"tiers: {payload['tiers']}", highlight=False)
+    if "backtest" in payload:
+        console.print(f"backtest: {json.dumps(payload['backtest'])}", highlight=False)
+    if output is not None:
+        console.print(f"{result.height:,} customers written to {output}", highlight=False)
+
+
+def _fit_and_predict(
+    frame: Any,
+    *,
+    holdout: bool,
+    time_unit: str,
+    horizon: float | None,
+    discount_rate: float,
+    shares: list[float],
+) -> tuple[Any, dict[str, Any]]:
+    """Fit both models on the summary and return the per-customer table and the JSON payload."""
+    import numpy as np
+    import polars as pl
+
+    from segwise.models import BetaGeoModel, GammaGammaModel, customer_lifetime_value, value_tiers
+
+    purchase_model = BetaGeoModel().fit(frame)
+    spend_model = GammaGammaModel().fit(frame.filter(pl.col("monetary_value") > 0))
+    default = (
+        float(frame["duration_holdout"][0]) if holdout else (52.0 if time_unit == "W" else 365.0)
+    )
+    units = horizon or default
+    periods = max(1, round(units))
+    expected = purchase_model.expected_purchases(frame, units)
+    lifetime = customer_lifetime_value(
+        purchase_model,
+        spend_model,
+        frame,
+        periods=periods,
+        period_length=units / periods,
+        discount_rate=discount_rate,
+    )
+    result = frame.select(
+        "customer_id", "frequency", "recency", "T", "monetary_value"
+    ).with_columns(
+        pl.Series("p_alive", purchase_model.p_alive(frame)),
+        pl.Series("expected_purchases", expected),
+        pl.Series("expected_value", spend_model.expected_average_value(frame)),
+        pl.Series("clv", lifetime),
+        pl.Series("tier", value_tiers(lifetime, shares)),
+    )
+    payload: dict[str, Any] = {
+        "bgnbd": {**purchase_model.params_, "log_likelihood": purchase_model.log_likelihood_},
+        "gamma_gamma": {**spend_model.params_, "log_likelihood": spend_model.log_likelihood_},
+        "customers": result.height,
+        "time_unit": time_unit,
+        "horizon": units,
+        "tiers": dict(result.group_by("tier").len().iter_rows()),
+    }
+    if holdout:
+        actual = frame["frequency_holdout"].to_numpy()
+        payload["backtest"] = {
+            "predicted_purchases": float(expected.sum()),
+            "actual_purchases": float(actual.sum()),
+            "mae": float(np.mean(np.abs(expected - actual))),
+            "correlation": float(np.corrcoef(expected, actual)[0, 1]),
+        }
+    return result, payload

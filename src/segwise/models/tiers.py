@@ -1,0 +1,41 @@
+"""Value tiers: split customers by predicted value at configurable shares."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from segwise.exceptions import ConfigError
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+TIER_NAMES = ("high", "medium", "low")
+
+
+def value_tiers(values: np.ndarray, shares: Sequence[float] = (0.2, 0.6)) -> np.ndarray:
+    """Name each customer's tier from the share of customers valued strictly higher.
+
+    With ``shares=(0.2, 0.6)`` the top 20% are ``high``, the next customers up
+    to 60% are ``medium``, the rest ``low``. Identical values always share a
+    tier (a customer is placed by how many customers are strictly above it).
+
+    Examples
+    --------
+    >>> value_tiers(np.array([10.0, 50.0, 50.0, 1.0, 5.0]), shares=(0.2, 0.6)).tolist()
+    ['medium', 'high', 'high', 'low', 'low']
+    """
+    cuts = list(shares)
+    if len(cuts) != 2 or not 0 < cuts[0] < cuts[1] < 1:
+        raise ConfigError(
+            f"tiers must be two increasing shares between 0 and 1, not {cuts}",
+            hint="e.g. tiers: [0.2, 0.6] (top 20% high, next 40% medium)",
+        )
+    values = np.asarray(values, dtype=float)
+    order = np.sort(values)[::-1]
+    # customers strictly above each value, as a share of all customers
+    above = np.searchsorted(-order, -values, side="left") / max(values.size, 1)
+    return np.where(
+        above < cuts[0], TIER_NAMES[0], np.where(above < cuts[1], TIER_NAMES[1], TIER_NAMES[2])
+    )

@@ -1,0 +1,74 @@
+"""`segwise clv` on CDNOW: the JSON contract, per-customer output and the backtest."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+import numpy as np
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from segwise.cli.app import app
+from segwise.models import value_tiers
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+COLUMNS = ["--customer-col", "customer_id", "--date-col", "date", "--amount-col", "dollar_value"]
+
+
+@pytest.mark.realdata
+def test_clv_json_and_output(shared_data: Path, tmp_path: Path) -> None:
+    source = str(shared_data / "cdnow_sample_transactions.csv.gz")
+    out = tmp_path / "clv.parquet"
+    result = CliRunner().invoke(
+        app,
+        [
+            "clv",
+            source,
+            *COLUMNS,
+            "--calibration-end",
+            "1997-09-30",
+            "--holdout-end",
+            "1998-06-30",
+            "--json",
+            "-o",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert payload["bgnbd"]["r"] == pytest.approx(0.2426, rel=0.005)
+    assert payload["bgnbd"]["log_likelihood"] == pytest.approx(-9582.43, abs=0.05)
+    assert payload["gamma_gamma"]["p"] == pytest.approx(6.2488, rel=0.005)
+    assert payload["customers"] == 2_357 and payload["horizon"] == 39.0
+    assert sum(payload["tiers"].values()) == 2_357
+    backtest = payload["backtest"]
+    assert backtest["actual_purchases"] == 1_882
+    assert 0.5 < backtest["correlation"] < 1 and backtest["mae"] > 0
+    table = pl.read_parquet(out)
+    assert table.columns == [
+        "customer_id",
+        "frequency",
+        "recency",
+        "T",
+        "monetary_value",
+        "p_alive",
+        "expected_purchases",
+        "expected_value",
+        "clv",
+        "tier",
+    ]
+    assert table["expected_purchases"].sum() == pytest.approx(backtest["predicted_purchases"])
+    assert (
+        table.filter(pl.col("tier") == "high")["clv"].min()
+        >= table.filter(pl.col("tier") == "low")["clv"].max()
+    )
+
+
+def test_tiers_keep_ties_together_and_check_their_shares() -> None:
+    assert value_tiers(np.array([3.0, 3.0, 3.0, 1.0])).tolist() == ["high", "high", "high", "low"]
+    with pytest.raises(Exception, match="two increasing shares"):
+        value_tiers(np.array([1.0]), shares=(0.6, 0.2))
