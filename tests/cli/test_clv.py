@@ -48,6 +48,13 @@ def test_clv_json_and_output(shared_data: Path, tmp_path: Path) -> None:
     backtest = payload["backtest"]
     assert backtest["actual_purchases"] == 1_882
     assert 0.5 < backtest["correlation"] < 1 and backtest["mae"] > 0
+    # The predictions mean something: churn risks bought less in the holdout than the rest,
+    # and the high tier was worth more than the low one.
+    per_segment = backtest["holdout_purchases_per_segment"]
+    assert per_segment["Churn risk"] < per_segment["Stable"]
+    per_tier = backtest["holdout_value_per_tier"]
+    assert per_tier["high"] > per_tier["medium"] > per_tier["low"]
+    assert sum(payload["segments"].values()) == 2_357
     table = pl.read_parquet(out)
     assert table.columns == [
         "customer_id",
@@ -60,6 +67,7 @@ def test_clv_json_and_output(shared_data: Path, tmp_path: Path) -> None:
         "expected_value",
         "clv",
         "tier",
+        "segment",
     ]
     assert table["expected_purchases"].sum() == pytest.approx(backtest["predicted_purchases"])
     assert (

@@ -157,7 +157,13 @@ def _fit_and_predict(
     import numpy as np
     import polars as pl
 
-    from segwise.models import BetaGeoModel, GammaGammaModel, customer_lifetime_value, value_tiers
+    from segwise.models import (
+        BetaGeoModel,
+        GammaGammaModel,
+        customer_lifetime_value,
+        predictive_segments,
+        value_tiers,
+    )
 
     purchase_model = BetaGeoModel().fit(frame)
     spend_model = GammaGammaModel().fit(frame.filter(pl.col("monetary_value") > 0))
@@ -184,6 +190,16 @@ def _fit_and_predict(
         pl.Series("clv", lifetime),
         pl.Series("tier", value_tiers(lifetime, shares)),
     )
+    historical = (frame["monetary_value"] * frame["frequency"]).to_numpy()
+    segments = predictive_segments(
+        p_alive=result["p_alive"].to_numpy(),
+        expected_purchases=expected,
+        horizon=units,
+        frequency=frame["frequency"].to_numpy(),
+        T=frame["T"].to_numpy(),
+        historical_value=historical,
+    )
+    result = result.with_columns(pl.Series("segment", segments.tolist(), dtype=pl.String))
     payload: dict[str, Any] = {
         "bgnbd": {**purchase_model.params_, "log_likelihood": purchase_model.log_likelihood_},
         "gamma_gamma": {**spend_model.params_, "log_likelihood": spend_model.log_likelihood_},
@@ -191,13 +207,27 @@ def _fit_and_predict(
         "time_unit": time_unit,
         "horizon": units,
         "tiers": dict(result.group_by("tier").len().iter_rows()),
+        "segments": dict(result.group_by("segment").len().iter_rows()),
     }
     if holdout:
         actual = frame["frequency_holdout"].to_numpy()
+        realised = frame.select(
+            pl.Series("tier", result["tier"]),
+            pl.Series("segment", result["segment"]),
+            pl.col("frequency_holdout").alias("purchases"),
+            (pl.col("frequency_holdout") * pl.col("monetary_value_holdout")).alias("value"),
+        )
         payload["backtest"] = {
             "predicted_purchases": float(expected.sum()),
             "actual_purchases": float(actual.sum()),
             "mae": float(np.mean(np.abs(expected - actual))),
             "correlation": float(np.corrcoef(expected, actual)[0, 1]),
+            # Did the predicted groups behave as predicted? Mean realised holdout results.
+            "holdout_purchases_per_segment": dict(
+                realised.group_by("segment").agg(pl.col("purchases").mean()).iter_rows()
+            ),
+            "holdout_value_per_tier": dict(
+                realised.group_by("tier").agg(pl.col("value").mean()).iter_rows()
+            ),
         }
     return result, payload

@@ -6,6 +6,7 @@ from segwise.models.beta_geo import BetaGeoModel
 from segwise.models.clv import customer_lifetime_value
 from segwise.models.gamma_gamma import GammaGammaModel
 from segwise.models.pareto_nbd import ParetoNBDModel
+from segwise.models.predictive import predictive_segments
 from segwise.models.tiers import value_tiers
 
 __all__ = [
@@ -13,5 +14,6 @@ __all__ = [
     "GammaGammaModel",
     "ParetoNBDModel",
     "customer_lifetime_value",
+    "predictive_segments",
     "value_tiers",
 ]
