@@ -79,3 +79,18 @@ def test_penalizer_shrinks_the_parameters(cdnow: pl.DataFrame) -> None:
     plain = BetaGeoModel().fit(cdnow).params_
     shrunk = BetaGeoModel(penalizer=0.1).fit(cdnow).params_
     assert sum(v**2 for v in shrunk.values()) < sum(v**2 for v in plain.values())
+
+
+def test_probability_of_n_purchases_is_a_distribution_with_the_right_mean(
+    cdnow: pl.DataFrame,
+) -> None:
+    model = BetaGeoModel().fit(cdnow)
+    counts = np.arange(400)
+    probabilities = model.probability_of_purchases(52, counts)
+    assert np.all(probabilities >= 0)
+    assert probabilities.sum() == pytest.approx(1.0, abs=1e-9)
+    assert (counts * probabilities).sum() == pytest.approx(
+        float(model.expected_purchases_new_customer(52))
+    )
+    with pytest.raises(sw.DataError, match="whole numbers"):
+        model.probability_of_purchases(52, np.array([1.5]))

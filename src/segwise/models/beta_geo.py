@@ -110,6 +110,43 @@ class BetaGeoModel:
         z = t / (alpha + t)
         return (a + b - 1) / (a - 1) * (1 - (alpha / (alpha + t)) ** r * hyp2f1(r, b, a + b - 1, z))
 
+    def probability_of_purchases(self, t: float, n: int | np.ndarray) -> np.ndarray:
+        """P(X(t) = n): a new customer makes exactly ``n`` purchases in ``t`` (FHL 2005, eq. 8).
+
+        Examples
+        --------
+        >>> summary = {"frequency": [0, 1, 3, 0, 2, 5], "recency": [0, 5, 20, 0, 9, 30],
+        ...            "T": [30, 30, 35, 12, 40, 36]}
+        >>> model = BetaGeoModel().fit(summary)
+        >>> round(float(model.probability_of_purchases(10, np.arange(200)).sum()), 6)
+        1.0
+        """
+        r, alpha, a, b = self._p()
+        n = np.asarray(n, dtype=float)
+        if np.any(n < 0) or np.any(n != np.floor(n)):
+            raise DataError("n must be whole numbers of purchases, 0 or more")
+        share = t / (alpha + t)
+        log_nb = (
+            gammaln(r + n)
+            - gammaln(r)
+            - gammaln(n + 1)
+            + r * np.log(alpha / (alpha + t))
+            + n * np.log(share)
+        )
+        first = np.exp(betaln(a, b + n) - betaln(a, b) + log_nb)
+        # Σ_{j<n} of the negative-binomial terms, for every n at once.
+        top = int(n.max()) if n.size else 0
+        j = np.arange(max(top, 1))
+        terms = np.exp(gammaln(r + j) - gammaln(r) - gammaln(j + 1) + j * np.log(share))
+        partial = np.concatenate([[0.0], np.cumsum(terms)])[n.astype(int)]
+        tail = 1 - (alpha / (alpha + t)) ** r * partial
+        second = np.where(
+            n > 0,
+            np.exp(betaln(a + 1, np.maximum(b + n - 1, 1e-300)) - betaln(a, b)) * tail,
+            0.0,
+        )
+        return first + second
+
     def p_alive(self, summary: Any) -> np.ndarray:
         """P(alive | frequency, recency, T) for each customer (FHL 2005, eq. 12 note)."""
         r, alpha, a, b = self._p()
