@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 import numpy as np
 from scipy import optimize
@@ -145,3 +145,65 @@ def standard_errors(
         return np.full(n, np.nan)
     diagonal = np.diag(covariance)
     return np.sqrt(np.where(diagonal > 0, diagonal, np.nan))
+
+
+class MaximumLikelihoodModel:
+    """What every fitted BTYD model shares: the penalizer, the fit's outputs, the fitted check.
+
+    Subclasses name their parameters (``PARAMS``) and the model (``MODEL``).
+    """
+
+    PARAMS: tuple[str, ...] = ()
+    MODEL = "model"
+
+    def __init__(self, *, penalizer: float = 0.0) -> None:
+        self.penalizer = penalizer
+
+    def _maximise(self, negative: Callable[[np.ndarray], float], n_customers: int) -> None:
+        params, log_likelihood = fit_log_params(
+            negative, n_params=len(self.PARAMS), penalizer=self.penalizer, model=self.MODEL
+        )
+        errors = standard_errors(negative, params)
+        self.params_ = dict(zip(self.PARAMS, params.tolist(), strict=True))
+        self.standard_errors_ = dict(zip(self.PARAMS, errors.tolist(), strict=True))
+        self.log_likelihood_ = log_likelihood
+        self.n_customers_ = n_customers
+
+    def _fitted(self) -> np.ndarray:
+        """The fitted parameters in ``PARAMS`` order, or a clear error before ``fit``."""
+        if not hasattr(self, "params_"):
+            raise DataError("the model is not fitted yet", hint="call fit(summary) first")
+        return np.array([self.params_[name] for name in self.PARAMS])
+
+
+class PurchaseCountModel(MaximumLikelihoodModel):
+    """A purchase-count model fitted on ``frequency, recency, T`` (BG/NBD, Pareto/NBD)."""
+
+    @staticmethod
+    def _log_likelihood(
+        params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray
+    ) -> np.ndarray:
+        raise NotImplementedError
+
+    def fit(self, summary: Any, y: Any = None) -> Self:
+        """Fit on ``frequency, recency, T`` (repeat purchases; ages in one time unit)."""
+        del y
+        x, t_x, T = summary_arrays(summary, ["frequency", "recency", "T"])
+        if np.any(t_x > T):
+            raise DataError(
+                "recency is larger than T for some customers", hint="recompute the summary"
+            )
+        if not np.any(x > 0):
+            raise DataError(
+                f"no customer has a repeat purchase: {self.MODEL} cannot be fitted",
+                hint="use a longer calibration period",
+            )
+        # Summaries on a daily grid repeat rows: sum the likelihood over distinct ones, weighted.
+        (ux, ut, uT), weights = compress(x, t_x, T)
+        likelihood = self._log_likelihood
+
+        def negative(params: np.ndarray) -> float:
+            return float(-(weights * likelihood(params, ux, ut, uT)).sum())
+
+        self._maximise(negative, int(x.size))
+        return self

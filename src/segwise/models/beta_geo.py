@@ -18,7 +18,7 @@ import numpy as np
 from scipy.special import betaln, gammaln, hyp2f1
 
 from segwise.exceptions import DataError
-from segwise.models.base import compress, fit_log_params, standard_errors, summary_arrays
+from segwise.models.base import PurchaseCountModel, summary_arrays
 
 PARAMS = ("r", "alpha", "a", "b")
 
@@ -38,7 +38,7 @@ def _log_likelihood(
     return common + np.logaddexp(alive, dropped)
 
 
-class BetaGeoModel:
+class BetaGeoModel(PurchaseCountModel):
     """The BG/NBD model, fitted by maximum likelihood on ``rfm_summary`` columns.
 
     Parameters
@@ -65,43 +65,13 @@ class BetaGeoModel:
     ['a', 'alpha', 'b', 'r']
     """
 
-    def __init__(self, *, penalizer: float = 0.0) -> None:
-        self.penalizer = penalizer
-
-    def fit(self, summary: Any, y: Any = None) -> BetaGeoModel:
-        """Fit on ``frequency, recency, T`` (repeat purchases; ages in one time unit)."""
-        del y
-        x, t_x, T = summary_arrays(summary, ["frequency", "recency", "T"])
-        if np.any(t_x > T):
-            raise DataError(
-                "recency is larger than T for some customers", hint="recompute the summary"
-            )
-        if not np.any(x > 0):
-            raise DataError(
-                "no customer has a repeat purchase: BG/NBD cannot be fitted",
-                hint="use a longer calibration period",
-            )
-
-        (ux, ut, uT), weights = compress(x, t_x, T)
-
-        def negative(params: np.ndarray) -> float:
-            return float(-(weights * _log_likelihood(params, ux, ut, uT)).sum())
-
-        params, log_likelihood = fit_log_params(
-            negative, n_params=4, penalizer=self.penalizer, model="BG/NBD"
-        )
-        self.params_ = dict(zip(PARAMS, params.tolist(), strict=True))
-        self.standard_errors_ = dict(
-            zip(PARAMS, standard_errors(negative, params).tolist(), strict=True)
-        )
-        self.log_likelihood_ = log_likelihood
-        self.n_customers_ = int(x.size)
-        return self
+    PARAMS = PARAMS
+    MODEL = "BG/NBD"
+    _log_likelihood = staticmethod(_log_likelihood)
 
     def _p(self) -> tuple[float, float, float, float]:
-        if not hasattr(self, "params_"):
-            raise DataError("the model is not fitted yet", hint="call fit(summary) first")
-        return self.params_["r"], self.params_["alpha"], self.params_["a"], self.params_["b"]
+        r, alpha, a, b = self._fitted()
+        return float(r), float(alpha), float(a), float(b)
 
     def expected_purchases_new_customer(self, t: float | np.ndarray) -> np.ndarray:
         """E[X(t)]: purchases a new customer makes in ``t`` time units (FHL 2005, eq. 9)."""

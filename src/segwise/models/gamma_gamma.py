@@ -12,18 +12,18 @@ iso-value curves for customer base analysis. Journal of Marketing Research, 42(4
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 from scipy.special import gammaln
 
 from segwise.exceptions import DataError
-from segwise.models.base import fit_log_params, standard_errors, summary_arrays
+from segwise.models.base import MaximumLikelihoodModel, summary_arrays
 
 PARAMS = ("p", "q", "v")
 
 
-class GammaGammaModel:
+class GammaGammaModel(MaximumLikelihoodModel):
     """The Gamma-Gamma spend model, fitted on repeat customers' mean repeat value.
 
     Parameters
@@ -46,10 +46,10 @@ class GammaGammaModel:
     5
     """
 
-    def __init__(self, *, penalizer: float = 0.0) -> None:
-        self.penalizer = penalizer
+    PARAMS = PARAMS
+    MODEL = "Gamma-Gamma"
 
-    def fit(self, summary: Any, y: Any = None) -> GammaGammaModel:
+    def fit(self, summary: Any, y: Any = None) -> Self:
         """Fit on ``frequency, monetary_value``; customers without repeat purchases are left out."""
         del y
         x, m = summary_arrays(summary, ["frequency", "monetary_value"])
@@ -79,15 +79,7 @@ class GammaGammaModel:
             )
             return float(-ll.sum())
 
-        params, log_likelihood = fit_log_params(
-            negative, n_params=3, penalizer=self.penalizer, model="Gamma-Gamma"
-        )
-        self.params_ = dict(zip(PARAMS, params.tolist(), strict=True))
-        self.standard_errors_ = dict(
-            zip(PARAMS, standard_errors(negative, params).tolist(), strict=True)
-        )
-        self.log_likelihood_ = log_likelihood
-        self.n_customers_ = int(x.size)
+        self._maximise(negative, int(x.size))
         return self
 
     def expected_average_value(self, summary: Any) -> np.ndarray:
@@ -95,8 +87,6 @@ class GammaGammaModel:
 
         Customers without repeats get the population mean ``p v / (q - 1)``.
         """
-        if not hasattr(self, "params_"):
-            raise DataError("the model is not fitted yet", hint="call fit(summary) first")
-        p, q, v = self.params_["p"], self.params_["q"], self.params_["v"]
+        p, q, v = self._fitted()
         x, m = summary_arrays(summary, ["frequency", "monetary_value"])
         return (p * (v + x * m)) / (p * x + q - 1)

@@ -19,8 +19,7 @@ from typing import Any
 import numpy as np
 from scipy.special import gammaln, hyp2f1
 
-from segwise.exceptions import DataError
-from segwise.models.base import compress, fit_log_params, standard_errors, summary_arrays
+from segwise.models.base import PurchaseCountModel, summary_arrays
 
 PARAMS = ("r", "alpha", "s", "beta")
 
@@ -54,7 +53,7 @@ def _log_likelihood(
     return head + np.logaddexp(alive, dropped)
 
 
-class ParetoNBDModel:
+class ParetoNBDModel(PurchaseCountModel):
     """The Pareto/NBD model, fitted by maximum likelihood on ``rfm_summary`` columns.
 
     Parameters
@@ -78,47 +77,13 @@ class ParetoNBDModel:
     ['alpha', 'beta', 'r', 's']
     """
 
-    def __init__(self, *, penalizer: float = 0.0) -> None:
-        self.penalizer = penalizer
-
-    def fit(self, summary: Any, y: Any = None) -> ParetoNBDModel:
-        """Fit on a frame with ``frequency, recency, T``."""
-        del y
-        x, t_x, T = summary_arrays(summary, ["frequency", "recency", "T"])
-        if np.any(t_x > T):
-            raise DataError(
-                "recency is larger than T for some customers", hint="recompute the summary"
-            )
-        if not np.any(x > 0):
-            raise DataError(
-                "no customer has a repeat purchase: Pareto/NBD cannot be fitted",
-                hint="use a longer calibration period",
-            )
-
-        (ux, ut, uT), weights = compress(x, t_x, T)
-
-        def negative(params: np.ndarray) -> float:
-            return float(-(weights * _log_likelihood(params, ux, ut, uT)).sum())
-
-        params, log_likelihood = fit_log_params(
-            negative, n_params=4, penalizer=self.penalizer, model="Pareto/NBD"
-        )
-        self.params_ = dict(zip(PARAMS, params.tolist(), strict=True))
-        self.standard_errors_ = dict(
-            zip(PARAMS, standard_errors(negative, params).tolist(), strict=True)
-        )
-        self.log_likelihood_ = log_likelihood
-        self.n_customers_ = int(x.size)
-        return self
-
-    def _params(self) -> np.ndarray:
-        if not hasattr(self, "params_"):
-            raise DataError("the model is not fitted yet", hint="call fit(summary) first")
-        return np.array([self.params_[p] for p in PARAMS])
+    PARAMS = PARAMS
+    MODEL = "Pareto/NBD"
+    _log_likelihood = staticmethod(_log_likelihood)
 
     def p_alive(self, summary: Any) -> np.ndarray:
         """P(alive | frequency, recency, T) for each customer."""
-        params = self._params()
+        params = self._fitted()
         r, alpha, s, beta = params
         x, t_x, T = summary_arrays(summary, ["frequency", "recency", "T"])
         log_odds = (
@@ -132,7 +97,7 @@ class ParetoNBDModel:
 
     def expected_purchases(self, summary: Any, t: float) -> np.ndarray:
         """E[Y(t) | frequency, recency, T]: purchases in the next ``t`` time units."""
-        r, alpha, s, beta = self._params()
+        r, alpha, s, beta = self._fitted()
         x, _t_x, T = summary_arrays(summary, ["frequency", "recency", "T"])
         rate = (r + x) * (beta + T) / ((alpha + T) * (s - 1))
         return rate * (1 - ((beta + T) / (beta + T + t)) ** (s - 1)) * self.p_alive(summary)
