@@ -84,3 +84,88 @@ class ColumnNotFoundError(DataError):
 
 class ConfigError(SegwiseError):
     """An option, a project file key or a policy has an invalid value."""
+
+
+class RuleError(SegwiseError):
+    """A segment rule cannot be used: unknown column, wrong type, reference cycle.
+
+    The error is data (``description, line, col, start, end``) and renders the
+    rule's line with a caret under the fault, the same way in the CLI and in
+    Python.
+
+    Parameters
+    ----------
+    description
+        What is wrong, in one sentence.
+    text
+        The whole rule.
+    start, end
+        Character offsets of the fault in ``text`` (``end`` exclusive).
+    hint
+        What to do about it.
+    source
+        Where the rule came from, e.g. ``"rules.yaml, segment 'VIP'"``.
+
+    Examples
+    --------
+    >>> print(RuleError("unknown column 'frequncy'", text="frequncy > 3", start=0, end=8).render())
+    RuleError: unknown column 'frequncy' (line 1, col 1)
+      frequncy > 3
+      ^^^^^^^^
+    """
+
+    def __init__(
+        self,
+        description: str,
+        *,
+        text: str,
+        start: int,
+        end: int | None = None,
+        hint: str | None = None,
+        source: str | None = None,
+    ) -> None:
+        self.description = description
+        self.text = text
+        self.start = max(0, min(start, len(text)))
+        self.end = max(self.start + 1, end if end is not None else self.start + 1)
+        self.source = source
+        before = text[: self.start]
+        self.line = before.count("\n") + 1
+        self.col = self.start - (before.rfind("\n") + 1) + 1
+        line_start = before.rfind("\n") + 1
+        line_end = text.find("\n", self.start)
+        self.highlight = text[line_start : len(text) if line_end < 0 else line_end]
+        super().__init__(description, hint=hint)
+
+    def render(self) -> str:
+        """The error as the CLI and ``str()`` show it: a headline, the line, a caret."""
+        where = f"{self.source}: " if self.source else ""
+        position = f"(line {self.line}, col {self.col})"
+        headline = f"{where}{type(self).__name__}: {self.description} {position}"
+        shown = self.highlight.replace("\t", " ")
+        width = max(1, min(self.end - self.start, len(shown) - self.col + 1))
+        lines = [headline, f"  {shown}", "  " + " " * (self.col - 1) + "^" * width]
+        if self.hint:
+            hint = self.hint[0].upper() + self.hint[1:]
+            lines.append(f"  {hint}{'' if hint.endswith(('.', '?', '!')) else '.'}")
+        return "\n".join(lines)
+
+    def one_line(self) -> str:
+        """The rendered error: the CLI edge prints this for every SegwiseError."""
+        return self.render() if hasattr(self, "highlight") else super().one_line()
+
+    def __str__(self) -> str:
+        # Tracebacks already print the class name before the message.
+        return self.render().split(": ", 1)[1] if not self.source else self.render()
+
+
+class RuleSyntaxError(RuleError):
+    """A segment rule does not parse: an unexpected token, a missing value, too deep.
+
+    Examples
+    --------
+    >>> print(RuleSyntaxError("expected a value after '>='", text="monetary >=", start=11).render())
+    RuleSyntaxError: expected a value after '>=' (line 1, col 12)
+      monetary >=
+                 ^
+    """

@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from segwise.exceptions import SegwiseError
+from segwise.exceptions import RuleError, SegwiseError
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -37,6 +37,10 @@ def user_errors(command: Callable[P, R]) -> Callable[P, R]:
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return command(*args, **kwargs)
+        except RuleError as exc:
+            # The same text as the Python API's exc.render(): headline, rule line, caret.
+            sys.stderr.write(exc.render() + "\n")
+            raise typer.Exit(1) from None
         except SegwiseError as exc:
             # Plain write: rich would wrap the line and read markup in file names.
             sys.stderr.write(f"error: {exc.one_line()}\n")

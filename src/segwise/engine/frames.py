@@ -137,3 +137,32 @@ def from_lazy(frame: nw.LazyFrame[Any], like: str) -> Any:
     if like == "pyarrow":
         return frame.collect(backend="polars").to_native().to_arrow()
     return frame.to_native()
+
+
+def move_to(frame: nw.LazyFrame[Any], like: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
+    """Return ``frame`` on the engine of ``like``, so the two can be joined.
+
+    Small side tables (event aggregates, static id lists) may be read by a
+    different engine than the customer table; they are collected through Arrow
+    and re-created where the customers live.
+
+    Examples
+    --------
+    >>> import duckdb, polars as pl
+    >>> ids = to_lazy(pl.LazyFrame({"id": [1, 2]}))
+    >>> target = wrap(duckdb.sql("select 1 as id"))
+    >>> backend_of(move_to(ids, target))
+    <Backend.DUCKDB: 'duckdb'>
+    """
+    source, target = backend_of(frame), backend_of(like)
+    if source is target:
+        return frame
+    table = frame.collect(backend="pyarrow").to_native()
+    if target is Backend.POLARS:
+        return to_lazy(table)
+    if target is Backend.DUCKDB:
+        import duckdb  # noqa: PLC0415 - only needed when moving onto DuckDB
+
+        return wrap(duckdb.from_arrow(table))
+    session = like.to_native().sparkSession
+    return wrap(session.createDataFrame(table))

@@ -291,6 +291,27 @@ def divide(numerator: nw.Expr, by: float) -> nw.Expr:
     return number / (number * 0.0 + by)
 
 
+def round_half_away(value: nw.Expr, decimals: int = 0) -> nw.Expr:
+    """Round halves away from zero, as SQL's ``round`` does on DuckDB, Spark and PostgreSQL.
+
+    Polars rounds halves to even by default (``round(2.5) == 2``), so the
+    rounding is built from ``floor`` and a true division.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> frame = nw.from_native(pl.DataFrame({"x": [-2.5, -0.5, 0.5, 1.5, 2.5, 2.25]}))
+    >>> frame.select(round_half_away(nw.col("x"))).to_native()["x"].to_list()
+    [-3.0, -1.0, 1.0, 2.0, 3.0, 2.0]
+    """
+    number = value.cast(nw.Float64)
+    scale = 10.0**decimals
+    magnitude = (number.abs() * scale + 0.5).floor()
+    if decimals:
+        magnitude = divide(magnitude, scale)
+    return nw.when(number < 0).then(magnitude * -1.0).otherwise(magnitude)
+
+
 def quantiles(frame: nw.LazyFrame[Any], column: str, probs: list[float]) -> list[float | None]:
     """Exact quantiles of ``column`` with linear interpolation (numpy's default).
 

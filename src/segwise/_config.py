@@ -1,0 +1,128 @@
+"""YAML files → pydantic models, with errors that name the key, its line and the fix.
+
+Catalogs, score maps and project files share this loader, so a typo reads the
+same everywhere: ``rules.yaml, line 7: segments.2.prority: unknown key. Did
+you mean 'priority'?``
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from segwise._validation import did_you_mean
+from segwise.exceptions import ConfigError
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _line_of(root: yaml.Node | None, loc: Sequence[int | str]) -> int | None:
+    """The 1-based line of the YAML node at ``loc`` (or of its nearest parent)."""
+    node, line = root, None
+    for part in loc:
+        if node is None:
+            break
+        line = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            match = next(
+                ((k, v) for k, v in node.value if getattr(k, "value", None) == str(part)), None
+            )
+            if match is None:
+                break
+            line = match[0].start_mark.line + 1
+            node = match[1]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            if part >= len(node.value):
+                break
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            break
+    return line if line is not None else (root.start_mark.line + 1 if root is not None else None)
+
+
+def _fields_at(model: type[BaseModel], loc: Sequence[int | str]) -> list[str]:
+    """The field names a model accepts at ``loc``'s parent, for did-you-mean hints."""
+    current: Any = model
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        info = getattr(current, "model_fields", {}).get(part)
+        if info is None:
+            return []
+        annotation = info.annotation
+        for candidate in (annotation, *getattr(annotation, "__args__", ())):
+            inner = getattr(candidate, "__args__", (candidate,))
+            found = next(
+                (
+                    c
+                    for c in (candidate, *inner)
+                    if isinstance(c, type) and issubclass(c, BaseModel)
+                ),
+                None,
+            )
+            if found is not None:
+                current = found
+                break
+        else:
+            return []
+    return list(getattr(current, "model_fields", {}))
+
+
+def load_yaml_model(model: type[M], text: str, *, source: str, docs: str) -> M:
+    r"""Validate YAML ``text`` as ``model``.
+
+    Raises
+    ------
+    ConfigError
+        Naming ``source``, the line, the key path and what to do.
+
+    Examples
+    --------
+    >>> from pydantic import BaseModel, ConfigDict
+    >>> class Size(BaseModel):
+    ...     model_config = ConfigDict(extra="forbid")
+    ...     bins: int = 5
+    >>> load_yaml_model(Size, "bins: 4", source="s.yaml", docs="docs/x.md").bins
+    4
+    >>> load_yaml_model(Size, "\nbinz: 4", source="s.yaml", docs="docs/x.md")
+    Traceback (most recent call last):
+    ...
+    segwise.exceptions.ConfigError: s.yaml, line 2: binz: unknown key. Did you mean 'bins'?
+    """
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f", line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(
+            f"{source}{line}: not valid YAML: {problem}", hint="check the indentation and quotes"
+        ) from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(
+            f"{source}: expected keys and values at the top level",
+            hint=f"see {docs} for the format",
+        )
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        loc = [part for part in error["loc"] if isinstance(part, int | str)]
+        line_number = _line_of(root, loc)
+        where = ".".join(str(part) for part in loc) or "(top level)"
+        at = f", line {line_number}" if line_number is not None else ""
+        if error["type"] == "extra_forbidden":
+            close = did_you_mean(str(loc[-1]), _fields_at(model, loc)) if loc else []
+            hint = f"did you mean '{close[0]}'?" if close else f"see {docs} for the keys"
+            raise ConfigError(f"{source}{at}: {where}: unknown key", hint=hint) from None
+        message = str(error["msg"]).removeprefix("Value error, ")
+        raise ConfigError(f"{source}{at}: {where}: {message}", hint=f"see {docs}") from None

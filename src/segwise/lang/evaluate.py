@@ -1,0 +1,202 @@
+"""Add the columns compiled rules refer to: days since a date, event counts and dates, static lists.
+
+Each derived column is one aggregation of the events or transactions table
+(filtered by name, time window and property filter) left-joined to the
+customers, so event conditions run as engine joins, never Python loops.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
+
+import narwhals.stable.v2 as nw
+
+from segwise.engine import portable
+from segwise.engine.frames import move_to
+from segwise.exceptions import DataError
+from segwise.lang.compiler import (
+    DaysSince,
+    EventCount,
+    EventDateOf,
+    RuleCompiler,
+    StaticMember,
+)
+from segwise.lang.parser import Rule
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from segwise.lang.compiler import Derived
+
+_KEY = "__segwise_key"
+_VALUE = "__segwise_value"
+#: Columns an events or transactions table must have for event conditions.
+EVENT_ID, EVENT_TIME, EVENT_NAME = "customer_id", "timestamp", "event"
+
+
+@dataclass
+class RuleTables:
+    """The tables a rule reads, and the as-of date that anchors time windows.
+
+    ``events`` needs ``customer_id, timestamp, event``; ``transactions`` needs
+    ``customer_id, timestamp`` (and uses ``amount``, ``order_id`` and
+    ``is_return`` when present): what ``sw.read_events`` and
+    ``sw.read_transactions`` produce. ``static`` maps a static segment's name to
+    a one-column frame of ids.
+    """
+
+    customers: nw.LazyFrame[Any]
+    id_col: str
+    as_of: date
+    events: nw.LazyFrame[Any] | None = None
+    transactions: nw.LazyFrame[Any] | None = None
+    static: Mapping[str, nw.LazyFrame[Any]] = field(default_factory=dict)
+
+    def event_schemas(self) -> dict[str, Mapping[str, Any] | None]:
+        """Schemas of the event tables, for the compiler."""
+        return {
+            "events": None if self.events is None else dict(self.events.collect_schema()),
+            "transactions": (
+                None if self.transactions is None else dict(self.transactions.collect_schema())
+            ),
+        }
+
+
+def _window_end(as_of: date) -> datetime:
+    """The first instant after the as-of day: everything before it has happened."""
+    return datetime.combine(as_of, time()) + timedelta(days=1)
+
+
+def _events(tables: RuleTables, spec: EventCount | EventDateOf) -> tuple[nw.LazyFrame[Any], str]:
+    """The matching events of one event condition, and which table they came from."""
+    name = spec.filter.event
+    use_transactions = tables.transactions is not None and name.lower() in ("purchase", "order")
+    table = "transactions" if use_transactions else "events"
+    frame = tables.transactions if use_transactions else tables.events
+    assert frame is not None  # the compiler has checked the table exists
+    schema = frame.collect_schema()
+    for column in (
+        (EVENT_ID, EVENT_TIME) if use_transactions else (EVENT_ID, EVENT_TIME, EVENT_NAME)
+    ):
+        if column not in schema:
+            raise DataError(
+                f"the {table} table has no '{column}' column",
+                hint=f"read it with sw.read_{table}(), which names its columns",
+            )
+    stamp = schema[EVENT_TIME]
+    if not isinstance(stamp, nw.Datetime | nw.Date):
+        raise DataError(
+            f"the {table} table's timestamp is {stamp}, not a date or time",
+            column=EVENT_TIME,
+            hint=f"read it with sw.read_{table}(), which parses timestamps",
+        )
+    ts = (
+        nw.col(EVENT_TIME).cast(nw.Datetime("us"))
+        if isinstance(stamp, nw.Date)
+        else nw.col(EVENT_TIME)
+    )
+    end = _window_end(tables.as_of)
+    conditions = [ts < nw.lit(end, dtype=nw.Datetime("us"))]
+    event_filter = spec.filter
+    if event_filter.within_days is not None:
+        start = end - timedelta(days=event_filter.within_days)
+        conditions.append(ts >= nw.lit(start, dtype=nw.Datetime("us")))
+    if event_filter.between is not None:
+        first, last = event_filter.between
+        conditions.append(ts >= nw.lit(datetime.combine(first, time()), dtype=nw.Datetime("us")))
+        conditions.append(ts < nw.lit(_window_end(last), dtype=nw.Datetime("us")))
+    if use_transactions:
+        if "amount" in schema:
+            conditions.append(nw.col("amount") > 0)
+        if "is_return" in schema:
+            conditions.append(~nw.col("is_return").fill_null(value=False))
+    else:
+        conditions.append(nw.col(EVENT_NAME) == name)
+    if event_filter.where is not None and event_filter.where_text is not None:
+        where = RuleCompiler(dict(schema), allow_derived=False).condition(
+            Rule(event_filter.where_text, event_filter.where)
+        )
+        conditions.append(where.fill_null(value=False))
+    matched = frame.filter(*conditions).with_columns(ts.alias(EVENT_TIME))
+    return matched, table
+
+
+def _aggregate(tables: RuleTables, spec: EventCount | EventDateOf) -> nw.LazyFrame[Any]:
+    events, table = _events(tables, spec)
+    if isinstance(spec, EventDateOf):
+        stamp = nw.col(EVENT_TIME).min() if spec.which == "first" else nw.col(EVENT_TIME).max()
+        value = stamp.cast(nw.Date())
+    elif table == "transactions":
+        schema = events.collect_schema()
+        # Purchases count as orders: distinct order ids, or distinct timestamps without them.
+        if "order_id" in schema:
+            events = events.filter(~nw.col("order_id").is_null())
+            value = nw.col("order_id").n_unique()
+        else:
+            value = nw.col(EVENT_TIME).n_unique()
+    else:
+        value = nw.len()
+    return events.group_by(EVENT_ID).agg(value.alias(_VALUE)).rename({EVENT_ID: _KEY})
+
+
+def _join(
+    customers: nw.LazyFrame[Any],
+    id_col: str,
+    side: nw.LazyFrame[Any],
+    out: str,
+    fill: int | bool | None,
+) -> nw.LazyFrame[Any]:
+    """Left-join ``side`` (``_KEY``, ``_VALUE``) onto the customers as column ``out``."""
+    side = move_to(side, customers)
+    left_type = customers.collect_schema()[id_col]
+    right_type = side.collect_schema()[_KEY]
+    key = id_col
+    if left_type != right_type:
+        # Ids may be integers in one table and text in the other; compare them as text.
+        customers = customers.with_columns(nw.col(id_col).cast(nw.String()).alias(_KEY + "_left"))
+        side = side.with_columns(nw.col(_KEY).cast(nw.String()))
+        key = _KEY + "_left"
+    joined = customers.join(side, left_on=key, right_on=_KEY, how="left")
+    value = nw.col(_VALUE) if fill is None else nw.col(_VALUE).fill_null(fill)
+    joined = joined.with_columns(value.alias(out))
+    drop = [c for c in (_VALUE, _KEY, _KEY + "_left") if c in joined.collect_schema()]
+    return joined.drop(drop)
+
+
+def add_derived(tables: RuleTables, derived: Mapping[Derived, str]) -> nw.LazyFrame[Any]:
+    """The customer table with every derived column the compiled rules refer to.
+
+    Examples
+    --------
+    >>> import datetime as dt, polars as pl
+    >>> from segwise.lang.compiler import DaysSince
+    >>> customers = nw.from_native(pl.LazyFrame({"id": [1], "signup": [dt.date(2024, 1, 1)]}))
+    >>> tables = RuleTables(customers, "id", as_of=dt.date(2024, 1, 31))
+    >>> add_derived(tables, {DaysSince("signup"): "d"}).collect()["d"].to_list()
+    [30]
+    """
+    frame = tables.customers
+    for spec, out in derived.items():
+        if isinstance(spec, DaysSince):
+            asof, day = "__segwise_as_of", "__segwise_day"
+            frame = frame.with_columns(
+                nw.lit(tables.as_of, dtype=nw.Date()).alias(asof),
+                nw.col(spec.column).cast(nw.Date()).alias(day),
+            )
+            frame = portable.add_days_between(frame, asof, day, out).drop(asof, day)
+        elif isinstance(spec, EventCount):
+            frame = _join(frame, tables.id_col, _aggregate(tables, spec), out, 0)
+        elif isinstance(spec, EventDateOf):
+            frame = _join(frame, tables.id_col, _aggregate(tables, spec), out, None)
+        elif isinstance(spec, StaticMember):
+            ids = tables.static[spec.segment]
+            first = ids.collect_schema().names()[0]
+            side = (
+                ids.select(nw.col(first).alias(_KEY))
+                .unique()
+                .with_columns(nw.lit(True).alias(_VALUE))
+            )
+            frame = _join(frame, tables.id_col, side, out, False)
+    return frame

@@ -1,0 +1,718 @@
+"""Tokens → AST by recursive descent, one method per precedence level (lowest first).
+
+::
+
+    rule        := or END
+    or          := and (OR and)*
+    and         := not (AND not)*
+    not         := NOT not | predicate
+    predicate   := sum [compare sum | [NOT] BETWEEN sum AND sum | [NOT] IN (literals)
+                        | [NOT] LIKE|ILIKE 'pattern' | IS [NOT] NULL]
+    sum         := product (('+'|'-') product)*
+    product     := unary (('*'|'/') unary)*
+    unary       := '-' unary | '+' unary | primary
+    primary     := number | 'string' | TRUE | FALSE | NULL | DATE 'y-m-d'
+                 | TIMESTAMP 'y-m-d h:m:s' | name | "quoted name" | function(args) | ( or )
+
+Nesting is capped at :data:`MAX_DEPTH` and size at :data:`MAX_NODES`, both
+checked while parsing, so hostile input is refused before it can exhaust the
+stack or the memory.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING, TypeVar
+
+from segwise.exceptions import RuleError, RuleSyntaxError
+from segwise.lang import nodes
+from segwise.lang.tokens import Kind, Token, tokenize
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+MAX_DEPTH = 64
+_N = TypeVar("_N", bound=nodes.Node)
+MAX_NODES = 10_000
+
+#: Scalar functions and their (fewest, most) arguments; None = any number.
+SCALAR_FUNCTIONS: dict[str, tuple[int, int | None]] = {
+    "lower": (1, 1),
+    "upper": (1, 1),
+    "length": (1, 1),
+    "abs": (1, 1),
+    "round": (1, 2),
+    "coalesce": (1, None),
+    "least": (2, None),
+    "greatest": (2, None),
+    "days_since": (1, 1),
+}
+EVENT_FUNCTIONS = ("performed", "first_performed", "last_performed")
+EVENT_ARGUMENTS = ("at_least", "at_most", "exactly", "within", "between", "where")
+ALL_FUNCTIONS = (*SCALAR_FUNCTIONS, *EVENT_FUNCTIONS, "in_segment")
+_COMPARE = {"=", "<>", "<", "<=", ">", ">="}
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([hdw])\s*$")
+_DURATION_DAYS = {"h": 1 / 24, "d": 1.0, "w": 7.0}
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A parsed rule: its text and the root of its AST.
+
+    Examples
+    --------
+    >>> rule = parse_rule("orders >= 3 AND lower(city) = 'leeds'")
+    >>> sorted(rule.columns)
+    ['city', 'orders']
+    >>> [rule.text_of(c) for c in rule.conditions]
+    ['orders >= 3', "lower(city) = 'leeds'"]
+    """
+
+    text: str
+    root: nodes.Node
+
+    @property
+    def columns(self) -> frozenset[str]:
+        """Customer-table columns the rule reads."""
+        return frozenset(n.name for n in self.root.walk() if isinstance(n, nodes.Column))
+
+    @property
+    def conditions(self) -> tuple[nodes.Node, ...]:
+        """The top-level AND terms (the whole rule when it is not an AND)."""
+        root = self.root
+        if isinstance(root, nodes.Logical) and root.op == "AND":
+            return root.items
+        return (root,)
+
+    @property
+    def segment_refs(self) -> tuple[nodes.SegmentRef, ...]:
+        """Every ``in_segment(...)`` in the rule."""
+        return tuple(n for n in self.root.walk() if isinstance(n, nodes.SegmentRef))
+
+    def text_of(self, node: nodes.Node) -> str:
+        """The words of the rule that ``node`` was parsed from."""
+        return self.text[node.start : node.end]
+
+
+def parse_rule(text: str) -> Rule:
+    """Parse rule text into a :class:`Rule`.
+
+    Raises
+    ------
+    RuleSyntaxError
+        With the line, column and a caret under the fault.
+
+    Examples
+    --------
+    >>> parse_rule("age BETWEEN 35 AND 50").root
+    Between(start=0, end=21, operand=Column(start=0, end=3, name='age'), ...)
+    >>> parse_rule("monetary >=")
+    Traceback (most recent call last):
+    ...
+    segwise.exceptions.RuleSyntaxError: expected a value after '>=' (line 1, col 12)
+      monetary >=
+                 ^
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"a rule is a string, not {type(text).__name__}")
+    if not text.strip():
+        raise RuleSyntaxError(
+            "the rule is empty", text=text, start=0, hint="write a condition, e.g. orders >= 3"
+        )
+    return Rule(text, _Parser(text).parse())
+
+
+class _Parser:
+    def __init__(self, text: str, *, allow_events: bool = True) -> None:
+        self.text = text
+        self.tokens = tokenize(text)
+        self.pos = 0
+        self.depth = 0
+        self.nodes = 0
+        self.allow_events = allow_events
+        self.tree_depth: dict[int, int] = {}
+
+    # -- helpers ---------------------------------------------------------------------------
+    @property
+    def token(self) -> Token:
+        return self.tokens[self.pos]
+
+    def kind(self) -> Kind:
+        """The current token's kind (a call, so type checkers do not over-narrow it)."""
+        return self.tokens[self.pos].kind
+
+    def advance(self) -> Token:
+        token = self.tokens[self.pos]
+        if token.kind is not Kind.END:
+            self.pos += 1
+        return token
+
+    def at_keyword(self, *words: str) -> bool:
+        return self.kind() is Kind.KEYWORD and self.token.value in words
+
+    def error(self, description: str, token: Token | None = None, **kw: str) -> RuleSyntaxError:
+        where = token or self.token
+        return RuleSyntaxError(description, text=self.text, start=where.start, end=where.end, **kw)
+
+    def make(self, node: _N) -> _N:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise RuleSyntaxError(
+                f"the rule has more than {MAX_NODES:,} parts",
+                text=self.text,
+                start=node.start,
+                end=node.end,
+                hint="split it into several segments, or use a static segment for long id lists",
+            )
+        depth = 1 + max((self.tree_depth.get(id(c), 1) for c in node.children()), default=0)
+        if depth > MAX_DEPTH:
+            raise self.too_deep(node.start)
+        self.tree_depth[id(node)] = depth
+        return node
+
+    def too_deep(self, start: int) -> RuleSyntaxError:
+        return RuleSyntaxError(
+            f"the rule nests deeper than {MAX_DEPTH} levels",
+            text=self.text,
+            start=start,
+            hint="flatten it, or move parts into other segments and use in_segment()",
+        )
+
+    def descend(self, parse: Callable[[], nodes.Node]) -> nodes.Node:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise self.too_deep(self.token.start)
+        try:
+            return parse()
+        finally:
+            self.depth -= 1
+
+    def expect_value_after(self, operator: Token) -> None:
+        if self.kind() in (Kind.END, Kind.RPAREN, Kind.COMMA) or self.at_keyword("AND", "OR"):
+            raise self.error(f"expected a value after '{operator.text}'")
+
+    # -- grammar ---------------------------------------------------------------------------
+    def parse(self) -> nodes.Node:
+        node = self.or_()
+        if self.kind() is not Kind.END:
+            token = self.token
+            if token.kind is Kind.RPAREN:
+                raise self.error("unmatched ')'", hint="remove it or add the '(' it closes")
+            raise self.error(
+                f"unexpected {token.describe()} after a complete condition",
+                hint="join conditions with AND or OR",
+            )
+        return node
+
+    def or_(self) -> nodes.Node:
+        return self.logical("OR", self.and_)
+
+    def and_(self) -> nodes.Node:
+        return self.logical("AND", self.not_)
+
+    def logical(self, op: str, operand: Callable[[], nodes.Node]) -> nodes.Node:
+        items = [operand()]
+        while self.at_keyword(op):
+            keyword = self.advance()
+            self.expect_value_after(keyword)
+            items.append(operand())
+        if len(items) == 1:
+            return items[0]
+        return self.make(nodes.Logical(items[0].start, items[-1].end, op, tuple(items)))
+
+    def not_(self) -> nodes.Node:
+        if self.at_keyword("NOT"):
+            keyword = self.advance()
+            self.expect_value_after(keyword)
+            operand = self.descend(self.not_)
+            return self.make(nodes.Not(keyword.start, operand.end, operand))
+        return self.predicate()
+
+    def predicate(self) -> nodes.Node:
+        left = self.sum_()
+        token = self.token
+        if token.kind is Kind.OPERATOR and token.value in _COMPARE:
+            self.advance()
+            self.expect_value_after(token)
+            right = self.sum_()
+            node: nodes.Node = self.make(
+                nodes.Comparison(left.start, right.end, str(token.value), left, right)
+            )
+            follow = self.token
+            if follow.kind is Kind.OPERATOR and follow.value in _COMPARE:
+                raise self.error(
+                    "comparisons cannot be chained",
+                    follow,
+                    hint="join them with AND, e.g. 1 < x AND x < 5, or use BETWEEN",
+                )
+            return node
+        negated = False
+        if self.at_keyword("NOT") and self.tokens[self.pos + 1].kind is Kind.KEYWORD:
+            following = self.tokens[self.pos + 1].value
+            if following in ("BETWEEN", "IN", "LIKE", "ILIKE"):
+                self.advance()
+                negated = True
+        if self.at_keyword("BETWEEN"):
+            return self.between(left, negated)
+        if self.at_keyword("IN"):
+            return self.in_list(left, negated)
+        if self.at_keyword("LIKE", "ILIKE"):
+            return self.like(left, negated)
+        if self.at_keyword("IS"):
+            self.advance()
+            is_not = False
+            if self.at_keyword("NOT"):
+                self.advance()
+                is_not = True
+            if not self.at_keyword("NULL"):
+                raise self.error(
+                    "IS must be followed by NULL or NOT NULL",
+                    hint="compare values with = or <>, e.g. x = 3",
+                )
+            end = self.advance().end
+            return self.make(nodes.IsNull(left.start, end, left, is_not))
+        return left
+
+    def between(self, left: nodes.Node, negated: bool) -> nodes.Node:
+        keyword = self.advance()
+        self.expect_value_after(keyword)
+        low = self.sum_()
+        if not self.at_keyword("AND"):
+            raise self.error("BETWEEN needs AND between its bounds", hint="write x BETWEEN 1 AND 5")
+        and_token = self.advance()
+        self.expect_value_after(and_token)
+        high = self.sum_()
+        return self.make(nodes.Between(left.start, high.end, left, low, high, negated))
+
+    def in_list(self, left: nodes.Node, negated: bool) -> nodes.Node:
+        keyword = self.advance()
+        if self.kind() is not Kind.LPAREN:
+            raise self.error(
+                "IN needs a parenthesised list of values", hint="write x IN ('a', 'b')"
+            )
+        self.advance()
+        items: list[nodes.Literal] = []
+        while True:
+            if self.kind() is Kind.RPAREN and not items:
+                raise self.error("the IN list is empty", hint="list at least one value")
+            item = self.sum_()
+            literal = _fold_literal(item)
+            if literal is None:
+                raise RuleSyntaxError(
+                    "IN lists hold literal values only",
+                    text=self.text,
+                    start=item.start,
+                    end=item.end,
+                    hint="compare with = and OR for computed values",
+                )
+            items.append(literal)
+            if self.kind() is Kind.COMMA:
+                self.advance()
+                continue
+            if self.kind() is Kind.RPAREN:
+                end = self.advance().end
+                break
+            raise self.error(
+                f"expected ',' or ')' in the IN list after {keyword.text}, "
+                f"found {self.token.describe()}"
+            )
+        return self.make(nodes.InList(left.start, end, left, tuple(items), negated))
+
+    def like(self, left: nodes.Node, negated: bool) -> nodes.Node:
+        keyword = self.advance()
+        pattern = self.token
+        if pattern.kind is not Kind.STRING:
+            raise self.error(
+                f"{keyword.value} needs a quoted pattern",
+                hint="write x LIKE 'abc%' (% = any text, _ = one character)",
+            )
+        self.advance()
+        return self.make(
+            nodes.Like(
+                left.start, pattern.end, left, str(pattern.value), negated, keyword.value == "ILIKE"
+            )
+        )
+
+    def sum_(self) -> nodes.Node:
+        return self.binary(("+", "-"), self.product)
+
+    def product(self) -> nodes.Node:
+        return self.binary(("*", "/"), self.unary)
+
+    def binary(self, ops: tuple[str, ...], operand: Callable[[], nodes.Node]) -> nodes.Node:
+        left = operand()
+        while self.kind() is Kind.OPERATOR and self.token.value in ops:
+            op = self.advance()
+            self.expect_value_after(op)
+            right = operand()
+            left = self.make(nodes.Arithmetic(left.start, right.end, str(op.value), left, right))
+        return left
+
+    def unary(self) -> nodes.Node:
+        token = self.token
+        if token.kind is Kind.OPERATOR and token.value in ("-", "+"):
+            self.advance()
+            self.expect_value_after(token)
+            operand = self.descend(self.unary)
+            if token.value == "+":
+                return operand
+            folded = _fold_literal(operand)
+            if isinstance(folded, nodes.Literal) and _is_number(folded.value):
+                value = folded.value
+                assert isinstance(value, int | float)
+                return self.make(nodes.Literal(token.start, operand.end, -value))
+            return self.make(nodes.Negate(token.start, operand.end, operand))
+        return self.primary()
+
+    def primary(self) -> nodes.Node:
+        token = self.token
+        kind = token.kind
+        if kind is Kind.NUMBER or kind is Kind.STRING:
+            self.advance()
+            return self.make(nodes.Literal(token.start, token.end, token.value))  # type: ignore[arg-type]
+        if kind is Kind.KEYWORD:
+            if token.value in ("TRUE", "FALSE", "NULL"):
+                self.advance()
+                value = {"TRUE": True, "FALSE": False, "NULL": None}[str(token.value)]
+                return self.make(nodes.Literal(token.start, token.end, value))
+            if token.value in ("DATE", "TIMESTAMP"):
+                return self.typed_literal()
+            raise self.error(f"expected a value, found {token.describe()}")
+        if kind is Kind.QUOTED_NAME:
+            self.advance()
+            return self.make(nodes.Column(token.start, token.end, str(token.value)))
+        if kind is Kind.NAME:
+            self.advance()
+            if self.kind() is Kind.LPAREN:
+                return self.call(token)
+            return self.make(nodes.Column(token.start, token.end, str(token.value)))
+        if kind is Kind.LPAREN:
+            self.advance()
+            if self.kind() is Kind.RPAREN:
+                raise self.error("empty parentheses", hint="put a condition or a value inside")
+            inner = self.descend(self.or_)
+            if self.kind() is not Kind.RPAREN:
+                raise self.error(
+                    f"expected ')' to close the '(' at col {_col(self.text, token.start)}, "
+                    f"found {self.token.describe()}"
+                )
+            self.advance()
+            return inner
+        if kind is Kind.END:
+            raise self.error("expected a value, found the end of the rule")
+        raise self.error(f"expected a value, found {token.describe()}")
+
+    def typed_literal(self) -> nodes.Node:
+        keyword = self.advance()
+        text = self.token
+        if text.kind is not Kind.STRING:
+            raise self.error(
+                f"{keyword.value} needs a quoted value", hint=f"write {keyword.value} '2024-01-31'"
+            )
+        self.advance()
+        value = _parse_date(str(text.value), timestamp=keyword.value == "TIMESTAMP")
+        if value is None:
+            shape = "YYYY-MM-DD HH:MM:SS" if keyword.value == "TIMESTAMP" else "YYYY-MM-DD"
+            raise self.error(f"{text.text} is not a valid {keyword.text.lower()} ({shape})", text)
+        return self.make(nodes.Literal(keyword.start, text.end, value))
+
+    # -- functions -------------------------------------------------------------------------
+    def call(self, name_token: Token) -> nodes.Node:
+        name = str(name_token.value).lower()
+        if name not in ALL_FUNCTIONS:
+            close = difflib.get_close_matches(name, ALL_FUNCTIONS, n=1)
+            hint = (
+                f"did you mean {close[0]}()?"
+                if close
+                else "the functions are " + ", ".join(ALL_FUNCTIONS)
+            )
+            raise self.error(f"unknown function '{name_token.text}'", name_token, hint=hint)
+        if name in EVENT_FUNCTIONS and not self.allow_events:
+            raise self.error(
+                f"{name}() cannot be used inside an event filter",
+                name_token,
+                hint="the where => filter tests the event's own columns",
+            )
+        self.advance()  # (
+        positional: list[nodes.Node] = []
+        named: dict[str, tuple[Token, object]] = {}
+        if self.kind() is not Kind.RPAREN:
+            while True:
+                if self.kind() is Kind.NAME and self.tokens[self.pos + 1].kind is Kind.ARROW:
+                    key = self.advance()
+                    self.advance()  # =>
+                    named_key = str(key.value).lower()
+                    if name not in EVENT_FUNCTIONS:
+                        raise self.error(
+                            f"{name}() takes no named arguments",
+                            key,
+                            hint="named arguments such as at_least => 3 go to performed()",
+                        )
+                    if named_key not in EVENT_ARGUMENTS:
+                        close = difflib.get_close_matches(named_key, EVENT_ARGUMENTS, n=1)
+                        hint = (
+                            f"did you mean {close[0]}?"
+                            if close
+                            else "use " + ", ".join(EVENT_ARGUMENTS)
+                        )
+                        raise self.error(
+                            f"unknown argument '{key.text}' of {name}()", key, hint=hint
+                        )
+                    if named_key in named:
+                        raise self.error(f"argument '{key.text}' is given twice", key)
+                    named[named_key] = (key, self.event_argument(named_key, key))
+                else:
+                    if named:
+                        raise self.error(
+                            "positional arguments must come before named ones",
+                            hint=f"put the event name first: {name}('email_open', ...)",
+                        )
+                    positional.append(self.descend(self.or_))
+                if self.kind() is Kind.COMMA:
+                    self.advance()
+                    continue
+                break
+        if self.kind() is not Kind.RPAREN:
+            raise self.error(
+                f"expected ',' or ')' in the arguments of {name}(), found {self.token.describe()}"
+            )
+        end = self.advance().end
+        if name in EVENT_FUNCTIONS:
+            return self.event_call(name, name_token, positional, named, end)
+        if name == "in_segment":
+            return self.segment_ref(name_token, positional, end)
+        fewest, most = SCALAR_FUNCTIONS[name]
+        count = len(positional)
+        if count < fewest or (most is not None and count > most):
+            wanted = (
+                f"{fewest}"
+                if fewest == most
+                else f"{fewest} or {most}"
+                if most is not None and most == fewest + 1
+                else f"at least {fewest}"
+            )
+            plural = "" if wanted == "1" else "s"
+            raise RuleSyntaxError(
+                f"{name}() takes {wanted} argument{plural}, got {count}",
+                text=self.text,
+                start=name_token.start,
+                end=end,
+            )
+        if name == "round" and count == 2:
+            digits = _fold_literal(positional[1])
+            if (
+                digits is None
+                or not isinstance(digits.value, int)
+                or isinstance(digits.value, bool)
+            ):
+                raise RuleSyntaxError(
+                    "round()'s second argument is a whole number of decimals",
+                    text=self.text,
+                    start=positional[1].start,
+                    end=positional[1].end,
+                    hint="write round(x, 2)",
+                )
+            if not 0 <= digits.value <= 15:
+                raise RuleSyntaxError(
+                    "round() keeps between 0 and 15 decimals",
+                    text=self.text,
+                    start=positional[1].start,
+                    end=positional[1].end,
+                )
+        return self.make(nodes.Call(name_token.start, end, name, tuple(positional)))
+
+    def event_argument(self, key: str, key_token: Token) -> object:
+        token = self.token
+        if key in ("at_least", "at_most", "exactly"):
+            if token.kind is not Kind.NUMBER or not isinstance(token.value, int):
+                raise self.error(f"{key} needs a whole number, e.g. {key} => 3")
+            self.advance()
+            return token.value
+        if key == "within":
+            match = _DURATION.match(str(token.value)) if token.kind is Kind.STRING else None
+            if match is None:
+                raise self.error("within needs a quoted duration such as '30d', '12w' or '24h'")
+            self.advance()
+            days = float(match.group(1)) * _DURATION_DAYS[match.group(2)]
+            if days <= 0:
+                raise self.error("within needs a duration above zero", token)
+            return days
+        if key == "between":
+            if token.kind is not Kind.LPAREN:
+                raise self.error(
+                    "between needs two dates in parentheses",
+                    hint="write between => ('2024-01-01', '2024-03-31')",
+                )
+            self.advance()
+            bounds: list[date] = []
+            for position in range(2):
+                item = self.token
+                value = item.value
+                if item.kind is Kind.KEYWORD and value in ("DATE", "TIMESTAMP"):
+                    literal = self.typed_literal()
+                    value = literal.value if isinstance(literal, nodes.Literal) else None
+                elif item.kind is Kind.STRING:
+                    self.advance()
+                    value = _parse_date(str(value), timestamp=False)
+                else:
+                    value = None
+                if not isinstance(value, date):
+                    raise self.error("between needs two dates such as '2024-01-31'", item)
+                bounds.append(value.date() if isinstance(value, datetime) else value)
+                if position == 0:
+                    if self.kind() is not Kind.COMMA:
+                        raise self.error("between needs two dates separated by a comma")
+                    self.advance()
+            if self.kind() is not Kind.RPAREN:
+                raise self.error("between takes exactly two dates; expected ')'")
+            self.advance()
+            if bounds[0] > bounds[1]:
+                raise self.error(
+                    "between's first date is after its second",
+                    key_token,
+                    hint="write the earlier date first",
+                )
+            return (bounds[0], bounds[1])
+        # where => "property condition"
+        if token.kind not in (Kind.STRING, Kind.QUOTED_NAME):
+            raise self.error(
+                "where needs the event filter as a quoted condition",
+                hint="write where => \"channel = 'app'\"",
+            )
+        self.advance()
+        inner_text = str(token.value)
+        try:
+            if not inner_text.strip():
+                raise RuleSyntaxError("the event filter is empty", text=inner_text, start=0)
+            inner = _Parser(inner_text, allow_events=False).parse()
+        except RuleSyntaxError as exc:
+            raise RuleSyntaxError(
+                f"in the event filter: {exc.description}",
+                text=self.text,
+                start=token.start + 1 + exc.start,
+                end=token.start + 1 + exc.end,
+                hint=exc.hint,
+            ) from None
+        return (inner_text, inner)
+
+    def event_call(
+        self,
+        name: str,
+        name_token: Token,
+        positional: list[nodes.Node],
+        named: dict[str, tuple[Token, object]],
+        end: int,
+    ) -> nodes.Node:
+        event = _fold_literal(positional[0]) if positional else None
+        if event is None or not isinstance(event.value, str):
+            raise RuleSyntaxError(
+                f"{name}() needs the event name as a quoted string first",
+                text=self.text,
+                start=name_token.start,
+                end=end,
+                hint=f"write {name}('email_open')",
+            )
+        if len(positional) > 1:
+            extra = positional[1]
+            raise RuleSyntaxError(
+                f"{name}() takes one event name; name the other arguments",
+                text=self.text,
+                start=extra.start,
+                end=extra.end,
+                hint="write at_least => 3, within => '30d'",
+            )
+        values = {key: value for key, (_, value) in named.items()}
+        where = values.get("where")
+        where_text, where_node = where if isinstance(where, tuple) else (None, None)
+        within = values.get("within")
+        between = values.get("between")
+        event_filter = nodes.EventFilter(
+            event=event.value,
+            within_days=float(within) if isinstance(within, float) else None,
+            between=between if isinstance(between, tuple) else None,
+            where=where_node,
+            where_text=where_text,
+        )
+        if name != "performed":
+            counts = [key for key in ("at_least", "at_most", "exactly") if key in named]
+            if counts:
+                raise self.error(
+                    f"{name}() returns a date and takes no {counts[0]}", named[counts[0]][0]
+                )
+            which = "first" if name == "first_performed" else "last"
+            return self.make(nodes.EventDate(name_token.start, end, which, event_filter))
+        exactly = values.get("exactly")
+        at_least = values.get("at_least")
+        at_most = values.get("at_most")
+        if exactly is not None:
+            if at_least is not None or at_most is not None:
+                raise self.error(
+                    "exactly cannot be combined with at_least or at_most",
+                    named["exactly"][0],
+                    hint="use exactly alone, or at_least and at_most",
+                )
+            at_least = at_most = exactly
+        if at_least is None and at_most is None:
+            at_least = 1
+        if isinstance(at_least, int) and isinstance(at_most, int) and at_least > at_most:
+            raise self.error(
+                f"at_least {at_least} is above at_most {at_most}: this can never match",
+                named["at_least"][0],
+            )
+        return self.make(
+            nodes.Performed(
+                name_token.start,
+                end,
+                event_filter,
+                at_least if isinstance(at_least, int) else None,
+                at_most if isinstance(at_most, int) else None,
+            )
+        )
+
+    def segment_ref(self, name_token: Token, positional: list[nodes.Node], end: int) -> nodes.Node:
+        target = _fold_literal(positional[0]) if len(positional) == 1 else None
+        if target is None or not isinstance(target.value, str):
+            raise RuleSyntaxError(
+                "in_segment() takes one segment name as a quoted string",
+                text=self.text,
+                start=name_token.start,
+                end=end,
+                hint="write in_segment('VIP')",
+            )
+        return self.make(nodes.SegmentRef(name_token.start, end, target.value))
+
+
+def _fold_literal(node: nodes.Node) -> nodes.Literal | None:
+    return node if isinstance(node, nodes.Literal) else None
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _col(text: str, offset: int) -> int:
+    return offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+def _parse_date(text: str, *, timestamp: bool) -> date | datetime | None:
+    try:
+        if timestamp:
+            return datetime.fromisoformat(text.strip())
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        return None
+
+
+def reraise_with_source(exc: RuleError, source: str) -> RuleError:
+    """The same error, labelled with where the rule came from (a catalog and segment)."""
+    return type(exc)(
+        exc.description,
+        text=exc.text,
+        start=exc.start,
+        end=exc.end,
+        hint=exc.hint,
+        source=source,
+    )

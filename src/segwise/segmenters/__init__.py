@@ -1,0 +1,8 @@
+"""Segmenters: scikit-learn-style estimators that assign customers to segments."""
+
+from __future__ import annotations
+
+from segwise.segmenters.rule_catalog import Playbook, RuleCatalog, SegmentDefinition
+from segwise.segmenters.rules import RuleSegmenter
+
+__all__ = ["Playbook", "RuleCatalog", "RuleSegmenter", "SegmentDefinition"]
