@@ -155,14 +155,22 @@ def move_to(frame: nw.LazyFrame[Any], like: nw.LazyFrame[Any]) -> nw.LazyFrame[A
     <Backend.DUCKDB: 'duckdb'>
     """
     source, target = backend_of(frame), backend_of(like)
-    if source is target:
+    connection = None
+    if target is Backend.DUCKDB:
+        # DuckDB joins only relations of one connection; the relation knows its own.
+        connection = getattr(like.to_native(), "_con", None)
+        if source is target and getattr(frame.to_native(), "_con", None) is connection:
+            return frame
+    elif source is target:
         return frame
     table = frame.collect(backend="pyarrow").to_native()
     if target is Backend.POLARS:
         return to_lazy(table)
     if target is Backend.DUCKDB:
-        import duckdb  # noqa: PLC0415 - only needed when moving onto DuckDB
+        if connection is None:
+            import duckdb  # noqa: PLC0415 - only needed when moving onto DuckDB
 
-        return wrap(duckdb.from_arrow(table))
+            connection = duckdb.default_connection()
+        return wrap(connection.from_arrow(table))
     session = like.to_native().sparkSession
     return wrap(session.createDataFrame(table))

@@ -511,14 +511,19 @@ def _call(compiler: RuleCompiler, rule: Rule, node: nodes.Call) -> Compiled:
                 "days_since() cannot be used in an event filter",
                 "use within => '30d' to limit events by age",
             )
-        if not isinstance(node.args[0], nodes.Column):
+        if isinstance(node.args[0], nodes.Column):
+            source = node.args[0].name
+        elif isinstance(node.args[0], nodes.EventDate):
+            # The event date's own derived column is allocated first, so it exists in time.
+            source = compiler.derived[EventDateOf(node.args[0].which, node.args[0].filter)]
+        else:
             raise compiler.fail(
                 rule,
                 node.args[0],
-                "days_since() takes a column name",
+                "days_since() takes a date column or first_performed()/last_performed()",
                 "write days_since(signup_date)",
             )
-        return Compiled(nw.col(compiler.derived_column(DaysSince(node.args[0].name))), Type.NUMBER)
+        return Compiled(nw.col(compiler.derived_column(DaysSince(source))), Type.NUMBER)
     # coalesce, least, greatest: every argument of one type.
     typed = [a for a in args if a.type is not Type.NULL]
     if not typed:

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 _KEY = "__segwise_key"
 _VALUE = "__segwise_value"
+_ROW = "__segwise_row"
 #: Columns an events or transactions table must have for event conditions.
 EVENT_ID, EVENT_TIME, EVENT_NAME = "customer_id", "timestamp", "event"
 
@@ -178,6 +179,10 @@ def add_derived(tables: RuleTables, derived: Mapping[Derived, str]) -> nw.LazyFr
     [30]
     """
     frame = tables.customers
+    joins = any(not isinstance(spec, DaysSince) for spec in derived)
+    if joins:
+        # Joins may reorder rows; labels must line up with the caller's rows.
+        frame = portable.with_row_number(frame, _ROW)
     for spec, out in derived.items():
         if isinstance(spec, DaysSince):
             asof, day = "__segwise_as_of", "__segwise_day"
@@ -199,4 +204,4 @@ def add_derived(tables: RuleTables, derived: Mapping[Derived, str]) -> nw.LazyFr
                 .with_columns(nw.lit(True).alias(_VALUE))
             )
             frame = _join(frame, tables.id_col, side, out, False)
-    return frame
+    return frame.sort(_ROW).drop(_ROW) if joins else frame

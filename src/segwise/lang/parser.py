@@ -441,7 +441,11 @@ class _Parser:
         named: dict[str, tuple[Token, object]] = {}
         if self.kind() is not Kind.RPAREN:
             while True:
-                if self.kind() is Kind.NAME and self.tokens[self.pos + 1].kind is Kind.ARROW:
+                # "between" is also a keyword, so a named argument may start with one.
+                if (
+                    self.kind() in (Kind.NAME, Kind.KEYWORD)
+                    and self.tokens[self.pos + 1].kind is Kind.ARROW
+                ):
                     key = self.advance()
                     self.advance()  # =>
                     named_key = str(key.value).lower()

@@ -56,6 +56,7 @@ class Token:
         return f"'{self.text}'" if len(self.text) <= 30 else f"'{self.text[:27]}...'"
 
 
+_DIGITS = frozenset("0123456789")
 _OPERATORS = ("<>", "!=", "<=", ">=", "=>", "=", "<", ">", "+", "-", "*", "/")
 _REFUSED = {
     ";": "a rule is one condition; ';' and statements are not allowed",
@@ -99,7 +100,7 @@ def tokenize(text: str) -> list[Token]:
         ch = text[pos]
         if ch.isspace():
             pos += 1
-        elif ch.isdigit() or (ch == "." and pos + 1 < n and text[pos + 1].isdigit()):
+        elif ch in _DIGITS or (ch == "." and pos + 1 < n and text[pos + 1] in _DIGITS):
             tokens.append(_number(text, pos))
             pos = tokens[-1].end
         elif ch == "'":
@@ -151,35 +152,47 @@ def tokenize(text: str) -> list[Token]:
     return tokens
 
 
+def _digits(text: str, pos: int) -> int:
+    while pos < len(text) and text[pos] in _DIGITS:
+        pos += 1
+    return pos
+
+
 def _number(text: str, start: int) -> Token:
-    end, n = start, len(text)
-    while end < n and text[end].isdigit():
-        end += 1
+    n = len(text)
+    end = _digits(text, start)
     is_float = False
     if end < n and text[end] == ".":
         is_float = True
-        end += 1
-        while end < n and text[end].isdigit():
-            end += 1
+        end = _digits(text, end + 1)
     if end < n and text[end] in "eE":
         exponent = end + 1
         if exponent < n and text[exponent] in "+-":
             exponent += 1
-        if exponent < n and text[exponent].isdigit():
+        if exponent < n and text[exponent] in _DIGITS:
             is_float = True
-            end = exponent
-            while end < n and text[end].isdigit():
-                end += 1
-    if end < n and (text[end].isalpha() or text[end] == "_" or text[end] == "."):
+            end = _digits(text, exponent)
+    if end < n and (text[end].isalnum() or text[end] in "_."):
+        stop = end
+        while stop < n and (text[stop].isalnum() or text[stop] in "_."):
+            stop += 1
         raise RuleSyntaxError(
-            f"malformed number '{text[start : end + 1]}'",
+            f"malformed number '{text[start:stop]}'",
             text=text,
             start=start,
-            end=end + 1,
+            end=stop,
             hint="write numbers like 1200, 0.5 or 1e6, without units or thousands separators",
         )
     literal = text[start:end]
     value: object = float(literal) if is_float else int(literal)
+    if isinstance(value, float) and value in (float("inf"), float("-inf")):
+        raise RuleSyntaxError(
+            f"the number {literal} is too large",
+            text=text,
+            start=start,
+            end=end,
+            hint="numbers must be below 1.8e308",
+        )
     if isinstance(value, int) and abs(value) >= 2**63:
         raise RuleSyntaxError(
             f"the number {literal} is too large for a 64-bit integer",

@@ -141,7 +141,9 @@ def preview(
         assigned = int(row[f"s{index}"] or 0) if catalog.exclusive else None
         size = assigned if assigned is not None else matches
         sizes.append(
-            SegmentSize(segment.name, matches, assigned, size / total if total else 0.0, condition_sizes)
+            SegmentSize(
+                segment.name, matches, assigned, size / total if total else 0.0, condition_sizes
+            )
         )
     other = int(row["other"] or 0) if catalog.exclusive else None
     return Preview(total, catalog.exclusive, catalog.other, other, tuple(sizes))

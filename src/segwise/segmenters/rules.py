@@ -94,7 +94,7 @@ class RuleSegmenter(BaseEstimator):  # type: ignore[misc]
     n_features_in_ : int
         Number of columns seen in ``fit``.
     feature_names_in_ : numpy.ndarray
-        Their names (frames, and arrays as ``x0 … xn``).
+        Their names, when ``X`` was a frame (rules see an array's columns as ``x0 … xn``).
 
     Examples
     --------
@@ -153,8 +153,6 @@ class RuleSegmenter(BaseEstimator):  # type: ignore[misc]
             return frame
         array = validate_data(self, X, reset=reset, ensure_all_finite="allow-nan", dtype="numeric")
         names = [f"x{i}" for i in range(array.shape[1])]
-        if reset:
-            self.feature_names_in_ = np.asarray(names, dtype=object)
         data = pl.from_numpy(np.asarray(array, dtype=np.float64), schema=names, orient="row")
         return to_lazy(data.with_columns(pl.all().fill_nan(None)))
 
@@ -270,7 +268,10 @@ class RuleSegmenter(BaseEstimator):  # type: ignore[misc]
         return self
 
     def _collect_labels(self, catalog: RuleCatalog, plan: _Plan) -> np.ndarray:
-        labels = plan.frame.select(self._labels(catalog, plan.conditions).alias(_LABEL))
+        # with_columns, not select: a catalog with no segments is a bare literal.
+        labels = plan.frame.with_columns(
+            self._labels(catalog, plan.conditions).alias(_LABEL)
+        ).select(_LABEL)
         column = labels.collect(backend="polars").to_native()[_LABEL]
         return np.asarray(column.to_numpy(), dtype=np.int64)
 

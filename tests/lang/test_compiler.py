@@ -1,0 +1,143 @@
+"""The compiler: SQL semantics (three-valued logic, NULL on division by zero), types, located errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import narwhals.stable.v2 as nw
+import polars as pl
+import pytest
+
+from segwise.exceptions import RuleError
+from segwise.lang import parse_rule
+from segwise.lang.compiler import RuleCompiler, like_to_regex
+
+TABLE = pl.DataFrame(
+    {
+        "id": [1, 2, 3, 4],
+        "orders": [0, 3, None, 10],
+        "revenue": [0.0, 150.0, 20.0, None],
+        "city": ["Leeds", "leeds", None, "York"],
+        "vip": [True, None, False, True],
+        "signup": [dt.date(2024, 1, 1), dt.date(2024, 2, 15), None, dt.date(2023, 12, 31)],
+        "seen": [
+            dt.datetime(2024, 3, 1, 10),
+            None,
+            dt.datetime(2024, 2, 1),
+            dt.datetime(2024, 3, 2),
+        ],
+    }
+)
+
+
+def evaluate(rule: str, table: pl.DataFrame = TABLE) -> list[bool | None]:
+    frame = nw.from_native(table)
+    expr = RuleCompiler(dict(frame.schema)).condition(parse_rule(rule))
+    return frame.with_columns(expr.alias("r")).to_native()["r"].to_list()
+
+
+@pytest.mark.parametrize(
+    ("rule", "expected"),
+    [
+        ("orders >= 3", [False, True, None, True]),
+        ("revenue / orders > 10", [None, True, None, None]),  # 0 orders: x / 0 is NULL
+        ("orders / 0 IS NULL", [True, True, True, True]),
+        ("vip AND orders > 5", [False, False, False, True]),  # NULL AND FALSE is FALSE
+        ("vip OR orders > 5", [True, None, None, True]),  # NULL OR TRUE is TRUE
+        ("NOT vip", [False, None, True, False]),
+        ("orders IN (3, 10)", [False, True, None, True]),
+        ("orders IN (3, NULL)", [None, True, None, None]),
+        ("orders NOT IN (3, NULL)", [None, False, None, None]),
+        ("orders BETWEEN 3 AND 10", [False, True, None, True]),
+        ("orders NOT BETWEEN 1 AND 5", [True, False, None, True]),
+        ("city = 'Leeds'", [True, False, None, False]),
+        ("city ILIKE 'leeds'", [True, True, None, False]),
+        ("city LIKE 'L%'", [True, False, None, False]),
+        ("city LIKE '_ork'", [False, False, None, True]),
+        ("lower(city) = 'leeds'", [True, True, None, False]),
+        ("length(city) = 4", [False, False, None, True]),
+        ("coalesce(city, 'none') = 'none'", [False, False, True, False]),
+        ("greatest(orders, 5) = 5", [True, True, True, False]),  # NULLs are skipped, as in SQL
+        ("signup >= '2024-01-01'", [True, True, None, False]),
+        ("signup < DATE '2024-01-01'", [False, False, None, True]),
+        ("seen >= DATE '2024-03-01'", [True, None, False, True]),
+        ("seen > signup", [True, None, None, True]),
+        ("round(revenue / 100) = 2", [False, True, False, None]),  # 1.5 rounds away from zero
+        ("NULL", [None, None, None, None]),
+        ("city IS NULL OR orders IS NULL", [False, False, True, False]),
+        ("-orders < -5", [False, False, None, True]),
+        ('"orders" = 3', [False, True, None, False]),
+    ],
+)
+def test_sql_semantics(rule: str, expected: list[bool | None]) -> None:
+    assert evaluate(rule) == expected
+
+
+def test_like_escapes_regex_characters() -> None:
+    table = pl.DataFrame({"code": ["a.b", "axb", "50% off", "50 off", "a\nb"]})
+    assert evaluate("code LIKE 'a.b'", table) == [True, False, False, False, False]
+    assert evaluate("code LIKE '50%off'", table) == [False, False, True, True, False]
+    assert evaluate("code LIKE 'a%b'", table) == [True, True, False, False, True]
+    assert like_to_regex("(x)", case_insensitive=True) == "(?si)\\A\\(x\\)\\z"
+
+
+COMPILE_ERRORS = [
+    ("ordrs > 3", "unknown column 'ordrs'", 1, "did you mean 'orders'?"),
+    ("city > 3", "cannot compare text with a number", 1, "quote the value: city = '12'"),
+    ("orders = 'three'", "cannot compare a number with text", 1, "quote the value: city = '12'"),
+    ("orders + city > 1", "'+' needs a number, but this is text", 10, None),
+    (
+        "orders",
+        "the rule is a number, not a condition",
+        1,
+        "compare it with something, e.g. orders >= 3",
+    ),
+    ("city LIKE 'x' AND orders", "AND needs a condition, but this is a number", 19, None),
+    ("orders LIKE '1%'", "LIKE needs text, but this is a number", 1, None),
+    ("days_since(city) > 3", "days_since() needs a date or timestamp, but this is text", 12, None),
+    ("signup > 'soon'", "'soon' is not a date", 10, "write dates as 'YYYY-MM-DD'"),
+    ("orders IN (1, 'a')", "cannot compare a number with text", 15, None),
+    ("in_segment('vip')", "unknown segment 'vip'", 1, None),
+    ("performed('email_open')", "'email_open' needs the events table, and none was given", 1, None),
+    (
+        "coalesce(orders, city) = 1",
+        "coalesce() needs arguments of one type: a number, not text",
+        18,
+        None,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("rule", "message", "col", "hint"), COMPILE_ERRORS, ids=[c[0] for c in COMPILE_ERRORS]
+)
+def test_compile_errors_are_located(rule: str, message: str, col: int, hint: str | None) -> None:
+    with pytest.raises(RuleError) as caught:
+        evaluate(rule)
+    error = caught.value
+    assert (error.description, error.line, error.col) == (message, 1, col)
+    if hint is not None:
+        assert error.hint == hint
+
+
+def test_segment_reference_cycles_are_rejected() -> None:
+    segments = {
+        "a": parse_rule("orders > 1 AND in_segment('b')"),
+        "b": parse_rule("in_segment('c') OR city = 'x'"),
+        "c": parse_rule("in_segment('a')"),
+    }
+    compiler = RuleCompiler(dict(nw.from_native(TABLE).schema), segments=segments)
+    with pytest.raises(RuleError) as caught:
+        compiler.condition(segments["a"])
+    assert caught.value.description == "segment references form a cycle: b → c → a → b"
+
+
+def test_segment_reference_uses_the_other_rule() -> None:
+    segments = {
+        "big": parse_rule("orders >= 3"),
+        "big_leeds": parse_rule("in_segment('big') AND city ILIKE 'leeds'"),
+    }
+    frame = nw.from_native(TABLE)
+    expr: Any = RuleCompiler(dict(frame.schema), segments=segments).condition(segments["big_leeds"])
+    assert frame.select(expr.alias("r")).to_native()["r"].to_list() == [False, True, False, False]

@@ -1,0 +1,118 @@
+"""Event conditions: counts, windows, property filters and event dates, the same on every engine."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import duckdb
+import narwhals.stable.v2 as nw
+import polars as pl
+import pytest
+
+from segwise.segmenters import RuleSegmenter
+
+AS_OF = "2024-03-31"
+CUSTOMERS = pl.DataFrame({"id": [1, 2, 3, 4], "orders": [3, 1, 0, 0]})
+EVENTS = pl.DataFrame(
+    {
+        "customer_id": ["1", "1", "1", "1", "2", "3"],
+        "timestamp": [
+            dt.datetime(2024, 3, 30, 9),
+            dt.datetime(2024, 3, 20),
+            dt.datetime(2024, 2, 1),
+            dt.datetime(2024, 4, 2),  # after the as-of date: ignored
+            dt.datetime(2024, 3, 31, 23),
+            dt.datetime(2024, 1, 15),
+        ],
+        "event": ["email_open", "email_open", "email_open", "email_open", "email_open", "app_open"],
+        "channel": ["app", "email", "email", "app", "app", None],
+    }
+)
+TRANSACTIONS = pl.DataFrame(
+    {
+        "customer_id": ["1", "1", "1", "1", "2"],
+        "timestamp": [dt.datetime(2024, 3, 1)] * 2
+        + [dt.datetime(2024, 3, 15), dt.datetime(2024, 3, 16), dt.datetime(2024, 3, 2)],
+        "amount": [10.0, 5.0, 20.0, -20.0, 7.5],
+        "order_id": ["A", "A", "B", "C", "D"],
+    }
+)
+
+RULES = {
+    "opened twice": "performed('email_open', at_least => 2)",
+    "opened twice lately": "performed('email_open', at_least => 2, within => '30d')",
+    "opened in app": "performed('email_open', where => \"channel = 'app'\")",
+    "never opened": "NOT performed('email_open')",
+    "opened exactly once": "performed('email_open', exactly => 1)",
+    "opened in february": "performed('email_open', between => ('2024-02-01', '2024-02-29'))",
+    "first open on feb 1": "first_performed('email_open') = DATE '2024-02-01'",
+    "app idle 60 days": "days_since(last_performed('app_open')) > 60",
+    "two orders": "performed('purchase', at_least => 2)",
+    "one order no opens": "performed('order', exactly => 1) AND NOT performed('email_open', within => '7d')",
+}
+EXPECTED = {
+    "opened twice": [True, False, False, False],
+    "opened twice lately": [True, False, False, False],
+    "opened in app": [True, True, False, False],
+    "never opened": [False, False, True, True],
+    "opened exactly once": [False, True, False, False],
+    "opened in february": [True, False, False, False],
+    "first open on feb 1": [True, False, False, False],
+    "app idle 60 days": [False, False, True, False],
+    "two orders": [True, False, False, False],
+    "one order no opens": [False, False, False, False],
+}
+
+
+def memberships(customers: Any, events: Any, transactions: Any) -> dict[str, list[bool]]:
+    segmenter = RuleSegmenter(RULES, exclusive=False, id_col="id", as_of=AS_OF)
+    out = segmenter.fit(customers, events=events, transactions=transactions).segment(
+        customers, events=events, transactions=transactions
+    )
+    native = nw.from_native(out)
+    table = native.collect(backend="polars") if isinstance(native, nw.LazyFrame) else native
+    table = table.to_native()
+    table = table.sort("id")
+    return {name: table[name].to_list() for name in RULES}
+
+
+def test_event_conditions_on_polars() -> None:
+    assert memberships(CUSTOMERS, EVENTS, TRANSACTIONS) == EXPECTED
+
+
+def test_event_conditions_on_duckdb() -> None:
+    connection = duckdb.connect()
+    for name, table in {"c": CUSTOMERS, "e": EVENTS, "t": TRANSACTIONS}.items():
+        connection.register(name, table.to_arrow())
+    got = memberships(connection.table("c"), connection.table("e"), connection.table("t"))
+    assert got == EXPECTED
+
+
+@pytest.mark.spark
+def test_event_conditions_on_spark(spark: Any) -> None:
+    customers = spark.createDataFrame(CUSTOMERS.rows(), "id bigint, orders bigint")
+    events = spark.createDataFrame(
+        EVENTS.rows(), "customer_id string, timestamp timestamp, event string, channel string"
+    )
+    transactions = spark.createDataFrame(
+        TRANSACTIONS.rows(),
+        "customer_id string, timestamp timestamp, amount double, order_id string",
+    )
+    assert memberships(customers, events, transactions) == EXPECTED
+
+
+def test_events_read_by_another_engine_are_moved_to_the_customers_engine() -> None:
+    connection = duckdb.connect()
+    connection.register("c", CUSTOMERS.to_arrow())
+    got = memberships(connection.table("c"), EVENTS.lazy(), TRANSACTIONS)
+    assert got == EXPECTED
+
+
+def test_as_of_defaults_to_the_latest_event() -> None:
+    segmenter = RuleSegmenter(
+        {"recent": "performed('email_open', within => '1d')"}, exclusive=False, id_col="id"
+    )
+    out = segmenter.fit(CUSTOMERS, events=EVENTS).segment(CUSTOMERS, events=EVENTS)
+    # The latest event is 2024-04-02 (customer 1), so the one-day window holds only it.
+    assert out.sort("id")["recent"].to_list() == [True, False, False, False]

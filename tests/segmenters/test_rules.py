@@ -1,0 +1,176 @@
+"""RuleSegmenter and catalogs: priorities, Other, overlapping audiences, static lists, preview, explain."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pandas as pd
+import polars as pl
+import pytest
+
+from segwise.exceptions import ConfigError, DataError, RuleSyntaxError
+from segwise.segmenters import RuleCatalog, RuleSegmenter
+
+CUSTOMERS = pl.DataFrame(
+    {
+        "id": ["a", "b", "c", "d", "e", "f"],
+        "orders": [12, 6, 1, 0, None, 3],
+        "revenue": [2500.0, 900.0, 40.0, 0.0, 10.0, 300.0],
+        "recency_days": [5, 40, 200, 400, None, 20],
+    }
+)
+
+CATALOG = """
+name: lifecycle
+exclusive: true
+segments:
+  - name: Champions
+    description: Buy often, spend most, bought lately
+    where: "orders >= 10 AND revenue > 2000 AND recency_days <= 30"
+    priority: 1
+    tags: [value]
+    owner: crm
+    playbook:
+      messaging: Thank them; early access
+      channels: [email, app]
+      offers: none needed
+      timing: launch days
+      creative: premium
+  - name: Lapsed
+    where: "recency_days > 180"
+    priority: 3
+  - name: Loyal
+    where: "orders >= 5 OR in_segment('Champions')"
+    priority: 2
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "rules.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+def test_exclusive_catalog_assigns_first_match_by_priority(tmp_path: Path) -> None:
+    segmenter = RuleSegmenter(write(tmp_path, CATALOG), id_col="id").fit(CUSTOMERS)
+    assert segmenter.segment_names_ == {0: "Champions", 1: "Loyal", 2: "Lapsed", -1: "Other"}
+    assert segmenter.labels_.tolist() == [0, 1, 2, 2, -1, -1]
+    assert segmenter.labels_.dtype == "int64"
+    out = segmenter.segment(CUSTOMERS)
+    assert out.columns == ["id", "segment"]
+    assert out["segment"].to_list() == ["Champions", "Loyal", "Lapsed", "Lapsed", "Other", "Other"]
+
+
+def test_overlapping_catalog_gives_one_boolean_column_per_segment(tmp_path: Path) -> None:
+    segmenter = RuleSegmenter(write(tmp_path, CATALOG), exclusive=False, id_col="id")
+    out = segmenter.fit(CUSTOMERS).segment(CUSTOMERS)
+    assert out.columns == ["id", "Champions", "Loyal", "Lapsed"]
+    assert out["Loyal"].to_list() == [True, True, False, False, False, False]
+    assert out["Lapsed"].to_list() == [False, False, True, True, False, False]
+
+
+def test_same_kind_of_frame_comes_back() -> None:
+    frame = CUSTOMERS.to_pandas()
+    out = RuleSegmenter({"Big": "orders > 5"}, id_col="id").fit(frame).segment(frame)
+    assert isinstance(out, pd.DataFrame)
+    assert out["segment"].tolist() == ["Big", "Big", "Other", "Other", "Other", "Other"]
+
+
+def test_static_segment_reads_ids_from_csv(tmp_path: Path) -> None:
+    (tmp_path / "complaints.csv").write_text("customer\nc\nf\nzz\n")
+    catalog = write(
+        tmp_path,
+        """
+        exclusive: false
+        segments:
+          - name: Complained
+            ids: complaints.csv
+          - name: Complained big spender
+            where: "in_segment('Complained') AND revenue > 100"
+        """,
+    )
+    out = RuleSegmenter(catalog, id_col="id").fit(CUSTOMERS).segment(CUSTOMERS)
+    assert out["Complained"].to_list() == [False, False, True, False, False, True]
+    assert out["Complained big spender"].to_list() == [False, False, False, False, False, True]
+
+
+def test_preview_counts_each_condition_alone_and_cumulatively(tmp_path: Path) -> None:
+    preview = RuleSegmenter(write(tmp_path, CATALOG)).fit(CUSTOMERS).preview(CUSTOMERS)
+    assert preview.total == 6
+    champions = preview.segments[0]
+    assert champions.name == "Champions"
+    assert [(c.text, c.alone, c.cumulative) for c in champions.conditions] == [
+        ("orders >= 10", 1, 1),
+        ("revenue > 2000", 1, 1),
+        ("recency_days <= 30", 2, 1),
+    ]
+    assert preview.sizes() == {"Champions": 1, "Loyal": 1, "Lapsed": 2, "Other": 2}
+    loyal = preview.segments[1]
+    assert (loyal.matches, loyal.assigned) == (2, 1)  # Champions took one of Loyal's matches
+    table = preview.to_frame()
+    assert table.height == 5
+
+
+def test_explain_shows_each_condition_with_values(tmp_path: Path) -> None:
+    segmenter = RuleSegmenter(write(tmp_path, CATALOG), id_col="id").fit(CUSTOMERS)
+    explanation = segmenter.explain(CUSTOMERS, "b", "Champions")
+    assert explanation.member is False
+    assert explanation.assigned == "Loyal"
+    assert [(c.text, c.verdict) for c in explanation.conditions] == [
+        ("orders >= 10 AND revenue > 2000 AND recency_days <= 30", False),
+        ("orders >= 10", False),
+        ("revenue > 2000", False),
+        ("recency_days <= 30", False),
+    ]
+    assert explanation.conditions[1].inputs == (("orders", 6),)
+    text = explanation.render()
+    assert text.splitlines()[0] == "customer b is NOT IN segment 'Champions' (the rule is FALSE)"
+    assert "orders = 6" in text
+
+
+def test_explain_unknown_customer_and_segment(tmp_path: Path) -> None:
+    segmenter = RuleSegmenter(write(tmp_path, CATALOG), id_col="id").fit(CUSTOMERS)
+    with pytest.raises(DataError, match="customer 'zz' is not in the table"):
+        segmenter.explain(CUSTOMERS, "zz", "Champions")
+    with pytest.raises(ConfigError, match="Did you mean .Champions."):
+        segmenter.explain(CUSTOMERS, "a", "Champion")
+
+
+def test_catalog_errors_name_the_line_and_key(tmp_path: Path) -> None:
+    path = write(tmp_path, "segments:\n  - name: A\n    where: x > 1\n    prority: 2\n")
+    with pytest.raises(ConfigError) as caught:
+        RuleCatalog.from_yaml(path)
+    assert (
+        str(caught.value)
+        == f"{path}, line 4: segments.0.prority: unknown key. Did you mean 'priority'?"
+    )
+
+
+def test_catalog_needs_where_or_ids(tmp_path: Path) -> None:
+    path = write(tmp_path, "segments:\n  - name: A\n")
+    with pytest.raises(ConfigError, match="line 2: segments.0: segment 'A' needs exactly one of"):
+        RuleCatalog.from_yaml(path)
+
+
+def test_duplicate_segment_names_are_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, "segments:\n  - {name: A, where: x > 1}\n  - {name: A, where: x > 2}\n")
+    with pytest.raises(ConfigError, match="segment name 'A' is used twice"):
+        RuleCatalog.from_yaml(path)
+
+
+def test_rule_errors_name_the_catalog_and_segment(tmp_path: Path) -> None:
+    path = write(tmp_path, "name: life\nsegments:\n  - {name: A, where: 'orders >'}\n")
+    with pytest.raises(RuleSyntaxError) as caught:
+        RuleSegmenter(path).fit(CUSTOMERS)
+    assert caught.value.render().splitlines()[0] == (
+        "life, segment 'A': RuleSyntaxError: expected a value after '>' (line 1, col 9)"
+    )
+
+
+def test_plain_arrays_use_x_names() -> None:
+    import numpy as np
+
+    X = np.array([[1.0, 5.0], [-3.0, 0.0], [np.nan, 2.0]])
+    labels = RuleSegmenter({"pos": "x0 > 0", "big": "x1 >= 2"}).fit_predict(X)
+    assert labels.tolist() == [0, -1, 1]

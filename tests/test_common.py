@@ -1,0 +1,31 @@
+"""scikit-learn's own estimator checks over every segwise estimator.
+
+Checks that cannot apply are listed with the reason, never skipped silently.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from segwise.segmenters import RuleSegmenter
+
+RULES = {"positive first": "x0 > 0", "large second": "x1 > 1 OR x0 < -2"}
+
+EXPECTED_FAILURES: dict[str, dict[str, str]] = {}
+
+
+def _expected(estimator: Any) -> dict[str, str]:
+    expected = dict(EXPECTED_FAILURES.get(type(estimator).__name__, {}))
+    if isinstance(estimator, RuleSegmenter) and estimator.rules is not None:
+        expected["check_fit2d_1feature"] = (
+            "a catalog whose rules read x1 cannot run on a one-column table; it says so with a "
+            "RuleError naming the column and its position in the rule"
+        )
+    return expected
+
+
+@parametrize_with_checks([RuleSegmenter(), RuleSegmenter(RULES)], expected_failed_checks=_expected)
+def test_sklearn_compatible(estimator: Any, check: Any) -> None:
+    check(estimator)
