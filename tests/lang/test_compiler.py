@@ -1,4 +1,4 @@
-"""The compiler: SQL semantics (three-valued logic, NULL on division by zero), types, located errors."""
+"""The compiler: SQL semantics (three-valued logic, x / 0 is NULL), types, located errors."""
 
 from __future__ import annotations
 

@@ -49,7 +49,9 @@ RULES = {
     "first open on feb 1": "first_performed('email_open') = DATE '2024-02-01'",
     "app idle 60 days": "days_since(last_performed('app_open')) > 60",
     "two orders": "performed('purchase', at_least => 2)",
-    "one order no opens": "performed('order', exactly => 1) AND NOT performed('email_open', within => '7d')",
+    "one order no opens": (
+        "performed('order', exactly => 1) AND NOT performed('email_open', within => '7d')"
+    ),
 }
 EXPECTED = {
     "opened twice": [True, False, False, False],

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import textwrap
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import polars as pl
@@ -11,6 +11,9 @@ import pytest
 
 from segwise.exceptions import ConfigError, DataError, RuleSyntaxError
 from segwise.segmenters import RuleCatalog, RuleSegmenter
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 CUSTOMERS = pl.DataFrame(
     {
