@@ -1,4 +1,4 @@
-"""RuleSegmenter and catalogs: priorities, Other, overlapping audiences, static lists, preview, explain."""
+"""RuleSegmenter and catalogs: priorities, Other, overlaps, static lists, preview, explain."""
 
 from __future__ import annotations
 
@@ -136,7 +136,7 @@ def test_explain_unknown_customer_and_segment(tmp_path: Path) -> None:
     segmenter = RuleSegmenter(write(tmp_path, CATALOG), id_col="id").fit(CUSTOMERS)
     with pytest.raises(DataError, match="customer 'zz' is not in the table"):
         segmenter.explain(CUSTOMERS, "zz", "Champions")
-    with pytest.raises(ConfigError, match="Did you mean .Champions."):
+    with pytest.raises(ConfigError, match=r"Did you mean .Champions."):
         segmenter.explain(CUSTOMERS, "a", "Champion")
 
 
@@ -152,7 +152,7 @@ def test_catalog_errors_name_the_line_and_key(tmp_path: Path) -> None:
 
 def test_catalog_needs_where_or_ids(tmp_path: Path) -> None:
     path = write(tmp_path, "segments:\n  - name: A\n")
-    with pytest.raises(ConfigError, match="line 2: segments.0: segment 'A' needs exactly one of"):
+    with pytest.raises(ConfigError, match=r"line 2: segments\.0: segment 'A' needs exactly one of"):
         RuleCatalog.from_yaml(path)
 
 
@@ -174,6 +174,6 @@ def test_rule_errors_name_the_catalog_and_segment(tmp_path: Path) -> None:
 def test_plain_arrays_use_x_names() -> None:
     import numpy as np
 
-    X = np.array([[1.0, 5.0], [-3.0, 0.0], [np.nan, 2.0]])
-    labels = RuleSegmenter({"pos": "x0 > 0", "big": "x1 >= 2"}).fit_predict(X)
+    data = np.array([[1.0, 5.0], [-3.0, 0.0], [np.nan, 2.0]])
+    labels = RuleSegmenter({"pos": "x0 > 0", "big": "x1 >= 2"}).fit_predict(data)
     assert labels.tolist() == [0, -1, 1]
