@@ -13,6 +13,7 @@ from segwise.cli.init import init
 from segwise.cli.quality import quality
 from segwise.cli.rfm import rfm
 from segwise.cli.rules import rules_app
+from segwise.cli.segment import explain, segment
 from segwise.cli.summary import summary
 
 app = typer.Typer(
@@ -49,6 +50,8 @@ app.command()(init)
 app.command()(summary)
 app.command()(rfm)
 app.command()(clv)
+app.command()(segment)
+app.command()(explain)
 app.add_typer(rules_app)
 
 

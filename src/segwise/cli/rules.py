@@ -1,4 +1,4 @@
-"""``segwise rules check MAP.yaml [--data FILE]``: lint a score map (rule catalogs join later)."""
+"""``segwise rules check FILE.yaml [--data FILE]``: lint a rule catalog or an RFM score map."""
 
 from __future__ import annotations
 
@@ -22,17 +22,41 @@ rules_app = typer.Typer(
 @rules_app.command("check")
 @user_errors
 def check(
-    definition: Annotated[Path, typer.Argument(help="A score map (YAML).", show_default=False)],
+    definition: Annotated[
+        Path, typer.Argument(help="A rule catalog or a score map (YAML).", show_default=False)
+    ],
     data: Annotated[
-        str | None, typer.Option("--data", help="Transactions to score: adds the fallback share.")
+        str | None,
+        typer.Option(
+            "--data",
+            help="Customers (rule catalogs) or transactions (score maps): adds sizes.",
+        ),
+    ] = None,
+    id_col: opt.CustomerCol = None,
+    events: Annotated[
+        str | None, typer.Option("--events", help="Events table for performed(...) conditions.")
+    ] = None,
+    transactions: Annotated[
+        str | None,
+        typer.Option("--transactions", help="Transactions for performed('purchase', ...)."),
+    ] = None,
+    min_size: Annotated[
+        int | None, typer.Option("--min-size", help="Segments smaller than this are tiny.")
+    ] = None,
+    min_share: Annotated[
+        float | None,
+        typer.Option("--min-share", help="Segments below this share (0-1) are tiny."),
     ] = None,
     as_of: opt.AsOf = None,
     policy: opt.Policy = "default",
     as_json: opt.Json = False,
 ) -> None:
-    """Lint a score map: overlapping cells, shadowed segments, uncovered cells, fallback share.
+    """Lint a rule catalog or a score map.
 
-    Exits with 1 when the map does not parse; findings are warnings (exit 0).
+    Rule catalogs: syntax, rules that can never match, more than 8 segments; with --data also
+    unknown columns, empty and tiny segments, overlaps in exclusive catalogs and sizes.
+    Score maps: overlapping cells, shadowed segments, uncovered cells, fallback share.
+    Exits with 1 when a definition does not parse or a rule is unusable; warnings exit 0.
     """
     import yaml
 
@@ -44,10 +68,23 @@ def check(
         parsed = yaml.safe_load(definition.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise ConfigError(f"{definition}: not valid YAML ({exc})".splitlines()[0]) from None
+    if isinstance(parsed, dict) and "segments" in parsed and "bins" not in parsed:
+        _check_catalog(
+            definition,
+            data,
+            id_col=id_col,
+            events=events,
+            transactions=transactions,
+            as_of=as_of,
+            min_size=min_size,
+            min_share=min_share,
+            as_json=as_json,
+        )
+        return
     if not (isinstance(parsed, dict) and "bins" in parsed):
         raise ConfigError(
-            f"{definition}: not a score map (it has no 'bins' key)",
-            hint="score maps are checked here today; rule catalogs arrive with the rule language",
+            f"{definition}: neither a rule catalog (a 'segments' key) nor a score map ('bins')",
+            hint="see docs/rules.md and docs/rfm.md for the formats",
         )
     score_map = ScoreMap.from_yaml(definition)
     counts = None
@@ -90,3 +127,104 @@ def check(
         console.print(f"fallback share on the data: {lint.fallback_share:.1%}", highlight=False)
     for line in lint.lines():
         sys.stdout.write(f"warning: {line}\n")
+
+
+def _check_catalog(
+    definition: Path,
+    data: str | None,
+    *,
+    id_col: str | None,
+    events: str | None,
+    transactions: str | None,
+    as_of: str | None,
+    min_size: int | None,
+    min_share: float | None,
+    as_json: bool,
+) -> None:
+    from rich.table import Table
+
+    from segwise.cli.segment import read_rule_inputs
+    from segwise.profiling import lint_rule_catalog
+    from segwise.segmenters import RuleCatalog
+
+    catalog = RuleCatalog.from_yaml(definition)
+    frame = id_name = events_data = transactions_data = None
+    if data is not None:
+        frame, id_name, events_data, transactions_data = read_rule_inputs(
+            data, id_col, events, transactions
+        )
+    lint = lint_rule_catalog(
+        catalog,
+        frame,
+        id_col=id_name,
+        events=events_data,
+        transactions=transactions_data,
+        as_of=as_of,
+        min_size=min_size,
+        min_share=min_share,
+    )
+    console = stdout()
+    preview = lint.preview
+    if as_json:
+        payload = {
+            "catalog": catalog.name,
+            "segments": lint.segments,
+            "clean": lint.clean,
+            "findings": [
+                {"level": f.level, "segment": f.segment, "kind": f.kind, "message": f.message}
+                for f in lint.findings
+            ],
+            "customers": None if preview is None else preview.total,
+            "sizes": None
+            if preview is None
+            else [
+                {
+                    "segment": s.name,
+                    "matches": s.matches,
+                    "assigned": s.assigned,
+                    "share": s.share,
+                    "conditions": [
+                        {"condition": c.text, "alone": c.alone, "cumulative": c.cumulative}
+                        for c in s.conditions
+                    ],
+                }
+                for s in preview.segments
+            ],
+            "overlaps": [
+                {"first": a, "second": b, "customers": n} for (a, b), n in lint.overlaps.items()
+            ],
+        }
+        console.print_json(json.dumps(payload))
+    else:
+        kind = "exclusive" if catalog.exclusive else "overlapping"
+        console.print(
+            f"{definition}: rule catalog '{catalog.name}', {lint.segments} segments, {kind}",
+            highlight=False,
+        )
+        if preview is not None:
+            table = Table(title=f"{preview.total:,} customers", title_justify="left")
+            for column in ("segment", "condition", "alone", "cumulative", "customers", "share"):
+                right = column not in ("segment", "condition")
+                table.add_column(column, justify="right" if right else "left")
+            for size in preview.segments:
+                kept = size.assigned if size.assigned is not None else size.matches
+                rows = size.conditions or ()
+                for position, condition in enumerate(rows):
+                    last = position == len(rows) - 1
+                    table.add_row(
+                        size.name if position == 0 else "",
+                        condition.text,
+                        f"{condition.alone:,}",
+                        f"{condition.cumulative:,}",
+                        f"{kept:,}" if last else "",
+                        f"{size.share:.1%}" if last else "",
+                    )
+                if not rows:
+                    table.add_row(size.name, "(id list)", "", "", f"{kept:,}", f"{size.share:.1%}")
+            console.print(table)
+        if lint.clean:
+            console.print("no findings", highlight=False)
+        for finding in lint.findings:
+            sys.stdout.write(finding.line() + "\n")
+    if lint.errors:
+        raise typer.Exit(1)

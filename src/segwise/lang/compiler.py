@@ -421,7 +421,18 @@ def _in_list(compiler: RuleCompiler, rule: Rule, node: nodes.InList) -> Compiled
         values.append(item.value)
     if not values:
         return Compiled(_null(Type.BOOLEAN), Type.BOOLEAN)
-    found = value.expr.is_in(values)
+    operand = value.expr
+    if value.type is Type.NUMBER:
+        # Polars 2 will not compare floats with an integer list (or the reverse): integers
+        # stay exact when both sides are integers, and everything else compares as Float64.
+        integral = (
+            isinstance(node.operand, nodes.Column)
+            and compiler.schema[node.operand.name].is_integer()
+        )
+        if not (integral and all(isinstance(v, int) for v in values)):
+            operand = operand.cast(nw.Float64())
+            values = [float(v) for v in values]
+    found = operand.is_in(values)
     if has_null:
         # x IN (1, NULL) is TRUE on a match and NULL otherwise, as in SQL.
         member = nw.when(found).then(nw.lit(True)).otherwise(_null(Type.BOOLEAN))

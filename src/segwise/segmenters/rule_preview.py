@@ -8,6 +8,7 @@ a second: fast enough for an editor to refresh on every keystroke.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import combinations
 from typing import TYPE_CHECKING, Any
 
 import narwhals.stable.v2 as nw
@@ -96,6 +97,27 @@ class Preview:
         return out
 
 
+def pair_overlaps(
+    names: list[str], frame: nw.LazyFrame[Any], conditions: Mapping[str, nw.Expr]
+) -> dict[tuple[str, str], int]:
+    """Customers matching both rules, for every pair of segments in priority order, in one pass."""
+    pairs = list(combinations(names, 2))
+    exprs = [
+        _count(conditions[a].fill_null(value=False) & conditions[b].fill_null(value=False)).alias(
+            f"p{k}"
+        )
+        for k, (a, b) in enumerate(pairs)
+    ]
+    if not exprs:
+        return {}
+    row = collect_one_row(frame.select(exprs))
+    return {pair: int(row[f"p{k}"] or 0) for k, pair in enumerate(pairs)}
+
+
+def _sum(column: str) -> nw.Expr:
+    return nw.col(column).cast(nw.Int64()).sum()
+
+
 def _count(condition: nw.Expr) -> nw.Expr:
     return condition.fill_null(value=False).cast(nw.Int64()).sum()
 
@@ -106,10 +128,14 @@ def preview(
     compiler: RuleCompiler,
     rules: Mapping[str, Rule],
     conditions: Mapping[str, nw.Expr],
-    labels: nw.Expr,
 ) -> Preview:
-    """Compute a :class:`Preview` in one pass over ``frame`` (see ``RuleSegmenter.preview``)."""
-    label = "__segwise_label"
+    """Compute a :class:`Preview` in one pass over ``frame`` (see ``RuleSegmenter.preview``).
+
+    Each condition is evaluated once into a boolean column; the running ANDs,
+    memberships and the exclusive labels are built from those columns, so the
+    cost grows with the number of conditions, not with their combinations.
+    """
+    columns: list[nw.Expr] = []
     exprs: list[nw.Expr] = [nw.len().alias("__total")]
     texts: dict[str, list[str]] = {}
     ordered = catalog.ordered()
@@ -117,18 +143,43 @@ def preview(
         rule = rules.get(segment.name)
         parts = rule.conditions if rule is not None else ()
         texts[segment.name] = [rule.text_of(p) for p in parts] if rule is not None else []
-        running: nw.Expr | None = None
+        member = f"__m{index}"
+        if rule is None:  # a static segment: one condition, its membership
+            columns.append(conditions[segment.name].fill_null(value=False).alias(member))
         for position, part in enumerate(parts):
+            alone, running = f"__a{index}_{position}", f"__c{index}_{position}"
             expr = compiler.node(rule, part).expr  # type: ignore[arg-type]
-            running = expr if running is None else running & expr
-            exprs.append(_count(expr).alias(f"a{index}_{position}"))
-            exprs.append(_count(running).alias(f"c{index}_{position}"))
-        exprs.append(_count(conditions[segment.name]).alias(f"m{index}"))
-        if catalog.exclusive:
-            exprs.append(_count(nw.col(label) == index).alias(f"s{index}"))
+            columns.append(expr.fill_null(value=False).alias(alone))
+            exprs.append(_sum(alone).alias(f"a{index}_{position}"))
+            exprs.append(_sum(running).alias(f"c{index}_{position}"))
+        exprs.append(_sum(member).alias(f"m{index}"))
+    frame = frame.with_columns(columns)
+    # Running ANDs over the materialised conditions: a rule is TRUE when all its parts are.
+    running_columns: list[nw.Expr] = []
+    for index, segment in enumerate(ordered):
+        running: nw.Expr | None = None
+        for position in range(len(texts[segment.name])):
+            this = nw.col(f"__a{index}_{position}")
+            running = this if running is None else running & this
+            running_columns.append(running.alias(f"__c{index}_{position}"))
+    frame = frame.with_columns(running_columns) if running_columns else frame
+    members = [
+        nw.col(f"__c{i}_{len(texts[s.name]) - 1}").alias(f"__m{i}")
+        for i, s in enumerate(ordered)
+        if texts[s.name]
+    ]
+    frame = frame.with_columns(members) if members else frame
     if catalog.exclusive:
-        exprs.append(_count(nw.col(label) == -1).alias("other"))
-        frame = frame.with_columns(labels.alias(label))
+        label: Any = nw.lit(-1, dtype=nw.Int64())
+        for index in reversed(range(len(ordered))):
+            label = (
+                nw.when(nw.col(f"__m{index}"))
+                .then(nw.lit(index, dtype=nw.Int64()))
+                .otherwise(label)
+            )
+        frame = frame.with_columns(label.alias("__label"))
+        exprs.extend(_count(nw.col("__label") == i).alias(f"s{i}") for i in range(len(ordered)))
+        exprs.append(_count(nw.col("__label") == -1).alias("other"))
     row = collect_one_row(frame.select(exprs))
     total = int(row["__total"] or 0)
     sizes = []

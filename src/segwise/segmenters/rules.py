@@ -28,7 +28,7 @@ from segwise.lang.compiler import RuleCompiler, StaticMember
 from segwise.lang.evaluate import EVENT_TIME, RuleTables, add_derived
 from segwise.segmenters.rule_catalog import RuleCatalog
 from segwise.segmenters.rule_explain import Explanation, explain
-from segwise.segmenters.rule_preview import Preview, preview
+from segwise.segmenters.rule_preview import Preview, pair_overlaps, preview
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -327,14 +327,16 @@ class RuleSegmenter(BaseEstimator):  # type: ignore[misc]
         catalog = self.catalog_ if hasattr(self, "catalog_") else self._catalog()
         frame = _as_lazy(X) if _is_frame(X) else self._frame(X, reset=False)
         plan = self._plan(catalog, frame, events, transactions)
-        return preview(
-            catalog,
-            plan.frame,
-            plan.compiler,
-            plan.rules,
-            plan.conditions,
-            self._labels(catalog, plan.conditions),
-        )
+        return preview(catalog, plan.frame, plan.compiler, plan.rules, plan.conditions)
+
+    def overlaps(
+        self, X: Any, *, events: Any = None, transactions: Any = None
+    ) -> dict[tuple[str, str], int]:
+        """Customers matching both rules, for every pair of segments in priority order."""
+        catalog = self.catalog_ if hasattr(self, "catalog_") else self._catalog()
+        plan = self._plan(catalog, _as_lazy(X), events, transactions)
+        names = [s.name for s in catalog.ordered()]
+        return pair_overlaps(names, plan.frame, plan.conditions)
 
     def explain(
         self,

@@ -1,0 +1,211 @@
+"""Lint a rule catalog: never-matching rules, overlaps, empty and tiny segments, unknown columns.
+
+Without data the checks are symbolic (syntax, never-matching rules, too many
+segments, reference cycles). With data they add sizes: overlaps between
+segments of an exclusive catalog with their counts, segments shadowed by
+earlier ones, empty and tiny segments, and unknown columns with a "did you
+mean" hint.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from segwise.exceptions import RuleError, RuleSyntaxError
+from segwise.lang.satisfiability import never_matches
+from segwise.segmenters.rules import RuleSegmenter
+
+if TYPE_CHECKING:
+    from segwise.segmenters.rule_catalog import RuleCatalog
+    from segwise.segmenters.rule_preview import Preview
+
+#: Beyond this many segments, teams rarely run a distinct campaign for each.
+MAX_ACTIONABLE_SEGMENTS = 8
+
+Level = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One lint finding: how bad, which segment, what kind, and the message."""
+
+    level: Level
+    segment: str | None
+    kind: str
+    message: str
+
+    def line(self) -> str:
+        """The finding as one line of text."""
+        where = f"segment '{self.segment}': " if self.segment else ""
+        return f"{self.level}: {where}{self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class RuleLint:
+    """All findings for a catalog, and its preview when data was given."""
+
+    catalog: str
+    segments: int
+    findings: tuple[Finding, ...]
+    preview: Preview | None = None
+    overlaps: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> list[Finding]:
+        """The findings that make the catalog unusable."""
+        return [f for f in self.findings if f.level == "error"]
+
+    @property
+    def clean(self) -> bool:
+        """True when there is nothing to report."""
+        return not self.findings
+
+
+def lint_rule_catalog(
+    catalog: RuleCatalog,
+    data: Any = None,
+    *,
+    id_col: str | None = None,
+    events: Any = None,
+    transactions: Any = None,
+    as_of: Any = None,
+    min_size: int | None = None,
+    min_share: float | None = None,
+) -> RuleLint:
+    """Check a catalog, symbolically and (given ``data``) against a customer table.
+
+    Parameters
+    ----------
+    catalog
+        The catalog to check.
+    data
+        Customers (any frame or Dataset); adds sizes, overlaps, empty/tiny and unknown columns.
+    min_size, min_share
+        A segment below either is "tiny"; defaults are the catalog's ``min_size``/``min_share``.
+
+    Raises
+    ------
+    RuleSyntaxError
+        When a rule does not parse (nothing else can be checked then).
+
+    Examples
+    --------
+    >>> from segwise.segmenters import RuleCatalog
+    >>> catalog = RuleCatalog.from_dict({"segments": [
+    ...     {"name": "Odd", "where": "age > 50 AND age < 40"}]})
+    >>> print(lint_rule_catalog(catalog).findings[0].line())
+    error: segment 'Odd': can never match: age > 50, age < 40 contradict each other
+    """
+    findings: list[Finding] = []
+    rules = catalog.rules()  # syntax errors propagate: nothing else is meaningful then
+    for name, rule in rules.items():
+        conflict = never_matches(rule)
+        if conflict is not None:
+            what = (
+                f"{', '.join(conflict)} contradict each other"
+                if len(conflict) > 1
+                else f"'{conflict[0]}' is never TRUE"
+            )
+            findings.append(Finding("error", name, "never-matches", f"can never match: {what}"))
+    if len(catalog.segments) > MAX_ACTIONABLE_SEGMENTS:
+        findings.append(
+            Finding(
+                "warning",
+                None,
+                "too-many-segments",
+                f"{len(catalog.segments)} segments: more than {MAX_ACTIONABLE_SEGMENTS} are hard "
+                "to act on (each needs its own message, offer and owner); merge the small or "
+                "similar ones",
+            )
+        )
+    if data is None:
+        return RuleLint(catalog.name, len(catalog.segments), tuple(findings))
+    return _lint_with_data(
+        catalog,
+        data,
+        findings,
+        id_col=id_col,
+        events=events,
+        transactions=transactions,
+        as_of=as_of,
+        min_size=catalog.min_size if min_size is None else min_size,
+        min_share=catalog.min_share if min_share is None else min_share,
+    )
+
+
+def _lint_with_data(
+    catalog: RuleCatalog,
+    data: Any,
+    findings: list[Finding],
+    *,
+    id_col: str | None,
+    events: Any,
+    transactions: Any,
+    as_of: Any,
+    min_size: int,
+    min_share: float,
+) -> RuleLint:
+    usable = []
+    for segment in catalog.segments:
+        single = catalog.model_copy(update={"segments": [segment]})
+        probe = RuleSegmenter(single, id_col=id_col, as_of=as_of)
+        try:
+            probe.preview(data, events=events, transactions=transactions)
+        except RuleSyntaxError:
+            raise
+        except RuleError as exc:
+            # in_segment() to a broken segment is reported on that segment, once.
+            findings.append(
+                Finding(
+                    "error",
+                    segment.name,
+                    "invalid-rule",
+                    f"{exc.description} at col {exc.col}{'; ' + exc.hint if exc.hint else ''}",
+                )
+            )
+            continue
+        usable.append(segment)
+    checked = catalog.model_copy(update={"segments": usable})
+    if not usable:
+        return RuleLint(catalog.name, len(catalog.segments), tuple(findings))
+    segmenter = RuleSegmenter(checked, id_col=id_col, as_of=as_of)
+    preview = segmenter.preview(data, events=events, transactions=transactions)
+    for size in preview.segments:
+        kept = size.assigned if size.assigned is not None else size.matches
+        if size.matches == 0:
+            findings.append(Finding("warning", size.name, "empty", "matches no customer"))
+        elif catalog.exclusive and kept == 0:
+            findings.append(
+                Finding(
+                    "warning",
+                    size.name,
+                    "shadowed",
+                    f"all {size.matches:,} of its matches go to earlier segments by priority",
+                )
+            )
+        elif kept < min_size or size.share < min_share:
+            limit = f"the minimum of {min_size:,}" if kept < min_size else f"{min_share:.1%}"
+            findings.append(
+                Finding(
+                    "warning",
+                    size.name,
+                    "tiny",
+                    f"only {kept:,} customers ({size.share:.2%}), below {limit}",
+                )
+            )
+    overlaps: dict[tuple[str, str], int] = {}
+    if catalog.exclusive and len(usable) > 1:
+        overlaps = segmenter.overlaps(data, events=events, transactions=transactions)
+        for (first, second), count in overlaps.items():
+            if count:
+                findings.append(
+                    Finding(
+                        "warning",
+                        second,
+                        "overlap",
+                        f"overlaps '{first}' on {count:,} customers, who go to "
+                        f"'{first}' (earlier by priority)",
+                    )
+                )
+    return RuleLint(catalog.name, len(catalog.segments), tuple(findings), preview, overlaps)
