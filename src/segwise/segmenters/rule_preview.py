@@ -147,11 +147,11 @@ def preview(
         if rule is None:  # a static segment: one condition, its membership
             columns.append(conditions[segment.name].fill_null(value=False).alias(member))
         for position, part in enumerate(parts):
-            alone, running = f"__a{index}_{position}", f"__c{index}_{position}"
+            alone, cumulative = f"__a{index}_{position}", f"__c{index}_{position}"
             expr = compiler.node(rule, part).expr  # type: ignore[arg-type]
             columns.append(expr.fill_null(value=False).alias(alone))
             exprs.append(_sum(alone).alias(f"a{index}_{position}"))
-            exprs.append(_sum(running).alias(f"c{index}_{position}"))
+            exprs.append(_sum(cumulative).alias(f"c{index}_{position}"))
         exprs.append(_sum(member).alias(f"m{index}"))
     frame = frame.with_columns(columns)
     # Running ANDs over the materialised conditions: a rule is TRUE when all its parts are.
