@@ -1,0 +1,217 @@
+"""`segwise segment`, `segwise explain` and `segwise rules check` on rule catalogs."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from segwise.cli.app import app
+from segwise.datasets import sample_paths
+from segwise.exceptions import RuleSyntaxError
+from segwise.segmenters import RuleSegmenter
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+runner = CliRunner()
+CUSTOMERS = str(sample_paths()["customers"])
+EVENTS = str(sample_paths()["events"])
+
+CATALOG = """
+name: lifecycle
+segments:
+  - name: Big families
+    where: "household_size >= 4 AND children_at_home > 0"
+    playbook: {messaging: Family bundles, channels: [email]}
+  - name: Affluent
+    where: "income > 90000 AND age BETWEEN 35 AND 60"
+  - name: App openers
+    where: "performed('app_open', at_least => 3, within => '30d')"
+"""
+
+
+@pytest.fixture
+def catalog(tmp_path: Path) -> Path:
+    path = tmp_path / "rules.yaml"
+    path.write_text(CATALOG)
+    return path
+
+
+def test_segment_writes_one_segment_per_customer(tmp_path: Path, catalog: Path) -> None:
+    out = tmp_path / "segments.csv"
+    result = runner.invoke(
+        app,
+        [
+            "segment",
+            CUSTOMERS,
+            "--rules",
+            str(catalog),
+            "--id-col",
+            "customer_id",
+            "--events",
+            EVENTS,
+            "-o",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.stderr
+    table = pl.read_csv(out)
+    assert table.columns == ["customer_id", "segment"]
+    assert table.height == 5000
+    assert set(table["segment"]) <= {"Big families", "Affluent", "App openers", "Other"}
+    counts = dict(table.group_by("segment").len().iter_rows())
+    assert "5,000 customers" in result.stdout
+    assert f"{counts['Big families']:,}" in result.stdout
+    # The CLI's sizes are the library's.
+    segmenter = RuleSegmenter(catalog, id_col="customer_id")
+    import segwise as sw
+
+    events = sw.read_events(EVENTS)
+    customers = sw.read_customers(CUSTOMERS)
+    labels = segmenter.fit(customers, events=events).labels_
+    assert int((labels == 0).sum()) == counts["Big families"]
+
+
+def test_overlapping_writes_boolean_columns(tmp_path: Path, catalog: Path) -> None:
+    out = tmp_path / "segments.parquet"
+    result = runner.invoke(
+        app,
+        [
+            "segment",
+            CUSTOMERS,
+            "--rules",
+            str(catalog),
+            "--overlapping",
+            "--events",
+            EVENTS,
+            "-o",
+            str(out),
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.stderr
+    table = pl.read_parquet(out)
+    assert table.columns == ["customer_id", "Big families", "Affluent", "App openers"]
+    assert table.schema["Affluent"] == pl.Boolean
+    payload = json.loads(result.stdout)
+    assert payload["exclusive"] is False
+    assert [s["name"] for s in payload["segments"]] == ["Big families", "Affluent", "App openers"]
+
+
+@pytest.mark.parametrize(
+    ("rule", "first_line"),
+    [
+        (
+            "income >",
+            "lifecycle, segment 'Bad': RuleSyntaxError: expected a value after '>' (line 1, col 9)",
+        ),
+        (
+            "incme > 3",
+            "lifecycle, segment 'Bad': RuleError: unknown column 'incme' (line 1, col 1)",
+        ),
+    ],
+)
+def test_rule_errors_print_the_caret_exit_1_and_write_nothing(
+    tmp_path: Path, rule: str, first_line: str
+) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(f"name: lifecycle\nsegments:\n  - name: Bad\n    where: '{rule}'\n")
+    out = tmp_path / "out.csv"
+    result = runner.invoke(app, ["segment", CUSTOMERS, "--rules", str(path), "-o", str(out)])
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert lines[0] == first_line
+    assert lines[1] == f"  {rule}"
+    assert "^" in lines[2]
+    assert "Traceback" not in result.stderr
+    assert not out.exists()
+
+
+def test_cli_and_python_render_the_same_error(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text("segments:\n  - name: Bad\n    where: 'orders >= 3 AND'\n")
+    with pytest.raises(RuleSyntaxError) as caught:
+        RuleSegmenter(path).fit(pl.DataFrame({"orders": [1]}))
+    result = runner.invoke(app, ["segment", CUSTOMERS, "--rules", str(path)])
+    assert result.stderr == caught.value.render() + "\n"
+
+
+def test_explain_lists_conditions_with_values(catalog: Path) -> None:
+    customers = pl.read_csv(CUSTOMERS, schema_overrides={"customer_id": pl.String})
+    who = customers.filter((pl.col("household_size") >= 4) & (pl.col("children_at_home") > 0))
+    customer = who["customer_id"][0]
+    result = runner.invoke(
+        app,
+        [
+            "explain",
+            CUSTOMERS,
+            "--rules",
+            str(catalog),
+            "--customer",
+            str(customer),
+            "--segment",
+            "Big families",
+            "--id-col",
+            "customer_id",
+            "--events",
+            EVENTS,
+        ],
+    )
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"customer {customer} is IN segment 'Big families' (the rule is TRUE)"
+    assert any("household_size >= 4" in line and "household_size = " in line for line in lines)
+
+
+def test_explain_json(catalog: Path) -> None:
+    result = runner.invoke(
+        app,
+        [
+            "explain",
+            CUSTOMERS,
+            "--rules",
+            str(catalog),
+            "--customer",
+            "nobody",
+            "--segment",
+            "Affluent",
+            "--events",
+            EVENTS,
+            "--json",
+        ],
+    )
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: ")
+    assert "customer 'nobody' is not in the table" in result.stderr
+
+
+def test_rules_check_reports_sizes_and_findings(tmp_path: Path) -> None:
+    path = tmp_path / "rules.yaml"
+    segments = "".join(f"  - {{name: S{i}, where: 'age > {20 + i}'}}\n" for i in range(8))
+    path.write_text(
+        "segments:\n"
+        "  - {name: Never, where: 'age > 50 AND age < 40'}\n"
+        "  - {name: Typo, where: 'incme > 3'}\n" + segments
+    )
+    result = runner.invoke(app, ["rules", "check", str(path), "--data", CUSTOMERS, "--json"])
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    kinds = {(f["segment"], f["kind"]) for f in report["findings"]}
+    assert ("Never", "never-matches") in kinds
+    assert ("Typo", "invalid-rule") in kinds
+    assert (None, "too-many-segments") in kinds
+    assert ("S1", "overlap") in kinds
+    typo = next(f for f in report["findings"] if f["segment"] == "Typo")
+    assert typo["message"] == "unknown column 'incme' at col 1; did you mean 'income'?"
+    assert report["customers"] == 5000
+
+
+def test_rules_check_without_data_is_symbolic(tmp_path: Path, catalog: Path) -> None:
+    result = runner.invoke(app, ["rules", "check", str(catalog)])
+    assert result.exit_code == 0, result.stderr
+    assert "rule catalog 'lifecycle', 3 segments, exclusive" in result.stdout
+    assert "no findings" in result.stdout
