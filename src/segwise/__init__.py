@@ -10,7 +10,14 @@ True
 from __future__ import annotations
 
 from segwise._version import __version__
-from segwise.exceptions import ColumnNotFoundError, ConfigError, DataError, SegwiseError
+from segwise.exceptions import (
+    ColumnNotFoundError,
+    ConfigError,
+    DataError,
+    RuleError,
+    RuleSyntaxError,
+    SegwiseError,
+)
 from segwise.features import (
     ScoreMap,
     calibration_and_holdout_data,
@@ -27,7 +34,10 @@ from segwise.io import (
     read_events,
     read_transactions,
 )
+from segwise.lang import Rule, parse_rule
 from segwise.models import BetaGeoModel, GammaGammaModel, ParetoNBDModel
+from segwise.profiling import lint_rule_catalog
+from segwise.segmenters import RuleCatalog, RuleSegmenter
 
 __all__ = [
     "BetaGeoModel",
@@ -39,11 +49,18 @@ __all__ = [
     "GammaGammaModel",
     "ParetoNBDModel",
     "QualityReport",
+    "Rule",
+    "RuleCatalog",
+    "RuleError",
+    "RuleSegmenter",
+    "RuleSyntaxError",
     "ScoreMap",
     "SegwiseError",
     "__version__",
     "calibration_and_holdout_data",
     "customer_features",
+    "lint_rule_catalog",
+    "parse_rule",
     "read_customers",
     "read_events",
     "read_transactions",
