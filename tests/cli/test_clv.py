@@ -55,6 +55,16 @@ def test_clv_json_and_output(shared_data: Path, tmp_path: Path) -> None:
     per_tier = backtest["holdout_value_per_tier"]
     assert per_tier["high"] > per_tier["medium"] > per_tier["low"]
     assert sum(payload["segments"].values()) == 2_357
+    # The calibration plot of FHL (2005), figure 3: by repeat purchases in calibration.
+    bins = backtest["by_frequency"]
+    assert [b["frequency_bin"] for b in bins] == ["0", "1", "2", "3", "4", "5", "6", "7+"]
+    assert sum(b["customers"] for b in bins) == 2_357
+    assert bins[0]["customers"] == 1_411
+    assert sum(b["actual"] * b["customers"] for b in bins) == pytest.approx(1_882)
+    assert [b["predicted"] for b in bins] == sorted(b["predicted"] for b in bins)
+    assert all(abs(b["predicted"] - b["actual"]) < 0.5 for b in bins)
+    churn = next(s for s in backtest["by_segment"] if s["segment"] == "Churn risk")
+    assert churn["no_purchase_share"] > 0.7
     table = pl.read_parquet(out)
     assert table.columns == [
         "customer_id",
@@ -80,3 +90,24 @@ def test_tiers_keep_ties_together_and_check_their_shares() -> None:
     assert value_tiers(np.array([3.0, 3.0, 3.0, 1.0])).tolist() == ["high", "high", "high", "low"]
     with pytest.raises(Exception, match="two increasing shares"):
         value_tiers(np.array([1.0]), shares=(0.6, 0.2))
+
+
+@pytest.mark.realdata
+def test_clv_report_shows_the_backtest_table_and_chart(shared_data: Path, tmp_path: Path) -> None:
+    source = str(shared_data / "cdnow_sample_transactions.csv.gz")
+    report = tmp_path / "backtest.html"
+    args = ["clv", source, *COLUMNS, "--calibration-end", "1997-09-30"]
+    result = CliRunner().invoke(
+        app, [*args, "--holdout-end", "1998-06-30", "--report", str(report)]
+    )
+    assert result.exit_code == 0, result.stderr
+    assert "holdout purchases by calibration repeat purchases" in result.stdout
+    html = report.read_text()
+    assert "<script src=" not in html  # offline: Plotly is inlined
+    assert html.count('class="backtest"') == 3  # by frequency, by segment, by tier
+    assert "<td>7+</td>" in html
+    assert "Mean holdout purchases by calibration repeat purchases" in html
+    without_holdout = CliRunner().invoke(app, [*args, "--report", str(tmp_path / "x.html")])
+    assert without_holdout.exit_code == 1
+    assert "--report shows the backtest, which needs --holdout-end" in without_holdout.stderr
+    assert not (tmp_path / "x.html").exists()

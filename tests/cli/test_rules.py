@@ -1,4 +1,4 @@
-"""`segwise rules check` on score maps."""
+"""`segwise rules check` on score maps (rule catalogs: tests/cli/test_segment.py)."""
 
 from __future__ import annotations
 
@@ -48,6 +48,7 @@ def test_bad_map_is_a_user_error(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "segments.0.cells.0.x" in result.stderr
     not_a_map = tmp_path / "catalog.yaml"
-    not_a_map.write_text("segments: []\n")
+    not_a_map.write_text("groups: []\n")
     result = runner.invoke(app, ["rules", "check", str(not_a_map)])
-    assert result.exit_code == 1 and "not a score map" in result.stderr
+    assert result.exit_code == 1
+    assert "neither a rule catalog (a 'segments' key) nor a score map" in result.stderr

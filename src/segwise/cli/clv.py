@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -54,6 +55,13 @@ def clv(
     table: opt.Table = None,
     query: opt.Query = None,
     output: opt.Output = None,
+    report: Annotated[
+        Path | None,
+        typer.Option(
+            "--report",
+            help="With --holdout-end: write the backtest (table and chart) as an HTML page.",
+        ),
+    ] = None,
     as_json: opt.Json = False,
 ) -> None:
     """Fit BG/NBD and Gamma-Gamma on the calibration; predict P(alive), purchases, value, CLV, tier.
@@ -128,9 +136,18 @@ def clv(
         if output is not None:
             step(f"Writing {output}")
             write_table(result, output)
+        if report is not None:
+            if holdout_end is None:
+                raise ConfigError(
+                    "--report shows the backtest, which needs --holdout-end",
+                    hint="add --holdout-end DATE",
+                )
+            step(f"Writing {report}")
+            _write_report(report, payload, calibration_end, holdout_end, time_unit)
     payload["calibration_end"] = calibration_end
     if holdout_end is not None:
         payload["backtest"]["holdout_end"] = holdout_end
+    payload.pop("_backtest", None)
     console = stdout()
     if as_json:
         console.print_json(json.dumps(payload))
@@ -139,7 +156,7 @@ def clv(
     console.print(f"Gamma-Gamma: {json.dumps(payload['gamma_gamma'])}", highlight=False)
     console.print(f"tiers: {payload['tiers']}", highlight=False)
     if "backtest" in payload:
-        console.print(f"backtest: {json.dumps(payload['backtest'])}", highlight=False)
+        _print_backtest(console, payload["backtest"])
     if output is not None:
         console.print(f"{result.height:,} customers written to {output}", highlight=False)
 
@@ -154,7 +171,6 @@ def _fit_and_predict(
     shares: list[float],
 ) -> tuple[Any, dict[str, Any]]:
     """Fit both models on the summary and return the per-customer table and the JSON payload."""
-    import numpy as np
     import polars as pl
 
     from segwise.models import (
@@ -164,6 +180,7 @@ def _fit_and_predict(
         predictive_segments,
         value_tiers,
     )
+    from segwise.models.backtest import backtest
 
     purchase_model = BetaGeoModel().fit(frame)
     spend_model = GammaGammaModel().fit(frame.filter(pl.col("monetary_value") > 0))
@@ -211,23 +228,75 @@ def _fit_and_predict(
     }
     if holdout:
         actual = frame["frequency_holdout"].to_numpy()
-        realised = frame.select(
-            pl.Series("tier", result["tier"]),
-            pl.Series("segment", result["segment"]),
-            pl.col("frequency_holdout").alias("purchases"),
-            (pl.col("frequency_holdout") * pl.col("monetary_value_holdout")).alias("value"),
+        checked = backtest(
+            frame["frequency"].to_numpy(),
+            expected,
+            actual,
+            segments=result["segment"].to_numpy(),
+            tiers=result["tier"].to_numpy(),
+            predicted_value=expected * result["expected_value"].fill_null(0.0).to_numpy(),
+            actual_value=(frame["frequency_holdout"] * frame["monetary_value_holdout"])
+            .fill_null(0.0)
+            .to_numpy(),
         )
-        payload["backtest"] = {
-            "predicted_purchases": float(expected.sum()),
-            "actual_purchases": float(actual.sum()),
-            "mae": float(np.mean(np.abs(expected - actual))),
-            "correlation": float(np.corrcoef(expected, actual)[0, 1]),
-            # Did the predicted groups behave as predicted? Mean realised holdout results.
-            "holdout_purchases_per_segment": dict(
-                realised.group_by("segment").agg(pl.col("purchases").mean()).iter_rows()
-            ),
-            "holdout_value_per_tier": dict(
-                realised.group_by("tier").agg(pl.col("value").mean()).iter_rows()
-            ),
+        payload["backtest"] = checked.to_dict()
+        # Did the predicted groups behave as predicted? Mean realised holdout results.
+        payload["backtest"]["holdout_purchases_per_segment"] = {
+            row["segment"]: row["actual"] for row in checked.to_dict()["by_segment"]
         }
+        payload["backtest"]["holdout_value_per_tier"] = {
+            row["tier"]: row["actual_value"] for row in checked.to_dict()["by_tier"]
+        }
+        payload["_backtest"] = checked
     return result, payload
+
+
+def _print_backtest(console: Any, backtest: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    console.print(
+        f"backtest: {backtest['predicted_purchases']:,.0f} purchases predicted, "
+        f"{backtest['actual_purchases']:,.0f} actual; MAE {backtest['mae']:.3f}, "
+        f"correlation {backtest['correlation']:.2f}",
+        highlight=False,
+    )
+    table = Table(title="holdout purchases by calibration repeat purchases", title_justify="left")
+    for column in ("repeat purchases", "customers", "predicted", "actual"):
+        table.add_column(column, justify="right")
+    for row in backtest["by_frequency"]:
+        table.add_row(
+            row["frequency_bin"],
+            f"{row['customers']:,}",
+            f"{row['predicted']:.2f}",
+            f"{row['actual']:.2f}",
+        )
+    console.print(table)
+    segments = Table(title="did the predicted groups behave as predicted?", title_justify="left")
+    for column in ("segment", "customers", "predicted", "actual", "bought nothing"):
+        segments.add_column(column, justify="left" if column == "segment" else "right")
+    for row in backtest.get("by_segment", []):
+        segments.add_row(
+            row["segment"],
+            f"{row['customers']:,}",
+            f"{row['predicted']:.2f}",
+            f"{row['actual']:.2f}",
+            f"{row['no_purchase_share']:.0%}",
+        )
+    console.print(segments)
+
+
+def _write_report(
+    path: Path, payload: dict[str, Any], calibration_end: str, holdout_end: str, time_unit: str
+) -> None:
+    from segwise.io.writers import write_text
+    from segwise.report.clv import clv_section
+    from segwise.report.quality import render_quality_report
+
+    section = clv_section(
+        payload["_backtest"],
+        calibration_end=calibration_end,
+        holdout_end=holdout_end,
+        time_unit=time_unit,
+    )
+    html = render_quality_report([], title="segwise lifetime value backtest", clv=[section])
+    write_text(html, path)

@@ -175,6 +175,7 @@ def _check_catalog(
                 for f in lint.findings
             ],
             "customers": None if preview is None else preview.total,
+            "other": None if preview is None else preview.other_count,
             "sizes": None
             if preview is None
             else [
@@ -222,6 +223,13 @@ def _check_catalog(
                 if not rows:
                     table.add_row(size.name, "(id list)", "", "", f"{kept:,}", f"{size.share:.1%}")
             console.print(table)
+            if preview.other_count is not None and preview.total:
+                covered = 1 - preview.other_count / preview.total
+                console.print(
+                    f"coverage: {covered:.1%} of customers are in a segment, "
+                    f"{preview.other_count:,} in '{catalog.other}'",
+                    highlight=False,
+                )
         if lint.clean:
             console.print("no findings", highlight=False)
         for finding in lint.findings:

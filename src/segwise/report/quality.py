@@ -91,11 +91,13 @@ def render_quality_report(
     title: str = "segwise data quality",
     generated: datetime | None = None,
     rfm: Sequence[dict[str, Any]] = (),
+    clv: Sequence[dict[str, Any]] = (),
 ) -> str:
     """Render one self-contained HTML page for one or more quality reports.
 
     The page works offline: Plotly's JavaScript is inlined from the installed package.
-    ``rfm`` adds RFM segment sections (see :func:`segwise.report.rfm.rfm_section`).
+    ``rfm`` adds RFM segment sections (see :func:`segwise.report.rfm.rfm_section`), ``clv``
+    lifetime-value backtests (see :func:`segwise.report.clv.clv_section`).
 
     Examples
     --------
@@ -113,5 +115,6 @@ def render_quality_report(
         generated=when.strftime("%Y-%m-%d %H:%M UTC"),
         sections=[_section(r) for r in reports],
         rfm_sections=list(rfm),
+        clv_sections=list(clv),
         plotly_js=get_plotlyjs(),
     )

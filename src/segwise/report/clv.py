@@ -1,0 +1,79 @@
+"""The CLV backtest section of the HTML report: predicted against actual holdout purchases."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import plotly.graph_objects as go
+
+if TYPE_CHECKING:
+    from segwise.models.backtest import Backtest
+
+_CONFIG = {"displaylogo": False, "displayModeBar": False, "responsive": True}
+
+
+def _frequency_chart(backtest: Backtest, unit: str) -> str:
+    rows = backtest.by_frequency.to_dicts()
+    bins = [r["frequency_bin"] for r in rows]
+    figure = go.Figure()
+    figure.add_bar(x=bins, y=[r["actual"] for r in rows], name="actual", marker_color="#264653")
+    figure.add_scatter(
+        x=bins,
+        y=[r["predicted"] for r in rows],
+        name="predicted (BG/NBD)",
+        mode="lines+markers",
+        line={"color": "#e76f51", "width": 3},
+        customdata=[r["customers"] for r in rows],
+        hovertemplate="%{x} repeat purchases: predicted %{y:.2f} (%{customdata:,} customers)"
+        "<extra></extra>",
+    )
+    figure.update_layout(
+        height=360,
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        title={
+            "text": f"Mean holdout purchases by calibration repeat purchases ({unit})",
+            "font": {"size": 14},
+        },
+        xaxis_title="repeat purchases in the calibration period",
+        yaxis_title="holdout purchases per customer",
+        legend={"orientation": "h", "y": -0.2},
+        template="plotly_white",
+    )
+    html: str = figure.to_html(
+        full_html=False, include_plotlyjs=False, config=_CONFIG, default_width="100%"
+    )
+    return html
+
+
+def clv_section(
+    backtest: Backtest,
+    *,
+    title: str = "Lifetime value backtest",
+    calibration_end: str | None = None,
+    holdout_end: str | None = None,
+    time_unit: str = "W",
+) -> dict[str, Any]:
+    """The data the report template needs for one backtest.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from segwise.models.backtest import backtest
+    >>> result = backtest(np.array([0, 1]), np.array([0.2, 1.1]), np.array([0, 1]))
+    >>> clv_section(result)["by_frequency"][0]["frequency_bin"]
+    '0'
+    """
+    unit = "weeks" if time_unit == "W" else "days"
+    return {
+        "title": title,
+        "calibration_end": calibration_end,
+        "holdout_end": holdout_end,
+        "predicted": backtest.predicted_purchases,
+        "actual": backtest.actual_purchases,
+        "mae": backtest.mae,
+        "correlation": backtest.correlation,
+        "by_frequency": backtest.by_frequency.to_dicts(),
+        "by_segment": [] if backtest.by_segment is None else backtest.by_segment.to_dicts(),
+        "by_tier": [] if backtest.by_tier is None else backtest.by_tier.to_dicts(),
+        "chart": _frequency_chart(backtest, unit),
+    }
