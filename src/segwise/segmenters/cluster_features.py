@@ -1,0 +1,244 @@
+"""The clustering feature transform: impute, log skewed values, scale robustly, encode categories.
+
+It is fitted on a sample and stored as plain numbers (JSON), and it compiles
+to Narwhals expressions, so the same transform runs on Polars, DuckDB or Spark
+when every customer is assigned. Divisions are stored as multiplications
+(``(x - centre) * inverse_scale``): Polars rewrites ``x / literal`` as a
+multiplication anyway, and one form everywhere keeps the engines identical.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
+
+import narwhals.stable.v2 as nw
+import numpy as np
+import polars as pl
+
+from segwise._validation import hint_for
+from segwise.exceptions import ColumnNotFoundError, ConfigError
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+#: Categories beyond this many (by frequency) share one "other" level.
+MAX_LEVELS = 12
+#: One-hot value: two different categories are then 1 apart in squared distance,
+#: like one robust unit of a numeric feature.
+ONE_HOT = math.sqrt(0.5)
+_OTHER = "(other)"
+
+
+@dataclass(frozen=True, slots=True)
+class NumericFeature:
+    """``(log1p(coalesce(x, fill)) - centre) * inverse_scale`` (log only when ``log``)."""
+
+    name: str
+    fill: float
+    log: bool
+    centre: float
+    inverse_scale: float
+
+
+@dataclass(frozen=True, slots=True)
+class CategoricalFeature:
+    """A text column, NULLs filled with its mode, levels beyond the top ones merged."""
+
+    name: str
+    fill: str
+    levels: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FeatureTransform:
+    """A fitted transform from customer columns to the clustering space."""
+
+    numeric: tuple[NumericFeature, ...]
+    categorical: tuple[CategoricalFeature, ...]
+
+    @property
+    def input_names(self) -> list[str]:
+        """The customer columns the transform reads."""
+        return [f.name for f in self.numeric] + [f.name for f in self.categorical]
+
+    @property
+    def output_names(self) -> list[str]:
+        """Columns of the clustering space: scaled numerics, then one-hot levels."""
+        return [f.name for f in self.numeric] + [
+            f"{f.name}={level}" for f in self.categorical for level in f.levels
+        ]
+
+    # -- engine expressions ---------------------------------------------------------------
+    def numeric_exprs(self) -> list[nw.Expr]:
+        """One expression per numeric feature, named as the feature."""
+        exprs = []
+        for f in self.numeric:
+            value = nw.col(f.name).cast(nw.Float64()).fill_null(f.fill)
+            if f.log:
+                value = (value.clip(lower_bound=0.0) + 1.0).log()
+            exprs.append(((value - f.centre) * f.inverse_scale).alias(f.name))
+        return exprs
+
+    def category_exprs(self) -> list[nw.Expr]:
+        """Each categorical column as its filled, merged level (text)."""
+        exprs = []
+        for f in self.categorical:
+            text = nw.col(f.name).cast(nw.String()).fill_null(f.fill)
+            known = text.is_in(list(f.levels))
+            exprs.append(nw.when(known).then(text).otherwise(nw.lit(_OTHER)).alias(f.name))
+        return exprs
+
+    def one_hot_exprs(self) -> list[nw.Expr]:
+        """One-hot columns (value ``ONE_HOT`` or 0) over the merged levels."""
+        exprs: list[nw.Expr] = []
+        for f in self.categorical:
+            text = nw.col(f.name).cast(nw.String()).fill_null(f.fill)
+            exprs.extend(
+                nw.when(text == level)
+                .then(nw.lit(ONE_HOT))
+                .otherwise(nw.lit(0.0))
+                .alias(f"{f.name}={level}")
+                for level in f.levels
+            )
+        return exprs
+
+    def matrix(self, frame: nw.LazyFrame[Any] | pl.DataFrame) -> np.ndarray:
+        """The clustering space as a float matrix (numerics, then one-hot levels)."""
+        lazy = frame if isinstance(frame, nw.LazyFrame) else nw.from_native(frame.lazy())
+        out = lazy.select(*self.numeric_exprs(), *self.one_hot_exprs())
+        return np.asarray(out.collect(backend="polars").to_native().to_numpy(), dtype=float)
+
+    def categories(self, frame: nw.LazyFrame[Any] | pl.DataFrame) -> np.ndarray:
+        """The merged categorical levels as an object matrix (for k-prototypes)."""
+        lazy = frame if isinstance(frame, nw.LazyFrame) else nw.from_native(frame.lazy())
+        if not self.categorical:
+            return np.empty((0, 0), dtype=object)
+        out = lazy.select(*self.category_exprs()).collect(backend="polars").to_native()
+        return np.asarray(out.to_numpy(), dtype=object)
+
+    # -- persistence ----------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready values."""
+        return {
+            "numeric": [asdict(f) for f in self.numeric],
+            "categorical": [{**asdict(f), "levels": list(f.levels)} for f in self.categorical],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FeatureTransform:
+        """Rebuild a transform saved by :meth:`to_dict`."""
+        return cls(
+            tuple(NumericFeature(**f) for f in data["numeric"]),
+            tuple(
+                CategoricalFeature(f["name"], f["fill"], tuple(f["levels"]))
+                for f in data["categorical"]
+            ),
+        )
+
+    # -- fitting --------------------------------------------------------------------------
+    @classmethod
+    def fit(
+        cls,
+        sample: pl.DataFrame,
+        *,
+        numeric: Sequence[str],
+        categorical: Sequence[str],
+        log_transform: str | Sequence[str] = "auto",
+    ) -> FeatureTransform:
+        """Learn fills, logs, centres, scales and levels from a sample.
+
+        ``log_transform="auto"`` logs non-negative columns whose skewness is
+        above 1 (money, counts); pass a list to choose, or ``[]`` for none.
+        Scaling is robust: centre = median, scale = IQR (then the standard
+        deviation, then 1, when a column is nearly constant).
+
+        Examples
+        --------
+        >>> sample = pl.DataFrame(
+        ...     {"spend": [1.0, 2.0, 3.0, 500.0], "os": ["ios", None, "ios", "web"]}
+        ... )
+        >>> t = FeatureTransform.fit(sample, numeric=["spend"], categorical=["os"])
+        >>> t.numeric[0].log, t.categorical[0].levels
+        (True, ('ios', 'web'))
+        """
+        numeric_features = []
+        for name in numeric:
+            values = sample[name].cast(pl.Float64).drop_nulls().drop_nans().to_numpy()
+            if values.size == 0:
+                raise ConfigError(
+                    f"feature '{name}' has no values in the sample",
+                    hint="drop it from the features, or check the data",
+                )
+            fill = float(np.median(values))
+            values = np.where(np.isnan(values), fill, values)
+            log = (
+                name in log_transform
+                if not isinstance(log_transform, str)
+                else values.min() >= 0 and _skewness(values) > 1.0
+            )
+            if log:
+                values = np.log(np.clip(values, 0, None) + 1.0)
+            centre = float(np.median(values))
+            q1, q3 = np.percentile(values, [25, 75])
+            scale = float(q3 - q1) or float(values.std()) or 1.0
+            numeric_features.append(NumericFeature(name, fill, bool(log), centre, 1.0 / scale))
+        categorical_features = []
+        for name in categorical:
+            counts = (
+                sample.select(pl.col(name).cast(pl.String))
+                .drop_nulls()
+                .group_by(name)
+                .len()
+                .sort(["len", name], descending=[True, False])
+            )
+            if counts.height == 0:
+                raise ConfigError(f"feature '{name}' has no values in the sample")
+            levels = tuple(str(v) for v in counts[name].head(MAX_LEVELS).to_list())
+            if counts.height > MAX_LEVELS:
+                levels = (*levels, _OTHER)
+            categorical_features.append(CategoricalFeature(name, str(counts[name][0]), levels))
+        return cls(tuple(numeric_features), tuple(categorical_features))
+
+
+def _skewness(values: np.ndarray) -> float:
+    spread = values.std()
+    if spread == 0:
+        return 0.0
+    return float(np.mean(((values - values.mean()) / spread) ** 3))
+
+
+def split_features(
+    schema: dict[str, Any],
+    *,
+    features: Sequence[str] | None,
+    categorical: Sequence[str] | None,
+    exclude: Sequence[str] = (),
+) -> tuple[list[str], list[str]]:
+    """Numeric and categorical feature names: detected from dtypes, or as given.
+
+    Ids, dates and the ``exclude`` columns are never features unless named.
+    """
+    names = list(features) if features is not None else [c for c in schema if c not in exclude]
+    for name in names:
+        if name not in schema:
+            raise ColumnNotFoundError(f"no feature column '{name}'", hint=hint_for(name, schema))
+    chosen_categorical = set(categorical or ())
+    numeric, text = [], []
+    for name in names:
+        dtype = schema[name]
+        if name in chosen_categorical or isinstance(
+            dtype, nw.String | nw.Categorical | nw.Enum | nw.Boolean
+        ):
+            text.append(name)
+        elif dtype.is_numeric():
+            numeric.append(name)
+        elif features is not None:
+            raise ConfigError(
+                f"feature '{name}' has type {dtype}; clustering reads numbers and categories",
+                hint="turn dates into numbers first (e.g. days since), or drop the column",
+            )
+    if not numeric and not text:
+        raise ConfigError("no usable features", hint="name numeric or categorical columns")
+    return numeric, text
