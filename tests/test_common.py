@@ -5,11 +5,12 @@ Checks that cannot apply are listed with the reason, never skipped silently.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from segwise.segmenters import RuleSegmenter
+from segwise.segmenters import ClusterSegmenter, RuleSegmenter, UnstableSegmentWarning
 
 RULES = {"positive first": "x0 > 0", "large second": "x1 > 1 OR x0 < -2"}
 
@@ -26,6 +27,17 @@ def _expected(estimator: Any) -> dict[str, str]:
     return expected
 
 
-@parametrize_with_checks([RuleSegmenter(), RuleSegmenter(RULES)], expected_failed_checks=_expected)
+@parametrize_with_checks(
+    [
+        RuleSegmenter(),
+        RuleSegmenter(RULES),
+        ClusterSegmenter(n_segments=3, n_bootstrap=0, random_state=0),
+        ClusterSegmenter(n_bootstrap=2, k_max=4, random_state=0),
+    ],
+    expected_failed_checks=_expected,
+)
 def test_sklearn_compatible(estimator: Any, check: Any) -> None:
-    check(estimator)
+    with warnings.catch_warnings():
+        # The checks cluster random noise: segments that do not come back are expected there.
+        warnings.simplefilter("ignore", UnstableSegmentWarning)
+        check(estimator)

@@ -102,7 +102,9 @@ def fit_clusters(
             covariance_type="diag",
             n_init=max(1, n_init // 2),
             random_state=seed,
-            reg_covar=1e-4,
+            # One-hot columns are nearly constant inside a segment; a variance floor keeps
+            # components from collapsing onto them.
+            reg_covar=0.05,
         ).fit(matrix)
         variances = mixture.covariances_
         precisions = 1.0 / variances
@@ -128,35 +130,41 @@ def _kprototypes(
     n = numeric.shape[0]
     spread = numeric.std(axis=0).mean() if numeric.size else 1.0
     gamma = 0.5 * float(spread) if numeric.size else 1.0  # Huang's suggestion: ~half the mean std
+    # Integer codes per categorical column: comparisons and modes become array operations.
+    columns = categories.shape[1] if categories.size else 0
+    levels, codes = [], np.zeros((n, columns), dtype=np.int64)
+    for j in range(columns):
+        values, inverse = np.unique(categories[:, j].astype(str), return_inverse=True)
+        levels.append(values)
+        codes[:, j] = inverse
     best: tuple[float, FittedClusters, np.ndarray] | None = None
     for _ in range(max(1, n_init)):
         start = rng.choice(n, size=k, replace=False)
-        centres, modes = numeric[start].copy(), categories[start].copy()
+        centres, modes = numeric[start].copy(), codes[start].copy()
         labels = np.full(n, -1)
         for _ in range(max_iter):
-            cost = _kproto_costs(numeric, categories, centres, modes, gamma)
+            cost = _kproto_costs(numeric, codes, centres, modes, gamma)
             new = cost.argmin(axis=1)
             if np.array_equal(new, labels):
                 break
             labels = new
-            for c in range(k):
-                members = labels == c
-                if not members.any():  # an empty cluster restarts on the worst-fitted row
-                    worst = cost.min(axis=1).argmax()
-                    members = np.zeros(n, dtype=bool)
-                    members[worst] = True
-                centres[c] = numeric[members].mean(axis=0) if numeric.size else centres[c]
-                for j in range(categories.shape[1]):
-                    values, counts = np.unique(categories[members, j], return_counts=True)
-                    modes[c, j] = values[counts.argmax()]
-        total = float(_kproto_costs(numeric, categories, centres, modes, gamma).min(1).sum())
+            counts = np.bincount(labels, minlength=k)
+            for c in np.flatnonzero(counts == 0):  # an empty cluster restarts on the worst row
+                worst = int(cost.min(axis=1).argmax())
+                labels[worst] = c
+                counts = np.bincount(labels, minlength=k)
+            if numeric.size:
+                sums = np.zeros((k, numeric.shape[1]))
+                np.add.at(sums, labels, numeric)
+                centres = sums / counts[:, None]
+            for j in range(columns):
+                tally = np.zeros((k, len(levels[j])), dtype=np.int64)
+                np.add.at(tally, (labels, codes[:, j]), 1)
+                modes[:, j] = tally.argmax(axis=1)
+        total = float(_kproto_costs(numeric, codes, centres, modes, gamma).min(1).sum())
         if best is None or total < best[0]:
-            fitted = FittedClusters(
-                "kprototypes",
-                centres.tolist(),
-                modes=[[str(v) for v in row] for row in modes],
-                gamma=gamma,
-            )
+            named = [[str(levels[j][modes[c, j]]) for j in range(columns)] for c in range(k)]
+            fitted = FittedClusters("kprototypes", centres.tolist(), modes=named, gamma=gamma)
             best = (total, fitted, labels.copy())
     assert best is not None
     return best[1], best[2]
@@ -164,14 +172,14 @@ def _kprototypes(
 
 def _kproto_costs(
     numeric: np.ndarray,
-    categories: np.ndarray,
+    codes: np.ndarray,
     centres: np.ndarray,
     modes: np.ndarray,
     gamma: float,
 ) -> np.ndarray:
     squared = ((numeric[:, None, :] - centres[None, :, :]) ** 2).sum(-1)
-    if categories.size:
-        squared = squared + gamma * (categories[:, None, :] != modes[None, :, :]).sum(-1)
+    if codes.size:
+        squared = squared + gamma * (codes[:, None, :] != modes[None, :, :]).sum(-1)
     return np.asarray(squared, dtype=float)
 
 

@@ -1,0 +1,152 @@
+"""ClusterSegmenter: recovery of planted segments, determinism, engine parity, persistence."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+import narwhals.stable.v2 as nw
+import numpy as np
+import polars as pl
+import pytest
+from sklearn.metrics import adjusted_rand_score
+
+from segwise.datasets.planted import planted_segments
+from segwise.exceptions import ColumnNotFoundError, ConfigError
+from segwise.segmenters import ClusterSegmenter, UnstableSegmentWarning
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+def fitted(table: pl.DataFrame, **params: Any) -> ClusterSegmenter:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UnstableSegmentWarning)
+        return ClusterSegmenter(id_col="customer_id", random_state=0, **params).fit(table)
+
+
+def ari(truth: np.ndarray, labels: np.ndarray) -> float:
+    planted = truth >= 0  # noise rows have no true segment
+    return float(adjusted_rand_score(truth[planted], labels[planted]))
+
+
+@pytest.mark.parametrize("k", [3, 4, 5, 6])
+def test_auto_recovers_the_planted_number_of_segments(k: int) -> None:
+    table, truth = planted_segments(3_000, k, seed=k)
+    segmenter = fitted(table)
+    assert segmenter.n_segments_ == k
+    assert ari(truth, segmenter.labels_) >= 0.9
+    chosen = [c for c in segmenter.candidates_ if c.chosen]
+    assert [c.k for c in chosen] == [k]
+    assert [c.k for c in segmenter.candidates_] == [3, 4, 5, 6, 7, 8]
+
+
+@pytest.mark.parametrize("algorithm", ["gmm", "kprototypes"])
+def test_other_algorithms_recover_planted_segments(algorithm: str) -> None:
+    table, truth = planted_segments(2_000, 4, seed=11)
+    segmenter = fitted(table, algorithm=algorithm, k_min=3, k_max=5, n_bootstrap=4)
+    assert segmenter.n_segments_ == 4
+    assert ari(truth, segmenter.labels_) >= 0.9
+
+
+def test_results_are_deterministic_for_a_seed() -> None:
+    table, _ = planted_segments(1_500, 4, seed=3)
+    first, second = fitted(table, n_bootstrap=3), fitted(table, n_bootstrap=3)
+    assert np.array_equal(first.labels_, second.labels_)
+    assert first.clusters_.centres == second.clusters_.centres
+    assert [c.stability for c in first.candidates_] == [c.stability for c in second.candidates_]
+
+
+def test_features_are_detected_transformed_and_segments_ordered_by_size() -> None:
+    table, _ = planted_segments(1_500, 3, seed=2)
+    segmenter = fitted(table, n_bootstrap=2)
+    transform = segmenter.transform_
+    assert [f.name for f in transform.categorical] == ["device", "channel"]
+    logged = {f.name for f in transform.numeric if f.log}
+    assert {"monetary", "recency_days"} <= logged  # skewed money and day counts
+    assert "age" not in logged
+    sizes = np.bincount(segmenter.labels_)
+    assert list(sizes) == sorted(sizes, reverse=True)
+    assert segmenter.labels_.dtype == np.int64
+
+
+def test_fits_on_a_sample_and_assigns_everyone() -> None:
+    table, truth = planted_segments(4_000, 3, seed=4)
+    segmenter = fitted(table, sample_size=800, n_bootstrap=2)
+    assert segmenter.sample_rows_ == 800
+    assert segmenter.labels_.shape == (4_000,)
+    assert ari(truth, segmenter.labels_) >= 0.9
+
+
+def test_assign_in_duckdb_equals_predict() -> None:
+    table, _ = planted_segments(2_000, 4, seed=5)
+    segmenter = fitted(table.head(1_000), n_bootstrap=2)
+    expected = segmenter.predict(table)
+    relation = duckdb.connect().from_arrow(table.to_arrow())
+    out = nw.from_native(segmenter.assign(relation)).collect(backend="polars").to_native()
+    by_id = dict(zip(out["customer_id"], out["segment_id"], strict=True))
+    assert [by_id[i] for i in table["customer_id"]] == expected.tolist()
+
+
+@pytest.mark.spark
+def test_assign_in_spark_equals_predict(spark: Any, tmp_path: Path) -> None:
+    table, _ = planted_segments(2_000, 4, seed=5)
+    segmenter = fitted(table.head(1_000), n_bootstrap=2)
+    expected = segmenter.predict(table)
+    table.write_parquet(tmp_path / "customers.parquet")
+    frame = spark.read.parquet(str(tmp_path / "customers.parquet"))
+    out = nw.from_native(segmenter.assign(frame)).collect(backend="polars").to_native()
+    by_id = dict(zip(out["customer_id"], out["segment_id"], strict=True))
+    assert [by_id[i] for i in table["customer_id"]] == expected.tolist()
+
+
+def test_assign_returns_names_and_the_same_kind_of_frame() -> None:
+    table, _ = planted_segments(600, 3, seed=6)
+    segmenter = fitted(table, n_segments=3, n_bootstrap=0)
+    segmenter.rename({0: "Big spenders"})
+    out = segmenter.assign(table.to_pandas())
+    assert type(out).__name__ == "DataFrame" and hasattr(out, "iloc")
+    assert set(out["segment"]) == {"Big spenders", "Segment 2", "Segment 3"}
+    with pytest.raises(ConfigError, match="unique"):
+        segmenter.rename({1: "Big spenders"})
+
+
+def test_save_and_load_as_json(tmp_path: Path) -> None:
+    table, _ = planted_segments(800, 3, seed=7)
+    segmenter = fitted(table, n_bootstrap=2)
+    path = segmenter.save(tmp_path / "model.json")
+    payload = json.loads(path.read_text())  # plain JSON, not a pickle
+    assert payload["format"] == "segwise.ClusterSegmenter"
+    loaded = ClusterSegmenter.load(path)
+    assert np.array_equal(loaded.predict(table), segmenter.predict(table))
+    assert loaded.segment_names_ == segmenter.segment_names_
+    assert loaded.get_params() == segmenter.get_params()
+
+
+def test_plain_arrays_work() -> None:
+    rng = np.random.default_rng(0)
+    centres = np.array([[0, 0], [8, 8], [0, 8]])
+    data = np.vstack([c + rng.normal(size=(100, 2)) for c in centres])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UnstableSegmentWarning)
+        labels = ClusterSegmenter(random_state=0, n_bootstrap=3).fit_predict(data)
+    assert len(set(labels.tolist())) == 3
+    truth = np.repeat([0, 1, 2], 100)
+    assert adjusted_rand_score(truth, labels) > 0.95
+
+
+def test_missing_feature_at_assignment_names_it() -> None:
+    table, _ = planted_segments(600, 3, seed=8)
+    segmenter = fitted(table, n_segments=3, n_bootstrap=0)
+    with pytest.raises(ColumnNotFoundError, match="the model needs column 'monetary'"):
+        segmenter.assign(table.drop("monetary"))
+
+
+def test_bad_parameters_are_refused() -> None:
+    table, _ = planted_segments(300, 3, seed=9)
+    with pytest.raises(ConfigError, match="k_min"):
+        ClusterSegmenter(k_min=6, k_max=4).fit(table)
+    with pytest.raises(ValueError, match="algorithm"):
+        ClusterSegmenter(algorithm="dbscan").fit(table)
