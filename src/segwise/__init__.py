@@ -36,12 +36,13 @@ from segwise.io import (
 )
 from segwise.lang import Rule, parse_rule
 from segwise.models import BetaGeoModel, GammaGammaModel, ParetoNBDModel
-from segwise.profiling import lint_rule_catalog
-from segwise.segmenters import RuleCatalog, RuleSegmenter
+from segwise.profiling import lint_rule_catalog, profile_segments
+from segwise.segmenters import ClusterSegmenter, RuleCatalog, RuleSegmenter
 
 __all__ = [
     "BetaGeoModel",
     "CleaningPolicy",
+    "ClusterSegmenter",
     "ColumnNotFoundError",
     "ConfigError",
     "DataError",
@@ -61,6 +62,7 @@ __all__ = [
     "customer_features",
     "lint_rule_catalog",
     "parse_rule",
+    "profile_segments",
     "read_customers",
     "read_events",
     "read_transactions",
