@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import narwhals.stable.v2 as nw
 import numpy as np
-import polars as pl
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
@@ -19,6 +18,8 @@ from segwise.segmenters import ClusterSegmenter, UnstableSegmentWarning
 
 if TYPE_CHECKING:
     from pathlib import Path
+
+    import polars as pl
 
 
 def fitted(table: pl.DataFrame, **params: Any) -> ClusterSegmenter:

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from segwise._version import __version__
+from segwise.cli.cluster import cluster
 from segwise.cli.clv import clv
 from segwise.cli.demo import demo
 from segwise.cli.init import init
@@ -52,6 +53,7 @@ app.command()(rfm)
 app.command()(clv)
 app.command()(segment)
 app.command()(explain)
+app.command()(cluster)
 app.add_typer(rules_app)
 
 

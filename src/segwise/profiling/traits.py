@@ -96,7 +96,9 @@ def numeric_trait(
     direction = 1 if effect > 0 else -1
     ratio = mean / overall_mean if overall_mean > 0 and mean >= 0 else None
     text = None
-    for pattern, above, below in _PHRASES:
+    if ratio is not None and ratio < 0.1:
+        text = f"almost no {feature} ({_format(mean)} vs {_format(overall_mean)})"
+    for pattern, above, below in _PHRASES if text is None else ():
         if re.search(pattern, feature) and (ratio is not None or "{ratio}" not in above):
             template = above if direction > 0 else below
             text = template.format(
@@ -105,8 +107,6 @@ def numeric_trait(
                 overall=_format(overall_median),
             )
             break
-    if text is None and ratio is not None and ratio < 0.1:
-        text = f"almost no {feature} ({_format(mean)} vs {_format(overall_mean)})"
     if text is None:
         if ratio is not None and (ratio >= 1.2 or ratio <= 0.8):
             text = (

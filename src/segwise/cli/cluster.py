@@ -1,0 +1,164 @@
+"""``segwise cluster``: clustering segmentation of a customer table, profiled and named."""
+
+from __future__ import annotations
+
+import json
+import sys
+import warnings
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from segwise.cli import options as opt
+from segwise.cli.console import progress, stdout, user_errors
+
+
+def _names(value: str | None) -> list[str] | None:
+    return None if value is None else [v.strip() for v in value.split(",") if v.strip()]
+
+
+@user_errors
+def cluster(
+    file: Annotated[str, typer.Argument(help="Customer table: CSV, Parquet, Excel, JSON lines.")],
+    id_col: opt.CustomerCol = None,
+    features: Annotated[
+        str | None, typer.Option("--features", help="Comma-separated feature columns.")
+    ] = None,
+    categorical: Annotated[
+        str | None,
+        typer.Option("--categorical", help="Comma-separated columns to treat as categories."),
+    ] = None,
+    k: Annotated[str, typer.Option("--k", help="auto, or a number of segments.")] = "auto",
+    k_min: Annotated[int, typer.Option("--k-min", help="Fewest segments for --k auto.")] = 3,
+    k_max: Annotated[int, typer.Option("--k-max", help="Most segments for --k auto.")] = 8,
+    algorithm: Annotated[
+        str, typer.Option("--algorithm", help="kmeans, gmm or kprototypes.")
+    ] = "kmeans",
+    sample_size: Annotated[
+        int, typer.Option("--sample-size", help="Fit on at most this many customers.")
+    ] = 20_000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed (results repeat).")] = 0,
+    save_model: Annotated[
+        Path | None, typer.Option("--save-model", help="Write the fitted model as JSON.")
+    ] = None,
+    output: opt.Output = None,
+    as_json: opt.Json = False,
+) -> None:
+    """Find natural segments, describe them in words and assign every customer.
+
+    -o writes <id>, segment_id, segment; --json prints k, silhouette, stability and, per
+    segment, its name, size, share, traits and a rule that approximates it.
+    """
+    from segwise.cli.segment import read_rule_inputs
+    from segwise.exceptions import ConfigError
+    from segwise.io.writers import write_table
+    from segwise.profiling import profile_segments
+    from segwise.segmenters import ClusterSegmenter
+
+    if k != "auto" and not k.isdigit():
+        raise ConfigError(f"--k must be 'auto' or a number, not '{k}'", hint="e.g. --k 5")
+    with progress("Clustering") as step:
+        step("Reading")
+        data, id_name, _, _ = read_rule_inputs(file, id_col, None, None)
+        step("Choosing the number of segments" if k == "auto" else "Fitting")
+        segmenter = ClusterSegmenter(
+            "auto" if k == "auto" else int(k),
+            k_min=k_min,
+            k_max=k_max,
+            algorithm=algorithm,
+            features=_names(features),
+            categorical=_names(categorical),
+            sample_size=sample_size,
+            id_col=id_name,
+            random_state=seed,
+        )
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                segmenter.fit(data)
+            except ValueError as exc:
+                raise ConfigError(str(exc).splitlines()[0]) from None
+        step("Profiling")
+        used = segmenter.transform_.input_names
+        profiles = profile_segments(
+            data, segmenter.labels_, features=used, exclude=[id_name], random_state=seed
+        )
+        segmenter.rename(profiles.names)
+        if output is not None:
+            step(f"Writing {output}")
+            write_table(segmenter.assign(data), output)
+        if save_model is not None:
+            segmenter.save(save_model)
+    for warning in caught:
+        sys.stderr.write(f"note: {warning.message}\n")
+    payload = _payload(segmenter, profiles)
+    console = stdout()
+    if as_json:
+        console.print_json(json.dumps(payload))
+        return
+    _print(console, payload)
+    if output is not None:
+        console.print(f"{profiles.total:,} customers written to {output}", highlight=False)
+
+
+def _payload(segmenter: Any, profiles: Any) -> dict[str, Any]:
+    return {
+        "k": segmenter.n_segments_,
+        "algorithm": segmenter.algorithm,
+        "silhouette": segmenter.silhouette_,
+        "stability": segmenter.stability_,
+        "customers": profiles.total,
+        "features": segmenter.transform_.input_names,
+        "candidates": [
+            {
+                "k": c.k,
+                "stability": c.stability,
+                "silhouette": c.silhouette,
+                "bic": c.bic,
+                "chosen": c.chosen,
+            }
+            for c in segmenter.candidates_
+        ],
+        "segments": [
+            {
+                "segment_id": p.label,
+                "name": p.name,
+                "size": p.size,
+                "share": p.share,
+                "revenue_share": p.revenue_share,
+                "traits": p.traits,
+                "rule": p.rule,
+                "rule_precision": p.rule_precision,
+                "rule_recall": p.rule_recall,
+                "stability": segmenter.segment_stability_.get(p.label),
+            }
+            for p in profiles.segments
+        ],
+    }
+
+
+def _print(console: Any, payload: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    title = (
+        f"{payload['customers']:,} customers · {payload['k']} segments · "
+        f"silhouette {payload['silhouette']:.2f} · stability {payload['stability']:.2f}"
+    )
+    table = Table(title=title, title_justify="left", show_lines=True)
+    for column in ("segment", "customers", "share", "defining traits", "rule (precision / recall)"):
+        table.add_column(column, justify="right" if column in ("customers", "share") else "left")
+    for s in payload["segments"]:
+        rule = (
+            f"{s['rule']}\n({s['rule_precision']:.0%} / {s['rule_recall']:.0%})"
+            if s["rule"]
+            else ""
+        )
+        table.add_row(
+            f"{s['segment_id']}: {s['name']}",
+            f"{s['size']:,}",
+            f"{s['share']:.1%}",
+            "\n".join(s["traits"][:4]),
+            rule,
+        )
+    console.print(table)

@@ -1,0 +1,124 @@
+"""`segwise cluster`: JSON contract, output columns, saved model, and Online Retail."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+import segwise as sw
+from segwise.cli.app import app
+from segwise.datasets.planted import planted_segments
+from segwise.segmenters import ClusterSegmenter
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+runner = CliRunner()
+
+
+def test_cluster_json_and_output(tmp_path: Path) -> None:
+    table, _ = planted_segments(2_000, 4, seed=4)
+    source = tmp_path / "customers.parquet"
+    table.write_parquet(source)
+    out, model = tmp_path / "segments.csv", tmp_path / "model.json"
+    result = runner.invoke(
+        app,
+        [
+            "cluster",
+            str(source),
+            "--id-col",
+            "customer_id",
+            "--seed",
+            "1",
+            "--json",
+            "-o",
+            str(out),
+            "--save-model",
+            str(model),
+        ],
+    )
+    assert result.exit_code == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert payload["k"] == 4
+    assert {"k", "silhouette", "stability", "segments"} <= set(payload)
+    segment = payload["segments"][0]
+    assert {"segment_id", "name", "size", "share", "traits"} <= set(segment)
+    assert sum(s["size"] for s in payload["segments"]) == 2_000
+    assert 3 <= len(segment["traits"]) <= 5
+    assert len({s["name"] for s in payload["segments"]}) == 4
+    written = pl.read_csv(out)
+    assert written.columns == ["customer_id", "segment_id", "segment"]
+    assert set(written["segment"]) == {s["name"] for s in payload["segments"]}
+    loaded = ClusterSegmenter.load(model)
+    assert loaded.predict(table).tolist() == written["segment_id"].to_list()
+
+
+def test_cluster_with_fixed_k_and_features(tmp_path: Path) -> None:
+    table, _ = planted_segments(600, 3, seed=2)
+    source = tmp_path / "customers.csv"
+    table.write_csv(source)
+    result = runner.invoke(
+        app,
+        [
+            "cluster",
+            str(source),
+            "--id-col",
+            "customer_id",
+            "--k",
+            "3",
+            "--features",
+            "monetary,orders,device",
+        ],
+    )
+    assert result.exit_code == 0, result.stderr
+    assert "3 segments" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--k", "many"], "--k must be 'auto' or a number, not 'many'"),
+        (["--features", "monetry"], "no feature column 'monetry'. Did you mean 'monetary'?"),
+        (["--k-min", "6", "--k-max", "4"], "k_min (6) is above k_max (4)"),
+    ],
+)
+def test_cluster_user_errors(tmp_path: Path, args: list[str], message: str) -> None:
+    table, _ = planted_segments(300, 3, seed=2)
+    source = tmp_path / "customers.parquet"
+    table.write_parquet(source)
+    result = runner.invoke(app, ["cluster", str(source), "--id-col", "customer_id", *args])
+    assert result.exit_code == 1
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.realdata
+def test_online_retail_customers_give_readable_segments(shared_data: Path, tmp_path: Path) -> None:
+    orders = sw.read_transactions(shared_data / "online_retail_uci.csv.gz", policy="purchases-only")
+    features = sw.customer_features(orders, as_of="2011-12-10")
+    source = tmp_path / "features.parquet"
+    features.write_parquet(source)
+    result = runner.invoke(
+        app,
+        [
+            "cluster",
+            str(source),
+            "--id-col",
+            "customer_id",
+            "--features",
+            "recency_days,tenure_days,orders,net_revenue,avg_order_value",
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert 3 <= payload["k"] <= 8
+    assert sum(s["size"] for s in payload["segments"]) == 4_338
+    for segment in payload["segments"]:
+        assert segment["name"].endswith("customers")
+        assert segment["traits"]
+        assert segment["rule"]

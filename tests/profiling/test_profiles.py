@@ -1,0 +1,100 @@
+"""profile_segments: numbers against the population, traits in words, names, defining rules."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import polars as pl
+import pytest
+
+from segwise.datasets.planted import planted_segments
+from segwise.exceptions import ConfigError
+from segwise.lang import parse_rule
+from segwise.profiling import profile_segments
+from segwise.profiling.traits import Trait, auto_names
+from segwise.segmenters import ClusterSegmenter, RuleSegmenter, UnstableSegmentWarning
+
+TABLE = pl.DataFrame(
+    {
+        "orders": [1, 1, 2, 2, 9, 8, 10, 11],
+        "monetary": [10.0, 12, 9, 11, 400, 380, 500, 420],
+        "device": ["web", "web", "ios", "web", "ios", "ios", "ios", "web"],
+        "segment": ["low", "low", "low", "low", "high", "high", "high", "high"],
+    }
+)
+
+
+def test_numbers_against_the_population() -> None:
+    profiles = profile_segments(TABLE, "segment")
+    assert profiles.total == 8
+    high = next(p for p in profiles.segments if p.segment == "high")
+    assert (high.size, high.share) == (4, 0.5)
+    assert high.revenue_share == pytest.approx(1700 / 1742)
+    orders = high.numeric.filter(pl.col("feature") == "orders").row(0, named=True)
+    assert orders["mean"] == 9.5
+    assert orders["population_mean"] == 5.5
+    assert orders["lift"] == pytest.approx(9.5 / 5.5)
+    device = high.categories.filter(pl.col("level") == "ios").row(0, named=True)
+    assert (device["share"], device["population_share"]) == (0.75, 0.5)
+
+
+def test_traits_are_words_and_names_are_unique() -> None:
+    profiles = profile_segments(TABLE, "segment")
+    high = next(p for p in profiles.segments if p.segment == "high")
+    assert "spends 2.0× the average" in high.traits  # 425 against 217.75
+    assert "buys 1.7× as often as average" in high.traits
+    assert 1 <= len(high.traits) <= 5
+    assert len(set(profiles.names.values())) == len(profiles.segments)
+    assert high.name.endswith("customers")
+
+
+def test_names_are_editable_and_must_stay_unique() -> None:
+    profiles = profile_segments(TABLE, "segment")
+    profiles.rename({"high": "VIPs"})
+    assert "VIPs" in profiles.names.values()
+    with pytest.raises(ConfigError, match="unique"):
+        profiles.rename({"low": "VIPs"})
+
+
+def test_auto_names_are_deterministic_and_disambiguated() -> None:
+    same = [Trait("monetary", "numeric", 1, 2.0, ""), Trait("orders", "numeric", 1, 1.0, "")]
+    third = Trait("age", "numeric", -1, 0.5, "")
+    names = auto_names({0: same, 1: [*same, third], 2: same})
+    assert names == {
+        0: "High-value frequent customers",
+        1: "High-value frequent, younger customers",
+        2: "High-value frequent customers (2)",
+    }
+    assert auto_names({0: same, 1: [*same, third], 2: same}) == names
+
+
+def test_defining_rule_parses_and_its_precision_recall_hold() -> None:
+    table, _ = planted_segments(2_000, 4, seed=4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UnstableSegmentWarning)
+        segmenter = ClusterSegmenter(id_col="customer_id", random_state=0, n_bootstrap=3).fit(table)
+    profiles = profile_segments(table, segmenter.labels_, exclude=["customer_id"])
+    assert len(profiles.segments) == segmenter.n_segments_
+    for profile in profiles.segments:
+        assert profile.rule is not None
+        parse_rule(profile.rule)
+        # The rule run through the rule engine selects what precision and recall say.
+        selected = RuleSegmenter({"r": profile.rule}).fit_predict(table) == 0
+        inside = segmenter.labels_ == profile.label
+        assert selected[inside].mean() == pytest.approx(profile.rule_recall, abs=1e-4)
+        assert inside[selected].mean() == pytest.approx(profile.rule_precision, abs=1e-4)
+        assert profile.rule_precision > 0.8 and profile.rule_recall > 0.6
+
+
+def test_works_for_rule_segments_too() -> None:
+    labels = RuleSegmenter({"Big": "monetary > 100"}).fit_predict(TABLE)
+    named = np.where(labels == 0, "Big", "Other")
+    profiles = profile_segments(TABLE.drop("segment"), named)
+    assert [p.segment for p in profiles.segments] == ["Big", "Other"]
+    assert profiles.segments[0].rule == "monetary > 196"  # halfway between 12 and 380
+
+
+def test_label_count_must_match_rows() -> None:
+    with pytest.raises(ConfigError, match="3 segment labels for 8 rows"):
+        profile_segments(TABLE, np.array([0, 1, 0]))
