@@ -170,14 +170,7 @@ def profile_segments(
     order = _segment_order(table, segment_values)
     labels = np.asarray([order.get(v, -1) for v in table["__segment"].to_list()], dtype=np.int64)
     total = table.height
-    overall_numeric = {
-        name: (
-            _number(table[name].cast(pl.Float64).mean()),
-            _number(table[name].cast(pl.Float64).std()),
-            _number(table[name].cast(pl.Float64).median()),
-        )
-        for name in numeric
-    }
+    overall_numeric = {name: _spread(table[name].cast(pl.Float64)) for name in numeric}
     overall_shares = {
         name: table[name].cast(pl.String).value_counts(normalize=True, name="share")
         for name in categorical
@@ -231,14 +224,22 @@ def _number(value: Any) -> float:
     return float(value) if isinstance(value, int | float) else 0.0
 
 
+def _spread(column: pl.Series) -> tuple[float, float, float, float]:
+    """Mean, standard deviation, median and interquartile range."""
+    iqr = _number(column.quantile(0.75, "linear")) - _number(column.quantile(0.25, "linear"))
+    return _number(column.mean()), _number(column.std()), _number(column.median()), iqr
+
+
 def _numeric_part(
-    members: pl.DataFrame, numeric: list[str], overall: dict[str, tuple[float, float, float]]
+    members: pl.DataFrame,
+    numeric: list[str],
+    overall: dict[str, tuple[float, float, float, float]],
 ) -> tuple[list[dict[str, Any]], list[Trait]]:
     rows, traits = [], []
     for name in numeric:
         column = members[name].cast(pl.Float64)
         mean, median = _number(column.mean()), _number(column.median())
-        overall_mean, overall_std, overall_median = overall[name]
+        overall_mean, overall_std, overall_median, overall_iqr = overall[name]
         rows.append(
             {
                 "feature": name,
@@ -249,7 +250,9 @@ def _numeric_part(
                 "lift": mean / overall_mean if overall_mean else None,
             }
         )
-        trait = numeric_trait(name, mean, overall_mean, overall_std, median, overall_median)
+        trait = numeric_trait(
+            name, mean, overall_mean, overall_std, median, overall_median, overall_iqr
+        )
         if trait is not None:
             traits.append(trait)
     return rows, traits

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 #: Words for well-known features: (pattern, word when high, word when low).
 _DESCRIPTORS: tuple[tuple[str, str, str], ...] = (
     (r"recency|days_since", "lapsed", "recent"),
+    (r"basket|order_value|aov", "big-basket", "small-basket"),
     (r"monetary|revenue|spend|clv|value|sales", "high-value", "low-value"),
     (r"frequency|orders|purchases|transactions", "frequent", "occasional"),
-    (r"basket|order_value|aov", "big-basket", "small-basket"),
     (r"tenure", "long-standing", "new"),
     (r"visit|session|open|click|event|engage|view", "engaged", "quiet"),
     (r"return", "return-prone", "low-return"),
@@ -29,6 +29,11 @@ _DESCRIPTORS: tuple[tuple[str, str, str], ...] = (
 
 #: How a numeric trait reads: (pattern, template above average, template below average).
 _PHRASES: tuple[tuple[str, str, str], ...] = (
+    (
+        r"basket|order_value|aov",
+        "orders worth {ratio} the average",
+        "orders worth {ratio} the average",
+    ),
     (
         r"frequency|orders|purchases",
         "buys {ratio} as often as average",
@@ -80,8 +85,14 @@ def numeric_trait(
     overall_std: float,
     median: float,
     overall_median: float,
+    overall_iqr: float = 0.0,
 ) -> Trait | None:
     """A numeric trait, or None when the segment is close to average.
+
+    The effect is the larger of the standardised mean difference and the
+    median difference in interquartile ranges: money and counts are skewed, and
+    a few huge customers inflate the standard deviation enough to hide a
+    segment whose typical member differs a lot.
 
     Examples
     --------
@@ -91,6 +102,9 @@ def numeric_trait(
     if overall_std <= 0 or any(math.isnan(v) for v in (mean, overall_mean)):
         return None
     effect = (mean - overall_mean) / overall_std
+    if overall_iqr > 0:
+        robust = (median - overall_median) / overall_iqr
+        effect = robust if abs(robust) > abs(effect) else effect
     if abs(effect) < 0.2:
         return None
     direction = 1 if effect > 0 else -1
