@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from segwise import __version__
 from segwise.cli.app import app
 from segwise.datasets import sample_paths
+from segwise.store import Workspace
 
 runner = CliRunner()
 
@@ -93,15 +94,17 @@ def test_demo_writes_a_self_contained_report(tmp_path: Path) -> None:
     assert html.count('class="card quality"') == 3
     assert "<script src=" not in html and "<link " not in html
     assert "report:" in result.stdout
-    assert (tmp_path / "demo" / "orders.quarantine.csv").exists()
-    rfm = pl.read_parquet(tmp_path / "demo" / "rfm.parquet")
-    # One card per RFM segment present, each with its recommended action.
-    for segment in rfm["segment"].unique():
-        assert f'data-segment="{segment}"'.replace("'", "&#39;") in html
-    assert html.count('class="segment-card"') == rfm["segment"].n_unique()
-    features = pl.read_parquet(tmp_path / "demo" / "customer_features.parquet")
-    assert features.height == 5_000 and "visit_30d" in features.columns
+    assert (tmp_path / "demo" / "quarantine" / "transactions.quarantine.csv").exists()
+    # Every method is present, each with its segment cards.
+    for method in ("rfm", "rules", "cluster", "clv"):
+        assert f'<span class="method">{method}</span>' in html
+    store = Workspace(tmp_path / "demo" / "segwise.duckdb")
+    sizes = store.segments()
+    assert html.count('class="segment-card"') == sizes.height
+    for segmentation, segment in sizes.select("segmentation", "segment").iter_rows():
+        assert f'data-segment="{segment}"'.replace("'", "&#39;") in html, (segmentation, segment)
     assert "Champions" in result.stdout
+    assert "lifetime value backtest" in html
 
 
 def test_init_scaffolds_a_project(tmp_path: Path) -> None:
@@ -110,6 +113,8 @@ def test_init_scaffolds_a_project(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.stderr
     config = (project / "segwise.yaml").read_text()
     assert "data/orders.csv.gz" in config
+    for method in ("rfm", "rules", "cluster", "clv"):
+        assert f"method: {method}" in config
     for path in sample_paths().values():
         assert (project / "data" / path.name).read_bytes() == path.read_bytes()
     again = runner.invoke(app, ["init", str(project)])

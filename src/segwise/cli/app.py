@@ -11,6 +11,7 @@ from segwise.cli.cluster import cluster
 from segwise.cli.clv import clv
 from segwise.cli.demo import demo
 from segwise.cli.init import init
+from segwise.cli.project import members, run, runs, validate
 from segwise.cli.quality import quality
 from segwise.cli.rfm import rfm
 from segwise.cli.rules import rules_app
@@ -54,6 +55,10 @@ app.command()(clv)
 app.command()(segment)
 app.command()(explain)
 app.command()(cluster)
+app.command()(run)
+app.command()(validate)
+app.command()(runs)
+app.command()(members)
 app.add_typer(rules_app)
 
 

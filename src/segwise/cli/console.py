@@ -10,7 +10,14 @@ from typing import Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from segwise.exceptions import RuleError, SegwiseError
@@ -68,6 +75,39 @@ def progress(description: str) -> Iterator[Callable[[str], None]]:
     ) as bar:
         task = bar.add_task(description, total=None)
         yield lambda step: bar.update(task, description=step)
+
+
+@contextmanager
+def progress_bar(description: str, total: int) -> Iterator[Callable[[str], None]]:
+    """A bar over ``total`` steps on a terminal; silent in pipes.
+
+    Yields a function to call with each step's name; names that start with a
+    lower-case letter are sub-steps and do not advance the bar.
+    """
+    console = stderr()
+    if not console.is_terminal:
+        yield lambda _step: None
+        return
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(description, total=total)
+        started = [False]
+
+        def step(name: str) -> None:
+            if name[:1].isupper():
+                if started[0]:
+                    bar.advance(task)
+                started[0] = True
+            bar.update(task, description=name)
+
+        yield step
 
 
 def quality_table(report: Any) -> Table:

@@ -45,14 +45,19 @@ _PHRASES: tuple[tuple[str, str, str], ...] = (
         "spends {ratio} the average",
     ),
     (
-        r"recency|days_since",
-        "last active {median} days ago (average customer: {overall})",
-        "last active {median} days ago (average customer: {overall})",
+        r"recency",
+        "last bought {median} days ago (typical customer: {overall})",
+        "last bought {median} days ago (typical customer: {overall})",
+    ),
+    (
+        r"days_since_last_event|last_event",
+        "last engaged {median} days ago (typical customer: {overall})",
+        "last engaged {median} days ago (typical customer: {overall})",
     ),
     (
         r"^age$|_age$",
-        "aged {median} (average customer: {overall})",
-        "aged {median} (average customer: {overall})",
+        "aged {median} (typical customer: {overall})",
+        "aged {median} (typical customer: {overall})",
     ),
     (r"visit|session", "visits {ratio} as often as average", "visits {ratio} as often as average"),
 )

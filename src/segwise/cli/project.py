@@ -1,0 +1,151 @@
+"""``segwise run``, ``validate``, ``runs`` and ``members``: a project from its segwise.yaml."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from segwise.cli import options as opt
+from segwise.cli.console import progress, progress_bar, quality_table, stdout, user_errors
+
+Config = Annotated[
+    Path, typer.Argument(help="The project file (segwise.yaml) or its folder.", show_default=False)
+]
+Engine = Annotated[
+    str | None, typer.Option("--engine", help="polars, duckdb or spark (overrides the file).")
+]
+
+
+def summary_table(result: Any) -> Any:
+    """A rich table: one row per segmentation with its segments and the largest one."""
+    from rich.table import Table
+
+    table = Table(
+        title=f"run {result.run_id} · as of {result.as_of} · {result.engine} · "
+        f"{result.customers:,} customers",
+        title_justify="left",
+    )
+    for column in ("segmentation", "method", "segments", "largest segment", "share"):
+        table.add_column(column, justify="right" if column in ("segments", "share") else "left")
+    for segmentation in result.segmentations:
+        cards = segmentation.cards
+        largest = max(cards, key=lambda c: c["size"]) if cards else None
+        table.add_row(
+            segmentation.name,
+            segmentation.method,
+            str(len(cards)),
+            largest["name"] if largest else "",
+            f"{largest['share']:.1%}" if largest else "",
+        )
+    return table
+
+
+@user_errors
+def run(
+    config: Config,
+    as_of: opt.AsOf = None,
+    engine: Engine = None,
+    as_json: opt.Json = False,
+) -> None:
+    """Run a project: ingest, features, every segmentation, profiles, store, report."""
+    from segwise.project import Project
+
+    project = Project.from_yaml(config)
+    steps = 7 + len(project.config.segmentations)
+    with progress_bar(f"Running {project.config.name}", steps) as step:
+        result = project.run(as_of=as_of, engine=engine, progress=step)
+    console = stdout()
+    if as_json:
+        payload = {
+            "run_id": result.run_id,
+            "as_of": result.as_of.isoformat(),
+            "engine": result.engine,
+            "customers": result.customers,
+            "report": str(result.report),
+            "store": str(result.store),
+            "segmentations": {
+                s.name: {c["name"]: c["size"] for c in s.cards} for s in result.segmentations
+            },
+        }
+        console.print_json(json.dumps(payload))
+        return
+    console.print(summary_table(result))
+    console.print(f"report: {result.report.resolve()}", highlight=False)
+    console.print(f"store: {result.store.resolve()} (segwise runs {config})", highlight=False)
+
+
+@user_errors
+def validate(config: Config) -> None:
+    """Check a project without running it: the file, every source and every rule."""
+    from segwise.project import Project
+
+    project = Project.from_yaml(config)
+    with progress("Validating") as step:
+        reports = project.validate(progress=step)
+    console = stdout()
+    for report in reports:
+        console.print(quality_table(report))
+    names = ", ".join(
+        f"{name} ({spec.method})" for name, spec in project.config.segmentations.items()
+    )
+    console.print(f"{config}: valid; segmentations {names}", highlight=False)
+
+
+@user_errors
+def runs(config: Config, as_json: opt.Json = False) -> None:
+    """List the runs stored for a project."""
+    from rich.table import Table
+
+    from segwise.project import Project
+
+    table = Project.from_yaml(config).store.runs()
+    console = stdout()
+    if as_json:
+        console.print_json(json.dumps(table.to_dicts(), default=str))
+        return
+    view = Table(title=f"{table.height} runs", title_justify="left")
+    for column in ("run", "as of", "started", "engine", "customers", "config"):
+        view.add_column(column, justify="right" if column in ("run", "customers") else "left")
+    for row in table.iter_rows(named=True):
+        view.add_row(
+            str(row["run_id"]),
+            str(row["as_of"]),
+            f"{row['started_at']:%Y-%m-%d %H:%M:%S}",
+            row["engine"],
+            f"{row['customers']:,}",
+            row["config_hash"],
+        )
+    console.print(view)
+
+
+@user_errors
+def members(
+    config: Config,
+    segment: Annotated[str, typer.Argument(help="The segment's name.", show_default=False)],
+    run_id: Annotated[
+        int | None, typer.Option("--run", help="Run number (default: latest).")
+    ] = None,
+    segmentation: Annotated[
+        str | None, typer.Option("--segmentation", help="When the name is in several.")
+    ] = None,
+    output: opt.Output = None,
+    as_json: opt.Json = False,
+) -> None:
+    """List the customers in one segment of a stored run."""
+    from segwise.io.writers import write_table
+    from segwise.project import Project
+
+    table = Project.from_yaml(config).store.members(segment, run=run_id, segmentation=segmentation)
+    console = stdout()
+    if output is not None:
+        write_table(table, output)
+        console.print(f"{table.height:,} customers written to {output}", highlight=False)
+        return
+    if as_json:
+        console.print_json(json.dumps(table["customer_id"].to_list()))
+        return
+    for customer in table["customer_id"].to_list():
+        typer.echo(customer)

@@ -1,0 +1,175 @@
+"""The ``segwise.yaml`` project file as a pydantic model (DESIGN.md §4).
+
+Unknown keys and wrong types are errors that name the file, the line, the key
+and the fix; relative paths resolve from the file's folder.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from segwise.segmenters.rule_catalog import SegmentDefinition
+
+DOCS = "docs/project.md"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class QuantityPrice(_Strict):
+    """Amount as quantity × unit price."""
+
+    quantity: str
+    unit_price: str
+
+
+class TransactionsSource(_Strict):
+    """One row per order line (see ``sw.read_transactions`` for every option)."""
+
+    path: str
+    customer_id: str | None = None
+    timestamp: str | None = None
+    amount: str | QuantityPrice | None = None
+    order_id: str | None = None
+    product: str | None = None
+    category: str | None = None
+    channel: str | None = None
+    policy: str = "default"
+    returns: Literal["net", "keep", "exclude"] | None = None
+    duplicates: Literal["keep", "drop"] | None = None
+    non_positive_price: Literal["exclude", "keep"] | None = None
+    non_product_codes: list[str] | str | None = None
+    timestamp_format: str | None = None
+    delimiter: str | None = None
+    encoding: str | None = None
+    sheet: str | int | None = None
+    table: str | None = None
+    query: str | None = None
+
+
+class CustomersSource(_Strict):
+    """One row per customer; ``pii`` lists personal identifiers."""
+
+    path: str
+    customer_id: str | None = None
+    pii: list[str] = Field(default_factory=list)
+    delimiter: str | None = None
+    encoding: str | None = None
+    sheet: str | int | None = None
+    table: str | None = None
+    query: str | None = None
+
+
+class EventsSource(_Strict):
+    """Engagement events: one row per visit, open, session."""
+
+    path: str
+    customer_id: str | None = None
+    timestamp: str | None = None
+    event: str | None = None
+    timestamp_format: str | None = None
+    delimiter: str | None = None
+    encoding: str | None = None
+    table: str | None = None
+    query: str | None = None
+
+
+class Sources(_Strict):
+    """The project's inputs."""
+
+    transactions: TransactionsSource
+    customers: CustomersSource | None = None
+    events: EventsSource | None = None
+
+
+class SparkSettings(_Strict):
+    """Where Spark runs."""
+
+    master: str = "local[2]"
+    config: dict[str, str] = Field(default_factory=dict)
+
+
+class SparkEngine(_Strict):
+    """``engine: {spark: {master: "local[2]"}}``."""
+
+    spark: SparkSettings = Field(default_factory=SparkSettings)
+
+
+class RfmSegmentation(_Strict):
+    """RFM scores and named segments."""
+
+    method: Literal["rfm"]
+    bins: int = Field(default=5, ge=2, le=9)
+    preset: str = "segwise"
+    map: str | None = None
+    binning: Literal["quantile", "jenks"] = "quantile"
+
+
+class RulesSegmentation(_Strict):
+    """Rule segments, written here or in a catalog file."""
+
+    method: Literal["rules"]
+    catalog: str | None = None
+    exclusive: bool | None = None
+    other: str = "Other"
+    segments: list[SegmentDefinition] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> RulesSegmentation:
+        if (self.catalog is None) == (not self.segments):
+            raise ValueError("give either 'segments' (a list) or 'catalog' (a YAML file)")
+        return self
+
+
+class ClusterSegmentation(_Strict):
+    """Clustering segments (k chosen automatically by default)."""
+
+    method: Literal["cluster"]
+    features: list[str] | None = None
+    categorical: list[str] | None = None
+    k: Literal["auto"] | int = "auto"
+    k_min: int = Field(default=3, ge=1)
+    k_max: int = Field(default=8, ge=1)
+    algorithm: Literal["kmeans", "gmm", "kprototypes"] = "kmeans"
+    seed: int = 0
+    sample_size: int = Field(default=20_000, ge=10)
+
+
+class ClvSegmentation(_Strict):
+    """Predictive segments from BG/NBD + Gamma-Gamma, with a backtest."""
+
+    method: Literal["clv"]
+    calibration_end: Literal["auto"] | date = "auto"
+    holdout_weeks: int = Field(default=26, ge=1)
+    time_unit: Literal["W", "D"] = "W"
+    horizon: float | None = None
+    discount_rate: float = Field(default=0.0, ge=0.0)
+    tiers: list[float] = Field(default_factory=lambda: [0.2, 0.6], min_length=2, max_length=2)
+    churn_threshold: float = Field(default=0.3, gt=0.0, lt=1.0)
+
+
+Segmentation = Annotated[
+    RfmSegmentation | RulesSegmentation | ClusterSegmentation | ClvSegmentation,
+    Field(discriminator="method"),
+]
+
+
+class ProjectConfig(_Strict):
+    """A whole project: name, store, engine, sources and segmentations."""
+
+    name: str = Field(min_length=1)
+    store: str = "segwise.duckdb"
+    engine: Literal["polars", "duckdb"] | SparkEngine = "polars"
+    as_of: date | None = None
+    report: str = "report.html"
+    sources: Sources
+    segmentations: dict[str, Segmentation] = Field(min_length=1)
+
+    @property
+    def engine_name(self) -> str:
+        """``polars``, ``duckdb`` or ``spark``."""
+        return self.engine if isinstance(self.engine, str) else "spark"

@@ -1,0 +1,751 @@
+"""The main job: ingest → features → every segmentation → profiles → store → report.
+
+``Project.run()`` reads the sources with their quality reports, builds
+customer features as of a date, runs each segmentation of the project file
+(rfm, rules, cluster, clv) in the chosen engine, profiles the segments,
+stores the run atomically in the workspace and writes the HTML report.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import warnings
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+import narwhals.stable.v2 as nw
+import numpy as np
+import polars as pl
+
+from segwise._config import load_yaml_model
+from segwise._validation import hint_for
+from segwise._version import __version__
+from segwise.engine.frames import to_lazy
+from segwise.exceptions import ConfigError, SegwiseError
+from segwise.features.behaviour import customer_features
+from segwise.features.rfm import rfm_table
+from segwise.features.score_map import ScoreMap
+from segwise.features.summary import calibration_and_holdout_data, rfm_summary
+from segwise.io.readers import read_customers, read_events, read_transactions
+from segwise.models import (
+    BetaGeoModel,
+    GammaGammaModel,
+    customer_lifetime_value,
+    predictive_segments,
+    value_tiers,
+)
+from segwise.models.backtest import backtest
+from segwise.profiling import profile_segments
+from segwise.profiling.actions import suggest_action
+from segwise.project.config import (
+    DOCS,
+    ClusterSegmentation,
+    ClvSegmentation,
+    ProjectConfig,
+    RfmSegmentation,
+    RulesSegmentation,
+)
+from segwise.project.scaffold import scaffold
+from segwise.report.clv import clv_section
+from segwise.report.project import render_project_report
+from segwise.segmenters import ClusterSegmenter, RuleCatalog, RuleSegmenter
+from segwise.store import RunRecord, SegmentationRecord, Workspace
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from segwise.io.dataset import Dataset
+    from segwise.io.quality import QualityReport
+    from segwise.profiling.profiles import SegmentProfiles
+
+Progress = "Callable[[str], None]"
+PREDICTIVE_ACTIONS = {
+    "At-risk high value": "Personal outreach before they go: a call, a tailored offer.",
+    "Churn risk": "Win back: a reminder with an incentive, then let go if silent.",
+    "Rising": "Nurture the momentum: recommendations and a loyalty invitation.",
+    "Stable": "Business as usual: regular communications, no discounts needed.",
+}
+
+
+@dataclass
+class SegmentationResult:
+    """One segmentation's outcome: memberships, profiles, cards and report extras."""
+
+    name: str
+    method: str
+    members: pl.DataFrame
+    definition: dict[str, Any]
+    cards: list[dict[str, Any]]
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class RunResult:
+    """What a run produced."""
+
+    run_id: int
+    as_of: date
+    engine: str
+    customers: int
+    report: Path
+    store: Path
+    quality: list[QualityReport]
+    segmentations: list[SegmentationResult]
+
+
+class Project:
+    """A segwise project: a ``segwise.yaml`` file and the folder it lives in.
+
+    Examples
+    --------
+    >>> import tempfile, segwise as sw
+    >>> folder = tempfile.mkdtemp()
+    >>> _ = sw.Project.init(folder)
+    >>> project = sw.Project.from_yaml(f"{folder}/segwise.yaml")
+    >>> sorted(project.config.segmentations)
+    ['behaviour', 'future', 'lifecycle', 'value']
+    """
+
+    def __init__(self, config: ProjectConfig, root: Path, *, text: str = "") -> None:
+        self.config = config
+        self.root = root
+        self.text = text
+
+    @classmethod
+    def from_yaml(cls, path: str | Path) -> Project:
+        """Load a project file; errors name the line, the key and the fix."""
+        target = Path(path)
+        if target.is_dir():
+            target = target / "segwise.yaml"
+        if not target.is_file():
+            raise ConfigError(
+                f"{target}: no such project file", hint="create one with: segwise init DIR"
+            )
+        text = target.read_text(encoding="utf-8")
+        config = load_yaml_model(ProjectConfig, text, source=str(target), docs=DOCS)
+        return cls(config, target.resolve().parent, text=text)
+
+    @staticmethod
+    def init(directory: str | Path, *, force: bool = False) -> Path:
+        """Write a working project with the sample retailer's data; return the file's path."""
+        return scaffold(Path(directory), force=force)
+
+    def resolve(self, relative: str) -> Path:
+        """A path from the project file, resolved from its folder."""
+        path = Path(relative)
+        return path if path.is_absolute() else self.root / path
+
+    @property
+    def config_hash(self) -> str:
+        """SHA-256 of the project file's text (first 16 hex digits)."""
+        return hashlib.sha256(self.text.encode()).hexdigest()[:16]
+
+    @property
+    def store(self) -> Workspace:
+        """The project's workspace."""
+        return Workspace(self.resolve(self.config.store))
+
+    # -- ingest ----------------------------------------------------------------------------
+    def read_sources(self) -> dict[str, Dataset]:
+        """Read every source with its roles; nothing is computed until asked."""
+        sources = self.config.sources
+        tx = sources.transactions
+        amount = tx.amount if isinstance(tx.amount, str) else None
+        quantity = (
+            tx.amount.quantity if tx.amount is not None and not isinstance(tx.amount, str) else None
+        )
+        price = (
+            tx.amount.unit_price
+            if tx.amount is not None and not isinstance(tx.amount, str)
+            else None
+        )
+        out = {
+            "transactions": read_transactions(
+                self.resolve(tx.path),
+                customer_id=tx.customer_id,
+                timestamp=tx.timestamp,
+                amount=amount,
+                quantity=quantity,
+                unit_price=price,
+                order_id=tx.order_id,
+                product=tx.product,
+                category=tx.category,
+                channel=tx.channel,
+                policy=tx.policy,
+                returns=tx.returns,
+                duplicates=tx.duplicates,
+                non_positive_price=tx.non_positive_price,
+                non_product_codes=tx.non_product_codes,
+                timestamp_format=tx.timestamp_format,
+                delimiter=tx.delimiter,
+                encoding=tx.encoding,
+                sheet=tx.sheet,
+                table=tx.table,
+                query=tx.query,
+            )
+        }
+        if sources.customers is not None:
+            c = sources.customers
+            out["customers"] = read_customers(
+                self.resolve(c.path),
+                customer_id=c.customer_id,
+                pii=c.pii,
+                delimiter=c.delimiter,
+                encoding=c.encoding,
+                sheet=c.sheet,
+                table=c.table,
+                query=c.query,
+            )
+        if sources.events is not None:
+            e = sources.events
+            out["events"] = read_events(
+                self.resolve(e.path),
+                customer_id=e.customer_id,
+                timestamp=e.timestamp,
+                event=e.event,
+                timestamp_format=e.timestamp_format,
+                delimiter=e.delimiter,
+                encoding=e.encoding,
+                table=e.table,
+                query=e.query,
+            )
+        return out
+
+    def validate(self, progress: Callable[[str], None] | None = None) -> list[QualityReport]:
+        """Check the config, read every source and compile every rule, without running.
+
+        Returns the quality reports; raises the first problem found.
+        """
+        step = progress or (lambda _message: None)
+        step("Reading the sources")
+        datasets = self.read_sources()
+        reports = [d.quality() for d in datasets.values()]
+        step("Checking the segmentations")
+        features = customer_features(
+            datasets["transactions"],
+            customers=datasets.get("customers"),
+            events=datasets.get("events"),
+            as_of=self.config.as_of,
+        )
+        schema = dict(to_lazy(features).collect_schema())
+        for name, spec in self.config.segmentations.items():
+            if isinstance(spec, RulesSegmentation):
+                RuleSegmenter(self._catalog(name, spec), id_col="customer_id").fit(
+                    to_lazy(features).head(50),
+                    events=datasets.get("events"),
+                    transactions=datasets["transactions"],
+                )
+            elif isinstance(spec, ClusterSegmentation):
+                for column in [*(spec.features or []), *(spec.categorical or [])]:
+                    if column not in schema:
+                        raise ConfigError(
+                            f"segmentation '{name}': no feature column '{column}'",
+                            hint=hint_for(column, schema),
+                        )
+            elif isinstance(spec, RfmSegmentation):
+                self._score_map(spec)
+        return reports
+
+    # -- run -------------------------------------------------------------------------------
+    def run(
+        self,
+        *,
+        as_of: str | date | None = None,
+        engine: str | None = None,
+        progress: Callable[[str], None] | None = None,
+        spark: Any = None,
+    ) -> RunResult:
+        """Run every segmentation, store the run and write the report.
+
+        Parameters
+        ----------
+        as_of
+            Override the project's as-of date (default: the project's, else the
+            last transaction date).
+        engine
+            ``polars``, ``duckdb`` or ``spark`` (overrides the project file).
+        progress
+            Called with the name of each step.
+        spark
+            A SparkSession to use instead of building one from the project file.
+        """
+        step = progress or (lambda _message: None)
+        started = datetime.now()
+        engine_name = engine or self.config.engine_name
+        if engine_name not in ("polars", "duckdb", "spark"):
+            raise ConfigError(
+                f"engine must be polars, duckdb or spark, not '{engine_name}'",
+                hint="e.g. --engine duckdb",
+            )
+        step("Reading the sources")
+        datasets = self.read_sources()
+        step("Checking data quality")
+        quality = []
+        for source, dataset in datasets.items():
+            report = dataset.quality()
+            if report.rows_quarantined:
+                # Bad rows are kept, with their reason, next to the project: never dropped silently.
+                target = self.resolve("quarantine") / f"{source}.quarantine.csv"
+                target.parent.mkdir(parents=True, exist_ok=True)
+                dataset.write_quarantine(target)
+                report.notes.append(f"quarantined rows written to {target}")
+            quality.append(report)
+        cutoff = self._as_of(as_of, datasets["transactions"])
+        step(f"Moving the data to {engine_name}")
+        tables = _on_engine(
+            {k: d.data for k, d in datasets.items()}, engine_name, spark or self._spark(engine_name)
+        )
+        step("Building customer features")
+        features_native = customer_features(
+            tables["transactions"],
+            customers=tables.get("customers"),
+            events=tables.get("events"),
+            as_of=cutoff,
+        )
+        features = _polars(features_native).sort("customer_id")
+        results = []
+        for name, spec in self.config.segmentations.items():
+            step(f"Segmentation '{name}' ({spec.method})")
+            with warnings.catch_warnings():
+                warnings.simplefilter(
+                    "ignore"
+                )  # notes (collapsed bins, unstable segments) go in cards
+                if isinstance(spec, RfmSegmentation):
+                    result = self._rfm(name, spec, tables, features, cutoff)
+                elif isinstance(spec, RulesSegmentation):
+                    result = self._rules(name, spec, tables, features_native, features, cutoff)
+                elif isinstance(spec, ClusterSegmentation):
+                    result = self._cluster(name, spec, features_native, features)
+                else:
+                    result = self._clv(name, spec, tables, features, cutoff)
+            results.append(result)
+        step("Storing the run")
+        record = RunRecord(
+            project=self.config.name,
+            as_of=cutoff,
+            config_hash=self.config_hash,
+            config=self.text,
+            version=__version__,
+            engine=engine_name,
+            customers=features.height,
+            started_at=started,
+            segmentations=[
+                SegmentationRecord(r.name, r.method, r.definition, r.cards, r.members)
+                for r in results
+            ],
+        )
+        run_id = self.store.write_run(record, progress=step)
+        step("Writing the report")
+        report_path = self.resolve(self.config.report)
+        render_project_report(
+            report_path,
+            project=self.config.name,
+            run_id=run_id,
+            as_of=cutoff,
+            engine=engine_name,
+            quality=quality,
+            segmentations=results,
+            config_text=self.text,
+        )
+        return RunResult(
+            run_id,
+            cutoff,
+            engine_name,
+            features.height,
+            report_path,
+            self.store.path,
+            quality,
+            results,
+        )
+
+    # -- helpers ---------------------------------------------------------------------------
+    def _as_of(self, override: str | date | None, transactions: Dataset) -> date:
+        if override is not None:
+            if isinstance(override, date):
+                return override
+            try:
+                return date.fromisoformat(str(override).strip()[:10])
+            except ValueError:
+                raise ConfigError(
+                    f"as-of date '{override}' is not a date", hint="write it as YYYY-MM-DD"
+                ) from None
+        if self.config.as_of is not None:
+            return self.config.as_of
+        latest = transactions.data.select(nw.col("timestamp").max()).collect().item()
+        if latest is None:
+            raise ConfigError("the transactions have no usable timestamps")
+        return latest.date() if isinstance(latest, datetime) else latest
+
+    def _spark(self, engine_name: str) -> Any:
+        if engine_name != "spark":
+            return None
+        from pyspark.sql import SparkSession  # noqa: PLC0415 - the optional segwise[spark] extra
+
+        settings = getattr(self.config.engine, "spark", None)
+        builder = SparkSession.builder.master(settings.master if settings else "local[2]")
+        builder = builder.config("spark.sql.session.timeZone", "UTC")
+        for key, value in (settings.config if settings else {}).items():
+            builder = builder.config(key, value)
+        return builder.getOrCreate()
+
+    def _catalog(self, name: str, spec: RulesSegmentation) -> RuleCatalog:
+        if spec.catalog is not None:
+            catalog = RuleCatalog.from_yaml(self.resolve(spec.catalog))
+        else:
+            catalog = RuleCatalog(
+                name=name,
+                exclusive=True if spec.exclusive is None else spec.exclusive,
+                other=spec.other,
+                segments=spec.segments,
+                base_dir=str(self.root),
+            )
+        if spec.exclusive is not None:
+            catalog = catalog.model_copy(update={"exclusive": spec.exclusive})
+        return catalog
+
+    def _score_map(self, spec: RfmSegmentation) -> ScoreMap:
+        return (
+            ScoreMap.from_yaml(self.resolve(spec.map)) if spec.map else ScoreMap.preset(spec.preset)
+        )
+
+    def _profiles(
+        self, features: pl.DataFrame, members: pl.DataFrame, exclude: tuple[str, ...] = ()
+    ) -> SegmentProfiles:
+        joined = features.join(members.unique("customer_id"), on="customer_id", how="left")
+        labels = joined["segment"].fill_null("(not scored)").to_numpy()
+        table = joined.drop("segment")
+        return profile_segments(table, labels, exclude=["customer_id", *exclude], definitions=True)
+
+    def _rfm(
+        self,
+        name: str,
+        spec: RfmSegmentation,
+        tables: dict[str, Any],
+        features: pl.DataFrame,
+        cutoff: date,
+    ) -> SegmentationResult:
+        score_map = self._score_map(spec)
+        table = _polars(
+            rfm_table(
+                tables["transactions"],
+                monetary_value_col="amount",
+                order_id_col="order_id"
+                if "order_id" in to_lazy(tables["transactions"]).collect_schema()
+                else None,
+                as_of=cutoff,
+                bins=spec.bins,
+                binning=spec.binning,
+                segment_map=score_map,
+            )
+        ).sort("customer_id")
+        members = table.select("customer_id", "segment")
+        profiles = self._profiles(features, members)
+        described = score_map.describe()
+        cards = _cards(
+            profiles,
+            lambda p: described.get(p.segment, {}).get("description"),
+            lambda p: described.get(p.segment, {}).get("action"),
+        )
+        return SegmentationResult(
+            name,
+            "rfm",
+            members,
+            {"method": "rfm", **spec.model_dump(), "map": score_map.name},
+            cards,
+            {"rfm_table": table, "bins": spec.bins},
+        )
+
+    def _rules(
+        self,
+        name: str,
+        spec: RulesSegmentation,
+        tables: dict[str, Any],
+        features_native: Any,
+        features: pl.DataFrame,
+        cutoff: date,
+    ) -> SegmentationResult:
+        catalog = self._catalog(name, spec)
+        segmenter = RuleSegmenter(catalog, id_col="customer_id", as_of=cutoff)
+        segmenter.fit(
+            features_native, events=tables.get("events"), transactions=tables["transactions"]
+        )
+        out = _polars(
+            segmenter.segment(
+                features_native, events=tables.get("events"), transactions=tables["transactions"]
+            )
+        ).sort("customer_id")
+        by_name = {s.name: s for s in catalog.segments}
+        if catalog.exclusive:
+            members = out.select("customer_id", "segment")
+            profiles = self._profiles(features, members)
+            cards = _cards(
+                profiles,
+                lambda p: by_name[p.segment].where if p.segment in by_name else "no rule matched",
+                lambda p: _playbook(by_name.get(p.segment)),
+            )
+        else:
+            long = [
+                out.filter(pl.col(s.name)).select("customer_id", pl.lit(s.name).alias("segment"))
+                for s in catalog.ordered()
+            ]
+            members = (
+                pl.concat(long)
+                if long
+                else pl.DataFrame(schema={"customer_id": pl.String, "segment": pl.String})
+            )
+            cards = []
+            table = out.join(features, on="customer_id", how="left", maintain_order="left")
+            flags = [s.name for s in catalog.segments]
+            for segment in catalog.ordered():
+                inside = np.where(table[segment.name].to_numpy(), segment.name, "(rest)")
+                profiles = profile_segments(table.drop("customer_id", *flags), inside)
+                wanted = [p for p in profiles.segments if p.segment == segment.name]
+                for card in _cards(_wrap(wanted), lambda _p: None, lambda _p: None):
+                    card["definition"] = segment.where
+                    card["action"] = _playbook(segment)
+                    cards.append(card)
+        definition = {
+            "method": "rules",
+            "exclusive": catalog.exclusive,
+            "other": catalog.other,
+            "segments": [s.model_dump(exclude_none=True) for s in catalog.segments],
+        }
+        return SegmentationResult(name, "rules", members, definition, cards)
+
+    def _cluster(
+        self, name: str, spec: ClusterSegmentation, features_native: Any, features: pl.DataFrame
+    ) -> SegmentationResult:
+        segmenter = ClusterSegmenter(
+            spec.k,
+            k_min=spec.k_min,
+            k_max=spec.k_max,
+            algorithm=spec.algorithm,
+            features=spec.features,
+            categorical=spec.categorical,
+            sample_size=spec.sample_size,
+            id_col="customer_id",
+            random_state=spec.seed,
+        )
+        try:
+            segmenter.fit(features)  # sorted by id: the same fit on every engine
+        except ValueError as exc:
+            raise ConfigError(f"segmentation '{name}': {exc}".splitlines()[0]) from None
+        profiles = profile_segments(
+            features,
+            segmenter.labels_,
+            features=segmenter.transform_.input_names,
+            random_state=spec.seed,
+        )
+        segmenter.rename(profiles.names)
+        assigned = _polars(segmenter.assign(features_native)).sort("customer_id")
+        members = assigned.select("customer_id", "segment")
+        cards = _cards(
+            profiles,
+            lambda p: (
+                f"{p.rule} (precision {p.rule_precision:.0%}, recall {p.rule_recall:.0%})"
+                if p.rule
+                else None
+            ),
+            lambda p: suggest_action(p.trait_details),
+            auto_names=True,
+        )
+        for card in cards:
+            card["stability"] = segmenter.segment_stability_.get(card["label"])
+        definition = {
+            "method": "cluster",
+            **spec.model_dump(),
+            "chosen_k": segmenter.n_segments_,
+            "silhouette": segmenter.silhouette_,
+            "stability": segmenter.stability_,
+            "features": segmenter.transform_.input_names,
+            "model": {
+                "transform": segmenter.transform_.to_dict(),
+                "clusters": segmenter.clusters_.to_dict(),
+            },
+        }
+        return SegmentationResult(name, "cluster", members, definition, cards)
+
+    def _clv(
+        self,
+        name: str,
+        spec: ClvSegmentation,
+        tables: dict[str, Any],
+        features: pl.DataFrame,
+        cutoff: date,
+    ) -> SegmentationResult:
+        # The models read purchases: returns are not repeat purchases, nor negative spend.
+        lazy = to_lazy(tables["transactions"])
+        purchases = (
+            lazy.filter(~nw.col("is_return")) if "is_return" in lazy.collect_schema() else lazy
+        )
+        purchases = purchases.filter(nw.col("amount") > 0).select(
+            "customer_id", "timestamp", "amount"
+        )
+        unit_days = 7.0 if spec.time_unit == "W" else 1.0
+        summary = _polars(
+            rfm_summary(
+                purchases,
+                monetary_value_col="amount",
+                observation_period_end=cutoff,
+                time_unit=spec.time_unit,
+            )
+        ).sort("customer_id")
+        try:
+            purchase_model = BetaGeoModel().fit(summary)
+            spend_model = GammaGammaModel().fit(summary.filter(pl.col("monetary_value") > 0))
+        except SegwiseError as exc:
+            raise ConfigError(f"segmentation '{name}': {exc.one_line()}") from None
+        horizon = spec.horizon or (52.0 if spec.time_unit == "W" else 365.0)
+        periods = max(1, round(horizon))
+        expected = purchase_model.expected_purchases(summary, horizon)
+        lifetime = customer_lifetime_value(
+            purchase_model,
+            spend_model,
+            summary,
+            periods=periods,
+            period_length=horizon / periods,
+            discount_rate=spec.discount_rate,
+        )
+        p_alive = purchase_model.p_alive(summary)
+        segments = predictive_segments(
+            p_alive=p_alive,
+            expected_purchases=expected,
+            horizon=horizon,
+            frequency=summary["frequency"].to_numpy(),
+            T=summary["T"].to_numpy(),
+            historical_value=(summary["monetary_value"] * summary["frequency"]).to_numpy(),
+            churn_threshold=spec.churn_threshold,
+        )
+        members = summary.select("customer_id").with_columns(
+            pl.Series("segment", segments.tolist(), dtype=pl.String),
+            pl.Series("tier", value_tiers(lifetime, tuple(spec.tiers)).tolist(), dtype=pl.String),
+            pl.Series("clv", lifetime),
+            pl.Series("p_alive", p_alive),
+        )
+        enriched = features.join(
+            members.select("customer_id", "clv", "p_alive"), on="customer_id", how="left"
+        )
+        profiles = self._profiles(enriched, members.select("customer_id", "segment"))
+        rules = {
+            "At-risk high value": (
+                f"top 20% by historical value AND P(alive) < {spec.churn_threshold}"
+            ),
+            "Churn risk": f"P(alive) < {spec.churn_threshold}",
+            "Rising": "expected purchases ≥ 1.5× the historical rate",
+            "Stable": "everyone else",
+        }
+        cards = _cards(
+            profiles, lambda p: rules.get(p.segment), lambda p: PREDICTIVE_ACTIONS.get(p.segment)
+        )
+        extras: dict[str, Any] = {}
+        calibration_end = (
+            cutoff - timedelta(weeks=spec.holdout_weeks)
+            if spec.calibration_end == "auto"
+            else spec.calibration_end
+        )
+        with_holdout = calibration_end < cutoff
+        if with_holdout:
+            split = _polars(
+                calibration_and_holdout_data(
+                    purchases,
+                    calibration_period_end=calibration_end,
+                    observation_period_end=cutoff,
+                    time_unit=spec.time_unit,
+                    monetary_value_col="amount",
+                )
+            ).sort("customer_id")
+            split = split.rename(
+                {c: c.removesuffix("_cal") for c in split.columns if c.endswith("_cal")}
+            )
+            try:
+                held = BetaGeoModel().fit(split)
+                duration = float(split["duration_holdout"][0])
+                predicted = held.expected_purchases(split, duration)
+                checked = backtest(
+                    split["frequency"].to_numpy(), predicted, split["frequency_holdout"].to_numpy()
+                )
+                extras["clv_backtest"] = clv_section(
+                    checked,
+                    calibration_end=calibration_end.isoformat(),
+                    holdout_end=cutoff.isoformat(),
+                    time_unit=spec.time_unit,
+                    title=f"{name}: lifetime value backtest",
+                )
+            except SegwiseError as exc:
+                extras["clv_backtest_note"] = exc.one_line()
+        definition = {
+            "method": "clv",
+            **{k: str(v) for k, v in spec.model_dump().items()},
+            "bgnbd": {**purchase_model.params_, "log_likelihood": purchase_model.log_likelihood_},
+            "gamma_gamma": {**spend_model.params_, "log_likelihood": spend_model.log_likelihood_},
+            "horizon_days": horizon * unit_days,
+        }
+        return SegmentationResult(
+            name, "clv", members.select("customer_id", "segment"), definition, cards, extras
+        )
+
+
+class _Profiles:
+    def __init__(self, segments: list[Any]) -> None:
+        self.segments = segments
+
+
+def _wrap(segments: list[Any]) -> Any:
+    return _Profiles(segments)
+
+
+def _cards(
+    profiles: Any,
+    definition: Callable[[Any], str | None],
+    action: Callable[[Any], str | None],
+    *,
+    auto_names: bool = False,
+) -> list[dict[str, Any]]:
+    cards = []
+    for p in profiles.segments:
+        cards.append(
+            {
+                "segment": p.segment,
+                "label": p.label,
+                "name": p.name if auto_names else p.segment,
+                "auto_name": p.name,
+                "definition": definition(p),
+                "size": p.size,
+                "share": p.share,
+                "revenue_share": p.revenue_share,
+                "value_mean": p.value_mean,
+                "traits": p.traits,
+                "action": action(p),
+                "rule": p.rule,
+                "lift": {row["feature"]: row["lift"] for row in p.numeric.iter_rows(named=True)}
+                if p.numeric.height
+                else {},
+            }
+        )
+    return sorted(cards, key=lambda c: -c["size"])
+
+
+def _playbook(segment: Any) -> str | None:
+    if segment is None or segment.playbook is None:
+        return None
+    return "; ".join(segment.playbook.lines()) or None
+
+
+def _polars(frame: Any) -> pl.DataFrame:
+    if isinstance(frame, pl.DataFrame):
+        return frame
+    return pl.DataFrame(to_lazy(frame).collect(backend="polars").to_native())
+
+
+def _on_engine(tables: dict[str, nw.LazyFrame[Any]], engine: str, spark: Any) -> dict[str, Any]:
+    """The ingested tables as native frames of the chosen engine."""
+    if engine == "polars":
+        return {k: v.to_native() for k, v in tables.items()}
+    arrow = {k: v.collect(backend="pyarrow").to_native() for k, v in tables.items()}
+    if engine == "duckdb":
+        connection = duckdb.connect()
+        return {k: connection.from_arrow(v) for k, v in arrow.items()}
+    return {k: spark.createDataFrame(v) for k, v in arrow.items()}

@@ -1,0 +1,130 @@
+"""The project report: one self-contained page for a whole run.
+
+Data quality, then for each segmentation a card per segment (name,
+definition, size and share, traits, value, recommended action or playbook), a
+sizes chart, the RFM grid, a profile heatmap, the CLV backtest, and the
+project file as an appendix. Plotly's JavaScript is inlined from the
+installed package: the page works offline.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any
+
+import plotly.graph_objects as go
+from plotly.offline import get_plotlyjs
+
+from segwise._version import __version__
+from segwise.io.writers import write_text
+from segwise.report.quality import _environment, _section
+from segwise.report.rfm import _grid_chart, _sizes_chart
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from pathlib import Path
+
+    from segwise.io.quality import QualityReport
+
+_CONFIG = {"displaylogo": False, "displayModeBar": False, "responsive": True}
+
+
+def _profile_chart(cards: list[dict[str, Any]], title: str) -> str:
+    """Segments × features: how far each segment's mean is from the average (lift)."""
+    features = sorted({f for c in cards for f, lift in c.get("lift", {}).items() if lift})
+    if not features or len(cards) < 2:
+        return ""
+    z = [[(c["lift"].get(f) or 0.0) for f in features] for c in cards]
+    figure = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=features,
+            y=[c["name"] for c in cards],
+            colorscale="RdBu",
+            zmid=1.0,
+            zmin=0.0,
+            zmax=max(2.0, *(max(row) for row in z)),
+            text=[[f"{v:.1f}×" for v in row] for row in z],
+            texttemplate="%{text}",
+            hovertemplate="%{y} · %{x}: %{z:.2f}× the average<extra></extra>",
+        )
+    )
+    figure.update_layout(
+        height=140 + 40 * len(cards),
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        title={"text": title, "font": {"size": 14}},
+        yaxis={"autorange": "reversed"},
+        template="plotly_white",
+    )
+    html: str = figure.to_html(
+        full_html=False, include_plotlyjs=False, config=_CONFIG, default_width="100%"
+    )
+    return html
+
+
+def _segmentation_view(result: Any) -> dict[str, Any]:
+    cards = result.cards
+    sized = [
+        {"name": c["name"], "share": c["share"], "revenue_share": c["revenue_share"] or 0.0}
+        for c in cards
+    ]
+    definition = result.definition
+    summary = {
+        "rfm": f"{definition.get('bins')} bins · score map {definition.get('map')}",
+        "rules": "exclusive: first match by priority"
+        if definition.get("exclusive")
+        else "overlapping audiences",
+        "cluster": f"{definition.get('algorithm')} · k = {definition.get('chosen_k')} "
+        f"(asked: {definition.get('k')}) · silhouette {definition.get('silhouette', 0):.2f} · "
+        f"stability {definition.get('stability', 0):.2f}",
+        "clv": "BG/NBD + Gamma-Gamma predictive segments",
+    }[result.method]
+    grid = ""
+    if result.method == "rfm" and "rfm_table" in result.extras:
+        grid = _grid_chart(result.extras["rfm_table"], int(result.extras["bins"]))
+    return {
+        "name": result.name,
+        "method": result.method,
+        "summary": summary,
+        "cards": cards,
+        "sizes_chart": _sizes_chart(sized),
+        "grid_chart": grid,
+        "profile_chart": _profile_chart(cards, "Profile: mean of each feature ÷ the average"),
+    }
+
+
+def render_project_report(
+    path: Path,
+    *,
+    project: str,
+    run_id: int,
+    as_of: date,
+    engine: str,
+    quality: Sequence[QualityReport],
+    segmentations: Sequence[Any],
+    config_text: str,
+    generated: datetime | None = None,
+) -> Path:
+    """Write the run's report to ``path`` (atomically) and return it."""
+    template = _environment().get_template("project.html.j2")
+    when = generated or datetime.now(UTC)
+    customers = max((sum(c["size"] for c in s.cards) for s in segmentations), default=0)
+    html = template.render(
+        title=f"segwise · {project}",
+        run_id=run_id,
+        as_of=as_of.isoformat(),
+        engine=engine,
+        customers=customers,
+        version=__version__,
+        generated=when.strftime("%Y-%m-%d %H:%M UTC"),
+        segmentations=[_segmentation_view(s) for s in segmentations],
+        clv_sections=[
+            s.extras["clv_backtest"] for s in segmentations if "clv_backtest" in s.extras
+        ],
+        sections=[_section(r) for r in quality],
+        config_text=config_text,
+        config_hash=hashlib.sha256(config_text.encode()).hexdigest()[:16],
+        plotly_js=get_plotlyjs(),
+    )
+    return write_text(html, path)

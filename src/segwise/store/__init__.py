@@ -1,0 +1,7 @@
+"""The workspace: runs, segment definitions, profiles and membership snapshots, in DuckDB."""
+
+from __future__ import annotations
+
+from segwise.store.workspace import RunRecord, SegmentationRecord, StoreLockedError, Workspace
+
+__all__ = ["RunRecord", "SegmentationRecord", "StoreLockedError", "Workspace"]
