@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 export PYTHONHASHSEED := 0
 
-.PHONY: install install-test demo test lint typecheck contracts pytest bench clean
+.PHONY: install install-test browser demo test lint typecheck contracts pytest bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,15 @@ install: $(STAMP)
 
 install-test: $(TEST_STAMP)
 
+## browser: headless Chromium for the report's rendering test (Debian's package; skipped if present)
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	  { command -v apt-get >/dev/null 2>&1 && \
+	    $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq chromium >/dev/null 2>&1 || \
+	    { $(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq >/dev/null 2>&1 && \
+	      $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq chromium >/dev/null 2>&1; } || \
+	    echo "note: could not install chromium; the report's browser test will be skipped"; }
+
 ## demo: the main job on the bundled sample data; writes segwise-demo/report.html
 demo: $(STAMP)
 	$(BIN)/segwise demo --out segwise-demo
@@ -43,7 +52,7 @@ typecheck: $(TEST_STAMP)
 contracts: $(TEST_STAMP)
 	$(BIN)/lint-imports
 
-pytest: $(TEST_STAMP)
+pytest: $(TEST_STAMP) browser
 	$(BIN)/pytest
 
 ## bench: benchmarks (prints tables and ratios; see BENCHMARKS.md).
@@ -52,6 +61,8 @@ bench: $(TEST_STAMP)
 	$(BIN)/python benchmarks/bench_ingest.py
 	$(BIN)/python benchmarks/bench_rfm.py $(if $(LIFETIMES_PYTHON),--lifetimes-python $(LIFETIMES_PYTHON))
 	$(BIN)/python benchmarks/bench_models.py
+	$(BIN)/python benchmarks/bench_rules.py
+	$(BIN)/python benchmarks/bench_cluster.py
 
 clean:
 	rm -rf $(VENV) segwise-demo .pytest_cache .mypy_cache .ruff_cache

@@ -33,7 +33,7 @@ def _line_of(root: yaml.Node | None, loc: Sequence[int | str]) -> int | None:
                 ((k, v) for k, v in node.value if getattr(k, "value", None) == str(part)), None
             )
             if match is None:
-                break
+                continue  # a union's tag (e.g. "rfm") is in the path but not in the file
             line = match[0].start_mark.line + 1
             node = match[1]
         elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
@@ -115,7 +115,9 @@ def load_yaml_model(model: type[M], text: str, *, source: str, docs: str) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        error = exc.errors()[0]
+        # A misspelt key is both "unknown" and a missing field: name the misspelling.
+        errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+        error = errors[0]
         loc = [part for part in error["loc"] if isinstance(part, int | str)]
         line_number = _line_of(root, loc)
         where = ".".join(str(part) for part in loc) or "(top level)"

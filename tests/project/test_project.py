@@ -1,0 +1,202 @@
+"""The project pipeline: segwise.yaml, runs, the store, engine parity, killed runs, locking."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from typer.testing import CliRunner
+
+from segwise.cli.app import app
+from segwise.exceptions import ConfigError
+from segwise.project import Project
+from segwise.store import StoreLockedError, Workspace
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    import polars as pl
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def project_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("shop")
+    Project.init(folder)
+    return folder
+
+
+def memberships(result: Any) -> dict[str, pl.DataFrame]:
+    return {s.name: s.members.sort("customer_id", "segment") for s in result.segmentations}
+
+
+def test_init_run_twice_and_query_both_runs(tmp_path: Path) -> None:
+    folder = tmp_path / "shop"
+    assert runner.invoke(app, ["init", str(folder)]).exit_code == 0
+    first = runner.invoke(app, ["run", str(folder / "segwise.yaml"), "--json"])
+    assert first.exit_code == 0, first.stderr
+    payload = json.loads(first.stdout)
+    assert payload["run_id"] == 1 and payload["as_of"] == "2024-12-31"
+    assert set(payload["segmentations"]) == {"value", "lifecycle", "behaviour", "future"}
+    assert (folder / "report.html").exists()
+    second = runner.invoke(app, ["run", str(folder), "--as-of", "2024-06-30"])
+    assert second.exit_code == 0, second.stderr
+    assert "run 2 · as of 2024-06-30" in second.stdout
+    listed = runner.invoke(app, ["runs", str(folder), "--json"])
+    runs = json.loads(listed.stdout)
+    assert [(r["run_id"], r["as_of"]) for r in runs] == [(1, "2024-12-31"), (2, "2024-06-30")]
+    store = Workspace(folder / "segwise.duckdb")
+    for run in (1, 2):
+        vip = runner.invoke(app, ["members", str(folder), "VIP", "--run", str(run), "--json"])
+        assert vip.exit_code == 0, vip.stderr
+        assert json.loads(vip.stdout) == store.members("VIP", run=run)["customer_id"].to_list()
+    # Customers move between segments as the as-of date changes.
+    assert store.members("VIP", run=1).height != store.members("VIP", run=2).height
+    ambiguous = runner.invoke(app, ["members", str(folder), "nope"])
+    assert ambiguous.exit_code == 1 and "has no segment 'nope'" in ambiguous.stderr
+
+
+def test_every_customer_has_one_membership_per_exclusive_segmentation(project_dir: Path) -> None:
+    result = Project.from_yaml(project_dir / "segwise.yaml").run()
+    for name, members in memberships(result).items():
+        assert members["customer_id"].n_unique() == members.height, name
+    cluster = next(s for s in result.segmentations if s.method == "cluster")
+    assert 3 <= len(cluster.cards) <= 8
+    assert all(card["traits"] and card["definition"] for card in cluster.cards)
+
+
+HEAD = "name: x\nsources:\n  transactions: {path: a.csv}\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "name: x\nsources:\n  transactions: {path: a.csv}\nsegmentatons: {}\n",
+            "line 4: segmentatons: unknown key. Did you mean 'segmentations'?",
+        ),
+        (
+            "name: x\nsources:\n  transactions: {path: a.csv}\nsegmentations:\n  v:\n"
+            "    method: rfm\n    bins: five\n",
+            "line 7: segmentations.v.rfm.bins: Input should be a valid integer",
+        ),
+        (
+            f"{HEAD}segmentations:\n  v: {{method: magic}}\n",
+            "line 5: segmentations.v: Input tag 'magic' found using 'method' does not match",
+        ),
+        (
+            f"{HEAD}segmentations:\n  r:\n    method: rules\n",
+            "segmentations.r.rules: give either 'segments' (a list) or 'catalog' (a YAML file)",
+        ),
+    ],
+    ids=["unknown key", "wrong type", "unknown method", "rules without segments"],
+)
+def test_config_errors_name_the_line_and_key(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "segwise.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as caught:
+        Project.from_yaml(path)
+    assert message in str(caught.value)
+    assert str(caught.value).startswith(str(path))
+
+
+def test_validate_finds_a_bad_rule_without_running(project_dir: Path, tmp_path: Path) -> None:
+    text = (
+        (project_dir / "segwise.yaml")
+        .read_text()
+        .replace('"recency_days > 365"', '"recency_dys > 365"')
+    )
+    broken = tmp_path / "segwise.yaml"
+    broken.write_text(text)
+    (tmp_path / "data").symlink_to(project_dir / "data")
+    result = runner.invoke(app, ["validate", str(broken)])
+    assert result.exit_code == 1
+    assert "unknown column 'recency_dys'" in result.stderr
+    assert "Did you mean 'recency_days'?" in result.stderr
+    assert not (tmp_path / "segwise.duckdb").exists()
+    good = runner.invoke(app, ["validate", str(project_dir / "segwise.yaml")])
+    assert good.exit_code == 0, good.stderr
+    assert "valid; segmentations value (rfm), lifecycle (rules)" in good.stdout
+
+
+def test_same_project_on_duckdb_gives_the_same_memberships(project_dir: Path) -> None:
+    project = Project.from_yaml(project_dir / "segwise.yaml")
+    polars_run = memberships(project.run(engine="polars"))
+    duckdb_run = memberships(project.run(engine="duckdb"))
+    for name, members in polars_run.items():
+        assert members.equals(duckdb_run[name]), name
+
+
+@pytest.mark.spark
+def test_same_project_on_spark_gives_the_same_memberships(project_dir: Path, spark: Any) -> None:
+    project = Project.from_yaml(project_dir / "segwise.yaml")
+    polars_run = memberships(project.run(engine="polars"))
+    spark_run = memberships(project.run(engine="spark", spark=spark))
+    for name, members in polars_run.items():
+        assert members.equals(spark_run[name]), name
+
+
+KILLER = textwrap.dedent(
+    """
+    import os, signal, sys
+    from segwise.project import Project
+
+    def step(message):
+        # Inside the store's transaction, after the first segmentation's memberships.
+        if message == "storing lifecycle":
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    Project.from_yaml(sys.argv[1]).run(progress=step, as_of="2024-06-30")
+    """
+)
+
+
+def test_killed_run_leaves_only_complete_runs(tmp_path: Path) -> None:
+    Project.init(tmp_path)
+    config = tmp_path / "segwise.yaml"
+    Project.from_yaml(config).run()
+    killed = subprocess.run(
+        [sys.executable, "-c", KILLER, str(config)], capture_output=True, text=True, check=False
+    )
+    assert killed.returncode == -9, killed.stderr
+    store = Workspace(tmp_path / "segwise.duckdb")
+    assert store.runs()["run_id"].to_list() == [1]
+    assert store.segments(run=1).height > 0
+    import duckdb
+
+    with duckdb.connect(str(store.path), read_only=True) as connection:
+        runs_in_members = connection.execute("SELECT DISTINCT run_id FROM memberships").fetchall()
+    assert runs_in_members == [(1,)]
+    # The lock died with the process: the next run goes through and is run 2.
+    assert Project.from_yaml(config).run(as_of="2024-06-30").run_id == 2
+
+
+def test_two_runs_at_once_are_serialised_by_the_lock(tmp_path: Path) -> None:
+    store = Workspace(tmp_path / "segwise.duckdb", lock_timeout=0.5)
+    with store.locked(), pytest.raises(StoreLockedError) as caught:  # noqa: SIM117
+        with Workspace(store.path, lock_timeout=0.5).locked():
+            pass
+    assert "another segwise run (pid" in str(caught.value)
+    assert "has held the store for over 0 s" in str(caught.value)
+    messages: list[str] = []
+    order: list[str] = []
+
+    def second() -> None:
+        with Workspace(store.path, lock_timeout=10).locked(messages.append):
+            order.append("second")
+
+    with store.locked():
+        thread = threading.Thread(target=second)
+        thread.start()
+        time.sleep(0.6)
+        order.append("first")
+    thread.join(timeout=10)
+    assert order == ["first", "second"]
+    assert messages and messages[0].startswith("waiting for another run on")
