@@ -9,6 +9,9 @@ True
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from segwise._version import __version__
 from segwise.exceptions import (
     ColumnNotFoundError,
@@ -36,8 +39,31 @@ from segwise.io import (
 )
 from segwise.lang import Rule, parse_rule
 from segwise.models import BetaGeoModel, GammaGammaModel, ParetoNBDModel
-from segwise.profiling import lint_rule_catalog, profile_segments
-from segwise.segmenters import ClusterSegmenter, RuleCatalog, RuleSegmenter
+
+if TYPE_CHECKING:
+    from segwise.profiling import lint_rule_catalog, profile_segments
+    from segwise.project import Project
+    from segwise.segmenters import ClusterSegmenter, RuleCatalog, RuleSegmenter
+
+# Names whose modules import scikit-learn, Plotly or the whole pipeline load on first use,
+# so `import segwise` (and `segwise --version`) stays quick.
+_LAZY = {
+    "ClusterSegmenter": "segwise.segmenters",
+    "RuleCatalog": "segwise.segmenters",
+    "RuleSegmenter": "segwise.segmenters",
+    "lint_rule_catalog": "segwise.profiling",
+    "profile_segments": "segwise.profiling",
+    "Project": "segwise.project",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'segwise' has no attribute {name!r}")
+
 
 __all__ = [
     "BetaGeoModel",
@@ -49,6 +75,7 @@ __all__ = [
     "Dataset",
     "GammaGammaModel",
     "ParetoNBDModel",
+    "Project",
     "QualityReport",
     "Rule",
     "RuleCatalog",

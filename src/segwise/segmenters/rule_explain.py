@@ -48,6 +48,7 @@ class Explanation:
     member: bool
     assigned: str | None
     conditions: tuple[ExplainedCondition, ...]
+    assigned_is_other: bool = False
 
     def render(self) -> str:
         """Plain text, one condition a line, as ``segwise explain`` prints it."""
@@ -63,11 +64,12 @@ class Explanation:
             values = ", ".join(f"{name} = {_value(value)}" for name, value in condition.inputs)
             lines.append(f"  {_word(condition.verdict):<5}  {shown}  {values}".rstrip())
         if self.assigned is not None and self.assigned != self.segment:
-            reason = (
-                "a segment earlier in priority matched first"
-                if self.member
-                else "it matches no rule before it"
-            )
+            if self.member:
+                reason = "a segment earlier in priority matched first"
+            elif self.assigned_is_other:
+                reason = "it matches no segment's rule"
+            else:
+                reason = "it matches that segment's rule"
             lines.append(f"exclusive catalog: assigned to '{self.assigned}' ({reason})")
         return "\n".join(lines)
 
@@ -195,4 +197,6 @@ def explain(
     verdict = conditions[0].verdict
     label = int(row["__label"])
     assigned = (names[label] if label >= 0 else catalog.other) if catalog.exclusive else None
-    return Explanation(customer_id, segment, verdict, bool(verdict), assigned, conditions)
+    return Explanation(
+        customer_id, segment, verdict, bool(verdict), assigned, conditions, label < 0
+    )
