@@ -81,10 +81,12 @@ def test_fits_on_a_sample_and_assigns_everyone() -> None:
     assert ari(truth, segmenter.labels_) >= 0.9
 
 
-def test_assign_in_duckdb_equals_predict() -> None:
+def test_assign_in_polars_and_duckdb_equals_predict() -> None:
     table, _ = planted_segments(2_000, 4, seed=5)
     segmenter = fitted(table.head(1_000), n_bootstrap=2)
     expected = segmenter.predict(table)
+    lazy = segmenter.assign(table.lazy()).collect()
+    assert lazy["segment_id"].to_list() == expected.tolist()
     relation = duckdb.connect().from_arrow(table.to_arrow())
     out = nw.from_native(segmenter.assign(relation)).collect(backend="polars").to_native()
     by_id = dict(zip(out["customer_id"], out["segment_id"], strict=True))
