@@ -200,3 +200,17 @@ def test_two_runs_at_once_are_serialised_by_the_lock(tmp_path: Path) -> None:
     thread.join(timeout=10)
     assert order == ["first", "second"]
     assert messages and messages[0].startswith("waiting for another run on")
+
+
+def test_overlapping_rules_store_one_row_per_audience(tmp_path: Path) -> None:
+    config = Project.init(tmp_path)
+    config.write_text(config.read_text().replace("exclusive: true", "exclusive: false"))
+    result = Project.from_yaml(config).run()
+    rules = next(s for s in result.segmentations if s.method == "rules")
+    sizes = {card["name"]: card["size"] for card in rules.cards}
+    assert "Other" not in sizes
+    assert rules.members.height == sum(sizes.values())
+    assert rules.members["customer_id"].n_unique() < rules.members.height  # audiences overlap
+    store = Workspace(tmp_path / "segwise.duckdb")
+    for name, size in sizes.items():
+        assert store.members(name, segmentation="lifecycle").height == size

@@ -40,6 +40,7 @@ from segwise.models import (
 from segwise.models.backtest import backtest
 from segwise.profiling import profile_segments
 from segwise.profiling.actions import suggest_action
+from segwise.profiling.profiles import SegmentProfiles
 from segwise.project.config import (
     DOCS,
     ClusterSegmentation,
@@ -59,9 +60,7 @@ if TYPE_CHECKING:
 
     from segwise.io.dataset import Dataset
     from segwise.io.quality import QualityReport
-    from segwise.profiling.profiles import SegmentProfiles
 
-Progress = "Callable[[str], None]"
 PREDICTIVE_ACTIONS = {
     "At-risk high value": "Personal outreach before they go: a call, a tailored offer.",
     "Churn risk": "Win back: a reminder with an incentive, then let go if silent.",
@@ -503,7 +502,8 @@ class Project:
                 inside = np.where(table[segment.name].to_numpy(), segment.name, "(rest)")
                 profiles = profile_segments(table.drop("customer_id", *flags), inside)
                 wanted = [p for p in profiles.segments if p.segment == segment.name]
-                for card in _cards(_wrap(wanted), lambda _p: None, lambda _p: None):
+                audience = SegmentProfiles(profiles.total, profiles.value_col, wanted)
+                for card in _cards(audience, lambda _p: None, lambda _p: None):
                     card["definition"] = segment.where
                     card["action"] = _playbook(segment)
                     cards.append(card)
@@ -688,17 +688,8 @@ class Project:
         )
 
 
-class _Profiles:
-    def __init__(self, segments: list[Any]) -> None:
-        self.segments = segments
-
-
-def _wrap(segments: list[Any]) -> Any:
-    return _Profiles(segments)
-
-
 def _cards(
-    profiles: Any,
+    profiles: SegmentProfiles,
     definition: Callable[[Any], str | None],
     action: Callable[[Any], str | None],
     *,
