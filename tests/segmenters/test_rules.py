@@ -93,9 +93,13 @@ def test_static_segment_reads_ids_from_csv(tmp_path: Path) -> None:
             where: "in_segment('Complained') AND revenue > 100"
         """,
     )
-    out = RuleSegmenter(catalog, id_col="id").fit(CUSTOMERS).segment(CUSTOMERS)
+    segmenter = RuleSegmenter(catalog, id_col="id").fit(CUSTOMERS)
+    out = segmenter.segment(CUSTOMERS)
     assert out["Complained"].to_list() == [False, False, True, False, False, True]
     assert out["Complained big spender"].to_list() == [False, False, False, False, False, True]
+    explanation = segmenter.explain(CUSTOMERS, "f", "Complained")
+    assert explanation.member is True
+    assert explanation.conditions[0].text == "listed in complaints.csv"
 
 
 def test_preview_counts_each_condition_alone_and_cumulatively(tmp_path: Path) -> None:

@@ -167,7 +167,8 @@ def explain(
     shown: list[tuple[int, str, str, list[tuple[str, str]]]] = []
     if rule is None:  # a static segment
         column = compiler.derived[StaticMember(segment)]
-        shown.append((0, f"listed in {catalog.segments[names.index(segment)].ids}", column, []))
+        source = next(s.ids for s in catalog.segments if s.name == segment)
+        shown.append((0, f"listed in {source}", column, []))
     else:
         for k, (depth, node) in enumerate(_displayed(rule.root)):
             alias = f"__explain_{k}"
