@@ -210,6 +210,20 @@ def test_rules_check_reports_sizes_and_findings(tmp_path: Path) -> None:
     assert report["customers"] == 5000
 
 
+def test_rules_check_resolves_references_between_segments(tmp_path: Path) -> None:
+    path = tmp_path / "rules.yaml"
+    path.write_text(
+        "segments:\n"
+        "  - {name: Rich, where: 'income > 90000'}\n"
+        "  - {name: Rich parents, where: \"in_segment('Rich') AND children_at_home > 0\"}\n"
+    )
+    result = runner.invoke(app, ["rules", "check", str(path), "--data", CUSTOMERS, "--json"])
+    assert result.exit_code == 0, result.stdout
+    report = json.loads(result.stdout)
+    assert not [f for f in report["findings"] if f["level"] == "error"]
+    assert [s["segment"] for s in report["sizes"]] == ["Rich", "Rich parents"]
+
+
 def test_rules_check_without_data_is_symbolic(tmp_path: Path, catalog: Path) -> None:
     result = runner.invoke(app, ["rules", "check", str(catalog)])
     assert result.exit_code == 0, result.stderr

@@ -147,8 +147,13 @@ def _lint_with_data(
     min_share: float,
 ) -> RuleLint:
     usable = []
+    rules = catalog.rules()
     for segment in catalog.segments:
-        single = catalog.model_copy(update={"segments": [segment]})
+        # Each segment with the segments it refers to, so one broken rule is reported alone.
+        needed = _referenced(segment.name, rules)
+        single = catalog.model_copy(
+            update={"segments": [s for s in catalog.segments if s.name in needed]}
+        )
         probe = RuleSegmenter(single, id_col=id_col, as_of=as_of)
         try:
             probe.preview(data, events=events, transactions=transactions)
@@ -209,3 +214,15 @@ def _lint_with_data(
                     )
                 )
     return RuleLint(catalog.name, len(catalog.segments), tuple(findings), preview, overlaps)
+
+
+def _referenced(name: str, rules: dict[str, Any]) -> set[str]:
+    """``name`` and every segment its rule refers to, directly or not."""
+    needed, stack = {name}, [name]
+    while stack:
+        rule = rules.get(stack.pop())
+        for reference in rule.segment_refs if rule is not None else ():
+            if reference.name not in needed:
+                needed.add(reference.name)
+                stack.append(reference.name)
+    return needed
