@@ -150,6 +150,17 @@ class RuleError(SegwiseError):
             lines.append(f"  {hint}{'' if hint.endswith(('.', '?', '!')) else '.'}")
         return "\n".join(lines)
 
+    def with_source(self, source: str) -> RuleError:
+        """The same error, labelled with where the rule came from (a catalog and segment)."""
+        return type(self)(
+            self.description,
+            text=self.text,
+            start=self.start,
+            end=self.end,
+            hint=self.hint,
+            source=source,
+        )
+
     def one_line(self) -> str:
         """The rendered error: the CLI edge prints this for every SegwiseError."""
         return self.render() if hasattr(self, "highlight") else super().one_line()

@@ -171,55 +171,18 @@ def _fit_and_predict(
     shares: list[float],
 ) -> tuple[Any, dict[str, Any]]:
     """Fit both models on the summary and return the per-customer table and the JSON payload."""
-    import polars as pl
-
-    from segwise.models import (
-        BetaGeoModel,
-        GammaGammaModel,
-        customer_lifetime_value,
-        predictive_segments,
-        value_tiers,
-    )
     from segwise.models.backtest import backtest
+    from segwise.models.predictions import predict_customers
 
-    purchase_model = BetaGeoModel().fit(frame)
-    spend_model = GammaGammaModel().fit(frame.filter(pl.col("monetary_value") > 0))
     default = (
         float(frame["duration_holdout"][0]) if holdout else (52.0 if time_unit == "W" else 365.0)
     )
     units = horizon or default
-    periods = max(1, round(units))
-    expected = purchase_model.expected_purchases(frame, units)
-    lifetime = customer_lifetime_value(
-        purchase_model,
-        spend_model,
-        frame,
-        periods=periods,
-        period_length=units / periods,
-        discount_rate=discount_rate,
-    )
-    result = frame.select(
-        "customer_id", "frequency", "recency", "T", "monetary_value"
-    ).with_columns(
-        pl.Series("p_alive", purchase_model.p_alive(frame)),
-        pl.Series("expected_purchases", expected),
-        pl.Series("expected_value", spend_model.expected_average_value(frame)),
-        pl.Series("clv", lifetime),
-        pl.Series("tier", value_tiers(lifetime, shares)),
-    )
-    historical = (frame["monetary_value"] * frame["frequency"]).to_numpy()
-    segments = predictive_segments(
-        p_alive=result["p_alive"].to_numpy(),
-        expected_purchases=expected,
-        horizon=units,
-        frequency=frame["frequency"].to_numpy(),
-        T=frame["T"].to_numpy(),
-        historical_value=historical,
-    )
-    result = result.with_columns(pl.Series("segment", segments.tolist(), dtype=pl.String))
+    predictions = predict_customers(frame, horizon=units, discount_rate=discount_rate, tiers=shares)
+    result = predictions.table
+    expected = result["expected_purchases"].to_numpy()
     payload: dict[str, Any] = {
-        "bgnbd": {**purchase_model.params_, "log_likelihood": purchase_model.log_likelihood_},
-        "gamma_gamma": {**spend_model.params_, "log_likelihood": spend_model.log_likelihood_},
+        **predictions.parameters(),
         "customers": result.height,
         "time_unit": time_unit,
         "horizon": units,

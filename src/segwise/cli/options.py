@@ -71,6 +71,13 @@ Output = Annotated[
     Path | None,
     typer.Option("-o", "--output", help="Write the result here; the extension picks the format."),
 ]
+EventsFile = Annotated[
+    str | None, typer.Option("--events", help="Events table for performed(...) conditions.")
+]
+TransactionsFile = Annotated[
+    str | None,
+    typer.Option("--transactions", help="Transactions for performed('purchase', ...)."),
+]
 Json = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
 
 

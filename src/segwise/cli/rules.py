@@ -33,13 +33,8 @@ def check(
         ),
     ] = None,
     id_col: opt.CustomerCol = None,
-    events: Annotated[
-        str | None, typer.Option("--events", help="Events table for performed(...) conditions.")
-    ] = None,
-    transactions: Annotated[
-        str | None,
-        typer.Option("--transactions", help="Transactions for performed('purchase', ...)."),
-    ] = None,
+    events: opt.EventsFile = None,
+    transactions: opt.TransactionsFile = None,
     min_size: Annotated[
         int | None, typer.Option("--min-size", help="Segments smaller than this are tiny.")
     ] = None,

@@ -14,13 +14,6 @@ from segwise.cli.console import progress, stdout, user_errors
 RulesFile = Annotated[
     Path, typer.Option("--rules", help="The rule catalog (YAML).", show_default=False)
 ]
-EventsFile = Annotated[
-    str | None, typer.Option("--events", help="Events table for performed(...) conditions.")
-]
-TransactionsFile = Annotated[
-    str | None,
-    typer.Option("--transactions", help="Transactions for performed('purchase', ...)."),
-]
 Exclusive = Annotated[
     bool | None,
     typer.Option(
@@ -56,8 +49,8 @@ def segment(
     file: Annotated[str, typer.Argument(help="Customer table: CSV, Parquet, Excel, JSON lines.")],
     rules: RulesFile,
     id_col: opt.CustomerCol = None,
-    events: EventsFile = None,
-    transactions: TransactionsFile = None,
+    events: opt.EventsFile = None,
+    transactions: opt.TransactionsFile = None,
     exclusive: Exclusive = None,
     as_of: opt.AsOf = None,
     output: opt.Output = None,
@@ -80,7 +73,8 @@ def segment(
         )
         step("Checking the rules")
         segmenter = RuleSegmenter(rules, exclusive=exclusive, id_col=id_name, as_of=as_of)
-        segmenter.fit(data, events=events_data, transactions=transactions_data)
+        # Fitting checks every rule against the columns; the preview below is the one pass.
+        segmenter.fit(data.head(0), events=events_data, transactions=transactions_data)
         step("Sizing the segments")
         preview = segmenter.preview(data, events=events_data, transactions=transactions_data)
         if output is not None:
@@ -123,8 +117,8 @@ def explain(
     segment_name: Annotated[str, typer.Option("--segment", help="The segment to explain.")],
     rules: RulesFile,
     id_col: opt.CustomerCol = None,
-    events: EventsFile = None,
-    transactions: TransactionsFile = None,
+    events: opt.EventsFile = None,
+    transactions: opt.TransactionsFile = None,
     as_of: opt.AsOf = None,
     as_json: opt.Json = False,
 ) -> None:

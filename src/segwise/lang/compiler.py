@@ -143,14 +143,7 @@ class RuleCompiler:
             compiled = self.node(rule, rule.root)
         except RuleError as exc:
             if source and not exc.source:
-                raise type(exc)(
-                    exc.description,
-                    text=exc.text,
-                    start=exc.start,
-                    end=exc.end,
-                    hint=exc.hint,
-                    source=source,
-                ) from None
+                raise exc.with_source(source) from None
             raise
         if compiled.type not in (Type.BOOLEAN, Type.NULL):
             raise RuleError(

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, TypeVar
 
-from segwise.exceptions import RuleError, RuleSyntaxError
+from segwise.exceptions import RuleSyntaxError
 from segwise.lang import nodes
 from segwise.lang.tokens import Kind, Token, tokenize
 
@@ -708,15 +708,3 @@ def _parse_date(text: str, *, timestamp: bool) -> date | datetime | None:
         return date.fromisoformat(text.strip())
     except ValueError:
         return None
-
-
-def reraise_with_source(exc: RuleError, source: str) -> RuleError:
-    """The same error, labelled with where the rule came from (a catalog and segment)."""
-    return type(exc)(
-        exc.description,
-        text=exc.text,
-        start=exc.start,
-        end=exc.end,
-        hint=exc.hint,
-        source=source,
-    )

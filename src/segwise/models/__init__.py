@@ -6,14 +6,17 @@ from segwise.models.beta_geo import BetaGeoModel
 from segwise.models.clv import customer_lifetime_value
 from segwise.models.gamma_gamma import GammaGammaModel
 from segwise.models.pareto_nbd import ParetoNBDModel
+from segwise.models.predictions import CustomerPredictions, predict_customers
 from segwise.models.predictive import predictive_segments
 from segwise.models.tiers import value_tiers
 
 __all__ = [
     "BetaGeoModel",
+    "CustomerPredictions",
     "GammaGammaModel",
     "ParetoNBDModel",
     "customer_lifetime_value",
+    "predict_customers",
     "predictive_segments",
     "value_tiers",
 ]

@@ -30,13 +30,7 @@ from segwise.features.rfm import rfm_table
 from segwise.features.score_map import ScoreMap
 from segwise.features.summary import calibration_and_holdout_data, rfm_summary
 from segwise.io.readers import read_customers, read_events, read_transactions
-from segwise.models import (
-    BetaGeoModel,
-    GammaGammaModel,
-    customer_lifetime_value,
-    predictive_segments,
-    value_tiers,
-)
+from segwise.models import BetaGeoModel, predict_customers
 from segwise.models.backtest import backtest
 from segwise.profiling import profile_segments
 from segwise.profiling.actions import suggest_action
@@ -468,8 +462,11 @@ class Project:
     ) -> SegmentationResult:
         catalog = self._catalog(name, spec)
         segmenter = RuleSegmenter(catalog, id_col="customer_id", as_of=cutoff)
+        # Fitting checks every rule against the columns; no row needs evaluating twice.
         segmenter.fit(
-            features_native, events=tables.get("events"), transactions=tables["transactions"]
+            to_lazy(features_native).head(0),
+            events=tables.get("events"),
+            transactions=tables["transactions"],
         )
         out = _polars(
             segmenter.segment(
@@ -594,37 +591,16 @@ class Project:
             )
         ).sort("customer_id")
         try:
-            purchase_model = BetaGeoModel().fit(summary)
-            spend_model = GammaGammaModel().fit(summary.filter(pl.col("monetary_value") > 0))
+            predictions = predict_customers(
+                summary,
+                horizon=spec.horizon or (52.0 if spec.time_unit == "W" else 365.0),
+                discount_rate=spec.discount_rate,
+                tiers=spec.tiers,
+                churn_threshold=spec.churn_threshold,
+            )
         except SegwiseError as exc:
             raise ConfigError(f"segmentation '{name}': {exc.one_line()}") from None
-        horizon = spec.horizon or (52.0 if spec.time_unit == "W" else 365.0)
-        periods = max(1, round(horizon))
-        expected = purchase_model.expected_purchases(summary, horizon)
-        lifetime = customer_lifetime_value(
-            purchase_model,
-            spend_model,
-            summary,
-            periods=periods,
-            period_length=horizon / periods,
-            discount_rate=spec.discount_rate,
-        )
-        p_alive = purchase_model.p_alive(summary)
-        segments = predictive_segments(
-            p_alive=p_alive,
-            expected_purchases=expected,
-            horizon=horizon,
-            frequency=summary["frequency"].to_numpy(),
-            T=summary["T"].to_numpy(),
-            historical_value=(summary["monetary_value"] * summary["frequency"]).to_numpy(),
-            churn_threshold=spec.churn_threshold,
-        )
-        members = summary.select("customer_id").with_columns(
-            pl.Series("segment", segments.tolist(), dtype=pl.String),
-            pl.Series("tier", value_tiers(lifetime, tuple(spec.tiers)).tolist(), dtype=pl.String),
-            pl.Series("clv", lifetime),
-            pl.Series("p_alive", p_alive),
-        )
+        members = predictions.table.select("customer_id", "segment", "tier", "clv", "p_alive")
         enriched = features.join(
             members.select("customer_id", "clv", "p_alive"), on="customer_id", how="left"
         )
@@ -679,9 +655,8 @@ class Project:
         definition = {
             "method": "clv",
             **{k: str(v) for k, v in spec.model_dump().items()},
-            "bgnbd": {**purchase_model.params_, "log_likelihood": purchase_model.log_likelihood_},
-            "gamma_gamma": {**spend_model.params_, "log_likelihood": spend_model.log_likelihood_},
-            "horizon_days": horizon * unit_days,
+            **predictions.parameters(),
+            "horizon_days": predictions.horizon * unit_days,
         }
         return SegmentationResult(
             name, "clv", members.select("customer_id", "segment"), definition, cards, extras

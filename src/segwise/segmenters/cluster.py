@@ -18,15 +18,14 @@ import numpy as np
 import polars as pl
 from sklearn.base import BaseEstimator, ClusterMixin
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from segwise._validation import hint_for
 from segwise._version import __version__
-from segwise.engine.frames import from_lazy, native_kind, to_lazy
 from segwise.exceptions import ColumnNotFoundError, ConfigError
-from segwise.io.dataset import Dataset
 from segwise.io.writers import write_text
+from segwise.segmenters._input import as_lazy, estimator_input, like_input
 from segwise.segmenters.cluster_features import FeatureTransform, split_features
 from segwise.segmenters.cluster_models import (
     ALGORITHMS,
@@ -47,17 +46,6 @@ MAX_AUTO_LEVELS = 50
 
 class UnstableSegmentWarning(UserWarning):
     """A segment does not come back when the data is resampled: treat it with care."""
-
-
-def _lazy(data: Any) -> nw.LazyFrame[Any]:
-    return data.data if isinstance(data, Dataset) else to_lazy(data)
-
-
-def _is_frame(data: Any) -> bool:
-    if isinstance(data, Dataset | nw.LazyFrame | nw.DataFrame):
-        return True
-    kinds = {"polars-lazy", "polars-eager", "pandas", "pyarrow", "duckdb", "spark"}
-    return native_kind(data) in kinds
 
 
 class ClusterSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
@@ -170,17 +158,7 @@ class ClusterSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
 
     # -- input -----------------------------------------------------------------------------
     def _frame(self, X: Any, *, reset: bool) -> nw.LazyFrame[Any]:
-        if _is_frame(X):
-            frame = _lazy(X)
-            if reset:
-                names = frame.collect_schema().names()
-                self.n_features_in_ = len(names)
-                self.feature_names_in_ = np.asarray(names, dtype=object)
-            return frame
-        array = validate_data(self, X, reset=reset, ensure_all_finite="allow-nan", dtype="numeric")
-        names = [f"x{i}" for i in range(array.shape[1])]
-        data = pl.from_numpy(np.asarray(array, dtype=np.float64), schema=names, orient="row")
-        return to_lazy(data.with_columns(pl.all().fill_nan(None)))
+        return estimator_input(self, X, reset=reset)
 
     def _seed(self) -> int:
         if self.random_state is None:
@@ -337,7 +315,7 @@ class ClusterSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
         check_is_fitted(self)
         if self.id_col is None:
             raise ConfigError("assign() needs the customer id column", hint="pass id_col=...")
-        frame = _lazy(X)
+        frame = as_lazy(X)
         labelled = self._assignment(frame, [self.id_col])
         names: Any = nw.lit(None, dtype=nw.String())
         for index in reversed(range(self.n_segments_)):
@@ -347,7 +325,7 @@ class ClusterSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
                 .otherwise(names)
             )
         out = labelled.with_columns(names.alias("segment"))
-        return from_lazy(out, like=native_kind(X.data if isinstance(X, Dataset) else X))
+        return like_input(out, X)
 
     def rename(self, names: dict[int, str]) -> ClusterSegmenter:
         """Set segment names (e.g. ``sw.profile_segments``' auto-names); they must be unique."""

@@ -171,14 +171,7 @@ class RuleCatalog(BaseModel):
             try:
                 parsed[segment.name] = parse_rule(segment.where)
             except RuleError as exc:
-                raise type(exc)(
-                    exc.description,
-                    text=exc.text,
-                    start=exc.start,
-                    end=exc.end,
-                    hint=exc.hint,
-                    source=f"{self.name}, segment '{segment.name}'",
-                ) from None
+                raise exc.with_source(f"{self.name}, segment '{segment.name}'") from None
         return parsed
 
     def static_ids(self) -> dict[str, pl.LazyFrame]:

@@ -15,17 +15,16 @@ from typing import TYPE_CHECKING, Any, cast
 
 import narwhals.stable.v2 as nw
 import numpy as np
-import polars as pl
 from sklearn.base import BaseEstimator
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from segwise._validation import hint_for
-from segwise.engine.frames import from_lazy, native_kind, to_lazy
+from segwise.engine.frames import to_lazy
 from segwise.exceptions import ColumnNotFoundError, ConfigError
-from segwise.io.dataset import Dataset
 from segwise.lang import nodes
 from segwise.lang.compiler import RuleCompiler, StaticMember
 from segwise.lang.evaluate import EVENT_TIME, RuleTables, add_derived
+from segwise.segmenters._input import as_lazy, estimator_input, is_frame, like_input
 from segwise.segmenters.rule_catalog import RuleCatalog
 from segwise.segmenters.rule_explain import Explanation, explain
 from segwise.segmenters.rule_preview import Preview, pair_overlaps, preview
@@ -36,23 +35,6 @@ if TYPE_CHECKING:
     from segwise.lang.parser import Rule
 
 _LABEL = "__segwise_label"
-
-
-def _as_lazy(data: Any) -> nw.LazyFrame[Any]:
-    return data.data if isinstance(data, Dataset) else to_lazy(data)
-
-
-def _is_frame(data: Any) -> bool:
-    if isinstance(data, Dataset | nw.LazyFrame | nw.DataFrame):
-        return True
-    return native_kind(data) in {
-        "polars-lazy",
-        "polars-eager",
-        "pandas",
-        "pyarrow",
-        "duckdb",
-        "spark",
-    }
 
 
 @dataclass
@@ -144,17 +126,7 @@ class RuleSegmenter(BaseEstimator):  # type: ignore[misc]
         return catalog
 
     def _frame(self, X: Any, *, reset: bool) -> nw.LazyFrame[Any]:
-        if _is_frame(X):
-            frame = _as_lazy(X)
-            if reset:
-                names = frame.collect_schema().names()
-                self.n_features_in_ = len(names)
-                self.feature_names_in_ = np.asarray(names, dtype=object)
-            return frame
-        array = validate_data(self, X, reset=reset, ensure_all_finite="allow-nan", dtype="numeric")
-        names = [f"x{i}" for i in range(array.shape[1])]
-        data = pl.from_numpy(np.asarray(array, dtype=np.float64), schema=names, orient="row")
-        return to_lazy(data.with_columns(pl.all().fill_nan(None)))
+        return estimator_input(self, X, reset=reset)
 
     def _as_of(
         self, events: nw.LazyFrame[Any] | None, transactions: nw.LazyFrame[Any] | None
@@ -187,8 +159,8 @@ class RuleSegmenter(BaseEstimator):  # type: ignore[misc]
     ) -> _Plan:
         rules = catalog.rules()
         static_frames = catalog.static_ids()
-        events_frame = None if events is None else _as_lazy(events)
-        transactions_frame = None if transactions is None else _as_lazy(transactions)
+        events_frame = None if events is None else as_lazy(events)
+        transactions_frame = None if transactions is None else as_lazy(transactions)
         schema = frame.collect_schema()
         needs_id = bool(static_frames) or any(
             isinstance(node, nodes.Performed | nodes.EventDate)
@@ -298,7 +270,7 @@ class RuleSegmenter(BaseEstimator):  # type: ignore[misc]
         if self.id_col is None:
             raise ConfigError("segment() needs the customer id column", hint="pass id_col=...")
         catalog = self.catalog_
-        frame = _as_lazy(X)
+        frame = as_lazy(X)
         plan = self._plan(catalog, frame, events, transactions)
         if catalog.exclusive:
             names: Any = nw.lit(catalog.other, dtype=nw.String())
@@ -316,7 +288,7 @@ class RuleSegmenter(BaseEstimator):  # type: ignore[misc]
                     for s in catalog.ordered()
                 ),
             )
-        return from_lazy(out, like=native_kind(X.data if isinstance(X, Dataset) else X))
+        return like_input(out, X)
 
     # -- preview and explain ---------------------------------------------------------------
     def preview(self, X: Any, *, events: Any = None, transactions: Any = None) -> Preview:
@@ -325,7 +297,7 @@ class RuleSegmenter(BaseEstimator):  # type: ignore[misc]
         One aggregation over the table: fast enough to run on every keystroke.
         """
         catalog = self.catalog_ if hasattr(self, "catalog_") else self._catalog()
-        frame = _as_lazy(X) if _is_frame(X) else self._frame(X, reset=False)
+        frame = as_lazy(X) if is_frame(X) else self._frame(X, reset=False)
         plan = self._plan(catalog, frame, events, transactions)
         return preview(catalog, plan.frame, plan.compiler, plan.rules, plan.conditions)
 
@@ -334,7 +306,7 @@ class RuleSegmenter(BaseEstimator):  # type: ignore[misc]
     ) -> dict[tuple[str, str], int]:
         """Customers matching both rules, for every pair of segments in priority order."""
         catalog = self.catalog_ if hasattr(self, "catalog_") else self._catalog()
-        plan = self._plan(catalog, _as_lazy(X), events, transactions)
+        plan = self._plan(catalog, as_lazy(X), events, transactions)
         names = [s.name for s in catalog.ordered()]
         return pair_overlaps(names, plan.frame, plan.conditions)
 
@@ -349,7 +321,7 @@ class RuleSegmenter(BaseEstimator):  # type: ignore[misc]
     ) -> Explanation:
         """Why one customer is in or out of one segment, condition by condition."""
         catalog = self.catalog_ if hasattr(self, "catalog_") else self._catalog()
-        frame = _as_lazy(X)
+        frame = as_lazy(X)
         if self.id_col is None:
             raise ConfigError("explain() needs the customer id column", hint="pass id_col=...")
         plan = self._plan(catalog, frame, events, transactions)

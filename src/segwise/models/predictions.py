@@ -1,0 +1,111 @@
+"""Per-customer predictions from one fit: P(alive), purchases, value, CLV, tier and segment.
+
+The one place where BG/NBD and Gamma-Gamma are fitted together and turned
+into the table ``segwise clv -o`` writes and projects segment on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from segwise.models.beta_geo import BetaGeoModel
+from segwise.models.clv import customer_lifetime_value
+from segwise.models.gamma_gamma import GammaGammaModel
+from segwise.models.predictive import predictive_segments
+from segwise.models.tiers import value_tiers
+
+
+@dataclass(frozen=True)
+class CustomerPredictions:
+    """The fitted models and one row per customer.
+
+    ``table``: ``customer_id, frequency, recency, T, monetary_value, p_alive,
+    expected_purchases, expected_value, clv, tier, segment``.
+    """
+
+    purchase_model: BetaGeoModel
+    spend_model: GammaGammaModel
+    table: pl.DataFrame
+    horizon: float
+
+    def parameters(self) -> dict[str, Any]:
+        """Fitted parameters and log-likelihoods, as ``segwise clv --json`` shows them."""
+        return {
+            "bgnbd": {
+                **self.purchase_model.params_,
+                "log_likelihood": self.purchase_model.log_likelihood_,
+            },
+            "gamma_gamma": {
+                **self.spend_model.params_,
+                "log_likelihood": self.spend_model.log_likelihood_,
+            },
+        }
+
+
+def predict_customers(
+    summary: pl.DataFrame,
+    *,
+    horizon: float,
+    discount_rate: float = 0.0,
+    tiers: tuple[float, float] | list[float] = (0.2, 0.6),
+    churn_threshold: float = 0.3,
+) -> CustomerPredictions:
+    """Fit BG/NBD (all customers) and Gamma-Gamma (repeat buyers) and predict ``horizon`` ahead.
+
+    Parameters
+    ----------
+    summary
+        ``rfm_summary`` output: ``customer_id, frequency, recency, T, monetary_value``.
+    horizon
+        Time units ahead (the summary's unit); CLV sums one period per unit.
+    discount_rate
+        Per time unit (lifetimes' DCF convention, see ``customer_lifetime_value``).
+    tiers, churn_threshold
+        As for ``value_tiers`` and ``predictive_segments``.
+
+    Examples
+    --------
+    >>> import segwise as sw
+    >>> from segwise.datasets import sample_paths
+    >>> orders = sw.read_transactions(sample_paths()["orders"])
+    >>> summary = sw.rfm_summary(orders, monetary_value_col="amount", time_unit="W")
+    >>> summary = summary.filter(summary["monetary_value"] >= 0)
+    >>> predictions = predict_customers(summary, horizon=52.0)
+    >>> predictions.table.columns[-3:]
+    ['clv', 'tier', 'segment']
+    """
+    purchase_model = BetaGeoModel().fit(summary)
+    spend_model = GammaGammaModel().fit(summary.filter(pl.col("monetary_value") > 0))
+    periods = max(1, round(horizon))
+    expected = purchase_model.expected_purchases(summary, horizon)
+    lifetime = customer_lifetime_value(
+        purchase_model,
+        spend_model,
+        summary,
+        periods=periods,
+        period_length=horizon / periods,
+        discount_rate=discount_rate,
+    )
+    p_alive = purchase_model.p_alive(summary)
+    segments = predictive_segments(
+        p_alive=p_alive,
+        expected_purchases=expected,
+        horizon=horizon,
+        frequency=summary["frequency"].to_numpy(),
+        T=summary["T"].to_numpy(),
+        historical_value=(summary["monetary_value"] * summary["frequency"]).to_numpy(),
+        churn_threshold=churn_threshold,
+    )
+    table = summary.select("customer_id", "frequency", "recency", "T", "monetary_value")
+    table = table.with_columns(
+        pl.Series("p_alive", p_alive),
+        pl.Series("expected_purchases", expected),
+        pl.Series("expected_value", spend_model.expected_average_value(summary)),
+        pl.Series("clv", lifetime),
+        pl.Series("tier", value_tiers(lifetime, tuple(tiers)).tolist(), dtype=pl.String),
+        pl.Series("segment", segments.tolist(), dtype=pl.String),
+    )
+    return CustomerPredictions(purchase_model, spend_model, table, horizon)
