@@ -7,6 +7,7 @@ you mean 'priority'?``
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import yaml
@@ -19,6 +20,107 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
 M = TypeVar("M", bound=BaseModel)
+
+#: Deepest nesting a definition file may have; real files stay under 10.
+MAX_DEPTH = 64
+#: Largest definition file read (a catalog of thousands of segments is far smaller).
+MAX_BYTES = 10_000_000
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing duplicate keys and deep nesting.
+
+    A repeated key silently keeps the last value in plain YAML, so a catalog
+    with two ``where:`` lines would run a rule nobody reviewed; deep nesting
+    exhausts Python's stack inside the composer.
+    """
+
+    _depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+                raise yaml.MarkedYAMLError(
+                    problem=f"nested more than {MAX_DEPTH} levels deep", problem_mark=mark
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> Any:
+        seen: dict[Any, int] = {}
+        for key_node, _value in node.value:
+            key = self.construct_object(key_node, deep=True)
+            try:
+                first = seen.setdefault(key, key_node.start_mark.line + 1)
+            except TypeError:
+                continue  # an unhashable key: the base class reports it
+            if first != key_node.start_mark.line + 1:
+                raise yaml.MarkedYAMLError(
+                    problem=f"key '{key}' repeats the one on line {first}",
+                    problem_mark=key_node.start_mark,
+                )
+        return super().construct_mapping(node, deep=deep)
+
+
+def read_text_file(path: str | Path, *, what: str = "file") -> str:
+    r"""A definition file's text: UTF-8, bounded in size, with errors that name the file.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "x.yaml"
+    >>> _ = target.write_bytes(b"name: caf\xe9")
+    >>> read_text_file(target)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    segwise.exceptions.ConfigError: ...x.yaml, line 1: byte 0xe9 is not UTF-8. Save the file ...
+    """
+    target = Path(path)
+    try:
+        if target.stat().st_size > MAX_BYTES:
+            raise ConfigError(
+                f"{target}: the {what} is over {MAX_BYTES // 1_000_000} MB",
+                hint="split it into smaller files",
+            )
+        raw = target.read_bytes()
+    except OSError as exc:
+        raise ConfigError(
+            f"{target}: cannot read the {what} ({exc.strerror})", hint="check the path"
+        ) from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            f"{target}, line {line}: byte 0x{raw[exc.start]:02x} is not UTF-8",
+            hint="save the file as UTF-8",
+        ) from None
+
+
+def parse_yaml(text: str, *, source: str) -> tuple[Any, yaml.Node | None]:
+    r"""YAML text as Python data and its node tree (for line numbers); strict and safe.
+
+    Examples
+    --------
+    >>> parse_yaml("a: 1\na: 2", source="x.yaml")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    segwise.exceptions.ConfigError: x.yaml, line 2: not valid YAML: key 'a' repeats the one ...
+    """
+    try:
+        root = yaml.compose(text, Loader=_StrictLoader)
+        data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f", line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(
+            f"{source}{line}: not valid YAML: {problem}", hint="check the indentation and quotes"
+        ) from None
+    return data, root
 
 
 def _line_of(root: yaml.Node | None, loc: Sequence[int | str]) -> int | None:
@@ -95,16 +197,7 @@ def load_yaml_model(model: type[M], text: str, *, source: str, docs: str) -> M:
     ...
     segwise.exceptions.ConfigError: s.yaml, line 2: binz: unknown key. Did you mean 'bins'?
     """
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f", line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ConfigError(
-            f"{source}{line}: not valid YAML: {problem}", hint="check the indentation and quotes"
-        ) from None
+    data, root = parse_yaml(text, source=source)
     if data is None:
         data = {}
     if not isinstance(data, dict):

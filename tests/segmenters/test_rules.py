@@ -181,3 +181,14 @@ def test_plain_arrays_use_x_names() -> None:
     data = np.array([[1.0, 5.0], [-3.0, 0.0], [np.nan, 2.0]])
     labels = RuleSegmenter({"pos": "x0 > 0", "big": "x1 >= 2"}).fit_predict(data)
     assert labels.tolist() == [0, -1, 1]
+
+
+def test_static_ids_keep_leading_zeros(tmp_path: Path) -> None:
+    # Issue 12, defect 1: the ids CSV was read with an inferred schema, so 00042 became 42.
+    (tmp_path / "ids.csv").write_text("customer_id\n00042\n")
+    catalog = write(
+        tmp_path, "exclusive: false\nsegments:\n  - {name: Listed, ids: ids.csv}\n", "cat.yaml"
+    )
+    customers = pl.DataFrame({"customer_id": ["00042", "00043"], "orders": [1, 2]})
+    segmenter = RuleSegmenter(catalog, id_col="customer_id").fit(customers)
+    assert segmenter.segment(customers)["Listed"].to_list() == [True, False]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import errno
 import functools
 import sys
 from collections.abc import Callable, Iterator
@@ -52,8 +54,42 @@ def user_errors(command: Callable[P, R]) -> Callable[P, R]:
             # Plain write: rich would wrap the line and read markup in file names.
             sys.stderr.write(f"error: {exc.one_line()}\n")
             raise typer.Exit(1) from None
+        except (OSError, RecursionError, UnicodeError, csv.Error) as exc:
+            sys.stderr.write(f"error: {_system_error(exc)}\n")
+            raise typer.Exit(1) from None
+        except Exception as exc:
+            # The safety net under the located errors: an engine failing on user data
+            # (a value Polars or DuckDB cannot read) is still one line, never a traceback.
+            if not _is_engine_error(exc):
+                raise
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+            sys.stderr.write(
+                f"error: the engine could not process the data: {first}. "
+                "Run segwise quality on the input to find the bad rows.\n"
+            )
+            raise typer.Exit(1) from None
 
     return run
+
+
+_ENGINE_MODULES = ("polars", "duckdb", "_duckdb", "pyspark", "narwhals", "fastexcel", "pyarrow")
+
+
+def _is_engine_error(exc: BaseException) -> bool:
+    return type(exc).__module__.split(".")[0] in _ENGINE_MODULES
+
+
+def _system_error(exc: BaseException) -> str:
+    """One line for an operating-system or decoding failure."""
+    if isinstance(exc, OSError):
+        where = f"{exc.filename}: " if exc.filename else ""
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        hint = " Free some disk space and run again." if exc.errno == errno.ENOSPC else ""
+        return f"{where}{reason}.{hint}"
+    if isinstance(exc, RecursionError):
+        return "the input is nested too deeply to process. Simplify the definition."
+    first = (str(exc).splitlines() or [type(exc).__name__])[0]
+    return f"{first}. Check the file's encoding and format."
 
 
 @contextmanager

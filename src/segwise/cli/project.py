@@ -17,6 +17,13 @@ Config = Annotated[
 Engine = Annotated[
     str | None, typer.Option("--engine", help="polars, duckdb or spark (overrides the file).")
 ]
+AllowOutside = Annotated[
+    bool,
+    typer.Option(
+        "--allow-outside",
+        help="Let the project read and write files outside its folder (refused by default).",
+    ),
+]
 
 
 def summary_table(result: Any) -> Any:
@@ -49,11 +56,12 @@ def run(
     as_of: opt.AsOf = None,
     engine: Engine = None,
     as_json: opt.Json = False,
+    allow_outside: AllowOutside = False,
 ) -> None:
     """Run a project: ingest, features, every segmentation, profiles, store, report."""
     from segwise.project import Project
 
-    project = Project.from_yaml(config)
+    project = Project.from_yaml(config, allow_outside=allow_outside)
     steps = 7 + len(project.config.segmentations)
     with progress_bar(f"Running {project.config.name}", steps) as step:
         result = project.run(as_of=as_of, engine=engine, progress=step)
@@ -78,11 +86,11 @@ def run(
 
 
 @user_errors
-def validate(config: Config) -> None:
+def validate(config: Config, allow_outside: AllowOutside = False) -> None:
     """Check a project without running it: the file, every source and every rule."""
     from segwise.project import Project
 
-    project = Project.from_yaml(config)
+    project = Project.from_yaml(config, allow_outside=allow_outside)
     with progress("Validating") as step:
         reports = project.validate(progress=step)
     console = stdout()

@@ -53,16 +53,12 @@ def check(
     Score maps: overlapping cells, shadowed segments, uncovered cells, fallback share.
     Exits with 1 when a definition does not parse or a rule is unusable; warnings exit 0.
     """
-    import yaml
-
+    from segwise._config import parse_yaml, read_text_file
     from segwise.features.score_map import ScoreMap, lint_score_map
 
     if not definition.is_file():
         raise ConfigError(f"{definition}: no such file", hint="check the path")
-    try:
-        parsed = yaml.safe_load(definition.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{definition}: not valid YAML ({exc})".splitlines()[0]) from None
+    parsed, _ = parse_yaml(read_text_file(definition), source=str(definition))
     if isinstance(parsed, dict) and "segments" in parsed and "bins" not in parsed:
         _check_catalog(
             definition,

@@ -23,9 +23,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 import narwhals.stable.v2 as nw
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from segwise._config import load_yaml_model, read_text_file
 from segwise._validation import check_choice
 from segwise.exceptions import ConfigError
 
@@ -136,24 +136,12 @@ class ScoreMap(BaseModel):
         target = Path(path)
         if not target.is_file():
             raise ConfigError(f"{target}: no such score map file", hint="check the path")
-        return cls.from_text(target.read_text(encoding="utf-8"), source=str(target))
+        return cls.from_text(read_text_file(target, what="score map"), source=str(target))
 
     @classmethod
     def from_text(cls, text: str, *, source: str = "score map") -> ScoreMap:
         """Parse a map from YAML text."""
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"{source}: not valid YAML ({exc})".splitlines()[0]) from None
-        try:
-            return cls.model_validate(data)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(part) for part in first["loc"]) or "(top level)"
-            raise ConfigError(
-                f"{source}: {where}: {first['msg']}",
-                hint="see docs/rfm.md for the score map format",
-            ) from None
+        return load_yaml_model(cls, text, source=source, docs="docs/rfm.md")
 
     def ordered(self) -> list[SegmentRule]:
         """The segments in the order they win."""

@@ -20,7 +20,7 @@ import narwhals.stable.v2 as nw
 import numpy as np
 import polars as pl
 
-from segwise._config import load_yaml_model
+from segwise._config import load_yaml_model, read_text_file
 from segwise._validation import hint_for
 from segwise._version import __version__
 from segwise.engine.frames import to_lazy
@@ -43,6 +43,7 @@ from segwise.project.config import (
     RfmSegmentation,
     RulesSegmentation,
 )
+from segwise.project.paths import QUARANTINE_DIR, ProjectPaths
 from segwise.project.scaffold import scaffold
 from segwise.report.clv import clv_section
 from segwise.report.project import render_project_report
@@ -102,14 +103,29 @@ class Project:
     ['behaviour', 'future', 'lifecycle', 'value']
     """
 
-    def __init__(self, config: ProjectConfig, root: Path, *, text: str = "") -> None:
+    def __init__(
+        self,
+        config: ProjectConfig,
+        root: Path,
+        *,
+        text: str = "",
+        project_file: Path | None = None,
+        allow_outside: bool = False,
+    ) -> None:
         self.config = config
         self.root = root
         self.text = text
+        self.paths = ProjectPaths(
+            root, project_file or root / "segwise.yaml", allow_outside=allow_outside
+        )
 
     @classmethod
-    def from_yaml(cls, path: str | Path) -> Project:
-        """Load a project file; errors name the line, the key and the fix."""
+    def from_yaml(cls, path: str | Path, *, allow_outside: bool = False) -> Project:
+        """Load a project file; errors name the line, the key and the fix.
+
+        Sources and outputs must stay inside the project's folder unless
+        ``allow_outside`` is set (see ``docs/security.md``).
+        """
         target = Path(path)
         if target.is_dir():
             target = target / "segwise.yaml"
@@ -117,19 +133,48 @@ class Project:
             raise ConfigError(
                 f"{target}: no such project file", hint="create one with: segwise init DIR"
             )
-        text = target.read_text(encoding="utf-8")
+        text = read_text_file(target, what="project file")
         config = load_yaml_model(ProjectConfig, text, source=str(target), docs=DOCS)
-        return cls(config, target.resolve().parent, text=text)
+        return cls(
+            config,
+            target.resolve().parent,
+            text=text,
+            project_file=target.resolve(),
+            allow_outside=allow_outside,
+        )
 
     @staticmethod
     def init(directory: str | Path, *, force: bool = False) -> Path:
         """Write a working project with the sample retailer's data; return the file's path."""
         return scaffold(Path(directory), force=force)
 
-    def resolve(self, relative: str) -> Path:
-        """A path from the project file, resolved from its folder."""
-        path = Path(relative)
-        return path if path.is_absolute() else self.root / path
+    def resolve(self, relative: str, *, key: str = "path") -> Path:
+        """A path from the project file, resolved from its folder and kept inside it."""
+        return self.paths.resolve(relative, key=key)
+
+    def check_paths(self) -> None:
+        """Refuse sources outside the project and outputs that would overwrite anything."""
+        sources = [
+            (f"sources.{name}.path", self.resolve(source.path, key=f"sources.{name}.path"))
+            for name, source in self.config.sources
+            if source is not None
+        ]
+        store = self.resolve(self.config.store, key="store")
+        report = self.resolve(self.config.report, key="report")
+        self.paths.check_outputs(
+            {
+                "store": store,
+                "the store's lock file": store.with_name(store.name + ".lock"),
+                "report": report,
+                "quarantine": self.resolve(QUARANTINE_DIR, key="quarantine"),
+            },
+            sources,
+        )
+        if report.suffix.lower() not in (".html", ".htm"):
+            raise ConfigError(
+                f"report: '{self.config.report}' must end in .html",
+                hint="e.g. report: report.html",
+            )
 
     @property
     def config_hash(self) -> str:
@@ -139,7 +184,7 @@ class Project:
     @property
     def store(self) -> Workspace:
         """The project's workspace."""
-        return Workspace(self.resolve(self.config.store))
+        return Workspace(self.resolve(self.config.store, key="store"))
 
     # -- ingest ----------------------------------------------------------------------------
     def read_sources(self) -> dict[str, Dataset]:
@@ -157,7 +202,7 @@ class Project:
         )
         out = {
             "transactions": read_transactions(
-                self.resolve(tx.path),
+                self.resolve(tx.path, key="sources.transactions.path"),
                 customer_id=tx.customer_id,
                 timestamp=tx.timestamp,
                 amount=amount,
@@ -183,7 +228,7 @@ class Project:
         if sources.customers is not None:
             c = sources.customers
             out["customers"] = read_customers(
-                self.resolve(c.path),
+                self.resolve(c.path, key="sources.customers.path"),
                 customer_id=c.customer_id,
                 pii=c.pii,
                 delimiter=c.delimiter,
@@ -195,7 +240,7 @@ class Project:
         if sources.events is not None:
             e = sources.events
             out["events"] = read_events(
-                self.resolve(e.path),
+                self.resolve(e.path, key="sources.events.path"),
                 customer_id=e.customer_id,
                 timestamp=e.timestamp,
                 event=e.event,
@@ -213,6 +258,7 @@ class Project:
         Returns the quality reports; raises the first problem found.
         """
         step = progress or (lambda _message: None)
+        self.check_paths()
         step("Reading the sources")
         datasets = self.read_sources()
         reports = [d.quality() for d in datasets.values()]
@@ -266,6 +312,7 @@ class Project:
             A SparkSession to use instead of building one from the project file.
         """
         step = progress or (lambda _message: None)
+        self.check_paths()
         started = datetime.now()
         engine_name = engine or self.config.engine_name
         if engine_name not in ("polars", "duckdb", "spark"):
@@ -281,7 +328,7 @@ class Project:
             report = dataset.quality()
             if report.rows_quarantined:
                 # Bad rows are kept, with their reason, next to the project: never dropped silently.
-                target = self.resolve("quarantine") / f"{source}.quarantine.csv"
+                target = self.resolve(QUARANTINE_DIR) / f"{source}.quarantine.csv"
                 target.parent.mkdir(parents=True, exist_ok=True)
                 dataset.write_quarantine(target)
                 report.notes.append(f"quarantined rows written to {target}")
@@ -386,7 +433,9 @@ class Project:
 
     def _catalog(self, name: str, spec: RulesSegmentation) -> RuleCatalog:
         if spec.catalog is not None:
-            catalog = RuleCatalog.from_yaml(self.resolve(spec.catalog))
+            catalog = RuleCatalog.from_yaml(
+                self.resolve(spec.catalog, key=f"segmentations.{name}.catalog")
+            )
         else:
             catalog = RuleCatalog(
                 name=name,
@@ -397,11 +446,15 @@ class Project:
             )
         if spec.exclusive is not None:
             catalog = catalog.model_copy(update={"exclusive": spec.exclusive})
+        if not self.paths.allow_outside:
+            catalog = catalog.model_copy(update={"confine_to": str(self.root)})
         return catalog
 
     def _score_map(self, spec: RfmSegmentation) -> ScoreMap:
         return (
-            ScoreMap.from_yaml(self.resolve(spec.map)) if spec.map else ScoreMap.preset(spec.preset)
+            ScoreMap.from_yaml(self.resolve(spec.map, key="segmentations.map"))
+            if spec.map
+            else ScoreMap.preset(spec.preset)
         )
 
     def _profiles(

@@ -28,7 +28,7 @@ import polars as pl
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from segwise._config import load_yaml_model
+from segwise._config import load_yaml_model, read_text_file
 from segwise.exceptions import ConfigError, RuleError
 from segwise.lang.parser import Rule, parse_rule
 
@@ -117,6 +117,8 @@ class RuleCatalog(BaseModel):
     min_share: float = Field(default=0.0, ge=0.0, le=1.0)
     segments: list[SegmentDefinition] = Field(default_factory=list)
     base_dir: str | None = Field(default=None, exclude=True)
+    #: When set, static segments' id files must resolve inside this folder (a project's).
+    confine_to: str | None = Field(default=None, exclude=True)
 
     @model_validator(mode="after")
     def _unique_names(self) -> RuleCatalog:
@@ -138,7 +140,7 @@ class RuleCatalog(BaseModel):
         if not target.is_file():
             raise ConfigError(f"{target}: no such rule catalog", hint="check the path")
         catalog = load_yaml_model(
-            cls, target.read_text(encoding="utf-8"), source=str(target), docs=DOCS
+            cls, read_text_file(target, what="rule catalog"), source=str(target), docs=DOCS
         )
         return catalog.model_copy(update={"base_dir": str(target.resolve().parent)})
 
@@ -183,14 +185,24 @@ class RuleCatalog(BaseModel):
             path = Path(segment.ids)
             if not path.is_absolute() and self.base_dir is not None:
                 path = Path(self.base_dir) / path
+            if self.confine_to is not None and not path.resolve().is_relative_to(
+                Path(self.confine_to).resolve()
+            ):
+                # Never read (or echo) a file outside the project on a project's say-so.
+                raise ConfigError(
+                    f"segment '{segment.name}': ids file '{segment.ids}' is outside the project "
+                    "folder",
+                    hint="keep id lists inside the project folder",
+                )
             if not path.is_file():
                 raise ConfigError(
                     f"segment '{segment.name}': ids file {path} does not exist",
                     hint="give the CSV path relative to the catalog file",
                 )
             try:
-                frame = pl.read_csv(path, infer_schema_length=10_000)
-            except pl.exceptions.PolarsError as exc:
+                # Ids are text: inferring a schema would turn "00042" into 42.
+                frame = pl.read_csv(path, infer_schema=False)
+            except (pl.exceptions.PolarsError, UnicodeDecodeError) as exc:
                 raise ConfigError(f"{path}: cannot read the ids ({exc})".splitlines()[0]) from None
             column = segment.id_column or frame.columns[0]
             if column not in frame.columns:

@@ -1,0 +1,58 @@
+"""The YAML loader every definition file goes through (issue 12, defects 13 and 26)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+from typer.testing import CliRunner
+
+from segwise.cli.app import app
+from segwise.exceptions import ConfigError
+from segwise.project import Project
+from segwise.segmenters import RuleCatalog
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+runner = CliRunner()
+
+
+def test_duplicate_yaml_keys_are_refused(tmp_path: Path) -> None:
+    # Defect 26: a second 'where:' silently replaced the first.
+    path = tmp_path / "rules.yaml"
+    path.write_text("segments:\n  - name: A\n    where: orders > 1\n    where: orders > 9\n")
+    with pytest.raises(ConfigError, match=r"line 4: not valid YAML: key 'where' repeats .* line 3"):
+        RuleCatalog.from_yaml(path)
+
+
+def test_yaml_nested_1000_deep_is_one_clear_error(tmp_path: Path) -> None:
+    # Defect 13: deep nesting raised RecursionError from the composer.
+    path = tmp_path / "segwise.yaml"
+    path.write_text("name: " + "[" * 1000 + "]" * 1000 + "\n")
+    result = runner.invoke(app, ["validate", str(path)])
+    assert result.exit_code == 1
+    assert "nested more than 64 levels deep" in result.stderr
+    assert "Traceback" not in result.stderr
+    block = tmp_path / "block.yaml"
+    block.write_text("".join(" " * i + f"k{i}:\n" for i in range(1000)))
+    with pytest.raises(ConfigError, match="nested more than 64 levels deep"):
+        Project.from_yaml(block)
+
+
+def test_project_file_that_is_not_utf8_names_the_line(tmp_path: Path) -> None:
+    # Defect 13: a latin-1 project file raised UnicodeDecodeError.
+    path = tmp_path / "segwise.yaml"
+    path.write_bytes(b"name: shop\n# caf\xe9\n")
+    result = runner.invoke(app, ["validate", str(path)])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"error: {path}, line 2: byte 0xe9 is not UTF-8")
+
+
+def test_score_maps_share_the_located_errors(tmp_path: Path) -> None:
+    # The score map used to say "name: Field required" without a line or a suggestion.
+    path = tmp_path / "map.yaml"
+    path.write_text("bins: 5\nsegments:\n  - nmae: Big\n    r: [4, 5]\n")
+    result = runner.invoke(app, ["rules", "check", str(path)])
+    assert result.exit_code == 1
+    assert "line 3: segments.0.nmae: unknown key. Did you mean 'name'?" in result.stderr
