@@ -139,5 +139,14 @@ def test_segment_reference_uses_the_other_rule() -> None:
         "big_leeds": parse_rule("in_segment('big') AND city ILIKE 'leeds'"),
     }
     frame = nw.from_native(TABLE)
-    expr: Any = RuleCompiler(dict(frame.schema), segments=segments).condition(segments["big_leeds"])
-    assert frame.select(expr.alias("r")).to_native()["r"].to_list() == [False, True, False, False]
+    compiler = RuleCompiler(dict(frame.schema), segments=segments)
+    expr: Any = compiler.condition(segments["big_leeds"])
+    # The referenced segment is one column of its own, added before the rule runs.
+    assert list(compiler.segment_columns) == ["big"]
+    prepared = compiler.add_segment_columns(frame.lazy()).collect()
+    assert prepared.select(expr.alias("r")).to_native()["r"].to_list() == [
+        False,
+        True,
+        False,
+        False,
+    ]

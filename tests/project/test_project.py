@@ -214,3 +214,10 @@ def test_overlapping_rules_store_one_row_per_audience(tmp_path: Path) -> None:
     store = Workspace(tmp_path / "segwise.duckdb")
     for name, size in sizes.items():
         assert store.members(name, segmentation="lifecycle").height == size
+
+
+def test_generated_rules_run_at_a_month_end(project_dir: Path) -> None:
+    # Issue 12, defect 3: the cluster definitions wrote app_user = 'true' and failed this run.
+    result = Project.from_yaml(project_dir / "segwise.yaml").run(as_of="2024-08-30")
+    cluster = next(s for s in result.segmentations if s.method == "cluster")
+    assert all(card["definition"] for card in cluster.cards)

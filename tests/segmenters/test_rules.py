@@ -9,7 +9,7 @@ import pandas as pd
 import polars as pl
 import pytest
 
-from segwise.exceptions import ConfigError, DataError, RuleSyntaxError
+from segwise.exceptions import ConfigError, DataError, RuleError, RuleSyntaxError
 from segwise.segmenters import RuleCatalog, RuleSegmenter
 
 if TYPE_CHECKING:
@@ -192,3 +192,64 @@ def test_static_ids_keep_leading_zeros(tmp_path: Path) -> None:
     customers = pl.DataFrame({"customer_id": ["00042", "00043"], "orders": [1, 2]})
     segmenter = RuleSegmenter(catalog, id_col="customer_id").fit(customers)
     assert segmenter.segment(customers)["Listed"].to_list() == [True, False]
+
+
+def _plan_size(catalog: dict[str, str], customers: pl.DataFrame) -> int:
+    """Characters in the unoptimised Polars plan of the catalog's labels."""
+    spec = RuleCatalog.from_dict(
+        {"segments": [{"name": k, "where": v} for k, v in catalog.items()]}
+    )
+    segmenter = RuleSegmenter(spec, id_col="id").fit(customers)
+    out = segmenter.segment(customers.lazy())
+    return len(out.explain(optimized=False))
+
+
+def test_in_segment_references_compile_once_not_inlined() -> None:
+    # Issue 12, defect 5: each reference inlined its target, doubling per level (33 s at 16).
+    levels = 16
+    doubling = {f"D{i}": f"in_segment('D{i + 1}') OR in_segment('D{i + 1}')" for i in range(levels)}
+    doubling[f"D{levels}"] = "orders > 1"
+    small = {k: v for k, v in doubling.items() if k in {f"D{i}" for i in range(8, levels + 1)}}
+    small = {k.replace("D", "E"): v.replace("D", "E") for k, v in small.items()}
+    # Twice the levels give about twice the plan, not 2**8 times.
+    assert _plan_size(doubling, CUSTOMERS) < 3 * _plan_size(small, CUSTOMERS)
+    labels = RuleSegmenter(
+        RuleCatalog.from_dict({"segments": [{"name": k, "where": v} for k, v in doubling.items()]}),
+        id_col="id",
+    ).fit_predict(CUSTOMERS)
+    assert labels.tolist() == [0, 0, -1, -1, -1, 0]
+
+
+def test_exclusive_catalog_of_250_segments_labels_without_recursion() -> None:
+    # Issue 12, defect 13: the when/then chain nested once per segment (RecursionError).
+    catalog = {f"S{i}": f"orders > {i}" for i in range(250)}
+    segmenter = RuleSegmenter(catalog, id_col="id").fit(CUSTOMERS)
+    named = segmenter.segment(CUSTOMERS)["segment"].to_list()
+    assert named == ["S0", "S0", "S0", "Other", "Other", "S0"]
+    preview = segmenter.preview(CUSTOMERS)
+    assert preview.sizes()["S0"] == 4 and preview.sizes()["Other"] == 2
+
+
+def test_long_in_segment_chain_is_a_clear_error_not_recursion() -> None:
+    # Issue 12, defect 13: a chain of 400 references raised RecursionError.
+    chain = {f"C{i}": f"in_segment('C{i + 1}') AND orders > 0" for i in range(400)}
+    chain["C400"] = "orders > 1"
+    with pytest.raises(RuleError, match=r"segment 'C100'.*chain more than 100 segments deep"):
+        RuleSegmenter(chain, id_col="id").fit(CUSTOMERS)
+    short = {f"C{i}": f"in_segment('C{i + 1}') AND orders > 0" for i in range(60)}
+    short["C60"] = "orders > 1"
+    assert RuleSegmenter(short, id_col="id").fit_predict(CUSTOMERS).tolist()[:3] == [0, 0, -1]
+
+
+def test_preview_of_400_anded_conditions_is_linear() -> None:
+    # Issue 12, defect 12: each running-AND column rebuilt its prefix (400 terms: 23 s).
+    rule = " AND ".join(f"orders > {i - 100}" for i in range(400))
+    segmenter = RuleSegmenter({"All": rule}, id_col="id").fit(CUSTOMERS)
+    preview = segmenter.preview(CUSTOMERS)
+    cumulative = [c.cumulative for c in preview.segments[0].conditions]
+    alone = [c.alone for c in preview.segments[0].conditions]
+    assert len(cumulative) == 400
+    # orders are 12, 6, 1, 0, NULL, 3: cumulative counts fall as the threshold passes each.
+    assert cumulative[99] == 5 and cumulative[100] == 4 and cumulative[-1] == 0
+    assert all(c <= a for c, a in zip(cumulative, alone, strict=True))
+    assert cumulative == sorted(cumulative, reverse=True)

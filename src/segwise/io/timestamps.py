@@ -79,10 +79,15 @@ def as_of_bound(as_of: str | date | datetime | None) -> tuple[datetime | None, s
     """
     if as_of is None:
         return None, None
-    if isinstance(as_of, datetime):
-        return as_of + timedelta(microseconds=1), as_of.isoformat(sep=" ")
-    if isinstance(as_of, date):
-        return datetime.combine(as_of, datetime.min.time()) + timedelta(days=1), as_of.isoformat()
+    try:
+        if isinstance(as_of, datetime):
+            return as_of + timedelta(microseconds=1), as_of.isoformat(sep=" ")
+        if isinstance(as_of, date):
+            end = datetime.combine(as_of, datetime.min.time()) + timedelta(days=1)
+            return end, as_of.isoformat()
+    except OverflowError:
+        # The last representable day: nothing can come after it, so nothing is excluded.
+        return None, as_of.isoformat()
     text = str(as_of).strip()
     try:
         if len(text) <= 10:

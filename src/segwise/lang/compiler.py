@@ -97,6 +97,8 @@ class Compiled:
 
     expr: nw.Expr
     type: Type
+    #: Whole numbers in a 64-bit integer column: their sums and products are overflow-checked.
+    integer: bool = False
 
 
 @dataclass
@@ -134,8 +136,11 @@ class RuleCompiler:
     event_schemas: Mapping[str, Mapping[str, Any] | None] = field(default_factory=dict)
     allow_derived: bool = True
     derived: dict[Derived, str] = field(default_factory=dict)
+    #: Referenced segments, each compiled once into its own column: ``name -> (column,
+    #: expression, level)``, dependencies first; see :meth:`add_segment_columns`.
+    segment_columns: dict[str, tuple[str, nw.Expr, int]] = field(default_factory=dict)
     _segment_stack: list[str] = field(default_factory=list)
-    _segment_exprs: dict[str, nw.Expr] = field(default_factory=dict)
+    _segment_refs: list[set[str]] = field(default_factory=list)
 
     def condition(self, rule: Rule, *, source: str | None = None) -> nw.Expr:
         """Compile a whole rule to a boolean expression (TRUE, FALSE or NULL per row)."""
@@ -164,6 +169,20 @@ class RuleCompiler:
                 f"{type(node).__name__} is not supported", text=rule.text, start=node.start
             )
         return handler(self, rule, node)
+
+    def add_segment_columns(self, frame: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
+        """Add the columns of every segment referenced with ``in_segment()``.
+
+        Segments of one level (those whose references are all in lower levels) are
+        added by one ``with_columns``, so references cost one column each however
+        often they are used: never an inlined copy of the referenced rule.
+        """
+        levels: dict[int, list[nw.Expr]] = {}
+        for column, expr, level in self.segment_columns.values():
+            levels.setdefault(level, []).append(expr.alias(column))
+        for level in sorted(levels):
+            frame = frame.with_columns(*levels[level])
+        return frame
 
     def derived_column(self, spec: Derived) -> str:
         """The column that will hold ``spec``'s value (allocated on first use)."""
@@ -200,7 +219,7 @@ def _literal(compiler: RuleCompiler, rule: Rule, node: nodes.Literal) -> Compile
     if isinstance(value, bool):
         return Compiled(nw.lit(value, dtype=nw.Boolean()), Type.BOOLEAN)
     if isinstance(value, int):
-        return Compiled(nw.lit(value, dtype=nw.Int64()), Type.NUMBER)
+        return Compiled(nw.lit(value, dtype=nw.Int64()), Type.NUMBER, integer=True)
     if isinstance(value, float):
         return Compiled(nw.lit(value, dtype=nw.Float64()), Type.NUMBER)
     if isinstance(value, datetime):
@@ -224,7 +243,7 @@ def _column(compiler: RuleCompiler, rule: Rule, node: nodes.Column) -> Compiled:
             f"column '{node.name}' has type {compiler.schema[node.name]}, which rules cannot read",
             "rules read numbers, text, booleans, dates and timestamps",
         )
-    return Compiled(nw.col(node.name), kind)
+    return Compiled(nw.col(node.name), kind, integer=compiler.schema[node.name].is_integer())
 
 
 def _negate(compiler: RuleCompiler, rule: Rule, node: nodes.Negate) -> Compiled:
@@ -260,12 +279,17 @@ def _arithmetic(compiler: RuleCompiler, rule: Rule, node: nodes.Arithmetic) -> C
     if Type.NULL in (left.type, right.type):
         return Compiled(_null(Type.NUMBER), Type.NUMBER)
     a, b = left.expr, right.expr
-    if node.op == "+":
-        return Compiled(a + b, Type.NUMBER)
-    if node.op == "-":
-        return Compiled(a - b, Type.NUMBER)
-    if node.op == "*":
-        return Compiled(a * b, Type.NUMBER)
+    if node.op in ("+", "-", "*"):
+        combine = _ARITHMETIC[node.op]
+        exact = combine(a, b)
+        if not (left.integer and right.integer):
+            return Compiled(exact, Type.NUMBER)
+        # 64-bit integers wrap silently on Polars and raise on DuckDB: an integer result
+        # beyond ±9.2e18 is NULL on every engine (the float estimate decides; the engines'
+        # CASE never evaluates the masked exact result, so nothing raises).
+        estimate = combine(a.cast(nw.Float64()), b.cast(nw.Float64()))
+        checked = nw.when(estimate.abs() < INTEGER_LIMIT).then(exact)
+        return Compiled(checked, Type.NUMBER, integer=True)
     numerator = a.cast(nw.Float64())
     denominator = b.cast(nw.Float64())
     if isinstance(node.right, nodes.Literal):
@@ -273,6 +297,20 @@ def _arithmetic(compiler: RuleCompiler, rule: Rule, node: nodes.Arithmetic) -> C
         # against DuckDB and Spark; dividing by an expression keeps a true division.
         denominator = numerator * 0.0 + denominator
     return Compiled(nw.when(b != 0).then(numerator / denominator), Type.NUMBER)
+
+
+#: Deepest chain of in_segment() references (A uses B uses C ...): each link is a
+#: level of columns and of Python recursion while compiling.
+MAX_SEGMENT_CHAIN = 100
+
+#: Integer arithmetic results at or beyond this magnitude are NULL (just under 2**63).
+INTEGER_LIMIT = 9.2e18
+
+_ARITHMETIC: dict[str, Callable[[nw.Expr, nw.Expr], nw.Expr]] = {
+    "+": lambda a, b: a + b,
+    "-": lambda a, b: a - b,
+    "*": lambda a, b: a * b,
+}
 
 
 def _comparable(
@@ -630,8 +668,19 @@ def _segment_ref(compiler: RuleCompiler, rule: Rule, node: nodes.SegmentRef) -> 
             "segment references form a cycle: " + " → ".join(cycle),
             "break the cycle: a segment cannot depend on itself",
         )
-    if name not in compiler._segment_exprs:
+    if compiler._segment_refs:
+        compiler._segment_refs[-1].add(name)
+    if name not in compiler.segment_columns:
+        if len(compiler._segment_stack) >= MAX_SEGMENT_CHAIN:
+            error = compiler.fail(
+                rule,
+                node,
+                f"in_segment() references chain more than {MAX_SEGMENT_CHAIN} segments deep",
+                "reference the underlying conditions instead of a long chain of segments",
+            )
+            raise error.with_source(f"segment '{compiler._segment_stack[-1]}'")
         compiler._segment_stack.append(name)
+        compiler._segment_refs.append(set())
         try:
             target = compiler.segments[name]
             compiled = compiler.node(target, target.root)
@@ -639,10 +688,12 @@ def _segment_ref(compiler: RuleCompiler, rule: Rule, node: nodes.SegmentRef) -> 
                 raise compiler.fail(target, target.root, "the rule is not a condition")
         finally:
             compiler._segment_stack.pop()
-        compiler._segment_exprs[name] = (
-            compiled.expr if compiled.type is Type.BOOLEAN else _null(Type.BOOLEAN)
-        )
-    return Compiled(compiler._segment_exprs[name].fill_null(value=False), Type.BOOLEAN)
+            refs = compiler._segment_refs.pop()
+        level = 1 + max((compiler.segment_columns[r][2] for r in refs), default=0)
+        expr = compiled.expr if compiled.type is Type.BOOLEAN else _null(Type.BOOLEAN)
+        column = f"__segwise_segment_{len(compiler.segment_columns)}"
+        compiler.segment_columns[name] = (column, expr.fill_null(value=False), level)
+    return Compiled(nw.col(compiler.segment_columns[name][0]), Type.BOOLEAN)
 
 
 _DISPATCH: dict[type, Callable[[RuleCompiler, Rule, Any], Compiled]] = {

@@ -66,8 +66,23 @@ class RuleTables:
 
 
 def _window_end(as_of: date) -> datetime:
-    """The first instant after the as-of day: everything before it has happened."""
-    return datetime.combine(as_of, time()) + timedelta(days=1)
+    """The first instant after the as-of day: everything before it has happened.
+
+    Saturates at the last representable instant, so ``as_of: 9999-12-31`` means
+    "everything", not an overflow.
+    """
+    try:
+        return datetime.combine(as_of, time()) + timedelta(days=1)
+    except OverflowError:
+        return datetime.max.replace(microsecond=0)
+
+
+def _window_start(end: datetime, days: float) -> datetime | None:
+    """``days`` before ``end``, or None (no lower bound) when that is before year 1."""
+    try:
+        return end - timedelta(days=days)
+    except OverflowError:
+        return None
 
 
 def _events(tables: RuleTables, spec: EventCount | EventDateOf) -> tuple[nw.LazyFrame[Any], str]:
@@ -102,8 +117,9 @@ def _events(tables: RuleTables, spec: EventCount | EventDateOf) -> tuple[nw.Lazy
     conditions = [ts < nw.lit(end, dtype=nw.Datetime("us"))]
     event_filter = spec.filter
     if event_filter.within_days is not None:
-        start = end - timedelta(days=event_filter.within_days)
-        conditions.append(ts >= nw.lit(start, dtype=nw.Datetime("us")))
+        start = _window_start(end, event_filter.within_days)
+        if start is not None:
+            conditions.append(ts >= nw.lit(start, dtype=nw.Datetime("us")))
     if event_filter.between is not None:
         first, last = event_filter.between
         conditions.append(ts >= nw.lit(datetime.combine(first, time()), dtype=nw.Datetime("us")))

@@ -56,6 +56,12 @@ ALL_FUNCTIONS = (*SCALAR_FUNCTIONS, *EVENT_FUNCTIONS, "in_segment")
 _COMPARE = {"=", "<>", "<", "<=", ">", ">="}
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([hdw])\s*$")
 _DURATION_DAYS = {"h": 1 / 24, "d": 1.0, "w": 7.0}
+#: Longest ``within`` window: far past any data, short of every engine's date range.
+MAX_WITHIN_DAYS = 365_250
+#: Longest LIKE pattern: a regular expression is built from it on every engine.
+MAX_PATTERN_LENGTH = 2_000
+#: Terms in one flat chain of + - * /: depth-checked as one level, capped on its own.
+MAX_CHAIN = 128
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,7 +163,7 @@ class _Parser:
         where = token or self.token
         return RuleSyntaxError(description, text=self.text, start=where.start, end=where.end, **kw)
 
-    def make(self, node: _N) -> _N:
+    def make(self, node: _N, *, depth: int | None = None) -> _N:
         self.nodes += 1
         if self.nodes > MAX_NODES:
             raise RuleSyntaxError(
@@ -167,7 +173,8 @@ class _Parser:
                 end=node.end,
                 hint="split it into several segments, or use a static segment for long id lists",
             )
-        depth = 1 + max((self.tree_depth.get(id(c), 1) for c in node.children()), default=0)
+        if depth is None:
+            depth = 1 + max((self.tree_depth.get(id(c), 1) for c in node.children()), default=0)
         if depth > MAX_DEPTH:
             raise self.too_deep(node.start)
         self.tree_depth[id(node)] = depth
@@ -329,6 +336,13 @@ class _Parser:
                 f"{keyword.value} needs a quoted pattern",
                 hint="write x LIKE 'abc%' (% = any text, _ = one character)",
             )
+        if len(str(pattern.value)) > MAX_PATTERN_LENGTH:
+            raise self.error(
+                f"the LIKE pattern is {len(str(pattern.value)):,} characters long; "
+                f"the limit is {MAX_PATTERN_LENGTH:,}",
+                pattern,
+                hint="match on a shorter pattern, or use a static segment for long id lists",
+            )
         self.advance()
         return self.make(
             nodes.Like(
@@ -344,11 +358,26 @@ class _Parser:
 
     def binary(self, ops: tuple[str, ...], operand: Callable[[], nodes.Node]) -> nodes.Node:
         left = operand()
+        # A flat chain (a + b + c ...) nests only to the left: it counts as one level of
+        # depth, so a 100-term sum is not "too deep", and has its own length cap.
+        chain_depth = self.tree_depth.get(id(left), 1)
+        terms = 1
         while self.kind() is Kind.OPERATOR and self.token.value in ops:
             op = self.advance()
             self.expect_value_after(op)
+            terms += 1
+            if terms > MAX_CHAIN:
+                raise self.error(
+                    f"more than {MAX_CHAIN} terms joined by {' and '.join(ops)}",
+                    op,
+                    hint="split the sum into parts in other segments, or precompute it",
+                )
             right = operand()
-            left = self.make(nodes.Arithmetic(left.start, right.end, str(op.value), left, right))
+            chain_depth = max(chain_depth, self.tree_depth.get(id(right), 1))
+            left = self.make(
+                nodes.Arithmetic(left.start, right.end, str(op.value), left, right),
+                depth=chain_depth + 1,
+            )
         return left
 
     def unary(self) -> nodes.Node:
@@ -356,6 +385,11 @@ class _Parser:
         if token.kind is Kind.OPERATOR and token.value in ("-", "+"):
             self.advance()
             self.expect_value_after(token)
+            following = self.token
+            if token.value == "-" and following.kind is Kind.NUMBER and following.value == 2**63:
+                # The INT64 minimum: its magnitude alone does not fit, the negation does.
+                self.advance()
+                return self.make(nodes.Literal(token.start, following.end, -(2**63)))
             operand = self.descend(self.unary)
             if token.value == "+":
                 return operand
@@ -370,6 +404,11 @@ class _Parser:
     def primary(self) -> nodes.Node:
         token = self.token
         kind = token.kind
+        if kind is Kind.NUMBER and isinstance(token.value, int) and token.value >= 2**63:
+            raise self.error(
+                f"the number {token.text} is too large for a 64-bit integer",
+                hint="write it as a decimal, e.g. 1.5e20",
+            )
         if kind is Kind.NUMBER or kind is Kind.STRING:
             self.advance()
             return self.make(nodes.Literal(token.start, token.end, token.value))  # type: ignore[arg-type]
@@ -528,6 +567,24 @@ class _Parser:
                 )
         return self.make(nodes.Call(name_token.start, end, name, tuple(positional)))
 
+    def within_days(self) -> float:
+        token = self.token
+        match = _DURATION.match(str(token.value)) if token.kind is Kind.STRING else None
+        if match is None:
+            raise self.error("within needs a quoted duration such as '30d', '12w' or '24h'")
+        self.advance()
+        days = float(match.group(1)) * _DURATION_DAYS[match.group(2)]
+        if days <= 0:
+            raise self.error("within needs a duration above zero", token)
+        if days > MAX_WITHIN_DAYS:
+            # Beyond any date an engine can hold: defined as an error, not an overflow.
+            raise self.error(
+                f"within is at most {MAX_WITHIN_DAYS:,} days (1,000 years)",
+                token,
+                hint="leave within out to count every event up to the as-of date",
+            )
+        return days
+
     def event_argument(self, key: str, key_token: Token) -> object:
         token = self.token
         if key in ("at_least", "at_most", "exactly"):
@@ -536,14 +593,7 @@ class _Parser:
             self.advance()
             return token.value
         if key == "within":
-            match = _DURATION.match(str(token.value)) if token.kind is Kind.STRING else None
-            if match is None:
-                raise self.error("within needs a quoted duration such as '30d', '12w' or '24h'")
-            self.advance()
-            days = float(match.group(1)) * _DURATION_DAYS[match.group(2)]
-            if days <= 0:
-                raise self.error("within needs a duration above zero", token)
-            return days
+            return self.within_days()
         if key == "between":
             if token.kind is not Kind.LPAREN:
                 raise self.error(

@@ -115,7 +115,8 @@ def tokenize(text: str) -> list[Token]:
                 end += 1
             word = text[pos:end]
             upper = word.upper()
-            if upper in KEYWORDS:
+            # ASCII only: "ın".upper() is "IN", and a Turkish column name is not a keyword.
+            if word.isascii() and upper in KEYWORDS:
                 tokens.append(Token(Kind.KEYWORD, word, upper, pos, end))
             else:
                 tokens.append(Token(Kind.NAME, word, word, pos, end))
@@ -193,7 +194,8 @@ def _number(text: str, start: int) -> Token:
             end=end,
             hint="numbers must be below 1.8e308",
         )
-    if isinstance(value, int) and abs(value) >= 2**63:
+    # 2**63 itself is allowed here: the parser accepts it only as -(2**63), the INT64 minimum.
+    if isinstance(value, int) and abs(value) > 2**63:
         raise RuleSyntaxError(
             f"the number {literal} is too large for a 64-bit integer",
             text=text,

@@ -21,8 +21,11 @@ from sklearn.tree import DecisionTreeClassifier
 
 from segwise.lang.compiler import RuleCompiler
 from segwise.lang.parser import parse_rule
+from segwise.lang.render import literal, quote_name
 
 MAX_DEPTH = 3
+#: Marks a numeric feature in the tree's column meanings (categorical ones carry a level).
+_NUMERIC = object()
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,12 +43,6 @@ def _number(value: float) -> str:
     return f"{value:.4g}" if abs(value) < 1e4 else f"{value:.0f}"
 
 
-def _quote(name: str) -> str:
-    return name if name.isidentifier() else '"' + name.replace('"', '""') + '"'
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def define_segments(
@@ -74,17 +71,20 @@ def define_segments(
     sample = table[rows]
     target = np.asarray(labels)[rows]
     columns: list[np.ndarray] = []
-    meaning: list[tuple[str, str | None]] = []  # (feature, level or None)
+    meaning: list[tuple[str, object]] = []  # (feature, level value, or _NUMERIC)
     for name in numeric:
         values = sample[name].cast(pl.Float64).to_numpy().astype(float)
         fill = np.nanmedian(values) if np.isfinite(values).any() else 0.0
         columns.append(np.where(np.isnan(values), fill, values))
-        meaning.append((name, None))
+        meaning.append((name, _NUMERIC))
     for name in categorical:
-        text = sample[name].cast(pl.String).fill_null("").to_numpy()
+        original = sample[name]
+        text = original.cast(pl.String).fill_null("").to_numpy()
+        # The rule compares with the column's own type: app_user = TRUE, not 'true'.
+        value_of = dict(zip(text.tolist(), original.to_list(), strict=True))
         for level in sorted(set(text.tolist()) - {""})[:12]:
             columns.append((text == level).astype(float))
-            meaning.append((name, str(level)))
+            meaning.append((name, value_of[level]))
     if not columns:
         return {}
     matrix = np.column_stack(columns)
@@ -147,14 +147,14 @@ def _best_path(
     return None if best is None else best[1]
 
 
-def _rule_text(path: list[tuple[int, bool, float]], meaning: list[tuple[str, str | None]]) -> str:
+def _rule_text(path: list[tuple[int, bool, float]], meaning: list[tuple[str, object]]) -> str:
     lower: dict[str, float] = {}
     upper: dict[str, float] = {}
-    equals: dict[str, str] = {}
-    not_equal: dict[str, list[str]] = {}
+    equals: dict[str, object] = {}
+    not_equal: dict[str, list[object]] = {}
     for feature, below, threshold in path:
         name, level = meaning[feature]
-        if level is not None:  # one-hot split at 0.5
+        if level is not _NUMERIC:  # one-hot split at 0.5
             if below:
                 not_equal.setdefault(name, []).append(level)
             else:
@@ -165,18 +165,18 @@ def _rule_text(path: list[tuple[int, bool, float]], meaning: list[tuple[str, str
             lower[name] = max(lower.get(name, -math.inf), threshold)
     parts: list[str] = []
     for name, _level in meaning:
-        column = _quote(name)
+        column = quote_name(name)
         if name in lower and f"{column} >" not in " ".join(parts):
             parts.append(f"{column} > {_number(lower.pop(name))}")
         if name in upper:
             parts.append(f"{column} <= {_number(upper.pop(name))}")
         if name in equals:
-            parts.append(f"{column} = {_literal(equals.pop(name))}")
+            parts.append(f"{column} = {literal(equals.pop(name))}")
             not_equal.pop(name, None)
         if name in not_equal:
             levels = not_equal.pop(name)
             if len(levels) == 1:
-                parts.append(f"{column} <> {_literal(levels[0])}")
+                parts.append(f"{column} <> {literal(levels[0])}")
             else:
-                parts.append(f"{column} NOT IN ({', '.join(_literal(v) for v in levels)})")
+                parts.append(f"{column} NOT IN ({', '.join(literal(v) for v in levels)})")
     return " AND ".join(parts)

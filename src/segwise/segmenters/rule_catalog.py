@@ -33,6 +33,10 @@ from segwise.exceptions import ConfigError, RuleError
 from segwise.lang.parser import Rule, parse_rule
 
 DOCS = "docs/rules.md"
+#: Most segments in one catalog: an exclusive catalog is one expression over all of them.
+MAX_SEGMENTS = 1_000
+#: Most rule nodes in one catalog, summed over its segments (a rule alone may have 10,000).
+MAX_CATALOG_NODES = 100_000
 
 
 class Playbook(BaseModel):
@@ -166,7 +170,13 @@ class RuleCatalog(BaseModel):
         RuleSyntaxError
             Labelled with the catalog and the segment.
         """
+        if len(self.segments) > MAX_SEGMENTS:
+            raise ConfigError(
+                f"{self.name}: {len(self.segments):,} segments; the limit is {MAX_SEGMENTS:,}",
+                hint="split the catalog; a marketer acts on a handful of segments",
+            )
         parsed: dict[str, Rule] = {}
+        total = 0
         for segment in self.segments:
             if segment.where is None:
                 continue
@@ -174,6 +184,14 @@ class RuleCatalog(BaseModel):
                 parsed[segment.name] = parse_rule(segment.where)
             except RuleError as exc:
                 raise exc.with_source(f"{self.name}, segment '{segment.name}'") from None
+            # The caps hold for the catalog as a whole, not one rule at a time.
+            total += sum(1 for _ in parsed[segment.name].root.walk())
+            if total > MAX_CATALOG_NODES:
+                raise ConfigError(
+                    f"{self.name}: the rules have more than {MAX_CATALOG_NODES:,} parts in all "
+                    f"(reached at segment '{segment.name}')",
+                    hint="split the catalog, or use static segments for long id lists",
+                )
         return parsed
 
     def static_ids(self) -> dict[str, pl.LazyFrame]:

@@ -114,6 +114,25 @@ def pair_overlaps(
     return {pair: int(row[f"p{k}"] or 0) for k, pair in enumerate(pairs)}
 
 
+def first_match(choices: list[tuple[nw.Expr, nw.Expr]], otherwise: nw.Expr) -> nw.Expr:
+    """The value of the first TRUE condition (NULL counts as FALSE), else ``otherwise``.
+
+    A flat COALESCE over ``CASE WHEN c THEN v END`` terms rather than nested
+    ``when/then/otherwise``: the nesting grew one level per choice, and a
+    250-segment catalog overflowed the stack.
+
+    Examples
+    --------
+    >>> frame = nw.from_native(pl.DataFrame({"x": [1, 5, None]}))
+    >>> label = first_match([(nw.col("x") > 3, nw.lit("big")), (nw.col("x") > 0, nw.lit("small"))],
+    ...                     nw.lit("none"))
+    >>> frame.select(label.alias("size"))["size"].to_list()
+    ['small', 'big', 'none']
+    """
+    terms = [nw.when(condition.fill_null(value=False)).then(value) for condition, value in choices]
+    return nw.coalesce(*terms, otherwise) if terms else otherwise
+
+
 def _sum(column: str) -> nw.Expr:
     return nw.col(column).cast(nw.Int64()).sum()
 
@@ -154,29 +173,39 @@ def preview(
             exprs.append(_sum(cumulative).alias(f"c{index}_{position}"))
         exprs.append(_sum(member).alias(f"m{index}"))
     frame = frame.with_columns(columns)
-    # Running ANDs over the materialised conditions: a rule is TRUE when all its parts are.
-    running_columns: list[nw.Expr] = []
+    # How far each customer gets through a rule's conditions: the position of the first
+    # FALSE one (or the count, when all hold). "Passes the first k" is then "got past
+    # k - 1": linear in the number of conditions, where running ANDs rebuilt every prefix.
+    reached: list[nw.Expr] = []
     for index, segment in enumerate(ordered):
-        running: nw.Expr | None = None
-        for position in range(len(texts[segment.name])):
-            this = nw.col(f"__a{index}_{position}")
-            running = this if running is None else running & this
-            running_columns.append(running.alias(f"__c{index}_{position}"))
-    frame = frame.with_columns(running_columns) if running_columns else frame
+        count = len(texts[segment.name])
+        if count:
+            reached.append(
+                first_match(
+                    [
+                        (~nw.col(f"__a{index}_{p}"), nw.lit(p, dtype=nw.Int64()))
+                        for p in range(count)
+                    ],
+                    nw.lit(count, dtype=nw.Int64()),
+                ).alias(f"__r{index}")
+            )
+    frame = frame.with_columns(reached) if reached else frame
+    cumulative = [
+        (nw.col(f"__r{i}") > p).alias(f"__c{i}_{p}")
+        for i, s in enumerate(ordered)
+        for p in range(len(texts[s.name]))
+    ]
     members = [
-        nw.col(f"__c{i}_{len(texts[s.name]) - 1}").alias(f"__m{i}")
+        (nw.col(f"__r{i}") == len(texts[s.name])).alias(f"__m{i}")
         for i, s in enumerate(ordered)
         if texts[s.name]
     ]
-    frame = frame.with_columns(members) if members else frame
+    frame = frame.with_columns(*cumulative, *members) if cumulative else frame
     if catalog.exclusive:
-        label: Any = nw.lit(-1, dtype=nw.Int64())
-        for index in reversed(range(len(ordered))):
-            label = (
-                nw.when(nw.col(f"__m{index}"))
-                .then(nw.lit(index, dtype=nw.Int64()))
-                .otherwise(label)
-            )
+        label = first_match(
+            [(nw.col(f"__m{i}"), nw.lit(i, dtype=nw.Int64())) for i in range(len(ordered))],
+            nw.lit(-1, dtype=nw.Int64()),
+        )
         frame = frame.with_columns(label.alias("__label"))
         exprs.extend(_count(nw.col("__label") == i).alias(f"s{i}") for i in range(len(ordered)))
         exprs.append(_count(nw.col("__label") == -1).alias("other"))

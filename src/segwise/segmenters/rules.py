@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import narwhals.stable.v2 as nw
 import numpy as np
@@ -27,7 +27,7 @@ from segwise.lang.evaluate import EVENT_TIME, RuleTables, add_derived
 from segwise.segmenters._input import as_lazy, estimator_input, is_frame, like_input
 from segwise.segmenters.rule_catalog import RuleCatalog
 from segwise.segmenters.rule_explain import Explanation, explain
-from segwise.segmenters.rule_preview import Preview, pair_overlaps, preview
+from segwise.segmenters.rule_preview import Preview, first_match, pair_overlaps, preview
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -192,7 +192,7 @@ class RuleSegmenter(BaseEstimator):  # type: ignore[misc]
                 conditions[segment.name] = compiler.condition(
                     rules[segment.name], source=f"{catalog.name}, segment '{segment.name}'"
                 )
-        prepared = add_derived(tables, compiler.derived)
+        prepared = compiler.add_segment_columns(add_derived(tables, compiler.derived))
         return _Plan(prepared, conditions, compiler, rules, set(static_frames))
 
     def _check_id(self, schema: Any) -> None:
@@ -208,11 +208,13 @@ class RuleSegmenter(BaseEstimator):  # type: ignore[misc]
 
     @staticmethod
     def _labels(catalog: RuleCatalog, conditions: Mapping[str, nw.Expr]) -> nw.Expr:
-        result: Any = nw.lit(-1, dtype=nw.Int64())
-        for index, segment in reversed(list(enumerate(catalog.ordered()))):
-            member = conditions[segment.name].fill_null(value=False)
-            result = nw.when(member).then(nw.lit(index, dtype=nw.Int64())).otherwise(result)
-        return cast("nw.Expr", result)
+        return first_match(
+            [
+                (conditions[s.name], nw.lit(index, dtype=nw.Int64()))
+                for index, s in enumerate(catalog.ordered())
+            ],
+            nw.lit(-1, dtype=nw.Int64()),
+        )
 
     # -- estimator API ---------------------------------------------------------------------
     def fit(
@@ -273,12 +275,13 @@ class RuleSegmenter(BaseEstimator):  # type: ignore[misc]
         frame = as_lazy(X)
         plan = self._plan(catalog, frame, events, transactions)
         if catalog.exclusive:
-            names: Any = nw.lit(catalog.other, dtype=nw.String())
-            for segment in reversed(catalog.ordered()):
-                member = plan.conditions[segment.name].fill_null(value=False)
-                names = (
-                    nw.when(member).then(nw.lit(segment.name, dtype=nw.String())).otherwise(names)
-                )
+            names = first_match(
+                [
+                    (plan.conditions[s.name], nw.lit(s.name, dtype=nw.String()))
+                    for s in catalog.ordered()
+                ],
+                nw.lit(catalog.other, dtype=nw.String()),
+            )
             out = plan.frame.select(nw.col(self.id_col), names.alias("segment"))
         else:
             out = plan.frame.select(
@@ -341,3 +344,4 @@ class RuleSegmenter(BaseEstimator):  # type: ignore[misc]
         tags.input_tags.allow_nan = True
         tags.requires_fit = True
         return tags
+
