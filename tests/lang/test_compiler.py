@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import duckdb
 import narwhals.stable.v2 as nw
 import polars as pl
 import pytest
@@ -12,6 +13,7 @@ import pytest
 from segwise.exceptions import RuleError
 from segwise.lang import parse_rule
 from segwise.lang.compiler import RuleCompiler, like_to_regex
+from segwise.segmenters import RuleSegmenter
 
 TABLE = pl.DataFrame(
     {
@@ -150,3 +152,16 @@ def test_segment_reference_uses_the_other_rule() -> None:
         False,
         False,
     ]
+
+
+def test_integer_overflow_is_null_on_every_engine() -> None:
+    # Issue 12, defect 11: 2**62 + 2**62 wrapped silently on Polars and raised on DuckDB.
+    big_table = pl.DataFrame({"id": ["a", "b"], "big": [2**62, 5]})
+    rules = {"Positive": "big + big > 0", "Unknown": "big * big IS NULL"}
+    segmenter = RuleSegmenter(rules, id_col="id", exclusive=False).fit(big_table)
+    expected = {"Positive": [False, True], "Unknown": [True, False]}
+    on_polars = segmenter.segment(big_table)
+    on_duckdb = segmenter.segment(duckdb.sql("SELECT * FROM big_table")).pl().sort("id")
+    for name, values in expected.items():
+        assert on_polars[name].to_list() == values
+        assert on_duckdb[name].to_list() == values

@@ -118,3 +118,18 @@ def test_as_of_defaults_to_the_latest_event() -> None:
     out = segmenter.fit(CUSTOMERS, events=EVENTS).segment(CUSTOMERS, events=EVENTS)
     # The latest event is 2024-04-02 (customer 1), so the one-day window holds only it.
     assert out.sort("id")["recent"].to_list() == [True, False, False, False]
+
+
+def test_dates_at_the_end_of_time_saturate_instead_of_overflowing() -> None:
+    # Issue 12, defect 11: as_of 9999-12-31 and between => (..., '9999-12-31') overflowed.
+    rules = {
+        "Ever": "performed('email_open', between => ('2024-01-01', '9999-12-31'))",
+        "Lately": "performed('email_open', within => '365250d')",
+    }
+    segmenter = RuleSegmenter(rules, id_col="id", exclusive=False, as_of="9999-12-31")
+    out = segmenter.fit(CUSTOMERS, events=EVENTS).segment(CUSTOMERS, events=EVENTS)
+    assert out["Ever"].to_list() == [True, True, False, False]
+    relation = duckdb.sql("SELECT * FROM CUSTOMERS")
+    on_duckdb = segmenter.segment(relation, events=EVENTS).pl()
+    assert on_duckdb.sort("id")["Ever"].to_list() == [True, True, False, False]
+    assert on_duckdb.sort("id")["Lately"].to_list() == out["Lately"].to_list()
