@@ -151,7 +151,7 @@ def test_events_need_a_name() -> None:
     assert report.excluded["missing_event"] == 2
     data = sw.read_events(events).to_native()
     assert data.columns == ["customer_id", "timestamp", "event"]
-    assert data["customer_id"].to_list() == [1]  # integer ids stay integers
+    assert data["customer_id"].to_list() == ["1"]  # ids are text, cast once at ingestion
 
 
 def test_report_json_round_trip() -> None:

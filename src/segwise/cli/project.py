@@ -9,7 +9,14 @@ from typing import Annotated, Any
 import typer
 
 from segwise.cli import options as opt
-from segwise.cli.console import progress, progress_bar, quality_table, stdout, user_errors
+from segwise.cli.console import (
+    progress,
+    progress_bar,
+    quality_table,
+    stderr,
+    stdout,
+    user_errors,
+)
 
 Config = Annotated[
     Path, typer.Argument(help="The project file (segwise.yaml) or its folder.", show_default=False)
@@ -107,17 +114,20 @@ def runs(config: Config, as_json: opt.Json = False) -> None:
     """List the runs stored for a project."""
     from rich.table import Table
 
-    from segwise.project import Project
+    from segwise.project import open_workspace
 
-    table = Project.from_yaml(config).store.runs()
+    table = open_workspace(config).runs()
     console = stdout()
     if as_json:
         console.print_json(json.dumps(table.to_dicts(), default=str))
         return
     view = Table(title=f"{table.height} runs", title_justify="left")
-    for column in ("run", "as of", "started", "engine", "customers", "config"):
+    for column in ("run", "as of", "started", "engine", "customers", "config", "report"):
         view.add_column(column, justify="right" if column in ("run", "customers") else "left")
+    unreported = []
     for row in table.iter_rows(named=True):
+        if row["report"] is None:
+            unreported.append(row["run_id"])
         view.add_row(
             str(row["run_id"]),
             str(row["as_of"]),
@@ -125,8 +135,16 @@ def runs(config: Config, as_json: opt.Json = False) -> None:
             row["engine"],
             f"{row['customers']:,}",
             row["config_hash"],
+            "written" if row["report"] is not None else "not written",
         )
     console.print(view)
+    if unreported and unreported[-1] == table["run_id"].max():
+        # A run stopped between its commit and its report: the report shows an older run.
+        stderr().print(
+            f"warning: run {unreported[-1]} is stored but its report was not written; "
+            "the report file shows an earlier run. Run the project again to refresh it.",
+            highlight=False,
+        )
 
 
 @user_errors
@@ -144,9 +162,9 @@ def members(
 ) -> None:
     """List the customers in one segment of a stored run."""
     from segwise.io.writers import write_table
-    from segwise.project import Project
+    from segwise.project import open_workspace
 
-    table = Project.from_yaml(config).store.members(segment, run=run_id, segmentation=segmentation)
+    table = open_workspace(config).members(segment, run=run_id, segmentation=segmentation)
     console = stdout()
     if output is not None:
         write_table(table, output)

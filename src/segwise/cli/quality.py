@@ -31,6 +31,29 @@ def _stem(path: str) -> str:
     return name or "input"
 
 
+REPORT_FORMATS = (".json", ".html", ".csv", ".parquet")
+
+
+def _quarantine_targets(files: list[str], given: Path | None) -> dict[str, Path]:
+    """Where each input's quarantine goes: ``<name>.quarantine.csv``, never shared.
+
+    Two inputs with one file name (``a/orders.csv``, ``b/orders.csv``) would
+    overwrite each other's quarantine; the second becomes ``orders-2.quarantine.csv``.
+    """
+    if given is not None:
+        return dict.fromkeys(files, given)
+    targets: dict[str, Path] = {}
+    used: set[str] = set()
+    for file in files:
+        stem, name, n = _stem(file), f"{_stem(file)}.quarantine.csv", 1
+        while name in used:
+            n += 1
+            name = f"{stem}-{n}.quarantine.csv"
+        used.add(name)
+        targets[file] = Path(name)
+    return targets
+
+
 def write_report_file(reports: list[Any], output: Path) -> None:
     """Write quality reports to ``output``: .json, .html, or .csv (measure, value rows)."""
     from segwise.io.writers import write_table, write_text
@@ -120,6 +143,9 @@ def quality(
     from segwise._validation import check_choice
 
     check_choice("--kind", kind, ["transactions", "customers", "events"])
+    if output is not None:
+        # Refuse a report format before any work (and before any quarantine file is written).
+        check_choice("-o extension", output.suffix.lower() or "(none)", list(REPORT_FORMATS))
     if quarantine is not None and len(files) > 1:
         raise ConfigError(
             "--quarantine names one file but several inputs were given",
@@ -134,6 +160,7 @@ def quality(
         "text_columns": text_col or (),
     }
     reports = []
+    targets = _quarantine_targets(files, quarantine)
     with progress("Reading") as step:
         for file in files:
             step(f"Reading {file}")
@@ -176,7 +203,7 @@ def quality(
             step(f"Checking {file}")
             report = dataset.quality()
             if report.rows_quarantined and not no_quarantine:
-                target = quarantine or Path(f"{_stem(file)}.quarantine.csv")
+                target = targets[file]
                 step(f"Writing {target}")
                 dataset.write_quarantine(target)
                 report.notes.append(f"quarantined rows written to {target}")

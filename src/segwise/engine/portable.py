@@ -79,6 +79,22 @@ def try_to_float(
     dtype = frame.collect_schema()[column]
     if dtype.is_numeric():
         return frame.with_columns(nw.col(column).cast(nw.Float64).alias(out))
+    if decimal_comma:
+        # "1.234,56" and "12,50" only: "12.50" or "1,234.56" in a decimal-comma file is
+        # another convention, and reading it either way would be a guess (NULL: quarantined).
+        parsed = _try_to_float(frame, column, out, decimal_comma=True)
+        written = nw.col(column).cast(nw.String).str.strip_chars().str.contains(DECIMAL_COMMA)
+        return parsed.with_columns(nw.when(written).then(nw.col(out)).alias(out))
+    return _try_to_float(frame, column, out, decimal_comma=False)
+
+
+#: A number written with a decimal comma and optional dot thousands separators.
+DECIMAL_COMMA = r"^[+-]?([0-9]+|[0-9]{1,3}(\.[0-9]{3})+)(,[0-9]+)?$"
+
+
+def _try_to_float(
+    frame: nw.LazyFrame[Any], column: str, out: str, *, decimal_comma: bool
+) -> nw.LazyFrame[Any]:
     backend = backend_of(frame)
     if backend is Backend.POLARS:
         text = pl.col(column).cast(pl.String).str.strip_chars()

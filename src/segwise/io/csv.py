@@ -16,6 +16,7 @@ import gzip
 import io
 import os
 import tempfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, cast
@@ -23,6 +24,11 @@ from typing import IO, cast
 from segwise.exceptions import DataError
 
 SAMPLE_BYTES = 256 * 1024
+MAX_SAMPLE_BYTES = 64 * 1024 * 1024
+_SAMPLE_MIN_LINES = 4
+# Fields of several hundred KB (HTML descriptions, JSON blobs) are real: the csv
+# module's 128 KiB default made the sniffer fail on them.
+csv.field_size_limit(2**31 - 1)
 CANDIDATE_DELIMITERS = (",", ";", "\t", "|")
 _GZIP_MAGIC = b"\x1f\x8b"
 _SIGNATURES = {
@@ -58,6 +64,10 @@ class CsvDialect:
     compressed: bool
     decimal_comma: bool = False
     sample_text: str = field(default="", repr=False, compare=False)
+    #: Decode each line as UTF-8 and fall back to latin-1 for lines that are not:
+    #: exports glued from two systems mix them, and one latin-1 byte must not turn
+    #: every UTF-8 "Zoë" into "ZoÃ«".
+    mixed_encoding: bool = False
 
     @property
     def needs_transcoding(self) -> bool:
@@ -70,20 +80,33 @@ def _open_binary(path: Path, compressed: bool) -> IO[bytes]:
 
 
 def _read_sample(path: Path) -> tuple[bytes, bool, bool]:
-    """Return the first bytes (decompressed), whether gzip, and whether the sample is all of it."""
+    """Return the first bytes (decompressed), whether gzip, and whether the sample is all of it.
+
+    The sample grows past 256 KiB (up to 64 MiB) until it holds the header and a few
+    whole rows, so one very long first row cannot leave the sniffer with no data.
+    """
     with path.open("rb") as handle:
         head = handle.read(2)
     compressed = head == _GZIP_MAGIC
     try:
         with _open_binary(path, compressed) as handle:
             sample = handle.read(SAMPLE_BYTES + 1)
-    except (OSError, EOFError) as exc:
+            while (
+                len(sample) > SAMPLE_BYTES
+                and sample.count(b"\n") < _SAMPLE_MIN_LINES
+                and len(sample) < MAX_SAMPLE_BYTES
+                and (more := handle.read(len(sample)))
+            ):
+                sample += more
+            limit = max(SAMPLE_BYTES, len(sample) - 1)
+            complete = len(sample) <= limit
+            return sample[:limit], compressed, complete
+    except (OSError, EOFError, zlib.error) as exc:
         raise DataError(
             f"cannot decompress the file ({exc})",
             hint="check the download is complete, or decompress it yourself",
             source=str(path),
         ) from None
-    return sample[:SAMPLE_BYTES], compressed, len(sample) <= SAMPLE_BYTES
 
 
 def _reject_binary(sample: bytes, source: str) -> None:
@@ -217,21 +240,65 @@ def sniff(path: Path, *, delimiter: str | None = None, encoding: str | None = No
             hint="save it as UTF-8 (or pass encoding='utf-16' after converting it)",
             source=source,
         )
-    text = sample.decode(detected, errors="replace")
+    mixed = encoding is None and detected == "latin-1"
+    text = _decode_lines(sample) if mixed else sample.decode(detected, errors="replace")
     if not complete:
         # Drop the last, probably partial, line.
         cut = max(text.rfind("\n"), text.rfind("\r"))
         text = text[:cut] if cut > 0 else text
     line_ending = _detect_line_ending(text)
-    chosen = delimiter or sniff_delimiter(text.replace("\r\n", "\n").replace("\r", "\n"))
+    try:
+        chosen = delimiter or sniff_delimiter(text.replace("\r\n", "\n").replace("\r", "\n"))
+        decimal_comma = _looks_decimal_comma(text.replace("\r", "\n"), chosen)
+    except csv.Error as exc:
+        raise DataError(
+            f"cannot read the first rows as delimited text ({exc})",
+            hint="check the file is CSV; pass --delimiter if it uses an unusual one",
+            source=source,
+        ) from None
     return CsvDialect(
         encoding=detected,
         delimiter=chosen,
         line_ending=line_ending,
         compressed=compressed,
-        decimal_comma=_looks_decimal_comma(text.replace("\r", "\n"), chosen),
+        decimal_comma=decimal_comma,
         sample_text=text,
+        mixed_encoding=mixed,
     )
+
+
+def _decode_lines(data: bytes) -> str:
+    """Each line as UTF-8 when it is valid UTF-8, else as latin-1 (see ``mixed_encoding``)."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    parts = []
+    for line in data.splitlines(keepends=True):
+        try:
+            parts.append(line.decode("utf-8"))
+        except UnicodeDecodeError:
+            parts.append(line.decode("latin-1"))
+    return "".join(parts)
+
+
+def first_invalid_utf8(path: Path) -> tuple[int, int] | None:
+    """The 1-based line and the byte of the first invalid UTF-8 sequence, or None.
+
+    Used only after a read failed, to say where: a streaming pass in 1 MiB blocks.
+    """
+    with path.open("rb") as handle:
+        head = handle.read(2)
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    line = 1
+    with _open_binary(path, head == _GZIP_MAGIC) as raw:
+        while block := raw.read(1 << 20):
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as exc:
+                return line + block[: exc.start].count(b"\n"), block[exc.start]
+            line += block.count(b"\n")
+    return None
 
 
 _TEMP_FILES: list[str] = []
@@ -248,9 +315,48 @@ def transcode_to_utf8(path: Path, dialect: CsvDialect) -> Path:
     r"""Stream ``path`` into a temporary UTF-8 file with ``\\n`` line endings.
 
     Reads and writes 1 MiB at a time, so memory stays flat whatever the size.
+
+    Raises
+    ------
+    DataError
+        The file cannot be decompressed or decoded (naming the line).
     """
+    try:
+        return _transcode(path, dialect)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise DataError(
+            f"cannot decompress the file ({exc})",
+            hint="check the download is complete, or decompress it yourself",
+            source=str(path),
+        ) from None
+    except UnicodeDecodeError as exc:
+        found = first_invalid_utf8(path) if dialect.encoding.startswith("utf-8") else None
+        where = f"line {found[0]}: " if found else ""
+        raise DataError(
+            f"{where}text is not {dialect.encoding} ({exc.reason})",
+            hint="save the file as UTF-8, or pass the encoding with --encoding",
+            source=str(path),
+        ) from None
+
+
+def _transcode(path: Path, dialect: CsvDialect) -> Path:
     handle, name = tempfile.mkstemp(prefix="segwise-", suffix=".csv")
     _TEMP_FILES.append(name)
+    if dialect.mixed_encoding:
+        with (
+            _open_binary(path, dialect.compressed) as raw,
+            os.fdopen(handle, "w", encoding="utf-8", newline="") as out,
+        ):
+            rest = b""
+            while block := raw.read(1 << 20):
+                block = rest + block
+                # Cut after a full line: after the last \n (so \r\n stays whole), else \r.
+                cut = block.rfind(b"\n")
+                cut = cut if cut >= 0 else block.rfind(b"\r")
+                rest, block = (block[cut + 1 :], block[: cut + 1]) if cut >= 0 else (block, b"")
+                out.write(_normalise_newlines(_decode_lines(block)))
+            out.write(_normalise_newlines(_decode_lines(rest)))
+        return Path(name)
     with (
         _open_binary(path, dialect.compressed) as raw,
         io.TextIOWrapper(raw, encoding=dialect.encoding, newline="") as text,
@@ -267,3 +373,7 @@ def transcode_to_utf8(path: Path, dialect: CsvDialect) -> Path:
         if pending_cr:
             out.write("\n")
     return Path(name)
+
+
+def _normalise_newlines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")

@@ -10,6 +10,7 @@ import narwhals.stable.v2 as nw
 from segwise.engine.frames import from_lazy
 from segwise.io import validate as v
 from segwise.io.quality import QualityReport, compute_report
+from segwise.io.sources import reading
 from segwise.io.writers import write_table
 
 if TYPE_CHECKING:
@@ -135,7 +136,8 @@ class Dataset:
         their lazy native frame. Files and SQLite/PostgreSQL tables get a
         Polars DataFrame (use :attr:`data` to stay lazy).
         """
-        return from_lazy(self.data, like=self._like)
+        with reading(self.source):
+            return from_lazy(self.data, like=self._like)
 
     def quarantine(self) -> nw.LazyFrame[Any]:
         """The rows excluded: their 1-based ``row``, the ``reason``, then every source column.
@@ -154,7 +156,8 @@ class Dataset:
 
     def write_quarantine(self, path: StrPath) -> Path:
         """Write the quarantined rows to CSV, Parquet or JSON, atomically."""
-        return write_table(self.quarantine(), path)
+        with reading(self.source):
+            return write_table(self.quarantine(), path)
 
     def quality(self) -> QualityReport:
         """Compute (once) and return the data-quality report.
@@ -165,12 +168,13 @@ class Dataset:
             There are no data rows, or no row can be used.
         """
         if self._report is None:
-            self._report = compute_report(
-                self._annotated,
-                self._plan,
-                source=self.source,
-                timestamp_format=self.timestamp_format,
-                as_of=self.as_of,
-                notes=self.notes,
-            )
+            with reading(self.source):
+                self._report = compute_report(
+                    self._annotated,
+                    self._plan,
+                    source=self.source,
+                    timestamp_format=self.timestamp_format,
+                    as_of=self.as_of,
+                    notes=self.notes,
+                )
         return self._report

@@ -99,6 +99,7 @@ def _notes(
             f"read as {'gzip-compressed ' if d.compressed else ''}{d.encoding} text, "
             f"{shown}-separated" + (", decimal comma" if d.decimal_comma else "")
         )
+    notes.extend(raw.notes)
     if roles.amount_is_computed:
         notes.append(f"amount = {roles.columns['quantity']} × {roles.columns['unit_price']}")
     if fmt:
@@ -146,6 +147,14 @@ def _read(
         table=options.table,
         query=options.query,
     )
+    reserved = [c for c in raw.columns if c.startswith("__sw_")]
+    if reserved:
+        raise DataError(
+            f"column '{reserved[0]}' uses the prefix __sw_, which segwise reserves",
+            hint="rename the column before reading the data",
+            source=raw.name,
+            column=reserved[0],
+        )
     roles = detect_roles(kind, raw.columns, given, source=raw.name, pii=pii)
     text = {roles.columns[r] for r in TEXT_ROLES if r in roles.columns} | set(text_columns)
     for column in text_columns:
@@ -156,6 +165,15 @@ def _read(
                 source=raw.name,
             )
     frame = raw.scan(text)
+    id_column = roles.columns["customer_id"]
+    id_dtype = frame.collect_schema()[id_column]
+    if not (id_dtype == nw.String or id_dtype.is_numeric()):
+        raise DataError(
+            f"the customer id column has type {id_dtype}; ids must be text or numbers",
+            hint="choose another column with --customer-col (customer_id= in Python)",
+            source=raw.name,
+            column=id_column,
+        )
     fmt = _timestamp_format(raw, frame, roles, timestamp_format)
     bound, as_of_text = as_of_bound(as_of)
     plan = v.Plan(
@@ -165,7 +183,7 @@ def _read(
         timestamp_format=fmt,
         decimal_comma=bool(raw.dialect and raw.dialect.decimal_comma),
         as_of_bound=bound,
-        id_dtype=frame.collect_schema()[roles.columns["customer_id"]],
+        id_dtype=id_dtype,
         event_dtype=frame.collect_schema()[roles.columns["event"]]
         if "event" in roles.columns
         else None,

@@ -7,11 +7,14 @@ so a file larger than memory streams; nothing is loaded twice.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
-from dataclasses import dataclass
+import zlib
+from collections.abc import Callable, Collection, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import narwhals.stable.v2 as nw
 import polars as pl
 
@@ -53,6 +56,8 @@ class RawSource:
     like: str
     scan: Scanner
     dialect: csv_sniffer.CsvDialect | None = None
+    #: What reading decided that the report should say (filled in by ``scan``).
+    notes: list[str] = field(default_factory=list)
 
 
 def _suffix(path: Path) -> str:
@@ -83,25 +88,108 @@ def _check_path(path: Path) -> None:
 def _open_csv(path: Path, delimiter: str | None, encoding: str | None) -> RawSource:
     dialect = csv_sniffer.sniff(path, delimiter=delimiter, encoding=encoding)
     readable = csv_sniffer.transcode_to_utf8(path, dialect) if dialect.needs_transcoding else path
+    source = str(path)
 
-    def scan(text_columns: Collection[str]) -> nw.LazyFrame[Any]:
-        frame = pl.scan_csv(
+    def scan_text() -> pl.LazyFrame:
+        # Every column as text: a type inferred from the first rows must not fail at
+        # row 10,001 in the middle of a job. Types are applied below, once verified.
+        return pl.scan_csv(
             readable,
             separator=dialect.delimiter,
-            schema_overrides=dict.fromkeys(text_columns, pl.String),
-            infer_schema_length=10_000,
+            infer_schema=False,
             try_parse_dates=False,
             truncate_ragged_lines=False,
         )
-        return nw.from_native(frame)
 
     try:
-        header = scan(()).collect_schema().names()
+        inferred = pl.scan_csv(
+            readable,
+            separator=dialect.delimiter,
+            infer_schema_length=10_000,
+            try_parse_dates=False,
+            truncate_ragged_lines=False,
+        ).collect_schema()
     except pl.exceptions.PolarsError as exc:
-        raise polars_error(exc, str(path)) from None
+        raise polars_error(exc, source) from None
+    notes: list[str] = []
+    typed_cache: dict[frozenset[str], dict[str, pl.DataType]] = {}
+
+    def verified_types(text_columns: Collection[str]) -> dict[str, pl.DataType]:
+        """The inferred non-text types that hold for every row (one pass, only if any)."""
+        key = frozenset(text_columns)
+        if key in typed_cache:
+            return typed_cache[key]
+        candidates = {
+            name: dtype
+            for name, dtype in inferred.items()
+            if name not in key and dtype != pl.String and _castable(dtype)
+        }
+        verified: dict[str, pl.DataType] = {}
+        if candidates:
+            checks = [
+                (pl.col(name).is_not_null() & _typed(name, dtype).is_null()).arg_max().alias(name)
+                for name, dtype in candidates.items()
+            ] + [
+                (pl.col(name).is_not_null() & _typed(name, dtype).is_null())
+                .any()
+                .alias(f"__any_{name}")
+                for name, dtype in candidates.items()
+            ]
+            row = collect_checked(scan_text().select(checks), source).row(0, named=True)
+            for name, dtype in candidates.items():
+                if row[f"__any_{name}"]:
+                    notes.append(
+                        f"column '{name}' read as text: row {row[name] + 1} is not "
+                        f"{_type_words(dtype)}, though the first rows are"
+                    )
+                else:
+                    verified[name] = dtype
+        typed_cache[key] = verified
+        return verified
+
+    def scan(text_columns: Collection[str]) -> nw.LazyFrame[Any]:
+        typed = verified_types(text_columns)
+        frame = scan_text()
+        if typed:
+            frame = frame.with_columns(_typed(name, dtype) for name, dtype in typed.items())
+        return nw.from_native(frame)
+
     return RawSource(
-        name=str(path), columns=header, like="polars-eager", scan=scan, dialect=dialect
+        name=source,
+        columns=inferred.names(),
+        like="polars-eager",
+        scan=scan,
+        dialect=dialect,
+        notes=notes,
     )
+
+
+def _castable(dtype: pl.DataType) -> bool:
+    return dtype.is_numeric() or dtype == pl.Boolean
+
+
+def _typed(name: str, dtype: pl.DataType) -> pl.Expr:
+    """Text column ``name`` as ``dtype``; NULL where a value does not fit."""
+    if dtype == pl.Boolean:
+        lowered = pl.col(name).str.strip_chars().str.to_lowercase()
+        return (
+            pl.when(lowered == "true").then(True).when(lowered == "false").then(False).alias(name)
+        )
+    return pl.col(name).cast(dtype, strict=False).alias(name)
+
+
+def _type_words(dtype: pl.DataType) -> str:
+    if dtype == pl.Boolean:
+        return "true or false"
+    return "a whole number" if dtype.is_integer() else "a number"
+
+
+def collect_checked(frame: pl.LazyFrame, source: str) -> pl.DataFrame:
+    """Collect a frame that reads user data; a parsing failure becomes one located line."""
+    try:
+        return frame.collect()
+    except pl.exceptions.PolarsError as exc:
+        raise polars_error(exc, source) from None
 
 
 def _open_excel(path: Path, sheet: str | int | None) -> RawSource:
@@ -229,6 +317,42 @@ def open_source(
             query=query,
         )
     return open_frame(source)
+
+
+@contextmanager
+def reading(source: str) -> Iterator[None]:
+    """Turn any engine failure while reading ``source`` into one located ``DataError``.
+
+    Files are parsed lazily, so a malformed row (ragged, an unclosed quote, a
+    truncated gzip stream, a byte that is not UTF-8) surfaces only when the
+    engine reaches it: wherever that is, the user gets one line naming the file.
+    """
+    try:
+        yield
+    except pl.exceptions.PolarsError as exc:
+        error = polars_error(exc, source)
+        text = str(exc).lower()
+        path = Path(source)
+        if ("utf-8" in text or "utf8" in text) and path.is_file():
+            found = csv_sniffer.first_invalid_utf8(path)
+            if found is not None:
+                raise DataError(
+                    f"line {found[0]}: byte 0x{found[1]:02x} is not UTF-8",
+                    hint="save the file as UTF-8, or pass --encoding latin-1",
+                    source=source,
+                ) from None
+        raise error from None
+    except duckdb.Error as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise DataError(
+            f"the engine could not read the data: {first[:300]}", source=source
+        ) from None
+    except (EOFError, zlib.error) as exc:
+        raise DataError(
+            f"cannot decompress the file ({exc})",
+            hint="check the download is complete",
+            source=source,
+        ) from None
 
 
 def polars_error(exc: Exception, source: str) -> DataError:

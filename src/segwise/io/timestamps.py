@@ -87,7 +87,7 @@ def as_of_bound(as_of: str | date | datetime | None) -> tuple[datetime | None, s
             return end, as_of.isoformat()
     except OverflowError:
         # The last representable day: nothing can come after it, so nothing is excluded.
-        return None, as_of.isoformat()
+        return None, as_of.isoformat() if isinstance(as_of, date) else str(as_of)
     text = str(as_of).strip()
     try:
         if len(text) <= 10:

@@ -68,6 +68,12 @@ def write_text(text: str, path: StrPath) -> Path:
 def _polars(frame: Any) -> pl.LazyFrame | pl.DataFrame:
     if isinstance(frame, pl.DataFrame | pl.LazyFrame):
         return frame
+    if not isinstance(frame, nw.LazyFrame | nw.DataFrame):
+        # DuckDB relations, Spark, pandas and PyArrow frames: anything Narwhals reads.
+        try:
+            frame = nw.from_native(frame)
+        except TypeError:
+            raise TypeError(f"cannot write a {type(frame).__name__}") from None
     if isinstance(frame, nw.LazyFrame) and frame.implementation is nw.Implementation.POLARS:
         native: pl.LazyFrame = frame.to_native()
         return native
@@ -110,6 +116,8 @@ def write_table(frame: Any, path: StrPath) -> Path:
     """
     suffix = table_format(path)
     data = _polars(frame)
+    if suffix == ".csv":
+        data = _nested_as_json(data)
     writers: dict[str, Callable[[Path], None]]
     if isinstance(data, pl.LazyFrame):
         writers = {
@@ -130,3 +138,18 @@ def write_table(frame: Any, path: StrPath) -> Path:
     with atomic_path(path) as tmp:
         writers[suffix](tmp)
     return Path(path)
+
+
+def _nested_as_json(data: pl.LazyFrame | pl.DataFrame) -> pl.LazyFrame | pl.DataFrame:
+    """Lists, structs and arrays as JSON text: CSV has no nested values (``[1,2]``, ``{"a":1}``)."""
+    schema = data.collect_schema()
+    nested = [name for name, dtype in schema.items() if dtype.is_nested()]
+    if not nested:
+        return data
+    return data.with_columns(
+        pl.struct(pl.col(name).alias("v"))
+        .struct.json_encode()
+        .str.json_path_match("$.v")
+        .alias(name)
+        for name in nested
+    )

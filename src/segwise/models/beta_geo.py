@@ -103,16 +103,23 @@ class BetaGeoModel(PurchaseCountModel):
             + r * np.log(alpha / (alpha + t))
             + n * np.log(share)
         )
-        first = np.exp(betaln(a, b + n) - betaln(a, b) + log_nb)
         # Σ_{j<n} of the negative-binomial terms, for every n at once.
         top = int(n.max()) if n.size else 0
         j = np.arange(max(top, 1))
         terms = np.exp(gammaln(r + j) - gammaln(r) - gammaln(j + 1) + j * np.log(share))
         partial = np.concatenate([[0.0], np.cumsum(terms)])[n.astype(int)]
         tail = 1 - (alpha / (alpha + t)) ** r * partial
+        # log B(a, b + m) / B(a, b) = Σ_{k<m} log((b + k) / (a + b + k)), summed term by
+        # term: the difference of two betaln values cancels catastrophically when a and b
+        # are huge (a near-zero dropout fit), and the probabilities stopped summing to 1.
+        k = np.arange(top + 1)
+        log_ratio = np.concatenate([[0.0], np.cumsum(np.log1p(-a / (a + b + k)))])
+        whole = n.astype(int)
+        first = np.exp(log_ratio[whole] + log_nb)
+        previous = np.maximum(whole - 1, 0)
         second = np.where(
             n > 0,
-            np.exp(betaln(a + 1, np.maximum(b + n - 1, 1e-300)) - betaln(a, b)) * tail,
+            np.exp(np.log(a) - np.log(a + b + n - 1) + log_ratio[previous]) * tail,
             0.0,
         )
         return first + second

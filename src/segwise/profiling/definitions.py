@@ -43,8 +43,6 @@ def _number(value: float) -> str:
     return f"{value:.4g}" if abs(value) < 1e4 else f"{value:.0f}"
 
 
-
-
 def define_segments(
     table: pl.DataFrame,
     labels: np.ndarray,

@@ -30,6 +30,7 @@ from segwise.features.rfm import rfm_table
 from segwise.features.score_map import ScoreMap
 from segwise.features.summary import calibration_and_holdout_data, rfm_summary
 from segwise.io.readers import read_customers, read_events, read_transactions
+from segwise.io.writers import atomic_path
 from segwise.models import BetaGeoModel, predict_customers
 from segwise.models.backtest import backtest
 from segwise.profiling import profile_segments
@@ -313,6 +314,32 @@ class Project:
         """
         step = progress or (lambda _message: None)
         self.check_paths()
+        # The whole run holds the lock: two runs would race on the report and the quarantine.
+        with self.store.locked(step):
+            self._remove_stale_temp_files()
+            return self._run_locked(as_of=as_of, engine=engine, step=step, spark=spark)
+
+    def _remove_stale_temp_files(self) -> None:
+        """Temporary files a killed run left beside its outputs (safe: we hold the lock)."""
+        report = self.resolve(self.config.report, key="report")
+        quarantine = self.resolve(QUARANTINE_DIR, key="quarantine")
+        patterns = [
+            (report.parent, f".{report.name}.*.tmp"),
+            (quarantine, ".*.quarantine.csv.*.tmp"),
+        ]
+        for folder, pattern in patterns:
+            if folder.is_dir():
+                for stale in folder.glob(pattern):
+                    stale.unlink(missing_ok=True)
+
+    def _run_locked(
+        self,
+        *,
+        as_of: str | date | None,
+        engine: str | None,
+        step: Callable[[str], None],
+        spark: Any,
+    ) -> RunResult:
         started = datetime.now()
         engine_name = engine or self.config.engine_name
         if engine_name not in ("polars", "duckdb", "spark"):
@@ -377,19 +404,26 @@ class Project:
                 for r in results
             ],
         )
-        run_id = self.store.write_run(record, progress=step)
-        step("Writing the report")
-        report_path = self.resolve(self.config.report)
-        render_project_report(
-            report_path,
-            project=self.config.name,
-            run_id=run_id,
-            as_of=cutoff,
-            engine=engine_name,
-            quality=quality,
-            segmentations=results,
-            config_text=self.text,
-        )
+        report_path = self.resolve(self.config.report, key="report")
+        run_id = self.store.next_run_id()
+        # The report is complete before the run commits, and replaces the old one only after:
+        # a failed commit leaves the previous report, a failed report stores no run.
+        with atomic_path(report_path) as pending:
+            step("Writing the report")
+            render_project_report(
+                pending,
+                project=self.config.name,
+                run_id=run_id,
+                as_of=cutoff,
+                engine=engine_name,
+                quality=quality,
+                segmentations=results,
+                config_text=self.text,
+            )
+            stored = self.store.write_run(record, progress=step, lock=False)
+            if stored != run_id:  # pragma: no cover - the lock makes this impossible
+                raise SegwiseError(f"run {run_id} was stored as {stored}")
+        self.store.mark_report(run_id, report_path)
         return RunResult(
             run_id,
             cutoff,

@@ -1,10 +1,25 @@
-"""Segmenters: scikit-learn-style estimators that assign customers to segments."""
+"""Segmenters: scikit-learn-style estimators that assign customers to segments.
+
+The estimators import scikit-learn; they load on first use, so reading a
+catalog or a project file (``runs``, ``members``) stays quick.
+"""
 
 from __future__ import annotations
 
-from segwise.segmenters.cluster import ClusterSegmenter, UnstableSegmentWarning
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from segwise.segmenters.rule_catalog import Playbook, RuleCatalog, SegmentDefinition
-from segwise.segmenters.rules import RuleSegmenter
+
+if TYPE_CHECKING:
+    from segwise.segmenters.cluster import ClusterSegmenter, UnstableSegmentWarning
+    from segwise.segmenters.rules import RuleSegmenter
+
+_LAZY = {
+    "ClusterSegmenter": "segwise.segmenters.cluster",
+    "UnstableSegmentWarning": "segwise.segmenters.cluster",
+    "RuleSegmenter": "segwise.segmenters.rules",
+}
 
 __all__ = [
     "ClusterSegmenter",
@@ -14,3 +29,9 @@ __all__ = [
     "SegmentDefinition",
     "UnstableSegmentWarning",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -190,7 +190,7 @@ def preview(
                 ).alias(f"__r{index}")
             )
     frame = frame.with_columns(reached) if reached else frame
-    cumulative = [
+    passed = [
         (nw.col(f"__r{i}") > p).alias(f"__c{i}_{p}")
         for i, s in enumerate(ordered)
         for p in range(len(texts[s.name]))
@@ -200,7 +200,7 @@ def preview(
         for i, s in enumerate(ordered)
         if texts[s.name]
     ]
-    frame = frame.with_columns(*cumulative, *members) if cumulative else frame
+    frame = frame.with_columns(*passed, *members) if passed else frame
     if catalog.exclusive:
         label = first_match(
             [(nw.col(f"__m{i}"), nw.lit(i, dtype=nw.Int64())) for i in range(len(ordered))],

@@ -344,4 +344,3 @@ class RuleSegmenter(BaseEstimator):  # type: ignore[misc]
         tags.input_tags.allow_nan = True
         tags.requires_fit = True
         return tags
-

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
-from segwise.store.workspace import RunRecord, SegmentationRecord, StoreLockedError, Workspace
+from segwise.store.workspace import (
+    RunRecord,
+    SegmentationRecord,
+    StoreError,
+    StoreLockedError,
+    Workspace,
+)
 
-__all__ = ["RunRecord", "SegmentationRecord", "StoreLockedError", "Workspace"]
+__all__ = ["RunRecord", "SegmentationRecord", "StoreError", "StoreLockedError", "Workspace"]

@@ -11,6 +11,7 @@ clear message after ``lock_timeout`` seconds.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
 import os
@@ -45,6 +46,30 @@ SCHEMA = (
 
 class StoreLockedError(SegwiseError):
     """Another run holds the store's lock for longer than we are willing to wait."""
+
+
+class StoreError(SegwiseError):
+    """The store cannot be opened, read or written (damaged, foreign, or the disk is full)."""
+
+
+_DAMAGED_HINT = (
+    "if the file is damaged, move it aside and restore a backup; a new store starts empty"
+)
+
+
+@contextlib.contextmanager
+def _store_errors(path: Path) -> Iterator[None]:
+    """DuckDB and disk failures inside the store as one line naming the store."""
+    try:
+        yield
+    except duckdb.Error as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        full = "no space" in first.lower() or "disk is full" in first.lower()
+        hint = "free some disk space and run again" if full else _DAMAGED_HINT
+        raise StoreError(f"{path}: the store failed: {first[:300]}", hint=hint) from None
+    except OSError as exc:
+        hint = "free some disk space and run again" if exc.errno == errno.ENOSPC else _DAMAGED_HINT
+        raise StoreError(f"{path}: the store failed: {exc.strerror or exc}", hint=hint) from None
 
 
 @dataclass
@@ -140,16 +165,55 @@ class Workspace:
             raise ConfigError(
                 f"{self.path}: no runs stored yet", hint="run the project first: segwise run CONFIG"
             )
-        try:
-            connection = duckdb.connect(str(self.path), read_only=read_only)
-        except duckdb.Error as exc:
-            raise ConfigError(
-                f"{self.path}: cannot open the store ({exc})".splitlines()[0]
-            ) from None
-        if not read_only:
-            for statement in SCHEMA:
-                connection.execute(statement)
+        self._check_is_store()
+        deadline = time.monotonic() + (self.lock_timeout if read_only else 0)
+        while True:
+            try:
+                connection = duckdb.connect(
+                    str(self.path),
+                    read_only=read_only,
+                    config={"enable_external_access": False},
+                )
+                break
+            except duckdb.Error as exc:
+                # A reader meets a run that is writing: wait for it, as the docs promise.
+                if read_only and "lock" in str(exc).lower() and time.monotonic() < deadline:
+                    time.sleep(0.2)
+                    continue
+                raise StoreError(
+                    f"{self.path}: cannot open the store ({exc})".splitlines()[0],
+                    hint=_DAMAGED_HINT,
+                ) from None
+        with _store_errors(self.path):
+            attached = connection.execute(
+                "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+            ).fetchall()
+            if not attached or not attached[0][0]:
+                connection.close()
+                # DuckDB opens some foreign files as an in-memory database: the run would vanish.
+                raise StoreError(
+                    f"{self.path}: this is not a segwise store", hint="point store: at a new file"
+                )
+            if not read_only:
+                for statement in SCHEMA:
+                    connection.execute(statement)
+                connection.execute("ALTER TABLE runs ADD COLUMN IF NOT EXISTS report VARCHAR")
         return connection
+
+    def _check_is_store(self) -> None:
+        """Refuse a file that is not a DuckDB database before DuckDB sees it."""
+        try:
+            with self.path.open("rb") as handle:
+                head = handle.read(12)
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            raise StoreError(f"{self.path}: cannot read the store ({exc.strerror})") from None
+        if head and head[8:12] != b"DUCK":
+            raise StoreError(
+                f"{self.path}: this is not a segwise store (not a DuckDB database)",
+                hint="point store: at a new file, or restore the store from a backup",
+            )
 
     # -- writing ---------------------------------------------------------------------------
     def write_run(
@@ -157,78 +221,108 @@ class Workspace:
         record: RunRecord,
         *,
         progress: Callable[[str], None] | None = None,
+        lock: bool = True,
     ) -> int:
-        """Store a whole run in one transaction and return its id."""
-        with self.locked(progress), contextlib.closing(self._connect()) as connection:
-            connection.execute("BEGIN TRANSACTION")
-            try:
-                run_id = int(
-                    connection.execute("SELECT coalesce(max(run_id), 0) + 1 FROM runs").fetchone()[
-                        0
-                    ]  # type: ignore[index]
-                )
+        """Store a whole run in one transaction and return its id.
+
+        ``lock=False`` when the caller already holds :meth:`locked` for the whole run.
+        """
+        held = self.locked(progress) if lock else contextlib.nullcontext()
+        with held, contextlib.closing(self._connect()) as connection, _store_errors(self.path):
+            return self._write(connection, record, progress)
+
+    def next_run_id(self) -> int:
+        """The id the next stored run will get (stable while the caller holds the lock)."""
+        with contextlib.closing(self._connect()) as connection, _store_errors(self.path):
+            rows = connection.execute("SELECT coalesce(max(run_id), 0) + 1 FROM runs").fetchall()
+        return int(rows[0][0]) if rows else 1
+
+    def mark_report(self, run_id: int, report: Path) -> None:
+        """Record that ``run_id``'s report was written; ``runs`` shows runs whose report was not."""
+        with contextlib.closing(self._connect()) as connection, _store_errors(self.path):
+            connection.execute("UPDATE runs SET report = ? WHERE run_id = ?", [str(report), run_id])
+
+    def _write(
+        self,
+        connection: duckdb.DuckDBPyConnection,
+        record: RunRecord,
+        progress: Callable[[str], None] | None,
+    ) -> int:
+        connection.execute("BEGIN TRANSACTION")
+        try:
+            next_id = connection.execute("SELECT coalesce(max(run_id), 0) + 1 FROM runs").fetchall()
+            run_id = int(next_id[0][0]) if next_id else 1
+            connection.execute(
+                "INSERT INTO runs (run_id, project, started_at, finished_at, as_of, config_hash, "
+                "config, segwise_version, engine, customers) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    run_id,
+                    record.project,
+                    record.started_at,
+                    datetime.now(),
+                    record.as_of,
+                    record.config_hash,
+                    record.config,
+                    record.version,
+                    record.engine,
+                    record.customers,
+                ],
+            )
+            for segmentation in record.segmentations:
+                if progress is not None:
+                    progress(f"storing {segmentation.name}")
                 connection.execute(
-                    "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO segmentations VALUES (?, ?, ?, ?)",
                     [
                         run_id,
-                        record.project,
-                        record.started_at,
-                        datetime.now(),
-                        record.as_of,
-                        record.config_hash,
-                        record.config,
-                        record.version,
-                        record.engine,
-                        record.customers,
+                        segmentation.name,
+                        segmentation.method,
+                        json.dumps(segmentation.definition, default=str),
                     ],
                 )
-                for segmentation in record.segmentations:
-                    if progress is not None:
-                        progress(f"storing {segmentation.name}")
+                for segment in segmentation.segments:
                     connection.execute(
-                        "INSERT INTO segmentations VALUES (?, ?, ?, ?)",
+                        "INSERT INTO segments VALUES (?, ?, ?, ?, ?, ?)",
                         [
                             run_id,
                             segmentation.name,
-                            segmentation.method,
-                            json.dumps(segmentation.definition, default=str),
+                            segment["name"],
+                            segment["size"],
+                            segment["share"],
+                            json.dumps(segment, default=str),
                         ],
                     )
-                    for segment in segmentation.segments:
-                        connection.execute(
-                            "INSERT INTO segments VALUES (?, ?, ?, ?, ?, ?)",
-                            [
-                                run_id,
-                                segmentation.name,
-                                segment["name"],
-                                segment["size"],
-                                segment["share"],
-                                json.dumps(segment, default=str),
-                            ],
-                        )
-                    members = segmentation.members.select(
-                        pl.lit(run_id, dtype=pl.Int32).alias("run_id"),
-                        pl.lit(segmentation.name).alias("segmentation"),
-                        pl.col("customer_id").cast(pl.String),
-                        pl.col("segment").cast(pl.String),
-                    ).to_arrow()
-                    connection.register("incoming_members", members)
-                    connection.execute("INSERT INTO memberships SELECT * FROM incoming_members")
-                    connection.unregister("incoming_members")
-                connection.execute("COMMIT")
-            except BaseException:
+                members = segmentation.members.select(
+                    pl.lit(run_id, dtype=pl.Int32).alias("run_id"),
+                    pl.lit(segmentation.name).alias("segmentation"),
+                    pl.col("customer_id").cast(pl.String),
+                    pl.col("segment").cast(pl.String),
+                ).to_arrow()
+                connection.register("incoming_members", members)
+                connection.execute("INSERT INTO memberships SELECT * FROM incoming_members")
+                connection.unregister("incoming_members")
+            connection.execute("COMMIT")
+        except BaseException:
+            # A failed COMMIT (a full disk) has already ended the transaction: the
+            # ROLLBACK's own "no transaction" error must not hide the real one.
+            with contextlib.suppress(duckdb.Error):
                 connection.execute("ROLLBACK")
-                raise
+            raise
         return run_id
 
     # -- reading ---------------------------------------------------------------------------
     def runs(self) -> pl.DataFrame:
-        """Every stored run, oldest first."""
-        with contextlib.closing(self._connect(read_only=True)) as connection:
+        """Every stored run, oldest first; ``report`` is NULL where the report was not written."""
+        with (
+            contextlib.closing(self._connect(read_only=True)) as connection,
+            _store_errors(self.path),
+        ):
+            columns = {row[0] for row in connection.execute("DESCRIBE runs").fetchall()}
+            report = "report" if "report" in columns else "NULL::VARCHAR AS report"
             return _frame(
                 connection,
                 "SELECT run_id, project, as_of, started_at, finished_at, engine, customers, "
-                "config_hash, segwise_version FROM runs ORDER BY run_id",
+                f"config_hash, segwise_version, {report} FROM runs ORDER BY run_id",
             )
 
     def latest_run(self) -> int:
@@ -241,7 +335,10 @@ class Workspace:
     def segments(self, run: int | None = None) -> pl.DataFrame:
         """Segment sizes of a run (the latest by default)."""
         run_id = self._run(run)
-        with contextlib.closing(self._connect(read_only=True)) as connection:
+        with (
+            contextlib.closing(self._connect(read_only=True)) as connection,
+            _store_errors(self.path),
+        ):
             return _frame(
                 connection,
                 "SELECT segmentation, segment, size, share FROM segments WHERE run_id = ? "
@@ -254,7 +351,10 @@ class Workspace:
     ) -> pl.DataFrame:
         """Customer ids in one segment of a run (the latest by default)."""
         run_id = self._run(run)
-        with contextlib.closing(self._connect(read_only=True)) as connection:
+        with (
+            contextlib.closing(self._connect(read_only=True)) as connection,
+            _store_errors(self.path),
+        ):
             found = connection.execute(
                 "SELECT DISTINCT segmentation FROM memberships WHERE run_id = ? AND segment = ?"
                 + (" AND segmentation = ?" if segmentation else ""),
