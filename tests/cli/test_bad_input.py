@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import gzip
+import json
+from typing import TYPE_CHECKING, Any
 
+import polars as pl
 import pytest
 from typer.testing import CliRunner
 
+import segwise as sw
 from segwise.cli.app import app
 
 if TYPE_CHECKING:
@@ -223,3 +227,204 @@ def test_large_file_streams_and_is_never_loaded_whole(tmp_path: Path) -> None:
     # Measured here: 375-387 MB for segwise against 651 MB for the eager read of this
     # 350 MB file; what remains is Polars' streaming CSV buffers and the distinct-row hashes.
     assert streamed < 0.8 * eager, (streamed, eager, size_kib)
+
+
+# -- issue 12: hostile files give one located line or a balanced report, never a traceback ---
+
+
+def _quality(tmp_path: Path, path: Path, *extra: str) -> tuple[int, str, dict[str, Any] | None]:
+    out = tmp_path / "report.json"
+    result = runner.invoke(
+        app,
+        ["quality", str(path), "-o", str(out), "--quarantine", str(tmp_path / "q.csv"), *extra],
+    )
+    assert "Traceback" not in result.stderr
+    report = json.loads(out.read_text()) if out.exists() else None
+    return result.exit_code, result.stderr, report
+
+
+def test_type_change_after_row_10000_reads_the_column_as_text(tmp_path: Path) -> None:
+    # Defect 4: a non-role column that changes type after row 10,000 crashed at collect.
+    rows = [f"{i},2024-01-01,1.5,{i % 7}" for i in range(10_050)]
+    rows[10_020] = "10020,2024-01-01,1.5,seven"
+    path = tmp_path / "orders.csv"
+    path.write_text("customer_id,order_date,amount,store\n" + "\n".join(rows) + "\n")
+    code, stderr, report = _quality(tmp_path, path)
+    assert code == 0, stderr
+    assert report is not None and report["rows_used"] == 10_050
+    assert any("column 'store' read as text: row 10021" in note for note in report["notes"])
+
+
+@pytest.mark.parametrize(
+    ("body", "fragment"),
+    [
+        ("1,2024-01-01,3\n2,2024-01-02,4,extra,more\n", "orders.csv"),
+        ('1,2024-01-01,3\n2,"2024-01-02,4\n', "orders.csv"),
+    ],
+    ids=["ragged row", "unclosed quote"],
+)
+def test_malformed_rows_are_one_located_line(tmp_path: Path, body: str, fragment: str) -> None:
+    # Defect 4: Polars errors raised during collect were tracebacks.
+    path = tmp_path / "orders.csv"
+    path.write_text("customer_id,order_date,amount\n" + body * 3)
+    code, stderr, _ = _quality(tmp_path, path)
+    if code == 1:
+        _assert_clean_failure(tmp_path, code, stderr, tmp_path / "report.json", fragment)
+
+
+def test_a_150kb_field_is_read(tmp_path: Path) -> None:
+    # Defect 4: the sniffer's csv module refused fields over 128 KiB.
+    path = tmp_path / "orders.csv"
+    big = "x" * 150_000
+    path.write_text(
+        f'customer_id,order_date,amount,note\n1,2024-01-01,3,"{big}"\n2,2024-01-02,4,y\n'
+    )
+    code, stderr, report = _quality(tmp_path, path)
+    assert code == 0, stderr
+    assert report is not None and report["rows_used"] == 2
+
+
+def test_first_row_longer_than_the_sample_is_read(tmp_path: Path) -> None:
+    # Defect 18: a first row over 256 KiB left the sniffer no rows: "cannot be read as a date".
+    path = tmp_path / "orders.csv"
+    big = "x" * 300_000
+    path.write_text(f"customer_id,order_date,amount,note\n1,2024-01-01,3,{big}\n2,2024-01-02,4,y\n")
+    code, stderr, report = _quality(tmp_path, path)
+    assert code == 0, stderr
+    assert report is not None and report["rows_used"] == 2
+
+
+def test_truncated_gzip_is_one_line(tmp_path: Path) -> None:
+    # Defect 4: a truncated .gz raised from deep inside the reader.
+    rows = "".join(f"{i},2024-01-01,{i}.5\n" for i in range(200_000))
+    data = gzip.compress(("customer_id,order_date,amount\n" + rows).encode())
+    path = tmp_path / "orders.csv.gz"
+    path.write_bytes(data[: len(data) // 2])
+    code, stderr, _ = _quality(tmp_path, path)
+    _assert_clean_failure(tmp_path, code, stderr, tmp_path / "report.json", "orders.csv.gz")
+
+
+def test_invalid_utf8_after_the_sample_names_the_line(tmp_path: Path) -> None:
+    # Defect 4: an invalid byte past the sniffed 256 KiB was a traceback.
+    rows = [f"{i},2024-01-01,{i}.5,plain" for i in range(40_000)]
+    path = tmp_path / "orders.csv"
+    text = "customer_id,order_date,amount,note\n" + "\n".join(rows) + "\n"
+    path.write_bytes(text.encode() + b"40001,2024-01-01,3,caf\xe9\n")
+    code, stderr, _ = _quality(tmp_path, path)
+    _assert_clean_failure(
+        tmp_path, code, stderr, tmp_path / "report.json", "line 40002", "not UTF-8"
+    )
+
+
+def test_decimal_comma_file_quarantines_other_conventions(tmp_path: Path) -> None:
+    # Defect 6: 12.50 and 1,234.56 in a decimal-comma file became 1250.0 and 1.23456.
+    path = tmp_path / "orders.csv"
+    path.write_text(
+        "customer_id;order_date;amount\n1;2024-01-01;12,50\n2;2024-01-02;1.234,56\n"
+        "3;2024-01-03;12.50\n4;2024-01-04;1,234.56\n5;2024-01-05;7\n6;2024-01-06;3,25\n"
+    )
+    dataset = sw.read_transactions(path)
+    amounts = dict(dataset.to_native().select("customer_id", "amount").iter_rows())
+    assert amounts == {"1": 12.5, "2": 1234.56, "5": 7.0, "6": 3.25}
+    assert dataset.quality().excluded["non_numeric_amount"] == 2
+
+
+def test_mixed_encodings_keep_utf8_rows_intact(tmp_path: Path) -> None:
+    # Defect 7: one latin-1 byte made the whole file latin-1: "Zoë" became "ZoÃ«".
+    path = tmp_path / "customers.csv"
+    path.write_bytes("customer_id,name\nZoë,Zoë\n".encode() + b"Ren\xe9,Ren\xe9\n" + b"Ann,Ann\n")
+    ids = sw.read_customers(path).to_native()["customer_id"].to_list()
+    assert ids == ["Zoë", "René", "Ann"]
+
+
+def test_non_finite_and_huge_amounts_are_quarantined(tmp_path: Path) -> None:
+    # Defect 8: 1e200 × 1e200 gave Infinity, and 1e308 gave nan% revenue shares.
+    path = tmp_path / "orders.csv"
+    path.write_text(
+        "customer_id,order_date,quantity,unit_price\n1,2024-01-01,1e200,1e200\n"
+        "2,2024-01-02,1,1e308\n3,2024-01-03,2,5\n"
+    )
+    dataset = sw.read_transactions(path)
+    assert dataset.quality().excluded["amount_out_of_range"] == 2
+    assert dataset.to_native()["amount"].to_list() == [10.0]
+    out = runner.invoke(app, ["rfm", str(path), "--json"])
+    assert out.exit_code == 0, out.stderr
+    assert "NaN" not in out.stdout and "Infinity" not in out.stdout
+
+
+def test_quarantines_of_two_inputs_with_one_name_do_not_collide(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Defect 19: a/orders.csv and b/orders.csv both wrote orders.quarantine.csv.
+    for folder, bad in (("a", "x"), ("b", "y")):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "orders.csv").write_text(
+            f"customer_id,order_date,amount\n1,2024-01-01,{bad}\n2,2024-01-02,3\n"
+        )
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["quality", "a/orders.csv", "b/orders.csv"])
+    assert result.exit_code == 0, result.stderr
+    first = (tmp_path / "orders.quarantine.csv").read_text()
+    second = (tmp_path / "orders-2.quarantine.csv").read_text()
+    assert ",x" in first and ",y" in second
+
+
+def test_unknown_report_format_is_refused_before_any_output(tmp_path: Path) -> None:
+    # Defect 26: -o report.txt was refused only after the quarantine was written.
+    path = tmp_path / "orders.csv"
+    path.write_text("customer_id,order_date,amount\n1,2024-01-01,x\n2,2024-01-02,3\n")
+    out = tmp_path / "report.txt"
+    result = runner.invoke(
+        app, ["quality", str(path), "-o", str(out), "--quarantine", str(tmp_path / "q.csv")]
+    )
+    _assert_clean_failure(tmp_path, result.exit_code, result.stderr, out, "-o extension")
+
+
+def test_whitespace_only_ids_are_missing(tmp_path: Path) -> None:
+    # Defect 26: "   " was accepted as a customer id.
+    path = tmp_path / "orders.csv"
+    path.write_text('customer_id,order_date,amount\n"   ",2024-01-01,3\n7,2024-01-02,4\n')
+    report = sw.read_transactions(path).quality()
+    assert report.excluded["missing_customer_id"] == 1
+
+
+def test_struct_typed_ids_are_refused(tmp_path: Path) -> None:
+    # Defect 26: a struct column was accepted as the customer id.
+    path = tmp_path / "orders.parquet"
+    pl.DataFrame(
+        {
+            "customer_id": [{"a": 1}, {"a": 2}],
+            "order_date": ["2024-01-01", "2024-01-02"],
+            "amount": [1.0, 2.0],
+        }
+    ).write_parquet(path)
+    result = runner.invoke(app, ["quality", str(path)])
+    assert result.exit_code == 1
+    assert "the customer id column has type Struct" in result.stderr
+
+
+def test_reserved_column_names_are_a_clear_error(tmp_path: Path) -> None:
+    # Defect 25: a source column called __sw_row crashed.
+    path = tmp_path / "orders.csv"
+    path.write_text("customer_id,order_date,amount,__sw_row\n1,2024-01-01,3,9\n")
+    result = runner.invoke(app, ["quality", str(path)])
+    assert result.exit_code == 1
+    assert "column '__sw_row' uses the prefix __sw_" in result.stderr
+
+
+def test_nested_columns_are_quarantined_as_json(tmp_path: Path) -> None:
+    # Defect 17: list and struct columns crashed the CSV quarantine writer.
+    path = tmp_path / "orders.parquet"
+    pl.DataFrame(
+        {
+            "customer_id": ["1", None],
+            "order_date": ["2024-01-01", "2024-01-02"],
+            "amount": [1.0, 2.0],
+            "tags": [["a", "b"], ["c"]],
+            "meta": [{"k": 1}, {"k": 2}],
+        }
+    ).write_parquet(path)
+    code, stderr, _ = _quality(tmp_path, path)
+    assert code == 0, stderr
+    quarantined = (tmp_path / "q.csv").read_text()
+    assert '"[""c""]"' in quarantined and '"{""k"":2}"' in quarantined

@@ -179,3 +179,63 @@ def test_text_columns_keep_leading_zeros_of_attributes(tmp_path: Path) -> None:
     assert kept["zip"].to_list() == ["01234", "98765"]
     with pytest.raises(sw.DataError, match=r"(?i)did you mean 'zip'"):
         sw.read_customers(path, text_columns=["zpi"])
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "COPY orders TO '{tmp}/leak.csv'",
+        "SELECT * FROM read_csv('{tmp}/secret.csv')",
+        "ATTACH '{tmp}/other.duckdb' AS other",
+    ],
+    ids=["copy to", "read another file", "attach"],
+)
+def test_duckdb_query_cannot_reach_other_files(tmp_path: Path, query: str) -> None:
+    # Issue 12, defect 15: a --query ran COPY ... TO with external access on.
+    path = tmp_path / "shop.duckdb"
+    (tmp_path / "secret.csv").write_text("root:x:0:0\n")
+    with duckdb.connect(str(path)) as con:
+        con.execute("CREATE TABLE orders AS SELECT * FROM ORDERS")
+    with pytest.raises(sw.DataError, match="Permission Error") as caught:
+        sw.read_transactions(path, query=query.format(tmp=tmp_path))
+    assert "root:x" not in str(caught.value)
+    assert not (tmp_path / "leak.csv").exists()
+    assert not (tmp_path / "other.duckdb").exists()
+
+
+def test_sqlite_query_cannot_attach_files(tmp_path: Path) -> None:
+    path = tmp_path / "shop.db"
+    with sqlite3.connect(path) as con:
+        con.execute("CREATE TABLE orders (customer_id TEXT)")
+    with pytest.raises(sw.DataError, match="too many attached databases"):
+        sw.read_transactions(path, query=f"ATTACH '{tmp_path}/new.db' AS x")
+    assert not (tmp_path / "new.db").exists()
+
+
+def test_mixed_id_types_across_sources_join_as_text() -> None:
+    # Issue 12, defect 14: integer ids in transactions and text ids in events failed to join.
+    orders = pl.DataFrame(
+        {"customer_id": [1, 2], "order_date": ["2024-01-01", "2024-01-02"], "amount": [5.0, 7.0]}
+    )
+    events = pl.DataFrame(
+        {"customer_id": ["1", "2"], "ts": ["2024-01-01", "2024-01-02"], "event": ["visit"] * 2}
+    )
+    features = sw.customer_features(
+        sw.read_transactions(orders), events=sw.read_events(events), as_of="2024-01-31"
+    )
+    table = features if isinstance(features, pl.DataFrame) else features.collect()
+    assert table.sort("customer_id")["customer_id"].to_list() == ["1", "2"]
+
+
+def test_ids_stay_the_same_text_when_a_source_switches_to_integers(tmp_path: Path) -> None:
+    # Issue 12, defect 27: stored ids drifted when a source changed from text to integer ids.
+    as_text = pl.DataFrame(
+        {"customer_id": ["17850"], "order_date": ["2024-01-01"], "amount": [1.0]}
+    )
+    as_int = as_text.with_columns(pl.col("customer_id").cast(pl.Int64))
+    as_float = as_text.with_columns(pl.col("customer_id").cast(pl.Float64))
+    ids = [
+        sw.read_transactions(frame).to_native()["customer_id"].to_list()
+        for frame in (as_text, as_int, as_float)
+    ]
+    assert ids == [["17850"]] * 3

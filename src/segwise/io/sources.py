@@ -7,6 +7,7 @@ so a file larger than memory streams; nothing is loaded twice.
 
 from __future__ import annotations
 
+import errno
 import zlib
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
@@ -347,10 +348,16 @@ def reading(source: str) -> Iterator[None]:
         raise DataError(
             f"the engine could not read the data: {first[:300]}", source=source
         ) from None
-    except (EOFError, zlib.error) as exc:
+    except (EOFError, zlib.error, OSError) as exc:
+        # Polars reports a truncated gzip stream as an OSError ("unexpected end of file").
+        reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+        if getattr(exc, "errno", None) == errno.ENOSPC:
+            raise DataError(
+                f"the disk is full ({reason})", hint="free some space and run again", source=source
+            ) from None
         raise DataError(
-            f"cannot decompress the file ({exc})",
-            hint="check the download is complete",
+            f"cannot read the file ({reason})",
+            hint="check the file is complete (a truncated download or a full disk?)",
             source=source,
         ) from None
 

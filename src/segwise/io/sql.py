@@ -67,7 +67,13 @@ def read_duckdb(path: Path, *, table: str | None, query: str | None) -> duckdb.D
     if not path.is_file():
         raise DataError("no such database file", hint="check the path", source=source)
     try:
-        connection = duckdb.connect(str(path), read_only=True)
+        # A --query runs as written: with external access off it can read this database
+        # only (no COPY ... TO, read_csv('/etc/passwd'), ATTACH or extensions).
+        connection = duckdb.connect(
+            str(path),
+            read_only=True,
+            config={"enable_external_access": False, "lock_configuration": True},
+        )
         tables = [
             row[0]
             for row in connection.execute(
@@ -86,6 +92,8 @@ def read_sqlite(path: Path, *, table: str | None, query: str | None) -> pl.DataF
         raise DataError("no such database file", hint="check the path", source=source)
     try:
         with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as connection:
+            # No ATTACH: a query may read this database only (ATTACH can create files).
+            connection.setlimit(sqlite3.SQLITE_LIMIT_ATTACHED, 0)
             tables = [
                 row[0]
                 for row in connection.execute(

@@ -52,6 +52,9 @@ class StoreError(SegwiseError):
     """The store cannot be opened, read or written (damaged, foreign, or the disk is full)."""
 
 
+#: How DuckDB says another process has the file open for writing.
+_LOCK_CONFLICT = "Could not set lock on file"
+
 _DAMAGED_HINT = (
     "if the file is damaged, move it aside and restore a backup; a new store starts empty"
 )
@@ -177,7 +180,7 @@ class Workspace:
                 break
             except duckdb.Error as exc:
                 # A reader meets a run that is writing: wait for it, as the docs promise.
-                if read_only and "lock" in str(exc).lower() and time.monotonic() < deadline:
+                if read_only and _LOCK_CONFLICT in str(exc) and time.monotonic() < deadline:
                     time.sleep(0.2)
                     continue
                 raise StoreError(

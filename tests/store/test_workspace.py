@@ -1,0 +1,113 @@
+"""The workspace store under faults: foreign files, damage, failed commits, readers (issue 12)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+import textwrap
+import time
+from typing import TYPE_CHECKING
+
+import duckdb
+import polars as pl
+import pytest
+
+from segwise.store import RunRecord, SegmentationRecord, StoreError, Workspace
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+def record(n: int = 3) -> RunRecord:
+    members = pl.DataFrame({"customer_id": [str(i) for i in range(n)], "segment": ["Big"] * n})
+    return RunRecord(
+        "demo",
+        dt.date(2024, 1, 31),
+        "abc",
+        "name: demo",
+        "0",
+        "polars",
+        n,
+        dt.datetime(2024, 2, 1),
+        [
+            SegmentationRecord(
+                "value", "rules", {}, [{"name": "Big", "size": n, "share": 1.0}], members
+            )
+        ],
+    )
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"name,amount\n1,2\n", b"PAR1" + b"\x00" * 64, b"\x00" * 4096],
+    ids=["csv", "parquet-like", "zeros"],
+)
+def test_store_path_at_a_foreign_file_is_refused(tmp_path: Path, content: bytes) -> None:
+    # Defect 10: DuckDB opened a foreign file as an in-memory database and the run vanished.
+    path = tmp_path / "store.duckdb"
+    path.write_bytes(content)
+    with pytest.raises(StoreError, match="not a segwise store"):
+        Workspace(path).write_run(record())
+    assert path.read_bytes() == content
+
+
+def test_truncated_store_is_one_clear_error(tmp_path: Path) -> None:
+    # Defect 9: a truncated store raised duckdb.IOException unwrapped.
+    path = tmp_path / "store.duckdb"
+    store = Workspace(path)
+    store.write_run(record(5000))
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 3])
+    with pytest.raises(StoreError) as caught:
+        store.members("Big")
+    assert str(path) in str(caught.value)
+
+
+def test_failed_commit_reports_the_real_error_and_stores_nothing(tmp_path: Path) -> None:
+    # Defect 9: a failing COMMIT was hidden by "no transaction is active" from the ROLLBACK.
+    path = tmp_path / "store.duckdb"
+    store = Workspace(path)
+    store.write_run(record())
+    bad = record()
+    # The second segmentation's members lack a column: it fails after the first was written.
+    bad.segmentations.append(
+        SegmentationRecord("broken", "rules", {}, [], pl.DataFrame({"customer_id": ["1"]}))
+    )
+    with pytest.raises(pl.exceptions.ColumnNotFoundError):
+        store.write_run(bad)
+    assert store.runs()["run_id"].to_list() == [1]
+
+
+def test_readers_wait_for_a_writer_instead_of_failing(tmp_path: Path) -> None:
+    # Defect 23: a reader failed at once while a run held the store open for writing.
+    path = tmp_path / "store.duckdb"
+    store = Workspace(path, lock_timeout=20)
+    store.write_run(record())
+    script = textwrap.dedent(
+        f"""
+        import duckdb, time
+        connection = duckdb.connect({str(path)!r})
+        connection.execute("SELECT 1")
+        print("held", flush=True)
+        time.sleep(2)
+        """
+    )
+    with subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, text=True
+    ) as holder:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        started = time.monotonic()
+        assert store.members("Big")["customer_id"].to_list() == ["0", "1", "2"]
+        waited = time.monotonic() - started
+    assert waited > 0.5  # it waited for the writer, then read
+
+
+def test_store_connections_cannot_reach_other_files(tmp_path: Path) -> None:
+    store = Workspace(tmp_path / "store.duckdb")
+    store.write_run(record())
+    connection = store._connect(read_only=True)
+    with pytest.raises(duckdb.Error):
+        connection.execute(f"COPY runs TO '{tmp_path / 'leak.csv'}'")
+    connection.close()
+    assert not (tmp_path / "leak.csv").exists()
