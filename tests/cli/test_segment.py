@@ -229,3 +229,31 @@ def test_rules_check_without_data_is_symbolic(tmp_path: Path, catalog: Path) -> 
     assert result.exit_code == 0, result.stderr
     assert "rule catalog 'lifecycle', 3 segments, exclusive" in result.stdout
     assert "no findings" in result.stdout
+
+
+def test_segment_writes_output_for_a_duckdb_input(tmp_path: Path, catalog: Path) -> None:
+    # Issue 12, defect 16: write_table could not take a DuckDBPyRelation.
+    import duckdb
+
+    database = tmp_path / "crm.duckdb"
+    with duckdb.connect(str(database)) as connection:
+        connection.execute(f"CREATE TABLE customers AS SELECT * FROM read_csv('{CUSTOMERS}')")
+    simple = tmp_path / "simple.yaml"
+    simple.write_text(CATALOG.split("  - name: App openers", maxsplit=1)[0])
+    out = tmp_path / "segments.parquet"
+    result = runner.invoke(
+        app,
+        [
+            "segment",
+            str(database),
+            "--rules",
+            str(simple),
+            "--id-col",
+            "customer_id",
+            "-o",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.stderr
+    table = pl.read_parquet(out)
+    assert table.height == 5000 and table.columns == ["customer_id", "segment"]

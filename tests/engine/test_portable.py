@@ -139,3 +139,14 @@ def test_ingestion_is_identical_on_polars_duckdb_and_spark(spark: Any) -> None:
     )
     assert spark_report == polars_report
     assert spark_data.equals(polars_data)
+
+
+def test_backslash_in_a_date_format_parses_on_duckdb() -> None:
+    # Issue 12, defect 20: the pattern's backslash was doubled in DuckDB's SQL text.
+    frame = pl.DataFrame({"t": ["01\\02\\2024", "bad"]})
+    expected = [datetime(2024, 2, 1), None]
+    on_polars = portable.try_to_datetime(nw.from_native(frame.lazy()), "t", "ts", fmt="%d\\%m\\%Y")
+    assert on_polars.collect()["ts"].to_list() == expected
+    relation = nw.from_native(duckdb.sql("SELECT * FROM frame"))
+    on_duckdb = portable.try_to_datetime(relation, "t", "ts", fmt="%d\\%m\\%Y")
+    assert on_duckdb.collect(backend="polars")["ts"].to_list() == expected

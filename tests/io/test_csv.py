@@ -85,3 +85,44 @@ def test_decimal_comma_in_semicolon_files(tmp_path: Path) -> None:
 def test_sniff_delimiter_ignores_delimiters_inside_quotes() -> None:
     text = 'a,b,c\n"x;y;z",1,2\n"p;q",3,4\n'
     assert sniff_delimiter(text) == ","
+
+
+def test_file_that_grows_while_read_is_refused(tmp_path: Path) -> None:
+    # Issue 12, defect 24: a growing file gave a quarantine that disagreed with the report.
+    path = tmp_path / "orders.csv"
+    path.write_text("customer_id,order_date,amount\n1,2024-01-01,3\n2,2024-01-02,x\n")
+    dataset = sw.read_transactions(path)
+    with path.open("a") as handle:
+        handle.write("3,2024-01-03,5\n")
+    with pytest.raises(sw.DataError, match="the file changed while segwise was reading it"):
+        dataset.quality()
+
+
+def test_utf16_is_named_not_called_binary(tmp_path: Path) -> None:
+    # Issue 12, defect 25: UTF-16 (with or without a byte-order mark) was "binary".
+    for encoding in ("utf-16", "utf-16-le"):
+        path = tmp_path / f"{encoding}.csv"
+        path.write_bytes("customer_id,order_date,amount\n1,2024-01-01,3\n".encode(encoding))
+        with pytest.raises(sw.DataError, match="the file is UTF-16 text"):
+            sw.read_transactions(path)
+
+
+def test_symlink_loop_is_named(tmp_path: Path) -> None:
+    # Issue 12, defect 25: a symlink loop was reported as "no such file".
+    (tmp_path / "a.csv").symlink_to(tmp_path / "b.csv")
+    (tmp_path / "b.csv").symlink_to(tmp_path / "a.csv")
+    with pytest.raises(sw.DataError, match="symlink loop"):
+        sw.read_transactions(tmp_path / "a.csv")
+
+
+def test_sheet_out_of_range_names_the_sheets(tmp_path: Path) -> None:
+    # Issue 12, defect 25: --sheet 7 said "sheet_id is 8".
+    import polars as pl
+
+    path = tmp_path / "book.xlsx"
+    pl.DataFrame({"customer_id": ["1"], "order_date": ["2024-01-01"], "amount": [1.0]}).write_excel(
+        path
+    )
+    with pytest.raises(sw.DataError) as caught:
+        sw.read_transactions(path, sheet=7)
+    assert "--sheet 7 is out of range: the workbook has 1 sheet(s) (0: Sheet1)" in str(caught.value)

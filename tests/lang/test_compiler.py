@@ -165,3 +165,19 @@ def test_integer_overflow_is_null_on_every_engine() -> None:
     for name, values in expected.items():
         assert on_polars[name].to_list() == values
         assert on_duckdb[name].to_list() == values
+
+
+def test_lower_and_upper_agree_on_every_engine_for_special_cases() -> None:
+    # Issue 12, defect 20: DuckDB mapped İ and ß one-to-one; Polars and Spark fully.
+    cities = pl.DataFrame({"id": ["1", "2", "3"], "city": ["İstanbul", "Straße", "ﬁne"]})
+    rules = {
+        "Istanbul": "lower(city) = 'i\u0307stanbul'",
+        "Strasse": "upper(city) = 'STRASSE'",
+        "Fine": "upper(city) = 'FINE'",
+    }
+    segmenter = RuleSegmenter(rules, id_col="id", exclusive=False).fit(cities)
+    on_polars = segmenter.segment(cities)
+    on_duckdb = segmenter.segment(duckdb.sql("SELECT * FROM cities")).pl().sort("id")
+    for name in rules:
+        assert on_polars[name].to_list() == on_duckdb[name].to_list()
+    assert on_polars.select(rules.keys()).to_numpy().diagonal().all()

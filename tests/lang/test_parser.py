@@ -261,3 +261,10 @@ def test_within_beyond_any_date_is_a_located_error() -> None:
         parse_rule("performed('visit', within => '999999999d')")
     assert caught.value.description == "within is at most 365,250 days (1,000 years)"
     assert caught.value.col == 30
+
+
+def test_timestamp_with_an_offset_is_refused() -> None:
+    # Issue 12, defect 20: the engines disagreed on TIMESTAMP '...+02:00'.
+    with pytest.raises(RuleSyntaxError) as caught:
+        parse_rule("ts > TIMESTAMP '2024-01-01 10:00:00+02:00'")
+    assert caught.value.description.endswith("has a UTC offset; timestamps in rules have none")

@@ -221,3 +221,44 @@ def test_generated_rules_run_at_a_month_end(project_dir: Path) -> None:
     result = Project.from_yaml(project_dir / "segwise.yaml").run(as_of="2024-08-30")
     cluster = next(s for s in result.segmentations if s.method == "cluster")
     assert all(card["definition"] for card in cluster.cards)
+
+
+def test_as_of_before_all_data_is_named(project_dir: Path) -> None:
+    # Issue 12, defect 25: it said "no feature column 'visit_30d'".
+    result = runner.invoke(app, ["run", str(project_dir), "--as-of", "2000-01-01"])
+    assert result.exit_code == 1
+    assert "as-of date 2000-01-01 is before the first transaction (2023-01-01)" in result.stderr
+
+
+def test_a_run_takes_the_lock_before_reading(project_dir: Path, tmp_path: Path) -> None:
+    # Issue 12, defect 23: runs computed in parallel and raced on the report and quarantine.
+    import shutil
+
+    folder = tmp_path / "shop"
+    shutil.copytree(project_dir, folder)
+    messages: list[str] = []
+    store = Workspace(folder / "segwise.duckdb")
+    with store.locked():
+        thread = threading.Thread(
+            target=lambda: Project.from_yaml(folder).run(progress=messages.append)
+        )
+        thread.start()
+        time.sleep(1.0)
+        assert messages and messages[0].startswith("waiting for another run")
+        assert "Reading the sources" not in messages
+    thread.join(timeout=120)
+    assert "Reading the sources" in messages
+
+
+def test_runs_and_members_do_not_load_scikit_learn(project_dir: Path) -> None:
+    # Issue 12, defect 27: runs and members took 5-10 s importing scikit-learn.
+    Project.from_yaml(project_dir).run()
+    script = (
+        "import sys; from typer.testing import CliRunner; from segwise.cli.app import app; "
+        f"r = CliRunner().invoke(app, ['runs', {str(project_dir)!r}]); assert r.exit_code == 0; "
+        f"r = CliRunner().invoke(app, ['members', {str(project_dir)!r}, 'VIP']); "
+        "assert r.exit_code == 0, r.stderr; "
+        "print(sorted(m for m in ('sklearn', 'plotly') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

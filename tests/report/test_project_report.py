@@ -67,3 +67,27 @@ def test_report_renders_in_headless_chromium_with_every_card(run: Any, tmp_path:
     assert taken.returncode == 0, taken.stderr[-2000:]
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert shot.stat().st_size > 50_000  # a blank page is a few kB
+
+
+def test_report_is_byte_reproducible(run: Any, tmp_path: Path) -> None:
+    # Issue 12, defect 27: Plotly's random div ids made every rendering differ.
+    import datetime as dt
+
+    from segwise.report.project import render_project_report
+
+    rendered = []
+    for name in ("a.html", "b.html"):
+        path = render_project_report(
+            tmp_path / name,
+            project="shop",
+            run_id=run.run_id,
+            as_of=run.as_of,
+            engine=run.engine,
+            quality=run.quality,
+            segmentations=run.segmentations,
+            config_text="name: shop",
+            generated=dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
+        )
+        rendered.append(path.read_bytes())
+    assert rendered[0] == rendered[1]
+    assert b'id="chart-' in rendered[0]

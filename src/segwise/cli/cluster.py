@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 import warnings
 from pathlib import Path
@@ -11,7 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from segwise.cli import options as opt
-from segwise.cli.console import progress, stdout, user_errors
+from segwise.cli.console import json_text, progress, stdout, user_errors
 
 
 def _names(value: str | None) -> list[str] | None:
@@ -95,7 +94,7 @@ def cluster(
     payload = _payload(segmenter, profiles)
     console = stdout()
     if as_json:
-        console.print_json(json.dumps(payload))
+        console.print_json(json_text(payload))
         return
     _print(console, payload)
     if output is not None:

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from segwise.cli import options as opt
-from segwise.cli.console import progress, stdout, user_errors
+from segwise.cli.console import json_text, progress, stdout, user_errors
 
 
 @user_errors
@@ -150,7 +150,7 @@ def clv(
     payload.pop("_backtest", None)
     console = stdout()
     if as_json:
-        console.print_json(json.dumps(payload))
+        console.print_json(json_text(payload))
         return
     console.print(f"BG/NBD: {json.dumps(payload['bgnbd'])}", highlight=False)
     console.print(f"Gamma-Gamma: {json.dumps(payload['gamma_gamma'])}", highlight=False)

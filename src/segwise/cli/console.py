@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import errno
 import functools
+import json
+import math
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -26,6 +28,29 @@ from segwise.exceptions import RuleError, SegwiseError
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+
+def json_text(payload: Any, *, indent: int | None = None) -> str:
+    """Strict JSON for ``--json`` and report files: NaN and infinities become ``null``.
+
+    Python's ``json`` writes ``NaN`` and ``Infinity``, which no JSON parser accepts.
+
+    Examples
+    --------
+    >>> json_text({"share": float("nan"), "sizes": [1.5, float("inf")]})
+    '{"share": null, "sizes": [1.5, null]}'
+    """
+    return json.dumps(_finite(payload), default=str, allow_nan=False, indent=indent)
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(item) for item in value]
+    return value
 
 
 def stdout() -> Console:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -10,6 +9,7 @@ import typer
 
 from segwise.cli import options as opt
 from segwise.cli.console import (
+    json_text,
     progress,
     progress_bar,
     quality_table,
@@ -85,7 +85,7 @@ def run(
                 s.name: {c["name"]: c["size"] for c in s.cards} for s in result.segmentations
             },
         }
-        console.print_json(json.dumps(payload))
+        console.print_json(json_text(payload))
         return
     console.print(summary_table(result))
     console.print(f"report: {result.report.resolve()}", highlight=False)
@@ -119,7 +119,7 @@ def runs(config: Config, as_json: opt.Json = False) -> None:
     table = open_workspace(config).runs()
     console = stdout()
     if as_json:
-        console.print_json(json.dumps(table.to_dicts(), default=str))
+        console.print_json(json_text(table.to_dicts()))
         return
     view = Table(title=f"{table.height} runs", title_justify="left")
     for column in ("run", "as of", "started", "engine", "customers", "config", "report"):
@@ -171,7 +171,7 @@ def members(
         console.print(f"{table.height:,} customers written to {output}", highlight=False)
         return
     if as_json:
-        console.print_json(json.dumps(table["customer_id"].to_list()))
+        console.print_json(json_text(table["customer_id"].to_list()))
         return
     for customer in table["customer_id"].to_list():
         typer.echo(customer)

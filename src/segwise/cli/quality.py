@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from segwise.cli import options as opt
-from segwise.cli.console import progress, quality_table, stdout, user_errors
+from segwise.cli.console import json_text, progress, quality_table, stdout, user_errors
 from segwise.exceptions import ConfigError
 
 
@@ -61,9 +60,7 @@ def write_report_file(reports: list[Any], output: Path) -> None:
     suffix = output.suffix.lower()
     if suffix == ".json":
         payload = [r.to_dict() for r in reports]
-        write_text(
-            json.dumps(payload[0] if len(payload) == 1 else payload, indent=2, default=str), output
-        )
+        write_text(json_text(payload[0] if len(payload) == 1 else payload, indent=2), output)
     elif suffix == ".html":
         from segwise.report import render_quality_report
 
@@ -214,7 +211,7 @@ def quality(
     console = stdout()
     if as_json:
         payload = [r.to_dict() for r in reports]
-        console.print_json(json.dumps(payload[0] if len(payload) == 1 else payload, default=str))
+        console.print_json(json_text(payload[0] if len(payload) == 1 else payload))
         return
     for report in reports:
         console.print(quality_table(report))

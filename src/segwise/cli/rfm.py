@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 import warnings
 from pathlib import Path
@@ -11,7 +10,7 @@ from typing import Annotated
 import typer
 
 from segwise.cli import options as opt
-from segwise.cli.console import progress, stdout, user_errors
+from segwise.cli.console import json_text, progress, stdout, user_errors
 from segwise.exceptions import ConfigError
 
 
@@ -147,7 +146,7 @@ def rfm(
         sys.stderr.write(f"note: {warning.message}\n")
     console = stdout()
     if as_json:
-        console.print_json(json.dumps(frame.to_dicts(), default=str))
+        console.print_json(json_text(frame.to_dicts()))
         return
     score_map = ScoreMap.from_yaml(segment_map) if segment_map else ScoreMap.preset(preset)
     described = score_map.describe()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 import warnings
 from pathlib import Path
@@ -11,7 +10,7 @@ from typing import Annotated
 import typer
 
 from segwise.cli import options as opt
-from segwise.cli.console import stdout, user_errors
+from segwise.cli.console import json_text, stdout, user_errors
 from segwise.exceptions import ConfigError
 
 rules_app = typer.Typer(
@@ -105,7 +104,7 @@ def check(
             "fallback_share": lint.fallback_share,
             "fallback_cells": lint.fallback_cells,
         }
-        console.print_json(json.dumps(payload))
+        console.print_json(json_text(payload))
         return
     console.print(
         f"{definition}: score map '{score_map.name}', {len(score_map.segments)} segments, "
@@ -186,7 +185,7 @@ def _check_catalog(
                 {"first": a, "second": b, "customers": n} for (a, b), n in lint.overlaps.items()
             ],
         }
-        console.print_json(json.dumps(payload))
+        console.print_json(json_text(payload))
     else:
         kind = "exclusive" if catalog.exclusive else "overlapping"
         console.print(

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from segwise.cli import options as opt
-from segwise.cli.console import progress, stdout, user_errors
+from segwise.cli.console import json_text, progress, stdout, user_errors
 
 RulesFile = Annotated[
     Path, typer.Option("--rules", help="The rule catalog (YAML).", show_default=False)
@@ -94,7 +93,7 @@ def segment(
                 for name, size in sizes.items()
             ],
         }
-        console.print_json(json.dumps(payload))
+        console.print_json(json_text(payload))
         return
     kind = "exclusive" if catalog.exclusive else "overlapping"
     table = Table(
@@ -149,6 +148,6 @@ def explain(
                 for c in explanation.conditions
             ],
         }
-        stdout().print_json(json.dumps(payload, default=str))
+        stdout().print_json(json_text(payload))
         return
     typer.echo(explanation.render())

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 import typer
 
 from segwise.cli import options as opt
-from segwise.cli.console import progress, stdout, user_errors
+from segwise.cli.console import json_text, progress, stdout, user_errors
 
 
 @user_errors
@@ -118,7 +117,7 @@ def summary(
             write_table(frame, output)
     console = stdout()
     if as_json:
-        console.print_json(json.dumps(frame.to_dicts(), default=str))
+        console.print_json(json_text(frame.to_dicts()))
     elif output is None:
         from rich.table import Table
 

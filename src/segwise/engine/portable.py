@@ -37,15 +37,23 @@ def quote_identifier(name: str, backend: Backend) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def quote_literal(text: str) -> str:
-    """Quote a string literal for SQL text.
+def quote_literal(text: str, backend: Backend = Backend.SPARK) -> str:
+    r"""Quote a string literal for the SQL text of ``backend``.
+
+    Spark reads a backslash in a literal as an escape, so it is doubled there;
+    DuckDB follows standard SQL, where a backslash is itself.
 
     Examples
     --------
     >>> quote_literal("it's")
     "'it''s'"
+    >>> print(quote_literal(r"%d\%m", Backend.DUCKDB), quote_literal(r"%d\%m", Backend.SPARK))
+    '%d\%m' '%d\\%m'
     """
-    return "'" + text.replace("\\", "\\\\").replace("'", "''") + "'"
+    quoted = text.replace("'", "''")
+    if backend is Backend.SPARK:
+        quoted = quoted.replace("\\", "\\\\")
+    return "'" + quoted + "'"
 
 
 def _add_sql_column(frame: nw.LazyFrame[Any], sql: str, out: str) -> nw.LazyFrame[Any]:
@@ -180,9 +188,8 @@ def try_to_datetime(
         return wrap(frame.to_native().with_columns(parsed.alias(out)))
     ident = quote_identifier(column, backend)
     if backend is Backend.DUCKDB:
-        sql = (
-            f"CAST(try_strptime(trim(CAST({ident} AS VARCHAR)), {quote_literal(fmt)}) AS TIMESTAMP)"
-        )
+        pattern = quote_literal(fmt, backend)
+        sql = f"CAST(try_strptime(trim(CAST({ident} AS VARCHAR)), {pattern}) AS TIMESTAMP)"
     else:
         java = strftime_to_java(fmt)
         sql = (
@@ -403,3 +410,41 @@ def add_hash(frame: nw.LazyFrame[Any], column: str, out: str) -> nw.LazyFrame[An
     ident = quote_identifier(column, backend)
     sql = f"hash({ident})" if backend is Backend.DUCKDB else f"xxhash64({ident})"
     return _add_sql_column(frame, sql, out)
+
+
+#: Characters whose full Unicode case mapping (Polars, Spark, Python) differs from the
+#: simple one-to-one mapping DuckDB applies; written out so every engine agrees.
+_FULL_LOWER = {"\u0130": "i\u0307"}  # İ → i̇
+_FULL_UPPER = {
+    "\u00df": "SS",  # ß
+    "\ufb00": "FF",  # ﬀ
+    "\ufb01": "FI",  # ﬁ
+    "\ufb02": "FL",  # ﬂ
+    "\ufb03": "FFI",  # ﬃ
+    "\ufb04": "FFL",  # ﬄ
+    "\ufb05": "ST",  # ﬅ
+    "\ufb06": "ST",  # ﬆ
+    "\u0149": "\u02bcN",  # ŉ
+}
+
+
+def to_lowercase(expr: nw.Expr) -> nw.Expr:
+    """Lower case with the full Unicode mapping on every engine (``'İ'`` → ``'i̇'``).
+
+    Examples
+    --------
+    >>> import polars as pl, duckdb
+    >>> frame = pl.DataFrame({"s": ["İstanbul"]})
+    >>> nw.from_native(frame).select(to_lowercase(nw.col("s")))["s"][0] == "i\u0307stanbul"
+    True
+    """
+    for char, full in _FULL_LOWER.items():
+        expr = expr.str.replace_all(char, full, literal=True)
+    return expr.str.to_lowercase()
+
+
+def to_uppercase(expr: nw.Expr) -> nw.Expr:
+    """Upper case with the full Unicode mapping on every engine (``'ß'`` → ``'SS'``)."""
+    for char, full in _FULL_UPPER.items():
+        expr = expr.str.replace_all(char, full, literal=True)
+    return expr.str.to_uppercase()

@@ -124,7 +124,7 @@ def _reject_binary(sample: bytes, source: str) -> None:
 def _detect_encoding(sample: bytes, complete: bool) -> str:
     if sample.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
-    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _looks_utf16(sample):
         return "utf-16"
     decoder = codecs.getincrementaldecoder("utf-8")()
     try:
@@ -133,6 +133,18 @@ def _detect_encoding(sample: bytes, complete: bool) -> str:
     except UnicodeDecodeError:
         return "latin-1"
     return "utf-8"
+
+
+def _looks_utf16(sample: bytes) -> bool:
+    """UTF-16 without a byte-order mark: ASCII text with a zero byte beside every character."""
+    head = sample[:4096]
+    if len(head) < 8:
+        return False
+    even, odd = head[0::2], head[1::2]
+    for text, zeros in ((even, odd), (odd, even)):
+        if zeros.count(0) > 0.9 * len(zeros) and text.count(0) < 0.1 * len(text):
+            return True
+    return False
 
 
 def _detect_line_ending(text: str) -> str:
@@ -232,8 +244,9 @@ def sniff(path: Path, *, delimiter: str | None = None, encoding: str | None = No
         raise DataError(
             "the file is empty", hint="export the table again with its rows", source=source
         )
-    _reject_binary(sample, source)
     detected = encoding or _detect_encoding(sample, complete)
+    if detected != "utf-16":
+        _reject_binary(sample, source)
     if detected == "utf-16":
         raise DataError(
             "the file is UTF-16 text",

@@ -14,6 +14,7 @@ from segwise.io.sources import reading
 from segwise.io.writers import write_table
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
     from segwise._typing import InputKind, StrPath
@@ -69,6 +70,7 @@ class Dataset:
         like: str,
         as_of: str | None,
         notes: list[str],
+        unchanged: Callable[[], None] | None = None,
     ) -> None:
         self.kind = kind
         self.source = source
@@ -81,6 +83,7 @@ class Dataset:
         self._plan = plan
         self._like = like
         self._report: QualityReport | None = None
+        self._unchanged = unchanged or (lambda: None)
 
     def __repr__(self) -> str:
         roles = dict(self.roles.columns)
@@ -157,7 +160,9 @@ class Dataset:
     def write_quarantine(self, path: StrPath) -> Path:
         """Write the quarantined rows to CSV, Parquet or JSON, atomically."""
         with reading(self.source):
-            return write_table(self.quarantine(), path)
+            written = write_table(self.quarantine(), path)
+        self._unchanged()
+        return written
 
     def quality(self) -> QualityReport:
         """Compute (once) and return the data-quality report.
@@ -177,4 +182,5 @@ class Dataset:
                     as_of=self.as_of,
                     notes=self.notes,
                 )
+            self._unchanged()
         return self._report

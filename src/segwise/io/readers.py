@@ -196,6 +196,7 @@ def _read(
         like=raw.like,
         as_of=as_of_text,
         notes=_notes(raw, roles, fmt, policy),
+        unchanged=raw.check_unchanged,
     )
 
 

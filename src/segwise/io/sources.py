@@ -8,6 +8,7 @@ so a file larger than memory streams; nothing is loaded twice.
 from __future__ import annotations
 
 import errno
+import warnings
 import zlib
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
@@ -19,6 +20,7 @@ import duckdb
 import narwhals.stable.v2 as nw
 import polars as pl
 
+from segwise._validation import hint_for
 from segwise.engine.frames import native_kind, to_lazy
 from segwise.exceptions import DataError
 from segwise.io import csv as csv_sniffer
@@ -59,6 +61,27 @@ class RawSource:
     dialect: csv_sniffer.CsvDialect | None = None
     #: What reading decided that the report should say (filled in by ``scan``).
     notes: list[str] = field(default_factory=list)
+    #: The file's size and modification time when opened (None for frames and databases).
+    stamp: tuple[int, int] | None = None
+
+    def check_unchanged(self) -> None:
+        """Refuse a file that changed since it was opened: its passes would disagree.
+
+        A report, its quarantine and the clean rows come from several passes over
+        the file; a file still being written would make them count different rows.
+        """
+        if self.stamp is None:
+            return
+        try:
+            stat = Path(self.name).stat()
+        except OSError:
+            stat = None
+        if stat is None or (stat.st_size, stat.st_mtime_ns) != self.stamp:
+            raise DataError(
+                "the file changed while segwise was reading it",
+                hint="wait until it is completely written (or copy it), then run again",
+                source=self.name,
+            )
 
 
 def _suffix(path: Path) -> str:
@@ -70,6 +93,21 @@ def _suffix(path: Path) -> str:
 
 
 def _check_path(path: Path) -> None:
+    if path.is_symlink():
+        try:
+            path.resolve(strict=True)
+        except RuntimeError:
+            raise DataError(
+                "this is a symlink loop, not a file",
+                hint="point the link at a real file",
+                source=str(path),
+            ) from None
+        except OSError:
+            raise DataError(
+                "this symlink points at a file that does not exist",
+                hint="point the link at a real file",
+                source=str(path),
+            ) from None
     if path.is_dir():
         raise DataError(
             "this is a directory, not a file",
@@ -193,7 +231,33 @@ def collect_checked(frame: pl.LazyFrame, source: str) -> pl.DataFrame:
         raise polars_error(exc, source) from None
 
 
+def _sheet_names(path: Path) -> list[str]:
+    import fastexcel  # noqa: PLC0415 - Polars' Excel engine, only for workbooks
+
+    try:
+        return list(fastexcel.read_excel(path).sheet_names)
+    except Exception as exc:  # noqa: BLE001 - fastexcel raises its own types; all mean a bad workbook
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DataError(
+            f"cannot read the workbook: {first}", hint="check it opens in Excel", source=str(path)
+        ) from None
+
+
 def _open_excel(path: Path, sheet: str | int | None) -> RawSource:
+    names = _sheet_names(path)
+    listed = ", ".join(f"{i}: {name}" for i, name in enumerate(names))
+    if isinstance(sheet, int) and not 0 <= sheet < len(names):
+        raise DataError(
+            f"--sheet {sheet} is out of range: the workbook has {len(names)} sheet(s) ({listed})",
+            hint="sheets count from 0, or pass the sheet's name",
+            source=str(path),
+        )
+    if isinstance(sheet, str) and sheet and sheet not in names:
+        raise DataError(
+            f"no sheet '{sheet}' in the workbook ({listed})",
+            hint=hint_for(sheet, names).replace("the columns are", "the sheets are"),
+            source=str(path),
+        )
     sheet_arg: dict[str, Any] = (
         {"sheet_id": sheet + 1}
         if isinstance(sheet, int)
@@ -204,13 +268,16 @@ def _open_excel(path: Path, sheet: str | int | None) -> RawSource:
 
     def read(text_columns: Collection[str]) -> pl.DataFrame:
         try:
-            frame: pl.DataFrame = pl.read_excel(
-                path,
-                engine="calamine",
-                schema_overrides=dict.fromkeys(text_columns, pl.String),
-                infer_schema_length=10_000,
-                **sheet_arg,
-            )
+            with warnings.catch_warnings():
+                # fastexcel warns about types it guesses: a second stderr line, no action.
+                warnings.simplefilter("ignore")
+                frame: pl.DataFrame = pl.read_excel(
+                    path,
+                    engine="calamine",
+                    schema_overrides=dict.fromkeys(text_columns, pl.String),
+                    infer_schema_length=10_000,
+                    **sheet_arg,
+                )
             return frame
         except Exception as exc:  # noqa: BLE001 — calamine raises its own types; all mean a bad workbook
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
@@ -248,6 +315,24 @@ def _open_path(
     query: str | None,
 ) -> RawSource:
     _check_path(path)
+    stat = path.stat()
+    opened = _open_path_kind(
+        path, delimiter=delimiter, encoding=encoding, sheet=sheet, table=table, query=query
+    )
+    if opened.stamp is None and _suffix(path) not in (*_DUCKDB, *_SQLITE):
+        opened.stamp = (stat.st_size, stat.st_mtime_ns)
+    return opened
+
+
+def _open_path_kind(
+    path: Path,
+    *,
+    delimiter: str | None,
+    encoding: str | None,
+    sheet: str | int | None,
+    table: str | None,
+    query: str | None,
+) -> RawSource:
     suffix = _suffix(path)
     if suffix in _PARQUET:
         return _open_polars_lazy(str(path), pl.scan_parquet(path))

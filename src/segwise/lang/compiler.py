@@ -526,9 +526,9 @@ def _call(compiler: RuleCompiler, rule: Rule, node: nodes.Call) -> Compiled:
             )
         text = args[0].expr.str
         if name == "lower":
-            return Compiled(text.to_lowercase(), Type.STRING)
+            return Compiled(portable.to_lowercase(args[0].expr), Type.STRING)
         if name == "upper":
-            return Compiled(text.to_uppercase(), Type.STRING)
+            return Compiled(portable.to_uppercase(args[0].expr), Type.STRING)
         return Compiled(text.len_chars().cast(nw.Int64()), Type.NUMBER)
     if name in ("abs", "round"):
         _require(compiler, rule, node.args[0], args[0], Type.NUMBER, f"{name}()")

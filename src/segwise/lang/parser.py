@@ -453,6 +453,13 @@ class _Parser:
             )
         self.advance()
         value = _parse_date(str(text.value), timestamp=keyword.value == "TIMESTAMP")
+        if isinstance(value, datetime) and value.tzinfo is not None:
+            # Engines disagree on offsets (one converts, one drops them): refuse, don't guess.
+            raise self.error(
+                f"{text.text} has a UTC offset; timestamps in rules have none",
+                text,
+                hint="write the time as it appears in the data, e.g. TIMESTAMP '2024-01-31 18:00'",
+            )
         if value is None:
             shape = "YYYY-MM-DD HH:MM:SS" if keyword.value == "TIMESTAMP" else "YYYY-MM-DD"
             raise self.error(f"{text.text} is not a valid {keyword.text.lower()} ({shape})", text)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import warnings
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -263,6 +263,8 @@ class Project:
         step("Reading the sources")
         datasets = self.read_sources()
         reports = [d.quality() for d in datasets.values()]
+        if self.config.as_of is not None:
+            _check_as_of(self.config.as_of, datasets["transactions"].quality())
         step("Checking the segmentations")
         features = customer_features(
             datasets["transactions"],
@@ -361,6 +363,7 @@ class Project:
                 report.notes.append(f"quarantined rows written to {target}")
             quality.append(report)
         cutoff = self._as_of(as_of, datasets["transactions"])
+        _check_as_of(cutoff, datasets["transactions"].quality())
         step(f"Moving the data to {engine_name}")
         tables = _on_engine(
             {k: d.data for k, d in datasets.items()}, engine_name, spark or self._spark(engine_name)
@@ -419,6 +422,8 @@ class Project:
                 quality=quality,
                 segmentations=results,
                 config_text=self.text,
+                # The run's own start, not the clock: re-rendering a run gives the same bytes.
+                generated=started.astimezone(UTC),
             )
             stored = self.store.write_run(record, progress=step, lock=False)
             if stored != run_id:  # pragma: no cover - the lock makes this impossible
@@ -747,6 +752,17 @@ class Project:
         }
         return SegmentationResult(
             name, "clv", members.select("customer_id", "segment"), definition, cards, extras
+        )
+
+
+def _check_as_of(cutoff: date, transactions: QualityReport) -> None:
+    """An as-of date before the first purchase leaves nothing to segment: say so, plainly."""
+    first = transactions.first_timestamp
+    if first is not None and cutoff < first.date():
+        raise ConfigError(
+            f"as-of date {cutoff} is before the first transaction ({first.date()}): "
+            "no customer has bought anything yet",
+            hint=f"choose a date from {first.date()} on",
         )
 
 

@@ -6,10 +6,10 @@ from typing import TYPE_CHECKING, Any
 
 import plotly.graph_objects as go
 
+from segwise.report.charts import chart_html
+
 if TYPE_CHECKING:
     from segwise.models.backtest import Backtest
-
-_CONFIG = {"displaylogo": False, "displayModeBar": False, "responsive": True}
 
 
 def _frequency_chart(backtest: Backtest, unit: str) -> str:
@@ -39,10 +39,7 @@ def _frequency_chart(backtest: Backtest, unit: str) -> str:
         legend={"orientation": "h", "y": -0.2},
         template="plotly_white",
     )
-    html: str = figure.to_html(
-        full_html=False, include_plotlyjs=False, config=_CONFIG, default_width="100%"
-    )
-    return html
+    return chart_html(figure)
 
 
 def clv_section(

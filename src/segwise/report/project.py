@@ -18,6 +18,7 @@ from plotly.offline import get_plotlyjs
 
 from segwise._version import __version__
 from segwise.io.writers import write_text
+from segwise.report.charts import chart_html
 from segwise.report.quality import _environment, _section
 from segwise.report.rfm import _grid_chart, _sizes_chart
 
@@ -26,8 +27,6 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from segwise.io.quality import QualityReport
-
-_CONFIG = {"displaylogo": False, "displayModeBar": False, "responsive": True}
 
 
 def _profile_chart(cards: list[dict[str, Any]], title: str) -> str:
@@ -57,10 +56,7 @@ def _profile_chart(cards: list[dict[str, Any]], title: str) -> str:
         yaxis={"autorange": "reversed"},
         template="plotly_white",
     )
-    html: str = figure.to_html(
-        full_html=False, include_plotlyjs=False, config=_CONFIG, default_width="100%"
-    )
-    return html
+    return chart_html(figure)
 
 
 def _segmentation_view(result: Any) -> dict[str, Any]:

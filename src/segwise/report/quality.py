@@ -13,6 +13,7 @@ from plotly.offline import get_plotlyjs
 from segwise._version import __version__
 from segwise.io.quality import CHECKS, QualityReport
 from segwise.io.validate import REASONS
+from segwise.report.charts import chart_html
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -53,13 +54,7 @@ def _reasons_chart(report: QualityReport) -> str:
         yaxis={"autorange": "reversed"},
         template="plotly_white",
     )
-    html: str = figure.to_html(
-        full_html=False,
-        include_plotlyjs=False,
-        config={"displaylogo": False, "displayModeBar": False},
-        default_width="100%",
-    )
-    return html
+    return chart_html(figure)
 
 
 def _section(report: QualityReport) -> dict[str, Any]:

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, Any
 import plotly.graph_objects as go
 import polars as pl
 
+from segwise.report.charts import chart_html
+
 if TYPE_CHECKING:
     from segwise.features.score_map import ScoreMap
-
-_CONFIG = {"displaylogo": False, "displayModeBar": False, "responsive": True}
 
 
 def _sizes_chart(segments: list[dict[str, Any]]) -> str:
@@ -33,10 +33,7 @@ def _sizes_chart(segments: list[dict[str, Any]]) -> str:
         legend={"orientation": "h", "y": -0.08},
         template="plotly_white",
     )
-    html: str = figure.to_html(
-        full_html=False, include_plotlyjs=False, config=_CONFIG, default_width="100%"
-    )
-    return html
+    return chart_html(figure)
 
 
 def _grid_chart(table: pl.DataFrame, bins: int) -> str:
@@ -64,10 +61,7 @@ def _grid_chart(table: pl.DataFrame, bins: int) -> str:
         yaxis_title="R score",
         template="plotly_white",
     )
-    html: str = figure.to_html(
-        full_html=False, include_plotlyjs=False, config=_CONFIG, default_width="100%"
-    )
-    return html
+    return chart_html(figure)
 
 
 def rfm_section(

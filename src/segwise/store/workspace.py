@@ -200,7 +200,11 @@ class Workspace:
             if not read_only:
                 for statement in SCHEMA:
                     connection.execute(statement)
-                connection.execute("ALTER TABLE runs ADD COLUMN IF NOT EXISTS report VARCHAR")
+                columns = {row[0] for row in connection.execute("DESCRIBE runs").fetchall()}
+                if "report" not in columns:
+                    # Runs stored before reports were tracked: '' (unknown), not NULL (missing).
+                    connection.execute("ALTER TABLE runs ADD COLUMN report VARCHAR DEFAULT NULL")
+                    connection.execute("UPDATE runs SET report = ''")
         return connection
 
     def _check_is_store(self) -> None:
@@ -321,7 +325,7 @@ class Workspace:
             _store_errors(self.path),
         ):
             columns = {row[0] for row in connection.execute("DESCRIBE runs").fetchall()}
-            report = "report" if "report" in columns else "NULL::VARCHAR AS report"
+            report = "report" if "report" in columns else "''::VARCHAR AS report"
             return _frame(
                 connection,
                 "SELECT run_id, project, as_of, started_at, finished_at, engine, customers, "
