@@ -56,3 +56,12 @@ def test_score_maps_share_the_located_errors(tmp_path: Path) -> None:
     result = runner.invoke(app, ["rules", "check", str(path)])
     assert result.exit_code == 1
     assert "line 3: segments.0.nmae: unknown key. Did you mean 'name'?" in result.stderr
+
+
+def test_billion_laughs_aliases_are_refused(tmp_path: Path) -> None:
+    lines = ['a0: &a0 ["x","x","x","x","x","x","x","x","x","x"]']
+    lines += [f"a{i}: &a{i} [" + ",".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 12)]
+    path = tmp_path / "rules.yaml"
+    path.write_text("\n".join(lines) + "\nsegments: []\n")
+    with pytest.raises(ConfigError, match="more than 100 aliases"):
+        RuleCatalog.from_yaml(path)

@@ -23,6 +23,8 @@ M = TypeVar("M", bound=BaseModel)
 
 #: Deepest nesting a definition file may have; real files stay under 10.
 MAX_DEPTH = 64
+#: Most aliases (``*name``) one file may use: enough for shared playbooks, not for bombs.
+MAX_ALIASES = 100
 #: Largest definition file read (a catalog of thousands of segments is far smaller).
 MAX_BYTES = 10_000_000
 
@@ -36,8 +38,18 @@ class _StrictLoader(yaml.SafeLoader):
     """
 
     _depth = 0
+    _aliases = 0
 
     def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            # Anchors are shared, not copied, here; but validation would expand them, and
+            # ten nested aliases of ten make a billion values ("billion laughs").
+            self._aliases += 1
+            if self._aliases > MAX_ALIASES:
+                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+                raise yaml.MarkedYAMLError(
+                    problem=f"more than {MAX_ALIASES} aliases (*name)", problem_mark=mark
+                )
         self._depth += 1
         try:
             if self._depth > MAX_DEPTH:

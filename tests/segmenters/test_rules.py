@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from segwise.exceptions import ConfigError, DataError, RuleError, RuleSyntaxError
 from segwise.segmenters import RuleCatalog, RuleSegmenter
@@ -253,3 +255,26 @@ def test_preview_of_400_anded_conditions_is_linear() -> None:
     assert cumulative[99] == 5 and cumulative[100] == 4 and cumulative[-1] == 0
     assert all(c <= a for c, a in zip(cumulative, alone, strict=True))
     assert cumulative == sorted(cumulative, reverse=True)
+
+
+@given(
+    edges=st.lists(
+        st.lists(st.integers(min_value=1, max_value=30), min_size=0, max_size=4),
+        min_size=2,
+        max_size=30,
+    ),
+    joiner=st.sampled_from([" OR ", " AND "]),
+)
+@settings(max_examples=40, deadline=None)
+def test_random_reference_catalogs_compile_in_linear_size(
+    edges: list[list[int]], joiner: str
+) -> None:
+    # Issue 12, defect 5's class: segment i may reference any later segment, any number of
+    # times; the compiled plan must grow with the catalog's text, never with its paths.
+    n = len(edges)
+    catalog = {}
+    for i, targets in enumerate(edges):
+        refs = [f"in_segment('R{i + t}')" for t in targets if i + t < n]
+        catalog[f"R{i}"] = joiner.join([f"orders > {i % 5}", *refs])
+    text_size = sum(len(rule) for rule in catalog.values())
+    assert _plan_size(catalog, CUSTOMERS) < 2_000 + 40 * text_size

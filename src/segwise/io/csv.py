@@ -102,11 +102,15 @@ def _read_sample(path: Path) -> tuple[bytes, bool, bool]:
             complete = len(sample) <= limit
             return sample[:limit], compressed, complete
     except (OSError, EOFError, zlib.error) as exc:
-        raise DataError(
-            f"cannot decompress the file ({exc})",
-            hint="check the download is complete, or decompress it yourself",
-            source=str(path),
-        ) from None
+        raise _unreadable(path, exc) from None
+
+
+def _unreadable(path: Path, exc: BaseException) -> DataError:
+    return DataError(
+        f"cannot decompress the file ({exc})",
+        hint="check the download is complete, or decompress it yourself",
+        source=str(path),
+    )
 
 
 def _reject_binary(sample: bytes, source: str) -> None:
@@ -337,11 +341,7 @@ def transcode_to_utf8(path: Path, dialect: CsvDialect) -> Path:
     try:
         return _transcode(path, dialect)
     except (OSError, EOFError, zlib.error) as exc:
-        raise DataError(
-            f"cannot decompress the file ({exc})",
-            hint="check the download is complete, or decompress it yourself",
-            source=str(path),
-        ) from None
+        raise _unreadable(path, exc) from None
     except UnicodeDecodeError as exc:
         found = first_invalid_utf8(path) if dialect.encoding.startswith("utf-8") else None
         where = f"line {found[0]}: " if found else ""

@@ -314,25 +314,6 @@ def _open_path(
     table: str | None,
     query: str | None,
 ) -> RawSource:
-    _check_path(path)
-    stat = path.stat()
-    opened = _open_path_kind(
-        path, delimiter=delimiter, encoding=encoding, sheet=sheet, table=table, query=query
-    )
-    if opened.stamp is None and _suffix(path) not in (*_DUCKDB, *_SQLITE):
-        opened.stamp = (stat.st_size, stat.st_mtime_ns)
-    return opened
-
-
-def _open_path_kind(
-    path: Path,
-    *,
-    delimiter: str | None,
-    encoding: str | None,
-    sheet: str | int | None,
-    table: str | None,
-    query: str | None,
-) -> RawSource:
     suffix = _suffix(path)
     if suffix in _PARQUET:
         return _open_polars_lazy(str(path), pl.scan_parquet(path))
@@ -394,14 +375,16 @@ def open_source(
         )
         return open_frame(opened, name=shown)
     if isinstance(source, str | Path):
-        return _open_path(
-            Path(source),
-            delimiter=delimiter,
-            encoding=encoding,
-            sheet=sheet,
-            table=table,
-            query=query,
+        path = Path(source)
+        _check_path(path)
+        stat = path.stat()
+        opened = _open_path(
+            path, delimiter=delimiter, encoding=encoding, sheet=sheet, table=table, query=query
         )
+        if _suffix(path) not in (*_DUCKDB, *_SQLITE):
+            # Files are read in several passes: remember what was opened (check_unchanged).
+            opened.stamp = (stat.st_size, stat.st_mtime_ns)
+        return opened
     return open_frame(source)
 
 

@@ -20,7 +20,6 @@ import narwhals.stable.v2 as nw
 import numpy as np
 import polars as pl
 
-from segwise._config import load_yaml_model, read_text_file
 from segwise._validation import hint_for
 from segwise._version import __version__
 from segwise.engine.frames import to_lazy
@@ -37,7 +36,6 @@ from segwise.profiling import profile_segments
 from segwise.profiling.actions import suggest_action
 from segwise.profiling.profiles import SegmentProfiles
 from segwise.project.config import (
-    DOCS,
     ClusterSegmentation,
     ClvSegmentation,
     ProjectConfig,
@@ -46,6 +44,7 @@ from segwise.project.config import (
 )
 from segwise.project.paths import QUARANTINE_DIR, ProjectPaths
 from segwise.project.scaffold import scaffold
+from segwise.project.workspace import read_project_file
 from segwise.report.clv import clv_section
 from segwise.report.project import render_project_report
 from segwise.segmenters import ClusterSegmenter, RuleCatalog, RuleSegmenter
@@ -127,21 +126,9 @@ class Project:
         Sources and outputs must stay inside the project's folder unless
         ``allow_outside`` is set (see ``docs/security.md``).
         """
-        target = Path(path)
-        if target.is_dir():
-            target = target / "segwise.yaml"
-        if not target.is_file():
-            raise ConfigError(
-                f"{target}: no such project file", hint="create one with: segwise init DIR"
-            )
-        text = read_text_file(target, what="project file")
-        config = load_yaml_model(ProjectConfig, text, source=str(target), docs=DOCS)
+        target, text, config = read_project_file(path)
         return cls(
-            config,
-            target.resolve().parent,
-            text=text,
-            project_file=target.resolve(),
-            allow_outside=allow_outside,
+            config, target.parent, text=text, project_file=target, allow_outside=allow_outside
         )
 
     @staticmethod

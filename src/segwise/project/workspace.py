@@ -28,6 +28,13 @@ def open_workspace(path: str | Path, *, allow_outside: bool = False) -> Workspac
     >>> open_workspace(folder).path.name
     'runs.duckdb'
     """
+    target, _text, config = read_project_file(path)
+    paths = ProjectPaths(target.parent, target, allow_outside=allow_outside)
+    return Workspace(paths.resolve(config.store, key="store"))
+
+
+def read_project_file(path: str | Path) -> tuple[Path, str, ProjectConfig]:
+    """A project file (or its folder): its resolved path, its text and its validated config."""
     target = Path(path)
     if target.is_dir():
         target = target / "segwise.yaml"
@@ -35,9 +42,6 @@ def open_workspace(path: str | Path, *, allow_outside: bool = False) -> Workspac
         raise ConfigError(
             f"{target}: no such project file", hint="create one with: segwise init DIR"
         )
-    config = load_yaml_model(
-        ProjectConfig, read_text_file(target, what="project file"), source=str(target), docs=DOCS
-    )
-    root = target.resolve().parent
-    paths = ProjectPaths(root, target.resolve(), allow_outside=allow_outside)
-    return Workspace(paths.resolve(config.store, key="store"))
+    text = read_text_file(target, what="project file")
+    config = load_yaml_model(ProjectConfig, text, source=str(target), docs=DOCS)
+    return target.resolve(), text, config
