@@ -428,3 +428,38 @@ def test_nested_columns_are_quarantined_as_json(tmp_path: Path) -> None:
     assert code == 0, stderr
     quarantined = (tmp_path / "q.csv").read_text()
     assert '"[""c""]"' in quarantined and '"{""k"":2}"' in quarantined
+
+
+# -- issue 11: commands that read transactions fail as `segwise quality` does ----------------
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["", "1,never,3\n2,,4\n", "1,2024-01-01,x\n2,2024-01-02,\n"],
+    ids=["header only", "no usable date", "no usable amount"],
+)
+@pytest.mark.parametrize("command", ["rfm", "summary"])
+def test_unusable_transactions_give_the_quality_error(
+    tmp_path: Path, body: str, command: str
+) -> None:
+    path = tmp_path / "orders.csv"
+    path.write_text("customer_id,order_date,amount\n" + body)
+    quality = runner.invoke(app, ["quality", str(path), "--no-quarantine"])
+    result = runner.invoke(app, [command, str(path)])
+    assert quality.exit_code == result.exit_code == 1
+    assert result.stderr == quality.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_calibration_end_before_the_first_transaction_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "orders.csv"
+    path.write_text("customer_id,order_date,amount\n1,2024-01-01,5\n1,2024-02-01,6\n")
+    result = runner.invoke(app, ["summary", str(path), "--calibration-end", "2023-01-01"])
+    assert result.exit_code == 1
+    assert "the calibration end 2023-01-01 is before the first transaction (2024-01-01)" in (
+        result.stderr
+    )
+    with pytest.raises(sw.ConfigError, match="before the first transaction"):
+        sw.calibration_and_holdout_data(
+            sw.read_transactions(path), calibration_period_end="2023-01-01"
+        )

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import sys
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from segwise.cli import options as opt
 from segwise.cli.console import json_text, progress, stdout, user_errors
-from segwise.exceptions import ConfigError
+from segwise.exceptions import ConfigError, DataError
 
 
 def _rfm_columns(dataset: object) -> list[str]:
@@ -120,7 +122,7 @@ def rfm(
             if len(datasets) == 1
             else nw.concat([d.data.select(*_rfm_columns(d)) for d in datasets], how="vertical")
         )
-        with warnings.catch_warnings(record=True) as caught:
+        with warnings.catch_warnings(record=True) as caught, _explained_by_quality(datasets):
             warnings.simplefilter("always")
             result = rfm_table(
                 source,
@@ -136,9 +138,9 @@ def rfm(
                 preset=preset,
                 segment_map=str(segment_map) if segment_map else None,
             )
-        frame: pl.DataFrame = (
-            to_lazy(result).collect(backend="polars").to_native().sort("customer_id")
-        )
+            frame: pl.DataFrame = (
+                to_lazy(result).collect(backend="polars").to_native().sort("customer_id")
+            )
         if output is not None:
             step(f"Writing {output}")
             write_table(frame, output)
@@ -176,3 +178,18 @@ def rfm(
     console.print(summary)
     if output is not None:
         console.print(f"{frame.height:,} customers written to {output}", highlight=False)
+
+
+@contextmanager
+def _explained_by_quality(datasets: list[Any]) -> Iterator[None]:
+    """When nothing can be scored, fail with the quality report's own error for the input.
+
+    A header-only file, or one where no row has a usable date or amount, gets the
+    same one line here as from ``segwise quality`` (which names the file).
+    """
+    try:
+        yield
+    except DataError:
+        for dataset in datasets:
+            dataset.quality()  # raises the located error when the file itself is unusable
+        raise

@@ -136,6 +136,10 @@ def _summarise(
     return per_customer.select(*columns)
 
 
+def _as_date(value: date | datetime) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
 def _observation_end(frame: nw.LazyFrame[Any], timestamp: str, given: date | None) -> date:
     if given is not None:
         return given
@@ -297,10 +301,22 @@ def _split(
     frame, customer, timestamp, monetary, like = _prepare(
         transactions, customer_id_col, datetime_col, monetary_value_col, datetime_format
     )
-    end = _observation_end(
-        frame, timestamp, as_day(observation_period_end, "observation_period_end")
-    )
+    first, latest = frame.select(
+        nw.col(timestamp).min().alias("first"), nw.col(timestamp).max().alias("last")
+    ).collect().row(0)
+    if first is None:
+        raise DataError(
+            "there are no transactions to summarise", hint="check the input and the as-of date"
+        )
+    given_end = as_day(observation_period_end, "observation_period_end")
+    end = given_end if given_end is not None else _as_date(latest)
     assert cal_end is not None
+    if cal_end < _as_date(first):
+        # An empty calibration period would fit nothing: say so rather than return no rows.
+        raise ConfigError(
+            f"the calibration end {cal_end} is before the first transaction ({_as_date(first)})",
+            hint="choose a calibration end inside the data, e.g. two thirds of the way through",
+        )
     if end <= cal_end:
         raise ConfigError(
             f"the holdout end {end} is not after the calibration end {cal_end}",

@@ -50,6 +50,39 @@ def summary_arrays(data: Any, columns: Sequence[str]) -> tuple[np.ndarray, ...]:
     return tuple(arrays)
 
 
+def purchase_summary(summary: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``frequency, recency, T`` checked to be a BTYD summary, naming the first bad row.
+
+    Frequencies are whole repeat-purchase counts; a customer with none has
+    recency 0; nobody's last purchase comes after the end of their observation.
+
+    Examples
+    --------
+    >>> purchase_summary({"frequency": [1, 0], "recency": [3, 2], "T": [5, 4]})
+    Traceback (most recent call last):
+    ...
+    segwise.exceptions.DataError: column 'recency': row 2: frequency is 0 but recency is 2 ...
+    """
+    x, t_x, T = summary_arrays(summary, ["frequency", "recency", "T"])
+    problems = [
+        (x != np.floor(x), "frequency", "frequency {x:g} is not a whole number of purchases"),
+        ((x == 0) & (t_x > 0), "recency", "frequency is 0 but recency is {t:g} (it must be 0)"),
+        (t_x > T, "recency", "recency {t:g} is beyond T {T:g}"),
+    ]
+    for bad, column, text in problems:
+        if np.any(bad):
+            row = int(np.argmax(bad))
+            detail = text.format(x=x[row], t=t_x[row], T=T[row])
+            raise DataError(
+                f"row {row + 1} {detail}"
+                if detail.startswith("has")
+                else f"row {row + 1}: {detail}",
+                column=column,
+                hint="recompute the summary with sw.rfm_summary",
+            )
+    return x, t_x, T
+
+
 def compress(*columns: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
     """Distinct rows of the given columns and how many customers share each.
 
@@ -188,11 +221,7 @@ class PurchaseCountModel(MaximumLikelihoodModel):
     def fit(self, summary: Any, y: Any = None) -> Self:
         """Fit on ``frequency, recency, T`` (repeat purchases; ages in one time unit)."""
         del y
-        x, t_x, T = summary_arrays(summary, ["frequency", "recency", "T"])
-        if np.any(t_x > T):
-            raise DataError(
-                "recency is larger than T for some customers", hint="recompute the summary"
-            )
+        x, t_x, T = purchase_summary(summary)
         if not np.any(x > 0):
             raise DataError(
                 f"no customer has a repeat purchase: {self.MODEL} cannot be fitted",

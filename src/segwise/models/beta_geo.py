@@ -15,10 +15,10 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy.special import betaln, gammaln, hyp2f1
+from scipy.special import betaln, expit, gammaln, hyp2f1
 
 from segwise.exceptions import DataError
-from segwise.models.base import PurchaseCountModel, summary_arrays
+from segwise.models.base import PurchaseCountModel, purchase_summary
 
 PARAMS = ("r", "alpha", "a", "b")
 
@@ -127,21 +127,28 @@ class BetaGeoModel(PurchaseCountModel):
     def p_alive(self, summary: Any) -> np.ndarray:
         """P(alive | frequency, recency, T) for each customer (FHL 2005, eq. 12 note)."""
         r, alpha, a, b = self._p()
-        x, t_x, T = summary_arrays(summary, ["frequency", "recency", "T"])
-        odds = np.where(
-            x > 0,
-            a / np.where(x > 0, b + x - 1, 1.0) * ((alpha + T) / (alpha + t_x)) ** (r + x),
-            0.0,
+        x, t_x, T = purchase_summary(summary)
+        # In log space: ((alpha + T) / (alpha + t_x)) ** (r + x) overflows for customers
+        # with thousands of purchases.
+        log_odds = (
+            np.log(a)
+            - np.log(np.where(x > 0, b + x - 1, 1.0))
+            + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x))
         )
-        return 1.0 / (1.0 + odds)
+        return np.where(x > 0, expit(-log_odds), 1.0)
 
     def expected_purchases(self, summary: Any, t: float) -> np.ndarray:
         """E[Y(t) | frequency, recency, T]: purchases in the next ``t`` units (FHL 2005, eq. 10)."""
         r, alpha, a, b = self._p()
-        x, t_x, T = summary_arrays(summary, ["frequency", "recency", "T"])
+        x, t_x, T = purchase_summary(summary)
         z = t / (alpha + T + t)
         head = (a + b + x - 1) / (a - 1)
-        body = 1 - ((alpha + T) / (alpha + T + t)) ** (r + x) * hyp2f1(
-            r + x, b + x, a + b + x - 1, z
-        )
+        with np.errstate(all="ignore"):
+            # FHL's (1 - z)^(r+x) 2F1(r+x, b+x; a+b+x-1; z) overflows for customers with
+            # thousands of purchases; Euler's transformation gives the same value with
+            # parameters that do not grow with x, but overflows when a is huge (dropout
+            # near zero). Each is used where it is finite.
+            direct = (1 - z) ** (r + x) * hyp2f1(r + x, b + x, a + b + x - 1, z)
+            euler = (1 - z) ** (a - 1) * hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z)
+        body = 1 - np.where(np.isfinite(direct), direct, euler)
         return head * body * self.p_alive({"frequency": x, "recency": t_x, "T": T})

@@ -17,9 +17,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy.special import gammaln, hyp2f1
+from scipy.special import expit, gammaln, hyp2f1
 
-from segwise.models.base import PurchaseCountModel, summary_arrays
+from segwise.models.base import PurchaseCountModel, purchase_summary
 
 PARAMS = ("r", "alpha", "s", "beta")
 
@@ -85,7 +85,7 @@ class ParetoNBDModel(PurchaseCountModel):
         """P(alive | frequency, recency, T) for each customer."""
         params = self._fitted()
         r, alpha, s, beta = params
-        x, t_x, T = summary_arrays(summary, ["frequency", "recency", "T"])
+        x, t_x, T = purchase_summary(summary)
         log_odds = (
             np.log(s)
             - np.log(r + s + x)
@@ -93,11 +93,11 @@ class ParetoNBDModel(PurchaseCountModel):
             + s * np.log(beta + T)
             + _log_a0(params, x, t_x, T)
         )
-        return 1.0 / (1.0 + np.exp(log_odds))
+        return expit(-log_odds)  # 1 / (1 + e^log_odds), without overflow
 
     def expected_purchases(self, summary: Any, t: float) -> np.ndarray:
         """E[Y(t) | frequency, recency, T]: purchases in the next ``t`` time units."""
         r, alpha, s, beta = self._fitted()
-        x, _t_x, T = summary_arrays(summary, ["frequency", "recency", "T"])
+        x, _t_x, T = purchase_summary(summary)
         rate = (r + x) * (beta + T) / ((alpha + T) * (s - 1))
         return rate * (1 - ((beta + T) / (beta + T + t)) ** (s - 1)) * self.p_alive(summary)
