@@ -111,3 +111,57 @@ def test_clv_report_shows_the_backtest_table_and_chart(shared_data: Path, tmp_pa
     assert without_holdout.exit_code == 1
     assert "--report shows the backtest, which needs --holdout-end" in without_holdout.stderr
     assert not (tmp_path / "x.html").exists()
+
+
+@pytest.mark.realdata
+def test_tier_backtest_realised_value_is_holdout_revenue(shared_data: Path, tmp_path: Path) -> None:
+    # Issue 11: on order lines the "realised value" was purchase days × the mean line value
+    # (366 for the high tier); it must be the money each customer spent in the holdout.
+    import datetime as dt
+
+    import segwise as sw
+
+    source = shared_data / "online_retail_ii_2009_2010.csv.gz"
+    out = tmp_path / "clv.csv"
+    result = CliRunner().invoke(
+        app,
+        [
+            "clv",
+            str(source),
+            "--calibration-end",
+            "2010-06-30",
+            "--holdout-end",
+            "2010-12-09",
+            "--json",
+            "-o",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.stderr
+    by_tier = json.loads(result.stdout)["backtest"]["by_tier"]
+    assert [row["tier"] for row in by_tier] == ["high", "medium", "low"]
+    # Independently: the clean purchases summed per customer over the holdout window.
+    clean = sw.read_transactions(source).to_native()
+    spent = (
+        clean.filter(
+            ~pl.col("is_return")
+            & (pl.col("timestamp").dt.date() > dt.date(2010, 6, 30))
+            & (pl.col("timestamp").dt.date() <= dt.date(2010, 12, 9))
+        )
+        .group_by("customer_id")
+        .agg(pl.col("amount").sum().alias("spent"))
+    )
+    tiers = pl.read_csv(out, schema_overrides={"customer_id": pl.String}).select(
+        "customer_id", "tier"
+    )
+    expected = (
+        tiers.join(spent, on="customer_id", how="left")
+        .with_columns(pl.col("spent").fill_null(0.0))
+        .group_by("tier")
+        .agg(pl.col("spent").mean())
+    )
+    expected_by_tier = dict(expected.iter_rows())
+    for row in by_tier:
+        assert row["actual_value"] == pytest.approx(expected_by_tier[row["tier"]], rel=1e-9)
+    high = next(row for row in by_tier if row["tier"] == "high")
+    assert high["actual_value"] > 1_000  # the old computation said 366

@@ -74,6 +74,7 @@ def clv(
     from segwise.engine.frames import to_lazy
     from segwise.exceptions import ConfigError
     from segwise.features import calibration_and_holdout_data, rfm_summary
+    from segwise.features.summary import holdout_revenue
     from segwise.io.writers import write_table
 
     try:
@@ -115,6 +116,14 @@ def clv(
             frame = frame.rename(
                 {c: c.removesuffix("_cal") for c in frame.columns if c.endswith("_cal")}
             )
+            revenue = holdout_revenue(
+                purchases,
+                calibration_period_end=calibration_end,
+                observation_period_end=holdout_end,
+            )
+            frame = frame.join(
+                to_lazy(revenue).collect(backend="polars").to_native(), on="customer_id", how="left"
+            ).with_columns(pl.col("revenue_holdout").fill_null(0.0))
         else:
             summary = rfm_summary(
                 purchases,
@@ -198,9 +207,8 @@ def _fit_and_predict(
             segments=result["segment"].to_numpy(),
             tiers=result["tier"].to_numpy(),
             predicted_value=expected * result["expected_value"].fill_null(0.0).to_numpy(),
-            actual_value=(frame["frequency_holdout"] * frame["monetary_value_holdout"])
-            .fill_null(0.0)
-            .to_numpy(),
+            # Realised value is the money each customer spent in the holdout.
+            actual_value=frame["revenue_holdout"].to_numpy(),
         )
         payload["backtest"] = checked.to_dict()
         # Did the predicted groups behave as predicted? Mean realised holdout results.

@@ -301,9 +301,11 @@ def _split(
     frame, customer, timestamp, monetary, like = _prepare(
         transactions, customer_id_col, datetime_col, monetary_value_col, datetime_format
     )
-    first, latest = frame.select(
-        nw.col(timestamp).min().alias("first"), nw.col(timestamp).max().alias("last")
-    ).collect().row(0)
+    first, latest = (
+        frame.select(nw.col(timestamp).min().alias("first"), nw.col(timestamp).max().alias("last"))
+        .collect()
+        .row(0)
+    )
     if first is None:
         raise DataError(
             "there are no transactions to summarise", hint="check the input and the as-of date"
@@ -359,6 +361,54 @@ def _split(
     days = nw.lit(float((end - cal_end).days), dtype=nw.Float64)
     combined = joined.with_columns(*fills, portable.divide(days, scale).alias("duration_holdout"))
     return _finish(combined, like)
+
+
+def holdout_revenue(
+    transactions: Any,
+    *,
+    calibration_period_end: str | date | datetime,
+    observation_period_end: str | date | datetime,
+    customer_id_col: str = "customer_id",
+    datetime_col: str = "timestamp",
+    monetary_value_col: str = "amount",
+) -> Any:
+    """Each customer's revenue after the calibration end up to the holdout end (whole days).
+
+    What a lifetime-value backtest compares predicted value with: money summed,
+    not purchase days × a mean row value (``monetary_value_holdout`` is a mean
+    per order line, as lifetimes defines it, so that product is not revenue).
+    Customers without holdout purchases are absent.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> tx = pl.DataFrame({"customer_id": ["a", "a", "a", "b"],
+    ...                    "timestamp": ["2024-01-01", "2024-02-01", "2024-02-01", "2024-02-03"],
+    ...                    "amount": [5.0, 10.0, 2.5, 4.0]})
+    >>> holdout_revenue(tx, calibration_period_end="2024-01-31",
+    ...                 observation_period_end="2024-02-02").rows()
+    [('a', 12.5)]
+    """
+    cal_end = as_day(calibration_period_end, "calibration_period_end")
+    end = as_day(observation_period_end, "observation_period_end")
+    frame, customer, timestamp, monetary, like = _prepare(
+        transactions, customer_id_col, datetime_col, monetary_value_col, None
+    )
+    assert monetary is not None and cal_end is not None and end is not None
+    day = nw.col(timestamp).dt.date()
+    revenue = (
+        frame.filter((day > nw.lit(cal_end)) & (day <= nw.lit(end)))
+        .group_by(customer)
+        .agg(portable.money_units(nw.col(monetary)).sum().alias("__sw_revenue"))
+        .select(
+            nw.col(customer).alias("customer_id"),
+            portable.divide(
+                nw.col("__sw_revenue").cast(nw.Float64), float(portable.MONEY_SCALE)
+            ).alias("revenue_holdout"),
+        )
+        .sort("customer_id")
+    )
+    return _finish(revenue, like)
 
 
 def rfm_train_test_split(

@@ -22,6 +22,7 @@ import numpy as np
 import polars as pl
 
 from segwise.exceptions import ConfigError
+from segwise.models.tiers import TIER_NAMES
 
 
 @dataclass(frozen=True)
@@ -174,7 +175,15 @@ def backtest(
                 pl.col("predicted_value").mean(),
                 pl.col("actual_value").mean(),
             )
-            .sort("tier")
+            # High to low, as a marketer reads tiers; unknown names after, alphabetically.
+            .sort(
+                pl.col("tier").replace_strict(
+                    {name: rank for rank, name in enumerate(TIER_NAMES)},
+                    default=len(TIER_NAMES),
+                    return_dtype=pl.Int64,
+                ),
+                "tier",
+            )
         )
     spread = predicted.std() > 0 and actual.std() > 0
     return Backtest(
