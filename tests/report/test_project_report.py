@@ -91,3 +91,35 @@ def test_report_is_byte_reproducible(run: Any, tmp_path: Path) -> None:
         rendered.append(path.read_bytes())
     assert rendered[0] == rendered[1]
     assert b'id="chart-' in rendered[0]
+
+
+@pytest.mark.realdata
+@pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium: `make test` installs it")
+def test_degenerate_clv_fit_is_warned_in_the_rendered_report(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    # Issue 11: on Online Retail II P(alive) cannot discriminate (no dropout, or 95% in one
+    # segment); the run falls back and the report must say so.
+    import shutil
+
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copy(shared_data / "online_retail_ii_2009_2010.csv.gz", data / "orders.csv.gz")
+    (tmp_path / "segwise.yaml").write_text(
+        "name: retail\n"
+        "sources:\n  transactions: {path: data/orders.csv.gz}\n"
+        "segmentations:\n  future: {method: clv}\n"
+    )
+    result = Project.from_yaml(tmp_path).run()
+    future = result.segmentations[0]
+    warnings = future.extras["warnings"]
+    assert any("almost no dropout" in w or "in one predictive segment" in w for w in warnings)
+    sizes = {card["name"]: card["share"] for card in future.cards}
+    assert max(sizes.values()) <= 0.95  # the fallback still discriminates
+    assert "own time between purchases" in next(
+        c["definition"] for c in future.cards if c["name"] == "Churn risk"
+    )
+    rendered = chromium("--dump-dom", result.report.resolve().as_uri())
+    assert rendered.returncode == 0, rendered.stderr[-2000:]
+    assert 'class="warning"' in rendered.stdout
+    assert warnings[0].split(";")[0].replace("'", "&#39;") in rendered.stdout

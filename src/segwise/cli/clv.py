@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -197,7 +198,12 @@ def _fit_and_predict(
         "horizon": units,
         "tiers": dict(result.group_by("tier").len().iter_rows()),
         "segments": dict(result.group_by("segment").len().iter_rows()),
+        "churn_basis": predictions.churn_basis,
+        "warnings": [str(w) for w in predictions.warnings],
     }
+    for warning in predictions.warnings:
+        # On stderr, so --json output stays clean; the same text is in the payload.
+        sys.stderr.write(f"warning: {warning}\n")
     if holdout:
         actual = frame["frequency_holdout"].to_numpy()
         checked = backtest(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -72,6 +73,10 @@ def run(
     steps = 7 + len(project.config.segmentations)
     with progress_bar(f"Running {project.config.name}", steps) as step:
         result = project.run(as_of=as_of, engine=engine, progress=step)
+    for segmentation in result.segmentations:
+        for warning in segmentation.extras.get("warnings", []):
+            # The same warnings are on the report's cards and stored with the run.
+            sys.stderr.write(f"warning: segmentation '{segmentation.name}': {warning}\n")
     console = stdout()
     if as_json:
         payload = {

@@ -9,13 +9,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from segwise.models.beta_geo import BetaGeoModel
 from segwise.models.clv import customer_lifetime_value
+from segwise.models.diagnostics import FitWarning, diagnose_bgnbd, overdue
 from segwise.models.gamma_gamma import GammaGammaModel
 from segwise.models.predictive import predictive_segments
 from segwise.models.tiers import value_tiers
+
+#: Predictive segments must put at least this share outside the largest one to be useful.
+MIN_OUTSIDE_LARGEST = 0.05
 
 
 @dataclass(frozen=True)
@@ -30,6 +35,10 @@ class CustomerPredictions:
     spend_model: GammaGammaModel
     table: pl.DataFrame
     horizon: float
+    #: Reasons to distrust the purchase model (empty when it looks sound).
+    warnings: tuple[FitWarning, ...] = ()
+    #: How churn risk was decided: ``p_alive`` (the model) or ``purchase_cycle`` (fallback).
+    churn_basis: str = "p_alive"
 
     def parameters(self) -> dict[str, Any]:
         """Fitted parameters and log-likelihoods, as ``segwise clv --json`` shows them."""
@@ -90,15 +99,40 @@ def predict_customers(
         discount_rate=discount_rate,
     )
     p_alive = purchase_model.p_alive(summary)
-    segments = predictive_segments(
-        p_alive=p_alive,
-        expected_purchases=expected,
-        horizon=horizon,
-        frequency=summary["frequency"].to_numpy(),
-        T=summary["T"].to_numpy(),
-        historical_value=(summary["monetary_value"] * summary["frequency"]).to_numpy(),
-        churn_threshold=churn_threshold,
+    frequency, recency, T = (
+        summary[c].to_numpy().astype(float) for c in ("frequency", "recency", "T")
     )
+    warnings = diagnose_bgnbd(purchase_model.params_, frequency, recency, T)
+
+    def segment(at_risk: np.ndarray | None) -> np.ndarray:
+        return predictive_segments(
+            p_alive=p_alive,
+            expected_purchases=expected,
+            horizon=horizon,
+            frequency=frequency,
+            T=T,
+            historical_value=(summary["monetary_value"] * summary["frequency"]).to_numpy(),
+            churn_threshold=churn_threshold,
+            at_risk=at_risk,
+        )
+
+    segments = segment(None)
+    churn_basis = "p_alive"
+    _, counts = np.unique(segments, return_counts=True)
+    flat = counts.max() > (1 - MIN_OUTSIDE_LARGEST) * segments.size
+    if flat or any(w.code == "no_dropout" for w in warnings):
+        # P(alive) cannot tell customers apart: judge churn by each one's own purchase cycle.
+        segments = segment(overdue(frequency, recency, T))
+        churn_basis = "purchase_cycle"
+        if flat and not any(w.code == "no_dropout" for w in warnings):
+            warnings.append(
+                FitWarning(
+                    "flat_p_alive",
+                    f"P(alive) puts {counts.max() / segments.size:.0%} of customers in one "
+                    "predictive segment",
+                    "churn risk is judged by recency against each customer's purchase cycle",
+                )
+            )
     table = summary.select("customer_id", "frequency", "recency", "T", "monetary_value")
     table = table.with_columns(
         pl.Series("p_alive", p_alive),
@@ -108,4 +142,6 @@ def predict_customers(
         pl.Series("tier", value_tiers(lifetime, tuple(tiers)).tolist(), dtype=pl.String),
         pl.Series("segment", segments.tolist(), dtype=pl.String),
     )
-    return CustomerPredictions(purchase_model, spend_model, table, horizon)
+    return CustomerPredictions(
+        purchase_model, spend_model, table, horizon, tuple(warnings), churn_basis
+    )

@@ -21,6 +21,7 @@ def predictive_segments(
     churn_threshold: float = 0.3,
     rising_ratio: float = 1.5,
     high_value_share: float = 0.2,
+    at_risk: np.ndarray | None = None,
 ) -> np.ndarray:
     """Name each customer's predictive segment; the first rule that holds wins.
 
@@ -30,6 +31,10 @@ def predictive_segments(
     3. **Rising**: repeat buyers whose expected purchases per time unit are at
        least ``rising_ratio`` times their historical rate (repeat purchases ÷ T).
     4. **Stable**: everyone else.
+
+    ``at_risk`` replaces "P(alive) below ``churn_threshold``" with another churn
+    signal, for fits whose P(alive) cannot discriminate (see
+    :func:`segwise.models.diagnostics.overdue`).
 
     Examples
     --------
@@ -52,7 +57,8 @@ def predictive_segments(
         value_tiers(historical_value, (high_value_share, min(0.99, high_value_share + 0.01)))
         == "high"
     )
-    at_risk = p_alive < churn_threshold
+    if at_risk is None:
+        at_risk = p_alive < churn_threshold
     historical_rate = np.divide(
         frequency, T, out=np.zeros_like(frequency, dtype=float), where=T > 0
     )

@@ -684,18 +684,22 @@ class Project:
             members.select("customer_id", "clv", "p_alive"), on="customer_id", how="left"
         )
         profiles = self._profiles(enriched, members.select("customer_id", "segment"))
+        churn = (
+            f"P(alive) < {spec.churn_threshold}"
+            if predictions.churn_basis == "p_alive"
+            else "no purchase for over 2× their own time between purchases (P(alive) could "
+            "not discriminate)"
+        )
         rules = {
-            "At-risk high value": (
-                f"top 20% by historical value AND P(alive) < {spec.churn_threshold}"
-            ),
-            "Churn risk": f"P(alive) < {spec.churn_threshold}",
+            "At-risk high value": f"top 20% by historical value AND {churn}",
+            "Churn risk": churn,
             "Rising": "expected purchases ≥ 1.5× the historical rate",
             "Stable": "everyone else",
         }
         cards = _cards(
             profiles, lambda p: rules.get(p.segment), lambda p: PREDICTIVE_ACTIONS.get(p.segment)
         )
-        extras: dict[str, Any] = {}
+        extras: dict[str, Any] = {"warnings": [str(w) for w in predictions.warnings]}
         calibration_end = (
             cutoff - timedelta(weeks=spec.holdout_weeks)
             if spec.calibration_end == "auto"
@@ -730,12 +734,19 @@ class Project:
                     title=f"{name}: lifetime value backtest",
                 )
             except SegwiseError as exc:
-                extras["clv_backtest_note"] = exc.one_line()
+                extras["warnings"].append(f"the backtest was skipped: {exc.one_line()}")
+        else:
+            extras["warnings"].append(
+                f"the backtest was skipped: the calibration end {calibration_end} is not before "
+                f"the as-of date {cutoff}"
+            )
         definition = {
             "method": "clv",
             **{k: str(v) for k, v in spec.model_dump().items()},
             **predictions.parameters(),
             "horizon_days": predictions.horizon * unit_days,
+            "churn_basis": predictions.churn_basis,
+            "warnings": extras["warnings"],
         }
         return SegmentationResult(
             name, "clv", members.select("customer_id", "segment"), definition, cards, extras

@@ -87,6 +87,7 @@ def _segmentation_view(result: Any) -> dict[str, Any]:
         "sizes_chart": _sizes_chart(sized),
         "grid_chart": grid,
         "profile_chart": _profile_chart(cards, "Profile: mean of each feature ÷ the average"),
+        "warnings": list(result.extras.get("warnings", [])),
     }
 
 

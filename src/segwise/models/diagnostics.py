@@ -1,0 +1,123 @@
+"""Is a BTYD fit fit to segment on? Degenerate fits, said plainly, with what to do.
+
+A BG/NBD fit can converge and still be useless for predictive segments: on
+order-line exports with a short window it often finds almost no dropout
+(``a → 0`` or ``b → ∞``), so P(alive) is 1 for everyone and "churn risk"
+can never happen. These checks catch that before a marketer acts on it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+#: Dropout probability after a purchase below which the fit "never loses anyone".
+MIN_DROPOUT = 1e-3
+#: Parameters beyond these are at the optimiser's edge rather than estimated.
+PARAMETER_RANGE = (1e-4, 1e4)
+#: Fewest repeat buyers (and smallest share) for a purchase-count model to learn from.
+MIN_REPEAT_BUYERS = 100
+MIN_REPEAT_SHARE = 0.1
+
+
+@dataclass(frozen=True, slots=True)
+class FitWarning:
+    """One reason to distrust a fit: a code, what is wrong, and what to do."""
+
+    code: str
+    message: str
+    advice: str
+
+    def __str__(self) -> str:
+        return f"{self.message}; {self.advice}"
+
+
+def diagnose_bgnbd(
+    params: dict[str, float], frequency: np.ndarray, recency: np.ndarray, T: np.ndarray
+) -> list[FitWarning]:
+    """Warnings about a BG/NBD fit on a calibration summary (empty when it looks sound).
+
+    Examples
+    --------
+    >>> x = np.array([0, 1, 3, 2] * 50, dtype=float)
+    >>> warnings = diagnose_bgnbd({"r": 0.8, "alpha": 9.6, "a": 0.0006, "b": 172.0},
+    ...                           x, x * 3, np.full(200, 30.0))
+    >>> [w.code for w in warnings]
+    ['no_dropout']
+    """
+    out: list[FitWarning] = []
+    a, b = params["a"], params["b"]
+    dropout = a / (a + b)
+    if dropout < MIN_DROPOUT:
+        out.append(
+            FitWarning(
+                "no_dropout",
+                f"the BG/NBD fit finds almost no dropout (a = {a:.3g}, b = {b:.3g}: a customer "
+                f"drops out after a purchase with probability {dropout:.2g}), so P(alive) is "
+                "near 1 for everyone and cannot flag churn",
+                "use a longer calibration window, Pareto/NBD, or a daily time unit; predictive "
+                "segments fall back to recency against each customer's own purchase cycle",
+            )
+        )
+    low, high = PARAMETER_RANGE
+    edge = {name: value for name, value in params.items() if not low < value < high}
+    if edge:
+        shown = ", ".join(f"{name} = {value:.3g}" for name, value in edge.items())
+        out.append(
+            FitWarning(
+                "at_bound",
+                f"BG/NBD parameters at the edge of their range ({shown}): not estimated",
+                "the data cannot pin the model down; check the time unit and the window",
+            )
+        )
+    repeaters = frequency > 0
+    count = int(repeaters.sum())
+    if count < MIN_REPEAT_BUYERS or count < MIN_REPEAT_SHARE * frequency.size:
+        out.append(
+            FitWarning(
+                "few_repeat_buyers",
+                f"only {count:,} of {frequency.size:,} customers bought again in the "
+                "calibration window",
+                "use a longer calibration window; with few repeat buyers the model guesses",
+            )
+        )
+    if count:
+        cycle = float(np.median(recency[repeaters] / frequency[repeaters]))
+        window = float(np.median(T))
+        if cycle > 0.5 * window:
+            out.append(
+                FitWarning(
+                    "short_window",
+                    f"the calibration window (median customer age {window:.3g} time units) is "
+                    f"short for the purchase cycle (median {cycle:.3g} between purchases)",
+                    "use a calibration window several purchase cycles long",
+                )
+            )
+    return out
+
+
+def overdue(
+    frequency: np.ndarray, recency: np.ndarray, T: np.ndarray, *, factor: float = 2.0
+) -> np.ndarray:
+    """Customers quiet for longer than ``factor`` × their own purchase cycle.
+
+    A repeat buyer's cycle is ``recency / frequency`` (their mean time between
+    purchases); a one-time buyer is measured against the median cycle of the
+    repeat buyers. The model-free churn signal predictive segments fall back to.
+
+    Examples
+    --------
+    >>> overdue(np.array([4.0, 4.0, 0.0, 0.0]), np.array([8.0, 8.0, 0.0, 0.0]),
+    ...         np.array([9.0, 20.0, 3.0, 10.0])).tolist()
+    [False, True, False, True]
+    """
+    repeaters = frequency > 0
+    typical = float(np.median(recency[repeaters] / frequency[repeaters])) if repeaters.any() else 0
+    cycle = np.where(
+        repeaters,
+        np.divide(recency, frequency, out=np.zeros_like(recency), where=repeaters),
+        typical,
+    )
+    quiet = T - recency
+    return (cycle > 0) & (quiet > factor * cycle)

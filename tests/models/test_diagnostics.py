@@ -1,0 +1,78 @@
+"""Degenerate BTYD fits are found and said plainly; predictive segments fall back (issue 11)."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+import pytest
+
+from segwise.models.diagnostics import diagnose_bgnbd, overdue
+from segwise.models.predictions import predict_customers
+
+
+def test_a_sound_fit_has_no_warnings() -> None:
+    # CDNOW's published BG/NBD fit (Fader, Hardie & Lee 2005).
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 6, 2000).astype(float)
+    t_x = np.where(x > 0, rng.uniform(5, 35, 2000), 0.0)
+    warnings = diagnose_bgnbd(
+        {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}, x, t_x, np.full(2000, 39.0)
+    )
+    assert warnings == []
+
+
+@pytest.mark.parametrize(
+    ("params", "frequency", "code"),
+    [
+        ({"r": 0.8, "alpha": 9.6, "a": 0.0006, "b": 172.0}, [1, 2, 0] * 100, "no_dropout"),
+        ({"r": 0.8, "alpha": 9.6, "a": 2e-5, "b": 0.3}, [1, 2, 0] * 100, "at_bound"),
+        ({"r": 0.2, "alpha": 4.0, "a": 0.8, "b": 2.4}, [1] + [0] * 299, "few_repeat_buyers"),
+    ],
+    ids=["no dropout", "at bound", "few repeat buyers"],
+)
+def test_degenerate_fits_are_named(
+    params: dict[str, float], frequency: list[int], code: str
+) -> None:
+    x = np.array(frequency, dtype=float)
+    warnings = diagnose_bgnbd(params, x, x * 3, np.full(x.size, 39.0))
+    assert code in [w.code for w in warnings]
+    assert all(w.advice for w in warnings)
+
+
+def test_short_window_for_the_purchase_cycle() -> None:
+    x = np.array([1.0, 1.0, 2.0, 0.0] * 50)
+    warnings = diagnose_bgnbd(
+        {"r": 0.2, "alpha": 4.0, "a": 0.8, "b": 2.4}, x, x * 9.0, np.full(x.size, 12.0)
+    )
+    assert "short_window" in [w.code for w in warnings]
+
+
+def test_overdue_compares_each_customer_with_their_own_cycle() -> None:
+    frequency = np.array([4.0, 4.0, 1.0, 0.0, 0.0])
+    recency = np.array([8.0, 8.0, 10.0, 0.0, 0.0])
+    T = np.array([9.0, 20.0, 12.0, 3.0, 30.0])  # noqa: N806 - the papers' name
+    # cycles: 2, 2, 10; one-timers use the repeaters' median cycle (2).
+    assert overdue(frequency, recency, T).tolist() == [False, True, False, False, True]
+
+
+def test_flat_p_alive_falls_back_to_the_purchase_cycle() -> None:
+    # Almost everyone bought again recently: P(alive) is near 1 for all but a few.
+    rng = np.random.default_rng(3)
+    n = 600
+    frequency = rng.integers(1, 12, n).astype(float)
+    T = np.full(n, 52.0)  # noqa: N806
+    recency = np.where(np.arange(n) < 60, 10.0, 51.0)
+    summary = pl.DataFrame(
+        {
+            "customer_id": [str(i) for i in range(n)],
+            "frequency": frequency,
+            "recency": recency,
+            "T": T,
+            "monetary_value": rng.uniform(10, 90, n),
+        }
+    )
+    predictions = predict_customers(summary, horizon=52.0)
+    shares = predictions.table["segment"].value_counts(normalize=True)
+    assert shares["proportion"].max() <= 0.95
+    if predictions.churn_basis == "purchase_cycle":
+        assert predictions.warnings
