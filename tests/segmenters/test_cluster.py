@@ -153,3 +153,58 @@ def test_bad_parameters_are_refused() -> None:
         ClusterSegmenter(k_min=6, k_max=4).fit(table)
     with pytest.raises(ValueError, match="algorithm"):
         ClusterSegmenter(algorithm="dbscan").fit(table)
+
+
+# -- issue 11: robust defaults ------------------------------------------------------------
+
+
+def test_a_few_negative_values_keep_the_log_as_a_signed_log() -> None:
+    # Two refunds (negative net revenue) switched the log off for every customer.
+    import polars as pl
+
+    from segwise.segmenters.cluster_features import CAP, FeatureTransform
+
+    rng = np.random.default_rng(0)
+    revenue = np.r_[rng.lognormal(5, 1.2, 998), [-44.0, -120.0]]
+    returns = np.r_[np.zeros(900), rng.uniform(0.1, 1.0, 100)]  # mostly zero
+    sample = pl.DataFrame({"net_revenue": revenue, "return_rate": returns})
+    transform = FeatureTransform.fit(sample, numeric=["net_revenue", "return_rate"], categorical=[])
+    revenue_feature = transform.numeric[0]
+    assert revenue_feature.log and revenue_feature.signed
+    assert "signed log" in revenue_feature.reason
+    scaled = transform.matrix(sample)
+    # No customer sits further than CAP robust units from the median on any feature.
+    assert np.abs(scaled).max() <= CAP + 1e-9
+    assert scaled[:, 0][-2:].max() < 0  # refunds stay below everyone, not at zero
+
+
+def test_no_stable_k_is_said_and_stored() -> None:
+    rng = np.random.default_rng(1)
+    noise = {f"x{i}": rng.normal(size=600) for i in range(4)}  # no structure at all
+    import polars as pl
+
+    frame = pl.DataFrame(noise)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        segmenter = ClusterSegmenter(random_state=0, n_bootstrap=4).fit(frame)
+    assert any("is stable" in w for w in segmenter.warnings_)
+    assert any(str(w.message) == segmenter.warnings_[0] for w in caught)
+
+
+@pytest.mark.realdata
+def test_online_retail_ii_default_clusters_are_sized_to_act_on(shared_data: Path) -> None:
+    # Issue 11: the default run made five near-copies of 52, 15, 2, 2 and 1 customers.
+    import polars as pl
+
+    import segwise as sw
+
+    orders = sw.read_transactions(shared_data / "online_retail_ii_2009_2010.csv.gz")
+    features = sw.customer_features(orders)
+    table = features if isinstance(features, pl.DataFrame) else features.collect()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UnstableSegmentWarning)
+        segmenter = ClusterSegmenter(id_col="customer_id", random_state=0).fit(table)
+    shares = np.bincount(segmenter.labels_) / segmenter.labels_.size
+    assert 3 <= segmenter.n_segments_ <= 8
+    assert shares.min() >= 0.02
+    assert shares.max() <= 0.6

@@ -90,7 +90,8 @@ def cluster(
         if save_model is not None:
             segmenter.save(save_model)
     for warning in caught:
-        sys.stderr.write(f"note: {warning.message}\n")
+        kind = "warning" if str(warning.message) in segmenter.warnings_ else "note"
+        sys.stderr.write(f"{kind}: {warning.message}\n")
     payload = _payload(segmenter, profiles)
     console = stdout()
     if as_json:
@@ -116,9 +117,12 @@ def _payload(segmenter: Any, profiles: Any) -> dict[str, Any]:
                 "silhouette": c.silhouette,
                 "bic": c.bic,
                 "chosen": c.chosen,
+                "smallest_share": c.smallest_share,
             }
             for c in segmenter.candidates_
         ],
+        "warnings": list(segmenter.warnings_),
+        "transforms": {f.name: f.reason for f in segmenter.transform_.numeric},
         "segments": [
             {
                 "segment_id": p.label,

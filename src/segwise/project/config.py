@@ -137,6 +137,8 @@ class ClusterSegmentation(_Strict):
     algorithm: Literal["kmeans", "gmm", "kprototypes"] = "kmeans"
     seed: int = 0
     sample_size: int = Field(default=20_000, ge=10)
+    #: A k whose smallest segment is below this share of customers is not chosen.
+    min_segment_share: float = Field(default=0.02, ge=0.0, le=0.5)
 
 
 class ClvSegmentation(_Strict):

@@ -602,6 +602,7 @@ class Project:
             features=spec.features,
             categorical=spec.categorical,
             sample_size=spec.sample_size,
+            min_segment_share=spec.min_segment_share,
             id_col="customer_id",
             random_state=spec.seed,
         )
@@ -637,12 +638,16 @@ class Project:
             "silhouette": segmenter.silhouette_,
             "stability": segmenter.stability_,
             "features": segmenter.transform_.input_names,
+            "transforms": {f.name: f.reason for f in segmenter.transform_.numeric},
+            "warnings": list(segmenter.warnings_),
             "model": {
                 "transform": segmenter.transform_.to_dict(),
                 "clusters": segmenter.clusters_.to_dict(),
             },
         }
-        return SegmentationResult(name, "cluster", members, definition, cards)
+        return SegmentationResult(
+            name, "cluster", members, definition, cards, {"warnings": list(segmenter.warnings_)}
+        )
 
     def _clv(
         self,

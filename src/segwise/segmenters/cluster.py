@@ -123,6 +123,7 @@ class ClusterSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
         "sample_size": [Interval(Integral, 10, None, closed="left")],
         "n_bootstrap": [Interval(Integral, 0, None, closed="left")],
         "min_stability": [Interval(Real, 0, 1, closed="both")],
+        "min_segment_share": [Interval(Real, 0, 0.5, closed="both")],
         "id_col": [str, None],
         "random_state": ["random_state"],
     }
@@ -140,6 +141,7 @@ class ClusterSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
         sample_size: int = 20_000,
         n_bootstrap: int = 10,
         min_stability: float = 0.95,
+        min_segment_share: float = 0.02,
         id_col: str | None = None,
         random_state: int | None = None,
     ) -> None:
@@ -153,6 +155,7 @@ class ClusterSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
         self.sample_size = sample_size
         self.n_bootstrap = n_bootstrap
         self.min_stability = min_stability
+        self.min_segment_share = min_segment_share
         self.id_col = id_col
         self.random_state = random_state
 
@@ -239,7 +242,12 @@ class ClusterSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
                         n_init=10,
                     )
                 )
-        chosen = choose_k([m[0] for m in measured], self.min_stability) if len(ks) > 1 else ks[0]
+        candidates = [m[0] for m in measured]
+        chosen = (
+            choose_k(candidates, self.min_stability, self.min_segment_share)
+            if len(ks) > 1
+            else ks[0]
+        )
         candidate, clusters, labels, jaccard = next(m for m in measured if m[0].k == chosen)
         # Segment 0 is the largest: names and charts then read in a stable order.
         sizes = np.bincount(labels, minlength=chosen)
@@ -248,11 +256,35 @@ class ClusterSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
         self.clusters_ = clusters.reordered(order)
         self.n_segments_ = chosen
         self.candidates_ = [
-            Candidate(m[0].k, m[0].stability, m[0].silhouette, m[0].bic, m[0].k == chosen)
+            Candidate(
+                m[0].k,
+                m[0].stability,
+                m[0].silhouette,
+                m[0].bic,
+                m[0].k == chosen,
+                m[0].smallest_share,
+            )
             for m in measured
         ]
         self.stability_ = candidate.stability
         self.silhouette_ = candidate.silhouette
+        # Said once here, so the CLI, the cards and the stored run all carry the same words.
+        self.warnings_: list[str] = []
+        if self.n_bootstrap and len(ks) > 1 and candidate.stability < self.min_stability:
+            self.warnings_.append(
+                f"no number of segments from {ks[0]} to {ks[-1]} is stable (the best, k = "
+                f"{chosen}, has bootstrap ARI {candidate.stability:.2f} < {self.min_stability}): "
+                "these customers do not fall into clear groups on these features; treat the "
+                "segments as a rough split, or choose other features"
+            )
+        if self.n_segments == "auto" and candidate.smallest_share < self.min_segment_share:
+            self.warnings_.append(
+                f"the smallest segment holds {candidate.smallest_share:.1%} of customers, below "
+                f"the minimum of {self.min_segment_share:.0%}: no k gave segments all large "
+                "enough to act on"
+            )
+        for message in self.warnings_:
+            warnings.warn(message, UnstableSegmentWarning, stacklevel=2)
         self.segment_stability_ = {new: float(jaccard[old]) for new, old in enumerate(order)}
         self.segment_names_ = {i: f"Segment {i + 1}" for i in range(chosen)}
         self.sample_rows_ = n
@@ -352,6 +384,7 @@ class ClusterSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
             "silhouette": self.silhouette_,
             "segment_stability": {str(k): v for k, v in self.segment_stability_.items()},
             "candidates": [_candidate(c) for c in self.candidates_],
+            "warnings": list(getattr(self, "warnings_", [])),
             "n_features_in": self.n_features_in_,
             "feature_names_in": [str(n) for n in getattr(self, "feature_names_in_", [])],
         }
@@ -376,6 +409,7 @@ class ClusterSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
         model.silhouette_ = payload["silhouette"]
         model.segment_stability_ = {int(k): v for k, v in payload["segment_stability"].items()}
         model.candidates_ = [Candidate(**c) for c in payload["candidates"]]
+        model.warnings_ = list(payload.get("warnings", []))  # models saved before 0.1 have none
         model.n_features_in_ = payload["n_features_in"]
         if payload["feature_names_in"]:
             model.feature_names_in_ = np.asarray(payload["feature_names_in"], dtype=object)
@@ -394,4 +428,5 @@ def _candidate(candidate: Candidate) -> dict[str, Any]:
         "silhouette": candidate.silhouette,
         "bic": candidate.bic,
         "chosen": candidate.chosen,
+        "smallest_share": candidate.smallest_share,
     }

@@ -28,18 +28,32 @@ MAX_LEVELS = 12
 #: One-hot value: two different categories are then 1 apart in squared distance,
 #: like one robust unit of a numeric feature.
 ONE_HOT = math.sqrt(0.5)
+#: Scaled values are winsorised at this many robust units from the median.
+CAP = 3.0
 _OTHER = "(other)"
 
 
 @dataclass(frozen=True, slots=True)
 class NumericFeature:
-    """``(log1p(coalesce(x, fill)) - centre) * inverse_scale`` (log only when ``log``)."""
+    """``(clip(f(coalesce(x, fill)), lower, upper) - centre) * inverse_scale``.
+
+    ``f`` is ``log1p`` when ``log``; the signed log ``sign(x)·log1p(|x|)`` when
+    ``log`` and ``signed`` (a skewed column with a few negative values, such as
+    net revenue after returns, keeps its log instead of losing it for everyone);
+    otherwise the value itself. The clip (winsorising at the sample's 0.5th and
+    99.5th percentiles) keeps a handful of extreme customers from pulling a
+    segment of their own. ``reason`` says why, for the report.
+    """
 
     name: str
     fill: float
     log: bool
     centre: float
     inverse_scale: float
+    signed: bool = False
+    lower: float | None = None
+    upper: float | None = None
+    reason: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,8 +90,13 @@ class FeatureTransform:
         exprs = []
         for f in self.numeric:
             value = nw.col(f.name).cast(nw.Float64()).fill_null(f.fill)
-            if f.log:
+            if f.log and f.signed:
+                magnitude = (value.abs() + 1.0).log()
+                value = nw.when(value < 0).then(magnitude * -1.0).otherwise(magnitude)
+            elif f.log:
                 value = (value.clip(lower_bound=0.0) + 1.0).log()
+            if f.lower is not None or f.upper is not None:
+                value = value.clip(lower_bound=f.lower, upper_bound=f.upper)
             exprs.append(((value - f.centre) * f.inverse_scale).alias(f.name))
         return exprs
 
@@ -149,10 +168,11 @@ class FeatureTransform:
     ) -> FeatureTransform:
         """Learn fills, logs, centres, scales and levels from a sample.
 
-        ``log_transform="auto"`` logs non-negative columns whose skewness is
-        above 1 (money, counts); pass a list to choose, or ``[]`` for none.
-        Scaling is robust: centre = median, scale = IQR (then the standard
-        deviation, then 1, when a column is nearly constant).
+        ``log_transform="auto"`` logs columns whose skewness is above 1 (money,
+        counts), with the signed log when a few values are negative; pass a list
+        to choose, or ``[]`` for none. Values are then winsorised at the 0.5th and
+        99.5th percentiles. Scaling is robust: centre = median, scale = IQR (then
+        the standard deviation, then 1, when a column is nearly constant).
 
         Examples
         --------
@@ -173,17 +193,44 @@ class FeatureTransform:
                 )
             fill = float(np.median(values))
             values = np.where(np.isnan(values), fill, values)
-            log = (
-                name in log_transform
-                if not isinstance(log_transform, str)
-                else values.min() >= 0 and _skewness(values) > 1.0
-            )
-            if log:
+            skew = _skewness(values)
+            negatives = int((values < 0).sum())
+            log = skew > 1.0 if isinstance(log_transform, str) else name in log_transform
+            # One negative value must not switch the log off for the whole column.
+            signed = bool(log and negatives > 0)
+            if signed:
+                values = np.sign(values) * np.log1p(np.abs(values))
+                reason = f"skewed ({skew:.1f}) with {negatives:,} negative values: signed log"
+            elif log:
                 values = np.log(np.clip(values, 0, None) + 1.0)
+                reason = f"skewed ({skew:.1f}), not negative: log"
+            else:
+                reason = f"not skewed ({skew:.1f}): as it is"
             centre = float(np.median(values))
             q1, q3 = np.percentile(values, [25, 75])
-            scale = float(q3 - q1) or float(values.std()) or 1.0
-            numeric_features.append(NumericFeature(name, fill, bool(log), centre, 1.0 / scale))
+            p5, p95 = np.percentile(values, [5, 95])
+            # IQR, or for a mostly-zero column (returns) the 5-95% range on the IQR's scale:
+            # an IQR of 0 would blow the few non-zero customers up into a segment of their own.
+            scale = max(float(q3 - q1), float(p95 - p5) / 2.44) or float(values.std()) or 1.0
+            # Winsorise: no customer is further than CAP robust units from the median on any
+            # one feature, so a handful of extremes cannot pull a segment of their own.
+            low, high = (float(v) for v in np.percentile(values, [0.5, 99.5]))
+            lower = max(low, centre - CAP * scale)
+            upper = min(high, centre + CAP * scale)
+            numeric_features.append(
+                NumericFeature(
+                    name,
+                    fill,
+                    bool(log),
+                    centre,
+                    1.0 / scale,
+                    signed=signed,
+                    lower=lower,
+                    upper=upper,
+                    reason=f"{reason}; median/IQR scaled, winsorised at ±{CAP:g} IQRs "
+                    "(and the 0.5th/99.5th percentiles)",
+                )
+            )
         categorical_features = []
         for name in categorical:
             counts = (

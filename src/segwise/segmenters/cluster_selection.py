@@ -11,7 +11,9 @@ For every candidate ``k`` in ``[k_min, k_max]`` (3–8 by default):
 2. **Fit.** The silhouette of each candidate on a sample (at most 3,000 rows),
    and for the Gaussian mixture its BIC, are recorded. Candidates within 10% of
    the best silhouette are equally good fits.
-3. **Choice.** Among equally good, stable fits, the largest ``k``. Taking the
+3. **Size.** A ``k`` whose smallest segment holds less than ``min_segment_share``
+   (2%) of the sample is dropped while any candidate meets it.
+4. **Choice.** Among equally good, stable fits, the largest ``k``. Taking the
    maximum silhouette alone under-splits: merging two real groups often *raises*
    the silhouette (fewer, bigger, well-separated blobs), and step 1 has already
    removed the over-splits. Parsimony comes from the stability requirement and
@@ -52,6 +54,8 @@ class Candidate:
     silhouette: float
     bic: float | None
     chosen: bool = False
+    #: The smallest segment's share of the sample.
+    smallest_share: float = 1.0
 
 
 def _assign(
@@ -142,7 +146,10 @@ def evaluate_k(
         log_likelihood = _gmm_log_likelihood(clusters, matrix)
         parameters = k * 2 * d + (k - 1)
         bic = float(-2 * log_likelihood + parameters * np.log(n))
-    candidate = Candidate(k, stability, _silhouette(matrix, labels, rng), bic)
+    smallest = float(np.bincount(labels, minlength=k).min() / max(n, 1))
+    candidate = Candidate(
+        k, stability, _silhouette(matrix, labels, rng), bic, smallest_share=smallest
+    )
     return candidate, clusters, labels, per_segment
 
 
@@ -158,15 +165,26 @@ def _gmm_log_likelihood(clusters: FittedClusters, matrix: np.ndarray) -> float:
     return float((top[:, 0] + np.log(np.exp(log_joint - top).sum(1))).sum())
 
 
-def choose_k(candidates: list[Candidate], min_stability: float) -> int:
+def choose_k(
+    candidates: list[Candidate], min_stability: float, min_segment_share: float = 0.0
+) -> int:
     """Apply the documented rule to measured candidates.
+
+    A ``k`` whose smallest segment holds less than ``min_segment_share`` of the
+    customers is not chosen (while any ``k`` meets it): a 0.1% segment is an
+    outlier, not an audience.
 
     Examples
     --------
     >>> choose_k([Candidate(3, 1.0, 0.49, None), Candidate(4, 1.0, 0.45, None),
     ...           Candidate(5, 0.88, 0.37, None)], 0.95)
     4
+    >>> choose_k([Candidate(3, 1.0, 0.49, None, smallest_share=0.2),
+    ...           Candidate(4, 1.0, 0.48, None, smallest_share=0.001)], 0.95, 0.02)
+    3
     """
+    sized = [c for c in candidates if c.smallest_share >= min_segment_share]
+    candidates = sized or candidates
     most = max(c.stability for c in candidates)
     stable = [c for c in candidates if c.stability >= min_stability] or [
         c for c in candidates if c.stability >= most - 0.05
