@@ -66,10 +66,12 @@ class _StrictLoader(yaml.SafeLoader):
         for key_node, _value in node.value:
             key = self.construct_object(key_node, deep=True)
             try:
-                first = seen.setdefault(key, key_node.start_mark.line + 1)
+                first = seen.get(key)
             except TypeError:
                 continue  # an unhashable key: the base class reports it
-            if first != key_node.start_mark.line + 1:
+            if first is None:
+                seen[key] = key_node.start_mark.line + 1
+            else:
                 raise yaml.MarkedYAMLError(
                     problem=f"key '{key}' repeats the one on line {first}",
                     problem_mark=key_node.start_mark,

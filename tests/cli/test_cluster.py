@@ -122,3 +122,34 @@ def test_online_retail_customers_give_readable_segments(shared_data: Path, tmp_p
         assert segment["name"].endswith("customers")
         assert segment["traits"]
         assert segment["rule"]
+
+
+def test_an_orders_table_is_refused_where_customers_are_expected(tmp_path: Path) -> None:
+    # Issue 11: `segwise cluster orders.csv --id-col "Customer ID"` clustered order lines.
+    orders = tmp_path / "orders.csv"
+    orders.write_text(
+        "Customer ID,InvoiceDate,Quantity,Price,Country\n"
+        + "".join(
+            f"{c},2024-0{m}-0{d},{d},{m}.5,{'France' if c % 2 else 'Spain'}\n"
+            for c in range(1, 13)
+            for m in (1, 2)
+            for d in (1, 2)
+        )
+    )
+    for command in (
+        ["cluster", str(orders), "--id-col", "Customer ID"],
+        ["segment", str(orders), "--rules", str(tmp_path / "r.yaml"), "--id-col", "Customer ID"],
+    ):
+        (tmp_path / "r.yaml").write_text("segments:\n  - {name: A, where: 'Quantity > 1'}\n")
+        result = CliRunner().invoke(app, command)
+        assert result.exit_code == 1
+        assert "rows repeat a customer id already seen" in result.stderr
+        assert f"segwise features {orders}" in result.stderr
+    table = tmp_path / "customers.parquet"
+    built = CliRunner().invoke(app, ["features", str(orders), "-o", str(table)])
+    assert built.exit_code == 0, built.stderr
+    customers = pl.read_parquet(table)
+    assert customers.height == 12 and customers["customer_id"].n_unique() == 12
+    # The constant Country column of the export is a customer attribute now.
+    assert dict(customers.select("customer_id", "Country").iter_rows())["1"] == "France"
+    assert customers["orders"].to_list() == [4] * 12

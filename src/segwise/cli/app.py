@@ -10,6 +10,7 @@ from segwise._version import __version__
 from segwise.cli.cluster import cluster
 from segwise.cli.clv import clv
 from segwise.cli.demo import demo
+from segwise.cli.features import features
 from segwise.cli.init import init
 from segwise.cli.project import members, run, runs, validate
 from segwise.cli.quality import quality
@@ -20,7 +21,7 @@ from segwise.cli.summary import summary
 
 app = typer.Typer(
     name="segwise",
-    help="Customer segmentation: ingest, features, segments, profiles, activation.",
+    help="Customer segmentation: ingest, features, segments, profiles and a project store.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -50,6 +51,7 @@ app.command()(quality)
 app.command()(demo)
 app.command()(init)
 app.command()(summary)
+app.command()(features)
 app.command()(rfm)
 app.command()(clv)
 app.command()(segment)

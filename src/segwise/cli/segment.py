@@ -9,6 +9,7 @@ import typer
 
 from segwise.cli import options as opt
 from segwise.cli.console import json_text, progress, stdout, user_errors
+from segwise.exceptions import DataError
 
 RulesFile = Annotated[
     Path, typer.Option("--rules", help="The rule catalog (YAML).", show_default=False)
@@ -31,6 +32,17 @@ def read_rule_inputs(
     import segwise as sw
 
     customers = sw.read_customers(file, customer_id=id_col)
+    repeated = customers.quality().excluded.get("duplicate_customer_id", 0)
+    if repeated:
+        # An orders export is not a customer table: clustering or segmenting its lines
+        # would treat each order line as a customer.
+        raise DataError(
+            f"{repeated:,} rows repeat a customer id already seen: this is not one row per "
+            "customer (an orders export?)",
+            hint=f"build the customer table first: segwise features {file} -o customers.parquet",
+            source=file,
+            column=customers.roles.columns["customer_id"],
+        )
     id_name = id_col or "customer_id"
     data = customers.data
     if id_name != "customer_id":

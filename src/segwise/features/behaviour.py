@@ -220,6 +220,63 @@ def _event_features(
     )
 
 
+#: Share of customers for whom an orders column must be constant to become an attribute.
+CONSTANT_SHARE = 0.99
+
+#: Columns of a transactions table that are never customer attributes.
+_ORDER_COLUMNS = frozenset(
+    {
+        "customer_id",
+        "timestamp",
+        "amount",
+        "quantity",
+        "unit_price",
+        "order_id",
+        "product",
+        "category",
+        "channel",
+        "is_return",
+    }
+)
+
+
+def _constant_attributes(tx: nw.LazyFrame[Any], *, exclude: set[str]) -> nw.LazyFrame[Any] | None:
+    """Text columns of the orders that (almost) never change within a customer (``Country``).
+
+    An orders export often repeats the customer's attributes on every line; they
+    become customer attributes, usable in rules and profiles. One aggregation:
+    each candidate's distinct count and value per customer.
+    """
+    schema = tx.collect_schema()
+    candidates = [
+        name
+        for name, dtype in schema.items()
+        if name not in _ORDER_COLUMNS
+        and name not in exclude
+        and not name.startswith("__")
+        and isinstance(dtype, nw.String | nw.Categorical | nw.Enum | nw.Boolean)
+    ]
+    if not candidates:
+        return None
+    per_customer = portable.materialize(
+        tx.group_by("customer_id").agg(
+            *(nw.col(c).n_unique().alias(f"__n_{i}") for i, c in enumerate(candidates)),
+            *(nw.col(c).max().alias(c) for c in candidates),
+        )
+    )
+    # Exports have slips (a customer billed once from another country): a column constant
+    # for 99% of customers is an attribute; the few with two values get the greatest one.
+    shares = per_customer.select(
+        *((nw.col(f"__n_{i}") <= 1).cast(nw.Float64).mean() for i in range(len(candidates)))
+    ).collect()
+    constant = [
+        c for i, c in enumerate(candidates) if (shares.item(0, f"__n_{i}") or 0) >= CONSTANT_SHARE
+    ]
+    if not constant:
+        return None
+    return per_customer.select("customer_id", *constant)
+
+
 def customer_features(
     transactions: Any = None,
     *,
@@ -304,6 +361,11 @@ def customer_features(
         if ev is not None and end is not None:
             ids.append(parts[-1].select("customer_id"))
         population = nw.concat(ids, how="vertical").unique() if len(ids) > 1 else ids[0]
+    if tx is not None:
+        known = set(people.collect_schema().names()) if people is not None else set()
+        attributes = _constant_attributes(tx, exclude=known)
+        if attributes is not None:
+            parts.append(attributes)
     table = population
     for part in parts:
         table = table.join(part, on="customer_id", how="left")
