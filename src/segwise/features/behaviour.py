@@ -40,6 +40,7 @@ from segwise.engine.frames import from_lazy, native_kind, to_lazy
 from segwise.exceptions import ConfigError, DataError
 from segwise.features._timestamps import as_day, ensure_datetime
 from segwise.io.dataset import Dataset
+from segwise.io.roles import ROLES_BY_KIND
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -223,21 +224,8 @@ def _event_features(
 #: Share of customers for whom an orders column must be constant to become an attribute.
 CONSTANT_SHARE = 0.99
 
-#: Columns of a transactions table that are never customer attributes.
-_ORDER_COLUMNS = frozenset(
-    {
-        "customer_id",
-        "timestamp",
-        "amount",
-        "quantity",
-        "unit_price",
-        "order_id",
-        "product",
-        "category",
-        "channel",
-        "is_return",
-    }
-)
+#: Columns of a transactions table that are never customer attributes: its roles.
+_ORDER_COLUMNS = frozenset({*ROLES_BY_KIND["transactions"], "is_return"})
 
 
 def _constant_attributes(tx: nw.LazyFrame[Any], *, exclude: set[str]) -> nw.LazyFrame[Any] | None:
