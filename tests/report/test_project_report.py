@@ -123,3 +123,26 @@ def test_degenerate_clv_fit_is_warned_in_the_rendered_report(
     assert rendered.returncode == 0, rendered.stderr[-2000:]
     assert 'class="warning"' in rendered.stdout
     assert warnings[0].split(";")[0].replace("'", "&#39;") in rendered.stdout
+
+
+def test_profile_heatmap_is_centred_on_the_average() -> None:
+    # Issue 11: zmid was ignored beside zmin/zmax, so every 1.0× cell was dark red.
+    import json
+    import re
+
+    from segwise.report.project import _profile_chart
+
+    cards = [
+        {"name": "A", "lift": {"spend": 2.0, "orders": 1.0}},
+        {"name": "B", "lift": {"spend": 0.5, "orders": 1.0}},
+    ]
+    html = _profile_chart(cards, "profile")
+    figure = json.loads(
+        re.search(r"Plotly\.newPlot\(\s*\"[^\"]+\",\s*(\[.*?\]),\s*\{", html, re.S)[1]
+    )
+    heatmap = figure[0]
+    assert heatmap["zmin"] == -heatmap["zmax"]
+    # orders (1.0×) sit exactly on the colour scale's middle; 2× and ½× equally far out.
+    by_feature = dict(zip(heatmap["x"], zip(*heatmap["z"], strict=True), strict=True))
+    assert by_feature["orders"] == (0.0, 0.0)
+    assert by_feature["spend"][0] == -by_feature["spend"][1] == 1.0

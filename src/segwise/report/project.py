@@ -10,6 +10,7 @@ installed package: the page works offline.
 from __future__ import annotations
 
 import hashlib
+import math
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -34,19 +35,29 @@ def _profile_chart(cards: list[dict[str, Any]], title: str) -> str:
     features = sorted({f for c in cards for f, lift in c.get("lift", {}).items() if lift})
     if not features or len(cards) < 2:
         return ""
-    z = [[(c["lift"].get(f) or 0.0) for f in features] for c in cards]
+    lifts = [[(c["lift"].get(f) or 0.0) for f in features] for c in cards]
+    # Colour on log2(lift), centred on 0 with a symmetric range: 2× and 0.5× are equally
+    # far from "average", and 1.0× is white. (Plotly ignores zmid when zmin/zmax are set.)
+    z = [[math.log2(max(v, 1 / 16)) for v in row] for row in lifts]
+    reach = min(4.0, max(1.0, *(abs(v) for row in z for v in row)))
     figure = go.Figure(
         go.Heatmap(
             z=z,
             x=features,
             y=[c["name"] for c in cards],
             colorscale="RdBu",
-            zmid=1.0,
-            zmin=0.0,
-            zmax=max(2.0, *(max(row) for row in z)),
-            text=[[f"{v:.1f}×" for v in row] for row in z],
+            reversescale=True,
+            zmin=-reach,
+            zmax=reach,
+            customdata=lifts,
+            text=[[f"{v:.1f}×" for v in row] for row in lifts],
             texttemplate="%{text}",
-            hovertemplate="%{y} · %{x}: %{z:.2f}× the average<extra></extra>",
+            hovertemplate="%{y} · %{x}: %{customdata:.2f}× the average<extra></extra>",
+            colorbar={
+                "title": {"text": "vs average"},
+                "tickvals": [-2, -1, 0, 1, 2],
+                "ticktext": ["¼×", "½×", "1×", "2×", "4×"],
+            },
         )
     )
     figure.update_layout(
