@@ -10,6 +10,7 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
+import polars as pl
 import pytest
 from typer.testing import CliRunner
 
@@ -20,8 +21,6 @@ from segwise.store import StoreLockedError, Workspace
 
 if TYPE_CHECKING:
     from pathlib import Path
-
-    import polars as pl
 
 runner = CliRunner()
 
@@ -44,7 +43,13 @@ def test_init_run_twice_and_query_both_runs(tmp_path: Path) -> None:
     assert first.exit_code == 0, first.stderr
     payload = json.loads(first.stdout)
     assert payload["run_id"] == 1 and payload["as_of"] == "2024-12-31"
-    assert set(payload["segmentations"]) == {"value", "lifecycle", "behaviour", "future"}
+    assert set(payload["segmentations"]) == {
+        "value",
+        "lifecycle",
+        "behaviour",
+        "future",
+        "future_tiers",
+    }
     assert (folder / "report.html").exists()
     second = runner.invoke(app, ["run", str(folder), "--as-of", "2024-06-30"])
     assert second.exit_code == 0, second.stderr
@@ -262,3 +267,19 @@ def test_runs_and_members_do_not_load_scikit_learn(project_dir: Path) -> None:
     )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_clv_tiers_are_a_stored_segmentation(project_dir: Path) -> None:
+    # Issue 11: tiers configured in a project appeared nowhere (report, store, members).
+    result = Project.from_yaml(project_dir).run()
+    tiers = next(s for s in result.segmentations if s.name == "future_tiers")
+    assert [card["name"] for card in tiers.cards][:3] == ["high", "medium", "low"]
+    scored = tiers.members.filter(pl.col("segment") != "(not scored)")
+    shares = scored.group_by("segment").len().with_columns(pl.col("len") / scored.height)
+    assert dict(shares.iter_rows())["high"] == pytest.approx(0.2, abs=0.01)
+    listed = runner.invoke(app, ["members", str(project_dir), "high", "--json"])
+    assert listed.exit_code == 0, listed.stderr
+    assert sorted(json.loads(listed.stdout)) == sorted(
+        tiers.members.filter(pl.col("segment") == "high")["customer_id"].to_list()
+    )
+    assert 'data-segmentation="future_tiers"' in result.report.read_text()

@@ -371,14 +371,17 @@ class Project:
                     "ignore"
                 )  # notes (collapsed bins, unstable segments) go in cards
                 if isinstance(spec, RfmSegmentation):
-                    result = self._rfm(name, spec, tables, features, cutoff)
+                    results.append(self._rfm(name, spec, tables, features, cutoff))
                 elif isinstance(spec, RulesSegmentation):
-                    result = self._rules(name, spec, tables, features_native, features, cutoff)
+                    results.append(
+                        self._rules(name, spec, tables, features_native, features, cutoff)
+                    )
                 elif isinstance(spec, ClusterSegmentation):
-                    result = self._cluster(name, spec, features_native, features)
+                    results.append(self._cluster(name, spec, features_native, features))
                 else:
-                    result = self._clv(name, spec, tables, features, cutoff)
-            results.append(result)
+                    # Value tiers are a segmentation of their own (`<name>_tiers`): stored,
+                    # reported and reachable with `segwise members CONFIG high`.
+                    results.extend(self._clv(name, spec, tables, features, cutoff))
         step("Storing the run")
         record = RunRecord(
             project=self.config.name,
@@ -656,7 +659,7 @@ class Project:
         tables: dict[str, Any],
         features: pl.DataFrame,
         cutoff: date,
-    ) -> SegmentationResult:
+    ) -> tuple[SegmentationResult, SegmentationResult]:
         # The models read purchases: returns are not repeat purchases, nor negative spend.
         lazy = to_lazy(tables["transactions"])
         purchases = (
@@ -753,9 +756,38 @@ class Project:
             "churn_basis": predictions.churn_basis,
             "warnings": extras["warnings"],
         }
-        return SegmentationResult(
+        predictive = SegmentationResult(
             name, "clv", members.select("customer_id", "segment"), definition, cards, extras
         )
+        return predictive, self._tiers(name, spec, features, members)
+
+    def _tiers(
+        self,
+        name: str,
+        spec: ClvSegmentation,
+        features: pl.DataFrame,
+        members: pl.DataFrame,
+    ) -> SegmentationResult:
+        """The CLV value tiers as their own segmentation, high → low."""
+        high, medium = spec.tiers
+        tiers = members.select("customer_id", pl.col("tier").alias("segment"))
+        enriched = features.join(members.select("customer_id", "clv"), on="customer_id", how="left")
+        profiles = self._profiles(enriched, tiers)
+        rules = {
+            "high": f"the top {high:.0%} by predicted lifetime value",
+            "medium": f"the next {medium - high:.0%} by predicted lifetime value",
+            "low": f"the remaining {1 - medium:.0%} by predicted lifetime value",
+        }
+        actions = {
+            "high": "Protect and grow: VIP service, early access, referral asks.",
+            "medium": "Grow: cross-sell and second-category offers.",
+            "low": "Serve efficiently: automated journeys, low-cost channels.",
+        }
+        cards = _cards(profiles, lambda p: rules.get(p.segment), lambda p: actions.get(p.segment))
+        order = {tier: rank for rank, tier in enumerate(("high", "medium", "low"))}
+        cards.sort(key=lambda card: order.get(card["name"], len(order)))
+        definition = {"method": "clv", "of": name, "tiers": [high, medium], "rank_by": "clv"}
+        return SegmentationResult(f"{name}_tiers", "clv", tiers, definition, cards)
 
 
 def _check_as_of(cutoff: date, transactions: QualityReport) -> None:
