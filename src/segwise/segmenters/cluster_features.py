@@ -40,9 +40,10 @@ class NumericFeature:
     ``f`` is ``log1p`` when ``log``; the signed log ``sign(x)·log1p(|x|)`` when
     ``log`` and ``signed`` (a skewed column with a few negative values, such as
     net revenue after returns, keeps its log instead of losing it for everyone);
-    otherwise the value itself. The clip (winsorising at the sample's 0.5th and
-    99.5th percentiles) keeps a handful of extreme customers from pulling a
-    segment of their own. ``reason`` says why, for the report.
+    otherwise the value itself. The clip (winsorising at ``CAP`` robust units
+    from the median, and at the sample's 0.5th and 99.5th percentiles) keeps a
+    handful of extreme customers from pulling a segment of their own.
+    ``reason`` says why, for the report.
     """
 
     name: str
@@ -170,9 +171,10 @@ class FeatureTransform:
 
         ``log_transform="auto"`` logs columns whose skewness is above 1 (money,
         counts), with the signed log when a few values are negative; pass a list
-        to choose, or ``[]`` for none. Values are then winsorised at the 0.5th and
-        99.5th percentiles. Scaling is robust: centre = median, scale = IQR (then
-        the standard deviation, then 1, when a column is nearly constant).
+        to choose, or ``[]`` for none. Scaling is robust: centre = median, scale =
+        IQR, or the 5-95% range ÷ 2.44 when that is larger (mostly-zero columns),
+        then the standard deviation, then 1. Values are winsorised at ``CAP`` (3)
+        scales from the median and at the 0.5th and 99.5th percentiles.
 
         Examples
         --------
