@@ -42,8 +42,8 @@ def test_numbers_against_the_population() -> None:
 def test_traits_are_words_and_names_are_unique() -> None:
     profiles = profile_segments(TABLE, "segment")
     high = next(p for p in profiles.segments if p.segment == "high")
-    assert "spends 2.0× the average" in high.traits  # 425 against 217.75
-    assert "buys 1.7× as often as average" in high.traits
+    assert "spends 2.0× the average (425 vs 218)" in high.traits  # 425 against 217.75
+    assert "buys 1.7× as often as average (9.50 vs 5.50 orders)" in high.traits
     assert 1 <= len(high.traits) <= 5
     assert len(set(profiles.names.values())) == len(profiles.segments)
     assert high.name.endswith("customers")
@@ -63,8 +63,8 @@ def test_auto_names_are_deterministic_and_disambiguated() -> None:
     names = auto_names({0: same, 1: [*same, third], 2: same})
     assert names == {
         0: "High-value frequent customers",
-        1: "High-value frequent, younger customers",
-        2: "High-value frequent customers (2)",
+        1: "High-value frequent younger customers",
+        2: "High-value frequent customers, group B",
     }
     assert auto_names({0: same, 1: [*same, third], 2: same}) == names
 
@@ -92,7 +92,8 @@ def test_works_for_rule_segments_too() -> None:
     named = np.where(labels == 0, "Big", "Other")
     profiles = profile_segments(TABLE.drop("segment"), named)
     assert [p.segment for p in profiles.segments] == ["Big", "Other"]
-    assert profiles.segments[0].rule == "monetary > 196"  # halfway between 12 and 380
+    # The split is halfway between 12 and 380 (196), rounded to two figures for reading.
+    assert profiles.segments[0].rule == "monetary > 200"
 
 
 def test_label_count_must_match_rows() -> None:

@@ -16,10 +16,10 @@ from segwise.datasets.planted import planted_segments
 from segwise.exceptions import ColumnNotFoundError, ConfigError
 from segwise.segmenters import ClusterSegmenter, UnstableSegmentWarning
 
+import polars as pl
+
 if TYPE_CHECKING:
     from pathlib import Path
-
-    import polars as pl
 
 
 def fitted(table: pl.DataFrame, **params: Any) -> ClusterSegmenter:
@@ -68,9 +68,32 @@ def test_features_are_detected_transformed_and_segments_ordered_by_size() -> Non
     logged = {f.name for f in transform.numeric if f.log}
     assert {"monetary", "recency_days"} <= logged  # skewed money and day counts
     assert "age" not in logged
-    sizes = np.bincount(segmenter.labels_)
+    sizes = np.bincount(segmenter.labels_[segmenter.labels_ >= 0])
     assert list(sizes) == sorted(sizes, reverse=True)
     assert segmenter.labels_.dtype == np.int64
+
+
+def test_far_away_customers_are_outliers_not_a_clone_segment(tmp_path: Path) -> None:
+    table, truth = planted_segments(2_000, 3, seed=5)
+    # Five rows with an impossible age: winsorising alone would file them with the elderly.
+    extreme = table.head(5).with_columns(
+        pl.lit(999, dtype=pl.Int64).alias("age"), pl.col("customer_id") + "-x"
+    )
+    segmenter = fitted(pl.concat([table, extreme]), n_bootstrap=2)
+    labels = segmenter.labels_
+    assert segmenter.outlier_threshold_ is not None
+    assert (labels[-5:] == -1).all()
+    # The rest called outliers by their distance are the planted noise rows, and few.
+    far = labels[:-5] == -1
+    assert 1 <= far.sum() <= 0.01 * len(labels) and (truth[far] == -1).all()
+    assigned = segmenter.assign(pl.concat([table, extreme]))
+    outliers = assigned.filter(pl.col("segment_id") == -1)
+    assert set(outliers["segment"].to_list()) == {"Outliers"}
+    # The threshold survives a save and load, and the engines agree on who is out.
+    again = ClusterSegmenter.load(segmenter.save(tmp_path / "outliers.json"))
+    assert np.array_equal(again.predict(pl.concat([table, extreme])), labels)
+    unset = fitted(table, n_bootstrap=2, outlier_cutoff=None)
+    assert unset.outlier_threshold_ is None and (unset.labels_ >= 0).all()
 
 
 def test_fits_on_a_sample_and_assigns_everyone() -> None:
@@ -107,7 +130,7 @@ def test_assign_in_spark_equals_predict(spark: Any, tmp_path: Path) -> None:
 
 def test_assign_returns_names_and_the_same_kind_of_frame() -> None:
     table, _ = planted_segments(600, 3, seed=6)
-    segmenter = fitted(table, n_segments=3, n_bootstrap=0)
+    segmenter = fitted(table, n_segments=3, n_bootstrap=0, outlier_cutoff=None)
     segmenter.rename({0: "Big spenders"})
     out = segmenter.assign(table.to_pandas())
     assert type(out).__name__ == "DataFrame" and hasattr(out, "iloc")
@@ -204,7 +227,8 @@ def test_online_retail_ii_default_clusters_are_sized_to_act_on(shared_data: Path
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UnstableSegmentWarning)
         segmenter = ClusterSegmenter(id_col="customer_id", random_state=0).fit(table)
-    shares = np.bincount(segmenter.labels_) / segmenter.labels_.size
+    assert (segmenter.labels_ == -1).mean() <= 0.02  # outliers apart: a small group to review
+    shares = np.bincount(segmenter.labels_[segmenter.labels_ >= 0]) / segmenter.labels_.size
     assert 3 <= segmenter.n_segments_ <= 8
     assert shares.min() >= 0.02
     assert shares.max() <= 0.6

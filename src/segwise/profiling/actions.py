@@ -2,34 +2,100 @@
 
 Rule segments carry a playbook and RFM segments their score map's action;
 clusters get a first suggestion from what defines them, for a marketer to
-refine.
+refine. Two rules keep the suggestions honest:
+
+* value comes first: a segment whose net value per customer is negative or
+  near zero never gets an upsell or cross-sell action;
+* one segmentation never repeats an action: the next matching one is used,
+  or the shared one is sharpened with the segment's leading trait.
 """
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from segwise.profiling.traits import descriptor
+from segwise.profiling.traits import concept_key
+from segwise.profiling.vocabulary import money
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from segwise.profiling.traits import Trait
 
-#: (descriptor, action), first match wins: the most urgent situations come first.
-_ACTIONS: tuple[tuple[str, str], ...] = (
-    ("lapsed", "Win back: a reminder of what they bought, with a time-limited incentive."),
-    ("high-value", "Retain and reward: early access, loyalty perks, personal service."),
-    ("frequent", "Keep the habit going: replenishment reminders and a loyalty programme."),
-    ("new", "Onboard: a welcome series that leads to the second purchase."),
-    ("recent", "Strike while it is warm: recommendations based on the last purchase."),
-    ("big-basket", "Upsell and bundle: premium ranges and complementary products."),
-    ("engaged", "Convert engagement: targeted offers where they already engage."),
-    ("quiet", "Re-engage: test a new channel or a lighter message frequency."),
-    ("occasional", "Grow frequency: cross-sell and a reason to come back soon."),
-    ("low-value", "Serve efficiently: automated campaigns, low-cost channels."),
+#: A segment whose mean value is below this share of the population's counts as near zero.
+NEAR_ZERO_VALUE = 0.05
+
+
+@dataclass(frozen=True, slots=True)
+class _Action:
+    concept: str
+    direction: int  # +1 above average, -1 below, 0 "missing" (no second order yet)
+    text: str
+    grows_spend: bool = False  # upsell/cross-sell: never for segments that lose money
+
+
+#: First match in the segment's trait order wins: its strongest trait leads.
+_ACTIONS: tuple[_Action, ...] = (
+    _Action(
+        "recency", 1, "Win back: a reminder of what they bought, with a time-limited incentive."
+    ),
+    _Action(
+        "cycle", 0, "Earn the second order: a follow-up within weeks with a reason to return."
+    ),
+    _Action("value", 1, "Retain and reward: early access, loyalty perks, personal service."),
+    _Action(
+        "frequency", 1, "Keep the habit going: replenishment reminders and a loyalty programme."
+    ),
+    _Action("cycle", -1, "Keep the habit going: replenishment reminders timed to their cycle."),
+    _Action("tenure", -1, "Onboard: a welcome series that leads to the second purchase."),
+    _Action("returns", 1, "Cut returns: sizing and product guidance; keep them out of deep-discount pushes."),
+    _Action("recency", -1, "Strike while it is warm: recommendations based on the last purchase."),
+    _Action(
+        "basket", 1, "Upsell and bundle: premium ranges and complementary products.", True
+    ),
+    _Action("category", 1, "Cross-sell around their favourite category: new arrivals and complements.", True),
+    _Action("engagement", 1, "Convert engagement: targeted offers where they already engage."),
+    _Action("engagement", -1, "Re-engage: test a new channel or a lighter message frequency."),
+    _Action("engagement recency", 1, "Re-engage: test a new channel or a lighter message frequency."),
+    _Action("frequency", -1, "Grow frequency: cross-sell and a reason to come back soon.", True),
+    _Action("cycle", 1, "Grow frequency: cross-sell and a reason to come back soon.", True),
+    _Action("tenure", 1, "Recognise their loyalty: anniversary thanks and member-only previews."),
+    _Action("value", -1, "Serve efficiently: automated campaigns, low-cost channels."),
 )
+_DEFAULT = "Test a tailored message against a control group to learn what moves them."
 
 
-def suggest_action(traits: list[Trait]) -> str:
+def _matches(traits: Sequence[Trait], protect_margin: bool) -> list[str]:
+    found: list[str] = []
+    for trait in traits:
+        direction = 0 if trait.kind == "missing" else trait.direction
+        for action in _ACTIONS:
+            if action.concept != concept_key(trait) or action.direction != direction:
+                continue
+            if protect_margin and action.grows_spend:
+                continue
+            if action.text not in found:
+                found.append(action.text)
+    return found
+
+
+def _loses_money(value_mean: float | None, population_value: float | None) -> bool:
+    if value_mean is None or math.isnan(value_mean):
+        return False
+    if value_mean <= 0:
+        return True
+    return population_value is not None and value_mean < NEAR_ZERO_VALUE * population_value
+
+
+def suggest_action(
+    traits: Sequence[Trait],
+    *,
+    value_mean: float | None = None,
+    population_value: float | None = None,
+    currency: str | None = None,
+) -> str:
     """The first matching action for a segment's traits (strongest trait first).
 
     Examples
@@ -37,10 +103,40 @@ def suggest_action(traits: list[Trait]) -> str:
     >>> from segwise.profiling.traits import Trait
     >>> suggest_action([Trait("recency_days", "numeric", 1, 2.0, "")])
     'Win back: a reminder of what they bought, with a time-limited incentive.'
+    >>> suggest_action([Trait("avg_order_value", "numeric", 1, 2.0, "")], value_mean=-44.0)[:20]
+    'Hold back paid offer'
     """
-    words = [descriptor(t) for t in traits]
-    for word in words:
-        for key, action in _ACTIONS:
-            if word == key:
-                return action
-    return "Test a tailored message against a control group to learn what moves them."
+    return suggest_actions([(traits, value_mean)], population_value, currency=currency)[0]
+
+
+def suggest_actions(
+    segments: Sequence[tuple[Sequence[Trait], float | None]],
+    population_value: float | None = None,
+    *,
+    currency: str | None = None,
+) -> list[str]:
+    """One action per segment of a segmentation, none repeated.
+
+    ``segments`` is each segment's ranked traits and mean value per customer,
+    largest segment first (it gets first pick).
+    """
+    taken: set[str] = set()
+    out: list[str] = []
+    for traits, value_mean in segments:
+        losing = _loses_money(value_mean, population_value)
+        options = _matches(traits, protect_margin=losing)
+        if losing:
+            shown = money(value_mean if value_mean is not None else 0.0, currency)
+            options.insert(
+                0,
+                f"Hold back paid offers: net value is {shown} per customer (returns and refunds "
+                "cancel their purchases); fix the cause before spending on them.",
+            )
+        options.append(_DEFAULT)
+        action = next((o for o in options if o not in taken), None)
+        if action is None:
+            lead = traits[0].text if traits else "their profile"
+            action = f"{options[0]} Lead with what sets them apart: {lead}."
+        taken.add(action)
+        out.append(action)
+    return out

@@ -43,6 +43,17 @@ def _number(value: float) -> str:
     return f"{value:.4g}" if abs(value) < 1e4 else f"{value:.0f}"
 
 
+def readable(value: float, digits: int = 2) -> float:
+    """A tree threshold rounded to ``digits`` significant figures (465.3 → 470, 0.0347 → 0.035).
+
+    The rule's precision and recall are measured after rounding, so the card
+    never claims the unrounded split's accuracy.
+    """
+    if value == 0 or not math.isfinite(value):
+        return value
+    return float(f"{value:.{digits}g}")
+
+
 def define_segments(
     table: pl.DataFrame,
     labels: np.ndarray,
@@ -60,7 +71,7 @@ def define_segments(
     >>> out = define_segments(table, np.array([0, 0, 0, 1, 1, 1]), numeric=["spend"],
     ...                       categorical=["os"])
     >>> out[1]
-    Definition(rule='spend > 465', precision=1.0, recall=1.0)
+    Definition(rule='spend > 460', precision=1.0, recall=1.0)
     """
     rng = np.random.default_rng(random_state)
     rows = np.arange(table.height)
@@ -70,6 +81,7 @@ def define_segments(
     target = np.asarray(labels)[rows]
     columns: list[np.ndarray] = []
     meaning: list[tuple[str, object]] = []  # (feature, level value, or _NUMERIC)
+    integers = {name for name in numeric if sample.schema[name].is_integer()}
     for name in numeric:
         values = sample[name].cast(pl.Float64).to_numpy().astype(float)
         fill = np.nanmedian(values) if np.isfinite(values).any() else 0.0
@@ -97,7 +109,7 @@ def define_segments(
         ).fit(matrix, inside)
         path = _best_path(tree, matrix, inside)
         if path is not None:
-            rule = _rule_text(path, meaning)
+            rule = _rule_text(path, meaning, integers)
             out[segment] = _measure(rule, sample, inside)
     return out
 
@@ -145,7 +157,30 @@ def _best_path(
     return None if best is None else best[1]
 
 
-def _rule_text(path: list[tuple[int, bool, float]], meaning: list[tuple[str, object]]) -> str:
+def _bounds(
+    name: str, lower: float | None, upper: float | None, integers: set[str]
+) -> tuple[str | None, str | None]:
+    """Readable comparisons: whole numbers for counts (orders >= 3), two figures otherwise."""
+    column = quote_name(name)
+    if name in integers:
+        low = f"{column} >= {math.floor(lower) + 1}" if lower is not None else None
+        high = f"{column} <= {math.floor(upper)}" if upper is not None else None
+        return low, high
+    for digits in (2, 3, 4):
+        low_value = readable(lower, digits) if lower is not None else None
+        high_value = readable(upper, digits) if upper is not None else None
+        if low_value is None or high_value is None or low_value < high_value:
+            break
+    low = f"{column} > {_number(low_value)}" if low_value is not None else None
+    high = f"{column} <= {_number(high_value)}" if high_value is not None else None
+    return low, high
+
+
+def _rule_text(
+    path: list[tuple[int, bool, float]],
+    meaning: list[tuple[str, object]],
+    integers: set[str] = frozenset(),  # type: ignore[assignment]
+) -> str:
     lower: dict[str, float] = {}
     upper: dict[str, float] = {}
     equals: dict[str, object] = {}
@@ -164,10 +199,9 @@ def _rule_text(path: list[tuple[int, bool, float]], meaning: list[tuple[str, obj
     parts: list[str] = []
     for name, _level in meaning:
         column = quote_name(name)
-        if name in lower and f"{column} >" not in " ".join(parts):
-            parts.append(f"{column} > {_number(lower.pop(name))}")
-        if name in upper:
-            parts.append(f"{column} <= {_number(upper.pop(name))}")
+        if name in lower or name in upper:
+            low, high = _bounds(name, lower.pop(name, None), upper.pop(name, None), integers)
+            parts.extend(p for p in (low, high) if p is not None)
         if name in equals:
             parts.append(f"{column} = {literal(equals.pop(name))}")
             not_equal.pop(name, None)

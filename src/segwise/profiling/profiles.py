@@ -17,7 +17,14 @@ from segwise.engine.frames import to_lazy
 from segwise.exceptions import ColumnNotFoundError, ConfigError
 from segwise.io.dataset import Dataset
 from segwise.profiling.definitions import define_segments
-from segwise.profiling.traits import Trait, auto_names, category_trait, numeric_trait, rank
+from segwise.profiling.traits import (
+    Trait,
+    auto_names,
+    category_trait,
+    missing_trait,
+    numeric_trait,
+    rank,
+)
 
 #: Value columns looked for (in order) when ``value_col="auto"``.
 VALUE_COLUMNS = ("monetary", "net_revenue", "revenue", "clv", "monetary_value", "spend")
@@ -108,6 +115,7 @@ def profile_segments(
     max_traits: int = 5,
     definitions: bool = True,
     random_state: int = 0,
+    currency: str | None = None,
 ) -> SegmentProfiles:
     """Profile each segment against the whole population.
 
@@ -130,6 +138,9 @@ def profile_segments(
         Traits per segment (3–5 read well).
     definitions
         Also fit the shallow decision trees that give each segment a rule.
+    currency
+        How money reads in traits: a code (``GBP`` → £1,200) or a symbol;
+        None shows plain amounts.
 
     Returns
     -------
@@ -146,7 +157,7 @@ def profile_segments(
     ...                       "segment": ["a", "a", "a", "b", "b", "b"]})
     >>> profiles = profile_segments(table, "segment")
     >>> profiles.segments[1].name, profiles.segments[1].traits[0]
-    ('Frequent high-value customers', 'buys 1.7× as often as average')
+    ('Frequent high-value customers', 'buys 1.7× as often as average (9 vs 5.17 orders)')
     """
     table = _table(data)
     if isinstance(segments, str):
@@ -171,6 +182,7 @@ def profile_segments(
     labels = np.asarray([order.get(v, -1) for v in table["__segment"].to_list()], dtype=np.int64)
     total = table.height
     overall_numeric = {name: _spread(table[name].cast(pl.Float64)) for name in numeric}
+    overall_missing = {name: table[name].null_count() / max(table.height, 1) for name in numeric}
     overall_shares = {
         name: table[name].cast(pl.String).value_counts(normalize=True, name="share")
         for name in categorical
@@ -185,12 +197,16 @@ def profile_segments(
     )
     profiles: list[SegmentProfile] = []
     traits_by_label: dict[int, list[Trait]] = {}
+    means_by_label: dict[int, dict[str, float]] = {}
     for segment, label in sorted(order.items(), key=lambda item: item[1]):
         members = table.filter(pl.col("__segment") == segment)
-        numeric_rows, numeric_traits = _numeric_part(members, numeric, overall_numeric)
+        numeric_rows, numeric_traits = _numeric_part(
+            members, numeric, overall_numeric, overall_missing, currency
+        )
         category_rows, category_traits = _category_part(members, categorical, overall_shares)
         ranked = rank(numeric_traits + category_traits, max_traits)
         traits_by_label[label] = ranked
+        means_by_label[label] = {row["feature"]: row["mean"] for row in numeric_rows}
         segment_value = _number(members[value].clip(lower_bound=0).sum()) if value else 0.0
         definition = rules.get(label)
         profiles.append(
@@ -211,7 +227,7 @@ def profile_segments(
                 trait_details=ranked,
             )
         )
-    generated = auto_names(traits_by_label)
+    generated = auto_names(traits_by_label, means=means_by_label)
     for profile in profiles:
         profile.name = generated[profile.label]
     result = SegmentProfiles(total, value, profiles)
@@ -234,10 +250,16 @@ def _numeric_part(
     members: pl.DataFrame,
     numeric: list[str],
     overall: dict[str, tuple[float, float, float, float]],
+    overall_missing: dict[str, float],
+    currency: str | None,
 ) -> tuple[list[dict[str, Any]], list[Trait]]:
     rows, traits = [], []
     for name in numeric:
         column = members[name].cast(pl.Float64)
+        missing = column.null_count() / max(members.height, 1)
+        absent = missing_trait(name, missing, overall_missing[name])
+        if absent is not None:
+            traits.append(absent)
         mean, median = _number(column.mean()), _number(column.median())
         overall_mean, overall_std, overall_median, overall_iqr = overall[name]
         rows.append(
@@ -251,9 +273,16 @@ def _numeric_part(
             }
         )
         trait = numeric_trait(
-            name, mean, overall_mean, overall_std, median, overall_median, overall_iqr
+            name,
+            mean,
+            overall_mean,
+            overall_std,
+            median,
+            overall_median,
+            overall_iqr,
+            currency=currency,
         )
-        if trait is not None:
+        if trait is not None and absent is None:
             traits.append(trait)
     return rows, traits
 

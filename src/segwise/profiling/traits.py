@@ -1,10 +1,17 @@
 """Traits in words, and names derived from them.
 
 A trait is one way a segment differs from the whole population: a numeric
-feature well above or below average, or a category over-represented. Traits
-are ranked by effect size (standardised difference for numbers, difference in
-share over its standard deviation for categories), and the top two name the
-segment ("High-value frequent customers").
+feature well above or below average, a category over-represented, or a
+feature most members do not have yet (no second order). Traits are ranked by
+effect size (standardised difference for numbers, difference in share over
+its standard deviation for categories and missing values), and the top two
+business concepts name the segment ("High-value frequent customers"). The
+words come from :mod:`segwise.profiling.vocabulary`, so a name never shows a
+column name.
+
+A trait is only kept when the difference is material: a segment within 15%
+of the average (on the mean and the median) with a standardised difference
+under 0.5 is "like everyone else" on that feature, whatever its rank.
 """
 
 from __future__ import annotations
@@ -13,74 +20,49 @@ import math
 import re
 from dataclasses import dataclass
 
-#: Words for well-known features: (pattern, word when high, word when low).
-_DESCRIPTORS: tuple[tuple[str, str, str], ...] = (
-    (r"recency|days_since", "lapsed", "recent"),
-    (r"basket|order_value|aov", "big-basket", "small-basket"),
-    (r"monetary|revenue|spend|clv|value|sales", "high-value", "low-value"),
-    (r"frequency|orders|purchases|transactions", "frequent", "occasional"),
-    (r"tenure", "long-standing", "new"),
-    (r"visit|session|open|click|event|engage|view", "engaged", "quiet"),
-    (r"return", "return-prone", "low-return"),
-    (r"income|salary|wealth", "affluent", "budget"),
-    (r"age", "older", "younger"),
-    (r"discount|coupon|promo", "deal-seeking", "full-price"),
-)
+from segwise.profiling import vocabulary
 
-#: How a numeric trait reads: (pattern, template above average, template below average).
-_PHRASES: tuple[tuple[str, str, str], ...] = (
-    (
-        r"basket|order_value|aov",
-        "orders worth {ratio} the average",
-        "orders worth {ratio} the average",
-    ),
-    (
-        r"frequency|orders|purchases",
-        "buys {ratio} as often as average",
-        "buys {ratio} as often as average",
-    ),
-    (
-        r"monetary|revenue|spend|clv|value",
-        "spends {ratio} the average",
-        "spends {ratio} the average",
-    ),
-    (
-        r"recency",
-        "last bought {median} days ago (typical customer: {overall})",
-        "last bought {median} days ago (typical customer: {overall})",
-    ),
-    (
-        r"days_since_last_event|last_event",
-        "last engaged {median} days ago (typical customer: {overall})",
-        "last engaged {median} days ago (typical customer: {overall})",
-    ),
-    (
-        r"^age$|_age$",
-        "aged {median} (typical customer: {overall})",
-        "aged {median} (typical customer: {overall})",
-    ),
-    (r"visit|session", "visits {ratio} as often as average", "visits {ratio} as often as average"),
-)
+#: A relative difference below this (on mean and median) is not a trait
+#: unless the standardised difference is at least ``MATERIAL_EFFECT``.
+MATERIAL_LIFT = 0.15
+MATERIAL_EFFECT = 0.5
+#: "New" in a name only for segments whose typical member joined this recently.
+NEW_CUSTOMER_DAYS = 90
 
 
 @dataclass(frozen=True, slots=True)
 class Trait:
-    """One defining difference between a segment and the population."""
+    """One defining difference between a segment and the population.
+
+    ``kind`` is ``numeric``, ``category`` or ``missing`` (most members have
+    no value, e.g. no second order yet). ``word`` is what a name says for it;
+    an empty word means the trait does not make a good name. ``concept`` is
+    the business concept (value, recency…) so a name uses each only once.
+    """
 
     feature: str
-    kind: str  # "numeric" or "category"
+    kind: str
     direction: int  # +1 above / over-represented, -1 below
     effect: float  # ranking strength (absolute, unitless)
     text: str
     level: str | None = None
+    word: str | None = None
+    concept: str = ""
 
 
-def _format(value: float) -> str:
-    if math.isnan(value):
-        return "n/a"
-    if abs(value) >= 100 or float(value).is_integer():
-        return f"{value:,.0f}"
-    return f"{value:,.2f}" if abs(value) < 10 else f"{value:,.1f}"
+def _ratio(lift: float | None) -> str:
+    return f"{lift:.1f}×" if lift is not None else ""
+
+
+def _material(
+    mean: float, overall_mean: float, median: float, overall_median: float, effect: float
+) -> bool:
+    if abs(effect) >= MATERIAL_EFFECT:
+        return True
+    changes = [
+        abs(a / b - 1) for a, b in ((mean, overall_mean), (median, overall_median)) if b > 0
+    ]
+    return not changes or max(changes) >= MATERIAL_LIFT
 
 
 def numeric_trait(
@@ -91,6 +73,8 @@ def numeric_trait(
     median: float,
     overall_median: float,
     overall_iqr: float = 0.0,
+    *,
+    currency: str | None = None,
 ) -> Trait | None:
     """A numeric trait, or None when the segment is close to average.
 
@@ -102,39 +86,81 @@ def numeric_trait(
     Examples
     --------
     >>> numeric_trait("orders", 6.8, 2.0, 2.0, 6.0, 2.0).text
-    'buys 3.4× as often as average'
+    'buys 3.4× as often as average (6.80 vs 2 orders)'
+    >>> numeric_trait("net_revenue", 900.0, 300.0, 400.0, 800.0, 200.0, currency="GBP").text
+    'spends 3.0× the average (£900 vs £300)'
+    >>> numeric_trait("return_rate", 0.031, 0.03, 0.2, 0.0, 0.0) is None
+    True
     """
     if overall_std <= 0 or any(math.isnan(v) for v in (mean, overall_mean)):
         return None
-    effect = (mean - overall_mean) / overall_std
+    standardised = (mean - overall_mean) / overall_std
+    effect = standardised
     if overall_iqr > 0:
         robust = (median - overall_median) / overall_iqr
         effect = robust if abs(robust) > abs(effect) else effect
-    if abs(effect) < 0.2:
+    if abs(effect) < 0.2 or not _material(
+        mean, overall_mean, median, overall_median, standardised
+    ):
         return None
     direction = 1 if effect > 0 else -1
-    ratio = mean / overall_mean if overall_mean > 0 and mean >= 0 else None
-    text = None
-    if ratio is not None and ratio < 0.1:
-        text = f"almost no {feature} ({_format(mean)} vs {_format(overall_mean)})"
-    for pattern, above, below in _PHRASES if text is None else ():
-        if re.search(pattern, feature) and (ratio is not None or "{ratio}" not in above):
-            template = above if direction > 0 else below
-            text = template.format(
-                ratio=f"{ratio:.1f}×" if ratio is not None else "",
-                median=_format(median),
-                overall=_format(overall_median),
-            )
-            break
-    if text is None:
-        if ratio is not None and (ratio >= 1.2 or ratio <= 0.8):
-            text = (
-                f"{feature} {ratio:.1f}× the average ({_format(mean)} vs {_format(overall_mean)})"
-            )
-        else:
-            word = "above" if direction > 0 else "below"
-            text = f"{feature} {word} average ({_format(mean)} vs {_format(overall_mean)})"
-    return Trait(feature, "numeric", direction, abs(effect), text)
+    lift = mean / overall_mean if overall_mean > 0 and mean >= 0 else None
+    concept = vocabulary.concept_of(feature)
+    unit = concept.unit if concept else "number"
+    if unit == "share" and abs(mean - overall_mean) < 0.02 and abs(standardised) < MATERIAL_EFFECT:
+        return None  # 2.4% against 3.0% of returns is not a trait a marketer acts on
+    values = {
+        "median": vocabulary.show(median, unit, currency),
+        "overall": vocabulary.show(overall_median, unit, currency),
+        "mean": vocabulary.show(mean, unit, currency),
+        "overall_mean": vocabulary.show(overall_mean, unit, currency),
+        "ratio": _ratio(lift),
+        "subject": vocabulary.subject(feature),
+    }
+    needs_ratio = concept is not None and "{ratio}" in concept.phrase
+    if concept is not None and (not needs_ratio or (lift is not None and lift >= 0.1)):
+        text = concept.phrase.format(**values)
+    elif lift is not None and (lift >= 1.2 or lift <= 0.8) and lift >= 0.1:
+        text = f"{vocabulary.words(feature)} {values['ratio']} the average ({values['mean']} vs "
+        text += f"{values['overall_mean']})"
+    else:
+        how = "far " if lift is not None and lift < 0.1 else ""
+        how += "above" if direction > 0 else "below"
+        text = f"{vocabulary.words(feature)} {how} average ({values['mean']} vs "
+        text += f"{values['overall_mean']})"
+    word = vocabulary.name_word(feature, direction) or ""
+    if concept is not None and concept.key == "tenure" and direction < 0:
+        # "New" for a segment whose typical member joined half a year ago contradicts its card.
+        word = word if median <= NEW_CUSTOMER_DAYS else ""
+    key = concept.key if concept else feature
+    return Trait(feature, "numeric", direction, abs(effect), text, word=word, concept=key)
+
+
+def missing_trait(feature: str, share: float, overall_share: float) -> Trait | None:
+    """Most of the segment has no value where the population mostly has one.
+
+    A NULL gap between orders means "no second order yet", not "almost none".
+
+    Examples
+    --------
+    >>> missing_trait("inter_purchase_mean_days", 0.9, 0.35).text
+    '90% have no second order yet (35% overall)'
+    """
+    if share < 0.5 or share - overall_share < 0.15:
+        return None
+    spread = math.sqrt(overall_share * (1 - overall_share)) if 0 < overall_share < 1 else 0.1
+    effect = (share - overall_share) / max(spread, 0.1)
+    concept = vocabulary.concept_of(feature)
+    if concept is not None and concept.missing:
+        text = concept.missing.format(share=f"{share:.0%}")
+    else:
+        text = f"{share:.0%} have no {vocabulary.words(feature)}"
+    word = (concept.missing_word if concept else None) or ""
+    key = concept.key if concept else feature
+    return Trait(
+        feature, "missing", 1, effect, f"{text} ({overall_share:.0%} overall)", word=word,
+        concept=key,
+    )
 
 
 def category_trait(feature: str, level: str, share: float, overall_share: float) -> Trait | None:
@@ -143,15 +169,16 @@ def category_trait(feature: str, level: str, share: float, overall_share: float)
     Examples
     --------
     >>> category_trait("device", "ios", 0.62, 0.25).text
-    '62% device ios (25% overall)'
+    '62% device: ios (25% overall)'
     """
     if overall_share <= 0 or overall_share >= 1 or share < 0.2:
         return None
     effect = (share - overall_share) / math.sqrt(overall_share * (1 - overall_share))
     if effect < 0.3 or share / overall_share < 1.3:
         return None
-    text = f"{share:.0%} {feature} {level} ({overall_share:.0%} overall)"
-    return Trait(feature, "category", 1, effect, text, level)
+    text = vocabulary.category_phrase(feature, level, share, overall_share)
+    word = vocabulary.category_word(feature, level)
+    return Trait(feature, "category", 1, effect, text, level, word=word, concept=feature)
 
 
 def rank(traits: list[Trait], limit: int = 5) -> list[Trait]:
@@ -168,27 +195,50 @@ def rank(traits: list[Trait], limit: int = 5) -> list[Trait]:
     return out
 
 
-def descriptor(trait: Trait) -> str:
-    """One word or hyphenated phrase for a trait, for names.
+def descriptor(trait: Trait) -> str | None:
+    """The word a name uses for a trait, or None when it makes no good name.
 
     Examples
     --------
     >>> descriptor(Trait("net_revenue", "numeric", 1, 2.0, ""))
     'high-value'
     """
+    if trait.word is not None:
+        return trait.word or None
     if trait.kind == "category":
-        level = re.sub(r"[^0-9A-Za-z]+", "-", str(trait.level)).strip("-") or "blank"
-        return f"{level}-{trait.feature.replace('_', '-')}"
-    for pattern, high, low in _DESCRIPTORS:
-        if re.search(pattern, trait.feature):
-            return high if trait.direction > 0 else low
-    return f"{'high' if trait.direction > 0 else 'low'}-{trait.feature.replace('_', '-')}"
+        return vocabulary.category_word(trait.feature, str(trait.level))
+    return vocabulary.name_word(trait.feature, trait.direction)
+
+
+def concept_key(trait: Trait) -> str:
+    """The business concept of a trait (its feature name when none matches)."""
+    if trait.concept:
+        return trait.concept
+    found = vocabulary.concept_of(trait.feature)
+    return found.key if found and trait.kind != "category" else trait.feature
+
+
+def _normal(name: str) -> str:
+    """A name as the near-duplicate test sees it: no digits or parentheses, one case."""
+    return " ".join(re.sub(r"[\d()]", " ", name).lower().split())
+
+
+def _capital(text: str) -> str:
+    return f"{text[0].upper()}{text[1:]}" if text else text
 
 
 def auto_names(
-    traits_by_segment: dict[int, list[Trait]], fallback: str = "Segment"
+    traits_by_segment: dict[int, list[Trait]],
+    fallback: str = "Segment",
+    *,
+    means: dict[int, dict[str, float]] | None = None,
 ) -> dict[int, str]:
-    """Deterministic, unique names from each segment's top traits.
+    """Deterministic names from each segment's top traits, distinct in words.
+
+    Each name uses up to two business concepts (never two words for value).
+    When two segments would share a name, a third trait tells them apart;
+    failing that, the feature on which their averages differ most ("Lapsed
+    customers, higher basket size"). Names never differ only by a number.
 
     Examples
     --------
@@ -197,29 +247,64 @@ def auto_names(
     {0: 'High-value frequent customers', 1: 'Lapsed customers', 2: 'Typical customers'}
     """
     names: dict[int, str] = {}
-    used: set[str] = set()
+    used: dict[str, int] = {}
     for segment in sorted(traits_by_segment):
         traits = traits_by_segment[segment]
-        words: list[str] = []
+        chosen: list[str] = []
+        concepts: set[str] = set()
+        spare: list[tuple[str, str]] = []
         for trait in traits:
-            word = descriptor(trait)
-            if word not in words:
-                words.append(word)
-            if len(words) == 2:
-                break
-        base = " ".join(words) if words else "typical"
-        name = f"{base[0].upper()}{base[1:]} customers"
-        if name in used:
-            # A third trait tells them apart; failing that, a number.
-            extra = [descriptor(t) for t in traits[2:] if descriptor(t) not in words]
-            if extra:
-                name = f"{base[0].upper()}{base[1:]}, {extra[0]} customers"
-            counter = 2
-            candidate = name
-            while candidate in used:
-                candidate = f"{name} ({counter})"
-                counter += 1
-            name = candidate
-        used.add(name)
+            word, concept = descriptor(trait), concept_key(trait)
+            if not word or concept in concepts or word in chosen:
+                continue
+            if len(chosen) < 2:
+                chosen.append(word)
+                concepts.add(concept)
+            else:
+                spare.append((word, concept))
+        base = " ".join(chosen) if chosen else "typical"
+        name = f"{_capital(base)} customers"
+        if _normal(name) in used:
+            name = _distinct(segment, chosen, spare, used, means or {})
+        used[_normal(name)] = segment
         names[segment] = name or f"{fallback} {segment + 1}"
     return names
+
+
+def _distinct(
+    segment: int,
+    chosen: list[str],
+    spare: list[tuple[str, str]],
+    used: dict[str, int],
+    means: dict[int, dict[str, float]],
+) -> str:
+    base = " ".join(chosen) if chosen else "typical"
+    for word, _concept_key in spare:
+        candidate = f"{_capital(f'{base} {word}')} customers"
+        if _normal(candidate) not in used:
+            return candidate
+    holder = used[_normal(f"{_capital(base)} customers")]
+    mine, theirs = means.get(segment, {}), means.get(holder, {})
+    contrasts = []
+    for feature, value in mine.items():
+        other = theirs.get(feature)
+        if other is None or value is None or math.isnan(value) or math.isnan(other):
+            continue
+        if value > 0 and other > 0 and value != other:
+            contrasts.append((abs(math.log(value / other)), feature, value > other))
+    for _size, feature, higher in sorted(contrasts, reverse=True):
+        word = vocabulary.name_word(feature, 1 if higher else -1)
+        if word and word in chosen:
+            continue  # "low-value customers, higher value" would contradict itself
+        candidate = (
+            f"{_capital(base)} customers, {'higher' if higher else 'lower'} "
+            f"{vocabulary.noun(feature)}"
+        )
+        if _normal(candidate) not in used:
+            return candidate
+    letter = 1
+    while True:
+        candidate = f"{_capital(base)} customers, group {chr(ord('A') + letter)}"
+        if _normal(candidate) not in used or letter > 25:
+            return candidate
+        letter += 1

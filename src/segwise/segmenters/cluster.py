@@ -42,6 +42,16 @@ from segwise.segmenters.cluster_selection import (
 
 #: Auto-detected text columns with more distinct values than this are identifiers, not categories.
 MAX_AUTO_LEVELS = 50
+#: The segment id and name of customers far from every segment's centre.
+OUTLIER_ID = -1
+OUTLIER_NAME = "Outliers"
+#: At most this share of the fitted sample is called an outlier by its distance.
+MAX_OUTLIER_SHARE = 0.01
+#: A value this many interquartile ranges from the median (after any log) is an outlier
+#: whatever its distance: winsorising would otherwise hide an age of 999 among the 80-year-olds.
+#: Per column, the limit rises to the 99.5th percentile, so one column flags at most 0.5%.
+EXTREME_SPREADS = 6.0
+EXTREME_SHARE = 0.005
 
 
 class UnstableSegmentWarning(UserWarning):
@@ -76,6 +86,15 @@ class ClusterSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
         Resamples per candidate ``k`` for the stability measures.
     min_stability
         Mean bootstrap ARI a ``k`` needs to be a candidate.
+    outlier_cutoff
+        A customer whose distance to the nearest centre exceeds the sample's
+        third quartile plus ``outlier_cutoff`` interquartile ranges (and the
+        99th percentile, so at most 1% of customers) goes to segment ``-1``
+        (k-means and k-prototypes; a mixture assigns everyone), and so does
+        one with any value more than 6 interquartile ranges from the median
+        (after the log, when the column is logged),
+        "Outliers", instead of stretching a segment or forming a look-alike
+        clone of one. None assigns everyone to a segment.
     id_col
         The customer id column, kept in ``assign()``'s output and never a feature.
     random_state
@@ -85,7 +104,11 @@ class ClusterSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
     ----------
     n_segments_ : int
     labels_ : numpy.ndarray
-        int64 labels of the rows ``fit`` saw (0 = largest segment).
+        int64 labels of the rows ``fit`` saw (0 = largest segment, -1 = outlier).
+    outlier_threshold_ : float or None
+        The (squared) distance beyond which a customer is an outlier.
+    outlier_limits_ : list[float]
+        Per numeric feature, the scaled value beyond which a customer is an outlier.
     segment_names_ : dict[int, str]
         Label → name; ``"Segment 1"``… until :meth:`rename` (``sw.profile_segments``
         derives names from the traits).
@@ -124,6 +147,7 @@ class ClusterSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
         "n_bootstrap": [Interval(Integral, 0, None, closed="left")],
         "min_stability": [Interval(Real, 0, 1, closed="both")],
         "min_segment_share": [Interval(Real, 0, 0.5, closed="both")],
+        "outlier_cutoff": [Interval(Real, 0, None, closed="left"), None],
         "id_col": [str, None],
         "random_state": ["random_state"],
     }
@@ -142,6 +166,7 @@ class ClusterSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
         n_bootstrap: int = 10,
         min_stability: float = 0.95,
         min_segment_share: float = 0.02,
+        outlier_cutoff: float | None = 3.0,
         id_col: str | None = None,
         random_state: int | None = None,
     ) -> None:
@@ -156,6 +181,7 @@ class ClusterSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
         self.n_bootstrap = n_bootstrap
         self.min_stability = min_stability
         self.min_segment_share = min_segment_share
+        self.outlier_cutoff = outlier_cutoff
         self.id_col = id_col
         self.random_state = random_state
 
@@ -249,10 +275,19 @@ class ClusterSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
             else ks[0]
         )
         candidate, clusters, labels, jaccard = next(m for m in measured if m[0].k == chosen)
-        # Segment 0 is the largest: names and charts then read in a stable order.
-        sizes = np.bincount(labels, minlength=chosen)
-        order = sorted(range(chosen), key=lambda c: (-sizes[c], c))
         self.transform_ = transform
+        self.clusters_ = clusters
+        self.outlier_threshold_ = None
+        self.outlier_limits_: list[float] = []
+        outlier = np.zeros(len(labels), dtype=bool)
+        if self.outlier_cutoff is not None:
+            self.outlier_limits_ = self._extreme_limits(sample)
+            self.outlier_threshold_, distance = self._outlier_threshold(sample)
+            if self.outlier_threshold_ is not None:
+                outlier = distance > self.outlier_threshold_
+        # Segment 0 is the largest: names and charts then read in a stable order.
+        sizes = np.bincount(labels[~outlier], minlength=chosen)
+        order = sorted(range(chosen), key=lambda c: (-sizes[c], c))
         self.clusters_ = clusters.reordered(order)
         self.n_segments_ = chosen
         self.candidates_ = [
@@ -299,8 +334,38 @@ class ClusterSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
                 )
         return self
 
+    def _extreme_limits(self, sample: pl.DataFrame) -> list[float]:
+        raw = nw.from_native(sample).select(*self.transform_.numeric_exprs(clip=False))
+        limits = []
+        for column in raw.to_native().iter_columns():
+            values = np.abs(column.to_numpy().astype(float))
+            values = values[np.isfinite(values)]
+            top = float(np.quantile(values, 1 - EXTREME_SHARE)) if values.size else 0.0
+            limits.append(max(EXTREME_SPREADS, top))
+        return limits
+
+    def _outlier_threshold(self, sample: pl.DataFrame) -> tuple[float | None, np.ndarray]:
+        """Q3 + cutoff × IQR of the sample's distances to their nearest centre, at least its P99.
+
+        Returns the threshold (None when nobody is beyond it) and the sample's distances.
+        """
+        costs = self._assignment(nw.from_native(sample).lazy(), [], cost=True)
+        distance = costs.collect(backend="polars").to_native()["__distance"].to_numpy()
+        finite = distance[np.isfinite(distance)]
+        if self.algorithm == "gmm" or finite.size < 100:
+            # A mixture's cost is a log-likelihood with no common scale; too few rows say nothing.
+            return None, distance
+        # Quartiles of the distance itself (not its square, whose tail is long even for
+        # clean data): about 1 in 10,000 of a Gaussian cluster lies past Q3 + 3 IQR.
+        root = np.sqrt(np.maximum(finite, 0.0))
+        q1, q3, top = np.quantile(root, [0.25, 0.75, 1 - MAX_OUTLIER_SHARE])
+        cut = max(float(q3 + float(self.outlier_cutoff or 0) * (q3 - q1)), float(top))
+        return cut**2, distance
+
     # -- assignment ------------------------------------------------------------------------
-    def _assignment(self, frame: nw.LazyFrame[Any], keep: list[str]) -> nw.LazyFrame[Any]:
+    def _assignment(
+        self, frame: nw.LazyFrame[Any], keep: list[str], *, cost: bool = False
+    ) -> nw.LazyFrame[Any]:
         """``keep`` columns plus ``segment_id`` (Int64), computed in the engine of ``frame``."""
         transform, clusters = self.transform_, self.clusters_
         numeric = [f.name for f in transform.numeric]
@@ -313,17 +378,44 @@ class ClusterSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
                 hint=hint_for(missing[0], frame.collect_schema().names()),
             )
         kept = [nw.col(c).alias(f"__keep_{i}") for i, c in enumerate(keep)]
+        threshold = getattr(self, "outlier_threshold_", None)
+        limits = getattr(self, "outlier_limits_", [])
+        raw = [
+            e.abs().alias(f"__raw_{i}")
+            for i, e in enumerate(transform.numeric_exprs(clip=False))
+            if threshold is not None and not cost and i < len(limits)
+        ]
         if clusters.algorithm == "kprototypes":
-            space = frame.select(*kept, *transform.numeric_exprs(), *transform.category_exprs())
+            space = frame.select(
+                *kept, *transform.numeric_exprs(), *transform.category_exprs(), *raw
+            )
         else:
-            space = frame.select(*kept, *transform.numeric_exprs(), *transform.one_hot_exprs())
+            space = frame.select(
+                *kept, *transform.numeric_exprs(), *transform.one_hot_exprs(), *raw
+            )
         costs = [f"__cost_{k}" for k in range(clusters.k)]
         exprs = distance_exprs(clusters, numeric, one_hot, categorical)
         # Costs first in their own columns (DESIGN.md §3.2), then the nearest one.
         space = space.with_columns(*(e.alias(c) for e, c in zip(exprs, costs, strict=True)))
-        labelled = space.with_columns(nearest_expr(costs).alias("segment_id"))
+        labelled = space.with_columns(
+            nearest_expr(costs).alias("__nearest"),
+            nw.min_horizontal(*(nw.col(c) for c in costs)).alias("__distance"),
+        )
+        segment = nw.col("__nearest")
+        if threshold is not None and not cost:
+            far = nw.col("__distance") > threshold
+            for i in range(len(raw)):
+                far = far | (nw.col(f"__raw_{i}") > limits[i])
+            segment = (
+                nw.when(far)
+                .then(nw.lit(OUTLIER_ID, dtype=nw.Int64()))
+                .otherwise(nw.col("__nearest"))
+            )
+        extra = ["__distance"] if cost else []
         return labelled.select(
-            *(nw.col(f"__keep_{i}").alias(c) for i, c in enumerate(keep)), "segment_id"
+            *(nw.col(f"__keep_{i}").alias(c) for i, c in enumerate(keep)),
+            segment.alias("segment_id"),
+            *extra,
         )
 
     def _predict_frame(self, frame: nw.LazyFrame[Any]) -> np.ndarray:
@@ -350,6 +442,9 @@ class ClusterSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
         frame = as_lazy(X)
         labelled = self._assignment(frame, [self.id_col])
         names: Any = nw.lit(None, dtype=nw.String())
+        if getattr(self, "outlier_threshold_", None) is not None:
+            names = nw.when(nw.col("segment_id") == OUTLIER_ID).then(nw.lit(OUTLIER_NAME))
+            names = names.otherwise(nw.lit(None, dtype=nw.String()))
         for index in reversed(range(self.n_segments_)):
             names = (
                 nw.when(nw.col("segment_id") == index)
@@ -369,8 +464,12 @@ class ClusterSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
         return self
 
     # -- persistence -----------------------------------------------------------------------
-    def save(self, path: str | Path) -> Path:
-        """Write the fitted model as JSON (never a pickle): parameters, transform, clusters."""
+    def save(self, path: str | Path, *, metadata: dict[str, Any] | None = None) -> Path:
+        """Write the fitted model as JSON (never a pickle): parameters, transform, clusters.
+
+        ``metadata`` (plain values, e.g. the as-of date it was fitted on) is kept
+        with it and comes back as ``metadata_`` from :meth:`load`.
+        """
         check_is_fitted(self)
         payload = {
             "format": "segwise.ClusterSegmenter",
@@ -385,6 +484,9 @@ class ClusterSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
             "segment_stability": {str(k): v for k, v in self.segment_stability_.items()},
             "candidates": [_candidate(c) for c in self.candidates_],
             "warnings": list(getattr(self, "warnings_", [])),
+            "outlier_threshold": getattr(self, "outlier_threshold_", None),
+            "outlier_limits": list(getattr(self, "outlier_limits_", [])),
+            "metadata": dict(metadata or {}),
             "n_features_in": self.n_features_in_,
             "feature_names_in": [str(n) for n in getattr(self, "feature_names_in_", [])],
         }
@@ -410,6 +512,9 @@ class ClusterSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
         model.segment_stability_ = {int(k): v for k, v in payload["segment_stability"].items()}
         model.candidates_ = [Candidate(**c) for c in payload["candidates"]]
         model.warnings_ = list(payload.get("warnings", []))  # models saved before 0.1 have none
+        model.outlier_threshold_ = payload.get("outlier_threshold")
+        model.outlier_limits_ = list(payload.get("outlier_limits", []))
+        model.metadata_ = dict(payload.get("metadata") or {})
         model.n_features_in_ = payload["n_features_in"]
         if payload["feature_names_in"]:
             model.feature_names_in_ = np.asarray(payload["feature_names_in"], dtype=object)

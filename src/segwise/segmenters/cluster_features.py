@@ -86,8 +86,11 @@ class FeatureTransform:
         ]
 
     # -- engine expressions ---------------------------------------------------------------
-    def numeric_exprs(self) -> list[nw.Expr]:
-        """One expression per numeric feature, named as the feature."""
+    def numeric_exprs(self, *, clip: bool = True) -> list[nw.Expr]:
+        """One expression per numeric feature, named as the feature.
+
+        ``clip=False`` skips the winsorising: how far out a value really is.
+        """
         exprs = []
         for f in self.numeric:
             value = nw.col(f.name).cast(nw.Float64()).fill_null(f.fill)
@@ -96,7 +99,7 @@ class FeatureTransform:
                 value = nw.when(value < 0).then(magnitude * -1.0).otherwise(magnitude)
             elif f.log:
                 value = (value.clip(lower_bound=0.0) + 1.0).log()
-            if f.lower is not None or f.upper is not None:
+            if clip and (f.lower is not None or f.upper is not None):
                 value = value.clip(lower_bound=f.lower, upper_bound=f.upper)
             exprs.append(((value - f.centre) * f.inverse_scale).alias(f.name))
         return exprs

@@ -1,0 +1,322 @@
+"""The business vocabulary segment names and traits are written in.
+
+A marketer reads "last bought 4 months ago", not ``recency_days 118``. Each
+feature column is matched (by its name) to a business concept: value,
+frequency, purchase cycle, recency, tenure, basket size, returns,
+engagement, channel, category, region, or a few demographic ones. The
+concept gives the words a name uses when the segment is above or below
+average, the unit its numbers are shown in, and how a missing value reads
+("no second order yet"). Columns that match nothing are shown by their name
+in words (``household_size`` → "household size"), never with underscores.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+#: Currency codes shown as a symbol; any other code is written before the amount.
+_SYMBOLS = {"GBP": "£", "USD": "$", "EUR": "€", "JPY": "¥", "INR": "₹"}
+
+
+@dataclass(frozen=True, slots=True)
+class Concept:
+    """How one kind of feature reads in names and traits.
+
+    ``high``/``low`` are the name words for a segment above/below average
+    (None: the direction does not make a good name). ``unit`` is ``money``,
+    ``days``, ``share`` (a 0–1 fraction), ``count`` or ``number``.
+    ``missing`` is the phrase for a segment where most values are NULL.
+    """
+
+    key: str
+    pattern: str
+    high: str | None
+    low: str | None
+    unit: str
+    phrase: str
+    missing: str | None = None
+    missing_word: str | None = None
+    noun: str = ""
+
+
+#: First match wins, so specific patterns come before general ones.
+CONCEPTS: tuple[Concept, ...] = (
+    Concept(
+        "cycle",
+        r"inter_purchase|purchase_gap|days_between",
+        "slow-repeat",
+        "fast-repeat",
+        "days",
+        "buys again every {median} (typical customer: {overall})",
+        missing="{share} have no second order yet",
+        missing_word="one-time",
+        noun="time between orders",
+    ),
+    Concept(
+        "engagement recency",
+        r"days_since_last_event|last_event|last_seen|last_active",
+        "inactive",
+        "active",
+        "days",
+        "last active {median} ago (typical customer: {overall})",
+        missing="{share} have never engaged",
+        missing_word="never-engaged",
+        noun="time since last active",
+    ),
+    Concept(
+        "recency",
+        r"recency|days_since_last",
+        "lapsed",
+        "recent",
+        "days",
+        "last bought {median} ago (typical customer: {overall})",
+        noun="time since last order",
+    ),
+    Concept(
+        "tenure",
+        r"tenure|days_since_first|first_purchase|customer_since",
+        "long-standing",
+        "new",
+        "days",
+        "customer for {median} (typical customer: {overall})",
+        noun="tenure",
+    ),
+    Concept(
+        "basket",
+        r"basket|order_value|aov|ticket",
+        "big-basket",
+        "small-basket",
+        "money",
+        "orders worth {mean} on average ({ratio} the typical {overall_mean})",
+        noun="basket size",
+    ),
+    Concept(
+        "returns",
+        r"return",
+        "return-prone",
+        "low-return",
+        "share",
+        "returns {mean} of what they buy (average {overall_mean})",
+        noun="returns",
+    ),
+    Concept(
+        "value",
+        r"monetary|revenue|spend|clv|ltv|value|sales|profit|margin",
+        "high-value",
+        "low-value",
+        "money",
+        "spends {ratio} the average ({mean} vs {overall_mean})",
+        noun="value",
+    ),
+    Concept(
+        "frequency",
+        r"frequency|orders|purchases|transactions|order_count",
+        "frequent",
+        "occasional",
+        "count",
+        "buys {ratio} as often as average ({mean} vs {overall_mean} orders)",
+        noun="order count",
+    ),
+    Concept(
+        "category",
+        r"^share_",
+        "{subject}-focused",
+        None,
+        "share",
+        "{mean} of their spend on {subject} (average {overall_mean})",
+        noun="{subject} share",
+    ),
+    Concept(
+        "engagement",
+        r"visit|session|open|click|event|engage|view|login",
+        "engaged",
+        "quiet",
+        "count",
+        "{subject}: {ratio} the average ({mean} vs {overall_mean})",
+        noun="engagement",
+    ),
+    Concept(
+        "income",
+        r"income|salary|wealth",
+        "affluent",
+        "budget",
+        "money",
+        "{subject}: {ratio} the average ({mean} vs {overall_mean})",
+        noun="income",
+    ),
+    Concept(
+        "age",
+        r"^age$|_age$|^age_",
+        "older",
+        "younger",
+        "number",
+        "aged {median} (typical customer: {overall})",
+        noun="age",
+    ),
+    Concept(
+        "discount",
+        r"discount|coupon|promo",
+        "deal-seeking",
+        "full-price",
+        "number",
+        "{subject}: {ratio} the average ({mean} vs {overall_mean})",
+        noun="discount use",
+    ),
+)
+
+#: Categorical concepts: (key, pattern, name word for a level, trait phrase).
+CATEGORY_CONCEPTS: tuple[tuple[str, str, str, str], ...] = (
+    ("channel", r"channel|source|medium", "{level}-first", "{share} buy mostly via {level}"),
+    (
+        "region",
+        r"country|region|city|state|province|market|location|geo",
+        "{level}",
+        "{share} in {level}",
+    ),
+    ("category", r"category|department|product", "{level}-focused", "{share} favour {level}"),
+)
+
+
+def words(column: str) -> str:
+    """A column name as words: ``inter_purchase_mean_days`` → "inter purchase mean days".
+
+    Examples
+    --------
+    >>> words("household_size")
+    'household size'
+    """
+    return re.sub(r"[_\s]+", " ", str(column)).strip()
+
+
+def concept_of(column: str) -> Concept | None:
+    """The business concept a numeric column stands for, or None.
+
+    Examples
+    --------
+    >>> concept_of("net_revenue").key, concept_of("inter_purchase_last_days").key
+    ('value', 'cycle')
+    """
+    name = column.lower()
+    return next((c for c in CONCEPTS if re.search(c.pattern, name)), None)
+
+
+def subject(column: str) -> str:
+    """What a column is about, in words (``share_garden_tools`` → "garden tools")."""
+    return words(re.sub(r"^share_", "", column.lower()))
+
+
+def name_word(column: str, direction: int) -> str | None:
+    """The word a name uses for a numeric column above (+1) or below (-1) average.
+
+    Examples
+    --------
+    >>> name_word("recency_days", 1), name_word("household_size", -1)
+    ('lapsed', 'small household size')
+    """
+    concept = concept_of(column)
+    if concept is None:
+        return f"{'large' if direction > 0 else 'small'} {words(column).lower()}"
+    word = concept.high if direction > 0 else concept.low
+    return None if word is None else word.format(subject=subject(column))
+
+
+def category_word(column: str, level: str) -> str:
+    """The word a name uses for an over-represented level.
+
+    Examples
+    --------
+    >>> category_word("preferred_channel", "app"), category_word("Country", "Germany")
+    ('app-first', 'Germany')
+    """
+    clean = words(str(level)) or "blank"
+    for _key, pattern, word, _phrase in CATEGORY_CONCEPTS:
+        if re.search(pattern, column.lower()):
+            return word.format(level=clean)
+    if clean.lower() in {"true", "false"}:
+        return words(column) if clean.lower() == "true" else f"non {words(column)}"
+    return f"{clean} {words(column)}"
+
+
+def category_phrase(column: str, level: str, share: float, overall: float) -> str:
+    """A category trait in words, with the population's share.
+
+    Examples
+    --------
+    >>> category_phrase("device", "ios", 0.62, 0.25)
+    '62% device: ios (25% overall)'
+    """
+    clean = words(str(level)) or "blank"
+    for _key, pattern, _word, phrase in CATEGORY_CONCEPTS:
+        if re.search(pattern, column.lower()):
+            text = phrase.format(share=f"{share:.0%}", level=clean)
+            return f"{text} ({overall:.0%} overall)"
+    return f"{share:.0%} {words(column)}: {clean} ({overall:.0%} overall)"
+
+
+def duration(days: float) -> str:
+    """Days in the unit a person would say them.
+
+    Examples
+    --------
+    >>> duration(3), duration(45), duration(300), duration(1000)
+    ('3 days', '6 weeks', '10 months', '2.7 years')
+    """
+    if math.isnan(days):
+        return "n/a"
+    if abs(days) < 14:
+        value = round(days)
+        return f"{value} day{'' if value == 1 else 's'}"
+    if abs(days) < 60:
+        return f"{round(days / 7)} weeks"
+    if abs(days) < 730:
+        return f"{round(days / 30.44)} months"
+    return f"{days / 365.25:.1f} years"
+
+
+def number(value: float) -> str:
+    """A plain number, rounded as people write it (1,234; 12.5; 0.42)."""
+    if math.isnan(value):
+        return "n/a"
+    if abs(value) >= 100 or float(value).is_integer():
+        return f"{value:,.0f}"
+    return f"{value:,.2f}" if abs(value) < 10 else f"{value:,.1f}"
+
+
+def money(value: float, currency: str | None = None) -> str:
+    """An amount with the project's currency (a code like GBP, or a symbol), or none.
+
+    Examples
+    --------
+    >>> money(1234.5, "GBP"), money(-44, "CHF"), money(12.5)
+    ('£1,234', '-CHF 44.00', '12.50')
+    """
+    if math.isnan(value):
+        return "n/a"
+    text = f"{abs(value):,.0f}" if abs(value) >= 100 else f"{abs(value):,.2f}"
+    sign = "-" if value < 0 else ""
+    if not currency:
+        return f"{sign}{text}"
+    symbol = _SYMBOLS.get(currency.upper(), currency)
+    spacer = " " if symbol.isalpha() else ""
+    return f"{sign}{symbol}{spacer}{text}"
+
+
+def show(value: float, unit: str, currency: str | None = None) -> str:
+    """A value in its concept's unit."""
+    if unit == "money":
+        return money(value, currency)
+    if unit == "days":
+        return duration(value)
+    if unit == "share":
+        return "n/a" if math.isnan(value) else f"{value:.0%}"
+    return number(value)
+
+
+def noun(column: str) -> str:
+    """What a comparison between two segments is about ("basket size", "household size")."""
+    concept = concept_of(column)
+    if concept is None or not concept.noun:
+        return words(column).lower()
+    return concept.noun.format(subject=subject(column))
