@@ -49,7 +49,7 @@ def test_cluster_json_and_output(tmp_path: Path) -> None:
     assert {"segment_id", "name", "size", "share", "traits"} <= set(segment)
     assert sum(s["size"] for s in payload["segments"]) == 2_000
     assert 3 <= len(segment["traits"]) <= 5
-    assert len({s["name"] for s in payload["segments"]}) == 4
+    assert len({s["name"] for s in payload["segments"] if s["segment_id"] >= 0}) == 4
     written = pl.read_csv(out)
     assert written.columns == ["customer_id", "segment_id", "segment"]
     assert set(written["segment"]) == {s["name"] for s in payload["segments"]}
@@ -119,7 +119,11 @@ def test_online_retail_customers_give_readable_segments(shared_data: Path, tmp_p
     assert 3 <= payload["k"] <= 8
     assert sum(s["size"] for s in payload["segments"]) == 4_338
     for segment in payload["segments"]:
+        if segment["segment_id"] == -1:
+            assert segment["name"] == "Outliers" and segment["size"] <= 0.02 * 4_338
+            continue
         assert segment["name"].endswith("customers")
+        assert "_" not in segment["name"] and not any("_" in t for t in segment["traits"])
         assert segment["traits"]
         assert segment["rule"]
 

@@ -41,24 +41,31 @@ _ACTIONS: tuple[_Action, ...] = (
     _Action(
         "recency", 1, "Win back: a reminder of what they bought, with a time-limited incentive."
     ),
-    _Action(
-        "cycle", 0, "Earn the second order: a follow-up within weeks with a reason to return."
-    ),
+    _Action("cycle", 0, "Earn the second order: a follow-up within weeks with a reason to return."),
     _Action("value", 1, "Retain and reward: early access, loyalty perks, personal service."),
     _Action(
         "frequency", 1, "Keep the habit going: replenishment reminders and a loyalty programme."
     ),
     _Action("cycle", -1, "Keep the habit going: replenishment reminders timed to their cycle."),
     _Action("tenure", -1, "Onboard: a welcome series that leads to the second purchase."),
-    _Action("returns", 1, "Cut returns: sizing and product guidance; keep them out of deep-discount pushes."),
-    _Action("recency", -1, "Strike while it is warm: recommendations based on the last purchase."),
     _Action(
-        "basket", 1, "Upsell and bundle: premium ranges and complementary products.", True
+        "returns",
+        1,
+        "Cut returns: sizing and product guidance; keep them out of deep-discount pushes.",
     ),
-    _Action("category", 1, "Cross-sell around their favourite category: new arrivals and complements.", True),
+    _Action("recency", -1, "Strike while it is warm: recommendations based on the last purchase."),
+    _Action("basket", 1, "Upsell and bundle: premium ranges and complementary products.", True),
+    _Action(
+        "category",
+        1,
+        "Cross-sell around their favourite category: new arrivals and complements.",
+        True,
+    ),
     _Action("engagement", 1, "Convert engagement: targeted offers where they already engage."),
     _Action("engagement", -1, "Re-engage: test a new channel or a lighter message frequency."),
-    _Action("engagement recency", 1, "Re-engage: test a new channel or a lighter message frequency."),
+    _Action(
+        "engagement recency", 1, "Re-engage: test a new channel or a lighter message frequency."
+    ),
     _Action("frequency", -1, "Grow frequency: cross-sell and a reason to come back soon.", True),
     _Action("cycle", 1, "Grow frequency: cross-sell and a reason to come back soon.", True),
     _Action("tenure", 1, "Recognise their loyalty: anniversary thanks and member-only previews."),

@@ -227,9 +227,13 @@ def profile_segments(
                 trait_details=ranked,
             )
         )
-    generated = auto_names(traits_by_label, means=means_by_label)
+    generated = auto_names(
+        {k: v for k, v in traits_by_label.items() if k >= 0}, means=means_by_label
+    )
     for profile in profiles:
-        profile.name = generated[profile.label]
+        # Label -1 is the clustering's outliers: named for what they are, never a look-alike;
+        # the name stays the same from run to run (cards add the count).
+        profile.name = generated.get(profile.label, "Outliers")
     result = SegmentProfiles(total, value, profiles)
     if names:
         result.rename(names)
@@ -355,9 +359,12 @@ def _value_column(table: pl.DataFrame, value_col: str | None) -> str | None:
 
 
 def _segment_order(table: pl.DataFrame, values: pl.Series) -> dict[str, int]:
-    """Label of each segment: integer labels keep their number, names go largest first."""
+    """Label of each segment: integer labels keep their number, names go largest first.
+
+    Integer label -1 (a clustering's outliers) is kept; other negative labels are not segments.
+    """
     counts = table.group_by("__segment").len().drop_nulls("__segment")
     if values.dtype.is_integer():
-        return {s: int(s) for s in counts["__segment"].to_list() if int(s) >= 0}
+        return {s: int(s) for s in counts["__segment"].to_list() if int(s) >= -1}
     ordered = counts.sort(["len", "__segment"], descending=[True, False])["__segment"].to_list()
     return {s: i for i, s in enumerate(ordered)}

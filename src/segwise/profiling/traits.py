@@ -59,9 +59,7 @@ def _material(
 ) -> bool:
     if abs(effect) >= MATERIAL_EFFECT:
         return True
-    changes = [
-        abs(a / b - 1) for a, b in ((mean, overall_mean), (median, overall_median)) if b > 0
-    ]
+    changes = [abs(a / b - 1) for a, b in ((mean, overall_mean), (median, overall_median)) if b > 0]
     return not changes or max(changes) >= MATERIAL_LIFT
 
 
@@ -99,9 +97,7 @@ def numeric_trait(
     if overall_iqr > 0:
         robust = (median - overall_median) / overall_iqr
         effect = robust if abs(robust) > abs(effect) else effect
-    if abs(effect) < 0.2 or not _material(
-        mean, overall_mean, median, overall_median, standardised
-    ):
+    if abs(effect) < 0.2 or not _material(mean, overall_mean, median, overall_median, standardised):
         return None
     direction = 1 if effect > 0 else -1
     lift = mean / overall_mean if overall_mean > 0 and mean >= 0 else None
@@ -158,7 +154,12 @@ def missing_trait(feature: str, share: float, overall_share: float) -> Trait | N
     word = (concept.missing_word if concept else None) or ""
     key = concept.key if concept else feature
     return Trait(
-        feature, "missing", 1, effect, f"{text} ({overall_share:.0%} overall)", word=word,
+        feature,
+        "missing",
+        1,
+        effect,
+        f"{text} ({overall_share:.0%} overall)",
+        word=word,
         concept=key,
     )
 

@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from segwise.segmenters.rule_catalog import SegmentDefinition
+from segwise.segmenters.rule_catalog import Playbook, SegmentDefinition
 
 DOCS = "docs/project.md"
 
@@ -125,8 +125,23 @@ class RulesSegmentation(_Strict):
         return self
 
 
+class ClusterSegmentEdit(_Strict):
+    """A project's own name, description and playbook for one cluster segment (by its id)."""
+
+    name: str | None = Field(default=None, min_length=1)
+    description: str | None = None
+    playbook: Playbook | None = None
+
+
 class ClusterSegmentation(_Strict):
-    """Clustering segments (k chosen automatically by default)."""
+    """Clustering segments (k chosen automatically by default).
+
+    ``model`` keeps the fitted model in a JSON file so later runs assign to the
+    same segments with the same names; ``refit`` says when to fit again
+    (``never``, the default with a model; ``monthly``, when the as-of month
+    changes; ``always``). ``segments`` renames segments and gives them
+    playbooks, keyed by segment id.
+    """
 
     method: Literal["cluster"]
     features: list[str] | None = None
@@ -139,6 +154,24 @@ class ClusterSegmentation(_Strict):
     sample_size: int = Field(default=20_000, ge=10)
     #: A k whose smallest segment is below this share of customers is not chosen.
     min_segment_share: float = Field(default=0.02, ge=0.0, le=0.5)
+    #: Customers far from every centre go to "Outliers" (segment -1); null turns it off.
+    outlier_cutoff: float | None = Field(default=3.0, ge=0.0)
+    model: str | None = None
+    refit: Literal["always", "monthly", "never"] | None = None
+    segments: dict[int, ClusterSegmentEdit] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _refit_needs_a_model(self) -> ClusterSegmentation:
+        if self.refit not in (None, "always") and self.model is None:
+            raise ValueError(
+                f"refit: {self.refit} needs 'model: PATH' (a JSON file) to keep the fitted model in"
+            )
+        return self
+
+    @property
+    def refit_policy(self) -> str:
+        """``never`` when a model file is named and refit is not set, else the setting."""
+        return self.refit or ("never" if self.model else "always")
 
 
 class ClvSegmentation(_Strict):
@@ -168,6 +201,8 @@ class ProjectConfig(_Strict):
     engine: Literal["polars", "duckdb"] | SparkEngine = "polars"
     as_of: date | None = None
     report: str = "report.html"
+    #: How money reads on cards and traits: a code (GBP, EUR, USD…) or a symbol.
+    currency: str | None = Field(default=None, min_length=1, max_length=8)
     sources: Sources
     segmentations: dict[str, Segmentation] = Field(min_length=1)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,8 +33,8 @@ from segwise.io.writers import atomic_path
 from segwise.models import BetaGeoModel, predict_customers
 from segwise.models.backtest import backtest
 from segwise.profiling import profile_segments
-from segwise.profiling.actions import suggest_action
 from segwise.profiling.profiles import SegmentProfiles
+from segwise.project.clustering import run_clustering
 from segwise.project.config import (
     ClusterSegmentation,
     ClvSegmentation,
@@ -43,11 +43,13 @@ from segwise.project.config import (
     RulesSegmentation,
 )
 from segwise.project.paths import QUARANTINE_DIR, ProjectPaths
+from segwise.project.results import SegmentationResult, as_polars, playbook_lines, playbook_text
+from segwise.project.results import cards as make_cards
 from segwise.project.scaffold import scaffold
 from segwise.project.workspace import read_project_file
 from segwise.report.clv import clv_section
 from segwise.report.project import render_project_report
-from segwise.segmenters import ClusterSegmenter, RuleCatalog, RuleSegmenter
+from segwise.segmenters import RuleCatalog, RuleSegmenter
 from segwise.store import RunRecord, SegmentationRecord, Workspace
 
 if TYPE_CHECKING:
@@ -62,18 +64,6 @@ PREDICTIVE_ACTIONS = {
     "Rising": "Nurture the momentum: recommendations and a loyalty invitation.",
     "Stable": "Business as usual: regular communications, no discounts needed.",
 }
-
-
-@dataclass
-class SegmentationResult:
-    """One segmentation's outcome: memberships, profiles, cards and report extras."""
-
-    name: str
-    method: str
-    members: pl.DataFrame
-    definition: dict[str, Any]
-    cards: list[dict[str, Any]]
-    extras: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -149,12 +139,20 @@ class Project:
         ]
         store = self.resolve(self.config.store, key="store")
         report = self.resolve(self.config.report, key="report")
+        models = {
+            f"segmentations.{name}.model": self.resolve(
+                spec.model, key=f"segmentations.{name}.model"
+            )
+            for name, spec in self.config.segmentations.items()
+            if isinstance(spec, ClusterSegmentation) and spec.model
+        }
         self.paths.check_outputs(
             {
                 "store": store,
                 "the store's lock file": store.with_name(store.name + ".lock"),
                 "report": report,
                 "quarantine": self.resolve(QUARANTINE_DIR, key="quarantine"),
+                **models,
             },
             sources,
         )
@@ -362,7 +360,7 @@ class Project:
             events=tables.get("events"),
             as_of=cutoff,
         )
-        features = _polars(features_native).sort("customer_id")
+        features = as_polars(features_native).sort("customer_id")
         results = []
         for name, spec in self.config.segmentations.items():
             step(f"Segmentation '{name}' ({spec.method})")
@@ -377,7 +375,7 @@ class Project:
                         self._rules(name, spec, tables, features_native, features, cutoff)
                     )
                 elif isinstance(spec, ClusterSegmentation):
-                    results.append(self._cluster(name, spec, features_native, features))
+                    results.append(self._cluster(name, spec, features_native, features, cutoff))
                 else:
                     # Value tiers are a segmentation of their own (`<name>_tiers`): stored,
                     # reported and reachable with `segwise members CONFIG high`.
@@ -414,6 +412,7 @@ class Project:
                 config_text=self.text,
                 # The run's own start, not the clock: re-rendering a run gives the same bytes.
                 generated=started.astimezone(UTC),
+                currency=self.config.currency,
             )
             stored = self.store.write_run(record, progress=step, lock=False)
             if stored != run_id:  # pragma: no cover - the lock makes this impossible
@@ -503,7 +502,7 @@ class Project:
         cutoff: date,
     ) -> SegmentationResult:
         score_map = self._score_map(spec)
-        table = _polars(
+        table = as_polars(
             rfm_table(
                 tables["transactions"],
                 monetary_value_col="amount",
@@ -519,7 +518,7 @@ class Project:
         members = table.select("customer_id", "segment")
         profiles = self._profiles(features, members)
         described = score_map.describe()
-        cards = _cards(
+        cards = make_cards(
             profiles,
             lambda p: described.get(p.segment, {}).get("description"),
             lambda p: described.get(p.segment, {}).get("action"),
@@ -550,7 +549,7 @@ class Project:
             events=tables.get("events"),
             transactions=tables["transactions"],
         )
-        out = _polars(
+        out = as_polars(
             segmenter.segment(
                 features_native, events=tables.get("events"), transactions=tables["transactions"]
             )
@@ -559,11 +558,13 @@ class Project:
         if catalog.exclusive:
             members = out.select("customer_id", "segment")
             profiles = self._profiles(features, members)
-            cards = _cards(
+            cards = make_cards(
                 profiles,
                 lambda p: by_name[p.segment].where if p.segment in by_name else "no rule matched",
-                lambda p: _playbook(by_name.get(p.segment)),
+                lambda p: playbook_text(by_name.get(p.segment)),
             )
+            for card in cards:
+                card["playbook"] = playbook_lines(by_name.get(card["segment"]))
         else:
             long = [
                 out.filter(pl.col(s.name)).select("customer_id", pl.lit(s.name).alias("segment"))
@@ -582,9 +583,10 @@ class Project:
                 profiles = profile_segments(table.drop("customer_id", *flags), inside)
                 wanted = [p for p in profiles.segments if p.segment == segment.name]
                 audience = SegmentProfiles(profiles.total, profiles.value_col, wanted)
-                for card in _cards(audience, lambda _p: None, lambda _p: None):
+                for card in make_cards(audience, lambda _p: None, lambda _p: None):
                     card["definition"] = segment.where
-                    card["action"] = _playbook(segment)
+                    card["action"] = playbook_text(segment)
+                    card["playbook"] = playbook_lines(segment)
                     cards.append(card)
         definition = {
             "method": "rules",
@@ -595,61 +597,22 @@ class Project:
         return SegmentationResult(name, "rules", members, definition, cards)
 
     def _cluster(
-        self, name: str, spec: ClusterSegmentation, features_native: Any, features: pl.DataFrame
+        self,
+        name: str,
+        spec: ClusterSegmentation,
+        features_native: Any,
+        features: pl.DataFrame,
+        cutoff: date,
     ) -> SegmentationResult:
-        segmenter = ClusterSegmenter(
-            spec.k,
-            k_min=spec.k_min,
-            k_max=spec.k_max,
-            algorithm=spec.algorithm,
-            features=spec.features,
-            categorical=spec.categorical,
-            sample_size=spec.sample_size,
-            min_segment_share=spec.min_segment_share,
-            id_col="customer_id",
-            random_state=spec.seed,
-        )
-        try:
-            segmenter.fit(features)  # sorted by id: the same fit on every engine
-        except ValueError as exc:
-            raise ConfigError(f"segmentation '{name}': {exc}".splitlines()[0]) from None
-        profiles = profile_segments(
+        model = self.resolve(spec.model, key=f"segmentations.{name}.model") if spec.model else None
+        return run_clustering(
+            name,
+            spec,
+            features_native,
             features,
-            segmenter.labels_,
-            features=segmenter.transform_.input_names,
-            random_state=spec.seed,
-        )
-        segmenter.rename(profiles.names)
-        assigned = _polars(segmenter.assign(features_native)).sort("customer_id")
-        members = assigned.select("customer_id", "segment")
-        cards = _cards(
-            profiles,
-            lambda p: (
-                f"{p.rule} (precision {p.rule_precision:.0%}, recall {p.rule_recall:.0%})"
-                if p.rule
-                else None
-            ),
-            lambda p: suggest_action(p.trait_details),
-            auto_names=True,
-        )
-        for card in cards:
-            card["stability"] = segmenter.segment_stability_.get(card["label"])
-        definition = {
-            "method": "cluster",
-            **spec.model_dump(),
-            "chosen_k": segmenter.n_segments_,
-            "silhouette": segmenter.silhouette_,
-            "stability": segmenter.stability_,
-            "features": segmenter.transform_.input_names,
-            "transforms": {f.name: f.reason for f in segmenter.transform_.numeric},
-            "warnings": list(segmenter.warnings_),
-            "model": {
-                "transform": segmenter.transform_.to_dict(),
-                "clusters": segmenter.clusters_.to_dict(),
-            },
-        }
-        return SegmentationResult(
-            name, "cluster", members, definition, cards, {"warnings": list(segmenter.warnings_)}
+            as_of=cutoff,
+            model_path=model,
+            currency=self.config.currency,
         )
 
     def _clv(
@@ -669,7 +632,7 @@ class Project:
             "customer_id", "timestamp", "amount"
         )
         unit_days = 7.0 if spec.time_unit == "W" else 1.0
-        summary = _polars(
+        summary = as_polars(
             rfm_summary(
                 purchases,
                 monetary_value_col="amount",
@@ -704,7 +667,7 @@ class Project:
             "Rising": "expected purchases ≥ 1.5× the historical rate",
             "Stable": "everyone else",
         }
-        cards = _cards(
+        cards = make_cards(
             profiles, lambda p: rules.get(p.segment), lambda p: PREDICTIVE_ACTIONS.get(p.segment)
         )
         extras: dict[str, Any] = {"warnings": [str(w) for w in predictions.warnings]}
@@ -715,7 +678,7 @@ class Project:
         )
         with_holdout = calibration_end < cutoff
         if with_holdout:
-            split = _polars(
+            split = as_polars(
                 calibration_and_holdout_data(
                     purchases,
                     calibration_period_end=calibration_end,
@@ -783,7 +746,9 @@ class Project:
             "medium": "Grow: cross-sell and second-category offers.",
             "low": "Serve efficiently: automated journeys, low-cost channels.",
         }
-        cards = _cards(profiles, lambda p: rules.get(p.segment), lambda p: actions.get(p.segment))
+        cards = make_cards(
+            profiles, lambda p: rules.get(p.segment), lambda p: actions.get(p.segment)
+        )
         order = {tier: rank for rank, tier in enumerate(("high", "medium", "low"))}
         cards.sort(key=lambda card: order.get(card["name"], len(order)))
         definition = {"method": "clv", "of": name, "tiers": [high, medium], "rank_by": "clv"}
@@ -799,49 +764,6 @@ def _check_as_of(cutoff: date, transactions: QualityReport) -> None:
             "no customer has bought anything yet",
             hint=f"choose a date from {first.date()} on",
         )
-
-
-def _cards(
-    profiles: SegmentProfiles,
-    definition: Callable[[Any], str | None],
-    action: Callable[[Any], str | None],
-    *,
-    auto_names: bool = False,
-) -> list[dict[str, Any]]:
-    cards = []
-    for p in profiles.segments:
-        cards.append(
-            {
-                "segment": p.segment,
-                "label": p.label,
-                "name": p.name if auto_names else p.segment,
-                "auto_name": p.name,
-                "definition": definition(p),
-                "size": p.size,
-                "share": p.share,
-                "revenue_share": p.revenue_share,
-                "value_mean": p.value_mean,
-                "traits": p.traits,
-                "action": action(p),
-                "rule": p.rule,
-                "lift": {row["feature"]: row["lift"] for row in p.numeric.iter_rows(named=True)}
-                if p.numeric.height
-                else {},
-            }
-        )
-    return sorted(cards, key=lambda c: -c["size"])
-
-
-def _playbook(segment: Any) -> str | None:
-    if segment is None or segment.playbook is None:
-        return None
-    return "; ".join(segment.playbook.lines()) or None
-
-
-def _polars(frame: Any) -> pl.DataFrame:
-    if isinstance(frame, pl.DataFrame):
-        return frame
-    return pl.DataFrame(to_lazy(frame).collect(backend="polars").to_native())
 
 
 def _on_engine(tables: dict[str, nw.LazyFrame[Any]], engine: str, spark: Any) -> dict[str, Any]:

@@ -21,7 +21,8 @@ from segwise._version import __version__
 from segwise.io.writers import write_text
 from segwise.report.charts import chart_html
 from segwise.report.quality import _environment, _section
-from segwise.report.rfm import _grid_chart, _sizes_chart
+from segwise.profiling.vocabulary import money, words
+from segwise.report.rfm import _grid_chart, _sizes_chart, wrap_label
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -43,8 +44,8 @@ def _profile_chart(cards: list[dict[str, Any]], title: str) -> str:
     figure = go.Figure(
         go.Heatmap(
             z=z,
-            x=features,
-            y=[c["name"] for c in cards],
+            x=[wrap_label(words(f), 14) for f in features],
+            y=[wrap_label(c["name"]) for c in cards],
             colorscale="RdBu",
             reversescale=True,
             zmin=-reach,
@@ -61,17 +62,26 @@ def _profile_chart(cards: list[dict[str, Any]], title: str) -> str:
         )
     )
     figure.update_layout(
-        height=140 + 40 * len(cards),
+        height=200 + 44 * len(cards),
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
         title={"text": title, "font": {"size": 14}},
-        yaxis={"autorange": "reversed"},
+        xaxis={"automargin": True, "tickangle": 0},
+        yaxis={"autorange": "reversed", "automargin": True},
         template="plotly_white",
     )
     return chart_html(figure)
 
 
-def _segmentation_view(result: Any) -> dict[str, Any]:
-    cards = result.cards
+def _segmentation_view(result: Any, currency: str | None = None) -> dict[str, Any]:
+    cards = [
+        {
+            **c,
+            "value_text": money(c["value_mean"], currency)
+            if c.get("value_mean") is not None
+            else None,
+        }
+        for c in result.cards
+    ]
     sized = [
         {"name": c["name"], "share": c["share"], "revenue_share": c["revenue_share"] or 0.0}
         for c in cards
@@ -87,6 +97,10 @@ def _segmentation_view(result: Any) -> dict[str, Any]:
         f"stability {definition.get('stability', 0):.2f}",
         "clv": "BG/NBD + Gamma-Gamma predictive segments",
     }[result.method]
+    if result.method == "cluster":
+        fitted = definition.get("fitted_as_of") or "this run"
+        if definition.get("refitted") is False:
+            summary += f" · model {definition.get('model_path') or 'file'} fitted as of {fitted}"
     grid = ""
     if result.method == "rfm" and "rfm_table" in result.extras:
         grid = _grid_chart(result.extras["rfm_table"], int(result.extras["bins"]))
@@ -99,6 +113,8 @@ def _segmentation_view(result: Any) -> dict[str, Any]:
         "grid_chart": grid,
         "profile_chart": _profile_chart(cards, "Profile: mean of each feature ÷ the average"),
         "warnings": list(result.extras.get("warnings", [])),
+        "value_note": "value = net revenue per customer (purchases less returns) up to the "
+        f"as-of date{f', in {currency}' if currency else ''}",
     }
 
 
@@ -113,6 +129,7 @@ def render_project_report(
     segmentations: Sequence[Any],
     config_text: str,
     generated: datetime | None = None,
+    currency: str | None = None,
 ) -> Path:
     """Write the run's report to ``path`` (atomically) and return it."""
     template = _environment().get_template("project.html.j2")
@@ -126,7 +143,7 @@ def render_project_report(
         customers=customers,
         version=__version__,
         generated=when.strftime("%Y-%m-%d %H:%M UTC"),
-        segmentations=[_segmentation_view(s) for s in segmentations],
+        segmentations=[_segmentation_view(s, currency) for s in segmentations],
         clv_sections=[
             s.extras["clv_backtest"] for s in segmentations if "clv_backtest" in s.extras
         ],

@@ -13,8 +13,19 @@ if TYPE_CHECKING:
     from segwise.features.score_map import ScoreMap
 
 
+def wrap_label(text: str, width: int = 26) -> str:
+    """A chart label broken over lines (``<br>``) so long names do not run into the bars."""
+    lines: list[str] = []
+    for word in str(text).split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += f" {word}"
+        else:
+            lines.append(word)
+    return "<br>".join(lines)
+
+
 def _sizes_chart(segments: list[dict[str, Any]]) -> str:
-    names = [s["name"] for s in segments]
+    names = [wrap_label(s["name"]) for s in segments]
     figure = go.Figure()
     for label, key, colour in (
         ("customers", "share", "#264653"),
@@ -25,12 +36,13 @@ def _sizes_chart(segments: list[dict[str, Any]]) -> str:
         )
     figure.update_layout(
         barmode="group",
-        height=120 + 36 * len(names),
-        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        height=140 + 44 * len(names),
+        margin={"l": 10, "r": 10, "t": 60, "b": 10},
         title={"text": "Share of customers and of revenue", "font": {"size": 14}},
-        xaxis={"tickformat": ".0%"},
-        yaxis={"autorange": "reversed"},
-        legend={"orientation": "h", "y": -0.08},
+        xaxis={"tickformat": ".0%", "automargin": True},
+        yaxis={"autorange": "reversed", "automargin": True},
+        # Above the plot: below it, the legend ran into the axis labels.
+        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1, "xanchor": "right"},
         template="plotly_white",
     )
     return chart_html(figure)

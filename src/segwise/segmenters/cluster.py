@@ -277,14 +277,7 @@ class ClusterSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
         candidate, clusters, labels, jaccard = next(m for m in measured if m[0].k == chosen)
         self.transform_ = transform
         self.clusters_ = clusters
-        self.outlier_threshold_ = None
-        self.outlier_limits_: list[float] = []
-        outlier = np.zeros(len(labels), dtype=bool)
-        if self.outlier_cutoff is not None:
-            self.outlier_limits_ = self._extreme_limits(sample)
-            self.outlier_threshold_, distance = self._outlier_threshold(sample)
-            if self.outlier_threshold_ is not None:
-                outlier = distance > self.outlier_threshold_
+        outlier = self._fit_outliers(sample, len(labels))
         # Segment 0 is the largest: names and charts then read in a stable order.
         sizes = np.bincount(labels[~outlier], minlength=chosen)
         order = sorted(range(chosen), key=lambda c: (-sizes[c], c))
@@ -333,6 +326,18 @@ class ClusterSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
                     stacklevel=2,
                 )
         return self
+
+    def _fit_outliers(self, sample: pl.DataFrame, rows: int) -> np.ndarray:
+        """Set the outlier limits; return which sample rows are outliers by their distance."""
+        self.outlier_threshold_: float | None = None
+        self.outlier_limits_: list[float] = []
+        if self.outlier_cutoff is None:
+            return np.zeros(rows, dtype=bool)
+        self.outlier_limits_ = self._extreme_limits(sample)
+        self.outlier_threshold_, distance = self._outlier_threshold(sample)
+        if self.outlier_threshold_ is None:
+            return np.zeros(rows, dtype=bool)
+        return np.asarray(distance > self.outlier_threshold_)
 
     def _extreme_limits(self, sample: pl.DataFrame) -> list[float]:
         raw = nw.from_native(sample).select(*self.transform_.numeric_exprs(clip=False))

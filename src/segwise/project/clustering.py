@@ -1,0 +1,199 @@
+"""A project's cluster segmentation: fit or reuse a frozen model, name, profile and advise.
+
+A marketer who sends a campaign to "Lapsed big-basket customers" this month
+expects the same segment, with the same name, next month. So a project can
+keep its fitted model in a JSON file (``model:``) and say when to fit again
+(``refit: never | monthly | always``); the segments it assigns to then keep
+their ids and names run after run, while their profiles (size, traits, value)
+follow the data. Segment ids are the handle for the project's own names and
+playbooks (``segments: {0: {name: …, playbook: …}}``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from segwise.exceptions import ConfigError
+from segwise.profiling import profile_segments
+from segwise.profiling.actions import suggest_actions
+from segwise.project.results import SegmentationResult, as_polars, cards
+from segwise.segmenters import ClusterSegmenter
+from segwise.segmenters.cluster import OUTLIER_ID
+
+if TYPE_CHECKING:
+    from datetime import date
+    from pathlib import Path
+
+    import polars as pl
+
+    from segwise.project.config import ClusterSegmentation
+
+OUTLIER_DEFINITION = (
+    "far from every segment's centre, or with a value far outside the usual range on some "
+    "feature (at most about 1% of customers per rule)"
+)
+OUTLIER_ACTION = (
+    "Review them one by one: extreme values (wholesale buyers, data errors, heavy returners) "
+    "that no campaign for the other segments fits."
+)
+
+
+def _due(policy: str, model: ClusterSegmenter, as_of: date) -> bool:
+    """Whether a saved model must be fitted again for a run as of ``as_of``."""
+    if policy == "always":
+        return True
+    if policy == "never":
+        return False
+    fitted = str(getattr(model, "metadata_", {}).get("as_of", ""))[:7]
+    return fitted != as_of.isoformat()[:7]
+
+
+def _model(
+    name: str,
+    spec: ClusterSegmentation,
+    features: pl.DataFrame,
+    model_path: Path | None,
+    as_of: date,
+) -> tuple[ClusterSegmenter, bool]:
+    """The segmenter to assign with, and whether it was fitted in this run."""
+    if model_path is not None and model_path.exists():
+        saved = ClusterSegmenter.load(model_path)
+        if not _due(spec.refit_policy, saved, as_of):
+            return saved, False
+    segmenter = ClusterSegmenter(
+        spec.k,
+        k_min=spec.k_min,
+        k_max=spec.k_max,
+        algorithm=spec.algorithm,
+        features=spec.features,
+        categorical=spec.categorical,
+        sample_size=spec.sample_size,
+        min_segment_share=spec.min_segment_share,
+        outlier_cutoff=spec.outlier_cutoff,
+        id_col="customer_id",
+        random_state=spec.seed,
+    )
+    try:
+        segmenter.fit(features)  # sorted by id: the same fit on every engine
+    except ValueError as exc:
+        raise ConfigError(f"segmentation '{name}': {exc}".splitlines()[0]) from None
+    return segmenter, True
+
+
+def _project_names(name: str, spec: ClusterSegmentation, k: int) -> dict[int, str]:
+    unknown = sorted(i for i in spec.segments if not 0 <= i < k)
+    if unknown:
+        raise ConfigError(
+            f"segmentations.{name}.segments: no segment id {unknown[0]} "
+            f"(this model has ids 0 to {k - 1})",
+            hint="use the ids shown on the cards of the report or by segwise cluster",
+        )
+    return {i: edit.name for i, edit in spec.segments.items() if edit.name}
+
+
+def run_clustering(
+    name: str,
+    spec: ClusterSegmentation,
+    features_native: Any,
+    features: pl.DataFrame,
+    *,
+    as_of: date,
+    model_path: Path | None = None,
+    currency: str | None = None,
+) -> SegmentationResult:
+    """Cluster the customers (or reuse the frozen model) and build the segmentation's cards.
+
+    ``features`` is the customer table sorted by id (the fit is the same on
+    every engine); ``features_native`` the same table in the run's engine,
+    where everyone is assigned.
+    """
+    segmenter, refitted = _model(name, spec, features, model_path, as_of)
+    labels = segmenter.labels_ if refitted else segmenter.predict(features)
+    profiles = profile_segments(
+        features,
+        labels,
+        features=segmenter.transform_.input_names,
+        random_state=spec.seed,
+        currency=currency,
+    )
+    if refitted:
+        segmenter.rename({k: v for k, v in profiles.names.items() if k != OUTLIER_ID})
+        if model_path is not None:
+            segmenter.save(model_path, metadata={"as_of": as_of.isoformat(), "segmentation": name})
+    model_names = dict(segmenter.segment_names_)
+    segmenter.rename(_project_names(name, spec, segmenter.n_segments_))
+    profiles.rename({k: v for k, v in segmenter.segment_names_.items() if k in profiles.names})
+    assigned = as_polars(segmenter.assign(features_native)).sort("customer_id")
+    members = assigned.select("customer_id", "segment")
+    suggested = dict(
+        zip(
+            [p.label for p in profiles.segments],
+            suggest_actions(
+                [(p.trait_details, p.value_mean) for p in profiles.segments],
+                _population_value(profiles),
+                currency=currency,
+            ),
+            strict=True,
+        )
+    )
+    suggested[OUTLIER_ID] = OUTLIER_ACTION
+    made = cards(
+        profiles,
+        lambda p: (
+            f"{p.rule} (precision {p.rule_precision:.0%}, recall {p.rule_recall:.0%})"
+            if p.rule
+            else None
+        ),
+        lambda p: _action(spec, p.label) or suggested.get(p.label),
+        auto_names=True,
+    )
+    for card in made:
+        card["segment_id"] = card["label"]
+        card["stability"] = segmenter.segment_stability_.get(card["label"])
+        edit = spec.segments.get(card["label"])
+        card["playbook"] = edit.playbook.lines() if edit and edit.playbook else []
+        if edit and edit.description:
+            card["definition"] = edit.description
+        if card["label"] == OUTLIER_ID:
+            card["definition"] = OUTLIER_DEFINITION
+        # The model's own name, so a renamed segment still shows what the data says.
+        card["auto_name"] = model_names.get(card["label"], card["auto_name"])
+    warnings_ = list(segmenter.warnings_) if refitted else []
+    if not refitted:
+        warnings_ = [f"model {spec.model} reused: {w}" for w in segmenter.warnings_]
+    definition = {
+        "method": "cluster",
+        **spec.model_dump(),
+        "chosen_k": segmenter.n_segments_,
+        "silhouette": segmenter.silhouette_,
+        "stability": segmenter.stability_,
+        "features": segmenter.transform_.input_names,
+        "transforms": {f.name: f.reason for f in segmenter.transform_.numeric},
+        "warnings": warnings_,
+        "refitted": refitted,
+        "model_path": spec.model,
+        "fitted_as_of": as_of.isoformat()
+        if refitted
+        else str(getattr(segmenter, "metadata_", {}).get("as_of", "")),
+        "segment_ids": {str(k): v for k, v in sorted(segmenter.segment_names_.items())},
+        "model": {
+            "transform": segmenter.transform_.to_dict(),
+            "clusters": segmenter.clusters_.to_dict(),
+            "outlier_threshold": segmenter.outlier_threshold_,
+            "outlier_limits": list(getattr(segmenter, "outlier_limits_", [])),
+        },
+    }
+    return SegmentationResult(name, "cluster", members, definition, made, {"warnings": warnings_})
+
+
+def _action(spec: ClusterSegmentation, label: int) -> str | None:
+    edit = spec.segments.get(label)
+    if edit is None or edit.playbook is None:
+        return None
+    return "; ".join(edit.playbook.lines()) or None
+
+
+def _population_value(profiles: Any) -> float | None:
+    valued = [(p.size, p.value_mean) for p in profiles.segments if p.value_mean is not None]
+    total = sum(size for size, _ in valued)
+    return sum(size * value for size, value in valued) / total if total else None
