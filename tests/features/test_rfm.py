@@ -92,7 +92,7 @@ def test_columns_metrics_and_quantile_scores() -> None:
     assert out["rfm_score"].to_list() == ["111", "222", "333", "444", "555"]
     assert out["segment"].to_list() == [
         "Lost",
-        "Hibernating",
+        "Lost",
         "Need Attention",
         "Loyal Customers",
         "Champions",
@@ -424,3 +424,18 @@ def test_jenks_matches_brute_force_on_small_inputs() -> None:
             values[values > got[1]],
         ]
         assert ssd(parts) == pytest.approx(best[0])
+
+
+def test_default_preset_is_manageable_and_the_detailed_one_says_so() -> None:
+    from segwise.features.score_map import MANAGEABLE_SEGMENTS, lint_score_map
+
+    default = ScoreMap.preset("segwise")
+    assert 3 <= len(default.segments) <= MANAGEABLE_SEGMENTS
+    assert lint_score_map(default).clean and lint_score_map(default).too_many is None
+    detailed = lint_score_map(ScoreMap.preset("segwise-detailed"))
+    assert detailed.clean and detailed.too_many == 11  # a note, not a fault
+    assert any("11 segments: more than the 8" in line for line in detailed.lines())
+    # The 8 merge the 11 cell by cell: every detailed segment falls inside one default one.
+    for r in range(1, 6):
+        for fm in range(1, 6):
+            assert default.segment_of(r, fm, fm) != default.fallback

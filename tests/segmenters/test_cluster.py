@@ -9,14 +9,13 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import narwhals.stable.v2 as nw
 import numpy as np
+import polars as pl
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
 from segwise.datasets.planted import planted_segments
 from segwise.exceptions import ColumnNotFoundError, ConfigError
 from segwise.segmenters import ClusterSegmenter, UnstableSegmentWarning
-
-import polars as pl
 
 if TYPE_CHECKING:
     from pathlib import Path

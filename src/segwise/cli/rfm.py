@@ -53,7 +53,10 @@ def rfm(
         int | None, typer.Option("--bins", help="Score bins (default 5; pymc uses 4).")
     ] = None,
     preset: Annotated[
-        str, typer.Option("--preset", help="Segment names: segwise or pymc.")
+        str,
+        typer.Option(
+            "--preset", help="Segment names: segwise (8), segwise-detailed (11), r-rfm or pymc."
+        ),
     ] = "segwise",
     binning: Annotated[
         str, typer.Option("--binning", help="quantile, fixed or jenks.")
@@ -94,7 +97,7 @@ def rfm(
     from segwise.cli.data import transaction_options
     from segwise.engine.frames import to_lazy
     from segwise.features.rfm import rfm_table
-    from segwise.features.score_map import ScoreMap
+    from segwise.features.score_map import MANAGEABLE_SEGMENTS, ScoreMap, too_many_segments
     from segwise.io.writers import write_table
 
     options = transaction_options(
@@ -146,11 +149,13 @@ def rfm(
             write_table(frame, output)
     for warning in caught:
         sys.stderr.write(f"note: {warning.message}\n")
+    score_map = ScoreMap.from_yaml(segment_map) if segment_map else ScoreMap.preset(preset)
+    if len(score_map.segments) > MANAGEABLE_SEGMENTS:
+        sys.stderr.write(f"note: {too_many_segments(len(score_map.segments))}\n")
     console = stdout()
     if as_json:
         console.print_json(json_text(frame.to_dicts()))
         return
-    score_map = ScoreMap.from_yaml(segment_map) if segment_map else ScoreMap.preset(preset)
     described = score_map.describe()
     sizes = (
         frame.group_by("segment")

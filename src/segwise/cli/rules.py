@@ -53,7 +53,7 @@ def check(
     Exits with 1 when a definition does not parse or a rule is unusable; warnings exit 0.
     """
     from segwise._config import parse_yaml, read_text_file
-    from segwise.features.score_map import ScoreMap, lint_score_map
+    from segwise.features.score_map import ScoreMap, lint_score_map, too_many_segments
 
     if not definition.is_file():
         raise ConfigError(f"{definition}: no such file", hint="check the path")
@@ -103,6 +103,7 @@ def check(
             "uncovered": lint.uncovered,
             "fallback_share": lint.fallback_share,
             "fallback_cells": lint.fallback_cells,
+            "notes": [too_many_segments(lint.too_many)] if lint.too_many else [],
         }
         console.print_json(json_text(payload))
         return
@@ -113,10 +114,14 @@ def check(
     )
     if lint.clean:
         console.print("no findings: every cell belongs to exactly one segment", highlight=False)
+    if lint.too_many:
+        # A note, not a fault: whoever chose an 11-segment map may want exactly that.
+        sys.stdout.write(f"note: {too_many_segments(lint.too_many)}\n")
     if lint.fallback_share is not None:
         console.print(f"fallback share on the data: {lint.fallback_share:.1%}", highlight=False)
     for line in lint.lines():
-        sys.stdout.write(f"warning: {line}\n")
+        if not (lint.too_many and line == too_many_segments(lint.too_many)):
+            sys.stdout.write(f"warning: {line}\n")
 
 
 def _check_catalog(

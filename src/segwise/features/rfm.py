@@ -21,7 +21,9 @@ frequent, highest spend). Binning:
     order statistics of the customers' values.
 
 Presets name the segments from the scores (see :mod:`segwise.features.score_map`):
-``segwise`` (11 segments on 5 bins, every cell covered once); ``r-rfm``, the
+``segwise`` (8 segments on 5 bins, every cell covered once);
+``segwise-detailed`` (the same grid in 11 segments, for who asks for the
+finer split); ``r-rfm``, the
 R package rfm 0.3 (rows as transactions, quantile cut points plus one, bins
 closed on the left, first-match segments and "Others"); and ``pymc``, which
 reproduces pymc-marketing's ``rfm_segments`` exactly, including its own
@@ -42,7 +44,7 @@ from segwise.engine.frames import from_lazy, native_kind, to_lazy
 from segwise.exceptions import ConfigError, DataError
 from segwise.features._timestamps import as_day, ensure_datetime
 from segwise.features.jenks import jenks_breaks
-from segwise.features.score_map import ScoreMap
+from segwise.features.score_map import PRESETS, ScoreMap
 from segwise.io.dataset import Dataset
 
 if TYPE_CHECKING:
@@ -386,7 +388,7 @@ def rfm_table(
     frequency
         ``orders`` (distinct order ids) or ``days`` (distinct purchase days).
     preset
-        ``segwise``, ``r-rfm`` or ``pymc`` (see the module notes).
+        ``segwise``, ``segwise-detailed``, ``r-rfm`` or ``pymc`` (see the module notes).
     segment_map
         A :class:`ScoreMap` or the path of a YAML map, instead of the preset's.
 
@@ -399,10 +401,10 @@ def rfm_table(
     >>> out = rfm_table(tx, monetary_value_col="amount", as_of="2024-06-01")
     >>> out.select("customer_id", "frequency", "rfm_score", "segment").rows()
     ... # doctest: +NORMALIZE_WHITESPACE
-    [('a', 1, '111', 'Lost'), ('b', 2, '222', 'Hibernating'), ('c', 3, '333', 'Need Attention'),
+    [('a', 1, '111', 'Lost'), ('b', 2, '222', 'Lost'), ('c', 3, '333', 'Need Attention'),
      ('d', 4, '444', 'Loyal Customers'), ('e', 5, '555', 'Champions')]
     """
-    check_choice("preset", preset, ["segwise", "r-rfm", "pymc"])
+    check_choice("preset", preset, list(PRESETS))
     check_choice("binning", binning, ["quantile", "fixed", "jenks"])
     if preset == "pymc":
         if bins not in (None, 4) or binning != "quantile":

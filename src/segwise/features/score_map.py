@@ -29,7 +29,9 @@ from segwise._config import load_yaml_model, read_text_file
 from segwise._validation import check_choice
 from segwise.exceptions import ConfigError
 
-PRESETS = ("segwise", "r-rfm", "pymc")
+PRESETS = ("segwise", "segwise-detailed", "r-rfm", "pymc")
+#: More segments than this is more than a team usually acts on (the seeds say 5-8).
+MANAGEABLE_SEGMENTS = 8
 AXES = ("r", "f", "m", "fm")
 
 
@@ -176,6 +178,8 @@ class MapLint:
     uncovered: list[str] = field(default_factory=list)
     fallback_share: float | None = None
     fallback_cells: dict[str, int] = field(default_factory=dict)
+    #: The number of named segments, when above ``MANAGEABLE_SEGMENTS`` (a note, not a fault).
+    too_many: int | None = None
 
     @property
     def clean(self) -> bool:
@@ -198,7 +202,17 @@ class MapLint:
             out.append(
                 f"{self.fallback_share:.1%} of customers are in the fallback segment: {cells}"
             )
+        if self.too_many:
+            out.append(too_many_segments(self.too_many))
         return out
+
+
+def too_many_segments(count: int) -> str:
+    """The note for a map with more segments than a team usually acts on."""
+    return (
+        f"{count} segments: more than the {MANAGEABLE_SEGMENTS} a team can usually act on; keep "
+        "them if you asked for this detail, else use the segwise preset (8 segments)"
+    )
 
 
 def lint_score_map(score_map: ScoreMap, scores: dict[str, int] | None = None) -> MapLint:
@@ -257,4 +271,5 @@ def lint_score_map(score_map: ScoreMap, scores: dict[str, int] | None = None) ->
         uncovered=uncovered,
         fallback_share=share,
         fallback_cells=fallen,
+        too_many=len(score_map.segments) if len(score_map.segments) > MANAGEABLE_SEGMENTS else None,
     )

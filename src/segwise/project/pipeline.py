@@ -26,7 +26,7 @@ from segwise.engine.frames import to_lazy
 from segwise.exceptions import ConfigError, SegwiseError
 from segwise.features.behaviour import customer_features
 from segwise.features.rfm import rfm_table
-from segwise.features.score_map import ScoreMap
+from segwise.features.score_map import MANAGEABLE_SEGMENTS, ScoreMap, too_many_segments
 from segwise.features.summary import calibration_and_holdout_data, rfm_summary
 from segwise.io.readers import read_customers, read_events, read_transactions
 from segwise.io.writers import atomic_path
@@ -529,7 +529,13 @@ class Project:
             members,
             {"method": "rfm", **spec.model_dump(), "map": score_map.name},
             cards,
-            {"rfm_table": table, "bins": spec.bins},
+            {
+                "rfm_table": table,
+                "bins": spec.bins,
+                "warnings": [too_many_segments(len(score_map.segments))]
+                if len(score_map.segments) > MANAGEABLE_SEGMENTS
+                else [],
+            },
         )
 
     def _rules(

@@ -19,9 +19,9 @@ from plotly.offline import get_plotlyjs
 
 from segwise._version import __version__
 from segwise.io.writers import write_text
+from segwise.profiling.vocabulary import money, words
 from segwise.report.charts import chart_html
 from segwise.report.quality import _environment, _section
-from segwise.profiling.vocabulary import money, words
 from segwise.report.rfm import _grid_chart, _sizes_chart, wrap_label
 
 if TYPE_CHECKING:
