@@ -14,7 +14,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from segwise._validation import did_you_mean
-from segwise.exceptions import ConfigError
+from segwise.exceptions import ConfigError, ProblemsError
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -222,16 +222,39 @@ def load_yaml_model(model: type[M], text: str, *, source: str, docs: str) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        # A misspelt key is both "unknown" and a missing field: name the misspelling.
-        errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
-        error = errors[0]
+        problems = _problems(exc, root, model, source=source, docs=docs)
+        if len(problems) == 1:
+            raise problems[0] from None
+        raise ProblemsError([p.one_line() for p in problems]) from None
+
+
+def _problems(
+    exc: ValidationError, root: Any, model: type[BaseModel], *, source: str, docs: str
+) -> list[ConfigError]:
+    """Every validation error as a located ConfigError, without the echoes of one mistake.
+
+    A misspelt key is both "unknown" and a missing field beside it; only the
+    misspelling is reported. The same message at the same place is said once.
+    """
+    errors = exc.errors()
+    misspelt = {tuple(e["loc"][:-1]) for e in errors if e["type"] == "extra_forbidden" and e["loc"]}
+    out: list[ConfigError] = []
+    seen: set[str] = set()
+    for error in sorted(errors, key=lambda e: e["type"] != "extra_forbidden"):
         loc = [part for part in error["loc"] if isinstance(part, int | str)]
+        if error["type"] == "missing" and tuple(error["loc"][:-1]) in misspelt:
+            continue
         line_number = _line_of(root, loc)
         where = ".".join(str(part) for part in loc) or "(top level)"
         at = f", line {line_number}" if line_number is not None else ""
         if error["type"] == "extra_forbidden":
             close = did_you_mean(str(loc[-1]), _fields_at(model, loc)) if loc else []
             hint = f"did you mean '{close[0]}'?" if close else f"see {docs} for the keys"
-            raise ConfigError(f"{source}{at}: {where}: unknown key", hint=hint) from None
-        message = str(error["msg"]).removeprefix("Value error, ")
-        raise ConfigError(f"{source}{at}: {where}: {message}", hint=f"see {docs}") from None
+            problem = ConfigError(f"{source}{at}: {where}: unknown key", hint=hint)
+        else:
+            message = str(error["msg"]).removeprefix("Value error, ")
+            problem = ConfigError(f"{source}{at}: {where}: {message}", hint=f"see {docs}")
+        if problem.one_line() not in seen:
+            seen.add(problem.one_line())
+            out.append(problem)
+    return out

@@ -180,3 +180,24 @@ class RuleSyntaxError(RuleError):
       monetary >=
                  ^
     """
+
+
+class ProblemsError(ConfigError):
+    """Several problems found at once (``segwise validate`` lists them all).
+
+    Parameters
+    ----------
+    problems
+        Each problem as the one line the CLI prints for it.
+
+    Examples
+    --------
+    >>> error = ProblemsError(["a.csv: no such file", "segmentation 'x': no column 'y'"])
+    >>> str(error)
+    "2 problems: (1) a.csv: no such file; (2) segmentation 'x': no column 'y'"
+    """
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = list(problems)
+        listed = "; ".join(f"({i}) {p}" for i, p in enumerate(self.problems, 1))
+        super().__init__(f"{len(self.problems)} problems: {listed}")

@@ -131,6 +131,43 @@ def test_validate_finds_a_bad_rule_without_running(project_dir: Path, tmp_path: 
     assert "valid; segmentations value (rfm), lifecycle (rules)" in good.stdout
 
 
+def test_validate_reports_every_problem_at_once(project_dir: Path, tmp_path: Path) -> None:
+    # Issue 11: from init to one's own data took four rounds of validate.
+    text = (
+        (project_dir / "segwise.yaml")
+        .read_text()
+        .replace('"recency_days > 365"', '"recency_dys > 365"')
+        .replace("preset: segwise", "map: maps/missing.yaml")
+        .replace("email_open_30d,", "email_opens_30d,")
+    )
+    broken = tmp_path / "segwise.yaml"
+    broken.write_text(text)
+    (tmp_path / "data").symlink_to(project_dir / "data")
+    result = runner.invoke(app, ["validate", str(broken)])
+    assert result.exit_code == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 3, result.stderr
+    assert "missing.yaml" in errors[0]
+    assert "unknown column 'recency_dys'" in errors[1]
+    assert "no feature column 'email_opens_30d'" in errors[2]
+    assert "Traceback" not in result.stderr
+    # A source that cannot be read is said once, not again by every rule that needs it.
+    gone = tmp_path / "gone.yaml"
+    gone.write_text(text.replace("data/events.parquet", "data/missing-events.parquet"))
+    result = runner.invoke(app, ["validate", str(gone)])
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert any("missing-events.parquet: no such file" in line for line in errors)
+    assert any("recency_dys" in line for line in errors)
+    assert not any("needs the events table" in line for line in errors), result.stderr
+    # Two mistakes in the file itself are both reported too, each with its line.
+    keys = tmp_path / "keys.yaml"
+    keys.write_text(text.replace("engine: polars", "engin: polars").replace("report:", "reprt:"))
+    keyed = runner.invoke(app, ["validate", str(keys)])
+    lines = [line for line in keyed.stderr.splitlines() if line.startswith("error: ")]
+    assert len(lines) == 2, keyed.stderr
+    assert "engin: unknown key" in lines[0] and "reprt: unknown key" in lines[1]
+
+
 def test_same_project_on_duckdb_gives_the_same_memberships(project_dir: Path) -> None:
     project = Project.from_yaml(project_dir / "segwise.yaml")
     polars_run = memberships(project.run(engine="polars"))

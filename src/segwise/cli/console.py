@@ -24,7 +24,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from segwise.exceptions import RuleError, SegwiseError
+from segwise.exceptions import ProblemsError, RuleError, SegwiseError
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -74,6 +74,11 @@ def user_errors(command: Callable[P, R]) -> Callable[P, R]:
         except RuleError as exc:
             # The same text as the Python API's exc.render(): headline, rule line, caret.
             sys.stderr.write(exc.render() + "\n")
+            raise typer.Exit(1) from None
+        except ProblemsError as exc:
+            # Every problem on its own line, so one validate round fixes them all.
+            for problem in exc.problems:
+                sys.stderr.write(f"error: {problem}\n")
             raise typer.Exit(1) from None
         except SegwiseError as exc:
             # Plain write: rich would wrap the line and read markup in file names.

@@ -23,7 +23,7 @@ import polars as pl
 from segwise._validation import hint_for
 from segwise._version import __version__
 from segwise.engine.frames import to_lazy
-from segwise.exceptions import ConfigError, SegwiseError
+from segwise.exceptions import ConfigError, ProblemsError, RuleError, SegwiseError
 from segwise.features.behaviour import customer_features
 from segwise.features.rfm import rfm_table
 from segwise.features.score_map import MANAGEABLE_SEGMENTS, ScoreMap, too_many_segments
@@ -175,6 +175,14 @@ class Project:
     # -- ingest ----------------------------------------------------------------------------
     def read_sources(self) -> dict[str, Dataset]:
         """Read every source with its roles; nothing is computed until asked."""
+        return {
+            name: self.read_source(name)
+            for name, source in self.config.sources
+            if source is not None
+        }
+
+    def read_source(self, name: str) -> Dataset:
+        """Read one source (``transactions``, ``customers`` or ``events``) with its roles."""
         sources = self.config.sources
         tx = sources.transactions
         amount = tx.amount if isinstance(tx.amount, str) else None
@@ -186,8 +194,8 @@ class Project:
             if tx.amount is not None and not isinstance(tx.amount, str)
             else None
         )
-        out = {
-            "transactions": read_transactions(
+        if name == "transactions":
+            return read_transactions(
                 self.resolve(tx.path, key="sources.transactions.path"),
                 customer_id=tx.customer_id,
                 timestamp=tx.timestamp,
@@ -210,10 +218,9 @@ class Project:
                 table=tx.table,
                 query=tx.query,
             )
-        }
-        if sources.customers is not None:
+        if name == "customers" and sources.customers is not None:
             c = sources.customers
-            out["customers"] = read_customers(
+            return read_customers(
                 self.resolve(c.path, key="sources.customers.path"),
                 customer_id=c.customer_id,
                 pii=c.pii,
@@ -223,9 +230,9 @@ class Project:
                 table=c.table,
                 query=c.query,
             )
-        if sources.events is not None:
+        if name == "events" and sources.events is not None:
             e = sources.events
-            out["events"] = read_events(
+            return read_events(
                 self.resolve(e.path, key="sources.events.path"),
                 customer_id=e.customer_id,
                 timestamp=e.timestamp,
@@ -236,45 +243,93 @@ class Project:
                 table=e.table,
                 query=e.query,
             )
-        return out
+        raise ConfigError(f"sources.{name}: not in the project file")
 
     def validate(self, progress: Callable[[str], None] | None = None) -> list[QualityReport]:
         """Check the config, read every source and compile every rule, without running.
 
-        Returns the quality reports; raises the first problem found.
+        Returns the quality reports. Every problem found is reported at once
+        (a :class:`~segwise.exceptions.ProblemsError` when there are several),
+        so one round of fixes is enough.
         """
         step = progress or (lambda _message: None)
-        self.check_paths()
+        problems: list[SegwiseError] = []
+
+        def attempt(action: Callable[[], Any]) -> Any:
+            try:
+                return action()
+            except SegwiseError as exc:
+                problems.append(exc)
+                return None
+
+        attempt(self.check_paths)
         step("Reading the sources")
-        datasets = self.read_sources()
-        reports = [d.quality() for d in datasets.values()]
-        if self.config.as_of is not None:
-            _check_as_of(self.config.as_of, datasets["transactions"].quality())
+        datasets: dict[str, Dataset] = {}
+        reports: list[QualityReport] = []
+        for name, source in self.config.sources:
+            if source is None:
+                continue
+            dataset = attempt(lambda name=name: self.read_source(name))
+            report = attempt(dataset.quality) if dataset is not None else None
+            if report is not None:
+                datasets[name] = dataset
+                reports.append(report)
         step("Checking the segmentations")
-        features = customer_features(
-            datasets["transactions"],
-            customers=datasets.get("customers"),
-            events=datasets.get("events"),
-            as_of=self.config.as_of,
-        )
-        schema = dict(to_lazy(features).collect_schema())
-        for name, spec in self.config.segmentations.items():
-            if isinstance(spec, RulesSegmentation):
-                RuleSegmenter(self._catalog(name, spec), id_col="customer_id").fit(
-                    to_lazy(features).head(50),
+        features = None
+        if "transactions" in datasets:
+            if self.config.as_of is not None:
+                attempt(lambda: _check_as_of(self.config.as_of, reports[0]))  # type: ignore[arg-type]
+            features = attempt(
+                lambda: customer_features(
+                    datasets["transactions"],
+                    customers=datasets.get("customers"),
                     events=datasets.get("events"),
-                    transactions=datasets["transactions"],
+                    as_of=self.config.as_of,
                 )
-            elif isinstance(spec, ClusterSegmentation):
-                for column in [*(spec.features or []), *(spec.categorical or [])]:
-                    if column not in schema:
-                        raise ConfigError(
-                            f"segmentation '{name}': no feature column '{column}'",
-                            hint=hint_for(column, schema),
-                        )
-            elif isinstance(spec, RfmSegmentation):
-                self._score_map(spec)
+            )
+        # A segmentation is checked against what could be read: a source that failed is
+        # reported once, not again by every rule and feature that would have used it.
+        failed = {n for n, source in self.config.sources if source and n not in datasets}
+        for name, spec in self.config.segmentations.items():
+            attempt(
+                lambda name=name, spec=spec: self._check_segmentation(
+                    name, spec, features, datasets, failed=failed
+                )
+            )
+        if len(problems) == 1:
+            raise problems[0]
+        if problems:
+            raise ProblemsError([line for p in problems for line in _lines(p)])
         return reports
+
+    def _check_segmentation(
+        self,
+        name: str,
+        spec: Any,
+        features: Any,
+        datasets: dict[str, Dataset],
+        *,
+        failed: frozenset[str] | set[str] = frozenset(),
+    ) -> None:
+        """Compile one segmentation against the features (when the sources could be read)."""
+        if isinstance(spec, RfmSegmentation):
+            self._score_map(spec)
+            return
+        if isinstance(spec, RulesSegmentation):
+            catalog = self._catalog(name, spec)
+            if features is not None:
+                _check_rules(catalog, to_lazy(features).head(50), datasets, set(failed))
+            return
+        if isinstance(spec, ClusterSegmentation) and features is not None and not failed:
+            schema = dict(to_lazy(features).collect_schema())
+            missing = [
+                c for c in [*(spec.features or []), *(spec.categorical or [])] if c not in schema
+            ]
+            if missing:
+                raise ConfigError(
+                    f"segmentation '{name}': no feature column '{missing[0]}'",
+                    hint=hint_for(missing[0], schema),
+                )
 
     # -- run -------------------------------------------------------------------------------
     def run(
@@ -759,6 +814,48 @@ class Project:
         cards.sort(key=lambda card: order.get(card["name"], len(order)))
         definition = {"method": "clv", "of": name, "tiers": [high, medium], "rank_by": "clv"}
         return SegmentationResult(f"{name}_tiers", "clv", tiers, definition, cards)
+
+
+def _lines(problem: SegwiseError) -> list[str]:
+    """A problem as the lines ``segwise validate`` prints."""
+    if isinstance(problem, ProblemsError):
+        return list(problem.problems)
+    return [problem.render() if isinstance(problem, RuleError) else problem.one_line()]
+
+
+def _check_rules(
+    catalog: RuleCatalog, sample: Any, datasets: dict[str, Dataset], failed: set[str]
+) -> None:
+    """Compile a catalog; on failure, each segment alone too, so every bad rule is reported.
+
+    A segment that only fails alone because it names another (``in_segment``)
+    is not a problem of its own, and neither is an event condition when the
+    events source itself could not be read (that problem is reported already).
+    """
+    tables = {"events": datasets.get("events"), "transactions": datasets["transactions"]}
+    try:
+        RuleSegmenter(catalog, id_col="customer_id").fit(sample, **tables)
+    except RuleError as whole:
+        found: list[RuleError] = []
+        echoes = 0
+        for segment in catalog.segments:
+            alone = catalog.model_copy(update={"segments": [segment]})
+            try:
+                RuleSegmenter(alone, id_col="customer_id").fit(sample, **tables)
+            except RuleError as exc:
+                text = exc.render()
+                if "in_segment" in text or "unknown segment" in text:
+                    continue
+                if "needs the events table" in text and "events" in failed:
+                    echoes += 1
+                    continue
+                found.append(exc)
+        if len(found) > 1:
+            raise ProblemsError([e.render() for e in found]) from None
+        if found:
+            raise found[0] from None
+        if not echoes:
+            raise whole from None
 
 
 def _check_as_of(cutoff: date, transactions: QualityReport) -> None:
