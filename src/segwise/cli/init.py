@@ -1,4 +1,4 @@
-"""``segwise init DIR``: scaffold a working project with sample data and a commented file."""
+"""``segwise init DIR``: a working project, for the sample data or for the user's own exports."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from segwise.cli.console import stdout, user_errors
+from segwise.cli.console import progress, stdout, user_errors
 
 
 @user_errors
@@ -15,14 +15,57 @@ def init(
     directory: Annotated[
         Path, typer.Argument(help="Folder for the new project (created if missing).")
     ],
+    transactions: Annotated[
+        Path | None,
+        typer.Option(
+            "--transactions",
+            help="Your orders export: the project is written for this data (roles sniffed, "
+            "rules from its quantiles). Without it, the sample retailer's data is used.",
+        ),
+    ] = None,
+    customers: Annotated[
+        Path | None, typer.Option("--customers", help="A customer table (one row per customer).")
+    ] = None,
+    events: Annotated[
+        Path | None, typer.Option("--events", help="An event log (visits, opens, sessions).")
+    ] = None,
+    copy: Annotated[
+        bool,
+        typer.Option("--copy", help="Copy the files into DIR/data instead of linking them."),
+    ] = False,
     force: Annotated[
         bool, typer.Option("--force", help="Overwrite an existing segwise.yaml.")
     ] = False,
 ) -> None:
-    """Scaffold a project: segwise.yaml (rfm, rules, cluster and clv) plus sample data."""
-    from segwise.project import Project
+    """Scaffold a project: segwise.yaml (rfm, rules, cluster and clv) plus its data."""
+    from segwise.exceptions import ConfigError
 
-    config = Project.init(directory, force=force)
     console = stdout()
-    console.print(f"created {config} with sample data in {directory / 'data'}", highlight=False)
-    console.print(f"next: segwise run {config}", highlight=False)
+    if transactions is None:
+        if customers is not None or events is not None:
+            raise ConfigError(
+                "--customers and --events need --transactions",
+                hint="pass your orders export with --transactions FILE",
+            )
+        from segwise.project import Project
+
+        config = Project.init(directory, force=force)
+        console.print(f"created {config} with sample data in {directory / 'data'}", highlight=False)
+    else:
+        from segwise.project.sniff import sniff_project
+
+        with progress("Reading your data") as step:
+            step("Sniffing roles and building customer features")
+            sniffed = sniff_project(
+                directory,
+                transactions,
+                customers=customers,
+                events=events,
+                force=force,
+                copy=copy,
+            )
+        config = sniffed.config
+        console.print(f"created {config} for {transactions}", highlight=False)
+        for note in sniffed.notes:
+            console.print(f"note: {note}", highlight=False)
+    console.print(f"next: segwise validate {config}, then segwise run {config}", highlight=False)

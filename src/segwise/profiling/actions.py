@@ -77,6 +77,8 @@ _DEFAULT = "Test a tailored message against a control group to learn what moves 
 def _matches(traits: Sequence[Trait], protect_margin: bool) -> list[str]:
     found: list[str] = []
     for trait in traits:
+        if trait.word == "":
+            continue  # a trait too weak to name (a 6-month tenure is not "new") leads no action
         direction = 0 if trait.kind == "missing" else trait.direction
         for action in _ACTIONS:
             if action.concept != concept_key(trait) or action.direction != direction:

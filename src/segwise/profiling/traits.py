@@ -54,13 +54,11 @@ def _ratio(lift: float | None) -> str:
     return f"{lift:.1f}×" if lift is not None else ""
 
 
-def _material(
-    mean: float, overall_mean: float, median: float, overall_median: float, effect: float
-) -> bool:
+def _material(shown: float, overall: float, effect: float) -> bool:
+    """Whether the difference a reader sees (mean or median, as the phrase shows) matters."""
     if abs(effect) >= MATERIAL_EFFECT:
         return True
-    changes = [abs(a / b - 1) for a, b in ((mean, overall_mean), (median, overall_median)) if b > 0]
-    return not changes or max(changes) >= MATERIAL_LIFT
+    return overall <= 0 or abs(shown / overall - 1) >= MATERIAL_LIFT
 
 
 def numeric_trait(
@@ -96,12 +94,22 @@ def numeric_trait(
     effect = standardised
     if overall_iqr > 0:
         robust = (median - overall_median) / overall_iqr
+        if robust * standardised < 0:
+            # The typical member is above average and the mean below (or the reverse):
+            # no direction to name without contradicting one of the two numbers.
+            return None
         effect = robust if abs(robust) > abs(effect) else effect
-    if abs(effect) < 0.2 or not _material(mean, overall_mean, median, overall_median, standardised):
+    if abs(effect) < 0.2:
         return None
     direction = 1 if effect > 0 else -1
     lift = mean / overall_mean if overall_mean > 0 and mean >= 0 else None
     concept = vocabulary.concept_of(feature)
+    # The phrase shows medians ("last bought 3 months ago") or means (ratios): the
+    # difference it shows must be material, or the trait reads "1.0× the average".
+    by_median = concept is not None and "{median}" in concept.phrase
+    shown, overall = (median, overall_median) if by_median else (mean, overall_mean)
+    if not _material(shown, overall, standardised):
+        return None
     unit = concept.unit if concept else "number"
     if unit == "share" and abs(mean - overall_mean) < 0.02 and abs(standardised) < MATERIAL_EFFECT:
         return None  # 2.4% against 3.0% of returns is not a trait a marketer acts on
@@ -113,6 +121,8 @@ def numeric_trait(
         "ratio": _ratio(lift),
         "subject": vocabulary.subject(feature),
     }
+    if by_median and values["median"] == values["overall"]:
+        return None  # "customer for 16 months (typical customer: 16 months)" is no difference
     needs_ratio = concept is not None and "{ratio}" in concept.phrase
     if concept is not None and (not needs_ratio or (lift is not None and lift >= 0.1)):
         text = concept.phrase.format(**values)

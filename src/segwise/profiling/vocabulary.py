@@ -89,7 +89,7 @@ CONCEPTS: tuple[Concept, ...] = (
         "big-basket",
         "small-basket",
         "money",
-        "orders worth {mean} on average ({ratio} the typical {overall_mean})",
+        "orders worth {mean} on average ({ratio} the overall {overall_mean})",
         noun="basket size",
     ),
     Concept(

@@ -125,11 +125,13 @@ def run_clustering(
     profiles.rename({k: v for k, v in segmenter.segment_names_.items() if k in profiles.names})
     assigned = as_polars(segmenter.assign(features_native)).sort("customer_id")
     members = assigned.select("customer_id", "segment")
+    # Largest segment first: it gets first pick of the actions; outliers get their own.
+    ranked = sorted((p for p in profiles.segments if p.label != OUTLIER_ID), key=lambda p: -p.size)
     suggested = dict(
         zip(
-            [p.label for p in profiles.segments],
+            [p.label for p in ranked],
             suggest_actions(
-                [(p.trait_details, p.value_mean) for p in profiles.segments],
+                [(p.trait_details, p.value_mean) for p in ranked],
                 _population_value(profiles),
                 currency=currency,
             ),

@@ -1,0 +1,345 @@
+"""``segwise init DIR --transactions FILE``: a project written for the user's own data.
+
+The roles are sniffed from the column names (as ``segwise quality`` does),
+the customer features are built once, and every segmentation is chosen for
+what this data holds: rule thresholds come from the data's own quantiles
+(rounded to numbers a person would write), clustering uses features that
+exist and vary, CLV is offered only when enough customers buy twice and the
+history is long enough for a backtest. The file validates at the first try;
+every choice is explained in a comment beside it.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from segwise.exceptions import ConfigError
+from segwise.features.behaviour import customer_features
+from segwise.io.readers import read_customers, read_events, read_transactions
+from segwise.io.writers import write_text
+from segwise.project.results import as_polars
+
+if TYPE_CHECKING:
+    from segwise.io.dataset import Dataset
+
+#: A rule segment smaller than this share of customers is left out of the generated rules.
+MIN_RULE_SHARE = 0.02
+#: CLV needs this share of repeat buyers and this many weeks of history.
+MIN_REPEAT_SHARE = 0.1
+MIN_HISTORY_WEEKS = 16
+
+
+@dataclass
+class Sniffed:
+    """What ``init`` found in the data, for the file and for the console."""
+
+    config: Path
+    notes: list[str] = field(default_factory=list)
+
+
+def _readable(value: float) -> float:
+    """Two significant figures: 1234.5 → 1200, 87 → 87, 0.3 → 0.3."""
+    if value == 0 or not math.isfinite(value):
+        return value
+    return float(f"{value:.2g}")
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def _place(source: Path, data: Path, *, copy: bool) -> str:
+    """The source inside the project folder: a link (or a copy), as a relative path."""
+    source = source.absolute()
+    root = data.parent.absolute()
+    if source.is_relative_to(root):
+        return source.relative_to(root).as_posix()
+    data.mkdir(parents=True, exist_ok=True)
+    target = data / source.name
+    if target.exists() or target.is_symlink():
+        if target.resolve() != source.resolve():
+            raise ConfigError(
+                f"{target}: already exists and is another file",
+                hint="choose a new project folder or rename the input",
+            )
+    elif copy:
+        shutil.copyfile(source, target)
+    else:
+        try:
+            os.symlink(source, target)
+        except OSError:  # a file system without links: a copy works everywhere
+            shutil.copyfile(source, target)
+    return target.absolute().relative_to(root).as_posix()
+
+
+def _roles_block(dataset: Dataset, keys: tuple[str, ...]) -> list[str]:
+    roles = dataset.roles.columns
+    lines = []
+    for key in keys:
+        if key in roles:
+            lines.append(f"    {key}: {_yaml_text(roles[key])}")
+    if dataset.roles.amount_is_computed:
+        lines.append(
+            f"    amount: {{quantity: {_yaml_text(roles['quantity'])}, "
+            f"unit_price: {_yaml_text(roles['unit_price'])}}}"
+        )
+    return lines
+
+
+def _yaml_text(value: str) -> str:
+    """A YAML scalar that reads back as the same text (names with spaces, colons…)."""
+    plain = value.replace(" ", "").replace("_", "").isalnum() and value.strip() == value
+    if plain and value.lower() not in {"yes", "no", "true", "false", "null", "on", "off"}:
+        return value
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _rules(features: pl.DataFrame) -> tuple[list[str], list[str]]:
+    """Exclusive lifecycle rules from the data's quantiles; each kept only if it is sizeable."""
+    n = features.height
+    notes: list[str] = []
+
+    def quantile(column: str, q: float) -> float:
+        value = features[column].quantile(q, "nearest")
+        return float(value) if isinstance(value, int | float) else 0.0
+
+    top_revenue = max(_readable(quantile("net_revenue", 0.9)), 1.0)
+    top_orders = max(2, int(quantile("orders", 0.75)))
+    lapsed_days = max(90, int(_readable(quantile("recency_days", 0.75))))
+    candidates = [
+        (
+            "Top customers",
+            "The top tenth by net revenue, buying repeatedly",
+            f"net_revenue >= {_number(top_revenue)} AND orders >= {top_orders}",
+            "Thank them and keep them close: early access, loyalty perks, personal service",
+            (pl.col("net_revenue") >= top_revenue) & (pl.col("orders") >= top_orders),
+        ),
+        (
+            "New customers",
+            "First bought in the last 60 days",
+            "tenure_days <= 60",
+            "Welcome series that leads to the second order",
+            pl.col("tenure_days") <= 60,
+        ),
+        (
+            "Lapsed",
+            f"No purchase for more than {lapsed_days} days (the quietest quarter of customers)",
+            f"recency_days > {lapsed_days}",
+            "One win-back offer with what they bought before; then keep contact light",
+            pl.col("recency_days") > lapsed_days,
+        ),
+        (
+            "One-time buyers",
+            "Bought once, recently enough to come back",
+            "orders = 1",
+            "Give a reason for the second order: a follow-up with related products",
+            pl.col("orders") == 1,
+        ),
+    ]
+    taken = pl.lit(value=False)
+    lines: list[str] = []
+    priority = 1
+    for name, description, where, action, condition in candidates:
+        share = features.select((condition & ~taken).mean()).item() if n else 0.0
+        if not share or share < MIN_RULE_SHARE:
+            notes.append(f"rule '{name}' left out: it would hold {share or 0:.1%} of customers")
+            continue
+        taken = taken | condition
+        lines += [
+            f"      - name: {name}",
+            f"        description: {_yaml_text(description)}",
+            f'        where: "{where}"',
+            f"        priority: {priority}",
+            f"        playbook: {{messaging: {_yaml_text(action)}}}",
+        ]
+        priority += 1
+    return lines, notes
+
+
+def _narrow(column: pl.Series) -> bool:
+    """Whether a column's interquartile range is under a quarter of its median."""
+    q1, q3, median = (column.quantile(q, "linear") for q in (0.25, 0.75, 0.5))
+    if not all(isinstance(v, int | float) for v in (q1, q3, median)) or not median:
+        return False
+    return bool((q3 - q1) < 0.25 * abs(median))  # type: ignore[operator]
+
+
+def _cluster_features(features: pl.DataFrame) -> tuple[list[str], list[str]]:
+    """Behavioural features that exist and vary; engagement counts when events were given."""
+    numeric = ["recency_days", "tenure_days", "orders", "net_revenue", "avg_order_value"]
+    if "return_rate" in features.columns and (features["return_rate"] > 0).mean() >= 0.05:
+        numeric.append("return_rate")
+    engagement = [c for c in features.columns if c.endswith("_30d")][:3]
+    chosen = [
+        c
+        for c in [*numeric, *engagement]
+        if c in features.columns and features[c].drop_nulls().n_unique() > 1
+    ]
+    if "tenure_days" in chosen and _narrow(features["tenure_days"]):
+        # A cohort (everyone joined within weeks, as in CDNOW): clustering on tenure would
+        # split customers by a few days of sign-up date and call them different segments.
+        chosen.remove("tenure_days")
+    categorical = []
+    if "preferred_channel" in features.columns:
+        levels = features["preferred_channel"].drop_nulls().n_unique()
+        if 1 < levels <= 12:
+            categorical.append("preferred_channel")
+    return chosen, categorical
+
+
+def sniff_project(
+    directory: Path,
+    transactions: Path,
+    *,
+    customers: Path | None = None,
+    events: Path | None = None,
+    force: bool = False,
+    copy: bool = False,
+) -> Sniffed:
+    """Write ``directory/segwise.yaml`` for the given exports; link (or copy) them in ``data/``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from segwise.datasets import sample_paths
+    >>> folder = Path(tempfile.mkdtemp()) / "shop"
+    >>> sniffed = sniff_project(folder, sample_paths()["orders"])
+    >>> sniffed.config.name
+    'segwise.yaml'
+    """
+    config = directory / "segwise.yaml"
+    if config.exists() and not force:
+        raise ConfigError(
+            f"{config}: a project already exists here", hint="pass --force to overwrite it"
+        )
+    if directory.exists() and not directory.is_dir():
+        raise ConfigError(f"{directory}: is a file, not a folder", hint="choose a new folder name")
+    tx = read_transactions(transactions)
+    quality = tx.quality()
+    people = read_customers(customers) if customers is not None else None
+    activity = read_events(events) if events is not None else None
+    features = as_polars(customer_features(tx, customers=people, events=activity))
+    if features.height == 0:
+        raise ConfigError(
+            f"{transactions}: no customer has a usable purchase",
+            hint=f"run segwise quality {transactions} to see why rows were quarantined",
+        )
+    directory.mkdir(parents=True, exist_ok=True)
+    data = directory / "data"
+    sniffed = Sniffed(config)
+    text = _project_text(
+        directory,
+        transactions=(_place(transactions, data, copy=copy), tx),
+        customers=(_place(customers, data, copy=copy), people) if customers and people else None,
+        events=(_place(events, data, copy=copy), activity) if events and activity else None,
+        features=features,
+        quality=quality,
+        notes=sniffed.notes,
+    )
+    write_text(text, config)
+    return sniffed
+
+
+def _project_text(
+    directory: Path,
+    *,
+    transactions: tuple[str, Dataset],
+    customers: tuple[str, Dataset] | None,
+    events: tuple[str, Dataset] | None,
+    features: pl.DataFrame,
+    quality: Any,
+    notes: list[str],
+) -> str:
+    tx_path, tx = transactions
+    first, last = quality.first_timestamp, quality.last_timestamp
+    span_weeks = ((last - first).days / 7) if first and last else 0.0
+    name = directory.resolve().name or "project"
+    lines = [
+        "# segwise project file, written by `segwise init --transactions` for this data.",
+        "# docs/project.md explains every key. Paths are relative to this file's folder.",
+        f"name: {_yaml_text(name)}",
+        "store: segwise.duckdb",
+        "engine: polars",
+        "report: report.html",
+        "# Money on cards and traits: a currency code such as GBP, EUR or USD.",
+        "# currency: GBP",
+        f"# The data runs from {first:%Y-%m-%d} to {last:%Y-%m-%d}; runs are as of the last day"
+        if first and last
+        else "# Runs are as of the last transaction",
+        "# unless you set as_of (or pass segwise run --as-of).",
+        "",
+        "sources:",
+        "  # Roles were recognised from the column names; change any that are wrong.",
+        "  transactions:",
+        f"    path: {_yaml_text(tx_path)}",
+        *_roles_block(
+            tx, ("customer_id", "timestamp", "amount", "order_id", "product", "category", "channel")
+        ),
+        f"    # {quality.rows_used:,} of {quality.rows_read:,} rows usable; "
+        "segwise quality shows why the others are quarantined.",
+    ]
+    if customers is not None:
+        path, dataset = customers
+        lines += ["  customers:", f"    path: {_yaml_text(path)}"]
+        lines += _roles_block(dataset, ("customer_id",))
+    if events is not None:
+        path, dataset = events
+        lines += ["  events:", f"    path: {_yaml_text(path)}"]
+        lines += _roles_block(dataset, ("customer_id", "timestamp", "event"))
+    rules, rule_notes = _rules(features)
+    notes.extend(rule_notes)
+    cluster_numeric, cluster_categorical = _cluster_features(features)
+    lines += [
+        "",
+        "segmentations:",
+        "  # RFM scores 1-5 and 8 named segments (preset segwise-detailed has 11).",
+        "  value:",
+        "    method: rfm",
+        "    bins: 5",
+        "    preset: segwise",
+        "",
+        "  # Rule segments, first match by priority; thresholds are this data's quantiles,",
+        "  # rounded. The rule language is SQL-like: docs/rules.md.",
+        "  lifecycle:",
+        "    method: rules",
+        "    exclusive: true",
+        "    other: Active repeat buyers",
+        "    segments:",
+        *rules,
+        "",
+        "  # Natural groups: 3 to 8 chosen automatically; far-off customers go to Outliers.",
+        "  # Keep the fitted model so later runs keep the same segments and names:",
+        "  # model: models/behaviour.json",
+        "  behaviour:",
+        "    method: cluster",
+        f"    features: [{', '.join(cluster_numeric)}]",
+    ]
+    if cluster_categorical:
+        lines.append(f"    categorical: [{', '.join(cluster_categorical)}]")
+    lines += ["    k: auto", "    seed: 0"]
+    repeat_share = float((features["orders"] >= 2).mean() or 0.0)
+    if repeat_share >= MIN_REPEAT_SHARE and span_weeks >= MIN_HISTORY_WEEKS:
+        holdout = int(min(26, max(4, span_weeks // 4)))
+        lines += [
+            "",
+            f"  # BG/NBD + Gamma-Gamma: {repeat_share:.0%} of customers bought twice or more.",
+            f"  # The last {holdout} weeks are held out to check the predictions.",
+            "  future:",
+            "    method: clv",
+            "    calibration_end: auto",
+            f"    holdout_weeks: {holdout}",
+            "    tiers: [0.2, 0.6]",
+        ]
+    else:
+        notes.append(
+            f"no CLV segmentation: {repeat_share:.0%} repeat buyers over {span_weeks:.0f} weeks "
+            f"(it needs {MIN_REPEAT_SHARE:.0%} and {MIN_HISTORY_WEEKS} weeks)"
+        )
+    return "\n".join(lines) + "\n"
