@@ -111,8 +111,6 @@ def numeric_trait(
     if not _material(shown, overall, standardised):
         return None
     unit = concept.unit if concept else "number"
-    if unit == "share" and abs(mean - overall_mean) < 0.02 and abs(standardised) < MATERIAL_EFFECT:
-        return None  # 2.4% against 3.0% of returns is not a trait a marketer acts on
     values = {
         "median": vocabulary.show(median, unit, currency),
         "overall": vocabulary.show(overall_median, unit, currency),
@@ -121,25 +119,40 @@ def numeric_trait(
         "ratio": _ratio(lift),
         "subject": vocabulary.subject(feature),
     }
-    if by_median and values["median"] == values["overall"]:
-        return None  # "customer for 16 months (typical customer: 16 months)" is no difference
-    needs_ratio = concept is not None and "{ratio}" in concept.phrase
-    if concept is not None and (not needs_ratio or (lift is not None and lift >= 0.1)):
-        text = concept.phrase.format(**values)
-    elif lift is not None and (lift >= 1.2 or lift <= 0.8) and lift >= 0.1:
-        text = f"{vocabulary.words(feature)} {values['ratio']} the average ({values['mean']} vs "
-        text += f"{values['overall_mean']})"
-    else:
-        how = "far " if lift is not None and lift < 0.1 else ""
-        how += "above" if direction > 0 else "below"
-        text = f"{vocabulary.words(feature)} {how} average ({values['mean']} vs "
-        text += f"{values['overall_mean']})"
+    # "Customer for 16 months (typical customer: 16 months)" is no difference, and neither is
+    # 2.4% against 3.0% of returns: not a trait a marketer acts on.
+    small_share = unit == "share" and abs(mean - overall_mean) < 0.02
+    if (by_median and values["median"] == values["overall"]) or (
+        small_share and abs(standardised) < MATERIAL_EFFECT
+    ):
+        return None
+    text = _numeric_text(feature, concept, values, lift, direction)
     word = vocabulary.name_word(feature, direction) or ""
     if concept is not None and concept.key == "tenure" and direction < 0:
         # "New" for a segment whose typical member joined half a year ago contradicts its card.
         word = word if median <= NEW_CUSTOMER_DAYS else ""
     key = concept.key if concept else feature
     return Trait(feature, "numeric", direction, abs(effect), text, word=word, concept=key)
+
+
+def _numeric_text(
+    feature: str,
+    concept: vocabulary.Concept | None,
+    values: dict[str, str],
+    lift: float | None,
+    direction: int,
+) -> str:
+    needs_ratio = concept is not None and "{ratio}" in concept.phrase
+    if concept is not None and (not needs_ratio or (lift is not None and lift >= 0.1)):
+        return concept.phrase.format(**values)
+    name = vocabulary.words(feature)
+    if lift is not None and (lift >= 1.2 or lift <= 0.8) and lift >= 0.1:
+        return (
+            f"{name} {values['ratio']} the average ({values['mean']} vs {values['overall_mean']})"
+        )
+    how = "far " if lift is not None and lift < 0.1 else ""
+    how += "above" if direction > 0 else "below"
+    return f"{name} {how} average ({values['mean']} vs {values['overall_mean']})"
 
 
 def missing_trait(feature: str, share: float, overall_share: float) -> Trait | None:

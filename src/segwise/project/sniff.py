@@ -12,10 +12,8 @@ every choice is explained in a comment beside it.
 from __future__ import annotations
 
 import math
-import os
 import shutil
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -27,6 +25,8 @@ from segwise.io.writers import write_text
 from segwise.project.results import as_polars
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from segwise.io.dataset import Dataset
 
 #: A rule segment smaller than this share of customers is left out of the generated rules.
@@ -73,7 +73,7 @@ def _place(source: Path, data: Path, *, copy: bool) -> str:
         shutil.copyfile(source, target)
     else:
         try:
-            os.symlink(source, target)
+            target.symlink_to(source)
         except OSError:  # a file system without links: a copy works everywhere
             shutil.copyfile(source, target)
     return target.absolute().relative_to(root).as_posix()
@@ -208,6 +208,7 @@ def sniff_project(
     Examples
     --------
     >>> import tempfile
+    >>> from pathlib import Path
     >>> from segwise.datasets import sample_paths
     >>> folder = Path(tempfile.mkdtemp()) / "shop"
     >>> sniffed = sniff_project(folder, sample_paths()["orders"])
