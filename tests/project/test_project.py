@@ -320,3 +320,56 @@ def test_clv_tiers_are_a_stored_segmentation(project_dir: Path) -> None:
         tiers.members.filter(pl.col("segment") == "high")["customer_id"].to_list()
     )
     assert 'data-segmentation="future_tiers"' in result.report.read_text()
+
+
+def _behaviour(result: Any) -> Any:
+    return next(s for s in result.segmentations if s.name == "behaviour")
+
+
+def test_a_frozen_cluster_model_keeps_segment_ids_and_names(tmp_path: Path) -> None:
+    folder = tmp_path / "shop"
+    config = Project.init(folder)
+    text = config.read_text().replace(
+        "    k: auto\n    seed: 0\n",
+        "    k: auto\n    seed: 0\n    model: models/behaviour.json\n",
+    )
+    config.write_text(text)
+    first = Project.from_yaml(config).run(as_of="2024-09-30")
+    assert (folder / "models" / "behaviour.json").is_file()
+    second = Project.from_yaml(config).run(as_of="2024-12-31")  # a later month, new data
+    ids = {c["label"]: c["name"] for c in _behaviour(first).cards if c["label"] >= 0}
+    again = {c["label"]: c["name"] for c in _behaviour(second).cards if c["label"] >= 0}
+    assert again == ids
+    assert _behaviour(second).definition["refitted"] is False
+    assert _behaviour(second).definition["fitted_as_of"] == "2024-09-30"
+    # The project names a segment and gives it a playbook, by id; the report shows both.
+    renamed = text.replace(
+        "    model: models/behaviour.json\n",
+        "    model: models/behaviour.json\n    segments:\n"
+        "      0: {name: Core shoppers, playbook: {messaging: Thank you, channels: [email]}}\n",
+    )
+    config.write_text(renamed)
+    third = Project.from_yaml(config).run(as_of="2024-12-31")
+    card = next(c for c in _behaviour(third).cards if c["label"] == 0)
+    assert card["name"] == "Core shoppers" and card["auto_name"] == ids[0]
+    assert card["playbook"] == ["messaging: Thank you", "channels: email"]
+    assert "Core shoppers" in set(_behaviour(third).members["segment"].to_list())
+    page = third.report.read_text()
+    assert "Core shoppers" in page and "<li>messaging: Thank you</li>" in page
+    # Monthly refits when the as-of month changes; an unknown id is an error.
+    config.write_text(renamed.replace("    model:", "    refit: monthly\n    model:"))
+    monthly = Project.from_yaml(config).run(as_of="2025-01-31")
+    assert _behaviour(monthly).definition["refitted"] is True
+    config.write_text(renamed.replace("      0: {name", "      42: {name"))
+    with pytest.raises(ConfigError, match="no segment id 42"):
+        Project.from_yaml(config).run(as_of="2024-12-31")
+
+
+def test_refit_without_a_model_file_is_a_config_error(tmp_path: Path) -> None:
+    folder = tmp_path / "shop"
+    config = Project.init(folder)
+    config.write_text(
+        config.read_text().replace("    k: auto\n", "    k: auto\n    refit: never\n")
+    )
+    with pytest.raises(ConfigError, match="refit: never needs 'model: PATH'"):
+        Project.from_yaml(config)

@@ -74,9 +74,9 @@ def clv(
     from segwise.cli.data import read_purchases, transaction_options
     from segwise.engine.frames import to_lazy
     from segwise.exceptions import ConfigError
-    from segwise.features import calibration_and_holdout_data, rfm_summary
-    from segwise.features.summary import holdout_revenue
+    from segwise.features import rfm_summary
     from segwise.io.writers import write_table
+    from segwise.project.clv_backtest import holdout_frame
 
     try:
         shares = [float(v) for v in tiers.split(",")]
@@ -106,25 +106,12 @@ def clv(
         )
         step("Summarising")
         if holdout_end is not None:
-            split = calibration_and_holdout_data(
+            frame: pl.DataFrame = holdout_frame(
                 purchases,
-                calibration_period_end=calibration_end,
-                observation_period_end=holdout_end,
+                calibration_end=calibration_end,
+                holdout_end=holdout_end,
                 time_unit=time_unit,
-                monetary_value_col="amount",
             )
-            frame: pl.DataFrame = to_lazy(split).collect(backend="polars").to_native()
-            frame = frame.rename(
-                {c: c.removesuffix("_cal") for c in frame.columns if c.endswith("_cal")}
-            )
-            revenue = holdout_revenue(
-                purchases,
-                calibration_period_end=calibration_end,
-                observation_period_end=holdout_end,
-            )
-            frame = frame.join(
-                to_lazy(revenue).collect(backend="polars").to_native(), on="customer_id", how="left"
-            ).with_columns(pl.col("revenue_holdout").fill_null(0.0))
         else:
             summary = rfm_summary(
                 purchases,
@@ -181,8 +168,8 @@ def _fit_and_predict(
     shares: list[float],
 ) -> tuple[Any, dict[str, Any]]:
     """Fit both models on the summary and return the per-customer table and the JSON payload."""
-    from segwise.models.backtest import backtest
     from segwise.models.predictions import predict_customers
+    from segwise.project.clv_backtest import check_holdout
 
     default = (
         float(frame["duration_holdout"][0]) if holdout else (52.0 if time_unit == "W" else 365.0)
@@ -190,7 +177,6 @@ def _fit_and_predict(
     units = horizon or default
     predictions = predict_customers(frame, horizon=units, discount_rate=discount_rate, tiers=shares)
     result = predictions.table
-    expected = result["expected_purchases"].to_numpy()
     payload: dict[str, Any] = {
         **predictions.parameters(),
         "customers": result.height,
@@ -205,17 +191,7 @@ def _fit_and_predict(
         # On stderr, so --json output stays clean; the same text is in the payload.
         sys.stderr.write(f"warning: {warning}\n")
     if holdout:
-        actual = frame["frequency_holdout"].to_numpy()
-        checked = backtest(
-            frame["frequency"].to_numpy(),
-            expected,
-            actual,
-            segments=result["segment"].to_numpy(),
-            tiers=result["tier"].to_numpy(),
-            predicted_value=expected * result["expected_value"].fill_null(0.0).to_numpy(),
-            # Realised value is the money each customer spent in the holdout.
-            actual_value=frame["revenue_holdout"].to_numpy(),
-        )
+        checked = check_holdout(frame, predictions)
         payload["backtest"] = checked.to_dict()
         # Did the predicted groups behave as predicted? Mean realised holdout results.
         payload["backtest"]["holdout_purchases_per_segment"] = {

@@ -11,6 +11,8 @@ playbooks (``segments: {0: {name: …, playbook: …}}``).
 
 from __future__ import annotations
 
+import copy
+import functools
 from typing import TYPE_CHECKING, Any
 
 from segwise.exceptions import ConfigError
@@ -21,6 +23,7 @@ from segwise.segmenters import ClusterSegmenter
 from segwise.segmenters.cluster import OUTLIER_ID
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from datetime import date
     from pathlib import Path
 
@@ -116,10 +119,14 @@ def run_clustering(
         random_state=spec.seed,
         currency=currency,
     )
+    pending: Callable[[], None] | None = None
     if refitted:
         segmenter.rename({k: v for k, v in profiles.names.items() if k != OUTLIER_ID})
         if model_path is not None:
-            segmenter.save(model_path, metadata={"as_of": as_of.isoformat(), "segmentation": name})
+            # Written by the pipeline once the run is stored: a failed run leaves the old model.
+            saved = copy.deepcopy(segmenter)
+            metadata = {"as_of": as_of.isoformat(), "segmentation": name}
+            pending = functools.partial(_save, saved, model_path, metadata)
     model_names = dict(segmenter.segment_names_)
     segmenter.rename(_project_names(name, spec, segmenter.n_segments_))
     profiles.rename({k: v for k, v in segmenter.segment_names_.items() if k in profiles.names})
@@ -185,7 +192,15 @@ def run_clustering(
             "outlier_limits": list(getattr(segmenter, "outlier_limits_", [])),
         },
     }
-    return SegmentationResult(name, "cluster", members, definition, made, {"warnings": warnings_})
+    extras: dict[str, Any] = {"warnings": warnings_}
+    if pending is not None:
+        extras["after_commit"] = pending
+    return SegmentationResult(name, "cluster", members, definition, made, extras)
+
+
+def _save(segmenter: ClusterSegmenter, path: Path, metadata: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    segmenter.save(path, metadata=metadata)
 
 
 def _action(spec: ClusterSegmentation, label: int) -> str | None:

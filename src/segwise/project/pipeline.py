@@ -27,14 +27,14 @@ from segwise.exceptions import ConfigError, ProblemsError, RuleError, SegwiseErr
 from segwise.features.behaviour import customer_features
 from segwise.features.rfm import rfm_table
 from segwise.features.score_map import MANAGEABLE_SEGMENTS, ScoreMap, too_many_segments
-from segwise.features.summary import calibration_and_holdout_data, rfm_summary
+from segwise.features.summary import rfm_summary
 from segwise.io.readers import read_customers, read_events, read_transactions
 from segwise.io.writers import atomic_path
-from segwise.models import BetaGeoModel, predict_customers
-from segwise.models.backtest import backtest
+from segwise.models import predict_customers
 from segwise.profiling import profile_segments
 from segwise.profiling.profiles import SegmentProfiles
 from segwise.project.clustering import run_clustering
+from segwise.project.clv_backtest import holdout_backtest
 from segwise.project.config import (
     ClusterSegmentation,
     ClvSegmentation,
@@ -473,6 +473,10 @@ class Project:
             if stored != run_id:  # pragma: no cover - the lock makes this impossible
                 raise SegwiseError(f"run {run_id} was stored as {stored}")
         self.store.mark_report(run_id, report_path)
+        for result in results:
+            finish = result.extras.pop("after_commit", None)
+            if finish is not None:
+                finish()  # e.g. a cluster model fitted in this run, saved for the next ones
         return RunResult(
             run_id,
             cutoff,
@@ -739,24 +743,15 @@ class Project:
         )
         with_holdout = calibration_end < cutoff
         if with_holdout:
-            split = as_polars(
-                calibration_and_holdout_data(
-                    purchases,
-                    calibration_period_end=calibration_end,
-                    observation_period_end=cutoff,
-                    time_unit=spec.time_unit,
-                    monetary_value_col="amount",
-                )
-            ).sort("customer_id")
-            split = split.rename(
-                {c: c.removesuffix("_cal") for c in split.columns if c.endswith("_cal")}
-            )
             try:
-                held = BetaGeoModel().fit(split)
-                duration = float(split["duration_holdout"][0])
-                predicted = held.expected_purchases(split, duration)
-                checked = backtest(
-                    split["frequency"].to_numpy(), predicted, split["frequency_holdout"].to_numpy()
+                checked = holdout_backtest(
+                    purchases,
+                    calibration_end=calibration_end,
+                    holdout_end=cutoff,
+                    time_unit=spec.time_unit,
+                    tiers=spec.tiers,
+                    discount_rate=spec.discount_rate,
+                    churn_threshold=spec.churn_threshold,
                 )
                 extras["clv_backtest"] = clv_section(
                     checked,

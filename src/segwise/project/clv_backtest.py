@@ -1,0 +1,99 @@
+"""The CLV holdout check, shared by ``segwise clv --holdout-end`` and a project's clv segmentation.
+
+Fit on the calibration period, predict the holdout, compare with what
+happened: purchases per customer (by calibration frequency and predictive
+segment) and value per tier. The realised value is the money each customer
+spent in the holdout (``holdout_revenue``), never purchase days times a mean
+order-line value.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from segwise.features.summary import calibration_and_holdout_data, holdout_revenue
+from segwise.models.backtest import Backtest, backtest
+from segwise.models.predictions import predict_customers
+from segwise.project.results import as_polars
+
+if TYPE_CHECKING:
+    from datetime import date
+
+    from segwise.models.predictions import CustomerPredictions
+
+
+def holdout_frame(
+    purchases: Any, *, calibration_end: date | str, holdout_end: date | str, time_unit: str
+) -> pl.DataFrame:
+    """Calibration summary (lifetimes' names, ``_cal`` dropped) plus holdout counts and revenue.
+
+    Sorted by customer id; ``revenue_holdout`` is 0 for customers who did not buy.
+    """
+    split = as_polars(
+        calibration_and_holdout_data(
+            purchases,
+            calibration_period_end=calibration_end,
+            observation_period_end=holdout_end,
+            time_unit=time_unit,
+            monetary_value_col="amount",
+        )
+    )
+    split = split.rename({c: c.removesuffix("_cal") for c in split.columns if c.endswith("_cal")})
+    revenue = as_polars(
+        holdout_revenue(
+            purchases, calibration_period_end=calibration_end, observation_period_end=holdout_end
+        )
+    )
+    return (
+        split.join(revenue, on="customer_id", how="left")
+        .with_columns(pl.col("revenue_holdout").fill_null(0.0))
+        .sort("customer_id")
+    )
+
+
+def check_holdout(
+    frame: pl.DataFrame,
+    predictions: CustomerPredictions,
+) -> Backtest:
+    """Compare calibration predictions over the holdout with the holdout's purchases and money.
+
+    ``predictions`` were made on ``frame`` (same rows, same order) with the
+    holdout's duration as the horizon.
+    """
+    result = predictions.table
+    expected = result["expected_purchases"].to_numpy()
+    return backtest(
+        frame["frequency"].to_numpy(),
+        expected,
+        frame["frequency_holdout"].to_numpy(),
+        segments=result["segment"].to_numpy(),
+        tiers=result["tier"].to_numpy(),
+        predicted_value=expected * result["expected_value"].fill_null(0.0).to_numpy(),
+        actual_value=frame["revenue_holdout"].to_numpy(),
+    )
+
+
+def holdout_backtest(
+    purchases: Any,
+    *,
+    calibration_end: date,
+    holdout_end: date,
+    time_unit: str,
+    tiers: list[float],
+    discount_rate: float = 0.0,
+    churn_threshold: float = 0.3,
+) -> Backtest:
+    """Fit on the calibration period and check purchases and value over the holdout."""
+    frame = holdout_frame(
+        purchases, calibration_end=calibration_end, holdout_end=holdout_end, time_unit=time_unit
+    )
+    predictions = predict_customers(
+        frame,
+        horizon=float(frame["duration_holdout"][0]),
+        discount_rate=discount_rate,
+        tiers=tiers,
+        churn_threshold=churn_threshold,
+    )
+    return check_holdout(frame, predictions)
