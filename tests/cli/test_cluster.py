@@ -157,3 +157,53 @@ def test_an_orders_table_is_refused_where_customers_are_expected(tmp_path: Path)
     # The constant Country column of the export is a customer attribute now.
     assert dict(customers.select("customer_id", "Country").iter_rows())["1"] == "France"
     assert customers["orders"].to_list() == [4] * 12
+
+
+def test_commands_build_the_customer_table_from_transactions(tmp_path: Path) -> None:
+    # Issue 11: cluster, segment, explain and rules check take an orders export directly.
+    from segwise.datasets import sample_paths
+
+    orders = str(sample_paths()["orders"])
+    rules = tmp_path / "r.yaml"
+    rules.write_text(
+        "segments:\n  - {name: Big, where: 'net_revenue > 1000'}\n"
+        "  - {name: Recent, where: 'recency_days <= 30'}\n"
+    )
+    built = CliRunner().invoke(app, ["features", orders, "-o", str(tmp_path / "c.parquet")])
+    assert built.exit_code == 0, built.stderr
+    customers = pl.read_parquet(tmp_path / "c.parquet")
+    sized = CliRunner().invoke(
+        app, ["segment", "--rules", str(rules), "--transactions", orders, "--json"]
+    )
+    assert sized.exit_code == 0, sized.stderr
+    payload = json.loads(sized.stdout)
+    assert payload["customers"] == customers.height
+    big = next(s for s in payload["segments"] if s["name"] == "Big")
+    assert big["size"] == customers.filter(pl.col("net_revenue") > 1000).height
+    one = str(customers.filter(pl.col("net_revenue") > 1000)["customer_id"][0])
+    why = CliRunner().invoke(
+        app,
+        [
+            "explain",
+            "--rules",
+            str(rules),
+            "--transactions",
+            orders,
+            "--customer",
+            one,
+            "--segment",
+            "Big",
+            "--json",
+        ],
+    )
+    assert why.exit_code == 0, why.stderr
+    assert json.loads(why.stdout)["member"] is True
+    linted = CliRunner().invoke(app, ["rules", "check", str(rules), "--transactions", orders])
+    assert linted.exit_code == 0, linted.stderr
+    assert f"{big['size']:,}" in linted.stdout
+    clustered = CliRunner().invoke(app, ["cluster", "--transactions", orders, "--json"])
+    assert clustered.exit_code == 0, clustered.stderr
+    assert sum(s["size"] for s in json.loads(clustered.stdout)["segments"]) == customers.height
+    missing = CliRunner().invoke(app, ["segment", "--rules", str(rules)])
+    assert missing.exit_code == 1
+    assert "no customer table" in missing.stderr and "--transactions" in missing.stderr

@@ -19,8 +19,17 @@ def _names(value: str | None) -> list[str] | None:
 
 @user_errors
 def cluster(
-    file: Annotated[str, typer.Argument(help="Customer table: CSV, Parquet, Excel, JSON lines.")],
+    file: opt.CustomerTable = None,
     id_col: opt.CustomerCol = None,
+    transactions: Annotated[
+        str | None,
+        typer.Option(
+            "--transactions", help="Build the customer table from this orders export (no FILE)."
+        ),
+    ] = None,
+    customers: opt.CustomersFile = None,
+    events: opt.EventsFile = None,
+    as_of: opt.AsOf = None,
     features: Annotated[
         str | None, typer.Option("--features", help="Comma-separated feature columns.")
     ] = None,
@@ -59,7 +68,9 @@ def cluster(
         raise ConfigError(f"--k must be 'auto' or a number, not '{k}'", hint="e.g. --k 5")
     with progress("Clustering") as step:
         step("Reading")
-        data, id_name, _, _ = read_rule_inputs(file, id_col, None, None)
+        data, id_name, _, _ = read_rule_inputs(
+            file, id_col, events, transactions, customers=customers, as_of=as_of
+        )
         step("Choosing the number of segments" if k == "auto" else "Fitting")
         segmenter = ClusterSegmenter(
             "auto" if k == "auto" else int(k),

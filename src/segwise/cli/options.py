@@ -84,3 +84,19 @@ Json = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON 
 def sheet_value(sheet: str | None) -> str | int | None:
     """An Excel sheet option: a number means a position."""
     return int(sheet) if sheet is not None and sheet.isdigit() else sheet
+
+
+CustomerTable = Annotated[
+    str | None,
+    typer.Argument(
+        help="Customer table (one row per customer): CSV, Parquet, Excel, JSON lines. "
+        "Leave it out to build one from --transactions.",
+        show_default=False,
+    ),
+]
+CustomersFile = Annotated[
+    str | None,
+    typer.Option(
+        "--customers", help="With --transactions and no table: customer attributes to add."
+    ),
+]

@@ -28,7 +28,8 @@ def check(
         str | None,
         typer.Option(
             "--data",
-            help="Customers (rule catalogs) or transactions (score maps): adds sizes.",
+            help="Customers (rule catalogs) or transactions (score maps): adds sizes. For a "
+            "catalog, --transactions alone builds the customer table from the orders.",
         ),
     ] = None,
     id_col: opt.CustomerCol = None,
@@ -144,9 +145,10 @@ def _check_catalog(
 
     catalog = RuleCatalog.from_yaml(definition)
     frame = id_name = events_data = transactions_data = None
-    if data is not None:
+    if data is not None or transactions is not None:
+        # With --transactions alone, the customer table is built from the orders export.
         frame, id_name, events_data, transactions_data = read_rule_inputs(
-            data, id_col, events, transactions
+            data, id_col, events, transactions, as_of=as_of
         )
     lint = lint_rule_catalog(
         catalog,
