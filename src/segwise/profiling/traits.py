@@ -317,8 +317,8 @@ def _distinct(
         if value > 0 and other > 0 and value != other:
             contrasts.append((abs(math.log(value / other)), feature, value > other))
     for _size, feature, higher in sorted(contrasts, reverse=True):
-        word = vocabulary.name_word(feature, 1 if higher else -1)
-        if word and word in chosen:
+        contrast = vocabulary.name_word(feature, 1 if higher else -1)
+        if contrast and contrast in chosen:
             continue  # "low-value customers, higher value" would contradict itself
         candidate = (
             f"{_capital(base)} customers, {'higher' if higher else 'lower'} "

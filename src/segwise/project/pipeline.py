@@ -8,6 +8,7 @@ stores the run atomically in the workspace and writes the HTML report.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import warnings
 from dataclasses import dataclass
@@ -269,7 +270,7 @@ class Project:
         for name, source in self.config.sources:
             if source is None:
                 continue
-            dataset = attempt(lambda name=name: self.read_source(name))
+            dataset = attempt(functools.partial(self.read_source, name))
             report = attempt(dataset.quality) if dataset is not None else None
             if report is not None:
                 datasets[name] = dataset
@@ -292,8 +293,8 @@ class Project:
         failed = {n for n, source in self.config.sources if source and n not in datasets}
         for name, spec in self.config.segmentations.items():
             attempt(
-                lambda name=name, spec=spec: self._check_segmentation(
-                    name, spec, features, datasets, failed=failed
+                functools.partial(
+                    self._check_segmentation, name, spec, features, datasets, failed=failed
                 )
             )
         if len(problems) == 1:

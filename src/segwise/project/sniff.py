@@ -174,7 +174,8 @@ def _narrow(column: pl.Series) -> bool:
 def _cluster_features(features: pl.DataFrame) -> tuple[list[str], list[str]]:
     """Behavioural features that exist and vary; engagement counts when events were given."""
     numeric = ["recency_days", "tenure_days", "orders", "net_revenue", "avg_order_value"]
-    if "return_rate" in features.columns and (features["return_rate"] > 0).mean() >= 0.05:
+    returners = features["return_rate"].gt(0).mean() if "return_rate" in features.columns else 0
+    if isinstance(returners, float) and returners >= 0.05:
         numeric.append("return_rate")
     engagement = [c for c in features.columns if c.endswith("_30d")][:3]
     chosen = [
@@ -325,7 +326,8 @@ def _project_text(
     if cluster_categorical:
         lines.append(f"    categorical: [{', '.join(cluster_categorical)}]")
     lines += ["    k: auto", "    seed: 0"]
-    repeat_share = float((features["orders"] >= 2).mean() or 0.0)
+    repeaters = features["orders"].ge(2).mean()
+    repeat_share = float(repeaters) if isinstance(repeaters, int | float) else 0.0
     if repeat_share >= MIN_REPEAT_SHARE and span_weeks >= MIN_HISTORY_WEEKS:
         holdout = int(min(26, max(4, span_weeks // 4)))
         lines += [

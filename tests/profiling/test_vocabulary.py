@@ -1,0 +1,127 @@
+"""Marketer language: business words, material traits only, honest NULLs, value-aware actions."""
+
+from __future__ import annotations
+
+import polars as pl
+from hypothesis import given
+from hypothesis import strategies as st
+
+from segwise.profiling import profile_segments
+from segwise.profiling.actions import suggest_action, suggest_actions
+from segwise.profiling.traits import (
+    Trait,
+    auto_names,
+    category_trait,
+    missing_trait,
+    numeric_trait,
+)
+from segwise.profiling.vocabulary import duration, money, name_word
+
+COLUMN = st.from_regex(r"[a-z][a-z0-9]{0,8}(_[a-z0-9]{1,8}){0,4}", fullmatch=True)
+
+
+@given(
+    column=COLUMN,
+    mean=st.floats(0, 1e6),
+    overall=st.floats(0.01, 1e6),
+    spread=st.floats(0.01, 1e6),
+)
+def test_no_trait_or_name_ever_shows_a_column_name(
+    column: str, mean: float, overall: float, spread: float
+) -> None:
+    trait = numeric_trait(column, mean, overall, spread, mean, overall, spread)
+    if trait is not None:
+        assert "_" not in trait.text
+        word = name_word(column, trait.direction)
+        assert word is None or "_" not in word
+    names = auto_names({0: [Trait(column, "numeric", 1, 1.0, "")]})
+    assert "_" not in names[0]
+    absent = missing_trait(column, 0.9, 0.1)
+    assert absent is not None and "_" not in absent.text
+    level = category_trait(column, "some_level", 0.7, 0.2)
+    assert level is not None and "_" not in level.text and "_" not in (level.word or "")
+
+
+def test_concepts_read_in_units_people_use() -> None:
+    tenure = numeric_trait("tenure_days", 300.0, 120.0, 90.0, 305.0, 100.0, 80.0)
+    assert (
+        tenure is not None and tenure.text == "customer for 10 months (typical customer: 3 months)"
+    )
+    spend = numeric_trait("net_revenue", 900.0, 300.0, 400.0, 800.0, 200.0, currency="EUR")
+    assert spend is not None and spend.text == "spends 3.0× the average (€900 vs €300)"
+    assert (duration(1), duration(21), duration(400)) == ("1 day", "3 weeks", "13 months")
+    assert money(-44.0, "GBP") == "-£44.00" and money(1500.0, "usd") == "$1,500"
+
+
+def test_a_difference_the_reader_cannot_see_is_no_trait() -> None:
+    # Issue 11: "return_rate 0.8× the average (0.03 vs 0.03)".
+    assert numeric_trait("return_rate", 0.025, 0.03, 0.01, 0.0, 0.0, 0.02) is None
+    # Medians of 16 months against 16 months, however large the standardised difference.
+    assert numeric_trait("tenure_days", 490.0, 480.0, 10.0, 492.0, 484.0, 12.0) is None
+    # 1.04× the average on the mean is not worth a line.
+    assert numeric_trait("avg_order_value", 434.0, 419.0, 300.0, 300.0, 250.0, 200.0) is None
+
+
+def test_mean_and_median_pointing_apart_give_no_direction() -> None:
+    # The typical member buys more, the mean says less: any name would contradict a number.
+    assert numeric_trait("orders", 3.6, 4.5, 2.0, 3.0, 2.0, 2.0) is None
+
+
+def test_null_is_no_second_order_yet_not_almost_none() -> None:
+    table = pl.DataFrame(
+        {
+            "inter_purchase_mean_days": [None] * 9 + [30.0] + [20.0, 25.0, 30.0, 35.0] * 5,
+            "orders": [1] * 10 + [3, 4, 5, 6] * 5,
+            "segment": ["once"] * 10 + ["again"] * 20,
+        }
+    )
+    profiles = profile_segments(table, "segment", definitions=False)
+    once = next(p for p in profiles.segments if p.segment == "once")
+    assert once.traits[0] == "90% have no second order yet (30% overall)"
+    assert not any("almost" in t for t in once.traits)
+    assert "One-time" in once.name or "one-time" in once.name
+
+
+def test_new_is_only_said_of_customers_who_joined_recently() -> None:
+    # Issue 11: "Lapsed new customers" with a 186-day tenure.
+    newish = numeric_trait("tenure_days", 186.0, 400.0, 150.0, 186.0, 420.0, 200.0)
+    assert newish is not None and newish.word == ""
+    assert "New" not in auto_names({0: [newish]})[0]
+    new = numeric_trait("tenure_days", 30.0, 400.0, 150.0, 25.0, 420.0, 200.0)
+    assert new is not None and new.word == "new"
+
+
+def test_names_never_differ_only_by_a_number() -> None:
+    same = [Trait("recency_days", "numeric", 1, 2.0, "")]
+    names = auto_names(
+        {0: same, 1: same, 2: same},
+        means={
+            0: {"recency_days": 200.0, "avg_order_value": 20.0},
+            1: {"recency_days": 210.0, "avg_order_value": 80.0},
+            2: {"recency_days": 205.0, "avg_order_value": 21.0},
+        },
+    )
+    assert names[0] == "Lapsed customers"
+    assert names[1] == "Lapsed customers, higher basket size"
+    plain = [
+        " ".join(ch for ch in n if not ch.isdigit() and ch not in "()") for n in names.values()
+    ]
+    assert len(set(plain)) == 3
+
+
+def test_segments_that_lose_money_never_get_an_upsell() -> None:
+    # Issue 11: a cluster with negative average value (-44) was told to "Upsell and bundle".
+    big_basket = [Trait("avg_order_value", "numeric", 1, 2.0, "")]
+    assert suggest_action(big_basket).startswith("Upsell")
+    losing = suggest_action(big_basket, value_mean=-44.0, currency="GBP")
+    assert losing.startswith("Hold back paid offers") and "-£44.00" in losing
+    assert "Upsell" not in losing
+    near_zero = suggest_action(big_basket, value_mean=3.0, population_value=500.0)
+    assert near_zero.startswith("Hold back")
+
+
+def test_one_segmentation_never_repeats_an_action() -> None:
+    lapsed = [Trait("recency_days", "numeric", 1, 2.0, ""), Trait("orders", "numeric", -1, 1.0, "")]
+    actions = suggest_actions([(lapsed, 100.0), (lapsed, 90.0), (lapsed, 80.0)], 100.0)
+    assert len(set(actions)) == 3
+    assert actions[0].startswith("Win back") and actions[1].startswith("Grow frequency")
