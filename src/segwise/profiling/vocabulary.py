@@ -89,7 +89,7 @@ CONCEPTS: tuple[Concept, ...] = (
         "big-basket",
         "small-basket",
         "money",
-        "orders worth {mean} on average ({ratio} the overall {overall_mean})",
+        "typical order worth {median} (typical customer: {overall})",
         noun="basket size",
     ),
     Concept(

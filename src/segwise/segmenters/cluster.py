@@ -301,7 +301,7 @@ class ClusterSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
         if self.n_bootstrap and len(ks) > 1 and candidate.stability < self.min_stability:
             self.warnings_.append(
                 f"no number of segments from {ks[0]} to {ks[-1]} is stable (the best, k = "
-                f"{chosen}, has bootstrap ARI {candidate.stability:.2f} < {self.min_stability}): "
+                f"{chosen}, has bootstrap ARI {candidate.stability:.3f} < {self.min_stability}): "
                 "these customers do not fall into clear groups on these features; treat the "
                 "segments as a rough split, or choose other features"
             )
