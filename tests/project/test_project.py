@@ -363,6 +363,10 @@ def test_a_frozen_cluster_model_keeps_segment_ids_and_names(tmp_path: Path) -> N
     config.write_text(renamed.replace("      0: {name", "      42: {name"))
     with pytest.raises(ConfigError, match="no segment id 42"):
         Project.from_yaml(config).run(as_of="2024-12-31")
+    # A model fitted on other settings is not silently reused for the new ones.
+    config.write_text(renamed.replace("email_open_30d,", ""))
+    with pytest.raises(ConfigError, match="features changed since the model"):
+        Project.from_yaml(config).run(as_of="2024-12-31")
 
 
 def test_refit_without_a_model_file_is_a_config_error(tmp_path: Path) -> None:

@@ -59,11 +59,47 @@ def _model(
     as_of: date,
 ) -> tuple[ClusterSegmenter, bool]:
     """The segmenter to assign with, and whether it was fitted in this run."""
+    segmenter = _segmenter(spec)
     if model_path is not None and model_path.exists():
         saved = ClusterSegmenter.load(model_path)
+        changed = _changed_settings(saved, segmenter)
+        if changed and spec.refit_policy != "always":
+            raise ConfigError(
+                f"segmentations.{name}: {', '.join(changed)} changed since the model in "
+                f"{spec.model} was fitted, so it no longer matches the project",
+                hint="delete the model file to fit a new one (segment ids and names may change), "
+                "or set refit: always",
+            )
         if not _due(spec.refit_policy, saved, as_of):
             return saved, False
-    segmenter = ClusterSegmenter(
+    try:
+        segmenter.fit(features)  # sorted by id: the same fit on every engine
+    except ValueError as exc:
+        raise ConfigError(f"segmentation '{name}': {exc}".splitlines()[0]) from None
+    return segmenter, True
+
+
+#: The settings a frozen model must share with the project to be reused.
+_MODEL_SETTINGS = (
+    "n_segments",
+    "k_min",
+    "k_max",
+    "algorithm",
+    "features",
+    "categorical",
+    "min_segment_share",
+    "outlier_cutoff",
+    "random_state",
+)
+
+
+def _changed_settings(saved: ClusterSegmenter, wanted: ClusterSegmenter) -> list[str]:
+    old, new = saved.get_params(), wanted.get_params()
+    return [key for key in _MODEL_SETTINGS if old.get(key) != new.get(key)]
+
+
+def _segmenter(spec: ClusterSegmentation) -> ClusterSegmenter:
+    return ClusterSegmenter(
         spec.k,
         k_min=spec.k_min,
         k_max=spec.k_max,
@@ -76,11 +112,6 @@ def _model(
         id_col="customer_id",
         random_state=spec.seed,
     )
-    try:
-        segmenter.fit(features)  # sorted by id: the same fit on every engine
-    except ValueError as exc:
-        raise ConfigError(f"segmentation '{name}': {exc}".splitlines()[0]) from None
-    return segmenter, True
 
 
 def _project_names(name: str, spec: ClusterSegmentation, k: int) -> dict[int, str]:
