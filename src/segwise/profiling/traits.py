@@ -206,13 +206,18 @@ def category_trait(feature: str, level: str, share: float, overall_share: float)
 
 
 def rank(traits: list[Trait], limit: int = 5) -> list[Trait]:
-    """The strongest traits first, at most one per feature, ``limit`` of them."""
+    """The strongest traits first, at most one per business concept, ``limit`` of them.
+
+    Two columns of one concept (the mean and the last gap between orders) would
+    otherwise say the same thing twice on a card.
+    """
     seen: set[str] = set()
     out = []
     for trait in sorted(traits, key=lambda t: (-t.effect, t.feature, t.level or "")):
-        if trait.feature in seen:
+        key = trait.feature if trait.kind == "category" else concept_key(trait)
+        if key in seen or trait.text in {t.text for t in out}:
             continue
-        seen.add(trait.feature)
+        seen.add(key)
         out.append(trait)
         if len(out) == limit:
             break

@@ -55,6 +55,24 @@ CONCEPTS: tuple[Concept, ...] = (
         noun="time between orders",
     ),
     Concept(
+        "alive",
+        r"p_alive|prob_alive|probability_alive",
+        "likely-active",
+        "at-risk",
+        "share",
+        "{mean} chance they are still active (average {overall_mean})",
+        noun="chance of being active",
+    ),
+    Concept(
+        "predicted value",
+        r"^clv$|_clv$|^clv_|predicted|expected_value|^ltv",
+        "high-potential",
+        "low-potential",
+        "money",
+        "predicted value {ratio} the average ({mean} vs {overall_mean})",
+        noun="predicted value",
+    ),
+    Concept(
         "engagement recency",
         r"days_since_last_event|last_event|last_seen|last_active",
         "inactive",
@@ -103,7 +121,7 @@ CONCEPTS: tuple[Concept, ...] = (
     ),
     Concept(
         "value",
-        r"monetary|revenue|spend|clv|ltv|value|sales|profit|margin",
+        r"monetary|revenue|spend|value|sales|profit|margin",
         "high-value",
         "low-value",
         "money",
@@ -320,3 +338,34 @@ def noun(column: str) -> str:
     if concept is None or not concept.noun:
         return words(column).lower()
     return concept.noun.format(subject=subject(column))
+
+
+#: Short labels for the columns ``customer_features`` makes, for chart axes.
+_LABELS = {
+    "tenure_days": "tenure",
+    "recency_days": "days since last order",
+    "orders": "orders",
+    "net_revenue": "net revenue",
+    "avg_order_value": "order value",
+    "inter_purchase_mean_days": "days between orders",
+    "inter_purchase_last_days": "last gap between orders",
+    "return_rate": "returns",
+    "days_since_last_event": "days since last active",
+    "p_alive": "chance still active",
+    "clv": "predicted value",
+}
+
+
+def label(column: str) -> str:
+    """A short axis label for a column (``avg_order_value`` → "order value").
+
+    Examples
+    --------
+    >>> label("inter_purchase_mean_days"), label("share_garden")
+    ('days between orders', 'garden share')
+    """
+    if column in _LABELS:
+        return _LABELS[column]
+    if column.lower().startswith("share_"):
+        return f"{subject(column)} share"
+    return words(column).lower()

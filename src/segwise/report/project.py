@@ -19,7 +19,7 @@ from plotly.offline import get_plotlyjs
 
 from segwise._version import __version__
 from segwise.io.writers import write_text
-from segwise.profiling.vocabulary import money, words
+from segwise.profiling.vocabulary import label, money
 from segwise.report.charts import chart_html
 from segwise.report.quality import _environment, _section
 from segwise.report.rfm import _grid_chart, _sizes_chart, wrap_label
@@ -44,7 +44,7 @@ def _profile_chart(cards: list[dict[str, Any]], title: str) -> str:
     figure = go.Figure(
         go.Heatmap(
             z=z,
-            x=[wrap_label(words(f), 14) for f in features],
+            x=[wrap_label(label(f), 14) for f in features],
             y=[wrap_label(c["name"]) for c in cards],
             colorscale="RdBu",
             reversescale=True,
