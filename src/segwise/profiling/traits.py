@@ -212,7 +212,7 @@ def rank(traits: list[Trait], limit: int = 5) -> list[Trait]:
     otherwise say the same thing twice on a card.
     """
     seen: set[str] = set()
-    out = []
+    out: list[Trait] = []
     for trait in sorted(traits, key=lambda t: (-t.effect, t.feature, t.level or "")):
         key = trait.feature if trait.kind == "category" else concept_key(trait)
         if key in seen or trait.text in {t.text for t in out}:
