@@ -47,8 +47,10 @@ def _compare(name: str, actual: Any) -> None:
     data = _rounded(json.loads(json.dumps(actual, default=str)))
     if UPDATE:
         GOLDEN.mkdir(exist_ok=True)
-        with gzip.open(path, "wt", encoding="utf-8") as handle:
-            json.dump(data, handle, indent=1, sort_keys=True)
+        text = json.dumps(data, indent=1, sort_keys=True)
+        # mtime=0: the same answers give the same bytes, so only real changes show in a diff.
+        with gzip.GzipFile(path, "wb", mtime=0) as handle:
+            handle.write(text.encode("utf-8"))
         return
     with gzip.open(path, "rt", encoding="utf-8") as handle:
         expected = json.load(handle)

@@ -14,6 +14,9 @@ if TYPE_CHECKING:
 
     from segwise.profiling.profiles import SegmentProfiles
 
+#: The segment of customers a method could not score (no purchase before the as-of date).
+NOT_SCORED = "(not scored)"
+
 
 @dataclass
 class SegmentationResult:
@@ -77,3 +80,15 @@ def as_polars(frame: Any) -> pl.DataFrame:
     if isinstance(frame, pl.DataFrame):
         return frame
     return pl.DataFrame(to_lazy(frame).collect(backend="polars").to_native())
+
+
+def profile_members(
+    features: pl.DataFrame, members: pl.DataFrame, exclude: tuple[str, ...] = ()
+) -> SegmentProfiles:
+    """Profile a segmentation's members against every customer of the features table."""
+    from segwise.profiling import profile_segments  # noqa: PLC0415 - sklearn loads on use
+
+    joined = features.join(members.unique("customer_id"), on="customer_id", how="left")
+    labels = joined["segment"].fill_null(NOT_SCORED).to_numpy()
+    table = joined.drop("segment")
+    return profile_segments(table, labels, exclude=["customer_id", *exclude], definitions=True)

@@ -320,8 +320,8 @@ class ClusterSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
         for segment, value in self.segment_stability_.items():
             if self.n_bootstrap and value < UNSTABLE_SEGMENT:
                 warnings.warn(
-                    f"segment {segment} ({self.segment_names_[segment]}) is unstable: "
-                    f"its mean bootstrap Jaccard is {value:.2f} (below {UNSTABLE_SEGMENT})",
+                    f"segment id {segment} is unstable: its mean bootstrap Jaccard is "
+                    f"{value:.2f} (below {UNSTABLE_SEGMENT}); treat it with care",
                     UnstableSegmentWarning,
                     stacklevel=2,
                 )

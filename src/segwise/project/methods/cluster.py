@@ -15,9 +15,12 @@ import copy
 import functools
 from typing import TYPE_CHECKING, Any
 
+from segwise._validation import hint_for
+from segwise.engine.frames import to_lazy
 from segwise.exceptions import ConfigError
 from segwise.profiling import profile_segments
 from segwise.profiling.actions import suggest_actions
+from segwise.project.methods.base import CheckInputs, Method, RunInputs
 from segwise.project.results import SegmentationResult, as_polars, cards
 from segwise.segmenters import ClusterSegmenter
 from segwise.segmenters.cluster import OUTLIER_ID
@@ -163,6 +166,25 @@ def run_clustering(
     profiles.rename({k: v for k, v in segmenter.segment_names_.items() if k in profiles.names})
     assigned = as_polars(segmenter.assign(features_native)).sort("customer_id")
     members = assigned.select("customer_id", "segment")
+    made = _cards(spec, segmenter, profiles, model_names, currency)
+    warnings_ = list(segmenter.warnings_)
+    if not refitted:
+        warnings_ = [f"model {spec.model} reused: {w}" for w in warnings_]
+    definition = _definition(spec, segmenter, refitted=refitted, as_of=as_of, notes=warnings_)
+    extras: dict[str, Any] = {"warnings": warnings_}
+    if pending is not None:
+        extras["after_commit"] = pending
+    return SegmentationResult(name, "cluster", members, definition, made, extras)
+
+
+def _cards(
+    spec: ClusterSegmentation,
+    segmenter: ClusterSegmenter,
+    profiles: Any,
+    model_names: dict[int, str],
+    currency: str | None,
+) -> list[dict[str, Any]]:
+    """Cards with the project's names and playbooks by id, and one distinct action each."""
     # Largest segment first: it gets first pick of the actions; outliers get their own.
     ranked = sorted((p for p in profiles.segments if p.label != OUTLIER_ID), key=lambda p: -p.size)
     suggested = dict(
@@ -198,10 +220,20 @@ def run_clustering(
             card["definition"] = OUTLIER_DEFINITION
         # The model's own name, so a renamed segment still shows what the data says.
         card["auto_name"] = model_names.get(card["label"], card["auto_name"])
-    warnings_ = list(segmenter.warnings_) if refitted else []
-    if not refitted:
-        warnings_ = [f"model {spec.model} reused: {w}" for w in segmenter.warnings_]
-    definition = {
+    return made
+
+
+def _definition(
+    spec: ClusterSegmentation,
+    segmenter: ClusterSegmenter,
+    *,
+    refitted: bool,
+    as_of: date,
+    notes: list[str],
+) -> dict[str, Any]:
+    """What the store keeps of the segmentation: settings, choice of k, the model itself."""
+    fitted = getattr(segmenter, "metadata_", {}).get("as_of", "")
+    return {
         "method": "cluster",
         **spec.model_dump(),
         "chosen_k": segmenter.n_segments_,
@@ -209,12 +241,10 @@ def run_clustering(
         "stability": segmenter.stability_,
         "features": segmenter.transform_.input_names,
         "transforms": {f.name: f.reason for f in segmenter.transform_.numeric},
-        "warnings": warnings_,
+        "warnings": notes,
         "refitted": refitted,
         "model_path": spec.model,
-        "fitted_as_of": as_of.isoformat()
-        if refitted
-        else str(getattr(segmenter, "metadata_", {}).get("as_of", "")),
+        "fitted_as_of": as_of.isoformat() if refitted else str(fitted),
         "segment_ids": {str(k): v for k, v in sorted(segmenter.segment_names_.items())},
         "model": {
             "transform": segmenter.transform_.to_dict(),
@@ -223,10 +253,6 @@ def run_clustering(
             "outlier_limits": list(getattr(segmenter, "outlier_limits_", [])),
         },
     }
-    extras: dict[str, Any] = {"warnings": warnings_}
-    if pending is not None:
-        extras["after_commit"] = pending
-    return SegmentationResult(name, "cluster", members, definition, made, extras)
 
 
 def _save(segmenter: ClusterSegmenter, path: Path, metadata: dict[str, Any]) -> None:
@@ -245,3 +271,36 @@ def _population_value(profiles: Any) -> float | None:
     valued = [(p.size, p.value_mean) for p in profiles.segments if p.value_mean is not None]
     total = sum(size for size, _ in valued)
     return sum(size * value for size, value in valued) / total if total else None
+
+
+def run(name: str, spec: ClusterSegmentation, inputs: RunInputs) -> list[SegmentationResult]:
+    """The project's entry: the model file resolved inside the project folder."""
+    key = f"segmentations.{name}.model"
+    model = inputs.paths.resolve(spec.model, key=key) if spec.model else None
+    return [
+        run_clustering(
+            name,
+            spec,
+            inputs.features_native,
+            inputs.features,
+            as_of=inputs.as_of,
+            model_path=model,
+            currency=inputs.currency,
+        )
+    ]
+
+
+def check(name: str, spec: ClusterSegmentation, inputs: CheckInputs) -> None:
+    """Every named feature exists (when every source could be read)."""
+    if inputs.features is None or inputs.failed:
+        return
+    schema = dict(to_lazy(inputs.features).collect_schema())
+    missing = [c for c in [*(spec.features or []), *(spec.categorical or [])] if c not in schema]
+    if missing:
+        raise ConfigError(
+            f"segmentation '{name}': no feature column '{missing[0]}'",
+            hint=hint_for(missing[0], schema),
+        )
+
+
+METHOD = Method(run, check)

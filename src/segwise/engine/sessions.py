@@ -1,0 +1,67 @@
+"""Engine sessions: where a run computes, and moving its tables there.
+
+The embedded default is Polars; DuckDB runs in-process; Spark runs wherever
+its master points. Only this module (and ``frames``/``portable``) knows the
+three engines; the project asks for an engine by name.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+
+from segwise.exceptions import ConfigError
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    import narwhals.stable.v2 as nw
+
+ENGINES = ("polars", "duckdb", "spark")
+
+
+def check_engine(name: str) -> str:
+    """``name`` if it is an engine segwise runs on, else a ConfigError with the choices."""
+    if name not in ENGINES:
+        raise ConfigError(
+            f"engine must be polars, duckdb or spark, not '{name}'", hint="e.g. --engine duckdb"
+        )
+    return name
+
+
+def spark_session(master: str = "local[2]", config: Mapping[str, str] | None = None) -> Any:
+    """A SparkSession (created or reused) in UTC, with the project's settings.
+
+    Needs the optional ``segwise[spark]`` extra.
+    """
+    from pyspark.sql import SparkSession  # noqa: PLC0415 - the optional segwise[spark] extra
+
+    builder = SparkSession.builder.master(master).config("spark.sql.session.timeZone", "UTC")
+    for key, value in (config or {}).items():
+        builder = builder.config(key, value)
+    return builder.getOrCreate()
+
+
+def on_engine(
+    tables: Mapping[str, nw.LazyFrame[Any]], engine: str, spark: Any = None
+) -> dict[str, Any]:
+    """The tables as native frames of ``engine`` (Polars lazy, DuckDB relations, Spark frames).
+
+    Examples
+    --------
+    >>> import narwhals.stable.v2 as nw, polars as pl
+    >>> frame = nw.from_native(pl.LazyFrame({"a": [1, 2]}))
+    >>> type(on_engine({"t": frame}, "duckdb")["t"]).__name__
+    'DuckDBPyRelation'
+    """
+    check_engine(engine)
+    if engine == "polars":
+        return {k: v.to_native() for k, v in tables.items()}
+    arrow = {k: v.collect(backend="pyarrow").to_native() for k, v in tables.items()}
+    if engine == "duckdb":
+        connection = duckdb.connect()
+        return {k: connection.from_arrow(v) for k, v in arrow.items()}
+    if spark is None:
+        spark = spark_session()
+    return {k: spark.createDataFrame(v) for k, v in arrow.items()}

@@ -1,0 +1,72 @@
+"""What every segmentation method of a project receives, and what it must provide.
+
+A method is two functions: ``run`` (compute the segmentation in the run's
+engine and return its results) and ``check`` (compile it against the
+features without running, for ``segwise validate``). The registry in
+:mod:`segwise.project.methods` maps each config model to its method, so
+``run`` and ``validate`` share one dispatch and a new method is one module
+plus its config model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from datetime import date
+
+    import polars as pl
+
+    from segwise.io.dataset import Dataset
+    from segwise.project.paths import ProjectPaths
+    from segwise.project.results import SegmentationResult
+
+
+@dataclass(frozen=True)
+class RunInputs:
+    """A run's inputs for one segmentation.
+
+    ``tables`` and ``features_native`` are in the run's engine; ``features``
+    is the same customer table as Polars, sorted by customer id (fits are the
+    same on every engine).
+    """
+
+    tables: dict[str, Any]
+    features_native: Any
+    features: pl.DataFrame
+    as_of: date
+    paths: ProjectPaths
+    currency: str | None = None
+
+
+@dataclass(frozen=True)
+class CheckInputs:
+    """What ``validate`` could read: the features (None when the transactions failed)."""
+
+    features: Any
+    datasets: dict[str, Dataset]
+    paths: ProjectPaths
+    failed: set[str] = field(default_factory=set)
+
+
+class Runner(Protocol):
+    """``run(name, spec, inputs)``: the segmentation's results (one or more)."""
+
+    def __call__(self, name: str, spec: Any, inputs: RunInputs, /) -> list[SegmentationResult]:
+        """Run one segmentation."""
+
+
+class Checker(Protocol):
+    """``check(name, spec, inputs)``: raise a SegwiseError for each problem, else nothing."""
+
+    def __call__(self, name: str, spec: Any, inputs: CheckInputs, /) -> None:
+        """Check one segmentation without running it."""
+
+
+@dataclass(frozen=True)
+class Method:
+    """One segmentation method: its runner and its checker."""
+
+    run: Runner
+    check: Checker

@@ -1,0 +1,183 @@
+"""``method: clv``: BG/NBD + Gamma-Gamma predictive segments, value tiers and a backtest.
+
+Two segmentations come out: the predictive segments (At-risk high value,
+Churn risk, Rising, Stable) under the configured name, and the value tiers
+(high, medium, low by predicted CLV) as ``<name>_tiers``, so both are stored,
+reported and reachable with ``segwise members``.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+import narwhals.stable.v2 as nw
+import polars as pl
+
+from segwise.engine.frames import to_lazy
+from segwise.exceptions import ConfigError, SegwiseError
+from segwise.features.summary import rfm_summary
+from segwise.models import predict_customers
+from segwise.project.clv_backtest import holdout_backtest
+from segwise.project.methods.base import CheckInputs, Method, RunInputs
+from segwise.project.results import SegmentationResult, as_polars, cards, profile_members
+from segwise.report.clv import clv_section
+
+if TYPE_CHECKING:
+    from datetime import date
+
+    from segwise.models.predictions import CustomerPredictions
+    from segwise.project.config import ClvSegmentation
+
+PREDICTIVE_ACTIONS = {
+    "At-risk high value": "Personal outreach before they go: a call, a tailored offer.",
+    "Churn risk": "Win back: a reminder with an incentive, then let go if silent.",
+    "Rising": "Nurture the momentum: recommendations and a loyalty invitation.",
+    "Stable": "Business as usual: regular communications, no discounts needed.",
+}
+TIER_ACTIONS = {
+    "high": "Protect and grow: VIP service, early access, referral asks.",
+    "medium": "Grow: cross-sell and second-category offers.",
+    "low": "Serve efficiently: automated journeys, low-cost channels.",
+}
+
+
+def _purchases(transactions: Any) -> nw.LazyFrame[Any]:
+    """The models read purchases: returns are not repeat purchases, nor negative spend."""
+    lazy = to_lazy(transactions)
+    if "is_return" in lazy.collect_schema():
+        lazy = lazy.filter(~nw.col("is_return"))
+    return lazy.filter(nw.col("amount") > 0).select("customer_id", "timestamp", "amount")
+
+
+def _predict(name: str, spec: ClvSegmentation, purchases: Any, as_of: date) -> CustomerPredictions:
+    summary = as_polars(
+        rfm_summary(
+            purchases,
+            monetary_value_col="amount",
+            observation_period_end=as_of,
+            time_unit=spec.time_unit,
+        )
+    ).sort("customer_id")
+    try:
+        return predict_customers(
+            summary,
+            horizon=spec.horizon or (52.0 if spec.time_unit == "W" else 365.0),
+            discount_rate=spec.discount_rate,
+            tiers=spec.tiers,
+            churn_threshold=spec.churn_threshold,
+        )
+    except SegwiseError as exc:
+        raise ConfigError(f"segmentation '{name}': {exc.one_line()}") from None
+
+
+def _segment_rules(spec: ClvSegmentation, churn_basis: str) -> dict[str, str]:
+    churn = (
+        f"P(alive) < {spec.churn_threshold}"
+        if churn_basis == "p_alive"
+        else "no purchase for over 2× their own time between purchases (P(alive) could "
+        "not discriminate)"
+    )
+    return {
+        "At-risk high value": f"top 20% by historical value AND {churn}",
+        "Churn risk": churn,
+        "Rising": "expected purchases ≥ 1.5× the historical rate",
+        "Stable": "everyone else",
+    }
+
+
+def _backtest(
+    name: str, spec: ClvSegmentation, purchases: Any, as_of: date, notes: list[str]
+) -> dict[str, Any] | None:
+    """The holdout check as the report shows it, or None with the reason in ``notes``."""
+    calibration_end = (
+        as_of - timedelta(weeks=spec.holdout_weeks)
+        if spec.calibration_end == "auto"
+        else spec.calibration_end
+    )
+    if calibration_end >= as_of:
+        notes.append(
+            f"the backtest was skipped: the calibration end {calibration_end} is not before "
+            f"the as-of date {as_of}"
+        )
+        return None
+    try:
+        checked = holdout_backtest(
+            purchases,
+            calibration_end=calibration_end,
+            holdout_end=as_of,
+            time_unit=spec.time_unit,
+            tiers=spec.tiers,
+            discount_rate=spec.discount_rate,
+            churn_threshold=spec.churn_threshold,
+        )
+    except SegwiseError as exc:
+        notes.append(f"the backtest was skipped: {exc.one_line()}")
+        return None
+    return clv_section(
+        checked,
+        calibration_end=calibration_end.isoformat(),
+        holdout_end=as_of.isoformat(),
+        time_unit=spec.time_unit,
+        title=f"{name}: lifetime value backtest",
+    )
+
+
+def run(name: str, spec: ClvSegmentation, inputs: RunInputs) -> list[SegmentationResult]:
+    """Predictive segments with their backtest, and the value tiers."""
+    purchases = _purchases(inputs.tables["transactions"])
+    predictions = _predict(name, spec, purchases, inputs.as_of)
+    members = predictions.table.select("customer_id", "segment", "tier", "clv", "p_alive")
+    enriched = inputs.features.join(
+        members.select("customer_id", "clv", "p_alive"), on="customer_id", how="left"
+    )
+    profiles = profile_members(enriched, members.select("customer_id", "segment"))
+    rules = _segment_rules(spec, predictions.churn_basis)
+    made = cards(
+        profiles, lambda p: rules.get(p.segment), lambda p: PREDICTIVE_ACTIONS.get(p.segment)
+    )
+    notes = [str(w) for w in predictions.warnings]
+    extras: dict[str, Any] = {"warnings": notes}
+    section = _backtest(name, spec, purchases, inputs.as_of, notes)
+    if section is not None:
+        extras["clv_backtest"] = section
+    unit_days = 7.0 if spec.time_unit == "W" else 1.0
+    definition = {
+        "method": "clv",
+        **{k: str(v) for k, v in spec.model_dump().items()},
+        **predictions.parameters(),
+        "horizon_days": predictions.horizon * unit_days,
+        "churn_basis": predictions.churn_basis,
+        "warnings": notes,
+    }
+    predictive = SegmentationResult(
+        name, "clv", members.select("customer_id", "segment"), definition, made, extras
+    )
+    return [predictive, _tiers(name, spec, inputs.features, members)]
+
+
+def _tiers(
+    name: str, spec: ClvSegmentation, features: pl.DataFrame, members: pl.DataFrame
+) -> SegmentationResult:
+    """The CLV value tiers as their own segmentation, high → low."""
+    high, medium = spec.tiers
+    tiers = members.select("customer_id", pl.col("tier").alias("segment"))
+    enriched = features.join(members.select("customer_id", "clv"), on="customer_id", how="left")
+    profiles = profile_members(enriched, tiers)
+    rules = {
+        "high": f"the top {high:.0%} by predicted lifetime value",
+        "medium": f"the next {medium - high:.0%} by predicted lifetime value",
+        "low": f"the remaining {1 - medium:.0%} by predicted lifetime value",
+    }
+    made = cards(profiles, lambda p: rules.get(p.segment), lambda p: TIER_ACTIONS.get(p.segment))
+    order = {tier: rank for rank, tier in enumerate(("high", "medium", "low"))}
+    made.sort(key=lambda card: order.get(card["name"], len(order)))
+    definition = {"method": "clv", "of": name, "tiers": [high, medium], "rank_by": "clv"}
+    return SegmentationResult(f"{name}_tiers", "clv", tiers, definition, made)
+
+
+def check(name: str, spec: ClvSegmentation, inputs: CheckInputs) -> None:
+    """Nothing to compile: the models are checked on the data when the run fits them."""
+
+
+METHOD = Method(run, check)

@@ -1,0 +1,62 @@
+"""``method: rfm``: RFM scores and the score map's named segments."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from segwise.engine.frames import to_lazy
+from segwise.features.rfm import rfm_table
+from segwise.features.score_map import MANAGEABLE_SEGMENTS, ScoreMap, too_many_segments
+from segwise.project.methods.base import CheckInputs, Method, RunInputs
+from segwise.project.results import SegmentationResult, as_polars, cards, profile_members
+
+if TYPE_CHECKING:
+    from segwise.project.config import RfmSegmentation
+    from segwise.project.paths import ProjectPaths
+
+
+def score_map(spec: RfmSegmentation, paths: ProjectPaths) -> ScoreMap:
+    """The segmentation's score map: its own file (``map:``) or a preset."""
+    if spec.map:
+        return ScoreMap.from_yaml(paths.resolve(spec.map, key="segmentations.map"))
+    return ScoreMap.preset(spec.preset)
+
+
+def run(name: str, spec: RfmSegmentation, inputs: RunInputs) -> list[SegmentationResult]:
+    """Score every customer and name their segment; profile the segments."""
+    chosen = score_map(spec, inputs.paths)
+    transactions = inputs.tables["transactions"]
+    has_orders = "order_id" in to_lazy(transactions).collect_schema()
+    table = as_polars(
+        rfm_table(
+            transactions,
+            monetary_value_col="amount",
+            order_id_col="order_id" if has_orders else None,
+            as_of=inputs.as_of,
+            bins=spec.bins,
+            binning=spec.binning,
+            segment_map=chosen,
+        )
+    ).sort("customer_id")
+    members = table.select("customer_id", "segment")
+    profiles = profile_members(inputs.features, members)
+    described = chosen.describe()
+    made = cards(
+        profiles,
+        lambda p: described.get(p.segment, {}).get("description"),
+        lambda p: described.get(p.segment, {}).get("action"),
+    )
+    notes = []
+    if len(chosen.segments) > MANAGEABLE_SEGMENTS:
+        notes.append(too_many_segments(len(chosen.segments)))
+    definition = {"method": "rfm", **spec.model_dump(), "map": chosen.name}
+    extras: dict[str, Any] = {"rfm_table": table, "bins": spec.bins, "warnings": notes}
+    return [SegmentationResult(name, "rfm", members, definition, made, extras)]
+
+
+def check(name: str, spec: RfmSegmentation, inputs: CheckInputs) -> None:
+    """The score map loads (its file exists and parses, or the preset exists)."""
+    score_map(spec, inputs.paths)
+
+
+METHOD = Method(run, check)

@@ -1,0 +1,165 @@
+"""``method: rules``: the project's rule catalog, exclusive or as overlapping audiences."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import polars as pl
+
+from segwise.engine.frames import to_lazy
+from segwise.exceptions import ProblemsError, RuleError
+from segwise.profiling import profile_segments
+from segwise.profiling.profiles import SegmentProfiles
+from segwise.project.methods.base import CheckInputs, Method, RunInputs
+from segwise.project.results import (
+    SegmentationResult,
+    as_polars,
+    cards,
+    playbook_lines,
+    playbook_text,
+    profile_members,
+)
+from segwise.segmenters import RuleCatalog, RuleSegmenter
+
+if TYPE_CHECKING:
+    from segwise.io.dataset import Dataset
+    from segwise.project.config import RulesSegmentation
+    from segwise.project.paths import ProjectPaths
+
+
+def catalog_of(name: str, spec: RulesSegmentation, paths: ProjectPaths) -> RuleCatalog:
+    """The segmentation's catalog: written in the project file or in its own YAML file.
+
+    Static id lists stay inside the project folder unless the project allows otherwise.
+    """
+    if spec.catalog is not None:
+        catalog = RuleCatalog.from_yaml(
+            paths.resolve(spec.catalog, key=f"segmentations.{name}.catalog")
+        )
+    else:
+        catalog = RuleCatalog(
+            name=name,
+            exclusive=True if spec.exclusive is None else spec.exclusive,
+            other=spec.other,
+            segments=spec.segments,
+            base_dir=str(paths.root),
+        )
+    if spec.exclusive is not None:
+        catalog = catalog.model_copy(update={"exclusive": spec.exclusive})
+    if not paths.allow_outside:
+        catalog = catalog.model_copy(update={"confine_to": str(paths.root)})
+    return catalog
+
+
+def run(name: str, spec: RulesSegmentation, inputs: RunInputs) -> list[SegmentationResult]:
+    """Evaluate the catalog in the run's engine; profile each segment or audience."""
+    catalog = catalog_of(name, spec, inputs.paths)
+    segmenter = RuleSegmenter(catalog, id_col="customer_id", as_of=inputs.as_of)
+    tables = {
+        "events": inputs.tables.get("events"),
+        "transactions": inputs.tables["transactions"],
+    }
+    # Fitting checks every rule against the columns; no row needs evaluating twice.
+    segmenter.fit(to_lazy(inputs.features_native).head(0), **tables)
+    out = as_polars(segmenter.segment(inputs.features_native, **tables)).sort("customer_id")
+    if catalog.exclusive:
+        members, made = _exclusive(catalog, out, inputs.features)
+    else:
+        members, made = _overlapping(catalog, out, inputs.features)
+    definition = {
+        "method": "rules",
+        "exclusive": catalog.exclusive,
+        "other": catalog.other,
+        "segments": [s.model_dump(exclude_none=True) for s in catalog.segments],
+    }
+    return [SegmentationResult(name, "rules", members, definition, made)]
+
+
+def _exclusive(
+    catalog: RuleCatalog, out: pl.DataFrame, features: pl.DataFrame
+) -> tuple[pl.DataFrame, list[dict[str, Any]]]:
+    by_name = {s.name: s for s in catalog.segments}
+    members = out.select("customer_id", "segment")
+    made = cards(
+        profile_members(features, members),
+        lambda p: by_name[p.segment].where if p.segment in by_name else "no rule matched",
+        lambda p: playbook_text(by_name.get(p.segment)),
+    )
+    for card in made:
+        card["playbook"] = playbook_lines(by_name.get(card["segment"]))
+    return members, made
+
+
+def _overlapping(
+    catalog: RuleCatalog, out: pl.DataFrame, features: pl.DataFrame
+) -> tuple[pl.DataFrame, list[dict[str, Any]]]:
+    """One membership row per audience; each audience profiled against everyone else."""
+    long = [
+        out.filter(pl.col(s.name)).select("customer_id", pl.lit(s.name).alias("segment"))
+        for s in catalog.ordered()
+    ]
+    members = (
+        pl.concat(long)
+        if long
+        else pl.DataFrame(schema={"customer_id": pl.String, "segment": pl.String})
+    )
+    made = []
+    table = out.join(features, on="customer_id", how="left", maintain_order="left")
+    flags = [s.name for s in catalog.segments]
+    for segment in catalog.ordered():
+        inside = np.where(table[segment.name].to_numpy(), segment.name, "(rest)")
+        profiles = profile_segments(table.drop("customer_id", *flags), inside)
+        wanted = [p for p in profiles.segments if p.segment == segment.name]
+        audience = SegmentProfiles(profiles.total, profiles.value_col, wanted)
+        for card in cards(audience, lambda _p: None, lambda _p: None):
+            card["definition"] = segment.where
+            card["action"] = playbook_text(segment)
+            card["playbook"] = playbook_lines(segment)
+            made.append(card)
+    return members, made
+
+
+def check(name: str, spec: RulesSegmentation, inputs: CheckInputs) -> None:
+    """The catalog loads, and every rule compiles against the features that could be read."""
+    catalog = catalog_of(name, spec, inputs.paths)
+    if inputs.features is not None:
+        check_rules(catalog, to_lazy(inputs.features).head(50), inputs.datasets, inputs.failed)
+
+
+def check_rules(
+    catalog: RuleCatalog, sample: Any, datasets: dict[str, Dataset], failed: set[str]
+) -> None:
+    """Compile a catalog; on failure, each segment alone too, so every bad rule is reported.
+
+    A segment that only fails alone because it names another (``in_segment``)
+    is not a problem of its own, and neither is an event condition when the
+    events source itself could not be read (that problem is reported already).
+    """
+    tables = {"events": datasets.get("events"), "transactions": datasets["transactions"]}
+    try:
+        RuleSegmenter(catalog, id_col="customer_id").fit(sample, **tables)
+    except RuleError as whole:
+        found: list[RuleError] = []
+        echoes = 0
+        for segment in catalog.segments:
+            alone = catalog.model_copy(update={"segments": [segment]})
+            try:
+                RuleSegmenter(alone, id_col="customer_id").fit(sample, **tables)
+            except RuleError as exc:
+                text = exc.render()
+                if "in_segment" in text or "unknown segment" in text:
+                    continue
+                if "needs the events table" in text and "events" in failed:
+                    echoes += 1
+                    continue
+                found.append(exc)
+        if len(found) > 1:
+            raise ProblemsError([e.render() for e in found]) from None
+        if found:
+            raise found[0] from None
+        if not echoes:
+            raise whole from None
+
+
+METHOD = Method(run, check)

@@ -1,0 +1,51 @@
+"""A project's sources, mapped from the project file to the readers in one place.
+
+The config models use the readers' keyword names (``customer_id``,
+``timestamp``, ``delimiter``…), so the mapping is the model's own fields; the
+only translation is ``amount: {quantity, unit_price}``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from segwise.io.readers import read_customers, read_events, read_transactions
+from segwise.project.config import CustomersSource, EventsSource, TransactionsSource
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from segwise.io.dataset import Dataset
+
+_READERS = {
+    TransactionsSource: read_transactions,
+    CustomersSource: read_customers,
+    EventsSource: read_events,
+}
+
+
+def reader_options(source: TransactionsSource | CustomersSource | EventsSource) -> dict[str, Any]:
+    """The reader's keyword arguments for a configured source (its path apart).
+
+    Examples
+    --------
+    >>> from segwise.project.config import QuantityPrice
+    >>> source = TransactionsSource(path="o.csv", amount=QuantityPrice(quantity="Q",
+    ...                             unit_price="P"), delimiter=";")
+    >>> sorted(reader_options(source).items())
+    [('delimiter', ';'), ('policy', 'default'), ('quantity', 'Q'), ('unit_price', 'P')]
+    """
+    options = source.model_dump(exclude={"path"}, exclude_none=True)
+    amount = options.get("amount")
+    if isinstance(amount, dict):
+        options.pop("amount")
+        options.update(amount)
+    if not options.get("pii", True):
+        options.pop("pii")
+    return options
+
+
+def read_source(source: TransactionsSource | CustomersSource | EventsSource, path: Path) -> Dataset:
+    """Read one configured source (already resolved to ``path``) with its roles."""
+    reader: Any = _READERS[type(source)]
+    return reader(path, **reader_options(source))  # type: ignore[no-any-return]

@@ -1,0 +1,78 @@
+"""The code stays easy to change: no function body over 80 lines, no module over 500 lines.
+
+Measured with Python's ``ast``: a function's body runs from its first
+statement after the docstring to its last line. The allowlists name the few
+justified exceptions, each with its reason; a new long function fails here
+with its name and length.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+SOURCE = Path(__file__).resolve().parent.parent / "src" / "segwise"
+MAX_BODY = 80
+MAX_MODULE = 500
+
+#: "module.py::function" → why it may be longer.
+LONG_FUNCTIONS: dict[str, str] = {
+    "datasets/retail.py::generate_retailer": (
+        "one seeded simulation read top to bottom; splitting it scatters the persona logic "
+        "over helpers that only it calls"
+    ),
+}
+
+#: "module.py" → why it may be longer.
+LONG_MODULES: dict[str, str] = {
+    "lang/compiler.py": "one idea (rule AST → Narwhals expression), mostly per-node methods",
+    "lang/parser.py": "the recursive-descent grammar; function arguments still inline (issue 13)",
+}
+
+
+def _body_length(node: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
+    body = node.body
+    first = body[0]
+    if (
+        isinstance(first, ast.Expr)
+        and isinstance(first.value, ast.Constant)
+        and isinstance(first.value.value, str)
+        and len(body) > 1
+    ):
+        body = body[1:]
+    end = body[-1].end_lineno or body[-1].lineno
+    return end - body[0].lineno + 1
+
+
+def _measure() -> tuple[dict[str, int], dict[str, int]]:
+    functions: dict[str, int] = {}
+    modules: dict[str, int] = {}
+    for path in sorted(SOURCE.rglob("*.py")):
+        name = path.relative_to(SOURCE).as_posix()
+        text = path.read_text(encoding="utf-8")
+        modules[name] = len(text.splitlines())
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                functions[f"{name}::{node.name}"] = max(
+                    functions.get(f"{name}::{node.name}", 0), _body_length(node)
+                )
+    return functions, modules
+
+
+def test_no_function_body_is_over_80_lines() -> None:
+    functions, _ = _measure()
+    long = {k: v for k, v in functions.items() if v > MAX_BODY and k not in LONG_FUNCTIONS}
+    assert not long, f"function bodies over {MAX_BODY} lines (split them): {long}"
+
+
+def test_no_module_is_over_500_lines() -> None:
+    _, modules = _measure()
+    long = {k: v for k, v in modules.items() if v > MAX_MODULE and k not in LONG_MODULES}
+    assert not long, f"modules over {MAX_MODULE} lines (one idea per module): {long}"
+
+
+def test_the_allowlists_hold_only_real_exceptions() -> None:
+    functions, modules = _measure()
+    stale = [k for k in LONG_FUNCTIONS if functions.get(k, 0) <= MAX_BODY]
+    stale += [k for k in LONG_MODULES if modules.get(k, 0) <= MAX_MODULE]
+    assert not stale, f"no longer long, remove from the allowlist: {stale}"
