@@ -141,50 +141,10 @@ def backtest(
         .sort("order")
         .drop("order")
     )
-    by_segment = None
-    if segments is not None:
-        by_segment = (
-            frame.with_columns(pl.Series("segment", list(segments), dtype=pl.String))
-            .group_by("segment")
-            .agg(
-                pl.len().cast(pl.Int64).alias("customers"),
-                pl.col("predicted").mean(),
-                pl.col("actual").mean(),
-                (pl.col("actual") == 0).mean().alias("no_purchase_share"),
-            )
-            .sort("segment")
-        )
+    by_segment = _by_segment(frame, segments) if segments is not None else None
     by_tier = None
     if tiers is not None and predicted_value is not None and actual_value is not None:
-        by_tier = (
-            pl.DataFrame(
-                {
-                    "tier": list(tiers),
-                    "predicted_value": np.asarray(predicted_value, dtype=float),
-                    "actual_value": np.asarray(actual_value, dtype=float),
-                },
-                schema={
-                    "tier": pl.String,
-                    "predicted_value": pl.Float64,
-                    "actual_value": pl.Float64,
-                },
-            )
-            .group_by("tier")
-            .agg(
-                pl.len().cast(pl.Int64).alias("customers"),
-                pl.col("predicted_value").mean(),
-                pl.col("actual_value").mean(),
-            )
-            # High to low, as a marketer reads tiers; unknown names after, alphabetically.
-            .sort(
-                pl.col("tier").replace_strict(
-                    {name: rank for rank, name in enumerate(TIER_NAMES)},
-                    default=len(TIER_NAMES),
-                    return_dtype=pl.Int64,
-                ),
-                "tier",
-            )
-        )
+        by_tier = _by_tier(tiers, predicted_value, actual_value)
     spread = predicted.std() > 0 and actual.std() > 0
     return Backtest(
         predicted_purchases=float(predicted.sum()),
@@ -194,4 +154,47 @@ def backtest(
         by_frequency=by_frequency,
         by_segment=by_segment,
         by_tier=by_tier,
+    )
+
+
+def _by_segment(frame: pl.DataFrame, segments: np.ndarray) -> pl.DataFrame:
+    """Mean predicted and actual purchases per predictive segment, and who bought nothing."""
+    return (
+        frame.with_columns(pl.Series("segment", list(segments), dtype=pl.String))
+        .group_by("segment")
+        .agg(
+            pl.len().cast(pl.Int64).alias("customers"),
+            pl.col("predicted").mean(),
+            pl.col("actual").mean(),
+            (pl.col("actual") == 0).mean().alias("no_purchase_share"),
+        )
+        .sort("segment")
+    )
+
+
+def _by_tier(
+    tiers: np.ndarray, predicted_value: np.ndarray, actual_value: np.ndarray
+) -> pl.DataFrame:
+    """Mean predicted and realised value per tier, high to low as a marketer reads tiers."""
+    frame = pl.DataFrame(
+        {
+            "tier": list(tiers),
+            "predicted_value": np.asarray(predicted_value, dtype=float),
+            "actual_value": np.asarray(actual_value, dtype=float),
+        },
+        schema={"tier": pl.String, "predicted_value": pl.Float64, "actual_value": pl.Float64},
+    )
+    rank = pl.col("tier").replace_strict(
+        {name: rank for rank, name in enumerate(TIER_NAMES)},
+        default=len(TIER_NAMES),
+        return_dtype=pl.Int64,
+    )
+    return (
+        frame.group_by("tier")
+        .agg(
+            pl.len().cast(pl.Int64).alias("customers"),
+            pl.col("predicted_value").mean(),
+            pl.col("actual_value").mean(),
+        )
+        .sort(rank, "tier")  # unknown tier names after, alphabetically
     )

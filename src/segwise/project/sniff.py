@@ -295,10 +295,16 @@ def _project_text(
         path, dataset = events
         lines += ["  events:", f"    path: {_yaml_text(path)}"]
         lines += _roles_block(dataset, ("customer_id", "timestamp", "event"))
+    lines += _segmentation_lines(features, span_weeks, notes)
+    return "\n".join(lines) + "\n"
+
+
+def _segmentation_lines(features: pl.DataFrame, span_weeks: float, notes: list[str]) -> list[str]:
+    """The segmentations block: each method set up for what this data holds."""
     rules, rule_notes = _rules(features)
     notes.extend(rule_notes)
     cluster_numeric, cluster_categorical = _cluster_features(features)
-    lines += [
+    lines = [
         "",
         "segmentations:",
         "  # RFM scores 1-5 and 8 named segments (preset segwise-detailed has 11).",
@@ -345,4 +351,4 @@ def _project_text(
             f"no CLV segmentation: {repeat_share:.0%} repeat buyers over {span_weeks:.0f} weeks "
             f"(it needs {MIN_REPEAT_SHARE:.0%} and {MIN_HISTORY_WEEKS} weeks)"
         )
-    return "\n".join(lines) + "\n"
+    return lines

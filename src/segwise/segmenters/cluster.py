@@ -7,11 +7,9 @@ expressions, so ``assign()`` on Polars, DuckDB or Spark equals ``predict()``.
 
 from __future__ import annotations
 
-import json
 import warnings
 from numbers import Integral, Real
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import narwhals.stable.v2 as nw
 import numpy as np
@@ -22,17 +20,22 @@ from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from segwise._validation import hint_for
-from segwise._version import __version__
 from segwise.exceptions import ColumnNotFoundError, ConfigError
-from segwise.io.writers import write_text
 from segwise.segmenters._input import as_lazy, estimator_input, like_input
 from segwise.segmenters.cluster_features import FeatureTransform, split_features
 from segwise.segmenters.cluster_models import (
     ALGORITHMS,
-    FittedClusters,
     distance_exprs,
     nearest_expr,
 )
+from segwise.segmenters.cluster_outliers import (
+    OUTLIER_ID,
+    OUTLIER_NAME,
+    distance_threshold,
+    extreme_limits,
+    outlier_expr,
+)
+from segwise.segmenters.cluster_persistence import load_model, save_model
 from segwise.segmenters.cluster_selection import (
     UNSTABLE_SEGMENT,
     Candidate,
@@ -40,18 +43,11 @@ from segwise.segmenters.cluster_selection import (
     evaluate_k,
 )
 
+if TYPE_CHECKING:
+    from pathlib import Path
+
 #: Auto-detected text columns with more distinct values than this are identifiers, not categories.
 MAX_AUTO_LEVELS = 50
-#: The segment id and name of customers far from every segment's centre.
-OUTLIER_ID = -1
-OUTLIER_NAME = "Outliers"
-#: At most this share of the fitted sample is called an outlier by its distance.
-MAX_OUTLIER_SHARE = 0.01
-#: A value this many interquartile ranges from the median (after any log) is an outlier
-#: whatever its distance: winsorising would otherwise hide an age of 999 among the 80-year-olds.
-#: Per column, the limit rises to the 99.5th percentile, so one column flags at most 0.5%.
-EXTREME_SPREADS = 6.0
-EXTREME_SHARE = 0.005
 
 
 class UnstableSegmentWarning(UserWarning):
@@ -223,6 +219,58 @@ class ClusterSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
         return numeric, text
 
     # -- fit -------------------------------------------------------------------------------
+    def _candidate_ks(self, n: int) -> list[int]:
+        if self.n_segments == "auto":
+            ks = [k for k in range(self.k_min, self.k_max + 1) if k < n]
+        else:
+            ks = [int(self.n_segments)]
+        if not ks or ks[0] > n:
+            raise ValueError(
+                f"n_samples={n} is too few for {ks[0] if ks else self.k_min} segments; "
+                "pass more rows or a smaller k"
+            )
+        return ks
+
+    def _measure(
+        self, ks: list[int], matrix: np.ndarray, categories: np.ndarray, n_numeric: int, seed: int
+    ) -> list[Any]:
+        """Fit and measure every candidate k (stability, silhouette, BIC, smallest share)."""
+        # One OpenMP thread: on small matrices scikit-learn's threaded Lloyd loop spends its
+        # time synchronising (a 5,000 × 9 k-means took 5.6 s on 2 threads, 0.15 s on 1).
+        with threadpool_limits(limits=1, user_api="openmp"):
+            boots = self.n_bootstrap if len(ks) > 1 or self.n_bootstrap else 0
+            return [
+                evaluate_k(
+                    self.algorithm,
+                    k,
+                    matrix,
+                    categories,
+                    n_numeric,
+                    seed=seed,
+                    n_bootstrap=boots,
+                    n_init=10,
+                )
+                for k in ks
+            ]
+
+    def _choice_warnings(self, candidate: Candidate, ks: list[int], chosen: int) -> list[str]:
+        """What the user must know about the chosen k: unstable, or a segment too small."""
+        out = []
+        if self.n_bootstrap and len(ks) > 1 and candidate.stability < self.min_stability:
+            out.append(
+                f"no number of segments from {ks[0]} to {ks[-1]} is stable (the best, k = "
+                f"{chosen}, has bootstrap ARI {candidate.stability:.3f} < {self.min_stability}): "
+                "these customers do not fall into clear groups on these features; treat the "
+                "segments as a rough split, or choose other features"
+            )
+        if self.n_segments == "auto" and candidate.smallest_share < self.min_segment_share:
+            out.append(
+                f"the smallest segment holds {candidate.smallest_share:.1%} of customers, below "
+                f"the minimum of {self.min_segment_share:.0%}: no k gave segments all large "
+                "enough to act on"
+            )
+        return out
+
     def fit(self, X: Any, y: Any = None) -> ClusterSegmenter:
         """Learn the transform, choose ``k`` and fit the clusters on a sample of ``X``."""
         self._validate_params()
@@ -241,33 +289,8 @@ class ClusterSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
             transform.categories(sample) if self.algorithm == "kprototypes" else np.empty((0, 0))
         )
         n = matrix.shape[0]
-        if self.n_segments == "auto":
-            ks = [k for k in range(self.k_min, self.k_max + 1) if k < n]
-        else:
-            ks = [int(self.n_segments)]
-        if not ks or ks[0] > n:
-            raise ValueError(
-                f"n_samples={n} is too few for {ks[0] if ks else self.k_min} segments; "
-                "pass more rows or a smaller k"
-            )
-        # One OpenMP thread: on small matrices scikit-learn's threaded Lloyd loop spends its
-        # time synchronising (a 5,000 × 9 k-means took 5.6 s on 2 threads, 0.15 s on 1).
-        with threadpool_limits(limits=1, user_api="openmp"):
-            measured = []
-            for k in ks:
-                boots = self.n_bootstrap if len(ks) > 1 or self.n_bootstrap else 0
-                measured.append(
-                    evaluate_k(
-                        self.algorithm,
-                        k,
-                        matrix,
-                        categories,
-                        len(numeric),
-                        seed=seed,
-                        n_bootstrap=boots,
-                        n_init=10,
-                    )
-                )
+        ks = self._candidate_ks(n)
+        measured = self._measure(ks, matrix, categories, len(numeric), seed)
         candidates = [m[0] for m in measured]
         chosen = (
             choose_k(candidates, self.min_stability, self.min_segment_share)
@@ -297,20 +320,7 @@ class ClusterSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
         self.stability_ = candidate.stability
         self.silhouette_ = candidate.silhouette
         # Said once here, so the CLI, the cards and the stored run all carry the same words.
-        self.warnings_: list[str] = []
-        if self.n_bootstrap and len(ks) > 1 and candidate.stability < self.min_stability:
-            self.warnings_.append(
-                f"no number of segments from {ks[0]} to {ks[-1]} is stable (the best, k = "
-                f"{chosen}, has bootstrap ARI {candidate.stability:.3f} < {self.min_stability}): "
-                "these customers do not fall into clear groups on these features; treat the "
-                "segments as a rough split, or choose other features"
-            )
-        if self.n_segments == "auto" and candidate.smallest_share < self.min_segment_share:
-            self.warnings_.append(
-                f"the smallest segment holds {candidate.smallest_share:.1%} of customers, below "
-                f"the minimum of {self.min_segment_share:.0%}: no k gave segments all large "
-                "enough to act on"
-            )
+        self.warnings_: list[str] = self._choice_warnings(candidate, ks, chosen)
         for message in self.warnings_:
             warnings.warn(message, UnstableSegmentWarning, stacklevel=2)
         self.segment_stability_ = {new: float(jaccard[old]) for new, old in enumerate(order)}
@@ -333,39 +343,18 @@ class ClusterSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
         self.outlier_limits_: list[float] = []
         if self.outlier_cutoff is None:
             return np.zeros(rows, dtype=bool)
-        self.outlier_limits_ = self._extreme_limits(sample)
+        self.outlier_limits_ = extreme_limits(self.transform_, sample)
         self.outlier_threshold_, distance = self._outlier_threshold(sample)
         if self.outlier_threshold_ is None:
             return np.zeros(rows, dtype=bool)
         return np.asarray(distance > self.outlier_threshold_)
 
-    def _extreme_limits(self, sample: pl.DataFrame) -> list[float]:
-        raw = nw.from_native(sample).select(*self.transform_.numeric_exprs(clip=False))
-        limits = []
-        for column in raw.to_native().iter_columns():
-            values = np.abs(column.to_numpy().astype(float))
-            values = values[np.isfinite(values)]
-            top = float(np.quantile(values, 1 - EXTREME_SHARE)) if values.size else 0.0
-            limits.append(max(EXTREME_SPREADS, top))
-        return limits
-
     def _outlier_threshold(self, sample: pl.DataFrame) -> tuple[float | None, np.ndarray]:
-        """Q3 + cutoff × IQR of the sample's distances to their nearest centre, at least its P99.
-
-        Returns the threshold (None when nobody is beyond it) and the sample's distances.
-        """
+        """The distance limit fitted on the sample, and the sample's distances."""
         costs = self._assignment(nw.from_native(sample).lazy(), [], cost=True)
         distance = costs.collect(backend="polars").to_native()["__distance"].to_numpy()
-        finite = distance[np.isfinite(distance)]
-        if self.algorithm == "gmm" or finite.size < 100:
-            # A mixture's cost is a log-likelihood with no common scale; too few rows say nothing.
-            return None, distance
-        # Quartiles of the distance itself (not its square, whose tail is long even for
-        # clean data): about 1 in 10,000 of a Gaussian cluster lies past Q3 + 3 IQR.
-        root = np.sqrt(np.maximum(finite, 0.0))
-        q1, q3, top = np.quantile(root, [0.25, 0.75, 1 - MAX_OUTLIER_SHARE])
-        cut = max(float(q3 + float(self.outlier_cutoff or 0) * (q3 - q1)), float(top))
-        return cut**2, distance
+        cutoff = float(self.outlier_cutoff or 0)
+        return distance_threshold(distance, cutoff, self.algorithm), distance
 
     # -- assignment ------------------------------------------------------------------------
     def _assignment(
@@ -408,9 +397,7 @@ class ClusterSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
         )
         segment = nw.col("__nearest")
         if threshold is not None and not cost:
-            far = nw.col("__distance") > threshold
-            for i in range(len(raw)):
-                far = far | (nw.col(f"__raw_{i}") > limits[i])
+            far = outlier_expr(threshold, limits, [f"__raw_{i}" for i in range(len(raw))])
             segment = (
                 nw.when(far)
                 .then(nw.lit(OUTLIER_ID, dtype=nw.Int64()))
@@ -476,67 +463,15 @@ class ClusterSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
         with it and comes back as ``metadata_`` from :meth:`load`.
         """
         check_is_fitted(self)
-        payload = {
-            "format": "segwise.ClusterSegmenter",
-            "version": __version__,
-            "params": self.get_params(),
-            "n_segments": self.n_segments_,
-            "segment_names": {str(k): v for k, v in self.segment_names_.items()},
-            "transform": self.transform_.to_dict(),
-            "clusters": self.clusters_.to_dict(),
-            "stability": self.stability_,
-            "silhouette": self.silhouette_,
-            "segment_stability": {str(k): v for k, v in self.segment_stability_.items()},
-            "candidates": [_candidate(c) for c in self.candidates_],
-            "warnings": list(getattr(self, "warnings_", [])),
-            "outlier_threshold": getattr(self, "outlier_threshold_", None),
-            "outlier_limits": list(getattr(self, "outlier_limits_", [])),
-            "metadata": dict(metadata or {}),
-            "n_features_in": self.n_features_in_,
-            "feature_names_in": [str(n) for n in getattr(self, "feature_names_in_", [])],
-        }
-        return write_text(json.dumps(payload, indent=1), path)
+        return save_model(self, path, metadata)
 
     @classmethod
     def load(cls, path: str | Path) -> ClusterSegmenter:
         """Read a model written by :meth:`save`."""
-        target = Path(path)
-        try:
-            payload = json.loads(target.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise ConfigError(f"{target}: cannot read the model ({exc})".splitlines()[0]) from None
-        if payload.get("format") != "segwise.ClusterSegmenter":
-            raise ConfigError(f"{target}: not a segwise cluster model")
-        model = cls(**payload["params"])
-        model.n_segments_ = int(payload["n_segments"])
-        model.segment_names_ = {int(k): v for k, v in payload["segment_names"].items()}
-        model.transform_ = FeatureTransform.from_dict(payload["transform"])
-        model.clusters_ = FittedClusters.from_dict(payload["clusters"])
-        model.stability_ = payload["stability"]
-        model.silhouette_ = payload["silhouette"]
-        model.segment_stability_ = {int(k): v for k, v in payload["segment_stability"].items()}
-        model.candidates_ = [Candidate(**c) for c in payload["candidates"]]
-        model.warnings_ = list(payload.get("warnings", []))  # models saved before 0.1 have none
-        model.outlier_threshold_ = payload.get("outlier_threshold")
-        model.outlier_limits_ = list(payload.get("outlier_limits", []))
-        model.metadata_ = dict(payload.get("metadata") or {})
-        model.n_features_in_ = payload["n_features_in"]
-        if payload["feature_names_in"]:
-            model.feature_names_in_ = np.asarray(payload["feature_names_in"], dtype=object)
+        model: ClusterSegmenter = load_model(cls, path)
         return model
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True
         return tags
-
-
-def _candidate(candidate: Candidate) -> dict[str, Any]:
-    return {
-        "k": candidate.k,
-        "stability": candidate.stability,
-        "silhouette": candidate.silhouette,
-        "bic": candidate.bic,
-        "chosen": candidate.chosen,
-        "smallest_share": candidate.smallest_share,
-    }

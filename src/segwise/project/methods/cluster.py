@@ -23,7 +23,7 @@ from segwise.profiling.actions import suggest_actions
 from segwise.project.methods.base import CheckInputs, Method, RunInputs
 from segwise.project.results import SegmentationResult, as_polars, cards
 from segwise.segmenters import ClusterSegmenter
-from segwise.segmenters.cluster import OUTLIER_ID
+from segwise.segmenters.cluster_outliers import OUTLIER_ID
 
 if TYPE_CHECKING:
     from collections.abc import Callable
