@@ -69,14 +69,9 @@ def clv(
 
     With --holdout-end the JSON also compares predicted and actual holdout purchases.
     """
-    import polars as pl
-
     from segwise.cli.data import read_purchases, transaction_options
-    from segwise.engine.frames import to_lazy
     from segwise.exceptions import ConfigError
-    from segwise.features import rfm_summary
     from segwise.io.writers import write_table
-    from segwise.project.clv_backtest import holdout_frame
 
     try:
         shares = [float(v) for v in tiers.split(",")]
@@ -105,22 +100,7 @@ def clv(
             ),
         )
         step("Summarising")
-        if holdout_end is not None:
-            frame: pl.DataFrame = holdout_frame(
-                purchases,
-                calibration_end=calibration_end,
-                holdout_end=holdout_end,
-                time_unit=time_unit,
-            )
-        else:
-            summary = rfm_summary(
-                purchases,
-                monetary_value_col="amount",
-                observation_period_end=calibration_end,
-                time_unit=time_unit,
-            )
-            frame = to_lazy(summary).collect(backend="polars").to_native()
-        frame = frame.sort("customer_id")
+        frame = _summary(purchases, calibration_end, holdout_end, time_unit)
         step("Fitting and predicting")
         result, payload = _fit_and_predict(
             frame,
@@ -156,6 +136,25 @@ def clv(
         _print_backtest(console, payload["backtest"])
     if output is not None:
         console.print(f"{result.height:,} customers written to {output}", highlight=False)
+
+
+def _summary(purchases: Any, calibration_end: str, holdout_end: str | None, time_unit: str) -> Any:
+    """The calibration summary (with holdout counts and revenue when there is a holdout)."""
+    from segwise.engine.frames import to_lazy
+    from segwise.features import rfm_summary
+    from segwise.project.clv_backtest import holdout_frame
+
+    if holdout_end is not None:
+        return holdout_frame(
+            purchases, calibration_end=calibration_end, holdout_end=holdout_end, time_unit=time_unit
+        )
+    summary = rfm_summary(
+        purchases,
+        monetary_value_col="amount",
+        observation_period_end=calibration_end,
+        time_unit=time_unit,
+    )
+    return to_lazy(summary).collect(backend="polars").to_native().sort("customer_id")
 
 
 def _fit_and_predict(

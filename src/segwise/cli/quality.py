@@ -136,7 +136,6 @@ def quality(
     Nothing disappears silently: rows read = rows used + rows quarantined, and
     quarantined rows are written with a `reason` column.
     """
-    import segwise as sw
     from segwise._validation import check_choice
 
     check_choice("--kind", kind, ["transactions", "customers", "events"])
@@ -156,47 +155,41 @@ def quality(
         "query": query,
         "text_columns": text_col or (),
     }
+    by_kind: dict[str, dict[str, Any]] = {
+        "transactions": {
+            "customer_id": customer_col,
+            "timestamp": date_col,
+            "amount": amount_col,
+            "quantity": quantity_col,
+            "unit_price": price_col,
+            "order_id": order_col,
+            "product": product_col,
+            "category": category_col,
+            "channel": channel_col,
+            "policy": policy,
+            "returns": returns,
+            "duplicates": duplicates,
+            "non_positive_price": non_positive_price,
+            "non_product_codes": non_product_codes,
+            "as_of": as_of,
+            "timestamp_format": date_format,
+        },
+        "customers": {"customer_id": customer_col, "duplicates": duplicates},
+        "events": {
+            "customer_id": customer_col,
+            "timestamp": date_col,
+            "event": event_col,
+            "duplicates": duplicates,
+            "as_of": as_of,
+            "timestamp_format": date_format,
+        },
+    }
     reports = []
     targets = _quarantine_targets(files, quarantine)
     with progress("Reading") as step:
         for file in files:
             step(f"Reading {file}")
-            if kind == "transactions":
-                dataset = sw.read_transactions(
-                    file,
-                    customer_id=customer_col,
-                    timestamp=date_col,
-                    amount=amount_col,
-                    quantity=quantity_col,
-                    unit_price=price_col,
-                    order_id=order_col,
-                    product=product_col,
-                    category=category_col,
-                    channel=channel_col,
-                    policy=policy,
-                    returns=returns,
-                    duplicates=duplicates,
-                    non_positive_price=non_positive_price,
-                    non_product_codes=non_product_codes,
-                    as_of=as_of,
-                    timestamp_format=date_format,
-                    **common,
-                )
-            elif kind == "customers":
-                dataset = sw.read_customers(
-                    file, customer_id=customer_col, duplicates=duplicates, **common
-                )
-            else:
-                dataset = sw.read_events(
-                    file,
-                    customer_id=customer_col,
-                    timestamp=date_col,
-                    event=event_col,
-                    duplicates=duplicates,
-                    as_of=as_of,
-                    timestamp_format=date_format,
-                    **common,
-                )
+            dataset = _read(kind, file, by_kind[kind], common)
             step(f"Checking {file}")
             report = dataset.quality()
             if report.rows_quarantined and not no_quarantine:
@@ -219,3 +212,15 @@ def quality(
             console.print(f"  · {note}", highlight=False)
     if output is not None:
         console.print(f"report written to {output}", highlight=False)
+
+
+def _read(kind: str, file: str, options: dict[str, Any], common: dict[str, Any]) -> Any:
+    """Read one input as the kind of table it is, with its own options and the shared ones."""
+    import segwise as sw
+
+    readers: dict[str, Any] = {
+        "transactions": sw.read_transactions,
+        "customers": sw.read_customers,
+        "events": sw.read_events,
+    }
+    return readers[kind](file, **options, **common)

@@ -156,6 +156,16 @@ def rfm(
     if as_json:
         console.print_json(json_text(frame.to_dicts()))
         return
+    _print_summary(console, frame, score_map)
+    if output is not None:
+        console.print(f"{frame.height:,} customers written to {output}", highlight=False)
+
+
+def _print_summary(console: Any, frame: Any, score_map: Any) -> None:
+    """Segment sizes, revenue shares and each segment's recommended action."""
+    import polars as pl
+    from rich.table import Table
+
     described = score_map.describe()
     sizes = (
         frame.group_by("segment")
@@ -163,8 +173,6 @@ def rfm(
         .sort("customers", descending=True)
     )
     total_revenue = float(frame["monetary"].sum()) or 1.0
-    from rich.table import Table
-
     summary = Table(
         title=f"{frame.height:,} customers · preset {score_map.name}", title_justify="left"
     )
@@ -181,8 +189,6 @@ def rfm(
             described.get(name, {}).get("action", ""),
         )
     console.print(summary)
-    if output is not None:
-        console.print(f"{frame.height:,} customers written to {output}", highlight=False)
 
 
 @contextmanager

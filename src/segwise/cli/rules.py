@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import warnings
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -137,7 +137,6 @@ def _check_catalog(
     min_share: float | None,
     as_json: bool,
 ) -> None:
-    from rich.table import Table
 
     from segwise.cli.segment import read_rule_inputs
     from segwise.profiling import lint_rule_catalog
@@ -161,75 +160,91 @@ def _check_catalog(
         min_share=min_share,
     )
     console = stdout()
-    preview = lint.preview
     if as_json:
-        payload = {
-            "catalog": catalog.name,
-            "segments": lint.segments,
-            "clean": lint.clean,
-            "findings": [
-                {"level": f.level, "segment": f.segment, "kind": f.kind, "message": f.message}
-                for f in lint.findings
-            ],
-            "customers": None if preview is None else preview.total,
-            "other": None if preview is None else preview.other_count,
-            "sizes": None
-            if preview is None
-            else [
-                {
-                    "segment": s.name,
-                    "matches": s.matches,
-                    "assigned": s.assigned,
-                    "share": s.share,
-                    "conditions": [
-                        {"condition": c.text, "alone": c.alone, "cumulative": c.cumulative}
-                        for c in s.conditions
-                    ],
-                }
-                for s in preview.segments
-            ],
-            "overlaps": [
-                {"first": a, "second": b, "customers": n} for (a, b), n in lint.overlaps.items()
-            ],
-        }
-        console.print_json(json_text(payload))
+        console.print_json(json_text(_catalog_payload(catalog, lint)))
     else:
-        kind = "exclusive" if catalog.exclusive else "overlapping"
-        console.print(
-            f"{definition}: rule catalog '{catalog.name}', {lint.segments} segments, {kind}",
-            highlight=False,
-        )
-        if preview is not None:
-            table = Table(title=f"{preview.total:,} customers", title_justify="left")
-            for column in ("segment", "condition", "alone", "cumulative", "customers", "share"):
-                right = column not in ("segment", "condition")
-                table.add_column(column, justify="right" if right else "left")
-            for size in preview.segments:
-                kept = size.assigned if size.assigned is not None else size.matches
-                rows = size.conditions or ()
-                for position, condition in enumerate(rows):
-                    last = position == len(rows) - 1
-                    table.add_row(
-                        size.name if position == 0 else "",
-                        condition.text,
-                        f"{condition.alone:,}",
-                        f"{condition.cumulative:,}",
-                        f"{kept:,}" if last else "",
-                        f"{size.share:.1%}" if last else "",
-                    )
-                if not rows:
-                    table.add_row(size.name, "(id list)", "", "", f"{kept:,}", f"{size.share:.1%}")
-            console.print(table)
-            if preview.other_count is not None and preview.total:
-                covered = 1 - preview.other_count / preview.total
-                console.print(
-                    f"coverage: {covered:.1%} of customers are in a segment, "
-                    f"{preview.other_count:,} in '{catalog.other}'",
-                    highlight=False,
-                )
-        if lint.clean:
-            console.print("no findings", highlight=False)
-        for finding in lint.findings:
-            sys.stdout.write(finding.line() + "\n")
+        _print_catalog_lint(console, definition, catalog, lint)
     if lint.errors:
         raise typer.Exit(1)
+
+
+def _catalog_payload(catalog: Any, lint: Any) -> dict[str, Any]:
+    """The lint of a rule catalog as JSON: findings, sizes per condition, overlaps."""
+    preview = lint.preview
+    return {
+        "catalog": catalog.name,
+        "segments": lint.segments,
+        "clean": lint.clean,
+        "findings": [
+            {"level": f.level, "segment": f.segment, "kind": f.kind, "message": f.message}
+            for f in lint.findings
+        ],
+        "customers": None if preview is None else preview.total,
+        "other": None if preview is None else preview.other_count,
+        "sizes": None
+        if preview is None
+        else [
+            {
+                "segment": s.name,
+                "matches": s.matches,
+                "assigned": s.assigned,
+                "share": s.share,
+                "conditions": [
+                    {"condition": c.text, "alone": c.alone, "cumulative": c.cumulative}
+                    for c in s.conditions
+                ],
+            }
+            for s in preview.segments
+        ],
+        "overlaps": [
+            {"first": a, "second": b, "customers": n} for (a, b), n in lint.overlaps.items()
+        ],
+    }
+
+
+def _print_catalog_lint(console: Any, definition: Path, catalog: Any, lint: Any) -> None:
+    """The lint as a table of sizes per condition, the coverage and one line per finding."""
+    preview = lint.preview
+    kind = "exclusive" if catalog.exclusive else "overlapping"
+    console.print(
+        f"{definition}: rule catalog '{catalog.name}', {lint.segments} segments, {kind}",
+        highlight=False,
+    )
+    if preview is not None:
+        console.print(_sizes_table(preview))
+        if preview.other_count is not None and preview.total:
+            covered = 1 - preview.other_count / preview.total
+            console.print(
+                f"coverage: {covered:.1%} of customers are in a segment, "
+                f"{preview.other_count:,} in '{catalog.other}'",
+                highlight=False,
+            )
+    if lint.clean:
+        console.print("no findings", highlight=False)
+    for finding in lint.findings:
+        sys.stdout.write(finding.line() + "\n")
+
+
+def _sizes_table(preview: Any) -> Any:
+    from rich.table import Table
+
+    table = Table(title=f"{preview.total:,} customers", title_justify="left")
+    for column in ("segment", "condition", "alone", "cumulative", "customers", "share"):
+        right = column not in ("segment", "condition")
+        table.add_column(column, justify="right" if right else "left")
+    for size in preview.segments:
+        kept = size.assigned if size.assigned is not None else size.matches
+        rows = size.conditions or ()
+        for position, condition in enumerate(rows):
+            last = position == len(rows) - 1
+            table.add_row(
+                size.name if position == 0 else "",
+                condition.text,
+                f"{condition.alone:,}",
+                f"{condition.cumulative:,}",
+                f"{kept:,}" if last else "",
+                f"{size.share:.1%}" if last else "",
+            )
+        if not rows:
+            table.add_row(size.name, "(id list)", "", "", f"{kept:,}", f"{size.share:.1%}")
+    return table

@@ -468,6 +468,46 @@ class _Parser:
     # -- functions -------------------------------------------------------------------------
     def call(self, name_token: Token) -> nodes.Node:
         name = str(name_token.value).lower()
+        self.check_function(name, name_token)
+        self.advance()  # (
+        positional: list[nodes.Node] = []
+        named: dict[str, tuple[Token, object]] = {}
+        # The argument loop stays in this frame: each nested call costs Python stack frames,
+        # and MAX_DEPTH levels of lower(lower(...)) must fit the interpreter's limit.
+        more = self.kind() is not Kind.RPAREN
+        while more:
+            # "between" is also a keyword, so a named argument may start with one.
+            if (
+                self.kind() in (Kind.NAME, Kind.KEYWORD)
+                and self.tokens[self.pos + 1].kind is Kind.ARROW
+            ):
+                self.named_argument(name, named)
+            else:
+                if named:
+                    raise self.error(
+                        "positional arguments must come before named ones",
+                        hint=f"put the event name first: {name}('email_open', ...)",
+                    )
+                positional.append(self.descend(self.or_))
+            more = self.kind() is Kind.COMMA  # after a comma, another argument must follow
+            if more:
+                self.advance()
+        if self.kind() is not Kind.RPAREN:
+            raise self.error(
+                f"expected ',' or ')' in the arguments of {name}(), found {self.token.describe()}"
+            )
+        end = self.advance().end
+        if name in EVENT_FUNCTIONS:
+            return self.event_call(name, name_token, positional, named, end)
+        if name == "in_segment":
+            return self.segment_ref(name_token, positional, end)
+        self.check_arity(name, name_token, positional, end)
+        if name == "round" and len(positional) == 2:
+            self.check_round_digits(positional[1])
+        return self.make(nodes.Call(name_token.start, end, name, tuple(positional)))
+
+    def check_function(self, name: str, name_token: Token) -> None:
+        """The function exists, and event functions are not nested in an event filter."""
         if name not in ALL_FUNCTIONS:
             close = difflib.get_close_matches(name, ALL_FUNCTIONS, n=1)
             hint = (
@@ -482,58 +522,28 @@ class _Parser:
                 name_token,
                 hint="the where => filter tests the event's own columns",
             )
-        self.advance()  # (
-        positional: list[nodes.Node] = []
-        named: dict[str, tuple[Token, object]] = {}
-        if self.kind() is not Kind.RPAREN:
-            while True:
-                # "between" is also a keyword, so a named argument may start with one.
-                if (
-                    self.kind() in (Kind.NAME, Kind.KEYWORD)
-                    and self.tokens[self.pos + 1].kind is Kind.ARROW
-                ):
-                    key = self.advance()
-                    self.advance()  # =>
-                    named_key = str(key.value).lower()
-                    if name not in EVENT_FUNCTIONS:
-                        raise self.error(
-                            f"{name}() takes no named arguments",
-                            key,
-                            hint="named arguments such as at_least => 3 go to performed()",
-                        )
-                    if named_key not in EVENT_ARGUMENTS:
-                        close = difflib.get_close_matches(named_key, EVENT_ARGUMENTS, n=1)
-                        hint = (
-                            f"did you mean {close[0]}?"
-                            if close
-                            else "use " + ", ".join(EVENT_ARGUMENTS)
-                        )
-                        raise self.error(
-                            f"unknown argument '{key.text}' of {name}()", key, hint=hint
-                        )
-                    if named_key in named:
-                        raise self.error(f"argument '{key.text}' is given twice", key)
-                    named[named_key] = (key, self.event_argument(named_key, key))
-                else:
-                    if named:
-                        raise self.error(
-                            "positional arguments must come before named ones",
-                            hint=f"put the event name first: {name}('email_open', ...)",
-                        )
-                    positional.append(self.descend(self.or_))
-                if self.kind() is Kind.COMMA:
-                    self.advance()
-                    continue
-                break
-        if self.kind() is not Kind.RPAREN:
+
+    def named_argument(self, name: str, named: dict[str, tuple[Token, object]]) -> None:
+        key = self.advance()
+        self.advance()  # =>
+        named_key = str(key.value).lower()
+        if name not in EVENT_FUNCTIONS:
             raise self.error(
-                f"expected ',' or ')' in the arguments of {name}(), found {self.token.describe()}"
+                f"{name}() takes no named arguments",
+                key,
+                hint="named arguments such as at_least => 3 go to performed()",
             )
-        end = self.advance().end
-        if name in EVENT_FUNCTIONS:
-            return self.event_call(name, name_token, positional, named, end)
-        if name == "in_segment":
-            return self.segment_ref(name_token, positional, end)
+        if named_key not in EVENT_ARGUMENTS:
+            close = difflib.get_close_matches(named_key, EVENT_ARGUMENTS, n=1)
+            hint = f"did you mean {close[0]}?" if close else "use " + ", ".join(EVENT_ARGUMENTS)
+            raise self.error(f"unknown argument '{key.text}' of {name}()", key, hint=hint)
+        if named_key in named:
+            raise self.error(f"argument '{key.text}' is given twice", key)
+        named[named_key] = (key, self.event_argument(named_key, key))
+
+    def check_arity(
+        self, name: str, name_token: Token, positional: list[nodes.Node], end: int
+    ) -> None:
         fewest, most = SCALAR_FUNCTIONS[name]
         count = len(positional)
         if count < fewest or (most is not None and count > most):
@@ -551,28 +561,24 @@ class _Parser:
                 start=name_token.start,
                 end=end,
             )
-        if name == "round" and count == 2:
-            digits = _fold_literal(positional[1])
-            if (
-                digits is None
-                or not isinstance(digits.value, int)
-                or isinstance(digits.value, bool)
-            ):
-                raise RuleSyntaxError(
-                    "round()'s second argument is a whole number of decimals",
-                    text=self.text,
-                    start=positional[1].start,
-                    end=positional[1].end,
-                    hint="write round(x, 2)",
-                )
-            if not 0 <= digits.value <= 15:
-                raise RuleSyntaxError(
-                    "round() keeps between 0 and 15 decimals",
-                    text=self.text,
-                    start=positional[1].start,
-                    end=positional[1].end,
-                )
-        return self.make(nodes.Call(name_token.start, end, name, tuple(positional)))
+
+    def check_round_digits(self, argument: nodes.Node) -> None:
+        digits = _fold_literal(argument)
+        if digits is None or not isinstance(digits.value, int) or isinstance(digits.value, bool):
+            raise RuleSyntaxError(
+                "round()'s second argument is a whole number of decimals",
+                text=self.text,
+                start=argument.start,
+                end=argument.end,
+                hint="write round(x, 2)",
+            )
+        if not 0 <= digits.value <= 15:
+            raise RuleSyntaxError(
+                "round() keeps between 0 and 15 decimals",
+                text=self.text,
+                start=argument.start,
+                end=argument.end,
+            )
 
     def within_days(self) -> float:
         token = self.token
