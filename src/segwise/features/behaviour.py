@@ -41,6 +41,7 @@ from segwise.exceptions import ConfigError, DataError
 from segwise.features._timestamps import as_day, ensure_datetime
 from segwise.io.dataset import Dataset
 from segwise.io.roles import ROLES_BY_KIND
+from segwise.io.timestamps import resolve_as_of
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -71,6 +72,16 @@ def _lazy(source: Any, kind: str, needed: Sequence[str]) -> nw.LazyFrame[Any]:
         if parsed != "timestamp":
             frame = frame.drop("timestamp").rename({parsed: "timestamp"})
     return frame
+
+
+def _until(
+    frame: nw.LazyFrame[Any] | None, as_of: str | date | datetime | None
+) -> nw.LazyFrame[Any] | None:
+    """As of a datetime: rows up to that instant (the readers' rule), not its whole day."""
+    cut = resolve_as_of(as_of)
+    if frame is None or cut is None or cut.instant is None:
+        return frame
+    return frame.filter(cut.keep("timestamp"))
 
 
 def _end_date(frames: list[nw.LazyFrame[Any]], as_of: str | date | datetime | None) -> date:
@@ -335,6 +346,7 @@ def customer_features(
             kind = native_kind(source)
             like = kind if kind in {"duckdb", "spark"} else "polars-eager"
             break
+    tx, ev = (_until(f, as_of) for f in (tx, ev))
     dated = [f.select("timestamp") for f in (tx, ev) if f is not None]
     end = _end_date(dated, as_of) if dated else None
     parts: list[nw.LazyFrame[Any]] = []

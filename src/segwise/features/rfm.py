@@ -42,10 +42,11 @@ from segwise._validation import check_choice, hint_for
 from segwise.engine import portable
 from segwise.engine.frames import from_lazy, native_kind, to_lazy
 from segwise.exceptions import ConfigError, DataError
-from segwise.features._timestamps import as_day, ensure_datetime
+from segwise.features._timestamps import ensure_datetime
 from segwise.features.jenks import jenks_breaks
 from segwise.features.score_map import PRESETS, ScoreMap
 from segwise.io.dataset import Dataset
+from segwise.io.timestamps import resolve_as_of
 
 if TYPE_CHECKING:
     from datetime import date, datetime
@@ -130,10 +131,11 @@ def rfm_metrics(
         transactions, customer_id_col, datetime_col, monetary_value_col, order_id_col
     )
     day = nw.col("timestamp").dt.date()
-    end = as_day(as_of)
-    if end is not None:
-        purchases = purchases.filter(day <= nw.lit(end))
-        everything = everything.filter(day <= nw.lit(end))
+    cut = resolve_as_of(as_of)
+    end = cut.day if cut is not None else None
+    if cut is not None:
+        purchases = purchases.filter(cut.keep("timestamp"))
+        everything = everything.filter(cut.keep("timestamp"))
     if style == "pymc":
         per_day = purchases.with_columns(day.alias("__sw_day")).group_by("customer_id", "__sw_day")
         metrics = per_day.agg(portable.money_units(nw.col("amount")).sum().alias("__sw_units"))

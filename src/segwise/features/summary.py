@@ -35,6 +35,7 @@ from segwise.engine.frames import from_lazy, native_kind, to_lazy
 from segwise.exceptions import ConfigError, DataError
 from segwise.features._timestamps import as_day, ensure_datetime
 from segwise.io.dataset import Dataset
+from segwise.io.timestamps import resolve_as_of
 
 _UNITS = {"D": 1.0, "W": 7.0}
 _DAY = "__sw_day"
@@ -213,9 +214,10 @@ def rfm_summary(
     frame, customer, timestamp, monetary, like = _prepare(
         transactions, customer_id_col, datetime_col, monetary_value_col, datetime_format
     )
-    end = _observation_end(
-        frame, timestamp, as_day(observation_period_end, "observation_period_end")
-    )
+    cut = resolve_as_of(observation_period_end, "observation_period_end")
+    if cut is not None and cut.instant is not None:
+        frame = frame.filter(cut.keep(timestamp))  # up to the instant, as the readers do
+    end = _observation_end(frame, timestamp, cut.day if cut is not None else None)
     periods = _periods(frame, customer, timestamp, monetary, end)
     summary = _summarise(
         periods, customer, monetary is not None, end, scale, include_first_transaction

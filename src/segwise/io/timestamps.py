@@ -6,9 +6,11 @@ so the chosen pattern gives the same result on every engine.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+import narwhals.stable.v2 as nw
 import polars as pl
 
 from segwise.exceptions import ConfigError
@@ -98,3 +100,56 @@ def as_of_bound(as_of: str | date | datetime | None) -> tuple[datetime | None, s
         raise ConfigError(
             f"as-of date '{text}' is not a date", hint="write it as YYYY-MM-DD, e.g. 2011-12-09"
         ) from None
+
+
+@dataclass(frozen=True)
+class AsOf:
+    """What "as of" means, once, for every reader, feature, model and command.
+
+    As of a **date**, everything on that day is included (lifetimes'
+    ``observation_period_end`` and the readers agree); as of a **datetime**,
+    everything up to and including that instant. Day counts (recency, tenure)
+    run to ``day`` either way. With no as-of at all, each function uses the
+    latest timestamp in its data, so nothing is excluded.
+
+    Examples
+    --------
+    >>> resolve_as_of("2011-12-09")
+    AsOf(day=datetime.date(2011, 12, 9), instant=None)
+    >>> resolve_as_of("2011-12-09 12:00").instant
+    datetime.datetime(2011, 12, 9, 12, 0)
+    """
+
+    day: date
+    instant: datetime | None = None
+
+    def keep(self, timestamp: str) -> Any:
+        """An expression true for the rows of column ``timestamp`` that the as-of includes."""
+        on_or_before = nw.col(timestamp).dt.date() <= nw.lit(self.day)
+        if self.instant is None:
+            return on_or_before
+        return on_or_before & (nw.col(timestamp) <= nw.lit(self.instant))
+
+
+def resolve_as_of(value: str | date | datetime | None, what: str = "as-of date") -> AsOf | None:
+    """An :class:`AsOf` from a date, a datetime or ISO text; None stays None.
+
+    Text of ten characters or fewer is a date (``2011-12-09``); longer text is a
+    datetime (``2011-12-09 12:00``).
+    """
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return AsOf(value.date(), value)
+    if isinstance(value, date):
+        return AsOf(value)
+    text = str(value).strip()
+    try:
+        if len(text) <= 10:
+            return AsOf(date.fromisoformat(text))
+        instant = datetime.fromisoformat(text)
+    except ValueError:
+        raise ConfigError(
+            f"{what} '{text}' is not a date", hint="write it as YYYY-MM-DD, e.g. 2011-12-09"
+        ) from None
+    return AsOf(instant.date(), instant)

@@ -14,7 +14,7 @@ import functools
 import hashlib
 import warnings
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +24,7 @@ from segwise._version import __version__
 from segwise.engine.sessions import check_engine, on_engine, spark_session
 from segwise.exceptions import ConfigError, ProblemsError, RuleError, SegwiseError
 from segwise.features.behaviour import customer_features
+from segwise.io.timestamps import resolve_as_of
 from segwise.io.writers import atomic_path
 from segwise.project.config import ClusterSegmentation, ProjectConfig
 from segwise.project.methods import CheckInputs, RunInputs, method_for
@@ -362,15 +363,16 @@ class Project:
         )
 
     def _as_of(self, override: str | date | None, transactions: Dataset) -> date:
-        if override is not None:
-            if isinstance(override, date):
-                return override
-            try:
-                return date.fromisoformat(str(override).strip()[:10])
-            except ValueError:
+        cut = resolve_as_of(override)
+        if cut is not None:
+            if cut.instant is not None and cut.instant.time() != time(0):
+                # A run, its report and its stored memberships are as of a day; cutting a
+                # datetime to its day would silently count purchases after that instant.
                 raise ConfigError(
-                    f"as-of date '{override}' is not a date", hint="write it as YYYY-MM-DD"
-                ) from None
+                    f"as-of '{override}' has a time of day, but a project runs as of a whole day",
+                    hint=f"write the day, e.g. {cut.day.isoformat()}",
+                )
+            return cut.day
         if self.config.as_of is not None:
             return self.config.as_of
         latest = transactions.data.select(nw.col("timestamp").max()).collect().item()
