@@ -5,15 +5,20 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from segwise.cli import options as opt
+
+if TYPE_CHECKING:
+    from segwise.io.options import SourceOptions
+
 from segwise.cli.console import json_text, progress, stdout, user_errors
 
 
 @user_errors
+@opt.with_source_options
 def clv(
     files: Annotated[
         list[str], typer.Argument(help="Transaction files or database URLs.", show_default=False)
@@ -42,19 +47,6 @@ def clv(
     tiers: Annotated[
         str, typer.Option("--tiers", help="Shares for high/medium tiers, e.g. 0.2,0.6.")
     ] = "0.2,0.6",
-    customer_col: opt.CustomerCol = None,
-    date_col: opt.DateCol = None,
-    amount_col: opt.AmountCol = None,
-    quantity_col: opt.QuantityCol = None,
-    price_col: opt.PriceCol = None,
-    order_col: opt.OrderCol = None,
-    policy: opt.Policy = "default",
-    date_format: opt.DateFormat = None,
-    delimiter: opt.Delimiter = None,
-    encoding: opt.Encoding = None,
-    sheet: opt.Sheet = None,
-    table: opt.Table = None,
-    query: opt.Query = None,
     output: opt.Output = None,
     report: Annotated[
         Path | None,
@@ -64,12 +56,14 @@ def clv(
         ),
     ] = None,
     as_json: opt.Json = False,
+    *,
+    source: SourceOptions,
 ) -> None:
     """Fit BG/NBD and Gamma-Gamma on the calibration; predict P(alive), purchases, value, CLV, tier.
 
     With --holdout-end the JSON also compares predicted and actual holdout purchases.
     """
-    from segwise.cli.data import read_purchases, transaction_options
+    from segwise.cli.data import read_purchases
     from segwise.exceptions import ConfigError
     from segwise.io.writers import write_table
 
@@ -83,21 +77,7 @@ def clv(
         step("Reading transactions")
         purchases, _ = read_purchases(
             files,
-            **transaction_options(
-                customer_col=customer_col,
-                date_col=date_col,
-                amount_col=amount_col,
-                quantity_col=quantity_col,
-                price_col=price_col,
-                order_col=order_col,
-                policy=policy,
-                date_format=date_format,
-                delimiter=delimiter,
-                encoding=encoding,
-                sheet=sheet,
-                table=table,
-                query=query,
-            ),
+            **source.keywords(),
         )
         step("Summarising")
         frame = _summary(purchases, calibration_end, holdout_end, time_unit)

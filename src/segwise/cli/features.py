@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from segwise.cli import options as opt
 from segwise.cli.console import progress, stdout, user_errors
 
+if TYPE_CHECKING:
+    from segwise.io.options import SourceOptions
+
 
 @user_errors
+@opt.with_source_options
 def features(
     files: Annotated[
         list[str], typer.Argument(help="Transaction files or database URLs.", show_default=False)
@@ -21,20 +25,9 @@ def features(
     ] = None,
     events: opt.EventsFile = None,
     as_of: opt.AsOf = None,
-    customer_col: opt.CustomerCol = None,
-    date_col: opt.DateCol = None,
-    amount_col: opt.AmountCol = None,
-    quantity_col: opt.QuantityCol = None,
-    price_col: opt.PriceCol = None,
-    order_col: opt.OrderCol = None,
-    date_format: opt.DateFormat = None,
-    policy: opt.Policy = "default",
-    delimiter: opt.Delimiter = None,
-    encoding: opt.Encoding = None,
-    sheet: opt.Sheet = None,
-    table: opt.Table = None,
-    query: opt.Query = None,
     output: opt.Output = None,
+    *,
+    source: SourceOptions,
 ) -> None:
     """Build the customer table (tenure, recency, orders, revenue, basket, returns, engagement).
 
@@ -45,25 +38,10 @@ def features(
     import narwhals.stable.v2 as nw
 
     import segwise as sw
-    from segwise.cli.data import transaction_options
     from segwise.engine.frames import to_lazy
     from segwise.io.writers import write_table
 
-    options = transaction_options(
-        customer_col=customer_col,
-        date_col=date_col,
-        amount_col=amount_col,
-        quantity_col=quantity_col,
-        price_col=price_col,
-        order_col=order_col,
-        policy=policy,
-        date_format=date_format,
-        delimiter=delimiter,
-        encoding=encoding,
-        sheet=sheet,
-        table=table,
-        query=query,
-    )
+    options = source.keywords()
     with progress("Building features") as step:
         step("Reading transactions")
         datasets = [sw.read_transactions(file, **options) for file in files]

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
+import typing
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 CustomerCol = Annotated[
     str | None, typer.Option("--customer-col", "--id-col", help="Customer id column.")
@@ -100,3 +106,58 @@ CustomersFile = Annotated[
         "--customers", help="With --transactions and no table: customer attributes to add."
     ),
 ]
+
+
+#: The transaction source options every data command takes: (parameter, type, SourceOptions
+#: field). Declared once here and added to a command by :func:`with_source_options`.
+_SOURCE_PARAMETERS: tuple[tuple[str, Any, str, Any], ...] = (
+    ("customer_col", CustomerCol, "customer_id", None),
+    ("date_col", DateCol, "timestamp", None),
+    ("amount_col", AmountCol, "amount", None),
+    ("quantity_col", QuantityCol, "quantity", None),
+    ("price_col", PriceCol, "unit_price", None),
+    ("order_col", OrderCol, "order_id", None),
+    ("policy", Policy, "policy", "default"),
+    ("date_format", DateFormat, "timestamp_format", None),
+    ("delimiter", Delimiter, "delimiter", None),
+    ("encoding", Encoding, "encoding", None),
+    ("sheet", Sheet, "sheet", None),
+    ("table", Table, "table", None),
+    ("query", Query, "query", None),
+)
+
+
+def with_source_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Give a command the shared source options, delivered as one ``source: SourceOptions``.
+
+    The command declares a ``source`` parameter; the CLI shows the thirteen
+    options (``--customer-col``, ``--date-col`` … ``--query``) in its place.
+    """
+    signature = inspect.signature(command)
+    # The command imports SourceOptions only for type checking, and so does this module (the
+    # import would load the readers for every --help): its parameter is replaced anyway.
+    hints = typing.get_type_hints(command, localns={"SourceOptions": Any}, include_extras=True)
+    kept = [
+        p.replace(annotation=hints.get(p.name, p.annotation))
+        for p in signature.parameters.values()
+        if p.name != "source"
+    ]
+    added = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=kind)
+        for name, kind, _field, default in _SOURCE_PARAMETERS
+    ]
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        from segwise.io.options import SourceOptions  # loads the readers: only when run
+
+        fields = {field: kwargs.pop(name) for name, _kind, field, _d in _SOURCE_PARAMETERS}
+        fields["sheet"] = sheet_value(fields["sheet"])
+        return command(*args, source=SourceOptions(**fields), **kwargs)
+
+    parameters = [p for p in kept if p.kind is not inspect.Parameter.VAR_KEYWORD]
+    run.__signature__ = signature.replace(parameters=parameters + added)  # type: ignore[attr-defined]
+    run.__annotations__ = {p.name: p.annotation for p in parameters + added} | {
+        "return": hints.get("return")
+    }
+    return run

@@ -7,11 +7,15 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from segwise.cli import options as opt
+
+if TYPE_CHECKING:
+    from segwise.io.options import SourceOptions
+
 from segwise.cli.console import json_text, progress, stdout, user_errors
 from segwise.exceptions import ConfigError, DataError
 
@@ -38,16 +42,11 @@ def _thresholds(values: list[str] | None) -> dict[str, list[float]]:
 
 
 @user_errors
+@opt.with_source_options
 def rfm(
     files: Annotated[
         list[str], typer.Argument(help="Transaction files or database URLs.", show_default=False)
     ],
-    customer_col: opt.CustomerCol = None,
-    date_col: opt.DateCol = None,
-    amount_col: opt.AmountCol = None,
-    quantity_col: opt.QuantityCol = None,
-    price_col: opt.PriceCol = None,
-    order_col: opt.OrderCol = None,
     as_of: opt.AsOf = None,
     bins: Annotated[
         int | None, typer.Option("--bins", help="Score bins (default 5; pymc uses 4).")
@@ -75,15 +74,10 @@ def rfm(
         Path | None,
         typer.Option("--map", help="A YAML score map instead of the preset's segments."),
     ] = None,
-    policy: opt.Policy = "default",
-    date_format: opt.DateFormat = None,
-    delimiter: opt.Delimiter = None,
-    encoding: opt.Encoding = None,
-    sheet: opt.Sheet = None,
-    table: opt.Table = None,
-    query: opt.Query = None,
     output: opt.Output = None,
     as_json: opt.Json = False,
+    *,
+    source: SourceOptions,
 ) -> None:
     """Score recency, frequency and monetary value (1..bins, bins = best) and name segments.
 
@@ -94,33 +88,18 @@ def rfm(
     import polars as pl
 
     import segwise as sw
-    from segwise.cli.data import transaction_options
     from segwise.engine.frames import to_lazy
     from segwise.features.rfm import rfm_table
     from segwise.features.score_map import MANAGEABLE_SEGMENTS, ScoreMap, too_many_segments
     from segwise.io.writers import write_table
 
-    options = transaction_options(
-        customer_col=customer_col,
-        date_col=date_col,
-        amount_col=amount_col,
-        quantity_col=quantity_col,
-        price_col=price_col,
-        order_col=order_col,
-        policy=policy,
-        date_format=date_format,
-        delimiter=delimiter,
-        encoding=encoding,
-        sheet=sheet,
-        table=table,
-        query=query,
-    )
+    options = source.keywords()
     with progress("Reading") as step:
         step("Reading transactions")
         datasets = [sw.read_transactions(file, **options) for file in files]
         step("Scoring")
         # Several files: one table whose is_return column keeps returns netted.
-        source = (
+        combined = (
             datasets[0]
             if len(datasets) == 1
             else nw.concat([d.data.select(*_rfm_columns(d)) for d in datasets], how="vertical")
@@ -128,7 +107,7 @@ def rfm(
         with warnings.catch_warnings(record=True) as caught, _explained_by_quality(datasets):
             warnings.simplefilter("always")
             result = rfm_table(
-                source,
+                combined,
                 monetary_value_col="amount",
                 order_id_col="order_id"
                 if "order_id" in datasets[0].data.collect_schema().names()

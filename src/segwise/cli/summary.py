@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from segwise.cli import options as opt
+
+if TYPE_CHECKING:
+    from segwise.io.options import SourceOptions
+
 from segwise.cli.console import json_text, progress, stdout, user_errors
 
 
 @user_errors
+@opt.with_source_options
 def summary(
     files: Annotated[
         list[str], typer.Argument(help="Transaction files or database URLs.", show_default=False)
     ],
-    customer_col: opt.CustomerCol = None,
-    date_col: opt.DateCol = None,
-    amount_col: opt.AmountCol = None,
-    quantity_col: opt.QuantityCol = None,
-    price_col: opt.PriceCol = None,
-    order_col: opt.OrderCol = None,
     as_of: Annotated[
         str | None,
         typer.Option(
@@ -45,15 +44,10 @@ def summary(
         str | None,
         typer.Option("--holdout-end", help="Split: last day of the holdout (default: --as-of)."),
     ] = None,
-    date_format: opt.DateFormat = None,
-    policy: opt.Policy = "default",
-    delimiter: opt.Delimiter = None,
-    encoding: opt.Encoding = None,
-    sheet: opt.Sheet = None,
-    table: opt.Table = None,
-    query: opt.Query = None,
     output: opt.Output = None,
     as_json: opt.Json = False,
+    *,
+    source: SourceOptions,
 ) -> None:
     """Per customer: frequency, recency, T, monetary_value, as lifetimes and pymc-marketing.
 
@@ -64,7 +58,7 @@ def summary(
     """
     import polars as pl
 
-    from segwise.cli.data import read_purchases, transaction_options
+    from segwise.cli.data import read_purchases
     from segwise.engine.frames import to_lazy
     from segwise.features import calibration_and_holdout_data, rfm_summary
     from segwise.io.writers import write_table
@@ -73,21 +67,7 @@ def summary(
         step("Reading transactions")
         purchases, _reports = read_purchases(
             files,
-            **transaction_options(
-                customer_col=customer_col,
-                date_col=date_col,
-                amount_col=amount_col,
-                quantity_col=quantity_col,
-                price_col=price_col,
-                order_col=order_col,
-                policy=policy,
-                date_format=date_format,
-                delimiter=delimiter,
-                encoding=encoding,
-                sheet=sheet,
-                table=table,
-                query=query,
-            ),
+            **source.keywords(),
         )
         step("Summarising")
         if calibration_end is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from segwise.io.dataset import Dataset
+from segwise.io.options import SourceOptions
 from segwise.io.policy import ONLINE_RETAIL_NON_PRODUCT_CODES, CleaningPolicy
 from segwise.io.quality import QualityReport
 from segwise.io.readers import read_customers, read_events, read_transactions
@@ -15,6 +16,7 @@ __all__ = [
     "ColumnRoles",
     "Dataset",
     "QualityReport",
+    "SourceOptions",
     "detect_roles",
     "read_customers",
     "read_events",
