@@ -71,7 +71,7 @@ def test_demo_memberships_are_unchanged(demo: Any) -> None:
 
 
 def test_demo_cards_are_unchanged(demo: Any) -> None:
-    cards = {s.name: s.cards for s in demo.segmentations}
+    cards = {s.name: [c.to_dict() for c in s.cards] for s in demo.segmentations}
     _compare("demo_cards", cards)
     _compare("demo_definitions", {s.name: s.definition for s in demo.segmentations})
 

@@ -74,7 +74,7 @@ def test_every_customer_has_one_membership_per_exclusive_segmentation(project_di
         assert members["customer_id"].n_unique() == members.height, name
     cluster = next(s for s in result.segmentations if s.method == "cluster")
     assert 3 <= len(cluster.cards) <= 8
-    assert all(card["traits"] and card["definition"] for card in cluster.cards)
+    assert all(card.traits and card.definition for card in cluster.cards)
 
 
 HEAD = "name: x\nsources:\n  transactions: {path: a.csv}\n"
@@ -249,7 +249,7 @@ def test_overlapping_rules_store_one_row_per_audience(tmp_path: Path) -> None:
     config.write_text(config.read_text().replace("exclusive: true", "exclusive: false"))
     result = Project.from_yaml(config).run()
     rules = next(s for s in result.segmentations if s.method == "rules")
-    sizes = {card["name"]: card["size"] for card in rules.cards}
+    sizes = {card.name: card.size for card in rules.cards}
     assert "Other" not in sizes
     assert rules.members.height == sum(sizes.values())
     assert rules.members["customer_id"].n_unique() < rules.members.height  # audiences overlap
@@ -262,7 +262,7 @@ def test_generated_rules_run_at_a_month_end(project_dir: Path) -> None:
     # Issue 12, defect 3: the cluster definitions wrote app_user = 'true' and failed this run.
     result = Project.from_yaml(project_dir / "segwise.yaml").run(as_of="2024-08-30")
     cluster = next(s for s in result.segmentations if s.method == "cluster")
-    assert all(card["definition"] for card in cluster.cards)
+    assert all(card.definition for card in cluster.cards)
 
 
 def test_as_of_before_all_data_is_named(project_dir: Path) -> None:
@@ -310,7 +310,7 @@ def test_clv_tiers_are_a_stored_segmentation(project_dir: Path) -> None:
     # Issue 11: tiers configured in a project appeared nowhere (report, store, members).
     result = Project.from_yaml(project_dir).run()
     tiers = next(s for s in result.segmentations if s.name == "future_tiers")
-    assert [card["name"] for card in tiers.cards][:3] == ["high", "medium", "low"]
+    assert [card.name for card in tiers.cards][:3] == ["high", "medium", "low"]
     scored = tiers.members.filter(pl.col("segment") != "(not scored)")
     shares = scored.group_by("segment").len().with_columns(pl.col("len") / scored.height)
     assert dict(shares.iter_rows())["high"] == pytest.approx(0.2, abs=0.01)
@@ -337,8 +337,8 @@ def test_a_frozen_cluster_model_keeps_segment_ids_and_names(tmp_path: Path) -> N
     first = Project.from_yaml(config).run(as_of="2024-09-30")
     assert (folder / "models" / "behaviour.json").is_file()
     second = Project.from_yaml(config).run(as_of="2024-12-31")  # a later month, new data
-    ids = {c["label"]: c["name"] for c in _behaviour(first).cards if c["label"] >= 0}
-    again = {c["label"]: c["name"] for c in _behaviour(second).cards if c["label"] >= 0}
+    ids = {c.label: c.name for c in _behaviour(first).cards if c.label >= 0}
+    again = {c.label: c.name for c in _behaviour(second).cards if c.label >= 0}
     assert again == ids
     assert _behaviour(second).definition["refitted"] is False
     assert _behaviour(second).definition["fitted_as_of"] == "2024-09-30"
@@ -350,9 +350,9 @@ def test_a_frozen_cluster_model_keeps_segment_ids_and_names(tmp_path: Path) -> N
     )
     config.write_text(renamed)
     third = Project.from_yaml(config).run(as_of="2024-12-31")
-    card = next(c for c in _behaviour(third).cards if c["label"] == 0)
-    assert card["name"] == "Core shoppers" and card["auto_name"] == ids[0]
-    assert card["playbook"] == ["messaging: Thank you", "channels: email"]
+    card = next(c for c in _behaviour(third).cards if c.label == 0)
+    assert card.name == "Core shoppers" and card.auto_name == ids[0]
+    assert card.playbook == ("messaging: Thank you", "channels: email")
     assert "Core shoppers" in set(_behaviour(third).members["segment"].to_list())
     page = third.report.read_text()
     assert "Core shoppers" in page and "<li>messaging: Thank you</li>" in page

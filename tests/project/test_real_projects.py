@@ -74,21 +74,21 @@ def test_no_cluster_segment_is_too_small_to_act_on(made: Any) -> None:
     _name, _project, result = made
     cluster = next(s for s in result.segmentations if s.method == "cluster")
     for card in cluster.cards:
-        if card["label"] == -1:
-            assert card["share"] <= 0.02, card["name"]  # the outliers: a small group to review
+        if card.label == -1:
+            assert card.share <= 0.02, card.name  # the outliers: a small group to review
         else:
-            assert card["share"] >= 0.02, (card["name"], card["share"])
+            assert card.share >= 0.02, (card.name, card.share)
 
 
 def test_names_are_distinct_in_words_and_never_column_names(made: Any) -> None:
     _name, _project, result = made
     for segmentation in result.segmentations:
-        names = [card["name"] for card in segmentation.cards]
+        names = [card.name for card in segmentation.cards]
         normal = [_normal(n) for n in names]
         assert len(set(normal)) == len(normal), (segmentation.name, names)
         for card in segmentation.cards:
-            assert "_" not in card["name"], card["name"]
-            assert not any("_" in trait for trait in card["traits"]), card["traits"]
+            assert "_" not in card.name, card.name
+            assert not any("_" in trait for trait in card.traits), card.traits
 
 
 def test_name_words_agree_with_the_segments_numbers(made: Any) -> None:
@@ -96,18 +96,18 @@ def test_name_words_agree_with_the_segments_numbers(made: Any) -> None:
     cluster = next(s for s in result.segmentations if s.method == "cluster")
     checked = 0
     for card in cluster.cards:
-        if card["label"] == -1:
+        if card.label == -1:
             continue
-        words = {w.strip(",").lower() for w in card["name"].split(",")[0].split()}
-        for feature, lift in card["lift"].items():
+        words = {w.strip(",").lower() for w in card.name.split(",")[0].split()}
+        for feature, lift in card.lift.items():
             concept = next((c for c in CONCEPTS if re.search(c.pattern, feature.lower())), None)
             if concept is None or lift is None:
                 continue
             if concept.high and concept.high.lower() in words:
-                assert lift > 1, (card["name"], feature, lift)
+                assert lift > 1, (card.name, feature, lift)
                 checked += 1
             if concept.low and concept.low.lower() in words:
-                assert lift < 1, (card["name"], feature, lift)
+                assert lift < 1, (card.name, feature, lift)
                 checked += 1
     assert checked >= 3  # the names do use the business words
 
@@ -115,20 +115,20 @@ def test_name_words_agree_with_the_segments_numbers(made: Any) -> None:
 def test_clv_discriminates_or_says_it_cannot(made: Any) -> None:
     _name, project, result = made
     future = next(s for s in result.segmentations if s.name == "future")
-    largest = max(card["share"] for card in future.cards)
+    largest = max(card.share for card in future.cards)
     page = project.resolve(project.config.report).read_text()
     if 1 - largest < 0.05:
-        assert future.extras["warnings"], "a degenerate CLV must say so"
-        assert future.extras["warnings"][0].split(":")[0] in page
+        assert future.warnings, "a degenerate CLV must say so"
+        assert future.warnings[0].split(":")[0] in page
     else:
-        for warning in future.extras["warnings"]:
+        for warning in future.warnings:
             assert warning.split(";")[0].replace("'", "&#39;") in page
 
 
 def test_tier_backtest_realised_value_is_holdout_money(made: Any) -> None:
     _name, project, result = made
     future = next(s for s in result.segmentations if s.name == "future")
-    section = future.extras["clv_backtest"]
+    section = future.backtest
     spec = project.config.segmentations["future"]
     calibration_end = result.as_of - timedelta(weeks=spec.holdout_weeks)
     # Independently of the backtest code: the money each customer spent in the holdout,
@@ -188,7 +188,7 @@ def test_the_report_shows_the_warnings_in_a_browser(made: Any) -> None:
     )
     assert rendered.returncode == 0, rendered.stderr[-2000:]
     dom = rendered.stdout
-    warned = [w for s in result.segmentations for w in s.extras.get("warnings", [])]
+    warned = [w for s in result.segmentations for w in s.warnings]
     assert dom.count('class="warning"') == len(warned)
     for warning in warned:
         assert warning.split(":")[0].replace("&", "&amp;") in dom

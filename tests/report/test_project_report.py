@@ -52,7 +52,7 @@ def test_report_renders_in_headless_chromium_with_every_card(run: Any, tmp_path:
     console = [line for line in rendered.stderr.splitlines() if ":CONSOLE" in line]
     assert console == [], console
     dom = rendered.stdout
-    expected = [(s.name, card["name"]) for s in run.segmentations for card in s.cards]
+    expected = [(s.name, card.name) for s in run.segmentations for card in s.cards]
     assert dom.count('class="segment-card"') == len(expected)
     for segmentation, name in expected:
         # The browser serialises attributes escaping only &, " and non-breaking spaces.
@@ -112,12 +112,12 @@ def test_degenerate_clv_fit_is_warned_in_the_rendered_report(
     )
     result = Project.from_yaml(tmp_path).run()
     future = result.segmentations[0]
-    warnings = future.extras["warnings"]
+    warnings = future.warnings
     assert any("almost no dropout" in w or "in one predictive segment" in w for w in warnings)
-    sizes = {card["name"]: card["share"] for card in future.cards}
+    sizes = {card.name: card.share for card in future.cards}
     assert max(sizes.values()) <= 0.95  # the fallback still discriminates
     assert "own time between purchases" in next(
-        c["definition"] for c in future.cards if c["name"] == "Churn risk"
+        c.definition for c in future.cards if c.name == "Churn risk"
     )
     rendered = chromium("--dump-dom", result.report.resolve().as_uri())
     assert rendered.returncode == 0, rendered.stderr[-2000:]

@@ -33,8 +33,8 @@ def demo(
     console = stdout()
     console.print(summary_table(result))
     for segmentation in result.segmentations:
-        if "clv_backtest" in segmentation.extras:
-            backtest = segmentation.extras["clv_backtest"]
+        if segmentation.backtest is not None:
+            backtest = segmentation.backtest
             console.print(
                 f"{segmentation.name}: backtest {backtest['predicted']:,.0f} purchases predicted, "
                 f"{backtest['actual']:,.0f} actual (correlation {backtest['correlation']:.2f})",

@@ -47,13 +47,13 @@ def summary_table(result: Any) -> Any:
         table.add_column(column, justify="right" if column in ("segments", "share") else "left")
     for segmentation in result.segmentations:
         cards = segmentation.cards
-        largest = max(cards, key=lambda c: c["size"]) if cards else None
+        largest = max(cards, key=lambda c: c.size) if cards else None
         table.add_row(
             segmentation.name,
             segmentation.method,
             str(len(cards)),
-            largest["name"] if largest else "",
-            f"{largest['share']:.1%}" if largest else "",
+            largest.name if largest else "",
+            f"{largest.share:.1%}" if largest else "",
         )
     return table
 
@@ -74,7 +74,7 @@ def run(
     with progress_bar(f"Running {project.config.name}", steps) as step:
         result = project.run(as_of=as_of, engine=engine, progress=step)
     for segmentation in result.segmentations:
-        for warning in segmentation.extras.get("warnings", []):
+        for warning in segmentation.warnings:
             # The same warnings are on the report's cards and stored with the run.
             sys.stderr.write(f"warning: segmentation '{segmentation.name}': {warning}\n")
     console = stdout()
@@ -87,7 +87,7 @@ def run(
             "report": str(result.report),
             "store": str(result.store),
             "segmentations": {
-                s.name: {c["name"]: c["size"] for c in s.cards} for s in result.segmentations
+                s.name: {c.name: c.size for c in s.cards} for s in result.segmentations
             },
         }
         console.print_json(json_text(payload))

@@ -26,10 +26,11 @@ from segwise.exceptions import ConfigError, ProblemsError, RuleError, SegwiseErr
 from segwise.features.behaviour import customer_features
 from segwise.io.timestamps import resolve_as_of
 from segwise.io.writers import atomic_path
+from segwise.profiling.cards import SegmentationResult
 from segwise.project.config import ClusterSegmentation, ProjectConfig
 from segwise.project.methods import CheckInputs, RunInputs, method_for
 from segwise.project.paths import QUARANTINE_DIR, ProjectPaths
-from segwise.project.results import SegmentationResult, as_polars
+from segwise.project.results import as_polars
 from segwise.project.scaffold import scaffold
 from segwise.project.sources import read_source
 from segwise.project.workspace import read_project_file
@@ -320,7 +321,9 @@ class Project:
             customers=inputs.features.height,
             started_at=started,
             segmentations=[
-                SegmentationRecord(r.name, r.method, r.definition, r.cards, r.members)
+                SegmentationRecord(
+                    r.name, r.method, r.definition, [c.to_dict() for c in r.cards], r.members
+                )
                 for r in results
             ],
         )
@@ -348,9 +351,8 @@ class Project:
                 raise SegwiseError(f"run {run_id} was stored as {stored}")
         self.store.mark_report(run_id, report_path)
         for result in results:
-            finish = result.extras.pop("after_commit", None)
-            if finish is not None:
-                finish()  # e.g. a cluster model fitted in this run, saved for the next ones
+            if result.after_commit is not None:
+                result.after_commit()  # e.g. a cluster model fitted in this run, for the next ones
         return RunResult(
             run_id,
             inputs.as_of,
@@ -396,7 +398,7 @@ def _keep_notes(result: SegmentationResult, caught: list[warnings.WarningMessage
     Collapsed RFM bins, unstable clusters: shown on the report and stored with
     the run, never swallowed. Other libraries' warnings go on as warnings.
     """
-    notes = result.extras.setdefault("warnings", [])
+    notes = result.warnings
     for warning in caught:
         if not warning.category.__module__.startswith("segwise"):
             warnings.warn_explicit(

@@ -1,13 +1,16 @@
-"""What a segmentation produces in a run, and the segment cards built from profiles."""
+"""Helpers the project's methods share: cards from profiles, playbooks, Polars frames.
+
+``SegmentationResult`` and ``SegmentCard`` live in :mod:`segwise.profiling.cards`.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from segwise.engine.frames import to_lazy
+from segwise.profiling.cards import SegmentationResult, SegmentCard, cards_from_profiles
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -18,48 +21,15 @@ if TYPE_CHECKING:
 NOT_SCORED = "(not scored)"
 
 
-@dataclass
-class SegmentationResult:
-    """One segmentation's outcome: memberships, profiles, cards and report extras."""
-
-    name: str
-    method: str
-    members: pl.DataFrame
-    definition: dict[str, Any]
-    cards: list[dict[str, Any]]
-    extras: dict[str, Any] = field(default_factory=dict)
-
-
 def cards(
     profiles: SegmentProfiles,
     definition: Callable[[Any], str | None],
     action: Callable[[Any], str | None],
     *,
     auto_names: bool = False,
-) -> list[dict[str, Any]]:
+) -> list[SegmentCard]:
     """One card per segment (largest first): name, definition, size, value, traits, action."""
-    cards = []
-    for p in profiles.segments:
-        cards.append(
-            {
-                "segment": p.segment,
-                "label": p.label,
-                "name": p.name if auto_names else p.segment,
-                "auto_name": p.name,
-                "definition": definition(p),
-                "size": p.size,
-                "share": p.share,
-                "revenue_share": p.revenue_share,
-                "value_mean": p.value_mean,
-                "traits": p.traits,
-                "action": action(p),
-                "rule": p.rule,
-                "lift": {row["feature"]: row["lift"] for row in p.numeric.iter_rows(named=True)}
-                if p.numeric.height
-                else {},
-            }
-        )
-    return sorted(cards, key=lambda c: -c["size"])
+    return cards_from_profiles(profiles, definition, action, auto_names=auto_names)
 
 
 def playbook_text(segment: Any) -> str | None:
@@ -68,11 +38,11 @@ def playbook_text(segment: Any) -> str | None:
     return "; ".join(lines) or None
 
 
-def playbook_lines(segment: Any) -> list[str]:
+def playbook_lines(segment: Any) -> tuple[str, ...]:
     """A playbook as "key: value" lines, for the report's list; empty when there is none."""
     if segment is None or segment.playbook is None:
-        return []
-    return list(segment.playbook.lines())
+        return ()
+    return tuple(segment.playbook.lines())
 
 
 def as_polars(frame: Any) -> pl.DataFrame:
@@ -92,3 +62,14 @@ def profile_members(
     labels = joined["segment"].fill_null(NOT_SCORED).to_numpy()
     table = joined.drop("segment")
     return profile_segments(table, labels, exclude=["customer_id", *exclude], definitions=True)
+
+
+__all__ = [
+    "NOT_SCORED",
+    "SegmentationResult",
+    "as_polars",
+    "cards",
+    "playbook_lines",
+    "playbook_text",
+    "profile_members",
+]

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from segwise.io.quality import QualityReport
+    from segwise.profiling.cards import SegmentationResult
 
 
 def _profile_chart(cards: list[dict[str, Any]], title: str) -> str:
@@ -72,13 +73,11 @@ def _profile_chart(cards: list[dict[str, Any]], title: str) -> str:
     return chart_html(figure)
 
 
-def _segmentation_view(result: Any, currency: str | None = None) -> dict[str, Any]:
+def _segmentation_view(result: SegmentationResult, currency: str | None = None) -> dict[str, Any]:
     cards = [
         {
-            **c,
-            "value_text": money(c["value_mean"], currency)
-            if c.get("value_mean") is not None
-            else None,
+            **c.to_dict(),
+            "value_text": money(c.value_mean, currency) if c.value_mean is not None else None,
         }
         for c in result.cards
     ]
@@ -102,8 +101,8 @@ def _segmentation_view(result: Any, currency: str | None = None) -> dict[str, An
         if definition.get("refitted") is False:
             summary += f" · model {definition.get('model_path') or 'file'} fitted as of {fitted}"
     grid = ""
-    if result.method == "rfm" and "rfm_table" in result.extras:
-        grid = _grid_chart(result.extras["rfm_table"], int(result.extras["bins"]))
+    if result.method == "rfm" and result.rfm_table is not None and result.bins:
+        grid = _grid_chart(result.rfm_table, result.bins)
     return {
         "name": result.name,
         "method": result.method,
@@ -112,7 +111,7 @@ def _segmentation_view(result: Any, currency: str | None = None) -> dict[str, An
         "sizes_chart": _sizes_chart(sized),
         "grid_chart": grid,
         "profile_chart": _profile_chart(cards, "Profile: mean of each feature ÷ the average"),
-        "warnings": list(result.extras.get("warnings", [])),
+        "warnings": list(result.warnings),
         "value_note": "value = net revenue per customer (purchases less returns) up to the "
         f"as-of date{f', in {currency}' if currency else ''}",
     }
@@ -126,7 +125,7 @@ def render_project_report(
     as_of: date,
     engine: str,
     quality: Sequence[QualityReport],
-    segmentations: Sequence[Any],
+    segmentations: Sequence[SegmentationResult],
     config_text: str,
     generated: datetime | None = None,
     currency: str | None = None,
@@ -134,7 +133,7 @@ def render_project_report(
     """Write the run's report to ``path`` (atomically) and return it."""
     template = _environment().get_template("project.html.j2")
     when = generated or datetime.now(UTC)
-    customers = max((sum(c["size"] for c in s.cards) for s in segmentations), default=0)
+    customers = max((sum(c.size for c in s.cards) for s in segmentations), default=0)
     html = template.render(
         title=f"segwise · {project}",
         run_id=run_id,
@@ -144,9 +143,7 @@ def render_project_report(
         version=__version__,
         generated=when.strftime("%Y-%m-%d %H:%M UTC"),
         segmentations=[_segmentation_view(s, currency) for s in segmentations],
-        clv_sections=[
-            s.extras["clv_backtest"] for s in segmentations if "clv_backtest" in s.extras
-        ],
+        clv_sections=[s.backtest for s in segmentations if s.backtest is not None],
         sections=[_section(r) for r in quality],
         config_text=config_text,
         config_hash=hashlib.sha256(config_text.encode()).hexdigest()[:16],

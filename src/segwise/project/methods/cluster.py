@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import functools
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from segwise._validation import hint_for
@@ -20,8 +21,9 @@ from segwise.engine.frames import to_lazy
 from segwise.exceptions import ConfigError
 from segwise.profiling import profile_segments
 from segwise.profiling.actions import suggest_actions
+from segwise.profiling.cards import SegmentationResult, SegmentCard
 from segwise.project.methods.base import CheckInputs, Method, RunInputs
-from segwise.project.results import SegmentationResult, as_polars, cards
+from segwise.project.results import as_polars, cards
 from segwise.segmenters import ClusterSegmenter
 from segwise.segmenters.cluster_outliers import OUTLIER_ID
 
@@ -171,10 +173,9 @@ def run_clustering(
     if not refitted:
         warnings_ = [f"model {spec.model} reused: {w}" for w in warnings_]
     definition = _definition(spec, segmenter, refitted=refitted, as_of=as_of, notes=warnings_)
-    extras: dict[str, Any] = {"warnings": warnings_}
-    if pending is not None:
-        extras["after_commit"] = pending
-    return SegmentationResult(name, "cluster", members, definition, made, extras)
+    return SegmentationResult(
+        name, "cluster", members, definition, made, warnings=warnings_, after_commit=pending
+    )
 
 
 def _cards(
@@ -183,7 +184,7 @@ def _cards(
     profiles: Any,
     model_names: dict[int, str],
     currency: str | None,
-) -> list[dict[str, Any]]:
+) -> list[SegmentCard]:
     """Cards with the project's names and playbooks by id, and one distinct action each."""
     # Largest segment first: it gets first pick of the actions; outliers get their own.
     ranked = sorted((p for p in profiles.segments if p.label != OUTLIER_ID), key=lambda p: -p.size)
@@ -209,18 +210,31 @@ def _cards(
         lambda p: _action(spec, p.label) or suggested.get(p.label),
         auto_names=True,
     )
-    for card in made:
-        card["segment_id"] = card["label"]
-        card["stability"] = segmenter.segment_stability_.get(card["label"])
-        edit = spec.segments.get(card["label"])
-        card["playbook"] = edit.playbook.lines() if edit and edit.playbook else []
-        if edit and edit.description:
-            card["definition"] = edit.description
-        if card["label"] == OUTLIER_ID:
-            card["definition"] = OUTLIER_DEFINITION
+    return [_edited(card, spec, segmenter, model_names) for card in made]
+
+
+def _edited(
+    card: SegmentCard,
+    spec: ClusterSegmentation,
+    segmenter: ClusterSegmenter,
+    model_names: dict[int, str],
+) -> SegmentCard:
+    """The card with its id, stability, the project's playbook and description by id."""
+    edit = spec.segments.get(card.label)
+    definition = card.definition
+    if edit and edit.description:
+        definition = edit.description
+    if card.label == OUTLIER_ID:
+        definition = OUTLIER_DEFINITION
+    return replace(
+        card,
+        segment_id=card.label,
+        stability=segmenter.segment_stability_.get(card.label),
+        playbook=tuple(edit.playbook.lines()) if edit and edit.playbook else (),
+        definition=definition,
         # The model's own name, so a renamed segment still shows what the data says.
-        card["auto_name"] = model_names.get(card["label"], card["auto_name"])
-    return made
+        auto_name=model_names.get(card.label, card.auto_name),
+    )
 
 
 def _definition(

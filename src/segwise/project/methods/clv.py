@@ -18,9 +18,10 @@ from segwise.engine.frames import to_lazy
 from segwise.exceptions import ConfigError, SegwiseError
 from segwise.features.summary import rfm_summary
 from segwise.models import predict_customers
+from segwise.profiling.cards import SegmentationResult
 from segwise.project.clv_backtest import holdout_backtest
 from segwise.project.methods.base import CheckInputs, Method, RunInputs
-from segwise.project.results import SegmentationResult, as_polars, cards, profile_members
+from segwise.project.results import as_polars, cards, profile_members
 from segwise.report.clv import clv_section
 
 if TYPE_CHECKING:
@@ -137,10 +138,7 @@ def run(name: str, spec: ClvSegmentation, inputs: RunInputs) -> list[Segmentatio
         profiles, lambda p: rules.get(p.segment), lambda p: PREDICTIVE_ACTIONS.get(p.segment)
     )
     notes = [str(w) for w in predictions.warnings]
-    extras: dict[str, Any] = {"warnings": notes}
     section = _backtest(name, spec, purchases, inputs.as_of, notes)
-    if section is not None:
-        extras["clv_backtest"] = section
     unit_days = 7.0 if spec.time_unit == "W" else 1.0
     definition = {
         "method": "clv",
@@ -151,7 +149,13 @@ def run(name: str, spec: ClvSegmentation, inputs: RunInputs) -> list[Segmentatio
         "warnings": notes,
     }
     predictive = SegmentationResult(
-        name, "clv", members.select("customer_id", "segment"), definition, made, extras
+        name,
+        "clv",
+        members.select("customer_id", "segment"),
+        definition,
+        made,
+        warnings=notes,
+        backtest=section,
     )
     return [predictive, _tiers(name, spec, inputs.features, members)]
 
@@ -171,7 +175,7 @@ def _tiers(
     }
     made = cards(profiles, lambda p: rules.get(p.segment), lambda p: TIER_ACTIONS.get(p.segment))
     order = {tier: rank for rank, tier in enumerate(("high", "medium", "low"))}
-    made.sort(key=lambda card: order.get(card["name"], len(order)))
+    made.sort(key=lambda card: order.get(card.name, len(order)))
     definition = {"method": "clv", "of": name, "tiers": [high, medium], "rank_by": "clv"}
     return SegmentationResult(f"{name}_tiers", "clv", tiers, definition, made)
 

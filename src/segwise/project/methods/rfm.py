@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from segwise.engine.frames import to_lazy
 from segwise.features.rfm import rfm_table
 from segwise.features.score_map import MANAGEABLE_SEGMENTS, ScoreMap, too_many_segments
+from segwise.profiling.cards import SegmentationResult
 from segwise.project.methods.base import CheckInputs, Method, RunInputs
-from segwise.project.results import SegmentationResult, as_polars, cards, profile_members
+from segwise.project.results import as_polars, cards, profile_members
 
 if TYPE_CHECKING:
     from segwise.project.config import RfmSegmentation
@@ -50,8 +51,11 @@ def run(name: str, spec: RfmSegmentation, inputs: RunInputs) -> list[Segmentatio
     if len(chosen.segments) > MANAGEABLE_SEGMENTS:
         notes.append(too_many_segments(len(chosen.segments)))
     definition = {"method": "rfm", **spec.model_dump(), "map": chosen.name}
-    extras: dict[str, Any] = {"rfm_table": table, "bins": spec.bins, "warnings": notes}
-    return [SegmentationResult(name, "rfm", members, definition, made, extras)]
+    return [
+        SegmentationResult(
+            name, "rfm", members, definition, made, warnings=notes, rfm_table=table, bins=spec.bins
+        )
+    ]
 
 
 def check(name: str, spec: RfmSegmentation, inputs: CheckInputs) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -10,10 +11,10 @@ import polars as pl
 from segwise.engine.frames import to_lazy
 from segwise.exceptions import ProblemsError, RuleError
 from segwise.profiling import profile_segments
+from segwise.profiling.cards import SegmentationResult, SegmentCard
 from segwise.profiling.profiles import SegmentProfiles
 from segwise.project.methods.base import CheckInputs, Method, RunInputs
 from segwise.project.results import (
-    SegmentationResult,
     as_polars,
     cards,
     playbook_lines,
@@ -78,7 +79,7 @@ def run(name: str, spec: RulesSegmentation, inputs: RunInputs) -> list[Segmentat
 
 def _exclusive(
     catalog: RuleCatalog, out: pl.DataFrame, features: pl.DataFrame
-) -> tuple[pl.DataFrame, list[dict[str, Any]]]:
+) -> tuple[pl.DataFrame, list[SegmentCard]]:
     by_name = {s.name: s for s in catalog.segments}
     members = out.select("customer_id", "segment")
     made = cards(
@@ -86,14 +87,13 @@ def _exclusive(
         lambda p: by_name[p.segment].where if p.segment in by_name else "no rule matched",
         lambda p: playbook_text(by_name.get(p.segment)),
     )
-    for card in made:
-        card["playbook"] = playbook_lines(by_name.get(card["segment"]))
+    made = [replace(c, playbook=playbook_lines(by_name.get(c.segment))) for c in made]
     return members, made
 
 
 def _overlapping(
     catalog: RuleCatalog, out: pl.DataFrame, features: pl.DataFrame
-) -> tuple[pl.DataFrame, list[dict[str, Any]]]:
+) -> tuple[pl.DataFrame, list[SegmentCard]]:
     """One membership row per audience; each audience profiled against everyone else."""
     long = [
         out.filter(pl.col(s.name)).select("customer_id", pl.lit(s.name).alias("segment"))
@@ -104,7 +104,7 @@ def _overlapping(
         if long
         else pl.DataFrame(schema={"customer_id": pl.String, "segment": pl.String})
     )
-    made = []
+    made: list[SegmentCard] = []
     table = out.join(features, on="customer_id", how="left", maintain_order="left")
     flags = [s.name for s in catalog.segments]
     for segment in catalog.ordered():
@@ -112,11 +112,15 @@ def _overlapping(
         profiles = profile_segments(table.drop("customer_id", *flags), inside)
         wanted = [p for p in profiles.segments if p.segment == segment.name]
         audience = SegmentProfiles(profiles.total, profiles.value_col, wanted)
-        for card in cards(audience, lambda _p: None, lambda _p: None):
-            card["definition"] = segment.where
-            card["action"] = playbook_text(segment)
-            card["playbook"] = playbook_lines(segment)
-            made.append(card)
+        made.extend(
+            replace(
+                card,
+                definition=segment.where,
+                action=playbook_text(segment),
+                playbook=playbook_lines(segment),
+            )
+            for card in cards(audience, lambda _p: None, lambda _p: None)
+        )
     return members, made
 
 
