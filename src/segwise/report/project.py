@@ -21,8 +21,8 @@ from segwise._version import __version__
 from segwise.io.writers import write_text
 from segwise.profiling.vocabulary import label, money
 from segwise.report.charts import chart_html
-from segwise.report.quality import _environment, _section
-from segwise.report.rfm import _grid_chart, _sizes_chart, wrap_label
+from segwise.report.quality import environment, quality_section
+from segwise.report.rfm import grid_chart, sizes_chart, wrap_label
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -102,13 +102,13 @@ def _segmentation_view(result: SegmentationResult, currency: str | None = None) 
             summary += f" · model {definition.get('model_path') or 'file'} fitted as of {fitted}"
     grid = ""
     if result.method == "rfm" and result.rfm_table is not None and result.bins:
-        grid = _grid_chart(result.rfm_table, result.bins)
+        grid = grid_chart(result.rfm_table, result.bins)
     return {
         "name": result.name,
         "method": result.method,
         "summary": summary,
         "cards": cards,
-        "sizes_chart": _sizes_chart(sized),
+        "sizes_chart": sizes_chart(sized),
         "grid_chart": grid,
         "profile_chart": _profile_chart(cards, "Profile: mean of each feature ÷ the average"),
         "warnings": list(result.warnings),
@@ -131,7 +131,7 @@ def render_project_report(
     currency: str | None = None,
 ) -> Path:
     """Write the run's report to ``path`` (atomically) and return it."""
-    template = _environment().get_template("project.html.j2")
+    template = environment().get_template("project.html.j2")
     when = generated or datetime.now(UTC)
     customers = max((sum(c.size for c in s.cards) for s in segmentations), default=0)
     html = template.render(
@@ -144,7 +144,7 @@ def render_project_report(
         generated=when.strftime("%Y-%m-%d %H:%M UTC"),
         segmentations=[_segmentation_view(s, currency) for s in segmentations],
         clv_sections=[s.backtest for s in segmentations if s.backtest is not None],
-        sections=[_section(r) for r in quality],
+        sections=[quality_section(r) for r in quality],
         config_text=config_text,
         config_hash=hashlib.sha256(config_text.encode()).hexdigest()[:16],
         plotly_js=get_plotlyjs(),

@@ -22,7 +22,8 @@ _PALETTE = {"used": "#2a9d8f", "quarantined": "#e76f51"}
 
 
 @cache
-def _environment() -> jinja2.Environment:
+def environment() -> jinja2.Environment:
+    """The Jinja environment every report template renders in (autoescaped, strict)."""
     return jinja2.Environment(
         loader=jinja2.PackageLoader("segwise.report", "templates"),
         autoescape=True,
@@ -57,7 +58,8 @@ def _reasons_chart(report: QualityReport) -> str:
     return chart_html(figure)
 
 
-def _section(report: QualityReport) -> dict[str, Any]:
+def quality_section(report: QualityReport) -> dict[str, Any]:
+    """One source's quality report as the templates show it."""
     share = report.rows_used / report.rows_read if report.rows_read else 0.0
     return {
         "report": report,
@@ -102,13 +104,13 @@ def render_quality_report(
     >>> "<html" in html and "<script src=" not in html
     True
     """
-    template = _environment().get_template("quality.html.j2")
+    template = environment().get_template("quality.html.j2")
     when = generated or datetime.now(UTC)
     return template.render(
         title=title,
         version=__version__,
         generated=when.strftime("%Y-%m-%d %H:%M UTC"),
-        sections=[_section(r) for r in reports],
+        sections=[quality_section(r) for r in reports],
         rfm_sections=list(rfm),
         clv_sections=list(clv),
         plotly_js=get_plotlyjs(),

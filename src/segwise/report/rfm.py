@@ -24,7 +24,8 @@ def wrap_label(text: str, width: int = 26) -> str:
     return "<br>".join(lines)
 
 
-def _sizes_chart(segments: list[dict[str, Any]]) -> str:
+def sizes_chart(segments: list[dict[str, Any]]) -> str:
+    """Bars of each segment's share of customers and of revenue."""
     names = [wrap_label(s["name"]) for s in segments]
     figure = go.Figure()
     for label, key, colour in (
@@ -48,7 +49,8 @@ def _sizes_chart(segments: list[dict[str, Any]]) -> str:
     return chart_html(figure)
 
 
-def _grid_chart(table: pl.DataFrame, bins: int) -> str:
+def grid_chart(table: pl.DataFrame, bins: int) -> str:
+    """Customers per R × FM cell of the RFM grid, as a heatmap."""
     fm = ((pl.col("f_score") + pl.col("m_score") + 1) // 2).alias("fm")
     counts = table.group_by("r_score", fm).len()
     grid = [[0] * bins for _ in range(bins)]
@@ -124,6 +126,6 @@ def rfm_section(
         "map": score_map.name,
         "customers": table.height,
         "segments": segments,
-        "sizes_chart": _sizes_chart(segments),
-        "grid_chart": _grid_chart(table, score_map.bins),
+        "sizes_chart": sizes_chart(segments),
+        "grid_chart": grid_chart(table, score_map.bins),
     }
