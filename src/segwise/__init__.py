@@ -44,7 +44,7 @@ from segwise.models import BetaGeoModel, GammaGammaModel, ParetoNBDModel
 if TYPE_CHECKING:
     from segwise.profiling import lint_rule_catalog, profile_segments
     from segwise.project import Project
-    from segwise.segmenters import ClusterSegmenter, RuleCatalog, RuleSegmenter
+    from segwise.segmenters import ClusterSegmenter, RFMSegmenter, RuleCatalog, RuleSegmenter
 
 # Names whose modules import scikit-learn, Plotly or the whole pipeline load on first use,
 # so `import segwise` (and `segwise --version`) stays quick.
@@ -52,6 +52,7 @@ _LAZY = {
     "ClusterSegmenter": "segwise.segmenters",
     "RuleCatalog": "segwise.segmenters",
     "RuleSegmenter": "segwise.segmenters",
+    "RFMSegmenter": "segwise.segmenters",
     "lint_rule_catalog": "segwise.profiling",
     "profile_segments": "segwise.profiling",
     "Project": "segwise.project",
@@ -78,6 +79,7 @@ __all__ = [
     "ParetoNBDModel",
     "Project",
     "QualityReport",
+    "RFMSegmenter",
     "Rule",
     "RuleCatalog",
     "RuleError",

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from segwise.features.behaviour import customer_features
-from segwise.features.rfm import RFMBinningWarning, rfm_metrics, rfm_table
+from segwise.features.rfm import RFM_PRESETS, RFMBinningWarning, RFMPreset, rfm_metrics, rfm_table
 from segwise.features.score_map import MapLint, ScoreMap, lint_score_map
 from segwise.features.summary import calibration_and_holdout_data, rfm_summary, rfm_train_test_split
 
 __all__ = [
+    "RFM_PRESETS",
     "MapLint",
     "RFMBinningWarning",
+    "RFMPreset",
     "ScoreMap",
     "calibration_and_holdout_data",
     "customer_features",

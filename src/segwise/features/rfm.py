@@ -34,6 +34,7 @@ its quartile binning with the fallback to fewer bins, and "Other".
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 import narwhals.stable.v2 as nw
@@ -44,11 +45,12 @@ from segwise.engine.frames import from_lazy, native_kind, to_lazy
 from segwise.exceptions import ConfigError, DataError
 from segwise.features._timestamps import ensure_datetime
 from segwise.features.jenks import jenks_breaks
-from segwise.features.score_map import PRESETS, ScoreMap
+from segwise.features.score_map import ScoreMap
 from segwise.io.dataset import Dataset
 from segwise.io.timestamps import resolve_as_of
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from datetime import date, datetime
 
 Binning = Literal["quantile", "fixed", "jenks"]
@@ -350,6 +352,34 @@ def _warn_collapsed(frame: nw.LazyFrame[Any], bins: int) -> None:
             )
 
 
+@dataclass(frozen=True)
+class RFMPreset:
+    """One RFM preset as data: how metrics are computed, how they are scored, which names.
+
+    ``style`` is the metrics' definition (:func:`rfm_metrics`); ``scorer``
+    replaces segwise's quantile scoring (R's cut points, pymc's quartiles);
+    ``bins`` fixes the number of bins when the preset requires one; ``map``
+    is the score map (segment names) of the same name.
+    """
+
+    style: Literal["segwise", "r-rfm", "pymc"]
+    map: str
+    scorer: Callable[[nw.LazyFrame[Any], int], nw.LazyFrame[Any]] | None = None
+    bins: int | None = None
+    warns_collapsed: bool = True
+
+
+#: The presets, by name: a fifth is one entry here and one score map file.
+RFM_PRESETS: dict[str, RFMPreset] = {
+    "segwise": RFMPreset("segwise", "segwise"),
+    "segwise-detailed": RFMPreset("segwise", "segwise-detailed"),
+    "r-rfm": RFMPreset("r-rfm", "r-rfm", scorer=_r_rfm_scores),
+    "pymc": RFMPreset(
+        "pymc", "pymc", scorer=lambda m, _bins: _pymc_scores(m), bins=4, warns_collapsed=False
+    ),
+}
+
+
 def rfm_table(
     transactions: Any,
     *,
@@ -406,15 +436,16 @@ def rfm_table(
     [('a', 1, '111', 'Lost'), ('b', 2, '222', 'Lost'), ('c', 3, '333', 'Need Attention'),
      ('d', 4, '444', 'Loyal Customers'), ('e', 5, '555', 'Champions')]
     """
-    check_choice("preset", preset, list(PRESETS))
+    check_choice("preset", preset, list(RFM_PRESETS))
     check_choice("binning", binning, ["quantile", "fixed", "jenks"])
-    if preset == "pymc":
-        if bins not in (None, 4) or binning != "quantile":
+    chosen = RFM_PRESETS[preset]
+    if chosen.bins is not None:
+        if bins not in (None, chosen.bins) or binning != "quantile":
             raise ConfigError(
-                "the pymc preset uses its own quartile binning",
+                f"the {preset} preset uses its own binning ({chosen.bins} bins)",
                 hint="leave --bins and --binning out",
             )
-        bins = 4
+        bins = chosen.bins
     bins = bins or 5
     if not 2 <= bins <= 9:
         raise ConfigError(f"bins must be between 2 and 9, not {bins}")
@@ -423,7 +454,7 @@ def rfm_table(
         if isinstance(segment_map, ScoreMap)
         else ScoreMap.from_yaml(segment_map)
         if segment_map is not None
-        else ScoreMap.preset(preset)
+        else ScoreMap.preset(chosen.map)
     )
     if score_map.bins != bins:
         raise ConfigError(
@@ -438,12 +469,10 @@ def rfm_table(
         order_id_col=order_id_col,
         as_of=as_of,
         frequency=frequency,
-        style=preset if preset in {"pymc", "r-rfm"} else "segwise",  # type: ignore[arg-type]
+        style=chosen.style,
     )
-    if preset == "pymc":
-        scored = _pymc_scores(metrics)
-    elif preset == "r-rfm" and binning == "quantile":
-        scored = _r_rfm_scores(metrics, bins)
+    if chosen.scorer is not None and binning == "quantile":
+        scored = chosen.scorer(metrics, bins)
     elif binning == "fixed":
         scored = _fixed_scores(metrics, bins, thresholds or {})
     elif binning == "jenks":
@@ -452,7 +481,7 @@ def rfm_table(
         scored = _quantile_scores(metrics, bins)
     # The bin check and the table both read the scores: rank once.
     scored = portable.materialize(scored, streaming=False)
-    if preset != "pymc":
+    if chosen.warns_collapsed:
         _warn_collapsed(scored, bins)
     rfm_score = nw.concat_str(
         [nw.col(f"{axis}_score").cast(nw.String) for axis in "rfm"], separator=""

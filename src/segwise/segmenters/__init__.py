@@ -13,17 +13,20 @@ from segwise.segmenters.rule_catalog import Playbook, RuleCatalog, SegmentDefini
 
 if TYPE_CHECKING:
     from segwise.segmenters.cluster import ClusterSegmenter, UnstableSegmentWarning
+    from segwise.segmenters.rfm import RFMSegmenter
     from segwise.segmenters.rules import RuleSegmenter
 
 _LAZY = {
     "ClusterSegmenter": "segwise.segmenters.cluster",
     "UnstableSegmentWarning": "segwise.segmenters.cluster",
     "RuleSegmenter": "segwise.segmenters.rules",
+    "RFMSegmenter": "segwise.segmenters.rfm",
 }
 
 __all__ = [
     "ClusterSegmenter",
     "Playbook",
+    "RFMSegmenter",
     "RuleCatalog",
     "RuleSegmenter",
     "SegmentDefinition",
