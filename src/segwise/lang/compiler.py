@@ -17,88 +17,30 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from enum import StrEnum
 from functools import reduce
 from typing import TYPE_CHECKING, Any
 
 import narwhals.stable.v2 as nw
 
 from segwise._validation import hint_for
-from segwise.engine import portable
 from segwise.exceptions import RuleError
 from segwise.lang import nodes
+from segwise.lang.functions import FUNCTIONS
 from segwise.lang.parser import Rule
+from segwise.lang.types import (
+    Compiled,
+    Derived,
+    EventCount,
+    EventDateOf,
+    StaticMember,
+    Type,
+    type_of_dtype,
+)
+from segwise.lang.types import null_of as _null
+from segwise.lang.types import require as _require
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
-
-
-class Type(StrEnum):
-    """What a rule expression evaluates to."""
-
-    NUMBER = "a number"
-    STRING = "text"
-    BOOLEAN = "a condition"
-    DATE = "a date"
-    DATETIME = "a timestamp"
-    NULL = "NULL"
-
-
-def type_of_dtype(dtype: Any) -> Type | None:
-    """The rule type of a column's dtype, or None when rules cannot read it."""
-    if dtype.is_numeric():
-        return Type.NUMBER
-    if isinstance(dtype, nw.String | nw.Categorical | nw.Enum):
-        return Type.STRING
-    if isinstance(dtype, nw.Boolean):
-        return Type.BOOLEAN
-    if isinstance(dtype, nw.Datetime):
-        return Type.DATETIME
-    if isinstance(dtype, nw.Date):
-        return Type.DATE
-    return None
-
-
-@dataclass(frozen=True, slots=True)
-class DaysSince:
-    """Derived column: whole days from the date of ``column`` to the as-of date."""
-
-    column: str
-
-
-@dataclass(frozen=True, slots=True)
-class EventCount:
-    """Derived column: how many matching events each customer performed (0 if none)."""
-
-    filter: nodes.EventFilter
-
-
-@dataclass(frozen=True, slots=True)
-class EventDateOf:
-    """Derived column: the first or last date of a matching event (NULL if none)."""
-
-    which: str
-    filter: nodes.EventFilter
-
-
-@dataclass(frozen=True, slots=True)
-class StaticMember:
-    """Derived column: TRUE for the ids listed in a static segment."""
-
-    segment: str
-
-
-Derived = DaysSince | EventCount | EventDateOf | StaticMember
-
-
-@dataclass(frozen=True, slots=True)
-class Compiled:
-    """A compiled expression and its rule type."""
-
-    expr: nw.Expr
-    type: Type
-    #: Whole numbers in a 64-bit integer column: their sums and products are overflow-checked.
-    integer: bool = False
 
 
 @dataclass
@@ -200,18 +142,6 @@ class RuleCompiler:
 # -- handlers ------------------------------------------------------------------------------
 
 
-def _null(kind: Type) -> nw.Expr:
-    dtype = {
-        Type.NUMBER: nw.Float64(),
-        Type.STRING: nw.String(),
-        Type.BOOLEAN: nw.Boolean(),
-        Type.DATE: nw.Date(),
-        Type.DATETIME: nw.Datetime("us"),
-        Type.NULL: nw.Boolean(),
-    }[kind]
-    return nw.lit(None, dtype=dtype)
-
-
 def _literal(compiler: RuleCompiler, rule: Rule, node: nodes.Literal) -> Compiled:
     value = node.value
     if value is None:
@@ -252,24 +182,6 @@ def _negate(compiler: RuleCompiler, rule: Rule, node: nodes.Negate) -> Compiled:
         return Compiled(_null(Type.NUMBER), Type.NUMBER)
     _require(compiler, rule, node.operand, operand, Type.NUMBER, "'-'")
     return Compiled(operand.expr * -1, Type.NUMBER)
-
-
-def _require(
-    compiler: RuleCompiler, rule: Rule, node: nodes.Node, got: Compiled, want: Type, where: str
-) -> None:
-    if got.type is not want and got.type is not Type.NULL:
-        raise compiler.fail(
-            rule, node, f"{where} needs {want.value}, but this is {got.type.value}", _fix(want)
-        )
-
-
-def _fix(want: Type) -> str | None:
-    return {
-        Type.NUMBER: "use a numeric column, or compare text with quoted values",
-        Type.STRING: "text functions and LIKE apply to text columns",
-        Type.BOOLEAN: "write a comparison, e.g. orders >= 3",
-        Type.DATE: "pass a date or timestamp column",
-    }.get(want)
 
 
 def _arithmetic(compiler: RuleCompiler, rule: Rule, node: nodes.Arithmetic) -> Compiled:
@@ -516,75 +428,7 @@ def _is_null(compiler: RuleCompiler, rule: Rule, node: nodes.IsNull) -> Compiled
 
 def _call(compiler: RuleCompiler, rule: Rule, node: nodes.Call) -> Compiled:
     args = [compiler.node(rule, arg) for arg in node.args]
-    name = node.name
-    if name in ("lower", "upper", "length"):
-        _require(compiler, rule, node.args[0], args[0], Type.STRING, f"{name}()")
-        if args[0].type is Type.NULL:
-            return Compiled(
-                _null(Type.NUMBER if name == "length" else Type.STRING),
-                Type.NUMBER if name == "length" else Type.STRING,
-            )
-        text = args[0].expr.str
-        if name == "lower":
-            return Compiled(portable.to_lowercase(args[0].expr), Type.STRING)
-        if name == "upper":
-            return Compiled(portable.to_uppercase(args[0].expr), Type.STRING)
-        return Compiled(text.len_chars().cast(nw.Int64()), Type.NUMBER)
-    if name in ("abs", "round"):
-        _require(compiler, rule, node.args[0], args[0], Type.NUMBER, f"{name}()")
-        if args[0].type is Type.NULL:
-            return Compiled(_null(Type.NUMBER), Type.NUMBER)
-        if name == "abs":
-            return Compiled(args[0].expr.abs(), Type.NUMBER)
-        digits = node.args[1].value if len(node.args) == 2 else 0  # type: ignore[attr-defined]
-        return Compiled(portable.round_half_away(args[0].expr, int(digits)), Type.NUMBER)
-    if name == "days_since":
-        if args[0].type not in (Type.DATE, Type.DATETIME, Type.NULL):
-            raise compiler.fail(
-                rule,
-                node.args[0],
-                f"days_since() needs a date or timestamp, but this is {args[0].type.value}",
-                "pass a date column, e.g. days_since(signup_date)",
-            )
-        if not compiler.allow_derived:
-            raise compiler.fail(
-                rule,
-                node,
-                "days_since() cannot be used in an event filter",
-                "use within => '30d' to limit events by age",
-            )
-        if isinstance(node.args[0], nodes.Column):
-            source = node.args[0].name
-        elif isinstance(node.args[0], nodes.EventDate):
-            # The event date's own derived column is allocated first, so it exists in time.
-            source = compiler.derived[EventDateOf(node.args[0].which, node.args[0].filter)]
-        else:
-            raise compiler.fail(
-                rule,
-                node.args[0],
-                "days_since() takes a date column or first_performed()/last_performed()",
-                "write days_since(signup_date)",
-            )
-        return Compiled(nw.col(compiler.derived_column(DaysSince(source))), Type.NUMBER)
-    # coalesce, least, greatest: every argument of one type.
-    typed = [a for a in args if a.type is not Type.NULL]
-    if not typed:
-        return Compiled(_null(Type.NUMBER), Type.NULL)
-    kind = typed[0].type
-    for arg, arg_node in zip(args, node.args, strict=True):
-        if arg.type not in (kind, Type.NULL):
-            raise compiler.fail(
-                rule,
-                arg_node,
-                f"{name}() needs arguments of one type: {kind.value}, not {arg.type.value}",
-            )
-    exprs = [a.expr if a.type is not Type.NULL else _null(kind) for a in args]
-    if name == "coalesce":
-        return Compiled(nw.coalesce(*exprs), kind)
-    if kind not in (Type.NUMBER, Type.STRING, Type.DATE, Type.DATETIME):
-        raise compiler.fail(rule, node, f"{name}() compares numbers, text or dates")
-    combined = nw.min_horizontal(*exprs) if name == "least" else nw.max_horizontal(*exprs)
-    return Compiled(combined, kind)
+    return FUNCTIONS[node.name].build(compiler, rule, node, args)
 
 
 def _event_table(compiler: RuleCompiler, rule: Rule, node: nodes.Node, event: str) -> str:

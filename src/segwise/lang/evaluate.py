@@ -16,19 +16,14 @@ import narwhals.stable.v2 as nw
 from segwise.engine import portable
 from segwise.engine.frames import move_to
 from segwise.exceptions import DataError
-from segwise.lang.compiler import (
-    DaysSince,
-    EventCount,
-    EventDateOf,
-    RuleCompiler,
-    StaticMember,
-)
+from segwise.lang.compiler import RuleCompiler
 from segwise.lang.parser import Rule
+from segwise.lang.types import DaysSince, EventCount, EventDateOf, StaticMember
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from segwise.lang.compiler import Derived
+    from segwise.lang.types import Derived
 
 _KEY = "__segwise_key"
 _VALUE = "__segwise_value"
@@ -188,7 +183,7 @@ def add_derived(tables: RuleTables, derived: Mapping[Derived, str]) -> nw.LazyFr
     Examples
     --------
     >>> import datetime as dt, polars as pl
-    >>> from segwise.lang.compiler import DaysSince
+    >>> from segwise.lang.types import DaysSince
     >>> customers = nw.from_native(pl.LazyFrame({"id": [1], "signup": [dt.date(2024, 1, 1)]}))
     >>> tables = RuleTables(customers, "id", as_of=dt.date(2024, 1, 31))
     >>> add_derived(tables, {DaysSince("signup"): "d"}).collect()["d"].to_list()

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from segwise.exceptions import RuleSyntaxError
 from segwise.lang import nodes
+from segwise.lang.functions import ALL_FUNCTIONS, EVENT_ARGUMENTS, EVENT_FUNCTIONS, FUNCTIONS
 from segwise.lang.tokens import Kind, Token, tokenize
 
 if TYPE_CHECKING:
@@ -40,19 +41,8 @@ MAX_NODES = 10_000
 
 #: Scalar functions and their (fewest, most) arguments; None = any number.
 SCALAR_FUNCTIONS: dict[str, tuple[int, int | None]] = {
-    "lower": (1, 1),
-    "upper": (1, 1),
-    "length": (1, 1),
-    "abs": (1, 1),
-    "round": (1, 2),
-    "coalesce": (1, None),
-    "least": (2, None),
-    "greatest": (2, None),
-    "days_since": (1, 1),
+    name: (spec.fewest, spec.most) for name, spec in FUNCTIONS.items()
 }
-EVENT_FUNCTIONS = ("performed", "first_performed", "last_performed")
-EVENT_ARGUMENTS = ("at_least", "at_most", "exactly", "within", "between", "where")
-ALL_FUNCTIONS = (*SCALAR_FUNCTIONS, *EVENT_FUNCTIONS, "in_segment")
 _COMPARE = {"=", "<>", "<", "<=", ">", ">="}
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([hdw])\s*$")
 _DURATION_DAYS = {"h": 1 / 24, "d": 1.0, "w": 7.0}

@@ -11,7 +11,7 @@ import narwhals.stable.v2 as nw
 from segwise._validation import hint_for
 from segwise.exceptions import ConfigError, DataError
 from segwise.lang import nodes
-from segwise.lang.compiler import DaysSince, EventCount, EventDateOf, StaticMember
+from segwise.lang.types import DaysSince, EventCount, EventDateOf, StaticMember
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

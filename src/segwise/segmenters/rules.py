@@ -22,8 +22,9 @@ from segwise._validation import hint_for
 from segwise.engine.frames import to_lazy
 from segwise.exceptions import ColumnNotFoundError, ConfigError
 from segwise.lang import nodes
-from segwise.lang.compiler import RuleCompiler, StaticMember
+from segwise.lang.compiler import RuleCompiler
 from segwise.lang.evaluate import EVENT_TIME, RuleTables, add_derived
+from segwise.lang.types import StaticMember
 from segwise.segmenters._input import as_lazy, estimator_input, is_frame, like_input
 from segwise.segmenters.rule_catalog import RuleCatalog
 from segwise.segmenters.rule_explain import Explanation, explain
