@@ -113,8 +113,8 @@ segmentations:
 """
 
 
-def scaffold(directory: Path, *, force: bool = False) -> Path:
-    """Write ``segwise.yaml`` and copy the sample data into ``directory/data``."""
+def project_file_for(directory: Path, *, force: bool = False) -> Path:
+    """Where ``init`` writes the project file; refused over an existing project or a file."""
     config = directory / "segwise.yaml"
     if config.exists() and not force:
         raise ConfigError(
@@ -122,6 +122,12 @@ def scaffold(directory: Path, *, force: bool = False) -> Path:
         )
     if directory.exists() and not directory.is_dir():
         raise ConfigError(f"{directory}: is a file, not a folder", hint="choose a new folder name")
+    return config
+
+
+def scaffold(directory: Path, *, force: bool = False) -> Path:
+    """Write ``segwise.yaml`` and copy the sample data into ``directory/data``."""
+    config = project_file_for(directory, force=force)
     data = directory / "data"
     data.mkdir(parents=True, exist_ok=True)
     for path in sample_paths().values():

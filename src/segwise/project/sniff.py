@@ -23,6 +23,7 @@ from segwise.features.behaviour import customer_features
 from segwise.io.readers import read_customers, read_events, read_transactions
 from segwise.io.writers import write_text
 from segwise.project.results import as_polars
+from segwise.project.scaffold import project_file_for
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -216,13 +217,7 @@ def sniff_project(
     >>> sniffed.config.name
     'segwise.yaml'
     """
-    config = directory / "segwise.yaml"
-    if config.exists() and not force:
-        raise ConfigError(
-            f"{config}: a project already exists here", hint="pass --force to overwrite it"
-        )
-    if directory.exists() and not directory.is_dir():
-        raise ConfigError(f"{directory}: is a file, not a folder", hint="choose a new folder name")
+    config = project_file_for(directory, force=force)
     tx = read_transactions(transactions)
     quality = tx.quality()
     people = read_customers(customers) if customers is not None else None
