@@ -26,7 +26,10 @@ LONG_FUNCTIONS: dict[str, str] = {
 #: "module.py" → why it may be longer.
 LONG_MODULES: dict[str, str] = {
     "lang/compiler.py": "one idea (rule AST → Narwhals expression), mostly per-node methods",
-    "lang/parser.py": "the recursive-descent grammar; function arguments still inline (issue 13)",
+    "lang/parser.py": (
+        "the recursive-descent grammar and its located errors (functions and event arguments "
+        "live in lang/functions.py and lang/events.py)"
+    ),
 }
 
 

@@ -22,13 +22,13 @@ stack or the memory.
 from __future__ import annotations
 
 import difflib
-import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, TypeVar
 
 from segwise.exceptions import RuleSyntaxError
-from segwise.lang import nodes
+from segwise.lang import events, nodes
+from segwise.lang.events import fold_literal
 from segwise.lang.functions import ALL_FUNCTIONS, EVENT_ARGUMENTS, EVENT_FUNCTIONS, FUNCTIONS
 from segwise.lang.tokens import Kind, Token, tokenize
 
@@ -44,10 +44,6 @@ SCALAR_FUNCTIONS: dict[str, tuple[int, int | None]] = {
     name: (spec.fewest, spec.most) for name, spec in FUNCTIONS.items()
 }
 _COMPARE = {"=", "<>", "<", "<=", ">", ">="}
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([hdw])\s*$")
-_DURATION_DAYS = {"h": 1 / 24, "d": 1.0, "w": 7.0}
-#: Longest ``within`` window: far past any data, short of every engine's date range.
-MAX_WITHIN_DAYS = 365_250
 #: Longest LIKE pattern: a regular expression is built from it on every engine.
 MAX_PATTERN_LENGTH = 2_000
 #: Terms in one flat chain of + - * /: depth-checked as one level, capped on its own.
@@ -296,7 +292,7 @@ class _Parser:
             if self.kind() is Kind.RPAREN and not items:
                 raise self.error("the IN list is empty", hint="list at least one value")
             item = self.sum_()
-            literal = _fold_literal(item)
+            literal = fold_literal(item)
             if literal is None:
                 raise RuleSyntaxError(
                     "IN lists hold literal values only",
@@ -383,7 +379,7 @@ class _Parser:
             operand = self.descend(self.unary)
             if token.value == "+":
                 return operand
-            folded = _fold_literal(operand)
+            folded = fold_literal(operand)
             if isinstance(folded, nodes.Literal) and _is_number(folded.value):
                 value = folded.value
                 assert isinstance(value, int | float)
@@ -488,7 +484,7 @@ class _Parser:
             )
         end = self.advance().end
         if name in EVENT_FUNCTIONS:
-            return self.event_call(name, name_token, positional, named, end)
+            return events.event_call(self, name, name_token, positional, named, end)
         if name == "in_segment":
             return self.segment_ref(name_token, positional, end)
         self.check_arity(name, name_token, positional, end)
@@ -553,7 +549,7 @@ class _Parser:
             )
 
     def check_round_digits(self, argument: nodes.Node) -> None:
-        digits = _fold_literal(argument)
+        digits = fold_literal(argument)
         if digits is None or not isinstance(digits.value, int) or isinstance(digits.value, bool):
             raise RuleSyntaxError(
                 "round()'s second argument is a whole number of decimals",
@@ -571,166 +567,13 @@ class _Parser:
             )
 
     def within_days(self) -> float:
-        token = self.token
-        match = _DURATION.match(str(token.value)) if token.kind is Kind.STRING else None
-        if match is None:
-            raise self.error("within needs a quoted duration such as '30d', '12w' or '24h'")
-        self.advance()
-        days = float(match.group(1)) * _DURATION_DAYS[match.group(2)]
-        if days <= 0:
-            raise self.error("within needs a duration above zero", token)
-        if days > MAX_WITHIN_DAYS:
-            # Beyond any date an engine can hold: defined as an error, not an overflow.
-            raise self.error(
-                f"within is at most {MAX_WITHIN_DAYS:,} days (1,000 years)",
-                token,
-                hint="leave within out to count every event up to the as-of date",
-            )
-        return days
+        return events.within_days(self)
 
     def event_argument(self, key: str, key_token: Token) -> object:
-        token = self.token
-        if key in ("at_least", "at_most", "exactly"):
-            if token.kind is not Kind.NUMBER or not isinstance(token.value, int):
-                raise self.error(f"{key} needs a whole number, e.g. {key} => 3")
-            self.advance()
-            return token.value
-        if key == "within":
-            return self.within_days()
-        if key == "between":
-            if token.kind is not Kind.LPAREN:
-                raise self.error(
-                    "between needs two dates in parentheses",
-                    hint="write between => ('2024-01-01', '2024-03-31')",
-                )
-            self.advance()
-            bounds: list[date] = []
-            for position in range(2):
-                item = self.token
-                value = item.value
-                if item.kind is Kind.KEYWORD and value in ("DATE", "TIMESTAMP"):
-                    literal = self.typed_literal()
-                    value = literal.value if isinstance(literal, nodes.Literal) else None
-                elif item.kind is Kind.STRING:
-                    self.advance()
-                    value = _parse_date(str(value), timestamp=False)
-                else:
-                    value = None
-                if not isinstance(value, date):
-                    raise self.error("between needs two dates such as '2024-01-31'", item)
-                bounds.append(value.date() if isinstance(value, datetime) else value)
-                if position == 0:
-                    if self.kind() is not Kind.COMMA:
-                        raise self.error("between needs two dates separated by a comma")
-                    self.advance()
-            if self.kind() is not Kind.RPAREN:
-                raise self.error("between takes exactly two dates; expected ')'")
-            self.advance()
-            if bounds[0] > bounds[1]:
-                raise self.error(
-                    "between's first date is after its second",
-                    key_token,
-                    hint="write the earlier date first",
-                )
-            return (bounds[0], bounds[1])
-        # where => "property condition"
-        if token.kind not in (Kind.STRING, Kind.QUOTED_NAME):
-            raise self.error(
-                "where needs the event filter as a quoted condition",
-                hint="write where => \"channel = 'app'\"",
-            )
-        self.advance()
-        inner_text = str(token.value)
-        try:
-            if not inner_text.strip():
-                raise RuleSyntaxError("the event filter is empty", text=inner_text, start=0)
-            inner = _Parser(inner_text, allow_events=False).parse()
-        except RuleSyntaxError as exc:
-            raise RuleSyntaxError(
-                f"in the event filter: {exc.description}",
-                text=self.text,
-                start=token.start + 1 + exc.start,
-                end=token.start + 1 + exc.end,
-                hint=exc.hint,
-            ) from None
-        return (inner_text, inner)
-
-    def event_call(
-        self,
-        name: str,
-        name_token: Token,
-        positional: list[nodes.Node],
-        named: dict[str, tuple[Token, object]],
-        end: int,
-    ) -> nodes.Node:
-        event = _fold_literal(positional[0]) if positional else None
-        if event is None or not isinstance(event.value, str):
-            raise RuleSyntaxError(
-                f"{name}() needs the event name as a quoted string first",
-                text=self.text,
-                start=name_token.start,
-                end=end,
-                hint=f"write {name}('email_open')",
-            )
-        if len(positional) > 1:
-            extra = positional[1]
-            raise RuleSyntaxError(
-                f"{name}() takes one event name; name the other arguments",
-                text=self.text,
-                start=extra.start,
-                end=extra.end,
-                hint="write at_least => 3, within => '30d'",
-            )
-        values = {key: value for key, (_, value) in named.items()}
-        where = values.get("where")
-        where_text, where_node = where if isinstance(where, tuple) else (None, None)
-        within = values.get("within")
-        between = values.get("between")
-        event_filter = nodes.EventFilter(
-            event=event.value,
-            within_days=float(within) if isinstance(within, float) else None,
-            between=between if isinstance(between, tuple) else None,
-            where=where_node,
-            where_text=where_text,
-        )
-        if name != "performed":
-            counts = [key for key in ("at_least", "at_most", "exactly") if key in named]
-            if counts:
-                raise self.error(
-                    f"{name}() returns a date and takes no {counts[0]}", named[counts[0]][0]
-                )
-            which = "first" if name == "first_performed" else "last"
-            return self.make(nodes.EventDate(name_token.start, end, which, event_filter))
-        exactly = values.get("exactly")
-        at_least = values.get("at_least")
-        at_most = values.get("at_most")
-        if exactly is not None:
-            if at_least is not None or at_most is not None:
-                raise self.error(
-                    "exactly cannot be combined with at_least or at_most",
-                    named["exactly"][0],
-                    hint="use exactly alone, or at_least and at_most",
-                )
-            at_least = at_most = exactly
-        if at_least is None and at_most is None:
-            at_least = 1
-        if isinstance(at_least, int) and isinstance(at_most, int) and at_least > at_most:
-            raise self.error(
-                f"at_least {at_least} is above at_most {at_most}: this can never match",
-                named["at_least"][0],
-            )
-        return self.make(
-            nodes.Performed(
-                name_token.start,
-                end,
-                event_filter,
-                at_least if isinstance(at_least, int) else None,
-                at_most if isinstance(at_most, int) else None,
-            )
-        )
+        return events.event_argument(self, key, key_token)
 
     def segment_ref(self, name_token: Token, positional: list[nodes.Node], end: int) -> nodes.Node:
-        target = _fold_literal(positional[0]) if len(positional) == 1 else None
+        target = fold_literal(positional[0]) if len(positional) == 1 else None
         if target is None or not isinstance(target.value, str):
             raise RuleSyntaxError(
                 "in_segment() takes one segment name as a quoted string",
@@ -740,10 +583,6 @@ class _Parser:
                 hint="write in_segment('VIP')",
             )
         return self.make(nodes.SegmentRef(name_token.start, end, target.value))
-
-
-def _fold_literal(node: nodes.Node) -> nodes.Literal | None:
-    return node if isinstance(node, nodes.Literal) else None
 
 
 def _is_number(value: object) -> bool:
