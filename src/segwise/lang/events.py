@@ -31,7 +31,8 @@ def fold_literal(node: nodes.Node) -> nodes.Literal | None:
     return node if isinstance(node, nodes.Literal) else None
 
 
-def _parse_date(text: str, *, timestamp: bool) -> date | datetime | None:
+def parse_date(text: str, *, timestamp: bool) -> date | datetime | None:
+    """An ISO date (or timestamp) literal, or None when the text is not one."""
     try:
         if timestamp:
             return datetime.fromisoformat(text.strip())
@@ -88,7 +89,7 @@ def event_argument(  # noqa: PLR0912 - one branch per named argument, each with 
                 value = literal.value if isinstance(literal, nodes.Literal) else None
             elif item.kind is Kind.STRING:
                 parser.advance()
-                value = _parse_date(str(value), timestamp=False)
+                value = parse_date(str(value), timestamp=False)
             else:
                 value = None
             if not isinstance(value, date):

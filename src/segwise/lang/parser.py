@@ -23,12 +23,12 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, TypeVar
 
 from segwise.exceptions import RuleSyntaxError
 from segwise.lang import events, nodes
-from segwise.lang.events import fold_literal
+from segwise.lang.events import fold_literal, parse_date
 from segwise.lang.functions import ALL_FUNCTIONS, EVENT_ARGUMENTS, EVENT_FUNCTIONS, FUNCTIONS
 from segwise.lang.tokens import Kind, Token, tokenize
 
@@ -438,7 +438,7 @@ class _Parser:
                 f"{keyword.value} needs a quoted value", hint=f"write {keyword.value} '2024-01-31'"
             )
         self.advance()
-        value = _parse_date(str(text.value), timestamp=keyword.value == "TIMESTAMP")
+        value = parse_date(str(text.value), timestamp=keyword.value == "TIMESTAMP")
         if isinstance(value, datetime) and value.tzinfo is not None:
             # Engines disagree on offsets (one converts, one drops them): refuse, don't guess.
             raise self.error(
@@ -591,12 +591,3 @@ def _is_number(value: object) -> bool:
 
 def _col(text: str, offset: int) -> int:
     return offset - (text.rfind("\n", 0, offset) + 1) + 1
-
-
-def _parse_date(text: str, *, timestamp: bool) -> date | datetime | None:
-    try:
-        if timestamp:
-            return datetime.fromisoformat(text.strip())
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        return None
