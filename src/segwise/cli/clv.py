@@ -75,7 +75,7 @@ def clv(
         ) from None
     with progress("Reading") as step:
         step("Reading transactions")
-        purchases, _ = read_purchases(
+        purchases = read_purchases(
             files,
             **source.keywords(),
         )

@@ -35,8 +35,6 @@ def features(
     segment code) come along as customer attributes, usable in rules and profiles.
     -o writes it (.parquet, .csv, .json); cluster, segment and explain read it.
     """
-    import narwhals.stable.v2 as nw
-
     import segwise as sw
     from segwise.engine.frames import to_lazy
     from segwise.io.writers import write_table
@@ -44,14 +42,8 @@ def features(
     options = source.keywords()
     with progress("Building features") as step:
         step("Reading transactions")
-        datasets = [sw.read_transactions(file, **options) for file in files]
-        for dataset in datasets:
-            dataset.quality()  # an unusable file fails here, as `segwise quality` says
-        orders = (
-            datasets[0]
-            if len(datasets) == 1
-            else nw.concat([d.data for d in datasets], how="diagonal")
-        )
+        orders = sw.read_transactions(files, **options)
+        orders.reports()  # an unusable file fails here, as `segwise quality` says
         people = None if customers is None else sw.read_customers(customers)
         activity = None if events is None else sw.read_events(events)
         step("Computing features")

@@ -20,13 +20,6 @@ from segwise.cli.console import json_text, progress, stdout, user_errors
 from segwise.exceptions import ConfigError, DataError
 
 
-def _rfm_columns(dataset: object) -> list[str]:
-    names: list[str] = dataset.data.collect_schema().names()  # type: ignore[attr-defined]
-    return [
-        c for c in ("customer_id", "timestamp", "amount", "order_id", "is_return") if c in names
-    ]
-
-
 def _thresholds(values: list[str] | None) -> dict[str, list[float]]:
     parsed: dict[str, list[float]] = {}
     for value in values or []:
@@ -84,7 +77,6 @@ def rfm(
     Output columns: customer_id, recency_days, frequency, monetary, r_score,
     f_score, m_score, rfm_score, segment.
     """
-    import narwhals.stable.v2 as nw
     import polars as pl
 
     import segwise as sw
@@ -96,21 +88,15 @@ def rfm(
     options = source.keywords()
     with progress("Reading") as step:
         step("Reading transactions")
-        datasets = [sw.read_transactions(file, **options) for file in files]
+        dataset = sw.read_transactions(files, **options)
         step("Scoring")
-        # Several files: one table whose is_return column keeps returns netted.
-        combined = (
-            datasets[0]
-            if len(datasets) == 1
-            else nw.concat([d.data.select(*_rfm_columns(d)) for d in datasets], how="vertical")
-        )
-        with warnings.catch_warnings(record=True) as caught, _explained_by_quality(datasets):
+        with warnings.catch_warnings(record=True) as caught, _explained_by_quality(dataset):
             warnings.simplefilter("always")
             result = rfm_table(
-                combined,
+                dataset,
                 monetary_value_col="amount",
                 order_id_col="order_id"
-                if "order_id" in datasets[0].data.collect_schema().names()
+                if "order_id" in dataset.data.collect_schema().names()
                 else None,
                 as_of=as_of,
                 bins=bins,
@@ -171,7 +157,7 @@ def _print_summary(console: Any, frame: Any, score_map: Any) -> None:
 
 
 @contextmanager
-def _explained_by_quality(datasets: list[Any]) -> Iterator[None]:
+def _explained_by_quality(dataset: Any) -> Iterator[None]:
     """When nothing can be scored, fail with the quality report's own error for the input.
 
     A header-only file, or one where no row has a usable date or amount, gets the
@@ -180,6 +166,5 @@ def _explained_by_quality(datasets: list[Any]) -> Iterator[None]:
     try:
         yield
     except DataError:
-        for dataset in datasets:
-            dataset.quality()  # raises the located error when the file itself is unusable
+        dataset.reports()  # raises the located error when a file itself is unusable
         raise

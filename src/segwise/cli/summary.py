@@ -65,7 +65,7 @@ def summary(
 
     with progress("Reading") as step:
         step("Reading transactions")
-        purchases, _reports = read_purchases(
+        purchases = read_purchases(
             files,
             **source.keywords(),
         )

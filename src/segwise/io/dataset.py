@@ -164,6 +164,10 @@ class Dataset:
         self._unchanged()
         return written
 
+    def reports(self) -> list[QualityReport]:
+        """The quality report of each source read: here one (several for a combined dataset)."""
+        return [self.quality()]
+
     def quality(self) -> QualityReport:
         """Compute (once) and return the data-quality report.
 

@@ -14,6 +14,7 @@ import narwhals.stable.v2 as nw
 from segwise._validation import hint_for
 from segwise.exceptions import DataError
 from segwise.io import validate as v
+from segwise.io.combined import CombinedDataset
 from segwise.io.csv import sample_column
 from segwise.io.dataset import Dataset
 from segwise.io.policy import CleaningPolicy
@@ -127,6 +128,20 @@ class _SourceOptions:
     text_columns: Sequence[str] = ()
 
 
+def _read_several(kind: InputKind, sources: Sequence[Any], *args: Any, **kwargs: Any) -> Dataset:
+    """Read each source on its own and stack them (see :class:`CombinedDataset`)."""
+    if kind == "customers":
+        # Stacking customer tables would hide an id present in two files.
+        raise DataError(
+            "read_customers takes one source",
+            hint="join or stack the customer tables first, so each customer has one row",
+        )
+    if not sources:
+        raise DataError("no sources given", hint="pass a path, a frame, or a list of them")
+    parts = [_read(kind, one, *args, **kwargs) for one in sources]
+    return parts[0] if len(parts) == 1 else CombinedDataset(parts)
+
+
 def _read(
     kind: InputKind,
     source: Any,
@@ -138,6 +153,16 @@ def _read(
     timestamp_format: str | None = None,
     pii: Sequence[str] = (),
 ) -> Dataset:
+    if isinstance(source, list | tuple):
+        return _read_several(
+            kind,
+            source,
+            given,
+            options,
+            policy=policy,
+            as_of=as_of,
+            timestamp_format=timestamp_format,
+        )
     text_columns = options.text_columns
     raw = open_source(
         source,
@@ -239,7 +264,9 @@ def read_transactions(
         A path (CSV/TSV, optionally gzip; Parquet; Excel ``.xlsx``; JSON
         lines; a DuckDB or SQLite file), a database URL (``duckdb:///``,
         ``sqlite:///``, ``postgresql://``), or a pandas, Polars, PyArrow,
-        DuckDB or Spark frame.
+        DuckDB or Spark frame; or a list of them (monthly exports, one file
+        per shop), each read on its own and stacked into a
+        :class:`~segwise.io.combined.CombinedDataset`.
     customer_id, timestamp, amount, quantity, unit_price, order_id, product, category, channel
         Column names for each role. Unnamed roles are recognised from common
         names (``CustomerID``, ``Customer ID``, ``InvoiceDate``, ``InvoiceNo``,

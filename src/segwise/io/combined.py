@@ -1,0 +1,159 @@
+"""Several sources of one kind read as one table: monthly exports, one file per shop.
+
+Each part is read on its own (its own roles, formats and quarantine), so a
+file whose columns are named differently still lines up. The parts' clean
+rows are stacked, their quarantines too (with the ``source`` of each row),
+and their reports add up into one.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+import narwhals.stable.v2 as nw
+
+from segwise.engine.frames import from_lazy
+from segwise.exceptions import DataError
+from segwise.io.dataset import Dataset
+from segwise.io.writers import write_table
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from pathlib import Path
+
+    from segwise._typing import StrPath
+    from segwise.io.quality import QualityReport
+
+
+def _check_compatible(parts: Sequence[Dataset]) -> None:
+    # Ids are text in every part (the readers make them so); the engines must agree.
+    first = parts[0].data.implementation
+    for part in parts[1:]:
+        if part.data.implementation is not first:
+            raise DataError(
+                f"cannot stack a {part.data.implementation.value} source on a {first.value} one",
+                hint="pass sources of one kind (files, or frames of one library)",
+                source=part.source,
+            )
+
+
+class CombinedDataset(Dataset):
+    """Several :class:`Dataset` parts of one kind, used as one.
+
+    ``data`` stacks the parts' rows (columns one part lacks are null in the
+    others), ``quarantine()`` stacks their excluded rows with a ``source``
+    column, and ``quality()`` adds their reports up; ``parts`` keeps each one.
+    The added-up ``first_excluded_row`` of a reason is its first row in the
+    first part that has one; ``reports()`` gives each part's own.
+
+    Examples
+    --------
+    >>> import polars as pl, segwise as sw
+    >>> january = pl.DataFrame({"customer_id": ["1", "2"], "date": ["2024-01-05", "2024-01-09"],
+    ...                         "amount": [10.0, None]})
+    >>> february = pl.DataFrame({"CustomerID": ["1"], "InvoiceDate": ["2024-02-01"],
+    ...                          "Amount": [4.5]})
+    >>> both = sw.read_transactions([january, february])
+    >>> both.quality().rows_used, both.quality().rows_quarantined, both.quality().customers
+    (2, 1, 1)
+    """
+
+    def __init__(self, parts: Sequence[Dataset]) -> None:
+        if len(parts) < 2:
+            raise ValueError("a combined dataset needs at least two parts")
+        kinds = {part.kind for part in parts}
+        if len(kinds) > 1:
+            raise ValueError(f"cannot combine {' and '.join(sorted(kinds))} in one dataset")
+        _check_compatible(parts)
+        first = parts[0]
+        self.parts = list(parts)
+        self.kind = first.kind
+        self.source = " + ".join(part.source for part in parts)
+        self.roles = first.roles
+        self.policy = first.policy
+        formats = {part.timestamp_format for part in parts}
+        self.timestamp_format = formats.pop() if len(formats) == 1 else None
+        self.as_of = first.as_of
+        self.notes = [f"{part.source}: {note}" for part in parts for note in part.notes]
+        self._like = first._like  # the parts' frames are of one kind (checked)
+        self._report: QualityReport | None = None
+
+    def __repr__(self) -> str:
+        return f"CombinedDataset(kind={self.kind!r}, parts={len(self.parts)})"
+
+    @property
+    def data(self) -> nw.LazyFrame[Any]:
+        """Every part's rows used, stacked (see :attr:`Dataset.data`)."""
+        return nw.concat([part.data for part in self.parts], how="diagonal")
+
+    def to_native(self) -> Any:
+        """Return :attr:`data` as the kind of frame that was read (as :meth:`Dataset.to_native`)."""
+        return from_lazy(self.data, like=self._like)
+
+    def quarantine(self) -> nw.LazyFrame[Any]:
+        """Every part's excluded rows, with the ``source`` each came from after ``row``."""
+        frames = []
+        for part in self.parts:
+            excluded = part.quarantine()
+            names = excluded.collect_schema().names()
+            frames.append(
+                excluded.with_columns(nw.lit(part.source).alias("source")).select(
+                    "row", "source", *[n for n in names if n != "row"]
+                )
+            )
+        return nw.concat(frames, how="diagonal")
+
+    def write_quarantine(self, path: StrPath) -> Path:
+        """Write every part's quarantined rows to one file, atomically."""
+        return write_table(self.quarantine(), path)
+
+    def reports(self) -> list[QualityReport]:
+        """Each part's own quality report."""
+        return [part.quality() for part in self.parts]
+
+    def quality(self) -> QualityReport:
+        """The parts' reports added up; ``customers`` counts distinct ids across parts."""
+        if self._report is None:
+            self._report = _added_up(self.reports(), self.source, self.notes, self.data)
+        return self._report
+
+
+def _added_up(
+    reports: list[QualityReport], source: str, notes: list[str], data: nw.LazyFrame[Any]
+) -> QualityReport:
+    def total(key: str) -> Counter[str]:
+        counts: Counter[str] = Counter()
+        for report in reports:
+            counts.update(getattr(report, key))
+        return counts
+
+    first_rows: dict[str, int] = {}
+    for report in reports:
+        for reason, row in report.first_excluded_row.items():
+            first_rows.setdefault(reason, row)
+    firsts = [r.first_timestamp for r in reports if r.first_timestamp is not None]
+    lasts = [r.last_timestamp for r in reports if r.last_timestamp is not None]
+    amounts = [r.total_amount for r in reports if r.total_amount is not None]
+    returns = [r.returns_kept for r in reports if r.returns_kept is not None]
+    customers = data.select(nw.col("customer_id").n_unique()).collect().item()
+    return replace(
+        reports[0],
+        source=source,
+        rows_read=sum(r.rows_read for r in reports),
+        rows_used=sum(r.rows_used for r in reports),
+        rows_quarantined=sum(r.rows_quarantined for r in reports),
+        excluded=dict(total("excluded")),
+        first_excluded_row=first_rows,
+        checks=dict(total("checks")),
+        customers=int(customers),
+        first_timestamp=min(firsts) if firsts else None,
+        last_timestamp=max(lasts) if lasts else None,
+        total_amount=sum(amounts) if amounts else None,
+        returns_kept=sum(returns) if returns else None,
+        timestamp_format=None
+        if len({r.timestamp_format for r in reports}) > 1
+        else reports[0].timestamp_format,
+        notes=notes,
+    )

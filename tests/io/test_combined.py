@@ -1,0 +1,148 @@
+"""Several sources read as one: stacked rows, stacked quarantines, reports that add up."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from typing import TYPE_CHECKING
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+import segwise as sw
+from segwise.cli.app import app
+from segwise.exceptions import DataError
+from segwise.features.rfm import RFMBinningWarning
+from segwise.io.combined import CombinedDataset
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+runner = CliRunner()
+
+
+def _write(tmp_path: Path) -> tuple[Path, Path]:
+    january = tmp_path / "2024-01.csv"
+    january.write_text(
+        "customer_id,date,amount,order_id\n"
+        "001,2024-01-05,10.0,A1\n"
+        "002,2024-01-09,,A2\n"
+        "003,2024-01-12,7.5,A3\n"
+    )
+    # The second export names its columns differently and writes days first.
+    february = tmp_path / "2024-02.csv"
+    february.write_text(
+        "CustomerID;InvoiceDate;Amount;InvoiceNo\n"
+        "001;01/02/2024;4,5;B1\n"
+        "004;03/02/2024;20,0;B2\n"
+        ";04/02/2024;1,0;B3\n"
+    )
+    return january, february
+
+
+def test_parts_are_read_on_their_own_and_stacked(tmp_path: Path) -> None:
+    january, february = _write(tmp_path)
+    both = sw.read_transactions([january, february], timestamp_format=None)
+    assert isinstance(both, CombinedDataset)
+    rows = both.data.collect(backend="polars").to_native().sort("customer_id", "timestamp")
+    assert rows["customer_id"].to_list() == ["001", "001", "003", "004"]
+    assert rows["amount"].to_list() == [10.0, 4.5, 7.5, 20.0]
+    assert rows["order_id"].to_list() == ["A1", "B1", "A3", "B2"]
+
+
+def test_the_report_adds_up_and_counts_customers_across_parts(tmp_path: Path) -> None:
+    january, february = _write(tmp_path)
+    both = sw.read_transactions([january, february])
+    report = both.quality()
+    parts = both.reports()
+    assert [r.rows_read for r in parts] == [3, 3]
+    assert report.rows_read == 6
+    assert report.rows_used == 4
+    assert report.rows_quarantined == 2
+    assert report.balanced
+    assert report.excluded["missing_amount"] == 1
+    assert report.excluded["missing_customer_id"] == 1
+    # 001 is in both files: three customers, not four.
+    assert report.customers == 3
+    assert sum(r.customers for r in parts) == 4
+    assert report.total_amount == pytest.approx(42.0)
+    assert str(report.first_timestamp)[:10] == "2024-01-05"
+    assert str(report.last_timestamp)[:10] == "2024-02-03"
+    assert report.source == f"{january} + {february}"
+    assert any(n.startswith(f"{february}: ") for n in report.notes)
+
+
+def test_the_quarantine_names_the_source_of_each_row(tmp_path: Path) -> None:
+    january, february = _write(tmp_path)
+    target = tmp_path / "quarantine.csv"
+    sw.read_transactions([january, february]).write_quarantine(target)
+    rows = pl.read_csv(target, infer_schema=False)
+    assert rows.columns[:3] == ["row", "source", "reason"]
+    assert sorted(zip(rows["source"], rows["row"], rows["reason"], strict=True)) == [
+        (str(january), "2", "missing_amount"),
+        (str(february), "3", "missing_customer_id"),
+    ]
+
+
+def test_one_source_in_a_list_is_a_plain_dataset(tmp_path: Path) -> None:
+    january, _ = _write(tmp_path)
+    one = sw.read_transactions([january])
+    assert type(one) is sw.Dataset
+    assert one.reports() == [one.quality()]
+
+
+def test_rfm_of_two_files_equals_rfm_of_their_union(tmp_path: Path) -> None:
+    january, february = _write(tmp_path)
+    union = tmp_path / "union.csv"
+    union.write_text(
+        "customer_id,date,amount,order_id\n"
+        "001,2024-01-05,10.0,A1\n003,2024-01-12,7.5,A3\n"
+        "001,2024-02-01,4.5,B1\n004,2024-02-03,20.0,B2\n"
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RFMBinningWarning)  # three customers, five bins
+        stacked = sw.rfm_table(sw.read_transactions([january, february]), as_of="2024-02-29")
+        single = sw.rfm_table(sw.read_transactions(union), as_of="2024-02-29")
+    assert stacked.sort("customer_id").equals(single.sort("customer_id"))
+
+
+def test_the_cli_reads_several_files_as_one_table(tmp_path: Path) -> None:
+    january, february = _write(tmp_path)
+    result = runner.invoke(
+        app, ["rfm", str(january), str(february), "--as-of", "2024-02-29", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    rows = {row["customer_id"]: row for row in json.loads(result.stdout)}
+    assert rows["001"]["frequency"] == 2
+    assert rows["001"]["monetary"] == pytest.approx(14.5)
+    assert set(rows) == {"001", "003", "004"}
+
+
+def test_numeric_and_text_ids_are_one_customer() -> None:
+    text = pl.DataFrame({"customer_id": ["1"], "date": ["2024-01-01"], "amount": [1.0]})
+    numbers = pl.DataFrame({"customer_id": [1], "date": ["2024-01-02"], "amount": [2.0]})
+    assert sw.read_transactions([text, numbers]).quality().customers == 1
+
+
+def test_sources_on_two_engines_are_refused() -> None:
+    import duckdb
+
+    frame = pl.DataFrame({"customer_id": ["1"], "date": ["2024-01-01"], "amount": [1.0]})
+    relation = duckdb.sql("SELECT '2' AS customer_id, DATE '2024-01-02' AS date, 2.0 AS amount")
+    with pytest.raises(DataError, match="cannot stack a duckdb source on a polars one"):
+        sw.read_transactions([frame, relation])
+
+
+def test_customer_tables_are_not_stacked() -> None:
+    people = pl.DataFrame({"customer_id": ["1"], "age": [30]})
+    with pytest.raises(DataError, match="read_customers takes one source"):
+        sw.read_customers([people, people])
+
+
+def test_events_can_be_stacked() -> None:
+    web = pl.DataFrame({"user_id": [1, 2], "ts": ["2024-01-01"] * 2, "event": ["visit"] * 2})
+    app_events = pl.DataFrame({"user_id": [2], "ts": ["2024-01-03"], "event": ["open"]})
+    both = sw.read_events([web, app_events])
+    assert both.quality().rows_used == 3
+    assert both.quality().customers == 2
