@@ -200,3 +200,17 @@ def quality_table(report: Any) -> Table:
     balance = "yes" if report.balanced else "NO"
     table.add_row("read = used + quarantined", balance)
     return table
+
+
+def print_rows(console: Console, frame: Any, *, rows: int = 20) -> None:
+    """Print the first ``rows`` of a Polars frame as a table, and how many more there are."""
+    table = Table(title=f"{frame.height:,} customers", title_justify="left")
+    for column in frame.columns:
+        table.add_column(column, justify="left" if column == "customer_id" else "right")
+    for row in frame.head(rows).iter_rows():
+        table.add_row(*[f"{v:.4g}" if isinstance(v, float) else str(v) for v in row])
+    console.print(table)
+    if frame.height > rows:
+        console.print(
+            f"… {frame.height - rows:,} more; write them all with -o FILE", highlight=False
+        )

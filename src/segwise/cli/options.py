@@ -127,37 +127,63 @@ _SOURCE_PARAMETERS: tuple[tuple[str, Any, str, Any], ...] = (
 )
 
 
-def with_source_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Give a command the shared source options, delivered as one ``source: SourceOptions``.
+#: What ``segwise quality`` adds: the roles and cleaning choices of every kind of source.
+_CLEANING_PARAMETERS: tuple[tuple[str, Any, str, Any], ...] = (
+    ("product_col", ProductCol, "product", None),
+    ("category_col", CategoryCol, "category", None),
+    ("channel_col", ChannelCol, "channel", None),
+    ("event_col", EventCol, "event", None),
+    ("returns", Returns, "returns", None),
+    ("duplicates", Duplicates, "duplicates", None),
+    ("non_positive_price", NonPositivePrice, "non_positive_price", None),
+    ("non_product_codes", NonProductCodes, "non_product_codes", None),
+    ("text_col", TextCols, "text_columns", None),
+)
 
-    The command declares a ``source`` parameter; the CLI shows the thirteen
-    options (``--customer-col``, ``--date-col`` … ``--query``) in its place.
-    """
-    signature = inspect.signature(command)
-    # The command imports SourceOptions only for type checking, and so does this module (the
-    # import would load the readers for every --help): its parameter is replaced anyway.
-    hints = typing.get_type_hints(command, localns={"SourceOptions": Any}, include_extras=True)
-    kept = [
-        p.replace(annotation=hints.get(p.name, p.annotation))
-        for p in signature.parameters.values()
-        if p.name != "source"
-    ]
-    added = [
-        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=kind)
-        for name, kind, _field, default in _SOURCE_PARAMETERS
-    ]
 
-    @functools.wraps(command)
-    def run(*args: Any, **kwargs: Any) -> Any:
-        from segwise.io.options import SourceOptions  # loads the readers: only when run
+def _delivering(
+    parameters: tuple[tuple[str, Any, str, Any], ...],
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        signature = inspect.signature(command)
+        # The command imports SourceOptions only for type checking, and so does this module
+        # (the import would load the readers for every --help): its parameter is replaced.
+        hints = typing.get_type_hints(command, localns={"SourceOptions": Any}, include_extras=True)
+        kept = [
+            p.replace(annotation=hints.get(p.name, p.annotation))
+            for p in signature.parameters.values()
+            if p.name != "source" and p.kind is not inspect.Parameter.VAR_KEYWORD
+        ]
+        added = [
+            inspect.Parameter(
+                name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=kind
+            )
+            for name, kind, _field, default in parameters
+        ]
 
-        fields = {field: kwargs.pop(name) for name, _kind, field, _d in _SOURCE_PARAMETERS}
-        fields["sheet"] = sheet_value(fields["sheet"])
-        return command(*args, source=SourceOptions(**fields), **kwargs)
+        @functools.wraps(command)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            from segwise.io.options import SourceOptions  # loads the readers: only when run
 
-    parameters = [p for p in kept if p.kind is not inspect.Parameter.VAR_KEYWORD]
-    run.__signature__ = signature.replace(parameters=parameters + added)  # type: ignore[attr-defined]
-    run.__annotations__ = {p.name: p.annotation for p in parameters + added} | {
-        "return": hints.get("return")
-    }
-    return run
+            fields = {field: kwargs.pop(name) for name, _kind, field, _d in parameters}
+            fields["sheet"] = sheet_value(fields["sheet"])
+            if fields.get("text_columns") is not None:
+                fields["text_columns"] = tuple(fields["text_columns"])
+            return command(*args, source=SourceOptions(**fields), **kwargs)
+
+        run.__signature__ = signature.replace(parameters=kept + added)  # type: ignore[attr-defined]
+        run.__annotations__ = {p.name: p.annotation for p in kept + added} | {
+            "return": hints.get("return")
+        }
+        return run
+
+    return decorate
+
+
+#: Give a command the shared source options, delivered as one ``source: SourceOptions``:
+#: the command declares a ``source`` parameter and the CLI shows the thirteen options
+#: (``--customer-col``, ``--date-col`` … ``--query``) in its place.
+with_source_options = _delivering(_SOURCE_PARAMETERS)
+
+#: The same, with the roles and cleaning choices of every kind (``segwise quality``).
+with_all_source_options = _delivering(_SOURCE_PARAMETERS + _CLEANING_PARAMETERS)

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from segwise.cli import options as opt
 from segwise.cli.console import json_text, progress, quality_table, stdout, user_errors
 from segwise.exceptions import ConfigError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from segwise.io.options import SourceOptions
+    from segwise.io.quality import QualityReport
 
 
 def _stem(path: str) -> str:
@@ -89,6 +95,7 @@ def write_report_file(reports: list[Any], output: Path) -> None:
 
 
 @user_errors
+@opt.with_all_source_options
 def quality(
     files: Annotated[
         list[str], typer.Argument(help="Files or database URLs to check.", show_default=False)
@@ -96,29 +103,7 @@ def quality(
     kind: Annotated[
         str, typer.Option("--kind", help="transactions, customers or events.")
     ] = "transactions",
-    customer_col: opt.CustomerCol = None,
-    date_col: opt.DateCol = None,
-    amount_col: opt.AmountCol = None,
-    quantity_col: opt.QuantityCol = None,
-    price_col: opt.PriceCol = None,
-    order_col: opt.OrderCol = None,
-    product_col: opt.ProductCol = None,
-    category_col: opt.CategoryCol = None,
-    channel_col: opt.ChannelCol = None,
-    event_col: opt.EventCol = None,
     as_of: opt.AsOf = None,
-    date_format: opt.DateFormat = None,
-    policy: opt.Policy = "default",
-    returns: opt.Returns = None,
-    duplicates: opt.Duplicates = None,
-    non_positive_price: opt.NonPositivePrice = None,
-    non_product_codes: opt.NonProductCodes = None,
-    delimiter: opt.Delimiter = None,
-    encoding: opt.Encoding = None,
-    sheet: opt.Sheet = None,
-    table: opt.Table = None,
-    query: opt.Query = None,
-    text_col: opt.TextCols = None,
     quarantine: Annotated[
         Path | None,
         typer.Option(
@@ -130,6 +115,8 @@ def quality(
     ] = False,
     output: opt.Output = None,
     as_json: opt.Json = False,
+    *,
+    source: SourceOptions,
 ) -> None:
     """Count rows read, used and quarantined (with reasons), duplicates, returns and customers.
 
@@ -147,57 +134,12 @@ def quality(
             "--quarantine names one file but several inputs were given",
             hint="check one input at a time, or let each default to <name>.quarantine.csv",
         )
-    common: dict[str, Any] = {
-        "delimiter": delimiter,
-        "encoding": encoding,
-        "sheet": opt.sheet_value(sheet),
-        "table": table,
-        "query": query,
-        "text_columns": text_col or (),
-    }
-    by_kind: dict[str, dict[str, Any]] = {
-        "transactions": {
-            "customer_id": customer_col,
-            "timestamp": date_col,
-            "amount": amount_col,
-            "quantity": quantity_col,
-            "unit_price": price_col,
-            "order_id": order_col,
-            "product": product_col,
-            "category": category_col,
-            "channel": channel_col,
-            "policy": policy,
-            "returns": returns,
-            "duplicates": duplicates,
-            "non_positive_price": non_positive_price,
-            "non_product_codes": non_product_codes,
-            "as_of": as_of,
-            "timestamp_format": date_format,
-        },
-        "customers": {"customer_id": customer_col, "duplicates": duplicates},
-        "events": {
-            "customer_id": customer_col,
-            "timestamp": date_col,
-            "event": event_col,
-            "duplicates": duplicates,
-            "as_of": as_of,
-            "timestamp_format": date_format,
-        },
-    }
-    reports = []
-    targets = _quarantine_targets(files, quarantine)
+    options = source.keywords(kind) | (
+        {} if kind == "customers" or as_of is None else {"as_of": as_of}
+    )
+    targets = None if no_quarantine else _quarantine_targets(files, quarantine)
     with progress("Reading") as step:
-        for file in files:
-            step(f"Reading {file}")
-            dataset = _read(kind, file, by_kind[kind], common)
-            step(f"Checking {file}")
-            report = dataset.quality()
-            if report.rows_quarantined and not no_quarantine:
-                target = targets[file]
-                step(f"Writing {target}")
-                dataset.write_quarantine(target)
-                report.notes.append(f"quarantined rows written to {target}")
-            reports.append(report)
+        reports = [_check(kind, file, options, targets, step) for file in files]
         if output is not None:
             step(f"Writing {output}")
             write_report_file(reports, output)
@@ -214,8 +156,14 @@ def quality(
         console.print(f"report written to {output}", highlight=False)
 
 
-def _read(kind: str, file: str, options: dict[str, Any], common: dict[str, Any]) -> Any:
-    """Read one input as the kind of table it is, with its own options and the shared ones."""
+def _check(
+    kind: str,
+    file: str,
+    options: dict[str, Any],
+    targets: dict[str, Path] | None,
+    step: Callable[[str], None],
+) -> QualityReport:
+    """Read one input as the kind of table it is, report on it, and write its quarantine."""
     import segwise as sw
 
     readers: dict[str, Any] = {
@@ -223,4 +171,12 @@ def _read(kind: str, file: str, options: dict[str, Any], common: dict[str, Any])
         "customers": sw.read_customers,
         "events": sw.read_events,
     }
-    return readers[kind](file, **options, **common)
+    step(f"Reading {file}")
+    dataset = readers[kind](file, **options)
+    step(f"Checking {file}")
+    report: QualityReport = dataset.quality()
+    if report.rows_quarantined and targets is not None:
+        step(f"Writing {targets[file]}")
+        dataset.write_quarantine(targets[file])
+        report.notes.append(f"quarantined rows written to {targets[file]}")
+    return report

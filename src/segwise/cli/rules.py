@@ -54,7 +54,6 @@ def check(
     Exits with 1 when a definition does not parse or a rule is unusable; warnings exit 0.
     """
     from segwise._config import parse_yaml, read_text_file
-    from segwise.features.score_map import ScoreMap, lint_score_map, too_many_segments
 
     if not definition.is_file():
         raise ConfigError(f"{definition}: no such file", hint="check the path")
@@ -71,42 +70,43 @@ def check(
             min_share=min_share,
             as_json=as_json,
         )
-        return
-    if not (isinstance(parsed, dict) and "bins" in parsed):
+    elif isinstance(parsed, dict) and "bins" in parsed:
+        _check_score_map(definition, data, as_of=as_of, policy=policy, as_json=as_json)
+    else:
         raise ConfigError(
             f"{definition}: neither a rule catalog (a 'segments' key) nor a score map ('bins')",
             hint="see docs/rules.md and docs/rfm.md for the formats",
         )
-    score_map = ScoreMap.from_yaml(definition)
-    counts = None
-    if data is not None:
-        import segwise as sw
-        from segwise.features.rfm import rfm_table
 
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            table = rfm_table(
-                sw.read_transactions(data, policy=policy),
-                as_of=as_of,
-                bins=score_map.bins,
-                segment_map=score_map,
-            )
-        grouped = table.group_by("rfm_score").len()
-        counts = dict(zip(grouped["rfm_score"].to_list(), grouped["len"].to_list(), strict=True))
+
+def _score_counts(data: str, score_map: Any, *, as_of: str | None, policy: str) -> dict[str, int]:
+    """How many customers of ``data`` (transactions) hold each RFM score cell."""
+    import segwise as sw
+    from segwise.features.rfm import rfm_table
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # binning notes belong to `segwise rfm`, not the lint
+        table = rfm_table(
+            sw.read_transactions(data, policy=policy),
+            as_of=as_of,
+            bins=score_map.bins,
+            segment_map=score_map,
+        )
+    grouped = table.group_by("rfm_score").len()
+    return dict(zip(grouped["rfm_score"].to_list(), grouped["len"].to_list(), strict=True))
+
+
+def _check_score_map(
+    definition: Path, data: str | None, *, as_of: str | None, policy: str, as_json: bool
+) -> None:
+    from segwise.features.score_map import ScoreMap, lint_score_map, too_many_segments
+
+    score_map = ScoreMap.from_yaml(definition)
+    counts = None if data is None else _score_counts(data, score_map, as_of=as_of, policy=policy)
     lint = lint_score_map(score_map, scores=counts)
     console = stdout()
     if as_json:
-        payload = {
-            "map": score_map.name,
-            "clean": lint.clean,
-            "overlaps": lint.overlaps,
-            "shadowed": lint.shadowed,
-            "uncovered": lint.uncovered,
-            "fallback_share": lint.fallback_share,
-            "fallback_cells": lint.fallback_cells,
-            "notes": [too_many_segments(lint.too_many)] if lint.too_many else [],
-        }
-        console.print_json(json_text(payload))
+        console.print_json(json_text({"map": score_map.name} | lint.to_dict()))
         return
     console.print(
         f"{definition}: score map '{score_map.name}', {len(score_map.segments)} segments, "
@@ -161,45 +161,11 @@ def _check_catalog(
     )
     console = stdout()
     if as_json:
-        console.print_json(json_text(_catalog_payload(catalog, lint)))
+        console.print_json(json_text(lint.to_dict()))
     else:
         _print_catalog_lint(console, definition, catalog, lint)
     if lint.errors:
         raise typer.Exit(1)
-
-
-def _catalog_payload(catalog: Any, lint: Any) -> dict[str, Any]:
-    """The lint of a rule catalog as JSON: findings, sizes per condition, overlaps."""
-    preview = lint.preview
-    return {
-        "catalog": catalog.name,
-        "segments": lint.segments,
-        "clean": lint.clean,
-        "findings": [
-            {"level": f.level, "segment": f.segment, "kind": f.kind, "message": f.message}
-            for f in lint.findings
-        ],
-        "customers": None if preview is None else preview.total,
-        "other": None if preview is None else preview.other_count,
-        "sizes": None
-        if preview is None
-        else [
-            {
-                "segment": s.name,
-                "matches": s.matches,
-                "assigned": s.assigned,
-                "share": s.share,
-                "conditions": [
-                    {"condition": c.text, "alone": c.alone, "cumulative": c.cumulative}
-                    for c in s.conditions
-                ],
-            }
-            for s in preview.segments
-        ],
-        "overlaps": [
-            {"first": a, "second": b, "customers": n} for (a, b), n in lint.overlaps.items()
-        ],
-    }
 
 
 def _print_catalog_lint(console: Any, definition: Path, catalog: Any, lint: Any) -> None:

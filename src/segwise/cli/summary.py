@@ -11,7 +11,7 @@ from segwise.cli import options as opt
 if TYPE_CHECKING:
     from segwise.io.options import SourceOptions
 
-from segwise.cli.console import json_text, progress, stdout, user_errors
+from segwise.cli.console import json_text, print_rows, progress, stdout, user_errors
 
 
 @user_errors
@@ -65,30 +65,24 @@ def summary(
 
     with progress("Reading") as step:
         step("Reading transactions")
-        purchases = read_purchases(
-            files,
-            **source.keywords(),
-        )
+        purchases = read_purchases(files, **source.keywords())
         step("Summarising")
-        if calibration_end is not None:
-            result = calibration_and_holdout_data(
+        shared = {
+            "time_unit": time_unit,
+            "time_scaler": time_scaler,
+            "monetary_value_col": "amount",
+            "include_first_transaction": include_first_transaction,
+        }
+        result = (
+            rfm_summary(purchases, observation_period_end=as_of, **shared)
+            if calibration_end is None
+            else calibration_and_holdout_data(
                 purchases,
                 calibration_period_end=calibration_end,
                 observation_period_end=holdout_end or as_of,
-                time_unit=time_unit,
-                time_scaler=time_scaler,
-                monetary_value_col="amount",
-                include_first_transaction=include_first_transaction,
+                **shared,
             )
-        else:
-            result = rfm_summary(
-                purchases,
-                monetary_value_col="amount",
-                observation_period_end=as_of,
-                time_unit=time_unit,
-                time_scaler=time_scaler,
-                include_first_transaction=include_first_transaction,
-            )
+        )
         frame: pl.DataFrame = (
             to_lazy(result).collect(backend="polars").to_native().sort("customer_id")
         )
@@ -99,17 +93,6 @@ def summary(
     if as_json:
         console.print_json(json_text(frame.to_dicts()))
     elif output is None:
-        from rich.table import Table
-
-        table_out = Table(title=f"{frame.height:,} customers", title_justify="left")
-        for column in frame.columns:
-            table_out.add_column(column, justify="left" if column == "customer_id" else "right")
-        for row in frame.head(20).iter_rows():
-            table_out.add_row(*[f"{v:.4g}" if isinstance(v, float) else str(v) for v in row])
-        console.print(table_out)
-        if frame.height > 20:
-            console.print(
-                f"… {frame.height - 20:,} more; write them all with -o FILE", highlight=False
-            )
+        print_rows(console, frame)
     else:
         console.print(f"{frame.height:,} customers written to {output}", highlight=False)

@@ -206,6 +206,18 @@ class MapLint:
             out.append(too_many_segments(self.too_many))
         return out
 
+    def to_dict(self) -> dict[str, Any]:
+        """The findings as JSON-ready data (the CLI's ``rules check --json``)."""
+        return {
+            "clean": self.clean,
+            "overlaps": self.overlaps,
+            "shadowed": self.shadowed,
+            "uncovered": self.uncovered,
+            "fallback_share": self.fallback_share,
+            "fallback_cells": self.fallback_cells,
+            "notes": [too_many_segments(self.too_many)] if self.too_many else [],
+        }
+
 
 def too_many_segments(count: int) -> str:
     """The note for a map with more segments than a team usually acts on."""

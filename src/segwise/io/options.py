@@ -1,9 +1,10 @@
-"""``SourceOptions``: how to read a transactions source, built once and passed around.
+"""``SourceOptions``: how to read a source, built once and passed around.
 
-The same thirteen settings (which column is which, the cleaning policy, how
-the file is written) reach the reader from the CLI, the project file and,
-later, the API. Their names are the reader's own keywords, so
-``read_transactions(path, **options.keywords())`` is the whole mapping.
+The same settings (which column is which, the cleaning policy, how the file
+is written) reach the readers from the CLI, the project file and, later, the
+API. Their names are the readers' own keywords, so
+``read_transactions(path, **options.keywords())`` is the whole mapping, and
+``options.keywords("events")`` keeps what ``read_events`` takes.
 """
 
 from __future__ import annotations
@@ -11,15 +12,37 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+#: The keywords each reader takes besides the source (checked against the readers in tests).
+READER_KEYWORDS: dict[str, frozenset[str]] = {
+    "transactions": frozenset(
+        {
+            "customer_id", "timestamp", "amount", "quantity", "unit_price", "order_id",
+            "product", "category", "channel", "policy", "returns", "duplicates",
+            "non_positive_price", "non_product_codes", "timestamp_format", "delimiter",
+            "encoding", "sheet", "table", "query", "text_columns",
+        }
+    ),
+    "customers": frozenset(
+        {"customer_id", "duplicates", "delimiter", "encoding", "sheet", "table", "query",
+         "text_columns"}
+    ),
+    "events": frozenset(
+        {"customer_id", "timestamp", "event", "duplicates", "timestamp_format", "delimiter",
+         "encoding", "sheet", "table", "query", "text_columns"}
+    ),
+}  # fmt: skip
+
 
 @dataclass(frozen=True)
 class SourceOptions:
-    """How to read a transactions source (see :func:`segwise.read_transactions`).
+    """How to read a source (see :func:`segwise.read_transactions` for each setting).
 
     Examples
     --------
     >>> SourceOptions(customer_id="Customer ID", delimiter=";").keywords()
     {'customer_id': 'Customer ID', 'policy': 'default', 'delimiter': ';'}
+    >>> SourceOptions(event="name", returns="keep").keywords("events")
+    {'event': 'name'}
     """
 
     customer_id: str | None = None
@@ -35,7 +58,17 @@ class SourceOptions:
     sheet: str | int | None = None
     table: str | None = None
     query: str | None = None
+    product: str | None = None
+    category: str | None = None
+    channel: str | None = None
+    event: str | None = None
+    returns: str | None = None
+    duplicates: str | None = None
+    non_positive_price: str | None = None
+    non_product_codes: str | None = None
+    text_columns: tuple[str, ...] | None = None
 
-    def keywords(self) -> dict[str, Any]:
-        """The settings given (None left out), as the reader's keyword arguments."""
-        return {k: v for k, v in asdict(self).items() if v is not None}
+    def keywords(self, kind: str = "transactions") -> dict[str, Any]:
+        """The settings given (None left out) that ``kind``'s reader takes, as its keywords."""
+        taken = READER_KEYWORDS[kind]
+        return {k: v for k, v in asdict(self).items() if v is not None and k in taken}

@@ -61,6 +61,25 @@ class RuleLint:
         """True when there is nothing to report."""
         return not self.findings
 
+    def to_dict(self) -> dict[str, Any]:
+        """Findings, sizes per condition and overlaps, as JSON-ready data."""
+        preview = self.preview
+        return {
+            "catalog": self.catalog,
+            "segments": self.segments,
+            "clean": self.clean,
+            "findings": [
+                {"level": f.level, "segment": f.segment, "kind": f.kind, "message": f.message}
+                for f in self.findings
+            ],
+            "customers": None if preview is None else preview.total,
+            "other": None if preview is None else preview.other_count,
+            "sizes": None if preview is None else preview.to_dict(),
+            "overlaps": [
+                {"first": a, "second": b, "customers": n} for (a, b), n in self.overlaps.items()
+            ],
+        }
+
 
 def lint_rule_catalog(
     catalog: RuleCatalog,

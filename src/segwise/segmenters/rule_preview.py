@@ -58,6 +58,22 @@ class Preview:
     other_count: int | None
     segments: tuple[SegmentSize, ...]
 
+    def to_dict(self) -> list[dict[str, Any]]:
+        """Each segment's size and its conditions' counts, as JSON-ready data."""
+        return [
+            {
+                "segment": s.name,
+                "matches": s.matches,
+                "assigned": s.assigned,
+                "share": s.share,
+                "conditions": [
+                    {"condition": c.text, "alone": c.alone, "cumulative": c.cumulative}
+                    for c in s.conditions
+                ],
+            }
+            for s in self.segments
+        ]
+
     def to_frame(self) -> pl.DataFrame:
         """One row per segment and condition: ``segment, condition, alone, cumulative, ...``."""
         rows = []
