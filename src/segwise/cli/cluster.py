@@ -61,7 +61,7 @@ def cluster(
     from segwise.cli.segment import read_rule_inputs
     from segwise.exceptions import ConfigError
     from segwise.io.writers import write_table
-    from segwise.profiling import profile_segments
+    from segwise.profiling.named_clusters import name_clusters
     from segwise.segmenters import ClusterSegmenter
 
     if k != "auto" and not k.isdigit():
@@ -85,16 +85,7 @@ def cluster(
         )
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            try:
-                segmenter.fit(data)
-            except ValueError as exc:
-                raise ConfigError(str(exc).splitlines()[0]) from None
-        step("Profiling")
-        used = segmenter.transform_.input_names
-        profiles = profile_segments(
-            data, segmenter.labels_, features=used, exclude=[id_name], random_state=seed
-        )
-        segmenter.rename(profiles.names)
+            named = name_clusters(segmenter, data)
         if output is not None:
             step(f"Writing {output}")
             write_table(segmenter.assign(data), output)
@@ -103,53 +94,14 @@ def cluster(
     for warning in caught:
         kind = "warning" if str(warning.message) in segmenter.warnings_ else "note"
         sys.stderr.write(f"{kind}: {warning.message}\n")
-    payload = _payload(segmenter, profiles)
+    payload = named.to_dict()
     console = stdout()
     if as_json:
         console.print_json(json_text(payload))
         return
     _print(console, payload)
     if output is not None:
-        console.print(f"{profiles.total:,} customers written to {output}", highlight=False)
-
-
-def _payload(segmenter: Any, profiles: Any) -> dict[str, Any]:
-    return {
-        "k": segmenter.n_segments_,
-        "algorithm": segmenter.algorithm,
-        "silhouette": segmenter.silhouette_,
-        "stability": segmenter.stability_,
-        "customers": profiles.total,
-        "features": segmenter.transform_.input_names,
-        "candidates": [
-            {
-                "k": c.k,
-                "stability": c.stability,
-                "silhouette": c.silhouette,
-                "bic": c.bic,
-                "chosen": c.chosen,
-                "smallest_share": c.smallest_share,
-            }
-            for c in segmenter.candidates_
-        ],
-        "warnings": list(segmenter.warnings_),
-        "transforms": {f.name: f.reason for f in segmenter.transform_.numeric},
-        "segments": [
-            {
-                "segment_id": p.label,
-                "name": p.name,
-                "size": p.size,
-                "share": p.share,
-                "revenue_share": p.revenue_share,
-                "traits": p.traits,
-                "rule": p.rule,
-                "rule_precision": p.rule_precision,
-                "rule_recall": p.rule_recall,
-                "stability": segmenter.segment_stability_.get(p.label),
-            }
-            for p in profiles.segments
-        ],
-    }
+        console.print(f"{named.profiles.total:,} customers written to {output}", highlight=False)
 
 
 def _print(console: Any, payload: dict[str, Any]) -> None:

@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, Any
 from segwise._validation import hint_for
 from segwise.engine.frames import to_lazy
 from segwise.exceptions import ConfigError
-from segwise.profiling import profile_segments
 from segwise.profiling.actions import suggest_actions
 from segwise.profiling.cards import SegmentationResult, SegmentCard
+from segwise.profiling.named_clusters import name_clusters
 from segwise.project.methods.base import CheckInputs, Method, RunInputs
 from segwise.project.results import as_polars, cards
 from segwise.segmenters import ClusterSegmenter
@@ -57,13 +57,9 @@ def _due(policy: str, model: ClusterSegmenter, as_of: date) -> bool:
 
 
 def _model(
-    name: str,
-    spec: ClusterSegmentation,
-    features: pl.DataFrame,
-    model_path: Path | None,
-    as_of: date,
+    name: str, spec: ClusterSegmentation, model_path: Path | None, as_of: date
 ) -> tuple[ClusterSegmenter, bool]:
-    """The segmenter to assign with, and whether it was fitted in this run."""
+    """The segmenter to assign with, and whether it must be fitted in this run."""
     segmenter = _segmenter(spec)
     if model_path is not None and model_path.exists():
         saved = ClusterSegmenter.load(model_path)
@@ -77,10 +73,6 @@ def _model(
             )
         if not _due(spec.refit_policy, saved, as_of):
             return saved, False
-    try:
-        segmenter.fit(features)  # sorted by id: the same fit on every engine
-    except ValueError as exc:
-        raise ConfigError(f"segmentation '{name}': {exc}".splitlines()[0]) from None
     return segmenter, True
 
 
@@ -146,23 +138,18 @@ def run_clustering(
     every engine); ``features_native`` the same table in the run's engine,
     where everyone is assigned.
     """
-    segmenter, refitted = _model(name, spec, features, model_path, as_of)
-    labels = segmenter.labels_ if refitted else segmenter.predict(features)
-    profiles = profile_segments(
-        features,
-        labels,
-        features=segmenter.transform_.input_names,
-        random_state=spec.seed,
-        currency=currency,
+    segmenter, refitted = _model(name, spec, model_path, as_of)
+    # Fitted on the table sorted by id: the same fit on every engine.
+    named = name_clusters(
+        segmenter, features, fit=refitted, currency=currency, where=f"segmentation '{name}': "
     )
+    profiles = named.profiles
     pending: Callable[[], None] | None = None
-    if refitted:
-        segmenter.rename({k: v for k, v in profiles.names.items() if k != OUTLIER_ID})
-        if model_path is not None:
-            # Written by the pipeline once the run is stored: a failed run leaves the old model.
-            saved = copy.deepcopy(segmenter)
-            metadata = {"as_of": as_of.isoformat(), "segmentation": name}
-            pending = functools.partial(_save, saved, model_path, metadata)
+    if refitted and model_path is not None:
+        # Written by the pipeline once the run is stored: a failed run leaves the old model.
+        saved = copy.deepcopy(segmenter)
+        metadata = {"as_of": as_of.isoformat(), "segmentation": name}
+        pending = functools.partial(_save, saved, model_path, metadata)
     model_names = dict(segmenter.segment_names_)
     segmenter.rename(_project_names(name, spec, segmenter.n_segments_))
     profiles.rename({k: v for k, v in segmenter.segment_names_.items() if k in profiles.names})
