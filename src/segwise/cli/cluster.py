@@ -5,12 +5,16 @@ from __future__ import annotations
 import sys
 import warnings
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from segwise.cli import options as opt
 from segwise.cli.console import json_text, progress, stdout, user_errors
+from segwise.cli.inputs import with_customer_inputs
+
+if TYPE_CHECKING:
+    from segwise.cli.inputs import CustomerInputs
 
 
 def _names(value: str | None) -> list[str] | None:
@@ -18,18 +22,8 @@ def _names(value: str | None) -> list[str] | None:
 
 
 @user_errors
+@with_customer_inputs
 def cluster(
-    file: opt.CustomerTable = None,
-    id_col: opt.CustomerCol = None,
-    transactions: Annotated[
-        str | None,
-        typer.Option(
-            "--transactions", help="Build the customer table from this orders export (no FILE)."
-        ),
-    ] = None,
-    customers: opt.CustomersFile = None,
-    events: opt.EventsFile = None,
-    as_of: opt.AsOf = None,
     features: Annotated[
         str | None, typer.Option("--features", help="Comma-separated feature columns.")
     ] = None,
@@ -52,13 +46,14 @@ def cluster(
     ] = None,
     output: opt.Output = None,
     as_json: opt.Json = False,
+    *,
+    inputs: CustomerInputs,
 ) -> None:
     """Find natural segments, describe them in words and assign every customer.
 
     -o writes <id>, segment_id, segment; --json prints k, silhouette, stability and, per
     segment, its name, size, share, traits and a rule that approximates it.
     """
-    from segwise.cli.segment import read_rule_inputs
     from segwise.exceptions import ConfigError
     from segwise.io.writers import write_table
     from segwise.profiling.named_clusters import name_clusters
@@ -68,9 +63,7 @@ def cluster(
         raise ConfigError(f"--k must be 'auto' or a number, not '{k}'", hint="e.g. --k 5")
     with progress("Clustering") as step:
         step("Reading")
-        data, id_name, _, _ = read_rule_inputs(
-            file, id_col, events, transactions, customers=customers, as_of=as_of
-        )
+        data, id_name, _, _ = inputs.read()
         step("Choosing the number of segments" if k == "auto" else "Fitting")
         segmenter = ClusterSegmenter(
             "auto" if k == "auto" else int(k),

@@ -141,35 +141,50 @@ _CLEANING_PARAMETERS: tuple[tuple[str, Any, str, Any], ...] = (
 )
 
 
-def _delivering(
+def _source_options(fields: dict[str, Any]) -> Any:
+    from segwise.io.options import SourceOptions  # loads the readers: only when run
+
+    fields["sheet"] = sheet_value(fields["sheet"])
+    if fields.get("text_columns") is not None:
+        fields["text_columns"] = tuple(fields["text_columns"])
+    return SourceOptions(**fields)
+
+
+def delivering(
     parameters: tuple[tuple[str, Any, str, Any], ...],
+    build: Callable[[dict[str, Any]], Any],
+    name: str,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A decorator that shows ``parameters`` as CLI options and hands the command one object.
+
+    Each parameter is ``(option parameter, Annotated type, field, default)``;
+    the command declares a keyword-only parameter ``name`` and receives
+    ``build({field: value, ...})`` there, so a group of options shared by
+    several commands is declared once.
+    """
+
     def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
         signature = inspect.signature(command)
-        # The command imports SourceOptions only for type checking, and so does this module
-        # (the import would load the readers for every --help): its parameter is replaced.
-        hints = typing.get_type_hints(command, localns={"SourceOptions": Any}, include_extras=True)
+        # The command imports the delivered type only for type checking, and so does this
+        # module (the import would load the readers for every --help): its parameter goes.
+        delivered = signature.parameters[name].annotation
+        hints = typing.get_type_hints(command, localns={str(delivered): Any}, include_extras=True)
         kept = [
             p.replace(annotation=hints.get(p.name, p.annotation))
             for p in signature.parameters.values()
-            if p.name != "source" and p.kind is not inspect.Parameter.VAR_KEYWORD
+            if p.name != name and p.kind is not inspect.Parameter.VAR_KEYWORD
         ]
         added = [
             inspect.Parameter(
-                name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=kind
+                option, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=kind
             )
-            for name, kind, _field, default in parameters
+            for option, kind, _field, default in parameters
         ]
 
         @functools.wraps(command)
         def run(*args: Any, **kwargs: Any) -> Any:
-            from segwise.io.options import SourceOptions  # loads the readers: only when run
-
-            fields = {field: kwargs.pop(name) for name, _kind, field, _d in parameters}
-            fields["sheet"] = sheet_value(fields["sheet"])
-            if fields.get("text_columns") is not None:
-                fields["text_columns"] = tuple(fields["text_columns"])
-            return command(*args, source=SourceOptions(**fields), **kwargs)
+            fields = {field: kwargs.pop(option) for option, _kind, field, _d in parameters}
+            return command(*args, **{name: build(fields)}, **kwargs)
 
         run.__signature__ = signature.replace(parameters=kept + added)  # type: ignore[attr-defined]
         run.__annotations__ = {p.name: p.annotation for p in kept + added} | {
@@ -183,7 +198,9 @@ def _delivering(
 #: Give a command the shared source options, delivered as one ``source: SourceOptions``:
 #: the command declares a ``source`` parameter and the CLI shows the thirteen options
 #: (``--customer-col``, ``--date-col`` … ``--query``) in its place.
-with_source_options = _delivering(_SOURCE_PARAMETERS)
+with_source_options = delivering(_SOURCE_PARAMETERS, _source_options, "source")
 
 #: The same, with the roles and cleaning choices of every kind (``segwise quality``).
-with_all_source_options = _delivering(_SOURCE_PARAMETERS + _CLEANING_PARAMETERS)
+with_all_source_options = delivering(
+    _SOURCE_PARAMETERS + _CLEANING_PARAMETERS, _source_options, "source"
+)

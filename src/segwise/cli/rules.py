@@ -11,6 +11,7 @@ import typer
 
 from segwise.cli import options as opt
 from segwise.cli.console import json_text, stdout, user_errors
+from segwise.cli.inputs import CustomerInputs
 from segwise.exceptions import ConfigError
 
 rules_app = typer.Typer(
@@ -59,17 +60,8 @@ def check(
         raise ConfigError(f"{definition}: no such file", hint="check the path")
     parsed, _ = parse_yaml(read_text_file(definition), source=str(definition))
     if isinstance(parsed, dict) and "segments" in parsed and "bins" not in parsed:
-        _check_catalog(
-            definition,
-            data,
-            id_col=id_col,
-            events=events,
-            transactions=transactions,
-            as_of=as_of,
-            min_size=min_size,
-            min_share=min_share,
-            as_json=as_json,
-        )
+        inputs = CustomerInputs(data, id_col, events, transactions, as_of=as_of)
+        _check_catalog(definition, inputs, min_size=min_size, min_share=min_share, as_json=as_json)
     elif isinstance(parsed, dict) and "bins" in parsed:
         _check_score_map(definition, data, as_of=as_of, policy=policy, as_json=as_json)
     else:
@@ -127,35 +119,27 @@ def _check_score_map(
 
 def _check_catalog(
     definition: Path,
-    data: str | None,
+    inputs: CustomerInputs,
     *,
-    id_col: str | None,
-    events: str | None,
-    transactions: str | None,
-    as_of: str | None,
     min_size: int | None,
     min_share: float | None,
     as_json: bool,
 ) -> None:
-
-    from segwise.cli.segment import read_rule_inputs
     from segwise.profiling import lint_rule_catalog
     from segwise.segmenters import RuleCatalog
 
     catalog = RuleCatalog.from_yaml(definition)
-    frame = id_name = events_data = transactions_data = None
-    if data is not None or transactions is not None:
+    read = None
+    if inputs.file is not None or inputs.transactions is not None:
         # With --transactions alone, the customer table is built from the orders export.
-        frame, id_name, events_data, transactions_data = read_rule_inputs(
-            data, id_col, events, transactions, as_of=as_of
-        )
+        read = inputs.read()
     lint = lint_rule_catalog(
         catalog,
-        frame,
-        id_col=id_name,
-        events=events_data,
-        transactions=transactions_data,
-        as_of=as_of,
+        None if read is None else read.table,
+        id_col=None if read is None else read.id_col,
+        events=None if read is None else read.events,
+        transactions=None if read is None else read.transactions,
+        as_of=inputs.as_of,
         min_size=min_size,
         min_share=min_share,
     )

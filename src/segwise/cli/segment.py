@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from segwise.cli import options as opt
 from segwise.cli.console import json_text, progress, stdout, user_errors
-from segwise.exceptions import ConfigError, DataError
+from segwise.cli.inputs import with_customer_inputs
+
+if TYPE_CHECKING:
+    from segwise.cli.inputs import CustomerInputs
 
 RulesFile = Annotated[
     Path, typer.Option("--rules", help="The rule catalog (YAML).", show_default=False)
@@ -25,76 +28,15 @@ Exclusive = Annotated[
 ]
 
 
-def read_rule_inputs(
-    file: str | None,
-    id_col: str | None,
-    events: str | None,
-    transactions: str | None,
-    *,
-    customers: str | None = None,
-    as_of: str | None = None,
-) -> tuple[Any, str, Any, Any]:
-    """The customer table (id column under its own name), its id column, and the event tables.
-
-    Without ``file``, the customer table is built from ``transactions`` (and
-    ``customers`` and ``events`` when given) as of ``as_of``, as ``segwise
-    features`` builds it.
-    """
-    import segwise as sw
-
-    events_data = None if events is None else sw.read_events(events)
-    transactions_data = None if transactions is None else sw.read_transactions(transactions)
-    if file is None:
-        if transactions_data is None:
-            raise ConfigError(
-                "no customer table",
-                hint="give a customer table (one row per customer), or --transactions ORDERS "
-                "to build one from an orders export",
-            )
-        from segwise.engine.frames import to_lazy
-
-        people = None if customers is None else sw.read_customers(customers)
-        built = sw.customer_features(
-            transactions_data, customers=people, events=events_data, as_of=as_of
-        )
-        return to_lazy(built), "customer_id", events_data, transactions_data
-    if customers is not None:
-        raise ConfigError(
-            "--customers builds the customer table with --transactions; a table was given too",
-            hint=f"leave out {file}, or --customers",
-        )
-    table = sw.read_customers(file, customer_id=id_col)
-    repeated = table.quality().excluded.get("duplicate_customer_id", 0)
-    if repeated:
-        # An orders export is not a customer table: clustering or segmenting its lines
-        # would treat each order line as a customer.
-        raise DataError(
-            f"{repeated:,} rows repeat a customer id already seen: this is not one row per "
-            "customer (an orders export?)",
-            hint=f"build the customer table first: segwise features {file} -o customers.parquet, "
-            f"or pass it as --transactions {file}",
-            source=file,
-            column=table.roles.columns["customer_id"],
-        )
-    id_name = id_col or "customer_id"
-    data = table.data
-    if id_name != "customer_id":
-        data = data.rename({"customer_id": id_name})
-    return data, id_name, events_data, transactions_data
-
-
 @user_errors
+@with_customer_inputs
 def segment(
     rules: RulesFile,
-    file: opt.CustomerTable = None,
-    id_col: opt.CustomerCol = None,
-    events: opt.EventsFile = None,
-    transactions: opt.TransactionsFile = None,
-    customers: opt.CustomersFile = None,
     exclusive: Exclusive = None,
-    as_of: opt.AsOf = None,
     output: opt.Output = None,
     as_json: opt.Json = False,
+    *,
+    inputs: CustomerInputs,
 ) -> None:
     """Assign customers to the segments of a rule catalog.
 
@@ -108,11 +50,9 @@ def segment(
 
     with progress("Segmenting") as step:
         step("Reading")
-        data, id_name, events_data, transactions_data = read_rule_inputs(
-            file, id_col, events, transactions, customers=customers, as_of=as_of
-        )
+        data, id_name, events_data, transactions_data = inputs.read()
         step("Checking the rules")
-        segmenter = RuleSegmenter(rules, exclusive=exclusive, id_col=id_name, as_of=as_of)
+        segmenter = RuleSegmenter(rules, exclusive=exclusive, id_col=id_name, as_of=inputs.as_of)
         # Fitting checks every rule against the columns; the preview below is the one pass.
         segmenter.fit(data.head(0), events=events_data, transactions=transactions_data)
         step("Sizing the segments")
@@ -151,25 +91,20 @@ def segment(
 
 
 @user_errors
+@with_customer_inputs
 def explain(
     customer: Annotated[str, typer.Option("--customer", help="The customer's id.")],
     segment_name: Annotated[str, typer.Option("--segment", help="The segment to explain.")],
     rules: RulesFile,
-    file: opt.CustomerTable = None,
-    id_col: opt.CustomerCol = None,
-    events: opt.EventsFile = None,
-    transactions: opt.TransactionsFile = None,
-    customers: opt.CustomersFile = None,
-    as_of: opt.AsOf = None,
     as_json: opt.Json = False,
+    *,
+    inputs: CustomerInputs,
 ) -> None:
     """Explain why one customer is in or out of one segment, condition by condition."""
     from segwise.segmenters import RuleSegmenter
 
-    data, id_name, events_data, transactions_data = read_rule_inputs(
-        file, id_col, events, transactions, customers=customers, as_of=as_of
-    )
-    segmenter = RuleSegmenter(rules, id_col=id_name, as_of=as_of)
+    data, id_name, events_data, transactions_data = inputs.read()
+    segmenter = RuleSegmenter(rules, id_col=id_name, as_of=inputs.as_of)
     explanation = segmenter.explain(
         data, customer, segment_name, events=events_data, transactions=transactions_data
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -67,7 +67,7 @@ def summary(
         step("Reading transactions")
         purchases = read_purchases(files, **source.keywords())
         step("Summarising")
-        shared = {
+        shared: dict[str, Any] = {
             "time_unit": time_unit,
             "time_scaler": time_scaler,
             "monetary_value_col": "amount",

@@ -134,7 +134,7 @@ def name_clusters(
         labels,
         features=segmenter.transform_.input_names,
         exclude=[segmenter.id_col] if segmenter.id_col else (),
-        random_state=segmenter.random_state,
+        random_state=segmenter.random_state or 0,
         currency=currency,
     )
     if fit:
