@@ -128,19 +128,8 @@ def progress(description: str) -> Iterator[Callable[[str], None]]:
 
     Yields a function that names the next step.
     """
-    console = stderr()
-    if not console.is_terminal:
-        yield lambda _step: None
-        return
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as bar:
-        task = bar.add_task(description, total=None)
-        yield lambda step: bar.update(task, description=step)
+    with _progress(description, None) as step:
+        yield step
 
 
 @contextmanager
@@ -150,24 +139,24 @@ def progress_bar(description: str, total: int) -> Iterator[Callable[[str], None]
     Yields a function to call with each step's name; names that start with a
     lower-case letter are sub-steps and do not advance the bar.
     """
+    with _progress(description, total) as step:
+        yield step
+
+
+@contextmanager
+def _progress(description: str, total: int | None) -> Iterator[Callable[[str], None]]:
     console = stderr()
     if not console.is_terminal:
         yield lambda _step: None
         return
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as bar:
+    counted = () if total is None else (BarColumn(), MofNCompleteColumn())
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), *counted, TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task(description, total=total)
         started = [False]
 
         def step(name: str) -> None:
-            if name[:1].isupper():
+            if total is not None and name[:1].isupper():
                 if started[0]:
                     bar.advance(task)
                 started[0] = True

@@ -16,9 +16,7 @@ if TYPE_CHECKING:
 @user_errors
 @opt.with_source_options
 def features(
-    files: Annotated[
-        list[str], typer.Argument(help="Transaction files or database URLs.", show_default=False)
-    ],
+    files: opt.TransactionFiles,
     customers: Annotated[
         str | None,
         typer.Option("--customers", help="Customer attributes (one row per customer)."),

@@ -84,6 +84,9 @@ TransactionsFile = Annotated[
     str | None,
     typer.Option("--transactions", help="Transactions for performed('purchase', ...)."),
 ]
+TransactionFiles = Annotated[
+    list[str], typer.Argument(help="Transaction files or database URLs.", show_default=False)
+]
 Json = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
 
 

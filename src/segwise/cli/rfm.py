@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from segwise.cli import options as opt
+from segwise.cli.console import json_text, progress, stdout, user_errors
 
 if TYPE_CHECKING:
     from segwise.io.options import SourceOptions
 
-from segwise.cli.console import json_text, progress, stdout, user_errors
 from segwise.exceptions import ConfigError, DataError
 
 
@@ -37,9 +37,7 @@ def _thresholds(values: list[str] | None) -> dict[str, list[float]]:
 @user_errors
 @opt.with_source_options
 def rfm(
-    files: Annotated[
-        list[str], typer.Argument(help="Transaction files or database URLs.", show_default=False)
-    ],
+    files: opt.TransactionFiles,
     as_of: opt.AsOf = None,
     bins: Annotated[
         int | None, typer.Option("--bins", help="Score bins (default 5; pymc uses 4).")

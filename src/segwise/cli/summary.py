@@ -7,19 +7,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from segwise.cli import options as opt
+from segwise.cli.console import json_text, print_rows, progress, stdout, user_errors
 
 if TYPE_CHECKING:
     from segwise.io.options import SourceOptions
-
-from segwise.cli.console import json_text, print_rows, progress, stdout, user_errors
 
 
 @user_errors
 @opt.with_source_options
 def summary(
-    files: Annotated[
-        list[str], typer.Argument(help="Transaction files or database URLs.", show_default=False)
-    ],
+    files: opt.TransactionFiles,
     as_of: Annotated[
         str | None,
         typer.Option(
