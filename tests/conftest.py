@@ -1,4 +1,4 @@
-"""Shared fixtures: the real datasets, a Spark session and a real PostgreSQL server."""
+"""Shared fixtures: the real datasets, a Spark session, one table on each engine, PostgreSQL."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import narwhals.stable.v2 as nw
 import pytest
 from hypothesis import settings
 
@@ -21,7 +22,9 @@ if os.environ.get("CI"):
     settings.load_profile("ci")
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
+
+    import polars as pl
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
@@ -55,6 +58,28 @@ def spark() -> Iterator[Any]:
     session.sparkContext.setLogLevel("ERROR")
     yield session
     session.stop()
+
+
+@pytest.fixture(
+    params=["polars", "duckdb", pytest.param("spark", marks=pytest.mark.spark)],
+)
+def to_engine(request: pytest.FixtureRequest) -> Callable[[pl.DataFrame], Any]:
+    """A function that puts a Polars DataFrame on the engine under test, as a native frame.
+
+    Any feature, rule or model test that takes it runs once per engine
+    (Polars lazy, a DuckDB relation, a Spark DataFrame), as narwhals'
+    constructor fixtures do; the Spark run is skipped where Spark cannot start.
+    """
+    from segwise.engine.sessions import on_engine
+
+    engine = request.param
+    session = request.getfixturevalue("spark") if engine == "spark" else None
+
+    def put(frame: pl.DataFrame) -> Any:
+        return on_engine({"t": nw.from_native(frame.lazy())}, engine, session)["t"]
+
+    put.engine = engine  # type: ignore[attr-defined]
+    return put
 
 
 def _free_port() -> int:

@@ -72,9 +72,7 @@ def test_no_function_body_is_over_80_lines() -> None:
 
 def test_no_cli_function_body_is_over_60_lines() -> None:
     functions, _ = _measure()
-    long = {
-        k: v for k, v in functions.items() if k.startswith("cli/") and v > MAX_COMMAND_BODY
-    }
+    long = {k: v for k, v in functions.items() if k.startswith("cli/") and v > MAX_COMMAND_BODY}
     assert not long, f"CLI bodies over {MAX_COMMAND_BODY} lines (move the work down): {long}"
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import warnings
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import narwhals.stable.v2 as nw
 import polars as pl
@@ -22,6 +22,7 @@ from segwise.io.timestamps import resolve_as_of
 from segwise.project import Project
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
 ROWS = [
@@ -49,6 +50,19 @@ def orders(tmp_path: Path) -> Path:
     path = tmp_path / "orders.csv"
     pl.DataFrame(ROWS, schema=["customer_id", "timestamp", "amount"], orient="row").write_csv(path)
     return path
+
+
+@pytest.mark.parametrize(("as_of", "money"), FORMS, ids=[str(f[0]) for f in FORMS])
+def test_every_engine_counts_the_same_purchases(
+    to_engine: Callable[[pl.DataFrame], Any], as_of: str | date, money: float
+) -> None:
+    typed = pl.DataFrame(ROWS, schema=["customer_id", "timestamp", "amount"], orient="row")
+    typed = typed.with_columns(pl.col("timestamp").str.to_datetime())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RFMBinningWarning)  # three customers, five bins
+        table = sw.rfm_table(to_engine(typed), monetary_value_col="amount", as_of=as_of)
+    kept = nw.from_native(table).lazy().select(nw.col("monetary").sum()).collect().item()
+    assert kept == pytest.approx(money)
 
 
 @pytest.mark.parametrize(("as_of", "money"), FORMS, ids=[str(f[0]) for f in FORMS])
