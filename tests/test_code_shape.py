@@ -35,6 +35,27 @@ LONG_MODULES: dict[str, str] = {
 }
 
 
+#: Test modules that check one promise across several modules, not one module each.
+CROSS_CUTTING_TESTS: dict[str, str] = {
+    "cli/test_bad_input.py": "every command's one-line errors and exit codes, side by side",
+    "cli/test_commands.py": "each command end to end through the real CLI",
+    "features/test_as_of.py": "one as-of rule across readers, features and a project run",
+    "io/test_csv_fuzz.py": "hypothesis fuzzing of the text readers (csv, sources, readers)",
+    "io/test_quality_properties.py": "the report balances for any table: readers + quality",
+    "io/test_real_data.py": "the readers on the real exports of ../shared/data",
+    "lang/test_duckdb_equivalence.py": "rules agree with DuckDB SQL on every engine",
+    "models/test_btyd.py": "the published CDNOW fits of BG/NBD, Pareto/NBD and Gamma-Gamma",
+    "models/test_errors.py": "the models' shared input errors",
+    "project/test_faults.py": "a run that fails anywhere leaves the store and files as they were",
+    "project/test_real_projects.py": "init → validate → run on the real exports",
+    "test_code_shape.py": "this file",
+    "test_common.py": "scikit-learn's check_estimator over every estimator",
+    "test_golden.py": "the demo's outputs before and after the refactor",
+}
+
+TESTS = SOURCE.parent.parent / "tests"
+
+
 def _body_length(node: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
     body = node.body
     first = body[0]
@@ -87,3 +108,15 @@ def test_the_allowlists_hold_only_real_exceptions() -> None:
     stale = [k for k in LONG_FUNCTIONS if functions.get(k, 0) <= MAX_BODY]
     stale += [k for k in LONG_MODULES if modules.get(k, 0) <= MAX_MODULE]
     assert not stale, f"no longer long, remove from the allowlist: {stale}"
+
+
+def test_tests_mirror_the_source() -> None:
+    # tests/<package>/test_<module>.py tests src/segwise/<package>/<module>.py.
+    strays = []
+    for path in sorted(TESTS.rglob("test_*.py")):
+        name = path.relative_to(TESTS).as_posix()
+        folder, module = path.parent.relative_to(TESTS), path.stem.removeprefix("test_")
+        mirrored = [SOURCE / folder / f"{module}.py", SOURCE / folder / f"_{module}.py"]
+        if name not in CROSS_CUTTING_TESTS and not any(p.exists() for p in mirrored):
+            strays.append(name)
+    assert not strays, f"name each test module after the module it tests: {strays}"
