@@ -66,7 +66,8 @@ class Checker(Protocol):
 
 @dataclass(frozen=True)
 class Method:
-    """One segmentation method: its runner and its checker."""
+    """One segmentation method: the config model it runs, its runner and its checker."""
 
+    config: type
     run: Runner
     check: Checker

@@ -22,6 +22,7 @@ from segwise.exceptions import ConfigError
 from segwise.profiling.actions import suggest_actions
 from segwise.profiling.cards import SegmentationResult, SegmentCard
 from segwise.profiling.named_clusters import name_clusters
+from segwise.project.config import ClusterSegmentation
 from segwise.project.methods.base import CheckInputs, Method, RunInputs
 from segwise.project.results import as_polars, cards
 from segwise.segmenters import ClusterSegmenter
@@ -34,7 +35,6 @@ if TYPE_CHECKING:
 
     import polars as pl
 
-    from segwise.project.config import ClusterSegmentation
 
 OUTLIER_DEFINITION = (
     "far from every segment's centre, or with a value far outside the usual range on some "
@@ -304,4 +304,4 @@ def check(name: str, spec: ClusterSegmentation, inputs: CheckInputs) -> None:
         )
 
 
-METHOD = Method(run, check)
+METHOD = Method(ClusterSegmentation, run, check)

@@ -20,6 +20,7 @@ from segwise.features.summary import rfm_summary
 from segwise.models import predict_customers
 from segwise.profiling.cards import SegmentationResult
 from segwise.project.clv_backtest import holdout_backtest
+from segwise.project.config import ClvSegmentation
 from segwise.project.methods.base import CheckInputs, Method, RunInputs
 from segwise.project.results import as_polars, cards, profile_members
 from segwise.report.clv import clv_section
@@ -28,7 +29,6 @@ if TYPE_CHECKING:
     from datetime import date
 
     from segwise.models.predictions import CustomerPredictions
-    from segwise.project.config import ClvSegmentation
 
 PREDICTIVE_ACTIONS = {
     "At-risk high value": "Personal outreach before they go: a call, a tailored offer.",
@@ -184,4 +184,4 @@ def check(name: str, spec: ClvSegmentation, inputs: CheckInputs) -> None:
     """Nothing to compile: the models are checked on the data when the run fits them."""
 
 
-METHOD = Method(run, check)
+METHOD = Method(ClvSegmentation, run, check)

@@ -8,11 +8,11 @@ from segwise.engine.frames import to_lazy
 from segwise.features.rfm import rfm_table
 from segwise.features.score_map import MANAGEABLE_SEGMENTS, ScoreMap, too_many_segments
 from segwise.profiling.cards import SegmentationResult
+from segwise.project.config import RfmSegmentation
 from segwise.project.methods.base import CheckInputs, Method, RunInputs
 from segwise.project.results import as_polars, cards, profile_members
 
 if TYPE_CHECKING:
-    from segwise.project.config import RfmSegmentation
     from segwise.project.paths import ProjectPaths
 
 
@@ -63,4 +63,4 @@ def check(name: str, spec: RfmSegmentation, inputs: CheckInputs) -> None:
     score_map(spec, inputs.paths)
 
 
-METHOD = Method(run, check)
+METHOD = Method(RfmSegmentation, run, check)

@@ -13,6 +13,7 @@ from segwise.exceptions import ProblemsError, RuleError
 from segwise.profiling import profile_segments
 from segwise.profiling.cards import SegmentationResult, SegmentCard
 from segwise.profiling.profiles import SegmentProfiles
+from segwise.project.config import RulesSegmentation
 from segwise.project.methods.base import CheckInputs, Method, RunInputs
 from segwise.project.results import (
     as_polars,
@@ -25,7 +26,6 @@ from segwise.segmenters import RuleCatalog, RuleSegmenter
 
 if TYPE_CHECKING:
     from segwise.io.dataset import Dataset
-    from segwise.project.config import RulesSegmentation
     from segwise.project.paths import ProjectPaths
 
 
@@ -166,4 +166,4 @@ def check_rules(
             raise whole from None
 
 
-METHOD = Method(run, check)
+METHOD = Method(RulesSegmentation, run, check)

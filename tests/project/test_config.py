@@ -1,0 +1,16 @@
+"""The project file's models: every segmentation method it accepts has a runner."""
+
+from __future__ import annotations
+
+import typing
+
+from segwise.project.config import Segmentation
+from segwise.project.methods import METHODS, method_for
+
+
+def test_every_method_of_the_project_file_has_one_runner() -> None:
+    union = typing.get_args(Segmentation)[0]
+    accepted = set(typing.get_args(union))
+    assert accepted == set(METHODS)
+    for config in accepted:
+        assert method_for(config.model_construct()).config is config
