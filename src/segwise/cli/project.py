@@ -79,17 +79,7 @@ def run(
             sys.stderr.write(f"warning: segmentation '{segmentation.name}': {warning}\n")
     console = stdout()
     if as_json:
-        payload = {
-            "run_id": result.run_id,
-            "as_of": result.as_of.isoformat(),
-            "engine": result.engine,
-            "customers": result.customers,
-            "report": str(result.report),
-            "store": str(result.store),
-            "segmentations": {
-                s.name: {c.name: c.size for c in s.cards} for s in result.segmentations
-            },
-        }
+        payload = result.to_dict()
         console.print_json(json_text(payload))
         return
     console.print(summary_table(result))

@@ -1,0 +1,115 @@
+"""A run's first half: read and check the sources, fix the as-of date, build the features.
+
+Bad rows are written to the project's quarantine folder with their reason;
+the sources then move to the run's engine, where the customer features are
+built once for every segmentation.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import TYPE_CHECKING, Any
+
+import narwhals.stable.v2 as nw
+
+from segwise.engine.sessions import on_engine, spark_session
+from segwise.exceptions import ConfigError
+from segwise.features.behaviour import customer_features
+from segwise.io.timestamps import resolve_as_of
+from segwise.project.methods import RunInputs
+from segwise.project.paths import QUARANTINE_DIR
+from segwise.project.results import as_polars
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from segwise.io.dataset import Dataset
+    from segwise.io.quality import QualityReport
+    from segwise.project.pipeline import Project
+
+
+def prepare(
+    project: Project,
+    as_of: str | date | None,
+    engine: str,
+    step: Callable[[str], None],
+    spark: Any = None,
+) -> tuple[RunInputs, list[QualityReport]]:
+    """Read and check the sources, move them to ``engine``, build the customer features."""
+    step("Reading the sources")
+    datasets = project.read_sources()
+    step("Checking data quality")
+    quality = [quarantine(project, source, dataset) for source, dataset in datasets.items()]
+    cutoff = run_as_of(as_of, project.config.as_of, datasets["transactions"])
+    check_as_of(cutoff, datasets["transactions"].quality())
+    step(f"Moving the data to {engine}")
+    if engine == "spark" and spark is None:
+        settings = getattr(project.config.engine, "spark", None)
+        spark = spark_session(settings.master, settings.config) if settings else None
+    tables = on_engine({k: d.data for k, d in datasets.items()}, engine, spark)
+    step("Building customer features")
+    features_native = customer_features(
+        tables["transactions"],
+        customers=tables.get("customers"),
+        events=tables.get("events"),
+        as_of=cutoff,
+    )
+    features = as_polars(features_native).sort("customer_id")
+    inputs = RunInputs(
+        tables, features_native, features, cutoff, project.paths, project.config.currency
+    )
+    return inputs, quality
+
+
+def quarantine(project: Project, source: str, dataset: Dataset) -> QualityReport:
+    """The source's quality report, its bad rows written beside the project with their reason."""
+    report = dataset.quality()
+    if report.rows_quarantined:
+        # Bad rows are kept, with their reason, next to the project: never dropped silently.
+        target = project.resolve(QUARANTINE_DIR) / f"{source}.quarantine.csv"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        dataset.write_quarantine(target)
+        report.notes.append(f"quarantined rows written to {target}")
+    return report
+
+
+def remove_stale_temp_files(project: Project) -> None:
+    """Temporary files a killed run left beside its outputs (safe under the store's lock)."""
+    report = project.resolve(project.config.report, key="report")
+    folder = project.resolve(QUARANTINE_DIR, key="quarantine")
+    patterns = [(report.parent, f".{report.name}.*.tmp"), (folder, ".*.quarantine.csv.*.tmp")]
+    for parent, pattern in patterns:
+        if parent.is_dir():
+            for stale in parent.glob(pattern):
+                stale.unlink(missing_ok=True)
+
+
+def run_as_of(override: str | date | None, configured: date | None, transactions: Dataset) -> date:
+    """The run's day: the override, else the project's, else the last transaction's day."""
+    cut = resolve_as_of(override)
+    if cut is not None:
+        if cut.instant is not None and cut.instant.time() != time(0):
+            # A run, its report and its stored memberships are as of a day; cutting a
+            # datetime to its day would silently count purchases after that instant.
+            raise ConfigError(
+                f"as-of '{override}' has a time of day, but a project runs as of a whole day",
+                hint=f"write the day, e.g. {cut.day.isoformat()}",
+            )
+        return cut.day
+    if configured is not None:
+        return configured
+    latest = transactions.data.select(nw.col("timestamp").max()).collect().item()
+    if latest is None:
+        raise ConfigError("the transactions have no usable timestamps")
+    return latest.date() if isinstance(latest, datetime) else latest
+
+
+def check_as_of(cutoff: date, transactions: QualityReport) -> None:
+    """An as-of date before the first purchase leaves nothing to segment: say so, plainly."""
+    first = transactions.first_timestamp
+    if first is not None and cutoff < first.date():
+        raise ConfigError(
+            f"as-of date {cutoff} is before the first transaction ({first.date()}): "
+            "no customer has bought anything yet",
+            hint=f"choose a date from {first.date()} on",
+        )

@@ -1,0 +1,122 @@
+"""A run's last step: store it and write its report, both complete or neither.
+
+The report is rendered to a temporary file before the run commits and
+replaces the old one only after: a failed commit leaves the previous report,
+a failed report stores no run. Work that must wait for the commit (a cluster
+model fitted in this run, for the next ones) runs last.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any
+
+from segwise._version import __version__
+from segwise.exceptions import SegwiseError
+from segwise.io.writers import atomic_path
+from segwise.report.project import render_project_report
+from segwise.store import RunRecord, SegmentationRecord
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+
+    from segwise.io.quality import QualityReport
+    from segwise.profiling.cards import SegmentationResult
+    from segwise.project.methods import RunInputs
+    from segwise.project.pipeline import Project
+
+
+@dataclass
+class RunResult:
+    """What a run produced."""
+
+    run_id: int
+    as_of: date
+    engine: str
+    customers: int
+    report: Path
+    store: Path
+    quality: list[QualityReport]
+    segmentations: list[SegmentationResult]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The run in brief, as ``segwise run --json`` prints it: segment sizes per segmentation."""
+        return {
+            "run_id": self.run_id,
+            "as_of": self.as_of.isoformat(),
+            "engine": self.engine,
+            "customers": self.customers,
+            "report": str(self.report),
+            "store": str(self.store),
+            "segmentations": {
+                s.name: {c.name: c.size for c in s.cards} for s in self.segmentations
+            },
+        }
+
+
+def publish(
+    project: Project,
+    inputs: RunInputs,
+    quality: list[QualityReport],
+    results: list[SegmentationResult],
+    *,
+    engine: str,
+    started: datetime,
+    step: Callable[[str], None],
+) -> RunResult:
+    """Store the run and write its report: both complete, or neither."""
+    step("Storing the run")
+    config = project.config
+    record = RunRecord(
+        project=config.name,
+        as_of=inputs.as_of,
+        config_hash=project.config_hash,
+        config=project.text,
+        version=__version__,
+        engine=engine,
+        customers=inputs.features.height,
+        started_at=started,
+        segmentations=[
+            SegmentationRecord(
+                r.name, r.method, r.definition, [c.to_dict() for c in r.cards], r.members
+            )
+            for r in results
+        ],
+    )
+    store = project.store
+    report_path = project.resolve(config.report, key="report")
+    run_id = store.next_run_id()
+    with atomic_path(report_path) as pending:
+        step("Writing the report")
+        render_project_report(
+            pending,
+            project=config.name,
+            run_id=run_id,
+            as_of=inputs.as_of,
+            engine=engine,
+            quality=quality,
+            segmentations=results,
+            config_text=project.text,
+            # The run's own start, not the clock: re-rendering a run gives the same bytes.
+            generated=started.astimezone(UTC),
+            currency=config.currency,
+        )
+        stored = store.write_run(record, progress=step, lock=False)
+        if stored != run_id:  # pragma: no cover - the lock makes this impossible
+            raise SegwiseError(f"run {run_id} was stored as {stored}")
+    store.mark_report(run_id, report_path)
+    for result in results:
+        if result.after_commit is not None:
+            result.after_commit()
+    return RunResult(
+        run_id,
+        inputs.as_of,
+        engine,
+        inputs.features.height,
+        report_path,
+        store.path,
+        quality,
+        results,
+    )

@@ -1,0 +1,79 @@
+"""``segwise validate``: check a project without running it, and report every problem at once.
+
+The file, the paths, every source (read and checked) and every segmentation
+(compiled against the features) are each tried; what fails is collected, so
+one round of fixes is enough. A source that cannot be read is reported once,
+not again by every rule and feature that would have used it.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import TYPE_CHECKING, Any
+
+from segwise.exceptions import ProblemsError, RuleError, SegwiseError
+from segwise.features.behaviour import customer_features
+from segwise.project.ingest import check_as_of
+from segwise.project.methods import CheckInputs, method_for
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from segwise.io.dataset import Dataset
+    from segwise.io.quality import QualityReport
+    from segwise.project.pipeline import Project
+
+
+def validate_project(project: Project, step: Callable[[str], None]) -> list[QualityReport]:
+    """Check everything; return the quality reports, or raise every problem found."""
+    problems: list[SegwiseError] = []
+
+    def attempt(action: Callable[[], Any]) -> Any:
+        try:
+            return action()
+        except SegwiseError as exc:
+            problems.append(exc)
+            return None
+
+    config = project.config
+    attempt(project.check_paths)
+    step("Reading the sources")
+    datasets: dict[str, Dataset] = {}
+    reports: list[QualityReport] = []
+    for name, source in config.sources:
+        dataset = attempt(functools.partial(project.read_source, name)) if source else None
+        report = attempt(dataset.quality) if dataset is not None else None
+        if dataset is not None and report is not None:
+            datasets[name] = dataset
+            reports.append(report)
+    step("Checking the segmentations")
+    features = None
+    if "transactions" in datasets:
+        if config.as_of is not None:
+            attempt(functools.partial(check_as_of, config.as_of, reports[0]))
+        features = attempt(functools.partial(_features, datasets, config.as_of))
+    failed = {n for n, source in config.sources if source and n not in datasets}
+    inputs = CheckInputs(features, datasets, project.paths, failed)
+    for name, spec in config.segmentations.items():
+        attempt(functools.partial(method_for(spec).check, name, spec, inputs))
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        raise ProblemsError([line for p in problems for line in _lines(p)])
+    return reports
+
+
+def _features(datasets: dict[str, Dataset], as_of: Any) -> Any:
+    return customer_features(
+        datasets["transactions"],
+        customers=datasets.get("customers"),
+        events=datasets.get("events"),
+        as_of=as_of,
+    )
+
+
+def _lines(problem: SegwiseError) -> list[str]:
+    """A problem as the lines ``segwise validate`` prints."""
+    if isinstance(problem, ProblemsError):
+        return list(problem.problems)
+    return [problem.render() if isinstance(problem, RuleError) else problem.one_line()]
