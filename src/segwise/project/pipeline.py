@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 from segwise.engine.sessions import check_engine
 from segwise.exceptions import ConfigError
 from segwise.profiling.cards import SegmentationResult
-from segwise.project.config import ClusterSegmentation, ProjectConfig
 from segwise.project.ingest import prepare, remove_stale_temp_files
+from segwise.project.methods import method_for
 from segwise.project.paths import QUARANTINE_DIR, ProjectPaths
 from segwise.project.publish import RunResult, publish
 from segwise.project.scaffold import scaffold
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
     from segwise.io.dataset import Dataset
     from segwise.io.quality import QualityReport
+    from segwise.project.config import ProjectConfig
 
 __all__ = ["Project", "RunResult", "SegmentationResult"]
 
@@ -107,9 +108,8 @@ class Project:
             "quarantine": self.resolve(QUARANTINE_DIR, key="quarantine"),
         }
         for name, spec in self.config.segmentations.items():
-            if isinstance(spec, ClusterSegmentation) and spec.model:
-                key = f"segmentations.{name}.model"
-                outputs[key] = self.resolve(spec.model, key=key)
+            for key, written in method_for(spec).outputs(name, spec).items():
+                outputs[key] = self.resolve(written, key=key)
         self.paths.check_outputs(outputs, sources)
         if report.suffix.lower() not in (".html", ".htm"):
             raise ConfigError(

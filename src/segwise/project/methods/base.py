@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from datetime import date
 
     import polars as pl
@@ -64,10 +65,20 @@ class Checker(Protocol):
         """Check one segmentation without running it."""
 
 
+def _no_outputs(_name: str, _spec: Any) -> dict[str, str]:
+    return {}
+
+
 @dataclass(frozen=True)
 class Method:
-    """One segmentation method: the config model it runs, its runner and its checker."""
+    """One segmentation method: the config model it runs, its runner and its checker.
+
+    ``outputs(name, spec)`` names the files the method writes besides the
+    store and the report (``{"segmentations.x.model": "models/x.json"}``), so
+    the project checks them like its own outputs before a run.
+    """
 
     config: type
     run: Runner
     check: Checker
+    outputs: Callable[[str, Any], dict[str, str]] = _no_outputs

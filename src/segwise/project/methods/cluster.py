@@ -304,4 +304,9 @@ def check(name: str, spec: ClusterSegmentation, inputs: CheckInputs) -> None:
         )
 
 
-METHOD = Method(ClusterSegmentation, run, check)
+def outputs(name: str, spec: ClusterSegmentation) -> dict[str, str]:
+    """The frozen model file, when the project keeps one."""
+    return {f"segmentations.{name}.model": spec.model} if spec.model else {}
+
+
+METHOD = Method(ClusterSegmentation, run, check, outputs)
