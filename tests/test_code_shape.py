@@ -51,6 +51,7 @@ CROSS_CUTTING_TESTS: dict[str, str] = {
     "test_code_shape.py": "this file",
     "test_common.py": "scikit-learn's check_estimator over every estimator",
     "test_golden.py": "the demo's outputs before and after the refactor",
+    "test_names.py": "one spelling per idea across the public API",
 }
 
 TESTS = SOURCE.parent.parent / "tests"
