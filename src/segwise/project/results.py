@@ -1,6 +1,7 @@
-"""Helpers the project's methods share: cards from profiles, playbooks, Polars frames.
+"""Helpers the project's methods share: playbooks, members' profiles, Polars frames.
 
-``SegmentationResult`` and ``SegmentCard`` live in :mod:`segwise.profiling.cards`.
+``SegmentationResult``, ``SegmentCard`` and ``cards_from_profiles`` live in
+:mod:`segwise.profiling.cards`.
 """
 
 from __future__ import annotations
@@ -10,26 +11,13 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from segwise.engine.frames import to_lazy
-from segwise.profiling.cards import SegmentationResult, SegmentCard, cards_from_profiles
+from segwise.profiling.cards import SegmentationResult
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from segwise.profiling.profiles import SegmentProfiles
 
 #: The segment of customers a method could not score (no purchase before the as-of date).
 NOT_SCORED = "(not scored)"
-
-
-def cards(
-    profiles: SegmentProfiles,
-    definition: Callable[[Any], str | None],
-    action: Callable[[Any], str | None],
-    *,
-    auto_names: bool = False,
-) -> list[SegmentCard]:
-    """One card per segment (largest first): name, definition, size, value, traits, action."""
-    return cards_from_profiles(profiles, definition, action, auto_names=auto_names)
 
 
 def playbook_text(segment: Any) -> str | None:
@@ -68,7 +56,6 @@ __all__ = [
     "NOT_SCORED",
     "SegmentationResult",
     "as_polars",
-    "cards",
     "playbook_lines",
     "playbook_text",
     "profile_members",

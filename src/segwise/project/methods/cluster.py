@@ -20,11 +20,11 @@ from segwise._validation import hint_for
 from segwise.engine.frames import to_lazy
 from segwise.exceptions import ConfigError
 from segwise.profiling.actions import suggest_actions
-from segwise.profiling.cards import SegmentationResult, SegmentCard
+from segwise.profiling.cards import SegmentationResult, SegmentCard, cards_from_profiles
 from segwise.profiling.named_clusters import name_clusters
 from segwise.project.config import ClusterSegmentation
 from segwise.project.methods.base import CheckInputs, Method, RunInputs
-from segwise.project.results import as_polars, cards
+from segwise.project.results import as_polars
 from segwise.segmenters import ClusterSegmenter
 from segwise.segmenters.cluster_outliers import OUTLIER_ID
 
@@ -187,7 +187,7 @@ def _cards(
         )
     )
     suggested[OUTLIER_ID] = OUTLIER_ACTION
-    made = cards(
+    made = cards_from_profiles(
         profiles,
         lambda p: (
             f"{p.rule} (precision {p.rule_precision:.0%}, recall {p.rule_recall:.0%})"

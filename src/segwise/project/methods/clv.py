@@ -18,11 +18,11 @@ from segwise.engine.frames import to_lazy
 from segwise.exceptions import ConfigError, SegwiseError
 from segwise.features.summary import rfm_summary
 from segwise.models import predict_customers
-from segwise.profiling.cards import SegmentationResult
+from segwise.profiling.cards import SegmentationResult, cards_from_profiles
 from segwise.project.clv_backtest import holdout_backtest
 from segwise.project.config import ClvSegmentation
 from segwise.project.methods.base import CheckInputs, Method, RunInputs
-from segwise.project.results import as_polars, cards, profile_members
+from segwise.project.results import as_polars, profile_members
 from segwise.report.clv import clv_section
 
 if TYPE_CHECKING:
@@ -134,7 +134,7 @@ def run(name: str, spec: ClvSegmentation, inputs: RunInputs) -> list[Segmentatio
     )
     profiles = profile_members(enriched, members.select("customer_id", "segment"))
     rules = _segment_rules(spec, predictions.churn_basis)
-    made = cards(
+    made = cards_from_profiles(
         profiles, lambda p: rules.get(p.segment), lambda p: PREDICTIVE_ACTIONS.get(p.segment)
     )
     notes = [str(w) for w in predictions.warnings]
@@ -173,7 +173,9 @@ def _tiers(
         "medium": f"the next {medium - high:.0%} by predicted lifetime value",
         "low": f"the remaining {1 - medium:.0%} by predicted lifetime value",
     }
-    made = cards(profiles, lambda p: rules.get(p.segment), lambda p: TIER_ACTIONS.get(p.segment))
+    made = cards_from_profiles(
+        profiles, lambda p: rules.get(p.segment), lambda p: TIER_ACTIONS.get(p.segment)
+    )
     order = {tier: rank for rank, tier in enumerate(("high", "medium", "low"))}
     made.sort(key=lambda card: order.get(card.name, len(order)))
     definition = {"method": "clv", "of": name, "tiers": [high, medium], "rank_by": "clv"}

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING
 from segwise.engine.frames import to_lazy
 from segwise.features.rfm import rfm_table
 from segwise.features.score_map import MANAGEABLE_SEGMENTS, ScoreMap, too_many_segments
-from segwise.profiling.cards import SegmentationResult
+from segwise.profiling.cards import SegmentationResult, cards_from_profiles
 from segwise.project.config import RfmSegmentation
 from segwise.project.methods.base import CheckInputs, Method, RunInputs
-from segwise.project.results import as_polars, cards, profile_members
+from segwise.project.results import as_polars, profile_members
 
 if TYPE_CHECKING:
     from segwise.project.paths import ProjectPaths
@@ -42,7 +42,7 @@ def run(name: str, spec: RfmSegmentation, inputs: RunInputs) -> list[Segmentatio
     members = table.select("customer_id", "segment")
     profiles = profile_members(inputs.features, members)
     described = chosen.describe()
-    made = cards(
+    made = cards_from_profiles(
         profiles,
         lambda p: described.get(p.segment, {}).get("description"),
         lambda p: described.get(p.segment, {}).get("action"),

@@ -11,13 +11,12 @@ import polars as pl
 from segwise.engine.frames import to_lazy
 from segwise.exceptions import ProblemsError, RuleError
 from segwise.profiling import profile_segments
-from segwise.profiling.cards import SegmentationResult, SegmentCard
+from segwise.profiling.cards import SegmentationResult, SegmentCard, cards_from_profiles
 from segwise.profiling.profiles import SegmentProfiles
 from segwise.project.config import RulesSegmentation
 from segwise.project.methods.base import CheckInputs, Method, RunInputs
 from segwise.project.results import (
     as_polars,
-    cards,
     playbook_lines,
     playbook_text,
     profile_members,
@@ -82,7 +81,7 @@ def _exclusive(
 ) -> tuple[pl.DataFrame, list[SegmentCard]]:
     by_name = {s.name: s for s in catalog.segments}
     members = out.select("customer_id", "segment")
-    made = cards(
+    made = cards_from_profiles(
         profile_members(features, members),
         lambda p: by_name[p.segment].where if p.segment in by_name else "no rule matched",
         lambda p: playbook_text(by_name.get(p.segment)),
@@ -119,7 +118,7 @@ def _overlapping(
                 action=playbook_text(segment),
                 playbook=playbook_lines(segment),
             )
-            for card in cards(audience, lambda _p: None, lambda _p: None)
+            for card in cards_from_profiles(audience, lambda _p: None, lambda _p: None)
         )
     return members, made
 
