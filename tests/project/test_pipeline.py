@@ -214,7 +214,9 @@ def test_killed_run_leaves_only_complete_runs(tmp_path: Path) -> None:
     import duckdb
 
     with duckdb.connect(str(store.path), read_only=True) as connection:
-        runs_in_members = connection.execute("SELECT DISTINCT run_id FROM memberships").fetchall()
+        runs_in_members = connection.execute(
+            "SELECT DISTINCT from_run FROM membership_intervals"
+        ).fetchall()
     assert runs_in_members == [(1,)]
     # The lock died with the process: the next run goes through and is run 2.
     assert Project.from_yaml(config).run(as_of="2024-06-30").run_id == 2

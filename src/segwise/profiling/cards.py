@@ -60,9 +60,10 @@ class SegmentationResult:
     """One segmentation of a run: memberships, its stored definition and its cards.
 
     Method-specific results are typed fields: the RFM score table and bins
-    (for the grid chart), the CLV backtest section, and ``after_commit``, work
+    (for the grid chart), the CLV backtest section, ``after_commit``, work
     to do once the run is stored (a cluster model fitted in the run is saved
-    then). ``warnings`` are the notes shown on the report and stored with the run.
+    then), and what the segments were decided from (``details``, ``reads``).
+    ``warnings`` are the notes shown on the report and stored with the run.
     """
 
     name: str
@@ -75,6 +76,11 @@ class SegmentationResult:
     bins: int | None = None
     backtest: dict[str, Any] | None = None
     after_commit: Callable[[], None] | None = field(default=None, compare=False)
+    #: Per customer, the values the segment was decided from (RFM scores, predicted value):
+    #: the store keeps them for customers who move, so their history can say why.
+    details: pl.DataFrame | None = field(default=None, compare=False)
+    #: The customer-table columns the segments are decided from (kept for movers too).
+    reads: tuple[str, ...] = ()
 
 
 def card_from_profile(

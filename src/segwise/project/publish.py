@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
 
+    import polars as pl
+
     from segwise.io.quality import QualityReport
     from segwise.profiling.cards import SegmentationResult
     from segwise.project.methods import RunInputs
@@ -80,10 +82,16 @@ def publish(
         started_at=started,
         segmentations=[
             SegmentationRecord(
-                r.name, r.method, r.definition, [c.to_dict() for c in r.cards], r.members
+                r.name,
+                r.method,
+                r.definition,
+                [c.to_dict() for c in r.cards],
+                r.members,
+                details=r.details,
             )
             for r in results
         ],
+        features=_read_columns(inputs.features, results),
     )
     store = project.store
     report_path = project.resolve(config.report, key="report")
@@ -120,3 +128,9 @@ def publish(
         quality,
         results,
     )
+
+
+def _read_columns(features: pl.DataFrame, results: list[SegmentationResult]) -> pl.DataFrame:
+    """The customer-table columns the segmentations read: kept for customers who move."""
+    read = {column for result in results for column in result.reads}
+    return features.select("customer_id", *[c for c in features.columns if c in read])

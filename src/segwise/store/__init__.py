@@ -1,13 +1,18 @@
-"""The workspace: runs, segment definitions, profiles and membership snapshots, in DuckDB."""
+"""The workspace: runs, segment definitions, profiles and membership history, in DuckDB."""
 
 from __future__ import annotations
 
-from segwise.store.workspace import (
-    RunRecord,
-    SegmentationRecord,
-    StoreError,
-    StoreLockedError,
-    Workspace,
-)
+from segwise.store.history import Changes, CustomerHistory, Move
+from segwise.store.lock import StoreLockedError
+from segwise.store.workspace import RunRecord, SegmentationRecord, StoreError, Workspace
 
-__all__ = ["RunRecord", "SegmentationRecord", "StoreError", "StoreLockedError", "Workspace"]
+__all__ = [
+    "Changes",
+    "CustomerHistory",
+    "Move",
+    "RunRecord",
+    "SegmentationRecord",
+    "StoreError",
+    "StoreLockedError",
+    "Workspace",
+]

@@ -1,20 +1,18 @@
 """A DuckDB workspace that keeps every run: atomic, locked, queryable.
 
 Each run is written in one transaction (its row in ``runs``, its
-segmentations' definitions, segment sizes and profiles, and every customer's
-membership), so a run killed half-way leaves the earlier runs intact and no
-trace of itself. Two runs on one store are serialised by an exclusive lock on
-``<store>.lock``: the second waits, saying for whom, and gives up with a
-clear message after ``lock_timeout`` seconds.
+segmentations' definitions, segment sizes and profiles, and its memberships
+as validity intervals, see :mod:`segwise.store.schema`), so a run killed
+half-way leaves the earlier runs intact and no trace of itself. Two runs on
+one store are serialised by an exclusive lock on ``<store>.lock``
+(:mod:`segwise.store.lock`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import json
-import os
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -25,27 +23,12 @@ import duckdb
 import polars as pl
 
 from segwise.exceptions import ConfigError, SegwiseError
+from segwise.store import intervals, schema
+from segwise.store.history import Changes, CustomerHistory, build_history
+from segwise.store.lock import hold_lock
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
-
-SCHEMA = (
-    """CREATE TABLE IF NOT EXISTS runs (
-        run_id INTEGER PRIMARY KEY, project VARCHAR, started_at TIMESTAMP,
-        finished_at TIMESTAMP, as_of DATE, config_hash VARCHAR, config VARCHAR,
-        segwise_version VARCHAR, engine VARCHAR, customers BIGINT)""",
-    """CREATE TABLE IF NOT EXISTS segmentations (
-        run_id INTEGER, segmentation VARCHAR, method VARCHAR, definition VARCHAR)""",
-    """CREATE TABLE IF NOT EXISTS segments (
-        run_id INTEGER, segmentation VARCHAR, segment VARCHAR, size BIGINT, share DOUBLE,
-        profile VARCHAR)""",
-    """CREATE TABLE IF NOT EXISTS memberships (
-        run_id INTEGER, segmentation VARCHAR, customer_id VARCHAR, segment VARCHAR)""",
-)
-
-
-class StoreLockedError(SegwiseError):
-    """Another run holds the store's lock for longer than we are willing to wait."""
 
 
 class StoreError(SegwiseError):
@@ -81,7 +64,8 @@ class SegmentationRecord:
 
     ``members`` has ``customer_id`` and ``segment`` (a customer appears once per
     segment it belongs to: once for exclusive schemes, possibly more for
-    overlapping audiences).
+    overlapping audiences). ``details`` has ``customer_id`` and the values the
+    segment was decided from.
     """
 
     name: str
@@ -89,6 +73,9 @@ class SegmentationRecord:
     definition: dict[str, Any]
     segments: list[dict[str, Any]]
     members: pl.DataFrame
+    #: Per customer, what the segment was decided from (RFM scores, predicted value):
+    #: kept for the customers who move, so ``history`` can say why.
+    details: pl.DataFrame | None = None
 
 
 @dataclass
@@ -104,6 +91,8 @@ class RunRecord:
     customers: int
     started_at: datetime
     segmentations: list[SegmentationRecord] = field(default_factory=list)
+    #: The run's customer table (one row per customer): movers' rows are kept.
+    features: pl.DataFrame | None = None
 
 
 class Workspace:
@@ -127,41 +116,9 @@ class Workspace:
         self.lock_timeout = lock_timeout
 
     # -- locking ---------------------------------------------------------------------------
-    @contextlib.contextmanager
-    def locked(self, waiting: Callable[[str], None] | None = None) -> Iterator[None]:
+    def locked(self, waiting: Callable[[str], None] | None = None) -> Any:
         """Hold the store's exclusive lock; wait (saying so) while another run holds it."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        lock_path = self.path.with_name(self.path.name + ".lock")
-        with open(lock_path, "a+") as handle:  # noqa: PTH123 - fcntl needs the file object
-            deadline = time.monotonic() + self.lock_timeout
-            told = False
-            while True:
-                try:
-                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    holder = _read_holder(lock_path)
-                    if time.monotonic() > deadline:
-                        raise StoreLockedError(
-                            f"{self.path}: another segwise run ({holder}) has held the store "
-                            f"for over {self.lock_timeout:.0f} s",
-                            hint="wait for it to finish, or stop it; runs on one store go one "
-                            "at a time",
-                        ) from None
-                    if waiting is not None and not told:
-                        waiting(f"waiting for another run on {self.path} ({holder}) to finish")
-                        told = True
-                    time.sleep(0.2)
-            handle.seek(0)
-            handle.truncate()
-            handle.write(f"pid {os.getpid()} since {datetime.now():%H:%M:%S}")
-            handle.flush()
-            try:
-                yield
-            finally:
-                handle.seek(0)
-                handle.truncate()
-                fcntl.flock(handle, fcntl.LOCK_UN)
+        return hold_lock(self.path, self.lock_timeout, waiting)
 
     def _connect(self, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
         if read_only and not self.path.exists():
@@ -197,15 +154,25 @@ class Workspace:
                 raise StoreError(
                     f"{self.path}: this is not a segwise store", hint="point store: at a new file"
                 )
+            if schema.needs_migration(connection):
+                connection.close()
+                self._migrate(locked=not read_only)
+                return self._connect(read_only=read_only)
             if not read_only:
-                for statement in SCHEMA:
-                    connection.execute(statement)
-                columns = {row[0] for row in connection.execute("DESCRIBE runs").fetchall()}
-                if "report" not in columns:
-                    # Runs stored before reports were tracked: '' (unknown), not NULL (missing).
-                    connection.execute("ALTER TABLE runs ADD COLUMN report VARCHAR DEFAULT NULL")
-                    connection.execute("UPDATE runs SET report = ''")
+                schema.create(connection)
         return connection
+
+    def _migrate(self, *, locked: bool) -> None:
+        """Turn an older store's snapshots into intervals (see :func:`schema.migrate`).
+
+        Writers already hold the lock; a reader takes it for the migration.
+        """
+        held = contextlib.nullcontext() if locked else self.locked()
+        with held:
+            connection = duckdb.connect(str(self.path), config={"enable_external_access": False})
+            with contextlib.closing(connection), _store_errors(self.path):
+                if schema.needs_migration(connection):  # another process may have done it
+                    schema.migrate(connection, self.path)
 
     def _check_is_store(self) -> None:
         """Refuse a file that is not a DuckDB database before DuckDB sees it."""
@@ -299,15 +266,10 @@ class Workspace:
                             json.dumps(segment, default=str),
                         ],
                     )
-                members = segmentation.members.select(
-                    pl.lit(run_id, dtype=pl.Int32).alias("run_id"),
-                    pl.lit(segmentation.name).alias("segmentation"),
-                    pl.col("customer_id").cast(pl.String),
-                    pl.col("segment").cast(pl.String),
-                ).to_arrow()
-                connection.register("incoming_members", members)
-                connection.execute("INSERT INTO memberships SELECT * FROM incoming_members")
-                connection.unregister("incoming_members")
+            if progress is not None:
+                progress("storing memberships")
+            intervals.write_memberships(connection, run_id, intervals.memberships_of(record))
+            intervals.write_moves(connection, run_id, intervals.features_of(record))
             connection.execute("COMMIT")
         except BaseException:
             # A failed COMMIT (a full disk) has already ended the transaction: the
@@ -353,40 +315,133 @@ class Workspace:
                 [run_id],
             )
 
-    def members(
-        self, segment: str, *, run: int | None = None, segmentation: str | None = None
+    def run_on(self, day: date | str) -> int:
+        """The latest run whose as-of date is on or before ``day``."""
+        wanted = date.fromisoformat(day) if isinstance(day, str) else day
+        runs = self.runs().filter(pl.col("as_of") <= wanted)
+        if runs.height == 0:
+            dates = self.runs()["as_of"]
+            first = str(dates.min()) if dates.len() else None
+            raise ConfigError(
+                f"{self.path}: no run as of {wanted} or earlier",
+                hint=f"the first run is as of {first}" if first else "run the project first",
+            )
+        return int(runs["run_id"].max())  # type: ignore[arg-type]
+
+    def memberships(
+        self, run: int | None = None, *, segmentation: str | None = None
     ) -> pl.DataFrame:
-        """Customer ids in one segment of a run (the latest by default)."""
+        """Every membership of a run (the latest by default): segmentation, customer, segment."""
         run_id = self._run(run)
+        return self._read(
+            intervals.snapshot_sql(segmentation=segmentation is not None)
+            + " ORDER BY segmentation, segment, customer_id",
+            intervals.params(run=run_id, segmentation=segmentation),
+        )
+
+    def members(
+        self,
+        segment: str,
+        *,
+        run: int | None = None,
+        segmentation: str | None = None,
+        on: date | str | None = None,
+    ) -> pl.DataFrame:
+        """Customer ids in one segment of a run (the latest by default).
+
+        ``on`` picks the run in force on that day: the latest whose as-of date
+        is on or before it.
+        """
+        run_id = self.run_on(on) if on is not None else self._run(run)
+        held = self._read(
+            "SELECT DISTINCT segmentation, segment FROM membership_intervals WHERE "
+            + intervals.COVERING,
+            {"run": run_id},
+        )
+        found = held.filter(pl.col("segment") == segment)
+        if segmentation is not None:
+            found = found.filter(pl.col("segmentation") == segmentation)
+        if found.height == 0:
+            names = ", ".join(f"'{k}'" for k in sorted(set(held["segment"].to_list()))[:20])
+            raise ConfigError(
+                f"run {run_id} has no segment '{segment}'", hint=f"the segments are {names}"
+            )
+        if found.height > 1:
+            options = ", ".join(sorted(found["segmentation"].to_list()))
+            raise ConfigError(
+                f"segment '{segment}' is in several segmentations ({options})",
+                hint="choose one with --segmentation",
+            )
+        chosen = found["segmentation"][0]
+        return self._read(
+            "SELECT customer_id FROM membership_intervals WHERE "
+            + intervals.COVERING
+            + " AND segmentation = $segmentation AND segment = $segment ORDER BY customer_id",
+            {"run": run_id, "segmentation": chosen, "segment": segment},
+        )
+
+    def changes(
+        self,
+        from_run: int | None = None,
+        to_run: int | None = None,
+        *,
+        segmentation: str | None = None,
+    ) -> Changes:
+        """Who entered and who left each segment between two runs (default: the last two)."""
+        first, second = self._pair(from_run, to_run)
+        values = {"from": first, "to": second}
+        counts = self._read(intervals.counts_sql(), values)
+        movers = self._read(intervals.movers_sql(), values)
+        matrix = self._read(intervals.migration_sql(), values)
+        if segmentation is not None:
+            known = set(counts["segmentation"].to_list())
+            if segmentation not in known:
+                raise ConfigError(
+                    f"no segmentation '{segmentation}' in runs {first} and {second}",
+                    hint=f"the segmentations are {', '.join(sorted(known))}",
+                )
+            keep = pl.col("segmentation") == segmentation
+            counts, movers, matrix = counts.filter(keep), movers.filter(keep), matrix.filter(keep)
+        return Changes(first, second, counts, movers, matrix)
+
+    def history(self, customer_id: str) -> CustomerHistory:
+        """One customer's path through every segmentation, run by run, with each move's reason."""
+        customer = str(customer_id)
+        spans = self._read(intervals.history_sql(), {"customer": customer})
+        moves = self._read(
+            "SELECT run_id, features_before, features_after FROM moves "
+            "WHERE customer_id = $customer ORDER BY run_id",
+            {"customer": customer},
+        )
+        definitions = self._read(
+            "SELECT run_id, segmentation, method, definition FROM segmentations ORDER BY run_id"
+        )
+        return build_history(customer, self.runs(), spans, moves, definitions)
+
+    def _pair(self, from_run: int | None, to_run: int | None) -> tuple[int, int]:
+        runs = self.runs()["run_id"].to_list()
+        if to_run is None:
+            to_run = runs[-1] if runs else None
+        second = self._run(to_run)
+        if from_run is None:
+            earlier = [r for r in runs if r < second]
+            if not earlier:
+                raise ConfigError(
+                    f"{self.path}: run {second} has no earlier run to compare with",
+                    hint="run the project again after the data changes, or pass --from",
+                )
+            from_run = earlier[-1]
+        return self._run(from_run), second
+
+    def _read(self, sql: str, params: dict[str, Any] | None = None) -> pl.DataFrame:
         with (
             contextlib.closing(self._connect(read_only=True)) as connection,
             _store_errors(self.path),
         ):
-            found = connection.execute(
-                "SELECT DISTINCT segmentation FROM memberships WHERE run_id = ? AND segment = ?"
-                + (" AND segmentation = ?" if segmentation else ""),
-                [run_id, segment, *([segmentation] if segmentation else [])],
-            ).fetchall()
-            if not found:
-                known = connection.execute(
-                    "SELECT DISTINCT segment FROM memberships WHERE run_id = ? ORDER BY 1", [run_id]
-                ).fetchall()
-                names = ", ".join(f"'{k[0]}'" for k in known[:20])
-                raise ConfigError(
-                    f"run {run_id} has no segment '{segment}'", hint=f"the segments are {names}"
-                )
-            if len(found) > 1:
-                options = ", ".join(sorted(f[0] for f in found))
-                raise ConfigError(
-                    f"segment '{segment}' is in several segmentations ({options})",
-                    hint="choose one with --segmentation",
-                )
-            return _frame(
-                connection,
-                "SELECT customer_id FROM memberships WHERE run_id = ? AND segmentation = ? "
-                "AND segment = ? ORDER BY customer_id",
-                [run_id, found[0][0], segment],
-            )
+            table = connection.sql(sql, params=params or None).to_arrow_table()
+        frame = pl.from_arrow(table)
+        assert isinstance(frame, pl.DataFrame)
+        return frame
 
     def _run(self, run: int | None) -> int:
         if run is None:
@@ -406,11 +461,3 @@ def _frame(
     frame = pl.from_arrow(table)
     assert isinstance(frame, pl.DataFrame)
     return frame
-
-
-def _read_holder(lock_path: Path) -> str:
-    try:
-        text = lock_path.read_text().strip()
-    except OSError:
-        return "unknown"
-    return text or "unknown"

@@ -161,7 +161,14 @@ def run_clustering(
         warnings_ = [f"model {spec.model} reused: {w}" for w in warnings_]
     definition = _definition(spec, segmenter, refitted=refitted, as_of=as_of, notes=warnings_)
     return SegmentationResult(
-        name, "cluster", members, definition, made, warnings=warnings_, after_commit=pending
+        name,
+        "cluster",
+        members,
+        definition,
+        made,
+        warnings=warnings_,
+        after_commit=pending,
+        reads=tuple(segmenter.transform_.input_names),
     )
 
 

@@ -156,6 +156,7 @@ def run(name: str, spec: ClvSegmentation, inputs: RunInputs) -> list[Segmentatio
         made,
         warnings=notes,
         backtest=section,
+        details=members.select("customer_id", "p_alive", "clv"),
     )
     return [predictive, _tiers(name, spec, inputs.features, members)]
 
@@ -178,8 +179,23 @@ def _tiers(
     )
     order = {tier: rank for rank, tier in enumerate(("high", "medium", "low"))}
     made.sort(key=lambda card: order.get(card.name, len(order)))
-    definition = {"method": "clv", "of": name, "tiers": [high, medium], "rank_by": "clv"}
-    return SegmentationResult(f"{name}_tiers", "clv", tiers, definition, made)
+    # Where each tier starts in predicted value: a move between tiers says which it crossed.
+    starts = members.group_by("tier").agg(pl.col("clv").min())
+    definition = {
+        "method": "clv",
+        "of": name,
+        "tiers": [high, medium],
+        "rank_by": "clv",
+        "thresholds": {row["tier"]: row["clv"] for row in starts.iter_rows(named=True)},
+    }
+    return SegmentationResult(
+        f"{name}_tiers",
+        "clv",
+        tiers,
+        definition,
+        made,
+        details=members.select("customer_id", "clv"),
+    )
 
 
 def check(name: str, spec: ClvSegmentation, inputs: CheckInputs) -> None:

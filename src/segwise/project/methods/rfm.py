@@ -53,7 +53,23 @@ def run(name: str, spec: RfmSegmentation, inputs: RunInputs) -> list[Segmentatio
     definition = {"method": "rfm", **spec.model_dump(), "map": chosen.name}
     return [
         SegmentationResult(
-            name, "rfm", members, definition, made, warnings=notes, rfm_table=table, bins=spec.bins
+            name,
+            "rfm",
+            members,
+            definition,
+            made,
+            warnings=notes,
+            rfm_table=table,
+            bins=spec.bins,
+            details=table.select(
+                "customer_id",
+                "r_score",
+                "f_score",
+                "m_score",
+                "recency_days",
+                "frequency",
+                "monetary",
+            ),
         )
     ]
 

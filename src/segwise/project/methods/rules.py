@@ -73,7 +73,8 @@ def run(name: str, spec: RulesSegmentation, inputs: RunInputs) -> list[Segmentat
         "other": catalog.other,
         "segments": [s.model_dump(exclude_none=True) for s in catalog.segments],
     }
-    return [SegmentationResult(name, "rules", members, definition, made)]
+    reads = sorted({c for rule in catalog.rules().values() for c in rule.columns})
+    return [SegmentationResult(name, "rules", members, definition, made, reads=tuple(reads))]
 
 
 def _exclusive(

@@ -1,0 +1,157 @@
+"""What the store says about movement: changes between runs, and one customer's path.
+
+:class:`Changes` answers "who entered and who left each segment between two
+runs" (with the from → to migration matrix); :class:`CustomerHistory`
+answers "where was this customer, run by run, and why did they move". The
+reasons are read from the values kept for movers (see
+:mod:`segwise.store.intervals`) by :mod:`segwise.store.reasons`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from segwise.store.reasons import reason_for
+
+if TYPE_CHECKING:
+    from datetime import date
+
+NONE = "(none)"
+
+
+@dataclass(frozen=True)
+class Changes:
+    """Movement between run ``from_run`` and run ``to_run``.
+
+    Attributes
+    ----------
+    counts
+        Per segmentation and segment: ``before, after, entered, exited``.
+    movers
+        One row per customer who entered or left a segment: ``segmentation,
+        segment, customer_id, change`` (``entered`` or ``exited``).
+    matrix
+        From → to counts per segmentation (``from_segment, to_segment,
+        customers``); ``(none)`` stands for customers absent from one run.
+    """
+
+    from_run: int
+    to_run: int
+    counts: pl.DataFrame
+    movers: pl.DataFrame
+    matrix: pl.DataFrame
+
+    def shares(self) -> pl.DataFrame:
+        """The matrix with each row's share of its ``from_segment``."""
+        total = pl.col("customers").sum().over("segmentation", "from_segment")
+        return self.matrix.with_columns((pl.col("customers") / total).alias("share"))
+
+    def to_dict(self, *, with_customers: bool = True) -> dict[str, Any]:
+        """JSON-ready: counts per segment, the matrix and (optionally) who moved."""
+        data: dict[str, Any] = {
+            "from_run": self.from_run,
+            "to_run": self.to_run,
+            "segments": self.counts.to_dicts(),
+            "matrix": self.shares().to_dicts(),
+        }
+        if with_customers:
+            data["movers"] = self.movers.to_dicts()
+        return data
+
+
+@dataclass(frozen=True)
+class Move:
+    """One change of a customer's segments in one segmentation, at one run."""
+
+    run_id: int
+    as_of: date
+    segmentation: str
+    before: tuple[str, ...]
+    after: tuple[str, ...]
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready."""
+        return {
+            "run_id": self.run_id,
+            "as_of": self.as_of.isoformat(),
+            "segmentation": self.segmentation,
+            "before": list(self.before),
+            "after": list(self.after),
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True)
+class CustomerHistory:
+    """One customer's segments in every run, and each move with its reason."""
+
+    customer_id: str
+    path: pl.DataFrame
+    moves: list[Move] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: the path (run, as-of, segmentation, segment) and the moves."""
+        path = self.path.with_columns(pl.col("as_of").cast(pl.String))
+        return {
+            "customer_id": self.customer_id,
+            "path": path.to_dicts(),
+            "moves": [m.to_dict() for m in self.moves],
+        }
+
+
+def build_history(
+    customer: str,
+    runs: pl.DataFrame,
+    spans: pl.DataFrame,
+    moves: pl.DataFrame,
+    definitions: pl.DataFrame,
+) -> CustomerHistory:
+    """Expand the customer's intervals run by run and explain every change."""
+    run_ids = runs["run_id"].to_list()
+    as_of = dict(zip(run_ids, runs["as_of"].to_list(), strict=True))
+    latest = run_ids[-1] if run_ids else 0
+    held: dict[tuple[str, int], set[str]] = {}
+    for span in spans.iter_rows(named=True):
+        last = span["to_run"] if span["to_run"] is not None else latest
+        for run in run_ids:
+            if span["from_run"] <= run <= last:
+                held.setdefault((span["segmentation"], run), set()).add(span["segment"])
+    path = pl.DataFrame(
+        [
+            {"run_id": run, "as_of": as_of[run], "segmentation": name, "segment": segment}
+            for (name, run), segments in sorted(held.items(), key=lambda kv: (kv[0][1], kv[0][0]))
+            for segment in sorted(segments)
+        ],
+        schema={
+            "run_id": pl.Int64,
+            "as_of": pl.Date,
+            "segmentation": pl.String,
+            "segment": pl.String,
+        },
+    )
+    values = {row["run_id"]: row for row in moves.iter_rows(named=True)}
+    methods = {
+        (row["run_id"], row["segmentation"]): (row["method"], json.loads(row["definition"]))
+        for row in definitions.iter_rows(named=True)
+    }
+    changes = []
+    segmentations = sorted({name for name, _run in held} | set(spans["segmentation"].to_list()))
+    for name in segmentations:
+        previous: tuple[str, ...] | None = None
+        for run in run_ids:
+            if (run, name) not in methods:
+                previous = None
+                continue
+            now = tuple(sorted(held.get((name, run), set()))) or (NONE,)
+            if previous is not None and now != previous:
+                method, definition = methods[(run, name)]
+                reason = reason_for(method, name, definition, previous, now, values.get(run))
+                changes.append(Move(run, as_of[run], name, previous, now, reason))
+            previous = now
+    changes.sort(key=lambda m: (m.run_id, m.segmentation))
+    return CustomerHistory(customer, path, changes)

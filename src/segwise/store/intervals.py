@@ -1,0 +1,209 @@
+"""Memberships as validity intervals: writing a run, and reading any run back.
+
+A run's memberships are compared with the open intervals, inside the run's
+transaction: an interval whose membership is no longer held ends at the
+previous run, a membership not yet held opens an interval at this run, and
+everything unchanged is left alone. Reading run ``N`` is the intervals that
+cover it. The customers whose memberships changed are the run's movers; their
+features before and after are kept (only theirs) so ``history`` can say why.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from segwise.store.workspace import RunRecord
+
+#: The intervals that hold in run ``?`` (one parameter: the run id).
+COVERING = "from_run <= $run AND (to_run IS NULL OR to_run >= $run)"
+
+
+def snapshot_sql(segmentation: bool = False) -> str:
+    """Memberships of run ``$run`` (and of segmentation ``$segmentation`` when asked)."""
+    where = COVERING + (" AND segmentation = $segmentation" if segmentation else "")
+    return f"SELECT segmentation, customer_id, segment FROM membership_intervals WHERE {where}"
+
+
+def write_memberships(connection: duckdb.DuckDBPyConnection, run_id: int, incoming: Any) -> None:
+    """Store run ``run_id``'s memberships (``segmentation, customer_id, segment``) as intervals.
+
+    Every segmentation of the store that this run lacks has its intervals
+    closed too: a segmentation removed from the project holds no one.
+    """
+    previous = connection.execute(
+        "SELECT max(run_id) FROM runs WHERE run_id < ?", [run_id]
+    ).fetchall()[0][0]
+    connection.register("incoming_raw", incoming)
+    connection.execute(
+        "CREATE OR REPLACE TEMP TABLE incoming AS "
+        "SELECT DISTINCT segmentation, customer_id, segment FROM incoming_raw"
+    )
+    connection.unregister("incoming_raw")
+    if previous is not None:
+        connection.execute(
+            """UPDATE membership_intervals SET to_run = $previous
+            WHERE to_run IS NULL AND NOT EXISTS (
+                SELECT 1 FROM incoming i
+                WHERE i.segmentation = membership_intervals.segmentation
+                  AND i.customer_id = membership_intervals.customer_id
+                  AND i.segment = membership_intervals.segment)""",
+            {"previous": previous},
+        )
+    connection.execute(
+        """INSERT INTO membership_intervals
+        SELECT i.segmentation, i.customer_id, i.segment, $run, NULL FROM incoming i
+        WHERE NOT EXISTS (
+            SELECT 1 FROM membership_intervals m
+            WHERE m.to_run IS NULL AND m.segmentation = i.segmentation
+              AND m.customer_id = i.customer_id AND m.segment = i.segment)""",
+        {"run": run_id},
+    )
+    connection.execute("DROP TABLE incoming")
+
+
+def write_moves(connection: duckdb.DuckDBPyConnection, run_id: int, features: Any) -> None:
+    """Keep the movers' features before (the last run's) and after (this run's).
+
+    ``features`` is this run's customer table (with each segmentation's
+    details, such as RFM scores); it then replaces the kept copy of the latest
+    features, which the next run's movers are read from.
+    """
+    if features is None:
+        return
+    connection.register("incoming_features", features)
+    kept = "latest_features" in {
+        row[0]
+        for row in connection.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
+        ).fetchall()
+    }
+    before = (
+        "(SELECT to_json(l) FROM latest_features l WHERE l.customer_id = movers.customer_id)"
+        if kept
+        else "NULL"
+    )
+    connection.execute(
+        f"""INSERT INTO moves
+        WITH movers AS (
+            SELECT DISTINCT customer_id FROM membership_intervals
+            WHERE from_run = $run OR to_run = (SELECT max(run_id) FROM runs WHERE run_id < $run)
+        )
+        SELECT $run, movers.customer_id, {before},
+            (SELECT to_json(f) FROM incoming_features f WHERE f.customer_id = movers.customer_id)
+        FROM movers""",
+        {"run": run_id},
+    )
+    connection.execute("CREATE OR REPLACE TABLE latest_features AS SELECT * FROM incoming_features")
+    connection.unregister("incoming_features")
+
+
+def counts_sql() -> str:
+    """Per segmentation and segment: members before, after, entering and leaving."""
+    return """
+    WITH before AS (
+        SELECT segmentation, customer_id, segment FROM membership_intervals
+        WHERE from_run <= $from AND (to_run IS NULL OR to_run >= $from)),
+    after AS (
+        SELECT segmentation, customer_id, segment FROM membership_intervals
+        WHERE from_run <= $to AND (to_run IS NULL OR to_run >= $to)),
+    moved AS (
+        SELECT coalesce(a.segmentation, b.segmentation) AS segmentation,
+               coalesce(a.segment, b.segment) AS segment,
+               coalesce(a.customer_id, b.customer_id) AS customer_id,
+               b.customer_id IS NOT NULL AS was, a.customer_id IS NOT NULL AS is_now
+        FROM after a FULL OUTER JOIN before b
+          ON a.segmentation = b.segmentation AND a.customer_id = b.customer_id
+         AND a.segment = b.segment)
+    SELECT segmentation, segment,
+           count(*) FILTER (WHERE was) AS before,
+           count(*) FILTER (WHERE is_now) AS after,
+           count(*) FILTER (WHERE is_now AND NOT was) AS entered,
+           count(*) FILTER (WHERE was AND NOT is_now) AS exited
+    FROM moved GROUP BY segmentation, segment ORDER BY segmentation, segment"""
+
+
+def movers_sql() -> str:
+    """Who entered and who left each segment between runs ``$from`` and ``$to``."""
+    return """
+    WITH before AS (
+        SELECT segmentation, customer_id, segment FROM membership_intervals
+        WHERE from_run <= $from AND (to_run IS NULL OR to_run >= $from)),
+    after AS (
+        SELECT segmentation, customer_id, segment FROM membership_intervals
+        WHERE from_run <= $to AND (to_run IS NULL OR to_run >= $to))
+    SELECT segmentation, segment, customer_id, 'entered' AS change
+    FROM (SELECT * FROM after EXCEPT SELECT * FROM before)
+    UNION ALL
+    SELECT segmentation, segment, customer_id, 'exited' AS change
+    FROM (SELECT * FROM before EXCEPT SELECT * FROM after)
+    ORDER BY segmentation, segment, change, customer_id"""
+
+
+def migration_sql() -> str:
+    """From → to counts per segmentation; ``(none)`` for customers absent from a run."""
+    return """
+    WITH before AS (
+        SELECT segmentation, customer_id, segment FROM membership_intervals
+        WHERE from_run <= $from AND (to_run IS NULL OR to_run >= $from)),
+    after AS (
+        SELECT segmentation, customer_id, segment FROM membership_intervals
+        WHERE from_run <= $to AND (to_run IS NULL OR to_run >= $to))
+    SELECT coalesce(b.segmentation, a.segmentation) AS segmentation,
+           coalesce(b.segment, '(none)') AS from_segment,
+           coalesce(a.segment, '(none)') AS to_segment,
+           count(*) AS customers
+    FROM before b FULL OUTER JOIN after a
+      ON a.segmentation = b.segmentation AND a.customer_id = b.customer_id
+    GROUP BY ALL ORDER BY segmentation, from_segment, to_segment"""
+
+
+def history_sql() -> str:
+    """One customer's intervals with the as-of dates of the runs they span."""
+    return """
+    SELECT i.segmentation, i.segment, i.from_run, i.to_run,
+           f.as_of AS from_as_of, t.as_of AS to_as_of
+    FROM membership_intervals i
+    JOIN runs f ON f.run_id = i.from_run
+    LEFT JOIN runs t ON t.run_id = i.to_run
+    WHERE i.customer_id = $customer
+    ORDER BY i.segmentation, i.from_run"""
+
+
+def params(**values: Any) -> dict[str, Any]:
+    """Named query parameters (DuckDB refuses unused ones, so only those given)."""
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def memberships_of(record: RunRecord) -> Any:
+    """Every segmentation's memberships as one Arrow table: segmentation, customer, segment."""
+    frames = [
+        s.members.select(
+            pl.lit(s.name).alias("segmentation"),
+            pl.col("customer_id").cast(pl.String),
+            pl.col("segment").cast(pl.String),
+        )
+        for s in record.segmentations
+    ]
+    empty = pl.DataFrame(
+        schema={"segmentation": pl.String, "customer_id": pl.String, "segment": pl.String}
+    )
+    return pl.concat([empty, *frames]).to_arrow()
+
+
+def features_of(record: RunRecord) -> Any:
+    """The customer table and each segmentation's details (``<segmentation>.<column>``)."""
+    if record.features is None:
+        return None
+    table = record.features.with_columns(pl.col("customer_id").cast(pl.String))
+    for segmentation in record.segmentations:
+        if segmentation.details is None:
+            continue
+        details = segmentation.details.with_columns(pl.col("customer_id").cast(pl.String))
+        renamed = {c: f"{segmentation.name}.{c}" for c in details.columns if c != "customer_id"}
+        table = table.join(details.rename(renamed), on="customer_id", how="left")
+    return table.to_arrow()

@@ -1,0 +1,73 @@
+"""The store's exclusive lock: one run at a time, and a clear word while waiting.
+
+An ``fcntl`` lock on ``<store>.lock``: the second run waits, saying for whom
+(the holder writes its pid and start time into the file), and gives up with
+a clear message after the timeout. The lock dies with its process, so a run
+that was killed never blocks the next one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import time
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from segwise.exceptions import SegwiseError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+    from pathlib import Path
+
+
+class StoreLockedError(SegwiseError):
+    """Another run holds the store's lock for longer than we are willing to wait."""
+
+
+@contextlib.contextmanager
+def hold_lock(
+    store: Path, timeout: float, waiting: Callable[[str], None] | None = None
+) -> Iterator[None]:
+    """Hold ``store``'s exclusive lock; wait (saying so once) while another run holds it."""
+    store.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = store.with_name(store.name + ".lock")
+    with open(lock_path, "a+") as handle:  # noqa: PTH123 - fcntl needs the file object
+        deadline = time.monotonic() + timeout
+        told = False
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                holder = _read_holder(lock_path)
+                if time.monotonic() > deadline:
+                    raise StoreLockedError(
+                        f"{store}: another segwise run ({holder}) has held the store "
+                        f"for over {timeout:.0f} s",
+                        hint="wait for it to finish, or stop it; runs on one store go one "
+                        "at a time",
+                    ) from None
+                if waiting is not None and not told:
+                    waiting(f"waiting for another run on {store} ({holder}) to finish")
+                    told = True
+                time.sleep(0.2)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()} since {datetime.now():%H:%M:%S}")
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.seek(0)
+            handle.truncate()
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _read_holder(lock_path: Path) -> str:
+    try:
+        text = lock_path.read_text().strip()
+    except OSError:
+        return "unknown"
+    return text or "unknown"

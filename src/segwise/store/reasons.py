@@ -1,0 +1,224 @@
+"""Why a customer moved: read from the values kept for movers, by segmentation method.
+
+- **rules**: the conditions of the segment left (and of the one entered) whose
+  verdict flipped, with the values they read before and after;
+- **rfm**: the scores that changed (``r_score 4 → 2``) and the metric behind each;
+- **cluster**: the nearest centre changed, and the model's features that moved most;
+- **clv**: the predicted values that changed, and the tier threshold crossed.
+
+The values are the run's features and each segmentation's details for the
+customers who moved (before: the previous run's; after: this run's).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from segwise.exceptions import SegwiseError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+NONE = "(none)"
+_SCORE_METRIC = {"r_score": "recency_days", "f_score": "frequency", "m_score": "monetary"}
+
+
+def reason_for(
+    method: str,
+    segmentation: str,
+    definition: dict[str, Any],
+    before: tuple[str, ...],
+    after: tuple[str, ...],
+    kept: dict[str, Any] | None,
+) -> str:
+    """One sentence on why the customer's segments went from ``before`` to ``after``."""
+    if after == (NONE,):
+        return (
+            "no longer in the data as of this run (no purchase before the as-of date, or removed)"
+        )
+    old = _values(kept, "features_before")
+    new = _values(kept, "features_after")
+    if old is None and before == (NONE,):
+        return "first run with this customer"
+    if old is None or new is None:
+        return "the values behind the move were not kept (the earlier run predates history)"
+    explainers: dict[str, Callable[..., str | None]] = {
+        "rules": _rules_reason,
+        "rfm": _rfm_reason,
+        "cluster": _cluster_reason,
+        "clv": _clv_reason,
+    }
+    explain = explainers.get(method)
+    found = explain(segmentation, definition, before, after, old, new) if explain else None
+    return found or "the segment's definition gives a different answer on the new data"
+
+
+def _values(kept: dict[str, Any] | None, key: str) -> dict[str, Any] | None:
+    if kept is None or kept.get(key) is None:
+        return None
+    loaded = json.loads(kept[key])
+    return loaded if isinstance(loaded, dict) else None
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:,.2f}".rstrip("0").rstrip(".") if abs(value) < 1e6 else f"{value:,.0f}"
+    return "NULL" if value is None else str(value)
+
+
+# -- rules ----------------------------------------------------------------------------------
+
+
+def _frame(old: dict[str, Any], new: dict[str, Any]) -> pl.DataFrame:
+    """The kept values before and after as a two-row table (ids ``before`` and ``after``).
+
+    One table, so a value missing on one side takes the other side's type;
+    dates are read back from their ISO text.
+    """
+    rows = [old | {"customer_id": "before"}, new | {"customer_id": "after"}]
+    frame = pl.DataFrame(rows, infer_schema_length=None)
+    parsed = []
+    for name, dtype in frame.schema.items():
+        if dtype == pl.String and name != "customer_id":
+            text = next((str(v) for v in frame[name] if v is not None), "")
+            if len(text) >= 10 and text[4:5] == "-" and text[7:8] == "-":
+                parsed.append(pl.col(name).str.to_datetime(strict=False).alias(name))
+    return frame.with_columns(parsed) if parsed else frame
+
+
+def _rules_reason(
+    segmentation: str,
+    definition: dict[str, Any],
+    before: tuple[str, ...],
+    after: tuple[str, ...],
+    old: dict[str, Any],
+    new: dict[str, Any],
+) -> str | None:
+    # Loads scikit-learn: only when a rule move is explained, never for `segwise runs`.
+    from segwise.segmenters import RuleSegmenter  # noqa: PLC0415
+    from segwise.segmenters.rule_catalog import RuleCatalog, SegmentDefinition  # noqa: PLC0415
+
+    written = [SegmentDefinition(**s) for s in definition.get("segments", []) if s.get("where")]
+    # Events are not kept for history: rules that read them cannot be re-evaluated.
+    segments = [s for s in written if not _reads_events(s.where or "")]
+    catalog = RuleCatalog(
+        name=segmentation,
+        exclusive=bool(definition.get("exclusive", True)),
+        other=str(definition.get("other", "Other")),
+        segments=segments,
+    )
+    ruled = {s.name for s in segments}
+    on_events = {s.name for s in written} - ruled
+    segmenter = RuleSegmenter(catalog, id_col="customer_id")
+    parts = []
+    for verb, names in (("left", before), ("entered", after)):
+        for name in names:
+            if (verb == "left" and name in after) or (verb == "entered" and name in before):
+                continue
+            if name in on_events:
+                parts.append(
+                    f"{verb} '{name}' (its rule reads events, which history does not keep)"
+                )
+            elif name in ruled:
+                try:
+                    flipped = _flipped(segmenter, name, old, new)
+                except SegwiseError:
+                    flipped = None  # e.g. in_segment() of a segment that reads events
+                parts.append(f"{verb} '{name}'" + (f": {flipped}" if flipped else ""))
+    return "; ".join(parts) or None
+
+
+def _reads_events(where: str) -> bool:
+    from segwise.lang import nodes  # noqa: PLC0415 - with the rule machinery above
+    from segwise.lang.parser import parse_rule  # noqa: PLC0415
+
+    try:
+        root = parse_rule(where).root
+    except SegwiseError:
+        return True
+    return any(isinstance(n, nodes.Performed | nodes.EventDate) for n in root.walk())
+
+
+def _flipped(segmenter: Any, segment: str, old: dict[str, Any], new: dict[str, Any]) -> str:
+    both = _frame(old, new)
+    was = segmenter.explain(both, "before", segment)
+    now = segmenter.explain(both, "after", segment)
+    changed = []
+    for a, b in zip(was.conditions, now.conditions, strict=True):
+        if a.verdict != b.verdict and a.inputs:
+            values = ", ".join(
+                f"{label} {_shown(x)} → {_shown(y)}"
+                for (label, x), (_, y) in zip(a.inputs, b.inputs, strict=True)
+            )
+            changed.append(f"{a.text} was {_word(a.verdict)}, now {_word(b.verdict)} ({values})")
+    return "; ".join(changed)
+
+
+def _word(verdict: bool | None) -> str:
+    return "unknown" if verdict is None else str(verdict).lower()
+
+
+# -- rfm, clv, cluster ----------------------------------------------------------------------
+
+
+def _rfm_reason(
+    segmentation: str,
+    _definition: dict[str, Any],
+    _before: tuple[str, ...],
+    _after: tuple[str, ...],
+    old: dict[str, Any],
+    new: dict[str, Any],
+) -> str | None:
+    parts = []
+    for score, metric in _SCORE_METRIC.items():
+        key, raw = f"{segmentation}.{score}", f"{segmentation}.{metric}"
+        if key in old and key in new and old[key] != new[key]:
+            behind = f" ({metric} {_shown(old.get(raw))} → {_shown(new.get(raw))})"
+            parts.append(f"{score} {_shown(old[key])} → {_shown(new[key])}" + behind)
+    return ", ".join(parts) or None
+
+
+def _clv_reason(
+    segmentation: str,
+    definition: dict[str, Any],
+    _before: tuple[str, ...],
+    after: tuple[str, ...],
+    old: dict[str, Any],
+    new: dict[str, Any],
+) -> str | None:
+    prefix = f"{segmentation}."
+    parts = [
+        f"{key.removeprefix(prefix)} {_shown(old.get(key))} → {_shown(value)}"
+        for key, value in new.items()
+        if key.startswith(prefix) and old.get(key) != value
+    ]
+    thresholds = definition.get("thresholds") or {}
+    for tier in after:
+        if tier in thresholds:
+            parts.append(
+                f"the {tier} tier starts at a predicted value of {_shown(thresholds[tier])}"
+            )
+    return ", ".join(parts) or None
+
+
+def _cluster_reason(
+    _segmentation: str,
+    definition: dict[str, Any],
+    _before: tuple[str, ...],
+    _after: tuple[str, ...],
+    old: dict[str, Any],
+    new: dict[str, Any],
+) -> str | None:
+    moved = []
+    for feature in definition.get("features", []):
+        a, b = old.get(feature), new.get(feature)
+        if isinstance(a, int | float) and isinstance(b, int | float) and a != b:
+            moved.append((abs(b - a) / max(abs(a), abs(b), 1e-9), feature, a, b))
+    moved.sort(reverse=True)
+    changes = ", ".join(f"{f} {_shown(a)} → {_shown(b)}" for _size, f, a, b in moved[:3])
+    return "the nearest segment centre changed" + (
+        f"; largest changes: {changes}" if changes else ""
+    )

@@ -1,0 +1,125 @@
+"""The store's tables, their version, and the migration of stores written by older versions.
+
+Version 2 keeps memberships as validity intervals: one row per customer,
+segmentation and segment for each unbroken stretch of runs in which the
+customer held that segment (``from_run`` to ``to_run``, both included;
+``to_run`` is NULL while the membership is still held in the latest run). A
+store grows with the number of changes, not with runs × customers.
+
+Version 1 (segwise 0.1 before history) stored a full copy of every membership
+per run in ``memberships``. It is migrated on first open, in one transaction,
+with a copy of the old file kept until the migration commits.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    import duckdb
+
+VERSION = 2
+
+TABLES = (
+    """CREATE TABLE IF NOT EXISTS store_meta (key VARCHAR PRIMARY KEY, value VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS runs (
+        run_id INTEGER PRIMARY KEY, project VARCHAR, started_at TIMESTAMP,
+        finished_at TIMESTAMP, as_of DATE, config_hash VARCHAR, config VARCHAR,
+        segwise_version VARCHAR, engine VARCHAR, customers BIGINT, report VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS segmentations (
+        run_id INTEGER, segmentation VARCHAR, method VARCHAR, definition VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS segments (
+        run_id INTEGER, segmentation VARCHAR, segment VARCHAR, size BIGINT, share DOUBLE,
+        profile VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS membership_intervals (
+        segmentation VARCHAR, customer_id VARCHAR, segment VARCHAR,
+        from_run INTEGER, to_run INTEGER)""",
+    # Why customers moved: per run, the values a mover's reason is read from (the columns
+    # the segmentations read, and their details), before and after, for movers only.
+    """CREATE TABLE IF NOT EXISTS moves (
+        run_id INTEGER, customer_id VARCHAR, features_before VARCHAR, features_after VARCHAR)""",
+)
+
+
+def table_names(connection: duckdb.DuckDBPyConnection) -> set[str]:
+    """The tables of the store's main schema."""
+    rows = connection.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
+    ).fetchall()
+    return {row[0] for row in rows}
+
+
+def needs_migration(connection: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the store holds version-1 snapshots (a ``memberships`` table)."""
+    return "memberships" in table_names(connection)
+
+
+def create(connection: duckdb.DuckDBPyConnection) -> None:
+    """Create the tables a new store needs (nothing happens to existing ones)."""
+    tables = table_names(connection)
+    if "runs" in tables:
+        columns = {row[0] for row in connection.execute("DESCRIBE runs").fetchall()}
+        if "report" not in columns:
+            # Runs stored before reports were tracked: '' (unknown), not NULL (missing).
+            connection.execute("ALTER TABLE runs ADD COLUMN report VARCHAR DEFAULT NULL")
+            connection.execute("UPDATE runs SET report = ''")
+    for statement in TABLES:
+        connection.execute(statement)
+    connection.execute(
+        "INSERT OR REPLACE INTO store_meta VALUES ('schema_version', ?)", [str(VERSION)]
+    )
+
+
+#: Version-1 snapshots → intervals: the runs holding each segmentation are numbered in
+#: order; a customer's stretch of consecutive ones (gaps and islands) is one interval,
+#: open when it reaches the store's latest run.
+_INTERVALS_FROM_SNAPSHOTS = """
+INSERT INTO membership_intervals
+WITH ranked_runs AS (
+    SELECT run_id, segmentation,
+           row_number() OVER (PARTITION BY segmentation ORDER BY run_id) AS position
+    FROM (SELECT DISTINCT run_id, segmentation FROM segmentations)
+),
+held AS (
+    SELECT DISTINCT m.segmentation, m.customer_id, m.segment, m.run_id, r.position
+    FROM memberships m JOIN ranked_runs r USING (run_id, segmentation)
+),
+islands AS (
+    SELECT *, position - row_number() OVER (
+        PARTITION BY segmentation, customer_id, segment ORDER BY run_id) AS island
+    FROM held
+)
+SELECT segmentation, customer_id, segment, min(run_id) AS from_run,
+       CASE WHEN max(run_id) = (SELECT max(run_id) FROM runs) THEN NULL
+            ELSE max(run_id) END AS to_run
+FROM islands
+GROUP BY segmentation, customer_id, segment, island
+"""
+
+
+def migrate(connection: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Turn a version-1 store into version 2, in one transaction, keeping a backup until done.
+
+    The caller holds the store's lock. The copy ``<store>.v1.bak`` is removed
+    only once the migration has committed; a failure rolls back and leaves
+    both the store and the copy as they were.
+    """
+    backup = path.with_name(path.name + ".v1.bak")
+    connection.execute("CHECKPOINT")
+    shutil.copy2(path, backup)
+    connection.execute("BEGIN TRANSACTION")
+    try:
+        create(connection)
+        connection.execute(_INTERVALS_FROM_SNAPSHOTS)
+        connection.execute("DROP TABLE memberships")
+        connection.execute("COMMIT")
+    except BaseException:
+        with contextlib.suppress(Exception):
+            connection.execute("ROLLBACK")
+        raise
+    connection.execute("CHECKPOINT")
+    backup.unlink(missing_ok=True)
