@@ -11,6 +11,7 @@ from segwise.cli.cluster import cluster
 from segwise.cli.clv import clv
 from segwise.cli.demo import demo
 from segwise.cli.features import features
+from segwise.cli.history import changes, history
 from segwise.cli.init import init
 from segwise.cli.project import members, run, runs, validate
 from segwise.cli.quality import quality
@@ -61,6 +62,8 @@ app.command()(run)
 app.command()(validate)
 app.command()(runs)
 app.command()(members)
+app.command()(changes)
+app.command()(history)
 app.add_typer(rules_app)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,6 +19,7 @@ from segwise.cli.console import (
     stdout,
     user_errors,
 )
+from segwise.exceptions import ConfigError
 
 Config = Annotated[
     Path, typer.Argument(help="The project file (segwise.yaml) or its folder.", show_default=False)
@@ -152,6 +154,14 @@ def members(
     segmentation: Annotated[
         str | None, typer.Option("--segmentation", help="When the name is in several.")
     ] = None,
+    on: Annotated[
+        str | None,
+        typer.Option(
+            "--on",
+            help="The members in force on this day (YYYY-MM-DD): the latest "
+            "run as of that day or earlier.",
+        ),
+    ] = None,
     output: opt.Output = None,
     as_json: opt.Json = False,
 ) -> None:
@@ -159,7 +169,11 @@ def members(
     from segwise.io.writers import write_table
     from segwise.project import open_workspace
 
-    table = open_workspace(config).members(segment, run=run_id, segmentation=segmentation)
+    if on is not None and run_id is not None:
+        raise ConfigError("--on and --run both choose the run", hint="give one of them")
+    day = None if on is None else check_date("--on", on)
+    store = open_workspace(config)
+    table = store.members(segment, run=run_id, segmentation=segmentation, on=day)
     console = stdout()
     if output is not None:
         write_table(table, output)
@@ -170,3 +184,13 @@ def members(
         return
     for customer in table["customer_id"].to_list():
         typer.echo(customer)
+
+
+def check_date(option: str, text: str) -> date:
+    """A YYYY-MM-DD option as a date, or a one-line error naming the option."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ConfigError(
+            f"{option} '{text}' is not a date", hint="write it as YYYY-MM-DD"
+        ) from None

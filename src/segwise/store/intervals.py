@@ -60,7 +60,8 @@ def write_memberships(connection: duckdb.DuckDBPyConnection, run_id: int, incomi
         WHERE NOT EXISTS (
             SELECT 1 FROM membership_intervals m
             WHERE m.to_run IS NULL AND m.segmentation = i.segmentation
-              AND m.customer_id = i.customer_id AND m.segment = i.segment)""",
+              AND m.customer_id = i.customer_id AND m.segment = i.segment)
+        ORDER BY i.segmentation, i.customer_id""",
         {"run": run_id},
     )
     connection.execute("DROP TABLE incoming")

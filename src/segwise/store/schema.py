@@ -74,19 +74,17 @@ def create(connection: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-#: Version-1 snapshots → intervals: the runs holding each segmentation are numbered in
-#: order; a customer's stretch of consecutive ones (gaps and islands) is one interval,
-#: open when it reaches the store's latest run.
+#: Version-1 snapshots → intervals: the store's runs are numbered in order; a customer's
+#: stretch of consecutive runs in a segment (gaps and islands) is one interval, open when it
+#: reaches the latest run. A run without the segmentation breaks the stretch.
 _INTERVALS_FROM_SNAPSHOTS = """
 INSERT INTO membership_intervals
 WITH ranked_runs AS (
-    SELECT run_id, segmentation,
-           row_number() OVER (PARTITION BY segmentation ORDER BY run_id) AS position
-    FROM (SELECT DISTINCT run_id, segmentation FROM segmentations)
+    SELECT run_id, row_number() OVER (ORDER BY run_id) AS position FROM runs
 ),
 held AS (
     SELECT DISTINCT m.segmentation, m.customer_id, m.segment, m.run_id, r.position
-    FROM memberships m JOIN ranked_runs r USING (run_id, segmentation)
+    FROM memberships m JOIN ranked_runs r USING (run_id)
 ),
 islands AS (
     SELECT *, position - row_number() OVER (
@@ -98,6 +96,7 @@ SELECT segmentation, customer_id, segment, min(run_id) AS from_run,
             ELSE max(run_id) END AS to_run
 FROM islands
 GROUP BY segmentation, customer_id, segment, island
+ORDER BY segmentation, customer_id, from_run
 """
 
 

@@ -1,0 +1,135 @@
+"""``segwise changes`` and ``segwise history``: how segments moved between stored runs."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from segwise.cli import options as opt
+from segwise.cli.console import json_text, stdout, user_errors
+from segwise.cli.project import Config
+
+Segmentation = Annotated[str | None, typer.Option("--segmentation", help="Only this segmentation.")]
+
+
+@user_errors
+def changes(
+    config: Config,
+    from_run: Annotated[
+        int | None, typer.Option("--from", help="The earlier run (default: the one before --to).")
+    ] = None,
+    to_run: Annotated[
+        int | None, typer.Option("--to", help="The later run (default: latest).")
+    ] = None,
+    segmentation: Segmentation = None,
+    matrix: Annotated[
+        bool, typer.Option("--matrix", help="Show the from → to migration matrix.")
+    ] = False,
+    output: opt.Output = None,
+    as_json: opt.Json = False,
+) -> None:
+    """Who entered and who left each segment between two runs, with counts per segment.
+
+    -o writes one row per customer who moved (segmentation, segment, customer_id, change);
+    --json prints the counts, the matrix and the movers.
+    """
+    from segwise.io.writers import write_table
+    from segwise.project import open_workspace
+
+    found = open_workspace(config).changes(from_run, to_run, segmentation=segmentation)
+    console = stdout()
+    if output is not None:
+        write_table(found.movers, output)
+    if as_json:
+        console.print_json(json_text(found.to_dict()))
+        return
+    console.print(_counts_table(found))
+    if matrix:
+        for name in found.matrix["segmentation"].unique(maintain_order=True).to_list():
+            console.print(_matrix_table(found, name))
+    if output is not None:
+        console.print(f"{found.movers.height:,} moves written to {output}", highlight=False)
+
+
+def _counts_table(found: Any) -> Any:
+    from rich.table import Table
+
+    table = Table(title=f"run {found.from_run} → run {found.to_run}", title_justify="left")
+    for column in ("segmentation", "segment", "before", "after", "entered", "left"):
+        table.add_column(
+            column, justify="left" if column in ("segmentation", "segment") else "right"
+        )
+    for row in found.counts.iter_rows(named=True):
+        table.add_row(
+            row["segmentation"],
+            row["segment"],
+            f"{row['before']:,}",
+            f"{row['after']:,}",
+            f"+{row['entered']:,}",
+            f"−{row['exited']:,}",
+        )
+    return table
+
+
+def _matrix_table(found: Any, segmentation: str) -> Any:
+    from rich.table import Table
+
+    rows = found.shares().filter(found.shares()["segmentation"] == segmentation)
+    table = Table(title=f"{segmentation}: from (rows) → to", title_justify="left")
+    for column in ("from", "to", "customers", "share of from"):
+        table.add_column(column, justify="left" if column in ("from", "to") else "right")
+    for row in rows.iter_rows(named=True):
+        table.add_row(
+            row["from_segment"], row["to_segment"], f"{row['customers']:,}", f"{row['share']:.1%}"
+        )
+    return table
+
+
+@user_errors
+def history(
+    config: Config,
+    customer: Annotated[str, typer.Argument(help="The customer's id.", show_default=False)],
+    as_json: opt.Json = False,
+) -> None:
+    """One customer's path through every segmentation, run by run, and why each move happened."""
+    from segwise.exceptions import ConfigError
+    from segwise.project import open_workspace
+
+    found = open_workspace(config).history(customer)
+    if found.path.height == 0:
+        raise ConfigError(
+            f"customer '{customer}' is in no stored run",
+            hint="check the id (as written in the data, leading zeros included)",
+        )
+    console = stdout()
+    if as_json:
+        console.print_json(json_text(found.to_dict()))
+        return
+    console.print(_path_table(found))
+    for move in found.moves:
+        console.print(
+            f"run {move.run_id} ({move.as_of}) · {move.segmentation}: "
+            f"{', '.join(move.before)} → {', '.join(move.after)} — {move.reason}",
+            highlight=False,
+        )
+
+
+def _path_table(found: Any) -> Any:
+    from rich.table import Table
+
+    wide = found.path.group_by("run_id", "as_of", "segmentation", maintain_order=True).agg(
+        found.path["segment"].name
+    )
+    names = sorted(set(found.path["segmentation"].to_list()))
+    table = Table(title=f"customer {found.customer_id}", title_justify="left")
+    for column in ("run", "as of", *names):
+        table.add_column(column)
+    by_run: dict[int, dict[str, str]] = {}
+    as_of: dict[int, str] = {}
+    for row in wide.iter_rows(named=True):
+        by_run.setdefault(row["run_id"], {})[row["segmentation"]] = ", ".join(row["segment"])
+        as_of[row["run_id"]] = str(row["as_of"])
+    for run, segments in by_run.items():
+        table.add_row(str(run), as_of[run], *[segments.get(n, "") for n in names])
+    return table

@@ -1,0 +1,231 @@
+"""Memberships as intervals: every run reads back exactly, and the store grows with changes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+from typing import TYPE_CHECKING
+
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from segwise.cli.app import app
+from segwise.store import RunRecord, SegmentationRecord, Workspace
+from tests.store.v1 import write_v1_run
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+runner = CliRunner()
+FIRST = dt.date(2024, 1, 31)
+
+
+def _record(day: dt.date, segmentations: dict[str, pl.DataFrame]) -> RunRecord:
+    return RunRecord(
+        "shop",
+        day,
+        "hash",
+        "name: shop",
+        "0",
+        "polars",
+        max((m.height for m in segmentations.values()), default=0),
+        dt.datetime.combine(day, dt.time(6)),
+        [SegmentationRecord(name, "rules", {}, [], m) for name, m in segmentations.items()],
+    )
+
+
+def _members(pairs: list[tuple[str, str]]) -> pl.DataFrame:
+    return pl.DataFrame(pairs, schema=["customer_id", "segment"], orient="row")
+
+
+def _as_set(frame: pl.DataFrame, name: str) -> set[tuple[str, str, str]]:
+    return {(name, c, s) for c, s in frame.select("customer_id", "segment").iter_rows()}
+
+
+def _twelve_runs() -> list[dict[str, pl.DataFrame]]:
+    """Twelve runs of changing data: moves, leavers who come back, a segmentation that pauses."""
+    rng = random.Random(7)
+    customers = [f"{i:04d}" for i in range(300)]
+    segments = ["Champions", "Loyal", "At Risk", "Lost"]
+    current = {c: rng.choice(segments) for c in customers}
+    runs = []
+    for run in range(12):
+        for c in rng.sample(customers, 30):
+            current[c] = rng.choice(segments)
+        present = [c for c in customers if rng.random() > 0.05]  # a few skip a run, then return
+        value = _members([(c, current[c]) for c in present])
+        # Overlapping audiences: a customer may hold several at once, or none.
+        audiences = _members(
+            [(c, a) for c in present for a in ("Email", "SMS") if rng.random() < 0.4]
+        )
+        data = {"value": value, "audiences": audiences}
+        if run in (4, 5):
+            del data["audiences"]  # removed from the project for two runs, then back
+        runs.append(data)
+    return runs
+
+
+@pytest.fixture(scope="module")
+def twelve(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict[str, pl.DataFrame]]]:
+    folder = tmp_path_factory.mktemp("twelve")
+    (folder / "segwise.yaml").write_text(
+        "name: shop\nstore: segwise.duckdb\nsources: {transactions: {path: a.csv}}\n"
+        "segmentations: {value: {method: rfm}}\n"
+    )
+    store = Workspace(folder / "segwise.duckdb")
+    runs = _twelve_runs()
+    for k, data in enumerate(runs):
+        store.write_run(_record(FIRST + dt.timedelta(days=30 * k), data))
+    return folder, runs
+
+
+def test_every_run_reads_back_exactly(twelve: tuple[Path, list[dict[str, pl.DataFrame]]]) -> None:
+    folder, runs = twelve
+    store = Workspace(folder / "segwise.duckdb")
+    for run_id, data in enumerate(runs, start=1):
+        expected = set().union(*[_as_set(m, n) for n, m in data.items()])
+        stored = set(store.memberships(run_id).iter_rows())
+        assert stored == expected, f"run {run_id}"
+
+
+def test_members_on_a_day_and_of_a_run_agree_with_what_was_stored(
+    twelve: tuple[Path, list[dict[str, pl.DataFrame]]],
+) -> None:
+    folder, runs = twelve
+    store = Workspace(folder / "segwise.duckdb")
+    for run_id, data in enumerate(runs, start=1):
+        day = FIRST + dt.timedelta(days=30 * (run_id - 1) + 10)  # between this run and the next
+        for name, members in data.items():
+            for segment in sorted(set(members["segment"].to_list())):
+                expected = sorted(members.filter(pl.col("segment") == segment)["customer_id"])
+                by_run = store.members(segment, run=run_id, segmentation=name)
+                by_day = store.members(segment, on=day, segmentation=name)
+                assert by_run["customer_id"].to_list() == expected
+                assert by_day["customer_id"].to_list() == expected
+    # The CLI answers the same for one run and one day.
+    day = (FIRST + dt.timedelta(days=30 * 6)).isoformat()
+    result = runner.invoke(app, ["members", str(folder), "Lost", "--on", day, "--json"])
+    assert result.exit_code == 0, result.stderr
+    lost = runs[6]["value"].filter(pl.col("segment") == "Lost")["customer_id"]
+    assert json.loads(result.stdout) == sorted(lost)
+
+
+def test_a_customer_who_leaves_and_returns_has_two_intervals(
+    twelve: tuple[Path, list[dict[str, pl.DataFrame]]],
+) -> None:
+    folder, runs = twelve
+    store = Workspace(folder / "segwise.duckdb")
+    held = {}
+    for run_id, data in enumerate(runs, start=1):
+        for c, s in data["value"].iter_rows():
+            held.setdefault(c, {})[run_id] = s
+    gaps = [c for c, by_run in held.items() if len(by_run) < len(runs)]
+    assert gaps, "the fixture must have customers who skip a run"
+    customer = gaps[0]
+    path = store.history(customer).path.filter(pl.col("segmentation") == "value")
+    assert dict(zip(path["run_id"], path["segment"], strict=True)) == held[customer]
+
+
+def test_changes_count_and_list_the_movers(
+    twelve: tuple[Path, list[dict[str, pl.DataFrame]]],
+) -> None:
+    folder, runs = twelve
+    store = Workspace(folder / "segwise.duckdb")
+    found = store.changes(3, 8, segmentation="value")
+    before = _as_set(runs[2]["value"], "value")
+    after = _as_set(runs[7]["value"], "value")
+    entered = {(s, c) for _n, c, s in after - before}
+    exited = {(s, c) for _n, c, s in before - after}
+    movers = found.movers
+    assert {(s, c) for s, c, ch in movers.select("segment", "customer_id", "change").iter_rows()
+            if ch == "entered"} == entered  # fmt: skip
+    assert {(s, c) for s, c, ch in movers.select("segment", "customer_id", "change").iter_rows()
+            if ch == "exited"} == exited  # fmt: skip
+    for row in found.counts.iter_rows(named=True):
+        assert row["after"] - row["before"] == row["entered"] - row["exited"]
+    # The matrix accounts for every customer of either run exactly once.
+    assert found.matrix["customers"].sum() == len({c for _n, c, _s in before | after})
+    result = runner.invoke(app, ["changes", str(folder), "--json"])
+    assert result.exit_code == 0, result.stderr
+    assert (json.loads(result.stdout)["from_run"], json.loads(result.stdout)["to_run"]) == (11, 12)
+
+
+def test_a_paused_segmentation_holds_no_one_while_it_is_away(
+    twelve: tuple[Path, list[dict[str, pl.DataFrame]]],
+) -> None:
+    folder, _runs = twelve
+    store = Workspace(folder / "segwise.duckdb")
+    assert store.memberships(5, segmentation="audiences").height == 0
+    assert store.memberships(7, segmentation="audiences").height > 0
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(
+        st.dictionaries(
+            st.sampled_from(["a", "b", "c", "d", "e"]),
+            st.sets(st.sampled_from(["X", "Y", "Z"]), max_size=2),
+            max_size=5,
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_any_sequence_of_runs_reads_back_exactly(
+    tmp_path_factory: pytest.TempPathFactory, runs: list[dict[str, set[str]]]
+) -> None:
+    store = Workspace(tmp_path_factory.mktemp("prop") / "s.duckdb")
+    for k, held in enumerate(runs):
+        members = _members([(c, s) for c, segments in held.items() for s in segments])
+        members = members.cast(pl.String) if members.height else members
+        store.write_run(_record(FIRST + dt.timedelta(days=k), {"v": members}))
+    for run_id, held in enumerate(runs, start=1):
+        expected = {("v", c, s) for c, segments in held.items() for s in segments}
+        assert set(store.memberships(run_id).iter_rows()) == expected
+
+
+def test_the_store_grows_with_changes_not_with_runs(tmp_path: Path) -> None:
+    # 30 runs of 100k customers, 2% of whom move each run, against the same 30 runs stored
+    # as full snapshots by the previous release's code (tests/store/v1.py).
+    rng = random.Random(3)
+    customers = [f"C{i:06d}" for i in range(100_000)]
+    segments = ["Champions", "Loyal", "Potential", "At Risk", "Lost"]
+    current = [rng.choice(segments) for _ in customers]
+    history = Workspace(tmp_path / "history.duckdb")
+    snapshots = tmp_path / "snapshots.duckdb"
+    for run in range(30):
+        for i in rng.sample(range(len(customers)), 2_000):
+            current[i] = rng.choice(segments)
+        members = pl.DataFrame({"customer_id": customers, "segment": current})
+        day = FIRST + dt.timedelta(days=7 * run)
+        history.write_run(_record(day, {"value": members}))
+        write_v1_run(snapshots, day, {"value": members})
+    grown = history.path.stat().st_size
+    full = snapshots.stat().st_size
+    assert grown < 0.15 * full, f"history {grown:,} B against 30 snapshots {full:,} B"
+
+
+def test_the_cli_shows_one_customers_path(
+    twelve: tuple[Path, list[dict[str, pl.DataFrame]]],
+) -> None:
+    folder, runs = twelve
+    result = runner.invoke(app, ["history", str(folder), "0007", "--json"])
+    assert result.exit_code == 0, result.stderr
+    shown = json.loads(result.stdout)
+    values = [row for row in shown["path"] if row["segmentation"] == "value"]
+    expected = [
+        (run_id, data["value"].filter(pl.col("customer_id") == "0007")["segment"].to_list())
+        for run_id, data in enumerate(runs, start=1)
+    ]
+    assert [(row["run_id"], [row["segment"]]) for row in values] == [
+        (run_id, segment) for run_id, segment in expected if segment
+    ]
+    unknown = runner.invoke(app, ["history", str(folder), "nobody"])
+    assert unknown.exit_code == 1
+    assert "customer 'nobody' is in no stored run" in unknown.stderr

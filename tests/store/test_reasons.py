@@ -1,0 +1,139 @@
+"""history says why a customer moved: the rule condition that flipped, the score that changed."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+from segwise.store import RunRecord, SegmentationRecord, Workspace
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+RULES = {
+    "method": "rules",
+    "exclusive": True,
+    "other": "Other",
+    "segments": [
+        {"name": "VIP", "where": "orders >= 10 AND net_revenue > 1000"},
+        {"name": "Lapsed", "where": "recency_days > 365"},
+        {"name": "App fans", "where": "performed('app_session', at_least => 3)"},
+    ],
+}
+
+
+def _run(
+    store: Workspace,
+    day: dt.date,
+    features: pl.DataFrame,
+    lifecycle: dict[str, str],
+    value: dict[str, str],
+    scores: pl.DataFrame,
+) -> int:
+    def members(held: dict[str, str]) -> pl.DataFrame:
+        return pl.DataFrame({"customer_id": list(held), "segment": list(held.values())})
+
+    return store.write_run(
+        RunRecord(
+            "shop",
+            day,
+            "h",
+            "name: shop",
+            "0",
+            "polars",
+            features.height,
+            dt.datetime.combine(day, dt.time(6)),
+            [
+                SegmentationRecord("lifecycle", "rules", RULES, [], members(lifecycle)),
+                SegmentationRecord(
+                    "value", "rfm", {"method": "rfm"}, [], members(value), details=scores
+                ),
+            ],
+            features=features,
+        )
+    )
+
+
+def _features(orders: list[int], revenue: list[float], recency: list[int]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "customer_id": ["a", "b", "c"],
+            "orders": orders,
+            "net_revenue": revenue,
+            "recency_days": recency,
+            "first_order": [dt.datetime(2023, 1, 5)] * 3,
+        }
+    )
+
+
+def _scores(r: list[int], f: list[int], m: list[int], recency: list[int]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "customer_id": ["a", "b", "c"],
+            "r_score": r,
+            "f_score": f,
+            "m_score": m,
+            "recency_days": recency,
+            "frequency": [12, 3, 1],
+            "monetary": [1500.0, 90.0, 20.0],
+        }
+    )
+
+
+def _store(tmp_path: Path) -> Workspace:
+    store = Workspace(tmp_path / "s.duckdb")
+    _run(
+        store,
+        dt.date(2024, 3, 31),
+        _features([12, 3, 1], [1500.0, 90.0, 20.0], [10, 200, 300]),
+        {"a": "VIP", "b": "Other", "c": "Other"},
+        {"a": "Champions", "b": "Loyal", "c": "At Risk"},
+        _scores([5, 4, 2], [5, 3, 1], [5, 3, 1], [10, 200, 300]),
+    )
+    _run(
+        store,
+        dt.date(2024, 6, 30),
+        # a: revenue falls below the VIP threshold; c: crosses a year without an order.
+        _features([12, 3, 1], [950.0, 90.0, 20.0], [20, 291, 391]),
+        {"a": "Other", "b": "Other", "c": "Lapsed"},
+        {"a": "Champions", "b": "At Risk", "c": "Lost"},
+        _scores([5, 2, 1], [5, 3, 1], [5, 3, 1], [20, 291, 391]),
+    )
+    return store
+
+
+def test_a_rule_move_names_the_condition_and_its_values(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    (move,) = [m for m in store.history("a").moves if m.segmentation == "lifecycle"]
+    assert (move.before, move.after) == (("VIP",), ("Other",))
+    assert move.reason == (
+        "left 'VIP': net_revenue > 1000 was true, now false (net_revenue 1,500 → 950)"
+    )
+    (lapsed,) = [m for m in store.history("c").moves if m.segmentation == "lifecycle"]
+    assert lapsed.reason == (
+        "entered 'Lapsed': recency_days > 365 was false, now true (recency_days 300 → 391)"
+    )
+
+
+def test_an_rfm_move_names_the_score_that_changed(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    (move,) = [m for m in store.history("b").moves if m.segmentation == "value"]
+    assert (move.before, move.after) == (("Loyal",), ("At Risk",))
+    assert move.reason == "r_score 4 → 2 (recency_days 200 → 291)"
+    # A customer who did not move has no move, only a path.
+    history = store.history("a")
+    assert [m.segmentation for m in history.moves] == ["lifecycle"]
+    assert history.path.filter(pl.col("segmentation") == "value")["segment"].to_list() == [
+        "Champions",
+        "Champions",
+    ]
+
+
+def test_only_movers_values_are_kept(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    kept = store._read("SELECT run_id, customer_id FROM moves ORDER BY run_id, customer_id")
+    # Run 1: everyone is new. Run 2: a, b and c each moved somewhere.
+    assert kept.filter(pl.col("run_id") == 2)["customer_id"].to_list() == ["a", "b", "c"]
+    assert set(kept.columns) == {"run_id", "customer_id"}
