@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from segwise._version import __version__
 from segwise.exceptions import SegwiseError
 from segwise.io.writers import atomic_path
+from segwise.report.changes import PreviousRun, changes_section
 from segwise.report.project import render_project_report
 from segwise.store import RunRecord, SegmentationRecord
 
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from segwise.profiling.cards import SegmentationResult
     from segwise.project.methods import RunInputs
     from segwise.project.pipeline import Project
+    from segwise.store import Workspace
 
 
 @dataclass
@@ -95,6 +97,7 @@ def publish(
     )
     store = project.store
     report_path = project.resolve(config.report, key="report")
+    previous = _previous_run(store)
     run_id = store.next_run_id()
     with atomic_path(report_path) as pending:
         step("Writing the report")
@@ -110,6 +113,7 @@ def publish(
             # The run's own start, not the clock: re-rendering a run gives the same bytes.
             generated=started.astimezone(UTC),
             currency=config.currency,
+            changes=changes_section(previous, results, run_id=run_id, as_of=inputs.as_of),
         )
         stored = store.write_run(record, progress=step, lock=False)
         if stored != run_id:  # pragma: no cover - the lock makes this impossible
@@ -134,3 +138,16 @@ def _read_columns(features: pl.DataFrame, results: list[SegmentationResult]) -> 
     """The customer-table columns the segmentations read: kept for customers who move."""
     read = {column for result in results for column in result.reads}
     return features.select("customer_id", *[c for c in features.columns if c in read])
+
+
+def _previous_run(store: Workspace) -> PreviousRun | None:
+    """The last stored run's members and every run's sizes, for "What changed"."""
+    if not store.path.exists():
+        return None
+    runs = store.runs()
+    if runs.height == 0:
+        return None
+    last = runs.row(runs.height - 1, named=True)
+    return PreviousRun(
+        last["run_id"], last["as_of"], store.memberships(last["run_id"]), store.sizes()
+    )

@@ -129,8 +129,13 @@ def render_project_report(
     config_text: str,
     generated: datetime | None = None,
     currency: str | None = None,
+    changes: dict[str, Any] | None = None,
 ) -> Path:
-    """Write the run's report to ``path`` (atomically) and return it."""
+    """Write the run's report to ``path`` (atomically) and return it.
+
+    ``changes`` (from :func:`segwise.report.changes.changes_section`) adds
+    "What changed since the last run" after the segmentations.
+    """
     template = environment().get_template("project.html.j2")
     when = generated or datetime.now(UTC)
     customers = max((sum(c.size for c in s.cards) for s in segmentations), default=0)
@@ -145,6 +150,7 @@ def render_project_report(
         segmentations=[_segmentation_view(s, currency) for s in segmentations],
         clv_sections=[s.backtest for s in segmentations if s.backtest is not None],
         sections=[quality_section(r) for r in quality],
+        changes=changes,
         config_text=config_text,
         config_hash=hashlib.sha256(config_text.encode()).hexdigest()[:16],
         plotly_js=get_plotlyjs(),

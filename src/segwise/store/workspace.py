@@ -37,8 +37,11 @@ class StoreError(SegwiseError):
 
 #: No reach outside the store's own file; small blocks for new stores, because each run
 #: appends a few changes: with DuckDB's default 256 KiB blocks, half-filled blocks made a
-#: store of 30 runs (100k customers, 2% moving) 85% larger (measured, BENCHMARKS.md).
-_CONFIG = {"enable_external_access": False, "default_block_size": "16384"}
+#: store of 30 runs (100k customers, 2% moving) 2.6 times as large (measured, BENCHMARKS.md).
+_CONFIG: dict[str, str | bool | int | float | list[str]] = {
+    "enable_external_access": False,
+    "default_block_size": "16384",
+}
 
 #: How DuckDB says another process has the file open for writing.
 _LOCK_CONFLICT = "Could not set lock on file"
@@ -332,6 +335,13 @@ class Workspace:
                 hint=f"the first run is as of {first}" if first else "run the project first",
             )
         return int(runs["run_id"].max())  # type: ignore[arg-type]
+
+    def sizes(self) -> pl.DataFrame:
+        """Every stored run's segment sizes: run_id, as_of, segmentation, segment, size."""
+        return self._read(
+            "SELECT s.run_id, r.as_of, s.segmentation, s.segment, s.size FROM segments s "
+            "JOIN runs r USING (run_id) ORDER BY s.run_id, s.segmentation, s.segment"
+        )
 
     def memberships(
         self, run: int | None = None, *, segmentation: str | None = None

@@ -1,0 +1,80 @@
+"""The report of a second run says what changed: entered and left, the Sankey, size over time."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+import pytest
+from markupsafe import escape
+
+from segwise.project import Project
+from tests.report.test_project import CHROMIUM, chromium
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Any, Any]:
+    folder = tmp_path_factory.mktemp("changes")
+    project = Project.from_yaml(Project.init(folder))
+    first = project.run(as_of="2024-06-30")
+    second = project.run(as_of="2024-09-30")
+    return project, first, second
+
+
+def test_the_first_run_has_no_changes_section(runs: tuple[Any, Any, Any], tmp_path: Path) -> None:
+    project, first, _second = runs
+    # The report file now shows the second run; render the first run's page again.
+    from segwise.report.project import render_project_report
+
+    page = render_project_report(
+        tmp_path / "first.html",
+        project="shop",
+        run_id=first.run_id,
+        as_of=first.as_of,
+        engine=first.engine,
+        quality=first.quality,
+        segmentations=first.segmentations,
+        config_text=project.text,
+    ).read_text()
+    assert 'id="changes"' not in page
+
+
+def test_the_counts_match_the_store(runs: tuple[Any, Any, Any]) -> None:
+    project, first, second = runs
+    page = second.report.read_text()
+    assert 'id="changes"' in page
+    assert f"run {first.run_id} (as of {first.as_of})" in page
+    counts = project.store.changes(first.run_id, second.run_id, segmentation="value").counts
+    section = page[page.index('<div class="change" data-segmentation="value">') :]
+    section = section[: section.index("</table>")]
+    for row in counts.filter(pl.col("after") > 0).iter_rows(named=True):
+        attribute = re.escape(str(escape(row["segment"])))  # as the template writes it
+        cells = re.search(rf'<tr data-segment="{attribute}">(.*?)</tr>', section)
+        assert cells is not None, row["segment"]
+        numbers = re.findall(r"<td>[+−]?([\d,]+)</td>", cells.group(1))
+        assert [int(n.replace(",", "")) for n in numbers] == [
+            row["before"],
+            row["after"],
+            row["entered"],
+            row["exited"],
+        ]
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium: `make test` installs it")
+def test_the_sankey_and_trends_render_without_console_errors(runs: tuple[Any, Any, Any]) -> None:
+    _project, _first, second = runs
+    rendered = chromium("--dump-dom", second.report.resolve().as_uri())
+    assert rendered.returncode == 0, rendered.stderr[-2000:]
+    console = [line for line in rendered.stderr.splitlines() if ":CONSOLE" in line]
+    assert console == [], console
+    dom = rendered.stdout
+    changes = dom[dom.index('id="changes"') :]
+    views = changes.count('class="change"')
+    assert views == len({s.name for s in second.segmentations})
+    # Plotly drew a Sankey and a size-over-time chart for each segmentation.
+    assert changes.count('class="sankey"') >= views
+    assert changes.count("plotly-graph-div js-plotly-plot") >= 2 * views
