@@ -13,7 +13,7 @@ from segwise.cli.demo import demo
 from segwise.cli.features import features
 from segwise.cli.history import changes, history
 from segwise.cli.init import init
-from segwise.cli.project import members, run, runs, validate
+from segwise.cli.project import members, refresh, run, runs, validate
 from segwise.cli.quality import quality
 from segwise.cli.rfm import rfm
 from segwise.cli.rules import rules_app
@@ -59,6 +59,7 @@ app.command()(segment)
 app.command()(explain)
 app.command()(cluster)
 app.command()(run)
+app.command()(refresh)
 app.command()(validate)
 app.command()(runs)
 app.command()(members)

@@ -90,6 +90,35 @@ def run(
 
 
 @user_errors
+def refresh(
+    config: Config,
+    engine: Engine = None,
+    as_json: opt.Json = False,
+    allow_outside: AllowOutside = False,
+) -> None:
+    """Run the project only if a source or the project file changed since the last run.
+
+    For schedulers: exit 0 when it ran and when there was nothing to do (the first line, or
+    --json's "ran", says which), 1 when the run failed.
+    """
+    from segwise.project import Project
+
+    project = Project.from_yaml(config, allow_outside=allow_outside)
+    steps = 7 + len(project.config.segmentations)
+    with progress_bar(f"Refreshing {project.config.name}", steps) as step:
+        done = project.refresh(engine=engine, progress=step)
+    console = stdout()
+    if as_json:
+        console.print_json(json_text(done.to_dict()))
+        return
+    if done.run is None:
+        console.print(done.reason, highlight=False)
+        return
+    console.print(f"ran: {done.reason}", highlight=False)
+    console.print(summary_table(done.run))
+
+
+@user_errors
 def validate(config: Config, allow_outside: AllowOutside = False) -> None:
     """Check a project without running it: the file, every source and every rule."""
     from segwise.project import Project

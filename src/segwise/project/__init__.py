@@ -13,14 +13,21 @@ from segwise.project.config import ProjectConfig
 from segwise.project.workspace import open_workspace
 
 if TYPE_CHECKING:
-    from segwise.project.pipeline import Project, RunResult
+    from segwise.project.pipeline import Project, Refresh, RunResult
     from segwise.project.results import SegmentationResult
 
-__all__ = ["Project", "ProjectConfig", "RunResult", "SegmentationResult", "open_workspace"]
+__all__ = [
+    "Project",
+    "ProjectConfig",
+    "Refresh",
+    "RunResult",
+    "SegmentationResult",
+    "open_workspace",
+]
 
 
 def __getattr__(name: str) -> Any:
-    if name in {"Project", "RunResult"}:
+    if name in {"Project", "Refresh", "RunResult"}:
         return getattr(importlib.import_module("segwise.project.pipeline"), name)
     if name == "SegmentationResult":
         return importlib.import_module("segwise.project.results").SegmentationResult

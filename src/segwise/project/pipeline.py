@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from segwise.engine.sessions import check_engine
 from segwise.exceptions import ConfigError
 from segwise.profiling.cards import SegmentationResult
+from segwise.project.fingerprints import Refresh, source_fingerprints, what_changed
 from segwise.project.ingest import prepare, remove_stale_temp_files
 from segwise.project.methods import method_for
 from segwise.project.paths import QUARANTINE_DIR, ProjectPaths
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
     from segwise.io.quality import QualityReport
     from segwise.project.config import ProjectConfig
 
-__all__ = ["Project", "RunResult", "SegmentationResult"]
+__all__ = ["Project", "Refresh", "RunResult", "SegmentationResult"]
 
 
 class Project:
@@ -175,11 +176,50 @@ class Project:
         self.check_paths()
         # The whole run holds the lock: two runs would race on the report and the quarantine.
         with self.store.locked(step):
-            remove_stale_temp_files(self)
-            started = datetime.now()
-            engine_name = check_engine(engine or self.config.engine_name)
-            inputs, quality = prepare(self, as_of, engine_name, step, spark)
-            results = run_segmentations(self.config, inputs, step)
-            return publish(
-                self, inputs, quality, results, engine=engine_name, started=started, step=step
-            )
+            return self._run_holding_the_lock(as_of, engine, step, spark)
+
+    def refresh(
+        self,
+        *,
+        engine: str | None = None,
+        progress: Callable[[str], None] | None = None,
+        spark: Any = None,
+    ) -> Refresh:
+        """Run only when a source or the project file changed since the last run.
+
+        For schedulers: the check and the run hold the store's lock together,
+        so two refreshes never both run. See :mod:`segwise.project.fingerprints`.
+        """
+        step = progress or (lambda _message: None)
+        self.check_paths()
+        with self.store.locked(step):
+            stored = self.store.last_fingerprints()
+            if stored is None:
+                reason: str | None = "no run is stored yet"
+            else:
+                current = source_fingerprints(self)
+                reason = what_changed(stored[1], current, stored[0] != self.config_hash)
+            if reason is None:
+                return Refresh(ran=False, reason="up to date: nothing changed since the last run")
+            return Refresh(True, reason, self._run_holding_the_lock(None, engine, step, spark))
+
+    def _run_holding_the_lock(
+        self, as_of: str | date | None, engine: str | None, step: Callable[[str], None], spark: Any
+    ) -> RunResult:
+        remove_stale_temp_files(self)
+        started = datetime.now()
+        engine_name = check_engine(engine or self.config.engine_name)
+        # Taken before reading: a source that changes during the run is seen by the next refresh.
+        fingerprints = source_fingerprints(self)
+        inputs, quality = prepare(self, as_of, engine_name, step, spark)
+        results = run_segmentations(self.config, inputs, step)
+        return publish(
+            self,
+            inputs,
+            quality,
+            results,
+            engine=engine_name,
+            started=started,
+            step=step,
+            fingerprints=fingerprints,
+        )

@@ -69,6 +69,7 @@ def publish(
     engine: str,
     started: datetime,
     step: Callable[[str], None],
+    fingerprints: dict[str, Any] | None = None,
 ) -> RunResult:
     """Store the run and write its report: both complete, or neither."""
     step("Storing the run")
@@ -94,6 +95,7 @@ def publish(
             for r in results
         ],
         features=_read_columns(inputs.features, results),
+        fingerprints=fingerprints,
     )
     store = project.store
     report_path = project.resolve(config.report, key="report")

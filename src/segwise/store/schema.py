@@ -29,7 +29,8 @@ TABLES = (
     """CREATE TABLE IF NOT EXISTS runs (
         run_id INTEGER PRIMARY KEY, project VARCHAR, started_at TIMESTAMP,
         finished_at TIMESTAMP, as_of DATE, config_hash VARCHAR, config VARCHAR,
-        segwise_version VARCHAR, engine VARCHAR, customers BIGINT, report VARCHAR)""",
+        segwise_version VARCHAR, engine VARCHAR, customers BIGINT, report VARCHAR,
+        fingerprints VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS segmentations (
         run_id INTEGER, segmentation VARCHAR, method VARCHAR, definition VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS segments (
@@ -67,6 +68,8 @@ def create(connection: duckdb.DuckDBPyConnection) -> None:
             # Runs stored before reports were tracked: '' (unknown), not NULL (missing).
             connection.execute("ALTER TABLE runs ADD COLUMN report VARCHAR DEFAULT NULL")
             connection.execute("UPDATE runs SET report = ''")
+        if "fingerprints" not in columns:
+            connection.execute("ALTER TABLE runs ADD COLUMN fingerprints VARCHAR DEFAULT NULL")
     for statement in TABLES:
         connection.execute(statement)
     connection.execute(

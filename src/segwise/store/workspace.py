@@ -101,6 +101,8 @@ class RunRecord:
     segmentations: list[SegmentationRecord] = field(default_factory=list)
     #: The run's customer table (one row per customer): movers' rows are kept.
     features: pl.DataFrame | None = None
+    #: Each source's fingerprint when the run read it (``segwise refresh`` compares them).
+    fingerprints: dict[str, Any] | None = None
 
 
 class Workspace:
@@ -236,7 +238,8 @@ class Workspace:
             run_id = int(next_id[0][0]) if next_id else 1
             connection.execute(
                 "INSERT INTO runs (run_id, project, started_at, finished_at, as_of, config_hash, "
-                "config, segwise_version, engine, customers) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "config, segwise_version, engine, customers, fingerprints) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     run_id,
                     record.project,
@@ -248,6 +251,7 @@ class Workspace:
                     record.version,
                     record.engine,
                     record.customers,
+                    None if record.fingerprints is None else json.dumps(record.fingerprints),
                 ],
             )
             for segmentation in record.segmentations:
@@ -335,6 +339,16 @@ class Workspace:
                 hint=f"the first run is as of {first}" if first else "run the project first",
             )
         return int(runs["run_id"].max())  # type: ignore[arg-type]
+
+    def last_fingerprints(self) -> tuple[str, dict[str, Any] | None] | None:
+        """The latest run's project-file hash and source fingerprints (None: no run yet)."""
+        if not self.path.exists():
+            return None
+        rows = self._read("SELECT config_hash, fingerprints FROM runs ORDER BY run_id DESC LIMIT 1")
+        if rows.height == 0:
+            return None
+        stored = rows["fingerprints"][0]
+        return str(rows["config_hash"][0]), None if stored is None else json.loads(stored)
 
     def sizes(self) -> pl.DataFrame:
         """Every stored run's segment sizes: run_id, as_of, segmentation, segment, size."""

@@ -1,0 +1,98 @@
+"""segwise refresh runs a project only when a source or the project file changed."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+from typing import TYPE_CHECKING
+
+import pytest
+from typer.testing import CliRunner
+
+from segwise.cli.app import app
+from segwise.project import Project
+from segwise.project.fingerprints import file_fingerprint, what_changed
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+runner = CliRunner()
+
+
+def _flip_one_byte(path: Path) -> None:
+    """Change one character of the last line's amount, keeping size and time."""
+    stat = path.stat()
+    raw = path.read_bytes()
+    text = gzip.decompress(raw) if path.suffix == ".gz" else raw
+    last = text.rstrip(b"\n").rfind(b"\n") + 1
+    digit = next(i for i in range(len(text) - 1, last, -1) if text[i : i + 1].isdigit())
+    changed = text[:digit] + (b"1" if text[digit : digit + 1] != b"1" else b"2") + text[digit + 1 :]
+    path.write_bytes(gzip.compress(changed, mtime=0) if path.suffix == ".gz" else changed)
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+
+
+def test_refresh_runs_once_then_waits_for_a_change(tmp_path: Path) -> None:
+    folder = tmp_path / "shop"
+    Project.init(folder)
+    first = runner.invoke(app, ["refresh", str(folder), "--json"])
+    assert first.exit_code == 0, first.stderr
+    assert json.loads(first.stdout)["ran"] is True
+    assert json.loads(first.stdout)["reason"] == "no run is stored yet"
+
+    again = runner.invoke(app, ["refresh", str(folder)])
+    assert again.exit_code == 0, again.stderr
+    assert again.stdout.startswith("up to date")
+    project = Project.from_yaml(folder)
+    assert project.store.runs().height == 1
+
+    orders = project.resolve(project.config.sources.transactions.path)
+    _flip_one_byte(orders)
+    changed = runner.invoke(app, ["refresh", str(folder), "--json"])
+    assert changed.exit_code == 0, changed.stderr
+    shown = json.loads(changed.stdout)
+    assert shown["ran"] is True
+    assert shown["reason"].startswith("source 'transactions' changed (")
+    assert "sha256" in shown["reason"]
+    assert shown["run"]["run_id"] == 2
+
+
+def test_a_failed_refresh_exits_1(tmp_path: Path) -> None:
+    folder = tmp_path / "shop"
+    Project.init(folder)
+    project = Project.from_yaml(folder)
+    project.resolve(project.config.sources.transactions.path).write_text("")
+    failed = runner.invoke(app, ["refresh", str(folder)])
+    assert failed.exit_code == 1
+    assert failed.stderr.startswith("error:")
+
+
+def test_fingerprints_see_size_content_and_time(tmp_path: Path) -> None:
+    path = tmp_path / "big.csv"
+    path.write_bytes(b"x" * (3 << 20))
+    before = file_fingerprint(path)
+    _flip_one_byte_at(path, (3 << 20) - 10)  # in the last MiB: the hash sees it
+    after = file_fingerprint(path)
+    assert before["size"] == after["size"] and before["sha256"] != after["sha256"]
+    assert what_changed({"transactions": before}, {"transactions": after}, config_changed=False)
+    assert (
+        what_changed({"transactions": before}, {"transactions": before}, config_changed=False)
+        is None
+    )
+    assert what_changed(
+        {"transactions": before}, {"transactions": before}, config_changed=True
+    ) == ("the project file changed")
+
+
+def _flip_one_byte_at(path: Path, offset: int) -> None:
+    with path.open("r+b") as handle:
+        handle.seek(offset)
+        handle.write(b"y")
+
+
+@pytest.mark.parametrize("missing", ["transactions", "customers"])
+def test_a_new_or_removed_source_is_a_change(missing: str) -> None:
+    both = {"transactions": {"size": 1}, "customers": {"size": 2}}
+    one = {k: v for k, v in both.items() if k != missing}
+    assert what_changed(one, both, config_changed=False) == f"source '{missing}' is new"
+    assert what_changed(both, one, config_changed=False) == f"source '{missing}' was removed"
