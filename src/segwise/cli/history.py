@@ -7,8 +7,8 @@ from typing import Annotated, Any
 import typer
 
 from segwise.cli import options as opt
-from segwise.cli.console import json_text, stdout, user_errors
-from segwise.cli.project import Config
+from segwise.cli.console import json_text, progress, stdout, user_errors
+from segwise.cli.project import AllowOutside, Config
 
 Segmentation = Annotated[str | None, typer.Option("--segmentation", help="Only this segmentation.")]
 
@@ -132,4 +132,56 @@ def _path_table(found: Any) -> Any:
         as_of[row["run_id"]] = str(row["as_of"])
     for run, segments in by_run.items():
         table.add_row(str(run), as_of[run], *[segments.get(n, "") for n in names])
+    return table
+
+
+@user_errors
+def preview(
+    config: Config,
+    segmentation: Segmentation = None,
+    as_json: opt.Json = False,
+    allow_outside: AllowOutside = False,
+) -> None:
+    """What the edited project file would change in the latest run: +entering / −leaving.
+
+    Nothing is stored. Per segment: members now and after the edit, who would enter and
+    leave, and their revenue.
+    """
+    from segwise.project import Project
+
+    project = Project.from_yaml(config, allow_outside=allow_outside)
+    with progress("Previewing") as step:
+        impact = project.preview(segmentation=segmentation, progress=step)
+    console = stdout()
+    if as_json:
+        console.print_json(json_text(impact.to_dict()))
+        return
+    console.print(_impact_table(impact, project.config.currency))
+
+
+def _impact_table(impact: Any, currency: str | None) -> Any:
+    from rich.table import Table
+
+    from segwise.profiling.vocabulary import money
+
+    source = "the kept customer table" if impact.from_cache else "the sources, read again"
+    table = Table(
+        title=f"against run {impact.run_id} · evaluated on {source}", title_justify="left"
+    )
+    for column in ("segmentation", "segment", "now", "after the edit", "change", "their revenue"):
+        left = column in ("segmentation", "segment")
+        table.add_column(column, justify="left" if left else "right")
+    for row in impact.segments.iter_rows(named=True):
+        revenue = [
+            f"+{money(row['revenue_entering'], currency)}" if row["entering"] else "",
+            f"−{money(row['revenue_leaving'], currency)}" if row["leaving"] else "",
+        ]
+        table.add_row(
+            row["segmentation"],
+            row["segment"],
+            f"{row['before']:,}",
+            f"{row['after']:,}",
+            f"+{row['entering']:,} / −{row['leaving']:,}",
+            " ".join(r for r in revenue if r),
+        )
     return table

@@ -34,12 +34,20 @@ def prepare(
     engine: str,
     step: Callable[[str], None],
     spark: Any = None,
+    *,
+    keep_quarantine: bool = True,
 ) -> tuple[RunInputs, list[QualityReport]]:
-    """Read and check the sources, move them to ``engine``, build the customer features."""
+    """Read and check the sources, move them to ``engine``, build the customer features.
+
+    ``keep_quarantine=False`` (a preview) writes nothing beside the project.
+    """
     step("Reading the sources")
     datasets = project.read_sources()
     step("Checking data quality")
-    quality = [quarantine(project, source, dataset) for source, dataset in datasets.items()]
+    quality = [
+        quarantine(project, source, dataset) if keep_quarantine else dataset.quality()
+        for source, dataset in datasets.items()
+    ]
     cutoff = run_as_of(as_of, project.config.as_of, datasets["transactions"])
     check_as_of(cutoff, datasets["transactions"].quality())
     step(f"Moving the data to {engine}")

@@ -24,6 +24,7 @@ from segwise.project.fingerprints import Refresh, source_fingerprints, what_chan
 from segwise.project.ingest import prepare, remove_stale_temp_files
 from segwise.project.methods import method_for
 from segwise.project.paths import QUARANTINE_DIR, ProjectPaths
+from segwise.project.preview import ImpactPreview, preview_project
 from segwise.project.publish import RunResult, publish
 from segwise.project.scaffold import scaffold
 from segwise.project.segmentations import run_segmentations
@@ -202,6 +203,15 @@ class Project:
             if reason is None:
                 return Refresh(ran=False, reason="up to date: nothing changed since the last run")
             return Refresh(True, reason, self._run_holding_the_lock(None, engine, step, spark))
+
+    def preview(
+        self, *, segmentation: str | None = None, progress: Callable[[str], None] | None = None
+    ) -> ImpactPreview:
+        """What this (edited) project file would change in the latest run's segments.
+
+        Nothing is stored; see :mod:`segwise.project.preview`.
+        """
+        return preview_project(self, segmentation, progress or (lambda _message: None))
 
     def _run_holding_the_lock(
         self, as_of: str | date | None, engine: str | None, step: Callable[[str], None], spark: Any

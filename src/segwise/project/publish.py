@@ -96,6 +96,7 @@ def publish(
         ],
         features=_read_columns(inputs.features, results),
         fingerprints=fingerprints,
+        cached_features=inputs.features,
     )
     store = project.store
     report_path = project.resolve(config.report, key="report")

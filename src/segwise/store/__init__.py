@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from segwise.store.history import Changes, CustomerHistory, Move
 from segwise.store.lock import StoreLockedError
-from segwise.store.workspace import RunRecord, SegmentationRecord, StoreError, Workspace
+from segwise.store.records import RunRecord, SegmentationRecord
+from segwise.store.workspace import StoreError, Workspace
 
 __all__ = [
     "Changes",

@@ -10,6 +10,7 @@ features before and after are kept (only theirs) so ``history`` can say why.
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -17,7 +18,7 @@ import polars as pl
 if TYPE_CHECKING:
     import duckdb
 
-    from segwise.store.workspace import RunRecord
+    from segwise.store.records import RunRecord
 
 #: The intervals that hold in run ``?`` (one parameter: the run id).
 COVERING = "from_run <= $run AND (to_run IS NULL OR to_run >= $run)"
@@ -208,3 +209,20 @@ def features_of(record: RunRecord) -> Any:
         renamed = {c: f"{segmentation.name}.{c}" for c in details.columns if c != "customer_id"}
         table = table.join(details.rename(renamed), on="customer_id", how="left")
     return table.to_arrow()
+
+
+def write_feature_cache(
+    connection: duckdb.DuckDBPyConnection, record: RunRecord, features: Any
+) -> None:
+    """Keep the run's whole customer table, keyed by its sources' fingerprints.
+
+    ``segwise preview`` evaluates an edited project on it instead of reading
+    the sources again, as long as they have not changed.
+    """
+    if features is None or record.fingerprints is None:
+        return
+    connection.register("cached_features", features)
+    connection.execute("CREATE OR REPLACE TABLE feature_cache AS SELECT * FROM cached_features")
+    connection.unregister("cached_features")
+    key = json.dumps({"fingerprints": record.fingerprints, "as_of": record.as_of.isoformat()})
+    connection.execute("INSERT OR REPLACE INTO store_meta VALUES ('feature_cache', ?)", [key])

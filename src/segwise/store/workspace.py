@@ -14,8 +14,7 @@ import contextlib
 import errno
 import json
 import time
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +25,7 @@ from segwise.exceptions import ConfigError, SegwiseError
 from segwise.store import intervals, schema
 from segwise.store.history import Changes, CustomerHistory, build_history
 from segwise.store.lock import hold_lock
+from segwise.store.records import RunRecord, write_record
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -64,45 +64,6 @@ def _store_errors(path: Path) -> Iterator[None]:
     except OSError as exc:
         hint = "free some disk space and run again" if exc.errno == errno.ENOSPC else _DAMAGED_HINT
         raise StoreError(f"{path}: the store failed: {exc.strerror or exc}", hint=hint) from None
-
-
-@dataclass
-class SegmentationRecord:
-    """One segmentation of a run: its definition, segment sizes/profiles and memberships.
-
-    ``members`` has ``customer_id`` and ``segment`` (a customer appears once per
-    segment it belongs to: once for exclusive schemes, possibly more for
-    overlapping audiences). ``details`` has ``customer_id`` and the values the
-    segment was decided from.
-    """
-
-    name: str
-    method: str
-    definition: dict[str, Any]
-    segments: list[dict[str, Any]]
-    members: pl.DataFrame
-    #: Per customer, what the segment was decided from (RFM scores, predicted value):
-    #: kept for the customers who move, so ``history`` can say why.
-    details: pl.DataFrame | None = None
-
-
-@dataclass
-class RunRecord:
-    """Everything one run stores."""
-
-    project: str
-    as_of: date
-    config_hash: str
-    config: str
-    version: str
-    engine: str
-    customers: int
-    started_at: datetime
-    segmentations: list[SegmentationRecord] = field(default_factory=list)
-    #: The run's customer table (one row per customer): movers' rows are kept.
-    features: pl.DataFrame | None = None
-    #: Each source's fingerprint when the run read it (``segwise refresh`` compares them).
-    fingerprints: dict[str, Any] | None = None
 
 
 class Workspace:
@@ -213,7 +174,7 @@ class Workspace:
         """
         held = self.locked(progress) if lock else contextlib.nullcontext()
         with held, contextlib.closing(self._connect()) as connection, _store_errors(self.path):
-            return self._write(connection, record, progress)
+            return write_record(connection, record, progress)
 
     def next_run_id(self) -> int:
         """The id the next stored run will get (stable while the caller holds the lock)."""
@@ -225,71 +186,6 @@ class Workspace:
         """Record that ``run_id``'s report was written; ``runs`` shows runs whose report was not."""
         with contextlib.closing(self._connect()) as connection, _store_errors(self.path):
             connection.execute("UPDATE runs SET report = ? WHERE run_id = ?", [str(report), run_id])
-
-    def _write(
-        self,
-        connection: duckdb.DuckDBPyConnection,
-        record: RunRecord,
-        progress: Callable[[str], None] | None,
-    ) -> int:
-        connection.execute("BEGIN TRANSACTION")
-        try:
-            next_id = connection.execute("SELECT coalesce(max(run_id), 0) + 1 FROM runs").fetchall()
-            run_id = int(next_id[0][0]) if next_id else 1
-            connection.execute(
-                "INSERT INTO runs (run_id, project, started_at, finished_at, as_of, config_hash, "
-                "config, segwise_version, engine, customers, fingerprints) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    run_id,
-                    record.project,
-                    record.started_at,
-                    datetime.now(),
-                    record.as_of,
-                    record.config_hash,
-                    record.config,
-                    record.version,
-                    record.engine,
-                    record.customers,
-                    None if record.fingerprints is None else json.dumps(record.fingerprints),
-                ],
-            )
-            for segmentation in record.segmentations:
-                if progress is not None:
-                    progress(f"storing {segmentation.name}")
-                connection.execute(
-                    "INSERT INTO segmentations VALUES (?, ?, ?, ?)",
-                    [
-                        run_id,
-                        segmentation.name,
-                        segmentation.method,
-                        json.dumps(segmentation.definition, default=str),
-                    ],
-                )
-                for segment in segmentation.segments:
-                    connection.execute(
-                        "INSERT INTO segments VALUES (?, ?, ?, ?, ?, ?)",
-                        [
-                            run_id,
-                            segmentation.name,
-                            segment["name"],
-                            segment["size"],
-                            segment["share"],
-                            json.dumps(segment, default=str),
-                        ],
-                    )
-            if progress is not None:
-                progress("storing memberships")
-            intervals.write_memberships(connection, run_id, intervals.memberships_of(record))
-            intervals.write_moves(connection, run_id, intervals.features_of(record))
-            connection.execute("COMMIT")
-        except BaseException:
-            # A failed COMMIT (a full disk) has already ended the transaction: the
-            # ROLLBACK's own "no transaction" error must not hide the real one.
-            with contextlib.suppress(duckdb.Error):
-                connection.execute("ROLLBACK")
-            raise
-        return run_id
 
     # -- reading ---------------------------------------------------------------------------
     def runs(self) -> pl.DataFrame:
@@ -349,6 +245,18 @@ class Workspace:
             return None
         stored = rows["fingerprints"][0]
         return str(rows["config_hash"][0]), None if stored is None else json.loads(stored)
+
+    def cached_features(self, fingerprints: dict[str, Any]) -> tuple[date, pl.DataFrame] | None:
+        """The last run's customer table and as-of date, if its sources had these fingerprints."""
+        if not self.path.exists():
+            return None
+        meta = self._read("SELECT value FROM store_meta WHERE key = 'feature_cache'")
+        if meta.height == 0:
+            return None
+        key = json.loads(meta["value"][0])
+        if key["fingerprints"] != fingerprints:
+            return None
+        return date.fromisoformat(key["as_of"]), self._read("SELECT * FROM feature_cache")
 
     def sizes(self) -> pl.DataFrame:
         """Every stored run's segment sizes: run_id, as_of, segmentation, segment, size."""

@@ -58,7 +58,8 @@ def run(name: str, spec: RulesSegmentation, inputs: RunInputs) -> list[Segmentat
     segmenter = RuleSegmenter(catalog, id_col="customer_id", as_of=inputs.as_of)
     tables = {
         "events": inputs.tables.get("events"),
-        "transactions": inputs.tables["transactions"],
+        # A preview from the cached features has no tables: its rules read only features.
+        "transactions": inputs.tables.get("transactions"),
     }
     # Fitting checks every rule against the columns; no row needs evaluating twice.
     segmenter.fit(to_lazy(inputs.features_native).head(0), **tables)

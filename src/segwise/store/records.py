@@ -1,0 +1,134 @@
+"""What a run stores, and the one transaction that stores it.
+
+A run's row, its segmentations' definitions, segment sizes and profiles, its
+memberships as intervals (:mod:`segwise.store.intervals`), the movers' values
+and the feature cache go in together or not at all.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+
+from segwise.store import intervals
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    import polars as pl
+
+
+@dataclass
+class SegmentationRecord:
+    """One segmentation of a run: its definition, segment sizes/profiles and memberships.
+
+    ``members`` has ``customer_id`` and ``segment`` (a customer appears once per
+    segment it belongs to: once for exclusive schemes, possibly more for
+    overlapping audiences). ``details`` has ``customer_id`` and the values the
+    segment was decided from.
+    """
+
+    name: str
+    method: str
+    definition: dict[str, Any]
+    segments: list[dict[str, Any]]
+    members: pl.DataFrame
+    #: Per customer, what the segment was decided from (RFM scores, predicted value):
+    #: kept for the customers who move, so ``history`` can say why.
+    details: pl.DataFrame | None = None
+
+
+@dataclass
+class RunRecord:
+    """Everything one run stores."""
+
+    project: str
+    as_of: date
+    config_hash: str
+    config: str
+    version: str
+    engine: str
+    customers: int
+    started_at: datetime
+    segmentations: list[SegmentationRecord] = field(default_factory=list)
+    #: The run's customer table (one row per customer): movers' rows are kept.
+    features: pl.DataFrame | None = None
+    #: Each source's fingerprint when the run read it (``segwise refresh`` compares them).
+    fingerprints: dict[str, Any] | None = None
+    #: The whole customer table, kept (once, replaced each run) for ``segwise preview``.
+    cached_features: pl.DataFrame | None = None
+
+
+def write_record(
+    connection: duckdb.DuckDBPyConnection,
+    record: RunRecord,
+    progress: Callable[[str], None] | None,
+) -> int:
+    """Store a whole run (the caller holds the lock and the transaction is ours); its id."""
+    connection.execute("BEGIN TRANSACTION")
+    try:
+        next_id = connection.execute("SELECT coalesce(max(run_id), 0) + 1 FROM runs").fetchall()
+        run_id = int(next_id[0][0]) if next_id else 1
+        connection.execute(
+            "INSERT INTO runs (run_id, project, started_at, finished_at, as_of, config_hash, "
+            "config, segwise_version, engine, customers, fingerprints) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                run_id,
+                record.project,
+                record.started_at,
+                datetime.now(),
+                record.as_of,
+                record.config_hash,
+                record.config,
+                record.version,
+                record.engine,
+                record.customers,
+                None if record.fingerprints is None else json.dumps(record.fingerprints),
+            ],
+        )
+        for segmentation in record.segmentations:
+            if progress is not None:
+                progress(f"storing {segmentation.name}")
+            connection.execute(
+                "INSERT INTO segmentations VALUES (?, ?, ?, ?)",
+                [
+                    run_id,
+                    segmentation.name,
+                    segmentation.method,
+                    json.dumps(segmentation.definition, default=str),
+                ],
+            )
+            for segment in segmentation.segments:
+                connection.execute(
+                    "INSERT INTO segments VALUES (?, ?, ?, ?, ?, ?)",
+                    [
+                        run_id,
+                        segmentation.name,
+                        segment["name"],
+                        segment["size"],
+                        segment["share"],
+                        json.dumps(segment, default=str),
+                    ],
+                )
+        if progress is not None:
+            progress("storing memberships")
+        intervals.write_memberships(connection, run_id, intervals.memberships_of(record))
+        intervals.write_moves(connection, run_id, intervals.features_of(record))
+        cache = record.cached_features
+        intervals.write_feature_cache(
+            connection, record, None if cache is None else cache.to_arrow()
+        )
+        connection.execute("COMMIT")
+    except BaseException:
+        # A failed COMMIT (a full disk) has already ended the transaction: the
+        # ROLLBACK's own "no transaction" error must not hide the real one.
+        with contextlib.suppress(duckdb.Error):
+            connection.execute("ROLLBACK")
+        raise
+    return run_id
