@@ -11,7 +11,7 @@ from segwise.cli.cluster import cluster
 from segwise.cli.clv import clv
 from segwise.cli.demo import demo
 from segwise.cli.features import features
-from segwise.cli.history import changes, history, preview
+from segwise.cli.history import changes, diff, history, preview
 from segwise.cli.init import init
 from segwise.cli.project import members, refresh, run, runs, validate
 from segwise.cli.quality import quality
@@ -66,6 +66,7 @@ app.command()(members)
 app.command()(changes)
 app.command()(history)
 app.command()(preview)
+app.command()(diff)
 app.add_typer(rules_app)
 
 

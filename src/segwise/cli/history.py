@@ -185,3 +185,29 @@ def _impact_table(impact: Any, currency: str | None) -> Any:
             " ".join(r for r in revenue if r),
         )
     return table
+
+
+@user_errors
+def diff(
+    config: Config,
+    from_run: Annotated[
+        int | None, typer.Option("--from", help="The earlier run (default: the one before --to).")
+    ] = None,
+    to_run: Annotated[
+        int | None, typer.Option("--to", help="The later run (default: latest).")
+    ] = None,
+    as_json: opt.Json = False,
+) -> None:
+    """What changed in the segment definitions between two runs, as a readable diff."""
+    from segwise.project import open_workspace
+
+    store = open_workspace(config)
+    changes = store.diff(from_run, to_run)
+    if as_json:
+        stdout().print_json(json_text([c.to_dict() for c in changes]))
+        return
+    for change in changes:
+        version = f" (definition {change.hash_after})" if change.hash_after else ""
+        typer.echo(f"{change.segmentation}: {change.status}{version}")
+        for line in change.lines:
+            typer.echo(f"  {line}")

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from segwise.store import intervals
+from segwise.store.definitions import definition_hash
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -96,12 +97,13 @@ def write_record(
             if progress is not None:
                 progress(f"storing {segmentation.name}")
             connection.execute(
-                "INSERT INTO segmentations VALUES (?, ?, ?, ?)",
+                "INSERT INTO segmentations VALUES (?, ?, ?, ?, ?)",
                 [
                     run_id,
                     segmentation.name,
                     segmentation.method,
                     json.dumps(segmentation.definition, default=str),
+                    definition_hash(segmentation.definition),
                 ],
             )
             for segment in segmentation.segments:

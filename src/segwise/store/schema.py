@@ -32,7 +32,8 @@ TABLES = (
         segwise_version VARCHAR, engine VARCHAR, customers BIGINT, report VARCHAR,
         fingerprints VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS segmentations (
-        run_id INTEGER, segmentation VARCHAR, method VARCHAR, definition VARCHAR)""",
+        run_id INTEGER, segmentation VARCHAR, method VARCHAR, definition VARCHAR,
+        definition_hash VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS segments (
         run_id INTEGER, segmentation VARCHAR, segment VARCHAR, size BIGINT, share DOUBLE,
         profile VARCHAR)""",
@@ -70,6 +71,12 @@ def create(connection: duckdb.DuckDBPyConnection) -> None:
             connection.execute("UPDATE runs SET report = ''")
         if "fingerprints" not in columns:
             connection.execute("ALTER TABLE runs ADD COLUMN fingerprints VARCHAR DEFAULT NULL")
+    if "segmentations" in tables:
+        columns = {row[0] for row in connection.execute("DESCRIBE segmentations").fetchall()}
+        if "definition_hash" not in columns:
+            connection.execute(
+                "ALTER TABLE segmentations ADD COLUMN definition_hash VARCHAR DEFAULT NULL"
+            )
     for statement in TABLES:
         connection.execute(statement)
     connection.execute(

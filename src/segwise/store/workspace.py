@@ -23,6 +23,7 @@ import polars as pl
 
 from segwise.exceptions import ConfigError, SegwiseError
 from segwise.store import intervals, schema
+from segwise.store.definitions import DefinitionChange, diff_definitions
 from segwise.store.history import Changes, CustomerHistory, build_history
 from segwise.store.lock import hold_lock
 from segwise.store.records import RunRecord, write_record
@@ -354,6 +355,26 @@ class Workspace:
             "SELECT run_id, segmentation, method, definition FROM segmentations ORDER BY run_id"
         )
         return build_history(customer, self.runs(), spans, moves, definitions)
+
+    def definitions(self, run: int | None = None) -> dict[str, dict[str, Any]]:
+        """Every segmentation's stored definition in a run (the latest by default)."""
+        run_id = self._run(run)
+        rows = self._read(
+            "SELECT segmentation, definition FROM segmentations WHERE run_id = $run",
+            {"run": run_id},
+        )
+        return {name: json.loads(text) for name, text in rows.iter_rows()}
+
+    def diff(
+        self, from_run: int | None = None, to_run: int | None = None
+    ) -> list[DefinitionChange]:
+        """What changed in the segment definitions between two runs (default: the last two)."""
+        first, second = self._pair(from_run, to_run)
+        return diff_definitions(
+            self.definitions(first),
+            self.definitions(second),
+            labels=(f"run {first}", f"run {second}"),
+        )
 
     def _pair(self, from_run: int | None, to_run: int | None) -> tuple[int, int]:
         runs = self.runs()["run_id"].to_list()

@@ -1,0 +1,98 @@
+"""Versioned segment definitions: a content hash per run, and a readable diff between runs.
+
+Each run stores every segmentation's definition (the method's settings, the
+rules or score map, the fitted model). Its hash is the SHA-256 of the
+definition as canonical JSON, so two runs with the same hash used the same
+definition. ``diff`` shows what changed as unified-diff lines of the
+definition written out key by key; a fitted model (cluster centres, scaler)
+is shown by its hash, not its numbers.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+#: Parts of a definition that are fitted numbers, shown by their hash in a diff.
+FITTED = ("model",)
+
+
+def canonical(definition: dict[str, Any]) -> str:
+    """The definition as canonical JSON: sorted keys, no spaces (what the hash is of)."""
+    return json.dumps(definition, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def definition_hash(definition: dict[str, Any]) -> str:
+    """SHA-256 of the canonical definition (first 16 hex digits).
+
+    Examples
+    --------
+    >>> definition_hash({"b": 1, "a": [1, 2]}) == definition_hash({"a": [1, 2], "b": 1})
+    True
+    """
+    return hashlib.sha256(canonical(definition).encode()).hexdigest()[:16]
+
+
+def _readable(definition: dict[str, Any]) -> list[str]:
+    shown = {
+        key: (f"<fitted, hash {definition_hash({key: value})}>" if key in FITTED else value)
+        for key, value in definition.items()
+    }
+    return json.dumps(shown, sort_keys=True, indent=2, default=str).splitlines()
+
+
+@dataclass(frozen=True)
+class DefinitionChange:
+    """One segmentation between two runs: added, removed, changed or unchanged."""
+
+    segmentation: str
+    status: str
+    hash_before: str | None
+    hash_after: str | None
+    lines: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready."""
+        return {
+            "segmentation": self.segmentation,
+            "status": self.status,
+            "hash_before": self.hash_before,
+            "hash_after": self.hash_after,
+            "diff": self.lines,
+        }
+
+
+def diff_definitions(
+    before: dict[str, dict[str, Any]],
+    after: dict[str, dict[str, Any]],
+    *,
+    labels: tuple[str, str] = ("before", "after"),
+) -> list[DefinitionChange]:
+    """Compare two runs' definitions, segmentation by segmentation (by name)."""
+    changes = []
+    for name in sorted(set(before) | set(after)):
+        old, new = before.get(name), after.get(name)
+        hash_old = None if old is None else definition_hash(old)
+        hash_new = None if new is None else definition_hash(new)
+        if old is None:
+            status = "added"
+        elif new is None:
+            status = "removed"
+        else:
+            status = "unchanged" if hash_old == hash_new else "changed"
+        lines = []
+        if status != "unchanged":
+            lines = list(
+                difflib.unified_diff(
+                    [] if old is None else _readable(old),
+                    [] if new is None else _readable(new),
+                    fromfile=f"{name} ({labels[0]})",
+                    tofile=f"{name} ({labels[1]})",
+                    lineterm="",
+                )
+            )
+        changes.append(DefinitionChange(name, status, hash_old, hash_new, lines))
+    return changes

@@ -1,0 +1,76 @@
+"""Versioned definitions: a content hash per run and a readable diff of what changed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import TYPE_CHECKING
+
+import polars as pl
+from typer.testing import CliRunner
+
+from segwise.cli.app import app
+from segwise.store import RunRecord, SegmentationRecord, Workspace
+from segwise.store.definitions import definition_hash, diff_definitions
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+runner = CliRunner()
+MEMBERS = pl.DataFrame({"customer_id": ["a"], "segment": ["VIP"]})
+
+
+def _run(store: Workspace, day: int, definitions: dict[str, dict]) -> None:
+    store.write_run(
+        RunRecord(
+            "shop",
+            dt.date(2024, 1, day),
+            "h",
+            "name: shop",
+            "0",
+            "polars",
+            1,
+            dt.datetime(2024, 2, 1),
+            [SegmentationRecord(n, "rules", d, [], MEMBERS) for n, d in definitions.items()],
+        )
+    )
+
+
+def test_the_diff_shows_the_changed_rule_and_hides_fitted_numbers(tmp_path: Path) -> None:
+    (tmp_path / "segwise.yaml").write_text(
+        "name: shop\nstore: s.duckdb\nsources: {transactions: {path: a.csv}}\n"
+        "segmentations: {v: {method: rfm}}\n"
+    )
+    store = Workspace(tmp_path / "s.duckdb")
+    rules = {"method": "rules", "segments": [{"name": "VIP", "where": "net_revenue > 1500"}]}
+    model = {"method": "cluster", "k": 3, "model": {"centres": [[0.1, 0.2], [0.3, 0.4]]}}
+    _run(store, 1, {"lifecycle": rules, "behaviour": model, "old": {"method": "rfm"}})
+    edited = {"method": "rules", "segments": [{"name": "VIP", "where": "net_revenue > 1000"}]}
+    refit = {**model, "model": {"centres": [[0.5, 0.2], [0.3, 0.4]]}}
+    _run(store, 2, {"lifecycle": edited, "behaviour": refit, "new": {"method": "rfm"}})
+    changes = {c.segmentation: c for c in store.diff()}
+    assert {n: c.status for n, c in changes.items()} == {
+        "behaviour": "changed",
+        "lifecycle": "changed",
+        "new": "added",
+        "old": "removed",
+    }
+    lines = changes["lifecycle"].lines
+    assert '-      "where": "net_revenue > 1500"' in lines
+    assert '+      "where": "net_revenue > 1000"' in lines
+    assert not any("0.5" in line for line in changes["behaviour"].lines)
+    assert any("<fitted, hash" in line for line in changes["behaviour"].lines)
+    assert changes["lifecycle"].hash_after == definition_hash(edited)
+    result = runner.invoke(app, ["diff", str(tmp_path), "--json"])
+    assert result.exit_code == 0, result.stderr
+    assert [c["status"] for c in json.loads(result.stdout)] == [
+        "changed",
+        "changed",
+        "added",
+        "removed",
+    ]
+
+
+def test_equal_definitions_are_unchanged_whatever_their_key_order() -> None:
+    same = diff_definitions({"x": {"a": 1, "b": [1, 2]}}, {"x": {"b": [1, 2], "a": 1}})
+    assert [(c.status, c.lines) for c in same] == [("unchanged", [])]
