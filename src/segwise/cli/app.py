@@ -13,7 +13,7 @@ from segwise.cli.demo import demo
 from segwise.cli.features import features
 from segwise.cli.history import changes, diff, history, preview
 from segwise.cli.init import init
-from segwise.cli.project import members, refresh, run, runs, validate
+from segwise.cli.project import alerts, members, refresh, run, runs, validate
 from segwise.cli.quality import quality
 from segwise.cli.rfm import rfm
 from segwise.cli.rules import rules_app
@@ -63,6 +63,7 @@ app.command()(refresh)
 app.command()(validate)
 app.command()(runs)
 app.command()(members)
+app.command()(alerts)
 app.command()(changes)
 app.command()(history)
 app.command()(preview)

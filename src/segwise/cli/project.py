@@ -79,12 +79,21 @@ def run(
         for warning in segmentation.warnings:
             # The same warnings are on the report's cards and stored with the run.
             sys.stderr.write(f"warning: segmentation '{segmentation.name}': {warning}\n")
+    for alert in result.alerts:
+        if alert.level == "critical":
+            sys.stderr.write(f"alert: {alert.message}\n")
     console = stdout()
     if as_json:
         payload = result.to_dict()
         console.print_json(json_text(payload))
         return
     console.print(summary_table(result))
+    if result.since_last_success:
+        console.print(result.since_last_success, highlight=False)
+    if result.alerts:
+        console.print(
+            f"{len(result.alerts)} alerts (segwise alerts {config} lists them)", highlight=False
+        )
     console.print(f"report: {result.report.resolve()}", highlight=False)
     console.print(f"store: {result.store.resolve()} (segwise runs {config})", highlight=False)
 
@@ -164,6 +173,11 @@ def runs(config: Config, as_json: opt.Json = False) -> None:
             "written" if row["report"] is not None else "not written",
         )
     console.print(view)
+    failures = open_workspace(config).failures()
+    for row in failures.iter_rows(named=True):
+        console.print(
+            f"failed run at {row['failed_at']:%Y-%m-%d %H:%M:%S}: {row['error']}", highlight=False
+        )
     if unreported and unreported[-1] == table["run_id"].max():
         # A run stopped between its commit and its report: the report shows an older run.
         stderr().print(
@@ -171,6 +185,28 @@ def runs(config: Config, as_json: opt.Json = False) -> None:
             "the report file shows an earlier run. Run the project again to refresh it.",
             highlight=False,
         )
+
+
+@user_errors
+def alerts(
+    config: Config,
+    run_id: Annotated[
+        int | None, typer.Option("--run", help="Run number (default: latest).")
+    ] = None,
+    as_json: opt.Json = False,
+) -> None:
+    """A run's health alerts: segments whose size or customers shifted since the run before."""
+    from segwise.project import open_workspace
+
+    found = open_workspace(config).alerts(run_id)
+    console = stdout()
+    if as_json:
+        console.print_json(json_text(found.to_dicts()))
+        return
+    if found.height == 0:
+        console.print("no alerts", highlight=False)
+    for row in found.iter_rows(named=True):
+        console.print(f"{row['level']}: {row['message']}", highlight=False)
 
 
 @user_errors

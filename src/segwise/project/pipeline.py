@@ -12,13 +12,14 @@ neither rebuilds these steps.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from segwise.engine.sessions import check_engine
-from segwise.exceptions import ConfigError
+from segwise.exceptions import ConfigError, SegwiseError
 from segwise.profiling.cards import SegmentationResult
 from segwise.project.fingerprints import Refresh, source_fingerprints, what_changed
 from segwise.project.ingest import prepare, remove_stale_temp_files
@@ -218,18 +219,33 @@ class Project:
     ) -> RunResult:
         remove_stale_temp_files(self)
         started = datetime.now()
-        engine_name = check_engine(engine or self.config.engine_name)
-        # Taken before reading: a source that changes during the run is seen by the next refresh.
-        fingerprints = source_fingerprints(self)
-        inputs, quality = prepare(self, as_of, engine_name, step, spark)
-        results = run_segmentations(self.config, inputs, step)
-        return publish(
-            self,
-            inputs,
-            quality,
-            results,
-            engine=engine_name,
-            started=started,
-            step=step,
-            fingerprints=fingerprints,
-        )
+        try:
+            engine_name = check_engine(engine or self.config.engine_name)
+            # Taken before reading: a source that changes during the run is seen next refresh.
+            fingerprints = source_fingerprints(self)
+            inputs, quality = prepare(self, as_of, engine_name, step, spark)
+            results = run_segmentations(self.config, inputs, step)
+            return publish(
+                self,
+                inputs,
+                quality,
+                results,
+                engine=engine_name,
+                started=started,
+                step=step,
+                fingerprints=fingerprints,
+            )
+        except Exception as exc:
+            # Kept so `segwise runs` shows it and the next run says how long ago the last
+            # good one was; a store too damaged to take the record must not hide the error.
+            error = (
+                exc.one_line() if isinstance(exc, SegwiseError) else f"{type(exc).__name__}: {exc}"
+            )
+            with contextlib.suppress(Exception):
+                self.store.record_failure(
+                    started_at=started,
+                    as_of=None if as_of is None else str(as_of),
+                    config_hash=self.config_hash,
+                    error=error,
+                )
+            raise

@@ -8,13 +8,16 @@ model fitted in this run, for the next ones) runs last.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
+
+import polars as pl
 
 from segwise._version import __version__
 from segwise.exceptions import SegwiseError
 from segwise.io.writers import atomic_path
+from segwise.project.health import Alert, drift_alerts, size_alerts
 from segwise.report.changes import PreviousRun, changes_section
 from segwise.report.project import render_project_report
 from segwise.store import RunRecord, SegmentationRecord
@@ -22,8 +25,6 @@ from segwise.store import RunRecord, SegmentationRecord
 if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
-
-    import polars as pl
 
     from segwise.io.quality import QualityReport
     from segwise.profiling.cards import SegmentationResult
@@ -44,6 +45,10 @@ class RunResult:
     store: Path
     quality: list[QualityReport]
     segmentations: list[SegmentationResult]
+    #: Health findings against the previous run (size changes, feature drift).
+    alerts: list[Alert] = field(default_factory=list)
+    #: How long ago the previous successful run was, and the failures since (None: first run).
+    since_last_success: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The run in brief, as ``segwise run --json`` prints it: segment sizes per segmentation."""
@@ -57,6 +62,8 @@ class RunResult:
             "segmentations": {
                 s.name: {c.name: c.size for c in s.cards} for s in self.segmentations
             },
+            "alerts": [a.to_dict() for a in self.alerts],
+            "since_last_success": self.since_last_success,
         }
 
 
@@ -72,8 +79,12 @@ def publish(
     fingerprints: dict[str, Any] | None = None,
 ) -> RunResult:
     """Store the run and write its report: both complete, or neither."""
-    step("Storing the run")
+    step("Checking the segments' health")
     config = project.config
+    store = project.store
+    previous = _previous_run(store)
+    alerts = _alerts(store, previous, results, inputs)
+    step("Storing the run")
     record = RunRecord(
         project=config.name,
         as_of=inputs.as_of,
@@ -97,11 +108,11 @@ def publish(
         features=_read_columns(inputs.features, results),
         fingerprints=fingerprints,
         cached_features=inputs.features,
+        alerts=[a.to_dict() for a in alerts],
     )
-    store = project.store
     report_path = project.resolve(config.report, key="report")
-    previous = _previous_run(store)
     run_id = store.next_run_id()
+    since = last_success(store, started)
     with atomic_path(report_path) as pending:
         step("Writing the report")
         render_project_report(
@@ -117,6 +128,8 @@ def publish(
             generated=started.astimezone(UTC),
             currency=config.currency,
             changes=changes_section(previous, results, run_id=run_id, as_of=inputs.as_of),
+            alerts=[a.to_dict() for a in alerts],
+            since=since,
         )
         stored = store.write_run(record, progress=step, lock=False)
         if stored != run_id:  # pragma: no cover - the lock makes this impossible
@@ -134,6 +147,8 @@ def publish(
         store.path,
         quality,
         results,
+        alerts,
+        since,
     )
 
 
@@ -154,3 +169,50 @@ def _previous_run(store: Workspace) -> PreviousRun | None:
     return PreviousRun(
         last["run_id"], last["as_of"], store.memberships(last["run_id"]), store.sizes()
     )
+
+
+def _alerts(
+    store: Workspace,
+    previous: PreviousRun | None,
+    results: list[SegmentationResult],
+    inputs: RunInputs,
+) -> list[Alert]:
+    """Size changes and feature drift against the previous run (none for the first run)."""
+    if previous is None:
+        return []
+    customers = inputs.features.height
+    found = size_alerts(previous.members, results, customers)
+    found += drift_alerts(previous.members, store.latest_features(), results, inputs.features)
+    return found
+
+
+def last_success(store: Workspace, now: datetime) -> str | None:
+    """When the previous successful run was, and the failures since; None for a first run.
+
+    E.g. ``previous successful run: run 4, 3 days ago; 1 failed run since (last: …)``.
+    """
+    if not store.path.exists():
+        return None
+    runs = store.runs()
+    if runs.height == 0:
+        return None
+    last = runs.row(runs.height - 1, named=True)
+    finished = last["finished_at"]
+    failures = store.failures()
+    since = failures.filter(pl.col("failed_at") > finished) if failures.height else failures
+    text = f"previous successful run: run {last['run_id']}, {_ago(now - finished)} ago"
+    if since.height:
+        error = str(since["error"][-1]).splitlines()[0][:200]
+        text += (
+            f"; {since.height} failed run{'s' if since.height > 1 else ''} since (last: {error})"
+        )
+    return text
+
+
+def _ago(delta: timedelta) -> str:
+    seconds = max(0, int(delta.total_seconds()))
+    for unit, size in (("day", 86_400), ("hour", 3_600), ("minute", 60)):
+        if seconds >= size:
+            count = seconds // size
+            return f"{count} {unit}{'s' if count > 1 else ''}"
+    return f"{seconds} seconds"

@@ -130,6 +130,8 @@ def render_project_report(
     generated: datetime | None = None,
     currency: str | None = None,
     changes: dict[str, Any] | None = None,
+    alerts: list[dict[str, Any]] | None = None,
+    since: str | None = None,
 ) -> Path:
     """Write the run's report to ``path`` (atomically) and return it.
 
@@ -151,6 +153,8 @@ def render_project_report(
         clv_sections=[s.backtest for s in segmentations if s.backtest is not None],
         sections=[quality_section(r) for r in quality],
         changes=changes,
+        alerts=alerts or [],
+        since=since,
         config_text=config_text,
         config_hash=hashlib.sha256(config_text.encode()).hexdigest()[:16],
         plotly_js=get_plotlyjs(),

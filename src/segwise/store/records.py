@@ -63,6 +63,8 @@ class RunRecord:
     fingerprints: dict[str, Any] | None = None
     #: The whole customer table, kept (once, replaced each run) for ``segwise preview``.
     cached_features: pl.DataFrame | None = None
+    #: Health findings of the run (``segmentation, segment, kind, level, value, message``).
+    alerts: list[dict[str, Any]] = field(default_factory=list)
 
 
 def write_record(
@@ -118,6 +120,19 @@ def write_record(
                         json.dumps(segment, default=str),
                     ],
                 )
+        for alert in record.alerts:
+            connection.execute(
+                "INSERT INTO alerts VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    run_id,
+                    alert["segmentation"],
+                    alert["segment"],
+                    alert["kind"],
+                    alert["level"],
+                    alert["value"],
+                    alert["message"],
+                ],
+            )
         if progress is not None:
             progress("storing memberships")
         intervals.write_memberships(connection, run_id, intervals.memberships_of(record))

@@ -42,6 +42,12 @@ TABLES = (
         from_run INTEGER, to_run INTEGER)""",
     # Why customers moved: per run, the values a mover's reason is read from (the columns
     # the segmentations read, and their details), before and after, for movers only.
+    """CREATE TABLE IF NOT EXISTS alerts (
+        run_id INTEGER, segmentation VARCHAR, segment VARCHAR, kind VARCHAR, level VARCHAR,
+        value DOUBLE, message VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS failed_runs (
+        started_at TIMESTAMP, failed_at TIMESTAMP, as_of VARCHAR, config_hash VARCHAR,
+        error VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS moves (
         run_id INTEGER, customer_id VARCHAR, features_before VARCHAR, features_after VARCHAR)""",
 )

@@ -14,7 +14,7 @@ import contextlib
 import errno
 import json
 import time
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -258,6 +258,43 @@ class Workspace:
         if key["fingerprints"] != fingerprints:
             return None
         return date.fromisoformat(key["as_of"]), self._read("SELECT * FROM feature_cache")
+
+    def latest_features(self) -> pl.DataFrame | None:
+        """The customer table the latest run kept (for drift against the next run)."""
+        if not self.path.exists():
+            return None
+        kept = self._read(
+            "SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'feature_cache'"
+        )
+        return self._read("SELECT * FROM feature_cache") if kept["n"][0] else None
+
+    def alerts(self, run: int | None = None) -> pl.DataFrame:
+        """A run's health findings (the latest by default), critical first."""
+        run_id = self._run(run)
+        return self._read(
+            "SELECT run_id, segmentation, segment, kind, level, value, message FROM alerts "
+            "WHERE run_id = $run ORDER BY level = 'critical' DESC, segmentation, segment, kind",
+            {"run": run_id},
+        )
+
+    def record_failure(
+        self, *, started_at: datetime, as_of: str | None, config_hash: str, error: str
+    ) -> None:
+        """Keep a failed run's time and error (the caller holds the lock)."""
+        with contextlib.closing(self._connect()) as connection, _store_errors(self.path):
+            connection.execute(
+                "INSERT INTO failed_runs VALUES (?, ?, ?, ?, ?)",
+                [started_at, datetime.now(), as_of, config_hash, error],
+            )
+
+    def failures(self) -> pl.DataFrame:
+        """Every failed run: when it started and failed, its as-of date and its error."""
+        if not self.path.exists():
+            return pl.DataFrame()
+        return self._read(
+            "SELECT started_at, failed_at, as_of, config_hash, error FROM failed_runs "
+            "ORDER BY failed_at"
+        )
 
     def sizes(self) -> pl.DataFrame:
         """Every stored run's segment sizes: run_id, as_of, segmentation, segment, size."""

@@ -1,0 +1,171 @@
+"""Drift and health, computed on every run against the previous one and stored with it.
+
+- **Size change** of each segment: a warning from a 25% change (and at least
+  10 customers and 0.5% of everyone), critical from 50%; a segment that
+  appears or empties is a warning.
+- **Feature drift** inside each segment: the population stability index (PSI)
+  of every numeric feature, on the previous run's deciles of that feature in
+  that segment. PSI ≥ 0.1 is a warning (moderate shift), ≥ 0.25 critical (the
+  segment is no longer what it was), the usual credit-scoring thresholds.
+
+Each finding is an :class:`Alert`; ``segwise alerts`` and the report show them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from segwise.profiling.cards import SegmentationResult
+
+SIZE_WARNING, SIZE_CRITICAL = 0.25, 0.5
+#: Features that move with the clock alone: between runs every customer is older by the
+#: same number of days, so their PSI measures the calendar, not the customers.
+CLOCK_FEATURES = frozenset({"tenure_days"})
+PSI_WARNING, PSI_CRITICAL = 0.1, 0.25
+#: Fewer customers than this in a segment (either run) and PSI is noise: not computed.
+PSI_MIN_CUSTOMERS = 50
+_EPSILON = 1e-4
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One health finding of a run."""
+
+    segmentation: str
+    segment: str
+    kind: str  # size_change | feature_drift
+    level: str  # warning | critical
+    value: float
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready."""
+        return asdict(self)
+
+
+def size_alerts(
+    before: pl.DataFrame, results: Sequence[SegmentationResult], customers: int
+) -> list[Alert]:
+    """Segments whose size moved a lot since the previous run (``before``: its memberships)."""
+    alerts = []
+    floor = max(10, 0.005 * customers)
+    for result in results:
+        old = before.filter(pl.col("segmentation") == result.name)
+        if old.height == 0:
+            continue  # a new segmentation: nothing to compare with
+        was = dict(old.group_by("segment").len().iter_rows())
+        now = dict(result.members.group_by("segment").len().iter_rows())
+        for segment in sorted(set(was) | set(now)):
+            a, b = was.get(segment, 0), now.get(segment, 0)
+            if a == 0 or b == 0:
+                what = "appeared" if a == 0 else "emptied"
+                message = f"{result.name} · {segment}: {what} ({a:,} → {b:,} customers)"
+                alerts.append(Alert(result.name, segment, "size_change", "warning", 1.0, message))
+                continue
+            change = (b - a) / a
+            if abs(change) >= SIZE_WARNING and abs(b - a) >= floor:
+                level = "critical" if abs(change) >= SIZE_CRITICAL else "warning"
+                message = f"{result.name} · {segment}: {a:,} → {b:,} customers ({change:+.0%})"
+                alerts.append(Alert(result.name, segment, "size_change", level, change, message))
+    return alerts
+
+
+def psi(expected: pl.Series, actual: pl.Series) -> float | None:
+    """Population stability index of ``actual`` against ``expected``'s deciles.
+
+    Examples
+    --------
+    >>> same = pl.Series(range(1000))
+    >>> psi(same, same) < 0.001
+    True
+    >>> psi(same, pl.Series(range(500, 1500))) > 0.25
+    True
+    """
+    old, new = expected.drop_nulls().cast(pl.Float64), actual.drop_nulls().cast(pl.Float64)
+    if old.len() < PSI_MIN_CUSTOMERS or new.len() < PSI_MIN_CUSTOMERS:
+        return None
+    edges = sorted({float(old.quantile(q / 10, "linear") or 0.0) for q in range(1, 10)})
+    if not edges:
+        return None
+
+    def shares(values: pl.Series) -> list[float]:
+        # A value's bin is how many edges lie below it: (-inf, e1], (e1, e2], … (e9, inf).
+        frame = values.to_frame("x").select(
+            pl.sum_horizontal([(pl.col("x") > edge).cast(pl.Int32) for edge in edges]).alias("bin")
+        )
+        found = dict(frame.group_by("bin").len().iter_rows())
+        total = values.len()
+        return [max(found.get(k, 0) / total, _EPSILON) for k in range(len(edges) + 1)]
+
+    e, a = shares(old), shares(new)
+    return sum((ai - ei) * math.log(ai / ei) for ei, ai in zip(e, a, strict=True))
+
+
+def drift_alerts(
+    before: pl.DataFrame,
+    before_features: pl.DataFrame | None,
+    results: Sequence[SegmentationResult],
+    features: pl.DataFrame,
+) -> list[Alert]:
+    """Segments whose customers shifted since the previous run: one alert per segment.
+
+    The features checked are those the segmentation reads (its rules' columns,
+    its cluster model's features), else those its profile shows, less those
+    that move with the clock alone (tenure); the alert names the three that
+    moved most, with their PSI.
+    """
+    if before_features is None:
+        return []
+    old_table = before_features.with_columns(pl.col("customer_id").cast(pl.String))
+    new_table = features.with_columns(pl.col("customer_id").cast(pl.String))
+    alerts = []
+    for result in results:
+        old_members = before.filter(pl.col("segmentation") == result.name)
+        if old_members.height == 0:
+            continue
+        watched = _watched(result, features, before_features)
+        new_members = result.members.with_columns(pl.col("customer_id").cast(pl.String))
+        old = old_members.join(old_table, on="customer_id")
+        new = new_members.join(new_table, on="customer_id")
+        for segment in sorted(set(new_members["segment"].to_list())):
+            a = old.filter(pl.col("segment") == segment)
+            b = new.filter(pl.col("segment") == segment)
+            shifted = sorted(
+                ((value, column) for column in watched
+                 if (value := psi(a[column], b[column])) is not None and value >= PSI_WARNING),
+                reverse=True,
+            )  # fmt: skip
+            if shifted:
+                alerts.append(_drift_alert(result.name, str(segment), shifted))
+    return alerts
+
+
+def _watched(
+    result: SegmentationResult, features: pl.DataFrame, before_features: pl.DataFrame
+) -> list[str]:
+    profiled = {feature for card in result.cards for feature in card.lift}
+    wanted = set(result.reads) or profiled
+    return [
+        c
+        for c, dtype in features.schema.items()
+        if c in wanted
+        and c not in CLOCK_FEATURES
+        and dtype.is_numeric()
+        and c in before_features.columns
+    ]
+
+
+def _drift_alert(segmentation: str, segment: str, shifted: list[tuple[float, str]]) -> Alert:
+    top = shifted[0][0]
+    level = "critical" if top >= PSI_CRITICAL else "warning"
+    named = ", ".join(f"{column} (PSI {value:.2f})" for value, column in shifted[:3])
+    more = f" and {len(shifted) - 3} more" if len(shifted) > 3 else ""
+    message = f"{segmentation} · {segment}: its customers shifted on {named}{more}"
+    return Alert(segmentation, segment, "feature_drift", level, top, message)

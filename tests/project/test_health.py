@@ -1,0 +1,108 @@
+"""Drift and health: size changes, PSI drift per segment, failed runs, alerts on the CLI."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+import numpy as np
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from segwise.cli.app import app
+from segwise.profiling.cards import SegmentationResult
+from segwise.project import Project
+from segwise.project.health import PSI_CRITICAL, drift_alerts, psi, size_alerts
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+runner = CliRunner()
+
+
+def _result(name: str, members: dict[str, str], reads: tuple[str, ...] = ()) -> SegmentationResult:
+    frame = pl.DataFrame({"customer_id": list(members), "segment": list(members.values())})
+    return SegmentationResult(name, "rules", frame, {}, [], reads=reads)
+
+
+def _before(name: str, members: dict[str, str]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {"segmentation": name, "customer_id": list(members), "segment": list(members.values())}
+    )
+
+
+def test_size_alerts_follow_the_thresholds() -> None:
+    before = {f"c{i}": ("A" if i < 100 else "B" if i < 200 else "C") for i in range(300)}
+    after = dict(before)
+    for i in range(100, 130):  # B loses 30% to A: A +30%, B -30%
+        after[f"c{i}"] = "A"
+    for i in range(200, 300):  # C empties into a new D
+        after[f"c{i}"] = "D"
+    found = {
+        (a.segment, a.level): a.value
+        for a in size_alerts(_before("v", before), [_result("v", after)], 300)
+    }
+    assert found[("A", "warning")] == pytest.approx(0.3)
+    assert found[("B", "warning")] == pytest.approx(-0.3)
+    assert ("C", "warning") in found and ("D", "warning") in found  # emptied, appeared
+    calm = size_alerts(_before("v", before), [_result("v", before)], 300)
+    assert calm == []
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    st.lists(st.floats(-1e6, 1e6), min_size=60, max_size=300),
+    st.lists(st.floats(-1e6, 1e6), min_size=60, max_size=300),
+)
+def test_psi_is_never_negative_and_zero_on_itself(a: list[float], b: list[float]) -> None:
+    first, second = pl.Series(a), pl.Series(b)
+    value = psi(first, second)
+    assert value is not None and value >= -1e-12
+    same = psi(first, first)
+    assert same is not None and same < 1e-9
+
+
+def test_drift_names_the_shifted_feature_once_per_segment() -> None:
+    rng = np.random.default_rng(0)
+    ids = [f"c{i}" for i in range(400)]
+    members = dict.fromkeys(ids, "A")
+    old = pl.DataFrame(
+        {"customer_id": ids, "orders": rng.poisson(3, 400), "spend": rng.normal(100, 10, 400)}
+    )
+    new = old.with_columns(pl.col("spend") + 40.0, (pl.col("orders") * 1).alias("orders"))
+    (alert,) = drift_alerts(
+        _before("v", members), old, [_result("v", members, ("orders", "spend"))], new
+    )
+    assert alert.kind == "feature_drift" and alert.segment == "A"
+    assert alert.level == "critical" and alert.value >= PSI_CRITICAL
+    assert "spend (PSI" in alert.message and "orders" not in alert.message
+
+
+def test_a_project_stores_alerts_and_failures(tmp_path: Path) -> None:
+    folder = tmp_path / "shop"
+    Project.init(folder)
+    project = Project.from_yaml(folder)
+    project.run(as_of="2024-06-30")
+    second = project.run()
+    assert second.alerts, "six months later some segments must have moved"
+    listed = runner.invoke(app, ["alerts", str(folder), "--json"])
+    assert listed.exit_code == 0, listed.stderr
+    stored = json.loads(listed.stdout)
+    assert sorted(a["message"] for a in stored) == sorted(a.message for a in second.alerts)
+    assert second.since_last_success is not None
+    assert second.since_last_success.startswith("previous successful run: run 1, ")
+
+    orders = project.resolve(project.config.sources.transactions.path)
+    saved = orders.read_bytes()
+    orders.write_bytes(b"")
+    failed = runner.invoke(app, ["run", str(folder)])
+    assert failed.exit_code == 1
+    runs = runner.invoke(app, ["runs", str(folder)])
+    assert "failed run at " in runs.stdout and "the file is empty" in runs.stdout
+    orders.write_bytes(saved)
+    third = project.run()
+    assert third.since_last_success is not None
+    assert "1 failed run since (last: " in third.since_last_success
