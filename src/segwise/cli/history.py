@@ -26,6 +26,14 @@ def changes(
     matrix: Annotated[
         bool, typer.Option("--matrix", help="Show the from → to migration matrix.")
     ] = False,
+    forecast: Annotated[
+        int | None,
+        typer.Option(
+            "--forecast",
+            help="With --segmentation: forecast its segment sizes for the next N runs (1-3) "
+            "from the stored migrations.",
+        ),
+    ] = None,
     output: opt.Output = None,
     as_json: opt.Json = False,
 ) -> None:
@@ -37,7 +45,11 @@ def changes(
     from segwise.io.writers import write_table
     from segwise.project import open_workspace
 
-    found = open_workspace(config).changes(from_run, to_run, segmentation=segmentation)
+    store = open_workspace(config)
+    if forecast is not None:
+        _print_forecast(store, segmentation, forecast, as_json=as_json)
+        return
+    found = store.changes(from_run, to_run, segmentation=segmentation)
     console = stdout()
     if output is not None:
         write_table(found.movers, output)
@@ -50,6 +62,33 @@ def changes(
             console.print(_matrix_table(found, name))
     if output is not None:
         console.print(f"{found.movers.height:,} moves written to {output}", highlight=False)
+
+
+def _print_forecast(store: Any, segmentation: str | None, steps: int, *, as_json: bool) -> None:
+    from rich.table import Table
+
+    from segwise.exceptions import ConfigError
+
+    if segmentation is None or not 1 <= steps <= 3:
+        raise ConfigError(
+            "--forecast N needs --segmentation NAME and N from 1 to 3",
+            hint="e.g. segwise changes shop --segmentation value --forecast 3",
+        )
+    found = store.forecast(segmentation, steps=steps)
+    if as_json:
+        stdout().print_json(json_text(found.to_dict()))
+        return
+    rough = " (few: treat as rough)" if found.pairs < 3 else ""
+    table = Table(
+        title=f"{segmentation}: forecast from {found.pairs} run-to-run migrations{rough}",
+        title_justify="left",
+    )
+    for column in ("runs ahead", "segment", "expected", "90% interval"):
+        table.add_column(column, justify="left" if column == "segment" else "right")
+    for row in found.sizes.iter_rows(named=True):
+        interval = f"{row['low']:,.0f} – {row['high']:,.0f}"
+        table.add_row(str(row["step"]), row["segment"], f"{row['expected']:,.0f}", interval)
+    stdout().print(table)
 
 
 def _counts_table(found: Any) -> Any:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import itertools
 import json
 import time
 from datetime import date, datetime
@@ -24,6 +25,7 @@ import polars as pl
 from segwise.exceptions import ConfigError, SegwiseError
 from segwise.store import intervals, schema
 from segwise.store.definitions import DefinitionChange, diff_definitions
+from segwise.store.forecast import Forecast, forecast_sizes
 from segwise.store.history import Changes, CustomerHistory, build_history
 from segwise.store.lock import hold_lock
 from segwise.store.records import RunRecord, write_record
@@ -392,6 +394,39 @@ class Workspace:
             "SELECT run_id, segmentation, method, definition FROM segmentations ORDER BY run_id"
         )
         return build_history(customer, self.runs(), spans, moves, definitions)
+
+    def forecast(self, segmentation: str, *, steps: int = 3, pairs: int = 12) -> Forecast:
+        """Sizes of a segmentation's segments for the next ``steps`` runs (a Markov chain).
+
+        Fitted on the migrations between the last ``pairs`` + 1 runs that hold it.
+        """
+        held = self._read(
+            "SELECT run_id, method FROM segmentations WHERE segmentation = $name ORDER BY run_id",
+            {"name": segmentation},
+        )
+        if held.height < 2:
+            raise ConfigError(
+                f"segmentation '{segmentation}' is in {held.height} stored run(s): a forecast "
+                "needs the moves between at least two",
+                hint="run the project again after the data changes",
+            )
+        if held["method"][-1] == "cluster":
+            raise ConfigError(
+                f"'{segmentation}' is a cluster segmentation: its segments change when refitted",
+                hint="forecast RFM, rule or CLV segments, or freeze the model (model: PATH)",
+            )
+        runs = held["run_id"].to_list()[-(pairs + 1) :]
+        flows = pl.concat(
+            [
+                self._read(intervals.migration_sql(), {"from": a, "to": b})
+                .filter(pl.col("segmentation") == segmentation)
+                .with_columns(pl.lit(k).alias("pair"))
+                for k, (a, b) in enumerate(itertools.pairwise(runs))
+            ]
+        )
+        latest = self.memberships(runs[-1], segmentation=segmentation)
+        current = dict(latest.group_by("segment").len().iter_rows())
+        return forecast_sizes(segmentation, flows, current, steps=steps)
 
     def definitions(self, run: int | None = None) -> dict[str, dict[str, Any]]:
         """Every segmentation's stored definition in a run (the latest by default)."""
