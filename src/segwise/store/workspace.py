@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import itertools
 import json
 import time
 from datetime import date, datetime
@@ -23,11 +22,9 @@ import duckdb
 import polars as pl
 
 from segwise.exceptions import ConfigError, SegwiseError
-from segwise.store import intervals, schema
-from segwise.store.definitions import DefinitionChange, diff_definitions
-from segwise.store.forecast import Forecast, forecast_sizes
-from segwise.store.history import Changes, CustomerHistory, build_history
+from segwise.store import schema
 from segwise.store.lock import hold_lock
+from segwise.store.queries import HistoryQueries
 from segwise.store.records import RunRecord, write_record
 
 if TYPE_CHECKING:
@@ -69,12 +66,13 @@ def _store_errors(path: Path) -> Iterator[None]:
         raise StoreError(f"{path}: the store failed: {exc.strerror or exc}", hint=hint) from None
 
 
-class Workspace:
+class Workspace(HistoryQueries):
     """The store of one project.
 
     Examples
     --------
     >>> import tempfile, datetime as dt, polars as pl
+    >>> from segwise.store import RunRecord, SegmentationRecord
     >>> store = Workspace(tempfile.mkdtemp() + "/segwise.duckdb")
     >>> members = pl.DataFrame({"customer_id": ["a", "b"], "segment": ["Big", "Small"]})
     >>> record = RunRecord("demo", dt.date(2024, 1, 31), "abc", "name: demo", "0.1.0", "polars",
@@ -88,6 +86,35 @@ class Workspace:
     def __init__(self, path: str | Path, *, lock_timeout: float = 600.0) -> None:
         self.path = Path(path)
         self.lock_timeout = lock_timeout
+        # One read-only connection for all the queries of one call (opening one costs ~20 ms).
+        self._open: duckdb.DuckDBPyConnection | None = None
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One read-only connection for several queries (re-entrant; closed at the end).
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> store = Workspace(tempfile.mkdtemp() + "/s.duckdb")
+        >>> store.next_run_id()
+        1
+        >>> with store.reading():
+        ...     store.runs().height, store.sizes().height
+        (0, 0)
+        """
+        if self._open is not None:
+            yield self._open
+            return
+        with (
+            contextlib.closing(self._connect(read_only=True)) as connection,
+            _store_errors(self.path),
+        ):
+            self._open = connection
+            try:
+                yield connection
+            finally:
+                self._open = None
 
     # -- locking ---------------------------------------------------------------------------
     def locked(self, waiting: Callable[[str], None] | None = None) -> Any:
@@ -193,10 +220,7 @@ class Workspace:
     # -- reading ---------------------------------------------------------------------------
     def runs(self) -> pl.DataFrame:
         """Every stored run, oldest first; ``report`` is NULL where the report was not written."""
-        with (
-            contextlib.closing(self._connect(read_only=True)) as connection,
-            _store_errors(self.path),
-        ):
+        with self.reading() as connection:
             columns = {row[0] for row in connection.execute("DESCRIBE runs").fetchall()}
             report = "report" if "report" in columns else "''::VARCHAR AS report"
             return _frame(
@@ -214,30 +238,18 @@ class Workspace:
 
     def segments(self, run: int | None = None) -> pl.DataFrame:
         """Segment sizes of a run (the latest by default)."""
-        run_id = self._run(run)
-        with (
-            contextlib.closing(self._connect(read_only=True)) as connection,
-            _store_errors(self.path),
-        ):
-            return _frame(
-                connection,
-                "SELECT segmentation, segment, size, share FROM segments WHERE run_id = ? "
-                "ORDER BY segmentation, size DESC",
-                [run_id],
-            )
-
-    def run_on(self, day: date | str) -> int:
-        """The latest run whose as-of date is on or before ``day``."""
-        wanted = date.fromisoformat(day) if isinstance(day, str) else day
-        runs = self.runs().filter(pl.col("as_of") <= wanted)
-        if runs.height == 0:
-            dates = self.runs()["as_of"]
-            first = str(dates.min()) if dates.len() else None
-            raise ConfigError(
-                f"{self.path}: no run as of {wanted} or earlier",
-                hint=f"the first run is as of {first}" if first else "run the project first",
-            )
-        return int(runs["run_id"].max())  # type: ignore[arg-type]
+        with self.reading():
+            run_id = self._run(run)
+            with (
+                contextlib.closing(self._connect(read_only=True)) as connection,
+                _store_errors(self.path),
+            ):
+                return _frame(
+                    connection,
+                    "SELECT segmentation, segment, size, share FROM segments WHERE run_id = ? "
+                    "ORDER BY segmentation, size DESC",
+                    [run_id],
+                )
 
     def last_fingerprints(self) -> tuple[str, dict[str, Any] | None] | None:
         """The latest run's project-file hash and source fingerprints (None: no run yet)."""
@@ -272,12 +284,13 @@ class Workspace:
 
     def alerts(self, run: int | None = None) -> pl.DataFrame:
         """A run's health findings (the latest by default), critical first."""
-        run_id = self._run(run)
-        return self._read(
-            "SELECT run_id, segmentation, segment, kind, level, value, message FROM alerts "
-            "WHERE run_id = $run ORDER BY level = 'critical' DESC, segmentation, segment, kind",
-            {"run": run_id},
-        )
+        with self.reading():
+            run_id = self._run(run)
+            return self._read(
+                "SELECT run_id, segmentation, segment, kind, level, value, message FROM alerts "
+                "WHERE run_id = $run ORDER BY level = 'critical' DESC, segmentation, segment, kind",
+                {"run": run_id},
+            )
 
     def record_failure(
         self, *, started_at: datetime, as_of: str | None, config_hash: str, error: str
@@ -305,169 +318,8 @@ class Workspace:
             "JOIN runs r USING (run_id) ORDER BY s.run_id, s.segmentation, s.segment"
         )
 
-    def memberships(
-        self, run: int | None = None, *, segmentation: str | None = None
-    ) -> pl.DataFrame:
-        """Every membership of a run (the latest by default): segmentation, customer, segment."""
-        run_id = self._run(run)
-        return self._read(
-            intervals.snapshot_sql(segmentation=segmentation is not None)
-            + " ORDER BY segmentation, segment, customer_id",
-            intervals.params(run=run_id, segmentation=segmentation),
-        )
-
-    def members(
-        self,
-        segment: str,
-        *,
-        run: int | None = None,
-        segmentation: str | None = None,
-        on: date | str | None = None,
-    ) -> pl.DataFrame:
-        """Customer ids in one segment of a run (the latest by default).
-
-        ``on`` picks the run in force on that day: the latest whose as-of date
-        is on or before it.
-        """
-        run_id = self.run_on(on) if on is not None else self._run(run)
-        held = self._read(
-            "SELECT DISTINCT segmentation, segment FROM membership_intervals WHERE "
-            + intervals.COVERING,
-            {"run": run_id},
-        )
-        found = held.filter(pl.col("segment") == segment)
-        if segmentation is not None:
-            found = found.filter(pl.col("segmentation") == segmentation)
-        if found.height == 0:
-            names = ", ".join(f"'{k}'" for k in sorted(set(held["segment"].to_list()))[:20])
-            raise ConfigError(
-                f"run {run_id} has no segment '{segment}'", hint=f"the segments are {names}"
-            )
-        if found.height > 1:
-            options = ", ".join(sorted(found["segmentation"].to_list()))
-            raise ConfigError(
-                f"segment '{segment}' is in several segmentations ({options})",
-                hint="choose one with --segmentation",
-            )
-        chosen = found["segmentation"][0]
-        return self._read(
-            "SELECT customer_id FROM membership_intervals WHERE "
-            + intervals.COVERING
-            + " AND segmentation = $segmentation AND segment = $segment ORDER BY customer_id",
-            {"run": run_id, "segmentation": chosen, "segment": segment},
-        )
-
-    def changes(
-        self,
-        from_run: int | None = None,
-        to_run: int | None = None,
-        *,
-        segmentation: str | None = None,
-    ) -> Changes:
-        """Who entered and who left each segment between two runs (default: the last two)."""
-        first, second = self._pair(from_run, to_run)
-        values = {"from": first, "to": second}
-        counts = self._read(intervals.counts_sql(), values)
-        movers = self._read(intervals.movers_sql(), values)
-        matrix = self._read(intervals.migration_sql(), values)
-        if segmentation is not None:
-            known = set(counts["segmentation"].to_list())
-            if segmentation not in known:
-                raise ConfigError(
-                    f"no segmentation '{segmentation}' in runs {first} and {second}",
-                    hint=f"the segmentations are {', '.join(sorted(known))}",
-                )
-            keep = pl.col("segmentation") == segmentation
-            counts, movers, matrix = counts.filter(keep), movers.filter(keep), matrix.filter(keep)
-        return Changes(first, second, counts, movers, matrix)
-
-    def history(self, customer_id: str) -> CustomerHistory:
-        """One customer's path through every segmentation, run by run, with each move's reason."""
-        customer = str(customer_id)
-        spans = self._read(intervals.history_sql(), {"customer": customer})
-        moves = self._read(
-            "SELECT run_id, features_before, features_after FROM moves "
-            "WHERE customer_id = $customer ORDER BY run_id",
-            {"customer": customer},
-        )
-        definitions = self._read(
-            "SELECT run_id, segmentation, method, definition FROM segmentations ORDER BY run_id"
-        )
-        return build_history(customer, self.runs(), spans, moves, definitions)
-
-    def forecast(self, segmentation: str, *, steps: int = 3, pairs: int = 12) -> Forecast:
-        """Sizes of a segmentation's segments for the next ``steps`` runs (a Markov chain).
-
-        Fitted on the migrations between the last ``pairs`` + 1 runs that hold it.
-        """
-        held = self._read(
-            "SELECT run_id, method FROM segmentations WHERE segmentation = $name ORDER BY run_id",
-            {"name": segmentation},
-        )
-        if held.height < 2:
-            raise ConfigError(
-                f"segmentation '{segmentation}' is in {held.height} stored run(s): a forecast "
-                "needs the moves between at least two",
-                hint="run the project again after the data changes",
-            )
-        if held["method"][-1] == "cluster":
-            raise ConfigError(
-                f"'{segmentation}' is a cluster segmentation: its segments change when refitted",
-                hint="forecast RFM, rule or CLV segments, or freeze the model (model: PATH)",
-            )
-        runs = held["run_id"].to_list()[-(pairs + 1) :]
-        flows = pl.concat(
-            [
-                self._read(intervals.migration_sql(), {"from": a, "to": b})
-                .filter(pl.col("segmentation") == segmentation)
-                .with_columns(pl.lit(k).alias("pair"))
-                for k, (a, b) in enumerate(itertools.pairwise(runs))
-            ]
-        )
-        latest = self.memberships(runs[-1], segmentation=segmentation)
-        current = dict(latest.group_by("segment").len().iter_rows())
-        return forecast_sizes(segmentation, flows, current, steps=steps)
-
-    def definitions(self, run: int | None = None) -> dict[str, dict[str, Any]]:
-        """Every segmentation's stored definition in a run (the latest by default)."""
-        run_id = self._run(run)
-        rows = self._read(
-            "SELECT segmentation, definition FROM segmentations WHERE run_id = $run",
-            {"run": run_id},
-        )
-        return {name: json.loads(text) for name, text in rows.iter_rows()}
-
-    def diff(
-        self, from_run: int | None = None, to_run: int | None = None
-    ) -> list[DefinitionChange]:
-        """What changed in the segment definitions between two runs (default: the last two)."""
-        first, second = self._pair(from_run, to_run)
-        return diff_definitions(
-            self.definitions(first),
-            self.definitions(second),
-            labels=(f"run {first}", f"run {second}"),
-        )
-
-    def _pair(self, from_run: int | None, to_run: int | None) -> tuple[int, int]:
-        runs = self.runs()["run_id"].to_list()
-        if to_run is None:
-            to_run = runs[-1] if runs else None
-        second = self._run(to_run)
-        if from_run is None:
-            earlier = [r for r in runs if r < second]
-            if not earlier:
-                raise ConfigError(
-                    f"{self.path}: run {second} has no earlier run to compare with",
-                    hint="run the project again after the data changes, or pass --from",
-                )
-            from_run = earlier[-1]
-        return self._run(from_run), second
-
     def _read(self, sql: str, params: dict[str, Any] | None = None) -> pl.DataFrame:
-        with (
-            contextlib.closing(self._connect(read_only=True)) as connection,
-            _store_errors(self.path),
-        ):
+        with self.reading() as connection:
             table = connection.sql(sql, params=params or None).to_arrow_table()
         frame = pl.from_arrow(table)
         assert isinstance(frame, pl.DataFrame)

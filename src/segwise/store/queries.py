@@ -1,0 +1,225 @@
+"""The store's history queries: members at a run or a day, changes, a customer's path.
+
+A mixin of :class:`~segwise.store.workspace.Workspace`, which provides the
+connection (``reading``), ``_read``, ``_run`` and ``runs``. Every query reads
+the validity intervals (:mod:`segwise.store.intervals`); each public method
+runs its queries on one read-only connection.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from segwise.exceptions import ConfigError
+from segwise.store import intervals
+from segwise.store.definitions import DefinitionChange, diff_definitions
+from segwise.store.forecast import Forecast, forecast_sizes
+from segwise.store.history import Changes, CustomerHistory, build_history
+
+if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+    from pathlib import Path
+
+
+class HistoryQueries:
+    """Point-in-time, change, path, forecast and definition queries over the stored runs."""
+
+    if TYPE_CHECKING:  # what Workspace provides, declared for the type checker only
+        path: Path
+
+        def reading(self) -> AbstractContextManager[Any]: ...  # noqa: D102
+
+        def runs(self) -> pl.DataFrame: ...  # noqa: D102
+
+        def _read(self, sql: str, params: dict[str, Any] | None = None) -> pl.DataFrame: ...
+
+        def _run(self, run: int | None) -> int: ...
+
+    def run_on(self, day: date | str) -> int:
+        """The latest run whose as-of date is on or before ``day``."""
+        with self.reading():
+            wanted = date.fromisoformat(day) if isinstance(day, str) else day
+            runs = self.runs().filter(pl.col("as_of") <= wanted)
+            if runs.height == 0:
+                dates = self.runs()["as_of"]
+                first = str(dates.min()) if dates.len() else None
+                raise ConfigError(
+                    f"{self.path}: no run as of {wanted} or earlier",
+                    hint=f"the first run is as of {first}" if first else "run the project first",
+                )
+            return int(runs["run_id"].max())  # type: ignore[arg-type]
+
+    def memberships(
+        self, run: int | None = None, *, segmentation: str | None = None
+    ) -> pl.DataFrame:
+        """Every membership of a run (the latest by default): segmentation, customer, segment."""
+        with self.reading():
+            run_id = self._run(run)
+            return self._read(
+                intervals.snapshot_sql(segmentation=segmentation is not None)
+                + " ORDER BY segmentation, segment, customer_id",
+                intervals.params(run=run_id, segmentation=segmentation),
+            )
+
+    def members(
+        self,
+        segment: str,
+        *,
+        run: int | None = None,
+        segmentation: str | None = None,
+        on: date | str | None = None,
+    ) -> pl.DataFrame:
+        """Customer ids in one segment of a run (the latest by default).
+
+        ``on`` picks the run in force on that day: the latest whose as-of date
+        is on or before it.
+        """
+        with self.reading():
+            run_id = self.run_on(on) if on is not None else self._run(run)
+            held = self._read(
+                "SELECT DISTINCT segmentation, segment FROM membership_intervals WHERE "
+                + intervals.COVERING,
+                {"run": run_id},
+            )
+            found = held.filter(pl.col("segment") == segment)
+            if segmentation is not None:
+                found = found.filter(pl.col("segmentation") == segmentation)
+            if found.height == 0:
+                names = ", ".join(f"'{k}'" for k in sorted(set(held["segment"].to_list()))[:20])
+                raise ConfigError(
+                    f"run {run_id} has no segment '{segment}'", hint=f"the segments are {names}"
+                )
+            if found.height > 1:
+                options = ", ".join(sorted(found["segmentation"].to_list()))
+                raise ConfigError(
+                    f"segment '{segment}' is in several segmentations ({options})",
+                    hint="choose one with --segmentation",
+                )
+            chosen = found["segmentation"][0]
+            return self._read(
+                "SELECT customer_id FROM membership_intervals WHERE "
+                + intervals.COVERING
+                + " AND segmentation = $segmentation AND segment = $segment ORDER BY customer_id",
+                {"run": run_id, "segmentation": chosen, "segment": segment},
+            )
+
+    def changes(
+        self,
+        from_run: int | None = None,
+        to_run: int | None = None,
+        *,
+        segmentation: str | None = None,
+    ) -> Changes:
+        """Who entered and who left each segment between two runs (default: the last two)."""
+        with self.reading():
+            first, second = self._pair(from_run, to_run)
+            values = {"from": first, "to": second}
+            counts = self._read(intervals.counts_sql(), values)
+            movers = self._read(intervals.movers_sql(), values)
+            matrix = self._read(intervals.migration_sql(), values)
+            if segmentation is not None:
+                known = set(counts["segmentation"].to_list())
+                if segmentation not in known:
+                    raise ConfigError(
+                        f"no segmentation '{segmentation}' in runs {first} and {second}",
+                        hint=f"the segmentations are {', '.join(sorted(known))}",
+                    )
+                keep = pl.col("segmentation") == segmentation
+                counts, movers, matrix = (
+                    counts.filter(keep),
+                    movers.filter(keep),
+                    matrix.filter(keep),
+                )
+            return Changes(first, second, counts, movers, matrix)
+
+    def history(self, customer_id: str) -> CustomerHistory:
+        """One customer's path through every segmentation, run by run, with each move's reason."""
+        with self.reading():
+            customer = str(customer_id)
+            spans = self._read(intervals.history_sql(), {"customer": customer})
+            moves = self._read(
+                "SELECT run_id, features_before, features_after FROM moves "
+                "WHERE customer_id = $customer ORDER BY run_id",
+                {"customer": customer},
+            )
+            definitions = self._read(
+                "SELECT run_id, segmentation, method, definition FROM segmentations ORDER BY run_id"
+            )
+            return build_history(customer, self.runs(), spans, moves, definitions)
+
+    def forecast(self, segmentation: str, *, steps: int = 3, pairs: int = 12) -> Forecast:
+        """Sizes of a segmentation's segments for the next ``steps`` runs (a Markov chain).
+
+        Fitted on the migrations between the last ``pairs`` + 1 runs that hold it.
+        """
+        with self.reading():
+            held = self._read(
+                "SELECT run_id, method FROM segmentations WHERE segmentation = $name "
+                "ORDER BY run_id",
+                {"name": segmentation},
+            )
+            if held.height < 2:
+                raise ConfigError(
+                    f"segmentation '{segmentation}' is in {held.height} stored run(s): a forecast "
+                    "needs the moves between at least two",
+                    hint="run the project again after the data changes",
+                )
+            if held["method"][-1] == "cluster":
+                raise ConfigError(
+                    f"'{segmentation}' is a cluster segmentation: its segments change when "
+                    "refitted",
+                    hint="forecast RFM, rule or CLV segments, or freeze the model (model: PATH)",
+                )
+            runs = held["run_id"].to_list()[-(pairs + 1) :]
+            flows = pl.concat(
+                [
+                    self._read(intervals.migration_sql(), {"from": a, "to": b})
+                    .filter(pl.col("segmentation") == segmentation)
+                    .with_columns(pl.lit(k).alias("pair"))
+                    for k, (a, b) in enumerate(itertools.pairwise(runs))
+                ]
+            )
+            latest = self.memberships(runs[-1], segmentation=segmentation)
+            current = dict(latest.group_by("segment").len().iter_rows())
+            return forecast_sizes(segmentation, flows, current, steps=steps)
+
+    def definitions(self, run: int | None = None) -> dict[str, dict[str, Any]]:
+        """Every segmentation's stored definition in a run (the latest by default)."""
+        run_id = self._run(run)
+        rows = self._read(
+            "SELECT segmentation, definition FROM segmentations WHERE run_id = $run",
+            {"run": run_id},
+        )
+        return {name: json.loads(text) for name, text in rows.iter_rows()}
+
+    def diff(
+        self, from_run: int | None = None, to_run: int | None = None
+    ) -> list[DefinitionChange]:
+        """What changed in the segment definitions between two runs (default: the last two)."""
+        with self.reading():
+            first, second = self._pair(from_run, to_run)
+            return diff_definitions(
+                self.definitions(first),
+                self.definitions(second),
+                labels=(f"run {first}", f"run {second}"),
+            )
+
+    def _pair(self, from_run: int | None, to_run: int | None) -> tuple[int, int]:
+        runs = self.runs()["run_id"].to_list()
+        if to_run is None:
+            to_run = runs[-1] if runs else None
+        second = self._run(to_run)
+        if from_run is None:
+            earlier = [r for r in runs if r < second]
+            if not earlier:
+                raise ConfigError(
+                    f"{self.path}: run {second} has no earlier run to compare with",
+                    hint="run the project again after the data changes, or pass --from",
+                )
+            from_run = earlier[-1]
+        return self._run(from_run), second
