@@ -90,3 +90,12 @@ def what_changed(
             return f"source '{name}' changed ({', '.join(changed)})"
     gone = sorted(set(stored) - set(current))
     return f"source '{gone[0]}' was removed" if gone else None
+
+
+def reason_to_refresh(project: Project) -> str | None:
+    """Why ``project`` must run again (one line); None when nothing changed since its last run."""
+    stored = project.store.last_fingerprints()
+    if stored is None:
+        return "no run is stored yet"
+    config_hash, prints = stored
+    return what_changed(prints, source_fingerprints(project), config_hash != project.config_hash)

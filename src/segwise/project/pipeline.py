@@ -2,33 +2,32 @@
 
 ``Project`` is a facade over the application layer: the project file
 (:mod:`~segwise.project.config`), its paths (:mod:`~segwise.project.paths`),
-the sources (:mod:`~segwise.project.sources`), the run's first half
-(:mod:`~segwise.project.ingest`), one module per segmentation method
-(:mod:`~segwise.project.methods`, run by :mod:`~segwise.project.segmentations`),
-the store and the report (:mod:`~segwise.project.publish`), and ``validate``
+the sources (:mod:`~segwise.project.sources`), one run under the store's lock
+(:mod:`~segwise.project.running`: the first half in
+:mod:`~segwise.project.ingest`, one module per segmentation method in
+:mod:`~segwise.project.methods` run by :mod:`~segwise.project.segmentations`,
+store, report and health in :mod:`~segwise.project.publish` and
+:mod:`~segwise.project.health`), ``refresh`` (:mod:`~segwise.project.fingerprints`),
+``preview`` (:mod:`~segwise.project.preview`) and ``validate``
 (:mod:`~segwise.project.validation`). The CLI and, later, the API call it;
 neither rebuilds these steps.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from segwise.engine.sessions import check_engine
-from segwise.exceptions import ConfigError, SegwiseError
+from segwise.exceptions import ConfigError
 from segwise.profiling.cards import SegmentationResult
-from segwise.project.fingerprints import Refresh, source_fingerprints, what_changed
-from segwise.project.ingest import prepare, remove_stale_temp_files
+from segwise.project.fingerprints import Refresh, reason_to_refresh
 from segwise.project.methods import method_for
 from segwise.project.paths import QUARANTINE_DIR, ProjectPaths
 from segwise.project.preview import ImpactPreview, preview_project
-from segwise.project.publish import RunResult, publish
+from segwise.project.publish import RunResult
+from segwise.project.running import run_holding_the_lock
 from segwise.project.scaffold import scaffold
-from segwise.project.segmentations import run_segmentations
 from segwise.project.sources import read_source
 from segwise.project.validation import validate_project
 from segwise.project.workspace import read_project_file
@@ -178,7 +177,7 @@ class Project:
         self.check_paths()
         # The whole run holds the lock: two runs would race on the report and the quarantine.
         with self.store.locked(step):
-            return self._run_holding_the_lock(as_of, engine, step, spark)
+            return run_holding_the_lock(self, as_of, engine, step, spark)
 
     def refresh(
         self,
@@ -195,15 +194,10 @@ class Project:
         step = progress or (lambda _message: None)
         self.check_paths()
         with self.store.locked(step):
-            stored = self.store.last_fingerprints()
-            if stored is None:
-                reason: str | None = "no run is stored yet"
-            else:
-                current = source_fingerprints(self)
-                reason = what_changed(stored[1], current, stored[0] != self.config_hash)
+            reason = reason_to_refresh(self)
             if reason is None:
                 return Refresh(ran=False, reason="up to date: nothing changed since the last run")
-            return Refresh(True, reason, self._run_holding_the_lock(None, engine, step, spark))
+            return Refresh(True, reason, run_holding_the_lock(self, None, engine, step, spark))
 
     def preview(
         self, *, segmentation: str | None = None, progress: Callable[[str], None] | None = None
@@ -213,39 +207,3 @@ class Project:
         Nothing is stored; see :mod:`segwise.project.preview`.
         """
         return preview_project(self, segmentation, progress or (lambda _message: None))
-
-    def _run_holding_the_lock(
-        self, as_of: str | date | None, engine: str | None, step: Callable[[str], None], spark: Any
-    ) -> RunResult:
-        remove_stale_temp_files(self)
-        started = datetime.now()
-        try:
-            engine_name = check_engine(engine or self.config.engine_name)
-            # Taken before reading: a source that changes during the run is seen next refresh.
-            fingerprints = source_fingerprints(self)
-            inputs, quality = prepare(self, as_of, engine_name, step, spark)
-            results = run_segmentations(self.config, inputs, step)
-            return publish(
-                self,
-                inputs,
-                quality,
-                results,
-                engine=engine_name,
-                started=started,
-                step=step,
-                fingerprints=fingerprints,
-            )
-        except Exception as exc:
-            # Kept so `segwise runs` shows it and the next run says how long ago the last
-            # good one was; a store too damaged to take the record must not hide the error.
-            error = (
-                exc.one_line() if isinstance(exc, SegwiseError) else f"{type(exc).__name__}: {exc}"
-            )
-            with contextlib.suppress(Exception):
-                self.store.record_failure(
-                    started_at=started,
-                    as_of=None if as_of is None else str(as_of),
-                    config_hash=self.config_hash,
-                    error=error,
-                )
-            raise
