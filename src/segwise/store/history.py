@@ -136,7 +136,7 @@ def build_history(
     )
     values = {row["run_id"]: row for row in moves.iter_rows(named=True)}
     methods = {
-        (row["run_id"], row["segmentation"]): (row["method"], json.loads(row["definition"]))
+        (row["run_id"], row["segmentation"]): (row["method"], row["definition"])
         for row in definitions.iter_rows(named=True)
     }
     changes = []
@@ -149,9 +149,46 @@ def build_history(
                 continue
             now = tuple(sorted(held.get((name, run), set()))) or (NONE,)
             if previous is not None and now != previous:
-                method, definition = methods[(run, name)]
+                method, text = methods[(run, name)]
+                definition = json.loads(text) if text else {}
                 reason = reason_for(method, name, definition, previous, now, values.get(run))
                 changes.append(Move(run, as_of[run], name, previous, now, reason))
             previous = now
     changes.sort(key=lambda m: (m.run_id, m.segmentation))
     return CustomerHistory(customer, path, changes)
+
+
+def migration_matrix(counts: pl.DataFrame, movers: pl.DataFrame) -> pl.DataFrame:
+    """From → to counts per segmentation, from the segment sizes and who moved.
+
+    A customer who left S and entered T is one S → T; one who only left is
+    S → ``(none)``, one who only entered ``(none)`` → T; everyone else in S
+    stayed (S → S). Exact for exclusive segmentations, where a customer holds
+    one segment at a time.
+    """
+    keys = ["segmentation", "customer_id"]
+    left = movers.filter(pl.col("change") == "exited").select(
+        *keys, pl.col("segment").alias("from_segment")
+    )
+    came = movers.filter(pl.col("change") == "entered").select(
+        *keys, pl.col("segment").alias("to_segment")
+    )
+    moved = (
+        left.join(came, on=keys, how="full", coalesce=True)
+        .with_columns(pl.col("from_segment").fill_null(NONE), pl.col("to_segment").fill_null(NONE))
+        .group_by("segmentation", "from_segment", "to_segment")
+        .agg(pl.len().cast(pl.Int64).alias("customers"))
+    )
+    exits = left.group_by("segmentation", "from_segment").agg(pl.len().alias("exits"))
+    stayed = (
+        counts.select("segmentation", pl.col("segment").alias("from_segment"), "before")
+        .join(exits, on=["segmentation", "from_segment"], how="left")
+        .select(
+            "segmentation",
+            "from_segment",
+            pl.col("from_segment").alias("to_segment"),
+            (pl.col("before") - pl.col("exits").fill_null(0)).cast(pl.Int64).alias("customers"),
+        )
+        .filter(pl.col("customers") > 0)
+    )
+    return pl.concat([moved, stayed]).sort("segmentation", "from_segment", "to_segment")

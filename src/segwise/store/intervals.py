@@ -104,64 +104,53 @@ def write_moves(connection: duckdb.DuckDBPyConnection, run_id: int, features: An
     connection.unregister("incoming_features")
 
 
-def counts_sql() -> str:
-    """Per segmentation and segment: members before, after, entering and leaving."""
-    return """
-    WITH before AS (
-        SELECT segmentation, customer_id, segment FROM membership_intervals
-        WHERE from_run <= $from AND (to_run IS NULL OR to_run >= $from)),
-    after AS (
-        SELECT segmentation, customer_id, segment FROM membership_intervals
-        WHERE from_run <= $to AND (to_run IS NULL OR to_run >= $to)),
-    moved AS (
-        SELECT coalesce(a.segmentation, b.segmentation) AS segmentation,
-               coalesce(a.segment, b.segment) AS segment,
-               coalesce(a.customer_id, b.customer_id) AS customer_id,
-               b.customer_id IS NOT NULL AS was, a.customer_id IS NOT NULL AS is_now
-        FROM after a FULL OUTER JOIN before b
-          ON a.segmentation = b.segmentation AND a.customer_id = b.customer_id
-         AND a.segment = b.segment)
+def _only(segmentation: bool) -> str:
+    return " AND segmentation = $segmentation" if segmentation else ""
+
+
+def counts_sql(segmentation: bool = False) -> str:
+    """Members of each segment in run ``$from`` and in run ``$to``, in one pass."""
+    return f"""
     SELECT segmentation, segment,
-           count(*) FILTER (WHERE was) AS before,
-           count(*) FILTER (WHERE is_now) AS after,
-           count(*) FILTER (WHERE is_now AND NOT was) AS entered,
-           count(*) FILTER (WHERE was AND NOT is_now) AS exited
-    FROM moved GROUP BY segmentation, segment ORDER BY segmentation, segment"""
+           count(*) FILTER (WHERE from_run <= $from AND (to_run IS NULL OR to_run >= $from))
+               AS before,
+           count(*) FILTER (WHERE from_run <= $to AND (to_run IS NULL OR to_run >= $to)) AS after
+    FROM membership_intervals
+    WHERE from_run <= greatest($from, $to){_only(segmentation)}
+    GROUP BY segmentation, segment
+    HAVING before > 0 OR after > 0
+    ORDER BY segmentation, segment"""
 
 
-def movers_sql() -> str:
-    """Who entered and who left each segment between runs ``$from`` and ``$to``."""
-    return """
-    WITH before AS (
-        SELECT segmentation, customer_id, segment FROM membership_intervals
-        WHERE from_run <= $from AND (to_run IS NULL OR to_run >= $from)),
-    after AS (
-        SELECT segmentation, customer_id, segment FROM membership_intervals
-        WHERE from_run <= $to AND (to_run IS NULL OR to_run >= $to))
+def movers_sql(segmentation: bool = False) -> str:
+    """Who entered and who left each segment between runs ``$from`` < ``$to``.
+
+    Only intervals that begin or end between the two runs can differ, so the
+    candidates are few (the changes); a candidate whose same membership also
+    held at the other run (left and came back) is not a move.
+    """
+    only = _only(segmentation)
+    return f"""
+    WITH entering AS (
+        SELECT segmentation, segment, customer_id FROM membership_intervals
+        WHERE from_run > $from AND from_run <= $to AND (to_run IS NULL OR to_run >= $to){only}),
+    leaving AS (
+        SELECT segmentation, segment, customer_id FROM membership_intervals
+        WHERE from_run <= $from AND to_run >= $from AND to_run < $to{only}),
+    held_before AS (
+        SELECT e.* FROM entering e JOIN membership_intervals m USING (segmentation, segment,
+            customer_id)
+        WHERE m.from_run <= $from AND (m.to_run IS NULL OR m.to_run >= $from)),
+    held_after AS (
+        SELECT l.* FROM leaving l JOIN membership_intervals m USING (segmentation, segment,
+            customer_id)
+        WHERE m.from_run <= $to AND (m.to_run IS NULL OR m.to_run >= $to))
     SELECT segmentation, segment, customer_id, 'entered' AS change
-    FROM (SELECT * FROM after EXCEPT SELECT * FROM before)
+    FROM (SELECT * FROM entering EXCEPT SELECT * FROM held_before)
     UNION ALL
     SELECT segmentation, segment, customer_id, 'exited' AS change
-    FROM (SELECT * FROM before EXCEPT SELECT * FROM after)
+    FROM (SELECT * FROM leaving EXCEPT SELECT * FROM held_after)
     ORDER BY segmentation, segment, change, customer_id"""
-
-
-def migration_sql() -> str:
-    """From → to counts per segmentation; ``(none)`` for customers absent from a run."""
-    return """
-    WITH before AS (
-        SELECT segmentation, customer_id, segment FROM membership_intervals
-        WHERE from_run <= $from AND (to_run IS NULL OR to_run >= $from)),
-    after AS (
-        SELECT segmentation, customer_id, segment FROM membership_intervals
-        WHERE from_run <= $to AND (to_run IS NULL OR to_run >= $to))
-    SELECT coalesce(b.segmentation, a.segmentation) AS segmentation,
-           coalesce(b.segment, '(none)') AS from_segment,
-           coalesce(a.segment, '(none)') AS to_segment,
-           count(*) AS customers
-    FROM before b FULL OUTER JOIN after a
-      ON a.segmentation = b.segmentation AND a.customer_id = b.customer_id
-    GROUP BY ALL ORDER BY segmentation, from_segment, to_segment"""
 
 
 def history_sql() -> str:

@@ -19,7 +19,7 @@ from segwise.exceptions import ConfigError
 from segwise.store import intervals
 from segwise.store.definitions import DefinitionChange, diff_definitions
 from segwise.store.forecast import Forecast, forecast_sizes
-from segwise.store.history import Changes, CustomerHistory, build_history
+from segwise.store.history import Changes, CustomerHistory, build_history, migration_matrix
 
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
@@ -81,6 +81,21 @@ class HistoryQueries:
         """
         with self.reading():
             run_id = self.run_on(on) if on is not None else self._run(run)
+            # The run's stored segment names answer which segmentation, without a scan.
+            named = self._read(
+                "SELECT DISTINCT segmentation FROM segments WHERE run_id = $run "
+                "AND segment = $segment"
+                + (" AND segmentation = $segmentation" if segmentation else ""),
+                intervals.params(run=run_id, segment=segment, segmentation=segmentation),
+            )["segmentation"].to_list()
+            if len(named) == 1:
+                return self._read(
+                    "SELECT customer_id FROM membership_intervals WHERE "
+                    + intervals.COVERING
+                    + " AND segmentation = $segmentation AND segment = $segment "
+                    "ORDER BY customer_id",
+                    {"run": run_id, "segmentation": named[0], "segment": segment},
+                )
             held = self._read(
                 "SELECT DISTINCT segmentation, segment FROM membership_intervals WHERE "
                 + intervals.COVERING,
@@ -118,24 +133,33 @@ class HistoryQueries:
         """Who entered and who left each segment between two runs (default: the last two)."""
         with self.reading():
             first, second = self._pair(from_run, to_run)
-            values = {"from": first, "to": second}
-            counts = self._read(intervals.counts_sql(), values)
-            movers = self._read(intervals.movers_sql(), values)
-            matrix = self._read(intervals.migration_sql(), values)
+            values: dict[str, Any] = {"from": first, "to": second}
             if segmentation is not None:
-                known = set(counts["segmentation"].to_list())
-                if segmentation not in known:
+                held = self._read(
+                    "SELECT DISTINCT segmentation FROM segmentations WHERE run_id IN ($from, $to)",
+                    values,
+                )["segmentation"].to_list()
+                if segmentation not in held:
                     raise ConfigError(
                         f"no segmentation '{segmentation}' in runs {first} and {second}",
-                        hint=f"the segmentations are {', '.join(sorted(known))}",
+                        hint=f"the segmentations are {', '.join(sorted(held))}",
                     )
-                keep = pl.col("segmentation") == segmentation
-                counts, movers, matrix = (
-                    counts.filter(keep),
-                    movers.filter(keep),
-                    matrix.filter(keep),
-                )
-            return Changes(first, second, counts, movers, matrix)
+                values["segmentation"] = segmentation
+            only = segmentation is not None
+            counts = self._read(intervals.counts_sql(only), values)
+            earlier, later = sorted((first, second))
+            movers = self._read(intervals.movers_sql(only), values | {"from": earlier, "to": later})
+            if first > second:  # asked backwards: who "entered" going back in time
+                swap = {"entered": "exited", "exited": "entered"}
+                movers = movers.with_columns(pl.col("change").replace_strict(swap))
+            tallies = movers.group_by("segmentation", "segment").agg(
+                (pl.col("change") == "entered").sum().cast(pl.Int64).alias("entered"),
+                (pl.col("change") == "exited").sum().cast(pl.Int64).alias("exited"),
+            )
+            counts = counts.join(tallies, on=["segmentation", "segment"], how="left").with_columns(
+                pl.col("entered").fill_null(0), pl.col("exited").fill_null(0)
+            )
+            return Changes(first, second, counts, movers, migration_matrix(counts, movers))
 
     def history(self, customer_id: str) -> CustomerHistory:
         """One customer's path through every segmentation, run by run, with each move's reason."""
@@ -147,8 +171,12 @@ class HistoryQueries:
                 "WHERE customer_id = $customer ORDER BY run_id",
                 {"customer": customer},
             )
+            # Definitions only of the runs the customer moved in: the rest are not read.
             definitions = self._read(
-                "SELECT run_id, segmentation, method, definition FROM segmentations ORDER BY run_id"
+                "SELECT run_id, segmentation, method, CASE WHEN run_id IN (SELECT run_id FROM "
+                "moves WHERE customer_id = $customer) THEN definition END AS definition "
+                "FROM segmentations ORDER BY run_id",
+                {"customer": customer},
             )
             return build_history(customer, self.runs(), spans, moves, definitions)
 
@@ -178,9 +206,9 @@ class HistoryQueries:
             runs = held["run_id"].to_list()[-(pairs + 1) :]
             flows = pl.concat(
                 [
-                    self._read(intervals.migration_sql(), {"from": a, "to": b})
-                    .filter(pl.col("segmentation") == segmentation)
-                    .with_columns(pl.lit(k).alias("pair"))
+                    self.changes(a, b, segmentation=segmentation).matrix.with_columns(
+                        pl.lit(k).alias("pair")
+                    )
                     for k, (a, b) in enumerate(itertools.pairwise(runs))
                 ]
             )
