@@ -10,18 +10,18 @@ from segwise.cli import options as opt
 from segwise.cli.console import json_text, progress, stdout, user_errors
 from segwise.cli.project import AllowOutside, Config
 
+FromRun = Annotated[
+    int | None, typer.Option("--from", help="The earlier run (default: the one before --to).")
+]
+ToRun = Annotated[int | None, typer.Option("--to", help="The later run (default: latest).")]
 Segmentation = Annotated[str | None, typer.Option("--segmentation", help="Only this segmentation.")]
 
 
 @user_errors
 def changes(
     config: Config,
-    from_run: Annotated[
-        int | None, typer.Option("--from", help="The earlier run (default: the one before --to).")
-    ] = None,
-    to_run: Annotated[
-        int | None, typer.Option("--to", help="The later run (default: latest).")
-    ] = None,
+    from_run: FromRun = None,
+    to_run: ToRun = None,
     segmentation: Segmentation = None,
     matrix: Annotated[
         bool, typer.Option("--matrix", help="Show the from → to migration matrix.")
@@ -229,12 +229,8 @@ def _impact_table(impact: Any, currency: str | None) -> Any:
 @user_errors
 def diff(
     config: Config,
-    from_run: Annotated[
-        int | None, typer.Option("--from", help="The earlier run (default: the one before --to).")
-    ] = None,
-    to_run: Annotated[
-        int | None, typer.Option("--to", help="The later run (default: latest).")
-    ] = None,
+    from_run: FromRun = None,
+    to_run: ToRun = None,
     as_json: opt.Json = False,
 ) -> None:
     """What changed in the segment definitions between two runs, as a readable diff."""

@@ -62,10 +62,9 @@ def preview_project(
 ) -> ImpactPreview:
     """Evaluate the edited project against the latest run, storing nothing."""
     store = project.store
-    runs = store.runs() if store.path.exists() else pl.DataFrame()
-    if runs.height == 0:
+    latest = store.last_run()
+    if latest is None:
         raise ConfigError("no run to compare with", hint="run the project first: segwise run")
-    latest = runs.row(runs.height - 1, named=True)
     specs = dict(project.config.segmentations)
     if segmentation is not None:
         if segmentation not in specs:

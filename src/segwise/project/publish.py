@@ -160,12 +160,9 @@ def _read_columns(features: pl.DataFrame, results: list[SegmentationResult]) -> 
 
 def _previous_run(store: Workspace) -> PreviousRun | None:
     """The last stored run's members and every run's sizes, for "What changed"."""
-    if not store.path.exists():
+    last = store.last_run()
+    if last is None:
         return None
-    runs = store.runs()
-    if runs.height == 0:
-        return None
-    last = runs.row(runs.height - 1, named=True)
     return PreviousRun(
         last["run_id"], last["as_of"], store.memberships(last["run_id"]), store.sizes()
     )
@@ -191,12 +188,9 @@ def last_success(store: Workspace, now: datetime) -> str | None:
 
     E.g. ``previous successful run: run 4, 3 days ago; 1 failed run since (last: …)``.
     """
-    if not store.path.exists():
+    last = store.last_run()
+    if last is None:
         return None
-    runs = store.runs()
-    if runs.height == 0:
-        return None
-    last = runs.row(runs.height - 1, named=True)
     finished = last["finished_at"]
     failures = store.failures()
     since = failures.filter(pl.col("failed_at") > finished) if failures.height else failures

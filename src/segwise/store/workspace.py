@@ -229,6 +229,13 @@ class Workspace(HistoryQueries):
                 f"config_hash, segwise_version, {report} FROM runs ORDER BY run_id",
             )
 
+    def last_run(self) -> dict[str, Any] | None:
+        """The newest run's row (``run_id``, ``as_of``, ``finished_at``…), None before the first."""
+        if not self.path.exists():
+            return None
+        runs = self.runs()
+        return runs.row(runs.height - 1, named=True) if runs.height else None
+
     def latest_run(self) -> int:
         """The id of the newest run."""
         runs = self.runs()
