@@ -1,4 +1,4 @@
-"""``segwise changes`` and ``segwise history``: how segments moved between stored runs."""
+"""``segwise changes``, ``history``, ``diff`` and ``preview``: how segments moved, or would."""
 
 from __future__ import annotations
 
