@@ -91,3 +91,32 @@ def test_a_failed_migration_leaves_the_old_store_and_its_backup(
         assert "memberships" in schema.table_names(still_old)
         assert "membership_intervals" not in schema.table_names(still_old)
     assert path.with_name(path.name + ".v1.bak").read_bytes() == original
+
+
+def test_a_project_run_on_an_old_store_migrates_it_without_waiting_on_itself(
+    tmp_path: Path,
+) -> None:
+    # The run holds the store's lock; the migration inside it must not wait for that lock.
+    import subprocess
+    import sys
+
+    from segwise.project import Project
+
+    folder = tmp_path / "shop"
+    Project.init(folder)
+    old = pl.DataFrame({"customer_id": ["0000001", "0000002"], "segment": ["VIP", "Other"]})
+    write_v1_run(folder / "segwise.duckdb", dt.date(2024, 3, 31), {"lifecycle": old})
+    done = subprocess.run(
+        [sys.executable, "-c", "from segwise.cli.app import main; main()", "run", str(folder)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    store = Workspace(folder / "segwise.duckdb")
+    assert store.runs()["run_id"].to_list() == [1, 2]
+    assert store.members("VIP", run=1, segmentation="lifecycle")["customer_id"].to_list() == [
+        "0000001"
+    ]
+    assert not (folder / "segwise.duckdb.v1.bak").exists()

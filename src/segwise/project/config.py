@@ -158,6 +158,8 @@ class ClusterSegmentation(_Strict):
     outlier_cutoff: float | None = Field(default=3.0, ge=0.0)
     model: str | None = None
     refit: Literal["always", "monthly", "never"] | None = None
+    #: A frozen model reused for this many runs is checked against a fresh fit each run.
+    stale_after: int = Field(default=6, ge=1)
     segments: dict[int, ClusterSegmentEdit] = Field(default_factory=dict)
 
     @model_validator(mode="after")

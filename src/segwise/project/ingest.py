@@ -63,8 +63,15 @@ def prepare(
         as_of=cutoff,
     )
     features = as_polars(features_native).sort("customer_id")
+    stored = project.store.runs()["as_of"].to_list() if project.store.path.exists() else []
     inputs = RunInputs(
-        tables, features_native, features, cutoff, project.paths, project.config.currency
+        tables,
+        features_native,
+        features,
+        cutoff,
+        project.paths,
+        project.config.currency,
+        stored_as_of=tuple(stored),
     )
     return inputs, quality
 

@@ -86,7 +86,14 @@ def _silhouette(matrix: np.ndarray, labels: np.ndarray, rng: np.random.Generator
     return float(silhouette_score(matrix[rows], labels[rows]))
 
 
-def _jaccard_per_cluster(reference: np.ndarray, other: np.ndarray, k: int) -> np.ndarray:
+def jaccard_per_cluster(reference: np.ndarray, other: np.ndarray, k: int) -> np.ndarray:
+    """Each cluster ``0..k-1`` of ``reference``: its best Jaccard overlap with one of ``other``.
+
+    Examples
+    --------
+    >>> jaccard_per_cluster(np.array([0, 0, 1, 1]), np.array([5, 5, 5, 7]), 2).tolist()
+    [0.6666666666666666, 0.5]
+    """
     best = np.zeros(k)
     for c in range(k):
         inside = reference == c
@@ -137,7 +144,7 @@ def evaluate_k(
         )
         theirs = _assign(boot, matrix[reference], _rows(categories, reference), numeric_count)
         aris.append(adjusted_rand_score(reference_labels, theirs))
-        jaccards.append(_jaccard_per_cluster(reference_labels, theirs, k))
+        jaccards.append(jaccard_per_cluster(reference_labels, theirs, k))
     stability = float(np.mean(aris)) if aris else 1.0
     per_segment = np.mean(jaccards, axis=0) if jaccards else np.ones(k)
     bic = None

@@ -22,6 +22,16 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 
+#: The lock files this process holds: a lock is per open file, so taking it again from the
+#: same process (a reader migrating an old store during a run) would wait for itself.
+_HELD: set[str] = set()
+
+
+def held_here(store: Path) -> bool:
+    """Whether this process holds ``store``'s lock."""
+    return str(store.with_name(store.name + ".lock").resolve()) in _HELD
+
+
 class StoreLockedError(SegwiseError):
     """Another run holds the store's lock for longer than we are willing to wait."""
 
@@ -57,9 +67,11 @@ def hold_lock(
         handle.truncate()
         handle.write(f"pid {os.getpid()} since {datetime.now():%H:%M:%S}")
         handle.flush()
+        _HELD.add(str(lock_path.resolve()))
         try:
             yield
         finally:
+            _HELD.discard(str(lock_path.resolve()))
             handle.seek(0)
             handle.truncate()
             fcntl.flock(handle, fcntl.LOCK_UN)

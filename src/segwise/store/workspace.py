@@ -23,7 +23,7 @@ import polars as pl
 
 from segwise.exceptions import ConfigError, SegwiseError
 from segwise.store import schema
-from segwise.store.lock import hold_lock
+from segwise.store.lock import held_here, hold_lock
 from segwise.store.queries import HistoryQueries
 from segwise.store.records import RunRecord, write_record
 
@@ -168,7 +168,7 @@ class Workspace(HistoryQueries):
 
         Writers already hold the lock; a reader takes it for the migration.
         """
-        held = contextlib.nullcontext() if locked else self.locked()
+        held = contextlib.nullcontext() if locked or held_here(self.path) else self.locked()
         with held:
             connection = duckdb.connect(str(self.path), config=_CONFIG)
             with contextlib.closing(connection), _store_errors(self.path):

@@ -39,6 +39,8 @@ class RunInputs:
     as_of: date
     paths: ProjectPaths
     currency: str | None = None
+    #: The as-of dates of the runs already stored (how long a frozen model has been reused).
+    stored_as_of: tuple[date, ...] = ()
 
 
 @dataclass(frozen=True)

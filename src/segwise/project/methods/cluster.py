@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import copy
 import functools
+import warnings
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from segwise._validation import hint_for
 from segwise.engine.frames import to_lazy
@@ -27,6 +30,7 @@ from segwise.project.methods.base import CheckInputs, Method, RunInputs
 from segwise.project.results import as_polars
 from segwise.segmenters import ClusterSegmenter
 from segwise.segmenters.cluster_outliers import OUTLIER_ID
+from segwise.segmenters.cluster_selection import jaccard_per_cluster
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -131,6 +135,7 @@ def run_clustering(
     as_of: date,
     model_path: Path | None = None,
     currency: str | None = None,
+    stored_as_of: tuple[date, ...] = (),
 ) -> SegmentationResult:
     """Cluster the customers (or reuse the frozen model) and build the segmentation's cards.
 
@@ -157,9 +162,15 @@ def run_clustering(
     members = assigned.select("customer_id", "segment")
     made = _cards(spec, segmenter, profiles, model_names, currency)
     warnings_ = list(segmenter.warnings_)
+    staleness: dict[str, Any] | None = None
     if not refitted:
         warnings_ = [f"model {spec.model} reused: {w}" for w in warnings_]
+        staleness = _staleness(spec, segmenter, features, named.labels, stored_as_of)
+        if staleness and staleness["stale"]:
+            warnings_.append(staleness["note"])
     definition = _definition(spec, segmenter, refitted=refitted, as_of=as_of, notes=warnings_)
+    if staleness is not None:
+        definition["staleness"] = staleness
     return SegmentationResult(
         name,
         "cluster",
@@ -263,6 +274,44 @@ def _definition(
     }
 
 
+#: Below this agreement between the frozen model and a fresh fit, the model is stale.
+STALE_JACCARD = 0.75
+
+
+def _staleness(
+    spec: ClusterSegmentation,
+    frozen: ClusterSegmenter,
+    features: pl.DataFrame,
+    labels: Any,
+    stored_as_of: tuple[date, ...],
+) -> dict[str, Any] | None:
+    """Whether a fresh fit still agrees with a frozen model reused for ``stale_after`` runs.
+
+    Agreement is the size-weighted mean of each frozen segment's best Jaccard
+    overlap with a segment of the fresh fit; under 0.75 the segments have
+    drifted from what the data would find today.
+    """
+    fitted = str(getattr(frozen, "metadata_", {}).get("as_of", ""))
+    runs_since = sum(1 for day in stored_as_of if day.isoformat() > fitted) if fitted else 0
+    if runs_since < spec.stale_after:
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the fresh fit is a yardstick, its notes are not ours
+        fresh = _segmenter(spec).fit(features)
+    old = np.asarray(labels)
+    best = jaccard_per_cluster(old, np.asarray(fresh.labels_), frozen.n_segments_)
+    sizes = np.array([(old == c).sum() for c in range(frozen.n_segments_)], dtype=float)
+    agreement = float((best * sizes).sum() / sizes.sum()) if sizes.sum() else 1.0
+    stale = agreement < STALE_JACCARD
+    note = (
+        f"model {spec.model} was fitted as of {fitted}, {runs_since} runs ago, and a fit on "
+        f"today's data agrees with it on only {agreement:.0%} of each segment (Jaccard, "
+        f"under {STALE_JACCARD:.0%}): its segments no longer match the data; refit it "
+        "(delete the file or set refit: always once) and rename the new segments"
+    )
+    return {"runs_since_fit": runs_since, "agreement": agreement, "stale": stale, "note": note}
+
+
 def _save(segmenter: ClusterSegmenter, path: Path, metadata: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     segmenter.save(path, metadata=metadata)
@@ -294,6 +343,7 @@ def run(name: str, spec: ClusterSegmentation, inputs: RunInputs) -> list[Segment
             as_of=inputs.as_of,
             model_path=model,
             currency=inputs.currency,
+            stored_as_of=inputs.stored_as_of,
         )
     ]
 
