@@ -106,3 +106,20 @@ def test_a_project_stores_alerts_and_failures(tmp_path: Path) -> None:
     third = project.run()
     assert third.since_last_success is not None
     assert "1 failed run since (last: " in third.since_last_success
+
+
+def test_a_refitted_clustering_gets_one_note_not_a_size_alert_per_renamed_segment() -> None:
+    before = {f"c{i}": ("Old A" if i < 50 else "Old B") for i in range(100)}
+    after = {f"c{i}": ("New A" if i < 50 else "New B") for i in range(100)}
+    refit = SegmentationResult(
+        "behaviour",
+        "cluster",
+        pl.DataFrame({"customer_id": list(after), "segment": list(after.values())}),
+        {"refitted": True},
+        [],
+    )
+    (alert,) = size_alerts(_before("behaviour", before), [refit], 100)
+    assert alert.kind == "refit" and "not comparable" in alert.message
+    frozen = SegmentationResult("behaviour", "cluster", refit.members, {"refitted": False}, [])
+    kinds = {a.kind for a in size_alerts(_before("behaviour", before), [frozen], 100)}
+    assert kinds == {"size_change"}  # a frozen model's segments are followed as usual

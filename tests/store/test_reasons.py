@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import TYPE_CHECKING
 
 import polars as pl
@@ -136,4 +137,18 @@ def test_only_movers_values_are_kept(tmp_path: Path) -> None:
     kept = store._read("SELECT run_id, customer_id FROM moves ORDER BY run_id, customer_id")
     # Run 1: everyone is new. Run 2: a, b and c each moved somewhere.
     assert kept.filter(pl.col("run_id") == 2)["customer_id"].to_list() == ["a", "b", "c"]
-    assert set(kept.columns) == {"run_id", "customer_id"}
+    moved = set(store.changes(1, 2).movers["customer_id"].to_list())
+    assert set(kept.filter(pl.col("run_id") == 2)["customer_id"].to_list()) == moved
+
+
+def test_a_clv_move_names_what_changed_and_how_churn_was_judged() -> None:
+    from segwise.store.reasons import reason_for
+
+    old = {"customer_id": "a", "future.p_alive": 0.9991, "future.clv": 437.05}
+    new = {"customer_id": "a", "future.p_alive": 0.9996, "future.clv": 1832.8}
+    kept = {"features_before": json.dumps(old), "features_after": json.dumps(new)}
+    reason = reason_for(
+        "clv", "future", {"churn_basis": "recency"}, ("Churn risk",), ("Stable",), kept
+    )
+    assert reason.startswith("clv 437.05 → 1,832.8, churn risk is judged by the time since")
+    assert "p_alive" not in reason  # 1 → 1 as printed: no explanation

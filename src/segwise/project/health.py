@@ -2,7 +2,8 @@
 
 - **Size change** of each segment: a warning from a 25% change (and at least
   10 customers and 0.5% of everyone), critical from 50%; a segment that
-  appears or empties is a warning.
+  appears or empties is a warning. A cluster segmentation fitted afresh gets
+  one note instead: its new segments cannot be compared with the last run's.
 - **Feature drift** inside each segment: the population stability index (PSI)
   of every numeric feature, on the previous run's deciles of that feature in
   that segment. PSI ≥ 0.1 is a warning (moderate shift), ≥ 0.25 critical (the
@@ -60,6 +61,9 @@ def size_alerts(
         old = before.filter(pl.col("segmentation") == result.name)
         if old.height == 0:
             continue  # a new segmentation: nothing to compare with
+        if refitted_clusters(result):
+            alerts.append(_refit_alert(result.name))
+            continue
         was = dict(old.group_by("segment").len().iter_rows())
         now = dict(result.members.group_by("segment").len().iter_rows())
         for segment in sorted(set(was) | set(now)):
@@ -75,6 +79,21 @@ def size_alerts(
                 message = f"{result.name} · {segment}: {a:,} → {b:,} customers ({change:+.0%})"
                 alerts.append(Alert(result.name, segment, "size_change", level, change, message))
     return alerts
+
+
+def refitted_clusters(result: SegmentationResult) -> bool:
+    """Whether a cluster segmentation was fitted afresh in this run (segments not comparable)."""
+    return result.method == "cluster" and bool(result.definition.get("refitted", True))
+
+
+def _refit_alert(name: str) -> Alert:
+    # A fresh fit finds new segments with new names: comparing them with the last run's
+    # would report every segment as emptied or appeared, which says nothing.
+    message = (
+        f"{name}: the clusters were fitted afresh, so its segments are new and not comparable "
+        "with the last run's; keep the model (model: PATH) to follow the same segments over time"
+    )
+    return Alert(name, "", "refit", "warning", 0.0, message)
 
 
 def psi(expected: pl.Series, actual: pl.Series) -> float | None:
@@ -128,7 +147,7 @@ def drift_alerts(
     alerts = []
     for result in results:
         old_members = before.filter(pl.col("segmentation") == result.name)
-        if old_members.height == 0:
+        if old_members.height == 0 or refitted_clusters(result):
             continue
         watched = _watched(result, features, before_features)
         new_members = result.members.with_columns(pl.col("customer_id").cast(pl.String))

@@ -184,7 +184,7 @@ def _rfm_reason(
 def _clv_reason(
     segmentation: str,
     definition: dict[str, Any],
-    _before: tuple[str, ...],
+    before: tuple[str, ...],
     after: tuple[str, ...],
     old: dict[str, Any],
     new: dict[str, Any],
@@ -193,8 +193,16 @@ def _clv_reason(
     parts = [
         f"{key.removeprefix(prefix)} {_shown(old.get(key))} → {_shown(value)}"
         for key, value in new.items()
-        if key.startswith(prefix) and old.get(key) != value
+        # A value that prints the same on both sides (P(alive) 0.999 → 1.0) explains nothing.
+        if key.startswith(prefix) and _shown(old.get(key)) != _shown(value)
     ]
+    churn = {"Churn risk", "At-risk high value"}
+    basis = definition.get("churn_basis")
+    if basis and basis != "p_alive" and churn & set(before + after):
+        parts.append(
+            "churn risk is judged by the time since the last purchase against the customer's "
+            "own purchase cycle (P(alive) could not tell customers apart on this data)"
+        )
     thresholds = definition.get("thresholds") or {}
     for tier in after:
         if tier in thresholds:
