@@ -143,20 +143,16 @@ def event_call(
     """The node of a ``performed()``, ``first_performed()`` or ``last_performed()`` call."""
     event = fold_literal(positional[0]) if positional else None
     if event is None or not isinstance(event.value, str):
-        raise RuleSyntaxError(
+        raise parser.error(
             f"{name}() needs the event name as a quoted string first",
-            text=parser.text,
-            start=name_token.start,
+            name_token,
             end=end,
             hint=f"write {name}('email_open')",
         )
     if len(positional) > 1:
-        extra = positional[1]
-        raise RuleSyntaxError(
+        raise parser.error(
             f"{name}() takes one event name; name the other arguments",
-            text=parser.text,
-            start=extra.start,
-            end=extra.end,
+            positional[1],
             hint="write at_least => 3, within => '30d'",
         )
     values = {key: value for key, (_, value) in named.items()}

@@ -145,18 +145,25 @@ class _Parser:
     def at_keyword(self, *words: str) -> bool:
         return self.kind() is Kind.KEYWORD and self.token.value in words
 
-    def error(self, description: str, token: Token | None = None, **kw: str) -> RuleSyntaxError:
+    def error(
+        self,
+        description: str,
+        token: Token | nodes.Node | None = None,
+        *,
+        end: int | None = None,
+        **kw: str,
+    ) -> RuleSyntaxError:
+        """A located error at ``token`` (a token or node; default: the current token)."""
         where = token or self.token
-        return RuleSyntaxError(description, text=self.text, start=where.start, end=where.end, **kw)
+        stop = where.end if end is None else end
+        return RuleSyntaxError(description, text=self.text, start=where.start, end=stop, **kw)
 
     def make(self, node: _N, *, depth: int | None = None) -> _N:
         self.nodes += 1
         if self.nodes > MAX_NODES:
-            raise RuleSyntaxError(
+            raise self.error(
                 f"the rule has more than {MAX_NODES:,} parts",
-                text=self.text,
-                start=node.start,
-                end=node.end,
+                node,
                 hint="split it into several segments, or use a static segment for long id lists",
             )
         if depth is None:

@@ -13,6 +13,7 @@ customers who moved (before: the previous run's; after: this run's).
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -45,15 +46,28 @@ def reason_for(
         return "first run with this customer"
     if old is None or new is None:
         return "the values behind the move were not kept (the earlier run predates history)"
-    explainers: dict[str, Callable[..., str | None]] = {
+    explainers: dict[str, Callable[[_Move], str | None]] = {
         "rules": _rules_reason,
         "rfm": _rfm_reason,
         "cluster": _cluster_reason,
         "clv": _clv_reason,
     }
     explain = explainers.get(method)
-    found = explain(segmentation, definition, before, after, old, new) if explain else None
+    move = _Move(segmentation, definition, before, after, old, new)
+    found = explain(move) if explain else None
     return found or "the segment's definition gives a different answer on the new data"
+
+
+@dataclass(frozen=True, slots=True)
+class _Move:
+    """One customer's move in one segmentation, with the values kept on either side."""
+
+    segmentation: str
+    definition: dict[str, Any]
+    before: tuple[str, ...]
+    after: tuple[str, ...]
+    old: dict[str, Any]
+    new: dict[str, Any]
 
 
 def _values(kept: dict[str, Any] | None, key: str) -> dict[str, Any] | None:
@@ -89,34 +103,31 @@ def _frame(old: dict[str, Any], new: dict[str, Any]) -> pl.DataFrame:
     return frame.with_columns(parsed) if parsed else frame
 
 
-def _rules_reason(
-    segmentation: str,
-    definition: dict[str, Any],
-    before: tuple[str, ...],
-    after: tuple[str, ...],
-    old: dict[str, Any],
-    new: dict[str, Any],
-) -> str | None:
+def _rules_reason(move: _Move) -> str | None:
     # Loads scikit-learn: only when a rule move is explained, never for `segwise runs`.
     from segwise.segmenters import RuleSegmenter  # noqa: PLC0415
     from segwise.segmenters.rule_catalog import RuleCatalog, SegmentDefinition  # noqa: PLC0415
 
-    written = [SegmentDefinition(**s) for s in definition.get("segments", []) if s.get("where")]
+    written = [
+        SegmentDefinition(**s) for s in move.definition.get("segments", []) if s.get("where")
+    ]
     # Events are not kept for history: rules that read them cannot be re-evaluated.
     segments = [s for s in written if not _reads_events(s.where or "")]
     catalog = RuleCatalog(
-        name=segmentation,
-        exclusive=bool(definition.get("exclusive", True)),
-        other=str(definition.get("other", "Other")),
+        name=move.segmentation,
+        exclusive=bool(move.definition.get("exclusive", True)),
+        other=str(move.definition.get("other", "Other")),
         segments=segments,
     )
     ruled = {s.name for s in segments}
     on_events = {s.name for s in written} - ruled
     segmenter = RuleSegmenter(catalog, id_col="customer_id")
     parts = []
-    for verb, names in (("left", before), ("entered", after)):
+    for verb, names in (("left", move.before), ("entered", move.after)):
         for name in names:
-            if (verb == "left" and name in after) or (verb == "entered" and name in before):
+            if (verb == "left" and name in move.after) or (
+                verb == "entered" and name in move.before
+            ):
                 continue
             if name in on_events:
                 parts.append(
@@ -124,7 +135,7 @@ def _rules_reason(
                 )
             elif name in ruled:
                 try:
-                    flipped = _flipped(segmenter, name, old, new)
+                    flipped = _flipped(segmenter, name, move.old, move.new)
                 except SegwiseError:
                     flipped = None  # e.g. in_segment() of a segment that reads events
                 parts.append(f"{verb} '{name}'" + (f": {flipped}" if flipped else ""))
@@ -164,47 +175,33 @@ def _word(verdict: bool | None) -> str:
 # -- rfm, clv, cluster ----------------------------------------------------------------------
 
 
-def _rfm_reason(
-    segmentation: str,
-    _definition: dict[str, Any],
-    _before: tuple[str, ...],
-    _after: tuple[str, ...],
-    old: dict[str, Any],
-    new: dict[str, Any],
-) -> str | None:
+def _rfm_reason(move: _Move) -> str | None:
     parts = []
     for score, metric in _SCORE_METRIC.items():
-        key, raw = f"{segmentation}.{score}", f"{segmentation}.{metric}"
-        if key in old and key in new and old[key] != new[key]:
-            behind = f" ({metric} {_shown(old.get(raw))} → {_shown(new.get(raw))})"
-            parts.append(f"{score} {_shown(old[key])} → {_shown(new[key])}" + behind)
+        key, raw = f"{move.segmentation}.{score}", f"{move.segmentation}.{metric}"
+        if key in move.old and key in move.new and move.old[key] != move.new[key]:
+            behind = f" ({metric} {_shown(move.old.get(raw))} → {_shown(move.new.get(raw))})"
+            parts.append(f"{score} {_shown(move.old[key])} → {_shown(move.new[key])}" + behind)
     return ", ".join(parts) or None
 
 
-def _clv_reason(
-    segmentation: str,
-    definition: dict[str, Any],
-    before: tuple[str, ...],
-    after: tuple[str, ...],
-    old: dict[str, Any],
-    new: dict[str, Any],
-) -> str | None:
-    prefix = f"{segmentation}."
+def _clv_reason(move: _Move) -> str | None:
+    prefix = f"{move.segmentation}."
     parts = [
-        f"{key.removeprefix(prefix)} {_shown(old.get(key))} → {_shown(value)}"
-        for key, value in new.items()
+        f"{key.removeprefix(prefix)} {_shown(move.old.get(key))} → {_shown(value)}"
+        for key, value in move.new.items()
         # A value that prints the same on both sides (P(alive) 0.999 → 1.0) explains nothing.
-        if key.startswith(prefix) and _shown(old.get(key)) != _shown(value)
+        if key.startswith(prefix) and _shown(move.old.get(key)) != _shown(value)
     ]
     churn = {"Churn risk", "At-risk high value"}
-    basis = definition.get("churn_basis")
-    if basis and basis != "p_alive" and churn & set(before + after):
+    basis = move.definition.get("churn_basis")
+    if basis and basis != "p_alive" and churn & set(move.before + move.after):
         parts.append(
             "churn risk is judged by the time since the last purchase against the customer's "
             "own purchase cycle (P(alive) could not tell customers apart on this data)"
         )
-    thresholds = definition.get("thresholds") or {}
-    for tier in after:
+    thresholds = move.definition.get("thresholds") or {}
+    for tier in move.after:
         if tier in thresholds:
             parts.append(
                 f"the {tier} tier starts at a predicted value of {_shown(thresholds[tier])}"
@@ -212,17 +209,10 @@ def _clv_reason(
     return ", ".join(parts) or None
 
 
-def _cluster_reason(
-    _segmentation: str,
-    definition: dict[str, Any],
-    _before: tuple[str, ...],
-    _after: tuple[str, ...],
-    old: dict[str, Any],
-    new: dict[str, Any],
-) -> str | None:
+def _cluster_reason(move: _Move) -> str | None:
     moved = []
-    for feature in definition.get("features", []):
-        a, b = old.get(feature), new.get(feature)
+    for feature in move.definition.get("features", []):
+        a, b = move.old.get(feature), move.new.get(feature)
         if isinstance(a, int | float) and isinstance(b, int | float) and a != b:
             moved.append((abs(b - a) / max(abs(a), abs(b), 1e-9), feature, a, b))
     moved.sort(reverse=True)
