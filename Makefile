@@ -64,6 +64,7 @@ bench: $(TEST_STAMP)
 	$(BIN)/python benchmarks/bench_rules.py
 	$(BIN)/python benchmarks/bench_cluster.py
 	$(BIN)/python benchmarks/bench_history.py
+	$(BIN)/python benchmarks/bench_preview.py
 
 clean:
 	rm -rf $(VENV) segwise-demo .pytest_cache .mypy_cache .ruff_cache

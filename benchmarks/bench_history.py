@@ -63,6 +63,15 @@ def generate(customers: int, segmentations: int, runs: int, churn: float, seed: 
         }
 
 
+def _cards(members: pl.DataFrame) -> list[dict[str, Any]]:
+    """Each segment's size and share, as a run stores them with its profile cards."""
+    sizes = members.group_by("segment").len().sort("segment")
+    return [
+        {"name": name, "size": size, "share": size / members.height}
+        for name, size in sizes.iter_rows()
+    ]
+
+
 def build(folder: Path, args: argparse.Namespace) -> tuple[Any, Path, float, float]:
     from segwise.store import RunRecord, SegmentationRecord, Workspace
 
@@ -87,7 +96,7 @@ def build(folder: Path, args: argparse.Namespace) -> tuple[Any, Path, float, flo
                 "polars",
                 args.customers,
                 dt.datetime(2020, 1, 1),
-                [SegmentationRecord(n, "rules", {}, [], m) for n, m in data.items()],
+                [SegmentationRecord(n, "rules", {}, _cards(m), m) for n, m in data.items()],
             )
             start = time.perf_counter()
             store.write_run(record)
@@ -117,9 +126,23 @@ def main() -> None:
     parser.add_argument("--segmentations", type=int, default=4)
     parser.add_argument("--runs", type=int, default=100)
     parser.add_argument("--churn", type=float, default=0.02)
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="Build the two stores in this folder and keep them; reuse them when present "
+        "(writing times are then not measured).",
+    )
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        store, naive, history_write, naive_write = build(Path(folder), args)
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = args.keep or Path(scratch)
+        if args.keep and (folder / "snapshots.duckdb").exists():
+            from segwise.store import Workspace
+
+            store, naive = Workspace(folder / "history.duckdb"), folder / "snapshots.duckdb"
+            history_write = naive_write = float("nan")
+        else:
+            folder.mkdir(parents=True, exist_ok=True)
+            store, naive, history_write, naive_write = build(folder, args)
         middle = args.runs // 2
         day = dt.date(2020, 1, 1) + dt.timedelta(days=7 * middle + 3)
         customer = f"C{args.customers // 3:08d}"

@@ -78,3 +78,24 @@ def test_the_sankey_and_trends_render_without_console_errors(runs: tuple[Any, An
     # Plotly drew a Sankey and a size-over-time chart for each segmentation.
     assert changes.count('class="sankey"') >= views
     assert changes.count("plotly-graph-div js-plotly-plot") >= 2 * views
+
+
+def test_the_forecast_table_matches_the_stores_forecast(runs: tuple[Any, Any, Any]) -> None:
+    project, _first, second = runs
+    page = second.report.read_text()
+    expected = project.store.forecast("value", steps=3).sizes
+    section = page[page.index('<div class="change" data-segmentation="value">') :]
+    section = section[section.index('<table class="forecast">') :]
+    section = section[: section.index("</table>")]
+    assert "over the last 1 run;" in section and "rough" in section
+    for segment in expected["segment"].unique().to_list():
+        attribute = re.escape(str(escape(segment)))
+        cells = re.search(rf'<tr data-segment="{attribute}">(.*?)</tr>', section)
+        assert cells is not None, segment
+        shown = [int(n.replace(",", "")) for n in re.findall(r"<td>([\d,]+) <span", cells.group(1))]
+        wanted = expected.filter(pl.col("segment") == segment).sort("step")["expected"]
+        assert shown == [round(x) for x in wanted], segment
+    # Cluster segments are renamed when refitted: no forecast for them.
+    behaviour = page[page.index('<div class="change" data-segmentation="behaviour">') :]
+    next_view = behaviour.find('<div class="change"', 1)
+    assert '<table class="forecast">' not in behaviour[: next_view if next_view > 0 else None]

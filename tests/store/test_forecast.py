@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from typing import TYPE_CHECKING
 
+import duckdb
 import numpy as np
 import polars as pl
 import pytest
@@ -104,3 +105,27 @@ def test_the_cli_forecasts_and_refuses_without_history(chain: Path, tmp_path: Pa
     )
     with pytest.raises(ConfigError, match="needs the moves between at least two"):
         lonely.forecast("v")
+
+
+def test_each_run_keeps_its_moves_and_the_forecast_reads_them(chain: Path) -> None:
+    store = Workspace(chain / "s.duckdb")
+    kept = store.transitions("v")
+    assert kept["run_id"].unique().sort().to_list() == list(range(2, 11))
+    for run in (2, 6, 10):
+        stored = (
+            kept.filter(pl.col("run_id") == run)
+            .select("from_segment", "to_segment", "customers")
+            .sort("from_segment", "to_segment")
+        )
+        recomputed = store.changes(run - 1, run, segmentation="v").matrix.select(
+            "from_segment", "to_segment", "customers"
+        )
+        assert stored.equals(recomputed.sort("from_segment", "to_segment")), run
+    # A store written before transitions were kept recomputes them: the same forecast.
+    copy = chain / "old.duckdb"
+    copy.write_bytes((chain / "s.duckdb").read_bytes())
+    with duckdb.connect(str(copy)) as connection:
+        connection.execute("DROP TABLE transitions")
+    old = Workspace(copy)
+    assert old.transitions("v").height == 0
+    assert old.forecast("v").sizes.equals(store.forecast("v").sizes)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import random
 from typing import TYPE_CHECKING
 
+import duckdb
 import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -14,7 +16,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from segwise.cli.app import app
-from segwise.store import RunRecord, SegmentationRecord, Workspace
+from segwise.store import RunRecord, SegmentationRecord, Workspace, intervals
 from tests.store.v1 import write_v1_run
 
 if TYPE_CHECKING:
@@ -69,8 +71,12 @@ def _twelve_runs() -> list[dict[str, pl.DataFrame]]:
     return runs
 
 
-@pytest.fixture(scope="module")
-def twelve(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict[str, pl.DataFrame]]]:
+@pytest.fixture(scope="module", params=["appended", "compacted"])
+def twelve(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, list[dict[str, pl.DataFrame]]]:
+    """Twelve runs stored as they come, and stored with the intervals rewritten in key order
+    after every run (the compaction a large store gets every few runs)."""
     folder = tmp_path_factory.mktemp("twelve")
     (folder / "segwise.yaml").write_text(
         "name: shop\nstore: segwise.duckdb\nsources: {transactions: {path: a.csv}}\n"
@@ -78,9 +84,38 @@ def twelve(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict[st
     )
     store = Workspace(folder / "segwise.duckdb")
     runs = _twelve_runs()
-    for k, data in enumerate(runs):
-        store.write_run(_record(FIRST + dt.timedelta(days=30 * k), data))
+    with pytest.MonkeyPatch.context() as patch:
+        if request.param == "compacted":
+            patch.setattr(intervals, "COMPACT_ROWS", 0)
+            patch.setattr(intervals, "COMPACT_SHARE", 0.0)
+        for k, data in enumerate(runs):
+            store.write_run(_record(FIRST + dt.timedelta(days=30 * k), data))
     return folder, runs
+
+
+def test_compaction_rewrites_the_intervals_in_key_order(tmp_path: Path) -> None:
+    store = Workspace(tmp_path / "s.duckdb")
+    first = _members([("b", "X"), ("a", "Y"), ("c", "X")])
+    second = _members([("b", "Y"), ("a", "Y"), ("0", "X")])
+    store.write_run(_record(FIRST, {"v": first}))
+    store.write_run(_record(FIRST + dt.timedelta(days=1), {"v": second}))
+
+    def stored() -> list[tuple[str, int]]:
+        with store.reading() as connection:
+            return connection.execute(
+                "SELECT customer_id, from_run FROM membership_intervals"
+            ).fetchall()
+
+    assert [c for c, _ in stored()][-2:] == ["0", "b"], "the second run's rows are appended"
+    with contextlib.closing(duckdb.connect(str(store.path))) as connection:
+        assert intervals.compact(connection) is False, "two rows appended: nothing to do"
+        assert intervals.compact(connection, force=True) is True
+        in_order = connection.execute(
+            "SELECT value FROM store_meta WHERE key = 'intervals_in_order'"
+        ).fetchall()[0][0]
+    assert stored() == sorted(stored())
+    assert int(in_order) == len(stored())
+    assert set(store.memberships(2).iter_rows()) == _as_set(second, "v")
 
 
 def test_every_run_reads_back_exactly(twelve: tuple[Path, list[dict[str, pl.DataFrame]]]) -> None:

@@ -52,7 +52,7 @@ def changes(
     found = store.changes(from_run, to_run, segmentation=segmentation)
     console = stdout()
     if output is not None:
-        write_table(found.movers, output)
+        write_table(found.ordered_movers(), output)
     if as_json:
         console.print_json(json_text(found.to_dict()))
         return

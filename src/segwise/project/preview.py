@@ -11,7 +11,7 @@ sources again.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -79,15 +79,21 @@ def preview_project(
         cached = store.cached_features(source_fingerprints(project))
     if cached is not None:
         as_of, features = cached
-        inputs = RunInputs({}, features, features, as_of, project.paths, project.config.currency)
+        inputs = RunInputs(
+            {}, features, features, as_of, project.paths, project.config.currency, profile=False
+        )
     else:
         inputs, _ = prepare(
             project, latest["as_of"], project.config.engine_name, step, keep_quarantine=False
         )
+        inputs = replace(inputs, profile=False)  # the preview needs memberships, not cards
     config = project.config.model_copy(update={"segmentations": specs})
     results = run_segmentations(config, inputs, step)
     step("Comparing with the latest run")
-    before = store.memberships(latest["run_id"])
+    with store.reading():  # only the previewed segmentations' memberships, on one connection
+        before = pl.concat(
+            [store.memberships(latest["run_id"], segmentation=name) for name in specs]
+        )
     return ImpactPreview(
         latest["run_id"], cached is not None, _impact(before, results, inputs.features)
     )
@@ -132,21 +138,27 @@ def _impact(
             pl.col("customer_id").cast(pl.String), pl.lit(None).alias("net_revenue")
         )
     )
-    was = before.with_columns(pl.lit(value=True).alias("was"))
-    now = after.with_columns(pl.lit(value=True).alias("now"))
-    both = was.join(now, on=["segmentation", "customer_id", "segment"], how="full", coalesce=True)
-    both = both.join(revenue, on="customer_id", how="left")
-    entering = pl.col("now").is_not_null() & pl.col("was").is_null()
-    leaving = pl.col("was").is_not_null() & pl.col("now").is_null()
-    return (
-        both.group_by(_KEYS)
-        .agg(
-            pl.col("was").is_not_null().sum().alias("before"),
-            pl.col("now").is_not_null().sum().alias("after"),
-            entering.sum().alias("entering"),
-            leaving.sum().alias("leaving"),
-            pl.col("net_revenue").filter(entering).sum().alias("revenue_entering"),
-            pl.col("net_revenue").filter(leaving).sum().alias("revenue_leaving"),
-        )
-        .sort(_KEYS)
+    keys = ["segmentation", "customer_id", "segment"]
+    # Only the movers need their revenue: anti-joins find them without a full join of everyone.
+    moved = [
+        frame.join(other, on=keys, how="anti")
+        .join(revenue, on="customer_id", how="left")
+        .group_by(_KEYS)
+        .agg(pl.len().alias(count), pl.col("net_revenue").sum().alias(f"revenue_{count}"))
+        for frame, other, count in ((after, before, "entering"), (before, after, "leaving"))
+    ]
+    sizes = (
+        before.group_by(_KEYS)
+        .len("before")
+        .join(after.group_by(_KEYS).len("after"), on=_KEYS, how="full", coalesce=True)
     )
+    table = sizes
+    for part in moved:
+        table = table.join(part, on=_KEYS, how="left")
+    counts = ["before", "after", "entering", "leaving"]
+    return table.select(
+        *_KEYS,
+        *(pl.col(c).fill_null(0).cast(pl.UInt32) for c in counts),
+        pl.col("revenue_entering").fill_null(0),
+        pl.col("revenue_leaving").fill_null(0),
+    ).sort(_KEYS)

@@ -163,9 +163,17 @@ def _previous_run(store: Workspace) -> PreviousRun | None:
     last = store.last_run()
     if last is None:
         return None
-    return PreviousRun(
-        last["run_id"], last["as_of"], store.memberships(last["run_id"]), store.sizes()
-    )
+    with store.reading():
+        runs = store.runs()["run_id"].to_list()
+        # The moves of the last dozen run pairs, as `segwise changes --forecast` fits on.
+        since = runs[-12] if len(runs) >= 12 else 0
+        return PreviousRun(
+            last["run_id"],
+            last["as_of"],
+            store.memberships(last["run_id"]),
+            store.sizes(),
+            store.transitions(since=since),
+        )
 
 
 def _alerts(

@@ -3,7 +3,10 @@
 For each segmentation in both runs: a table of members before and now, who
 entered and who left each segment; a Sankey of the from → to migration
 (``(none)`` for customers new to, or gone from, the segmentation); and every
-segment's size over every stored run, this one included.
+segment's size over every stored run, this one included; and for RFM,
+exclusive rule and CLV segmentations, each segment's size forecast for the
+next three runs (a Markov chain on the stored run-to-run moves and this
+run's, :mod:`segwise.store.forecast`).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import polars as pl
 
 from segwise.report.charts import chart_html
 from segwise.report.rfm import wrap_label
+from segwise.store.forecast import forecast_sizes
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -26,6 +30,10 @@ if TYPE_CHECKING:
 NONE = "(none)"
 #: A Sankey with more flows than this shows the largest ones and folds the rest together.
 MAX_FLOWS = 40
+#: Runs ahead the report forecasts, and fewest run-to-run moves before it stops calling the
+#: forecast rough.
+FORECAST_STEPS = 3
+STEADY_PAIRS = 4
 
 
 @dataclass(frozen=True)
@@ -36,6 +44,8 @@ class PreviousRun:
     as_of: date
     members: pl.DataFrame  # segmentation, customer_id, segment
     sizes: pl.DataFrame  # run_id, as_of, segmentation, segment, size
+    #: Stored from → to counts of recent run pairs (``Workspace.transitions``); None: none kept.
+    flows: pl.DataFrame | None = None
 
 
 def changes_section(
@@ -62,6 +72,7 @@ def changes_section(
                 "rows": _counts(before.select("customer_id", "segment"), now),
                 "sankey": _sankey(before, now, result.name, previous.run_id, run_id),
                 "trend": _trend(previous.sizes, result, run_id, as_of),
+                "forecast": _forecast(previous, result, before, now, run_id),
             }
         )
     return {"from_run": previous.run_id, "from_as_of": previous.as_of.isoformat(), "views": views}
@@ -177,3 +188,57 @@ def _trend(sizes: pl.DataFrame, result: SegmentationResult, run_id: int, as_of: 
         template="plotly_white",
     )
     return chart_html(figure)
+
+
+def _forecast(
+    previous: PreviousRun,
+    result: SegmentationResult,
+    before: pl.DataFrame,
+    now: pl.DataFrame,
+    run_id: int,
+) -> dict[str, Any] | None:
+    """Sizes for the next runs, fitted on the stored moves and this run's; None where unfit.
+
+    Cluster segments are renamed when refitted, and a customer in several
+    overlapping segments has no single next segment: neither is forecast.
+    """
+    if result.method == "cluster" or not result.definition.get("exclusive", True):
+        return None
+    stored = pl.DataFrame(
+        schema={"pair": pl.Int64, "from_segment": pl.String, "to_segment": pl.String,
+                "customers": pl.Int64}
+    )  # fmt: skip
+    if previous.flows is not None:
+        held = previous.flows.filter(pl.col("segmentation") == result.name)
+        # A pair in which the segmentation was new (everyone arriving) says nothing of moves.
+        held = held.filter((pl.col("from_segment") != NONE).any().over("run_id"))
+        stored = held.select(
+            pl.col("run_id").cast(pl.Int64).alias("pair"),
+            "from_segment",
+            "to_segment",
+            pl.col("customers").cast(pl.Int64),
+        )
+    this_run = _flows(before, now).select(
+        pl.lit(run_id, dtype=pl.Int64).alias("pair"),
+        pl.col("source").alias("from_segment"),
+        pl.col("target").alias("to_segment"),
+        pl.col("customers").cast(pl.Int64),
+    )
+    current = dict(now.group_by("segment").len().iter_rows())
+    found = forecast_sizes(
+        result.name, pl.concat([stored, this_run]), current, steps=FORECAST_STEPS
+    )
+    rows = [
+        {
+            "segment": segment,
+            "now": current.get(segment, 0),
+            "ahead": [
+                found.sizes.filter((pl.col("segment") == segment) & (pl.col("step") == step))
+                .select("expected", "low", "high")
+                .row(0, named=True)
+                for step in range(1, FORECAST_STEPS + 1)
+            ],
+        }
+        for segment in sorted(current)
+    ]
+    return {"pairs": found.pairs, "rough": found.pairs < STEADY_PAIRS, "rows": rows}

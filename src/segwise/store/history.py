@@ -33,7 +33,9 @@ class Changes:
         Per segmentation and segment: ``before, after, entered, exited``.
     movers
         One row per customer who entered or left a segment: ``segmentation,
-        segment, customer_id, change`` (``entered`` or ``exited``).
+        segment, customer_id, change`` (``entered`` or ``exited``), in no
+        particular order (sorting millions of moves costs more than finding
+        them); :meth:`ordered_movers` sorts them.
     matrix
         From → to counts per segmentation (``from_segment, to_segment,
         customers``); ``(none)`` stands for customers absent from one run.
@@ -44,6 +46,10 @@ class Changes:
     counts: pl.DataFrame
     movers: pl.DataFrame
     matrix: pl.DataFrame
+
+    def ordered_movers(self) -> pl.DataFrame:
+        """``movers`` by segmentation, segment, change and customer (for files and JSON)."""
+        return self.movers.sort("segmentation", "segment", "change", "customer_id")
 
     def shares(self) -> pl.DataFrame:
         """The matrix with each row's share of its ``from_segment``."""
@@ -59,7 +65,7 @@ class Changes:
             "matrix": self.shares().to_dicts(),
         }
         if with_customers:
-            data["movers"] = self.movers.to_dicts()
+            data["movers"] = self.ordered_movers().to_dicts()
         return data
 
 

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from segwise.store.history import migration_matrix
+
 if TYPE_CHECKING:
     import duckdb
 
@@ -65,7 +67,82 @@ def write_memberships(connection: duckdb.DuckDBPyConnection, run_id: int, incomi
         ORDER BY i.segmentation, i.customer_id""",
         {"run": run_id},
     )
+    if previous is None:  # the first run's rows went in in order
+        rows = connection.execute("SELECT count(*) FROM membership_intervals").fetchall()[0][0]
+        mark_in_order(connection, rows)
     connection.execute("DROP TABLE incoming")
+
+
+#: Compaction: rewrite the intervals in key order once this many rows (and this share of
+#: the table) were appended since the last rewrite. Below that a scan costs milliseconds.
+COMPACT_ROWS = 1_000_000
+COMPACT_SHARE = 0.1
+#: The order the intervals are kept in: a segmentation's rows together (``members`` reads one
+#: segmentation), and within it by customer (``history`` reads one customer), so DuckDB's
+#: per-row-group min/max skip the rest.
+ORDER = "segmentation, customer_id, from_run"
+
+
+def compact(connection: duckdb.DuckDBPyConnection, *, force: bool = False) -> bool:
+    """Rewrite the intervals in :data:`ORDER` when enough rows were appended since the last time.
+
+    Each run appends its new intervals at the end (its own rows in order, but
+    spanning every customer), so after many runs the appended rows defeat the
+    row-group statistics the point queries rely on. Runs in the caller's
+    transaction; returns whether it rewrote.
+    """
+    total = connection.execute("SELECT count(*) FROM membership_intervals").fetchall()[0][0]
+    kept = connection.execute(
+        "SELECT value FROM store_meta WHERE key = 'intervals_in_order'"
+    ).fetchall()
+    in_order = int(kept[0][0]) if kept else 0
+    appended = total - in_order
+    if not force and (appended < COMPACT_ROWS or appended < COMPACT_SHARE * total):
+        return False
+    connection.execute(
+        f"CREATE TABLE membership_intervals_ordered AS "
+        f"SELECT * FROM membership_intervals ORDER BY {ORDER}"
+    )
+    connection.execute("DROP TABLE membership_intervals")
+    connection.execute("ALTER TABLE membership_intervals_ordered RENAME TO membership_intervals")
+    mark_in_order(connection, total)
+    return True
+
+
+def mark_in_order(connection: duckdb.DuckDBPyConnection, rows: int) -> None:
+    """Record that the first ``rows`` intervals are in :data:`ORDER`."""
+    connection.execute(
+        "INSERT OR REPLACE INTO store_meta VALUES ('intervals_in_order', ?)", [str(rows)]
+    )
+
+
+def write_transitions(connection: duckdb.DuckDBPyConnection, run_id: int) -> None:
+    """Keep each segmentation's from → to counts between the previous run and this one.
+
+    Forecasts are fitted on them, without recomputing the changes of every
+    past pair of runs. Call after :func:`write_memberships`.
+    """
+    previous = connection.execute(
+        "SELECT max(run_id) FROM runs WHERE run_id < ?", [run_id]
+    ).fetchall()[0][0]
+    if previous is None:
+        return
+    values = {"from": previous, "to": run_id}
+    counts = _polars(connection.sql(counts_sql(), params=values))
+    movers = _polars(connection.sql(movers_sql(), params=values))
+    connection.register("run_transitions", migration_matrix(counts, movers).to_arrow())
+    connection.execute(
+        "INSERT INTO transitions SELECT $run, $previous, segmentation, from_segment, "
+        "to_segment, customers FROM run_transitions",
+        {"run": run_id, "previous": previous},
+    )
+    connection.unregister("run_transitions")
+
+
+def _polars(relation: Any) -> pl.DataFrame:
+    frame = pl.from_arrow(relation.to_arrow_table())
+    assert isinstance(frame, pl.DataFrame)
+    return frame
 
 
 def write_moves(connection: duckdb.DuckDBPyConnection, run_id: int, features: Any) -> None:
@@ -123,34 +200,26 @@ def counts_sql(segmentation: bool = False) -> str:
 
 
 def movers_sql(segmentation: bool = False) -> str:
-    """Who entered and who left each segment between runs ``$from`` < ``$to``.
+    """Who entered and who left each segment between runs ``$from`` < ``$to`` (in no order).
 
-    Only intervals that begin or end between the two runs can differ, so the
-    candidates are few (the changes); a candidate whose same membership also
-    held at the other run (left and came back) is not a move.
+    Only intervals that begin or end between the two runs can differ: those
+    that begin after ``$from`` and hold at ``$to`` (entering) and those that
+    hold at ``$from`` and end before ``$to`` (leaving). A customer in both
+    with the same membership left and came back, which is no move: the two
+    cancel out in the sum.
     """
     only = _only(segmentation)
     return f"""
-    WITH entering AS (
-        SELECT segmentation, segment, customer_id FROM membership_intervals
-        WHERE from_run > $from AND from_run <= $to AND (to_run IS NULL OR to_run >= $to){only}),
-    leaving AS (
-        SELECT segmentation, segment, customer_id FROM membership_intervals
-        WHERE from_run <= $from AND to_run >= $from AND to_run < $to{only}),
-    held_before AS (
-        SELECT e.* FROM entering e JOIN membership_intervals m USING (segmentation, segment,
-            customer_id)
-        WHERE m.from_run <= $from AND (m.to_run IS NULL OR m.to_run >= $from)),
-    held_after AS (
-        SELECT l.* FROM leaving l JOIN membership_intervals m USING (segmentation, segment,
-            customer_id)
-        WHERE m.from_run <= $to AND (m.to_run IS NULL OR m.to_run >= $to))
-    SELECT segmentation, segment, customer_id, 'entered' AS change
-    FROM (SELECT * FROM entering EXCEPT SELECT * FROM held_before)
-    UNION ALL
-    SELECT segmentation, segment, customer_id, 'exited' AS change
-    FROM (SELECT * FROM leaving EXCEPT SELECT * FROM held_after)
-    ORDER BY segmentation, segment, change, customer_id"""
+    SELECT segmentation, segment, customer_id,
+           CASE WHEN sum(side) > 0 THEN 'entered' ELSE 'exited' END AS change
+    FROM (
+        SELECT segmentation, segment, customer_id, 1 AS side FROM membership_intervals
+        WHERE from_run > $from AND from_run <= $to AND (to_run IS NULL OR to_run >= $to){only}
+        UNION ALL
+        SELECT segmentation, segment, customer_id, -1 AS side FROM membership_intervals
+        WHERE from_run <= $from AND to_run >= $from AND to_run < $to{only})
+    GROUP BY segmentation, segment, customer_id
+    HAVING sum(side) <> 0"""
 
 
 def history_sql() -> str:

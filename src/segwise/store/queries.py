@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from segwise.exceptions import ConfigError
-from segwise.store import intervals
+from segwise.store import intervals, schema
 from segwise.store.definitions import DefinitionChange, diff_definitions
 from segwise.store.forecast import Forecast, forecast_sizes
 from segwise.store.history import Changes, CustomerHistory, build_history, migration_matrix
@@ -204,17 +204,43 @@ class HistoryQueries:
                     hint="forecast RFM, rule or CLV segments, or freeze the model (model: PATH)",
                 )
             runs = held["run_id"].to_list()[-(pairs + 1) :]
-            flows = pl.concat(
-                [
-                    self.changes(a, b, segmentation=segmentation).matrix.with_columns(
-                        pl.lit(k).alias("pair")
-                    )
-                    for k, (a, b) in enumerate(itertools.pairwise(runs))
-                ]
-            )
+            stored = self.transitions(segmentation, since=runs[0])
+            flows = []
+            for a, b in itertools.pairwise(runs):
+                pair = stored.filter((pl.col("previous_run") == a) & (pl.col("run_id") == b))
+                if pair.height == 0:  # stored before transitions were kept, or a paused stretch
+                    pair = self.changes(a, b, segmentation=segmentation).matrix
+                flows.append(
+                    pair.select(pl.lit(b).alias("pair"), "from_segment", "to_segment", "customers")
+                )
             latest = self.memberships(runs[-1], segmentation=segmentation)
             current = dict(latest.group_by("segment").len().iter_rows())
-            return forecast_sizes(segmentation, flows, current, steps=steps)
+            return forecast_sizes(segmentation, pl.concat(flows), current, steps=steps)
+
+    def transitions(self, segmentation: str | None = None, *, since: int = 0) -> pl.DataFrame:
+        """The stored from → to counts between consecutive runs, from run ``since`` on.
+
+        ``run_id, previous_run, segmentation, from_segment, to_segment,
+        customers``; empty for stores written before transitions were kept.
+        """
+        with self.reading() as connection:
+            if "transitions" not in schema.table_names(connection):
+                return pl.DataFrame(
+                    schema={
+                        "run_id": pl.Int32,
+                        "previous_run": pl.Int32,
+                        "segmentation": pl.String,
+                        "from_segment": pl.String,
+                        "to_segment": pl.String,
+                        "customers": pl.Int64,
+                    }
+                )
+            return self._read(
+                "SELECT * FROM transitions WHERE previous_run >= $since"
+                + (" AND segmentation = $name" if segmentation else "")
+                + " ORDER BY run_id, segmentation, from_segment, to_segment",
+                intervals.params(since=since, name=segmentation),
+            )
 
     def definitions(self, run: int | None = None) -> dict[str, dict[str, Any]]:
         """Every segmentation's stored definition in a run (the latest by default)."""

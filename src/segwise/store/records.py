@@ -136,7 +136,9 @@ def write_record(
         if progress is not None:
             progress("storing memberships")
         intervals.write_memberships(connection, run_id, intervals.memberships_of(record))
+        intervals.write_transitions(connection, run_id)
         intervals.write_moves(connection, run_id, intervals.features_of(record))
+        intervals.compact(connection)
         cache = record.cached_features
         intervals.write_feature_cache(
             connection, record, None if cache is None else cache.to_arrow()

@@ -17,6 +17,8 @@ import contextlib
 import shutil
 from typing import TYPE_CHECKING
 
+from segwise.store import intervals
+
 if TYPE_CHECKING:
     from pathlib import Path
 
@@ -50,6 +52,11 @@ TABLES = (
         error VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS moves (
         run_id INTEGER, customer_id VARCHAR, features_before VARCHAR, features_after VARCHAR)""",
+    # From → to counts between each run and the one before it, per segmentation: what
+    # forecasts are fitted on. Stores written before it existed recompute them from intervals.
+    """CREATE TABLE IF NOT EXISTS transitions (
+        run_id INTEGER, previous_run INTEGER, segmentation VARCHAR, from_segment VARCHAR,
+        to_segment VARCHAR, customers BIGINT)""",
 )
 
 
@@ -130,6 +137,8 @@ def migrate(connection: duckdb.DuckDBPyConnection, path: Path) -> None:
     try:
         create(connection)
         connection.execute(_INTERVALS_FROM_SNAPSHOTS)
+        rows = connection.execute("SELECT count(*) FROM membership_intervals").fetchall()[0][0]
+        intervals.mark_in_order(connection, rows)
         connection.execute("DROP TABLE memberships")
         connection.execute("COMMIT")
     except BaseException:

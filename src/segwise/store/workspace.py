@@ -35,12 +35,14 @@ class StoreError(SegwiseError):
     """The store cannot be opened, read or written (damaged, foreign, or the disk is full)."""
 
 
-#: No reach outside the store's own file; small blocks for new stores, because each run
-#: appends a few changes: with DuckDB's default 256 KiB blocks, half-filled blocks made a
-#: store of 30 runs (100k customers, 2% moving) 2.6 times as large (measured, BENCHMARKS.md).
+#: No reach outside the store's own file; 64 KiB blocks for new stores (measured,
+#: BENCHMARKS.md): each run appends a few changes, and DuckDB's default 256 KiB blocks,
+#: half filled, made a store of 30 runs (100k customers, 2% moving) 2.6 times as large;
+#: 16 KiB blocks split every column into many small segments, which at 1M customers made
+#: the intervals twice as large and their scans 2.5 times as slow.
 _CONFIG: dict[str, str | bool | int | float | list[str]] = {
     "enable_external_access": False,
-    "default_block_size": "16384",
+    "default_block_size": "65536",
 }
 
 #: How DuckDB says another process has the file open for writing.

@@ -41,6 +41,8 @@ class RunInputs:
     currency: str | None = None
     #: The as-of dates of the runs already stored (how long a frozen model has been reused).
     stored_as_of: tuple[date, ...] = ()
+    #: False when only the memberships are wanted (``preview``): a method may skip its cards.
+    profile: bool = True
 
 
 @dataclass(frozen=True)

@@ -64,7 +64,10 @@ def run(name: str, spec: RulesSegmentation, inputs: RunInputs) -> list[Segmentat
     # Fitting checks every rule against the columns; no row needs evaluating twice.
     segmenter.fit(to_lazy(inputs.features_native).head(0), **tables)
     out = as_polars(segmenter.segment(inputs.features_native, **tables)).sort("customer_id")
-    if catalog.exclusive:
+    made: list[SegmentCard] = []
+    if not inputs.profile:
+        members = _members_only(catalog, out)
+    elif catalog.exclusive:
         members, made = _exclusive(catalog, out, inputs.features)
     else:
         members, made = _overlapping(catalog, out, inputs.features)
@@ -76,6 +79,17 @@ def run(name: str, spec: RulesSegmentation, inputs: RunInputs) -> list[Segmentat
     }
     reads = sorted({c for rule in catalog.rules().values() for c in rule.columns})
     return [SegmentationResult(name, "rules", members, definition, made, reads=tuple(reads))]
+
+
+def _members_only(catalog: RuleCatalog, out: pl.DataFrame) -> pl.DataFrame:
+    if catalog.exclusive:
+        return out.select("customer_id", "segment")
+    long = [
+        out.filter(pl.col(s.name)).select("customer_id", pl.lit(s.name).alias("segment"))
+        for s in catalog.ordered()
+    ]
+    empty = pl.DataFrame(schema={"customer_id": pl.String, "segment": pl.String})
+    return pl.concat([empty, *long]) if long else empty
 
 
 def _exclusive(
@@ -96,15 +110,7 @@ def _overlapping(
     catalog: RuleCatalog, out: pl.DataFrame, features: pl.DataFrame
 ) -> tuple[pl.DataFrame, list[SegmentCard]]:
     """One membership row per audience; each audience profiled against everyone else."""
-    long = [
-        out.filter(pl.col(s.name)).select("customer_id", pl.lit(s.name).alias("segment"))
-        for s in catalog.ordered()
-    ]
-    members = (
-        pl.concat(long)
-        if long
-        else pl.DataFrame(schema={"customer_id": pl.String, "segment": pl.String})
-    )
+    members = _members_only(catalog, out)
     made: list[SegmentCard] = []
     table = out.join(features, on="customer_id", how="left", maintain_order="left")
     flags = [s.name for s in catalog.segments]
