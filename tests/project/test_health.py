@@ -15,7 +15,13 @@ from typer.testing import CliRunner
 from segwise.cli.app import app
 from segwise.profiling.cards import SegmentationResult
 from segwise.project import Project
-from segwise.project.health import PSI_CRITICAL, drift_alerts, psi, size_alerts
+from segwise.project.health import (
+    PSI_CRITICAL,
+    drift_alerts,
+    psi,
+    size_alerts,
+    stale_model_alerts,
+)
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -123,3 +129,25 @@ def test_a_refitted_clustering_gets_one_note_not_a_size_alert_per_renamed_segmen
     frozen = SegmentationResult("behaviour", "cluster", refit.members, {"refitted": False}, [])
     kinds = {a.kind for a in size_alerts(_before("behaviour", before), [frozen], 100)}
     assert kinds == {"size_change"}  # a frozen model's segments are followed as usual
+
+
+def test_a_stale_frozen_model_is_an_alert_record() -> None:
+    note = "model m.json was fitted as of 2024-01-31, 3 runs ago, and agrees on only 41%"
+    stale = SegmentationResult(
+        "behaviour",
+        "cluster",
+        pl.DataFrame({"customer_id": ["a"], "segment": ["A"]}),
+        {"refitted": False, "staleness": {"stale": True, "agreement": 0.41, "note": note}},
+        [],
+    )
+    (alert,) = stale_model_alerts([stale])
+    assert (alert.kind, alert.level, alert.value) == ("stale_model", "warning", 0.41)
+    assert alert.message == f"behaviour: {note}"
+    fine = SegmentationResult(
+        "behaviour",
+        "cluster",
+        stale.members,
+        {"refitted": False, "staleness": {"stale": False, "agreement": 0.97, "note": note}},
+        [],
+    )
+    assert stale_model_alerts([fine]) == []

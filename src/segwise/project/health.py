@@ -41,7 +41,7 @@ class Alert:
 
     segmentation: str
     segment: str
-    kind: str  # size_change | feature_drift
+    kind: str  # size_change | feature_drift | refit | stale_model
     level: str  # warning | critical
     value: float
     message: str
@@ -84,6 +84,25 @@ def size_alerts(
 def refitted_clusters(result: SegmentationResult) -> bool:
     """Whether a cluster segmentation was fitted afresh in this run (segments not comparable)."""
     return result.method == "cluster" and bool(result.definition.get("refitted", True))
+
+
+def stale_model_alerts(results: Sequence[SegmentationResult]) -> list[Alert]:
+    """Frozen cluster models that a fresh fit no longer agrees with (see ``stale_after``)."""
+    found = []
+    for result in results:
+        staleness = result.definition.get("staleness") or {}
+        if staleness.get("stale"):
+            found.append(
+                Alert(
+                    result.name,
+                    "",
+                    "stale_model",
+                    "warning",
+                    float(staleness["agreement"]),
+                    f"{result.name}: {staleness['note']}",
+                )
+            )
+    return found
 
 
 def _refit_alert(name: str) -> Alert:

@@ -17,7 +17,7 @@ import polars as pl
 from segwise._version import __version__
 from segwise.exceptions import SegwiseError
 from segwise.io.writers import atomic_path
-from segwise.project.health import Alert, drift_alerts, size_alerts
+from segwise.project.health import Alert, drift_alerts, size_alerts, stale_model_alerts
 from segwise.report.changes import PreviousRun, changes_section
 from segwise.report.project import render_project_report
 from segwise.store import RunRecord, SegmentationRecord
@@ -182,11 +182,12 @@ def _alerts(
     results: list[SegmentationResult],
     inputs: RunInputs,
 ) -> list[Alert]:
-    """Size changes and feature drift against the previous run (none for the first run)."""
+    """Stale frozen models; size changes and feature drift against the previous run."""
+    found = stale_model_alerts(results)
     if previous is None:
-        return []
+        return found
     customers = inputs.features.height
-    found = size_alerts(previous.members, results, customers)
+    found += size_alerts(previous.members, results, customers)
     found += drift_alerts(previous.members, store.latest_features(), results, inputs.features)
     return found
 
