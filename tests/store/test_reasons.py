@@ -152,3 +152,27 @@ def test_a_clv_move_names_what_changed_and_how_churn_was_judged() -> None:
     )
     assert reason.startswith("clv 437.05 → 1,832.8, churn risk is judged by the time since")
     assert "p_alive" not in reason  # 1 → 1 as printed: no explanation
+
+
+def test_a_hybrid_move_is_explained_by_the_level_it_happened_at() -> None:
+    from segwise.store.reasons import reason_for
+
+    hybrid = {
+        "method": "hybrid",
+        "separator": " › ",
+        "parent": RULES,
+        "within": {"Other": {"method": "rfm"}},
+    }
+    old = {"orders": 12, "net_revenue": 1500.0, "recency_days": 20, "mix.r_score": 4}
+    # Between parents: the rule that flipped, with its values.
+    dropped = old | {"net_revenue": 900.0}
+    kept = {"features_before": json.dumps(old), "features_after": json.dumps(dropped)}
+    why = reason_for("hybrid", "mix", hybrid, ("VIP",), ("Other › Champions",), kept)
+    assert "left 'VIP'" in why and "net_revenue 1,500 → 900" in why
+    # Inside a parent: the child's reason (an RFM score), named with the parent.
+    low = {"orders": 3, "net_revenue": 300.0, "recency_days": 20}
+    before = low | {"mix.r_score": 4, "mix.recency_days": 20}
+    after = low | {"mix.r_score": 2, "mix.recency_days": 291}
+    kept = {"features_before": json.dumps(before), "features_after": json.dumps(after)}
+    why = reason_for("hybrid", "mix", hybrid, ("Other › Champions",), ("Other › At Risk",), kept)
+    assert why.startswith("within 'Other': r_score 4 → 2")

@@ -189,8 +189,51 @@ class ClvSegmentation(_Strict):
     churn_threshold: float = Field(default=0.3, gt=0.0, lt=1.0)
 
 
-Segmentation = Annotated[
+#: What a hybrid segmentation may run inside one of its rule segments.
+ChildSegmentation = Annotated[
     RfmSegmentation | RulesSegmentation | ClusterSegmentation | ClvSegmentation,
+    Field(discriminator="method"),
+]
+
+
+class HybridSegmentation(_Strict):
+    """Rules first, then another method inside each rule segment.
+
+    The rules are exclusive (each customer in one parent segment, or
+    ``other``). ``within`` names, per parent segment, the method that splits
+    it; its leaves are called ``parent › child`` and profiled against the
+    parent. Parent segments not in ``within`` stay whole.
+    """
+
+    method: Literal["hybrid"]
+    catalog: str | None = None
+    other: str = "Other"
+    segments: list[SegmentDefinition] = Field(default_factory=list)
+    within: dict[str, ChildSegmentation] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> HybridSegmentation:
+        if (self.catalog is None) == (not self.segments):
+            raise ValueError("give either 'segments' (a list) or 'catalog' (a YAML file)")
+        return self
+
+    def parent(self) -> RulesSegmentation:
+        """The rule level as a rules segmentation of its own (always exclusive)."""
+        return RulesSegmentation(
+            method="rules",
+            catalog=self.catalog,
+            exclusive=True,
+            other=self.other,
+            segments=self.segments,
+        )
+
+
+Segmentation = Annotated[
+    RfmSegmentation
+    | RulesSegmentation
+    | ClusterSegmentation
+    | ClvSegmentation
+    | HybridSegmentation,
     Field(discriminator="method"),
 ]
 

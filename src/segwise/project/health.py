@@ -83,6 +83,8 @@ def size_alerts(
 
 def refitted_clusters(result: SegmentationResult) -> bool:
     """Whether a cluster segmentation was fitted afresh in this run (segments not comparable)."""
+    if result.method == "hybrid":  # clusters inside rule segments
+        return bool(result.definition.get("refitted", False))
     return result.method == "cluster" and bool(result.definition.get("refitted", True))
 
 

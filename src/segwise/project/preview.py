@@ -19,11 +19,11 @@ import polars as pl
 from segwise.exceptions import ConfigError, SegwiseError
 from segwise.lang import nodes
 from segwise.lang.parser import parse_rule
+from segwise.project.catalogs import catalog_of
 from segwise.project.config import ClusterSegmentation, RulesSegmentation
 from segwise.project.fingerprints import source_fingerprints
 from segwise.project.ingest import prepare
 from segwise.project.methods import RunInputs
-from segwise.project.methods.rules import catalog_of
 from segwise.project.segmentations import run_segmentations
 
 if TYPE_CHECKING:

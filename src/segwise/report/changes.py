@@ -202,7 +202,8 @@ def _forecast(
     Cluster segments are renamed when refitted, and a customer in several
     overlapping segments has no single next segment: neither is forecast.
     """
-    if result.method == "cluster" or not result.definition.get("exclusive", True):
+    refitted = result.method == "hybrid" and result.definition.get("refitted")
+    if result.method == "cluster" or refitted or not result.definition.get("exclusive", True):
         return None
     stored = pl.DataFrame(
         schema={"pair": pl.Int64, "from_segment": pl.String, "to_segment": pl.String,

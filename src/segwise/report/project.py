@@ -95,6 +95,8 @@ def _segmentation_view(result: SegmentationResult, currency: str | None = None) 
         f"(asked: {definition.get('k')}) · silhouette {definition.get('silhouette', 0):.2f} · "
         f"stability {definition.get('stability', 0):.2f}",
         "clv": "BG/NBD + Gamma-Gamma predictive segments",
+        "hybrid": "rules first, then inside "
+        + ", ".join(f"'{p}': {d.get('method')}" for p, d in definition.get("within", {}).items()),
     }[result.method]
     if result.method == "cluster":
         fitted = definition.get("fitted_as_of") or "this run"
@@ -110,7 +112,13 @@ def _segmentation_view(result: SegmentationResult, currency: str | None = None) 
         "cards": cards,
         "sizes_chart": sizes_chart(sized),
         "grid_chart": grid,
-        "profile_chart": _profile_chart(cards, "Profile: mean of each feature ÷ the average"),
+        "profile_chart": _profile_chart(
+            cards,
+            "Profile: mean of each feature ÷ the parent segment's average (whole segments: "
+            "÷ everyone's)"
+            if result.method == "hybrid"
+            else "Profile: mean of each feature ÷ the average",
+        ),
         "warnings": list(result.warnings),
         "value_note": "value = net revenue per customer (purchases less returns) up to the "
         f"as-of date{f', in {currency}' if currency else ''}",

@@ -13,7 +13,7 @@ customers who moved (before: the previous run's; after: this run's).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -46,13 +46,7 @@ def reason_for(
         return "first run with this customer"
     if old is None or new is None:
         return "the values behind the move were not kept (the earlier run predates history)"
-    explainers: dict[str, Callable[[_Move], str | None]] = {
-        "rules": _rules_reason,
-        "rfm": _rfm_reason,
-        "cluster": _cluster_reason,
-        "clv": _clv_reason,
-    }
-    explain = explainers.get(method)
+    explain = _EXPLAINERS.get(method)
     move = _Move(segmentation, definition, before, after, old, new)
     found = explain(move) if explain else None
     return found or "the segment's definition gives a different answer on the new data"
@@ -220,3 +214,37 @@ def _cluster_reason(move: _Move) -> str | None:
     return "the nearest segment centre changed" + (
         f"; largest changes: {changes}" if changes else ""
     )
+
+
+def _hybrid_reason(move: _Move) -> str | None:
+    """A move between parents is the rules' to explain; one inside a parent, its method's."""
+    separator = move.definition.get("separator", " › ")
+
+    def parents(names: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(sorted({name.split(separator, 1)[0] for name in names}))
+
+    def children(names: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(name.split(separator, 1)[1] for name in names if separator in name)
+
+    before, after = parents(move.before), parents(move.after)
+    if before != after:
+        return _rules_reason(
+            replace(move, definition=move.definition.get("parent", {}), before=before, after=after)
+        )
+    child = move.definition.get("within", {}).get(after[0]) if len(after) == 1 else None
+    explain = _EXPLAINERS.get(child.get("method", "")) if child else None
+    if child is None or explain is None:
+        return None
+    found = explain(
+        replace(move, definition=child, before=children(move.before), after=children(move.after))
+    )
+    return f"within '{after[0]}': {found}" if found else None
+
+
+_EXPLAINERS: dict[str, Callable[[_Move], str | None]] = {
+    "rules": _rules_reason,
+    "rfm": _rfm_reason,
+    "cluster": _cluster_reason,
+    "clv": _clv_reason,
+    "hybrid": _hybrid_reason,
+}

@@ -13,6 +13,7 @@ from segwise.exceptions import ProblemsError, RuleError
 from segwise.profiling import profile_segments
 from segwise.profiling.cards import SegmentationResult, SegmentCard, cards_from_profiles
 from segwise.profiling.profiles import SegmentProfiles
+from segwise.project.catalogs import catalog_of
 from segwise.project.config import RulesSegmentation
 from segwise.project.methods.base import CheckInputs, Method, RunInputs
 from segwise.project.results import (
@@ -25,31 +26,6 @@ from segwise.segmenters import RuleCatalog, RuleSegmenter
 
 if TYPE_CHECKING:
     from segwise.io.dataset import Dataset
-    from segwise.project.paths import ProjectPaths
-
-
-def catalog_of(name: str, spec: RulesSegmentation, paths: ProjectPaths) -> RuleCatalog:
-    """The segmentation's catalog: written in the project file or in its own YAML file.
-
-    Static id lists stay inside the project folder unless the project allows otherwise.
-    """
-    if spec.catalog is not None:
-        catalog = RuleCatalog.from_yaml(
-            paths.resolve(spec.catalog, key=f"segmentations.{name}.catalog")
-        )
-    else:
-        catalog = RuleCatalog(
-            name=name,
-            exclusive=True if spec.exclusive is None else spec.exclusive,
-            other=spec.other,
-            segments=spec.segments,
-            base_dir=str(paths.root),
-        )
-    if spec.exclusive is not None:
-        catalog = catalog.model_copy(update={"exclusive": spec.exclusive})
-    if not paths.allow_outside:
-        catalog = catalog.model_copy(update={"confine_to": str(paths.root)})
-    return catalog
 
 
 def run(name: str, spec: RulesSegmentation, inputs: RunInputs) -> list[SegmentationResult]:
