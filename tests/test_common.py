@@ -10,7 +10,12 @@ from typing import Any
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from segwise.segmenters import ClusterSegmenter, RuleSegmenter, UnstableSegmentWarning
+from segwise.segmenters import (
+    ClusterSegmenter,
+    HybridSegmenter,
+    RuleSegmenter,
+    UnstableSegmentWarning,
+)
 
 RULES = {"positive first": "x0 > 0", "large second": "x1 > 1 OR x0 < -2"}
 
@@ -19,7 +24,7 @@ EXPECTED_FAILURES: dict[str, dict[str, str]] = {}
 
 def _expected(estimator: Any) -> dict[str, str]:
     expected = dict(EXPECTED_FAILURES.get(type(estimator).__name__, {}))
-    if isinstance(estimator, RuleSegmenter) and estimator.rules is not None:
+    if isinstance(estimator, RuleSegmenter | HybridSegmenter) and estimator.rules is not None:
         expected["check_fit2d_1feature"] = (
             "a catalog whose rules read x1 cannot run on a one-column table; it says so with a "
             "RuleError naming the column and its position in the rule"
@@ -33,6 +38,10 @@ def _expected(estimator: Any) -> dict[str, str]:
         RuleSegmenter(RULES),
         ClusterSegmenter(n_segments=3, n_bootstrap=0, random_state=0),
         ClusterSegmenter(n_bootstrap=2, k_max=4, random_state=0),
+        HybridSegmenter(),
+        HybridSegmenter(
+            RULES, {"Other": ClusterSegmenter(n_segments=2, n_bootstrap=0, random_state=0)}
+        ),
     ],
     expected_failed_checks=_expected,
 )

@@ -44,12 +44,19 @@ from segwise.models import BetaGeoModel, GammaGammaModel, ParetoNBDModel
 if TYPE_CHECKING:
     from segwise.profiling import lint_rule_catalog, profile_segments
     from segwise.project import Project
-    from segwise.segmenters import ClusterSegmenter, RFMSegmenter, RuleCatalog, RuleSegmenter
+    from segwise.segmenters import (
+        ClusterSegmenter,
+        HybridSegmenter,
+        RFMSegmenter,
+        RuleCatalog,
+        RuleSegmenter,
+    )
 
 # Names whose modules import scikit-learn, Plotly or the whole pipeline load on first use,
 # so `import segwise` (and `segwise --version`) stays quick.
 _LAZY = {
     "ClusterSegmenter": "segwise.segmenters",
+    "HybridSegmenter": "segwise.segmenters",
     "RuleCatalog": "segwise.segmenters",
     "RuleSegmenter": "segwise.segmenters",
     "RFMSegmenter": "segwise.segmenters",
@@ -76,6 +83,7 @@ __all__ = [
     "DataError",
     "Dataset",
     "GammaGammaModel",
+    "HybridSegmenter",
     "ParetoNBDModel",
     "Project",
     "QualityReport",

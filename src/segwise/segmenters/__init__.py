@@ -13,6 +13,7 @@ from segwise.segmenters.rule_catalog import Playbook, RuleCatalog, SegmentDefini
 
 if TYPE_CHECKING:
     from segwise.segmenters.cluster import ClusterSegmenter, UnstableSegmentWarning
+    from segwise.segmenters.hybrid import HybridSegmenter
     from segwise.segmenters.rfm import RFMSegmenter
     from segwise.segmenters.rules import RuleSegmenter
 
@@ -20,11 +21,13 @@ _LAZY = {
     "ClusterSegmenter": "segwise.segmenters.cluster",
     "UnstableSegmentWarning": "segwise.segmenters.cluster",
     "RuleSegmenter": "segwise.segmenters.rules",
+    "HybridSegmenter": "segwise.segmenters.hybrid",
     "RFMSegmenter": "segwise.segmenters.rfm",
 }
 
 __all__ = [
     "ClusterSegmenter",
+    "HybridSegmenter",
     "Playbook",
     "RFMSegmenter",
     "RuleCatalog",
