@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from segwise.segmenters import (
         ClusterSegmenter,
         HybridSegmenter,
+        PropensitySegmenter,
         RFMSegmenter,
         RuleCatalog,
         RuleSegmenter,
@@ -57,6 +58,7 @@ if TYPE_CHECKING:
 _LAZY = {
     "ClusterSegmenter": "segwise.segmenters",
     "HybridSegmenter": "segwise.segmenters",
+    "PropensitySegmenter": "segwise.segmenters",
     "RuleCatalog": "segwise.segmenters",
     "RuleSegmenter": "segwise.segmenters",
     "RFMSegmenter": "segwise.segmenters",
@@ -86,6 +88,7 @@ __all__ = [
     "HybridSegmenter",
     "ParetoNBDModel",
     "Project",
+    "PropensitySegmenter",
     "QualityReport",
     "RFMSegmenter",
     "Rule",

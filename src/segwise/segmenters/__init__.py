@@ -14,6 +14,7 @@ from segwise.segmenters.rule_catalog import Playbook, RuleCatalog, SegmentDefini
 if TYPE_CHECKING:
     from segwise.segmenters.cluster import ClusterSegmenter, UnstableSegmentWarning
     from segwise.segmenters.hybrid import HybridSegmenter
+    from segwise.segmenters.propensity import PropensitySegmenter
     from segwise.segmenters.rfm import RFMSegmenter
     from segwise.segmenters.rules import RuleSegmenter
 
@@ -22,6 +23,7 @@ _LAZY = {
     "UnstableSegmentWarning": "segwise.segmenters.cluster",
     "RuleSegmenter": "segwise.segmenters.rules",
     "HybridSegmenter": "segwise.segmenters.hybrid",
+    "PropensitySegmenter": "segwise.segmenters.propensity",
     "RFMSegmenter": "segwise.segmenters.rfm",
 }
 
@@ -29,6 +31,7 @@ __all__ = [
     "ClusterSegmenter",
     "HybridSegmenter",
     "Playbook",
+    "PropensitySegmenter",
     "RFMSegmenter",
     "RuleCatalog",
     "RuleSegmenter",

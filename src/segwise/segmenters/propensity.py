@@ -1,0 +1,387 @@
+"""Propensity segments: the chance of an outcome over the next days, learned from the past.
+
+The model is fitted on leak-free rows (:mod:`segwise.segmenters.windows`):
+features as of several past cut-offs, each labelled by what happened in the
+``horizon_days`` after it. Its probabilities are calibrated on a later
+cut-off, and the whole procedure is backtested on the most recent complete
+window, against recency as a baseline, before the same procedure, moved
+forward by one horizon, scores every customer as of today. Customers are
+then put in tiers by score (the top 20% "High …", and so on).
+
+Cut-offs, with ``h`` the horizon and ``L`` the last day of the data::
+
+    backtest:   train ≤ L − 3h (and earlier steps) · calibrate L − 2h · test L − h
+    today:      train ≤ L − 2h (and earlier steps) · calibrate L − h  · score L
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import polars as pl
+from sklearn.base import BaseEstimator, clone
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.isotonic import IsotonicRegression
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
+from sklearn.utils.validation import check_is_fitted
+
+from segwise.exceptions import ConfigError, DataError
+from segwise.features._timestamps import as_day
+from segwise.models.propensity_backtest import backtest
+from segwise.segmenters.windows import (
+    CUTOFF,
+    LABEL,
+    Outcome,
+    latest_day,
+    stacked_rows,
+    training_rows,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+#: A single feature that ranks the outcome this well on its own reads the future.
+LEAK_AUC = 0.99
+#: A move of the outcome's rate between calibration and test windows worth a warning.
+DRIFT = 0.05
+#: Most categories a text feature keeps (the rest are "other"): the model's bins cap it.
+MAX_CATEGORIES = 250
+_TIER_WORDS = {"churn": "churn risk", "purchase": "purchase propensity"}
+
+
+class PropensitySegmenter(BaseEstimator):  # type: ignore[misc]
+    """Predict an outcome over the next ``horizon_days`` and segment customers by its chance.
+
+    Parameters
+    ----------
+    outcome
+        ``churn`` (no purchase in the window), ``purchase`` (at least one), or
+        any rule over the window's customer features (``share_garden > 0``,
+        ``performed('email_open')``).
+    horizon_days
+        The window after each cut-off the outcome is read from.
+    cutoffs
+        How many training cut-offs, ``step_days`` apart.
+    step_days
+        Days between training cut-offs.
+    features
+        Feature columns to learn from (default: every column of
+        :func:`segwise.customer_features` but the id).
+    estimator
+        A scikit-learn classifier (default ``HistGradientBoostingClassifier``);
+        cloned for each fit.
+    calibration
+        ``isotonic`` or ``sigmoid`` (Platt), fitted on the later cut-off.
+    tiers
+        Shares of customers in the top tiers, by score: ``(0.2, 0.5)`` is the
+        top 20% "High", the next 30% "Medium", the rest "Low".
+    random_state
+        Seed of the default estimator.
+
+    Attributes
+    ----------
+    outcome_ : Outcome
+        The outcome and its rule.
+    cutoffs_ : dict[str, list[date]]
+        The cut-offs of each stage (``train``, ``calibrate``, ``test``, and the
+        same for ``today``).
+    backtest_ : PropensityBacktest
+        AUC, PR-AUC, ECE, calibration curve and deciles on the test window,
+        with the recency baseline's AUC.
+    feature_names_ : list[str]
+        The features the model reads.
+    importances_ : dict[str, float]
+        Permutation importance (drop in AUC) of each feature on the test window.
+    scores_ : polars.DataFrame
+        ``customer_id, propensity, segment`` as of the last day.
+    thresholds_ : dict[str, float]
+        The lowest score of each tier.
+    warnings_ : list[str]
+        What to be careful of (the outcome's rate moving between windows).
+
+    Examples
+    --------
+    >>> import segwise as sw
+    >>> orders = sw.datasets.load_sample_retail().transactions  # doctest: +SKIP
+    >>> seg = PropensitySegmenter("churn", 90).fit(orders)  # doctest: +SKIP
+    >>> seg.backtest_.auc > seg.backtest_.baseline_auc  # doctest: +SKIP
+    True
+    """
+
+    def __init__(
+        self,
+        outcome: str = "churn",
+        horizon_days: int = 90,
+        *,
+        cutoffs: int = 3,
+        step_days: int = 30,
+        features: Sequence[str] | None = None,
+        estimator: Any = None,
+        calibration: str = "isotonic",
+        tiers: Sequence[float] = (0.2, 0.5),
+        random_state: int = 0,
+    ) -> None:
+        self.outcome = outcome
+        self.horizon_days = horizon_days
+        self.cutoffs = cutoffs
+        self.step_days = step_days
+        self.features = features
+        self.estimator = estimator
+        self.calibration = calibration
+        self.tiers = tiers
+        self.random_state = random_state
+
+    # -- fitting ---------------------------------------------------------------------------
+    def fit(
+        self,
+        transactions: Any,
+        y: Any = None,
+        *,
+        customers: Any = None,
+        events: Any = None,
+        as_of: str | date | None = None,
+    ) -> PropensitySegmenter:
+        """Backtest the procedure on the last complete window, then score as of the last day.
+
+        Parameters
+        ----------
+        transactions, customers, events
+            As :func:`segwise.customer_features` takes them, on any engine.
+        y
+            Ignored (the labels come from the data after each cut-off).
+        as_of
+            The last day (default: the latest transaction).
+        """
+        self._check_settings()
+        outcome = Outcome.of(self.outcome, self.horizon_days)
+        last = as_day(as_of) or latest_day(transactions)
+        h = timedelta(days=self.horizon_days)
+        test, today = last - h, last
+        stages = {
+            "test": [test],
+            "calibrate": [test - h],
+            "train": self._train_cutoffs(test - 2 * h),
+            "today": [today],
+            "today_calibrate": [today - h],
+            "today_train": self._train_cutoffs(today - 2 * h),
+        }
+        sources = {"customers": customers, "events": events}
+
+        def rows(stage: str) -> pl.DataFrame:
+            found = stacked_rows(transactions, cutoffs_=stages[stage], outcome=outcome, **sources)
+            if found.height == 0 or found[LABEL].n_unique() < 2:
+                raise DataError(
+                    f"no mix of outcomes to learn from at the {stage} cut-off(s) "
+                    f"{', '.join(str(c) for c in stages[stage])} ({found.height} customers)",
+                    hint="use a shorter horizon or fewer cut-offs, or more history",
+                )
+            return found
+
+        train, calibrate, held_out = rows("train"), rows("calibrate"), rows("test")
+        self.outcome_ = outcome
+        self.cutoffs_ = stages
+        self.feature_names_ = self._feature_names(train)
+        self._categories = _categories(train, self.feature_names_)
+        self._check_leaks(train)
+        model, mapping = self._fit_stage(train, calibrate)
+        probabilities = self._score(model, mapping, held_out)
+        self.backtest_ = backtest(
+            held_out[LABEL].to_numpy(),
+            probabilities,
+            held_out["recency_days"].to_numpy(),
+            baseline_name="recency_days",
+        )
+        self.importances_ = self._importances(model, mapping, held_out)
+        self.warnings_ = self._drift_notes(calibrate, held_out)
+        # Today: the same procedure one horizon later, scoring everyone as of the last day.
+        model, mapping = self._fit_stage(rows("today_train"), rows("today_calibrate"))
+        current = training_rows(transactions, cutoff=today, outcome=None, **sources)
+        self.model_, self._mapping = model, mapping
+        self.scores_ = self._tiered(current, self._score(model, mapping, current))
+        return self
+
+    def _drift_notes(self, calibrate: pl.DataFrame, held_out: pl.DataFrame) -> list[str]:
+        """Say when the outcome's rate moved between the calibration and the test window.
+
+        Calibration learns the rate of its own window; when the next window's
+        rate differs (a season, a trend), every probability is off by about
+        as much, and the user should know before acting on the numbers.
+        """
+        was, now = float(calibrate[LABEL].mean()), float(held_out[LABEL].mean())
+        notes = []
+        if abs(was - now) >= DRIFT:
+            notes.append(
+                f"the share of customers with the outcome moved from {was:.0%} (window after "
+                f"{self.cutoffs_['calibrate'][0]}) to {now:.0%} (window after "
+                f"{self.cutoffs_['test'][0]}): a season or a trend the model cannot know of; "
+                f"its probabilities were off by {self.backtest_.ece:.2f} on average (ECE), so "
+                "trust the ranking (AUC) more than the percentages"
+            )
+        return notes
+
+    def _check_settings(self) -> None:
+        if self.calibration not in {"isotonic", "sigmoid"}:
+            raise ConfigError(f"calibration must be isotonic or sigmoid, not {self.calibration!r}")
+        if self.cutoffs < 1 or self.step_days < 1:
+            raise ConfigError("cutoffs and step_days must be at least 1")
+        shares = list(self.tiers)
+        if not shares or any(not 0 < s < 1 for s in shares) or shares != sorted(set(shares)):
+            raise ConfigError(
+                f"tiers must be increasing shares between 0 and 1, not {shares}",
+                hint="for example (0.2, 0.5): the top 20% High, the next 30% Medium",
+            )
+
+    def _train_cutoffs(self, latest: date) -> list[date]:
+        step = timedelta(days=self.step_days)
+        return [latest - step * k for k in reversed(range(self.cutoffs))]
+
+    def _feature_names(self, train: pl.DataFrame) -> list[str]:
+        available = [c for c in train.columns if c not in {"customer_id", CUTOFF, LABEL}]
+        if self.features is None:
+            return available
+        missing = [c for c in self.features if c not in available]
+        if missing:
+            raise ConfigError(
+                f"no feature '{missing[0]}' in the customer features",
+                hint=f"the features are {', '.join(available)}",
+            )
+        return list(self.features)
+
+    def _check_leaks(self, train: pl.DataFrame) -> None:
+        """Refuse a feature that alone predicts the outcome almost perfectly: it saw the future."""
+        y = train[LABEL].to_numpy()
+        matrix = self._matrix(train)
+        for k, name in enumerate(self.feature_names_):
+            column = matrix[:, k]
+            known = ~np.isnan(column)
+            if known.sum() < 2 or len(np.unique(y[known])) < 2 or len(np.unique(column[known])) < 2:
+                continue
+            auc = roc_auc_score(y[known], column[known])
+            if max(auc, 1 - auc) >= LEAK_AUC and known.mean() > 0.5:
+                raise DataError(
+                    f"feature '{name}' alone predicts '{self.outcome_.name}' almost perfectly "
+                    f"(AUC {max(auc, 1 - auc):.3f}): it most likely holds information from after "
+                    "the cut-off (an attribute written later, a total over all time)",
+                    hint="drop it (features=[...]) or take it from a source dated before the "
+                    "cut-off",
+                    column=name,
+                )
+
+    def _fit_stage(self, train: pl.DataFrame, calibrate: pl.DataFrame) -> tuple[Any, Any]:
+        model = (
+            clone(self.estimator)
+            if self.estimator is not None
+            else HistGradientBoostingClassifier(
+                categorical_features=self._categorical_mask(),
+                random_state=self.random_state,
+            )
+        )
+        model.fit(self._matrix(train), train[LABEL].to_numpy())
+        raw = model.predict_proba(self._matrix(calibrate))[:, 1]
+        observed = calibrate[LABEL].to_numpy().astype(float)
+        if self.calibration == "isotonic":
+            mapping: Any = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0)
+            mapping.fit(raw, observed)
+        else:
+            mapping = LogisticRegression().fit(raw.reshape(-1, 1), observed)
+        return model, mapping
+
+    def _score(self, model: Any, mapping: Any, rows: pl.DataFrame) -> np.ndarray:
+        raw = model.predict_proba(self._matrix(rows))[:, 1]
+        if isinstance(mapping, IsotonicRegression):
+            return np.asarray(mapping.predict(raw), dtype=float)
+        return np.asarray(mapping.predict_proba(raw.reshape(-1, 1))[:, 1], dtype=float)
+
+    def _importances(self, model: Any, mapping: Any, rows: pl.DataFrame) -> dict[str, float]:
+        """Drop in test AUC when each feature is shuffled (three shuffles, a fixed seed)."""
+        y = rows[LABEL].to_numpy()
+        matrix = self._matrix(rows)
+        base = roc_auc_score(y, model.predict_proba(matrix)[:, 1])
+        rng = np.random.default_rng(self.random_state)
+        found = {}
+        for k, name in enumerate(self.feature_names_):
+            drops = []
+            for _ in range(3):
+                shuffled = matrix.copy()
+                shuffled[:, k] = rng.permutation(shuffled[:, k])
+                drops.append(base - roc_auc_score(y, model.predict_proba(shuffled)[:, 1]))
+            found[name] = float(np.mean(drops))
+        return dict(sorted(found.items(), key=lambda item: -item[1]))
+
+    # -- the matrix the model reads ---------------------------------------------------------
+    def _categorical_mask(self) -> list[bool]:
+        return [name in self._categories for name in self.feature_names_]
+
+    def _matrix(self, rows: pl.DataFrame) -> np.ndarray:
+        columns = []
+        for name in self.feature_names_:
+            if name not in rows.columns:
+                columns.append(np.full(rows.height, np.nan))
+            elif name in self._categories:
+                codes = {value: float(k) for k, value in enumerate(self._categories[name])}
+                text = rows[name].cast(pl.String)
+                other = codes.get("(other)")
+                columns.append(
+                    text.replace_strict(codes, default=other, return_dtype=pl.Float64)
+                    .fill_null(np.nan)
+                    .to_numpy()
+                )
+            else:
+                columns.append(rows[name].cast(pl.Float64).fill_null(np.nan).to_numpy())
+        return np.column_stack(columns) if columns else np.empty((rows.height, 0))
+
+    # -- segments --------------------------------------------------------------------------
+    def _tiered(self, rows: pl.DataFrame, scores: np.ndarray) -> pl.DataFrame:
+        words = _TIER_WORDS.get(self.outcome_.name, f"propensity ({self.outcome_.name})")
+        levels = ["High", "Medium", "Low"] if len(self.tiers) == 2 else None
+        names = levels or [f"Tier {k + 1}" for k in range(len(self.tiers) + 1)]
+        order = np.argsort(-scores, kind="stable")
+        bounds = [round(s * len(scores)) for s in self.tiers]
+        tier = np.full(len(scores), len(self.tiers), dtype=int)
+        start = 0
+        for k, stop in enumerate(bounds):
+            tier[order[start:stop]] = k
+            start = stop
+        segments = [f"{names[t]} {words}" for t in tier]
+        self.thresholds_ = {
+            f"{names[k]} {words}": float(scores[tier == k].min())
+            for k in range(len(names))
+            if (tier == k).any()
+        }
+        return pl.DataFrame(
+            {
+                "customer_id": rows["customer_id"],
+                "propensity": scores,
+                "segment": segments,
+            }
+        )
+
+    def predict_proba(self) -> pl.DataFrame:
+        """``customer_id, propensity`` as of the last day (calibrated)."""
+        check_is_fitted(self)
+        return self.scores_.select("customer_id", "propensity")
+
+    def segment(self) -> pl.DataFrame:
+        """``customer_id, propensity, segment`` as of the last day."""
+        check_is_fitted(self)
+        return self.scores_
+
+
+def _categories(train: pl.DataFrame, names: list[str]) -> dict[str, list[str]]:
+    """Each text feature's values, most frequent first (at most MAX_CATEGORIES, then other)."""
+    found = {}
+    for name in names:
+        if train.schema[name] not in (pl.String, pl.Categorical, pl.Boolean):
+            continue
+        counts = (
+            train.select(pl.col(name).cast(pl.String)).drop_nulls().group_by(name).len()
+            .sort(["len", name], descending=[True, False])
+        )  # fmt: skip
+        values = counts[name].to_list()
+        if len(values) > MAX_CATEGORIES:
+            values = [*values[: MAX_CATEGORIES - 1], "(other)"]
+        found[name] = values
+    return found

@@ -1,0 +1,213 @@
+"""Leak-free training rows for a future outcome: features as of a cut-off, the label after it.
+
+For a cut-off ``T`` and a horizon of ``h`` days, the transactions and events
+are cut at ``T`` (the as-of rule of :class:`~segwise.io.timestamps.AsOf`)
+*before* any feature is computed, so no feature can read the label window:
+the feature code never receives a row after ``T``. The label is a rule of
+the rule language evaluated on the customer's features over ``(T, T + h]``
+alone, computed from the rows of that window (``orders = 0`` for churn,
+``orders >= 1`` for a purchase, ``share_garden > 0`` for a category, or
+``performed('email_open')`` for an event). The population of a cut-off is
+the customers who had bought by ``T``: someone acquired later has no past to
+learn from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import narwhals.stable.v2 as nw
+import polars as pl
+
+from segwise.engine.frames import move_to, to_lazy
+from segwise.exceptions import ConfigError, DataError
+from segwise.features._timestamps import ensure_datetime
+from segwise.features.behaviour import customer_features
+from segwise.io.dataset import Dataset
+from segwise.io.timestamps import AsOf
+from segwise.segmenters.rules import RuleSegmenter
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+#: Named outcomes and the rule each one is, over the window after the cut-off.
+OUTCOMES = {"churn": "orders = 0", "purchase": "orders >= 1"}
+LABEL = "label"
+#: Trailing windows (days before the cut-off) of the recent-activity features.
+RECENT_DAYS = (30, 90, 180)
+CUTOFF = "cutoff"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What is predicted: a rule over the ``horizon_days`` after a cut-off.
+
+    Examples
+    --------
+    >>> Outcome.of("churn", 90)
+    Outcome(name='churn', rule='orders = 0', horizon_days=90)
+    >>> Outcome.of("share_garden > 0", 30).name
+    'share_garden > 0'
+    """
+
+    name: str
+    rule: str
+    horizon_days: int
+
+    @classmethod
+    def of(cls, outcome: str, horizon_days: int) -> Outcome:
+        """A named outcome (``churn``, ``purchase``) or any rule, over ``horizon_days``."""
+        if horizon_days < 1:
+            raise ConfigError(f"the horizon must be at least one day, not {horizon_days}")
+        return cls(outcome, OUTCOMES.get(outcome, outcome), horizon_days)
+
+
+def cutoffs(last: date, horizon_days: int, count: int, step_days: int) -> list[date]:
+    """``count`` cut-offs whose label windows end on or before ``last``, oldest first.
+
+    Examples
+    --------
+    >>> cutoffs(date(2024, 12, 31), 90, 3, 30)
+    [datetime.date(2024, 8, 3), datetime.date(2024, 9, 2), datetime.date(2024, 10, 2)]
+    """
+    latest = last - timedelta(days=horizon_days)
+    return [latest - timedelta(days=step_days * k) for k in reversed(range(count))]
+
+
+def training_rows(
+    transactions: Any,
+    *,
+    cutoff: date,
+    outcome: Outcome | None,
+    customers: Any = None,
+    events: Any = None,
+) -> pl.DataFrame:
+    """Customers who had bought by ``cutoff``: their features then, and the outcome after.
+
+    Parameters
+    ----------
+    transactions, customers, events
+        As :func:`segwise.customer_features` takes them (Datasets or frames
+        with canonical columns), on any engine.
+    cutoff
+        The day the features are computed as of (its whole day included).
+    outcome
+        The label to add (``label``: true, false); None scores the
+        customers without a label (the cut-off is today).
+
+    Returns
+    -------
+    polars.DataFrame
+        ``customer_id``, the features, ``cutoff`` and (with an outcome) ``label``,
+        sorted by customer id.
+    """
+    tx = _dated(transactions, "transactions")
+    ev = _dated(events, "events") if events is not None else None
+    before = AsOf(cutoff)
+    # The cut happens here, before any feature code sees the rows: nothing after T reaches it.
+    features = _polars(
+        customer_features(
+            tx.filter(before.keep("timestamp")),
+            customers=customers,
+            events=None if ev is None else ev.filter(before.keep("timestamp")),
+            as_of=cutoff,
+        )
+    )
+    features = features.filter(pl.col("orders") > 0).with_columns(pl.lit(cutoff).alias(CUTOFF))
+    features = _with_recent_activity(features, tx, cutoff)
+    if outcome is None:
+        return features
+    end = cutoff + timedelta(days=outcome.horizon_days)
+    after = ~before.keep("timestamp") & AsOf(end).keep("timestamp")
+    window_tx = tx.filter(after)
+    window_ev = None if ev is None else ev.filter(after)
+    people = _beside(features.select("customer_id"), tx)
+    window = _polars(customer_features(window_tx, customers=people, events=window_ev, as_of=end))
+    labels = _evaluate(outcome, window, window_ev, end)
+    return features.join(labels, on="customer_id", how="left").sort("customer_id")
+
+
+def _with_recent_activity(
+    features: pl.DataFrame, tx: nw.LazyFrame[Any], cutoff: date
+) -> pl.DataFrame:
+    """Orders and revenue in the last 30, 90 and 180 days before the cut-off (its day included).
+
+    Recent activity says more about what comes next than totals over a
+    customer's whole life; it is read from the rows on or before the cut-off
+    alone, like every other feature.
+    """
+    people = _beside(features.select("customer_id"), tx)
+    for days in RECENT_DAYS:
+        since = cutoff - timedelta(days=days)
+        recent = tx.filter(AsOf(cutoff).keep("timestamp") & ~AsOf(since).keep("timestamp"))
+        counts = _polars(customer_features(recent, customers=people, as_of=cutoff)).select(
+            "customer_id",
+            pl.col("orders").alias(f"orders_{days}d"),
+            pl.col("net_revenue").alias(f"net_revenue_{days}d"),
+        )
+        features = features.join(counts, on="customer_id", how="left")
+    return features
+
+
+def stacked_rows(
+    transactions: Any,
+    *,
+    cutoffs_: Sequence[date],
+    outcome: Outcome,
+    customers: Any = None,
+    events: Any = None,
+) -> pl.DataFrame:
+    """:func:`training_rows` of several cut-offs, one table (columns absent at one are NULL)."""
+    parts = [
+        training_rows(transactions, cutoff=c, outcome=outcome, customers=customers, events=events)
+        for c in cutoffs_
+    ]
+    return pl.concat(parts, how="diagonal_relaxed")
+
+
+def latest_day(transactions: Any) -> date:
+    """The day of the latest transaction."""
+    value = _dated(transactions, "transactions").select(nw.col("timestamp").max()).collect()
+    latest = value.item(0, 0)
+    if latest is None:
+        raise DataError("the transactions hold no dated row", hint="check the timestamp column")
+    return latest.date() if isinstance(latest, datetime) else latest
+
+
+def _evaluate(
+    outcome: Outcome, window: pl.DataFrame, events: nw.LazyFrame[Any] | None, end: date
+) -> pl.DataFrame:
+    rule = RuleSegmenter({LABEL: outcome.rule}, exclusive=False, id_col="customer_id", as_of=end)
+    native_events = None if events is None else events.to_native()
+    rule.fit(window.head(0), events=native_events)
+    flags = pl.DataFrame(
+        to_lazy(rule.segment(window, events=native_events)).collect(backend="polars").to_native()
+    )
+    return flags.select("customer_id", pl.col(LABEL).fill_null(value=False))
+
+
+def _dated(source: Any, kind: str) -> nw.LazyFrame[Any]:
+    frame = source.data if isinstance(source, Dataset) else to_lazy(source)
+    names = frame.collect_schema().names()
+    if "timestamp" not in names or "customer_id" not in names:
+        raise ConfigError(
+            f"the {kind} need customer_id and timestamp columns",
+            hint=f"read them with sw.read_{kind}(...), which names the columns",
+        )
+    frame, parsed = ensure_datetime(frame, "timestamp")
+    if parsed != "timestamp":
+        frame = frame.drop("timestamp").rename({parsed: "timestamp"})
+    return frame
+
+
+def _beside(ids: pl.DataFrame, like: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
+    """The customers to keep, on the engine of the transactions (to be joined there)."""
+    return move_to(to_lazy(ids.lazy()), like)
+
+
+def _polars(frame: Any) -> pl.DataFrame:
+    if isinstance(frame, pl.DataFrame):
+        return frame
+    return pl.DataFrame(to_lazy(frame).collect(backend="polars").to_native())
