@@ -210,7 +210,8 @@ class PropensitySegmenter(BaseEstimator):  # type: ignore[misc]
         rate differs (a season, a trend), every probability is off by about
         as much, and the user should know before acting on the numbers.
         """
-        was, now = float(calibrate[LABEL].mean()), float(held_out[LABEL].mean())
+        was = float(calibrate[LABEL].to_numpy().mean())
+        now = float(held_out[LABEL].to_numpy().mean())
         notes = []
         if abs(was - now) >= DRIFT:
             notes.append(
