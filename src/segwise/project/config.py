@@ -189,9 +189,31 @@ class ClvSegmentation(_Strict):
     churn_threshold: float = Field(default=0.3, gt=0.0, lt=1.0)
 
 
+class PropensitySegmentation(_Strict):
+    """Tiers by the predicted chance of an outcome over the next days (``sw.PropensitySegmenter``).
+
+    ``outcome`` is ``churn``, ``purchase`` or a rule over the window's
+    customer features; the model is backtested on the latest complete window.
+    """
+
+    method: Literal["propensity"]
+    outcome: str = Field(default="churn", min_length=1)
+    horizon_days: int = Field(default=90, ge=1)
+    cutoffs: int = Field(default=3, ge=1, le=24)
+    step_days: int = Field(default=30, ge=1)
+    features: list[str] | None = None
+    calibration: Literal["isotonic", "sigmoid"] = "isotonic"
+    tiers: list[float] = Field(default_factory=lambda: [0.2, 0.5], min_length=1, max_length=4)
+    seed: int = 0
+
+
 #: What a hybrid segmentation may run inside one of its rule segments.
 ChildSegmentation = Annotated[
-    RfmSegmentation | RulesSegmentation | ClusterSegmentation | ClvSegmentation,
+    RfmSegmentation
+    | RulesSegmentation
+    | ClusterSegmentation
+    | ClvSegmentation
+    | PropensitySegmentation,
     Field(discriminator="method"),
 ]
 
@@ -233,6 +255,7 @@ Segmentation = Annotated[
     | RulesSegmentation
     | ClusterSegmentation
     | ClvSegmentation
+    | PropensitySegmentation
     | HybridSegmentation,
     Field(discriminator="method"),
 ]

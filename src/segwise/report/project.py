@@ -95,6 +95,7 @@ def _segmentation_view(result: SegmentationResult, currency: str | None = None) 
         f"(asked: {definition.get('k')}) · silhouette {definition.get('silhouette', 0):.2f} · "
         f"stability {definition.get('stability', 0):.2f}",
         "clv": "BG/NBD + Gamma-Gamma predictive segments",
+        "propensity": _propensity_summary(definition),
         "hybrid": "rules first, then inside "
         + ", ".join(f"'{p}': {d.get('method')}" for p, d in definition.get("within", {}).items()),
     }[result.method]
@@ -123,6 +124,19 @@ def _segmentation_view(result: SegmentationResult, currency: str | None = None) 
         "value_note": "value = net revenue per customer (purchases less returns) up to the "
         f"as-of date{f', in {currency}' if currency else ''}",
     }
+
+
+def _propensity_summary(definition: dict[str, Any]) -> str:
+    if definition.get("method") != "propensity":
+        return ""
+    found = definition.get("backtest") or {}
+    return (
+        f"{definition.get('outcome')} in the next {definition.get('horizon_days')} days · "
+        f"backtest from {(definition.get('cutoffs') or {}).get('test', ['?'])[0]}: "
+        f"AUC {found.get('auc', float('nan')):.2f} (recency alone "
+        f"{found.get('baseline_auc', float('nan')):.2f}) · calibration error "
+        f"{found.get('ece', float('nan')):.2f}"
+    )
 
 
 def render_project_report(

@@ -241,7 +241,21 @@ def _hybrid_reason(move: _Move) -> str | None:
     return f"within '{after[0]}': {found}" if found else None
 
 
+def _propensity_reason(move: _Move) -> str | None:
+    key = f"{move.segmentation}.propensity"
+    old, new = move.old.get(key), move.new.get(key)
+    if old is None or new is None:
+        return None
+    parts = [f"propensity {_shown(old)} → {_shown(new)}"]
+    thresholds = move.definition.get("thresholds") or {}
+    for tier in move.after:
+        if tier in thresholds:
+            parts.append(f"the {tier} tier starts at {_shown(thresholds[tier])}")
+    return ", ".join(parts)
+
+
 _EXPLAINERS: dict[str, Callable[[_Move], str | None]] = {
+    "propensity": _propensity_reason,
     "rules": _rules_reason,
     "rfm": _rfm_reason,
     "cluster": _cluster_reason,

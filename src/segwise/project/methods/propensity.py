@@ -1,0 +1,110 @@
+"""``method: propensity``: tiers by the predicted chance of an outcome over the next days.
+
+The run's transactions (and customers and events, when the project has
+them) go to :class:`~segwise.segmenters.PropensitySegmenter`, which learns
+from past cut-offs, backtests on the latest complete window and scores every
+customer as of the run's date. Each tier is profiled like any segment; the
+backtest (AUC against recency, calibration error) is stored with the
+definition and shown on the report, and a model that ranks no better than
+recency alone says so.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from segwise.profiling.cards import SegmentationResult, cards_from_profiles
+from segwise.project.config import PropensitySegmentation
+from segwise.project.methods.base import CheckInputs, Method, RunInputs
+from segwise.project.results import profile_members
+from segwise.segmenters.windows import OUTCOMES
+
+if TYPE_CHECKING:
+    from segwise.segmenters import PropensitySegmenter
+
+#: What to do with each tier of the two named outcomes (other outcomes get no advice).
+ACTIONS = {
+    ("churn", "High"): "Reach out before they go: a personal offer, a service call, a reason to "
+    "come back this month",
+    ("churn", "Medium"): "Remind them what they liked: a reactivation email with their categories",
+    ("churn", "Low"): "Keep the usual programme; no discount needed",
+    ("purchase", "High"): "Put them in the next campaign: they are about to buy anyway, so lead "
+    "with range, not discounts",
+    ("purchase", "Medium"): "Nurture: recommendations and reminders",
+    ("purchase", "Low"): "Leave them out of paid campaigns for now",
+}
+
+
+def run(name: str, spec: PropensitySegmentation, inputs: RunInputs) -> list[SegmentationResult]:
+    """Fit, backtest and score as of the run's date; profile each tier."""
+    from segwise.segmenters import PropensitySegmenter  # noqa: PLC0415 - loads scikit-learn
+
+    segmenter = PropensitySegmenter(
+        spec.outcome,
+        spec.horizon_days,
+        cutoffs=spec.cutoffs,
+        step_days=spec.step_days,
+        features=spec.features,
+        calibration=spec.calibration,
+        tiers=tuple(spec.tiers),
+        random_state=spec.seed,
+    ).fit(
+        inputs.tables["transactions"],
+        customers=inputs.tables.get("customers"),
+        events=inputs.tables.get("events"),
+        as_of=inputs.as_of,
+    )
+    scores = segmenter.segment()
+    members = scores.select("customer_id", "segment")
+    made = cards_from_profiles(
+        profile_members(inputs.features, members),
+        lambda p: _definition(spec, segmenter, p.segment),
+        lambda p: ACTIONS.get((spec.outcome, str(p.segment).split(" ")[0])),
+    )
+    found = segmenter.backtest_
+    notes = list(segmenter.warnings_)
+    if not found.auc > found.baseline_auc:
+        notes.append(
+            f"the model ranks no better than recency alone on the latest complete window (AUC "
+            f"{found.auc:.3f} against {found.baseline_auc:.3f}): segment by recency instead, or "
+            "give it more history or other features"
+        )
+    definition = {
+        "method": "propensity",
+        **spec.model_dump(),
+        "rule": OUTCOMES.get(spec.outcome, spec.outcome),
+        "cutoffs": {k: [d.isoformat() for d in v] for k, v in segmenter.cutoffs_.items()},
+        "backtest": found.to_dict(),
+        "importances": dict(list(segmenter.importances_.items())[:10]),
+        "thresholds": segmenter.thresholds_,
+    }
+    reads = tuple(c for c in segmenter.feature_names_ if c in inputs.features.columns)
+    return [
+        SegmentationResult(
+            name,
+            "propensity",
+            members,
+            definition,
+            made,
+            warnings=notes,
+            details=scores.select("customer_id", "propensity"),
+            reads=reads,
+        )
+    ]
+
+
+def _definition(spec: PropensitySegmentation, segmenter: PropensitySegmenter, tier: Any) -> str:
+    floor = segmenter.thresholds_.get(str(tier))
+    what = {"churn": "no purchase", "purchase": "a purchase"}.get(spec.outcome, spec.outcome)
+    text = f"predicted chance of {what} in the next {spec.horizon_days} days"
+    return f"{text} of {floor:.0%} or more" if floor is not None else text
+
+
+def check(name: str, spec: PropensitySegmentation, inputs: CheckInputs) -> None:
+    """The outcome parses as a rule (named outcomes are rules too)."""
+    from segwise.lang.parser import parse_rule  # noqa: PLC0415
+
+    parse_rule(OUTCOMES.get(spec.outcome, spec.outcome))
+
+
+METHOD = Method(PropensitySegmentation, run, check)

@@ -1,0 +1,68 @@
+"""method: propensity: tiers by predicted churn, profiled, stored, backtested and explained."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+import pytest
+
+from segwise.project import Project
+
+CHURN = """segmentations:
+  churn:
+    method: propensity
+    outcome: churn
+    horizon_days: 90
+"""
+
+
+@pytest.fixture(scope="module")
+def ran(tmp_path_factory: pytest.TempPathFactory) -> tuple[Project, Any, Any]:
+    folder = tmp_path_factory.mktemp("propensity")
+    Project.init(folder)
+    config = folder / "segwise.yaml"
+    text = config.read_text()
+    config.write_text(text[: text.index("segmentations:")] + CHURN)
+    project = Project.from_yaml(config)
+    first = project.run(as_of="2024-09-30")
+    second = project.run(as_of="2024-12-31")
+    return project, first, second
+
+
+def test_every_buyer_gets_a_tier_with_a_card_and_an_action(ran: tuple[Project, Any, Any]) -> None:
+    _project, first, _second = ran
+    (churn,) = first.segmentations
+    tiers = {"High churn risk", "Medium churn risk", "Low churn risk"}
+    assert set(churn.members["segment"].unique().to_list()) == tiers
+    cards = {c.name: c for c in churn.cards}
+    assert tiers <= set(cards)
+    assert all(cards[t].action for t in tiers)
+    assert "predicted chance of no purchase in the next 90 days" in (
+        cards["High churn risk"].definition or ""
+    )
+    # Higher tiers hold the customers who have been away longer, on average.
+    away = {t: cards[t].lift.get("recency_days") or 0 for t in tiers}
+    assert away["High churn risk"] > away["Low churn risk"]
+
+
+def test_the_backtest_is_stored_and_on_the_report(ran: tuple[Project, Any, Any]) -> None:
+    project, first, second = ran
+    stored = project.store.definitions(first.run_id)["churn"]
+    assert stored["cutoffs"]["test"] == ["2024-07-02"]  # 90 days before the run's as-of date
+    stored = project.store.definitions(second.run_id)["churn"]
+    found = stored["backtest"]
+    assert found["rows"] > 0 and 0.5 < found["auc"] <= 1
+    page = second.report.read_text()  # the report file shows the latest run
+    assert f"AUC {found['auc']:.2f} (recency alone {found['baseline_auc']:.2f})" in page
+
+
+def test_a_move_between_tiers_is_explained_by_the_scores(ran: tuple[Project, Any, Any]) -> None:
+    project, _first, second = ran
+    moved = project.store.changes().movers
+    assert moved.height > 0
+    customer = moved["customer_id"][0]
+    moves = [m for m in project.store.history(customer).moves if m.run_id == second.run_id]
+    assert moves and moves[0].reason.startswith("propensity ")
+    assert "tier starts at" in moves[0].reason or moves[0].after == ("(none)",)
+    assert pl.Series([m.segmentation for m in moves]).to_list() == ["churn"]
