@@ -31,6 +31,7 @@ from sklearn.utils.validation import check_is_fitted
 from segwise.exceptions import ConfigError, DataError
 from segwise.features._timestamps import as_day
 from segwise.models.propensity_backtest import backtest
+from segwise.segmenters.feature_matrix import FeatureMatrix
 from segwise.segmenters.windows import (
     CUTOFF,
     LABEL,
@@ -47,8 +48,6 @@ if TYPE_CHECKING:
 LEAK_AUC = 0.99
 #: A move of the outcome's rate between calibration and test windows worth a warning.
 DRIFT = 0.05
-#: Most categories a text feature keeps (the rest are "other"): the model's bins cap it.
-MAX_CATEGORIES = 250
 _TIER_WORDS = {"churn": "churn risk", "purchase": "purchase propensity"}
 
 
@@ -184,7 +183,7 @@ class PropensitySegmenter(BaseEstimator):  # type: ignore[misc]
         self.outcome_ = outcome
         self.cutoffs_ = stages
         self.feature_names_ = self._feature_names(train)
-        self._categories = _categories(train, self.feature_names_)
+        self._coder = FeatureMatrix.learn(train, self.feature_names_)
         self._check_leaks(train)
         model, mapping = self._fit_stage(train, calibrate)
         probabilities = self._score(model, mapping, held_out)
@@ -276,7 +275,7 @@ class PropensitySegmenter(BaseEstimator):  # type: ignore[misc]
             clone(self.estimator)
             if self.estimator is not None
             else HistGradientBoostingClassifier(
-                categorical_features=self._categorical_mask(),
+                categorical_features=self._coder.categorical_mask(),
                 random_state=self.random_state,
             )
         )
@@ -312,27 +311,8 @@ class PropensitySegmenter(BaseEstimator):  # type: ignore[misc]
             found[name] = float(np.mean(drops))
         return dict(sorted(found.items(), key=lambda item: -item[1]))
 
-    # -- the matrix the model reads ---------------------------------------------------------
-    def _categorical_mask(self) -> list[bool]:
-        return [name in self._categories for name in self.feature_names_]
-
     def _matrix(self, rows: pl.DataFrame) -> np.ndarray:
-        columns = []
-        for name in self.feature_names_:
-            if name not in rows.columns:
-                columns.append(np.full(rows.height, np.nan))
-            elif name in self._categories:
-                codes = {value: float(k) for k, value in enumerate(self._categories[name])}
-                text = rows[name].cast(pl.String)
-                other = codes.get("(other)")
-                columns.append(
-                    text.replace_strict(codes, default=other, return_dtype=pl.Float64)
-                    .fill_null(np.nan)
-                    .to_numpy()
-                )
-            else:
-                columns.append(rows[name].cast(pl.Float64).fill_null(np.nan).to_numpy())
-        return np.column_stack(columns) if columns else np.empty((rows.height, 0))
+        return self._coder.encode(rows)
 
     # -- segments --------------------------------------------------------------------------
     def _tiered(self, rows: pl.DataFrame, scores: np.ndarray) -> pl.DataFrame:
@@ -369,20 +349,3 @@ class PropensitySegmenter(BaseEstimator):  # type: ignore[misc]
         """``customer_id, propensity, segment`` as of the last day."""
         check_is_fitted(self)
         return self.scores_
-
-
-def _categories(train: pl.DataFrame, names: list[str]) -> dict[str, list[str]]:
-    """Each text feature's values, most frequent first (at most MAX_CATEGORIES, then other)."""
-    found = {}
-    for name in names:
-        if train.schema[name] not in (pl.String, pl.Categorical, pl.Boolean):
-            continue
-        counts = (
-            train.select(pl.col(name).cast(pl.String)).drop_nulls().group_by(name).len()
-            .sort(["len", name], descending=[True, False])
-        )  # fmt: skip
-        values = counts[name].to_list()
-        if len(values) > MAX_CATEGORIES:
-            values = [*values[: MAX_CATEGORIES - 1], "(other)"]
-        found[name] = values
-    return found
