@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import polars as pl
-import pytest
 
 from segwise.segmenters import feature_matrix
 from segwise.segmenters.feature_matrix import FeatureMatrix
+
+if TYPE_CHECKING:
+    import pytest
 
 
 def test_codes_are_learned_once_and_reused() -> None:
