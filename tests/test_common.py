@@ -13,6 +13,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from segwise.segmenters import (
     ClusterSegmenter,
     HybridSegmenter,
+    LookalikeSegmenter,
     RuleSegmenter,
     UnstableSegmentWarning,
 )
@@ -39,6 +40,7 @@ def _expected(estimator: Any) -> dict[str, str]:
         ClusterSegmenter(n_segments=3, n_bootstrap=0, random_state=0),
         ClusterSegmenter(n_bootstrap=2, k_max=4, random_state=0),
         HybridSegmenter(),
+        LookalikeSegmenter(size=0.2, random_state=0),
         HybridSegmenter(
             RULES, {"Other": ClusterSegmenter(n_segments=2, n_bootstrap=0, random_state=0)}
         ),

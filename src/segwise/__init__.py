@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from segwise.segmenters import (
         ClusterSegmenter,
         HybridSegmenter,
+        LookalikeSegmenter,
         PropensitySegmenter,
         RFMSegmenter,
         RuleCatalog,
@@ -58,6 +59,7 @@ if TYPE_CHECKING:
 _LAZY = {
     "ClusterSegmenter": "segwise.segmenters",
     "HybridSegmenter": "segwise.segmenters",
+    "LookalikeSegmenter": "segwise.segmenters",
     "PropensitySegmenter": "segwise.segmenters",
     "RuleCatalog": "segwise.segmenters",
     "RuleSegmenter": "segwise.segmenters",
@@ -86,6 +88,7 @@ __all__ = [
     "Dataset",
     "GammaGammaModel",
     "HybridSegmenter",
+    "LookalikeSegmenter",
     "ParetoNBDModel",
     "Project",
     "PropensitySegmenter",

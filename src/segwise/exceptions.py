@@ -86,6 +86,10 @@ class ConfigError(SegwiseError):
     """An option, a project file key or a policy has an invalid value."""
 
 
+class SeedError(ConfigError, ValueError):
+    """A lookalike seed that is empty, or everyone: there is nothing to tell apart."""
+
+
 class RuleError(SegwiseError):
     """A segment rule cannot be used: unknown column, wrong type, reference cycle.
 

@@ -14,6 +14,7 @@ from segwise.segmenters.rule_catalog import Playbook, RuleCatalog, SegmentDefini
 if TYPE_CHECKING:
     from segwise.segmenters.cluster import ClusterSegmenter, UnstableSegmentWarning
     from segwise.segmenters.hybrid import HybridSegmenter
+    from segwise.segmenters.lookalike import LookalikeSegmenter
     from segwise.segmenters.propensity import PropensitySegmenter
     from segwise.segmenters.rfm import RFMSegmenter
     from segwise.segmenters.rules import RuleSegmenter
@@ -23,6 +24,7 @@ _LAZY = {
     "UnstableSegmentWarning": "segwise.segmenters.cluster",
     "RuleSegmenter": "segwise.segmenters.rules",
     "HybridSegmenter": "segwise.segmenters.hybrid",
+    "LookalikeSegmenter": "segwise.segmenters.lookalike",
     "PropensitySegmenter": "segwise.segmenters.propensity",
     "RFMSegmenter": "segwise.segmenters.rfm",
 }
@@ -30,6 +32,7 @@ _LAZY = {
 __all__ = [
     "ClusterSegmenter",
     "HybridSegmenter",
+    "LookalikeSegmenter",
     "Playbook",
     "PropensitySegmenter",
     "RFMSegmenter",
