@@ -207,13 +207,49 @@ class PropensitySegmentation(_Strict):
     seed: int = 0
 
 
+class LookalikeSeed(_Strict):
+    """Who the audience should look like.
+
+    One segment of a segmentation that runs earlier in the project, a rule on
+    the customer table, or a file of customer ids.
+    """
+
+    segmentation: str | None = None
+    segment: str | None = None
+    where: str | None = Field(default=None, min_length=1)
+    ids: str | None = None
+
+    @model_validator(mode="after")
+    def _one_way(self) -> LookalikeSeed:
+        ways = [self.segment is not None, self.where is not None, self.ids is not None]
+        if sum(ways) != 1 or (self.segmentation is not None) != (self.segment is not None):
+            raise ValueError(
+                "give one of: 'segmentation' and 'segment' (an earlier segmentation's segment), "
+                "'where' (a rule) or 'ids' (a file with one customer id per row)"
+            )
+        return self
+
+
+class LookalikeSegmentation(_Strict):
+    """The customers who look most like a seed group (``sw.LookalikeSegmenter``).
+
+    ``size`` is a share of the customers outside the seed, or a number of them.
+    """
+
+    method: Literal["lookalike"]
+    seed: LookalikeSeed
+    size: float | int = Field(default=0.1, gt=0)
+    features: list[str] | None = None
+
+
 #: What a hybrid segmentation may run inside one of its rule segments.
 ChildSegmentation = Annotated[
     RfmSegmentation
     | RulesSegmentation
     | ClusterSegmentation
     | ClvSegmentation
-    | PropensitySegmentation,
+    | PropensitySegmentation
+    | LookalikeSegmentation,
     Field(discriminator="method"),
 ]
 
@@ -256,6 +292,7 @@ Segmentation = Annotated[
     | ClusterSegmentation
     | ClvSegmentation
     | PropensitySegmentation
+    | LookalikeSegmentation
     | HybridSegmentation,
     Field(discriminator="method"),
 ]

@@ -9,6 +9,7 @@ warnings.
 from __future__ import annotations
 
 import warnings
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from segwise.project.methods import RunInputs, method_for
@@ -24,12 +25,13 @@ def run_segmentations(
     config: ProjectConfig, inputs: RunInputs, step: Callable[[str], None]
 ) -> list[SegmentationResult]:
     """Run each configured segmentation through its method; return every result."""
-    results = []
+    results: list[SegmentationResult] = []
     for name, spec in config.segmentations.items():
         step(f"Segmentation '{name}' ({spec.method})")
+        earlier = {r.name: r.members for r in results}  # a lookalike's seed may be one of them
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            produced = method_for(spec).run(name, spec, inputs)
+            produced = method_for(spec).run(name, spec, replace(inputs, earlier=earlier))
         keep_notes(produced[0], caught)
         results.extend(produced)
     return results

@@ -96,6 +96,7 @@ def _segmentation_view(result: SegmentationResult, currency: str | None = None) 
         f"stability {definition.get('stability', 0):.2f}",
         "clv": "BG/NBD + Gamma-Gamma predictive segments",
         "propensity": _propensity_summary(definition),
+        "lookalike": _lookalike_summary(definition),
         "hybrid": "rules first, then inside "
         + ", ".join(f"'{p}': {d.get('method')}" for p, d in definition.get("within", {}).items()),
     }[result.method]
@@ -124,6 +125,16 @@ def _segmentation_view(result: SegmentationResult, currency: str | None = None) 
         "value_note": "value = net revenue per customer (purchases less returns) up to the "
         f"as-of date{f', in {currency}' if currency else ''}",
     }
+
+
+def _lookalike_summary(definition: dict[str, Any]) -> str:
+    if definition.get("method") != "lookalike":
+        return ""
+    return (
+        f"{definition.get('audience', 0):,} lookalikes of {definition.get('seed_size', 0):,} seed "
+        f"customers · estimated {definition.get('precision', float('nan')):.0%} truly alike, "
+        f"{definition.get('recall', float('nan')):.0%} of all lookalikes reached"
+    )
 
 
 def _propensity_summary(definition: dict[str, Any]) -> str:

@@ -254,7 +254,18 @@ def _propensity_reason(move: _Move) -> str | None:
     return ", ".join(parts)
 
 
+def _lookalike_reason(move: _Move) -> str | None:
+    key = f"{move.segmentation}.resemblance"
+    old, new = move.old.get(key), move.new.get(key)
+    if old is None or new is None:
+        return None
+    threshold = move.definition.get("threshold")
+    shown = f"resemblance to the seed {_shown(old)} → {_shown(new)}"
+    return shown + (f" (the audience starts at {_shown(threshold)})" if threshold else "")
+
+
 _EXPLAINERS: dict[str, Callable[[_Move], str | None]] = {
+    "lookalike": _lookalike_reason,
     "propensity": _propensity_reason,
     "rules": _rules_reason,
     "rfm": _rfm_reason,

@@ -43,6 +43,8 @@ class RunInputs:
     stored_as_of: tuple[date, ...] = ()
     #: False when only the memberships are wanted (``preview``): a method may skip its cards.
     profile: bool = True
+    #: The memberships (``customer_id, segment``) of the segmentations run before this one.
+    earlier: dict[str, pl.DataFrame] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

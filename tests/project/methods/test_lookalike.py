@@ -1,0 +1,99 @@
+"""method: lookalike: a seed from an earlier segment, a rule or an id file; a sized audience."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+import pytest
+
+from segwise.exceptions import ConfigError
+from segwise.project import Project
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+FROM_SEGMENT = """segmentations:
+  value:
+    method: rfm
+  like_champions:
+    method: lookalike
+    seed: {segmentation: value, segment: Champions}
+    size: 300
+"""
+
+
+def _project(folder: Path, segmentations: str) -> Project:
+    Project.init(folder)
+    config = folder / "segwise.yaml"
+    text = config.read_text()
+    config.write_text(text[: text.index("segmentations:")] + segmentations)
+    return Project.from_yaml(config)
+
+
+@pytest.fixture(scope="module")
+def ran(tmp_path_factory: pytest.TempPathFactory) -> tuple[Project, Any]:
+    project = _project(tmp_path_factory.mktemp("lookalike"), FROM_SEGMENT)
+    return project, project.run(as_of="2024-09-30")
+
+
+def test_the_seed_is_the_earlier_segment_and_the_audience_is_sized(
+    ran: tuple[Project, Any],
+) -> None:
+    _unused, result = ran
+    value, like = result.segmentations
+    champions = set(value.members.filter(pl.col("segment") == "Champions")["customer_id"])
+    seed = set(like.members.filter(pl.col("segment") == "Seed")["customer_id"])
+    assert seed == champions
+    audience = like.members.filter(pl.col("segment") == "Lookalikes")
+    assert audience.height == 300
+    assert not (set(audience["customer_id"]) & champions)
+    assert like.definition["seed_size"] == len(champions)
+    assert 0 <= like.definition["precision"] <= 1
+    cards = {c.name: c for c in like.cards}
+    assert "look most like segment 'Champions' of 'value'" in (cards["Lookalikes"].definition or "")
+    # The audience resembles the seed more than the others do, on what made them Champions.
+    assert (cards["Lookalikes"].lift["orders"] or 0) > (cards["Others"].lift["orders"] or 0)
+
+
+def test_the_audience_is_stored_and_on_the_report(ran: tuple[Project, Any]) -> None:
+    project, result = ran
+    stored = project.store.members("Lookalikes", segmentation="like_champions")
+    assert stored.height == 300
+    assert "300 lookalikes of" in result.report.read_text()
+
+
+def test_a_rule_or_an_id_file_can_seed_it(tmp_path: Path) -> None:
+    project = _project(
+        tmp_path / "p",
+        "segmentations:\n  big:\n    method: lookalike\n"
+        '    seed: {where: "net_revenue > 1500 AND orders >= 12"}\n    size: 0.05\n',
+    )
+    (big,) = project.run(as_of="2024-09-30").segmentations
+    features = project.store.latest_features()
+    assert features is not None
+    expected = set(
+        features.filter((pl.col("net_revenue") > 1500) & (pl.col("orders") >= 12))["customer_id"]
+    )
+    assert set(big.members.filter(pl.col("segment") == "Seed")["customer_id"]) == expected
+    ids = tmp_path / "q" / "best.csv"
+    project = _project(
+        tmp_path / "q",
+        "segmentations:\n  best:\n    method: lookalike\n    seed: {ids: best.csv}\n",
+    )
+    pl.DataFrame({"customer_id": sorted(expected)[:40]}).write_csv(ids)
+    (best,) = project.run(as_of="2024-09-30").segmentations
+    assert best.members.filter(pl.col("segment") == "Seed").height == 40
+
+
+def test_a_seed_from_a_later_segmentation_is_named(tmp_path: Path) -> None:
+    later = """segmentations:
+  like:
+    method: lookalike
+    seed: {segmentation: value, segment: Champions}
+  value:
+    method: rfm
+"""
+    project = _project(tmp_path / "p", later)
+    with pytest.raises(ConfigError, match="no segmentation 'value' runs before it"):
+        project.run(as_of="2024-09-30")
