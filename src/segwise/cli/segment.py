@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -28,11 +28,31 @@ Exclusive = Annotated[
 ]
 
 
+Within = Annotated[
+    str | None,
+    typer.Option(
+        "--within",
+        help="Split this segment into ad hoc cells for one campaign (with --by); nothing is "
+        "stored.",
+    ),
+]
+By = Annotated[
+    str | None,
+    typer.Option(
+        "--by", help="The feature to split --within by: numeric (quantiles) or text (values)."
+    ),
+]
+Cells = Annotated[int, typer.Option("--cells", help="How many cells (2-12).")]
+
+
 @user_errors
 @with_customer_inputs
 def segment(
     rules: RulesFile,
     exclusive: Exclusive = None,
+    within: Within = None,
+    by: By = None,
+    cells: Cells = 4,
     output: opt.Output = None,
     as_json: opt.Json = False,
     *,
@@ -41,13 +61,16 @@ def segment(
     """Assign customers to the segments of a rule catalog.
 
     -o writes <id>, segment (exclusive catalogs) or <id> and one true/false column per segment
-    (overlapping ones); without -o a table of segment sizes is printed.
+    (overlapping ones); without -o a table of segment sizes is printed. --within SEGMENT --by
+    FEATURE splits one segment into ad hoc cells instead (-o writes <id>, segment, cell).
     """
     from rich.table import Table
 
     from segwise.io.writers import write_table
     from segwise.segmenters import RuleSegmenter
 
+    if (within is None) != (by is None):
+        raise typer.BadParameter("--within and --by go together", param_hint="--within/--by")
     with progress("Segmenting") as step:
         step("Reading")
         data, id_name, events_data, transactions_data = inputs.read()
@@ -55,6 +78,11 @@ def segment(
         segmenter = RuleSegmenter(rules, exclusive=exclusive, id_col=id_name, as_of=inputs.as_of)
         # Fitting checks every rule against the columns; the preview below is the one pass.
         segmenter.fit(data.head(0), events=events_data, transactions=transactions_data)
+        if within is not None and by is not None:
+            step(f"Splitting '{within}' by {by}")
+            members = segmenter.segment(data, events=events_data, transactions=transactions_data)
+            _print_cells(members, data, within, by, cells, id_name, output, as_json=as_json)
+            return
         step("Sizing the segments")
         preview = segmenter.preview(data, events=events_data, transactions=transactions_data)
         if output is not None:
@@ -88,6 +116,53 @@ def segment(
     console.print(table)
     if output is not None:
         console.print(f"{preview.total:,} customers written to {output}", highlight=False)
+
+
+def _print_cells(
+    members: Any,
+    data: Any,
+    within: str,
+    by: str,
+    cells: int,
+    id_name: str,
+    output: Path | None,
+    *,
+    as_json: bool,
+) -> None:
+    """Split one segment into ad hoc cells; print their sizes (and write them with -o)."""
+    import polars as pl
+    from rich.table import Table
+
+    from segwise.engine.frames import to_lazy
+    from segwise.io.writers import write_table
+    from segwise.segmenters.micro import micro_segments
+
+    table = pl.DataFrame(to_lazy(members).collect(backend="polars").to_native())
+    if "segment" not in table.columns:  # overlapping catalog: one row per audience
+        flags = [c for c in table.columns if c != id_name]
+        table = table.unpivot(flags, index=id_name, variable_name="segment", value_name="held")
+        table = table.filter(pl.col("held")).drop("held")
+    found = micro_segments(table, data, within=within, by=by, cells=cells, id_col=id_name)
+    if output is not None:
+        write_table(found, output)
+    sizes = found.group_by("cell").len().sort("cell")
+    total = found.height
+    rows = [{"cell": c, "customers": n, "share": n / total} for c, n in sizes.iter_rows()]
+    console = stdout()
+    if as_json:
+        console.print_json(json_text({"segment": within, "by": by, "ad_hoc": True, "cells": rows}))
+        return
+    shown = Table(
+        title=f"'{within}' ({total:,} customers) split by {by}: ad hoc cells, not stored",
+        title_justify="left",
+    )
+    for column in ("cell", "customers", "share of the segment"):
+        shown.add_column(column, justify="left" if column == "cell" else "right")
+    for row in rows:
+        shown.add_row(row["cell"], f"{row['customers']:,}", f"{row['share']:.1%}")
+    console.print(shown)
+    if output is not None:
+        console.print(f"{total:,} customers written to {output}", highlight=False)
 
 
 @user_errors
