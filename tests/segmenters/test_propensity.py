@@ -101,3 +101,25 @@ def test_online_retail_churn_beats_recency_and_says_when_the_season_moved(
     # the estimator says so instead of presenting them as calibrated.
     if fitted.backtest_.ece >= 0.05:
         assert any("a season or a trend" in note for note in fitted.warnings_)
+
+
+def test_each_customers_reasons_name_what_raises_their_score(fitted: PropensitySegmenter) -> None:
+    found = fitted.reasons(top=3)
+    assert found.height == fitted.scores_.height
+    assert found["reasons"].list.len().max() <= 3
+    # Setting a reason's feature to its typical value lowers the customer's score by the lift.
+    row = found.sort("propensity", descending=True).row(0, named=True)
+    first = row["reasons"][0]
+    name = first.split(" ")[0]
+    assert name in fitted.feature_names_
+    lift = float(first.rsplit("+", 1)[1])
+    k = fitted.feature_names_.index(name)
+    customer = fitted._current.filter(pl.col("customer_id") == row["customer_id"])
+    matrix = fitted._matrix(customer)
+    matrix[:, k] = fitted._typical[k]
+    lowered = fitted._calibrated(fitted.model_.predict_proba(matrix)[:, 1])[0]
+    assert row["propensity"] - lowered == pytest.approx(lift, abs=0.006)
+    # Churn risk is mostly about being away: the riskiest tenth is mostly explained by recency.
+    risky = found.sort("propensity", descending=True).head(found.height // 10)
+    firsts = risky["reasons"].list.first().drop_nulls()
+    assert (firsts.str.starts_with("recency_days")).mean() > 0.5

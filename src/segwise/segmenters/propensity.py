@@ -46,6 +46,8 @@ if TYPE_CHECKING:
 
 #: A single feature that ranks the outcome this well on its own reads the future.
 LEAK_AUC = 0.99
+#: Smallest rise in the score a reason must account for.
+REASON_FLOOR = 0.005
 #: A move of the outcome's rate between calibration and test windows worth a warning.
 DRIFT = 0.05
 _TIER_WORDS = {"churn": "churn risk", "purchase": "purchase propensity"}
@@ -196,9 +198,11 @@ class PropensitySegmenter(BaseEstimator):  # type: ignore[misc]
         self.importances_ = self._importances(model, mapping, held_out)
         self.warnings_ = self._drift_notes(calibrate, held_out)
         # Today: the same procedure one horizon later, scoring everyone as of the last day.
-        model, mapping = self._fit_stage(rows("today_train"), rows("today_calibrate"))
+        today_train = rows("today_train")
+        model, mapping = self._fit_stage(today_train, rows("today_calibrate"))
         current = training_rows(transactions, cutoff=today, outcome=None, **sources)
-        self.model_, self._mapping = model, mapping
+        self.model_, self._mapping, self._current = model, mapping, current
+        self._typical = _typical(self._matrix(today_train), self._coder.categorical_mask())
         self.scores_ = self._tiered(current, self._score(model, mapping, current))
         return self
 
@@ -340,6 +344,64 @@ class PropensitySegmenter(BaseEstimator):  # type: ignore[misc]
             }
         )
 
+    def reasons(self, top: int = 3) -> pl.DataFrame:
+        """Per customer, the features that raise their score most, in words.
+
+        Each feature in turn is set to its typical value (the training
+        median, or the most common category) and the customer scored again;
+        the features whose typical value would lower the score most are the
+        reasons (the model's own sensitivity: no SHAP needed).
+
+        Returns
+        -------
+        polars.DataFrame
+            ``customer_id, propensity, reasons`` (a list of up to ``top`` texts
+            such as ``recency_days 210 (typical 45): +0.21``).
+        """
+        check_is_fitted(self)
+        rows = self._current
+        matrix = self._matrix(rows)
+        base = self._score(self.model_, self._mapping, rows)
+        lifts = np.zeros_like(matrix)
+        for column, usual in enumerate(self._typical):
+            changed = matrix.copy()
+            changed[:, column] = usual
+            lifts[:, column] = base - self._calibrated(self.model_.predict_proba(changed)[:, 1])
+        order = np.argsort(-lifts, axis=1)[:, :top]
+        names = np.array(self.feature_names_, dtype=object)
+        values = np.column_stack([_texts(rows, name) for name in self.feature_names_])
+        typical = np.array([self._typical_text(k) for k in range(len(names))], dtype=object)
+        every = np.arange(rows.height)
+        ranked = {}
+        for rank in range(order.shape[1]):
+            pick = order[:, rank]
+            lift = lifts[every, pick]
+            text = (
+                names[pick] + " " + values[every, pick] + " (typical " + typical[pick] + "): +"
+                + np.char.mod("%.2f", lift).astype(object)
+            )  # fmt: skip
+            ranked[f"r{rank}"] = np.where(lift > REASON_FLOOR, text, None)
+        texts = pl.DataFrame(ranked, schema=dict.fromkeys(ranked, pl.String)).select(
+            pl.concat_list(pl.all()).list.drop_nulls().alias("reasons")
+        )
+        return pl.DataFrame({"customer_id": rows["customer_id"], "propensity": base}).with_columns(
+            texts["reasons"]
+        )
+
+    def _typical_text(self, k: int) -> str:
+        typical = self._typical[k]
+        if np.isnan(typical):
+            return "missing"
+        name = self.feature_names_[k]
+        if name in self._coder.categories:
+            return self._coder.categories[name][int(typical)]
+        return str(_texts(pl.DataFrame({name: [typical]}), name)[0])
+
+    def _calibrated(self, raw: np.ndarray) -> np.ndarray:
+        if isinstance(self._mapping, IsotonicRegression):
+            return np.asarray(self._mapping.predict(raw), dtype=float)
+        return np.asarray(self._mapping.predict_proba(raw.reshape(-1, 1))[:, 1], dtype=float)
+
     def predict_proba(self) -> pl.DataFrame:
         """``customer_id, propensity`` as of the last day (calibrated)."""
         check_is_fitted(self)
@@ -349,3 +411,33 @@ class PropensitySegmenter(BaseEstimator):  # type: ignore[misc]
         """``customer_id, propensity, segment`` as of the last day."""
         check_is_fitted(self)
         return self.scores_
+
+
+def _typical(matrix: np.ndarray, categorical: list[bool]) -> list[float]:
+    """Each column's typical value: the median, or the most common code of a category."""
+    out = []
+    for k, is_category in enumerate(categorical):
+        column = matrix[:, k]
+        known = column[~np.isnan(column)]
+        if not known.size:
+            out.append(float("nan"))
+        elif is_category:
+            values, counts = np.unique(known, return_counts=True)
+            out.append(float(values[np.argmax(counts)]))
+        else:
+            out.append(float(np.median(known)))
+    return out
+
+
+def _texts(rows: pl.DataFrame, name: str) -> np.ndarray:
+    """A column's values as short text (whole numbers bare, others to two decimals)."""
+    if name not in rows.columns:
+        return np.full(rows.height, "missing", dtype=object)
+    column = rows[name]
+    if column.dtype.is_numeric():
+        value = column.cast(pl.Float64).fill_null(np.nan).to_numpy()
+        whole = np.isfinite(value) & ((value == np.round(value)) | (np.abs(value) >= 100))
+        text = np.where(whole, np.char.mod("%.0f", value), np.char.mod("%.2f", value))
+        return np.where(np.isnan(value), "missing", text).astype(object)
+    text = column.cast(pl.String).fill_null("missing").to_numpy()
+    return np.asarray(text, dtype=object)
