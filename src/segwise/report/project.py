@@ -86,6 +86,7 @@ def _segmentation_view(result: SegmentationResult, currency: str | None = None) 
         for c in cards
     ]
     definition = result.definition
+    # Methods added later describe themselves (``summary`` in their definition).
     summary = {
         "rfm": f"{definition.get('bins')} bins · score map {definition.get('map')}",
         "rules": "exclusive: first match by priority"
@@ -95,11 +96,7 @@ def _segmentation_view(result: SegmentationResult, currency: str | None = None) 
         f"(asked: {definition.get('k')}) · silhouette {definition.get('silhouette', 0):.2f} · "
         f"stability {definition.get('stability', 0):.2f}",
         "clv": "BG/NBD + Gamma-Gamma predictive segments",
-        "propensity": _propensity_summary(definition),
-        "lookalike": _lookalike_summary(definition),
-        "hybrid": "rules first, then inside "
-        + ", ".join(f"'{p}': {d.get('method')}" for p, d in definition.get("within", {}).items()),
-    }[result.method]
+    }.get(result.method) or str(definition.get("summary") or result.method)
     if result.method == "cluster":
         fitted = definition.get("fitted_as_of") or "this run"
         if definition.get("refitted") is False:
@@ -118,36 +115,13 @@ def _segmentation_view(result: SegmentationResult, currency: str | None = None) 
             cards,
             "Profile: mean of each feature ÷ the parent segment's average (whole segments: "
             "÷ everyone's)"
-            if result.method == "hybrid"
+            if definition.get("profiled_against") == "parent"
             else "Profile: mean of each feature ÷ the average",
         ),
         "warnings": list(result.warnings),
         "value_note": "value = net revenue per customer (purchases less returns) up to the "
         f"as-of date{f', in {currency}' if currency else ''}",
     }
-
-
-def _lookalike_summary(definition: dict[str, Any]) -> str:
-    if definition.get("method") != "lookalike":
-        return ""
-    return (
-        f"{definition.get('audience', 0):,} lookalikes of {definition.get('seed_size', 0):,} seed "
-        f"customers · estimated {definition.get('precision', float('nan')):.0%} truly alike, "
-        f"{definition.get('recall', float('nan')):.0%} of all lookalikes reached"
-    )
-
-
-def _propensity_summary(definition: dict[str, Any]) -> str:
-    if definition.get("method") != "propensity":
-        return ""
-    found = definition.get("backtest") or {}
-    return (
-        f"{definition.get('outcome')} in the next {definition.get('horizon_days')} days · "
-        f"backtest from {(definition.get('cutoffs') or {}).get('test', ['?'])[0]}: "
-        f"AUC {found.get('auc', float('nan')):.2f} (recency alone "
-        f"{found.get('baseline_auc', float('nan')):.2f}) · calibration error "
-        f"{found.get('ece', float('nan')):.2f}"
-    )
 
 
 def render_project_report(

@@ -95,6 +95,9 @@ def run(name: str, spec: HybridSegmentation, inputs: RunInputs) -> list[Segmenta
         "separator": SEPARATOR,
         "parent": parent.definition,
         "within": within,
+        "profiled_against": "parent",
+        "summary": "rules first, then inside "
+        + ", ".join(f"'{p}': {d.get('method')}" for p, d in within.items()),
         # Clusters fitted afresh inside a parent have new leaves, not comparable with the
         # last run's (health and the forecast leave them alone, as for a cluster method).
         "refitted": any(d.get("refitted") for d in within.values() if d["method"] == "cluster"),

@@ -72,6 +72,9 @@ def run(name: str, spec: LookalikeSegmentation, inputs: RunInputs) -> list[Segme
         "precision": segmenter.precision_,
         "recall": segmenter.recall_,
         "features": chosen,
+        "summary": f"{int((segmenter.labels_ == 2).sum()):,} lookalikes of {int(in_seed.sum()):,} "
+        f"seed customers · estimated {segmenter.precision_:.0%} truly alike, "
+        f"{segmenter.recall_:.0%} of all lookalikes reached",
     }
     return [
         SegmentationResult(
