@@ -10,11 +10,13 @@ import pytest
 
 from segwise.exceptions import ConfigError
 from segwise.features.rfm import rfm_table
-from segwise.project import Project
 from segwise.project.methods.hybrid import SEPARATOR
+from tests.project.methods.projects import sample_project
 
 if TYPE_CHECKING:
     from pathlib import Path
+
+    from segwise.project import Project
 
 #: Big spenders are clustered; everyone else gets RFM segments; nobody stays unsplit.
 HYBRID = """segmentations:
@@ -30,18 +32,9 @@ HYBRID = """segmentations:
 """
 
 
-def _project(folder: Path, segmentations: str, engine: str = "polars") -> Project:
-    Project.init(folder)
-    config = folder / "segwise.yaml"
-    text = config.read_text().replace("\nengine: polars", f"\nengine: {engine}")
-    assert f"\nengine: {engine}" in text
-    config.write_text(text[: text.index("segmentations:")] + segmentations)
-    return Project.from_yaml(config)
-
-
 @pytest.fixture(scope="module")
 def ran(tmp_path_factory: pytest.TempPathFactory) -> tuple[Project, Any]:
-    project = _project(tmp_path_factory.mktemp("hybrid"), HYBRID)
+    project = sample_project(tmp_path_factory.mktemp("hybrid"), HYBRID)
     return project, project.run(as_of="2024-09-30")
 
 
@@ -113,7 +106,7 @@ def test_leaves_are_stored_and_queryable(ran: tuple[Project, Any]) -> None:
 
 def test_a_within_key_that_is_not_a_rule_segment_is_named(tmp_path: Path) -> None:
     wrong = HYBRID.replace("  Big spenders: {method: cluster", "  Big spender: {method: cluster")
-    project = _project(tmp_path / "p", wrong)
+    project = sample_project(tmp_path / "p", wrong)
     with pytest.raises(ConfigError, match="'Big spender' is not one of the rule segments"):
         project.run(as_of="2024-09-30")
 
@@ -126,7 +119,7 @@ def test_the_three_to_eight_guidance_counts_the_leaves(
     assert mixed.members["segment"].n_unique() > 8  # 3 clusters, the RFM preset's segments
     assert any("campaigns are easiest to run on 3 to 8" in note for note in mixed.warnings)
     few = HYBRID.replace("      Everyone else: {method: rfm}\n", "")
-    project = _project(tmp_path / "p", few)
+    project = sample_project(tmp_path / "p", few)
     (mixed,) = project.run(as_of="2024-09-30").segmentations
     assert len(mixed.cards) == 4  # three leaves of Big spenders, and Everyone else whole
     assert "Everyone else" in {c.name for c in mixed.cards}
@@ -136,7 +129,7 @@ def test_the_three_to_eight_guidance_counts_the_leaves(
 def test_duckdb_gives_the_same_leaves(ran: tuple[Project, Any], tmp_path: Path) -> None:
     _unused, result = ran
     (expected,) = result.segmentations
-    project = _project(tmp_path / "d", HYBRID, engine="duckdb")
+    project = sample_project(tmp_path / "d", HYBRID, engine="duckdb")
     (found,) = project.run(as_of="2024-09-30").segmentations
     assert found.members.sort("customer_id").equals(expected.members.sort("customer_id"))
 
@@ -146,7 +139,7 @@ def test_a_clv_child_gives_its_predictive_segments(tmp_path: Path) -> None:
         "      Everyone else: {method: rfm}\n",
         "      Everyone else: {method: clv, holdout_weeks: 13}\n",
     )
-    project = _project(tmp_path / "c", clv)
+    project = sample_project(tmp_path / "c", clv)
     (mixed,) = project.run(as_of="2024-09-30").segmentations
     rest = {c.name for c in mixed.cards if c.name.startswith("Everyone else › ")}
     assert rest, "the clv leaves"

@@ -8,10 +8,12 @@ import polars as pl
 import pytest
 
 from segwise.exceptions import ConfigError
-from segwise.project import Project
+from tests.project.methods.projects import sample_project
 
 if TYPE_CHECKING:
     from pathlib import Path
+
+    from segwise.project import Project
 
 FROM_SEGMENT = """segmentations:
   value:
@@ -23,17 +25,9 @@ FROM_SEGMENT = """segmentations:
 """
 
 
-def _project(folder: Path, segmentations: str) -> Project:
-    Project.init(folder)
-    config = folder / "segwise.yaml"
-    text = config.read_text()
-    config.write_text(text[: text.index("segmentations:")] + segmentations)
-    return Project.from_yaml(config)
-
-
 @pytest.fixture(scope="module")
 def ran(tmp_path_factory: pytest.TempPathFactory) -> tuple[Project, Any]:
-    project = _project(tmp_path_factory.mktemp("lookalike"), FROM_SEGMENT)
+    project = sample_project(tmp_path_factory.mktemp("lookalike"), FROM_SEGMENT)
     return project, project.run(as_of="2024-09-30")
 
 
@@ -64,7 +58,7 @@ def test_the_audience_is_stored_and_on_the_report(ran: tuple[Project, Any]) -> N
 
 
 def test_a_rule_or_an_id_file_can_seed_it(tmp_path: Path) -> None:
-    project = _project(
+    project = sample_project(
         tmp_path / "p",
         "segmentations:\n  big:\n    method: lookalike\n"
         '    seed: {where: "net_revenue > 1500 AND orders >= 12"}\n    size: 0.05\n',
@@ -77,7 +71,7 @@ def test_a_rule_or_an_id_file_can_seed_it(tmp_path: Path) -> None:
     )
     assert set(big.members.filter(pl.col("segment") == "Seed")["customer_id"]) == expected
     ids = tmp_path / "q" / "best.csv"
-    project = _project(
+    project = sample_project(
         tmp_path / "q",
         "segmentations:\n  best:\n    method: lookalike\n    seed: {ids: best.csv}\n",
     )
@@ -94,6 +88,6 @@ def test_a_seed_from_a_later_segmentation_is_named(tmp_path: Path) -> None:
   value:
     method: rfm
 """
-    project = _project(tmp_path / "p", later)
+    project = sample_project(tmp_path / "p", later)
     with pytest.raises(ConfigError, match="no segmentation 'value' runs before it"):
         project.run(as_of="2024-09-30")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 import pytest
 
-from segwise.project import Project
+from tests.project.methods.projects import sample_project
+
+if TYPE_CHECKING:
+    from segwise.project import Project
 
 CHURN = """segmentations:
   churn:
@@ -19,12 +22,7 @@ CHURN = """segmentations:
 
 @pytest.fixture(scope="module")
 def ran(tmp_path_factory: pytest.TempPathFactory) -> tuple[Project, Any, Any]:
-    folder = tmp_path_factory.mktemp("propensity")
-    Project.init(folder)
-    config = folder / "segwise.yaml"
-    text = config.read_text()
-    config.write_text(text[: text.index("segmentations:")] + CHURN)
-    project = Project.from_yaml(config)
+    project = sample_project(tmp_path_factory.mktemp("propensity"), CHURN)
     first = project.run(as_of="2024-09-30")
     second = project.run(as_of="2024-12-31")
     return project, first, second
