@@ -29,7 +29,8 @@ from segwise.segmenters._input import estimator_input, like_input
 from segwise.segmenters.feature_matrix import FeatureMatrix
 
 SEGMENTS = {0: "Others", 1: "Seed", 2: "Lookalikes"}
-#: Cross-fitting folds: each row is scored by a model fitted on the other four fifths.
+#: Cross-fitting folds: each row is scored by a model fitted on the other four fifths
+#: (fewer folds when the seed, or the rest, has fewer than five customers).
 FOLDS = 5
 
 
@@ -123,15 +124,16 @@ class LookalikeSegmenter(BaseEstimator):  # type: ignore[misc]
         self.coder_ = FeatureMatrix.learn(table, names)
         matrix = self.coder_.encode(table)
         target = seed.astype(int)
-        if target.sum() < FOLDS or target.sum() > target.size - FOLDS:
+        smaller = int(min(target.sum(), target.size - target.sum()))
+        if smaller < 2:
             raise SeedError(
-                f"a lookalike needs at least {FOLDS} seed members and {FOLDS} other customers to "
-                f"tell apart (the seed has {int(target.sum())} of {target.size}: one class only)",
+                "a lookalike needs at least 2 seed members and 2 other customers to tell apart "
+                f"(the seed has {int(target.sum())} of {target.size}: one class only)",
                 hint="give a seed that is some, not all, of the customers",
             )
         # Every row is scored by a model that did not see it (cross-fitting): the seed's own
         # scores then say how a true lookalike scores, which the estimates below rely on.
-        folds = StratifiedKFold(FOLDS, shuffle=True, random_state=self.random_state)
+        folds = StratifiedKFold(min(FOLDS, smaller), shuffle=True, random_state=self.random_state)
         crossed = cross_val_predict(self._model(), matrix, target, cv=folds, method="predict_proba")
         self.scores_ = np.asarray(crossed[:, 1], dtype=float)
         self.model_ = self._model().fit(matrix, target)
