@@ -59,7 +59,7 @@ def test_the_backtest_ranks_and_the_tiers_split_as_asked(fitted: PropensitySegme
 def test_a_planted_leak_is_caught(retail: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """A feature builder that reads the label window (a bug) fails the fit, naming the column."""
     honest = windows._with_recent_activity
-    orders = windows._dated(retail, "transactions")
+    orders = windows.dated_rows(retail, "transactions")
 
     def leaky(features: pl.DataFrame, tx: Any, cutoff: dt.date) -> pl.DataFrame:
         end = sw.io.timestamps.AsOf(cutoff + dt.timedelta(days=90))
@@ -87,6 +87,7 @@ def test_cdnow_churn_beats_recency_and_is_calibrated(shared_data: Path) -> None:
     orders = sw.read_transactions(shared_data / "cdnow_master_transactions.csv.gz")
     found = PropensitySegmenter("churn", 90).fit(orders).backtest_
     assert found.auc > found.baseline_auc
+    assert found.palive_auc is not None and found.auc > found.palive_auc  # BG/NBD's P(alive)
     assert found.ece < 0.05
 
 
@@ -97,6 +98,8 @@ def test_online_retail_churn_beats_recency_and_says_when_the_season_moved(
     orders = sw.read_transactions(shared_data / "online_retail_ii_2009_2010.csv.gz")
     fitted = PropensitySegmenter("churn", 90).fit(orders)
     assert fitted.backtest_.auc > fitted.backtest_.baseline_auc + 0.02
+    assert fitted.backtest_.palive_auc is not None
+    assert fitted.backtest_.auc > fitted.backtest_.palive_auc
     # Churn fell from the summer to the Christmas quarter: the probabilities run high, and
     # the estimator says so instead of presenting them as calibrated.
     if fitted.backtest_.ece >= 0.05:

@@ -38,6 +38,9 @@ class PropensityBacktest:
     baseline: str
     calibration: list[dict[str, float]]
     deciles: list[dict[str, float]]
+    #: The BG/NBD P(alive) as a second baseline, where a BTYD model could be fitted (AUC in
+    #: its better direction); None where it could not.
+    palive_auc: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready."""
@@ -64,19 +67,27 @@ def backtest(
     y = np.asarray(observed, dtype=float)
     p = np.asarray(scores, dtype=float)
     both = len(np.unique(y)) == 2
-    base = np.nan_to_num(np.asarray(baseline, dtype=float), nan=np.nanmedian(baseline))
-    base_auc = roc_auc_score(y, base) if both else float("nan")
     return PropensityBacktest(
         rows=len(y),
         positives=int(y.sum()),
         auc=float(roc_auc_score(y, p)) if both else float("nan"),
         pr_auc=float(average_precision_score(y, p)) if both else float("nan"),
         ece=expected_calibration_error(y, p),
-        baseline_auc=float(max(base_auc, 1 - base_auc)),
+        baseline_auc=better_direction_auc(y, baseline),
         baseline=baseline_name,
         calibration=calibration_curve(y, p),
         deciles=deciles(y, p),
     )
+
+
+def better_direction_auc(observed: np.ndarray, score: np.ndarray) -> float:
+    """The AUC of a score that may rank either way, taken in its better direction."""
+    y = np.asarray(observed, dtype=float)
+    if len(np.unique(y)) < 2:
+        return float("nan")
+    filled = np.nan_to_num(np.asarray(score, dtype=float), nan=float(np.nanmedian(score)))
+    auc = float(roc_auc_score(y, filled))
+    return max(auc, 1 - auc)
 
 
 def expected_calibration_error(observed: np.ndarray, scores: np.ndarray) -> float:

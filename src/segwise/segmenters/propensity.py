@@ -16,9 +16,11 @@ Cut-offs, with ``h`` the horizon and ``L`` the last day of the data::
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
+import narwhals.stable.v2 as nw
 import numpy as np
 import polars as pl
 from sklearn.base import BaseEstimator, clone
@@ -28,14 +30,17 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.utils.validation import check_is_fitted
 
-from segwise.exceptions import ConfigError, DataError
+from segwise.engine.frames import to_lazy
+from segwise.exceptions import ConfigError, DataError, SegwiseError
 from segwise.features._timestamps import as_day
-from segwise.models.propensity_backtest import backtest
+from segwise.io.timestamps import AsOf
+from segwise.models.propensity_backtest import backtest, better_direction_auc
 from segwise.segmenters.feature_matrix import FeatureMatrix
 from segwise.segmenters.windows import (
     CUTOFF,
     LABEL,
     Outcome,
+    dated_rows,
     latest_day,
     stacked_rows,
     training_rows,
@@ -195,6 +200,9 @@ class PropensitySegmenter(BaseEstimator):  # type: ignore[misc]
             held_out["recency_days"].to_numpy(),
             baseline_name="recency_days",
         )
+        palive = _palive_auc(transactions, test, held_out)
+        if palive is not None:
+            self.backtest_ = replace(self.backtest_, palive_auc=palive)
         self.importances_ = self._importances(model, mapping, held_out)
         self.warnings_ = self._drift_notes(calibrate, held_out)
         # Today: the same procedure one horizon later, scoring everyone as of the last day.
@@ -441,3 +449,32 @@ def _texts(rows: pl.DataFrame, name: str) -> np.ndarray:
         return np.where(np.isnan(value), "missing", text).astype(object)
     text = column.cast(pl.String).fill_null("missing").to_numpy()
     return np.asarray(text, dtype=object)
+
+
+def _palive_auc(transactions: Any, cutoff: date, rows: pl.DataFrame) -> float | None:
+    """How well BG/NBD's P(alive) at ``cutoff`` ranks the outcome on ``rows`` (None: no fit).
+
+    The BTYD model is the other baseline a propensity model should beat: fitted
+    on the purchases up to the test cut-off, as the propensity model is.
+    """
+    import warnings  # noqa: PLC0415
+
+    from segwise.features.summary import rfm_summary  # noqa: PLC0415
+    from segwise.models import BetaGeoModel  # noqa: PLC0415
+
+    frame = dated_rows(transactions, "transactions").filter(AsOf(cutoff).keep("timestamp"))
+    if "is_return" in frame.collect_schema().names():
+        frame = frame.filter(~nw.col("is_return"))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # a poor fit shows in its AUC; its notes are not ours
+            summary = rfm_summary(frame, observation_period_end=cutoff, time_unit="W")
+            table = pl.DataFrame(to_lazy(summary).collect(backend="polars").to_native())
+            alive = BetaGeoModel().fit(table).p_alive(table)
+    except (SegwiseError, ValueError, FloatingPointError):
+        return None
+    scored = pl.DataFrame({"customer_id": table["customer_id"].cast(pl.String), "alive": alive})
+    joined = rows.select("customer_id", LABEL).join(scored, on="customer_id", how="inner")
+    if joined.height < 2:
+        return None
+    return better_direction_auc(joined[LABEL].to_numpy(), joined["alive"].to_numpy())

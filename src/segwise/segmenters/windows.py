@@ -103,8 +103,8 @@ def training_rows(
         ``customer_id``, the features, ``cutoff`` and (with an outcome) ``label``,
         sorted by customer id.
     """
-    tx = _dated(transactions, "transactions")
-    ev = _dated(events, "events") if events is not None else None
+    tx = dated_rows(transactions, "transactions")
+    ev = dated_rows(events, "events") if events is not None else None
     before = AsOf(cutoff)
     # The cut happens here, before any feature code sees the rows: nothing after T reaches it.
     features = _polars(
@@ -169,7 +169,7 @@ def stacked_rows(
 
 def latest_day(transactions: Any) -> date:
     """The day of the latest transaction."""
-    value = _dated(transactions, "transactions").select(nw.col("timestamp").max()).collect()
+    value = dated_rows(transactions, "transactions").select(nw.col("timestamp").max()).collect()
     latest = value.item(0, 0)
     if latest is None:
         raise DataError("the transactions hold no dated row", hint="check the timestamp column")
@@ -188,7 +188,8 @@ def _evaluate(
     return flags.select("customer_id", pl.col(LABEL).fill_null(value=False))
 
 
-def _dated(source: Any, kind: str) -> nw.LazyFrame[Any]:
+def dated_rows(source: Any, kind: str) -> nw.LazyFrame[Any]:
+    """A Dataset or frame of transactions or events, lazily, with ``timestamp`` as a datetime."""
     frame = source.data if isinstance(source, Dataset) else to_lazy(source)
     names = frame.collect_schema().names()
     if "timestamp" not in names or "customer_id" not in names:

@@ -52,7 +52,9 @@ def test_the_backtest_is_stored_and_on_the_report(ran: tuple[Project, Any, Any])
     found = stored["backtest"]
     assert found["rows"] > 0 and 0.5 < found["auc"] <= 1
     page = second.report.read_text()  # the report file shows the latest run
-    assert f"AUC {found['auc']:.2f} (recency alone {found['baseline_auc']:.2f})" in page
+    assert f"AUC {found['auc']:.2f} (recency alone {found['baseline_auc']:.2f}" in page
+    if found["palive_auc"] is not None:
+        assert f"BG/NBD P(alive) {found['palive_auc']:.2f})" in page
 
 
 def test_a_move_between_tiers_is_explained_by_the_scores(ran: tuple[Project, Any, Any]) -> None:

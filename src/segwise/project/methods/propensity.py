@@ -79,7 +79,9 @@ def run(name: str, spec: PropensitySegmentation, inputs: RunInputs) -> list[Segm
         "thresholds": segmenter.thresholds_,
         "summary": f"{spec.outcome} in the next {spec.horizon_days} days · backtest from "
         f"{segmenter.cutoffs_['test'][0]}: AUC {found.auc:.2f} (recency alone "
-        f"{found.baseline_auc:.2f}) · calibration error {found.ece:.2f}",
+        f"{found.baseline_auc:.2f}"
+        + (f", BG/NBD P(alive) {found.palive_auc:.2f}" if found.palive_auc is not None else "")
+        + f") · calibration error {found.ece:.2f}",
     }
     reads = tuple(c for c in segmenter.feature_names_ if c in inputs.features.columns)
     return [
