@@ -14,6 +14,7 @@ from segwise.cli.features import features
 from segwise.cli.history import changes, diff, history, preview
 from segwise.cli.init import init
 from segwise.cli.project import alerts, members, refresh, run, runs, validate
+from segwise.cli.propensity import propensity
 from segwise.cli.quality import quality
 from segwise.cli.rfm import rfm
 from segwise.cli.rules import rules_app
@@ -55,6 +56,7 @@ app.command()(summary)
 app.command()(features)
 app.command()(rfm)
 app.command()(clv)
+app.command()(propensity)
 app.command()(segment)
 app.command()(explain)
 app.command()(cluster)
