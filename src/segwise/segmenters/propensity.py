@@ -388,7 +388,8 @@ class PropensitySegmenter(BaseEstimator):  # type: ignore[misc]
                 names[pick] + " " + values[every, pick] + " (typical " + typical[pick] + "): +"
                 + np.char.mod("%.2f", lift).astype(object)
             )  # fmt: skip
-            ranked[f"r{rank}"] = np.where(lift > REASON_FLOOR, text, None).tolist()
+            kept = np.where(lift > REASON_FLOOR, text, None)
+            ranked[f"r{rank}"] = list(np.asarray(kept, dtype=object))
         texts = pl.DataFrame(ranked, schema=dict.fromkeys(ranked, pl.String)).select(
             pl.concat_list(pl.all()).list.drop_nulls().alias("reasons")
         )
