@@ -10,13 +10,13 @@ import pytest
 
 from segwise.exceptions import ConfigError
 from segwise.features.rfm import rfm_table
+from segwise.project import Project
 from segwise.project.methods.hybrid import SEPARATOR
 from tests.project.methods.projects import sample_project
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from segwise.project import Project
 
 #: Big spenders are clustered; everyone else gets RFM segments; nobody stays unsplit.
 HYBRID = """segmentations:
@@ -148,3 +148,22 @@ def test_a_clv_child_gives_its_predictive_segments(tmp_path: Path) -> None:
         for s in ("At-risk high value", "Churn risk", "Rising", "Stable", "(not scored)")
     }
     assert mixed.definition["within"]["Everyone else"]["method"] == "clv"
+
+
+def test_a_preview_of_an_edited_parent_rule_is_what_the_next_run_stores(tmp_path: Path) -> None:
+    project = sample_project(tmp_path / "p", HYBRID)
+    first = project.run(as_of="2024-09-30")
+    config = project.root / "segwise.yaml"
+    config.write_text(config.read_text().replace("net_revenue > 1200", "net_revenue > 1000"))
+    edited = Project.from_yaml(config)
+    preview = edited.preview(segmentation="mixed").segments
+    assert preview.filter(pl.col("entering") > 0).height > 0
+    second = edited.run(as_of="2024-09-30")
+    stored = edited.store.changes(first.run_id, second.run_id, segmentation="mixed").counts
+    expected = stored.select("segment", "entered", "exited").sort("segment")
+    found = preview.select(
+        "segment", pl.col("entering").alias("entered"), pl.col("leaving").alias("exited")
+    ).sort("segment")
+    assert found.filter((pl.col("entered") > 0) | (pl.col("exited") > 0)).rows() == (
+        expected.filter((pl.col("entered") > 0) | (pl.col("exited") > 0)).rows()
+    )

@@ -47,39 +47,45 @@ def run(name: str, spec: HybridSegmentation, inputs: RunInputs) -> list[Segmenta
     reads = set(parent.reads)
     within: dict[str, Any] = {}
     saves = []
-    for card in parent.cards:
-        child_spec = spec.within.get(card.segment)
-        chosen = parent.members.filter(pl.col("segment") == card.segment)
+    # The parents that hold customers, in the cards' order (a preview runs without cards).
+    held = parent.members["segment"].unique(maintain_order=True).to_list()
+    ordered = [c.segment for c in parent.cards if c.segment in held]
+    ordered += [segment for segment in held if segment not in ordered]
+    for segment in ordered:
+        card = by_parent.get(segment)
+        child_spec = spec.within.get(segment)
+        chosen = parent.members.filter(pl.col("segment") == segment)
         if child_spec is None:
             members.append(chosen)
-            cards.append(card)
+            cards.extend([card] if card is not None else [])
             continue
-        child_name = f"{name}.within.{card.segment}"
+        child_name = f"{name}.within.{segment}"
         # A clv method also returns its value tiers as a second segmentation: the leaves are
         # its predictive segments (one set of leaves per parent).
         child, *_tiers = method_for(child_spec).run(
             child_name, child_spec, _restricted(inputs, chosen)
         )
-        members.append(_leaf_names(child.members, card.segment))
+        members.append(_leaf_names(child.members, segment))
         placed = child.members["customer_id"].n_unique()
         if placed < chosen.height:
             notes.append(
-                f"{chosen.height - placed:,} customers of '{card.segment}' got no segment from "
+                f"{chosen.height - placed:,} customers of '{segment}' got no segment from "
                 f"its {child_spec.method} method (for RFM and CLV: no purchase before the as-of "
                 "date) and are in no segment of this segmentation"
             )
-        cards.extend(_leaf_cards(child.cards, by_parent[card.segment], total))
-        notes.extend(f"in '{card.segment}': {note}" for note in child.warnings)
+        if card is not None:
+            cards.extend(_leaf_cards(child.cards, card, total))
+        notes.extend(f"in '{segment}': {note}" for note in child.warnings)
         if child.details is not None:
             details.append(child.details)
         reads |= set(child.reads)
-        within[card.segment] = child.definition
+        within[segment] = child.definition
         if child.after_commit is not None:
             saves.append(child.after_commit)
     notes.extend(
         f"'{segment}' has no customers in this run: there was nothing to split"
         for segment in spec.within
-        if segment not in by_parent
+        if segment not in held
     )
     together = pl.concat(members).sort("customer_id")
     leaves = together["segment"].n_unique()  # cards may add e.g. RFM's "(not scored)"
