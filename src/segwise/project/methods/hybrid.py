@@ -88,18 +88,41 @@ def run(name: str, spec: HybridSegmentation, inputs: RunInputs) -> list[Segmenta
         if segment not in held
     )
     together = pl.concat(members).sort("customer_id")
-    leaves = together["segment"].n_unique()  # cards may add e.g. RFM's "(not scored)"
-    if not FEWEST_LEAVES <= leaves <= MOST_LEAVES:
-        notes.append(
-            f"{leaves} segments in all: campaigns are easiest to run on {FEWEST_LEAVES} to "
-            f"{MOST_LEAVES}; "
-            + ("split fewer parents, or lower k_max inside them" if leaves > MOST_LEAVES
-               else "split more parents, or write more rules")
-        )  # fmt: skip
-    definition = {
+    # Cards may add e.g. RFM's "(not scored)": the guidance counts the segments people are in.
+    notes.extend(_leaves_note(together["segment"].n_unique()))
+    result = SegmentationResult(
+        name,
+        "hybrid",
+        together,
+        _definition(parent.definition, within),
+        [replace(c, label=k) for k, c in enumerate(cards)],
+        warnings=notes,
+        details=pl.concat(details, how="diagonal_relaxed") if details else None,
+        reads=tuple(sorted(reads)),
+        after_commit=_all(saves) if saves else None,
+    )
+    return [result]
+
+
+def _leaves_note(leaves: int) -> list[str]:
+    if FEWEST_LEAVES <= leaves <= MOST_LEAVES:
+        return []
+    advice = (
+        "split fewer parents, or lower k_max inside them"
+        if leaves > MOST_LEAVES
+        else "split more parents, or write more rules"
+    )
+    return [
+        f"{leaves} segments in all: campaigns are easiest to run on {FEWEST_LEAVES} to "
+        f"{MOST_LEAVES}; {advice}"
+    ]
+
+
+def _definition(parent: dict[str, Any], within: dict[str, Any]) -> dict[str, Any]:
+    return {
         "method": "hybrid",
         "separator": SEPARATOR,
-        "parent": parent.definition,
+        "parent": parent,
         "within": within,
         "profiled_against": "parent",
         "summary": "rules first, then inside "
@@ -108,18 +131,6 @@ def run(name: str, spec: HybridSegmentation, inputs: RunInputs) -> list[Segmenta
         # last run's (health and the forecast leave them alone, as for a cluster method).
         "refitted": any(d.get("refitted") for d in within.values() if d["method"] == "cluster"),
     }
-    result = SegmentationResult(
-        name,
-        "hybrid",
-        together,
-        definition,
-        [replace(c, label=k) for k, c in enumerate(cards)],
-        warnings=notes,
-        details=pl.concat(details, how="diagonal_relaxed") if details else None,
-        reads=tuple(sorted(reads)),
-        after_commit=_all(saves) if saves else None,
-    )
-    return [result]
 
 
 def _all(actions: list[Callable[[], None]]) -> Callable[[], None]:
