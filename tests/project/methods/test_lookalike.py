@@ -48,6 +48,11 @@ def test_the_seed_is_the_earlier_segment_and_the_audience_is_sized(
     assert "look most like segment 'Champions' of 'value'" in (cards["Lookalikes"].definition or "")
     # The audience resembles the seed more than the others do, on what made them Champions.
     assert (cards["Lookalikes"].lift["orders"] or 0) > (cards["Others"].lift["orders"] or 0)
+    # But Champions are defined by these very features: nobody outside is like them, and the
+    # run says so instead of calling the seed indistinct.
+    assert like.definition["precision"] < 0.05
+    assert any("everyone like it is in it already" in note for note in like.warnings)
+    assert not any("does not stand out" in note for note in like.warnings)
 
 
 def test_the_audience_is_stored_and_on_the_report(ran: tuple[Project, Any]) -> None:

@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 
 #: Below this estimated share of true lookalikes, the audience is mostly not alike.
 WEAK_PRECISION = 0.5
+#: Fewer estimated lookalikes than this share of the audience: none outside the seed at all.
+NONE_ALIKE = 0.01
 ACTIONS = {
     "Seed": "The group the audience is built from: keep them as they are",
     "Lookalikes": "Give them what worked for the seed: the same offers, channels and timing",
@@ -57,7 +59,13 @@ def run(name: str, spec: LookalikeSegmentation, inputs: RunInputs) -> list[Segme
         lambda p: ACTIONS.get(str(p.segment)),
     )
     notes = []
-    if segmenter.precision_ < WEAK_PRECISION:
+    if segmenter.lookalikes_ < NONE_ALIKE * max(int((segmenter.labels_ == 2).sum()), 1):
+        notes.append(
+            "no customer outside the seed scores like its members: the seed is defined by these "
+            "features (an RFM segment by recency, orders and revenue, say), so everyone like it "
+            "is in it already; compare on other features (features: [...]) to find lookalikes"
+        )
+    elif segmenter.precision_ < WEAK_PRECISION:
         notes.append(
             f"about {segmenter.precision_:.0%} of the audience is estimated to be truly like the "
             "seed: the seed does not stand out on these features; choose a smaller audience, "
