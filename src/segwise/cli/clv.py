@@ -64,12 +64,7 @@ def clv(
     from segwise.exceptions import ConfigError
     from segwise.io.writers import write_table
 
-    try:
-        shares = [float(v) for v in tiers.split(",")]
-    except ValueError:
-        raise ConfigError(
-            f"--tiers '{tiers}' is not two numbers", hint="e.g. --tiers 0.2,0.6"
-        ) from None
+    shares = list(opt.shares(tiers, example="0.2,0.6"))
     with progress("Reading") as step:
         step("Reading transactions")
         purchases = read_purchases(

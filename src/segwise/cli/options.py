@@ -90,6 +90,24 @@ TransactionFiles = Annotated[
 Json = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
 
 
+def shares(text: str, option: str = "--tiers", example: str = "0.2,0.5") -> tuple[float, ...]:
+    """Comma-separated shares (``0.2,0.5``), or one located error naming the option.
+
+    Examples
+    --------
+    >>> shares("0.2, 0.6")
+    (0.2, 0.6)
+    """
+    from segwise.exceptions import ConfigError
+
+    try:
+        return tuple(float(v) for v in text.split(","))
+    except ValueError:
+        raise ConfigError(
+            f"{option} '{text}' is not numbers", hint=f"e.g. {option} {example}"
+        ) from None
+
+
 def sheet_value(sheet: str | None) -> str | int | None:
     """An Excel sheet option: a number means a position."""
     return int(sheet) if sheet is not None and sheet.isdigit() else sheet

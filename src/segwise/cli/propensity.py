@@ -48,15 +48,9 @@ def propensity(
     import polars as pl
 
     import segwise as sw
-    from segwise.exceptions import ConfigError
     from segwise.io.writers import write_table
 
-    try:
-        shares = tuple(float(v) for v in tiers.split(","))
-    except ValueError:
-        raise ConfigError(
-            f"--tiers '{tiers}' is not numbers", hint="e.g. --tiers 0.2,0.5"
-        ) from None
+    shares = opt.shares(tiers)
     with progress("Propensity") as step:
         step("Reading transactions")
         orders = sw.read_transactions(files, **source.keywords())
