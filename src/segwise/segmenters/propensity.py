@@ -42,7 +42,6 @@ from segwise.segmenters.windows import (
     Outcome,
     dated_rows,
     latest_day,
-    stacked_rows,
     training_rows,
 )
 
@@ -175,9 +174,19 @@ class PropensitySegmenter(BaseEstimator):  # type: ignore[misc]
             "today_train": self._train_cutoffs(today - 2 * h),
         }
         sources = {"customers": customers, "events": events}
+        # The stages share cut-offs (today's calibration one is the test one, and so on):
+        # each cut-off's labelled rows are built once.
+        built: dict[date, pl.DataFrame] = {}
+
+        def at(cutoff: date) -> pl.DataFrame:
+            if cutoff not in built:
+                built[cutoff] = training_rows(
+                    transactions, cutoff=cutoff, outcome=outcome, **sources
+                )
+            return built[cutoff]
 
         def rows(stage: str) -> pl.DataFrame:
-            found = stacked_rows(transactions, cutoffs_=stages[stage], outcome=outcome, **sources)
+            found = pl.concat([at(c) for c in stages[stage]], how="diagonal_relaxed")
             if found.height == 0 or found[LABEL].n_unique() < 2:
                 raise DataError(
                     f"no mix of outcomes to learn from at the {stage} cut-off(s) "

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import narwhals.stable.v2 as nw
 import polars as pl
@@ -28,9 +28,6 @@ from segwise.features.behaviour import customer_features
 from segwise.io.dataset import Dataset
 from segwise.io.timestamps import AsOf
 from segwise.segmenters.rules import RuleSegmenter
-
-if TYPE_CHECKING:
-    from collections.abc import Sequence
 
 #: Named outcomes and the rule each one is, over the window after the cut-off.
 OUTCOMES = {"churn": "orders = 0", "purchase": "orders >= 1"}
@@ -149,22 +146,6 @@ def _with_recent_activity(
         )
         features = features.join(counts, on="customer_id", how="left")
     return features
-
-
-def stacked_rows(
-    transactions: Any,
-    *,
-    cutoffs_: Sequence[date],
-    outcome: Outcome,
-    customers: Any = None,
-    events: Any = None,
-) -> pl.DataFrame:
-    """:func:`training_rows` of several cut-offs, one table (columns absent at one are NULL)."""
-    parts = [
-        training_rows(transactions, cutoff=c, outcome=outcome, customers=customers, events=events)
-        for c in cutoffs_
-    ]
-    return pl.concat(parts, how="diagonal_relaxed")
 
 
 def latest_day(transactions: Any) -> date:
