@@ -8,6 +8,7 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from segwise.segmenters import (
@@ -15,12 +16,21 @@ from segwise.segmenters import (
     HybridSegmenter,
     LookalikeSegmenter,
     RuleSegmenter,
+    SurveySegmenter,
     UnstableSegmentWarning,
 )
 
 RULES = {"positive first": "x0 > 0", "large second": "x1 > 1 OR x0 < -2"}
 
-EXPECTED_FAILURES: dict[str, dict[str, str]] = {}
+EXPECTED_FAILURES: dict[str, dict[str, str]] = {
+    "SurveySegmenter": {
+        "check_sample_weight_equivalence_on_dense_data": (
+            "EM starts from random draws over the rows: repeating a row changes the draw, so an "
+            "equally good optimum may come back with its classes in another order; the weighted "
+            "likelihood itself equals the repeated-rows one (tests/segmenters/test_survey.py)"
+        ),
+    },
+}
 
 
 def _expected(estimator: Any) -> dict[str, str]:
@@ -41,6 +51,8 @@ def _expected(estimator: Any) -> dict[str, str]:
         ClusterSegmenter(n_bootstrap=2, k_max=4, random_state=0),
         HybridSegmenter(),
         LookalikeSegmenter(size=0.2, random_state=0),
+        SurveySegmenter(random_state=0),
+        SurveySegmenter(2, n_init=1, random_state=0),
         HybridSegmenter(
             RULES, {"Other": ClusterSegmenter(n_segments=2, n_bootstrap=0, random_state=0)}
         ),
@@ -51,4 +63,6 @@ def test_sklearn_compatible(estimator: Any, check: Any) -> None:
     with warnings.catch_warnings():
         # The checks cluster random noise: segments that do not come back are expected there.
         warnings.simplefilter("ignore", UnstableSegmentWarning)
+        # Latent classes of ten rows of uniform noise need not converge: that is the data.
+        warnings.simplefilter("ignore", ConvergenceWarning)
         check(estimator)

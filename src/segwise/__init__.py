@@ -36,6 +36,7 @@ from segwise.io import (
     SourceOptions,
     read_customers,
     read_events,
+    read_responses,
     read_transactions,
 )
 from segwise.lang import Rule, parse_rule
@@ -52,6 +53,7 @@ if TYPE_CHECKING:
         RFMSegmenter,
         RuleCatalog,
         RuleSegmenter,
+        SurveySegmenter,
     )
 
 # Names whose modules import scikit-learn, Plotly or the whole pipeline load on first use,
@@ -64,6 +66,7 @@ _LAZY = {
     "RuleCatalog": "segwise.segmenters",
     "RuleSegmenter": "segwise.segmenters",
     "RFMSegmenter": "segwise.segmenters",
+    "SurveySegmenter": "segwise.segmenters",
     "lint_rule_catalog": "segwise.profiling",
     "profile_segments": "segwise.profiling",
     "Project": "segwise.project",
@@ -102,6 +105,7 @@ __all__ = [
     "ScoreMap",
     "SegwiseError",
     "SourceOptions",
+    "SurveySegmenter",
     "__version__",
     "calibration_and_holdout_data",
     "customer_features",
@@ -110,6 +114,7 @@ __all__ = [
     "profile_segments",
     "read_customers",
     "read_events",
+    "read_responses",
     "read_transactions",
     "rfm_summary",
     "rfm_table",

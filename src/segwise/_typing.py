@@ -11,5 +11,5 @@ StrPath: TypeAlias = str | PathLike[str]
 #: A dataframe or relation of any supported library (pandas, Polars, PyArrow, DuckDB, Spark).
 NativeFrame: TypeAlias = Any
 
-#: The three kinds of input segwise reads.
-InputKind: TypeAlias = Literal["transactions", "customers", "events"]
+#: The kinds of input segwise reads.
+InputKind: TypeAlias = Literal["transactions", "customers", "events", "responses"]

@@ -14,6 +14,7 @@ _READERS = {
     "transactions": sw.read_transactions,
     "customers": sw.read_customers,
     "events": sw.read_events,
+    "responses": sw.read_responses,
 }
 
 

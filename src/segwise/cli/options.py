@@ -29,6 +29,12 @@ ProductCol = Annotated[
 CategoryCol = Annotated[str | None, typer.Option("--category-col", help="Product category column.")]
 ChannelCol = Annotated[str | None, typer.Option("--channel-col", help="Sales channel column.")]
 EventCol = Annotated[str | None, typer.Option("--event-col", help="Event name column (events).")]
+QuestionCol = Annotated[
+    str | None, typer.Option("--question-col", help="Question column (survey responses).")
+]
+AnswerCol = Annotated[
+    str | None, typer.Option("--answer-col", help="Answer column (survey responses).")
+]
 AsOf = Annotated[
     str | None, typer.Option("--as-of", help="Ignore data after this date (YYYY-MM-DD).")
 ]
@@ -154,6 +160,8 @@ _CLEANING_PARAMETERS: tuple[tuple[str, Any, str, Any], ...] = (
     ("category_col", CategoryCol, "category", None),
     ("channel_col", ChannelCol, "channel", None),
     ("event_col", EventCol, "event", None),
+    ("question_col", QuestionCol, "question", None),
+    ("answer_col", AnswerCol, "answer", None),
     ("returns", Returns, "returns", None),
     ("duplicates", Duplicates, "duplicates", None),
     ("non_positive_price", NonPositivePrice, "non_positive_price", None),

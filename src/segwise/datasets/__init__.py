@@ -14,6 +14,7 @@ from importlib.resources import files
 from pathlib import Path
 
 from segwise.datasets.retail import PERSONAS, RetailData, generate_retailer, write_retailer
+from segwise.datasets.survey import SurveyData, planted_survey, survey_of_retailer
 
 #: The generator arguments the bundled sample was made with (``python -m segwise.datasets``).
 SAMPLE_ARGS = {"n_customers": 5_000, "seed": 2024, "messy": True}
@@ -49,8 +50,11 @@ def write_sample(directory: Path) -> dict[str, Path]:
 __all__ = [
     "PERSONAS",
     "RetailData",
+    "SurveyData",
     "generate_retailer",
+    "planted_survey",
     "sample_paths",
+    "survey_of_retailer",
     "write_retailer",
     "write_sample",
 ]

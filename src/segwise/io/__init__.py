@@ -6,7 +6,7 @@ from segwise.io.dataset import Dataset
 from segwise.io.options import SourceOptions
 from segwise.io.policy import ONLINE_RETAIL_NON_PRODUCT_CODES, CleaningPolicy
 from segwise.io.quality import QualityReport
-from segwise.io.readers import read_customers, read_events, read_transactions
+from segwise.io.readers import read_customers, read_events, read_responses, read_transactions
 from segwise.io.roles import ColumnRoles, detect_roles
 from segwise.io.writers import write_table, write_text
 
@@ -20,6 +20,7 @@ __all__ = [
     "detect_roles",
     "read_customers",
     "read_events",
+    "read_responses",
     "read_transactions",
     "write_table",
     "write_text",

@@ -26,6 +26,8 @@ _PARSED = {
     "amount": v.AMOUNT,
     "quantity": v.QUANTITY,
     "unit_price": v.PRICE,
+    "question": v.QUESTION,
+    "answer": v.ANSWER,
 }
 
 
@@ -98,7 +100,8 @@ class Dataset:
         roles = self.roles.columns
         exprs: list[nw.Expr] = []
         names: set[str] = set()
-        for role in ("customer_id", "timestamp", "event", "amount", "quantity", "unit_price"):
+        parsed = ("customer_id", "timestamp", "event", "question", "answer", "amount", "quantity")
+        for role in (*parsed, "unit_price"):
             if role in roles or (role == "amount" and self.roles.amount_is_computed):
                 exprs.append(nw.col(_PARSED[role]).alias(role))
                 names.add(role)

@@ -30,6 +30,9 @@ READER_KEYWORDS: dict[str, frozenset[str]] = {
         {"customer_id", "timestamp", "event", "duplicates", "timestamp_format", "delimiter",
          "encoding", "sheet", "table", "query", "text_columns"}
     ),
+    "responses": frozenset(
+        {"customer_id", "question", "answer", "delimiter", "encoding", "sheet", "table", "query"}
+    ),
 }  # fmt: skip
 
 
@@ -62,6 +65,8 @@ class SourceOptions:
     category: str | None = None
     channel: str | None = None
     event: str | None = None
+    question: str | None = None
+    answer: str | None = None
     returns: str | None = None
     duplicates: str | None = None
     non_positive_price: str | None = None

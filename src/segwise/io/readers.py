@@ -438,3 +438,49 @@ def read_events(
         as_of=as_of,
         timestamp_format=timestamp_format,
     )
+
+
+def read_responses(
+    source: Any,
+    *,
+    customer_id: str | None = None,
+    question: str | None = None,
+    answer: str | None = None,
+    delimiter: str | None = None,
+    encoding: str | None = None,
+    sheet: str | int | None = None,
+    table: str | None = None,
+    query: str | None = None,
+) -> Dataset:
+    """Read survey answers, long as survey tools export them: respondent, question, answer.
+
+    The respondent is a customer id. A row without a question or an answer,
+    or a second answer by the same respondent to the same question, is
+    quarantined with its reason. Answers are kept as text; the codebook
+    (``segwise.survey.Codebook``) says how to read them.
+
+    Parameters
+    ----------
+    source
+        As for :func:`read_transactions`.
+    customer_id, question, answer
+        Column names; recognised from common names (``respondent`` must be named).
+
+    Examples
+    --------
+    >>> import polars as pl, segwise as sw
+    >>> answers = pl.DataFrame({"customer_id": ["a", "a", "a", "b"],
+    ...                         "question": ["q1", "q2", "q1", "q1"],
+    ...                         "answer": ["4", " ", "5", "2"]})
+    >>> ds = sw.read_responses(answers)
+    >>> excluded = {reason: n for reason, n in ds.quality().excluded.items() if n}
+    >>> ds.to_native()["answer"].to_list(), excluded
+    (['4', '2'], {'missing_answer': 1, 'duplicate_answer': 1})
+    """
+    return _read(
+        "responses",
+        source,
+        {"customer_id": customer_id, "question": question, "answer": answer},
+        _SourceOptions(delimiter, encoding, sheet, table, query),
+        policy=CleaningPolicy(),
+    )

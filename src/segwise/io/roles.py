@@ -81,6 +81,8 @@ ROLE_ALIASES: dict[str, tuple[str, ...]] = {
     "category": ("category", "product_category", "department"),
     "channel": ("channel", "sales_channel", "order_channel"),
     "event": ("event", "event_name", "event_type", "action"),
+    "question": ("question", "question_id", "item", "variable", "field"),
+    "answer": ("answer", "response", "value", "score", "rating"),
 }
 
 #: Roles read as text from CSV and Excel, so they are parsed (or kept) as written.
@@ -98,6 +100,8 @@ ROLE_OPTIONS: dict[str, tuple[str, str]] = {
     "category": ("--category-col", "category"),
     "channel": ("--channel-col", "channel"),
     "event": ("--event-col", "event"),
+    "question": ("--question-col", "question"),
+    "answer": ("--answer-col", "answer"),
 }
 
 ROLES_BY_KIND: dict[str, tuple[str, ...]] = {
@@ -114,12 +118,14 @@ ROLES_BY_KIND: dict[str, tuple[str, ...]] = {
     ),
     "customers": ("customer_id",),
     "events": ("customer_id", "timestamp", "event"),
+    "responses": ("customer_id", "question", "answer"),
 }
 
 _REQUIRED: dict[str, tuple[str, ...]] = {
     "transactions": ("customer_id", "timestamp"),
     "customers": ("customer_id",),
     "events": ("customer_id", "timestamp", "event"),
+    "responses": ("customer_id", "question", "answer"),
 }
 
 _ROLE_WORDS = {
@@ -127,6 +133,8 @@ _ROLE_WORDS = {
     "timestamp": "timestamp (date)",
     "amount": "amount",
     "event": "event name",
+    "question": "question",
+    "answer": "answer",
 }
 
 

@@ -35,6 +35,9 @@ RETURN = "__sw_return"
 DUPLICATE = "__sw_duplicate"
 DUPLICATE_ID = "__sw_duplicate_id"
 NON_PRODUCT = "__sw_non_product"
+QUESTION = "__sw_question"
+ANSWER = "__sw_answer"
+DUPLICATE_ANSWER = "__sw_duplicate_answer"
 
 #: Largest amount accepted: sums of a billion such rows stay exact in millionths.
 MAX_AMOUNT = 1e15
@@ -45,6 +48,8 @@ REASONS: dict[str, str] = {
     "missing_timestamp": "no timestamp",
     "unparseable_timestamp": "timestamp cannot be read as a date",
     "missing_event": "no event name",
+    "missing_question": "no question",
+    "missing_answer": "no answer",
     "missing_amount": "no amount",
     "non_numeric_amount": "amount is not a number",
     "non_numeric_quantity": "quantity is not a number",
@@ -55,6 +60,7 @@ REASONS: dict[str, str] = {
     "after_as_of": "timestamp is after the as-of date",
     "return": "return or cancellation (policy: exclude)",
     "duplicate_customer_id": "customer id already seen in an earlier row",
+    "duplicate_answer": "a second answer by the same respondent to the same question",
     "duplicate": "exact duplicate of an earlier row (policy: drop)",
     "non_product_code": "product code is not a product (policy: non-product codes)",
 }
@@ -129,6 +135,8 @@ def parse_columns(frame: nw.LazyFrame[Any], plan: Plan) -> nw.LazyFrame[Any]:
         frame = portable.try_to_datetime(frame, ts, TIMESTAMP, fmt=plan.timestamp_format)
     if (event := roles.get("event")) is not None:
         frame = frame.with_columns(nw.col(event).alias(EVENT))
+    if roles.kind == "responses":
+        frame = _parse_answers(frame, roles)
     if roles.kind != "transactions":
         return frame
     if (amount := roles.get("amount")) is not None:
@@ -139,6 +147,38 @@ def parse_columns(frame: nw.LazyFrame[Any], plan: Plan) -> nw.LazyFrame[Any]:
     if amount is None:
         frame = frame.with_columns((nw.col(QUANTITY) * nw.col(PRICE)).alias(AMOUNT))
     return frame
+
+
+def _parse_answers(frame: nw.LazyFrame[Any], roles: ColumnRoles) -> nw.LazyFrame[Any]:
+    """Survey questions and answers as trimmed text (blank is no answer)."""
+    schema = frame.collect_schema()
+    question, answer = roles.columns["question"], roles.columns["answer"]
+    return frame.with_columns(
+        _clean_text(question, schema[question]).alias(QUESTION),
+        _clean_text(answer, schema[answer]).alias(ANSWER),
+    )
+
+
+def _transaction_flags(frame: nw.LazyFrame[Any], plan: Plan) -> list[nw.Expr]:
+    """Cancellation, return and non-product flags of order lines."""
+    roles, schema = plan.roles, frame.collect_schema()
+    order = roles.get("order_id")
+    if order is not None and schema[order] == nw.String:
+        prefix = plan.policy.cancellation_prefix
+        cancellation = nw.col(order).str.starts_with(prefix).fill_null(value=False)
+    else:
+        cancellation = nw.lit(value=False)
+    negative = (nw.col(AMOUNT) < 0).fill_null(value=False)
+    if roles.get("quantity") is not None:
+        negative = negative | (nw.col(QUANTITY) < 0).fill_null(value=False)
+    flags = [cancellation.alias(CANCELLATION), (cancellation | negative).alias(RETURN)]
+    product = roles.get("product")
+    if product is not None and plan.policy.non_product_codes:
+        code = _clean_text(product, schema[product])
+        flags.append(_starts_with_any(code, plan.policy.non_product_codes).alias(NON_PRODUCT))
+    else:
+        flags.append(nw.lit(value=False).alias(NON_PRODUCT))
+    return flags
 
 
 def _starts_with_any(column: nw.Expr, codes: Sequence[str]) -> nw.Expr:
@@ -157,30 +197,14 @@ def add_flags(frame: nw.LazyFrame[Any], plan: Plan, *, duplicates: bool) -> nw.L
     them (DESIGN.md §3.2): inlining them made DuckDB SQL 7× larger.
     """
     roles = plan.roles
-    schema = frame.collect_schema()
-    flags: list[nw.Expr] = []
-    if roles.kind == "transactions":
-        order = roles.get("order_id")
-        if order is not None and schema[order] == nw.String:
-            prefix = plan.policy.cancellation_prefix
-            cancellation = nw.col(order).str.starts_with(prefix).fill_null(value=False)
-        else:
-            cancellation = nw.lit(value=False)
-        negative = (nw.col(AMOUNT) < 0).fill_null(value=False)
-        if roles.get("quantity") is not None:
-            negative = negative | (nw.col(QUANTITY) < 0).fill_null(value=False)
-        flags += [cancellation.alias(CANCELLATION), (cancellation | negative).alias(RETURN)]
-        product = roles.get("product")
-        if product is not None and plan.policy.non_product_codes:
-            code = _clean_text(product, schema[product])
-            flags.append(_starts_with_any(code, plan.policy.non_product_codes).alias(NON_PRODUCT))
-        else:
-            flags.append(nw.lit(value=False).alias(NON_PRODUCT))
+    flags = _transaction_flags(frame, plan) if roles.kind == "transactions" else []
     if duplicates:
         first_row = nw.col(ROW).min().over(*plan.raw_columns)
         flags.append(first_row.alias(DUPLICATE))
     if roles.kind == "customers":
         flags.append(nw.col(ROW).min().over(CUSTOMER).alias(DUPLICATE_ID))
+    if roles.kind == "responses":
+        flags.append(nw.col(ROW).min().over(CUSTOMER, QUESTION).alias(DUPLICATE_ANSWER))
     if flags:
         frame = frame.with_columns(*flags)
     finish: list[nw.Expr] = []
@@ -189,6 +213,11 @@ def add_flags(frame: nw.LazyFrame[Any], plan: Plan, *, duplicates: bool) -> nw.L
     if roles.kind == "customers":
         duplicated = (nw.col(DUPLICATE_ID) != nw.col(ROW)) & ~_is_blank(CUSTOMER, nw.String())
         finish.append(duplicated.alias(DUPLICATE_ID))
+    if roles.kind == "responses":
+        answered = ~_is_blank(CUSTOMER, nw.String()) & ~nw.col(QUESTION).is_null()
+        finish.append(
+            ((nw.col(DUPLICATE_ANSWER) != nw.col(ROW)) & answered).alias(DUPLICATE_ANSWER)
+        )
     return frame.with_columns(*finish) if finish else frame
 
 
@@ -205,34 +234,45 @@ def reason_tests(plan: Plan, *, duplicates: bool) -> dict[str, nw.Expr]:
         tests["unparseable_timestamp"] = ~nw.col(ts).is_null() & nw.col(TIMESTAMP).is_null()
     if roles.get("event") is not None:
         tests["missing_event"] = _is_blank(EVENT, plan.event_dtype)
+    if roles.kind == "responses":
+        tests |= {"missing_question": nw.col(QUESTION).is_null(),
+                  "missing_answer": nw.col(ANSWER).is_null()}  # fmt: skip
     if roles.kind == "transactions":
-        if (amount := roles.get("amount")) is not None:
-            tests["missing_amount"] = nw.col(amount).is_null()
-            tests["non_numeric_amount"] = ~nw.col(amount).is_null() & _not_finite(AMOUNT)
-        else:
-            quantity, price = roles.columns["quantity"], roles.columns["unit_price"]
-            tests["missing_amount"] = nw.col(quantity).is_null() | nw.col(price).is_null()
-            tests["non_numeric_quantity"] = ~nw.col(quantity).is_null() & _not_finite(QUANTITY)
-            tests["non_numeric_price"] = ~nw.col(price).is_null() & _not_finite(PRICE)
-        # quantity × price can overflow, and sums of 1e308 overflow the money scale.
-        # inf > 1e15 too; NaN amounts are already "not a number".
-        tests["amount_out_of_range"] = (nw.col(AMOUNT).abs() > MAX_AMOUNT).fill_null(value=False)
-        if roles.get("unit_price") is not None:
-            tests["zero_or_negative_price"] = (nw.col(PRICE) <= 0).fill_null(value=False)
-        if roles.get("quantity") is not None:
-            tests["zero_quantity"] = (nw.col(QUANTITY) == 0).fill_null(value=False)
+        tests |= _amount_tests(roles)
     if plan.as_of_bound is not None and roles.get("timestamp") is not None:
         tests["after_as_of"] = (nw.col(TIMESTAMP) >= nw.lit(plan.as_of_bound)).fill_null(
             value=False
         )
     if roles.kind == "transactions":
         tests["return"] = nw.col(RETURN)
-    if roles.kind == "customers":
-        tests["duplicate_customer_id"] = nw.col(DUPLICATE_ID)
+    repeated = {"customers": ("duplicate_customer_id", DUPLICATE_ID),
+                "responses": ("duplicate_answer", DUPLICATE_ANSWER)}.get(roles.kind)  # fmt: skip
+    if repeated is not None:
+        tests[repeated[0]] = nw.col(repeated[1])
     if duplicates:
         tests["duplicate"] = nw.col(DUPLICATE)
     if roles.kind == "transactions":
         tests["non_product_code"] = nw.col(NON_PRODUCT)
+    return tests
+
+
+def _amount_tests(roles: ColumnRoles) -> dict[str, nw.Expr]:
+    tests: dict[str, nw.Expr] = {}
+    if (amount := roles.get("amount")) is not None:
+        tests["missing_amount"] = nw.col(amount).is_null()
+        tests["non_numeric_amount"] = ~nw.col(amount).is_null() & _not_finite(AMOUNT)
+    else:
+        quantity, price = roles.columns["quantity"], roles.columns["unit_price"]
+        tests["missing_amount"] = nw.col(quantity).is_null() | nw.col(price).is_null()
+        tests["non_numeric_quantity"] = ~nw.col(quantity).is_null() & _not_finite(QUANTITY)
+        tests["non_numeric_price"] = ~nw.col(price).is_null() & _not_finite(PRICE)
+    # quantity × price can overflow, and sums of 1e308 overflow the money scale.
+    # inf > 1e15 too; NaN amounts are already "not a number".
+    tests["amount_out_of_range"] = (nw.col(AMOUNT).abs() > MAX_AMOUNT).fill_null(value=False)
+    if roles.get("unit_price") is not None:
+        tests["zero_or_negative_price"] = (nw.col(PRICE) <= 0).fill_null(value=False)
+    if roles.get("quantity") is not None:
+        tests["zero_quantity"] = (nw.col(QUANTITY) == 0).fill_null(value=False)
     return tests
 
 
@@ -278,7 +318,7 @@ def prepare(frame: nw.LazyFrame[Any], plan: Plan, *, duplicates: bool) -> nw.Laz
     Rows are numbered only where a flag needs the first occurrence: exact
     duplicates, and repeated ids in a customer table.
     """
-    if duplicates or plan.roles.kind == "customers":
+    if duplicates or plan.roles.kind in {"customers", "responses"}:
         frame = portable.with_row_number(frame, ROW)
     return add_flags(parse_columns(frame, plan), plan, duplicates=duplicates)
 

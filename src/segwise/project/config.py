@@ -78,12 +78,27 @@ class EventsSource(_Strict):
     query: str | None = None
 
 
+class ResponsesSource(_Strict):
+    """Survey answers: one row per respondent (a customer id), question and answer."""
+
+    path: str
+    customer_id: str | None = None
+    question: str | None = None
+    answer: str | None = None
+    delimiter: str | None = None
+    encoding: str | None = None
+    sheet: str | int | None = None
+    table: str | None = None
+    query: str | None = None
+
+
 class Sources(_Strict):
     """The project's inputs."""
 
     transactions: TransactionsSource
     customers: CustomersSource | None = None
     events: EventsSource | None = None
+    responses: ResponsesSource | None = None
 
 
 class SparkSettings(_Strict):
@@ -242,6 +257,29 @@ class LookalikeSegmentation(_Strict):
     features: list[str] | None = None
 
 
+class SurveySegmentation(_Strict):
+    """Needs-based segments: latent classes of the survey answers (``sw.SurveySegmenter``).
+
+    ``codebook`` (a YAML file) gives each question's kind, scale, construct
+    and direction; ``questions`` limits the classes to some of them. With
+    ``bridge`` (the default), customers who did not answer get the class a
+    classifier predicts from their features, when it beats guessing and its
+    probability reaches ``min_confidence``.
+    """
+
+    method: Literal["survey"]
+    codebook: str | None = None
+    questions: list[str] | None = Field(default=None, min_length=2)
+    classes: Literal["auto"] | int = "auto"
+    classes_min: int = Field(default=3, ge=1)
+    classes_max: int = Field(default=8, ge=1)
+    min_class_share: float = Field(default=0.02, ge=0.0, le=0.5)
+    bridge: bool = True
+    bridge_features: list[str] | None = None
+    min_confidence: float = Field(default=0.5, ge=0.0, le=1.0)
+    seed: int = 0
+
+
 #: What a hybrid segmentation may run inside one of its rule segments.
 ChildSegmentation = Annotated[
     RfmSegmentation
@@ -293,6 +331,7 @@ Segmentation = Annotated[
     | ClvSegmentation
     | PropensitySegmentation
     | LookalikeSegmentation
+    | SurveySegmentation
     | HybridSegmentation,
     Field(discriminator="method"),
 ]

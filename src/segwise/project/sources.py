@@ -9,8 +9,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from segwise.io.readers import read_customers, read_events, read_transactions
-from segwise.project.config import CustomersSource, EventsSource, TransactionsSource
+from segwise.io.readers import read_customers, read_events, read_responses, read_transactions
+from segwise.project.config import (
+    CustomersSource,
+    EventsSource,
+    ResponsesSource,
+    TransactionsSource,
+)
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -21,10 +26,13 @@ _READERS = {
     TransactionsSource: read_transactions,
     CustomersSource: read_customers,
     EventsSource: read_events,
+    ResponsesSource: read_responses,
 }
 
+AnySource = TransactionsSource | CustomersSource | EventsSource | ResponsesSource
 
-def reader_options(source: TransactionsSource | CustomersSource | EventsSource) -> dict[str, Any]:
+
+def reader_options(source: AnySource) -> dict[str, Any]:
     """The reader's keyword arguments for a configured source (its path apart).
 
     Examples
@@ -45,7 +53,7 @@ def reader_options(source: TransactionsSource | CustomersSource | EventsSource) 
     return options
 
 
-def read_source(source: TransactionsSource | CustomersSource | EventsSource, path: Path) -> Dataset:
+def read_source(source: AnySource, path: Path) -> Dataset:
     """Read one configured source (already resolved to ``path``) with its roles."""
     reader: Any = _READERS[type(source)]
     return reader(path, **reader_options(source))  # type: ignore[no-any-return]

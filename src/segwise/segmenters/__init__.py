@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from segwise.segmenters.propensity import PropensitySegmenter
     from segwise.segmenters.rfm import RFMSegmenter
     from segwise.segmenters.rules import RuleSegmenter
+    from segwise.segmenters.survey import SurveySegmenter
 
 _LAZY = {
     "ClusterSegmenter": "segwise.segmenters.cluster",
@@ -27,6 +28,7 @@ _LAZY = {
     "LookalikeSegmenter": "segwise.segmenters.lookalike",
     "PropensitySegmenter": "segwise.segmenters.propensity",
     "RFMSegmenter": "segwise.segmenters.rfm",
+    "SurveySegmenter": "segwise.segmenters.survey",
 }
 
 __all__ = [
@@ -39,6 +41,7 @@ __all__ = [
     "RuleCatalog",
     "RuleSegmenter",
     "SegmentDefinition",
+    "SurveySegmenter",
     "UnstableSegmentWarning",
 ]
 

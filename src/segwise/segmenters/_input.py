@@ -50,3 +50,10 @@ def estimator_input(estimator: Any, X: Any, *, reset: bool) -> nw.LazyFrame[Any]
     names = [f"x{i}" for i in range(array.shape[1])]
     data = pl.from_numpy(np.asarray(array, dtype=np.float64), schema=names, orient="row")
     return to_lazy(data.with_columns(pl.all().fill_nan(None)))
+
+
+def collected(frame: Any) -> pl.DataFrame:
+    """A lazy Narwhals frame collected into an eager Polars frame (what the models read)."""
+    out = frame.collect(backend="polars").to_native()
+    assert isinstance(out, pl.DataFrame)
+    return out

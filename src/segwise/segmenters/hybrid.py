@@ -18,7 +18,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from segwise.engine.frames import to_lazy
 from segwise.exceptions import ConfigError
-from segwise.segmenters._input import estimator_input, like_input
+from segwise.segmenters._input import collected, estimator_input, like_input
 from segwise.segmenters.rules import RuleSegmenter
 
 if TYPE_CHECKING:
@@ -97,7 +97,7 @@ class HybridSegmenter(BaseEstimator):  # type: ignore[misc]
         y
             Ignored.
         """
-        table = _collected(estimator_input(self, X, reset=True))
+        table = collected(estimator_input(self, X, reset=True))
         parent = RuleSegmenter(self.rules, exclusive=True, id_col=self.id_col).fit(table)
         names = parent.segment_names_
         within = {k: v for k, v in (self.within or {}).items() if v is not None}
@@ -147,7 +147,7 @@ class HybridSegmenter(BaseEstimator):  # type: ignore[misc]
     def predict(self, X: Any) -> np.ndarray:
         """Each row's leaf label (int64), a key of ``segment_names_``."""
         check_is_fitted(self)
-        table = _collected(estimator_input(self, X, reset=False))
+        table = collected(estimator_input(self, X, reset=False))
         return self._labels(table, self.parent_.predict(table))
 
     def fit_predict(self, X: Any, y: Any = None) -> np.ndarray:
@@ -159,7 +159,7 @@ class HybridSegmenter(BaseEstimator):  # type: ignore[misc]
         check_is_fitted(self)
         if self.id_col is None:
             raise ConfigError("segment() needs the customer id column", hint="pass id_col=...")
-        table = _collected(estimator_input(self, X, reset=False))
+        table = collected(estimator_input(self, X, reset=False))
         labels = self._labels(table, self.parent_.predict(table))
         names = np.array([self.segment_names_[k] for k in labels], dtype=object)
         out = table.select(self.id_col).with_columns(pl.Series("segment", names, dtype=pl.String))
@@ -169,9 +169,3 @@ class HybridSegmenter(BaseEstimator):  # type: ignore[misc]
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True  # NaN is a missing value, as for the rules
         return tags
-
-
-def _collected(frame: Any) -> pl.DataFrame:
-    collected = frame.collect(backend="polars").to_native()
-    assert isinstance(collected, pl.DataFrame)
-    return collected

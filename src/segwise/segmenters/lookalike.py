@@ -25,7 +25,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from segwise.engine.frames import to_lazy
 from segwise.exceptions import ConfigError, SeedError
-from segwise.segmenters._input import estimator_input, like_input
+from segwise.segmenters._input import collected, estimator_input, like_input
 from segwise.segmenters.feature_matrix import FeatureMatrix
 
 SEGMENTS = {0: "Others", 1: "Seed", 2: "Lookalikes"}
@@ -118,7 +118,7 @@ class LookalikeSegmenter(BaseEstimator):  # type: ignore[misc]
                 f"{type(self).__name__} requires y to be passed, but the target y is None "
                 "(1 for the seed's rows, 0 for everyone else)"
             )
-        table = _collected(estimator_input(self, X, reset=True))
+        table = collected(estimator_input(self, X, reset=True))
         seed = _seed(y, table.height)
         names = self.features or [c for c in table.columns if c != self.id_col]
         self.coder_ = FeatureMatrix.learn(table, names)
@@ -181,7 +181,7 @@ class LookalikeSegmenter(BaseEstimator):  # type: ignore[misc]
     def score_samples(self, X: Any) -> np.ndarray:
         """Resemblance to the seed of each row (the classifier's probability)."""
         check_is_fitted(self)
-        table = _collected(estimator_input(self, X, reset=False))
+        table = collected(estimator_input(self, X, reset=False))
         return self._scores(self.coder_.encode(table))
 
     def predict(self, X: Any) -> np.ndarray:
@@ -198,7 +198,7 @@ class LookalikeSegmenter(BaseEstimator):  # type: ignore[misc]
         check_is_fitted(self)
         if self.id_col is None:
             raise ConfigError("segment() needs the customer id column", hint="pass id_col=...")
-        table = _collected(estimator_input(self, X, reset=False))
+        table = collected(estimator_input(self, X, reset=False))
         if table.height != self.labels_.size:
             raise ConfigError(
                 "segment() labels the customers the segmenter was fitted on",
@@ -222,9 +222,3 @@ def _seed(y: Any, rows: int) -> np.ndarray:
     if seed.size != rows:
         raise ConfigError(f"y has {seed.size} values for {rows} customers: one per customer")
     return np.asarray(seed.astype(float) == 1.0, dtype=bool)
-
-
-def _collected(frame: Any) -> pl.DataFrame:
-    collected = frame.collect(backend="polars").to_native()
-    assert isinstance(collected, pl.DataFrame)
-    return collected
