@@ -176,3 +176,19 @@ def test_a_hybrid_move_is_explained_by_the_level_it_happened_at() -> None:
     kept = {"features_before": json.dumps(before), "features_after": json.dumps(after)}
     why = reason_for("hybrid", "mix", hybrid, ("Other › Champions",), ("Other › At Risk",), kept)
     assert why.startswith("within 'Other': r_score 4 → 2")
+
+
+def test_a_survey_move_says_whether_they_answered_or_their_behaviour_moved() -> None:
+    from segwise.store.reasons import reason_for
+
+    projected = {"customer_id": "a", "needs.answered": False, "needs.confidence": 0.61}
+    answered = {"customer_id": "a", "needs.answered": True, "needs.confidence": 0.99}
+    moved = projected | {"needs.confidence": 0.72}
+    cases = [(projected, answered, "answered the survey"), (projected, moved, "behaviour now")]
+    for old, new, words in cases:
+        kept = {"features_before": json.dumps(old), "features_after": json.dumps(new)}
+        assert words in reason_for(
+            "survey", "needs", {}, ("Price-sensitive",), ("Explorers",), kept
+        )
+    kept = {"features_before": json.dumps(moved), "features_after": json.dumps(moved)}
+    assert "probability 0.72" in reason_for("survey", "needs", {}, ("A",), ("B",), kept)

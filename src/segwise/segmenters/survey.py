@@ -257,7 +257,11 @@ class SurveySegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
         raise ConfigError(f"n_classes must be 'auto' or a whole number, not {self.n_classes!r}")
 
     def _fit_one(self, k: int, codes: np.ndarray, weights: np.ndarray) -> _Fitted:
-        from stepmix.stepmix import StepMix  # noqa: PLC0415 - loads only when a survey is fitted
+        with warnings.catch_warnings():
+            # StepMix's docstrings hold a '\_' escape: Python warns when it first compiles them.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            warnings.simplefilter("ignore", SyntaxWarning)
+            from stepmix.stepmix import StepMix  # noqa: PLC0415 - loads when a survey is fitted
 
         missing = bool(np.isnan(codes).any())
         model = StepMix(

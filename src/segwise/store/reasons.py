@@ -264,7 +264,20 @@ def _lookalike_reason(move: _Move) -> str | None:
     return shown + (f" (the audience starts at {_shown(threshold)})" if threshold else "")
 
 
+def _survey_reason(move: _Move) -> str | None:
+    answered = f"{move.segmentation}.answered"
+    was, now = move.old.get(answered), move.new.get(answered)
+    confidence = move.new.get(f"{move.segmentation}.confidence")
+    if now and not was:
+        return "answered the survey: their own answers now place them"
+    if was is False and now is False:
+        shown = f" (probability {_shown(confidence)})" if confidence is not None else ""
+        return "their behaviour now points to another needs class" + shown
+    return None
+
+
 _EXPLAINERS: dict[str, Callable[[_Move], str | None]] = {
+    "survey": _survey_reason,
     "lookalike": _lookalike_reason,
     "propensity": _propensity_reason,
     "rules": _rules_reason,
