@@ -12,4 +12,4 @@ StrPath: TypeAlias = str | PathLike[str]
 NativeFrame: TypeAlias = Any
 
 #: The kinds of input segwise reads.
-InputKind: TypeAlias = Literal["transactions", "customers", "events", "responses"]
+InputKind: TypeAlias = Literal["transactions", "customers", "events", "responses", "accounts"]

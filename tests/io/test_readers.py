@@ -12,7 +12,6 @@ import pyarrow as pa
 import pytest
 
 import segwise as sw
-from segwise.engine.frames import to_lazy
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -240,31 +239,3 @@ def test_ids_stay_the_same_text_when_a_source_switches_to_integers(tmp_path: Pat
         for frame in (as_text, as_int, as_float)
     ]
     assert ids == [["17850"]] * 3
-
-
-def test_survey_responses_quarantine_blank_and_repeated_answers_alike_on_every_engine(
-    tmp_path: Path,
-) -> None:
-    rows = pl.DataFrame(
-        {
-            "respondent": ["r1", "r1", "r1", "r2", "r2", None, "r3"],
-            "question": ["q1", "q2", "q1", "q1", None, "q1", "q2"],
-            "answer": ["4", "  ", "5", "Agree", "3", "2", "1"],
-        }
-    )
-    path = tmp_path / "answers.csv"
-    rows.write_csv(path)
-    by_engine = {}
-    for name, source in (("polars", path), ("duckdb", duckdb.read_csv(str(path)))):
-        ds = sw.read_responses(source, customer_id="respondent")
-        data = pl.DataFrame(to_lazy(ds.data).collect(backend="polars").to_native())
-        by_engine[name] = (data.sort("customer_id", "question").rows(), ds.quality().excluded)
-    assert by_engine["polars"] == by_engine["duckdb"]
-    used, excluded = by_engine["polars"]
-    assert used == [("r1", "q1", "4"), ("r2", "q1", "Agree"), ("r3", "q2", "1")]
-    assert {k: n for k, n in excluded.items() if n} == {
-        "missing_customer_id": 1,
-        "missing_question": 1,
-        "missing_answer": 1,
-        "duplicate_answer": 1,
-    }

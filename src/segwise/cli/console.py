@@ -179,7 +179,7 @@ def quality_table(report: Any) -> Table:
     for check, rows in report.checks.items():
         if rows:
             table.add_row(f"check: {check}", f"{rows:,}")
-    table.add_row("customers", f"{report.customers:,}")
+    table.add_row("accounts" if report.kind == "accounts" else "customers", f"{report.customers:,}")
     if report.first_timestamp is not None:
         table.add_row(
             "date range", f"{report.first_timestamp:%Y-%m-%d} .. {report.last_timestamp:%Y-%m-%d}"

@@ -227,10 +227,18 @@ def members(
             "run as of that day or earlier.",
         ),
     ] = None,
+    contacts: Annotated[
+        bool,
+        typer.Option(
+            "--contacts",
+            help="For a segment of accounts (level: account): list each account's contacts "
+            "(account_id, customer_id), as the run mapped them.",
+        ),
+    ] = False,
     output: opt.Output = None,
     as_json: opt.Json = False,
 ) -> None:
-    """List the customers in one segment of a stored run."""
+    """List the customers (or accounts) in one segment of a stored run."""
     from segwise.io.writers import write_table
     from segwise.project import open_workspace
 
@@ -238,17 +246,19 @@ def members(
         raise ConfigError("--on and --run both choose the run", hint="give one of them")
     day = None if on is None else check_date("--on", on)
     store = open_workspace(config)
-    table = store.members(segment, run=run_id, segmentation=segmentation, on=day)
+    table = store.members(segment, run=run_id, segmentation=segmentation, on=day, contacts=contacts)
     console = stdout()
+    what = "contacts" if contacts else "members"
     if output is not None:
         write_table(table, output)
-        console.print(f"{table.height:,} customers written to {output}", highlight=False)
+        console.print(f"{table.height:,} {what} written to {output}", highlight=False)
         return
     if as_json:
-        console.print_json(json_text(table["customer_id"].to_list()))
+        rows = table.to_dicts() if contacts else table["customer_id"].to_list()
+        console.print_json(json_text(rows))
         return
-    for customer in table["customer_id"].to_list():
-        typer.echo(customer)
+    for row in table.iter_rows():
+        typer.echo("\t".join(str(value) for value in row))
 
 
 def check_date(option: str, text: str) -> date:

@@ -101,7 +101,7 @@ def quality(
         list[str], typer.Argument(help="Files or database URLs to check.", show_default=False)
     ],
     kind: Annotated[
-        str, typer.Option("--kind", help="transactions, customers, events or responses.")
+        str, typer.Option("--kind", help="transactions, customers, events, responses or accounts.")
     ] = "transactions",
     as_of: opt.AsOf = None,
     quarantine: Annotated[
@@ -125,7 +125,7 @@ def quality(
     """
     from segwise._validation import check_choice
 
-    check_choice("--kind", kind, ["transactions", "customers", "events", "responses"])
+    check_choice("--kind", kind, ["transactions", "customers", "events", "responses", "accounts"])
     if output is not None:
         # Refuse a report format before any work (and before any quarantine file is written).
         check_choice("-o extension", output.suffix.lower() or "(none)", list(REPORT_FORMATS))
@@ -135,7 +135,7 @@ def quality(
             hint="check one input at a time, or let each default to <name>.quarantine.csv",
         )
     options = source.keywords(kind) | (
-        {} if kind in {"customers", "responses"} or as_of is None else {"as_of": as_of}
+        {} if kind in {"customers", "responses", "accounts"} or as_of is None else {"as_of": as_of}
     )
     targets = None if no_quarantine else _quarantine_targets(files, quarantine)
     with progress("Reading") as step:
@@ -171,6 +171,7 @@ def _check(
         "customers": sw.read_customers,
         "events": sw.read_events,
         "responses": sw.read_responses,
+        "accounts": sw.read_accounts,
     }
     step(f"Reading {file}")
     dataset = readers[kind](file, **options)

@@ -1,4 +1,4 @@
-"""Sample data: a bundled retailer of 5,000 customers and the generator behind it.
+"""Sample data: a bundled retailer of 5,000 customers, its generator, a survey and a B2B seller.
 
 Examples
 --------
@@ -13,6 +13,7 @@ import gzip
 from importlib.resources import files
 from pathlib import Path
 
+from segwise.datasets.b2b import B2BData, generate_b2b, write_b2b
 from segwise.datasets.retail import PERSONAS, RetailData, generate_retailer, write_retailer
 from segwise.datasets.survey import SurveyData, planted_survey, survey_of_retailer
 
@@ -49,12 +50,15 @@ def write_sample(directory: Path) -> dict[str, Path]:
 
 __all__ = [
     "PERSONAS",
+    "B2BData",
     "RetailData",
     "SurveyData",
+    "generate_b2b",
     "generate_retailer",
     "planted_survey",
     "sample_paths",
     "survey_of_retailer",
+    "write_b2b",
     "write_retailer",
     "write_sample",
 ]

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from segwise.io.dataset import Dataset
+from segwise.io.entity_readers import read_accounts, read_responses
 from segwise.io.options import SourceOptions
 from segwise.io.policy import ONLINE_RETAIL_NON_PRODUCT_CODES, CleaningPolicy
 from segwise.io.quality import QualityReport
-from segwise.io.readers import read_customers, read_events, read_responses, read_transactions
+from segwise.io.readers import (
+    read_customers,
+    read_events,
+    read_transactions,
+)
 from segwise.io.roles import ColumnRoles, detect_roles
 from segwise.io.writers import write_table, write_text
 
@@ -18,6 +23,7 @@ __all__ = [
     "QualityReport",
     "SourceOptions",
     "detect_roles",
+    "read_accounts",
     "read_customers",
     "read_events",
     "read_responses",

@@ -33,6 +33,10 @@ READER_KEYWORDS: dict[str, frozenset[str]] = {
     "responses": frozenset(
         {"customer_id", "question", "answer", "delimiter", "encoding", "sheet", "table", "query"}
     ),
+    "accounts": frozenset(
+        {"customer_id", "duplicates", "delimiter", "encoding", "sheet", "table", "query",
+         "text_columns"}
+    ),
 }  # fmt: skip
 
 
@@ -76,4 +80,7 @@ class SourceOptions:
     def keywords(self, kind: str = "transactions") -> dict[str, Any]:
         """The settings given (None left out) that ``kind``'s reader takes, as its keywords."""
         taken = READER_KEYWORDS[kind]
-        return {k: v for k, v in asdict(self).items() if v is not None and k in taken}
+        given = {k: v for k, v in asdict(self).items() if v is not None and k in taken}
+        if kind == "accounts" and "customer_id" in given:  # --customer-col names the account id
+            given["account_id"] = given.pop("customer_id")
+        return given

@@ -119,10 +119,12 @@ def _check_expressions(plan: v.Plan) -> dict[str, nw.Expr]:
     checks = {
         f"check:{name}": _count(test)
         for name, test in v.reason_tests(plan, duplicates=False).items()
-        if name not in {"return", "non_product_code", "duplicate_customer_id"}
+        if name
+        not in {"return", "non_product_code", "duplicate_customer_id", "duplicate_account_id"}
     }
-    if plan.roles.kind == "customers":
-        checks["check:duplicate_customer_id"] = _count(nw.col(v.DUPLICATE_ID))
+    if plan.roles.kind in v.ONE_ROW_PER_ID:
+        key = "account_id" if plan.roles.kind == "accounts" else "customer_id"
+        checks[f"check:duplicate_{key}"] = _count(nw.col(v.DUPLICATE_ID))
     if plan.id_dtype == nw.String:
         padded = nw.col(v.CUSTOMER).str.strip_chars() != nw.col(v.CUSTOMER)
         checks["check:padded_customer_id"] = _count(padded)
@@ -236,6 +238,7 @@ def compute_report(
 
 _REASON_COLUMN = {
     "missing_customer_id": "customer_id",
+    "missing_account_id": "customer_id",
     "missing_timestamp": "timestamp",
     "unparseable_timestamp": "timestamp",
     "missing_event": "event",
@@ -250,6 +253,7 @@ _REASON_COLUMN = {
 
 _REASON_HINT = {
     "missing_customer_id": "check that {option} names the customer id column",
+    "missing_account_id": "check that account_id: names the account id column",
     "missing_timestamp": "check that {option} names the date column",
     "unparseable_timestamp": "pass the pattern with --date-format (timestamp_format= in Python), "
     "e.g. '%d/%m/%Y %H:%M'",

@@ -117,7 +117,7 @@ def _notes(
 
 
 @dataclass(frozen=True)
-class _SourceOptions:
+class ReaderSettings:
     """How to open a source: the keywords every reader shares."""
 
     delimiter: str | None = None
@@ -138,21 +138,26 @@ def _read_several(kind: InputKind, sources: Sequence[Any], *args: Any, **kwargs:
         )
     if not sources:
         raise DataError("no sources given", hint="pass a path, a frame, or a list of them")
-    parts = [_read(kind, one, *args, **kwargs) for one in sources]
+    parts = [read_kind(kind, one, *args, **kwargs) for one in sources]
     return parts[0] if len(parts) == 1 else CombinedDataset(parts)
 
 
-def _read(
+def read_kind(
     kind: InputKind,
     source: Any,
     given: dict[str, str | None],
-    options: _SourceOptions,
+    options: ReaderSettings,
     *,
     policy: CleaningPolicy,
     as_of: str | date | datetime | None = None,
     timestamp_format: str | None = None,
     pii: Sequence[str] = (),
 ) -> Dataset:
+    """Read one source as ``kind``: roles, parsing plan and cleaning policy; a lazy Dataset.
+
+    Every public reader is this with its kind's roles; a list of sources is
+    read as one (a :class:`~segwise.io.combined.CombinedDataset`).
+    """
     if isinstance(source, list | tuple):
         return _read_several(
             kind,
@@ -325,7 +330,7 @@ def read_transactions(
         "category": category,
         "channel": channel,
     }
-    options = _SourceOptions(delimiter, encoding, sheet, table, query, text_columns)
+    options = ReaderSettings(delimiter, encoding, sheet, table, query, text_columns)
     cleaning = _policy(
         policy,
         returns=returns,
@@ -333,7 +338,7 @@ def read_transactions(
         non_positive_price=non_positive_price,
         non_product_codes=non_product_codes,
     )
-    return _read(
+    return read_kind(
         "transactions",
         source,
         given,
@@ -382,11 +387,11 @@ def read_customers(
     >>> report.rows_used, report.excluded["duplicate_customer_id"]
     (2, 1)
     """
-    return _read(
+    return read_kind(
         "customers",
         source,
         {"customer_id": customer_id},
-        _SourceOptions(delimiter, encoding, sheet, table, query, text_columns),
+        ReaderSettings(delimiter, encoding, sheet, table, query, text_columns),
         policy=CleaningPolicy().with_options(duplicates=duplicates),
         pii=pii,
     )
@@ -429,58 +434,12 @@ def read_events(
     >>> sw.read_events(events).quality().excluded["unparseable_timestamp"]
     1
     """
-    return _read(
+    return read_kind(
         "events",
         source,
         {"customer_id": customer_id, "timestamp": timestamp, "event": event},
-        _SourceOptions(delimiter, encoding, sheet, table, query, text_columns),
+        ReaderSettings(delimiter, encoding, sheet, table, query, text_columns),
         policy=CleaningPolicy().with_options(duplicates=duplicates),
         as_of=as_of,
         timestamp_format=timestamp_format,
-    )
-
-
-def read_responses(
-    source: Any,
-    *,
-    customer_id: str | None = None,
-    question: str | None = None,
-    answer: str | None = None,
-    delimiter: str | None = None,
-    encoding: str | None = None,
-    sheet: str | int | None = None,
-    table: str | None = None,
-    query: str | None = None,
-) -> Dataset:
-    """Read survey answers, long as survey tools export them: respondent, question, answer.
-
-    The respondent is a customer id. A row without a question or an answer,
-    or a second answer by the same respondent to the same question, is
-    quarantined with its reason. Answers are kept as text; the codebook
-    (``segwise.survey.Codebook``) says how to read them.
-
-    Parameters
-    ----------
-    source
-        As for :func:`read_transactions`.
-    customer_id, question, answer
-        Column names; recognised from common names (``respondent`` must be named).
-
-    Examples
-    --------
-    >>> import polars as pl, segwise as sw
-    >>> answers = pl.DataFrame({"customer_id": ["a", "a", "a", "b"],
-    ...                         "question": ["q1", "q2", "q1", "q1"],
-    ...                         "answer": ["4", " ", "5", "2"]})
-    >>> ds = sw.read_responses(answers)
-    >>> excluded = {reason: n for reason, n in ds.quality().excluded.items() if n}
-    >>> ds.to_native()["answer"].to_list(), excluded
-    (['4', '2'], {'missing_answer': 1, 'duplicate_answer': 1})
-    """
-    return _read(
-        "responses",
-        source,
-        {"customer_id": customer_id, "question": question, "answer": answer},
-        _SourceOptions(delimiter, encoding, sheet, table, query),
-        policy=CleaningPolicy(),
     )

@@ -33,6 +33,8 @@ ROLE_ALIASES: dict[str, tuple[str, ...]] = {
         "user_id",
         "userid",
         "member_id",
+        "contact_id",
+        "contactid",
         "account_id",
         "user",
     ),
@@ -104,6 +106,20 @@ ROLE_OPTIONS: dict[str, tuple[str, str]] = {
     "answer": ("--answer-col", "answer"),
 }
 
+#: An accounts table's id: the account is the unit its rows describe (kept in ``customer_id``).
+ACCOUNT_ALIASES: tuple[str, ...] = (
+    "account_id",
+    "accountid",
+    "account",
+    "account_number",
+    "company_id",
+    "companyid",
+    "organization_id",
+    "organisation_id",
+    "org_id",
+    "id",
+)
+
 ROLES_BY_KIND: dict[str, tuple[str, ...]] = {
     "transactions": (
         "customer_id",
@@ -119,6 +135,7 @@ ROLES_BY_KIND: dict[str, tuple[str, ...]] = {
     "customers": ("customer_id",),
     "events": ("customer_id", "timestamp", "event"),
     "responses": ("customer_id", "question", "answer"),
+    "accounts": ("customer_id",),
 }
 
 _REQUIRED: dict[str, tuple[str, ...]] = {
@@ -126,6 +143,7 @@ _REQUIRED: dict[str, tuple[str, ...]] = {
     "customers": ("customer_id",),
     "events": ("customer_id", "timestamp", "event"),
     "responses": ("customer_id", "question", "answer"),
+    "accounts": ("customer_id",),
 }
 
 _ROLE_WORDS = {
@@ -181,6 +199,8 @@ def _find(kind: str, role: str, columns: Sequence[str], taken: set[str]) -> str 
     for column in columns:
         by_key.setdefault(_key(column), column)
     aliases = ROLE_ALIASES[role]
+    if kind == "accounts" and role == "customer_id":
+        aliases = ACCOUNT_ALIASES
     if kind == "customers" and role == "customer_id":
         aliases = (*aliases, "id")  # a bare "id" is the customer only in a customer table
     for alias in aliases:
@@ -203,24 +223,29 @@ def _delimiter_hint(columns: Sequence[str]) -> str | None:
     return None
 
 
-def _missing(role: str, columns: Sequence[str], source: str) -> ColumnNotFoundError:
+def _missing(
+    role: str, columns: Sequence[str], source: str, kind: str = "transactions"
+) -> ColumnNotFoundError:
     cli, python = ROLE_OPTIONS[role]
+    words, aliases = _ROLE_WORDS.get(role, role), ROLE_ALIASES[role]
+    if kind == "accounts":  # the accounts table's id is the account's
+        words, aliases = "account id", ACCOUNT_ALIASES
     delimiter_hint = _delimiter_hint(columns)
     if delimiter_hint:
-        return ColumnNotFoundError(
-            f"no {_ROLE_WORDS.get(role, role)} column found", hint=delimiter_hint, source=source
-        )
-    close = [c for alias in ROLE_ALIASES[role][:3] for c in did_you_mean(alias, columns, n=1)]
+        return ColumnNotFoundError(f"no {words} column found", hint=delimiter_hint, source=source)
+    close = [c for alias in aliases[:3] for c in did_you_mean(alias, columns, n=1)]
     shown = ", ".join(f"'{c}'" for c in dict.fromkeys(close)) if close else None
-    looked = ", ".join(ROLE_ALIASES[role][:4])
+    looked = ", ".join(aliases[:4])
     hint = f"name it with {cli} ({python}= in Python)"
+    if kind == "accounts":
+        hint = "name it with account_id: in the project file (account_id= in Python)"
     hint += (
         f"; did you mean {shown}?"
         if shown
         else f"; the columns are {', '.join(map(repr, columns[:12]))}"
     )
     return ColumnNotFoundError(
-        f"no {_ROLE_WORDS.get(role, role)} column found (looked for names like {looked})",
+        f"no {words} column found (looked for names like {looked})",
         hint=hint,
         source=source,
     )
@@ -274,7 +299,9 @@ def detect_roles(
     for role, column in named.items():
         if column not in columns:
             raise ColumnNotFoundError(
-                f"column '{column}' (given as the {role.replace('_', ' ')}) is not in the data",
+                f"column '{column}' (given as the "
+                f"{'account id' if kind == 'accounts' else role.replace('_', ' ')}) "
+                "is not in the data",
                 hint=hint_for(column, columns),
                 source=source,
             )
@@ -291,7 +318,7 @@ def detect_roles(
             taken.add(match)
     for role in _REQUIRED[kind]:
         if role not in found:
-            raise _missing(role, columns, source)
+            raise _missing(role, columns, source, kind)
     if kind == "transactions":
         _require_amount(found, columns, source)
     for column in pii:

@@ -39,6 +39,9 @@ QUESTION = "__sw_question"
 ANSWER = "__sw_answer"
 DUPLICATE_ANSWER = "__sw_duplicate_answer"
 
+#: The kinds of table that hold one row per id (a repeated id is quarantined).
+ONE_ROW_PER_ID = frozenset({"customers", "accounts"})
+
 #: Largest amount accepted: sums of a billion such rows stay exact in millionths.
 MAX_AMOUNT = 1e15
 
@@ -60,6 +63,8 @@ REASONS: dict[str, str] = {
     "after_as_of": "timestamp is after the as-of date",
     "return": "return or cancellation (policy: exclude)",
     "duplicate_customer_id": "customer id already seen in an earlier row",
+    "missing_account_id": "no account id",
+    "duplicate_account_id": "account id already seen in an earlier row",
     "duplicate_answer": "a second answer by the same respondent to the same question",
     "duplicate": "exact duplicate of an earlier row (policy: drop)",
     "non_product_code": "product code is not a product (policy: non-product codes)",
@@ -201,7 +206,7 @@ def add_flags(frame: nw.LazyFrame[Any], plan: Plan, *, duplicates: bool) -> nw.L
     if duplicates:
         first_row = nw.col(ROW).min().over(*plan.raw_columns)
         flags.append(first_row.alias(DUPLICATE))
-    if roles.kind == "customers":
+    if roles.kind in ONE_ROW_PER_ID:
         flags.append(nw.col(ROW).min().over(CUSTOMER).alias(DUPLICATE_ID))
     if roles.kind == "responses":
         flags.append(nw.col(ROW).min().over(CUSTOMER, QUESTION).alias(DUPLICATE_ANSWER))
@@ -210,7 +215,7 @@ def add_flags(frame: nw.LazyFrame[Any], plan: Plan, *, duplicates: bool) -> nw.L
     finish: list[nw.Expr] = []
     if duplicates:
         finish.append((nw.col(DUPLICATE) != nw.col(ROW)).alias(DUPLICATE))
-    if roles.kind == "customers":
+    if roles.kind in ONE_ROW_PER_ID:
         duplicated = (nw.col(DUPLICATE_ID) != nw.col(ROW)) & ~_is_blank(CUSTOMER, nw.String())
         finish.append(duplicated.alias(DUPLICATE_ID))
     if roles.kind == "responses":
@@ -228,7 +233,8 @@ def reason_tests(plan: Plan, *, duplicates: bool) -> dict[str, nw.Expr]:
     decides which of them exclude rows (:func:`exclusion_tests`).
     """
     roles = plan.roles
-    tests: dict[str, nw.Expr] = {"missing_customer_id": _is_blank(CUSTOMER, nw.String())}
+    key = "account_id" if roles.kind == "accounts" else "customer_id"
+    tests: dict[str, nw.Expr] = {f"missing_{key}": _is_blank(CUSTOMER, nw.String())}
     if (ts := roles.get("timestamp")) is not None:
         tests["missing_timestamp"] = nw.col(ts).is_null()
         tests["unparseable_timestamp"] = ~nw.col(ts).is_null() & nw.col(TIMESTAMP).is_null()
@@ -246,6 +252,7 @@ def reason_tests(plan: Plan, *, duplicates: bool) -> dict[str, nw.Expr]:
     if roles.kind == "transactions":
         tests["return"] = nw.col(RETURN)
     repeated = {"customers": ("duplicate_customer_id", DUPLICATE_ID),
+                "accounts": ("duplicate_account_id", DUPLICATE_ID),
                 "responses": ("duplicate_answer", DUPLICATE_ANSWER)}.get(roles.kind)  # fmt: skip
     if repeated is not None:
         tests[repeated[0]] = nw.col(repeated[1])
@@ -318,7 +325,7 @@ def prepare(frame: nw.LazyFrame[Any], plan: Plan, *, duplicates: bool) -> nw.Laz
     Rows are numbered only where a flag needs the first occurrence: exact
     duplicates, and repeated ids in a customer table.
     """
-    if duplicates or plan.roles.kind in {"customers", "responses"}:
+    if duplicates or plan.roles.kind in {*ONE_ROW_PER_ID, "responses"}:
         frame = portable.with_row_number(frame, ROW)
     return add_flags(parse_columns(frame, plan), plan, duplicates=duplicates)
 

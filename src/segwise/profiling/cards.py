@@ -45,6 +45,8 @@ class SegmentCard:
     segment_id: int | None = None
     stability: float | None = None
     playbook: tuple[str, ...] = ()
+    #: For a segment of accounts: the contacts its accounts hold.
+    contacts: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready values (lists for tuples)."""
@@ -81,6 +83,8 @@ class SegmentationResult:
     details: pl.DataFrame | None = field(default=None, compare=False)
     #: The customer-table columns the segments are decided from (kept for movers too).
     reads: tuple[str, ...] = ()
+    #: ``customer``, or ``account`` when the members are accounts (B2B).
+    level: str = "customer"
 
 
 def card_from_profile(

@@ -144,7 +144,7 @@ def _numeric_text(
 ) -> str:
     needs_ratio = concept is not None and "{ratio}" in concept.phrase
     if concept is not None and (not needs_ratio or (lift is not None and lift >= 0.1)):
-        return concept.phrase.format(**values)
+        return concept.phrase.format(**values, unit=vocabulary.unit())
     name = vocabulary.words(feature)
     if lift is not None and (lift >= 1.2 or lift <= 0.8) and lift >= 0.1:
         return (
@@ -292,7 +292,7 @@ def auto_names(
             else:
                 spare.append((word, concept))
         base = " ".join(chosen) if chosen else "typical"
-        name = f"{_capital(base)} customers"
+        name = f"{_capital(base)} {vocabulary.unit()}s"
         if _normal(name) in used:
             name = _distinct(segment, chosen, spare, used, means or {})
         used[_normal(name)] = segment
@@ -309,10 +309,10 @@ def _distinct(
 ) -> str:
     base = " ".join(chosen) if chosen else "typical"
     for word, _concept_key in spare:
-        candidate = f"{_capital(f'{base} {word}')} customers"
+        candidate = f"{_capital(f'{base} {word}')} {vocabulary.unit()}s"
         if _normal(candidate) not in used:
             return candidate
-    holder = used[_normal(f"{_capital(base)} customers")]
+    holder = used[_normal(f"{_capital(base)} {vocabulary.unit()}s")]
     mine, theirs = means.get(segment, {}), means.get(holder, {})
     contrasts = []
     for feature, value in mine.items():
@@ -326,14 +326,14 @@ def _distinct(
         if contrast and contrast in chosen:
             continue  # "low-value customers, higher value" would contradict itself
         candidate = (
-            f"{_capital(base)} customers, {'higher' if higher else 'lower'} "
+            f"{_capital(base)} {vocabulary.unit()}s, {'higher' if higher else 'lower'} "
             f"{vocabulary.noun(feature)}"
         )
         if _normal(candidate) not in used:
             return candidate
     letter = 1
     while True:
-        candidate = f"{_capital(base)} customers, group {chr(ord('A') + letter)}"
+        candidate = f"{_capital(base)} {vocabulary.unit()}s, group {chr(ord('A') + letter)}"
         if _normal(candidate) not in used or letter > 25:
             return candidate
         letter += 1

@@ -14,7 +14,41 @@ from __future__ import annotations
 
 import math
 import re
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+#: Whom the segments being described hold: ``customer`` (people) or ``account`` (companies).
+_UNIT: ContextVar[str] = ContextVar("segwise_unit", default="customer")
+
+
+def unit() -> str:
+    """The word for one member of the segments being described (``customer`` by default)."""
+    return _UNIT.get()
+
+
+@contextmanager
+def counting(word: str) -> Iterator[None]:
+    """Describe segments of ``word`` (e.g. ``account``) inside the block: names and traits say so.
+
+    Examples
+    --------
+    >>> with counting("account"):
+    ...     unit()
+    'account'
+    >>> unit()
+    'customer'
+    """
+    token = _UNIT.set(word)
+    try:
+        yield
+    finally:
+        _UNIT.reset(token)
+
 
 #: Currency codes shown as a symbol; any other code is written before the amount.
 _SYMBOLS = {"GBP": "£", "USD": "$", "EUR": "€", "JPY": "¥", "INR": "₹"}
@@ -43,13 +77,50 @@ class Concept:
 
 #: First match wins, so specific patterns come before general ones.
 CONCEPTS: tuple[Concept, ...] = (
+    # B2B accounts (segwise.features.accounts), before the general patterns they would match.
+    Concept(
+        "buyer concentration",
+        r"top_contact_share",
+        "single-buyer",
+        "multi-buyer",
+        "share",
+        "{mean} of spend from their top buyer (average {overall_mean})",
+        noun="reliance on one buyer",
+    ),
+    Concept(
+        "buying committee",
+        r"buying_committee|committee_roles|buying_contacts",
+        "broad-committee",
+        "single-buyer",
+        "number",
+        "{subject}: {ratio} the average ({mean} vs {overall_mean})",
+        noun="buying committee",
+    ),
+    Concept(
+        "contacts",
+        r"^(active_)?contacts$",
+        "well-connected",
+        "thinly-connected",
+        "number",
+        "{subject}: {ratio} the average ({mean} vs {overall_mean})",
+        noun="contacts",
+    ),
+    Concept(
+        "company size",
+        r"employees|headcount|company_size|staff",
+        "large",
+        "small",
+        "number",
+        "{subject}: {ratio} the average ({mean} vs {overall_mean})",
+        noun="company size",
+    ),
     Concept(
         "cycle",
         r"inter_purchase|purchase_gap|days_between",
         "slow-repeat",
         "fast-repeat",
         "days",
-        "buys again every {median} (typical customer: {overall})",
+        "buys again every {median} (typical {unit}: {overall})",
         missing="{share} have no second order yet",
         missing_word="one-time",
         noun="time between orders",
@@ -78,7 +149,7 @@ CONCEPTS: tuple[Concept, ...] = (
         "inactive",
         "active",
         "days",
-        "last active {median} ago (typical customer: {overall})",
+        "last active {median} ago (typical {unit}: {overall})",
         missing="{share} have never engaged",
         missing_word="never-engaged",
         noun="time since last active",
@@ -89,7 +160,7 @@ CONCEPTS: tuple[Concept, ...] = (
         "lapsed",
         "recent",
         "days",
-        "last bought {median} ago (typical customer: {overall})",
+        "last bought {median} ago (typical {unit}: {overall})",
         noun="time since last order",
     ),
     Concept(
@@ -98,7 +169,7 @@ CONCEPTS: tuple[Concept, ...] = (
         "long-standing",
         "new",
         "days",
-        "customer for {median} (typical customer: {overall})",
+        "{unit} for {median} (typical {unit}: {overall})",
         noun="tenure",
     ),
     Concept(
@@ -107,7 +178,7 @@ CONCEPTS: tuple[Concept, ...] = (
         "big-basket",
         "small-basket",
         "money",
-        "typical order worth {median} (typical customer: {overall})",
+        "typical order worth {median} (typical {unit}: {overall})",
         noun="basket size",
     ),
     Concept(
@@ -170,7 +241,7 @@ CONCEPTS: tuple[Concept, ...] = (
         "older",
         "younger",
         "number",
-        "aged {median} (typical customer: {overall})",
+        "aged {median} (typical {unit}: {overall})",
         noun="age",
     ),
     Concept(

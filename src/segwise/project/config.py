@@ -52,10 +52,17 @@ class TransactionsSource(_Strict):
 
 
 class CustomersSource(_Strict):
-    """One row per customer; ``pii`` lists personal identifiers."""
+    """One row per customer; ``pii`` lists personal identifiers.
+
+    In a B2B project each row is a contact: ``account_id`` names the column
+    holding the contact's account (company), and ``role`` the column with
+    their job function, which measures a buying committee's breadth.
+    """
 
     path: str
     customer_id: str | None = None
+    account_id: str | None = Field(default=None, min_length=1)
+    role: str | None = Field(default=None, min_length=1)
     pii: list[str] = Field(default_factory=list)
     delimiter: str | None = None
     encoding: str | None = None
@@ -92,6 +99,18 @@ class ResponsesSource(_Strict):
     query: str | None = None
 
 
+class AccountsSource(_Strict):
+    """B2B accounts: one row per company, with its firmographics (``sw.read_accounts``)."""
+
+    path: str
+    account_id: str | None = None
+    delimiter: str | None = None
+    encoding: str | None = None
+    sheet: str | int | None = None
+    table: str | None = None
+    query: str | None = None
+
+
 class Sources(_Strict):
     """The project's inputs."""
 
@@ -99,6 +118,7 @@ class Sources(_Strict):
     customers: CustomersSource | None = None
     events: EventsSource | None = None
     responses: ResponsesSource | None = None
+    accounts: AccountsSource | None = None
 
 
 class SparkSettings(_Strict):
@@ -114,7 +134,18 @@ class SparkEngine(_Strict):
     spark: SparkSettings = Field(default_factory=SparkSettings)
 
 
-class RfmSegmentation(_Strict):
+#: Whom a segmentation segments: people (customers, contacts) or B2B accounts.
+Level = Literal["customer", "account"]
+
+
+class _Segmentation(_Strict):
+    """What every segmentation method accepts."""
+
+    #: ``account``: segment accounts, on features rolled up from their contacts.
+    level: Level = "customer"
+
+
+class RfmSegmentation(_Segmentation):
     """RFM scores and named segments."""
 
     method: Literal["rfm"]
@@ -124,7 +155,7 @@ class RfmSegmentation(_Strict):
     binning: Literal["quantile", "jenks"] = "quantile"
 
 
-class RulesSegmentation(_Strict):
+class RulesSegmentation(_Segmentation):
     """Rule segments, written here or in a catalog file."""
 
     method: Literal["rules"]
@@ -148,7 +179,7 @@ class ClusterSegmentEdit(_Strict):
     playbook: Playbook | None = None
 
 
-class ClusterSegmentation(_Strict):
+class ClusterSegmentation(_Segmentation):
     """Clustering segments (k chosen automatically by default).
 
     ``model`` keeps the fitted model in a JSON file so later runs assign to the
@@ -191,7 +222,7 @@ class ClusterSegmentation(_Strict):
         return self.refit or ("never" if self.model else "always")
 
 
-class ClvSegmentation(_Strict):
+class ClvSegmentation(_Segmentation):
     """Predictive segments from BG/NBD + Gamma-Gamma, with a backtest."""
 
     method: Literal["clv"]
@@ -204,7 +235,7 @@ class ClvSegmentation(_Strict):
     churn_threshold: float = Field(default=0.3, gt=0.0, lt=1.0)
 
 
-class PropensitySegmentation(_Strict):
+class PropensitySegmentation(_Segmentation):
     """Tiers by the predicted chance of an outcome over the next days (``sw.PropensitySegmenter``).
 
     ``outcome`` is ``churn``, ``purchase`` or a rule over the window's
@@ -245,7 +276,7 @@ class LookalikeSeed(_Strict):
         return self
 
 
-class LookalikeSegmentation(_Strict):
+class LookalikeSegmentation(_Segmentation):
     """The customers who look most like a seed group (``sw.LookalikeSegmenter``).
 
     ``size`` is a share of the customers outside the seed, or a number of them.
@@ -257,7 +288,7 @@ class LookalikeSegmentation(_Strict):
     features: list[str] | None = None
 
 
-class SurveySegmentation(_Strict):
+class SurveySegmentation(_Segmentation):
     """Needs-based segments: latent classes of the survey answers (``sw.SurveySegmenter``).
 
     ``codebook`` (a YAML file) gives each question's kind, scale, construct
@@ -292,7 +323,7 @@ ChildSegmentation = Annotated[
 ]
 
 
-class HybridSegmentation(_Strict):
+class HybridSegmentation(_Segmentation):
     """Rules first, then another method inside each rule segment.
 
     The rules are exclusive (each customer in one parent segment, or
@@ -311,6 +342,12 @@ class HybridSegmentation(_Strict):
     def _one_source(self) -> HybridSegmentation:
         if (self.catalog is None) == (not self.segments):
             raise ValueError("give either 'segments' (a list) or 'catalog' (a YAML file)")
+        for parent, child in self.within.items():
+            if "level" in child.model_fields_set and child.level != self.level:
+                raise ValueError(
+                    f"within.{parent}: level '{child.level}' differs from the hybrid's "
+                    f"'{self.level}'; a segment is split at its own level (remove 'level' there)"
+                )
         return self
 
     def parent(self) -> RulesSegmentation:
@@ -349,6 +386,29 @@ class ProjectConfig(_Strict):
     currency: str | None = Field(default=None, min_length=1, max_length=8)
     sources: Sources
     segmentations: dict[str, Segmentation] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _accounts_mapped(self) -> ProjectConfig:
+        by_account = [n for n, s in self.segmentations.items() if s.level == "account"]
+        for name in by_account:
+            if isinstance(self.segmentations[name], SurveySegmentation):
+                raise ValueError(
+                    f"segmentations.{name}: a survey segments the people who answered, "
+                    "not accounts; remove 'level: account' (its classes are per contact)"
+                )
+        customers = self.sources.customers
+        if by_account and (customers is None or customers.account_id is None):
+            raise ValueError(
+                f"segmentations.{by_account[0]} has level: account, but no contact is mapped "
+                "to an account: add sources.customers.account_id (the column with each "
+                "contact's account)"
+            )
+        return self
+
+    @property
+    def levels(self) -> set[str]:
+        """The levels the segmentations run at (``customer``, ``account``)."""
+        return {spec.level for spec in self.segmentations.values()}
 
     @property
     def engine_name(self) -> str:

@@ -7,6 +7,7 @@ built once for every segmentation.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +15,7 @@ import narwhals.stable.v2 as nw
 
 from segwise.engine.sessions import on_engine, spark_session
 from segwise.exceptions import ConfigError
+from segwise.features.accounts import account_view, contact_mapping, with_firmographics
 from segwise.features.behaviour import customer_features
 from segwise.io.timestamps import resolve_as_of
 from segwise.project.methods import RunInputs
@@ -22,6 +24,8 @@ from segwise.project.results import as_polars
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+
+    import polars as pl
 
     from segwise.io.dataset import Dataset
     from segwise.io.quality import QualityReport
@@ -56,11 +60,13 @@ def prepare(
         spark = spark_session(settings.master, settings.config) if settings else None
     tables = on_engine({k: d.data for k, d in datasets.items()}, engine, spark)
     step("Building customer features")
+    mapped = project.config.sources.customers
+    account = mapped.account_id if mapped is not None else None
+    people = tables.get("customers")
+    if account is not None and people is not None and "accounts" in tables:
+        people = with_firmographics(people, tables["accounts"], account)
     features_native = customer_features(
-        tables["transactions"],
-        customers=tables.get("customers"),
-        events=tables.get("events"),
-        as_of=cutoff,
+        tables["transactions"], customers=people, events=tables.get("events"), as_of=cutoff
     )
     features = as_polars(features_native).sort("customer_id")
     stored = project.store.runs()["as_of"].to_list() if project.store.path.exists() else []
@@ -73,7 +79,36 @@ def prepare(
         project.config.currency,
         stored_as_of=tuple(stored),
     )
+    if account is not None:
+        inputs = _with_accounts(project, inputs, account, step)
     return inputs, quality
+
+
+def _with_accounts(
+    project: Project, inputs: RunInputs, account: str, step: Callable[[str], None]
+) -> RunInputs:
+    """Add the contact → account mapping, and the account-level inputs when a segmentation asks."""
+    customers = project.config.sources.customers
+    role = customers.role if customers is not None else None
+    if "account" not in project.config.levels:
+        contacts = as_polars(contact_mapping(inputs.tables["customers"], account))
+        return replace(inputs, contacts=_as_store_mapping(contacts))
+    step("Rolling features up to accounts")
+    view = account_view(inputs.tables, account=account, as_of=inputs.as_of, role=role)
+    contacts = _as_store_mapping(as_polars(view.contacts))
+    accounts = replace(
+        inputs,
+        tables=view.tables,
+        features_native=view.features,
+        features=as_polars(view.features).sort("customer_id"),
+        level="account",
+        contacts=contacts,
+    )
+    return replace(inputs, accounts=accounts, contacts=contacts)
+
+
+def _as_store_mapping(contacts: pl.DataFrame) -> pl.DataFrame:
+    return contacts.select("account_id", "customer_id").sort("account_id", "customer_id")
 
 
 def quarantine(project: Project, source: str, dataset: Dataset) -> QualityReport:

@@ -24,6 +24,7 @@ from segwise.project.config import ClusterSegmentation, RulesSegmentation
 from segwise.project.fingerprints import source_fingerprints
 from segwise.project.ingest import prepare
 from segwise.project.methods import RunInputs
+from segwise.project.publish import unit_features
 from segwise.project.segmentations import run_segmentations
 
 if TYPE_CHECKING:
@@ -95,11 +96,15 @@ def preview_project(
             [store.memberships(latest["run_id"], segmentation=name) for name in specs]
         )
     return ImpactPreview(
-        latest["run_id"], cached is not None, _impact(before, results, inputs.features)
+        latest["run_id"],
+        cached is not None,
+        _impact(before, results, unit_features(inputs, results)),
     )
 
 
 def _reads_only_features(project: Project, name: str, spec: Any) -> bool:
+    if spec.level == "account":
+        return False  # the cache holds the customers' features, not the accounts'
     if isinstance(spec, ClusterSegmentation):
         return True
     if not isinstance(spec, RulesSegmentation):

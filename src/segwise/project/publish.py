@@ -83,7 +83,8 @@ def publish(
     config = project.config
     store = project.store
     previous = _previous_run(store)
-    alerts = _alerts(store, previous, results, inputs)
+    units = unit_features(inputs, results)
+    alerts = _alerts(store, previous, results, inputs, units)
     step("Storing the run")
     record = RunRecord(
         project=config.name,
@@ -105,10 +106,11 @@ def publish(
             )
             for r in results
         ],
-        features=_read_columns(inputs.features, results),
+        features=_read_columns(units, results),
         fingerprints=fingerprints,
         cached_features=inputs.features,
         alerts=[a.to_dict() for a in alerts],
+        contacts=inputs.contacts,
     )
     report_path = project.resolve(config.report, key="report")
     run_id = store.next_run_id()
@@ -152,6 +154,33 @@ def publish(
     )
 
 
+def unit_features(inputs: RunInputs, results: list[SegmentationResult]) -> pl.DataFrame:
+    """The features of everyone a segmentation counts: customers, and accounts when segmented.
+
+    Account rows go beside the customers' (movers' reasons and drift read
+    them by id), unless an account id is also a customer id: then the
+    account-level results say that their moves cannot be explained.
+    """
+    accounts = inputs.accounts
+    if accounts is None or not any(r.level == "account" for r in results):
+        return inputs.features
+    ids = inputs.features.select(pl.col("customer_id").cast(pl.String))
+    shared = accounts.features.select(pl.col("customer_id").cast(pl.String)).join(
+        ids, on="customer_id", how="semi"
+    )
+    if shared.height == 0:
+        return pl.concat([inputs.features, accounts.features], how="diagonal_relaxed")
+    note = (
+        f"{shared.height:,} account ids are also customer ids (e.g. '{shared['customer_id'][0]}'): "
+        "account moves are kept, but their reasons and drift are not (prefix the account ids)"
+    )
+    for result in results:
+        if result.level == "account":
+            result.warnings.append(note)
+            result.definition["warnings"] = list(result.warnings)
+    return inputs.features
+
+
 def _read_columns(features: pl.DataFrame, results: list[SegmentationResult]) -> pl.DataFrame:
     """The customer-table columns the segmentations read: kept for customers who move."""
     read = {column for result in results for column in result.reads}
@@ -181,14 +210,17 @@ def _alerts(
     previous: PreviousRun | None,
     results: list[SegmentationResult],
     inputs: RunInputs,
+    units: pl.DataFrame,
 ) -> list[Alert]:
     """Stale frozen models; size changes and feature drift against the previous run."""
     found = stale_model_alerts(results)
     if previous is None:
         return found
-    customers = inputs.features.height
-    found += size_alerts(previous.members, results, customers)
-    found += drift_alerts(previous.members, store.latest_features(), results, inputs.features)
+    for level in ("customer", "account"):
+        at_level = [r for r in results if r.level == level]
+        if at_level:
+            found += size_alerts(previous.members, at_level, inputs.at(level).features.height)
+    found += drift_alerts(previous.members, store.latest_features(), results, units)
     return found
 
 

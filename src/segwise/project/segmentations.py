@@ -12,6 +12,9 @@ import warnings
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+import polars as pl
+
+from segwise.profiling.vocabulary import counting
 from segwise.project.methods import RunInputs, method_for
 
 if TYPE_CHECKING:
@@ -27,14 +30,37 @@ def run_segmentations(
     """Run each configured segmentation through its method; return every result."""
     results: list[SegmentationResult] = []
     for name, spec in config.segmentations.items():
-        step(f"Segmentation '{name}' ({spec.method})")
-        earlier = {r.name: r.members for r in results}  # a lookalike's seed may be one of them
-        with warnings.catch_warnings(record=True) as caught:
+        of = ", accounts" if spec.level == "account" else ""
+        step(f"Segmentation '{name}' ({spec.method}{of})")
+        level = inputs.at(spec.level)
+        # A lookalike's seed may be one of them: only those that segment the same units.
+        earlier = {r.name: r.members for r in results if r.level == spec.level}
+        with warnings.catch_warnings(record=True) as caught, counting(spec.level):
             warnings.simplefilter("always")
-            produced = method_for(spec).run(name, spec, replace(inputs, earlier=earlier))
+            produced = method_for(spec).run(name, spec, replace(level, earlier=earlier))
         keep_notes(produced[0], caught)
+        if spec.level == "account":
+            produced = [of_accounts(result, level.contacts) for result in produced]
         results.extend(produced)
     return results
+
+
+def of_accounts(result: SegmentationResult, contacts: pl.DataFrame | None) -> SegmentationResult:
+    """Mark an account-level result as such; each card counts the contacts its accounts hold."""
+    result.definition["level"] = "account"
+    if contacts is None:
+        return replace(result, level="account")
+    per_segment = (
+        result.members.select(pl.col("customer_id").cast(pl.String).alias("account_id"), "segment")
+        .join(contacts, on="account_id", how="inner")
+        .group_by("segment")
+        .agg(pl.col("customer_id").n_unique().alias("contacts"))
+    )
+    held = dict(
+        zip(per_segment["segment"].to_list(), per_segment["contacts"].to_list(), strict=True)
+    )
+    cards = [replace(card, contacts=int(held.get(card.name, 0))) for card in result.cards]
+    return replace(result, level="account", cards=cards)
 
 
 def keep_notes(result: SegmentationResult, caught: list[warnings.WarningMessage]) -> None:

@@ -9,8 +9,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from segwise.io.readers import read_customers, read_events, read_responses, read_transactions
+from segwise.io.entity_readers import read_accounts, read_responses
+from segwise.io.readers import (
+    read_customers,
+    read_events,
+    read_transactions,
+)
 from segwise.project.config import (
+    AccountsSource,
     CustomersSource,
     EventsSource,
     ResponsesSource,
@@ -27,9 +33,10 @@ _READERS = {
     CustomersSource: read_customers,
     EventsSource: read_events,
     ResponsesSource: read_responses,
+    AccountsSource: read_accounts,
 }
 
-AnySource = TransactionsSource | CustomersSource | EventsSource | ResponsesSource
+AnySource = TransactionsSource | CustomersSource | EventsSource | ResponsesSource | AccountsSource
 
 
 def reader_options(source: AnySource) -> dict[str, Any]:
@@ -50,6 +57,13 @@ def reader_options(source: AnySource) -> dict[str, Any]:
         options.update(amount)
     if not options.get("pii", True):
         options.pop("pii")
+    # The contact → account mapping is read by the roll-up, not the reader; as text, so
+    # account ids like 00123 keep their zeros and match the accounts table's.
+    if isinstance(source, CustomersSource):
+        mapping = options.pop("account_id", None)
+        options.pop("role", None)
+        if mapping is not None:
+            options["text_columns"] = [mapping]
     return options
 
 

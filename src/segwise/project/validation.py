@@ -9,12 +9,15 @@ not again by every rule and feature that would have used it.
 from __future__ import annotations
 
 import functools
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from segwise.exceptions import ProblemsError, RuleError, SegwiseError
+from segwise.features.accounts import account_view
 from segwise.features.behaviour import customer_features
-from segwise.project.ingest import check_as_of
+from segwise.project.ingest import check_as_of, run_as_of
 from segwise.project.methods import CheckInputs, method_for
+from segwise.project.results import as_polars
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -54,8 +57,13 @@ def validate_project(project: Project, step: Callable[[str], None]) -> list[Qual
         features = attempt(functools.partial(_features, datasets, config.as_of))
     failed = {n for n, source in config.sources if source and n not in datasets}
     inputs = CheckInputs(features, datasets, project.paths, failed)
+    by_level = {"customer": inputs}
+    if "account" in config.levels and features is not None and "customers" in datasets:
+        rolled = attempt(functools.partial(_account_features, datasets, project))
+        by_level["account"] = replace(inputs, features=rolled)
     for name, spec in config.segmentations.items():
-        attempt(functools.partial(method_for(spec).check, name, spec, inputs))
+        at_level = by_level.get(spec.level, replace(inputs, features=None))
+        attempt(functools.partial(method_for(spec).check, name, spec, at_level))
     if len(problems) == 1:
         raise problems[0]
     if problems:
@@ -70,6 +78,16 @@ def _features(datasets: dict[str, Dataset], as_of: Any) -> Any:
         events=datasets.get("events"),
         as_of=as_of,
     )
+
+
+def _account_features(datasets: dict[str, Dataset], project: Project) -> Any:
+    """The account-level features a ``level: account`` segmentation is checked against."""
+    customers = project.config.sources.customers
+    assert customers is not None and customers.account_id is not None  # the config checks it
+    tables = {name: dataset.data.to_native() for name, dataset in datasets.items()}
+    cutoff = run_as_of(None, project.config.as_of, datasets["transactions"])
+    view = account_view(tables, account=customers.account_id, as_of=cutoff, role=customers.role)
+    return as_polars(view.features)
 
 
 def _lines(problem: SegwiseError) -> list[str]:

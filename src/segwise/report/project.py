@@ -101,12 +101,16 @@ def _segmentation_view(result: SegmentationResult, currency: str | None = None) 
         fitted = definition.get("fitted_as_of") or "this run"
         if definition.get("refitted") is False:
             summary += f" · model {definition.get('model_path') or 'file'} fitted as of {fitted}"
+    unit = "account" if result.level == "account" else "customer"
+    if unit == "account":
+        summary += " · segments accounts (features rolled up from their contacts)"
     grid = ""
     if result.method == "rfm" and result.rfm_table is not None and result.bins:
         grid = grid_chart(result.rfm_table, result.bins)
     return {
         "name": result.name,
         "method": result.method,
+        "unit": unit,
         "summary": summary,
         "cards": cards,
         "sizes_chart": sizes_chart(sized),
@@ -119,7 +123,7 @@ def _segmentation_view(result: SegmentationResult, currency: str | None = None) 
             else "Profile: mean of each feature ÷ the average",
         ),
         "warnings": list(result.warnings),
-        "value_note": "value = net revenue per customer (purchases less returns) up to the "
+        "value_note": f"value = net revenue per {unit} (purchases less returns) up to the "
         f"as-of date{f', in {currency}' if currency else ''}",
     }
 
@@ -147,7 +151,9 @@ def render_project_report(
     """
     template = environment().get_template("project.html.j2")
     when = generated or datetime.now(UTC)
-    customers = max((sum(c.size for c in s.cards) for s in segmentations), default=0)
+    customers = max(
+        (sum(c.size for c in s.cards) for s in segmentations if s.level == "customer"), default=0
+    )
     html = template.render(
         title=f"segwise · {project}",
         run_id=run_id,

@@ -38,39 +38,63 @@ def write_memberships(connection: duckdb.DuckDBPyConnection, run_id: int, incomi
     Every segmentation of the store that this run lacks has its intervals
     closed too: a segmentation removed from the project holds no one.
     """
+    first = _write_intervals(
+        connection,
+        run_id,
+        incoming,
+        table="membership_intervals",
+        keys=("segmentation", "customer_id", "segment"),
+    )
+    if first:  # the first run's rows went in in order
+        rows = connection.execute("SELECT count(*) FROM membership_intervals").fetchall()[0][0]
+        mark_in_order(connection, rows)
+
+
+def write_contacts(connection: duckdb.DuckDBPyConnection, run_id: int, incoming: Any) -> None:
+    """Store run ``run_id``'s contact → account mapping (``account_id, customer_id``).
+
+    As intervals, like the memberships: a run without a mapping closes them all.
+    """
+    _write_intervals(
+        connection, run_id, incoming, table="contact_intervals", keys=("account_id", "customer_id")
+    )
+
+
+def _write_intervals(
+    connection: duckdb.DuckDBPyConnection,
+    run_id: int,
+    incoming: Any,
+    *,
+    table: str,
+    keys: tuple[str, ...],
+) -> bool:
+    """Close the open intervals this run no longer holds, open the new ones; True on a first run."""
     previous = connection.execute(
         "SELECT max(run_id) FROM runs WHERE run_id < ?", [run_id]
     ).fetchall()[0][0]
+    columns = ", ".join(keys)
     connection.register("incoming_raw", incoming)
     connection.execute(
-        "CREATE OR REPLACE TEMP TABLE incoming AS "
-        "SELECT DISTINCT segmentation, customer_id, segment FROM incoming_raw"
+        f"CREATE OR REPLACE TEMP TABLE incoming AS SELECT DISTINCT {columns} FROM incoming_raw"
     )
     connection.unregister("incoming_raw")
+    same = " AND ".join(f"i.{k} = {table}.{k}" for k in keys)
     if previous is not None:
         connection.execute(
-            """UPDATE membership_intervals SET to_run = $previous
-            WHERE to_run IS NULL AND NOT EXISTS (
-                SELECT 1 FROM incoming i
-                WHERE i.segmentation = membership_intervals.segmentation
-                  AND i.customer_id = membership_intervals.customer_id
-                  AND i.segment = membership_intervals.segment)""",
+            f"""UPDATE {table} SET to_run = $previous
+            WHERE to_run IS NULL AND NOT EXISTS (SELECT 1 FROM incoming i WHERE {same})""",
             {"previous": previous},
         )
+    held = " AND ".join(f"m.{k} = i.{k}" for k in keys)
     connection.execute(
-        """INSERT INTO membership_intervals
-        SELECT i.segmentation, i.customer_id, i.segment, $run, NULL FROM incoming i
-        WHERE NOT EXISTS (
-            SELECT 1 FROM membership_intervals m
-            WHERE m.to_run IS NULL AND m.segmentation = i.segmentation
-              AND m.customer_id = i.customer_id AND m.segment = i.segment)
-        ORDER BY i.segmentation, i.customer_id""",
+        f"""INSERT INTO {table}
+        SELECT {", ".join(f"i.{k}" for k in keys)}, $run, NULL FROM incoming i
+        WHERE NOT EXISTS (SELECT 1 FROM {table} m WHERE m.to_run IS NULL AND {held})
+        ORDER BY {", ".join(f"i.{k}" for k in keys[:2])}""",
         {"run": run_id},
     )
-    if previous is None:  # the first run's rows went in in order
-        rows = connection.execute("SELECT count(*) FROM membership_intervals").fetchall()[0][0]
-        mark_in_order(connection, rows)
     connection.execute("DROP TABLE incoming")
+    return previous is None
 
 
 #: Compaction: rewrite the intervals in key order once this many rows (and this share of
@@ -253,6 +277,14 @@ def memberships_of(record: RunRecord) -> Any:
         schema={"segmentation": pl.String, "customer_id": pl.String, "segment": pl.String}
     )
     return pl.concat([empty, *frames]).to_arrow()
+
+
+def contacts_of(record: RunRecord) -> Any:
+    """The run's contact → account mapping as an Arrow table (empty when nothing is mapped)."""
+    schema = {"account_id": pl.String, "customer_id": pl.String}
+    if record.contacts is None:
+        return pl.DataFrame(schema=schema).to_arrow()
+    return record.contacts.select(pl.col(k).cast(pl.String) for k in schema).to_arrow()
 
 
 def features_of(record: RunRecord) -> Any:

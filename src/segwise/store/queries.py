@@ -73,11 +73,14 @@ class HistoryQueries:
         run: int | None = None,
         segmentation: str | None = None,
         on: date | str | None = None,
+        contacts: bool = False,
     ) -> pl.DataFrame:
         """Customer ids in one segment of a run (the latest by default).
 
         ``on`` picks the run in force on that day: the latest whose as-of date
-        is on or before it.
+        is on or before it. For a segment of accounts (``level: account``),
+        ``contacts=True`` lists the people of each account instead:
+        ``account_id, customer_id``, as the run mapped them.
         """
         with self.reading():
             run_id = self.run_on(on) if on is not None else self._run(run)
@@ -89,13 +92,7 @@ class HistoryQueries:
                 intervals.params(run=run_id, segment=segment, segmentation=segmentation),
             )["segmentation"].to_list()
             if len(named) == 1:
-                return self._read(
-                    "SELECT customer_id FROM membership_intervals WHERE "
-                    + intervals.COVERING
-                    + " AND segmentation = $segmentation AND segment = $segment "
-                    "ORDER BY customer_id",
-                    {"run": run_id, "segmentation": named[0], "segment": segment},
-                )
+                return self._members_of(run_id, named[0], segment, contacts=contacts)
             held = self._read(
                 "SELECT DISTINCT segmentation, segment FROM membership_intervals WHERE "
                 + intervals.COVERING,
@@ -115,13 +112,42 @@ class HistoryQueries:
                     f"segment '{segment}' is in several segmentations ({options})",
                     hint="choose one with --segmentation",
                 )
-            chosen = found["segmentation"][0]
-            return self._read(
-                "SELECT customer_id FROM membership_intervals WHERE "
-                + intervals.COVERING
-                + " AND segmentation = $segmentation AND segment = $segment ORDER BY customer_id",
-                {"run": run_id, "segmentation": chosen, "segment": segment},
+            return self._members_of(run_id, found["segmentation"][0], segment, contacts=contacts)
+
+    def _members_of(
+        self, run_id: int, segmentation: str, segment: str, *, contacts: bool
+    ) -> pl.DataFrame:
+        values = {"run": run_id, "segmentation": segmentation, "segment": segment}
+        members = (
+            "SELECT customer_id FROM membership_intervals WHERE "
+            + intervals.COVERING
+            + " AND segmentation = $segmentation AND segment = $segment"
+        )
+        if not contacts:
+            return self._read(members + " ORDER BY customer_id", values)
+        if self.level(segmentation, run_id) != "account":
+            raise ConfigError(
+                f"segmentation '{segmentation}' segments customers, not accounts: "
+                "there are no contacts to list",
+                hint="--contacts expands segments of a segmentation with level: account",
             )
+        return self._read(
+            f"SELECT m.customer_id AS account_id, c.customer_id FROM ({members}) m "
+            "JOIN contact_intervals c ON c.account_id = m.customer_id "
+            "AND c.from_run <= $run AND (c.to_run IS NULL OR c.to_run >= $run) "
+            "ORDER BY account_id, c.customer_id",
+            values,
+        )
+
+    def level(self, segmentation: str, run: int | None = None) -> str:
+        """Whom a stored segmentation segments: ``customer`` or ``account``."""
+        with self.reading():
+            found = self._read(
+                "SELECT json_extract_string(definition, '$.level') AS level FROM segmentations "
+                "WHERE run_id = $run AND segmentation = $segmentation",
+                {"run": self._run(run), "segmentation": segmentation},
+            )
+        return str(found["level"][0] or "customer") if found.height else "customer"
 
     def changes(
         self,

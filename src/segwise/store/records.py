@@ -65,6 +65,8 @@ class RunRecord:
     cached_features: pl.DataFrame | None = None
     #: Health findings of the run (``segmentation, segment, kind, level, value, message``).
     alerts: list[dict[str, Any]] = field(default_factory=list)
+    #: B2B: each contact's account (``account_id, customer_id``), None when nothing is mapped.
+    contacts: pl.DataFrame | None = None
 
 
 def write_record(
@@ -136,6 +138,8 @@ def write_record(
         if progress is not None:
             progress("storing memberships")
         intervals.write_memberships(connection, run_id, intervals.memberships_of(record))
+        if record.contacts is not None or _has_contacts(connection):
+            intervals.write_contacts(connection, run_id, intervals.contacts_of(record))
         intervals.write_transitions(connection, run_id)
         intervals.write_moves(connection, run_id, intervals.features_of(record))
         intervals.compact(connection)
@@ -151,3 +155,11 @@ def write_record(
             connection.execute("ROLLBACK")
         raise
     return run_id
+
+
+def _has_contacts(connection: duckdb.DuckDBPyConnection) -> bool:
+    """Whether an earlier run stored contacts (whose intervals a run without them closes)."""
+    found = connection.execute(
+        "SELECT count(*) FROM contact_intervals WHERE to_run IS NULL"
+    ).fetchall()
+    return bool(found[0][0])

@@ -42,6 +42,10 @@ TABLES = (
     """CREATE TABLE IF NOT EXISTS membership_intervals (
         segmentation VARCHAR, customer_id VARCHAR, segment VARCHAR,
         from_run INTEGER, to_run INTEGER)""",
+    # B2B: which contact belonged to which account, as intervals of runs like the memberships
+    # (``segwise members --contacts`` expands an account segment to its people).
+    """CREATE TABLE IF NOT EXISTS contact_intervals (
+        account_id VARCHAR, customer_id VARCHAR, from_run INTEGER, to_run INTEGER)""",
     # Why customers moved: per run, the values a mover's reason is read from (the columns
     # the segmentations read, and their details), before and after, for movers only.
     """CREATE TABLE IF NOT EXISTS alerts (

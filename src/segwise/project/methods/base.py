@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from segwise.exceptions import ConfigError
+
 if TYPE_CHECKING:
     from collections.abc import Callable
     from datetime import date
@@ -45,6 +47,23 @@ class RunInputs:
     profile: bool = True
     #: The memberships (``customer_id, segment``) of the segmentations run before this one.
     earlier: dict[str, pl.DataFrame] = field(default_factory=dict)
+    #: ``customer``, or ``account``: then ``customer_id`` holds account ids throughout.
+    level: str = "customer"
+    #: The same run at account level, when a segmentation asks for it (B2B projects).
+    accounts: RunInputs | None = None
+    #: Which contact belongs to which account (``account_id, customer_id``), when mapped.
+    contacts: pl.DataFrame | None = None
+
+    def at(self, level: str) -> RunInputs:
+        """The inputs at ``level`` (``customer`` or ``account``)."""
+        if level == self.level:
+            return self
+        if level == "account" and self.accounts is not None:
+            return self.accounts
+        raise ConfigError(  # the config's validator makes this unreachable from a project file
+            f"this run has no {level}-level inputs",
+            hint="map contacts to accounts with sources.customers.account_id",
+        )
 
 
 @dataclass(frozen=True)

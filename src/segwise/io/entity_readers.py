@@ -1,0 +1,112 @@
+"""Readers of the inputs that are not a customer's own activity: B2B accounts and survey answers.
+
+Both go through :func:`~segwise.io.readers.read_kind` like the others: roles,
+quality report, quarantine with reasons.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from segwise.io.policy import CleaningPolicy
+from segwise.io.readers import ReaderSettings, read_kind
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from segwise.io.dataset import Dataset
+
+
+def read_accounts(
+    source: Any,
+    *,
+    account_id: str | None = None,
+    duplicates: str | None = None,
+    delimiter: str | None = None,
+    encoding: str | None = None,
+    sheet: str | int | None = None,
+    table: str | None = None,
+    query: str | None = None,
+    text_columns: Sequence[str] = (),
+) -> Dataset:
+    """Read an accounts table: one row per company, with its firmographics.
+
+    For B2B projects: the customers table maps each contact to an account,
+    and segmentations with ``level: account`` segment these accounts. A row
+    without an account id, or repeating one already seen, is quarantined;
+    every other column (industry, employees, revenue band, region…) is kept
+    as an attribute. The account id is the table's key, in ``customer_id``:
+    the unit the account-level segments count.
+
+    Parameters
+    ----------
+    source
+        As for :func:`read_transactions`.
+    account_id
+        The id column; recognised from common names (``account_id``,
+        ``company_id``, ``org_id``, a bare ``id``).
+    duplicates
+        ``"keep"`` or ``"drop"`` exact duplicate rows.
+
+    Examples
+    --------
+    >>> import polars as pl, segwise as sw
+    >>> firms = pl.DataFrame({"account_id": ["A1", "A2", "A1", None],
+    ...                       "industry": ["Retail", "Software", "Retail", "Finance"]})
+    >>> report = sw.read_accounts(firms).quality()
+    >>> {reason: n for reason, n in report.excluded.items() if n}
+    {'missing_account_id': 1, 'duplicate_account_id': 1}
+    """
+    return read_kind(
+        "accounts",
+        source,
+        {"customer_id": account_id},
+        ReaderSettings(delimiter, encoding, sheet, table, query, text_columns),
+        policy=CleaningPolicy().with_options(duplicates=duplicates),
+    )
+
+
+def read_responses(
+    source: Any,
+    *,
+    customer_id: str | None = None,
+    question: str | None = None,
+    answer: str | None = None,
+    delimiter: str | None = None,
+    encoding: str | None = None,
+    sheet: str | int | None = None,
+    table: str | None = None,
+    query: str | None = None,
+) -> Dataset:
+    """Read survey answers, long as survey tools export them: respondent, question, answer.
+
+    The respondent is a customer id. A row without a question or an answer,
+    or a second answer by the same respondent to the same question, is
+    quarantined with its reason. Answers are kept as text; the codebook
+    (``segwise.survey.Codebook``) says how to read them.
+
+    Parameters
+    ----------
+    source
+        As for :func:`read_transactions`.
+    customer_id, question, answer
+        Column names; recognised from common names (``respondent`` must be named).
+
+    Examples
+    --------
+    >>> import polars as pl, segwise as sw
+    >>> answers = pl.DataFrame({"customer_id": ["a", "a", "a", "b"],
+    ...                         "question": ["q1", "q2", "q1", "q1"],
+    ...                         "answer": ["4", " ", "5", "2"]})
+    >>> ds = sw.read_responses(answers)
+    >>> excluded = {reason: n for reason, n in ds.quality().excluded.items() if n}
+    >>> ds.to_native()["answer"].to_list(), excluded
+    (['4', '2'], {'missing_answer': 1, 'duplicate_answer': 1})
+    """
+    return read_kind(
+        "responses",
+        source,
+        {"customer_id": customer_id, "question": question, "answer": answer},
+        ReaderSettings(delimiter, encoding, sheet, table, query),
+        policy=CleaningPolicy(),
+    )
