@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from segwise.cli.app import app
+from segwise.exceptions import ConfigError
 from segwise.store import RunRecord, SegmentationRecord, Workspace, intervals
 from tests.store.v1 import write_v1_run
 
@@ -264,3 +265,44 @@ def test_the_cli_shows_one_customers_path(
     unknown = runner.invoke(app, ["history", str(folder), "nobody"])
     assert unknown.exit_code == 1
     assert "customer 'nobody' is in no stored run" in unknown.stderr
+
+
+def test_contacts_expand_account_segments_as_each_run_mapped_them(tmp_path: Path) -> None:
+    store = Workspace(tmp_path / "s.duckdb")
+    accounts = _members([("A", "Key"), ("B", "Key"), ("C", "Other")])
+    people = _members([("ann", "Champions")])
+    mappings = [
+        [("A", "ann"), ("A", "bob"), ("B", "cy"), ("C", "dee")],
+        [("A", "ann"), ("B", "bob"), ("B", "cy"), ("C", "dee")],  # bob moved to B
+        None,  # a run with no mapping at all closes every interval
+    ]
+    for offset, pairs in enumerate(mappings):
+        record = _record(
+            FIRST + dt.timedelta(days=30 * offset), {"firms": accounts, "people": people}
+        )
+        record.segmentations[0].definition["level"] = "account"
+        if pairs is not None:
+            record.contacts = pl.DataFrame(
+                pairs, schema=["account_id", "customer_id"], orient="row"
+            )
+        store.write_run(record)
+    first = store.members("Other", run=1, contacts=True)
+    assert first.rows() == [("C", "dee")]
+    assert store.members("Key", run=1, contacts=True).rows() == [
+        ("A", "ann"),
+        ("A", "bob"),
+        ("B", "cy"),
+    ]
+    # Run 2: still Key, but bob now belongs to B; only his interval changed.
+    assert store.members("Key", run=2, contacts=True).rows() == [
+        ("A", "ann"),
+        ("B", "bob"),
+        ("B", "cy"),
+    ]
+    assert store.members("Key", run=3, contacts=True).height == 0
+    with duckdb.connect(str(tmp_path / "s.duckdb"), read_only=True) as connection:
+        rows = connection.execute("SELECT count(*) FROM contact_intervals").fetchall()[0][0]
+    assert rows == 5  # four from run 1, bob's new one from run 2
+    assert store.level("firms") == "account" and store.level("people") == "customer"
+    with pytest.raises(ConfigError, match="segments customers, not accounts"):
+        store.members("Champions", contacts=True)

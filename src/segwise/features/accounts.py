@@ -151,25 +151,32 @@ def _rollup(
     day = nw.col("timestamp").dt.date()
     names = orders.collect_schema().names()
     is_return = nw.col("is_return") if "is_return" in names else nw.col("amount") < 0
-    bought = orders.filter((day <= nw.lit(end)) & ~is_return.fill_null(value=False))
-    recent = day > nw.lit(end - timedelta(days=COMMITTEE_DAYS))
-    active = day > nw.lit(end - timedelta(days=ACTIVE_DAYS))
+    purchase = ~is_return.fill_null(value=False)
+    recent = purchase & (day > nw.lit(end - timedelta(days=COMMITTEE_DAYS)))
+    in_window = day > nw.lit(end - timedelta(days=ACTIVE_DAYS))
+    active = purchase & in_window
     keys = ["customer_id", "contact_id"]
-    by_contact = bought.group_by(*keys).agg(
-        nw.col("amount").sum().clip(lower_bound=0.0).alias("__sw_spent"),
-        recent.cast(nw.Int64).max().alias("__sw_recent"),
-        active.cast(nw.Int64).max().alias("__sw_active"),
+    # Spend is net of returns, as the account's net revenue is; a buyer made a purchase.
+    by_contact = (
+        orders.filter(day <= nw.lit(end))
+        .group_by(*keys)
+        .agg(
+            nw.col("amount").sum().clip(lower_bound=0.0).alias("__sw_spent"),
+            purchase.cast(nw.Int64).max().alias("__sw_bought"),
+            recent.cast(nw.Int64).max().alias("__sw_recent"),
+            active.cast(nw.Int64).max().alias("__sw_active"),
+        )
     )
     spent = nw.col("__sw_spent")
     per_account = by_contact.group_by("customer_id").agg(
-        nw.len().alias("buying_contacts"),
+        nw.col("__sw_bought").sum().alias("buying_contacts"),
         nw.col("__sw_recent").sum().alias("buying_committee"),
         nw.when(spent.sum() > 0).then(spent.max() / spent.sum()).alias("top_contact_share"),
     )
     # Active: bought, or did anything (an event) in the window.
     movers = [by_contact.filter(nw.col("__sw_active") == 1).select(*keys)]
     if events is not None:
-        movers.append(events.filter((day <= nw.lit(end)) & active).select(*keys))
+        movers.append(events.filter((day <= nw.lit(end)) & in_window).select(*keys))
     active_contacts = (
         nw.concat(movers)
         .unique(keys)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -39,6 +39,8 @@ def run_segmentations(
             warnings.simplefilter("always")
             produced = method_for(spec).run(name, spec, replace(level, earlier=earlier))
         keep_notes(produced[0], caught)
+        for result in produced:  # stored definitions of customer segmentations stay as they were
+            _drop_customer_level(result.definition)
         if spec.level == "account":
             produced = [of_accounts(result, level.contacts) for result in produced]
         results.extend(produced)
@@ -76,3 +78,19 @@ def keep_notes(result: SegmentationResult, caught: list[warnings.WarningMessage]
         if not any(text in note for note in notes):
             notes.append(text)
     result.definition["warnings"] = list(notes)
+
+
+def _drop_customer_level(definition: Any) -> None:
+    """Remove ``level: customer`` (the default) from a definition and the ones nested in it.
+
+    Definitions stored before levels existed hash the same, so upgrading
+    segwise does not show every segmentation as redefined.
+    """
+    if isinstance(definition, dict):
+        if definition.get("level") == "customer":
+            del definition["level"]
+        for value in definition.values():
+            _drop_customer_level(value)
+    elif isinstance(definition, list):
+        for value in definition:
+            _drop_customer_level(value)
