@@ -54,6 +54,8 @@ class SegmentCard:
         out["traits"] = list(self.traits)
         out["playbook"] = list(self.playbook)
         out["lift"] = dict(self.lift)
+        if self.contacts is None:  # only segments of accounts count contacts
+            del out["contacts"]
         return out
 
 

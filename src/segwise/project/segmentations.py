@@ -80,17 +80,13 @@ def keep_notes(result: SegmentationResult, caught: list[warnings.WarningMessage]
     result.definition["warnings"] = list(notes)
 
 
-def _drop_customer_level(definition: Any) -> None:
-    """Remove ``level: customer`` (the default) from a definition and the ones nested in it.
+def _drop_customer_level(definition: dict[str, Any]) -> None:
+    """Remove ``level: customer`` (the default) from a definition and its hybrid parts.
 
     Definitions stored before levels existed hash the same, so upgrading
     segwise does not show every segmentation as redefined.
     """
-    if isinstance(definition, dict):
-        if definition.get("level") == "customer":
-            del definition["level"]
-        for value in definition.values():
-            _drop_customer_level(value)
-    elif isinstance(definition, list):
-        for value in definition:
-            _drop_customer_level(value)
+    nested = [definition.get("parent"), *dict(definition.get("within") or {}).values()]
+    for part in [definition, *nested]:
+        if isinstance(part, dict) and part.get("level") == "customer":
+            del part["level"]
