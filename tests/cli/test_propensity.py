@@ -22,7 +22,21 @@ def test_the_command_backtests_tiers_and_writes_reasons(tmp_path: Path) -> None:
     out = tmp_path / "scores.csv"
     result = runner.invoke(
         app,
-        ["propensity", ORDERS, "--horizon", "60", "--tiers", "0.1,0.4", "-o", str(out), "--json"],
+        [
+            "propensity",
+            ORDERS,
+            "--horizon",
+            "60",
+            "--cutoffs",
+            "3",
+            "--step",
+            "30",
+            "--tiers",
+            "0.1,0.4",
+            "-o",
+            str(out),
+            "--json",
+        ],
     )
     assert result.exit_code == 0, result.stderr
     shown = json.loads(result.stdout)

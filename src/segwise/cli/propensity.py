@@ -29,8 +29,8 @@ def propensity(
     horizon: Annotated[
         int, typer.Option("--horizon", help="Days after each cut-off the outcome is read from.")
     ] = 90,
-    cutoffs: Annotated[int, typer.Option("--cutoffs", help="Training cut-offs.")] = 3,
-    step_days: Annotated[int, typer.Option("--step", help="Days between training cut-offs.")] = 30,
+    cutoffs: Annotated[int, typer.Option("--cutoffs", help="Training cut-offs.")] = 8,
+    step_days: Annotated[int, typer.Option("--step", help="Days between training cut-offs.")] = 45,
     tiers: Annotated[
         str, typer.Option("--tiers", help="Shares of the top tiers by score, e.g. 0.2,0.5.")
     ] = "0.2,0.5",

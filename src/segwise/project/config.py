@@ -245,8 +245,8 @@ class PropensitySegmentation(_Segmentation):
     method: Literal["propensity"]
     outcome: str = Field(default="churn", min_length=1)
     horizon_days: int = Field(default=90, ge=1)
-    cutoffs: int = Field(default=3, ge=1, le=24)
-    step_days: int = Field(default=30, ge=1)
+    cutoffs: int = Field(default=8, ge=1, le=24)
+    step_days: int = Field(default=45, ge=1)
     features: list[str] | None = None
     calibration: Literal["isotonic", "sigmoid"] = "isotonic"
     tiers: list[float] = Field(default_factory=lambda: [0.2, 0.5], min_length=1, max_length=4)

@@ -52,8 +52,10 @@ if TYPE_CHECKING:
 LEAK_AUC = 0.99
 #: Smallest rise in the score a reason must account for.
 REASON_FLOOR = 0.005
-#: A move of the outcome's rate between calibration and test windows worth a warning.
+#: A move of the outcome's rate between calibration and test windows worth a warning…
 DRIFT = 0.05
+#: …when it left the backtest's probabilities this far off (ECE) or more.
+CALIBRATED = 0.05
 _TIER_WORDS = {"churn": "churn risk", "purchase": "purchase propensity"}
 
 
@@ -69,7 +71,11 @@ class PropensitySegmenter(BaseEstimator):  # type: ignore[misc]
     horizon_days
         The window after each cut-off the outcome is read from.
     cutoffs
-        How many training cut-offs, ``step_days`` apart.
+        How many training cut-offs, ``step_days`` apart. The default, eight
+        45 days apart, spreads them over a year, so the model sees every
+        season twice and learns from ``day_of_year`` how the outcome's rate
+        moves with it (on shorter histories the early cut-offs hold fewer
+        customers, or none).
     step_days
         Days between training cut-offs.
     features
@@ -121,8 +127,8 @@ class PropensitySegmenter(BaseEstimator):  # type: ignore[misc]
         outcome: str = "churn",
         horizon_days: int = 90,
         *,
-        cutoffs: int = 3,
-        step_days: int = 30,
+        cutoffs: int = 8,
+        step_days: int = 45,
         features: Sequence[str] | None = None,
         estimator: Any = None,
         calibration: str = "isotonic",
@@ -233,13 +239,14 @@ class PropensitySegmenter(BaseEstimator):  # type: ignore[misc]
         was = float(calibrate[LABEL].to_numpy().mean())
         now = float(held_out[LABEL].to_numpy().mean())
         notes = []
-        if abs(was - now) >= DRIFT:
+        if abs(was - now) >= DRIFT and self.backtest_.ece >= CALIBRATED:
             notes.append(
                 f"the share of customers with the outcome moved from {was:.0%} (window after "
                 f"{self.cutoffs_['calibrate'][0]}) to {now:.0%} (window after "
-                f"{self.cutoffs_['test'][0]}): a season or a trend the model cannot know of; "
+                f"{self.cutoffs_['test'][0]}): a season or a trend the model did not learn; "
                 f"its probabilities were off by {self.backtest_.ece:.2f} on average (ECE), so "
-                "trust the ranking (AUC) more than the percentages"
+                "trust the ranking (AUC) more than the percentages (the training cut-offs span "
+                "a year when the history allows: with more history the season is learnt)"
             )
         return notes
 
@@ -292,11 +299,16 @@ class PropensitySegmenter(BaseEstimator):  # type: ignore[misc]
                 )
 
     def _fit_stage(self, train: pl.DataFrame, calibrate: pl.DataFrame) -> tuple[Any, Any]:
+        # Churn labels are noisy: leaves of at least 200 rows (fewer on small data) and an L2
+        # penalty keep the trees from chasing single customers. Measured on CDNOW and Online
+        # Retail II: AUC over recency steadier across seeds, the same calibration error.
         model = (
             clone(self.estimator)
             if self.estimator is not None
             else HistGradientBoostingClassifier(
                 categorical_features=self._coder.categorical_mask(),
+                min_samples_leaf=min(200, max(20, train.height // 100)),
+                l2_regularization=1.0,
                 random_state=self.random_state,
             )
         )

@@ -10,6 +10,11 @@ alone, computed from the rows of that window (``orders = 0`` for churn,
 ``performed('email_open')`` for an event). The population of a cut-off is
 the customers who had bought by ``T``: someone acquired later has no past to
 learn from.
+
+Each row also says when in the year its cut-off falls (``day_of_year``):
+seasons repeat, and the same customer is likelier to buy again in the
+autumn before Christmas than after it. A model trained on cut-offs spread
+over a year learns that; one trained on a single season cannot.
 """
 
 from __future__ import annotations
@@ -35,6 +40,8 @@ LABEL = "label"
 #: Trailing windows (days before the cut-off) of the recent-activity features.
 RECENT_DAYS = (30, 90, 180)
 CUTOFF = "cutoff"
+#: The cut-off's day of the year (1-366): the season the window starts in.
+SEASON = "day_of_year"
 
 
 @dataclass(frozen=True)
@@ -112,7 +119,9 @@ def training_rows(
             as_of=cutoff,
         )
     )
-    features = features.filter(pl.col("orders") > 0).with_columns(pl.lit(cutoff).alias(CUTOFF))
+    features = features.filter(pl.col("orders") > 0).with_columns(
+        pl.lit(cutoff).alias(CUTOFF), pl.lit(cutoff.timetuple().tm_yday).alias(SEASON)
+    )
     features = _with_recent_activity(features, tx, cutoff)
     if outcome is None:
         return features

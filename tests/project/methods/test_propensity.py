@@ -17,6 +17,8 @@ CHURN = """segmentations:
     method: propensity
     outcome: churn
     horizon_days: 90
+    cutoffs: 3       # the pipeline's mechanics; calibration over a year is tested on real data
+    step_days: 30
 """
 
 
