@@ -1,6 +1,10 @@
 """scikit-learn's own estimator checks over every segwise estimator.
 
 Checks that cannot apply are listed with the reason, never skipped silently.
+``PropensitySegmenter`` learns from a transaction log, not a feature matrix:
+it runs every check that does not feed one, and its fit contract (returns
+self, leaves its parameters alone, the same result twice) is tested in
+tests/segmenters/test_propensity.py.
 """
 
 from __future__ import annotations
@@ -8,13 +12,25 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
+import pytest
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils.estimator_checks import parametrize_with_checks
+from sklearn.utils.estimator_checks import (
+    check_estimator_cloneable,
+    check_estimator_repr,
+    check_estimator_tags_renamed,
+    check_get_params_invariance,
+    check_no_attributes_set_in_init,
+    check_parameters_default_constructible,
+    check_set_params,
+    check_valid_tag_types,
+    parametrize_with_checks,
+)
 
 from segwise.segmenters import (
     ClusterSegmenter,
     HybridSegmenter,
     LookalikeSegmenter,
+    PropensitySegmenter,
     RuleSegmenter,
     SurveySegmenter,
     UnstableSegmentWarning,
@@ -66,3 +82,28 @@ def test_sklearn_compatible(estimator: Any, check: Any) -> None:
         # Latent classes of ten rows of uniform noise need not converge: that is the data.
         warnings.simplefilter("ignore", ConvergenceWarning)
         check(estimator)
+
+
+#: scikit-learn's checks that need no feature matrix: all a transaction-log estimator can take.
+LOG_CHECKS = (
+    check_estimator_cloneable,
+    check_estimator_repr,
+    check_estimator_tags_renamed,
+    check_valid_tag_types,
+    check_no_attributes_set_in_init,
+    check_parameters_default_constructible,
+    check_get_params_invariance,
+    check_set_params,
+)
+
+
+@pytest.mark.parametrize("check", LOG_CHECKS, ids=lambda check: check.__name__)
+@pytest.mark.parametrize(
+    "estimator",
+    [PropensitySegmenter(), PropensitySegmenter("purchase", 30, cutoffs=3, tiers=(0.1,))],
+    ids=repr,
+)
+def test_transaction_log_estimators_pass_the_checks_without_a_matrix(
+    estimator: Any, check: Any
+) -> None:
+    check(type(estimator).__name__, estimator)

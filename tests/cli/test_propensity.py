@@ -35,6 +35,8 @@ def test_the_command_backtests_tiers_and_writes_reasons(tmp_path: Path) -> None:
             "0.1,0.4",
             "-o",
             str(out),
+            "--explain",
+            "0001765",
             "--json",
         ],
     )
@@ -48,6 +50,20 @@ def test_the_command_backtests_tiers_and_writes_reasons(tmp_path: Path) -> None:
     high = written.filter(pl.col("segment") == "High churn risk").height
     assert abs(high - 0.1 * written.height) <= 1
     assert written["reasons"].drop_nulls().str.contains(r"\(typical ").any()
+    # --explain shows the customer's row of the file: score, tier and reasons.
+    [explained] = shown["explained"]
+    row = written.filter(pl.col("customer_id") == "0001765").row(0, named=True)
+    assert explained["segment"] == row["segment"]
+    assert f"{explained['propensity']:.6f}"[:6] == row["propensity"][:6]
+    assert "; ".join(explained["reasons"]) == (row["reasons"] or "")
+
+
+def test_explaining_a_customer_who_never_bought_is_one_line() -> None:
+    args = ["propensity", ORDERS, "--horizon", "30", "--cutoffs", "1", "--explain", "nobody"]
+    result = runner.invoke(app, args)
+    assert result.exit_code != 0
+    assert "customer 'nobody' has no purchase" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_bad_tiers_are_one_line() -> None:

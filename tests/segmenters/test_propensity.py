@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 import pytest
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
 
 import segwise as sw
 from segwise.datasets import sample_paths
@@ -163,3 +165,16 @@ def test_each_customers_reasons_name_what_raises_their_score(fitted: PropensityS
     risky = found.sort("propensity", descending=True).head(found.height // 10)
     firsts = risky["reasons"].list.first().drop_nulls()
     assert (firsts.str.starts_with("recency_days")).mean() > 0.5
+
+
+def test_fit_returns_itself_keeps_its_parameters_and_repeats_exactly(retail: Any) -> None:
+    # scikit-learn's matrix checks cannot feed a transaction log: its fit contract, here.
+    estimator = PropensitySegmenter("purchase", 60, cutoffs=3, step_days=30, random_state=3)
+    before = estimator.get_params()
+    assert estimator.fit(retail) is estimator
+    assert estimator.get_params() == before
+    again = clone(estimator).fit(retail)
+    assert again.scores_.equals(estimator.scores_)
+    assert again.backtest_.auc == estimator.backtest_.auc
+    with pytest.raises(NotFittedError):
+        clone(estimator).segment()

@@ -35,6 +35,13 @@ def propensity(
         str, typer.Option("--tiers", help="Shares of the top tiers by score, e.g. 0.2,0.5.")
     ] = "0.2,0.5",
     as_of: opt.AsOf = None,
+    explain: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--explain",
+            help="A customer id (repeatable): their score, tier and the features that raise it.",
+        ),
+    ] = None,
     output: opt.Output = None,
     as_json: opt.Json = False,
     *,
@@ -42,8 +49,9 @@ def propensity(
 ) -> None:
     """Predict an outcome over the next days; backtest it; tier every customer by its chance.
 
-    -o writes customer_id, propensity, segment and the customer's top reasons. The backtest
-    (on the latest complete window) is set against recency and BG/NBD's P(alive).
+    -o writes customer_id, propensity, segment and the customer's top reasons; --explain ID
+    shows one customer's. The backtest (on the latest complete window) is set against
+    recency and BG/NBD's P(alive).
     """
     import polars as pl
 
@@ -59,14 +67,35 @@ def propensity(
         fitted = sw.PropensitySegmenter(
             outcome, horizon, cutoffs=cutoffs, step_days=step_days, tiers=shares
         ).fit(orders, as_of=as_of)
-        if output is not None:
+        reasons = fitted.reasons() if output is not None or explain else None
+        if output is not None and reasons is not None:
             step(f"Writing {output}")
-            reasons = fitted.reasons().select("customer_id", pl.col("reasons").list.join("; "))
-            write_table(fitted.segment().join(reasons, on="customer_id", how="left"), output)
-    _show(fitted, output, as_json=as_json)
+            joined = reasons.select("customer_id", pl.col("reasons").list.join("; "))
+            write_table(fitted.segment().join(joined, on="customer_id", how="left"), output)
+    explained = _explained(fitted, reasons, explain or [])
+    _show(fitted, output, explained, as_json=as_json)
 
 
-def _show(fitted: Any, output: Path | None, *, as_json: bool) -> None:
+def _explained(fitted: Any, reasons: Any, customers: list[str]) -> list[dict[str, Any]]:
+    """The asked customers' score, tier and reasons; an unknown id is a one-line error."""
+    from segwise.exceptions import ConfigError
+
+    if not customers:
+        return []
+    found = reasons.join(fitted.segment().select("customer_id", "segment"), on="customer_id")
+    rows = {str(r["customer_id"]): r for r in found.iter_rows(named=True)}
+    missing = [c for c in customers if c not in rows]
+    if missing:
+        raise ConfigError(
+            f"--explain: customer '{missing[0]}' has no purchase on or before the last day",
+            hint="only customers who had bought are scored; check the id",
+        )
+    return [rows[c] for c in customers]
+
+
+def _show(
+    fitted: Any, output: Path | None, explained: list[dict[str, Any]], *, as_json: bool
+) -> None:
     from rich.table import Table
 
     found = fitted.backtest_
@@ -81,6 +110,7 @@ def _show(fitted: Any, output: Path | None, *, as_json: bool) -> None:
         "thresholds": fitted.thresholds_,
         "segments": dict(sizes.iter_rows()),
         "warnings": fitted.warnings_,
+        "explained": explained,
     }
     console = stdout()
     if as_json:
@@ -102,5 +132,11 @@ def _show(fitted: Any, output: Path | None, *, as_json: bool) -> None:
     console.print(table)
     for note in fitted.warnings_:
         console.print(f"note: {note}", highlight=False)
+    for row in explained:
+        reasons = "; ".join(row["reasons"]) or "nothing stands out: close to the typical customer"
+        console.print(
+            f"{row['customer_id']}: {row['propensity']:.2f} · {row['segment']} · {reasons}",
+            highlight=False,
+        )
     if output is not None:
         console.print(f"{fitted.scores_.height:,} customers written to {output}", highlight=False)
