@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $@
 
 $(TEST_STAMP): pyproject.toml | $(BIN)/python
-	$(UV) pip install --quiet --python $(BIN)/python -e ".[test,spark]"
+	$(UV) pip install --quiet --python $(BIN)/python -e ".[test,spark,lightgbm]"
 	touch $@ $(STAMP)
 
 ## install: create .venv and install segwise

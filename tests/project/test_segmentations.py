@@ -40,6 +40,8 @@ segmentations:
       - {name: Broad committee, where: "buying_committee >= 3"}
   firm_future: {method: clv, level: account}
   firm_churn: {method: propensity, level: account}
+  firm_buyers:
+    {method: propensity, level: account, outcome: purchase, model: lightgbm, cutoffs: 3}
   firm_lookalike:
     method: lookalike
     level: account
@@ -99,6 +101,8 @@ def test_every_method_runs_at_account_level_and_says_so(b2b: tuple[Path, Any]) -
         else:
             assert not ids & set(accounts)
     assert by_name["people"].level == "customer" and "level" not in by_name["people"].definition
+    assert by_name["firm_buyers"].definition["model"] == "lightgbm"
+    assert by_name["firm_buyers"].definition["backtest"]["auc"] > 0.7
     report = (folder / "report.html").read_text()
     assert "segments accounts (features rolled up from their contacts)" in report
     assert "--contacts" in report

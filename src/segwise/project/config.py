@@ -249,6 +249,8 @@ class PropensitySegmentation(_Segmentation):
     step_days: int = Field(default=45, ge=1)
     features: list[str] | None = None
     calibration: Literal["isotonic", "sigmoid"] = "isotonic"
+    #: scikit-learn's histogram gradient boosting, or LightGBM when installed.
+    model: Literal["gradient_boosting", "lightgbm"] = "gradient_boosting"
     tiers: list[float] = Field(default_factory=lambda: [0.2, 0.5], min_length=1, max_length=4)
     seed: int = 0
 

@@ -20,27 +20,23 @@ from dataclasses import replace
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-import narwhals.stable.v2 as nw
 import numpy as np
 import polars as pl
 from sklearn.base import BaseEstimator, clone
-from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.utils.validation import check_is_fitted
 
-from segwise.engine.frames import to_lazy
-from segwise.exceptions import ConfigError, DataError, SegwiseError
+from segwise.exceptions import ConfigError, DataError
 from segwise.features._timestamps import as_day
-from segwise.io.timestamps import AsOf
-from segwise.models.propensity_backtest import backtest, better_direction_auc
+from segwise.models.propensity_backtest import backtest
 from segwise.segmenters.feature_matrix import FeatureMatrix
+from segwise.segmenters.propensity_models import gradient_boosting, palive_auc
 from segwise.segmenters.windows import (
     CUTOFF,
     LABEL,
     Outcome,
-    dated_rows,
     latest_day,
     training_rows,
 )
@@ -215,7 +211,7 @@ class PropensitySegmenter(BaseEstimator):  # type: ignore[misc]
             held_out["recency_days"].to_numpy(),
             baseline_name="recency_days",
         )
-        palive = _palive_auc(transactions, test, held_out)
+        palive = palive_auc(transactions, test, held_out)
         if palive is not None:
             self.backtest_ = replace(self.backtest_, palive_auc=palive)
         self.importances_ = self._importances(model, mapping, held_out)
@@ -307,18 +303,10 @@ class PropensitySegmenter(BaseEstimator):  # type: ignore[misc]
                 )
 
     def _fit_stage(self, train: pl.DataFrame, calibrate: pl.DataFrame) -> tuple[Any, Any]:
-        # Churn labels are noisy: leaves of at least 200 rows (fewer on small data) and an L2
-        # penalty keep the trees from chasing single customers. Measured on CDNOW and Online
-        # Retail II: AUC over recency steadier across seeds, the same calibration error.
         model = (
             clone(self.estimator)
             if self.estimator is not None
-            else HistGradientBoostingClassifier(
-                categorical_features=self._coder.categorical_mask(),
-                min_samples_leaf=min(200, max(20, train.height // 100)),
-                l2_regularization=1.0,
-                random_state=self.random_state,
-            )
+            else gradient_boosting(self._coder.categorical_mask(), train.height, self.random_state)
         )
         model.fit(self._matrix(train), train[LABEL].to_numpy())
         raw = model.predict_proba(self._matrix(calibrate))[:, 1]
@@ -479,32 +467,3 @@ def _texts(rows: pl.DataFrame, name: str) -> np.ndarray:
         return np.where(np.isnan(value), "missing", text).astype(object)
     text = column.cast(pl.String).fill_null("missing").to_numpy()
     return np.asarray(text, dtype=object)
-
-
-def _palive_auc(transactions: Any, cutoff: date, rows: pl.DataFrame) -> float | None:
-    """How well BG/NBD's P(alive) at ``cutoff`` ranks the outcome on ``rows`` (None: no fit).
-
-    The BTYD model is the other baseline a propensity model should beat: fitted
-    on the purchases up to the test cut-off, as the propensity model is.
-    """
-    import warnings  # noqa: PLC0415
-
-    from segwise.features.summary import rfm_summary  # noqa: PLC0415
-    from segwise.models import BetaGeoModel  # noqa: PLC0415
-
-    frame = dated_rows(transactions, "transactions").filter(AsOf(cutoff).keep("timestamp"))
-    if "is_return" in frame.collect_schema().names():
-        frame = frame.filter(~nw.col("is_return"))
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # a poor fit shows in its AUC; its notes are not ours
-            summary = rfm_summary(frame, observation_period_end=cutoff, time_unit="W")
-            table = pl.DataFrame(to_lazy(summary).collect(backend="polars").to_native())
-            alive = BetaGeoModel().fit(table).p_alive(table)
-    except (SegwiseError, ValueError, FloatingPointError):
-        return None
-    scored = pl.DataFrame({"customer_id": table["customer_id"].cast(pl.String), "alive": alive})
-    joined = rows.select("customer_id", LABEL).join(scored, on="customer_id", how="inner")
-    if joined.height < 2:
-        return None
-    return better_direction_auc(joined[LABEL].to_numpy(), joined["alive"].to_numpy())

@@ -38,13 +38,16 @@ ACTIONS = {
 def run(name: str, spec: PropensitySegmentation, inputs: RunInputs) -> list[SegmentationResult]:
     """Fit, backtest and score as of the run's date; profile each tier."""
     from segwise.segmenters import PropensitySegmenter  # noqa: PLC0415 - loads scikit-learn
+    from segwise.segmenters.propensity_models import lightgbm_classifier  # noqa: PLC0415
 
+    estimator = lightgbm_classifier(spec.seed) if spec.model == "lightgbm" else None
     segmenter = PropensitySegmenter(
         spec.outcome,
         spec.horizon_days,
         cutoffs=spec.cutoffs,
         step_days=spec.step_days,
         features=spec.features,
+        estimator=estimator,
         calibration=spec.calibration,
         tiers=tuple(spec.tiers),
         random_state=spec.seed,
