@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 import polars as pl
 import pytest
@@ -96,7 +97,7 @@ def test_accounts_table_sets_the_population_and_its_firmographics() -> None:
     assert "committee_roles" not in got.columns  # no role column given
 
 
-def test_polars_and_duckdb_roll_up_a_generated_b2b_seller_alike() -> None:
+def test_polars_duckdb_and_spark_roll_up_a_generated_b2b_seller_alike(spark: Any) -> None:
     data = generate_b2b(300, seed=3)
     datasets = {
         "transactions": sw.read_transactions(
@@ -106,13 +107,14 @@ def test_polars_and_duckdb_roll_up_a_generated_b2b_seller_alike() -> None:
         "accounts": sw.read_accounts(data.accounts),
     }
     frames = {}
-    for engine in ("polars", "duckdb"):
-        tables = on_engine({k: d.data for k, d in datasets.items()}, engine)
+    for engine in ("polars", "duckdb", "spark"):
+        tables = on_engine({k: d.data for k, d in datasets.items()}, engine, spark)
         view = account_view(tables, account="account_id", as_of=data.as_of, role="role")
         frames[engine] = _polars(view.features).sort("customer_id")
-    polars_, duckdb_ = frames["polars"], frames["duckdb"]
+    polars_ = frames["polars"]
     assert polars_.height == 300
-    assert_frame_equal(polars_, duckdb_.select(polars_.columns), check_dtypes=False)
+    for other in ("duckdb", "spark"):
+        assert_frame_equal(polars_, frames[other].select(polars_.columns), check_dtypes=False)
     tiers = polars_.join(data.tiers.rename({"account_id": "customer_id"}), on="customer_id")
     means = dict(tiers.group_by("tier").agg(pl.col("buying_committee").mean()).iter_rows())
     assert means["strategic"] > means["growing"] > means["small"] > means["lapsed"]
