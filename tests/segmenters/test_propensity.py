@@ -169,7 +169,7 @@ def test_each_customers_reasons_name_what_raises_their_score(fitted: PropensityS
 
 def test_fit_returns_itself_keeps_its_parameters_and_repeats_exactly(retail: Any) -> None:
     # scikit-learn's matrix checks cannot feed a transaction log: its fit contract, here.
-    estimator = PropensitySegmenter("purchase", 60, cutoffs=3, step_days=30, random_state=3)
+    estimator = PropensitySegmenter("purchase", 30, cutoffs=1, random_state=3)
     before = estimator.get_params()
     assert estimator.fit(retail) is estimator
     assert estimator.get_params() == before
