@@ -178,6 +178,7 @@ def unit_features(inputs: RunInputs, results: list[SegmentationResult]) -> pl.Da
         if result.level == "account":
             result.warnings.append(note)
             result.definition["warnings"] = list(result.warnings)
+            result.definition["values_kept"] = False  # history must not read the contacts' rows
     return inputs.features
 
 
@@ -220,7 +221,9 @@ def _alerts(
         at_level = [r for r in results if r.level == level]
         if at_level:
             found += size_alerts(previous.members, at_level, inputs.at(level).features.height)
-    found += drift_alerts(previous.members, store.latest_features(), results, units)
+    # Drift reads members' rows by id: account segments only when their rows are there.
+    watched = [r for r in results if r.definition.get("values_kept") is not False]
+    found += drift_alerts(previous.members, store.latest_features(), watched, units)
     return found
 
 

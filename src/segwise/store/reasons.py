@@ -40,6 +40,9 @@ def reason_for(
         return (
             "no longer in the data as of this run (no purchase before the as-of date, or removed)"
         )
+    if definition.get("values_kept") is False:
+        # Account ids that are also contact ids: the kept values are the contact's, not these.
+        return "the values behind the move were not kept (account ids that are also contact ids)"
     old = _values(kept, "features_before")
     new = _values(kept, "features_after")
     if old is None and before == (NONE,):
