@@ -101,6 +101,7 @@ def test_every_method_runs_at_account_level_and_says_so(b2b: tuple[Path, Any]) -
         else:
             assert not ids & set(accounts)
     assert by_name["people"].level == "customer" and "level" not in by_name["people"].definition
+    assert result.accounts == 500 and result.to_dict()["accounts"] == 500
     assert by_name["firm_buyers"].definition["model"] == "lightgbm"
     assert by_name["firm_buyers"].definition["backtest"]["auc"] > 0.7
     report = (folder / "report.html").read_text()

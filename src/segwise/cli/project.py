@@ -42,7 +42,8 @@ def summary_table(result: Any) -> Any:
 
     table = Table(
         title=f"run {result.run_id} · as of {result.as_of} · {result.engine} · "
-        f"{result.customers:,} customers",
+        f"{result.customers:,} customers"
+        + (f" · {result.accounts:,} accounts" if result.accounts is not None else ""),
         title_justify="left",
     )
     for column in ("segmentation", "method", "segments", "largest segment", "share"):

@@ -49,6 +49,8 @@ class RunResult:
     alerts: list[Alert] = field(default_factory=list)
     #: How long ago the previous successful run was, and the failures since (None: first run).
     since_last_success: str | None = None
+    #: Accounts segmented (B2B projects with a segmentation at ``level: account``), else None.
+    accounts: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The run in brief, as ``segwise run --json`` prints it: segment sizes per segmentation."""
@@ -57,6 +59,7 @@ class RunResult:
             "as_of": self.as_of.isoformat(),
             "engine": self.engine,
             "customers": self.customers,
+            "accounts": self.accounts,
             "report": str(self.report),
             "store": str(self.store),
             "segmentations": {
@@ -151,6 +154,7 @@ def publish(
         results,
         alerts,
         since,
+        None if inputs.accounts is None else inputs.accounts.features.height,
     )
 
 
