@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from segwise.profiling.traits import concept_key
-from segwise.profiling.vocabulary import money
+from segwise.profiling.vocabulary import money, unit
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -73,6 +73,58 @@ _ACTIONS: tuple[_Action, ...] = (
 )
 _DEFAULT = "Test a tailored message against a control group to learn what moves them."
 
+#: For segments of B2B accounts (``level: account``): the same reading of the traits, in the
+#: terms account teams work in, plus the roll-ups only an account has.
+_ACCOUNT_ACTIONS: tuple[_Action, ...] = (
+    _Action(
+        "recency",
+        1,
+        "Win the account back: the account owner calls their last buyer, with a "
+        "reason to reorder this quarter.",
+    ),
+    _Action(
+        "buyer concentration",
+        1,
+        "Multi-thread the account: one buyer holds it; introduce "
+        "other teams before that person moves on.",
+    ),
+    _Action(
+        "value",
+        1,
+        "Protect and expand: a named account manager, quarterly business reviews, "
+        "an executive sponsor.",
+    ),
+    _Action(
+        "buying committee",
+        1,
+        "Run an account-based programme: content for each role in the buying committee.",
+    ),
+    _Action("cycle", 0, "Land the second order: a follow-up from sales within weeks."),
+    _Action(
+        "frequency",
+        1,
+        "Lock in the routine: a supply agreement or subscription with volume pricing.",
+    ),
+    _Action("tenure", -1, "Onboard the account: training and a success plan for every new user."),
+    _Action(
+        "buying committee",
+        -1,
+        "Widen the relationship: bring their colleagues in through product training and events.",
+    ),
+    _Action("company size", 1, "Expand: map the divisions not buying yet and open them.", True),
+    _Action(
+        "category", 1, "Cross-sell the next product line, led by the one they already use.", True
+    ),
+    _Action(
+        "recency", -1, "Build on the last order: a check-in on how it is going, and the next step."
+    ),
+    _Action(
+        "frequency", -1, "Grow share of wallet: a reason to consolidate orders with you.", True
+    ),
+    _Action("value", -1, "Serve efficiently: self-serve ordering and inside sales."),
+    _Action("engagement", -1, "Re-engage: new contacts, a new channel or an event invitation."),
+)
+
 
 def _matches(traits: Sequence[Trait], protect_margin: bool) -> list[str]:
     found: list[str] = []
@@ -80,7 +132,7 @@ def _matches(traits: Sequence[Trait], protect_margin: bool) -> list[str]:
         if trait.word == "":
             continue  # a trait too weak to name (a 6-month tenure is not "new") leads no action
         direction = 0 if trait.kind == "missing" else trait.direction
-        for action in _ACTIONS:
+        for action in _ACCOUNT_ACTIONS if unit() == "account" else _ACTIONS:
             if action.concept != concept_key(trait) or action.direction != direction:
                 continue
             if protect_margin and action.grows_spend:
@@ -138,7 +190,7 @@ def suggest_actions(
             shown = money(value_mean if value_mean is not None else 0.0, currency)
             options.insert(
                 0,
-                f"Hold back paid offers: net value is {shown} per customer (returns and refunds "
+                f"Hold back paid offers: net value is {shown} per {unit()} (returns and refunds "
                 "cancel their purchases); fix the cause before spending on them.",
             )
         options.append(_DEFAULT)

@@ -1,0 +1,34 @@
+"""Actions for segments of accounts: the same traits, read as an account team would act on them."""
+
+from __future__ import annotations
+
+from segwise.profiling.actions import suggest_action, suggest_actions
+from segwise.profiling.traits import Trait
+from segwise.profiling.vocabulary import counting
+
+
+def _trait(feature: str, direction: int) -> Trait:
+    return Trait(feature, "numeric", direction, 2.0, "", word="x", concept="")
+
+
+def test_accounts_get_account_actions_and_customers_keep_theirs() -> None:
+    lapsed = [_trait("recency_days", 1)]
+    assert suggest_action(lapsed).startswith("Win back: a reminder")
+    with counting("account"):
+        assert "account owner" in suggest_action(lapsed)
+        assert suggest_action([_trait("top_contact_share", 1)]).startswith("Multi-thread")
+        assert "buying committee" in suggest_action([_trait("buying_committee", 1)])
+
+
+def test_an_account_that_loses_money_is_told_per_account_and_never_upsold() -> None:
+    with counting("account"):
+        big = [_trait("employees", 1)]
+        assert suggest_action(big).startswith("Expand")
+        held = suggest_action(big, value_mean=-10.0, currency="USD")
+    assert held.startswith("Hold back paid offers") and "per account" in held
+
+
+def test_account_actions_are_not_repeated_within_a_segmentation() -> None:
+    with counting("account"):
+        found = suggest_actions([([_trait("recency_days", 1)], 100.0)] * 3, 100.0)
+    assert len(set(found)) == 3
