@@ -7,6 +7,8 @@ non-zero exit code; anything else is a bug and keeps its traceback.
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class SegwiseError(Exception):
     """Base class of every error caused by input rather than by a bug.
@@ -153,6 +155,21 @@ class RuleError(SegwiseError):
             hint = self.hint[0].upper() + self.hint[1:]
             lines.append(f"  {hint}{'' if hint.endswith(('.', '?', '!')) else '.'}")
         return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The error as data: what, where (line, column, offsets), the line and the caret."""
+        return {
+            "message": self.description,
+            "hint": self.hint,
+            "line": self.line,
+            "column": self.col,
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "highlight": self.highlight,
+            "caret": self.render(),
+            "source": self.source,
+        }
 
     def with_source(self, source: str) -> RuleError:
         """The same error, labelled with where the rule came from (a catalog and segment)."""

@@ -13,12 +13,14 @@ from segwise.cli.demo import demo
 from segwise.cli.features import features
 from segwise.cli.history import changes, diff, history, preview
 from segwise.cli.init import init
+from segwise.cli.keys import audit, keys_app
 from segwise.cli.project import alerts, members, refresh, run, runs, validate
 from segwise.cli.propensity import propensity
 from segwise.cli.quality import quality
 from segwise.cli.rfm import rfm
 from segwise.cli.rules import rules_app
 from segwise.cli.segment import explain, segment
+from segwise.cli.serve import serve
 from segwise.cli.summary import summary
 
 app = typer.Typer(
@@ -70,7 +72,10 @@ app.command()(changes)
 app.command()(history)
 app.command()(preview)
 app.command()(diff)
+app.command()(serve)
+app.command()(audit)
 app.add_typer(rules_app)
+app.add_typer(keys_app)
 
 
 def main() -> None:

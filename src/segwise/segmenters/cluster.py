@@ -35,7 +35,7 @@ from segwise.segmenters.cluster_outliers import (
     extreme_limits,
     outlier_expr,
 )
-from segwise.segmenters.cluster_persistence import load_model, save_model
+from segwise.segmenters.cluster_persistence import load_model, model_from_definition, save_model
 from segwise.segmenters.cluster_selection import (
     UNSTABLE_SEGMENT,
     Candidate,
@@ -469,6 +469,12 @@ class ClusterSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
     def load(cls, path: str | Path) -> ClusterSegmenter:
         """Read a model written by :meth:`save`."""
         model: ClusterSegmenter = load_model(cls, path)
+        return model
+
+    @classmethod
+    def from_definition(cls, stored: dict[str, Any]) -> ClusterSegmenter:
+        """The segmenter a project run used, from that run's stored definition (assign only)."""
+        model: ClusterSegmenter = model_from_definition(cls, stored)
         return model
 
     def __sklearn_tags__(self) -> Any:

@@ -89,3 +89,26 @@ def load_model(cls: Any, path: str | Path) -> Any:
     if payload["feature_names_in"]:
         model.feature_names_in_ = np.asarray(payload["feature_names_in"], dtype=object)
     return model
+
+
+def model_from_definition(cls: Any, stored: dict[str, Any]) -> Any:
+    """A segmenter that assigns as a stored run did, from the run's cluster definition.
+
+    A project run keeps the fitted transform, centres, outlier limits and
+    segment names in its stored definition (``model`` and ``segment_ids``),
+    so the service can place one new customer exactly as that run placed
+    everyone, without a model file.
+    """
+    model_part = stored.get("model")
+    if not isinstance(model_part, dict) or "clusters" not in model_part:
+        raise ConfigError("the stored segmentation has no fitted cluster model")
+    names = {int(k): str(v) for k, v in stored.get("segment_ids", {}).items()}
+    model = cls(id_col="customer_id")
+    model.transform_ = FeatureTransform.from_dict(model_part["transform"])
+    model.clusters_ = FittedClusters.from_dict(model_part["clusters"])
+    model.segment_names_ = names
+    model.n_segments_ = sum(1 for k in names if k >= 0)
+    model.outlier_threshold_ = model_part.get("outlier_threshold")
+    model.outlier_limits_ = list(model_part.get("outlier_limits", []))
+    model.n_features_in_ = len(model.transform_.input_names)
+    return model

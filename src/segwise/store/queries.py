@@ -139,6 +139,61 @@ class HistoryQueries:
             values,
         )
 
+    def members_page(
+        self,
+        segmentation: str,
+        segment: str,
+        *,
+        run: int,
+        after: str | None = None,
+        limit: int = 100,
+        prefix: str | None = None,
+    ) -> pl.DataFrame:
+        """Up to ``limit`` member ids of one segment, in id order, after the id ``after``.
+
+        Keyset pagination: each page costs the same however deep it is, and pages
+        of one run never shift while later runs are written. ``prefix`` keeps the
+        ids that start with it (a search box).
+        """
+        sql = (
+            "SELECT customer_id FROM membership_intervals WHERE "
+            + intervals.COVERING
+            + " AND segmentation = $segmentation AND segment = $segment"
+            + (" AND customer_id > $after" if after is not None else "")
+            + (" AND starts_with(customer_id, $prefix)" if prefix else "")
+            + " ORDER BY customer_id LIMIT $limit"
+        )
+        return self._read(
+            sql,
+            intervals.params(
+                run=run,
+                segmentation=segmentation,
+                segment=segment,
+                after=after,
+                prefix=prefix or None,
+                limit=int(limit),
+            ),
+        )
+
+    def customer_segments(self, customer_id: str, run: int | None = None) -> pl.DataFrame:
+        """The segments one customer holds in a run (the latest by default)."""
+        with self.reading():
+            return self._read(
+                "SELECT segmentation, segment FROM membership_intervals WHERE "
+                + intervals.COVERING
+                + " AND customer_id = $customer ORDER BY segmentation, segment",
+                {"run": self._run(run), "customer": str(customer_id)},
+            )
+
+    def profiles(self, run: int | None = None) -> pl.DataFrame:
+        """Each segment's size, share and stored profile (card data, JSON) in a run."""
+        with self.reading():
+            return self._read(
+                "SELECT segmentation, segment, size, share, profile FROM segments "
+                "WHERE run_id = $run ORDER BY segmentation, size DESC",
+                {"run": self._run(run)},
+            )
+
     def level(self, segmentation: str, run: int | None = None) -> str:
         """Whom a stored segmentation segments: ``customer`` or ``account``."""
         with self.reading():

@@ -61,6 +61,14 @@ TABLES = (
     """CREATE TABLE IF NOT EXISTS transitions (
         run_id INTEGER, previous_run INTEGER, segmentation VARCHAR, from_segment VARCHAR,
         to_segment VARCHAR, customers BIGINT)""",
+    # The service's API keys: only a salted scrypt hash of each secret (store/keys.py).
+    """CREATE TABLE IF NOT EXISTS api_keys (
+        key_id VARCHAR PRIMARY KEY, name VARCHAR, role VARCHAR, salt VARCHAR, hash VARCHAR,
+        created_at TIMESTAMP, revoked_at TIMESTAMP)""",
+    # Who changed which definition, ran what, exported what, when (store/audit.py).
+    """CREATE TABLE IF NOT EXISTS audit_log (
+        happened_at TIMESTAMP, actor VARCHAR, role VARCHAR, action VARCHAR, target VARCHAR,
+        detail VARCHAR)""",
 )
 
 

@@ -48,6 +48,10 @@ _CONFIG: dict[str, str | bool | int | float | list[str]] = {
 #: How DuckDB says another process has the file open for writing.
 _LOCK_CONFLICT = "Could not set lock on file"
 
+#: How long a writer waits for other processes' read connections to close (they last
+#: milliseconds; a service reading the store must not fail a run's commit).
+_WRITER_WAIT = 30.0
+
 _DAMAGED_HINT = (
     "if the file is damaged, move it aside and restore a backup; a new store starts empty"
 )
@@ -129,7 +133,9 @@ class Workspace(HistoryQueries):
                 f"{self.path}: no runs stored yet", hint="run the project first: segwise run CONFIG"
             )
         self._check_is_store()
-        deadline = time.monotonic() + (self.lock_timeout if read_only else 0)
+        # A reader meets a run that is writing, or a writer meets a reader (the service reads
+        # while a run commits): both wait, as the docs promise. Connections are short.
+        deadline = time.monotonic() + (self.lock_timeout if read_only else _WRITER_WAIT)
         while True:
             try:
                 connection = duckdb.connect(
@@ -139,8 +145,7 @@ class Workspace(HistoryQueries):
                 )
                 break
             except duckdb.Error as exc:
-                # A reader meets a run that is writing: wait for it, as the docs promise.
-                if read_only and _LOCK_CONFLICT in str(exc) and time.monotonic() < deadline:
+                if _LOCK_CONFLICT in str(exc) and time.monotonic() < deadline:
                     time.sleep(0.2)
                     continue
                 raise StoreError(
@@ -207,6 +212,16 @@ class Workspace(HistoryQueries):
         held = self.locked(progress) if lock else contextlib.nullcontext()
         with held, contextlib.closing(self._connect()) as connection, _store_errors(self.path):
             return write_record(connection, record, progress)
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One short read-write connection, for small writes outside a run (keys, audit).
+
+        Runs are serialised by :meth:`locked`; these writes are not, so they never
+        wait for a run, only for DuckDB's own file lock during a run's commit.
+        """
+        with contextlib.closing(self._connect()) as connection, _store_errors(self.path):
+            yield connection
 
     def next_run_id(self) -> int:
         """The id the next stored run will get (stable while the caller holds the lock)."""

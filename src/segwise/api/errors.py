@@ -1,0 +1,43 @@
+"""segwise's errors as HTTP answers: one message and a hint, rule errors with their position."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from fastapi.responses import JSONResponse
+
+from segwise.exceptions import RuleError, SegwiseError
+from segwise.project.definitions import ConflictError, NotFoundError
+from segwise.project.jobs import RunInProgressError
+from segwise.store import StoreError, StoreLockedError
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI, Request
+
+
+def _status(error: SegwiseError) -> int:
+    if isinstance(error, NotFoundError):
+        return 404
+    if isinstance(error, ConflictError | RunInProgressError | StoreLockedError):
+        return 409
+    if isinstance(error, StoreError):
+        return 503
+    return 422
+
+
+async def segwise_error(_request: Request, error: Exception) -> JSONResponse:
+    """A user error as ``{"error": {"message", "hint", "kind"[, rule position]}}``."""
+    assert isinstance(error, SegwiseError)
+    body: dict[str, Any] = {
+        "message": error.message,
+        "hint": error.hint,
+        "kind": type(error).__name__,
+    }
+    if isinstance(error, RuleError):
+        body["rule"] = error.to_dict()
+    return JSONResponse({"error": body}, status_code=_status(error))
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers."""
+    app.add_exception_handler(SegwiseError, segwise_error)

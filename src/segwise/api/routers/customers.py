@@ -1,0 +1,60 @@
+"""One customer's segments and history; changes between runs; alerts."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query
+
+from segwise.api.auth import Editor, StateDep, Viewer
+from segwise.api.schemas.common import ERRORS
+from segwise.api.schemas.segments import AlertOut, CustomerOut
+from segwise.store import Workspace
+
+router = APIRouter(tags=["customers"], responses=ERRORS)
+
+RunQuery = Annotated[int | None, Query(ge=1, description="run number (default: the latest)")]
+
+
+@router.get("/customers/{customer_id}", response_model=CustomerOut)
+def customer(customer_id: str, state: StateDep, _caller: Editor) -> dict[str, Any]:
+    """The customer's segments in the latest run and their path through every run."""
+
+    def read(store: Workspace) -> dict[str, Any]:
+        with store.reading():
+            run_id = store.latest_run()
+            held = store.customer_segments(customer_id, run_id)
+            history = store.history(customer_id)
+        found = history.to_dict()
+        if held.height == 0 and not found.get("path"):
+            raise HTTPException(404, "no such customer in any stored run")
+        return {
+            "customer_id": customer_id,
+            "run_id": run_id,
+            "segments": held.to_dicts(),
+            "history": found,
+        }
+
+    return state.reading(read)  # type: ignore[no-any-return]
+
+
+@router.get("/changes")
+def changes(
+    state: StateDep,
+    caller: Viewer,
+    from_run: RunQuery = None,
+    to_run: RunQuery = None,
+    segmentation: Annotated[str | None, Query(max_length=64)] = None,
+) -> dict[str, Any]:
+    """Who entered and left each segment between two runs (default: the last two).
+
+    Viewers get the counts; editors also the customers who moved.
+    """
+    found = state.reading(lambda store: store.changes(from_run, to_run, segmentation=segmentation))
+    return found.to_dict(with_customers=caller.has("editor"))  # type: ignore[no-any-return]
+
+
+@router.get("/alerts", response_model=list[AlertOut])
+def alerts(state: StateDep, _caller: Viewer, run: RunQuery = None) -> list[dict[str, Any]]:
+    """A run's health alerts, critical first."""
+    return state.reading(lambda store: store.alerts(run)).to_dicts()  # type: ignore[no-any-return]

@@ -1,0 +1,79 @@
+"""The rule editor's calls: check, live sizes, explain, impact of an edit, and classify."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from segwise.api.auth import Editor, StateDep, Viewer
+from segwise.api.schemas.common import ERRORS
+from segwise.api.schemas.rules import (
+    CheckRequest,
+    CheckResponse,
+    ClassifyRequest,
+    ClassifyResponse,
+    ExplainRequest,
+    ImpactRequest,
+    PreviewRequest,
+    PreviewResponse,
+)
+from segwise.project import live
+
+router = APIRouter(tags=["rules"], responses=ERRORS)
+
+
+def _segments(body: CheckRequest | PreviewRequest) -> list[dict[str, Any]]:
+    if isinstance(body, CheckRequest) and body.rule is not None:
+        return [{"name": "rule", "where": body.rule}]
+    return [s.model_dump(exclude_none=True) for s in body.segments or []]
+
+
+@router.post("/rules/check", response_model=CheckResponse)
+def check(body: CheckRequest, state: StateDep, _caller: Viewer) -> dict[str, Any]:
+    """Parse and lint one rule or a catalog. Syntax errors come back as data, with positions."""
+    data = state.live_or_none()
+    columns = () if data is None else tuple(data.features.columns)
+    return live.check(_segments(body), exclusive=body.exclusive, columns=columns)
+
+
+@router.post("/rules/preview", response_model=PreviewResponse)
+def preview(body: PreviewRequest, state: StateDep, _caller: Viewer) -> dict[str, Any]:
+    """Sizes of each segment and each condition (alone, cumulative) on the latest run."""
+    catalog = live.catalog_from(_segments(body), exclusive=body.exclusive, other=body.other)
+    return live.preview(state.live(), catalog)
+
+
+@router.post("/rules/explain")
+def explain(body: ExplainRequest, state: StateDep, _caller: Editor) -> dict[str, Any]:
+    """Why one customer of the latest run is in or out of a segment, condition by condition."""
+    catalog = live.project_catalog(state.project(), body.segmentation)
+    found = live.explain(state.live(), catalog, body.customer_id, body.segment)
+    return live.explanation_dict(found, body.customer_id) | {"text": found.render()}
+
+
+@router.post("/preview")
+def impact(body: ImpactRequest, state: StateDep, _caller: Viewer) -> dict[str, Any]:
+    """Who an edited rule segmentation would add and remove (+N/−M, revenue), storing nothing."""
+    found = state.reading(
+        lambda _store: live.impact(state.project(), body.segmentation, body.definition)
+    )
+    return found.to_dict()  # type: ignore[no-any-return]
+
+
+@router.post("/classify", response_model=ClassifyResponse)
+def classify(body: ClassifyRequest, state: StateDep, caller: Viewer) -> dict[str, Any]:
+    """The segments one customer would be in now, under every rule and cluster segmentation.
+
+    No store write. A known ``customer_id`` fills the attributes not sent from the latest
+    run's customer table (for editors and admins: viewers see no stored customer data).
+    """
+    classifier = state.classifier()
+    found = classifier.classify(
+        body.attributes,
+        customer_id=body.customer_id,
+        events=body.events,
+        orders=body.orders,
+        fill_known=caller.has("editor"),
+    )
+    return found.to_dict()

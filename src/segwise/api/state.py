@@ -1,0 +1,243 @@
+"""What one service process holds between requests: the project, keys, caches, limits.
+
+DuckDB refuses a read-only and a read-write connection to one file in the same
+process at once, so every store access of the service goes through one
+readers-writer gate: reads share it, the few writes (keys, audit entries) take
+it alone. Runs write from their own process and are waited for by DuckDB's
+file lock (see ``Workspace._connect``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from segwise.exceptions import SegwiseError
+from segwise.project.classify import Classifier
+from segwise.project.live import LiveData
+from segwise.project.pipeline import Project
+from segwise.project.workspace import read_project_file
+from segwise.store import Workspace
+from segwise.store.keys import ROLES, ApiKey, list_keys, split_key
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
+    from segwise.api.settings import Settings
+
+
+class StoreGate:
+    """Many readers or one writer, within this process."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Condition()
+        self._readers = 0
+        self._writing = False
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[None]:
+        """Share the store with other readers."""
+        with self._lock:
+            self._lock.wait_for(lambda: not self._writing)
+            self._readers += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._readers -= 1
+                self._lock.notify_all()
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[None]:
+        """Hold the store alone (no reader of this process has it open)."""
+        with self._lock:
+            self._lock.wait_for(lambda: not self._writing and self._readers == 0)
+            self._writing = True
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._writing = False
+                self._lock.notify_all()
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: a key's name, id and role."""
+
+    name: str
+    key_id: str
+    role: str
+
+    def has(self, role: str) -> bool:
+        """Whether this caller's role includes ``role`` (admin > editor > viewer)."""
+        return ROLES.index(self.role) >= ROLES.index(role)
+
+    @property
+    def actor(self) -> str:
+        """How the audit log names this caller."""
+        return f"key:{self.name}"
+
+
+class RateLimiter:
+    """A token bucket per key: ``per_minute`` requests, bursts of a tenth of that."""
+
+    def __init__(self, per_minute: int) -> None:
+        self.rate = per_minute / 60.0
+        self.burst = max(10.0, per_minute / 10.0)
+        self._buckets: dict[str, tuple[float, float]] = {}
+        self._lock = threading.Lock()
+
+    def wait_for(self, key: str) -> float:
+        """0 if the request may go now, else the seconds until it may."""
+        now = time.monotonic()
+        with self._lock:
+            tokens, since = self._buckets.get(key, (self.burst, now))
+            tokens = min(self.burst, tokens + (now - since) * self.rate)
+            if tokens >= 1:
+                self._buckets[key] = (tokens - 1, now)
+                return 0.0
+            self._buckets[key] = (tokens, now)
+            return (1 - tokens) / self.rate
+
+
+class ServiceState:
+    """The project, its store, the keys, and the caches of one service process."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        target, _text, _config = read_project_file(settings.project)
+        self.project_file = target
+        self.gate = StoreGate()
+        self.limiter = RateLimiter(settings.rate_limit)
+        self.session_secret = secrets.token_bytes(32)
+        self._lock = threading.Lock()
+        self._project: tuple[float, Project] | None = None
+        self._keys: tuple[tuple[float, ...], dict[str, ApiKey]] | None = None
+        self._verified: dict[str, str] = {}
+        self._classifier: tuple[tuple[float, ...], Classifier] | None = None
+        self._live: tuple[tuple[float, ...], LiveData] | None = None
+        self.store_path = self.project().store.path
+
+    # -- the project -----------------------------------------------------------------------
+    def project(self) -> Project:
+        """The project as its file says now (reloaded when the file changes)."""
+        stamp = _mtime(self.project_file)
+        with self._lock:
+            if self._project is None or self._project[0] != stamp:
+                loaded = Project.from_yaml(
+                    self.project_file, allow_outside=self.settings.allow_outside
+                )
+                self._project = (stamp, loaded)
+            return self._project[1]
+
+    def store(self) -> Workspace:
+        """A fresh handle on the store (handles keep per-call state; they are cheap)."""
+        return Workspace(self.store_path, lock_timeout=60.0)
+
+    def reading(self, work: Callable[[Workspace], Any]) -> Any:
+        """``work(store)`` with the store shared with this process's other readers."""
+        with self.gate.read():
+            return work(self.store())
+
+    def writing(self, work: Callable[[Workspace], Any]) -> Any:
+        """``work(store)`` with no reader of this process holding the store."""
+        with self.gate.write():
+            return work(self.store())
+
+    def _store_stamp(self) -> tuple[float, ...]:
+        wal = self.store_path.with_name(self.store_path.name + ".wal")
+        return (_mtime(self.store_path), _mtime(wal))
+
+    # -- keys ------------------------------------------------------------------------------
+    def authenticate(self, key: str) -> Principal | None:
+        """The caller a key belongs to, or None (unknown, revoked or malformed)."""
+        parts = split_key(key)
+        if parts is None:
+            return None
+        key_id, secret = parts
+        found = self._key_ring().get(key_id)
+        if found is None or not found.active:
+            return None
+        # scrypt once per key and process; later requests compare a fast digest.
+        fast = hashlib.sha256(key.encode()).hexdigest()
+        known = self._verified.get(key_id)
+        if known is None or not hmac.compare_digest(known, fast):
+            if not found.matches(secret):
+                return None
+            self._verified[key_id] = fast
+        return Principal(found.name, found.key_id, found.role)
+
+    def principal(self, key_id: str) -> Principal | None:
+        """The active key with this id (sessions carry ids, not keys)."""
+        found = self._key_ring().get(key_id)
+        return (
+            None if found is None or not found.active else Principal(found.name, key_id, found.role)
+        )
+
+    def forget_keys(self) -> None:
+        """Reload the keys on the next request (after this process changed them)."""
+        with self._lock:
+            self._keys = None
+
+    def _key_ring(self) -> dict[str, ApiKey]:
+        stamp = self._store_stamp()
+        with self._lock:
+            if self._keys is not None and self._keys[0] == stamp:
+                return self._keys[1]
+        ring = {k.key_id: k for k in self.reading(list_keys)}
+        with self._lock:
+            self._keys = (stamp, ring)
+        return ring
+
+    # -- classification --------------------------------------------------------------------
+    def classifier(self) -> Classifier:
+        """The classifier for the project file and the latest run (rebuilt when either changes)."""
+        stamp = (_mtime(self.project_file), *self._store_stamp())
+        with self._lock:
+            if self._classifier is not None and self._classifier[0] == stamp:
+                return self._classifier[1]
+        project = self.project()
+        built: Classifier = self.reading(lambda store: Classifier(project, store))
+        with self._lock:
+            self._classifier = (stamp, built)
+        return built
+
+    def live(self) -> LiveData:
+        """The latest run's customer table for the rule editor (an error before a run)."""
+        found = self.live_or_none(optional=False)
+        assert found is not None
+        return found
+
+    def live_or_none(self, *, optional: bool = True) -> LiveData | None:
+        """The latest run's customer table, or None before the first run (when optional)."""
+        stamp = (_mtime(self.project_file), *self._store_stamp())
+        with self._lock:
+            if self._live is not None and self._live[0] == stamp:
+                return self._live[1]
+        if optional and not self.store_path.exists():
+            return None
+        project = self.project()
+        try:
+            built: LiveData = self.reading(lambda store: LiveData.load(project, store))
+        except SegwiseError:
+            if optional:
+                return None
+            raise
+        with self._lock:
+            self._live = (stamp, built)
+        return built
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return Path(path).stat().st_mtime
+    except OSError:
+        return 0.0

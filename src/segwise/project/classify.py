@@ -1,0 +1,257 @@
+"""Real-time classification: which segments one customer would be in now.
+
+The service's ``POST /classify`` (Apache Unomi's "does this profile match")
+answers from one customer's attributes, and optionally their recent events
+and orders, without a run and without writing anything. It evaluates the
+very expressions a run evaluates:
+
+- rule segmentations: the project's catalog through
+  :class:`~segwise.segmenters.RuleSegmenter`, on a one-row table;
+- cluster segmentations: the latest run's fitted model, rebuilt from its
+  stored definition (:meth:`ClusterSegmenter.from_definition`), through
+  ``assign``.
+
+Attributes not given are taken from the latest run's customer table when the
+customer is known (so a caller may send only what changed), else left empty.
+Event conditions (``performed(...)``) count only the events and orders sent.
+Other methods score customers against the whole population (RFM quantiles,
+model tiers), so they are listed as skipped with the reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from segwise.engine.prepared import PreparedQuery
+from segwise.exceptions import ConfigError, SegwiseError
+from segwise.lang.evaluate import EVENT_ID, EVENT_NAME, EVENT_TIME
+from segwise.project.catalogs import catalog_of
+from segwise.project.config import ClusterSegmentation, RulesSegmentation
+from segwise.segmenters import ClusterSegmenter, RuleSegmenter
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping, Sequence
+
+    from segwise.project.pipeline import Project
+    from segwise.store import Workspace
+
+_EVENTS = pl.Schema({EVENT_ID: pl.String(), EVENT_TIME: pl.Datetime("us"), EVENT_NAME: pl.String()})
+_ORDERS = pl.Schema(
+    {
+        EVENT_ID: pl.String(),
+        EVENT_TIME: pl.Datetime("us"),
+        "amount": pl.Float64(),
+        "order_id": pl.String(),
+        "is_return": pl.Boolean(),
+    }
+)
+
+
+@dataclass(frozen=True)
+class Classification:
+    """One customer's segments per segmentation, and what could not be classified."""
+
+    customer_id: str | None
+    as_of: date
+    run_id: int
+    known: bool
+    segments: dict[str, list[str]]
+    skipped: dict[str, str] = field(default_factory=dict)
+    #: Attributes sent that no customer-table column has (no segmentation reads them).
+    ignored: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready."""
+        return {
+            "customer_id": self.customer_id,
+            "as_of": self.as_of.isoformat(),
+            "run_id": self.run_id,
+            "known_customer": self.known,
+            "segments": self.segments,
+            "skipped": self.skipped,
+            "ignored_attributes": self.ignored,
+        }
+
+
+class Classifier:
+    """Everything a classification needs, prepared once per project file and run.
+
+    Examples
+    --------
+    >>> import tempfile, segwise as sw
+    >>> folder = tempfile.mkdtemp()
+    >>> project = sw.Project.from_yaml(sw.Project.init(folder))
+    >>> _ = project.run()
+    >>> found = Classifier(project).classify({"net_revenue": 5000, "orders": 20})
+    >>> found.segments["lifecycle"]
+    ['VIP']
+    """
+
+    def __init__(self, project: Project, store: Workspace | None = None) -> None:
+        self.project = project
+        self.store = store or project.store
+        latest = self.store.last_run()
+        if latest is None:
+            raise ConfigError("no run to classify against", hint="run the project first")
+        self.run_id = int(latest["run_id"])
+        self.as_of: date = latest["as_of"]
+        with self.store.reading():
+            stored = self.store.definitions(self.run_id)
+            features = self.store.latest_features()
+        self.features = (
+            pl.DataFrame(schema={"customer_id": pl.String})
+            if features is None
+            else features.with_columns(pl.col("customer_id").cast(pl.String)).sort("customer_id")
+        )
+        self.queries: dict[str, PreparedQuery] = {}
+        self.skipped: dict[str, str] = {}
+        self._prepare(stored)
+
+    def _prepare(self, stored: Mapping[str, dict[str, Any]]) -> None:
+        schemas: dict[str, pl.Schema] = {
+            "customers": self.features.schema,
+            "events": _EVENTS,
+            "transactions": _ORDERS,
+        }
+        empty = {name: pl.DataFrame(schema=schema) for name, schema in schemas.items()}
+        for name, spec in self.project.config.segmentations.items():
+            try:
+                query = self._query(name, spec, stored, empty)
+            except SegwiseError as exc:
+                self.skipped[name] = exc.one_line()
+                continue
+            if isinstance(query, str):
+                self.skipped[name] = query
+            else:
+                self.queries[name] = PreparedQuery(query, schemas)
+
+    def _query(
+        self,
+        name: str,
+        spec: Any,
+        stored: Mapping[str, dict[str, Any]],
+        empty: dict[str, pl.DataFrame],
+    ) -> Callable[[dict[str, pl.LazyFrame]], Any] | str:
+        """How to place one customer in this segmentation, or why it cannot be done."""
+        if spec.level != "customer":
+            return "segments accounts; classify places one customer"
+        if isinstance(spec, RulesSegmentation):
+            catalog = catalog_of(name, spec, self.project.paths)
+            rules = RuleSegmenter(catalog, id_col="customer_id", as_of=self.as_of)
+            rules.fit(
+                empty["customers"], events=empty["events"], transactions=empty["transactions"]
+            )
+            return lambda t: rules.segment(
+                t["customers"], events=t["events"], transactions=t["transactions"]
+            )
+        if isinstance(spec, ClusterSegmentation):
+            if name not in stored:
+                return f"not in run {self.run_id}: run the project first"
+            model = ClusterSegmenter.from_definition(stored[name])
+            return lambda t: model.assign(t["customers"]).select("customer_id", "segment")
+        return (
+            f"{spec.method} segments score customers against the whole population; "
+            "see the latest run's membership"
+        )
+
+    def _row(
+        self, customer_id: str | None, attributes: Mapping[str, Any]
+    ) -> tuple[pl.DataFrame, bool, list[str]]:
+        """One row in the features' types: the stored row of a known customer, then the given.
+
+        Also returns the attributes no segmentation reads (not in the customer table).
+        """
+        known = None
+        if customer_id is not None and self.features.height:
+            at = int(self.features["customer_id"].search_sorted(customer_id))
+            if at < self.features.height and self.features["customer_id"][at] == customer_id:
+                known = self.features.slice(at, 1)
+        base = known if known is not None else self.features.clear(n=1)
+        schema = base.schema
+        ignored = sorted(k for k in attributes if k not in schema)
+        updates = []
+        for column, value in attributes.items():
+            dtype = schema.get(column)
+            if dtype is None or column == "customer_id":
+                continue
+            series = pl.Series(column, [value], strict=False).cast(dtype, strict=False)
+            if value is not None and series.null_count():
+                raise ConfigError(
+                    f"attribute '{column}': {value!r} is not a {dtype}",
+                    hint="send the value in the type of the customer table's column",
+                )
+            updates.append(series)
+        row = base.with_columns(
+            pl.lit(customer_id or "__classify__", dtype=pl.String).alias("customer_id"), *updates
+        )
+        return row, known is not None, ignored
+
+    def classify(
+        self,
+        attributes: Mapping[str, Any],
+        *,
+        customer_id: str | None = None,
+        events: Sequence[Mapping[str, Any]] = (),
+        orders: Sequence[Mapping[str, Any]] = (),
+        fill_known: bool = True,
+    ) -> Classification:
+        """The segments this customer would be in under every rule and cluster segmentation.
+
+        ``fill_known=False`` treats every customer as new (no stored values are read).
+        """
+        row, known, ignored = self._row(customer_id if fill_known else None, attributes)
+        if customer_id is not None and not fill_known:
+            row = row.with_columns(pl.lit(customer_id, dtype=pl.String).alias("customer_id"))
+        key = row["customer_id"][0]
+        tables = {
+            "customers": row,
+            "events": _table(events, _EVENTS, key),
+            "transactions": _table(orders, _ORDERS, key),
+        }
+        found: dict[str, list[str]] = {}
+        for name, query in self.queries.items():
+            out = query.run(**tables)
+            if "segment" in out.columns:
+                found[name] = [str(out["segment"][0])]
+            else:  # an overlapping catalog: one flag per audience
+                found[name] = [c for c in out.columns if c != "customer_id" and out[c][0]]
+        return Classification(
+            customer_id, self.as_of, self.run_id, known, found, dict(self.skipped), ignored
+        )
+
+
+def _table(rows: Sequence[Mapping[str, Any]], schema: pl.Schema, key: str) -> pl.DataFrame:
+    """Events or orders of the one customer, in the columns the rule language reads."""
+    if not rows:
+        return _EMPTY[id(schema)]
+    records = []
+    for position, row in enumerate(rows):
+        stamp = row.get(EVENT_TIME)
+        if not isinstance(stamp, str | datetime | date):
+            raise ConfigError(
+                f"event {position + 1}: no timestamp", hint="give each an ISO 'timestamp'"
+            )
+        try:
+            when = datetime.fromisoformat(stamp) if isinstance(stamp, str) else stamp
+        except ValueError:
+            raise ConfigError(
+                f"event {position + 1}: timestamp '{stamp}' is not an ISO date or time",
+                hint="write it as YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS",
+            ) from None
+        records.append({**row, EVENT_ID: key, EVENT_TIME: when})
+    frame = pl.DataFrame(records, infer_schema_length=None)
+    return pl.DataFrame(
+        {
+            c: frame[c].cast(t, strict=False)
+            if c in frame.columns
+            else pl.Series(c, [None] * frame.height, t)
+            for c, t in schema.items()
+        }
+    )
+
+
+_EMPTY = {id(schema): pl.DataFrame(schema=schema) for schema in (_EVENTS, _ORDERS)}

@@ -1,0 +1,209 @@
+"""The rule editor's calls and real-time classification, against the batch run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+from fastapi.testclient import TestClient
+
+from segwise.project import open_workspace
+from tests.api.conftest import bearer
+
+
+def test_check_returns_syntax_errors_as_data(client: TestClient, keys: dict[str, str]) -> None:
+    found = client.post(
+        "/api/v1/rules/check",
+        json={"rule": "orders >= 3 AND\n  net_revenue >> 10"},
+        headers=bearer(keys["viewer"]),
+    ).json()
+    assert found["valid"] is False
+    error = found["errors"][0]
+    assert (error["line"], error["column"]) == (2, 16)
+    assert error["highlight"] == "  net_revenue >> 10"
+    assert error["caret"].splitlines()[-1].index("^") == 2 + 15
+
+
+def test_check_lints_a_catalog_and_names_unknown_columns(
+    client: TestClient, keys: dict[str, str]
+) -> None:
+    found = client.post(
+        "/api/v1/rules/check",
+        json={
+            "segments": [
+                {"name": "Never", "where": "orders > 5 AND orders < 2"},
+                {"name": "Typo", "where": "net_revnue > 10"},
+            ]
+        },
+        headers=bearer(keys["viewer"]),
+    ).json()
+    kinds = {(f["segment"], f["kind"]) for f in found["findings"]}
+    assert ("Never", "never-matches") in kinds
+    assert ("Typo", "unknown-column") in kinds
+    typo = next(f for f in found["findings"] if f["segment"] == "Typo")
+    assert "net_revenue" in typo["message"]  # did you mean
+    assert found["valid"] is False
+
+
+def test_preview_counts_equal_the_batch_evaluation(
+    served_project: tuple[Path, dict[str, str]], client: TestClient, keys: dict[str, str]
+) -> None:
+    found = client.post(
+        "/api/v1/rules/preview",
+        json={"segments": [{"name": "Loyal", "where": "orders >= 3 AND net_revenue > 100"}]},
+        headers=bearer(keys["viewer"]),
+    ).json()
+    features = open_workspace(served_project[0]).latest_features()
+    assert features is not None
+    both = features.filter((pl.col("orders") >= 3) & (pl.col("net_revenue") > 100)).height
+    alone = features.filter(pl.col("orders") >= 3).height
+    segment = found["segments"][0]
+    assert segment["assigned"] == both
+    assert segment["conditions"][0]["alone"] == alone
+    assert segment["conditions"][1]["cumulative"] == both
+    assert found["other"] == features.height - both
+
+
+def test_preview_with_a_broken_rule_points_at_it(client: TestClient, keys: dict[str, str]) -> None:
+    answer = client.post(
+        "/api/v1/rules/preview",
+        json={"segments": [{"name": "A", "where": "orders >= 3 AND"}]},
+        headers=bearer(keys["viewer"]),
+    )
+    assert answer.status_code == 422
+    assert answer.json()["error"]["rule"]["column"] == 16
+
+
+def test_a_rule_cannot_execute_anything(
+    client: TestClient, keys: dict[str, str], tmp_path: Path
+) -> None:
+    marker = tmp_path / "pwned"
+    payloads = [
+        f"__import__('os').system('touch {marker}')",
+        f"orders > 1; COPY (SELECT 1) TO '{marker}'",
+        f"read_csv('{marker}') > 1",
+        "exec('1')",
+    ]
+    for rule in payloads:
+        for path, body in (
+            ("/api/v1/rules/preview", {"segments": [{"name": "X", "where": rule}]}),
+            ("/api/v1/rules/check", {"rule": rule}),
+        ):
+            answer = client.post(path, json=body, headers=bearer(keys["viewer"]))
+            assert answer.status_code in (200, 422)
+            if answer.status_code == 200:
+                assert answer.json()["valid"] is False
+    assert not marker.exists()
+
+
+def test_explain_says_why_condition_by_condition(client: TestClient, keys: dict[str, str]) -> None:
+    found = client.post(
+        "/api/v1/rules/explain",
+        json={"segmentation": "lifecycle", "segment": "VIP", "customer_id": "0000004"},
+        headers=bearer(keys["editor"]),
+    ).json()
+    assert found["member"] is False
+    assert [c["condition"] for c in found["conditions"]][1:] == [
+        "net_revenue > 1500",
+        "orders >= 12",
+    ]
+    assert "net_revenue" in found["conditions"][1]["values"]
+
+
+def test_impact_preview_counts_who_enters_and_leaves(
+    client: TestClient, keys: dict[str, str]
+) -> None:
+    definition = client.get(
+        "/api/v1/definitions/lifecycle", headers=bearer(keys["viewer"])
+    ).json()["definition"]
+    definition["segments"][0]["where"] = "net_revenue > 1000 AND orders >= 10"
+    found = client.post(
+        "/api/v1/preview",
+        json={"segmentation": "lifecycle", "definition": definition},
+        headers=bearer(keys["viewer"]),
+    ).json()
+    vip = next(s for s in found["segments"] if s["segment"] == "VIP")
+    assert vip["entering"] > 0
+    assert vip["leaving"] == 0  # a looser rule only adds
+    assert vip["after"] == vip["before"] + vip["entering"]
+    assert vip["revenue_entering"] > 0
+    left = sum(s["leaving"] for s in found["segments"])
+    assert left == vip["entering"]  # exclusive: whoever enters VIP leaves another segment
+
+
+def test_classify_agrees_with_the_batch_run_on_500_customers(
+    served_project: tuple[Path, dict[str, str]], client: TestClient, keys: dict[str, str]
+) -> None:
+    config = served_project[0]
+    stored = open_workspace(config).memberships()
+    events = pl.read_parquet(config.parent / "data" / "events.parquet").select(
+        pl.col("user_id").cast(pl.String).alias("customer_id"),
+        pl.col("event"),
+        pl.col("ts").dt.strftime("%Y-%m-%dT%H:%M:%S").alias("timestamp"),
+    )
+    sample = stored["customer_id"].unique().sort().sample(500, seed=7).to_list()
+    by_customer = {
+        key[0]: frame.drop("customer_id").to_dicts()
+        for key, frame in events.filter(pl.col("customer_id").is_in(sample)).group_by(
+            "customer_id"
+        )
+    }
+    expected = {
+        (row["customer_id"], row["segmentation"]): row["segment"]
+        for row in stored.filter(pl.col("segmentation").is_in(["lifecycle", "behaviour"]))
+        .filter(pl.col("customer_id").is_in(sample))
+        .iter_rows(named=True)
+    }
+    disagreements = []
+    for customer in sample:
+        found = client.post(
+            "/api/v1/classify",
+            json={"customer_id": customer, "events": by_customer.get(customer, [])},
+            headers=bearer(keys["editor"]),
+        ).json()
+        assert found["known_customer"] is True
+        for segmentation in ("lifecycle", "behaviour"):
+            if found["segments"][segmentation] != [expected[(customer, segmentation)]]:
+                disagreements.append((customer, segmentation))
+    assert disagreements == []
+
+
+def test_classify_a_new_customer_from_attributes(client: TestClient, keys: dict[str, str]) -> None:
+    found = client.post(
+        "/api/v1/classify",
+        json={
+            "attributes": {"net_revenue": 5000, "orders": 30, "favourite_colour": "teal"},
+            "events": [{"event": "app_session", "timestamp": "2024-12-20T10:00:00"}],
+        },
+        headers=bearer(keys["viewer"]),
+    ).json()
+    assert found["known_customer"] is False
+    assert found["segments"]["lifecycle"] == ["VIP"]
+    assert found["ignored_attributes"] == ["favourite_colour"]
+    assert set(found["skipped"]) == {"value", "future"}
+
+
+def test_a_viewer_classifying_a_known_id_sees_no_stored_values(
+    client: TestClient, keys: dict[str, str]
+) -> None:
+    found = client.post(
+        "/api/v1/classify", json={"customer_id": "0000020"}, headers=bearer(keys["viewer"])
+    ).json()
+    assert found["known_customer"] is False
+
+
+def test_classify_refuses_values_of_the_wrong_type(client: TestClient, keys: dict[str, str]) -> None:
+    answer = client.post(
+        "/api/v1/classify",
+        json={"attributes": {"orders": "many"}},
+        headers=bearer(keys["viewer"]),
+    )
+    assert answer.status_code == 422
+    assert "attribute 'orders'" in answer.json()["error"]["message"]
+    bad_time = client.post(
+        "/api/v1/classify",
+        json={"events": [{"event": "x", "timestamp": "yesterday"}]},
+        headers=bearer(keys["viewer"]),
+    )
+    assert bad_time.status_code == 422
+    assert "event 1" in bad_time.json()["error"]["message"]
