@@ -161,3 +161,31 @@ def postgres_url() -> Iterator[str]:
             check=False,
         )
         shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def served_project(  # the service's tests and the project layer's share one demo run
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Path, dict[str, str]]:
+    """A demo project with one stored run, and a key for each role."""
+    import segwise as sw
+    from segwise.project import open_workspace
+    from segwise.store.keys import create_key
+
+    folder = tmp_path_factory.mktemp("served")
+    config = sw.Project.init(folder)
+    sw.Project.from_yaml(config).run()
+    store = open_workspace(config)
+    keys = {
+        role: create_key(store, f"{role}-key", role)[1] for role in ("viewer", "editor", "admin")
+    }
+    return config, keys
+
+
+@pytest.fixture
+def project_copy(served_project: tuple[Path, dict[str, str]], tmp_path: Path) -> Path:
+    """A private copy of the served project (store and keys included) for tests that write."""
+    config, _ = served_project
+    target = tmp_path / "project"
+    shutil.copytree(config.parent, target)
+    return target / "segwise.yaml"

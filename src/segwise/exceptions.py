@@ -88,6 +88,10 @@ class ConfigError(SegwiseError):
     """An option, a project file key or a policy has an invalid value."""
 
 
+class NotFoundError(ConfigError):
+    """A named thing (segmentation, segment, job, run) does not exist."""
+
+
 class SeedError(ConfigError, ValueError):
     """A lookalike seed that is empty, or everyone: there is nothing to tell apart."""
 

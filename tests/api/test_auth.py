@@ -50,7 +50,9 @@ def test_each_role_gets_in_or_gets_403(
             assert f"this needs {lowest}" in answer.json()["detail"]
 
 
-def test_a_viewer_sees_member_counts_not_identifiers(client: TestClient, keys: dict[str, str]) -> None:
+def test_a_viewer_sees_member_counts_not_identifiers(
+    client: TestClient, keys: dict[str, str]
+) -> None:
     path = "/api/v1/segmentations/lifecycle/segments/VIP/members"
     seen = client.get(path, headers=bearer(keys["viewer"])).json()
     assert seen["members"] is None

@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi.responses import JSONResponse
 
-from segwise.exceptions import RuleError, SegwiseError
-from segwise.project.definitions import ConflictError, NotFoundError
+from segwise.exceptions import NotFoundError, RuleError, SegwiseError
+from segwise.project.definitions import ConflictError
 from segwise.project.jobs import RunInProgressError
 from segwise.store import StoreError, StoreLockedError
 

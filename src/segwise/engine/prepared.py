@@ -60,6 +60,7 @@ class PreparedQuery:
         plan = nw.to_native(out) if isinstance(out, nw.LazyFrame) else out
         if not isinstance(plan, pl.LazyFrame):
             raise TypeError("a prepared query must build a Polars LazyFrame")
+        plan.collect_schema()  # resolves the plan: a wrong column fails now, not per call
         self._local.plan = (inputs, plan)
         return inputs, plan
 

@@ -25,7 +25,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from segwise._config import load_yaml_model, read_text_file
-from segwise.exceptions import ConfigError, RuleError, SegwiseError
+from segwise.exceptions import ConfigError, NotFoundError, RuleError, SegwiseError
 from segwise.io.writers import write_text
 from segwise.lang.evaluate import EVENT_ID, EVENT_NAME, EVENT_TIME
 from segwise.project.catalogs import catalog_of
@@ -48,10 +48,6 @@ _EDITING = threading.Lock()
 
 class ConflictError(ConfigError):
     """The definition changed since the version the edit was based on."""
-
-
-class NotFoundError(ConfigError):
-    """No such segmentation or segment in the project file."""
 
 
 @dataclass(frozen=True)
@@ -83,7 +79,7 @@ def check_name(name: str, what: str) -> str:
     >>> check_name("../etc", "segmentation")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    segwise.project.definitions.NotFoundError: ...
+    segwise.exceptions.NotFoundError: ...
     """
     if not _NAME.match(name) or ".." in name:
         raise NotFoundError(
@@ -297,6 +293,9 @@ def _splice(original: str, document: Any, name: str) -> str:
         )
     else:
         start = stop = end_of_mapping
+        while start > 0 and _loose(lines[start - 1]):
+            start -= 1  # land before the comments that introduce the next top-level key
+        stop = start
     while stop > start and _loose(lines[stop - 1]):
         stop -= 1  # blank lines and comments before the next key belong to it
     edited = document["segmentations"].get(name)
@@ -310,14 +309,18 @@ def _loose(line: str) -> bool:
 
 
 def _dump_block(name: str, spec: Any, indent: int) -> str:
+    """The segmentation's lines, dumped where it sits so inline comments keep their column."""
     buffer = io.StringIO()
-    handler = _yaml()
-    handler.dump({name: spec}, buffer)
-    dumped = buffer.getvalue().splitlines(keepends=True)
+    _yaml().dump({"segmentations": {name: spec}}, buffer)
+    dumped = buffer.getvalue().splitlines(keepends=True)[1:]
     while dumped and _loose(dumped[-1]):
         dumped.pop()  # the comment ruamel hangs on the last item is the next key's
-    pad = " " * indent
-    return "".join(pad + line if line.strip() else line for line in dumped)
+    shift = indent - 2  # ruamel indents mappings by 2; match a file that indents otherwise
+    if shift > 0:
+        dumped = [" " * shift + line if line.strip() else line for line in dumped]
+    elif shift < 0:
+        dumped = [line[-shift:] if line[:-shift].isspace() else line for line in dumped]
+    return "".join(dumped)
 
 
 def _compile(

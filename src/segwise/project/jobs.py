@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from segwise.exceptions import ConfigError, SegwiseError
+from segwise.exceptions import NotFoundError, SegwiseError
 from segwise.io.writers import write_text
 
 if TYPE_CHECKING:
@@ -29,8 +29,8 @@ if TYPE_CHECKING:
 #: Jobs kept in the folder; older status files are removed when a new job starts.
 KEEP = 50
 
-#: Children this process started, reaped on every status read (no zombies linger).
-_CHILDREN: list[subprocess.Popen[bytes]] = []
+#: Children this process started, by pid: reaped once their job has ended (no zombies).
+_CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
 
 
 class RunInProgressError(SegwiseError):
@@ -111,24 +111,25 @@ def start_run(project_file: Path, store: Path, *, as_of: str | None = None) -> J
     # Beside the status, which the child may already be writing: a queued job whose
     # process died before its first word is then seen as failed, not queued forever.
     status.with_suffix(".pid").write_text(str(child.pid))
-    _CHILDREN.append(child)
+    _CHILDREN[child.pid] = child
     return read_job(store, job_id)
 
 
 def read_job(store: Path, job_id: str) -> Job:
     """A job's status; a job whose process died without a word is reported failed."""
-    _CHILDREN[:] = [child for child in _CHILDREN if child.poll() is None]
     if not job_id.replace("-", "").isalnum():
-        raise ConfigError(f"no job '{job_id[:40]}'")
+        raise NotFoundError(f"no job '{job_id[:40]}'")
     path = jobs_folder(store) / f"{job_id}.json"
     try:
         status = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        raise ConfigError(f"no job '{job_id}'", hint="GET /api/v1/runs/jobs lists them") from None
+        raise NotFoundError(f"no job '{job_id}'", hint="GET /api/v1/runs/jobs lists them") from None
     state = status.get("state", "failed")
     pid = status.get("pid") or _pid(path.with_suffix(".pid"))
     if state in ("queued", "running") and pid is not None and not _alive(int(pid)):
         state, status["error"] = "failed", "the run's process ended without a result"
+    if state in ("succeeded", "failed") and pid is not None:
+        _reap(int(pid))
     return Job(
         job_id,
         state,
@@ -149,6 +150,16 @@ def list_jobs(store: Path) -> list[Job]:
     return [read_job(store, name) for name in names]
 
 
+def _reap(pid: int) -> None:
+    """Collect an ended child's exit status (it has written its last word)."""
+    child = _CHILDREN.pop(pid, None)
+    if child is not None:
+        try:
+            child.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            _CHILDREN[pid] = child
+
+
 def _pid(path: Path) -> int | None:
     try:
         return int(path.read_text())
@@ -157,6 +168,9 @@ def _pid(path: Path) -> int | None:
 
 
 def _alive(pid: int) -> bool:
+    child = _CHILDREN.get(pid)
+    if child is not None:
+        return child.poll() is None  # our own child: a zombie is not alive
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

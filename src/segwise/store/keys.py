@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
-from segwise.exceptions import ConfigError
+from segwise.exceptions import ConfigError, NotFoundError
 
 if TYPE_CHECKING:
     from segwise.store.workspace import Workspace
@@ -109,7 +109,7 @@ def create_key(store: Workspace, name: str, role: str) -> tuple[ApiKey, str]:
             hint="revoke it first (segwise keys revoke) or choose another name",
         )
     key_id, secret, salt = secrets.token_hex(4), secrets.token_urlsafe(32), secrets.token_bytes(16)
-    created = datetime.now().replace(microsecond=0)
+    created = datetime.now()
     key = ApiKey(
         key_id,
         name,
@@ -148,7 +148,7 @@ def revoke_key(store: Workspace, name_or_id: str) -> ApiKey:
     """Revoke the active key with this name or key id; return it, revoked."""
     found = [k for k in list_keys(store) if k.active and name_or_id in (k.name, k.key_id)]
     if not found:
-        raise ConfigError(
+        raise NotFoundError(
             f"no active key named '{name_or_id}'", hint="segwise keys list CONFIG shows them"
         )
     key = found[0]

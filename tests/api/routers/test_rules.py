@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
-from fastapi.testclient import TestClient
 
 from segwise.project import open_workspace
 from tests.api.conftest import bearer
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from fastapi.testclient import TestClient
 
 
 def test_check_returns_syntax_errors_as_data(client: TestClient, keys: dict[str, str]) -> None:
@@ -113,9 +117,9 @@ def test_explain_says_why_condition_by_condition(client: TestClient, keys: dict[
 def test_impact_preview_counts_who_enters_and_leaves(
     client: TestClient, keys: dict[str, str]
 ) -> None:
-    definition = client.get(
-        "/api/v1/definitions/lifecycle", headers=bearer(keys["viewer"])
-    ).json()["definition"]
+    definition = client.get("/api/v1/definitions/lifecycle", headers=bearer(keys["viewer"])).json()[
+        "definition"
+    ]
     definition["segments"][0]["where"] = "net_revenue > 1000 AND orders >= 10"
     found = client.post(
         "/api/v1/preview",
@@ -144,9 +148,7 @@ def test_classify_agrees_with_the_batch_run_on_500_customers(
     sample = stored["customer_id"].unique().sort().sample(500, seed=7).to_list()
     by_customer = {
         key[0]: frame.drop("customer_id").to_dicts()
-        for key, frame in events.filter(pl.col("customer_id").is_in(sample)).group_by(
-            "customer_id"
-        )
+        for key, frame in events.filter(pl.col("customer_id").is_in(sample)).group_by("customer_id")
     }
     expected = {
         (row["customer_id"], row["segmentation"]): row["segment"]
@@ -192,7 +194,9 @@ def test_a_viewer_classifying_a_known_id_sees_no_stored_values(
     assert found["known_customer"] is False
 
 
-def test_classify_refuses_values_of_the_wrong_type(client: TestClient, keys: dict[str, str]) -> None:
+def test_classify_refuses_values_of_the_wrong_type(
+    client: TestClient, keys: dict[str, str]
+) -> None:
     answer = client.post(
         "/api/v1/classify",
         json={"attributes": {"orders": "many"}},

@@ -54,7 +54,9 @@ def test_cursor_pages_cover_the_members_once_in_order(
         seen += page["members"]
         pages += 1
         cursor = page["next_cursor"]
-        url = MEMBERS.format("lifecycle", "Lapsed") + f"?limit=400&cursor={cursor}" if cursor else ""
+        url = (
+            MEMBERS.format("lifecycle", "Lapsed") + f"?limit=400&cursor={cursor}" if cursor else ""
+        )
     assert seen == expected["customer_id"].to_list()
     assert pages == -(-len(seen) // 400)
 
@@ -105,9 +107,12 @@ def test_unknown_names_are_404_and_never_reach_a_path(
             f"/api/v1/segmentations/lifecycle/segments/{name}", headers=bearer(keys["viewer"])
         )
         assert answer.status_code == 404
-    assert client.get(
-        "/api/v1/segmentations/../../etc/passwd", headers=bearer(keys["viewer"])
-    ).status_code == 404
+    assert (
+        client.get(
+            "/api/v1/segmentations/../../etc/passwd", headers=bearer(keys["viewer"])
+        ).status_code
+        == 404
+    )
 
 
 def test_a_forged_cursor_is_422(client: TestClient, keys: dict[str, str]) -> None:

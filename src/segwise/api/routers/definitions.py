@@ -121,7 +121,7 @@ def put_segment(
     segmentation: str, segment: str, body: SegmentPut, state: StateDep, caller: Editor
 ) -> dict[str, Any]:
     """Add a segment to a rule segmentation, or replace the one with this name."""
-    given = {**body.segment, "name": segment}
+    given = {"name": segment, **{k: v for k, v in body.segment.items() if k != "name"}}
     saved = state.reading(
         lambda store: edits.put_segment(
             state.project_file, segmentation, given, expected=body.expected_version, store=store

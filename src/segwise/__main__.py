@@ -1,0 +1,5 @@
+"""``python -m segwise``: the same as the ``segwise`` command."""
+
+from segwise.cli.app import main
+
+main()
