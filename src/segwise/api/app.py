@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import RedirectResponse
 
 from segwise._version import __version__
 from segwise.api import errors, logs
@@ -29,6 +30,7 @@ from segwise.api.routers import (
 )
 from segwise.api.settings import Settings
 from segwise.api.state import ServiceState
+from segwise.api.ui import views
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Awaitable, Callable
@@ -75,6 +77,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     app.middleware("http")(_access_log(settings))
     app.include_router(health.router)
+    app.include_router(views.router)
+    app.add_api_route("/", lambda: RedirectResponse("/ui"), include_in_schema=False)
     for router in (project, runs, segments, customers, rules, definitions, admin):
         app.include_router(router.router, prefix=API)
     return app

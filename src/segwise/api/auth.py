@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
 SESSION_COOKIE = "segwise_session"
+UI_HEADER = "x-segwise-request"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def get_state(request: Request) -> ServiceState:
@@ -56,6 +58,12 @@ def _from_session(state: ServiceState, token: str) -> Principal | None:
     return state.principal(key_id)
 
 
+def session_principal(state: ServiceState, request: Request) -> Principal | None:
+    """The caller of a UI page, from its session cookie (None: show the login page)."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    return None if cookie is None else _from_session(state, cookie)
+
+
 def current_principal(request: Request, state: StateDep) -> Principal:
     """The caller, from the bearer key or the session cookie; 401 without either."""
     header = request.headers.get("authorization", "")
@@ -64,6 +72,13 @@ def current_principal(request: Request, state: StateDep) -> Principal:
         principal = state.authenticate(header[7:].strip())
     elif (cookie := request.cookies.get(SESSION_COOKIE)) is not None:
         principal = _from_session(state, cookie)
+        # A cross-site form cannot set a header: the UI's own scripts always do.
+        if (
+            principal is not None
+            and request.method not in SAFE_METHODS
+            and request.headers.get(UI_HEADER) != "ui"
+        ):
+            raise HTTPException(403, f"a browser session's changes need the {UI_HEADER} header")
     if principal is None:
         raise HTTPException(
             401,

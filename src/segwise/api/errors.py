@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi.responses import JSONResponse
 
+from segwise.api import logs
 from segwise.exceptions import NotFoundError, RuleError, SegwiseError
 from segwise.project.definitions import ConflictError
 from segwise.project.jobs import RunInProgressError
@@ -38,6 +39,23 @@ async def segwise_error(_request: Request, error: Exception) -> JSONResponse:
     return JSONResponse({"error": body}, status_code=_status(error))
 
 
+async def internal_error(request: Request, error: Exception) -> JSONResponse:
+    """A bug: logged as one JSON line (its type, never the request's data), a plain 500."""
+    route = request.scope.get("route")
+    logs.event("internal error", error=type(error).__name__, route=getattr(route, "path", None))
+    return JSONResponse(
+        {
+            "error": {
+                "message": "internal error",
+                "hint": "see the service log",
+                "kind": "InternalError",
+            }
+        },
+        status_code=500,
+    )
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers."""
     app.add_exception_handler(SegwiseError, segwise_error)
+    app.add_exception_handler(Exception, internal_error)

@@ -1,0 +1,141 @@
+"""What the UI's pages show, read from the store: cards, sizes over runs, migration."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+import plotly.graph_objects as go
+import polars as pl
+
+from segwise.report.charts import chart_html
+from segwise.store.history import Changes
+
+if TYPE_CHECKING:
+    from segwise.store import Workspace
+
+#: A Sankey with more flows than this folds the smallest together (as the report does).
+MAX_FLOWS = 30
+
+
+def overview(store: Workspace) -> dict[str, Any] | None:
+    """The latest run and every segmentation's cards, largest segment first."""
+    with store.reading():
+        latest = store.last_run()
+        if latest is None:
+            return None
+        run_id = int(latest["run_id"])
+        definitions = store.definitions(run_id)
+        profiles = store.profiles(run_id)
+        alerts = store.alerts(run_id)
+    segmentations = []
+    for name, definition in definitions.items():
+        cards = [_card(row) for row in profiles.filter(segmentation=name).to_dicts()]
+        segmentations.append(
+            {
+                "name": name,
+                "method": definition.get("method", ""),
+                "cards": cards,
+                "level": definition.get("level", "customer"),
+            }
+        )
+    return {"run": latest, "segmentations": segmentations, "alerts": alerts.to_dicts()}
+
+
+def _card(row: dict[str, Any]) -> dict[str, Any]:
+    profile = json.loads(row["profile"]) if row.get("profile") else {}
+    return {
+        "segment": row["segment"],
+        "size": int(row["size"]),
+        "share": float(row["share"] or 0),
+        "traits": profile.get("traits", [])[:5],
+        "action": profile.get("action"),
+        "definition": profile.get("definition"),
+        "revenue_share": profile.get("revenue_share"),
+        "auto_name": profile.get("auto_name"),
+        "playbook": profile.get("playbook", []),
+    }
+
+
+def segment_page(store: Workspace, segmentation: str, segment: str) -> dict[str, Any] | None:
+    """One segment: its card, its size over runs (chart), entries and exits, the migration."""
+    with store.reading():
+        latest = store.latest_run()
+        found = store.profiles(latest).filter(segmentation=segmentation, segment=segment)
+        if found.height == 0:
+            return None
+        sizes = store.sizes().filter(segmentation=segmentation)
+        runs = store.runs()["run_id"].to_list()
+        changes = None
+        if len(runs) > 1:
+            changes = store.changes(runs[-2], runs[-1], segmentation=segmentation)
+    own = sizes.filter(segment=segment)
+    return {
+        "segmentation": segmentation,
+        "run_id": latest,
+        "card": _card(found.row(0, named=True)),
+        "sizes": own.to_dicts(),
+        "size_chart": _sizes_chart(own, segment),
+        "moves": _moves(changes, segment),
+        "sankey": None if changes is None else _sankey(changes, segmentation),
+    }
+
+
+def _sizes_chart(sizes: pl.DataFrame, segment: str) -> str:
+    figure = go.Figure(
+        go.Scatter(
+            x=[f"run {r} · {d}" for r, d in zip(sizes["run_id"], sizes["as_of"], strict=True)],
+            y=sizes["size"].to_list(),
+            mode="lines+markers",
+            line={"color": "#264653"},
+        )
+    )
+    figure.update_xaxes(type="category")  # one point per run, even two runs as of one day
+    figure.update_layout(
+        title=f"{segment}: members per run",
+        height=280,
+        margin={"l": 40, "r": 10, "t": 40, "b": 30},
+        template="plotly_white",
+    )
+    return chart_html(figure)
+
+
+def _moves(changes: Changes | None, segment: str) -> dict[str, Any] | None:
+    if changes is None:
+        return None
+    row = changes.counts.filter(segment=segment)
+    if row.height == 0:
+        return None
+    found = row.row(0, named=True)
+    return {"from_run": changes.from_run, "to_run": changes.to_run, **found}
+
+
+def _sankey(changes: Changes, segmentation: str) -> str | None:
+    """From → to flows of the customers who changed segment (the largest ``MAX_FLOWS``)."""
+    flows = (
+        changes.matrix.filter(pl.col("from_segment") != pl.col("to_segment"))
+        .sort("customers", descending=True)
+        .head(MAX_FLOWS)
+    )
+    if flows.height == 0:
+        return None
+    first, second = changes.from_run, changes.to_run
+    left = [f"{s} · run {first}" for s in flows["from_segment"].unique(maintain_order=True)]
+    right = [f"{s} · run {second}" for s in flows["to_segment"].unique(maintain_order=True)]
+    index = {label: i for i, label in enumerate(left + right)}
+    figure = go.Figure(
+        go.Sankey(
+            node={"label": left + right, "pad": 12, "color": "#8ab6c8"},
+            link={
+                "source": [index[f"{s} · run {first}"] for s in flows["from_segment"]],
+                "target": [index[f"{s} · run {second}"] for s in flows["to_segment"]],
+                "value": flows["customers"].to_list(),
+            },
+        )
+    )
+    figure.update_layout(
+        title=f"{segmentation}: who moved between runs {first} and {second}",
+        height=360,
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+    )
+    return chart_html(figure)

@@ -1,0 +1,212 @@
+"""The web UI end to end in a real browser (Playwright driving Debian's Chromium).
+
+Log in with a key, open a segment, edit a rule and watch the count change,
+see a syntax error underlined where it is, save, start a run and see it
+listed. Every page is screenshot and must log no console error.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+
+import pytest
+import uvicorn
+from fastapi.testclient import TestClient
+
+from segwise.api import Settings, create_app
+from tests.api.conftest import bearer
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def live_server(project_copy: Path) -> Iterator[str]:
+    """The service on a free loopback port, in a thread of this process."""
+    port = _port()
+    app = create_app(Settings(project=project_copy, rate_limit=1_000_000))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=30)
+
+
+@pytest.fixture
+def browser_page() -> Iterator[tuple[Any, list[str]]]:
+    """A fresh Chromium page, and the console errors it logs."""
+    if CHROMIUM is None:
+        pytest.skip("Chromium is not installed (make browser installs Debian's package)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        yield page, errors
+        browser.close()
+
+
+def _shot(page: Any, folder: Path, name: str) -> None:
+    path = folder / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    assert path.stat().st_size > 10_000  # a rendered page, not a blank one
+
+
+def test_log_in_edit_a_rule_save_and_run(
+    live_server: str,
+    browser_page: tuple[Any, list[str]],
+    served_project: tuple[Path, dict[str, str]],
+    project_copy: Path,
+    tmp_path: Path,
+) -> None:
+    page, errors = browser_page
+    key = served_project[1]["editor"]
+    page.goto(live_server + "/ui")
+    assert "/ui/login" in page.url
+    page.fill("#key", "sw_00000000_wrong")
+    page.click("button[type=submit]")
+    assert "not valid" in page.inner_text(".error")
+    page.fill("#key", key)
+    page.click("button[type=submit]")
+    page.wait_for_url(live_server + "/ui")
+    assert page.locator("section.segmentation").count() >= 4
+    _shot(page, tmp_path, "overview")
+
+    page.click("section[data-segmentation=lifecycle] a[data-segment=VIP]")
+    page.wait_for_selector("tr.member")
+    assert page.locator("tr.member").count() == 50
+    page.fill("#member-search", "00001")
+    page.wait_for_function(
+        "[...document.querySelectorAll('tr.member td a')]"
+        ".every(a => a.textContent.startsWith('00001'))"
+    )
+    _shot(page, tmp_path, "segment")
+
+    page.goto(live_server + "/ui/rules?segmentation=lifecycle")
+    vip = page.locator(".rule").first
+    page.wait_for_function("document.querySelector('.rule .count strong') !== null")
+    before = vip.locator(".count strong").inner_text()
+    vip.locator(".rule-where").fill("net_revenue > 1000 AND orders >= 10")
+    page.wait_for_function(
+        "s => document.querySelector('.rule .count strong')?.textContent !== s", arg=before
+    )
+    after = vip.locator(".count strong").inner_text()
+    assert int(after.replace(",", "")) > int(before.replace(",", ""))
+
+    vip.locator(".rule-where").fill("net_revenue > 1000 AND")
+    page.wait_for_selector(".rule.invalid mark.err")
+    assert vip.locator(".rule-error").inner_text().startswith("line 1, column 23")
+    _shot(page, tmp_path, "rule-error")
+    vip.locator(".rule-where").fill("net_revenue > 1000 AND orders >= 10")
+    page.wait_for_selector(".rule.invalid", state="detached")
+
+    page.click("#impact")
+    page.wait_for_selector("table.impact tr[data-segment=VIP]")
+    assert "+" in page.inner_text("table.impact tr[data-segment=VIP] td.plus")
+    page.click("#save")
+    page.wait_for_function("document.getElementById('status').textContent.startsWith('saved')")
+    assert "net_revenue > 1000 AND orders >= 10" in project_copy.read_text()
+    _shot(page, tmp_path, "rules-saved")
+
+    page.goto(live_server + "/ui/runs")
+    assert page.locator("#runs tr[data-run]").count() == 1
+    page.click("#start-run")
+    page.wait_for_selector("#runs tr[data-run='2']", timeout=240_000)
+    _shot(page, tmp_path, "runs")
+    page.goto(live_server + "/ui/segments/lifecycle/VIP")
+    assert "+" in page.inner_text(".tiles")  # entries since run 1
+    page.wait_for_selector("#members tr.member")
+    _shot(page, tmp_path, "segment-after-run")
+    assert errors == []
+
+
+def test_a_viewer_sees_counts_and_no_save_button(
+    live_server: str,
+    browser_page: tuple[Any, list[str]],
+    served_project: tuple[Path, dict[str, str]],
+) -> None:
+    page, errors = browser_page
+    page.goto(live_server + "/ui/login")
+    page.fill("#key", served_project[1]["viewer"])
+    page.click("button[type=submit]")
+    page.wait_for_url(live_server + "/ui")
+    page.goto(live_server + "/ui/segments/lifecycle/VIP")
+    assert "shows counts, not identifiers" in page.inner_text("#members")
+    page.goto(live_server + "/ui/rules")
+    assert page.locator("#save").count() == 0
+    page.goto(live_server + "/ui/customers?id=0000004")
+    assert "needs an editor or admin key" in page.inner_text("main")
+    assert errors == []
+
+
+def test_a_session_cookie_cannot_change_anything_without_the_ui_header(
+    project_copy: Path, served_project: tuple[Path, dict[str, str]]
+) -> None:
+    with TestClient(create_app(Settings(project=project_copy))) as service:
+        login = service.post(
+            "/ui/login", data={"key": served_project[1]["admin"]}, follow_redirects=False
+        )
+        assert login.status_code == 303
+        cookie = login.cookies["segwise_session"]
+        assert served_project[1]["admin"] not in cookie
+        assert "httponly" in login.headers["set-cookie"].lower()
+        assert "samesite=strict" in login.headers["set-cookie"].lower()
+        service.cookies.set("segwise_session", cookie)
+        assert service.get("/api/v1/runs").status_code == 200
+        forged = service.delete("/api/v1/definitions/lifecycle")
+        assert forged.status_code == 403
+        allowed = service.post(
+            "/api/v1/rules/check", json={"rule": "orders > 1"}, headers={"X-Segwise-Request": "ui"}
+        )
+        assert allowed.status_code == 200
+        refused = service.post("/ui/login", data={"key": "x", "next": "https://evil.example"})
+        assert "not valid" in refused.text
+        assert "segwise_session" not in refused.cookies
+        redirect = service.post(
+            "/ui/login",
+            data={"key": served_project[1]["admin"], "next": "https://evil.example"},
+            follow_redirects=False,
+        )
+        assert redirect.headers["location"] == "/ui"
+
+
+def test_pages_need_a_session_and_static_files_stay_in_the_package(
+    client: TestClient, keys: dict[str, str]
+) -> None:
+    for path in ("/ui", "/ui/rules", "/ui/runs", "/ui/customers", "/ui/segments/lifecycle/VIP"):
+        answer = client.get(path, follow_redirects=False)
+        assert answer.status_code == 303
+        assert answer.headers["location"].startswith("/ui/login")
+    assert client.get("/ui/static/plotly.min.js").status_code == 200
+    for name in ("../views.py", "..%2Fviews.py", "nope.js"):
+        assert client.get(f"/ui/static/{name}").status_code == 404
+    assert client.get("/", follow_redirects=False).headers["location"] == "/ui"
+    assert bearer(keys["viewer"])  # keys do not open pages: the UI logs in with a session
