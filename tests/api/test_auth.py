@@ -47,7 +47,7 @@ def test_each_role_gets_in_or_gets_403(
             assert answer.status_code == 200, (role, path, answer.text)
         else:
             assert answer.status_code == 403, (role, path)
-            assert f"this needs {lowest}" in answer.json()["detail"]
+            assert f"this needs {lowest}" in answer.json()["error"]["message"]
 
 
 def test_a_viewer_sees_member_counts_not_identifiers(

@@ -268,3 +268,12 @@ def test_timestamp_with_an_offset_is_refused() -> None:
     with pytest.raises(RuleSyntaxError) as caught:
         parse_rule("ts > TIMESTAMP '2024-01-01 10:00:00+02:00'")
     assert caught.value.description.endswith("has a UTC offset; timestamps in rules have none")
+
+
+def test_integers_of_thousands_of_digits_are_a_located_error() -> None:
+    # Python refuses int() of over 4,300 digits; the tokenizer must answer first, in words.
+    from segwise.exceptions import RuleSyntaxError
+
+    with pytest.raises(RuleSyntaxError, match="too large for a 64-bit integer"):
+        parse_rule("orders > " + "9" * 5000)
+    assert parse_rule("0" * 5000 + " = 0").root is not None

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from segwise.api import logs
 from segwise.exceptions import NotFoundError, RuleError, SegwiseError
@@ -55,7 +57,33 @@ async def internal_error(request: Request, error: Exception) -> JSONResponse:
     )
 
 
+async def http_error(_request: Request, error: Exception) -> JSONResponse:
+    """FastAPI's own refusals (401, 403, 404, 405, 429…) in the same shape as segwise's."""
+    assert isinstance(error, StarletteHTTPException)
+    body = {"message": str(error.detail), "hint": None, "kind": "HTTPError"}
+    return JSONResponse({"error": body}, status_code=error.status_code, headers=error.headers)
+
+
+async def invalid_request(_request: Request, error: Exception) -> JSONResponse:
+    """A request that does not match the schema: each bad field named, in the same shape."""
+    assert isinstance(error, RequestValidationError)
+    problems = [
+        {"location": ".".join(str(part) for part in e["loc"]), "message": e["msg"]}
+        for e in error.errors()
+    ]
+    first = problems[0] if problems else {"location": "request", "message": "invalid"}
+    body = {
+        "message": f"{first['location']}: {first['message']}",
+        "hint": "see the schema at /docs",
+        "kind": "RequestValidationError",
+        "fields": problems,
+    }
+    return JSONResponse({"error": body}, status_code=422)
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers."""
     app.add_exception_handler(SegwiseError, segwise_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(RequestValidationError, invalid_request)
     app.add_exception_handler(Exception, internal_error)

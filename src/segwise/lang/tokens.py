@@ -185,7 +185,17 @@ def _number(text: str, start: int) -> Token:
             hint="write numbers like 1200, 0.5 or 1e6, without units or thousands separators",
         )
     literal = text[start:end]
-    value: object = float(literal) if is_float else int(literal)
+    if not is_float and len(literal.lstrip("0")) > 20:
+        # Longer than any 64-bit integer (and past Python's own limit for int("...")).
+        raise RuleSyntaxError(
+            f"the number {literal[:24]}… is too large for a 64-bit integer",
+            text=text,
+            start=start,
+            end=end,
+            hint="write it as a decimal, e.g. 1.5e20",
+        )
+    # Leading zeros never change the value; without them int() stays under Python's digit cap.
+    value: object = float(literal) if is_float else int(literal.lstrip("0") or "0")
     if isinstance(value, float) and value in (float("inf"), float("-inf")):
         raise RuleSyntaxError(
             f"the number {literal} is too large",

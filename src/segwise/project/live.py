@@ -13,14 +13,17 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
+import yaml
 
+from segwise._config import load_yaml_model
 from segwise._validation import hint_for
 from segwise.exceptions import ConfigError, RuleError
 from segwise.lang import nodes
 from segwise.lang.parser import parse_rule
 from segwise.profiling import lint_rule_catalog
 from segwise.project.catalogs import catalog_of
-from segwise.project.config import RulesSegmentation
+from segwise.project.config import DOCS, ProjectConfig, RulesSegmentation
+from segwise.project.definitions import check_name
 from segwise.project.pipeline import Project
 from segwise.segmenters import RuleCatalog, RuleSegmenter
 
@@ -170,9 +173,12 @@ def explanation_dict(explanation: Explanation, customer_id: str) -> dict[str, An
 
 def impact(project: Project, segmentation: str, definition: dict[str, Any]) -> ImpactPreview:
     """What an edited rule segmentation would change in the latest run (nothing stored)."""
+    check_name(segmentation, "segmentation")
     data = project.config.model_dump(mode="json", exclude_none=True, by_alias=True)
     data["segmentations"] = {**data["segmentations"], segmentation: definition}
-    config = type(project.config).model_validate(data)
+    # Through the same validation as a project file, so a bad edit is a located error.
+    text = yaml.safe_dump(data, sort_keys=False)
+    config = load_yaml_model(ProjectConfig, text, source="the edited definition", docs=DOCS)
     edited = Project(
         config,
         project.root,

@@ -8,9 +8,10 @@ from fastapi import APIRouter
 
 from segwise._version import __version__
 from segwise.api.auth import StateDep, Viewer
+from segwise.api.schemas.common import ERRORS
 from segwise.project.definitions import versions
 
-router = APIRouter(tags=["project"])
+router = APIRouter(tags=["project"], responses=ERRORS)
 
 
 @router.get("/project")

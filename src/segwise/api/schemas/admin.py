@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
+
+from segwise.api.schemas.common import LocalTime
 
 
 class DefinitionOut(BaseModel):
@@ -73,7 +74,7 @@ class NewKey(KeyOut):
 class AuditEntry(BaseModel):
     """One audit log entry."""
 
-    happened_at: datetime
+    happened_at: LocalTime
     actor: str
     role: str | None
     action: str

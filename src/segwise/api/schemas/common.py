@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Annotated, Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, BeforeValidator
+
+
+def _aware(value: Any) -> Any:
+    """A naive time from the store (written in local time) with its UTC offset."""
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.astimezone()
+    return value
+
+
+#: A time as RFC 3339 requires it: with its offset (the store keeps local times).
+LocalTime = Annotated[datetime, BeforeValidator(_aware)]
 
 
 class ErrorDetail(BaseModel):
@@ -14,6 +26,7 @@ class ErrorDetail(BaseModel):
     hint: str | None = None
     kind: str
     rule: dict[str, Any] | None = None
+    fields: list[dict[str, Any]] | None = None
 
 
 class ErrorResponse(BaseModel):
@@ -23,7 +36,12 @@ class ErrorResponse(BaseModel):
 
 
 ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorResponse, "description": "the body is not JSON"},
+    401: {"model": ErrorResponse, "description": "no key, or a revoked one"},
+    403: {"model": ErrorResponse, "description": "the key's role is too low"},
     404: {"model": ErrorResponse, "description": "not found"},
     409: {"model": ErrorResponse, "description": "conflict"},
     422: {"model": ErrorResponse, "description": "invalid input"},
+    429: {"model": ErrorResponse, "description": "over the key's rate limit"},
+    503: {"model": ErrorResponse, "description": "the store cannot be read"},
 }

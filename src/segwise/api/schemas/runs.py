@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from pydantic import BaseModel, Field
+
+from segwise.api.schemas.common import LocalTime
 
 
 class RunOut(BaseModel):
@@ -12,8 +14,8 @@ class RunOut(BaseModel):
 
     run_id: int
     as_of: date
-    started_at: datetime
-    finished_at: datetime | None
+    started_at: LocalTime
+    finished_at: LocalTime | None
     engine: str
     customers: int
     config_hash: str
