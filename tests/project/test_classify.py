@@ -61,7 +61,7 @@ def test_a_segmentation_missing_from_the_run_is_skipped_with_the_reason(project_
     text = project_copy.read_text().replace("  behaviour:", "  behaviour2:")
     project_copy.write_text(text)
     classifier = Classifier(sw.Project.from_yaml(project_copy))
-    assert "behaviour2" not in Classifier(sw.Project.from_yaml(project_copy)).queries
+    assert "behaviour2" not in Classifier(sw.Project.from_yaml(project_copy)).names
     assert "not in run 1" in classifier.skipped["behaviour2"]
 
 

@@ -12,7 +12,7 @@ import time
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import RedirectResponse
 
@@ -33,9 +33,9 @@ from segwise.api.state import ServiceState
 from segwise.api.ui import views
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Awaitable, Callable
+    from collections.abc import AsyncIterator
 
-    from starlette.responses import Response
+    from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 API = "/api/v1"
 
@@ -56,8 +56,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        state.start()
         logs.event("service started", project=str(state.project_file), version=__version__)
         yield
+        state.stop()
         logs.event("service stopped")
 
     app = FastAPI(
@@ -75,7 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_methods=["GET", "POST", "PUT", "DELETE"],
             allow_headers=["Authorization", "Content-Type"],
         )
-    app.middleware("http")(_access_log(settings))
+    app.add_middleware(AccessLog, settings=settings)
     app.include_router(health.router)
     app.include_router(views.router)
     app.add_api_route("/", lambda: RedirectResponse("/ui"), include_in_schema=False)
@@ -84,28 +86,47 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
-def _access_log(settings: Settings) -> Callable[[Request, Any], Awaitable[Response]]:
-    """One JSON line per request: the route template (never ids), status, time, key name."""
+class AccessLog:
+    """One JSON line per request: the route template (never ids), status, time, key name.
 
-    async def log(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
+    Plain ASGI (not ``BaseHTTPMiddleware``, which costs a task and a stream per request).
+    """
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:  # noqa: D102
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
         started = time.perf_counter()
-        response = await call_next(request)
-        route = request.scope.get("route")
-        principal = getattr(request.state, "principal", None)
-        fields: dict[str, Any] = {
-            "method": request.method,
-            # Routers included under /api/v1 keep their own paths in the scope.
-            "route": (API if request.url.path.startswith(API + "/") else "")
-            + getattr(route, "path", "(unmatched)"),
-            "status": response.status_code,
-            "ms": round((time.perf_counter() - started) * 1000, 2),
-            "key": None if principal is None else principal.name,
-        }
-        if settings.debug_ids:
-            fields["path"] = request.url.path
-        logs.event("request", **fields)
-        return response
+        status = 500
 
-    return log
+        async def sending(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            self._log(scope, status, started)
+
+    def _log(self, scope: Scope, status: int, started: float) -> None:
+        path = scope.get("path", "")
+        route = scope.get("route")
+        principal = getattr(scope.get("state", {}).get("principal"), "name", None)
+        fields: dict[str, Any] = {
+            "method": scope.get("method"),
+            # Routers included under /api/v1 keep their own paths in the scope.
+            "route": (API if path.startswith(API + "/") else "")
+            + getattr(route, "path", "(unmatched)"),
+            "status": status,
+            "ms": round((time.perf_counter() - started) * 1000, 2),
+            "key": principal,
+        }
+        if self.settings.debug_ids:
+            fields["path"] = path
+        logs.event("request", **fields)

@@ -19,14 +19,14 @@ from fastapi import Depends, HTTPException, Request
 from segwise.api.state import Principal, ServiceState
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Awaitable, Callable
 
 SESSION_COOKIE = "segwise_session"
 UI_HEADER = "x-segwise-request"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def get_state(request: Request) -> ServiceState:
+async def get_state(request: Request) -> ServiceState:
     """The process's service state (set by ``create_app``)."""
     state: ServiceState = request.app.state.service
     return state
@@ -64,8 +64,12 @@ def session_principal(state: ServiceState, request: Request) -> Principal | None
     return None if cookie is None else _from_session(state, cookie)
 
 
-def current_principal(request: Request, state: StateDep) -> Principal:
-    """The caller, from the bearer key or the session cookie; 401 without either."""
+async def current_principal(request: Request, state: StateDep) -> Principal:
+    """The caller, from the bearer key or the session cookie; 401 without either.
+
+    Async on purpose: a sync dependency costs a hop to the thread pool on every
+    request, and this one only does a dictionary lookup (scrypt once per key).
+    """
     header = request.headers.get("authorization", "")
     principal = None
     if header[:7].lower() == "bearer ":
@@ -96,10 +100,10 @@ def current_principal(request: Request, state: StateDep) -> Principal:
     return principal
 
 
-def require(role: str) -> Callable[..., Principal]:
+def require(role: str) -> Callable[..., Awaitable[Principal]]:
     """A dependency that lets in callers whose role includes ``role`` (else 403)."""
 
-    def check(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+    async def check(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
         if not principal.has(role):
             raise HTTPException(
                 403, f"key '{principal.name}' is a {principal.role}; this needs {role} or above"

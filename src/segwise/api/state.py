@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import duckdb
+
 from segwise.exceptions import SegwiseError
 from segwise.project.classify import Classifier
 from segwise.project.live import LiveData
@@ -26,6 +28,8 @@ from segwise.project.pipeline import Project
 from segwise.project.workspace import read_project_file
 from segwise.store import Workspace
 from segwise.store.keys import ROLES, ApiKey, list_keys, split_key
+from segwise.store.lock import intent_held
+from segwise.store.workspace import STORE_CONFIG
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -66,6 +70,67 @@ class StoreGate:
             with self._lock:
                 self._writing = False
                 self._lock.notify_all()
+
+
+class StoreAnchor:
+    """One read-only connection kept open, so every read of this process opens instantly.
+
+    Opening a DuckDB database costs about 15 ms; while one connection to the file
+    stays open, later ones reuse its instance and cost microseconds. But an open
+    reader keeps writers of other processes out, so a watcher lets go whenever a
+    writer announces itself (:func:`segwise.store.lock.intent_held`): a run's
+    commit, ``segwise keys create``. Reads then open their own connection until
+    the writer is done.
+    """
+
+    def __init__(self, path: Path, every: float = 0.05) -> None:
+        self.path = path
+        self.every = every
+        self._connection: Any = None
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._watcher: threading.Thread | None = None
+
+    def hold(self) -> None:
+        """Open the anchor if it is closed, nobody is writing and the store exists."""
+        if self._connection is not None or not self.path.exists() or intent_held(self.path):
+            return
+        with self._lock:
+            if self._connection is None:
+                try:
+                    self._connection = duckdb.connect(
+                        str(self.path), read_only=True, config=STORE_CONFIG
+                    )
+                except duckdb.Error:
+                    self._connection = None  # a writer got there first: read without it
+
+    def release(self) -> None:
+        """Close the anchor (the caller holds the gate alone: no read is using it)."""
+        with self._lock:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
+
+    def start(self, gate: StoreGate) -> None:
+        """Watch for writers in a background thread."""
+
+        def watch() -> None:
+            while not self._stopping.wait(self.every):
+                if self._connection is not None and intent_held(self.path):
+                    with gate.write():  # the reads in flight finish first
+                        self.release()
+
+        self._stopping.clear()
+        self._watcher = threading.Thread(target=watch, name="segwise-store-watch", daemon=True)
+        self._watcher.start()
+
+    def stop(self, gate: StoreGate) -> None:
+        """Stop the watcher and close the anchor."""
+        self._stopping.set()
+        if self._watcher is not None:
+            self._watcher.join(timeout=5)
+        with gate.write():
+            self.release()
 
 
 @dataclass(frozen=True)
@@ -125,6 +190,7 @@ class ServiceState:
         self._classifier: tuple[tuple[float, ...], Classifier] | None = None
         self._live: tuple[tuple[float, ...], LiveData] | None = None
         self.store_path = self.project().store.path
+        self._anchor = StoreAnchor(self.store_path)
 
     # -- the project -----------------------------------------------------------------------
     def project(self) -> Project:
@@ -145,12 +211,22 @@ class ServiceState:
     def reading(self, work: Callable[[Workspace], Any]) -> Any:
         """``work(store)`` with the store shared with this process's other readers."""
         with self.gate.read():
+            self._anchor.hold()
             return work(self.store())
 
     def writing(self, work: Callable[[Workspace], Any]) -> Any:
         """``work(store)`` with no reader of this process holding the store."""
         with self.gate.write():
+            self._anchor.release()
             return work(self.store())
+
+    def start(self) -> None:
+        """Start watching for other processes' writes (the app's startup)."""
+        self._anchor.start(self.gate)
+
+    def stop(self) -> None:
+        """Stop watching and let go of the store (the app's shutdown)."""
+        self._anchor.stop(self.gate)
 
     def _store_stamp(self) -> tuple[float, ...]:
         wal = self.store_path.with_name(self.store_path.name + ".wal")
@@ -198,12 +274,20 @@ class ServiceState:
         return ring
 
     # -- classification --------------------------------------------------------------------
-    def classifier(self) -> Classifier:
-        """The classifier for the project file and the latest run (rebuilt when either changes)."""
+    def current_classifier(self) -> Classifier | None:
+        """The classifier if it is up to date with the project file and the store, else None."""
         stamp = (_mtime(self.project_file), *self._store_stamp())
         with self._lock:
             if self._classifier is not None and self._classifier[0] == stamp:
                 return self._classifier[1]
+        return None
+
+    def classifier(self) -> Classifier:
+        """The classifier for the project file and the latest run (rebuilt when either changes)."""
+        found = self.current_classifier()
+        if found is not None:
+            return found
+        stamp = (_mtime(self.project_file), *self._store_stamp())
         project = self.project()
         built: Classifier = self.reading(lambda store: Classifier(project, store))
         with self._lock:

@@ -83,3 +83,41 @@ def _read_holder(lock_path: Path) -> str:
     except OSError:
         return "unknown"
     return text or "unknown"
+
+
+@contextlib.contextmanager
+def write_intent(store: Path) -> Iterator[None]:
+    """Say "about to write" for as long as a read-write connection is open.
+
+    Readers that keep the store open between requests (the service) watch for
+    it with :func:`intent_held` and let go, so the writer gets the file. Writers
+    take it in turn (it is exclusive), which also serialises small writes.
+    """
+    store.parent.mkdir(parents=True, exist_ok=True)
+    path = store.with_name(store.name + ".intent")
+    key = str(path.resolve())
+    if key in _HELD:  # re-entrant within this process
+        yield
+        return
+    with open(path, "a+") as handle:  # noqa: PTH123 - fcntl needs the file object
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        _HELD.add(key)
+        try:
+            yield
+        finally:
+            _HELD.discard(key)
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def intent_held(store: Path) -> bool:
+    """Whether some process is writing, or about to write, the store right now."""
+    path = store.with_name(store.name + ".intent")
+    if not path.exists():
+        return False
+    with open(path, "a+") as handle:  # noqa: PTH123 - fcntl needs the file object
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+    return False

@@ -23,7 +23,7 @@ import polars as pl
 
 from segwise.exceptions import ConfigError, SegwiseError
 from segwise.store import schema
-from segwise.store.lock import held_here, hold_lock
+from segwise.store.lock import held_here, hold_lock, write_intent
 from segwise.store.queries import HistoryQueries
 from segwise.store.records import RunRecord, write_record
 
@@ -40,13 +40,16 @@ class StoreError(SegwiseError):
 #: half filled, made a store of 30 runs (100k customers, 2% moving) 2.6 times as large;
 #: 16 KiB blocks split every column into many small segments, which at 1M customers made
 #: the intervals twice as large and their scans 2.5 times as slow.
-_CONFIG: dict[str, str | bool | int | float | list[str]] = {
+STORE_CONFIG: dict[str, str | bool | int | float | list[str]] = {
     "enable_external_access": False,
     "default_block_size": "65536",
 }
 
 #: How DuckDB says another process has the file open for writing.
 _LOCK_CONFLICT = "Could not set lock on file"
+
+#: How DuckDB refuses a read-write connection while this process has the file open read-only.
+_SAME_PROCESS = "different configuration than existing connections"
 
 #: How long a writer waits for other processes' read connections to close (they last
 #: milliseconds; a service reading the store must not fail a run's commit).
@@ -141,11 +144,14 @@ class Workspace(HistoryQueries):
                 connection = duckdb.connect(
                     str(self.path),
                     read_only=read_only,
-                    config=_CONFIG,
+                    config=STORE_CONFIG,
                 )
                 break
             except duckdb.Error as exc:
-                if _LOCK_CONFLICT in str(exc) and time.monotonic() < deadline:
+                # "different configuration": a reader in this very process (a service's
+                # kept-open connection) lets go as soon as it sees the write announced.
+                waiting = _LOCK_CONFLICT in str(exc) or _SAME_PROCESS in str(exc)
+                if waiting and time.monotonic() < deadline:
                     time.sleep(0.2)
                     continue
                 raise StoreError(
@@ -176,9 +182,9 @@ class Workspace(HistoryQueries):
         Writers already hold the lock; a reader takes it for the migration.
         """
         held = contextlib.nullcontext() if locked or held_here(self.path) else self.locked()
-        with held:
-            connection = duckdb.connect(str(self.path), config=_CONFIG)
-            with contextlib.closing(connection), _store_errors(self.path):
+        with held, write_intent(self.path), _store_errors(self.path):
+            connection = duckdb.connect(str(self.path), config=STORE_CONFIG)
+            with contextlib.closing(connection):
                 if schema.needs_migration(connection):  # another process may have done it
                     schema.migrate(connection, self.path)
 
@@ -198,6 +204,12 @@ class Workspace(HistoryQueries):
             )
 
     # -- writing ---------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read-write connection, announced (readers that keep the store open let go)."""
+        with write_intent(self.path), contextlib.closing(self._connect()) as connection:
+            yield connection
+
     def write_run(
         self,
         record: RunRecord,
@@ -210,7 +222,7 @@ class Workspace(HistoryQueries):
         ``lock=False`` when the caller already holds :meth:`locked` for the whole run.
         """
         held = self.locked(progress) if lock else contextlib.nullcontext()
-        with held, contextlib.closing(self._connect()) as connection, _store_errors(self.path):
+        with held, self._writer() as connection, _store_errors(self.path):
             return write_record(connection, record, progress)
 
     @contextlib.contextmanager
@@ -220,18 +232,18 @@ class Workspace(HistoryQueries):
         Runs are serialised by :meth:`locked`; these writes are not, so they never
         wait for a run, only for DuckDB's own file lock during a run's commit.
         """
-        with contextlib.closing(self._connect()) as connection, _store_errors(self.path):
+        with self._writer() as connection, _store_errors(self.path):
             yield connection
 
     def next_run_id(self) -> int:
         """The id the next stored run will get (stable while the caller holds the lock)."""
-        with contextlib.closing(self._connect()) as connection, _store_errors(self.path):
+        with self._writer() as connection, _store_errors(self.path):
             rows = connection.execute("SELECT coalesce(max(run_id), 0) + 1 FROM runs").fetchall()
         return int(rows[0][0]) if rows else 1
 
     def mark_report(self, run_id: int, report: Path) -> None:
         """Record that ``run_id``'s report was written; ``runs`` shows runs whose report was not."""
-        with contextlib.closing(self._connect()) as connection, _store_errors(self.path):
+        with self._writer() as connection, _store_errors(self.path):
             connection.execute("UPDATE runs SET report = ? WHERE run_id = ?", [str(report), run_id])
 
     # -- reading ---------------------------------------------------------------------------
@@ -320,7 +332,7 @@ class Workspace(HistoryQueries):
         self, *, started_at: datetime, as_of: str | None, config_hash: str, error: str
     ) -> None:
         """Keep a failed run's time and error (the caller holds the lock)."""
-        with contextlib.closing(self._connect()) as connection, _store_errors(self.path):
+        with self._writer() as connection, _store_errors(self.path):
             connection.execute(
                 "INSERT INTO failed_runs VALUES (?, ?, ?, ?, ?)",
                 [started_at, datetime.now(), as_of, config_hash, error],

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import APIRouter
+from starlette.concurrency import run_in_threadpool
 
 from segwise.api.auth import Editor, StateDep, Viewer
 from segwise.api.schemas.common import ERRORS
@@ -62,18 +64,24 @@ def impact(body: ImpactRequest, state: StateDep, _caller: Viewer) -> dict[str, A
 
 
 @router.post("/classify", response_model=ClassifyResponse)
-def classify(body: ClassifyRequest, state: StateDep, caller: Viewer) -> dict[str, Any]:
+async def classify(body: ClassifyRequest, state: StateDep, caller: Viewer) -> dict[str, Any]:
     """The segments one customer would be in now, under every rule and cluster segmentation.
 
     No store write. A known ``customer_id`` fills the attributes not sent from the latest
     run's customer table (for editors and admins: viewers see no stored customer data).
+    Concurrent requests are answered together, in one run of the prepared plan.
     """
-    classifier = state.classifier()
-    found = classifier.classify(
+    # Building it (after a run or an edit) reads the store: off the event loop.
+    classifier = state.current_classifier()
+    if classifier is None:
+        classifier = await run_in_threadpool(state.classifier)
+    future, finish = classifier.submit(
         body.attributes,
         customer_id=body.customer_id,
         events=body.events,
         orders=body.orders,
         fill_known=caller.has("editor"),
     )
-    return found.to_dict()
+    # Awaited, not blocked on: the event loop keeps taking requests for the next batch.
+    held = {} if future is None else await asyncio.wrap_future(future)
+    return finish(held).to_dict()
