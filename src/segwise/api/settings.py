@@ -25,8 +25,6 @@ class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     project: Path
-    #: Let the project read and write outside its folder (as ``--allow-outside``).
-    allow_outside: bool = False
     #: Log customer ids and full paths (off: logs carry route templates, never ids).
     debug_ids: bool = False
     #: Requests per minute per key (a burst of a tenth of it is allowed at once).
@@ -47,7 +45,6 @@ class Settings(BaseModel):
         origins = os.environ.get("SEGWISE_CORS_ORIGINS", "")
         return cls(
             project=Path(project),
-            allow_outside=os.environ.get("SEGWISE_ALLOW_OUTSIDE") == "1",
             debug_ids=os.environ.get("SEGWISE_DEBUG_IDS") == "1",
             rate_limit=int(os.environ.get("SEGWISE_RATE_LIMIT", "600")),
             cors_origins=tuple(o.strip() for o in origins.split(",") if o.strip()),

@@ -198,9 +198,8 @@ class ServiceState:
         stamp = _mtime(self.project_file)
         with self._lock:
             if self._project is None or self._project[0] != stamp:
-                loaded = Project.from_yaml(
-                    self.project_file, allow_outside=self.settings.allow_outside
-                )
+                # Always confined to its folder: the service takes definitions from others.
+                loaded = Project.from_yaml(self.project_file)
                 self._project = (stamp, loaded)
             return self._project[1]
 

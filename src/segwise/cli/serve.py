@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from segwise.cli.console import user_errors
-from segwise.cli.project import AllowOutside, Config
+from segwise.cli.project import Config
 
 
 @user_errors
@@ -32,19 +32,20 @@ def serve(
             "--cors-origin", help="Allow this browser origin (repeatable; off by default)."
         ),
     ] = None,
-    allow_outside: AllowOutside = False,
 ) -> None:
     """Serve the project's REST API (/api/v1, OpenAPI at /docs) and web UI.
 
-    Every request needs an API key (segwise keys create). Stops cleanly on Ctrl-C or SIGTERM:
-    requests in flight finish; a run started from the service finishes in its own process.
+    Every request needs an API key (segwise keys create). The project stays confined to its
+    folder (there is no --allow-outside here: the service takes definitions from other people).
+    Stops cleanly on Ctrl-C or SIGTERM: requests in flight finish; a run started from the
+    service finishes in its own process.
     """
     import uvicorn
 
     from segwise.project import open_workspace
     from segwise.store.keys import list_keys
 
-    store = open_workspace(config, allow_outside=allow_outside)
+    store = open_workspace(config)
     if not any(k.active for k in list_keys(store)):
         sys.stderr.write(
             f"note: no API keys yet; create one with: segwise keys create {config} NAME "
@@ -54,7 +55,6 @@ def serve(
     os.environ["SEGWISE_DEBUG_IDS"] = "1" if debug_ids else "0"
     os.environ["SEGWISE_RATE_LIMIT"] = str(rate_limit)
     os.environ["SEGWISE_CORS_ORIGINS"] = ",".join(cors_origin or [])
-    os.environ["SEGWISE_ALLOW_OUTSIDE"] = "1" if allow_outside else "0"
     # By import string: the CLI never imports the api package (they are sibling layers).
     uvicorn.run(
         "segwise.api.app:create_app",

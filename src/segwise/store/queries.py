@@ -175,6 +175,15 @@ class HistoryQueries:
             ),
         )
 
+    def segment_size(self, run: int, segmentation: str, segment: str) -> int | None:
+        """A segment's member count in a run (None: no such segment in that run)."""
+        found = self._read(
+            "SELECT size FROM segments WHERE run_id = $run AND segmentation = $segmentation "
+            "AND segment = $segment",
+            {"run": run, "segmentation": segmentation, "segment": segment},
+        )
+        return int(found["size"][0]) if found.height else None
+
     def customer_segments(self, customer_id: str, run: int | None = None) -> pl.DataFrame:
         """The segments one customer holds in a run (the latest by default)."""
         with self.reading():

@@ -160,12 +160,11 @@ def members(
                 run_id, after = _uncursor(cursor)
             else:
                 run_id = _run_id(store, run, on)
-            found = store.profiles(run_id).filter(segmentation=segmentation, segment=segment)
-            if found.height == 0:
+            size = store.segment_size(run_id, segmentation, segment)
+            if size is None:
                 raise HTTPException(
                     404, f"run {run_id} has no segment '{segment}' in '{segmentation}'"
                 )
-            size = int(found["size"][0])
             if not caller.has("editor"):
                 return {
                     "run_id": run_id,
