@@ -60,3 +60,51 @@ def test_threads_never_see_each_others_rows() -> None:
 def test_a_build_error_surfaces_at_once() -> None:
     with pytest.raises(pl.exceptions.ColumnNotFoundError):
         PreparedQuery(lambda t: t["x"].select("nope"), {"x": {"a": pl.Int64}})
+
+
+def test_the_batcher_answers_each_caller_and_groups_concurrent_calls() -> None:
+    import threading
+    import time
+
+    from segwise.engine.prepared import MicroBatcher
+
+    sizes: list[int] = []
+
+    def run(items: list[int]) -> list[int]:
+        sizes.append(len(items))
+        time.sleep(0.01)  # a batch in flight while the others arrive
+        return [i * i for i in items]
+
+    batcher = MicroBatcher(run, most=64)
+    with ThreadPoolExecutor(16) as pool:
+        found = list(pool.map(batcher.submit, range(200)))
+    assert found == [i * i for i in range(200)]
+    assert sum(sizes) == 200
+    assert max(sizes) > 1  # concurrent calls shared batches
+    assert threading.active_count() < 40
+
+
+def test_a_failing_item_fails_alone_and_clashing_keys_never_share_a_batch() -> None:
+    from segwise.engine.prepared import MicroBatcher
+
+    batches: list[list[str]] = []
+
+    def run(items: list[str]) -> list[str]:
+        batches.append(items)
+        if "bad" in items:
+            raise ValueError("bad item")
+        return [i.upper() for i in items]
+
+    batcher = MicroBatcher(run, key=lambda item: item.rstrip("0123456789"))
+    with ThreadPoolExecutor(8) as pool:
+        futures = [pool.submit(batcher.submit, item) for item in ["a1", "a2", "bad", "b1"] * 10]
+    results = []
+    for future in futures:
+        try:
+            results.append(future.result())
+        except ValueError:
+            results.append("error")
+    assert results == ["A1", "A2", "error", "B1"] * 10
+    for batch in batches:
+        keys = [item.rstrip("0123456789") for item in batch]
+        assert len(keys) == len(set(keys))

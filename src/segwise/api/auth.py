@@ -113,7 +113,23 @@ def require(role: str) -> Callable[..., Awaitable[Principal]]:
     return check
 
 
+def require_members() -> Callable[..., Awaitable[Principal]]:
+    """A dependency for member ids and customer data: editors, admins, granted viewers."""
+
+    async def check(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+        if not principal.sees_members:
+            raise HTTPException(
+                403,
+                f"key '{principal.name}' is a viewer without the members grant; "
+                "member ids need an editor key, or: segwise keys create … --grant members",
+            )
+        return principal
+
+    return check
+
+
 Viewer = Annotated[Principal, Depends(require("viewer"))]
+MemberReader = Annotated[Principal, Depends(require_members())]
 Editor = Annotated[Principal, Depends(require("editor"))]
 Admin = Annotated[Principal, Depends(require("admin"))]
 

@@ -140,6 +140,12 @@ class Principal:
     name: str
     key_id: str
     role: str
+    grants: tuple[str, ...] = ()
+
+    @property
+    def sees_members(self) -> bool:
+        """Member ids and customer data: editors and admins, or a viewer granted ``members``."""
+        return self.has("editor") or "members" in self.grants
 
     def has(self, role: str) -> bool:
         """Whether this caller's role includes ``role`` (admin > editor > viewer)."""
@@ -248,14 +254,14 @@ class ServiceState:
             if not found.matches(secret):
                 return None
             self._verified[key_id] = fast
-        return Principal(found.name, found.key_id, found.role)
+        return Principal(found.name, found.key_id, found.role, found.grants)
 
     def principal(self, key_id: str) -> Principal | None:
         """The active key with this id (sessions carry ids, not keys)."""
         found = self._key_ring().get(key_id)
-        return (
-            None if found is None or not found.active else Principal(found.name, key_id, found.role)
-        )
+        if found is None or not found.active:
+            return None
+        return Principal(found.name, key_id, found.role, found.grants)
 
     def forget_keys(self) -> None:
         """Reload the keys on the next request (after this process changed them)."""

@@ -32,6 +32,10 @@ def create(
     config: Config,
     name: Annotated[str, typer.Argument(help="A label for the key, e.g. crm-sync.")],
     role: Annotated[str, typer.Option("--role", help="viewer, editor or admin.")] = "viewer",
+    grant: Annotated[
+        list[str] | None,
+        typer.Option("--grant", help="An extra right: 'members' lets a viewer see member ids."),
+    ] = None,
     as_json: opt.Json = False,
 ) -> None:
     """Create a key and print it once, alone on stdout; only its hash is stored."""
@@ -40,9 +44,13 @@ def create(
     from segwise.store.keys import create_key
 
     store = open_workspace(config)
-    key, text = create_key(store, name, role)
+    key, text = create_key(store, name, role, tuple(grant or ()))
     audit.record(
-        store, _actor(), "key.create", key.name, detail={"key_id": key.key_id, "role": key.role}
+        store,
+        _actor(),
+        "key.create",
+        key.name,
+        detail={"key_id": key.key_id, "role": key.role, "grants": list(key.grants)},
     )
     if as_json:
         typer.echo(json_text({"name": key.name, "role": key.role, "key": text}))
@@ -65,11 +73,16 @@ def list_(config: Config, as_json: opt.Json = False) -> None:
         console.print_json(json_text(found))
         return
     table = Table(title=f"{len(found)} keys", title_justify="left")
-    for column in ("name", "key id", "role", "created", "revoked"):
+    for column in ("name", "key id", "role", "grants", "created", "revoked"):
         table.add_column(column)
     for key in found:
         table.add_row(
-            key["name"], key["key_id"], key["role"], key["created_at"], key["revoked_at"] or ""
+            key["name"],
+            key["key_id"],
+            key["role"],
+            ", ".join(key["grants"]),
+            key["created_at"],
+            key["revoked_at"] or "",
         )
     console.print(table)
 

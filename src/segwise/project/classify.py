@@ -6,7 +6,7 @@ and orders, without a run and without writing anything. It evaluates the
 very expressions a run evaluates:
 
 - rule segmentations: the project's catalog through
-  :class:`~segwise.segmenters.RuleSegmenter`, on a one-row table;
+  :class:`~segwise.segmenters.RuleSegmenter`;
 - cluster segmentations: the latest run's fitted model, rebuilt from its
   stored definition (:meth:`ClusterSegmenter.from_definition`), through
   ``assign``.
@@ -16,6 +16,10 @@ customer is known (so a caller may send only what changed), else left empty.
 Event conditions (``performed(...)``) count only the events and orders sent.
 Other methods score customers against the whole population (RFM quantiles,
 model tiers), so they are listed as skipped with the reason.
+
+Both are planned once into one Polars plan (:mod:`segwise.engine.prepared`);
+calls that arrive together are evaluated together, one row each, in one run
+of it.
 """
 
 from __future__ import annotations

@@ -106,11 +106,19 @@ def _plain(node: Any) -> Any:
     return node
 
 
-def versions(project_file: Path) -> dict[str, str]:
-    """Each segmentation's current version (hash of its definition in the project file)."""
+def written(project_file: Path) -> dict[str, dict[str, Any]]:
+    """Each segmentation as the project file writes it (no defaults filled in).
+
+    What an editor loads and sends back: saving it unchanged changes nothing.
+    """
     document = _yaml().load(read_text_file(project_file, what="project file"))
     found = document.get("segmentations") or {}
-    return {str(name): definition_hash(_plain(spec)) for name, spec in found.items()}
+    return {str(name): _plain(spec) for name, spec in found.items()}
+
+
+def versions(project_file: Path) -> dict[str, str]:
+    """Each segmentation's current version (hash of its definition in the project file)."""
+    return {name: definition_hash(spec) for name, spec in written(project_file).items()}
 
 
 def put_segmentation(

@@ -27,6 +27,9 @@ Role = Literal["viewer", "editor", "admin"]
 #: Each role includes the ones before it.
 ROLES: tuple[Role, ...] = ("viewer", "editor", "admin")
 
+#: Extra rights a key can be given: ``members`` shows a viewer the members' ids.
+GRANTS = ("members",)
+
 #: scrypt's cost: about 30 ms per check here, memory-hard (the service caches a key it has
 #: checked, so a request pays this only on the key's first use).
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
@@ -45,6 +48,8 @@ class ApiKey:
     revoked_at: datetime | None
     salt: str
     hash: str
+    #: What the role alone does not allow: ``members`` lets a viewer see member ids.
+    grants: tuple[str, ...] = ()
 
     @property
     def active(self) -> bool:
@@ -61,6 +66,7 @@ class ApiKey:
             "revoked_at": None
             if self.revoked_at is None
             else self.revoked_at.isoformat(timespec="seconds"),
+            "grants": list(self.grants),
         }
 
     def matches(self, secret: str) -> bool:
@@ -98,9 +104,14 @@ def check_role(role: str) -> Role:
     return role
 
 
-def create_key(store: Workspace, name: str, role: str) -> tuple[ApiKey, str]:
+def create_key(
+    store: Workspace, name: str, role: str, grants: tuple[str, ...] = ()
+) -> tuple[ApiKey, str]:
     """Create a key; return it and the full key text, which is shown once and never kept."""
     checked = check_role(role)
+    unknown = [g for g in grants if g not in GRANTS]
+    if unknown:
+        raise ConfigError(f"unknown grant '{unknown[0]}'", hint="the grants are: members")
     if not name.strip() or len(name) > 100:
         raise ConfigError("a key's name must be 1 to 100 characters", hint="e.g. 'crm-sync'")
     if any(k.name == name and k.active for k in list_keys(store)):
@@ -118,11 +129,21 @@ def create_key(store: Workspace, name: str, role: str) -> tuple[ApiKey, str]:
         None,
         base64.b64encode(salt).decode(),
         _hash(secret, salt),
+        tuple(sorted(set(grants))),
     )
     with store.writing() as connection:
         connection.execute(
-            "INSERT INTO api_keys VALUES (?, ?, ?, ?, ?, ?, NULL)",
-            [key.key_id, key.name, key.role, key.salt, key.hash, key.created_at],
+            "INSERT INTO api_keys (key_id, name, role, salt, hash, created_at, grants) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                key.key_id,
+                key.name,
+                key.role,
+                key.salt,
+                key.hash,
+                key.created_at,
+                ",".join(key.grants) or None,
+            ],
         )
     return key, f"{_PREFIX}{key_id}_{secret}"
 
@@ -137,11 +158,19 @@ def list_keys(store: Workspace) -> list[ApiKey]:
         ).fetchall()
         if not tables[0][0]:
             return []
+        columns = {row[0] for row in connection.execute("DESCRIBE api_keys").fetchall()}
+        grants = "grants" if "grants" in columns else "NULL AS grants"
         rows = connection.execute(
-            "SELECT key_id, name, role, created_at, revoked_at, salt, hash FROM api_keys "
-            "ORDER BY created_at, key_id"
+            f"SELECT key_id, name, role, created_at, revoked_at, salt, hash, {grants} "
+            "FROM api_keys ORDER BY created_at, key_id"
         ).fetchall()
-    return [ApiKey(*row) for row in rows]
+    return [_key(row) for row in rows]
+
+
+def _key(row: tuple[Any, ...]) -> ApiKey:
+    key_id, name, role, created, revoked, salt, digest, grants = row
+    kept = tuple(grants.split(",")) if grants else ()
+    return ApiKey(key_id, name, role, created, revoked, salt, digest, kept)
 
 
 def revoke_key(store: Workspace, name_or_id: str) -> ApiKey:

@@ -64,7 +64,7 @@ TABLES = (
     # The service's API keys: only a salted scrypt hash of each secret (store/keys.py).
     """CREATE TABLE IF NOT EXISTS api_keys (
         key_id VARCHAR PRIMARY KEY, name VARCHAR, role VARCHAR, salt VARCHAR, hash VARCHAR,
-        created_at TIMESTAMP, revoked_at TIMESTAMP)""",
+        created_at TIMESTAMP, revoked_at TIMESTAMP, grants VARCHAR)""",
     # Who changed which definition, ran what, exported what, when (store/audit.py).
     """CREATE TABLE IF NOT EXISTS audit_log (
         happened_at TIMESTAMP, actor VARCHAR, role VARCHAR, action VARCHAR, target VARCHAR,
@@ -102,6 +102,10 @@ def create(connection: duckdb.DuckDBPyConnection) -> None:
             connection.execute(
                 "ALTER TABLE segmentations ADD COLUMN definition_hash VARCHAR DEFAULT NULL"
             )
+    if "api_keys" in tables:
+        columns = {row[0] for row in connection.execute("DESCRIBE api_keys").fetchall()}
+        if "grants" not in columns:
+            connection.execute("ALTER TABLE api_keys ADD COLUMN grants VARCHAR DEFAULT NULL")
     for statement in TABLES:
         connection.execute(statement)
     connection.execute(

@@ -26,14 +26,14 @@ def new_key(body: KeyIn, state: StateDep, caller: Admin) -> dict[str, Any]:
     """Create a key; the response holds it this once."""
 
     def create(store: Any) -> dict[str, Any]:
-        key, text = create_key(store, body.name, body.role)
+        key, text = create_key(store, body.name, body.role, tuple(body.grants))
         audit.record(
             store,
             caller.actor,
             "key.create",
             key.name,
             role=caller.role,
-            detail={"key_id": key.key_id, "role": key.role},
+            detail={"key_id": key.key_id, "role": key.role, "grants": list(key.grants)},
         )
         return key.to_dict() | {"key": text}
 

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query
 
-from segwise.api.auth import Editor, StateDep, Viewer
+from segwise.api.auth import MemberReader, StateDep, Viewer
 from segwise.api.schemas.common import ERRORS
 from segwise.api.schemas.segments import AlertOut, CustomerOut
 from segwise.store import Workspace
@@ -17,7 +17,7 @@ RunQuery = Annotated[int | None, Query(ge=1, description="run number (default: t
 
 
 @router.get("/customers/{customer_id}", response_model=CustomerOut)
-def customer(customer_id: str, state: StateDep, _caller: Editor) -> dict[str, Any]:
+def customer(customer_id: str, state: StateDep, _caller: MemberReader) -> dict[str, Any]:
     """The customer's segments in the latest run and their path through every run."""
 
     def read(store: Workspace) -> dict[str, Any]:
@@ -51,7 +51,7 @@ def changes(
     Viewers get the counts; editors also the customers who moved.
     """
     found = state.reading(lambda store: store.changes(from_run, to_run, segmentation=segmentation))
-    return found.to_dict(with_customers=caller.has("editor"))  # type: ignore[no-any-return]
+    return found.to_dict(with_customers=caller.sees_members)  # type: ignore[no-any-return]
 
 
 @router.get("/alerts", response_model=list[AlertOut])

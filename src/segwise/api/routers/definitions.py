@@ -23,6 +23,7 @@ from segwise.api.schemas.common import ERRORS
 from segwise.api.state import Principal, ServiceState
 from segwise.project import definitions as edits
 from segwise.store.audit import record
+from segwise.store.definitions import definition_hash
 
 router = APIRouter(prefix="/definitions", tags=["definitions"], responses=ERRORS)
 
@@ -31,22 +32,21 @@ Expected = Annotated[
 ]
 
 
-def _out(name: str, spec: Any, version: str) -> dict[str, Any]:
-    data = spec.model_dump(mode="json", exclude_none=True)
+def _out(name: str, spec: Any, written: dict[str, Any]) -> dict[str, Any]:
     editable = spec.method == "rules" and getattr(spec, "catalog", None) is None
     return {
         "segmentation": name,
         "method": spec.method,
-        "version": version,
+        "version": definition_hash(written),
         "editable": editable,
-        "definition": data,
+        "definition": written,
     }
 
 
 @router.get("", response_model=list[DefinitionOut])
 def list_definitions(state: StateDep, _caller: Viewer) -> list[dict[str, Any]]:
-    """Every segmentation as the project file defines it now, with its version."""
-    current = edits.versions(state.project_file)
+    """Every segmentation as the project file writes it, with its version."""
+    current = edits.written(state.project_file)
     return [
         _out(name, spec, current[name])
         for name, spec in state.project().config.segmentations.items()
@@ -55,11 +55,11 @@ def list_definitions(state: StateDep, _caller: Viewer) -> list[dict[str, Any]]:
 
 @router.get("/{segmentation}", response_model=DefinitionOut)
 def get_definition(segmentation: str, state: StateDep, _caller: Viewer) -> dict[str, Any]:
-    """One segmentation as the project file defines it now."""
+    """One segmentation as the project file writes it (send it back edited: nothing else moves)."""
     spec = state.project().config.segmentations.get(segmentation)
     if spec is None:
         raise HTTPException(404, f"no segmentation '{segmentation}' in the project")
-    return _out(segmentation, spec, edits.versions(state.project_file)[segmentation])
+    return _out(segmentation, spec, edits.written(state.project_file)[segmentation])
 
 
 def _saved(

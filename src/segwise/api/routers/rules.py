@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 
-from segwise.api.auth import Editor, StateDep, Viewer
+from segwise.api.auth import MemberReader, StateDep, Viewer
 from segwise.api.schemas.common import ERRORS
 from segwise.api.schemas.rules import (
     CheckRequest,
@@ -47,7 +47,7 @@ def preview(body: PreviewRequest, state: StateDep, _caller: Viewer) -> dict[str,
 
 
 @router.post("/rules/explain")
-def explain(body: ExplainRequest, state: StateDep, _caller: Editor) -> dict[str, Any]:
+def explain(body: ExplainRequest, state: StateDep, _caller: MemberReader) -> dict[str, Any]:
     """Why one customer of the latest run is in or out of a segment, condition by condition."""
     catalog = live.project_catalog(state.project(), body.segmentation)
     found = live.explain(state.live(), catalog, body.customer_id, body.segment)
@@ -80,7 +80,7 @@ async def classify(body: ClassifyRequest, state: StateDep, caller: Viewer) -> di
         customer_id=body.customer_id,
         events=body.events,
         orders=body.orders,
-        fill_known=caller.has("editor"),
+        fill_known=caller.sees_members,
     )
     # Awaited, not blocked on: the event loop keeps taking requests for the next batch.
     held = {} if future is None else await asyncio.wrap_future(future)

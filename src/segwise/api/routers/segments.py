@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import StreamingResponse
 
-from segwise.api.auth import Editor, StateDep, Viewer
+from segwise.api.auth import MemberReader, StateDep, Viewer
 from segwise.api.schemas.common import ERRORS
 from segwise.api.schemas.segments import MembersPage, SegmentationOut, SegmentOut
 from segwise.store import Workspace
@@ -165,7 +165,7 @@ def members(
                 raise HTTPException(
                     404, f"run {run_id} has no segment '{segment}' in '{segmentation}'"
                 )
-            if not caller.has("editor"):
+            if not caller.sees_members:
                 return {
                     "run_id": run_id,
                     "segmentation": segmentation,
@@ -200,7 +200,7 @@ def members_csv(
     segmentation: str,
     segment: str,
     state: StateDep,
-    _caller: Editor,
+    _caller: MemberReader,
     run: RunQuery = None,
     on: OnQuery = None,
 ) -> StreamingResponse:

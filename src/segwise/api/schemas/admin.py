@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -53,6 +53,7 @@ class KeyIn(BaseModel):
 
     name: str = Field(min_length=1, max_length=100)
     role: str = Field(pattern="^(viewer|editor|admin)$")
+    grants: list[Literal["members"]] = Field(default_factory=list)
 
 
 class KeyOut(BaseModel):
@@ -63,6 +64,7 @@ class KeyOut(BaseModel):
     role: str
     created_at: str
     revoked_at: str | None
+    grants: list[str] = Field(default_factory=list)
 
 
 class NewKey(KeyOut):

@@ -22,7 +22,7 @@ from segwise.api.auth import SESSION_COOKIE, StateDep, session_principal, sessio
 from segwise.api.state import Principal, ServiceState
 from segwise.api.ui import pages
 from segwise.exceptions import SegwiseError
-from segwise.project.definitions import versions
+from segwise.project.definitions import versions, written
 from segwise.project.jobs import list_jobs
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
@@ -150,9 +150,7 @@ def segment(request: Request, state: StateDep, segmentation: str, segment: str) 
             status=404,
             what=f"segment '{segment}' of '{segmentation}'",
         )
-    return _render(
-        request, "segment.html.j2", principal, data=data, members=principal.has("editor")
-    )
+    return _render(request, "segment.html.j2", principal, data=data, members=principal.sees_members)
 
 
 @router.get("/rules")
@@ -168,11 +166,7 @@ def rules(request: Request, state: StateDep, segmentation: str | None = None) ->
         if spec.method == "rules" and getattr(spec, "catalog", None) is None
     ]
     chosen = segmentation if segmentation in editable else (editable[0] if editable else None)
-    spec = (
-        None
-        if chosen is None
-        else config.segmentations[chosen].model_dump(mode="json", exclude_none=True)
-    )
+    spec = None if chosen is None else written(state.project_file)[chosen]
     current = None if chosen is None else versions(state.project_file)[chosen]
     return _render(
         request,
@@ -193,7 +187,7 @@ def customers(request: Request, state: StateDep, id: str | None = None) -> Respo
     if principal is None:
         return _login_first(request)
     found, error = None, None
-    if id and principal.has("editor"):
+    if id and principal.sees_members:
         try:
             found = state.reading(lambda store: _customer(store, id))
         except SegwiseError as exc:
