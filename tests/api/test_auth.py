@@ -88,10 +88,11 @@ def test_the_rate_limit_answers_429_with_retry_after(
 ) -> None:
     config, keys = served_project
     with TestClient(create_app(Settings(project=config, rate_limit=60))) as limited:
-        codes = [limited.get("/api/v1/runs", headers=bearer(keys["viewer"])) for _ in range(12)]
+        codes = [limited.get("/api/v1/runs", headers=bearer(keys["viewer"])) for _ in range(15)]
     assert [c.status_code for c in codes[:10]] == [200] * 10  # the burst
-    assert codes[-1].status_code == 429
-    assert int(codes[-1].headers["retry-after"]) >= 1
+    refused = [c for c in codes[10:] if c.status_code == 429]
+    assert refused  # one token a second refills far slower than these requests arrive
+    assert int(refused[0].headers["retry-after"]) >= 1
 
 
 def test_a_viewer_granted_members_sees_ids_and_customers(project_copy: Path) -> None:

@@ -222,10 +222,10 @@ class Classifier:
         ``fill_known=False`` treats every customer as new (no stored values are read).
         Calls from many threads at once are evaluated together, in one run of the plan.
         """
-        request, finish = self.prepare(
+        future, finish = self.submit(
             attributes, customer_id=customer_id, events=events, orders=orders, fill_known=fill_known
         )
-        return finish(self._batcher.submit(request) if self.names else {})
+        return finish({} if future is None else future.result())
 
     def submit(
         self,

@@ -10,7 +10,6 @@ child finishes its run and its status stays readable by the next service.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import secrets
@@ -22,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from segwise.exceptions import NotFoundError, SegwiseError
 from segwise.io.writers import write_text
+from segwise.store.lock import run_held
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -74,16 +74,7 @@ def write_status(path: Path, **status: Any) -> None:
 
 def store_busy(store: Path) -> bool:
     """Whether a run (of any process) holds the store's lock right now."""
-    lock = store.with_name(store.name + ".lock")
-    if not lock.exists():
-        return False
-    with open(lock, "a+") as handle:  # noqa: PTH123 - fcntl needs the file object
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        fcntl.flock(handle, fcntl.LOCK_UN)
-    return False
+    return run_held(store)
 
 
 def start_run(project_file: Path, store: Path, *, as_of: str | None = None) -> Job:

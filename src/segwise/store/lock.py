@@ -111,7 +111,16 @@ def write_intent(store: Path) -> Iterator[None]:
 
 def intent_held(store: Path) -> bool:
     """Whether some process is writing, or about to write, the store right now."""
-    path = store.with_name(store.name + ".intent")
+    return _taken(store.with_name(store.name + ".intent"))
+
+
+def run_held(store: Path) -> bool:
+    """Whether a run (of any process) holds the store's lock right now."""
+    return _taken(store.with_name(store.name + ".lock"))
+
+
+def _taken(path: Path) -> bool:
+    """Whether another open file holds ``path``'s exclusive lock (tried, never waited for)."""
     if not path.exists():
         return False
     with open(path, "a+") as handle:  # noqa: PTH123 - fcntl needs the file object
