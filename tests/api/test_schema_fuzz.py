@@ -52,7 +52,7 @@ def test_the_api_keeps_its_schema_under_fuzzing(
                 "--checks",
                 CHECKS,
                 "--max-examples",
-                "12",
+                "8",
                 "--seed",
                 "1",
                 "--phases",
