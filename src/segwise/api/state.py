@@ -3,8 +3,9 @@
 DuckDB refuses a read-only and a read-write connection to one file in the same
 process at once, so every store access of the service goes through one
 readers-writer gate: reads share it, the few writes (keys, audit entries) take
-it alone. Runs write from their own process and are waited for by DuckDB's
-file lock (see ``Workspace._connect``).
+it alone. One read-only connection stays open between requests (opening one
+costs 15 ms) and is let go whenever another process announces a write (a
+run's commit, the CLI's keys): see :class:`StoreAnchor`.
 """
 
 from __future__ import annotations
@@ -38,18 +39,19 @@ if TYPE_CHECKING:
 
 
 class StoreGate:
-    """Many readers or one writer, within this process."""
+    """Many readers or one writer, within this process; a waiting writer goes next."""
 
     def __init__(self) -> None:
         self._lock = threading.Condition()
         self._readers = 0
         self._writing = False
+        self._waiting = 0
 
     @contextlib.contextmanager
     def read(self) -> Iterator[None]:
-        """Share the store with other readers."""
+        """Share the store with other readers (new readers wait behind a waiting writer)."""
         with self._lock:
-            self._lock.wait_for(lambda: not self._writing)
+            self._lock.wait_for(lambda: not self._writing and not self._waiting)
             self._readers += 1
         try:
             yield
@@ -62,7 +64,9 @@ class StoreGate:
     def write(self) -> Iterator[None]:
         """Hold the store alone (no reader of this process has it open)."""
         with self._lock:
+            self._waiting += 1
             self._lock.wait_for(lambda: not self._writing and self._readers == 0)
+            self._waiting -= 1
             self._writing = True
         try:
             yield

@@ -56,6 +56,11 @@ def test_a_started_run_is_polled_to_its_end_while_reads_go_on(
         assert [r["run_id"] for r in runs] == [1, 2]
         listed = service.get("/api/v1/runs/jobs", headers=headers).json()
         assert listed[0]["job_id"] == job["job_id"]
+        moved = service.get("/api/v1/changes?segmentation=lifecycle", headers=headers).json()
+        assert (moved["from_run"], moved["to_run"]) == (1, 2)
+        assert {s["segment"] for s in moved["segments"]} >= {"VIP", "Other"}
+        counts = service.get("/api/v1/changes", headers=bearer(keys["viewer"])).json()
+        assert "movers" not in counts  # viewers get the counts, not who moved
     log = entries(open_workspace(project_copy))
     assert log.filter(action="run.start")["actor"].to_list() == ["key:editor-key"]
 
