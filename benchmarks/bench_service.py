@@ -74,17 +74,27 @@ class Client:
         self.local = threading.local()
 
     def call(self, method: str, path: str, body: object = None) -> tuple[int, float]:
-        connection = getattr(self.local, "connection", None)
-        if connection is None:
-            connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-            self.local.connection = connection
         headers = {"Authorization": f"Bearer {self.key}", "Content-Type": "application/json"}
         payload = None if body is None else json.dumps(body)
-        start = time.perf_counter()
-        connection.request(method, path, body=payload, headers=headers)
-        answer = connection.getresponse()
-        answer.read()
-        return answer.status, time.perf_counter() - start
+        for attempt in (1, 2):
+            connection = getattr(self.local, "connection", None)
+            if connection is None:
+                connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+                self.local.connection = connection
+            start = time.perf_counter()
+            try:
+                connection.request(method, path, body=payload, headers=headers)
+                answer = connection.getresponse()
+            except (http.client.RemoteDisconnected, ConnectionError):
+                # The server closes keep-alive connections idle for 5 s: open a new one.
+                connection.close()
+                self.local.connection = None
+                if attempt == 2:
+                    raise
+                continue
+            answer.read()
+            return answer.status, time.perf_counter() - start
+        raise AssertionError("unreachable")
 
 
 def percentiles(seconds: list[float]) -> dict[str, float]:

@@ -108,3 +108,33 @@ def test_a_failing_item_fails_alone_and_clashing_keys_never_share_a_batch() -> N
     for batch in batches:
         keys = [item.rstrip("0123456789") for item in batch]
         assert len(keys) == len(set(keys))
+
+
+def test_an_idle_batcher_lets_its_worker_go_and_starts_another_when_called() -> None:
+    # The service replaces its classifier after each run: an idle worker must not keep the
+    # old one (and its customer table) alive.
+    import gc
+    import time
+    import weakref
+
+    from segwise.engine.prepared import MicroBatcher
+
+    class Owner:
+        def __init__(self) -> None:
+            self.batcher = MicroBatcher(self.run, idle=0.05)
+
+        def run(self, items: list[int]) -> list[int]:
+            return [i + 1 for i in items]
+
+    owner = Owner()
+    assert owner.batcher.submit(1) == 2
+    worker = owner.batcher._worker
+    assert worker is not None
+    worker.join(timeout=5)
+    assert not worker.is_alive()
+    assert owner.batcher.submit(2) == 3  # a new worker for the next call
+    time.sleep(0.2)
+    held = weakref.ref(owner)
+    del owner
+    gc.collect()
+    assert held() is None

@@ -102,7 +102,9 @@ class PreparedQuery:
                 frame if frame.schema == schema else frame.select(list(schema)).cast(schema)
             )
         try:
-            return plan.collect(optimizations=_NO_OPTIMISATION)
+            # The streaming engine's set-up is the larger part on a few rows (measured on the
+            # demo's rules and clusters: 3.6 ms against 2.2 ms in memory, p50).
+            return plan.collect(engine="in-memory", optimizations=_NO_OPTIMISATION)
         finally:
             inputs.clear()
             self._idle.put((inputs, plan))
@@ -147,9 +149,11 @@ class MicroBatcher(Generic[T, R]):
         *,
         most: int = 64,
         key: Callable[[T], Any] | None = None,
+        idle: float = 10.0,
     ) -> None:
         self._run = run_batch
         self._most = most
+        self._idle = idle
         self._key = key
         self._pending: deque[tuple[T, Future[R]]] = deque()
         self._ready = threading.Condition()
@@ -165,7 +169,7 @@ class MicroBatcher(Generic[T, R]):
         with self._ready:
             self._pending.append((item, future))
             if self._worker is None:
-                # One worker per batcher, for the life of the process: it sleeps when idle.
+                # One worker per batcher while calls come; it ends after ``idle`` seconds.
                 self._worker = threading.Thread(target=self._work, daemon=True, name="batcher")
                 self._worker.start()
             self._ready.notify()
@@ -174,7 +178,11 @@ class MicroBatcher(Generic[T, R]):
     def _work(self) -> None:
         while True:
             with self._ready:
-                self._ready.wait_for(lambda: bool(self._pending))
+                if not self._ready.wait_for(lambda: bool(self._pending), timeout=self._idle):
+                    # Idle: the thread ends, so a batcher nobody holds any more (the
+                    # service's, after a run) is freed with what it serves.
+                    self._worker = None
+                    return
                 batch = self._take()
             self._answer(batch)
 

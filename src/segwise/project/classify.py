@@ -24,6 +24,7 @@ of it.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import itertools
 from dataclasses import dataclass, field
@@ -115,8 +116,10 @@ class Classifier:
             if features is None
             else features.with_columns(pl.col("customer_id").cast(pl.String)).sort("customer_id")
         )
-        # The row a new customer starts from (building it per call cost 8 ms at 5k customers).
-        self._blank = self.features.clear(n=1)
+        # Rows are Python dicts until a batch becomes one frame: a one-row frame per call
+        # (slice, with_columns, concat) cost more than running the whole plan.
+        self._schema = self.features.schema
+        self._ids: list[str] = self.features["customer_id"].to_list()
         self.skipped: dict[str, str] = {}
         self._prepare(stored)
 
@@ -178,22 +181,22 @@ class Classifier:
 
     def _row(
         self, customer_id: str | None, attributes: Mapping[str, Any]
-    ) -> tuple[pl.DataFrame, bool, list[str]]:
+    ) -> tuple[dict[str, Any], bool, list[str]]:
         """One row in the features' types: the stored row of a known customer, then the given.
 
         Also returns the attributes no segmentation reads (not in the customer table).
         """
-        known = None
-        if customer_id is not None and self.features.height:
-            at = int(self.features["customer_id"].search_sorted(customer_id))
-            if at < self.features.height and self.features["customer_id"][at] == customer_id:
-                known = self.features.slice(at, 1)
-        base = known if known is not None else self._blank
-        schema = base.schema
-        ignored = sorted(k for k in attributes if k not in schema)
-        updates = []
+        row: dict[str, Any] | None = None
+        if customer_id is not None:
+            at = bisect.bisect_left(self._ids, customer_id)
+            if at < len(self._ids) and self._ids[at] == customer_id:
+                row = self.features.row(at, named=True)
+        known = row is not None
+        if row is None:
+            row = dict.fromkeys(self._schema)
+        ignored = sorted(k for k in attributes if k not in self._schema)
         for column, value in attributes.items():
-            dtype = schema.get(column)
+            dtype = self._schema.get(column)
             if dtype is None or column == "customer_id":
                 continue
             series = pl.Series(column, [value], strict=False).cast(dtype, strict=False)
@@ -202,11 +205,8 @@ class Classifier:
                     f"attribute '{column}': {value!r} is not a {dtype}",
                     hint="send the value in the type of the customer table's column",
                 )
-            updates.append(series)
-        row = base.with_columns(
-            pl.lit(customer_id or "__classify__", dtype=pl.String).alias("customer_id"), *updates
-        )
-        return row, known is not None, ignored
+            row[column] = series[0]
+        return row, known, ignored
 
     def classify(
         self,
@@ -257,7 +257,7 @@ class Classifier:
         key = customer_id if customer_id is not None else f"__anonymous_{next(self._serial)}"
         request = _Request(
             key,
-            row.with_columns(pl.lit(key, dtype=pl.String).alias("customer_id")),
+            {**row, "customer_id": key},
             _table(events, _EVENTS, key),
             _table(orders, _ORDERS, key),
         )
@@ -279,9 +279,9 @@ class Classifier:
     def _run_batch(self, requests: list[_Request]) -> list[dict[str, Any]]:
         """Every request of a batch in one run of the plan; answers in request order."""
         out = self.query.run(
-            customers=pl.concat([r.row for r in requests]),
-            events=pl.concat([r.events for r in requests]),
-            transactions=pl.concat([r.orders for r in requests]),
+            customers=pl.DataFrame([r.row for r in requests], schema=self._schema, strict=False),
+            events=_stacked([r.events for r in requests], _EVENTS),
+            transactions=_stacked([r.orders for r in requests], _ORDERS),
         )
         by_key = {row["customer_id"]: row for row in out.iter_rows(named=True)}
         return [by_key[r.key] for r in requests]
@@ -290,7 +290,7 @@ class Classifier:
 @dataclass(frozen=True)
 class _Request:
     key: str
-    row: pl.DataFrame
+    row: dict[str, Any]
     events: pl.DataFrame
     orders: pl.DataFrame
 
@@ -342,6 +342,12 @@ def _table(rows: Sequence[Mapping[str, Any]], schema: pl.Schema, key: str) -> pl
             for c, t in schema.items()
         }
     )
+
+
+def _stacked(frames: list[pl.DataFrame], schema: pl.Schema) -> pl.DataFrame:
+    """The batch's events (most calls send none: concatenating empty frames is not free)."""
+    given = [frame for frame in frames if frame.height]
+    return pl.concat(given) if given else _EMPTY[id(schema)]
 
 
 _EMPTY = {id(schema): pl.DataFrame(schema=schema) for schema in (_EVENTS, _ORDERS)}

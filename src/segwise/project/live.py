@@ -2,8 +2,9 @@
 
 What the service's rule editor calls on every keystroke. The customer table
 is the latest run's (kept in the store), held in memory by the caller, so a
-preview is one aggregation; event and order tables are read from the
-project's sources only when a rule has event conditions. Nothing is stored.
+preview is one group-by over it, shared by the editors who preview at the same
+moment; event and order tables are read from the project's sources only when
+a rule has event conditions. Nothing is stored.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import yaml
 
 from segwise._config import load_yaml_model
 from segwise._validation import hint_for
+from segwise.engine.prepared import MicroBatcher
 from segwise.exceptions import ConfigError, RuleError
 from segwise.lang import nodes
 from segwise.lang.parser import parse_rule
@@ -26,6 +28,7 @@ from segwise.project.config import DOCS, ProjectConfig, RulesSegmentation
 from segwise.project.definitions import check_name
 from segwise.project.pipeline import Project
 from segwise.segmenters import RuleCatalog, RuleSegmenter
+from segwise.segmenters.rules import preview_catalogs
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -33,6 +36,7 @@ if TYPE_CHECKING:
 
     from segwise.project.preview import ImpactPreview
     from segwise.segmenters.rule_explain import Explanation
+    from segwise.segmenters.rule_preview import Preview
     from segwise.store import Workspace
 
 
@@ -46,6 +50,11 @@ class LiveData:
     features: pl.DataFrame
     _tables: dict[str, Any] | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _previews: MicroBatcher[RuleCatalog, Preview] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # Editors previewing at once share passes over the table (see preview_catalogs).
+        self._previews = MicroBatcher(self._preview_batch)
 
     @classmethod
     def load(cls, project: Project, store: Workspace) -> LiveData:
@@ -57,6 +66,16 @@ class LiveData:
             raise ConfigError("no run to preview against", hint="run the project first")
         features = features.with_columns(pl.col("customer_id").cast(pl.String))
         return cls(project, int(latest["run_id"]), latest["as_of"], features)
+
+    def preview(self, catalog: RuleCatalog) -> Preview:
+        """``catalog``'s preview; calls from many threads at once are answered together."""
+        return self._previews.submit(catalog)
+
+    def _preview_batch(self, catalogs: list[RuleCatalog]) -> list[Preview]:
+        tables = next((self.tables(c) for c in catalogs if _has_events(c)), {})
+        return preview_catalogs(
+            catalogs, self.features, id_col="customer_id", as_of=self.as_of, **tables
+        )
 
     def tables(self, catalog: RuleCatalog) -> dict[str, Any]:
         """Events and transactions, read once, only for catalogs with event conditions."""
@@ -129,8 +148,7 @@ def check(
 
 def preview(live: LiveData, catalog: RuleCatalog) -> dict[str, Any]:
     """Sizes per segment and per condition on the latest run's customers."""
-    segmenter = RuleSegmenter(catalog, id_col="customer_id", as_of=live.as_of)
-    found = segmenter.preview(live.features, **live.tables(catalog))
+    found = live.preview(catalog)
     return {
         "run_id": live.run_id,
         "customers": found.total,

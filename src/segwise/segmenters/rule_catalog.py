@@ -26,7 +26,7 @@ from typing import Any
 
 import polars as pl
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from segwise._config import load_yaml_model, read_text_file
 from segwise.exceptions import ConfigError, RuleError
@@ -151,9 +151,14 @@ class RuleCatalog(BaseModel):
     @classmethod
     def from_dict(cls, data: dict[str, Any], *, base_dir: str | Path | None = None) -> RuleCatalog:
         """Build a catalog from a mapping (a project file's ``segmentations`` entry)."""
-        catalog = load_yaml_model(
-            cls, yaml.safe_dump(data, sort_keys=False), source="rule catalog", docs=DOCS
-        )
+        try:
+            catalog = cls.model_validate(data)
+        except ValidationError:
+            # Through YAML only to say where the mistake is (a rule editor sends one per
+            # keystroke; the round trip cost more than the preview's own work).
+            catalog = load_yaml_model(
+                cls, yaml.safe_dump(data, sort_keys=False), source="rule catalog", docs=DOCS
+            )
         return catalog.model_copy(update={"base_dir": None if base_dir is None else str(base_dir)})
 
     def ordered(self) -> list[SegmentDefinition]:

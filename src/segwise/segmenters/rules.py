@@ -28,10 +28,18 @@ from segwise.lang.types import StaticMember
 from segwise.segmenters._input import as_lazy, estimator_input, is_frame, like_input
 from segwise.segmenters.rule_catalog import RuleCatalog
 from segwise.segmenters.rule_explain import Explanation, explain
-from segwise.segmenters.rule_preview import Preview, first_match, pair_overlaps, preview
+from segwise.segmenters.rule_patterns import (
+    ConditionBits,
+    SegmentBits,
+    catalog_preview,
+    count_patterns,
+    from_patterns,
+    segment_conditions,
+)
+from segwise.segmenters.rule_preview import Preview, first_match, pair_overlaps
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
 
     from segwise.lang.parser import Rule
 
@@ -303,7 +311,7 @@ class RuleSegmenter(BaseEstimator):  # type: ignore[misc]
         catalog = self.catalog_ if hasattr(self, "catalog_") else self._catalog()
         frame = as_lazy(X) if is_frame(X) else self._frame(X, reset=False)
         plan = self._plan(catalog, frame, events, transactions)
-        return preview(catalog, plan.frame, plan.compiler, plan.rules, plan.conditions)
+        return catalog_preview(catalog, plan.frame, plan.compiler, plan.rules, plan.conditions)
 
     def overlaps(
         self, X: Any, *, events: Any = None, transactions: Any = None
@@ -345,3 +353,65 @@ class RuleSegmenter(BaseEstimator):  # type: ignore[misc]
         tags.input_tags.allow_nan = True
         tags.requires_fit = True
         return tags
+
+
+def preview_catalogs(
+    catalogs: Sequence[RuleCatalog | str | Path | Mapping[str, str]],
+    X: Any,
+    *,
+    id_col: str | None = None,
+    as_of: str | date | None = None,
+    events: Any = None,
+    transactions: Any = None,
+) -> list[Preview]:
+    """:meth:`RuleSegmenter.preview` of several catalogs on one table, in as few passes as fit.
+
+    Catalogs whose rules read only the table's own columns (no event
+    conditions, static segments or ``in_segment``) share passes: one group-by
+    for as many as fit in a pattern, and a condition written the same way in
+    several is evaluated once. The others are previewed one by one. This is
+    what lets a service answer many editors at once for about the cost of one.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> table = pl.DataFrame({"orders": [1, 3, 8]})
+    >>> found = preview_catalogs([{"Loyal": "orders >= 3"}, {"Loyal": "orders >= 5"}], table)
+    >>> [p.sizes()["Loyal"] for p in found]
+    [2, 1]
+    """
+    frame = as_lazy(X)
+    found: dict[int, Preview] = {}
+    groups: list[tuple[ConditionBits, list[tuple[int, RuleCatalog, list[SegmentBits]]]]] = []
+    for index, given in enumerate(catalogs):
+        segmenter = RuleSegmenter(given, id_col=id_col, as_of=as_of)
+        catalog = segmenter._catalog()
+        plan = segmenter._plan(catalog, frame, events, transactions)
+        compiler = plan.compiler
+        if compiler.derived or compiler.segment_columns or plan.static:
+            found[index] = catalog_preview(
+                catalog, plan.frame, compiler, plan.rules, plan.conditions
+            )
+            continue
+        segments = segment_conditions(catalog, compiler, plan.rules, plan.conditions)
+        for bits, members in groups:
+            layout = bits.place(segments)
+            if layout is not None:
+                members.append((index, catalog, layout))
+                break
+        else:
+            bits = ConditionBits()
+            layout = bits.place(segments)
+            if layout is None:  # too many conditions for a pattern: summed alone
+                found[index] = catalog_preview(
+                    catalog, plan.frame, compiler, plan.rules, plan.conditions
+                )
+                continue
+            groups.append((bits, [(index, catalog, layout)]))
+    for bits, members in groups:
+        patterns, counts = count_patterns(frame, bits.exprs)
+        for index, catalog, layout in members:
+            found[index] = from_patterns(
+                layout, patterns, counts, exclusive=catalog.exclusive, other=catalog.other
+            )
+    return [found[index] for index in range(len(catalogs))]
