@@ -52,6 +52,19 @@ def test_store_path_at_a_foreign_file_is_refused(tmp_path: Path, content: bytes)
     assert path.read_bytes() == content
 
 
+def test_a_store_replaced_after_a_read_is_checked_again(tmp_path: Path) -> None:
+    # Readers skip the store checks while the file is unchanged (the service's member pages);
+    # a file swapped underneath is checked again.
+    path = tmp_path / "store.duckdb"
+    store = Workspace(path)
+    store.write_run(record())
+    assert store.members("Big")["customer_id"].to_list() == ["0", "1", "2"]
+    assert store.members("Big").height == 3  # the unchanged file: the checks are skipped
+    path.write_bytes(b"name,amount\n1,2\n")
+    with pytest.raises(StoreError, match="not a segwise store"):
+        store.members("Big")
+
+
 def test_truncated_store_is_one_clear_error(tmp_path: Path) -> None:
     # Defect 9: a truncated store raised duckdb.IOException unwrapped.
     path = tmp_path / "store.duckdb"

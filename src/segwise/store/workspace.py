@@ -55,6 +55,19 @@ _SAME_PROCESS = "different configuration than existing connections"
 #: milliseconds; a service reading the store must not fail a run's commit).
 _WRITER_WAIT = 30.0
 
+#: Store files this process has opened and checked, with their size and time then.
+_VERIFIED: dict[Path, tuple[int, int]] = {}
+
+
+def _checked_stamp(path: Path) -> tuple[int, int] | None:
+    """The file's (size, modification time), or None if it cannot be read."""
+    try:
+        found = path.stat()
+    except OSError:
+        return None
+    return found.st_size, found.st_mtime_ns
+
+
 _DAMAGED_HINT = (
     "if the file is damaged, move it aside and restore a backup; a new store starts empty"
 )
@@ -135,7 +148,9 @@ class Workspace(HistoryQueries):
             raise ConfigError(
                 f"{self.path}: no runs stored yet", hint="run the project first: segwise run CONFIG"
             )
-        self._check_is_store()
+        checked = _checked_stamp(self.path) if read_only else None
+        if checked is None or _VERIFIED.get(self.path) != checked:
+            self._check_is_store()
         # A reader meets a run that is writing, or a writer meets a reader (the service reads
         # while a run commits): both wait, as the docs promise. Connections are short.
         deadline = time.monotonic() + (self.lock_timeout if read_only else _WRITER_WAIT)
@@ -158,6 +173,10 @@ class Workspace(HistoryQueries):
                     f"{self.path}: cannot open the store ({exc})".splitlines()[0],
                     hint=_DAMAGED_HINT,
                 ) from None
+        if checked is not None and _VERIFIED.get(self.path) == checked:
+            # The file has not changed since a connection checked it in this process: the
+            # checks below cost more than the service's member page (two catalog queries).
+            return connection
         with _store_errors(self.path):
             attached = connection.execute(
                 "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
@@ -174,6 +193,8 @@ class Workspace(HistoryQueries):
                 return self._connect(read_only=read_only)
             if not read_only:
                 schema.create(connection)
+        if checked is not None:
+            _VERIFIED[self.path] = checked
         return connection
 
     def _migrate(self, *, locked: bool) -> None:

@@ -160,7 +160,7 @@ def members(
                 run_id, after = _uncursor(cursor)
             else:
                 run_id = _run_id(store, run, on)
-            size = store.segment_size(run_id, segmentation, segment)
+            size = state.segment_size(store, run_id, segmentation, segment)
             if size is None:
                 raise HTTPException(
                     404, f"run {run_id} has no segment '{segment}' in '{segmentation}'"
