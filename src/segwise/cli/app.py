@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from segwise._version import __version__
+from segwise.cli.activation import export
 from segwise.cli.cluster import cluster
 from segwise.cli.clv import clv
 from segwise.cli.demo import demo
@@ -67,6 +68,7 @@ app.command()(refresh)
 app.command()(validate)
 app.command()(runs)
 app.command()(members)
+app.command()(export)
 app.command()(alerts)
 app.command()(changes)
 app.command()(history)

@@ -1,0 +1,51 @@
+"""``segwise export``: a file a campaign tool can load, a summary, one-line errors."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+import polars as pl
+from typer.testing import CliRunner
+
+from segwise.activation import hash_identifier
+from segwise.cli.app import app
+from segwise.project import open_workspace
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+runner = CliRunner()
+
+
+def test_export_for_google_writes_hashed_emails(
+    served_project: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    config, _ = served_project
+    out = tmp_path / "vip.csv"
+    found = runner.invoke(
+        app, ["export", str(config), "lifecycle/VIP", "-o", str(out), "--columns", "email",
+              "--hash", "google", "--json"],
+    )  # fmt: skip
+    assert found.exit_code == 0, found.output
+    summary = json.loads(found.stdout)
+    written = pl.read_csv(out)
+    members = open_workspace(config).members("VIP")
+    assert summary["rows"] == written.height == members.height
+    assert written.columns == ["email"]
+    source = pl.read_csv(config.parent / "data" / "customers.csv.gz", infer_schema=False)
+    emails = source.filter(pl.col("customer_id") == str(members["customer_id"][0]))["email"][0]
+    assert written["email"][0] == hash_identifier(emails, "email", "google")
+
+
+def test_export_mistakes_are_one_line_and_write_nothing(
+    served_project: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    config, _ = served_project
+    out = tmp_path / "vip.csv"
+    found = runner.invoke(app, ["export", str(config), "VIP", "-o", str(out), "--hash", "md5"])
+    assert found.exit_code == 1
+    assert "--hash md5: unknown" in found.output and "Traceback" not in found.output
+    found = runner.invoke(app, ["export", str(config), "Nobody", "-o", str(out)])
+    assert found.exit_code == 1 and "no segment 'Nobody'" in found.output
+    assert not out.exists()
