@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from segwise.activation import hash_identifier
 from segwise.cli.app import app
 from segwise.project import open_workspace
+from segwise.store import audit
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -18,10 +19,8 @@ if TYPE_CHECKING:
 runner = CliRunner()
 
 
-def test_export_for_google_writes_hashed_emails(
-    served_project: tuple[Path, dict[str, str]], tmp_path: Path
-) -> None:
-    config, _ = served_project
+def test_export_for_google_writes_hashed_emails(project_copy: Path, tmp_path: Path) -> None:
+    config = project_copy  # the export is written to its audit log
     out = tmp_path / "vip.csv"
     found = runner.invoke(
         app, ["export", str(config), "lifecycle/VIP", "-o", str(out), "--columns", "email",
@@ -36,6 +35,10 @@ def test_export_for_google_writes_hashed_emails(
     source = pl.read_csv(config.parent / "data" / "customers.csv.gz", infer_schema=False)
     emails = source.filter(pl.col("customer_id") == str(members["customer_id"][0]))["email"][0]
     assert written["email"][0] == hash_identifier(emails, "email", "google")
+    logged = audit.entries(open_workspace(config)).filter(pl.col("action") == "export")
+    assert logged["target"][0] == "lifecycle/VIP"
+    assert json.loads(logged["detail"][0]) == {"rows": members.height, "columns": ["email"],
+                                              "hash": "google"}  # fmt: skip
 
 
 def test_export_mistakes_are_one_line_and_write_nothing(

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from segwise.cli import options as opt
-from segwise.cli.console import json_text, stderr, stdout, user_errors
+from segwise.cli.console import cli_actor, json_text, stderr, stdout, user_errors
 from segwise.cli.project import AllowOutside, Config
 from segwise.exceptions import ConfigError
 
@@ -63,6 +63,7 @@ def export(
     from segwise.io.writers import write_table
     from segwise.project import Project
     from segwise.project.export import export_segment
+    from segwise.store import audit
 
     if hashing is not None and hashing not in HASHINGS:
         raise ConfigError(f"--hash {hashing}: unknown", hint="use meta, google or sha256")
@@ -79,6 +80,9 @@ def export(
         country_col=country_col,
     )
     write_table(found.table, output)
+    detail = {"rows": found.table.height, "columns": found.table.columns, "hash": hashing}
+    audit.record(project.store, cli_actor(), "export", f"{found.segmentation}/{found.segment}",
+                 detail=detail)  # fmt: skip
     if as_json:
         stdout().print_json(json_text({**found.summary(), "output": str(output)}))
         return

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import errno
 import functools
+import getpass
 import json
 import math
 import sys
@@ -203,3 +204,11 @@ def print_rows(console: Console, frame: Any, *, rows: int = 20) -> None:
         console.print(
             f"… {frame.height - rows:,} more; write them all with -o FILE", highlight=False
         )
+
+
+def cli_actor() -> str:
+    """Who the audit log says acted from the command line: ``cli:<user>``."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import getpass
 from typing import Annotated
 
 import typer
 
 from segwise.cli import options as opt
-from segwise.cli.console import json_text, stdout, user_errors
+from segwise.cli.console import cli_actor, json_text, stdout, user_errors
 from segwise.cli.project import Config
 
 keys_app = typer.Typer(
@@ -17,13 +16,6 @@ keys_app = typer.Typer(
     no_args_is_help=True,
     rich_markup_mode=None,
 )
-
-
-def _actor() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):
-        return "cli"
 
 
 @keys_app.command("create")
@@ -47,7 +39,7 @@ def create(
     key, text = create_key(store, name, role, tuple(grant or ()))
     audit.record(
         store,
-        _actor(),
+        cli_actor(),
         "key.create",
         key.name,
         detail={"key_id": key.key_id, "role": key.role, "grants": list(key.grants)},
@@ -100,7 +92,7 @@ def revoke(
 
     store = open_workspace(config)
     key = revoke_key(store, name)
-    audit.record(store, _actor(), "key.revoke", key.name, detail={"key_id": key.key_id})
+    audit.record(store, cli_actor(), "key.revoke", key.name, detail={"key_id": key.key_id})
     stdout().print(f"revoked key '{key.name}' ({key.key_id})", highlight=False)
 
 
