@@ -52,3 +52,22 @@ def test_export_mistakes_are_one_line_and_write_nothing(
     found = runner.invoke(app, ["export", str(config), "Nobody", "-o", str(out)])
     assert found.exit_code == 1 and "no segment 'Nobody'" in found.output
     assert not out.exists()
+
+
+def test_sync_dry_run_then_sync_and_the_delivery_log(project_copy: Path) -> None:
+    project_copy.write_text(
+        project_copy.read_text()
+        + "destinations:\n  crm: {type: file, path: exports/crm, segments: [lifecycle/VIP],"
+        " consent: consent_email, min_size: 1000}\n"
+    )
+    found = runner.invoke(app, ["sync", str(project_copy), "--dry-run", "--json"])
+    assert found.exit_code == 0, found.output
+    planned = json.loads(found.stdout)[0]
+    assert planned["status"] == "planned" and planned["adds"] == 0
+    assert "under the minimum of 1,000" in planned["segments"][0]["skipped"]
+    found = runner.invoke(app, ["sync", str(project_copy)])
+    assert found.exit_code == 0 and "under the minimum" in found.stdout
+    found = runner.invoke(app, ["deliveries", str(project_copy), "--json"])
+    logged = json.loads(found.stdout)
+    assert [(d["destination"], d["status"]) for d in logged] == [("crm", "unchanged")]
+    assert "under the minimum" in logged[0]["message"]

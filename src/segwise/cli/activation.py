@@ -1,14 +1,22 @@
-"""``segwise export``: one segment's audience as a file, hashed for the platform it goes to."""
+"""``segwise export``, ``sync`` and ``deliveries``: audiences to the tools where campaigns run."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from rich.table import Table
 
 from segwise.cli import options as opt
-from segwise.cli.console import cli_actor, json_text, stderr, stdout, user_errors
+from segwise.cli.console import (
+    cli_actor,
+    json_text,
+    progress_bar,
+    stderr,
+    stdout,
+    user_errors,
+)
 from segwise.cli.project import AllowOutside, Config
 from segwise.exceptions import ConfigError
 
@@ -105,3 +113,101 @@ def export(
                     else ""
                 )
             )
+
+
+@user_errors
+def sync(
+    config: Config,
+    destination: Annotated[
+        str | None, typer.Option("--destination", help="Sync only this destination.")
+    ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run", help="Say what each destination would get, and why not, sending nothing."
+        ),
+    ] = False,
+    allow_outside: AllowOutside = False,
+    as_json: opt.Json = False,
+) -> None:
+    """Bring each destination in step with the latest run: adds and removes since the last sync."""
+    from segwise.project import Project
+    from segwise.project.sync import sync_destinations
+    from segwise.store import audit
+
+    project = Project.from_yaml(config, allow_outside=allow_outside)
+    with progress_bar("syncing", len(project.config.destinations)) as step:
+        results = sync_destinations(
+            project, destination=destination, dry_run=dry_run, progress=step
+        )
+    for result in results:
+        if result.status == "delivered":
+            detail = {"delivery": result.plan.delivery_id, "adds": result.plan.adds.height,
+                      "removes": result.plan.removes.height}  # fmt: skip
+            audit.record(project.store, cli_actor(), "sync", result.plan.destination, detail=detail)
+    if as_json:
+        stdout().print_json(json_text([r.to_dict() for r in results]))
+        return
+    stdout().print(sync_table(results, dry_run=dry_run))
+
+
+def sync_table(results: list[Any], *, dry_run: bool) -> Table:
+    """One row per destination and segment: members, audience, adds, removes, why not."""
+    table = Table(title="what would be sent (dry run)" if dry_run else "sync")
+    for column in ("destination", "segment", "members", "audience", "adds", "removes"):
+        table.add_column(column, justify="right" if column not in ("destination", "segment")
+                         else "left")  # fmt: skip
+    table.add_column("left out")
+    for result in results:
+        for s in result.plan.segments:
+            reasons = [
+                f"{count:,} {what}"
+                for count, what in (
+                    (s.not_consented, "no consent"),
+                    (s.suppressed, "suppressed"),
+                    (s.no_identifier, "no identifier"),
+                )
+                if count
+            ]
+            if s.skipped:
+                reasons.append(f"not sent: {s.skipped}")
+            table.add_row(
+                result.plan.destination, f"{s.segmentation}/{s.segment}", f"{s.members:,}",
+                f"{s.audience:,}", f"{s.adds:,}", f"{s.removes:,}", "; ".join(reasons),
+            )  # fmt: skip
+        state = {"planned": "nothing sent", "unchanged": "nothing changed"}.get(result.status)
+        if state:
+            table.add_row(result.plan.destination, f"({state})", "", "", "", "", "")
+    return table
+
+
+@user_errors
+def deliveries(
+    config: Config,
+    destination: Annotated[
+        str | None, typer.Option("--destination", help="Only this destination's deliveries.")
+    ] = None,
+    as_json: opt.Json = False,
+) -> None:
+    """The delivery log: each sync, what it sent, and whether it got there."""
+    from segwise.project import open_workspace
+    from segwise.store.sync import deliveries as logged
+
+    table = logged(open_workspace(config), destination)
+    if as_json:
+        stdout().print_json(json_text(table.to_dicts()))
+        return
+    if table.height == 0:
+        stdout().print("no deliveries yet (segwise sync CONFIG sends them)")
+        return
+    out = Table(title="deliveries, newest first")
+    for column in ("finished_at", "destination", "run_id", "status", "adds", "removes",
+                   "delivery_id", "message"):  # fmt: skip
+        out.add_column(column)
+    for row in table.iter_rows(named=True):
+        out.add_row(
+            f"{row['finished_at']:%Y-%m-%d %H:%M:%S}", row["destination"], str(row["run_id"]),
+            row["status"], f"{row['adds']:,}", f"{row['removes']:,}", row["delivery_id"],
+            row["message"] or "",
+        )  # fmt: skip
+    stdout().print(out)

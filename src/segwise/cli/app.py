@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from segwise._version import __version__
-from segwise.cli.activation import export
+from segwise.cli.activation import deliveries, export, sync
 from segwise.cli.cluster import cluster
 from segwise.cli.clv import clv
 from segwise.cli.demo import demo
@@ -69,6 +69,8 @@ app.command()(validate)
 app.command()(runs)
 app.command()(members)
 app.command()(export)
+app.command()(sync)
+app.command()(deliveries)
 app.command()(alerts)
 app.command()(changes)
 app.command()(history)

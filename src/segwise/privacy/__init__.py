@@ -1,10 +1,11 @@
-"""Privacy rules: how identifiers are normalised and hashed for each platform.
+"""Privacy rules: identifiers normalised and hashed per platform, and consent at the edge.
 
 Pure functions; the layers that own data (the store, destinations, files) carry them out.
 """
 
 from __future__ import annotations
 
+from segwise.privacy.consent import consented
 from segwise.privacy.identifiers import (
     IDENTIFIER_KINDS,
     PLATFORMS,
@@ -12,4 +13,10 @@ from segwise.privacy.identifiers import (
     normalize_identifier,
 )
 
-__all__ = ["IDENTIFIER_KINDS", "PLATFORMS", "hash_identifier", "normalize_identifier"]
+__all__ = [
+    "IDENTIFIER_KINDS",
+    "PLATFORMS",
+    "consented",
+    "hash_identifier",
+    "normalize_identifier",
+]

@@ -6,12 +6,16 @@ and the fix; relative paths resolve from the file's folder.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from segwise.activation.destinations import Destination
 from segwise.segmenters.rule_catalog import Playbook, SegmentDefinition
+
+_PLAIN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 
 DOCS = "docs/project.md"
 
@@ -388,6 +392,18 @@ class ProjectConfig(_Strict):
     currency: str | None = Field(default=None, min_length=1, max_length=8)
     sources: Sources
     segmentations: dict[str, Segmentation] = Field(min_length=1)
+    #: Where audiences are synced (``segwise sync``; docs/activation.md).
+    destinations: dict[str, Destination] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _destinations_named(self) -> ProjectConfig:
+        for name in self.destinations:
+            # Names go into file names and the store: plain words only.
+            if not _PLAIN_NAME.match(name):
+                raise ValueError(
+                    f"destinations.{name}: use letters, digits, '-' and '_' in the name"
+                )
+        return self
 
     @model_validator(mode="after")
     def _accounts_mapped(self) -> ProjectConfig:

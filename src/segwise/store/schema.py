@@ -69,6 +69,15 @@ TABLES = (
     """CREATE TABLE IF NOT EXISTS audit_log (
         happened_at TIMESTAMP, actor VARCHAR, role VARCHAR, action VARCHAR, target VARCHAR,
         detail VARCHAR)""",
+    # What each destination holds, as last sent: the next sync diffs against it (store/sync.py).
+    # ``fingerprint`` is a hash of the identifiers sent (never the identifiers themselves).
+    """CREATE TABLE IF NOT EXISTS sync_state (
+        destination VARCHAR, segmentation VARCHAR, segment VARCHAR, customer_id VARCHAR,
+        fingerprint VARCHAR, delivery_id VARCHAR, sent_at TIMESTAMP)""",
+    """CREATE TABLE IF NOT EXISTS deliveries (
+        delivery_id VARCHAR, destination VARCHAR, run_id INTEGER, started_at TIMESTAMP,
+        finished_at TIMESTAMP, status VARCHAR, adds BIGINT, removes BIGINT, target VARCHAR,
+        message VARCHAR)""",
 )
 
 

@@ -1,0 +1,98 @@
+"""Where audiences go: the ``destinations:`` of a project file.
+
+Each destination names the segments it receives (``segmentation/segment``,
+or ``segmentation/*`` for all of one segmentation's), the identifier columns
+it sends (from the customers source), how it is kept in step with the
+segments (``mode``) and the governance applied at the edge: a consent
+column, a minimum audience size and a suppression list.
+
+- ``mirror``: adds and removes, so the destination equals the segment;
+- ``upsert``: adds only (but people who lost consent or were suppressed are
+  still removed);
+- ``snapshot``: the whole audience each time.
+
+Types: ``file`` (CSV, Parquet or JSON lines), and the upload files of Meta
+Custom Audiences (``meta_custom_audience``) and Google Customer Match
+(``google_customer_match``), with identifiers hashed as each matches them.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from segwise.activation.audience import identifier_kind
+
+Mode = Literal["mirror", "upsert", "snapshot"]
+
+
+class _Destination(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    segments: list[str] = Field(min_length=1)
+    mode: Mode = "mirror"
+    identifiers: list[str] = Field(default_factory=list)
+    #: Below this many members (after consent and suppression) nothing is sent.
+    min_size: int = Field(default=100, ge=0)
+    #: A customers-source column: only customers whose value grants consent are sent.
+    consent: str | None = None
+    #: A CSV file of customer ids (first column, or ``customer_id``) never to send.
+    suppression: str | None = None
+    path: str = Field(min_length=1)
+
+    @field_validator("segments")
+    @classmethod
+    def _qualified(cls, value: list[str]) -> list[str]:
+        for name in value:
+            head, _, tail = name.partition("/")
+            if not head or not tail:
+                raise ValueError(
+                    f"segment '{name}': write segmentation/segment, or segmentation/* for all"
+                )
+        return value
+
+
+class FileDestination(_Destination):
+    """Files in a folder: one per sync, with adds and removes, or the whole audience."""
+
+    type: Literal["file"]
+    format: Literal["csv", "parquet", "jsonl"] = "csv"
+
+
+class _AdPlatform(_Destination):
+    identifiers: list[str] = Field(default_factory=list, validate_default=True)
+    #: Phone numbers written without their +country code are read in this column's country.
+    country_col: str | None = None
+    #: ... or in this one (ISO code) when there is no column.
+    country: str | None = Field(default=None, min_length=2, max_length=2)
+
+    @field_validator("identifiers")
+    @classmethod
+    def _emails_and_phones(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("name the email and phone columns to send, e.g. [email, phone]")
+        for column in value:
+            if identifier_kind(column) is None:
+                raise ValueError(
+                    f"'{column}' is not an email or phone column (named like email or phone)"
+                )
+        return value
+
+
+class MetaAudienceDestination(_AdPlatform):
+    """Meta Custom Audience upload files (hashed emails and phones)."""
+
+    type: Literal["meta_custom_audience"]
+
+
+class GoogleCustomerMatchDestination(_AdPlatform):
+    """Google Customer Match upload files (hashed emails and phones)."""
+
+    type: Literal["google_customer_match"]
+
+
+Destination = Annotated[
+    FileDestination | MetaAudienceDestination | GoogleCustomerMatchDestination,
+    Field(discriminator="type"),
+]

@@ -1,0 +1,96 @@
+"""A delivery written as files: what a file destination or an ad platform's upload receives.
+
+- ``file``: one table per sync, ``<destination>-<delivery>.<csv|parquet|jsonl>``, with an
+  ``action`` column (``add`` or ``remove``; a snapshot holds only adds: the whole audience),
+  and a manifest ``<destination>-<delivery>.manifest.json`` beside it.
+- ``meta_custom_audience`` / ``google_customer_match``: a folder
+  ``<destination>-<delivery>/`` with one CSV per segment and action in the platform's
+  column names (hashed identifiers), and ``manifest.json``.
+
+Everything is written under a temporary name and renamed into place, so a
+delivery is there whole or not at all. The same delivery written twice (a
+sync killed before it was recorded, then run again) lands on the same names.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from segwise.activation.audience import identifier_kind
+from segwise.activation.destinations import FileDestination, GoogleCustomerMatchDestination
+from segwise.io.writers import write_table
+
+if TYPE_CHECKING:
+    from segwise.activation.destinations import Destination
+    from segwise.activation.sync import SyncPlan
+
+_HEADERS = {
+    "meta": {"email": "email", "phone": "phone"},
+    "google": {"email": "Email", "phone": "Phone"},
+}
+
+
+def write_delivery(
+    plan: SyncPlan, spec: Destination, folder: Path, manifest: dict[str, Any]
+) -> list[Path]:
+    """Write ``plan``'s delivery into ``folder``; the paths written."""
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = f"{plan.destination}-{plan.delivery_id}"
+    if isinstance(spec, FileDestination):
+        table = _actions(plan)
+        target = write_table(table, folder / f"{stem}.{spec.format}")
+        notes = folder / f"{stem}.manifest.json"
+        _write_json(notes, {**manifest, "files": [target.name]})
+        return [target, notes]
+    return _platform_folder(plan, spec, folder / stem, manifest)
+
+
+def _actions(plan: SyncPlan) -> pl.DataFrame:
+    parts = [
+        frame.select(pl.lit(action).alias("action"), pl.exclude("fingerprint"))
+        for action, frame in (("add", plan.adds), ("remove", plan.removes))
+    ]
+    return pl.concat(parts, how="vertical_relaxed")
+
+
+def _platform_folder(
+    plan: SyncPlan, spec: Destination, target: Path, manifest: dict[str, Any]
+) -> list[Path]:
+    platform = "google" if isinstance(spec, GoogleCustomerMatchDestination) else "meta"
+    headers = {c: _HEADERS[platform][identifier_kind(c) or "email"] for c in plan.identifiers}
+    scratch = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        names = []
+        for action, frame in (("add", plan.adds), ("remove", plan.removes)):
+            for (segmentation, segment), rows in frame.group_by(
+                "segmentation", "segment", maintain_order=True
+            ):
+                name = f"{_slug(str(segmentation))}--{_slug(str(segment))}--{action}.csv"
+                rows.select(list(headers)).rename(headers).write_csv(scratch / name)
+                names.append(name)
+        _write_json(scratch / "manifest.json", {**manifest, "files": sorted(names)})
+        if target.exists():  # the same delivery again: replace it whole
+            shutil.rmtree(target)
+        scratch.replace(target)
+    except BaseException:
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise
+    return [target / name for name in sorted(names)] + [target / "manifest.json"]
+
+
+def _slug(text: str) -> str:
+    """A file-name-safe form of a segment name (``At risk / VIP`` → ``At-risk-VIP``)."""
+    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-") or "segment"
+
+
+def _write_json(path: Path, payload: dict[str, Any]) -> None:
+    scratch = path.with_name(f".{path.name}.tmp")
+    scratch.write_text(json.dumps(payload, indent=2, sort_keys=True, default=str) + "\n")
+    scratch.replace(path)

@@ -1,0 +1,271 @@
+"""A destination's sync: who to add and remove, with governance applied at the edge.
+
+:func:`plan_sync` compares the segments' current members with what the
+destination holds as last sent (the store's sync state) and returns the adds
+and removes its mode calls for:
+
+- customers without valid consent, suppressed, or with no identifier the
+  destination can match are never sent, and if sent before are removed, in
+  every mode;
+- a segment with fewer eligible members than ``min_size`` sends nothing new
+  (the sync says why);
+- a changed identifier is a remove of the old row and an add of the new one
+  (``mirror``), or an update (``upsert``).
+
+The plan is pure (frames in, frames out); :mod:`segwise.project.sync` reads
+the inputs and carries it out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+import narwhals.stable.v2 as nw
+import polars as pl
+
+from segwise.activation.audience import hash_columns
+from segwise.activation.destinations import FileDestination, GoogleCustomerMatchDestination
+from segwise.privacy.consent import consented
+from segwise.store.sync import STATE
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from segwise.activation.audience import Hashing
+    from segwise.activation.destinations import Destination
+
+_KEYS = ["segmentation", "segment", "customer_id"]
+#: Between hashed identifiers in a fingerprint (hex digests never contain it).
+_JOIN = "|"
+
+
+@dataclass(frozen=True)
+class SegmentSync:
+    """One segment's part of a sync."""
+
+    segmentation: str
+    segment: str
+    members: int
+    audience: int  # eligible members: consented, not suppressed, with an identifier
+    adds: int
+    removes: int
+    not_consented: int
+    suppressed: int
+    no_identifier: int
+    skipped: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready."""
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class SyncPlan:
+    """What one sync of one destination sends."""
+
+    destination: str
+    mode: str
+    run_id: int
+    delivery_id: str
+    adds: pl.DataFrame
+    removes: pl.DataFrame
+    segments: tuple[SegmentSync, ...]
+    identifiers: tuple[str, ...]
+
+    @property
+    def changes(self) -> int:
+        """Rows the delivery carries."""
+        return self.adds.height + self.removes.height
+
+
+def plan_sync(
+    name: str,
+    spec: Destination,
+    *,
+    run_id: int,
+    members: pl.DataFrame,
+    contacts: pl.DataFrame,
+    suppressed: Sequence[str],
+    sent: pl.DataFrame,
+) -> SyncPlan:
+    """The adds and removes that bring ``name`` in step with ``members``.
+
+    ``members``: ``segmentation, segment, customer_id`` of the destination's
+    segments in the run; ``contacts``: the customers source's ``customer_id``
+    with the identifier and consent columns; ``sent``: the destination's state
+    (:data:`segwise.store.sync.STATE`).
+    """
+    people = _people(spec, contacts, suppressed)
+    audience = members.select(pl.col(_KEYS).cast(pl.String)).join(
+        people, on="customer_id", how="left"
+    )
+    audience = audience.with_columns(
+        pl.col("__ok").fill_null(spec.consent is None),
+        pl.col("__suppressed").fill_null(value=False),
+        pl.col("__matchable").fill_null(isinstance(spec, FileDestination)),
+        pl.col("fingerprint").fill_null(""),
+    )
+    eligible = audience.filter(pl.col("__ok") & ~pl.col("__suppressed") & pl.col("__matchable"))
+    counts = _counts(audience, eligible)
+    # Segments below the minimum send nothing new.
+    small = {key for key, row in counts.items() if row["audience"] < spec.min_size}
+    current = eligible.join(_segments(small), on=["segmentation", "segment"], how="anti")
+    current = current.select(*STATE, *spec.identifiers)
+    # Governance removes everywhere: sent before, but no consent now, or suppressed.
+    barred = people.filter(~pl.col("__ok") | pl.col("__suppressed")).select("customer_id")
+    if spec.consent is not None:
+        unknown = sent.join(people, on="customer_id", how="anti").select("customer_id")
+        barred = pl.concat([barred, unknown]).unique()
+    adds, removes = _diff(spec.mode, current, sent, barred, small)
+    removes = _with_identifiers(spec, removes, people)
+    segments = tuple(
+        SegmentSync(
+            segmentation,
+            segment,
+            row["members"],
+            row["audience"],
+            adds.filter(_is(segmentation, segment)).height,
+            removes.filter(_is(segmentation, segment)).height,
+            row["not_consented"],
+            row["suppressed"],
+            row["no_identifier"],
+            f"{row['audience']:,} members to send, under the minimum of {spec.min_size:,}"
+            if (segmentation, segment) in small
+            else None,
+        )
+        for (segmentation, segment), row in counts.items()
+    )
+    delivery = _delivery_id(name, run_id, adds, removes)
+    return SyncPlan(
+        name, spec.mode, run_id, delivery, adds, removes, segments, tuple(spec.identifiers)
+    )
+
+
+def _people(spec: Destination, contacts: pl.DataFrame, suppressed: Sequence[str]) -> pl.DataFrame:
+    """Per customer: identifiers as sent, fingerprint, consent, suppression, matchability."""
+    wanted = ["customer_id", *spec.identifiers]
+    extra = [c for c in (spec.consent, getattr(spec, "country_col", None)) if c]
+    table = contacts.select(list(dict.fromkeys([*wanted, *extra])))
+    ok = (
+        nw.from_native(table).select(consented(spec.consent)).to_native()[spec.consent]
+        if spec.consent
+        else pl.repeat(value=True, n=table.height, eager=True)
+    )
+    table = table.with_columns(
+        ok.alias("__ok"),
+        pl.col("customer_id").is_in(list(suppressed)).alias("__suppressed"),
+    )
+    if isinstance(spec, FileDestination):
+        fingerprint = _sha256_rows(table, spec.identifiers)
+        matchable = pl.repeat(value=True, n=table.height, eager=True)
+    else:
+        platform: Hashing = "google" if isinstance(spec, GoogleCustomerMatchDestination) else "meta"
+        table, _ = hash_columns(
+            table, spec.identifiers, platform, country=spec.country, country_col=spec.country_col
+        )
+        hashed = [pl.col(c).fill_null("") for c in spec.identifiers]
+        fingerprint = table.select(pl.concat_str(hashed, separator=_JOIN))[:, 0]
+        matchable = table.select(pl.any_horizontal(pl.col(spec.identifiers).is_not_null()))[:, 0]
+    return table.with_columns(
+        fingerprint.alias("fingerprint"), matchable.alias("__matchable")
+    ).select(*wanted, "fingerprint", "__ok", "__suppressed", "__matchable")
+
+
+def _sha256_rows(table: pl.DataFrame, columns: Sequence[str]) -> pl.Series:
+    """A SHA-256 of each row's values (so the store never keeps the identifiers themselves)."""
+    if not columns:
+        return pl.repeat("", n=table.height, eager=True, dtype=pl.String)
+    text = table.select(
+        pl.concat_str(
+            [pl.col(c).cast(pl.String).fill_null("\x00") for c in columns], separator="\x1f"
+        ).alias("row")
+    )
+    with duckdb.connect() as connection:  # SHA-256 in the engine: Polars has none
+        connection.register("rows", text.to_arrow())
+        found = connection.sql("SELECT sha256(row) AS h FROM rows").pl()
+    hashes: pl.Series = found["h"]
+    return hashes
+
+
+def _counts(
+    audience: pl.DataFrame, eligible: pl.DataFrame
+) -> dict[tuple[str, str], dict[str, int]]:
+    """Per segment: members, eligible audience and why the others were left out."""
+    totals = audience.group_by("segmentation", "segment", maintain_order=True).agg(
+        pl.len().alias("members"),
+        (~pl.col("__ok")).sum().alias("not_consented"),
+        (pl.col("__ok") & pl.col("__suppressed")).sum().alias("suppressed"),
+        (pl.col("__ok") & ~pl.col("__suppressed") & ~pl.col("__matchable"))
+        .sum()
+        .alias("no_identifier"),
+    )
+    sizes = eligible.group_by("segmentation", "segment").agg(pl.len().alias("audience"))
+    table = totals.join(sizes, on=["segmentation", "segment"], how="left").with_columns(
+        pl.col("audience").fill_null(0)
+    )
+    out: dict[tuple[str, str], dict[str, int]] = {}
+    for row in table.iter_rows(named=True):
+        key = (row.pop("segmentation"), row.pop("segment"))
+        out[key] = {k: int(v) for k, v in row.items()}
+    return out
+
+
+def _diff(
+    mode: str,
+    current: pl.DataFrame,
+    sent: pl.DataFrame,
+    barred: pl.DataFrame,
+    small: set[tuple[str, str]],
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    state = list(STATE)
+    if mode == "snapshot":  # the whole audience, which replaces what the destination holds
+        return current, sent.clear()
+    adds = current.join(sent, on=state, how="anti")
+    governed = sent.join(barred, on="customer_id", how="semi")
+    if mode == "upsert":
+        return adds, governed.select(state)
+    # mirror: everything sent that is not current, except in segments under the minimum
+    # (they are left as they were, but for governance removals).
+    stale = sent.join(current, on=state, how="anti")
+    stale = stale.join(_segments(small), on=["segmentation", "segment"], how="anti")
+    removes = pl.concat([stale, governed]).unique(maintain_order=True)
+    return adds, removes.select(state)
+
+
+def _with_identifiers(
+    spec: Destination, removes: pl.DataFrame, people: pl.DataFrame
+) -> pl.DataFrame:
+    """Removes with the identifiers that were sent (ad platforms: read back from the hashes)."""
+    if isinstance(spec, FileDestination) or not spec.identifiers:
+        return removes.join(
+            people.select("customer_id", *spec.identifiers), on="customer_id", how="left"
+        )
+    parts = pl.col("fingerprint").str.split(_JOIN)
+    return removes.with_columns(
+        parts.list.get(i, null_on_oob=True).replace("", None).alias(c)
+        for i, c in enumerate(spec.identifiers)
+    )
+
+
+def _segments(pairs: set[tuple[str, str]]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {"segmentation": [a for a, _ in pairs], "segment": [b for _, b in pairs]},
+        schema={"segmentation": pl.String, "segment": pl.String},
+    )
+
+
+def _is(segmentation: str, segment: str) -> pl.Expr:
+    return (pl.col("segmentation") == segmentation) & (pl.col("segment") == segment)
+
+
+def _delivery_id(name: str, run_id: int, adds: pl.DataFrame, removes: pl.DataFrame) -> str:
+    """The same changes of the same run give the same id: a repeated delivery is recognisable."""
+    digest = hashlib.sha256(f"{name}\x1f{run_id}".encode())
+    for label, frame in (("add", adds), ("remove", removes)):
+        rows = frame.select(list(STATE)).sort(_KEYS)
+        digest.update(f"{label}:{rows.height}".encode())
+        digest.update(rows.hash_rows(seed=0).to_numpy().tobytes())
+    return f"{run_id}-{digest.hexdigest()[:16]}"

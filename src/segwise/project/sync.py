@@ -1,0 +1,234 @@
+"""``segwise sync``: bring each destination of the project in step with the latest run.
+
+For each destination: its segments' members in the latest run, the customers
+source's identifier and consent columns, the suppression list and what the
+destination holds as last sent (the store) go into
+:func:`segwise.activation.sync.plan_sync`; the delivery is written
+(:mod:`segwise.activation.files`), then recorded with the new state in one
+transaction. ``dry_run`` stops after the plan.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from segwise._validation import hint_for
+from segwise.activation.files import write_delivery
+from segwise.activation.sync import SyncPlan, plan_sync
+from segwise.exceptions import ConfigError
+from segwise.project.catalogs import catalog_of
+from segwise.project.config import RulesSegmentation
+from segwise.store import sync as state
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+
+    from segwise.activation.destinations import Destination
+    from segwise.project.pipeline import Project
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    """One destination's sync: its plan, and what was written (nothing on a dry run)."""
+
+    plan: SyncPlan
+    status: str  # planned (dry run), delivered, unchanged
+    files: list[Path] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready (counts, never identifiers)."""
+        return {
+            "destination": self.plan.destination,
+            "mode": self.plan.mode,
+            "run_id": self.plan.run_id,
+            "delivery_id": self.plan.delivery_id,
+            "status": self.status,
+            "adds": self.plan.adds.height,
+            "removes": self.plan.removes.height,
+            "segments": [s.to_dict() for s in self.plan.segments],
+            "files": [str(f) for f in self.files],
+        }
+
+
+def sync_destinations(
+    project: Project,
+    *,
+    destination: str | None = None,
+    dry_run: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> list[SyncResult]:
+    """Sync every destination of the project (or the one named) with the latest run."""
+    destinations = project.config.destinations
+    if destination is not None and destination not in destinations:
+        raise ConfigError(
+            f"no destination '{destination}' in the project",
+            hint=hint_for(destination, list(destinations)) if destinations else
+            "declare destinations: in segwise.yaml (docs/activation.md)",
+        )  # fmt: skip
+    if not destinations:
+        raise ConfigError(
+            "the project has no destinations", hint="declare destinations: in segwise.yaml"
+        )
+    store = project.store
+    run = store.last_run()
+    if run is None:
+        raise ConfigError("no run to sync", hint="run the project first: segwise run CONFIG")
+    results = []
+    for name, spec in destinations.items():
+        if destination is not None and name != destination:
+            continue
+        if progress:
+            progress(f"destination {name}")
+        results.append(_sync_one(project, name, spec, run, dry_run=dry_run))
+    return results
+
+
+def _sync_one(
+    project: Project, name: str, spec: Destination, run: dict[str, Any], *, dry_run: bool
+) -> SyncResult:
+    store = project.store
+    run_id = int(run["run_id"])
+    started = datetime.now()
+    members = _members(project, name, spec, run_id)
+    plan = plan_sync(
+        name,
+        spec,
+        run_id=run_id,
+        members=members,
+        contacts=_contacts(project, name, spec, members),
+        suppressed=_suppressed(project, name, spec),
+        sent=state.sent(store, name),
+    )
+    if dry_run:
+        return SyncResult(plan, "planned")
+    folder = project.resolve(spec.path, key=f"destinations.{name}.path")
+    skipped = "; ".join(f"{s.segment}: {s.skipped}" for s in plan.segments if s.skipped)
+    delivery = state.Delivery(
+        plan.delivery_id, name, run_id, started, "delivered", plan.adds.height,
+        plan.removes.height, str(folder), skipped,
+    )  # fmt: skip
+    if plan.changes == 0 and spec.mode != "snapshot":
+        unchanged = state.Delivery(
+            plan.delivery_id, name, run_id, started, "unchanged", 0, 0, str(folder), skipped
+        )
+        state.log_only(store, unchanged)
+        return SyncResult(plan, "unchanged")
+    files = write_delivery(plan, spec, folder, _manifest(project, plan, run))
+    state.commit(
+        store, delivery, adds=plan.adds, removes=plan.removes, replace=spec.mode == "snapshot"
+    )
+    return SyncResult(plan, "delivered", files)
+
+
+def _members(project: Project, name: str, spec: Destination, run_id: int) -> pl.DataFrame:
+    """``segmentation, segment, customer_id`` of the destination's segments in the run."""
+    store = project.store
+    held = store.sizes().filter(pl.col("run_id") == run_id).select("segmentation", "segment")
+    wanted: list[tuple[str, str]] = []
+    for pattern in spec.segments:
+        segmentation, _, segment = pattern.partition("/")
+        found = held.filter(pl.col("segmentation") == segmentation)
+        if found.height == 0:
+            raise ConfigError(
+                f"destinations.{name}.segments: run {run_id} has no segmentation '{segmentation}'",
+                hint=hint_for(segmentation, held["segmentation"].unique().to_list()),
+            )
+        if segment != "*":
+            names = found["segment"].to_list()
+            if segment not in names:
+                raise ConfigError(
+                    f"destinations.{name}.segments: '{segmentation}' has no segment "
+                    f"'{segment}' in run {run_id}",
+                    hint=hint_for(segment, names),
+                )
+            found = found.filter(pl.col("segment") == segment)
+        wanted += [(a, b) for a, b in found.iter_rows()]
+    pairs = pl.DataFrame(
+        {"segmentation": [a for a, _ in wanted], "segment": [b for _, b in wanted]},
+        schema={"segmentation": pl.String, "segment": pl.String},
+    ).unique(maintain_order=True)
+    everyone = store.memberships(run_id).with_columns(pl.col("customer_id").cast(pl.String))
+    return everyone.join(pairs, on=["segmentation", "segment"], how="semi").select(
+        "segmentation", "segment", "customer_id"
+    )
+
+
+def _contacts(
+    project: Project, name: str, spec: Destination, members: pl.DataFrame
+) -> pl.DataFrame:
+    """The customers source's id, identifier, consent and country columns."""
+    columns = [*spec.identifiers, spec.consent, getattr(spec, "country_col", None)]
+    wanted = list(dict.fromkeys(c for c in columns if c))
+    if not wanted:
+        return members.select("customer_id").unique()
+    if project.config.sources.customers is None:
+        raise ConfigError(
+            f"destinations.{name}: {', '.join(wanted)} come from the customers source, "
+            "and the project has none",
+            hint="add sources.customers to the project file",
+        )
+    source = project.read_source("customers").data
+    available = source.collect_schema().names()
+    for column in wanted:
+        if column not in available:
+            raise ConfigError(
+                f"destinations.{name}: the customers source has no column '{column}'; "
+                + hint_for(column, available)
+            )
+    table: pl.DataFrame = (
+        source.select("customer_id", *wanted).collect(backend="polars").to_native()
+    )
+    return table.with_columns(pl.col("customer_id").cast(pl.String)).unique(
+        "customer_id", keep="first", maintain_order=True
+    )
+
+
+def _suppressed(project: Project, name: str, spec: Destination) -> list[str]:
+    """Customer ids of the suppression list (``customer_id`` column, else the first)."""
+    if spec.suppression is None:
+        return []
+    path = project.resolve(spec.suppression, key=f"destinations.{name}.suppression")
+    if not path.exists():
+        raise ConfigError(
+            f"destinations.{name}.suppression: {path} does not exist",
+            hint="give a CSV of customer ids",
+        )
+    table = pl.read_csv(path, infer_schema=False)
+    column = "customer_id" if "customer_id" in table.columns else table.columns[0]
+    return table[column].drop_nulls().str.strip_chars().to_list()
+
+
+def _manifest(project: Project, plan: SyncPlan, run: dict[str, Any]) -> dict[str, Any]:
+    """What travels with the audience: the run, each segment's counts and playbook."""
+    playbooks = _playbooks(project)
+    return {
+        "destination": plan.destination,
+        "delivery_id": plan.delivery_id,
+        "mode": plan.mode,
+        "run_id": plan.run_id,
+        "as_of": str(run["as_of"]),
+        "identifiers": list(plan.identifiers),
+        "segments": [
+            {
+                **s.to_dict(),
+                "playbook": playbooks.get((s.segmentation, s.segment)),
+            }
+            for s in plan.segments
+        ],
+    }
+
+
+def _playbooks(project: Project) -> dict[tuple[str, str], dict[str, Any]]:
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for name, spec in project.config.segmentations.items():
+        if not isinstance(spec, RulesSegmentation):
+            continue
+        for segment in catalog_of(name, spec, project.paths).segments:
+            if segment.playbook is not None:
+                found[(name, segment.name)] = segment.playbook.model_dump(exclude_none=True)
+    return found

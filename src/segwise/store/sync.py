@@ -1,0 +1,171 @@
+"""Sync state: what each destination holds as last sent, and the log of deliveries.
+
+A sync diffs the segments against what was *sent*, not against the previous
+run, so a failed or skipped sync is caught up by the next one. The state
+changes and the delivery's log entry are written in one transaction, after
+the delivery itself: a sync killed between the two sends the same delivery
+again (same id, same content), never a different one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+from segwise.store.schema import table_names
+
+if TYPE_CHECKING:
+    from segwise.store.workspace import Workspace
+
+#: The columns of a destination's state, and of the adds and removes that change it.
+STATE = pl.Schema(
+    {
+        "segmentation": pl.String(),
+        "segment": pl.String(),
+        "customer_id": pl.String(),
+        "fingerprint": pl.String(),
+    }
+)
+_KEYS = ["segmentation", "segment", "customer_id"]
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One sync of one destination, as the log keeps it."""
+
+    delivery_id: str
+    destination: str
+    run_id: int
+    started_at: datetime
+    status: str  # delivered, skipped, failed
+    adds: int
+    removes: int
+    target: str
+    message: str = ""
+
+
+def sent(store: Workspace, destination: str) -> pl.DataFrame:
+    """What ``destination`` holds as last sent (empty before its first sync)."""
+    found = _query(
+        store,
+        "sync_state",
+        "SELECT segmentation, segment, customer_id, fingerprint FROM sync_state "
+        "WHERE destination = $destination",
+        {"destination": destination},
+    )
+    return pl.DataFrame(schema=STATE) if found is None else found.cast(STATE)
+
+
+def commit(
+    store: Workspace,
+    delivery: Delivery,
+    *,
+    adds: pl.DataFrame,
+    removes: pl.DataFrame,
+    replace: bool = False,
+) -> None:
+    """Record a delivery and apply what it sent to the state, in one transaction.
+
+    ``replace`` (snapshot mode) makes ``adds`` the whole state of the destination.
+    An add replaces the row of the same customer and segment (a changed identifier).
+    """
+    now = datetime.now()
+    with store.writing() as connection:
+        connection.execute("BEGIN TRANSACTION")
+        try:
+            connection.register("sync_adds", adds.select(list(STATE)).to_arrow())
+            connection.register("sync_removes", removes.select(list(STATE)).to_arrow())
+            if replace:
+                connection.execute(
+                    "DELETE FROM sync_state WHERE destination = ?", [delivery.destination]
+                )
+            for table in ("sync_removes", "sync_adds"):
+                connection.execute(
+                    "DELETE FROM sync_state s USING " + table + " r WHERE s.destination = ? AND "
+                    "s.segmentation = r.segmentation AND s.segment = r.segment "
+                    "AND s.customer_id = r.customer_id",
+                    [delivery.destination],
+                )
+            connection.execute(
+                "INSERT INTO sync_state SELECT ?, segmentation, segment, customer_id, "
+                "fingerprint, ?, ? FROM sync_adds",
+                [delivery.destination, delivery.delivery_id, now],
+            )
+            _log(connection, delivery, now)
+            connection.execute("COMMIT")
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        finally:
+            connection.unregister("sync_adds")
+            connection.unregister("sync_removes")
+
+
+def log_only(store: Workspace, delivery: Delivery) -> None:
+    """Record a delivery that changed nothing (skipped, or failed before sending)."""
+    with store.writing() as connection:
+        _log(connection, delivery, datetime.now())
+
+
+def _log(connection: object, delivery: Delivery, now: datetime) -> None:
+    connection.execute(  # type: ignore[attr-defined]
+        "INSERT INTO deliveries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            delivery.delivery_id,
+            delivery.destination,
+            delivery.run_id,
+            delivery.started_at,
+            now,
+            delivery.status,
+            delivery.adds,
+            delivery.removes,
+            delivery.target,
+            delivery.message,
+        ],
+    )
+
+
+def deliveries(store: Workspace, destination: str | None = None) -> pl.DataFrame:
+    """The delivery log, newest first."""
+    where = "" if destination is None else " WHERE destination = $destination"
+    found = _query(
+        store,
+        "deliveries",
+        "SELECT delivery_id, destination, run_id, started_at, finished_at, status, adds, "
+        "removes, target, message FROM deliveries" + where + " ORDER BY finished_at DESC",
+        None if destination is None else {"destination": destination},
+    )
+    return pl.DataFrame(schema=_LOG) if found is None else found
+
+
+def _query(
+    store: Workspace, table: str, sql: str, params: dict[str, object] | None
+) -> pl.DataFrame | None:
+    """``sql``'s rows, or None when the store or ``table`` does not exist yet."""
+    if not store.path.exists():
+        return None
+    with store.reading() as connection:
+        if table not in table_names(connection):
+            return None
+        found = pl.from_arrow(connection.sql(sql, params=params).to_arrow_table())
+    assert isinstance(found, pl.DataFrame)
+    return found if found.height else None
+
+
+_LOG = pl.Schema(
+    {
+        "delivery_id": pl.String(),
+        "destination": pl.String(),
+        "run_id": pl.Int32(),
+        "started_at": pl.Datetime("us"),
+        "finished_at": pl.Datetime("us"),
+        "status": pl.String(),
+        "adds": pl.Int64(),
+        "removes": pl.Int64(),
+        "target": pl.String(),
+        "message": pl.String(),
+    }
+)

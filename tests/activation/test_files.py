@@ -1,0 +1,67 @@
+"""Deliveries as files: a table with actions, or a platform folder, whole or not at all."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+from pydantic import TypeAdapter
+
+from segwise.activation.destinations import Destination
+from segwise.activation.files import write_delivery
+from segwise.activation.sync import plan_sync
+from segwise.store.sync import STATE
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+CONTACTS = pl.DataFrame(
+    {"customer_id": ["1", "2", "3"], "email": ["a@x.com", "b@x.com", "c@x.com"],
+     "phone": ["+44 7123 456789", None, "+1 800 555 0100"]}
+)  # fmt: skip
+MEMBERS = pl.DataFrame(
+    {"segmentation": ["life"] * 3, "segment": ["VIP", "VIP", "At risk / high"],
+     "customer_id": ["1", "2", "3"]}
+)  # fmt: skip
+
+
+def planned(**given: Any) -> tuple[Any, Any]:
+    spec = TypeAdapter(Destination).validate_python(
+        {"path": "out", "segments": ["life/*"], "min_size": 0, **given}
+    )
+    found = plan_sync(
+        "crm", spec, run_id=3, members=MEMBERS, contacts=CONTACTS, suppressed=(),
+        sent=pl.DataFrame(schema=STATE),
+    )  # fmt: skip
+    return spec, found
+
+
+def test_a_file_destination_gets_one_table_and_a_manifest(tmp_path: Path) -> None:
+    spec, found = planned(type="file", identifiers=["email"], format="parquet")
+    written = write_delivery(found, spec, tmp_path, {"run_id": 3})
+    table = pl.read_parquet(written[0])
+    assert table.columns == ["action", "segmentation", "segment", "customer_id", "email"]
+    assert table["action"].to_list() == ["add"] * 3
+    manifest = json.loads(written[1].read_text())
+    assert manifest == {"run_id": 3, "files": [written[0].name]}
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in written)
+
+
+def test_a_platform_gets_a_folder_of_files_in_its_column_names(tmp_path: Path) -> None:
+    spec, found = planned(type="google_customer_match", identifiers=["email", "phone"])
+    written = write_delivery(found, spec, tmp_path, {"run_id": 3})
+    folder = tmp_path / f"crm-{found.delivery_id}"
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "life--At-risk-high--add.csv",
+        "life--VIP--add.csv",
+        "manifest.json",
+    ]
+    vip = pl.read_csv(folder / "life--VIP--add.csv")
+    assert vip.columns == ["Email", "Phone"] and vip.height == 2
+    assert vip["Phone"].null_count() == 1
+    assert written[-1] == folder / "manifest.json"
+    # The same delivery again (a sync killed before it was recorded) replaces it whole.
+    write_delivery(found, spec, tmp_path, {"run_id": 3, "again": True})
+    assert json.loads((folder / "manifest.json").read_text())["again"] is True
+    assert [p.name for p in tmp_path.iterdir()] == [folder.name]  # no scratch left

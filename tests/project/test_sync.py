@@ -1,0 +1,129 @@
+"""``sync_destinations`` on the demo project: files a receiver can replay, consent, faults."""
+
+from __future__ import annotations
+
+import gzip
+from typing import TYPE_CHECKING
+
+import polars as pl
+import pytest
+
+import segwise as sw
+from segwise.exceptions import ConfigError
+from segwise.project import open_workspace
+from segwise.project.sync import sync_destinations
+from segwise.store.sync import deliveries, sent
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+DESTINATIONS = """
+destinations:
+  crm: {type: file, path: exports/crm, segments: [lifecycle/VIP, lifecycle/Lapsed],
+        identifiers: [email], consent: consent_email, min_size: 10}
+  ads: {type: meta_custom_audience, path: exports/meta, segments: [lifecycle/VIP],
+        identifiers: [email, phone], consent: consent_ads, min_size: 10}
+"""
+
+
+def with_destinations(config: Path) -> sw.Project:
+    config.write_text(config.read_text() + DESTINATIONS)
+    return sw.Project.from_yaml(config)
+
+
+def replay(config: Path, destination: str) -> set[tuple[str, str]]:
+    """What a receiver holds after loading every delivery file in the order they were made."""
+    held: set[tuple[str, str]] = set()
+    log = deliveries(open_workspace(config), destination).reverse()
+    for row in log.filter(pl.col("status") == "delivered").iter_rows(named=True):
+        table = pl.read_csv(
+            config.parent / "exports" / "crm" / f"crm-{row['delivery_id']}.csv", infer_schema=False
+        )
+        for action, segment, customer in table.select("action", "segment", "customer_id").rows():
+            (held.add if action == "add" else held.discard)((segment, customer))
+    return held
+
+
+def eligible(config: Path, column: str) -> set[tuple[str, str]]:
+    store = open_workspace(config)
+    customers = pl.read_csv(config.parent / "data" / "customers.csv.gz", infer_schema=False)
+    agreed = set(customers.filter(pl.col(column) == "true")["customer_id"])
+    found = set()
+    for segment in ("VIP", "Lapsed"):
+        members = store.members(segment)["customer_id"].cast(pl.String).to_list()
+        found |= {(segment, c) for c in members if c in agreed}
+    return found
+
+
+def revoke(config: Path, customer: str) -> None:
+    path = config.parent / "data" / "customers.csv.gz"
+    table = pl.read_csv(path, infer_schema=False).with_columns(
+        pl.when(pl.col("customer_id") == customer).then(pl.lit("revoked")).otherwise(c).alias(c)
+        for c in ("consent_email", "consent_ads")
+    )
+    with gzip.open(path, "wb") as handle:
+        table.write_csv(handle)
+
+
+def test_sync_then_revoked_consent_is_removed_everywhere(project_copy: Path) -> None:
+    project = with_destinations(project_copy)
+    first = {r.plan.destination: r for r in sync_destinations(project)}
+    assert {r.status for r in first.values()} == {"delivered"}
+    assert replay(project_copy, "crm") == eligible(project_copy, "consent_email")
+    # Someone in both destinations withdraws consent; the next run and sync remove them.
+    both = set(sent(project.store, "crm")["customer_id"]) & set(
+        sent(project.store, "ads")["customer_id"]
+    )
+    who = sorted(both)[0]
+    revoke(project_copy, who)
+    sw.Project.from_yaml(project_copy).run()
+    second = {r.plan.destination: r for r in sync_destinations(sw.Project.from_yaml(project_copy))}
+    for name in ("crm", "ads"):
+        assert who in second[name].plan.removes["customer_id"].to_list()
+        assert who not in sent(project.store, name)["customer_id"].to_list()
+    assert replay(project_copy, "crm") == eligible(project_copy, "consent_email")
+    meta_files = list((project_copy.parent / "exports" / "meta").glob("*/*--remove.csv"))
+    assert meta_files  # Meta gets the removal as a file of hashes
+
+
+def test_a_sync_killed_before_it_was_recorded_sends_the_same_delivery_again(
+    project_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = with_destinations(project_copy)
+    import segwise.project.sync as running
+
+    def killed(*_args: object, **_kwargs: object) -> None:
+        raise KeyboardInterrupt  # the process dies after the files, before the store
+
+    monkeypatch.setattr(running.state, "commit", killed)
+    with pytest.raises(KeyboardInterrupt):
+        sync_destinations(project, destination="crm")
+    written = sorted(p.name for p in (project_copy.parent / "exports" / "crm").iterdir())
+    assert sent(project.store, "crm").height == 0
+    monkeypatch.undo()
+    again = sync_destinations(sw.Project.from_yaml(project_copy), destination="crm")
+    assert sorted(p.name for p in (project_copy.parent / "exports" / "crm").iterdir()) == written
+    assert again[0].plan.delivery_id in written[0]
+    assert replay(project_copy, "crm") == eligible(project_copy, "consent_email")
+
+
+def test_dry_run_sends_and_records_nothing(project_copy: Path) -> None:
+    project = with_destinations(project_copy)
+    planned = sync_destinations(project, dry_run=True)
+    assert {r.status for r in planned} == {"planned"}
+    assert planned[0].plan.adds.height > 0
+    assert not (project_copy.parent / "exports").exists()
+    assert deliveries(project.store).height == 0
+
+
+def test_unknown_segments_are_named_in_the_error(project_copy: Path) -> None:
+    project_copy.write_text(
+        project_copy.read_text()
+        + "destinations:\n  crm: {type: file, path: out, segments: [lifecycle/VIPs]}\n"
+    )
+    with pytest.raises(
+        ConfigError, match=r"destinations.crm.segments: 'lifecycle' has no segment 'VIPs'"
+    ):
+        sync_destinations(sw.Project.from_yaml(project_copy))
+    with pytest.raises(ConfigError, match="no destination 'crn'"):
+        sync_destinations(sw.Project.from_yaml(project_copy), destination="crn")
