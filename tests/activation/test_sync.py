@@ -129,7 +129,8 @@ def test_a_segment_under_the_minimum_sends_nothing_new_and_says_why() -> None:
 
 
 def test_a_changed_identifier_is_a_remove_and_an_add() -> None:
-    destination = spec(identifiers=["email"])
+    destination = spec(identifiers=["customer_id", "email"])  # the id goes to files anyway
+    assert destination.identifiers == ["email"]
     state = applied(pl.DataFrame(schema=STATE), plan(destination, members({"VIP": ["1"]})))
     moved = CONTACTS.with_columns(
         pl.when(pl.col("customer_id") == "1").then(pl.lit("new@example.com")).otherwise("email")

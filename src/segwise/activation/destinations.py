@@ -59,6 +59,12 @@ class FileDestination(_Destination):
     type: Literal["file"]
     format: Literal["csv", "parquet", "jsonl"] = "csv"
 
+    @field_validator("identifiers")
+    @classmethod
+    def _id_always_sent(cls, value: list[str]) -> list[str]:
+        # Files always carry the customer id; naming it as well is allowed, and said once.
+        return [column for column in dict.fromkeys(value) if column != "customer_id"]
+
 
 class _AdPlatform(_Destination):
     identifiers: list[str] = Field(default_factory=list, validate_default=True)
