@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from segwise._validation import hint_for
 from segwise.activation.audience import hash_columns
 from segwise.exceptions import ConfigError
+from segwise.project.sources import customer_columns
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -115,25 +115,7 @@ def _segmentation_of(store: Workspace, run_id: int, segment: str) -> str:
 
 def _joined(project: Project, members: pl.DataFrame, wanted: list[str]) -> tuple[pl.DataFrame, int]:
     """Members with the customers source's ``wanted`` columns, and how many it lacks."""
-    if project.config.sources.customers is None:
-        raise ConfigError(
-            "--columns reads the customers source, and the project has none",
-            hint="add sources.customers to the project file",
-        )
-    source = project.read_source("customers").data
-    available = source.collect_schema().names()
-    for column in wanted:
-        if column not in available:
-            raise ConfigError(
-                f"the customers source has no column '{column}'; {hint_for(column, available)}"
-            )
-    rows = (
-        source.select("customer_id", *wanted)
-        .collect(backend="polars")
-        .to_native()
-        .with_columns(pl.col("customer_id").cast(pl.String))
-        .unique("customer_id", keep="first")
-    )
+    rows = customer_columns(project, wanted, asked_by="--columns")
     joined = members.join(rows, on="customer_id", how="left", maintain_order="left")
     known = members.join(rows.select("customer_id"), on="customer_id", how="semi").height
     return joined, members.height - known

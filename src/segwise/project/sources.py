@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import polars as pl
+
+from segwise._validation import hint_for
+from segwise.exceptions import ConfigError
 from segwise.io.entity_readers import read_accounts, read_responses
 from segwise.io.readers import (
     read_customers,
@@ -24,9 +28,11 @@ from segwise.project.config import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from pathlib import Path
 
     from segwise.io.dataset import Dataset
+    from segwise.project.pipeline import Project
 
 _READERS = {
     TransactionsSource: read_transactions,
@@ -71,3 +77,30 @@ def read_source(source: AnySource, path: Path) -> Dataset:
     """Read one configured source (already resolved to ``path``) with its roles."""
     reader: Any = _READERS[type(source)]
     return reader(path, **reader_options(source))  # type: ignore[no-any-return]
+
+
+def customer_columns(project: Project, columns: Sequence[str], *, asked_by: str) -> pl.DataFrame:
+    """``customer_id`` (text) and ``columns`` of the customers source, one row per customer.
+
+    ``asked_by`` names what needs them (an option, a destination) in the errors.
+    """
+    if project.config.sources.customers is None:
+        raise ConfigError(
+            f"{asked_by}: {', '.join(columns)} come from the customers source, and the project "
+            "has none",
+            hint="add sources.customers to the project file",
+        )
+    source = project.read_source("customers").data
+    available = source.collect_schema().names()
+    for column in columns:
+        if column not in available:
+            raise ConfigError(
+                f"{asked_by}: the customers source has no column '{column}'; "
+                + hint_for(column, available)
+            )
+    table: pl.DataFrame = (
+        source.select("customer_id", *columns).collect(backend="polars").to_native()
+    )
+    return table.with_columns(pl.col("customer_id").cast(pl.String)).unique(
+        "customer_id", keep="first", maintain_order=True
+    )

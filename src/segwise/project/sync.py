@@ -22,6 +22,7 @@ from segwise.activation.sync import SyncPlan, plan_sync
 from segwise.exceptions import ConfigError
 from segwise.project.catalogs import catalog_of
 from segwise.project.config import RulesSegmentation
+from segwise.project.sources import customer_columns
 from segwise.store import sync as state
 
 if TYPE_CHECKING:
@@ -166,26 +167,7 @@ def _contacts(
     wanted = list(dict.fromkeys(c for c in columns if c))
     if not wanted:
         return members.select("customer_id").unique()
-    if project.config.sources.customers is None:
-        raise ConfigError(
-            f"destinations.{name}: {', '.join(wanted)} come from the customers source, "
-            "and the project has none",
-            hint="add sources.customers to the project file",
-        )
-    source = project.read_source("customers").data
-    available = source.collect_schema().names()
-    for column in wanted:
-        if column not in available:
-            raise ConfigError(
-                f"destinations.{name}: the customers source has no column '{column}'; "
-                + hint_for(column, available)
-            )
-    table: pl.DataFrame = (
-        source.select("customer_id", *wanted).collect(backend="polars").to_native()
-    )
-    return table.with_columns(pl.col("customer_id").cast(pl.String)).unique(
-        "customer_id", keep="first", maintain_order=True
-    )
+    return customer_columns(project, wanted, asked_by=f"destinations.{name}")
 
 
 def _suppressed(project: Project, name: str, spec: Destination) -> list[str]:
