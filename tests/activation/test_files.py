@@ -65,3 +65,26 @@ def test_a_platform_gets_a_folder_of_files_in_its_column_names(tmp_path: Path) -
     write_delivery(found, spec, tmp_path, {"run_id": 3, "again": True})
     assert json.loads((folder / "manifest.json").read_text())["again"] is True
     assert [p.name for p in tmp_path.iterdir()] == [folder.name]  # no scratch left
+
+
+def test_removes_come_before_adds_so_a_changed_email_ends_with_the_new_one(tmp_path: Path) -> None:
+    spec, first = planned(type="file", identifiers=["email"])
+    state = first.adds.select(list(STATE))
+    moved = CONTACTS.with_columns(
+        pl.when(pl.col("customer_id") == "1").then(pl.lit("new@x.com")).otherwise("email")
+        .alias("email")
+    )  # fmt: skip
+    found = plan_sync("crm", spec, run_id=4, members=MEMBERS, contacts=moved, suppressed=(),
+                      sent=state)  # fmt: skip
+    table = pl.read_csv(write_delivery(found, spec, tmp_path, {})[0], infer_schema=False)
+    assert table.select("action", "customer_id", "email").rows() == [
+        ("remove", "1", None),  # the store keeps only a hash of the old email
+        ("add", "1", "new@x.com"),
+    ]
+    held: dict[str, str] = {}
+    for action, customer, email in table.select("action", "customer_id", "email").rows():
+        if action == "add":
+            held[customer] = email
+        else:
+            held.pop(customer, None)
+    assert held == {"1": "new@x.com"}

@@ -1,7 +1,7 @@
 """A delivery written as files: what a file destination or an ad platform's upload receives.
 
 - ``file``: one table per sync, ``<destination>-<delivery>.<csv|parquet|jsonl>``, with an
-  ``action`` column (``add`` or ``remove``; a snapshot holds only adds: the whole audience),
+  ``action`` column (removes first, then adds; a snapshot holds only adds: the whole audience),
   and a manifest ``<destination>-<delivery>.manifest.json`` beside it.
 - ``meta_custom_audience`` / ``google_customer_match``: a folder
   ``<destination>-<delivery>/`` with one CSV per segment and action in the platform's
@@ -53,9 +53,11 @@ def write_delivery(
 
 
 def _actions(plan: SyncPlan) -> pl.DataFrame:
+    # Removes first: a changed email is a remove of the old row and an add of the new one,
+    # and a receiver applying the rows in order must end with the new one.
     parts = [
         frame.select(pl.lit(action).alias("action"), pl.exclude("fingerprint"))
-        for action, frame in (("add", plan.adds), ("remove", plan.removes))
+        for action, frame in (("remove", plan.removes), ("add", plan.adds))
     ]
     return pl.concat(parts, how="vertical_relaxed")
 
@@ -68,21 +70,22 @@ def _platform_folder(
     scratch = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
         names = []
-        for action, frame in (("add", plan.adds), ("remove", plan.removes)):
+        for action, frame in (("remove", plan.removes), ("add", plan.adds)):
             for (segmentation, segment), rows in frame.group_by(
                 "segmentation", "segment", maintain_order=True
             ):
                 name = f"{_slug(str(segmentation))}--{_slug(str(segment))}--{action}.csv"
                 rows.select(list(headers)).rename(headers).write_csv(scratch / name)
                 names.append(name)
-        _write_json(scratch / "manifest.json", {**manifest, "files": sorted(names)})
+        # Listed in the order to apply them: each segment's removes before its adds.
+        _write_json(scratch / "manifest.json", {**manifest, "files": names})
         if target.exists():  # the same delivery again: replace it whole
             shutil.rmtree(target)
         scratch.replace(target)
     except BaseException:
         shutil.rmtree(scratch, ignore_errors=True)
         raise
-    return [target / name for name in sorted(names)] + [target / "manifest.json"]
+    return [target / name for name in names] + [target / "manifest.json"]
 
 
 def _slug(text: str) -> str:

@@ -238,10 +238,18 @@ def _diff(
 def _with_identifiers(
     spec: Destination, removes: pl.DataFrame, people: pl.DataFrame
 ) -> pl.DataFrame:
-    """Removes with the identifiers that were sent (ad platforms: read back from the hashes)."""
+    """Removes with the identifiers that were sent (ad platforms: read back from the hashes).
+
+    Files get the identifiers as they are now where they have not changed since; the store
+    keeps only their hash, so a changed one is left empty (the customer id is the key).
+    """
     if isinstance(spec, FileDestination) or not spec.identifiers:
-        return removes.join(
-            people.select("customer_id", *spec.identifiers), on="customer_id", how="left"
+        now = people.select("customer_id", *spec.identifiers, pl.col("fingerprint").alias("__now"))
+        same = pl.col("fingerprint") == pl.col("__now")
+        return (
+            removes.join(now, on="customer_id", how="left")
+            .with_columns(pl.when(same).then(pl.col(c)).alias(c) for c in spec.identifiers)
+            .drop("__now")
         )
     parts = pl.col("fingerprint").str.split(_JOIN)
     return removes.with_columns(
