@@ -93,3 +93,13 @@ def test_mistakes_are_one_clear_error(
     config, _ = served_project
     with pytest.raises(ConfigError, match=message):
         export_segment(sw.Project.from_yaml(config), "VIP", **kwargs)  # type: ignore[arg-type]
+
+
+def test_a_name_with_a_slash_is_a_segment_name_unless_it_starts_with_a_segmentation(
+    served_project: tuple[Path, dict[str, str]],
+) -> None:
+    config, _ = served_project
+    project = sw.Project.from_yaml(config)
+    assert export_segment(project, "lifecycle/VIP").segmentation == "lifecycle"
+    with pytest.raises(ConfigError, match="no segment 'At risk / VIP'"):
+        export_segment(project, "At risk / VIP")

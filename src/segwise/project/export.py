@@ -77,8 +77,9 @@ def export_segment(
     >>> found.table.columns, len(found.table["email"][0])
     (['email'], 64)
     """
-    if "/" in segment and segmentation is None:
-        segmentation, segment = segment.split("/", 1)
+    head, _, tail = segment.partition("/")
+    if tail and segmentation is None and head in project.config.segmentations:
+        segmentation, segment = head, tail  # else a name with a slash in it
     store = project.store
     with store.reading():
         members = store.members(segment, run=run, segmentation=segmentation)
