@@ -20,6 +20,8 @@ DESTINATION: TypeAdapter[Any] = TypeAdapter(Destination)
 
 def spec(**given: Any) -> Any:
     base = {"type": "file", "path": "out", "segments": ["life/*"], "min_size": 0}
+    if given.get("type") == "webhook":
+        del base["path"]
     return DESTINATION.validate_python({**base, **given})
 
 
@@ -195,9 +197,21 @@ def test_a_receiver_replaying_every_delivery_holds_the_eligible_audience(
         ({"type": "meta_custom_audience"}, "name the email and phone columns"),
         ({"type": "meta_custom_audience", "identifiers": ["age"]}, "'age' is not an email"),
         ({"mode": "sometimes"}, "mirror"),
-        ({"type": "webhook"}, "does not match any of the expected tags"),
+        ({"type": "sms"}, "does not match any of the expected tags"),
+        ({"type": "webhook", "url": "ftp://x", "secret_env": "S"}, "http:// or https://"),
+        ({"type": "webhook", "url": "http://x", "secret_env": "not a name"}, "secret_env"),
+        ({"type": "webhook", "url": "http://x", "secret_env": "S", "batch_size": 0}, "batch_size"),
     ],
-    ids=["unqualified-segment", "meta-no-identifiers", "meta-not-identifier", "mode", "type"],
+    ids=[
+        "unqualified-segment",
+        "meta-no-identifiers",
+        "meta-not-identifier",
+        "mode",
+        "type",
+        "webhook-url",
+        "webhook-secret-env",
+        "webhook-batch-size",
+    ],
 )
 def test_bad_destinations_are_refused(given: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):

@@ -16,6 +16,8 @@ from segwise.store import audit
 if TYPE_CHECKING:
     from pathlib import Path
 
+    import pytest
+
 runner = CliRunner()
 
 
@@ -71,3 +73,36 @@ def test_sync_dry_run_then_sync_and_the_delivery_log(project_copy: Path) -> None
     logged = json.loads(found.stdout)
     assert [(d["destination"], d["status"]) for d in logged] == [("crm", "unchanged")]
     assert "under the minimum" in logged[0]["message"]
+
+
+def test_sync_to_a_webhook_that_refuses_a_batch_exits_1_and_logs_it(
+    project_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.activation.receiver import Receiver
+    from tests.activation.test_receiver import SECRET
+
+    with Receiver(SECRET, ["400"]) as hook:
+        project_copy.write_text(
+            project_copy.read_text()
+            + f'destinations:\n  hook: {{type: webhook, url: "{hook.url}", secret_env: HOOK_KEY,'
+            " segments: [lifecycle/VIP], min_size: 0, batch_size: 100000}\n"
+        )
+        found = runner.invoke(app, ["sync", str(project_copy)])
+        assert found.exit_code == 1
+        assert "environment variable HOOK_KEY is not set" in found.output
+        assert "Traceback" not in found.output
+        monkeypatch.setenv("HOOK_KEY", SECRET)
+        found = runner.invoke(app, ["sync", str(project_copy)])
+        assert found.exit_code == 1
+        assert "1 of 1 batches parked as failed" in found.stdout
+        assert "the next sync sends them first" in found.output
+        found = runner.invoke(app, ["deliveries", str(project_copy), "--batches", "--json"])
+        [parked] = json.loads(found.stdout)
+        assert (parked["status"], parked["http_status"], parked["attempts"]) == ("failed", 400, 1)
+        found = runner.invoke(app, ["sync", str(project_copy), "--json"])
+        assert found.exit_code == 0, found.output
+        assert json.loads(found.stdout)[0]["earlier_batches"] == 1
+        assert hook.members == {
+            ("lifecycle", "VIP", str(c))
+            for c in open_workspace(project_copy).members("VIP")["customer_id"]
+        }

@@ -11,13 +11,15 @@ column, a minimum audience size and a suppression list.
   still removed);
 - ``snapshot``: the whole audience each time.
 
-Types: ``file`` (CSV, Parquet or JSON lines), and the upload files of Meta
-Custom Audiences (``meta_custom_audience``) and Google Customer Match
-(``google_customer_match``), with identifiers hashed as each matches them.
+Types: ``file`` (CSV, Parquet or JSON lines), ``webhook`` (signed JSON
+batches over HTTP, see :mod:`segwise.activation.webhooks`), and the upload
+files of Meta Custom Audiences (``meta_custom_audience``) and Google Customer
+Match (``google_customer_match``), with identifiers hashed as each matches them.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -39,7 +41,6 @@ class _Destination(BaseModel):
     consent: str | None = None
     #: A CSV file of customer ids (first column, or ``customer_id``) never to send.
     suppression: str | None = None
-    path: str = Field(min_length=1)
 
     @field_validator("segments")
     @classmethod
@@ -53,20 +54,51 @@ class _Destination(BaseModel):
         return value
 
 
-class FileDestination(_Destination):
-    """Files in a folder: one per sync, with adds and removes, or the whole audience."""
-
-    type: Literal["file"]
-    format: Literal["csv", "parquet", "jsonl"] = "csv"
+class _PlainIdentifiers(_Destination):
+    """Destinations that receive identifiers as written, with the customer id always."""
 
     @field_validator("identifiers")
     @classmethod
     def _id_always_sent(cls, value: list[str]) -> list[str]:
-        # Files always carry the customer id; naming it as well is allowed, and said once.
+        # The customer id is always sent; naming it as well is allowed, and said once.
         return [column for column in dict.fromkeys(value) if column != "customer_id"]
 
 
+class FileDestination(_PlainIdentifiers):
+    """Files in a folder: one per sync, with adds and removes, or the whole audience."""
+
+    type: Literal["file"]
+    path: str = Field(min_length=1)
+    format: Literal["csv", "parquet", "jsonl"] = "csv"
+
+
+class WebhookDestination(_PlainIdentifiers):
+    """Signed JSON batches POSTed to a URL (the Standard Webhooks scheme)."""
+
+    type: Literal["webhook"]
+    url: str
+    #: The environment variable that holds the signing secret (never the secret itself).
+    secret_env: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    batch_size: int = Field(default=1000, ge=1, le=100_000)
+    #: Seconds to wait for the receiver's answer to one POST.
+    timeout: float = Field(default=10.0, gt=0, le=300)
+    #: Tries per batch within one sync (the first included); then it is parked as failed.
+    attempts: int = Field(default=5, ge=1, le=20)
+    #: First wait between tries, in seconds; doubled each time, with jitter.
+    backoff: float = Field(default=1.0, ge=0, le=60)
+    #: The longest wait between tries; a ``Retry-After`` asking for more parks the batch.
+    max_backoff: float = Field(default=60.0, ge=0, le=3600)
+
+    @field_validator("url")
+    @classmethod
+    def _http(cls, value: str) -> str:
+        if not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError(f"'{value}': give an http:// or https:// URL")
+        return value
+
+
 class _AdPlatform(_Destination):
+    path: str = Field(min_length=1)
     identifiers: list[str] = Field(default_factory=list, validate_default=True)
     #: Phone numbers written without their +country code are read in this column's country.
     country_col: str | None = None
@@ -99,6 +131,15 @@ class GoogleCustomerMatchDestination(_AdPlatform):
 
 
 Destination = Annotated[
-    FileDestination | MetaAudienceDestination | GoogleCustomerMatchDestination,
+    FileDestination | WebhookDestination | MetaAudienceDestination | GoogleCustomerMatchDestination,
     Field(discriminator="type"),
 ]
+
+
+def hashing_of(spec: Destination) -> Literal["meta", "google"] | None:
+    """The ad platform whose hashing ``spec`` sends, or None for identifiers as written."""
+    if isinstance(spec, MetaAudienceDestination):
+        return "meta"
+    if isinstance(spec, GoogleCustomerMatchDestination):
+        return "google"
+    return None

@@ -21,10 +21,8 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import polars as pl
-
 from segwise.activation.audience import identifier_kind
-from segwise.activation.destinations import FileDestination, GoogleCustomerMatchDestination
+from segwise.activation.destinations import FileDestination, hashing_of
 from segwise.io.writers import write_table
 
 if TYPE_CHECKING:
@@ -44,7 +42,7 @@ def write_delivery(
     folder.mkdir(parents=True, exist_ok=True)
     stem = f"{plan.destination}-{plan.delivery_id}"
     if isinstance(spec, FileDestination):
-        table = _actions(plan)
+        table = plan.actions()
         target = write_table(table, folder / f"{stem}.{spec.format}")
         notes = folder / f"{stem}.manifest.json"
         _write_json(notes, {**manifest, "files": [target.name]})
@@ -52,20 +50,10 @@ def write_delivery(
     return _platform_folder(plan, spec, folder / stem, manifest)
 
 
-def _actions(plan: SyncPlan) -> pl.DataFrame:
-    # Removes first: a changed email is a remove of the old row and an add of the new one,
-    # and a receiver applying the rows in order must end with the new one.
-    parts = [
-        frame.select(pl.lit(action).alias("action"), pl.exclude("fingerprint"))
-        for action, frame in (("remove", plan.removes), ("add", plan.adds))
-    ]
-    return pl.concat(parts, how="vertical_relaxed")
-
-
 def _platform_folder(
     plan: SyncPlan, spec: Destination, target: Path, manifest: dict[str, Any]
 ) -> list[Path]:
-    platform = "google" if isinstance(spec, GoogleCustomerMatchDestination) else "meta"
+    platform = hashing_of(spec) or "meta"
     headers = {c: _HEADERS[platform][identifier_kind(c) or "email"] for c in plan.identifiers}
     scratch = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:

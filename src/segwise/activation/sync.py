@@ -27,14 +27,13 @@ import narwhals.stable.v2 as nw
 import polars as pl
 
 from segwise.activation.audience import hash_columns
-from segwise.activation.destinations import FileDestination, GoogleCustomerMatchDestination
+from segwise.activation.destinations import hashing_of
 from segwise.privacy.consent import consented
 from segwise.store.sync import STATE
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from segwise.activation.audience import Hashing
     from segwise.activation.destinations import Destination
 
 _KEYS = ["segmentation", "segment", "customer_id"]
@@ -80,6 +79,18 @@ class SyncPlan:
         """Rows the delivery carries."""
         return self.adds.height + self.removes.height
 
+    def actions(self) -> pl.DataFrame:
+        """The changes as rows to apply in order: ``action`` (remove, add), keys, identifiers.
+
+        Removes come first: a changed email is a remove of the old row and an add of
+        the new one, and a receiver applying the rows in order must end with the new one.
+        """
+        parts = [
+            frame.select(pl.lit(action).alias("action"), pl.exclude("fingerprint"))
+            for action, frame in (("remove", self.removes), ("add", self.adds))
+        ]
+        return pl.concat(parts, how="vertical_relaxed")
+
 
 def plan_sync(
     name: str,
@@ -90,13 +101,15 @@ def plan_sync(
     contacts: pl.DataFrame,
     suppressed: Sequence[str],
     sent: pl.DataFrame,
+    previous: str = "",
 ) -> SyncPlan:
     """The adds and removes that bring ``name`` in step with ``members``.
 
     ``members``: ``segmentation, segment, customer_id`` of the destination's
     segments in the run; ``contacts``: the customers source's ``customer_id``
     with the identifier and consent columns; ``sent``: the destination's state
-    (:data:`segwise.store.sync.STATE`).
+    (:data:`segwise.store.sync.STATE`); ``previous``: the id of its last delivery
+    (:func:`segwise.store.sync.previous_delivery`), from which this one's id is derived.
     """
     people = _people(spec, contacts, suppressed)
     audience = members.select(pl.col(_KEYS).cast(pl.String)).join(
@@ -105,7 +118,7 @@ def plan_sync(
     audience = audience.with_columns(
         pl.col("__ok").fill_null(spec.consent is None),
         pl.col("__suppressed").fill_null(value=False),
-        pl.col("__matchable").fill_null(isinstance(spec, FileDestination)),
+        pl.col("__matchable").fill_null(hashing_of(spec) is None),
         pl.col("fingerprint").fill_null(""),
     )
     eligible = audience.filter(pl.col("__ok") & ~pl.col("__suppressed") & pl.col("__matchable"))
@@ -138,7 +151,7 @@ def plan_sync(
         )
         for (segmentation, segment), row in counts.items()
     )
-    delivery = _delivery_id(name, run_id, adds, removes)
+    delivery = _delivery_id(name, run_id, previous, adds, removes)
     return SyncPlan(
         name, spec.mode, run_id, delivery, adds, removes, segments, tuple(spec.identifiers)
     )
@@ -158,13 +171,17 @@ def _people(spec: Destination, contacts: pl.DataFrame, suppressed: Sequence[str]
         ok.alias("__ok"),
         pl.col("customer_id").is_in(list(suppressed)).alias("__suppressed"),
     )
-    if isinstance(spec, FileDestination):
+    platform = hashing_of(spec)
+    if platform is None:
         fingerprint = _sha256_rows(table, spec.identifiers)
         matchable = pl.repeat(value=True, n=table.height, eager=True)
     else:
-        platform: Hashing = "google" if isinstance(spec, GoogleCustomerMatchDestination) else "meta"
         table, _ = hash_columns(
-            table, spec.identifiers, platform, country=spec.country, country_col=spec.country_col
+            table,
+            spec.identifiers,
+            platform,
+            country=getattr(spec, "country", None),
+            country_col=getattr(spec, "country_col", None),
         )
         hashed = [pl.col(c).fill_null("") for c in spec.identifiers]
         fingerprint = table.select(pl.concat_str(hashed, separator=_JOIN))[:, 0]
@@ -243,7 +260,7 @@ def _with_identifiers(
     Files get the identifiers as they are now where they have not changed since; the store
     keeps only their hash, so a changed one is left empty (the customer id is the key).
     """
-    if isinstance(spec, FileDestination) or not spec.identifiers:
+    if hashing_of(spec) is None or not spec.identifiers:
         now = people.select("customer_id", *spec.identifiers, pl.col("fingerprint").alias("__now"))
         same = pl.col("fingerprint") == pl.col("__now")
         return (
@@ -269,9 +286,11 @@ def _is(segmentation: str, segment: str) -> pl.Expr:
     return (pl.col("segmentation") == segmentation) & (pl.col("segment") == segment)
 
 
-def _delivery_id(name: str, run_id: int, adds: pl.DataFrame, removes: pl.DataFrame) -> str:
-    """The same changes of the same run give the same id: a repeated delivery is recognisable."""
-    digest = hashlib.sha256(f"{name}\x1f{run_id}".encode())
+def _delivery_id(
+    name: str, run_id: int, previous: str, adds: pl.DataFrame, removes: pl.DataFrame
+) -> str:
+    """The same changes after the same delivery give the same id: a repeat is recognisable."""
+    digest = hashlib.sha256(f"{name}\x1f{run_id}\x1f{previous}".encode())
     for label, frame in (("add", adds), ("remove", removes)):
         rows = frame.select(list(STATE)).sort(_KEYS)
         digest.update(f"{label}:{rows.height}".encode())

@@ -147,8 +147,17 @@ def sync(
             audit.record(project.store, cli_actor(), "sync", result.plan.destination, detail=detail)
     if as_json:
         stdout().print_json(json_text([r.to_dict() for r in results]))
-        return
-    stdout().print(sync_table(results, dry_run=dry_run))
+    else:
+        stdout().print(sync_table(results, dry_run=dry_run))
+    parked = [r for r in results if r.failed_batches or r.earlier_failed]
+    if parked:
+        names = ", ".join(r.plan.destination for r in parked)
+        stderr().print(
+            f"error: some webhook batches could not be delivered to {names}; they are kept "
+            "and the next sync sends them first (see: segwise deliveries CONFIG --batches)",
+            highlight=False,
+        )
+        raise typer.Exit(1)
 
 
 def sync_table(results: list[Any], *, dry_run: bool) -> Table:
@@ -178,7 +187,21 @@ def sync_table(results: list[Any], *, dry_run: bool) -> Table:
         state = {"planned": "nothing sent", "unchanged": "nothing changed"}.get(result.status)
         if state:
             table.add_row(result.plan.destination, f"({state})", "", "", "", "", "")
+        for note in _batch_notes(result, dry_run=dry_run):
+            table.add_row(result.plan.destination, f"({note})", "", "", "", "", "")
     return table
+
+
+def _batch_notes(result: Any, *, dry_run: bool) -> list[str]:
+    """Webhook batches: left by earlier syncs, and parked by this one."""
+    notes = []
+    if result.earlier_batches:
+        verb = "waiting to be sent first" if dry_run else "sent first"
+        failed = f", {result.earlier_failed:,} failed again" if result.earlier_failed else ""
+        notes.append(f"{result.earlier_batches:,} batches of earlier syncs {verb}{failed}")
+    if result.failed_batches:
+        notes.append(f"{result.failed_batches:,} of {result.batches:,} batches parked as failed")
+    return notes
 
 
 @user_errors
@@ -187,13 +210,24 @@ def deliveries(
     destination: Annotated[
         str | None, typer.Option("--destination", help="Only this destination's deliveries.")
     ] = None,
+    show_batches: Annotated[
+        bool,
+        typer.Option(
+            "--batches", help="Webhook batches: status, attempts, HTTP status, time, error."
+        ),
+    ] = False,
     as_json: opt.Json = False,
 ) -> None:
     """The delivery log: each sync, what it sent, and whether it got there."""
     from segwise.project import open_workspace
+    from segwise.store.outbox import batches
     from segwise.store.sync import deliveries as logged
 
-    table = logged(open_workspace(config), destination)
+    store = open_workspace(config)
+    if show_batches:
+        _print_batches(batches(store, destination), as_json=as_json)
+        return
+    table = logged(store, destination)
     if as_json:
         stdout().print_json(json_text(table.to_dicts()))
         return
@@ -202,12 +236,36 @@ def deliveries(
         return
     out = Table(title="deliveries, newest first")
     for column in ("finished_at", "destination", "run_id", "status", "adds", "removes",
-                   "delivery_id", "message"):  # fmt: skip
+                   "batches", "delivery_id", "message"):  # fmt: skip
+        out.add_column(column)
+    for row in table.iter_rows(named=True):
+        sent = f"{row['batches']:,}" if row["batches"] else ""
+        if row["failed_batches"]:
+            sent += f" ({row['failed_batches']:,} failed)"
+        out.add_row(
+            f"{row['finished_at']:%Y-%m-%d %H:%M:%S}", row["destination"], str(row["run_id"]),
+            row["status"], f"{row['adds']:,}", f"{row['removes']:,}", sent, row["delivery_id"],
+            row["message"] or "",
+        )  # fmt: skip
+    stdout().print(out)
+
+
+def _print_batches(table: Any, *, as_json: bool) -> None:
+    if as_json:
+        stdout().print_json(json_text(table.to_dicts()))
+        return
+    if table.height == 0:
+        stdout().print("no webhook batches yet")
+        return
+    out = Table(title="webhook batches, newest first")
+    for column in ("destination", "delivery_id", "batch", "rows", "status", "attempts", "http",
+                   "ms", "webhook_id", "error"):  # fmt: skip
         out.add_column(column)
     for row in table.iter_rows(named=True):
         out.add_row(
-            f"{row['finished_at']:%Y-%m-%d %H:%M:%S}", row["destination"], str(row["run_id"]),
-            row["status"], f"{row['adds']:,}", f"{row['removes']:,}", row["delivery_id"],
-            row["message"] or "",
+            row["destination"], row["delivery_id"], f"{row['batch']}/{row['batches']}",
+            f"{row['rows']:,}", row["status"], str(row["attempts"]),
+            str(row["http_status"] or ""), f"{row['elapsed_ms'] or 0:,.0f}", row["webhook_id"],
+            row["error"] or "",
         )  # fmt: skip
     stdout().print(out)

@@ -5,11 +5,18 @@ source's identifier and consent columns, the suppression list and what the
 destination holds as last sent (the store) go into
 :func:`segwise.activation.sync.plan_sync`; the delivery is written
 (:mod:`segwise.activation.files`), then recorded with the new state in one
-transaction. ``dry_run`` stops after the plan.
+transaction. Webhooks are queued in the store's outbox by that transaction and
+sent after it; batches an earlier sync left unsent go first
+(:mod:`segwise.store.outbox`). ``dry_run`` stops after the plan.
+
+Syncs of one store go one at a time (a lock beside the store, apart from the
+runs' lock: a run does not wait for a slow receiver).
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -17,13 +24,18 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from segwise._validation import hint_for
+from segwise.activation import signing
+from segwise.activation.destinations import WebhookDestination
 from segwise.activation.files import write_delivery
 from segwise.activation.sync import SyncPlan, plan_sync
+from segwise.activation.webhooks import WebhookSender, build_batches, deliver
 from segwise.exceptions import ConfigError
 from segwise.project.catalogs import catalog_of
 from segwise.project.config import RulesSegmentation
 from segwise.project.sources import customer_columns
+from segwise.store import outbox
 from segwise.store import sync as state
+from segwise.store.lock import hold_lock
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -38,8 +50,14 @@ class SyncResult:
     """One destination's sync: its plan, and what was written (nothing on a dry run)."""
 
     plan: SyncPlan
-    status: str  # planned (dry run), delivered, unchanged
+    status: str  # planned (dry run), delivered, unchanged, failed (webhook batches parked)
     files: list[Path] = field(default_factory=list)
+    #: Webhooks: batches of this delivery, and how many were parked as failed.
+    batches: int = 0
+    failed_batches: int = 0
+    #: Webhooks: batches an earlier sync left unsent (sent first; on a dry run, waiting).
+    earlier_batches: int = 0
+    earlier_failed: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready (counts, never identifiers)."""
@@ -53,6 +71,10 @@ class SyncResult:
             "removes": self.plan.removes.height,
             "segments": [s.to_dict() for s in self.plan.segments],
             "files": [str(f) for f in self.files],
+            "batches": self.batches,
+            "failed_batches": self.failed_batches,
+            "earlier_batches": self.earlier_batches,
+            "earlier_failed": self.earlier_failed,
         }
 
 
@@ -80,21 +102,32 @@ def sync_destinations(
     if run is None:
         raise ConfigError("no run to sync", hint="run the project first: segwise run CONFIG")
     results = []
-    for name, spec in destinations.items():
-        if destination is not None and name != destination:
-            continue
-        if progress:
-            progress(f"destination {name}")
-        results.append(_sync_one(project, name, spec, run, dry_run=dry_run))
+    lock = store.path.with_name(store.path.name + ".sync")
+    held = contextlib.nullcontext() if dry_run else hold_lock(lock, store.lock_timeout, progress)
+    with held:
+        for name, spec in destinations.items():
+            if destination is not None and name != destination:
+                continue
+            if progress:
+                progress(f"Destination {name}")
+            results.append(_sync_one(project, name, spec, run, dry_run=dry_run, progress=progress))
     return results
 
 
 def _sync_one(
-    project: Project, name: str, spec: Destination, run: dict[str, Any], *, dry_run: bool
+    project: Project,
+    name: str,
+    spec: Destination,
+    run: dict[str, Any],
+    *,
+    dry_run: bool,
+    progress: Callable[[str], None] | None,
 ) -> SyncResult:
     store = project.store
     run_id = int(run["run_id"])
     started = datetime.now()
+    hook = _Hook(project, name, spec, dry_run, progress) if _is_hook(spec) else None
+    earlier = hook.resend() if hook else (0, 0)
     members = _members(project, name, spec, run_id)
     plan = plan_sync(
         name,
@@ -104,26 +137,102 @@ def _sync_one(
         contacts=_contacts(project, name, spec, members),
         suppressed=_suppressed(project, name, spec),
         sent=state.sent(store, name),
+        previous=state.previous_delivery(store, name),
     )
     if dry_run:
-        return SyncResult(plan, "planned")
-    folder = project.resolve(spec.path, key=f"destinations.{name}.path")
+        return SyncResult(plan, "planned", earlier_batches=earlier[0])
+    target = spec.url if isinstance(spec, WebhookDestination) else str(_folder(project, name, spec))
     skipped = "; ".join(f"{s.segment}: {s.skipped}" for s in plan.segments if s.skipped)
     delivery = state.Delivery(
-        plan.delivery_id, name, run_id, started, "delivered", plan.adds.height,
-        plan.removes.height, str(folder), skipped,
+        plan.delivery_id, name, run_id, started, "queued" if hook else "delivered",
+        plan.adds.height, plan.removes.height, target, skipped,
     )  # fmt: skip
     if plan.changes == 0 and spec.mode != "snapshot":
         unchanged = state.Delivery(
-            plan.delivery_id, name, run_id, started, "unchanged", 0, 0, str(folder), skipped
+            plan.delivery_id, name, run_id, started, "unchanged", 0, 0, target, skipped
         )
         state.log_only(store, unchanged)
-        return SyncResult(plan, "unchanged")
-    files = write_delivery(plan, spec, folder, _manifest(project, plan, run))
-    state.commit(
-        store, delivery, adds=plan.adds, removes=plan.removes, replace=spec.mode == "snapshot"
-    )
+        return SyncResult(plan, "unchanged", earlier_batches=earlier[0], earlier_failed=earlier[1])
+    replace = spec.mode == "snapshot"
+    if hook is not None:
+        batches = hook.batches(plan, run)
+        state.commit(store, delivery, adds=plan.adds, removes=plan.removes, replace=replace,
+                     batches=batches)  # fmt: skip
+        failed = hook.send(batches)
+        return SyncResult(plan, "failed" if failed else "delivered", [], len(batches), failed,
+                          *earlier)  # fmt: skip
+    files = write_delivery(plan, spec, _folder(project, name, spec), _manifest(project, plan, run))
+    state.commit(store, delivery, adds=plan.adds, removes=plan.removes, replace=replace)
     return SyncResult(plan, "delivered", files)
+
+
+def _is_hook(spec: Destination) -> bool:
+    return isinstance(spec, WebhookDestination)
+
+
+def _folder(project: Project, name: str, spec: Destination) -> Path:
+    return project.resolve(getattr(spec, "path", "."), key=f"destinations.{name}.path")
+
+
+class _Hook:
+    """A webhook destination's part of a sync: the outbox first, then the new batches."""
+
+    def __init__(
+        self,
+        project: Project,
+        name: str,
+        spec: Destination,
+        dry_run: bool,
+        progress: Callable[[str], None] | None,
+    ) -> None:
+        assert isinstance(spec, WebhookDestination)
+        self.project, self.name, self.spec, self.dry_run = project, name, spec, dry_run
+        self.progress = progress
+        self.sender = None if dry_run else WebhookSender(spec, _secret(name, spec))
+
+    def resend(self) -> tuple[int, int]:
+        """Send what earlier syncs left in the outbox: (batches, of which failed again)."""
+        waiting = outbox.waiting(self.project.store, self.name)
+        if self.dry_run or not waiting:
+            return len(waiting), 0
+        return len(waiting), self.send(waiting, label="earlier ")
+
+    def batches(self, plan: SyncPlan, run: dict[str, Any]) -> list[outbox.Batch]:
+        return build_batches(
+            plan,
+            self.spec,
+            as_of=str(run["as_of"]),
+            playbooks=_playbooks(self.project),
+            first_sequence=outbox.next_sequence(self.project.store, self.name),
+        )
+
+    def send(self, batches: list[outbox.Batch], label: str = "") -> int:
+        """Deliver ``batches``; how many were parked as failed."""
+        assert self.sender is not None
+        store = self.project.store
+        done = deliver(
+            batches,
+            self.sender,
+            lambda outcomes: outbox.record(store, self.name, outcomes),
+            progress=self.progress,
+            label=f"{self.name}: {label}",
+        )
+        return sum(o.status == "failed" for o in done)
+
+
+def _secret(name: str, spec: WebhookDestination) -> bytes:
+    """The signing key, from the environment variable the destination names."""
+    value = os.environ.get(spec.secret_env)
+    if not value:
+        raise ConfigError(
+            f"destinations.{name}.secret_env: the environment variable {spec.secret_env} "
+            "is not set",
+            hint="set it to the webhook's signing secret (whsec_...) before syncing",
+        )
+    try:
+        return signing.decode_secret(value)
+    except ValueError as exc:
+        raise ConfigError(f"destinations.{name}: ${spec.secret_env}: {exc}") from None
 
 
 def _members(project: Project, name: str, spec: Destination, run_id: int) -> pl.DataFrame:

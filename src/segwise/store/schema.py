@@ -78,6 +78,14 @@ TABLES = (
         delivery_id VARCHAR, destination VARCHAR, run_id INTEGER, started_at TIMESTAMP,
         finished_at TIMESTAMP, status VARCHAR, adds BIGINT, removes BIGINT, target VARCHAR,
         message VARCHAR)""",
+    # Webhook batches, queued with the state change they carry and sent after it: a sync
+    # killed mid-way re-sends exactly these (same id, same body) before planning new ones.
+    # ``body`` is cleared once delivered (it holds identifiers).
+    """CREATE TABLE IF NOT EXISTS outbox (
+        destination VARCHAR, delivery_id VARCHAR, batch INTEGER, batches INTEGER,
+        webhook_id VARCHAR, sequence BIGINT, rows INTEGER, body BLOB, status VARCHAR,
+        attempts INTEGER, http_status INTEGER, error VARCHAR, queued_at TIMESTAMP,
+        sent_at TIMESTAMP, elapsed_ms DOUBLE)""",
 )
 
 

@@ -15,9 +15,13 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from segwise.store.outbox import enqueue
 from segwise.store.schema import table_names
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from segwise.store.outbox import Batch
     from segwise.store.workspace import Workspace
 
 #: The columns of a destination's state, and of the adds and removes that change it.
@@ -40,7 +44,7 @@ class Delivery:
     destination: str
     run_id: int
     started_at: datetime
-    status: str  # delivered, skipped, failed
+    status: str  # delivered, unchanged; webhooks: queued, then delivered or failed
     adds: int
     removes: int
     target: str
@@ -66,11 +70,14 @@ def commit(
     adds: pl.DataFrame,
     removes: pl.DataFrame,
     replace: bool = False,
+    batches: Sequence[Batch] = (),
 ) -> None:
     """Record a delivery and apply what it sent to the state, in one transaction.
 
     ``replace`` (snapshot mode) makes ``adds`` the whole state of the destination.
     An add replaces the row of the same customer and segment (a changed identifier).
+    ``batches`` (webhooks) are queued in the outbox by the same transaction, to be
+    sent after it.
     """
     now = datetime.now()
     with store.writing() as connection:
@@ -95,6 +102,7 @@ def commit(
                 [delivery.destination, delivery.delivery_id, now],
             )
             _log(connection, delivery, now)
+            enqueue(connection, delivery.destination, batches, now)
             connection.execute("COMMIT")
         except BaseException:
             connection.execute("ROLLBACK")
@@ -128,17 +136,54 @@ def _log(connection: object, delivery: Delivery, now: datetime) -> None:
     )
 
 
+def previous_delivery(store: Workspace, destination: str) -> str:
+    """The id of the destination's last delivery that changed its state ('' before any).
+
+    New delivery ids are derived from it, so the same changes sent again later (a
+    customer added, removed, then added back in one run) get a new id, while a sync
+    killed before it recorded anything plans the very same id again.
+    """
+    found = _query(
+        store,
+        "deliveries",
+        "SELECT delivery_id FROM deliveries WHERE destination = $destination "
+        "AND status NOT IN ('unchanged', 'skipped') ORDER BY started_at DESC, finished_at DESC "
+        "LIMIT 1",
+        {"destination": destination},
+    )
+    return "" if found is None else str(found["delivery_id"][0])
+
+
 def deliveries(store: Workspace, destination: str | None = None) -> pl.DataFrame:
-    """The delivery log, newest first."""
-    where = "" if destination is None else " WHERE destination = $destination"
+    """The delivery log, newest first; webhook deliveries count their batches and failures."""
+    where = "" if destination is None else " WHERE d.destination = $destination"
+    with_outbox = store.path.exists() and _has_table(store, "outbox")
+    batches = (
+        "(SELECT count(*) FROM outbox o WHERE o.destination = d.destination AND "
+        "o.delivery_id = d.delivery_id)"
+        if with_outbox
+        else "0"
+    )
+    failed = (
+        "(SELECT count(*) FROM outbox o WHERE o.destination = d.destination AND "
+        "o.delivery_id = d.delivery_id AND o.status = 'failed')"
+        if with_outbox
+        else "0"
+    )
     found = _query(
         store,
         "deliveries",
         "SELECT delivery_id, destination, run_id, started_at, finished_at, status, adds, "
-        "removes, target, message FROM deliveries" + where + " ORDER BY finished_at DESC",
+        f"removes, {batches} AS batches, {failed} AS failed_batches, target, message "
+        "FROM deliveries d" + where + " ORDER BY finished_at DESC",
         None if destination is None else {"destination": destination},
     )
-    return pl.DataFrame(schema=_LOG) if found is None else found
+    return pl.DataFrame(schema=_LOG) if found is None else found.cast(_LOG)
+
+
+def _has_table(store: Workspace, table: str) -> bool:
+    with store.reading() as connection:
+        return table in table_names(connection)
 
 
 def _query(
@@ -165,6 +210,8 @@ _LOG = pl.Schema(
         "status": pl.String(),
         "adds": pl.Int64(),
         "removes": pl.Int64(),
+        "batches": pl.Int64(),
+        "failed_batches": pl.Int64(),
         "target": pl.String(),
         "message": pl.String(),
     }
