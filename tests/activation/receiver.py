@@ -57,6 +57,8 @@ class Receiver:
         self.members: set[Member] = set()
         self.newest: dict[Member, int] = {}
         self.snapshots: dict[str, dict[int, list[Member]]] = {}
+        #: Each batch applied (once per webhook-id), as parsed JSON.
+        self.bodies: list[dict[str, Any]] = []
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
 
@@ -88,6 +90,11 @@ class Receiver:
     def _accept(self, webhook_id: str, payload: dict[str, Any]) -> None:
         data = payload["data"]
         with self.lock:
+            if payload["type"] == "segwise.segment.events":  # trigger events: kept as they come
+                if webhook_id not in self.applied_ids:
+                    self.applied_ids.add(webhook_id)
+                    self.bodies.append(payload)
+                return
             changes = [
                 (c["action"], (c["segmentation"], c["segment"], str(c["customer_id"])))
                 for c in data["changes"]
@@ -96,6 +103,7 @@ class Receiver:
             if webhook_id in self.applied_ids:
                 return
             self.applied_ids.add(webhook_id)
+            self.bodies.append(payload)
             if payload["type"] == "segwise.audience.snapshot":
                 self._snapshot(data, [m for _, m in changes])
                 return

@@ -64,7 +64,7 @@ def test_sync_dry_run_then_sync_and_the_delivery_log(project_copy: Path) -> None
     )
     found = runner.invoke(app, ["sync", str(project_copy), "--dry-run", "--json"])
     assert found.exit_code == 0, found.output
-    planned = json.loads(found.stdout)[0]
+    planned = json.loads(found.stdout)["destinations"][0]
     assert planned["status"] == "planned" and planned["adds"] == 0
     assert "under the minimum of 1,000" in planned["segments"][0]["skipped"]
     found = runner.invoke(app, ["sync", str(project_copy)])
@@ -101,7 +101,7 @@ def test_sync_to_a_webhook_that_refuses_a_batch_exits_1_and_logs_it(
         assert (parked["status"], parked["http_status"], parked["attempts"]) == ("failed", 400, 1)
         found = runner.invoke(app, ["sync", str(project_copy), "--json"])
         assert found.exit_code == 0, found.output
-        assert json.loads(found.stdout)[0]["earlier_batches"] == 1
+        assert json.loads(found.stdout)["destinations"][0]["earlier_batches"] == 1
         assert hook.members == {
             ("lifecycle", "VIP", str(c))
             for c in open_workspace(project_copy).members("VIP")["customer_id"]

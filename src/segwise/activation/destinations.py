@@ -29,6 +29,17 @@ from segwise.activation.audience import identifier_kind
 Mode = Literal["mirror", "upsert", "snapshot"]
 
 
+def qualified_segments(value: list[str]) -> list[str]:
+    """``value`` if every name is ``segmentation/segment`` or ``segmentation/*``."""
+    for name in value:
+        head, _, tail = name.partition("/")
+        if not head or not tail:
+            raise ValueError(
+                f"segment '{name}': write segmentation/segment, or segmentation/* for all"
+            )
+    return value
+
+
 class _Destination(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -45,13 +56,7 @@ class _Destination(BaseModel):
     @field_validator("segments")
     @classmethod
     def _qualified(cls, value: list[str]) -> list[str]:
-        for name in value:
-            head, _, tail = name.partition("/")
-            if not head or not tail:
-                raise ValueError(
-                    f"segment '{name}': write segmentation/segment, or segmentation/* for all"
-                )
-        return value
+        return qualified_segments(value)
 
 
 class _PlainIdentifiers(_Destination):

@@ -3,6 +3,8 @@
 - ``file``: one table per sync, ``<destination>-<delivery>.<csv|parquet|jsonl>``, with an
   ``action`` column (removes first, then adds; a snapshot holds only adds: the whole audience),
   and a manifest ``<destination>-<delivery>.manifest.json`` beside it.
+- a trigger's events (:func:`write_events`): ``<destination>-<trigger>-run<N>.<format>``
+  and its manifest.
 - ``meta_custom_audience`` / ``google_customer_match``: a folder
   ``<destination>-<delivery>/`` with one CSV per segment and action in the platform's
   column names (hashed identifiers), and ``manifest.json``.
@@ -26,6 +28,8 @@ from segwise.activation.destinations import FileDestination, hashing_of
 from segwise.io.writers import write_table
 
 if TYPE_CHECKING:
+    import polars as pl
+
     from segwise.activation.destinations import Destination
     from segwise.activation.sync import SyncPlan
 
@@ -48,6 +52,17 @@ def write_delivery(
         _write_json(notes, {**manifest, "files": [target.name]})
         return [target, notes]
     return _platform_folder(plan, spec, folder / stem, manifest)
+
+
+def write_events(
+    events: pl.DataFrame, spec: FileDestination, folder: Path, stem: str, manifest: dict[str, Any]
+) -> list[Path]:
+    """A trigger's events as ``<stem>.<format>`` and ``<stem>.manifest.json`` in ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    target = write_table(events, folder / f"{stem}.{spec.format}")
+    notes = folder / f"{stem}.manifest.json"
+    _write_json(notes, {**manifest, "files": [target.name]})
+    return [target, notes]
 
 
 def _platform_folder(

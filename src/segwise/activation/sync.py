@@ -111,7 +111,7 @@ def plan_sync(
     (:data:`segwise.store.sync.STATE`); ``previous``: the id of its last delivery
     (:func:`segwise.store.sync.previous_delivery`), from which this one's id is derived.
     """
-    people = _people(spec, contacts, suppressed)
+    people = people_for(spec, contacts, suppressed)
     audience = members.select(pl.col(_KEYS).cast(pl.String)).join(
         people, on="customer_id", how="left"
     )
@@ -157,8 +157,14 @@ def plan_sync(
     )
 
 
-def _people(spec: Destination, contacts: pl.DataFrame, suppressed: Sequence[str]) -> pl.DataFrame:
-    """Per customer: identifiers as sent, fingerprint, consent, suppression, matchability."""
+def people_for(
+    spec: Destination, contacts: pl.DataFrame, suppressed: Sequence[str]
+) -> pl.DataFrame:
+    """Per customer: identifiers as sent, fingerprint, consent, suppression, matchability.
+
+    The flags are ``__ok`` (valid consent), ``__suppressed`` and ``__matchable`` (an
+    identifier the destination can match).
+    """
     wanted = ["customer_id", *spec.identifiers]
     extra = [c for c in (spec.consent, getattr(spec, "country_col", None)) if c]
     table = contacts.select(list(dict.fromkeys([*wanted, *extra])))

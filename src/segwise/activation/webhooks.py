@@ -65,21 +65,51 @@ def build_batches(
     first_sequence: int,
 ) -> list[Batch]:
     """``plan``'s changes cut into signed-to-be bodies of ``spec.batch_size`` rows."""
-    rows = plan.actions()
     snapshot = plan.mode == "snapshot"
-    count = math.ceil(rows.height / spec.batch_size) or (1 if snapshot else 0)
+    header = {
+        "destination": plan.destination,
+        "delivery_id": plan.delivery_id,
+        "run_id": plan.run_id,
+        "as_of": as_of,
+        "mode": plan.mode,
+    }
+    return cut_batches(
+        plan.actions(),
+        spec.batch_size,
+        kind="segwise.audience.snapshot" if snapshot else "segwise.audience.changed",
+        header=header,
+        playbooks=playbooks,
+        first_sequence=first_sequence,
+        items="changes",
+        at_least_one=snapshot,  # an empty snapshot still empties the receiver
+    )
+
+
+def cut_batches(
+    rows: pl.DataFrame,
+    size: int,
+    *,
+    kind: str,
+    header: dict[str, Any],
+    playbooks: dict[tuple[str, str], dict[str, Any]],
+    first_sequence: int,
+    items: str,
+    at_least_one: bool = False,
+) -> list[Batch]:
+    """``rows`` (with ``segmentation, segment``) as bodies of ``size`` rows under ``items``.
+
+    ``header`` goes into every body's ``data`` (it holds the ``delivery_id``), with
+    the batch's place, its sequence number and the playbooks of its segments.
+    """
+    count = math.ceil(rows.height / size) or (1 if at_least_one else 0)
     stamp = datetime.now(UTC).isoformat(timespec="seconds")
-    kind = "segwise.audience.snapshot" if snapshot else "segwise.audience.changed"
+    delivery_id = header["delivery_id"]
     out = []
     for index in range(count):
-        part = rows.slice(index * spec.batch_size, spec.batch_size)
+        part = rows.slice(index * size, size)
         pairs = part.select("segmentation", "segment").unique(maintain_order=True).rows()
         data = {
-            "destination": plan.destination,
-            "delivery_id": plan.delivery_id,
-            "run_id": plan.run_id,
-            "as_of": as_of,
-            "mode": plan.mode,
+            **header,
             "batch": index + 1,
             "batches": count,
             "sequence": first_sequence + index,
@@ -88,11 +118,11 @@ def build_batches(
                 for a, b in pairs
             ],
         }
-        body = _envelope(kind, stamp, data, part)
+        body = _envelope(kind, stamp, data, part, items)
         out.append(
             Batch(
-                f"msg_{plan.delivery_id}_{index + 1}",
-                plan.delivery_id,
+                f"msg_{delivery_id}_{index + 1}",
+                delivery_id,
                 index + 1,
                 count,
                 first_sequence + index,
@@ -103,12 +133,12 @@ def build_batches(
     return out
 
 
-def _envelope(kind: str, stamp: str, data: dict[str, Any], rows: pl.DataFrame) -> bytes:
+def _envelope(kind: str, stamp: str, data: dict[str, Any], rows: pl.DataFrame, items: str) -> bytes:
     """The JSON body, with the rows serialised by the engine (not a Python loop)."""
     head = json.dumps({"type": kind, "timestamp": stamp, "data": data}, separators=(",", ":"))
-    changes = rows.write_json() if rows.height else "[]"
-    # head ends in "}}": the changes go inside data.
-    return (head[:-2] + ',"changes":' + changes + "}}").encode()
+    listed = rows.write_json() if rows.height else "[]"
+    # head ends in "}}": the rows go inside data.
+    return (head[:-2] + f',"{items}":' + listed + "}}").encode()
 
 
 @dataclass

@@ -133,25 +133,32 @@ def sync(
     """Bring each destination in step with the latest run: adds and removes since the last sync."""
     from segwise.project import Project
     from segwise.project.sync import sync_destinations
+    from segwise.project.triggers import fire_triggers
     from segwise.store import audit
 
     project = Project.from_yaml(config, allow_outside=allow_outside)
-    with progress_bar("syncing", len(project.config.destinations)) as step:
+    steps = len(project.config.destinations) + len(project.config.triggers)
+    with progress_bar("syncing", steps) as step:
         results = sync_destinations(
             project, destination=destination, dry_run=dry_run, progress=step
         )
+        events = fire_triggers(project, destination=destination, dry_run=dry_run, progress=step)
     for result in results:
         if result.status == "delivered":
             detail = {"delivery": result.plan.delivery_id, "adds": result.plan.adds.height,
                       "removes": result.plan.removes.height}  # fmt: skip
             audit.record(project.store, cli_actor(), "sync", result.plan.destination, detail=detail)
     if as_json:
-        stdout().print_json(json_text([r.to_dict() for r in results]))
+        stdout().print_json(json_text({"destinations": [r.to_dict() for r in results],
+                                       "triggers": [e.to_dict() for e in events]}))  # fmt: skip
     else:
         stdout().print(sync_table(results, dry_run=dry_run))
-    parked = [r for r in results if r.failed_batches or r.earlier_failed]
+        if events:
+            stdout().print(trigger_table(events, dry_run=dry_run))
+    parked = [r.plan.destination for r in results if r.failed_batches or r.earlier_failed]
+    parked += [e.destination for e in events if e.failed_batches]
     if parked:
-        names = ", ".join(r.plan.destination for r in parked)
+        names = ", ".join(dict.fromkeys(parked))
         stderr().print(
             f"error: some webhook batches could not be delivered to {names}; they are kept "
             "and the next sync sends them first (see: segwise deliveries CONFIG --batches)",
@@ -189,6 +196,24 @@ def sync_table(results: list[Any], *, dry_run: bool) -> Table:
             table.add_row(result.plan.destination, f"({state})", "", "", "", "", "")
         for note in _batch_notes(result, dry_run=dry_run):
             table.add_row(result.plan.destination, f"({note})", "", "", "", "", "")
+    return table
+
+
+def trigger_table(events: list[Any], *, dry_run: bool) -> Table:
+    """One row per trigger, destination and run: who entered, who left, who was left out."""
+    table = Table(title="trigger events (dry run: not sent)" if dry_run else "trigger events")
+    for column in ("trigger", "destination", "run", "entered", "exited", "left out", "status"):
+        table.add_column(column, justify="right" if column in ("entered", "exited") else "left")
+    for event in events:
+        run = f"{event.from_run} → {event.run_id}" if event.from_run else str(event.run_id)
+        status = event.status
+        if status == "started":
+            status = f"starts here: fires for the runs after run {event.run_id}"
+        elif event.failed_batches:
+            status += f" ({event.failed_batches} of {event.batches} batches parked)"
+        left_out = f"{event.left_out:,} (no consent or suppressed)" if event.left_out else ""
+        table.add_row(event.trigger, event.destination, run, f"{event.entered:,}",
+                      f"{event.exited:,}", left_out, status)  # fmt: skip
     return table
 
 

@@ -12,7 +12,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from segwise.activation.destinations import Destination
+from segwise.activation.destinations import Destination, hashing_of
+from segwise.activation.triggers import Trigger
 from segwise.segmenters.rule_catalog import Playbook, SegmentDefinition
 
 _PLAIN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
@@ -395,14 +396,33 @@ class ProjectConfig(_Strict):
     #: Where audiences are synced (``segwise sync``; docs/activation.md).
     destinations: dict[str, Destination] = Field(default_factory=dict)
 
+    #: Events for customers entering or leaving segments (``segwise sync``; docs/activation.md).
+    triggers: dict[str, Trigger] = Field(default_factory=dict)
+
     @model_validator(mode="after")
     def _destinations_named(self) -> ProjectConfig:
-        for name in self.destinations:
-            # Names go into file names and the store: plain words only.
-            if not _PLAIN_NAME.match(name):
-                raise ValueError(
-                    f"destinations.{name}: use letters, digits, '-' and '_' in the name"
-                )
+        for key, names in (("destinations", self.destinations), ("triggers", self.triggers)):
+            for name in names:
+                # Names go into file names and the store: plain words only.
+                if not _PLAIN_NAME.match(name):
+                    raise ValueError(f"{key}.{name}: use letters, digits, '-' and '_' in the name")
+        return self
+
+    @model_validator(mode="after")
+    def _triggers_send_somewhere(self) -> ProjectConfig:
+        for name, trigger in self.triggers.items():
+            for target in trigger.destinations():
+                spec = self.destinations.get(target)
+                if spec is None:
+                    known = ", ".join(self.destinations) or "none declared"
+                    raise ValueError(
+                        f"triggers.{name}: no destination '{target}' (destinations: {known})"
+                    )
+                if hashing_of(spec) is not None:
+                    raise ValueError(
+                        f"triggers.{name}: '{target}' is an ad-platform audience; send events "
+                        "to a webhook or file destination"
+                    )
         return self
 
     @model_validator(mode="after")

@@ -16,7 +16,6 @@ runs' lock: a run does not wait for a slow receiver).
 from __future__ import annotations
 
 import contextlib
-import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -24,16 +23,12 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from segwise._validation import hint_for
-from segwise.activation import signing
 from segwise.activation.destinations import WebhookDestination
 from segwise.activation.files import write_delivery
 from segwise.activation.sync import SyncPlan, plan_sync
-from segwise.activation.webhooks import WebhookSender, build_batches, deliver
 from segwise.exceptions import ConfigError
-from segwise.project.catalogs import catalog_of
-from segwise.project.config import RulesSegmentation
 from segwise.project.sources import customer_columns
-from segwise.store import outbox
+from segwise.project.webhooks import Hook, playbooks
 from segwise.store import sync as state
 from segwise.store.lock import hold_lock
 
@@ -126,7 +121,7 @@ def _sync_one(
     store = project.store
     run_id = int(run["run_id"])
     started = datetime.now()
-    hook = _Hook(project, name, spec, dry_run, progress) if _is_hook(spec) else None
+    hook = Hook(project, name, spec, dry_run, progress) if _is_hook(spec) else None
     earlier = hook.resend() if hook else (0, 0)
     members = _members(project, name, spec, run_id)
     plan = plan_sync(
@@ -134,8 +129,8 @@ def _sync_one(
         spec,
         run_id=run_id,
         members=members,
-        contacts=_contacts(project, name, spec, members),
-        suppressed=_suppressed(project, name, spec),
+        contacts=contacts_for(project, name, spec, members),
+        suppressed=suppressed_for(project, name, spec),
         sent=state.sent(store, name),
         previous=state.previous_delivery(store, name),
     )
@@ -174,67 +169,6 @@ def _folder(project: Project, name: str, spec: Destination) -> Path:
     return project.resolve(getattr(spec, "path", "."), key=f"destinations.{name}.path")
 
 
-class _Hook:
-    """A webhook destination's part of a sync: the outbox first, then the new batches."""
-
-    def __init__(
-        self,
-        project: Project,
-        name: str,
-        spec: Destination,
-        dry_run: bool,
-        progress: Callable[[str], None] | None,
-    ) -> None:
-        assert isinstance(spec, WebhookDestination)
-        self.project, self.name, self.spec, self.dry_run = project, name, spec, dry_run
-        self.progress = progress
-        self.sender = None if dry_run else WebhookSender(spec, _secret(name, spec))
-
-    def resend(self) -> tuple[int, int]:
-        """Send what earlier syncs left in the outbox: (batches, of which failed again)."""
-        waiting = outbox.waiting(self.project.store, self.name)
-        if self.dry_run or not waiting:
-            return len(waiting), 0
-        return len(waiting), self.send(waiting, label="earlier ")
-
-    def batches(self, plan: SyncPlan, run: dict[str, Any]) -> list[outbox.Batch]:
-        return build_batches(
-            plan,
-            self.spec,
-            as_of=str(run["as_of"]),
-            playbooks=_playbooks(self.project),
-            first_sequence=outbox.next_sequence(self.project.store, self.name),
-        )
-
-    def send(self, batches: list[outbox.Batch], label: str = "") -> int:
-        """Deliver ``batches``; how many were parked as failed."""
-        assert self.sender is not None
-        store = self.project.store
-        done = deliver(
-            batches,
-            self.sender,
-            lambda outcomes: outbox.record(store, self.name, outcomes),
-            progress=self.progress,
-            label=f"{self.name}: {label}",
-        )
-        return sum(o.status == "failed" for o in done)
-
-
-def _secret(name: str, spec: WebhookDestination) -> bytes:
-    """The signing key, from the environment variable the destination names."""
-    value = os.environ.get(spec.secret_env)
-    if not value:
-        raise ConfigError(
-            f"destinations.{name}.secret_env: the environment variable {spec.secret_env} "
-            "is not set",
-            hint="set it to the webhook's signing secret (whsec_...) before syncing",
-        )
-    try:
-        return signing.decode_secret(value)
-    except ValueError as exc:
-        raise ConfigError(f"destinations.{name}: ${spec.secret_env}: {exc}") from None
-
-
 def _members(project: Project, name: str, spec: Destination, run_id: int) -> pl.DataFrame:
     """``segmentation, segment, customer_id`` of the destination's segments in the run."""
     store = project.store
@@ -268,10 +202,10 @@ def _members(project: Project, name: str, spec: Destination, run_id: int) -> pl.
     )
 
 
-def _contacts(
+def contacts_for(
     project: Project, name: str, spec: Destination, members: pl.DataFrame
 ) -> pl.DataFrame:
-    """The customers source's id, identifier, consent and country columns."""
+    """The customers source's id, identifier, consent and country columns (for ``name``)."""
     columns = [*spec.identifiers, spec.consent, getattr(spec, "country_col", None)]
     wanted = list(dict.fromkeys(c for c in columns if c))
     if not wanted:
@@ -279,8 +213,8 @@ def _contacts(
     return customer_columns(project, wanted, asked_by=f"destinations.{name}")
 
 
-def _suppressed(project: Project, name: str, spec: Destination) -> list[str]:
-    """Customer ids of the suppression list (``customer_id`` column, else the first)."""
+def suppressed_for(project: Project, name: str, spec: Destination) -> list[str]:
+    """Customer ids of ``name``'s suppression list (``customer_id`` column, else the first)."""
     if spec.suppression is None:
         return []
     path = project.resolve(spec.suppression, key=f"destinations.{name}.suppression")
@@ -296,7 +230,7 @@ def _suppressed(project: Project, name: str, spec: Destination) -> list[str]:
 
 def _manifest(project: Project, plan: SyncPlan, run: dict[str, Any]) -> dict[str, Any]:
     """What travels with the audience: the run, each segment's counts and playbook."""
-    playbooks = _playbooks(project)
+    found = playbooks(project)
     return {
         "destination": plan.destination,
         "delivery_id": plan.delivery_id,
@@ -307,19 +241,8 @@ def _manifest(project: Project, plan: SyncPlan, run: dict[str, Any]) -> dict[str
         "segments": [
             {
                 **s.to_dict(),
-                "playbook": playbooks.get((s.segmentation, s.segment)),
+                "playbook": found.get((s.segmentation, s.segment)),
             }
             for s in plan.segments
         ],
     }
-
-
-def _playbooks(project: Project) -> dict[tuple[str, str], dict[str, Any]]:
-    found: dict[tuple[str, str], dict[str, Any]] = {}
-    for name, spec in project.config.segmentations.items():
-        if not isinstance(spec, RulesSegmentation):
-            continue
-        for segment in catalog_of(name, spec, project.paths).segments:
-            if segment.playbook is not None:
-                found[(name, segment.name)] = segment.playbook.model_dump(exclude_none=True)
-    return found

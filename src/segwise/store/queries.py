@@ -19,7 +19,14 @@ from segwise.exceptions import ConfigError
 from segwise.store import intervals, schema
 from segwise.store.definitions import DefinitionChange, diff_definitions
 from segwise.store.forecast import Forecast, forecast_sizes
-from segwise.store.history import Changes, CustomerHistory, build_history, migration_matrix
+from segwise.store.history import (
+    NONE,
+    Changes,
+    CustomerHistory,
+    build_history,
+    migration_matrix,
+)
+from segwise.store.reasons import reason_for
 
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
@@ -250,6 +257,62 @@ class HistoryQueries:
                 pl.col("entered").fill_null(0), pl.col("exited").fill_null(0)
             )
             return Changes(first, second, counts, movers, migration_matrix(counts, movers))
+
+    def move_reasons(self, from_run: int, to_run: int, movers: pl.DataFrame) -> pl.DataFrame:
+        """Why each of ``movers`` moved between two runs: ``segmentation, customer_id, reason``.
+
+        ``movers`` has ``segmentation`` and ``customer_id`` (as :meth:`changes` gives
+        them). One sentence per customer and segmentation (:func:`reason_for`), written
+        in Python: meant for the movers of a few segments (triggers), not a whole run.
+        """
+        pairs = movers.select("segmentation", pl.col("customer_id").cast(pl.String)).unique()
+        schema = {"segmentation": pl.String, "customer_id": pl.String, "reason": pl.String}
+        if pairs.height == 0:
+            return pl.DataFrame(schema=schema)
+        with self.reading() as connection:
+            definitions = {
+                row["segmentation"]: (row["method"], json.loads(row["definition"] or "{}"))
+                for row in self._read(
+                    "SELECT segmentation, method, definition FROM segmentations "
+                    "WHERE run_id = $run",
+                    {"run": to_run},
+                ).iter_rows(named=True)
+            }
+            connection.register("mover_ids", pairs.select("customer_id").unique().to_arrow())
+            try:
+                kept = self._read(
+                    "SELECT customer_id, features_before, features_after FROM moves "
+                    "WHERE run_id = $run AND customer_id IN (SELECT customer_id FROM mover_ids)",
+                    {"run": to_run},
+                )
+            finally:
+                connection.unregister("mover_ids")
+            held = [
+                self._held(run, pairs).rename({"segments": side})
+                for run, side in ((from_run, "before"), (to_run, "after"))
+            ]
+        values = {row["customer_id"]: row for row in kept.iter_rows(named=True)}
+        rows = pairs.join(held[0], on=["segmentation", "customer_id"], how="left").join(
+            held[1], on=["segmentation", "customer_id"], how="left"
+        )
+        reasons = []
+        for segmentation, customer, before, after in rows.iter_rows():
+            method, definition = definitions.get(segmentation, ("", {}))
+            was, now = tuple(before or (NONE,)), tuple(after or (NONE,))
+            kept_values = values.get(customer)
+            reasons.append(reason_for(method, segmentation, definition, was, now, kept_values))
+        return rows.select("segmentation", "customer_id").with_columns(
+            pl.Series("reason", reasons, dtype=pl.String)
+        )
+
+    def _held(self, run: int, pairs: pl.DataFrame) -> pl.DataFrame:
+        """Each pair's segments in ``run``, sorted: ``segmentation, customer_id, segments``."""
+        found = self.memberships(run).with_columns(pl.col("customer_id").cast(pl.String))
+        return (
+            found.join(pairs, on=["segmentation", "customer_id"], how="semi")
+            .group_by("segmentation", "customer_id")
+            .agg(pl.col("segment").sort().alias("segments"))
+        )
 
     def history(self, customer_id: str) -> CustomerHistory:
         """One customer's path through every segmentation, run by run, with each move's reason."""

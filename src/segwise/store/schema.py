@@ -86,6 +86,10 @@ TABLES = (
         webhook_id VARCHAR, sequence BIGINT, rows INTEGER, body BLOB, status VARCHAR,
         attempts INTEGER, http_status INTEGER, error VARCHAR, queued_at TIMESTAMP,
         sent_at TIMESTAMP, elapsed_ms DOUBLE)""",
+    # The runs whose moves each trigger has sent to each of its destinations.
+    """CREATE TABLE IF NOT EXISTS trigger_runs (
+        trigger VARCHAR, destination VARCHAR, run_id INTEGER, entered BIGINT, exited BIGINT,
+        fired_at TIMESTAMP)""",
 )
 
 

@@ -21,6 +21,8 @@ from segwise.store.schema import table_names
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    import duckdb
+
     from segwise.store.outbox import Batch
     from segwise.store.workspace import Workspace
 
@@ -101,7 +103,7 @@ def commit(
                 "fingerprint, ?, ? FROM sync_adds",
                 [delivery.destination, delivery.delivery_id, now],
             )
-            _log(connection, delivery, now)
+            log_delivery(connection, delivery, now)
             enqueue(connection, delivery.destination, batches, now)
             connection.execute("COMMIT")
         except BaseException:
@@ -115,11 +117,12 @@ def commit(
 def log_only(store: Workspace, delivery: Delivery) -> None:
     """Record a delivery that changed nothing (skipped, or failed before sending)."""
     with store.writing() as connection:
-        _log(connection, delivery, datetime.now())
+        log_delivery(connection, delivery, datetime.now())
 
 
-def _log(connection: object, delivery: Delivery, now: datetime) -> None:
-    connection.execute(  # type: ignore[attr-defined]
+def log_delivery(connection: duckdb.DuckDBPyConnection, delivery: Delivery, now: datetime) -> None:
+    """Add ``delivery`` to the log (inside the caller's transaction)."""
+    connection.execute(
         "INSERT INTO deliveries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             delivery.delivery_id,
