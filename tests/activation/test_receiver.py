@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 import pytest
 from tests.activation.receiver import Receiver
+from tests.project.demo import keep_segmentations
 
 import segwise as sw
 from segwise.project import open_workspace
@@ -41,6 +42,7 @@ def _secret(monkeypatch: pytest.MonkeyPatch) -> None:
 def with_hook(config: Path, url: str, **options: object) -> sw.Project:
     settings = {"batch_size": 40, "attempts": 6, "backoff": 0.01, "timeout": 0.5, **options}
     extra = ", ".join(f"{k}: {v}" for k, v in settings.items())
+    keep_segmentations(config, "lifecycle")  # the one synced: later runs take seconds
     config.write_text(
         config.read_text()
         + "destinations:\n"
@@ -172,7 +174,7 @@ def _sync_until(config: Path, hook: Receiver, requests: int) -> tuple[int, str]:
 
 def test_a_sync_killed_anywhere_and_rerun_leaves_the_receiver_equal(project_copy: Path) -> None:
     with Receiver(SECRET, delay=0.02) as hook:
-        with_hook(project_copy, hook.url, batch_size=15)
+        with_hook(project_copy, hook.url, batch_size=30)
         # Killed after two batches, then killed again while re-sending what was left.
         for wanted in (2, 5):
             code, stderr = _sync_until(project_copy, hook, wanted)

@@ -22,6 +22,7 @@ from segwise.project.health import (
     size_alerts,
     stale_model_alerts,
 )
+from tests.project.demo import keep_segmentations
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -89,7 +90,7 @@ def test_drift_names_the_shifted_feature_once_per_segment() -> None:
 
 def test_a_project_stores_alerts_and_failures(tmp_path: Path) -> None:
     folder = tmp_path / "shop"
-    Project.init(folder)
+    keep_segmentations(Project.init(folder), "value", "lifecycle")
     project = Project.from_yaml(folder)
     project.run(as_of="2024-06-30")
     second = project.run()

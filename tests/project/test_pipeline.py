@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -18,6 +19,7 @@ from segwise.cli.app import app
 from segwise.exceptions import ConfigError
 from segwise.project import Project
 from segwise.store import StoreLockedError, Workspace
+from tests.project.demo import keep_segmentations
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -30,6 +32,12 @@ def project_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("shop")
     Project.init(folder)
     return folder
+
+
+@pytest.fixture(scope="module")
+def polars_run(project_dir: Path) -> Any:
+    """The demo's run on Polars, shared by the tests that only read it."""
+    return Project.from_yaml(project_dir / "segwise.yaml").run()
 
 
 def memberships(result: Any) -> dict[str, pl.DataFrame]:
@@ -68,8 +76,8 @@ def test_init_run_twice_and_query_both_runs(tmp_path: Path) -> None:
     assert ambiguous.exit_code == 1 and "has no segment 'nope'" in ambiguous.stderr
 
 
-def test_every_customer_has_one_membership_per_exclusive_segmentation(project_dir: Path) -> None:
-    result = Project.from_yaml(project_dir / "segwise.yaml").run()
+def test_every_customer_has_one_membership_per_exclusive_segmentation(polars_run: Any) -> None:
+    result = polars_run
     for name, members in memberships(result).items():
         assert members["customer_id"].n_unique() == members.height, name
     cluster = next(s for s in result.segmentations if s.method == "cluster")
@@ -168,20 +176,22 @@ def test_validate_reports_every_problem_at_once(project_dir: Path, tmp_path: Pat
     assert "engin: unknown key" in lines[0] and "reprt: unknown key" in lines[1]
 
 
-def test_same_project_on_duckdb_gives_the_same_memberships(project_dir: Path) -> None:
+def test_same_project_on_duckdb_gives_the_same_memberships(
+    project_dir: Path, polars_run: Any
+) -> None:
     project = Project.from_yaml(project_dir / "segwise.yaml")
-    polars_run = memberships(project.run(engine="polars"))
     duckdb_run = memberships(project.run(engine="duckdb"))
-    for name, members in polars_run.items():
+    for name, members in memberships(polars_run).items():
         assert members.equals(duckdb_run[name]), name
 
 
 @pytest.mark.spark
-def test_same_project_on_spark_gives_the_same_memberships(project_dir: Path, spark: Any) -> None:
+def test_same_project_on_spark_gives_the_same_memberships(
+    project_dir: Path, polars_run: Any, spark: Any
+) -> None:
     project = Project.from_yaml(project_dir / "segwise.yaml")
-    polars_run = memberships(project.run(engine="polars"))
     spark_run = memberships(project.run(engine="spark", spark=spark))
-    for name, members in polars_run.items():
+    for name, members in memberships(polars_run).items():
         assert members.equals(spark_run[name]), name
 
 
@@ -200,10 +210,10 @@ KILLER = textwrap.dedent(
 )
 
 
-def test_killed_run_leaves_only_complete_runs(tmp_path: Path) -> None:
-    Project.init(tmp_path)
-    config = tmp_path / "segwise.yaml"
-    Project.from_yaml(config).run()
+def test_killed_run_leaves_only_complete_runs(project_copy: Path) -> None:
+    # The demo with its first run stored; the killer needs two segmentations, not four.
+    config = keep_segmentations(project_copy, "value", "lifecycle")
+    tmp_path = config.parent
     killed = subprocess.run(
         [sys.executable, "-c", KILLER, str(config)], capture_output=True, text=True, check=False
     )
@@ -247,7 +257,7 @@ def test_two_runs_at_once_are_serialised_by_the_lock(tmp_path: Path) -> None:
 
 
 def test_overlapping_rules_store_one_row_per_audience(tmp_path: Path) -> None:
-    config = Project.init(tmp_path)
+    config = keep_segmentations(Project.init(tmp_path), "lifecycle")
     config.write_text(config.read_text().replace("exclusive: true", "exclusive: false"))
     result = Project.from_yaml(config).run()
     rules = next(s for s in result.segmentations if s.method == "rules")
@@ -260,9 +270,11 @@ def test_overlapping_rules_store_one_row_per_audience(tmp_path: Path) -> None:
         assert store.members(name, segmentation="lifecycle").height == size
 
 
-def test_generated_rules_run_at_a_month_end(project_dir: Path) -> None:
+def test_generated_rules_run_at_a_month_end(project_dir: Path, tmp_path: Path) -> None:
     # Issue 12, defect 3: the cluster definitions wrote app_user = 'true' and failed this run.
-    result = Project.from_yaml(project_dir / "segwise.yaml").run(as_of="2024-08-30")
+    shutil.copytree(project_dir, tmp_path / "shop")
+    config = keep_segmentations(tmp_path / "shop" / "segwise.yaml", "behaviour")
+    result = Project.from_yaml(config).run(as_of="2024-08-30")
     cluster = next(s for s in result.segmentations if s.method == "cluster")
     assert all(card.definition for card in cluster.cards)
 
@@ -276,10 +288,9 @@ def test_as_of_before_all_data_is_named(project_dir: Path) -> None:
 
 def test_a_run_takes_the_lock_before_reading(project_dir: Path, tmp_path: Path) -> None:
     # Issue 12, defect 23: runs computed in parallel and raced on the report and quarantine.
-    import shutil
-
     folder = tmp_path / "shop"
     shutil.copytree(project_dir, folder)
+    keep_segmentations(folder / "segwise.yaml", "lifecycle")
     messages: list[str] = []
     store = Workspace(folder / "segwise.duckdb")
     with store.locked():
@@ -294,9 +305,8 @@ def test_a_run_takes_the_lock_before_reading(project_dir: Path, tmp_path: Path) 
     assert "Reading the sources" in messages
 
 
-def test_runs_and_members_do_not_load_scikit_learn(project_dir: Path) -> None:
+def test_runs_and_members_do_not_load_scikit_learn(project_dir: Path, polars_run: Any) -> None:
     # Issue 12, defect 27: runs and members took 5-10 s importing scikit-learn.
-    Project.from_yaml(project_dir).run()
     script = (
         "import sys; from typer.testing import CliRunner; from segwise.cli.app import app; "
         f"r = CliRunner().invoke(app, ['runs', {str(project_dir)!r}]); assert r.exit_code == 0; "
@@ -308,15 +318,16 @@ def test_runs_and_members_do_not_load_scikit_learn(project_dir: Path) -> None:
     assert out.stdout.strip() == "[]"
 
 
-def test_clv_tiers_are_a_stored_segmentation(project_dir: Path) -> None:
+def test_clv_tiers_are_a_stored_segmentation(project_dir: Path, polars_run: Any) -> None:
     # Issue 11: tiers configured in a project appeared nowhere (report, store, members).
-    result = Project.from_yaml(project_dir).run()
+    result = polars_run
     tiers = next(s for s in result.segmentations if s.name == "future_tiers")
     assert [card.name for card in tiers.cards][:3] == ["high", "medium", "low"]
     scored = tiers.members.filter(pl.col("segment") != "(not scored)")
     shares = scored.group_by("segment").len().with_columns(pl.col("len") / scored.height)
     assert dict(shares.iter_rows())["high"] == pytest.approx(0.2, abs=0.01)
-    listed = runner.invoke(app, ["members", str(project_dir), "high", "--json"])
+    run = str(result.run_id)  # other tests of this module store later runs
+    listed = runner.invoke(app, ["members", str(project_dir), "high", "--run", run, "--json"])
     assert listed.exit_code == 0, listed.stderr
     assert sorted(json.loads(listed.stdout)) == sorted(
         tiers.members.filter(pl.col("segment") == "high")["customer_id"].to_list()
@@ -330,7 +341,7 @@ def _behaviour(result: Any) -> Any:
 
 def test_a_frozen_cluster_model_keeps_segment_ids_and_names(tmp_path: Path) -> None:
     folder = tmp_path / "shop"
-    config = Project.init(folder)
+    config = keep_segmentations(Project.init(folder), "behaviour")
     text = config.read_text().replace(
         "    k: auto\n    seed: 0\n",
         "    k: auto\n    seed: 0\n    model: models/behaviour.json\n",

@@ -13,6 +13,7 @@ from segwise.exceptions import ConfigError
 from segwise.project import open_workspace
 from segwise.project.sync import sync_destinations
 from segwise.store.sync import deliveries, sent
+from tests.project.demo import keep_segmentations
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -27,6 +28,7 @@ destinations:
 
 
 def with_destinations(config: Path) -> sw.Project:
+    keep_segmentations(config, "lifecycle")  # the one synced: later runs take seconds
     config.write_text(config.read_text() + DESTINATIONS)
     return sw.Project.from_yaml(config)
 

@@ -22,14 +22,9 @@ from typing import TYPE_CHECKING, Any
 from segwise.exceptions import ConfigError
 from segwise.profiling.cards import SegmentationResult
 from segwise.project.fingerprints import Refresh, reason_to_refresh
-from segwise.project.methods import method_for
 from segwise.project.paths import QUARANTINE_DIR, ProjectPaths
-from segwise.project.preview import ImpactPreview, preview_project
 from segwise.project.publish import RunResult
-from segwise.project.running import run_holding_the_lock
-from segwise.project.scaffold import scaffold
 from segwise.project.sources import read_source
-from segwise.project.validation import validate_project
 from segwise.project.workspace import read_project_file
 from segwise.store import Workspace
 
@@ -40,6 +35,11 @@ if TYPE_CHECKING:
     from segwise.io.dataset import Dataset
     from segwise.io.quality import QualityReport
     from segwise.project.config import ProjectConfig
+    from segwise.project.preview import ImpactPreview
+
+# The method runners, validation, preview and scaffolding load scikit-learn and the models:
+# they are imported where a run, a check or a preview needs them, so the commands that only
+# read the project file and the store (sync, export, members) start quickly.
 
 __all__ = ["Project", "Refresh", "RunResult", "SegmentationResult"]
 
@@ -88,6 +88,8 @@ class Project:
     @staticmethod
     def init(directory: str | Path, *, force: bool = False) -> Path:
         """Write a working project with the sample retailer's data; return the file's path."""
+        from segwise.project.scaffold import scaffold  # noqa: PLC0415 - see the imports
+
         return scaffold(Path(directory), force=force)
 
     def resolve(self, relative: str, *, key: str = "path") -> Path:
@@ -109,6 +111,8 @@ class Project:
             "report": report,
             "quarantine": self.resolve(QUARANTINE_DIR, key="quarantine"),
         }
+        from segwise.project.methods import method_for  # noqa: PLC0415 - see the imports
+
         for name, spec in self.config.segmentations.items():
             for key, written in method_for(spec).outputs(name, spec).items():
                 outputs[key] = self.resolve(written, key=key)
@@ -148,6 +152,8 @@ class Project:
         (a :class:`~segwise.exceptions.ProblemsError` when there are several),
         so one round of fixes is enough.
         """
+        from segwise.project.validation import validate_project  # noqa: PLC0415
+
         return validate_project(self, progress or (lambda _message: None))
 
     # -- run -------------------------------------------------------------------------------
@@ -173,6 +179,8 @@ class Project:
         spark
             A SparkSession to use instead of building one from the project file.
         """
+        from segwise.project.running import run_holding_the_lock  # noqa: PLC0415
+
         step = progress or (lambda _message: None)
         self.check_paths()
         # The whole run holds the lock: two runs would race on the report and the quarantine.
@@ -191,6 +199,8 @@ class Project:
         For schedulers: the check and the run hold the store's lock together,
         so two refreshes never both run. See :mod:`segwise.project.fingerprints`.
         """
+        from segwise.project.running import run_holding_the_lock  # noqa: PLC0415
+
         step = progress or (lambda _message: None)
         self.check_paths()
         with self.store.locked(step):
@@ -206,4 +216,6 @@ class Project:
 
         Nothing is stored; see :mod:`segwise.project.preview`.
         """
+        from segwise.project.preview import preview_project  # noqa: PLC0415
+
         return preview_project(self, segmentation, progress or (lambda _message: None))
