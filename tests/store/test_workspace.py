@@ -13,6 +13,7 @@ import duckdb
 import polars as pl
 import pytest
 
+from segwise.exceptions import ConfigError
 from segwise.store import RunRecord, SegmentationRecord, StoreError, Workspace
 
 if TYPE_CHECKING:
@@ -124,3 +125,12 @@ def test_store_connections_cannot_reach_other_files(tmp_path: Path) -> None:
         connection.execute(f"COPY runs TO '{tmp_path / 'leak.csv'}'")
     connection.close()
     assert not (tmp_path / "leak.csv").exists()
+
+
+def test_an_empty_segmentation_name_is_a_clear_error_not_a_store_failure(tmp_path: Path) -> None:
+    # Found by the API's fuzzing: an empty name reached DuckDB as an unused parameter.
+    store = Workspace(tmp_path / "s.duckdb")
+    store.write_run(record())
+    assert store.members("Big", segmentation="value").height == 3
+    with pytest.raises(ConfigError, match="run 1 has no segment 'Big'"):
+        store.members("Big", segmentation="")

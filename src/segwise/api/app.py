@@ -19,6 +19,7 @@ from fastapi.responses import RedirectResponse
 from segwise._version import __version__
 from segwise.api import errors, logs
 from segwise.api.routers import (
+    activation,
     admin,
     customers,
     definitions,
@@ -81,7 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(views.router)
     app.add_api_route("/", lambda: RedirectResponse("/ui"), include_in_schema=False)
-    for router in (project, runs, segments, customers, rules, definitions, admin):
+    for router in (project, runs, segments, customers, rules, definitions, activation, admin):
         app.include_router(router.router, prefix=API)
     return app
 

@@ -11,7 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from segwise.api import logs
 from segwise.exceptions import NotFoundError, RuleError, SegwiseError
 from segwise.project.definitions import ConflictError
-from segwise.project.jobs import RunInProgressError
+from segwise.project.jobs import RunInProgressError, SyncInProgressError
 from segwise.store import StoreError, StoreLockedError
 
 if TYPE_CHECKING:
@@ -21,7 +21,9 @@ if TYPE_CHECKING:
 def _status(error: SegwiseError) -> int:
     if isinstance(error, NotFoundError):
         return 404
-    if isinstance(error, ConflictError | RunInProgressError | StoreLockedError):
+    if isinstance(
+        error, ConflictError | RunInProgressError | SyncInProgressError | StoreLockedError
+    ):
         return 409
     if isinstance(error, StoreError):
         return 503

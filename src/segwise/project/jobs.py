@@ -1,4 +1,4 @@
-"""Runs started by the service: one at a time, in a child process, with a status to poll.
+"""Runs and syncs started by the service: in a child process, with a status to poll.
 
 A run is CPU-heavy and holds the store's lock for minutes, so the service
 never runs one in its own process: it starts ``python -m
@@ -6,6 +6,8 @@ segwise.project.job_worker`` and answers at once with a job id. The child
 writes its progress to a small JSON file (atomically, so a poll never reads
 half a status) in the store's ``jobs`` folder. If the service stops, the
 child finishes its run and its status stays readable by the next service.
+Syncs (``segwise sync``: destinations and triggers) are jobs too, of kind
+``sync``, one at a time as well, beside runs.
 """
 
 from __future__ import annotations
@@ -37,9 +39,13 @@ class RunInProgressError(SegwiseError):
     """Another run holds the store: runs go one at a time."""
 
 
+class SyncInProgressError(SegwiseError):
+    """Another sync is going: syncs go one at a time."""
+
+
 @dataclass(frozen=True)
 class Job:
-    """One run started by the service, as its status file says."""
+    """One run or sync started by the service, as its status file says."""
 
     job_id: str
     state: str  # queued | running | succeeded | failed
@@ -48,6 +54,9 @@ class Job:
     error: str | None
     started_at: str
     finished_at: str | None
+    kind: str = "run"  # run | sync
+    #: A finished sync's summary: per destination and trigger, status and counts.
+    summary: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready."""
@@ -59,6 +68,8 @@ class Job:
             "error": self.error,
             "started_at": self.started_at,
             "finished_at": self.finished_at,
+            "kind": self.kind,
+            "summary": self.summary,
         }
 
 
@@ -79,21 +90,40 @@ def store_busy(store: Path) -> bool:
 
 def start_run(project_file: Path, store: Path, *, as_of: str | None = None) -> Job:
     """Start a run of the project in a child process; refuse while another run is going."""
-    if store_busy(store) or any(j.state in ("queued", "running") for j in list_jobs(store)):
+    if store_busy(store) or _going(store, "run"):
         raise RunInProgressError(
             "a run is already in progress on this store",
             hint="poll its job, or wait for it to finish; runs go one at a time",
         )
+    return _start(project_file, store, [] if as_of is None else ["--as-of", as_of])
+
+
+def start_sync(project_file: Path, store: Path, *, destination: str | None = None) -> Job:
+    """Start ``segwise sync`` of the project in a child process; one at a time."""
+    if _going(store, "sync") or run_held(store.with_name(store.name + ".sync")):
+        raise SyncInProgressError(
+            "a sync is already in progress on this store",
+            hint="poll its job, or wait for it to finish; syncs go one at a time",
+        )
+    options = ["--sync"] + ([] if destination is None else ["--destination", destination])
+    return _start(project_file, store, options)
+
+
+def _going(store: Path, kind: str) -> bool:
+    return any(j.kind == kind and j.state in ("queued", "running") for j in list_jobs(store))
+
+
+def _start(project_file: Path, store: Path, options: list[str]) -> Job:
     folder = jobs_folder(store)
     folder.mkdir(parents=True, exist_ok=True)
     _prune(folder)
     job_id = datetime.now().strftime("%Y%m%d%H%M%S") + "-" + secrets.token_hex(3)
     status = folder / f"{job_id}.json"
     started = datetime.now().isoformat(timespec="seconds")
-    write_status(status, job_id=job_id, state="queued", started_at=started, pid=None)
+    kind = "sync" if "--sync" in options else "run"
+    write_status(status, job_id=job_id, state="queued", started_at=started, pid=None, kind=kind)
     command = [sys.executable, "-m", "segwise.project.job_worker", str(project_file), str(status)]
-    if as_of is not None:
-        command += ["--as-of", as_of]
+    command += options
     with open(os.devnull, "wb") as quiet:  # noqa: PTH123 - a file handle for Popen
         # Its own session: a Ctrl-C to the service does not kill a run half-way.
         child = subprocess.Popen(  # noqa: S603 - our own interpreter and module, no shell
@@ -118,7 +148,8 @@ def read_job(store: Path, job_id: str) -> Job:
     state = status.get("state", "failed")
     pid = status.get("pid") or _pid(path.with_suffix(".pid"))
     if state in ("queued", "running") and pid is not None and not _alive(int(pid)):
-        state, status["error"] = "failed", "the run's process ended without a result"
+        what = status.get("kind", "run")
+        state, status["error"] = "failed", f"the {what}'s process ended without a result"
     if state in ("succeeded", "failed") and pid is not None:
         _reap(int(pid))
     return Job(
@@ -129,6 +160,8 @@ def read_job(store: Path, job_id: str) -> Job:
         status.get("error"),
         status.get("started_at", ""),
         status.get("finished_at"),
+        status.get("kind", "run"),
+        status.get("summary"),
     )
 
 

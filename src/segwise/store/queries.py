@@ -95,7 +95,7 @@ class HistoryQueries:
             named = self._read(
                 "SELECT DISTINCT segmentation FROM segments WHERE run_id = $run "
                 "AND segment = $segment"
-                + (" AND segmentation = $segmentation" if segmentation else ""),
+                + (" AND segmentation = $segmentation" if segmentation is not None else ""),
                 intervals.params(run=run_id, segment=segment, segmentation=segmentation),
             )["segmentation"].to_list()
             if len(named) == 1:

@@ -201,7 +201,8 @@ def test_a_session_cookie_cannot_change_anything_without_the_ui_header(
 def test_pages_need_a_session_and_static_files_stay_in_the_package(
     client: TestClient, keys: dict[str, str]
 ) -> None:
-    for path in ("/ui", "/ui/rules", "/ui/runs", "/ui/customers", "/ui/segments/lifecycle/VIP"):
+    pages = ("/ui", "/ui/rules", "/ui/runs", "/ui/customers", "/ui/destinations")
+    for path in (*pages, "/ui/segments/lifecycle/VIP"):
         answer = client.get(path, follow_redirects=False)
         assert answer.status_code == 303
         assert answer.headers["location"].startswith("/ui/login")
@@ -210,3 +211,32 @@ def test_pages_need_a_session_and_static_files_stay_in_the_package(
         assert client.get(f"/ui/static/{name}").status_code == 404
     assert client.get("/", follow_redirects=False).headers["location"] == "/ui"
     assert bearer(keys["viewer"])  # keys do not open pages: the UI logs in with a session
+
+
+def test_an_editor_syncs_the_destinations_from_their_page(
+    live_server: str,
+    browser_page: tuple[Any, list[str]],
+    served_project: tuple[Path, dict[str, str]],
+    project_copy: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tests.activation.receiver import Receiver
+    from tests.activation.test_receiver import SECRET, expected, with_hook
+
+    monkeypatch.setenv("SEGWISE_HOOK_SECRET", SECRET)  # the sync job's process inherits it
+    page, errors = browser_page
+    with Receiver(SECRET) as hook:
+        with_hook(project_copy, hook.url)  # the service reads the edited file on its next page
+        page.goto(live_server + "/ui/login")
+        page.fill("#key", served_project[1]["editor"])
+        page.click("button[type=submit]")
+        page.wait_for_url(live_server + "/ui")
+        page.goto(live_server + "/ui/destinations")
+        assert "never synced" in page.inner_text("#destinations tr[data-destination=hook]")
+        page.click("#start-sync")
+        page.wait_for_selector("#destinations td.delivery.delivered", timeout=120_000)
+        assert page.locator("#deliveries tr.delivery").count() == 1
+        _shot(page, tmp_path, "destinations")
+        assert hook.members == expected(project_copy)
+    assert errors == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -53,7 +54,7 @@ class RunRequest(BaseModel):
 
 
 class JobOut(BaseModel):
-    """A run started by the service."""
+    """A run or a sync started by the service."""
 
     job_id: str
     state: str
@@ -62,3 +63,7 @@ class JobOut(BaseModel):
     error: str | None
     started_at: str
     finished_at: str | None
+    kind: str = Field(default="run", description="run or sync")
+    summary: dict[str, Any] | None = Field(
+        default=None, description="a finished sync: status and counts per destination and trigger"
+    )

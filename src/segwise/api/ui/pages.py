@@ -10,6 +10,8 @@ import polars as pl
 
 from segwise.report.charts import chart_html
 from segwise.store.history import Changes
+from segwise.store.outbox import waiting
+from segwise.store.sync import deliveries
 
 if TYPE_CHECKING:
     from segwise.store import Workspace
@@ -139,3 +141,23 @@ def _sankey(changes: Changes, segmentation: str) -> str | None:
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
     )
     return chart_html(figure)
+
+
+def destinations_page(store: Workspace, config: Any) -> dict[str, Any]:
+    """Each destination with its last delivery and waiting batches; the latest deliveries."""
+    log = deliveries(store) if store.path.exists() else None
+    rows = []
+    for name, spec in config.destinations.items():
+        mine = None if log is None else log.filter(destination=name)
+        rows.append({
+            "name": name, "type": spec.type, "mode": spec.mode, "segments": spec.segments,
+            "target": getattr(spec, "url", None) or getattr(spec, "path", ""),
+            "last": mine.row(0, named=True) if mine is not None and mine.height else None,
+            "waiting": len(waiting(store, name)) if store.path.exists() else 0,
+        })  # fmt: skip
+    triggers = [
+        {"name": name, "segments": t.segments, "on_enter": t.on_enter, "on_exit": t.on_exit}
+        for name, t in config.triggers.items()
+    ]
+    recent = [] if log is None else log.head(50).to_dicts()
+    return {"destinations": rows, "triggers": triggers, "log": recent}

@@ -240,6 +240,19 @@ def runs(request: Request, state: StateDep) -> Response:
         runs=list(reversed(stored)),
         failures=failures,
         alerts=alerts,
-        jobs=[j.to_dict() for j in list_jobs(state.store_path)][:10],
+        jobs=[j.to_dict() for j in list_jobs(state.store_path) if j.kind == "run"][:10],
         can_run=principal.has("editor"),
     )
+
+
+@router.get("/destinations")
+def destinations(request: Request, state: StateDep) -> Response:
+    """Where segments go: each destination's last delivery, the log, and a sync button."""
+    principal = session_principal(state, request)
+    if principal is None:
+        return _login_first(request)
+    config = state.project().config
+    data = state.reading(lambda store: pages.destinations_page(store, config))
+    jobs = [j.to_dict() for j in list_jobs(state.store_path) if j.kind == "sync"][:10]
+    return _render(request, "destinations.html.j2", principal, data=data, jobs=jobs,
+                   can_sync=principal.has("editor"))  # fmt: skip

@@ -196,6 +196,28 @@ function runsPage() {
   });
 }
 
+// -- destinations page: start a sync and follow it ---------------------------------------------
+function destinationsPage() {
+  const start = document.getElementById("start-sync");
+  const line = document.getElementById("sync-job");
+  if (!start) return;
+  start.addEventListener("click", async () => {
+    start.disabled = true;
+    const r = await api("POST", "/sync", {});
+    if (!r.ok) { line.textContent = errorText(r); start.disabled = false; return; }
+    let job = r.data;
+    while (job.state === "queued" || job.state === "running") {
+      line.textContent = `sync ${job.state}: ${job.step || "starting"}…`;
+      await new Promise((done) => setTimeout(done, 800));
+      const next = await api("GET", "/sync/jobs/" + encodeURIComponent(job.job_id));
+      if (!next.ok) { line.textContent = errorText(next); break; }
+      job = next.data;
+    }
+    if (job.state === "succeeded") { line.textContent = "synced"; window.location.reload(); }
+    else { line.textContent = `the sync failed: ${job.error || "unknown error"}`; start.disabled = false; }
+  });
+}
+
 // -- customer page: why is this customer in this segment ---------------------------------------
 function customerPage() {
   const box = document.getElementById("customer");
@@ -209,4 +231,4 @@ function customerPage() {
   }));
 }
 
-document.addEventListener("DOMContentLoaded", () => { segmentPage(); ruleEditor(); runsPage(); customerPage(); });
+document.addEventListener("DOMContentLoaded", () => { segmentPage(); ruleEditor(); runsPage(); destinationsPage(); customerPage(); });
