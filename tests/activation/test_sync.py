@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import polars as pl
@@ -216,3 +217,33 @@ def test_a_receiver_replaying_every_delivery_holds_the_eligible_audience(
 def test_bad_destinations_are_refused(given: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         spec(**given)
+
+
+def test_dated_consent_counts_from_its_date_until_it_expires() -> None:
+    contacts = pl.DataFrame(
+        {
+            "customer_id": ["1", "2", "3", "4", "5"],
+            "email": [f"c{i}@example.com" for i in range(1, 6)],
+            "consent": ["granted"] * 4 + ["revoked"],
+            "given": ["2024-01-01", "2024-09-01 08:00:00", None, "2024-01-01", "2024-01-01"],
+            "ends": [None, None, None, "2024-03-01", None],
+        }
+    )
+    dated = spec(consent="consent", consent_date="given", consent_expires="ends")
+    current = members({"VIP": ["1", "2", "3", "4", "5"]})
+
+    def on(day: dt.date, sent: pl.DataFrame | None = None) -> SyncPlan:
+        return plan_sync("crm", dated, run_id=1, members=current, contacts=contacts,
+                         suppressed=(), on=day,
+                         sent=pl.DataFrame(schema=STATE) if sent is None else sent)  # fmt: skip
+
+    # Before the expiry only 1 and 4 hold consent (2's is dated later, 3's has no date).
+    early = on(dt.date(2024, 2, 1))
+    assert ids(early.adds) == {("VIP", "1"), ("VIP", "4")}
+    assert early.segments[0].not_consented == 3
+    # Later 2's consent has started and 4's has expired: 4 is removed, 2 added.
+    later = on(dt.date(2024, 10, 1), applied(pl.DataFrame(schema=STATE), early))
+    assert ids(later.adds) == {("VIP", "2")}
+    assert ids(later.removes) == {("VIP", "4")}
+    with pytest.raises(ValueError, match="consent_date and consent_expires date a consent"):
+        spec(consent_date="given")

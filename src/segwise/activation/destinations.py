@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from segwise.activation.audience import identifier_kind
 
@@ -50,6 +50,10 @@ class _Destination(BaseModel):
     min_size: int = Field(default=100, ge=0)
     #: A customers-source column: only customers whose value grants consent are sent.
     consent: str | None = None
+    #: Optional date columns: when the consent status was given, and when it expires.
+    #: Consent then counts only if given on or before the day of the sync and not expired.
+    consent_date: str | None = None
+    consent_expires: str | None = None
     #: A CSV file of customer ids (first column, or ``customer_id``) never to send.
     suppression: str | None = None
 
@@ -57,6 +61,17 @@ class _Destination(BaseModel):
     @classmethod
     def _qualified(cls, value: list[str]) -> list[str]:
         return qualified_segments(value)
+
+    @model_validator(mode="after")
+    def _dates_need_a_status(self) -> _Destination:
+        if (self.consent_date or self.consent_expires) and self.consent is None:
+            raise ValueError("consent_date and consent_expires date a consent: name it in consent")
+        return self
+
+    def consent_columns(self) -> list[str]:
+        """The customers-source columns consent is read from (none without ``consent``)."""
+        found = [self.consent, self.consent_date, self.consent_expires]
+        return [c for c in found if c]
 
 
 class _PlainIdentifiers(_Destination):

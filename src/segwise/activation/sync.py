@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import duckdb
@@ -102,6 +103,7 @@ def plan_sync(
     suppressed: Sequence[str],
     sent: pl.DataFrame,
     previous: str = "",
+    on: date | None = None,
 ) -> SyncPlan:
     """The adds and removes that bring ``name`` in step with ``members``.
 
@@ -109,9 +111,10 @@ def plan_sync(
     segments in the run; ``contacts``: the customers source's ``customer_id``
     with the identifier and consent columns; ``sent``: the destination's state
     (:data:`segwise.store.sync.STATE`); ``previous``: the id of its last delivery
-    (:func:`segwise.store.sync.previous_delivery`), from which this one's id is derived.
+    (:func:`segwise.store.sync.previous_delivery`), from which this one's id is derived;
+    ``on``: the day dated consent is checked on (today by default).
     """
-    people = people_for(spec, contacts, suppressed)
+    people = people_for(spec, contacts, suppressed, on=on)
     audience = members.select(pl.col(_KEYS).cast(pl.String)).join(
         people, on="customer_id", how="left"
     )
@@ -158,21 +161,28 @@ def plan_sync(
 
 
 def people_for(
-    spec: Destination, contacts: pl.DataFrame, suppressed: Sequence[str]
+    spec: Destination,
+    contacts: pl.DataFrame,
+    suppressed: Sequence[str],
+    *,
+    on: date | None = None,
 ) -> pl.DataFrame:
     """Per customer: identifiers as sent, fingerprint, consent, suppression, matchability.
 
-    The flags are ``__ok`` (valid consent), ``__suppressed`` and ``__matchable`` (an
-    identifier the destination can match).
+    The flags are ``__ok`` (valid consent, on ``on``: today by default), ``__suppressed``
+    and ``__matchable`` (an identifier the destination can match).
     """
     wanted = ["customer_id", *spec.identifiers]
-    extra = [c for c in (spec.consent, getattr(spec, "country_col", None)) if c]
-    table = contacts.select(list(dict.fromkeys([*wanted, *extra])))
-    ok = (
-        nw.from_native(table).select(consented(spec.consent)).to_native()[spec.consent]
-        if spec.consent
-        else pl.repeat(value=True, n=table.height, eager=True)
-    )
+    extra = [*spec.consent_columns(), getattr(spec, "country_col", None)]
+    table = contacts.select(list(dict.fromkeys([*wanted, *(c for c in extra if c)])))
+    dates = [c for c in (spec.consent_date, spec.consent_expires) if c]
+    table = table.with_columns(_as_date(table, c) for c in dates)
+    if spec.consent:
+        valid = consented(spec.consent, since=spec.consent_date, until=spec.consent_expires,
+                          on=on or date.today())  # fmt: skip
+        ok = nw.from_native(table).select(valid).to_native()[spec.consent]
+    else:
+        ok = pl.repeat(value=True, n=table.height, eager=True)
     table = table.with_columns(
         ok.alias("__ok"),
         pl.col("customer_id").is_in(list(suppressed)).alias("__suppressed"),
@@ -195,6 +205,18 @@ def people_for(
     return table.with_columns(
         fingerprint.alias("fingerprint"), matchable.alias("__matchable")
     ).select(*wanted, "fingerprint", "__ok", "__suppressed", "__matchable")
+
+
+def _as_date(table: pl.DataFrame, column: str) -> pl.Expr:
+    """``column`` as dates: text is read as ISO dates or date-times (unreadable: NULL)."""
+    if table.schema[column] == pl.Date:
+        return pl.col(column)
+    if table.schema[column] in (pl.String, pl.Categorical):
+        text = pl.col(column).cast(pl.String).str.strip_chars()
+        return pl.coalesce(
+            text.str.to_date(strict=False), text.str.to_datetime(strict=False).dt.date()
+        ).alias(column)
+    return pl.col(column).cast(pl.Date, strict=False)
 
 
 def _sha256_rows(table: pl.DataFrame, columns: Sequence[str]) -> pl.Series:

@@ -206,7 +206,7 @@ def contacts_for(
     project: Project, name: str, spec: Destination, members: pl.DataFrame
 ) -> pl.DataFrame:
     """The customers source's id, identifier, consent and country columns (for ``name``)."""
-    columns = [*spec.identifiers, spec.consent, getattr(spec, "country_col", None)]
+    columns = [*spec.identifiers, *spec.consent_columns(), getattr(spec, "country_col", None)]
     wanted = list(dict.fromkeys(c for c in columns if c))
     if not wanted:
         return members.select("customer_id").unique()
