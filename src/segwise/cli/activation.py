@@ -137,7 +137,8 @@ def sync(
     from segwise.store import audit
 
     project = Project.from_yaml(config, allow_outside=allow_outside)
-    steps = len(project.config.destinations) + len(project.config.triggers)
+    triggers = project.config.triggers.values()
+    steps = len(project.config.destinations) + sum(len(t.destinations()) for t in triggers)
     with progress_bar("syncing", steps) as step:
         results = sync_destinations(
             project, destination=destination, dry_run=dry_run, progress=step

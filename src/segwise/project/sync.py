@@ -121,7 +121,8 @@ def _sync_one(
     store = project.store
     run_id = int(run["run_id"])
     started = datetime.now()
-    hook = Hook(project, name, spec, dry_run, progress) if _is_hook(spec) else None
+    webhook = isinstance(spec, WebhookDestination)
+    hook = Hook(project, name, spec, dry_run, progress) if webhook else None
     earlier = hook.resend() if hook else (0, 0)
     members = _members(project, name, spec, run_id)
     plan = plan_sync(
@@ -136,7 +137,7 @@ def _sync_one(
     )
     if dry_run:
         return SyncResult(plan, "planned", earlier_batches=earlier[0])
-    target = spec.url if isinstance(spec, WebhookDestination) else str(_folder(project, name, spec))
+    target = spec.url if isinstance(spec, WebhookDestination) else str(folder_of(project, name))
     skipped = "; ".join(f"{s.segment}: {s.skipped}" for s in plan.segments if s.skipped)
     delivery = state.Delivery(
         plan.delivery_id, name, run_id, started, "queued" if hook else "delivered",
@@ -156,16 +157,14 @@ def _sync_one(
         failed = hook.send(batches)
         return SyncResult(plan, "failed" if failed else "delivered", [], len(batches), failed,
                           *earlier)  # fmt: skip
-    files = write_delivery(plan, spec, _folder(project, name, spec), _manifest(project, plan, run))
+    files = write_delivery(plan, spec, folder_of(project, name), _manifest(project, plan, run))
     state.commit(store, delivery, adds=plan.adds, removes=plan.removes, replace=replace)
     return SyncResult(plan, "delivered", files)
 
 
-def _is_hook(spec: Destination) -> bool:
-    return isinstance(spec, WebhookDestination)
-
-
-def _folder(project: Project, name: str, spec: Destination) -> Path:
+def folder_of(project: Project, name: str) -> Path:
+    """The folder destination ``name`` writes its files to."""
+    spec = project.config.destinations[name]
     return project.resolve(getattr(spec, "path", "."), key=f"destinations.{name}.path")
 
 

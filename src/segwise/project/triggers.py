@@ -27,7 +27,7 @@ from segwise.activation.destinations import FileDestination, WebhookDestination
 from segwise.activation.files import write_events
 from segwise.activation.triggers import governed_events, trigger_events, watched
 from segwise.activation.webhooks import cut_batches
-from segwise.project.sync import contacts_for, suppressed_for
+from segwise.project.sync import contacts_for, folder_of, suppressed_for
 from segwise.project.webhooks import Hook, playbooks
 from segwise.store import outbox
 from segwise.store import triggers as fired
@@ -38,7 +38,6 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
 
-    from segwise.activation.destinations import Destination
     from segwise.activation.triggers import Trigger
     from segwise.project.pipeline import Project
 
@@ -112,7 +111,8 @@ def _fire(
             fired.fire(store, name, target, latest, entered=0, exited=0)
         return [TriggerResult(name, target, latest, None, 0, 0, 0, "started")]
     spec = project.config.destinations[target]
-    hook = Hook(project, target, spec, dry_run, progress) if _is_hook(spec) else None
+    webhook = isinstance(spec, WebhookDestination)
+    hook = Hook(project, target, spec, dry_run, progress) if webhook else None
     out = []
     for (previous, _), (run_id, as_of) in itertools.pairwise(runs):
         if run_id > last:
@@ -120,10 +120,6 @@ def _fire(
                 _fire_run(project, name, trigger, target, (previous, run_id, as_of), hook, dry_run)
             )
     return out
-
-
-def _is_hook(spec: Destination) -> bool:
-    return isinstance(spec, WebhookDestination)
 
 
 def _fire_run(
@@ -151,7 +147,7 @@ def _fire_run(
     delivery_id = f"{name}-run{run_id}"
     header = {"trigger": name, "destination": target, "delivery_id": delivery_id,
               "run_id": run_id, "from_run": previous, "as_of": str(as_of)}  # fmt: skip
-    where = spec.url if isinstance(spec, WebhookDestination) else str(_folder(project, target))
+    where = spec.url if isinstance(spec, WebhookDestination) else str(folder_of(project, target))
     delivery = Delivery(delivery_id, target, run_id, started, "queued" if hook else "delivered",
                         entered, exited, where, f"trigger {name}: events")  # fmt: skip
     if hook is not None:
@@ -170,7 +166,7 @@ def _fire_run(
         pl.lit(as_of).alias("as_of"),
     )  # fmt: skip
     manifest = {**header, "entered": entered, "exited": exited, "segments": trigger.segments}
-    files = write_events(rows, spec, _folder(project, target), f"{target}-{name}-run{run_id}",
+    files = write_events(rows, spec, folder_of(project, target), f"{target}-{name}-run{run_id}",
                          manifest)  # fmt: skip
     fired.fire(store, name, target, run_id, entered=entered, exited=exited, delivery=delivery)
     return _with(result, status="delivered", files=files)
@@ -193,11 +189,6 @@ def _events(
     events = trigger_events(trigger, target, movers, reasons)
     contacts = contacts_for(project, target, spec, events)
     return governed_events(events, spec, contacts, suppressed_for(project, target, spec))
-
-
-def _folder(project: Project, target: str) -> Path:
-    spec = project.config.destinations[target]
-    return project.resolve(getattr(spec, "path", "."), key=f"destinations.{target}.path")
 
 
 def _with(result: TriggerResult, **changes: Any) -> TriggerResult:
