@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from segwise.store.schema import table_names
+from segwise.store.transaction import transaction
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -132,20 +133,17 @@ def record(store: Workspace, destination: str, outcomes: Sequence[Outcome]) -> N
     with store.writing() as connection:
         connection.register("outcomes", frame.to_arrow())
         try:
-            connection.execute("BEGIN TRANSACTION")
-            connection.execute(
-                "UPDATE outbox SET status = o.status, attempts = outbox.attempts + o.attempts, "
-                "http_status = o.http_status, error = o.error, sent_at = o.sent_at, "
-                "elapsed_ms = o.elapsed_ms, "
-                "body = CASE WHEN o.status = 'delivered' THEN NULL ELSE outbox.body END "
-                "FROM outcomes o WHERE outbox.destination = ? AND outbox.webhook_id = o.webhook_id",
-                [destination],
-            )
-            _settle(connection, destination)
-            connection.execute("COMMIT")
-        except BaseException:
-            connection.execute("ROLLBACK")
-            raise
+            with transaction(connection):
+                connection.execute(
+                    "UPDATE outbox SET status = o.status, "
+                    "attempts = outbox.attempts + o.attempts, http_status = o.http_status, "
+                    "error = o.error, sent_at = o.sent_at, elapsed_ms = o.elapsed_ms, "
+                    "body = CASE WHEN o.status = 'delivered' THEN NULL ELSE outbox.body END "
+                    "FROM outcomes o "
+                    "WHERE outbox.destination = ? AND outbox.webhook_id = o.webhook_id",
+                    [destination],
+                )
+                _settle(connection, destination)
         finally:
             connection.unregister("outcomes")
 

@@ -13,11 +13,11 @@ with a copy of the old file kept until the migration commits.
 
 from __future__ import annotations
 
-import contextlib
 import shutil
 from typing import TYPE_CHECKING
 
 from segwise.store import intervals
+from segwise.store.transaction import transaction
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -170,17 +170,11 @@ def migrate(connection: duckdb.DuckDBPyConnection, path: Path) -> None:
     backup = path.with_name(path.name + ".v1.bak")
     connection.execute("CHECKPOINT")
     shutil.copy2(path, backup)
-    connection.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(connection):
         create(connection)
         connection.execute(_INTERVALS_FROM_SNAPSHOTS)
         rows = connection.execute("SELECT count(*) FROM membership_intervals").fetchall()[0][0]
         intervals.mark_in_order(connection, rows)
         connection.execute("DROP TABLE memberships")
-        connection.execute("COMMIT")
-    except BaseException:
-        with contextlib.suppress(Exception):
-            connection.execute("ROLLBACK")
-        raise
     connection.execute("CHECKPOINT")
     backup.unlink(missing_ok=True)

@@ -17,6 +17,7 @@ import polars as pl
 
 from segwise.store.outbox import enqueue
 from segwise.store.schema import table_names
+from segwise.store.transaction import transaction
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -83,32 +84,28 @@ def commit(
     """
     now = datetime.now()
     with store.writing() as connection:
-        connection.execute("BEGIN TRANSACTION")
+        connection.register("sync_adds", adds.select(list(STATE)).to_arrow())
+        connection.register("sync_removes", removes.select(list(STATE)).to_arrow())
         try:
-            connection.register("sync_adds", adds.select(list(STATE)).to_arrow())
-            connection.register("sync_removes", removes.select(list(STATE)).to_arrow())
-            if replace:
+            with transaction(connection):
+                if replace:
+                    connection.execute(
+                        "DELETE FROM sync_state WHERE destination = ?", [delivery.destination]
+                    )
+                for table in ("sync_removes", "sync_adds"):
+                    connection.execute(
+                        "DELETE FROM sync_state s USING " + table + " r WHERE s.destination = ? "
+                        "AND s.segmentation = r.segmentation AND s.segment = r.segment "
+                        "AND s.customer_id = r.customer_id",
+                        [delivery.destination],
+                    )
                 connection.execute(
-                    "DELETE FROM sync_state WHERE destination = ?", [delivery.destination]
+                    "INSERT INTO sync_state SELECT ?, segmentation, segment, customer_id, "
+                    "fingerprint, ?, ? FROM sync_adds",
+                    [delivery.destination, delivery.delivery_id, now],
                 )
-            for table in ("sync_removes", "sync_adds"):
-                connection.execute(
-                    "DELETE FROM sync_state s USING " + table + " r WHERE s.destination = ? AND "
-                    "s.segmentation = r.segmentation AND s.segment = r.segment "
-                    "AND s.customer_id = r.customer_id",
-                    [delivery.destination],
-                )
-            connection.execute(
-                "INSERT INTO sync_state SELECT ?, segmentation, segment, customer_id, "
-                "fingerprint, ?, ? FROM sync_adds",
-                [delivery.destination, delivery.delivery_id, now],
-            )
-            log_delivery(connection, delivery, now)
-            enqueue(connection, delivery.destination, batches, now)
-            connection.execute("COMMIT")
-        except BaseException:
-            connection.execute("ROLLBACK")
-            raise
+                log_delivery(connection, delivery, now)
+                enqueue(connection, delivery.destination, batches, now)
         finally:
             connection.unregister("sync_adds")
             connection.unregister("sync_removes")

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from segwise.store.outbox import enqueue
 from segwise.store.schema import table_names
 from segwise.store.sync import log_delivery
+from segwise.store.transaction import transaction
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -54,17 +55,11 @@ def fire(
     written by the same transaction.
     """
     now = datetime.now()
-    with store.writing() as connection:
-        connection.execute("BEGIN TRANSACTION")
-        try:
-            if delivery is not None:
-                log_delivery(connection, delivery, now)
-            enqueue(connection, destination, batches, now)
-            connection.execute(
-                "INSERT INTO trigger_runs VALUES (?, ?, ?, ?, ?, ?)",
-                [trigger, destination, run_id, entered, exited, now],
-            )
-            connection.execute("COMMIT")
-        except BaseException:
-            connection.execute("ROLLBACK")
-            raise
+    with store.writing() as connection, transaction(connection):
+        if delivery is not None:
+            log_delivery(connection, delivery, now)
+        enqueue(connection, destination, batches, now)
+        connection.execute(
+            "INSERT INTO trigger_runs VALUES (?, ?, ?, ?, ?, ?)",
+            [trigger, destination, run_id, entered, exited, now],
+        )

@@ -74,6 +74,13 @@ def browser_page() -> Iterator[tuple[Any, list[str]]]:
         browser.close()
 
 
+def _log_in(page: Any, server: str, key: str) -> None:
+    page.goto(server + "/ui/login")
+    page.fill("#key", key)
+    page.click("button[type=submit]")
+    page.wait_for_url(server + "/ui")
+
+
 def _shot(page: Any, folder: Path, name: str) -> None:
     path = folder / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
@@ -154,10 +161,7 @@ def test_a_viewer_sees_counts_and_no_save_button(
     served_project: tuple[Path, dict[str, str]],
 ) -> None:
     page, errors = browser_page
-    page.goto(live_server + "/ui/login")
-    page.fill("#key", served_project[1]["viewer"])
-    page.click("button[type=submit]")
-    page.wait_for_url(live_server + "/ui")
+    _log_in(page, live_server, served_project[1]["viewer"])
     page.goto(live_server + "/ui/segments/lifecycle/VIP")
     assert "shows counts, not identifiers" in page.inner_text("#members")
     page.goto(live_server + "/ui/rules")
@@ -228,10 +232,7 @@ def test_an_editor_syncs_the_destinations_from_their_page(
     page, errors = browser_page
     with Receiver(SECRET) as hook:
         with_hook(project_copy, hook.url)  # the service reads the edited file on its next page
-        page.goto(live_server + "/ui/login")
-        page.fill("#key", served_project[1]["editor"])
-        page.click("button[type=submit]")
-        page.wait_for_url(live_server + "/ui")
+        _log_in(page, live_server, served_project[1]["editor"])
         page.goto(live_server + "/ui/destinations")
         assert "never synced" in page.inner_text("#destinations tr[data-destination=hook]")
         page.click("#start-sync")

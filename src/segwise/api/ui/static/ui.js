@@ -174,49 +174,31 @@ function ruleEditor() {
   refresh();
 }
 
-// -- runs page: start a run and follow it ------------------------------------------------------
-function runsPage() {
-  const start = document.getElementById("start-run");
-  const line = document.getElementById("job");
+// -- runs and destinations pages: start a job (a run, a sync) and follow it ----------------------
+function followJob(buttonId, lineId, kind, done) {
+  const start = document.getElementById(buttonId);
+  const line = document.getElementById(lineId);
   if (!start) return;
   start.addEventListener("click", async () => {
     start.disabled = true;
-    const r = await api("POST", "/runs", {});
+    const r = await api("POST", "/" + kind, {});
     if (!r.ok) { line.textContent = errorText(r); start.disabled = false; return; }
     let job = r.data;
     while (job.state === "queued" || job.state === "running") {
-      line.textContent = `run ${job.state}: ${job.step || "starting"}…`;
-      await new Promise((done) => setTimeout(done, 800));
-      const next = await api("GET", "/runs/jobs/" + encodeURIComponent(job.job_id));
+      line.textContent = `${job.kind} ${job.state}: ${job.step || "starting"}…`;
+      await new Promise((wait) => setTimeout(wait, 800));
+      const next = await api("GET", `/${kind}/jobs/` + encodeURIComponent(job.job_id));
       if (!next.ok) { line.textContent = errorText(next); break; }
       job = next.data;
     }
-    if (job.state === "succeeded") { line.textContent = `run ${job.run_id} stored`; window.location.reload(); }
-    else { line.textContent = `the run failed: ${job.error || "unknown error"}`; start.disabled = false; }
+    if (job.state === "succeeded") { line.textContent = done(job); window.location.reload(); }
+    else { line.textContent = `the ${job.kind} failed: ${job.error || "unknown error"}`; start.disabled = false; }
   });
 }
 
-// -- destinations page: start a sync and follow it ---------------------------------------------
-function destinationsPage() {
-  const start = document.getElementById("start-sync");
-  const line = document.getElementById("sync-job");
-  if (!start) return;
-  start.addEventListener("click", async () => {
-    start.disabled = true;
-    const r = await api("POST", "/sync", {});
-    if (!r.ok) { line.textContent = errorText(r); start.disabled = false; return; }
-    let job = r.data;
-    while (job.state === "queued" || job.state === "running") {
-      line.textContent = `sync ${job.state}: ${job.step || "starting"}…`;
-      await new Promise((done) => setTimeout(done, 800));
-      const next = await api("GET", "/sync/jobs/" + encodeURIComponent(job.job_id));
-      if (!next.ok) { line.textContent = errorText(next); break; }
-      job = next.data;
-    }
-    if (job.state === "succeeded") { line.textContent = "synced"; window.location.reload(); }
-    else { line.textContent = `the sync failed: ${job.error || "unknown error"}`; start.disabled = false; }
-  });
-}
+function runsPage() { followJob("start-run", "job", "runs", (job) => `run ${job.run_id} stored`); }
+
+function destinationsPage() { followJob("start-sync", "sync-job", "sync", () => "synced"); }
 
 // -- customer page: why is this customer in this segment ---------------------------------------
 function customerPage() {
