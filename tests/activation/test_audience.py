@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 from segwise.activation import hash_identifier
-from segwise.activation.audience import hash_columns, identifier_kind
+from segwise.activation.audience import hash_columns, identifier_kind, platform_header
 from segwise.exceptions import ConfigError
 
 AUDIENCE = pl.DataFrame(
@@ -48,8 +48,20 @@ def test_phones_without_code_need_a_country() -> None:
 def test_google_takes_country_in_clear_and_meta_refuses_other_columns() -> None:
     hashed, _ = hash_columns(AUDIENCE, ["email", "country"], "google")
     assert hashed["country"].equals(AUDIENCE["country"])
-    with pytest.raises(ConfigError, match="'country' is not an email or phone column"):
+    with pytest.raises(ConfigError, match="'country' is not an email, phone or name column"):
         hash_columns(AUDIENCE, ["email", "country"], "meta")
+
+
+def test_names_are_hashed_and_headed_as_each_platform_takes_them() -> None:
+    people = pl.DataFrame({"first_name": [" Mary-Ann"], "Surname": ["O'Neil"]})
+    meta, failed = hash_columns(people, ["first_name", "Surname"], "meta")
+    assert meta.row(0) == (hash_identifier("maryann", "name"), hash_identifier("oneil", "name"))
+    assert failed == {"first_name": 0, "Surname": 0}
+    headers = [platform_header(p, c) for p in ("meta", "google") for c in people.columns]
+    assert headers == ["fn", "ln", "First Name", "Last Name"]
+    assert [platform_header("google", c) for c in ("email", "phone", "country", "zip")] == [
+        "Email", "Phone", "Country", "Zip",
+    ]  # fmt: skip
 
 
 def test_sha256_hashes_any_column_as_written() -> None:

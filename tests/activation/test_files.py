@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 from pydantic import TypeAdapter
 
+from segwise.activation import hash_identifier
 from segwise.activation.destinations import Destination
 from segwise.activation.files import write_delivery
 from segwise.activation.sync import plan_sync
@@ -88,3 +89,22 @@ def test_removes_come_before_adds_so_a_changed_email_ends_with_the_new_one(tmp_p
         else:
             held.pop(customer, None)
     assert held == {"1": "new@x.com"}
+
+
+def test_google_gets_hashed_names_beside_country_and_zip_in_clear(tmp_path: Path) -> None:
+    contacts = CONTACTS.with_columns(
+        first_name=pl.Series([" Ann", "Bo", None]), country=pl.lit("GB"), zip=pl.lit("SW1A 1AA")
+    )
+    spec = TypeAdapter(Destination).validate_python(
+        {"type": "google_customer_match", "path": "out", "segments": ["life/*"], "min_size": 0,
+         "identifiers": ["email", "first_name", "country", "zip"]}
+    )  # fmt: skip
+    found = plan_sync("ads", spec, run_id=3, members=MEMBERS, contacts=contacts, suppressed=(),
+                      sent=pl.DataFrame(schema=STATE))  # fmt: skip
+    write_delivery(found, spec, tmp_path, {"run_id": 3})
+    vip = pl.read_csv(tmp_path / f"ads-{found.delivery_id}" / "life--VIP--add.csv")
+    assert vip.columns == ["Email", "First Name", "Country", "Zip"]
+    assert vip["First Name"].to_list() == [
+        hash_identifier("ann", "name", "google"), hash_identifier("bo", "name", "google"),
+    ]  # fmt: skip
+    assert vip.row(0)[2:] == ("GB", "SW1A 1AA")

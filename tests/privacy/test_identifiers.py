@@ -134,3 +134,29 @@ def test_phone_normalisation_is_idempotent_and_the_platforms_agree(
     if meta is not None:
         # A Meta number carries its country code: it normalises to itself without a country.
         assert normalize_identifier(meta, "phone", "meta") == meta
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=30), st.sampled_from(["meta", "google"]))
+def test_name_normalisation_is_idempotent(value: str, platform: str) -> None:
+    once = normalize_identifier(value, "name", platform)  # type: ignore[arg-type]
+    if once is not None:
+        assert normalize_identifier(once, "name", platform) == once  # type: ignore[arg-type]
+        assert once == once.lower()
+        if platform == "meta":
+            assert all(c.isalpha() for c in once)
+
+
+@pytest.mark.parametrize(
+    ("value", "platform", "expected"),
+    [
+        (" Mary-Ann O'Neil ", "meta", "maryannoneil"),
+        ("Valéry", "meta", "valéry"),
+        ("Vale\u0301ry", "meta", "valéry"),  # an accent typed separately hashes the same
+        ("John3", "meta", "john"),
+        (" Jo Ann ", "google", "jo ann"),
+        ("---", "meta", None),
+    ],
+)
+def test_names_follow_each_platform(value: str, platform: str, expected: str | None) -> None:
+    assert normalize_identifier(value, "name", platform) == expected  # type: ignore[arg-type]

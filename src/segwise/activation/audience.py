@@ -26,7 +26,9 @@ Hashing = Literal["meta", "google", "sha256"]
 HASHINGS: tuple[str, ...] = ("meta", "google", "sha256")
 
 #: Columns Google takes in clear beside the hashed identifiers (its documented fields).
-_GOOGLE_CLEAR = frozenset({"country", "country_code", "zip", "zip_code", "postal_code", "postcode"})
+GOOGLE_CLEAR = frozenset({"country", "country_code", "zip", "zip_code", "postal_code", "postcode"})
+_FIRST_NAMES = ("first_name", "firstname", "fname", "given_name", "givenname", "forename")
+_LAST_NAMES = ("last_name", "lastname", "lname", "surname", "family_name", "familyname")
 
 
 def identifier_kind(column: str) -> Kind | None:
@@ -36,13 +38,40 @@ def identifier_kind(column: str) -> Kind | None:
     --------
     >>> identifier_kind("Email_Address"), identifier_kind("mobile_phone"), identifier_kind("age")
     ('email', 'phone', None)
+    >>> identifier_kind("first_name"), identifier_kind("Surname"), identifier_kind("username")
+    ('name', 'name', None)
     """
     name = column.lower()
     if "mail" in name:
         return "email"
+    if name_part(column) is not None:
+        return "name"
     if any(part in name for part in ("phone", "mobile", "msisdn", "tel")):
         return "phone"
     return None
+
+
+def name_part(column: str) -> Literal["first", "last"] | None:
+    """Whether a column holds first or last names, read from its name (``fname``, ``surname``)."""
+    name = column.lower().replace("-", "_").replace(" ", "_")
+    if any(part in name for part in _FIRST_NAMES):
+        return "first"
+    if any(part in name for part in _LAST_NAMES):
+        return "last"
+    return None
+
+
+def platform_header(platform: Platform, column: str) -> str:
+    """The platform's upload header for ``column`` (Meta ``email, phone, fn, ln``; Google's)."""
+    kind = identifier_kind(column)
+    if kind == "name":
+        first = name_part(column) == "first"
+        if platform == "meta":
+            return "fn" if first else "ln"
+        return "First Name" if first else "Last Name"
+    if kind is None:  # Google's clear columns
+        return {"country": "Country", "country_code": "Country"}.get(column.lower(), "Zip")
+    return kind if platform == "meta" else kind.capitalize()
 
 
 def hash_columns(
@@ -82,12 +111,13 @@ def hash_columns(
             continue
         kind = identifier_kind(column)
         if kind is None:
-            if hashing == "google" and column.lower() in _GOOGLE_CLEAR:
+            if hashing == "google" and column.lower() in GOOGLE_CLEAR:
                 continue
             raise ConfigError(
-                f"column '{column}' is not an email or phone column; {hashing} matches on "
-                "hashed emails and phone numbers",
-                hint="export only those columns (named like email or phone), or use --hash sha256",
+                f"column '{column}' is not an email, phone or name column; {hashing} matches "
+                "on hashed emails, phone numbers and first and last names",
+                hint="export only those columns (named like email, phone, first_name, "
+                "last_name), or use --hash sha256",
             )
         keys = [column] + ([country_col] if kind == "phone" and country_col else [])
         before = out.height - out[column].null_count()

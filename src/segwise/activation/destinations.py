@@ -24,7 +24,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from segwise.activation.audience import identifier_kind
+from segwise.activation.audience import GOOGLE_CLEAR, identifier_kind
 
 Mode = Literal["mirror", "upsert", "snapshot"]
 
@@ -127,27 +127,49 @@ class _AdPlatform(_Destination):
 
     @field_validator("identifiers")
     @classmethod
-    def _emails_and_phones(cls, value: list[str]) -> list[str]:
+    def _matchable(cls, value: list[str]) -> list[str]:
         if not value:
             raise ValueError("name the email and phone columns to send, e.g. [email, phone]")
         for column in value:
-            if identifier_kind(column) is None:
+            if identifier_kind(column) is None and column.lower() not in GOOGLE_CLEAR:
                 raise ValueError(
-                    f"'{column}' is not an email or phone column (named like email or phone)"
+                    f"'{column}' is not an email, phone or name column (named like email, "
+                    "phone, first_name, last_name)"
                 )
         return value
 
 
 class MetaAudienceDestination(_AdPlatform):
-    """Meta Custom Audience upload files (hashed emails and phones)."""
+    """Meta Custom Audience upload files (hashed emails, phones and names)."""
 
     type: Literal["meta_custom_audience"]
 
+    @field_validator("identifiers")
+    @classmethod
+    def _all_hashed(cls, value: list[str]) -> list[str]:
+        for column in value:
+            if identifier_kind(column) is None:
+                raise ValueError(f"'{column}': Meta takes every field hashed; send {column} "
+                                 "to Google, or leave it out")  # fmt: skip
+        return value
+
 
 class GoogleCustomerMatchDestination(_AdPlatform):
-    """Google Customer Match upload files (hashed emails and phones)."""
+    """Google Customer Match upload files (hashed emails, phones and names)."""
 
     type: Literal["google_customer_match"]
+
+    @model_validator(mode="after")
+    def _names_with_country_and_zip(self) -> GoogleCustomerMatchDestination:
+        kinds = {identifier_kind(c) for c in self.identifiers}
+        clear = {c.lower() for c in self.identifiers} & GOOGLE_CLEAR
+        has_country = bool(clear & {"country", "country_code"})
+        if "name" in kinds and not (has_country and clear - {"country", "country_code"}):
+            raise ValueError(
+                "Google matches names only with the country and postal code: add those "
+                "columns to identifiers (e.g. [email, first_name, last_name, country, zip])"
+            )
+        return self
 
 
 Destination = Annotated[

@@ -23,7 +23,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from segwise.activation.audience import identifier_kind
+from segwise.activation.audience import platform_header
 from segwise.activation.destinations import FileDestination, hashing_of
 from segwise.io.writers import write_table
 
@@ -32,11 +32,6 @@ if TYPE_CHECKING:
 
     from segwise.activation.destinations import Destination
     from segwise.activation.sync import SyncPlan
-
-_HEADERS = {
-    "meta": {"email": "email", "phone": "phone"},
-    "google": {"email": "Email", "phone": "Phone"},
-}
 
 
 def write_delivery(
@@ -69,7 +64,7 @@ def _platform_folder(
     plan: SyncPlan, spec: Destination, target: Path, manifest: dict[str, Any]
 ) -> list[Path]:
     platform = hashing_of(spec) or "meta"
-    headers = {c: _HEADERS[platform][identifier_kind(c) or "email"] for c in plan.identifiers}
+    headers = {c: platform_header(platform, c) for c in plan.identifiers}
     scratch = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
         names = []

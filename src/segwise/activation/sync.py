@@ -27,7 +27,7 @@ import duckdb
 import narwhals.stable.v2 as nw
 import polars as pl
 
-from segwise.activation.audience import hash_columns
+from segwise.activation.audience import hash_columns, identifier_kind
 from segwise.activation.destinations import hashing_of
 from segwise.privacy.consent import consented
 from segwise.store.sync import STATE
@@ -201,7 +201,9 @@ def people_for(
         )
         hashed = [pl.col(c).fill_null("") for c in spec.identifiers]
         fingerprint = table.select(pl.concat_str(hashed, separator=_JOIN))[:, 0]
-        matchable = table.select(pl.any_horizontal(pl.col(spec.identifiers).is_not_null()))[:, 0]
+        # Country and postal code help Google match; alone they identify nobody.
+        hashed_ids = [c for c in spec.identifiers if identifier_kind(c) is not None]
+        matchable = table.select(pl.any_horizontal(pl.col(hashed_ids).is_not_null()))[:, 0]
     return table.with_columns(
         fingerprint.alias("fingerprint"), matchable.alias("__matchable")
     ).select(*wanted, "fingerprint", "__ok", "__suppressed", "__matchable")

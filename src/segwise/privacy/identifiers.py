@@ -5,10 +5,13 @@ hash of ``John@Example.com `` matches nobody. Each platform documents its own
 rules, and they differ:
 
 - **Meta** (Custom Audiences): email trimmed and lowercased; phone as digits
-  only, country code first, no ``+`` and no leading zeros.
+  only, country code first, no ``+`` and no leading zeros; first and last
+  names lowercased with letters only (no spaces, hyphens, apostrophes or
+  digits; accented letters kept, in UTF-8).
 - **Google** (Customer Match): email trimmed and lowercased, and for
   ``gmail.com`` / ``googlemail.com`` the dots and any ``+suffix`` taken out
-  of the part before the ``@``; phone in E.164, with the ``+``.
+  of the part before the ``@``; phone in E.164, with the ``+``; names trimmed
+  and lowercased.
 
 Both hash to lowercase hexadecimal SHA-256. A value that cannot be normalised
 (no ``@``, a phone number without a country code and no country to supply
@@ -28,14 +31,15 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from typing import Literal
 
 import phonenumbers
 
-Kind = Literal["email", "phone"]
+Kind = Literal["email", "phone", "name"]
 Platform = Literal["meta", "google"]
 
-IDENTIFIER_KINDS: tuple[str, ...] = ("email", "phone")
+IDENTIFIER_KINDS: tuple[str, ...] = ("email", "phone", "name")
 PLATFORMS: tuple[str, ...] = ("meta", "google")
 
 #: Domains whose mailboxes ignore dots and ``+tags`` in the local part (Google's own).
@@ -56,7 +60,7 @@ def normalize_identifier(
     value
         The raw identifier (None, blanks and values that cannot be normalised give None).
     kind
-        ``"email"`` or ``"phone"``.
+        ``"email"``, ``"phone"`` or ``"name"`` (a first or a last name).
     platform
         ``"meta"`` or ``"google"``.
     country
@@ -77,6 +81,12 @@ def normalize_identifier(
     '447123456789'
     >>> normalize_identifier("07123 456789", "phone", "meta") is None  # which country?
     True
+    >>> normalize_identifier(" Mary-Ann O'Neil ", "name", "meta")
+    'maryannoneil'
+    >>> normalize_identifier("Valéry", "name", "meta")
+    'valéry'
+    >>> normalize_identifier(" Jo Ann ", "name", "google")
+    'jo ann'
     """
     _check(kind, platform)
     if value is None:
@@ -86,6 +96,8 @@ def normalize_identifier(
         return None
     if kind == "email":
         return _email(text, platform)
+    if kind == "name":
+        return _name(text, platform)
     return _phone(text, platform, country)
 
 
@@ -130,6 +142,14 @@ def _email(text: str, platform: str) -> str | None:
         if not local:
             return None
     return f"{local}@{domain}"
+
+
+def _name(text: str, platform: str) -> str | None:
+    # NFC first: an "é" typed as e + accent must hash like the one-character "é".
+    name = unicodedata.normalize("NFC", text).lower()
+    if platform == "meta":
+        name = "".join(c for c in name if unicodedata.category(c).startswith("L"))
+    return name.strip() or None
 
 
 def _phone(text: str, platform: str, country: str | None) -> str | None:
