@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from segwise.cli.app import app
 from segwise.project import Project
 from segwise.project.fingerprints import file_fingerprint, what_changed
+from tests.project.demo import keep_segmentations
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -34,7 +35,7 @@ def _flip_one_byte(path: Path) -> None:
 
 def test_refresh_runs_once_then_waits_for_a_change(tmp_path: Path) -> None:
     folder = tmp_path / "shop"
-    Project.init(folder)
+    keep_segmentations(Project.init(folder), "value")  # any one segmentation: runs are quick
     first = runner.invoke(app, ["refresh", str(folder), "--json"])
     assert first.exit_code == 0, first.stderr
     assert json.loads(first.stdout)["ran"] is True

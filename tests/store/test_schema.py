@@ -101,9 +101,10 @@ def test_a_project_run_on_an_old_store_migrates_it_without_waiting_on_itself(
     import sys
 
     from segwise.project import Project
+    from tests.project.demo import keep_segmentations
 
     folder = tmp_path / "shop"
-    Project.init(folder)
+    keep_segmentations(Project.init(folder), "lifecycle")  # the migrated one: a quick run
     old = pl.DataFrame({"customer_id": ["0000001", "0000002"], "segment": ["VIP", "Other"]})
     write_v1_run(folder / "segwise.duckdb", dt.date(2024, 3, 31), {"lifecycle": old})
     done = subprocess.run(

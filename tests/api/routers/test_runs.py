@@ -11,6 +11,7 @@ from segwise.api import Settings, create_app
 from segwise.project import open_workspace
 from segwise.store.audit import entries
 from tests.api.conftest import bearer
+from tests.project.demo import keep_segmentations
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -32,6 +33,7 @@ def test_a_started_run_is_polled_to_its_end_while_reads_go_on(
     project_copy: Path, keys: dict[str, str]
 ) -> None:
     headers = bearer(keys["editor"])
+    keep_segmentations(project_copy, "lifecycle")  # the one read below: the run takes seconds
     with TestClient(create_app(Settings(project=project_copy, rate_limit=1_000_000))) as service:
         started = service.post("/api/v1/runs", headers=headers)
         assert started.status_code == 202
