@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from segwise.cli.app import app
 from segwise.project import Project
+from tests.project.demo import keep_segmentations
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -33,7 +34,8 @@ SPEND = """
 @pytest.fixture
 def shop(tmp_path: Path) -> Path:
     folder = tmp_path / "shop"
-    Project.init(folder)
+    # The previewed segmentations; clusters and CLV would only make every run slower.
+    keep_segmentations(Project.init(folder), "value", "lifecycle")
     _edit(folder, "segmentations:\n", "segmentations:\n" + SPEND.lstrip("\n") + "\n")
     Project.from_yaml(folder).run()
     return folder
