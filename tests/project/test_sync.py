@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 from typing import TYPE_CHECKING
 
 import polars as pl
@@ -129,3 +130,21 @@ def test_unknown_segments_are_named_in_the_error(project_copy: Path) -> None:
         sync_destinations(sw.Project.from_yaml(project_copy))
     with pytest.raises(ConfigError, match="no destination 'crn'"):
         sync_destinations(sw.Project.from_yaml(project_copy), destination="crn")
+
+
+def test_each_segment_travels_with_its_playbook_or_its_cards_action(project_copy: Path) -> None:
+    project_copy.write_text(
+        project_copy.read_text()
+        + "destinations:\n  crm: {type: file, path: exports/crm, min_size: 0,"
+        " segments: [value/Champions, lifecycle/VIP]}\n"
+    )
+    [result] = sync_destinations(sw.Project.from_yaml(project_copy))
+    manifest = json.loads(result.files[1].read_text())
+    found = {(s["segmentation"], s["segment"]): s["playbook"] for s in manifest["segments"]}
+    cards = open_workspace(project_copy).profiles().filter(pl.col("segment") == "Champions")
+    action = json.loads(cards["profile"][0])["action"]
+    assert found[("value", "Champions")] == {"action": action}  # RFM: the card's action
+    vip = found[("lifecycle", "VIP")]  # rules: the project's playbook, and the action
+    assert vip["messaging"] == "Thank them; early access to new collections"
+    assert vip["channels"] == ["email", "app"]
+    assert vip["action"]

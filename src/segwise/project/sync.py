@@ -229,7 +229,7 @@ def suppressed_for(project: Project, name: str, spec: Destination) -> list[str]:
 
 def _manifest(project: Project, plan: SyncPlan, run: dict[str, Any]) -> dict[str, Any]:
     """What travels with the audience: the run, each segment's counts and playbook."""
-    found = playbooks(project)
+    found = playbooks(project, plan.run_id)
     return {
         "destination": plan.destination,
         "delivery_id": plan.delivery_id,

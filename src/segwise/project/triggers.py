@@ -153,7 +153,7 @@ def _fire_run(
     if hook is not None:
         assert isinstance(spec, WebhookDestination)
         batches = cut_batches(events, spec.batch_size, kind="segwise.segment.events",
-                              header=header, playbooks=playbooks(project), items="events",
+                              header=header, playbooks=playbooks(project, run_id), items="events",
                               first_sequence=outbox.next_sequence(store, target))  # fmt: skip
         fired.fire(store, name, target, run_id, entered=entered, exited=exited,
                    delivery=delivery, batches=batches)  # fmt: skip

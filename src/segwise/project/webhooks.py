@@ -7,6 +7,7 @@ outbox in the transaction that records them, then send them.
 
 from __future__ import annotations
 
+import json
 import os
 from typing import TYPE_CHECKING, Any
 
@@ -55,7 +56,7 @@ class Hook:
             plan,
             self.spec,
             as_of=str(run["as_of"]),
-            playbooks=playbooks(self.project),
+            playbooks=playbooks(self.project, plan.run_id),
             first_sequence=outbox.next_sequence(self.project.store, self.name),
         )
 
@@ -88,13 +89,24 @@ def _secret(name: str, spec: WebhookDestination) -> bytes:
         raise ConfigError(f"destinations.{name}: ${spec.secret_env}: {exc}") from None
 
 
-def playbooks(project: Project) -> dict[tuple[str, str], dict[str, Any]]:
-    """Each rule segment's playbook (messaging, channels, offer, timing), by segment."""
+def playbooks(project: Project, run_id: int) -> dict[tuple[str, str], dict[str, Any]]:
+    """What to do with each segment of a run: the project's playbook, else the card's action.
+
+    Rule segments carry the playbook written in the project file (messaging, channels,
+    offer, timing); every segment's card carries the suggested action (RFM, clusters,
+    CLV tiers), which travels when no playbook was written.
+    """
     found: dict[tuple[str, str], dict[str, Any]] = {}
+    cards = project.store.profiles(run_id)
+    for segmentation, segment, profile in cards.select("segmentation", "segment", "profile").rows():
+        action = json.loads(profile or "{}").get("action")
+        if action:
+            found[(segmentation, segment)] = {"action": action}
     for name, spec in project.config.segmentations.items():
         if not isinstance(spec, RulesSegmentation):
             continue
         for segment in catalog_of(name, spec, project.paths).segments:
             if segment.playbook is not None:
-                found[(name, segment.name)] = segment.playbook.model_dump(exclude_none=True)
+                written = segment.playbook.model_dump(exclude_none=True)
+                found[(name, segment.name)] = {**found.get((name, segment.name), {}), **written}
     return found
