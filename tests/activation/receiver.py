@@ -12,6 +12,8 @@ to: once per ``webhook-id``, and per member only a change newer (by
 - ``slow``: apply, then answer after ``slow_seconds`` (the sender has timed out by then);
 - ``drop``: read the request, close the connection without an answer;
 - ``drop-after``: apply, then close without an answer (the sender will send it again).
+
+With ``tls`` (a server-side SSL context) it listens on HTTPS.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 if TYPE_CHECKING:
+    import ssl
     from collections.abc import Iterable
 
 Member = tuple[str, str, str]
@@ -42,6 +45,7 @@ class Receiver:
         retry_after: str = "0",
         slow_seconds: float = 1.0,
         delay: float = 0.0,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self.verifier = Webhook(secret)
         self.faults: deque[str] = deque(faults)
@@ -61,11 +65,15 @@ class Receiver:
         self.bodies: list[dict[str, Any]] = []
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
+        self.scheme = "http"
+        if tls is not None:  # HTTPS: the handshake happens as each connection is accepted
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
+            self.scheme = "https"
 
     @property
     def url(self) -> str:
         host, port = self.server.server_address[:2]
-        return f"http://{host!s}:{port}/hooks/segwise"
+        return f"{self.scheme}://{host!s}:{port}/hooks/segwise"
 
     def __enter__(self) -> Receiver:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()

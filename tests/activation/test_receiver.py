@@ -12,6 +12,7 @@ import base64
 import gzip
 import os
 import signal
+import ssl
 import subprocess
 import sys
 import time
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 import pytest
+import trustme
 from tests.activation.receiver import Receiver
 from tests.project.demo import keep_segmentations
 
@@ -187,3 +189,25 @@ def test_a_sync_killed_anywhere_and_rerun_leaves_the_receiver_equal(project_copy
         assert len(hook.received) > len(hook.members)  # some batches did arrive twice
         log = batches(open_workspace(project_copy), "hook")
         assert set(log["status"]) == {"delivered"}
+
+
+def test_https_trusts_a_private_ca_only_when_named(project_copy: Path) -> None:
+    authority = trustme.CA()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("127.0.0.1").configure_cert(context)
+    with Receiver(SECRET, tls=context) as hook:
+        assert hook.url.startswith("https://")
+        project = with_hook(project_copy, hook.url)
+        [refused] = sync_destinations(project)
+        assert refused.failed_batches == refused.batches
+        tried = batches(project.store, "hook").filter(pl.col("attempts") > 0)
+        assert tried["attempts"].to_list() == [1, 1, 1]  # not retried: it would not help
+        assert "certificate is not trusted" in tried["error"][0]
+        assert hook.members == set()
+        authority.cert_pem.write_to_path(str(project_copy.parent / "ca.pem"))
+        text = project_copy.read_text().replace("min_size: 0,", "min_size: 0, ca_file: ca.pem,")
+        project_copy.write_text(text)
+        [trusted] = sync_destinations(sw.Project.from_yaml(project_copy))
+        assert (trusted.earlier_batches, trusted.earlier_failed) == (refused.batches, 0)
+        assert hook.members == expected(project_copy)
+        assert hook.bad_signatures == 0

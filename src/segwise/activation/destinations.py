@@ -108,6 +108,9 @@ class WebhookDestination(_PlainIdentifiers):
     backoff: float = Field(default=1.0, ge=0, le=60)
     #: The longest wait between tries; a ``Retry-After`` asking for more parks the batch.
     max_backoff: float = Field(default=60.0, ge=0, le=3600)
+    #: HTTPS: a PEM file of the certificate authorities to trust (a private CA), instead of
+    #: the system's. Certificates are always verified.
+    ca_file: str | None = None
 
     @field_validator("url")
     @classmethod

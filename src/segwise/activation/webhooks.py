@@ -31,6 +31,7 @@ import http.client
 import json
 import math
 import random
+import ssl
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -44,6 +45,7 @@ from segwise.store.outbox import Batch, Outcome
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
+    from pathlib import Path
 
     import polars as pl
 
@@ -54,6 +56,8 @@ if TYPE_CHECKING:
 GIVE_UP_AFTER = 3
 #: Seconds between writing outcomes to the store (a crash re-sends at most this much).
 FLUSH_EVERY = 1.0
+#: How a refused certificate is reported (and recognised as not worth retrying).
+UNTRUSTED = "the receiver's certificate is not trusted"
 
 
 def build_batches(
@@ -148,6 +152,8 @@ class WebhookSender:
     spec: WebhookDestination
     key: bytes
     sleep: Callable[[float], None] = time.sleep
+    #: The resolved ``ca_file`` (the project's paths are resolved by the caller).
+    ca_file: Path | None = None
 
     def __post_init__(self) -> None:
         parts = urlsplit(self.spec.url)
@@ -166,6 +172,8 @@ class WebhookSender:
             status, retry_after, error = self._attempt(batch)
             if status is not None and 200 <= status < 300:
                 return self._outcome(batch, "delivered", attempts, status, "", started)
+            if error.startswith(UNTRUSTED):  # retrying cannot make a certificate trusted
+                return self._outcome(batch, "failed", attempts, None, error, started)
             wait, why_not = self._wait(status, retry_after, attempts)
             if wait is None or attempts >= self.spec.attempts:
                 message = error if why_not is None else f"{error}; {why_not}"
@@ -194,6 +202,9 @@ class WebhookSender:
         except TimeoutError:
             self.close()
             return None, None, f"no answer within {self.spec.timeout:g} s"
+        except ssl.SSLCertVerificationError as exc:
+            self.close()
+            return None, None, f"{UNTRUSTED} ({exc.verify_message}): set ca_file for a private CA"
         except (OSError, http.client.HTTPException) as exc:
             self.close()
             return None, None, f"connection failed ({type(exc).__name__}: {exc})".rstrip(": ()")
@@ -206,8 +217,16 @@ class WebhookSender:
 
     def _connect(self) -> http.client.HTTPConnection:
         if self._connection is None:
-            kind = http.client.HTTPSConnection if self._https else http.client.HTTPConnection
-            self._connection = kind(self._host, self._port, timeout=self.spec.timeout)
+            if self._https:
+                # Verified always: a private CA is trusted by naming it, never by switching off.
+                context = ssl.create_default_context(cafile=self.ca_file)
+                self._connection = http.client.HTTPSConnection(
+                    self._host, self._port, timeout=self.spec.timeout, context=context
+                )
+            else:
+                self._connection = http.client.HTTPConnection(
+                    self._host, self._port, timeout=self.spec.timeout
+                )
         return self._connection
 
     def _wait(

@@ -41,7 +41,17 @@ class Hook:
         assert isinstance(spec, WebhookDestination)
         self.project, self.name, self.spec, self.dry_run = project, name, spec, dry_run
         self.progress = progress
-        self.sender = None if dry_run else WebhookSender(spec, _secret(name, spec))
+        ca_file = (
+            None
+            if spec.ca_file is None
+            else project.resolve(spec.ca_file, key=f"destinations.{name}.ca_file")
+        )
+        if ca_file is not None and not ca_file.is_file():
+            raise ConfigError(
+                f"destinations.{name}.ca_file: {ca_file} does not exist",
+                hint="give the PEM file of the certificate authority that signed the receiver's",
+            )
+        self.sender = None if dry_run else WebhookSender(spec, _secret(name, spec), ca_file=ca_file)
 
     def resend(self) -> tuple[int, int]:
         """Send what earlier syncs left in the outbox: (batches, of which failed again)."""
