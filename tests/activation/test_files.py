@@ -108,3 +108,24 @@ def test_google_gets_hashed_names_beside_country_and_zip_in_clear(tmp_path: Path
         hash_identifier("ann", "name", "google"), hash_identifier("bo", "name", "google"),
     ]  # fmt: skip
     assert vip.row(0)[2:] == ("GB", "SW1A 1AA")
+
+
+def test_segment_names_that_slug_alike_get_files_of_their_own(tmp_path: Path) -> None:
+    members = pl.DataFrame(
+        {"segmentation": ["life"] * 3, "segment": ["At risk / VIP", "At risk VIP", "上客"],
+         "customer_id": ["1", "2", "3"]}
+    )  # fmt: skip
+    spec = TypeAdapter(Destination).validate_python(
+        {"type": "meta_custom_audience", "path": "out", "segments": ["life/*"], "min_size": 0,
+         "identifiers": ["email"]}
+    )  # fmt: skip
+    found = plan_sync("ads", spec, run_id=3, members=members, contacts=CONTACTS, suppressed=(),
+                      sent=pl.DataFrame(schema=STATE))  # fmt: skip
+    write_delivery(found, spec, tmp_path, {})
+    folder = tmp_path / f"ads-{found.delivery_id}"
+    manifest = json.loads((folder / "manifest.json").read_text())
+    files = {part["segment"]: part["file"] for part in manifest["parts"]}
+    assert len(set(files.values())) == 3
+    for part in manifest["parts"]:
+        assert pl.read_csv(folder / part["file"]).height == part["rows"] == 1
+    assert files["At risk / VIP"] == "life--At-risk-VIP--add.csv"

@@ -16,6 +16,7 @@ sync killed before it was recorded, then run again) lands on the same names.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import shutil
@@ -67,16 +68,19 @@ def _platform_folder(
     headers = {c: platform_header(platform, c) for c in plan.identifiers}
     scratch = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
-        names = []
+        names: list[str] = []
+        parts = []
         for action, frame in (("remove", plan.removes), ("add", plan.adds)):
             for (segmentation, segment), rows in frame.group_by(
                 "segmentation", "segment", maintain_order=True
             ):
-                name = f"{_slug(str(segmentation))}--{_slug(str(segment))}--{action}.csv"
+                name = _file_name(str(segmentation), str(segment), action, taken=names)
                 rows.select(list(headers)).rename(headers).write_csv(scratch / name)
                 names.append(name)
+                parts.append({"file": name, "segmentation": segmentation, "segment": segment,
+                              "action": action, "rows": rows.height})  # fmt: skip
         # Listed in the order to apply them: each segment's removes before its adds.
-        _write_json(scratch / "manifest.json", {**manifest, "files": names})
+        _write_json(scratch / "manifest.json", {**manifest, "files": names, "parts": parts})
         if target.exists():  # the same delivery again: replace it whole
             shutil.rmtree(target)
         scratch.replace(target)
@@ -84,6 +88,15 @@ def _platform_folder(
         shutil.rmtree(scratch, ignore_errors=True)
         raise
     return [target / name for name in names] + [target / "manifest.json"]
+
+
+def _file_name(segmentation: str, segment: str, action: str, *, taken: list[str]) -> str:
+    """``<segmentation>--<segment>--<action>.csv``, made unique when two names slug alike."""
+    name = f"{_slug(segmentation)}--{_slug(segment)}--{action}.csv"
+    if name in taken:  # "At risk / VIP" and "At risk VIP", or names in another script
+        digest = hashlib.sha256(f"{segmentation}\x1f{segment}".encode()).hexdigest()[:8]
+        name = f"{_slug(segmentation)}--{_slug(segment)}-{digest}--{action}.csv"
+    return name
 
 
 def _slug(text: str) -> str:
