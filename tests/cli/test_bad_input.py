@@ -463,3 +463,24 @@ def test_calibration_end_before_the_first_transaction_is_an_error(tmp_path: Path
         sw.calibration_and_holdout_data(
             sw.read_transactions(path), calibration_period_end="2023-01-01"
         )
+
+
+def test_a_reader_that_goes_away_stops_the_command_quietly(
+    served_project: tuple[Path, dict[str, str]],
+) -> None:
+    # `segwise members … | head -1` printed "error: Broken pipe." and exited 1.
+    import signal
+    import subprocess
+    import sys
+
+    config, _ = served_project
+    process = subprocess.Popen(
+        [sys.executable, "-m", "segwise", "members", str(config), "VIP"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None
+    process.stdout.close()  # the reader is gone before the first line is written
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 128 + signal.SIGPIPE
+    assert stderr.decode() == ""

@@ -8,6 +8,8 @@ import functools
 import getpass
 import json
 import math
+import os
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -85,6 +87,11 @@ def user_errors(command: Callable[P, R]) -> Callable[P, R]:
             # Plain write: rich would wrap the line and read markup in file names.
             sys.stderr.write(f"error: {exc.one_line()}\n")
             raise typer.Exit(1) from None
+        except BrokenPipeError:
+            # The reader went away (``segwise members … | head``): stop quietly, as the
+            # shell's own tools do; stdout goes to /dev/null so the exit flush cannot fail too.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise typer.Exit(128 + signal.SIGPIPE) from None
         except (OSError, RecursionError, UnicodeError, csv.Error) as exc:
             sys.stderr.write(f"error: {_system_error(exc)}\n")
             raise typer.Exit(1) from None
