@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from typing import TYPE_CHECKING
 
@@ -106,3 +107,16 @@ def test_sync_to_a_webhook_that_refuses_a_batch_exits_1_and_logs_it(
             ("lifecycle", "VIP", str(c))
             for c in open_workspace(project_copy).members("VIP")["customer_id"]
         }
+
+
+def test_export_without_a_file_writes_csv_to_stdout(
+    project_copy: Path,
+) -> None:
+    found = runner.invoke(app, ["export", str(project_copy), "lifecycle/VIP", "--columns", "email"])
+    assert found.exit_code == 0, found.output
+    table = pl.read_csv(io.StringIO(found.stdout), infer_schema=False)
+    members = open_workspace(project_copy).members("VIP")["customer_id"].cast(pl.String)
+    assert table.columns == ["customer_id", "email"]
+    assert table["customer_id"].to_list() == members.to_list()
+    refused = runner.invoke(app, ["export", str(project_copy), "VIP", "--json"])
+    assert refused.exit_code == 1 and "--json prints a summary of a file" in refused.output

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -31,9 +32,13 @@ def export(
         ),
     ],
     output: Annotated[
-        Path,
-        typer.Option("-o", "--output", help="The file to write (its extension picks the format)."),
-    ],
+        Path | None,
+        typer.Option(
+            "-o",
+            "--output",
+            help="The file to write (its extension picks the format); without it, CSV on stdout.",
+        ),
+    ] = None,
     columns: Annotated[
         str | None,
         typer.Option(
@@ -75,6 +80,8 @@ def export(
 
     if hashing is not None and hashing not in HASHINGS:
         raise ConfigError(f"--hash {hashing}: unknown", hint="use meta, google or sha256")
+    if output is None and as_json:
+        raise ConfigError("--json prints a summary of a file: add -o FILE", hint="or drop --json")
     wanted = [c.strip() for c in (columns or "").split(",") if c.strip()]
     project = Project.from_yaml(config, allow_outside=allow_outside)
     found = export_segment(
@@ -87,10 +94,15 @@ def export(
         country=country,
         country_col=country_col,
     )
-    write_table(found.table, output)
+    if output is not None:
+        write_table(found.table, output)
     detail = {"rows": found.table.height, "columns": found.table.columns, "hash": hashing}
     audit.record(project.store, cli_actor(), "export", f"{found.segmentation}/{found.segment}",
                  detail=detail)  # fmt: skip
+    if output is None:  # the rows are the output; what would be said goes to stderr
+        sys.stdout.write(found.table.write_csv())
+        _export_notes(found, country, country_col)
+        return
     if as_json:
         stdout().print_json(json_text({**found.summary(), "output": str(output)}))
         return
@@ -99,6 +111,11 @@ def export(
         f"(run {found.run_id}) written to {output}",
         highlight=False,
     )
+    _export_notes(found, country, country_col)
+
+
+def _export_notes(found: Any, country: str | None, country_col: str | None) -> None:
+    """What the export could not do, on stderr."""
     warn = stderr()
     if found.not_in_source:
         warn.print(f"note: {found.not_in_source:,} members are not in the customers source")
