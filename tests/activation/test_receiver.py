@@ -147,6 +147,9 @@ def test_a_receiver_that_is_down_stops_the_sync_after_a_few_batches(project_copy
     tried = log.filter(pl.col("attempts") > 0)
     assert tried.height == 3
     assert log.filter(pl.col("attempts") == 0)["error"][0].startswith("not tried")
+    refused = tried["error"][0]
+    assert refused.startswith("connection failed (ConnectionRefusedError: ")
+    assert refused.endswith("Connection refused)")
 
 
 def test_a_snapshot_replaces_what_the_receiver_holds(project_copy: Path) -> None:

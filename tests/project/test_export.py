@@ -83,7 +83,7 @@ def test_members_missing_from_the_source_are_counted(project_copy: Path) -> None
     [
         ({"columns": ["emial"]}, "no column 'emial'; did you mean 'email'"),
         ({"hashing": "google"}, "--hash google needs the identifier columns"),
-        ({"columns": ["age"], "hashing": "meta"}, "'age' is not an email or phone column"),
+        ({"columns": ["age"], "hashing": "meta"}, "'age' is not an email, phone or name column"),
     ],
     ids=["misspelt-column", "hash-without-columns", "meta-non-identifier"],
 )

@@ -207,7 +207,9 @@ class WebhookSender:
             return None, None, f"{UNTRUSTED} ({exc.verify_message}): set ca_file for a private CA"
         except (OSError, http.client.HTTPException) as exc:
             self.close()
-            return None, None, f"connection failed ({type(exc).__name__}: {exc})".rstrip(": ()")
+            detail = str(exc).strip()
+            what = f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
+            return None, None, f"connection failed ({what})"
         if response.will_close:
             self.close()
         error = f"HTTP {response.status}"

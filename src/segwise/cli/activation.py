@@ -161,11 +161,17 @@ def sync(
             project, destination=destination, dry_run=dry_run, progress=step
         )
         events = fire_triggers(project, destination=destination, dry_run=dry_run, progress=step)
+    sent = ("delivered", "failed")  # a failed webhook delivery sent part of its batches
     for result in results:
-        if result.status == "delivered":
+        if result.status in sent:
             detail = {"delivery": result.plan.delivery_id, "adds": result.plan.adds.height,
                       "removes": result.plan.removes.height}  # fmt: skip
             audit.record(project.store, cli_actor(), "sync", result.plan.destination, detail=detail)
+    for event in events:
+        if event.status in sent:
+            detail = {"run": event.run_id, "entered": event.entered, "exited": event.exited}
+            audit.record(project.store, cli_actor(), "trigger",
+                         f"{event.trigger} → {event.destination}", detail=detail)  # fmt: skip
     if as_json:
         stdout().print_json(json_text({"destinations": [r.to_dict() for r in results],
                                        "triggers": [e.to_dict() for e in events]}))  # fmt: skip
