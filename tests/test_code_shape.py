@@ -46,6 +46,7 @@ CROSS_CUTTING_TESTS: dict[str, str] = {
     "io/test_quality_properties.py": "the report balances for any table: readers + quality",
     "io/test_real_data.py": "the readers on the real exports of ../shared/data",
     "lang/test_duckdb_equivalence.py": "rules agree with DuckDB SQL on every engine",
+    "measure/test_calibration.py": "simulated A/A and A/B experiments: tests + corrections",
     "models/test_btyd.py": "the published CDNOW fits of BG/NBD, Pareto/NBD and Gamma-Gamma",
     "models/test_errors.py": "the models' shared input errors",
     "project/test_faults.py": "a run that fails anywhere leaves the store and files as they were",

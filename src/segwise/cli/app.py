@@ -11,6 +11,7 @@ from segwise.cli.activation import deliveries, export, sync
 from segwise.cli.cluster import cluster
 from segwise.cli.clv import clv
 from segwise.cli.demo import demo
+from segwise.cli.experiment import experiment_app
 from segwise.cli.features import features
 from segwise.cli.history import changes, diff, history, preview
 from segwise.cli.init import init
@@ -80,6 +81,7 @@ app.command()(serve)
 app.command()(audit)
 app.add_typer(rules_app)
 app.add_typer(keys_app)
+app.add_typer(experiment_app)
 
 
 def main() -> None:

@@ -1,0 +1,92 @@
+"""`segwise experiment plan`."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import TYPE_CHECKING
+
+from statsmodels.stats.power import NormalIndPower
+from statsmodels.stats.proportion import proportion_effectsize
+from typer.testing import CliRunner
+
+from segwise.cli.app import app
+from segwise.project import open_workspace
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+runner = CliRunner()
+
+
+def test_plan_for_a_share_equals_statsmodels_and_reads_in_words() -> None:
+    found = runner.invoke(app, ["experiment", "plan", "--baseline", "0.05", "--mde", "0.01"])
+    assert found.exit_code == 0, found.stderr
+    assert "8,143 customers per arm (16,286 in all)" in found.stdout
+    assert "5.0% → 6.0% (+1 pp)" in found.stdout
+    as_json = runner.invoke(
+        app,
+        ["experiment", "plan", "--baseline", "0.1", "--mde", "0.015", "--alpha", "0.01",
+         "--power", "0.9", "--json"],
+    )  # fmt: skip
+    design = json.loads(as_json.stdout)
+    expected = NormalIndPower().solve_power(
+        proportion_effectsize(0.115, 0.1), alpha=0.01, power=0.9, ratio=1
+    )
+    assert design["n_per_arm"] == math.ceil(expected)
+    assert design["n_total"] == 2 * design["n_per_arm"]
+
+
+def test_plan_for_a_mean_uses_cohens_d() -> None:
+    found = runner.invoke(
+        app,
+        ["experiment", "plan", "--baseline", "40", "--mde", "2", "--std", "25", "--ratio", "2",
+         "--json"],
+    )  # fmt: skip
+    design = json.loads(found.stdout)
+    expected = NormalIndPower().solve_power(2 / 25, alpha=0.05, power=0.8, ratio=2)
+    assert design["metric"] == "continuous"
+    assert design["n_per_arm"] == math.ceil(expected)
+    assert design["n_treatment"] == math.ceil(2 * design["n_per_arm"])
+
+
+def test_segments_large_enough_and_the_lift_each_could_show(project_copy: Path) -> None:
+    sizes = open_workspace(project_copy).segments()
+    largest = int(sizes["size"].max())  # type: ignore[arg-type]
+    # An MDE the largest segment can just afford, then the others cannot.
+    found = runner.invoke(
+        app,
+        ["experiment", "plan", "--baseline", "0.2", "--mde", "0.1", "--json",
+         "--segment-sizes-from", str(project_copy)],
+    )  # fmt: skip
+    design = json.loads(found.stdout)
+    rows = design["segments"]
+    assert len(rows) == sizes.height
+    for row in rows:
+        assert row["enough"] == (row["customers"] >= design["n_total"])
+        if row["detectable_lift"] is not None and row["customers"] >= 100:
+            # Smaller segments can only show larger lifts.
+            assert (row["detectable_lift"] <= 0.1) == row["enough"]
+    assert any(r["enough"] for r in rows) == (largest >= design["n_total"])
+    table = runner.invoke(
+        app,
+        ["experiment", "plan", "--baseline", "0.2", "--mde", "0.1",
+         "--segment-sizes-from", str(project_copy)],
+    )  # fmt: skip
+    assert "large enough" in table.stdout
+
+
+def test_bad_designs_are_one_line_errors(project_copy: Path) -> None:
+    share = runner.invoke(app, ["experiment", "plan", "--baseline", "5", "--mde", "0.01"])
+    assert share.exit_code == 1
+    assert share.stderr.strip().splitlines() == [
+        "error: --baseline 5.0 is not a share between 0 and 1. Give a conversion rate such as "
+        "0.05, or --std for a mean."
+    ]
+    missing = runner.invoke(
+        app,
+        ["experiment", "plan", "--baseline", "0.05", "--mde", "0.01", "--segmentation", "nope",
+         "--segment-sizes-from", str(project_copy)],
+    )  # fmt: skip
+    assert missing.exit_code == 1
+    assert "no segmentation 'nope'" in missing.stderr
