@@ -1,4 +1,4 @@
-"""`segwise experiment plan`."""
+"""`segwise experiment plan` and `segwise experiment assign`."""
 
 from __future__ import annotations
 
@@ -90,3 +90,41 @@ def test_bad_designs_are_one_line_errors(project_copy: Path) -> None:
     )  # fmt: skip
     assert missing.exit_code == 1
     assert "no segmentation 'nope'" in missing.stderr
+
+
+def test_assign_writes_the_exposure_file_and_logs_it(project_copy: Path) -> None:
+    target = project_copy.parent / "spring.csv"
+    found = runner.invoke(
+        app,
+        ["experiment", "assign", str(project_copy), "spring", "--split", "90,10", "-o",
+         str(target), "--json"],
+    )  # fmt: skip
+    assert found.exit_code == 0, found.stderr
+    summary = json.loads(found.stdout)
+    assert [v["variant"] for v in summary["variants"]] == ["A", "B"]
+    assert [v["share"] for v in summary["variants"]] == [0.9, 0.1]
+    import polars as pl
+
+    written = pl.read_csv(target, infer_schema=False)
+    assert written.columns == ["customer_id", "experiment", "variant", "timestamp"]
+    assert written.height == summary["customers"]
+    on_stdout = runner.invoke(app, ["experiment", "assign", str(project_copy), "spring",
+                                    "--split", "90,10"])  # fmt: skip
+    again = pl.read_csv(on_stdout.stdout.encode(), infer_schema=False)
+    assert again.select("customer_id", "variant").equals(written.select("customer_id", "variant"))
+    log = json.loads(runner.invoke(app, ["audit", str(project_copy), "--json"]).stdout)
+    assert log[0]["action"] == "experiment.assign"
+    assert log[0]["target"] == "spring"
+
+
+def test_assign_errors_are_one_line(project_copy: Path) -> None:
+    uneven = runner.invoke(app, ["experiment", "assign", str(project_copy), "x", "--variants",
+                                 "A,B,C", "--split", "1,2"])  # fmt: skip
+    assert uneven.exit_code == 1
+    assert uneven.stderr.strip().splitlines() == [
+        "error: 3 variants but 2 shares. Give one share per variant, e.g. --split 50,50."
+    ]
+    nowhere = runner.invoke(app, ["experiment", "assign", str(project_copy), "x", "--segment",
+                                  "Nope"])  # fmt: skip
+    assert nowhere.exit_code == 1
+    assert "no segment 'Nope'" in nowhere.stderr

@@ -1,4 +1,4 @@
-"""``segwise experiment plan``: how many customers a test needs, and which segments have them."""
+"""``segwise experiment plan|assign``: size a test, then split a segment into its variants."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ from typing import Annotated, Any
 import typer
 
 from segwise.cli import options as opt
-from segwise.cli.console import json_text, stdout, user_errors
+from segwise.cli.console import cli_actor, json_text, stdout, user_errors
+from segwise.cli.project import AllowOutside, Config
 
 experiment_app = typer.Typer(
     name="experiment",
-    help="Experiments within segments: plan the sample size.",
+    help="Experiments within segments: plan the sample size, assign the variants.",
     no_args_is_help=True,
     rich_markup_mode=None,
 )
@@ -126,3 +127,67 @@ def _show(design: Any, rows: list[dict[str, Any]]) -> None:
             shown,
         )
     console.print(table)
+
+
+@experiment_app.command("assign")
+@user_errors
+def assign(
+    config: Config,
+    experiment: Annotated[str, typer.Argument(help="The experiment's name.", show_default=False)],
+    variants: Annotated[
+        str, typer.Option("--variants", help="Variant names, control first: A,B.")
+    ] = "A,B",
+    split: Annotated[
+        str, typer.Option("--split", help="Shares per variant, in order: 50,50 or 90,10.")
+    ] = "",
+    segment: Annotated[
+        str | None,
+        typer.Option("--segment", help="Only this segment (segmentation/segment or its name)."),
+    ] = None,
+    segmentation: Annotated[
+        str | None, typer.Option("--segmentation", help="When the name is in several.")
+    ] = None,
+    salt: Annotated[
+        str | None,
+        typer.Option("--salt", help="Hash salt (default: the experiment's name)."),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", help="The exposure file (csv/parquet); else CSV on stdout."),
+    ] = None,
+    allow_outside: AllowOutside = False,
+    as_json: opt.Json = False,
+) -> None:
+    """Give each customer a variant: SHA-256 of salt and id, the same on every run."""
+    import sys
+
+    from segwise.exceptions import ConfigError
+    from segwise.io.writers import write_table
+    from segwise.project import Project
+    from segwise.project.experiments import assign_experiment
+    from segwise.store import audit
+
+    names = [v.strip() for v in variants.split(",") if v.strip()]
+    shares = list(opt.shares(split, "--split", "50,50")) if split else [1.0] * len(names)
+    if output is None and as_json:
+        raise ConfigError("--json prints a summary of a file: add -o FILE", hint="or drop --json")
+    project = Project.from_yaml(config, allow_outside=allow_outside)
+    found = assign_experiment(
+        project, experiment, names, shares, segment=segment, segmentation=segmentation, salt=salt
+    )
+    detail = {k: v for k, v in found.summary().items() if k != "experiment"}
+    audit.record(project.store, cli_actor(), "experiment.assign", experiment, detail=detail)
+    if output is None:
+        sys.stdout.write(found.table.write_csv())
+        return
+    write_table(found.table, output)
+    summary = found.summary()
+    if as_json:
+        typer.echo(json_text({**summary, "output": str(output)}))
+        return
+    counts = ", ".join(f"{v['variant']} {v['customers']:,}" for v in summary["variants"])
+    stdout().print(
+        f"{summary['customers']:,} customers of {found.population} (run {found.run_id}) "
+        f"assigned: {counts}; written to {output}",
+        highlight=False,
+    )
