@@ -37,6 +37,8 @@ from segwise.io import (
     read_accounts,
     read_customers,
     read_events,
+    read_exposures,
+    read_outcomes,
     read_responses,
     read_transactions,
 )
@@ -116,6 +118,8 @@ __all__ = [
     "read_accounts",
     "read_customers",
     "read_events",
+    "read_exposures",
+    "read_outcomes",
     "read_responses",
     "read_transactions",
     "rfm_summary",

@@ -12,4 +12,6 @@ StrPath: TypeAlias = str | PathLike[str]
 NativeFrame: TypeAlias = Any
 
 #: The kinds of input segwise reads.
-InputKind: TypeAlias = Literal["transactions", "customers", "events", "responses", "accounts"]
+InputKind: TypeAlias = Literal[
+    "transactions", "customers", "events", "responses", "accounts", "exposures", "outcomes"
+]

@@ -1,4 +1,4 @@
-"""The accounts and survey-answer readers: roles, reasons and quarantine, alike on every engine."""
+"""The accounts, survey-answer, exposure and outcome readers: roles, reasons and quarantine."""
 
 from __future__ import annotations
 
@@ -83,3 +83,56 @@ def test_survey_responses_quarantine_blank_and_repeated_answers_alike_on_every_e
         "missing_answer": 1,
         "duplicate_answer": 1,
     }
+
+
+def test_exposures_quarantine_crossovers_and_incomplete_rows_alike_on_every_engine(
+    tmp_path: Path,
+) -> None:
+    rows = pl.DataFrame(
+        {
+            "user_id": ["u1", "u2", "u2", "u3", "u3", "u4", "u5", "u6"],
+            "test_name": ["spring", "spring", "spring", "spring", "summer", "spring", " ", "spring"],
+            "variation": ["A", "A", "B", "B", "A", "A", "A", None],
+            "ts": ["2026-03-01", "2026-03-01", "2026-03-02", "2026-03-01", "2026-06-01",
+                   "2026-03-04", "2026-03-01", "2026-03-01"],
+        }
+    )  # fmt: skip
+    rows = pl.concat([rows, rows.head(1)])  # u1 seen twice in A: kept (the first one counts)
+    path = tmp_path / "exposures.csv"
+    rows.write_csv(path)
+    by_engine = {
+        name: _rows_and_reasons(sw.read_exposures(source, timestamp="ts"))
+        for name, source in (("polars", path), ("duckdb", duckdb.read_csv(str(path))))
+    }
+    assert by_engine["polars"] == by_engine["duckdb"]
+    used, excluded = by_engine["polars"]
+    # u2 saw both variants of spring: out of spring; u3's two experiments are separate.
+    assert sorted({(r[0], r[2], r[3]) for r in used}) == [
+        ("u1", "spring", "A"),
+        ("u3", "spring", "B"),
+        ("u3", "summer", "A"),
+        ("u4", "spring", "A"),
+    ]
+    assert excluded == {"missing_experiment": 1, "missing_variant": 1, "several_variants": 2}
+
+
+def test_outcomes_keep_numeric_values_and_quarantine_the_rest() -> None:
+    rows = pl.DataFrame(
+        {
+            "customer": ["a", "b", "c", "d"],
+            "kpi": ["nps", "nps", None, "signup"],
+            "metric_value": ["9", "n/a", "1", "1,0"],
+            "date": ["2026-03-01"] * 4,
+        }
+    )
+    ds = sw.read_outcomes(rows)
+    used, excluded = _rows_and_reasons(ds)
+    assert [(r[0], r[2], r[3]) for r in used] == [("a", "nps", 9.0)]
+    assert excluded == {"missing_metric": 1, "non_numeric_value": 2}
+
+
+def test_exposures_without_a_variant_column_say_how_to_name_it() -> None:
+    with pytest.raises(ColumnNotFoundError, match="no variant column") as caught:
+        sw.read_exposures(pl.DataFrame({"customer_id": ["a"], "experiment": ["x"],
+                                        "timestamp": ["2026-01-01"], "flavour": ["A"]}))  # fmt: skip
+    assert "variant: in the project file" in str(caught.value.hint)

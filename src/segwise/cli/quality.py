@@ -101,7 +101,11 @@ def quality(
         list[str], typer.Argument(help="Files or database URLs to check.", show_default=False)
     ],
     kind: Annotated[
-        str, typer.Option("--kind", help="transactions, customers, events, responses or accounts.")
+        str,
+        typer.Option(
+            "--kind",
+            help="transactions, customers, events, responses, accounts, exposures or outcomes.",
+        ),
     ] = "transactions",
     as_of: opt.AsOf = None,
     quarantine: Annotated[
@@ -125,7 +129,11 @@ def quality(
     """
     from segwise._validation import check_choice
 
-    check_choice("--kind", kind, ["transactions", "customers", "events", "responses", "accounts"])
+    check_choice(
+        "--kind",
+        kind,
+        ["transactions", "customers", "events", "responses", "accounts", "exposures", "outcomes"],
+    )
     if output is not None:
         # Refuse a report format before any work (and before any quarantine file is written).
         check_choice("-o extension", output.suffix.lower() or "(none)", list(REPORT_FORMATS))
@@ -135,7 +143,9 @@ def quality(
             hint="check one input at a time, or let each default to <name>.quarantine.csv",
         )
     options = source.keywords(kind) | (
-        {} if kind in {"customers", "responses", "accounts"} or as_of is None else {"as_of": as_of}
+        {}
+        if kind in {"customers", "responses", "accounts", "exposures", "outcomes"} or as_of is None
+        else {"as_of": as_of}
     )
     targets = None if no_quarantine else _quarantine_targets(files, quarantine)
     with progress("Reading") as step:
@@ -172,6 +182,8 @@ def _check(
         "events": sw.read_events,
         "responses": sw.read_responses,
         "accounts": sw.read_accounts,
+        "exposures": sw.read_exposures,
+        "outcomes": sw.read_outcomes,
     }
     step(f"Reading {file}")
     dataset = readers[kind](file, **options)

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from segwise.io.dataset import Dataset
-from segwise.io.entity_readers import read_accounts, read_responses
+from segwise.io.entity_readers import (
+    read_accounts,
+    read_exposures,
+    read_outcomes,
+    read_responses,
+)
 from segwise.io.options import SourceOptions
 from segwise.io.policy import ONLINE_RETAIL_NON_PRODUCT_CODES, CleaningPolicy
 from segwise.io.quality import QualityReport
@@ -26,6 +31,8 @@ __all__ = [
     "read_accounts",
     "read_customers",
     "read_events",
+    "read_exposures",
+    "read_outcomes",
     "read_responses",
     "read_transactions",
     "write_table",

@@ -28,6 +28,10 @@ _PARSED = {
     "unit_price": v.PRICE,
     "question": v.QUESTION,
     "answer": v.ANSWER,
+    "experiment": v.EXPERIMENT,
+    "variant": v.VARIANT,
+    "metric": v.METRIC,
+    "value": v.VALUE,
 }
 
 
@@ -100,7 +104,8 @@ class Dataset:
         roles = self.roles.columns
         exprs: list[nw.Expr] = []
         names: set[str] = set()
-        parsed = ("customer_id", "timestamp", "event", "question", "answer", "amount", "quantity")
+        parsed = ("customer_id", "timestamp", "event", "question", "answer", "amount", "quantity",
+                  "experiment", "variant", "metric", "value")  # fmt: skip
         for role in (*parsed, "unit_price"):
             if role in roles or (role == "amount" and self.roles.amount_is_computed):
                 exprs.append(nw.col(_PARSED[role]).alias(role))

@@ -110,3 +110,97 @@ def read_responses(
         ReaderSettings(delimiter, encoding, sheet, table, query),
         policy=CleaningPolicy(),
     )
+
+
+def read_exposures(
+    source: Any,
+    *,
+    customer_id: str | None = None,
+    timestamp: str | None = None,
+    experiment: str | None = None,
+    variant: str | None = None,
+    timestamp_format: str | None = None,
+    delimiter: str | None = None,
+    encoding: str | None = None,
+    sheet: str | int | None = None,
+    table: str | None = None,
+    query: str | None = None,
+) -> Dataset:
+    """Read an experiment's exposure log: who saw which variant of which experiment, when.
+
+    A row without an experiment, a variant or a readable timestamp is
+    quarantined. A customer logged in two variants of one experiment is
+    quarantined for that experiment, every row of them (which variant they saw
+    is unknown, and keeping either would bias the comparison); repeated rows of
+    one customer and variant are kept (the analysis takes the first exposure).
+
+    Parameters
+    ----------
+    source
+        As for :func:`read_transactions`.
+    customer_id, timestamp, experiment, variant
+        Column names; recognised from common names (``variation``, ``arm``,
+        ``test_id``…).
+
+    Examples
+    --------
+    >>> import polars as pl, segwise as sw
+    >>> log = pl.DataFrame({"customer_id": ["a", "b", "b", "c"],
+    ...                     "experiment": ["spring"] * 4, "variant": ["A", "A", "B", "B"],
+    ...                     "timestamp": ["2026-03-01"] * 4})
+    >>> ds = sw.read_exposures(log)
+    >>> ds.to_native()["customer_id"].to_list(), ds.quality().excluded["several_variants"]
+    (['a', 'c'], 2)
+    """
+    return read_kind(
+        "exposures",
+        source,
+        {
+            "customer_id": customer_id,
+            "timestamp": timestamp,
+            "experiment": experiment,
+            "variant": variant,
+        },
+        ReaderSettings(delimiter, encoding, sheet, table, query),
+        policy=CleaningPolicy(),
+        timestamp_format=timestamp_format,
+    )
+
+
+def read_outcomes(
+    source: Any,
+    *,
+    customer_id: str | None = None,
+    timestamp: str | None = None,
+    metric: str | None = None,
+    value: str | None = None,
+    timestamp_format: str | None = None,
+    delimiter: str | None = None,
+    encoding: str | None = None,
+    sheet: str | int | None = None,
+    table: str | None = None,
+    query: str | None = None,
+) -> Dataset:
+    """Read outcomes beyond orders, long: customer, time, metric name, numeric value.
+
+    Sign-ups, app installs, tickets, NPS answers: any metric an experiment or
+    a KPI should read. A row without a metric name, without a value or with a
+    value that is not a number is quarantined with its reason.
+
+    Examples
+    --------
+    >>> import polars as pl, segwise as sw
+    >>> events = pl.DataFrame({"customer_id": ["a", "b", "c"], "metric": ["signup"] * 3,
+    ...                        "value": ["1", "n/a", "1"], "timestamp": ["2026-03-02"] * 3})
+    >>> ds = sw.read_outcomes(events)
+    >>> ds.to_native()["value"].to_list(), ds.quality().excluded["non_numeric_value"]
+    ([1.0, 1.0], 1)
+    """
+    return read_kind(
+        "outcomes",
+        source,
+        {"customer_id": customer_id, "timestamp": timestamp, "metric": metric, "value": value},
+        ReaderSettings(delimiter, encoding, sheet, table, query),
+        policy=CleaningPolicy(),
+        timestamp_format=timestamp_format,
+    )

@@ -37,6 +37,15 @@ READER_KEYWORDS: dict[str, frozenset[str]] = {
         {"customer_id", "duplicates", "delimiter", "encoding", "sheet", "table", "query",
          "text_columns"}
     ),
+    # Experiment, variant, metric and value are recognised by name, or named in the project file.
+    "exposures": frozenset(
+        {"customer_id", "timestamp", "timestamp_format", "delimiter", "encoding", "sheet",
+         "table", "query"}
+    ),
+    "outcomes": frozenset(
+        {"customer_id", "timestamp", "timestamp_format", "delimiter", "encoding", "sheet",
+         "table", "query"}
+    ),
 }  # fmt: skip
 
 

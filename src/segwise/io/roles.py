@@ -85,6 +85,17 @@ ROLE_ALIASES: dict[str, tuple[str, ...]] = {
     "event": ("event", "event_name", "event_type", "action"),
     "question": ("question", "question_id", "item", "variable", "field"),
     "answer": ("answer", "response", "value", "score", "rating"),
+    "experiment": (
+        "experiment",
+        "experiment_id",
+        "experiment_name",
+        "test",
+        "test_id",
+        "test_name",
+    ),
+    "variant": ("variant", "variation", "variant_id", "variation_id", "arm", "group", "bucket"),
+    "metric": ("metric", "metric_name", "kpi", "measure", "goal"),
+    "value": ("value", "metric_value", "amount", "score"),
 }
 
 #: Roles read as text from CSV and Excel, so they are parsed (or kept) as written.
@@ -104,6 +115,11 @@ ROLE_OPTIONS: dict[str, tuple[str, str]] = {
     "event": ("--event-col", "event"),
     "question": ("--question-col", "question"),
     "answer": ("--answer-col", "answer"),
+    # Exposures and outcomes are read from the project file only.
+    "experiment": ("experiment: in the project file", "experiment"),
+    "variant": ("variant: in the project file", "variant"),
+    "metric": ("metric: in the project file", "metric"),
+    "value": ("value: in the project file", "value"),
 }
 
 #: An accounts table's id: the account is the unit its rows describe (kept in ``customer_id``).
@@ -136,6 +152,8 @@ ROLES_BY_KIND: dict[str, tuple[str, ...]] = {
     "events": ("customer_id", "timestamp", "event"),
     "responses": ("customer_id", "question", "answer"),
     "accounts": ("customer_id",),
+    "exposures": ("customer_id", "timestamp", "experiment", "variant"),
+    "outcomes": ("customer_id", "timestamp", "metric", "value"),
 }
 
 _REQUIRED: dict[str, tuple[str, ...]] = {
@@ -144,6 +162,8 @@ _REQUIRED: dict[str, tuple[str, ...]] = {
     "events": ("customer_id", "timestamp", "event"),
     "responses": ("customer_id", "question", "answer"),
     "accounts": ("customer_id",),
+    "exposures": ("customer_id", "timestamp", "experiment", "variant"),
+    "outcomes": ("customer_id", "timestamp", "metric", "value"),
 }
 
 _ROLE_WORDS = {
@@ -153,6 +173,10 @@ _ROLE_WORDS = {
     "event": "event name",
     "question": "question",
     "answer": "answer",
+    "experiment": "experiment",
+    "variant": "variant",
+    "metric": "metric name",
+    "value": "value",
 }
 
 

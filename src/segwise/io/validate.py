@@ -38,6 +38,11 @@ NON_PRODUCT = "__sw_non_product"
 QUESTION = "__sw_question"
 ANSWER = "__sw_answer"
 DUPLICATE_ANSWER = "__sw_duplicate_answer"
+EXPERIMENT = "__sw_experiment"
+VARIANT = "__sw_variant"
+CROSSOVER = "__sw_crossover"
+METRIC = "__sw_metric"
+VALUE = "__sw_value"
 
 #: The kinds of table that hold one row per id (a repeated id is quarantined).
 ONE_ROW_PER_ID = frozenset({"customers", "accounts"})
@@ -53,6 +58,11 @@ REASONS: dict[str, str] = {
     "missing_event": "no event name",
     "missing_question": "no question",
     "missing_answer": "no answer",
+    "missing_experiment": "no experiment",
+    "missing_variant": "no variant",
+    "missing_metric": "no metric name",
+    "missing_value": "no value",
+    "non_numeric_value": "value is not a number",
     "missing_amount": "no amount",
     "non_numeric_amount": "amount is not a number",
     "non_numeric_quantity": "quantity is not a number",
@@ -66,6 +76,7 @@ REASONS: dict[str, str] = {
     "missing_account_id": "no account id",
     "duplicate_account_id": "account id already seen in an earlier row",
     "duplicate_answer": "a second answer by the same respondent to the same question",
+    "several_variants": "the customer was exposed to more than one variant of the experiment",
     "duplicate": "exact duplicate of an earlier row (policy: drop)",
     "non_product_code": "product code is not a product (policy: non-product codes)",
 }
@@ -142,6 +153,8 @@ def parse_columns(frame: nw.LazyFrame[Any], plan: Plan) -> nw.LazyFrame[Any]:
         frame = frame.with_columns(nw.col(event).alias(EVENT))
     if roles.kind == "responses":
         frame = _parse_answers(frame, roles)
+    if roles.kind in ("exposures", "outcomes"):
+        frame = _parse_measurement(frame, plan)
     if roles.kind != "transactions":
         return frame
     if (amount := roles.get("amount")) is not None:
@@ -161,6 +174,22 @@ def _parse_answers(frame: nw.LazyFrame[Any], roles: ColumnRoles) -> nw.LazyFrame
     return frame.with_columns(
         _clean_text(question, schema[question]).alias(QUESTION),
         _clean_text(answer, schema[answer]).alias(ANSWER),
+    )
+
+
+def _parse_measurement(frame: nw.LazyFrame[Any], plan: Plan) -> nw.LazyFrame[Any]:
+    """Experiment and variant (exposures), metric and numeric value (outcomes)."""
+    roles, schema = plan.roles, frame.collect_schema()
+    if roles.kind == "exposures":
+        experiment, variant = roles.columns["experiment"], roles.columns["variant"]
+        return frame.with_columns(
+            _clean_text(experiment, schema[experiment]).alias(EXPERIMENT),
+            _clean_text(variant, schema[variant]).alias(VARIANT),
+        )
+    metric = roles.columns["metric"]
+    frame = frame.with_columns(_clean_text(metric, schema[metric]).alias(METRIC))
+    return portable.try_to_float(
+        frame, roles.columns["value"], VALUE, decimal_comma=plan.decimal_comma
     )
 
 
@@ -210,6 +239,11 @@ def add_flags(frame: nw.LazyFrame[Any], plan: Plan, *, duplicates: bool) -> nw.L
         flags.append(nw.col(ROW).min().over(CUSTOMER).alias(DUPLICATE_ID))
     if roles.kind == "responses":
         flags.append(nw.col(ROW).min().over(CUSTOMER, QUESTION).alias(DUPLICATE_ANSWER))
+    if roles.kind == "exposures":
+        # One customer in two variants of one experiment: which one they saw is unknown.
+        first, last = nw.col(VARIANT).min(), nw.col(VARIANT).max()
+        flags.append((first.over(CUSTOMER, EXPERIMENT) != last.over(CUSTOMER, EXPERIMENT))
+                     .fill_null(value=False).alias(CROSSOVER))  # fmt: skip
     if flags:
         frame = frame.with_columns(*flags)
     finish: list[nw.Expr] = []
@@ -243,6 +277,14 @@ def reason_tests(plan: Plan, *, duplicates: bool) -> dict[str, nw.Expr]:
     if roles.kind == "responses":
         tests |= {"missing_question": nw.col(QUESTION).is_null(),
                   "missing_answer": nw.col(ANSWER).is_null()}  # fmt: skip
+    if roles.kind == "exposures":
+        tests |= {"missing_experiment": nw.col(EXPERIMENT).is_null(),
+                  "missing_variant": nw.col(VARIANT).is_null()}  # fmt: skip
+    if roles.kind == "outcomes":
+        value = roles.columns["value"]
+        tests |= {"missing_metric": nw.col(METRIC).is_null(),
+                  "missing_value": nw.col(value).is_null(),
+                  "non_numeric_value": ~nw.col(value).is_null() & _not_finite(VALUE)}  # fmt: skip
     if roles.kind == "transactions":
         tests |= _amount_tests(roles)
     if plan.as_of_bound is not None and roles.get("timestamp") is not None:
@@ -256,6 +298,8 @@ def reason_tests(plan: Plan, *, duplicates: bool) -> dict[str, nw.Expr]:
                 "responses": ("duplicate_answer", DUPLICATE_ANSWER)}.get(roles.kind)  # fmt: skip
     if repeated is not None:
         tests[repeated[0]] = nw.col(repeated[1])
+    if roles.kind == "exposures":
+        tests["several_variants"] = nw.col(CROSSOVER)
     if duplicates:
         tests["duplicate"] = nw.col(DUPLICATE)
     if roles.kind == "transactions":

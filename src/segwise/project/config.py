@@ -116,6 +116,38 @@ class AccountsSource(_Strict):
     query: str | None = None
 
 
+class ExposuresSource(_Strict):
+    """Experiment exposures: who saw which variant of which experiment, when."""
+
+    path: str
+    customer_id: str | None = None
+    experiment: str | None = None
+    variant: str | None = None
+    timestamp: str | None = None
+    timestamp_format: str | None = None
+    delimiter: str | None = None
+    encoding: str | None = None
+    sheet: str | int | None = None
+    table: str | None = None
+    query: str | None = None
+
+
+class OutcomesSource(_Strict):
+    """Outcomes beyond orders, long: customer, time, metric name and value."""
+
+    path: str
+    customer_id: str | None = None
+    timestamp: str | None = None
+    metric: str | None = None
+    value: str | None = None
+    timestamp_format: str | None = None
+    delimiter: str | None = None
+    encoding: str | None = None
+    sheet: str | int | None = None
+    table: str | None = None
+    query: str | None = None
+
+
 class Sources(_Strict):
     """The project's inputs."""
 
@@ -124,6 +156,8 @@ class Sources(_Strict):
     events: EventsSource | None = None
     responses: ResponsesSource | None = None
     accounts: AccountsSource | None = None
+    exposures: ExposuresSource | None = None
+    outcomes: OutcomesSource | None = None
 
 
 class SparkSettings(_Strict):

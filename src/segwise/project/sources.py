@@ -13,7 +13,7 @@ import polars as pl
 
 from segwise._validation import hint_for
 from segwise.exceptions import ConfigError
-from segwise.io.entity_readers import read_accounts, read_responses
+from segwise.io.entity_readers import read_accounts, read_exposures, read_outcomes, read_responses
 from segwise.io.readers import (
     read_customers,
     read_events,
@@ -23,6 +23,8 @@ from segwise.project.config import (
     AccountsSource,
     CustomersSource,
     EventsSource,
+    ExposuresSource,
+    OutcomesSource,
     ResponsesSource,
     TransactionsSource,
 )
@@ -40,9 +42,19 @@ _READERS = {
     EventsSource: read_events,
     ResponsesSource: read_responses,
     AccountsSource: read_accounts,
+    ExposuresSource: read_exposures,
+    OutcomesSource: read_outcomes,
 }
 
-AnySource = TransactionsSource | CustomersSource | EventsSource | ResponsesSource | AccountsSource
+AnySource = (
+    TransactionsSource
+    | CustomersSource
+    | EventsSource
+    | ResponsesSource
+    | AccountsSource
+    | ExposuresSource
+    | OutcomesSource
+)
 
 
 def reader_options(source: AnySource) -> dict[str, Any]:
