@@ -1,4 +1,4 @@
-"""`segwise experiment plan` and `segwise experiment assign`."""
+"""`segwise experiment plan`, `assign` and `analyze`."""
 
 from __future__ import annotations
 
@@ -26,9 +26,20 @@ def test_plan_for_a_share_equals_statsmodels_and_reads_in_words() -> None:
     assert "5.0% → 6.0% (+1 pp)" in found.stdout
     as_json = runner.invoke(
         app,
-        ["experiment", "plan", "--baseline", "0.1", "--mde", "0.015", "--alpha", "0.01",
-         "--power", "0.9", "--json"],
-    )  # fmt: skip
+        [
+            "experiment",
+            "plan",
+            "--baseline",
+            "0.1",
+            "--mde",
+            "0.015",
+            "--alpha",
+            "0.01",
+            "--power",
+            "0.9",
+            "--json",
+        ],
+    )
     design = json.loads(as_json.stdout)
     expected = NormalIndPower().solve_power(
         proportion_effectsize(0.115, 0.1), alpha=0.01, power=0.9, ratio=1
@@ -40,9 +51,20 @@ def test_plan_for_a_share_equals_statsmodels_and_reads_in_words() -> None:
 def test_plan_for_a_mean_uses_cohens_d() -> None:
     found = runner.invoke(
         app,
-        ["experiment", "plan", "--baseline", "40", "--mde", "2", "--std", "25", "--ratio", "2",
-         "--json"],
-    )  # fmt: skip
+        [
+            "experiment",
+            "plan",
+            "--baseline",
+            "40",
+            "--mde",
+            "2",
+            "--std",
+            "25",
+            "--ratio",
+            "2",
+            "--json",
+        ],
+    )
     design = json.loads(found.stdout)
     expected = NormalIndPower().solve_power(2 / 25, alpha=0.05, power=0.8, ratio=2)
     assert design["metric"] == "continuous"
@@ -56,9 +78,18 @@ def test_segments_large_enough_and_the_lift_each_could_show(project_copy: Path) 
     # An MDE the largest segment can just afford, then the others cannot.
     found = runner.invoke(
         app,
-        ["experiment", "plan", "--baseline", "0.2", "--mde", "0.1", "--json",
-         "--segment-sizes-from", str(project_copy)],
-    )  # fmt: skip
+        [
+            "experiment",
+            "plan",
+            "--baseline",
+            "0.2",
+            "--mde",
+            "0.1",
+            "--json",
+            "--segment-sizes-from",
+            str(project_copy),
+        ],
+    )
     design = json.loads(found.stdout)
     rows = design["segments"]
     assert len(rows) == sizes.height
@@ -70,9 +101,17 @@ def test_segments_large_enough_and_the_lift_each_could_show(project_copy: Path) 
     assert any(r["enough"] for r in rows) == (largest >= design["n_total"])
     table = runner.invoke(
         app,
-        ["experiment", "plan", "--baseline", "0.2", "--mde", "0.1",
-         "--segment-sizes-from", str(project_copy)],
-    )  # fmt: skip
+        [
+            "experiment",
+            "plan",
+            "--baseline",
+            "0.2",
+            "--mde",
+            "0.1",
+            "--segment-sizes-from",
+            str(project_copy),
+        ],
+    )
     assert "large enough" in table.stdout
 
 
@@ -85,9 +124,19 @@ def test_bad_designs_are_one_line_errors(project_copy: Path) -> None:
     ]
     missing = runner.invoke(
         app,
-        ["experiment", "plan", "--baseline", "0.05", "--mde", "0.01", "--segmentation", "nope",
-         "--segment-sizes-from", str(project_copy)],
-    )  # fmt: skip
+        [
+            "experiment",
+            "plan",
+            "--baseline",
+            "0.05",
+            "--mde",
+            "0.01",
+            "--segmentation",
+            "nope",
+            "--segment-sizes-from",
+            str(project_copy),
+        ],
+    )
     assert missing.exit_code == 1
     assert "no segmentation 'nope'" in missing.stderr
 
@@ -96,9 +145,18 @@ def test_assign_writes_the_exposure_file_and_logs_it(project_copy: Path) -> None
     target = project_copy.parent / "spring.csv"
     found = runner.invoke(
         app,
-        ["experiment", "assign", str(project_copy), "spring", "--split", "90,10", "-o",
-         str(target), "--json"],
-    )  # fmt: skip
+        [
+            "experiment",
+            "assign",
+            str(project_copy),
+            "spring",
+            "--split",
+            "90,10",
+            "-o",
+            str(target),
+            "--json",
+        ],
+    )
     assert found.exit_code == 0, found.stderr
     summary = json.loads(found.stdout)
     assert [v["variant"] for v in summary["variants"]] == ["A", "B"]
@@ -108,8 +166,9 @@ def test_assign_writes_the_exposure_file_and_logs_it(project_copy: Path) -> None
     written = pl.read_csv(target, infer_schema=False)
     assert written.columns == ["customer_id", "experiment", "variant", "timestamp"]
     assert written.height == summary["customers"]
-    on_stdout = runner.invoke(app, ["experiment", "assign", str(project_copy), "spring",
-                                    "--split", "90,10"])  # fmt: skip
+    on_stdout = runner.invoke(
+        app, ["experiment", "assign", str(project_copy), "spring", "--split", "90,10"]
+    )
     again = pl.read_csv(on_stdout.stdout.encode(), infer_schema=False)
     assert again.select("customer_id", "variant").equals(written.select("customer_id", "variant"))
     log = json.loads(runner.invoke(app, ["audit", str(project_copy), "--json"]).stdout)
@@ -118,13 +177,50 @@ def test_assign_writes_the_exposure_file_and_logs_it(project_copy: Path) -> None
 
 
 def test_assign_errors_are_one_line(project_copy: Path) -> None:
-    uneven = runner.invoke(app, ["experiment", "assign", str(project_copy), "x", "--variants",
-                                 "A,B,C", "--split", "1,2"])  # fmt: skip
+    uneven = runner.invoke(
+        app,
+        ["experiment", "assign", str(project_copy), "x", "--variants", "A,B,C", "--split", "1,2"],
+    )
     assert uneven.exit_code == 1
     assert uneven.stderr.strip().splitlines() == [
         "error: 3 variants but 2 shares. Give one share per variant, e.g. --split 50,50."
     ]
-    nowhere = runner.invoke(app, ["experiment", "assign", str(project_copy), "x", "--segment",
-                                  "Nope"])  # fmt: skip
+    nowhere = runner.invoke(
+        app, ["experiment", "assign", str(project_copy), "x", "--segment", "Nope"]
+    )
     assert nowhere.exit_code == 1
     assert "no segment 'Nope'" in nowhere.stderr
+
+
+def test_analyze_prints_verdicts_and_a_table_and_json(tmp_path: Path) -> None:
+    from tests.project.experiment_demo import EXPERIMENT, experiment_project
+
+    config = experiment_project(tmp_path, planted_in="Lapsed")
+    table = runner.invoke(
+        app, ["experiment", "analyze", str(config), EXPERIMENT, "--segmentation", "lifecycle"]
+    )
+    assert table.exit_code == 0, table.stderr
+    assert "· Lapsed: Variant free-shipping lifts conversion in Lapsed by +" in table.stdout
+    assert "differs across segments" in table.stdout
+    found = runner.invoke(
+        app,
+        [
+            "experiment",
+            "analyze",
+            str(config),
+            EXPERIMENT,
+            "--metric",
+            "orders",
+            "--correction",
+            "bh",
+            "--no-cuped",
+            "--json",
+        ],
+    )
+    payload = json.loads(found.stdout)
+    assert payload["correction"] == "bh"
+    assert {r["metric"] for r in payload["results"]} == {"orders"}
+    assert all(r["variance_reduction"] is None for r in payload["results"])
+    bad = runner.invoke(app, ["experiment", "analyze", str(config), EXPERIMENT, "--window", "x"])
+    assert bad.exit_code == 1
+    assert bad.stderr.strip() == "error: --window 'x' is not a number of days. E.g. --window 30d."

@@ -91,12 +91,29 @@ def test_exposures_quarantine_crossovers_and_incomplete_rows_alike_on_every_engi
     rows = pl.DataFrame(
         {
             "user_id": ["u1", "u2", "u2", "u3", "u3", "u4", "u5", "u6"],
-            "test_name": ["spring", "spring", "spring", "spring", "summer", "spring", " ", "spring"],
+            "test_name": [
+                "spring",
+                "spring",
+                "spring",
+                "spring",
+                "summer",
+                "spring",
+                " ",
+                "spring",
+            ],
             "variation": ["A", "A", "B", "B", "A", "A", "A", None],
-            "ts": ["2026-03-01", "2026-03-01", "2026-03-02", "2026-03-01", "2026-06-01",
-                   "2026-03-04", "2026-03-01", "2026-03-01"],
+            "ts": [
+                "2026-03-01",
+                "2026-03-01",
+                "2026-03-02",
+                "2026-03-01",
+                "2026-06-01",
+                "2026-03-04",
+                "2026-03-01",
+                "2026-03-01",
+            ],
         }
-    )  # fmt: skip
+    )
     rows = pl.concat([rows, rows.head(1)])  # u1 seen twice in A: kept (the first one counts)
     path = tmp_path / "exposures.csv"
     rows.write_csv(path)
@@ -133,6 +150,14 @@ def test_outcomes_keep_numeric_values_and_quarantine_the_rest() -> None:
 
 def test_exposures_without_a_variant_column_say_how_to_name_it() -> None:
     with pytest.raises(ColumnNotFoundError, match="no variant column") as caught:
-        sw.read_exposures(pl.DataFrame({"customer_id": ["a"], "experiment": ["x"],
-                                        "timestamp": ["2026-01-01"], "flavour": ["A"]}))  # fmt: skip
+        sw.read_exposures(
+            pl.DataFrame(
+                {
+                    "customer_id": ["a"],
+                    "experiment": ["x"],
+                    "timestamp": ["2026-01-01"],
+                    "flavour": ["A"],
+                }
+            )
+        )
     assert "variant: in the project file" in str(caught.value.hint)

@@ -20,15 +20,20 @@ def test_members_of_the_segment_only_and_the_same_variants_every_time(project_co
     sizes = store.segments().sort("size", descending=True)
     segmentation, segment = sizes.row(0)[:2]
     found = assign_experiment(
-        project, "winback", ["A", "B"], [1, 1], segment=f"{segmentation}/{segment}",
+        project,
+        "winback",
+        ["A", "B"],
+        [1, 1],
+        segment=f"{segmentation}/{segment}",
         at=datetime(2026, 12, 1, 9, 30),
-    )  # fmt: skip
+    )
     members = store.members(segment, segmentation=segmentation)["customer_id"].cast(pl.String)
     assert sorted(found.table["customer_id"].to_list()) == sorted(members.to_list())
     assert set(found.table["experiment"]) == {"winback"}
     assert set(found.table["timestamp"]) == {datetime(2026, 12, 1, 9, 30)}
-    again = assign_experiment(project, "winback", ["A", "B"], [1, 1], segment=segment,
-                              segmentation=segmentation)  # fmt: skip
+    again = assign_experiment(
+        project, "winback", ["A", "B"], [1, 1], segment=segment, segmentation=segmentation
+    )
     assert again.table.select("customer_id", "variant").equals(
         found.table.select("customer_id", "variant")
     )

@@ -306,3 +306,32 @@ def test_contacts_expand_account_segments_as_each_run_mapped_them(tmp_path: Path
     assert store.level("firms") == "account" and store.level("people") == "customer"
     with pytest.raises(ConfigError, match="segments customers, not accounts"):
         store.members("Champions", contacts=True)
+
+
+def test_segments_at_exposure_read_the_run_in_force_that_day(
+    twelve: tuple[Path, list[dict[str, pl.DataFrame]]],
+) -> None:
+    folder, runs = twelve
+    store = Workspace(folder / "segwise.duckdb")
+    rng = random.Random(5)
+    rows = []
+    for _ in range(200):
+        customer = f"{rng.randrange(300):04d}"
+        # Anywhere from before the first run to after the last, at any time of day.
+        moment = dt.datetime.combine(FIRST, dt.time()) + dt.timedelta(
+            days=rng.randrange(-20, 360), seconds=rng.randrange(86_400)
+        )
+        rows.append((customer, moment))
+    exposed = pl.DataFrame(rows, schema=["customer_id", "exposed_at"], orient="row")
+    placed = store.segments_at("value", exposed)
+    for customer, moment in rows:
+        found = placed.filter(
+            (pl.col("customer_id") == customer) & (pl.col("exposed_at") == moment)
+        )
+        if moment.date() < FIRST:
+            assert found["run_id"].to_list() == [None]
+            continue
+        run_id = (moment.date() - FIRST).days // 30 + 1
+        assert set(found["run_id"]) == {run_id}
+        held = runs[run_id - 1]["value"].filter(pl.col("customer_id") == customer)["segment"]
+        assert found["segment"].to_list() == (held.to_list() or [None])

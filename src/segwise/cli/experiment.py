@@ -161,6 +161,8 @@ def assign(
     """Give each customer a variant: SHA-256 of salt and id, the same on every run."""
     import sys
 
+    import polars as pl
+
     from segwise.exceptions import ConfigError
     from segwise.io.writers import write_table
     from segwise.project import Project
@@ -177,10 +179,12 @@ def assign(
     )
     detail = {k: v for k, v in found.summary().items() if k != "experiment"}
     audit.record(project.store, cli_actor(), "experiment.assign", experiment, detail=detail)
+    # Text files get whole seconds: the readers do not parse fractional ISO seconds.
+    as_text = found.table.with_columns(pl.col("timestamp").dt.strftime("%Y-%m-%d %H:%M:%S"))
     if output is None:
-        sys.stdout.write(found.table.write_csv())
+        sys.stdout.write(as_text.write_csv())
         return
-    write_table(found.table, output)
+    write_table(found.table if output.suffix.lower() == ".parquet" else as_text, output)
     summary = found.summary()
     if as_json:
         typer.echo(json_text({**summary, "output": str(output)}))
@@ -191,3 +195,142 @@ def assign(
         f"assigned: {counts}; written to {output}",
         highlight=False,
     )
+
+
+@experiment_app.command("analyze")
+@user_errors
+def analyze(
+    config: Config,
+    experiment: Annotated[str, typer.Argument(help="The experiment's name.", show_default=False)],
+    segmentation: Annotated[
+        str | None,
+        typer.Option("--segmentation", help="Segments to read within (default: the first)."),
+    ] = None,
+    metric: Annotated[
+        list[str] | None,
+        typer.Option("--metric", help="conversion, revenue, orders or an outcome (repeatable)."),
+    ] = None,
+    window: Annotated[
+        str, typer.Option("--window", help="Outcomes counted this long after exposure.")
+    ] = "30d",
+    pre_period: Annotated[
+        str, typer.Option("--pre-period", help="CUPED's pre-period before exposure.")
+    ] = "14d",
+    control: Annotated[
+        str | None, typer.Option("--control", help="The control variant (default: control, A).")
+    ] = None,
+    split: Annotated[
+        str | None, typer.Option("--split", help="The designed shares, in variant-name order.")
+    ] = None,
+    correction: Annotated[
+        str, typer.Option("--correction", help="holm (default) or bh (Benjamini-Hochberg).")
+    ] = "holm",
+    no_cuped: Annotated[bool, typer.Option("--no-cuped", help="Compare raw values.")] = False,
+    allow_outside: AllowOutside = False,
+    as_json: opt.Json = False,
+) -> None:
+    """Each variant against control, per segment held at exposure, with corrected p-values."""
+    from segwise._validation import check_choice
+    from segwise.project import Project
+    from segwise.project.experiment_analysis import analyze_experiment
+
+    check_choice("--correction", correction, ["holm", "bh"])
+    project = Project.from_yaml(config, allow_outside=allow_outside)
+    shares = None if split is None else list(opt.shares(split, "--split", "50,50"))
+    found = analyze_experiment(
+        project,
+        experiment,
+        segmentation=segmentation,
+        metrics=metric or ["conversion", "revenue"],
+        window=_days(window, "--window"),
+        pre_period=_days(pre_period, "--pre-period"),
+        control=control,
+        split=shares,
+        correction=correction,  # type: ignore[arg-type]
+        use_cuped=not no_cuped,
+    )
+    if as_json:
+        typer.echo(json_text(found.to_dict()))
+        return
+    _show_readout(found)
+
+
+def _days(text: str, option: str) -> Any:
+    from datetime import timedelta
+
+    from segwise.exceptions import ConfigError
+
+    number = text.strip().lower().removesuffix("d")
+    if not number.isdigit() or int(number) == 0:
+        raise ConfigError(f"{option} '{text}' is not a number of days", hint=f"e.g. {option} 30d")
+    return timedelta(days=int(number))
+
+
+def _show_readout(found: Any) -> None:
+    """The verdicts first, then the numbers per segment."""
+    from rich.table import Table
+
+    console = stdout()
+    srm = found.srm
+    console.print(
+        f"experiment {found.experiment}: {', '.join(found.variants)} (control: {found.control})",
+        highlight=False,
+    )
+    if srm.flagged:
+        console.print(
+            f"[bold red]warning:[/] the split does not match the design (sample-ratio mismatch, "
+            f"p = {srm.p_value:.2g}): assignment or logging is broken; do not trust the lifts"
+        )
+    for segment, verdict in found.verdicts.items():
+        console.print(f"· {segment}: {verdict}", highlight=False)
+    several = len(found.variants) > 2
+    table = Table(title_justify="left", title=f"p adjusted by {found.correction}; * significant")
+    columns = ["segment", *(["variant"] if several else []), "metric", "customers", "control",
+               found.variants[-1] if not several else "variant", "lift [95% CI] (pp: shares)",
+               "p adjusted"]  # fmt: skip
+    for column in columns:
+        table.add_column(column, justify="left" if column in ("segment", "variant", "metric")
+                         else "right")  # fmt: skip
+    for result in found.results:
+        row = result.to_dict()
+        share = row["kind"] == "binary"
+        cells = [
+            row["segment"],
+            *([row["variant"]] if several else []),
+            row["metric"] + (" *" if row["significant"] else ""),
+            f"{row['n'] + row['control_n']:,}",
+            _value(row["control_mean"], share),
+            _value(row["mean"], share),
+            f"{_lift(row['lift'], share)} [{_lift(row['ci_low'], share)}, "
+            f"{_lift(row['ci_high'], share)}]",
+            _p(row["p_adjusted"]),
+        ]
+        table.add_row(*cells)
+    console.print(table)
+    for test in found.heterogeneity:
+        if test["p_value"] is not None and test["p_value"] < 0.05:
+            console.print(
+                f"The effect of {test['variant']} on {test['metric']} differs across segments "
+                f"(Cochran's Q p = {test['p_value']:.2g}, I² = {test['i_squared']:.0%}). Segments "
+                "are not randomised: it works differently in them, not necessarily because of "
+                "what defines them.",
+                highlight=False,
+            )
+    for note in found.notes:
+        console.print(f"note: {note}", highlight=False)
+
+
+def _value(value: float | None, share: bool) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.1%}" if share else f"{value:,.2f}"
+
+
+def _lift(value: float | None, share: bool) -> str:
+    if value is None:
+        return "-"
+    return f"{value * 100:+.1f}" if share else f"{value:+,.2f}"
+
+
+def _p(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3g}"

@@ -1,0 +1,177 @@
+"""``segwise experiment analyze``: an experiment's readout, each customer in their segment then.
+
+Reads the project's ``exposures`` (and ``outcomes``) sources and its orders,
+places every exposed customer in the segment they held **when first
+exposed** (the run in force that day, from the stored history: never today's
+run, whose segments the experiment may itself have changed), and hands the
+per-customer metric values to :mod:`segwise.measure`.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from segwise.engine.frames import to_lazy
+from segwise.exceptions import ConfigError
+from segwise.measure.outcomes import metric_values, resolve_metrics
+from segwise.measure.readout import Readout, arm_statistics, readout
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from segwise.measure.corrections import Correction
+    from segwise.project.pipeline import Project
+
+#: Segment labels of customers the history cannot place.
+BEFORE_FIRST_RUN = "(before the first run)"
+NOT_IN_A_SEGMENT = "(not in a segment)"
+
+
+def analyze_experiment(
+    project: Project,
+    experiment: str,
+    *,
+    segmentation: str | None = None,
+    metrics: Sequence[str] = ("conversion", "revenue"),
+    window: timedelta = timedelta(days=30),
+    pre_period: timedelta = timedelta(days=14),
+    control: str | None = None,
+    split: Sequence[float] | None = None,
+    correction: Correction = "holm",
+    use_cuped: bool = True,
+) -> Readout:
+    """The readout of ``experiment`` per segment of ``segmentation`` (see the module).
+
+    Examples
+    --------
+    >>> import tempfile, segwise as sw
+    >>> project = sw.Project.from_yaml(sw.Project.init(tempfile.mkdtemp()))
+    >>> analyze_experiment(project, "spring")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    segwise.exceptions.ConfigError: the project has no exposures source. Add sources.exposures...
+    """
+    if project.config.sources.exposures is None:
+        raise ConfigError(
+            "the project has no exposures source",
+            hint="add sources.exposures: {path: exposures.csv} (customer, experiment, variant, "
+            "timestamp)",
+        )
+    exposures = _polars(project.read_source("exposures").data)
+    exposed = _first_exposures(exposures, experiment)
+    outcomes = (
+        _polars(project.read_source("outcomes").data)
+        if project.config.sources.outcomes is not None
+        else None
+    )
+    orders = _polars(project.read_source("transactions").data)
+    chosen = resolve_metrics(metrics, has_orders=True, outcomes=outcomes)
+    name = _segmentation(project, segmentation)
+    placed = project.store.segments_at(name, exposed.select("customer_id", "exposed_at"))
+    segments = placed.select(
+        "customer_id",
+        pl.when(pl.col("run_id").is_null())
+        .then(pl.lit(BEFORE_FIRST_RUN))
+        .otherwise(pl.col("segment").fill_null(NOT_IN_A_SEGMENT))
+        .alias("segment"),
+    )
+    values = metric_values(
+        exposed.lazy(), chosen, orders=orders, outcomes=outcomes, window=window,
+        pre_period=pre_period,
+    )  # fmt: skip
+    stats = arm_statistics(values, segments.lazy(), chosen)
+    variants = sorted(set(exposed["variant"].to_list()))
+    found = readout(
+        experiment,
+        stats,
+        chosen,
+        control=_control(variants, control),
+        split=_shares(variants, split),
+        correction=correction,
+        use_cuped=use_cuped,
+    )
+    found.notes.extend(_notes(exposed, orders, window, name))
+    return found
+
+
+def _polars(frame: Any) -> pl.LazyFrame:
+    native = to_lazy(frame).to_native()
+    if isinstance(native, pl.LazyFrame):
+        return native
+    return pl.DataFrame(to_lazy(frame).collect(backend="polars").to_native()).lazy()
+
+
+def _first_exposures(exposures: pl.LazyFrame, experiment: str) -> pl.DataFrame:
+    """One row per customer: their variant and the first time they saw it."""
+    rows = exposures.filter(pl.col("experiment") == experiment)
+    found: pl.DataFrame = (
+        rows.group_by("customer_id")
+        .agg(pl.col("variant").first(), pl.col("timestamp").min().alias("exposed_at"))
+        .sort("customer_id")
+        .collect()
+    )
+    if found.height == 0:
+        known = exposures.select(pl.col("experiment").unique().sort()).collect()["experiment"]
+        raise ConfigError(
+            f"no exposures of experiment '{experiment}'",
+            hint=f"the exposures source has: {', '.join(known.to_list()[:10])}"
+            if known.len()
+            else "the exposures source is empty",
+        )
+    return found
+
+
+def _segmentation(project: Project, name: str | None) -> str:
+    people = [n for n, s in project.config.segmentations.items() if s.level == "customer"]
+    if name is None:
+        if not people:
+            raise ConfigError("no segmentation of customers to analyse within")
+        return people[0]
+    if name not in people:
+        raise ConfigError(
+            f"no segmentation '{name}' of customers",
+            hint=f"use one of: {', '.join(people)}",
+        )
+    return name
+
+
+def _shares(variants: Sequence[str], split: Sequence[float] | None) -> dict[str, float] | None:
+    """The designed shares, given in the variants' name order."""
+    if split is None:
+        return None
+    if len(split) != len(variants) or any(share <= 0 for share in split):
+        raise ConfigError(
+            f"--split gives {len(split)} shares for {len(variants)} variants "
+            f"({', '.join(variants)})",
+            hint="one share above 0 per variant, in that order, e.g. --split 50,50",
+        )
+    return dict(zip(variants, split, strict=True))
+
+
+def _control(variants: Sequence[str], control: str | None) -> str:
+    """The named control, else a variant called control, else A, else the first by name."""
+    if control is not None:
+        if control not in variants:
+            raise ConfigError(
+                f"no variant '{control}' in the exposures",
+                hint=f"the variants are: {', '.join(variants)}",
+            )
+        return control
+    by_name = {v.lower(): v for v in variants}
+    return by_name.get("control") or by_name.get("a") or variants[0]
+
+
+def _notes(exposed: pl.DataFrame, orders: pl.LazyFrame, window: timedelta, name: str) -> list[str]:
+    """What the reader of the numbers should know: windows cut short, unplaced customers."""
+    notes = [f"segments as held at first exposure, from the stored runs of '{name}'"]
+    last = orders.select(pl.col("timestamp").max()).collect().item()
+    if last is not None:
+        short = exposed.filter(pl.col("exposed_at") + window > last).height
+        if short:
+            notes.append(
+                f"{short:,} customers were exposed less than {window.days} days before the "
+                f"orders end ({last:%Y-%m-%d}): their window is cut short"
+            )
+    return notes

@@ -1,0 +1,74 @@
+"""An experiment on the demo project: the planted effect, found where it was planted, with
+each customer read in the segment they were in when exposed."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import polars as pl
+import pytest
+
+import segwise as sw
+from segwise.exceptions import ConfigError
+from segwise.measure.readout import ALL
+from segwise.project import open_workspace
+from segwise.project.experiment_analysis import analyze_experiment
+from tests.project.experiment_demo import EXPERIMENT, experiment_project
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+@pytest.fixture(scope="module")
+def experiment(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return experiment_project(tmp_path_factory.mktemp("experiment"), planted_in="Lapsed")
+
+
+def test_the_planted_lift_is_found_in_lapsed_and_nowhere_else(experiment: Path) -> None:
+    found = analyze_experiment(
+        sw.Project.from_yaml(experiment),
+        EXPERIMENT,
+        segmentation="lifecycle",
+        metrics=["conversion"],
+    )
+    assert found.control == "control"
+    assert not found.srm.flagged
+    by_segment = {r.segment: r for r in found.results}
+    lapsed = by_segment["Lapsed"]
+    assert lapsed.significant
+    assert lapsed.comparison.ci_low > 0.25  # 40% planted on top of almost no one buying
+    assert {s for s, r in by_segment.items() if r.significant} == {"Lapsed", ALL}
+    assert "lifts conversion in Lapsed by +" in found.verdicts["Lapsed"]
+
+
+def test_customers_are_read_in_the_segment_they_held_when_exposed(experiment: Path) -> None:
+    store = open_workspace(experiment)
+    assert store.runs().height == 2
+    then = store.memberships(run=1, segmentation="lifecycle")
+    now = store.memberships(run=2, segmentation="lifecycle")
+    moved = then.join(now, on="customer_id", suffix="_now").filter(
+        (pl.col("segment") == "Lapsed") & (pl.col("segment_now") != "Lapsed")
+    )
+    assert moved.height > 100  # the planted buyers left Lapsed by run 2
+    found = analyze_experiment(
+        sw.Project.from_yaml(experiment),
+        EXPERIMENT,
+        segmentation="lifecycle",
+        metrics=["conversion"],
+    )
+    lapsed = next(r for r in found.results if r.segment == "Lapsed")
+    exposed_then = then.filter(pl.col("segment") == "Lapsed").height
+    assert lapsed.comparison.n + lapsed.comparison.control_n == exposed_then
+
+
+def test_clear_errors_for_what_is_missing(experiment: Path) -> None:
+    project = sw.Project.from_yaml(experiment)
+    with pytest.raises(ConfigError, match="no exposures of experiment 'nope'") as caught:
+        analyze_experiment(project, "nope")
+    assert EXPERIMENT in str(caught.value.hint)
+    with pytest.raises(ConfigError, match="no variant 'B'"):
+        analyze_experiment(project, EXPERIMENT, control="B")
+    with pytest.raises(ConfigError, match="--split gives 3 shares for 2 variants"):
+        analyze_experiment(project, EXPERIMENT, split=[1, 1, 1])
+    with pytest.raises(ConfigError, match="no segmentation 'value'"):
+        analyze_experiment(project, EXPERIMENT, segmentation="value")
