@@ -49,28 +49,40 @@ def arm_statistics(
     """Per segment (and ``(all)``), variant and metric: n, mean, var, pre-period mean, var, cov.
 
     ``segments`` holds ``customer_id, segment`` (a customer may have several rows).
+    Every metric is aggregated in the same pass (one group-by per level).
     """
-    placed = values.join(segments, on="customer_id", how="inner")
-    parts = []
-    for metric in metrics:
+    aggregations = [pl.len().alias("n")]
+    for position, metric in enumerate(metrics):
         y, x = pl.col(metric.name), pl.col(metric.name + PRE)
-        aggregations = [
-            pl.len().alias("n"),
-            y.mean().alias("mean"),
-            y.var(ddof=1).alias("var"),
-            x.mean().alias("mean_pre"),
-            x.var(ddof=1).alias("var_pre"),
-            pl.cov(y, x, ddof=1).alias("cov"),
+        aggregations += [
+            y.mean().alias(f"mean_{position}"),
+            y.var(ddof=1).alias(f"var_{position}"),
+            x.mean().alias(f"mean_pre_{position}"),
+            x.var(ddof=1).alias(f"var_pre_{position}"),
+            pl.cov(y, x, ddof=1).alias(f"cov_{position}"),
         ]
-        by_segment = placed.group_by("segment", "variant").agg(aggregations)
-        overall = values.group_by("variant").agg(aggregations)
-        parts.append(
-            pl.concat(
-                [by_segment, overall.select(pl.lit(ALL).alias("segment"), pl.all())],
-                how="vertical_relaxed",
-            ).with_columns(pl.lit(metric.name).alias("metric"))
-        )
-    table: pl.DataFrame = pl.concat(parts).collect()
+    by_segment = values.join(segments, on="customer_id", how="inner").group_by(
+        "segment", "variant"
+    )
+    overall = values.group_by("variant").agg(aggregations).select(
+        pl.lit(ALL).alias("segment"), pl.all()
+    )
+    wide = pl.concat([by_segment.agg(aggregations), overall], how="vertical_relaxed").collect(
+        engine="streaming"
+    )
+    # One row per metric: a long table of a few dozen rows.
+    table = pl.concat(
+        [
+            wide.select(
+                "segment",
+                "variant",
+                pl.lit(metric.name).alias("metric"),
+                "n",
+                *(pl.col(f"{name}_{position}").alias(name) for name in _STATS[1:]),
+            )
+            for position, metric in enumerate(metrics)
+        ]
+    )
     return table.with_columns(pl.col(_STATS[1:]).fill_nan(None).fill_null(0.0))
 
 

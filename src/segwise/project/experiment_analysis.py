@@ -109,7 +109,6 @@ def _first_exposures(exposures: pl.LazyFrame, experiment: str) -> pl.DataFrame:
     found: pl.DataFrame = (
         rows.group_by("customer_id")
         .agg(pl.col("variant").first(), pl.col("timestamp").min().alias("exposed_at"))
-        .sort("customer_id")
         .collect()
     )
     if found.height == 0:
