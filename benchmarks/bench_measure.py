@@ -82,9 +82,15 @@ def hand_written(folder: Path) -> float:
         .agg(pl.col("variant").first(), pl.col("timestamp").min().alias("at"))
     )
     orders = pl.scan_parquet(folder / "orders.parquet")
-    window = orders.join(exposed.select("customer_id", "at"), on="customer_id").filter(
-        (pl.col("timestamp") >= pl.col("at")) & (pl.col("timestamp") < pl.col("at") + timedelta(30))
-    ).group_by("customer_id").agg(pl.col("amount").sum().alias("revenue"), pl.len().alias("orders"))
+    window = (
+        orders.join(exposed.select("customer_id", "at"), on="customer_id")
+        .filter(
+            (pl.col("timestamp") >= pl.col("at"))
+            & (pl.col("timestamp") < pl.col("at") + timedelta(30))
+        )
+        .group_by("customer_id")
+        .agg(pl.col("amount").sum().alias("revenue"), pl.len().alias("orders"))
+    )
     values = exposed.join(window, on="customer_id", how="left").fill_null(0)
     values.group_by("variant").agg(
         pl.len().alias("n"),

@@ -242,8 +242,8 @@ def analyze(
         experiment,
         segmentation=segmentation,
         metrics=metric or ["conversion", "revenue"],
-        window=_days(window, "--window"),
-        pre_period=_days(pre_period, "--pre-period"),
+        window=days(window, "--window"),
+        pre_period=days(pre_period, "--pre-period"),
         control=control,
         split=shares,
         correction=correction,  # type: ignore[arg-type]
@@ -255,7 +255,8 @@ def analyze(
     _show_readout(found)
 
 
-def _days(text: str, option: str) -> Any:
+def days(text: str, option: str) -> Any:
+    """``30d`` (or ``30``) as a timedelta, or a one-line error naming the option."""
     from datetime import timedelta
 
     from segwise.exceptions import ConfigError
@@ -285,12 +286,20 @@ def _show_readout(found: Any) -> None:
         console.print(f"· {segment}: {verdict}", highlight=False)
     several = len(found.variants) > 2
     table = Table(title_justify="left", title=f"p adjusted by {found.correction}; * significant")
-    columns = ["segment", *(["variant"] if several else []), "metric", "customers", "control",
-               found.variants[-1] if not several else "variant", "lift [95% CI] (pp: shares)",
-               "p adjusted"]  # fmt: skip
+    columns = [
+        "segment",
+        *(["variant"] if several else []),
+        "metric",
+        "customers",
+        "control",
+        found.variants[-1] if not several else "variant",
+        "lift [95% CI] (pp: shares)",
+        "p adjusted",
+    ]
     for column in columns:
-        table.add_column(column, justify="left" if column in ("segment", "variant", "metric")
-                         else "right")  # fmt: skip
+        table.add_column(
+            column, justify="left" if column in ("segment", "variant", "metric") else "right"
+        )
     for result in found.results:
         row = result.to_dict()
         share = row["kind"] == "binary"

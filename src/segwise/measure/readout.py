@@ -61,11 +61,9 @@ def arm_statistics(
             x.var(ddof=1).alias(f"var_pre_{position}"),
             pl.cov(y, x, ddof=1).alias(f"cov_{position}"),
         ]
-    by_segment = values.join(segments, on="customer_id", how="inner").group_by(
-        "segment", "variant"
-    )
-    overall = values.group_by("variant").agg(aggregations).select(
-        pl.lit(ALL).alias("segment"), pl.all()
+    by_segment = values.join(segments, on="customer_id", how="inner").group_by("segment", "variant")
+    overall = (
+        values.group_by("variant").agg(aggregations).select(pl.lit(ALL).alias("segment"), pl.all())
     )
     wide = pl.concat([by_segment.agg(aggregations), overall], how="vertical_relaxed").collect(
         engine="streaming"
@@ -260,8 +258,9 @@ def _heterogeneity(results: Sequence[Result]) -> list[dict[str, Any]]:
     found = []
     pairs = dict.fromkeys((r.variant, r.metric) for r in results)
     for variant, metric in pairs:
-        rows = [r for r in results if (r.variant, r.metric) == (variant, metric)
-                and r.segment != ALL]  # fmt: skip
+        rows = [
+            r for r in results if (r.variant, r.metric) == (variant, metric) and r.segment != ALL
+        ]
         test = heterogeneity(
             [r.comparison.lift for r in rows], [r.comparison.standard_error for r in rows]
         )

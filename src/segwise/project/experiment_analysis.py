@@ -59,16 +59,16 @@ def analyze_experiment(
             hint="add sources.exposures: {path: exposures.csv} (customer, experiment, variant, "
             "timestamp)",
         )
-    exposures = _polars(project.read_source("exposures").data)
+    exposures = polars_frame(project.read_source("exposures").data)
     exposed = _first_exposures(exposures, experiment)
     outcomes = (
-        _polars(project.read_source("outcomes").data)
+        polars_frame(project.read_source("outcomes").data)
         if project.config.sources.outcomes is not None
         else None
     )
-    orders = _polars(project.read_source("transactions").data)
+    orders = polars_frame(project.read_source("transactions").data)
     chosen = resolve_metrics(metrics, has_orders=True, outcomes=outcomes)
-    name = _segmentation(project, segmentation)
+    name = customer_segmentation(project, segmentation)
     placed = project.store.segments_at(name, exposed.select("customer_id", "exposed_at"))
     segments = placed.select(
         "customer_id",
@@ -96,7 +96,8 @@ def analyze_experiment(
     return found
 
 
-def _polars(frame: Any) -> pl.LazyFrame:
+def polars_frame(frame: Any) -> pl.LazyFrame:
+    """A source's checked rows as a Polars lazy frame (the measurement queries are Polars)."""
     native = to_lazy(frame).to_native()
     if isinstance(native, pl.LazyFrame):
         return native
@@ -122,7 +123,8 @@ def _first_exposures(exposures: pl.LazyFrame, experiment: str) -> pl.DataFrame:
     return found
 
 
-def _segmentation(project: Project, name: str | None) -> str:
+def customer_segmentation(project: Project, name: str | None) -> str:
+    """``name`` checked to be a segmentation of customers, or the project's first one."""
     people = [n for n, s in project.config.segmentations.items() if s.level == "customer"]
     if name is None:
         if not people:

@@ -1,0 +1,150 @@
+"""``segwise kpis``: how each segment performed after each run."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from segwise.cli import options as opt
+from segwise.cli.console import json_text, stdout, user_errors
+from segwise.cli.project import AllowOutside, Config
+
+#: The KPI columns of the table, with how each is shown.
+_COLUMNS = (
+    ("conversion", "conversion", "share"),
+    ("revenue_per_customer", "revenue / customer", "money"),
+    ("aov", "AOV", "money"),
+    ("repeat_rate", "repeat rate", "share"),
+)
+
+
+@user_errors
+def kpis(
+    config: Config,
+    segmentation: Annotated[
+        str | None,
+        typer.Option("--segmentation", help="The segmentation to measure (default: the first)."),
+    ] = None,
+    window: Annotated[
+        str, typer.Option("--window", help="Orders counted this long after each run's date.")
+    ] = "30d",
+    run_id: Annotated[
+        list[int] | None, typer.Option("--run", help="Only this run (repeatable).")
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", help="Every run's KPIs: .json, or rows in .csv/.parquet."),
+    ] = None,
+    allow_outside: AllowOutside = False,
+    as_json: opt.Json = False,
+) -> None:
+    """Conversion, revenue per customer, AOV, repeat rate, churn and retention, per segment."""
+    from segwise.cli.experiment import days
+    from segwise.project import Project
+    from segwise.project.kpis import kpis_by_segment
+
+    project = Project.from_yaml(config, allow_outside=allow_outside)
+    name, found = kpis_by_segment(
+        project, segmentation=segmentation, window=days(window, "--window"), runs=run_id
+    )
+    payload = {"segmentation": name, "runs": [r.to_dict() for r in found]}
+    if output is not None:
+        _write(payload, output)
+    if as_json:
+        typer.echo(json_text(payload))
+        return
+    _show(name, found)
+    if output is not None:
+        stdout().print(f"KPIs written to {output}", highlight=False)
+
+
+def _write(payload: dict[str, Any], output: Path) -> None:
+    """JSON as printed, or one row per run, segment and KPI."""
+    import polars as pl
+
+    from segwise.io.writers import write_table, write_text
+
+    if output.suffix.lower() == ".json":
+        write_text(json_text(payload, indent=2), output)
+        return
+    rows = [
+        {
+            "run_id": run["run_id"],
+            "as_of": run["as_of"],
+            "segment": segment["segment"],
+            "customers": segment["customers"],
+            "kpi": kpi,
+            **values,
+        }
+        for run in payload["runs"]
+        for segment in run["segments"]
+        for kpi, values in segment.items()
+        if isinstance(values, dict) and kpi != "retention"
+    ]
+    write_table(pl.DataFrame(rows), output)
+
+
+def _show(name: str, found: list[Any]) -> None:
+    from rich.table import Table
+
+    console = stdout()
+    measured = [r for r in found if r.observed_days > 0]
+    if not measured:
+        console.print(
+            f"warning: no orders after any stored run's date yet (the latest run is as of "
+            f"{found[-1].as_of}); KPIs need the orders that come after a run",
+            highlight=False,
+        )
+        return
+    run = measured[-1]
+    partial = run.observed_days < run.window_days
+    title = f"{name}, run {run.run_id} (as of {run.as_of}): the {run.window_days} days after" + (
+        f" (only {run.observed_days:g} days of orders so far)" if partial else ""
+    )
+    table = Table(title=title, title_justify="left")
+    table.add_column("segment")
+    table.add_column("customers", justify="right")
+    for _, label, _ in _COLUMNS:
+        table.add_column(label, justify="right")
+    table.add_column("conversion vs everyone", justify="right")
+    for segment in run.segments:
+        cells = [_shown(segment.kpis[key], kind) for key, _, kind in _COLUMNS]
+        lift = segment.kpis["conversion"].lift
+        table.add_row(
+            segment.segment,
+            f"{segment.customers:,}",
+            *cells,
+            "-" if math.isnan(lift) else f"x{lift:.2f}",
+        )
+    console.print(table)
+    console.print("[95% intervals in brackets; churn = 1 - conversion]", highlight=False)
+    if len(measured) > 1:
+        _trend(measured)
+
+
+def _shown(estimate: Any, kind: str) -> str:
+    if math.isnan(estimate.value):  # nothing to measure
+        return "-"
+    if kind == "share":
+        return f"{estimate.value:.1%} [{estimate.ci_low:.1%}, {estimate.ci_high:.1%}]"
+    return f"{estimate.value:,.2f} [{estimate.ci_low:,.2f}, {estimate.ci_high:,.2f}]"
+
+
+def _trend(measured: list[Any]) -> None:
+    from rich.table import Table
+
+    table = Table(title="conversion by run", title_justify="left")
+    table.add_column("segment")
+    for run in measured:
+        table.add_column(f"run {run.run_id} ({run.as_of})", justify="right")
+    segments = dict.fromkeys(s.segment for run in measured for s in run.segments)
+    for segment in segments:
+        cells = []
+        for run in measured:
+            held = next((s for s in run.segments if s.segment == segment), None)
+            cells.append("-" if held is None else f"{held.kpis['conversion'].value:.1%}")
+        table.add_row(segment, *cells)
+    stdout().print(table)

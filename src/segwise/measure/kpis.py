@@ -1,0 +1,218 @@
+"""KPIs by segment: what each segment of a run went on to do after its as-of date.
+
+A run says who was in which segment as of a day; the orders after that day say
+how each segment performed. For each segment (and everyone), over ``window``
+after the as-of date:
+
+- **conversion**: the share who ordered at all; **churn** is its complement
+  (no purchase in the window);
+- **revenue per customer**: net revenue in the window over every member (buyers
+  or not);
+- **AOV**: revenue over orders in the window, a ratio of two per-customer means
+  (delta-method interval);
+- **repeat rate**: of those who ordered, the share who ordered twice or more;
+- **retention curve**: the share who ordered again within 30, 60, 90 and 180
+  days, each only once that many days of orders exist after the as-of date.
+
+Shares get Wilson score intervals (``statsmodels``' ``proportion_confint(method=
+"wilson")``), means Student's t intervals (``scipy.stats.t.interval``), AOV a
+normal interval from the delta method. Each KPI also carries its lift against
+everyone (the segment's value over everyone's). The per-customer values are one
+Polars lazy query; the intervals run on a row per segment.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+from scipy import special
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+#: The segment label of the whole population.
+EVERYONE = "(everyone)"
+#: Days of the retention curve.
+RETENTION_DAYS: tuple[int, ...] = (30, 60, 90, 180)
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A KPI's value, its 95% interval, and its ratio to everyone's value."""
+
+    value: float
+    ci_low: float
+    ci_high: float
+    lift: float = math.nan
+
+    def to_dict(self) -> dict[str, float | None]:
+        """JSON-ready (NaN as None)."""
+        return {k: None if math.isnan(v) else v for k, v in self.__dict__.items()}
+
+
+@dataclass(frozen=True)
+class SegmentKpis:
+    """One segment's KPIs over the window after one run's as-of date."""
+
+    segment: str
+    customers: int
+    kpis: dict[str, Estimate]
+    #: days of the retention curve → its estimate (only the days observed)
+    retention: dict[int, Estimate] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready."""
+        return {
+            "segment": self.segment,
+            "customers": self.customers,
+            **{name: estimate.to_dict() for name, estimate in self.kpis.items()},
+            "retention": {str(d): e.to_dict() for d, e in self.retention.items()},
+        }
+
+
+def wilson(successes: float, n: float, confidence: float = 0.95) -> Estimate:
+    """A share and its Wilson score interval (NaN for an empty group).
+
+    Examples
+    --------
+    >>> found = wilson(30, 100)
+    >>> round(found.ci_low, 4), round(found.ci_high, 4)
+    (0.2189, 0.3958)
+    """
+    if n <= 0:
+        return Estimate(math.nan, math.nan, math.nan)
+    share = successes / n
+    z = float(special.ndtri(0.5 + confidence / 2))
+    centre = (share + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * math.sqrt(share * (1 - share) / n + z * z / (4 * n * n))
+    return Estimate(share, centre - half, centre + half)
+
+
+def t_interval(mean: float, variance: float, n: float, confidence: float = 0.95) -> Estimate:
+    """A mean and its Student's t interval (ddof=1 variance)."""
+    if n < 2:
+        return Estimate(mean if n else math.nan, math.nan, math.nan)
+    half = float(special.stdtrit(n - 1, 0.5 + confidence / 2)) * math.sqrt(variance / n)
+    return Estimate(mean, mean - half, mean + half)
+
+
+def ratio_interval(
+    mean_y: float,
+    mean_x: float,
+    var_y: float,
+    var_x: float,
+    cov_xy: float,
+    n: float,
+    confidence: float = 0.95,
+) -> Estimate:
+    """``mean_y / mean_x`` and its delta-method interval (AOV: revenue over orders)."""
+    if n < 2 or mean_x <= 0:
+        return Estimate(math.nan, math.nan, math.nan)
+    ratio = mean_y / mean_x
+    variance = (var_y - 2 * ratio * cov_xy + ratio**2 * var_x) / (n * mean_x**2)
+    half = float(special.ndtri(0.5 + confidence / 2)) * math.sqrt(max(variance, 0.0))
+    return Estimate(ratio, ratio - half, ratio + half)
+
+
+def customer_outcomes(
+    members: pl.LazyFrame, orders: pl.LazyFrame, as_of: date, window: timedelta
+) -> pl.LazyFrame:
+    """Per member: orders and revenue in the window, and days to their first order after.
+
+    ``members`` holds ``customer_id, segment``; the days run from the end of the
+    as-of date (a run as of a date includes that whole day).
+    """
+    start = datetime.combine(as_of + timedelta(days=1), time())
+    horizon = start + max(window, timedelta(days=max(RETENTION_DAYS)))
+    columns = orders.collect_schema().names()
+    purchase = ~pl.col("is_return") if "is_return" in columns else pl.lit(value=True)
+    order = pl.col("order_id").hash(seed=0) if "order_id" in columns else pl.int_range(pl.len())
+    inside = (pl.col("timestamp") >= start) & (pl.col("timestamp") < start + window)
+    after = orders.filter((pl.col("timestamp") >= start) & (pl.col("timestamp") < horizon))
+    per_customer = after.group_by("customer_id").agg(
+        order.filter(inside & purchase).n_unique().cast(pl.Float64).alias("orders"),
+        pl.col("amount").filter(inside).sum().alias("revenue"),
+        pl.col("timestamp").filter(purchase).min().alias("first_order"),
+    )
+    return (
+        members.join(per_customer, on="customer_id", how="left")
+        .with_columns(
+            pl.col("orders", "revenue").fill_null(0.0),
+            ((pl.col("first_order") - start).dt.total_seconds() / 86_400).alias("days_to_order"),
+        )
+        .drop("first_order")
+    )
+
+
+def segment_kpis(outcomes: pl.LazyFrame, observed_days: float) -> list[SegmentKpis]:
+    """Every segment's KPIs (and everyone's, first), with lifts against everyone."""
+    retention = [d for d in RETENTION_DAYS if d <= observed_days]
+    orders, revenue = pl.col("orders"), pl.col("revenue")
+    aggregations = [
+        pl.len().alias("n"),
+        (orders > 0).sum().alias("buyers"),
+        (orders >= 2).sum().alias("repeaters"),
+        revenue.mean().alias("revenue_mean"),
+        revenue.var(ddof=1).alias("revenue_var"),
+        orders.mean().alias("orders_mean"),
+        orders.var(ddof=1).alias("orders_var"),
+        pl.cov(revenue, orders, ddof=1).alias("cov"),
+        *((pl.col("days_to_order") < d).sum().alias(f"within_{d}") for d in retention),
+    ]
+    by_segment = outcomes.group_by("segment").agg(aggregations)
+    # A customer in two segments of an overlapping catalog counts once in everyone.
+    everyone = (
+        outcomes.unique("customer_id")
+        .select(aggregations)
+        .select(pl.lit(EVERYONE).alias("segment"), pl.all())
+    )
+    table = pl.concat([everyone, by_segment.sort("segment")], how="vertical_relaxed").collect()
+    rows = [_kpis(row, retention) for row in table.iter_rows(named=True)]
+    return _with_lifts(rows)
+
+
+def _kpis(row: dict[str, Any], retention: Sequence[int]) -> SegmentKpis:
+    n, buyers = row["n"], row["buyers"]
+    conversion = wilson(buyers, n)
+    kpis = {
+        "conversion": conversion,
+        "churn": Estimate(1 - conversion.value, 1 - conversion.ci_high, 1 - conversion.ci_low),
+        "revenue_per_customer": t_interval(row["revenue_mean"], row["revenue_var"] or 0.0, n),
+        "aov": ratio_interval(
+            row["revenue_mean"],
+            row["orders_mean"],
+            row["revenue_var"] or 0.0,
+            row["orders_var"] or 0.0,
+            row["cov"] or 0.0,
+            n,
+        ),
+        "repeat_rate": wilson(row["repeaters"], buyers),
+    }
+    curve = {d: wilson(row[f"within_{d}"], n) for d in retention}
+    return SegmentKpis(row["segment"], int(n), kpis, curve)
+
+
+def _with_lifts(rows: list[SegmentKpis]) -> list[SegmentKpis]:
+    """Each KPI's ratio to everyone's (the first row)."""
+    base = rows[0]
+
+    def lifted(estimate: Estimate, reference: Estimate | None) -> Estimate:
+        if reference is None or not reference.value or math.isnan(reference.value):
+            return estimate
+        return Estimate(
+            estimate.value, estimate.ci_low, estimate.ci_high, estimate.value / reference.value
+        )
+
+    return [
+        SegmentKpis(
+            row.segment,
+            row.customers,
+            {k: lifted(e, base.kpis.get(k)) for k, e in row.kpis.items()},
+            {d: lifted(e, base.retention.get(d)) for d, e in row.retention.items()},
+        )
+        for row in rows
+    ]

@@ -1,0 +1,99 @@
+"""``segwise kpis``: each stored run's segments, measured on the orders that came after.
+
+For every run (or one), the members of each segment of ``segmentation`` as of
+the run's date, and what they did in the window after it
+(:mod:`segwise.measure.kpis`). Runs side by side make the trend per segment.
+How many days of orders exist after each run is said with it: the latest run
+is usually as of the data's end, with nothing after it yet.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from segwise.exceptions import ConfigError
+from segwise.measure.kpis import customer_outcomes, segment_kpis
+from segwise.project.experiment_analysis import customer_segmentation, polars_frame
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from datetime import date
+
+    from segwise.measure.kpis import SegmentKpis
+    from segwise.project.pipeline import Project
+
+
+@dataclass(frozen=True)
+class RunKpis:
+    """One run's segments and their KPIs over the window after its as-of date."""
+
+    run_id: int
+    as_of: date
+    window_days: int
+    #: days of orders after the as-of date (the window is partial below window_days)
+    observed_days: float
+    segments: list[SegmentKpis]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready."""
+        return {
+            "run_id": self.run_id,
+            "as_of": self.as_of.isoformat(),
+            "window_days": self.window_days,
+            "observed_days": round(self.observed_days, 2),
+            "segments": [s.to_dict() for s in self.segments],
+        }
+
+
+def kpis_by_segment(
+    project: Project,
+    *,
+    segmentation: str | None = None,
+    window: timedelta = timedelta(days=30),
+    runs: Sequence[int] | None = None,
+) -> tuple[str, list[RunKpis]]:
+    """The segmentation measured, and each run's KPIs (every stored run by default).
+
+    Examples
+    --------
+    >>> import tempfile, segwise as sw
+    >>> project = sw.Project.from_yaml(sw.Project.init(tempfile.mkdtemp()))
+    >>> _ = project.run(as_of="2024-10-31")
+    >>> name, found = kpis_by_segment(project, segmentation="lifecycle")
+    >>> round(found[0].observed_days), found[0].segments[0].segment
+    (61, '(everyone)')
+    """
+    name = customer_segmentation(project, segmentation)
+    store = project.store
+    stored = store.runs()
+    if stored.height == 0:
+        raise ConfigError("no runs stored yet", hint="run the project first")
+    wanted = stored if runs is None else stored.filter(pl.col("run_id").is_in(list(runs)))
+    if wanted.height == 0:
+        raise ConfigError(
+            f"no run {', '.join(map(str, runs or []))} in the store",
+            hint=f"the runs are {', '.join(map(str, stored['run_id'].to_list()))}",
+        )
+    orders = polars_frame(project.read_source("transactions").data)
+    last = orders.select(pl.col("timestamp").max()).collect().item()
+    found = []
+    for run_id, as_of in wanted.select("run_id", "as_of").iter_rows():
+        members = store.memberships(run_id, segmentation=name).select("customer_id", "segment")
+        start = datetime.combine(as_of, time()) + timedelta(days=1)
+        observed = 0.0 if last is None else max(0.0, (last - start).total_seconds() / 86_400)
+        outcomes = customer_outcomes(members.lazy(), orders, as_of, window)
+        found.append(
+            RunKpis(
+                int(run_id),
+                as_of,
+                window.days,
+                math.floor(observed * 100) / 100,
+                segment_kpis(outcomes, observed),
+            )
+        )
+    return name, found

@@ -1,0 +1,43 @@
+"""`segwise kpis`."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+import polars as pl
+from typer.testing import CliRunner
+
+from segwise.cli.app import app
+from tests.project.experiment_demo import experiment_project
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+runner = CliRunner()
+
+
+def test_kpis_table_json_and_file(tmp_path: Path) -> None:
+    config = experiment_project(tmp_path / "shop")
+    table = runner.invoke(app, ["kpis", str(config), "--segmentation", "lifecycle"])
+    assert table.exit_code == 0, table.stderr
+    assert "run 1 (as of 2024-09-30): the 30 days after" in table.stdout
+    assert "(everyone)" in table.stdout
+    found = runner.invoke(app, ["kpis", str(config), "--run", "1", "--window", "60d", "--json"])
+    payload = json.loads(found.stdout)
+    assert [r["run_id"] for r in payload["runs"]] == [1]
+    assert payload["runs"][0]["window_days"] == 60
+    everyone = payload["runs"][0]["segments"][0]
+    assert set(everyone) >= {"segment", "customers", "conversion", "churn", "aov", "retention"}
+    target = tmp_path / "kpis.csv"
+    written = runner.invoke(app, ["kpis", str(config), "-o", str(target)])
+    assert written.exit_code == 0, written.stderr
+    rows = pl.read_csv(target)
+    assert set(rows["kpi"]) == {"conversion", "churn", "revenue_per_customer", "aov", "repeat_rate"}
+    assert set(rows["run_id"]) == {1, 2}
+
+
+def test_kpis_say_when_no_orders_came_after_any_run(project_copy: Path) -> None:
+    found = runner.invoke(app, ["kpis", str(project_copy)])
+    assert found.exit_code == 0, found.stderr
+    assert "no orders after any stored run's date yet" in found.stdout

@@ -1,0 +1,111 @@
+"""KPIs by segment: intervals equal statsmodels and scipy, windows counted by hand."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime, timedelta
+
+import numpy as np
+import polars as pl
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from scipy import stats
+from statsmodels.stats.proportion import proportion_confint
+
+from segwise.measure.kpis import (
+    EVERYONE,
+    customer_outcomes,
+    ratio_interval,
+    segment_kpis,
+    t_interval,
+    wilson,
+)
+
+AS_OF = date(2026, 3, 31)
+START = datetime(2026, 4, 1)
+
+
+@given(n=st.integers(1, 100_000), share=st.floats(0, 1))
+def test_wilson_equals_statsmodels(n: int, share: float) -> None:
+    successes = round(n * share)
+    ours = wilson(successes, n)
+    low, high = proportion_confint(successes, n, method="wilson")
+    assert ours.ci_low == pytest.approx(low, rel=1e-9, abs=1e-12)
+    assert ours.ci_high == pytest.approx(high, rel=1e-9, abs=1e-12)
+
+
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(2, 500))
+def test_t_interval_equals_scipy(seed: int, n: int) -> None:
+    values = np.random.default_rng(seed).gamma(2, 30, n)
+    ours = t_interval(values.mean(), values.var(ddof=1), n)
+    low, high = stats.t.interval(0.95, n - 1, loc=values.mean(), scale=stats.sem(values))
+    assert (ours.ci_low, ours.ci_high) == pytest.approx((low, high), rel=1e-9)
+
+
+def test_aov_interval_is_the_delta_method_by_hand() -> None:
+    rng = np.random.default_rng(4)
+    orders = rng.poisson(1.2, 2_000).astype(float)
+    revenue = orders * rng.gamma(3, 20, 2_000)
+    cov = np.cov(revenue, orders, ddof=1)
+    ours = ratio_interval(revenue.mean(), orders.mean(), cov[0, 0], cov[1, 1], cov[0, 1], 2_000)
+    r = revenue.sum() / orders.sum()
+    # Var(R) of the ratio of means, first-order: Var(y - R x) / (n mean(x)^2).
+    se = math.sqrt(np.var(revenue - r * orders, ddof=1) / (2_000 * orders.mean() ** 2))
+    assert ours.value == pytest.approx(r, rel=1e-12)
+    assert ours.ci_high - ours.value == pytest.approx(stats.norm.ppf(0.975) * se, rel=1e-9)
+
+
+def members() -> pl.LazyFrame:
+    return pl.LazyFrame(
+        {"customer_id": ["a", "b", "c", "d", "a"], "segment": ["X", "X", "Y", "Y", "Y"]}
+    )
+
+
+def orders() -> pl.LazyFrame:
+    def at(days: float) -> datetime:
+        return START + timedelta(days=days)
+
+    return pl.LazyFrame(
+        {
+            "customer_id": ["a", "a", "a", "b", "b", "c", "z"],
+            "timestamp": [at(-0.5), at(2), at(10), at(45), at(5), at(20), at(1)],
+            "order_id": ["o0", "o1", "o2", "o3", "o4", "o4", "o5"],
+            "amount": [99.0, 10.0, 30.0, 50.0, -5.0, 12.0, 7.0],
+            "is_return": [False, False, False, False, True, False, False],
+        }
+    ).with_columns(pl.col("order_id") + pl.col("customer_id"))
+
+
+def test_orders_in_the_window_start_after_the_as_of_day() -> None:
+    found = (
+        customer_outcomes(members(), orders(), AS_OF, timedelta(days=30))
+        .collect()
+        .unique("customer_id")
+        .sort("customer_id")
+    )
+    # a: o0 is on the as-of day itself (counted in the run, not after); o1, o2 in the window.
+    # b: a return in the window (revenue -5, no order), o3 after the window (day 45).
+    assert found.select("customer_id", "orders", "revenue").rows() == [
+        ("a", 2.0, 40.0),
+        ("b", 0.0, -5.0),
+        ("c", 1.0, 12.0),
+        ("d", 0.0, 0.0),
+    ]
+    assert found["days_to_order"].to_list() == [2.0, 45.0, 20.0, None]
+
+
+def test_segment_kpis_with_everyone_first_and_lifts() -> None:
+    outcomes = customer_outcomes(members(), orders(), AS_OF, timedelta(days=30))
+    rows = {r.segment: r for r in segment_kpis(outcomes, observed_days=60)}
+    assert list(rows) == [EVERYONE, "X", "Y"]
+    everyone = rows[EVERYONE]
+    assert everyone.customers == 4  # a is in X and Y, counted once
+    assert everyone.kpis["conversion"].value == pytest.approx(2 / 4)
+    assert rows["Y"].kpis["conversion"].value == pytest.approx(2 / 3)
+    assert rows["Y"].kpis["conversion"].lift == pytest.approx((2 / 3) / (2 / 4))
+    assert rows["X"].kpis["repeat_rate"].value == 1.0  # a ordered twice; b not at all
+    assert rows["X"].kpis["churn"].value == pytest.approx(0.5)
+    # Retention only for the days observed (60): 30 and 60, not 90 or 180.
+    assert sorted(everyone.retention) == [30, 60]
+    assert everyone.retention[60].value == pytest.approx(3 / 4)

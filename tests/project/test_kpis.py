@@ -1,0 +1,55 @@
+"""KPIs of each stored run's segments, on the orders that came after the run."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+import polars as pl
+import pytest
+
+import segwise as sw
+from segwise.engine.frames import to_lazy
+from segwise.exceptions import ConfigError
+from segwise.measure.kpis import EVERYONE
+from segwise.project import open_workspace
+from segwise.project.kpis import kpis_by_segment
+from tests.project.experiment_demo import experiment_project
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+@pytest.fixture(scope="module")
+def two_runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return experiment_project(tmp_path_factory.mktemp("kpis"))
+
+
+def test_each_run_is_measured_on_the_orders_after_it(two_runs: Path) -> None:
+    project = sw.Project.from_yaml(two_runs)
+    name, found = kpis_by_segment(project, segmentation="lifecycle")
+    assert name == "lifecycle"
+    first, latest = found
+    assert first.observed_days > 90  # 2024-10-01 to the orders' end, 2024-12-31
+    assert latest.observed_days == 0  # as of the data's end: nothing after it yet
+    orders = pl.DataFrame(
+        to_lazy(project.read_source("transactions").data).collect(backend="polars").to_native()
+    )
+    start = datetime.combine(first.as_of + timedelta(days=1), datetime.min.time())
+    bought = orders.filter(
+        pl.col("timestamp").is_between(start, start + timedelta(days=30), closed="left")
+        & ~pl.col("is_return")
+    )["customer_id"].unique()
+    members = open_workspace(two_runs).memberships(run=1, segmentation="lifecycle")
+    for segment in (s for s in first.segments if s.segment != EVERYONE):
+        ids = members.filter(pl.col("segment") == segment.segment)["customer_id"]
+        assert segment.customers == ids.len()
+        expected = ids.is_in(bought.implode()).mean()
+        assert segment.kpis["conversion"].value == pytest.approx(expected)
+    assert sorted(first.segments[0].retention) == [30, 60, 90]  # 180 days not observed yet
+
+
+def test_a_run_that_is_not_stored_is_named(two_runs: Path) -> None:
+    with pytest.raises(ConfigError, match="no run 9") as caught:
+        kpis_by_segment(sw.Project.from_yaml(two_runs), runs=[9])
+    assert "1, 2" in str(caught.value.hint)
