@@ -9,7 +9,7 @@ import polars as pl
 from typer.testing import CliRunner
 
 from segwise.cli.app import app
-from tests.project.experiment_demo import experiment_project
+from tests.project.experiment_demo import EXPERIMENT, experiment_project
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -41,3 +41,34 @@ def test_kpis_say_when_no_orders_came_after_any_run(project_copy: Path) -> None:
     found = runner.invoke(app, ["kpis", str(project_copy)])
     assert found.exit_code == 0, found.stderr
     assert "no orders after any stored run's date yet" in found.stdout
+
+
+def test_analyses_are_kept_and_listed_per_segment(tmp_path: Path) -> None:
+    config = experiment_project(tmp_path / "shop")
+    empty = runner.invoke(app, ["experiments", str(config)])
+    assert "no experiments analysed yet" in empty.stdout
+    runner.invoke(
+        app,
+        [
+            "experiment",
+            "analyze",
+            str(config),
+            EXPERIMENT,
+            "--segmentation",
+            "lifecycle",
+            "--no-store",
+        ],
+    )
+    assert "no experiments analysed yet" in runner.invoke(app, ["experiments", str(config)]).stdout
+    runner.invoke(
+        app, ["experiment", "analyze", str(config), EXPERIMENT, "--segmentation", "lifecycle"]
+    )
+    listed = json.loads(runner.invoke(app, ["experiments", str(config), "--json"]).stdout)
+    assert [(e["experiment"], e["segmentation"]) for e in listed] == [(EXPERIMENT, "lifecycle")]
+    lapsed = runner.invoke(app, ["experiments", str(config), "--segment", "Lapsed"])
+    assert "what worked in Lapsed: 2" in lapsed.stdout  # conversion and revenue
+    assert f"{EXPERIMENT}: free-shipping on conversion, lift +" in lapsed.stdout
+    vip = json.loads(
+        runner.invoke(app, ["experiments", str(config), "--segment", "VIP", "--json"]).stdout
+    )
+    assert {r["verdict"] for r in vip} == {"no effect"}

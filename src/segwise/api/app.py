@@ -24,6 +24,7 @@ from segwise.api.routers import (
     customers,
     definitions,
     health,
+    measure,
     project,
     rules,
     runs,
@@ -82,7 +83,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(views.router)
     app.add_api_route("/", lambda: RedirectResponse("/ui"), include_in_schema=False)
-    for router in (project, runs, segments, customers, rules, definitions, activation, admin):
+    routers = (project, runs, segments, customers, rules, definitions, activation, measure, admin)
+    for router in routers:
         app.include_router(router.router, prefix=API)
     return app
 

@@ -226,6 +226,9 @@ def analyze(
         str, typer.Option("--correction", help="holm (default) or bh (Benjamini-Hochberg).")
     ] = "holm",
     no_cuped: Annotated[bool, typer.Option("--no-cuped", help="Compare raw values.")] = False,
+    no_store: Annotated[
+        bool, typer.Option("--no-store", help="Do not keep this readout (segwise experiments).")
+    ] = False,
     allow_outside: AllowOutside = False,
     as_json: opt.Json = False,
 ) -> None:
@@ -248,6 +251,7 @@ def analyze(
         split=shares,
         correction=correction,  # type: ignore[arg-type]
         use_cuped=not no_cuped,
+        keep=not no_store,
     )
     if as_json:
         typer.echo(json_text(found.to_dict()))

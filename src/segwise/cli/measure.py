@@ -1,7 +1,8 @@
-"""``segwise kpis``: how each segment performed after each run."""
+"""``segwise kpis`` and ``segwise experiments``: how segments performed, and what worked."""
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 from typing import Annotated, Any
@@ -148,3 +149,83 @@ def _trend(measured: list[Any]) -> None:
             cells.append("-" if held is None else f"{held.kpis['conversion'].value:.1%}")
         table.add_row(segment, *cells)
     stdout().print(table)
+
+
+@user_errors
+def experiments(
+    config: Config,
+    segment: Annotated[
+        str | None,
+        typer.Option("--segment", help="What worked, hurt or did nothing in this segment."),
+    ] = None,
+    segmentation: Annotated[
+        str | None, typer.Option("--segmentation", help="Only analyses within this one.")
+    ] = None,
+    as_json: opt.Json = False,
+) -> None:
+    """The analysed experiments (latest readout each), or one segment's playbook memory."""
+    from segwise.project import open_workspace
+    from segwise.store import experiments as memory
+
+    store = open_workspace(config)
+    if segment is None:
+        listed = memory.analyses(store)
+        if segmentation is not None:
+            listed = listed.filter(segmentation=segmentation)
+        if as_json:
+            typer.echo(json_text(listed.to_dicts()))
+            return
+        _show_analyses(listed)
+        return
+    found = memory.findings(store, segment=segment, segmentation=segmentation)
+    if as_json:
+        typer.echo(json_text(found.to_dicts()))
+        return
+    _show_findings(segment, found)
+
+
+def _show_analyses(listed: Any) -> None:
+    from rich.table import Table
+
+    console = stdout()
+    if listed.height == 0:
+        console.print("no experiments analysed yet (segwise experiment analyze)")
+        return
+    table = Table(title=f"{listed.height} experiments", title_justify="left")
+    for column in ("experiment", "segmentation", "analysed", "control", "variants", "split"):
+        table.add_column(column)
+    for row in listed.iter_rows(named=True):
+        table.add_row(
+            row["experiment"],
+            row["segmentation"],
+            f"{row['analysed_at']:%Y-%m-%d %H:%M}",
+            row["control"],
+            ", ".join(json.loads(row["variants"])),
+            "MISMATCH" if row["srm_flagged"] else "ok",
+        )
+    console.print(table)
+
+
+def _show_findings(segment: str, found: Any) -> None:
+    console = stdout()
+    if found.height == 0:
+        console.print(f"no analysed experiment has a readout for '{segment}'", highlight=False)
+        return
+    for label in ("worked", "hurt", "no effect"):
+        rows = found.filter(verdict=label)
+        heading = {
+            "worked": "what worked",
+            "hurt": "what hurt",
+            "no effect": "no detectable effect",
+        }[label]
+        console.print(f"[bold]{heading}[/] in {segment}: {rows.height}")
+        for row in rows.iter_rows(named=True):
+            interval = (
+                "" if row["ci_low"] is None else f" [{row['ci_low']:+.3g}, {row['ci_high']:+.3g}]"
+            )
+            console.print(
+                f"  · {row['experiment']}: {row['variant']} on {row['metric']}, "
+                f"lift {row['lift']:+.3g}{interval}, p adjusted {row['p_adjusted']:.2g} "
+                f"({row['n'] + row['control_n']:,} customers)",
+                highlight=False,
+            )

@@ -18,6 +18,7 @@ from segwise.engine.frames import to_lazy
 from segwise.exceptions import ConfigError
 from segwise.measure.outcomes import metric_values, resolve_metrics
 from segwise.measure.readout import Readout, arm_statistics, readout
+from segwise.store import experiments
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -42,8 +43,11 @@ def analyze_experiment(
     split: Sequence[float] | None = None,
     correction: Correction = "holm",
     use_cuped: bool = True,
+    keep: bool = True,
 ) -> Readout:
     """The readout of ``experiment`` per segment of ``segmentation`` (see the module).
+
+    ``keep`` records it in the store's playbook memory (``segwise experiments``).
 
     Examples
     --------
@@ -93,6 +97,11 @@ def analyze_experiment(
         use_cuped=use_cuped,
     )
     found.notes.extend(_notes(exposed, orders, window, name))
+    if keep:
+        design = {"segmentation": name, "metrics": [m.name for m in chosen],
+                  "window_days": window.days, "pre_period_days": pre_period.days,
+                  "split": split, "correction": correction, "cuped": use_cuped}  # fmt: skip
+        experiments.record(project.store, name, found.to_dict(), design)
     return found
 
 

@@ -90,6 +90,15 @@ TABLES = (
     """CREATE TABLE IF NOT EXISTS trigger_runs (
         trigger VARCHAR, destination VARCHAR, run_id INTEGER, entered BIGINT, exited BIGINT,
         fired_at TIMESTAMP)""",
+    # Every analysed experiment (store/experiments.py): its design and whole readout, and one
+    # row per segment, variant and metric, so "what worked in this segment" is a query.
+    """CREATE TABLE IF NOT EXISTS experiments (
+        experiment VARCHAR, segmentation VARCHAR, analysed_at TIMESTAMP, control VARCHAR,
+        variants VARCHAR, srm_flagged BOOLEAN, design VARCHAR, readout VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS experiment_findings (
+        experiment VARCHAR, segmentation VARCHAR, analysed_at TIMESTAMP, segment VARCHAR,
+        variant VARCHAR, metric VARCHAR, n BIGINT, control_n BIGINT, lift DOUBLE,
+        ci_low DOUBLE, ci_high DOUBLE, p_adjusted DOUBLE, significant BOOLEAN, verdict VARCHAR)""",
 )
 
 

@@ -1,0 +1,81 @@
+"""KPIs by segment, and the analysed experiments (the playbook's memory)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel, Field
+
+from segwise.api.schemas.common import LocalTime
+
+
+class EstimateOut(BaseModel):
+    """A KPI's value, its 95% interval and its ratio to everyone's (null: nothing to measure)."""
+
+    value: float | None
+    ci_low: float | None
+    ci_high: float | None
+    lift: float | None = Field(description="the segment's value over everyone's")
+
+
+class SegmentKpisOut(BaseModel):
+    """One segment's KPIs over the window after one run's date."""
+
+    segment: str
+    customers: int
+    conversion: EstimateOut
+    churn: EstimateOut
+    revenue_per_customer: EstimateOut
+    aov: EstimateOut
+    repeat_rate: EstimateOut
+    retention: dict[str, EstimateOut] = Field(
+        description="days (30, 60, 90, 180, as far as orders exist) → share who ordered again"
+    )
+
+
+class RunKpisOut(BaseModel):
+    """One run's segments measured on the orders after its as-of date."""
+
+    run_id: int
+    as_of: date
+    window_days: int
+    observed_days: float = Field(description="days of orders after the as-of date")
+    segments: list[SegmentKpisOut]
+
+
+class KpisOut(BaseModel):
+    """Every run's KPIs (the trend), for one segmentation."""
+
+    segmentation: str
+    runs: list[RunKpisOut]
+
+
+class ExperimentOut(BaseModel):
+    """The latest analysis of one experiment."""
+
+    experiment: str
+    segmentation: str
+    analysed_at: LocalTime
+    control: str
+    variants: str = Field(description="JSON list of the variants")
+    srm_flagged: bool
+    design: str = Field(description="JSON: metrics, window, pre-period, split, correction")
+
+
+class FindingOut(BaseModel):
+    """What one analysis found for one segment, variant and metric."""
+
+    experiment: str
+    segmentation: str
+    analysed_at: LocalTime
+    segment: str
+    variant: str
+    metric: str
+    n: int
+    control_n: int
+    lift: float | None
+    ci_low: float | None
+    ci_high: float | None
+    p_adjusted: float | None
+    significant: bool
+    verdict: str = Field(description="worked, hurt or no effect")

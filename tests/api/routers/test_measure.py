@@ -1,0 +1,56 @@
+"""KPIs and the analysed experiments over the API."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+from fastapi.testclient import TestClient
+
+import segwise as sw
+from segwise.api import Settings, create_app
+from segwise.project import open_workspace
+from segwise.project.experiment_analysis import analyze_experiment
+from segwise.project.kpis import kpis_by_segment
+from segwise.store.keys import create_key
+from tests.api.conftest import bearer
+from tests.project.experiment_demo import EXPERIMENT, experiment_project
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+API = "/api/v1"
+
+
+def test_kpis_and_experiments_read_like_the_cli(tmp_path: Path) -> None:
+    config = experiment_project(tmp_path / "shop")
+    project = sw.Project.from_yaml(config)
+    viewer = bearer(create_key(open_workspace(config), "analyst", "viewer")[1])
+    analyze_experiment(project, EXPERIMENT, segmentation="lifecycle")
+    with TestClient(create_app(Settings(project=config, rate_limit=1_000_000))) as service:
+        found = service.get(
+            f"{API}/kpis", params={"segmentation": "lifecycle", "run": 1}, headers=viewer
+        )
+        assert found.status_code == 200, found.text
+        [run] = found.json()["runs"]
+        _, [expected] = kpis_by_segment(project, segmentation="lifecycle", runs=[1])
+        assert run["segments"][0]["segment"] == "(everyone)"
+        assert run["segments"][0]["conversion"]["value"] == pytest.approx(
+            expected.segments[0].kpis["conversion"].value
+        )
+        [listed] = service.get(f"{API}/experiments", headers=viewer).json()
+        assert (listed["experiment"], listed["srm_flagged"]) == (EXPERIMENT, False)
+        lapsed = service.get(
+            f"{API}/experiments/findings", params={"segment": "Lapsed"}, headers=viewer
+        ).json()
+        assert {(r["metric"], r["verdict"]) for r in lapsed} == {
+            ("conversion", "worked"),
+            ("revenue", "worked"),
+        }
+        assert service.get(f"{API}/kpis").status_code == 401
+        assert (
+            service.get(f"{API}/kpis", params={"window_days": 0}, headers=viewer).status_code == 422
+        )
+        unknown = service.get(f"{API}/kpis", params={"segmentation": "nope"}, headers=viewer)
+        assert unknown.status_code == 422
+        assert "no segmentation 'nope'" in unknown.text
