@@ -53,3 +53,30 @@ def test_a_run_that_is_not_stored_is_named(two_runs: Path) -> None:
     with pytest.raises(ConfigError, match="no run 9") as caught:
         kpis_by_segment(sw.Project.from_yaml(two_runs), runs=[9])
     assert "1, 2" in str(caught.value.hint)
+
+
+@pytest.mark.realdata
+def test_on_online_retail_champions_buy_again_far_more_than_the_lost(
+    tmp_path: Path, shared_data: Path
+) -> None:
+    config = tmp_path / "segwise.yaml"
+    config.write_text(
+        "name: retail\nstore: segwise.duckdb\nsources:\n  transactions:\n"
+        f"    path: {shared_data / 'online_retail_uci.csv.gz'}\n"
+        "    customer_id: CustomerID\n    timestamp: InvoiceDate\n"
+        "    amount: {quantity: Quantity, unit_price: UnitPrice}\n    order_id: InvoiceNo\n"
+        "    policy: purchases-only\n"
+        "segmentations:\n  value: {method: rfm}\n"
+    )
+    project = sw.Project.from_yaml(config, allow_outside=True)
+    project.run(as_of="2011-08-31")
+    _, [run] = kpis_by_segment(project)
+    assert 95 < run.observed_days < 101  # orders run to 2011-12-09
+    by_name = {s.segment: s for s in run.segments}
+    champions, lost = by_name["Champions"].kpis, by_name["Lost"].kpis
+    # Read as an analyst would: the best customers come back, the lost ones mostly do not.
+    assert champions["conversion"].ci_low > lost["conversion"].ci_high
+    assert champions["revenue_per_customer"].value > 5 * lost["revenue_per_customer"].value
+    assert champions["conversion"].lift > 1.5
+    assert lost["conversion"].lift < 0.6
+    assert sorted(run.segments[0].retention) == [30, 60, 90]
