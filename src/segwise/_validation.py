@@ -66,3 +66,27 @@ def check_choice(option: str, value: str, choices: Sequence[str]) -> str:
     close = difflib.get_close_matches(value, list(choices), n=1)
     hint = f"did you mean '{close[0]}'?" if close else "use one of " + ", ".join(choices)
     raise ConfigError(f"{option} must be one of {', '.join(choices)}, not '{value}'", hint=hint)
+
+
+#: The largest holdout share: beyond half, the "held out" group would be the campaign.
+MAX_HOLDOUT = 0.5
+
+
+def holdout_share(value: object) -> float | None:
+    """A holdout as a share: ``"5%"``, ``"5 %"`` or ``0.05`` → ``0.05``; None stays None.
+
+    Examples
+    --------
+    >>> holdout_share("5%"), holdout_share(0.1), holdout_share(None)
+    (0.05, 0.1, None)
+    """
+    if value is None:
+        return None
+    text = str(value).strip()
+    try:
+        share = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+    except ValueError:
+        raise ValueError(f"holdout {value!r} is not a share: write 5% or 0.05") from None
+    if not 0 < share <= MAX_HOLDOUT:
+        raise ValueError(f"holdout {value!r} must be above 0 and at most 50%")
+    return share

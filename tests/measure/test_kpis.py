@@ -11,11 +11,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from scipy import stats
-from statsmodels.stats.proportion import proportion_confint
+from statsmodels.stats.proportion import proportion_confint, proportions_ztest
 
 from segwise.measure.kpis import (
     EVERYONE,
     customer_outcomes,
+    holdout_lifts,
     ratio_interval,
     segment_kpis,
     t_interval,
@@ -109,3 +110,33 @@ def test_segment_kpis_with_everyone_first_and_lifts() -> None:
     # Retention only for the days observed (60): 30 and 60, not 90 or 180.
     assert sorted(everyone.retention) == [30, 60]
     assert everyone.retention[60].value == pytest.approx(3 / 4)
+
+
+def test_holdout_lifts_compare_targeted_with_held_out_per_segment() -> None:
+    rng = np.random.default_rng(8)
+    n = 6_000
+    held = rng.random(n) < 0.1
+    segment = rng.choice(["X", "Y"], n)
+    # Targeting works in X only: 10 points more conversion there.
+    bought = rng.random(n) < 0.2 + np.where((segment == "X") & ~held, 0.1, 0.0)
+    outcomes = pl.LazyFrame(
+        {
+            "customer_id": [f"c{i}" for i in range(n)],
+            "segment": segment,
+            "held_out": held,
+            "orders": bought.astype(float),
+            "revenue": bought * rng.gamma(2, 25, n),
+        }
+    )
+    found = holdout_lifts(outcomes)
+    x = found["X"]
+    assert x["held_out"] == int((held & (segment == "X")).sum())
+    in_x = segment == "X"
+    _, p_value = proportions_ztest(
+        [bought[in_x & ~held].sum(), bought[in_x & held].sum()],
+        [(in_x & ~held).sum(), (in_x & held).sum()],
+    )
+    assert x["conversion"]["p_value"] == pytest.approx(p_value, rel=1e-9)
+    assert x["conversion"]["ci_low"] > 0
+    assert found["Y"]["conversion"]["ci_low"] < 0 < found["Y"]["conversion"]["ci_high"]
+    assert found[EVERYONE]["held_out"] == int(held.sum())

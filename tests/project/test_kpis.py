@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -80,3 +81,25 @@ def test_on_online_retail_champions_buy_again_far_more_than_the_lost(
     assert champions["conversion"].lift > 1.5
     assert lost["conversion"].lift < 0.6
     assert sorted(run.segments[0].retention) == [30, 60, 90]
+
+
+def test_a_segmentation_holdout_gets_its_incremental_readout(
+    two_runs: Path, tmp_path: Path
+) -> None:
+    from segwise.project.holdouts import withheld
+    from tests.project.test_holdouts import set_holdout
+
+    shutil.copytree(two_runs.parent, tmp_path / "copy")
+    config = tmp_path / "copy" / two_runs.name
+    set_holdout(config, "segmentations", "lifecycle", "10%")
+    project = sw.Project.from_yaml(config)
+    _, [run] = kpis_by_segment(project, segmentation="lifecycle", runs=[1])
+    members = open_workspace(config).memberships(run=1, segmentation="lifecycle")
+    held = withheld(project, members.select("segmentation", "segment", "customer_id"))
+    for segment in run.segments:
+        assert segment.holdout is not None
+        if segment.segment != EVERYONE:
+            assert segment.holdout["held_out"] == held.filter(segment=segment.segment).height
+    # Nobody was actually targeted here: targeted and held out convert alike overall.
+    overall = run.segments[0].holdout["conversion"]
+    assert overall["ci_low"] < 0 < overall["ci_high"]

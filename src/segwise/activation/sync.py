@@ -56,6 +56,8 @@ class SegmentSync:
     suppressed: int
     no_identifier: int
     skipped: str | None = None
+    #: members kept out by a standing holdout (of the segmentation or the destination)
+    held_out: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready."""
@@ -104,6 +106,7 @@ def plan_sync(
     sent: pl.DataFrame,
     previous: str = "",
     on: date | None = None,
+    held_out: pl.DataFrame | None = None,
 ) -> SyncPlan:
     """The adds and removes that bring ``name`` in step with ``members``.
 
@@ -112,19 +115,28 @@ def plan_sync(
     with the identifier and consent columns; ``sent``: the destination's state
     (:data:`segwise.store.sync.STATE`); ``previous``: the id of its last delivery
     (:func:`segwise.store.sync.previous_delivery`), from which this one's id is derived;
-    ``on``: the day dated consent is checked on (today by default).
+    ``on``: the day dated consent is checked on (today by default); ``held_out``: the
+    rows of ``members`` a standing holdout keeps out (never sent; removed if sent before).
     """
     people = people_for(spec, contacts, suppressed, on=on)
+    withheld = (members.clear() if held_out is None else held_out).select(
+        pl.col(_KEYS).cast(pl.String)
+    )
     audience = members.select(pl.col(_KEYS).cast(pl.String)).join(
         people, on="customer_id", how="left"
     )
+    audience = audience.join(
+        withheld.with_columns(pl.lit(value=True).alias("__held")), on=_KEYS, how="left"
+    ).with_columns(pl.col("__held").fill_null(value=False))
     audience = audience.with_columns(
         pl.col("__ok").fill_null(spec.consent is None),
         pl.col("__suppressed").fill_null(value=False),
         pl.col("__matchable").fill_null(hashing_of(spec) is None),
         pl.col("fingerprint").fill_null(""),
     )
-    eligible = audience.filter(pl.col("__ok") & ~pl.col("__suppressed") & pl.col("__matchable"))
+    eligible = audience.filter(
+        ~pl.col("__held") & pl.col("__ok") & ~pl.col("__suppressed") & pl.col("__matchable")
+    )
     counts = _counts(audience, eligible)
     # Segments below the minimum send nothing new.
     small = {key for key, row in counts.items() if row["audience"] < spec.min_size}
@@ -135,7 +147,7 @@ def plan_sync(
     if spec.consent is not None:
         unknown = sent.join(people, on="customer_id", how="anti").select("customer_id")
         barred = pl.concat([barred, unknown]).unique()
-    adds, removes = _diff(spec.mode, current, sent, barred, small)
+    adds, removes = _diff(spec.mode, current, sent, barred, small, withheld)
     removes = _with_identifiers(spec, removes, people)
     segments = tuple(
         SegmentSync(
@@ -151,6 +163,7 @@ def plan_sync(
             f"{row['audience']:,} members to send, under the minimum of {spec.min_size:,}"
             if (segmentation, segment) in small
             else None,
+            row["held_out"],
         )
         for (segmentation, segment), row in counts.items()
     )
@@ -241,11 +254,14 @@ def _counts(
     audience: pl.DataFrame, eligible: pl.DataFrame
 ) -> dict[tuple[str, str], dict[str, int]]:
     """Per segment: members, eligible audience and why the others were left out."""
+    # The first reason counts: held out (by design), then consent, suppression, identifier.
+    kept = ~pl.col("__held")
     totals = audience.group_by("segmentation", "segment", maintain_order=True).agg(
         pl.len().alias("members"),
-        (~pl.col("__ok")).sum().alias("not_consented"),
-        (pl.col("__ok") & pl.col("__suppressed")).sum().alias("suppressed"),
-        (pl.col("__ok") & ~pl.col("__suppressed") & ~pl.col("__matchable"))
+        pl.col("__held").sum().alias("held_out"),
+        (kept & ~pl.col("__ok")).sum().alias("not_consented"),
+        (kept & pl.col("__ok") & pl.col("__suppressed")).sum().alias("suppressed"),
+        (kept & pl.col("__ok") & ~pl.col("__suppressed") & ~pl.col("__matchable"))
         .sum()
         .alias("no_identifier"),
     )
@@ -266,12 +282,19 @@ def _diff(
     sent: pl.DataFrame,
     barred: pl.DataFrame,
     small: set[tuple[str, str]],
+    withheld: pl.DataFrame,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     state = list(STATE)
     if mode == "snapshot":  # the whole audience, which replaces what the destination holds
         return current, sent.clear()
     adds = current.join(sent, on=state, how="anti")
-    governed = sent.join(barred, on="customer_id", how="semi")
+    # Governance removes in every mode: consent gone, suppressed, or now in a holdout.
+    governed = pl.concat(
+        [
+            sent.join(barred, on="customer_id", how="semi"),
+            sent.join(withheld, on=_KEYS, how="semi"),
+        ]
+    ).unique(maintain_order=True)
     if mode == "upsert":
         return adds, governed.select(state)
     # mirror: everything sent that is not current, except in segments under the minimum

@@ -203,6 +203,7 @@ def sync_table(results: list[Any], *, dry_run: bool) -> Table:
             reasons = [
                 f"{count:,} {what}"
                 for count, what in (
+                    (s.held_out, "held out"),
                     (s.not_consented, "no consent"),
                     (s.suppressed, "suppressed"),
                     (s.no_identifier, "no identifier"),
@@ -235,7 +236,9 @@ def trigger_table(events: list[Any], *, dry_run: bool) -> Table:
             status = f"starts here: fires for the runs after run {event.run_id}"
         elif event.failed_batches:
             status += f" ({event.failed_batches} of {event.batches} batches parked)"
-        left_out = f"{event.left_out:,} (no consent or suppressed)" if event.left_out else ""
+        left_out = (
+            f"{event.left_out:,} (held out, no consent or suppressed)" if event.left_out else ""
+        )
         table.add_row(event.trigger, event.destination, run, f"{event.entered:,}",
                       f"{event.exited:,}", left_out, status)  # fmt: skip
     return table

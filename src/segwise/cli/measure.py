@@ -122,8 +122,26 @@ def _show(name: str, found: list[Any]) -> None:
         )
     console.print(table)
     console.print("[95% intervals in brackets; churn = 1 - conversion]", highlight=False)
+    _incremental(run)
     if len(measured) > 1:
         _trend(measured)
+
+
+def _incremental(run: Any) -> None:
+    """What being targeted added over the standing holdout, per segment."""
+    console = stdout()
+    for segment in run.segments:
+        lift = (segment.holdout or {}).get("conversion")
+        if not lift or lift["lift"] is None or lift["ci_low"] is None:
+            continue
+        console.print(
+            f"{segment.segment}: targeted {lift['targeted']:.1%} against held out "
+            f"{lift['held_out']:.1%} ({segment.holdout['targeted']:,} vs "
+            f"{segment.holdout['held_out']:,}): {lift['lift'] * 100:+.1f} pp "
+            f"[{lift['ci_low'] * 100:+.1f}, {lift['ci_high'] * 100:+.1f}], "
+            f"p = {lift['p_value']:.2g}",
+            highlight=False,
+        )
 
 
 def _shown(estimate: Any, kind: str) -> str:

@@ -83,11 +83,29 @@ def assign(
     )
     cases = " ".join(f"WHEN {place} < {cut!r} THEN $v{i}" for i, (cut, _) in enumerate(cuts))
     names = {f"v{i}": variant for i, (_, variant) in enumerate(cuts)}
-    ids = pl.DataFrame({"customer_id": customer_ids.cast(pl.String)}).to_arrow()
+    # Numbered, so the answer comes back in the order given (callers align flags on it).
+    ids = pl.DataFrame({"customer_id": customer_ids.cast(pl.String)}).with_row_index("row")
     with duckdb.connect() as connection:  # SHA-256 in the engine: Polars has none
-        connection.register("ids", ids)
+        connection.register("ids", ids.to_arrow())
         found: pl.DataFrame = connection.sql(
-            f"SELECT customer_id, CASE {cases} ELSE $last END AS variant FROM ids",
+            f"SELECT customer_id, CASE {cases} ELSE $last END AS variant FROM ids ORDER BY row",
             params={"salt": salt, "last": variants[-1], **names},
         ).pl()
     return found
+
+
+def held_out(customer_ids: pl.Series, share: float, salt: str) -> pl.Series:
+    """Whether each customer is in the holdout: their place under ``salt`` is below ``share``.
+
+    The first ``share`` of the interval, as :func:`assign` cuts it: a larger holdout
+    later keeps everyone the smaller one held out.
+
+    Examples
+    --------
+    >>> ids = pl.Series("customer_id", [f"C{i:04d}" for i in range(10_000)])
+    >>> round(held_out(ids, 0.05, "holdout:lifecycle").mean(), 3)
+    0.054
+    """
+    found = assign(customer_ids, ["held out", "targeted"], [share, 1 - share], salt)
+    flags: pl.Series = (found["variant"] == "held out").alias("held_out")
+    return flags

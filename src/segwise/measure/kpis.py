@@ -63,6 +63,8 @@ class SegmentKpis:
     kpis: dict[str, Estimate]
     #: days of the retention curve → its estimate (only the days observed)
     retention: dict[int, Estimate] = field(default_factory=dict)
+    #: targeted against held out (a standing holdout), None without one
+    holdout: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready."""
@@ -71,6 +73,7 @@ class SegmentKpis:
             "customers": self.customers,
             **{name: estimate.to_dict() for name, estimate in self.kpis.items()},
             "retention": {str(d): e.to_dict() for d, e in self.retention.items()},
+            "holdout": self.holdout,
         }
 
 
@@ -216,3 +219,69 @@ def _with_lifts(rows: list[SegmentKpis]) -> list[SegmentKpis]:
         )
         for row in rows
     ]
+
+
+def holdout_lifts(outcomes: pl.LazyFrame) -> dict[str, dict[str, Any]]:
+    """Per segment (and everyone): what being targeted added over being held out.
+
+    ``outcomes`` carries ``held_out`` (bool). Conversion by the two-proportion
+    z-test, revenue per customer by Welch's t-test, the held-out arm as control
+    (:func:`segwise.measure.comparisons.compare`).
+    """
+    from segwise.measure.comparisons import Arm, compare  # noqa: PLC0415 - only with holdouts
+
+    converted = (pl.col("orders") > 0).cast(pl.Float64)
+    aggregations = [
+        pl.len().alias("n"),
+        converted.mean().alias("conversion"),
+        pl.col("revenue").mean().alias("revenue"),
+        pl.col("revenue").var(ddof=1).alias("revenue_var"),
+    ]
+    by_segment = outcomes.group_by("segment", "held_out").agg(aggregations)
+    everyone = (
+        outcomes.unique("customer_id")
+        .group_by("held_out")
+        .agg(aggregations)
+        .select(pl.lit(EVERYONE).alias("segment"), pl.all())
+    )
+    table = pl.concat([everyone, by_segment], how="vertical_relaxed").collect()
+    arms = {(row["segment"], row["held_out"]): row for row in table.iter_rows(named=True)}
+    found: dict[str, dict[str, Any]] = {}
+    for segment in dict.fromkeys(segment for segment, _ in arms):
+        held, targeted = arms.get((segment, True)), arms.get((segment, False))
+        if held is None or targeted is None or held["n"] < 2 or targeted["n"] < 2:
+            found[segment] = {
+                "held_out": 0 if held is None else held["n"],
+                "targeted": 0 if targeted is None else targeted["n"],
+            }
+            continue
+        conversion = compare(
+            "binary",
+            Arm.of_proportion(round(held["conversion"] * held["n"]), held["n"]),
+            Arm.of_proportion(round(targeted["conversion"] * targeted["n"]), targeted["n"]),
+        )
+        revenue = compare(
+            "continuous",
+            Arm(held["n"], held["revenue"], held["revenue_var"] or 0.0),
+            Arm(targeted["n"], targeted["revenue"], targeted["revenue_var"] or 0.0),
+        )
+        found[segment] = {
+            "held_out": held["n"],
+            "targeted": targeted["n"],
+            "conversion": _lift(conversion),
+            "revenue_per_customer": _lift(revenue),
+        }
+    return found
+
+
+def _lift(comparison: Any) -> dict[str, float | None]:
+    values = {
+        "held_out": comparison.control_mean,
+        "targeted": comparison.mean,
+        "lift": comparison.lift,
+        "ci_low": comparison.ci_low,
+        "ci_high": comparison.ci_high,
+        "relative_lift": comparison.relative_lift,
+        "p_value": comparison.p_value,
+    }
+    return {k: None if math.isnan(v) else v for k, v in values.items()}

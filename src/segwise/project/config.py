@@ -10,8 +10,9 @@ import re
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from segwise._validation import holdout_share
 from segwise.activation.destinations import Destination, hashing_of
 from segwise.activation.triggers import Trigger
 from segwise.segmenters.rule_catalog import Playbook, SegmentDefinition
@@ -182,6 +183,16 @@ class _Segmentation(_Strict):
 
     #: ``account``: segment accounts, on features rolled up from their contacts.
     level: Level = "customer"
+    #: A standing holdout ("5%"): that share of every segment is kept out of every
+    #: activation, so ``segwise kpis`` can measure what being targeted adds.
+    holdout: float | None = None
+    #: The hash salt of the holdout (default ``holdout:<segmentation>``).
+    holdout_salt: str | None = None
+
+    @field_validator("holdout", mode="before")
+    @classmethod
+    def _holdout_share(cls, value: object) -> float | None:
+        return holdout_share(value)
 
 
 class RfmSegmentation(_Segmentation):

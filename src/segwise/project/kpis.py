@@ -10,15 +10,17 @@ is usually as of the data's end, with nothing after it yet.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from segwise.exceptions import ConfigError
-from segwise.measure.kpis import customer_outcomes, segment_kpis
+from segwise.measure.assignment import held_out
+from segwise.measure.kpis import customer_outcomes, holdout_lifts, segment_kpis
 from segwise.project.experiment_analysis import customer_segmentation, polars_frame
+from segwise.project.holdouts import segmentation_holdout
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -79,21 +81,28 @@ def kpis_by_segment(
             f"no run {', '.join(map(str, runs or []))} in the store",
             hint=f"the runs are {', '.join(map(str, stored['run_id'].to_list()))}",
         )
+    holdout = segmentation_holdout(project, name)
     orders = polars_frame(project.read_source("transactions").data)
     last = orders.select(pl.col("timestamp").max()).collect().item()
     found = []
     for run_id, as_of in wanted.select("run_id", "as_of").iter_rows():
         members = store.memberships(run_id, segmentation=name).select("customer_id", "segment")
+        if holdout is not None:
+            members = members.with_columns(held_out(members["customer_id"], *holdout))
         start = datetime.combine(as_of, time()) + timedelta(days=1)
         observed = 0.0 if last is None else max(0.0, (last - start).total_seconds() / 86_400)
         outcomes = customer_outcomes(members.lazy(), orders, as_of, window)
+        segments = segment_kpis(outcomes, observed)
+        if holdout is not None:
+            lifts = holdout_lifts(outcomes)
+            segments = [replace(s, holdout=lifts.get(s.segment)) for s in segments]
         found.append(
             RunKpis(
                 int(run_id),
                 as_of,
                 window.days,
                 math.floor(observed * 100) / 100,
-                segment_kpis(outcomes, observed),
+                segments,
             )
         )
     return name, found

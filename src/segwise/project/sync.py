@@ -27,6 +27,7 @@ from segwise.activation.destinations import WebhookDestination
 from segwise.activation.files import write_delivery
 from segwise.activation.sync import SyncPlan, plan_sync
 from segwise.exceptions import ConfigError
+from segwise.project.holdouts import withheld
 from segwise.project.sources import customer_columns
 from segwise.project.webhooks import Hook, playbooks
 from segwise.store import sync as state
@@ -130,6 +131,7 @@ def _sync_one(
         spec,
         run_id=run_id,
         members=members,
+        held_out=withheld(project, members, destination=name, spec=spec),
         contacts=contacts_for(project, name, spec, members),
         suppressed=suppressed_for(project, name, spec),
         sent=state.sent(store, name),

@@ -27,6 +27,7 @@ from segwise.activation.destinations import FileDestination, WebhookDestination
 from segwise.activation.files import write_events
 from segwise.activation.triggers import governed_events, trigger_events, watched
 from segwise.activation.webhooks import cut_batches
+from segwise.project.holdouts import withheld
 from segwise.project.sync import contacts_for, folder_of, suppressed_for
 from segwise.project.webhooks import Hook, playbooks
 from segwise.store import outbox
@@ -187,8 +188,13 @@ def _events(
     movers = movers.filter(pl.col("segmentation").is_in(sorted(kept[0] & kept[1])))
     reasons = store.move_reasons(previous, run_id, movers)
     events = trigger_events(trigger, target, movers, reasons)
-    contacts = contacts_for(project, target, spec, events)
-    return governed_events(events, spec, contacts, suppressed_for(project, target, spec))
+    # Customers in a standing holdout get no event either (they are never activated).
+    keys = ["segmentation", "segment", "customer_id"]
+    held = withheld(project, events.select(keys), destination=target, spec=spec)
+    sent = events.join(held, on=keys, how="anti")
+    contacts = contacts_for(project, target, spec, sent)
+    allowed, left_out = governed_events(sent, spec, contacts, suppressed_for(project, target, spec))
+    return allowed, left_out + events.height - sent.height
 
 
 def _with(result: TriggerResult, **changes: Any) -> TriggerResult:

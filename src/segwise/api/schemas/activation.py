@@ -79,6 +79,7 @@ class SegmentSyncOut(BaseModel):
     suppressed: int
     no_identifier: int
     skipped: str | None
+    held_out: int = Field(default=0, description="kept out by a standing holdout")
 
 
 class PlanOut(BaseModel):

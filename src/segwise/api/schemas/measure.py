@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -30,6 +31,10 @@ class SegmentKpisOut(BaseModel):
     repeat_rate: EstimateOut
     retention: dict[str, EstimateOut] = Field(
         description="days (30, 60, 90, 180, as far as orders exist) → share who ordered again"
+    )
+    holdout: dict[str, Any] | None = Field(
+        default=None,
+        description="with a standing holdout: targeted against held out (conversion, revenue)",
     )
 
 
