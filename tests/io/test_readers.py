@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import duckdb
@@ -239,3 +240,17 @@ def test_ids_stay_the_same_text_when_a_source_switches_to_integers(tmp_path: Pat
         for frame in (as_text, as_int, as_float)
     ]
     assert ids == [["17850"]] * 3
+
+
+def test_timestamps_with_fractional_seconds_as_polars_and_pandas_write_them(
+    tmp_path: Path,
+) -> None:
+    moments = [datetime(2024, 7, 22, 3, 23, 21, 250_000), datetime(2024, 7, 23, 1, 0)]
+    path = tmp_path / "orders.csv"
+    pl.DataFrame({"customer_id": ["a", "b"], "timestamp": moments, "amount": [1.0, 2.0]}).write_csv(
+        path
+    )
+    assert "2024-07-22T03:23:21.250000" in path.read_text()  # Polars' own CSV form
+    for source in (path, duckdb.read_csv(str(path), all_varchar=True)):
+        data = sw.read_transactions(source).data.collect().to_native()
+        assert pl.DataFrame(data)["timestamp"].to_list() == moments

@@ -179,7 +179,7 @@ def assign(
     )
     detail = {k: v for k, v in found.summary().items() if k != "experiment"}
     audit.record(project.store, cli_actor(), "experiment.assign", experiment, detail=detail)
-    # Text files get whole seconds: the readers do not parse fractional ISO seconds.
+    # Text files get whole seconds: an exposure time needs no more, and reads at a glance.
     as_text = found.table.with_columns(pl.col("timestamp").dt.strftime("%Y-%m-%d %H:%M:%S"))
     if output is None:
         sys.stdout.write(as_text.write_csv())

@@ -1,4 +1,4 @@
-"""``segwise kpis`` and ``segwise experiments``: how segments performed, and what worked."""
+"""``segwise kpis``, ``experiments`` and ``advise``: how segments did, what worked, what to fix."""
 
 from __future__ import annotations
 
@@ -247,3 +247,35 @@ def _show_findings(segment: str, found: Any) -> None:
                 f"({row['n'] + row['control_n']:,} customers)",
                 highlight=False,
             )
+
+
+@user_errors
+def advise(
+    config: Config,
+    segmentation: Annotated[
+        str | None, typer.Option("--segmentation", help="Only this segmentation.")
+    ] = None,
+    min_size: Annotated[
+        int, typer.Option("--min-size", min=1, help="Smallest segment worth acting on.")
+    ] = 100,
+    allow_outside: AllowOutside = False,
+    as_json: opt.Json = False,
+) -> None:
+    """Segments to merge (they do not respond differently), too small, or too many."""
+    from segwise.project import Project
+    from segwise.project.advice import advise_project
+
+    project = Project.from_yaml(config, allow_outside=allow_outside)
+    found = advise_project(project, segmentation=segmentation, min_size=min_size)
+    if as_json:
+        typer.echo(json_text([a.to_dict() for a in found]))
+        return
+    console = stdout()
+    for advised in found:
+        console.print(f"[bold]{advised.segmentation}[/]: {len(advised.advice)} advice")
+        for item in advised.advice:
+            console.print(f"  · {item.kind}: {item.action}", highlight=False)
+            for line in item.evidence:
+                console.print(f"      {line}", highlight=False)
+        for note in advised.notes:
+            console.print(f"  note: {note}", highlight=False)

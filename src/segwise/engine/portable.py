@@ -127,6 +127,7 @@ _JAVA_TOKENS = {
     "%M": "mm",
     "%S": "ss",
     "%f": "SSSSSS",
+    "%.f": ".SSSSSS",
     "%p": "a",
     "%b": "MMM",
     "%B": "MMMM",
@@ -144,7 +145,8 @@ def strftime_to_java(pattern: str) -> str:
     'dd/MM/yyyy HH:mm'
     """
     out: list[str] = []
-    for piece in re.split(r"(%.)", pattern):
+    # %.f (a dot and the fractional seconds) is one token, not "%." then "f".
+    for piece in re.split(r"(%\.f|%.)", pattern):
         if piece in _JAVA_TOKENS:
             out.append(_JAVA_TOKENS[piece])
         elif piece:
@@ -188,7 +190,8 @@ def try_to_datetime(
         return wrap(frame.to_native().with_columns(parsed.alias(out)))
     ident = quote_identifier(column, backend)
     if backend is Backend.DUCKDB:
-        pattern = quote_literal(fmt, backend)
+        # DuckDB writes fractional seconds as .%f where Polars (chrono) writes %.f.
+        pattern = quote_literal(fmt.replace("%.f", ".%f"), backend)
         sql = f"CAST(try_strptime(trim(CAST({ident} AS VARCHAR)), {pattern}) AS TIMESTAMP)"
     else:
         java = strftime_to_java(fmt)

@@ -22,6 +22,10 @@ if TYPE_CHECKING:
 TIMESTAMP_FORMATS: tuple[str, ...] = (
     "%Y-%m-%d %H:%M:%S",
     "%Y-%m-%dT%H:%M:%S",
+    # Fractional seconds (what Polars and pandas write): after the whole-second forms, which
+    # win a tie on a column without fractions.
+    "%Y-%m-%d %H:%M:%S%.f",
+    "%Y-%m-%dT%H:%M:%S%.f",
     "%Y-%m-%d %H:%M",
     "%Y-%m-%dT%H:%M",
     "%Y-%m-%d",

@@ -1,0 +1,210 @@
+"""Merge and split advice: segments that do not behave differently, and segmentations to fix.
+
+The seeds' rule: if a segment does not respond differently from another, merge
+them. Two segments are advised to merge when all three hold:
+
+1. **Their customers behave alike**: on each behavioural feature (recency,
+   orders, net revenue, order value, tenure, as the features table has them) the
+   standardised mean difference is under ``0.2`` (Cohen's "small").
+2. **They did alike after the run**: the difference in conversion lies within
+   ±3 percentage points and the difference in revenue per customer within ±15%
+   of their pooled mean, both shown by a 90% interval inside the margin (two
+   one-sided tests at 5%: equivalence, not merely "no significant difference",
+   which any pair of small segments would pass).
+3. **No experiment treated them differently**: no analysed experiment's lift
+   differs between them (a z-test on the two lifts at 5%).
+
+When no orders exist yet after the run, (2) cannot be shown and nothing is
+advised to merge on behaviour alone; the advice says so. Segments under the
+minimum actionable size and segmentations of more than 8 segments are named
+too. Each piece of advice says what to do and the evidence.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from itertools import combinations
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+from scipy import special
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+#: The features compared for "behave alike", when the features table has them.
+BEHAVIOUR = ("recency_days", "orders", "net_revenue", "avg_order_value", "tenure_days")
+#: Standardised mean differences under this are "small" (Cohen).
+ALIKE = 0.2
+#: Equivalence margins: conversion (absolute) and revenue per customer (relative).
+CONVERSION_MARGIN = 0.03
+REVENUE_MARGIN = 0.15
+#: Fewer customers than this is too small to act on (a campaign, a test).
+MIN_ACTIONABLE = 100
+MAX_SEGMENTS = 8
+
+
+@dataclass(frozen=True)
+class Advice:
+    """One piece of advice: what to do, about which segments, and why."""
+
+    kind: str  # merge, too small, too many
+    segmentation: str
+    segments: list[str]
+    action: str
+    evidence: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready."""
+        return dict(self.__dict__)
+
+
+def standardised_differences(
+    features: pl.DataFrame, members: pl.DataFrame
+) -> dict[tuple[str, str], dict[str, float]]:
+    """Per pair of segments, per behavioural feature: |mean difference| / pooled sd."""
+    columns = [c for c in BEHAVIOUR if c in features.columns]
+    joined = members.join(features.select("customer_id", *columns), on="customer_id")
+    stats = joined.group_by("segment").agg(
+        pl.len().alias("n"),
+        *(pl.col(c).cast(pl.Float64).mean().alias(f"{c}_mean") for c in columns),
+        *(pl.col(c).cast(pl.Float64).var(ddof=1).alias(f"{c}_var") for c in columns),
+    )
+    rows = {row["segment"]: row for row in stats.iter_rows(named=True)}
+    found = {}
+    for a, b in combinations(sorted(rows), 2):
+        found[(a, b)] = {c: _smd(rows[a], rows[b], c) for c in columns}
+    return found
+
+
+def _smd(a: dict[str, Any], b: dict[str, Any], column: str) -> float:
+    var_a, var_b = a[f"{column}_var"] or 0.0, b[f"{column}_var"] or 0.0
+    pooled = math.sqrt((var_a + var_b) / 2)
+    difference = abs(float(a[f"{column}_mean"] or 0.0) - float(b[f"{column}_mean"] or 0.0))
+    if pooled == 0:
+        return 0.0 if difference == 0 else math.inf
+    return difference / pooled
+
+
+def outcome_arms(outcomes: pl.DataFrame) -> dict[str, dict[str, float]]:
+    """Per segment: customers, conversion, revenue per customer mean and variance."""
+    table = outcomes.group_by("segment").agg(
+        pl.len().alias("n"),
+        (pl.col("orders") > 0).cast(pl.Float64).mean().alias("conversion"),
+        pl.col("revenue").mean().alias("revenue"),
+        pl.col("revenue").var(ddof=1).alias("revenue_var"),
+    )
+    return {row.pop("segment"): row for row in table.iter_rows(named=True)}
+
+
+def equivalent(a: dict[str, float], b: dict[str, float]) -> tuple[bool, list[str]]:
+    """Whether two segments did alike after the run (two one-sided tests), with the evidence."""
+    z = float(special.ndtri(0.95))  # a 90% interval: TOST at 5% each side
+    difference = a["conversion"] - b["conversion"]
+    se = math.sqrt(
+        a["conversion"] * (1 - a["conversion"]) / a["n"]
+        + b["conversion"] * (1 - b["conversion"]) / b["n"]
+    )
+    low, high = difference - z * se, difference + z * se
+    conversion_ok = low > -CONVERSION_MARGIN and high < CONVERSION_MARGIN
+    pooled = (a["revenue"] * a["n"] + b["revenue"] * b["n"]) / (a["n"] + b["n"])
+    gap = a["revenue"] - b["revenue"]
+    se_revenue = math.sqrt((a["revenue_var"] or 0.0) / a["n"] + (b["revenue_var"] or 0.0) / b["n"])
+    margin = REVENUE_MARGIN * abs(pooled)
+    revenue_ok = margin > 0 and abs(gap) + z * se_revenue < margin
+    evidence = [
+        f"conversion after the run {a['conversion']:.1%} vs {b['conversion']:.1%} "
+        f"(difference 90% CI [{low * 100:+.1f}, {high * 100:+.1f}] pp, margin ±"
+        f"{CONVERSION_MARGIN * 100:.0f} pp)",
+        f"revenue per customer {a['revenue']:,.2f} vs {b['revenue']:,.2f} (margin ±"
+        f"{REVENUE_MARGIN:.0%} of {pooled:,.2f})",
+    ]
+    return conversion_ok and revenue_ok, evidence
+
+
+def experiment_conflicts(findings: pl.DataFrame, a: str, b: str) -> list[str]:
+    """Experiments whose lift differs between ``a`` and ``b`` (z-test on the two lifts)."""
+    if findings.height == 0:
+        return []
+    z = float(special.ndtri(0.975))
+    left = findings.filter(pl.col("segment") == a)
+    right = findings.filter(pl.col("segment") == b)
+    keys = ["experiment", "variant", "metric"]
+    pairs = left.join(right, on=keys, suffix="_b")
+    conflicts = []
+    for row in pairs.iter_rows(named=True):
+        if None in (row["ci_low"], row["ci_high"], row["ci_low_b"], row["ci_high_b"]):
+            continue
+        se_a = (row["ci_high"] - row["ci_low"]) / (2 * z)
+        se_b = (row["ci_high_b"] - row["ci_low_b"]) / (2 * z)
+        spread = math.sqrt(se_a**2 + se_b**2)
+        if spread > 0 and abs(row["lift"] - row["lift_b"]) / spread > z:
+            conflicts.append(
+                f"{row['experiment']}: {row['variant']} moved {row['metric']} by "
+                f"{row['lift']:+.3g} in {a} but {row['lift_b']:+.3g} in {b}"
+            )
+    return conflicts
+
+
+def advise(
+    segmentation: str,
+    sizes: dict[str, int],
+    differences: dict[tuple[str, str], dict[str, float]],
+    arms: dict[str, dict[str, float]] | None,
+    findings: pl.DataFrame,
+    *,
+    min_size: int = MIN_ACTIONABLE,
+    skip: Sequence[str] = (),
+) -> list[Advice]:
+    """Every piece of advice for one segmentation (see the module)."""
+    found: list[Advice] = []
+    if len(sizes) > MAX_SEGMENTS:
+        found.append(
+            Advice(
+                "too many",
+                segmentation,
+                sorted(sizes),
+                f"reduce to {MAX_SEGMENTS} segments or fewer: teams act on a handful",
+                [f"{len(sizes)} segments"],
+            )
+        )
+    for segment, size in sorted(sizes.items()):
+        if size < min_size and segment not in skip:
+            found.append(
+                Advice(
+                    "too small",
+                    segmentation,
+                    [segment],
+                    f"merge {segment} into its nearest segment, or widen its rule",
+                    [f"{size:,} customers, under {min_size:,}"],
+                )
+            )
+    for (a, b), features in differences.items():
+        if a in skip or b in skip or not features:
+            continue
+        if max(features.values()) >= ALIKE:
+            continue
+        evidence = [
+            "customers behave alike: standardised differences "
+            + ", ".join(f"{c} {v:.2f}" for c, v in features.items())
+            + f" (all under {ALIKE})"
+        ]
+        if arms is None or a not in arms or b not in arms:
+            continue  # behaviour after the run unknown: no advice on profiles alone
+        alike, shown = equivalent(arms[a], arms[b])
+        if not alike:
+            continue
+        conflicts = experiment_conflicts(findings, a, b)
+        if conflicts:
+            continue
+        found.append(
+            Advice(
+                "merge",
+                segmentation,
+                [a, b],
+                f"merge {a} and {b}: they do not respond differently",
+                [*evidence, *shown, "no analysed experiment treated them differently"],
+            )
+        )
+    return found

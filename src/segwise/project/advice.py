@@ -1,0 +1,120 @@
+"""``segwise advise``: merge segments that do not respond differently; name the unusable ones.
+
+For each segmentation of customers (or one): the latest run's segments and
+customer features (do their customers behave alike), the orders after the
+latest run that has some (did they do alike), and the analysed experiments
+(were they treated differently); :mod:`segwise.measure.advice` decides.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from segwise.measure import advice as rules
+from segwise.measure.kpis import customer_outcomes
+from segwise.project.experiment_analysis import customer_segmentation, polars_frame
+from segwise.store import experiments as memory
+
+if TYPE_CHECKING:
+    from segwise.project.pipeline import Project
+
+#: Days after a run over which "did alike" is measured.
+WINDOW = timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class Advised:
+    """The advice for one segmentation, and what it could not judge."""
+
+    segmentation: str
+    advice: list[rules.Advice]
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready."""
+        return {
+            "segmentation": self.segmentation,
+            "advice": [a.to_dict() for a in self.advice],
+            "notes": self.notes,
+        }
+
+
+def advise_project(
+    project: Project, *, segmentation: str | None = None, min_size: int = rules.MIN_ACTIONABLE
+) -> list[Advised]:
+    """Advice for ``segmentation``, or for every segmentation of customers.
+
+    Examples
+    --------
+    >>> import tempfile, segwise as sw
+    >>> project = sw.Project.from_yaml(sw.Project.init(tempfile.mkdtemp()))
+    >>> _ = project.run()
+    >>> [a.kind for a in advise_project(project, segmentation="value")[0].advice][:2]
+    ['too small', 'too small']
+    """
+    names = (
+        [customer_segmentation(project, segmentation)]
+        if segmentation is not None
+        else [n for n, s in project.config.segmentations.items() if s.level == "customer"]
+    )
+    store = project.store
+    runs = store.runs()
+    latest = int(runs["run_id"].max())  # type: ignore[arg-type]
+    orders = polars_frame(project.read_source("transactions").data)
+    last = orders.select(pl.col("timestamp").max()).collect().item()
+    measured = [
+        (int(r), d)
+        for r, d in runs.select("run_id", "as_of").iter_rows()
+        if last is not None and datetime.combine(d, time()) + timedelta(days=1) < last
+    ]
+    features = store.latest_features()
+    return [
+        _advised(
+            project, name, latest, measured[-1] if measured else None, orders, features, min_size
+        )
+        for name in names
+    ]
+
+
+def _advised(
+    project: Project,
+    name: str,
+    latest: int,
+    measured: tuple[int, Any] | None,
+    orders: pl.LazyFrame,
+    features: pl.DataFrame | None,
+    min_size: int,
+) -> Advised:
+    store = project.store
+    members = store.memberships(latest, segmentation=name).select("customer_id", "segment")
+    sizes = dict(members.group_by("segment").len().iter_rows())
+    skip = [s for s in sizes if s.startswith("(")]  # "(not scored)": not a segment to act on
+    notes = []
+    differences = (
+        {}
+        if features is None
+        else rules.standardised_differences(
+            features.with_columns(pl.col("customer_id").cast(pl.String)), members
+        )
+    )
+    if features is None:
+        notes.append("no customer features kept for the latest run: run the project again")
+    arms = None
+    if measured is None:
+        notes.append(
+            "no orders after any stored run yet: whether segments do alike cannot be shown, "
+            "so no merge is advised"
+        )
+    else:
+        run_id, as_of = measured
+        then = store.memberships(run_id, segmentation=name).select("customer_id", "segment")
+        outcomes = customer_outcomes(then.lazy(), orders, as_of, WINDOW).collect()
+        arms = rules.outcome_arms(outcomes)
+        notes.append(f"behaviour after a run: the {WINDOW.days} days after run {run_id} ({as_of})")
+    findings = memory.findings(store, segmentation=name)
+    found = rules.advise(name, sizes, differences, arms, findings, min_size=min_size, skip=skip)
+    return Advised(name, found, notes)

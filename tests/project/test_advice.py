@@ -1,0 +1,77 @@
+"""Merge advice on planted segments: twins that behave alike merge, a different one does not."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+import numpy as np
+import polars as pl
+import pytest
+
+import segwise as sw
+from segwise.project.advice import advise_project
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+START = datetime(2024, 1, 1)
+
+
+def planted(folder: Path) -> Path:
+    """Teams A and B buy alike (5,000 each); team C buys four times as often (1,000)."""
+    rng = np.random.default_rng(12)
+    teams = np.array(["A"] * 5_000 + ["B"] * 5_000 + ["C"] * 1_000)
+    ids = np.array([f"c{i:05d}" for i in range(teams.size)])
+    monthly = np.where(teams == "C", 1.5, 0.36)
+    counts = rng.poisson(monthly * 24)
+    buyer = np.repeat(np.arange(teams.size), counts)
+    seconds = rng.integers(0, 730 * 86_400, buyer.size)
+    pl.DataFrame(
+        {
+            "order_id": [f"o{i}" for i in range(buyer.size)],
+            "customer_id": ids[buyer],
+            "order_date": [START + timedelta(seconds=int(s)) for s in seconds],
+            "amount": rng.gamma(2, 30, buyer.size).round(2),
+        }
+    ).write_csv(folder / "orders.csv")
+    pl.DataFrame({"customer_id": ids, "team": teams}).write_csv(folder / "customers.csv")
+    config = folder / "segwise.yaml"
+    config.write_text(
+        "name: teams\nstore: segwise.duckdb\n"
+        "sources:\n  transactions: {path: orders.csv}\n  customers: {path: customers.csv}\n"
+        "segmentations:\n  teams:\n    method: rules\n    segments:\n"
+        "      - {name: Team A, where: \"team = 'A'\"}\n"
+        "      - {name: Team B, where: \"team = 'B'\"}\n"
+        "      - {name: Team C, where: \"team = 'C'\"}\n"
+    )
+    return config
+
+
+@pytest.fixture(scope="module")
+def teams(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    config = planted(tmp_path_factory.mktemp("teams"))
+    sw.Project.from_yaml(config).run(as_of="2025-10-31")  # orders follow for two months
+    sw.Project.from_yaml(config).run()
+    return config
+
+
+def test_twins_are_advised_to_merge_and_the_different_team_is_not(teams: Path) -> None:
+    [advised] = advise_project(sw.Project.from_yaml(teams))
+    merges = [a for a in advised.advice if a.kind == "merge"]
+    assert [sorted(a.segments) for a in merges] == [["Team A", "Team B"]]
+    [merge] = merges
+    assert merge.action == "merge Team A and Team B: they do not respond differently"
+    assert any(line.startswith("customers behave alike") for line in merge.evidence)
+    assert any("conversion after the run" in line for line in merge.evidence)
+    assert not [a for a in advised.advice if a.kind == "too small"]
+
+
+def test_without_orders_after_any_run_nothing_merges_and_the_note_says_why(
+    tmp_path: Path,
+) -> None:
+    config = planted(tmp_path)
+    sw.Project.from_yaml(config).run()
+    [advised] = advise_project(sw.Project.from_yaml(config))
+    assert not [a for a in advised.advice if a.kind == "merge"]
+    assert any("no orders after any stored run yet" in note for note in advised.notes)
