@@ -21,6 +21,7 @@ from segwise.measure.assignment import held_out
 from segwise.measure.kpis import customer_outcomes, holdout_lifts, segment_kpis
 from segwise.project.experiment_analysis import customer_segmentation, polars_frame
 from segwise.project.holdouts import segmentation_holdout
+from segwise.store import experiments as memory
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -58,8 +59,12 @@ def kpis_by_segment(
     segmentation: str | None = None,
     window: timedelta = timedelta(days=30),
     runs: Sequence[int] | None = None,
+    orders: pl.LazyFrame | None = None,
 ) -> tuple[str, list[RunKpis]]:
     """The segmentation measured, and each run's KPIs (every stored run by default).
+
+    ``orders`` (the checked transactions, as a run already holds them) saves reading the
+    source again.
 
     Examples
     --------
@@ -82,7 +87,8 @@ def kpis_by_segment(
             hint=f"the runs are {', '.join(map(str, stored['run_id'].to_list()))}",
         )
     holdout = segmentation_holdout(project, name)
-    orders = polars_frame(project.read_source("transactions").data)
+    if orders is None:
+        orders = polars_frame(project.read_source("transactions").data)
     last = orders.select(pl.col("timestamp").max()).collect().item()
     found = []
     for run_id, as_of in wanted.select("run_id", "as_of").iter_rows():
@@ -106,3 +112,29 @@ def kpis_by_segment(
             )
         )
     return name, found
+
+
+#: The report's KPI section shows at most this many earlier runs per segmentation.
+REPORT_RUNS = 6
+
+
+def report_measurement(project: Project, as_of: date, orders: Any) -> dict[str, Any]:
+    """The report's "How the segments did" section, for a run as of ``as_of``.
+
+    The stored runs dated before ``as_of`` are measured on ``orders`` (the run's checked
+    transactions, in its engine; moved to Polars only when such runs exist), the latest
+    six; the analysed experiments' verdicts come from the store.
+    """
+    store = project.store
+    earlier = store.runs().filter(pl.col("as_of") < as_of).tail(REPORT_RUNS)
+    kpis = []
+    if earlier.height:
+        runs = earlier["run_id"].to_list()
+        for name, spec in project.config.segmentations.items():
+            if spec.level != "customer" or name not in set(store.sizes()["segmentation"]):
+                continue
+            _, found = kpis_by_segment(
+                project, segmentation=name, runs=runs, orders=polars_frame(orders)
+            )
+            kpis.append({"segmentation": name, "runs": [r.to_dict() for r in found]})
+    return {"kpis": kpis, "experiments": memory.readouts(store)}

@@ -18,6 +18,7 @@ from segwise._version import __version__
 from segwise.exceptions import SegwiseError
 from segwise.io.writers import atomic_path
 from segwise.project.health import Alert, drift_alerts, size_alerts, stale_model_alerts
+from segwise.project.kpis import report_measurement
 from segwise.report.changes import PreviousRun, changes_section
 from segwise.report.project import render_project_report
 from segwise.store import RunRecord, SegmentationRecord
@@ -135,6 +136,7 @@ def publish(
             changes=changes_section(previous, results, run_id=run_id, as_of=inputs.as_of),
             alerts=[a.to_dict() for a in alerts],
             since=since,
+            measurement=report_measurement(project, inputs.as_of, inputs.tables["transactions"]),
         )
         stored = store.write_run(record, progress=step, lock=False)
         if stored != run_id:  # pragma: no cover - the lock makes this impossible

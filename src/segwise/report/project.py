@@ -21,6 +21,7 @@ from segwise._version import __version__
 from segwise.io.writers import write_text
 from segwise.profiling.vocabulary import label, money
 from segwise.report.charts import chart_html
+from segwise.report.measure import measurement_view
 from segwise.report.quality import environment, quality_section
 from segwise.report.rfm import grid_chart, sizes_chart, wrap_label
 
@@ -143,6 +144,7 @@ def render_project_report(
     changes: dict[str, Any] | None = None,
     alerts: list[dict[str, Any]] | None = None,
     since: str | None = None,
+    measurement: dict[str, Any] | None = None,
 ) -> Path:
     """Write the run's report to ``path`` (atomically) and return it.
 
@@ -166,6 +168,7 @@ def render_project_report(
         clv_sections=[s.backtest for s in segmentations if s.backtest is not None],
         sections=[quality_section(r) for r in quality],
         changes=changes,
+        measurement=measurement_view(measurement),
         alerts=alerts or [],
         since=since,
         config_text=config_text,

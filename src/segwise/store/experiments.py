@@ -140,3 +140,20 @@ def findings(
             params=params or None,
         ).pl()
     return table
+
+
+def readouts(store: Workspace) -> list[dict[str, Any]]:
+    """The latest readout of every experiment (as analysed), newest first."""
+    if not store.path.exists():
+        return []
+    with store.reading() as connection:
+        if "experiments" not in table_names(connection):
+            return []
+        rows = connection.execute(
+            "SELECT segmentation, analysed_at, readout FROM experiments "
+            f"{_LATEST} ORDER BY analysed_at DESC, experiment"
+        ).fetchall()
+    return [
+        {**json.loads(readout), "segmentation": segmentation, "analysed_at": str(analysed_at)}
+        for segmentation, analysed_at, readout in rows
+    ]

@@ -1,0 +1,118 @@
+"""The report's "How the segments did" section: KPIs after earlier runs, and experiments.
+
+Built from plain data (``RunKpis.to_dict()`` and the stored readouts), so the
+report does not depend on how they were measured: per segmentation, the KPI
+table of the latest earlier run with orders after it (value, 95% interval and
+lift against everyone) and, over several runs, conversion by run as a chart;
+then each analysed experiment's verdict per segment.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import plotly.graph_objects as go
+
+from segwise.report.charts import chart_html
+from segwise.report.rfm import wrap_label
+
+#: The KPIs of the table, in order: key, heading, shares or money.
+COLUMNS = (
+    ("conversion", "conversion", "share"),
+    ("revenue_per_customer", "revenue per customer", "money"),
+    ("aov", "AOV", "money"),
+    ("repeat_rate", "repeat rate", "share"),
+    ("churn", "churn", "share"),
+)
+
+
+def measurement_view(measurement: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The section's data for the template, or None when there is nothing to show."""
+    if measurement is None:
+        return None
+    views = [v for v in (_kpi_view(k) for k in measurement.get("kpis", [])) if v is not None]
+    experiments = [_experiment_view(r) for r in measurement.get("experiments", [])]
+    if not views and not experiments:
+        return None
+    return {"kpis": views, "experiments": experiments, "columns": [c[1] for c in COLUMNS]}
+
+
+def _kpi_view(kpis: dict[str, Any]) -> dict[str, Any] | None:
+    measured = [r for r in kpis["runs"] if r["observed_days"] > 0]
+    if not measured:
+        return None
+    run = measured[-1]
+    rows = []
+    for segment in run["segments"]:
+        cells = [_cell(segment[key], kind) for key, _, kind in COLUMNS]
+        lift = segment["conversion"]["lift"]
+        rows.append(
+            {
+                "segment": segment["segment"],
+                "customers": segment["customers"],
+                "cells": cells,
+                "lift": "-" if lift is None else f"×{lift:.2f}",
+            }
+        )
+    partial = run["observed_days"] < run["window_days"]
+    return {
+        "name": kpis["segmentation"],
+        "run_id": run["run_id"],
+        "as_of": run["as_of"],
+        "window": run["window_days"],
+        "partial": f"{run['observed_days']:g}" if partial else None,
+        "rows": rows,
+        "trend": _trend(kpis["segmentation"], measured) if len(measured) > 1 else "",
+    }
+
+
+def _cell(estimate: dict[str, Any], kind: str) -> str:
+    value, low, high = estimate["value"], estimate["ci_low"], estimate["ci_high"]
+    if value is None:
+        return "-"
+    if kind == "share":
+        shown = f"{value:.1%}"
+        return shown if low is None else f"{shown} ({low:.1%}–{high:.1%})"
+    shown = f"{value:,.2f}"
+    return shown if low is None else f"{shown} ({low:,.2f}–{high:,.2f})"
+
+
+def _trend(name: str, runs: list[dict[str, Any]]) -> str:
+    figure = go.Figure()
+    segments = dict.fromkeys(s["segment"] for run in runs for s in run["segments"])
+    for segment in segments:
+        points = [
+            (f"run {run['run_id']} · {run['as_of']}", s["conversion"]["value"])
+            for run in runs
+            for s in run["segments"]
+            if s["segment"] == segment and s["conversion"]["value"] is not None
+        ]
+        figure.add_trace(
+            go.Scatter(
+                x=[p[0] for p in points],
+                y=[p[1] for p in points],
+                mode="lines+markers",
+                name=wrap_label(segment, 24),
+            )
+        )
+    figure.update_layout(
+        height=340,
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        title={"text": f"{name}: conversion in the window after each run", "font": {"size": 14}},
+        yaxis={"title": "conversion", "tickformat": ".0%", "rangemode": "tozero"},
+        xaxis={"type": "category"},
+        template="plotly_white",
+    )
+    return chart_html(figure)
+
+
+def _experiment_view(readout: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "experiment": readout["experiment"],
+        "segmentation": readout["segmentation"],
+        "analysed_at": readout["analysed_at"][:16],
+        "variants": ", ".join(readout["variants"]),
+        "control": readout["control"],
+        "srm": bool(readout["srm"]["flagged"]),
+        "verdicts": list(readout["verdicts"].items()),
+    }

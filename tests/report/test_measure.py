@@ -1,0 +1,94 @@
+"""The report's "How the segments did": the KPI table and an experiment readout, in Chromium."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+import segwise as sw
+from segwise.measure.kpis import EVERYONE
+from segwise.project.experiment_analysis import analyze_experiment
+from segwise.project.kpis import kpis_by_segment
+from segwise.report.measure import measurement_view
+from tests.project.experiment_demo import EXPERIMENT, experiment_project
+from tests.report.test_project import CHROMIUM, chromium
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+@pytest.fixture(scope="module")
+def measured(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Any]:
+    config = experiment_project(tmp_path_factory.mktemp("measured"))
+    project = sw.Project.from_yaml(config)
+    readout = analyze_experiment(project, EXPERIMENT, segmentation="lifecycle")
+    return sw.Project.from_yaml(config).run(), readout
+
+
+def test_the_kpi_table_shows_the_earlier_run_as_kpis_measure_it(measured: tuple[Any, Any]) -> None:
+    result, _ = measured
+    page = result.report.read_text()
+    section = page[page.index('id="measure"') :]
+    assert "run 1 (as of 2024-09-30): what each segment did in the 30 days after" in section
+    _, [run] = kpis_by_segment(
+        sw.Project.from_yaml(result.report.parent / "segwise.yaml"),
+        segmentation="lifecycle",
+        runs=[1],
+    )
+    for segment in run.segments:
+        assert f'<tr data-segment="{segment.segment}">' in section
+        assert f"{segment.kpis['conversion'].value:.1%}" in section
+
+
+def test_nothing_to_show_is_no_section_and_a_trend_needs_two_runs() -> None:
+    assert measurement_view(None) is None
+    assert measurement_view({"kpis": [], "experiments": []}) is None
+    estimate = {"value": 0.2, "ci_low": 0.1, "ci_high": 0.3, "lift": 1.0}
+    segment = {
+        "segment": EVERYONE,
+        "customers": 10,
+        "revenue_per_customer": estimate,
+        "conversion": estimate,
+        "aov": estimate,
+        "repeat_rate": estimate,
+        "churn": estimate,
+    }
+    run = {
+        "run_id": 1,
+        "as_of": "2026-01-31",
+        "window_days": 30,
+        "observed_days": 12.5,
+        "segments": [segment],
+    }
+    one = measurement_view({"kpis": [{"segmentation": "s", "runs": [run]}], "experiments": []})
+    assert one is not None
+    assert one["kpis"][0]["partial"] == "12.5" and one["kpis"][0]["trend"] == ""
+    two = measurement_view(
+        {"kpis": [{"segmentation": "s", "runs": [run, {**run, "run_id": 2}]}], "experiments": []}
+    )
+    assert two is not None
+    assert "plotly" in two["kpis"][0]["trend"]
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium: `make test` installs it")
+def test_kpis_and_the_experiment_readout_render_without_console_errors(
+    measured: tuple[Any, Any], tmp_path: Path
+) -> None:
+    result, readout = measured
+    rendered = chromium("--dump-dom", result.report.resolve().as_uri())
+    assert rendered.returncode == 0, rendered.stderr[-2000:]
+    console = [line for line in rendered.stderr.splitlines() if ":CONSOLE" in line]
+    assert console == [], console
+    dom = rendered.stdout
+    section = dom[dom.index('id="measure"') :]
+    assert section.count('class="kpi"') == 1
+    experiment = section[section.index(f'data-experiment="{EXPERIMENT}"') :]
+    assert readout.verdicts["Lapsed"] in experiment
+    shot = tmp_path / "measure.png"
+    taken = chromium(
+        "--screenshot=" + str(shot),
+        "--window-size=1280,2400",
+        result.report.resolve().as_uri() + "#measure",
+    )
+    assert taken.returncode == 0 and shot.stat().st_size > 10_000
