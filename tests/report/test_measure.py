@@ -92,3 +92,16 @@ def test_kpis_and_the_experiment_readout_render_without_console_errors(
         result.report.resolve().as_uri() + "#measure",
     )
     assert taken.returncode == 0 and shot.stat().st_size > 10_000
+
+
+def test_segment_cards_say_what_worked_and_what_did_not(measured: tuple[Any, Any]) -> None:
+    result, _ = measured
+    page = result.report.read_text()
+    lapsed = page[page.index('data-segmentation="lifecycle"') :]
+    lapsed = lapsed[lapsed.index('<article class="segment-card" data-segment="Lapsed">') :]
+    lapsed = lapsed[: lapsed.index("</article>")]
+    assert f"what worked</span> {EXPERIMENT}: free-shipping on conversion +" in lapsed
+    vip = page[page.index('<article class="segment-card" data-segment="VIP">') :]
+    vip = vip[: vip.index("</article>")]
+    assert "what didn&#39;t" in vip or "what didn't" in vip
+    assert "(no detectable effect)" in vip

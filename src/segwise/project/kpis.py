@@ -137,4 +137,8 @@ def report_measurement(project: Project, as_of: date, orders: Any) -> dict[str, 
                 project, segmentation=name, runs=runs, orders=polars_frame(orders)
             )
             kpis.append({"segmentation": name, "runs": [r.to_dict() for r in found]})
-    return {"kpis": kpis, "experiments": memory.readouts(store)}
+    return {
+        "kpis": kpis,
+        "experiments": memory.readouts(store),
+        "findings": memory.findings(store).to_dicts(),
+    }

@@ -116,3 +116,27 @@ def _experiment_view(readout: dict[str, Any]) -> dict[str, Any]:
         "srm": bool(readout["srm"]["flagged"]),
         "verdicts": list(readout["verdicts"].items()),
     }
+
+
+def card_memory(measurement: dict[str, Any] | None, segmentation: str) -> dict[str, dict[str, Any]]:
+    """Per segment of ``segmentation``: what worked and what did not, from the experiments."""
+    found: dict[str, dict[str, list[str]]] = {}
+    for row in (measurement or {}).get("findings", []):
+        if row["segmentation"] != segmentation:
+            continue
+        held = found.setdefault(row["segment"], {"worked": [], "did_not": []})
+        shown = _finding_text(row)
+        (held["worked"] if row["verdict"] == "worked" else held["did_not"]).append(shown)
+    return found
+
+
+def _finding_text(row: dict[str, Any]) -> str:
+    lift, metric = row["lift"], row["metric"]
+    if lift is None:
+        amount = ""
+    elif metric == "conversion":
+        amount = f" {lift * 100:+.1f} pp"
+    else:
+        amount = f" {lift:+,.2f}"
+    effect = {"worked": "", "hurt": " (hurt)", "no effect": " (no detectable effect)"}
+    return f"{row['experiment']}: {row['variant']} on {metric}{amount}{effect[row['verdict']]}"

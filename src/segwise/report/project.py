@@ -21,7 +21,7 @@ from segwise._version import __version__
 from segwise.io.writers import write_text
 from segwise.profiling.vocabulary import label, money
 from segwise.report.charts import chart_html
-from segwise.report.measure import measurement_view
+from segwise.report.measure import card_memory, measurement_view
 from segwise.report.quality import environment, quality_section
 from segwise.report.rfm import grid_chart, sizes_chart, wrap_label
 
@@ -74,11 +74,16 @@ def _profile_chart(cards: list[dict[str, Any]], title: str) -> str:
     return chart_html(figure)
 
 
-def _segmentation_view(result: SegmentationResult, currency: str | None = None) -> dict[str, Any]:
+def _segmentation_view(
+    result: SegmentationResult,
+    currency: str | None = None,
+    memory: dict[str, dict[str, Any]] | None = None,
+) -> dict[str, Any]:
     cards = [
         {
             **c.to_dict(),
             "value_text": money(c.value_mean, currency) if c.value_mean is not None else None,
+            "memory": (memory or {}).get(c.name),
         }
         for c in result.cards
     ]
@@ -164,7 +169,9 @@ def render_project_report(
         customers=customers,
         version=__version__,
         generated=when.strftime("%Y-%m-%d %H:%M UTC"),
-        segmentations=[_segmentation_view(s, currency) for s in segmentations],
+        segmentations=[
+            _segmentation_view(s, currency, card_memory(measurement, s.name)) for s in segmentations
+        ],
         clv_sections=[s.backtest for s in segmentations if s.backtest is not None],
         sections=[quality_section(r) for r in quality],
         changes=changes,
