@@ -72,3 +72,19 @@ def test_analyses_are_kept_and_listed_per_segment(tmp_path: Path) -> None:
         runner.invoke(app, ["experiments", str(config), "--segment", "VIP", "--json"]).stdout
     )
     assert {r["verdict"] for r in vip} == {"no effect"}
+
+
+def test_advise_prints_the_advice_with_its_evidence(tmp_path: Path) -> None:
+    import segwise as sw
+    from tests.project.test_advice import planted
+
+    config = planted(tmp_path)
+    sw.Project.from_yaml(config).run(as_of="2025-10-31")
+    sw.Project.from_yaml(config).run()
+    found = json.loads(runner.invoke(app, ["advise", str(config), "--json"]).stdout)
+    kinds = {(a["kind"], tuple(a["segments"])) for a in found[0]["advice"]}
+    assert ("merge", ("Team A", "Team B")) in kinds
+    assert ("split", ("Team D",)) in kinds
+    quick = runner.invoke(app, ["advise", str(config), "--no-split"])
+    assert "merge Team A and Team B" in quick.stdout
+    assert "split" not in quick.stdout

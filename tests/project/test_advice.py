@@ -1,4 +1,5 @@
-"""Merge advice on planted segments: twins that behave alike merge, a different one does not."""
+"""Advice on planted segments: twins that behave alike merge, a different one does not, and a
+segment of two kinds of buyers splits."""
 
 from __future__ import annotations
 
@@ -19,11 +20,13 @@ START = datetime(2024, 1, 1)
 
 
 def planted(folder: Path) -> Path:
-    """Teams A and B buy alike (5,000 each); team C buys four times as often (1,000)."""
+    """Teams A and B buy alike (5,000 each); team C buys four times as often (1,000); team D
+    (1,000) is half frequent buyers, half rare ones."""
     rng = np.random.default_rng(12)
-    teams = np.array(["A"] * 5_000 + ["B"] * 5_000 + ["C"] * 1_000)
+    teams = np.array(["A"] * 5_000 + ["B"] * 5_000 + ["C"] * 1_000 + ["D"] * 1_000)
     ids = np.array([f"c{i:05d}" for i in range(teams.size)])
     monthly = np.where(teams == "C", 1.5, 0.36)
+    monthly[teams == "D"] = np.where(np.arange(1_000) % 2 == 0, 1.5, 0.1)
     counts = rng.poisson(monthly * 24)
     buyer = np.repeat(np.arange(teams.size), counts)
     seconds = rng.integers(0, 730 * 86_400, buyer.size)
@@ -44,6 +47,7 @@ def planted(folder: Path) -> Path:
         "      - {name: Team A, where: \"team = 'A'\"}\n"
         "      - {name: Team B, where: \"team = 'B'\"}\n"
         "      - {name: Team C, where: \"team = 'C'\"}\n"
+        "      - {name: Team D, where: \"team = 'D'\"}\n"
     )
     return config
 
@@ -65,6 +69,9 @@ def test_twins_are_advised_to_merge_and_the_different_team_is_not(teams: Path) -
     assert any(line.startswith("customers behave alike") for line in merge.evidence)
     assert any("conversion after the run" in line for line in merge.evidence)
     assert not [a for a in advised.advice if a.kind == "too small"]
+    splits = [a for a in advised.advice if a.kind == "split"]
+    assert [a.segments for a in splits] == [["Team D"]]
+    assert "stable groups" in splits[0].evidence[0]
 
 
 def test_without_orders_after_any_run_nothing_merges_and_the_note_says_why(
@@ -73,5 +80,5 @@ def test_without_orders_after_any_run_nothing_merges_and_the_note_says_why(
     config = planted(tmp_path)
     sw.Project.from_yaml(config).run()
     [advised] = advise_project(sw.Project.from_yaml(config))
-    assert not [a for a in advised.advice if a.kind == "merge"]
+    assert not [a for a in advised.advice if a.kind in ("merge", "split")]
     assert any("no orders after any stored run yet" in note for note in advised.notes)

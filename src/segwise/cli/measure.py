@@ -258,15 +258,20 @@ def advise(
     min_size: Annotated[
         int, typer.Option("--min-size", min=1, help="Smallest segment worth acting on.")
     ] = 100,
+    no_split: Annotated[
+        bool, typer.Option("--no-split", help="Skip the split check (it clusters each segment).")
+    ] = False,
     allow_outside: AllowOutside = False,
     as_json: opt.Json = False,
 ) -> None:
-    """Segments to merge (they do not respond differently), too small, or too many."""
+    """Segments to merge or split (they do or do not respond differently), too small, too many."""
     from segwise.project import Project
     from segwise.project.advice import advise_project
 
     project = Project.from_yaml(config, allow_outside=allow_outside)
-    found = advise_project(project, segmentation=segmentation, min_size=min_size)
+    found = advise_project(
+        project, segmentation=segmentation, min_size=min_size, splits=not no_split
+    )
     if as_json:
         typer.echo(json_text([a.to_dict() for a in found]))
         return

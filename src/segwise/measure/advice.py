@@ -15,9 +15,16 @@ them. Two segments are advised to merge when all three hold:
    differs between them (a z-test on the two lifts at 5%).
 
 When no orders exist yet after the run, (2) cannot be shown and nothing is
-advised to merge on behaviour alone; the advice says so. Segments under the
-minimum actionable size and segmentations of more than 8 segments are named
-too. Each piece of advice says what to do and the evidence.
+advised to merge on behaviour alone; the advice says so.
+
+A segment is advised to **split** when clustering its own customers on the
+same behavioural features finds a stable sub-structure (the chosen 2–3 groups
+have a bootstrap Jaccard of 0.75 or more) whose groups did materially
+differently after the run: conversion differs by 5 points or more between the
+two largest groups, at p < 0.01.
+
+Segments under the minimum actionable size and segmentations of more than 8
+segments are named too. Each piece of advice says what to do and the evidence.
 """
 
 from __future__ import annotations
@@ -43,6 +50,10 @@ REVENUE_MARGIN = 0.15
 #: Fewer customers than this is too small to act on (a campaign, a test).
 MIN_ACTIONABLE = 100
 MAX_SEGMENTS = 8
+#: A sub-structure is stable from this bootstrap Jaccard; groups differ from this gap, at SPLIT_P.
+STABLE = 0.75
+SPLIT_GAP = 0.05
+SPLIT_P = 0.01
 
 
 @dataclass(frozen=True)
@@ -208,3 +219,59 @@ def advise(
             )
         )
     return found
+
+
+def split_evidence(
+    features: pl.DataFrame, converted: pl.DataFrame, *, seed: int = 0
+) -> list[str] | None:
+    """Why one segment should split (its customers' ``features`` and ``converted`` flags).
+
+    None when its customers show no stable sub-structure, or when the groups
+    found did alike after the run.
+    """
+    import warnings  # noqa: PLC0415
+
+    from segwise.measure.comparisons import Arm, compare  # noqa: PLC0415
+    from segwise.segmenters import ClusterSegmenter  # noqa: PLC0415 - sklearn loads on use
+
+    columns = [c for c in BEHAVIOUR if c in features.columns]
+    table = features.select("customer_id", *columns).drop_nulls()
+    if not columns or table.height < 2 * MIN_ACTIONABLE:
+        return None
+    model = ClusterSegmenter(
+        "auto",
+        k_min=2,
+        k_max=3,
+        features=columns,
+        sample_size=5_000,
+        n_bootstrap=5,
+        min_stability=STABLE,
+        min_segment_share=0.1,
+        outlier_cutoff=None,
+        random_state=seed,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # its stability is read below, not warned about
+        model.fit(table.select(columns))
+    if model.stability_ < STABLE:
+        return None
+    groups = table.select("customer_id").with_columns(pl.Series("group", model.labels_))
+    rates = (
+        groups.join(converted, on="customer_id")
+        .group_by("group")
+        .agg(pl.len().alias("n"), pl.col("converted").sum().alias("buyers"))
+        .sort("n", descending=True)
+        .head(2)
+    )
+    if rates.height < 2:
+        return None
+    (n_a, buyers_a), (n_b, buyers_b) = rates.select("n", "buyers").rows()
+    test = compare("binary", Arm.of_proportion(buyers_b, n_b), Arm.of_proportion(buyers_a, n_a))
+    if abs(test.lift) < SPLIT_GAP or not test.p_value < SPLIT_P:
+        return None
+    return [
+        f"its customers form {model.n_segments_} stable groups on "
+        f"{', '.join(columns)} (bootstrap Jaccard {model.stability_:.2f})",
+        f"the two largest converted {buyers_a / n_a:.1%} and {buyers_b / n_b:.1%} after the run "
+        f"({n_a:,} and {n_b:,} customers, p = {test.p_value:.2g})",
+    ]

@@ -12,11 +12,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
+import narwhals.stable.v2 as nw
 import polars as pl
 
+from segwise.features.behaviour import customer_features
 from segwise.measure import advice as rules
 from segwise.measure.kpis import customer_outcomes
 from segwise.project.experiment_analysis import customer_segmentation, polars_frame
+from segwise.project.results import as_polars
 from segwise.store import experiments as memory
 
 if TYPE_CHECKING:
@@ -44,7 +47,11 @@ class Advised:
 
 
 def advise_project(
-    project: Project, *, segmentation: str | None = None, min_size: int = rules.MIN_ACTIONABLE
+    project: Project,
+    *,
+    segmentation: str | None = None,
+    min_size: int = rules.MIN_ACTIONABLE,
+    splits: bool = True,
 ) -> list[Advised]:
     """Advice for ``segmentation``, or for every segmentation of customers.
 
@@ -53,7 +60,8 @@ def advise_project(
     >>> import tempfile, segwise as sw
     >>> project = sw.Project.from_yaml(sw.Project.init(tempfile.mkdtemp()))
     >>> _ = project.run()
-    >>> [a.kind for a in advise_project(project, segmentation="value")[0].advice][:2]
+    >>> found = advise_project(project, segmentation="value", splits=False)
+    >>> [a.kind for a in found[0].advice][:2]
     ['too small', 'too small']
     """
     names = (
@@ -74,7 +82,13 @@ def advise_project(
     features = store.latest_features()
     return [
         _advised(
-            project, name, latest, measured[-1] if measured else None, orders, features, min_size
+            project,
+            name,
+            latest,
+            measured[-1] if measured else None,
+            orders,
+            features,
+            (min_size, splits),
         )
         for name in names
     ]
@@ -87,8 +101,9 @@ def _advised(
     measured: tuple[int, Any] | None,
     orders: pl.LazyFrame,
     features: pl.DataFrame | None,
-    min_size: int,
+    options: tuple[int, bool],
 ) -> Advised:
+    min_size, splits = options
     store = project.store
     members = store.memberships(latest, segmentation=name).select("customer_id", "segment")
     sizes = dict(members.group_by("segment").len().iter_rows())
@@ -117,4 +132,45 @@ def _advised(
         notes.append(f"behaviour after a run: the {WINDOW.days} days after run {run_id} ({as_of})")
     findings = memory.findings(store, segmentation=name)
     found = rules.advise(name, sizes, differences, arms, findings, min_size=min_size, skip=skip)
+    if splits and measured is not None:
+        # Features as of that run, from the orders up to it: the latest run's would already
+        # hold the orders the groups are judged on.
+        before = as_polars(customer_features(nw.from_native(orders), as_of=measured[1]))
+        found += _splits(name, then, outcomes, before, sizes, skip, min_size)
     return Advised(name, found, notes)
+
+
+def _splits(
+    name: str,
+    members: pl.DataFrame,
+    outcomes: pl.DataFrame,
+    features: pl.DataFrame,
+    sizes: dict[str, int],
+    skip: list[str],
+    min_size: int,
+) -> list[rules.Advice]:
+    """Split advice for each segment large enough to hold two actionable groups."""
+    converted = outcomes.select(
+        "customer_id", "segment", (pl.col("orders") > 0).cast(pl.Int64).alias("converted")
+    )
+    table = features.with_columns(pl.col("customer_id").cast(pl.String))
+    found = []
+    for segment, size in sorted(sizes.items()):
+        if segment in skip or size < 2 * min_size:
+            continue
+        ids = members.filter(pl.col("segment") == segment).select("customer_id")
+        evidence = rules.split_evidence(
+            table.join(ids, on="customer_id", how="semi"),
+            converted.filter(pl.col("segment") == segment).drop("segment"),
+        )
+        if evidence is not None:
+            found.append(
+                rules.Advice(
+                    "split",
+                    name,
+                    [segment],
+                    f"split {segment}: it holds groups that do differently",
+                    evidence,
+                )
+            )
+    return found
