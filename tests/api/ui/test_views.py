@@ -205,7 +205,7 @@ def test_a_session_cookie_cannot_change_anything_without_the_ui_header(
 def test_pages_need_a_session_and_static_files_stay_in_the_package(
     client: TestClient, keys: dict[str, str]
 ) -> None:
-    pages = ("/ui", "/ui/rules", "/ui/runs", "/ui/customers", "/ui/destinations")
+    pages = ("/ui", "/ui/rules", "/ui/runs", "/ui/customers", "/ui/destinations", "/ui/measure")
     for path in (*pages, "/ui/segments/lifecycle/VIP"):
         answer = client.get(path, follow_redirects=False)
         assert answer.status_code == 303
@@ -240,4 +240,40 @@ def test_an_editor_syncs_the_destinations_from_their_page(
         assert page.locator("#deliveries tr.delivery").count() == 1
         _shot(page, tmp_path, "destinations")
         assert hook.members == expected(project_copy)
+    assert errors == []
+
+
+def test_the_measure_page_shows_kpis_and_the_experiments(
+    browser_page: tuple[Any, list[str]], tmp_path: Path
+) -> None:
+    import segwise as sw
+    from segwise.project import open_workspace
+    from segwise.project.experiment_analysis import analyze_experiment
+    from segwise.store.keys import create_key
+    from tests.project.experiment_demo import EXPERIMENT, experiment_project
+
+    config = experiment_project(tmp_path / "shop")
+    readout = analyze_experiment(sw.Project.from_yaml(config), EXPERIMENT, segmentation="lifecycle")
+    key = create_key(open_workspace(config), "analyst", "viewer")[1]
+    port = _port()
+    app = create_app(Settings(project=config, rate_limit=1_000_000))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    page, errors = browser_page
+    try:
+        live = f"http://127.0.0.1:{port}"
+        _log_in(page, live, key)
+        page.click("nav a[href='/ui/measure']")
+        page.wait_for_selector("#kpi-table")
+        assert "run 1 (as of 2024-09-30)" in page.inner_text("#kpis")
+        assert page.locator("#kpi-table tbody tr").count() == 6  # everyone + 5 segments
+        experiment = page.inner_text(f"#experiments [data-experiment={EXPERIMENT}]")
+        assert readout.verdicts["Lapsed"] in experiment
+        _shot(page, tmp_path, "measure")
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
     assert errors == []

@@ -161,3 +161,23 @@ def destinations_page(store: Workspace, config: Any) -> dict[str, Any]:
     ]
     recent = [] if log is None else log.head(50).to_dicts()
     return {"destinations": rows, "triggers": triggers, "log": recent}
+
+
+def measure_page(project: Any, segmentation: str | None) -> dict[str, Any]:
+    """KPIs of one segmentation after the latest run with orders after it, and experiments."""
+    from segwise.project.kpis import kpis_by_segment  # noqa: PLC0415 - reads the orders
+    from segwise.store import experiments as memory  # noqa: PLC0415
+
+    store = project.store
+    names = [n for n, s in project.config.segmentations.items() if s.level == "customer"]
+    if not store.path.exists() or store.runs().height == 0 or not names:
+        return {"names": names, "name": None, "run": None, "experiments": []}
+    name, found = kpis_by_segment(project, segmentation=segmentation)
+    measured = [r for r in found if r.observed_days > 0]
+    return {
+        "names": names,
+        "name": name,
+        "run": measured[-1].to_dict() if measured else None,
+        "latest": found[-1].to_dict(),
+        "experiments": memory.readouts(store),
+    }

@@ -256,3 +256,22 @@ def destinations(request: Request, state: StateDep) -> Response:
     jobs = [j.to_dict() for j in list_jobs(state.store_path) if j.kind == "sync"][:10]
     return _render(request, "destinations.html.j2", principal, data=data, jobs=jobs,
                    can_sync=principal.has("editor"))  # fmt: skip
+
+
+@router.get("/measure")
+def measure(request: Request, state: StateDep, segmentation: str | None = None) -> Response:
+    """How each segment did after the runs (KPIs), and what the experiments found."""
+    principal = session_principal(state, request)
+    if principal is None:
+        return _login_first(request)
+    try:
+        data = pages.measure_page(state.project(), segmentation)
+    except SegwiseError:
+        return _render(
+            request,
+            "missing.html.j2",
+            principal,
+            status=404,
+            what=f"segmentation of customers '{segmentation}'",
+        )
+    return _render(request, "measure.html.j2", principal, data=data)
