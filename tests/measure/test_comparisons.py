@@ -92,3 +92,30 @@ def test_no_variation_gives_no_test_rather_than_a_verdict() -> None:
     assert math.isnan(none_convert.relative_lift)  # control's mean is 0
     flat = compare("continuous", Arm(50, 3.0, 0.0), Arm(60, 3.0, 0.0))
     assert math.isnan(flat.p_value)
+
+
+def test_ratio_metrics_use_the_delta_method_on_the_linearised_values() -> None:
+    from segwise.measure import RatioArm, compare_ratios
+
+    rng = np.random.default_rng(9)
+
+    def arm(basket: float) -> tuple[RatioArm, np.ndarray, np.ndarray]:
+        orders = rng.poisson(0.8, 3_000).astype(float)
+        revenue = orders * rng.gamma(2, basket / 2, 3_000)
+        cov = np.cov(revenue, orders, ddof=1)
+        found = RatioArm(3_000, revenue.mean(), orders.mean(), cov[0, 0], cov[1, 1], cov[0, 1])
+        return found, revenue, orders
+
+    (control, y_c, x_c), (treatment, y_t, x_t) = arm(50.0), arm(56.0)
+    ours = compare_ratios(control, treatment)
+    r_c, r_t = y_c.sum() / x_c.sum(), y_t.sum() / x_t.sum()
+
+    def variance(y: np.ndarray, x: np.ndarray, r: float) -> float:
+        # Var(R) from the linearised values y - R x (Kohavi et al., ch. 18).
+        return float(np.var(y - r * x, ddof=1) / (len(y) * x.mean() ** 2))
+
+    se = math.sqrt(variance(y_c, x_c, r_c) + variance(y_t, x_t, r_t))
+    assert ours.lift == pytest.approx(r_t - r_c, rel=1e-12)
+    assert ours.standard_error == pytest.approx(se, rel=1e-9)
+    assert ours.p_value == pytest.approx(2 * stats.norm.sf(abs(r_t - r_c) / se), rel=1e-9)
+    assert ours.kind == "ratio"

@@ -114,3 +114,21 @@ def test_a_52_48_split_is_flagged_and_the_json_has_the_issue_keys() -> None:
         "significant",
     }
     assert payload["results"][0]["segment"] == ALL
+
+
+def test_aov_is_compared_as_a_ratio_of_the_arms_sums() -> None:
+    table = simulated(seed=6).with_columns(
+        pl.col("revenue").alias("aov"), (pl.col("conversion") * 2).alias("aov" + PRE)
+    )
+    metrics = [Metric("aov", "ratio", "orders")]
+    statistics = arm_statistics(
+        table.drop("segment").lazy(), table.select("customer_id", "segment").lazy(), metrics
+    )
+    found = readout("test", statistics, metrics, control="control")
+    overall = next(r for r in found.results if r.segment == ALL)
+    arms = {v: table.filter(pl.col("variant") == v) for v in ("control", "B")}
+    expected = {v: t["aov"].sum() / t["aov" + PRE].sum() for v, t in arms.items()}
+    assert overall.comparison.kind == "ratio"
+    assert overall.comparison.control_mean == pytest.approx(expected["control"], rel=1e-9)
+    assert overall.comparison.lift == pytest.approx(expected["B"] - expected["control"], rel=1e-9)
+    assert overall.variance_reduction is None

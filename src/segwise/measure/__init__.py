@@ -7,7 +7,14 @@ reference on the same data (the tests compute both).
 
 from __future__ import annotations
 
-from segwise.measure.comparisons import Arm, Comparison, MetricKind, compare
+from segwise.measure.comparisons import (
+    Arm,
+    Comparison,
+    MetricKind,
+    RatioArm,
+    compare,
+    compare_ratios,
+)
 from segwise.measure.corrections import CORRECTIONS, Correction, adjust
 from segwise.measure.cuped import Adjusted, PairedArm, cuped, variance_reduction
 from segwise.measure.heterogeneity import Heterogeneity, heterogeneity
@@ -24,9 +31,11 @@ __all__ = [
     "Heterogeneity",
     "MetricKind",
     "PairedArm",
+    "RatioArm",
     "RatioCheck",
     "adjust",
     "compare",
+    "compare_ratios",
     "cuped",
     "heterogeneity",
     "power_of",

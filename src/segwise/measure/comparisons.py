@@ -29,8 +29,9 @@ from typing import Literal
 
 from scipy import special
 
-#: How a metric is tested: a share of customers, or a mean of values.
-MetricKind = Literal["binary", "continuous"]
+#: How a metric is tested: a share of customers, a mean of values, or a ratio of two means
+#: (AOV: revenue over orders, summed over the arm's customers).
+MetricKind = Literal["binary", "continuous", "ratio"]
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,73 @@ class Comparison:
     p_value: float
     #: the standard error of ``lift``
     standard_error: float
+
+
+@dataclass(frozen=True)
+class RatioArm:
+    """One arm of a ratio metric: per-customer numerator ``y`` and denominator ``x`` (ddof=1)."""
+
+    n: int
+    mean_y: float
+    mean_x: float
+    var_y: float
+    var_x: float
+    cov_xy: float
+
+    @property
+    def ratio(self) -> float:
+        """Sum of ``y`` over sum of ``x`` (NaN when ``x`` sums to 0)."""
+        return self.mean_y / self.mean_x if self.mean_x else math.nan
+
+    @property
+    def variance(self) -> float:
+        """The delta-method variance of :attr:`ratio`."""
+        if not self.mean_x or self.n < 2:
+            return math.nan
+        r = self.ratio
+        spread = self.var_y - 2 * r * self.cov_xy + r * r * self.var_x
+        return max(spread, 0.0) / (self.n * self.mean_x**2)
+
+
+def compare_ratios(
+    control: RatioArm, treatment: RatioArm, *, confidence: float = 0.95
+) -> Comparison:
+    """Treatment's ratio against control's (a z-test on delta-method variances).
+
+    Examples
+    --------
+    >>> a = RatioArm(n=1000, mean_y=50.0, mean_x=1.0, var_y=900.0, var_x=0.5, cov_xy=10.0)
+    >>> b = RatioArm(n=1000, mean_y=56.0, mean_x=1.0, var_y=900.0, var_x=0.5, cov_xy=10.0)
+    >>> round(compare_ratios(a, b).lift, 2)
+    6.0
+    """
+    r_c, r_t = control.ratio, treatment.ratio
+    v_c, v_t = control.variance, treatment.variance
+    lift = r_t - r_c
+    se = math.sqrt(v_c + v_t) if not math.isnan(v_c + v_t) else math.nan
+    z = float(special.ndtri(0.5 + confidence / 2))
+    ok = se > 0
+    statistic = lift / se if ok else math.nan
+    p_value = float(2 * special.ndtr(-abs(statistic))) if ok else math.nan
+    if r_c and not math.isnan(r_c):
+        half = z * math.sqrt(v_t / r_c**2 + r_t**2 * v_c / r_c**4)
+        relative = (r_t / r_c - 1, r_t / r_c - 1 - half, r_t / r_c - 1 + half)
+    else:
+        relative = (math.nan, math.nan, math.nan)
+    return Comparison(
+        "ratio",
+        treatment.n,
+        r_t,
+        control.n,
+        r_c,
+        lift,
+        lift - z * se if ok else math.nan,
+        lift + z * se if ok else math.nan,
+        *relative,
+        statistic,
+        p_value,
+        se,
+    )
 
 
 def compare(

@@ -36,6 +36,9 @@ ORDER_METRICS: dict[str, MetricKind] = {
     "conversion": "binary",
     "revenue": "continuous",
     "orders": "continuous",
+    # Revenue over orders in the window: its two columns carry the numerator (``aov``) and
+    # the denominator (``aov__pre``), not a pre-period.
+    "aov": "ratio",
 }
 
 #: Suffix of a metric's pre-period column.
@@ -148,6 +151,8 @@ def _order_values(
     return table.with_columns(
         (pl.col("orders") > 0).cast(pl.Float64).alias("conversion"),
         (pl.col("orders" + PRE) > 0).cast(pl.Float64).alias("conversion" + PRE),
+        pl.col("revenue").alias("aov"),
+        pl.col("orders").alias("aov" + PRE),
     )
 
 

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from segwise.measure.comparisons import Arm, Comparison, compare
+from segwise.measure.comparisons import Arm, Comparison, RatioArm, compare, compare_ratios
 from segwise.measure.corrections import adjust
 from segwise.measure.cuped import PairedArm, cuped, variance_reduction
 from segwise.measure.heterogeneity import heterogeneity
@@ -222,6 +222,12 @@ def _result(
     pair: tuple[dict[str, Any], dict[str, Any]],
     use_cuped: bool,
 ) -> Result:
+    if kinds[metric] == "ratio":  # numerator and denominator ride in the metric's two columns
+        control, treatment = (
+            RatioArm(int(a["n"]), a["mean"], a["mean_pre"], a["var"], a["var_pre"], a["cov"])
+            for a in pair
+        )
+        return Result(segment, variant, metric, compare_ratios(control, treatment), None)
     raw = [Arm(int(a["n"]), a["mean"], a["var"]) for a in pair]
     if kinds[metric] == "binary" or not use_cuped:
         return Result(segment, variant, metric, compare(kinds[metric], *raw), None)
