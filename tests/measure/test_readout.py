@@ -132,3 +132,11 @@ def test_aov_is_compared_as_a_ratio_of_the_arms_sums() -> None:
     assert overall.comparison.control_mean == pytest.approx(expected["control"], rel=1e-9)
     assert overall.comparison.lift == pytest.approx(expected["B"] - expected["control"], rel=1e-9)
     assert overall.variance_reduction is None
+
+
+def test_the_bayesian_readout_is_added_when_asked() -> None:
+    plain = analysed(simulated(seed=7)).results[0].to_dict()
+    assert "prob_beat_control" not in plain
+    with_bayes = analysed(simulated(seed=7), bayes=True).results[0].to_dict()
+    assert 0 <= with_bayes["prob_beat_control"] <= 1
+    assert with_bayes["expected_loss"] >= 0

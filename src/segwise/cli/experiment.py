@@ -226,6 +226,10 @@ def analyze(
         str, typer.Option("--correction", help="holm (default) or bh (Benjamini-Hochberg).")
     ] = "holm",
     no_cuped: Annotated[bool, typer.Option("--no-cuped", help="Compare raw values.")] = False,
+    bayes: Annotated[
+        bool,
+        typer.Option("--bayes", help="Add the chance to beat control and the expected loss."),
+    ] = False,
     no_store: Annotated[
         bool, typer.Option("--no-store", help="Do not keep this readout (segwise experiments).")
     ] = False,
@@ -252,6 +256,7 @@ def analyze(
         correction=correction,  # type: ignore[arg-type]
         use_cuped=not no_cuped,
         keep=not no_store,
+        bayes=bayes,
     )
     if as_json:
         typer.echo(json_text(found.to_dict()))
@@ -289,6 +294,7 @@ def _show_readout(found: Any) -> None:
     for segment, verdict in found.verdicts.items():
         console.print(f"· {segment}: {verdict}", highlight=False)
     several = len(found.variants) > 2
+    bayesian = any(r.bayes is not None for r in found.results)
     table = Table(title_justify="left", title=f"p adjusted by {found.correction}; * significant")
     columns = [
         "segment",
@@ -299,6 +305,7 @@ def _show_readout(found: Any) -> None:
         found.variants[-1] if not several else "variant",
         "lift [95% CI] (pp: shares)",
         "p adjusted",
+        *(["P(beat control)", "expected loss"] if bayesian else []),
     ]
     for column in columns:
         table.add_column(
@@ -318,6 +325,12 @@ def _show_readout(found: Any) -> None:
             f"{_lift(row['ci_high'], share)}]",
             _p(row["p_adjusted"]),
         ]
+        if bayesian:
+            beats, loss = row["prob_beat_control"], row["expected_loss"]
+            cells += [
+                "-" if beats is None else f"{beats:.1%}",
+                "-" if loss is None else _lift(loss, share).lstrip("+"),
+            ]
         table.add_row(*cells)
     console.print(table)
     for test in found.heterogeneity:

@@ -13,7 +13,9 @@ variant and metric:
   Benjamini–Hochberg), and "significant" read from the adjusted one;
 - a sample-ratio check of the whole experiment and of each segment;
 - per variant and metric, Cochran's Q: does the effect differ across segments;
-- a verdict in words per segment.
+- a verdict in words per segment;
+- optionally, the Bayesian readout (:mod:`segwise.measure.bayes`): the chance
+  the variant beats control and the expected loss of choosing it.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from segwise.measure.bayes import BayesReadout, readout_of
 from segwise.measure.comparisons import Arm, Comparison, RatioArm, compare, compare_ratios
 from segwise.measure.corrections import adjust
 from segwise.measure.cuped import PairedArm, cuped, variance_reduction
@@ -96,6 +99,8 @@ class Result:
     variance_reduction: float | None
     p_adjusted: float = math.nan
     significant: bool = False
+    #: the Bayesian readout, when asked for
+    bayes: BayesReadout | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The issue's JSON row, then the rest of the comparison."""
@@ -120,6 +125,14 @@ class Result:
                 "relative_ci_low": c.relative_ci_low,
                 "relative_ci_high": c.relative_ci_high,
                 "variance_reduction": self.variance_reduction,
+                **(
+                    {}
+                    if self.bayes is None
+                    else {
+                        "prob_beat_control": self.bayes.prob_beat_control,
+                        "expected_loss": self.bayes.expected_loss,
+                    }
+                ),
             }
         )
 
@@ -167,6 +180,7 @@ def readout(
     correction: Correction = "holm",
     use_cuped: bool = True,
     alpha: float = 0.05,
+    bayes: bool = False,
 ) -> Readout:
     """Compare every variant with ``control`` per segment and metric (see the module)."""
     variants = sorted(set(stats["variant"].to_list()))
@@ -196,6 +210,7 @@ def readout(
             r.variance_reduction,
             p,
             not math.isnan(p) and p < alpha,
+            readout_of(r.comparison) if bayes else None,
         )
         for r, p in zip(results, adjusted, strict=True)
     ]

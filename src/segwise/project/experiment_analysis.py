@@ -44,6 +44,7 @@ def analyze_experiment(
     correction: Correction = "holm",
     use_cuped: bool = True,
     keep: bool = True,
+    bayes: bool = False,
 ) -> Readout:
     """The readout of ``experiment`` per segment of ``segmentation`` (see the module).
 
@@ -95,6 +96,7 @@ def analyze_experiment(
         split=_shares(variants, split),
         correction=correction,
         use_cuped=use_cuped,
+        bayes=bayes,
     )
     found.notes.extend(_notes(exposed, orders, window, name))
     if keep:
