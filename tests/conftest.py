@@ -189,3 +189,19 @@ def project_copy(served_project: tuple[Path, dict[str, str]], tmp_path: Path) ->
     target = tmp_path / "project"
     shutil.copytree(config.parent, target)
     return target / "segwise.yaml"
+
+
+@pytest.fixture(scope="session")
+def experiment_shop(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo with an experiment (tests/project/experiment_demo.py), built once: copy it."""
+    from tests.project.experiment_demo import experiment_project
+
+    return experiment_project(tmp_path_factory.mktemp("experiment-shop"))
+
+
+@pytest.fixture
+def experiment_copy(experiment_shop: Path, tmp_path: Path) -> Path:
+    """A private copy of ``experiment_shop`` for one test."""
+    from tests.project.experiment_demo import copy_project
+
+    return copy_project(experiment_shop, tmp_path / "shop")

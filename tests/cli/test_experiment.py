@@ -192,10 +192,10 @@ def test_assign_errors_are_one_line(project_copy: Path) -> None:
     assert "no segment 'Nope'" in nowhere.stderr
 
 
-def test_analyze_prints_verdicts_and_a_table_and_json(tmp_path: Path) -> None:
-    from tests.project.experiment_demo import EXPERIMENT, experiment_project
+def test_analyze_prints_verdicts_and_a_table_and_json(experiment_copy: Path) -> None:
+    from tests.project.experiment_demo import EXPERIMENT
 
-    config = experiment_project(tmp_path, planted_in="Lapsed")
+    config = experiment_copy
     table = runner.invoke(
         app, ["experiment", "analyze", str(config), EXPERIMENT, "--segmentation", "lifecycle"]
     )

@@ -9,7 +9,7 @@ import polars as pl
 from typer.testing import CliRunner
 
 from segwise.cli.app import app
-from tests.project.experiment_demo import EXPERIMENT, experiment_project
+from tests.project.experiment_demo import EXPERIMENT
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -17,8 +17,8 @@ if TYPE_CHECKING:
 runner = CliRunner()
 
 
-def test_kpis_table_json_and_file(tmp_path: Path) -> None:
-    config = experiment_project(tmp_path / "shop")
+def test_kpis_table_json_and_file(experiment_copy: Path, tmp_path: Path) -> None:
+    config = experiment_copy
     table = runner.invoke(app, ["kpis", str(config), "--segmentation", "lifecycle"])
     assert table.exit_code == 0, table.stderr
     assert "run 1 (as of 2024-09-30): the 30 days after" in table.stdout
@@ -43,8 +43,8 @@ def test_kpis_say_when_no_orders_came_after_any_run(project_copy: Path) -> None:
     assert "no orders after any stored run's date yet" in found.stdout
 
 
-def test_analyses_are_kept_and_listed_per_segment(tmp_path: Path) -> None:
-    config = experiment_project(tmp_path / "shop")
+def test_analyses_are_kept_and_listed_per_segment(experiment_copy: Path) -> None:
+    config = experiment_copy
     empty = runner.invoke(app, ["experiments", str(config)])
     assert "no experiments analysed yet" in empty.stdout
     runner.invoke(

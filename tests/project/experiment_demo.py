@@ -9,6 +9,7 @@ that segment, so an analysis that read today's run would misplace them.
 
 from __future__ import annotations
 
+import shutil
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -80,3 +81,9 @@ def _edit(
         document["sources"]["exposures"] = {"path": exposures}
     with config.open("w") as handle:
         yaml.dump(document, handle)
+
+
+def copy_project(config: Path, target: Path) -> Path:
+    """A private copy of a built project (files and store), for a test that writes to it."""
+    shutil.copytree(config.parent, target)
+    return target / config.name

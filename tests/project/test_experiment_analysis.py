@@ -13,15 +13,15 @@ from segwise.exceptions import ConfigError
 from segwise.measure.readout import ALL
 from segwise.project import open_workspace
 from segwise.project.experiment_analysis import analyze_experiment
-from tests.project.experiment_demo import EXPERIMENT, experiment_project
+from tests.project.experiment_demo import EXPERIMENT, copy_project
 
 if TYPE_CHECKING:
     from pathlib import Path
 
 
 @pytest.fixture(scope="module")
-def experiment(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return experiment_project(tmp_path_factory.mktemp("experiment"), planted_in="Lapsed")
+def experiment(tmp_path_factory: pytest.TempPathFactory, experiment_shop: Path) -> Path:
+    return copy_project(experiment_shop, tmp_path_factory.mktemp("experiment") / "shop")
 
 
 def test_the_planted_lift_is_found_in_lapsed_and_nowhere_else(experiment: Path) -> None:

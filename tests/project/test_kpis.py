@@ -15,15 +15,15 @@ from segwise.exceptions import ConfigError
 from segwise.measure.kpis import EVERYONE
 from segwise.project import open_workspace
 from segwise.project.kpis import kpis_by_segment
-from tests.project.experiment_demo import experiment_project
+from tests.project.experiment_demo import copy_project
 
 if TYPE_CHECKING:
     from pathlib import Path
 
 
 @pytest.fixture(scope="module")
-def two_runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return experiment_project(tmp_path_factory.mktemp("kpis"))
+def two_runs(tmp_path_factory: pytest.TempPathFactory, experiment_shop: Path) -> Path:
+    return copy_project(experiment_shop, tmp_path_factory.mktemp("kpis") / "shop")
 
 
 def test_each_run_is_measured_on_the_orders_after_it(two_runs: Path) -> None:

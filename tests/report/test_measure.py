@@ -11,7 +11,7 @@ from segwise.measure.kpis import EVERYONE
 from segwise.project.experiment_analysis import analyze_experiment
 from segwise.project.kpis import kpis_by_segment
 from segwise.report.measure import measurement_view
-from tests.project.experiment_demo import EXPERIMENT, experiment_project
+from tests.project.experiment_demo import EXPERIMENT, copy_project
 from tests.report.test_project import CHROMIUM, chromium
 
 if TYPE_CHECKING:
@@ -19,8 +19,8 @@ if TYPE_CHECKING:
 
 
 @pytest.fixture(scope="module")
-def measured(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Any]:
-    config = experiment_project(tmp_path_factory.mktemp("measured"))
+def measured(tmp_path_factory: pytest.TempPathFactory, experiment_shop: Path) -> tuple[Any, Any]:
+    config = copy_project(experiment_shop, tmp_path_factory.mktemp("measured") / "shop")
     project = sw.Project.from_yaml(config)
     readout = analyze_experiment(project, EXPERIMENT, segmentation="lifecycle")
     return sw.Project.from_yaml(config).run(), readout

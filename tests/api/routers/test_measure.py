@@ -14,7 +14,7 @@ from segwise.project.experiment_analysis import analyze_experiment
 from segwise.project.kpis import kpis_by_segment
 from segwise.store.keys import create_key
 from tests.api.conftest import bearer
-from tests.project.experiment_demo import EXPERIMENT, experiment_project
+from tests.project.experiment_demo import EXPERIMENT
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -22,8 +22,8 @@ if TYPE_CHECKING:
 API = "/api/v1"
 
 
-def test_kpis_and_experiments_read_like_the_cli(tmp_path: Path) -> None:
-    config = experiment_project(tmp_path / "shop")
+def test_kpis_and_experiments_read_like_the_cli(experiment_copy: Path) -> None:
+    config = experiment_copy
     project = sw.Project.from_yaml(config)
     viewer = bearer(create_key(open_workspace(config), "analyst", "viewer")[1])
     analyze_experiment(project, EXPERIMENT, segmentation="lifecycle")

@@ -244,15 +244,15 @@ def test_an_editor_syncs_the_destinations_from_their_page(
 
 
 def test_the_measure_page_shows_kpis_and_the_experiments(
-    browser_page: tuple[Any, list[str]], tmp_path: Path
+    browser_page: tuple[Any, list[str]], experiment_copy: Path, tmp_path: Path
 ) -> None:
     import segwise as sw
     from segwise.project import open_workspace
     from segwise.project.experiment_analysis import analyze_experiment
     from segwise.store.keys import create_key
-    from tests.project.experiment_demo import EXPERIMENT, experiment_project
+    from tests.project.experiment_demo import EXPERIMENT
 
-    config = experiment_project(tmp_path / "shop")
+    config = experiment_copy
     readout = analyze_experiment(sw.Project.from_yaml(config), EXPERIMENT, segmentation="lifecycle")
     key = create_key(open_workspace(config), "analyst", "viewer")[1]
     port = _port()
