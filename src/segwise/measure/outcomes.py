@@ -101,6 +101,19 @@ def metric_values(
     pre_period: timedelta,
 ) -> pl.LazyFrame:
     """``exposed`` (customer_id, variant, exposed_at) with ``<metric>`` and ``<metric>__pre``."""
+    # Only the span the windows cover is joined: years of orders, weeks of experiment.
+    first, last = (
+        exposed.select(
+            (pl.col("exposed_at").min() - pre_period).alias("first"),
+            (pl.col("exposed_at").max() + window).alias("last"),
+        )
+        .collect()
+        .row(0)
+    )
+    if first is not None:
+        span = pl.col("timestamp").is_between(first, last, closed="left")
+        orders = None if orders is None else orders.filter(span)
+        outcomes = None if outcomes is None else outcomes.filter(span)
     out = exposed
     from_orders = [m for m in metrics if m.source == "orders"]
     if from_orders and orders is not None:
