@@ -24,7 +24,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from segwise._validation import holdout_share
+from segwise._validation import HoldoutShare  # noqa: TC001 - pydantic reads it at runtime
 from segwise.activation.audience import GOOGLE_CLEAR, identifier_kind
 
 Mode = Literal["mirror", "upsert", "snapshot"]
@@ -59,13 +59,8 @@ class _Destination(BaseModel):
     suppression: str | None = None
     #: A standing holdout of this destination ("5%"): that share of its members is never
     #: sent (a hash of the id and ``holdout_salt``, default ``holdout:<destination>``).
-    holdout: float | None = None
+    holdout: HoldoutShare = None
     holdout_salt: str | None = None
-
-    @field_validator("holdout", mode="before")
-    @classmethod
-    def _holdout_share(cls, value: object) -> float | None:
-        return holdout_share(value)
 
     @field_validator("segments")
     @classmethod

@@ -10,9 +10,9 @@ import re
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from segwise._validation import holdout_share
+from segwise._validation import HoldoutShare
 from segwise.activation.destinations import Destination, hashing_of
 from segwise.activation.triggers import Trigger
 from segwise.segmenters.rule_catalog import Playbook, SegmentDefinition
@@ -117,36 +117,32 @@ class AccountsSource(_Strict):
     query: str | None = None
 
 
-class ExposuresSource(_Strict):
+class _TimedSource(_Strict):
+    """A long table of dated rows by customer: where it is and how to read it."""
+
+    path: str
+    customer_id: str | None = None
+    timestamp: str | None = None
+    timestamp_format: str | None = None
+    delimiter: str | None = None
+    encoding: str | None = None
+    sheet: str | int | None = None
+    table: str | None = None
+    query: str | None = None
+
+
+class ExposuresSource(_TimedSource):
     """Experiment exposures: who saw which variant of which experiment, when."""
 
-    path: str
-    customer_id: str | None = None
     experiment: str | None = None
     variant: str | None = None
-    timestamp: str | None = None
-    timestamp_format: str | None = None
-    delimiter: str | None = None
-    encoding: str | None = None
-    sheet: str | int | None = None
-    table: str | None = None
-    query: str | None = None
 
 
-class OutcomesSource(_Strict):
+class OutcomesSource(_TimedSource):
     """Outcomes beyond orders, long: customer, time, metric name and value."""
 
-    path: str
-    customer_id: str | None = None
-    timestamp: str | None = None
     metric: str | None = None
     value: str | None = None
-    timestamp_format: str | None = None
-    delimiter: str | None = None
-    encoding: str | None = None
-    sheet: str | int | None = None
-    table: str | None = None
-    query: str | None = None
 
 
 class Sources(_Strict):
@@ -185,14 +181,9 @@ class _Segmentation(_Strict):
     level: Level = "customer"
     #: A standing holdout ("5%"): that share of every segment is kept out of every
     #: activation, so ``segwise kpis`` can measure what being targeted adds.
-    holdout: float | None = None
+    holdout: HoldoutShare = None
     #: The hash salt of the holdout (default ``holdout:<segmentation>``).
     holdout_salt: str | None = None
-
-    @field_validator("holdout", mode="before")
-    @classmethod
-    def _holdout_share(cls, value: object) -> float | None:
-        return holdout_share(value)
 
 
 class RfmSegmentation(_Segmentation):
