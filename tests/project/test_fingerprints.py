@@ -97,3 +97,19 @@ def test_a_new_or_removed_source_is_a_change(missing: str) -> None:
     one = {k: v for k, v in both.items() if k != missing}
     assert what_changed(one, both, config_changed=False) == f"source '{missing}' is new"
     assert what_changed(both, one, config_changed=False) == f"source '{missing}' was removed"
+
+
+def test_the_exposure_log_is_checked_by_a_run_but_changes_no_fingerprint(
+    experiment_copy: Path,
+) -> None:
+    import segwise as sw
+    from segwise.project.fingerprints import source_fingerprints
+
+    project = sw.Project.from_yaml(experiment_copy)
+    before = source_fingerprints(project)
+    assert "exposures" not in before
+    log = experiment_copy.parent / "exposures.csv"
+    log.write_text(log.read_text() + "c-new,control,free-shipping,2024-12-30 10:00:00\n")
+    assert source_fingerprints(project) == before  # no refresh, the feature cache stays
+    result = project.run()
+    assert "exposures" in {report.kind for report in result.quality}

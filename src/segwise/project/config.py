@@ -145,6 +145,10 @@ class OutcomesSource(_TimedSource):
     value: str | None = None
 
 
+#: Sources that measure segments rather than build them: no feature or segment reads them.
+MEASUREMENT_SOURCES = frozenset({"exposures", "outcomes"})
+
+
 class Sources(_Strict):
     """The project's inputs."""
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import narwhals.stable.v2 as nw
 
 from segwise.io.sources import open_source
+from segwise.project.config import MEASUREMENT_SOURCES
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -56,10 +57,14 @@ def file_fingerprint(path: Path) -> dict[str, Any]:
 
 
 def source_fingerprints(project: Project) -> dict[str, dict[str, Any]]:
-    """Every source's fingerprint, by source name (``transactions``, ``customers``…)."""
+    """Every source's fingerprint, by source name (``transactions``, ``customers``…).
+
+    The measurement sources (exposures, outcomes) are left out: a new exposure log changes
+    no feature and no segment, so it must not make ``refresh`` run or drop the feature cache.
+    """
     prints: dict[str, dict[str, Any]] = {}
     for name, source in project.config.sources:
-        if source is None:
+        if source is None or name in MEASUREMENT_SOURCES:
             continue
         path = project.resolve(source.path, key=f"sources.{name}.path")
         found = file_fingerprint(path)

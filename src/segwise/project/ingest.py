@@ -18,6 +18,7 @@ from segwise.exceptions import ConfigError
 from segwise.features.accounts import account_view, contact_mapping, with_firmographics
 from segwise.features.behaviour import customer_features
 from segwise.io.timestamps import resolve_as_of
+from segwise.project.config import MEASUREMENT_SOURCES
 from segwise.project.methods import RunInputs
 from segwise.project.paths import QUARANTINE_DIR
 from segwise.project.results import as_polars
@@ -58,7 +59,9 @@ def prepare(
     if engine == "spark" and spark is None:
         settings = getattr(project.config.engine, "spark", None)
         spark = spark_session(settings.master, settings.config) if settings else None
-    tables = on_engine({k: d.data for k, d in datasets.items()}, engine, spark)
+    # The measurement sources get their quality report above; no feature reads them.
+    built = {k: d.data for k, d in datasets.items() if k not in MEASUREMENT_SOURCES}
+    tables = on_engine(built, engine, spark)
     step("Building customer features")
     mapped = project.config.sources.customers
     account = mapped.account_id if mapped is not None else None
