@@ -88,3 +88,14 @@ def test_advise_prints_the_advice_with_its_evidence(tmp_path: Path) -> None:
     quick = runner.invoke(app, ["advise", str(config), "--no-split"])
     assert "merge Team A and Team B" in quick.stdout
     assert "split" not in quick.stdout
+
+
+def test_before_any_run_kpis_and_advise_say_so_in_one_line(tmp_path: Path) -> None:
+    import segwise as sw
+
+    config = sw.Project.init(tmp_path / "fresh")
+    for command in ("kpis", "advise"):
+        found = runner.invoke(app, [command, str(config)])
+        assert found.exit_code == 1, command
+        lines = found.stderr.strip().splitlines()
+        assert len(lines) == 1 and "no runs stored yet" in lines[0], (command, lines)

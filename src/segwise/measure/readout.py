@@ -159,9 +159,10 @@ class Readout:
             "control": self.control,
             "variants": self.variants,
             "correction": self.correction,
-            "srm": {"p_value": self.srm.p_value, "flagged": self.srm.flagged},
+            "srm": _clean({"p_value": self.srm.p_value, "flagged": self.srm.flagged}),
             "segment_srm": {
-                s: {"p_value": c.p_value, "flagged": c.flagged} for s, c in self.segment_srm.items()
+                s: _clean({"p_value": c.p_value, "flagged": c.flagged})
+                for s, c in self.segment_srm.items()
             },
             "results": [r.to_dict() for r in self.results],
             "heterogeneity": [_clean(h) for h in self.heterogeneity],

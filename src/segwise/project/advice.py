@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import narwhals.stable.v2 as nw
 import polars as pl
 
+from segwise.exceptions import ConfigError
 from segwise.features.behaviour import customer_features
 from segwise.measure import advice as rules
 from segwise.measure.kpis import customer_outcomes
@@ -70,7 +71,12 @@ def advise_project(
         else [n for n, s in project.config.segmentations.items() if s.level == "customer"]
     )
     store = project.store
-    runs = store.runs()
+    runs = store.runs() if store.path.exists() else pl.DataFrame()
+    if runs.height == 0:
+        raise ConfigError(
+            "no runs stored yet: advice reads the segments of a run",
+            hint="run the project first (segwise run)",
+        )
     latest = int(runs["run_id"].max())  # type: ignore[arg-type]
     orders = polars_frame(project.read_source("transactions").data)
     last = orders.select(pl.col("timestamp").max()).collect().item()
