@@ -278,8 +278,6 @@ def days(text: str, option: str) -> Any:
 
 def _show_readout(found: Any) -> None:
     """The verdicts first, then the numbers per segment."""
-    from rich.table import Table
-
     console = stdout()
     srm = found.srm
     console.print(
@@ -293,6 +291,24 @@ def _show_readout(found: Any) -> None:
         )
     for segment, verdict in found.verdicts.items():
         console.print(f"· {segment}: {verdict}", highlight=False)
+    console.print(_readout_table(found))
+    for test in found.heterogeneity:
+        if test["p_value"] is not None and test["p_value"] < 0.05:
+            console.print(
+                f"The effect of {test['variant']} on {test['metric']} differs across segments "
+                f"(Cochran's Q p = {test['p_value']:.2g}, I² = {test['i_squared']:.0%}). Segments "
+                "are not randomised: it works differently in them, not necessarily because of "
+                "what defines them.",
+                highlight=False,
+            )
+    for note in found.notes:
+        console.print(f"note: {note}", highlight=False)
+
+
+def _readout_table(found: Any) -> Any:
+    """One row per segment, variant and metric."""
+    from rich.table import Table
+
     several = len(found.variants) > 2
     bayesian = any(r.bayes is not None for r in found.results)
     table = Table(title_justify="left", title=f"p adjusted by {found.correction}; * significant")
@@ -332,18 +348,7 @@ def _show_readout(found: Any) -> None:
                 "-" if loss is None else _lift(loss, share).lstrip("+"),
             ]
         table.add_row(*cells)
-    console.print(table)
-    for test in found.heterogeneity:
-        if test["p_value"] is not None and test["p_value"] < 0.05:
-            console.print(
-                f"The effect of {test['variant']} on {test['metric']} differs across segments "
-                f"(Cochran's Q p = {test['p_value']:.2g}, I² = {test['i_squared']:.0%}). Segments "
-                "are not randomised: it works differently in them, not necessarily because of "
-                "what defines them.",
-                highlight=False,
-            )
-    for note in found.notes:
-        console.print(f"note: {note}", highlight=False)
+    return table
 
 
 def _value(value: float | None, share: bool) -> str:

@@ -184,10 +184,11 @@ class _Segmentation(_Strict):
     #: ``account``: segment accounts, on features rolled up from their contacts.
     level: Level = "customer"
     #: A standing holdout ("5%"): that share of every segment is kept out of every
-    #: activation, so ``segwise kpis`` can measure what being targeted adds.
-    holdout: HoldoutShare = None
+    #: activation, so ``segwise kpis`` can measure what being targeted adds. Left out of the
+    #: stored definition: it changes who is sent, not who is in a segment.
+    holdout: HoldoutShare = Field(default=None, exclude=True)
     #: The hash salt of the holdout (default ``holdout:<segmentation>``).
-    holdout_salt: str | None = None
+    holdout_salt: str | None = Field(default=None, exclude=True)
 
 
 class RfmSegmentation(_Segmentation):
