@@ -205,3 +205,18 @@ def experiment_copy(experiment_shop: Path, tmp_path: Path) -> Path:
     from tests.project.experiment_demo import copy_project
 
     return copy_project(experiment_shop, tmp_path / "shop")
+
+
+@pytest.fixture(scope="session")
+def predicted_shop(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo's RFM and CLV segmentations run as of 2024-09-30 (a quarter of orders after).
+
+    Read-only: copy it (``tests.project.experiment_demo.copy_project``) to run it again.
+    """
+    import segwise as sw
+    from tests.project.demo import keep_segmentations
+
+    folder = tmp_path_factory.mktemp("predicted-shop")
+    config = keep_segmentations(sw.Project.init(folder), "value", "future")
+    sw.Project.from_yaml(config).run(as_of="2024-09-30")
+    return config

@@ -9,7 +9,7 @@ import polars as pl
 from typer.testing import CliRunner
 
 from segwise.cli.app import app
-from tests.project.experiment_demo import EXPERIMENT
+from tests.project.experiment_demo import EXPERIMENT, copy_project
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -35,6 +35,27 @@ def test_kpis_table_json_and_file(experiment_copy: Path, tmp_path: Path) -> None
     rows = pl.read_csv(target)
     assert set(rows["kpi"]) == {"conversion", "churn", "revenue_per_customer", "aov", "repeat_rate"}
     assert set(rows["run_id"]) == {1, 2}
+
+
+def test_kpis_set_a_clv_run_against_what_it_predicted(predicted_shop: Path, tmp_path: Path) -> None:
+    config = copy_project(predicted_shop, tmp_path / "shop")
+    found = runner.invoke(app, ["kpis", str(config), "--segmentation", "future_tiers"])
+    assert found.exit_code == 0, found.stderr
+    lines = [line for line in found.stdout.splitlines() if "predicted" in line]
+    assert {line.split(":")[0] for line in lines} == {"(everyone)", "high", "medium", "low"}
+    assert all(" per customer over 30 days, realised " in line for line in lines)
+    target = tmp_path / "kpis.csv"
+    written = runner.invoke(
+        app, ["kpis", str(config), "--segmentation", "future", "-o", str(target)]
+    )
+    assert written.exit_code == 0, written.stderr
+    rows = pl.read_csv(target)
+    ratio = rows.filter(pl.col("kpi") == "realised_to_predicted_revenue")
+    assert ratio.height == rows["segment"].n_unique()
+    assert (ratio["ci_low"] < ratio["value"]).all() and (ratio["value"] < ratio["ci_high"]).all()
+    # A 45-day window was not predicted: no prediction, said by its absence.
+    other = runner.invoke(app, ["kpis", str(config), "--segmentation", "future", "--window", "45d"])
+    assert other.exit_code == 0 and "predicted" not in other.stdout
 
 
 def test_kpis_say_when_no_orders_came_after_any_run(project_copy: Path) -> None:

@@ -103,3 +103,50 @@ def test_a_segmentation_holdout_gets_its_incremental_readout(
     # Nobody was actually targeted here: targeted and held out convert alike overall.
     overall = run.segments[0].holdout["conversion"]
     assert overall["ci_low"] < 0 < overall["ci_high"]
+
+
+def test_a_clv_run_is_set_against_the_revenue_it_predicted(predicted_shop: Path) -> None:
+    from segwise.models import predict_customers
+    from segwise.project.methods.clv import _purchases
+
+    project = sw.Project.from_yaml(predicted_shop)
+    store = open_workspace(predicted_shop)
+    definition = store.definitions(run=1)["future"]
+    horizon = round(definition["horizon_days"])
+    # Over its horizon, undiscounted, the predicted revenue is the CLV the run ranked on:
+    # the segment mean of lifetime value summed period by period (another computation).
+    _, [run] = kpis_by_segment(
+        project, segmentation="future_tiers", runs=[1], window=timedelta(days=horizon)
+    )
+    orders = project.read_source("transactions").data
+    summary = sw.rfm_summary(
+        _purchases(orders), monetary_value_col="amount", observation_period_end=run.as_of,
+        time_unit="W",
+    )  # fmt: skip
+    clv = predict_customers(pl.DataFrame(summary.lazy().collect()), horizon=52.0).table
+    members = store.memberships(run=1, segmentation="future_tiers").join(clv, on="customer_id")
+    means = dict(members.group_by("segment").agg(pl.col("clv").mean()).iter_rows())
+    for segment in run.segments:
+        assert segment.predicted is not None
+        assert segment.predicted["window_complete"] is False  # a year has not passed
+        assert segment.predicted["realised_to_predicted"] is None
+        if segment.segment != EVERYONE:
+            assert segment.predicted["revenue_per_customer"] == pytest.approx(
+                means[segment.segment], rel=1e-4  # refitted here: sums in another order
+            )
+    # A whole 30-day window: realised over predicted, its interval the realised one's.
+    _, [month] = kpis_by_segment(project, segmentation="future", runs=[1])
+    for segment in month.segments:
+        predicted, realised = segment.predicted, segment.kpis["revenue_per_customer"]
+        assert predicted is not None and predicted["window_complete"] is True
+        ratio = predicted["realised_to_predicted"]
+        assert ratio["value"] == pytest.approx(realised.value / predicted["revenue_per_customer"])
+        assert ratio["ci_low"] < ratio["value"] < ratio["ci_high"]
+    high = next(s for s in run.segments if s.segment == "high").predicted
+    low = next(s for s in run.segments if s.segment == "low").predicted
+    assert high["revenue_per_customer"] > 5 * low["revenue_per_customer"]
+
+
+def test_segmentations_that_predict_nothing_have_no_prediction(predicted_shop: Path) -> None:
+    _, [run] = kpis_by_segment(sw.Project.from_yaml(predicted_shop), segmentation="value", runs=[1])
+    assert all(segment.predicted is None for segment in run.segments)

@@ -41,6 +41,24 @@ def test_the_kpi_table_shows_the_earlier_run_as_kpis_measure_it(measured: tuple[
         assert f"{segment.kpis['conversion'].value:.1%}" in section
 
 
+def test_a_clv_segmentation_shows_realised_against_predicted(
+    predicted_shop: Path, tmp_path: Path
+) -> None:
+    config = copy_project(predicted_shop, tmp_path / "shop")
+    page = sw.Project.from_yaml(config).run().report.read_text()
+    section = page[page.index('id="measure"') :]
+    table = section[section.index('data-segmentation="future"') :]
+    table = table[: table.index("</table>")]
+    assert "<th>realised / predicted</th>" in table
+    _, [run] = kpis_by_segment(sw.Project.from_yaml(config), segmentation="future", runs=[1])
+    for segment in run.segments:
+        ratio = segment.predicted["realised_to_predicted"]
+        row = table[table.index(f'<tr data-segment="{segment.segment}">') :]
+        assert f'<td class="realised">×{ratio["value"]:.2f} (' in row[: row.index("</tr>")]
+    rfm = section[section.index('data-segmentation="value"') :]
+    assert "realised / predicted" not in rfm[: rfm.index("</table>")]
+
+
 def test_nothing_to_show_is_no_section_and_a_trend_needs_two_runs() -> None:
     assert measurement_view(None) is None
     assert measurement_view({"kpis": [], "experiments": []}) is None

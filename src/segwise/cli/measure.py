@@ -78,14 +78,34 @@ def _write(payload: dict[str, Any], output: Path) -> None:
             "segment": segment["segment"],
             "customers": segment["customers"],
             "kpi": kpi,
-            **values,
+            **{key: values.get(key) for key in ("value", "ci_low", "ci_high", "lift")},
         }
         for run in payload["runs"]
         for segment in run["segments"]
-        for kpi, values in segment.items()
-        if isinstance(values, dict) and kpi != "retention"
+        for kpi, values in _estimates(segment)
     ]
     write_table(pl.DataFrame(rows), output)
+
+
+def _estimates(segment: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """A segment's KPIs as rows: each estimate, the holdout lifts, realised vs predicted."""
+    found = [
+        (kpi, values)
+        for kpi, values in segment.items()
+        if isinstance(values, dict) and "value" in values
+    ]
+    for metric in ("conversion", "revenue_per_customer"):
+        lift = (segment.get("holdout") or {}).get(metric)
+        if lift:
+            found.append((f"{metric}_targeted_minus_held_out", {**lift, "value": lift["lift"]}))
+    predicted = segment.get("predicted")
+    if predicted:
+        found.append(
+            ("predicted_revenue_per_customer", {"value": predicted["revenue_per_customer"]})
+        )
+        if predicted["realised_to_predicted"]:
+            found.append(("realised_to_predicted_revenue", predicted["realised_to_predicted"]))
+    return found
 
 
 def _show(name: str, found: list[Any]) -> None:
@@ -123,6 +143,7 @@ def _show(name: str, found: list[Any]) -> None:
     console.print(table)
     console.print("[95% intervals in brackets; churn = 1 - conversion]", highlight=False)
     _incremental(run)
+    _against_prediction(run)
     if len(measured) > 1:
         _trend(measured)
 
@@ -142,6 +163,26 @@ def _incremental(run: Any) -> None:
             f"p = {lift['p_value']:.2g}",
             highlight=False,
         )
+
+
+def _against_prediction(run: Any) -> None:
+    """Realised revenue per customer against what the run's model predicted (CLV)."""
+    console = stdout()
+    for segment in run.segments:
+        if segment.predicted is None:
+            continue
+        predicted = segment.predicted["revenue_per_customer"]
+        realised = segment.kpis["revenue_per_customer"]
+        ratio = segment.predicted["realised_to_predicted"]
+        line = (
+            f"{segment.segment}: predicted {predicted:,.2f} per customer over "
+            f"{run.window_days} days, realised {_shown(realised, 'money')}"
+        )
+        if ratio is None:
+            line += f" so far ({run.observed_days:g} of {run.window_days} days observed)"
+        else:
+            line += f": x{ratio['value']:.2f} [{ratio['ci_low']:.2f}, {ratio['ci_high']:.2f}]"
+        console.print(line, highlight=False)
 
 
 def _shown(estimate: Any, kind: str) -> str:

@@ -12,7 +12,11 @@ after the as-of date:
   (delta-method interval);
 - **repeat rate**: of those who ordered, the share who ordered twice or more;
 - **retention curve**: the share who ordered again within 30, 60, 90 and 180
-  days, each only once that many days of orders exist after the as-of date.
+  days, each only once that many days of orders exist after the as-of date;
+- **realised against predicted**: for a predictive (CLV) segmentation, the
+  revenue per customer its run predicted for the window, and the realised
+  revenue over it (with its interval; the prediction is taken as fixed), once
+  the whole window has been observed.
 
 Shares get Wilson score intervals (``statsmodels``' ``proportion_confint(method=
 "wilson")``), means Student's t intervals (``scipy.stats.t.interval``), AOV a
@@ -24,7 +28,7 @@ Polars lazy query; the intervals run on a row per segment.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -65,6 +69,8 @@ class SegmentKpis:
     retention: dict[int, Estimate] = field(default_factory=dict)
     #: targeted against held out (a standing holdout), None without one
     holdout: dict[str, Any] | None = None
+    #: what the run predicted for the window, and realised over predicted (CLV segmentations)
+    predicted: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready."""
@@ -74,6 +80,7 @@ class SegmentKpis:
             **{name: estimate.to_dict() for name, estimate in self.kpis.items()},
             "retention": {str(d): e.to_dict() for d, e in self.retention.items()},
             "holdout": self.holdout,
+            "predicted": self.predicted,
         }
 
 
@@ -219,6 +226,34 @@ def _with_lifts(rows: list[SegmentKpis]) -> list[SegmentKpis]:
         )
         for row in rows
     ]
+
+
+def against_prediction(row: SegmentKpis, predicted: float, *, complete: bool) -> SegmentKpis:
+    """``row`` with the revenue per customer predicted for its window set against the realised.
+
+    The ratio (realised over predicted) and its interval are the realised
+    revenue's t interval over the prediction, and only once the whole window
+    has been observed (``complete``): a partial window would read as a miss.
+
+    Examples
+    --------
+    >>> row = SegmentKpis("Rising", 100, {"revenue_per_customer": Estimate(12.0, 9.0, 15.0)})
+    >>> against_prediction(row, 10.0, complete=True).predicted["realised_to_predicted"]
+    {'value': 1.2, 'ci_low': 0.9, 'ci_high': 1.5, 'lift': None}
+    """
+    realised = row.kpis["revenue_per_customer"]
+    ratio = None
+    if complete and predicted > 0:
+        scaled = Estimate(
+            realised.value / predicted, realised.ci_low / predicted, realised.ci_high / predicted
+        )
+        ratio = scaled.to_dict()
+    found = {
+        "revenue_per_customer": predicted,
+        "realised_to_predicted": ratio,
+        "window_complete": complete,
+    }
+    return replace(row, predicted=found)
 
 
 def holdout_lifts(outcomes: pl.LazyFrame) -> dict[str, dict[str, Any]]:

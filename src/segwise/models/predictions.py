@@ -22,6 +22,10 @@ from segwise.models.tiers import value_tiers
 #: Predictive segments must put at least this share outside the largest one to be useful.
 MIN_OUTSIDE_LARGEST = 0.05
 
+#: The windows (days) a run's predicted revenue is kept for, to be set against what was
+#: realised (``segwise kpis --window``): its usual windows and a year.
+PREDICTION_WINDOWS = (30, 60, 90, 180, 365)
+
 
 @dataclass(frozen=True)
 class CustomerPredictions:
@@ -52,6 +56,25 @@ class CustomerPredictions:
                 "log_likelihood": self.spend_model.log_likelihood_,
             },
         }
+
+    def predicted_revenue(self, days: float, unit_days: float) -> np.ndarray:
+        """Each customer's expected revenue over the next ``days``, undiscounted.
+
+        Expected purchases (BG/NBD) times expected spend per purchase
+        (Gamma-Gamma): what the orders of that window should sum to, on average.
+
+        Examples
+        --------
+        >>> import segwise as sw
+        >>> from segwise.datasets import sample_paths
+        >>> orders = sw.read_transactions(sample_paths()["orders"])
+        >>> summary = sw.rfm_summary(orders, monetary_value_col="amount", time_unit="D")
+        >>> found = predict_customers(summary.filter(summary["monetary_value"] >= 0), horizon=365)
+        >>> bool((found.predicted_revenue(30, 1.0) <= found.predicted_revenue(60, 1.0)).all())
+        True
+        """
+        purchases = self.purchase_model.expected_purchases(self.table, days / unit_days)
+        return purchases * self.table["expected_value"].to_numpy()
 
 
 def predict_customers(

@@ -47,6 +47,9 @@ class SegmentCard:
     playbook: tuple[str, ...] = ()
     #: For a segment of accounts: the contacts its accounts hold.
     contacts: int | None = None
+    #: For a predictive (CLV) segment: mean predicted revenue per customer over the next
+    #: N days, N as text (``"30"``); ``segwise kpis`` sets what was realised against it.
+    predicted_revenue: Mapping[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready values (lists for tuples)."""
@@ -56,6 +59,10 @@ class SegmentCard:
         out["lift"] = dict(self.lift)
         if self.contacts is None:  # only segments of accounts count contacts
             del out["contacts"]
+        if self.predicted_revenue:  # only predictive segments predict
+            out["predicted_revenue"] = dict(self.predicted_revenue)
+        else:
+            del out["predicted_revenue"]
         return out
 
 

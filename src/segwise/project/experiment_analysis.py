@@ -134,9 +134,16 @@ def _first_exposures(exposures: pl.LazyFrame, experiment: str) -> pl.DataFrame:
     return found
 
 
+def customer_segmentations(project: Project) -> list[str]:
+    """The project's segmentations of customers, a CLV one's value tiers (``<name>_tiers``) too."""
+    specs = project.config.segmentations
+    people = [name for name, spec in specs.items() if spec.level == "customer"]
+    return people + [f"{name}_tiers" for name, spec in specs.items() if spec.method == "clv"]
+
+
 def customer_segmentation(project: Project, name: str | None) -> str:
     """``name`` checked to be a segmentation of customers, or the project's first one."""
-    people = [n for n, s in project.config.segmentations.items() if s.level == "customer"]
+    people = customer_segmentations(project)
     if name is None:
         if not people:
             raise ConfigError("no segmentation of customers to analyse within")

@@ -9,6 +9,7 @@ is usually as of the data's end, with nothing after it yet.
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
@@ -18,7 +19,14 @@ import polars as pl
 
 from segwise.exceptions import ConfigError
 from segwise.measure.assignment import held_out
-from segwise.measure.kpis import customer_outcomes, holdout_lifts, segment_kpis
+from segwise.measure.kpis import (
+    EVERYONE,
+    SegmentKpis,
+    against_prediction,
+    customer_outcomes,
+    holdout_lifts,
+    segment_kpis,
+)
 from segwise.project.experiment_analysis import customer_segmentation, polars_frame
 from segwise.project.holdouts import segmentation_holdout
 from segwise.store import experiments as memory
@@ -27,7 +35,6 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from datetime import date
 
-    from segwise.measure.kpis import SegmentKpis
     from segwise.project.pipeline import Project
 
 
@@ -102,6 +109,9 @@ def kpis_by_segment(
         if holdout is not None:
             lifts = holdout_lifts(outcomes)
             segments = [replace(s, holdout=lifts.get(s.segment)) for s in segments]
+        predicted = stored_predictions(store, int(run_id), name, window.days)
+        if predicted:
+            segments = _with_predictions(segments, predicted, complete=observed >= window.days)
         found.append(
             RunKpis(
                 int(run_id),
@@ -112,6 +122,42 @@ def kpis_by_segment(
             )
         )
     return name, found
+
+
+def stored_predictions(store: Any, run_id: int, segmentation: str, days: int) -> dict[str, float]:
+    """Segment → the revenue per customer the run predicted over the next ``days``.
+
+    Only predictive (CLV) segments store predictions, for their usual windows
+    (:data:`segwise.models.predictions.PREDICTION_WINDOWS`) and horizon; empty otherwise.
+    """
+    profiles = store.profiles(run_id).filter(pl.col("segmentation") == segmentation)
+    found: dict[str, float] = {}
+    for segment, profile in profiles.select("segment", "profile").iter_rows():
+        value = json.loads(profile).get("predicted_revenue", {}).get(str(days))
+        if value is not None:
+            found[segment] = float(value)
+    return found
+
+
+def _with_predictions(
+    segments: list[SegmentKpis], predicted: dict[str, float], *, complete: bool
+) -> list[SegmentKpis]:
+    """Each predicted segment set against its prediction; everyone too when all are.
+
+    Everyone's prediction is the members' mean: the segments' weighted by their members.
+    """
+    members = [s for s in segments if s.segment != EVERYONE]
+    if members and all(s.segment in predicted for s in members):
+        total = sum(s.customers for s in members)
+        if total:
+            weighted = sum(predicted[s.segment] * s.customers for s in members)
+            predicted = {**predicted, EVERYONE: weighted / total}
+    return [
+        against_prediction(s, predicted[s.segment], complete=complete)
+        if s.segment in predicted
+        else s
+        for s in segments
+    ]
 
 
 #: The report's KPI section shows at most this many earlier runs per segmentation.

@@ -3,7 +3,8 @@
 Built from plain data (``RunKpis.to_dict()`` and the stored readouts), so the
 report does not depend on how they were measured: per segmentation, the KPI
 table of the latest earlier run with orders after it (value, 95% interval and
-lift against everyone) and, over several runs, conversion by run as a chart;
+lift against everyone; for a CLV segmentation, the revenue its run predicted and
+realised over predicted) and, over several runs, conversion by run as a chart;
 then each analysed experiment's verdict per segment.
 """
 
@@ -52,6 +53,7 @@ def _kpi_view(kpis: dict[str, Any]) -> dict[str, Any] | None:
                 "customers": segment["customers"],
                 "cells": cells,
                 "lift": "-" if lift is None else f"×{lift:.2f}",
+                **_against_prediction(segment.get("predicted")),
             }
         )
     partial = run["observed_days"] < run["window_days"]
@@ -62,8 +64,22 @@ def _kpi_view(kpis: dict[str, Any]) -> dict[str, Any] | None:
         "window": run["window_days"],
         "partial": f"{run['observed_days']:g}" if partial else None,
         "rows": rows,
+        "predicted": any(s.get("predicted") for s in run["segments"]),
         "trend": _trend(kpis["segmentation"], measured) if len(measured) > 1 else "",
     }
+
+
+def _against_prediction(predicted: dict[str, Any] | None) -> dict[str, str]:
+    """The predicted revenue cell, and realised over predicted (once the window is whole)."""
+    if predicted is None:
+        return {"predicted": "-", "realised": "-"}
+    ratio = predicted["realised_to_predicted"]
+    realised = (
+        "window not over yet"
+        if ratio is None
+        else f"×{ratio['value']:.2f} ({ratio['ci_low']:.2f}–{ratio['ci_high']:.2f})"
+    )
+    return {"predicted": f"{predicted['revenue_per_customer']:,.2f}", "realised": realised}
 
 
 def _cell(estimate: dict[str, Any], kind: str) -> str:

@@ -54,3 +54,28 @@ def test_kpis_and_experiments_read_like_the_cli(experiment_copy: Path) -> None:
         unknown = service.get(f"{API}/kpis", params={"segmentation": "nope"}, headers=viewer)
         assert unknown.status_code == 422
         assert "no segmentation 'nope'" in unknown.text
+
+
+def test_a_clv_segmentation_reads_realised_against_predicted(
+    predicted_shop: Path, tmp_path: Path
+) -> None:
+    from tests.project.experiment_demo import copy_project
+
+    config = copy_project(predicted_shop, tmp_path / "shop")
+    viewer = create_key(open_workspace(config), "analyst", "viewer")[1]
+    with TestClient(create_app(Settings(project=config, rate_limit=1_000_000))) as service:
+        found = service.get(
+            f"{API}/kpis", params={"segmentation": "future_tiers"}, headers=bearer(viewer)
+        )
+        assert found.status_code == 200, found.text
+        [run] = found.json()["runs"]
+        for segment in run["segments"]:
+            ratio = segment["predicted"]["realised_to_predicted"]
+            realised = segment["revenue_per_customer"]["value"]
+            assert ratio["value"] == pytest.approx(
+                realised / segment["predicted"]["revenue_per_customer"]
+            )
+        service.post("/ui/login", data={"key": viewer})
+        page = service.get("/ui/measure", params={"segmentation": "future_tiers"}).text
+        assert '<th class="n">realised / predicted</th>' in page
+        assert page.count('<td class="n realised">×') == len(run["segments"])

@@ -19,6 +19,16 @@ class EstimateOut(BaseModel):
     lift: float | None = Field(description="the segment's value over everyone's")
 
 
+class PredictedOut(BaseModel):
+    """What a CLV run predicted for the window, set against what was realised."""
+
+    revenue_per_customer: float = Field(description="mean predicted revenue per customer")
+    realised_to_predicted: EstimateOut | None = Field(
+        description="realised revenue per customer over predicted (null until the window is over)"
+    )
+    window_complete: bool
+
+
 class SegmentKpisOut(BaseModel):
     """One segment's KPIs over the window after one run's date."""
 
@@ -35,6 +45,9 @@ class SegmentKpisOut(BaseModel):
     holdout: dict[str, Any] | None = Field(
         default=None,
         description="with a standing holdout: targeted against held out (conversion, revenue)",
+    )
+    predicted: PredictedOut | None = Field(
+        default=None, description="for a CLV segmentation: what its run predicted for the window"
     )
 
 

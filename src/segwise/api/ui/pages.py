@@ -165,11 +165,12 @@ def destinations_page(store: Workspace, config: Any) -> dict[str, Any]:
 
 def measure_page(project: Any, segmentation: str | None) -> dict[str, Any]:
     """KPIs of one segmentation after the latest run with orders after it, and experiments."""
+    from segwise.project.experiment_analysis import customer_segmentations  # noqa: PLC0415
     from segwise.project.kpis import kpis_by_segment  # noqa: PLC0415 - reads the orders
     from segwise.store import experiments as memory  # noqa: PLC0415
 
     store = project.store
-    names = [n for n, s in project.config.segmentations.items() if s.level == "customer"]
+    names = customer_segmentations(project)
     if not store.path.exists() or store.runs().height == 0 or not names:
         return {"names": names, "name": None, "run": None, "experiments": []}
     name, found = kpis_by_segment(project, segmentation=segmentation)

@@ -8,6 +8,7 @@ reported and reachable with ``segwise members``.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +19,7 @@ from segwise.engine.frames import to_lazy
 from segwise.exceptions import ConfigError, SegwiseError
 from segwise.features.summary import rfm_summary
 from segwise.models import predict_customers
+from segwise.models.predictions import PREDICTION_WINDOWS
 from segwise.profiling.cards import SegmentationResult, cards_from_profiles
 from segwise.project.clv_backtest import holdout_backtest
 from segwise.project.config import ClvSegmentation
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
     from datetime import date
 
     from segwise.models.predictions import CustomerPredictions
+    from segwise.profiling.cards import SegmentCard
 
 PREDICTIVE_ACTIONS = {
     "At-risk high value": "Personal outreach before they go: a call, a tailored offer.",
@@ -70,6 +73,37 @@ def _predict(name: str, spec: ClvSegmentation, purchases: Any, as_of: date) -> C
         )
     except SegwiseError as exc:
         raise ConfigError(f"segmentation '{name}': {exc.one_line()}") from None
+
+
+def _predicted_revenue(predictions: CustomerPredictions, unit_days: float) -> pl.DataFrame:
+    """``customer_id`` and the predicted revenue over each kept window (``revenue_<days>``).
+
+    The kept windows are the usual KPI windows and the segmentation's horizon, so a
+    later ``segwise kpis --window`` of that length can set the realised revenue against it.
+    """
+    horizon = round(predictions.horizon * unit_days)
+    windows = sorted({*PREDICTION_WINDOWS, horizon})
+    return predictions.table.select("customer_id").with_columns(
+        pl.Series(f"revenue_{days}", predictions.predicted_revenue(days, unit_days))
+        for days in windows
+    )
+
+
+def _with_predictions(
+    cards: list[SegmentCard], segments: pl.DataFrame, predicted: pl.DataFrame
+) -> list[SegmentCard]:
+    """Each card with its members' mean predicted revenue per window."""
+    windows = [c for c in predicted.columns if c.startswith("revenue_")]
+    means = (
+        segments.join(predicted, on="customer_id", how="inner")
+        .group_by("segment")
+        .agg(pl.col(windows).mean())
+    )
+    by_segment = {
+        row.pop("segment"): {key.removeprefix("revenue_"): value for key, value in row.items()}
+        for row in means.iter_rows(named=True)
+    }
+    return [replace(card, predicted_revenue=by_segment.get(card.segment, {})) for card in cards]
 
 
 def _segment_rules(spec: ClvSegmentation, churn_basis: str) -> dict[str, str]:
@@ -137,9 +171,11 @@ def run(name: str, spec: ClvSegmentation, inputs: RunInputs) -> list[Segmentatio
     made = cards_from_profiles(
         profiles, lambda p: rules.get(p.segment), lambda p: PREDICTIVE_ACTIONS.get(p.segment)
     )
+    unit_days = 7.0 if spec.time_unit == "W" else 1.0
+    predicted = _predicted_revenue(predictions, unit_days)
+    made = _with_predictions(made, members.select("customer_id", "segment"), predicted)
     notes = [str(w) for w in predictions.warnings]
     section = _backtest(name, spec, purchases, inputs.as_of, notes)
-    unit_days = 7.0 if spec.time_unit == "W" else 1.0
     definition = {
         "method": "clv",
         **{k: str(v) for k, v in spec.model_dump().items()},
@@ -158,11 +194,15 @@ def run(name: str, spec: ClvSegmentation, inputs: RunInputs) -> list[Segmentatio
         backtest=section,
         details=members.select("customer_id", "p_alive", "clv"),
     )
-    return [predictive, _tiers(name, spec, inputs.features, members)]
+    return [predictive, _tiers(name, spec, inputs.features, members, predicted)]
 
 
 def _tiers(
-    name: str, spec: ClvSegmentation, features: pl.DataFrame, members: pl.DataFrame
+    name: str,
+    spec: ClvSegmentation,
+    features: pl.DataFrame,
+    members: pl.DataFrame,
+    predicted: pl.DataFrame,
 ) -> SegmentationResult:
     """The CLV value tiers as their own segmentation, high → low."""
     high, medium = spec.tiers
@@ -177,6 +217,7 @@ def _tiers(
     made = cards_from_profiles(
         profiles, lambda p: rules.get(p.segment), lambda p: TIER_ACTIONS.get(p.segment)
     )
+    made = _with_predictions(made, tiers, predicted)
     order = {tier: rank for rank, tier in enumerate(("high", "medium", "low"))}
     made.sort(key=lambda card: order.get(card.name, len(order)))
     # Where each tier starts in predicted value: a move between tiers says which it crossed.
