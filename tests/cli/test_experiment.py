@@ -176,6 +176,36 @@ def test_assign_writes_the_exposure_file_and_logs_it(project_copy: Path) -> None
     assert log[0]["target"] == "spring"
 
 
+def test_assign_sends_the_variants_to_a_destination(project_copy: Path) -> None:
+    import polars as pl
+
+    from tests.project.test_sync import with_destinations
+
+    with_destinations(project_copy)
+    target = project_copy.parent / "spring.csv"
+    command = ["experiment", "assign", str(project_copy), "spring", "--segment", "Lapsed"]
+    dry = runner.invoke(app, [*command, "--destination", "crm", "--dry-run"])
+    assert dry.exit_code == 0, dry.stderr
+    assert "what would be sent (dry run)" in dry.stdout
+    found = runner.invoke(app, [*command, "--destination", "crm", "-o", str(target), "--json"])
+    assert found.exit_code == 0, found.stderr
+    summary = json.loads(found.stdout)
+    assert summary["sync"]["status"] == "delivered"
+    assert {s["segment"] for s in summary["sync"]["segments"]} == {"A", "B"}
+    written = pl.read_csv(target, infer_schema=False)
+    # Who the destination holds: every assigned customer it may email, and only them.
+    assert written.height == summary["sync"]["adds"] == summary["customers"]
+    assert sum(s["members"] for s in summary["sync"]["segments"]) > written.height
+    log = json.loads(runner.invoke(app, ["audit", str(project_copy), "--json"]).stdout)
+    assert (log[0]["action"], json.loads(log[0]["detail"])["destination"]) == (
+        "experiment.assign",
+        "crm",
+    )
+    lonely = runner.invoke(app, [*command, "--dry-run"])
+    assert lonely.exit_code == 1
+    assert "--dry-run is for --destination" in lonely.stderr
+
+
 def test_assign_errors_are_one_line(project_copy: Path) -> None:
     uneven = runner.invoke(
         app,

@@ -132,7 +132,8 @@ def test_a_clv_run_is_set_against_the_revenue_it_predicted(predicted_shop: Path)
         assert segment.predicted["realised_to_predicted"] is None
         if segment.segment != EVERYONE:
             assert segment.predicted["revenue_per_customer"] == pytest.approx(
-                means[segment.segment], rel=1e-4  # refitted here: sums in another order
+                means[segment.segment],
+                rel=1e-4,  # refitted here: sums in another order
             )
     # A whole 30-day window: realised over predicted, its interval the realised one's.
     _, [month] = kpis_by_segment(project, segmentation="future", runs=[1])

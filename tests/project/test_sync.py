@@ -148,3 +148,47 @@ def test_each_segment_travels_with_its_playbook_or_its_cards_action(project_copy
     assert vip["messaging"] == "Thank them; early access to new collections"
     assert vip["channels"] == ["email", "app"]
     assert vip["action"]
+
+
+def test_an_experiments_variants_go_to_a_destination_beside_its_segments(
+    project_copy: Path,
+) -> None:
+    from segwise.project.experiments import assign_experiment
+    from segwise.project.sync import send_assignment
+    from segwise.store.sync import experiment_scope
+
+    project = with_destinations(project_copy)
+    sync_destinations(project)
+    segments_state = sent(project.store, "crm")
+    found = assign_experiment(project, "spring", ["A", "B"], [50, 50], segment="Lapsed")
+    planned, would = send_assignment(project, found, "crm", dry_run=True)
+    assert planned.status == "planned"
+    assert sent(project.store, "crm", experiment_scope("spring")).height == 0
+    result, held = send_assignment(project, found, "crm")
+    assert result.status == "delivered"
+    assert held.equals(would)
+    # Exactly the assigned customers who agreed to email, in the variant they were given.
+    customers = pl.read_csv(project_copy.parent / "data" / "customers.csv.gz", infer_schema=False)
+    agreed = customers.filter(pl.col("consent_email") == "true")["customer_id"]
+    expected = found.table.filter(pl.col("customer_id").is_in(agreed.implode()))
+    assert sorted(held.select("variant", "customer_id").rows()) == sorted(
+        expected.select("variant", "customer_id").rows()
+    )
+    state = sent(project.store, "crm", experiment_scope("spring"))
+    assert set(state["segmentation"]) == {"experiment:spring"}
+    assert set(state.select("segment", "customer_id").rows()) == set(
+        held.select("variant", "customer_id").rows()
+    )
+    delivered = pl.read_csv(
+        project_copy.parent / "exports" / "crm" / f"crm-{result.plan.delivery_id}.csv",
+        infer_schema=False,
+    )
+    assert set(delivered["segment"]) == {"A", "B"} and set(delivered["action"]) == {"add"}
+    # The segments' sync and the experiment's leave each other alone.
+    assert sent(project.store, "crm").equals(segments_state)
+    [again] = sync_destinations(project, destination="crm")
+    assert again.status == "unchanged"
+    repeat, still = send_assignment(project, found, "crm")
+    assert repeat.status == "unchanged" and still.equals(held)
+    with pytest.raises(ConfigError, match="no destination 'nope'"):
+        send_assignment(project, found, "nope")

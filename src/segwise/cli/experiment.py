@@ -155,6 +155,17 @@ def assign(
         Path | None,
         typer.Option("-o", "--output", help="The exposure file (csv/parquet); else CSV on stdout."),
     ] = None,
+    destination: Annotated[
+        str | None,
+        typer.Option(
+            "--destination",
+            help="Send each variant to this destination as an audience; -o then writes who "
+            "it holds.",
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="With --destination: say what would be sent.")
+    ] = False,
     allow_outside: AllowOutside = False,
     as_json: opt.Json = False,
 ) -> None:
@@ -171,30 +182,62 @@ def assign(
 
     names = [v.strip() for v in variants.split(",") if v.strip()]
     shares = list(opt.shares(split, "--split", "50,50")) if split else [1.0] * len(names)
-    if output is None and as_json:
+    if output is None and as_json and destination is None:
         raise ConfigError("--json prints a summary of a file: add -o FILE", hint="or drop --json")
+    if dry_run and destination is None:
+        raise ConfigError("--dry-run is for --destination", hint="add --destination NAME")
     project = Project.from_yaml(config, allow_outside=allow_outside)
     found = assign_experiment(
         project, experiment, names, shares, segment=segment, segmentation=segmentation, salt=salt
     )
     detail = {k: v for k, v in found.summary().items() if k != "experiment"}
-    audit.record(project.store, cli_actor(), "experiment.assign", experiment, detail=detail)
+    sent = None
+    if destination is not None:
+        from dataclasses import replace
+
+        from segwise.project.sync import send_assignment
+
+        sent, held = send_assignment(project, found, destination, dry_run=dry_run)
+        found, detail["destination"] = replace(found, table=held), destination
+    if not dry_run:
+        audit.record(project.store, cli_actor(), "experiment.assign", experiment, detail=detail)
     # Text files get whole seconds: an exposure time needs no more, and reads at a glance.
     as_text = found.table.with_columns(pl.col("timestamp").dt.strftime("%Y-%m-%d %H:%M:%S"))
-    if output is None:
+    if output is None and sent is None:
         sys.stdout.write(as_text.write_csv())
         return
-    write_table(found.table if output.suffix.lower() == ".parquet" else as_text, output)
+    if output is not None and not dry_run:
+        write_table(found.table if output.suffix.lower() == ".parquet" else as_text, output)
+    _said(found, sent, None if dry_run else output, as_json=as_json)
+
+
+def _said(found: Any, sent: Any, output: Path | None, *, as_json: bool) -> None:
+    """The assignment's counts, the destination's sync, the file written; exit 1 if parked."""
+    from segwise.cli.activation import sync_table
+    from segwise.cli.console import stderr
+
     summary = found.summary()
     if as_json:
-        typer.echo(json_text({**summary, "output": str(output)}))
-        return
-    counts = ", ".join(f"{v['variant']} {v['customers']:,}" for v in summary["variants"])
-    stdout().print(
-        f"{summary['customers']:,} customers of {found.population} (run {found.run_id}) "
-        f"assigned: {counts}; written to {output}",
-        highlight=False,
-    )
+        typer.echo(json_text({**summary, "output": None if output is None else str(output),
+                              "sync": None if sent is None else sent.to_dict()}))  # fmt: skip
+    else:
+        if sent is not None:
+            stdout().print(sync_table([sent], dry_run=sent.status == "planned"))
+        counts = ", ".join(f"{v['variant']} {v['customers']:,}" for v in summary["variants"])
+        held = "" if sent is None else f", held by {sent.plan.destination}"
+        written = "" if output is None else f"; written to {output}"
+        stdout().print(
+            f"{summary['customers']:,} customers of {found.population} (run {found.run_id}) "
+            f"assigned{held}: {counts}{written}",
+            highlight=False,
+        )
+    if sent is not None and sent.failed_batches:
+        stderr().print(
+            f"error: {sent.failed_batches} webhook batches could not be delivered to "
+            f"{sent.plan.destination}; they are kept and the next sync sends them first",
+            highlight=False,
+        )
+        raise typer.Exit(1)
 
 
 @experiment_app.command("analyze")

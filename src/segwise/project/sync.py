@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from segwise.activation.destinations import Destination
+    from segwise.project.experiments import Assignment
     from segwise.project.pipeline import Project
 
 
@@ -98,16 +99,80 @@ def sync_destinations(
     if run is None:
         raise ConfigError("no run to sync", hint="run the project first: segwise run CONFIG")
     results = []
-    lock = store.path.with_name(store.path.name + ".sync")
-    held = contextlib.nullcontext() if dry_run else hold_lock(lock, store.lock_timeout, progress)
-    with held:
+    with _sync_lock(project, dry_run=dry_run, progress=progress):
         for name, spec in destinations.items():
             if destination is not None and name != destination:
                 continue
             if progress:
                 progress(f"Destination {name}")
-            results.append(_sync_one(project, name, spec, run, dry_run=dry_run, progress=progress))
+            members = _members(project, name, spec, int(run["run_id"]))
+            results.append(
+                _sync_one(project, name, spec, run, members, dry_run=dry_run, progress=progress)
+            )
     return results
+
+
+def send_assignment(
+    project: Project,
+    assignment: Assignment,
+    destination: str,
+    *,
+    dry_run: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> tuple[SyncResult, pl.DataFrame]:
+    """Send an experiment's variants to ``destination``, one audience per variant.
+
+    The variants go as the segments of ``experiment:<name>``, under the
+    destination's identifiers, consent, suppression, hashing, minimum size and
+    holdout, diffed against what it holds of that experiment only (the segments'
+    syncs and this leave each other's audiences alone). Returned with the sync:
+    the rows of the assignment the destination holds after it (on a dry run,
+    would hold), the exposure log of who can be reached.
+    """
+    spec = project.config.destinations.get(destination)
+    if spec is None:
+        raise ConfigError(
+            f"no destination '{destination}' in the project",
+            hint=hint_for(destination, list(project.config.destinations))
+            or "declare destinations: in segwise.yaml (docs/activation.md)",
+        )
+    runs = project.store.runs().filter(pl.col("run_id") == assignment.run_id)
+    members = assignment.table.select(
+        pl.lit(state.experiment_scope(assignment.experiment)).alias("segmentation"),
+        pl.col("variant").alias("segment"),
+        pl.col("customer_id").cast(pl.String),
+    )
+    scope = state.experiment_scope(assignment.experiment)
+    with _sync_lock(project, dry_run=dry_run, progress=progress):
+        before = state.sent(project.store, destination, scope)
+        found = _sync_one(
+            project,
+            destination,
+            spec,
+            runs.to_dicts()[0],
+            members,
+            dry_run=dry_run,
+            progress=progress,
+            scope=scope,
+        )
+    keys = ["segment", "customer_id"]
+    kept = before.clear() if spec.mode == "snapshot" else before  # a snapshot replaces it
+    held = pl.concat(
+        [
+            kept.join(found.plan.removes, on=keys, how="anti").select(keys),
+            found.plan.adds.select(keys),
+        ]
+    ).rename({"segment": "variant"})
+    return found, assignment.table.join(held, on=["variant", "customer_id"], how="semi")
+
+
+def _sync_lock(
+    project: Project, *, dry_run: bool, progress: Callable[[str], None] | None
+) -> contextlib.AbstractContextManager[object]:
+    """Syncs of one store go one at a time (a dry run changes nothing: no lock)."""
+    store = project.store
+    lock = store.path.with_name(store.path.name + ".sync")
+    return contextlib.nullcontext() if dry_run else hold_lock(lock, store.lock_timeout, progress)
 
 
 def _sync_one(
@@ -115,9 +180,11 @@ def _sync_one(
     name: str,
     spec: Destination,
     run: dict[str, Any],
+    members: pl.DataFrame,
     *,
     dry_run: bool,
     progress: Callable[[str], None] | None,
+    scope: str | None = None,
 ) -> SyncResult:
     store = project.store
     run_id = int(run["run_id"])
@@ -125,7 +192,6 @@ def _sync_one(
     webhook = isinstance(spec, WebhookDestination)
     hook = Hook(project, name, spec, dry_run, progress) if webhook else None
     earlier = hook.resend() if hook else (0, 0)
-    members = _members(project, name, spec, run_id)
     plan = plan_sync(
         name,
         spec,
@@ -134,7 +200,7 @@ def _sync_one(
         held_out=withheld(project, members, destination=name, spec=spec),
         contacts=contacts_for(project, name, spec, members),
         suppressed=suppressed_for(project, name, spec),
-        sent=state.sent(store, name),
+        sent=state.sent(store, name, scope),
         previous=state.previous_delivery(store, name),
     )
     if dry_run:
@@ -155,12 +221,14 @@ def _sync_one(
     if hook is not None:
         batches = hook.batches(plan, run)
         state.commit(store, delivery, adds=plan.adds, removes=plan.removes, replace=replace,
-                     batches=batches)  # fmt: skip
+                     batches=batches, scope=scope)  # fmt: skip
         failed = hook.send(batches)
         return SyncResult(plan, "failed" if failed else "delivered", [], len(batches), failed,
                           *earlier)  # fmt: skip
     files = write_delivery(plan, spec, folder_of(project, name), _manifest(project, plan, run))
-    state.commit(store, delivery, adds=plan.adds, removes=plan.removes, replace=replace)
+    state.commit(
+        store, delivery, adds=plan.adds, removes=plan.removes, replace=replace, scope=scope
+    )
     return SyncResult(plan, "delivered", files)
 
 

@@ -38,6 +38,26 @@ STATE = pl.Schema(
 )
 _KEYS = ["segmentation", "segment", "customer_id"]
 
+#: An experiment's variants are sent as the segments of the segmentation ``experiment:<name>``
+#: (``segwise experiment assign --destination``): a scope of the state of their own, which
+#: the segments' syncs leave alone.
+EXPERIMENT_SCOPE = "experiment:"
+
+
+def experiment_scope(experiment: str) -> str:
+    """The segmentation an experiment's variants are sent and kept under."""
+    return EXPERIMENT_SCOPE + experiment
+
+
+def _in_scope(scope: str | None) -> tuple[str, str]:
+    """SQL on ``segmentation`` (reading ``$scope``) for a scope, and the value of ``$scope``.
+
+    A scope is one experiment's rows, or the segments' (None): all but experiments'.
+    """
+    if scope is None:
+        return "NOT starts_with(segmentation, $scope)", EXPERIMENT_SCOPE
+    return "segmentation = $scope", scope
+
 
 @dataclass(frozen=True)
 class Delivery:
@@ -54,14 +74,18 @@ class Delivery:
     message: str = ""
 
 
-def sent(store: Workspace, destination: str) -> pl.DataFrame:
-    """What ``destination`` holds as last sent (empty before its first sync)."""
+def sent(store: Workspace, destination: str, scope: str | None = None) -> pl.DataFrame:
+    """What ``destination`` holds as last sent (empty before its first sync).
+
+    ``scope``: the segments' state (None), or one experiment's (:func:`experiment_scope`).
+    """
+    where, value = _in_scope(scope)
     found = _query(
         store,
         "sync_state",
         "SELECT segmentation, segment, customer_id, fingerprint FROM sync_state "
-        "WHERE destination = $destination",
-        {"destination": destination},
+        "WHERE destination = $destination AND " + where,
+        {"destination": destination, "scope": value},
     )
     return pl.DataFrame(schema=STATE) if found is None else found.cast(STATE)
 
@@ -74,10 +98,12 @@ def commit(
     removes: pl.DataFrame,
     replace: bool = False,
     batches: Sequence[Batch] = (),
+    scope: str | None = None,
 ) -> None:
     """Record a delivery and apply what it sent to the state, in one transaction.
 
-    ``replace`` (snapshot mode) makes ``adds`` the whole state of the destination.
+    ``replace`` (snapshot mode) makes ``adds`` the whole state of the destination
+    within ``scope`` (the segments', or one experiment's: see :func:`sent`).
     An add replaces the row of the same customer and segment (a changed identifier).
     ``batches`` (webhooks) are queued in the outbox by the same transaction, to be
     sent after it.
@@ -89,8 +115,10 @@ def commit(
         try:
             with transaction(connection):
                 if replace:
+                    where, value = _in_scope(scope)
                     connection.execute(
-                        "DELETE FROM sync_state WHERE destination = ?", [delivery.destination]
+                        "DELETE FROM sync_state WHERE destination = $destination AND " + where,
+                        {"destination": delivery.destination, "scope": value},
                     )
                 for table in ("sync_removes", "sync_adds"):
                     connection.execute(
