@@ -131,6 +131,14 @@ def test_exposures_quarantine_crossovers_and_incomplete_rows_alike_on_every_engi
         ("u4", "spring", "A"),
     ]
     assert excluded == {"missing_experiment": 1, "missing_variant": 1, "several_variants": 2}
+    # For a caller that drops them itself: the crossovers stay, every other check applies.
+    kept = sw.read_exposures(path, timestamp="ts").exposures_with_crossovers()
+    kept_rows = kept.collect().to_native()
+    assert kept_rows.height == len(used) + 2
+    assert set(kept_rows.filter(pl.col("customer_id") == "u2")["variant"]) == {"A", "B"}
+    orders = pl.DataFrame({"customer_id": ["a"], "timestamp": ["2026-01-01"], "amount": [1.0]})
+    with pytest.raises(TypeError, match="not transactions"):
+        sw.read_transactions(orders).exposures_with_crossovers()
 
 
 def test_outcomes_keep_numeric_values_and_quarantine_the_rest() -> None:

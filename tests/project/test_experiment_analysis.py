@@ -72,3 +72,30 @@ def test_clear_errors_for_what_is_missing(experiment: Path) -> None:
         analyze_experiment(project, EXPERIMENT, split=[1, 1, 1])
     with pytest.raises(ConfigError, match="no segmentation 'value'"):
         analyze_experiment(project, EXPERIMENT, segmentation="value")
+
+
+def test_customers_seen_in_two_variants_are_left_out_and_counted(
+    experiment: Path, tmp_path: Path
+) -> None:
+    config = copy_project(experiment, tmp_path / "shop")
+    log = config.parent / "exposures.csv"
+    exposures = pl.read_csv(log, infer_schema=False)
+    crossed = exposures.head(7).with_columns(
+        pl.when(pl.col("variant") == "control")
+        .then(pl.lit(EXPERIMENT))
+        .otherwise(pl.lit("control"))
+        .alias("variant")
+    )
+    pl.concat([exposures, crossed]).write_csv(log)
+    project = sw.Project.from_yaml(config)
+    found = analyze_experiment(project, EXPERIMENT, metrics=["conversion"], keep=False)
+    everyone = next(r for r in found.results if r.segment == ALL).comparison
+    assert everyone.n + everyone.control_n == exposures.height - 7
+    assert any(
+        n.startswith("7 customers were exposed to more than one variant") for n in found.notes
+    )
+    # The same customers the reader quarantines for it.
+    quarantined = project.read_source("exposures").quarantine().collect().to_native()
+    assert set(quarantined.filter(pl.col("reason") == "several_variants")["customer_id"]) == set(
+        crossed["customer_id"]
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -138,6 +139,21 @@ class Dataset:
         drop = self.policy.duplicates == "drop"
         prepared = v.prepare(self._raw, self._plan, duplicates=drop)
         return v.keep_usable(prepared, self._plan, duplicates=drop).select(*self._canonical())
+
+    def exposures_with_crossovers(self) -> nw.LazyFrame[Any]:
+        """:attr:`data` of an exposures source, keeping customers seen in several variants.
+
+        For a caller that groups the exposures by customer anyway (the experiment
+        readout) and drops those customers there: it saves the check's own
+        group-by, the join back and the sort that restores the file's order.
+        Every other check applies.
+        """
+        if self.kind != "exposures":
+            raise TypeError(f"exposures_with_crossovers is for exposures, not {self.kind}")
+        plan = replace(self._plan, crossovers=False)
+        drop = self.policy.duplicates == "drop"
+        prepared = v.prepare(self._raw, plan, duplicates=drop)
+        return v.keep_usable(prepared, plan, duplicates=drop).select(*self._canonical())
 
     def to_native(self) -> Any:
         """Return :attr:`data` as the kind of frame that was read.

@@ -94,6 +94,9 @@ class Plan:
     as_of_bound: datetime | None
     id_dtype: Any = None
     event_dtype: Any = None
+    #: Exposures: flag customers seen in several variants of one experiment (a group-by
+    #: joined back). Off for a caller that groups by customer itself and drops them there.
+    crossovers: bool = True
 
 
 def _is_blank(column: str, dtype: Any) -> nw.Expr:
@@ -255,7 +258,7 @@ def add_flags(frame: nw.LazyFrame[Any], plan: Plan, *, duplicates: bool) -> nw.L
         flags.append(nw.col(ROW).min().over(CUSTOMER).alias(DUPLICATE_ID))
     if roles.kind == "responses":
         flags.append(nw.col(ROW).min().over(CUSTOMER, QUESTION).alias(DUPLICATE_ANSWER))
-    if roles.kind == "exposures":
+    if roles.kind == "exposures" and plan.crossovers:
         frame = _with_crossovers(frame)
     if flags:
         frame = frame.with_columns(*flags)
@@ -311,7 +314,7 @@ def reason_tests(plan: Plan, *, duplicates: bool) -> dict[str, nw.Expr]:
                 "responses": ("duplicate_answer", DUPLICATE_ANSWER)}.get(roles.kind)  # fmt: skip
     if repeated is not None:
         tests[repeated[0]] = nw.col(repeated[1])
-    if roles.kind == "exposures":
+    if roles.kind == "exposures" and plan.crossovers:
         tests["several_variants"] = nw.col(CROSSOVER)
     if duplicates:
         tests["duplicate"] = nw.col(DUPLICATE)
@@ -383,7 +386,8 @@ def prepare(frame: nw.LazyFrame[Any], plan: Plan, *, duplicates: bool) -> nw.Laz
     duplicates, repeated ids in a customer table) or the file order must be
     restored after a join (exposures).
     """
-    if duplicates or plan.roles.kind in {*ONE_ROW_PER_ID, "responses", "exposures"}:
+    crossovers = plan.roles.kind == "exposures" and plan.crossovers
+    if duplicates or crossovers or plan.roles.kind in {*ONE_ROW_PER_ID, "responses"}:
         frame = portable.with_row_number(frame, ROW)
     return add_flags(parse_columns(frame, plan), plan, duplicates=duplicates)
 
