@@ -10,11 +10,25 @@ import re
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BeforeValidator, Field, PlainSerializer, model_validator
 
 from segwise._validation import HoldoutShare
 from segwise.activation.destinations import Destination, hashing_of
 from segwise.activation.triggers import Trigger
+from segwise.privacy.retention import Period
+from segwise.project.config_sources import (
+    MEASUREMENT_SOURCES,
+    AccountsSource,
+    CustomersSource,
+    EventsSource,
+    ExposuresSource,
+    OutcomesSource,
+    QuantityPrice,
+    ResponsesSource,
+    Sources,
+    Strict,
+    TransactionsSource,
+)
 from segwise.segmenters.rule_catalog import Playbook, SegmentDefinition
 
 _PLAIN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
@@ -22,153 +36,14 @@ _PLAIN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 DOCS = "docs/project.md"
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class QuantityPrice(_Strict):
-    """Amount as quantity × unit price."""
-
-    quantity: str
-    unit_price: str
-
-
-class TransactionsSource(_Strict):
-    """One row per order line (see ``sw.read_transactions`` for every option)."""
-
-    path: str
-    customer_id: str | None = None
-    timestamp: str | None = None
-    amount: str | QuantityPrice | None = None
-    order_id: str | None = None
-    product: str | None = None
-    category: str | None = None
-    channel: str | None = None
-    policy: str = "default"
-    returns: Literal["net", "keep", "exclude"] | None = None
-    duplicates: Literal["keep", "drop"] | None = None
-    non_positive_price: Literal["exclude", "keep"] | None = None
-    non_product_codes: list[str] | str | None = None
-    timestamp_format: str | None = None
-    delimiter: str | None = None
-    encoding: str | None = None
-    sheet: str | int | None = None
-    table: str | None = None
-    query: str | None = None
-
-
-class CustomersSource(_Strict):
-    """One row per customer; ``pii`` lists personal identifiers.
-
-    In a B2B project each row is a contact: ``account_id`` names the column
-    holding the contact's account (company), and ``role`` the column with
-    their job function, which measures a buying committee's breadth.
-    """
-
-    path: str
-    customer_id: str | None = None
-    account_id: str | None = Field(default=None, min_length=1)
-    role: str | None = Field(default=None, min_length=1)
-    pii: list[str] = Field(default_factory=list)
-    delimiter: str | None = None
-    encoding: str | None = None
-    sheet: str | int | None = None
-    table: str | None = None
-    query: str | None = None
-
-
-class EventsSource(_Strict):
-    """Engagement events: one row per visit, open, session."""
-
-    path: str
-    customer_id: str | None = None
-    timestamp: str | None = None
-    event: str | None = None
-    timestamp_format: str | None = None
-    delimiter: str | None = None
-    encoding: str | None = None
-    table: str | None = None
-    query: str | None = None
-
-
-class ResponsesSource(_Strict):
-    """Survey answers: one row per respondent (a customer id), question and answer."""
-
-    path: str
-    customer_id: str | None = None
-    question: str | None = None
-    answer: str | None = None
-    delimiter: str | None = None
-    encoding: str | None = None
-    sheet: str | int | None = None
-    table: str | None = None
-    query: str | None = None
-
-
-class AccountsSource(_Strict):
-    """B2B accounts: one row per company, with its firmographics (``sw.read_accounts``)."""
-
-    path: str
-    account_id: str | None = None
-    delimiter: str | None = None
-    encoding: str | None = None
-    sheet: str | int | None = None
-    table: str | None = None
-    query: str | None = None
-
-
-class _TimedSource(_Strict):
-    """A long table of dated rows by customer: where it is and how to read it."""
-
-    path: str
-    customer_id: str | None = None
-    timestamp: str | None = None
-    timestamp_format: str | None = None
-    delimiter: str | None = None
-    encoding: str | None = None
-    sheet: str | int | None = None
-    table: str | None = None
-    query: str | None = None
-
-
-class ExposuresSource(_TimedSource):
-    """Experiment exposures: who saw which variant of which experiment, when."""
-
-    experiment: str | None = None
-    variant: str | None = None
-
-
-class OutcomesSource(_TimedSource):
-    """Outcomes beyond orders, long: customer, time, metric name and value."""
-
-    metric: str | None = None
-    value: str | None = None
-
-
-#: Sources that measure segments rather than build them: no feature or segment reads them.
-MEASUREMENT_SOURCES = frozenset({"exposures", "outcomes"})
-
-
-class Sources(_Strict):
-    """The project's inputs."""
-
-    transactions: TransactionsSource
-    customers: CustomersSource | None = None
-    events: EventsSource | None = None
-    responses: ResponsesSource | None = None
-    accounts: AccountsSource | None = None
-    exposures: ExposuresSource | None = None
-    outcomes: OutcomesSource | None = None
-
-
-class SparkSettings(_Strict):
+class SparkSettings(Strict):
     """Where Spark runs."""
 
     master: str = "local[2]"
     config: dict[str, str] = Field(default_factory=dict)
 
 
-class SparkEngine(_Strict):
+class SparkEngine(Strict):
     """``engine: {spark: {master: "local[2]"}}``."""
 
     spark: SparkSettings = Field(default_factory=SparkSettings)
@@ -178,7 +53,7 @@ class SparkEngine(_Strict):
 Level = Literal["customer", "account"]
 
 
-class _Segmentation(_Strict):
+class _Segmentation(Strict):
     """What every segmentation method accepts."""
 
     #: ``account``: segment accounts, on features rolled up from their contacts.
@@ -217,7 +92,7 @@ class RulesSegmentation(_Segmentation):
         return self
 
 
-class ClusterSegmentEdit(_Strict):
+class ClusterSegmentEdit(Strict):
     """A project's own name, description and playbook for one cluster segment (by its id)."""
 
     name: str | None = Field(default=None, min_length=1)
@@ -301,7 +176,7 @@ class PropensitySegmentation(_Segmentation):
     seed: int = 0
 
 
-class LookalikeSeed(_Strict):
+class LookalikeSeed(Strict):
     """Who the audience should look like.
 
     One segment of a segmentation that runs earlier in the project, a rule on
@@ -422,7 +297,14 @@ Segmentation = Annotated[
 ]
 
 
-class ProjectConfig(_Strict):
+#: A pydantic field type: a retention period written ``36 months``, ``90 days``, ``2 years``.
+RetentionPeriod = Annotated[Period, BeforeValidator(Period.parse), PlainSerializer(str)]
+
+#: What ``retention:`` may name: the sources with dates, the stored runs, the quarantine files.
+RETAINED = ("transactions", "events", "exposures", "outcomes", "runs", "quarantine")
+
+
+class ProjectConfig(Strict):
     """A whole project: name, store, engine, sources and segmentations."""
 
     name: str = Field(min_length=1)
@@ -439,6 +321,17 @@ class ProjectConfig(_Strict):
 
     #: Events for customers entering or leaving segments (``segwise sync``; docs/activation.md).
     triggers: dict[str, Trigger] = Field(default_factory=dict)
+    #: How long each kind of data is kept (``segwise purge``; docs/privacy.md).
+    retention: dict[str, RetentionPeriod] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _retention_names_what_is_kept(self) -> ProjectConfig:
+        for name in self.retention:
+            if name not in RETAINED:
+                raise ValueError(
+                    f"retention.{name}: not something segwise keeps; use {', '.join(RETAINED)}"
+                )
+        return self
 
     @model_validator(mode="after")
     def _destinations_named(self) -> ProjectConfig:
@@ -493,3 +386,28 @@ class ProjectConfig(_Strict):
     def engine_name(self) -> str:
         """``polars``, ``duckdb`` or ``spark``."""
         return self.engine if isinstance(self.engine, str) else "spark"
+
+
+# The sources' classes stay importable from here (segwise.project.config_sources holds them).
+__all__ = [
+    "MEASUREMENT_SOURCES",
+    "AccountsSource",
+    "ClusterSegmentation",
+    "ClvSegmentation",
+    "CustomersSource",
+    "EventsSource",
+    "ExposuresSource",
+    "HybridSegmentation",
+    "LookalikeSegmentation",
+    "OutcomesSource",
+    "ProjectConfig",
+    "PropensitySegmentation",
+    "QuantityPrice",
+    "ResponsesSource",
+    "RfmSegmentation",
+    "RulesSegmentation",
+    "Segmentation",
+    "Sources",
+    "SurveySegmentation",
+    "TransactionsSource",
+]

@@ -22,6 +22,7 @@ from segwise.project.config import MEASUREMENT_SOURCES
 from segwise.project.methods import RunInputs
 from segwise.project.paths import QUARANTINE_DIR
 from segwise.project.results import as_polars
+from segwise.project.retention import note_retention, within_retention
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -61,6 +62,7 @@ def prepare(
         spark = spark_session(settings.master, settings.config) if settings else None
     # The measurement sources get their quality report above; no feature reads them.
     built = {k: d.data for k, d in datasets.items() if k not in MEASUREMENT_SOURCES}
+    _apply_retention(project, built, dict(zip(datasets, quality, strict=True)), cutoff)
     tables = on_engine(built, engine, spark)
     step("Building customer features")
     mapped = project.config.sources.customers
@@ -85,6 +87,19 @@ def prepare(
     if account is not None:
         inputs = _with_accounts(project, inputs, account, step)
     return inputs, quality
+
+
+def _apply_retention(
+    project: Project, built: dict[str, Any], reports: dict[str, QualityReport], cutoff: date
+) -> None:
+    """Leave out the rows past each source's retention before the as-of date, and say so."""
+    for name, frame in list(built.items()):
+        period = project.config.retention.get(name)
+        if period is None:
+            continue
+        built[name], first = within_retention(project, name, frame, cutoff)
+        if first is not None:
+            note_retention(reports[name], frame, first, period)
 
 
 def _with_accounts(

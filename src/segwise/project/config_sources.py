@@ -1,0 +1,152 @@
+"""The sources of a project file: what each input is and which column plays which role.
+
+Part of the ``segwise.yaml`` model (:mod:`segwise.project.config`, which re-exports
+these classes); unknown keys are errors there as here.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Strict(BaseModel):
+    """A part of the project file: unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class QuantityPrice(Strict):
+    """Amount as quantity × unit price."""
+
+    quantity: str
+    unit_price: str
+
+
+class TransactionsSource(Strict):
+    """One row per order line (see ``sw.read_transactions`` for every option)."""
+
+    path: str
+    customer_id: str | None = None
+    timestamp: str | None = None
+    amount: str | QuantityPrice | None = None
+    order_id: str | None = None
+    product: str | None = None
+    category: str | None = None
+    channel: str | None = None
+    policy: str = "default"
+    returns: Literal["net", "keep", "exclude"] | None = None
+    duplicates: Literal["keep", "drop"] | None = None
+    non_positive_price: Literal["exclude", "keep"] | None = None
+    non_product_codes: list[str] | str | None = None
+    timestamp_format: str | None = None
+    delimiter: str | None = None
+    encoding: str | None = None
+    sheet: str | int | None = None
+    table: str | None = None
+    query: str | None = None
+
+
+class CustomersSource(Strict):
+    """One row per customer; ``pii`` lists personal identifiers.
+
+    In a B2B project each row is a contact: ``account_id`` names the column
+    holding the contact's account (company), and ``role`` the column with
+    their job function, which measures a buying committee's breadth.
+    """
+
+    path: str
+    customer_id: str | None = None
+    account_id: str | None = Field(default=None, min_length=1)
+    role: str | None = Field(default=None, min_length=1)
+    pii: list[str] = Field(default_factory=list)
+    delimiter: str | None = None
+    encoding: str | None = None
+    sheet: str | int | None = None
+    table: str | None = None
+    query: str | None = None
+
+
+class EventsSource(Strict):
+    """Engagement events: one row per visit, open, session."""
+
+    path: str
+    customer_id: str | None = None
+    timestamp: str | None = None
+    event: str | None = None
+    timestamp_format: str | None = None
+    delimiter: str | None = None
+    encoding: str | None = None
+    table: str | None = None
+    query: str | None = None
+
+
+class ResponsesSource(Strict):
+    """Survey answers: one row per respondent (a customer id), question and answer."""
+
+    path: str
+    customer_id: str | None = None
+    question: str | None = None
+    answer: str | None = None
+    delimiter: str | None = None
+    encoding: str | None = None
+    sheet: str | int | None = None
+    table: str | None = None
+    query: str | None = None
+
+
+class AccountsSource(Strict):
+    """B2B accounts: one row per company, with its firmographics (``sw.read_accounts``)."""
+
+    path: str
+    account_id: str | None = None
+    delimiter: str | None = None
+    encoding: str | None = None
+    sheet: str | int | None = None
+    table: str | None = None
+    query: str | None = None
+
+
+class _TimedSource(Strict):
+    """A long table of dated rows by customer: where it is and how to read it."""
+
+    path: str
+    customer_id: str | None = None
+    timestamp: str | None = None
+    timestamp_format: str | None = None
+    delimiter: str | None = None
+    encoding: str | None = None
+    sheet: str | int | None = None
+    table: str | None = None
+    query: str | None = None
+
+
+class ExposuresSource(_TimedSource):
+    """Experiment exposures: who saw which variant of which experiment, when."""
+
+    experiment: str | None = None
+    variant: str | None = None
+
+
+class OutcomesSource(_TimedSource):
+    """Outcomes beyond orders, long: customer, time, metric name and value."""
+
+    metric: str | None = None
+    value: str | None = None
+
+
+#: Sources that measure segments rather than build them: no feature or segment reads them.
+MEASUREMENT_SOURCES = frozenset({"exposures", "outcomes"})
+
+
+class Sources(Strict):
+    """The project's inputs."""
+
+    transactions: TransactionsSource
+    customers: CustomersSource | None = None
+    events: EventsSource | None = None
+    responses: ResponsesSource | None = None
+    accounts: AccountsSource | None = None
+    exposures: ExposuresSource | None = None
+    outcomes: OutcomesSource | None = None
