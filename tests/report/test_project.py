@@ -146,3 +146,56 @@ def test_profile_heatmap_is_centred_on_the_average() -> None:
     by_feature = dict(zip(heatmap["x"], zip(*heatmap["z"], strict=True), strict=True))
     assert by_feature["orders"] == (0.0, 0.0)
     assert by_feature["spend"][0] == -by_feature["spend"][1] == 1.0
+
+
+def test_no_segment_size_under_k_min_is_in_the_report_or_the_api(
+    experiment_copy: Path,
+) -> None:
+    """Small groups: the report's cards and KPI table, and the API's sizes, parsed."""
+    import re
+
+    from fastapi.testclient import TestClient
+
+    from segwise.api import Settings, create_app
+    from segwise.project import open_workspace
+    from segwise.store.keys import create_key
+
+    store = open_workspace(experiment_copy)
+    sizes = sorted(store.segments(1)["size"].to_list())
+    k_min = sizes[len(sizes) // 2]  # about half the segments fall under it
+    small = [n for n in sizes if n < k_min]
+    assert small
+    with experiment_copy.open("a") as handle:
+        handle.write(f"privacy: {{k_min: {k_min}}}\n")
+    page = Project.from_yaml(experiment_copy).run().report.read_text()
+
+    def counts(texts: list[str]) -> list[int]:
+        return [int(t.replace(",", "")) for t in texts if not t.startswith("&lt;")]
+
+    shown = re.findall(r'<p class="size"><strong>([^<]+)</strong>', page)
+    assert f"&lt; {k_min}" in shown
+    assert min(counts(shown)) >= k_min
+    measured = page[page.index('id="measure"') :]
+    customers = re.findall(r'<tr data-segment="[^"]+"><td>[^<]+</td><td>([^<]+)</td>', measured)
+    assert f"&lt; {k_min}" in customers and min(counts(customers)) >= k_min
+    viewer = create_key(store, "analyst", "viewer")[1]
+    with TestClient(create_app(Settings(project=experiment_copy))) as service:
+        headers = {"Authorization": f"Bearer {viewer}"}
+        listed = service.get("/api/v1/segmentations", headers=headers).json()
+        cards = [card for s in listed for card in s["cards"]]
+        assert any(card["size_below"] == k_min for card in cards)
+        for card in cards:
+            for size in (card["size"], card["profile"].get("size")):
+                assert size is None or size >= k_min
+            if card["size"] is None:
+                assert card["share"] is None and card["profile"]["traits"] == []
+        hidden = next(s["segmentation"] + "/segments/" + c["segment"] for s in listed
+                      for c in s["cards"] if c["size"] is None)  # fmt: skip
+        detail = service.get(f"/api/v1/segmentations/{hidden}", headers=headers).json()
+        assert all(point["size"] is None or point["size"] >= k_min for point in detail["sizes"])
+        count = service.get(f"/api/v1/segmentations/{hidden}/members", headers=headers).json()
+        assert count["size"] is None and count["members"] is None
+        kpis = service.get("/api/v1/kpis", params={"run": 1}, headers=headers).json()
+        rows = kpis["runs"][0]["segments"]
+        assert all(r["customers"] is None or r["customers"] >= k_min for r in rows)
+        assert any(r["customers_below"] == k_min for r in rows)

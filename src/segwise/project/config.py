@@ -16,6 +16,7 @@ from segwise._validation import HoldoutShare
 from segwise.activation.destinations import Destination, hashing_of
 from segwise.activation.triggers import Trigger
 from segwise.privacy.retention import Period
+from segwise.privacy.small_groups import K_MIN
 from segwise.project.config_sources import (
     MEASUREMENT_SOURCES,
     AccountsSource,
@@ -297,6 +298,13 @@ Segmentation = Annotated[
 ]
 
 
+class PrivacySettings(Strict):
+    """How the project protects the people in it (docs/privacy.md)."""
+
+    #: Groups under this many people show as "< k_min", undescribed (1: no protection).
+    k_min: int = Field(default=K_MIN, ge=1)
+
+
 #: A pydantic field type: a retention period written ``36 months``, ``90 days``, ``2 years``.
 RetentionPeriod = Annotated[Period, BeforeValidator(Period.parse), PlainSerializer(str)]
 
@@ -323,6 +331,7 @@ class ProjectConfig(Strict):
     triggers: dict[str, Trigger] = Field(default_factory=dict)
     #: How long each kind of data is kept (``segwise purge``; docs/privacy.md).
     retention: dict[str, RetentionPeriod] = Field(default_factory=dict)
+    privacy: PrivacySettings = Field(default_factory=PrivacySettings)
 
     @model_validator(mode="after")
     def _retention_names_what_is_kept(self) -> ProjectConfig:

@@ -137,6 +137,7 @@ def publish(
             alerts=[a.to_dict() for a in alerts],
             since=since,
             measurement=report_measurement(project, inputs.as_of, inputs.tables["transactions"]),
+            k_min=config.privacy.k_min,
         )
         stored = store.write_run(record, progress=step, lock=False)
         if stored != run_id:  # pragma: no cover - the lock makes this impossible

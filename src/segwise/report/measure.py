@@ -14,6 +14,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+from segwise.privacy.small_groups import K_MIN, below, protect_kpis
 from segwise.report.charts import chart_html
 from segwise.report.rfm import wrap_label
 
@@ -27,24 +28,33 @@ COLUMNS = (
 )
 
 
-def measurement_view(measurement: dict[str, Any] | None) -> dict[str, Any] | None:
-    """The section's data for the template, or None when there is nothing to show."""
+def measurement_view(
+    measurement: dict[str, Any] | None, k_min: int = K_MIN
+) -> dict[str, Any] | None:
+    """The section's data for the template, or None when there is nothing to show.
+
+    A segment of fewer than ``k_min`` customers shows "< k_min" and no KPI.
+    """
     if measurement is None:
         return None
-    views = [v for v in (_kpi_view(k) for k in measurement.get("kpis", [])) if v is not None]
+    kpis = measurement.get("kpis", [])
+    views = [v for v in (_kpi_view(k, k_min) for k in kpis) if v is not None]
     experiments = [_experiment_view(r) for r in measurement.get("experiments", [])]
     if not views and not experiments:
         return None
     return {"kpis": views, "experiments": experiments, "columns": [c[1] for c in COLUMNS]}
 
 
-def _kpi_view(kpis: dict[str, Any]) -> dict[str, Any] | None:
-    measured = [r for r in kpis["runs"] if r["observed_days"] > 0]
+def _kpi_view(kpis: dict[str, Any], k_min: int) -> dict[str, Any] | None:
+    measured = [_protected(r, k_min) for r in kpis["runs"] if r["observed_days"] > 0]
     if not measured:
         return None
     run = measured[-1]
     rows = []
     for segment in run["segments"]:
+        if segment["customers"] is None:
+            rows.append(_small_row(segment["segment"], k_min))
+            continue
         cells = [_cell(segment[key], kind) for key, _, kind in COLUMNS]
         lift = segment["conversion"]["lift"]
         rows.append(
@@ -67,6 +77,17 @@ def _kpi_view(kpis: dict[str, Any]) -> dict[str, Any] | None:
         "predicted": any(s.get("predicted") for s in run["segments"]),
         "trend": _trend(kpis["segmentation"], measured) if len(measured) > 1 else "",
     }
+
+
+def _protected(run: dict[str, Any], k_min: int) -> dict[str, Any]:
+    """``run`` with its segments under ``k_min`` customers reduced to their names."""
+    return {**run, "segments": [protect_kpis(s, k_min) for s in run["segments"]]}
+
+
+def _small_row(segment: str, k_min: int) -> dict[str, Any]:
+    blank = {"predicted": "-", "realised": "-"}
+    return {"segment": segment, "customers": below(k_min), "cells": ["-"] * len(COLUMNS),
+            "lift": "-", **blank}  # fmt: skip
 
 
 def _against_prediction(predicted: dict[str, Any] | None) -> dict[str, str]:
@@ -101,7 +122,9 @@ def _trend(name: str, runs: list[dict[str, Any]]) -> str:
             (f"run {run['run_id']} · {run['as_of']}", s["conversion"]["value"])
             for run in runs
             for s in run["segments"]
-            if s["segment"] == segment and s["conversion"]["value"] is not None
+            if s["segment"] == segment
+            and "conversion" in s
+            and s["conversion"]["value"] is not None
         ]
         figure.add_trace(
             go.Scatter(

@@ -19,6 +19,7 @@ from plotly.offline import get_plotlyjs
 
 from segwise._version import __version__
 from segwise.io.writers import write_text
+from segwise.privacy.small_groups import K_MIN, protect_card
 from segwise.profiling.vocabulary import label, money
 from segwise.report.charts import chart_html
 from segwise.report.measure import card_memory, measurement_view
@@ -78,18 +79,24 @@ def _segmentation_view(
     result: SegmentationResult,
     currency: str | None = None,
     memory: dict[str, dict[str, Any]] | None = None,
+    k_min: int = K_MIN,
 ) -> dict[str, Any]:
     cards = [
-        {
-            **c.to_dict(),
-            "value_text": money(c.value_mean, currency) if c.value_mean is not None else None,
-            "memory": (memory or {}).get(c.name),
-        }
+        protect_card(
+            {
+                **c.to_dict(),
+                "value_text": money(c.value_mean, currency) if c.value_mean is not None else None,
+                "memory": (memory or {}).get(c.name),
+            },
+            k_min,
+        )
         for c in result.cards
     ]
+    # Segments under k_min are left out of the charts: a bar or a profile row describes them.
+    shown = [c for c in cards if c["size_below"] is None]
     sized = [
         {"name": c["name"], "share": c["share"], "revenue_share": c["revenue_share"] or 0.0}
-        for c in cards
+        for c in shown
     ]
     definition = result.definition
     # Methods added later describe themselves (``summary`` in their definition).
@@ -112,7 +119,7 @@ def _segmentation_view(
         summary += " · segments accounts (features rolled up from their contacts)"
     grid = ""
     if result.method == "rfm" and result.rfm_table is not None and result.bins:
-        grid = grid_chart(result.rfm_table, result.bins)
+        grid = grid_chart(result.rfm_table, result.bins, k_min)
     return {
         "name": result.name,
         "method": result.method,
@@ -122,7 +129,7 @@ def _segmentation_view(
         "sizes_chart": sizes_chart(sized),
         "grid_chart": grid,
         "profile_chart": _profile_chart(
-            cards,
+            shown,
             "Profile: mean of each feature ÷ the parent segment's average (whole segments: "
             "÷ everyone's)"
             if definition.get("profiled_against") == "parent"
@@ -150,11 +157,13 @@ def render_project_report(
     alerts: list[dict[str, Any]] | None = None,
     since: str | None = None,
     measurement: dict[str, Any] | None = None,
+    k_min: int = K_MIN,
 ) -> Path:
     """Write the run's report to ``path`` (atomically) and return it.
 
     ``changes`` (from :func:`segwise.report.changes.changes_section`) adds
-    "What changed since the last run" after the segmentations.
+    "What changed since the last run" after the segmentations. Groups under
+    ``k_min`` are shown as "< k_min", undescribed (:mod:`segwise.privacy.small_groups`).
     """
     template = environment().get_template("project.html.j2")
     when = generated or datetime.now(UTC)
@@ -170,12 +179,13 @@ def render_project_report(
         version=__version__,
         generated=when.strftime("%Y-%m-%d %H:%M UTC"),
         segmentations=[
-            _segmentation_view(s, currency, card_memory(measurement, s.name)) for s in segmentations
+            _segmentation_view(s, currency, card_memory(measurement, s.name), k_min)
+            for s in segmentations
         ],
         clv_sections=[s.backtest for s in segmentations if s.backtest is not None],
         sections=[quality_section(r) for r in quality],
         changes=changes,
-        measurement=measurement_view(measurement),
+        measurement=measurement_view(measurement, k_min),
         alerts=alerts or [],
         since=since,
         config_text=config_text,

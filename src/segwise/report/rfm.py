@@ -49,22 +49,22 @@ def sizes_chart(segments: list[dict[str, Any]]) -> str:
     return chart_html(figure)
 
 
-def grid_chart(table: pl.DataFrame, bins: int) -> str:
-    """Customers per R × FM cell of the RFM grid, as a heatmap."""
+def grid_chart(table: pl.DataFrame, bins: int, k_min: int = 1) -> str:
+    """Customers per R × FM cell of the RFM grid, as a heatmap (cells under ``k_min`` blank)."""
     fm = ((pl.col("f_score") + pl.col("m_score") + 1) // 2).alias("fm")
     counts = table.group_by("r_score", fm).len()
-    grid = [[0] * bins for _ in range(bins)]
+    grid: list[list[int | None]] = [[0] * bins for _ in range(bins)]
     for r, f, n in counts.iter_rows():
-        grid[r - 1][f - 1] = n
+        grid[r - 1][f - 1] = None if 0 < n < k_min else n
     figure = go.Figure(
         go.Heatmap(
             z=grid,
             x=[str(i) for i in range(1, bins + 1)],
             y=[str(i) for i in range(1, bins + 1)],
             colorscale="Teal",
-            text=grid,
-            texttemplate="%{text:,}",
-            hovertemplate="R %{y}, FM %{x}: %{z:,} customers<extra></extra>",
+            text=[[f"< {k_min}" if n is None else f"{n:,}" for n in row] for row in grid],
+            texttemplate="%{text}",
+            hovertemplate="R %{y}, FM %{x}: %{text} customers<extra></extra>",
         )
     )
     figure.update_layout(

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query
 from segwise.api.auth import StateDep, Viewer
 from segwise.api.schemas.common import ERRORS
 from segwise.api.schemas.measure import ExperimentOut, FindingOut, KpisOut
+from segwise.privacy.small_groups import protect_kpis
 from segwise.store import experiments as memory
 
 router = APIRouter(tags=["measure"], responses=ERRORS)
@@ -34,7 +35,11 @@ def kpis(
     name, found = kpis_by_segment(
         project, segmentation=segmentation, window=timedelta(days=window_days), runs=run
     )
-    return {"segmentation": name, "runs": [r.to_dict() for r in found]}
+    k_min = project.config.privacy.k_min
+    runs = [r.to_dict() for r in found]
+    for measured in runs:
+        measured["segments"] = [protect_kpis(s, k_min) for s in measured["segments"]]
+    return {"segmentation": name, "runs": runs}
 
 
 @router.get("/experiments", response_model=list[ExperimentOut])

@@ -15,6 +15,7 @@ from fastapi.responses import StreamingResponse
 from segwise.api.auth import MemberReader, StateDep, Viewer
 from segwise.api.schemas.common import ERRORS
 from segwise.api.schemas.segments import MembersPage, SegmentationOut, SegmentOut
+from segwise.privacy.small_groups import protect_card, protect_count
 from segwise.store import Workspace
 
 if TYPE_CHECKING:
@@ -43,19 +44,21 @@ def _run_id(store: Workspace, run: int | None, on: date | None = None) -> int:
     return run
 
 
-def _card(row: dict[str, Any]) -> dict[str, Any]:
+def _card(row: dict[str, Any], k_min: int) -> dict[str, Any]:
+    """A stored segment as it may be shown: under ``k_min`` people, "< k_min" and no traits."""
     profile = json.loads(row["profile"]) if row.get("profile") else {}
-    return {
-        "segment": row["segment"],
-        "size": row["size"],
-        "share": row["share"],
-        "profile": profile,
-    }
+    card = protect_card({"size": row["size"], "share": row["share"]}, k_min)
+    return {"segment": row["segment"], **card, "profile": protect_card(profile, k_min)}
+
+
+def _k_min(state: Any) -> int:
+    return int(state.project().config.privacy.k_min)
 
 
 @router.get("", response_model=list[SegmentationOut])
 def segmentations(state: StateDep, _caller: Viewer, run: RunQuery = None) -> list[dict[str, Any]]:
     """Every segmentation of a run with its cards (the report's data)."""
+    k_min = _k_min(state)
 
     def read(store: Workspace) -> list[dict[str, Any]]:
         with store.reading():
@@ -63,7 +66,7 @@ def segmentations(state: StateDep, _caller: Viewer, run: RunQuery = None) -> lis
             definitions = store.definitions(run_id)
             profiles = store.profiles(run_id)
         return [
-            _segmentation(run_id, name, definition, profiles)
+            _segmentation(run_id, name, definition, profiles, k_min)
             for name, definition in definitions.items()
         ]
 
@@ -71,7 +74,7 @@ def segmentations(state: StateDep, _caller: Viewer, run: RunQuery = None) -> lis
 
 
 def _segmentation(
-    run_id: int, name: str, definition: dict[str, Any], profiles: Any
+    run_id: int, name: str, definition: dict[str, Any], profiles: Any, k_min: int
 ) -> dict[str, Any]:
     shown = {k: v for k, v in definition.items() if k != "model"}  # the fitted model is bulk
     return {
@@ -80,7 +83,7 @@ def _segmentation(
         "method": definition.get("method", ""),
         "level": definition.get("level", "customer"),
         "definition": shown,
-        "cards": [_card(row) for row in profiles.filter(segmentation=name).to_dicts()],
+        "cards": [_card(row, k_min) for row in profiles.filter(segmentation=name).to_dicts()],
     }
 
 
@@ -89,6 +92,7 @@ def segmentation_detail(
     segmentation: str, state: StateDep, _caller: Viewer, run: RunQuery = None
 ) -> dict[str, Any]:
     """One segmentation of a run with its cards."""
+    k_min = _k_min(state)
 
     def read(store: Workspace) -> dict[str, Any]:
         with store.reading():
@@ -97,7 +101,7 @@ def segmentation_detail(
             if segmentation not in definitions:
                 raise HTTPException(404, f"run {run_id} has no segmentation '{segmentation}'")
             profiles = store.profiles(run_id)
-        return _segmentation(run_id, segmentation, definitions[segmentation], profiles)
+        return _segmentation(run_id, segmentation, definitions[segmentation], profiles, k_min)
 
     return state.reading(read)  # type: ignore[no-any-return]
 
@@ -107,6 +111,7 @@ def segment_detail(
     segmentation: str, segment: str, state: StateDep, _caller: Viewer, run: RunQuery = None
 ) -> dict[str, Any]:
     """One segment's card and its size in every stored run."""
+    k_min = _k_min(state)
 
     def read(store: Workspace) -> dict[str, Any]:
         with store.reading():
@@ -120,8 +125,11 @@ def segment_detail(
         return {
             "run_id": run_id,
             "segmentation": segmentation,
-            "card": _card(found.row(0, named=True)),
-            "sizes": sizes.select("run_id", "as_of", "size").to_dicts(),
+            "card": _card(found.row(0, named=True), k_min),
+            "sizes": [
+                {**point, "size": protect_count(point["size"], k_min)}
+                for point in sizes.select("run_id", "as_of", "size").to_dicts()
+            ],
         }
 
     return state.reading(read)  # type: ignore[no-any-return]
@@ -151,7 +159,11 @@ def members(
     limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
     search: Annotated[str | None, Query(max_length=200, description="ids starting with")] = None,
 ) -> dict[str, Any]:
-    """A page of member ids in id order; follow ``next_cursor``. Viewers get the count only."""
+    """A page of member ids in id order; follow ``next_cursor``. Viewers get the count only.
+
+    (Under the project's ``k_min`` the count is null: too few to show.)
+    """
+    k_min = _k_min(state)
 
     def read(store: Workspace) -> dict[str, Any]:
         with store.reading():
@@ -170,7 +182,7 @@ def members(
                     "run_id": run_id,
                     "segmentation": segmentation,
                     "segment": segment,
-                    "size": size,
+                    "size": protect_count(size, k_min),
                     "members": None,
                     "next_cursor": None,
                 }

@@ -33,14 +33,18 @@ class SegmentKpisOut(BaseModel):
     """One segment's KPIs over the window after one run's date."""
 
     segment: str
-    customers: int
-    conversion: EstimateOut
-    churn: EstimateOut
-    revenue_per_customer: EstimateOut
-    aov: EstimateOut
-    repeat_rate: EstimateOut
+    customers: int | None = Field(description="null when fewer than the project's k_min")
+    customers_below: int | None = Field(
+        default=None, description="set (to k_min) when the segment is too small to show"
+    )
+    conversion: EstimateOut | None = None
+    churn: EstimateOut | None = None
+    revenue_per_customer: EstimateOut | None = None
+    aov: EstimateOut | None = None
+    repeat_rate: EstimateOut | None = None
     retention: dict[str, EstimateOut] = Field(
-        description="days (30, 60, 90, 180, as far as orders exist) → share who ordered again"
+        default_factory=dict,
+        description="days (30, 60, 90, 180, as far as orders exist) → share who ordered again",
     )
     holdout: dict[str, Any] | None = Field(
         default=None,

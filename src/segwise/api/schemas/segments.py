@@ -5,15 +5,18 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class Card(BaseModel):
     """A segment's card: the report's data (name, definition, traits, value, action…)."""
 
     segment: str
-    size: int
-    share: float
+    size: int | None = Field(description="null when fewer than the project's k_min")
+    share: float | None
+    size_below: int | None = Field(
+        default=None, description="set (to k_min) when the segment is too small to show"
+    )
     profile: dict[str, Any]
 
 
@@ -33,7 +36,7 @@ class SizePoint(BaseModel):
 
     run_id: int
     as_of: date
-    size: int
+    size: int | None = Field(description="null when fewer than the project's k_min")
 
 
 class SegmentOut(BaseModel):
@@ -51,7 +54,7 @@ class MembersPage(BaseModel):
     run_id: int
     segmentation: str
     segment: str
-    size: int
+    size: int | None = Field(description="null for a count under the project's k_min")
     members: list[str] | None
     next_cursor: str | None
 
