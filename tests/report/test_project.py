@@ -199,3 +199,14 @@ def test_no_segment_size_under_k_min_is_in_the_report_or_the_api(
         rows = kpis["runs"][0]["segments"]
         assert all(r["customers"] is None or r["customers"] >= k_min for r in rows)
         assert any(r["customers_below"] == k_min for r in rows)
+        # The web UI reads the same store: its cards, segment page and KPI table alike.
+        service.post("/ui/login", data={"key": viewer})
+        cards = re.findall(r'<p class="size"><strong>([^<]+)</strong>', service.get("/ui").text)
+        assert f"&lt; {k_min}" in cards and min(counts(cards)) >= k_min
+        segment_page = service.get("/ui/segments/" + hidden.replace("/segments/", "/")).text
+        assert f'<div class="v">&lt; {k_min}</div>' in segment_page
+        ui_kpis = re.findall(
+            r'<tr data-segment="[^"]+"><td>[^<]+</td><td class="n">([^<]+)</td>',
+            service.get("/ui/measure").text,
+        )
+        assert f"&lt; {k_min}" in ui_kpis and min(counts(ui_kpis)) >= k_min

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import plotly.graph_objects as go
 import polars as pl
 
+from segwise.privacy.small_groups import K_MIN, protect_card, protect_kpis
 from segwise.report.charts import chart_html
 from segwise.store.history import Changes
 from segwise.store.outbox import waiting
@@ -20,8 +21,11 @@ if TYPE_CHECKING:
 MAX_FLOWS = 30
 
 
-def overview(store: Workspace) -> dict[str, Any] | None:
-    """The latest run and every segmentation's cards, largest segment first."""
+def overview(store: Workspace, k_min: int = K_MIN) -> dict[str, Any] | None:
+    """The latest run and every segmentation's cards, largest segment first.
+
+    Segments under ``k_min`` people read "< k_min", undescribed (docs/privacy.md).
+    """
     with store.reading():
         latest = store.last_run()
         if latest is None:
@@ -32,7 +36,7 @@ def overview(store: Workspace) -> dict[str, Any] | None:
         alerts = store.alerts(run_id)
     segmentations = []
     for name, definition in definitions.items():
-        cards = [_card(row) for row in profiles.filter(segmentation=name).to_dicts()]
+        cards = [_card(row, k_min) for row in profiles.filter(segmentation=name).to_dicts()]
         segmentations.append(
             {
                 "name": name,
@@ -44,9 +48,9 @@ def overview(store: Workspace) -> dict[str, Any] | None:
     return {"run": latest, "segmentations": segmentations, "alerts": alerts.to_dicts()}
 
 
-def _card(row: dict[str, Any]) -> dict[str, Any]:
+def _card(row: dict[str, Any], k_min: int) -> dict[str, Any]:
     profile = json.loads(row["profile"]) if row.get("profile") else {}
-    return {
+    card = {
         "segment": row["segment"],
         "size": int(row["size"]),
         "share": float(row["share"] or 0),
@@ -57,9 +61,12 @@ def _card(row: dict[str, Any]) -> dict[str, Any]:
         "auto_name": profile.get("auto_name"),
         "playbook": profile.get("playbook", []),
     }
+    return protect_card(card, k_min)
 
 
-def segment_page(store: Workspace, segmentation: str, segment: str) -> dict[str, Any] | None:
+def segment_page(
+    store: Workspace, segmentation: str, segment: str, k_min: int = K_MIN
+) -> dict[str, Any] | None:
     """One segment: its card, its size over runs (chart), entries and exits, the migration."""
     with store.reading():
         latest = store.latest_run()
@@ -71,11 +78,14 @@ def segment_page(store: Workspace, segmentation: str, segment: str) -> dict[str,
         changes = None
         if len(runs) > 1:
             changes = store.changes(runs[-2], runs[-1], segmentation=segmentation)
-    own = sizes.filter(segment=segment)
+    own = sizes.filter(segment=segment).with_columns(
+        pl.when(pl.col("size") >= k_min).then(pl.col("size")).alias("size")
+    )
     return {
         "segmentation": segmentation,
         "run_id": latest,
-        "card": _card(found.row(0, named=True)),
+        "card": _card(found.row(0, named=True), k_min),
+        "k_min": k_min,
         "sizes": own.to_dicts(),
         "size_chart": _sizes_chart(own, segment),
         "moves": _moves(changes, segment),
@@ -175,10 +185,14 @@ def measure_page(project: Any, segmentation: str | None) -> dict[str, Any]:
         return {"names": names, "name": None, "run": None, "experiments": []}
     name, found = kpis_by_segment(project, segmentation=segmentation)
     measured = [r for r in found if r.observed_days > 0]
+    run = measured[-1].to_dict() if measured else None
+    if run is not None:  # segments under k_min: their name only (docs/privacy.md)
+        k_min = project.config.privacy.k_min
+        run["segments"] = [protect_kpis(s, k_min) for s in run["segments"]]
     return {
         "names": names,
         "name": name,
-        "run": measured[-1].to_dict() if measured else None,
+        "run": run,
         "latest": found[-1].to_dict(),
         "experiments": memory.readouts(store),
     }

@@ -131,7 +131,12 @@ def overview(request: Request, state: StateDep) -> Response:
     principal = session_principal(state, request)
     if principal is None:
         return _login_first(request)
-    data = state.reading(pages.overview) if state.store_path.exists() else None
+    k_min = state.project().config.privacy.k_min
+    data = (
+        state.reading(lambda store: pages.overview(store, k_min))
+        if state.store_path.exists()
+        else None
+    )
     return _render(request, "overview.html.j2", principal, data=data)
 
 
@@ -141,7 +146,8 @@ def segment(request: Request, state: StateDep, segmentation: str, segment: str) 
     principal = session_principal(state, request)
     if principal is None:
         return _login_first(request)
-    data = state.reading(lambda store: pages.segment_page(store, segmentation, segment))
+    k_min = state.project().config.privacy.k_min
+    data = state.reading(lambda store: pages.segment_page(store, segmentation, segment, k_min))
     if data is None:
         return _render(
             request,
