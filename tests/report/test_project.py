@@ -175,6 +175,11 @@ def test_no_segment_size_under_k_min_is_in_the_report_or_the_api(
     shown = re.findall(r'<p class="size"><strong>([^<]+)</strong>', page)
     assert f"&lt; {k_min}" in shown
     assert min(counts(shown)) >= k_min
+    moved = page[page.index('<table class="counts">') :]
+    moved = moved[: moved.index("</table>")]
+    cells = re.findall(r"<td>[+−]?([^<]+)</td>", moved)
+    assert f"&lt; {k_min}" in moved
+    assert all(n == 0 or n >= k_min for n in counts([c for c in cells if c[0].isdigit()]))
     measured = page[page.index('id="measure"') :]
     customers = re.findall(r'<tr data-segment="[^"]+"><td>[^<]+</td><td>([^<]+)</td>', measured)
     assert f"&lt; {k_min}" in customers and min(counts(customers)) >= k_min
@@ -195,6 +200,11 @@ def test_no_segment_size_under_k_min_is_in_the_report_or_the_api(
         assert all(point["size"] is None or point["size"] >= k_min for point in detail["sizes"])
         count = service.get(f"/api/v1/segmentations/{hidden}/members", headers=headers).json()
         assert count["size"] is None and count["members"] is None
+        moves = service.get("/api/v1/changes", headers=headers).json()
+        moved_counts = [r[k] for r in moves["segments"] for k in ("before", "after")]
+        moved_counts += [r["customers"] for r in moves["matrix"]]
+        assert None in moved_counts
+        assert all(n is None or n == 0 or n >= k_min for n in moved_counts)
         kpis = service.get("/api/v1/kpis", params={"run": 1}, headers=headers).json()
         rows = kpis["runs"][0]["segments"]
         assert all(r["customers"] is None or r["customers"] >= k_min for r in rows)

@@ -133,7 +133,9 @@ def publish(
             # The run's own start, not the clock: re-rendering a run gives the same bytes.
             generated=started.astimezone(UTC),
             currency=config.currency,
-            changes=changes_section(previous, results, run_id=run_id, as_of=inputs.as_of),
+            changes=changes_section(
+                previous, results, run_id=run_id, as_of=inputs.as_of, k_min=config.privacy.k_min
+            ),
             alerts=[a.to_dict() for a in alerts],
             since=since,
             measurement=report_measurement(project, inputs.as_of, inputs.tables["transactions"]),

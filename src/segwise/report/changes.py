@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import plotly.graph_objects as go
 import polars as pl
 
+from segwise.privacy.small_groups import K_MIN, is_small, protect_count
 from segwise.report.charts import chart_html
 from segwise.report.rfm import wrap_label
 from segwise.store.forecast import forecast_sizes
@@ -54,8 +55,14 @@ def changes_section(
     *,
     run_id: int,
     as_of: date,
+    k_min: int = K_MIN,
 ) -> dict[str, Any] | None:
-    """The section's data and charts, or None for a project's first run."""
+    """The section's data and charts, or None for a project's first run.
+
+    Counts under ``k_min`` (a segment's size, who entered or left, a flow
+    between two segments) are not shown: None in the rows ("< k_min" on the
+    page), left out of the charts (:mod:`segwise.privacy.small_groups`).
+    """
     if previous is None:
         return None
     views = []
@@ -69,13 +76,42 @@ def changes_section(
         views.append(
             {
                 "name": result.name,
-                "rows": _counts(before.select("customer_id", "segment"), now),
-                "sankey": _sankey(before, now, result.name, previous.run_id, run_id),
-                "trend": _trend(previous.sizes, result, run_id, as_of),
-                "forecast": _forecast(previous, result, before, now, run_id),
+                "rows": _shown_counts(_counts(before.select("customer_id", "segment"), now), k_min),
+                "sankey": _sankey(before, now, result.name, previous.run_id, run_id, k_min),
+                "trend": _trend(previous.sizes, result, run_id, as_of, k_min),
+                "forecast": _shown_forecast(
+                    _forecast(previous, result, before, now, run_id), k_min
+                ),
             }
         )
-    return {"from_run": previous.run_id, "from_as_of": previous.as_of.isoformat(), "views": views}
+    return {
+        "from_run": previous.run_id,
+        "from_as_of": previous.as_of.isoformat(),
+        "views": views,
+        "k_min": k_min,
+    }
+
+
+def _shown_counts(rows: list[dict[str, Any]], k_min: int) -> list[dict[str, Any]]:
+    """Each count under ``k_min`` as None (zero is shown: nobody moved)."""
+    keys = ("before", "after", "entered", "exited")
+    return [
+        {**row, **{k: row[k] if row[k] == 0 else protect_count(row[k], k_min) for k in keys}}
+        for row in rows
+    ]
+
+
+def _shown_forecast(forecast: dict[str, Any] | None, k_min: int) -> dict[str, Any] | None:
+    """The forecast without the segments now under ``k_min`` (their row says so)."""
+    if forecast is None:
+        return None
+    rows = [
+        row
+        if not is_small(row["now"], k_min)
+        else {**row, "now": None, "ahead": [None] * len(row["ahead"])}
+        for row in forecast["rows"]
+    ]
+    return {**forecast, "rows": rows}
 
 
 def _counts(before: pl.DataFrame, now: pl.DataFrame) -> list[dict[str, Any]]:
@@ -114,19 +150,20 @@ def _flows(before: pl.DataFrame, now: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _sankey(before: pl.DataFrame, now: pl.DataFrame, name: str, first: int, second: int) -> str:
+def _sankey(
+    before: pl.DataFrame, now: pl.DataFrame, name: str, first: int, second: int, k_min: int
+) -> str:
     flows = _flows(before, now)
+    # Flows under k_min go into "other moves", shown only when those add up to k_min.
+    small = flows.filter(pl.col("customers") < k_min)
+    flows = flows.filter(pl.col("customers") >= k_min)
+    if small.height and small["customers"].sum() >= k_min:
+        flows = pl.concat([flows.head(MAX_FLOWS - 1), _other(small["customers"].sum(), flows)])
     if flows.height > MAX_FLOWS:
         kept, rest = flows.head(MAX_FLOWS - 1), flows.slice(MAX_FLOWS - 1)
-        other = pl.DataFrame(
-            {
-                "source": ["other moves"],
-                "target": ["other moves"],
-                "customers": [rest["customers"].sum()],
-            },
-            schema=flows.schema,
-        )
-        flows = pl.concat([kept, other])
+        flows = pl.concat([kept, _other(rest["customers"].sum(), flows)])
+    if flows.height == 0:
+        return ""
     sources = sorted(set(flows["source"].to_list()))
     targets = sorted(set(flows["target"].to_list()))
     labels = [wrap_label(s) for s in sources] + [wrap_label(t) for t in targets]
@@ -154,7 +191,17 @@ def _sankey(before: pl.DataFrame, now: pl.DataFrame, name: str, first: int, seco
     return chart_html(figure)
 
 
-def _trend(sizes: pl.DataFrame, result: SegmentationResult, run_id: int, as_of: date) -> str:
+def _other(customers: Any, flows: pl.DataFrame) -> pl.DataFrame:
+    """One "other moves" flow of ``customers``."""
+    return pl.DataFrame(
+        {"source": ["other moves"], "target": ["other moves"], "customers": [customers]},
+        schema=flows.schema,
+    )
+
+
+def _trend(
+    sizes: pl.DataFrame, result: SegmentationResult, run_id: int, as_of: date, k_min: int
+) -> str:
     stored = sizes.filter(pl.col("segmentation") == result.name).select(
         "run_id", "as_of", "segment", "size"
     )
@@ -168,6 +215,8 @@ def _trend(sizes: pl.DataFrame, result: SegmentationResult, run_id: int, as_of: 
         schema=stored.schema,
     )
     table = pl.concat([stored, current]).sort("run_id")
+    # A size under k_min is a gap in its line.
+    table = table.with_columns(pl.when(pl.col("size") >= k_min).then(pl.col("size")).alias("size"))
     figure = go.Figure()
     for segment in sorted(set(table["segment"].to_list())):
         rows = table.filter(pl.col("segment") == segment)

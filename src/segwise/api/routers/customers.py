@@ -9,6 +9,7 @@ from fastapi import APIRouter, HTTPException, Query
 from segwise.api.auth import MemberReader, StateDep, Viewer
 from segwise.api.schemas.common import ERRORS
 from segwise.api.schemas.segments import AlertOut, CustomerOut
+from segwise.privacy.small_groups import is_small
 from segwise.store import Workspace
 
 router = APIRouter(tags=["customers"], responses=ERRORS)
@@ -48,10 +49,25 @@ def changes(
 ) -> dict[str, Any]:
     """Who entered and left each segment between two runs (default: the last two).
 
-    Viewers get the counts; editors also the customers who moved.
+    Viewers get the counts; editors also the customers who moved. A count under the
+    project's ``privacy.k_min`` is null (and its share), zero apart.
     """
     found = state.reading(lambda store: store.changes(from_run, to_run, segmentation=segmentation))
-    return found.to_dict(with_customers=caller.sees_members)  # type: ignore[no-any-return]
+    data: dict[str, Any] = found.to_dict(with_customers=caller.sees_members)
+    k_min = state.project().config.privacy.k_min
+
+    def shown(row: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+        hidden = {k: None for k in keys if row.get(k) and is_small(row[k], k_min)}
+        if "customers" in hidden:
+            hidden["share"] = None
+        return {**row, **hidden}
+
+    data["segments"] = [
+        shown(r, ("before", "after", "entered", "exited")) for r in data["segments"]
+    ]
+    data["matrix"] = [shown(r, ("customers",)) for r in data["matrix"]]
+    data["k_min"] = k_min
+    return data
 
 
 @router.get("/alerts", response_model=list[AlertOut])
