@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from segwise.privacy.small_groups import protect_card, protect_count, protect_kpis
 
+KEYS = ["matches", "alone", "name", "share"]
 CARD = {
     "name": "VIP",
     "size": 3,
@@ -47,3 +48,37 @@ def test_no_count_under_k_min_is_ever_shown(size: int, k_min: int) -> None:
         assert card["traits"] == CARD["traits"] and "conversion" in kpis
     else:
         assert card["traits"] == [] and "conversion" not in kpis
+
+
+@given(
+    st.recursive(
+        st.integers(min_value=0, max_value=50),
+        lambda inner: (
+            st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(KEYS), inner, max_size=3)
+        ),
+        max_leaves=12,
+    ),
+    st.integers(min_value=1, max_value=40),
+)
+def test_nested_counts_under_k_min_are_hidden_and_nothing_else_changes(
+    value: object, k_min: int
+) -> None:
+    from segwise.privacy.small_groups import COUNT_KEYS, protect_counts
+
+    def walk(before: object, after: object, key: str | None) -> None:
+        if isinstance(before, list):
+            assert isinstance(after, list) and len(after) == len(before)
+            for b, a in zip(before, after, strict=True):
+                walk(b, a, None)
+        elif isinstance(before, dict):
+            assert isinstance(after, dict) and after.keys() == before.keys()
+            for k in before:
+                derived = k == "share" and after[k] is None and "matches" in before
+                if not derived:
+                    walk(before[k], after[k], k)
+        elif key in COUNT_KEYS and isinstance(before, int) and 0 < before < k_min:
+            assert after is None
+        else:
+            assert after == before
+
+    walk(value, protect_counts(value, k_min), None)

@@ -88,3 +88,41 @@ def protect_kpis(segment: Mapping[str, Any], k_min: int) -> dict[str, Any]:
     if not is_small(segment.get("customers"), k_min):
         return {**segment, "customers_below": None}
     return {"segment": segment.get("segment"), "customers": None, "customers_below": k_min}
+
+
+#: The keys that hold a count of people in the rule editor's and impact previews' answers.
+COUNT_KEYS = frozenset(
+    {"matches", "assigned", "alone", "cumulative", "other", "before", "after", "entering",
+     "leaving", "size", "customers"}
+)  # fmt: skip
+#: What is worked out from a count, withheld with it.
+_DERIVED = {"matches": ("share",), "entering": ("revenue_entering",),
+            "leaving": ("revenue_leaving",)}  # fmt: skip
+
+
+def protect_counts(value: Any, k_min: int) -> Any:
+    """``value`` (JSON-like) with every count of people under ``k_min`` set to None.
+
+    A count is a number under one of :data:`COUNT_KEYS`; zero is kept (nobody is
+    nobody). What is derived from a withheld count (a share, a revenue) goes too.
+
+    Examples
+    --------
+    >>> shown = protect_counts({"segment": "VIP", "matches": 4, "share": 0.01,
+    ...                         "conditions": [{"alone": 0, "cumulative": 40}]}, 10)
+    >>> shown["matches"], shown["share"], shown["conditions"]
+    (None, None, [{'alone': 0, 'cumulative': 40}])
+    """
+    if isinstance(value, list):
+        return [protect_counts(item, k_min) for item in value]
+    if not isinstance(value, dict):
+        return value
+    shown = {key: protect_counts(item, k_min) for key, item in value.items()}
+    for key in COUNT_KEYS & shown.keys():
+        count = shown[key]
+        if isinstance(count, int | float) and not isinstance(count, bool) and 0 < count < k_min:
+            shown[key] = None
+            for derived in _DERIVED.get(key, ()):
+                if derived in shown:
+                    shown[derived] = None
+    return shown

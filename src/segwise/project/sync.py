@@ -137,12 +137,12 @@ def send_assignment(
             or "declare destinations: in segwise.yaml (docs/activation.md)",
         )
     runs = project.store.runs().filter(pl.col("run_id") == assignment.run_id)
+    scope = state.experiment_scope(assignment.experiment)
     members = assignment.table.select(
-        pl.lit(state.experiment_scope(assignment.experiment)).alias("segmentation"),
+        pl.lit(scope).alias("segmentation"),
         pl.col("variant").alias("segment"),
         pl.col("customer_id").cast(pl.String),
     )
-    scope = state.experiment_scope(assignment.experiment)
     with _sync_lock(project, dry_run=dry_run, progress=progress):
         before = state.sent(project.store, destination, scope)
         found = _sync_one(

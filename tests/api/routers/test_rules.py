@@ -115,17 +115,24 @@ def test_explain_says_why_condition_by_condition(client: TestClient, keys: dict[
 
 
 def test_impact_preview_counts_who_enters_and_leaves(
-    client: TestClient, keys: dict[str, str]
+    project_copy: Path, keys: dict[str, str]
 ) -> None:
-    definition = client.get("/api/v1/definitions/lifecycle", headers=bearer(keys["viewer"])).json()[
-        "definition"
-    ]
-    definition["segments"][0]["where"] = "net_revenue > 1000 AND orders >= 10"
-    found = client.post(
-        "/api/v1/preview",
-        json={"segmentation": "lifecycle", "definition": definition},
-        headers=bearer(keys["viewer"]),
-    ).json()
+    from fastapi.testclient import TestClient
+
+    from segwise.api import Settings, create_app
+
+    # Every count shown, however small (small-group protection has its own test below).
+    project_copy.write_text(project_copy.read_text() + "privacy: {k_min: 1}\n")
+    with TestClient(create_app(Settings(project=project_copy))) as client:
+        definition = client.get(
+            "/api/v1/definitions/lifecycle", headers=bearer(keys["viewer"])
+        ).json()["definition"]
+        definition["segments"][0]["where"] = "net_revenue > 1000 AND orders >= 10"
+        found = client.post(
+            "/api/v1/preview",
+            json={"segmentation": "lifecycle", "definition": definition},
+            headers=bearer(keys["viewer"]),
+        ).json()
     vip = next(s for s in found["segments"] if s["segment"] == "VIP")
     assert vip["entering"] > 0
     assert vip["leaving"] == 0  # a looser rule only adds
@@ -211,3 +218,56 @@ def test_classify_refuses_values_of_the_wrong_type(
     )
     assert bad_time.status_code == 422
     assert "event 1" in bad_time.json()["error"]["message"]
+
+
+def test_previews_hide_counts_under_k_min_and_show_the_rest(
+    served_project: tuple[Path, dict[str, str]], project_copy: Path
+) -> None:
+    """The rule editor's live sizes and an edit's impact: a count under k_min is null."""
+    from fastapi.testclient import TestClient
+
+    from segwise.api import Settings, create_app
+    from segwise.privacy.small_groups import COUNT_KEYS
+
+    catalog = {
+        "segments": [
+            {"name": "Loyal", "where": "orders >= 3 AND net_revenue > 100"},
+            {"name": "Whales", "where": "net_revenue > 5000"},
+        ]
+    }
+    viewer = bearer(served_project[1]["viewer"])
+
+    def counts(found: object, into: list[tuple[str, int | None]]) -> list[tuple[str, int | None]]:
+        if isinstance(found, list):
+            for item in found:
+                counts(item, into)
+        elif isinstance(found, dict):
+            for key, value in found.items():
+                if key in COUNT_KEYS and key != "customers":
+                    into.append((key, value))
+                counts(value, into)
+        return into
+
+    def answers(k_min: int) -> list[tuple[str, int | None]]:
+        text = project_copy.read_text().split("privacy:")[0]
+        project_copy.write_text(text + f"privacy: {{k_min: {k_min}}}\n")
+        with TestClient(create_app(Settings(project=project_copy))) as service:
+            live = service.post("/api/v1/rules/preview", json=catalog, headers=viewer).json()
+            definition = service.get("/api/v1/definitions/lifecycle", headers=viewer).json()
+            edited = definition["definition"]
+            edited["segments"][0]["where"] = "net_revenue > 1000 AND orders >= 10"
+            impact = service.post(
+                "/api/v1/preview",
+                json={"segmentation": "lifecycle", "definition": edited},
+                headers=viewer,
+            ).json()
+        return counts([live, impact], [])
+
+    exact = answers(1)
+    values = sorted({v for _, v in exact if v})
+    k_min = values[len(values) // 2]
+    shown = answers(k_min)
+    assert [key for key, _ in shown] == [key for key, _ in exact]
+    for (_, true), (_, seen) in zip(exact, shown, strict=True):
+        assert seen == (None if true is not None and 0 < true < k_min else true)
+    assert None in [seen for _, seen in shown]

@@ -20,6 +20,7 @@ from segwise.api.schemas.rules import (
     PreviewRequest,
     PreviewResponse,
 )
+from segwise.privacy.small_groups import protect_counts
 from segwise.project import live
 
 router = APIRouter(tags=["rules"], responses=ERRORS)
@@ -43,7 +44,10 @@ def check(body: CheckRequest, state: StateDep, _caller: Viewer) -> dict[str, Any
 def preview(body: PreviewRequest, state: StateDep, _caller: Viewer) -> dict[str, Any]:
     """Sizes of each segment and each condition (alone, cumulative) on the latest run."""
     catalog = live.catalog_from(_segments(body), exclusive=body.exclusive, other=body.other)
-    return live.preview(state.live(), catalog)
+    found = live.preview(state.live(), catalog)
+    # Counts under the project's k_min are null (docs/privacy.md); the total stays.
+    k_min = state.project().config.privacy.k_min
+    return {**protect_counts(found, k_min), "customers": found["customers"], "k_min": k_min}
 
 
 @router.post("/rules/explain")
@@ -60,7 +64,8 @@ def impact(body: ImpactRequest, state: StateDep, _caller: Viewer) -> dict[str, A
     found = state.reading(
         lambda _store: live.impact(state.project(), body.segmentation, body.definition)
     )
-    return found.to_dict()  # type: ignore[no-any-return]
+    k_min = state.project().config.privacy.k_min
+    return {**protect_counts(found.to_dict(), k_min), "k_min": k_min}
 
 
 @router.post("/classify", response_model=ClassifyResponse)

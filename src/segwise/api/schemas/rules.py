@@ -48,6 +48,9 @@ class PreviewResponse(BaseModel):
     customers: int
     other: int | None
     segments: list[dict[str, Any]]
+    k_min: int | None = Field(
+        default=None, description="counts under it are null (the project's privacy.k_min)"
+    )
 
 
 class ExplainRequest(BaseModel):

@@ -27,8 +27,11 @@ function el(tag, attrs, ...children) {
   return node;
 }
 
-const fmt = (n) => Number(n).toLocaleString("en");
-const pct = (x) => (100 * x).toFixed(1) + "%";
+// A count the service withholds (under the project's k_min) comes as null: "< k_min".
+let kMin = 10;
+const fmt = (n) => (n === null || n === undefined ? `< ${kMin}` : Number(n).toLocaleString("en"));
+const money = (x) => (x === null || x === undefined ? "–" : fmt(Math.round(x)));
+const pct = (x) => (x === null || x === undefined ? "–" : (100 * x).toFixed(1) + "%");
 const errorText = (r) => (r.data && r.data.error ? r.data.error.message + (r.data.error.hint ? " " + r.data.error.hint : "")
   : r.data && r.data.detail ? String(r.data.detail) : "request failed (" + r.status + ")");
 
@@ -93,6 +96,7 @@ function ruleEditor() {
     message.textContent = `line ${error.line}, column ${error.column}: ${error.message}` + (error.hint ? `. ${error.hint}` : "");
   }
   function counts(result) {
+    if (result.k_min) kMin = result.k_min;
     const bySegment = new Map(result.segments.map((s) => [s.segment, s]));
     rules().forEach((rule) => {
       const found = bySegment.get(rule.querySelector(".rule-name").value.trim());
@@ -100,12 +104,13 @@ function ruleEditor() {
       const list = rule.querySelector(".conditions");
       list.replaceChildren();
       if (!found) { count.textContent = ""; return; }
-      const kept = found.assigned === null ? found.matches : found.assigned;
+      const kept = spec.exclusive !== false ? found.assigned : found.matches;
       count.replaceChildren(el("strong", {}, fmt(kept)), ` customers · ${pct(found.share)}`);
       found.conditions.forEach((c) => list.append(el("li", {},
         el("span", {}, c.condition), el("span", {}, `${fmt(c.alone)} alone · ${fmt(c.cumulative)} with the conditions before`))));
     });
-    status.textContent = `${fmt(result.customers)} customers in run ${result.run_id} · ${fmt(result.other || 0)} in no segment`;
+    const other = result.other === null && spec.exclusive !== false ? null : result.other || 0;
+    status.textContent = `${fmt(result.customers)} customers in run ${result.run_id} · ${fmt(other)} in no segment`;
   }
   const refresh = debounce(async () => {
     const wanted = segments();
@@ -150,7 +155,7 @@ function ruleEditor() {
     r.data.segments.forEach((s) => body.append(el("tr", { "data-segment": s.segment },
       el("td", {}, s.segment), el("td", { class: "n" }, fmt(s.before)), el("td", { class: "n" }, fmt(s.after)),
       el("td", { class: "n plus" }, "+" + fmt(s.entering)), el("td", { class: "n minus" }, "−" + fmt(s.leaving)),
-      el("td", { class: "n" }, fmt(Math.round(s.revenue_entering))), el("td", { class: "n" }, fmt(Math.round(s.revenue_leaving))))));
+      el("td", { class: "n" }, money(s.revenue_entering)), el("td", { class: "n" }, money(s.revenue_leaving)))));
     table.append(body);
     target.replaceChildren(el("h3", {}, `Impact against run ${r.data.against_run}`), table);
   });
