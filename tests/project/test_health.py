@@ -59,6 +59,20 @@ def test_size_alerts_follow_the_thresholds() -> None:
     assert calm == []
 
 
+def test_a_size_alert_never_gives_a_small_segment_away() -> None:
+    before = {f"c{i}": ("A" if i < 100 else "B") for i in range(150)}
+    after = {c: (s if s == "A" or int(c[1:]) >= 146 else "C") for c, s in before.items()}
+    # B: 50 → 4 (-92%); C: new, 46. Under k_min 10, B's 4 is "< 10" and gives no percentage.
+    [b_alert] = [a for a in size_alerts(_before("v", before), [_result("v", after)], 150)
+                 if a.segment == "B"]  # fmt: skip
+    assert b_alert.message == "v · B: 50 → < 10 customers"
+    assert b_alert.value == -1.0 and b_alert.level == "critical"
+    [exact] = [a for a in size_alerts(_before("v", before), [_result("v", after)], 150, k_min=1)
+               if a.segment == "B"]  # fmt: skip
+    assert exact.message == "v · B: 50 → 4 customers (-92%)"
+    assert exact.value == pytest.approx(-0.92)
+
+
 @settings(max_examples=50, deadline=None)
 @given(
     st.lists(st.floats(-1e6, 1e6), min_size=60, max_size=300),

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from segwise.privacy.small_groups import K_MIN, below, is_small
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
@@ -52,11 +54,22 @@ class Alert:
 
 
 def size_alerts(
-    before: pl.DataFrame, results: Sequence[SegmentationResult], customers: int
+    before: pl.DataFrame,
+    results: Sequence[SegmentationResult],
+    customers: int,
+    k_min: int = K_MIN,
 ) -> list[Alert]:
-    """Segments whose size moved a lot since the previous run (``before``: its memberships)."""
+    """Segments whose size moved a lot since the previous run (``before``: its memberships).
+
+    A size under ``k_min`` reads "< k_min" in the message, and the change then
+    gives no percentage (it would give the small size away).
+    """
     alerts = []
     floor = max(10, 0.005 * customers)
+
+    def count(n: int) -> str:
+        return below(k_min) if is_small(n, k_min) and n > 0 else f"{n:,}"
+
     for result in results:
         old = before.filter(pl.col("segmentation") == result.name)
         if old.height == 0:
@@ -70,14 +83,17 @@ def size_alerts(
             a, b = was.get(segment, 0), now.get(segment, 0)
             if a == 0 or b == 0:
                 what = "appeared" if a == 0 else "emptied"
-                message = f"{result.name} · {segment}: {what} ({a:,} → {b:,} customers)"
+                message = f"{result.name} · {segment}: {what} ({count(a)} → {count(b)} customers)"
                 alerts.append(Alert(result.name, segment, "size_change", "warning", 1.0, message))
                 continue
             change = (b - a) / a
             if abs(change) >= SIZE_WARNING and abs(b - a) >= floor:
                 level = "critical" if abs(change) >= SIZE_CRITICAL else "warning"
-                message = f"{result.name} · {segment}: {a:,} → {b:,} customers ({change:+.0%})"
-                alerts.append(Alert(result.name, segment, "size_change", level, change, message))
+                small = is_small(a, k_min) or is_small(b, k_min)
+                shown = "" if small else f" ({change:+.0%})"
+                message = f"{result.name} · {segment}: {count(a)} → {count(b)} customers{shown}"
+                value = (1.0 if b > a else -1.0) if small else change
+                alerts.append(Alert(result.name, segment, "size_change", level, value, message))
     return alerts
 
 

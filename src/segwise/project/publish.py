@@ -88,7 +88,7 @@ def publish(
     store = project.store
     previous = _previous_run(store)
     units = unit_features(inputs, results)
-    alerts = _alerts(store, previous, results, inputs, units)
+    alerts = _alerts(store, previous, results, inputs, units, config.privacy.k_min)
     step("Storing the run")
     record = RunRecord(
         project=config.name,
@@ -221,6 +221,7 @@ def _alerts(
     results: list[SegmentationResult],
     inputs: RunInputs,
     units: pl.DataFrame,
+    k_min: int,
 ) -> list[Alert]:
     """Stale frozen models; size changes and feature drift against the previous run."""
     found = stale_model_alerts(results)
@@ -229,7 +230,8 @@ def _alerts(
     for level in ("customer", "account"):
         at_level = [r for r in results if r.level == level]
         if at_level:
-            found += size_alerts(previous.members, at_level, inputs.at(level).features.height)
+            customers = inputs.at(level).features.height
+            found += size_alerts(previous.members, at_level, customers, k_min)
     # Drift reads members' rows by id: account segments only when their rows are there.
     watched = [r for r in results if r.definition.get("values_kept") is not False]
     found += drift_alerts(previous.members, store.latest_features(), watched, units)
