@@ -224,7 +224,8 @@ def _said(found: Any, sent: Any, output: Path | None, *, as_json: bool) -> None:
         if sent is not None:
             stdout().print(sync_table([sent], dry_run=sent.status == "planned"))
         counts = ", ".join(f"{v['variant']} {v['customers']:,}" for v in summary["variants"])
-        held = "" if sent is None else f", held by {sent.plan.destination}"
+        verb = "would be held" if sent is not None and sent.status == "planned" else "held"
+        held = "" if sent is None else f", {verb} by {sent.plan.destination}"
         written = "" if output is None else f"; written to {output}"
         stdout().print(
             f"{summary['customers']:,} customers of {found.population} (run {found.run_id}) "
