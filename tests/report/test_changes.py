@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from markupsafe import escape
 
 from segwise.project import Project
@@ -99,3 +101,27 @@ def test_the_forecast_table_matches_the_stores_forecast(runs: tuple[Any, Any, An
     behaviour = page[page.index('<div class="change" data-segmentation="behaviour">') :]
     next_view = behaviour.find('<div class="change"', 1)
     assert '<table class="forecast">' not in behaviour[: next_view if next_view > 0 else None]
+
+
+@given(
+    st.lists(st.integers(min_value=1, max_value=200), min_size=0, max_size=80),
+    st.integers(min_value=1, max_value=50),
+)
+def test_the_sankey_draws_no_flow_under_k_min_and_loses_nobody_it_may_show(
+    sizes: list[int], k_min: int
+) -> None:
+    from segwise.report.changes import MAX_FLOWS, drawn_flows
+
+    flows = pl.DataFrame(
+        {
+            "source": [f"s{i}" for i in range(len(sizes))],
+            "target": [f"t{i}" for i in range(len(sizes))],
+            "customers": sorted(sizes, reverse=True),
+        },
+        schema={"source": pl.String, "target": pl.String, "customers": pl.UInt32},
+    )
+    drawn = drawn_flows(flows, k_min)
+    assert drawn.height <= MAX_FLOWS
+    assert (drawn["customers"] >= k_min).all()
+    hidden = sum(sizes) - int(drawn["customers"].sum())
+    assert hidden == 0 or hidden < k_min  # only a remainder too small to show is left out

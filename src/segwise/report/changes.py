@@ -153,15 +153,7 @@ def _flows(before: pl.DataFrame, now: pl.DataFrame) -> pl.DataFrame:
 def _sankey(
     before: pl.DataFrame, now: pl.DataFrame, name: str, first: int, second: int, k_min: int
 ) -> str:
-    flows = _flows(before, now)
-    # Flows under k_min go into "other moves", shown only when those add up to k_min.
-    small = flows.filter(pl.col("customers") < k_min)
-    flows = flows.filter(pl.col("customers") >= k_min)
-    if small.height and small["customers"].sum() >= k_min:
-        flows = pl.concat([flows.head(MAX_FLOWS - 1), _other(small["customers"].sum(), flows)])
-    if flows.height > MAX_FLOWS:
-        kept, rest = flows.head(MAX_FLOWS - 1), flows.slice(MAX_FLOWS - 1)
-        flows = pl.concat([kept, _other(rest["customers"].sum(), flows)])
+    flows = drawn_flows(_flows(before, now), k_min)
     if flows.height == 0:
         return ""
     sources = sorted(set(flows["source"].to_list()))
@@ -189,6 +181,20 @@ def _sankey(
         template="plotly_white",
     )
     return chart_html(figure)
+
+
+def drawn_flows(flows: pl.DataFrame, k_min: int) -> pl.DataFrame:
+    """The flows a Sankey draws (``source, target, customers``, largest first in ``flows``).
+
+    The largest are drawn; the rest (beyond ``MAX_FLOWS``, or under ``k_min``) are one
+    "other moves" flow, drawn only when it holds ``k_min`` customers or more.
+    """
+    small = flows.filter(pl.col("customers") < k_min)
+    large = flows.filter(pl.col("customers") >= k_min)
+    drawn = MAX_FLOWS if small.height == 0 and large.height <= MAX_FLOWS else MAX_FLOWS - 1
+    rest = int(large.slice(drawn)["customers"].sum()) + int(small["customers"].sum())
+    kept = large.head(drawn)
+    return pl.concat([kept, _other(rest, kept)]) if rest >= k_min else kept
 
 
 def _other(customers: Any, flows: pl.DataFrame) -> pl.DataFrame:
