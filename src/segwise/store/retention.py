@@ -38,8 +38,9 @@ _ORPHAN = (
 def purge_runs(store: Workspace, before: date, *, dry_run: bool = False) -> dict[str, int]:
     """Delete the runs as of a day before ``before`` (all but the latest); rows per table.
 
-    ``dry_run`` counts and deletes nothing. The store file is checkpointed
-    after, so the deleted rows do not linger in its free blocks.
+    ``dry_run`` counts and deletes nothing. The store is checkpointed after, so
+    the file no longer references the deleted rows (whether their old bytes are
+    overwritten in the freed blocks is the erasure work's to prove, issue 19).
     """
     if not store.path.exists():
         return {}
