@@ -96,7 +96,9 @@ def export(
     )
     if output is not None:
         write_table(found.table, output)
-    detail = {"rows": found.table.height, "columns": found.table.columns, "hash": hashing}
+    detail = {"rows": found.table.height, "columns": found.table.columns, "hash": hashing,
+              # where the file is, so that segwise forget finds it
+              "output": None if output is None else str(output.resolve())}  # fmt: skip
     audit.record(project.store, cli_actor(), "export", f"{found.segmentation}/{found.segment}",
                  detail=detail)  # fmt: skip
     if output is None:  # the rows are the output; what would be said goes to stderr

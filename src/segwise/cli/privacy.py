@@ -1,7 +1,8 @@
-"""``segwise purge``: delete what is past the project's retention, and log the counts."""
+"""``segwise purge``, ``forget`` and ``access``: retention, erasure and subject access."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -54,3 +55,81 @@ def purge(
             + (f" ({', '.join(found.quarantine_files)})" if found.quarantine_files else ""),
             highlight=False,
         )
+
+
+@user_errors
+def forget(
+    config: Config,
+    customers: Annotated[
+        list[str] | None,
+        typer.Argument(help="The customers' ids, as segwise writes them.", show_default=False),
+    ] = None,
+    from_file: Annotated[
+        Path | None,
+        typer.Option("--from-file", help="A file of ids, one per line (blank lines skipped)."),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Count where they are held; change nothing.")
+    ] = False,
+    allow_outside: AllowOutside = False,
+    as_json: opt.Json = False,
+) -> None:
+    """Erase customers from the store, quarantine, deliveries, exports, reports and job logs."""
+    from segwise.exceptions import ConfigError
+    from segwise.project import Project
+    from segwise.project.erasure import forget as forget_customers
+
+    ids = list(customers or [])
+    if from_file is not None:
+        try:
+            ids += [line.strip() for line in from_file.read_text().splitlines() if line.strip()]
+        except OSError as exc:
+            raise ConfigError(f"--from-file {from_file}: cannot read it ({exc.strerror})") from None
+    if not ids:
+        raise ConfigError("no customer to forget", hint="give ids, or --from-file FILE")
+    project = Project.from_yaml(config, allow_outside=allow_outside)
+    found = forget_customers(project, ids, dry_run=dry_run, actor=cli_actor())
+    if as_json:
+        typer.echo(json_text(found.to_dict()))
+        return
+    verb = "would clean" if dry_run else "cleaned"
+    stdout().print(
+        f"{found.customers:,} customer{'s' if found.customers != 1 else ''}: {verb} "
+        f"{found.places} place{'s' if found.places != 1 else ''}",
+        highlight=False,
+    )
+    for place, count in {**found.store, **found.files}.items():
+        stdout().print(f"  {place}: {count:,}", highlight=False)
+    if not dry_run:
+        stdout().print(
+            "tombstoned: later runs leave their rows out of the sources (counted as erased); "
+            "remove them from the sources too",
+            highlight=False,
+        )
+
+
+@user_errors
+def access(
+    config: Config,
+    customer: Annotated[str, typer.Argument(help="The customer's id.", show_default=False)],
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="The JSON file to write (else stdout).")
+    ] = None,
+    allow_outside: AllowOutside = False,
+) -> None:
+    """Everything held about one customer, as JSON: segments, history, features, consents."""
+    from segwise.io.writers import write_text
+    from segwise.project import Project
+    from segwise.project.access import customer_record
+    from segwise.store import audit
+
+    project = Project.from_yaml(config, allow_outside=allow_outside)
+    text = json_text(customer_record(project, customer))
+    if project.store.path.exists():  # where the file is (never who), so forget finds it
+        detail = {"output": None if output is None else str(output.resolve())}
+        audit.record(project.store, cli_actor(), "access", "customer", detail=detail)
+    if output is None:
+        typer.echo(text)
+        return
+    write_text(text + "\n", output)
+    stdout().print(f"wrote {output}", highlight=False)

@@ -109,6 +109,14 @@ class CombinedDataset(Dataset):
         """Write every part's quarantined rows to one file, atomically."""
         return write_table(self.quarantine(), path)
 
+    def customer_ids(self) -> nw.LazyFrame[Any]:
+        """The distinct customer ids of every part (see :meth:`Dataset.customer_ids`)."""
+        return nw.concat([part.customer_ids() for part in self.parts]).unique()
+
+    def without_customers(self, customer_ids: Sequence[str]) -> CombinedDataset:
+        """Every part without the rows of ``customer_ids`` (see :meth:`Dataset.without_customers`)."""
+        return CombinedDataset([part.without_customers(customer_ids) for part in self.parts])
+
     def reports(self) -> list[QualityReport]:
         """Each part's own quality report."""
         return [part.quality() for part in self.parts]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -10,12 +11,12 @@ import narwhals.stable.v2 as nw
 
 from segwise.engine.frames import from_lazy
 from segwise.io import validate as v
-from segwise.io.quality import QualityReport, compute_report
+from segwise.io.quality import QualityReport, compute_report, erased_noted
 from segwise.io.sources import reading
 from segwise.io.writers import write_table
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
     from pathlib import Path
 
     from segwise._typing import InputKind, StrPath
@@ -91,6 +92,8 @@ class Dataset:
         self._like = like
         self._report: QualityReport | None = None
         self._unchanged = unchanged or (lambda: None)
+        #: Rows left out because their customer was erased (``segwise forget``).
+        self._erased = 0
 
     def __repr__(self) -> str:
         roles = dict(self.roles.columns)
@@ -155,6 +158,46 @@ class Dataset:
         prepared = v.prepare(self._raw, plan, duplicates=drop)
         return v.keep_usable(prepared, plan, duplicates=drop).select(*self._canonical())
 
+    def customer_ids(self) -> nw.LazyFrame[Any]:
+        """The distinct customer ids of every row read (quarantined rows too), as text.
+
+        Ids are written as the store writes them (``customer_id`` of :attr:`data`);
+        blank ids are left out.
+        """
+        column = self.roles.columns["customer_id"]
+        ids = v.id_as_text(column, self._plan.id_dtype).alias("customer_id")
+        return self._raw.select(ids).filter(~nw.col("customer_id").is_null()).unique()
+
+    def without_customers(self, customer_ids: Sequence[str]) -> Dataset:
+        """This source without any row of ``customer_ids``: what an erasure leaves to read.
+
+        The rows go before every check, so they are neither used nor quarantined;
+        the quality report counts them under ``checks["erased"]``.
+
+        Examples
+        --------
+        >>> import polars as pl, segwise as sw
+        >>> orders = pl.DataFrame({"customer_id": ["a", "b", "b", None],
+        ...                        "date": ["2024-01-02"] * 4, "amount": [1.0, 2.0, 3.0, 4.0]})
+        >>> kept = sw.read_transactions(orders).without_customers(["b"])
+        >>> kept.to_native()["customer_id"].to_list(), kept.quality().checks["erased"]
+        (['a'], 2)
+        >>> kept.quality().excluded["missing_customer_id"]
+        1
+        """
+        column = self.roles.columns["customer_id"]
+        erased = v.id_as_text(column, self._plan.id_dtype).is_in(list(customer_ids))
+        erased = erased.fill_null(value=False)
+        kept = copy.copy(self)
+        kept._raw = self._raw.filter(~erased)
+        kept._report = None
+        kept.__dict__.pop("_annotated", None)  # the cached frame read the rows erased
+        if customer_ids:
+            with reading(self.source):
+                found = self._raw.filter(erased).select(nw.len()).collect().item()
+            kept._erased = self._erased + int(found)
+        return kept
+
     def to_native(self) -> Any:
         """Return :attr:`data` as the kind of frame that was read.
 
@@ -210,5 +253,7 @@ class Dataset:
                     as_of=self.as_of,
                     notes=self.notes,
                 )
+            if self._erased:
+                self._report = erased_noted(self._report, self._erased)
             self._unchanged()
         return self._report

@@ -9,7 +9,7 @@ independent checks and the exclusions per reason), one over the rows used
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import narwhals.stable.v2 as nw
@@ -31,6 +31,7 @@ CHECKS: dict[str, str] = {
     "non_product_codes": "rows whose product code is configured as not a product",
     "padded_customer_id": "customer ids with spaces around them (kept as written: fix the export "
     "or the ids will not match other tables)",
+    "erased": "rows of customers erased with segwise forget (left out before every check)",
 }
 
 
@@ -302,3 +303,12 @@ def _nothing_usable(
         source=source,
         column=column,
     )
+
+
+def erased_noted(report: QualityReport, rows: int) -> QualityReport:
+    """``report`` with ``rows`` left out for erased customers counted and said."""
+    note = (
+        f"{rows:,} rows of erased customers left out (segwise forget); remove them from the "
+        "source to stop this"
+    )
+    return replace(report, checks={**report.checks, "erased": rows}, notes=[*report.notes, note])

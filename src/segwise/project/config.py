@@ -16,6 +16,7 @@ from segwise._validation import HoldoutShare
 from segwise.activation.destinations import Destination, hashing_of
 from segwise.activation.triggers import Trigger
 from segwise.privacy.retention import Period
+from segwise.privacy.secret import KEY_ENV
 from segwise.privacy.small_groups import K_MIN
 from segwise.project.config_sources import (
     MEASUREMENT_SOURCES,
@@ -303,6 +304,10 @@ class PrivacySettings(Strict):
 
     #: Groups under this many people show as "< k_min", undescribed (1: no protection).
     k_min: int = Field(default=K_MIN, ge=1)
+    #: The environment variable holding the secret key of keyed hashes (tombstones).
+    key_env: str = Field(default=KEY_ENV, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    #: Or a file holding it (relative to the project), read when the variable is not set.
+    key_file: str | None = None
 
 
 #: A pydantic field type: a retention period written ``36 months``, ``90 days``, ``2 years``.

@@ -138,12 +138,21 @@ class Project:
         """Read every source with its roles; nothing is computed until asked."""
         return {name: self.read_source(name) for name, source in self.config.sources if source}
 
-    def read_source(self, name: str) -> Dataset:
-        """Read one source (``transactions``, ``customers`` or ``events``) with its roles."""
+    def read_source(self, name: str, *, erased: bool = True) -> Dataset:
+        """Read one source (``transactions``, ``customers`` or ``events``) with its roles.
+
+        Customers erased with ``segwise forget`` are left out (``erased=False`` keeps
+        them: what ``forget`` itself reads to find their personal values).
+        """
         source = getattr(self.config.sources, name, None)
         if source is None:
             raise ConfigError(f"sources.{name}: not in the project file")
-        return read_source(source, self.resolve(source.path, key=f"sources.{name}.path"))
+        dataset = read_source(source, self.resolve(source.path, key=f"sources.{name}.path"))
+        if not erased:
+            return dataset
+        from segwise.project.erasure import without_erased  # noqa: PLC0415 - loads the store
+
+        return without_erased(self, dataset)
 
     def validate(self, progress: Callable[[str], None] | None = None) -> list[QualityReport]:
         """Check the config, read every source and compile every rule, without running.

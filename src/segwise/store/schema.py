@@ -95,6 +95,9 @@ TABLES = (
     """CREATE TABLE IF NOT EXISTS experiments (
         experiment VARCHAR, segmentation VARCHAR, analysed_at TIMESTAMP, control VARCHAR,
         variants VARCHAR, srm_flagged BOOLEAN, design VARCHAR, readout VARCHAR)""",
+    # Erased customers (``segwise forget``), as keyed hashes of their ids: a later run drops
+    # their rows from the sources again; the key is never in the store (privacy/secret.py).
+    """CREATE TABLE IF NOT EXISTS tombstones (hash VARCHAR PRIMARY KEY, erased_at TIMESTAMP)""",
     """CREATE TABLE IF NOT EXISTS experiment_findings (
         experiment VARCHAR, segmentation VARCHAR, analysed_at TIMESTAMP, segment VARCHAR,
         variant VARCHAR, metric VARCHAR, n BIGINT, control_n BIGINT, lift DOUBLE,

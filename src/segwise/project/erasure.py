@@ -1,0 +1,233 @@
+"""``segwise forget``: a customer erased from every place segwise wrote, and kept out.
+
+Places: the store (:mod:`segwise.store.erasure`: their rows, their names in
+texts, then the file rewritten so the bytes are gone), the quarantine files,
+every file a destination was sent, the exports the audit log recorded, the
+report and the service's job files. Each file loses the rows, or the quoted
+values, that name the customer: their id, the personal columns of the
+customers source (``pii:`` and columns named like email, phone or name) and
+those values hashed as they were sent (SHA-256 as written, and as Meta and
+Google normalise them). A tombstone (a keyed hash of the id) makes later runs
+drop the customer's rows from the sources again, counted as ``erased`` in the
+quality report, until the source no longer holds them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from segwise.activation.audience import identifier_kind
+from segwise.io.redact import redact_file
+from segwise.privacy.identifiers import PLATFORMS, hash_identifier, normalize_identifier
+from segwise.privacy.secret import keyed_hashes, load_key, require_key
+from segwise.project.jobs import jobs_folder
+from segwise.project.paths import QUARANTINE_DIR
+from segwise.store import audit
+from segwise.store.erasure import erase_customers, tombstones
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Sequence
+    from pathlib import Path
+
+    from segwise.io.dataset import Dataset
+    from segwise.project.pipeline import Project
+
+
+@dataclass(frozen=True)
+class Erasure:
+    """What ``forget`` removed (or, on a dry run, would): counts and places, never ids."""
+
+    customers: int
+    dry_run: bool
+    #: Rows (or redacted texts) per store table.
+    store: dict[str, int] = field(default_factory=dict)
+    #: Rows dropped or values redacted per file, by path relative to the project.
+    files: dict[str, int] = field(default_factory=dict)
+    #: Values searched for: ids, personal columns, their hashes.
+    tokens: int = 0
+
+    @property
+    def places(self) -> int:
+        """How many places held the customers: store tables and files."""
+        return len(self.store) + len(self.files)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready."""
+        return {
+            "customers": self.customers,
+            "dry_run": self.dry_run,
+            "places": self.places,
+            "store": self.store,
+            "files": self.files,
+        }
+
+
+def forget(
+    project: Project, customer_ids: Sequence[str], *, dry_run: bool = False, actor: str = "segwise"
+) -> Erasure:
+    """Erase ``customer_ids`` from the store and every file segwise wrote, and tombstone them.
+
+    Holds the store's lock, so no run writes meanwhile (it waits for one in progress).
+    """
+    ids = sorted({str(i).strip() for i in customer_ids if str(i).strip()})
+    key = require_key(project_key(project), "segwise forget", project.config.privacy.key_env)
+    hashes = keyed_hashes(key, ids)
+    tokens = identifying_values(project, ids)
+    with project.store.locked():
+        files = {}
+        for path in written_files(project):
+            found = _count_only(path, tokens) if dry_run else redact_file(path, tokens)
+            if found:
+                files[_shown(project, path)] = found
+        store = erase_customers(project.store, ids, tokens, hashes, dry_run=dry_run)
+    erasure = Erasure(len(ids), dry_run, store, files, len(tokens))
+    if not dry_run and project.store.path.exists():
+        detail = {"customers": len(ids), "places": erasure.places, **store}
+        audit.record(project.store, actor, "forget", "customers", detail=detail)
+    return erasure
+
+
+def project_key(project: Project) -> bytes | None:
+    """The project's secret key (privacy.key_env, else privacy.key_file), None if unset."""
+    settings = project.config.privacy
+    key_file = (
+        None if settings.key_file is None else project.resolve(settings.key_file, key="key_file")
+    )
+    return load_key(settings.key_env, key_file)
+
+
+def identifying_values(project: Project, customer_ids: Sequence[str]) -> set[str]:
+    """Every value that names these customers in what segwise wrote.
+
+    Their ids and personal columns as written, and each hashed with SHA-256 as
+    written and as every ad platform normalises it.
+    """
+    tokens = set(customer_ids)
+    for kind, value in _personal_values(project, customer_ids):
+        tokens.add(value)
+        for platform in PLATFORMS:
+            for country in _countries(project):
+                if kind is None:
+                    continue
+                normalised = normalize_identifier(value, kind, platform, country)  # type: ignore[arg-type]
+                hashed = hash_identifier(value, kind, platform, country)  # type: ignore[arg-type]
+                tokens.update(v for v in (normalised, hashed) if v)
+    tokens |= {hashlib.sha256(t.encode("utf-8")).hexdigest() for t in list(tokens)}
+    return {t for t in tokens if t}
+
+
+def _personal_values(project: Project, customer_ids: Sequence[str]) -> Iterator[tuple[Any, str]]:
+    """(kind, value) of each personal column of the customers source for these customers.
+
+    A value another customer shares (``true`` in a flag, a country) names nobody, and
+    redacting it would damage other people's rows: only values held by these
+    customers alone are returned.
+    """
+    source = project.config.sources.customers
+    if source is None or not customer_ids:
+        return
+    data = project.read_source("customers", erased=False).data
+    names = data.collect_schema().names()
+    columns = [
+        c
+        for c in names
+        if c in source.pii or (identifier_kind(c) is not None and "consent" not in c.lower())
+    ]
+    if not columns:
+        return
+    table = data.select("customer_id", *columns).collect(backend="polars").to_native()
+    table = table.with_columns(pl.col(columns).cast(pl.String).str.strip_chars())
+    theirs = pl.col("customer_id").cast(pl.String).is_in(list(customer_ids))
+    for column in columns:
+        values = table.filter(theirs)[column].drop_nulls().unique().to_list()
+        shared = table.filter(pl.col(column).is_in(values) & ~theirs)[column].unique().to_list()
+        for value in sorted(set(values) - set(shared)):
+            if value:
+                yield identifier_kind(column), value
+
+
+def _countries(project: Project) -> list[str | None]:
+    """The countries phone numbers were read in (each ad destination's ``country``)."""
+    found = {getattr(spec, "country", None) for spec in project.config.destinations.values()}
+    return [None, *sorted(c for c in found if c)]
+
+
+def written_files(project: Project) -> list[Path]:
+    """Every file segwise wrote for the project that may name a customer."""
+    folders = [project.resolve(QUARANTINE_DIR, key="quarantine"), jobs_folder(project.store.path)]
+    for name, spec in project.config.destinations.items():
+        path = getattr(spec, "path", None)
+        if path is not None:
+            folders.append(project.resolve(path, key=f"destinations.{name}.path"))
+    files = [f for folder in folders if folder.is_dir() for f in sorted(folder.rglob("*"))]
+    files.append(project.resolve(project.config.report, key="report"))
+    files += _exports(project)
+    seen: set[Path] = set()
+    unique = [f for f in files if f.is_file() and not (f in seen or seen.add(f))]  # type: ignore[func-returns-value]
+    return unique
+
+
+def _exports(project: Project) -> list[Path]:
+    """The files ``segwise export -o`` and ``access -o`` wrote, as the audit log recorded them."""
+    if not project.store.path.exists():
+        return []
+    entries = audit.entries(project.store).filter(pl.col("action").is_in(["export", "access"]))
+    found = []
+    for detail in entries["detail"].drop_nulls().to_list():
+        output = json.loads(detail).get("output")
+        if output:
+            from pathlib import Path  # noqa: PLC0415 - typing import above
+
+            found.append(Path(output))
+    return found
+
+
+def _count_only(path: Path, tokens: set[str]) -> int:
+    """What :func:`redact_file` would remove, without writing (a dry run)."""
+    import shutil  # noqa: PLC0415
+    import tempfile  # noqa: PLC0415
+    from pathlib import Path  # noqa: PLC0415
+
+    with tempfile.TemporaryDirectory() as folder:
+        copy = Path(folder) / path.name
+        shutil.copyfile(path, copy)
+        return redact_file(copy, tokens)
+
+
+def _shown(project: Project, path: Path) -> str:
+    try:
+        return str(path.relative_to(project.root))
+    except ValueError:
+        return str(path)
+
+
+def without_erased(project: Project, dataset: Dataset) -> Dataset:
+    """``dataset`` without the rows of customers erased from the project (its tombstones)."""
+    stones = _tombstones(project.store.path) if project.store.path.exists() else frozenset()
+    if not stones:
+        return dataset
+    key = require_key(
+        project_key(project), "reading a source after segwise forget", project.config.privacy.key_env
+    )
+    ids = dataset.customer_ids().collect(backend="polars").to_native()["customer_id"].to_list()
+    erased = [i for i, h in zip(ids, keyed_hashes(key, ids), strict=True) if h in stones]
+    return dataset.without_customers(erased) if erased else dataset
+
+
+@lru_cache(maxsize=8)
+def _stones(path: str, stamp: tuple[int, int]) -> frozenset[str]:
+    from segwise.store import Workspace  # noqa: PLC0415
+
+    return frozenset(tombstones(Workspace(path)))
+
+
+def _tombstones(path: Path) -> frozenset[str]:
+    """The store's tombstones, read once per version of the file."""
+    stat = path.stat()
+    return _stones(str(path), (stat.st_size, stat.st_mtime_ns))
