@@ -162,16 +162,27 @@ def test_everything_else_is_unchanged(erased: dict[str, object]) -> None:
     for name, table in before.items():
         if name in ("audit_log", "tombstones"):
             continue
+        kept = table
         if "customer_id" in table.columns:
-            table = table.filter(pl.col("customer_id").ne_missing(ID))
-            assert table.height < before[name].height or name in ("contact_intervals",), name
-        assert after[name].sort(after[name].columns).equals(table.sort(table.columns)), name
+            kept = table.filter(pl.col("customer_id").ne_missing(ID))
+            assert kept.height < table.height or name in ("contact_intervals",), name
+        assert after[name].sort(after[name].columns).equals(kept.sort(kept.columns)), name
     assert after["tombstones"].height == 1
     assert ID not in after["tombstones"]["hash"][0]
     log = after["audit_log"].filter(pl.col("action") == "forget")
     assert json.loads(log["detail"][0])["customers"] == 1
     old = after["audit_log"].filter(pl.col("action") != "forget").drop("happened_at")
-    assert old.equals(before["audit_log"].drop("happened_at"))
+    # The subject access file went whole, and its path with it.
+    accessed = pl.col("action") == "access"
+    expected = (
+        before["audit_log"]
+        .drop("happened_at")
+        .with_columns(
+            detail=pl.when(accessed).then(pl.lit('{"output": "[erased]"}')).otherwise("detail")
+        )
+    )
+    assert old.equals(expected)
+    assert not (erased["folder"] / "exports" / "access.json").exists()  # type: ignore[operator]
 
 
 def test_files_lose_only_their_rows(erased: dict[str, object]) -> None:

@@ -30,8 +30,8 @@ def _store(tmp_path: Path) -> Workspace:
                        [SegmentationRecord("value", "rules", {}, [], members)])  # fmt: skip
     store.write_run(record)
     audit.record(store, "cli:ana", "explain", "value/Big", detail={"customer": GONE})
-    body = {"type": "segment.sync", "data": {"delivery_id": "d1", "items": [
-        {"customer_id": GONE, "email": EMAIL}, {"customer_id": "cust-1", "email": "a@b.io"}]}}  # fmt: skip
+    items = [{"customer_id": GONE, "email": EMAIL}, {"customer_id": "cust-1", "email": "a@b.io"}]
+    body = {"type": "segment.sync", "data": {"delivery_id": "d1", "items": items}}
     batch = Batch("msg_d1_1", "d1", 1, 1, 1, 2, json.dumps(body).encode())
     adds = pl.DataFrame([("value", "Big", GONE, "f"), ("value", "Big", "cust-1", "g")],
                         schema=STATE, orient="row")  # fmt: skip
@@ -74,7 +74,9 @@ def test_erasure_removes_rows_texts_and_bytes(tmp_path: Path) -> None:
     with store.reading() as connection:
         body, rows = connection.execute("SELECT body, rows FROM outbox").fetchone()  # type: ignore[misc]
         held = connection.execute("SELECT customer_id FROM sync_state").fetchall()
-    assert json.loads(bytes(body))["data"]["items"] == [{"customer_id": "cust-1", "email": "a@b.io"}]
+    assert json.loads(bytes(body))["data"]["items"] == [
+        {"customer_id": "cust-1", "email": "a@b.io"}
+    ]
     assert rows == 1 and held == [("cust-1",)]
     assert tombstones(store) == {"h1"}
 

@@ -17,7 +17,7 @@ from segwise.cli.history import changes, diff, history, preview
 from segwise.cli.init import init
 from segwise.cli.keys import audit, keys_app
 from segwise.cli.measure import advise, experiments, kpis
-from segwise.cli.privacy import access, forget, purge
+from segwise.cli.privacy import access, forget, privacy, purge
 from segwise.cli.project import alerts, members, refresh, run, runs, validate
 from segwise.cli.propensity import propensity
 from segwise.cli.quality import quality
@@ -87,6 +87,7 @@ app.command()(advise)
 app.command()(purge)
 app.command()(forget)
 app.command()(access)
+app.command()(privacy)
 app.add_typer(rules_app)
 app.add_typer(keys_app)
 app.add_typer(experiment_app)

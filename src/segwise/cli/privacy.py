@@ -1,4 +1,4 @@
-"""``segwise purge``, ``forget`` and ``access``: retention, erasure and subject access."""
+"""``segwise purge``, ``forget``, ``access``, ``privacy``: retention, erasure, the record."""
 
 from __future__ import annotations
 
@@ -133,3 +133,17 @@ def access(
         return
     write_text(text + "\n", output)
     stdout().print(f"wrote {output}", highlight=False)
+
+
+@user_errors
+def privacy(config: Config, allow_outside: AllowOutside = False, as_json: opt.Json = False) -> None:
+    """The record of processing: sources, personal columns, purposes, retention, erasures."""
+    from segwise.project import Project
+    from segwise.project.processing import as_text, processing_record
+
+    record = processing_record(Project.from_yaml(config, allow_outside=allow_outside))
+    if as_json:
+        typer.echo(json_text(record))
+        return
+    for line in as_text(record):
+        stdout().print(line, highlight=False, markup=False)

@@ -114,7 +114,7 @@ class CombinedDataset(Dataset):
         return nw.concat([part.customer_ids() for part in self.parts]).unique()
 
     def without_customers(self, customer_ids: Sequence[str]) -> CombinedDataset:
-        """Every part without the rows of ``customer_ids`` (see :meth:`Dataset.without_customers`)."""
+        """Every part without the rows of ``customer_ids`` (:meth:`Dataset.without_customers`)."""
         return CombinedDataset([part.without_customers(customer_ids) for part in self.parts])
 
     def reports(self) -> list[QualityReport]:

@@ -169,7 +169,7 @@ class Dataset:
         return self._raw.select(ids).filter(~nw.col("customer_id").is_null()).unique()
 
     def without_customers(self, customer_ids: Sequence[str]) -> Dataset:
-        """This source without any row of ``customer_ids``: what an erasure leaves to read.
+        """The source without any row of ``customer_ids``: what an erasure leaves to read.
 
         The rows go before every check, so they are neither used nor quarantined;
         the quality report counts them under ``checks["erased"]``.

@@ -30,7 +30,7 @@ _BINARY = (".duckdb", ".wal", ".joblib", ".pkl", ".xlsx", ".xls", ".zip", ".png"
 
 
 def redact_file(path: Path, tokens: Collection[str]) -> int:
-    """Rewrite ``path`` without ``tokens``; the rows dropped or values redacted (0: untouched).
+    r"""Rewrite ``path`` without ``tokens``; the rows dropped or values redacted (0: untouched).
 
     Examples
     --------
@@ -83,8 +83,7 @@ def _write(table: pl.DataFrame, path: Path, name: str) -> None:
         elif name.endswith((".jsonl", ".ndjson")):
             table.write_ndjson(tmp)
         elif name.endswith(".gz"):
-            with gzip.open(tmp, "wb") as handle:
-                table.write_csv(handle)
+            tmp.write_bytes(gzip.compress(table.write_csv().encode("utf-8")))
         else:
             table.write_csv(tmp, separator="\t" if name.endswith(".tsv") else ",")
 

@@ -18,6 +18,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -33,7 +34,6 @@ from segwise.store.erasure import erase_customers, tombstones
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
-    from pathlib import Path
 
     from segwise.io.dataset import Dataset
     from segwise.project.pipeline import Project
@@ -85,7 +85,16 @@ def forget(
             found = _count_only(path, tokens) if dry_run else redact_file(path, tokens)
             if found:
                 files[_shown(project, path)] = found
-        store = erase_customers(project.store, ids, tokens, hashes, dry_run=dry_run)
+        # A subject access file is about them alone: it goes whole, and its path (which
+        # may carry their id) leaves the audit log with them.
+        paths = set()
+        for path in (p for p in recorded_outputs(project, "access") if p.is_file()):
+            if _count_only(path, tokens):
+                files[_shown(project, path)] = 1
+                paths.add(str(path))
+                if not dry_run:
+                    path.unlink()
+        store = erase_customers(project.store, ids, tokens | paths, hashes, dry_run=dry_run)
     erasure = Erasure(len(ids), dry_run, store, files, len(tokens))
     if not dry_run and project.store.path.exists():
         detail = {"customers": len(ids), "places": erasure.places, **store}
@@ -167,32 +176,24 @@ def written_files(project: Project) -> list[Path]:
             folders.append(project.resolve(path, key=f"destinations.{name}.path"))
     files = [f for folder in folders if folder.is_dir() for f in sorted(folder.rglob("*"))]
     files.append(project.resolve(project.config.report, key="report"))
-    files += _exports(project)
+    files += recorded_outputs(project, "export")
     seen: set[Path] = set()
-    unique = [f for f in files if f.is_file() and not (f in seen or seen.add(f))]  # type: ignore[func-returns-value]
-    return unique
+    return [f for f in files if f.is_file() and not (f in seen or seen.add(f))]  # type: ignore[func-returns-value]
 
 
-def _exports(project: Project) -> list[Path]:
-    """The files ``segwise export -o`` and ``access -o`` wrote, as the audit log recorded them."""
+def recorded_outputs(project: Project, action: str) -> list[Path]:
+    """The files ``segwise export -o`` (or ``access -o``) wrote, as the audit log recorded them."""
     if not project.store.path.exists():
         return []
-    entries = audit.entries(project.store).filter(pl.col("action").is_in(["export", "access"]))
-    found = []
-    for detail in entries["detail"].drop_nulls().to_list():
-        output = json.loads(detail).get("output")
-        if output:
-            from pathlib import Path  # noqa: PLC0415 - typing import above
-
-            found.append(Path(output))
-    return found
+    entries = audit.entries(project.store).filter(pl.col("action") == action)
+    outputs = (json.loads(d).get("output") for d in entries["detail"].drop_nulls().to_list())
+    return [Path(output) for output in outputs if output]
 
 
 def _count_only(path: Path, tokens: set[str]) -> int:
     """What :func:`redact_file` would remove, without writing (a dry run)."""
-    import shutil  # noqa: PLC0415
+    import shutil  # noqa: PLC0415 - a dry run's copy only
     import tempfile  # noqa: PLC0415
-    from pathlib import Path  # noqa: PLC0415
 
     with tempfile.TemporaryDirectory() as folder:
         copy = Path(folder) / path.name
@@ -213,7 +214,9 @@ def without_erased(project: Project, dataset: Dataset) -> Dataset:
     if not stones:
         return dataset
     key = require_key(
-        project_key(project), "reading a source after segwise forget", project.config.privacy.key_env
+        project_key(project),
+        "reading a source after segwise forget",
+        project.config.privacy.key_env,
     )
     ids = dataset.customer_ids().collect(backend="polars").to_native()["customer_id"].to_list()
     erased = [i for i, h in zip(ids, keyed_hashes(key, ids), strict=True) if h in stones]

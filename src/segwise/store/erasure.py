@@ -207,7 +207,7 @@ def compact(store: Workspace) -> None:
                 connection.execute("DETACH segwise_compacted")
             with fresh.open("rb") as handle:
                 os.fsync(handle.fileno())
-            os.replace(fresh, path)
+            fresh.replace(path)
             path.with_name(path.name + ".wal").unlink(missing_ok=True)
         finally:
             fresh.unlink(missing_ok=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from segwise.store.erasure import compact
 from segwise.store.schema import table_names
 from segwise.store.transaction import transaction
 
@@ -38,9 +39,8 @@ _ORPHAN = (
 def purge_runs(store: Workspace, before: date, *, dry_run: bool = False) -> dict[str, int]:
     """Delete the runs as of a day before ``before`` (all but the latest); rows per table.
 
-    ``dry_run`` counts and deletes nothing. The store is checkpointed after, so
-    the file no longer references the deleted rows (whether their old bytes are
-    overwritten in the freed blocks is the erasure work's to prove, issue 19).
+    ``dry_run`` counts and deletes nothing. The store is rewritten after
+    (:func:`~segwise.store.erasure.compact`), so the deleted rows' bytes are gone.
     """
     if not store.path.exists():
         return {}
@@ -66,7 +66,7 @@ def purge_runs(store: Workspace, before: date, *, dry_run: bool = False) -> dict
                 _cut(connection, table)
             connection.execute(f"DELETE FROM runs WHERE run_id IN ({_OLD})", {"before": before})
             connection.execute("DROP TABLE purge_kept")
-        connection.execute("CHECKPOINT")
+    compact(store)  # a checkpoint would leave the deleted rows' bytes in free blocks
     return counts
 
 
