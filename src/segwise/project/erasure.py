@@ -118,6 +118,8 @@ def identifying_values(project: Project, customer_ids: Sequence[str]) -> set[str
     written and as every ad platform normalises it.
     """
     tokens = set(customer_ids)
+    # A numeric id read from a float column is written "12358.0" in a quarantine file.
+    tokens |= {f"{i}.0" for i in customer_ids if i.isdigit()}
     for kind, value in _personal_values(project, customer_ids):
         tokens.add(value)
         for platform in PLATFORMS:
@@ -141,7 +143,7 @@ def _personal_values(project: Project, customer_ids: Sequence[str]) -> Iterator[
     source = project.config.sources.customers
     if source is None or not customer_ids:
         return
-    data = project.read_source("customers", erased=False).data
+    data = project.read_source("customers", keep_erased=True).data
     names = data.collect_schema().names()
     columns = [
         c

@@ -138,17 +138,17 @@ class Project:
         """Read every source with its roles; nothing is computed until asked."""
         return {name: self.read_source(name) for name, source in self.config.sources if source}
 
-    def read_source(self, name: str, *, erased: bool = True) -> Dataset:
+    def read_source(self, name: str, *, keep_erased: bool = False) -> Dataset:
         """Read one source (``transactions``, ``customers`` or ``events``) with its roles.
 
-        Customers erased with ``segwise forget`` are left out (``erased=False`` keeps
+        Customers erased with ``segwise forget`` are left out (``keep_erased`` keeps
         them: what ``forget`` itself reads to find their personal values).
         """
         source = getattr(self.config.sources, name, None)
         if source is None:
             raise ConfigError(f"sources.{name}: not in the project file")
         dataset = read_source(source, self.resolve(source.path, key=f"sources.{name}.path"))
-        if not erased:
+        if keep_erased or dataset.kind == "accounts":  # accounts are companies, not people
             return dataset
         from segwise.project.erasure import without_erased  # noqa: PLC0415 - loads the store
 
