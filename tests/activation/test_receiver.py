@@ -214,3 +214,47 @@ def test_https_trusts_a_private_ca_only_when_named(project_copy: Path) -> None:
         assert (trusted.earlier_batches, trusted.earlier_failed) == (refused.batches, 0)
         assert hook.members == expected(project_copy)
         assert hook.bad_signatures == 0
+
+
+def test_forget_tells_the_receiver_to_drop_them(
+    project_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from segwise.project.erasure import forget
+
+    monkeypatch.setenv("SEGWISE_PRIVACY_KEY", "0123456789abcdef0123456789abcdef")
+    with Receiver(SECRET) as hook:
+        project = with_hook(project_copy, hook.url)
+        sync_destinations(project)
+        who = sorted({c for _, _, c in hook.members})[0]
+        planned = forget(project, [who], dry_run=True)
+        assert planned.webhooks["hook"]["removes"] >= 1 and who in {c for _, _, c in hook.members}
+        done = forget(project, [who])
+        assert done.webhooks["hook"]["failed"] == 0
+        assert who not in {c for _, _, c in hook.members}
+        assert ("remove", who) in {(a, m[2]) for _, a, m in hook.received}
+        assert hook.bad_signatures == 0
+        assert set(batches(project.store, "hook")["status"]) == {"delivered"}
+        with project.store.reading() as connection:
+            bodies = connection.execute("SELECT count(body) FROM outbox").fetchone()
+        assert bodies == (0,)  # delivered bodies are cleared: nothing names them
+
+
+def test_a_removal_that_fails_waits_for_the_next_sync(
+    project_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from segwise.project.erasure import forget
+
+    monkeypatch.setenv("SEGWISE_PRIVACY_KEY", "0123456789abcdef0123456789abcdef")
+    with Receiver(SECRET) as hook:
+        project = with_hook(project_copy, hook.url)
+        sync_destinations(project)
+        who = sorted({c for _, _, c in hook.members})[-1]
+        hook.faults.append("400")
+        done = forget(project, [who])
+        assert done.webhooks["hook"]["failed"] == 1
+        assert who in {c for _, _, c in hook.members}
+        waiting = batches(project.store, "hook").filter(pl.col("status") == "failed")
+        assert waiting.height == 1  # kept, with its body: the removal must still go
+        sync_destinations(sw.Project.from_yaml(project_copy))
+        assert who not in {c for _, _, c in hook.members}
+        assert hook.members == expected(project_copy) - {m for m in hook.members if m[2] == who}

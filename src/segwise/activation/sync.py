@@ -173,6 +173,27 @@ def plan_sync(
     )
 
 
+def erasure_plan(
+    name: str,
+    spec: Destination,
+    *,
+    run_id: int,
+    held: pl.DataFrame,
+    contacts: pl.DataFrame,
+    previous: str = "",
+) -> SyncPlan:
+    """Removes of every row ``name`` holds for erased customers (``held``, as :data:`STATE`).
+
+    Whatever their consent or segments now: the receiver must drop them. Identifiers
+    go as they were sent, as in any remove.
+    """
+    people = people_for(spec, contacts, [])
+    removes = _with_identifiers(spec, held.select(list(STATE)), people)
+    adds = removes.clear()
+    delivery = _delivery_id(name, run_id, previous, adds, removes)
+    return SyncPlan(name, spec.mode, run_id, delivery, adds, removes, (), tuple(spec.identifiers))
+
+
 def people_for(
     spec: Destination,
     contacts: pl.DataFrame,

@@ -100,6 +100,15 @@ def forget(
     )
     for place, count in {**found.store, **found.files}.items():
         stdout().print(f"  {place}: {count:,}", highlight=False)
+    for name, told in found.webhooks.items():
+        waiting = (
+            f"; {told['failed']} failed, sent by the next segwise sync" if told["failed"] else ""
+        )
+        stdout().print(
+            f"  {name} (webhook): {'would be told' if dry_run else 'told'} to remove "
+            f"{told['removes']:,} rows{waiting}",
+            highlight=False,
+        )
     if not dry_run:
         stdout().print(
             "tombstoned: later runs leave their rows out of the sources (counted as erased); "

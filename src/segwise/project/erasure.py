@@ -17,25 +17,27 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from segwise.activation.audience import identifier_kind
+from segwise.activation.destinations import WebhookDestination
 from segwise.io.redact import redact_file
 from segwise.privacy.identifiers import PLATFORMS, hash_identifier, normalize_identifier
-from segwise.privacy.secret import keyed_hashes, load_key, require_key
+from segwise.privacy.secret import keyed_hashes, require_key
 from segwise.project.jobs import jobs_folder
 from segwise.project.paths import QUARANTINE_DIR
+from segwise.project.sync import send_erasure, sync_lock
+from segwise.project.tombstones import project_key
 from segwise.store import audit
-from segwise.store.erasure import erase_customers, tombstones
+from segwise.store.erasure import erase_customers
+from segwise.store.sync import held_for
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
 
-    from segwise.io.dataset import Dataset
     from segwise.project.pipeline import Project
 
 
@@ -51,6 +53,8 @@ class Erasure:
     files: dict[str, int] = field(default_factory=dict)
     #: Values searched for: ids, personal columns, their hashes.
     tokens: int = 0
+    #: Webhooks told to drop them: removes sent, batches, and batches that failed (queued).
+    webhooks: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def places(self) -> int:
@@ -65,6 +69,7 @@ class Erasure:
             "places": self.places,
             "store": self.store,
             "files": self.files,
+            "webhooks": self.webhooks,
         }
 
 
@@ -79,7 +84,8 @@ def forget(
     key = require_key(project_key(project), "segwise forget", project.config.privacy.key_env)
     hashes = keyed_hashes(key, ids)
     tokens = identifying_values(project, ids)
-    with project.store.locked():
+    with project.store.locked(), sync_lock(project, dry_run=dry_run):
+        webhooks, pending = _tell_webhooks(project, ids, dry_run=dry_run)
         files = {}
         for path in written_files(project):
             found = _count_only(path, tokens) if dry_run else redact_file(path, tokens)
@@ -94,21 +100,38 @@ def forget(
                 paths.add(str(path))
                 if not dry_run:
                     path.unlink()
-        store = erase_customers(project.store, ids, tokens | paths, hashes, dry_run=dry_run)
-    erasure = Erasure(len(ids), dry_run, store, files, len(tokens))
+        store = erase_customers(
+            project.store, ids, tokens | paths, hashes, dry_run=dry_run, keep_deliveries=pending
+        )
+    erasure = Erasure(len(ids), dry_run, store, files, len(tokens), webhooks)
     if not dry_run and project.store.path.exists():
         detail = {"customers": len(ids), "places": erasure.places, **store}
         audit.record(project.store, actor, "forget", "customers", detail=detail)
     return erasure
 
 
-def project_key(project: Project) -> bytes | None:
-    """The project's secret key (privacy.key_env, else privacy.key_file), None if unset."""
-    settings = project.config.privacy
-    key_file = (
-        None if settings.key_file is None else project.resolve(settings.key_file, key="key_file")
-    )
-    return load_key(settings.key_env, key_file)
+def _tell_webhooks(
+    project: Project, ids: Sequence[str], *, dry_run: bool
+) -> tuple[dict[str, dict[str, int]], set[str]]:
+    """Send each webhook that holds them their removal; the deliveries still waiting."""
+    told: dict[str, dict[str, int]] = {}
+    pending: set[str] = set()
+    if not project.store.path.exists():
+        return told, pending
+    for name, spec in project.config.destinations.items():
+        if not isinstance(spec, WebhookDestination):
+            continue
+        held = held_for(project.store, name, ids)
+        if not held.height:
+            continue
+        told[name] = {"removes": held.height, "batches": 0, "failed": 0}
+        if dry_run:
+            continue
+        delivery, batches, failed = send_erasure(project, name, held)
+        told[name].update(batches=batches, failed=failed)
+        if failed:
+            pending.add(delivery)
+    return told, pending
 
 
 def identifying_values(project: Project, customer_ids: Sequence[str]) -> set[str]:
@@ -208,31 +231,3 @@ def _shown(project: Project, path: Path) -> str:
         return str(path.relative_to(project.root))
     except ValueError:
         return str(path)
-
-
-def without_erased(project: Project, dataset: Dataset) -> Dataset:
-    """``dataset`` without the rows of customers erased from the project (its tombstones)."""
-    stones = _tombstones(project.store.path) if project.store.path.exists() else frozenset()
-    if not stones:
-        return dataset
-    key = require_key(
-        project_key(project),
-        "reading a source after segwise forget",
-        project.config.privacy.key_env,
-    )
-    ids = dataset.customer_ids().collect(backend="polars").to_native()["customer_id"].to_list()
-    erased = [i for i, h in zip(ids, keyed_hashes(key, ids), strict=True) if h in stones]
-    return dataset.without_customers(erased) if erased else dataset
-
-
-@lru_cache(maxsize=8)
-def _stones(path: str, stamp: tuple[int, int]) -> frozenset[str]:
-    from segwise.store import Workspace  # noqa: PLC0415
-
-    return frozenset(tombstones(Workspace(path)))
-
-
-def _tombstones(path: Path) -> frozenset[str]:
-    """The store's tombstones, read once per version of the file."""
-    stat = path.stat()
-    return _stones(str(path), (stat.st_size, stat.st_mtime_ns))

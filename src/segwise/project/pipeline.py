@@ -150,7 +150,7 @@ class Project:
         dataset = read_source(source, self.resolve(source.path, key=f"sources.{name}.path"))
         if keep_erased or dataset.kind == "accounts":  # accounts are companies, not people
             return dataset
-        from segwise.project.erasure import without_erased  # noqa: PLC0415 - loads the store
+        from segwise.project.tombstones import without_erased  # noqa: PLC0415 - loads the store
 
         return without_erased(self, dataset)
 

@@ -25,7 +25,7 @@ import polars as pl
 from segwise._validation import hint_for
 from segwise.activation.destinations import WebhookDestination
 from segwise.activation.files import write_delivery
-from segwise.activation.sync import SyncPlan, plan_sync
+from segwise.activation.sync import SyncPlan, erasure_plan, plan_sync
 from segwise.exceptions import ConfigError
 from segwise.project.holdouts import withheld
 from segwise.project.sources import customer_columns
@@ -99,7 +99,7 @@ def sync_destinations(
     if run is None:
         raise ConfigError("no run to sync", hint="run the project first: segwise run CONFIG")
     results = []
-    with _sync_lock(project, dry_run=dry_run, progress=progress):
+    with sync_lock(project, dry_run=dry_run, progress=progress):
         for name, spec in destinations.items():
             if destination is not None and name != destination:
                 continue
@@ -143,7 +143,7 @@ def send_assignment(
         pl.col("variant").alias("segment"),
         pl.col("customer_id").cast(pl.String),
     )
-    with _sync_lock(project, dry_run=dry_run, progress=progress):
+    with sync_lock(project, dry_run=dry_run, progress=progress):
         before = state.sent(project.store, destination, scope)
         found = _sync_one(
             project,
@@ -166,8 +166,8 @@ def send_assignment(
     return found, assignment.table.join(held, on=["variant", "customer_id"], how="semi")
 
 
-def _sync_lock(
-    project: Project, *, dry_run: bool, progress: Callable[[str], None] | None
+def sync_lock(
+    project: Project, *, dry_run: bool = False, progress: Callable[[str], None] | None = None
 ) -> contextlib.AbstractContextManager[object]:
     """Syncs of one store go one at a time (a dry run changes nothing: no lock)."""
     store = project.store
@@ -315,3 +315,29 @@ def _manifest(project: Project, plan: SyncPlan, run: dict[str, Any]) -> dict[str
             for s in plan.segments
         ],
     }
+
+
+def send_erasure(project: Project, name: str, held: pl.DataFrame) -> tuple[str, int, int]:
+    """Tell webhook ``name`` to drop erased customers: ``held`` (its rows for them) removed.
+
+    Queued in the outbox with the state change, then sent at once; a batch that fails
+    waits there (with its identifiers) for the next ``segwise sync``. Returns the
+    delivery id, the batches and how many failed.
+    """
+    spec = project.config.destinations[name]
+    store = project.store
+    run = store.last_run()
+    assert run is not None and isinstance(spec, WebhookDestination)
+    plan = erasure_plan(
+        name, spec, run_id=int(run["run_id"]), held=held,
+        contacts=contacts_for(project, name, spec, held),
+        previous=state.previous_delivery(store, name),
+    )  # fmt: skip
+    hook = Hook(project, name, spec, dry_run=False, progress=None)
+    batches = hook.batches(plan, run)
+    delivery = state.Delivery(
+        plan.delivery_id, name, plan.run_id, datetime.now(), "queued", 0, plan.removes.height,
+        spec.url, "erasure (segwise forget)",
+    )  # fmt: skip
+    state.commit(store, delivery, adds=plan.adds, removes=plan.removes, batches=batches)
+    return plan.delivery_id, len(batches), hook.send(batches)

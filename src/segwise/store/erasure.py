@@ -67,13 +67,15 @@ def erase_customers(
     hashes: Sequence[str],
     *,
     dry_run: bool = False,
+    keep_deliveries: Collection[str] = (),
 ) -> dict[str, int]:
     """Delete ``customer_ids`` everywhere in the store; rows (or texts) changed per table.
 
     ``tokens`` are every value that identifies them (ids, emails, phones, their
     hashes as sent): texts quoting one are redacted. ``hashes`` (their keyed ids)
-    become tombstones. ``dry_run`` counts and changes nothing. The store is
-    rewritten afterwards (:func:`compact`) unless nothing was found.
+    become tombstones. ``dry_run`` counts and changes nothing. Webhook batches of
+    ``keep_deliveries`` (removals telling a receiver to drop them, not yet delivered)
+    keep their bodies. The store is rewritten afterwards (:func:`compact`).
     """
     if not store.path.exists():
         return {}
@@ -88,7 +90,9 @@ def erase_customers(
             counts[f"{table}.{column}"] = _count(
                 connection, f"SELECT count(*) FROM {table} WHERE {_matching(column, patterns)}"
             )
-        pending = _pending_batches(connection, tokens) if "outbox" in tables else {}
+        pending = (
+            _pending_batches(connection, tokens, keep_deliveries) if "outbox" in tables else {}
+        )
         counts["outbox.body"] = len(pending)
         if not dry_run:
             with transaction(connection):
@@ -158,7 +162,7 @@ def _quoted(text: str) -> str:
 
 
 def _pending_batches(
-    connection: duckdb.DuckDBPyConnection, tokens: Collection[str]
+    connection: duckdb.DuckDBPyConnection, tokens: Collection[str], keep: Collection[str]
 ) -> dict[tuple[str, int], tuple[bytes, int]]:
     """Webhook bodies not yet delivered that carry a token: rewritten without those items."""
     wanted = set(tokens)
@@ -167,6 +171,8 @@ def _pending_batches(
         "SELECT delivery_id, batch, body FROM outbox WHERE body IS NOT NULL"
     ).fetchall()
     for delivery, batch, body in rows:
+        if delivery in keep:
+            continue
         envelope = json.loads(bytes(body))
         data = envelope.get("data", {})
         kept_rows = 0

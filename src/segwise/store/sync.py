@@ -90,6 +90,24 @@ def sent(store: Workspace, destination: str, scope: str | None = None) -> pl.Dat
     return pl.DataFrame(schema=STATE) if found is None else found.cast(STATE)
 
 
+def held_for(store: Workspace, destination: str, customer_ids: Sequence[str]) -> pl.DataFrame:
+    """The rows ``destination`` holds for ``customer_ids``, in every scope (:data:`STATE`)."""
+    with store.reading() as connection:
+        if "sync_state" not in table_names(connection):
+            return pl.DataFrame(schema=STATE)
+        connection.register("held_ids", pl.DataFrame({"id": list(customer_ids)}).to_arrow())
+        found = pl.from_arrow(
+            connection.sql(
+                "SELECT segmentation, segment, customer_id, fingerprint FROM sync_state "
+                "WHERE destination = $d AND customer_id IN (SELECT id FROM held_ids) ORDER BY ALL",
+                params={"d": destination},
+            ).to_arrow_table()
+        )
+        connection.unregister("held_ids")
+    assert isinstance(found, pl.DataFrame)
+    return found.cast(STATE)
+
+
 def commit(
     store: Workspace,
     delivery: Delivery,
