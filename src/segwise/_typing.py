@@ -13,5 +13,12 @@ NativeFrame: TypeAlias = Any
 
 #: The kinds of input segwise reads.
 InputKind: TypeAlias = Literal[
-    "transactions", "customers", "events", "responses", "accounts", "exposures", "outcomes"
+    "transactions",
+    "customers",
+    "events",
+    "responses",
+    "accounts",
+    "exposures",
+    "outcomes",
+    "consents",
 ]

@@ -192,3 +192,55 @@ def test_an_experiments_variants_go_to_a_destination_beside_its_segments(
     assert repeat.status == "unchanged" and still.equals(held)
     with pytest.raises(ConfigError, match="no destination 'nope'"):
         send_assignment(project, found, "nope")
+
+
+def test_a_destination_checks_the_consent_history_on_the_day_of_the_sync(
+    project_copy: Path,
+) -> None:
+    import datetime as dt
+
+    keep_segmentations(project_copy, "lifecycle")
+    store = open_workspace(project_copy)
+    vip = sorted(store.members("VIP")["customer_id"].cast(pl.String).to_list())
+    stays, revoked, later, expired, never = vip[:5]
+    today = dt.date.today()
+    rows = [(c, "email", "granted", "2024-01-01", None) for c in vip if c != never]
+    rows += [
+        (revoked, "email", "revoked", str(today - dt.timedelta(days=1)), None),
+        (later, "email", "revoked", str(today + dt.timedelta(days=1)), None),
+        (expired, "email", "granted", "2024-06-01", str(today)),  # expires at the start of today
+        (stays, "sms", "revoked", str(today - dt.timedelta(days=3)), None),  # another purpose
+    ]
+    names = ["customer", "purpose", "status", "changed", "until"]
+    history = pl.DataFrame(rows, schema=dict.fromkeys(names, pl.String), orient="row")
+    history.write_csv(project_copy.parent / "data" / "consents.csv")
+    text = project_copy.read_text().replace(
+        "sources:\n",
+        "sources:\n  consents: {path: data/consents.csv, customer_id: customer, purpose: purpose,"
+        " status: status, timestamp: changed, expires: until}\n",
+        1,
+    )
+    project_copy.write_text(
+        text + "destinations:\n  crm: {type: file, path: exports/crm, segments: [lifecycle/VIP],"
+        " identifiers: [email], consent_purpose: email, min_size: 1}\n"
+    )
+    [result] = sync_destinations(sw.Project.from_yaml(project_copy))
+    held = set(sent(store, "crm")["customer_id"])
+    assert {stays, later} <= held
+    assert not {revoked, expired, never} & held
+    assert held == set(vip) - {revoked, expired, never}
+    assert result.plan.segments[0].not_consented == 3
+    from segwise.project.access import customer_record
+
+    record = customer_record(sw.Project.from_yaml(project_copy), revoked)["consents"]
+    assert record["in_force"] == {"email": False}
+    assert [r["status"] for r in record["history"]] == ["granted", "revoked"]
+
+
+def test_consent_purpose_needs_a_consent_history(project_copy: Path) -> None:
+    project_copy.write_text(
+        project_copy.read_text() + "destinations:\n  crm: {type: file, path: exports/crm, "
+        "segments: [lifecycle/VIP], consent_purpose: email}\n"
+    )
+    with pytest.raises(ConfigError, match="consent_purpose: the project has no consent history"):
+        sw.Project.from_yaml(project_copy)

@@ -55,6 +55,9 @@ class _Destination(BaseModel):
     #: Consent then counts only if given on or before the day of the sync and not expired.
     consent_date: str | None = None
     consent_expires: str | None = None
+    #: Or a purpose of the project's consent history (``sources.consents``): only customers
+    #: whose consent for it is in force on the day of the sync are sent.
+    consent_purpose: str | None = Field(default=None, min_length=1)
     #: A CSV file of customer ids (first column, or ``customer_id``) never to send.
     suppression: str | None = None
     #: A standing holdout of this destination ("5%"): that share of its members is never
@@ -71,12 +74,28 @@ class _Destination(BaseModel):
     def _dates_need_a_status(self) -> _Destination:
         if (self.consent_date or self.consent_expires) and self.consent is None:
             raise ValueError("consent_date and consent_expires date a consent: name it in consent")
+        if self.consent is not None and self.consent_purpose is not None:
+            raise ValueError(
+                "consent names a column and consent_purpose a purpose of the consent history: "
+                "keep one"
+            )
         return self
 
     def consent_columns(self) -> list[str]:
         """The customers-source columns consent is read from (none without ``consent``)."""
         found = [self.consent, self.consent_date, self.consent_expires]
         return [c for c in found if c]
+
+    @property
+    def consent_column(self) -> str | None:
+        """The column of the contacts table that says consent: ``consent``, or the purpose's.
+
+        With ``consent_purpose`` the column (``consent:<purpose>``) is added to the
+        contacts from the consent history: ``granted`` where consent is in force.
+        """
+        if self.consent_purpose is not None:
+            return f"consent:{self.consent_purpose}"
+        return self.consent
 
 
 class _PlainIdentifiers(_Destination):

@@ -129,7 +129,7 @@ def plan_sync(
         withheld.with_columns(pl.lit(value=True).alias("__held")), on=_KEYS, how="left"
     ).with_columns(pl.col("__held").fill_null(value=False))
     audience = audience.with_columns(
-        pl.col("__ok").fill_null(spec.consent is None),
+        pl.col("__ok").fill_null(spec.consent_column is None),
         pl.col("__suppressed").fill_null(value=False),
         pl.col("__matchable").fill_null(hashing_of(spec) is None),
         pl.col("fingerprint").fill_null(""),
@@ -144,7 +144,7 @@ def plan_sync(
     current = current.select(*STATE, *spec.identifiers)
     # Governance removes everywhere: sent before, but no consent now, or suppressed.
     barred = people.filter(~pl.col("__ok") | pl.col("__suppressed")).select("customer_id")
-    if spec.consent is not None:
+    if spec.consent_column is not None:
         unknown = sent.join(people, on="customer_id", how="anti").select("customer_id")
         barred = pl.concat([barred, unknown]).unique()
     adds, removes = _diff(spec.mode, current, sent, barred, small, withheld)
@@ -207,14 +207,15 @@ def people_for(
     and ``__matchable`` (an identifier the destination can match).
     """
     wanted = ["customer_id", *spec.identifiers]
-    extra = [*spec.consent_columns(), getattr(spec, "country_col", None)]
+    extra = [spec.consent_column, spec.consent_date, spec.consent_expires,
+             getattr(spec, "country_col", None)]  # fmt: skip
     table = contacts.select(list(dict.fromkeys([*wanted, *(c for c in extra if c)])))
     dates = [c for c in (spec.consent_date, spec.consent_expires) if c]
     table = table.with_columns(_as_date(table, c) for c in dates)
-    if spec.consent:
-        valid = consented(spec.consent, since=spec.consent_date, until=spec.consent_expires,
-                          on=on or date.today())  # fmt: skip
-        ok = nw.from_native(table).select(valid).to_native()[spec.consent]
+    if spec.consent_column:
+        valid = consented(spec.consent_column, since=spec.consent_date,
+                          until=spec.consent_expires, on=on or date.today())  # fmt: skip
+        ok = nw.from_native(table).select(valid).to_native()[spec.consent_column]
     else:
         ok = pl.repeat(value=True, n=table.height, eager=True)
     table = table.with_columns(

@@ -108,7 +108,7 @@ def governed_events(
     """
     people = people_for(spec, contacts, suppressed)
     joined = events.join(people, on="customer_id", how="left").with_columns(
-        pl.col("__ok").fill_null(spec.consent is None),
+        pl.col("__ok").fill_null(spec.consent_column is None),
         pl.col("__suppressed").fill_null(value=False),
     )
     allowed = joined.filter(pl.col("__ok") & ~pl.col("__suppressed"))

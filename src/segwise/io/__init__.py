@@ -5,6 +5,7 @@ from __future__ import annotations
 from segwise.io.dataset import Dataset
 from segwise.io.entity_readers import (
     read_accounts,
+    read_consents,
     read_exposures,
     read_outcomes,
     read_responses,
@@ -29,6 +30,7 @@ __all__ = [
     "SourceOptions",
     "detect_roles",
     "read_accounts",
+    "read_consents",
     "read_customers",
     "read_events",
     "read_exposures",

@@ -34,6 +34,9 @@ _PARSED = {
     "variant": v.VARIANT,
     "metric": v.METRIC,
     "value": v.VALUE,
+    "purpose": v.PURPOSE,
+    "status": v.STATUS,
+    "expires": v.EXPIRES,
 }
 
 
@@ -109,7 +112,8 @@ class Dataset:
         exprs: list[nw.Expr] = []
         names: set[str] = set()
         parsed = ("customer_id", "timestamp", "event", "question", "answer", "amount", "quantity",
-                  "experiment", "variant", "metric", "value")  # fmt: skip
+                  "experiment", "variant", "metric", "value", "purpose", "status",
+                  "expires")  # fmt: skip
         for role in (*parsed, "unit_price"):
             if role in roles or (role == "amount" and self.roles.amount_is_computed):
                 exprs.append(nw.col(_PARSED[role]).alias(role))

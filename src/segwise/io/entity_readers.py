@@ -204,3 +204,49 @@ def read_outcomes(
         policy=CleaningPolicy(),
         timestamp_format=timestamp_format,
     )
+
+
+def read_consents(
+    source: Any,
+    *,
+    customer_id: str | None = None,
+    timestamp: str | None = None,
+    purpose: str | None = None,
+    status: str | None = None,
+    expires: str | None = None,
+    timestamp_format: str | None = None,
+    delimiter: str | None = None,
+    encoding: str | None = None,
+    sheet: str | int | None = None,
+    table: str | None = None,
+    query: str | None = None,
+) -> Dataset:
+    """Read a consent history: who gave or withdrew which consent, when, until when.
+
+    One row per change: customer, purpose (``email``, ``sms``, ``ads``,
+    ``profiling``…), status (``granted``, ``denied`` or ``revoked``), the date
+    of the status and, optionally, when a grant expires. A row without a
+    purpose or a status, with another status, or with an expiry that is not a
+    date is quarantined with its reason. Which consent holds on a day is
+    :func:`segwise.privacy.consent_in_force`'s.
+
+    Examples
+    --------
+    >>> import polars as pl, segwise as sw
+    >>> log = pl.DataFrame({"customer_id": ["a", "a", "b"], "purpose": ["email"] * 3,
+    ...                     "status": ["granted", "Revoked", "maybe"],
+    ...                     "timestamp": ["2026-01-02", "2026-03-01", "2026-01-05"]})
+    >>> ds = sw.read_consents(log)
+    >>> ds.to_native()["status"].to_list(), ds.quality().excluded["unknown_status"]
+    (['granted', 'revoked'], 1)
+    """
+    roles = {"customer_id": customer_id, "timestamp": timestamp, "purpose": purpose,
+             "status": status, "expires": expires}  # fmt: skip
+    return read_kind(
+        "consents",
+        source,
+        roles,
+        ReaderSettings(delimiter, encoding, sheet, table, query),
+        policy=CleaningPolicy(),
+        timestamp_format=timestamp_format,
+    )

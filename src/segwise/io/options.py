@@ -46,6 +46,10 @@ READER_KEYWORDS: dict[str, frozenset[str]] = {
         {"customer_id", "timestamp", "timestamp_format", "delimiter", "encoding", "sheet",
          "table", "query"}
     ),
+    "consents": frozenset(
+        {"customer_id", "timestamp", "timestamp_format", "delimiter", "encoding", "sheet",
+         "table", "query"}
+    ),
 }  # fmt: skip
 
 

@@ -87,6 +87,15 @@ def _timestamp_format(
     return fmt
 
 
+def _expires_format(raw: RawSource, frame: nw.LazyFrame[Any], roles: ColumnRoles) -> str | None:
+    """A consent expiry's pattern, read off its values (None: typed dates, or unreadable)."""
+    column = roles.get("expires")
+    if column is None or isinstance(frame.collect_schema()[column], nw.Date | nw.Datetime):
+        return None
+    sample = _sample(raw, frame, column)
+    return detect_timestamp_format(sample)[0] if sample else None
+
+
 def _notes(
     raw: RawSource, roles: ColumnRoles, fmt: str | None, policy: CleaningPolicy
 ) -> list[str]:
@@ -217,6 +226,7 @@ def read_kind(
         event_dtype=frame.collect_schema()[roles.columns["event"]]
         if "event" in roles.columns
         else None,
+        expires_format=_expires_format(raw, frame, roles),
     )
     return Dataset(
         kind=kind,

@@ -96,6 +96,9 @@ ROLE_ALIASES: dict[str, tuple[str, ...]] = {
     "variant": ("variant", "variation", "variant_id", "variation_id", "arm", "group", "bucket"),
     "metric": ("metric", "metric_name", "kpi", "measure", "goal"),
     "value": ("value", "metric_value", "amount", "score"),
+    "purpose": ("purpose", "consent_purpose", "channel", "consent_type", "scope"),
+    "status": ("status", "consent_status", "state", "consent"),
+    "expires": ("expires", "expires_at", "expiry", "expiry_date", "valid_until", "expiration"),
 }
 
 #: Roles read as text from CSV and Excel, so they are parsed (or kept) as written.
@@ -120,6 +123,10 @@ ROLE_OPTIONS: dict[str, tuple[str, str]] = {
     "variant": ("variant: in the project file", "variant"),
     "metric": ("metric: in the project file", "metric"),
     "value": ("value: in the project file", "value"),
+    # Consents too.
+    "purpose": ("purpose: in the project file", "purpose"),
+    "status": ("status: in the project file", "status"),
+    "expires": ("expires: in the project file", "expires"),
 }
 
 #: An accounts table's id: the account is the unit its rows describe (kept in ``customer_id``).
@@ -154,6 +161,7 @@ ROLES_BY_KIND: dict[str, tuple[str, ...]] = {
     "accounts": ("customer_id",),
     "exposures": ("customer_id", "timestamp", "experiment", "variant"),
     "outcomes": ("customer_id", "timestamp", "metric", "value"),
+    "consents": ("customer_id", "timestamp", "purpose", "status", "expires"),
 }
 
 _REQUIRED: dict[str, tuple[str, ...]] = {
@@ -164,6 +172,7 @@ _REQUIRED: dict[str, tuple[str, ...]] = {
     "accounts": ("customer_id",),
     "exposures": ("customer_id", "timestamp", "experiment", "variant"),
     "outcomes": ("customer_id", "timestamp", "metric", "value"),
+    "consents": ("customer_id", "timestamp", "purpose", "status"),
 }
 
 _ROLE_WORDS = {
@@ -177,6 +186,9 @@ _ROLE_WORDS = {
     "variant": "variant",
     "metric": "metric name",
     "value": "value",
+    "purpose": "consent purpose",
+    "status": "consent status",
+    "expires": "expiry date",
 }
 
 

@@ -43,6 +43,12 @@ VARIANT = "__sw_variant"
 CROSSOVER = "__sw_crossover"
 METRIC = "__sw_metric"
 VALUE = "__sw_value"
+PURPOSE = "__sw_purpose"
+STATUS = "__sw_status"
+EXPIRES = "__sw_expires"
+
+#: The statuses a consent row may have (Apache Unomi's), compared trimmed and lowercased.
+CONSENT_STATUSES = ("granted", "denied", "revoked")
 
 #: The kinds of table that hold one row per id (a repeated id is quarantined).
 ONE_ROW_PER_ID = frozenset({"customers", "accounts"})
@@ -63,6 +69,10 @@ REASONS: dict[str, str] = {
     "missing_metric": "no metric name",
     "missing_value": "no value",
     "non_numeric_value": "value is not a number",
+    "missing_purpose": "no consent purpose",
+    "missing_status": "no consent status",
+    "unknown_status": "consent status is not granted, denied or revoked",
+    "unparseable_expiry": "expiry cannot be read as a date",
     "missing_amount": "no amount",
     "non_numeric_amount": "amount is not a number",
     "non_numeric_quantity": "quantity is not a number",
@@ -97,6 +107,8 @@ class Plan:
     #: Exposures: flag customers seen in several variants of one experiment (a group-by
     #: joined back). Off for a caller that groups by customer itself and drops them there.
     crossovers: bool = True
+    #: Consents: the strftime pattern of the expiry column (detected like the timestamp's).
+    expires_format: str | None = None
 
 
 def _is_blank(column: str, dtype: Any) -> nw.Expr:
@@ -158,6 +170,8 @@ def parse_columns(frame: nw.LazyFrame[Any], plan: Plan) -> nw.LazyFrame[Any]:
         frame = _parse_answers(frame, roles)
     if roles.kind in ("exposures", "outcomes"):
         frame = _parse_measurement(frame, plan)
+    if roles.kind == "consents":
+        frame = _parse_consents(frame, plan)
     if roles.kind != "transactions":
         return frame
     if (amount := roles.get("amount")) is not None:
@@ -194,6 +208,20 @@ def _parse_measurement(frame: nw.LazyFrame[Any], plan: Plan) -> nw.LazyFrame[Any
     return portable.try_to_float(
         frame, roles.columns["value"], VALUE, decimal_comma=plan.decimal_comma
     )
+
+
+def _parse_consents(frame: nw.LazyFrame[Any], plan: Plan) -> nw.LazyFrame[Any]:
+    """Purpose and status as trimmed lowercase text; the expiry as a datetime (or NULL)."""
+    roles, schema = plan.roles, frame.collect_schema()
+    purpose, status = roles.columns["purpose"], roles.columns["status"]
+    frame = frame.with_columns(
+        _clean_text(purpose, schema[purpose]).str.to_lowercase().alias(PURPOSE),
+        _clean_text(status, schema[status]).str.to_lowercase().alias(STATUS),
+    )
+    expires = roles.get("expires")
+    if expires is None:
+        return frame.with_columns(nw.lit(None, dtype=nw.Datetime("us")).alias(EXPIRES))
+    return portable.try_to_datetime(frame, expires, EXPIRES, fmt=plan.expires_format)
 
 
 def _transaction_flags(frame: nw.LazyFrame[Any], plan: Plan) -> list[nw.Expr]:
@@ -290,19 +318,7 @@ def reason_tests(plan: Plan, *, duplicates: bool) -> dict[str, nw.Expr]:
         tests["unparseable_timestamp"] = ~nw.col(ts).is_null() & nw.col(TIMESTAMP).is_null()
     if roles.get("event") is not None:
         tests["missing_event"] = _is_blank(EVENT, plan.event_dtype)
-    if roles.kind == "responses":
-        tests |= {"missing_question": nw.col(QUESTION).is_null(),
-                  "missing_answer": nw.col(ANSWER).is_null()}  # fmt: skip
-    if roles.kind == "exposures":
-        tests |= {"missing_experiment": nw.col(EXPERIMENT).is_null(),
-                  "missing_variant": nw.col(VARIANT).is_null()}  # fmt: skip
-    if roles.kind == "outcomes":
-        value = roles.columns["value"]
-        tests |= {"missing_metric": nw.col(METRIC).is_null(),
-                  "missing_value": nw.col(value).is_null(),
-                  "non_numeric_value": ~nw.col(value).is_null() & _not_finite(VALUE)}  # fmt: skip
-    if roles.kind == "transactions":
-        tests |= _amount_tests(roles)
+    tests |= _kind_tests(roles)
     if plan.as_of_bound is not None and roles.get("timestamp") is not None:
         tests["after_as_of"] = (nw.col(TIMESTAMP) >= nw.lit(plan.as_of_bound)).fill_null(
             value=False
@@ -320,6 +336,37 @@ def reason_tests(plan: Plan, *, duplicates: bool) -> dict[str, nw.Expr]:
         tests["duplicate"] = nw.col(DUPLICATE)
     if roles.kind == "transactions":
         tests["non_product_code"] = nw.col(NON_PRODUCT)
+    return tests
+
+
+def _kind_tests(roles: ColumnRoles) -> dict[str, nw.Expr]:
+    """The checks of the roles one kind of source has alone."""
+    if roles.kind == "responses":
+        return {"missing_question": nw.col(QUESTION).is_null(),
+                "missing_answer": nw.col(ANSWER).is_null()}  # fmt: skip
+    if roles.kind == "exposures":
+        return {"missing_experiment": nw.col(EXPERIMENT).is_null(),
+                "missing_variant": nw.col(VARIANT).is_null()}  # fmt: skip
+    if roles.kind == "consents":
+        return _consent_tests(roles)
+    if roles.kind == "outcomes":
+        value = roles.columns["value"]
+        return {"missing_metric": nw.col(METRIC).is_null(),
+                "missing_value": nw.col(value).is_null(),
+                "non_numeric_value": ~nw.col(value).is_null() & _not_finite(VALUE)}  # fmt: skip
+    if roles.kind == "transactions":
+        return _amount_tests(roles)
+    return {}
+
+
+def _consent_tests(roles: ColumnRoles) -> dict[str, nw.Expr]:
+    tests = {
+        "missing_purpose": nw.col(PURPOSE).is_null(),
+        "missing_status": nw.col(STATUS).is_null(),
+        "unknown_status": ~nw.col(STATUS).is_null() & ~nw.col(STATUS).is_in(CONSENT_STATUSES),
+    }
+    if (expires := roles.get("expires")) is not None:
+        tests["unparseable_expiry"] = ~nw.col(expires).is_null() & nw.col(EXPIRES).is_null()
     return tests
 
 

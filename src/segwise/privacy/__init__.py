@@ -5,7 +5,7 @@ Pure functions; the layers that own data (the store, destinations, files) carry 
 
 from __future__ import annotations
 
-from segwise.privacy.consent import consented
+from segwise.privacy.consent import consent_in_force, consented
 from segwise.privacy.identifiers import (
     IDENTIFIER_KINDS,
     PLATFORMS,
@@ -16,6 +16,7 @@ from segwise.privacy.identifiers import (
 __all__ = [
     "IDENTIFIER_KINDS",
     "PLATFORMS",
+    "consent_in_force",
     "consented",
     "hash_identifier",
     "normalize_identifier",

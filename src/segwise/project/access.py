@@ -9,13 +9,14 @@ each destination was sent about them.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 import narwhals.stable.v2 as nw
 import polars as pl
 
 from segwise.exceptions import NotFoundError
+from segwise.privacy.consent import consent_in_force
 
 if TYPE_CHECKING:
     from segwise.project.pipeline import Project
@@ -49,7 +50,7 @@ def customer_record(project: Project, customer_id: str) -> dict[str, Any]:
         "project": project.config.name,
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "customer": row,
-        "consents": _consents(project, row),
+        "consents": {**_consents(project, row), **_history(project, customer)},
         "segments": segments,
         "history": history,
         "features": features,
@@ -75,6 +76,25 @@ def _consents(project: Project, row: dict[str, Any] | None) -> dict[str, Any]:
         if column is not None and column in row:
             found.setdefault("destinations", {})[name] = {"column": column, "value": row[column]}
     return found
+
+
+def _history(project: Project, customer: str) -> dict[str, Any]:
+    """Their consent history (``sources.consents``) and, per purpose, whether it holds today."""
+    if project.config.sources.consents is None:
+        return {}
+    data = project.read_source("consents").data.filter(nw.col("customer_id") == customer)
+    rows = data.sort("timestamp").collect(backend="polars").to_native()
+    today = date.today()
+    in_force = {
+        purpose: bool(
+            consent_in_force(data, purpose, today)
+            .collect(backend="polars")
+            .to_native()["granted"]
+            .any()
+        )
+        for purpose in sorted(set(rows["purpose"].to_list()))
+    }
+    return {"history": [_plain(r) for r in rows.iter_rows(named=True)], "in_force": in_force}
 
 
 def _features(store: Workspace, customer: str) -> dict[str, Any] | None:

@@ -21,6 +21,7 @@ from segwise.privacy.small_groups import K_MIN
 from segwise.project.config_sources import (
     MEASUREMENT_SOURCES,
     AccountsSource,
+    ConsentsSource,
     CustomersSource,
     EventsSource,
     ExposuresSource,
@@ -357,6 +358,16 @@ class ProjectConfig(Strict):
         return self
 
     @model_validator(mode="after")
+    def _purposes_have_a_history(self) -> ProjectConfig:
+        for name, spec in self.destinations.items():
+            if spec.consent_purpose is not None and self.sources.consents is None:
+                raise ValueError(
+                    f"destinations.{name}.consent_purpose: the project has no consent history; "
+                    "add sources.consents (customer, purpose, status, date, expiry)"
+                )
+        return self
+
+    @model_validator(mode="after")
     def _triggers_send_somewhere(self) -> ProjectConfig:
         for name, trigger in self.triggers.items():
             for target in trigger.destinations():
@@ -408,6 +419,7 @@ __all__ = [
     "AccountsSource",
     "ClusterSegmentation",
     "ClvSegmentation",
+    "ConsentsSource",
     "CustomersSource",
     "EventsSource",
     "ExposuresSource",

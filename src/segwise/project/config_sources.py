@@ -136,8 +136,17 @@ class OutcomesSource(_TimedSource):
     value: str | None = None
 
 
-#: Sources that measure segments rather than build them: no feature or segment reads them.
-MEASUREMENT_SOURCES = frozenset({"exposures", "outcomes"})
+class ConsentsSource(_TimedSource):
+    """A consent history: customer, purpose, status (granted, denied, revoked), date, expiry."""
+
+    purpose: str | None = None
+    status: str | None = None
+    expires: str | None = None
+
+
+#: Sources that no feature or segment reads: the measurement sources (exposures, outcomes)
+#: and the consent history (read when sending audiences).
+MEASUREMENT_SOURCES = frozenset({"exposures", "outcomes", "consents"})
 
 
 class Sources(Strict):
@@ -150,3 +159,4 @@ class Sources(Strict):
     accounts: AccountsSource | None = None
     exposures: ExposuresSource | None = None
     outcomes: OutcomesSource | None = None
+    consents: ConsentsSource | None = None

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 #: Source options that name a column, beside ``pii``.
 _ROLES = ("customer_id", "timestamp", "amount", "order_id", "product", "category", "channel",
           "event", "experiment", "variant", "metric", "value", "question", "answer",
-          "account_id", "role")  # fmt: skip
+          "account_id", "role", "purpose", "status", "expires")  # fmt: skip
 
 
 def processing_record(project: Project) -> dict[str, Any]:
@@ -71,7 +71,8 @@ def _destination(spec: Any) -> dict[str, Any]:
         "identifiers": identifiers,
         "personal": [c for c in identifiers if identifier_kind(c) is not None],
         "hashing": hashing_of(spec) or "none",
-        "consent": getattr(spec, "consent", None),
+        "consent": spec.consent,
+        "consent_purpose": spec.consent_purpose,
         "segments": list(getattr(spec, "segments", []) or []),
     }
 
@@ -105,7 +106,11 @@ def as_text(record: dict[str, Any]) -> list[str]:
     activation = record["purposes"]["activation"]
     lines.append("  activation:" + ("" if activation else " none"))
     for name, spec in activation.items():
-        consent = spec["consent"] or "no consent column"
+        consent = spec["consent"] or (
+            f"purpose {spec['consent_purpose']} of the consent history"
+            if spec["consent_purpose"]
+            else "no consent column"
+        )
         lines.append(
             f"    {name} ({spec['type']}): sends {', '.join(spec['identifiers']) or 'ids only'}, "
             f"hashing {spec['hashing']}, consent {consent}"

@@ -13,7 +13,13 @@ import polars as pl
 
 from segwise._validation import hint_for
 from segwise.exceptions import ConfigError
-from segwise.io.entity_readers import read_accounts, read_exposures, read_outcomes, read_responses
+from segwise.io.entity_readers import (
+    read_accounts,
+    read_consents,
+    read_exposures,
+    read_outcomes,
+    read_responses,
+)
 from segwise.io.readers import (
     read_customers,
     read_events,
@@ -21,6 +27,7 @@ from segwise.io.readers import (
 )
 from segwise.project.config import (
     AccountsSource,
+    ConsentsSource,
     CustomersSource,
     EventsSource,
     ExposuresSource,
@@ -44,6 +51,7 @@ _READERS = {
     AccountsSource: read_accounts,
     ExposuresSource: read_exposures,
     OutcomesSource: read_outcomes,
+    ConsentsSource: read_consents,
 }
 
 AnySource = (
@@ -53,6 +61,7 @@ AnySource = (
     | ResponsesSource
     | AccountsSource
     | ExposuresSource
+    | ConsentsSource
     | OutcomesSource
 )
 

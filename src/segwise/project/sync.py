@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -27,6 +27,7 @@ from segwise.activation.destinations import WebhookDestination
 from segwise.activation.files import write_delivery
 from segwise.activation.sync import SyncPlan, erasure_plan, plan_sync
 from segwise.exceptions import ConfigError
+from segwise.privacy.consent import consent_in_force
 from segwise.project.holdouts import withheld
 from segwise.project.sources import customer_columns
 from segwise.project.webhooks import Hook, playbooks
@@ -274,12 +275,35 @@ def _members(project: Project, name: str, spec: Destination, run_id: int) -> pl.
 def contacts_for(
     project: Project, name: str, spec: Destination, members: pl.DataFrame
 ) -> pl.DataFrame:
-    """The customers source's id, identifier, consent and country columns (for ``name``)."""
+    """The customers source's id, identifier, consent and country columns (for ``name``).
+
+    A destination that checks a purpose of the consent history gets its column
+    (``consent:<purpose>``: ``granted`` where consent is in force today).
+    """
     columns = [*spec.identifiers, *spec.consent_columns(), getattr(spec, "country_col", None)]
     wanted = list(dict.fromkeys(c for c in columns if c))
     if not wanted:
-        return members.select("customer_id").unique()
-    return customer_columns(project, wanted, asked_by=f"destinations.{name}")
+        contacts = members.select(pl.col("customer_id").cast(pl.String)).unique()
+    else:
+        contacts = customer_columns(project, wanted, asked_by=f"destinations.{name}")
+    if spec.consent_purpose is None:
+        return contacts
+    return contacts.join(
+        granted_today(project, spec.consent_purpose, spec.consent_column or ""),
+        on="customer_id",
+        how="left",
+    )
+
+
+def granted_today(project: Project, purpose: str, column: str) -> pl.DataFrame:
+    """``customer_id`` and ``column`` (``granted``) of those whose ``purpose`` consent holds."""
+    history = project.read_source("consents").data
+    held: pl.DataFrame = (
+        consent_in_force(history, purpose, date.today()).collect(backend="polars").to_native()
+    )
+    return held.filter(pl.col("granted")).select(
+        pl.col("customer_id").cast(pl.String), pl.lit("granted").alias(column)
+    )
 
 
 def suppressed_for(project: Project, name: str, spec: Destination) -> list[str]:

@@ -46,7 +46,8 @@ def destinations(state: StateDep, _caller: Viewer) -> list[dict[str, Any]]:
             out.append({
                 "name": name, "type": spec.type, "mode": spec.mode,
                 "segments": spec.segments, "identifiers": spec.identifiers,
-                "consent": spec.consent, "min_size": spec.min_size,
+                "consent": spec.consent, "consent_purpose": spec.consent_purpose,
+                "min_size": spec.min_size,
                 "target": getattr(spec, "url", None) or getattr(spec, "path", ""),
                 "last_delivery": mine.row(0, named=True) if mine.height else None,
                 "waiting_batches": len(outbox.waiting(store, name)),

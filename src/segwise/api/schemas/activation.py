@@ -54,6 +54,8 @@ class DestinationOut(BaseModel):
     segments: list[str]
     identifiers: list[str]
     consent: str | None
+    #: The consent history's purpose checked instead of a column (sources.consents).
+    consent_purpose: str | None = None
     min_size: int
     target: str = Field(description="the folder (files) or the URL (webhooks)")
     last_delivery: DeliveryOut | None

@@ -1,0 +1,104 @@
+"""Consent in force on a day, from a consent history: Unomi's semantics, checked at random."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import segwise as sw
+from segwise.privacy import consent_in_force
+
+START = dt.date(2026, 1, 1)
+STATUSES = ("granted", "denied", "revoked")
+
+change = st.tuples(
+    st.integers(0, 3),  # customer
+    st.sampled_from(["email", "profiling"]),
+    st.sampled_from(STATUSES),
+    st.integers(0, 60),  # day of the change
+    st.integers(0, 23),  # hour
+    st.one_of(st.none(), st.integers(0, 90)),  # day it expires
+)
+
+
+def reference(changes: list[tuple], purpose: str, on: dt.date) -> dict[str, bool]:
+    """The rule written plainly: latest change by the end of ``on``; granted and unexpired."""
+    end = dt.datetime.combine(on + dt.timedelta(days=1), dt.time())
+    found: dict[str, bool] = {}
+    for customer in {c[0] for c in changes}:
+        mine = [c for c in changes if c[0] == customer and c[1] == purpose and c[3] < end]
+        if not mine:
+            continue
+        latest = max(c[3] for c in mine)
+        verdicts = [c[2] == "granted" and (c[4] is None or c[4] >= end)
+                    for c in mine if c[3] == latest]  # fmt: skip
+        found[str(customer)] = all(verdicts)
+    return found
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(change, min_size=1, max_size=25), st.integers(0, 80))
+def test_in_force_matches_the_plain_rule(changes: list[tuple], day: int) -> None:
+    rows = [
+        (customer, purpose, status, dt.datetime.combine(START + dt.timedelta(d), dt.time(h)),
+         None if e is None else dt.datetime.combine(START + dt.timedelta(e), dt.time()))
+        for customer, purpose, status, d, h, e in changes
+    ]  # fmt: skip
+    table = pl.DataFrame(
+        {
+            "customer_id": [str(r[0]) for r in rows],
+            "purpose": [r[1] for r in rows],
+            "status": [r[2] for r in rows],
+            "timestamp": [r[3] for r in rows],
+            "expires": [r[4] for r in rows],
+        },
+        schema_overrides={"expires": pl.Datetime("us")},
+    )
+    history = sw.read_consents(table).data
+    on = START + dt.timedelta(day)
+    for purpose in ("email", "profiling"):
+        found = consent_in_force(history, purpose, on).collect().to_native()
+        assert dict(found.iter_rows()) == reference(
+            [(str(r[0]), *r[1:]) for r in rows], purpose, on
+        )
+
+
+def test_revoking_takes_effect_on_its_day_not_before() -> None:
+    history = sw.read_consents(
+        pl.DataFrame(
+            {
+                "customer_id": ["a", "a"],
+                "purpose": ["email", "email"],
+                "status": ["granted", "revoked"],
+                "timestamp": ["2026-01-01 09:00:00", "2026-03-10 18:30:00"],
+            }
+        )
+    ).data
+
+    def granted(day: dt.date) -> bool:
+        found = consent_in_force(history, "email", day).collect().to_native()
+        return bool(found["granted"][0])
+
+    assert granted(dt.date(2026, 3, 9)) and not granted(dt.date(2026, 3, 10))
+    before = consent_in_force(history, "email", dt.date(2025, 12, 31)).collect().to_native()
+    assert before.height == 0  # nothing given yet: no consent
+
+
+def test_bad_consent_rows_are_quarantined_with_their_reason() -> None:
+    table = pl.DataFrame(
+        {
+            "customer_id": ["a", "b", "c", "d"],
+            "purpose": ["email", None, "email", "sms"],
+            "status": ["GRANTED ", "granted", "opt-in?", "granted"],
+            "timestamp": ["2026-01-01"] * 4,
+            "expires": ["2026-12-31", None, None, "next year"],
+        }
+    )
+    found = sw.read_consents(table)
+    excluded = found.quality().excluded
+    assert (excluded["missing_purpose"], excluded["unknown_status"]) == (1, 1)
+    assert excluded["unparseable_expiry"] == 1
+    assert found.to_native()["status"].to_list() == ["granted"]
