@@ -87,12 +87,15 @@ def _timestamp_format(
     return fmt
 
 
-def _expires_format(raw: RawSource, frame: nw.LazyFrame[Any], roles: ColumnRoles) -> str | None:
+def _expires_format(frame: nw.LazyFrame[Any], roles: ColumnRoles) -> str | None:
     """A consent expiry's pattern, read off its values (None: typed dates, or unreadable)."""
     column = roles.get("expires")
     if column is None or isinstance(frame.collect_schema()[column], nw.Date | nw.Datetime):
         return None
-    sample = _sample(raw, frame, column)
+    # Expiries are sparse (most grants never lapse): sample the rows that have one.
+    text = nw.col(column).cast(nw.String()).str.strip_chars()
+    given = frame.select(text.alias(column)).filter(~nw.col(column).is_null() & (text != ""))
+    sample = given.head(_SAMPLE_ROWS).collect()[column].to_list()
     return detect_timestamp_format(sample)[0] if sample else None
 
 
@@ -226,7 +229,7 @@ def read_kind(
         event_dtype=frame.collect_schema()[roles.columns["event"]]
         if "event" in roles.columns
         else None,
-        expires_format=_expires_format(raw, frame, roles),
+        expires_format=_expires_format(frame, roles),
     )
     return Dataset(
         kind=kind,

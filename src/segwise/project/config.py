@@ -20,6 +20,7 @@ from segwise.privacy.secret import KEY_ENV
 from segwise.privacy.small_groups import K_MIN
 from segwise.project.config_sources import (
     MEASUREMENT_SOURCES,
+    NOT_FEATURES,
     AccountsSource,
     ConsentsSource,
     CustomersSource,
@@ -309,6 +310,10 @@ class PrivacySettings(Strict):
     key_env: str = Field(default=KEY_ENV, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
     #: Or a file holding it (relative to the project), read when the variable is not set.
     key_file: str | None = None
+    #: The consent history's purpose that allows profiling (clustering, predictions).
+    profiling_purpose: str = Field(default="profiling", min_length=1)
+    #: Customers without it: left out of those segmentations, or counted but not stored.
+    profiling: Literal["exclude", "aggregate"] = "exclude"
 
 
 #: A pydantic field type: a retention period written ``36 months``, ``90 days``, ``2 years``.
@@ -416,6 +421,7 @@ class ProjectConfig(Strict):
 # The sources' classes stay importable from here (segwise.project.config_sources holds them).
 __all__ = [
     "MEASUREMENT_SOURCES",
+    "NOT_FEATURES",
     "AccountsSource",
     "ClusterSegmentation",
     "ClvSegmentation",

@@ -144,9 +144,11 @@ class ConsentsSource(_TimedSource):
     expires: str | None = None
 
 
-#: Sources that no feature or segment reads: the measurement sources (exposures, outcomes)
-#: and the consent history (read when sending audiences).
-MEASUREMENT_SOURCES = frozenset({"exposures", "outcomes", "consents"})
+#: Sources that measure segments rather than build them: no feature or segment reads them.
+MEASUREMENT_SOURCES = frozenset({"exposures", "outcomes"})
+#: Sources no customer feature is built from: those, and the consent history (which says who
+#: may be profiled and sent, not what they did).
+NOT_FEATURES = MEASUREMENT_SOURCES | {"consents"}
 
 
 class Sources(Strict):

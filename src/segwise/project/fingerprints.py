@@ -59,9 +59,9 @@ def file_fingerprint(path: Path) -> dict[str, Any]:
 def source_fingerprints(project: Project) -> dict[str, dict[str, Any]]:
     """Every source's fingerprint, by source name (``transactions``, ``customers``…).
 
-    The measurement sources (exposures, outcomes) and the consent history are left out: a
-    new exposure log changes no feature and no segment, so it must not make ``refresh`` run
-    or drop the feature cache (consent is checked when audiences are sent).
+    The measurement sources (exposures, outcomes) are left out: a new exposure log changes
+    no feature and no segment, so it must not make ``refresh`` run or drop the feature cache.
+    The consent history counts: who may be profiled changes the segments.
     """
     prints: dict[str, dict[str, Any]] = {}
     for name, source in project.config.sources:

@@ -18,7 +18,8 @@ from segwise.exceptions import ConfigError
 from segwise.features.accounts import account_view, contact_mapping, with_firmographics
 from segwise.features.behaviour import customer_features
 from segwise.io.timestamps import resolve_as_of
-from segwise.project.config import MEASUREMENT_SOURCES
+from segwise.project.config import NOT_FEATURES
+from segwise.project.consents import without_profiling_consent
 from segwise.project.methods import RunInputs
 from segwise.project.paths import QUARANTINE_DIR
 from segwise.project.results import as_polars
@@ -60,8 +61,8 @@ def prepare(
     if engine == "spark" and spark is None:
         settings = getattr(project.config.engine, "spark", None)
         spark = spark_session(settings.master, settings.config) if settings else None
-    # The measurement sources get their quality report above; no feature reads them.
-    built = {k: d.data for k, d in datasets.items() if k not in MEASUREMENT_SOURCES}
+    # The measurement sources and consents get their quality report above; no feature reads them.
+    built = {k: d.data for k, d in datasets.items() if k not in NOT_FEATURES}
     _apply_retention(project, built, dict(zip(datasets, quality, strict=True)), cutoff)
     tables = on_engine(built, engine, spark)
     step("Building customer features")
@@ -75,6 +76,11 @@ def prepare(
     )
     features = as_polars(features_native).sort("customer_id")
     stored = project.store.runs()["as_of"].to_list() if project.store.path.exists() else []
+    purpose = project.config.privacy.profiling_purpose
+    consents = datasets.get("consents")
+    unconsented = (
+        None if consents is None else without_profiling_consent(consents, purpose, features, cutoff)
+    )
     inputs = RunInputs(
         tables,
         features_native,
@@ -83,6 +89,7 @@ def prepare(
         project.paths,
         project.config.currency,
         stored_as_of=tuple(stored),
+        unconsented=unconsented,
     )
     if account is not None:
         inputs = _with_accounts(project, inputs, account, step)
@@ -121,6 +128,7 @@ def _with_accounts(
         features=as_polars(view.features).sort("customer_id"),
         level="account",
         contacts=contacts,
+        unconsented=None,  # consent is a person's; accounts are companies
     )
     return replace(inputs, accounts=accounts, contacts=contacts)
 

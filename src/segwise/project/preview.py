@@ -21,6 +21,7 @@ from segwise.lang import nodes
 from segwise.lang.parser import parse_rule
 from segwise.project.catalogs import catalog_of
 from segwise.project.config import ClusterSegmentation, RulesSegmentation
+from segwise.project.consents import PROFILING_METHODS
 from segwise.project.fingerprints import source_fingerprints
 from segwise.project.ingest import prepare
 from segwise.project.methods import RunInputs
@@ -105,6 +106,8 @@ def preview_project(
 def _reads_only_features(project: Project, name: str, spec: Any) -> bool:
     if spec.level == "account":
         return False  # the cache holds the customers' features, not the accounts'
+    if project.config.sources.consents is not None and spec.method in PROFILING_METHODS:
+        return False  # who may be profiled is read from the consent history
     if isinstance(spec, ClusterSegmentation):
         return True
     if not isinstance(spec, RulesSegmentation):

@@ -44,6 +44,11 @@ def processing_record(project: Project) -> dict[str, Any]:
         },
         "retention": {name: str(period) for name, period in config.retention.items()},
         "small_groups": {"k_min": settings.k_min},
+        "profiling_consent": {
+            "purpose": settings.profiling_purpose,
+            "without_it": settings.profiling,
+            "consent_history": config.sources.consents is not None,
+        },
         "secret_key": {"env": settings.key_env, "file": settings.key_file},
         "erased_customers": len(tombstones(project.store)),
         "last_erasure": _last(project, "forget"),
@@ -119,9 +124,17 @@ def as_text(record: dict[str, Any]) -> list[str]:
     lines += ["", "Retention"]
     lines += [f"  {k}: {v}" for k, v in retention.items()] or ["  none set: kept until deleted"]
     key = record["secret_key"]
+    profiling = record["profiling_consent"]
     lines += [
         "",
         f"Small groups: shown as '< {record['small_groups']['k_min']}'",
+        "Profiling consent: "
+        + (
+            f"purpose {profiling['purpose']} of the consent history; without it: "
+            f"{profiling['without_it']}"
+            if profiling["consent_history"]
+            else "no consent history (profiling not based on consent)"
+        ),
         f"Secret key: ${key['env']}" + (f", else the file {key['file']}" if key["file"] else ""),
         f"Erased customers (tombstones): {record['erased_customers']:,}",
     ]

@@ -15,6 +15,12 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from segwise.profiling.vocabulary import counting
+from segwise.project.consents import (
+    PROFILING_METHODS,
+    excluded_note,
+    kept_in_counts,
+    restricted,
+)
 from segwise.project.methods import RunInputs, method_for
 
 if TYPE_CHECKING:
@@ -35,10 +41,18 @@ def run_segmentations(
         level = inputs.at(spec.level)
         # A lookalike's seed may be one of them: only those that segment the same units.
         earlier = {r.name: r.members for r in results if r.level == spec.level}
+        unconsented = level.unconsented if spec.method in PROFILING_METHODS else None
+        given = replace(level, earlier=earlier)
+        if unconsented and config.privacy.profiling == "exclude":
+            given = restricted(given, unconsented)
         with warnings.catch_warnings(record=True) as caught, counting(spec.level):
             warnings.simplefilter("always")
-            produced = method_for(spec).run(name, spec, replace(level, earlier=earlier))
+            produced = method_for(spec).run(name, spec, given)
+        if unconsented and config.privacy.profiling == "exclude":
+            produced[0].warnings.append(excluded_note(len(unconsented), level.as_of))
         keep_notes(produced[0], caught)
+        if unconsented and config.privacy.profiling == "aggregate":
+            produced = [kept_in_counts(r, unconsented, level.as_of) for r in produced]
         for result in produced:  # stored definitions of customer segmentations stay as they were
             _drop_customer_level(result.definition)
         if spec.level == "account":

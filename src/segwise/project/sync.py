@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -27,7 +27,7 @@ from segwise.activation.destinations import WebhookDestination
 from segwise.activation.files import write_delivery
 from segwise.activation.sync import SyncPlan, erasure_plan, plan_sync
 from segwise.exceptions import ConfigError
-from segwise.privacy.consent import consent_in_force
+from segwise.project.consents import granted_today
 from segwise.project.holdouts import withheld
 from segwise.project.sources import customer_columns
 from segwise.project.webhooks import Hook, playbooks
@@ -292,17 +292,6 @@ def contacts_for(
         granted_today(project, spec.consent_purpose, spec.consent_column or ""),
         on="customer_id",
         how="left",
-    )
-
-
-def granted_today(project: Project, purpose: str, column: str) -> pl.DataFrame:
-    """``customer_id`` and ``column`` (``granted``) of those whose ``purpose`` consent holds."""
-    history = project.read_source("consents").data
-    held: pl.DataFrame = (
-        consent_in_force(history, purpose, date.today()).collect(backend="polars").to_native()
-    )
-    return held.filter(pl.col("granted")).select(
-        pl.col("customer_id").cast(pl.String), pl.lit("granted").alias(column)
     )
 
 

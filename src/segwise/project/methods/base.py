@@ -53,6 +53,9 @@ class RunInputs:
     accounts: RunInputs | None = None
     #: Which contact belongs to which account (``account_id, customer_id``), when mapped.
     contacts: pl.DataFrame | None = None
+    #: Customers without profiling consent on the as-of date (None: profiling is not
+    #: based on consent; see :mod:`segwise.project.consents`).
+    unconsented: tuple[str, ...] | None = None
 
     def at(self, level: str) -> RunInputs:
         """The inputs at ``level`` (``customer`` or ``account``)."""
