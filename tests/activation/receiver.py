@@ -134,7 +134,13 @@ class Receiver:
             protocol_version = "HTTP/1.1"
 
             def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["content-length"]))
+                expected = int(self.headers["content-length"])
+                body = self.rfile.read(expected)
+                if len(body) < expected:
+                    # The sender died mid-request (a SIGKILLed sync): a cut request, not a
+                    # forged one. A real receiver drops it; the sender re-sends it whole.
+                    self.close_connection = True
+                    return
                 if receiver.delay:
                     time.sleep(receiver.delay)
                 try:

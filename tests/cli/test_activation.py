@@ -41,7 +41,8 @@ def test_export_for_google_writes_hashed_emails(project_copy: Path, tmp_path: Pa
     logged = audit.entries(open_workspace(config)).filter(pl.col("action") == "export")
     assert logged["target"][0] == "lifecycle/VIP"
     assert json.loads(logged["detail"][0]) == {"rows": members.height, "columns": ["email"],
-                                              "hash": "google"}  # fmt: skip
+                                              "hash": "google",  # where, for segwise forget
+                                              "output": str(out.resolve())}  # fmt: skip
 
 
 def test_export_mistakes_are_one_line_and_write_nothing(

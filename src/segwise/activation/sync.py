@@ -76,6 +76,9 @@ class SyncPlan:
     removes: pl.DataFrame
     segments: tuple[SegmentSync, ...]
     identifiers: tuple[str, ...]
+    #: With pseudonymised ids: ``customer_id`` (the pseudonym) and ``written_id``, the id
+    #: as the sources write it, which is what the receiver is sent.
+    written_ids: pl.DataFrame | None = None
 
     @property
     def changes(self) -> int:
@@ -92,7 +95,17 @@ class SyncPlan:
             frame.select(pl.lit(action).alias("action"), pl.exclude("fingerprint"))
             for action, frame in (("remove", self.removes), ("add", self.adds))
         ]
-        return pl.concat(parts, how="vertical_relaxed")
+        rows = pl.concat(parts, how="vertical_relaxed")
+        if self.written_ids is None:
+            return rows
+        written = self.written_ids.select("customer_id", "written_id")
+        return (
+            rows.join(written, on="customer_id", how="left", maintain_order="left")
+            .with_columns(
+                pl.col("written_id").fill_null(pl.col("customer_id")).alias("customer_id")
+            )
+            .drop("written_id")
+        )
 
 
 def plan_sync(

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
     from pathlib import Path
 
+    import polars as pl
+
     from segwise._typing import InputKind, StrPath
 
 _PARSED = {
@@ -200,6 +202,50 @@ class Dataset:
             with reading(self.source):
                 found = self._raw.filter(erased).select(nw.len()).collect().item()
             kept._erased = self._erased + int(found)
+        return kept
+
+    def with_pseudonyms(
+        self, pseudonyms: Callable[[pl.Series], Sequence[str]], columns: Sequence[str] = ()
+    ) -> Dataset:
+        """The source with its customer ids, and ``columns``, replaced by pseudonyms.
+
+        ``pseudonyms`` maps the distinct values of a column (as text) to theirs, in
+        order: a project passes keyed hashes (:mod:`segwise.privacy.secret`), so the
+        same id gets the same pseudonym in every source and run. The columns are
+        replaced in the engine; blanks stay blank. Ids are taken as the store writes
+        them (``17.0`` read from a float column is ``17``).
+
+        Examples
+        --------
+        >>> import polars as pl, segwise as sw
+        >>> orders = pl.DataFrame({"customer_id": [17, 17, 18], "date": ["2024-01-02"] * 3,
+        ...                        "amount": [1.0, 2.0, 3.0]})
+        >>> hidden = sw.read_transactions(orders).with_pseudonyms(
+        ...     lambda ids: [f"p{int(i) * 7}" for i in ids])
+        >>> hidden.to_native()["customer_id"].to_list()
+        ['p119', 'p119', 'p126']
+        """
+        id_column = self.roles.columns["customer_id"]
+        frame = self._raw
+        for column in dict.fromkeys([id_column, *columns]):
+            text = (
+                v.id_as_text(column, self._plan.id_dtype)
+                if column == id_column
+                else nw.col(column).cast(nw.String())
+            )
+            with reading(self.source):
+                found = frame.select(text.alias("v")).unique().collect(backend="polars")
+            values = found.to_native()["v"].drop_nulls()
+            frame = frame.with_columns(
+                text.replace_strict(values.to_list(), list(pseudonyms(values)), default=None).alias(
+                    column
+                )
+            )
+        kept = copy.copy(self)
+        kept._raw = frame
+        kept._plan = replace(self._plan, id_dtype=nw.String())
+        kept._report = None
+        kept.__dict__.pop("_annotated", None)
         return kept
 
     def to_native(self) -> Any:

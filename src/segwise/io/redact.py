@@ -36,11 +36,11 @@ def redact_file(path: Path, tokens: Collection[str]) -> int:
     --------
     >>> import tempfile, pathlib
     >>> folder = pathlib.Path(tempfile.mkdtemp())
-    >>> _ = (folder / "sent.csv").write_text("customer_id,email\\nC-17,a@x.io\\nC-170,b@x.io\\n")
+    >>> _ = (folder / "sent.csv").write_text("customer_id,email\nC-17,a@x.io\nC-170,b@x.io\n")
     >>> redact_file(folder / "sent.csv", {"C-17", "a@x.io"})
     1
     >>> (folder / "sent.csv").read_text()
-    'customer_id,email\\nC-170,b@x.io\\n'
+    'customer_id,email\nC-170,b@x.io\n'
     >>> _ = (folder / "log.txt").write_text("explained C-17 (C-170 untouched)")
     >>> redact_file(folder / "log.txt", {"C-17"}), (folder / "log.txt").read_text()
     (1, 'explained [erased] (C-170 untouched)')

@@ -10,10 +10,14 @@ the store alone cannot be matched against a list of ids.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import os
 from typing import TYPE_CHECKING
+
+import duckdb
+import polars as pl
 
 from segwise.exceptions import ConfigError
 
@@ -89,7 +93,38 @@ def keyed_hash(key: bytes, value: str) -> str:
 
 
 def keyed_hashes(key: bytes, values: Iterable[str]) -> list[str]:
-    """:func:`keyed_hash` of each value, in order (a C call each: ~1 µs a value)."""
-    digest = hmac.digest
-    sha256 = hashlib.sha256
-    return [digest(key, v.encode("utf-8"), sha256).hex() for v in values]
+    """:func:`keyed_hash` of each value, in order (computed in DuckDB, as the engine would).
+
+    Examples
+    --------
+    >>> keyed_hashes(b"k" * 16, ["C-1001", "C-1002"])[0] == keyed_hash(b"k" * 16, "C-1001")
+    True
+    """
+    return hmac_values(pl.Series("value", list(values), dtype=pl.String), key).to_list()
+
+
+def hmac_values(values: pl.Series, key: bytes) -> pl.Series:
+    """HMAC-SHA256 (hex) of every value of a text Series, in order, computed in DuckDB.
+
+    The construction of RFC 2104, written in SQL so it runs vectorised: 1M ids took
+    1.4 s against 2.9 s for Python's ``hmac`` one value at a time (BENCHMARKS.md).
+    NULL stays NULL.
+    """
+    block = key if len(key) <= _BLOCK else hashlib.sha256(key).digest()
+    block = block.ljust(_BLOCK, b"\0")
+    inner, outer = bytes(b ^ 0x36 for b in block), bytes(b ^ 0x5C for b in block)
+    connection = duckdb.connect(config={"enable_external_access": False})
+    with contextlib.closing(connection):
+        connection.register("hmac_input", values.cast(pl.String).alias("v").to_frame().to_arrow())
+        found = pl.from_arrow(
+            connection.sql(
+                "SELECT sha256($outer || unhex(sha256($inner || encode(v)))) AS h FROM hmac_input",
+                params={"inner": inner, "outer": outer},
+            ).to_arrow_table()
+        )
+    assert isinstance(found, pl.DataFrame)
+    return found["h"]
+
+
+#: SHA-256's block size: HMAC pads (or hashes) the key to it.
+_BLOCK = 64

@@ -17,6 +17,7 @@ import polars as pl
 
 from segwise.exceptions import NotFoundError
 from segwise.privacy.consent import consent_in_force
+from segwise.project.pseudonyms import pseudonyms_of
 
 if TYPE_CHECKING:
     from segwise.project.pipeline import Project
@@ -34,11 +35,15 @@ def customer_record(project: Project, customer_id: str) -> dict[str, Any]:
     customer = str(customer_id).strip()
     store = project.store
     row = _source_row(project, customer)
+    # With pseudonyms the store knows them by their keyed hash.
+    known_as = (
+        pseudonyms_of(project, [customer])[0] if project.config.privacy.pseudonymise else customer
+    )
     held = store.path.exists()
-    segments = store.customer_segments(customer).to_dicts() if held else []
-    history = store.history(customer).to_dict() if held else {}
-    features = _features(store, customer) if held else None
-    sent = _sent(store, customer) if held else []
+    segments = store.customer_segments(known_as).to_dicts() if held else []
+    history = store.history(known_as).to_dict() if held else {}
+    features = _features(store, known_as) if held else None
+    sent = _sent(store, known_as) if held else []
     if row is None and not segments and features is None and not sent:
         raise NotFoundError(
             f"customer '{customer}': nothing is held about them (not in the store or the "
@@ -61,7 +66,7 @@ def customer_record(project: Project, customer_id: str) -> dict[str, Any]:
 def _source_row(project: Project, customer: str) -> dict[str, Any] | None:
     if project.config.sources.customers is None:
         return None
-    data = project.read_source("customers").data
+    data = project.read_source("customers", as_written=True).data
     found = data.filter(nw.col("customer_id") == customer).collect(backend="polars").to_native()
     return _plain(found.row(0, named=True)) if found.height else None
 
@@ -82,7 +87,8 @@ def _history(project: Project, customer: str) -> dict[str, Any]:
     """Their consent history (``sources.consents``) and, per purpose, whether it holds today."""
     if project.config.sources.consents is None:
         return {}
-    data = project.read_source("consents").data.filter(nw.col("customer_id") == customer)
+    data = project.read_source("consents", as_written=True).data
+    data = data.filter(nw.col("customer_id") == customer)
     rows = data.sort("timestamp").collect(backend="polars").to_native()
     today = date.today()
     in_force = {

@@ -310,6 +310,11 @@ class PrivacySettings(Strict):
     key_env: str = Field(default=KEY_ENV, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
     #: Or a file holding it (relative to the project), read when the variable is not set.
     key_file: str | None = None
+    #: Replace customer ids and ``pii:`` columns by keyed hashes when reading (pseudonyms).
+    pseudonymise: bool = False
+    #: Keep the customers source's ``pii:`` columns among the features (off: left out of
+    #: features, rules, profiles and clusters).
+    pii_in_features: bool = False
     #: The consent history's purpose that allows profiling (clustering, predictions).
     profiling_purpose: str = Field(default="profiling", min_length=1)
     #: Customers without it: left out of those segmentations, or counted but not stored.

@@ -84,8 +84,11 @@ def forget(
     key = require_key(project_key(project), "segwise forget", project.config.privacy.key_env)
     hashes = keyed_hashes(key, ids)
     tokens = identifying_values(project, ids)
+    # With pseudonyms the store holds their keyed hashes: the same as the tombstones.
+    stored = hashes if project.config.privacy.pseudonymise else ids
+    tokens |= set(stored)
     with project.store.locked(), sync_lock(project, dry_run=dry_run):
-        webhooks, pending = _tell_webhooks(project, ids, dry_run=dry_run)
+        webhooks, pending = _tell_webhooks(project, stored, dry_run=dry_run)
         files = {}
         for path in written_files(project):
             found = _count_only(path, tokens) if dry_run else redact_file(path, tokens)
@@ -101,7 +104,7 @@ def forget(
                 if not dry_run:
                     path.unlink()
         store = erase_customers(
-            project.store, ids, tokens | paths, hashes, dry_run=dry_run, keep_deliveries=pending
+            project.store, stored, tokens | paths, hashes, dry_run=dry_run, keep_deliveries=pending
         )
     erasure = Erasure(len(ids), dry_run, store, files, len(tokens), webhooks)
     if not dry_run and project.store.path.exists():
@@ -166,7 +169,7 @@ def _personal_values(project: Project, customer_ids: Sequence[str]) -> Iterator[
     source = project.config.sources.customers
     if source is None or not customer_ids:
         return
-    data = project.read_source("customers", keep_erased=True).data
+    data = project.read_source("customers", keep_erased=True, as_written=True).data
     names = data.collect_schema().names()
     columns = [
         c

@@ -63,6 +63,10 @@ def prepare(
         spark = spark_session(settings.master, settings.config) if settings else None
     # The measurement sources and consents get their quality report above; no feature reads them.
     built = {k: d.data for k, d in datasets.items() if k not in NOT_FEATURES}
+    personal = list(datasets["customers"].roles.pii) if "customers" in datasets else []
+    if personal and not project.config.privacy.pii_in_features:
+        # Emails and phones describe nobody's behaviour: no rule, profile or model reads them.
+        built["customers"] = built["customers"].drop(*personal)
     _apply_retention(project, built, dict(zip(datasets, quality, strict=True)), cutoff)
     tables = on_engine(built, engine, spark)
     step("Building customer features")

@@ -138,21 +138,32 @@ class Project:
         """Read every source with its roles; nothing is computed until asked."""
         return {name: self.read_source(name) for name, source in self.config.sources if source}
 
-    def read_source(self, name: str, *, keep_erased: bool = False) -> Dataset:
+    def read_source(
+        self, name: str, *, keep_erased: bool = False, as_written: bool = False
+    ) -> Dataset:
         """Read one source (``transactions``, ``customers`` or ``events``) with its roles.
 
         Customers erased with ``segwise forget`` are left out (``keep_erased`` keeps
-        them: what ``forget`` itself reads to find their personal values).
+        them: what ``forget`` itself reads to find their personal values). With
+        ``privacy.pseudonymise``, ids and personal columns are pseudonyms unless
+        ``as_written`` (what activation and ``forget`` read to find real identifiers).
         """
         source = getattr(self.config.sources, name, None)
         if source is None:
             raise ConfigError(f"sources.{name}: not in the project file")
         dataset = read_source(source, self.resolve(source.path, key=f"sources.{name}.path"))
-        if keep_erased or dataset.kind == "accounts":  # accounts are companies, not people
+        if dataset.kind == "accounts":  # accounts are companies, not people
             return dataset
-        from segwise.project.tombstones import without_erased  # noqa: PLC0415 - loads the store
+        if dataset.kind == "customers":
+            _note_undeclared_pii(dataset)
+        from segwise.project.pseudonyms import pseudonymised  # noqa: PLC0415 - loads the store
+        from segwise.project.tombstones import without_erased  # noqa: PLC0415
 
-        return without_erased(self, dataset)
+        if not keep_erased:
+            dataset = without_erased(self, dataset)
+        if self.config.privacy.pseudonymise and not as_written:
+            dataset = pseudonymised(self, dataset)
+        return dataset
 
     def validate(self, progress: Callable[[str], None] | None = None) -> list[QualityReport]:
         """Check the config, read every source and compile every rule, without running.
@@ -228,3 +239,15 @@ class Project:
         from segwise.project.preview import preview_project  # noqa: PLC0415
 
         return preview_project(self, segmentation, progress or (lambda _message: None))
+
+
+def _note_undeclared_pii(dataset: Dataset) -> None:
+    """Say in the quality report which columns look personal but are not declared ``pii:``."""
+    from segwise.privacy.pii import undeclared  # noqa: PLC0415
+
+    found = undeclared(dataset.data.collect_schema().names(), dataset.roles.pii)
+    if found:
+        dataset.notes.append(
+            f"columns that look personal but are not declared: {', '.join(found)}; list them "
+            "in sources.customers.pii so they stay out of features and are pseudonymised"
+        )

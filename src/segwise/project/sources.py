@@ -66,6 +66,10 @@ AnySource = (
 )
 
 
+#: With pseudonyms, the column of :func:`customer_columns` with each id as written.
+WRITTEN_ID = "__written_id"
+
+
 def reader_options(source: AnySource) -> dict[str, Any]:
     """The reader's keyword arguments for a configured source (its path apart).
 
@@ -111,7 +115,9 @@ def customer_columns(project: Project, columns: Sequence[str], *, asked_by: str)
             "has none",
             hint="add sources.customers to the project file",
         )
-    source = project.read_source("customers").data
+    # Identifiers as written: with pseudonyms, the id is the pseudonym (what the store
+    # holds) and WRITTEN_ID the id as written, which is what destinations are sent.
+    source = project.read_source("customers", as_written=True).data
     available = source.collect_schema().names()
     for column in columns:
         if column not in available:
@@ -122,6 +128,15 @@ def customer_columns(project: Project, columns: Sequence[str], *, asked_by: str)
     table: pl.DataFrame = (
         source.select("customer_id", *columns).collect(backend="polars").to_native()
     )
-    return table.with_columns(pl.col("customer_id").cast(pl.String)).unique(
+    table = table.with_columns(pl.col("customer_id").cast(pl.String)).unique(
         "customer_id", keep="first", maintain_order=True
+    )
+    if not project.config.privacy.pseudonymise:
+        return table
+    from segwise.project.pseudonyms import pseudonyms_of  # noqa: PLC0415 - loads DuckDB
+
+    written = table["customer_id"]
+    return table.with_columns(
+        pl.Series("customer_id", pseudonyms_of(project, written.to_list())),
+        written.alias(WRITTEN_ID),
     )

@@ -16,7 +16,7 @@ runs' lock: a run does not wait for a slow receiver).
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +29,7 @@ from segwise.activation.sync import SyncPlan, erasure_plan, plan_sync
 from segwise.exceptions import ConfigError
 from segwise.project.consents import granted_today
 from segwise.project.holdouts import withheld
-from segwise.project.sources import customer_columns
+from segwise.project.sources import WRITTEN_ID, customer_columns
 from segwise.project.webhooks import Hook, playbooks
 from segwise.store import sync as state
 from segwise.store.lock import hold_lock
@@ -199,11 +199,12 @@ def _sync_one(
         run_id=run_id,
         members=members,
         held_out=withheld(project, members, destination=name, spec=spec),
-        contacts=contacts_for(project, name, spec, members),
+        contacts=(contacts := contacts_for(project, name, spec, members)),
         suppressed=suppressed_for(project, name, spec),
         sent=state.sent(store, name, scope),
         previous=state.previous_delivery(store, name),
     )
+    plan = _as_written(plan, contacts)
     if dry_run:
         return SyncResult(plan, "planned", earlier_batches=earlier[0])
     target = spec.url if isinstance(spec, WebhookDestination) else str(folder_of(project, name))
@@ -231,6 +232,14 @@ def _sync_one(
         store, delivery, adds=plan.adds, removes=plan.removes, replace=replace, scope=scope
     )
     return SyncResult(plan, "delivered", files)
+
+
+def _as_written(plan: SyncPlan, contacts: pl.DataFrame) -> SyncPlan:
+    """``plan`` sending the ids as the sources write them, when the store holds pseudonyms."""
+    if WRITTEN_ID not in contacts.columns:
+        return plan
+    written = contacts.select("customer_id", pl.col(WRITTEN_ID).alias("written_id"))
+    return replace(plan, written_ids=written)
 
 
 def folder_of(project: Project, name: str) -> Path:
@@ -282,7 +291,8 @@ def contacts_for(
     """
     columns = [*spec.identifiers, *spec.consent_columns(), getattr(spec, "country_col", None)]
     wanted = list(dict.fromkeys(c for c in columns if c))
-    if not wanted:
+    pseudonyms = project.config.privacy.pseudonymise and project.config.sources.customers
+    if not wanted and not pseudonyms:
         contacts = members.select(pl.col("customer_id").cast(pl.String)).unique()
     else:
         contacts = customer_columns(project, wanted, asked_by=f"destinations.{name}")
@@ -341,11 +351,12 @@ def send_erasure(project: Project, name: str, held: pl.DataFrame) -> tuple[str, 
     store = project.store
     run = store.last_run()
     assert run is not None and isinstance(spec, WebhookDestination)
+    contacts = contacts_for(project, name, spec, held)
     plan = erasure_plan(
-        name, spec, run_id=int(run["run_id"]), held=held,
-        contacts=contacts_for(project, name, spec, held),
+        name, spec, run_id=int(run["run_id"]), held=held, contacts=contacts,
         previous=state.previous_delivery(store, name),
     )  # fmt: skip
+    plan = _as_written(plan, contacts)
     hook = Hook(project, name, spec, dry_run=False, progress=None)
     batches = hook.batches(plan, run)
     delivery = state.Delivery(

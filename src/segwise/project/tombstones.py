@@ -13,7 +13,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from segwise.privacy.secret import keyed_hashes, load_key, require_key
+from segwise.privacy.secret import hmac_values, load_key, require_key
 from segwise.store.erasure import tombstones
 
 if TYPE_CHECKING:
@@ -42,8 +42,9 @@ def without_erased(project: Project, dataset: Dataset) -> Dataset:
         "reading a source after segwise forget",
         project.config.privacy.key_env,
     )
-    ids = dataset.customer_ids().collect(backend="polars").to_native()["customer_id"].to_list()
-    erased = [i for i, h in zip(ids, keyed_hashes(key, ids), strict=True) if h in stones]
+    ids = dataset.customer_ids().collect(backend="polars").to_native()["customer_id"]
+    hashed = hmac_values(ids, key)
+    erased = ids.filter(hashed.is_in(list(stones))).to_list()
     return dataset.without_customers(erased) if erased else dataset
 
 

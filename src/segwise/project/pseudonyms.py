@@ -1,0 +1,45 @@
+"""Pseudonymisation at ingestion: ids and personal columns replaced by keyed hashes.
+
+With ``privacy.pseudonymise: true`` every source is read with its customer ids
+replaced by HMAC-SHA256 pseudonyms under the project's secret key, and the
+customers source's ``pii:`` columns too. Features, segments, the store, the
+report, quarantine files and logs then hold pseudonyms only. The way back is
+the key, not a table: activation reads the customers source as written,
+computes each row's pseudonym, and so sends the real identifiers of the
+pseudonyms it holds (``raw_contacts``); a copy of the store alone names nobody.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+from segwise.privacy.secret import hmac_values, require_key
+from segwise.project.tombstones import project_key
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from segwise.io.dataset import Dataset
+    from segwise.project.pipeline import Project
+
+
+def key_for_pseudonyms(project: Project) -> bytes:
+    """The project's key, or a one-line error saying how to give it."""
+    settings = project.config.privacy
+    return require_key(project_key(project), "privacy.pseudonymise", settings.key_env)
+
+
+def pseudonymised(project: Project, dataset: Dataset) -> Dataset:
+    """``dataset`` with its ids and declared personal columns replaced by pseudonyms."""
+    key = key_for_pseudonyms(project)
+    return dataset.with_pseudonyms(
+        lambda values: hmac_values(values, key).to_list(), list(dataset.roles.pii)
+    )
+
+
+def pseudonyms_of(project: Project, customer_ids: Sequence[str]) -> list[str]:
+    """The pseudonyms of raw ``customer_ids`` (as written in the sources), in order."""
+    key = key_for_pseudonyms(project)
+    return hmac_values(pl.Series(list(customer_ids), dtype=pl.String), key).to_list()

@@ -1,0 +1,110 @@
+"""``privacy.pseudonymise``: the store, report and quarantine hold pseudonyms; deliveries don't."""
+
+from __future__ import annotations
+
+import csv
+from typing import TYPE_CHECKING
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+import segwise as sw
+from segwise.cli.app import app
+from segwise.privacy.identifiers import hash_identifier
+from segwise.privacy.secret import keyed_hash
+from tests.project.demo import keep_segmentations
+from tests.project.test_erasure import EMAIL, ID, KEY, PHONE, _add_person
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+runner = CliRunner()
+
+SETTINGS = """
+privacy: {key_file: segwise.key, pseudonymise: true}
+destinations:
+  crm: {type: file, path: exports/crm, segments: [lifecycle/VIP], identifiers: [email],
+        consent: consent_email, min_size: 1}
+  ads: {type: meta_custom_audience, path: exports/meta, segments: [lifecycle/VIP],
+        identifiers: [email, phone], consent: consent_ads, min_size: 1}
+"""
+
+
+@pytest.fixture(scope="module")
+def hidden(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("pseudonyms")
+    config = sw.Project.init(folder)
+    keep_segmentations(config, "lifecycle", "value")
+    config.write_text(config.read_text() + SETTINGS)
+    (folder / "segwise.key").write_text(KEY + "\n")
+    _add_person(folder)
+    for args in (["run", str(config)], ["sync", str(config)]):
+        done = runner.invoke(app, args)
+        assert done.exit_code == 0, done.output
+    return config
+
+
+def _raw_values(folder: Path) -> list[bytes]:
+    """The person's raw values, and a sample of other customers' emails and phones.
+
+    The demo's other ids are 7 digits, which a float in a stored profile may hold by
+    chance ("0.1576930960001261"): they are checked by query instead.
+    """
+    customers = pl.read_csv(folder / "data" / "customers.csv.gz", infer_schema=False)
+    sample = customers.filter(pl.col("email").str.starts_with("customer00012"))
+    return [v.encode() for v in (ID, EMAIL, PHONE, *sample["email"], *sample["phone"])]
+
+
+def test_no_raw_id_or_email_in_the_store_report_or_quarantine(hidden: Path) -> None:
+    folder = hidden.parent
+    places = [folder / "segwise.duckdb", folder / "report.html",
+              *sorted((folder / "quarantine").iterdir())]  # fmt: skip
+    values = _raw_values(folder)
+    for place in places:
+        data = place.read_bytes()
+        assert [v for v in values if v in data] == [], place
+    pseudonym = keyed_hash(KEY.encode(), ID)
+    store = sw.Project.from_yaml(hidden).store
+    assert pseudonym in store.members("VIP")["customer_id"].to_list()
+    stored = store.memberships()["customer_id"].cast(pl.String)
+    assert stored.str.contains(r"^[0-9a-f]{64}$").all()  # pseudonyms only
+    quarantined = (folder / "quarantine" / "transactions.quarantine.csv").read_text()
+    assert pseudonym in quarantined  # their bad row is kept, under their pseudonym
+
+
+def test_the_features_hold_no_personal_column(hidden: Path) -> None:
+    features = sw.Project.from_yaml(hidden).store.latest_features()
+    assert features is not None
+    assert not {"email", "phone"} & set(features.columns)
+
+
+def test_deliveries_carry_the_real_identifiers(hidden: Path) -> None:
+    folder = hidden.parent
+    [crm_file] = (folder / "exports" / "crm").glob("*.csv")
+    with crm_file.open() as handle:
+        rows = {row["customer_id"]: row["email"] for row in csv.DictReader(handle)}
+    assert rows[ID] == EMAIL  # the id as written, and the email to reach them
+    [meta] = (folder / "exports" / "meta").glob("*/lifecycle--VIP--add.csv")
+    hashed = set(pl.read_csv(meta)["email"].to_list())
+    assert hash_identifier(EMAIL, "email", "meta") in hashed
+    customers = pl.read_csv(folder / "data" / "customers.csv.gz", infer_schema=False)
+    members = set(sw.Project.from_yaml(hidden).store.members("VIP")["customer_id"])
+    key = KEY.encode()
+    expected = {
+        hash_identifier(email, "email", "meta")
+        for customer, email, ads in customers.select("customer_id", "email", "consent_ads").rows()
+        if keyed_hash(key, customer) in members and ads == "true"
+    }
+    assert hashed == expected
+
+
+def test_access_and_forget_take_the_id_as_written(hidden: Path) -> None:
+    record = runner.invoke(app, ["access", str(hidden), ID])
+    assert record.exit_code == 0, record.output
+    assert '"segment": "VIP"' in record.stdout and EMAIL in record.stdout
+    forgot = runner.invoke(app, ["forget", str(hidden), ID, "--json"])
+    assert forgot.exit_code == 0, forgot.output
+    store = sw.Project.from_yaml(hidden).store
+    assert keyed_hash(KEY.encode(), ID) not in store.members("VIP")["customer_id"].to_list()
+    assert store.history(keyed_hash(KEY.encode(), ID)).path.height == 0
