@@ -5,7 +5,8 @@ texts, then the file rewritten so the bytes are gone), the quarantine files,
 every file a destination was sent, the exports the audit log recorded, the
 report and the service's job files. Each file loses the rows, or the quoted
 values, that name the customer: their id, the personal columns of the
-customers source (``pii:`` and columns named like email, phone or name) and
+customers source (``pii:`` and columns named like an email, phone, name, address or
+birth date) and
 those values hashed as they were sent (SHA-256 as written, and as Meta and
 Google normalise them). A tombstone (a keyed hash of the id) makes later runs
 drop the customer's rows from the sources again, counted as ``erased`` in the
@@ -26,6 +27,7 @@ from segwise.activation.audience import identifier_kind
 from segwise.activation.destinations import WebhookDestination
 from segwise.io.redact import redact_file
 from segwise.privacy.identifiers import PLATFORMS, hash_identifier, normalize_identifier
+from segwise.privacy.pii import personal_kind
 from segwise.privacy.secret import keyed_hashes, require_key
 from segwise.project.jobs import jobs_folder
 from segwise.project.paths import QUARANTINE_DIR
@@ -86,7 +88,8 @@ def forget(
     tokens = identifying_values(project, ids)
     # With pseudonyms the store holds their keyed hashes: the same as the tombstones.
     stored = hashes if project.config.privacy.pseudonymise else ids
-    tokens |= set(stored)
+    if project.config.privacy.pseudonymise:  # files written since hold their pseudonyms
+        tokens |= set(keyed_hashes(key, sorted(tokens)))
     with project.store.locked(), sync_lock(project, dry_run=dry_run):
         webhooks, pending = _tell_webhooks(project, stored, dry_run=dry_run)
         files = {}
@@ -171,11 +174,7 @@ def _personal_values(project: Project, customer_ids: Sequence[str]) -> Iterator[
         return
     data = project.read_source("customers", keep_erased=True, as_written=True).data
     names = data.collect_schema().names()
-    columns = [
-        c
-        for c in names
-        if c in source.pii or (identifier_kind(c) is not None and "consent" not in c.lower())
-    ]
+    columns = [c for c in names if c in source.pii or personal_kind(c) is not None]
     if not columns:
         return
     table = data.select("customer_id", *columns).collect(backend="polars").to_native()
