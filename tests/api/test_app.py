@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import TYPE_CHECKING
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -12,9 +12,6 @@ from fastapi.testclient import TestClient
 from segwise.api import Settings, create_app
 from segwise.api.logs import LOGGER
 from tests.api.conftest import bearer
-
-if TYPE_CHECKING:
-    from pathlib import Path
 
 
 def test_health_and_readiness_need_no_key(client: TestClient) -> None:
@@ -122,3 +119,26 @@ def test_cors_is_off_unless_an_origin_is_allowed(
     with TestClient(create_app(settings)) as allowed:
         headers = allowed.get("/health", headers=origin).headers
     assert headers["access-control-allow-origin"] == "https://crm.example.com"
+
+
+def test_a_log_file_in_the_project_is_written_and_recorded(project_copy: Path) -> None:
+    from segwise.project import open_workspace
+    from segwise.store import audit
+
+    settings = Settings(project=project_copy, log_file=Path("logs/service.log"))
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/health").status_code == 200
+    log = project_copy.parent / "logs" / "service.log"
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    assert {"service started", "request"} <= {line["message"] for line in lines}
+    assert all("path" not in line for line in lines)  # no ids without --debug-ids
+    logged = audit.entries(open_workspace(project_copy)).filter(action="serve")
+    assert json.loads(logged["detail"][0]) == {"log_file": str(log.resolve())}
+
+
+def test_a_log_file_outside_the_project_is_refused(project_copy: Path, tmp_path: Path) -> None:
+    from segwise.exceptions import ConfigError
+
+    settings = Settings(project=project_copy, log_file=tmp_path / "elsewhere.log")
+    with pytest.raises(ConfigError, match="outside the project folder"):
+        create_app(settings)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import TYPE_CHECKING
+from pathlib import Path
 
 import duckdb
 import polars as pl
@@ -22,9 +22,6 @@ import segwise as sw
 from segwise.cli.app import app
 from segwise.privacy.identifiers import hash_identifier, normalize_identifier
 from tests.project.demo import keep_segmentations
-
-if TYPE_CHECKING:
-    from pathlib import Path
 
 runner = CliRunner()
 
@@ -99,6 +96,23 @@ def _tables(store: Path) -> dict[str, pl.DataFrame]:
         return {n: connection.sql(f"SELECT * FROM {n}").pl() for n in names}
 
 
+def _look_them_up(config: Path) -> None:
+    """The service, logging ids to a file in the project, is asked about them."""
+    from fastapi.testclient import TestClient
+
+    from segwise.api.app import create_app
+    from segwise.api.settings import Settings
+    from segwise.project import open_workspace
+    from segwise.store.keys import create_key
+
+    key = create_key(open_workspace(config), "dpo", "admin")[1]
+    settings = Settings(project=config, debug_ids=True, log_file=Path("logs/service.log"))
+    with TestClient(create_app(settings)) as client:
+        found = client.get(f"/api/v1/customers/{ID}", headers={"Authorization": f"Bearer {key}"})
+        assert found.status_code == 200, found.text
+    assert ID in (config.parent / "logs" / "service.log").read_text()
+
+
 @pytest.fixture(scope="module")
 def erased(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     folder = tmp_path_factory.mktemp("erasure")
@@ -120,6 +134,7 @@ def erased(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     for args in steps:
         done = runner.invoke(app, args)
         assert done.exit_code == 0, (args, done.output)
+    _look_them_up(config)
     before_files = _files(folder)
     before_tables = _tables(folder / "segwise.duckdb")
     forgot = runner.invoke(app, ["forget", str(config), ID, "--json"])
@@ -141,7 +156,7 @@ def test_the_person_was_everywhere_before(erased: dict[str, object]) -> None:
     values = _their_values()
     holding = {name for name, data in before.items() if any(v in data for v in values)}
     for place in ("segwise.duckdb", "quarantine/transactions.quarantine.csv",
-                  "exports/vip.csv", "exports/access.json"):  # fmt: skip
+                  "exports/vip.csv", "exports/access.json", "logs/service.log"):  # fmt: skip
         assert place in holding
     assert any(name.startswith("exports/crm/") for name in holding)
     assert any(name.startswith("exports/meta/") for name in holding)

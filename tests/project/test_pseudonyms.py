@@ -73,6 +73,28 @@ def test_no_raw_id_or_email_in_the_store_report_or_quarantine(hidden: Path) -> N
     assert pseudonym in quarantined  # their bad row is kept, under their pseudonym
 
 
+def test_the_service_logs_pseudonyms_even_when_logging_ids(hidden: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from segwise.api.app import create_app
+    from segwise.api.settings import Settings
+    from segwise.project import open_workspace
+    from segwise.store.keys import create_key
+
+    key = create_key(open_workspace(hidden), "analyst", "admin")[1]
+    log = hidden.parent / "logs" / "service.log"
+    settings = Settings(project=hidden, debug_ids=True, log_file=log)
+    pseudonym = keyed_hash(KEY.encode(), ID)
+    with TestClient(create_app(settings)) as client:
+        found = client.get(
+            f"/api/v1/customers/{pseudonym}", headers={"Authorization": f"Bearer {key}"}
+        )
+        assert found.status_code == 200, found.text
+    text = log.read_text()
+    assert pseudonym in text
+    assert not [v for v in _raw_values(hidden.parent) if v.decode() in text]
+
+
 def test_the_features_hold_no_personal_column(hidden: Path) -> None:
     features = sw.Project.from_yaml(hidden).store.latest_features()
     assert features is not None

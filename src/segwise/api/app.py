@@ -33,9 +33,11 @@ from segwise.api.routers import (
 from segwise.api.settings import Settings
 from segwise.api.state import ServiceState
 from segwise.api.ui import views
+from segwise.store import audit
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
+    from pathlib import Path
 
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -55,14 +57,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """
     settings = settings or Settings.from_env()
     state = ServiceState(settings)
+    log_file = None if settings.log_file is None else recorded_log(state, settings.log_file)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         state.start()
+        if log_file is not None:
+            logs.to_file(log_file)
         logs.event("service started", project=str(state.project_file), version=__version__)
         yield
         state.stop()
         logs.event("service stopped")
+        if log_file is not None:
+            logs.close_file(log_file)
 
     app = FastAPI(
         title="segwise",
@@ -133,3 +140,13 @@ class AccessLog:
         if self.settings.debug_ids:
             fields["path"] = path
         logs.event("request", **fields)
+
+
+def recorded_log(state: ServiceState, path: Path) -> Path:
+    """``path`` inside the project, recorded in the audit log where ``forget`` looks for files."""
+    project = state.project()
+    target = project.resolve(str(path), key="--log-file").resolve()
+    if project.store.path.exists():
+        detail = {"log_file": str(target)}
+        state.writing(lambda store: audit.record(store, "service", "serve", "log", detail=detail))
+    return target

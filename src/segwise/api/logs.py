@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import json
 import logging
+import logging.handlers
 import sys
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 LOGGER = "segwise.api"
 
@@ -41,6 +45,27 @@ def logger() -> logging.Logger:
         log.setLevel(logging.INFO)
         log.propagate = False
     return log
+
+
+def to_file(path: Path) -> None:
+    """Also append the log lines to ``path`` (once per file; its folder is created)."""
+    log = logger()
+    target = str(path.resolve())
+    if any(getattr(h, "baseFilename", None) == target for h in log.handlers):
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Watched: a file rewritten by segwise forget is reopened, not written to in the dark.
+    handler = logging.handlers.WatchedFileHandler(target, encoding="utf-8")
+    handler.setFormatter(JsonFormatter())
+    log.addHandler(handler)
+
+
+def close_file(path: Path) -> None:
+    """Stop writing to ``path`` (the service stopped)."""
+    log = logger()
+    for handler in [h for h in log.handlers if getattr(h, "baseFilename", None) == str(path)]:
+        log.removeHandler(handler)
+        handler.close()
 
 
 def event(message: str, **fields: Any) -> None:

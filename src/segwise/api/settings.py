@@ -33,6 +33,9 @@ class Settings(BaseModel):
     cors_origins: tuple[str, ...] = ()
     #: Seconds a browser session lasts after logging in with a key.
     session_seconds: int = Field(default=8 * 3600, ge=60)
+    #: Also append the JSON log lines to this file (inside the project folder), which the
+    #: audit log records so that ``segwise forget`` cleans it.
+    log_file: Path | None = None
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -48,4 +51,7 @@ class Settings(BaseModel):
             debug_ids=os.environ.get("SEGWISE_DEBUG_IDS") == "1",
             rate_limit=int(os.environ.get("SEGWISE_RATE_LIMIT", "600")),
             cors_origins=tuple(o.strip() for o in origins.split(",") if o.strip()),
+            log_file=Path(os.environ["SEGWISE_LOG_FILE"])
+            if os.environ.get("SEGWISE_LOG_FILE")
+            else None,
         )

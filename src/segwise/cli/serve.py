@@ -32,6 +32,14 @@ def serve(
             "--cors-origin", help="Allow this browser origin (repeatable; off by default)."
         ),
     ] = None,
+    log_file: Annotated[
+        str | None,
+        typer.Option(
+            "--log-file",
+            help="Also append the JSON logs to this file, inside the project folder "
+            "(segwise forget cleans it).",
+        ),
+    ] = None,
 ) -> None:
     """Serve the project's REST API (/api/v1, OpenAPI at /docs) and web UI.
 
@@ -55,6 +63,7 @@ def serve(
     os.environ["SEGWISE_DEBUG_IDS"] = "1" if debug_ids else "0"
     os.environ["SEGWISE_RATE_LIMIT"] = str(rate_limit)
     os.environ["SEGWISE_CORS_ORIGINS"] = ",".join(cors_origin or [])
+    os.environ["SEGWISE_LOG_FILE"] = log_file or ""
     # By import string: the CLI never imports the api package (they are sibling layers).
     uvicorn.run(
         "segwise.api.app:create_app",

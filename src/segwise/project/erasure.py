@@ -203,18 +203,22 @@ def written_files(project: Project) -> list[Path]:
             folders.append(project.resolve(path, key=f"destinations.{name}.path"))
     files = [f for folder in folders if folder.is_dir() for f in sorted(folder.rglob("*"))]
     files.append(project.resolve(project.config.report, key="report"))
-    files += recorded_outputs(project, "export")
+    files += recorded_outputs(project, "export") + recorded_outputs(project, "serve")
     seen: set[Path] = set()
     return [f for f in files if f.is_file() and not (f in seen or seen.add(f))]  # type: ignore[func-returns-value]
 
 
 def recorded_outputs(project: Project, action: str) -> list[Path]:
-    """The files ``segwise export -o`` (or ``access -o``) wrote, as the audit log recorded them."""
+    """The files an action wrote, as the audit log recorded them.
+
+    ``export -o`` and ``access -o`` record their output, ``segwise serve --log-file`` its log.
+    """
     if not project.store.path.exists():
         return []
     entries = audit.entries(project.store).filter(pl.col("action") == action)
-    outputs = (json.loads(d).get("output") for d in entries["detail"].drop_nulls().to_list())
-    return [Path(output) for output in outputs if output]
+    details = [json.loads(d) for d in entries["detail"].drop_nulls().to_list()]
+    paths = {d.get("output") or d.get("log_file") for d in details}
+    return [Path(path) for path in sorted(p for p in paths if p)]
 
 
 def _count_only(path: Path, tokens: set[str]) -> int:
