@@ -123,6 +123,7 @@ def erased(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     _add_person(folder)
     (folder / "exports").mkdir()
     steps = [
+        ["run", str(config), "--as-of", "2024-09-30"],  # an earlier run: it must read back the same
         ["run", str(config)],
         ["sync", str(config)],
         ["export", str(config), "lifecycle/VIP", "--columns", "email,phone", "-o",
@@ -182,6 +183,7 @@ def test_everything_else_is_unchanged(erased: dict[str, object]) -> None:
             kept = table.filter(pl.col("customer_id").ne_missing(ID))
             assert kept.height < table.height or name in ("contact_intervals",), name
         assert after[name].sort(after[name].columns).equals(kept.sort(kept.columns)), name
+    assert after["runs"].height == 2  # both runs read back as they were, minus them
     assert after["tombstones"].height == 1
     assert ID not in after["tombstones"]["hash"][0]
     log = after["audit_log"].filter(pl.col("action") == "forget")
@@ -203,7 +205,8 @@ def test_everything_else_is_unchanged(erased: dict[str, object]) -> None:
 def test_files_lose_only_their_rows(erased: dict[str, object]) -> None:
     folder: Path = erased["folder"]  # type: ignore[assignment]
     before: dict[str, bytes] = erased["before_files"]  # type: ignore[assignment]
-    for name in ("exports/vip.csv", "quarantine/transactions.quarantine.csv"):
+    [delivery] = [n for n in before if n.startswith("exports/crm/") and n.endswith(".csv")]
+    for name in ("exports/vip.csv", "quarantine/transactions.quarantine.csv", delivery):
         old = pl.read_csv(before[name], infer_schema=False)
         new = pl.read_csv(folder / name, infer_schema=False)
         assert new.equals(old.filter(pl.col("customer_id").ne_missing(ID))), name
