@@ -147,3 +147,23 @@ def test_triggers_must_name_event_destinations(project_copy: Path) -> None:
     project_copy.write_text(yaml.safe_dump(settings))
     with pytest.raises(sw.ConfigError, match=r"triggers\.rich: no destination 'nowhere'"):
         sw.Project.from_yaml(project_copy)
+
+
+def test_with_pseudonyms_receivers_get_the_ids_as_written(
+    project_copy: Path, hook: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SEGWISE_PRIVACY_KEY", "0123456789abcdef0123456789abcdef")
+    configure(project_copy, hook.url)
+    project_copy.write_text(project_copy.read_text() + "privacy: {pseudonymise: true}\n")
+    sw.Project.from_yaml(project_copy).run()
+    fire_triggers(sw.Project.from_yaml(project_copy))
+    movers = pick(project_copy)
+    edit_incomes(project_copy, dict.fromkeys(movers["up"], 250000)
+                 | dict.fromkeys(movers["down"], 1000))  # fmt: skip
+    project = sw.Project.from_yaml(project_copy)
+    project.run()
+    assert not set(movers["up"]) & set(project.store.members("Rich")["customer_id"])
+    found = {t.destination: t for t in fire_triggers(project)}
+    assert sorted(e["customer_id"] for e in events_received(hook)) == sorted(movers["up"])
+    table = pl.read_csv(found["files"].files[0], infer_schema=False)
+    assert sorted(table["customer_id"]) == sorted(movers["down"])

@@ -25,6 +25,7 @@ from segwise.api.routers import (
     definitions,
     health,
     measure,
+    privacy,
     project,
     rules,
     runs,
@@ -90,7 +91,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(views.router)
     app.add_api_route("/", lambda: RedirectResponse("/ui"), include_in_schema=False)
-    routers = (project, runs, segments, customers, rules, definitions, activation, measure, admin)
+    routers = (
+        project, runs, segments, customers, rules, definitions, activation, measure, admin,
+        privacy,
+    )  # fmt: skip
     for router in routers:
         app.include_router(router.router, prefix=API)
     return app

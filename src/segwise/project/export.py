@@ -15,7 +15,7 @@ import polars as pl
 
 from segwise.activation.audience import hash_columns
 from segwise.exceptions import ConfigError
-from segwise.project.sources import WRITTEN_ID, customer_columns
+from segwise.project.sources import WRITTEN_ID, customer_columns, ids_as_written
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -119,7 +119,5 @@ def _joined(project: Project, members: pl.DataFrame, wanted: list[str]) -> tuple
     rows = customer_columns(project, wanted, asked_by="--columns")
     joined = members.join(rows, on="customer_id", how="left", maintain_order="left")
     known = members.join(rows.select("customer_id"), on="customer_id", how="semi").height
-    if WRITTEN_ID in joined.columns:  # the store holds pseudonyms: write the ids as written
-        written = pl.col(WRITTEN_ID).fill_null(pl.col("customer_id"))
-        joined = joined.with_columns(written.alias("customer_id")).drop(WRITTEN_ID)
-    return joined, members.height - known
+    # The store holds pseudonyms: the file gets the ids as written.
+    return ids_as_written(joined.drop(WRITTEN_ID, strict=False), rows), members.height - known

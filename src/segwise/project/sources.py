@@ -140,3 +140,18 @@ def customer_columns(project: Project, columns: Sequence[str], *, asked_by: str)
         pl.Series("customer_id", pseudonyms_of(project, written.to_list())),
         written.alias(WRITTEN_ID),
     )
+
+
+def ids_as_written(frame: pl.DataFrame, contacts: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with each pseudonymised ``customer_id`` as the sources write it.
+
+    ``contacts`` is a :func:`customer_columns` table; without pseudonyms it has no
+    :data:`WRITTEN_ID` and ``frame`` is returned as it is. Ids it does not know stay.
+    """
+    if WRITTEN_ID not in contacts.columns:
+        return frame
+    written = contacts.select("customer_id", WRITTEN_ID)
+    joined = frame.join(written, on="customer_id", how="left", maintain_order="left")
+    return joined.with_columns(
+        pl.col(WRITTEN_ID).fill_null(pl.col("customer_id")).alias("customer_id")
+    ).drop(WRITTEN_ID)

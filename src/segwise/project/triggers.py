@@ -28,6 +28,7 @@ from segwise.activation.files import write_events
 from segwise.activation.triggers import governed_events, trigger_events, watched
 from segwise.activation.webhooks import cut_batches
 from segwise.project.holdouts import withheld
+from segwise.project.sources import ids_as_written
 from segwise.project.sync import contacts_for, folder_of, suppressed_for
 from segwise.project.webhooks import Hook, playbooks
 from segwise.store import outbox
@@ -194,7 +195,8 @@ def _events(
     sent = events.join(held, on=keys, how="anti")
     contacts = contacts_for(project, target, spec, sent)
     allowed, left_out = governed_events(sent, spec, contacts, suppressed_for(project, target, spec))
-    return allowed, left_out + events.height - sent.height
+    # With pseudonyms in the store, receivers get the ids as the sources write them.
+    return ids_as_written(allowed, contacts), left_out + events.height - sent.height
 
 
 def _with(result: TriggerResult, **changes: Any) -> TriggerResult:
