@@ -44,7 +44,7 @@ from segwise.io import (
     read_transactions,
 )
 from segwise.lang import Rule, parse_rule
-from segwise.models import BetaGeoModel, GammaGammaModel, ParetoNBDModel
+from segwise.models import BetaGeoModel, GammaGammaModel, ParetoNBDModel, ShiftedBetaGeoModel
 
 if TYPE_CHECKING:
     from segwise.profiling import lint_rule_catalog, profile_segments
@@ -108,6 +108,7 @@ __all__ = [
     "RuleSyntaxError",
     "ScoreMap",
     "SegwiseError",
+    "ShiftedBetaGeoModel",
     "SourceOptions",
     "SurveySegmenter",
     "__version__",

@@ -1,4 +1,4 @@
-"""BTYD models fitted by maximum likelihood: BG/NBD, Pareto/NBD and Gamma-Gamma."""
+"""BTYD models fitted by maximum likelihood: BG/NBD, Pareto/NBD, Gamma-Gamma and sBG."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from segwise.models.gamma_gamma import GammaGammaModel
 from segwise.models.pareto_nbd import ParetoNBDModel
 from segwise.models.predictions import CustomerPredictions, predict_customers
 from segwise.models.predictive import predictive_segments
+from segwise.models.shifted_beta_geo import ShiftedBetaGeoModel
 from segwise.models.tiers import value_tiers
 
 __all__ = [
@@ -15,6 +16,7 @@ __all__ = [
     "CustomerPredictions",
     "GammaGammaModel",
     "ParetoNBDModel",
+    "ShiftedBetaGeoModel",
     "customer_lifetime_value",
     "predict_customers",
     "predictive_segments",
