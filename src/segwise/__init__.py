@@ -44,7 +44,13 @@ from segwise.io import (
     read_transactions,
 )
 from segwise.lang import Rule, parse_rule
-from segwise.models import BetaGeoModel, GammaGammaModel, ParetoNBDModel, ShiftedBetaGeoModel
+from segwise.models import (
+    BetaGeoBetaBinomModel,
+    BetaGeoModel,
+    GammaGammaModel,
+    ParetoNBDModel,
+    ShiftedBetaGeoModel,
+)
 
 if TYPE_CHECKING:
     from segwise.profiling import lint_rule_catalog, profile_segments
@@ -86,6 +92,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "BetaGeoBetaBinomModel",
     "BetaGeoModel",
     "CleaningPolicy",
     "ClusterSegmenter",

@@ -1,8 +1,9 @@
-"""BTYD models fitted by maximum likelihood: BG/NBD, Pareto/NBD, Gamma-Gamma and sBG."""
+"""BTYD models fitted by maximum likelihood: BG/NBD, Pareto/NBD, Gamma-Gamma, BG/BB, sBG."""
 
 from __future__ import annotations
 
 from segwise.models.beta_geo import BetaGeoModel
+from segwise.models.beta_geo_beta_binom import BetaGeoBetaBinomModel
 from segwise.models.clv import customer_lifetime_value
 from segwise.models.gamma_gamma import GammaGammaModel
 from segwise.models.pareto_nbd import ParetoNBDModel
@@ -12,6 +13,7 @@ from segwise.models.shifted_beta_geo import ShiftedBetaGeoModel
 from segwise.models.tiers import value_tiers
 
 __all__ = [
+    "BetaGeoBetaBinomModel",
     "BetaGeoModel",
     "CustomerPredictions",
     "GammaGammaModel",
