@@ -48,6 +48,7 @@ from segwise.models import (
     BetaGeoBetaBinomModel,
     BetaGeoModel,
     GammaGammaModel,
+    ModifiedBetaGeoModel,
     ParetoNBDModel,
     ShiftedBetaGeoModel,
 )
@@ -103,6 +104,7 @@ __all__ = [
     "GammaGammaModel",
     "HybridSegmenter",
     "LookalikeSegmenter",
+    "ModifiedBetaGeoModel",
     "ParetoNBDModel",
     "Project",
     "PropensitySegmenter",

@@ -1,4 +1,4 @@
-"""BTYD models fitted by maximum likelihood: BG/NBD, Pareto/NBD, Gamma-Gamma, BG/BB, sBG."""
+"""BTYD models by maximum likelihood: BG/NBD, MBG/NBD, Pareto/NBD, Gamma-Gamma, BG/BB, sBG."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from segwise.models.beta_geo import BetaGeoModel
 from segwise.models.beta_geo_beta_binom import BetaGeoBetaBinomModel
 from segwise.models.clv import customer_lifetime_value
 from segwise.models.gamma_gamma import GammaGammaModel
+from segwise.models.modified_beta_geo import ModifiedBetaGeoModel
 from segwise.models.pareto_nbd import ParetoNBDModel
 from segwise.models.predictions import CustomerPredictions, predict_customers
 from segwise.models.predictive import predictive_segments
@@ -17,6 +18,7 @@ __all__ = [
     "BetaGeoModel",
     "CustomerPredictions",
     "GammaGammaModel",
+    "ModifiedBetaGeoModel",
     "ParetoNBDModel",
     "ShiftedBetaGeoModel",
     "customer_lifetime_value",
