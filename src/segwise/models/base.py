@@ -83,7 +83,25 @@ def purchase_summary(summary: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return x, t_x, T
 
 
-def compress(*columns: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
+def row_weights(summary: Any, rows: int) -> np.ndarray:
+    """The summary's ``weights`` column (customers per row), or ones when it has none.
+
+    Examples
+    --------
+    >>> row_weights({"frequency": [1, 0], "weights": [30, 2]}, 2).tolist()
+    [30.0, 2.0]
+    >>> row_weights({"frequency": [1, 0]}, 2).tolist()
+    [1.0, 1.0]
+    """
+    names = summary.keys() if isinstance(summary, dict) else to_lazy(summary).collect_schema()
+    if "weights" not in names:
+        return np.ones(rows)
+    return summary_arrays(summary, ["weights"])[0]  # finite and not negative, or an error
+
+
+def compress(
+    *columns: np.ndarray, weights: np.ndarray | None = None
+) -> tuple[list[np.ndarray], np.ndarray]:
     """Distinct rows of the given columns and how many customers share each.
 
     Summaries on a daily grid repeat the same (frequency, recency, T) many
@@ -97,7 +115,8 @@ def compress(*columns: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
     ([[1.0, 2.0], [5.0, 5.0]], [2.0, 1.0])
     """
     stacked = np.column_stack(columns)
-    distinct, counts = np.unique(stacked, axis=0, return_counts=True)
+    distinct, inverse = np.unique(stacked, axis=0, return_inverse=True)
+    counts = np.bincount(inverse.ravel(), weights=weights, minlength=distinct.shape[0])
     return [distinct[:, i] for i in range(distinct.shape[1])], counts.astype(float)
 
 
@@ -199,8 +218,20 @@ class MaximumLikelihoodModel:
         errors = standard_errors(negative, params)
         self.params_ = dict(zip(self.PARAMS, params.tolist(), strict=True))
         self.standard_errors_ = dict(zip(self.PARAMS, errors.tolist(), strict=True))
+        # 95% intervals on the log scale (the parameters are positive): the delta method,
+        # log θ ± 1.96 SE/θ, never reaches below zero.
+        with np.errstate(over="ignore"):  # a flat likelihood: an interval without bound
+            spread = np.exp(1.959964 * errors / params)
+        self.confidence_intervals_ = {
+            name: (float(value / width), float(value * width))
+            for name, value, width in zip(self.PARAMS, params, spread, strict=True)
+        }
         self.log_likelihood_ = log_likelihood
         self.n_customers_ = n_customers
+        # Information criteria, to compare models fitted on the same customers.
+        k = len(self.PARAMS)
+        self.aic_ = 2 * k - 2 * log_likelihood
+        self.bic_ = k * float(np.log(max(n_customers, 1))) - 2 * log_likelihood
 
     def _fitted(self) -> np.ndarray:
         """The fitted parameters in ``PARAMS`` order, or a clear error before ``fit``."""
@@ -219,20 +250,25 @@ class PurchaseCountModel(MaximumLikelihoodModel):
         raise NotImplementedError
 
     def fit(self, summary: Any, y: Any = None) -> Self:
-        """Fit on ``frequency, recency, T`` (repeat purchases; ages in one time unit)."""
+        """Fit on ``frequency, recency, T`` (repeat purchases; ages in one time unit).
+
+        A ``weights`` column counts the customers each row stands for (an aggregated
+        table of distinct summaries fits as the customers it counts).
+        """
         del y
         x, t_x, T = purchase_summary(summary)
-        if not np.any(x > 0):
+        rows = row_weights(summary, x.size)
+        if not np.any((x > 0) & (rows > 0)):
             raise DataError(
                 f"no customer has a repeat purchase: {self.MODEL} cannot be fitted",
                 hint="use a longer calibration period",
             )
         # Summaries on a daily grid repeat rows: sum the likelihood over distinct ones, weighted.
-        (ux, ut, uT), weights = compress(x, t_x, T)
+        (ux, ut, uT), weights = compress(x, t_x, T, weights=rows)
         likelihood = self._log_likelihood
 
         def negative(params: np.ndarray) -> float:
             return float(-(weights * likelihood(params, ux, ut, uT)).sum())
 
-        self._maximise(negative, int(x.size))
+        self._maximise(negative, int(rows.sum()))
         return self

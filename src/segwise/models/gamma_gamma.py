@@ -18,7 +18,7 @@ import numpy as np
 from scipy.special import gammaln
 
 from segwise.exceptions import DataError
-from segwise.models.base import MaximumLikelihoodModel, summary_arrays
+from segwise.models.base import MaximumLikelihoodModel, row_weights, summary_arrays
 
 PARAMS = ("p", "q", "v")
 
@@ -30,6 +30,9 @@ class GammaGammaModel(MaximumLikelihoodModel):
     ----------
     penalizer
         L2 penalty on the parameters.
+    q_above_one
+        Constrain q > 1, so the population's mean spend ``p v / (q - 1)`` exists (an
+        unconstrained fit can land below 1 on heavy-tailed spend).
 
     Attributes
     ----------
@@ -49,16 +52,25 @@ class GammaGammaModel(MaximumLikelihoodModel):
     PARAMS = PARAMS
     MODEL = "Gamma-Gamma"
 
+    def __init__(self, *, penalizer: float = 0.0, q_above_one: bool = False) -> None:
+        super().__init__(penalizer=penalizer)
+        self.q_above_one = q_above_one
+
     def fit(self, summary: Any, y: Any = None) -> Self:
-        """Fit on ``frequency, monetary_value``; customers without repeat purchases are left out."""
+        """Fit on ``frequency, monetary_value``; customers without repeat purchases are left out.
+
+        A ``weights`` column counts the customers each row stands for.
+        """
         del y
         x, m = summary_arrays(summary, ["frequency", "monetary_value"])
-        repeat = x > 0
+        weights = row_weights(summary, x.size)
+        repeat = (x > 0) & (weights > 0)
         if not np.any(repeat):
             raise DataError(
                 "no customer has a repeat purchase", hint="Gamma-Gamma needs repeat buyers"
             )
-        x, m = x[repeat], m[repeat]
+        x, m, weights = x[repeat], m[repeat], weights[repeat]
+        shift = 1.0 if self.q_above_one else 0.0
         if np.any(m <= 0):
             raise DataError(
                 f"{int(np.sum(m <= 0))} repeat customers have zero or negative mean spend",
@@ -67,7 +79,7 @@ class GammaGammaModel(MaximumLikelihoodModel):
             )
 
         def negative(params: np.ndarray) -> float:
-            p, q, v = params
+            p, q, v = params[0], params[1] + shift, params[2]  # optimised: q - 1 when above one
             ll = (
                 gammaln(p * x + q)
                 - gammaln(p * x)
@@ -77,9 +89,10 @@ class GammaGammaModel(MaximumLikelihoodModel):
                 + (p * x) * np.log(x)
                 - (p * x + q) * np.log(x * m + v)
             )
-            return float(-ll.sum())
+            return float(-(weights * ll).sum())
 
-        self._maximise(negative, int(x.size))
+        self._maximise(negative, int(weights.sum()))
+        self.params_["q"] += shift
         return self
 
     def expected_average_value(self, summary: Any) -> np.ndarray:
