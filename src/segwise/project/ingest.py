@@ -63,9 +63,7 @@ def prepare(
         spark = spark_session(settings.master, settings.config) if settings else None
     # The measurement sources and consents get their quality report above; no feature reads them.
     built = {k: d.data for k, d in datasets.items() if k not in NOT_FEATURES}
-    personal = list(datasets["customers"].roles.pii) if "customers" in datasets else []
-    if personal and not project.config.privacy.pii_in_features:
-        # Emails and phones describe nobody's behaviour: no rule, profile or model reads them.
+    if personal := personal_columns(project, datasets):
         built["customers"] = built["customers"].drop(*personal)
     _apply_retention(project, built, dict(zip(datasets, quality, strict=True)), cutoff)
     tables = on_engine(built, engine, spark)
@@ -98,6 +96,16 @@ def prepare(
     if account is not None:
         inputs = _with_accounts(project, inputs, account, step)
     return inputs, quality
+
+
+def personal_columns(project: Project, datasets: dict[str, Dataset]) -> list[str]:
+    """The customers source's ``pii:`` columns, kept out of the features unless allowed.
+
+    Emails and phones describe nobody's behaviour: no rule, profile or model reads them.
+    """
+    if "customers" not in datasets or project.config.privacy.pii_in_features:
+        return []
+    return list(datasets["customers"].roles.pii)
 
 
 def _apply_retention(

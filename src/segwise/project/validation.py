@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from segwise.exceptions import ProblemsError, RuleError, SegwiseError
 from segwise.features.accounts import account_view
 from segwise.features.behaviour import customer_features
-from segwise.project.ingest import check_as_of, run_as_of
+from segwise.project.ingest import check_as_of, personal_columns, run_as_of
 from segwise.project.methods import CheckInputs, method_for
 from segwise.project.results import as_polars
 
@@ -54,7 +54,8 @@ def validate_project(project: Project, step: Callable[[str], None]) -> list[Qual
     if "transactions" in datasets:
         if config.as_of is not None:
             attempt(functools.partial(check_as_of, config.as_of, reports[0]))
-        features = attempt(functools.partial(_features, datasets, config.as_of))
+        personal = personal_columns(project, datasets)
+        features = attempt(functools.partial(_features, datasets, config.as_of, personal))
     failed = {n for n, source in config.sources if source and n not in datasets}
     inputs = CheckInputs(features, datasets, project.paths, failed)
     by_level = {"customer": inputs}
@@ -71,10 +72,14 @@ def validate_project(project: Project, step: Callable[[str], None]) -> list[Qual
     return reports
 
 
-def _features(datasets: dict[str, Dataset], as_of: Any) -> Any:
+def _features(datasets: dict[str, Dataset], as_of: Any, personal: list[str]) -> Any:
+    """The features a run builds (the personal columns left out as a run leaves them)."""
+    customers: Any = datasets.get("customers")
+    if customers is not None and personal:
+        customers = customers.data.drop(*personal)
     return customer_features(
         datasets["transactions"],
-        customers=datasets.get("customers"),
+        customers=customers,
         events=datasets.get("events"),
         as_of=as_of,
     )
