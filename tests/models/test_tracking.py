@@ -1,0 +1,60 @@
+"""Tracking on CDNOW: the BG/NBD fit against the cohort's actual repeat transactions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+import numpy as np
+import polars as pl
+import pytest
+
+import segwise as sw
+from segwise.models.tracking import (
+    actual_cumulative_transactions,
+    expected_cumulative_transactions,
+)
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+ORIGIN = dt.date(1997, 1, 1)
+
+
+def test_the_sum_is_per_customer() -> None:
+    model = sw.ModifiedBetaGeoModel()
+    model.params_ = {"r": 0.525, "alpha": 6.183, "a": 0.891, "b": 1.614}
+    starts = np.array([0.0, 3.0, 3.0, 11.5])
+    times = np.array([0.0, 2.0, 3.0, 20.0, 78.0])
+    one_by_one = sum(
+        model.expected_purchases_new_customer(np.clip(times - s, 0, None)) for s in starts
+    )
+    assert expected_cumulative_transactions(model, starts, times) == pytest.approx(one_by_one)
+
+
+@pytest.mark.realdata
+def test_cdnow_tracks_the_holdout(shared_data: Path) -> None:
+    """Calibrated on 39 weeks, the model's cumulative repeat transactions stay within 2% of
+    the 2,357 customers' actual ones through week 52 and within 5% at week 78 (measured
+    here: +1.6%, -1.7%, -4.0%)."""
+    tx = pl.read_csv(
+        shared_data / "cdnow_sample_transactions.csv.gz",
+        schema_overrides={"customer_id": pl.String},
+    ).with_columns(pl.col("date").str.to_date())
+    summary = sw.rfm_summary(tx, "customer_id", "date", "dollar_value",
+                             observation_period_end="1997-09-30", time_unit="W")  # fmt: skip
+    model = sw.BetaGeoModel().fit(summary)
+    days = tx.select("customer_id", "date").unique()  # purchases on one day are one
+    first = days.group_by("customer_id").agg(pl.col("date").min().alias("first"))
+    repeat = days.join(first, on="customer_id").filter(pl.col("date") > pl.col("first"))
+
+    def weeks(column: str) -> pl.Expr:
+        return pl.col(column).sub(pl.lit(ORIGIN)).dt.total_days() / 7
+
+    starts = first.select(weeks("first")).to_series().to_numpy()
+    repeats = repeat.select(weeks("date")).to_series().to_numpy()
+    times = np.array([39.0, 52.0, 78.0])
+    expected = expected_cumulative_transactions(model, starts, times)
+    actual = actual_cumulative_transactions(repeats, times)
+    gaps = expected / actual - 1
+    assert abs(gaps[0]) < 0.02 and abs(gaps[1]) < 0.02 and abs(gaps[2]) < 0.05
