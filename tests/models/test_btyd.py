@@ -5,35 +5,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-import polars as pl
 import pytest
 
 import segwise as sw
 from segwise.models import BetaGeoModel, GammaGammaModel, ParetoNBDModel
 
 if TYPE_CHECKING:
-    from pathlib import Path
+    import polars as pl
 
 pytestmark = pytest.mark.realdata
-
-
-@pytest.fixture(scope="module")
-def cdnow(shared_data: Path) -> pl.DataFrame:
-    """Our own CDNOW calibration summary (39 weeks, weeks = days / 7, same-day merged)."""
-    tx = pl.read_csv(
-        shared_data / "cdnow_sample_transactions.csv.gz",
-        schema_overrides={"customer_id": pl.String},
-    )
-    summary: pl.DataFrame = sw.rfm_summary(
-        tx,
-        "customer_id",
-        "date",
-        "dollar_value",
-        observation_period_end="1997-09-30",
-        time_unit="W",
-    )
-    assert summary.height == 2_357
-    return summary
 
 
 def _close(got: dict[str, float], expected: dict[str, float], tolerance: float = 0.005) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -13,19 +12,7 @@ from hypothesis import strategies as st
 import segwise as sw
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
-
-@pytest.fixture(scope="module")
-def cdnow(shared_data: Path) -> pl.DataFrame:
-    tx = pl.read_csv(
-        shared_data / "cdnow_sample_transactions.csv.gz",
-        schema_overrides={"customer_id": pl.String},
-    )
-    return sw.rfm_summary(  # type: ignore[no-any-return]
-        tx, "customer_id", "date", "dollar_value", observation_period_end="1997-09-30",
-        time_unit="W",
-    )  # fmt: skip
+    import polars as pl
 
 
 @pytest.mark.realdata

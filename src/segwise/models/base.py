@@ -272,3 +272,26 @@ class PurchaseCountModel(MaximumLikelihoodModel):
 
         self._maximise(negative, int(rows.sum()))
         return self
+
+
+class DropoutAtPurchaseModel(PurchaseCountModel):
+    """A purchase-count model whose customers can only drop out at a purchase (BG/NBD, MBG/NBD).
+
+    Subclasses give ``p_alive``; parameters start with ``r, alpha`` (the Gamma of the rate).
+    """
+
+    def p_alive(self, summary: Any) -> np.ndarray:
+        """P(alive | frequency, recency, T) for each customer."""
+        raise NotImplementedError
+
+    def probability_no_purchase(self, summary: Any, t: float) -> np.ndarray:
+        """P(no purchase in the next ``t`` units | frequency, recency, T), per customer.
+
+        Dropout happens only at purchases, so a silent period is the dead customers and
+        the living ones whose rate, given their history (Gamma(r + x, α + T)), gave nothing.
+        """
+        r, alpha, _, _ = self._fitted()
+        x, t_x, T = purchase_summary(summary)
+        alive = self.p_alive({"frequency": x, "recency": t_x, "T": T})
+        quiet = np.exp((r + x) * (np.log(alpha + T) - np.log(alpha + T + t)))
+        return 1 - alive + alive * quiet

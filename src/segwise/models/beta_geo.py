@@ -18,7 +18,7 @@ import numpy as np
 from scipy.special import betaln, expit, gammaln, hyp2f1
 
 from segwise.exceptions import DataError
-from segwise.models.base import PurchaseCountModel, purchase_summary
+from segwise.models.base import DropoutAtPurchaseModel, purchase_summary
 
 PARAMS = ("r", "alpha", "a", "b")
 
@@ -38,7 +38,7 @@ def _log_likelihood(
     return common + np.logaddexp(alive, dropped)
 
 
-class BetaGeoModel(PurchaseCountModel):
+class BetaGeoModel(DropoutAtPurchaseModel):
     """The BG/NBD model, fitted by maximum likelihood on ``rfm_summary`` columns.
 
     Parameters
@@ -152,15 +152,3 @@ class BetaGeoModel(PurchaseCountModel):
             euler = (1 - z) ** (a - 1) * hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z)
         body = 1 - np.where(np.isfinite(direct), direct, euler)
         return head * body * self.p_alive({"frequency": x, "recency": t_x, "T": T})
-
-    def probability_no_purchase(self, summary: Any, t: float) -> np.ndarray:
-        """P(no purchase in the next ``t`` units | frequency, recency, T), per customer.
-
-        Dropout happens only at purchases, so a silent period is the dead customers and
-        the living ones whose rate, given their history (Gamma(r + x, α + T)), gave nothing.
-        """
-        r, alpha, _, _ = self._fitted()
-        x, t_x, T = purchase_summary(summary)
-        alive = self.p_alive({"frequency": x, "recency": t_x, "T": T})
-        quiet = np.exp((r + x) * (np.log(alpha + T) - np.log(alpha + T + t)))
-        return 1 - alive + alive * quiet

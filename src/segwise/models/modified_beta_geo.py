@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 from scipy.special import betaln, expit, gammaln, hyp2f1
 
-from segwise.models.base import PurchaseCountModel, purchase_summary
+from segwise.models.base import DropoutAtPurchaseModel, purchase_summary
 
 
 def _log_likelihood(
@@ -46,7 +46,7 @@ def _log_dropped_odds(
     return np.log(a) - np.log(b + x) + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x))
 
 
-class ModifiedBetaGeoModel(PurchaseCountModel):
+class ModifiedBetaGeoModel(DropoutAtPurchaseModel):
     """The MBG/NBD model, fitted by maximum likelihood on ``rfm_summary`` columns.
 
     Parameters
@@ -96,15 +96,3 @@ class ModifiedBetaGeoModel(PurchaseCountModel):
         t = np.asarray(t, dtype=float)
         z = t / (alpha + t)
         return b / (a - 1) * (1 - (alpha / (alpha + t)) ** r * hyp2f1(r, b + 1, a + b, z))
-
-    def probability_no_purchase(self, summary: Any, t: float) -> np.ndarray:
-        """P(no purchase in the next ``t`` units | frequency, recency, T), per customer.
-
-        Dropout happens only at purchases, so a silent period is the dead customers and
-        the living ones whose rate, given their history (Gamma(r + x, α + T)), gave nothing.
-        """
-        r, alpha, _, _ = self._fitted()
-        x, t_x, T = purchase_summary(summary)
-        alive = self.p_alive({"frequency": x, "recency": t_x, "T": T})
-        quiet = np.exp((r + x) * (np.log(alpha + T) - np.log(alpha + T + t)))
-        return 1 - alive + alive * quiet
