@@ -24,12 +24,28 @@ class QuantityPrice(Strict):
     unit_price: str
 
 
-class TransactionsSource(Strict):
-    """One row per order line (see ``sw.read_transactions`` for every option)."""
+class _Source(Strict):
+    """Where a source is and how to read it (a file, a sheet, a database table or query)."""
 
     path: str
+    delimiter: str | None = None
+    encoding: str | None = None
+    sheet: str | int | None = None
+    table: str | None = None
+    query: str | None = None
+
+
+class _TimedSource(_Source):
+    """A long table of dated rows by customer."""
+
     customer_id: str | None = None
     timestamp: str | None = None
+    timestamp_format: str | None = None
+
+
+class TransactionsSource(_TimedSource):
+    """One row per order line (see ``sw.read_transactions`` for every option)."""
+
     amount: str | QuantityPrice | None = None
     order_id: str | None = None
     product: str | None = None
@@ -40,15 +56,9 @@ class TransactionsSource(Strict):
     duplicates: Literal["keep", "drop"] | None = None
     non_positive_price: Literal["exclude", "keep"] | None = None
     non_product_codes: list[str] | str | None = None
-    timestamp_format: str | None = None
-    delimiter: str | None = None
-    encoding: str | None = None
-    sheet: str | int | None = None
-    table: str | None = None
-    query: str | None = None
 
 
-class CustomersSource(Strict):
+class CustomersSource(_Source):
     """One row per customer; ``pii`` lists personal identifiers.
 
     In a B2B project each row is a contact: ``account_id`` names the column
@@ -56,70 +66,30 @@ class CustomersSource(Strict):
     their job function, which measures a buying committee's breadth.
     """
 
-    path: str
     customer_id: str | None = None
     account_id: str | None = Field(default=None, min_length=1)
     role: str | None = Field(default=None, min_length=1)
     pii: list[str] = Field(default_factory=list)
-    delimiter: str | None = None
-    encoding: str | None = None
-    sheet: str | int | None = None
-    table: str | None = None
-    query: str | None = None
 
 
-class EventsSource(Strict):
+class EventsSource(_TimedSource):
     """Engagement events: one row per visit, open, session."""
 
-    path: str
-    customer_id: str | None = None
-    timestamp: str | None = None
     event: str | None = None
-    timestamp_format: str | None = None
-    delimiter: str | None = None
-    encoding: str | None = None
-    table: str | None = None
-    query: str | None = None
 
 
-class ResponsesSource(Strict):
+class ResponsesSource(_Source):
     """Survey answers: one row per respondent (a customer id), question and answer."""
 
-    path: str
     customer_id: str | None = None
     question: str | None = None
     answer: str | None = None
-    delimiter: str | None = None
-    encoding: str | None = None
-    sheet: str | int | None = None
-    table: str | None = None
-    query: str | None = None
 
 
-class AccountsSource(Strict):
+class AccountsSource(_Source):
     """B2B accounts: one row per company, with its firmographics (``sw.read_accounts``)."""
 
-    path: str
     account_id: str | None = None
-    delimiter: str | None = None
-    encoding: str | None = None
-    sheet: str | int | None = None
-    table: str | None = None
-    query: str | None = None
-
-
-class _TimedSource(Strict):
-    """A long table of dated rows by customer: where it is and how to read it."""
-
-    path: str
-    customer_id: str | None = None
-    timestamp: str | None = None
-    timestamp_format: str | None = None
-    delimiter: str | None = None
-    encoding: str | None = None
-    sheet: str | int | None = None
-    table: str | None = None
-    query: str | None = None
 
 
 class ExposuresSource(_TimedSource):
