@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import polars as pl
 import pytest
 
 import segwise as sw
+from tests.models.simulate import bg_nbd_customers
 
 
 @pytest.mark.realdata
@@ -58,26 +57,11 @@ def test_information_criteria_count_the_parameters() -> None:
     assert model.bic_ == pytest.approx(4 * np.log(6) - 2 * model.log_likelihood_)
 
 
-def _bg_nbd_customers(seed: int, params: dict[str, float], people: int = 1000) -> dict[str, Any]:
-    """Calibration summaries of customers drawn from BG/NBD itself (39 weeks)."""
-    rng = np.random.default_rng(seed)
-    rate = rng.gamma(params["r"], 1 / params["alpha"], people)
-    drop = rng.beta(params["a"], params["b"], people)
-    times = np.cumsum(rng.exponential(1 / rate[:, None], (people, 60)), axis=1)
-    tosses = rng.random((people, 61)) < drop[:, None]
-    tosses[:, 0] = False  # BG/NBD: no dropout before the first repeat purchase
-    dies_after = np.where(tosses.any(1), tosses.argmax(1), 61)
-    seen = (np.arange(1, 61)[None, :] <= dies_after[:, None]) & (times <= 39.0)
-    x = seen.sum(1).astype(float)
-    t_x = np.where(x > 0, np.where(seen, times, 0).max(1), 0.0)
-    return {"frequency": x, "recency": np.round(t_x, 1), "T": np.full(people, 39.0)}
-
-
 def test_the_95_percent_intervals_cover_the_truth_in_simulations() -> None:
     truth = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}  # FHL 2005's CDNOW fit
     covered = dict.fromkeys(truth, 0)
     for seed in range(200):
-        model = sw.BetaGeoModel().fit(_bg_nbd_customers(seed, truth))
+        model = sw.BetaGeoModel().fit(bg_nbd_customers(seed, truth))
         for name, (low, high) in model.confidence_intervals_.items():
             assert 0 < low < model.params_[name] < high
             covered[name] += low <= truth[name] <= high

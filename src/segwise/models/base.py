@@ -9,6 +9,10 @@ from scipy import optimize
 
 from segwise.engine.frames import to_lazy
 from segwise.exceptions import ConfigError, DataError
+from segwise.models.covariates import coefficient_names, covariate_matrix
+
+#: The standard normal's 97.5% quantile: a two-sided 95% interval is ± this many errors.
+Z_95 = 1.959964
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -127,23 +131,33 @@ def fit_log_params(
     penalizer: float,
     model: str,
     start: np.ndarray | None = None,
+    n_free: int = 0,
 ) -> tuple[np.ndarray, float]:
     """Minimise a negative log-likelihood over positive parameters (optimised on their logs).
 
-    Returns the parameters and the maximised log-likelihood (without the penalty).
+    The last ``n_free`` of the ``n_params`` are real-valued (covariate coefficients,
+    starting at 0 and optimised as they are). Returns the parameters and the
+    maximised log-likelihood (without the penalty).
     """
     if penalizer < 0:
         raise ConfigError(f"penalizer must be 0 or more, not {penalizer}")
+    positive = n_params - n_free
 
-    def objective(log_params: np.ndarray) -> float:
+    def natural(raw: np.ndarray) -> np.ndarray:
+        return np.concatenate([np.exp(raw[:positive]), raw[positive:]])
+
+    def objective(raw: np.ndarray) -> float:
         # The optimiser probes extreme parameters where the special functions
         # overflow; such points are simply infeasible, not worth a warning.
         with np.errstate(all="ignore"):
-            params = np.exp(log_params)
+            params = natural(raw)
             value = negative_log_likelihood(params) + penalizer * float(np.sum(params**2))
         return value if np.isfinite(value) else 1e300
 
-    initial = np.zeros(n_params) if start is None else np.log(start)
+    initial = np.zeros(n_params)
+    if start is not None:
+        initial[:positive] = np.log(start[:positive])
+        initial[positive:] = start[positive:]
     # L-BFGS-B converges in about 100 evaluations on CDNOW; Nelder-Mead (thousands)
     # only runs when it does not, starting from where L-BFGS-B stopped.
     best = optimize.minimize(objective, initial, method="L-BFGS-B")
@@ -156,7 +170,7 @@ def fit_log_params(
         )
         if fallback.fun < best.fun:
             best = fallback
-    params = np.exp(best.x)
+    params = natural(best.x)
     with np.errstate(all="ignore"):
         log_likelihood = -negative_log_likelihood(params)
     if not np.isfinite(log_likelihood):
@@ -167,10 +181,10 @@ def fit_log_params(
     return params, float(log_likelihood)
 
 
-def standard_errors(
+def covariance(
     negative_log_likelihood: Callable[[np.ndarray], float], params: np.ndarray
 ) -> np.ndarray:
-    """Standard errors from the inverse of the numerical Hessian at the optimum.
+    """The parameters' covariance: the inverse of the numerical Hessian at the optimum.
 
     Central differences with a step relative to each parameter; NaN where the
     Hessian is not invertible (a flat or degenerate likelihood).
@@ -192,10 +206,20 @@ def standard_errors(
             value = corners / (4 * steps[i] * steps[j])
             hessian[i, j] = hessian[j, i] = value
     try:
-        covariance = np.linalg.inv(hessian)
+        return np.linalg.inv(hessian)
     except np.linalg.LinAlgError:
-        return np.full(n, np.nan)
-    diagonal = np.diag(covariance)
+        return np.full((n, n), np.nan)
+
+
+def standard_errors(covariance_matrix: np.ndarray) -> np.ndarray:
+    """Square roots of the covariance's diagonal; NaN where it is not positive.
+
+    Examples
+    --------
+    >>> standard_errors(np.array([[4.0, 0.0], [0.0, -1.0]])).tolist()
+    [2.0, nan]
+    """
+    diagonal = np.diag(covariance_matrix)
     return np.sqrt(np.where(diagonal > 0, diagonal, np.nan))
 
 
@@ -211,27 +235,43 @@ class MaximumLikelihoodModel:
     def __init__(self, *, penalizer: float = 0.0) -> None:
         self.penalizer = penalizer
 
-    def _maximise(self, negative: Callable[[np.ndarray], float], n_customers: int) -> None:
+    def _maximise(
+        self,
+        negative: Callable[[np.ndarray], float],
+        n_customers: int,
+        coefficients: Sequence[str] = (),
+    ) -> None:
+        """Fit, then keep the parameters, covariate ``coefficients``, errors and criteria."""
+        names = [*self.PARAMS, *coefficients]
         params, log_likelihood = fit_log_params(
-            negative, n_params=len(self.PARAMS), penalizer=self.penalizer, model=self.MODEL
+            negative,
+            n_params=len(names),
+            penalizer=self.penalizer,
+            model=self.MODEL,
+            n_free=len(coefficients),
         )
-        errors = standard_errors(negative, params)
-        self.params_ = dict(zip(self.PARAMS, params.tolist(), strict=True))
-        self.standard_errors_ = dict(zip(self.PARAMS, errors.tolist(), strict=True))
-        # 95% intervals on the log scale (the parameters are positive): the delta method,
-        # log θ ± 1.96 SE/θ, never reaches below zero.
-        with np.errstate(over="ignore"):  # a flat likelihood: an interval without bound
-            spread = np.exp(1.959964 * errors / params)
+        self.covariance_ = covariance(negative, params)
+        errors = standard_errors(self.covariance_)
+        k = len(self.PARAMS)
+        self.params_ = dict(zip(self.PARAMS, params[:k].tolist(), strict=True))
+        self.coefficients_ = dict(zip(coefficients, params[k:].tolist(), strict=True))
+        self.standard_errors_ = dict(zip(names, errors.tolist(), strict=True))
+        # 95% intervals on the log scale for the positive parameters (the delta method,
+        # log θ ± 1.96 SE/θ, never reaches below zero); coefficients are on their own scale.
+        with np.errstate(over="ignore", invalid="ignore"):  # a flat likelihood: no bound
+            spread = np.exp(Z_95 * errors[:k] / params[:k])
         self.confidence_intervals_ = {
             name: (float(value / width), float(value * width))
-            for name, value, width in zip(self.PARAMS, params, spread, strict=True)
+            for name, value, width in zip(self.PARAMS, params, spread, strict=False)
+        } | {
+            name: (float(value - Z_95 * error), float(value + Z_95 * error))
+            for name, value, error in zip(coefficients, params[k:], errors[k:], strict=True)
         }
         self.log_likelihood_ = log_likelihood
         self.n_customers_ = n_customers
         # Information criteria, to compare models fitted on the same customers.
-        k = len(self.PARAMS)
-        self.aic_ = 2 * k - 2 * log_likelihood
-        self.bic_ = k * float(np.log(max(n_customers, 1))) - 2 * log_likelihood
+        self.aic_ = 2 * len(names) - 2 * log_likelihood
+        self.bic_ = len(names) * float(np.log(max(n_customers, 1))) - 2 * log_likelihood
 
     def _fitted(self) -> np.ndarray:
         """The fitted parameters in ``PARAMS`` order, or a clear error before ``fit``."""
@@ -241,13 +281,35 @@ class MaximumLikelihoodModel:
 
 
 class PurchaseCountModel(MaximumLikelihoodModel):
-    """A purchase-count model fitted on ``frequency, recency, T`` (BG/NBD, Pareto/NBD)."""
+    """A purchase-count model fitted on ``frequency, recency, T`` (BG/NBD, Pareto/NBD).
+
+    A subclass with covariates names their columns by the parameter they shift
+    (``_covariate_groups``) and turns the population parameters into each
+    customer's (``_individual``).
+    """
 
     @staticmethod
-    def _log_likelihood(
-        params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray
-    ) -> np.ndarray:
+    def _log_likelihood(params: Any, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
         raise NotImplementedError
+
+    def _covariate_groups(self) -> dict[str, tuple[str, ...]]:
+        """Covariate columns by the parameter group they shift; none by default."""
+        return {}
+
+    def _individual(
+        self, params: np.ndarray, coefficients: np.ndarray, covariates: np.ndarray
+    ) -> tuple[Any, ...]:
+        """Each row's parameters; the population's when the model has no covariates."""
+        del coefficients, covariates
+        return tuple(float(p) for p in params)
+
+    def _row_params(self, summary: Any, rows: int) -> tuple[Any, ...]:
+        """The fitted parameters for each row of ``summary`` (scalars without covariates)."""
+        params = self._fitted()
+        columns = [c for group in self._covariate_groups().values() for c in group]
+        covariates = covariate_matrix(summary, columns, rows)
+        coefficients = getattr(self, "coefficients_", {})  # parameters set by hand: none
+        return self._individual(params, np.array(list(coefficients.values())), covariates)
 
     def fit(self, summary: Any, y: Any = None) -> Self:
         """Fit on ``frequency, recency, T`` (repeat purchases; ages in one time unit).
@@ -263,14 +325,19 @@ class PurchaseCountModel(MaximumLikelihoodModel):
                 f"no customer has a repeat purchase: {self.MODEL} cannot be fitted",
                 hint="use a longer calibration period",
             )
+        groups = self._covariate_groups()
+        columns = [c for group in groups.values() for c in group]
+        covariates = covariate_matrix(summary, columns, x.size)
         # Summaries on a daily grid repeat rows: sum the likelihood over distinct ones, weighted.
-        (ux, ut, uT), weights = compress(x, t_x, T, weights=rows)
-        likelihood = self._log_likelihood
+        (ux, ut, uT, *uz), weights = compress(x, t_x, T, *covariates.T, weights=rows)
+        distinct = np.column_stack(uz) if uz else np.empty((ux.size, 0))
+        likelihood, n = self._log_likelihood, len(self.PARAMS)
 
-        def negative(params: np.ndarray) -> float:
+        def negative(theta: np.ndarray) -> float:
+            params = self._individual(theta[:n], theta[n:], distinct)
             return float(-(weights * likelihood(params, ux, ut, uT)).sum())
 
-        self._maximise(negative, int(rows.sum()))
+        self._maximise(negative, int(rows.sum()), coefficient_names(groups))
         return self
 
 
@@ -290,8 +357,8 @@ class DropoutAtPurchaseModel(PurchaseCountModel):
         Dropout happens only at purchases, so a silent period is the dead customers and
         the living ones whose rate, given their history (Gamma(r + x, α + T)), gave nothing.
         """
-        r, alpha, _, _ = self._fitted()
-        x, t_x, T = purchase_summary(summary)
-        alive = self.p_alive({"frequency": x, "recency": t_x, "T": T})
+        x, _, T = purchase_summary(summary)
+        r, alpha, _, _ = self._row_params(summary, x.size)
+        alive = self.p_alive(summary)
         quiet = np.exp((r + x) * (np.log(alpha + T) - np.log(alpha + T + t)))
         return 1 - alive + alive * quiet

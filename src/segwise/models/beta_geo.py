@@ -19,6 +19,7 @@ from scipy.special import betaln, expit, gammaln, hyp2f1
 
 from segwise.exceptions import DataError
 from segwise.models.base import DropoutAtPurchaseModel, purchase_summary
+from segwise.models.covariates import shifted
 
 PARAMS = ("r", "alpha", "a", "b")
 
@@ -45,13 +46,21 @@ class BetaGeoModel(DropoutAtPurchaseModel):
     ----------
     penalizer
         L2 penalty on the parameters (0: plain maximum likelihood).
+    purchase_covariates, dropout_covariates
+        Numeric summary columns (time-invariant: a channel's 0/1 column, a region's)
+        that shift each customer's purchase rate (α_i = α exp(−γ'z), so a positive
+        coefficient means more purchases) or dropout (a_i = a exp(γ'z), so a positive
+        coefficient means earlier dropout), after Fader & Hardie's note 019. The
+        columns must also be in the summaries given to the predictions.
 
     Attributes
     ----------
     params_ : dict
-        ``r, alpha, a, b``.
-    standard_errors_ : dict
-        From the inverse Hessian of the log-likelihood.
+        ``r, alpha, a, b`` (of a customer whose covariates are all 0).
+    coefficients_ : dict
+        ``purchase:<column>`` and ``dropout:<column>`` coefficients (empty without covariates).
+    standard_errors_, confidence_intervals_ : dict
+        Of the parameters and coefficients, from the inverse Hessian of the log-likelihood.
     log_likelihood_ : float
         The maximised log-likelihood.
     n_customers_ : int
@@ -69,7 +78,37 @@ class BetaGeoModel(DropoutAtPurchaseModel):
     MODEL = "BG/NBD"
     _log_likelihood = staticmethod(_log_likelihood)
 
+    def __init__(
+        self,
+        *,
+        penalizer: float = 0.0,
+        purchase_covariates: tuple[str, ...] | list[str] = (),
+        dropout_covariates: tuple[str, ...] | list[str] = (),
+    ) -> None:
+        super().__init__(penalizer=penalizer)
+        self.purchase_covariates = purchase_covariates
+        self.dropout_covariates = dropout_covariates
+
+    def _covariate_groups(self) -> dict[str, tuple[str, ...]]:
+        return {
+            "purchase": tuple(self.purchase_covariates),
+            "dropout": tuple(self.dropout_covariates),
+        }
+
+    def _individual(
+        self, params: np.ndarray, coefficients: np.ndarray, covariates: np.ndarray
+    ) -> tuple[Any, ...]:
+        r, alpha, a, b = (float(p) for p in params)
+        k = len(self.purchase_covariates)
+        return (
+            r,
+            shifted(alpha, covariates[:, :k], -coefficients[:k]),
+            shifted(a, covariates[:, k:], coefficients[k:]),
+            b,
+        )
+
     def _p(self) -> tuple[float, float, float, float]:
+        """The population's parameters (a customer whose covariates are all 0)."""
         r, alpha, a, b = self._fitted()
         return float(r), float(alpha), float(a), float(b)
 
@@ -126,21 +165,14 @@ class BetaGeoModel(DropoutAtPurchaseModel):
 
     def p_alive(self, summary: Any) -> np.ndarray:
         """P(alive | frequency, recency, T) for each customer (FHL 2005, eq. 12 note)."""
-        r, alpha, a, b = self._p()
         x, t_x, T = purchase_summary(summary)
-        # In log space: ((alpha + T) / (alpha + t_x)) ** (r + x) overflows for customers
-        # with thousands of purchases.
-        log_odds = (
-            np.log(a)
-            - np.log(np.where(x > 0, b + x - 1, 1.0))
-            + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x))
-        )
-        return np.where(x > 0, expit(-log_odds), 1.0)
+        return _p_alive(self._row_params(summary, x.size), x, t_x, T)
 
     def expected_purchases(self, summary: Any, t: float) -> np.ndarray:
         """E[Y(t) | frequency, recency, T]: purchases in the next ``t`` units (FHL 2005, eq. 10)."""
-        r, alpha, a, b = self._p()
         x, t_x, T = purchase_summary(summary)
+        params = self._row_params(summary, x.size)
+        r, alpha, a, b = params
         z = t / (alpha + T + t)
         head = (a + b + x - 1) / (a - 1)
         with np.errstate(all="ignore"):
@@ -151,4 +183,17 @@ class BetaGeoModel(DropoutAtPurchaseModel):
             direct = (1 - z) ** (r + x) * hyp2f1(r + x, b + x, a + b + x - 1, z)
             euler = (1 - z) ** (a - 1) * hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z)
         body = 1 - np.where(np.isfinite(direct), direct, euler)
-        return head * body * self.p_alive({"frequency": x, "recency": t_x, "T": T})
+        return head * body * _p_alive(params, x, t_x, T)
+
+
+def _p_alive(params: tuple[Any, ...], x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
+    """P(alive) per row of the given parameters (scalars, or one per row with covariates)."""
+    r, alpha, a, b = params
+    # In log space: ((alpha + T) / (alpha + t_x)) ** (r + x) overflows for customers
+    # with thousands of purchases.
+    log_odds = (
+        np.log(a)
+        - np.log(np.where(x > 0, b + x - 1, 1.0))
+        + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x))
+    )
+    return np.where(x > 0, expit(-log_odds), 1.0)

@@ -19,6 +19,7 @@ from scipy.special import gammaln
 
 from segwise.exceptions import DataError
 from segwise.models.base import MaximumLikelihoodModel, row_weights, summary_arrays
+from segwise.models.covariates import coefficient_names, covariate_matrix, shifted
 
 PARAMS = ("p", "q", "v")
 
@@ -33,11 +34,20 @@ class GammaGammaModel(MaximumLikelihoodModel):
     q_above_one
         Constrain q > 1, so the population's mean spend ``p v / (q - 1)`` exists (an
         unconstrained fit can land below 1 on heavy-tailed spend).
+    spend_covariates
+        Numeric summary columns (time-invariant) that shift each customer's scale,
+        v_i = v exp(γ'z): the mean spend per purchase scales by exp(γ) per unit, so a
+        positive coefficient means larger orders. The columns must also be in the
+        summaries given to ``expected_average_value``.
 
     Attributes
     ----------
-    params_, standard_errors_ : dict
-        ``p, q, v`` and their standard errors.
+    params_ : dict
+        ``p, q, v`` (``v`` of a customer whose covariates are all 0).
+    coefficients_ : dict
+        ``spend:<column>`` coefficients (empty without covariates).
+    standard_errors_, confidence_intervals_ : dict
+        Of the parameters and coefficients.
     log_likelihood_ : float
     n_customers_ : int
         Repeat customers the model was fitted on.
@@ -52,9 +62,16 @@ class GammaGammaModel(MaximumLikelihoodModel):
     PARAMS = PARAMS
     MODEL = "Gamma-Gamma"
 
-    def __init__(self, *, penalizer: float = 0.0, q_above_one: bool = False) -> None:
+    def __init__(
+        self,
+        *,
+        penalizer: float = 0.0,
+        q_above_one: bool = False,
+        spend_covariates: tuple[str, ...] | list[str] = (),
+    ) -> None:
         super().__init__(penalizer=penalizer)
         self.q_above_one = q_above_one
+        self.spend_covariates = spend_covariates
 
     def fit(self, summary: Any, y: Any = None) -> Self:
         """Fit on ``frequency, monetary_value``; customers without repeat purchases are left out.
@@ -69,6 +86,7 @@ class GammaGammaModel(MaximumLikelihoodModel):
             raise DataError(
                 "no customer has a repeat purchase", hint="Gamma-Gamma needs repeat buyers"
             )
+        covariates = covariate_matrix(summary, list(self.spend_covariates), x.size)[repeat]
         x, m, weights = x[repeat], m[repeat], weights[repeat]
         shift = 1.0 if self.q_above_one else 0.0
         if np.any(m <= 0):
@@ -79,7 +97,8 @@ class GammaGammaModel(MaximumLikelihoodModel):
             )
 
         def negative(params: np.ndarray) -> float:
-            p, q, v = params[0], params[1] + shift, params[2]  # optimised: q - 1 when above one
+            p, q = params[0], params[1] + shift  # optimised: q - 1 when above one
+            v = shifted(params[2], covariates, params[3:])
             ll = (
                 gammaln(p * x + q)
                 - gammaln(p * x)
@@ -91,7 +110,8 @@ class GammaGammaModel(MaximumLikelihoodModel):
             )
             return float(-(weights * ll).sum())
 
-        self._maximise(negative, int(weights.sum()))
+        names = coefficient_names({"spend": tuple(self.spend_covariates)})
+        self._maximise(negative, int(weights.sum()), names)
         self.params_["q"] += shift
         return self
 
@@ -102,4 +122,7 @@ class GammaGammaModel(MaximumLikelihoodModel):
         """
         p, q, v = self._fitted()
         x, m = summary_arrays(summary, ["frequency", "monetary_value"])
+        covariates = covariate_matrix(summary, list(self.spend_covariates), x.size)
+        coefficients = getattr(self, "coefficients_", {})  # parameters set by hand: none
+        v = shifted(v, covariates, np.array(list(coefficients.values())))
         return (p * (v + x * m)) / (p * x + q - 1)
