@@ -6,6 +6,7 @@ from segwise.models.beta_geo import BetaGeoModel
 from segwise.models.beta_geo_beta_binom import BetaGeoBetaBinomModel
 from segwise.models.clv import customer_lifetime_value
 from segwise.models.gamma_gamma import GammaGammaModel
+from segwise.models.intervals import prediction_intervals
 from segwise.models.modified_beta_geo import ModifiedBetaGeoModel
 from segwise.models.pareto_nbd import ParetoNBDModel
 from segwise.models.predictions import CustomerPredictions, predict_customers
@@ -23,6 +24,7 @@ __all__ = [
     "ShiftedBetaGeoModel",
     "customer_lifetime_value",
     "predict_customers",
+    "prediction_intervals",
     "predictive_segments",
     "value_tiers",
 ]

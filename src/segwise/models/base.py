@@ -273,6 +273,14 @@ class MaximumLikelihoodModel:
         self.aic_ = 2 * len(names) - 2 * log_likelihood
         self.bic_ = len(names) * float(np.log(max(n_customers, 1))) - 2 * log_likelihood
 
+    def _covariate_groups(self) -> dict[str, tuple[str, ...]]:
+        """Covariate columns by the parameter group they shift; none by default."""
+        return {}
+
+    def _optimised_shift(self) -> np.ndarray:
+        """What the optimiser's parameters were shifted by (a bound above 0 rather than at 0)."""
+        return np.zeros(len(self.PARAMS))
+
     def _fitted(self) -> np.ndarray:
         """The fitted parameters in ``PARAMS`` order, or a clear error before ``fit``."""
         if not hasattr(self, "params_"):
@@ -291,10 +299,6 @@ class PurchaseCountModel(MaximumLikelihoodModel):
     @staticmethod
     def _log_likelihood(params: Any, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
         raise NotImplementedError
-
-    def _covariate_groups(self) -> dict[str, tuple[str, ...]]:
-        """Covariate columns by the parameter group they shift; none by default."""
-        return {}
 
     def _individual(
         self, params: np.ndarray, coefficients: np.ndarray, covariates: np.ndarray

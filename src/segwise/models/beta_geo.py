@@ -181,8 +181,13 @@ class BetaGeoModel(DropoutAtPurchaseModel):
             # parameters that do not grow with x, but overflows when a is huge (dropout
             # near zero). Each is used where it is finite.
             direct = (1 - z) ** (r + x) * hyp2f1(r + x, b + x, a + b + x - 1, z)
-            euler = (1 - z) ** (a - 1) * hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z)
-        body = 1 - np.where(np.isfinite(direct), direct, euler)
+            far = ~np.isfinite(direct)
+            if far.any():
+                a_, b_, r_, x_, z_ = (np.broadcast_to(v, far.shape)[far] for v in (a, b, r, x, z))
+                direct[far] = (1 - z_) ** (a_ - 1) * hyp2f1(
+                    a_ + b_ - 1 - r_, a_ - 1, a_ + b_ + x_ - 1, z_
+                )
+        body = 1 - direct
         return head * body * _p_alive(params, x, t_x, T)
 
 

@@ -67,6 +67,11 @@ def customer_lifetime_value(
     if discount_rate < 0:
         raise ConfigError(f"discount_rate must be 0 or more, not {discount_rate}")
     value_per_purchase = spend_model.expected_average_value(summary)
+    if discount_rate == 0:
+        # Undiscounted, the periods' increments telescope to E[Y(horizon)] (E[Y(0)] = 0):
+        # one prediction instead of one per period.
+        horizon = periods * period_length
+        return value_per_purchase * purchase_model.expected_purchases(summary, horizon)
     total = np.zeros_like(value_per_purchase)
     previous = purchase_model.expected_purchases(summary, 0.0)
     for k in range(1, periods + 1):

@@ -73,6 +73,12 @@ class GammaGammaModel(MaximumLikelihoodModel):
         self.q_above_one = q_above_one
         self.spend_covariates = spend_covariates
 
+    def _covariate_groups(self) -> dict[str, tuple[str, ...]]:
+        return {"spend": tuple(self.spend_covariates)}
+
+    def _optimised_shift(self) -> np.ndarray:
+        return np.array([0.0, 1.0 if self.q_above_one else 0.0, 0.0])
+
     def fit(self, summary: Any, y: Any = None) -> Self:
         """Fit on ``frequency, monetary_value``; customers without repeat purchases are left out.
 
@@ -110,7 +116,7 @@ class GammaGammaModel(MaximumLikelihoodModel):
             )
             return float(-(weights * ll).sum())
 
-        names = coefficient_names({"spend": tuple(self.spend_covariates)})
+        names = coefficient_names(self._covariate_groups())
         self._maximise(negative, int(weights.sum()), names)
         self.params_["q"] += shift
         return self
