@@ -181,3 +181,22 @@ def test_lower_and_upper_agree_on_every_engine_for_special_cases() -> None:
     for name in rules:
         assert on_polars[name].to_list() == on_duckdb[name].to_list()
     assert on_polars.select(rules.keys()).to_numpy().diagonal().all()
+
+
+def test_lower_and_upper_of_a_prediction_read_its_interval_bounds() -> None:
+    predictions = pl.DataFrame(
+        {
+            "p_alive": [0.2, 0.25, None],
+            "p_alive_lower": [0.1, 0.05, None],
+            "p_alive_upper": [0.28, 0.6, 0.5],
+            "clv": [100.0, 300.0, 50.0],
+        }
+    )
+    # "Surely at risk": even the optimistic bound is low; the second is merely likely.
+    assert evaluate("upper(p_alive) < 0.3", predictions) == [True, False, False]
+    assert evaluate("lower(p_alive) >= 0.1 and p_alive < 0.3", predictions) == [True, False, None]
+    with pytest.raises(RuleError, match="clv has no interval: there is no column clv_lower") as err:
+        evaluate("lower(clv) > 80", predictions)
+    assert err.value.start == 0
+    with pytest.raises(RuleError, match=r"upper\(\) of a number reads a prediction's interval"):
+        evaluate("upper(clv * 2) > 80", predictions)

@@ -33,9 +33,39 @@ class FunctionSpec:
     build: Builder
 
 
+def _bound(compiler: RuleCompiler, rule: Rule, node: nodes.Call) -> Compiled:
+    """lower(x) and upper(x) of a prediction: the stored bound of its interval, ``x_lower``.
+
+    Predictions with intervals (``draws:`` on a clv segmentation) keep each bound as its
+    own column; the rule reads it as the prediction's lower or upper value.
+    """
+    column = node.args[0]
+    if not isinstance(column, nodes.Column):
+        raise compiler.fail(
+            rule,
+            node.args[0],
+            f"{node.name}() of a number reads a prediction's interval bound",
+            f"pass the prediction's column, e.g. {node.name}(p_alive)",
+        )
+    bound = f"{column.name}_{node.name}"
+    if bound not in compiler.schema:
+        raise compiler.fail(
+            rule,
+            node,
+            f"{column.name} has no interval: there is no column {bound}",
+            "intervals come with predictions drawn with draws: (a clv segmentation)",
+        )
+    return Compiled(nw.col(bound), Type.NUMBER)
+
+
 def _text(compiler: RuleCompiler, rule: Rule, node: nodes.Call, args: list[Compiled]) -> Compiled:
-    """lower(), upper(), length(): full Unicode case mapping on every engine."""
+    """lower(), upper(), length(): full Unicode case mapping on every engine.
+
+    On a number, lower() and upper() are the bounds of a prediction's interval.
+    """
     name = node.name
+    if name in ("lower", "upper") and args[0].type is Type.NUMBER:
+        return _bound(compiler, rule, node)
     require(compiler, rule, node.args[0], args[0], Type.STRING, f"{name}()")
     result = Type.NUMBER if name == "length" else Type.STRING
     if args[0].type is Type.NULL:

@@ -12,10 +12,12 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from segwise.exceptions import ConfigError
 from segwise.models.beta_geo import BetaGeoModel
 from segwise.models.clv import customer_lifetime_value
 from segwise.models.diagnostics import FitWarning, diagnose_bgnbd, overdue
 from segwise.models.gamma_gamma import GammaGammaModel
+from segwise.models.intervals import prediction_intervals
 from segwise.models.predictive import predictive_segments
 from segwise.models.tiers import value_tiers
 
@@ -84,6 +86,9 @@ def predict_customers(
     discount_rate: float = 0.0,
     tiers: tuple[float, float] | list[float] = (0.2, 0.6),
     churn_threshold: float = 0.3,
+    draws: int = 0,
+    level: float = 0.95,
+    tier_by: str = "clv",
 ) -> CustomerPredictions:
     """Fit BG/NBD (all customers) and Gamma-Gamma (repeat buyers) and predict ``horizon`` ahead.
 
@@ -97,6 +102,13 @@ def predict_customers(
         Per time unit (lifetimes' DCF convention, see ``customer_lifetime_value``).
     tiers, churn_threshold
         As for ``value_tiers`` and ``predictive_segments``.
+    draws, level
+        With ``draws`` > 0, each prediction gets a ``level`` interval from that many
+        parameter draws (``prediction_intervals``): ``p_alive_lower``, ``p_alive_upper``,
+        ``expected_purchases_lower``, …, ``clv_upper``.
+    tier_by
+        ``clv``, or ``clv_lower`` (needs draws): tiers by the value a customer is
+        fairly sure to bring, so a thin history cannot reach the top tier by luck.
 
     Examples
     --------
@@ -162,7 +174,26 @@ def predict_customers(
         pl.Series("expected_purchases", expected),
         pl.Series("expected_value", spend_model.expected_average_value(summary)),
         pl.Series("clv", lifetime),
-        pl.Series("tier", value_tiers(lifetime, tuple(tiers)).tolist(), dtype=pl.String),
+    )
+    if draws:
+        bounds = prediction_intervals(
+            purchase_model,
+            summary,
+            horizon=horizon,
+            spend_model=spend_model,
+            periods=periods,
+            discount_rate=discount_rate,
+            draws=draws,
+            level=level,
+        )
+        table = pl.concat([table, bounds], how="horizontal")
+    if tier_by not in table.columns:
+        raise ConfigError(
+            f"tiers by {tier_by} need prediction intervals", hint="set draws (e.g. 200)"
+        )
+    ranked = table[tier_by].to_numpy()
+    table = table.with_columns(
+        pl.Series("tier", value_tiers(ranked, tuple(tiers)).tolist(), dtype=pl.String),
         pl.Series("segment", segments.tolist(), dtype=pl.String),
     )
     return CustomerPredictions(

@@ -158,6 +158,25 @@ class ClvSegmentation(_Segmentation):
     discount_rate: float = Field(default=0.0, ge=0.0)
     tiers: list[float] = Field(default_factory=lambda: [0.2, 0.6], min_length=2, max_length=2)
     churn_threshold: float = Field(default=0.3, gt=0.0, lt=1.0)
+    #: Parameter draws for an interval on every prediction (0: point predictions only).
+    draws: int = Field(default=0, ge=0, le=5000)
+    #: The intervals' coverage (0.95: from the 2.5% to the 97.5% quantile of the draws).
+    coverage: float = Field(default=0.95, gt=0.0, lt=1.0)
+    #: ``clv_lower``: value tiers by the interval's lower bound (needs draws).
+    tier_by: Literal["clv", "clv_lower"] = "clv"
+    #: Predictive segments as conditions on the predictions, first match wins, instead of
+    #: the built-in four: ``upper(p_alive) < 0.3`` (surely at risk) reads the bounds.
+    segments: list[SegmentDefinition] = Field(default_factory=list)
+    #: The segment of customers no condition matches.
+    other: str = "Everyone else"
+
+    @model_validator(mode="after")
+    def _bounds_need_draws(self) -> ClvSegmentation:
+        if self.tier_by == "clv_lower" and not self.draws:
+            raise ValueError("tier_by: clv_lower needs prediction intervals: set draws (e.g. 200)")
+        if any(segment.ids for segment in self.segments):
+            raise ValueError("clv segments are conditions on the predictions ('where'), not ids")
+        return self
 
 
 class PropensitySegmentation(_Segmentation):

@@ -26,6 +26,7 @@ from segwise.project.config import ClvSegmentation
 from segwise.project.methods.base import CheckInputs, Method, RunInputs
 from segwise.project.results import as_polars, profile_members
 from segwise.report.clv import clv_section
+from segwise.segmenters import RuleCatalog, RuleSegmenter
 
 if TYPE_CHECKING:
     from datetime import date
@@ -70,9 +71,45 @@ def _predict(name: str, spec: ClvSegmentation, purchases: Any, as_of: date) -> C
             discount_rate=spec.discount_rate,
             tiers=spec.tiers,
             churn_threshold=spec.churn_threshold,
+            draws=spec.draws,
+            level=spec.coverage,
+            tier_by=spec.tier_by,
         )
     except SegwiseError as exc:
         raise ConfigError(f"segmentation '{name}': {exc.one_line()}") from None
+
+
+#: The predictions a clv segment's condition can read (with ``_lower``/``_upper`` bounds
+#: of the first three when the segmentation draws intervals).
+PREDICTIONS = {
+    "p_alive": pl.Float64,
+    "expected_purchases": pl.Float64,
+    "clv": pl.Float64,
+    "expected_value": pl.Float64,
+    "frequency": pl.Float64,
+    "recency": pl.Float64,
+    "T": pl.Float64,
+    "monetary_value": pl.Float64,
+}
+
+
+def _conditions(spec: ClvSegmentation) -> RuleSegmenter:
+    """The segmentation's own segment conditions, checked against the prediction columns."""
+    schema = {"customer_id": pl.String, **PREDICTIONS}
+    if spec.draws:
+        for name in ("p_alive", "expected_purchases", "clv"):
+            schema |= {f"{name}_lower": pl.Float64, f"{name}_upper": pl.Float64}
+    catalog = RuleCatalog(segments=spec.segments, other=spec.other)
+    return RuleSegmenter(catalog, id_col="customer_id").fit(pl.DataFrame(schema=schema))
+
+
+def _custom_segments(
+    spec: ClvSegmentation, predictions: CustomerPredictions
+) -> CustomerPredictions:
+    """The predictions with each customer's segment from the configured conditions."""
+    found = as_polars(_conditions(spec).segment(predictions.table))
+    table = predictions.table.drop("segment").join(found, on="customer_id", how="left")
+    return replace(predictions, table=table)
 
 
 def _predicted_revenue(predictions: CustomerPredictions, unit_days: float) -> pl.DataFrame:
@@ -107,6 +144,10 @@ def _with_predictions(
 
 
 def _segment_rules(spec: ClvSegmentation, churn_basis: str) -> dict[str, str]:
+    if spec.segments:
+        return {s.name: str(s.where) for s in spec.segments} | {
+            spec.other: "none of the conditions above"
+        }
     churn = (
         f"P(alive) < {spec.churn_threshold}"
         if churn_basis == "p_alive"
@@ -162,7 +203,10 @@ def run(name: str, spec: ClvSegmentation, inputs: RunInputs) -> list[Segmentatio
     """Predictive segments with their backtest, and the value tiers."""
     purchases = _purchases(inputs.tables["transactions"])
     predictions = _predict(name, spec, purchases, inputs.as_of)
-    members = predictions.table.select("customer_id", "segment", "tier", "clv", "p_alive")
+    if spec.segments:
+        predictions = _custom_segments(spec, predictions)
+    bounds = [c for c in predictions.table.columns if c.endswith(("_lower", "_upper"))]
+    members = predictions.table.select("customer_id", "segment", "tier", "clv", "p_alive", *bounds)
     enriched = inputs.features.join(
         members.select("customer_id", "clv", "p_alive"), on="customer_id", how="left"
     )
@@ -192,7 +236,7 @@ def run(name: str, spec: ClvSegmentation, inputs: RunInputs) -> list[Segmentatio
         made,
         warnings=notes,
         backtest=section,
-        details=members.select("customer_id", "p_alive", "clv"),
+        details=members.select("customer_id", "p_alive", "clv", *bounds),
     )
     return [predictive, _tiers(name, spec, inputs.features, members, predicted)]
 
@@ -209,10 +253,15 @@ def _tiers(
     tiers = members.select("customer_id", pl.col("tier").alias("segment"))
     enriched = features.join(members.select("customer_id", "clv"), on="customer_id", how="left")
     profiles = profile_members(enriched, tiers)
+    by = (
+        f"the {spec.coverage:.0%} interval's lower bound of predicted lifetime value"
+        if spec.tier_by == "clv_lower"
+        else "predicted lifetime value"
+    )
     rules = {
-        "high": f"the top {high:.0%} by predicted lifetime value",
-        "medium": f"the next {medium - high:.0%} by predicted lifetime value",
-        "low": f"the remaining {1 - medium:.0%} by predicted lifetime value",
+        "high": f"the top {high:.0%} by {by}",
+        "medium": f"the next {medium - high:.0%} by {by}",
+        "low": f"the remaining {1 - medium:.0%} by {by}",
     }
     made = cards_from_profiles(
         profiles, lambda p: rules.get(p.segment), lambda p: TIER_ACTIONS.get(p.segment)
@@ -221,13 +270,13 @@ def _tiers(
     order = {tier: rank for rank, tier in enumerate(("high", "medium", "low"))}
     made.sort(key=lambda card: order.get(card.name, len(order)))
     # Where each tier starts in predicted value: a move between tiers says which it crossed.
-    starts = members.group_by("tier").agg(pl.col("clv").min())
+    starts = members.group_by("tier").agg(pl.col(spec.tier_by).min())
     definition = {
         "method": "clv",
         "of": name,
         "tiers": [high, medium],
-        "rank_by": "clv",
-        "thresholds": {row["tier"]: row["clv"] for row in starts.iter_rows(named=True)},
+        "rank_by": spec.tier_by,
+        "thresholds": {row["tier"]: row[spec.tier_by] for row in starts.iter_rows(named=True)},
     }
     return SegmentationResult(
         f"{name}_tiers",
@@ -235,12 +284,18 @@ def _tiers(
         tiers,
         definition,
         made,
-        details=members.select("customer_id", "clv"),
+        details=members.select("customer_id", "clv", *(["clv_lower"] if spec.draws else [])),
     )
 
 
 def check(name: str, spec: ClvSegmentation, inputs: CheckInputs) -> None:
-    """Nothing to compile: the models are checked on the data when the run fits them."""
+    """Compile the segment conditions; the models are checked on the data when the run fits."""
+    del inputs
+    if spec.segments:
+        try:
+            _conditions(spec)
+        except SegwiseError as exc:
+            raise ConfigError(f"segmentation '{name}': {exc.one_line()}") from None
 
 
 METHOD = Method(ClvSegmentation, run, check)

@@ -1,0 +1,66 @@
+"""method: clv with intervals: bounds stored, tiers by the lower bound, segments on the bounds."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import polars as pl
+import pytest
+
+from segwise.exceptions import ConfigError
+from segwise.project import Project
+from tests.project.methods.projects import sample_project
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+SURE = """segmentations:
+  future:
+    method: clv
+    holdout_weeks: 13
+    draws: 100
+    tier_by: clv_lower
+    segments:
+      - {name: Surely at risk, where: "upper(p_alive) < 0.3"}
+      - {name: Maybe at risk, where: "p_alive < 0.3"}
+      - {name: Surely valuable, where: "lower(clv) >= 100"}
+    other: Steady
+"""
+
+
+def test_segments_and_tiers_read_the_prediction_intervals(tmp_path: Path) -> None:
+    project = sample_project(tmp_path / "p", SURE)
+    result = project.run(as_of="2024-09-30")
+    future, tiers = result.segmentations
+    details = future.details
+    assert details is not None
+    assert {"p_alive_lower", "p_alive_upper", "clv_lower", "clv_upper"} <= set(details.columns)
+    table = future.members.join(details, on="customer_id")
+    assert (table["p_alive_lower"] <= table["p_alive"] + 1e-9).all()
+    assert (table["clv"] <= table["clv_upper"] + 1e-9).all()
+    sure = table.filter(pl.col("segment") == "Surely at risk")
+    maybe = table.filter(pl.col("segment") == "Maybe at risk")
+    assert sure.height and maybe.height, table["segment"].value_counts()
+    assert (sure["p_alive_upper"] < 0.3).all()
+    assert (maybe["p_alive_upper"] >= 0.3).all() and (maybe["p_alive"] < 0.3).all()
+    assert set(table["segment"]) <= {"Surely at risk", "Maybe at risk", "Surely valuable", "Steady"}
+    rules = {card.segment: card.definition for card in future.cards}
+    assert rules["Surely at risk"] == "upper(p_alive) < 0.3"
+    # Tiers rank the lower bound: every high-tier customer's bound beats every low one's.
+    ranked = tiers.members.join(details.select("customer_id", "clv_lower"), on="customer_id")
+    high = ranked.filter(pl.col("segment") == "high")["clv_lower"].min()
+    low = ranked.filter(pl.col("segment") == "low")["clv_lower"].max()
+    assert high > low
+    assert tiers.definition["rank_by"] == "clv_lower"
+
+
+def test_bad_clv_settings_are_refused_before_the_run(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="tier_by: clv_lower needs prediction intervals"):
+        sample_project(tmp_path / "a", SURE.replace("    draws: 100\n", ""))
+    project = sample_project(
+        tmp_path / "b",
+        SURE.replace("draws: 100", "draws: 0").replace("    tier_by: clv_lower\n", ""),
+    )
+    with pytest.raises(ConfigError, match="p_alive has no interval"):
+        project.validate()
+    assert isinstance(project, Project)
