@@ -165,3 +165,27 @@ def test_tier_backtest_realised_value_is_holdout_revenue(shared_data: Path, tmp_
         assert row["actual_value"] == pytest.approx(expected_by_tier[row["tier"]], rel=1e-9)
     high = next(row for row in by_tier if row["tier"] == "high")
     assert high["actual_value"] > 1_000  # the old computation said 366
+
+
+@pytest.mark.realdata
+def test_clv_draws_intervals_and_refuses_a_calibration_end_before_any_purchase(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    source = str(shared_data / "cdnow_sample_transactions.csv.gz")
+    out = tmp_path / "clv.parquet"
+    calibration = ["--calibration-end", "1997-09-30"]
+    result = CliRunner().invoke(app, ["clv", source, *COLUMNS, *calibration, "--draws", "100",
+                                      "-o", str(out)])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    table = pl.read_parquet(out)
+    for name in ("p_alive", "expected_purchases", "clv"):
+        assert (table[f"{name}_lower"] <= table[name] + 1e-9).all()
+        assert (table[name] <= table[f"{name}_upper"] + 1e-9).all()
+    repeaters = table.filter(pl.col("frequency") > 0)
+    assert (repeaters["clv_upper"] > repeaters["clv_lower"]).all()
+    early = CliRunner().invoke(app, ["clv", source, *COLUMNS, "--calibration-end", "1996-01-01"])
+    assert early.exit_code == 1
+    assert "the calibration end 1996-01-01 is before the first purchase (1997-01-01)" in (
+        early.output
+    )
+    assert "Traceback" not in early.output

@@ -31,8 +31,20 @@ def test_recency_beyond_t() -> None:
             {"frequency": [1, 2.5], "recency": [5, 6], "T": [10, 20]},
             "column 'frequency': row 2: frequency 2.5 is not a whole number of purchases",
         ),
+        (
+            {"frequency": [1, 2, 0], "recency": [5, 6, 0], "T": [10, 20, -4]},
+            "column 'T': row 3: T is negative (-4)",
+        ),
+        (
+            {"frequency": [1, 2], "recency": [5, float("nan")], "T": [10, 20]},
+            "column 'recency': row 2: recency is missing or infinite",
+        ),
+        (
+            {"frequency": [], "recency": [], "T": []},
+            "the summary has no customers",
+        ),
     ],
-    ids=["recency without repeats", "fractional frequency"],
+    ids=["recency without repeats", "fractional frequency", "negative T", "gap", "empty"],
 )
 @pytest.mark.parametrize("model", [BetaGeoModel, ParetoNBDModel], ids=["bgnbd", "pareto"])
 def test_impossible_summaries_are_refused_naming_the_row(

@@ -44,6 +44,14 @@ def clv(
     tiers: Annotated[
         str, typer.Option("--tiers", help="Shares for high/medium tiers, e.g. 0.2,0.6.")
     ] = "0.2,0.6",
+    draws: Annotated[
+        int,
+        typer.Option(
+            "--draws",
+            min=0,
+            help="Parameter draws for 95% intervals on P(alive), purchases and CLV (0: none).",
+        ),
+    ] = 0,
     output: opt.Output = None,
     report: Annotated[
         Path | None,
@@ -81,6 +89,7 @@ def clv(
             horizon=horizon,
             discount_rate=discount_rate,
             shares=shares,
+            draws=draws,
         )
         if output is not None:
             step(f"Writing {output}")
@@ -112,9 +121,27 @@ def clv(
 
 def _summary(purchases: Any, calibration_end: str, holdout_end: str | None, time_unit: str) -> Any:
     """The calibration summary (with holdout counts and revenue when there is a holdout)."""
+    from datetime import date, datetime
+
+    import narwhals.stable.v2 as nw
+
     from segwise.engine.frames import to_lazy
+    from segwise.exceptions import ConfigError
     from segwise.features import rfm_summary
     from segwise.project.clv_backtest import holdout_frame
+
+    first = to_lazy(purchases).select(nw.col("timestamp").min()).collect().item()
+    first = first.date() if isinstance(first, datetime) else first
+    try:
+        end = date.fromisoformat(calibration_end)
+    except ValueError:
+        end = None  # not a plain date: the summary names the problem
+    if first is not None and end is not None and first > end:
+        raise ConfigError(
+            f"the calibration end {calibration_end} is before the first purchase "
+            f"({first}): no customer can be fitted",
+            hint="pick a --calibration-end after the first purchase",
+        )
 
     if holdout_end is not None:
         return holdout_frame(
@@ -137,6 +164,7 @@ def _fit_and_predict(
     horizon: float | None,
     discount_rate: float,
     shares: list[float],
+    draws: int = 0,
 ) -> tuple[Any, dict[str, Any]]:
     """Fit both models on the summary and return the per-customer table and the JSON payload."""
     from segwise.models.predictions import predict_customers
@@ -146,7 +174,9 @@ def _fit_and_predict(
         float(frame["duration_holdout"][0]) if holdout else (52.0 if time_unit == "W" else 365.0)
     )
     units = horizon or default
-    predictions = predict_customers(frame, horizon=units, discount_rate=discount_rate, tiers=shares)
+    predictions = predict_customers(
+        frame, horizon=units, discount_rate=discount_rate, tiers=shares, draws=draws
+    )
     result = predictions.table
     payload: dict[str, Any] = {
         **predictions.parameters(),
@@ -156,6 +186,7 @@ def _fit_and_predict(
         "tiers": dict(result.group_by("tier").len().iter_rows()),
         "segments": dict(result.group_by("segment").len().iter_rows()),
         "churn_basis": predictions.churn_basis,
+        "draws": draws,
         "warnings": [str(w) for w in predictions.warnings],
     }
     for warning in predictions.warnings:

@@ -45,11 +45,20 @@ def summary_arrays(data: Any, columns: Sequence[str]) -> tuple[np.ndarray, ...]:
             raise DataError(
                 "the summary has no customers", hint="check the as-of date and the input"
             )
-        if not np.all(np.isfinite(values)):
-            raise DataError(f"{name} has missing or infinite values", column=name)
-        if np.any(values < 0):
+        bad = ~np.isfinite(values)
+        if bad.any():
+            row = int(np.argmax(bad))
             raise DataError(
-                f"{name} has negative values", column=name, hint="recompute the summary"
+                f"row {row + 1}: {name} is missing or infinite",
+                column=name,
+                hint="recompute the summary, or leave that customer out",
+            )
+        if np.any(values < 0):
+            row = int(np.argmax(values < 0))
+            raise DataError(
+                f"row {row + 1}: {name} is negative ({values[row]:g})",
+                column=name,
+                hint="recompute the summary: ages and counts are 0 or more",
             )
     return tuple(arrays)
 
