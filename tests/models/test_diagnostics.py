@@ -6,7 +6,8 @@ import numpy as np
 import polars as pl
 import pytest
 
-from segwise.models.diagnostics import diagnose_bgnbd, overdue
+import segwise as sw
+from segwise.models.diagnostics import diagnose_bgnbd, overdue, repeat_histogram
 from segwise.models.predictions import predict_customers
 
 
@@ -76,3 +77,16 @@ def test_flat_p_alive_falls_back_to_the_purchase_cycle() -> None:
     assert shares["proportion"].max() <= 0.95
     if predictions.churn_basis == "purchase_cycle":
         assert predictions.warnings
+
+
+@pytest.mark.realdata
+def test_the_repeat_histogram_sets_the_model_against_the_calibration(cdnow: pl.DataFrame) -> None:
+    table = repeat_histogram(sw.BetaGeoModel().fit(cdnow), cdnow)
+    assert table["purchases"].to_list() == ["0", "1", "2", "3", "4", "5", "6", "7+"]
+    counts = cdnow["frequency"].clip(upper_bound=7).value_counts().sort("frequency")
+    assert table["actual"].to_list() == counts["count"].to_list()
+    assert table["expected"].sum() == pytest.approx(cdnow.height)
+    # A good fit on CDNOW: every bar within 13% (the widest gap is the pooled 7+ tail).
+    gaps = (table["expected"] - table["actual"]).abs() / table["actual"]
+    assert gaps.max() < 0.13, table
+    assert gaps[:6].max() < 0.11

@@ -10,6 +10,7 @@ from scipy import optimize
 from segwise.engine.frames import to_lazy
 from segwise.exceptions import ConfigError, DataError
 from segwise.models.covariates import coefficient_names, covariate_matrix
+from segwise.models.purchase_counts import dropout_count_pmf
 
 #: The standard normal's 97.5% quantile: a two-sided 95% interval is ± this many errors.
 Z_95 = 1.959964
@@ -360,9 +361,45 @@ class DropoutAtPurchaseModel(PurchaseCountModel):
     Subclasses give ``p_alive``; parameters start with ``r, alpha`` (the Gamma of the rate).
     """
 
+    #: Coin tosses a living customer has won beyond one per repeat purchase (MBG/NBD: the
+    #: toss at the first purchase).
+    EXTRA_TOSSES = 0
+
     def p_alive(self, summary: Any) -> np.ndarray:
         """P(alive | frequency, recency, T) for each customer."""
         raise NotImplementedError
+
+    def new_customer_pmf(self, t: float | np.ndarray, n: int) -> np.ndarray:
+        """P(X(t) = n): a new customer makes exactly ``n`` repeat purchases in ``t``."""
+        r, alpha, a, b = self._fitted()
+        count = dropout_count_pmf(r, alpha, a, b + self.EXTRA_TOSSES, t, n)
+        if not self.EXTRA_TOSSES:
+            return count
+        gone_at_start = a / (a + b)  # MBG/NBD: dropped out at the first purchase
+        return gone_at_start * (n == 0) + (1 - gone_at_start) * count
+
+    def probability_of_purchases_given(self, summary: Any, t: float, n: int) -> np.ndarray:
+        """P(Y(t) = n | frequency, recency, T): exactly ``n`` purchases in the next ``t``.
+
+        Dead customers make none; living ones go on as new customers whose parameters
+        are the posterior's (Gamma(r + x, α + T) and Beta(a, b + tosses won)).
+
+        Examples
+        --------
+        >>> import segwise as sw
+        >>> summary = {"frequency": [0, 1, 3, 0, 2, 5], "recency": [0, 5, 20, 0, 9, 30],
+        ...            "T": [30, 30, 35, 12, 40, 36]}
+        >>> model = sw.BetaGeoModel().fit(summary)
+        >>> total = sum(model.probability_of_purchases_given(summary, 20, n) for n in range(200))
+        >>> bool(np.allclose(total, 1))
+        True
+        """
+        x, _, T = purchase_summary(summary)
+        r, alpha, a, b = self._row_params(summary, x.size)
+        alive = self.p_alive(summary)
+        won = x + self.EXTRA_TOSSES
+        future = dropout_count_pmf(r + x, alpha + T, a, b + won, t, n)
+        return alive * future + (1 - alive) * (n == 0)
 
     def probability_no_purchase(self, summary: Any, t: float) -> np.ndarray:
         """P(no purchase in the next ``t`` units | frequency, recency, T), per customer.

@@ -9,8 +9,15 @@ can never happen. These checks catch that before a marketer acts on it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import polars as pl
+
+from segwise.models.base import purchase_summary, row_weights
+
+if TYPE_CHECKING:
+    from segwise.models.base import DropoutAtPurchaseModel
 
 #: Dropout probability after a purchase below which the fit "never loses anyone".
 MIN_DROPOUT = 1e-3
@@ -121,3 +128,33 @@ def overdue(
     )
     quiet = T - recency
     return (cycle > 0) & (quiet > factor * cycle)
+
+
+def repeat_histogram(model: DropoutAtPurchaseModel, summary: Any, *, top: int = 7) -> pl.DataFrame:
+    """Customers by repeat purchases in the calibration, actual against the model's expectation.
+
+    Each customer's expected share of each count is their own ``P(X(T_i) = n)``
+    (observed for ``T_i``); counts from ``top`` on are pooled into ``"7+"``.
+
+    Examples
+    --------
+    >>> import segwise as sw
+    >>> summary = {"frequency": [0, 1, 3, 0, 2, 5], "recency": [0, 5, 20, 0, 9, 30],
+    ...            "T": [30, 30, 35, 12, 40, 36]}
+    >>> table = repeat_histogram(sw.BetaGeoModel().fit(summary), summary, top=3)
+    >>> table["purchases"].to_list(), table["actual"].to_list()
+    (['0', '1', '2', '3+'], [2, 1, 1, 2])
+    """
+    x, _, T = purchase_summary(summary)
+    weights = row_weights(summary, x.size)
+    (distinct_T, inverse) = np.unique(T, return_inverse=True)
+    per_T = np.bincount(inverse.ravel(), weights=weights)
+    labels, actual, expected = [], [], []
+    for n in range(top):
+        labels.append(str(n))
+        actual.append(round(weights[x == n].sum()))
+        expected.append(float((per_T * model.new_customer_pmf(distinct_T, n)).sum()))
+    labels.append(f"{top}+")
+    actual.append(round(weights[x >= top].sum()))
+    expected.append(float(weights.sum() - sum(expected)))
+    return pl.DataFrame({"purchases": labels, "actual": actual, "expected": expected})

@@ -73,6 +73,7 @@ class ModifiedBetaGeoModel(DropoutAtPurchaseModel):
 
     PARAMS = ("r", "alpha", "a", "b")
     MODEL = "MBG/NBD"
+    EXTRA_TOSSES = 1
     _log_likelihood = staticmethod(_log_likelihood)
 
     def p_alive(self, summary: Any) -> np.ndarray:
