@@ -13,6 +13,7 @@ import segwise as sw
 from segwise.models.tracking import (
     actual_cumulative_transactions,
     expected_cumulative_transactions,
+    p_alive_path,
 )
 
 if TYPE_CHECKING:
@@ -58,3 +59,16 @@ def test_cdnow_tracks_the_holdout(shared_data: Path) -> None:
     actual = actual_cumulative_transactions(repeats, times)
     gaps = expected / actual - 1
     assert abs(gaps[0]) < 0.02 and abs(gaps[1]) < 0.02 and abs(gaps[2]) < 0.05
+
+
+def test_the_p_alive_path_follows_the_history_as_it_unfolds() -> None:
+    model = sw.BetaGeoModel()
+    model.params_ = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
+    times = np.array([-1.0, 0.0, 2.0, 2.9, 3.0, 9.0, 9.99, 10.0, 20.0, 40.0])
+    path = p_alive_path(model, [10.0, 0.0, 3.0], times)
+    assert np.isnan(path[0])
+    assert path[1] == path[2] == path[3] == 1.0  # no repeat purchase yet: BG/NBD says alive
+    at_20 = model.p_alive({"frequency": [2.0], "recency": [10.0], "T": [20.0]})[0]
+    assert path[8] == pytest.approx(at_20)
+    assert path[4] > path[5] > path[6]  # fades in the silence after the second purchase
+    assert path[7] > path[6] and path[9] < path[8]  # rises at the third, fades after

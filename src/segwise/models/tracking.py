@@ -55,3 +55,48 @@ def actual_cumulative_transactions(repeat_purchases: Any, times: Any) -> np.ndar
     """
     ordered = np.sort(np.asarray(repeat_purchases, dtype=float))
     return np.searchsorted(ordered, np.asarray(times, dtype=float), side="right")
+
+
+class AliveModel(Protocol):
+    """A fitted model that gives P(alive) for a summary (every purchase-count model)."""
+
+    def p_alive(self, summary: Any) -> np.ndarray: ...  # noqa: D102
+
+
+def p_alive_path(
+    model: AliveModel,
+    purchase_times: Any,
+    times: Any,
+    covariates: dict[str, float] | None = None,
+) -> np.ndarray:
+    """One customer's P(alive) at each of ``times``, as their history unfolds.
+
+    ``purchase_times`` are all their purchases (the first one included) and ``times``
+    the moments wanted, in the model's time unit from one origin. At each moment the
+    history is what had happened by then: P(alive) rises at each purchase and fades
+    in the silences between. Moments before the first purchase give NaN.
+
+    Examples
+    --------
+    >>> import segwise as sw
+    >>> model = sw.BetaGeoModel()
+    >>> model.params_ = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
+    >>> path = p_alive_path(model, [0.0, 2.0, 5.0], [1.0, 4.9, 5.0, 30.0])
+    >>> bool(path[0] == 1.0 and path[2] > path[1] and path[3] < path[2])
+    True
+    """
+    bought = np.sort(np.asarray(purchase_times, dtype=float))
+    at = np.asarray(times, dtype=float)
+    if bought.size == 0:
+        return np.full(at.shape, np.nan)
+    started = at >= bought[0]
+    moments = at[started]
+    seen = np.searchsorted(bought, moments, side="right")  # purchases by each moment
+    summary = {
+        "frequency": (seen - 1).astype(float),
+        "recency": bought[seen - 1] - bought[0],
+        "T": moments - bought[0],
+    } | {name: np.full(moments.size, value) for name, value in (covariates or {}).items()}
+    path = np.full(at.shape, np.nan)
+    path[started] = model.p_alive(summary)
+    return path
