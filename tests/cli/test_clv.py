@@ -65,6 +65,15 @@ def test_clv_json_and_output(shared_data: Path, tmp_path: Path) -> None:
     assert all(abs(b["predicted"] - b["actual"]) < 0.5 for b in bins)
     churn = next(s for s in backtest["by_segment"] if s["segment"] == "Churn risk")
     assert churn["no_purchase_share"] > 0.7
+    # The diagnostics: three models judged on the holdout, the fit histogram, 78 weeks.
+    comparison = payload["comparison"]
+    assert [m["model"] for m in comparison["models"]] == ["BG/NBD", "MBG/NBD", "Pareto/NBD"]
+    assert comparison["verdict"].startswith(comparison["best"])
+    assert [h["actual"] for h in payload["histogram"]] == [b["customers"] for b in bins]
+    tracking = payload["tracking"]
+    assert len(tracking) == 78 and tracking[38]["week_ending"] == "1997-09-30"
+    assert tracking[-1]["actual"] == 4_339  # repeat purchase days of the 2,357 by week 78
+    assert abs(tracking[-1]["expected"] / tracking[-1]["actual"] - 1) < 0.05
     table = pl.read_parquet(out)
     assert table.columns == [
         "customer_id",
@@ -104,7 +113,8 @@ def test_clv_report_shows_the_backtest_table_and_chart(shared_data: Path, tmp_pa
     assert "holdout purchases by calibration repeat purchases" in result.stdout
     html = report.read_text()
     assert "<script src=" not in html  # offline: Plotly is inlined
-    assert html.count('class="backtest"') == 3  # by frequency, by segment, by tier
+    assert html.count('class="backtest') == 4  # by frequency, segment, tier; the comparison
+    assert "Which purchase model?" in html and "Cumulative repeat transactions" in html
     assert "<td>7+</td>" in html
     assert "Mean holdout purchases by calibration repeat purchases" in html
     without_holdout = CliRunner().invoke(app, [*args, "--report", str(tmp_path / "x.html")])

@@ -14,6 +14,7 @@ from segwise.models.tracking import (
     actual_cumulative_transactions,
     expected_cumulative_transactions,
     p_alive_path,
+    tracking_table,
 )
 
 if TYPE_CHECKING:
@@ -59,6 +60,15 @@ def test_cdnow_tracks_the_holdout(shared_data: Path) -> None:
     actual = actual_cumulative_transactions(repeats, times)
     gaps = expected / actual - 1
     assert abs(gaps[0]) < 0.02 and abs(gaps[1]) < 0.02 and abs(gaps[2]) < 0.05
+    # The weekly table the reports chart is the same series, with the weeks' new ones.
+    table = tracking_table(model, tx.rename({"date": "timestamp"}),
+                           cohort_end=dt.date(1997, 9, 30), until=dt.date(1998, 6, 30))  # fmt: skip
+    assert table.height == 78
+    picked = table.filter(pl.col("week").is_in([39, 52, 78]))
+    assert picked["expected"].to_numpy() == pytest.approx(expected)
+    assert picked["actual"].to_list() == actual.tolist()
+    assert table["actual_new"].sum() == actual[-1]
+    assert table["week_ending"][38] == dt.date(1997, 9, 30)
 
 
 def test_the_p_alive_path_follows_the_history_as_it_unfolds() -> None:

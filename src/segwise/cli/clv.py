@@ -91,6 +91,9 @@ def clv(
             shares=shares,
             draws=draws,
         )
+        if holdout_end is not None:
+            step("Comparing models and tracking the holdout")
+            _diagnose(purchases, frame, payload, calibration_end, holdout_end, time_unit)
         if output is not None:
             step(f"Writing {output}")
             write_table(result, output)
@@ -105,7 +108,8 @@ def clv(
     payload["calibration_end"] = calibration_end
     if holdout_end is not None:
         payload["backtest"]["holdout_end"] = holdout_end
-    payload.pop("_backtest", None)
+    for internal in ("_backtest", "_backtest_model", "_diagnostics"):
+        payload.pop(internal, None)
     console = stdout()
     if as_json:
         console.print_json(json_text(payload))
@@ -115,6 +119,7 @@ def clv(
     console.print(f"tiers: {payload['tiers']}", highlight=False)
     if "backtest" in payload:
         _print_backtest(console, payload["backtest"])
+        console.print(f"model comparison: {payload['comparison']['verdict']}", highlight=False)
     if output is not None:
         console.print(f"{result.height:,} customers written to {output}", highlight=False)
 
@@ -154,6 +159,34 @@ def _summary(purchases: Any, calibration_end: str, holdout_end: str | None, time
         time_unit=time_unit,
     )
     return to_lazy(summary).collect(backend="polars").to_native().sort("customer_id")
+
+
+def _diagnose(
+    purchases: Any,
+    frame: Any,
+    payload: dict[str, Any],
+    calibration_end: str,
+    holdout_end: str,
+    time_unit: str,
+) -> None:
+    """Add the model comparison, the fit histogram and the weekly tracking to ``payload``."""
+    from datetime import date
+
+    from segwise.project.clv_backtest import holdout_diagnostics
+
+    found = holdout_diagnostics(
+        purchases,
+        frame,
+        payload["_backtest_model"],
+        calibration_end=date.fromisoformat(calibration_end),
+        holdout_end=date.fromisoformat(holdout_end),
+        time_unit=time_unit,
+    )
+    payload["comparison"] = found.comparison.to_dict()
+    payload["histogram"] = found.histogram.to_dicts()
+    tracking = found.tracking.with_columns(found.tracking["week_ending"].cast(str))
+    payload["tracking"] = tracking.to_dicts()
+    payload["_diagnostics"] = found
 
 
 def _fit_and_predict(
@@ -203,6 +236,7 @@ def _fit_and_predict(
             row["tier"]: row["actual_value"] for row in checked.to_dict()["by_tier"]
         }
         payload["_backtest"] = checked
+        payload["_backtest_model"] = predictions.purchase_model
     return result, payload
 
 
@@ -252,6 +286,9 @@ def _write_report(
         calibration_end=calibration_end,
         holdout_end=holdout_end,
         time_unit=time_unit,
+        comparison=payload["_diagnostics"].comparison,
+        histogram=payload["_diagnostics"].histogram,
+        tracking=payload["_diagnostics"].tracking,
     )
     html = render_quality_report([], title="segwise lifetime value backtest", clv=[section])
     write_text(html, path)

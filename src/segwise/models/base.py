@@ -369,6 +369,10 @@ class DropoutAtPurchaseModel(PurchaseCountModel):
         """P(alive | frequency, recency, T) for each customer."""
         raise NotImplementedError
 
+    def expected_purchases_new_customer(self, t: float | np.ndarray) -> np.ndarray:
+        """E[X(t)]: repeat purchases a new customer makes in ``t`` time units."""
+        raise NotImplementedError
+
     def new_customer_pmf(self, t: float | np.ndarray, n: int) -> np.ndarray:
         """P(X(t) = n): a new customer makes exactly ``n`` repeat purchases in ``t``."""
         r, alpha, a, b = self._fitted()

@@ -9,9 +9,14 @@ day share one term, so a year of daily cohorts is a few hundred evaluations.
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any, Protocol
 
 import numpy as np
+import polars as pl
+
+from segwise.engine.frames import to_lazy
+from segwise.exceptions import DataError
 
 
 class NewCustomerModel(Protocol):
@@ -100,3 +105,61 @@ def p_alive_path(
     path = np.full(at.shape, np.nan)
     path[started] = model.p_alive(summary)
     return path
+
+
+def tracking_table(
+    model: NewCustomerModel,
+    purchases: Any,
+    *,
+    cohort_end: date,
+    until: date,
+    unit_days: float = 7.0,
+) -> pl.DataFrame:
+    """Week by week, the cohort's repeat transactions: actual against the model, cumulative and new.
+
+    The cohort is every customer whose first purchase is on or before ``cohort_end``
+    (the calibration's customers); their purchases on one day count once, as in the
+    summary. Weeks run from the cohort's first purchase to ``until``.
+
+    Parameters
+    ----------
+    model
+        Fitted on the cohort's calibration summary, in units of ``unit_days`` days.
+    purchases
+        ``customer_id, timestamp`` (any frame).
+    """
+    frame = to_lazy(purchases).select("customer_id", "timestamp").collect(backend="polars")
+    days = (
+        frame.to_native()
+        .select("customer_id", pl.col("timestamp").cast(pl.Date).alias("day"))
+        .filter(pl.col("day") <= until)
+        .unique()
+    )
+    first = days.group_by("customer_id").agg(pl.col("day").min().alias("first"))
+    first = first.filter(pl.col("first") <= cohort_end)
+    if first.is_empty():
+        raise DataError(
+            f"no customer made a first purchase by {cohort_end}",
+            hint="check the calibration end and the dates",
+        )
+    origin = first["first"].min()
+    repeats = days.join(first, on="customer_id").filter(pl.col("day") > pl.col("first"))
+
+    def units(column: str, table: pl.DataFrame) -> np.ndarray:
+        elapsed = table.select((pl.col(column) - pl.lit(origin)).dt.total_days())
+        return elapsed.to_series().to_numpy() / unit_days
+
+    weeks = np.arange(1, ((until - origin).days + 1) // 7 + 1)  # whole weeks, until included
+    times = weeks * 7 / unit_days
+    expected = expected_cumulative_transactions(model, units("first", first), times)
+    actual = actual_cumulative_transactions(units("day", repeats), times)
+    return pl.DataFrame(
+        {
+            "week": weeks,
+            "week_ending": [origin + timedelta(days=int(7 * w) - 1) for w in weeks],
+            "actual": actual,
+            "expected": expected,
+            "actual_new": np.diff(actual, prepend=0),
+            "expected_new": np.diff(expected, prepend=0.0),
+        }
+    )

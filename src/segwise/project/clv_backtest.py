@@ -9,18 +9,23 @@ order-line value.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from segwise.features.summary import calibration_and_holdout_data, holdout_revenue
 from segwise.models.backtest import Backtest, backtest
+from segwise.models.comparison import ModelComparison, compare_purchase_models
+from segwise.models.diagnostics import repeat_histogram
 from segwise.models.predictions import predict_customers
+from segwise.models.tracking import tracking_table
 from segwise.project.results import as_polars
 
 if TYPE_CHECKING:
     from datetime import date
 
+    from segwise.models.base import DropoutAtPurchaseModel
     from segwise.models.predictions import CustomerPredictions
 
 
@@ -75,6 +80,38 @@ def check_holdout(
     )
 
 
+@dataclass(frozen=True)
+class HoldoutDiagnostics:
+    """How well the purchase model describes the customers, beyond the backtest."""
+
+    comparison: ModelComparison
+    histogram: pl.DataFrame
+    tracking: pl.DataFrame
+
+
+def holdout_diagnostics(
+    purchases: Any,
+    frame: pl.DataFrame,
+    model: DropoutAtPurchaseModel,
+    *,
+    calibration_end: date,
+    holdout_end: date,
+    time_unit: str,
+) -> HoldoutDiagnostics:
+    """The model comparison on the holdout, the fit histogram and the weekly tracking."""
+    return HoldoutDiagnostics(
+        compare_purchase_models(frame, float(frame["duration_holdout"][0])),
+        repeat_histogram(model, frame),
+        tracking_table(
+            model,
+            purchases,
+            cohort_end=calibration_end,
+            until=holdout_end,
+            unit_days=7.0 if time_unit == "W" else 1.0,
+        ),
+    )
+
+
 def holdout_backtest(
     purchases: Any,
     *,
@@ -84,8 +121,8 @@ def holdout_backtest(
     tiers: list[float],
     discount_rate: float = 0.0,
     churn_threshold: float = 0.3,
-) -> Backtest:
-    """Fit on the calibration period and check purchases and value over the holdout."""
+) -> tuple[Backtest, HoldoutDiagnostics]:
+    """Fit on the calibration period, check purchases and value over the holdout, diagnose."""
     frame = holdout_frame(
         purchases, calibration_end=calibration_end, holdout_end=holdout_end, time_unit=time_unit
     )
@@ -96,4 +133,12 @@ def holdout_backtest(
         tiers=tiers,
         churn_threshold=churn_threshold,
     )
-    return check_holdout(frame, predictions)
+    diagnostics = holdout_diagnostics(
+        purchases,
+        frame,
+        predictions.purchase_model,
+        calibration_end=calibration_end,
+        holdout_end=holdout_end,
+        time_unit=time_unit,
+    )
+    return check_holdout(frame, predictions), diagnostics

@@ -9,7 +9,17 @@ import plotly.graph_objects as go
 from segwise.report.charts import chart_html
 
 if TYPE_CHECKING:
+    import polars as pl
+
     from segwise.models.backtest import Backtest
+    from segwise.models.comparison import ModelComparison
+
+LAYOUT = {
+    "height": 340,
+    "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
+    "legend": {"orientation": "h", "y": -0.25},
+    "template": "plotly_white",
+}
 
 
 def _frequency_chart(backtest: Backtest, unit: str) -> str:
@@ -42,6 +52,47 @@ def _frequency_chart(backtest: Backtest, unit: str) -> str:
     return chart_html(figure)
 
 
+def _histogram_chart(histogram: pl.DataFrame) -> str:
+    """Customers by calibration repeat purchases: the classic fit histogram."""
+    figure = go.Figure()
+    figure.add_bar(x=histogram["purchases"].to_list(), y=histogram["actual"].to_list(),
+                   name="actual", marker_color="#264653")  # fmt: skip
+    figure.add_bar(x=histogram["purchases"].to_list(), y=histogram["expected"].to_list(),
+                   name="model (BG/NBD)", marker_color="#e9c46a")  # fmt: skip
+    figure.update_layout(
+        **LAYOUT,
+        barmode="group",
+        title={"text": "Customers by repeat purchases in the calibration", "font": {"size": 14}},
+        xaxis_title="repeat purchases",
+        yaxis_title="customers",
+    )
+    return chart_html(figure)
+
+
+def _tracking_chart(tracking: pl.DataFrame, calibration_end: str | None, cumulative: bool) -> str:
+    """Week by week, actual repeat transactions against the model's, cumulative or new."""
+    actual, expected = ("actual", "expected") if cumulative else ("actual_new", "expected_new")
+    weeks = [str(d) for d in tracking["week_ending"].to_list()]
+    figure = go.Figure()
+    dashed = {"color": "#e76f51", "width": 2, "dash": "dash"}
+    figure.add_scatter(x=weeks, y=tracking[actual].to_list(), name="actual",
+                       mode="lines", line={"color": "#264653", "width": 2})  # fmt: skip
+    figure.add_scatter(x=weeks, y=tracking[expected].to_list(), name="model (BG/NBD)",
+                       mode="lines", line=dashed)  # fmt: skip
+    if calibration_end:
+        figure.add_vline(x=calibration_end, line={"color": "#999", "dash": "dot"})
+    kind = "Cumulative" if cumulative else "Weekly"
+    figure.update_layout(
+        **LAYOUT,
+        title={
+            "text": f"{kind} repeat transactions of the calibration's customers",
+            "font": {"size": 14},
+        },
+        yaxis_title="repeat transactions",
+    )
+    return chart_html(figure)
+
+
 def clv_section(
     backtest: Backtest,
     *,
@@ -49,6 +100,9 @@ def clv_section(
     calibration_end: str | None = None,
     holdout_end: str | None = None,
     time_unit: str = "W",
+    comparison: ModelComparison | None = None,
+    histogram: pl.DataFrame | None = None,
+    tracking: pl.DataFrame | None = None,
 ) -> dict[str, Any]:
     """The data the report template needs for one backtest.
 
@@ -73,4 +127,16 @@ def clv_section(
         "by_segment": [] if backtest.by_segment is None else backtest.by_segment.to_dicts(),
         "by_tier": [] if backtest.by_tier is None else backtest.by_tier.to_dicts(),
         "chart": _frequency_chart(backtest, unit),
+        "comparison": None if comparison is None else comparison.to_dict(),
+        "diagnostics": [
+            *([] if histogram is None else [_histogram_chart(histogram)]),
+            *(
+                []
+                if tracking is None
+                else [
+                    _tracking_chart(tracking, calibration_end, cumulative=True),
+                    _tracking_chart(tracking, calibration_end, cumulative=False),
+                ]
+            ),
+        ],
     }

@@ -143,6 +143,15 @@ def _with_predictions(
     return [replace(card, predicted_revenue=by_segment.get(card.segment, {})) for card in cards]
 
 
+#: Options added after definitions were first stored: kept out of a definition unless set,
+#: so an unchanged project's definition (and its version) stays the same.
+LATER_OPTIONS = ("draws", "coverage", "tier_by", "segments", "other")
+
+
+def _unset_options(spec: ClvSegmentation) -> set[str]:
+    return {name for name in LATER_OPTIONS if name not in spec.model_fields_set}
+
+
 def _segment_rules(spec: ClvSegmentation, churn_basis: str) -> dict[str, str]:
     if spec.segments:
         return {s.name: str(s.where) for s in spec.segments} | {
@@ -178,7 +187,7 @@ def _backtest(
         )
         return None
     try:
-        checked = holdout_backtest(
+        checked, diagnostics = holdout_backtest(
             purchases,
             calibration_end=calibration_end,
             holdout_end=as_of,
@@ -196,6 +205,9 @@ def _backtest(
         holdout_end=as_of.isoformat(),
         time_unit=spec.time_unit,
         title=f"{name}: lifetime value backtest",
+        comparison=diagnostics.comparison,
+        histogram=diagnostics.histogram,
+        tracking=diagnostics.tracking,
     )
 
 
@@ -222,7 +234,7 @@ def run(name: str, spec: ClvSegmentation, inputs: RunInputs) -> list[Segmentatio
     section = _backtest(name, spec, purchases, inputs.as_of, notes)
     definition = {
         "method": "clv",
-        **{k: str(v) for k, v in spec.model_dump().items()},
+        **{k: str(v) for k, v in spec.model_dump(exclude=_unset_options(spec)).items()},
         **predictions.parameters(),
         "horizon_days": predictions.horizon * unit_days,
         "churn_basis": predictions.churn_basis,

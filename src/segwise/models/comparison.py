@@ -1,0 +1,126 @@
+"""Which purchase model to trust: BG/NBD, MBG/NBD and Pareto/NBD fitted alike, judged on a holdout.
+
+Each model is fitted on the calibration summary and predicts every customer's
+purchases over the holdout. The best is the one with the smallest mean absolute
+error per customer (segments are made of customers); the aggregate error, the
+log-likelihood and the information criteria are shown beside it, and the
+verdict says when the models are practically tied.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from segwise.exceptions import SegwiseError
+from segwise.models.beta_geo import BetaGeoModel
+from segwise.models.modified_beta_geo import ModifiedBetaGeoModel
+from segwise.models.pareto_nbd import ParetoNBDModel
+
+#: The purchase models compared, by the name the report gives them.
+MODELS = {"BG/NBD": BetaGeoModel, "MBG/NBD": ModifiedBetaGeoModel, "Pareto/NBD": ParetoNBDModel}
+#: Relative difference in error below which two models are called tied.
+TIE = 0.01
+
+
+@dataclass(frozen=True)
+class ModelScore:
+    """One model's fit and holdout accuracy (``error`` set instead when it could not be fitted)."""
+
+    model: str
+    log_likelihood: float | None = None
+    aic: float | None = None
+    bic: float | None = None
+    mae: float | None = None
+    predicted: float | None = None
+    actual: float | None = None
+    aggregate_error: float | None = None  # (predicted − actual) / actual
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class ModelComparison:
+    """Every model's score, the best one and why."""
+
+    scores: list[ModelScore]
+    best: str | None
+    verdict: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """As ``segwise clv --json`` shows it under ``comparison``."""
+        return {
+            "best": self.best,
+            "verdict": self.verdict,
+            "models": [asdict(score) for score in self.scores],
+        }
+
+
+def _score(name: str, frame: Any, horizon: float) -> ModelScore:
+    try:
+        model = MODELS[name]().fit(frame)
+    except SegwiseError as exc:
+        return ModelScore(name, error=exc.one_line())
+    predicted = model.expected_purchases(frame, horizon)
+    actual = np.asarray(frame["frequency_holdout"], dtype=float)
+    total = float(actual.sum())
+    return ModelScore(
+        name,
+        log_likelihood=model.log_likelihood_,
+        aic=model.aic_,
+        bic=model.bic_,
+        mae=float(np.abs(predicted - actual).mean()),
+        predicted=float(predicted.sum()),
+        actual=total,
+        aggregate_error=float((predicted.sum() - total) / total) if total else None,
+    )
+
+
+def _verdict(scores: list[ModelScore]) -> tuple[str | None, str]:
+    fitted = sorted((s for s in scores if s.mae is not None), key=lambda s: s.mae or 0.0)
+    if not fitted:
+        return None, "no purchase model could be fitted: " + "; ".join(
+            f"{s.model}: {s.error}" for s in scores
+        )
+    best = fitted[0]
+    others = ", ".join(f"{s.mae:.3f} ({s.model})" for s in fitted[1:])
+    text = f"{best.model} predicts the holdout best: {best.mae:.3f} purchases per customer off"
+    text += f", against {others}" if others else ""
+    if best.aggregate_error is not None:
+        text += f"; in total it is {best.aggregate_error:+.1%} off the actual {best.actual:,.0f}"
+    if len(fitted) > 1 and (fitted[1].mae or 0.0) - (best.mae or 0.0) <= TIE * (best.mae or 0.0):
+        text += (
+            f". {best.model} and {fitted[1].model} are practically tied (within "
+            f"{TIE:.0%}): either serves, and the segments hardly depend on the choice"
+        )
+    failed = [s for s in scores if s.error]
+    if failed:
+        text += ". Not fitted: " + "; ".join(f"{s.model} ({s.error})" for s in failed)
+    return best.model, text
+
+
+def compare_purchase_models(frame: Any, horizon: float) -> ModelComparison:
+    """Fit BG/NBD, MBG/NBD and Pareto/NBD on a calibration summary and score them on its holdout.
+
+    Parameters
+    ----------
+    frame
+        ``frequency, recency, T`` of the calibration and ``frequency_holdout`` (as
+        ``sw.calibration_and_holdout_data`` gives them).
+    horizon
+        The holdout's length in the summary's time unit.
+
+    Examples
+    --------
+    >>> summary = {"frequency": [0, 1, 3, 0, 2, 5, 1, 4],
+    ...            "recency": [0, 5, 20, 0, 9, 30, 2, 25],
+    ...            "T": [30, 30, 35, 12, 40, 36, 33, 38],
+    ...            "frequency_holdout": [0, 1, 2, 0, 0, 3, 0, 2]}
+    >>> comparison = compare_purchase_models(summary, horizon=20)
+    >>> [score.model for score in comparison.scores]
+    ['BG/NBD', 'MBG/NBD', 'Pareto/NBD']
+    """
+    scores = [_score(name, frame, horizon) for name in MODELS]
+    best, verdict = _verdict(scores)
+    return ModelComparison(scores, best, verdict)

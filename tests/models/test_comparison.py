@@ -1,0 +1,45 @@
+"""The model comparison: fitted alike, judged on the holdout, the verdict in words."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import polars as pl
+import pytest
+
+from segwise.models.comparison import ModelScore, _verdict, compare_purchase_models
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+@pytest.mark.realdata
+def test_cdnow_picks_the_smallest_holdout_error(shared_data: Path) -> None:
+    frame = pl.read_csv(shared_data / "cdnow_sample_calibration_holdout_summary_derived.csv")
+    frame = frame.rename({c: c.removesuffix("_cal") for c in frame.columns})
+    comparison = compare_purchase_models(frame, horizon=float(frame["duration_holdout"][0]))
+    scores = {s.model: s for s in comparison.scores}
+    assert set(scores) == {"BG/NBD", "MBG/NBD", "Pareto/NBD"}
+    assert comparison.best == min(scores, key=lambda m: scores[m].mae or 0)
+    assert scores["BG/NBD"].log_likelihood == pytest.approx(-9582.43, abs=0.05)  # FHL 2005
+    assert all(s.actual == frame["frequency_holdout"].sum() for s in scores.values())
+    assert comparison.verdict.startswith(f"{comparison.best} predicts the holdout best")
+    assert all(name in comparison.verdict for name in scores)
+    assert comparison.to_dict()["models"][0]["model"] == "BG/NBD"
+
+
+def test_ties_and_failures_are_said() -> None:
+    tied = [
+        ModelScore("BG/NBD", mae=0.500, actual=100, aggregate_error=0.02),
+        ModelScore("MBG/NBD", mae=0.503, actual=100, aggregate_error=-0.01),
+        ModelScore("Pareto/NBD", error="did not converge"),
+    ]
+    best, verdict = _verdict(tied)
+    assert best == "BG/NBD"
+    assert "practically tied" in verdict and "Pareto/NBD (did not converge)" in verdict
+    none = compare_purchase_models(
+        {"frequency": [0, 0], "recency": [0, 0], "T": [5, 6], "frequency_holdout": [0, 1]},
+        horizon=5,
+    )
+    assert none.best is None
+    assert none.verdict.startswith("no purchase model could be fitted")
