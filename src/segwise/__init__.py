@@ -25,8 +25,10 @@ from segwise.features import (
     ScoreMap,
     calibration_and_holdout_data,
     customer_features,
+    customer_summary,
     rfm_summary,
     rfm_table,
+    rfm_table_customer,
     rfm_train_test_split,
 )
 from segwise.io import (
@@ -123,6 +125,7 @@ __all__ = [
     "__version__",
     "calibration_and_holdout_data",
     "customer_features",
+    "customer_summary",
     "lint_rule_catalog",
     "parse_rule",
     "profile_segments",
@@ -136,5 +139,6 @@ __all__ = [
     "read_transactions",
     "rfm_summary",
     "rfm_table",
+    "rfm_table_customer",
     "rfm_train_test_split",
 ]

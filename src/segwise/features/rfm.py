@@ -45,6 +45,7 @@ from segwise.engine.frames import from_lazy, native_kind, to_lazy
 from segwise.exceptions import ConfigError, DataError
 from segwise.features._timestamps import ensure_datetime
 from segwise.features.jenks import jenks_breaks
+from segwise.features.rfm_peers import RFMBinningWarning, pymc_scores, r_rfm_scores
 from segwise.features.score_map import ScoreMap
 from segwise.io.dataset import Dataset
 from segwise.io.timestamps import resolve_as_of
@@ -56,10 +57,6 @@ if TYPE_CHECKING:
 Binning = Literal["quantile", "fixed", "jenks"]
 METRICS = ("recency_days", "frequency", "monetary")
 _SCORES = {"recency_days": "r_score", "frequency": "f_score", "monetary": "m_score"}
-
-
-class RFMBinningWarning(UserWarning):
-    """Ties left some score bins empty; the message names them."""
 
 
 def _columns(
@@ -278,58 +275,6 @@ def _jenks_scores(frame: nw.LazyFrame[Any], bins: int) -> nw.LazyFrame[Any]:
     return frame.with_columns(*exprs)
 
 
-def _pymc_scores(frame: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
-    """pandas.qcut(q=4, duplicates='drop') with pymc-marketing's fallback to 3, then 2, labels."""
-    exprs = []
-    for metric, axis in (("recency_days", "r"), ("frequency", "f"), ("monetary", "m")):
-        edges = portable.quantiles(frame, metric, [0.0, 0.25, 0.5, 0.75, 1.0])
-        unique = sorted({e for e in edges if e is not None})
-        count = len(unique) - 1
-        if count < 2:
-            raise DataError(
-                f"{metric} has one value for every customer: pymc-marketing's quartiles need two",
-                hint="use the segwise preset, or more data",
-                column=metric,
-            )
-        if count < 4:
-            warnings.warn(
-                f"RFM score will not exceed {count} for {axis}_score: ties leave {count} bins",
-                RFMBinningWarning,
-                stacklevel=3,
-            )
-        labels = list(range(count, 0, -1)) if axis == "r" else list(range(1, count + 1))
-        score: Any = nw.lit(labels[-1])
-        for edge, label in reversed(list(zip(unique[1:-1], labels[:-1], strict=True))):
-            score = nw.when(nw.col(metric) <= edge).then(nw.lit(label)).otherwise(score)
-        exprs.append(score.cast(nw.Int64).alias(f"{axis}_score"))
-    return frame.with_columns(*exprs)
-
-
-def _r_rfm_scores(frame: nw.LazyFrame[Any], bins: int) -> nw.LazyFrame[Any]:
-    """R rfm 0.3's binning: inner quantile cut points (type 7) plus one, bins closed on the left.
-
-    Bin ``i`` is ``[lower_i, upper_i)`` with lower = (min, cuts + 1) and upper =
-    (cuts + 1, max + 1); when bins overlap (ties), the later one wins, as R's
-    assignment loop does. Recency scores run from ``bins`` (lowest) down.
-    """
-    probs = [i / bins for i in range(bins + 1)]
-    exprs = []
-    for metric, axis in (("recency_days", "r"), ("frequency", "f"), ("monetary", "m")):
-        points = [p for p in portable.quantiles(frame, metric, probs) if p is not None]
-        if len(points) != len(probs):
-            raise DataError(f"{metric} has no values to bin", column=metric)
-        cuts = [p + 1 for p in points[1:-1]]
-        lower = [points[0], *cuts]
-        upper = [*cuts, points[-1] + 1]
-        score: Any = nw.lit(None, dtype=nw.Int64)
-        for i in range(bins):  # later bins override earlier ones
-            label = bins - i if axis == "r" else i + 1
-            inside = (nw.col(metric) >= lower[i]) & (nw.col(metric) < upper[i])
-            score = nw.when(inside).then(nw.lit(label)).otherwise(score)
-        exprs.append(score.cast(nw.Int64).alias(f"{axis}_score"))
-    return frame.with_columns(*exprs)
-
-
 def _warn_collapsed(frame: nw.LazyFrame[Any], bins: int) -> None:
     """Warn, naming the bins, when ties leave score bins empty."""
     counts = frame.select(
@@ -373,9 +318,9 @@ class RFMPreset:
 RFM_PRESETS: dict[str, RFMPreset] = {
     "segwise": RFMPreset("segwise", "segwise"),
     "segwise-detailed": RFMPreset("segwise", "segwise-detailed"),
-    "r-rfm": RFMPreset("r-rfm", "r-rfm", scorer=_r_rfm_scores),
+    "r-rfm": RFMPreset("r-rfm", "r-rfm", scorer=r_rfm_scores),
     "pymc": RFMPreset(
-        "pymc", "pymc", scorer=lambda m, _bins: _pymc_scores(m), bins=4, warns_collapsed=False
+        "pymc", "pymc", scorer=lambda m, _bins: pymc_scores(m), bins=4, warns_collapsed=False
     ),
 }
 
@@ -436,6 +381,37 @@ def rfm_table(
     [('a', 1, '111', 'Lost'), ('b', 2, '222', 'Lost'), ('c', 3, '333', 'Need Attention'),
      ('d', 4, '444', 'Loyal Customers'), ('e', 5, '555', 'Champions')]
     """
+    check_choice("preset", preset, list(RFM_PRESETS))  # before reading a single row
+    metrics, _end, like = rfm_metrics(
+        transactions,
+        customer_id_col=customer_id_col,
+        datetime_col=datetime_col,
+        monetary_value_col=monetary_value_col,
+        order_id_col=order_id_col,
+        as_of=as_of,
+        frequency=frequency,
+        style=RFM_PRESETS[preset].style,
+    )
+    return score_rfm(metrics, like, bins=bins, binning=binning, thresholds=thresholds,
+                     preset=preset, segment_map=segment_map)  # fmt: skip
+
+
+def score_rfm(
+    metrics: nw.LazyFrame[Any],
+    like: str,
+    *,
+    bins: int | None = None,
+    binning: Binning = "quantile",
+    thresholds: dict[str, list[float]] | None = None,
+    preset: str = "segwise",
+    segment_map: ScoreMap | str | None = None,
+) -> Any:
+    """Score ready metrics (``customer_id, recency_days, frequency, monetary``) and name segments.
+
+    What :func:`rfm_table` does after computing the metrics from transactions; a
+    customer-level table (:func:`segwise.features.customer_table.rfm_table_customer`)
+    comes here with its own.
+    """
     check_choice("preset", preset, list(RFM_PRESETS))
     check_choice("binning", binning, ["quantile", "fixed", "jenks"])
     chosen = RFM_PRESETS[preset]
@@ -461,16 +437,6 @@ def rfm_table(
             f"the score map '{score_map.name}' is made for {score_map.bins} bins, not {bins}",
             hint=f"pass --bins {score_map.bins}, or a map for {bins} bins",
         )
-    metrics, _end, like = rfm_metrics(
-        transactions,
-        customer_id_col=customer_id_col,
-        datetime_col=datetime_col,
-        monetary_value_col=monetary_value_col,
-        order_id_col=order_id_col,
-        as_of=as_of,
-        frequency=frequency,
-        style=chosen.style,
-    )
     if chosen.scorer is not None and binning == "quantile":
         scored = chosen.scorer(metrics, bins)
     elif binning == "fixed":
