@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import TYPE_CHECKING
 
@@ -199,3 +200,51 @@ def test_clv_draws_intervals_and_refuses_a_calibration_end_before_any_purchase(
         early.output
     )
     assert "Traceback" not in early.output
+
+
+@pytest.mark.realdata
+def test_clv_fits_a_customer_table(shared_data: Path, tmp_path: Path) -> None:
+    tx = pl.read_csv(
+        shared_data / "cdnow_sample_transactions.csv.gz",
+        schema_overrides={"customer_id": pl.String},
+    )
+    tx = tx.with_columns(pl.col("date").str.to_date()).filter(
+        pl.col("date") <= dt.date(1997, 9, 30)
+    )
+    table = tx.group_by("customer_id").agg(
+        pl.col("date").n_unique().alias("orders"),
+        pl.col("dollar_value").sum().alias("revenue"),
+        pl.col("date").min().alias("first"),
+        pl.col("date").max().alias("last"),
+    )
+    crm = tmp_path / "crm.csv"
+    table.write_csv(crm)
+    result = CliRunner().invoke(app, ["clv", str(crm), *CUSTOMER_TABLE, "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["bgnbd"]["r"] == pytest.approx(0.2426, rel=0.005)
+
+
+CUSTOMER_TABLE = ["--orders-col", "orders", "--amount-col", "revenue", "--date-col", "last",
+                  "--first-order-col", "first", "--calibration-end", "1997-09-30"]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ("b,1,20,1997-02-01,1997-03-01", "one order, but the first and last order dates differ"),
+        ("b,2.5,20,1997-02-01,1997-03-01", "orders must be a whole number of at least 1"),
+        ("b,2,20,1997-04-01,1997-03-01", "the last order is before the first"),
+        ("b,2,20,1997-02-01,1997-12-01", "the last order is after the as-of date 1997-09-30"),
+        ("b,2,20,1997-02-01,", "the last order date is missing or unreadable"),
+    ],
+    ids=["recency without repeats", "fractional", "negative recency", "beyond T", "no date"],
+)
+def test_clv_names_a_bad_customer_row(tmp_path: Path, row: str, message: str) -> None:
+    crm = tmp_path / "crm.csv"
+    lines = ["id,orders,revenue,first,last", "a,3,90,1997-01-05,1997-06-01", row,
+             "c,1,15,1997-03-03,1997-03-03"]  # fmt: skip
+    crm.write_text("\n".join(lines) + "\n")
+    refused = CliRunner().invoke(app, ["clv", str(crm), "--customer-col", "id", *CUSTOMER_TABLE])
+    assert refused.exit_code == 1
+    assert f"row 2: {message}" in refused.output, refused.output
+    assert "Traceback" not in refused.output

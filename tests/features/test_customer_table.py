@@ -80,16 +80,16 @@ def test_the_rfm_table_equals_the_transactions_one_on_every_engine(
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"orders": [2, 0]}, "row 3: orders must be a whole number of at least 1"),
-        ({"orders": [2.0, 1.5]}, "row 3: orders must be a whole number of at least 1"),
-        ({"last_order": ["2024-02-01", "2024-13-45"]}, "row 3: the last order date is missing"),
-        ({"last_order": ["2023-12-01", "2024-01-20"]}, "row 2: the last order is before the first"),
-        ({"last_order": ["2024-02-01", "2024-03-05"]}, "row 3: the last order is after the as-of"),
+        ({"orders": [2, 0]}, "row 2: orders must be a whole number of at least 1"),
+        ({"orders": [2.0, 1.5]}, "row 2: orders must be a whole number of at least 1"),
+        ({"last_order": ["2024-02-01", "2024-13-45"]}, "row 2: the last order date is missing"),
+        ({"last_order": ["2023-12-01", "2024-01-20"]}, "row 1: the last order is before the first"),
+        ({"last_order": ["2024-02-01", "2024-03-05"]}, "row 2: the last order is after the as-of"),
         (
             {"orders": [2, 1], "first_order": ["2024-01-01", "2024-01-02"]},
-            "row 3: one order, but the first and last order dates differ",
+            "row 2: one order, but the first and last order dates differ",
         ),
-        ({"revenue": [10.0, None]}, "row 3: revenue is missing or not a number"),
+        ({"revenue": [10.0, None]}, "row 2: revenue is missing or not a number"),
     ],
 )
 def test_a_bad_row_is_refused_naming_it(change: dict[str, list[object]], message: str) -> None:

@@ -52,6 +52,18 @@ def clv(
             help="Parameter draws for 95% intervals on P(alive), purchases and CLV (0: none).",
         ),
     ] = 0,
+    orders_col: Annotated[
+        str | None,
+        typer.Option(
+            "--orders-col",
+            help="The file is a customer table: this column counts each customer's orders, "
+            "--amount-col is their total revenue, --date-col their last order date.",
+        ),
+    ] = None,
+    first_order_col: Annotated[
+        str | None,
+        typer.Option("--first-order-col", help="With --orders-col: the first order date."),
+    ] = None,
     output: opt.Output = None,
     report: Annotated[
         Path | None,
@@ -74,13 +86,16 @@ def clv(
 
     shares = list(opt.shares(tiers, example="0.2,0.6"))
     with progress("Reading") as step:
-        step("Reading transactions")
-        purchases = read_purchases(
-            files,
-            **source.keywords(),
-        )
-        step("Summarising")
-        frame = _summary(purchases, calibration_end, holdout_end, time_unit)
+        if orders_col is not None:
+            step("Reading the customer table")
+            frame = _customer_table_summary(
+                files, source, orders_col, first_order_col, calibration_end, holdout_end, time_unit
+            )
+        else:
+            step("Reading transactions")
+            purchases = read_purchases(files, **source.keywords())
+            step("Summarising")
+            frame = _summary(purchases, calibration_end, holdout_end, time_unit)
         step("Fitting and predicting")
         result, payload = _fit_and_predict(
             frame,
@@ -122,6 +137,43 @@ def clv(
         console.print(f"model comparison: {payload['comparison']['verdict']}", highlight=False)
     if output is not None:
         console.print(f"{result.height:,} customers written to {output}", highlight=False)
+
+
+def _customer_table_summary(
+    files: list[Any],
+    source: Any,
+    orders_col: str,
+    first_order_col: str | None,
+    calibration_end: str,
+    holdout_end: str | None,
+    time_unit: str,
+) -> Any:
+    """The BTYD summary of a customer table (one row per customer), named by the options."""
+    import segwise as sw
+    from segwise.exceptions import ConfigError
+    from segwise.features.customer_table import customer_summary
+
+    if holdout_end is not None:
+        raise ConfigError(
+            "a customer table has no holdout to check against",
+            hint="leave --holdout-end out, or pass the transactions instead",
+        )
+    if len(files) != 1 or None in (first_order_col, source.timestamp, source.amount):
+        raise ConfigError(
+            "--orders-col reads one customer table: name its first and last order dates "
+            "and total revenue",
+            hint="add --first-order-col FIRST --date-col LAST --amount-col REVENUE",
+        )
+    table = sw.read_customers(files[0], **source.keywords("customers"))
+    return customer_summary(
+        table.data,
+        orders_col=orders_col,
+        revenue_col=source.amount,
+        first_order_col=str(first_order_col),
+        last_order_col=source.timestamp,
+        observation_period_end=calibration_end,
+        time_unit=time_unit,
+    )
 
 
 def _summary(purchases: Any, calibration_end: str, holdout_end: str | None, time_unit: str) -> Any:

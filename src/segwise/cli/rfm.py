@@ -65,6 +65,14 @@ def rfm(
         Path | None,
         typer.Option("--map", help="A YAML score map instead of the preset's segments."),
     ] = None,
+    orders_col: Annotated[
+        str | None,
+        typer.Option(
+            "--orders-col",
+            help="The file is a customer table: this column counts each customer's orders, "
+            "--amount-col is their total revenue and --date-col their last order date.",
+        ),
+    ] = None,
     output: opt.Output = None,
     as_json: opt.Json = False,
     *,
@@ -83,26 +91,36 @@ def rfm(
     from segwise.features.score_map import MANAGEABLE_SEGMENTS, ScoreMap, too_many_segments
     from segwise.io.writers import write_table
 
-    options = source.keywords()
+    scoring: dict[str, Any] = {
+        "as_of": as_of,
+        "bins": bins,
+        "binning": binning,
+        "thresholds": _thresholds(thresholds),
+        "preset": preset,
+        "segment_map": str(segment_map) if segment_map else None,
+    }
     with progress("Reading") as step:
-        step("Reading transactions")
-        dataset = sw.read_transactions(files, **options)
+        step("Reading " + ("transactions" if orders_col is None else "the customer table"))
+        dataset = (
+            sw.read_transactions(files, **source.keywords())
+            if orders_col is None
+            else sw.read_customers(_one(files), **source.keywords("customers"))
+        )
         step("Scoring")
         with warnings.catch_warnings(record=True) as caught, _explained_by_quality(dataset):
             warnings.simplefilter("always")
-            result = rfm_table(
-                dataset,
-                monetary_value_col="amount",
-                order_id_col="order_id"
-                if "order_id" in dataset.data.collect_schema().names()
-                else None,
-                as_of=as_of,
-                bins=bins,
-                binning=binning,  # type: ignore[arg-type]
-                thresholds=_thresholds(thresholds),
-                frequency=frequency,  # type: ignore[arg-type]
-                preset=preset,
-                segment_map=str(segment_map) if segment_map else None,
+            result = (
+                rfm_table(
+                    dataset,
+                    monetary_value_col="amount",
+                    order_id_col="order_id"
+                    if "order_id" in dataset.data.collect_schema().names()
+                    else None,
+                    frequency=frequency,  # type: ignore[arg-type]
+                    **scoring,
+                )
+                if orders_col is None
+                else _score_customer_table(dataset, orders_col, source, scoring)
             )
             frame: pl.DataFrame = (
                 to_lazy(result).collect(backend="polars").to_native().sort("customer_id")
@@ -152,6 +170,35 @@ def _print_summary(console: Any, frame: Any, score_map: Any) -> None:
             described.get(name, {}).get("action", ""),
         )
     console.print(summary)
+
+
+def _one(files: list[Any]) -> Any:
+    if len(files) != 1:
+        raise ConfigError(
+            "--orders-col reads one customer table, not several files",
+            hint="stack the tables first, so each customer has one row",
+        )
+    return files[0]
+
+
+def _score_customer_table(
+    dataset: Any, orders_col: str, source: SourceOptions, scoring: dict[str, Any]
+) -> Any:
+    """RFM of a customer table (one row per customer), named by the source options."""
+    from segwise.features.customer_table import rfm_table_customer
+
+    if source.timestamp is None or source.amount is None:
+        raise ConfigError(
+            "--orders-col reads a customer table: name its last order date and total revenue",
+            hint="add --date-col LAST_ORDER --amount-col REVENUE",
+        )
+    return rfm_table_customer(
+        dataset.data,
+        orders_col=orders_col,
+        revenue_col=source.amount,
+        last_order_col=source.timestamp,
+        **scoring,
+    )
 
 
 @contextmanager

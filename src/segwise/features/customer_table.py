@@ -116,7 +116,7 @@ def _refuse_bad_rows(frame: pl.DataFrame, columns: Mapping[str, str | None], end
     for role, bad, text in checks:
         found = frame.with_row_index("__sw_row").filter(bad).head(1)
         if found.height:
-            row = int(found["__sw_row"][0]) + 2  # 1-based, after the header line
+            row = int(found["__sw_row"][0]) + 1  # 1-based, as the summary checks count
             raise DataError(
                 f"row {row}: {text}",
                 column=columns[role],
