@@ -248,3 +248,17 @@ def test_clv_names_a_bad_customer_row(tmp_path: Path, row: str, message: str) ->
     assert refused.exit_code == 1
     assert f"row 2: {message}" in refused.output, refused.output
     assert "Traceback" not in refused.output
+
+
+@pytest.mark.realdata
+def test_clv_in_calendar_weeks(shared_data: Path) -> None:
+    source = str(shared_data / "cdnow_sample_transactions.csv.gz")
+    result = CliRunner().invoke(app, ["clv", source, *COLUMNS, "--calibration-end", "1997-09-30",
+                                      "--holdout-end", "1998-06-30", "--time-unit", "isoweek",
+                                      "--json"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    # 1997-09-30 is a Tuesday: the holdout runs over 39 whole calendar weeks after its week.
+    assert payload["horizon"] == 39.0 and payload["time_unit"] == "isoweek"
+    assert payload["backtest"]["actual_purchases"] < 1_882  # same-week purchases count once
+    assert 0.5 < payload["backtest"]["correlation"] < 1

@@ -30,7 +30,10 @@ def clv(
             "--holdout-end", help="Compare predictions with what happened up to this date."
         ),
     ] = None,
-    time_unit: Annotated[str, typer.Option("--time-unit", help="D or W (days ÷ 7).")] = "W",
+    time_unit: Annotated[
+        str,
+        typer.Option("--time-unit", help="D, W (days ÷ 7), or calendar periods: isoweek, month."),
+    ] = "W",
     horizon: Annotated[
         float | None,
         typer.Option(
@@ -252,12 +255,11 @@ def _fit_and_predict(
     draws: int = 0,
 ) -> tuple[Any, dict[str, Any]]:
     """Fit both models on the summary and return the per-customer table and the JSON payload."""
+    from segwise.features.periods import YEAR
     from segwise.models.predictions import predict_customers
     from segwise.project.clv_backtest import check_holdout
 
-    default = (
-        float(frame["duration_holdout"][0]) if holdout else (52.0 if time_unit == "W" else 365.0)
-    )
+    default = float(frame["duration_holdout"][0]) if holdout else YEAR.get(time_unit, 365.0)
     units = horizon or default
     predictions = predict_customers(
         frame, horizon=units, discount_rate=discount_rate, tiers=shares, draws=draws

@@ -25,7 +25,10 @@ def summary(
     ] = None,
     time_unit: Annotated[
         str,
-        typer.Option("--time-unit", help="D (days) or W (days ÷ 7 on a daily grid, as in CDNOW)."),
+        typer.Option(
+            "--time-unit",
+            help="D (days), W (days ÷ 7 on a daily grid, as in CDNOW), or calendar isoweek, month.",
+        ),
     ] = "D",
     time_scaler: Annotated[
         float, typer.Option("--time-scaler", help="A further divisor of recency and T.")

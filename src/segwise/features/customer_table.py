@@ -28,6 +28,7 @@ import polars as pl
 from segwise.engine.frames import to_lazy
 from segwise.exceptions import ConfigError, DataError
 from segwise.features._timestamps import as_day, ensure_datetime
+from segwise.features.periods import DAILY
 from segwise.features.rfm import RFM_PRESETS, score_rfm
 
 if TYPE_CHECKING:
@@ -36,8 +37,6 @@ if TYPE_CHECKING:
 
     from segwise.features.rfm import Binning
     from segwise.features.score_map import ScoreMap
-
-UNIT_DAYS = {"D": 1.0, "W": 7.0}
 
 
 def _checked(
@@ -207,12 +206,12 @@ def customer_summary(
     >>> customer_summary(crm, observation_period_end="2024-03-01").rows()
     [('a', 2.0, 14.0, 60.0, 30.0), ('b', 0.0, 0.0, 29.0, 0.0)]
     """
-    if time_unit not in UNIT_DAYS:
+    if time_unit not in DAILY:  # orders are not calendar periods: two may share a week
         raise ConfigError(f"time_unit must be D or W, not {time_unit!r}")
     columns = {"customer_id": id_col, "orders": orders_col, "revenue": revenue_col,
                "first_order": first_order_col, "last_order": last_order_col}  # fmt: skip
     frame, end = _checked(table, columns, observation_period_end)
-    unit = UNIT_DAYS[time_unit]
+    unit = DAILY[time_unit]
     repeat = pl.col("orders").cast(pl.Float64) - 1
     return frame.select(
         "customer_id",

@@ -10,10 +10,12 @@ computed as Narwhals expressions on Polars, DuckDB or Spark:
   the end of observation, both from the first purchase;
 * ``monetary_value`` is the mean value of the repeat periods (0 without any).
 
-Time runs on a daily grid. ``time_unit="W"`` divides days by 7, as the CDNOW
-literature (Fader, Hardie & Lee 2005) and lifetimes' ``freq="D",
-freq_multiplier=7`` do; it does **not** count distinct calendar weeks, which is
-what pandas' ``"W"`` period (and so pymc-marketing's ``time_unit="W"``) would.
+Time runs on a daily grid by default. ``time_unit="W"`` divides days by 7, as the
+CDNOW literature (Fader, Hardie & Lee 2005) and lifetimes' ``freq="D",
+freq_multiplier=7`` do; it does **not** count distinct calendar weeks. For that,
+``time_unit="isoweek"`` (ISO weeks, Monday to Sunday) and ``"month"`` (calendar
+months) count purchases per calendar period and ages in whole periods, as pandas'
+periods do in lifetimes and pymc-marketing (see :mod:`segwise.features.periods`).
 ``time_scaler`` divides further.
 
 References
@@ -34,24 +36,13 @@ from segwise.engine import portable
 from segwise.engine.frames import from_lazy, native_kind, to_lazy
 from segwise.exceptions import ConfigError, DataError
 from segwise.features._timestamps import as_day, ensure_datetime
+from segwise.features.periods import CALENDAR, add_elapsed, add_period, check_unit, period_number
 from segwise.io.dataset import Dataset
 from segwise.io.timestamps import resolve_as_of
 
-_UNITS = {"D": 1.0, "W": 7.0}
 _DAY = "__sw_day"
 _FIRST = "__sw_first_day"
 _VALUE = "__sw_value"
-
-
-def _scale(time_unit: str, time_scaler: float) -> float:
-    if time_unit not in _UNITS:
-        raise ConfigError(
-            f"time_unit must be one of {', '.join(_UNITS)}, not '{time_unit}'",
-            hint="use D for days, or W for days ÷ 7 on a daily grid",
-        )
-    if time_scaler <= 0:
-        raise ConfigError(f"time_scaler must be positive, not {time_scaler}")
-    return _UNITS[time_unit] * time_scaler
 
 
 def _prepare(
@@ -79,11 +70,22 @@ def _prepare(
 
 
 def _periods(
-    frame: nw.LazyFrame[Any], customer: str, timestamp: str, monetary: str | None, end: date
+    frame: nw.LazyFrame[Any],
+    customer: str,
+    timestamp: str,
+    monetary: str | None,
+    end: date,
+    time_unit: str = "D",
 ) -> nw.LazyFrame[Any]:
-    """One row per customer and day up to ``end``, values summed, with the customer's first day."""
+    """One row per customer and period up to ``end``, values summed, with the customer's first.
+
+    The period is the day, or the calendar period's number (``isoweek``, ``month``).
+    """
     frame = frame.with_columns(nw.col(timestamp).dt.date().alias(_DAY))
     frame = frame.filter(nw.col(_DAY) <= nw.lit(end))
+    if time_unit in CALENDAR:
+        frame = add_period(frame, _DAY, time_unit, "__sw_period")
+        frame = frame.drop(_DAY).rename({"__sw_period": _DAY})
     value = [portable.money_units(nw.col(monetary)).sum().alias(_VALUE)] if monetary else []
     periods = frame.group_by(customer, _DAY).agg(nw.len().alias("__sw_rows"), *value)
     # The window result goes in its own column before anything uses it (DESIGN.md §3.2).
@@ -97,6 +99,7 @@ def _summarise(
     end: date,
     scale: float,
     include_first_transaction: bool,
+    time_unit: str = "D",
 ) -> nw.LazyFrame[Any]:
     repeat = nw.col(_DAY) != nw.col(_FIRST)
     aggregations = [
@@ -110,19 +113,20 @@ def _summarise(
         )
         aggregations.append(counted.sum().alias("__sw_value_sum"))
     per_customer = periods.group_by(customer).agg(*aggregations)
-    per_customer = per_customer.with_columns(nw.lit(end).alias("__sw_end"))
-    per_customer = portable.add_days_between(
-        per_customer, "__sw_last_day", _FIRST, "__sw_recency_days"
+    at_end = period_number(end, time_unit) if time_unit in CALENDAR else end
+    per_customer = per_customer.with_columns(nw.lit(at_end).alias("__sw_end"))
+    per_customer = add_elapsed(
+        per_customer, "__sw_last_day", _FIRST, "__sw_recency_days", time_unit
     )
-    per_customer = portable.add_days_between(per_customer, "__sw_end", _FIRST, "__sw_age_days")
+    per_customer = add_elapsed(per_customer, "__sw_end", _FIRST, "__sw_age_days", time_unit)
     count = nw.col("__sw_periods").cast(nw.Float64)
     frequency = count if include_first_transaction else count - 1
     columns = [nw.col(customer).alias("customer_id"), frequency.alias("frequency")]
     if include_first_transaction:
         # pymc-marketing's segmentation form: recency is the time since the last
         # purchase (T - recency), and T is left out.
-        per_customer = portable.add_days_between(
-            per_customer, "__sw_end", "__sw_last_day", "__sw_since_last_days"
+        per_customer = add_elapsed(
+            per_customer, "__sw_end", "__sw_last_day", "__sw_since_last_days", time_unit
         )
         columns.append(portable.divide(nw.col("__sw_since_last_days"), scale).alias("recency"))
     else:
@@ -210,7 +214,7 @@ def rfm_summary(
     [(1, 1.0, 7.0, 14.0, 3.0), (2, 0.0, 0.0, 10.0, 0.0)]
     """
     del sort_transactions  # the computation is order-free
-    scale = _scale(time_unit, time_scaler)
+    scale = check_unit(time_unit, time_scaler)
     frame, customer, timestamp, monetary, like = _prepare(
         transactions, customer_id_col, datetime_col, monetary_value_col, datetime_format
     )
@@ -218,9 +222,9 @@ def rfm_summary(
     if cut is not None and cut.instant is not None:
         frame = frame.filter(cut.keep(timestamp))  # up to the instant, as the readers do
     end = _observation_end(frame, timestamp, cut.day if cut is not None else None)
-    periods = _periods(frame, customer, timestamp, monetary, end)
+    periods = _periods(frame, customer, timestamp, monetary, end, time_unit)
     summary = _summarise(
-        periods, customer, monetary is not None, end, scale, include_first_transaction
+        periods, customer, monetary is not None, end, scale, include_first_transaction, time_unit
     )
     return _finish(summary, like)
 
@@ -298,7 +302,7 @@ def _split(
         raise ConfigError(
             "calibration_period_end is required", hint="pass the last day of calibration"
         )
-    scale = _scale(time_unit, time_scaler)
+    scale = check_unit(time_unit, time_scaler)
     cal_end = as_day(calibration_period_end, "calibration_period_end")
     frame, customer, timestamp, monetary, like = _prepare(
         transactions, customer_id_col, datetime_col, monetary_value_col, datetime_format
@@ -327,12 +331,13 @@ def _split(
             hint="pass a later --holdout-end (observation_period_end)",
         )
     calibration = _summarise(
-        _periods(frame, customer, timestamp, monetary, cal_end),
+        _periods(frame, customer, timestamp, monetary, cal_end, time_unit),
         customer,
         monetary is not None,
         cal_end,
         scale,
         include_first_transaction,
+        time_unit,
     )
     calibration = calibration.rename(
         {c: f"{c}_cal" for c in calibration.collect_schema().names() if c != "customer_id"}
@@ -341,6 +346,9 @@ def _split(
     holdout_rows = frame.filter((day > nw.lit(cal_end)) & (day <= nw.lit(end))).with_columns(
         day.alias(_DAY)
     )
+    if time_unit in CALENDAR:  # holdout purchases count by calendar period too
+        holdout_rows = add_period(holdout_rows, _DAY, time_unit, "__sw_period")
+        holdout_rows = holdout_rows.drop(_DAY).rename({"__sw_period": _DAY})
     if merge_holdout_days and monetary is not None:
         # pymc-marketing: the holdout value is the mean of per-day sums, like calibration.
         holdout_rows = holdout_rows.group_by(customer, _DAY).agg(nw.col(monetary).sum())
@@ -360,7 +368,12 @@ def _split(
     fills = [nw.col("frequency_holdout").cast(nw.Float64).fill_null(0.0)]
     if monetary is not None:
         fills.append(nw.col("monetary_value_holdout").fill_null(0.0))
-    days = nw.lit(float((end - cal_end).days), dtype=nw.Float64)
+    elapsed = (
+        period_number(end, time_unit) - period_number(cal_end, time_unit)
+        if time_unit in CALENDAR
+        else (end - cal_end).days
+    )
+    days = nw.lit(float(elapsed), dtype=nw.Float64)
     combined = joined.with_columns(*fills, portable.divide(days, scale).alias("duration_holdout"))
     return _finish(combined, like)
 

@@ -192,15 +192,18 @@ def fit_log_params(
 
 
 def covariance(
-    negative_log_likelihood: Callable[[np.ndarray], float], params: np.ndarray
+    negative_log_likelihood: Callable[[np.ndarray], float], params: np.ndarray, n_free: int = 0
 ) -> np.ndarray:
     """The parameters' covariance: the inverse of the numerical Hessian at the optimum.
 
     Central differences with a step relative to each parameter; NaN where the
-    Hessian is not invertible (a flat or degenerate likelihood).
+    Hessian is not invertible (a flat or degenerate likelihood). The last ``n_free``
+    (covariate coefficients) are often near 0, where a relative step would vanish
+    below the likelihood's rounding: they step by at least 1e-4.
     """
     n = params.size
-    steps = 1e-4 * np.maximum(np.abs(params), 1e-3)
+    floor = np.where(np.arange(n) < n - n_free, 1e-3, 1.0)
+    steps = 1e-4 * np.maximum(np.abs(params), floor)
     hessian = np.empty((n, n))
     for i in range(n):
         for j in range(i, n):
@@ -260,7 +263,7 @@ class MaximumLikelihoodModel:
             model=self.MODEL,
             n_free=len(coefficients),
         )
-        self.covariance_ = covariance(negative, params)
+        self.covariance_ = covariance(negative, params, n_free=len(coefficients))
         errors = standard_errors(self.covariance_)
         k = len(self.PARAMS)
         self.params_ = dict(zip(self.PARAMS, params[:k].tolist(), strict=True))

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from segwise.features.periods import UNIT_DAYS
 from segwise.features.summary import calibration_and_holdout_data, holdout_revenue
 from segwise.models.backtest import Backtest, backtest
 from segwise.models.comparison import ModelComparison, compare_purchase_models
@@ -107,7 +108,7 @@ def holdout_diagnostics(
             purchases,
             cohort_end=calibration_end,
             until=holdout_end,
-            unit_days=7.0 if time_unit == "W" else 1.0,
+            unit_days=UNIT_DAYS[time_unit],
         ),
     )
 

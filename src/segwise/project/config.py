@@ -153,7 +153,8 @@ class ClvSegmentation(_Segmentation):
     method: Literal["clv"]
     calibration_end: Literal["auto"] | date = "auto"
     holdout_weeks: int = Field(default=26, ge=1)
-    time_unit: Literal["W", "D"] = "W"
+    #: ``W`` (days ÷ 7), ``D``, or calendar periods: ``isoweek``, ``month``.
+    time_unit: Literal["W", "D", "isoweek", "month"] = "W"
     horizon: float | None = None
     discount_rate: float = Field(default=0.0, ge=0.0)
     tiers: list[float] = Field(default_factory=lambda: [0.2, 0.6], min_length=2, max_length=2)

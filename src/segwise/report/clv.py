@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import plotly.graph_objects as go
 
+from segwise.features.periods import UNIT_NAMES
 from segwise.report.charts import chart_html
 
 if TYPE_CHECKING:
@@ -114,7 +115,7 @@ def clv_section(
     >>> clv_section(result)["by_frequency"][0]["frequency_bin"]
     '0'
     """
-    unit = "weeks" if time_unit == "W" else "days"
+    unit = UNIT_NAMES.get(time_unit, time_unit)
     return {
         "title": title,
         "calibration_end": calibration_end,

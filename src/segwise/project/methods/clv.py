@@ -17,6 +17,7 @@ import polars as pl
 
 from segwise.engine.frames import to_lazy
 from segwise.exceptions import ConfigError, SegwiseError
+from segwise.features.periods import UNIT_DAYS, YEAR
 from segwise.features.summary import rfm_summary
 from segwise.models import predict_customers
 from segwise.models.predictions import PREDICTION_WINDOWS
@@ -67,7 +68,7 @@ def _predict(name: str, spec: ClvSegmentation, purchases: Any, as_of: date) -> C
     try:
         return predict_customers(
             summary,
-            horizon=spec.horizon or (52.0 if spec.time_unit == "W" else 365.0),
+            horizon=spec.horizon or YEAR[spec.time_unit],
             discount_rate=spec.discount_rate,
             tiers=spec.tiers,
             churn_threshold=spec.churn_threshold,
@@ -227,7 +228,7 @@ def run(name: str, spec: ClvSegmentation, inputs: RunInputs) -> list[Segmentatio
     made = cards_from_profiles(
         profiles, lambda p: rules.get(p.segment), lambda p: PREDICTIVE_ACTIONS.get(p.segment)
     )
-    unit_days = 7.0 if spec.time_unit == "W" else 1.0
+    unit_days = UNIT_DAYS[spec.time_unit]
     predicted = _predicted_revenue(predictions, unit_days)
     made = _with_predictions(made, members.select("customer_id", "segment"), predicted)
     notes = [str(w) for w in predictions.warnings]
