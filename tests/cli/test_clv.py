@@ -262,3 +262,15 @@ def test_clv_in_calendar_weeks(shared_data: Path) -> None:
     assert payload["horizon"] == 39.0 and payload["time_unit"] == "isoweek"
     assert payload["backtest"]["actual_purchases"] < 1_882  # same-week purchases count once
     assert 0.5 < payload["backtest"]["correlation"] < 1
+
+
+@pytest.mark.realdata
+def test_intervals_on_a_fit_without_dropout_say_what_they_leave_out(shared_data: Path) -> None:
+    # Online Retail's first half-year: BG/NBD finds no dropout, and b's likelihood is flat.
+    source = str(shared_data / "online_retail_ii_2009_2010.csv.gz")
+    result = CliRunner().invoke(app, ["clv", source, "--calibration-end", "2010-06-08",
+                                      "--draws", "50", "--json"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert any("cannot say how sure it is of b" in w for w in payload["warnings"])
+    assert "finds almost no dropout" in result.stderr

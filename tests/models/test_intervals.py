@@ -86,3 +86,13 @@ def test_draws_are_seeded_and_positive_and_bad_settings_are_refused() -> None:
     unfitted.params_ = TRUTH
     with pytest.raises(DataError, match="no covariance"):
         parameter_draws(unfitted, 10)
+
+
+def test_a_flat_parameter_is_held_and_said() -> None:
+    model = sw.BetaGeoModel().fit(bg_nbd_customers(5, TRUTH, 2000))
+    model.covariance_ = model.covariance_.copy()
+    model.covariance_[3, :] = model.covariance_[:, 3] = 0.0
+    model.covariance_[3, 3] = -1.0  # what a fit at the edge of its space (no dropout) leaves
+    draws = parameter_draws(model, 200, seed=3)
+    assert (draws[:, 3] == model.params_["b"]).all()
+    assert draws[:, :3].std(axis=0).min() > 0

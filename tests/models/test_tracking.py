@@ -69,6 +69,14 @@ def test_cdnow_tracks_the_holdout(shared_data: Path) -> None:
     assert picked["actual"].to_list() == actual.tolist()
     assert table["actual_new"].sum() == actual[-1]
     assert table["week_ending"][38] == dt.date(1997, 9, 30)
+    # Pareto/NBD tracks too (a new customer's expectation in closed form): -1.5% at week 78.
+    pareto = tracking_table(
+        sw.ParetoNBDModel().fit(summary),
+        tx.rename({"date": "timestamp"}),
+        cohort_end=dt.date(1997, 9, 30),
+        until=dt.date(1998, 6, 30),
+    )
+    assert abs(pareto["expected"][77] / pareto["actual"][77] - 1) < 0.02
 
 
 def test_the_p_alive_path_follows_the_history_as_it_unfolds() -> None:

@@ -34,10 +34,31 @@ if TYPE_CHECKING:
 BATCH_SIZE = 20_000
 
 
+def flat_parameters(model: MaximumLikelihoodModel) -> list[str]:
+    """The parameters (and coefficients) whose likelihood is flat: no variance can be read.
+
+    A fit at the edge of its space (BG/NBD finding no dropout, say) leaves one
+    direction without curvature; the draws hold those at their estimate.
+
+    Examples
+    --------
+    >>> import segwise as sw
+    >>> model = sw.BetaGeoModel()
+    >>> model.params_, model.coefficients_ = {"r": 1, "alpha": 2, "a": 3, "b": 4}, {}
+    >>> model.covariance_ = np.diag([0.1, 0.2, 0.3, -1.0])
+    >>> flat_parameters(model)
+    ['b']
+    """
+    names = [*model.PARAMS, *model.coefficients_]
+    variance = np.diag(model.covariance_)
+    return [name for name, v in zip(names, variance, strict=True) if not (np.isfinite(v) and v > 0)]
+
+
 def parameter_draws(model: MaximumLikelihoodModel, draws: int, seed: int = 0) -> np.ndarray:
     """``draws`` parameter vectors (parameters, then coefficients) around the fit.
 
-    Positive parameters are drawn on their log scale, so every draw is valid.
+    Positive parameters are drawn on their log scale, so every draw is valid. Flat
+    parameters (:func:`flat_parameters`) stay at their estimate in every draw.
 
     Examples
     --------
@@ -58,18 +79,23 @@ def parameter_draws(model: MaximumLikelihoodModel, draws: int, seed: int = 0) ->
     shift = model._optimised_shift()
     coefficients = np.array(list(model.coefficients_.values()))
     centre = np.concatenate([params - shift, coefficients])
-    covariance = model.covariance_
-    if not np.all(np.isfinite(covariance)) or np.any(np.diag(covariance) <= 0):
+    k = params.size
+    flat = set(flat_parameters(model))
+    names = [*model.PARAMS, *model.coefficients_]
+    free = np.array([name not in flat for name in names])
+    if not free.any():
         raise DataError(
             f"the {model.MODEL} fit has no standard errors (a flat likelihood)",
             hint="intervals need a fit with a curved likelihood: more customers, or a penalizer",
         )
-    k = params.size
     scale = np.concatenate([1 / centre[:k], np.ones(coefficients.size)])
-    transformed = covariance * np.outer(scale, scale)  # the delta method onto log θ
+    transformed = model.covariance_ * np.outer(scale, scale)  # the delta method onto log θ
     mean = np.concatenate([np.log(centre[:k]), coefficients])
     rng = np.random.default_rng(seed)
-    sample = rng.multivariate_normal(mean, transformed, size=draws, method="eigh")
+    sample = np.tile(mean, (draws, 1))
+    sample[:, free] = rng.multivariate_normal(
+        mean[free], transformed[np.ix_(free, free)], size=draws, method="eigh"
+    )
     sample[:, :k] = np.exp(sample[:, :k]) + shift
     return sample
 

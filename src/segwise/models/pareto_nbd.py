@@ -101,3 +101,22 @@ class ParetoNBDModel(PurchaseCountModel):
         x, _t_x, T = purchase_summary(summary)
         rate = (r + x) * (beta + T) / ((alpha + T) * (s - 1))
         return rate * (1 - ((beta + T) / (beta + T + t)) ** (s - 1)) * self.p_alive(summary)
+
+    def expected_purchases_new_customer(self, t: float | np.ndarray) -> np.ndarray:
+        """E[X(t)]: repeat purchases a new customer makes in ``t`` (Schmittlein et al. 1987).
+
+        ``r β / (α (s − 1)) · (1 − (β / (β + t))^(s − 1))``: the history-free case of
+        ``expected_purchases``, so the cohort's tracking can use Pareto/NBD too.
+
+        Examples
+        --------
+        >>> model = ParetoNBDModel()
+        >>> model.params_ = {"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669}
+        >>> new = model.expected_purchases_new_customer(39.0)
+        >>> start = {"frequency": [0.0], "recency": [0.0], "T": [0.0]}
+        >>> bool(np.isclose(new, model.expected_purchases(start, 39.0)[0]))
+        True
+        """
+        r, alpha, s, beta = self._fitted()
+        t = np.asarray(t, dtype=float)
+        return r * beta / (alpha * (s - 1)) * (1 - (beta / (beta + t)) ** (s - 1))

@@ -17,7 +17,7 @@ from segwise.models.beta_geo import BetaGeoModel
 from segwise.models.clv import customer_lifetime_value
 from segwise.models.diagnostics import FitWarning, diagnose_bgnbd, overdue
 from segwise.models.gamma_gamma import GammaGammaModel
-from segwise.models.intervals import prediction_intervals
+from segwise.models.intervals import flat_parameters, prediction_intervals
 from segwise.models.predictive import predictive_segments
 from segwise.models.tiers import value_tiers
 
@@ -176,17 +176,9 @@ def predict_customers(
         pl.Series("clv", lifetime),
     )
     if draws:
-        bounds = prediction_intervals(
-            purchase_model,
-            summary,
-            horizon=horizon,
-            spend_model=spend_model,
-            periods=periods,
-            discount_rate=discount_rate,
-            draws=draws,
-            level=level,
-        )
-        table = pl.concat([table, bounds], how="horizontal")
+        table = _with_intervals(table, purchase_model, spend_model, summary, warnings,
+                                horizon=horizon, periods=periods, discount_rate=discount_rate,
+                                draws=draws, level=level)  # fmt: skip
     if tier_by not in table.columns:
         raise ConfigError(
             f"tiers by {tier_by} need prediction intervals", hint="set draws (e.g. 200)"
@@ -199,3 +191,26 @@ def predict_customers(
     return CustomerPredictions(
         purchase_model, spend_model, table, horizon, tuple(warnings), churn_basis
     )
+
+
+def _with_intervals(
+    table: pl.DataFrame,
+    purchase_model: BetaGeoModel,
+    spend_model: GammaGammaModel,
+    summary: pl.DataFrame,
+    warnings: list[FitWarning],
+    **settings: Any,
+) -> pl.DataFrame:
+    """The table with each prediction's interval bounds; a flat parameter is warned about."""
+    flat = flat_parameters(purchase_model) + flat_parameters(spend_model)
+    if flat:
+        warnings.append(
+            FitWarning(
+                "flat_interval",
+                f"the fit cannot say how sure it is of {', '.join(flat)} (a flat "
+                "likelihood), so the intervals leave that uncertainty out",
+                "read the bounds as narrower than the truth",
+            )
+        )
+    bounds = prediction_intervals(purchase_model, summary, spend_model=spend_model, **settings)
+    return pl.concat([table, bounds], how="horizontal")
