@@ -274,3 +274,12 @@ def test_intervals_on_a_fit_without_dropout_say_what_they_leave_out(shared_data:
     payload = json.loads(result.stdout)
     assert any("cannot say how sure it is of b" in w for w in payload["warnings"])
     assert "finds almost no dropout" in result.stderr
+
+
+def test_clv_says_when_the_calibration_end_is_not_a_date(tmp_path: Path) -> None:
+    orders = tmp_path / "orders.csv"
+    orders.write_text("customer_id,date,amount\na,2024-01-01,5\na,2024-02-01,7\nb,2024-01-09,3\n")
+    result = CliRunner().invoke(app, ["clv", str(orders), "--calibration-end", "30/09/2024"])
+    assert result.exit_code == 1
+    assert "--calibration-end '30/09/2024' is not a date" in result.output
+    assert "Traceback" not in result.output

@@ -181,21 +181,19 @@ def _customer_table_summary(
 
 def _summary(purchases: Any, calibration_end: str, holdout_end: str | None, time_unit: str) -> Any:
     """The calibration summary (with holdout counts and revenue when there is a holdout)."""
-    from datetime import date, datetime
+    from datetime import datetime
 
     import narwhals.stable.v2 as nw
 
     from segwise.engine.frames import to_lazy
     from segwise.exceptions import ConfigError
     from segwise.features import rfm_summary
+    from segwise.features._timestamps import as_day
     from segwise.project.clv_backtest import holdout_frame
 
     first = to_lazy(purchases).select(nw.col("timestamp").min()).collect().item()
     first = first.date() if isinstance(first, datetime) else first
-    try:
-        end = date.fromisoformat(calibration_end)
-    except ValueError:
-        end = None  # not a plain date: the summary names the problem
+    end = as_day(calibration_end, "--calibration-end")
     if first is not None and end is not None and first > end:
         raise ConfigError(
             f"the calibration end {calibration_end} is before the first purchase "
@@ -225,16 +223,17 @@ def _diagnose(
     time_unit: str,
 ) -> None:
     """Add the model comparison, the fit histogram and the weekly tracking to ``payload``."""
-    from datetime import date
-
+    from segwise.features._timestamps import as_day
     from segwise.project.clv_backtest import holdout_diagnostics
 
+    cohort_end, until = as_day(calibration_end), as_day(holdout_end)
+    assert cohort_end is not None and until is not None  # both given, read by the summary
     found = holdout_diagnostics(
         purchases,
         frame,
         payload["_backtest_model"],
-        calibration_end=date.fromisoformat(calibration_end),
-        holdout_end=date.fromisoformat(holdout_end),
+        calibration_end=cohort_end,
+        holdout_end=until,
         time_unit=time_unit,
     )
     payload["comparison"] = found.comparison.to_dict()
