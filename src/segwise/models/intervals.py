@@ -192,13 +192,19 @@ def prediction_intervals(
             values["p_alive"][d] = purchases.p_alive(batch)
             values["expected_purchases"][d] = purchases.expected_purchases(batch, horizon)
             if spend_model is not None and spend_draws is not None:
-                values["clv"][d] = customer_lifetime_value(
-                    purchases,
-                    _at(spend_model, spend_draws[d]),
-                    batch,
-                    periods=periods,
-                    period_length=horizon / periods,
-                    discount_rate=discount_rate,
+                spend = _at(spend_model, spend_draws[d])
+                # Undiscounted CLV is the value per purchase times the purchases just drawn.
+                values["clv"][d] = (
+                    spend.expected_average_value(batch) * values["expected_purchases"][d]
+                    if discount_rate == 0
+                    else customer_lifetime_value(
+                        purchases,
+                        spend,
+                        batch,
+                        periods=periods,
+                        period_length=horizon / periods,
+                        discount_rate=discount_rate,
+                    )
                 )
         for name in names:
             bounds[name][:, start : start + rows] = np.quantile(values[name], quantiles, axis=0)
