@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 import pytest
 
+import segwise as sw
 from segwise.models.comparison import ModelScore, _verdict, compare_purchase_models
 
 if TYPE_CHECKING:
@@ -43,3 +44,17 @@ def test_ties_and_failures_are_said() -> None:
     )
     assert none.best is None
     assert none.verdict.startswith("no purchase model could be fitted")
+
+
+def test_a_model_already_fitted_is_scored_as_it_is() -> None:
+    summary = {
+        "frequency": [0, 1, 3, 0, 2, 5, 1, 4],
+        "recency": [0, 5, 20, 0, 9, 30, 2, 25],
+        "T": [30, 30, 35, 12, 40, 36, 33, 38],
+        "frequency_holdout": [0, 1, 2, 0, 0, 3, 0, 2],
+    }
+    given = sw.BetaGeoModel(penalizer=0.1).fit(summary)  # not what a plain fit would give
+    comparison = compare_purchase_models(summary, horizon=20, fitted={"BG/NBD": given})
+    scored = next(s for s in comparison.scores if s.model == "BG/NBD")
+    assert scored.log_likelihood == given.log_likelihood_
+    assert scored.log_likelihood != sw.BetaGeoModel().fit(summary).log_likelihood_

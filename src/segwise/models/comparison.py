@@ -57,9 +57,9 @@ class ModelComparison:
         }
 
 
-def _score(name: str, frame: Any, horizon: float) -> ModelScore:
+def _score(name: str, frame: Any, horizon: float, fitted: Any = None) -> ModelScore:
     try:
-        model = MODELS[name]().fit(frame)
+        model = fitted if fitted is not None else MODELS[name]().fit(frame)
     except SegwiseError as exc:
         return ModelScore(name, error=exc.one_line())
     predicted = model.expected_purchases(frame, horizon)
@@ -100,7 +100,9 @@ def _verdict(scores: list[ModelScore]) -> tuple[str | None, str]:
     return best.model, text
 
 
-def compare_purchase_models(frame: Any, horizon: float) -> ModelComparison:
+def compare_purchase_models(
+    frame: Any, horizon: float, fitted: dict[str, Any] | None = None
+) -> ModelComparison:
     """Fit BG/NBD, MBG/NBD and Pareto/NBD on a calibration summary and score them on its holdout.
 
     Parameters
@@ -110,6 +112,8 @@ def compare_purchase_models(frame: Any, horizon: float) -> ModelComparison:
         ``sw.calibration_and_holdout_data`` gives them).
     horizon
         The holdout's length in the summary's time unit.
+    fitted
+        Models already fitted on ``frame``, by name (``{"BG/NBD": model}``): not fitted again.
 
     Examples
     --------
@@ -121,6 +125,6 @@ def compare_purchase_models(frame: Any, horizon: float) -> ModelComparison:
     >>> [score.model for score in comparison.scores]
     ['BG/NBD', 'MBG/NBD', 'Pareto/NBD']
     """
-    scores = [_score(name, frame, horizon) for name in MODELS]
+    scores = [_score(name, frame, horizon, (fitted or {}).get(name)) for name in MODELS]
     best, verdict = _verdict(scores)
     return ModelComparison(scores, best, verdict)

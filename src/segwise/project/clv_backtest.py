@@ -101,7 +101,8 @@ def holdout_diagnostics(
 ) -> HoldoutDiagnostics:
     """The model comparison on the holdout, the fit histogram and the weekly tracking."""
     return HoldoutDiagnostics(
-        compare_purchase_models(frame, float(frame["duration_holdout"][0])),
+        # The backtest fitted this model on this frame: it is not fitted again.
+        compare_purchase_models(frame, float(frame["duration_holdout"][0]), {model.MODEL: model}),
         repeat_histogram(model, frame),
         tracking_table(
             model,
