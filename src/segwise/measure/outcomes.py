@@ -100,7 +100,10 @@ def metric_values(
     window: timedelta,
     pre_period: timedelta,
 ) -> pl.LazyFrame:
-    """``exposed`` (customer_id, variant, exposed_at) with ``<metric>`` and ``<metric>__pre``."""
+    """``exposed`` (customer_id, variant, exposed_at) with ``<metric>`` and ``<metric>__pre``.
+
+    Any other column of ``exposed`` rides along.
+    """
     # Only the span the windows cover is joined: years of orders, weeks of experiment.
     first, last = (
         exposed.select(
@@ -114,24 +117,33 @@ def metric_values(
         span = pl.col("timestamp").is_between(first, last, closed="left")
         orders = None if orders is None else orders.filter(span)
         outcomes = None if outcomes is None else outcomes.filter(span)
-    out = exposed
+    # The customer id is matched once, against each source's rows; from there on a
+    # customer is their row number (grouping and joining integers instead of strings:
+    # 10M order lines x 4.3M exposed customers, 6.2 s -> 4.1 s).
+    out = exposed.with_row_index(_KEY)
+    keyed = out.select(_KEY, "customer_id", "exposed_at")
     from_orders = [m for m in metrics if m.source == "orders"]
     if from_orders and orders is not None:
-        out = out.join(
-            _order_values(exposed, orders, window, pre_period), on="customer_id", how="left"
-        )
+        out = out.join(_order_values(keyed, orders, window, pre_period), on=_KEY, how="left")
     for metric in (m for m in metrics if m.source == "outcomes"):
         if outcomes is None:
             continue
         out = out.join(
-            _outcome_values(exposed, outcomes, metric, window, pre_period),
-            on="customer_id",
-            how="left",
+            _outcome_values(keyed, outcomes, metric, window, pre_period), on=_KEY, how="left"
         )
     columns = [c for m in metrics for c in (m.name, m.name + PRE)]
     return out.with_columns(pl.col(columns).fill_null(0.0).cast(pl.Float64)).select(
-        "customer_id", "variant", "exposed_at", *columns
+        *exposed.collect_schema().names(), *columns
     )
+
+
+#: Each exposed customer's row number, the key of the metric queries.
+_KEY = "__sw_customer"
+
+
+def _matched(rows: pl.LazyFrame, keyed: pl.LazyFrame) -> pl.LazyFrame:
+    """``rows`` of exposed customers, with their key and first exposure instead of their id."""
+    return rows.join(keyed, on="customer_id").drop("customer_id")
 
 
 def _windows(window: timedelta, pre_period: timedelta) -> tuple[pl.Expr, pl.Expr]:
@@ -142,7 +154,7 @@ def _windows(window: timedelta, pre_period: timedelta) -> tuple[pl.Expr, pl.Expr
 
 
 def _order_values(
-    exposed: pl.LazyFrame, orders: pl.LazyFrame, window: timedelta, pre_period: timedelta
+    keyed: pl.LazyFrame, orders: pl.LazyFrame, window: timedelta, pre_period: timedelta
 ) -> pl.LazyFrame:
     after, before = _windows(window, pre_period)
     columns = orders.collect_schema().names()
@@ -155,15 +167,13 @@ def _order_values(
         order = pl.col("order_id")
     else:
         order = pl.int_range(pl.len())
-    rows = orders.join(exposed.select("customer_id", "exposed_at"), on="customer_id").filter(
-        after | before
-    )
+    rows = _matched(orders, keyed).filter(after | before)
     purchase = ~pl.col("is_return") if "is_return" in columns else pl.lit(value=True)
 
     def counted(period: pl.Expr) -> pl.Expr:
         return order.filter(period & purchase).n_unique().cast(pl.Float64)
 
-    table = rows.group_by("customer_id").agg(
+    table = rows.group_by(_KEY).agg(
         pl.col("amount").filter(after).sum().alias("revenue"),
         pl.col("amount").filter(before).sum().alias("revenue" + PRE),
         counted(after).alias("orders"),
@@ -178,19 +188,17 @@ def _order_values(
 
 
 def _outcome_values(
-    exposed: pl.LazyFrame,
+    keyed: pl.LazyFrame,
     outcomes: pl.LazyFrame,
     metric: Metric,
     window: timedelta,
     pre_period: timedelta,
 ) -> pl.LazyFrame:
     after, before = _windows(window, pre_period)
-    rows = outcomes.filter(pl.col("metric") == metric.name).join(
-        exposed.select("customer_id", "exposed_at"), on="customer_id"
-    )
+    rows = _matched(outcomes.filter(pl.col("metric") == metric.name), keyed)
     value = pl.col("value")
     if metric.kind == "binary":  # did it happen in the window
         post, pre = value.filter(after).max(), value.filter(before).max()
     else:
         post, pre = value.filter(after).sum(), value.filter(before).sum()
-    return rows.group_by("customer_id").agg(post.alias(metric.name), pre.alias(metric.name + PRE))
+    return rows.group_by(_KEY).agg(post.alias(metric.name), pre.alias(metric.name + PRE))

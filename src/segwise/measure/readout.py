@@ -47,12 +47,31 @@ _STATS = ("n", "mean", "var", "mean_pre", "var_pre", "cov")
 
 
 def arm_statistics(
-    values: pl.LazyFrame, segments: pl.LazyFrame, metrics: Sequence[Metric]
+    values: pl.LazyFrame,
+    segments: pl.LazyFrame,
+    metrics: Sequence[Metric],
+    *,
+    on: str = "customer_id",
 ) -> pl.DataFrame:
     """Per segment (and ``(all)``), variant and metric: n, mean, var, pre-period mean, var, cov.
 
-    ``segments`` holds ``customer_id, segment`` (a customer may have several rows).
-    Every metric is aggregated in the same pass (one group-by per level).
+    ``segments`` holds ``on`` (the customer) and ``segment``; a customer may have
+    several rows. Every metric is aggregated in the same pass (one group-by per level).
+    """
+    wide = arm_aggregates(values, segments, metrics, on=on).collect(engine="streaming")
+    return arm_table(wide, metrics)
+
+
+def arm_aggregates(
+    values: pl.LazyFrame,
+    segments: pl.LazyFrame,
+    metrics: Sequence[Metric],
+    *,
+    on: str = "customer_id",
+) -> pl.LazyFrame:
+    """The query of :func:`arm_statistics`: one row per segment and variant.
+
+    For :func:`arm_table`; a caller collects it beside other queries on the same sources.
     """
     aggregations = [pl.len().alias("n")]
     for position, metric in enumerate(metrics):
@@ -64,14 +83,15 @@ def arm_statistics(
             x.var(ddof=1).alias(f"var_pre_{position}"),
             pl.cov(y, x, ddof=1).alias(f"cov_{position}"),
         ]
-    by_segment = values.join(segments, on="customer_id", how="inner").group_by("segment", "variant")
+    by_segment = values.join(segments, on=on, how="inner").group_by("segment", "variant")
     overall = (
         values.group_by("variant").agg(aggregations).select(pl.lit(ALL).alias("segment"), pl.all())
     )
-    wide = pl.concat([by_segment.agg(aggregations), overall], how="vertical_relaxed").collect(
-        engine="streaming"
-    )
-    # One row per metric: a long table of a few dozen rows.
+    return pl.concat([by_segment.agg(aggregations), overall], how="vertical_relaxed")
+
+
+def arm_table(wide: pl.DataFrame, metrics: Sequence[Metric]) -> pl.DataFrame:
+    """:func:`arm_aggregates`' rows as one row per segment, variant and metric."""
     table = pl.concat(
         [
             wide.select(

@@ -9,7 +9,7 @@ per-customer metric values to :mod:`segwise.measure`.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -17,18 +17,21 @@ import polars as pl
 from segwise.engine.frames import to_lazy
 from segwise.exceptions import ConfigError
 from segwise.measure.outcomes import metric_values, resolve_metrics
-from segwise.measure.readout import Readout, arm_statistics, readout
+from segwise.measure.readout import Readout, arm_aggregates, arm_table, readout
 from segwise.store import experiments
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from segwise.measure.corrections import Correction
+    from segwise.measure.outcomes import Metric
     from segwise.project.pipeline import Project
 
 #: Segment labels of customers the history cannot place.
 BEFORE_FIRST_RUN = "(before the first run)"
 NOT_IN_A_SEGMENT = "(not in a segment)"
+
+_KEY = "__sw_exposed"
 
 
 def analyze_experiment(
@@ -74,20 +77,19 @@ def analyze_experiment(
     orders = polars_frame(project.read_source("transactions").data)
     chosen = resolve_metrics(metrics, has_orders=True, outcomes=outcomes)
     name = customer_segmentation(project, segmentation)
-    placed = project.store.segments_at(name, exposed.select("customer_id", "exposed_at"))
+    # Past the id matching, a customer is their row number: the segment join and the
+    # metric queries group and join integers (10M exposures: 1.4 -> 0.8 s for the join).
+    exposed = exposed.with_row_index(_KEY)
+    placed = project.store.segments_at(name, exposed, key=_KEY)
     segments = placed.select(
-        "customer_id",
+        _KEY,
         pl.when(pl.col("run_id").is_null())
         .then(pl.lit(BEFORE_FIRST_RUN))
         .otherwise(pl.col("segment").fill_null(NOT_IN_A_SEGMENT))
         .alias("segment"),
     )
-    values = metric_values(
-        exposed.lazy(), chosen, orders=orders, outcomes=outcomes, window=window,
-        pre_period=pre_period,
-    )  # fmt: skip
-    stats = arm_statistics(values, segments.lazy(), chosen)
-    variants = sorted(set(exposed["variant"].to_list()))
+    stats, orders_end = _statistics(exposed, segments, chosen, orders, outcomes, window, pre_period)
+    variants = sorted(exposed["variant"].unique().to_list())
     found = readout(
         experiment,
         stats,
@@ -98,7 +100,7 @@ def analyze_experiment(
         use_cuped=use_cuped,
         bayes=bayes,
     )
-    found.notes.extend(_notes(exposed, orders, window, name))
+    found.notes.extend(_notes(exposed, orders_end, window, name))
     if crossed:
         found.notes.append(
             f"{crossed:,} customers were exposed to more than one variant and are left out "
@@ -110,6 +112,37 @@ def analyze_experiment(
                   "split": split, "correction": correction, "cuped": use_cuped}  # fmt: skip
         experiments.record(project.store, name, found.to_dict(), design)
     return found
+
+
+def _statistics(
+    exposed: pl.DataFrame,
+    segments: pl.DataFrame,
+    metrics: Sequence[Metric],
+    orders: pl.LazyFrame,
+    outcomes: pl.LazyFrame | None,
+    window: timedelta,
+    pre_period: timedelta,
+) -> tuple[pl.DataFrame, datetime | None]:
+    """The arm statistics, and the last order since the first pre-period began (for the notes).
+
+    Nothing earlier counts, so the orders are cut there for both; collected together,
+    the two queries read and check the orders once (10M lines: 0.35 s less).
+    """
+    since = exposed["exposed_at"].min()
+    if isinstance(since, datetime):
+        orders = orders.filter(pl.col("timestamp") >= since - pre_period)
+    values = metric_values(
+        exposed.lazy(), metrics, orders=orders, outcomes=outcomes, window=window,
+        pre_period=pre_period,
+    )  # fmt: skip
+    wide, end = pl.collect_all(
+        [
+            arm_aggregates(values, segments.lazy(), metrics, on=_KEY),
+            orders.select(pl.col("timestamp").max()),
+        ],
+        engine="streaming",
+    )
+    return arm_table(wide, metrics), end.item()
 
 
 def polars_frame(frame: Any) -> pl.LazyFrame:
@@ -126,7 +159,10 @@ def _first_exposures(exposures: pl.LazyFrame, experiment: str) -> tuple[pl.DataF
     Those are left out: the reader's crossover check, done here in the same group-by
     (one pass over the exposures instead of two, and no join back).
     """
-    rows = exposures.filter(pl.col("experiment") == experiment)
+    # The variant as a category while grouping: its min and max compare integers
+    # (10M exposures: 4.9-6.4 -> 4.1-4.7 s of CPU).
+    variant = pl.col("variant").cast(pl.String).cast(pl.Categorical)
+    rows = exposures.filter(pl.col("experiment") == experiment).with_columns(variant)
     grouped: pl.DataFrame = (
         rows.group_by("customer_id")
         .agg(
@@ -134,6 +170,7 @@ def _first_exposures(exposures: pl.LazyFrame, experiment: str) -> tuple[pl.DataF
             (pl.col("variant").min() != pl.col("variant").max()).alias("crossed"),
             pl.col("timestamp").min().alias("exposed_at"),
         )
+        .with_columns(pl.col("variant").cast(pl.String))
         # Measured on 10M exposures: 3.6-4.5 s streaming against 5.8-7.2 s in memory.
         .collect(engine="streaming")
     )
@@ -197,10 +234,18 @@ def _control(variants: Sequence[str], control: str | None) -> str:
     return by_name.get("control") or by_name.get("a") or variants[0]
 
 
-def _notes(exposed: pl.DataFrame, orders: pl.LazyFrame, window: timedelta, name: str) -> list[str]:
-    """What the reader of the numbers should know: windows cut short, unplaced customers."""
+def _notes(exposed: pl.DataFrame, last: datetime | None, window: timedelta, name: str) -> list[str]:
+    """What the reader of the numbers should know: windows cut short, unplaced customers.
+
+    ``last`` is the last order since the first pre-period began (None: there is none).
+    """
     notes = [f"segments as held at first exposure, from the stored runs of '{name}'"]
-    last = orders.select(pl.col("timestamp").max()).collect().item()
+    first = exposed["exposed_at"].min()
+    if last is None and isinstance(first, datetime):
+        notes.append(
+            f"there are no orders from the first exposure ({first:%Y-%m-%d}, less the "
+            "pre-period) on: every customer's window is empty"
+        )
     if last is not None:
         short = exposed.filter(pl.col("exposed_at") + window > last).height
         if short:

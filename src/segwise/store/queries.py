@@ -61,28 +61,39 @@ class HistoryQueries:
                 )
             return int(runs["run_id"].max())  # type: ignore[arg-type]
 
-    def segments_at(self, segmentation: str, exposed: pl.DataFrame) -> pl.DataFrame:
+    def segments_at(
+        self, segmentation: str, exposed: pl.DataFrame, *, key: str | None = None
+    ) -> pl.DataFrame:
         """Each ``customer_id, exposed_at`` placed in the run in force on that day, and its segment.
 
         The run in force is the latest whose as-of date is on or before the day
         of ``exposed_at`` (as :meth:`run_on`); ``run_id`` is NULL before the first run,
         ``segment`` NULL when the customer was in no segment of ``segmentation``
         then. A customer in several segments (an overlapping catalog) gets a row
-        for each. The join runs in DuckDB, beside the intervals.
+        for each. With ``key`` (a column of ``exposed`` naming its rows) the result
+        holds ``key, run_id, segment`` instead: less to carry back (4.3M exposures:
+        0.3 s). The join runs in DuckDB, beside the intervals.
         """
         placed = "__sw_exposed_at"
+        given = ["customer_id", "exposed_at"] if key is None else [key]
+        wanted = ", ".join(f'p."{name}"' for name in [*given, "run_id"])
         with self.reading() as connection:
-            connection.register(placed, exposed.select("customer_id", "exposed_at").to_arrow())
+            columns = dict.fromkeys([*given, "customer_id", "exposed_at"])
+            connection.register(placed, exposed.select(*columns).to_arrow())
             try:
                 table = connection.sql(
+                    # The run in force is looked up once per day exposed, not per customer
+                    # (4.3M exposures over a week: 1.6-1.9 s -> 0.9-1.0 s).
                     f"""WITH runs_by_day AS (
                         SELECT as_of, max(run_id) AS run_id FROM runs GROUP BY as_of),
+                    days AS (SELECT DISTINCT CAST(exposed_at AS DATE) AS day FROM {placed}),
+                    day_runs AS (
+                        SELECT d.day, r.run_id
+                        FROM days d ASOF LEFT JOIN runs_by_day r ON d.day >= r.as_of),
                     placed AS (
-                        SELECT e.customer_id, e.exposed_at, r.run_id
-                        FROM (SELECT customer_id, exposed_at, CAST(exposed_at AS DATE) AS day
-                              FROM {placed}) e
-                        ASOF LEFT JOIN runs_by_day r ON e.day >= r.as_of)
-                    SELECT p.customer_id, p.exposed_at, p.run_id, m.segment
+                        SELECT e.*, dr.run_id FROM {placed} e
+                        LEFT JOIN day_runs dr ON CAST(e.exposed_at AS DATE) = dr.day)
+                    SELECT {wanted}, m.segment
                     FROM placed p LEFT JOIN membership_intervals m
                       ON m.segmentation = $segmentation AND m.customer_id = p.customer_id
                      AND m.from_run <= p.run_id AND (m.to_run IS NULL OR m.to_run >= p.run_id)""",
