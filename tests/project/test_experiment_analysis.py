@@ -3,6 +3,7 @@ each customer read in the segment they were in when exposed."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import polars as pl
@@ -13,7 +14,7 @@ from segwise.exceptions import ConfigError
 from segwise.measure.readout import ALL
 from segwise.project import open_workspace
 from segwise.project.experiment_analysis import analyze_experiment
-from tests.project.experiment_demo import EXPERIMENT, copy_project
+from tests.project.experiment_demo import EXPERIMENT, EXPOSED, copy_project
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -99,3 +100,28 @@ def test_customers_seen_in_two_variants_are_left_out_and_counted(
     assert set(quarantined.filter(pl.col("reason") == "several_variants")["customer_id"]) == set(
         crossed["customer_id"]
     )
+
+
+def test_notes_say_when_the_orders_end_inside_or_before_the_windows(
+    experiment: Path, tmp_path: Path
+) -> None:
+    config = copy_project(experiment, tmp_path / "shop")
+    orders_file = config.parent / "data" / "orders_with_test.csv"
+    orders = pl.read_csv(orders_file, infer_schema=False)
+    when = pl.col("order_date").str.to_datetime("%Y-%m-%d %H:%M:%S", strict=False)
+
+    def analysed(before: datetime) -> list[str]:
+        orders.filter(when < before).write_csv(orders_file)
+        project = sw.Project.from_yaml(config)
+        return analyze_experiment(project, EXPERIMENT, metrics=["conversion"], keep=False).notes
+
+    # Orders end ten days after the first exposure: every 30-day window is cut short.
+    cut = analysed(EXPOSED + timedelta(days=10))
+    exposed = pl.read_csv(config.parent / "exposures.csv").height
+    assert any(n.startswith(f"{exposed:,} customers were exposed less than 30") for n in cut)
+    # Orders end before the pre-period of the first exposure: nothing to measure.
+    empty = analysed(EXPOSED - timedelta(days=30))
+    assert any(
+        n.startswith("there are no orders from the first exposure (2024-10-01") for n in empty
+    )
+    assert not any("cut short" in n for n in empty)

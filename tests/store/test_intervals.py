@@ -335,3 +335,8 @@ def test_segments_at_exposure_read_the_run_in_force_that_day(
         assert set(found["run_id"]) == {run_id}
         held = runs[run_id - 1]["value"].filter(pl.col("customer_id") == customer)["segment"]
         assert found["segment"].to_list() == (held.to_list() or [None])
+    # With a key, the same placements come back by key alone.
+    keyed = store.segments_at("value", exposed.with_row_index("row"), key="row")
+    assert keyed.columns == ["row", "run_id", "segment"]
+    by_key = exposed.with_row_index("row").join(keyed, on="row").drop("row")
+    assert by_key.sort(pl.all()).equals(placed.sort(pl.all()))
