@@ -9,7 +9,7 @@ can never happen. These checks catch that before a marketer acts on it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import polars as pl
@@ -17,7 +17,14 @@ import polars as pl
 from segwise.models.base import purchase_summary, row_weights
 
 if TYPE_CHECKING:
-    from segwise.models.base import DropoutAtPurchaseModel
+    from collections.abc import Callable
+
+
+class NewCustomerCounts(Protocol):
+    """A model that gives a new customer's count distribution (BG/NBD, MBG/NBD, Pareto/NBD)."""
+
+    new_customer_pmf: Callable[[Any, int], np.ndarray]
+
 
 #: Dropout probability after a purchase below which the fit "never loses anyone".
 MIN_DROPOUT = 1e-3
@@ -130,7 +137,7 @@ def overdue(
     return (cycle > 0) & (quiet > factor * cycle)
 
 
-def repeat_histogram(model: DropoutAtPurchaseModel, summary: Any, *, top: int = 7) -> pl.DataFrame:
+def repeat_histogram(model: NewCustomerCounts, summary: Any, *, top: int = 7) -> pl.DataFrame:
     """Customers by repeat purchases in the calibration, actual against the model's expectation.
 
     Each customer's expected share of each count is their own ``P(X(T_i) = n)``

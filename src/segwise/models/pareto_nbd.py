@@ -20,6 +20,7 @@ import numpy as np
 from scipy.special import expit, gammaln, hyp2f1
 
 from segwise.models.base import PurchaseCountModel, purchase_summary
+from segwise.models.pareto_counts import pareto_count_pmf
 
 PARAMS = ("r", "alpha", "s", "beta")
 
@@ -120,3 +121,42 @@ class ParetoNBDModel(PurchaseCountModel):
         r, alpha, s, beta = self._fitted()
         t = np.asarray(t, dtype=float)
         return r * beta / (alpha * (s - 1)) * (1 - (beta / (beta + t)) ** (s - 1))
+
+    def new_customer_pmf(self, t: float | np.ndarray, n: int) -> np.ndarray:
+        """P(X(t) = n): a new customer makes exactly ``n`` repeat purchases in ``t``.
+
+        Examples
+        --------
+        >>> model = ParetoNBDModel()
+        >>> model.params_ = {"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669}
+        >>> round(float(model.new_customer_pmf(39.0, 0)), 4)
+        0.5936
+        """
+        r, alpha, s, beta = self._fitted()
+        return pareto_count_pmf(r, alpha, s, beta, t, n)
+
+    def probability_of_purchases_given(self, summary: Any, t: float, n: int) -> np.ndarray:
+        """P(Y(t) = n | frequency, recency, T): exactly ``n`` purchases in the next ``t``.
+
+        The dead make none; the living go on as new customers with the posterior's
+        parameters, Gamma(r + x, α + T) for the rate and Gamma(s, β + T) for dropout
+        (:mod:`segwise.models.pareto_counts`).
+
+        Examples
+        --------
+        >>> model = ParetoNBDModel()
+        >>> model.params_ = {"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669}
+        >>> summary = {"frequency": [0, 2, 12], "recency": [0, 30.4, 37], "T": [38.9] * 3}
+        >>> total = sum(model.probability_of_purchases_given(summary, 39, n) for n in range(400))
+        >>> bool(np.allclose(total, 1))
+        True
+        """
+        r, alpha, s, beta = self._fitted()
+        x, _t_x, T = purchase_summary(summary)
+        alive = self.p_alive(summary)
+        future = pareto_count_pmf(r + x, alpha + T, s, beta + T, t, n)
+        return alive * future + (1 - alive) * (n == 0)
+
+    def probability_no_purchase(self, summary: Any, t: float) -> np.ndarray:
+        """P(no purchase in the next ``t`` units | frequency, recency, T), per customer."""
+        return self.probability_of_purchases_given(summary, t, 0)
