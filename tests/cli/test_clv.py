@@ -283,3 +283,68 @@ def test_clv_says_when_the_calibration_end_is_not_a_date(tmp_path: Path) -> None
     assert result.exit_code == 1
     assert "--calibration-end '30/09/2024' is not a date" in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.realdata
+def test_clv_fits_a_summary_file_to_the_published_values(shared_data: Path, tmp_path: Path) -> None:
+    # lifetimes' CDNOW summary (x, t_x, T in weeks; zbar the mean repeat spend).
+    source = str(shared_data / "cdnow_sample_calibration_summary_lifetimes.csv")
+    out = tmp_path / "clv.csv"
+    args = ["clv", source, "--summary-cols", "x,t_x,T,zbar", "--customer-col", "ID", "--json"]
+    result = CliRunner().invoke(app, [*args, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    # Fader, Hardie & Lee (2005): r 0.243, α 4.414, a 0.793, b 2.426, LL -9582.4;
+    # Fader, Hardie & Lee (2005, "RFM and CLV"): p 6.25, q 3.74, v 15.44.
+    published = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
+    for name, value in published.items():
+        assert payload["bgnbd"][name] == pytest.approx(value, rel=0.005)
+    assert payload["bgnbd"]["log_likelihood"] == pytest.approx(-9582.4, abs=0.1)
+    for name, value in {"p": 6.25, "q": 3.74, "v": 15.44}.items():
+        assert payload["gamma_gamma"][name] == pytest.approx(value, rel=0.005)
+    assert payload["input"] == "summary" and payload["calibration_end"] is None
+    table = pl.read_csv(out, schema_overrides={"customer_id": pl.String})
+    assert table.height == 2_357 and table["frequency"].sum() == 2_457
+
+
+SUMMARY = ["--summary-cols", "frequency,recency,T,monetary_value"]
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ("b,2.5,20,30,10", "frequency 2.5 is not a whole number of purchases"),
+        ("b,0,20,30,0", "frequency is 0 but recency is 20 (it must be 0)"),
+        ("b,2,20,-3,10", "T is negative (-3)"),
+        ("b,2,31,30,10", "recency 31 is beyond T 30"),
+        ("b,2,,30,10", "recency is missing or infinite"),
+    ],
+    ids=["fractional", "recency without repeats", "negative T", "recency beyond T", "missing"],
+)
+def test_clv_names_a_bad_summary_row(tmp_path: Path, row: str, message: str) -> None:
+    summary = tmp_path / "summary.csv"
+    lines = ["customer_id,frequency,recency,T,monetary_value", "a,3,25,30,20", row]
+    summary.write_text("\n".join(lines) + "\n")
+    refused = CliRunner().invoke(app, ["clv", str(summary), *SUMMARY])
+    assert refused.exit_code == 1
+    assert f"row 2: {message}" in refused.output, refused.output
+    assert "Traceback" not in refused.output
+
+
+def test_clv_refuses_a_summary_it_cannot_read(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.csv"
+    empty.write_text("customer_id,frequency,recency,T,monetary_value\n")
+    summary = tmp_path / "summary.csv"
+    summary.write_text("customer_id,frequency,recency,T,spend\na,3,25,30,20\n")
+    cases = [
+        ([str(empty), *SUMMARY], "the summary has no customers"),
+        ([str(summary), *SUMMARY], "no column 'monetary_value'"),
+        ([str(summary), "--summary-cols", "frequency,recency,T"], "names its four columns"),
+        ([str(summary), *SUMMARY, "--calibration-end", "1997-09-30"], "already as of its date"),
+        ([str(summary)], "--calibration-end is needed"),
+    ]
+    for args, message in cases:
+        refused = CliRunner().invoke(app, ["clv", *args])
+        assert refused.exit_code == 1, (args, refused.output)
+        assert message in refused.output, (args, refused.output)
+        assert "Traceback" not in refused.output

@@ -21,9 +21,12 @@ if TYPE_CHECKING:
 def clv(
     files: opt.TransactionFiles,
     calibration_end: Annotated[
-        str,
-        typer.Option("--calibration-end", help="Fit on purchases up to this date (YYYY-MM-DD)."),
-    ],
+        str | None,
+        typer.Option(
+            "--calibration-end",
+            help="Fit on purchases up to this date (YYYY-MM-DD); needed for transactions.",
+        ),
+    ] = None,
     holdout_end: Annotated[
         str | None,
         typer.Option(
@@ -67,6 +70,15 @@ def clv(
         str | None,
         typer.Option("--first-order-col", help="With --orders-col: the first order date."),
     ] = None,
+    summary_cols: Annotated[
+        str | None,
+        typer.Option(
+            "--summary-cols",
+            help="The file is a BTYD summary, one row per customer in --time-unit units: its "
+            "frequency, recency, T and monetary value columns, e.g. "
+            "frequency,recency,T,monetary_value or x,t_x,T,zbar.",
+        ),
+    ] = None,
     output: opt.Output = None,
     report: Annotated[
         Path | None,
@@ -88,16 +100,19 @@ def clv(
     from segwise.io.writers import write_table
 
     shares = list(opt.shares(tiers, example="0.2,0.6"))
+    _check_inputs(calibration_end, holdout_end, orders_col, summary_cols)
     with progress("Reading") as step:
-        if orders_col is not None:
+        if summary_cols is not None or orders_col is not None:
             step("Reading the customer table")
-            frame = _customer_table_summary(
-                files, source, orders_col, first_order_col, calibration_end, holdout_end, time_unit
-            )
+            frame = _per_customer(
+                files, source, summary_cols, orders_col, first_order_col, calibration_end,
+                holdout_end, time_unit,
+            )  # fmt: skip
         else:
             step("Reading transactions")
             purchases = read_purchases(files, **source.keywords())
             step("Summarising")
+            assert calibration_end is not None  # _check_inputs
             frame = _summary(purchases, calibration_end, holdout_end, time_unit)
         step("Fitting and predicting")
         result, payload = _fit_and_predict(
@@ -109,14 +124,14 @@ def clv(
             shares=shares,
             draws=draws,
         )
-        if holdout_end is not None:
+        if holdout_end is not None and calibration_end is not None:
             step("Comparing models and tracking the holdout")
             _diagnose(purchases, frame, payload, calibration_end, holdout_end, time_unit)
         if output is not None:
             step(f"Writing {output}")
             write_table(result, output)
         if report is not None:
-            if holdout_end is None:
+            if holdout_end is None or calibration_end is None:
                 raise ConfigError(
                     "--report shows the backtest, which needs --holdout-end",
                     hint="add --holdout-end DATE",
@@ -124,6 +139,8 @@ def clv(
             step(f"Writing {report}")
             _write_report(report, payload, calibration_end, holdout_end, time_unit)
     payload["calibration_end"] = calibration_end
+    if summary_cols is not None:
+        payload["input"] = "summary"
     if holdout_end is not None:
         payload["backtest"]["holdout_end"] = holdout_end
     for internal in ("_backtest", "_backtest_model", "_diagnostics"):
@@ -140,6 +157,83 @@ def clv(
         console.print(f"model comparison: {payload['comparison']['verdict']}", highlight=False)
     if output is not None:
         console.print(f"{result.height:,} customers written to {output}", highlight=False)
+
+
+def _check_inputs(
+    calibration_end: str | None,
+    holdout_end: str | None,
+    orders_col: str | None,
+    summary_cols: str | None,
+) -> None:
+    """One kind of input, with the dates it needs: a summary is already as of its date."""
+    from segwise.exceptions import ConfigError
+
+    if summary_cols is None:
+        if calibration_end is None:
+            raise ConfigError(
+                "--calibration-end is needed to summarise transactions or a customer table",
+                hint="add --calibration-end YYYY-MM-DD (or give a summary with --summary-cols)",
+            )
+        return
+    if orders_col is not None:
+        raise ConfigError(
+            "--summary-cols and --orders-col name two different inputs", hint="keep one"
+        )
+    if calibration_end is not None or holdout_end is not None:
+        raise ConfigError(
+            "a summary is already as of its date: it takes no --calibration-end or --holdout-end",
+            hint="leave the dates out, or pass the transactions to backtest",
+        )
+
+
+def _per_customer(
+    files: list[Any],
+    source: Any,
+    summary_cols: str | None,
+    orders_col: str | None,
+    first_order_col: str | None,
+    calibration_end: str | None,
+    holdout_end: str | None,
+    time_unit: str,
+) -> Any:
+    """The summary of a file with one row per customer: a summary already, or a CRM table."""
+    if summary_cols is not None:
+        return _summary_table(files, source, summary_cols)
+    assert orders_col is not None and calibration_end is not None  # _check_inputs
+    return _customer_table_summary(
+        files, source, orders_col, first_order_col, calibration_end, holdout_end, time_unit
+    )
+
+
+def _summary_table(files: list[Any], source: Any, summary_cols: str) -> Any:
+    """A BTYD summary file (one row per customer), its columns renamed and checked."""
+    import polars as pl
+
+    import segwise as sw
+    from segwise.exceptions import ConfigError
+    from segwise.models.base import purchase_summary
+
+    names = [name.strip() for name in summary_cols.split(",")]
+    if len(files) != 1 or len(names) != 4 or "" in names:
+        raise ConfigError(
+            "--summary-cols reads one summary file and names its four columns: "
+            f"frequency, recency, T and monetary value (got {summary_cols!r})",
+            hint="e.g. --summary-cols frequency,recency,T,monetary_value",
+        )
+    table = sw.read_customers(files[0], **source.keywords("customers"))
+    frame = table.to_native()
+    missing = [name for name in names if name not in frame.columns]
+    if missing:
+        raise ConfigError(
+            f"{files[0]}: no column {', '.join(repr(m) for m in missing)}",
+            hint=f"the file has: {', '.join(frame.columns)}",
+        )
+    roles = ["frequency", "recency", "T", "monetary_value"]
+    summary = frame.select(
+        "customer_id", *(pl.col(name).alias(role) for name, role in zip(names, roles, strict=True))
+    )
+    purchase_summary(summary)  # one clear error naming the first bad row
+    return summary.sort("customer_id")
 
 
 def _customer_table_summary(
