@@ -21,41 +21,41 @@ from segwise.exceptions import (
     RuleSyntaxError,
     SegwiseError,
 )
-from segwise.features import (
-    ScoreMap,
-    calibration_and_holdout_data,
-    customer_features,
-    customer_summary,
-    rfm_summary,
-    rfm_table,
-    rfm_table_customer,
-    rfm_train_test_split,
-)
-from segwise.io import (
-    CleaningPolicy,
-    Dataset,
-    QualityReport,
-    SourceOptions,
-    read_accounts,
-    read_consents,
-    read_customers,
-    read_events,
-    read_exposures,
-    read_outcomes,
-    read_responses,
-    read_transactions,
-)
-from segwise.lang import Rule, parse_rule
-from segwise.models import (
-    BetaGeoBetaBinomModel,
-    BetaGeoModel,
-    GammaGammaModel,
-    ModifiedBetaGeoModel,
-    ParetoNBDModel,
-    ShiftedBetaGeoModel,
-)
 
 if TYPE_CHECKING:
+    from segwise.features import (
+        ScoreMap,
+        calibration_and_holdout_data,
+        customer_features,
+        customer_summary,
+        rfm_summary,
+        rfm_table,
+        rfm_table_customer,
+        rfm_train_test_split,
+    )
+    from segwise.io import (
+        CleaningPolicy,
+        Dataset,
+        QualityReport,
+        SourceOptions,
+        read_accounts,
+        read_consents,
+        read_customers,
+        read_events,
+        read_exposures,
+        read_outcomes,
+        read_responses,
+        read_transactions,
+    )
+    from segwise.lang import Rule, parse_rule
+    from segwise.models import (
+        BetaGeoBetaBinomModel,
+        BetaGeoModel,
+        GammaGammaModel,
+        ModifiedBetaGeoModel,
+        ParetoNBDModel,
+        ShiftedBetaGeoModel,
+    )
     from segwise.profiling import lint_rule_catalog, profile_segments
     from segwise.project import Project
     from segwise.segmenters import (
@@ -69,9 +69,38 @@ if TYPE_CHECKING:
         SurveySegmenter,
     )
 
-# Names whose modules import scikit-learn, Plotly or the whole pipeline load on first use,
-# so `import segwise` (and `segwise --version`) stays quick.
+# Every public name but the errors and the version loads on first use: the models pull
+# SciPy, the segmenters scikit-learn, the project the whole pipeline, and the readers
+# Polars; `import segwise` (and `segwise --version`) loads none of them.
 _LAZY = {
+    "ScoreMap": "segwise.features",
+    "calibration_and_holdout_data": "segwise.features",
+    "customer_features": "segwise.features",
+    "customer_summary": "segwise.features",
+    "rfm_summary": "segwise.features",
+    "rfm_table": "segwise.features",
+    "rfm_table_customer": "segwise.features",
+    "rfm_train_test_split": "segwise.features",
+    "CleaningPolicy": "segwise.io",
+    "Dataset": "segwise.io",
+    "QualityReport": "segwise.io",
+    "SourceOptions": "segwise.io",
+    "read_accounts": "segwise.io",
+    "read_consents": "segwise.io",
+    "read_customers": "segwise.io",
+    "read_events": "segwise.io",
+    "read_exposures": "segwise.io",
+    "read_outcomes": "segwise.io",
+    "read_responses": "segwise.io",
+    "read_transactions": "segwise.io",
+    "Rule": "segwise.lang",
+    "parse_rule": "segwise.lang",
+    "BetaGeoBetaBinomModel": "segwise.models",
+    "BetaGeoModel": "segwise.models",
+    "GammaGammaModel": "segwise.models",
+    "ModifiedBetaGeoModel": "segwise.models",
+    "ParetoNBDModel": "segwise.models",
+    "ShiftedBetaGeoModel": "segwise.models",
     "ClusterSegmenter": "segwise.segmenters",
     "HybridSegmenter": "segwise.segmenters",
     "LookalikeSegmenter": "segwise.segmenters",

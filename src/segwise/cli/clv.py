@@ -138,13 +138,7 @@ def clv(
                 )
             step(f"Writing {report}")
             _write_report(report, payload, calibration_end, holdout_end, time_unit)
-    payload["calibration_end"] = calibration_end
-    if summary_cols is not None:
-        payload["input"] = "summary"
-    if holdout_end is not None:
-        payload["backtest"]["holdout_end"] = holdout_end
-    for internal in ("_backtest", "_backtest_model", "_diagnostics"):
-        payload.pop(internal, None)
+    _public(payload, calibration_end, holdout_end, summary=summary_cols is not None)
     console = stdout()
     if as_json:
         console.print_json(json_text(payload))
@@ -157,6 +151,19 @@ def clv(
         console.print(f"model comparison: {payload['comparison']['verdict']}", highlight=False)
     if output is not None:
         console.print(f"{result.height:,} customers written to {output}", highlight=False)
+
+
+def _public(
+    payload: dict[str, Any], calibration_end: str | None, holdout_end: str | None, *, summary: bool
+) -> None:
+    """The payload as printed: the dates and input kind in, the objects kept for the report out."""
+    payload["calibration_end"] = calibration_end
+    if summary:
+        payload["input"] = "summary"
+    if holdout_end is not None:
+        payload["backtest"]["holdout_end"] = holdout_end
+    for internal in ("_backtest", "_backtest_model", "_diagnostics"):
+        payload.pop(internal, None)
 
 
 def _check_inputs(

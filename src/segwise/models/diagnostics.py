@@ -9,21 +9,20 @@ can never happen. These checks catch that before a marketer acts on it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import polars as pl
 
 from segwise.models.base import purchase_summary, row_weights
 
-if TYPE_CHECKING:
-    from collections.abc import Callable
-
 
 class NewCustomerCounts(Protocol):
     """A model that gives a new customer's count distribution (BG/NBD, MBG/NBD, Pareto/NBD)."""
 
-    new_customer_pmf: Callable[[Any, int], np.ndarray]
+    def new_customer_pmf(self, t: Any, n: int) -> np.ndarray:
+        """P(X(t) = n) for a new customer."""
+        ...
 
 
 #: Dropout probability after a purchase below which the fit "never loses anyone".
