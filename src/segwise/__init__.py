@@ -123,6 +123,10 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'segwise' has no attribute {name!r}")
 
 
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
+
 __all__ = [
     "BetaGeoBetaBinomModel",
     "BetaGeoModel",
