@@ -10,6 +10,7 @@ True
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from typing import TYPE_CHECKING, Any
 
 from segwise._version import __version__
@@ -118,9 +119,12 @@ _LAZY = {
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
         value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'segwise' has no attribute {name!r}")
+    elif not name.startswith("_") and importlib.util.find_spec(f"segwise.{name}") is not None:
+        value = importlib.import_module(f"segwise.{name}")  # `sw.models`, as when eager
+    else:
+        raise AttributeError(f"module 'segwise' has no attribute {name!r}")
+    globals()[name] = value
+    return value
 
 
 def __dir__() -> list[str]:

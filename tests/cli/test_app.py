@@ -28,6 +28,8 @@ def test_the_public_names_still_resolve_on_first_use() -> None:
         "import segwise as sw\n"
         "from segwise import rfm_table\n"
         "assert sw.BetaGeoModel.__name__ == 'BetaGeoModel' and callable(rfm_table)\n"
-        "assert 'BetaGeoModel' in dir(sw) and 'Project' in dir(sw)"
+        "assert 'BetaGeoModel' in dir(sw) and 'Project' in dir(sw)\n"
+        "assert sw.models.BetaGeoModel is sw.BetaGeoModel\n"
+        "assert not hasattr(sw, 'nothing_of_that_name')"
     )
     assert {"scipy", "polars"} <= loaded  # now they are needed, and loaded
