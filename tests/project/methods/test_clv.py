@@ -21,7 +21,9 @@ SURE = """segmentations:
     draws: 100
     tier_by: clv_lower
     segments:
-      - {name: Surely at risk, where: "upper(p_alive) < 0.3"}
+      - name: Surely at risk
+        where: "upper(p_alive) < 0.3"
+        playbook: {messaging: Call them this week, channels: [phone]}
       - {name: Maybe at risk, where: "p_alive < 0.3"}
       - {name: Surely valuable, where: "lower(clv) >= 100"}
     other: Steady
@@ -46,6 +48,11 @@ def test_segments_and_tiers_read_the_prediction_intervals(tmp_path: Path) -> Non
     assert set(table["segment"]) <= {"Surely at risk", "Maybe at risk", "Surely valuable", "Steady"}
     rules = {card.segment: card.definition for card in future.cards}
     assert rules["Surely at risk"] == "upper(p_alive) < 0.3"
+    # A configured segment's playbook is its card's action, as a rule segment's is.
+    cards = {card.segment: card for card in future.cards}
+    assert "Call them this week" in str(cards["Surely at risk"].action)
+    assert any("phone" in line for line in cards["Surely at risk"].playbook)
+    assert cards["Maybe at risk"].action is None
     # Tiers rank the lower bound: every high-tier customer's bound beats every low one's.
     ranked = tiers.members.join(details.select("customer_id", "clv_lower"), on="customer_id")
     high = ranked.filter(pl.col("segment") == "high")["clv_lower"].min()

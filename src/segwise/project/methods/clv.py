@@ -25,7 +25,7 @@ from segwise.profiling.cards import SegmentationResult, cards_from_profiles
 from segwise.project.clv_backtest import holdout_backtest
 from segwise.project.config import ClvSegmentation
 from segwise.project.methods.base import CheckInputs, Method, RunInputs
-from segwise.project.results import as_polars, profile_members
+from segwise.project.results import as_polars, playbook_lines, playbook_text, profile_members
 from segwise.report.clv import clv_section
 from segwise.segmenters import RuleCatalog, RuleSegmenter
 
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
     from segwise.models.predictions import CustomerPredictions
     from segwise.profiling.cards import SegmentCard
+    from segwise.profiling.profiles import SegmentProfiles
 
 PREDICTIVE_ACTIONS = {
     "At-risk high value": "Personal outreach before they go: a call, a tailored offer.",
@@ -172,6 +173,27 @@ def _segment_rules(spec: ClvSegmentation, churn_basis: str) -> dict[str, str]:
     }
 
 
+def _predictive_cards(
+    spec: ClvSegmentation, profiles: SegmentProfiles, rules: dict[str, str]
+) -> list[SegmentCard]:
+    """The cards of the predictive segments.
+
+    The built-in four carry their actions; configured segments carry their own playbook,
+    as rule segments do.
+    """
+    if not spec.segments:
+        return cards_from_profiles(
+            profiles, lambda p: rules.get(p.segment), lambda p: PREDICTIVE_ACTIONS.get(p.segment)
+        )
+    by_name = {s.name: s for s in spec.segments}
+    made = cards_from_profiles(
+        profiles,
+        lambda p: rules.get(p.segment),
+        lambda p: playbook_text(by_name.get(p.segment)),
+    )
+    return [replace(c, playbook=playbook_lines(by_name.get(c.segment))) for c in made]
+
+
 def _backtest(
     name: str, spec: ClvSegmentation, purchases: Any, as_of: date, notes: list[str]
 ) -> dict[str, Any] | None:
@@ -225,9 +247,7 @@ def run(name: str, spec: ClvSegmentation, inputs: RunInputs) -> list[Segmentatio
     )
     profiles = profile_members(enriched, members.select("customer_id", "segment"))
     rules = _segment_rules(spec, predictions.churn_basis)
-    made = cards_from_profiles(
-        profiles, lambda p: rules.get(p.segment), lambda p: PREDICTIVE_ACTIONS.get(p.segment)
-    )
+    made = _predictive_cards(spec, profiles, rules)
     unit_days = UNIT_DAYS[spec.time_unit]
     predicted = _predicted_revenue(predictions, unit_days)
     made = _with_predictions(made, members.select("customer_id", "segment"), predicted)
