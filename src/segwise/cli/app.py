@@ -21,6 +21,7 @@ from segwise.cli.privacy import access, forget, privacy, purge
 from segwise.cli.project import alerts, members, refresh, run, runs, validate
 from segwise.cli.propensity import propensity
 from segwise.cli.quality import quality
+from segwise.cli.retention import retention
 from segwise.cli.rfm import rfm
 from segwise.cli.rules import rules_app
 from segwise.cli.segment import explain, segment
@@ -62,6 +63,7 @@ app.command()(summary)
 app.command()(features)
 app.command()(rfm)
 app.command()(clv)
+app.command()(retention)
 app.command()(propensity)
 app.command()(segment)
 app.command()(explain)

@@ -199,13 +199,14 @@ def quality_table(report: Any) -> Table:
     return table
 
 
-def print_rows(console: Console, frame: Any, *, rows: int = 20) -> None:
+def print_rows(console: Console, frame: Any, *, rows: int = 20, noun: str = "customers") -> None:
     """Print the first ``rows`` of a Polars frame as a table, and how many more there are."""
-    table = Table(title=f"{frame.height:,} customers", title_justify="left")
+    table = Table(title=f"{frame.height:,} {noun}", title_justify="left")
     for column in frame.columns:
         table.add_column(column, justify="left" if column == "customer_id" else "right")
     for row in frame.head(rows).iter_rows():
-        table.add_row(*[f"{v:.4g}" if isinstance(v, float) else str(v) for v in row])
+        table.add_row(*["" if v is None else f"{v:.4g}" if isinstance(v, float) else str(v)
+                        for v in row])  # fmt: skip
     console.print(table)
     if frame.height > rows:
         console.print(
