@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from segwise.cli.app import app
 from segwise.models import value_tiers
+from tests.cli.refusals import assert_refused
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -244,10 +245,7 @@ def test_clv_names_a_bad_customer_row(tmp_path: Path, row: str, message: str) ->
     lines = ["id,orders,revenue,first,last", "a,3,90,1997-01-05,1997-06-01", row,
              "c,1,15,1997-03-03,1997-03-03"]  # fmt: skip
     crm.write_text("\n".join(lines) + "\n")
-    refused = CliRunner().invoke(app, ["clv", str(crm), "--customer-col", "id", *CUSTOMER_TABLE])
-    assert refused.exit_code == 1
-    assert f"row 2: {message}" in refused.output, refused.output
-    assert "Traceback" not in refused.output
+    assert_refused(["clv", str(crm), "--customer-col", "id", *CUSTOMER_TABLE], f"row 2: {message}")
 
 
 @pytest.mark.realdata
@@ -325,10 +323,7 @@ def test_clv_names_a_bad_summary_row(tmp_path: Path, row: str, message: str) -> 
     summary = tmp_path / "summary.csv"
     lines = ["customer_id,frequency,recency,T,monetary_value", "a,3,25,30,20", row]
     summary.write_text("\n".join(lines) + "\n")
-    refused = CliRunner().invoke(app, ["clv", str(summary), *SUMMARY])
-    assert refused.exit_code == 1
-    assert f"row 2: {message}" in refused.output, refused.output
-    assert "Traceback" not in refused.output
+    assert_refused(["clv", str(summary), *SUMMARY], f"row 2: {message}")
 
 
 def test_clv_refuses_a_summary_it_cannot_read(tmp_path: Path) -> None:
@@ -344,7 +339,4 @@ def test_clv_refuses_a_summary_it_cannot_read(tmp_path: Path) -> None:
         ([str(summary)], "--calibration-end is needed"),
     ]
     for args, message in cases:
-        refused = CliRunner().invoke(app, ["clv", *args])
-        assert refused.exit_code == 1, (args, refused.output)
-        assert message in refused.output, (args, refused.output)
-        assert "Traceback" not in refused.output
+        assert_refused(["clv", *args], message)

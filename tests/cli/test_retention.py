@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from segwise.cli.app import app
+from tests.cli.refusals import assert_refused
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -73,7 +74,4 @@ def test_retention_errors_are_one_line(tmp_path: Path) -> None:
         ([str(bad)], "row 2: 'many' is not a count"),
     ]
     for args, message in cases:
-        refused = CliRunner().invoke(app, ["retention", *args])
-        assert refused.exit_code == 1, (args, refused.output)
-        assert message in refused.output, (args, refused.output)
-        assert "Traceback" not in refused.output
+        assert_refused(["retention", *args], message)
