@@ -30,14 +30,18 @@ def check_engine(name: str) -> str:
     return name
 
 
-def spark_session(master: str = "local[2]", config: Mapping[str, str] | None = None) -> Any:
+def spark_session(
+    master: str = "local[2]", config: Mapping[str, str] | None = None, remote: str | None = None
+) -> Any:
     """A SparkSession (created or reused) in UTC, with the project's settings.
 
-    Needs the optional ``segwise[spark]`` extra.
+    ``remote`` (``sc://host:15002``) connects to a Spark Connect server instead of
+    starting a driver here. Needs the optional ``segwise[spark]`` extra.
     """
     from pyspark.sql import SparkSession  # noqa: PLC0415 - the optional segwise[spark] extra
 
-    builder = SparkSession.builder.master(master).config("spark.sql.session.timeZone", "UTC")
+    builder = SparkSession.builder.remote(remote) if remote else SparkSession.builder.master(master)
+    builder = builder.config("spark.sql.session.timeZone", "UTC")
     for key, value in (config or {}).items():
         builder = builder.config(key, value)
     return builder.getOrCreate()

@@ -41,10 +41,24 @@ DOCS = "docs/project.md"
 
 
 class SparkSettings(Strict):
-    """Where Spark runs."""
+    """Where Spark runs: a master (``local[2]``, ``spark://…``, ``yarn``) or a Spark Connect URL."""
 
     master: str = "local[2]"
+    #: A Spark Connect server (``sc://host:15002``): the client/server path a cluster offers
+    #: (Databricks, EMR, a ``start-connect-server.sh``). Instead of ``master``.
+    remote: str | None = None
     config: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _one_place(self) -> SparkSettings:
+        if self.remote is not None:
+            if "master" in self.model_fields_set:
+                raise ValueError("give master or remote, not both: remote is a Spark Connect URL")
+            if not self.remote.startswith("sc://"):
+                raise ValueError(
+                    f"remote must be a Spark Connect URL like sc://host:15002, not '{self.remote}'"
+                )
+        return self
 
 
 class SparkEngine(Strict):

@@ -60,7 +60,9 @@ def prepare(
     step(f"Moving the data to {engine}")
     if engine == "spark" and spark is None:
         settings = getattr(project.config.engine, "spark", None)
-        spark = spark_session(settings.master, settings.config) if settings else None
+        spark = (
+            spark_session(settings.master, settings.config, settings.remote) if settings else None
+        )
     # The measurement sources and consents get their quality report above; no feature reads them.
     built = {k: d.data for k, d in datasets.items() if k not in NOT_FEATURES}
     if personal := personal_columns(project, datasets):
