@@ -4,6 +4,8 @@ import sys
 
 import polars as pl
 
+from rfm_segments import SEGMENTS  # type: ignore[import-not-found]
+
 source, target = sys.argv[1], sys.argv[2]
 rows = pl.scan_parquet(source)
 bought = ~pl.col("order_id").str.starts_with("C")
@@ -30,44 +32,9 @@ scored = metrics.with_columns(
     (1 + (pl.col("frequency").rank("min").cast(pl.Int64) - 1) * 5 // n).alias("f_score"),
     (1 + (pl.col("monetary").rank("min").cast(pl.Int64) - 1) * 5 // n).alias("m_score"),
 )
-cells = {  # the segwise preset, cell by cell over (r, fm)
-    (5, 4): "Champions",
-    (5, 5): "Champions",
-    (4, 5): "Champions",
-    (4, 4): "Loyal Customers",
-    (3, 4): "Loyal Customers",
-    (3, 5): "Loyal Customers",
-    (5, 3): "Potential Loyalists",
-    (4, 2): "Potential Loyalists",
-    (4, 3): "Potential Loyalists",
-    (5, 1): "New Customers",
-    (5, 2): "Promising",
-    (4, 1): "Promising",
-    (3, 2): "Need Attention",
-    (3, 3): "Need Attention",
-    (3, 1): "About to Sleep",
-    (2, 3): "At Risk",
-    (2, 4): "At Risk",
-    (1, 4): "At Risk",
-    (1, 5): "Can't Lose Them",
-    (2, 5): "Can't Lose Them",
-    (2, 1): "Hibernating",
-    (2, 2): "Hibernating",
-    (1, 3): "Hibernating",
-    (1, 1): "Lost",
-    (1, 2): "Lost",
-}
-lookup = pl.DataFrame(
-    {
-        "r_score": [k[0] for k in cells],
-        "fm": [k[1] for k in cells],
-        "segment": list(cells.values()),
-    },
-    schema={"r_score": pl.Int64, "fm": pl.Int64, "segment": pl.String},
-)
 out = (
     scored.with_columns(((pl.col("f_score") + pl.col("m_score") + 1) // 2).alias("fm"))
-    .join(lookup, on=["r_score", "fm"], how="left")
+    .join(SEGMENTS, on=["r_score", "fm"], how="left")
     .with_columns(
         pl.concat_str([pl.col(c).cast(pl.String) for c in ("r_score", "f_score", "m_score")]).alias(
             "rfm_score"

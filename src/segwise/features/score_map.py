@@ -16,6 +16,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import itertools
 from dataclasses import dataclass, field
 from importlib.resources import files
@@ -127,10 +128,7 @@ class ScoreMap(BaseModel):
     def preset(cls, name: str) -> ScoreMap:
         """Load a built-in map: ``segwise``, ``r-rfm`` or ``pymc``."""
         check_choice("preset", name, PRESETS)
-        text = (files("segwise.features") / "score_maps" / f"{name}.yaml").read_text(
-            encoding="utf-8"
-        )
-        return cls.from_text(text, source=f"preset '{name}'")
+        return _preset(name)
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> ScoreMap:
@@ -167,6 +165,13 @@ class ScoreMap(BaseModel):
     def describe(self) -> dict[str, dict[str, str]]:
         """Segment name to its description and recommended action."""
         return {s.name: {"description": s.description, "action": s.action} for s in self.segments}
+
+
+@functools.cache
+def _preset(name: str) -> ScoreMap:
+    # Parsed once a process (60 ms each): the CLI reads the map to score and again to print.
+    text = (files("segwise.features") / "score_maps" / f"{name}.yaml").read_text(encoding="utf-8")
+    return ScoreMap.from_text(text, source=f"preset '{name}'")
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ so a file larger than memory streams; nothing is loaded twice.
 from __future__ import annotations
 
 import errno
+import sys
 import warnings
 import zlib
 from collections.abc import Callable, Collection, Iterator
@@ -16,7 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import narwhals.stable.v2 as nw
 import polars as pl
 
@@ -411,7 +411,7 @@ def reading(source: str) -> Iterator[None]:
                     source=source,
                 ) from None
         raise error from None
-    except duckdb.Error as exc:
+    except _duckdb_error() as exc:
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         raise DataError(
             f"the engine could not read the data: {first[:300]}", source=source
@@ -428,6 +428,17 @@ def reading(source: str) -> Iterator[None]:
             hint="check the file is complete (a truncated download or a full disk?)",
             source=source,
         ) from None
+
+
+class _NeverRaisedError(Exception):
+    """Matches nothing: what :func:`_duckdb_error` gives while DuckDB is not loaded."""
+
+
+def _duckdb_error() -> type[Exception]:
+    # DuckDB loads on first use (65 ms a Parquet or CSV read need not pay); while it is
+    # not loaded, nothing read here can raise its errors.
+    duckdb = sys.modules.get("duckdb")
+    return duckdb.Error if duckdb is not None else _NeverRaisedError
 
 
 def polars_error(exc: Exception, source: str) -> DataError:
