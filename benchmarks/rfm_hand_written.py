@@ -4,7 +4,7 @@ import sys
 
 import polars as pl
 
-from rfm_segments import SEGMENTS  # type: ignore[import-not-found]
+from rfm_segments import COLUMNS, SEGMENTS  # type: ignore[import-not-found]
 
 source, target = sys.argv[1], sys.argv[2]
 rows = pl.scan_parquet(source)
@@ -40,17 +40,7 @@ out = (
             "rfm_score"
         )
     )
-    .select(
-        "customer_id",
-        "recency_days",
-        "frequency",
-        "monetary",
-        "r_score",
-        "f_score",
-        "m_score",
-        "rfm_score",
-        "segment",
-    )
+    .select(COLUMNS)
     .sort("customer_id")
 )
 out.write_parquet(target)

@@ -11,7 +11,7 @@ import sys
 
 import polars as pl
 
-from rfm_segments import SEGMENTS  # type: ignore[import-not-found]
+from rfm_segments import COLUMNS, SEGMENTS  # type: ignore[import-not-found]
 
 source, target = sys.argv[1], sys.argv[2]
 count_rows = sys.argv[3:] == ["--count", "rows"]
@@ -43,17 +43,7 @@ scored = (
     .with_columns(
         pl.concat_str(pl.col("r_score", "f_score", "m_score").cast(pl.String)).alias("rfm_score")
     )
-    .select(
-        "customer_id",
-        "recency_days",
-        "frequency",
-        "monetary",
-        "r_score",
-        "f_score",
-        "m_score",
-        "rfm_score",
-        "segment",
-    )
+    .select(COLUMNS)
     .sort("customer_id")
 )
 scored.sink_parquet(target)

@@ -1,4 +1,4 @@
-"""The segwise preset's segments by (r_score, fm), for the hand-written RFM baselines.
+"""The segwise preset's segments by (r_score, fm) and the output columns, for the RFM baselines.
 
 Typed from ``src/segwise/features/score_maps/segwise.yaml`` (fm = (f + m + 1) // 2).
 """
@@ -29,3 +29,16 @@ SEGMENTS = pl.DataFrame(
     },
     schema={"r_score": pl.Int64, "fm": pl.Int64, "segment": pl.String},
 )
+
+#: The columns of `segwise rfm`'s output, in order.
+COLUMNS = [
+    "customer_id",
+    "recency_days",
+    "frequency",
+    "monetary",
+    "r_score",
+    "f_score",
+    "m_score",
+    "rfm_score",
+    "segment",
+]

@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 import segwise as sw
 from segwise.cli.app import app
+from segwise.exceptions import DataError
 from segwise.features import calibration_and_holdout_data, rfm_summary, rfm_train_test_split
 
 if TYPE_CHECKING:
@@ -191,6 +192,30 @@ def test_matches_a_plain_python_oracle(
         want = expected[customer]
         assert (frequency, recency, age) == want[:3]
         assert value == pytest.approx(want[3], abs=1e-9)
+
+
+@settings(max_examples=40, deadline=None)
+@given(rows=purchases, unit=st.sampled_from(["D", "W", "isoweek", "month"]), first=st.booleans())
+def test_default_end_found_in_the_query_equals_the_last_purchase_given(
+    rows: list[tuple[str, date, float]], unit: str, first: bool
+) -> None:
+    # Without an end, eager input finds the last purchase inside the summary's own query.
+    frame = pl.DataFrame(rows, schema=["id", "day", "value"], orient="row")
+    options: dict[str, Any] = {"time_unit": unit, "include_first_transaction": first}
+    found = rfm_summary(frame, "id", "day", "value", **options)
+    given_end = max(day for _, day, _ in rows)
+    stated = rfm_summary(frame, "id", "day", "value", observation_period_end=given_end, **options)
+    assert found.equals(stated)
+    lazy = rfm_summary(frame.lazy(), "id", "day", "value", **options).collect()
+    assert lazy.sort("customer_id").equals(found)
+
+
+def test_no_purchases_is_one_clear_error() -> None:
+    empty = pl.DataFrame(schema={"id": pl.String, "date": pl.Date, "value": pl.Float64})
+    with pytest.raises(DataError, match="there are no transactions to summarise"):
+        rfm_summary(empty, "id", "date", "value")
+    with pytest.raises(DataError, match="there are no transactions to summarise"):
+        rfm_summary(empty.lazy(), "id", "date", "value")
 
 
 @pytest.mark.realdata
