@@ -113,6 +113,29 @@ def row_weights(summary: Any, rows: int) -> np.ndarray:
     return summary_arrays(summary, ["weights"])[0]  # finite and not negative, or an error
 
 
+def distinct_rows(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of a 2-D array in lexicographic order, and each row's index among them.
+
+    What ``np.unique(matrix, axis=0, return_inverse=True)`` returns, by one ``lexsort``:
+    ``np.unique`` sorts the rows as one structured value each, 4.8 s for 1.37M summaries
+    here against 0.2 s.
+
+    Examples
+    --------
+    >>> distinct, inverse = distinct_rows(np.array([[2.0, 1.0], [1.0, 5.0], [2.0, 1.0]]))
+    >>> distinct.tolist(), inverse.tolist()
+    ([[1.0, 5.0], [2.0, 1.0]], [1, 0, 1])
+    """
+    if matrix.shape[0] == 0:
+        return matrix.copy(), np.zeros(0, dtype=np.intp)
+    order = np.lexsort(matrix.T[::-1])  # the first column is the primary key
+    ordered = matrix[order]
+    starts = np.concatenate([[True], np.any(ordered[1:] != ordered[:-1], axis=1)])
+    inverse = np.empty(matrix.shape[0], dtype=np.intp)
+    inverse[order] = np.cumsum(starts) - 1
+    return ordered[starts], inverse
+
+
 def compress(
     *columns: np.ndarray, weights: np.ndarray | None = None
 ) -> tuple[list[np.ndarray], np.ndarray]:
@@ -129,8 +152,8 @@ def compress(
     ([[1.0, 2.0], [5.0, 5.0]], [2.0, 1.0])
     """
     stacked = np.column_stack(columns)
-    distinct, inverse = np.unique(stacked, axis=0, return_inverse=True)
-    counts = np.bincount(inverse.ravel(), weights=weights, minlength=distinct.shape[0])
+    distinct, inverse = distinct_rows(stacked)
+    counts = np.bincount(inverse, weights=weights, minlength=distinct.shape[0])
     return [distinct[:, i] for i in range(distinct.shape[1])], counts.astype(float)
 
 
@@ -142,12 +165,15 @@ def fit_log_params(
     model: str,
     start: np.ndarray | None = None,
     n_free: int = 0,
+    gradient: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> tuple[np.ndarray, float]:
     """Minimise a negative log-likelihood over positive parameters (optimised on their logs).
 
     The last ``n_free`` of the ``n_params`` are real-valued (covariate coefficients,
-    starting at 0 and optimised as they are). Returns the parameters and the
-    maximised log-likelihood (without the penalty).
+    starting at 0 and optimised as they are). ``gradient`` (of the negative
+    log-likelihood, by the natural parameters) replaces the optimiser's finite
+    differences: one evaluation a step instead of ``n_params + 1``. Returns the
+    parameters and the maximised log-likelihood (without the penalty).
     """
     if penalizer < 0:
         raise ConfigError(f"penalizer must be 0 or more, not {penalizer}")
@@ -164,13 +190,28 @@ def fit_log_params(
             value = negative_log_likelihood(params) + penalizer * float(np.sum(params**2))
         return value if np.isfinite(value) else 1e300
 
+    def objective_and_gradient(raw: np.ndarray) -> tuple[float, np.ndarray]:
+        assert gradient is not None
+        with np.errstate(all="ignore"):
+            params = natural(raw)
+            value = negative_log_likelihood(params) + penalizer * float(np.sum(params**2))
+            slope = gradient(params) + 2 * penalizer * params
+        # d/d(log θ) = θ d/dθ for the positive parameters.
+        slope = slope * np.concatenate([params[:positive], np.ones(n_params - positive)])
+        if not (np.isfinite(value) and np.all(np.isfinite(slope))):
+            return 1e300, np.zeros(n_params)
+        return value, slope
+
     initial = np.zeros(n_params)
     if start is not None:
         initial[:positive] = np.log(start[:positive])
         initial[positive:] = start[positive:]
     # L-BFGS-B converges in about 100 evaluations on CDNOW; Nelder-Mead (thousands)
     # only runs when it does not, starting from where L-BFGS-B stopped.
-    best = optimize.minimize(objective, initial, method="L-BFGS-B")
+    if gradient is None:
+        best = optimize.minimize(objective, initial, method="L-BFGS-B")
+    else:
+        best = optimize.minimize(objective_and_gradient, initial, method="L-BFGS-B", jac=True)
     if not best.success or best.fun >= 1e300:
         fallback = optimize.minimize(
             objective,
@@ -192,11 +233,15 @@ def fit_log_params(
 
 
 def covariance(
-    negative_log_likelihood: Callable[[np.ndarray], float], params: np.ndarray, n_free: int = 0
+    negative_log_likelihood: Callable[[np.ndarray], float],
+    params: np.ndarray,
+    n_free: int = 0,
+    gradient: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> np.ndarray:
     """The parameters' covariance: the inverse of the numerical Hessian at the optimum.
 
-    Central differences with a step relative to each parameter; NaN where the
+    Central differences with a step relative to each parameter (of the ``gradient``
+    where there is one: 2n evaluations instead of 2n(n + 1)); NaN where the
     Hessian is not invertible (a flat or degenerate likelihood). The last ``n_free``
     (covariate coefficients) are often near 0, where a relative step would vanish
     below the likelihood's rounding: they step by at least 1e-4.
@@ -204,6 +249,8 @@ def covariance(
     n = params.size
     floor = np.where(np.arange(n) < n - n_free, 1e-3, 1.0)
     steps = 1e-4 * np.maximum(np.abs(params), floor)
+    if gradient is not None:
+        return _inverse(_hessian_of_gradient(gradient, params, steps))
     hessian = np.empty((n, n))
     for i in range(n):
         for j in range(i, n):
@@ -218,10 +265,28 @@ def covariance(
                 corners = shifted(1, 1) - shifted(1, -1) - shifted(-1, 1) + shifted(-1, -1)
             value = corners / (4 * steps[i] * steps[j])
             hessian[i, j] = hessian[j, i] = value
+    return _inverse(hessian)
+
+
+def _hessian_of_gradient(
+    gradient: Callable[[np.ndarray], np.ndarray], params: np.ndarray, steps: np.ndarray
+) -> np.ndarray:
+    columns = []
+    for i, step in enumerate(steps):
+        up, down = params.copy(), params.copy()
+        up[i] += step
+        down[i] -= step
+        with np.errstate(all="ignore"):
+            columns.append((gradient(up) - gradient(down)) / (2 * step))
+    hessian = np.column_stack(columns)
+    return (hessian + hessian.T) / 2
+
+
+def _inverse(hessian: np.ndarray) -> np.ndarray:
     try:
         return np.linalg.inv(hessian)
     except np.linalg.LinAlgError:
-        return np.full((n, n), np.nan)
+        return np.full(hessian.shape, np.nan)
 
 
 def standard_errors(covariance_matrix: np.ndarray) -> np.ndarray:
@@ -253,6 +318,7 @@ class MaximumLikelihoodModel:
         negative: Callable[[np.ndarray], float],
         n_customers: int,
         coefficients: Sequence[str] = (),
+        gradient: Callable[[np.ndarray], np.ndarray] | None = None,
     ) -> None:
         """Fit, then keep the parameters, covariate ``coefficients``, errors and criteria."""
         names = [*self.PARAMS, *coefficients]
@@ -262,8 +328,9 @@ class MaximumLikelihoodModel:
             penalizer=self.penalizer,
             model=self.MODEL,
             n_free=len(coefficients),
+            gradient=gradient,
         )
-        self.covariance_ = covariance(negative, params, n_free=len(coefficients))
+        self.covariance_ = covariance(negative, params, len(coefficients), gradient)
         errors = standard_errors(self.covariance_)
         k = len(self.PARAMS)
         self.params_ = dict(zip(self.PARAMS, params[:k].tolist(), strict=True))
@@ -354,7 +421,14 @@ class PurchaseCountModel(MaximumLikelihoodModel):
             params = self._individual(theta[:n], theta[n:], distinct)
             return float(-(weights * likelihood(params, ux, ut, uT)).sum())
 
-        self._maximise(negative, int(rows.sum()), coefficient_names(groups))
+        slope = getattr(self, "_log_likelihood_gradient", None)
+        gradient = None
+        if slope is not None and not columns:  # the gradient is written without covariates
+
+            def gradient(theta: np.ndarray) -> np.ndarray:
+                return -(slope(theta, ux, ut, uT) @ weights)
+
+        self._maximise(negative, int(rows.sum()), coefficient_names(groups), gradient)
         return self
 
 

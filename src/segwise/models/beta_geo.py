@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy.special import betaln, expit, gammaln, hyp2f1
+from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
 from segwise.exceptions import DataError
 from segwise.models.base import DropoutAtPurchaseModel, purchase_summary
@@ -37,6 +37,38 @@ def _log_likelihood(
         -np.inf,
     )
     return common + np.logaddexp(alive, dropped)
+
+
+def _log_likelihood_gradient(
+    params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray
+) -> np.ndarray:
+    """Each customer's d log L / d(r, α, a, b): shape (4, customers); one parameter set.
+
+    The derivatives of Fader, Hardie & Lee's (2005) likelihood, term by term; the two
+    ways of being where the data leave a customer (alive, or dropped after the last
+    purchase) enter weighted by their shares of the likelihood.
+    """
+    r, alpha, a, b = params
+    repeat = x > 0
+    alive = -(r + x) * np.log(alpha + T)
+    dropped = np.where(
+        repeat,
+        np.log(a) - np.log(np.where(repeat, b + x - 1, 1.0)) - (r + x) * np.log(alpha + t_x),
+        -np.inf,
+    )
+    w_dropped = np.exp(dropped - np.logaddexp(alive, dropped))  # 0 without repeats
+    w_alive = 1.0 - w_dropped
+    d_ab = digamma(a + b) - digamma(a + b + x)
+    return np.stack(
+        [
+            digamma(r + x) - digamma(r) + np.log(alpha)
+            - w_alive * np.log(alpha + T) - w_dropped * np.log(alpha + t_x),
+            r / alpha - (r + x) * (w_alive / (alpha + T) + w_dropped / (alpha + t_x)),
+            d_ab + w_dropped / a,
+            d_ab + digamma(b + x) - digamma(b)
+            - w_dropped / np.where(repeat, b + x - 1, 1.0),
+        ]
+    )  # fmt: skip
 
 
 class BetaGeoModel(DropoutAtPurchaseModel):
@@ -77,6 +109,7 @@ class BetaGeoModel(DropoutAtPurchaseModel):
     PARAMS = PARAMS
     MODEL = "BG/NBD"
     _log_likelihood = staticmethod(_log_likelihood)
+    _log_likelihood_gradient = staticmethod(_log_likelihood_gradient)
 
     def __init__(
         self,

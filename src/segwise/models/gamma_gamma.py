@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any, Self
 
 import numpy as np
-from scipy.special import gammaln
+from scipy.special import digamma, gammaln
 
 from segwise.exceptions import DataError
 from segwise.models.base import MaximumLikelihoodModel, row_weights, summary_arrays
@@ -102,22 +102,39 @@ class GammaGammaModel(MaximumLikelihoodModel):
                 hint="Gamma-Gamma needs positive values: exclude returns and free orders first",
             )
 
+        # What every evaluation reuses (the optimiser evaluates 30-100 times).
+        log_m, log_x, spent = np.log(m), np.log(x), x * m
+
         def negative(params: np.ndarray) -> float:
             p, q = params[0], params[1] + shift  # optimised: q - 1 when above one
             v = shifted(params[2], covariates, params[3:])
+            px = p * x
             ll = (
-                gammaln(p * x + q)
-                - gammaln(p * x)
+                gammaln(px + q)
+                - gammaln(px)
                 - gammaln(q)
                 + q * np.log(v)
-                + (p * x - 1) * np.log(m)
-                + (p * x) * np.log(x)
-                - (p * x + q) * np.log(x * m + v)
+                + (px - 1) * log_m
+                + px * log_x
+                - (px + q) * np.log(spent + v)
             )
             return float(-(weights * ll).sum())
 
+        def gradient(params: np.ndarray) -> np.ndarray:
+            # d(-log L)/d(p, q, v) without covariates, term by term of ``negative``.
+            p, q, v = params[0], params[1] + shift, params[2]
+            px = p * x
+            shared = digamma(px + q) - np.log(spent + v)
+            return -np.array(
+                [
+                    weights @ (x * (shared - digamma(px) + log_m + log_x)),
+                    weights @ (shared - digamma(q) + np.log(v)),
+                    weights @ (q / v - (px + q) / (spent + v)),
+                ]
+            )
+
         names = coefficient_names(self._covariate_groups())
-        self._maximise(negative, int(weights.sum()), names)
+        self._maximise(negative, int(weights.sum()), names, None if names else gradient)
         self.params_["q"] += shift
         return self
 

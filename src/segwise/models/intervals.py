@@ -20,7 +20,7 @@ import numpy as np
 import polars as pl
 
 from segwise.exceptions import ConfigError, DataError
-from segwise.models.base import purchase_summary, summary_arrays
+from segwise.models.base import distinct_rows, purchase_summary, summary_arrays
 from segwise.models.clv import customer_lifetime_value
 from segwise.models.covariates import covariate_matrix
 
@@ -115,8 +115,8 @@ def _distinct_histories(summary: Any, columns: list[str]) -> tuple[pl.DataFrame,
     if "monetary_value" in columns:
         summary_arrays(summary, ["monetary_value"])
     matrix = covariate_matrix(summary, columns, x.size)
-    distinct, inverse = np.unique(matrix, axis=0, return_inverse=True)
-    return pl.DataFrame(distinct, schema=columns, orient="row"), inverse.ravel()
+    distinct, inverse = distinct_rows(matrix)
+    return pl.DataFrame(distinct, schema=columns, orient="row"), inverse
 
 
 def _batches(histories: pl.DataFrame, size: int) -> Iterator[tuple[int, dict[str, np.ndarray]]]:
