@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import polars as pl
 import pytest
@@ -9,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import segwise as sw
-from segwise.models.base import distinct_rows
+from segwise.models.base import MaximumLikelihoodModel, distinct_rows
 from tests.models.simulate import bg_nbd_customers
 
 
@@ -90,3 +92,22 @@ def test_distinct_rows_are_numpy_unique_rows(rows: list[tuple[float, float, floa
     assert np.array_equal(distinct, expected)
     assert np.array_equal(inverse, expected_inverse.ravel())
     assert np.array_equal(distinct[inverse], matrix)
+
+
+@pytest.mark.parametrize("model", [sw.BetaGeoModel, sw.GammaGammaModel])
+def test_analytic_gradients_find_the_finite_difference_optimum(
+    cdnow: pl.DataFrame, model: type, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    analytic = model().fit(cdnow)
+    keep = MaximumLikelihoodModel._maximise
+
+    def without_gradient(self: Any, negative: Any, n: int, names: Any = (), _: Any = None) -> None:
+        keep(self, negative, n, names, None)
+
+    monkeypatch.setattr(MaximumLikelihoodModel, "_maximise", without_gradient)
+    numeric = model().fit(cdnow)
+    assert analytic.log_likelihood_ == pytest.approx(numeric.log_likelihood_, abs=1e-6)
+    for name, value in numeric.params_.items():
+        assert analytic.params_[name] == pytest.approx(value, rel=1e-4)
+        error = numeric.standard_errors_[name]
+        assert analytic.standard_errors_[name] == pytest.approx(error, rel=1e-3)

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import segwise as sw
+from segwise.models.beta_geo import _log_likelihood, _log_likelihood_gradient
 
 PARAMS = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}  # FHL 2005's CDNOW fit
 T, HOLDOUT, PEOPLE, MOST = 39.0, 13.0, 60_000, 80
@@ -45,3 +48,29 @@ def test_predictions_match_simulated_customers(modified: bool) -> None:
     # By history too: the silent ones and the regulars.
     for group in (summary["frequency"] == 0, summary["frequency"] >= 3):
         assert quiet[group].mean() == pytest.approx((holdout[group] == 0).mean(), rel=0.02)
+
+
+@settings(max_examples=40)
+@given(
+    params=st.tuples(*[st.floats(0.05, 20.0) for _ in range(4)]),
+    seed=st.integers(0, 2**16),
+)
+def test_the_likelihood_gradient_is_its_slope(
+    params: tuple[float, float, float, float], seed: int
+) -> None:
+    # 2,000 histories: enough for the per-count lookup to run, as it does in a real fit.
+    rng = np.random.default_rng(seed)
+    x = rng.integers(0, 30, 2_000).astype(float)
+    age = rng.uniform(1.0, 80.0, 2_000)
+    t_x = np.where(x > 0, age * rng.uniform(0.0, 1.0, 2_000), 0.0)
+    theta = np.array(params)
+    slope = _log_likelihood_gradient(theta, x, t_x, age).sum(axis=1)
+    for i in range(4):
+        step = 1e-6 * theta[i]
+        up, down = theta.copy(), theta.copy()
+        up[i] += step
+        down[i] -= step
+        numeric = (
+            _log_likelihood(up, x, t_x, age).sum() - _log_likelihood(down, x, t_x, age).sum()
+        ) / (2 * step)
+        assert numeric == pytest.approx(slope[i], rel=1e-4, abs=1e-3)

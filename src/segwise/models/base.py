@@ -113,6 +113,25 @@ def row_weights(summary: Any, rows: int) -> np.ndarray:
     return summary_arrays(summary, ["weights"])[0]  # finite and not negative, or an error
 
 
+def by_count(function: Callable[[np.ndarray], np.ndarray], x: np.ndarray) -> np.ndarray:
+    """``function(x)`` for whole-number purchase counts, computed once per count and looked up.
+
+    A million summaries hold a few hundred distinct counts: the special functions of
+    ``r + x`` or ``b + x`` cost 10-45 ms each over every row and almost nothing over
+    the counts. Anything else (fractions, few rows, a count far above the rows) is
+    computed as it is.
+
+    Examples
+    --------
+    >>> by_count(lambda k: k * 10.0, np.array([2.0, 0.0, 2.0])).tolist()
+    [20.0, 0.0, 20.0]
+    """
+    top = float(x.max()) if x.size else 0.0
+    if x.size < 1_000 or top > x.size or not np.array_equal(x, np.floor(x)) or x.min() < 0:
+        return function(x)
+    return function(np.arange(int(top) + 1, dtype=float))[x.astype(np.intp)]
+
+
 def distinct_rows(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The distinct rows of a 2-D array in lexicographic order, and each row's index among them.
 

@@ -18,7 +18,7 @@ import numpy as np
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
 from segwise.exceptions import DataError
-from segwise.models.base import DropoutAtPurchaseModel, purchase_summary
+from segwise.models.base import DropoutAtPurchaseModel, by_count, purchase_summary
 from segwise.models.covariates import shifted
 
 PARAMS = ("r", "alpha", "a", "b")
@@ -28,7 +28,12 @@ def _log_likelihood(
     params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray
 ) -> np.ndarray:
     r, alpha, a, b = params
-    common = gammaln(r + x) - gammaln(r) + r * np.log(alpha) + betaln(a, b + x) - betaln(a, b)
+    by_x = by_count(lambda k: gammaln(r + k) - gammaln(r), x)
+    if np.ndim(a) == 0:  # one a for everyone (no dropout covariates): by count too
+        by_x = by_x + by_count(lambda k: betaln(a, b + k) - betaln(a, b), x)
+    else:
+        by_x = by_x + betaln(a, b + x) - betaln(a, b)
+    common = by_x + r * np.log(alpha)
     alive = -(r + x) * np.log(alpha + T)
     repeat = x > 0
     dropped = np.where(
@@ -58,14 +63,14 @@ def _log_likelihood_gradient(
     )
     w_dropped = np.exp(dropped - np.logaddexp(alive, dropped))  # 0 without repeats
     w_alive = 1.0 - w_dropped
-    d_ab = digamma(a + b) - digamma(a + b + x)
+    d_ab = by_count(lambda k: digamma(a + b) - digamma(a + b + k), x)
     return np.stack(
         [
-            digamma(r + x) - digamma(r) + np.log(alpha)
+            by_count(lambda k: digamma(r + k) - digamma(r), x) + np.log(alpha)
             - w_alive * np.log(alpha + T) - w_dropped * np.log(alpha + t_x),
             r / alpha - (r + x) * (w_alive / (alpha + T) + w_dropped / (alpha + t_x)),
             d_ab + w_dropped / a,
-            d_ab + digamma(b + x) - digamma(b)
+            d_ab + by_count(lambda k: digamma(b + k) - digamma(b), x)
             - w_dropped / np.where(repeat, b + x - 1, 1.0),
         ]
     )  # fmt: skip

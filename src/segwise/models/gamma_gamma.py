@@ -18,7 +18,7 @@ import numpy as np
 from scipy.special import digamma, gammaln
 
 from segwise.exceptions import DataError
-from segwise.models.base import MaximumLikelihoodModel, row_weights, summary_arrays
+from segwise.models.base import MaximumLikelihoodModel, by_count, row_weights, summary_arrays
 from segwise.models.covariates import coefficient_names, covariate_matrix, shifted
 
 PARAMS = ("p", "q", "v")
@@ -110,8 +110,7 @@ class GammaGammaModel(MaximumLikelihoodModel):
             v = shifted(params[2], covariates, params[3:])
             px = p * x
             ll = (
-                gammaln(px + q)
-                - gammaln(px)
+                by_count(lambda k: gammaln(p * k + q) - gammaln(p * k), x)
                 - gammaln(q)
                 + q * np.log(v)
                 + (px - 1) * log_m
@@ -124,10 +123,11 @@ class GammaGammaModel(MaximumLikelihoodModel):
             # d(-log L)/d(p, q, v) without covariates, term by term of ``negative``.
             p, q, v = params[0], params[1] + shift, params[2]
             px = p * x
-            shared = digamma(px + q) - np.log(spent + v)
+            shared = by_count(lambda k: digamma(p * k + q), x) - np.log(spent + v)
             return -np.array(
                 [
-                    weights @ (x * (shared - digamma(px) + log_m + log_x)),
+                    weights
+                    @ (x * (shared - by_count(lambda k: digamma(p * k), x) + log_m + log_x)),
                     weights @ (shared - digamma(q) + np.log(v)),
                     weights @ (q / v - (px + q) / (spent + v)),
                 ]
