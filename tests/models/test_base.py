@@ -7,11 +7,9 @@ from typing import Any
 import numpy as np
 import polars as pl
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 import segwise as sw
-from segwise.models.base import MaximumLikelihoodModel, distinct_rows
+from segwise.models.base import MaximumLikelihoodModel
 from tests.models.simulate import bg_nbd_customers
 
 
@@ -71,27 +69,6 @@ def test_the_95_percent_intervals_cover_the_truth_in_simulations() -> None:
             assert 0 < low < model.params_[name] < high
             covered[name] += low <= truth[name] <= high
     assert all(count >= 180 for count in covered.values()), covered
-
-
-@settings(max_examples=80)
-@given(
-    rows=st.lists(
-        st.tuples(
-            st.sampled_from([0.0, -0.0, 1.0, 2.5, 1e9]),
-            st.sampled_from([0.0, 3.0, 3.5]),
-            st.integers(0, 2).map(float),
-        ),
-        min_size=1,
-        max_size=40,
-    )
-)
-def test_distinct_rows_are_numpy_unique_rows(rows: list[tuple[float, float, float]]) -> None:
-    matrix = np.array(rows)
-    distinct, inverse = distinct_rows(matrix)
-    expected, expected_inverse = np.unique(matrix, axis=0, return_inverse=True)
-    assert np.array_equal(distinct, expected)
-    assert np.array_equal(inverse, expected_inverse.ravel())
-    assert np.array_equal(distinct[inverse], matrix)
 
 
 @pytest.mark.parametrize("model", [sw.BetaGeoModel, sw.GammaGammaModel])

@@ -10,6 +10,7 @@ from scipy import optimize
 from segwise.engine.frames import to_lazy
 from segwise.exceptions import ConfigError, DataError
 from segwise.models.covariates import coefficient_names, covariate_matrix
+from segwise.models.histories import compress
 from segwise.models.purchase_counts import dropout_count_pmf
 
 #: The standard normal's 97.5% quantile: a two-sided 95% interval is ± this many errors.
@@ -111,69 +112,6 @@ def row_weights(summary: Any, rows: int) -> np.ndarray:
     if "weights" not in names:
         return np.ones(rows)
     return summary_arrays(summary, ["weights"])[0]  # finite and not negative, or an error
-
-
-def by_count(function: Callable[[np.ndarray], np.ndarray], x: np.ndarray) -> np.ndarray:
-    """``function(x)`` for whole-number purchase counts, computed once per count and looked up.
-
-    A million summaries hold a few hundred distinct counts: the special functions of
-    ``r + x`` or ``b + x`` cost 10-45 ms each over every row and almost nothing over
-    the counts. Anything else (fractions, few rows, a count far above the rows) is
-    computed as it is.
-
-    Examples
-    --------
-    >>> by_count(lambda k: k * 10.0, np.array([2.0, 0.0, 2.0])).tolist()
-    [20.0, 0.0, 20.0]
-    """
-    top = float(x.max()) if x.size else 0.0
-    if x.size < 1_000 or top > x.size or not np.array_equal(x, np.floor(x)) or x.min() < 0:
-        return function(x)
-    return function(np.arange(int(top) + 1, dtype=float))[x.astype(np.intp)]
-
-
-def distinct_rows(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct rows of a 2-D array in lexicographic order, and each row's index among them.
-
-    What ``np.unique(matrix, axis=0, return_inverse=True)`` returns, by one ``lexsort``:
-    ``np.unique`` sorts the rows as one structured value each, 4.8 s for 1.37M summaries
-    here against 0.2 s.
-
-    Examples
-    --------
-    >>> distinct, inverse = distinct_rows(np.array([[2.0, 1.0], [1.0, 5.0], [2.0, 1.0]]))
-    >>> distinct.tolist(), inverse.tolist()
-    ([[1.0, 5.0], [2.0, 1.0]], [1, 0, 1])
-    """
-    if matrix.shape[0] == 0:
-        return matrix.copy(), np.zeros(0, dtype=np.intp)
-    order = np.lexsort(matrix.T[::-1])  # the first column is the primary key
-    ordered = matrix[order]
-    starts = np.concatenate([[True], np.any(ordered[1:] != ordered[:-1], axis=1)])
-    inverse = np.empty(matrix.shape[0], dtype=np.intp)
-    inverse[order] = np.cumsum(starts) - 1
-    return ordered[starts], inverse
-
-
-def compress(
-    *columns: np.ndarray, weights: np.ndarray | None = None
-) -> tuple[list[np.ndarray], np.ndarray]:
-    """Distinct rows of the given columns and how many customers share each.
-
-    Summaries on a daily grid repeat the same (frequency, recency, T) many
-    times: the likelihood is a weighted sum over the distinct rows, which
-    made the BG/NBD fit on 1.37M customers several times faster.
-
-    Examples
-    --------
-    >>> rows, weights = compress(np.array([1.0, 1.0, 2.0]), np.array([5.0, 5.0, 5.0]))
-    >>> [r.tolist() for r in rows], weights.tolist()
-    ([[1.0, 2.0], [5.0, 5.0]], [2.0, 1.0])
-    """
-    stacked = np.column_stack(columns)
-    distinct, inverse = distinct_rows(stacked)
-    counts = np.bincount(inverse, weights=weights, minlength=distinct.shape[0])
-    return [distinct[:, i] for i in range(distinct.shape[1])], counts.astype(float)
 
 
 def fit_log_params(

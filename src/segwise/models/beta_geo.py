@@ -18,8 +18,9 @@ import numpy as np
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
 from segwise.exceptions import DataError
-from segwise.models.base import DropoutAtPurchaseModel, by_count, purchase_summary
+from segwise.models.base import DropoutAtPurchaseModel, purchase_summary
 from segwise.models.covariates import shifted
+from segwise.models.histories import by_count
 
 PARAMS = ("r", "alpha", "a", "b")
 

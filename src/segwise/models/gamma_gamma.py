@@ -18,8 +18,9 @@ import numpy as np
 from scipy.special import digamma, gammaln
 
 from segwise.exceptions import DataError
-from segwise.models.base import MaximumLikelihoodModel, by_count, row_weights, summary_arrays
+from segwise.models.base import MaximumLikelihoodModel, row_weights, summary_arrays
 from segwise.models.covariates import coefficient_names, covariate_matrix, shifted
+from segwise.models.histories import by_count
 
 PARAMS = ("p", "q", "v")
 

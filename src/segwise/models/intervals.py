@@ -20,9 +20,10 @@ import numpy as np
 import polars as pl
 
 from segwise.exceptions import ConfigError, DataError
-from segwise.models.base import distinct_rows, purchase_summary, summary_arrays
+from segwise.models.base import purchase_summary, summary_arrays
 from segwise.models.clv import customer_lifetime_value
 from segwise.models.covariates import covariate_matrix
+from segwise.models.histories import distinct_rows
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -32,26 +33,41 @@ if TYPE_CHECKING:
 
 #: Distinct histories predicted together: 500 draws × 20,000 × 8 bytes is 80 MB a quantity.
 BATCH_SIZE = 20_000
+#: A positive parameter whose standard error on the log scale is above this is as good as
+#: flat: its 95% interval spans a factor of e^(2 × 1.96 × 10) ≈ 10^17, and draws that wide
+#: leave the floating-point range (a BG/NBD fit whose a and b run off together).
+MAX_LOG_SE = 10.0
 
 
 def flat_parameters(model: MaximumLikelihoodModel) -> list[str]:
     """The parameters (and coefficients) whose likelihood is flat: no variance can be read.
 
     A fit at the edge of its space (BG/NBD finding no dropout, say) leaves one
-    direction without curvature; the draws hold those at their estimate.
+    direction without curvature (no finite positive variance), or so little that the
+    standard error on the log scale exceeds ``MAX_LOG_SE``; the draws hold those at
+    their estimate.
 
     Examples
     --------
     >>> import segwise as sw
     >>> model = sw.BetaGeoModel()
     >>> model.params_, model.coefficients_ = {"r": 1, "alpha": 2, "a": 3, "b": 4}, {}
-    >>> model.covariance_ = np.diag([0.1, 0.2, 0.3, -1.0])
+    >>> model.covariance_ = np.diag([0.1, 0.2, 30.0**2 * 9, -1.0])
     >>> flat_parameters(model)
-    ['b']
+    ['a', 'b']
     """
     names = [*model.PARAMS, *model.coefficients_]
     variance = np.diag(model.covariance_)
-    return [name for name, v in zip(names, variance, strict=True) if not (np.isfinite(v) and v > 0)]
+    values = [*model.params_.values(), *model.coefficients_.values()]
+    positive = len(model.PARAMS)
+
+    def unreadable(i: int, v: float) -> bool:
+        if not (np.isfinite(v) and v > 0):
+            return True
+        return i < positive and bool(np.sqrt(v) > MAX_LOG_SE * abs(values[i]))
+
+    pairs = enumerate(zip(names, variance, strict=True))
+    return [name for i, (name, v) in pairs if unreadable(i, v)]
 
 
 def parameter_draws(model: MaximumLikelihoodModel, draws: int, seed: int = 0) -> np.ndarray:
