@@ -34,15 +34,23 @@ def _log_likelihood(
         by_x = by_x + by_count(lambda k: betaln(a, b + k) - betaln(a, b), x)
     else:
         by_x = by_x + betaln(a, b + x) - betaln(a, b)
-    common = by_x + r * np.log(alpha)
-    alive = -(r + x) * np.log(alpha + T)
+    alive, dropped = _alive_and_dropped(params, x, t_x, T)
+    return by_x + r * np.log(alpha) + np.logaddexp(alive, dropped)
+
+
+def _alive_and_dropped(
+    params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The log-likelihood's two ways to be: alive at T, or gone after the last purchase."""
+    r, alpha, a, b = params
     repeat = x > 0
+    alive = -(r + x) * np.log(alpha + T)
     dropped = np.where(
         repeat,
         np.log(a) - np.log(np.where(repeat, b + x - 1, 1.0)) - (r + x) * np.log(alpha + t_x),
         -np.inf,
     )
-    return common + np.logaddexp(alive, dropped)
+    return alive, dropped
 
 
 def _log_likelihood_gradient(
@@ -56,12 +64,7 @@ def _log_likelihood_gradient(
     """
     r, alpha, a, b = params
     repeat = x > 0
-    alive = -(r + x) * np.log(alpha + T)
-    dropped = np.where(
-        repeat,
-        np.log(a) - np.log(np.where(repeat, b + x - 1, 1.0)) - (r + x) * np.log(alpha + t_x),
-        -np.inf,
-    )
+    alive, dropped = _alive_and_dropped(params, x, t_x, T)
     w_dropped = np.exp(dropped - np.logaddexp(alive, dropped))  # 0 without repeats
     w_alive = 1.0 - w_dropped
     d_ab = by_count(lambda k: digamma(a + b) - digamma(a + b + k), x)

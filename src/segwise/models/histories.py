@@ -38,8 +38,8 @@ def distinct_rows(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The distinct rows of a 2-D array in lexicographic order, and each row's index among them.
 
     What ``np.unique(matrix, axis=0, return_inverse=True)`` returns, by one ``lexsort``:
-    ``np.unique`` sorts the rows as one structured value each, 4.8 s for 1.37M summaries
-    here against 0.2 s.
+    ``np.unique`` sorts the rows as one structured value each: 4.6 s of CPU for 1.37M
+    summaries here, against 1.1 s.
 
     Examples
     --------
