@@ -226,6 +226,31 @@ def test_any_sequence_of_runs_reads_back_exactly(
         assert set(store.memberships(run_id).iter_rows()) == expected
 
 
+@given(
+    st.lists(
+        st.lists(
+            st.tuples(st.sampled_from(["a", "b", "c", "d"]), st.sampled_from(["X", "Y"])),
+            max_size=8,
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_repeated_membership_rows_are_stored_once(
+    tmp_path_factory: pytest.TempPathFactory, runs: list[list[tuple[str, str]]]
+) -> None:
+    # The first run of a store takes a path without DISTINCT when every customer is held
+    # once; rows that repeat (or one customer in two segments) must take the other.
+    store = Workspace(tmp_path_factory.mktemp("repeat") / "s.duckdb")
+    for k, pairs in enumerate(runs):
+        members = _members(pairs).cast(pl.String) if pairs else _members(pairs)
+        store.write_run(_record(FIRST + dt.timedelta(days=k), {"v": members}))
+    for run_id, pairs in enumerate(runs, start=1):
+        stored = store.memberships(run_id)
+        assert stored.height == len(set(pairs))
+        assert set(stored.iter_rows()) == {("v", c, s) for c, s in pairs}
+
+
 def test_the_store_grows_with_changes_not_with_runs(tmp_path: Path) -> None:
     # 30 runs of 100k customers, 2% of whom move each run, against the same 30 runs stored
     # as full snapshots by the previous release's code (tests/store/v1.py).

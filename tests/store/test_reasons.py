@@ -135,7 +135,8 @@ def test_an_rfm_move_names_the_score_that_changed(tmp_path: Path) -> None:
 def test_only_movers_values_are_kept(tmp_path: Path) -> None:
     store = _store(tmp_path)
     kept = store._read("SELECT run_id, customer_id FROM moves ORDER BY run_id, customer_id")
-    # Run 1: everyone is new. Run 2: a, b and c each moved somewhere.
+    # Run 1: everyone is new, which no move explains. Run 2: a, b and c each moved somewhere.
+    assert kept.filter(pl.col("run_id") == 1).is_empty()
     assert kept.filter(pl.col("run_id") == 2)["customer_id"].to_list() == ["a", "b", "c"]
     moved = set(store.changes(1, 2).movers["customer_id"].to_list())
     assert set(kept.filter(pl.col("run_id") == 2)["customer_id"].to_list()) == moved

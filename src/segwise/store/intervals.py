@@ -32,11 +32,15 @@ def snapshot_sql(segmentation: bool = False) -> str:
     return f"SELECT segmentation, customer_id, segment FROM membership_intervals WHERE {where}"
 
 
-def write_memberships(connection: duckdb.DuckDBPyConnection, run_id: int, incoming: Any) -> None:
+def write_memberships(
+    connection: duckdb.DuckDBPyConnection, run_id: int, incoming: Any, *, distinct: bool = False
+) -> None:
     """Store run ``run_id``'s memberships (``segmentation, customer_id, segment``) as intervals.
 
     Every segmentation of the store that this run lacks has its intervals
     closed too: a segmentation removed from the project holds no one.
+    ``distinct`` says the rows are known to hold no duplicate (see
+    :func:`one_segment_each`), which spares the first run a hash of them all.
     """
     first = _write_intervals(
         connection,
@@ -44,6 +48,7 @@ def write_memberships(connection: duckdb.DuckDBPyConnection, run_id: int, incomi
         incoming,
         table="membership_intervals",
         keys=("segmentation", "customer_id", "segment"),
+        distinct=distinct,
     )
     if first:  # the first run's rows went in in order
         rows = connection.execute("SELECT count(*) FROM membership_intervals").fetchall()[0][0]
@@ -67,33 +72,49 @@ def _write_intervals(
     *,
     table: str,
     keys: tuple[str, ...],
+    distinct: bool = False,
 ) -> bool:
     """Close the open intervals this run no longer holds, open the new ones; True on a first run."""
     previous = connection.execute(
         "SELECT max(run_id) FROM runs WHERE run_id < ?", [run_id]
     ).fetchall()[0][0]
     columns = ", ".join(keys)
+    order = ", ".join(keys[:2])
+    if previous is None and distinct:
+        # Everything opens: no join, no DISTINCT (at 40M rows the DISTINCT alone took 9 s).
+        connection.register("incoming_raw", incoming)
+        connection.execute(
+            f"INSERT INTO {table} SELECT {columns}, $run, NULL FROM incoming_raw ORDER BY {order}",
+            {"run": run_id},
+        )
+        connection.unregister("incoming_raw")
+        return True
+    # One full join of the open intervals with the run finds both changes at once (two
+    # anti-joins cost twice: 4.6 → 1.5 s a run at 8M memberships); only the few rows
+    # that differ are kept, so the update and the insert touch nothing else.
     connection.register("incoming_raw", incoming)
+    same = " AND ".join(f"o.{k} = i.{k}" for k in keys)
     connection.execute(
-        f"CREATE OR REPLACE TEMP TABLE incoming AS SELECT DISTINCT {columns} FROM incoming_raw"
+        f"""CREATE OR REPLACE TEMP TABLE interval_changes AS
+        SELECT o.open_row, {", ".join(f"i.{k}" for k in keys)}
+        FROM (SELECT rowid AS open_row, {columns} FROM {table} WHERE to_run IS NULL) o
+        FULL JOIN incoming_raw i ON {same}
+        WHERE o.open_row IS NULL OR i.{keys[-1]} IS NULL"""
     )
     connection.unregister("incoming_raw")
-    same = " AND ".join(f"i.{k} = {table}.{k}" for k in keys)
     if previous is not None:
         connection.execute(
-            f"""UPDATE {table} SET to_run = $previous
-            WHERE to_run IS NULL AND NOT EXISTS (SELECT 1 FROM incoming i WHERE {same})""",
+            f"""UPDATE {table} SET to_run = $previous WHERE rowid IN
+            (SELECT open_row FROM interval_changes WHERE open_row IS NOT NULL)""",
             {"previous": previous},
         )
-    held = " AND ".join(f"m.{k} = i.{k}" for k in keys)
     connection.execute(
         f"""INSERT INTO {table}
-        SELECT {", ".join(f"i.{k}" for k in keys)}, $run, NULL FROM incoming i
-        WHERE NOT EXISTS (SELECT 1 FROM {table} m WHERE m.to_run IS NULL AND {held})
-        ORDER BY {", ".join(f"i.{k}" for k in keys[:2])}""",
+        SELECT DISTINCT {columns}, $run, NULL FROM interval_changes
+        WHERE open_row IS NULL ORDER BY {order}""",
         {"run": run_id},
     )
-    connection.execute("DROP TABLE incoming")
+    connection.execute("DROP TABLE interval_changes")
     return previous is None
 
 
@@ -185,10 +206,20 @@ def write_moves(connection: duckdb.DuckDBPyConnection, run_id: int, features: An
             "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
         ).fetchall()
     }
-    before = (
-        "(SELECT to_json(l) FROM latest_features l WHERE l.customer_id = movers.customer_id)"
-        if kept
-        else "NULL"
+    first = not connection.execute(
+        "SELECT count(*) FROM runs WHERE run_id < ?", [run_id]
+    ).fetchall()[0][0]
+    if not first:  # on a first run everyone "enters", and no change is explained
+        _insert_moves(connection, run_id, kept=kept)
+    connection.execute("CREATE OR REPLACE TABLE latest_features AS SELECT * FROM incoming_features")
+    connection.unregister("incoming_features")
+
+
+def _insert_moves(connection: duckdb.DuckDBPyConnection, run_id: int, *, kept: bool) -> None:
+    # Joins, not a subquery per mover: 0.77 → 0.13 s for 80,000 movers of 2M customers.
+    before = "CASE WHEN l.customer_id IS NOT NULL THEN to_json(l) END" if kept else "NULL"
+    join_before = (
+        "LEFT JOIN latest_features l ON l.customer_id = movers.customer_id" if kept else ""
     )
     connection.execute(
         f"""INSERT INTO moves
@@ -197,12 +228,11 @@ def write_moves(connection: duckdb.DuckDBPyConnection, run_id: int, features: An
             WHERE from_run = $run OR to_run = (SELECT max(run_id) FROM runs WHERE run_id < $run)
         )
         SELECT $run, movers.customer_id, {before},
-            (SELECT to_json(f) FROM incoming_features f WHERE f.customer_id = movers.customer_id)
-        FROM movers""",
+            CASE WHEN f.customer_id IS NOT NULL THEN to_json(f) END
+        FROM movers {join_before}
+        LEFT JOIN incoming_features f ON f.customer_id = movers.customer_id""",
         {"run": run_id},
     )
-    connection.execute("CREATE OR REPLACE TABLE latest_features AS SELECT * FROM incoming_features")
-    connection.unregister("incoming_features")
 
 
 def _only(segmentation: bool) -> str:
@@ -277,6 +307,18 @@ def memberships_of(record: RunRecord) -> Any:
         schema={"segmentation": pl.String, "customer_id": pl.String, "segment": pl.String}
     )
     return pl.concat([empty, *frames]).to_arrow()
+
+
+def one_segment_each(record: RunRecord) -> bool:
+    """Whether each segmentation holds every customer at most once (then no row repeats).
+
+    True of every exclusive segmentation; a count of distinct ids, far cheaper
+    than a DISTINCT over the three text columns of every membership.
+    """
+    return all(
+        s.members.height == s.members.get_column("customer_id").n_unique()
+        for s in record.segmentations
+    )
 
 
 def contacts_of(record: RunRecord) -> Any:

@@ -137,7 +137,12 @@ def write_record(
             )
         if progress is not None:
             progress("storing memberships")
-        intervals.write_memberships(connection, run_id, intervals.memberships_of(record))
+        intervals.write_memberships(
+            connection,
+            run_id,
+            intervals.memberships_of(record),
+            distinct=intervals.one_segment_each(record),
+        )
         if record.contacts is not None or _has_contacts(connection):
             intervals.write_contacts(connection, run_id, intervals.contacts_of(record))
         intervals.write_transitions(connection, run_id)
