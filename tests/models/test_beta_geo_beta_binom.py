@@ -72,6 +72,21 @@ def test_predictions_keep_their_identities(
     assert 0 < model.p_alive(lapsed)[0] <= model.p_alive({**lapsed, "recency": [n + 1]})[0]
 
 
+def test_gamma_of_one_gives_the_limit_not_a_division_by_zero() -> None:
+    # γ = 1 is a valid fit (hypothesis found it); the closed forms are 0/0 there.
+    summary = {"frequency": [0, 2, 3], "recency": [0, 4, 5], "n_periods": [0, 5, 6]}
+    at_one, near = sw.BetaGeoBetaBinomModel(), sw.BetaGeoBetaBinomModel()
+    at_one.params_ = {"alpha": 1.2, "beta": 0.8, "gamma": 1.0, "delta": 2.5}
+    near.params_ = at_one.params_ | {"gamma": 1.0 + 1e-5}
+    assert np.all(np.isfinite(at_one.expected_purchases(summary, 4)))
+    assert at_one.expected_purchases(summary, 4) == pytest.approx(
+        near.expected_purchases(summary, 4), rel=1e-4
+    )
+    assert at_one.expected_purchases_new_customer(np.array([1.0, 6.0])) == pytest.approx(
+        near.expected_purchases_new_customer(np.array([1.0, 6.0])), rel=1e-4
+    )
+
+
 def test_expected_purchases_match_a_simulation() -> None:
     rng = np.random.default_rng(7)
     alpha, beta, gamma, delta = PUBLISHED.values()

@@ -58,3 +58,40 @@ def test_a_model_already_fitted_is_scored_as_it_is() -> None:
     scored = next(s for s in comparison.scores if s.model == "BG/NBD")
     assert scored.log_likelihood == given.log_likelihood_
     assert scored.log_likelihood != sw.BetaGeoModel().fit(summary).log_likelihood_
+
+
+def _repeated(times: int) -> pl.DataFrame:
+    base = {
+        "frequency": [0, 1, 3, 0, 2, 5, 1, 4],
+        "recency": [0, 5, 20, 0, 9, 30, 2, 25],
+        "T": [30, 30, 35, 12, 40, 36, 33, 38],
+        "frequency_holdout": [0, 1, 2, 0, 0, 3, 0, 2],
+    }
+    return pl.DataFrame({k: v * times for k, v in base.items()})
+
+
+def test_a_large_summary_is_compared_on_one_seeded_sample() -> None:
+    frame = _repeated(50)  # 400 customers
+    given = sw.BetaGeoModel(penalizer=0.1).fit(frame)
+    comparison = compare_purchase_models(frame, horizon=20, fitted={"BG/NBD": given}, sample=100)
+    assert (comparison.customers, comparison.scored) == (400, 100)
+    assert comparison.verdict.endswith("a seeded sample of 100 of 400 customers")
+    # Every model is judged on the same 100: the given fit (on all 400) is fitted again.
+    scores = {s.model: s for s in comparison.scores if s.error is None}
+    assert scores["BG/NBD"].log_likelihood != given.log_likelihood_
+    assert len({s.actual for s in scores.values()}) == 1
+    assert scores["BG/NBD"].actual < frame["frequency_holdout"].sum()
+    again = compare_purchase_models(frame.to_pandas(), horizon=20, sample=100)
+    assert again.to_dict()["models"] == comparison.to_dict()["models"]
+    whole = compare_purchase_models(frame, horizon=20, fitted={"BG/NBD": given})
+    assert whole.scored == 400 and "sample" not in whole.verdict
+
+
+def test_a_model_whose_predictions_are_not_numbers_is_left_out() -> None:
+    # On these 10 customers MBG/NBD's fit is degenerate and predicts NaN; a NaN error
+    # must not be ranked (it once put the worse of the other two first).
+    comparison = compare_purchase_models(_repeated(3), horizon=20, sample=10)
+    scores = {s.model: s for s in comparison.scores}
+    assert scores["MBG/NBD"].error is not None and "not finite" in scores["MBG/NBD"].error
+    fitted = [s for s in comparison.scores if s.error is None]
+    assert comparison.best == min(fitted, key=lambda s: s.mae or 0).model

@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any, Self
 
 import numpy as np
-from scipy.special import betaln, gammaln
+from scipy.special import betaln, digamma, gammaln
 
 from segwise.engine.frames import to_lazy
 from segwise.exceptions import DataError
@@ -157,18 +157,27 @@ class BetaGeoBetaBinomModel(MaximumLikelihoodModel):
             + gammaln(gamma + delta)
             - gammaln(1 + delta)
         )
-        remaining = _gamma_ratio(delta, gamma, n) - _gamma_ratio(delta, gamma, n + future)
-        return np.exp(log_scale) * delta / (gamma - 1) * remaining
+        return np.exp(log_scale) * delta * _decay_per_gamma(delta, gamma, n, n + future)
 
     def expected_purchases_new_customer(self, opportunities: Any) -> np.ndarray:
         """E[X(n)]: transactions of a new customer in their first ``opportunities``."""
         alpha, beta, gamma, delta = self._fitted()
         n = np.asarray(opportunities, dtype=float)
-        decay = np.exp(
-            gammaln(gamma + delta) - gammaln(gamma + delta + n)
-            + gammaln(1 + delta + n) - gammaln(1 + delta)
-        )  # fmt: skip
-        return alpha / (alpha + beta) * delta / (gamma - 1) * (1 - decay)
+        per_gamma = _decay_per_gamma(delta, gamma, 0, n) / _gamma_ratio(delta, gamma, 0)
+        return alpha / (alpha + beta) * delta * per_gamma
+
+
+def _decay_per_gamma(delta: float, gamma: float, start: Any, stop: Any) -> np.ndarray:
+    """(Γ(1+δ+start)/Γ(γ+δ+start) − Γ(1+δ+stop)/Γ(γ+δ+stop)) / (γ − 1), γ = 1 included.
+
+    At γ = 1 both ratios are 1 and the quotient is 0/0; its limit is
+    ψ(1+δ+stop) − ψ(1+δ+start), used within 1e-7 of it (the direct form would
+    divide rounding noise by almost nothing).
+    """
+    start, stop = np.asarray(start, dtype=float), np.asarray(stop, dtype=float)
+    if abs(gamma - 1) < 1e-7:
+        return np.asarray(digamma(1 + delta + stop) - digamma(1 + delta + start))
+    return (_gamma_ratio(delta, gamma, start) - _gamma_ratio(delta, gamma, stop)) / (gamma - 1)
 
 
 def _gamma_ratio(delta: float, gamma: float, n: Any) -> np.ndarray:
