@@ -166,5 +166,7 @@ def compare_purchase_models(
     scores = [_score(name, scored, horizon, (given or {}).get(name)) for name in MODELS]
     best, verdict = _verdict(scores)
     if scored is not frame:
-        verdict += f". Fitted and scored on a seeded sample of {sample:,} of {customers:,} customers"
+        verdict += (
+            f". Fitted and scored on a seeded sample of {sample:,} of {customers:,} customers"
+        )
     return ModelComparison(scores, best, verdict, customers, min(sample, customers))
