@@ -98,13 +98,18 @@ def _end_date(frames: list[nw.LazyFrame[Any]], as_of: str | date | datetime | No
 def _transaction_features(
     tx: nw.LazyFrame[Any], end: date, top_categories: int
 ) -> list[nw.LazyFrame[Any]]:
-    names = tx.collect_schema().names()
+    schema = tx.collect_schema()
+    names = schema.names()
     day = nw.col("timestamp").dt.date()
     tx = tx.filter(day <= nw.lit(end)).with_columns(day.alias("__sw_day"))
     is_return = nw.col("is_return") if "is_return" in names else nw.col("amount") < 0
     tx = tx.with_columns(is_return.fill_null(value=False).alias("__sw_return"))
     bought = ~nw.col("__sw_return")
-    order = nw.col("order_id").cast(nw.String) if "order_id" in names else nw.col("timestamp")
+    order = nw.col("timestamp")
+    if "order_id" in names:
+        # Integer ids are counted as they are: as text the distinct count took 2-3x longer.
+        kept = schema["order_id"].is_integer() or schema["order_id"] == nw.String
+        order = nw.col("order_id") if kept else nw.col("order_id").cast(nw.String)
     units = portable.money_units(nw.col("amount"))
     # Distinct counts over purchases only: returns become one NULL value, subtracted.
     base = tx.group_by("customer_id").agg(

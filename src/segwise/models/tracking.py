@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any, Protocol
 
+import narwhals.stable.v2 as nw
 import numpy as np
 import polars as pl
 
@@ -26,13 +27,14 @@ class NewCustomerModel(Protocol):
 
 
 def expected_cumulative_transactions(
-    model: NewCustomerModel, first_purchase: Any, times: Any
+    model: NewCustomerModel, first_purchase: Any, times: Any, counts: Any = None
 ) -> np.ndarray:
     """The cohort's expected cumulative repeat transactions at each of ``times``.
 
     ``first_purchase`` holds each customer's first purchase and ``times`` the calendar
     times wanted, both in the model's time unit from one origin (weeks since the
-    cohort opened, say).
+    cohort opened, say). With ``counts``, each first purchase stands for that many
+    customers (a table of first-purchase days and how many started on each).
 
     Examples
     --------
@@ -43,23 +45,35 @@ def expected_cumulative_transactions(
     >>> bool(track[0] == 2 * model.expected_purchases_new_customer(5))
     True
     """
-    starts, counts = np.unique(np.asarray(first_purchase, dtype=float), return_counts=True)
+    starts, where = np.unique(np.asarray(first_purchase, dtype=float), return_inverse=True)
+    weights = np.ones(where.size) if counts is None else np.asarray(counts, dtype=float)
+    counts = np.bincount(where.ravel(), weights=weights, minlength=starts.size)
     at = np.asarray(times, dtype=float)
     ages = np.clip(at[:, None] - starts[None, :], 0.0, None)
     expected = np.asarray(model.expected_purchases_new_customer(ages.ravel())).reshape(ages.shape)
     return (expected * counts[None, :]).sum(axis=1)
 
 
-def actual_cumulative_transactions(repeat_purchases: Any, times: Any) -> np.ndarray:
+def actual_cumulative_transactions(
+    repeat_purchases: Any, times: Any, counts: Any = None
+) -> np.ndarray:
     """How many of ``repeat_purchases`` (their calendar times) happened by each of ``times``.
+
+    With ``counts``, each time stands for that many purchases.
 
     Examples
     --------
     >>> actual_cumulative_transactions([1.0, 2.5, 2.5, 7.0], [0, 2.5, 10]).tolist()
     [0, 3, 4]
+    >>> actual_cumulative_transactions([2.5, 1.0, 7.0], [0, 2.5, 10], counts=[2, 1, 1]).tolist()
+    [0, 3, 4]
     """
-    ordered = np.sort(np.asarray(repeat_purchases, dtype=float))
-    return np.searchsorted(ordered, np.asarray(times, dtype=float), side="right")
+    moments = np.asarray(repeat_purchases, dtype=float)
+    weights = np.ones(moments.size, dtype=np.int64) if counts is None else np.asarray(counts)
+    order = np.argsort(moments, kind="stable")
+    running = np.concatenate([[0], np.cumsum(weights[order])])
+    found = np.searchsorted(moments[order], np.asarray(times, dtype=float), side="right")
+    return running[found]
 
 
 class AliveModel(Protocol):
@@ -128,22 +142,32 @@ def tracking_table(
     purchases
         ``customer_id, timestamp`` (any frame).
     """
-    frame = to_lazy(purchases).select("customer_id", "timestamp").collect(backend="polars")
+    # In the engine: only the customers per first-purchase day and the repeat purchases
+    # per day come back (a few thousand rows, not every purchase; 7.6 → 1.9 s at 10M rows).
     days = (
-        frame.to_native()
-        .select("customer_id", pl.col("timestamp").cast(pl.Date).alias("day"))
-        .filter(pl.col("day") <= until)
+        to_lazy(purchases)
+        .select("customer_id", nw.col("timestamp").cast(nw.Date).alias("day"))
+        .filter(nw.col("day") <= until)
         .unique()
     )
-    first = days.group_by("customer_id").agg(pl.col("day").min().alias("first"))
-    first = first.filter(pl.col("first") <= cohort_end)
-    if first.is_empty():
+    first = (
+        days.group_by("customer_id")
+        .agg(nw.col("day").min().alias("first"))
+        .filter(nw.col("first") <= cohort_end)
+    )
+    starts = _small(first.group_by("first").agg(nw.len().alias("customers")))
+    if starts.is_empty():
         raise DataError(
             f"no customer made a first purchase by {cohort_end}",
             hint="check the calibration end and the dates",
         )
-    origin = first["first"].min()
-    repeats = days.join(first, on="customer_id").filter(pl.col("day") > pl.col("first"))
+    repeats = _small(
+        days.join(first, on="customer_id")
+        .filter(nw.col("day") > nw.col("first"))
+        .group_by("day")
+        .agg(nw.len().alias("purchases"))
+    )
+    origin = starts["first"].min()
 
     def units(column: str, table: pl.DataFrame) -> np.ndarray:
         elapsed = table.select((pl.col(column) - pl.lit(origin)).dt.total_days())
@@ -151,8 +175,12 @@ def tracking_table(
 
     weeks = np.arange(1, ((until - origin).days + 1) // 7 + 1)  # whole weeks, until included
     times = weeks * 7 / unit_days
-    expected = expected_cumulative_transactions(model, units("first", first), times)
-    actual = actual_cumulative_transactions(units("day", repeats), times)
+    expected = expected_cumulative_transactions(
+        model, units("first", starts), times, starts["customers"].to_numpy()
+    )
+    actual = actual_cumulative_transactions(
+        units("day", repeats), times, repeats["purchases"].to_numpy()
+    )
     return pl.DataFrame(
         {
             "week": weeks,
@@ -163,3 +191,10 @@ def tracking_table(
             "expected_new": np.diff(expected, prepend=0.0),
         }
     )
+
+
+def _small(query: nw.LazyFrame[Any]) -> pl.DataFrame:
+    """A small aggregate computed by the engine, as a Polars table."""
+    frame = query.collect(backend="polars").to_native()
+    assert isinstance(frame, pl.DataFrame)
+    return frame
