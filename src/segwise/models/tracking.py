@@ -167,7 +167,7 @@ def tracking_table(
         .group_by("day")
         .agg(nw.len().alias("purchases"))
     )
-    origin = starts["first"].min()
+    origin: date = starts["first"].min()  # type: ignore[assignment]  # a Date column's min
 
     def units(column: str, table: pl.DataFrame) -> np.ndarray:
         elapsed = table.select((pl.col(column) - pl.lit(origin)).dt.total_days())
