@@ -67,6 +67,7 @@ bench: $(TEST_STAMP)
 	$(BIN)/python benchmarks/bench_cluster.py
 	$(BIN)/python benchmarks/bench_history.py
 	$(BIN)/python benchmarks/bench_preview.py
+	$(BIN)/python benchmarks/bench_scale.py --rows 10M
 
 clean:
 	rm -rf $(VENV) segwise-demo .pytest_cache .mypy_cache .ruff_cache
