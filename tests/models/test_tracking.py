@@ -68,6 +68,7 @@ def test_cdnow_tracks_the_holdout(shared_data: Path) -> None:
     assert picked["expected"].to_numpy() == pytest.approx(expected)
     assert picked["actual"].to_list() == actual.tolist()
     assert table["actual_new"].sum() == actual[-1]
+    assert table["actual"].dtype.is_integer()  # counts, not floats
     assert table["week_ending"][38] == dt.date(1997, 9, 30)
     # Pareto/NBD tracks too (a new customer's expectation in closed form): -1.5% at week 78.
     pareto = tracking_table(
@@ -90,3 +91,11 @@ def test_the_p_alive_path_follows_the_history_as_it_unfolds() -> None:
     assert path[8] == pytest.approx(at_20)
     assert path[4] > path[5] > path[6]  # fades in the silence after the second purchase
     assert path[7] > path[6] and path[9] < path[8]  # rises at the third, fades after
+
+
+def test_counted_purchases_sum_as_whole_numbers() -> None:
+    # The engine returns per-day counts as unsigned integers; their running sum stays whole.
+    counts = np.array([2, 1, 1], dtype=np.uint32)
+    found = actual_cumulative_transactions([2.5, 1.0, 7.0], [0.0, 2.5, 10.0], counts)
+    assert found.dtype == np.int64
+    assert found.tolist() == [0, 3, 4]

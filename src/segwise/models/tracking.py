@@ -17,6 +17,7 @@ import numpy as np
 import polars as pl
 
 from segwise.engine.frames import to_lazy
+from segwise.engine.portable import materialize
 from segwise.exceptions import DataError
 
 
@@ -69,7 +70,8 @@ def actual_cumulative_transactions(
     [0, 3, 4]
     """
     moments = np.asarray(repeat_purchases, dtype=float)
-    weights = np.ones(moments.size, dtype=np.int64) if counts is None else np.asarray(counts)
+    weights = np.ones(moments.size) if counts is None else np.asarray(counts)
+    weights = weights.astype(np.int64)  # an unsigned count would make the sums float
     order = np.argsort(moments, kind="stable")
     running = np.concatenate([[0], np.cumsum(weights[order])])
     found = np.searchsorted(moments[order], np.asarray(times, dtype=float), side="right")
@@ -144,7 +146,9 @@ def tracking_table(
     """
     # In the engine: only the customers per first-purchase day and the repeat purchases
     # per day come back (a few thousand rows, not every purchase; 7.6 → 1.9 s at 10M rows).
-    days = (
+    # Both aggregates read the distinct customer-days: computed once (Polars collects it,
+    # Spark caches it), not once per aggregate.
+    days = materialize(
         to_lazy(purchases)
         .select("customer_id", nw.col("timestamp").cast(nw.Date).alias("day"))
         .filter(nw.col("day") <= until)
