@@ -121,7 +121,26 @@ def test_clv_report_shows_the_backtest_table_and_chart(shared_data: Path, tmp_pa
     assert "Mean holdout purchases by calibration repeat purchases" in html
     without_holdout = CliRunner().invoke(app, [*args, "--report", str(tmp_path / "x.html")])
     assert without_holdout.exit_code == 1
-    assert "--report shows the backtest, which needs --holdout-end" in without_holdout.stderr
+    assert "--report shows the backtest, which needs transactions and --holdout-end" in (
+        without_holdout.stderr
+    )
+    assert "Add --holdout-end DATE" in without_holdout.stderr
+    assert not (tmp_path / "x.html").exists()
+
+
+def test_report_of_a_summary_says_a_summary_has_no_backtest(tmp_path: Path) -> None:
+    # A summary cannot take --holdout-end: the hint must not send the user there.
+    summary = tmp_path / "summary.csv"
+    summary.write_text("id,f,r,t,m\na,1,5,30,12.5\nb,0,0,20,0\n")
+    result = CliRunner().invoke(
+        app,
+        ["clv", str(summary), "--customer-col", "id", "--summary-cols", "f,r,t,m",
+         "--report", str(tmp_path / "x.html")],
+    )  # fmt: skip
+    assert result.exit_code == 1
+    assert "needs transactions and --holdout-end" in result.stderr
+    assert "Pass the transactions with --calibration-end and --holdout-end" in result.stderr
+    assert "Traceback" not in result.stderr
     assert not (tmp_path / "x.html").exists()
 
 

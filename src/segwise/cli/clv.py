@@ -101,6 +101,15 @@ def clv(
 
     shares = list(opt.shares(tiers, example="0.2,0.6"))
     _check_inputs(calibration_end, holdout_end, orders_col, summary_cols)
+    if report is not None and holdout_end is None:  # before any reading: fail fast
+        per_customer = summary_cols is not None or orders_col is not None
+        raise ConfigError(
+            "--report shows the backtest, which needs transactions and --holdout-end",
+            hint="pass the transactions with --calibration-end and --holdout-end, or leave "
+            "--report out"
+            if per_customer
+            else "add --holdout-end DATE",
+        )
     with progress("Reading") as step:
         if summary_cols is not None or orders_col is not None:
             step("Reading the customer table")
@@ -131,11 +140,7 @@ def clv(
             step(f"Writing {output}")
             write_table(result, output)
         if report is not None:
-            if holdout_end is None or calibration_end is None:
-                raise ConfigError(
-                    "--report shows the backtest, which needs --holdout-end",
-                    hint="add --holdout-end DATE",
-                )
+            assert holdout_end is not None and calibration_end is not None  # checked above
             step(f"Writing {report}")
             _write_report(report, payload, calibration_end, holdout_end, time_unit)
     _public(payload, calibration_end, holdout_end, summary=summary_cols is not None)
