@@ -96,20 +96,10 @@ def clv(
     With --holdout-end the JSON also compares predicted and actual holdout purchases.
     """
     from segwise.cli.data import read_purchases
-    from segwise.exceptions import ConfigError
     from segwise.io.writers import write_table
 
     shares = list(opt.shares(tiers, example="0.2,0.6"))
-    _check_inputs(calibration_end, holdout_end, orders_col, summary_cols)
-    if report is not None and holdout_end is None:  # before any reading: fail fast
-        per_customer = summary_cols is not None or orders_col is not None
-        raise ConfigError(
-            "--report shows the backtest, which needs transactions and --holdout-end",
-            hint="pass the transactions with --calibration-end and --holdout-end, or leave "
-            "--report out"
-            if per_customer
-            else "add --holdout-end DATE",
-        )
+    _check_inputs(calibration_end, holdout_end, orders_col, summary_cols, report=report)
     with progress("Reading") as step:
         if summary_cols is not None or orders_col is not None:
             step("Reading the customer table")
@@ -176,9 +166,24 @@ def _check_inputs(
     holdout_end: str | None,
     orders_col: str | None,
     summary_cols: str | None,
+    *,
+    report: Any = None,
 ) -> None:
-    """One kind of input, with the dates it needs: a summary is already as of its date."""
+    """One kind of input, with the dates it needs: a summary is already as of its date.
+
+    Checked before anything is read, so a wrong combination fails at once.
+    """
     from segwise.exceptions import ConfigError
+
+    if report is not None and holdout_end is None:
+        per_customer = summary_cols is not None or orders_col is not None
+        raise ConfigError(
+            "--report shows the backtest, which needs transactions and --holdout-end",
+            hint="pass the transactions with --calibration-end and --holdout-end, or leave "
+            "--report out"
+            if per_customer
+            else "add --holdout-end DATE",
+        )
 
     if summary_cols is None:
         if calibration_end is None:

@@ -97,44 +97,7 @@ def write_record(
                 None if record.fingerprints is None else json.dumps(record.fingerprints),
             ],
         )
-        for segmentation in record.segmentations:
-            if progress is not None:
-                progress(f"storing {segmentation.name}")
-            connection.execute(
-                "INSERT INTO segmentations VALUES (?, ?, ?, ?, ?)",
-                [
-                    run_id,
-                    segmentation.name,
-                    segmentation.method,
-                    json.dumps(segmentation.definition, default=str),
-                    definition_hash(segmentation.definition),
-                ],
-            )
-            for segment in segmentation.segments:
-                connection.execute(
-                    "INSERT INTO segments VALUES (?, ?, ?, ?, ?, ?)",
-                    [
-                        run_id,
-                        segmentation.name,
-                        segment["name"],
-                        segment["size"],
-                        segment["share"],
-                        json.dumps(segment, default=str),
-                    ],
-                )
-        for alert in record.alerts:
-            connection.execute(
-                "INSERT INTO alerts VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [
-                    run_id,
-                    alert["segmentation"],
-                    alert["segment"],
-                    alert["kind"],
-                    alert["level"],
-                    alert["value"],
-                    alert["message"],
-                ],
-            )
+        _write_definitions(connection, run_id, record, progress)
         if progress is not None:
             progress("storing memberships")
         intervals.write_memberships(
@@ -160,6 +123,53 @@ def write_record(
             connection.execute("ROLLBACK")
         raise
     return run_id
+
+
+def _write_definitions(
+    connection: duckdb.DuckDBPyConnection,
+    run_id: int,
+    record: RunRecord,
+    progress: Callable[[str], None] | None,
+) -> None:
+    """The run's segmentations, their segments' cards and its health alerts."""
+    for segmentation in record.segmentations:
+        if progress is not None:
+            progress(f"storing {segmentation.name}")
+        connection.execute(
+            "INSERT INTO segmentations VALUES (?, ?, ?, ?, ?)",
+            [
+                run_id,
+                segmentation.name,
+                segmentation.method,
+                json.dumps(segmentation.definition, default=str),
+                definition_hash(segmentation.definition),
+            ],
+        )
+        for segment in segmentation.segments:
+            connection.execute(
+                "INSERT INTO segments VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    run_id,
+                    segmentation.name,
+                    segment["name"],
+                    segment["size"],
+                    segment["share"],
+                    json.dumps(segment, default=str),
+                ],
+            )
+    for alert in record.alerts:
+        connection.execute(
+            "INSERT INTO alerts VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                run_id,
+                alert["segmentation"],
+                alert["segment"],
+                alert["kind"],
+                alert["level"],
+                alert["value"],
+                alert["message"],
+            ],
+        )
 
 
 def _has_contacts(connection: duckdb.DuckDBPyConnection) -> bool:
