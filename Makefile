@@ -53,9 +53,10 @@ contracts: $(TEST_STAMP)
 	$(BIN)/lint-imports
 
 # Two workers, a module's tests on one (its module fixtures built once): 24 -> 18.5 min on
-# the 2-core CI machine. Plain `pytest` still runs serially.
+# the 2-core CI machine. Plain `pytest` still runs serially. The slowest tests are listed at
+# the end, so the suite's time (over its 15-minute budget) can be worked down from the log.
 pytest: $(TEST_STAMP) browser
-	$(BIN)/pytest -n 2 --dist loadscope
+	$(BIN)/pytest -n 2 --dist loadscope --durations=30
 
 ## bench: benchmarks (prints tables and ratios; see BENCHMARKS.md).
 ## LIFETIMES_PYTHON=/path/to/python adds the lifetimes baseline (a scratch env: lifetimes needs pandas<2.2).
