@@ -72,8 +72,30 @@ def _cards(members: pl.DataFrame) -> list[dict[str, Any]]:
     ]
 
 
+def _record(
+    run: int, data: dict[str, pl.DataFrame], customers: int, features: pl.DataFrame | None = None
+) -> Any:
+    """Run ``run``'s record, a week after the one before (with a customer table if given)."""
+    from segwise.store import RunRecord, SegmentationRecord
+
+    return RunRecord(
+        "bench",
+        dt.date(2020, 1, 1) + dt.timedelta(days=7 * run),
+        "h",
+        "c",
+        "0",
+        "polars",
+        customers,
+        dt.datetime(2020, 1, 1),
+        [SegmentationRecord(n, "rules", {}, _cards(m), m) for n, m in data.items()],
+        features=features,
+        fingerprints=None if features is None else {"orders": run},
+        cached_features=features,
+    )
+
+
 def build(folder: Path, args: argparse.Namespace) -> tuple[Any, Path, float, float]:
-    from segwise.store import RunRecord, SegmentationRecord, Workspace
+    from segwise.store import Workspace
 
     store = Workspace(folder / "history.duckdb")
     naive = folder / "snapshots.duckdb"
@@ -86,18 +108,7 @@ def build(folder: Path, args: argparse.Namespace) -> tuple[Any, Path, float, flo
         for run, data in enumerate(
             generate(args.customers, args.segmentations, args.runs, args.churn, 7), start=1
         ):
-            day = dt.date(2020, 1, 1) + dt.timedelta(days=7 * run)
-            record = RunRecord(
-                "bench",
-                day,
-                "h",
-                "c",
-                "0",
-                "polars",
-                args.customers,
-                dt.datetime(2020, 1, 1),
-                [SegmentationRecord(n, "rules", {}, _cards(m), m) for n, m in data.items()],
-            )
+            record = _record(run, data, args.customers)
             start = time.perf_counter()
             store.write_run(record)
             written["history"] += time.perf_counter() - start
@@ -122,7 +133,7 @@ def build(folder: Path, args: argparse.Namespace) -> tuple[Any, Path, float, flo
 
 def writes(args: argparse.Namespace) -> None:
     """Each run's write into a fresh store, with the movers' features and the feature cache."""
-    from segwise.store import RunRecord, SegmentationRecord, Workspace
+    from segwise.store import Workspace
 
     with tempfile.TemporaryDirectory() as scratch:
         store = Workspace(Path(scratch) / "history.duckdb")
@@ -133,20 +144,7 @@ def writes(args: argparse.Namespace) -> None:
             features = pl.DataFrame(
                 {"customer_id": ids, "recency": spread % 365, "orders": spread % 17}
             ).with_columns(net_revenue=pl.col("orders") * 12.5 + run)
-            record = RunRecord(
-                "bench",
-                dt.date(2020, 1, 1) + dt.timedelta(days=7 * run),
-                "h",
-                "c",
-                "0",
-                "polars",
-                args.customers,
-                dt.datetime(2020, 1, 1),
-                [SegmentationRecord(n, "rules", {}, _cards(m), m) for n, m in data.items()],
-                features=features,
-                fingerprints={"orders": run},
-                cached_features=features,
-            )
+            record = _record(run, data, args.customers, features)
             start = time.perf_counter()
             store.write_run(record)
             print(
