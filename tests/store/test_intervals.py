@@ -226,6 +226,7 @@ def test_any_sequence_of_runs_reads_back_exactly(
         assert set(store.memberships(run_id).iter_rows()) == expected
 
 
+@settings(max_examples=30)  # each example writes up to four runs: 42 s at the default 100
 @given(
     st.lists(
         st.lists(
