@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,7 +15,7 @@ from typer.testing import CliRunner
 import segwise as sw
 from segwise.cli.app import app
 from segwise.features import RFMBinningWarning, ScoreMap, lint_score_map, rfm_table
-from segwise.features.score_map import Cell
+from segwise.features.score_map import PRESETS, Cell
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -228,6 +229,13 @@ def test_custom_map_from_yaml_and_bins_must_match(tmp_path: Path) -> None:
 def test_bad_maps_name_the_key(text: str, message: str) -> None:
     with pytest.raises(sw.ConfigError, match=message):
         ScoreMap.from_text(text)
+
+
+@pytest.mark.parametrize("name", PRESETS)
+def test_each_bundled_map_passes_the_strict_loader_it_skips(name: str) -> None:
+    # Presets are parsed by libyaml without the duplicate-key and depth checks.
+    text = (files("segwise.features") / "score_maps" / f"{name}.yaml").read_text(encoding="utf-8")
+    assert ScoreMap.from_text(text, source=name) == ScoreMap.preset(name)
 
 
 def test_segwise_preset_covers_every_cell_once() -> None:
