@@ -161,20 +161,20 @@ def _transaction_features(
 
 
 def _last_gap(purchases: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
-    days = purchases.select("customer_id", "__sw_day").unique()
-    # The window result gets its own column before it is used (DESIGN.md §3.2).
-    days = days.with_columns(nw.col("__sw_day").max().over("customer_id").alias("__sw_last"))
-    previous = days.group_by("customer_id").agg(
-        nw.col("__sw_last").max().alias("__sw_last"),
-        nw.when(nw.col("__sw_day") < nw.col("__sw_last"))
-        .then(nw.col("__sw_day"))
-        .max()
-        .alias("__sw_prev"),
+    # The day before the last is the latest day earlier than it: each customer's last day
+    # joined back onto the purchases, not a window over the distinct customer-days, which
+    # Polars cannot stream (the features at 30M rows: 4.6 -> 3.8 GB, 71 -> 65 s).
+    last = purchases.group_by("customer_id").agg(nw.col("__sw_day").max().alias("__sw_last"))
+    previous = (
+        purchases.select("customer_id", "__sw_day")
+        .join(last, on="customer_id")
+        .filter(nw.col("__sw_day") < nw.col("__sw_last"))
+        .group_by("customer_id")
+        .agg(nw.col("__sw_day").max().alias("__sw_prev"))
     )
-    previous = portable.add_days_between(
-        previous, "__sw_last", "__sw_prev", "inter_purchase_last_days"
-    )
-    return previous.select("customer_id", "inter_purchase_last_days")
+    gaps = last.join(previous, on="customer_id", how="left")
+    gaps = portable.add_days_between(gaps, "__sw_last", "__sw_prev", "inter_purchase_last_days")
+    return gaps.select("customer_id", "inter_purchase_last_days")
 
 
 def _category_shares(purchases: nw.LazyFrame[Any], top: int) -> nw.LazyFrame[Any]:
@@ -203,10 +203,11 @@ def _preferred_channel(purchases: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
         .group_by("customer_id", "channel")
         .agg(portable.money_units(nw.col("amount")).sum().alias("__sw_units"))
     )
-    per_channel = per_channel.with_columns(
-        nw.col("__sw_units").max().over("customer_id").alias("__sw_best")
+    # The largest value joined back rather than a window: Polars streams a join, not a window.
+    most = per_channel.group_by("customer_id").agg(nw.col("__sw_units").max().alias("__sw_best"))
+    best = per_channel.join(most, on="customer_id").filter(
+        nw.col("__sw_units") == nw.col("__sw_best")
     )
-    best = per_channel.filter(nw.col("__sw_units") == nw.col("__sw_best"))
     return best.group_by("customer_id").agg(
         nw.col("channel").cast(nw.String).min().alias("preferred_channel")
     )
