@@ -62,20 +62,58 @@ def customer_lifetime_value(
     >>> value.shape
     (6,)
     """
+    check_horizon(periods, period_length, discount_rate)
+    value_per_purchase = spend_model.expected_average_value(summary)
+    return value_per_purchase * discounted_purchases(
+        purchase_model,
+        summary,
+        periods=periods,
+        period_length=period_length,
+        discount_rate=discount_rate,
+    )
+
+
+def check_horizon(periods: int, period_length: float, discount_rate: float) -> None:
+    """Refuse a horizon without a period of positive length, or a negative discount rate."""
     if periods < 1 or period_length <= 0:
         raise ConfigError("the horizon needs at least one period of positive length")
     if discount_rate < 0:
         raise ConfigError(f"discount_rate must be 0 or more, not {discount_rate}")
-    value_per_purchase = spend_model.expected_average_value(summary)
+
+
+def discounted_purchases(
+    purchase_model: PurchaseModel,
+    summary: Any,
+    *,
+    periods: int,
+    period_length: float,
+    discount_rate: float,
+) -> np.ndarray:
+    """Each customer's expected purchases over ``periods`` periods, each period discounted.
+
+    Times the expected value of a purchase, it is the customer's lifetime value; it
+    depends on the purchase history only (``frequency, recency, T``).
+
+    Examples
+    --------
+    >>> from segwise.models import BetaGeoModel
+    >>> summary = {"frequency": [0, 1, 3, 0, 2, 5], "recency": [0, 5, 20, 0, 9, 30],
+    ...            "T": [30, 30, 35, 12, 40, 36]}
+    >>> model = BetaGeoModel().fit(summary)
+    >>> plain = discounted_purchases(model, summary, periods=6, period_length=1, discount_rate=0)
+    >>> bool((plain == model.expected_purchases(summary, 6)).all())
+    True
+    """
+    check_horizon(periods, period_length, discount_rate)
     if discount_rate == 0:
         # Undiscounted, the periods' increments telescope to E[Y(horizon)] (E[Y(0)] = 0):
         # one prediction instead of one per period.
-        horizon = periods * period_length
-        return value_per_purchase * purchase_model.expected_purchases(summary, horizon)
-    total = np.zeros_like(value_per_purchase)
+        return np.asarray(purchase_model.expected_purchases(summary, periods * period_length))
+    total: np.ndarray | None = None
     previous = purchase_model.expected_purchases(summary, 0.0)
     for k in range(1, periods + 1):
         cumulative = purchase_model.expected_purchases(summary, k * period_length)
-        total += value_per_purchase * (cumulative - previous) / (1 + discount_rate) ** k
+        step = (cumulative - previous) / (1 + discount_rate) ** k
+        total = step if total is None else total + step
         previous = cumulative
-    return total
+    return np.asarray(total)

@@ -1,13 +1,15 @@
-"""Distinct customer histories and per-count lookups: the fits' two shortcuts.
+"""Distinct customer histories and per-count lookups: the fits' and predictions' shortcuts.
 
 A million BTYD summaries hold far fewer distinct ``(frequency, recency, T)``
 rows, and far fewer distinct purchase counts: the likelihood is summed over the
-rows with weights, and the special functions of the count are computed once a count.
+rows with weights, predictions are computed once a history, and the special
+functions of the count are computed once a count.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -76,3 +78,39 @@ def compress(
     distinct, inverse = distinct_rows(stacked)
     counts = np.bincount(inverse, weights=weights, minlength=distinct.shape[0])
     return [distinct[:, i] for i in range(distinct.shape[1])], counts.astype(float)
+
+
+@dataclass(frozen=True)
+class Histories:
+    """The distinct purchase histories (frequency, recency, T) of a summary.
+
+    A purchase model's per-customer predictions depend on nothing else, so they are
+    computed once per history and spread to its customers: one-time buyers who joined the
+    same day share one, as do customers with the same first and last purchase days. On
+    CDNOW 23,570 customers have 11,104 histories (47%), on Online Retail 70%; on a grid
+    of days spread over four years, almost one each (the spreading then costs a sort).
+
+    Examples
+    --------
+    >>> summary = {"frequency": [0, 2, 0], "recency": [0.0, 5.0, 0.0], "T": [9.0, 9.0, 9.0]}
+    >>> histories = Histories.of(summary)
+    >>> histories.table["frequency"].tolist(), histories.spread(np.array([1.0, 7.0])).tolist()
+    ([0.0, 2.0], [1.0, 7.0, 1.0])
+    """
+
+    #: One entry per distinct history: ``frequency``, ``recency`` and ``T`` arrays.
+    table: dict[str, np.ndarray]
+    #: Each customer's position in ``table``, in the summary's order.
+    index: np.ndarray
+
+    @classmethod
+    def of(cls, summary: Any) -> Histories:
+        """The distinct histories of ``summary`` (a frame or mapping of columns)."""
+        keys = ("frequency", "recency", "T")
+        matrix = np.column_stack([np.asarray(summary[k], dtype=float) for k in keys])
+        distinct, index = distinct_rows(matrix)
+        return cls({k: distinct[:, i] for i, k in enumerate(keys)}, index)
+
+    def spread(self, values: np.ndarray) -> np.ndarray:
+        """Values per history (``table``'s order) as values per customer."""
+        return values[self.index]

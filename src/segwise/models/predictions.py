@@ -14,9 +14,10 @@ import polars as pl
 
 from segwise.exceptions import ConfigError
 from segwise.models.beta_geo import BetaGeoModel
-from segwise.models.clv import customer_lifetime_value
+from segwise.models.clv import check_horizon, discounted_purchases
 from segwise.models.diagnostics import FitWarning, diagnose_bgnbd, overdue
 from segwise.models.gamma_gamma import GammaGammaModel
+from segwise.models.histories import Histories
 from segwise.models.intervals import flat_parameters, prediction_intervals
 from segwise.models.predictive import predictive_segments
 from segwise.models.tiers import value_tiers
@@ -45,6 +46,8 @@ class CustomerPredictions:
     warnings: tuple[FitWarning, ...] = ()
     #: How churn risk was decided: ``p_alive`` (the model) or ``purchase_cycle`` (fallback).
     churn_basis: str = "p_alive"
+    #: The table's distinct histories, which purchase predictions are computed on.
+    histories: Histories | None = None
 
     def parameters(self) -> dict[str, Any]:
         """Fitted parameters and log-likelihoods, as ``segwise clv --json`` shows them."""
@@ -75,8 +78,9 @@ class CustomerPredictions:
         >>> bool((found.predicted_revenue(30, 1.0) <= found.predicted_revenue(60, 1.0)).all())
         True
         """
-        purchases = self.purchase_model.expected_purchases(self.table, days / unit_days)
-        return purchases * self.table["expected_value"].to_numpy()
+        histories = self.histories or Histories.of(self.table)
+        purchases = self.purchase_model.expected_purchases(histories.table, days / unit_days)
+        return histories.spread(purchases) * self.table["expected_value"].to_numpy()
 
 
 def predict_customers(
@@ -124,16 +128,23 @@ def predict_customers(
     purchase_model = BetaGeoModel().fit(summary)
     spend_model = GammaGammaModel().fit(summary.filter(pl.col("monetary_value") > 0))
     periods = max(1, round(horizon))
-    expected = purchase_model.expected_purchases(summary, horizon)
-    lifetime = customer_lifetime_value(
-        purchase_model,
-        spend_model,
-        summary,
-        periods=periods,
-        period_length=horizon / periods,
-        discount_rate=discount_rate,
-    )
-    p_alive = purchase_model.p_alive(summary)
+    check_horizon(periods, horizon / periods, discount_rate)
+    histories = Histories.of(summary)
+    expected = histories.spread(purchase_model.expected_purchases(histories.table, horizon))
+    value_per_purchase = spend_model.expected_average_value(summary)
+    if discount_rate == 0:
+        # Undiscounted, CLV is the horizon's expected purchases times the value of each.
+        lifetime = value_per_purchase * expected
+    else:
+        discounted = discounted_purchases(
+            purchase_model,
+            histories.table,
+            periods=periods,
+            period_length=horizon / periods,
+            discount_rate=discount_rate,
+        )
+        lifetime = value_per_purchase * histories.spread(discounted)
+    p_alive = histories.spread(purchase_model.p_alive(histories.table))
     frequency, recency, T = (
         summary[c].to_numpy().astype(float) for c in ("frequency", "recency", "T")
     )
@@ -172,7 +183,7 @@ def predict_customers(
     table = table.with_columns(
         pl.Series("p_alive", p_alive),
         pl.Series("expected_purchases", expected),
-        pl.Series("expected_value", spend_model.expected_average_value(summary)),
+        pl.Series("expected_value", value_per_purchase),
         pl.Series("clv", lifetime),
     )
     if draws:
@@ -189,7 +200,7 @@ def predict_customers(
         pl.Series("segment", segments.tolist(), dtype=pl.String),
     )
     return CustomerPredictions(
-        purchase_model, spend_model, table, horizon, tuple(warnings), churn_basis
+        purchase_model, spend_model, table, horizon, tuple(warnings), churn_basis, histories
     )
 
 
