@@ -378,6 +378,7 @@ def _fit_and_predict(
     payload: dict[str, Any] = {
         **predictions.parameters(),
         "customers": result.height,
+        "fitted_customers": predictions.fitted_customers,
         "time_unit": time_unit,
         "horizon": units,
         "tiers": dict(result.group_by("tier").len().iter_rows()),
@@ -389,6 +390,8 @@ def _fit_and_predict(
     for warning in predictions.warnings:
         # On stderr, so --json output stays clean; the same text is in the payload.
         sys.stderr.write(f"warning: {warning}\n")
+    if (sampled := predictions.fit_note()) is not None:
+        sys.stderr.write(f"note: {sampled}\n")
     if holdout:
         checked = check_holdout(frame, predictions)
         payload["backtest"] = checked.to_dict()

@@ -17,13 +17,13 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-import narwhals.stable.v2 as nw
 import numpy as np
 
 from segwise.exceptions import SegwiseError
 from segwise.models.beta_geo import BetaGeoModel
 from segwise.models.modified_beta_geo import ModifiedBetaGeoModel
 from segwise.models.pareto_nbd import ParetoNBDModel
+from segwise.models.sampling import seeded_sample
 
 #: The purchase models compared, by the name the report gives them.
 MODELS = {"BG/NBD": BetaGeoModel, "MBG/NBD": ModifiedBetaGeoModel, "Pareto/NBD": ParetoNBDModel}
@@ -115,18 +115,6 @@ def _verdict(scores: list[ModelScore]) -> tuple[str | None, str]:
     return best.model, text
 
 
-def _sampled(frame: Any, size: int, seed: int) -> tuple[Any, int]:
-    """``frame`` (a dict of columns or any eager dataframe) cut to a seeded sample of rows."""
-    columns = frame if isinstance(frame, dict) else nw.from_native(frame, eager_only=True)
-    rows = len(columns["frequency"])
-    if rows <= size:
-        return frame, rows
-    keep = np.sort(np.random.default_rng(seed).choice(rows, size, replace=False))
-    if isinstance(frame, dict):
-        return {name: np.asarray(values)[keep] for name, values in frame.items()}, rows
-    return columns[keep.tolist()].to_native(), rows
-
-
 def compare_purchase_models(
     frame: Any,
     horizon: float,
@@ -161,7 +149,7 @@ def compare_purchase_models(
     >>> [score.model for score in comparison.scores]
     ['BG/NBD', 'MBG/NBD', 'Pareto/NBD']
     """
-    scored, customers = _sampled(frame, sample, seed)
+    scored, customers = seeded_sample(frame, sample, seed)
     given = fitted if scored is frame else None
     scores = [_score(name, scored, horizon, (given or {}).get(name)) for name in MODELS]
     best, verdict = _verdict(scores)

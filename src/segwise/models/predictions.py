@@ -20,10 +20,17 @@ from segwise.models.gamma_gamma import GammaGammaModel
 from segwise.models.histories import Histories
 from segwise.models.intervals import flat_parameters, prediction_intervals
 from segwise.models.predictive import predictive_segments
+from segwise.models.sampling import seeded_sample
 from segwise.models.tiers import value_tiers
 
 #: Predictive segments must put at least this share outside the largest one to be useful.
 MIN_OUTSIDE_LARGEST = 0.05
+
+#: Customers the purchase and spend models are fitted on at most: above it, a seeded
+#: sample of that many (every customer is still predicted). Measured on 1.37M customers:
+#: fitted on 1M, every BG/NBD and Gamma-Gamma parameter has a standard error under 1% of
+#: its value and lies within 0.7% of the fit on all of them.
+FIT_SAMPLE = 1_000_000
 
 #: The windows (days) a run's predicted revenue is kept for, to be set against what was
 #: realised (``segwise kpis --window``): its usual windows and a year.
@@ -48,6 +55,17 @@ class CustomerPredictions:
     churn_basis: str = "p_alive"
     #: The table's distinct histories, which purchase predictions are computed on.
     histories: Histories | None = None
+    #: Customers the models were fitted on (fewer than the table's above ``FIT_SAMPLE``).
+    fitted_customers: int | None = None
+
+    def fit_note(self) -> str | None:
+        """A line saying the models were fitted on a sample, or None when on everyone."""
+        if self.fitted_customers is None or self.fitted_customers >= self.table.height:
+            return None
+        return (
+            f"the models were fitted on a seeded sample of {self.fitted_customers:,} of "
+            f"{self.table.height:,} customers; every customer is predicted"
+        )
 
     def parameters(self) -> dict[str, Any]:
         """Fitted parameters and log-likelihoods, as ``segwise clv --json`` shows them."""
@@ -93,6 +111,7 @@ def predict_customers(
     draws: int = 0,
     level: float = 0.95,
     tier_by: str = "clv",
+    fit_sample: int = FIT_SAMPLE,
 ) -> CustomerPredictions:
     """Fit BG/NBD (all customers) and Gamma-Gamma (repeat buyers) and predict ``horizon`` ahead.
 
@@ -113,6 +132,9 @@ def predict_customers(
     tier_by
         ``clv``, or ``clv_lower`` (needs draws): tiers by the value a customer is
         fairly sure to bring, so a thin history cannot reach the top tier by luck.
+    fit_sample
+        Above this many customers, both models are fitted on a seeded sample of that
+        many (:data:`FIT_SAMPLE`); predictions cover every customer.
 
     Examples
     --------
@@ -125,8 +147,9 @@ def predict_customers(
     >>> predictions.table.columns[-3:]
     ['clv', 'tier', 'segment']
     """
-    purchase_model = BetaGeoModel().fit(summary)
-    spend_model = GammaGammaModel().fit(summary.filter(pl.col("monetary_value") > 0))
+    fitted, _ = seeded_sample(summary, fit_sample)
+    purchase_model = BetaGeoModel().fit(fitted)
+    spend_model = GammaGammaModel().fit(fitted.filter(pl.col("monetary_value") > 0))
     periods = max(1, round(horizon))
     check_horizon(periods, horizon / periods, discount_rate)
     histories = Histories.of(summary)
@@ -136,14 +159,8 @@ def predict_customers(
         # Undiscounted, CLV is the horizon's expected purchases times the value of each.
         lifetime = value_per_purchase * expected
     else:
-        discounted = discounted_purchases(
-            purchase_model,
-            histories.table,
-            periods=periods,
-            period_length=horizon / periods,
-            discount_rate=discount_rate,
-        )
-        lifetime = value_per_purchase * histories.spread(discounted)
+        discounted = _discounted(purchase_model, histories, horizon, discount_rate)
+        lifetime = value_per_purchase * discounted
     p_alive = histories.spread(purchase_model.p_alive(histories.table))
     frequency, recency, T = (
         summary[c].to_numpy().astype(float) for c in ("frequency", "recency", "T")
@@ -200,8 +217,30 @@ def predict_customers(
         pl.Series("segment", segments.tolist(), dtype=pl.String),
     )
     return CustomerPredictions(
-        purchase_model, spend_model, table, horizon, tuple(warnings), churn_basis, histories
+        purchase_model,
+        spend_model,
+        table,
+        horizon,
+        tuple(warnings),
+        churn_basis,
+        histories,
+        fitted.height,
     )
+
+
+def _discounted(
+    purchase_model: BetaGeoModel, histories: Histories, horizon: float, discount_rate: float
+) -> np.ndarray:
+    """Each customer's discounted expected purchases over ``horizon``, one period a unit."""
+    periods = max(1, round(horizon))
+    found = discounted_purchases(
+        purchase_model,
+        histories.table,
+        periods=periods,
+        period_length=horizon / periods,
+        discount_rate=discount_rate,
+    )
+    return histories.spread(found)
 
 
 def _with_intervals(

@@ -252,11 +252,14 @@ def run(name: str, spec: ClvSegmentation, inputs: RunInputs) -> list[Segmentatio
     predicted = _predicted_revenue(predictions, unit_days)
     made = _with_predictions(made, members.select("customer_id", "segment"), predicted)
     notes = [str(w) for w in predictions.warnings]
+    if (sampled := predictions.fit_note()) is not None:
+        notes.append(sampled)
     section = _backtest(name, spec, purchases, inputs.as_of, notes)
     definition = {
         "method": "clv",
         **{k: str(v) for k, v in spec.model_dump(exclude=_unset_options(spec)).items()},
         **predictions.parameters(),
+        "fitted_customers": predictions.fitted_customers,
         "horizon_days": predictions.horizon * unit_days,
         "churn_basis": predictions.churn_basis,
         "warnings": notes,
