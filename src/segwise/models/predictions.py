@@ -113,7 +113,7 @@ def predict_customers(
     tier_by: str = "clv",
     fit_sample: int = FIT_SAMPLE,
 ) -> CustomerPredictions:
-    """Fit BG/NBD (all customers) and Gamma-Gamma (repeat buyers) and predict ``horizon`` ahead.
+    """Fit BG/NBD (customers) and Gamma-Gamma (repeat buyers), predict ``horizon`` ahead.
 
     Parameters
     ----------

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from segwise.engine.frames import to_lazy
+from segwise.engine.frames import collect_polars, to_lazy
 from segwise.profiling.cards import SegmentationResult
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ def as_polars(frame: Any) -> pl.DataFrame:
     """Any frame as an eager Polars frame (the report and the store read Polars)."""
     if isinstance(frame, pl.DataFrame):
         return frame
-    return pl.DataFrame(to_lazy(frame).collect(backend="polars").to_native())
+    return collect_polars(to_lazy(frame))
 
 
 def profile_members(
