@@ -103,7 +103,10 @@ ORDERS = str(sample_paths()["orders"])
         ("cluster", ["cluster", "--transactions", ORDERS, "--json"]),
     ],
 )
-def test_command_json_is_unchanged(name: str, args: list[str]) -> None:
+def test_command_json_is_unchanged(
+    name: str, args: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # `quality` writes its quarantine file beside the caller
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.stderr
     _compare(f"cli_{name}", json.loads(result.stdout))
