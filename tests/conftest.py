@@ -41,8 +41,11 @@ def shared_data() -> Path:
 
 
 @pytest.fixture(scope="session")
-def spark() -> Iterator[Any]:
-    """A local[2] Spark session (skipped with a reason when Java or pyspark is missing)."""
+def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A local[2] Spark session (skipped with a reason when Java or pyspark is missing).
+
+    Its catalog's tables are written to a temporary folder, not the checkout.
+    """
     if shutil.which("java") is None:
         pytest.skip("Spark tests need Java on PATH")
     pyspark_sql = pytest.importorskip(
@@ -55,6 +58,7 @@ def spark() -> Iterator[Any]:
         .config("spark.sql.shuffle.partitions", "2")
         .config("spark.ui.enabled", "false")
         .config("spark.driver.memory", "1g")
+        .config("spark.sql.warehouse.dir", str(tmp_path_factory.mktemp("spark-warehouse")))
         .getOrCreate()
     )
     session.sparkContext.setLogLevel("ERROR")

@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import polars as pl
 import pytest
 
 from segwise.exceptions import ConfigError
@@ -106,7 +107,18 @@ def _project(folder: Path, engine: str) -> Path:
 def test_demo_project_through_spark_connect_gives_the_polars_memberships(
     connect_url: str, tmp_path: Path
 ) -> None:
-    remote = _project(tmp_path / "remote", f'{{spark: {{remote: "{connect_url}"}}}}')
+    written = tmp_path / "lake" / "memberships"
+    remote = _project(
+        tmp_path / "remote",
+        f'{{spark: {{remote: "{connect_url}", memberships: {{path: "{written}"}}}}}}',
+    )
+    # The events are read by the server where they lie, as a cluster reads object storage.
+    events = tmp_path / "remote" / "data" / "events.parquet"
+    text = remote.read_text()
+    assert "    path: data/events.parquet\n" in text
+    remote.write_text(
+        text.replace("    path: data/events.parquet\n", f"    warehouse: {{path: '{events}'}}\n")
+    )
     done = subprocess.run(
         [str(SEGWISE), "run", str(remote), "--json"],
         capture_output=True,
@@ -121,6 +133,16 @@ def test_demo_project_through_spark_connect_gives_the_polars_memberships(
     on_polars = Project.from_yaml(local).store.memberships()
     assert through_connect.height == on_polars.height > 0
     assert through_connect.equals(on_polars)
+    # And the memberships were written back, as files partitioned by run, by the server.
+    back = pl.scan_parquet(written / "**" / "*.parquet", hive_partitioning=True).collect()
+    assert back["run_id"].unique().to_list() == [1]
+    ordered = back.select("segmentation", "customer_id", "segment").sort(
+        "segmentation", "customer_id", "segment"
+    )
+    expected = on_polars.select("segmentation", "customer_id", "segment").sort(
+        "segmentation", "customer_id", "segment"
+    )
+    assert ordered.equals(expected)
 
 
 def test_master_and_remote_are_one_or_the_other(tmp_path: Path) -> None:

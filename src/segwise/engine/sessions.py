@@ -62,10 +62,25 @@ def on_engine(
     check_engine(engine)
     if engine == "polars":
         return {k: v.to_native() for k, v in tables.items()}
+    if engine == "spark":
+        # Warehouse tables are Spark frames already: they stay where they are.
+        moved = {k: v.to_native() for k, v in tables.items() if _on_spark(v)}
+        rest = {k: v for k, v in tables.items() if k not in moved}
+        return {**moved, **_to_spark(rest, spark)} if rest else moved
     arrow = {k: v.collect(backend="pyarrow").to_native() for k, v in tables.items()}
-    if engine == "duckdb":
-        connection = duckdb.connect()
-        return {k: connection.from_arrow(v) for k, v in arrow.items()}
+    connection = duckdb.connect()
+    return {k: connection.from_arrow(v) for k, v in arrow.items()}
+
+
+def _on_spark(frame: nw.LazyFrame[Any]) -> bool:
+    implementation = frame.implementation
+    return bool(implementation.is_pyspark() or implementation.is_pyspark_connect())
+
+
+def _to_spark(tables: Mapping[str, nw.LazyFrame[Any]], spark: Any) -> dict[str, Any]:
     if spark is None:
         spark = spark_session()
-    return {k: spark.createDataFrame(v) for k, v in arrow.items()}
+    return {
+        k: spark.createDataFrame(v.collect(backend="pyarrow").to_native())
+        for k, v in tables.items()
+    }

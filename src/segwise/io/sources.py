@@ -328,6 +328,14 @@ def _open_path(
     return _open_csv(path, delimiter, encoding)
 
 
+@dataclass(frozen=True)
+class NamedFrame:
+    """A frame opened elsewhere (a warehouse table on Spark), with the name reports give it."""
+
+    frame: Any
+    name: str
+
+
 def open_frame(native: Any, *, name: str | None = None) -> RawSource:
     """Open an in-memory frame (pandas, Polars, PyArrow, DuckDB, Spark) as a source."""
     like = native_kind(native)
@@ -366,6 +374,8 @@ def open_source(
     DataError
         The path is missing, a directory, empty, binary, or unreadable.
     """
+    if isinstance(source, NamedFrame):
+        return open_frame(source.frame, name=source.name)
     if isinstance(source, str) and sql.is_sql_url(source):
         opened = sql.read_sql_url(source, table=table, query=query)
         shown = (

@@ -18,6 +18,7 @@ from segwise.activation.triggers import Trigger
 from segwise.privacy.retention import Period
 from segwise.privacy.secret import KEY_ENV
 from segwise.privacy.small_groups import K_MIN
+from segwise.project.config_engine import MembershipsTable, SparkEngine, SparkSettings
 from segwise.project.config_sources import (
     MEASUREMENT_SOURCES,
     NOT_FEATURES,
@@ -32,39 +33,14 @@ from segwise.project.config_sources import (
     Sources,
     Strict,
     TransactionsSource,
+    WarehouseLocation,
+    WarehouseSource,
 )
 from segwise.segmenters.rule_catalog import Playbook, SegmentDefinition
 
 _PLAIN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 
 DOCS = "docs/project.md"
-
-
-class SparkSettings(Strict):
-    """Where Spark runs: a master (``local[2]``, ``spark://…``, ``yarn``) or a Spark Connect URL."""
-
-    master: str = "local[2]"
-    #: A Spark Connect server (``sc://host:15002``): the client/server path a cluster offers
-    #: (Databricks, EMR, a ``start-connect-server.sh``). Instead of ``master``.
-    remote: str | None = None
-    config: dict[str, str] = Field(default_factory=dict)
-
-    @model_validator(mode="after")
-    def _one_place(self) -> SparkSettings:
-        if self.remote is not None:
-            if "master" in self.model_fields_set:
-                raise ValueError("give master or remote, not both: remote is a Spark Connect URL")
-            if not self.remote.startswith("sc://"):
-                raise ValueError(
-                    f"remote must be a Spark Connect URL like sc://host:15002, not '{self.remote}'"
-                )
-        return self
-
-
-class SparkEngine(Strict):
-    """``engine: {spark: {master: "local[2]"}}``."""
-
-    spark: SparkSettings = Field(default_factory=SparkSettings)
 
 
 #: Whom a segmentation segments: people (customers, contacts) or B2B accounts.
@@ -446,6 +422,16 @@ class ProjectConfig(Strict):
             )
         return self
 
+    @model_validator(mode="after")
+    def _warehouse_needs_spark(self) -> ProjectConfig:
+        for name, source in self.sources:
+            if source is not None and source.warehouse is not None and self.engine_name != "spark":
+                raise ValueError(
+                    f"sources.{name}.warehouse is read by Spark where it lives; set engine: "
+                    "{spark: {remote: sc://…}} (or master:), or give a path to a file instead"
+                )
+        return self
+
     @property
     def levels(self) -> set[str]:
         """The levels the segmentations run at (``customer``, ``account``)."""
@@ -470,6 +456,7 @@ __all__ = [
     "ExposuresSource",
     "HybridSegmentation",
     "LookalikeSegmentation",
+    "MembershipsTable",
     "OutcomesSource",
     "ProjectConfig",
     "PropensitySegmentation",
@@ -479,6 +466,10 @@ __all__ = [
     "RulesSegmentation",
     "Segmentation",
     "Sources",
+    "SparkEngine",
+    "SparkSettings",
     "SurveySegmentation",
     "TransactionsSource",
+    "WarehouseLocation",
+    "WarehouseSource",
 ]

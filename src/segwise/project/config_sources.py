@@ -6,9 +6,10 @@ these classes); unknown keys are errors there as here.
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 class Strict(BaseModel):
@@ -24,15 +25,115 @@ class QuantityPrice(Strict):
     unit_price: str
 
 
-class _Source(Strict):
-    """Where a source is and how to read it (a file, a sheet, a database table or query)."""
+_VARIABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
-    path: str
+#: Spark reader and writer options as YAML writes them (``header: true``), passed on as text.
+SparkOption = str | bool | int | float
+
+
+def _as_option_text(values: dict[str, SparkOption]) -> dict[str, str]:
+    return {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in values.items()}
+
+
+class WarehouseLocation(Strict):
+    """A table that stays where it lives, for Spark: a catalog table, or files at a path.
+
+    ``table`` names a table of the Spark session's catalog (``sales.orders``,
+    ``main.sales.orders`` on Unity Catalog); ``path`` a folder of files on the
+    cluster's storage (``s3://``, ``abfss://``, ``gs://``, ``hdfs://``, ``dbfs:/``)
+    in ``format`` (``parquet`` when not given; ``delta``, ``orc``, ``csv``, ``json``
+    or any data source the cluster has).
+    """
+
+    table: str | None = Field(default=None, min_length=1)
+    path: str | None = Field(default=None, min_length=1)
+    format: str | None = Field(default=None, pattern=r"^[A-Za-z][A-Za-z0-9_.]*$")
+
+    @model_validator(mode="after")
+    def _one_place(self) -> WarehouseLocation:
+        if (self.table is None) == (self.path is None) and self.format != "jdbc":
+            raise ValueError("give table (a catalog table) or path (a folder of files), not both")
+        if self.table is not None and self.format not in (None, "jdbc"):
+            raise ValueError(
+                f"format '{self.format}' is for a path; a catalog table knows its own format"
+            )
+        return self
+
+    def describe(self) -> str:
+        """How reports and errors name it (``table sales.orders``, ``delta at s3://…``)."""
+        from segwise.engine.warehouse import describe  # noqa: PLC0415 - keeps config light
+
+        return describe(self.table, self.path, self.format)
+
+
+class WarehouseSource(WarehouseLocation):
+    """``warehouse:`` of a source: read by the run's Spark session, never through this process.
+
+    A database is read with ``format: jdbc``, ``table`` its table, and the JDBC
+    ``url`` (and ``user``…) in ``options``. Secrets are never written in the
+    file: ``options_env`` maps an option to the environment variable that holds it.
+    """
+
+    options: dict[str, SparkOption] = Field(default_factory=dict)
+    options_env: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("options_env")
+    @classmethod
+    def _variables(cls, value: dict[str, str]) -> dict[str, str]:
+        for option, variable in value.items():
+            if not _VARIABLE.match(variable):
+                raise ValueError(f"options_env.{option}: '{variable}' is not a variable name")
+        return value
+
+    @model_validator(mode="after")
+    def _jdbc_has_a_url(self) -> WarehouseSource:
+        if self.format == "jdbc":
+            if "url" not in self.options and "url" not in self.options_env:
+                raise ValueError("format: jdbc needs the database's url in options")
+            if self.path is not None:
+                raise ValueError("format: jdbc reads a table (or options.query), not a path")
+            if self.table is None and "query" not in self.options and "dbtable" not in self.options:
+                raise ValueError("format: jdbc needs table (or options.query)")
+        return self
+
+    def option_text(self) -> dict[str, str]:
+        """The reader's options as text (the environment's values not included)."""
+        return _as_option_text(self.options)
+
+
+class _Source(Strict):
+    """Where a source is and how to read it: a file, a sheet, a database, or the warehouse."""
+
+    path: str | None = None
     delimiter: str | None = None
     encoding: str | None = None
     sheet: str | int | None = None
     table: str | None = None
     query: str | None = None
+    #: Read by Spark where it lives (``engine: spark`` only), instead of ``path``.
+    warehouse: WarehouseSource | None = None
+
+    @model_validator(mode="after")
+    def _one_origin(self) -> _Source:
+        if self.warehouse is None:
+            if self.path is None:
+                raise ValueError("give path (a file or database URL), or warehouse: for Spark")
+            return self
+        given = [
+            k
+            for k in ("path", "delimiter", "encoding", "sheet", "table", "query")
+            if getattr(self, k) is not None
+        ]
+        if given:
+            raise ValueError(
+                f"{given[0]} is for files and databases read here; a warehouse: source is read "
+                "by Spark (put its table, path and options under warehouse:)"
+            )
+        return self
+
+    def origin(self) -> str:
+        """The path, or how the warehouse location reads (``table sales.orders``)."""
+        return self.warehouse.describe() if self.warehouse is not None else str(self.path)
 
 
 class _TimedSource(_Source):

@@ -3,7 +3,8 @@
 A file's fingerprint is its size, its modification time and a SHA-256 of its
 first and last MiB (one changed byte in a 10 GB export is caught where it
 usually lands, at the end, without reading the whole file); a table or query
-in a database file adds its row count. ``segwise refresh`` compares them, and
+in a database file adds its row count; a warehouse table (on Spark) is its row
+count and the list of files Spark reads for it. ``segwise refresh`` compares them, and
 the project file's own hash, with what the last run stored.
 """
 
@@ -15,8 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 import narwhals.stable.v2 as nw
 
-from segwise.io.sources import open_source
+from segwise.io.sources import NamedFrame, open_source
 from segwise.project.config import MEASUREMENT_SOURCES
+from segwise.project.sources import warehouse_frame
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -56,6 +58,18 @@ def file_fingerprint(path: Path) -> dict[str, Any]:
     return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": digest.hexdigest()}
 
 
+def warehouse_fingerprint(table: NamedFrame) -> dict[str, Any]:
+    """A warehouse table's row count and a hash of the files Spark reads for it.
+
+    New data lands in new files (appends to Parquet folders, every Delta
+    commit), so the file list catches a change the row count alone would miss.
+    """
+    frame = table.frame
+    files = sorted(frame.inputFiles())
+    digest = hashlib.sha256("\n".join(files).encode()).hexdigest()
+    return {"origin": table.name, "rows": int(frame.count()), "files_sha256": digest}
+
+
 def source_fingerprints(project: Project) -> dict[str, dict[str, Any]]:
     """Every source's fingerprint, by source name (``transactions``, ``customers``…).
 
@@ -67,7 +81,10 @@ def source_fingerprints(project: Project) -> dict[str, dict[str, Any]]:
     for name, source in project.config.sources:
         if source is None or name in MEASUREMENT_SOURCES:
             continue
-        path = project.resolve(source.path, key=f"sources.{name}.path")
+        if source.warehouse is not None:
+            prints[name] = warehouse_fingerprint(warehouse_frame(project, name, source.warehouse))
+            continue
+        path = project.resolve(str(source.path), key=f"sources.{name}.path")
         found = file_fingerprint(path)
         table, query = getattr(source, "table", None), getattr(source, "query", None)
         if table or query:
@@ -91,7 +108,9 @@ def what_changed(
             return f"source '{name}' is new"
         if before != found:
             changed = [
-                k for k in ("size", "sha256", "rows", "mtime_ns") if before.get(k) != found.get(k)
+                k
+                for k in ("size", "sha256", "rows", "mtime_ns", "files_sha256")
+                if before.get(k) != found.get(k)
             ]
             return f"source '{name}' changed ({', '.join(changed)})"
     gone = sorted(set(stored) - set(current))

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import narwhals.stable.v2 as nw
 
-from segwise.engine.sessions import on_engine, spark_session
+from segwise.engine.sessions import on_engine
 from segwise.exceptions import ConfigError
 from segwise.features.accounts import account_view, contact_mapping, with_firmographics
 from segwise.features.behaviour import customer_features
@@ -48,6 +48,11 @@ def prepare(
 
     ``keep_quarantine=False`` (a preview) writes nothing beside the project.
     """
+    if engine == "spark":
+        # Before reading: warehouse sources are read by this session, where they live.
+        spark = project.spark_session(spark)
+    else:
+        check_sources_on(project, engine)
     step("Reading the sources")
     datasets = project.read_sources()
     step("Checking data quality")
@@ -58,11 +63,6 @@ def prepare(
     cutoff = run_as_of(as_of, project.config.as_of, datasets["transactions"])
     check_as_of(cutoff, datasets["transactions"].quality())
     step(f"Moving the data to {engine}")
-    if engine == "spark" and spark is None:
-        settings = getattr(project.config.engine, "spark", None)
-        spark = (
-            spark_session(settings.master, settings.config, settings.remote) if settings else None
-        )
     # The measurement sources and consents get their quality report above; no feature reads them.
     built = {k: d.data for k, d in datasets.items() if k not in NOT_FEATURES}
     if personal := personal_columns(project, datasets):
@@ -98,6 +98,17 @@ def prepare(
     if account is not None:
         inputs = _with_accounts(project, inputs, account, step)
     return inputs, quality
+
+
+def check_sources_on(project: Project, engine: str) -> None:
+    """Refuse a run off Spark when a source lives in the warehouse (only Spark reads it there)."""
+    for name, source in project.config.sources:
+        if source is not None and source.warehouse is not None:
+            raise ConfigError(
+                f"sources.{name} is {source.warehouse.describe()}, read by Spark; "
+                f"this run's engine is {engine}",
+                hint="run with --engine spark, or point the source at a file (path:)",
+            )
 
 
 def personal_columns(project: Project, datasets: dict[str, Dataset]) -> list[str]:

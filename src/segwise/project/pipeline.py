@@ -24,7 +24,7 @@ from segwise.profiling.cards import SegmentationResult
 from segwise.project.fingerprints import Refresh, reason_to_refresh
 from segwise.project.paths import QUARANTINE_DIR, ProjectPaths
 from segwise.project.publish import RunResult
-from segwise.project.sources import read_source
+from segwise.project.sources import read_source, warehouse_frame
 from segwise.project.workspace import read_project_file
 from segwise.store import Workspace
 
@@ -72,6 +72,7 @@ class Project:
         self.paths = ProjectPaths(
             root, project_file or root / "segwise.yaml", allow_outside=allow_outside
         )
+        self._spark: Any = None
 
     @classmethod
     def from_yaml(cls, path: str | Path, *, allow_outside: bool = False) -> Project:
@@ -96,12 +97,32 @@ class Project:
         """A path from the project file, resolved from its folder and kept inside it."""
         return self.paths.resolve(relative, key=key)
 
+    def spark_session(self, given: Any = None) -> Any:
+        """The Spark session this project's runs and warehouse sources use.
+
+        ``given`` (a session of the caller's) is kept and used from then on;
+        otherwise one is started, once, from ``engine.spark`` (``local[2]`` when
+        the file names no Spark settings and the run asks for Spark).
+        """
+        if given is not None:
+            self._spark = given
+        if self._spark is None:
+            from segwise.engine.sessions import spark_session  # noqa: PLC0415 - optional extra
+
+            settings = getattr(self.config.engine, "spark", None)
+            self._spark = (
+                spark_session(settings.master, settings.config, settings.remote)
+                if settings is not None
+                else spark_session()
+            )
+        return self._spark
+
     def check_paths(self) -> None:
         """Refuse sources outside the project and outputs that would overwrite anything."""
         sources = [
             (f"sources.{name}.path", self.resolve(source.path, key=f"sources.{name}.path"))
             for name, source in self.config.sources
-            if source is not None
+            if source is not None and source.path is not None
         ]
         store = self.resolve(self.config.store, key="store")
         report = self.resolve(self.config.report, key="report")
@@ -151,7 +172,12 @@ class Project:
         source = getattr(self.config.sources, name, None)
         if source is None:
             raise ConfigError(f"sources.{name}: not in the project file")
-        dataset = read_source(source, self.resolve(source.path, key=f"sources.{name}.path"))
+        location = (
+            warehouse_frame(self, name, source.warehouse)
+            if source.warehouse is not None
+            else self.resolve(source.path, key=f"sources.{name}.path")
+        )
+        dataset = read_source(source, location)
         if dataset.kind == "accounts":  # accounts are companies, not people
             return dataset
         if dataset.kind == "customers":
@@ -203,6 +229,8 @@ class Project:
 
         step = progress or (lambda _message: None)
         self.check_paths()
+        if spark is not None:
+            self.spark_session(spark)
         # The whole run holds the lock: two runs would race on the report and the quarantine.
         with self.store.locked(step):
             return run_holding_the_lock(self, as_of, engine, step, spark)
@@ -223,6 +251,8 @@ class Project:
 
         step = progress or (lambda _message: None)
         self.check_paths()
+        if spark is not None:
+            self.spark_session(spark)
         with self.store.locked(step):
             reason = reason_to_refresh(self)
             if reason is None:

@@ -62,7 +62,7 @@ def _source(name: str, source: Any, retention: dict[str, Any]) -> dict[str, Any]
     declared = list(spec.get("pii", []))
     return {
         "source": name,
-        "path": source.path,
+        "path": source.origin(),
         "columns": columns,
         "personal": declared,
         "retention": str(retention[name]) if name in retention else None,

@@ -19,6 +19,7 @@ from segwise.exceptions import SegwiseError
 from segwise.io.writers import atomic_path
 from segwise.project.health import Alert, drift_alerts, size_alerts, stale_model_alerts
 from segwise.project.kpis import report_measurement
+from segwise.project.write_back import write_back
 from segwise.report.changes import PreviousRun, changes_section
 from segwise.report.project import render_project_report
 from segwise.store import RunRecord, SegmentationRecord
@@ -141,6 +142,7 @@ def publish(
             measurement=report_measurement(project, inputs.as_of, inputs.tables["transactions"]),
             k_min=config.privacy.k_min,
         )
+        write_back(project, record, run_id, step)
         stored = store.write_run(record, progress=step, lock=False)
         if stored != run_id:  # pragma: no cover - the lock makes this impossible
             raise SegwiseError(f"run {run_id} was stored as {stored}")

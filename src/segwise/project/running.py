@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from segwise.engine.sessions import check_engine
 from segwise.exceptions import SegwiseError
 from segwise.project.fingerprints import source_fingerprints
-from segwise.project.ingest import prepare, remove_stale_temp_files
+from segwise.project.ingest import check_sources_on, prepare, remove_stale_temp_files
 from segwise.project.publish import RunResult, publish
 from segwise.project.segmentations import run_segmentations
 
@@ -37,6 +37,8 @@ def run_holding_the_lock(
     started = datetime.now()
     try:
         engine_name = check_engine(engine or project.config.engine_name)
+        if engine_name != "spark":
+            check_sources_on(project, engine_name)
         # Taken before reading: a source that changes during the run is seen by the next refresh.
         fingerprints = source_fingerprints(project)
         inputs, quality = prepare(project, as_of, engine_name, step, spark)

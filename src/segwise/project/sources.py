@@ -7,11 +7,13 @@ only translation is ``amount: {quantity, unit_price}``.
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from segwise._validation import hint_for
+from segwise.engine.warehouse import read_warehouse
 from segwise.exceptions import ConfigError
 from segwise.io.entity_readers import (
     read_accounts,
@@ -25,6 +27,7 @@ from segwise.io.readers import (
     read_events,
     read_transactions,
 )
+from segwise.io.sources import NamedFrame
 from segwise.project.config import (
     AccountsSource,
     ConsentsSource,
@@ -34,6 +37,7 @@ from segwise.project.config import (
     OutcomesSource,
     ResponsesSource,
     TransactionsSource,
+    WarehouseSource,
 )
 
 if TYPE_CHECKING:
@@ -81,7 +85,7 @@ def reader_options(source: AnySource) -> dict[str, Any]:
     >>> sorted(reader_options(source).items())
     [('delimiter', ';'), ('policy', 'default'), ('quantity', 'Q'), ('unit_price', 'P')]
     """
-    options = source.model_dump(exclude={"path"}, exclude_none=True)
+    options = source.model_dump(exclude={"path", "warehouse"}, exclude_none=True)
     amount = options.get("amount")
     if isinstance(amount, dict):
         options.pop("amount")
@@ -98,10 +102,37 @@ def reader_options(source: AnySource) -> dict[str, Any]:
     return options
 
 
-def read_source(source: AnySource, path: Path) -> Dataset:
-    """Read one configured source (already resolved to ``path``) with its roles."""
+def read_source(source: AnySource, location: Path | NamedFrame) -> Dataset:
+    """Read one configured source (a resolved path, or its warehouse frame) with its roles."""
     reader: Any = _READERS[type(source)]
-    return reader(path, **reader_options(source))  # type: ignore[no-any-return]
+    return reader(location, **reader_options(source))  # type: ignore[no-any-return]
+
+
+def warehouse_frame(project: Project, name: str, spec: WarehouseSource) -> NamedFrame:
+    """The source's warehouse table as a frame of the project's Spark session.
+
+    Options named in ``options_env`` are read from the environment now, so a
+    password is never in the project file or the store.
+    """
+    where = f"sources.{name}.warehouse"
+    options = spec.option_text()
+    for option, variable in spec.options_env.items():
+        value = os.environ.get(variable)
+        if value is None:
+            raise ConfigError(
+                f"{where}.options_env.{option}: the environment variable {variable} is not set",
+                hint=f"export {variable}=… before running segwise",
+            )
+        options[option] = value
+    frame = read_warehouse(
+        project.spark_session(),
+        table=spec.table,
+        path=spec.path,
+        fmt=spec.format,
+        options=options,
+        where=where,
+    )
+    return NamedFrame(frame, spec.describe())
 
 
 def customer_columns(project: Project, columns: Sequence[str], *, asked_by: str) -> pl.DataFrame:
