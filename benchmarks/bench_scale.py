@@ -49,7 +49,7 @@ as_of: {as_of}
 report: report.html
 sources:
   transactions:
-    path: {data}/orders.parquet
+    {orders}
     customer_id: customer_id
     timestamp: order_date
     amount: amount
@@ -57,10 +57,10 @@ sources:
     category: category
     channel: channel
   customers:
-    path: {data}/customers.parquet
+    {customers}
     customer_id: customer_id
   events:
-    path: {data}/events.parquet
+    {events}
     customer_id: customer_id
     timestamp: ts
     event: event
@@ -243,14 +243,41 @@ def child(config: Path) -> None:
     finish(None)
 
 
-def measure(rows: int, engine: str, data: Path) -> tuple[list[dict[str, Any]], float, float]:
+#: Spark here: a local driver on this machine's cores, the sources read by Spark where they
+#: lie (``warehouse:``), as a cluster reads object storage.
+SPARK = (
+    "{spark: {master: 'local[2]', config: {spark.driver.memory: '10g', "
+    "spark.sql.shuffle.partitions: '16', spark.ui.enabled: 'false'}}}"
+)
+
+
+def project_text(engine: str, data: Path) -> str:
+    """The benchmark's project file for ``engine``, reading the data in ``data``."""
+    if engine == "spark":
+        where = {n: f"warehouse: {{path: '{data}/{n}.parquet'}}" for n in SOURCES}
+        return PROJECT.format(engine=SPARK, as_of=AS_OF, **where)
+    where = {n: f"path: {data}/{n}.parquet" for n in SOURCES}
+    return PROJECT.format(engine=engine, as_of=AS_OF, **where)
+
+
+SOURCES = ("orders", "customers", "events")
+
+
+def measure(
+    rows: int, engine: str, data: Path, keep: Path | None = None
+) -> tuple[list[dict[str, Any]], float, float]:
     """Run the project on one size in a child; its stages, wall seconds and peak MiB.
 
-    The peak is the largest stage's: the child resets its high-water mark at every stage.
+    The peak is the largest stage's: the child resets its high-water mark at every stage
+    (this process's memory: Spark's JVM is a process of its own). ``keep`` is a folder
+    for the project and its store, left for comparing engines; a temporary one otherwise.
     """
     with tempfile.TemporaryDirectory() as scratch:
-        config = Path(scratch) / "segwise.yaml"
-        config.write_text(PROJECT.format(engine=engine, as_of=AS_OF, data=data))
+        folder = keep or Path(scratch)
+        folder.mkdir(parents=True, exist_ok=True)
+        config = folder / "segwise.yaml"
+        config.write_text(project_text(engine, data))
+        (folder / "segwise.duckdb").unlink(missing_ok=True)
         start = time.perf_counter()
         process = subprocess.Popen(
             [sys.executable, __file__, "--child", str(config)],
@@ -281,7 +308,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", default="10M", help="Transactions: 10M, 100M, 2500000 …")
     parser.add_argument("--curve", help="Several sizes, comma-separated (1M,10M,30M,100M).")
-    parser.add_argument("--engine", default="polars", choices=["polars", "duckdb"])
+    parser.add_argument(
+        "--engine",
+        default="polars",
+        help="polars, duckdb or spark; several, comma-separated (polars,spark), also compare "
+        "their memberships",
+    )
     parser.add_argument("--data", type=Path, default=HERE / "data")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -289,11 +321,52 @@ def main() -> None:
         child(args.child)
         return
     sizes = [parse_rows(s) for s in (args.curve or args.rows).split(",")]
+    engines = args.engine.split(",")
+    if len(engines) > 1:
+        compare_engines(sizes[0], engines, ensure_data(sizes[0], args.data))
+        return
     results = {}
     for rows in sizes:
         data = ensure_data(rows, args.data)
         results[rows] = measure(rows, args.engine, data)
-    print(f"\nsegwise run ({args.engine}), every method; seconds / peak MiB per stage")
+    print_table(args.engine, sizes, results)
+
+
+def compare_engines(rows: int, engines: list[str], data: Path) -> None:
+    """Run the project on each engine, print each stage table, and compare the memberships."""
+    stores = {}
+    with tempfile.TemporaryDirectory() as scratch:
+        for engine in engines:
+            folder = Path(scratch) / engine
+            print_table(engine, [rows], {rows: measure(rows, engine, data, keep=folder)})
+            stores[engine] = folder / "segwise.duckdb"
+        from segwise.store import Workspace  # only the comparison reads the stores
+
+        def members(store: Path) -> Any:
+            stored = Workspace(store).memberships()
+            return stored.select("segmentation", "customer_id", "segment").sort(
+                "segmentation", "customer_id", "segment"
+            )
+
+        first, *others = engines
+        reference = members(stores[first])
+        for engine in others:
+            theirs = members(stores[engine])
+            print(f"\nmemberships, {engine} vs {first} ({label(rows)} rows):")
+            for name in reference["segmentation"].unique().sort():
+                mine = reference.filter(segmentation=name)
+                other = theirs.filter(segmentation=name)
+                same = mine.equals(other)
+                differ = mine.join(other, on=["customer_id", "segment"], how="anti").height
+                print(
+                    f"  {name:<14} {mine.height:>12,} customers  "
+                    + ("identical" if same else f"{differ:,} differ")
+                )
+
+
+def print_table(engine: str, sizes: list[int], results: dict[int, Any]) -> None:
+    """The per-stage table (seconds and peak MiB) of one engine over the sizes run."""
+    print(f"\nsegwise run ({engine}), every method; seconds / peak MiB per stage")
     names = list(dict.fromkeys(s["stage"] for stages, _, _ in results.values() for s in stages))
     print(f"{'stage':<44}" + "".join(f"{label(r):>18}" for r in sizes))
     for name in names:

@@ -144,6 +144,16 @@ def test_the_fingerprint_changes_when_files_land(shop: Path, spark: Any, tmp_pat
             "'1PASS' is not a variable name",
         ),
         ("delimiter: ';'", spark_engine(), "give path (a file or database URL), or warehouse:"),
+        (
+            "warehouse: {path: lake/orders}",
+            spark_engine(),
+            "is relative, and Spark resolves it on the cluster",
+        ),
+        (
+            "path: 's3://shop/orders/'",
+            "polars",
+            "is on object storage, which Spark reads where it lies: write warehouse: {path:",
+        ),
     ],
 )
 def test_a_wrong_warehouse_source_is_refused_with_the_fix(

@@ -25,6 +25,19 @@ class QuantityPrice(Strict):
     unit_price: str
 
 
+#: Storage only a cluster reads (a ``path:`` is read by this process; a ``warehouse:`` by Spark).
+_STORAGE_SCHEMES = (
+    "s3://",
+    "s3a://",
+    "s3n://",
+    "gs://",
+    "abfs://",
+    "abfss://",
+    "wasbs://",
+    "hdfs://",
+    "dbfs:/",
+    "oss://",
+)
 _VARIABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 #: Spark reader and writer options as YAML writes them (``header: true``), passed on as text.
@@ -53,6 +66,11 @@ class WarehouseLocation(Strict):
     def _one_place(self) -> WarehouseLocation:
         if (self.table is None) == (self.path is None) and self.format != "jdbc":
             raise ValueError("give table (a catalog table) or path (a folder of files), not both")
+        if self.path is not None and not (self.path.startswith("/") or ":/" in self.path):
+            raise ValueError(
+                f"path '{self.path}' is relative, and Spark resolves it on the cluster, not from "
+                "this file's folder: write the full path or URL (s3://…, /data/…)"
+            )
         if self.table is not None and self.format not in (None, "jdbc"):
             raise ValueError(
                 f"format '{self.format}' is for a path; a catalog table knows its own format"
@@ -118,6 +136,11 @@ class _Source(Strict):
         if self.warehouse is None:
             if self.path is None:
                 raise ValueError("give path (a file or database URL), or warehouse: for Spark")
+            if self.path.lower().startswith(_STORAGE_SCHEMES):
+                raise ValueError(
+                    f"path '{self.path}' is on object storage, which Spark reads where it lies: "
+                    f"write warehouse: {{path: '{self.path}'}} (with engine: spark) instead"
+                )
             return self
         given = [
             k
