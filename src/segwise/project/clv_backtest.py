@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from segwise.engine.frames import split_by_key, to_lazy
 from segwise.features.periods import UNIT_DAYS
 from segwise.features.summary import calibration_and_holdout_data, holdout_revenue
 from segwise.models.backtest import Backtest, backtest
@@ -31,12 +32,27 @@ if TYPE_CHECKING:
 
 
 def holdout_frame(
-    purchases: Any, *, calibration_end: date | str, holdout_end: date | str, time_unit: str
+    purchases: Any,
+    *,
+    calibration_end: date | str,
+    holdout_end: date | str,
+    time_unit: str,
+    parts: int = 1,
 ) -> pl.DataFrame:
     """Calibration summary (lifetimes' names, ``_cal`` dropped) plus holdout counts and revenue.
 
     Sorted by customer id; ``revenue_holdout`` is 0 for customers who did not buy.
+    Computed in ``parts`` disjoint sets of customers (see ``split_by_key``).
     """
+    return pl.concat(
+        _holdout_part(part, calibration_end, holdout_end, time_unit)
+        for part in split_by_key(to_lazy(purchases), "customer_id", parts)
+    ).sort("customer_id")
+
+
+def _holdout_part(
+    purchases: Any, calibration_end: date | str, holdout_end: date | str, time_unit: str
+) -> pl.DataFrame:
     split = as_polars(
         calibration_and_holdout_data(
             purchases,
@@ -52,10 +68,8 @@ def holdout_frame(
             purchases, calibration_period_end=calibration_end, observation_period_end=holdout_end
         )
     )
-    return (
-        split.join(revenue, on="customer_id", how="left")
-        .with_columns(pl.col("revenue_holdout").fill_null(0.0))
-        .sort("customer_id")
+    return split.join(revenue, on="customer_id", how="left").with_columns(
+        pl.col("revenue_holdout").fill_null(0.0)
     )
 
 
@@ -98,6 +112,7 @@ def holdout_diagnostics(
     calibration_end: date,
     holdout_end: date,
     time_unit: str,
+    parts: int = 1,
 ) -> HoldoutDiagnostics:
     """The model comparison on the holdout, the fit histogram and the weekly tracking."""
     return HoldoutDiagnostics(
@@ -110,6 +125,7 @@ def holdout_diagnostics(
             cohort_end=calibration_end,
             until=holdout_end,
             unit_days=UNIT_DAYS[time_unit],
+            parts=parts,
         ),
     )
 
@@ -123,10 +139,19 @@ def holdout_backtest(
     tiers: list[float],
     discount_rate: float = 0.0,
     churn_threshold: float = 0.3,
+    parts: int = 1,
 ) -> tuple[Backtest, HoldoutDiagnostics]:
-    """Fit on the calibration period, check purchases and value over the holdout, diagnose."""
+    """Fit on the calibration period, check purchases and value over the holdout, diagnose.
+
+    ``parts``: the per-customer aggregations are computed in that many disjoint sets of
+    customers (memory, at hundreds of millions of rows; the results are the same).
+    """
     frame = holdout_frame(
-        purchases, calibration_end=calibration_end, holdout_end=holdout_end, time_unit=time_unit
+        purchases,
+        calibration_end=calibration_end,
+        holdout_end=holdout_end,
+        time_unit=time_unit,
+        parts=parts,
     )
     predictions = predict_customers(
         frame,
@@ -142,5 +167,6 @@ def holdout_backtest(
         calibration_end=calibration_end,
         holdout_end=holdout_end,
         time_unit=time_unit,
+        parts=parts,
     )
     return check_holdout(frame, predictions), diagnostics

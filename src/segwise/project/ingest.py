@@ -94,6 +94,7 @@ def prepare(
         project.config.currency,
         stored_as_of=tuple(stored),
         unconsented=unconsented,
+        rows=dict(zip(datasets, quality, strict=True))["transactions"].rows_read,
     )
     if account is not None:
         inputs = _with_accounts(project, inputs, account, step)

@@ -10,6 +10,7 @@ features before and after are kept (only theirs) so ``history`` can say why.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +19,8 @@ import polars as pl
 from segwise.store.history import migration_matrix
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     import duckdb
 
     from segwise.store.records import RunRecord
@@ -82,26 +85,25 @@ def _write_intervals(
     order = ", ".join(keys[:2])
     if previous is None and distinct:
         # Everything opens: no join, no DISTINCT (at 40M rows the DISTINCT alone took 9 s).
-        connection.register("incoming_raw", incoming)
-        connection.execute(
-            f"INSERT INTO {table} SELECT {columns}, $run, NULL FROM incoming_raw ORDER BY {order}",
-            {"run": run_id},
-        )
-        connection.unregister("incoming_raw")
+        with _incoming(connection, incoming):
+            connection.execute(
+                f"INSERT INTO {table} SELECT {columns}, $run, NULL FROM incoming_raw "
+                f"ORDER BY {order}",
+                {"run": run_id},
+            )
         return True
     # One full join of the open intervals with the run finds both changes at once (two
     # anti-joins cost twice: 4.6 → 1.5 s a run at 8M memberships); only the few rows
     # that differ are kept, so the update and the insert touch nothing else.
-    connection.register("incoming_raw", incoming)
     same = " AND ".join(f"o.{k} = i.{k}" for k in keys)
-    connection.execute(
-        f"""CREATE OR REPLACE TEMP TABLE interval_changes AS
-        SELECT o.open_row, {", ".join(f"i.{k}" for k in keys)}
-        FROM (SELECT rowid AS open_row, {columns} FROM {table} WHERE to_run IS NULL) o
-        FULL JOIN incoming_raw i ON {same}
-        WHERE o.open_row IS NULL OR i.{keys[-1]} IS NULL"""
-    )
-    connection.unregister("incoming_raw")
+    with _incoming(connection, incoming):
+        connection.execute(
+            f"""CREATE OR REPLACE TEMP TABLE interval_changes AS
+            SELECT o.open_row, {", ".join(f"i.{k}" for k in keys)}
+            FROM (SELECT rowid AS open_row, {columns} FROM {table} WHERE to_run IS NULL) o
+            FULL JOIN incoming_raw i ON {same}
+            WHERE o.open_row IS NULL OR i.{keys[-1]} IS NULL"""
+        )
     if previous is not None:
         connection.execute(
             f"""UPDATE {table} SET to_run = $previous WHERE rowid IN
@@ -190,16 +192,17 @@ def _polars(relation: Any) -> pl.DataFrame:
     return frame
 
 
-def write_moves(connection: duckdb.DuckDBPyConnection, run_id: int, features: Any) -> None:
+def write_moves(connection: duckdb.DuckDBPyConnection, run_id: int, features: str | None) -> None:
     """Keep the movers' features before (the last run's) and after (this run's).
 
-    ``features`` is this run's customer table (with each segmentation's
-    details, such as RFM scores); it then replaces the kept copy of the latest
-    features, which the next run's movers are read from.
+    ``features`` is a query of this run's customer table (with each
+    segmentation's details, such as RFM scores; :func:`register_features`); it
+    then replaces the kept copy of the latest features, which the next run's
+    movers are read from.
     """
     if features is None:
         return
-    connection.register("incoming_features", features)
+    connection.execute(f"CREATE OR REPLACE TEMP VIEW incoming_features AS {features}")
     kept = "latest_features" in {
         row[0]
         for row in connection.execute(
@@ -212,7 +215,7 @@ def write_moves(connection: duckdb.DuckDBPyConnection, run_id: int, features: An
     if not first:  # on a first run everyone "enters", and no change is explained
         _insert_moves(connection, run_id, kept=kept)
     connection.execute("CREATE OR REPLACE TABLE latest_features AS SELECT * FROM incoming_features")
-    connection.unregister("incoming_features")
+    connection.execute("DROP VIEW incoming_features")
 
 
 def _insert_moves(connection: duckdb.DuckDBPyConnection, run_id: int, *, kept: bool) -> None:
@@ -293,6 +296,54 @@ def params(**values: Any) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v is not None}
 
 
+@contextlib.contextmanager
+def _incoming(connection: duckdb.DuckDBPyConnection, incoming: Any) -> Iterator[None]:
+    """``incoming`` as ``incoming_raw``: an Arrow table, or a query over registered ones."""
+    if isinstance(incoming, str):
+        connection.execute(f"CREATE OR REPLACE TEMP VIEW incoming_raw AS {incoming}")
+        try:
+            yield
+        finally:
+            connection.execute("DROP VIEW IF EXISTS incoming_raw")
+        return
+    connection.register("incoming_raw", incoming)
+    try:
+        yield
+    finally:
+        connection.unregister("incoming_raw")
+
+
+def register_memberships(connection: duckdb.DuckDBPyConnection, record: RunRecord) -> str:
+    """Every segmentation's memberships as one query over their registered tables.
+
+    The same rows as :func:`memberships_of` (``segmentation, customer_id, segment``),
+    but each segmentation's table is handed to DuckDB as it is: the stacked table
+    (at 10M customers × 5 segmentations, 50M rows of text) is never built here.
+    :func:`unregister_memberships` lets go of them.
+    """
+    parts = []
+    for number, segmentation in enumerate(record.segmentations):
+        name = f"run_members_{number}"
+        members = segmentation.members.select(
+            pl.col("customer_id").cast(pl.String), pl.col("segment").cast(pl.String)
+        )
+        connection.register(name, members.to_arrow())
+        label = segmentation.name.replace("'", "''")
+        parts.append(f"SELECT '{label}' AS segmentation, customer_id, segment FROM {name}")
+    if not parts:
+        return (
+            "SELECT NULL::VARCHAR AS segmentation, NULL::VARCHAR AS customer_id, "
+            "NULL::VARCHAR AS segment WHERE false"
+        )
+    return " UNION ALL ".join(parts)
+
+
+def unregister_memberships(connection: duckdb.DuckDBPyConnection, record: RunRecord) -> None:
+    """Let go of the tables :func:`register_memberships` registered."""
+    for number in range(len(record.segmentations)):
+        connection.unregister(f"run_members_{number}")
+
+
 def memberships_of(record: RunRecord) -> Any:
     """Every segmentation's memberships as one Arrow table: segmentation, customer, segment."""
     frames = [
@@ -329,18 +380,52 @@ def contacts_of(record: RunRecord) -> Any:
     return record.contacts.select(pl.col(k).cast(pl.String) for k in schema).to_arrow()
 
 
-def features_of(record: RunRecord) -> Any:
-    """The customer table and each segmentation's details (``<segmentation>.<column>``)."""
+def register_features(connection: duckdb.DuckDBPyConnection, record: RunRecord) -> str | None:
+    """The customer table and each segmentation's details, as one SQL query over them.
+
+    Each table is registered with DuckDB as it is (Arrow, no copy) and joined
+    there, on customer id, into ``<segmentation>.<column>`` columns: the wide
+    table is never built in this process (at 10M customers it was gigabytes).
+    Returns None when the run keeps no customer table; :func:`unregister_features`
+    lets go of the tables.
+    """
     if record.features is None:
         return None
-    table = record.features.with_columns(pl.col("customer_id").cast(pl.String))
-    for segmentation in record.segmentations:
+    connection.register("run_features", _with_text_ids(record.features).to_arrow())
+    columns, joins = ["f.*"], []
+    for number, segmentation in enumerate(record.segmentations):
         if segmentation.details is None:
             continue
-        details = segmentation.details.with_columns(pl.col("customer_id").cast(pl.String))
-        renamed = {c: f"{segmentation.name}.{c}" for c in details.columns if c != "customer_id"}
-        table = table.join(details.rename(renamed), on="customer_id", how="left")
-    return table.to_arrow()
+        name = f"run_details_{number}"
+        connection.register(name, _with_text_ids(segmentation.details).to_arrow())
+        columns += [
+            f"{name}.{quote(c)} AS {quote(f'{segmentation.name}.{c}')}"
+            for c in segmentation.details.columns
+            if c != "customer_id"
+        ]
+        joins.append(f"LEFT JOIN {name} ON {name}.customer_id = f.customer_id")
+    return f"SELECT {', '.join(columns)} FROM run_features f {' '.join(joins)}"
+
+
+def unregister_features(connection: duckdb.DuckDBPyConnection, record: RunRecord) -> None:
+    """Let go of the tables :func:`register_features` registered."""
+    if record.features is None:
+        return
+    connection.unregister("run_features")
+    for number, segmentation in enumerate(record.segmentations):
+        if segmentation.details is not None:
+            connection.unregister(f"run_details_{number}")
+
+
+def _with_text_ids(frame: pl.DataFrame) -> pl.DataFrame:
+    if frame.schema["customer_id"] == pl.String:
+        return frame
+    return frame.with_columns(pl.col("customer_id").cast(pl.String))
+
+
+def quote(name: str) -> str:
+    """``name`` as a SQL identifier (in double quotes, inner quotes doubled)."""
+    return '"' + name.replace('"', '""') + '"'
 
 
 def write_feature_cache(

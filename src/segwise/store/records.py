@@ -100,16 +100,24 @@ def write_record(
         _write_definitions(connection, run_id, record, progress)
         if progress is not None:
             progress("storing memberships")
-        intervals.write_memberships(
-            connection,
-            run_id,
-            intervals.memberships_of(record),
-            distinct=intervals.one_segment_each(record),
-        )
+        try:
+            intervals.write_memberships(
+                connection,
+                run_id,
+                intervals.register_memberships(connection, record),
+                distinct=intervals.one_segment_each(record),
+            )
+        finally:
+            intervals.unregister_memberships(connection, record)
         if record.contacts is not None or _has_contacts(connection):
             intervals.write_contacts(connection, run_id, intervals.contacts_of(record))
         intervals.write_transitions(connection, run_id)
-        intervals.write_moves(connection, run_id, intervals.features_of(record))
+        try:
+            intervals.write_moves(
+                connection, run_id, intervals.register_features(connection, record)
+            )
+        finally:
+            intervals.unregister_features(connection, record)
         intervals.compact(connection)
         cache = record.cached_features
         intervals.write_feature_cache(

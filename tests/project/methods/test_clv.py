@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 import pytest
 
+from segwise.engine import frames
 from segwise.exceptions import ConfigError
 from segwise.project import Project
 from tests.project.methods.projects import sample_project
@@ -71,3 +72,21 @@ def test_bad_clv_settings_are_refused_before_the_run(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="p_alive has no interval"):
         project.validate()
     assert isinstance(project, Project)
+
+
+PLAIN = """segmentations:
+  future: {method: clv, holdout_weeks: 26, tiers: [0.2, 0.6]}
+"""
+
+
+def test_a_base_counted_in_parts_gets_the_same_segments_and_backtest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    whole = sample_project(tmp_path / "whole", PLAIN).run()
+    # The demo's 36,821 rows in parts of 5,000: as 100M rows are counted in parts of 25M.
+    monkeypatch.setattr(frames, "ROWS_PER_PART", 5_000)
+    split = sample_project(tmp_path / "split", PLAIN).run()
+    for mine, theirs in zip(split.segmentations, whole.segmentations, strict=True):
+        assert mine.members.equals(theirs.members), mine.name
+        assert mine.backtest == theirs.backtest, mine.name
+    assert whole.segmentations[0].backtest is not None

@@ -56,6 +56,9 @@ class RunInputs:
     #: Customers without profiling consent on the as-of date (None: profiling is not
     #: based on consent; see :mod:`segwise.project.consents`).
     unconsented: tuple[str, ...] | None = None
+    #: The transactions' rows read: how large the per-customer aggregations over them are
+    #: (the clv method computes them in parts above 25M rows; None when not known).
+    rows: int | None = None
 
     def at(self, level: str) -> RunInputs:
         """The inputs at ``level`` (``customer`` or ``account``)."""

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import narwhals.stable.v2 as nw
 import polars as pl
 
-from segwise.engine.frames import to_lazy
+from segwise.engine.frames import parts_for, split_by_key, to_lazy
 from segwise.exceptions import ConfigError, SegwiseError
 from segwise.features.periods import UNIT_DAYS, YEAR
 from segwise.features.summary import rfm_summary
@@ -57,14 +57,20 @@ def _purchases(transactions: Any) -> nw.LazyFrame[Any]:
     return lazy.filter(nw.col("amount") > 0).select("customer_id", "timestamp", "amount")
 
 
-def _predict(name: str, spec: ClvSegmentation, purchases: Any, as_of: date) -> CustomerPredictions:
-    summary = as_polars(
-        rfm_summary(
-            purchases,
-            monetary_value_col="amount",
-            observation_period_end=as_of,
-            time_unit=spec.time_unit,
+def _predict(
+    name: str, spec: ClvSegmentation, purchases: Any, as_of: date, parts: int
+) -> CustomerPredictions:
+    # Customer by customer, so computed on disjoint sets of customers (see split_by_key).
+    summary = pl.concat(
+        as_polars(
+            rfm_summary(
+                part,
+                monetary_value_col="amount",
+                observation_period_end=as_of,
+                time_unit=spec.time_unit,
+            )
         )
+        for part in split_by_key(purchases, "customer_id", parts)
     ).sort("customer_id")
     try:
         return predict_customers(
@@ -195,7 +201,7 @@ def _predictive_cards(
 
 
 def _backtest(
-    name: str, spec: ClvSegmentation, purchases: Any, as_of: date, notes: list[str]
+    name: str, spec: ClvSegmentation, purchases: Any, as_of: date, notes: list[str], parts: int
 ) -> dict[str, Any] | None:
     """The holdout check as the report shows it, or None with the reason in ``notes``."""
     calibration_end = (
@@ -218,6 +224,7 @@ def _backtest(
             tiers=spec.tiers,
             discount_rate=spec.discount_rate,
             churn_threshold=spec.churn_threshold,
+            parts=parts,
         )
     except SegwiseError as exc:
         notes.append(f"the backtest was skipped: {exc.one_line()}")
@@ -237,7 +244,8 @@ def _backtest(
 def run(name: str, spec: ClvSegmentation, inputs: RunInputs) -> list[SegmentationResult]:
     """Predictive segments with their backtest, and the value tiers."""
     purchases = _purchases(inputs.tables["transactions"])
-    predictions = _predict(name, spec, purchases, inputs.as_of)
+    parts = parts_for(inputs.rows)
+    predictions = _predict(name, spec, purchases, inputs.as_of, parts)
     if spec.segments:
         predictions = _custom_segments(spec, predictions)
     bounds = [c for c in predictions.table.columns if c.endswith(("_lower", "_upper"))]
@@ -254,7 +262,7 @@ def run(name: str, spec: ClvSegmentation, inputs: RunInputs) -> list[Segmentatio
     notes = [str(w) for w in predictions.warnings]
     if (sampled := predictions.fit_note()) is not None:
         notes.append(sampled)
-    section = _backtest(name, spec, purchases, inputs.as_of, notes)
+    section = _backtest(name, spec, purchases, inputs.as_of, notes, parts)
     definition = {
         "method": "clv",
         **{k: str(v) for k, v in spec.model_dump(exclude=_unset_options(spec)).items()},
