@@ -32,10 +32,10 @@ def test_duckdb_and_a_single_part_stay_whole() -> None:
 
 
 def test_parts_grow_with_the_rows() -> None:
-    assert [parts_for(n) for n in (None, 0, 25_000_000, 25_000_001, 100_000_000)] == [
+    assert [parts_for(n) for n in (None, 0, 20_000_000, 20_000_001, 100_000_000)] == [
         1,
         1,
         1,
         2,
-        4,
+        5,
     ]

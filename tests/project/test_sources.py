@@ -130,7 +130,7 @@ def test_the_fingerprint_changes_when_files_land(shop: Path, spark: Any, tmp_pat
         (
             "warehouse: {table: orders, path: 's3://shop/orders'}",
             spark_engine(),
-            "give table (a catalog table) or path",
+            "give one of table (a catalog table) and path",
         ),
         ("warehouse: {format: jdbc, table: orders}", spark_engine(), "needs the database's url"),
         (

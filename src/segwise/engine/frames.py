@@ -136,7 +136,7 @@ def collect_polars(frame: nw.LazyFrame[Any]) -> pl.DataFrame:
 
 #: Rows of input a per-key aggregation reads in one part (see :func:`split_by_key`): at 100M
 #: transactions the summaries' groups of (customer, day) alone held about 6 GB at once.
-ROWS_PER_PART = 25_000_000
+ROWS_PER_PART = 20_000_000
 
 
 def parts_for(rows: int | None) -> int:
@@ -145,7 +145,7 @@ def parts_for(rows: int | None) -> int:
     Examples
     --------
     >>> parts_for(None), parts_for(10_000_000), parts_for(100_000_000)
-    (1, 1, 4)
+    (1, 1, 5)
     """
     return 1 if not rows else -(-rows // ROWS_PER_PART)
 

@@ -27,8 +27,10 @@ def describe(table: str | None, path: str | None, fmt: str | None) -> str:
     >>> describe(None, "s3://shop/orders/", "delta")
     'delta at s3://shop/orders/'
     """
+    if fmt == "jdbc":
+        return f"jdbc table {table}" if table is not None else "a jdbc query"
     if table is not None:
-        return f"table {table}" if fmt != "jdbc" else f"jdbc table {table}"
+        return f"table {table}"
     return f"{fmt or 'parquet'} at {path}"
 
 

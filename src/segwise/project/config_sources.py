@@ -65,7 +65,7 @@ class WarehouseLocation(Strict):
     @model_validator(mode="after")
     def _one_place(self) -> WarehouseLocation:
         if (self.table is None) == (self.path is None) and self.format != "jdbc":
-            raise ValueError("give table (a catalog table) or path (a folder of files), not both")
+            raise ValueError("give one of table (a catalog table) and path (a folder of files)")
         if self.path is not None and not (self.path.startswith("/") or ":/" in self.path):
             raise ValueError(
                 f"path '{self.path}' is relative, and Spark resolves it on the cluster, not from "

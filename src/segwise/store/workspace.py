@@ -43,6 +43,10 @@ class StoreError(SegwiseError):
 STORE_CONFIG: dict[str, str | bool | int | float | list[str]] = {
     "enable_external_access": False,
     "default_block_size": "65536",
+    # DuckDB's default (80% of RAM) let a run's store write take gigabytes beside the
+    # run's own tables; bounded, it sorts and joins through disk: 50M memberships in
+    # order, 4.0 → 2.1 GB and 86 → 77 s (measured).
+    "memory_limit": "2GB",
 }
 
 #: How DuckDB says another process has the file open for writing.

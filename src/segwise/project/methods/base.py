@@ -57,7 +57,7 @@ class RunInputs:
     #: based on consent; see :mod:`segwise.project.consents`).
     unconsented: tuple[str, ...] | None = None
     #: The transactions' rows read: how large the per-customer aggregations over them are
-    #: (the clv method computes them in parts above 25M rows; None when not known).
+    #: (the clv method computes them in parts above 20M rows; None when not known).
     rows: int | None = None
 
     def at(self, level: str) -> RunInputs:
