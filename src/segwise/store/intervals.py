@@ -40,6 +40,9 @@ def write_memberships(
 ) -> None:
     """Store run ``run_id``'s memberships (``segmentation, customer_id, segment``) as intervals.
 
+    ``incoming`` is an Arrow table, or a query over tables registered on ``connection``
+    (:func:`register_memberships`).
+
     Every segmentation of the store that this run lacks has its intervals
     closed too: a segmentation removed from the project holds no one.
     ``distinct`` says the rows are known to hold no duplicate (see

@@ -43,10 +43,11 @@ class StoreError(SegwiseError):
 STORE_CONFIG: dict[str, str | bool | int | float | list[str]] = {
     "enable_external_access": False,
     "default_block_size": "65536",
-    # DuckDB's default (80% of RAM) let a run's store write take gigabytes beside the
-    # run's own tables; bounded, it sorts and joins through disk: 50M memberships in
-    # order, 4.0 → 2.1 GB and 86 → 77 s (measured).
-    "memory_limit": "2GB",
+    # DuckDB's default (80% of RAM) let a run's store write take 5 GB beside the run's
+    # own tables at 10M customers; bounded, it sorts and joins through disk. 4 GB, not
+    # less: writing 10M customers × 4 took 22-27 s a run unbounded, 25-30 s at 4 GB and
+    # 27-32 s at 2 GB (measured, BENCHMARKS.md).
+    "memory_limit": "4GB",
 }
 
 #: How DuckDB says another process has the file open for writing.
