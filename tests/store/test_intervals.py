@@ -366,3 +366,16 @@ def test_segments_at_exposure_read_the_run_in_force_that_day(
     assert keyed.columns == ["row", "run_id", "segment"]
     by_key = exposed.with_row_index("row").join(keyed, on="row").drop("row")
     assert by_key.sort(pl.all()).equals(placed.sort(pl.all()))
+
+
+def test_a_failed_statement_is_the_error_not_the_cleanup_after_it() -> None:
+    connection = duckdb.connect()
+    connection.execute("BEGIN TRANSACTION")
+    # The failure aborts the transaction; dropping the view afterwards would fail too and
+    # hide it ("Current transaction is aborted"): the binder's error must come out.
+    with (
+        pytest.raises(duckdb.BinderException, match="no_such_column"),
+        intervals._incoming(connection, "SELECT 1 AS one"),
+    ):
+        connection.execute("SELECT no_such_column FROM incoming_raw")
+    connection.execute("ROLLBACK")

@@ -14,14 +14,13 @@ import contextlib
 import json
 from typing import TYPE_CHECKING, Any
 
+import duckdb
 import polars as pl
 
 from segwise.store.history import migration_matrix
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
-
-    import duckdb
 
     from segwise.store.records import RunRecord
 
@@ -307,13 +306,17 @@ def _incoming(connection: duckdb.DuckDBPyConnection, incoming: Any) -> Iterator[
         try:
             yield
         finally:
-            connection.execute("DROP VIEW IF EXISTS incoming_raw")
+            # A failed statement aborts the transaction, and this cleanup with it: the
+            # failure is the error to report (the rollback drops the view anyway).
+            with contextlib.suppress(duckdb.Error):
+                connection.execute("DROP VIEW IF EXISTS incoming_raw")
         return
     connection.register("incoming_raw", incoming)
     try:
         yield
     finally:
-        connection.unregister("incoming_raw")
+        with contextlib.suppress(duckdb.Error):
+            connection.unregister("incoming_raw")
 
 
 def register_memberships(connection: duckdb.DuckDBPyConnection, record: RunRecord) -> str:

@@ -108,7 +108,10 @@ def write_record(
                 distinct=intervals.one_segment_each(record),
             )
         finally:
-            intervals.unregister_memberships(connection, record)
+            # After a failed statement the transaction is aborted and so is this cleanup:
+            # the failure is the error to report, not the cleanup's.
+            with contextlib.suppress(duckdb.Error):
+                intervals.unregister_memberships(connection, record)
         if record.contacts is not None or _has_contacts(connection):
             intervals.write_contacts(connection, run_id, intervals.contacts_of(record))
         intervals.write_transitions(connection, run_id)
@@ -117,7 +120,8 @@ def write_record(
                 connection, run_id, intervals.register_features(connection, record)
             )
         finally:
-            intervals.unregister_features(connection, record)
+            with contextlib.suppress(duckdb.Error):
+                intervals.unregister_features(connection, record)
         intervals.compact(connection)
         cache = record.cached_features
         intervals.write_feature_cache(

@@ -44,10 +44,11 @@ STORE_CONFIG: dict[str, str | bool | int | float | list[str]] = {
     "enable_external_access": False,
     "default_block_size": "65536",
     # DuckDB's default (80% of RAM) let a run's store write take 5 GB beside the run's
-    # own tables at 10M customers; bounded, it sorts and joins through disk. 4 GB, not
-    # less: writing 10M customers × 4 took 22-27 s a run unbounded, 25-30 s at 4 GB and
-    # 27-32 s at 2 GB (measured, BENCHMARKS.md).
-    "memory_limit": "4GB",
+    # own tables at 10M customers; bounded, it sorts and joins through disk. Measured
+    # (BENCHMARKS.md): the 100M-row run within 12 GiB at 2 GB (4 GB failed there once, the
+    # cause not found); writing 10M customers × 4 takes 27-32 s a run at 2 GB, 22-27 s
+    # unbounded.
+    "memory_limit": "2GB",
 }
 
 #: How DuckDB says another process has the file open for writing.
