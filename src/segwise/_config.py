@@ -8,12 +8,12 @@ you mean 'priority'?``
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, BeforeValidator, ValidationError
 
-from segwise._validation import did_you_mean
+from segwise._validation import did_you_mean, holdout_share
 from segwise.exceptions import ConfigError, ProblemsError
 
 if TYPE_CHECKING:
@@ -27,6 +27,9 @@ MAX_DEPTH = 64
 MAX_ALIASES = 100
 #: Largest definition file read (a catalog of thousands of segments is far smaller).
 MAX_BYTES = 10_000_000
+
+#: A pydantic field type: a holdout written ``5%`` or ``0.05``, or None.
+HoldoutShare = Annotated[float | None, BeforeValidator(holdout_share)]
 
 
 class _StrictLoader(yaml.SafeLoader):

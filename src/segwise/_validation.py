@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from typing import TYPE_CHECKING, Annotated
-
-from pydantic import BeforeValidator
+from typing import TYPE_CHECKING
 
 from segwise.exceptions import ConfigError
 
@@ -92,7 +90,3 @@ def holdout_share(value: object) -> float | None:
     if not 0 < share <= MAX_HOLDOUT:
         raise ValueError(f"holdout {value!r} must be above 0 and at most 50%")
     return share
-
-
-#: A pydantic field type: a holdout written ``5%`` or ``0.05``, or None.
-HoldoutShare = Annotated[float | None, BeforeValidator(holdout_share)]

@@ -5,6 +5,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import date, timedelta
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 HEAVY = ("scipy", "sklearn", "plotly", "polars", "duckdb", "numpy", "pandas", "pyarrow")
 
@@ -33,6 +40,30 @@ def test_parsing_a_commands_options_loads_no_validation_or_heavy_library() -> No
     )
     assert "typer" in loaded
     assert not loaded & {"pydantic", *HEAVY}
+
+
+def test_rfm_on_a_parquet_file_loads_only_polars_and_narwhals(tmp_path: Path) -> None:
+    # Its fixed cost is issue 21's measure: pydantic (0.1-0.15 s) is for project files and
+    # user-written maps, NumPy for jenks bins, DuckDB for databases; this run needs none.
+    source = tmp_path / "tiny.parquet"
+    pl.DataFrame(
+        {
+            "customer_id": [str(i % 10) for i in range(50)],
+            "order_date": [date(2024, 1, 1) + timedelta(days=i) for i in range(50)],
+            "amount": [1.0 + i % 7 for i in range(50)],
+        }
+    ).write_parquet(source)
+    argv = ["segwise", "rfm", str(source), "-o", str(tmp_path / "out.parquet")]
+    loaded = _loaded_after(
+        "import sys, warnings\n"
+        "warnings.simplefilter('ignore')\n"
+        f"sys.argv = {argv!r}\n"
+        "from segwise.cli.app import main\n"
+        "try:\n    main()\nexcept SystemExit as exit:\n    assert not exit.code, exit.code"
+    )
+    assert (tmp_path / "out.parquet").exists()
+    assert "polars" in loaded
+    assert not loaded & {"pydantic", "numpy", "duckdb", "pyarrow", "pandas", "scipy", "sklearn"}
 
 
 def test_a_command_imports_its_own_module_and_no_other_command() -> None:

@@ -122,6 +122,9 @@ def test_identical_customers_get_identical_scores_and_collapsed_bins_are_named()
     assert "r_score: no customer scores 2, 3, 4" in messages
 
 
+_TOP = sw.features.score_map.SegmentRule(name="Top", scores=("555",))
+
+
 def _one_segment_map(bins: int) -> ScoreMap:
     return ScoreMap.from_text(
         f"name: one\nbins: {bins}\nsegments:\n  - name: All\n    cells: [{{}}]\n"
@@ -236,6 +239,22 @@ def test_each_bundled_map_passes_the_strict_loader_it_skips(name: str) -> None:
     # Presets are parsed by libyaml without the duplicate-key and depth checks.
     text = (files("segwise.features") / "score_maps" / f"{name}.yaml").read_text(encoding="utf-8")
     assert ScoreMap.from_text(text, source=name) == ScoreMap.preset(name)
+
+
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        (lambda: ScoreMap(name="x", bins=12, segments=(_TOP,)), "bins must be 2 to 9, not 12"),
+        (lambda: ScoreMap(name="x", bins=5, segments=()), "lists no segments"),
+        (lambda: ScoreMap(name="x", bins=5, segments=(_TOP, _TOP)), "names repeat: Top"),
+        (lambda: ScoreMap(name="x", bins=5, segments=(_TOP,), match="any"), "match must be"),
+        (lambda: sw.features.score_map.SegmentRule(name="Empty"), "lists no cells and no scores"),
+    ],
+    ids=["bins", "no-segments", "repeated", "match", "no-cells"],
+)
+def test_a_map_built_in_code_is_checked_like_a_file(build: Any, message: str) -> None:
+    with pytest.raises(sw.ConfigError, match=message):
+        build()
 
 
 def test_segwise_preset_covers_every_cell_once() -> None:

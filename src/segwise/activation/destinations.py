@@ -24,7 +24,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from segwise._validation import HoldoutShare  # noqa: TC001 - pydantic reads it at runtime
+from segwise._config import HoldoutShare  # noqa: TC001 - pydantic reads it at runtime
 from segwise.activation.audience import GOOGLE_CLEAR, identifier_kind
 
 Mode = Literal["mirror", "upsert", "snapshot"]

@@ -25,9 +25,7 @@ from typing import Any, Literal
 
 import narwhals.stable.v2 as nw
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from segwise._config import load_yaml_model, read_text_file
 from segwise._validation import check_choice
 from segwise.exceptions import ConfigError
 
@@ -35,12 +33,47 @@ PRESETS = ("segwise", "segwise-detailed", "r-rfm", "pymc")
 #: More segments than this is more than a team usually acts on (the seeds say 5-8).
 MANAGEABLE_SEGMENTS = 8
 AXES = ("r", "f", "m", "fm")
+#: The score scales a map may be made for.
+MIN_BINS, MAX_BINS = 2, 9
+
+# The maps are plain frozen dataclasses: ``segwise rfm`` names segments from a bundled map
+# on every run, and building them as pydantic models cost the command 0.1-0.15 s of
+# imports and schema building (issue 21's fixed cost). A map written by a user is still
+# checked by the pydantic schema in ``score_map_file``, which locates errors by line.
 
 
-class Cell(BaseModel):
-    """Inclusive score ranges; an axis left out matches any score."""
+def segment_problem(name: str, cells: tuple[Any, ...], scores: tuple[str, ...]) -> str | None:
+    """What is wrong with one segment's definition, or None."""
+    if not name:
+        return "a segment needs a name"
+    if not cells and not scores:
+        return f"segment '{name}' lists no cells and no scores"
+    return None
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+
+def repeated_names(names: list[str]) -> str | None:
+    """The complaint about segment names given twice, or None."""
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    return f"segment names repeat: {', '.join(repeated)}" if repeated else None
+
+
+def _pair(bounds: Any) -> tuple[int, int] | None:
+    return None if bounds is None else (int(bounds[0]), int(bounds[1]))
+
+
+def _cell(data: dict[str, Any]) -> Cell:
+    return Cell(**{axis: _pair(data.get(axis)) for axis in AXES})
+
+
+@dataclass(frozen=True)
+class Cell:
+    """Inclusive score ranges; an axis left out matches any score.
+
+    Examples
+    --------
+    >>> Cell(r=(4, 5)).contains(5, 1, 1)
+    True
+    """
 
     r: tuple[int, int] | None = None
     f: tuple[int, int] | None = None
@@ -72,23 +105,26 @@ class Cell(BaseModel):
         return test
 
 
-class SegmentRule(BaseModel):
-    """One named segment of a score map."""
+@dataclass(frozen=True)
+class SegmentRule:
+    """One named segment of a score map.
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    Examples
+    --------
+    >>> SegmentRule(name="Top", scores=("555",)).contains(5, 5, 5)
+    True
+    """
 
-    name: str = Field(min_length=1)
+    name: str
     description: str = ""
     action: str = ""
     cells: tuple[Cell, ...] = ()
     scores: tuple[str, ...] = ()
 
-    @model_validator(mode="after")
-    def _has_cells(self) -> SegmentRule:
-        if not self.cells and not self.scores:
-            msg = f"segment '{self.name}' lists no cells and no scores"
-            raise ValueError(msg)
-        return self
+    def __post_init__(self) -> None:
+        problem = segment_problem(self.name, self.cells, self.scores)
+        if problem:
+            raise ConfigError(problem, hint="give each segment a name and cells or scores")
 
     def contains(self, r: int, f: int, m: int) -> bool:
         """Whether the score ``(r, f, m)`` belongs to this segment's cells."""
@@ -104,26 +140,56 @@ class SegmentRule(BaseModel):
         return test
 
 
-class ScoreMap(BaseModel):
-    """Named RFM segments over score cells, loaded from YAML or a preset."""
+@dataclass(frozen=True)
+class ScoreMap:
+    """Named RFM segments over score cells, loaded from YAML or a preset.
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    Examples
+    --------
+    >>> ScoreMap.preset("segwise").bins
+    5
+    """
 
     name: str
-    bins: int = Field(ge=2, le=9)
+    bins: int
+    segments: tuple[SegmentRule, ...]
     match: Literal["first", "last"] = "first"
     fallback: str = "Other"
-    segments: tuple[SegmentRule, ...] = Field(min_length=1)
 
-    @field_validator("segments")
+    def __post_init__(self) -> None:
+        hint = "see docs/rfm.md for the format"
+        if not MIN_BINS <= self.bins <= MAX_BINS:
+            raise ConfigError(f"bins must be {MIN_BINS} to {MAX_BINS}, not {self.bins}", hint=hint)
+        if not self.segments:
+            raise ConfigError(f"score map '{self.name}' lists no segments", hint=hint)
+        check_choice("match", self.match, ("first", "last"))
+        problem = repeated_names([s.name for s in self.segments])
+        if problem:
+            raise ConfigError(problem, hint=hint)
+
     @classmethod
-    def _unique_names(cls, segments: tuple[SegmentRule, ...]) -> tuple[SegmentRule, ...]:
-        names = [s.name for s in segments]
-        repeated = sorted({n for n in names if names.count(n) > 1})
-        if repeated:
-            msg = f"segment names repeat: {', '.join(repeated)}"
-            raise ValueError(msg)
-        return segments
+    def from_dict(cls, data: dict[str, Any]) -> ScoreMap:
+        """Build a map from plain data, as a YAML file holds it.
+
+        Examples
+        --------
+        >>> ScoreMap.from_dict(
+        ...     {"name": "x", "bins": 2, "segments": [{"name": "A", "scores": ["222"]}]}
+        ... ).segment_of(2, 2, 2)
+        'A'
+        """
+        segments = tuple(
+            SegmentRule(
+                name=s["name"],
+                description=s.get("description") or "",
+                action=s.get("action") or "",
+                cells=tuple(_cell(c) for c in s.get("cells") or ()),
+                scores=tuple(s.get("scores") or ()),
+            )
+            for s in data["segments"]
+        )
+        options = {k: data[k] for k in ("match", "fallback") if data.get(k) is not None}
+        return cls(name=data["name"], bins=int(data["bins"]), segments=segments, **options)
 
     @classmethod
     def preset(cls, name: str) -> ScoreMap:
@@ -134,6 +200,8 @@ class ScoreMap(BaseModel):
     @classmethod
     def from_yaml(cls, path: str | Path) -> ScoreMap:
         """Load a map from a YAML file, with errors that name the key."""
+        from segwise._config import read_text_file  # noqa: PLC0415 - pydantic loads on use
+
         target = Path(path)
         if not target.is_file():
             raise ConfigError(f"{target}: no such score map file", hint="check the path")
@@ -141,8 +209,10 @@ class ScoreMap(BaseModel):
 
     @classmethod
     def from_text(cls, text: str, *, source: str = "score map") -> ScoreMap:
-        """Parse a map from YAML text."""
-        return load_yaml_model(cls, text, source=source, docs="docs/rfm.md")
+        """Parse a map from YAML text, checked key by key (errors give the line)."""
+        from segwise.features.score_map_file import parse_score_map  # noqa: PLC0415 - pydantic
+
+        return cls.from_dict(parse_score_map(text, source=source))
 
     def ordered(self) -> list[SegmentRule]:
         """The segments in the order they win."""
@@ -171,11 +241,11 @@ class ScoreMap(BaseModel):
 @functools.cache
 def _preset(name: str) -> ScoreMap:
     # Parsed once a process: the CLI reads the map to score and again to print. Our own
-    # files need no line numbers for errors (a test validates each), so libyaml parses them
-    # once instead of the strict pure-Python loader twice (3 ms instead of 40 ms).
+    # files need no line numbers for errors (a test checks each against the file schema), so
+    # libyaml parses them once instead of the strict pure-Python loader twice (3 ms, not 40).
     text = (files("segwise.features") / "score_maps" / f"{name}.yaml").read_text(encoding="utf-8")
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    return ScoreMap.model_validate(yaml.load(text, Loader=loader))  # noqa: S506 - a safe loader
+    return ScoreMap.from_dict(yaml.load(text, Loader=loader))  # noqa: S506 - a safe loader
 
 
 @dataclass(frozen=True)

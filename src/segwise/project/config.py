@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field, PlainSerializer, model_validator
 
-from segwise._validation import HoldoutShare
+from segwise._config import HoldoutShare
 from segwise.activation.destinations import Destination, hashing_of
 from segwise.activation.triggers import Trigger
 from segwise.privacy.retention import Period
