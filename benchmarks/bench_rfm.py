@@ -31,6 +31,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench_startup import compile_segwise  # type: ignore[import-not-found]
+
 HERE = Path(__file__).resolve().parent
 SEGWISE = "segwise rfm (CLI, Parquet out)"
 HAND = "hand-written Polars"
@@ -88,6 +90,7 @@ def main() -> None:
         "--lifetimes-python", help="Python of an environment with lifetimes installed"
     )
     args = parser.parse_args()
+    compile_segwise()
     args.data.mkdir(parents=True, exist_ok=True)
     path = ensure_data(args.rows, args.data)
     plain = plain_file(path)

@@ -17,14 +17,6 @@ from typing import Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
 from rich.table import Table
 
 from segwise.exceptions import ProblemsError, RuleError, SegwiseError
@@ -157,6 +149,16 @@ def _progress(description: str, total: int | None) -> Iterator[Callable[[str], N
     if not console.is_terminal:
         yield lambda _step: None
         return
+    # Loaded here: pipes and scripts, the usual case for a fast command, never draw a bar.
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     counted = () if total is None else (BarColumn(), MofNCompleteColumn())
     columns = (SpinnerColumn(), TextColumn("{task.description}"), *counted, TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as bar:
