@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
@@ -14,7 +16,8 @@ import segwise as sw
 from segwise.datasets import sample_paths
 from segwise.exceptions import ConfigError, DataError
 from segwise.segmenters import windows
-from segwise.segmenters.propensity import PropensitySegmenter
+from segwise.segmenters.propensity import PropensitySegmenter, _balanced_sample
+from segwise.segmenters.windows import LABEL
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -179,3 +182,26 @@ def test_fit_returns_itself_keeps_its_parameters_and_repeats_exactly(retail: Any
     assert again.backtest_.auc == estimator.backtest_.auc
     with pytest.raises(NotFittedError):
         clone(estimator).segment()
+
+
+@given(
+    positives=st.integers(0, 60),
+    negatives=st.integers(0, 60),
+    limit=st.integers(2, 50),
+    seed=st.integers(0, 3),
+)
+def test_importances_read_a_balanced_sample_of_the_held_out_rows(
+    positives: int, negatives: int, limit: int, seed: int
+) -> None:
+    rows = pl.DataFrame(
+        {LABEL: [True] * positives + [False] * negatives, "row": range(positives + negatives)}
+    )
+    kept = _balanced_sample(rows, limit, seed)
+    assert kept.height == min(limit, rows.height)
+    assert kept["row"].n_unique() == kept.height  # no row twice, and each one of the input
+    assert kept.join(rows, on=["row", LABEL], how="anti").height == 0
+    rarer = min(positives, negatives)
+    if rows.height > limit:
+        # The rarer outcome keeps all it has, up to half: AUC is most precise with equal sides.
+        assert min(kept[LABEL].sum(), kept.height - kept[LABEL].sum()) == min(rarer, limit // 2)
+    assert _balanced_sample(rows, limit, seed).equals(kept)
