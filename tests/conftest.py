@@ -44,7 +44,8 @@ def shared_data() -> Path:
 def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """A local[2] Spark session (skipped with a reason when Java or pyspark is missing).
 
-    Its catalog's tables are written to a temporary folder, not the checkout.
+    Its catalog's tables, and the log of the Derby database a JDBC test reads, are written
+    to temporary folders, not the checkout.
     """
     if shutil.which("java") is None:
         pytest.skip("Spark tests need Java on PATH")
@@ -59,6 +60,10 @@ def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         .config("spark.ui.enabled", "false")
         .config("spark.driver.memory", "1g")
         .config("spark.sql.warehouse.dir", str(tmp_path_factory.mktemp("spark-warehouse")))
+        .config(
+            "spark.driver.extraJavaOptions",
+            f"-Dderby.system.home={tmp_path_factory.mktemp('derby')}",
+        )
         .getOrCreate()
     )
     session.sparkContext.setLogLevel("ERROR")

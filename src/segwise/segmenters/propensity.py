@@ -38,6 +38,7 @@ from segwise.segmenters.windows import (
     LABEL,
     Outcome,
     latest_day,
+    read_once,
     training_rows,
 )
 
@@ -167,6 +168,8 @@ class PropensitySegmenter(BaseEstimator):  # type: ignore[misc]
         """
         self._check_settings()
         outcome = Outcome.of(self.outcome, self.horizon_days)
+        transactions = read_once(transactions, "transactions")
+        events = None if events is None else read_once(events, "events")
         last = as_day(as_of) or latest_day(transactions)
         h = timedelta(days=self.horizon_days)
         test, today = last - h, last
@@ -328,12 +331,7 @@ class PropensitySegmenter(BaseEstimator):  # type: ignore[misc]
         return np.asarray(mapping.predict_proba(raw.reshape(-1, 1))[:, 1], dtype=float)
 
     def _importances(self, model: Any, mapping: Any, rows: pl.DataFrame) -> dict[str, float]:
-        """Drop in test AUC when each feature is shuffled (three shuffles, a fixed seed).
-
-        On at most ``IMPORTANCE_ROWS`` held-out rows, as many of each outcome as there are
-        up to half: AUC does not depend on the outcome's rate, and equal classes measure it
-        most precisely for the rows read.
-        """
+        """Drop in test AUC when each feature is shuffled (three shuffles, a fixed seed)."""
         rows = _balanced_sample(rows, IMPORTANCE_ROWS, self.random_state)
         y = rows[LABEL].to_numpy()
         matrix = self._matrix(rows)
@@ -480,6 +478,9 @@ def _texts(rows: pl.DataFrame, name: str) -> np.ndarray:
 
 def _balanced_sample(rows: pl.DataFrame, limit: int, seed: int | None) -> pl.DataFrame:
     """At most ``limit`` rows, half of each label where both have enough (seeded).
+
+    AUC does not depend on the outcome's rate, and equal classes measure it most precisely
+    for the rows read.
 
     Examples
     --------
