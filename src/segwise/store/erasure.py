@@ -28,6 +28,7 @@ import polars as pl
 
 from segwise.store.lock import write_intent
 from segwise.store.schema import table_names
+from segwise.store.segment_counts import ERASE_FROM_COUNTS
 from segwise.store.transaction import transaction
 from segwise.store.workspace import STORE_CONFIG
 
@@ -98,6 +99,8 @@ def erase_customers(
         counts["outbox.body"] = len(pending)
         if not dry_run:
             with transaction(connection):
+                if "segment_counts" in tables:  # before the intervals they are counted from go
+                    connection.execute(ERASE_FROM_COUNTS)
                 for table in keyed:
                     connection.execute(f"DELETE FROM {table} WHERE {_IN}")
                 for table, column in texts:

@@ -17,8 +17,6 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import polars as pl
 
-from segwise.store.history import migration_matrix
-
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
@@ -165,35 +163,6 @@ def mark_in_order(connection: duckdb.DuckDBPyConnection, rows: int) -> None:
     )
 
 
-def write_transitions(connection: duckdb.DuckDBPyConnection, run_id: int) -> None:
-    """Keep each segmentation's from → to counts between the previous run and this one.
-
-    Forecasts are fitted on them, without recomputing the changes of every
-    past pair of runs. Call after :func:`write_memberships`.
-    """
-    previous = connection.execute(
-        "SELECT max(run_id) FROM runs WHERE run_id < ?", [run_id]
-    ).fetchall()[0][0]
-    if previous is None:
-        return
-    values = {"from": previous, "to": run_id}
-    counts = _polars(connection.sql(counts_sql(), params=values))
-    movers = _polars(connection.sql(movers_sql(), params=values))
-    connection.register("run_transitions", migration_matrix(counts, movers).to_arrow())
-    connection.execute(
-        "INSERT INTO transitions SELECT $run, $previous, segmentation, from_segment, "
-        "to_segment, customers FROM run_transitions",
-        {"run": run_id, "previous": previous},
-    )
-    connection.unregister("run_transitions")
-
-
-def _polars(relation: Any) -> pl.DataFrame:
-    frame = pl.from_arrow(relation.to_arrow_table())
-    assert isinstance(frame, pl.DataFrame)
-    return frame
-
-
 def write_moves(connection: duckdb.DuckDBPyConnection, run_id: int, features: str | None) -> None:
     """Keep the movers' features before (the last run's) and after (this run's).
 
@@ -242,20 +211,6 @@ def _insert_moves(connection: duckdb.DuckDBPyConnection, run_id: int, *, kept: b
 
 def _only(segmentation: bool) -> str:
     return " AND segmentation = $segmentation" if segmentation else ""
-
-
-def counts_sql(segmentation: bool = False) -> str:
-    """Members of each segment in run ``$from`` and in run ``$to``, in one pass."""
-    return f"""
-    SELECT segmentation, segment,
-           count(*) FILTER (WHERE from_run <= $from AND (to_run IS NULL OR to_run >= $from))
-               AS before,
-           count(*) FILTER (WHERE from_run <= $to AND (to_run IS NULL OR to_run >= $to)) AS after
-    FROM membership_intervals
-    WHERE from_run <= greatest($from, $to){_only(segmentation)}
-    GROUP BY segmentation, segment
-    HAVING before > 0 OR after > 0
-    ORDER BY segmentation, segment"""
 
 
 def movers_sql(segmentation: bool = False) -> str:

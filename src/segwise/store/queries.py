@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from segwise.exceptions import ConfigError
-from segwise.store import intervals, schema
+from segwise.store import intervals, schema, segment_counts
 from segwise.store.definitions import DefinitionChange, diff_definitions
 from segwise.store.forecast import Forecast, forecast_sizes
 from segwise.store.history import (
@@ -287,7 +287,9 @@ class HistoryQueries:
                     )
                 values["segmentation"] = segmentation
             only = segmentation is not None
-            counts = self._read(intervals.counts_sql(only), values)
+            with self.reading() as connection:
+                counting = segment_counts.counts_query(connection, first, second, segmentation=only)
+            counts = self._read(counting, values)
             earlier, later = sorted((first, second))
             movers = self._read(intervals.movers_sql(only), values | {"from": earlier, "to": later})
             if first > second:  # asked backwards: who "entered" going back in time

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from segwise.store import intervals
+from segwise.store import intervals, segment_counts
 from segwise.store.definitions import definition_hash
 
 if TYPE_CHECKING:
@@ -114,7 +114,8 @@ def write_record(
                 intervals.unregister_memberships(connection, record)
         if record.contacts is not None or _has_contacts(connection):
             intervals.write_contacts(connection, run_id, intervals.contacts_of(record))
-        intervals.write_transitions(connection, run_id)
+        segment_counts.write_counts(connection, run_id)
+        segment_counts.write_transitions(connection, run_id)
         try:
             intervals.write_moves(
                 connection, run_id, intervals.register_features(connection, record)

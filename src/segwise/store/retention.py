@@ -24,7 +24,15 @@ if TYPE_CHECKING:
     from segwise.store.workspace import Workspace
 
 #: Tables with one row per run and something (``run_id``), beside ``runs`` itself.
-BY_RUN = ("segmentations", "segments", "alerts", "moves", "trigger_runs", "deliveries")
+BY_RUN = (
+    "segmentations",
+    "segments",
+    "segment_counts",
+    "alerts",
+    "moves",
+    "trigger_runs",
+    "deliveries",
+)
 #: Tables of intervals of runs (``from_run``, ``to_run``: NULL while still held).
 INTERVALS = ("membership_intervals", "contact_intervals")
 

@@ -42,6 +42,9 @@ TABLES = (
     """CREATE TABLE IF NOT EXISTS membership_intervals (
         segmentation VARCHAR, customer_id VARCHAR, segment VARCHAR,
         from_run INTEGER, to_run INTEGER)""",
+    # Members of each segment in each run, written with the run (store/segment_counts.py).
+    """CREATE TABLE IF NOT EXISTS segment_counts (
+        run_id INTEGER, segmentation VARCHAR, segment VARCHAR, members BIGINT)""",
     # B2B: which contact belonged to which account, as intervals of runs like the memberships
     # (``segwise members --contacts`` expands an account segment to its people).
     """CREATE TABLE IF NOT EXISTS contact_intervals (
