@@ -3,8 +3,11 @@
 Issue 13 reshapes the project pipeline and the CLI; behaviour must not move.
 The demo project's stored memberships and report cards, and the ``--json``
 output of each data command on the bundled sample, are compared with the files
-in ``tests/golden/``. Floats are compared at 6 significant digits (BLAS and
-CPU differences move the last bits, not the answers).
+in ``tests/golden/``. Floats are stored at 6 significant digits and compared to
+1 part in 10,000 (or 1e-5 apart): BLAS and CPU differences move the last bits, and where a
+likelihood is flat near its maximum the optimiser stops a few units of the 6th
+digit apart on different machines (Pareto/NBD's predictions on the sample moved
+by 7e-6), not the answers.
 
 After a deliberate change of behaviour, regenerate them with
 ``SEGWISE_UPDATE_GOLDEN=1 .venv/bin/pytest tests/test_golden.py`` and say why
@@ -43,6 +46,32 @@ def _rounded(value: Any) -> Any:
     return value
 
 
+#: Floats this close (relative, or absolute for differences near 0 such as a model's
+#: aggregate error of -0.5%) are the same answer.
+REL_TOL, ABS_TOL = 1e-4, 1e-5
+
+
+def _differences(actual: Any, expected: Any, where: str = "") -> list[str]:
+    """Where ``actual`` differs from ``expected``: floats within :data:`REL_TOL` agree."""
+    if isinstance(actual, dict) and isinstance(expected, dict):
+        if actual.keys() != expected.keys():
+            return [f"{where}: keys {sorted(actual)} != {sorted(expected)}"]
+        return [d for k in actual for d in _differences(actual[k], expected[k], f"{where}.{k}")]
+    if isinstance(actual, list) and isinstance(expected, list):
+        if len(actual) != len(expected):
+            return [f"{where}: {len(actual)} items != {len(expected)}"]
+        pairs = zip(actual, expected, strict=True)
+        return [d for i, (a, e) in enumerate(pairs) for d in _differences(a, e, f"{where}[{i}]")]
+    numbers = (int, float)
+    if isinstance(actual, float) or isinstance(expected, float):
+        both = isinstance(actual, numbers) and isinstance(expected, numbers)
+        if both and actual == pytest.approx(expected, rel=REL_TOL, abs=ABS_TOL):
+            return []
+    elif actual == expected:
+        return []
+    return [f"{where}: {actual!r} != {expected!r}"]
+
+
 def _compare(name: str, actual: Any) -> None:
     path = GOLDEN / f"{name}.json.gz"
     # The bundled sample's folder depends on the checkout: compare it as a placeholder.
@@ -57,7 +86,8 @@ def _compare(name: str, actual: Any) -> None:
         return
     with gzip.open(path, "rt", encoding="utf-8") as handle:
         expected = json.load(handle)
-    assert data == expected, f"{name} differs from tests/golden/{path.name}"
+    found = _differences(data, expected)
+    assert not found, f"{name} differs from tests/golden/{path.name}: " + "; ".join(found[:10])
 
 
 @pytest.fixture(scope="module")

@@ -114,6 +114,10 @@ def row_weights(summary: Any, rows: int) -> np.ndarray:
     return summary_arrays(summary, ["weights"])[0]  # finite and not negative, or an error
 
 
+#: Parameters above this are not estimates but an optimiser lost where the likelihood is noise.
+RUNAWAY = 1e12
+
+
 def fit_log_params(
     negative_log_likelihood: Callable[[np.ndarray], float],
     *,
@@ -181,6 +185,17 @@ def fit_log_params(
     params = natural(best.x)
     with np.errstate(all="ignore"):
         log_likelihood = -negative_log_likelihood(params)
+    runaway = params[:positive][params[:positive] > RUNAWAY]
+    if runaway.size:
+        # Out there the special functions lose every digit: the likelihood the optimiser
+        # climbed is rounding noise (a +560 log-likelihood on 10 customers was seen), and
+        # whether the predictions come out NaN or 0 depends on the machine.
+        raise DataError(
+            f"the {model} model did not converge: a parameter ran off to {runaway[0]:.3g}, "
+            "where its likelihood cannot be computed",
+            hint="the data cannot pin the model down (too few customers or repeat "
+            "purchases); a small penalizer can help",
+        )
     if not np.isfinite(log_likelihood):
         raise DataError(
             f"the {model} model did not converge",
