@@ -15,6 +15,7 @@ import numpy as np
 import polars as pl
 
 from segwise.models.base import purchase_summary, row_weights
+from segwise.models.histories import weighted_median
 
 
 class NewCustomerCounts(Protocol):
@@ -47,9 +48,15 @@ class FitWarning:
 
 
 def diagnose_bgnbd(
-    params: dict[str, float], frequency: np.ndarray, recency: np.ndarray, T: np.ndarray
+    params: dict[str, float],
+    frequency: np.ndarray,
+    recency: np.ndarray,
+    T: np.ndarray,
+    weights: np.ndarray | None = None,
 ) -> list[FitWarning]:
     """Warnings about a BG/NBD fit on a calibration summary (empty when it looks sound).
+
+    ``weights`` counts the customers each row stands for (distinct histories).
 
     Examples
     --------
@@ -84,20 +91,22 @@ def diagnose_bgnbd(
                 "the data cannot pin the model down; check the time unit and the window",
             )
         )
+    counts = np.ones(frequency.size, dtype=np.int64) if weights is None else weights
+    customers = int(counts.sum())
     repeaters = frequency > 0
-    count = int(repeaters.sum())
-    if count < MIN_REPEAT_BUYERS or count < MIN_REPEAT_SHARE * frequency.size:
+    count = int(counts[repeaters].sum())
+    if count < MIN_REPEAT_BUYERS or count < MIN_REPEAT_SHARE * customers:
         out.append(
             FitWarning(
                 "few_repeat_buyers",
-                f"only {count:,} of {frequency.size:,} customers bought again in the "
-                "calibration window",
+                f"only {count:,} of {customers:,} customers bought again in the calibration window",
                 "use a longer calibration window; with few repeat buyers the model guesses",
             )
         )
     if count:
-        cycle = float(np.median(recency[repeaters] / frequency[repeaters]))
-        window = float(np.median(T))
+        cycles = recency[repeaters] / frequency[repeaters]
+        cycle = weighted_median(cycles, counts[repeaters])
+        window = weighted_median(T, counts)
         if cycle > 0.5 * window:
             out.append(
                 FitWarning(
@@ -111,13 +120,19 @@ def diagnose_bgnbd(
 
 
 def overdue(
-    frequency: np.ndarray, recency: np.ndarray, T: np.ndarray, *, factor: float = 2.0
+    frequency: np.ndarray,
+    recency: np.ndarray,
+    T: np.ndarray,
+    *,
+    factor: float = 2.0,
+    weights: np.ndarray | None = None,
 ) -> np.ndarray:
     """Customers quiet for longer than ``factor`` × their own purchase cycle.
 
     A repeat buyer's cycle is ``recency / frequency`` (their mean time between
     purchases); a one-time buyer is measured against the median cycle of the
     repeat buyers. The model-free churn signal predictive segments fall back to.
+    ``weights`` counts the customers each row stands for (distinct histories).
 
     Examples
     --------
@@ -126,7 +141,10 @@ def overdue(
     [False, True, False, True]
     """
     repeaters = frequency > 0
-    typical = float(np.median(recency[repeaters] / frequency[repeaters])) if repeaters.any() else 0
+    counts = np.ones(frequency.size, dtype=np.int64) if weights is None else weights
+    held = repeaters & (counts > 0)
+    cycles = recency[held] / frequency[held]
+    typical = weighted_median(cycles, counts[held]) if held.any() else 0
     cycle = np.where(
         repeaters,
         np.divide(recency, frequency, out=np.zeros_like(recency), where=repeaters),

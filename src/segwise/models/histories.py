@@ -59,6 +59,29 @@ def distinct_rows(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return ordered[starts], inverse
 
 
+def weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
+    """``np.median`` of ``values`` each repeated ``weights`` times, without repeating them.
+
+    Distinct histories stand for many customers each; their medians (a purchase cycle,
+    a customer age) are the customers' medians. Whole-number weights; NaN when they
+    sum to 0.
+
+    Examples
+    --------
+    >>> weighted_median(np.array([5.0, 1.0, 3.0]), np.array([1, 2, 1]))
+    2.0
+    """
+    counts = np.asarray(weights, dtype=np.int64)
+    total = int(counts.sum())
+    if total == 0:
+        return float("nan")
+    order = np.argsort(values, kind="stable")
+    ranked, ends = np.asarray(values, dtype=float)[order], np.cumsum(counts[order])
+    # The middle customers' positions (0-based), found among the cumulative counts.
+    low, high = np.searchsorted(ends, [(total - 1) // 2, total // 2], side="right")
+    return float(np.mean([ranked[low], ranked[high]]))
+
+
 def compress(
     *columns: np.ndarray, weights: np.ndarray | None = None
 ) -> tuple[list[np.ndarray], np.ndarray]:

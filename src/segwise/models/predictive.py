@@ -8,6 +8,31 @@ from segwise.exceptions import ConfigError
 from segwise.models.tiers import value_tiers
 
 SEGMENTS = ("At-risk high value", "Churn risk", "Rising", "Stable")
+#: Expected purchases at least this many times the historical rate: Rising.
+RISING_RATIO = 1.5
+#: The top share by historical value that can be At-risk high value.
+HIGH_VALUE_SHARE = 0.2
+
+
+def check_settings(churn_threshold: float, rising_ratio: float, horizon: float) -> None:
+    """Refuse settings no segment can be read from.
+
+    Examples
+    --------
+    >>> check_settings(1.5, RISING_RATIO, 52.0)
+    Traceback (most recent call last):
+    ...
+    segwise.exceptions.ConfigError: churn_threshold must be between 0 and 1, not 1.5
+    """
+    if not 0 < churn_threshold < 1:
+        raise ConfigError(f"churn_threshold must be between 0 and 1, not {churn_threshold}")
+    if rising_ratio <= 0 or horizon <= 0:
+        raise ConfigError("rising_ratio and horizon must be positive")
+
+
+def high_value_cuts(share: float) -> tuple[float, float]:
+    """The tier shares whose ``high`` tier is the top ``share`` (historical value)."""
+    return (share, min(0.99, share + 0.01))
 
 
 def predictive_segments(
@@ -19,8 +44,8 @@ def predictive_segments(
     T: np.ndarray,
     historical_value: np.ndarray,
     churn_threshold: float = 0.3,
-    rising_ratio: float = 1.5,
-    high_value_share: float = 0.2,
+    rising_ratio: float = RISING_RATIO,
+    high_value_share: float = HIGH_VALUE_SHARE,
     at_risk: np.ndarray | None = None,
 ) -> np.ndarray:
     """Name each customer's predictive segment; the first rule that holds wins.
@@ -49,22 +74,33 @@ def predictive_segments(
     ... ).tolist()
     ['At-risk high value', 'Churn risk', 'Rising', 'Stable']
     """
-    if not 0 < churn_threshold < 1:
-        raise ConfigError(f"churn_threshold must be between 0 and 1, not {churn_threshold}")
-    if rising_ratio <= 0 or horizon <= 0:
-        raise ConfigError("rising_ratio and horizon must be positive")
-    high = (
-        value_tiers(historical_value, (high_value_share, min(0.99, high_value_share + 0.01)))
-        == "high"
-    )
+    check_settings(churn_threshold, rising_ratio, horizon)
+    high = value_tiers(historical_value, high_value_cuts(high_value_share)) == "high"
     if at_risk is None:
         at_risk = p_alive < churn_threshold
+    rises = rising(frequency, T, expected_purchases, horizon, rising_ratio)
+    return np.select(
+        [high & at_risk, at_risk, rises], list(SEGMENTS[:3]), default=SEGMENTS[3]
+    ).astype(object)
+
+
+def rising(
+    frequency: np.ndarray,
+    T: np.ndarray,
+    expected_purchases: np.ndarray,
+    horizon: float,
+    rising_ratio: float = RISING_RATIO,
+) -> np.ndarray:
+    """Repeat buyers expected to buy at least ``rising_ratio`` × their historical rate.
+
+    Examples
+    --------
+    >>> rising(np.array([2.0, 0.0]), np.array([20.0, 5.0]), np.array([4.0, 3.0]), 10.0).tolist()
+    [True, False]
+    """
     historical_rate = np.divide(
         frequency, T, out=np.zeros_like(frequency, dtype=float), where=T > 0
     )
     predicted_rate = expected_purchases / horizon
     # Without a repeat purchase there is no historical rate to rise above.
-    rising = (frequency > 0) & (predicted_rate >= rising_ratio * historical_rate)
-    return np.select(
-        [high & at_risk, at_risk, rising], list(SEGMENTS[:3]), default=SEGMENTS[3]
-    ).astype(object)
+    return (frequency > 0) & (predicted_rate >= rising_ratio * historical_rate)

@@ -26,12 +26,7 @@ def value_tiers(values: np.ndarray, shares: Sequence[float] = (0.2, 0.6)) -> np.
     >>> value_tiers(np.array([10.0, 50.0, 50.0, 1.0, 5.0]), shares=(0.2, 0.6)).tolist()
     ['medium', 'high', 'high', 'low', 'low']
     """
-    cuts = list(shares)
-    if len(cuts) != 2 or not 0 < cuts[0] < cuts[1] < 1:
-        raise ConfigError(
-            f"tiers must be two increasing shares between 0 and 1, not {cuts}",
-            hint="e.g. tiers: [0.2, 0.6] (top 20% high, next 40% medium)",
-        )
+    cuts = check_shares(shares)
     values = np.asarray(values, dtype=float)
     order = np.sort(values)[::-1]
     # customers strictly above each value, as a share of all customers
@@ -39,3 +34,14 @@ def value_tiers(values: np.ndarray, shares: Sequence[float] = (0.2, 0.6)) -> np.
     return np.where(
         above < cuts[0], TIER_NAMES[0], np.where(above < cuts[1], TIER_NAMES[1], TIER_NAMES[2])
     )
+
+
+def check_shares(shares: Sequence[float]) -> list[float]:
+    """The tier shares as a list, or an error unless they are two increasing shares."""
+    cuts = list(shares)
+    if len(cuts) != 2 or not 0 < cuts[0] < cuts[1] < 1:
+        raise ConfigError(
+            f"tiers must be two increasing shares between 0 and 1, not {cuts}",
+            hint="e.g. tiers: [0.2, 0.6] (top 20% high, next 40% medium)",
+        )
+    return cuts

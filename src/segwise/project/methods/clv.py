@@ -15,12 +15,13 @@ from typing import TYPE_CHECKING, Any
 import narwhals.stable.v2 as nw
 import polars as pl
 
-from segwise.engine.frames import parts_for, split_by_key, to_lazy
+from segwise.engine.frames import Backend, backend_of, parts_for, split_by_key, to_lazy
 from segwise.exceptions import ConfigError, SegwiseError
 from segwise.features.periods import UNIT_DAYS, YEAR
 from segwise.features.summary import rfm_summary
 from segwise.models import predict_customers
-from segwise.models.predictions import PREDICTION_WINDOWS
+from segwise.models.engine_predictions import predict_in_engine
+from segwise.models.predictions import PREDICTION_WINDOWS, CustomerPredictions
 from segwise.profiling.cards import SegmentationResult, cards_from_profiles
 from segwise.project.clv_backtest import holdout_backtest
 from segwise.project.config import ClvSegmentation
@@ -32,7 +33,6 @@ from segwise.segmenters import RuleCatalog, RuleSegmenter
 if TYPE_CHECKING:
     from datetime import date
 
-    from segwise.models.predictions import CustomerPredictions
     from segwise.profiling.cards import SegmentCard
     from segwise.profiling.profiles import SegmentProfiles
 
@@ -60,6 +60,8 @@ def _purchases(transactions: Any) -> nw.LazyFrame[Any]:
 def _predict(
     name: str, spec: ClvSegmentation, purchases: Any, as_of: date, parts: int
 ) -> CustomerPredictions:
+    if backend_of(purchases) is Backend.SPARK and not spec.draws:
+        return _predict_on_spark(name, spec, purchases, as_of)
     # Customer by customer, so computed on disjoint sets of customers (see split_by_key).
     summary = pl.concat(
         as_polars(
@@ -85,6 +87,39 @@ def _predict(
         )
     except SegwiseError as exc:
         raise ConfigError(f"segmentation '{name}': {exc.one_line()}") from None
+
+
+def _predict_on_spark(
+    name: str, spec: ClvSegmentation, purchases: Any, as_of: date
+) -> CustomerPredictions:
+    """The same predictions, computed on the executors: only the histories come here.
+
+    The members come back for the store and the profiles, as every method's do.
+    """
+    summary = rfm_summary(
+        purchases, monetary_value_col="amount", observation_period_end=as_of,
+        time_unit=spec.time_unit,
+    )  # fmt: skip
+    try:
+        found = predict_in_engine(
+            summary,
+            horizon=spec.horizon or YEAR[spec.time_unit],
+            discount_rate=spec.discount_rate,
+            tiers=spec.tiers,
+            churn_threshold=spec.churn_threshold,
+        )
+    except SegwiseError as exc:
+        raise ConfigError(f"segmentation '{name}': {exc.one_line()}") from None
+    table = as_polars(found.table).sort("customer_id")
+    return CustomerPredictions(
+        found.purchase_model,
+        found.spend_model,
+        table,
+        found.horizon,
+        found.warnings,
+        found.churn_basis,
+        fitted_customers=found.fitted_customers,
+    )
 
 
 #: The predictions a clv segment's condition can read (with ``_lower``/``_upper`` bounds

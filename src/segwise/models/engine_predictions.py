@@ -1,0 +1,290 @@
+"""Per-customer predictions computed where the customers are: Polars, DuckDB or Spark.
+
+A purchase model's predictions depend on nothing but a customer's history
+``(frequency, recency, T)``, and a base holds far fewer histories than customers.
+So the histories are grouped in the engine and only they (with their counts) come
+to this process, are predicted here, and go back to be joined to the customers;
+the spend model's expectation, CLV, the value tiers (by rank) and the predictive
+segments are engine expressions. On Spark the customer table stays on the
+executors. The table equals :func:`~segwise.models.predictions.predict_customers`
+row for row, engine by engine (a test holds it), whenever the models are fitted on
+the same customers.
+
+What comes to this process: the distinct histories with their counts, and the
+spend model's input (frequency and mean spend of the repeat buyers, in customer
+order, at most ``fit_sample`` customers' worth). Prediction intervals (``draws``)
+need every customer's parameters drawn here and stay with ``predict_customers``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import narwhals.stable.v2 as nw
+import numpy as np
+import polars as pl
+
+from segwise.engine.frames import move_to, to_lazy
+from segwise.engine.portable import materialize
+from segwise.models.beta_geo import BetaGeoModel
+from segwise.models.clv import check_horizon, discounted_purchases
+from segwise.models.diagnostics import FitWarning, diagnose_bgnbd, overdue
+from segwise.models.gamma_gamma import GammaGammaModel
+from segwise.models.predictions import FIT_SAMPLE, MIN_OUTSIDE_LARGEST
+from segwise.models.predictive import (
+    HIGH_VALUE_SHARE,
+    SEGMENTS,
+    check_settings,
+    high_value_cuts,
+    rising,
+)
+from segwise.models.tiers import TIER_NAMES, check_shares
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+KEYS = ["frequency", "recency", "T"]
+
+
+@dataclass(frozen=True)
+class EnginePredictions:
+    """The fitted models and a lazy table of one row per customer, on the summary's engine.
+
+    ``table``: ``customer_id, frequency, recency, T, monetary_value, p_alive,
+    expected_purchases, expected_value, clv, tier, segment``.
+    """
+
+    purchase_model: BetaGeoModel
+    spend_model: GammaGammaModel
+    table: nw.LazyFrame[Any]
+    horizon: float
+    warnings: tuple[FitWarning, ...]
+    churn_basis: str
+    customers: int
+    #: Distinct histories: the rows predicted in this process.
+    histories: int
+    fitted_customers: int
+
+    def fit_note(self) -> str | None:
+        """A line saying the models were fitted on a sample, or None when on everyone."""
+        if self.fitted_customers >= self.customers:
+            return None
+        return (
+            f"the models were fitted on a seeded sample of {self.fitted_customers:,} of "
+            f"{self.customers:,} customers; every customer is predicted"
+        )
+
+
+def predict_in_engine(
+    summary: Any,
+    *,
+    horizon: float,
+    discount_rate: float = 0.0,
+    tiers: Sequence[float] = (0.2, 0.6),
+    churn_threshold: float = 0.3,
+    fit_sample: int = FIT_SAMPLE,
+) -> EnginePredictions:
+    """Fit BG/NBD and Gamma-Gamma, and predict every customer without collecting them.
+
+    Parameters
+    ----------
+    summary
+        ``rfm_summary`` output on any engine (a Polars, DuckDB or Spark frame, lazy or
+        not): ``customer_id, frequency, recency, T, monetary_value``, one row per customer.
+    horizon, discount_rate, tiers, churn_threshold, fit_sample
+        As for :func:`~segwise.models.predictions.predict_customers`.
+
+    Examples
+    --------
+    >>> import segwise as sw
+    >>> from segwise.datasets import sample_paths
+    >>> orders = sw.read_transactions(sample_paths()["orders"])
+    >>> summary = sw.rfm_summary(orders, monetary_value_col="amount", time_unit="W")
+    >>> found = predict_in_engine(summary.filter(summary["monetary_value"] >= 0), horizon=52.0)
+    >>> found.histories < found.customers
+    True
+    >>> sorted(found.table.collect()["tier"].unique())
+    ['high', 'low', 'medium']
+    """
+    check_settings(churn_threshold, 1.0, horizon)
+    check_shares(tiers)
+    periods = max(1, round(horizon))
+    check_horizon(periods, horizon / periods, discount_rate)
+    customers = to_lazy(summary).select(
+        "customer_id",
+        *(nw.col(k).cast(nw.Float64) for k in KEYS),
+        nw.col("monetary_value").cast(nw.Float64),
+    )
+    histories = _histories(customers)
+    total = int(histories["weights"].sum())
+    fitted, fitted_customers = _fitted_on(customers, total, fit_sample)
+    purchase_model = BetaGeoModel().fit(histories if fitted is customers else _histories(fitted))
+    spend_model = GammaGammaModel().fit(_spend_input(fitted))
+    x, t_x, T = (histories[k].to_numpy() for k in KEYS)
+    rows = dict(zip(KEYS, (x, t_x, T), strict=True))
+    counts = histories["weights"].to_numpy()
+    warnings = diagnose_bgnbd(purchase_model.params_, x, t_x, T, weights=counts)
+    expected = purchase_model.expected_purchases(rows, horizon)
+    multiplier = expected
+    if discount_rate != 0:
+        multiplier = discounted_purchases(
+            purchase_model,
+            rows,
+            periods=periods,
+            period_length=horizon / periods,
+            discount_rate=discount_rate,
+        )
+    p_alive = purchase_model.p_alive(rows)
+    predicted = histories.select(KEYS).with_columns(
+        pl.Series("p_alive", p_alive),
+        pl.Series("expected_purchases", expected),
+        pl.Series("__sw_multiplier", multiplier),
+        pl.Series("__sw_at_risk", p_alive < churn_threshold),
+        pl.Series("__sw_overdue", overdue(x, t_x, T, weights=counts)),
+        pl.Series("__sw_rising", rising(x, T, expected, horizon)),
+    )
+    table = materialize(
+        customers.join(move_to(nw.from_native(predicted.lazy()), customers), on=KEYS, how="inner")
+        .with_columns(_expected_value(spend_model).alias("expected_value"))
+        .with_columns((nw.col("expected_value") * nw.col("__sw_multiplier")).alias("clv"))
+        .with_columns(
+            _above("clv", total).alias("__sw_above"),
+            _above_expr(nw.col("monetary_value") * nw.col("frequency"), total).alias(
+                "__sw_high_above"
+            ),
+        ),
+        streaming=False,
+    )
+    churn_basis = "p_alive"
+    by_p_alive = _segments(table, "__sw_at_risk", tuple(tiers))
+    largest = _largest(by_p_alive)
+    flat = largest > (1 - MIN_OUTSIDE_LARGEST) * total
+    chosen = by_p_alive
+    if flat or any(w.code == "no_dropout" for w in warnings):
+        # P(alive) cannot tell customers apart: judge churn by each one's own purchase cycle.
+        chosen = _segments(table, "__sw_overdue", tuple(tiers))
+        churn_basis = "purchase_cycle"
+        if flat and not any(w.code == "no_dropout" for w in warnings):
+            warnings.append(
+                FitWarning(
+                    "flat_p_alive",
+                    f"P(alive) puts {largest / total:.0%} of customers in one predictive segment",
+                    "churn risk is judged by recency against each customer's purchase cycle",
+                )
+            )
+    return EnginePredictions(
+        purchase_model,
+        spend_model,
+        chosen,
+        horizon,
+        tuple(warnings),
+        churn_basis,
+        total,
+        histories.height,
+        fitted_customers,
+    )
+
+
+def _histories(customers: nw.LazyFrame[Any]) -> pl.DataFrame:
+    """The distinct histories and how many customers share each, in lexicographic order."""
+    found = customers.group_by(*KEYS).agg(nw.len().cast(nw.Float64).alias("weights"))
+    return pl.DataFrame(found.collect(backend="polars").to_native()).sort(KEYS)
+
+
+def _fitted_on(
+    customers: nw.LazyFrame[Any], total: int, fit_sample: int
+) -> tuple[nw.LazyFrame[Any], int]:
+    """The customers the models are fitted on: all, or ``predict_customers``' seeded sample.
+
+    The sample is drawn as ``seeded_sample`` draws it (positions in customer order),
+    so both paths fit on the same customers.
+    """
+    if total <= fit_sample:
+        return customers, total
+    keep = np.sort(np.random.default_rng(0).choice(total, fit_sample, replace=False))
+    positions = nw.from_native(pl.LazyFrame({"__sw_position": keep.astype(np.int64)}))
+    numbered = customers.with_columns(
+        (nw.col("customer_id").rank(method="min").cast(nw.Int64) - 1).alias("__sw_position")
+    )
+    sampled = numbered.join(move_to(positions, numbered), on="__sw_position", how="inner")
+    return sampled.drop("__sw_position"), fit_sample
+
+
+def _spend_input(fitted: nw.LazyFrame[Any]) -> pl.DataFrame:
+    """Frequency and mean spend of the fitted customers who spent, in customer order.
+
+    The spend model sums its likelihood in row order; the order ``predict_customers``
+    reads them in gives the same fit to the last bit.
+    """
+    found = (
+        fitted.filter(nw.col("monetary_value") > 0)
+        .select("customer_id", "frequency", "monetary_value")
+        .sort("customer_id")
+        .collect(backend="polars")
+        .to_native()
+    )
+    return pl.DataFrame(found).drop("customer_id")
+
+
+def _expected_value(model: GammaGammaModel) -> nw.Expr:
+    """``GammaGammaModel.expected_average_value`` as an expression, operation for operation."""
+    if model.spend_covariates:
+        from segwise.exceptions import ConfigError  # noqa: PLC0415 - only on this refusal
+
+        raise ConfigError("spend covariates are predicted in memory: use predict_customers")
+    p, q, v = (float(model.params_[k]) for k in ("p", "q", "v"))
+    x, m = nw.col("frequency"), nw.col("monetary_value")
+    return (nw.lit(p) * (nw.lit(v) + x * m)) / (nw.lit(p) * x + nw.lit(q) - nw.lit(1.0))
+
+
+def _above_expr(value: nw.Expr, total: int) -> nw.Expr:
+    """The share of customers valued strictly higher (``value_tiers``' placement)."""
+    return (value.rank(method="min", descending=True).cast(nw.Float64) - 1.0) / float(max(total, 1))
+
+
+def _above(column: str, total: int) -> nw.Expr:
+    return _above_expr(nw.col(column), total)
+
+
+def _tier(above: str, cuts: tuple[float, ...]) -> nw.Expr:
+    high, medium, low = TIER_NAMES
+    return (
+        nw.when(nw.col(above) < cuts[0])
+        .then(nw.lit(high))
+        .when(nw.col(above) < cuts[1])
+        .then(nw.lit(medium))
+        .otherwise(nw.lit(low))
+    )
+
+
+def _segments(table: nw.LazyFrame[Any], at_risk: str, cuts: tuple[float, ...]) -> nw.LazyFrame[Any]:
+    """The output table, with churn risk read from the ``at_risk`` column."""
+    high = nw.col("__sw_high_above") < high_value_cuts(HIGH_VALUE_SHARE)[0]
+    risk = nw.col(at_risk)
+    segment = (
+        nw.when(high & risk)
+        .then(nw.lit(SEGMENTS[0]))
+        .when(risk)
+        .then(nw.lit(SEGMENTS[1]))
+        .when(nw.col("__sw_rising"))
+        .then(nw.lit(SEGMENTS[2]))
+        .otherwise(nw.lit(SEGMENTS[3]))
+    )
+    return table.select(
+        "customer_id",
+        *KEYS,
+        "monetary_value",
+        "p_alive",
+        "expected_purchases",
+        "expected_value",
+        "clv",
+        _tier("__sw_above", cuts).alias("tier"),
+        segment.alias("segment"),
+    )
+
+
+def _largest(table: nw.LazyFrame[Any]) -> int:
+    """The largest segment's customers (one pass in the engine)."""
+    sizes = table.group_by("segment").agg(nw.len().alias("n")).collect(backend="polars")
+    return int(sizes["n"].max())
