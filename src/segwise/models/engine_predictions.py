@@ -31,7 +31,7 @@ from segwise.models.beta_geo import BetaGeoModel
 from segwise.models.clv import check_horizon, discounted_purchases
 from segwise.models.diagnostics import FitWarning, diagnose_bgnbd, overdue
 from segwise.models.gamma_gamma import GammaGammaModel
-from segwise.models.predictions import FIT_SAMPLE, MIN_OUTSIDE_LARGEST
+from segwise.models.predictions import FIT_SAMPLE, falls_back, sample_note
 from segwise.models.predictive import (
     HIGH_VALUE_SHARE,
     SEGMENTS,
@@ -68,12 +68,7 @@ class EnginePredictions:
 
     def fit_note(self) -> str | None:
         """A line saying the models were fitted on a sample, or None when on everyone."""
-        if self.fitted_customers >= self.customers:
-            return None
-        return (
-            f"the models were fitted on a seeded sample of {self.fitted_customers:,} of "
-            f"{self.customers:,} customers; every customer is predicted"
-        )
+        return sample_note(self.fitted_customers, self.customers)
 
 
 def predict_in_engine(
@@ -157,22 +152,11 @@ def predict_in_engine(
         streaming=False,
     )
     churn_basis = "p_alive"
-    by_p_alive = _segments(table, "__sw_at_risk", tuple(tiers))
-    largest = _largest(by_p_alive)
-    flat = largest > (1 - MIN_OUTSIDE_LARGEST) * total
-    chosen = by_p_alive
-    if flat or any(w.code == "no_dropout" for w in warnings):
+    chosen = _segments(table, "__sw_at_risk", tuple(tiers))
+    if falls_back(_largest(chosen), total, warnings):
         # P(alive) cannot tell customers apart: judge churn by each one's own purchase cycle.
         chosen = _segments(table, "__sw_overdue", tuple(tiers))
         churn_basis = "purchase_cycle"
-        if flat and not any(w.code == "no_dropout" for w in warnings):
-            warnings.append(
-                FitWarning(
-                    "flat_p_alive",
-                    f"P(alive) puts {largest / total:.0%} of customers in one predictive segment",
-                    "churn risk is judged by recency against each customer's purchase cycle",
-                )
-            )
     return EnginePredictions(
         purchase_model,
         spend_model,

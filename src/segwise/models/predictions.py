@@ -60,12 +60,7 @@ class CustomerPredictions:
 
     def fit_note(self) -> str | None:
         """A line saying the models were fitted on a sample, or None when on everyone."""
-        if self.fitted_customers is None or self.fitted_customers >= self.table.height:
-            return None
-        return (
-            f"the models were fitted on a seeded sample of {self.fitted_customers:,} of "
-            f"{self.table.height:,} customers; every customer is predicted"
-        )
+        return sample_note(self.fitted_customers, self.table.height)
 
     def parameters(self) -> dict[str, Any]:
         """Fitted parameters and log-likelihoods, as ``segwise clv --json`` shows them."""
@@ -99,6 +94,36 @@ class CustomerPredictions:
         histories = self.histories or Histories.of(self.table)
         purchases = self.purchase_model.expected_purchases(histories.table, days / unit_days)
         return histories.spread(purchases) * self.table["expected_value"].to_numpy()
+
+
+def sample_note(fitted: int | None, customers: int) -> str | None:
+    """A line saying the models were fitted on a sample, or None when on everyone."""
+    if fitted is None or fitted >= customers:
+        return None
+    return (
+        f"the models were fitted on a seeded sample of {fitted:,} of {customers:,} "
+        "customers; every customer is predicted"
+    )
+
+
+def falls_back(largest: int, customers: int, warnings: list[FitWarning]) -> bool:
+    """Whether churn must be judged by purchase cycles, not P(alive).
+
+    So when the fit finds no dropout, or when P(alive) puts nearly everyone (the largest
+    predictive segment holds ``largest`` of ``customers``) in one segment; the latter is
+    added to ``warnings``.
+    """
+    flat = largest > (1 - MIN_OUTSIDE_LARGEST) * customers
+    no_dropout = any(w.code == "no_dropout" for w in warnings)
+    if flat and not no_dropout:
+        warnings.append(
+            FitWarning(
+                "flat_p_alive",
+                f"P(alive) puts {largest / customers:.0%} of customers in one predictive segment",
+                "churn risk is judged by recency against each customer's purchase cycle",
+            )
+        )
+    return flat or no_dropout
 
 
 def predict_customers(
@@ -182,20 +207,10 @@ def predict_customers(
     segments = segment(None)
     churn_basis = "p_alive"
     _, counts = np.unique(segments, return_counts=True)
-    flat = counts.max() > (1 - MIN_OUTSIDE_LARGEST) * segments.size
-    if flat or any(w.code == "no_dropout" for w in warnings):
+    if falls_back(int(counts.max()), segments.size, warnings):
         # P(alive) cannot tell customers apart: judge churn by each one's own purchase cycle.
         segments = segment(overdue(frequency, recency, T))
         churn_basis = "purchase_cycle"
-        if flat and not any(w.code == "no_dropout" for w in warnings):
-            warnings.append(
-                FitWarning(
-                    "flat_p_alive",
-                    f"P(alive) puts {counts.max() / segments.size:.0%} of customers in one "
-                    "predictive segment",
-                    "churn risk is judged by recency against each customer's purchase cycle",
-                )
-            )
     table = summary.select("customer_id", "frequency", "recency", "T", "monetary_value")
     table = table.with_columns(
         pl.Series("p_alive", p_alive),
