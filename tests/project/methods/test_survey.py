@@ -21,6 +21,7 @@ NEEDS = """segmentations:
   needs:
     method: survey
     codebook: codebook.yaml
+    classes_max: 5   # the choice among 3-8 is the segmenter's test; 6-8 classes cost most
 """
 
 
