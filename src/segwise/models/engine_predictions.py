@@ -34,6 +34,7 @@ from segwise.models.gamma_gamma import GammaGammaModel
 from segwise.models.predictions import FIT_SAMPLE, falls_back, sample_note
 from segwise.models.predictive import (
     HIGH_VALUE_SHARE,
+    RISING_RATIO,
     SEGMENTS,
     check_settings,
     high_value_cuts,
@@ -102,7 +103,7 @@ def predict_in_engine(
     >>> sorted(found.table.collect()["tier"].unique())
     ['high', 'low', 'medium']
     """
-    check_settings(churn_threshold, 1.0, horizon)
+    check_settings(churn_threshold, RISING_RATIO, horizon)
     check_shares(tiers)
     periods = max(1, round(horizon))
     check_horizon(periods, horizon / periods, discount_rate)
@@ -144,10 +145,8 @@ def predict_in_engine(
         .with_columns(_expected_value(spend_model).alias("expected_value"))
         .with_columns((nw.col("expected_value") * nw.col("__sw_multiplier")).alias("clv"))
         .with_columns(
-            _above("clv", total).alias("__sw_above"),
-            _above_expr(nw.col("monetary_value") * nw.col("frequency"), total).alias(
-                "__sw_high_above"
-            ),
+            _above(nw.col("clv"), total).alias("__sw_above"),
+            _above(nw.col("monetary_value") * nw.col("frequency"), total).alias("__sw_high_above"),
         ),
         streaming=False,
     )
@@ -222,13 +221,9 @@ def _expected_value(model: GammaGammaModel) -> nw.Expr:
     return (nw.lit(p) * (nw.lit(v) + x * m)) / (nw.lit(p) * x + nw.lit(q) - nw.lit(1.0))
 
 
-def _above_expr(value: nw.Expr, total: int) -> nw.Expr:
+def _above(value: nw.Expr, total: int) -> nw.Expr:
     """The share of customers valued strictly higher (``value_tiers``' placement)."""
     return (value.rank(method="min", descending=True).cast(nw.Float64) - 1.0) / float(max(total, 1))
-
-
-def _above(column: str, total: int) -> nw.Expr:
-    return _above_expr(nw.col(column), total)
 
 
 def _tier(above: str, cuts: tuple[float, ...]) -> nw.Expr:
