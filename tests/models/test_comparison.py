@@ -88,12 +88,13 @@ def test_a_large_summary_is_compared_on_one_seeded_sample() -> None:
 
 
 def test_a_model_whose_predictions_are_not_numbers_is_left_out() -> None:
-    # On these 10 customers MBG/NBD's fit runs off to r = 6e138, where its predictions come
-    # out NaN or 0 by the machine; it must not be ranked (a NaN error once put the worse of
-    # the other two first).
+    # On these 10 customers MBG/NBD's fit runs off (to r = 6e138 on one machine; on another
+    # it stops short of the runaway bound with predictions that come out NaN); either way
+    # it must not be ranked (a NaN error once put the worse of the other two first).
     comparison = compare_purchase_models(_repeated(3), horizon=20, sample=10)
     scores = {s.model: s for s in comparison.scores}
-    assert scores["MBG/NBD"].error is not None and "ran off" in scores["MBG/NBD"].error
+    error = scores["MBG/NBD"].error
+    assert error is not None and ("ran off" in error or "not finite numbers" in error)
     assert scores["MBG/NBD"].mae is None
     fitted = [s for s in comparison.scores if s.error is None]
     assert comparison.best == min(fitted, key=lambda s: s.mae or 0).model
