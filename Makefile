@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 export PYTHONHASHSEED := 0
 
-.PHONY: install install-test browser demo test lint typecheck contracts pytest bench clean
+.PHONY: install install-test browser demo test lint typecheck contracts pytest bench clean score-maps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,10 @@ contracts: $(TEST_STAMP)
 # the end, so the suite's time (over its 15-minute budget) can be worked down from the log.
 pytest: $(TEST_STAMP) browser
 	$(BIN)/pytest -n 2 --dist loadscope --durations=30
+
+## score-maps: write the bundled RFM score maps' JSON twins from their YAML (after editing one)
+score-maps: $(STAMP)
+	$(BIN)/python -c 'import json, pathlib, yaml; [p.with_suffix(".json").write_text(json.dumps(yaml.safe_load(p.read_text()), indent=1, ensure_ascii=False) + "\n") for p in pathlib.Path("src/segwise/features/score_maps").glob("*.yaml")]'
 
 ## bench: benchmarks (prints tables and ratios; see BENCHMARKS.md).
 ## LIFETIMES_PYTHON=/path/to/python adds the lifetimes baseline (a scratch env: lifetimes needs pandas<2.2).

@@ -235,10 +235,10 @@ def test_bad_maps_name_the_key(text: str, message: str) -> None:
 
 
 @pytest.mark.parametrize("name", PRESETS)
-def test_each_bundled_map_passes_the_strict_loader_it_skips(name: str) -> None:
-    # Presets are parsed by libyaml without the duplicate-key and depth checks.
+def test_each_bundled_map_passes_the_strict_loader_and_equals_its_json_twin(name: str) -> None:
+    # Presets are read from JSON written from the YAML (the commented source), unchecked.
     text = (files("segwise.features") / "score_maps" / f"{name}.yaml").read_text(encoding="utf-8")
-    assert ScoreMap.from_text(text, source=name) == ScoreMap.preset(name)
+    assert ScoreMap.from_text(text, source=name) == ScoreMap.preset(name), "run make score-maps"
 
 
 @pytest.mark.parametrize(

@@ -314,7 +314,8 @@ class RFMPreset:
     warns_collapsed: bool = True
 
 
-#: The presets, by name: a fifth is one entry here and one score map file.
+#: The presets, by name: a fifth is one entry here and one score map file (YAML, and its JSON
+#: twin from ``make score-maps``).
 RFM_PRESETS: dict[str, RFMPreset] = {
     "segwise": RFMPreset("segwise", "segwise"),
     "segwise-detailed": RFMPreset("segwise", "segwise-detailed"),

@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import functools
 import itertools
+import json
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
 from typing import Any, Literal
 
 import narwhals.stable.v2 as nw
-import yaml
 
 from segwise._validation import check_choice
 from segwise.exceptions import ConfigError
@@ -240,12 +240,12 @@ class ScoreMap:
 
 @functools.cache
 def _preset(name: str) -> ScoreMap:
-    # Parsed once a process: the CLI reads the map to score and again to print. Our own
-    # files need no line numbers for errors (a test checks each against the file schema), so
-    # libyaml parses them once instead of the strict pure-Python loader twice (3 ms, not 40).
-    text = (files("segwise.features") / "score_maps" / f"{name}.yaml").read_text(encoding="utf-8")
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    return ScoreMap.from_dict(yaml.load(text, Loader=loader))  # noqa: S506 - a safe loader
+    # Parsed once a process: the CLI reads the map to score and again to print. The bundled
+    # maps are read from their JSON twins (``make score-maps`` writes them from the YAML,
+    # which stays the commented source; a test holds the two equal): importing PyYAML alone
+    # cost ``segwise rfm`` 38 ms of its 0.2 s over a hand-written Polars script (issue 21).
+    text = (files("segwise.features") / "score_maps" / f"{name}.json").read_text(encoding="utf-8")
+    return ScoreMap.from_dict(json.loads(text))
 
 
 @dataclass(frozen=True)
