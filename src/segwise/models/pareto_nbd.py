@@ -17,9 +17,10 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy.special import expit, gammaln, hyp2f1
+from scipy.special import expit, gammaln
 
 from segwise.models.base import PurchaseCountModel, purchase_summary
+from segwise.models.hypergeometric import hyp2f1_a_plus_1
 from segwise.models.pareto_counts import pareto_count_pmf
 
 PARAMS = ("r", "alpha", "s", "beta")
@@ -35,10 +36,8 @@ def _log_a0(params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -
     else:
         big, second = beta, r + x
         spread = beta - alpha
-    early = np.log(hyp2f1(total, second, total + 1, spread / (big + t_x))) - total * np.log(
-        big + t_x
-    )
-    late = np.log(hyp2f1(total, second, total + 1, spread / (big + T))) - total * np.log(big + T)
+    early = np.log(hyp2f1_a_plus_1(total, second, spread / (big + t_x))) - total * np.log(big + t_x)
+    late = np.log(hyp2f1_a_plus_1(total, second, spread / (big + T))) - total * np.log(big + T)
     # log(e^early - e^late), early >= late since t_x <= T; equal (a -inf term) when t_x == T.
     with np.errstate(divide="ignore"):
         return early + np.log1p(-np.exp(np.minimum(late - early, 0.0)))
