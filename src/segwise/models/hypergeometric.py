@@ -12,7 +12,10 @@ Stegun 15.3.6, with c = a + 1) needs a few dozen terms instead:
 
 Its two terms can cancel (b near an integer, or a(1 − z) large); a value is taken from
 it only where they do not (the first term at most 1,000 times the result, so at most
-three digits of sixteen are lost) and the series converged; SciPy gives the others.
+three digits of sixteen are lost) and the series converged; SciPy gives the others
+(at an integer b with a large a its series may return inf or NaN there, as it always
+did; Pareto/NBD's b is a fitted s + 1, or r + x, and lands on an integer with z near 1
+only by chance).
 """
 
 from __future__ import annotations
