@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from datetime import date, timedelta
 from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -10,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import polars as pl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import segwise as sw
@@ -129,6 +132,47 @@ def _one_segment_map(bins: int) -> ScoreMap:
     return ScoreMap.from_text(
         f"name: one\nbins: {bins}\nsegments:\n  - name: All\n    cells: [{{}}]\n"
     )
+
+
+_PURCHASES = st.lists(
+    st.tuples(
+        st.integers(0, 11),  # customer
+        st.integers(0, 40),  # days before the as-of date
+        st.sampled_from([0.5, 5.0, 12.25, 40.0, 99.99]),
+    ),
+    min_size=1,
+    max_size=40,
+)
+
+
+@given(purchases=_PURCHASES, bins=st.integers(2, 6), engine=st.sampled_from(["polars", "duckdb"]))
+def test_quantile_scores_equal_one_plus_floor_bins_times_worse_over_customers(
+    purchases: list[tuple[int, int, float]], bins: int, engine: str
+) -> None:
+    end = date(2024, 3, 31)
+    frame = pl.DataFrame(
+        {
+            "customer_id": [f"c{c:02d}" for c, _, _ in purchases],
+            "order_id": [f"o{i}" for i in range(len(purchases))],
+            "timestamp": [end - timedelta(days=d) for _, d, _ in purchases],
+            "amount": [a for _, _, a in purchases],
+        }
+    )
+    native = duckdb.from_arrow(frame.to_arrow()) if engine == "duckdb" else frame
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RFMBinningWarning)
+        out = _table(native, bins=bins, segment_map=_one_segment_map(bins), as_of=str(end))
+    n = out.height
+    for metric, score, worse_is in (
+        ("recency_days", "r_score", "larger"),
+        ("frequency", "f_score", "smaller"),
+        ("monetary", "m_score", "smaller"),
+    ):
+        values = out[metric].to_numpy()
+        worse = [
+            int((values > v).sum() if worse_is == "larger" else (values < v).sum()) for v in values
+        ]
+        assert out[score].to_list() == [1 + (bins * w) // n for w in worse], metric
 
 
 def test_scores_do_not_depend_on_row_order() -> None:

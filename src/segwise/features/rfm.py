@@ -42,6 +42,7 @@ import narwhals.stable.v2 as nw
 from segwise._validation import check_choice, hint_for
 from segwise.engine import portable
 from segwise.engine.frames import from_lazy, native_kind, to_lazy
+from segwise.engine.order_statistics import order_statistics
 from segwise.exceptions import ConfigError, DataError
 from segwise.features._timestamps import ensure_datetime
 from segwise.features.jenks import jenks_breaks
@@ -208,24 +209,34 @@ def _segwise_metrics(
 
 
 def _quantile_scores(frame: nw.LazyFrame[Any], bins: int) -> nw.LazyFrame[Any]:
-    # Rank and count go in their own columns first (DESIGN.md §3.2).
-    ranked = frame.with_columns(
-        nw.col("recency_days").rank(method="min", descending=True).alias("__sw_rank_r"),
-        nw.col("frequency").rank(method="min").alias("__sw_rank_f"),
-        nw.col("monetary").rank(method="min").alias("__sw_rank_m"),
-        nw.len().alias("__sw_n"),
+    """``1 + floor(bins × worse / customers)``, as comparisons with the bin edges.
+
+    ``worse / customers`` reaches ``s / bins`` exactly when the value is beyond
+    the ``ceil(s × customers / bins)``-th worst, so each score is one plus the
+    number of those ``bins - 1`` order statistics the value beats: no rank per
+    row, which on Spark would move every customer to one task.
+    """
+    total = int(frame.select(nw.len()).collect().item(0, 0))
+    edges = [(s * total + bins - 1) // bins for s in range(1, bins)] if total else []
+    found = order_statistics(
+        frame,
+        {
+            # recency: worse is larger, so the k-th worst is the (total - k + 1)-th smallest
+            "recency_days": [total - k + 1 for k in edges],
+            "frequency": edges,
+            "monetary": edges,
+        },
+        total=total,
     )
-    scores = [
-        (
-            1
-            + ((nw.col(f"__sw_rank_{axis}").cast(nw.Int64) - 1) * bins)
-            // nw.col("__sw_n").cast(nw.Int64)
-        )
-        .cast(nw.Int64)
-        .alias(f"{axis}_score")
-        for axis in "rfm"
-    ]
-    return ranked.with_columns(*scores).drop("__sw_rank_r", "__sw_rank_f", "__sw_rank_m", "__sw_n")
+
+    def score(beats: list[nw.Expr]) -> nw.Expr:
+        return sum((b.cast(nw.Int64) for b in beats), nw.lit(1, nw.Int64)).cast(nw.Int64)
+
+    return frame.with_columns(
+        score([nw.col("recency_days") < v for v in found["recency_days"]]).alias("r_score"),
+        score([nw.col("frequency") > v for v in found["frequency"]]).alias("f_score"),
+        score([nw.col("monetary") > v for v in found["monetary"]]).alias("m_score"),
+    )
 
 
 def _threshold_score(
@@ -446,7 +457,7 @@ def score_rfm(
         scored = _jenks_scores(metrics, bins)
     else:
         scored = _quantile_scores(metrics, bins)
-    # The bin check and the table both read the scores: rank once.
+    # The bin check and the table both read the scores: score once.
     scored = portable.materialize(scored, streaming=False)
     if chosen.warns_collapsed:
         _warn_collapsed(scored, bins)

@@ -4,11 +4,11 @@ A purchase model's predictions depend on nothing but a customer's history
 ``(frequency, recency, T)``, and a base holds far fewer histories than customers.
 So the histories are grouped in the engine and only they (with their counts) come
 to this process, are predicted here, and go back to be joined to the customers;
-the spend model's expectation, CLV, the value tiers (by rank) and the predictive
-segments are engine expressions. On Spark the customer table stays on the
-executors. The table equals :func:`~segwise.models.predictions.predict_customers`
-row for row, engine by engine (a test holds it), whenever the models are fitted on
-the same customers.
+the spend model's expectation, CLV, the value tiers (comparisons with a few order
+statistics, not a rank per row) and the predictive segments are engine
+expressions. On Spark the customer table stays on the executors. The table equals
+:func:`~segwise.models.predictions.predict_customers` row for row, engine by
+engine (a test holds it), whenever the models are fitted on the same customers.
 
 What comes to this process: the distinct histories with their counts, and the
 spend model's input (frequency and mean spend of the repeat buyers, in customer
@@ -26,6 +26,7 @@ import numpy as np
 import polars as pl
 
 from segwise.engine.frames import move_to, to_lazy
+from segwise.engine.order_statistics import order_statistics
 from segwise.engine.portable import materialize
 from segwise.models.beta_geo import BetaGeoModel
 from segwise.models.clv import check_horizon, discounted_purchases
@@ -144,17 +145,16 @@ def predict_in_engine(
         customers.join(move_to(nw.from_native(predicted.lazy()), customers), on=KEYS, how="inner")
         .with_columns(_expected_value(spend_model).alias("expected_value"))
         .with_columns((nw.col("expected_value") * nw.col("__sw_multiplier")).alias("clv"))
-        .with_columns(
-            _above(nw.col("clv"), total).alias("__sw_above"),
-            _above(nw.col("monetary_value") * nw.col("frequency"), total).alias("__sw_high_above"),
-        ),
+        .with_columns((nw.col("monetary_value") * nw.col("frequency")).alias("__sw_spent")),
         streaming=False,
     )
+    (high_value,) = _within_top(table, "__sw_spent", total, [high_value_cuts(HIGH_VALUE_SHARE)[0]])
+    placed = _Placement(_within_top(table, "clv", total, check_shares(tiers)), high_value)
     churn_basis = "p_alive"
-    chosen = _segments(table, "__sw_at_risk", tuple(tiers))
+    chosen = _segments(table, "__sw_at_risk", placed)
     if falls_back(_largest(chosen), total, warnings):
         # P(alive) cannot tell customers apart: judge churn by each one's own purchase cycle.
-        chosen = _segments(table, "__sw_overdue", tuple(tiers))
+        chosen = _segments(table, "__sw_overdue", placed)
         churn_basis = "purchase_cycle"
     return EnginePredictions(
         purchase_model,
@@ -221,25 +221,62 @@ def _expected_value(model: GammaGammaModel) -> nw.Expr:
     return (nw.lit(p) * (nw.lit(v) + x * m)) / (nw.lit(p) * x + nw.lit(q) - nw.lit(1.0))
 
 
-def _above(value: nw.Expr, total: int) -> nw.Expr:
-    """The share of customers valued strictly higher (``value_tiers``' placement)."""
-    return (value.rank(method="min", descending=True).cast(nw.Float64) - 1.0) / float(max(total, 1))
+@dataclass(frozen=True)
+class _Placement:
+    """Where a customer's value places them: the tier tests and the high-value test."""
+
+    tiers: list[nw.Expr]
+    high_value: nw.Expr
 
 
-def _tier(above: str, cuts: tuple[float, ...]) -> nw.Expr:
+def _within_top(
+    table: nw.LazyFrame[Any], column: str, total: int, shares: Sequence[float]
+) -> list[nw.Expr]:
+    """``value_tiers``' test "under ``share`` of customers valued strictly higher", per share.
+
+    As comparisons with order statistics, not a rank per row (which on Spark moves
+    every customer to one task): at most ``a`` customers are above a value exactly
+    when it reaches the ``(a + 1)``-th highest.
+    """
+    most = [_most_above(share, total) for share in shares]
+    inner = sorted({a for a in most if 0 <= a < total})
+    values = order_statistics(table, {column: [total - a for a in inner]}, total=total)[column]
+    reaches = dict(zip(inner, values, strict=True))
+    return [
+        nw.lit(value=True)
+        if a >= total
+        else nw.lit(value=False)
+        if a < 0
+        else nw.col(column) >= reaches[a]
+        for a in most
+    ]
+
+
+def _most_above(share: float, total: int) -> int:
+    """The most customers valued higher that keep ``above / total < share`` (as floats)."""
+    denominator = float(max(total, 1))
+    most = min(total, int(share * total))
+    while most >= 0 and not most / denominator < share:
+        most -= 1
+    while most < total and (most + 1) / denominator < share:
+        most += 1
+    return most
+
+
+def _tier(placed: _Placement) -> nw.Expr:
     high, medium, low = TIER_NAMES
     return (
-        nw.when(nw.col(above) < cuts[0])
+        nw.when(placed.tiers[0])
         .then(nw.lit(high))
-        .when(nw.col(above) < cuts[1])
+        .when(placed.tiers[1])
         .then(nw.lit(medium))
         .otherwise(nw.lit(low))
     )
 
 
-def _segments(table: nw.LazyFrame[Any], at_risk: str, cuts: tuple[float, ...]) -> nw.LazyFrame[Any]:
+def _segments(table: nw.LazyFrame[Any], at_risk: str, placed: _Placement) -> nw.LazyFrame[Any]:
     """The output table, with churn risk read from the ``at_risk`` column."""
-    high = nw.col("__sw_high_above") < high_value_cuts(HIGH_VALUE_SHARE)[0]
+    high = placed.high_value
     risk = nw.col(at_risk)
     segment = (
         nw.when(high & risk)
@@ -258,7 +295,7 @@ def _segments(table: nw.LazyFrame[Any], at_risk: str, cuts: tuple[float, ...]) -
         "expected_purchases",
         "expected_value",
         "clv",
-        _tier("__sw_above", cuts).alias("tier"),
+        _tier(placed).alias("tier"),
         segment.alias("segment"),
     )
 
