@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from segwise.engine import order_statistics as order_statistics_module
-from segwise.engine.order_statistics import order_statistics
+from segwise.engine.order_statistics import order_statistics, with_position
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -119,3 +119,15 @@ def test_a_position_outside_the_rows_is_refused() -> None:
     frame = nw.from_native(pl.LazyFrame({"x": [1, 2]}))
     with pytest.raises(ValueError, match=r"positions \[3\] of 'x' are outside 1..2"):
         order_statistics(frame, {"x": [1, 3]}, total=2)
+
+
+def test_positions_follow_the_sorted_order_on_every_engine(
+    to_engine: Callable[[pl.DataFrame], Any],
+) -> None:
+    table = _table(500, seed=5)
+    frame = nw.from_native(to_engine(table))
+    # one_task_rows=0: Spark ranges the rows over its partitions even at this size.
+    numbered = with_position(frame, "customer_id", "at", total=table.height, one_task_rows=0)
+    out = numbered.collect("polars").to_native().sort("customer_id")
+    assert out["at"].to_list() == list(range(table.height))
+    assert out.drop("at").equals(table.sort("customer_id").select(out.drop("at").columns))

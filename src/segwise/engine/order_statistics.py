@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import narwhals.stable.v2 as nw
 import polars as pl
 
-from segwise.engine.frames import Backend, backend_of
+from segwise.engine.frames import Backend, backend_of, wrap
 from segwise.engine.portable import quote_identifier
 
 if TYPE_CHECKING:
@@ -249,3 +249,58 @@ def _walk(values: list[tuple[Any, int]], low: Any, high: Any, position: int) -> 
                 return value
     msg = "the band's values do not add up to its count"  # the check above rules this out
     raise AssertionError(msg)
+
+
+def with_position(
+    frame: nw.LazyFrame[Any],
+    column: str,
+    out: str,
+    *,
+    total: int,
+    one_task_rows: int = SPARK_ONE_TASK_ROWS,
+) -> nw.LazyFrame[Any]:
+    """Add ``out``: each row's 0-based position in ``column``'s order (its values unique).
+
+    Polars and DuckDB rank. Spark above ``one_task_rows`` ranges the rows by
+    ``column`` over its partitions, sorts each, and adds to a row's place in its
+    partition the rows of the partitions before it: the numbering of a global
+    sort, without one task holding every row.
+
+    Examples
+    --------
+    >>> frame = nw.from_native(pl.LazyFrame({"id": ["b", "c", "a"]}))
+    >>> with_position(frame, "id", "at", total=3).collect()["at"].to_list()
+    [1, 2, 0]
+    """
+    if backend_of(frame) is not Backend.SPARK or total <= one_task_rows:
+        return frame.with_columns(
+            (nw.col(column).rank(method="ordinal").cast(nw.Int64) - 1).alias(out)
+        )
+    from pyspark.sql import functions as spark  # noqa: PLC0415 - the optional extra
+
+    native = frame.to_native()
+    key = spark.col(quote_identifier(column, Backend.SPARK))
+    parts = int(native.sparkSession.conf.get("spark.sql.shuffle.partitions", "200"))
+    # Sorted within each range, a row's monotonically_increasing_id is its partition
+    # (high bits) and its place in that partition's order (low 33 bits): no window and
+    # no second shuffle. Cached, so that the sizes and the numbering read the same rows.
+    ranged = (
+        native.repartitionByRange(parts, key)
+        .sortWithinPartitions(key)
+        .withColumn("__sw_id", spark.monotonically_increasing_id())
+        .withColumn("__sw_part", spark.shiftright(spark.col("__sw_id"), 33))
+        .cache()
+    )
+    sizes = sorted(tuple(row) for row in ranged.groupBy("__sw_part").count().collect())
+    before, offsets = 0, []
+    for part, size in sizes:
+        offsets.append((part, before))
+        before += size
+    starts = native.sparkSession.createDataFrame(offsets, "__sw_part long, __sw_before long")
+    within = spark.col("__sw_id").bitwiseAND(spark.lit((1 << 33) - 1))
+    numbered = (
+        ranged.join(spark.broadcast(starts), on="__sw_part")
+        .withColumn(out, (spark.col("__sw_before") + within).cast("long"))
+        .drop("__sw_part", "__sw_before", "__sw_id")
+    )
+    return wrap(numbered)

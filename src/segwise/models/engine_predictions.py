@@ -26,7 +26,7 @@ import numpy as np
 import polars as pl
 
 from segwise.engine.frames import move_to, to_lazy
-from segwise.engine.order_statistics import order_statistics
+from segwise.engine.order_statistics import order_statistics, with_position
 from segwise.engine.portable import materialize
 from segwise.models.beta_geo import BetaGeoModel
 from segwise.models.clv import check_horizon, discounted_purchases
@@ -187,9 +187,7 @@ def _fitted_on(
         return customers, total
     keep = np.sort(np.random.default_rng(0).choice(total, fit_sample, replace=False))
     positions = nw.from_native(pl.LazyFrame({"__sw_position": keep.astype(np.int64)}))
-    numbered = customers.with_columns(
-        (nw.col("customer_id").rank(method="min").cast(nw.Int64) - 1).alias("__sw_position")
-    )
+    numbered = with_position(customers, "customer_id", "__sw_position", total=total)
     sampled = numbered.join(move_to(positions, numbered), on="__sw_position", how="inner")
     return sampled.drop("__sw_position"), fit_sample
 
