@@ -148,8 +148,12 @@ def predict_in_engine(
         .with_columns((nw.col("monetary_value") * nw.col("frequency")).alias("__sw_spent")),
         streaming=False,
     )
-    (high_value,) = _within_top(table, "__sw_spent", total, [high_value_cuts(HIGH_VALUE_SHARE)[0]])
-    placed = _Placement(_within_top(table, "clv", total, check_shares(tiers)), high_value)
+    within = _within_top(
+        table,
+        total,
+        {"clv": check_shares(tiers), "__sw_spent": [high_value_cuts(HIGH_VALUE_SHARE)[0]]},
+    )
+    placed = _Placement(within["clv"], within["__sw_spent"][0])
     churn_basis = "p_alive"
     chosen = _segments(table, "__sw_at_risk", placed)
     if falls_back(_largest(chosen), total, warnings):
@@ -228,26 +232,31 @@ class _Placement:
 
 
 def _within_top(
-    table: nw.LazyFrame[Any], column: str, total: int, shares: Sequence[float]
-) -> list[nw.Expr]:
+    table: nw.LazyFrame[Any], total: int, shares: dict[str, Sequence[float]]
+) -> dict[str, list[nw.Expr]]:
     """``value_tiers``' test "under ``share`` of customers valued strictly higher", per share.
 
     As comparisons with order statistics, not a rank per row (which on Spark moves
     every customer to one task): at most ``a`` customers are above a value exactly
-    when it reaches the ``(a + 1)``-th highest.
+    when it reaches the ``(a + 1)``-th highest. Every column's values in one call.
     """
-    most = [_most_above(share, total) for share in shares]
-    inner = sorted({a for a in most if 0 <= a < total})
-    values = order_statistics(table, {column: [total - a for a in inner]}, total=total)[column]
-    reaches = dict(zip(inner, values, strict=True))
-    return [
-        nw.lit(value=True)
-        if a >= total
-        else nw.lit(value=False)
-        if a < 0
-        else nw.col(column) >= reaches[a]
-        for a in most
-    ]
+    most = {column: [_most_above(share, total) for share in cut] for column, cut in shares.items()}
+    inner = {column: sorted({a for a in m if 0 <= a < total}) for column, m in most.items()}
+    found = order_statistics(
+        table, {column: [total - a for a in a_s] for column, a_s in inner.items()}, total=total
+    )
+    tests = {}
+    for column, limits in most.items():
+        reaches = dict(zip(inner[column], found[column], strict=True))
+        tests[column] = [
+            nw.lit(value=True)
+            if a >= total
+            else nw.lit(value=False)
+            if a < 0
+            else nw.col(column) >= reaches[a]
+            for a in limits
+        ]
+    return tests
 
 
 def _most_above(share: float, total: int) -> int:
