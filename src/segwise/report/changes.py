@@ -178,7 +178,6 @@ def _sankey(
         height=max(320, 28 * max(len(sources), len(targets))),
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
         title={"text": f"{name}: run {first} (left) → run {second} (right)", "font": {"size": 14}},
-        template="plotly_white",
     )
     return chart_html(figure)
 
@@ -240,7 +239,6 @@ def _trend(
         title={"text": f"{result.name}: customers per segment, run by run", "font": {"size": 14}},
         yaxis={"title": "customers", "rangemode": "tozero"},
         xaxis={"type": "category"},
-        template="plotly_white",
     )
     return chart_html(figure)
 

@@ -19,7 +19,6 @@ LAYOUT = {
     "height": 340,
     "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
     "legend": {"orientation": "h", "y": -0.25},
-    "template": "plotly_white",
 }
 
 
@@ -48,7 +47,6 @@ def _frequency_chart(backtest: Backtest, unit: str) -> str:
         xaxis_title="repeat purchases in the calibration period",
         yaxis_title="holdout purchases per customer",
         legend={"orientation": "h", "y": -0.2},
-        template="plotly_white",
     )
     return chart_html(figure)
 

@@ -140,7 +140,6 @@ def _trend(name: str, runs: list[dict[str, Any]]) -> str:
         title={"text": f"{name}: conversion in the window after each run", "font": {"size": 14}},
         yaxis={"title": "conversion", "tickformat": ".0%", "rangemode": "tozero"},
         xaxis={"type": "category"},
-        template="plotly_white",
     )
     return chart_html(figure)
 

@@ -70,7 +70,6 @@ def _profile_chart(cards: list[dict[str, Any]], title: str) -> str:
         title={"text": title, "font": {"size": 14}},
         xaxis={"automargin": True, "tickangle": 0},
         yaxis={"autorange": "reversed", "automargin": True},
-        template="plotly_white",
     )
     return chart_html(figure)
 

@@ -53,7 +53,6 @@ def _reasons_chart(report: QualityReport) -> str:
         title={"text": "Quarantined rows by reason", "font": {"size": 14}},
         xaxis_title="rows",
         yaxis={"autorange": "reversed"},
-        template="plotly_white",
     )
     return chart_html(figure)
 

@@ -44,7 +44,6 @@ def sizes_chart(segments: list[dict[str, Any]]) -> str:
         yaxis={"autorange": "reversed", "automargin": True},
         # Above the plot: below it, the legend ran into the axis labels.
         legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1, "xanchor": "right"},
-        template="plotly_white",
     )
     return chart_html(figure)
 
@@ -73,7 +72,6 @@ def grid_chart(table: pl.DataFrame, bins: int, k_min: int = 1) -> str:
         title={"text": "Customers by R and FM score", "font": {"size": 14}},
         xaxis_title="FM score",
         yaxis_title="R score",
-        template="plotly_white",
     )
     return chart_html(figure)
 

@@ -107,7 +107,6 @@ def _sizes_chart(sizes: pl.DataFrame, segment: str) -> str:
         title=f"{segment}: members per run",
         height=280,
         margin={"l": 40, "r": 10, "t": 40, "b": 30},
-        template="plotly_white",
     )
     return chart_html(figure)
 
