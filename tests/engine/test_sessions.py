@@ -105,7 +105,7 @@ def _project(folder: Path, engine: str) -> Path:
 
 @pytest.mark.spark
 def test_demo_project_through_spark_connect_gives_the_polars_memberships(
-    connect_url: str, tmp_path: Path
+    connect_url: str, served_project: tuple[Path, dict[str, str]], tmp_path: Path
 ) -> None:
     written = tmp_path / "lake" / "memberships"
     remote = _project(
@@ -127,10 +127,9 @@ def test_demo_project_through_spark_connect_gives_the_polars_memberships(
         check=False,
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    local = _project(tmp_path / "local", "polars")
-    Project.from_yaml(local).run()
+    # The same demo, run on Polars by the session's shared fixture.
     through_connect = Project.from_yaml(remote).store.memberships()
-    on_polars = Project.from_yaml(local).store.memberships()
+    on_polars = Project.from_yaml(served_project[0]).store.memberships()
     assert through_connect.height == on_polars.height > 0
     assert through_connect.equals(on_polars)
     # And the memberships were written back, as files partitioned by run, by the server.
