@@ -7,6 +7,7 @@ three engines; the project asks for an engine by name.
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING, Any
 
 import duckdb
@@ -40,11 +41,20 @@ def spark_session(
     """
     from pyspark.sql import SparkSession  # noqa: PLC0415 - the optional segwise[spark] extra
 
-    builder = SparkSession.builder.remote(remote) if remote else SparkSession.builder.master(master)
-    builder = builder.config("spark.sql.session.timeZone", "UTC")
-    for key, value in (config or {}).items():
-        builder = builder.config(key, value)
-    return builder.getOrCreate()
+    with warnings.catch_warnings():
+        # PySpark's Connect client warns on import that it does not fully support pandas 3.
+        # segwise moves tables to and from Spark as Arrow, never through pandas: the warning
+        # is not about anything a run does, and it printed on every Connect command.
+        warnings.filterwarnings(
+            "ignore", message="PySpark does not yet fully support pandas", category=FutureWarning
+        )
+        builder = (
+            SparkSession.builder.remote(remote) if remote else SparkSession.builder.master(master)
+        )
+        builder = builder.config("spark.sql.session.timeZone", "UTC")
+        for key, value in (config or {}).items():
+            builder = builder.config(key, value)
+        return builder.getOrCreate()
 
 
 def on_engine(
