@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
+import narwhals.stable.v2 as nw
 import polars as pl
 import pytest
 from hypothesis import given
@@ -283,6 +284,29 @@ def test_each_bundled_map_passes_the_strict_loader_and_equals_its_json_twin(name
     # Presets are read from JSON written from the YAML (the commented source), unchecked.
     text = (files("segwise.features") / "score_maps" / f"{name}.yaml").read_text(encoding="utf-8")
     assert ScoreMap.from_text(text, source=name) == ScoreMap.preset(name), "run make score-maps"
+
+
+@pytest.mark.parametrize("name", PRESETS)
+def test_each_map_names_every_score_in_the_engine_as_segment_of_does(name: str) -> None:
+    score_map = ScoreMap.preset(name)
+    bins = range(1, score_map.bins + 1)
+    scores = [(r, f, m) for r in bins for f in bins for m in bins]
+    table = pl.DataFrame(scores, schema=["r_score", "f_score", "m_score"], orient="row")
+    table = table.with_columns(rfm_score=pl.concat_str(pl.col("^.*_score$").cast(pl.String)))
+    named = nw.from_native(table).with_columns(score_map.expression()).to_native()
+    assert named["segment"].to_list() == [score_map.segment_of(*s) for s in scores]
+
+
+@given(
+    bounds=st.tuples(st.integers(1, 9), st.integers(1, 9)).map(sorted),
+    f=st.integers(1, 9),
+    m=st.integers(1, 9),
+)
+def test_a_cell_on_fm_tests_the_rounded_up_average(bounds: list[int], f: int, m: int) -> None:
+    cell = Cell(fm=(bounds[0], bounds[1]))
+    frame = nw.from_native(pl.DataFrame({"r_score": [1], "f_score": [f], "m_score": [m]}))
+    inside = frame.select(cell.expression().alias("inside")).item()
+    assert inside == (bounds[0] <= (f + m + 1) // 2 <= bounds[1])
 
 
 @pytest.mark.parametrize(

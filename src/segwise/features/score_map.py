@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import itertools
 import json
+import operator
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
@@ -91,18 +92,23 @@ class Cell:
 
     def expression(self) -> nw.Expr:
         """The cell as a boolean expression over ``r_score, f_score, m_score``."""
-        columns = {
-            "r": nw.col("r_score"),
-            "f": nw.col("f_score"),
-            "m": nw.col("m_score"),
-            "fm": (nw.col("f_score") + nw.col("m_score") + 1) // 2,
-        }
-        test: nw.Expr = nw.lit(value=True)
+        tests: list[nw.Expr] = []
         for axis in AXES:
             bounds = getattr(self, axis)
-            if bounds is not None:
-                test = test & (columns[axis] >= bounds[0]) & (columns[axis] <= bounds[1])
-        return test
+            if bounds is None:
+                continue
+            low, high = bounds
+            if axis == "fm":
+                # fm = (f + m + 1) // 2 on whole scores, so low <= fm <= high is
+                # 2 low - 1 <= f + m <= 2 high. No floor division: on Spark one took ~100 JVM
+                # calls to build, each fm bound built it again, and the preset map's
+                # expression took 1.6 s to build (3,383 calls) before any data moved.
+                total = nw.col("f_score") + nw.col("m_score")
+                tests += [total >= 2 * low - 1, total <= 2 * high]
+            else:
+                score = nw.col(f"{axis}_score")
+                tests += [score >= low, score <= high]
+        return functools.reduce(operator.and_, tests) if tests else nw.lit(value=True)
 
 
 @dataclass(frozen=True)
@@ -132,12 +138,9 @@ class SegmentRule:
 
     def expression(self) -> nw.Expr:
         """The segment's membership test as an engine expression."""
-        test: nw.Expr = nw.lit(value=False)
-        if self.scores:
-            test = test | nw.col("rfm_score").is_in(list(self.scores))
-        for cell in self.cells:
-            test = test | cell.expression()
-        return test
+        tests = [nw.col("rfm_score").is_in(list(self.scores))] if self.scores else []
+        tests += [cell.expression() for cell in self.cells]
+        return functools.reduce(operator.or_, tests) if tests else nw.lit(value=False)
 
 
 @dataclass(frozen=True)
