@@ -42,9 +42,10 @@ def spark_session(
     from pyspark.sql import SparkSession  # noqa: PLC0415 - the optional segwise[spark] extra
 
     with warnings.catch_warnings():
-        # PySpark's Connect client warns on import that it does not fully support pandas 3.
-        # segwise moves tables to and from Spark as Arrow, never through pandas: the warning
-        # is not about anything a run does, and it printed on every Connect command.
+        # PySpark warns, while it starts a session (classic or Connect), that it does not fully
+        # support pandas 3. segwise moves tables to and from Spark as Arrow, never through
+        # pandas: the warning is not about anything a run does, and it printed on every
+        # command that used Spark.
         warnings.filterwarnings(
             "ignore", message="PySpark does not yet fully support pandas", category=FutureWarning
         )
