@@ -372,9 +372,7 @@ def customer_features(
         attributes = _constant_attributes(tx, exclude=known)
         if attributes is not None:
             parts.append(attributes)
-    table = population
-    for part in parts:
-        table = table.join(part, on="customer_id", how="left")
+    table = portable.left_join_all(population, parts, "customer_id")
     names = table.collect_schema().names()
     zero_filled = [
         c

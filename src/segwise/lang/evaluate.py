@@ -156,13 +156,17 @@ def _aggregate(tables: RuleTables, spec: EventCount | EventDateOf) -> nw.LazyFra
 def _join(
     customers: nw.LazyFrame[Any],
     id_col: str,
+    left_type: Any,
     side: nw.LazyFrame[Any],
     out: str,
     fill: int | bool | None,
 ) -> nw.LazyFrame[Any]:
-    """Left-join ``side`` (``_KEY``, ``_VALUE``) onto the customers as column ``out``."""
+    """Left-join ``side`` (``_KEY``, ``_VALUE``) onto the customers as column ``out``.
+
+    ``left_type`` is the customers' id type, known to the caller: asking ``customers``
+    would make Spark analyse its whole plan again.
+    """
     side = move_to(side, customers)
-    left_type = customers.collect_schema()[id_col]
     right_type = side.collect_schema()[_KEY]
     key = id_col
     if left_type != right_type:
@@ -170,11 +174,14 @@ def _join(
         customers = customers.with_columns(nw.col(id_col).cast(nw.String()).alias(_KEY + "_left"))
         side = side.with_columns(nw.col(_KEY).cast(nw.String()))
         key = _KEY + "_left"
+    # The value is named ``out`` before the join, and a left join keeps the left key only:
+    # nothing to drop but the text key, so no schema of the joined plan is asked for (a
+    # round trip to the server on Spark Connect).
+    side = side.select(_KEY, nw.col(_VALUE).alias(out))
     joined = customers.join(side, left_on=key, right_on=_KEY, how="left")
-    value = nw.col(_VALUE) if fill is None else nw.col(_VALUE).fill_null(fill)
-    joined = joined.with_columns(value.alias(out))
-    drop = [c for c in (_VALUE, _KEY, _KEY + "_left") if c in joined.collect_schema()]
-    return joined.drop(drop)
+    if fill is not None:
+        joined = joined.with_columns(nw.col(out).fill_null(fill))
+    return joined.drop(key) if key != id_col else joined
 
 
 def add_derived(tables: RuleTables, derived: Mapping[Derived, str]) -> nw.LazyFrame[Any]:
@@ -190,6 +197,7 @@ def add_derived(tables: RuleTables, derived: Mapping[Derived, str]) -> nw.LazyFr
     [30]
     """
     frame = tables.customers
+    schema = frame.collect_schema()
     joins = any(not isinstance(spec, DaysSince) for spec in derived)
     if joins:
         # Joins may reorder rows; labels must line up with the caller's rows.
@@ -203,9 +211,11 @@ def add_derived(tables: RuleTables, derived: Mapping[Derived, str]) -> nw.LazyFr
             )
             frame = portable.add_days_between(frame, asof, day, out).drop(asof, day)
         elif isinstance(spec, EventCount):
-            frame = _join(frame, tables.id_col, _aggregate(tables, spec), out, 0)
+            side = _aggregate(tables, spec)
+            frame = _join(frame, tables.id_col, schema[tables.id_col], side, out, 0)
         elif isinstance(spec, EventDateOf):
-            frame = _join(frame, tables.id_col, _aggregate(tables, spec), out, None)
+            side = _aggregate(tables, spec)
+            frame = _join(frame, tables.id_col, schema[tables.id_col], side, out, None)
         elif isinstance(spec, StaticMember):
             ids = tables.static[spec.segment]
             first = ids.collect_schema().names()[0]
@@ -214,5 +224,7 @@ def add_derived(tables: RuleTables, derived: Mapping[Derived, str]) -> nw.LazyFr
                 .unique()
                 .with_columns(nw.lit(True).alias(_VALUE))
             )
-            frame = _join(frame, tables.id_col, side, out, False)
-    return frame.sort(_ROW).drop(_ROW) if joins else frame
+            frame = _join(frame, tables.id_col, schema[tables.id_col], side, out, False)
+    # The columns are known: selecting them needs no schema of the joined plan (on Spark,
+    # dropping one would have the server analyse it all again).
+    return frame.sort(_ROW).select(*schema.names(), *derived.values()) if joins else frame
