@@ -51,15 +51,23 @@ def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """A local[2] Spark session (skipped with a reason when Java or pyspark is missing).
 
     Its catalog's tables, and the log of the Derby database a JDBC test reads, are written
-    to temporary folders, not the checkout.
+    to temporary folders, not the checkout. Where pyspark ships the Connect server (Spark 4),
+    the same JVM also serves Spark Connect clients on a free loopback port
+    (:func:`spark_connect_url`): a second JVM for the Connect tests would pay Spark's start
+    and its cold first run again (about 150 s of a suite run on two cores).
     """
     if shutil.which("java") is None:
         pytest.skip("Spark tests need Java on PATH")
     pyspark_sql = pytest.importorskip(
         "pyspark.sql", reason="Spark tests need the segwise[spark] extra"
     )
+    builder = pyspark_sql.SparkSession.builder
+    if _connect_server_shipped():
+        builder = builder.config("spark.plugins", CONNECT_PLUGIN).config(
+            "spark.connect.grpc.binding.port", str(_free_port())
+        )
     session = (
-        pyspark_sql.SparkSession.builder.master("local[2]")
+        builder.master("local[2]")
         .appName("segwise-tests")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.shuffle.partitions", "2")
@@ -75,6 +83,37 @@ def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     session.sparkContext.setLogLevel("ERROR")
     yield session
     session.stop()
+
+
+CONNECT_PLUGIN = "org.apache.spark.sql.connect.SparkConnectPlugin"
+
+
+def _connect_server_shipped() -> bool:
+    import importlib.util
+
+    spec = importlib.util.find_spec("pyspark")
+    if spec is None or spec.origin is None or importlib.util.find_spec("grpc") is None:
+        return False
+    return any((Path(spec.origin).parent / "jars").glob("spark-connect_*.jar"))
+
+
+@pytest.fixture(scope="session")
+def spark_connect_url(spark: Any) -> str:
+    """The ``sc://`` URL of the Connect server in the shared session's JVM (or a skip)."""
+    if CONNECT_PLUGIN not in spark.conf.get("spark.plugins", ""):
+        pytest.skip("this pyspark ships no Spark Connect server (Spark 4 does), or no grpcio")
+    port = int(spark.conf.get("spark.connect.grpc.binding.port"))
+    deadline = time.monotonic() + 60
+    while not _listening(port):
+        if time.monotonic() > deadline:
+            pytest.fail(f"the Spark Connect server in the test session is not listening on {port}")
+        time.sleep(0.2)
+    return f"sc://127.0.0.1:{port}"
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
 @pytest.fixture(
