@@ -17,8 +17,10 @@ from segwise.profiling.cards import SegmentationResult
 from segwise.project import Project
 from segwise.project.health import (
     PSI_CRITICAL,
+    PSI_MIN_CUSTOMERS,
     drift_alerts,
     psi,
+    psi_by_group,
     size_alerts,
     stale_model_alerts,
 )
@@ -84,6 +86,43 @@ def test_psi_is_never_negative_and_zero_on_itself(a: list[float], b: list[float]
     assert value is not None and value >= -1e-12
     same = psi(first, first)
     assert same is not None and same < 1e-9
+
+
+def _reference_psi(expected: np.ndarray, actual: np.ndarray) -> float | None:
+    """PSI as written in the textbook, one group at a time in NumPy."""
+    if len(expected) < PSI_MIN_CUSTOMERS or len(actual) < PSI_MIN_CUSTOMERS:
+        return None
+    edges = np.unique(np.quantile(expected, np.arange(1, 10) / 10, method="linear"))
+
+    def shares(values: np.ndarray) -> np.ndarray:
+        bins = (values[:, None] > edges[None, :]).sum(axis=1)
+        return np.maximum(np.bincount(bins, minlength=len(edges) + 1) / len(values), 1e-4)
+
+    e, a = shares(expected), shares(actual)
+    return float(((a - e) * np.log(a / e)).sum())
+
+
+group_values = st.lists(st.integers(0, 30).map(float), min_size=0, max_size=120)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(group_values, group_values), min_size=1, max_size=5))
+def test_psi_by_group_is_each_groups_own_psi(groups: list[tuple[list[float], list[float]]]) -> None:
+    # Whole numbers: ties and merged deciles, the case a feature like orders always has.
+    def frame(side: int) -> pl.DataFrame:
+        return pl.DataFrame(
+            {"g": [k for k, pair in enumerate(groups) for _ in pair[side]],
+             "value": [v for pair in groups for v in pair[side]]},
+            schema={"g": pl.Int64, "value": pl.Float64},
+        )  # fmt: skip
+
+    found = dict(psi_by_group(frame(0), frame(1), ["g"]).iter_rows())
+    for k, (old, new) in enumerate(groups):
+        expected = _reference_psi(np.array(old), np.array(new))
+        if expected is None:
+            assert k not in found
+        else:
+            assert found[k] == pytest.approx(expected, abs=1e-12)
 
 
 def test_drift_names_the_shifted_feature_once_per_segment() -> None:

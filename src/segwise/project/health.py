@@ -14,7 +14,6 @@ Each finding is an :class:`Alert`; ``segwise alerts`` and the report show them.
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -136,6 +135,8 @@ def _refit_alert(name: str) -> Alert:
 def psi(expected: pl.Series, actual: pl.Series) -> float | None:
     """Population stability index of ``actual`` against ``expected``'s deciles.
 
+    None when either side has fewer than ``PSI_MIN_CUSTOMERS`` values.
+
     Examples
     --------
     >>> same = pl.Series(range(1000))
@@ -144,24 +145,78 @@ def psi(expected: pl.Series, actual: pl.Series) -> float | None:
     >>> psi(same, pl.Series(range(500, 1500))) > 0.25
     True
     """
-    old, new = expected.drop_nulls().cast(pl.Float64), actual.drop_nulls().cast(pl.Float64)
-    if old.len() < PSI_MIN_CUSTOMERS or new.len() < PSI_MIN_CUSTOMERS:
-        return None
-    edges = sorted({float(old.quantile(q / 10, "linear") or 0.0) for q in range(1, 10)})
-    if not edges:
-        return None
+    found = psi_by_group(
+        pl.DataFrame({"value": expected}).with_columns(group=0),
+        pl.DataFrame({"value": actual}).with_columns(group=0),
+        ["group"],
+    )
+    return float(found["psi"][0]) if found.height else None
 
-    def shares(values: pl.Series) -> list[float]:
-        # A value's bin is how many edges lie below it: (-inf, e1], (e1, e2], … (e9, inf).
-        frame = values.to_frame("x").select(
-            pl.sum_horizontal([(pl.col("x") > edge).cast(pl.Int32) for edge in edges]).alias("bin")
+
+def psi_by_group(expected: pl.DataFrame, actual: pl.DataFrame, by: list[str]) -> pl.DataFrame:
+    """PSI of ``actual``'s ``value`` column against ``expected``'s, per group of ``by``.
+
+    Each group's bins are cut at the deciles of its expected values (ties merged): a value's
+    bin is how many cut points lie below it, (-inf, e1], (e1, e2], … (e9, inf). A bin a side
+    leaves empty counts as a share of 1e-4. Groups with fewer than ``PSI_MIN_CUSTOMERS``
+    non-null values on either side are left out. One query for every group: a segmentation's
+    segments × features were one Polars call each (1.6 s of the sample project's run).
+
+    Examples
+    --------
+    >>> old = pl.DataFrame({"f": ["a"] * 100 + ["b"] * 100, "value": list(range(100)) * 2})
+    >>> new = old.with_columns(pl.when(pl.col("f") == "b").then(pl.col("value") + 50)
+    ...                          .otherwise(pl.col("value")).alias("value"))
+    >>> found = psi_by_group(old, new, ["f"]).sort("f")
+    >>> [round(v, 2) for v in found["psi"]]
+    [0.0, 4.35]
+    """
+    old = expected.select(*by, pl.col("value").cast(pl.Float64)).drop_nulls("value")
+    new = actual.select(*by, pl.col("value").cast(pl.Float64)).drop_nulls("value")
+    deciles = [pl.col("value").quantile(q / 10, "linear").alias(f"q{q}") for q in range(1, 10)]
+    groups = (
+        old.group_by(by)
+        .agg(pl.len().alias("n_old"), *deciles)
+        .join(new.group_by(by).agg(pl.len().alias("n_new")), on=by)
+        .filter(pl.min_horizontal("n_old", "n_new") >= PSI_MIN_CUSTOMERS)
+        .select(
+            *by,
+            "n_old",
+            "n_new",
+            pl.concat_list([f"q{q}" for q in range(1, 10)])
+            .list.unique()
+            .list.sort()
+            .alias("edges"),
         )
-        found = dict(frame.group_by("bin").len().iter_rows())
-        total = values.len()
-        return [max(found.get(k, 0) / total, _EPSILON) for k in range(len(edges) + 1)]
+    )
+    edges = groups.select(*by, "edges")
 
-    e, a = shares(old), shares(new)
-    return sum((ai - ei) * math.log(ai / ei) for ei, ai in zip(e, a, strict=True))
+    def counts(values: pl.DataFrame, name: str) -> pl.DataFrame:
+        below = [
+            (pl.col("value") > pl.col("edges").list.get(k, null_on_oob=True))
+            .fill_null(value=False)
+            .cast(pl.Int64)
+            for k in range(9)
+        ]
+        return (
+            values.join(edges, on=by)
+            .group_by(*by, pl.sum_horizontal(below).alias("bin"))
+            .agg(pl.len().alias(name))
+        )
+
+    def share(count: str, total: str) -> pl.Expr:
+        return pl.max_horizontal(pl.col(count).fill_null(0) / pl.col(total), pl.lit(_EPSILON))
+
+    bins = groups.select(
+        *by, "n_old", "n_new", pl.int_ranges(0, pl.col("edges").list.len() + 1).alias("bin")
+    ).explode("bin")
+    return (
+        bins.join(counts(old, "c_old"), on=[*by, "bin"], how="left")
+        .join(counts(new, "c_new"), on=[*by, "bin"], how="left")
+        .with_columns(e=share("c_old", "n_old"), a=share("c_new", "n_new"))
+        .group_by(by)
+        .agg(((pl.col("a") - pl.col("e")) * (pl.col("a") / pl.col("e")).log()).sum().alias("psi"))
+    )
 
 
 def drift_alerts(
@@ -187,20 +242,27 @@ def drift_alerts(
         if old_members.height == 0 or refitted_clusters(result):
             continue
         watched = _watched(result, features, before_features)
+        if not watched:
+            continue
         new_members = result.members.with_columns(pl.col("customer_id").cast(pl.String))
-        old = old_members.join(old_table, on="customer_id")
-        new = new_members.join(new_table, on="customer_id")
-        for segment in sorted(set(new_members["segment"].to_list())):
-            a = old.filter(pl.col("segment") == segment)
-            b = new.filter(pl.col("segment") == segment)
-            shifted = sorted(
-                ((value, column) for column in watched
-                 if (value := psi(a[column], b[column])) is not None and value >= PSI_WARNING),
-                reverse=True,
-            )  # fmt: skip
-            if shifted:
-                alerts.append(_drift_alert(result.name, str(segment), shifted))
+        old = _long(old_members.join(old_table, on="customer_id"), watched)
+        new = _long(new_members.join(new_table, on="customer_id"), watched)
+        shifted = psi_by_group(old, new, ["segment", "column"]).filter(pl.col("psi") >= PSI_WARNING)
+        by_segment: dict[str, list[tuple[float, str]]] = {}
+        for segment, column, value in shifted.iter_rows():
+            by_segment.setdefault(str(segment), []).append((value, column))
+        for segment in sorted(by_segment):
+            alerts.append(
+                _drift_alert(result.name, segment, sorted(by_segment[segment], reverse=True))
+            )
     return alerts
+
+
+def _long(members: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    """One row per member and feature: segment, column, value."""
+    return members.select(
+        pl.col("segment").cast(pl.String), *[pl.col(c).cast(pl.Float64) for c in columns]
+    ).unpivot(on=columns, index="segment", variable_name="column", value_name="value")
 
 
 def _watched(
