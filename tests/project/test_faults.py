@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 
 from segwise.cli.app import app
 from segwise.project import Project
-from tests.project.demo import keep_segmentations
+from tests.project.demo import keep_segmentations, pin_k
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -78,8 +78,11 @@ KILL_AFTER_COMMIT = textwrap.dedent(
 @pytest.fixture(scope="module")
 def first_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("shop")
-    # Three methods are enough points to kill at; the CLV fit would only add seconds.
-    keep_segmentations(Project.init(folder), "value", "lifecycle", "behaviour")
+    # Three methods are enough points to kill at; the CLV fit and the search for the
+    # clusters' k would only add seconds to each of the ten runs.
+    pin_k(
+        keep_segmentations(Project.init(folder), "value", "lifecycle", "behaviour"), "behaviour", 4
+    )
     Project.from_yaml(folder).run()
     return folder
 
