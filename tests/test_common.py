@@ -67,9 +67,7 @@ def _expected(estimator: Any) -> dict[str, str]:
         ClusterSegmenter(n_bootstrap=2, k_max=4, random_state=0),
         HybridSegmenter(),
         LookalikeSegmenter(size=0.2, random_state=0),
-        # The checks feed noise, where EM crawls for hundreds of iterations per start; as
-        # scikit-learn does for its own estimators, the checks cap max_iter (90 s -> 15 s).
-        SurveySegmenter(random_state=0, max_iter=50),
+        SurveySegmenter(random_state=0),
         SurveySegmenter(2, n_init=1, random_state=0),
         HybridSegmenter(
             RULES, {"Other": ClusterSegmenter(n_segments=2, n_bootstrap=0, random_state=0)}
