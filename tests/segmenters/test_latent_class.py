@@ -93,6 +93,27 @@ def test_a_respondent_who_answered_nothing_gets_the_class_shares() -> None:
     assert fit.posterior(blank)[0] == pytest.approx(fit.shares)
 
 
+def test_a_question_nobody_answered_changes_nothing() -> None:
+    codes, categories = _planted_codes(300)
+    with_blank = np.column_stack([codes, np.full(len(codes), np.nan)])
+    fits = [
+        fit_latent_classes(
+            table,
+            sizes,
+            3,
+            np.ones(len(codes)),
+            n_init=2,
+            max_iter=500,
+            rel_tol=1e-10,
+            rng=np.random.default_rng(2),
+        )
+        for table, sizes in ((codes, categories), (with_blank, [*categories, 0]))
+    ]
+    assert fits[1].log_likelihood == pytest.approx(fits[0].log_likelihood, rel=1e-9)
+    assert fits[1].n_parameters == fits[0].n_parameters
+    assert fits[1].posterior(with_blank) == pytest.approx(fits[0].posterior(codes))
+
+
 @given(
     rows=st.integers(2, 40),
     questions=st.integers(1, 4),

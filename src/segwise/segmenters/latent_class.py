@@ -146,7 +146,8 @@ def _one_start(
     questions, width = possible.shape
     total = float(weights.sum())
     answered_float = answered.astype(float)
-    uniform = possible[None] / possible.sum(axis=1)[None, :, None]
+    # A question nobody answered has no categories: it keeps no probabilities at all.
+    uniform = possible[None] / np.maximum(possible.sum(axis=1), 1.0)[None, :, None]
     # A random start as StepMix and scikit-learn's mixtures make it: random responsibilities,
     # then an M-step. (Random answer probabilities instead, from a flat Dirichlet, missed the
     # planted 4-class optimum of the survey tests in all three starts of one seed in five.)
@@ -166,7 +167,7 @@ def _one_start(
         if abs(log_likelihood - previous) <= rel_tol * abs(log_likelihood):
             converged = True
             break
-    free = int((possible.sum(axis=1) - 1).sum())
+    free = int(np.maximum(possible.sum(axis=1) - 1, 0).sum())
     return LatentClassFit(
         shares=shares,
         answer_probabilities=theta,
