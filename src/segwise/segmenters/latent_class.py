@@ -11,7 +11,7 @@ products: the E-step ``Y @ log θ`` and the M-step ``Yᵀ @ R`` (``R`` the
 weighted responsibilities), with each question's denominator ``Oᵀ @ R`` from
 the answered-question mask ``O``. StepMix's categorical model (the reference
 this module is tested against) encodes the answers again in every iteration
-and normalises one outcome column at a time in Python: 20 times slower on a
+and normalises one outcome column at a time in Python: 12–19 times slower on a
 2,000 × 20 survey, for the same fit.
 
 References
