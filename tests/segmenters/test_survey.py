@@ -120,8 +120,17 @@ def test_many_valued_numbers_are_cut_into_bins_and_text_answers_are_categories()
         ({"min_classes": 5, "max_classes": 3}, ConfigError, "at most max_classes"),
         ({"max_categories": 1}, ConfigError, "max_categories"),
         ({"n_classes": 50}, ValueError, "between 1 and 20"),
+        ({"max_iter": 0}, ConfigError, "max_iter must be a whole number ≥ 1, not 0"),
+        ({"n_init": 2.5}, ConfigError, "n_init must be a whole number ≥ 1, not 2.5"),
     ],
-    ids=["bad-count", "inverted-range", "one-category", "more-classes-than-rows"],
+    ids=[
+        "bad-count",
+        "inverted-range",
+        "one-category",
+        "more-classes-than-rows",
+        "no-iterations",
+        "fractional-starts",
+    ],
 )
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_bad_settings_say_what_to_change(params: dict, error: type, words: str) -> None:

@@ -207,6 +207,7 @@ class SurveySegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
         del y
         table = collected(estimator_input(self, X, reset=True))
         names = self.features or [c for c in table.columns if c != self.id_col]
+        n_init, max_iter = self._em_settings()
         self.coder_ = AnswerCoder.learn(table, names, self._max_categories())
         codes = self.coder_.encode(table)
         weights = _weights(sample_weight, table.height)
@@ -217,7 +218,7 @@ class SurveySegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         tried: list[_Fitted] = []
         for k in self._class_counts(table.height):
-            tried.append(self._fit_one(k, codes, weights, seed))
+            tried.append(self._fit_one(k, codes, weights, seed, n_init, max_iter))
             if _past_the_minimum(tried):
                 break
         self.fit_table_, best = _choose(tried, self.min_class_share)
@@ -244,6 +245,14 @@ class SurveySegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
             raise ConfigError(f"max_categories must be an integer ≥ 2, not {self.max_categories!r}")
         return self.max_categories
 
+    def _em_settings(self) -> tuple[int, int]:
+        """``n_init`` and ``max_iter``, each a whole number of at least one."""
+        for name in ("n_init", "max_iter"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+                raise ConfigError(f"{name} must be a whole number ≥ 1, not {value!r}")
+        return int(self.n_init), int(self.max_iter)
+
     def _class_counts(self, rows: int) -> list[int]:
         if self.n_classes == "auto":
             low, high = int(self.min_classes), int(self.max_classes)
@@ -260,14 +269,16 @@ class SurveySegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
             return [int(self.n_classes)]
         raise ConfigError(f"n_classes must be 'auto' or a whole number, not {self.n_classes!r}")
 
-    def _fit_one(self, k: int, codes: np.ndarray, weights: np.ndarray, seed: int) -> _Fitted:
+    def _fit_one(
+        self, k: int, codes: np.ndarray, weights: np.ndarray, seed: int, n_init: int, max_iter: int
+    ) -> _Fitted:
         model = fit_latent_classes(
             codes,
             self.coder_.categories(),
             k,
             weights,
-            n_init=self.n_init,
-            max_iter=self.max_iter,
+            n_init=n_init,
+            max_iter=max_iter,
             # Stop once an iteration improves the log-likelihood by less than 1e-10 of its size.
             # Where the likelihood is flat the shares still move at 1e-8 (Goodman's two
             # classes: 0.2796 there, 0.2793 at 1e-10, 0.2792 at the limit).
