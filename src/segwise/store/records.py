@@ -105,7 +105,7 @@ def write_record(
                 connection,
                 run_id,
                 intervals.register_memberships(connection, record),
-                distinct=intervals.one_segment_each(record),
+                distinct=lambda: intervals.one_segment_each(record),
             )
         finally:
             # After a failed statement the transaction is aborted and so is this cleanup:
