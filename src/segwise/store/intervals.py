@@ -67,7 +67,7 @@ def write_memberships(
     first = _write_intervals(
         connection,
         run_id,
-        _stacked(parts),
+        None,
         table="membership_intervals",
         keys=("segmentation", "customer_id", "segment"),
         distinct=distinct,
@@ -76,23 +76,6 @@ def write_memberships(
     if first:  # the first run's rows went in in order
         rows = connection.execute("SELECT count(*) FROM membership_intervals").fetchall()[0][0]
         mark_in_order(connection, rows)
-
-
-def _stacked(parts: dict[str, Part]) -> str:
-    """The parts as one query: ``segmentation, customer_id, segment``."""
-    if not parts:
-        return (
-            "SELECT NULL::VARCHAR AS segmentation, NULL::VARCHAR AS customer_id, "
-            "NULL::VARCHAR AS segment WHERE false"
-        )
-    return " UNION ALL ".join(
-        f"SELECT {_quoted(label)} AS segmentation, customer_id, segment FROM {part.table}"
-        for label, part in parts.items()
-    )
-
-
-def _quoted(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def write_contacts(connection: duckdb.DuckDBPyConnection, run_id: int, incoming: Any) -> None:
@@ -118,7 +101,7 @@ def _write_intervals(
     """Close the open intervals this run no longer holds, open the new ones; True on a first run.
 
     With ``parts`` (``keys[0]``'s value → a registered table of the other keys)
-    the changes are found part by part; ``incoming`` is then only read on a first run.
+    everything is read part by part and ``incoming`` is not used.
     """
     previous = connection.execute(
         "SELECT max(run_id) FROM runs WHERE run_id < ?", [run_id]
