@@ -125,3 +125,62 @@ def test_the_sankey_draws_no_flow_under_k_min_and_loses_nobody_it_may_show(
     assert (drawn["customers"] >= k_min).all()
     hidden = sum(sizes) - int(drawn["customers"].sum())
     assert hidden == 0 or hidden < k_min  # only a remainder too small to show is left out
+
+
+def _previous_and_result(definition: dict[str, Any]) -> tuple[Any, Any]:
+    import datetime as dt
+
+    from segwise.profiling.cards import SegmentationResult
+    from segwise.report.changes import PreviousRun
+
+    a, b = [f"a{i}" for i in range(40)], [f"b{i}" for i in range(60)]
+    before = pl.DataFrame(
+        {"segmentation": "groups", "customer_id": a + b, "segment": ["A"] * 40 + ["B"] * 60}
+    )
+    sizes = pl.DataFrame(
+        {
+            "run_id": [1, 1],
+            "as_of": [dt.date(2024, 1, 31)] * 2,
+            "segmentation": ["groups"] * 2,
+            "segment": ["A", "B"],
+            "size": [40, 60],
+        }
+    )
+    previous = PreviousRun(1, dt.date(2024, 1, 31), before, sizes)
+    now = pl.DataFrame(
+        {"customer_id": a + b, "segment": ["Big"] * 45 + ["Quiet"] * 52 + ["Lapsed"] * 3}
+    )
+    return previous, SegmentationResult("groups", "cluster", now, definition, [])
+
+
+@pytest.mark.parametrize(
+    ("definition", "noted"),
+    [({"refitted": True}, True), ({"refitted": False}, False)],
+    ids=["fitted-afresh", "model-reused"],
+)
+def test_a_refitted_clustering_says_its_moves_compare_two_fits(
+    definition: dict[str, Any], noted: bool
+) -> None:
+    import datetime as dt
+
+    from segwise.report.changes import changes_section
+
+    previous, result = _previous_and_result({"method": "cluster", **definition})
+    section = changes_section(previous, [result], run_id=2, as_of=dt.date(2024, 2, 29), k_min=10)
+    assert section is not None
+    refit = section["views"][0]["refit"]
+    if not noted:
+        assert refit is None
+        return
+    assert refit["note"].startswith("groups was fitted afresh between run 1 and run 2 (2 segments")
+    # A (40) went whole into Big (45 with five of B); 52 of B's 60 are in Quiet.
+    assert [(m["from_segment"], m["to_segment"]) for m in refit["matches"]] == [
+        ("B", "Quiet"),
+        ("A", "Big"),
+    ]
+    assert refit["matches"][1]["overlap"] == pytest.approx(40 / 45)
+    assert all("customers" not in m for m in refit["matches"])  # shares only on the page
+    # A match of fewer customers than k_min is not shown (A and Big share 40).
+    strict = changes_section(previous, [result], run_id=2, as_of=dt.date(2024, 2, 29), k_min=50)
+    assert strict is not None
+    assert [m["from_segment"] for m in strict["views"][0]["refit"]["matches"]] == ["B"]

@@ -57,6 +57,9 @@ def changes(
         console.print_json(json_text(found.to_dict()))
         return
     console.print(_counts_table(found))
+    for refit in found.refits:
+        console.print(f"note: {refit.note(found.from_run, found.to_run)}", style="yellow")
+        console.print(_refit_table(refit))
     if matrix:
         for name in found.matrix["segmentation"].unique(maintain_order=True).to_list():
             console.print(_matrix_table(found, name))
@@ -107,6 +110,22 @@ def _counts_table(found: Any) -> Any:
             f"{row['after']:,}",
             f"+{row['entered']:,}",
             f"−{row['exited']:,}",
+        )
+    return table
+
+
+def _refit_table(refit: Any) -> Any:
+    from rich.table import Table
+
+    table = Table(
+        title=f"{refit.segmentation}: the closest new segment to each old one",
+        title_justify="left",
+    )
+    for column in ("old segment", "new segment", "share of old", "overlap"):
+        table.add_column(column, justify="left" if "segment" in column else "right")
+    for row in refit.matches.iter_rows(named=True):
+        table.add_row(
+            row["from_segment"], row["to_segment"], f"{row['share']:.0%}", f"{row['overlap']:.0%}"
         )
     return table
 

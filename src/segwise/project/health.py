@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from segwise.privacy.small_groups import K_MIN, below, is_small
+from segwise.store.refits import fitted_in_run
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -98,9 +99,7 @@ def size_alerts(
 
 def refitted_clusters(result: SegmentationResult) -> bool:
     """Whether a cluster segmentation was fitted afresh in this run (segments not comparable)."""
-    if result.method == "hybrid":  # clusters inside rule segments
-        return bool(result.definition.get("refitted", False))
-    return result.method == "cluster" and bool(result.definition.get("refitted", True))
+    return fitted_in_run(result.method, result.definition)
 
 
 def stale_model_alerts(results: Sequence[SegmentationResult]) -> list[Alert]:

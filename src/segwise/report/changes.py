@@ -21,6 +21,7 @@ from segwise.privacy.small_groups import K_MIN, is_small, protect_count
 from segwise.report.charts import chart_html
 from segwise.report.rfm import wrap_label
 from segwise.store.forecast import forecast_sizes
+from segwise.store.refits import Refit, closest_segments, fitted_in_run, keeps_model
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -82,6 +83,7 @@ def changes_section(
                 "forecast": _shown_forecast(
                     _forecast(previous, result, before, now, run_id), k_min
                 ),
+                "refit": _refit(result, before, now, (previous.run_id, run_id), k_min),
             }
         )
     return {
@@ -90,6 +92,34 @@ def changes_section(
         "views": views,
         "k_min": k_min,
     }
+
+
+def _refit(
+    result: SegmentationResult,
+    before: pl.DataFrame,
+    now: pl.DataFrame,
+    runs: tuple[int, int],
+    k_min: int,
+) -> dict[str, Any] | None:
+    """For clusters fitted afresh in this run: what the moves mean, and where old segments went.
+
+    Each old segment's closest new one is shown by shares only, and not at
+    all where fewer than ``k_min`` customers are in both.
+    """
+    if not fitted_in_run(result.method, result.definition):
+        return None
+    flows = _flows(before, now).rename({"source": "from_segment", "target": "to_segment"})
+    refit = Refit(
+        result.name,
+        before["segment"].n_unique(),
+        now["segment"].n_unique(),
+        closest_segments(flows),
+        model_kept=keeps_model(result.definition),
+    )
+    if not refit.regrouped:
+        return None
+    shown = refit.matches.filter(pl.col("customers") >= k_min)
+    return {"note": refit.note(*runs), "matches": shown.drop("customers").to_dicts()}
 
 
 def _shown_counts(rows: list[dict[str, Any]], k_min: int) -> list[dict[str, Any]]:

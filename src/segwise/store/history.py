@@ -20,6 +20,8 @@ from segwise.store.reasons import reason_for
 if TYPE_CHECKING:
     from datetime import date
 
+    from segwise.store.refits import Refit
+
 NONE = "(none)"
 
 
@@ -39,6 +41,10 @@ class Changes:
     matrix
         From → to counts per segmentation (``from_segment, to_segment,
         customers``); ``(none)`` stands for customers absent from one run.
+    refits
+        The segmentations whose segments come from a different fit in each run
+        (clusters fitted afresh): their moves compare two clusterings, and each
+        says which new segment holds most of each old one.
     """
 
     from_run: int
@@ -46,6 +52,7 @@ class Changes:
     counts: pl.DataFrame
     movers: pl.DataFrame
     matrix: pl.DataFrame
+    refits: tuple[Refit, ...] = ()
 
     def ordered_movers(self) -> pl.DataFrame:
         """``movers`` by segmentation, segment, change and customer (for files and JSON)."""
@@ -63,6 +70,10 @@ class Changes:
             "to_run": self.to_run,
             "segments": self.counts.to_dicts(),
             "matrix": self.shares().to_dicts(),
+            "refits": [
+                {**refit.to_dict(), "note": refit.note(self.from_run, self.to_run)}
+                for refit in self.refits
+            ],
         }
         if with_customers:
             data["movers"] = self.ordered_movers().to_dicts()

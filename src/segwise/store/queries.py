@@ -27,6 +27,7 @@ from segwise.store.history import (
     migration_matrix,
 )
 from segwise.store.reasons import reason_for
+from segwise.store.refits import find_refits
 
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
@@ -302,7 +303,14 @@ class HistoryQueries:
             counts = counts.join(tallies, on=["segmentation", "segment"], how="left").with_columns(
                 pl.col("entered").fill_null(0), pl.col("exited").fill_null(0)
             )
-            return Changes(first, second, counts, movers, migration_matrix(counts, movers))
+            matrix = migration_matrix(counts, movers)
+            refits = find_refits(
+                self._definitions_of(first, segmentation),
+                self._definitions_of(second, segmentation),
+                counts,
+                matrix,
+            )
+            return Changes(first, second, counts, movers, matrix, refits)
 
     def move_reasons(self, from_run: int, to_run: int, movers: pl.DataFrame) -> pl.DataFrame:
         """Why each of ``movers`` moved between two runs: ``segmentation, customer_id, reason``.
@@ -449,6 +457,12 @@ class HistoryQueries:
             {"run": run_id},
         )
         return {name: json.loads(text) for name, text in rows.iter_rows()}
+
+    def _definitions_of(self, run: int, segmentation: str | None) -> dict[str, dict[str, Any]]:
+        found = self.definitions(run)
+        if segmentation is None:
+            return found
+        return {name: d for name, d in found.items() if name == segmentation}
 
     def diff(
         self, from_run: int | None = None, to_run: int | None = None

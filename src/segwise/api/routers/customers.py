@@ -66,6 +66,12 @@ def changes(
         shown(r, ("before", "after", "entered", "exited")) for r in data["segments"]
     ]
     data["matrix"] = [shown(r, ("customers",)) for r in data["matrix"]]
+    for refit in data["refits"]:  # an overlap gives its count away as a share does
+        matches = [shown(r, ("customers",)) for r in refit["matches"]]
+        refit["matches"] = [
+            {**m, "overlap": None} if m["customers"] is None and m["share"] is None else m
+            for m in matches
+        ]
     data["k_min"] = k_min
     return data
 

@@ -89,6 +89,9 @@ def segment_page(
         "sizes": own.to_dicts(),
         "size_chart": _sizes_chart(own, segment),
         "moves": _moves(changes, segment),
+        "refit_note": None
+        if changes is None or not changes.refits
+        else changes.refits[0].note(changes.from_run, changes.to_run),
         "sankey": None if changes is None else _sankey(changes, segmentation),
     }
 
