@@ -167,3 +167,37 @@ def test_with_pseudonyms_receivers_get_the_ids_as_written(
     assert sorted(e["customer_id"] for e in events_received(hook)) == sorted(movers["up"])
     table = pl.read_csv(found["files"].files[0], infer_schema=False)
     assert sorted(table["customer_id"]) == sorted(movers["down"])
+
+
+def test_a_cluster_fitted_afresh_sends_no_events_and_says_why(project_copy: Path) -> None:
+    # Without a kept model a refit renames the groups: "entering" them is no event.
+    settings = yaml.safe_load(project_copy.read_text())
+    behaviour = {**settings["segmentations"]["behaviour"], "k": 3}
+    behaviour.pop("model", None)
+    settings["segmentations"] = {
+        "behaviour": behaviour,
+        "wealth": {"method": "rules", "segments": [{"name": "Rich", "where": f"income > {RICH}"}]},
+    }
+    settings["destinations"] = {
+        "files": {"type": "file", "path": "exports/events", "segments": ["wealth/*"],
+                  "format": "csv"},
+    }  # fmt: skip
+    settings["triggers"] = {"moves": {"segments": ["behaviour/*", "wealth/Rich"],
+                                      "on_enter": "files"}}  # fmt: skip
+    project_copy.write_text(yaml.safe_dump(settings))
+    sw.Project.from_yaml(project_copy).run()
+    fire_triggers(sw.Project.from_yaml(project_copy))
+    movers = pick(project_copy)
+    edit_incomes(project_copy, dict.fromkeys(movers["up"], 250000))
+    settings["segmentations"]["behaviour"]["k"] = 4  # a new fit: four groups, new names
+    project_copy.write_text(yaml.safe_dump(settings))
+    project = sw.Project.from_yaml(project_copy)
+    project.run()
+    assert [r.segmentation for r in project.store.changes().refits] == ["behaviour"]
+    [result] = fire_triggers(project)
+    assert result.regrouped == ("behaviour",)
+    # Only the rule segment's movers are sent (the three who became rich and consented).
+    assert (result.entered, result.status) == (3, "delivered")
+    table = pl.read_csv(result.files[0], infer_schema=False)
+    assert set(table["segmentation"]) == {"wealth"}
+    assert result.to_dict()["regrouped"] == ["behaviour"]

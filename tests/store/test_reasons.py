@@ -193,3 +193,22 @@ def test_a_survey_move_says_whether_they_answered_or_their_behaviour_moved() -> 
         )
     kept = {"features_before": json.dumps(moved), "features_after": json.dumps(moved)}
     assert "probability 0.72" in reason_for("survey", "needs", {}, ("A",), ("B",), kept)
+
+
+def test_a_cluster_move_after_a_refit_is_called_a_regrouping() -> None:
+    from segwise.store.reasons import reason_for
+
+    kept = {
+        "features_before": json.dumps({"orders": 3, "net_revenue": 120.0}),
+        "features_after": json.dumps({"orders": 4, "net_revenue": 480.0}),
+    }
+    features = ["orders", "net_revenue"]
+    reused = reason_for("cluster", "g", {"features": features, "refitted": False},
+                        ("A",), ("B",), kept)  # fmt: skip
+    assert reused == (
+        "the nearest segment centre changed; largest changes: net_revenue 120 → 480, orders 3 → 4"
+    )
+    refitted = reason_for("cluster", "g", {"features": features, "refitted": True},
+                          ("A",), ("B",), kept)  # fmt: skip
+    assert refitted.startswith("the clusters were fitted afresh in this run (new groups)")
+    assert refitted.endswith("net_revenue 120 → 480, orders 3 → 4")

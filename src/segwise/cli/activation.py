@@ -238,6 +238,11 @@ def trigger_table(events: list[Any], *, dry_run: bool) -> Table:
             status = f"starts here: fires for the runs after run {event.run_id}"
         elif event.failed_batches:
             status += f" ({event.failed_batches} of {event.batches} batches parked)"
+        if event.regrouped:
+            status += (
+                f"; not sent: {', '.join(event.regrouped)} fitted afresh (a regrouping, not "
+                "customers who changed; keep the model with model: PATH)"
+            )
         left_out = (
             f"{event.left_out:,} (held out, no consent or suppressed)" if event.left_out else ""
         )

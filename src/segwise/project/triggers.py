@@ -59,10 +59,16 @@ class TriggerResult:
     batches: int = 0
     failed_batches: int = 0
     files: list[Path] = field(default_factory=list)
+    #: Watched segmentations fitted afresh in this run: their moves are a regrouping, not sent.
+    regrouped: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready (counts, never identifiers)."""
-        return {**self.__dict__, "files": [str(f) for f in self.files]}
+        return {
+            **self.__dict__,
+            "files": [str(f) for f in self.files],
+            "regrouped": list(self.regrouped),
+        }
 
 
 def fire_triggers(
@@ -137,10 +143,12 @@ def _fire_run(
     previous, run_id, as_of = runs
     started = datetime.now()
     spec = project.config.destinations[target]
-    events, left_out = _events(project, name, trigger, target, previous, run_id)
+    events, left_out, regrouped = _events(project, name, trigger, target, previous, run_id)
     entered = int((events["event"] == "enter").sum())
     exited = events.height - entered
-    result = TriggerResult(name, target, run_id, previous, entered, exited, left_out, "planned")
+    result = TriggerResult(
+        name, target, run_id, previous, entered, exited, left_out, "planned", regrouped=regrouped
+    )
     if dry_run:
         return result
     if events.height == 0:
@@ -176,11 +184,21 @@ def _fire_run(
 
 def _events(
     project: Project, name: str, trigger: Trigger, target: str, previous: int, run_id: int
-) -> tuple[pl.DataFrame, int]:
-    """The governed events of one run, and how many customers were left out."""
+) -> tuple[pl.DataFrame, int, tuple[str, ...]]:
+    """The governed events of one run, and what was not sent.
+
+    Returns the events, how many customers were left out, and the watched
+    segmentations whose moves were held back because the run fitted them afresh.
+    """
     store = project.store
     spec = project.config.destinations[target]
-    movers = store.changes(previous, run_id).movers.filter(watched(trigger.segments))
+    found = store.changes(previous, run_id)
+    movers = found.movers.filter(watched(trigger.segments))
+    # A cluster fitted afresh renames its groups: everyone would "enter" and "leave" without
+    # buying anything differently, and a campaign would greet them all.
+    refitted = [r.segmentation for r in found.refits]
+    regrouped = tuple(sorted(set(movers["segmentation"].unique()) & set(refitted)))
+    movers = movers.filter(~pl.col("segmentation").is_in(refitted))
     # A segmentation new in this run (or gone from it) has no moves, only a beginning.
     sizes = store.sizes()
     kept = [
@@ -196,7 +214,7 @@ def _events(
     contacts = contacts_for(project, target, spec, sent)
     allowed, left_out = governed_events(sent, spec, contacts, suppressed_for(project, target, spec))
     # With pseudonyms in the store, receivers get the ids as the sources write them.
-    return ids_as_written(allowed, contacts), left_out + events.height - sent.height
+    return ids_as_written(allowed, contacts), left_out + events.height - sent.height, regrouped
 
 
 def _with(result: TriggerResult, **changes: Any) -> TriggerResult:

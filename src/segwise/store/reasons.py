@@ -3,7 +3,8 @@
 - **rules**: the conditions of the segment left (and of the one entered) whose
   verdict flipped, with the values they read before and after;
 - **rfm**: the scores that changed (``r_score 4 → 2``) and the metric behind each;
-- **cluster**: the nearest centre changed, and the model's features that moved most;
+- **cluster**: the nearest centre changed (or the clusters were fitted afresh), and the
+  model's features that moved most;
 - **clv**: the predicted values that changed, and the tier threshold crossed.
 
 The values are the run's features and each segmentation's details for the
@@ -214,9 +215,14 @@ def _cluster_reason(move: _Move) -> str | None:
             moved.append((abs(b - a) / max(abs(a), abs(b), 1e-9), feature, a, b))
     moved.sort(reverse=True)
     changes = ", ".join(f"{f} {_shown(a)} → {_shown(b)}" for _size, f, a, b in moved[:3])
-    return "the nearest segment centre changed" + (
-        f"; largest changes: {changes}" if changes else ""
+    # A run that fits the clusters again finds new groups: the customer was regrouped, and
+    # saying a centre moved would blame their own behaviour.
+    why = (
+        "the clusters were fitted afresh in this run (new groups), so this customer was regrouped"
+        if move.definition.get("refitted", True)
+        else "the nearest segment centre changed"
     )
+    return why + (f"; largest changes: {changes}" if changes else "")
 
 
 def _hybrid_reason(move: _Move) -> str | None:
