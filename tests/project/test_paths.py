@@ -43,8 +43,8 @@ def project_with(tmp_path: Path, template: Path, old: str, new: str) -> Path:
         ("store: segwise.duckdb", "store: data/orders.csv.gz", "is also sources.transactions"),
         ("report: report.html", "report: report.txt", "must end in .html"),
         ("store: segwise.duckdb", "store: quarantine/x.duckdb", "inside the quarantine folder"),
-        ("    seed: 0\n", "    seed: 0\n    model: segwise.duckdb\n", "is also store"),
-        ("    seed: 0\n", "    seed: 0\n    model: ../../model.json\n", "outside the project"),
+        ("model: models/behaviour.json", "model: segwise.duckdb", "is also store"),
+        ("model: models/behaviour.json", "model: ../../model.json", "outside the project"),
     ],
     ids=[
         "report over store",

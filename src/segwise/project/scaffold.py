@@ -96,13 +96,16 @@ segmentations:
         priority: 4
         playbook: {{messaging: We miss you, channels: [email], offers: 15% comeback code}}
 
-  # Natural clusters; k between 3 and 8 is chosen automatically.
+  # Natural clusters; k between 3 and 8 is chosen automatically. The first run keeps
+  # the fitted model in models/behaviour.json and later runs assign to it, so the
+  # segments and their names hold still. Delete the file to fit afresh.
   behaviour:
     method: cluster
     features: [recency_days, orders, net_revenue, avg_order_value, visit_30d, email_open_30d,
                device]
     k: auto
     seed: 0
+    model: models/behaviour.json
 
   # BG/NBD + Gamma-Gamma: churn risk, value tiers, and a backtest on the last 26 weeks.
   future:

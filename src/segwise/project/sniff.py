@@ -318,15 +318,16 @@ def _segmentation_lines(features: pl.DataFrame, span_weeks: float, notes: list[s
         *rules,
         "",
         "  # Natural groups: 3 to 8 chosen automatically; far-off customers go to Outliers.",
-        "  # Keep the fitted model so later runs keep the same segments and names:",
-        "  # model: models/behaviour.json",
+        "  # The first run keeps its fitted model in models/behaviour.json and later runs",
+        "  # assign to it: the same segments and names, so changes are customers moving.",
+        "  # Delete the file to fit afresh (after editing the features, for one).",
         "  behaviour:",
         "    method: cluster",
         f"    features: [{', '.join(cluster_numeric)}]",
     ]
     if cluster_categorical:
         lines.append(f"    categorical: [{', '.join(cluster_categorical)}]")
-    lines += ["    k: auto", "    seed: 0"]
+    lines += ["    k: auto", "    seed: 0", "    model: models/behaviour.json"]
     repeaters = features["orders"].ge(2).mean()
     repeat_share = float(repeaters) if isinstance(repeaters, int | float) else 0.0
     if repeat_share >= MIN_REPEAT_SHARE and span_weeks >= MIN_HISTORY_WEEKS:
