@@ -183,6 +183,19 @@ def test_a_refitted_clustering_gets_one_note_not_a_size_alert_per_renamed_segmen
     frozen = SegmentationResult("behaviour", "cluster", refit.members, {"refitted": False}, [])
     kinds = {a.kind for a in size_alerts(_before("behaviour", before), [frozen], 100)}
     assert kinds == {"size_change"}  # a frozen model's segments are followed as usual
+    # A refit that finds the same two groups under their names moved customers, not
+    # segments: its sizes are followed too (Old A 30 → 40, overlap 75%; Old B 70 → 60).
+    first = {f"c{i}": ("Old A" if i < 30 else "Old B") for i in range(100)}
+    same = {f"c{i}": ("Old A" if i < 40 else "Old B") for i in range(100)}
+    again = SegmentationResult(
+        "behaviour",
+        "cluster",
+        pl.DataFrame({"customer_id": list(same), "segment": list(same.values())}),
+        {"refitted": True},
+        [],
+    )
+    found = size_alerts(_before("behaviour", first), [again], 100)
+    assert [(a.kind, a.segment) for a in found] == [("size_change", "Old A")]
 
 
 def test_a_stale_frozen_model_is_an_alert_record() -> None:

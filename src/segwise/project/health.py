@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from segwise.privacy.small_groups import K_MIN, below, is_small
-from segwise.store.refits import fitted_in_run
+from segwise.store.refits import fitted_in_run, regrouped
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -74,7 +74,7 @@ def size_alerts(
         old = before.filter(pl.col("segmentation") == result.name)
         if old.height == 0:
             continue  # a new segmentation: nothing to compare with
-        if refitted_clusters(result):
+        if refitted_clusters(result, old):
             alerts.append(_refit_alert(result.name))
             continue
         was = dict(old.group_by("segment").len().iter_rows())
@@ -97,9 +97,13 @@ def size_alerts(
     return alerts
 
 
-def refitted_clusters(result: SegmentationResult) -> bool:
-    """Whether a cluster segmentation was fitted afresh in this run (segments not comparable)."""
-    return fitted_in_run(result.method, result.definition)
+def refitted_clusters(result: SegmentationResult, before: pl.DataFrame) -> bool:
+    """Whether this run fitted the clusters afresh into other groups than the last run's.
+
+    ``before`` is the last run's members of the segmentation. Then the segments are
+    not comparable with the last run's, and size or drift alerts would say nothing.
+    """
+    return fitted_in_run(result.method, result.definition) and regrouped(before, result.members)
 
 
 def stale_model_alerts(results: Sequence[SegmentationResult]) -> list[Alert]:
@@ -238,7 +242,7 @@ def drift_alerts(
     alerts = []
     for result in results:
         old_members = before.filter(pl.col("segmentation") == result.name)
-        if old_members.height == 0 or refitted_clusters(result):
+        if old_members.height == 0 or refitted_clusters(result, old_members):
             continue
         watched = _watched(result, features, before_features)
         if not watched:

@@ -21,7 +21,13 @@ from segwise.privacy.small_groups import K_MIN, is_small, protect_count
 from segwise.report.charts import chart_html
 from segwise.report.rfm import wrap_label
 from segwise.store.forecast import forecast_sizes
-from segwise.store.refits import Refit, closest_segments, fitted_in_run, keeps_model
+from segwise.store.refits import (
+    Refit,
+    closest_segments,
+    fitted_in_run,
+    keeps_model,
+    member_flows,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -108,12 +114,11 @@ def _refit(
     """
     if not fitted_in_run(result.method, result.definition):
         return None
-    flows = _flows(before, now).rename({"source": "from_segment", "target": "to_segment"})
     refit = Refit(
         result.name,
         before["segment"].n_unique(),
         now["segment"].n_unique(),
-        closest_segments(flows),
+        closest_segments(member_flows(before, now)),
         model_kept=keeps_model(result.definition),
     )
     if not refit.regrouped:
@@ -166,18 +171,7 @@ def _counts(before: pl.DataFrame, now: pl.DataFrame) -> list[dict[str, Any]]:
 
 
 def _flows(before: pl.DataFrame, now: pl.DataFrame) -> pl.DataFrame:
-    joined = before.select("customer_id", pl.col("segment").alias("source")).join(
-        now.select("customer_id", pl.col("segment").alias("target")),
-        on="customer_id",
-        how="full",
-        coalesce=True,
-    )
-    return (
-        joined.with_columns(pl.col("source").fill_null(NONE), pl.col("target").fill_null(NONE))
-        .group_by("source", "target")
-        .len("customers")
-        .sort("customers", "source", "target", descending=[True, False, False])
-    )
+    return member_flows(before, now).rename({"from_segment": "source", "to_segment": "target"})
 
 
 def _sankey(

@@ -82,6 +82,37 @@ def keeps_model(definition: dict[str, Any]) -> bool:
     return definition.get("model_path") is not None
 
 
+def member_flows(before: pl.DataFrame, now: pl.DataFrame) -> pl.DataFrame:
+    """From → to counts of two runs' memberships (each ``customer_id, segment``).
+
+    One row per ``from_segment, to_segment`` with its ``customers``, most first;
+    ``(none)`` for customers in one run only. Exact for exclusive segmentations.
+    """
+    ids = pl.col("customer_id").cast(pl.String)
+    joined = before.select(ids, pl.col("segment").alias("from_segment")).join(
+        now.select(ids, pl.col("segment").alias("to_segment")),
+        on="customer_id",
+        how="full",
+        coalesce=True,
+    )
+    return (
+        joined.with_columns(pl.col("from_segment", "to_segment").fill_null(NONE))
+        .group_by("from_segment", "to_segment")
+        .len("customers")
+        .sort("customers", "from_segment", "to_segment", descending=[True, False, False])
+    )
+
+
+def regrouped(before: pl.DataFrame, now: pl.DataFrame) -> bool:
+    """Whether two runs' memberships of a segmentation are different groupings.
+
+    False when they are the same segments with some customers moved (see
+    :attr:`Refit.regrouped`).
+    """
+    counts = (before["segment"].n_unique(), now["segment"].n_unique())
+    return Refit("", *counts, closest_segments(member_flows(before, now))).regrouped
+
+
 def closest_segments(matrix: pl.DataFrame) -> pl.DataFrame:
     """For each old segment, the new segment that shares most of its customers.
 
