@@ -172,6 +172,10 @@ def test_only_fitted_segments_count_as_refits() -> None:
     hybrid = {"method": "hybrid", "within": {"Active": {"method": "cluster", "model": {"k": 3}}}}
     other = {"method": "hybrid", "within": {"Active": {"method": "cluster", "model": {"k": 4}}}}
     assert fitted_model(hybrid) not in (None, fitted_model(other))
+    survey = {"method": "survey", "fit": [{"classes": 3}], "profiles": {"Savers": ["price"]}}
+    regrown = {**survey, "profiles": {"Savers": ["price"], "Fans": ["brand"]}}
+    assert fitted_model(survey) not in (None, fitted_model(regrown))
+    assert fitted_model(survey) == fitted_model({**survey, "respondents": 900})
     rules_inside = {"method": "hybrid", "within": {"Active": {"method": "rfm"}}}
     assert fitted_model(rules_inside) is None
     assert fitted_in_run("cluster", {}) and not fitted_in_run("cluster", {"refitted": False})

@@ -35,9 +35,9 @@ _MATCH_SCHEMA = {
 def fitted_model(definition: dict[str, Any]) -> str | None:
     """A hash of the fitted model that defines a segmentation's segments, or None.
 
-    Only clusters define their segments by a fit (a hybrid by the clusters
-    inside its rule segments); RFM scores, rules and predictive segments keep
-    their segments whatever the data.
+    Clusters and a survey's latent classes define their segments by a fit (a
+    hybrid by the clusters inside its rule segments); RFM scores, rules and
+    predictive segments keep their segments whatever the data.
 
     Examples
     --------
@@ -50,6 +50,8 @@ def fitted_model(definition: dict[str, Any]) -> str | None:
     method = definition.get("method")
     if method == "cluster":
         return definition_hash({"model": definition.get("model")})
+    if method == "survey":  # latent classes, fitted on the responses each run
+        return definition_hash({k: definition.get(k) for k in ("fit", "profiles")})
     if method == "hybrid":
         within = definition.get("within") or {}
         models = {
