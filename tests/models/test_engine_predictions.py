@@ -88,7 +88,9 @@ def test_a_fit_without_dropout_falls_back_to_purchase_cycles_in_both(
     found = _same(summary, to_engine, horizon=26.0)
     assert found.churn_basis == "purchase_cycle"
     segments = pl.DataFrame(found.table.collect(backend="polars").to_native())["segment"]
-    assert segments.n_unique() == 4
+    # The quiet ones are churn risks, high spenders among them at risk; nobody is rising
+    # (expected purchases span 4.2-4.8: no newer customer stands out at 1.5x the median).
+    assert set(segments) == {"At-risk high value", "Churn risk", "Stable"}
 
 
 def test_spend_covariates_are_refused_with_the_way_out(demo_summary: pl.DataFrame) -> None:

@@ -139,7 +139,7 @@ def predict_in_engine(
         pl.Series("__sw_multiplier", multiplier),
         pl.Series("__sw_at_risk", p_alive < churn_threshold),
         pl.Series("__sw_overdue", overdue(x, t_x, T, weights=counts)),
-        pl.Series("__sw_rising", rising(x, T, expected, horizon)),
+        pl.Series("__sw_rising", rising(x, T, expected, weights=counts)),
     )
     table = materialize(
         customers.join(move_to(nw.from_native(predicted.lazy()), customers), on=KEYS, how="inner")
@@ -156,7 +156,7 @@ def predict_in_engine(
     placed = _Placement(within["clv"], within["__sw_spent"][0])
     churn_basis = "p_alive"
     chosen = _segments(table, "__sw_at_risk", placed)
-    if falls_back(_largest(chosen), total, warnings):
+    if falls_back(int(counts[p_alive < churn_threshold].sum()), total, warnings):
         # P(alive) cannot tell customers apart: judge churn by each one's own purchase cycle.
         chosen = _segments(table, "__sw_overdue", placed)
         churn_basis = "purchase_cycle"
@@ -305,9 +305,3 @@ def _segments(table: nw.LazyFrame[Any], at_risk: str, placed: _Placement) -> nw.
         _tier(placed).alias("tier"),
         segment.alias("segment"),
     )
-
-
-def _largest(table: nw.LazyFrame[Any]) -> int:
-    """The largest segment's customers (one pass in the engine)."""
-    sizes = table.group_by("segment").agg(nw.len().alias("n")).collect(backend="polars")
-    return int(sizes["n"].max())

@@ -7,9 +7,8 @@ into the table ``segwise clv -o`` writes and projects segment on.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import polars as pl
 
 from segwise.exceptions import ConfigError
@@ -23,8 +22,12 @@ from segwise.models.predictive import predictive_segments
 from segwise.models.sampling import seeded_sample
 from segwise.models.tiers import value_tiers
 
-#: Predictive segments must put at least this share outside the largest one to be useful.
-MIN_OUTSIDE_LARGEST = 0.05
+if TYPE_CHECKING:
+    import numpy as np
+
+#: P(alive) must flag at least this share of customers as churn risks, and leave at least
+#: this share unflagged, to tell who is leaving.
+MIN_CHURN_SHARE = 0.05
 
 #: Customers the purchase and spend models are fitted on at most: above it, a seeded
 #: sample of that many (every customer is still predicted). Measured on 1.37M customers:
@@ -106,20 +109,27 @@ def sample_note(fitted: int | None, customers: int) -> str | None:
     )
 
 
-def falls_back(largest: int, customers: int, warnings: list[FitWarning]) -> bool:
+def falls_back(at_risk: int, customers: int, warnings: list[FitWarning]) -> bool:
     """Whether churn must be judged by purchase cycles, not P(alive).
 
-    So when the fit finds no dropout, or when P(alive) puts nearly everyone (the largest
-    predictive segment holds ``largest`` of ``customers``) in one segment; the latter is
-    added to ``warnings``.
+    So when the fit finds no dropout, or when P(alive) flags almost nobody or almost
+    everybody as a churn risk (``at_risk`` of ``customers``, under or over
+    :data:`MIN_CHURN_SHARE` from either end); the latter is added to ``warnings``.
+
+    Examples
+    --------
+    >>> falls_back(2, 4312, []), falls_back(900, 4312, [])
+    (True, False)
     """
-    flat = largest > (1 - MIN_OUTSIDE_LARGEST) * customers
+    share = at_risk / customers if customers else 0.0
+    flat = not MIN_CHURN_SHARE <= share <= 1 - MIN_CHURN_SHARE
     no_dropout = any(w.code == "no_dropout" for w in warnings)
     if flat and not no_dropout:
         warnings.append(
             FitWarning(
                 "flat_p_alive",
-                f"P(alive) puts {largest / customers:.0%} of customers in one predictive segment",
+                f"P(alive) flags {share:.1%} of customers as churn risks, so it cannot tell "
+                "who is leaving",
                 "churn risk is judged by recency against each customer's purchase cycle",
             )
         )
@@ -206,8 +216,7 @@ def predict_customers(
 
     segments = segment(None)
     churn_basis = "p_alive"
-    _, counts = np.unique(segments, return_counts=True)
-    if falls_back(int(counts.max()), segments.size, warnings):
+    if falls_back(int((p_alive < churn_threshold).sum()), segments.size, warnings):
         # P(alive) cannot tell customers apart: judge churn by each one's own purchase cycle.
         segments = segment(overdue(frequency, recency, T))
         churn_basis = "purchase_cycle"

@@ -209,7 +209,8 @@ def _segment_rules(spec: ClvSegmentation, churn_basis: str) -> dict[str, str]:
     return {
         "At-risk high value": f"top 20% by historical value AND {churn}",
         "Churn risk": churn,
-        "Rising": "expected purchases ≥ 1.5× the historical rate",
+        "Rising": "a repeat buyer for no longer than the median customer, expected to buy "
+        "≥ 1.5× as much as the median customer",
         "Stable": "everyone else",
     }
 
