@@ -22,6 +22,7 @@ from segwise.profiling.vocabulary import money, unit
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from segwise.profiling.profiles import SegmentProfiles
     from segwise.profiling.traits import Trait
 
 #: A segment whose mean value is below this share of the population's counts as near zero.
@@ -148,6 +149,20 @@ def _loses_money(value_mean: float | None, population_value: float | None) -> bo
     if value_mean <= 0:
         return True
     return population_value is not None and value_mean < NEAR_ZERO_VALUE * population_value
+
+
+def population_value(profiles: SegmentProfiles) -> float | None:
+    """The mean value per customer over every segment with a value (size-weighted).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as P
+    >>> population_value(P(segments=[P(size=1, value_mean=10.0), P(size=3, value_mean=2.0)]))
+    4.0
+    """
+    valued = [(p.size, p.value_mean) for p in profiles.segments if p.value_mean is not None]
+    total = sum(size for size, _ in valued)
+    return sum(size * value for size, value in valued) / total if total else None
 
 
 def suggest_action(

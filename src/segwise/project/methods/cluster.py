@@ -22,7 +22,7 @@ import numpy as np
 from segwise._validation import hint_for
 from segwise.engine.frames import to_lazy
 from segwise.exceptions import ConfigError
-from segwise.profiling.actions import suggest_actions
+from segwise.profiling.actions import population_value, suggest_actions
 from segwise.profiling.cards import SegmentationResult, SegmentCard, cards_from_profiles
 from segwise.profiling.named_clusters import name_clusters
 from segwise.project.config import ClusterSegmentation
@@ -198,7 +198,7 @@ def _cards(
             [p.label for p in ranked],
             suggest_actions(
                 [(p.trait_details, p.value_mean) for p in ranked],
-                _population_value(profiles),
+                population_value(profiles),
                 currency=currency,
             ),
             strict=True,
@@ -322,12 +322,6 @@ def _action(spec: ClusterSegmentation, label: int) -> str | None:
     if edit is None or edit.playbook is None:
         return None
     return "; ".join(edit.playbook.lines()) or None
-
-
-def _population_value(profiles: Any) -> float | None:
-    valued = [(p.size, p.value_mean) for p in profiles.segments if p.value_mean is not None]
-    total = sum(size for size, _ in valued)
-    return sum(size * value for size, value in valued) / total if total else None
 
 
 def run(name: str, spec: ClusterSegmentation, inputs: RunInputs) -> list[SegmentationResult]:

@@ -11,6 +11,7 @@ import polars as pl
 from segwise.engine.frames import to_lazy
 from segwise.exceptions import ProblemsError, RuleError
 from segwise.profiling import profile_segments
+from segwise.profiling.actions import population_value, suggest_action, suggest_actions
 from segwise.profiling.cards import SegmentationResult, SegmentCard, cards_from_profiles
 from segwise.profiling.profiles import SegmentProfiles
 from segwise.project.catalogs import catalog_of
@@ -44,9 +45,9 @@ def run(name: str, spec: RulesSegmentation, inputs: RunInputs) -> list[Segmentat
     if not inputs.profile:
         members = _members_only(catalog, out)
     elif catalog.exclusive:
-        members, made = _exclusive(catalog, out, inputs.features)
+        members, made = _exclusive(catalog, out, inputs.features, inputs.currency)
     else:
-        members, made = _overlapping(catalog, out, inputs.features)
+        members, made = _overlapping(catalog, out, inputs.features, inputs.currency)
     definition = {
         "method": "rules",
         "exclusive": catalog.exclusive,
@@ -69,21 +70,39 @@ def _members_only(catalog: RuleCatalog, out: pl.DataFrame) -> pl.DataFrame:
 
 
 def _exclusive(
-    catalog: RuleCatalog, out: pl.DataFrame, features: pl.DataFrame
+    catalog: RuleCatalog, out: pl.DataFrame, features: pl.DataFrame, currency: str | None
 ) -> tuple[pl.DataFrame, list[SegmentCard]]:
     by_name = {s.name: s for s in catalog.segments}
     members = out.select("customer_id", "segment")
+    profiles = profile_members(features, members)
+    # A segment without a playbook (the rest, above all) still gets an action from its
+    # traits, as clusters do: largest first, none repeated.
+    unwritten = sorted(
+        (p for p in profiles.segments if playbook_text(by_name.get(p.segment)) is None),
+        key=lambda p: -p.size,
+    )
+    suggested = dict(
+        zip(
+            [p.segment for p in unwritten],
+            suggest_actions(
+                [(p.trait_details, p.value_mean) for p in unwritten],
+                population_value(profiles),
+                currency=currency,
+            ),
+            strict=True,
+        )
+    )
     made = cards_from_profiles(
-        profile_members(features, members),
+        profiles,
         lambda p: by_name[p.segment].where if p.segment in by_name else "no rule matched",
-        lambda p: playbook_text(by_name.get(p.segment)),
+        lambda p: playbook_text(by_name.get(p.segment)) or suggested.get(p.segment),
     )
     made = [replace(c, playbook=playbook_lines(by_name.get(c.segment))) for c in made]
     return members, made
 
 
 def _overlapping(
-    catalog: RuleCatalog, out: pl.DataFrame, features: pl.DataFrame
+    catalog: RuleCatalog, out: pl.DataFrame, features: pl.DataFrame, currency: str | None
 ) -> tuple[pl.DataFrame, list[SegmentCard]]:
     """One membership row per audience; each audience profiled against everyone else."""
     members = _members_only(catalog, out)
@@ -95,11 +114,20 @@ def _overlapping(
         profiles = profile_segments(table.drop("customer_id", *flags), inside)
         wanted = [p for p in profiles.segments if p.segment == segment.name]
         audience = SegmentProfiles(profiles.total, profiles.value_col, wanted)
+        suggested = [
+            suggest_action(
+                p.trait_details,
+                value_mean=p.value_mean,
+                population_value=population_value(profiles),
+                currency=currency,
+            )
+            for p in wanted
+        ]
         made.extend(
             replace(
                 card,
                 definition=segment.where,
-                action=playbook_text(segment),
+                action=playbook_text(segment) or next(iter(suggested), None),
                 playbook=playbook_lines(segment),
             )
             for card in cards_from_profiles(audience, lambda _p: None, lambda _p: None)

@@ -1,0 +1,49 @@
+"""Rule segments: a segment without a playbook (the rest, above all) still gets an action."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from segwise.profiling.actions import suggest_actions
+from tests.project.methods.projects import sample_project
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+#: What a segment with no matching trait would get.
+DEFAULT = suggest_actions([([], None)])[0]
+
+CATALOG = """segmentations:
+  lifecycle:
+    method: rules
+    exclusive: {exclusive}
+    other: Everyone else
+    segments:
+      - name: Big spenders
+        where: "net_revenue > 2000"
+        playbook: {{messaging: Thank them}}
+      - name: Lapsed
+        where: "recency_days > 180"
+"""
+
+
+def test_exclusive_segments_without_a_playbook_get_distinct_suggested_actions(
+    tmp_path: Path,
+) -> None:
+    project = sample_project(tmp_path / "shop", CATALOG.format(exclusive="true"))
+    [result] = project.run().segmentations
+    cards = {c.name: c for c in result.cards}
+    assert cards["Big spenders"].action == "messaging: Thank them"  # the author's, kept
+    rest, lapsed = cards["Everyone else"], cards["Lapsed"]
+    # Suggested from each segment's traits (as clusters' are), none repeated; before, both
+    # cards had no action at all.
+    assert rest.action and lapsed.action and rest.action != lapsed.action
+    assert DEFAULT not in (rest.action, lapsed.action)  # a trait matched, not the fallback
+
+
+def test_an_audience_without_a_playbook_gets_a_suggested_action(tmp_path: Path) -> None:
+    project = sample_project(tmp_path / "shop", CATALOG.format(exclusive="false"))
+    [result] = project.run().segmentations
+    cards = {c.name: c for c in result.cards}
+    assert cards["Big spenders"].action == "messaging: Thank them"
+    assert cards["Lapsed"].action not in (None, DEFAULT)
