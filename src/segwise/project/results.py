@@ -18,6 +18,15 @@ if TYPE_CHECKING:
 
 #: The segment of customers a method could not score (no purchase before the as-of date).
 NOT_SCORED = "(not scored)"
+#: Why a customer of the features has no score or prediction, and what to do about them.
+UNSCORED_RULE = (
+    "no purchase worth more than 0 by the as-of date (no orders, only returns or free "
+    "orders, or orders quarantined as unreadable): nothing to score or predict from"
+)
+UNSCORED_ACTION = (
+    "Check their orders before any campaign (segwise quality lists the quarantined rows): "
+    "without a purchase they are left out of scores and predictions."
+)
 
 
 def playbook_text(segment: Any) -> str | None:
@@ -54,6 +63,8 @@ def profile_members(
 
 __all__ = [
     "NOT_SCORED",
+    "UNSCORED_ACTION",
+    "UNSCORED_RULE",
     "SegmentationResult",
     "as_polars",
     "playbook_lines",

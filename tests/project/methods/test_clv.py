@@ -90,3 +90,22 @@ def test_a_base_counted_in_parts_gets_the_same_segments_and_backtest(
         assert mine.members.equals(theirs.members), mine.name
         assert mine.backtest == theirs.backtest, mine.name
     assert whole.segmentations[0].backtest is not None
+
+
+def test_customers_without_a_purchase_get_a_card_that_says_why(tmp_path: Path) -> None:
+    # The sample has customers with no order, or with only quarantined ones: their
+    # "(not scored)" cards had no definition and no action.
+    from segwise.project.results import NOT_SCORED, UNSCORED_ACTION, UNSCORED_RULE
+
+    segmentations = (
+        "segmentations:\n  value: {method: rfm}\n"
+        "  future: {method: clv}\n"
+    )
+    result = sample_project(tmp_path / "p", segmentations).run()
+    unscored = {
+        s.name: next(c for c in s.cards if c.segment == NOT_SCORED) for s in result.segmentations
+    }
+    assert set(unscored) == {"value", "future", "future_tiers"}
+    for card in unscored.values():
+        assert (card.definition, card.action) == (UNSCORED_RULE, UNSCORED_ACTION)
+        assert card.size > 0

@@ -26,7 +26,15 @@ from segwise.profiling.cards import SegmentationResult, cards_from_profiles
 from segwise.project.clv_backtest import holdout_backtest
 from segwise.project.config import ClvSegmentation
 from segwise.project.methods.base import CheckInputs, Method, RunInputs
-from segwise.project.results import as_polars, playbook_lines, playbook_text, profile_members
+from segwise.project.results import (
+    NOT_SCORED,
+    UNSCORED_ACTION,
+    UNSCORED_RULE,
+    as_polars,
+    playbook_lines,
+    playbook_text,
+    profile_members,
+)
 from segwise.report.clv import clv_section
 from segwise.segmenters import RuleCatalog, RuleSegmenter
 
@@ -223,15 +231,20 @@ def _predictive_cards(
     The built-in four carry their actions; configured segments carry their own playbook,
     as rule segments do.
     """
+    rules = {NOT_SCORED: UNSCORED_RULE, **rules}
     if not spec.segments:
+        actions = {NOT_SCORED: UNSCORED_ACTION, **PREDICTIVE_ACTIONS}
         return cards_from_profiles(
-            profiles, lambda p: rules.get(p.segment), lambda p: PREDICTIVE_ACTIONS.get(p.segment)
+            profiles, lambda p: rules.get(p.segment), lambda p: actions.get(p.segment)
         )
     by_name = {s.name: s for s in spec.segments}
     made = cards_from_profiles(
         profiles,
         lambda p: rules.get(p.segment),
-        lambda p: playbook_text(by_name.get(p.segment)),
+        lambda p: (
+            playbook_text(by_name.get(p.segment))
+            or (UNSCORED_ACTION if p.segment == NOT_SCORED else None)
+        ),
     )
     return [replace(c, playbook=playbook_lines(by_name.get(c.segment))) for c in made]
 
@@ -342,9 +355,11 @@ def _tiers(
         "high": f"the top {high:.0%} by {by}",
         "medium": f"the next {medium - high:.0%} by {by}",
         "low": f"the remaining {1 - medium:.0%} by {by}",
+        NOT_SCORED: UNSCORED_RULE,
     }
+    actions = {NOT_SCORED: UNSCORED_ACTION, **TIER_ACTIONS}
     made = cards_from_profiles(
-        profiles, lambda p: rules.get(p.segment), lambda p: TIER_ACTIONS.get(p.segment)
+        profiles, lambda p: rules.get(p.segment), lambda p: actions.get(p.segment)
     )
     made = _with_predictions(made, tiers, predicted)
     order = {tier: rank for rank, tier in enumerate(("high", "medium", "low"))}

@@ -10,7 +10,13 @@ from segwise.features.score_map import MANAGEABLE_SEGMENTS, ScoreMap, too_many_s
 from segwise.profiling.cards import SegmentationResult, cards_from_profiles
 from segwise.project.config import RfmSegmentation
 from segwise.project.methods.base import CheckInputs, Method, RunInputs
-from segwise.project.results import as_polars, profile_members
+from segwise.project.results import (
+    NOT_SCORED,
+    UNSCORED_ACTION,
+    UNSCORED_RULE,
+    as_polars,
+    profile_members,
+)
 
 if TYPE_CHECKING:
     from segwise.project.paths import ProjectPaths
@@ -44,8 +50,14 @@ def run(name: str, spec: RfmSegmentation, inputs: RunInputs) -> list[Segmentatio
     described = chosen.describe()
     made = cards_from_profiles(
         profiles,
-        lambda p: described.get(p.segment, {}).get("description"),
-        lambda p: described.get(p.segment, {}).get("action"),
+        lambda p: (
+            described.get(p.segment, {}).get("description")
+            or (UNSCORED_RULE if p.segment == NOT_SCORED else None)
+        ),
+        lambda p: (
+            described.get(p.segment, {}).get("action")
+            or (UNSCORED_ACTION if p.segment == NOT_SCORED else None)
+        ),
     )
     notes = []
     if len(chosen.segments) > MANAGEABLE_SEGMENTS:
