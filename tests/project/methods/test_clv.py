@@ -97,10 +97,7 @@ def test_customers_without_a_purchase_get_a_card_that_says_why(tmp_path: Path) -
     # "(not scored)" cards had no definition and no action.
     from segwise.project.results import NOT_SCORED, UNSCORED_ACTION, UNSCORED_RULE
 
-    segmentations = (
-        "segmentations:\n  value: {method: rfm}\n"
-        "  future: {method: clv}\n"
-    )
+    segmentations = "segmentations:\n  value: {method: rfm}\n  future: {method: clv}\n"
     result = sample_project(tmp_path / "p", segmentations).run()
     unscored = {
         s.name: next(c for c in s.cards if c.segment == NOT_SCORED) for s in result.segmentations
