@@ -168,33 +168,24 @@ def test_a_project_stores_alerts_and_failures(tmp_path: Path) -> None:
     assert "1 failed run since (last: " in third.since_last_success
 
 
+def _clusters(held: dict[str, str], *, refitted: bool) -> SegmentationResult:
+    members = pl.DataFrame({"customer_id": list(held), "segment": list(held.values())})
+    return SegmentationResult("behaviour", "cluster", members, {"refitted": refitted}, [])
+
+
 def test_a_refitted_clustering_gets_one_note_not_a_size_alert_per_renamed_segment() -> None:
     before = {f"c{i}": ("Old A" if i < 50 else "Old B") for i in range(100)}
     after = {f"c{i}": ("New A" if i < 50 else "New B") for i in range(100)}
-    refit = SegmentationResult(
-        "behaviour",
-        "cluster",
-        pl.DataFrame({"customer_id": list(after), "segment": list(after.values())}),
-        {"refitted": True},
-        [],
-    )
-    (alert,) = size_alerts(_before("behaviour", before), [refit], 100)
+    (alert,) = size_alerts(_before("behaviour", before), [_clusters(after, refitted=True)], 100)
     assert alert.kind == "refit" and "not comparable" in alert.message
-    frozen = SegmentationResult("behaviour", "cluster", refit.members, {"refitted": False}, [])
+    frozen = _clusters(after, refitted=False)
     kinds = {a.kind for a in size_alerts(_before("behaviour", before), [frozen], 100)}
     assert kinds == {"size_change"}  # a frozen model's segments are followed as usual
     # A refit that finds the same two groups under their names moved customers, not
     # segments: its sizes are followed too (Old A 30 → 40, overlap 75%; Old B 70 → 60).
     first = {f"c{i}": ("Old A" if i < 30 else "Old B") for i in range(100)}
     same = {f"c{i}": ("Old A" if i < 40 else "Old B") for i in range(100)}
-    again = SegmentationResult(
-        "behaviour",
-        "cluster",
-        pl.DataFrame({"customer_id": list(same), "segment": list(same.values())}),
-        {"refitted": True},
-        [],
-    )
-    found = size_alerts(_before("behaviour", first), [again], 100)
+    found = size_alerts(_before("behaviour", first), [_clusters(same, refitted=True)], 100)
     assert [(a.kind, a.segment) for a in found] == [("size_change", "Old A")]
 
 

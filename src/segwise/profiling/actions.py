@@ -20,9 +20,9 @@ from segwise.profiling.traits import concept_key
 from segwise.profiling.vocabulary import money, unit
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
-    from segwise.profiling.profiles import SegmentProfiles
+    from segwise.profiling.profiles import SegmentProfile, SegmentProfiles
     from segwise.profiling.traits import Trait
 
 #: A segment whose mean value is below this share of the population's counts as near zero.
@@ -163,6 +163,28 @@ def population_value(profiles: SegmentProfiles) -> float | None:
     valued = [(p.size, p.value_mean) for p in profiles.segments if p.value_mean is not None]
     total = sum(size for size, _ in valued)
     return sum(size * value for size, value in valued) / total if total else None
+
+
+def suggested_actions(
+    profiles: SegmentProfiles,
+    among: Callable[[SegmentProfile], bool] | None = None,
+    *,
+    currency: str | None = None,
+) -> dict[int, str]:
+    """One action for each segment of ``profiles`` (or those ``among`` keeps), by label.
+
+    Largest segment first: it gets first pick, and no action is repeated. Losses
+    are judged against the mean value of every segment (:func:`population_value`).
+    """
+    ranked = sorted(
+        (p for p in profiles.segments if among is None or among(p)), key=lambda p: -p.size
+    )
+    actions = suggest_actions(
+        [(p.trait_details, p.value_mean) for p in ranked],
+        population_value(profiles),
+        currency=currency,
+    )
+    return dict(zip([p.label for p in ranked], actions, strict=True))
 
 
 def suggest_action(

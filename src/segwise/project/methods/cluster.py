@@ -22,7 +22,7 @@ import numpy as np
 from segwise._validation import hint_for
 from segwise.engine.frames import to_lazy
 from segwise.exceptions import ConfigError
-from segwise.profiling.actions import population_value, suggest_actions
+from segwise.profiling.actions import suggested_actions
 from segwise.profiling.cards import SegmentationResult, SegmentCard, cards_from_profiles
 from segwise.profiling.named_clusters import name_clusters
 from segwise.project.config import ClusterSegmentation
@@ -191,19 +191,8 @@ def _cards(
     currency: str | None,
 ) -> list[SegmentCard]:
     """Cards with the project's names and playbooks by id, and one distinct action each."""
-    # Largest segment first: it gets first pick of the actions; outliers get their own.
-    ranked = sorted((p for p in profiles.segments if p.label != OUTLIER_ID), key=lambda p: -p.size)
-    suggested = dict(
-        zip(
-            [p.label for p in ranked],
-            suggest_actions(
-                [(p.trait_details, p.value_mean) for p in ranked],
-                population_value(profiles),
-                currency=currency,
-            ),
-            strict=True,
-        )
-    )
+    # Outliers get their own action, not one suggested from their (extreme) traits.
+    suggested = suggested_actions(profiles, lambda p: p.label != OUTLIER_ID, currency=currency)
     suggested[OUTLIER_ID] = OUTLIER_ACTION
     made = cards_from_profiles(
         profiles,

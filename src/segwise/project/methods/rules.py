@@ -11,7 +11,7 @@ import polars as pl
 from segwise.engine.frames import to_lazy
 from segwise.exceptions import ProblemsError, RuleError
 from segwise.profiling import profile_segments
-from segwise.profiling.actions import population_value, suggest_action, suggest_actions
+from segwise.profiling.actions import population_value, suggest_action, suggested_actions
 from segwise.profiling.cards import SegmentationResult, SegmentCard, cards_from_profiles
 from segwise.profiling.profiles import SegmentProfiles
 from segwise.project.catalogs import catalog_of
@@ -77,25 +77,13 @@ def _exclusive(
     profiles = profile_members(features, members)
     # A segment without a playbook (the rest, above all) still gets an action from its
     # traits, as clusters do: largest first, none repeated.
-    unwritten = sorted(
-        (p for p in profiles.segments if playbook_text(by_name.get(p.segment)) is None),
-        key=lambda p: -p.size,
-    )
-    suggested = dict(
-        zip(
-            [p.segment for p in unwritten],
-            suggest_actions(
-                [(p.trait_details, p.value_mean) for p in unwritten],
-                population_value(profiles),
-                currency=currency,
-            ),
-            strict=True,
-        )
+    suggested = suggested_actions(
+        profiles, lambda p: playbook_text(by_name.get(p.segment)) is None, currency=currency
     )
     made = cards_from_profiles(
         profiles,
         lambda p: by_name[p.segment].where if p.segment in by_name else "no rule matched",
-        lambda p: playbook_text(by_name.get(p.segment)) or suggested.get(p.segment),
+        lambda p: playbook_text(by_name.get(p.segment)) or suggested.get(p.label),
     )
     made = [replace(c, playbook=playbook_lines(by_name.get(c.segment))) for c in made]
     return members, made
