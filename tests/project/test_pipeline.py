@@ -379,6 +379,27 @@ def test_a_frozen_cluster_model_keeps_segment_ids_and_names(tmp_path: Path) -> N
         Project.from_yaml(config).run(as_of="2024-12-31")
 
 
+def test_validate_notes_a_cluster_segmentation_that_keeps_no_model(tmp_path: Path) -> None:
+    config = keep_segmentations(Project.init(tmp_path / "shop"), "behaviour")
+    kept = runner.invoke(app, ["validate", str(config)])
+    assert kept.exit_code == 0, kept.stderr
+    assert "keeps no model" not in kept.stderr
+    config.write_text(config.read_text().replace("    model: models/behaviour.json\n", ""))
+    unkept = runner.invoke(app, ["validate", str(config)])
+    assert unkept.exit_code == 0, unkept.stderr
+    assert "note: segmentations.behaviour keeps no model" in unkept.stderr
+    # Clusters inside a hybrid's rule segments are checked too.
+    from types import SimpleNamespace as Spec
+
+    from segwise.cli.project import _unkept_cluster_models
+
+    hybrid = Spec(method="hybrid", within={"Active": Spec(method="cluster", model=None),
+                                           "Rest": Spec(method="rfm")})  # fmt: skip
+    kept_model = Spec(method="cluster", model="m.json")
+    found = _unkept_cluster_models({"mixed": hybrid, "b": kept_model})
+    assert found == ["segmentations.mixed.within.Active"]
+
+
 def test_refit_without_a_model_file_is_a_config_error(tmp_path: Path) -> None:
     folder = tmp_path / "shop"
     config = Project.init(folder)

@@ -143,6 +143,26 @@ def validate(config: Config, allow_outside: AllowOutside = False) -> None:
         f"{name} ({spec.method})" for name, spec in project.config.segmentations.items()
     )
     console.print(f"{config}: valid; segmentations {names}", highlight=False)
+    for key in _unkept_cluster_models(project.config.segmentations):
+        sys.stderr.write(
+            f"note: {key} keeps no model: each run fits the clusters afresh and may regroup "
+            f"and rename them; add 'model: models/<name>.json' there to keep them\n"
+        )
+
+
+def _unkept_cluster_models(segmentations: dict[str, Any]) -> list[str]:
+    """The config keys of cluster segmentations (or hybrid children) without ``model:``."""
+    found = []
+    for name, spec in segmentations.items():
+        children = getattr(spec, "within", None) or {}
+        if spec.method == "cluster" and spec.model is None:
+            found.append(f"segmentations.{name}")
+        found += [
+            f"segmentations.{name}.within.{parent}"
+            for parent, child in children.items()
+            if child.method == "cluster" and child.model is None
+        ]
+    return found
 
 
 @user_errors
