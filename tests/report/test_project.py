@@ -121,6 +121,9 @@ def test_degenerate_clv_fit_is_warned_in_the_rendered_report(
     assert "own time between purchases" in next(
         c.definition for c in future.cards if c.name == "Churn risk"
     )
+    # A P(alive) the run calls useless is no trait ("92% chance they are still active" on
+    # the at-risk card contradicted it).
+    assert not any("still active" in trait for card in future.cards for trait in card.traits)
     rendered = chromium("--dump-dom", result.report.resolve().as_uri())
     assert rendered.returncode == 0, rendered.stderr[-2000:]
     assert 'class="warning"' in rendered.stdout

@@ -299,8 +299,11 @@ def run(name: str, spec: ClvSegmentation, inputs: RunInputs) -> list[Segmentatio
         predictions = _custom_segments(spec, predictions)
     bounds = [c for c in predictions.table.columns if c.endswith(("_lower", "_upper"))]
     members = predictions.table.select("customer_id", "segment", "tier", "clv", "p_alive", *bounds)
+    # When P(alive) cannot tell customers apart the run says so; a trait quoting it ("92%
+    # chance they are still active" on an at-risk card) would contradict the card.
+    shown = ["clv", "p_alive"] if predictions.churn_basis == "p_alive" else ["clv"]
     enriched = inputs.features.join(
-        members.select("customer_id", "clv", "p_alive"), on="customer_id", how="left"
+        members.select("customer_id", *shown), on="customer_id", how="left"
     )
     profiles = profile_members(enriched, members.select("customer_id", "segment"))
     rules = _segment_rules(spec, predictions.churn_basis)
