@@ -180,3 +180,26 @@ def test_only_fitted_segments_count_as_refits() -> None:
     assert fitted_model(rules_inside) is None
     assert fitted_in_run("cluster", {}) and not fitted_in_run("cluster", {"refitted": False})
     assert fitted_in_run("hybrid", {"refitted": True}) and not fitted_in_run("hybrid", {})
+
+
+@pytest.mark.parametrize(
+    ("method", "kept", "advice"),
+    [
+        ("cluster", False, "model: PATH under segmentations.g) so later runs"),
+        ("hybrid", False, "model: PATH under segmentations.g.within.<segment>)"),
+        ("cluster", True, "its refit: setting renewed the kept model"),
+        ("survey", False, "fitted on the responses each run"),
+    ],
+    ids=["cluster", "hybrid", "kept", "survey"],
+)
+def test_the_note_gives_the_advice_that_fits_the_method(
+    method: str, kept: bool, advice: str
+) -> None:
+    from segwise.store.refits import Refit
+
+    matches = closest_segments(
+        pl.DataFrame({"from_segment": ["A"], "to_segment": ["X"], "customers": [5]})
+    )
+    refit = Refit("g", 1, 1, matches, model_kept=kept, method=method)
+    assert advice in refit.note(1, 2)
+    assert refit.to_dict()["method"] == method

@@ -120,6 +120,7 @@ def _refit(
         now["segment"].n_unique(),
         closest_segments(member_flows(before, now)),
         model_kept=keeps_model(result.definition),
+        method=result.method,
     )
     if not refit.regrouped:
         return None

@@ -43,7 +43,7 @@ class Changes:
         customers``); ``(none)`` stands for customers absent from one run.
     refits
         The segmentations whose segments come from a different fit in each run
-        (clusters fitted afresh): their moves compare two clusterings, and each
+        (clusters fitted afresh): their moves compare two groupings, and each
         says which new segment holds most of each old one.
     """
 

@@ -166,6 +166,9 @@ class Refit:
     model_kept
         Whether the project keeps the model (``model: PATH``): then the fit
         was renewed by its ``refit:`` setting, not on every run.
+    method
+        The segmentation's method (``cluster``, ``hybrid`` or ``survey``): what
+        the advice names.
     """
 
     segmentation: str
@@ -173,6 +176,7 @@ class Refit:
     segments_after: int
     matches: pl.DataFrame
     model_kept: bool = False
+    method: str = "cluster"
 
     @property
     def regrouped(self) -> bool:
@@ -195,17 +199,24 @@ class Refit:
             else f"{close} of {self.matches.height} old segments match a new one closely"
         )
         counts = f"{self.segments_before} segments → {self.segments_after}; {found}"
-        advice = (
-            "its refit: setting renewed the kept model"
-            if self.model_kept
-            else f"keep the model (model: PATH under segmentations.{self.segmentation}) so "
-            "later runs assign to the same segments"
-        )
         return (
             f"{self.segmentation} was fitted afresh between run {from_run} and run {to_run} "
-            f"({counts}): its entries "
-            "and exits compare two clusterings, not customers who changed; "
-            f"{advice}"
+            f"({counts}): its entries and exits compare two groupings, not customers who "
+            f"changed; {self._advice()}"
+        )
+
+    def _advice(self) -> str:
+        where = f"segmentations.{self.segmentation}"
+        if self.method == "survey":
+            return (
+                "its needs classes are fitted on the responses each run, and new answers moved them"
+            )
+        if self.model_kept:
+            return "its refit: setting renewed the kept model"
+        if self.method == "hybrid":
+            where += ".within.<segment>"
+        return (
+            f"keep the model (model: PATH under {where}) so later runs assign to the same segments"
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -215,6 +226,7 @@ class Refit:
             "segments_before": self.segments_before,
             "segments_after": self.segments_after,
             "model_kept": self.model_kept,
+            "method": self.method,
             "matches": self.matches.to_dicts(),
         }
 
@@ -244,6 +256,7 @@ def find_refits(
             sizes.filter(pl.col("after") > 0).height,
             closest_segments(flows.select("from_segment", "to_segment", "customers")),
             model_kept=keeps_model(after[name]),
+            method=str(after[name].get("method")),
         )
         if refit.regrouped:
             found.append(refit)
