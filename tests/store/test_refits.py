@@ -115,6 +115,7 @@ def test_the_cli_and_json_carry_the_note(refitted_store: Path, tmp_path: Path) -
     shown = runner.invoke(app, ["changes", str(config)], terminal_width=200)
     assert shown.exit_code == 0, shown.stderr
     assert "note: groups was fitted afresh" in shown.stdout
+    assert shown.stdout.index("note: groups") < shown.stdout.index("run 1 → run 2")
     assert "the closest new segment to each old one" in shown.stdout
     data = json.loads(runner.invoke(app, ["changes", str(config), "--json"]).stdout)
     [refit] = data["refits"]

@@ -56,9 +56,11 @@ def changes(
     if as_json:
         console.print_json(json_text(found.to_dict()))
         return
-    console.print(_counts_table(found))
+    # The note first: a reader who stops at the table must not take a regrouping for moves.
     for refit in found.refits:
         console.print(f"note: {refit.note(found.from_run, found.to_run)}", style="yellow")
+    console.print(_counts_table(found))
+    for refit in found.refits:
         console.print(_refit_table(refit))
     if matrix:
         for name in found.matrix["segmentation"].unique(maintain_order=True).to_list():
