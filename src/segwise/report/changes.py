@@ -80,16 +80,15 @@ def changes_section(
         now = result.members.select(
             pl.col("customer_id").cast(pl.String), pl.col("segment").cast(pl.String)
         ).unique()
+        flows = member_flows(before, now)  # one join, read by the Sankey, forecast and refit
         views.append(
             {
                 "name": result.name,
                 "rows": _shown_counts(_counts(before.select("customer_id", "segment"), now), k_min),
-                "sankey": _sankey(before, now, result.name, previous.run_id, run_id, k_min),
+                "sankey": _sankey(flows, result.name, previous.run_id, run_id, k_min),
                 "trend": _trend(previous.sizes, result, run_id, as_of, k_min),
-                "forecast": _shown_forecast(
-                    _forecast(previous, result, before, now, run_id), k_min
-                ),
-                "refit": _refit(result, before, now, (previous.run_id, run_id), k_min),
+                "forecast": _shown_forecast(_forecast(previous, result, flows, now, run_id), k_min),
+                "refit": _refit(result, before, now, flows, (previous.run_id, run_id), k_min),
             }
         )
     return {
@@ -104,6 +103,7 @@ def _refit(
     result: SegmentationResult,
     before: pl.DataFrame,
     now: pl.DataFrame,
+    flows: pl.DataFrame,
     runs: tuple[int, int],
     k_min: int,
 ) -> dict[str, Any] | None:
@@ -118,7 +118,7 @@ def _refit(
         result.name,
         before["segment"].n_unique(),
         now["segment"].n_unique(),
-        closest_segments(member_flows(before, now)),
+        closest_segments(flows),
         model_kept=keeps_model(result.definition),
         method=result.method,
     )
@@ -171,14 +171,9 @@ def _counts(before: pl.DataFrame, now: pl.DataFrame) -> list[dict[str, Any]]:
     return table.to_dicts()
 
 
-def _flows(before: pl.DataFrame, now: pl.DataFrame) -> pl.DataFrame:
-    return member_flows(before, now).rename({"from_segment": "source", "to_segment": "target"})
-
-
-def _sankey(
-    before: pl.DataFrame, now: pl.DataFrame, name: str, first: int, second: int, k_min: int
-) -> str:
-    flows = drawn_flows(_flows(before, now), k_min)
+def _sankey(flows: pl.DataFrame, name: str, first: int, second: int, k_min: int) -> str:
+    """``flows``: :func:`~segwise.store.refits.member_flows` of the two runs."""
+    flows = drawn_flows(flows.rename({"from_segment": "source", "to_segment": "target"}), k_min)
     if flows.height == 0:
         return ""
     sources = sorted(set(flows["source"].to_list()))
@@ -271,7 +266,7 @@ def _trend(
 def _forecast(
     previous: PreviousRun,
     result: SegmentationResult,
-    before: pl.DataFrame,
+    flows: pl.DataFrame,
     now: pl.DataFrame,
     run_id: int,
 ) -> dict[str, Any] | None:
@@ -297,10 +292,10 @@ def _forecast(
             "to_segment",
             pl.col("customers").cast(pl.Int64),
         )
-    this_run = _flows(before, now).select(
+    this_run = flows.select(
         pl.lit(run_id, dtype=pl.Int64).alias("pair"),
-        pl.col("source").alias("from_segment"),
-        pl.col("target").alias("to_segment"),
+        "from_segment",
+        "to_segment",
         pl.col("customers").cast(pl.Int64),
     )
     current = dict(now.group_by("segment").len().iter_rows())
