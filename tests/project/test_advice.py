@@ -3,15 +3,21 @@ segment of two kinds of buyers splits."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
+import narwhals.stable.v2 as nw
 import numpy as np
 import polars as pl
 import pytest
 
 import segwise as sw
+from segwise.features.behaviour import customer_features
+from segwise.measure.advice import BEHAVIOUR
+from segwise.profiling.definitions import rule_mask
 from segwise.project.advice import advise_project
+from segwise.project.experiment_analysis import polars_frame
+from segwise.project.results import as_polars
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -72,6 +78,25 @@ def test_twins_are_advised_to_merge_and_the_different_team_is_not(teams: Path) -
     splits = [a for a in advised.advice if a.kind == "split"]
     assert [a.segments for a in splits] == [["Team D"]]
     assert "stable groups" in splits[0].evidence[0]
+
+
+def test_the_split_names_a_condition_that_finds_the_planted_halves(teams: Path) -> None:
+    """Team D is frequent and rare buyers together: the advice splits it by one condition,
+    which picks out one planted half almost exactly, and its counts are that condition's."""
+    project = sw.Project.from_yaml(teams)
+    [advised] = advise_project(project)
+    [split] = [a for a in advised.advice if a.kind == "split"]
+    assert split.action.startswith("split Team D by ")
+    rule = split.action.removeprefix("split Team D by ").split(":")[0]
+    orders = polars_frame(project.read_source("transactions").data)
+    before = as_polars(customer_features(nw.from_native(orders), as_of=date(2025, 10, 31)))
+    team_d = before.filter(pl.col("customer_id").str.slice(1).cast(pl.Int64) >= 11_000)
+    team_d = team_d.drop_nulls([c for c in BEHAVIOUR if c in team_d.columns])
+    picked = rule_mask(rule, team_d)
+    frequent = (team_d["customer_id"].str.slice(1).cast(pl.Int64) % 2 == 0).to_numpy()
+    half = frequent if (picked & frequent).sum() > (picked & ~frequent).sum() else ~frequent
+    assert (picked == half).mean() > 0.9
+    assert f"{rule} picks out {int(picked.sum()):,} of them" in split.evidence[-1]
 
 
 def test_without_orders_after_any_run_nothing_merges_and_the_note_says_why(

@@ -21,10 +21,17 @@ A segment is advised to **split** when clustering its own customers on the
 same behavioural features finds a stable sub-structure (the chosen 2–3 groups
 have a bootstrap Jaccard of 0.75 or more) whose groups did materially
 differently after the run: conversion differs by 5 points or more between the
-two largest groups, at p < 0.01.
+two largest groups, at p < 0.01. The advice names the one condition that
+separates them best (``orders >= 12``), measured again on the whole segment, so
+the split it proposes is one a rule can make.
 
 Segments under the minimum actionable size and segmentations of more than 8
-segments are named too. Each piece of advice says what to do and the evidence.
+segments are named too, with the fix that fits the method (a rule to widen, a
+k to lower). Groups kept apart on purpose (a clustering's outliers) are neither
+counted nor merged, and a small segment worth far more than its size (its share
+of revenue three times its share of customers) is advised to be served one by
+one rather than merged away. Each piece of advice says what to do and the
+evidence.
 """
 
 from __future__ import annotations
@@ -54,6 +61,18 @@ MAX_SEGMENTS = 8
 STABLE = 0.75
 SPLIT_GAP = 0.05
 SPLIT_P = 0.01
+#: A small segment whose revenue share is this many times its customer share is kept.
+VALUABLE = 3.0
+#: How each method's small segment is made larger (``{segment}`` is filled in).
+_GROW = {
+    "rules": "merge {segment} into a neighbouring segment, or widen its rule",
+    "rfm": "act on {segment} together with a neighbouring segment, or choose a preset "
+    "with fewer segments",
+    "cluster": "fold {segment} into larger segments: a lower k, or a larger min_segment_share",
+    "survey": "fold {segment} into larger classes: a lower n_classes, or a larger min_class_share",
+    "propensity": "widen the tier {segment} (tiers:), or act on it with the next tier",
+}
+_GROW_ANY = "act on {segment} together with its nearest segment"
 
 
 @dataclass(frozen=True)
@@ -167,32 +186,46 @@ def advise(
     *,
     min_size: int = MIN_ACTIONABLE,
     skip: Sequence[str] = (),
+    apart: Sequence[str] = (),
+    revenue_shares: dict[str, float] | None = None,
+    method: str | None = None,
 ) -> list[Advice]:
-    """Every piece of advice for one segmentation (see the module)."""
+    """Every piece of advice for one segmentation (see the module).
+
+    ``skip``: groups that are not segments (customers not scored); ``apart``:
+    groups kept apart on purpose (a clustering's outliers), small by design;
+    ``revenue_shares``: each segment's share of revenue, which keeps a small,
+    valuable segment from being merged away; ``method`` words the fix.
+
+    Examples
+    --------
+    >>> sizes = {"Loyal": 900, "Big spenders": 40, "Drifting": 60, "Outliers": 8}
+    >>> found = advise("value", sizes, {}, None, pl.DataFrame(), apart=["Outliers"],
+    ...                revenue_shares={"Big spenders": 0.3, "Drifting": 0.02}, method="rules")
+    >>> [a.action for a in found]  # doctest: +NORMALIZE_WHITESPACE
+    ['keep Big spenders: too few for a campaign or a test, but worth 30% of revenue;
+      serve them one by one', 'merge Drifting into a neighbouring segment, or widen its rule']
+    """
     found: list[Advice] = []
-    if len(sizes) > MAX_SEGMENTS:
+    counted = [s for s in sizes if s not in skip and s not in apart]
+    if len(counted) > MAX_SEGMENTS:
         found.append(
             Advice(
                 "too many",
                 segmentation,
-                sorted(sizes),
+                sorted(counted),
                 f"reduce to {MAX_SEGMENTS} segments or fewer: teams act on a handful",
-                [f"{len(sizes)} segments"],
+                [f"{len(counted)} segments"],
             )
         )
+    total = sum(sizes.values())
     for segment, size in sorted(sizes.items()):
-        if size < min_size and segment not in skip:
+        if size < min_size and segment not in skip and segment not in apart:
             found.append(
-                Advice(
-                    "too small",
-                    segmentation,
-                    [segment],
-                    f"merge {segment} into its nearest segment, or widen its rule",
-                    [f"{size:,} customers, under {min_size:,}"],
-                )
+                _too_small(segmentation, segment, size, total, min_size, revenue_shares, method)
             )
     for (a, b), features in differences.items():
-        if a in skip or b in skip or not features:
+        if {a, b} & {*skip, *apart} or not features:
             continue
         if max(features.values()) >= ALIKE:
             continue
@@ -221,13 +254,56 @@ def advise(
     return found
 
 
+def _too_small(
+    segmentation: str,
+    segment: str,
+    size: int,
+    total: int,
+    min_size: int,
+    revenue_shares: dict[str, float] | None,
+    method: str | None,
+) -> Advice:
+    """A segment under the minimum size: grown by its method's means, or kept when valuable."""
+    evidence = [f"{size:,} customers, under {min_size:,}"]
+    revenue = (revenue_shares or {}).get(segment)
+    share = size / total if total else 0.0
+    if revenue is not None and share > 0:
+        evidence.append(f"{share:.1%} of customers, {revenue:.1%} of revenue")
+        if revenue >= VALUABLE * share:
+            return Advice(
+                "too small",
+                segmentation,
+                [segment],
+                f"keep {segment}: too few for a campaign or a test, but worth "
+                f"{revenue:.0%} of revenue; serve them one by one",
+                evidence,
+            )
+    action = _GROW.get(method or "", _GROW_ANY).format(segment=segment)
+    return Advice("too small", segmentation, [segment], action, evidence)
+
+
+@dataclass(frozen=True)
+class Split:
+    """Why a segment should split, and the one condition that splits it (None: none does)."""
+
+    evidence: list[str]
+    rule: str | None = None
+
+
 def split_evidence(
-    features: pl.DataFrame, converted: pl.DataFrame, *, seed: int = 0
-) -> list[str] | None:
+    features: pl.DataFrame,
+    converted: pl.DataFrame,
+    *,
+    seed: int = 0,
+    min_size: int = MIN_ACTIONABLE,
+) -> Split | None:
     """Why one segment should split (its customers' ``features`` and ``converted`` flags).
 
     None when its customers show no stable sub-structure, or when the groups
-    found did alike after the run.
+    found did alike after the run. Otherwise the evidence, and the single
+    condition (``orders >= 12``) that best tells the two largest groups apart,
+    when the customers it picks out of the whole segment, and the rest, number
+    ``min_size`` or more each and did materially differently too.
     """
     import warnings  # noqa: PLC0415
 
@@ -236,7 +312,7 @@ def split_evidence(
 
     columns = [c for c in BEHAVIOUR if c in features.columns]
     table = features.select("customer_id", *columns).drop_nulls()
-    if not columns or table.height < 2 * MIN_ACTIONABLE:
+    if not columns or table.height < 2 * min_size:
         return None
     model = ClusterSegmenter(
         "auto",
@@ -260,18 +336,78 @@ def split_evidence(
         groups.join(converted, on="customer_id")
         .group_by("group")
         .agg(pl.len().alias("n"), pl.col("converted").sum().alias("buyers"))
-        .sort("n", descending=True)
+        .sort("n", "group", descending=[True, False])
         .head(2)
     )
     if rates.height < 2:
         return None
-    (n_a, buyers_a), (n_b, buyers_b) = rates.select("n", "buyers").rows()
+    (group_a, n_a, buyers_a), (group_b, n_b, buyers_b) = rates.select("group", "n", "buyers").rows()
     test = compare("binary", Arm.of_proportion(buyers_b, n_b), Arm.of_proportion(buyers_a, n_a))
     if abs(test.lift) < SPLIT_GAP or not test.p_value < SPLIT_P:
         return None
-    return [
+    evidence = [
         f"its customers form {model.n_segments_} stable groups on "
         f"{', '.join(columns)} (bootstrap Jaccard {model.stability_:.2f})",
         f"the two largest converted {buyers_a / n_a:.1%} and {buyers_b / n_b:.1%} after the run "
         f"({n_a:,} and {n_b:,} customers, p = {test.p_value:.2g})",
     ]
+    better = group_b if buyers_b / n_b > buyers_a / n_a else group_a
+    rule, told = _separating_rule(
+        table.join(groups, on="customer_id").join(converted, on="customer_id"),
+        columns,
+        (group_a, group_b),
+        better,
+        seed=seed,
+        min_size=min_size,
+    )
+    return Split([*evidence, told], rule)
+
+
+def _separating_rule(
+    table: pl.DataFrame,
+    columns: list[str],
+    pair: tuple[int, int],
+    better: int,
+    *,
+    seed: int,
+    min_size: int,
+) -> tuple[str | None, str]:
+    """The one comparison that best tells ``better`` from the other group of ``pair``.
+
+    Returned with how the customers it picks out of the whole segment did against the rest.
+    ``table``: the segment's customers with their features, ``group`` and ``converted``.
+    The rule is kept only when both sides are actionable and differ as a split must.
+    """
+    from segwise.measure.comparisons import Arm, compare  # noqa: PLC0415
+    from segwise.profiling.definitions import define_segments, rule_mask  # noqa: PLC0415
+
+    two = table.filter(pl.col("group").is_in(list(pair)))
+    found = define_segments(
+        two.select(columns),
+        (two["group"] == better).cast(pl.Int64).to_numpy(),
+        numeric=columns,
+        categorical=[],
+        random_state=seed,
+        max_depth=1,
+    ).get(1)
+    if found is None:
+        return None, "no single condition tells the two groups apart"
+    inside = rule_mask(found.rule, table.select(columns))
+    converted = table["converted"].to_numpy()
+    n_in, n_out = int(inside.sum()), int((~inside).sum())
+    buyers_in, buyers_out = int(converted[inside].sum()), int(converted[~inside].sum())
+    if min(n_in, n_out) < min_size:
+        return None, (
+            f"no single condition splits it into two actionable groups: the best, "
+            f"{found.rule}, picks out {n_in:,} of its {n_in + n_out:,} customers"
+        )
+    test = compare(
+        "binary", Arm.of_proportion(buyers_out, n_out), Arm.of_proportion(buyers_in, n_in)
+    )
+    told = (
+        f"{found.rule} picks out {n_in:,} of them, who converted {buyers_in / n_in:.1%} "
+        f"against {buyers_out / n_out:.1%} for the other {n_out:,} (p = {test.p_value:.2g})"
+    )
+    if abs(test.lift) < SPLIT_GAP or not test.p_value < SPLIT_P:
+        return None, f"no single condition splits it as well: the best, {told}"
+    return found.rule, told

@@ -62,8 +62,11 @@ def define_segments(
     categorical: list[str],
     random_state: int = 0,
     max_rows: int = 50_000,
+    max_depth: int = MAX_DEPTH,
 ) -> dict[int, Definition]:
     """One rule per segment label (``-1`` and NULL labels are skipped).
+
+    ``max_depth`` bounds the conditions a rule joins (1: a single comparison).
 
     Examples
     --------
@@ -102,7 +105,7 @@ def define_segments(
     for segment in sorted({int(v) for v in target.tolist() if v is not None and v >= 0}):
         inside = target == segment
         tree = DecisionTreeClassifier(
-            max_depth=MAX_DEPTH,
+            max_depth=max_depth,
             min_samples_leaf=max(1, int(0.01 * len(target))),
             class_weight="balanced",
             random_state=random_state,
@@ -114,12 +117,23 @@ def define_segments(
     return out
 
 
-def _measure(rule: str, sample: pl.DataFrame, inside: np.ndarray) -> Definition:
-    """Precision and recall of the rule as segwise evaluates it (NULLs never match)."""
-    frame = nw.from_native(sample)
+def rule_mask(rule: str, table: pl.DataFrame) -> np.ndarray:
+    """Which rows of ``table`` the rule selects, as segwise evaluates it (NULLs never match).
+
+    Examples
+    --------
+    >>> rule_mask("spend > 100", pl.DataFrame({"spend": [50.0, 150.0, None]})).tolist()
+    [False, True, False]
+    """
+    frame = nw.from_native(table)
     condition = RuleCompiler(dict(frame.schema)).condition(parse_rule(rule))
     selected = frame.select(condition.fill_null(value=False).alias("in")).to_native()["in"]
-    mask = selected.to_numpy().astype(bool)
+    return selected.to_numpy().astype(bool)
+
+
+def _measure(rule: str, sample: pl.DataFrame, inside: np.ndarray) -> Definition:
+    """Precision and recall of the rule as segwise evaluates it (NULLs never match)."""
+    mask = rule_mask(rule, sample)
     hits = float(inside[mask].sum())
     precision = hits / mask.sum() if mask.any() else 0.0
     recall = hits / inside.sum() if inside.any() else 0.0

@@ -8,6 +8,7 @@ latest run that has some (did they do alike), and the analysed experiments
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
@@ -21,6 +22,7 @@ from segwise.measure import advice as rules
 from segwise.measure.kpis import customer_outcomes
 from segwise.project.experiment_analysis import customer_segmentation, polars_frame
 from segwise.project.results import as_polars
+from segwise.segmenters.cluster_outliers import OUTLIER_ID
 from segwise.store import experiments as memory
 
 if TYPE_CHECKING:
@@ -114,6 +116,9 @@ def _advised(
     members = store.memberships(latest, segmentation=name).select("customer_id", "segment")
     sizes = dict(members.group_by("segment").len().iter_rows())
     skip = [s for s in sizes if s.startswith("(")]  # "(not scored)": not a segment to act on
+    cards = _cards(store.profiles(latest).filter(pl.col("segmentation") == name))
+    apart = [s for s, card in cards.items() if card.get("segment_id") == OUTLIER_ID]
+    revenue = {s: float(c["revenue_share"]) for s, c in cards.items() if c.get("revenue_share")}
     notes = []
     differences = (
         {}
@@ -137,13 +142,32 @@ def _advised(
         arms = rules.outcome_arms(outcomes)
         notes.append(f"behaviour after a run: the {WINDOW.days} days after run {run_id} ({as_of})")
     findings = memory.findings(store, segmentation=name)
-    found = rules.advise(name, sizes, differences, arms, findings, min_size=min_size, skip=skip)
+    found = rules.advise(
+        name,
+        sizes,
+        differences,
+        arms,
+        findings,
+        min_size=min_size,
+        skip=skip,
+        apart=apart,
+        revenue_shares=revenue,
+        method=project.config.segmentations[name].method,
+    )
     if splits and measured is not None:
         # Features as of that run, from the orders up to it: the latest run's would already
         # hold the orders the groups are judged on.
         before = as_polars(customer_features(nw.from_native(orders), as_of=measured[1]))
-        found += _splits(name, then, outcomes, before, sizes, skip, min_size)
+        found += _splits(name, then, outcomes, before, sizes, [*skip, *apart], min_size)
     return Advised(name, found, notes)
+
+
+def _cards(profiles: pl.DataFrame) -> dict[str, dict[str, Any]]:
+    """Each stored segment's card data (size, revenue share, cluster id), by name."""
+    return {
+        segment: json.loads(profile) if profile else {}
+        for segment, profile in profiles.select("segment", "profile").iter_rows()
+    }
 
 
 def _splits(
@@ -165,18 +189,16 @@ def _splits(
         if segment in skip or size < 2 * min_size:
             continue
         ids = members.filter(pl.col("segment") == segment).select("customer_id")
-        evidence = rules.split_evidence(
+        split = rules.split_evidence(
             table.join(ids, on="customer_id", how="semi"),
             converted.filter(pl.col("segment") == segment).drop("segment"),
+            min_size=min_size,
         )
-        if evidence is not None:
-            found.append(
-                rules.Advice(
-                    "split",
-                    name,
-                    [segment],
-                    f"split {segment}: it holds groups that do differently",
-                    evidence,
-                )
+        if split is not None:
+            action = (
+                f"split {segment} by {split.rule}: those customers did differently"
+                if split.rule
+                else f"split {segment}: it holds groups that do differently"
             )
+            found.append(rules.Advice("split", name, [segment], action, split.evidence))
     return found
