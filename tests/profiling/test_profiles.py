@@ -100,3 +100,58 @@ def test_works_for_rule_segments_too() -> None:
 def test_label_count_must_match_rows() -> None:
     with pytest.raises(ConfigError, match="3 segment labels for 8 rows"):
         profile_segments(TABLE, np.array([0, 1, 0]))
+
+
+def test_names_with_the_same_words_in_another_order_are_the_same_name() -> None:
+    t = lambda f, d: Trait(f, "numeric", d, 1.0, "")  # noqa: E731
+    names = auto_names(
+        {
+            0: [t("net_revenue", 1), t("orders", 1)],
+            1: [t("orders", 1), t("net_revenue", 1), t("recency_days", 1)],
+        }
+    )
+    assert names == {0: "High-value frequent customers", 1: "Frequent high-value lapsed customers"}
+
+
+def test_a_name_uses_one_word_made_from_a_column_name_at_most() -> None:
+    t = lambda f, d, e: Trait(f, "numeric", d, e, "")  # noqa: E731
+    traits = [
+        t("household_size", 1, 2.0),
+        t("children_at_home", 1, 1.5),
+        t("recency_days", -1, 1.0),
+    ]
+    assert auto_names({0: traits}) == {0: "Large household size recent customers"}
+
+
+def test_the_features_a_segment_is_defined_by_lead_its_card() -> None:
+    """Lapsed big spenders in a base of many lapsed customers: their spend and orders stand out
+    more than their recency, yet they are defined as lapsed, so the card says it first among
+    the stronger traits and the name does not read like the active big spenders'."""
+    rng = np.random.default_rng(3)
+    n = {"active small": 2_000, "lapsed small": 1_300, "active big": 500, "lapsed big": 200}
+    recency = {"active small": 30, "lapsed small": 250, "active big": 15, "lapsed big": 150}
+    orders = {"active small": 3, "lapsed small": 1.5, "active big": 12, "lapsed big": 11}
+    spend = {"active small": 300, "lapsed small": 60, "active big": 2_500, "lapsed big": 2_400}
+    parts = [
+        pl.DataFrame(
+            {
+                "recency_days": rng.normal(recency[s], 40, k).clip(1).round(),
+                "orders": rng.poisson(orders[s], k) + 1,
+                "net_revenue": rng.gamma(4, spend[s] / 4, k),
+                "tenure_days": rng.normal(400, 150, k).clip(30),
+                "avg_order_value": rng.gamma(4, spend[s] / 4 / orders[s], k),
+                "segment": [s] * k,
+            }
+        )
+        for s, k in n.items()
+    ]
+    table = pl.concat(parts)
+    axes = {"recency_days", "orders", "net_revenue"}
+    plain = profile_segments(table, "segment", definitions=False)
+    led = profile_segments(table, "segment", definitions=False, defining=dict.fromkeys(n, axes))
+    lapsed = {p.segment: p for p in led.segments}["lapsed big"]
+    before = {p.segment: p for p in plain.segments}["lapsed big"]
+    assert "lapsed" not in before.name.lower().split()  # "High-value frequent big-basket"
+    assert {t.feature for t in lapsed.trait_details[:3]} == axes
+    assert "lapsed" in lapsed.name.lower().split()
+    assert lapsed.name != {p.segment: p for p in led.segments}["active big"].name

@@ -112,6 +112,22 @@ def test_name_words_agree_with_the_segments_numbers(made: Any) -> None:
     assert checked >= 3  # the names do use the business words
 
 
+def test_a_segment_defined_by_lapsing_says_when_it_last_bought(made: Any) -> None:
+    """Cards lead with what defines the segment: an RFM segment whose rule is "bought long ago"
+    (Can't Lose Them, At Risk, Lost) shows when its customers last bought, and its name does
+    not read like the Champions' (on Online Retail II as of 2010-09-30, Can't Lose Them was
+    "Frequent high-value customers" and never said it had stopped buying)."""
+    _name, _project, result = made
+    value = next(s for s in result.segmentations if s.method == "rfm")
+    checked = 0
+    for card in value.cards:
+        lapsed = card.rule is not None and re.search(r"recency_days >=? \d", card.rule)
+        if lapsed and card.lift.get("recency_days", 0) > 1.2:
+            assert any(t.startswith("last bought") for t in card.traits), (card.name, card.traits)
+            checked += 1
+    assert checked >= 1
+
+
 def test_clv_discriminates_or_says_it_cannot(made: Any) -> None:
     _name, project, result = made
     future = next(s for s in result.segmentations if s.name == "future")

@@ -7,7 +7,7 @@ and each customer's segment.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
@@ -25,6 +25,9 @@ from segwise.profiling.traits import (
     numeric_trait,
     rank,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Collection, Mapping
 
 #: Value columns looked for (in order) when ``value_col="auto"``.
 VALUE_COLUMNS = ("monetary", "net_revenue", "revenue", "clv", "monetary_value", "spend")
@@ -116,6 +119,7 @@ def profile_segments(
     definitions: bool = True,
     random_state: int = 0,
     currency: str | None = None,
+    defining: Mapping[str, Collection[str]] | None = None,
 ) -> SegmentProfiles:
     """Profile each segment against the whole population.
 
@@ -141,6 +145,10 @@ def profile_segments(
     currency
         How money reads in traits: a code (``GBP`` → £1,200) or a symbol;
         None shows plain amounts.
+    defining
+        Per segment, the features its definition reads (an RFM segment's
+        recency, orders and revenue; the columns of a rule): their traits lead
+        its card and its name, before stronger but incidental ones.
 
     Returns
     -------
@@ -204,7 +212,8 @@ def profile_segments(
             members, numeric, overall_numeric, overall_missing, currency
         )
         category_rows, category_traits = _category_part(members, categorical, overall_shares)
-        ranked = rank(numeric_traits + category_traits, max_traits)
+        first = frozenset((defining or {}).get(segment, ()))
+        ranked = rank(numeric_traits + category_traits, max_traits, first=first)
         traits_by_label[label] = ranked
         means_by_label[label] = {row["feature"]: row["mean"] for row in numeric_rows}
         segment_value = _number(members[value].clip(lower_bound=0).sum()) if value else 0.0

@@ -205,15 +205,30 @@ def category_trait(feature: str, level: str, share: float, overall_share: float)
     return Trait(feature, "category", 1, effect, text, level, word=word, concept=feature)
 
 
-def rank(traits: list[Trait], limit: int = 5) -> list[Trait]:
+def rank(
+    traits: list[Trait], limit: int = 5, *, first: frozenset[str] = frozenset()
+) -> list[Trait]:
     """The strongest traits first, at most one per business concept, ``limit`` of them.
 
     Two columns of one concept (the mean and the last gap between orders) would
-    otherwise say the same thing twice on a card.
+    otherwise say the same thing twice on a card. Traits of the features in
+    ``first`` (those the segment's definition reads) lead, strongest first: a
+    segment of lapsed big spenders is lapsed even when, against a base full of
+    lapsed customers, its spend stands out more.
+
+    Examples
+    --------
+    >>> t = lambda f, e: Trait(f, "numeric", 1, e, f)
+    >>> [x.feature for x in rank([t("orders", 1.3), t("recency_days", 0.6), t("tenure_days", 0.9)],
+    ...                          2, first=frozenset({"recency_days"}))]
+    ['recency_days', 'orders']
     """
     seen: set[str] = set()
     out: list[Trait] = []
-    for trait in sorted(traits, key=lambda t: (-t.effect, t.feature, t.level or "")):
+    order = sorted(
+        traits, key=lambda t: (t.feature not in first, -t.effect, t.feature, t.level or "")
+    )
+    for trait in order:
         key = trait.feature if trait.kind == "category" else concept_key(trait)
         if key in seen or trait.text in {t.text for t in out}:
             continue
@@ -248,8 +263,12 @@ def concept_key(trait: Trait) -> str:
 
 
 def _normal(name: str) -> str:
-    """A name as the near-duplicate test sees it: no digits or parentheses, one case."""
-    return " ".join(re.sub(r"[\d()]", " ", name).lower().split())
+    """A name as the near-duplicate test sees it.
+
+    No digits, commas or parentheses, one case, its words in any order: "Frequent high-value
+    customers" is "High-value frequent customers".
+    """
+    return " ".join(sorted(re.sub(r"[\d(),]", " ", name).lower().split()))
 
 
 def _capital(text: str) -> str:
@@ -264,7 +283,8 @@ def auto_names(
 ) -> dict[int, str]:
     """Deterministic names from each segment's top traits, distinct in words.
 
-    Each name uses up to two business concepts (never two words for value).
+    Each name uses up to two business concepts (never two words for value), and
+    at most one word made from a column name (two read as a list of columns).
     When two segments would share a name, a third trait tells them apart;
     failing that, the feature on which their averages differ most ("Lapsed
     customers, higher basket size"). Names never differ only by a number.
@@ -282,13 +302,16 @@ def auto_names(
         chosen: list[str] = []
         concepts: set[str] = set()
         spare: list[tuple[str, str]] = []
+        plain_word = False  # a word made from a column name ("large household size")
         for trait in traits:
             word, concept = descriptor(trait), concept_key(trait)
             if not word or concept in concepts or word in chosen:
                 continue
-            if len(chosen) < 2:
+            plain = trait.kind == "numeric" and vocabulary.concept_of(trait.feature) is None
+            if len(chosen) < 2 and not (plain and plain_word):
                 chosen.append(word)
                 concepts.add(concept)
+                plain_word = plain_word or plain
             else:
                 spare.append((word, concept))
         base = " ".join(chosen) if chosen else "typical"

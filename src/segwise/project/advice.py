@@ -118,7 +118,9 @@ def _advised(
     skip = [s for s in sizes if s.startswith("(")]  # "(not scored)": not a segment to act on
     cards = _cards(store.profiles(latest).filter(pl.col("segmentation") == name))
     apart = [s for s, card in cards.items() if card.get("segment_id") == OUTLIER_ID]
-    revenue = {s: float(c["revenue_share"]) for s, c in cards.items() if c.get("revenue_share")}
+    revenue = {
+        s: float(c["revenue_share"]) for s, c in cards.items() if c.get("revenue_share") is not None
+    }
     notes = []
     differences = (
         {}

@@ -14,6 +14,8 @@ from segwise.engine.frames import collect_polars, to_lazy
 from segwise.profiling.cards import SegmentationResult
 
 if TYPE_CHECKING:
+    from collections.abc import Collection, Mapping
+
     from segwise.profiling.profiles import SegmentProfiles
 
 #: The segment of customers a method could not score (no purchase before the as-of date).
@@ -50,15 +52,24 @@ def as_polars(frame: Any) -> pl.DataFrame:
 
 
 def profile_members(
-    features: pl.DataFrame, members: pl.DataFrame, exclude: tuple[str, ...] = ()
+    features: pl.DataFrame,
+    members: pl.DataFrame,
+    exclude: tuple[str, ...] = (),
+    *,
+    defining: Mapping[str, Collection[str]] | None = None,
 ) -> SegmentProfiles:
-    """Profile a segmentation's members against every customer of the features table."""
+    """Profile a segmentation's members against every customer of the features table.
+
+    ``defining``: per segment, the features its definition reads (they lead its card).
+    """
     from segwise.profiling import profile_segments  # noqa: PLC0415 - sklearn loads on use
 
     joined = features.join(members.unique("customer_id"), on="customer_id", how="left")
     labels = joined["segment"].fill_null(NOT_SCORED).to_numpy()
     table = joined.drop("segment")
-    return profile_segments(table, labels, exclude=["customer_id", *exclude], definitions=True)
+    return profile_segments(
+        table, labels, exclude=["customer_id", *exclude], definitions=True, defining=defining
+    )
 
 
 __all__ = [

@@ -29,6 +29,10 @@ def score_map(spec: RfmSegmentation, paths: ProjectPaths) -> ScoreMap:
     return ScoreMap.preset(spec.preset)
 
 
+#: The customer features that are an RFM segment's recency, frequency and monetary value.
+RFM_FEATURES = frozenset({"recency_days", "orders", "net_revenue"})
+
+
 def run(name: str, spec: RfmSegmentation, inputs: RunInputs) -> list[SegmentationResult]:
     """Score every customer and name their segment; profile the segments."""
     chosen = score_map(spec, inputs.paths)
@@ -46,7 +50,9 @@ def run(name: str, spec: RfmSegmentation, inputs: RunInputs) -> list[Segmentatio
         )
     ).sort("customer_id")
     members = table.select("customer_id", "segment")
-    profiles = profile_members(inputs.features, members)
+    # Every named segment is defined by its recency, frequency and value: those lead its card.
+    axes = dict.fromkeys(members["segment"].unique().to_list(), RFM_FEATURES)
+    profiles = profile_members(inputs.features, members, defining=axes)
     described = chosen.describe()
     made = cards_from_profiles(
         profiles,

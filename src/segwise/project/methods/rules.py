@@ -10,6 +10,7 @@ import polars as pl
 
 from segwise.engine.frames import to_lazy
 from segwise.exceptions import ProblemsError, RuleError
+from segwise.lang.parser import parse_rule
 from segwise.profiling import profile_segments
 from segwise.profiling.actions import population_value, suggest_action, suggested_actions
 from segwise.profiling.cards import SegmentationResult, SegmentCard, cards_from_profiles
@@ -74,7 +75,7 @@ def _exclusive(
 ) -> tuple[pl.DataFrame, list[SegmentCard]]:
     by_name = {s.name: s for s in catalog.segments}
     members = out.select("customer_id", "segment")
-    profiles = profile_members(features, members)
+    profiles = profile_members(features, members, defining=_read_by(catalog))
     # A segment without a playbook (the rest, above all) still gets an action from its
     # traits, as clusters do: largest first, none repeated.
     suggested = suggested_actions(
@@ -89,6 +90,11 @@ def _exclusive(
     return members, made
 
 
+def _read_by(catalog: RuleCatalog) -> dict[str, frozenset[str]]:
+    """The columns each segment's rule reads: they lead its card."""
+    return {s.name: parse_rule(s.where).columns for s in catalog.segments if s.where}
+
+
 def _overlapping(
     catalog: RuleCatalog, out: pl.DataFrame, features: pl.DataFrame, currency: str | None
 ) -> tuple[pl.DataFrame, list[SegmentCard]]:
@@ -99,7 +105,9 @@ def _overlapping(
     flags = [s.name for s in catalog.segments]
     for segment in catalog.ordered():
         inside = np.where(table[segment.name].to_numpy(), segment.name, "(rest)")
-        profiles = profile_segments(table.drop("customer_id", *flags), inside)
+        profiles = profile_segments(
+            table.drop("customer_id", *flags), inside, defining=_read_by(catalog)
+        )
         wanted = [p for p in profiles.segments if p.segment == segment.name]
         audience = SegmentProfiles(profiles.total, profiles.value_col, wanted)
         suggested = [
