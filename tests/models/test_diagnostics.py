@@ -5,9 +5,11 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import segwise as sw
-from segwise.models.diagnostics import diagnose_bgnbd, overdue, repeat_histogram
+from segwise.models.diagnostics import diagnose_bgnbd, overdue, quiet_cycles, repeat_histogram
 from segwise.models.predictions import predict_customers
 
 
@@ -97,3 +99,39 @@ def test_the_repeat_histogram_sets_the_model_against_the_calibration(
     gaps = (table["expected"] - table["actual"]).abs() / table["actual"]
     assert gaps.max() < widest, table
     assert gaps[0] < 0.02  # the customers who never came back, within 2%
+
+
+histories = st.lists(
+    st.tuples(
+        st.integers(0, 30),  # repeat purchases
+        st.floats(0.5, 100.0, allow_nan=False),  # first to last purchase
+        st.floats(0.0, 100.0, allow_nan=False),  # quiet since the last one
+        st.integers(1, 5),  # customers with this history
+    ),
+    min_size=1,
+    max_size=40,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(rows=histories, factor=st.floats(0.5, 5.0))
+def test_quiet_cycles_are_what_overdue_compares(rows: list, factor: float) -> None:
+    """The trait a churn card shows and the rule that chose its members are one number:
+    overdue means more than ``factor`` cycles quiet, weights count customers, and a repeat
+    buyer's cycles are their quiet time over their own mean gap."""
+    x = np.array([r[0] for r in rows], dtype=float)
+    span = np.array([r[1] for r in rows])
+    recency = np.where(x > 0, span, 0.0)
+    T = recency + np.array([r[2] for r in rows])  # noqa: N806
+    weights = np.array([r[3] for r in rows])
+    cycles = quiet_cycles(x, recency, T, weights=weights)
+    assert overdue(x, recency, T, factor=factor, weights=weights).tolist() == [
+        bool(c > factor) if np.isfinite(c) else False for c in cycles
+    ]
+    repeat = x > 0
+    assert cycles[repeat] == pytest.approx((T - recency)[repeat] * x[repeat] / recency[repeat])
+    # Weights are repeated rows: the one-time buyers' yardstick (the median cycle) agrees.
+    spread = np.repeat(np.arange(x.size), weights)
+    assert np.allclose(
+        quiet_cycles(x[spread], recency[spread], T[spread]), cycles[spread], equal_nan=True
+    )

@@ -128,6 +128,24 @@ def test_a_segment_defined_by_lapsing_says_when_it_last_bought(made: Any) -> Non
     assert checked >= 1
 
 
+def test_churn_cards_show_the_signal_they_were_chosen_on(made: Any) -> None:
+    """The churn risks say why: how long they have been quiet in their own purchase cycles
+    (more than two, as the definition says) when P(alive) could not tell customers apart,
+    their chance of still being active otherwise. The at-risk cards of Online Retail showed
+    spend and frequency only."""
+    _name, _project, result = made
+    future = next(s for s in result.segmentations if s.name == "future")
+    cards = {card.segment: card for card in future.cards}
+    for segment in ("Churn risk", "At-risk high value"):
+        traits = cards[segment].traits
+        if future.definition["churn_basis"] == "purchase_cycle":
+            [quiet] = [t for t in traits if t.startswith("quiet for")]
+            assert float(quiet.split("×")[0].removeprefix("quiet for ")) > 2, quiet
+        else:
+            [alive] = [t for t in traits if "chance they are still active" in t]
+            assert float(alive.split("%")[0]) < 50, alive
+
+
 def test_clv_discriminates_or_says_it_cannot(made: Any) -> None:
     _name, project, result = made
     future = next(s for s in result.segmentations if s.name == "future")

@@ -119,26 +119,24 @@ def diagnose_bgnbd(
     return out
 
 
-def overdue(
+def quiet_cycles(
     frequency: np.ndarray,
     recency: np.ndarray,
     T: np.ndarray,
     *,
-    factor: float = 2.0,
     weights: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Customers quiet for longer than ``factor`` × their own purchase cycle.
+    """Time since each customer's last purchase, in their own purchase cycles.
 
     A repeat buyer's cycle is ``recency / frequency`` (their mean time between
     purchases); a one-time buyer is measured against the median cycle of the
-    repeat buyers. The model-free churn signal predictive segments fall back to.
-    ``weights`` counts the customers each row stands for (distinct histories).
+    repeat buyers. NaN where there is no cycle to measure against (no repeat
+    buyer at all). ``weights`` counts the customers each row stands for.
 
     Examples
     --------
-    >>> overdue(np.array([4.0, 4.0, 0.0, 0.0]), np.array([8.0, 8.0, 0.0, 0.0]),
-    ...         np.array([9.0, 20.0, 3.0, 10.0])).tolist()
-    [False, True, False, True]
+    >>> quiet_cycles(np.array([4.0, 0.0]), np.array([8.0, 0.0]), np.array([14.0, 5.0])).tolist()
+    [3.0, 2.5]
     """
     repeaters = frequency > 0
     counts = np.ones(frequency.size, dtype=np.int64) if weights is None else weights
@@ -151,7 +149,31 @@ def overdue(
         typical,
     )
     quiet = T - recency
-    return (cycle > 0) & (quiet > factor * cycle)
+    return np.divide(quiet, cycle, out=np.full_like(quiet, np.nan), where=cycle > 0)
+
+
+def overdue(
+    frequency: np.ndarray,
+    recency: np.ndarray,
+    T: np.ndarray,
+    *,
+    factor: float = 2.0,
+    weights: np.ndarray | None = None,
+) -> np.ndarray:
+    """Customers quiet for longer than ``factor`` × their own purchase cycle.
+
+    The model-free churn signal predictive segments fall back to; the cycle is
+    :func:`quiet_cycles`'. ``weights`` counts the customers each row stands for
+    (distinct histories).
+
+    Examples
+    --------
+    >>> overdue(np.array([4.0, 4.0, 0.0, 0.0]), np.array([8.0, 8.0, 0.0, 0.0]),
+    ...         np.array([9.0, 20.0, 3.0, 10.0])).tolist()
+    [False, True, False, True]
+    """
+    quiet = quiet_cycles(frequency, recency, T, weights=weights)
+    return np.nan_to_num(quiet, nan=0.0) > factor
 
 
 def repeat_histogram(model: NewCustomerCounts, summary: Any, *, top: int = 7) -> pl.DataFrame:

@@ -144,6 +144,15 @@ CONCEPTS: tuple[Concept, ...] = (
         noun="predicted value",
     ),
     Concept(
+        "overdue",
+        r"quiet_cycles|overdue",
+        "overdue",
+        None,
+        "number",
+        "quiet for {median}× their usual time between purchases (typical {unit}: {overall}×)",
+        noun="time quiet, in purchase cycles",
+    ),
+    Concept(
         "engagement recency",
         r"days_since_last_event|last_event|last_seen|last_active",
         "inactive",
@@ -424,6 +433,7 @@ _LABELS = {
     "days_since_last_event": "days since last active",
     "p_alive": "chance still active",
     "clv": "predicted value",
+    "quiet_cycles": "time quiet, in purchase cycles",
 }
 
 

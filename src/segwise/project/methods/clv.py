@@ -20,6 +20,7 @@ from segwise.exceptions import ConfigError, SegwiseError
 from segwise.features.periods import UNIT_DAYS, YEAR
 from segwise.features.summary import rfm_summary
 from segwise.models import predict_customers
+from segwise.models.diagnostics import quiet_cycles
 from segwise.models.engine_predictions import predict_in_engine
 from segwise.models.predictions import PREDICTION_WINDOWS, CustomerPredictions
 from segwise.profiling.cards import SegmentationResult, cards_from_profiles
@@ -203,6 +204,23 @@ def _unset_options(spec: ClvSegmentation) -> set[str]:
     return {name for name in LATER_OPTIONS if name not in spec.model_fields_set}
 
 
+def _quiet_cycles(table: pl.DataFrame) -> pl.Series:
+    """Each customer's time since their last purchase in their own purchase cycles."""
+    frequency, recency, observed = (
+        table[c].cast(pl.Float64).to_numpy() for c in ("frequency", "recency", "T")
+    )
+    return pl.Series("quiet_cycles", quiet_cycles(frequency, recency, observed))
+
+
+def _defining(churn: str) -> dict[str, frozenset[str]]:
+    """What each built-in predictive segment is defined by: those traits lead its card."""
+    return {
+        "At-risk high value": frozenset({"net_revenue", churn}),
+        "Churn risk": frozenset({churn}),
+        "Rising": frozenset({"tenure_days", "clv"}),
+    }
+
+
 def _segment_rules(spec: ClvSegmentation, churn_basis: str) -> dict[str, str]:
     if spec.segments:
         return {s.name: str(s.where) for s in spec.segments} | {
@@ -300,12 +318,21 @@ def run(name: str, spec: ClvSegmentation, inputs: RunInputs) -> list[Segmentatio
     bounds = [c for c in predictions.table.columns if c.endswith(("_lower", "_upper"))]
     members = predictions.table.select("customer_id", "segment", "tier", "clv", "p_alive", *bounds)
     # When P(alive) cannot tell customers apart the run says so; a trait quoting it ("92%
-    # chance they are still active" on an at-risk card) would contradict the card.
-    shown = ["clv", "p_alive"] if predictions.churn_basis == "p_alive" else ["clv"]
-    enriched = inputs.features.join(
-        members.select("customer_id", *shown), on="customer_id", how="left"
+    # chance they are still active" on an at-risk card) would contradict the card, and how
+    # long each customer has been quiet in their own purchase cycles is what churn means.
+    by_alive = predictions.churn_basis == "p_alive"
+    churn_column = "p_alive" if by_alive else "quiet_cycles"
+    shown = predictions.table.select(
+        "customer_id",
+        "clv",
+        pl.col("p_alive") if by_alive else _quiet_cycles(predictions.table),
     )
-    profiles = profile_members(enriched, members.select("customer_id", "segment"))
+    enriched = inputs.features.join(shown, on="customer_id", how="left")
+    profiles = profile_members(
+        enriched,
+        members.select("customer_id", "segment"),
+        defining=None if spec.segments else _defining(churn_column),
+    )
     rules = _segment_rules(spec, predictions.churn_basis)
     made = _predictive_cards(spec, profiles, rules)
     unit_days = UNIT_DAYS[spec.time_unit]
