@@ -37,7 +37,23 @@ def test_ties_and_failures_are_said() -> None:
     ]
     best, verdict = _verdict(tied)
     assert best == "BG/NBD"
-    assert "practically tied" in verdict and "Pareto/NBD (did not converge)" in verdict
+    assert verdict.startswith("BG/NBD and MBG/NBD predict the holdout alike: 0.500")
+    assert "any of them serves" in verdict and "Pareto/NBD (did not converge)" in verdict
+    # Three fits of one likelihood (no dropout in the data): said, not "X is best".
+    same = [
+        ModelScore(name, log_likelihood=-16_363.9, mae=0.819, actual=3_003, aggregate_error=0.13)
+        for name in ("BG/NBD", "MBG/NBD", "Pareto/NBD")
+    ]
+    best, verdict = _verdict(same)
+    assert verdict.startswith("BG/NBD, MBG/NBD and Pareto/NBD predict the holdout alike")
+    assert "fit the calibration identically (log-likelihood -16,363.9)" in verdict
+    assert "best" not in verdict
+    # Apart by more than 1%: one is best, the others are listed against it.
+    apart = [ModelScore("BG/NBD", mae=0.5), ModelScore("Pareto/NBD", mae=0.6)]
+    assert _verdict(apart)[1] == (
+        "BG/NBD predicts the holdout best: 0.500 purchases per customer off, against "
+        "0.600 (Pareto/NBD)"
+    )
     none = compare_purchase_models(
         {"frequency": [0, 0], "recency": [0, 0], "T": [5, 6], "frequency_holdout": [0, 1]},
         horizon=5,

@@ -4,7 +4,9 @@ Each model is fitted on the calibration summary and predicts every customer's
 purchases over the holdout. The best is the one with the smallest mean absolute
 error per customer (segments are made of customers); the aggregate error, the
 log-likelihood and the information criteria are shown beside it, and the
-verdict says when the models are practically tied.
+verdict names every model within 1% of the best as tied, and says when they
+fit the calibration identically (no dropout in the data: each reduces to the
+same purchase process).
 
 Choosing a model needs far fewer customers than segmenting them: above
 :data:`SAMPLE` customers every model is fitted and scored on the same seeded
@@ -29,6 +31,8 @@ from segwise.models.sampling import seeded_sample
 MODELS = {"BG/NBD": BetaGeoModel, "MBG/NBD": ModifiedBetaGeoModel, "Pareto/NBD": ParetoNBDModel}
 #: Relative difference in error below which two models are called tied.
 TIE = 0.01
+#: Relative difference in log-likelihood below which two fits are the same fit.
+IDENTICAL = 1e-6
 #: Customers the models are compared on at most (a seeded sample above that).
 SAMPLE = 20_000
 
@@ -99,20 +103,46 @@ def _verdict(scores: list[ModelScore]) -> tuple[str | None, str]:
             f"{s.model}: {s.error}" for s in scores
         )
     best = fitted[0]
-    others = ", ".join(f"{s.mae:.3f} ({s.model})" for s in fitted[1:])
-    text = f"{best.model} predicts the holdout best: {best.mae:.3f} purchases per customer off"
-    text += f", against {others}" if others else ""
-    if best.aggregate_error is not None:
-        text += f"; in total it is {best.aggregate_error:+.1%} off the actual {best.actual:,.0f}"
-    if len(fitted) > 1 and (fitted[1].mae or 0.0) - (best.mae or 0.0) <= TIE * (best.mae or 0.0):
-        text += (
-            f". {best.model} and {fitted[1].model} are practically tied (within "
-            f"{TIE:.0%}): either serves, and the segments hardly depend on the choice"
+    tied = [s for s in fitted if (s.mae or 0.0) - (best.mae or 0.0) <= TIE * (best.mae or 0.0)]
+    rest = [s for s in fitted if s not in tied]
+    if len(tied) > 1:
+        text = (
+            f"{_listed([s.model for s in tied])} predict the holdout alike: {best.mae:.3f} "
+            f"purchases per customer off, within {TIE:.0%} of each other"
         )
+    else:
+        text = f"{best.model} predicts the holdout best: {best.mae:.3f} purchases per customer off"
+    if rest:
+        text += ", against " + ", ".join(f"{s.mae:.3f} ({s.model})" for s in rest)
+    if best.aggregate_error is not None:
+        text += f"; in total {best.model} is {best.aggregate_error:+.1%} off the actual "
+        text += f"{best.actual:,.0f}"
+    if len(tied) > 1:
+        text += _tie_reason(tied)
     failed = [s for s in scores if s.error]
     if failed:
         text += ". Left out: " + "; ".join(f"{s.model} ({s.error})" for s in failed)
     return best.model, text
+
+
+def _tie_reason(tied: list[ModelScore]) -> str:
+    """Why tied models serve alike.
+
+    The segments hardly depend on the choice; when they fit the calibration identically,
+    there was no dropout in the data, which is where the models differ.
+    """
+    fits = [s.log_likelihood for s in tied if s.log_likelihood is not None]
+    if len(fits) == len(tied) and max(fits) - min(fits) <= IDENTICAL * abs(max(fits)):
+        return (
+            f". They fit the calibration identically (log-likelihood {max(fits):,.1f}): the "
+            "data shows no dropout, which is where these models differ, so the choice does "
+            "not matter"
+        )
+    return ": any of them serves, and the segments hardly depend on the choice"
+
+
+def _listed(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def compare_purchase_models(
