@@ -146,6 +146,20 @@ def test_churn_cards_show_the_signal_they_were_chosen_on(made: Any) -> None:
             assert float(alive.split("%")[0]) < 50, alive
 
 
+def test_a_churn_label_the_backtest_contradicts_is_said(made: Any) -> None:
+    """Each churn segment whose customers, labelled at the backtest's calibration end, bought
+    nothing in the holdout no more often than the Stable ones is named in the warnings, and
+    only those (on Online Retail II as of 2010-09-30: At-risk high value, 24% against 46%)."""
+    _name, _project, result = made
+    future = next(s for s in result.segmentations if s.name == "future")
+    rows = {row["segment"]: row for row in (future.backtest or {}).get("by_segment", [])}
+    stable = rows["Stable"]["no_purchase_share"]
+    for segment in ("At-risk high value", "Churn risk"):
+        unheld = rows[segment]["customers"] >= 30 and rows[segment]["no_purchase_share"] <= stable
+        said = any(w.startswith(f"{segment}: in the backtest") for w in future.warnings)
+        assert said is unheld, (segment, rows[segment], stable)
+
+
 def test_clv_discriminates_or_says_it_cannot(made: Any) -> None:
     _name, project, result = made
     future = next(s for s in result.segmentations if s.name == "future")

@@ -24,6 +24,12 @@ import polars as pl
 from segwise.exceptions import ConfigError
 from segwise.models.tiers import TIER_NAMES
 
+#: The predictive segments that claim their customers are leaving, and the one that does not.
+CHURN_SEGMENTS = ("At-risk high value", "Churn risk")
+BASELINE_SEGMENT = "Stable"
+#: Fewer customers than this in the backtest say too little to contradict a label.
+MIN_CHECKED = 30
+
 
 @dataclass(frozen=True)
 class Backtest:
@@ -68,6 +74,41 @@ class Backtest:
         if self.by_tier is not None:
             out["by_tier"] = self.by_tier.to_dicts()
         return out
+
+
+def unheld_churn(by_segment: pl.DataFrame | None) -> list[str]:
+    """Churn segments whose customers, in the holdout, bought nothing no more often than Stable.
+
+    The backtest labels customers at the calibration end, as a run would, and
+    follows them: a churn label that did not hold there (an at-risk group that came
+    back more than the stable one) is said, not left to read off a table.
+
+    Examples
+    --------
+    >>> table = pl.DataFrame({"segment": ["At-risk high value", "Churn risk", "Stable"],
+    ...                       "customers": [62, 875, 1797], "no_purchase_share": [0.24, 0.7, 0.46]})
+    >>> [note[:60] for note in unheld_churn(table)]
+    ['At-risk high value: in the backtest 24% of them bought nothi']
+    """
+    if by_segment is None or by_segment.height == 0:
+        return []
+    rows = {row["segment"]: row for row in by_segment.iter_rows(named=True)}
+    stable = rows.get(BASELINE_SEGMENT)
+    if stable is None or stable["customers"] < MIN_CHECKED:
+        return []
+    found = []
+    for name in CHURN_SEGMENTS:
+        row = rows.get(name)
+        if row is None or row["customers"] < MIN_CHECKED:
+            continue
+        if row["no_purchase_share"] <= stable["no_purchase_share"]:
+            found.append(
+                f"{name}: in the backtest {row['no_purchase_share']:.0%} of them bought nothing "
+                f"in the holdout, against {stable['no_purchase_share']:.0%} of Stable: the churn "
+                "signal did not hold for this group on this data; read it as quieter than their "
+                "own habit, not as leaving"
+            )
+    return found
 
 
 def _bin_labels(frequency: np.ndarray, top: int) -> tuple[np.ndarray, np.ndarray]:

@@ -20,6 +20,7 @@ from segwise.exceptions import ConfigError, SegwiseError
 from segwise.features.periods import UNIT_DAYS, YEAR
 from segwise.features.summary import rfm_summary
 from segwise.models import predict_customers
+from segwise.models.backtest import unheld_churn
 from segwise.models.diagnostics import quiet_cycles
 from segwise.models.engine_predictions import predict_in_engine
 from segwise.models.predictions import PREDICTION_WINDOWS, CustomerPredictions
@@ -296,6 +297,8 @@ def _backtest(
     except SegwiseError as exc:
         notes.append(f"the backtest was skipped: {exc.one_line()}")
         return None
+    if not spec.segments:
+        notes.extend(unheld_churn(checked.by_segment))
     return clv_section(
         checked,
         calibration_end=calibration_end.isoformat(),
