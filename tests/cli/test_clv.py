@@ -67,6 +67,12 @@ def test_clv_json_and_output(shared_data: Path, tmp_path: Path) -> None:
     assert all(abs(b["predicted"] - b["actual"]) < 0.5 for b in bins)
     churn = next(s for s in backtest["by_segment"] if s["segment"] == "Churn risk")
     assert churn["no_purchase_share"] > 0.7
+    # A churn label the holdout contradicts would be a warning; on CDNOW both held.
+    rows = {s["segment"]: s for s in backtest["by_segment"]}
+    for name in ("At-risk high value", "Churn risk"):
+        held = rows[name]["no_purchase_share"] > rows["Stable"]["no_purchase_share"]
+        said = any(w.startswith(f"{name}: in the backtest") for w in payload["warnings"])
+        assert said is not held
     # The diagnostics: three models judged on the holdout, the fit histogram, 78 weeks.
     comparison = payload["comparison"]
     assert [m["model"] for m in comparison["models"]] == ["BG/NBD", "MBG/NBD", "Pareto/NBD"]

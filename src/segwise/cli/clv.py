@@ -366,6 +366,7 @@ def _fit_and_predict(
 ) -> tuple[Any, dict[str, Any]]:
     """Fit both models on the summary and return the per-customer table and the JSON payload."""
     from segwise.features.periods import YEAR
+    from segwise.models.backtest import unheld_churn
     from segwise.models.predictions import predict_customers
     from segwise.project.clv_backtest import check_holdout
 
@@ -394,6 +395,9 @@ def _fit_and_predict(
         sys.stderr.write(f"note: {sampled}\n")
     if holdout:
         checked = check_holdout(frame, predictions)
+        for unheld in unheld_churn(checked.by_segment):
+            payload["warnings"].append(unheld)
+            sys.stderr.write(f"warning: {unheld}\n")
         payload["backtest"] = checked.to_dict()
         # Did the predicted groups behave as predicted? Mean realised holdout results.
         payload["backtest"]["holdout_purchases_per_segment"] = {
