@@ -120,3 +120,17 @@ def test_preview_needs_a_run_and_a_known_segmentation(tmp_path: Path) -> None:
     Project.init(folder)
     first = runner.invoke(app, ["preview", str(folder)])
     assert first.exit_code == 1 and "no run to compare with" in first.stderr
+
+
+def test_a_clv_segmentations_tiers_are_compared_with_their_stored_run(tmp_path: Path) -> None:
+    """A clv segmentation gives two results (its segments and ``<name>_tiers``): the preview
+    compares both with the latest run. The tiers read as new (0 before, everyone entering,
+    with all their revenue) when only the first was read from the store."""
+    folder = tmp_path / "shop"
+    keep_segmentations(Project.init(folder), "future")
+    Project.from_yaml(folder).run()
+    impact = Project.from_yaml(folder).preview(segmentation="future")
+    tiers = impact.segments.filter(pl.col("segmentation") == "future_tiers")
+    assert tiers.height == 3
+    assert (tiers["before"] == tiers["after"]).all() and tiers["before"].sum() > 0
+    assert tiers["entering"].sum() == 0 and tiers["leaving"].sum() == 0

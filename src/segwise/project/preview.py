@@ -92,9 +92,11 @@ def preview_project(
     config = project.config.model_copy(update={"segmentations": specs})
     results = run_segmentations(config, inputs, step)
     step("Comparing with the latest run")
-    with store.reading():  # only the previewed segmentations' memberships, on one connection
+    # Only the previewed segmentations' memberships, on one connection: every result's, as a
+    # method may give more than one (a clv segmentation's tiers are ``<name>_tiers``).
+    with store.reading():
         before = pl.concat(
-            [store.memberships(latest["run_id"], segmentation=name) for name in specs]
+            [store.memberships(latest["run_id"], segmentation=r.name) for r in results]
         )
     return ImpactPreview(
         latest["run_id"],
