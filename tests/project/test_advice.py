@@ -18,6 +18,7 @@ from segwise.profiling.definitions import rule_mask
 from segwise.project.advice import advise_project
 from segwise.project.experiment_analysis import polars_frame
 from segwise.project.results import as_polars
+from tests.project.demo import keep_segmentations
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -107,3 +108,21 @@ def test_without_orders_after_any_run_nothing_merges_and_the_note_says_why(
     [advised] = advise_project(sw.Project.from_yaml(config))
     assert not [a for a in advised.advice if a.kind in ("merge", "split")]
     assert any("no orders after any stored run yet" in note for note in advised.notes)
+
+
+def test_a_clv_segmentations_tiers_get_advice_too(tmp_path: Path) -> None:
+    """``future_tiers`` is a segmentation of the run without an entry of its own in the
+    project file: advice on it uses the plain fix for small segments (it raised a KeyError)."""
+    folder = tmp_path / "shop"
+    keep_segmentations(sw.Project.init(folder), "future")
+    sw.Project.from_yaml(folder).run()
+    [advised] = advise_project(
+        sw.Project.from_yaml(folder), segmentation="future_tiers", min_size=10_000, splits=False
+    )
+    assert advised.segmentation == "future_tiers"
+    small = [a for a in advised.advice if a.kind == "too small"]
+    assert sorted(a.segments[0] for a in small) == ["high", "low", "medium"]
+    assert all(
+        a.action.startswith(f"act on {a.segments[0]} together") or a.action.startswith("keep ")
+        for a in small
+    )

@@ -154,7 +154,7 @@ def _advised(
         skip=skip,
         apart=apart,
         revenue_shares=revenue,
-        method=project.config.segmentations[name].method,
+        method=_method(project, name),
     )
     if splits and measured is not None:
         # Features as of that run, from the orders up to it: the latest run's would already
@@ -162,6 +162,12 @@ def _advised(
         before = as_polars(customer_features(nw.from_native(orders), as_of=measured[1]))
         found += _splits(name, then, outcomes, before, sizes, [*skip, *apart], min_size)
     return Advised(name, found, notes)
+
+
+def _method(project: Project, name: str) -> str | None:
+    """The segmentation's method (None for a derived one, such as a clv's ``<name>_tiers``)."""
+    spec = project.config.segmentations.get(name)
+    return None if spec is None else spec.method
 
 
 def _cards(profiles: pl.DataFrame) -> dict[str, dict[str, Any]]:
