@@ -395,7 +395,7 @@ def _fit_and_predict(
         sys.stderr.write(f"note: {sampled}\n")
     if holdout:
         checked = check_holdout(frame, predictions)
-        for unheld in unheld_churn(checked.by_segment):
+        for unheld in unheld_churn(checked.churn_check):
             payload["warnings"].append(unheld)
             sys.stderr.write(f"warning: {unheld}\n")
         payload["backtest"] = checked.to_dict()

@@ -24,9 +24,9 @@ import polars as pl
 from segwise.exceptions import ConfigError
 from segwise.models.tiers import TIER_NAMES
 
-#: The predictive segments that claim their customers are leaving, and the one that does not.
+#: The predictive segments that claim their customers are leaving: the first within the top
+#: customers by past value, the second outside them.
 CHURN_SEGMENTS = ("At-risk high value", "Churn risk")
-BASELINE_SEGMENT = "Stable"
 #: Fewer customers than this in the backtest say too little to contradict a label.
 MIN_CHECKED = 30
 
@@ -50,6 +50,11 @@ class Backtest:
         ``segment, customers, predicted, actual, no_purchase_share``.
     by_tier
         ``tier, customers, predicted_value, actual_value``.
+    churn_check
+        Per churn segment, its share who bought nothing in the holdout against that of
+        the customers of the same value band whom no churn segment took
+        (``segment, customers, no_purchase_share, baseline_customers,
+        baseline_no_purchase_share``).
     """
 
     predicted_purchases: float
@@ -59,6 +64,7 @@ class Backtest:
     by_frequency: pl.DataFrame
     by_segment: pl.DataFrame | None = None
     by_tier: pl.DataFrame | None = None
+    churn_check: pl.DataFrame | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready values."""
@@ -73,42 +79,101 @@ class Backtest:
             out["by_segment"] = self.by_segment.to_dicts()
         if self.by_tier is not None:
             out["by_tier"] = self.by_tier.to_dicts()
+        if self.churn_check is not None:
+            out["churn_check"] = self.churn_check.to_dicts()
         return out
 
 
-def unheld_churn(by_segment: pl.DataFrame | None) -> list[str]:
-    """Churn segments whose customers, in the holdout, bought nothing no more often than Stable.
+def unheld_churn(churn_check: pl.DataFrame | None) -> list[str]:
+    """Churn segments whose customers bought nothing in the holdout no more often than others.
 
-    The backtest labels customers at the calibration end, as a run would, and
-    follows them: a churn label that did not hold there (an at-risk group that came
-    back more than the stable one) is said, not left to read off a table.
+    The others are the customers of their value band whom no churn segment took. The
+    backtest labels customers at the calibration end, as a run would, and follows
+    them: a churn label that did not hold there is said, not left to read off a
+    table. Like is compared with like: the at-risk top customers with the other top
+    customers (who buy more than most), the churn risks with the other customers
+    outside the top.
 
     Examples
     --------
-    >>> table = pl.DataFrame({"segment": ["At-risk high value", "Churn risk", "Stable"],
-    ...                       "customers": [62, 875, 1797], "no_purchase_share": [0.24, 0.7, 0.46]})
-    >>> [note[:60] for note in unheld_churn(table)]
-    ['At-risk high value: in the backtest 24% of them bought nothi']
+    >>> check = pl.DataFrame({"segment": ["At-risk high value"], "customers": [62],
+    ...                       "no_purchase_share": [0.24], "baseline_customers": [650],
+    ...                       "baseline_no_purchase_share": [0.25]})
+    >>> [note[:60] for note in unheld_churn(check)]
+    ['At-risk high value: the churn flag did not pick out who left']
     """
-    if by_segment is None or by_segment.height == 0:
-        return []
-    rows = {row["segment"]: row for row in by_segment.iter_rows(named=True)}
-    stable = rows.get(BASELINE_SEGMENT)
-    if stable is None or stable["customers"] < MIN_CHECKED:
+    if churn_check is None:
         return []
     found = []
-    for name in CHURN_SEGMENTS:
-        row = rows.get(name)
-        if row is None or row["customers"] < MIN_CHECKED:
+    for row in churn_check.iter_rows(named=True):
+        if min(row["customers"], row["baseline_customers"]) < MIN_CHECKED:
             continue
-        if row["no_purchase_share"] <= stable["no_purchase_share"]:
+        if row["no_purchase_share"] <= row["baseline_no_purchase_share"]:
+            others = (
+                "the other customers in the top by past value"
+                if row["segment"] == CHURN_SEGMENTS[0]
+                else "the unflagged customers outside the top by past value"
+            )
             found.append(
-                f"{name}: in the backtest {row['no_purchase_share']:.0%} of them bought nothing "
-                f"in the holdout, against {stable['no_purchase_share']:.0%} of Stable: the churn "
-                "signal did not hold for this group on this data; read it as quieter than their "
-                "own habit, not as leaving"
+                f"{row['segment']}: the churn flag did not pick out who left: in the backtest "
+                f"{row['no_purchase_share']:.0%} of them bought nothing in the holdout, and "
+                f"{row['baseline_no_purchase_share']:.0%} of {others} did too; do not read "
+                "the customers it leaves out as safe"
             )
     return found
+
+
+def churn_check(segments: np.ndarray, high_value: np.ndarray, actual: np.ndarray) -> pl.DataFrame:
+    """Each churn segment's no-purchase share in the holdout, and its value band's baseline.
+
+    ``high_value`` marks the top customers by past value (where At-risk high value
+    draws from); the baseline of a churn segment is the customers of its band whom
+    no churn segment took.
+
+    Examples
+    --------
+    >>> check = churn_check(np.array(["Churn risk", "Stable", "Stable", "Churn risk"]),
+    ...                     np.array([False, False, False, False]), np.array([0, 2, 0, 1]))
+    >>> check.select("segment", "no_purchase_share", "baseline_no_purchase_share").rows()
+    [('Churn risk', 0.5, 0.5)]
+    """
+    frame = pl.DataFrame(
+        {
+            "segment": pl.Series(list(segments), dtype=pl.String),
+            "high": np.asarray(high_value, dtype=bool),
+            "bought_nothing": np.asarray(actual, dtype=float) == 0,
+        }
+    )
+    rows = []
+    for name, band in zip(CHURN_SEGMENTS, (True, False), strict=True):
+        inside = frame.filter(pl.col("segment") == name)
+        baseline = frame.filter(
+            (pl.col("high") == band) & ~pl.col("segment").is_in(list(CHURN_SEGMENTS))
+        )
+        if inside.height == 0:
+            continue
+        rows.append(
+            {
+                "segment": name,
+                "customers": inside.height,
+                "no_purchase_share": _share(inside["bought_nothing"]),
+                "baseline_customers": baseline.height,
+                "baseline_no_purchase_share": _share(baseline["bought_nothing"]),
+            }
+        )
+    schema = {
+        "segment": pl.String,
+        "customers": pl.Int64,
+        "no_purchase_share": pl.Float64,
+        "baseline_customers": pl.Int64,
+        "baseline_no_purchase_share": pl.Float64,
+    }
+    return pl.DataFrame(rows, schema=schema)
+
+
+def _share(flags: pl.Series) -> float:
+    """The share of true values (0 for none)."""
+    return float(np.mean(flags.to_numpy())) if flags.len() else 0.0
 
 
 def _bin_labels(frequency: np.ndarray, top: int) -> tuple[np.ndarray, np.ndarray]:
@@ -127,6 +192,7 @@ def backtest(
     tiers: np.ndarray | None = None,
     predicted_value: np.ndarray | None = None,
     actual_value: np.ndarray | None = None,
+    high_value: np.ndarray | None = None,
     max_frequency: int = 7,
 ) -> Backtest:
     """Compare per-customer holdout predictions with what happened.
@@ -141,6 +207,9 @@ def backtest(
         Optional predictive segment and value tier per customer.
     predicted_value, actual_value
         Optional predicted and realised holdout value, for ``by_tier``.
+    high_value
+        Optional: whether each customer is among the top by past value, for
+        ``churn_check`` (with ``segments``).
     max_frequency
         Customers with this many repeat purchases or more share the last bin.
 
@@ -195,6 +264,11 @@ def backtest(
         by_frequency=by_frequency,
         by_segment=by_segment,
         by_tier=by_tier,
+        churn_check=(
+            churn_check(segments, high_value, actual)
+            if segments is not None and high_value is not None
+            else None
+        ),
     )
 
 

@@ -76,13 +76,26 @@ def predictive_segments(
     ['At-risk high value', 'Churn risk', 'Rising', 'Stable']
     """
     check_settings(churn_threshold, rising_ratio, horizon)
-    high = value_tiers(historical_value, high_value_cuts(high_value_share)) == "high"
+    high = high_value(historical_value, high_value_share)
     if at_risk is None:
         at_risk = p_alive < churn_threshold
     rises = rising(frequency, T, expected_purchases, rising_ratio=rising_ratio)
     return np.select(
         [high & at_risk, at_risk, rises], list(SEGMENTS[:3]), default=SEGMENTS[3]
     ).astype(object)
+
+
+def high_value(historical_value: np.ndarray, share: float = HIGH_VALUE_SHARE) -> np.ndarray:
+    """Whether each customer is in the top ``share`` by historical value.
+
+    At-risk high value's first condition.
+
+    Examples
+    --------
+    >>> high_value(np.array([5.0, 900.0, 10.0, 60.0]), 0.25).tolist()
+    [False, True, False, False]
+    """
+    return value_tiers(historical_value, high_value_cuts(share)) == "high"
 
 
 def rising(

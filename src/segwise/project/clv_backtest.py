@@ -21,6 +21,7 @@ from segwise.models.backtest import Backtest, backtest
 from segwise.models.comparison import ModelComparison, compare_purchase_models
 from segwise.models.diagnostics import repeat_histogram
 from segwise.models.predictions import predict_customers
+from segwise.models.predictive import high_value
 from segwise.models.tracking import tracking_table
 from segwise.project.results import as_polars
 
@@ -92,6 +93,7 @@ def check_holdout(
         tiers=result["tier"].to_numpy(),
         predicted_value=expected * result["expected_value"].fill_null(0.0).to_numpy(),
         actual_value=frame["revenue_holdout"].to_numpy(),
+        high_value=high_value((frame["monetary_value"] * frame["frequency"]).to_numpy()),
     )
 
 

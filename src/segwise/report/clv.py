@@ -125,6 +125,10 @@ def clv_section(
         "by_frequency": backtest.by_frequency.to_dicts(),
         "by_segment": [] if backtest.by_segment is None else backtest.by_segment.to_dicts(),
         "by_tier": [] if backtest.by_tier is None else backtest.by_tier.to_dicts(),
+        # Per churn segment, the same value band's customers no churn segment took.
+        "churn_check": {}
+        if backtest.churn_check is None
+        else {row["segment"]: row for row in backtest.churn_check.to_dicts()},
         "chart": _frequency_chart(backtest, unit),
         "comparison": None if comparison is None else comparison.to_dict(),
         "diagnostics": [

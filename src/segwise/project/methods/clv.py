@@ -298,7 +298,7 @@ def _backtest(
         notes.append(f"the backtest was skipped: {exc.one_line()}")
         return None
     if not spec.segments:
-        notes.extend(unheld_churn(checked.by_segment))
+        notes.extend(unheld_churn(checked.churn_check))
     return clv_section(
         checked,
         calibration_end=calibration_end.isoformat(),
