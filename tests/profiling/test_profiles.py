@@ -155,3 +155,43 @@ def test_the_features_a_segment_is_defined_by_lead_its_card() -> None:
     assert {t.feature for t in lapsed.trait_details[:3]} == axes
     assert "lapsed" in lapsed.name.lower().split()
     assert lapsed.name != {p.segment: p for p in led.segments}["active big"].name
+
+
+def test_customers_who_never_bought_are_not_one_time_buyers() -> None:
+    """No purchase at all leaves recency, tenure and the gap between orders empty: the card
+    says "never bought" once, never "no second order yet" or "buys again every 0 days"; a
+    one-time buyer's empty gap still reads as "no second order yet"."""
+    n = 300
+    buyers = pl.DataFrame(
+        {
+            "recency_days": np.linspace(5, 300, n),
+            "tenure_days": np.linspace(100, 700, n),
+            "inter_purchase_mean_days": [None if i % 3 == 0 else 40.0 for i in range(n)],
+            "clv": np.linspace(10, 500, n),
+            "p_alive": np.linspace(0.2, 0.99, n),
+            "segment": ["Buyers"] * n,
+        }
+    )
+    one_time = buyers.head(100).with_columns(
+        pl.lit(None, pl.Float64).alias("inter_purchase_mean_days"),
+        pl.lit("One-timers").alias("segment"),
+    )
+    never = pl.DataFrame(
+        {
+            "recency_days": [None] * 100,
+            "tenure_days": [None] * 100,
+            "inter_purchase_mean_days": [None] * 100,
+            "clv": [None] * 100,
+            "p_alive": [None] * 100,
+            "segment": ["Prospects"] * 100,
+        },
+        schema=buyers.schema,
+    )
+    profiles = profile_segments(pl.concat([buyers, one_time, never]), "segment")
+    cards = {p.segment: p for p in profiles.segments}
+    prospects = cards["Prospects"].traits
+    assert len([t for t in prospects if t.startswith("100% have never bought")]) == 1
+    assert len([t for t in prospects if t.startswith("100% have no prediction")]) == 1
+    assert not [t for t in prospects if "second order" in t or "buys again" in t]
+    assert "non-buying" in cards["Prospects"].name.lower()
+    assert any(t.startswith("100% have no second order yet") for t in cards["One-timers"].traits)

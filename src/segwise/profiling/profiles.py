@@ -16,6 +16,7 @@ from segwise._validation import hint_for
 from segwise.engine.frames import to_lazy
 from segwise.exceptions import ColumnNotFoundError, ConfigError
 from segwise.io.dataset import Dataset
+from segwise.profiling import vocabulary
 from segwise.profiling.definitions import define_segments
 from segwise.profiling.traits import (
     Trait,
@@ -190,7 +191,7 @@ def profile_segments(
     labels = np.asarray([order.get(v, -1) for v in table["__segment"].to_list()], dtype=np.int64)
     total = table.height
     overall_numeric = {name: _spread(table[name].cast(pl.Float64)) for name in numeric}
-    overall_missing = {name: table[name].null_count() / max(table.height, 1) for name in numeric}
+    overall_missing = {name: _missing_share(table, name) for name in numeric}
     overall_shares = {
         name: table[name].cast(pl.String).value_counts(normalize=True, name="share")
         for name in categorical
@@ -259,6 +260,19 @@ def _spread(column: pl.Series) -> tuple[float, float, float, float]:
     return _number(column.mean()), _number(column.std()), _number(column.median()), iqr
 
 
+def _missing_share(frame: pl.DataFrame, name: str) -> float:
+    """The share of ``frame`` without a value of ``name``.
+
+    A gap between orders is missing for want of a second order, so it is counted among
+    customers who bought at all (with a ``recency_days``): customers who never bought have
+    "never bought", not "no second order yet".
+    """
+    concept = vocabulary.concept_of(name)
+    if concept is not None and concept.key == "cycle" and "recency_days" in frame.columns:
+        frame = frame.filter(pl.col("recency_days").is_not_null())
+    return frame[name].null_count() / frame.height if frame.height else 0.0
+
+
 def _numeric_part(
     members: pl.DataFrame,
     numeric: list[str],
@@ -269,8 +283,7 @@ def _numeric_part(
     rows, traits = [], []
     for name in numeric:
         column = members[name].cast(pl.Float64)
-        missing = column.null_count() / max(members.height, 1)
-        absent = missing_trait(name, missing, overall_missing[name])
+        absent = missing_trait(name, _missing_share(members, name), overall_missing[name])
         if absent is not None:
             traits.append(absent)
         mean, median = _number(column.mean()), _number(column.median())
@@ -295,7 +308,10 @@ def _numeric_part(
             overall_iqr,
             currency=currency,
         )
-        if trait is not None and absent is None:
+        # A feature none of them has (the gap between orders of people who never bought)
+        # describes nothing: its mean would read as 0 ("buys again every 0 days").
+        valued = column.null_count() < column.len()
+        if trait is not None and absent is None and valued:
             traits.append(trait)
     return rows, traits
 

@@ -75,6 +75,10 @@ class Concept:
     noun: str = ""
 
 
+#: What a card says of customers a model could not score (every prediction of theirs is
+#: missing, so one phrase, said once, stands for all).
+_NO_PREDICTION = "{share} have no prediction"
+
 #: First match wins, so specific patterns come before general ones.
 CONCEPTS: tuple[Concept, ...] = (
     # B2B accounts (segwise.features.accounts), before the general patterns they would match.
@@ -132,6 +136,7 @@ CONCEPTS: tuple[Concept, ...] = (
         "at-risk",
         "share",
         "{mean} chance they are still active (average {overall_mean})",
+        missing=_NO_PREDICTION,
         noun="chance of being active",
     ),
     Concept(
@@ -141,6 +146,7 @@ CONCEPTS: tuple[Concept, ...] = (
         "low-potential",
         "money",
         "predicted value {ratio} the average ({mean} vs {overall_mean})",
+        missing=_NO_PREDICTION,
         noun="predicted value",
     ),
     Concept(
@@ -150,6 +156,7 @@ CONCEPTS: tuple[Concept, ...] = (
         None,
         "number",
         "quiet for {median}× their usual time between purchases (typical {unit}: {overall}×)",
+        missing=_NO_PREDICTION,
         noun="time quiet, in purchase cycles",
     ),
     Concept(
@@ -170,6 +177,8 @@ CONCEPTS: tuple[Concept, ...] = (
         "recent",
         "days",
         "last bought {median} ago (typical {unit}: {overall})",
+        missing="{share} have never bought",
+        missing_word="non-buying",
         noun="time since last order",
     ),
     Concept(
@@ -179,6 +188,8 @@ CONCEPTS: tuple[Concept, ...] = (
         "new",
         "days",
         "{unit} for {median} (typical {unit}: {overall})",
+        missing="{share} have never bought",
+        missing_word="non-buying",
         noun="tenure",
     ),
     Concept(
