@@ -162,8 +162,8 @@ def overdue(
 ) -> np.ndarray:
     """Customers quiet for longer than ``factor`` × their own purchase cycle.
 
-    The model-free churn signal predictive segments fall back to; the cycle is
-    :func:`quiet_cycles`'. ``weights`` counts the customers each row stands for
+    The model-free churn signal predictive segments fall back to, measured by
+    :func:`quiet_cycles`. ``weights`` counts the customers each row stands for
     (distinct histories).
 
     Examples
