@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import subprocess
 import sys
 import textwrap
@@ -115,6 +116,34 @@ def test_readers_wait_for_a_writer_instead_of_failing(tmp_path: Path) -> None:
         assert store.members("Big")["customer_id"].to_list() == ["0", "1", "2"]
         waited = time.monotonic() - started
     assert waited > 0.5  # it waited for the writer, then read
+
+
+def test_a_second_read_keeps_the_first_readers_lock(tmp_path: Path) -> None:
+    # A read that checked the file's first bytes closed its own handle of the file, and the
+    # system dropped DuckDB's lock with it: a run of another process then wrote under a
+    # reader (the service's kept-open connection) that still answered from the old file.
+    path = tmp_path / "store.duckdb"
+    Workspace(path).write_run(record())
+    writer = textwrap.dedent(
+        f"""
+        import duckdb
+        try:
+            duckdb.connect({str(path)!r}).execute("CREATE TABLE intruder (x INT)")
+            print("wrote")
+        except duckdb.Error as exc:
+            print("refused" if "lock" in str(exc) else exc)
+        """
+    )
+
+    def write() -> str:
+        tried = subprocess.run([sys.executable, "-c", writer], check=False, capture_output=True)
+        return tried.stdout.decode().strip() or tried.stderr.decode()
+
+    with Workspace(path).reading():
+        os.utime(path, (time.time() + 5, time.time() + 5))  # as after another process's run
+        assert Workspace(path).runs().height == 1  # a second reader of this process
+        assert write() == "refused"
+    assert write() == "wrote"  # and the lock goes with the last reader
 
 
 def test_store_connections_cannot_reach_other_files(tmp_path: Path) -> None:

@@ -30,7 +30,7 @@ from segwise.project.workspace import read_project_file
 from segwise.store import Workspace
 from segwise.store.keys import ROLES, ApiKey, list_keys, split_key
 from segwise.store.lock import intent_held
-from segwise.store.workspace import STORE_CONFIG
+from segwise.store.workspace import STORE_CONFIG, check_store_file
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -102,6 +102,7 @@ class StoreAnchor:
         with self._lock:
             if self._connection is None:
                 try:
+                    check_store_file(self.path)  # before DuckDB holds it (see there)
                     self._connection = duckdb.connect(
                         str(self.path), read_only=True, config=STORE_CONFIG
                     )
@@ -109,8 +110,9 @@ class StoreAnchor:
                     # instance): the service's reads are small lookups, many at once, and a
                     # member page cost 5.2 ms of CPU on two threads against 3.3 on one.
                     self._connection.execute("SET threads = 1")
-                except duckdb.Error:
-                    self._connection = None  # a writer got there first: read without it
+                except (duckdb.Error, SegwiseError):
+                    # A writer got there first, or a foreign file: the read says which.
+                    self._connection = None
 
     def release(self) -> None:
         """Close the anchor (the caller holds the gate alone: no read is using it)."""

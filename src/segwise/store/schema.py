@@ -13,6 +13,7 @@ with a copy of the old file kept until the migration commits.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from typing import TYPE_CHECKING
 
@@ -20,6 +21,7 @@ from segwise.store import intervals
 from segwise.store.transaction import transaction
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
     import duckdb
@@ -175,21 +177,27 @@ ORDER BY segmentation, customer_id, from_run
 """
 
 
-def migrate(connection: duckdb.DuckDBPyConnection, path: Path) -> None:
+def migrate(connect: Callable[[], duckdb.DuckDBPyConnection], path: Path) -> None:
     """Turn a version-1 store into version 2, in one transaction, keeping a backup until done.
 
-    The caller holds the store's lock. The copy ``<store>.v1.bak`` is removed
-    only once the migration has committed; a failure rolls back and leaves
-    both the store and the copy as they were.
+    The caller holds the store's lock; ``connect`` opens it read-write. The copy
+    ``<store>.v1.bak`` is removed only once the migration has committed; a failure
+    rolls back and leaves both the store and the copy as they were. The copy is
+    taken with no connection open: DuckDB locks the file with POSIX record locks,
+    which closing the copy's own handle of the file would drop.
     """
+    with contextlib.closing(connect()) as connection:
+        if not needs_migration(connection):  # another process may have done it
+            return
+        connection.execute("CHECKPOINT")
     backup = path.with_name(path.name + ".v1.bak")
-    connection.execute("CHECKPOINT")
     shutil.copy2(path, backup)
-    with transaction(connection):
-        create(connection)
-        connection.execute(_INTERVALS_FROM_SNAPSHOTS)
-        rows = connection.execute("SELECT count(*) FROM membership_intervals").fetchall()[0][0]
-        intervals.mark_in_order(connection, rows)
-        connection.execute("DROP TABLE memberships")
-    connection.execute("CHECKPOINT")
+    with contextlib.closing(connect()) as connection:
+        with transaction(connection):
+            create(connection)
+            connection.execute(_INTERVALS_FROM_SNAPSHOTS)
+            found = connection.execute("SELECT count(*) FROM membership_intervals").fetchall()
+            intervals.mark_in_order(connection, found[0][0])
+            connection.execute("DROP TABLE memberships")
+        connection.execute("CHECKPOINT")
     backup.unlink(missing_ok=True)

@@ -13,6 +13,8 @@ from __future__ import annotations
 import contextlib
 import errno
 import json
+import os
+import threading
 import time
 from datetime import date, datetime
 from pathlib import Path
@@ -63,6 +65,51 @@ _WRITER_WAIT = 30.0
 
 #: Store files this process has opened and checked, with their size and time then.
 _VERIFIED: dict[Path, tuple[int, int]] = {}
+
+#: The file (device, inode) behind each store path whose first bytes this process has read;
+#: None where DuckDB created the file in this process.
+_HEADER_READ: dict[str, tuple[int, int] | None] = {}
+_HEADER_LOCK = threading.Lock()
+
+#: How DuckDB refuses a file that is not one of its databases.
+_FOREIGN = "not a valid DuckDB database file"
+_FOREIGN_HINT = "point store: at a new file, or restore the store from a backup"
+
+
+def check_store_file(path: Path) -> None:
+    """Refuse a file that is not a DuckDB database, before this process opens it in DuckDB.
+
+    Once per file: DuckDB holds the file with POSIX record locks, which the system
+    drops when *any* descriptor of the same file closes in the process. Reading the
+    header beside an open connection let a writer of another process in under a
+    reader that still trusted its cached blocks (measured: the reader then answered
+    from the old file). A file put in its place (another inode) is read again.
+    """
+    key = os.path.abspath(path)  # noqa: PTH100 - no system call: this runs on every open
+    try:
+        found = path.stat()
+    except FileNotFoundError:
+        with _HEADER_LOCK:
+            _HEADER_READ[key] = None  # DuckDB creates it: nothing foreign to refuse
+        return
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot read the store ({exc.strerror})") from None
+    identity = (found.st_dev, found.st_ino)
+    with _HEADER_LOCK:
+        seen = _HEADER_READ.get(key, ())
+        if seen is None or seen == identity:  # created here, or read: DuckDB may hold it
+            _HEADER_READ[key] = identity
+            return
+        try:
+            with path.open("rb") as handle:
+                head = handle.read(12)
+        except OSError as exc:
+            raise StoreError(f"{path}: cannot read the store ({exc.strerror})") from None
+        if head and head[8:12] != b"DUCK":
+            raise StoreError(
+                f"{path}: this is not a segwise store (not a DuckDB database)", hint=_FOREIGN_HINT
+            )
+        _HEADER_READ[key] = identity
 
 
 def _checked_stamp(path: Path) -> tuple[int, int] | None:
@@ -155,8 +202,7 @@ class Workspace(HistoryQueries):
                 f"{self.path}: no runs stored yet", hint="run the project first: segwise run CONFIG"
             )
         checked = _checked_stamp(self.path) if read_only else None
-        if checked is None or _VERIFIED.get(self.path) != checked:
-            self._check_is_store()
+        check_store_file(self.path)
         # A reader meets a run that is writing, or a writer meets a reader (the service reads
         # while a run commits): both wait, as the docs promise. Connections are short.
         deadline = time.monotonic() + (self.lock_timeout if read_only else _WRITER_WAIT)
@@ -175,6 +221,11 @@ class Workspace(HistoryQueries):
                 if waiting and time.monotonic() < deadline:
                     time.sleep(0.2)
                     continue
+                if _FOREIGN in str(exc):  # a file written over the store in place
+                    raise StoreError(
+                        f"{self.path}: this is not a segwise store (not a DuckDB database)",
+                        hint=_FOREIGN_HINT,
+                    ) from None
                 raise StoreError(
                     f"{self.path}: cannot open the store ({exc})".splitlines()[0],
                     hint=_DAMAGED_HINT,
@@ -210,25 +261,7 @@ class Workspace(HistoryQueries):
         """
         held = contextlib.nullcontext() if locked or held_here(self.path) else self.locked()
         with held, write_intent(self.path), _store_errors(self.path):
-            connection = duckdb.connect(str(self.path), config=STORE_CONFIG)
-            with contextlib.closing(connection):
-                if schema.needs_migration(connection):  # another process may have done it
-                    schema.migrate(connection, self.path)
-
-    def _check_is_store(self) -> None:
-        """Refuse a file that is not a DuckDB database before DuckDB sees it."""
-        try:
-            with self.path.open("rb") as handle:
-                head = handle.read(12)
-        except FileNotFoundError:
-            return
-        except OSError as exc:
-            raise StoreError(f"{self.path}: cannot read the store ({exc.strerror})") from None
-        if head and head[8:12] != b"DUCK":
-            raise StoreError(
-                f"{self.path}: this is not a segwise store (not a DuckDB database)",
-                hint="point store: at a new file, or restore the store from a backup",
-            )
+            schema.migrate(lambda: duckdb.connect(str(self.path), config=STORE_CONFIG), self.path)
 
     # -- writing ---------------------------------------------------------------------------
     @contextlib.contextmanager

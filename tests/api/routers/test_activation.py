@@ -58,7 +58,9 @@ def test_a_sync_is_planned_started_polled_and_logged(
             assert job["state"] == "succeeded", job
             assert job["summary"]["destinations"][0]["status"] == "delivered"
             assert hook.members == expected(project_copy)
-            [logged] = service.get(f"{API}/deliveries?destination=hook", headers=viewer).json()
+            log = service.get(f"{API}/deliveries?destination=hook", headers=viewer)
+            assert log.status_code == 200, log.text
+            [logged] = log.json()
             assert (logged["status"], logged["adds"]) == ("delivered", plan["adds"])
             batches = service.get(f"{API}/deliveries/batches", headers=viewer).json()
             assert {b["status"] for b in batches} == {"delivered"}
