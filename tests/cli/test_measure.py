@@ -33,7 +33,8 @@ def test_kpis_table_json_and_file(experiment_copy: Path, tmp_path: Path) -> None
     written = runner.invoke(app, ["kpis", str(config), "-o", str(target)])
     assert written.exit_code == 0, written.stderr
     rows = pl.read_csv(target)
-    assert set(rows["kpi"]) == {"conversion", "churn", "revenue_per_customer", "aov", "repeat_rate"}
+    assert set(rows["kpi"]) == {"conversion", "churn", "revenue_per_customer", "aov", "repeat_rate",
+                                "top_customer_revenue_share"}  # fmt: skip
     assert set(rows["run_id"]) == {1, 2}
 
 

@@ -14,6 +14,7 @@ from scipy import stats
 from statsmodels.stats.proportion import proportion_confint, proportions_ztest
 
 from segwise.measure.kpis import (
+    BOOTSTRAP_MAX,
     EVERYONE,
     customer_outcomes,
     holdout_lifts,
@@ -140,3 +141,39 @@ def test_holdout_lifts_compare_targeted_with_held_out_per_segment() -> None:
     assert x["conversion"]["ci_low"] > 0
     assert found["Y"]["conversion"]["ci_low"] < 0 < found["Y"]["conversion"]["ci_high"]
     assert found[EVERYONE]["held_out"] == int(held.sum())
+
+
+def test_a_small_segment_with_one_big_buyer_gets_an_interval_it_can_have() -> None:
+    # Online Retail II: 43 customers, 245.64 of revenue each "[-284.89, 776.18]" by the t
+    # interval, a mean no segment of non-negative revenue can have.
+    rng = np.random.default_rng(3)
+    small = np.where(rng.random(43) < 0.4, rng.gamma(2, 40, 43), 0.0)
+    small[0] = 9_000.0  # one customer makes most of the window's revenue
+    large = rng.gamma(2, 40, BOOTSTRAP_MAX + 1)
+    revenue = np.concatenate([small, large])
+    outcomes = pl.LazyFrame(
+        {
+            "customer_id": [f"c{i}" for i in range(revenue.size)],
+            "segment": ["Few"] * small.size + ["Many"] * large.size,
+            "orders": (revenue > 0).astype(float),
+            "revenue": revenue,
+            "days_to_order": np.where(revenue > 0, 3.0, np.nan),
+        }
+    )
+    rows = {r.segment: r.kpis for r in segment_kpis(outcomes, observed_days=30)}
+    few = rows["Few"]["revenue_per_customer"]
+    t_low = t_interval(small.mean(), small.var(ddof=1), small.size).ci_low
+    assert t_low < 0 <= small.min() <= few.ci_low < few.value < few.ci_high <= small.max()
+    assert few.ci_high - few.value > few.value - few.ci_low  # skewed: it leans right
+    aov = rows["Few"]["aov"]
+    assert aov.ci_low >= 0 and aov.ci_low < aov.value < aov.ci_high
+    # One customer made most of its revenue: the segment says so.
+    found = {r.segment: r for r in segment_kpis(outcomes, observed_days=30)}
+    assert found["Few"].top_customer_share == pytest.approx(9_000 / small.sum())
+    assert found["Few"].concentrated and not found["Many"].concentrated
+    assert "the other 42" in found["Few"].to_dict()["revenue_note"]
+    assert found["Many"].to_dict()["revenue_note"] is None
+    # A segment too large to resample cheaply keeps the t interval its size makes sound.
+    many = rows["Many"]["revenue_per_customer"]
+    expected = t_interval(large.mean(), large.var(ddof=1), large.size)
+    assert (many.ci_low, many.ci_high) == pytest.approx((expected.ci_low, expected.ci_high))

@@ -39,6 +39,8 @@ def test_the_kpi_table_shows_the_earlier_run_as_kpis_measure_it(measured: tuple[
     for segment in run.segments:
         assert f'<tr data-segment="{segment.segment}">' in section
         assert f"{segment.kpis['conversion'].value:.1%}" in section
+        flagged = f"of {segment.segment}&#39;s revenue in the window" in section
+        assert flagged == segment.concentrated
 
 
 def test_a_clv_segmentation_shows_realised_against_predicted(
@@ -87,6 +89,23 @@ def test_nothing_to_show_is_no_section_and_a_trend_needs_two_runs() -> None:
     )
     assert two is not None
     assert "plotly" in two["kpis"][0]["trend"]
+    assert one["kpis"][0]["notes"] == []
+
+
+def test_a_segment_that_rests_on_one_buyer_is_flagged_under_its_table() -> None:
+    estimate = {"value": 0.2, "ci_low": 0.1, "ci_high": 0.3, "lift": 1.0}
+    kpis = {k: estimate for k in ("revenue_per_customer", "conversion", "aov", "repeat_rate",
+                                  "churn")}  # fmt: skip
+    note = "one customer made 50% of Big's revenue in the window; its revenue per customer..."
+    segments = [
+        {"segment": "Big", "customers": 76, **kpis, "revenue_note": note},
+        {"segment": "Tiny", "customers": 3, **kpis, "revenue_note": "one customer made 90%"},
+    ]
+    run = {"run_id": 1, "as_of": "2026-01-31", "window_days": 30, "observed_days": 30,
+           "segments": segments}  # fmt: skip
+    view = measurement_view({"kpis": [{"segmentation": "s", "runs": [run]}], "experiments": []})
+    assert view is not None
+    assert view["kpis"][0]["notes"] == [note]  # a segment under k_min says nothing of its buyers
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium: `make test` installs it")

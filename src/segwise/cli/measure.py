@@ -98,6 +98,8 @@ def _estimates(segment: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
         lift = (segment.get("holdout") or {}).get(metric)
         if lift:
             found.append((f"{metric}_targeted_minus_held_out", {**lift, "value": lift["lift"]}))
+    if segment.get("top_customer_share") is not None:
+        found.append(("top_customer_revenue_share", {"value": segment["top_customer_share"]}))
     predicted = segment.get("predicted")
     if predicted:
         found.append(
@@ -110,6 +112,8 @@ def _estimates(segment: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
 
 def _show(name: str, found: list[Any]) -> None:
     from rich.table import Table
+
+    from segwise.measure.kpis import concentration_note
 
     console = stdout()
     measured = [r for r in found if r.observed_days > 0]
@@ -142,6 +146,9 @@ def _show(name: str, found: list[Any]) -> None:
         )
     console.print(table)
     console.print("[95% intervals in brackets; churn = 1 - conversion]", highlight=False)
+    for segment in run.segments:
+        if segment.concentrated:
+            console.print(f"note: {concentration_note(segment)}", highlight=False)
     _incremental(run)
     _against_prediction(run)
     if len(measured) > 1:

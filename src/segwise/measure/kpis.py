@@ -19,10 +19,13 @@ after the as-of date:
   the whole window has been observed.
 
 Shares get Wilson score intervals (``statsmodels``' ``proportion_confint(method=
-"wilson")``), means Student's t intervals (``scipy.stats.t.interval``), AOV a
-normal interval from the delta method. Each KPI also carries its lift against
-everyone (the segment's value over everyone's). The per-customer values are one
-Polars lazy query; the intervals run on a row per segment.
+"wilson")``). Revenue per customer and AOV get bias-corrected and accelerated
+bootstrap intervals in segments of up to :data:`BOOTSTRAP_MAX` customers
+(:mod:`segwise.measure.bootstrap`: a few large buyers make a small segment's
+revenue too skewed for a normal interval), and above that Student's t intervals
+(``scipy.stats.t.interval``) and the delta method. Each KPI also carries its
+lift against everyone (the segment's value over everyone's). The per-customer
+values are one Polars lazy query; the intervals run on a row per segment.
 """
 
 from __future__ import annotations
@@ -42,6 +45,12 @@ if TYPE_CHECKING:
 EVERYONE = "(everyone)"
 #: Days of the retention curve.
 RETENTION_DAYS: tuple[int, ...] = (30, 60, 90, 180)
+#: Segments up to this many customers get bootstrap (BCa) intervals for revenue per
+#: customer and AOV: a few large buyers among them made the t interval reach below zero.
+BOOTSTRAP_MAX = 5_000
+#: A segment whose largest buyer made this share of its revenue in the window or more is
+#: flagged: its revenue per customer and AOV say more about that customer than the others.
+CONCENTRATED = 0.25
 
 
 @dataclass(frozen=True)
@@ -71,6 +80,14 @@ class SegmentKpis:
     holdout: dict[str, Any] | None = None
     #: what the run predicted for the window, and realised over predicted (CLV segmentations)
     predicted: dict[str, Any] | None = None
+    #: the largest buyer's share of the segment's revenue in the window (None without any)
+    top_customer_share: float | None = None
+
+    @property
+    def concentrated(self) -> bool:
+        """One customer made at least :data:`CONCENTRATED` of the window's revenue."""
+        share = self.top_customer_share
+        return share is not None and share >= CONCENTRATED and self.customers > 2
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready."""
@@ -81,7 +98,25 @@ class SegmentKpis:
             "retention": {str(d): e.to_dict() for d, e in self.retention.items()},
             "holdout": self.holdout,
             "predicted": self.predicted,
+            "top_customer_share": self.top_customer_share,
+            "revenue_note": concentration_note(self) if self.concentrated else None,
         }
+
+
+def concentration_note(segment: SegmentKpis) -> str:
+    """Why a concentrated segment's revenue figures describe one customer, in a sentence.
+
+    Examples
+    --------
+    >>> note = concentration_note(SegmentKpis("VIP", 76, {}, top_customer_share=0.56))
+    >>> note.split(";")[0]
+    "one customer made 56% of VIP's revenue in the window"
+    """
+    return (
+        f"one customer made {segment.top_customer_share:.0%} of {segment.segment}'s revenue "
+        f"in the window; its revenue per customer and AOV say little about the other "
+        f"{segment.customers - 1:,}"
+    )
 
 
 def wilson(successes: float, n: float, confidence: float = 0.95) -> Estimate:
@@ -171,6 +206,8 @@ def segment_kpis(outcomes: pl.LazyFrame, observed_days: float) -> list[SegmentKp
         orders.mean().alias("orders_mean"),
         orders.var(ddof=1).alias("orders_var"),
         pl.cov(revenue, orders, ddof=1).alias("cov"),
+        revenue.max().alias("revenue_top"),
+        revenue.clip(lower_bound=0).sum().alias("revenue_positive"),
         *((pl.col("days_to_order") < d).sum().alias(f"within_{d}") for d in retention),
     ]
     by_segment = outcomes.group_by("segment").agg(aggregations)
@@ -182,7 +219,40 @@ def segment_kpis(outcomes: pl.LazyFrame, observed_days: float) -> list[SegmentKp
     )
     table = pl.concat([everyone, by_segment.sort("segment")], how="vertical_relaxed").collect()
     rows = [_kpis(row, retention) for row in table.iter_rows(named=True)]
-    return _with_lifts(rows)
+    return _with_lifts(_resampled(rows, outcomes))
+
+
+def _resampled(rows: list[SegmentKpis], outcomes: pl.LazyFrame) -> list[SegmentKpis]:
+    """Revenue per customer and AOV of the segments of ≤ ``BOOTSTRAP_MAX`` with BCa intervals.
+
+    Their members are read in one query; larger segments keep the t and delta intervals,
+    which their size makes sound.
+    """
+    from segwise.measure.bootstrap import bca_mean_and_ratio  # noqa: PLC0415 - numpy's draws
+
+    small = [r.segment for r in rows if 2 <= r.customers <= BOOTSTRAP_MAX]
+    if not small:
+        return rows
+    columns = ("segment", "revenue", "orders")
+    picked = outcomes.filter(pl.col("segment").is_in(small)).select(columns)
+    if EVERYONE in small:
+        everyone = outcomes.unique("customer_id").select(pl.lit(EVERYONE).alias("segment"),
+                                                         "revenue", "orders")  # fmt: skip
+        picked = pl.concat([everyone, picked], how="vertical_relaxed")
+    members = picked.collect().partition_by("segment", as_dict=True, include_key=False)
+    found = []
+    for row in rows:
+        values = members.get((row.segment,))
+        if values is None:
+            found.append(row)
+            continue
+        revenue, orders = values["revenue"].to_numpy(), values["orders"].to_numpy()
+        mean, ratio = bca_mean_and_ratio(revenue, orders)
+        kpis = dict(row.kpis)
+        for name, (low, high) in (("revenue_per_customer", mean), ("aov", ratio)):
+            kpis[name] = replace(kpis[name], ci_low=low, ci_high=high)
+        found.append(replace(row, kpis=kpis))
+    return found
 
 
 def _kpis(row: dict[str, Any], retention: Sequence[int]) -> SegmentKpis:
@@ -203,7 +273,9 @@ def _kpis(row: dict[str, Any], retention: Sequence[int]) -> SegmentKpis:
         "repeat_rate": wilson(row["repeaters"], buyers),
     }
     curve = {d: wilson(row[f"within_{d}"], n) for d in retention}
-    return SegmentKpis(row["segment"], int(n), kpis, curve)
+    positive = row["revenue_positive"] or 0.0
+    top = row["revenue_top"] / positive if positive > 0 else None
+    return SegmentKpis(row["segment"], int(n), kpis, curve, top_customer_share=top)
 
 
 def _with_lifts(rows: list[SegmentKpis]) -> list[SegmentKpis]:
@@ -218,11 +290,10 @@ def _with_lifts(rows: list[SegmentKpis]) -> list[SegmentKpis]:
         )
 
     return [
-        SegmentKpis(
-            row.segment,
-            row.customers,
-            {k: lifted(e, base.kpis.get(k)) for k, e in row.kpis.items()},
-            {d: lifted(e, base.retention.get(d)) for d, e in row.retention.items()},
+        replace(
+            row,
+            kpis={k: lifted(e, base.kpis.get(k)) for k, e in row.kpis.items()},
+            retention={d: lifted(e, base.retention.get(d)) for d, e in row.retention.items()},
         )
         for row in rows
     ]

@@ -67,6 +67,7 @@ def _kpi_view(kpis: dict[str, Any], k_min: int) -> dict[str, Any] | None:
             }
         )
     partial = run["observed_days"] < run["window_days"]
+    notes = [s["revenue_note"] for s in run["segments"] if s.get("revenue_note")]
     return {
         "name": kpis["segmentation"],
         "run_id": run["run_id"],
@@ -74,6 +75,7 @@ def _kpi_view(kpis: dict[str, Any], k_min: int) -> dict[str, Any] | None:
         "window": run["window_days"],
         "partial": f"{run['observed_days']:g}" if partial else None,
         "rows": rows,
+        "notes": notes,
         "predicted": any(s.get("predicted") for s in run["segments"]),
         "trend": _trend(kpis["segmentation"], measured) if len(measured) > 1 else "",
     }

@@ -75,7 +75,11 @@ def test_a_clv_segmentation_reads_realised_against_predicted(
             assert ratio["value"] == pytest.approx(
                 realised / segment["predicted"]["revenue_per_customer"]
             )
+            assert 0 < segment["top_customer_share"] <= 1
+            assert (segment["revenue_note"] is None) == (segment["top_customer_share"] < 0.25)
         service.post("/ui/login", data={"key": viewer})
         page = service.get("/ui/measure", params={"segmentation": "future_tiers"}).text
         assert '<th class="n">realised / predicted</th>' in page
         assert page.count('<td class="n realised">×') == len(run["segments"])
+        notes = [s["revenue_note"] for s in run["segments"] if s["revenue_note"]]
+        assert page.count('class="warning concentrated"') == len(notes)

@@ -53,6 +53,13 @@ class SegmentKpisOut(BaseModel):
     predicted: PredictedOut | None = Field(
         default=None, description="for a CLV segmentation: what its run predicted for the window"
     )
+    top_customer_share: float | None = Field(
+        default=None, description="the largest buyer's share of the segment's window revenue"
+    )
+    revenue_note: str | None = Field(
+        default=None,
+        description="set when one customer made a quarter or more of that revenue: says so",
+    )
 
 
 class RunKpisOut(BaseModel):
