@@ -94,8 +94,8 @@ def test_nothing_to_show_is_no_section_and_a_trend_needs_two_runs() -> None:
 
 def test_a_segment_that_rests_on_one_buyer_is_flagged_under_its_table() -> None:
     estimate = {"value": 0.2, "ci_low": 0.1, "ci_high": 0.3, "lift": 1.0}
-    kpis = {k: estimate for k in ("revenue_per_customer", "conversion", "aov", "repeat_rate",
-                                  "churn")}  # fmt: skip
+    names = ("revenue_per_customer", "conversion", "aov", "repeat_rate", "churn")
+    kpis = dict.fromkeys(names, estimate)
     note = "one customer made 50% of Big's revenue in the window; its revenue per customer..."
     segments = [
         {"segment": "Big", "customers": 76, **kpis, "revenue_note": note},
