@@ -16,8 +16,10 @@ from statsmodels.stats.proportion import proportion_confint, proportions_ztest
 from segwise.measure.kpis import (
     BOOTSTRAP_MAX,
     EVERYONE,
+    SegmentKpis,
     customer_outcomes,
     holdout_lifts,
+    prediction_note,
     ratio_interval,
     segment_kpis,
     t_interval,
@@ -173,7 +175,28 @@ def test_a_small_segment_with_one_big_buyer_gets_an_interval_it_can_have() -> No
     assert found["Few"].concentrated and not found["Many"].concentrated
     assert "the other 42" in found["Few"].to_dict()["revenue_note"]
     assert found["Many"].to_dict()["revenue_note"] is None
+    # The same members in another order: the same intervals (the report is reproducible).
+    shuffled = outcomes.collect().sample(fraction=1.0, shuffle=True, seed=5).lazy()
+    again = {r.segment: r.kpis for r in segment_kpis(shuffled, observed_days=30)}
+    assert again["Few"]["revenue_per_customer"] == few
+    assert again["Few"]["aov"] == aov
     # A segment too large to resample cheaply keeps the t interval its size makes sound.
     many = rows["Many"]["revenue_per_customer"]
     expected = t_interval(large.mean(), large.var(ddof=1), large.size)
     assert (many.ci_low, many.ci_high) == pytest.approx((expected.ci_low, expected.ci_high))
+
+
+@pytest.mark.parametrize(("low", "high", "noted"), [(1.26, 1.65, True), (0.5, 0.8, True),
+                                                   (0.9, 1.3, False)])  # fmt: skip
+def test_a_window_everyone_bought_more_in_than_predicted_is_said(
+    low: float, high: float, *, noted: bool
+) -> None:
+    ratio = {"value": (low + high) / 2, "ci_low": low, "ci_high": high, "lift": None}
+    everyone = SegmentKpis(EVERYONE, 100, {}, predicted={"realised_to_predicted": ratio})
+    other = SegmentKpis("Stable", 60, {}, predicted={"realised_to_predicted": ratio})
+    note = prediction_note([everyone, other], 60)
+    assert (note is not None) == noted
+    if note is not None:
+        assert f"x{ratio['value']:.2f}" in note
+        assert ("bought more" in note) == (low > 1)
+    assert prediction_note([other], 60) is None  # nobody's whole base: nothing to say

@@ -174,6 +174,8 @@ def _incremental(run: Any) -> None:
 
 def _against_prediction(run: Any) -> None:
     """Realised revenue per customer against what the run's model predicted (CLV)."""
+    from segwise.measure.kpis import prediction_note
+
     console = stdout()
     for segment in run.segments:
         if segment.predicted is None:
@@ -190,6 +192,9 @@ def _against_prediction(run: Any) -> None:
         else:
             line += f": x{ratio['value']:.2f} [{ratio['ci_low']:.2f}, {ratio['ci_high']:.2f}]"
         console.print(line, highlight=False)
+    note = prediction_note(run.segments, run.window_days)
+    if note is not None:
+        console.print(f"note: {note}", highlight=False)
 
 
 def _shown(estimate: Any, kind: str) -> str:

@@ -239,7 +239,9 @@ def _resampled(rows: list[SegmentKpis], outcomes: pl.LazyFrame) -> list[SegmentK
         everyone = outcomes.unique("customer_id").select(pl.lit(EVERYONE).alias("segment"),
                                                          "revenue", "orders")  # fmt: skip
         picked = pl.concat([everyone, picked], how="vertical_relaxed")
-    members = picked.collect().partition_by("segment", as_dict=True, include_key=False)
+    # In a fixed order: the seeded resamples then pick the same members on every call.
+    ordered = picked.sort(columns)
+    members = ordered.collect().partition_by("segment", as_dict=True, include_key=False)
     found = []
     for row in rows:
         values = members.get((row.segment,))
@@ -325,6 +327,36 @@ def against_prediction(row: SegmentKpis, predicted: float, *, complete: bool) ->
         "window_complete": complete,
     }
     return replace(row, predicted=found)
+
+
+def prediction_note(segments: Sequence[SegmentKpis], days: int) -> str | None:
+    """What everyone's realised-over-predicted says about the window, when it is not 1.
+
+    BG/NBD and Gamma-Gamma predict a steady rate of buying. When the whole base
+    bought clearly more or less than predicted (everyone's interval excludes 1),
+    the window itself was unusual (a season, a campaign), and every segment's ratio
+    carries it: each is then read against everyone's, not against 1.
+
+    Examples
+    --------
+    >>> ratio = {"value": 1.42, "ci_low": 1.26, "ci_high": 1.67, "lift": None}
+    >>> everyone = SegmentKpis(EVERYONE, 3564, {}, predicted={"realised_to_predicted": ratio})
+    >>> prediction_note([everyone], 60).split(":")[0]
+    'everyone bought x1.42 of what was predicted over these 60 days'
+    """
+    everyone = next((s for s in segments if s.segment == EVERYONE), None)
+    ratio = None if everyone is None or everyone.predicted is None else (
+        everyone.predicted.get("realised_to_predicted")
+    )  # fmt: skip
+    if not ratio or ratio["ci_low"] is None or ratio["ci_low"] <= 1 <= ratio["ci_high"]:
+        return None
+    value = ratio["value"]
+    more = "more" if value > 1 else "less"
+    return (
+        f"everyone bought x{value:.2f} of what was predicted over these {days} days: the whole "
+        f"base bought {more} than the models' steady rate (a season, a campaign, a change in the "
+        f"business), so read each segment against x{value:.2f}, not against x1.00"
+    )
 
 
 def holdout_lifts(outcomes: pl.LazyFrame) -> dict[str, dict[str, Any]]:

@@ -25,6 +25,7 @@ from segwise.measure.kpis import (
     against_prediction,
     customer_outcomes,
     holdout_lifts,
+    prediction_note,
     segment_kpis,
 )
 from segwise.project.experiment_analysis import customer_segmentation, polars_frame
@@ -57,6 +58,7 @@ class RunKpis:
             "window_days": self.window_days,
             "observed_days": round(self.observed_days, 2),
             "segments": [s.to_dict() for s in self.segments],
+            "prediction_note": prediction_note(self.segments, self.window_days),
         }
 
 

@@ -68,6 +68,8 @@ def _kpi_view(kpis: dict[str, Any], k_min: int) -> dict[str, Any] | None:
         )
     partial = run["observed_days"] < run["window_days"]
     notes = [s["revenue_note"] for s in run["segments"] if s.get("revenue_note")]
+    if run.get("prediction_note"):
+        notes.append(run["prediction_note"])
     return {
         "name": kpis["segmentation"],
         "run_id": run["run_id"],

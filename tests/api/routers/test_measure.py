@@ -69,6 +69,9 @@ def test_a_clv_segmentation_reads_realised_against_predicted(
         )
         assert found.status_code == 200, found.text
         [run] = found.json()["runs"]
+        everyone = run["segments"][0]["predicted"]["realised_to_predicted"]
+        unusual = not everyone["ci_low"] <= 1 <= everyone["ci_high"]
+        assert (run["prediction_note"] is not None) == unusual
         for segment in run["segments"]:
             ratio = segment["predicted"]["realised_to_predicted"]
             realised = segment["revenue_per_customer"]["value"]
@@ -83,3 +86,4 @@ def test_a_clv_segmentation_reads_realised_against_predicted(
         assert page.count('<td class="n realised">×') == len(run["segments"])
         notes = [s["revenue_note"] for s in run["segments"] if s["revenue_note"]]
         assert page.count('class="warning concentrated"') == len(notes)
+        assert ('class="warning prediction"' in page) == unusual

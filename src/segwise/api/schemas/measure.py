@@ -70,6 +70,10 @@ class RunKpisOut(BaseModel):
     window_days: int
     observed_days: float = Field(description="days of orders after the as-of date")
     segments: list[SegmentKpisOut]
+    prediction_note: str | None = Field(
+        default=None,
+        description="set when everyone bought clearly more or less than predicted: says so",
+    )
 
 
 class KpisOut(BaseModel):
