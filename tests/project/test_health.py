@@ -10,6 +10,7 @@ import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy import stats
 from typer.testing import CliRunner
 
 from segwise.cli.app import app
@@ -19,6 +20,7 @@ from segwise.project.health import (
     PSI_CRITICAL,
     PSI_MIN_CUSTOMERS,
     drift_alerts,
+    location_shift_by_group,
     psi,
     psi_by_group,
     size_alerts,
@@ -138,7 +140,50 @@ def test_drift_names_the_shifted_feature_once_per_segment() -> None:
     )
     assert alert.kind == "feature_drift" and alert.segment == "A"
     assert alert.level == "critical" and alert.value >= PSI_CRITICAL
-    assert "spend (PSI" in alert.message and "orders" not in alert.message
+    assert "spend (median " in alert.message and "orders" not in alert.message
+    assert ", PSI " in alert.message
+
+
+def _recency(as_of: np.datetime64, rng: np.random.Generator, n: int) -> np.ndarray:
+    """Days since the last order of ``n`` recent buyers, in a shop shut on Saturdays."""
+    days = np.arange(as_of - np.timedelta64(38, "D"), as_of + np.timedelta64(1, "D"))
+    open_days = days[(days.astype("datetime64[D]").view("int64") - 2) % 7 != 0]  # not Saturday
+    ages = (as_of - open_days).astype(int)
+    weights = np.exp(-ages / 8)  # the most recent buyers are the most numerous
+    return rng.choice(ages, n, p=weights / weights.sum())
+
+
+def test_day_counts_landing_on_other_weekdays_are_not_a_shift() -> None:
+    # Online Retail, shut on Saturdays, as of a Friday and then a Monday: the Champions' days
+    # since their last order "shifted" with PSI 0.76 while their median went from 9 to 10.
+    rng = np.random.default_rng(3)
+    friday, monday = np.datetime64("2011-09-30"), np.datetime64("2011-10-31")
+    ids = [f"c{i}" for i in range(700)]
+    members = dict.fromkeys(ids, "Champions")
+    old = pl.DataFrame({"customer_id": ids, "recency_days": _recency(friday, rng, 700)})
+    new = pl.DataFrame({"customer_id": ids, "recency_days": _recency(monday, rng, 700)})
+    assert psi(old["recency_days"], new["recency_days"]) >= 0.1  # PSI alone would alert
+    result = [_result("value", members, ("recency_days",))]
+    assert drift_alerts(_before("value", members), old, result, new) == []
+    # Two weeks longer since their last order is a shift, and the alert says which way.
+    later = new.with_columns(pl.col("recency_days") + 14)
+    (alert,) = drift_alerts(_before("value", members), old, result, later)
+    median_old, median_new = old["recency_days"].median(), later["recency_days"].median()
+    assert f"recency_days (median {median_old:.0f} → {median_new:.0f}, PSI" in alert.message
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    old=st.lists(st.integers(0, 30), min_size=1, max_size=60),
+    new=st.lists(st.integers(0, 30), min_size=1, max_size=60),
+)
+def test_the_location_shift_is_mann_whitneys_u_scaled(old: list[int], new: list[int]) -> None:
+    found = location_shift_by_group(
+        pl.DataFrame({"g": 0, "value": old}), pl.DataFrame({"g": 0, "value": new}), ["g"]
+    ).row(0, named=True)
+    u = stats.mannwhitneyu(new, old).statistic
+    assert found["delta"] == pytest.approx(2 * u / (len(old) * len(new)) - 1, abs=1e-12)
+    assert (found["median_old"], found["median_new"]) == (np.median(old), np.median(new))
 
 
 def test_a_project_stores_alerts_and_failures(tmp_path: Path) -> None:
