@@ -170,6 +170,11 @@ def test_day_counts_landing_on_other_weekdays_are_not_a_shift() -> None:
     (alert,) = drift_alerts(_before("value", members), old, result, later)
     median_old, median_new = old["recency_days"].median(), later["recency_days"].median()
     assert f"recency_days (median {median_old:.0f} → {median_new:.0f}, PSI" in alert.message
+    assert alert.level == "critical"
+    # Two days more: a small move (delta 0.23 here), a warning whatever its PSI (2.3).
+    nudged = new.with_columns(pl.col("recency_days") + 2)
+    (alert,) = drift_alerts(_before("value", members), old, result, nudged)
+    assert alert.level == "warning" and alert.value >= PSI_CRITICAL
 
 
 @settings(max_examples=40, deadline=None)

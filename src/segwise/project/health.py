@@ -10,7 +10,8 @@
   segment is no longer what it was), the usual credit-scoring thresholds. A
   shift is reported only when it also moved the segment's customers up or down:
   Cliff's delta (how much more often a customer of this run is above one of the
-  last run than below) at least 0.147, Romano et al.'s (2006) "small". PSI
+  last run than below) at least 0.147, Romano et al.'s (2006) "small"; a
+  critical one also needs a "medium" move (0.33). PSI
   alone reads a narrow segment's day counts landing on other days as a shift:
   on Online Retail as of a Friday and then a Monday (the shop shut on
   Saturdays), the Champions' days since their last order "shifted" with PSI
@@ -39,8 +40,9 @@ SIZE_WARNING, SIZE_CRITICAL = 0.25, 0.5
 #: same number of days, so their PSI measures the calendar, not the customers.
 CLOCK_FEATURES = frozenset({"tenure_days"})
 PSI_WARNING, PSI_CRITICAL = 0.1, 0.25
-#: The least Cliff's delta of a reported shift (Romano et al. 2006: "small"; 0.33 "medium").
-SHIFT_SMALL = 0.147
+#: The least Cliff's delta of a reported shift, and of a critical one (Romano et al. 2006:
+#: "small" and "medium").
+SHIFT_SMALL, SHIFT_MEDIUM = 0.147, 0.33
 #: Fewer customers than this in a segment (either run) and PSI is noise: not computed.
 PSI_MIN_CUSTOMERS = 50
 _EPSILON = 1e-4
@@ -299,9 +301,9 @@ def drift_alerts(
             .join(location_shift_by_group(old, new, keys), on=keys)
             .filter(pl.col("delta").abs() >= SHIFT_SMALL)
         )
-        by_segment: dict[str, list[tuple[float, str, float, float]]] = {}
+        by_segment: dict[str, list[tuple[float, str, float, float, float]]] = {}
         for row in shifted.iter_rows(named=True):
-            moved = (row["psi"], row["column"], row["median_old"], row["median_new"])
+            moved = (row["psi"], row["column"], row["median_old"], row["median_new"], row["delta"])
             by_segment.setdefault(str(row["segment"]), []).append(moved)
         for segment in sorted(by_segment):
             alerts.append(
@@ -333,13 +335,14 @@ def _watched(
 
 
 def _drift_alert(
-    segmentation: str, segment: str, shifted: list[tuple[float, str, float, float]]
+    segmentation: str, segment: str, shifted: list[tuple[float, str, float, float, float]]
 ) -> Alert:
     top = shifted[0][0]
-    level = "critical" if top >= PSI_CRITICAL else "warning"
+    far = any(p >= PSI_CRITICAL and abs(delta) >= SHIFT_MEDIUM for p, *_, delta in shifted)
+    level = "critical" if far else "warning"
     named = ", ".join(
         f"{column} (median {_number(before)} → {_number(after)}, PSI {value:.2f})"
-        for value, column, before, after in shifted[:3]
+        for value, column, before, after, _ in shifted[:3]
     )
     more = f" and {len(shifted) - 3} more" if len(shifted) > 3 else ""
     message = f"{segmentation} · {segment}: its customers shifted on {named}{more}"
