@@ -88,7 +88,8 @@ def _resampled_sums(y: np.ndarray, x: np.ndarray, seed: int) -> tuple[np.ndarray
     Members whose ``y`` and ``x`` are both zero add nothing to a sum, and most
     members of a window buy nothing: of a resample's ``n`` draws, the number that
     land on the others is binomial, and those draws are uniform among them. So
-    only they are drawn (exactly the same distribution; 2-3 times faster).
+    only they are drawn (exactly the same distribution), one flat array of draws
+    per batch of resamples, summed resample by resample (``np.add.reduceat``).
     """
     rng = np.random.default_rng(seed)
     n = y.size
@@ -98,12 +99,18 @@ def _resampled_sums(y: np.ndarray, x: np.ndarray, seed: int) -> tuple[np.ndarray
         return sums_y, sums_x
     y, x = y[moving], x[moving]
     drawn = rng.binomial(n, moving.size / n, size=RESAMPLES)
-    batch = max(1, _BATCH_VALUES // max(int(drawn.max()), 1))
-    for start in range(0, RESAMPLES, batch):
-        counts = drawn[start : start + batch]
-        width = int(counts.max())
-        picked = rng.integers(0, moving.size, size=(counts.size, width), dtype=np.int32)
-        kept = np.arange(width) < counts[:, None]
-        sums_y[start : start + counts.size] = np.where(kept, y[picked], 0.0).sum(axis=1)
-        sums_x[start : start + counts.size] = np.where(kept, x[picked], 0.0).sum(axis=1)
+    ends = np.cumsum(drawn)
+    start = 0
+    while start < RESAMPLES:
+        # As many resamples as fit in one batch of draws (at least one).
+        base = ends[start - 1] if start else 0
+        stop = max(start + 1, int(np.searchsorted(ends, base + _BATCH_VALUES, side="right")))
+        counts = drawn[start:stop]
+        picked = rng.integers(0, moving.size, size=int(counts.sum()), dtype=np.int32)
+        firsts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+        some = counts > 0  # reduceat reads an empty resample's first draw: skip them
+        if picked.size:
+            sums_y[start:stop][some] = np.add.reduceat(y[picked], firsts[some])
+            sums_x[start:stop][some] = np.add.reduceat(x[picked], firsts[some])
+        start = stop
     return sums_y, sums_x

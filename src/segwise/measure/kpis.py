@@ -195,6 +195,8 @@ def customer_outcomes(
 
 def segment_kpis(outcomes: pl.LazyFrame, observed_days: float) -> list[SegmentKpis]:
     """Every segment's KPIs (and everyone's, first), with lifts against everyone."""
+    # Once: the moments and the small segments' members both read it (it joins the orders).
+    outcomes = outcomes.collect().lazy()
     retention = [d for d in RETENTION_DAYS if d <= observed_days]
     orders, revenue = pl.col("orders"), pl.col("revenue")
     aggregations = [
