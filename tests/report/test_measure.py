@@ -39,7 +39,7 @@ def test_the_kpi_table_shows_the_earlier_run_as_kpis_measure_it(measured: tuple[
     for segment in run.segments:
         assert f'<tr data-segment="{segment.segment}">' in section
         assert f"{segment.kpis['conversion'].value:.1%}" in section
-        flagged = f"of {segment.segment}&#39;s revenue in the window" in section
+        flagged = f"of the revenue of {segment.segment} in the window" in section
         assert flagged == segment.concentrated
 
 
@@ -96,7 +96,7 @@ def test_a_segment_that_rests_on_one_buyer_is_flagged_under_its_table() -> None:
     estimate = {"value": 0.2, "ci_low": 0.1, "ci_high": 0.3, "lift": 1.0}
     names = ("revenue_per_customer", "conversion", "aov", "repeat_rate", "churn")
     kpis = dict.fromkeys(names, estimate)
-    note = "one customer made 50% of Big's revenue in the window; its revenue per customer..."
+    note = "one customer made 50% of the revenue of Big in the window; the segment's..."
     segments = [
         {"segment": "Big", "customers": 76, **kpis, "revenue_note": note},
         {"segment": "Tiny", "customers": 3, **kpis, "revenue_note": "one customer made 90%"},

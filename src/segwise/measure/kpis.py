@@ -110,12 +110,12 @@ def concentration_note(segment: SegmentKpis) -> str:
     --------
     >>> note = concentration_note(SegmentKpis("VIP", 76, {}, top_customer_share=0.56))
     >>> note.split(";")[0]
-    "one customer made 56% of VIP's revenue in the window"
+    'one customer made 56% of the revenue of VIP in the window'
     """
     return (
-        f"one customer made {segment.top_customer_share:.0%} of {segment.segment}'s revenue "
-        f"in the window; its revenue per customer and AOV say little about the other "
-        f"{segment.customers - 1:,}"
+        f"one customer made {segment.top_customer_share:.0%} of the revenue of "
+        f"{segment.segment} in the window; the segment's revenue per customer and AOV say "
+        f"little about the other {segment.customers - 1:,}"
     )
 
 
