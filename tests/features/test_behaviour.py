@@ -61,6 +61,23 @@ def test_hand_computed_features() -> None:
     assert b["visit_90d"] == 0  # 122 days before as-of
 
 
+def test_returning_more_than_was_bought_is_returning_all_of_it() -> None:
+    # Online Retail II: returns of orders placed before the data began made return rates of
+    # up to 5, and an Outliers card read "returns 244% of what they buy".
+    returns_more = pl.DataFrame(
+        {
+            "customer_id": ["e", "e", "e"],
+            "order_id": ["1", "C1", "C2"],
+            "timestamp": ["2024-01-02", "2024-01-03", "2024-01-04"],
+            "amount": [100.0, -300.0, -200.0],
+            "is_return": [False, True, True],
+        }
+    )
+    out = sw.customer_features(returns_more, as_of="2024-01-31")
+    assert out["return_rate"].to_list() == [1.0]
+    assert out["net_revenue"].to_list() == [-400.0]  # the money itself is not capped
+
+
 def test_customer_table_sets_the_population_and_joins_attributes() -> None:
     out = sw.customer_features(TX, customers=PEOPLE, as_of="2024-01-31")
     assert out["customer_id"].to_list() == ["a", "b", "d"]

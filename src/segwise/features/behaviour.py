@@ -21,7 +21,8 @@ Everything after the as-of date is ignored. Definitions:
     Mean gap between distinct purchase days, and the gap between the last
     two; NULL with fewer than two purchase days.
 ``return_rate``
-    Returned value ÷ purchased value (0 without returns).
+    Returned value ÷ purchased value, at most 1 (0 without returns): returns of
+    orders placed before the data read as returning all of them.
 ``preferred_channel``
     The channel with the most purchase value; ties go to the first name
     alphabetically.
@@ -147,8 +148,10 @@ def _transaction_features(
         nw.when(gaps > 0)
         .then(nw.col("__sw_span").cast(nw.Float64) / gaps)
         .alias("inter_purchase_mean_days"),
+        # At most 1: returns of orders from before the data ("244% of what they buy" on a
+        # card) are read as returning all of it.
         nw.when(bought_value > 0)
-        .then(nw.col("__sw_returned").fill_null(0.0) / bought_value)
+        .then((nw.col("__sw_returned").fill_null(0.0) / bought_value).clip(upper_bound=1.0))
         .otherwise(0.0)
         .alias("return_rate"),
     )
