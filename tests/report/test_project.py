@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from typing import TYPE_CHECKING, Any
@@ -36,6 +37,17 @@ def chromium(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [CHROMIUM, *FLAGS, *args], capture_output=True, text=True, timeout=180, check=False
     )
+
+
+def test_the_report_says_what_each_rfm_score_means(run: Any) -> None:
+    page = run.report.read_text()
+    [table] = re.findall(r'<table class="scores">.*?</table>', page, flags=re.S)
+    assert "What the scores mean in this run" in table
+    assert [int(s) for s in re.findall(r'data-score="(\d)"', table)] == [5, 4, 3, 2, 1]
+    rows = re.findall(r"<tr data-score.*?</tr>", table, flags=re.S)
+    recency = [re.findall(r"<td>([^<]*)</td>", row)[1] for row in rows]
+    assert recency[0].startswith("≤ ") and recency[-1].startswith("≥ ")  # newest, oldest
+    assert all("–" in r for r in recency[1:-1])  # the middle scores: a range each
 
 
 def test_report_is_self_contained(run: Any) -> None:

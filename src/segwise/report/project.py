@@ -24,7 +24,7 @@ from segwise.profiling.vocabulary import label, money
 from segwise.report.charts import chart_html
 from segwise.report.measure import card_memory, measurement_view
 from segwise.report.quality import environment, quality_section
-from segwise.report.rfm import grid_chart, sizes_chart, wrap_label
+from segwise.report.rfm import grid_chart, score_ranges, sizes_chart, wrap_label
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -116,9 +116,10 @@ def _segmentation_view(
     unit = "account" if result.level == "account" else "customer"
     if unit == "account":
         summary += " · segments accounts (features rolled up from their contacts)"
-    grid = ""
+    grid, scores = "", []
     if result.method == "rfm" and result.rfm_table is not None and result.bins:
         grid = grid_chart(result.rfm_table, result.bins, k_min)
+        scores = score_ranges(result.rfm_table, result.bins, k_min)
     return {
         "name": result.name,
         "method": result.method,
@@ -127,6 +128,7 @@ def _segmentation_view(
         "cards": cards,
         "sizes_chart": sizes_chart(sized),
         "grid_chart": grid,
+        "score_ranges": scores,
         "profile_chart": _profile_chart(
             shown,
             "Profile: mean of each feature ÷ the parent segment's average (whole segments: "

@@ -76,6 +76,53 @@ def grid_chart(table: pl.DataFrame, bins: int, k_min: int = 1) -> str:
     return chart_html(figure)
 
 
+def score_ranges(table: pl.DataFrame, bins: int, k_min: int = 1) -> list[dict[str, Any]]:
+    """What each score means in this run: the days, orders and revenue of its customers.
+
+    One row per score, highest first. The extreme ends are open ("≥ 2,400"): their outer
+    bound would be one customer's own figure. A score held by fewer than ``k_min``
+    customers shows no range.
+
+    Examples
+    --------
+    >>> table = pl.DataFrame({"recency_days": [3, 40, 200], "frequency": [9, 3, 1],
+    ...     "monetary": [900.0, 120.0, 15.0], "r_score": [3, 2, 1], "f_score": [3, 2, 1],
+    ...     "m_score": [3, 2, 1]})
+    >>> [(r["score"], r["recency"], r["orders"], r["revenue"]) for r in score_ranges(table, 3)]
+    [(3, '≤ 3', '≥ 9', '≥ 900'), (2, '40', '3', '120'), (1, '≥ 200', '≤ 1', '≤ 15')]
+    """
+    axes = {"recency": ("r_score", "recency_days"), "orders": ("f_score", "frequency"),
+            "revenue": ("m_score", "monetary")}  # fmt: skip
+    rows: dict[int, dict[str, Any]] = {s: {"score": s} for s in range(bins, 0, -1)}
+    for key, (score, metric) in axes.items():
+        values = pl.col(metric)
+        found = table.group_by(score).agg(
+            pl.len().alias("n"), values.min().alias("low"), values.max().alias("high")
+        )
+        # Recent customers score high on recency: its open ends are the other way round.
+        top, bottom = (min, max) if key == "recency" else (max, min)
+        scored = found[score].to_list()
+        for s, n, low, high in found.iter_rows():
+            if s not in rows:
+                continue
+            if n < k_min:
+                rows[s][key] = f"< {k_min} customers"
+            elif s == top(scored) and s != bottom(scored):  # the oldest, or the most and biggest
+                rows[s][key] = f"≥ {_figure(low)}"
+            elif s == bottom(scored) and s != top(scored):
+                rows[s][key] = f"≤ {_figure(high)}"
+            else:
+                rows[s][key] = _figure(low) if low == high else f"{_figure(low)}–{_figure(high)}"
+    for row in rows.values():
+        for key in axes:
+            row.setdefault(key, "–")
+    return list(rows.values())
+
+
+def _figure(value: float) -> str:
+    return f"{value:,.0f}"
+
+
 def rfm_section(
     table: pl.DataFrame, score_map: ScoreMap, *, title: str = "RFM segments"
 ) -> dict[str, Any]:
@@ -126,4 +173,5 @@ def rfm_section(
         "segments": segments,
         "sizes_chart": sizes_chart(segments),
         "grid_chart": grid_chart(table, score_map.bins),
+        "score_ranges": score_ranges(table, score_map.bins),
     }
