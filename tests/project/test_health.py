@@ -177,6 +177,50 @@ def test_day_counts_landing_on_other_weekdays_are_not_a_shift() -> None:
     assert alert.level == "warning" and alert.value >= PSI_CRITICAL
 
 
+def test_customers_a_quarter_more_lapsed_have_only_aged() -> None:
+    # CDNOW, a closed cohort, a quarter apart: every lapsed segment "shifted" from a median of
+    # 230 days since the last order to 320. Nobody bought: the clock explains it.
+    rng = np.random.default_rng(4)
+    ids = [f"c{i}" for i in range(600)]
+    members = dict.fromkeys(ids, "Lost")
+    old = pl.DataFrame({"customer_id": ids, "recency_days": rng.integers(150, 330, 600)})
+    new = old.with_columns(pl.col("recency_days") + 92)
+    result, before = [_result("value", members, ("recency_days",))], _before("value", members)
+    assert drift_alerts(before, old, result, new, elapsed_days=92) == []
+    assert drift_alerts(before, old, result, new)  # without the days between: a shift
+    # A quarter of them bought since: less lapsed than the clock alone would make them.
+    bought = new.with_columns(
+        pl.when(pl.int_range(pl.len()) % 4 == 0).then(pl.lit(5)).otherwise("recency_days")
+        .alias("recency_days")
+    )  # fmt: skip
+    (alert,) = drift_alerts(before, old, result, bought, elapsed_days=92)
+    aged = (old["recency_days"] + 92).median()
+    assert f"{aged:.0f} had none of them bought" in alert.message
+
+
+def test_a_few_days_inside_a_narrow_segment_is_no_shift() -> None:
+    # CDNOW's Need Attention spans 20 days of a base whose days since the last order spread
+    # over 170 (IQR): 4 days off gave a "medium" delta (0.34) and a critical PSI of 9.5.
+    rng = np.random.default_rng(5)
+    ids = [f"c{i}" for i in range(2_000)]
+    members = {c: "Need Attention" if i < 400 else "Other" for i, c in enumerate(ids)}
+    wide = rng.integers(0, 400, 2_000)
+    wide[:400] = rng.integers(198, 219, 400)
+    old = pl.DataFrame({"customer_id": ids, "recency_days": wide})
+    new = old.with_columns(
+        pl.when(pl.int_range(pl.len()) < 400).then(pl.col("recency_days") - 4)
+        .otherwise("recency_days").alias("recency_days")
+    )  # fmt: skip
+    result = [_result("value", members, ("recency_days",))]
+    shifted = location_shift_by_group(
+        old.head(400).select(g=0, value="recency_days"),
+        new.head(400).select(g=0, value="recency_days"),
+        ["g"],
+    )
+    assert abs(shifted["delta"][0]) > 0.3  # the customers did move, by 4 days
+    assert drift_alerts(_before("value", members), old, result, new) == []
+
+
 @settings(max_examples=40, deadline=None)
 @given(
     old=st.lists(st.integers(0, 30), min_size=1, max_size=60),

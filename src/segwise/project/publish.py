@@ -236,7 +236,10 @@ def _alerts(
             found += size_alerts(previous.members, at_level, customers, k_min)
     # Drift reads members' rows by id: account segments only when their rows are there.
     watched = [r for r in results if r.definition.get("values_kept") is not False]
-    found += drift_alerts(previous.members, store.latest_features(), watched, units)
+    elapsed = (inputs.as_of - previous.as_of).days
+    found += drift_alerts(
+        previous.members, store.latest_features(), watched, units, elapsed_days=elapsed
+    )
     return found
 
 
