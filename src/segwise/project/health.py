@@ -11,7 +11,8 @@
   shift is reported only when it also moved the segment's customers up or down:
   Cliff's delta (how much more often a customer of this run is above one of the
   last run than below) at least 0.147, Romano et al.'s (2006) "small"; a
-  critical one also needs a "medium" move (0.33). PSI
+  critical one also needs a "medium" move (0.33); and the segment's median must
+  move by a tenth of the feature's spread over everyone (its IQR). PSI
   alone reads a narrow segment's day counts landing on other days as a shift:
   on Online Retail as of a Friday and then a Monday (the shop shut on
   Saturdays), the Champions' days since their last order "shifted" with PSI
@@ -400,7 +401,7 @@ def _drift_alert(segmentation: str, segment: str, shifted: list[dict[str, Any]])
 
     def told(row: dict[str, Any]) -> str:
         medians = f"median {_number(row['median_old'])} → {_number(row['median_new'])}"
-        if row["median_aged"] is not None:  # set only where ageing explains less
+        if row["median_aged"] is not None:  # set where the aged values were the nearer
             medians += f", {_number(row['median_aged'])} had none of them bought"
         return f"{row['column']} ({medians}, PSI {row['psi']:.2f})"
 
