@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
+import duckdb
 import polars as pl
 import pytest
 from typer.testing import CliRunner
 
+import segwise as sw
 from segwise.cli.app import app
 from segwise.project import Project
 from tests.project.demo import keep_segmentations
@@ -107,6 +109,19 @@ def test_preview_reads_the_sources_again_when_they_changed(shop: Path) -> None:
     assert not (shop / "quarantine").exists() or all(
         p.stat().st_mtime <= orders.stat().st_mtime for p in (shop / "quarantine").iterdir()
     )
+
+
+def test_a_table_kept_by_another_release_is_not_reused(shop: Path) -> None:
+    project = Project.from_yaml(shop)
+    assert project.preview(segmentation="spend").from_cache is True
+    meta = project.store._read("SELECT value FROM store_meta WHERE key = 'feature_cache'")
+    key = json.loads(meta["value"][0])
+    assert key["version"] == sw.__version__
+    older = json.dumps({**key, "version": "0.0.1"})
+    with duckdb.connect(str(project.store.path)) as connection:
+        connection.execute("UPDATE store_meta SET value = ? WHERE key = 'feature_cache'", [older])
+    # Its features may be computed otherwise now: the sources are read again.
+    assert project.preview(segmentation="spend").from_cache is False
 
 
 def test_preview_of_an_rfm_segmentation_reads_the_transactions(shop: Path) -> None:

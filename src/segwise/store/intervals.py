@@ -467,5 +467,13 @@ def write_feature_cache(
     connection.register("cached_features", features)
     connection.execute("CREATE OR REPLACE TABLE feature_cache AS SELECT * FROM cached_features")
     connection.unregister("cached_features")
-    key = json.dumps({"fingerprints": record.fingerprints, "as_of": record.as_of.isoformat()})
+    # With the version that computed it: a release that changes a feature must not be
+    # previewed on the last release's values.
+    key = json.dumps(
+        {
+            "fingerprints": record.fingerprints,
+            "as_of": record.as_of.isoformat(),
+            "version": record.version,
+        }
+    )
     connection.execute("INSERT OR REPLACE INTO store_meta VALUES ('feature_cache', ?)", [key])

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import polars as pl
 
+from segwise._version import __version__
 from segwise.exceptions import ConfigError, SegwiseError
 from segwise.store import schema
 from segwise.store.lock import held_here, hold_lock, write_intent
@@ -357,15 +358,20 @@ class Workspace(HistoryQueries):
         stored = rows["fingerprints"][0]
         return str(rows["config_hash"][0]), None if stored is None else json.loads(stored)
 
-    def cached_features(self, fingerprints: dict[str, Any]) -> tuple[date, pl.DataFrame] | None:
-        """The last run's customer table and as-of date, if its sources had these fingerprints."""
+    def cached_features(
+        self, fingerprints: dict[str, Any], version: str | None = None
+    ) -> tuple[date, pl.DataFrame] | None:
+        """The last run's customer table and as-of date, if its sources had these fingerprints.
+
+        ``version`` (segwise's own, by default) must be the one that computed the table.
+        """
         if not self.path.exists():
             return None
         meta = self._read("SELECT value FROM store_meta WHERE key = 'feature_cache'")
         if meta.height == 0:
             return None
         key = json.loads(meta["value"][0])
-        if key["fingerprints"] != fingerprints:
+        if key["fingerprints"] != fingerprints or key.get("version") != (version or __version__):
             return None
         return date.fromisoformat(key["as_of"]), self._read("SELECT * FROM feature_cache")
 
