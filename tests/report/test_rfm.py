@@ -40,9 +40,9 @@ def test_each_score_reads_as_the_range_of_its_customers() -> None:
     oldest = table.filter(pl.col("r_score") == 1)["recency_days"]
     assert rows[1]["recency"] == f"≥ {oldest.min():,}"  # the oldest: from the cut on
     spent = table.filter(pl.col("m_score") == 3)["monetary"]
-    assert rows[3]["revenue"] == f"{spent.min():,.0f}–{spent.max():,.0f}"
+    assert rows[3]["revenue"] == f"{spent.min():,.2f}–{spent.max():,.2f}"  # under 1,000
     top = table.filter(pl.col("m_score") == 5)["monetary"]
-    assert rows[5]["revenue"] == f"≥ {top.min():,.0f}"
+    assert rows[5]["revenue"] == f"≥ {top.min():,.2f}"
     # The outer ends are one customer's own figures: never shown.
     assert f"{top.max():,.0f}" not in rows[5]["revenue"]
     assert f"{oldest.max():,}" not in rows[1]["recency"]

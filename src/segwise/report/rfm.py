@@ -120,7 +120,10 @@ def score_ranges(table: pl.DataFrame, bins: int, k_min: int = 1) -> list[dict[st
 
 
 def _figure(value: float) -> str:
-    return f"{value:,.0f}"
+    """Whole numbers whole; amounts under 1,000 to the cent, so two scores' ends differ."""
+    if float(value).is_integer() or abs(value) >= 1_000:
+        return f"{value:,.0f}"
+    return f"{value:,.2f}"
 
 
 def rfm_section(
