@@ -32,3 +32,14 @@ def test_account_actions_are_not_repeated_within_a_segmentation() -> None:
     with counting("account"):
         found = suggest_actions([([_trait("recency_days", 1)], 100.0)] * 3, 100.0)
     assert len(set(found)) == 3
+
+
+def test_a_return_prone_segment_is_never_told_to_buy_more() -> None:
+    # Online Retail II's "Return-prone lapsed customers" (returns 28% against 3%) were told to
+    # "cross-sell" once the returns and win-back actions went to larger segments.
+    returners = [_trait("return_rate", 1), _trait("inter_purchase_last_days", 1)]
+    taken = [([_trait("return_rate", 1)], 100.0)]
+    chosen = suggest_actions([*taken, (returners, 100.0)], 100.0)[1]
+    assert "cross-sell" not in chosen.lower() and "upsell" not in chosen.lower()
+    everyone_else = [_trait("inter_purchase_last_days", 1)]
+    assert "cross-sell" in suggest_actions([*taken, (everyone_else, 100.0)], 100.0)[1]

@@ -5,7 +5,8 @@ clusters get a first suggestion from what defines them, for a marketer to
 refine. Two rules keep the suggestions honest:
 
 * value comes first: a segment whose net value per customer is negative or
-  near zero never gets an upsell or cross-sell action;
+  near zero, or that returns well above the average, never gets an upsell or
+  cross-sell action (more basket for a returner is more to send back);
 * one segmentation never repeats an action: the next matching one is used,
   or the shared one is sharpened with the segment's leading trait.
 """
@@ -151,6 +152,12 @@ def _loses_money(value_mean: float | None, population_value: float | None) -> bo
     return population_value is not None and value_mean < NEAR_ZERO_VALUE * population_value
 
 
+def _returns_much(traits: Sequence[Trait]) -> bool:
+    return any(
+        concept_key(t) == "returns" and t.direction > 0 and t.kind == "numeric" for t in traits
+    )
+
+
 def population_value(profiles: SegmentProfiles) -> float | None:
     """The mean value per customer over every segment with a value (size-weighted).
 
@@ -222,7 +229,7 @@ def suggest_actions(
     out: list[str] = []
     for traits, value_mean in segments:
         losing = _loses_money(value_mean, population_value)
-        options = _matches(traits, protect_margin=losing)
+        options = _matches(traits, protect_margin=losing or _returns_much(traits))
         if losing:
             shown = money(value_mean if value_mean is not None else 0.0, currency)
             options.insert(
