@@ -221,6 +221,49 @@ def test_a_few_days_inside_a_narrow_segment_is_no_shift() -> None:
     assert drift_alerts(_before("value", members), old, result, new) == []
 
 
+def _rfm(members: dict[str, str], binning: str) -> SegmentationResult:
+    frame = pl.DataFrame({"customer_id": list(members), "segment": list(members.values())})
+    return SegmentationResult(
+        "value", "rfm", frame, {"binning": binning}, [], reads=("recency_days",)
+    )
+
+
+def _by_rank(values: np.ndarray, ids: list[str]) -> dict[str, str]:
+    """Three equal segments by rank of ``values``, as quantile scores cut them."""
+    order = np.argsort(np.argsort(values, kind="stable"), kind="stable")
+    names = np.array(["Recent", "Middle", "Lapsed"])[order * 3 // len(values)]
+    return dict(zip(ids, names.tolist(), strict=True))
+
+
+def test_segments_ranked_afresh_each_run_move_with_the_base_in_one_alert() -> None:
+    # Online Retail II, September then October 2010: quantile RFM's Need Attention "shifted"
+    # from a median of 70 days since the last order to 47 (PSI 3.45, critical) while the
+    # base's own distribution barely moved (PSI 0.06): the score cut-offs had moved.
+    rng = np.random.default_rng(6)
+    ids = [f"c{i}" for i in range(3_000)]
+    old_days = rng.gamma(1.2, 60, 3_000).round()
+    # A month later, a fifth bought again; the rest are a month older.
+    new_days = np.where(rng.random(3_000) < 0.2, rng.integers(0, 30, 3_000), old_days + 31)
+    old = pl.DataFrame({"customer_id": ids, "recency_days": old_days})
+    new = pl.DataFrame({"customer_id": ids, "recency_days": new_days})
+    before = _before("value", _by_rank(old_days, ids))
+    ranked = _by_rank(new_days, ids)
+    rules_like = _result("value", ranked, ("recency_days",))
+    assert drift_alerts(before, old, [rules_like], new, elapsed_days=31)  # per segment: shifts
+    quantile = _rfm(ranked, "quantile")
+    assert drift_alerts(before, old, [quantile], new, elapsed_days=31) == []
+    # The whole base two months more lapsed than the clock makes them: one alert, no segment.
+    later = new.with_columns(pl.col("recency_days") + 60)
+    (alert,) = drift_alerts(before, old, [quantile], later, elapsed_days=31)
+    assert alert.kind == "base_drift" and alert.segment == ""
+    assert alert.message.startswith("value: the whole base moved on recency_days (median ")
+    # Fixed cut points do not follow the base: their segments are checked one by one.
+    fixed = _rfm(ranked, "fixed")
+    assert {a.kind for a in drift_alerts(before, old, [fixed], later, elapsed_days=31)} == {
+        "feature_drift"
+    }
+
+
 @settings(max_examples=40, deadline=None)
 @given(
     old=st.lists(st.integers(0, 30), min_size=1, max_size=60),

@@ -22,6 +22,14 @@
   cohort: every lapsed segment "shifted" from a median of 230 days to 320), so
   delta is also taken against the last run's values aged by the days between the
   runs, and the smaller of the two counts.
+- **The whole base moving** under segments that rank customers within each run
+  (RFM scored on quantiles or natural breaks): each score's range follows the
+  base, so every segment "shifts" with it. On Online Retail II from September to
+  October 2010 (the run-up to Christmas) Need Attention "shifted" from a median
+  of 70 days since the last order to 47 and Loyal Customers from 52 to 39: the
+  base's own median had moved the same way. Such a segmentation gets one alert
+  for the base on its scored features, with the same tests, instead of one per
+  segment.
 
 Each finding is an :class:`Alert`; ``segwise alerts`` and the report show them.
 """
@@ -34,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from segwise.privacy.small_groups import K_MIN, below, is_small
+from segwise.project.methods.rfm import RFM_FEATURES
 from segwise.store.refits import fitted_in_run, regrouped
 
 if TYPE_CHECKING:
@@ -293,7 +302,9 @@ def drift_alerts(
     The features checked are those the segmentation reads (its rules' columns,
     its cluster model's features), else those its profile shows, less those
     that move with the clock alone (tenure); the alert names the three that
-    moved most, with their medians and PSI.
+    moved most, with their medians and PSI. A segmentation that ranks customers
+    afresh in every run (quantile RFM) is checked on its ranked features for the
+    whole base, one alert for all its segments.
     """
     if before_features is None:
         return []
@@ -305,17 +316,36 @@ def drift_alerts(
         if old_members.height == 0 or refitted_clusters(result, old_members):
             continue
         watched = _watched(result, features, before_features)
+        ranked = [c for c in watched if c in _ranked_on(result)]
         if not watched:
             continue
         new_members = result.members.with_columns(pl.col("customer_id").cast(pl.String))
-        old = _long(old_members.join(old_table, on="customer_id"), watched)
-        new = _long(new_members.join(new_table, on="customer_id"), watched)
-        shifted = _shifts(old, new, _scales(features, watched), elapsed_days)
+        old_rows = old_members.join(old_table, on="customer_id")
+        new_rows = new_members.join(new_table, on="customer_id")
+        scales = _scales(features, watched)
+        own = [c for c in watched if c not in ranked]
         by_segment: dict[str, list[dict[str, Any]]] = {}
-        for row in shifted.sort("psi", descending=True).iter_rows(named=True):
-            by_segment.setdefault(str(row["segment"]), []).append(row)
+        if own:
+            shifted = _shifts(_long(old_rows, own), _long(new_rows, own), scales, elapsed_days)
+            for row in shifted.sort("psi", descending=True).iter_rows(named=True):
+                by_segment.setdefault(str(row["segment"]), []).append(row)
         alerts += [_drift_alert(result.name, s, by_segment[s]) for s in sorted(by_segment)]
+        if ranked:
+            was, now = (
+                _long(rows.unique("customer_id").with_columns(segment=pl.lit("")), ranked)
+                for rows in (old_rows, new_rows)
+            )
+            moved = _shifts(was, now, scales, elapsed_days).sort("psi", descending=True)
+            if moved.height:
+                alerts.append(_base_alert(result.name, list(moved.iter_rows(named=True))))
     return alerts
+
+
+def _ranked_on(result: SegmentationResult) -> frozenset[str]:
+    """The features a segmentation ranks customers on afresh in every run (none for most)."""
+    if result.method == "rfm" and result.definition.get("binning", "quantile") != "fixed":
+        return RFM_FEATURES
+    return frozenset()
 
 
 def _shifts(
@@ -395,9 +425,29 @@ def _watched(
 
 def _drift_alert(segmentation: str, segment: str, shifted: list[dict[str, Any]]) -> Alert:
     """One segment's alert; ``shifted``: its moved features, the largest PSI first."""
-    top = shifted[0]["psi"]
+    message = f"{segmentation} · {segment}: its customers shifted on {_moves(shifted)}"
+    return Alert(
+        segmentation, segment, "feature_drift", _level(shifted), shifted[0]["psi"], message
+    )
+
+
+def _base_alert(segmentation: str, shifted: list[dict[str, Any]]) -> Alert:
+    """A ranking segmentation's base moved on the features it scores: one alert, no segment."""
+    message = (
+        f"{segmentation}: the whole base moved on {_moves(shifted)}; its scores rank customers "
+        "within each run, so each score, and each segment, now spans other values "
+        "(the report's score table shows this run's ranges)"
+    )
+    return Alert(segmentation, "", "base_drift", _level(shifted), shifted[0]["psi"], message)
+
+
+def _level(shifted: list[dict[str, Any]]) -> str:
     far = any(r["psi"] >= PSI_CRITICAL and abs(r["delta"]) >= SHIFT_MEDIUM for r in shifted)
-    level = "critical" if far else "warning"
+    return "critical" if far else "warning"
+
+
+def _moves(shifted: list[dict[str, Any]]) -> str:
+    """The three largest moves in words, e.g. ``recency_days (median 9 → 24, PSI 0.80)``."""
 
     def told(row: dict[str, Any]) -> str:
         medians = f"median {_number(row['median_old'])} → {_number(row['median_new'])}"
@@ -405,10 +455,8 @@ def _drift_alert(segmentation: str, segment: str, shifted: list[dict[str, Any]])
             medians += f", {_number(row['median_aged'])} had none of them bought"
         return f"{row['column']} ({medians}, PSI {row['psi']:.2f})"
 
-    named = ", ".join(told(row) for row in shifted[:3])
     more = f" and {len(shifted) - 3} more" if len(shifted) > 3 else ""
-    message = f"{segmentation} · {segment}: its customers shifted on {named}{more}"
-    return Alert(segmentation, segment, "feature_drift", level, top, message)
+    return ", ".join(told(row) for row in shifted[:3]) + more
 
 
 def _number(value: float) -> str:
