@@ -91,6 +91,18 @@ def test_new_is_only_said_of_customers_who_joined_recently() -> None:
     assert new is not None and new.word == "new"
 
 
+def test_recent_is_only_said_of_customers_who_bought_recently() -> None:
+    # CDNOW at the end of 1997, a cohort that had mostly lapsed: a cluster that "last bought 8
+    # months ago (typical customer: 10 months)" was told to strike while it is warm.
+    lately = numeric_trait("recency_days", 240.0, 300.0, 120.0, 240.0, 300.0, 150.0)
+    assert lately is not None and lately.word == ""
+    assert "Recent" not in auto_names({0: [lately]})[0]
+    assert "warm" not in suggest_action([lately])
+    recent = numeric_trait("recency_days", 40.0, 90.0, 60.0, 35.0, 80.0, 70.0)
+    assert recent is not None and recent.word == "recent"
+    assert "warm" in suggest_action([recent])
+
+
 def test_names_never_differ_only_by_a_number() -> None:
     same = [Trait("recency_days", "numeric", 1, 2.0, "")]
     names = auto_names(

@@ -26,8 +26,11 @@ from segwise.profiling import vocabulary
 #: unless the standardised difference is at least ``MATERIAL_EFFECT``.
 MATERIAL_LIFT = 0.15
 MATERIAL_EFFECT = 0.5
-#: "New" in a name only for segments whose typical member joined this recently.
+#: "New" in a name only for segments whose typical member joined this recently, and
+#: "recent" (with its "strike while it is warm" action) only for those whose typical member
+#: bought this recently: in a base that has mostly lapsed, eight months is below average.
 NEW_CUSTOMER_DAYS = 90
+RECENT_DAYS = 90
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +134,10 @@ def numeric_trait(
     if concept is not None and concept.key == "tenure" and direction < 0:
         # "New" for a segment whose typical member joined half a year ago contradicts its card.
         word = word if median <= NEW_CUSTOMER_DAYS else ""
+    if concept is not None and concept.key == "recency" and direction < 0:
+        # CDNOW's cohort at the end of 1997: "last bought 8 months ago (typical customer: 10
+        # months)" was named recent and told to strike while it is warm.
+        word = word if median <= RECENT_DAYS else ""
     key = concept.key if concept else feature
     return Trait(feature, "numeric", direction, abs(effect), text, word=word, concept=key)
 
