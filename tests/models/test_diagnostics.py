@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import polars as pl
 import pytest
@@ -11,6 +13,9 @@ from hypothesis import strategies as st
 import segwise as sw
 from segwise.models.diagnostics import diagnose_bgnbd, overdue, quiet_cycles, repeat_histogram
 from segwise.models.predictions import predict_customers
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 def test_a_sound_fit_has_no_warnings() -> None:
@@ -28,7 +33,7 @@ def test_a_sound_fit_has_no_warnings() -> None:
     ("params", "frequency", "code"),
     [
         ({"r": 0.8, "alpha": 9.6, "a": 0.0006, "b": 172.0}, [1, 2, 0] * 100, "no_dropout"),
-        ({"r": 0.8, "alpha": 9.6, "a": 2e-5, "b": 0.3}, [1, 2, 0] * 100, "at_bound"),
+        ({"r": 0.8, "alpha": 2e4, "a": 0.8, "b": 2.4}, [1, 2, 0] * 100, "at_bound"),
         ({"r": 0.2, "alpha": 4.0, "a": 0.8, "b": 2.4}, [1] + [0] * 299, "few_repeat_buyers"),
     ],
     ids=["no dropout", "at bound", "few repeat buyers"],
@@ -40,6 +45,35 @@ def test_degenerate_fits_are_named(
     warnings = diagnose_bgnbd(params, x, x * 3, np.full(x.size, 39.0))
     assert code in [w.code for w in warnings]
     assert all(w.advice for w in warnings)
+
+
+def test_no_dropout_is_said_once_and_never_blamed_on_the_time_unit() -> None:
+    # Online Retail II to 2010-07-01: "almost no dropout" and "a at the edge of its range" for
+    # the same a, advising a daily time unit, which fits a and b exactly as weeks do.
+    x = np.array([1, 2, 0] * 100, dtype=float)
+    warnings = diagnose_bgnbd(
+        {"r": 0.84, "alpha": 9.6, "a": 3.1e-5, "b": 1191.5}, x, x * 3, np.full(x.size, 30.0)
+    )
+    assert [w.code for w in warnings] == ["no_dropout"]
+    assert "time unit" not in str(warnings[0])
+    days = diagnose_bgnbd(
+        {"r": 0.84, "alpha": 2e4, "a": 3.1e-5, "b": 1191.5}, x, x * 21, np.full(x.size, 210.0)
+    )
+    assert [w.code for w in days] == ["no_dropout", "at_bound"]
+    assert "alpha = 2e+04" in days[1].message and "time unit" in days[1].advice
+
+
+@pytest.mark.realdata
+def test_the_unit_rescales_the_purchase_rate_only(shared_data: Path) -> None:
+    # Why the advice leaves the unit out: CDNOW's calibration in weeks and in days.
+    weeks = pl.read_csv(shared_data / "cdnow_sample_calibration_summary_lifetimes.csv").select(
+        frequency="x", recency="t_x", T="T"
+    )
+    by_week = sw.BetaGeoModel().fit(weeks).params_
+    by_day = sw.BetaGeoModel().fit(weeks.with_columns(pl.col("recency", "T") * 7)).params_
+    assert by_day["alpha"] == pytest.approx(7 * by_week["alpha"], rel=1e-3)
+    for name in ("r", "a", "b"):
+        assert by_day[name] == pytest.approx(by_week[name], rel=1e-3)
 
 
 def test_short_window_for_the_purchase_cycle() -> None:

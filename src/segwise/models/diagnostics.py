@@ -76,19 +76,27 @@ def diagnose_bgnbd(
                 f"the BG/NBD fit finds almost no dropout (a = {a:.3g}, b = {b:.3g}: a customer "
                 f"drops out after a purchase with probability {dropout:.2g}), so P(alive) is "
                 "near 1 for everyone and cannot flag churn",
-                "use a longer calibration window, Pareto/NBD, or a daily time unit; predictive "
-                "segments fall back to recency against each customer's own purchase cycle",
+                # Not "a daily time unit": a and b do not depend on the unit (only alpha
+                # scales with it), and Online Retail II fitted in days and in weeks found the
+                # same lack of dropout.
+                "use a longer calibration window, or Pareto/NBD (its customers drop out at any "
+                "time, not only after a purchase); predictive segments fall back to recency "
+                "against each customer's own purchase cycle",
             )
         )
     low, high = PARAMETER_RANGE
     edge = {name: value for name, value in params.items() if not low < value < high}
+    if out:  # the dropout parameters at their edge are the missing dropout, said once
+        edge = {name: value for name, value in edge.items() if name not in ("a", "b")}
     if edge:
         shown = ", ".join(f"{name} = {value:.3g}" for name, value in edge.items())
+        scale = "alpha" in edge or "r" in edge  # the purchase rate, whose scale is the unit's
         out.append(
             FitWarning(
                 "at_bound",
                 f"BG/NBD parameters at the edge of their range ({shown}): not estimated",
-                "the data cannot pin the model down; check the time unit and the window",
+                "the data cannot pin the model down; "
+                + ("check the time unit and the window" if scale else "use a longer window"),
             )
         )
     counts = np.ones(frequency.size, dtype=np.int64) if weights is None else weights
