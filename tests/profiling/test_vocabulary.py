@@ -103,6 +103,23 @@ def test_recent_is_only_said_of_customers_who_bought_recently() -> None:
     assert "warm" in suggest_action([recent])
 
 
+def test_more_orders_further_apart_name_neither() -> None:
+    # Online Retail's "Stable" segment: 5.1 orders against 4.1, but a purchase every 3 months
+    # against 8 weeks. "Recent frequent customers" read against its own card.
+    recent = Trait("recency_days", "numeric", -1, 0.9, "", word="recent", concept="recency")
+    more = Trait("orders", "numeric", 1, 0.5, "", word="frequent", concept="frequency")
+    slower = Trait(
+        "inter_purchase_mean_days", "numeric", 1, 0.4, "", word="slow-repeat", concept="cycle"
+    )
+    assert auto_names({0: [recent, more, slower]})[0] == "Recent customers"
+    assert auto_names({0: [recent, more]})[0] == "Recent frequent customers"
+    habit = suggest_action([more, slower])
+    assert "habit" not in habit and "Grow frequency" not in habit
+    # Fewer orders and further apart agree: both words stand.
+    fewer = Trait("orders", "numeric", -1, 0.5, "", word="occasional", concept="frequency")
+    assert auto_names({0: [fewer, slower]})[0] == "Occasional slow-repeat customers"
+
+
 def test_names_never_differ_only_by_a_number() -> None:
     same = [Trait("recency_days", "numeric", 1, 2.0, "")]
     names = auto_names(

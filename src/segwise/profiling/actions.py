@@ -17,7 +17,7 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from segwise.profiling.traits import concept_key
+from segwise.profiling.traits import concept_key, contradicted
 from segwise.profiling.vocabulary import money, unit
 
 if TYPE_CHECKING:
@@ -131,8 +131,10 @@ _ACCOUNT_ACTIONS: tuple[_Action, ...] = (
 def _matches(traits: Sequence[Trait], protect_margin: bool) -> list[str]:
     found: list[str] = []
     for trait in traits:
-        if trait.word == "":
-            continue  # a trait too weak to name (a 6-month tenure is not "new") leads no action
+        if trait.word == "" or contradicted(trait, traits):
+            # A trait too weak to name (a 6-month tenure is not "new"), or that another one on
+            # the card reads against (more orders, but further apart), leads no action.
+            continue
         direction = 0 if trait.kind == "missing" else trait.direction
         for action in _ACCOUNT_ACTIONS if unit() == "account" else _ACTIONS:
             if action.concept != concept_key(trait) or action.direction != direction:

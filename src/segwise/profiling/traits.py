@@ -19,8 +19,12 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from segwise.profiling import vocabulary
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 #: A relative difference below this (on mean and median) is not a trait
 #: unless the standardised difference is at least ``MATERIAL_EFFECT``.
@@ -305,7 +309,9 @@ def auto_names(
     names: dict[int, str] = {}
     used: dict[str, int] = {}
     for segment in sorted(traits_by_segment):
-        traits = traits_by_segment[segment]
+        traits = [
+            t for t in traits_by_segment[segment] if not contradicted(t, traits_by_segment[segment])
+        ]
         chosen: list[str] = []
         concepts: set[str] = set()
         spare: list[tuple[str, str]] = []
@@ -328,6 +334,29 @@ def auto_names(
         used[_normal(name)] = segment
         names[segment] = name or f"{fallback} {segment + 1}"
     return names
+
+
+def contradicted(trait: Trait, traits: Sequence[Trait]) -> bool:
+    """Whether another trait on the same card reads as the opposite of this one's word.
+
+    More orders than average and a longer time between them are both true of a segment of
+    long-standing customers (Online Retail's "Stable": 5.1 orders against 4.1, a purchase
+    every 3 months against 8 weeks), but "frequent" and "slow-repeat" in one name, or either
+    alone above the other fact, reads as a mistake: neither names it.
+    """
+    key = concept_key(trait)
+    if trait.kind != "numeric" or key not in _OPPOSED:
+        return False
+    other = _OPPOSED[key]
+    # More orders with a longer cycle, or fewer with a shorter one: one of the two directions.
+    return any(
+        t.kind == "numeric" and concept_key(t) == other and t.direction == trait.direction
+        for t in traits
+    )
+
+
+#: Concepts whose words contradict when they point the same way (frequent, slow-repeat).
+_OPPOSED = {"frequency": "cycle", "cycle": "frequency"}
 
 
 def _distinct(
