@@ -121,3 +121,18 @@ def test_before_any_run_kpis_and_advise_say_so_in_one_line(tmp_path: Path) -> No
         assert found.exit_code == 1, command
         lines = found.stderr.strip().splitlines()
         assert len(lines) == 1 and "no runs stored yet" in lines[0], (command, lines)
+
+
+def test_a_run_whose_window_is_still_open_says_so_in_the_trend(tmp_path: Path) -> None:
+    # Online Retail's run of 2011-11-30 had 8.5 of its 30 days: beside full months its
+    # conversion read as a collapse (13.4% against 33.7%).
+    import segwise as sw
+    from tests.project.test_advice import planted
+
+    config = planted(tmp_path)
+    sw.Project.from_yaml(config).run(as_of="2025-10-31")
+    sw.Project.from_yaml(config).run(as_of="2025-12-20")  # orders run to 2025-12-30
+    found = runner.invoke(app, ["kpis", str(config), "--window", "30d"], env={"COLUMNS": "200"})
+    assert found.exit_code == 0, found.stderr
+    assert "run 1 (2025-10-31)" in found.stdout
+    assert "run 2 (2025-12-20, " in found.stdout and " of 30 days)" in found.stdout

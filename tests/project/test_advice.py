@@ -126,3 +126,17 @@ def test_a_clv_segmentations_tiers_get_advice_too(tmp_path: Path) -> None:
         a.action.startswith(f"act on {a.segments[0]} together") or a.action.startswith("keep ")
         for a in small
     )
+
+
+def test_advice_reads_the_latest_run_whose_whole_window_is_seen(tmp_path: Path) -> None:
+    # Online Retail, a run of 2011-11-30 with 8.5 of its 30 days of orders: every segment
+    # converted a third as often as the month before, and the advice read that.
+    config = planted(tmp_path)
+    sw.Project.from_yaml(config).run(as_of="2025-12-20")  # orders run to 2025-12-30
+    [partial] = advise_project(sw.Project.from_yaml(config), splits=False)
+    [note] = [n for n in partial.notes if n.startswith("behaviour after a run")]
+    assert "after run 1 (2025-12-20) (only " in note and "days of orders so far)" in note
+    sw.Project.from_yaml(config).run(as_of="2025-10-31")
+    [advised] = advise_project(sw.Project.from_yaml(config), splits=False)
+    [note] = [n for n in advised.notes if n.startswith("behaviour after a run")]
+    assert note == "behaviour after a run: the 30 days after run 2 (2025-10-31)"

@@ -84,11 +84,15 @@ def test_nothing_to_show_is_no_section_and_a_trend_needs_two_runs() -> None:
     one = measurement_view({"kpis": [{"segmentation": "s", "runs": [run]}], "experiments": []})
     assert one is not None
     assert one["kpis"][0]["partial"] == "12.5" and one["kpis"][0]["trend"] == ""
+    full = {**run, "observed_days": 30.0}
     two = measurement_view(
-        {"kpis": [{"segmentation": "s", "runs": [run, {**run, "run_id": 2}]}], "experiments": []}
+        {"kpis": [{"segmentation": "s", "runs": [full, {**run, "run_id": 2}]}], "experiments": []}
     )
     assert two is not None
     assert "plotly" in two["kpis"][0]["trend"]
+    # A window still open is labelled on the trend's axis; a full one is not.
+    assert two["kpis"][0]["trend"].count("2026-01-31 (12.5 of 30 days)") >= 1
+    assert "(30 of 30 days)" not in two["kpis"][0]["trend"]
     assert one["kpis"][0]["notes"] == []
 
 

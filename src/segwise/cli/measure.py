@@ -211,7 +211,13 @@ def _trend(measured: list[Any]) -> None:
     table = Table(title="conversion by run", title_justify="left")
     table.add_column("segment")
     for run in measured:
-        table.add_column(f"run {run.run_id} ({run.as_of})", justify="right")
+        # A window still open reads as a collapse beside full ones unless it says so.
+        seen = (
+            f", {run.observed_days:g} of {run.window_days} days"
+            if run.observed_days < run.window_days
+            else ""
+        )
+        table.add_column(f"run {run.run_id} ({run.as_of}{seen})", justify="right")
     segments = dict.fromkeys(s.segment for run in measured for s in run.segments)
     for segment in segments:
         cells = []

@@ -9,6 +9,7 @@ latest run that has some (did they do alike), and the analysed experiments
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
@@ -83,17 +84,20 @@ def advise_project(
     orders = polars_frame(project.read_source("transactions").data)
     last = orders.select(pl.col("timestamp").max()).collect().item()
     measured = [
-        (int(r), d)
+        (int(r), d, (last - start).total_seconds() / 86_400)
         for r, d in runs.select("run_id", "as_of").iter_rows()
-        if last is not None and datetime.combine(d, time()) + timedelta(days=1) < last
+        if last is not None and (start := datetime.combine(d, time()) + timedelta(days=1)) < last
     ]
+    # The latest run whose whole window has been seen: Online Retail's run of 2011-11-30 had
+    # 8.5 of its 30 days, and every segment's conversion looked a third of the month before.
+    complete = [m for m in measured if m[2] >= WINDOW.days]
     features = store.latest_features()
     return [
         _advised(
             project,
             name,
             latest,
-            measured[-1] if measured else None,
+            (complete or measured)[-1] if measured else None,
             orders,
             features,
             (min_size, splits),
@@ -106,7 +110,7 @@ def _advised(
     project: Project,
     name: str,
     latest: int,
-    measured: tuple[int, Any] | None,
+    measured: tuple[int, Any, float] | None,
     orders: pl.LazyFrame,
     features: pl.DataFrame | None,
     options: tuple[int, bool],
@@ -138,11 +142,15 @@ def _advised(
             "so no merge is advised"
         )
     else:
-        run_id, as_of = measured
+        run_id, as_of, seen = measured
         then = store.memberships(run_id, segmentation=name).select("customer_id", "segment")
         outcomes = customer_outcomes(then.lazy(), orders, as_of, WINDOW).collect()
         arms = rules.outcome_arms(outcomes)
-        notes.append(f"behaviour after a run: the {WINDOW.days} days after run {run_id} ({as_of})")
+        so_far = f" (only {math.floor(seen * 100) / 100:g} days of orders so far)"
+        notes.append(
+            f"behaviour after a run: the {WINDOW.days} days after run {run_id} ({as_of})"
+            + (so_far if seen < WINDOW.days else "")
+        )
     findings = memory.findings(store, segmentation=name)
     found = rules.advise(
         name,

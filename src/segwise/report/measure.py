@@ -123,7 +123,7 @@ def _trend(name: str, runs: list[dict[str, Any]]) -> str:
     segments = dict.fromkeys(s["segment"] for run in runs for s in run["segments"])
     for segment in segments:
         points = [
-            (f"run {run['run_id']} · {run['as_of']}", s["conversion"]["value"])
+            (_run_label(run), s["conversion"]["value"])
             for run in runs
             for s in run["segments"]
             if s["segment"] == segment
@@ -146,6 +146,14 @@ def _trend(name: str, runs: list[dict[str, Any]]) -> str:
         xaxis={"type": "category"},
     )
     return chart_html(figure)
+
+
+def _run_label(run: dict[str, Any]) -> str:
+    """A run on the trend's axis; a window still open says how much of it was seen."""
+    label = f"run {run['run_id']} · {run['as_of']}"
+    if run["observed_days"] < run["window_days"]:
+        label += f" ({run['observed_days']:g} of {run['window_days']} days)"
+    return label
 
 
 def _experiment_view(readout: dict[str, Any]) -> dict[str, Any]:
