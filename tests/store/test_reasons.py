@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import TYPE_CHECKING
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -116,6 +117,30 @@ def test_a_rule_move_names_the_condition_and_its_values(tmp_path: Path) -> None:
     assert lapsed.reason == (
         "entered 'Lapsed': recency_days > 365 was false, now true (recency_days 300 → 391)"
     )
+
+
+def test_a_score_that_moved_while_its_metric_did_not_says_why() -> None:
+    # Online Retail II, September to October 2010: "m_score 2 → 1 (monetary 222.16 → 222.16)".
+    from segwise.store.reasons import _rfm_reason
+
+    def move(old: dict[str, float], new: dict[str, float]) -> Any:
+        return SimpleNamespace(segmentation="value", old=old, new=new, definition={})
+
+    same = move({"value.m_score": 2, "value.monetary": 222.16},
+                {"value.m_score": 1, "value.monetary": 222.16})  # fmt: skip
+    assert _rfm_reason(same) == (
+        "m_score 2 → 1 (monetary 222.16, unchanged: the cut-offs moved with the other customers)"
+    )
+    # More spend and a lower score: the others spent more still.
+    against = move({"value.m_score": 3, "value.monetary": 400.0},
+                   {"value.m_score": 2, "value.monetary": 410.0})  # fmt: skip
+    assert _rfm_reason(against) == (
+        "m_score 3 → 2 (monetary 400 → 410; the cut-offs moved with the other customers)"
+    )
+    # Fewer days since the last order and a higher score: the metric explains it alone.
+    recent = move({"value.r_score": 2, "value.recency_days": 90},
+                  {"value.r_score": 4, "value.recency_days": 10})  # fmt: skip
+    assert _rfm_reason(recent) == "r_score 2 → 4 (recency_days 90 → 10)"
 
 
 def test_an_rfm_move_names_the_score_that_changed(tmp_path: Path) -> None:

@@ -178,9 +178,30 @@ def _rfm_reason(move: _Move) -> str | None:
     for score, metric in _SCORE_METRIC.items():
         key, raw = f"{move.segmentation}.{score}", f"{move.segmentation}.{metric}"
         if key in move.old and key in move.new and move.old[key] != move.new[key]:
-            behind = f" ({metric} {_shown(move.old.get(raw))} → {_shown(move.new.get(raw))})"
-            parts.append(f"{score} {_shown(move.old[key])} → {_shown(move.new[key])}" + behind)
+            before, after = move.old.get(raw), move.new.get(raw)
+            if _shown(before) == _shown(after):
+                # Online Retail II: "m_score 2 → 1 (monetary 222.16 → 222.16)" read as a mistake.
+                behind = f"{metric} {_shown(after)}, unchanged: {_MOVED}"
+            else:
+                against = _against(metric, (move.old[key], move.new[key]), (before, after))
+                behind = f"{metric} {_shown(before)} → {_shown(after)}" + (
+                    f"; {_MOVED}" if against else ""
+                )
+            parts.append(f"{score} {_shown(move.old[key])} → {_shown(move.new[key])} ({behind})")
     return ", ".join(parts) or None
+
+
+#: Why a quantile score moves while its metric stands still, or moves the other way.
+_MOVED = "the cut-offs moved with the other customers"
+
+
+def _against(metric: str, scores: tuple[Any, Any], values: tuple[Any, Any]) -> bool:
+    """Whether the score moved against its metric (more spend, lower score)."""
+    if not all(isinstance(v, int | float) for v in (*scores, *values)):
+        return False
+    (score_before, score_after), (before, after) = scores, values
+    better = bool(after < before if metric == "recency_days" else after > before)
+    return better != bool(score_after > score_before)
 
 
 def _clv_reason(move: _Move) -> str | None:
