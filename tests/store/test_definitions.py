@@ -74,3 +74,17 @@ def test_the_diff_shows_the_changed_rule_and_hides_fitted_numbers(tmp_path: Path
 def test_equal_definitions_are_unchanged_whatever_their_key_order() -> None:
     same = diff_definitions({"x": {"a": 1, "b": [1, 2]}}, {"x": {"b": [1, 2], "a": 1}})
     assert [(c.status, c.lines) for c in same] == [("unchanged", [])]
+
+
+def test_a_frozen_models_first_reuse_is_no_change() -> None:
+    # Online Retail II: run 1 fitted the clusters and run 2 reused the file; `segwise diff` said
+    # "behaviour: changed" for "refitted": true -> false and a warning's wording.
+    model = {"method": "cluster", "k": 8, "model": {"centres": [[0.1, 0.2]]}}
+    fitted = {**model, "refitted": True, "warnings": ["no number of segments is stable"]}
+    reused = {**model, "refitted": False, "warnings": ["model reused: no number …"]}
+    [same] = diff_definitions({"behaviour": fitted}, {"behaviour": reused})
+    assert (same.status, same.lines) == ("unchanged", [])
+    refit = {**reused, "model": {"centres": [[0.3, 0.2]]}}
+    [changed] = diff_definitions({"behaviour": fitted}, {"behaviour": refit})
+    assert changed.status == "changed"
+    assert not any("refitted" in line or "warnings" in line for line in changed.lines)

@@ -18,11 +18,22 @@ from typing import Any
 
 #: Parts of a definition that are fitted numbers, shown by their hash in a diff.
 FITTED = ("model",)
+#: What a run says about its definition, not the definition: whether this run fitted the
+#: model it used, and the run's warnings. A frozen cluster model's first reuse read as a
+#: changed definition ("refitted": true → false) though the model was the same.
+RUN_NOTES = frozenset({"refitted", "warnings"})
 
 
 def canonical(definition: dict[str, Any]) -> str:
-    """The definition as canonical JSON: sorted keys, no spaces (what the hash is of)."""
-    return json.dumps(definition, sort_keys=True, separators=(",", ":"), default=str)
+    """The definition as canonical JSON: sorted keys, no spaces (what the hash is of).
+
+    The run's notes about it (:data:`RUN_NOTES`) are left out.
+    """
+    return json.dumps(_defining(definition), sort_keys=True, separators=(",", ":"), default=str)
+
+
+def _defining(definition: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in definition.items() if key not in RUN_NOTES}
 
 
 def definition_hash(definition: dict[str, Any]) -> str:
@@ -32,6 +43,8 @@ def definition_hash(definition: dict[str, Any]) -> str:
     --------
     >>> definition_hash({"b": 1, "a": [1, 2]}) == definition_hash({"a": [1, 2], "b": 1})
     True
+    >>> definition_hash({"k": 4, "refitted": True}) == definition_hash({"k": 4, "refitted": False})
+    True
     """
     return hashlib.sha256(canonical(definition).encode()).hexdigest()[:16]
 
@@ -39,7 +52,7 @@ def definition_hash(definition: dict[str, Any]) -> str:
 def _readable(definition: dict[str, Any]) -> list[str]:
     shown = {
         key: (f"<fitted, hash {definition_hash({key: value})}>" if key in FITTED else value)
-        for key, value in definition.items()
+        for key, value in _defining(definition).items()
     }
     return json.dumps(shown, sort_keys=True, indent=2, default=str).splitlines()
 
