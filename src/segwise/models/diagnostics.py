@@ -35,6 +35,9 @@ MIN_REPEAT_BUYERS = 100
 MIN_REPEAT_SHARE = 0.1
 
 
+_FALLBACK = "predictive segments fall back to recency against each customer's own purchase cycle"
+
+
 @dataclass(frozen=True, slots=True)
 class FitWarning:
     """One reason to distrust a fit: a code, what is wrong, and what to do."""
@@ -45,6 +48,27 @@ class FitWarning:
 
     def __str__(self) -> str:
         return f"{self.message}; {self.advice}"
+
+
+def pareto_found_none(warning: FitWarning) -> FitWarning:
+    """The no-dropout warning once Pareto/NBD has been fitted and found none either.
+
+    Its advice to try Pareto/NBD would then contradict the model comparison beside it.
+
+    Examples
+    --------
+    >>> w = FitWarning("no_dropout", "no dropout", "use Pareto/NBD")
+    >>> pareto_found_none(w).advice.startswith("use a longer calibration window")
+    True
+    """
+    if warning.code != "no_dropout":
+        return warning
+    return FitWarning(
+        warning.code,
+        warning.message,
+        "use a longer calibration window (Pareto/NBD, fitted in the model comparison, found no "
+        f"dropout either); {_FALLBACK}",
+    )
 
 
 def diagnose_bgnbd(
@@ -80,8 +104,7 @@ def diagnose_bgnbd(
                 # scales with it), and Online Retail II fitted in days and in weeks found the
                 # same lack of dropout.
                 "use a longer calibration window, or Pareto/NBD (its customers drop out at any "
-                "time, not only after a purchase); predictive segments fall back to recency "
-                "against each customer's own purchase cycle",
+                f"time, not only after a purchase); {_FALLBACK}",
             )
         )
     low, high = PARAMETER_RANGE

@@ -106,3 +106,24 @@ def test_customers_without_a_purchase_get_a_card_that_says_why(tmp_path: Path) -
     for card in unscored.values():
         assert (card.definition, card.action) == (UNSCORED_RULE, UNSCORED_ACTION)
         assert card.size > 0
+
+
+@pytest.mark.realdata
+def test_no_dropout_advice_does_not_send_the_user_to_a_model_that_found_none(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    # Online Retail II as of 2010-09-30: the warning advised Pareto/NBD while the comparison
+    # beside it showed Pareto/NBD fitting exactly as BG/NBD (no dropout either).
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "orders.csv.gz").symlink_to(shared_data / "online_retail_ii_2009_2010.csv.gz")
+    (tmp_path / "segwise.yaml").write_text(
+        "name: retail\nsources:\n  transactions: {path: data/orders.csv.gz}\n"
+        "segmentations:\n  future: {method: clv, holdout_weeks: 13}\n"
+    )
+    future = Project.from_yaml(tmp_path).run(as_of="2010-09-30").segmentations[0]
+    fits = {m["model"]: m["log_likelihood"] for m in future.backtest["comparison"]["models"]}
+    assert fits["Pareto/NBD"] == pytest.approx(fits["BG/NBD"], rel=1e-6)
+    [warning] = [w for w in future.warnings if "almost no dropout" in w]
+    assert "or Pareto/NBD" not in warning
+    assert "Pareto/NBD, fitted in the model comparison, found no dropout either" in warning

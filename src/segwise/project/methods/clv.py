@@ -21,7 +21,8 @@ from segwise.features.periods import UNIT_DAYS, YEAR
 from segwise.features.summary import rfm_summary
 from segwise.models import predict_customers
 from segwise.models.backtest import unheld_churn
-from segwise.models.diagnostics import quiet_cycles
+from segwise.models.comparison import IDENTICAL
+from segwise.models.diagnostics import pareto_found_none, quiet_cycles
 from segwise.models.engine_predictions import predict_in_engine
 from segwise.models.predictions import PREDICTION_WINDOWS, CustomerPredictions
 from segwise.profiling.cards import SegmentationResult, cards_from_profiles
@@ -311,6 +312,16 @@ def _backtest(
     )
 
 
+def _no_dropout_in_any_model(section: dict[str, Any] | None) -> bool:
+    """Whether the backtest's comparison fitted Pareto/NBD exactly as BG/NBD: no dropout."""
+    compared = (section or {}).get("comparison") or {}
+    fits = {m["model"]: m.get("log_likelihood") for m in compared.get("models", [])}
+    bgnbd, pareto = fits.get("BG/NBD"), fits.get("Pareto/NBD")
+    return (
+        bgnbd is not None and pareto is not None and abs(bgnbd - pareto) <= IDENTICAL * abs(bgnbd)
+    )
+
+
 def run(name: str, spec: ClvSegmentation, inputs: RunInputs) -> list[SegmentationResult]:
     """Predictive segments with their backtest, and the value tiers."""
     purchases = _purchases(inputs.tables["transactions"])
@@ -345,6 +356,9 @@ def run(name: str, spec: ClvSegmentation, inputs: RunInputs) -> list[Segmentatio
     if (sampled := predictions.fit_note()) is not None:
         notes.append(sampled)
     section = _backtest(name, spec, purchases, inputs.as_of, notes, parts)
+    if _no_dropout_in_any_model(section):
+        found = [str(pareto_found_none(w)) for w in predictions.warnings]
+        notes = found + notes[len(found) :]
     definition = {
         "method": "clv",
         **{k: str(v) for k, v in spec.model_dump(exclude=_unset_options(spec)).items()},
