@@ -245,3 +245,24 @@ def test_the_report_shows_the_warnings_in_a_browser(made: Any) -> None:
     assert dom.count('class="warning"') == len(warned)
     for warning in warned:
         assert warning.split(":")[0].replace("&", "&amp;") in dom
+
+
+def test_a_segment_the_score_map_calls_new_is_new_or_the_run_says_not(made: Any) -> None:
+    # CDNOW's cohort all joined in early 1997: as of its 1997-12-31 the best recency with one
+    # order went to people who first bought 9 months before ("New Customers ... customer for
+    # 9 months"); the run says so for any segment named new whose typical member is not.
+    _, project, result = made
+    [value] = [s for s in result.segmentations if s.method == "rfm"]
+    tenure = project.store.latest_features().select(
+        pl.col("customer_id").cast(pl.String), "tenure_days"
+    )
+    medians = (
+        value.members.with_columns(pl.col("customer_id").cast(pl.String))
+        .join(tenure, on="customer_id")
+        .group_by("segment")
+        .agg(pl.col("tenure_days").median())
+    )
+    for segment, median in medians.iter_rows():
+        if "new" in segment.lower().split():
+            said = any(w.startswith(f"{segment}: its typical customer") for w in value.warnings)
+            assert said == (median > 180), (segment, median)
