@@ -71,3 +71,15 @@ def test_bad_tiers_are_one_line() -> None:
     assert result.exit_code != 0
     assert "--tiers 'top,half' is not numbers" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_tiers_name_the_day_they_were_scored_on() -> None:
+    # "tiers as of the last day" after --as-of 2010-09-30 left the reader guessing which day.
+    result = runner.invoke(
+        app,
+        ["propensity", ORDERS, "--horizon", "60", "--cutoffs", "3", "--step", "30",
+         "--as-of", "2024-09-30"],
+        env={"COLUMNS": "160"},
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert "tiers as of 2024-09-30" in result.stdout

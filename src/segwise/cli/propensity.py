@@ -124,7 +124,7 @@ def _show(
         f"error {found.ece:.3f}",
         highlight=False,
     )
-    table = Table(title="tiers as of the last day", title_justify="left")
+    table = Table(title=f"tiers as of {fitted.cutoffs_['today'][0]}", title_justify="left")
     for column in ("segment", "customers", "lowest score"):
         table.add_column(column, justify="left" if column == "segment" else "right")
     for name, count in sizes.iter_rows():
