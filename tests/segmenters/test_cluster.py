@@ -231,3 +231,30 @@ def test_online_retail_ii_default_clusters_are_sized_to_act_on(shared_data: Path
     assert 3 <= segmenter.n_segments_ <= 8
     assert shares.min() >= 0.02
     assert shares.max() <= 0.6
+
+
+def _small_blobs() -> pl.DataFrame:
+    """Three groups of 60 customers and two of 15, far from them and from each other."""
+    rng = np.random.default_rng(0)
+    centres, sizes = [(0, 0), (10, 0), (0, 10), (30, 30), (30, 40)], [60, 60, 60, 15, 15]
+    xy = np.vstack([rng.normal(c, 1.0, (n, 2)) for c, n in zip(centres, sizes, strict=True)])
+    return pl.DataFrame({"a": xy[:, 0], "b": xy[:, 1]})
+
+
+def test_auto_k_passes_over_segments_too_few_to_measure() -> None:
+    # UCI Online Retail's 152 wholesale customers (a hybrid's rule segment): k = 8 gave
+    # segments of 11 and 12 customers, each 2% or more of so few.
+    table = _small_blobs()
+    options = {"random_state": 0, "outlier_cutoff": None, "log_transform": []}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        every = ClusterSegmenter(min_segment_size=1, **options).fit(table)
+        sized = ClusterSegmenter(**options).fit(table)  # 30 by default
+    assert every.n_segments_ == 5 and np.bincount(every.labels_).min() == 15
+    assert sized.n_segments_ == 4 and np.bincount(sized.labels_).min() == 30
+    # When no k can meet it, the fewest segments among the good fits, and it is said.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        strict = ClusterSegmenter(min_segment_size=40, **options).fit(table)
+    assert strict.n_segments_ == 4  # k = 3 fits worse (silhouette 0.70 against 0.81)
+    assert any("below the minimum of 40 customers" in w for w in strict.warnings_)

@@ -115,6 +115,8 @@ class ClusterSegmentation(_Segmentation):
     sample_size: int = Field(default=20_000, ge=10)
     #: A k whose smallest segment is below this share of customers is not chosen.
     min_segment_share: float = Field(default=0.02, ge=0.0, le=0.5)
+    #: … or holds fewer customers than this (the least a segment's KPIs can measure).
+    min_segment_size: int = Field(default=30, ge=1)
     #: Customers far from every centre go to "Outliers" (segment -1); null turns it off.
     outlier_cutoff: float | None = Field(default=3.0, ge=0.0)
     model: str | None = None

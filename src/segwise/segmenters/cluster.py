@@ -41,6 +41,7 @@ from segwise.segmenters.cluster_persistence import load_model, model_from_defini
 from segwise.segmenters.cluster_selection import (
     UNSTABLE_SEGMENT,
     Candidate,
+    choice_warnings,
     choose_k,
     evaluate_k,
 )
@@ -84,6 +85,12 @@ class ClusterSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
         Resamples per candidate ``k`` for the stability measures.
     min_stability
         Mean bootstrap ARI a ``k`` needs to be a candidate.
+    min_segment_share, min_segment_size
+        The smallest segment a chosen ``k`` may give, as a share of the customers and as a
+        number of them (whichever is larger): ``"auto"`` passes over a ``k`` with a smaller
+        one while any ``k`` meets both. Thirty customers is the least a segment's KPIs and
+        experiments can measure: on a rule segment of 160 wholesale customers, ``k = 8``
+        gave segments of 11 and 12.
     outlier_cutoff
         A customer whose distance to the nearest centre exceeds the sample's
         third quartile plus ``outlier_cutoff`` interquartile ranges (and the
@@ -145,6 +152,7 @@ class ClusterSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
         "n_bootstrap": [Interval(Integral, 0, None, closed="left")],
         "min_stability": [Interval(Real, 0, 1, closed="both")],
         "min_segment_share": [Interval(Real, 0, 0.5, closed="both")],
+        "min_segment_size": [Interval(Integral, 1, None, closed="left")],
         "outlier_cutoff": [Interval(Real, 0, None, closed="left"), None],
         "id_col": [str, None],
         "random_state": ["random_state"],
@@ -164,6 +172,7 @@ class ClusterSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
         n_bootstrap: int = 10,
         min_stability: float = 0.95,
         min_segment_share: float = 0.02,
+        min_segment_size: int = 30,
         outlier_cutoff: float | None = 3.0,
         id_col: str | None = None,
         random_state: int | None = None,
@@ -179,6 +188,7 @@ class ClusterSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
         self.n_bootstrap = n_bootstrap
         self.min_stability = min_stability
         self.min_segment_share = min_segment_share
+        self.min_segment_size = min_segment_size
         self.outlier_cutoff = outlier_cutoff
         self.id_col = id_col
         self.random_state = random_state
@@ -194,11 +204,17 @@ class ClusterSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
             return int(self.random_state.randint(0, 2**31 - 1))
         return int(self.random_state)
 
-    def _sample(self, frame: nw.LazyFrame[Any], seed: int) -> pl.DataFrame:
+    def _sample(self, frame: nw.LazyFrame[Any], seed: int) -> tuple[pl.DataFrame, int]:
+        """A seeded sample of at most ``sample_size`` rows, and how many rows there were."""
         collected = frame.collect(backend="polars").to_native()
-        if collected.height > self.sample_size:
+        rows = collected.height
+        if rows > self.sample_size:
             collected = collected.sample(self.sample_size, seed=seed, shuffle=False)
-        return pl.DataFrame(collected)
+        return pl.DataFrame(collected), rows
+
+    def _smallest_share(self, rows: int) -> float:
+        """The least share a segment may hold: the share floor, or the size floor's share."""
+        return max(self.min_segment_share, self.min_segment_size / max(rows, 1))
 
     def _features(self, sample: pl.DataFrame) -> tuple[list[str], list[str]]:
         schema = dict(nw.from_native(sample).schema)
@@ -259,24 +275,6 @@ class ClusterSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
         with threadpool_limits(limits=1), ThreadPoolExecutor(_workers(len(ks))) as pool:
             return list(pool.map(measured, ks))
 
-    def _choice_warnings(self, candidate: Candidate, ks: list[int], chosen: int) -> list[str]:
-        """What the user must know about the chosen k: unstable, or a segment too small."""
-        out = []
-        if self.n_bootstrap and len(ks) > 1 and candidate.stability < self.min_stability:
-            out.append(
-                f"no number of segments from {ks[0]} to {ks[-1]} is stable (the best, k = "
-                f"{chosen}, has bootstrap ARI {candidate.stability:.3f} < {self.min_stability}): "
-                "these customers do not fall into clear groups on these features; treat the "
-                "segments as a rough split, or choose other features"
-            )
-        if self.n_segments == "auto" and candidate.smallest_share < self.min_segment_share:
-            out.append(
-                f"the smallest segment holds {candidate.smallest_share:.1%} of customers, below "
-                f"the minimum of {self.min_segment_share:.0%}: no k gave segments all large "
-                "enough to act on"
-            )
-        return out
-
     def fit(self, X: Any, y: Any = None) -> ClusterSegmenter:
         """Learn the transform, choose ``k`` and fit the clusters on a sample of ``X``."""
         self._validate_params()
@@ -284,7 +282,8 @@ class ClusterSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
             raise ConfigError(f"k_min ({self.k_min}) is above k_max ({self.k_max})")
         seed = self._seed()
         frame = self._frame(X, reset=True)
-        sample = self._sample(frame, seed)
+        sample, rows = self._sample(frame, seed)
+        floor = self._smallest_share(rows)
         self.skipped_features_: list[str] = []
         numeric, text = self._features(sample)
         transform = FeatureTransform.fit(
@@ -298,11 +297,7 @@ class ClusterSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
         ks = self._candidate_ks(n)
         measured = self._measure(ks, matrix, categories, len(numeric), seed)
         candidates = [m[0] for m in measured]
-        chosen = (
-            choose_k(candidates, self.min_stability, self.min_segment_share)
-            if len(ks) > 1
-            else ks[0]
-        )
+        chosen = choose_k(candidates, self.min_stability, floor) if len(ks) > 1 else ks[0]
         candidate, clusters, labels, jaccard = next(m for m in measured if m[0].k == chosen)
         self.transform_ = transform
         self.clusters_ = clusters
@@ -326,7 +321,14 @@ class ClusterSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
         self.stability_ = candidate.stability
         self.silhouette_ = candidate.silhouette
         # Said once here, so the CLI, the cards and the stored run all carry the same words.
-        self.warnings_: list[str] = self._choice_warnings(candidate, ks, chosen)
+        self.warnings_: list[str] = choice_warnings(
+            candidate,
+            ks,
+            stability=self.min_stability if self.n_bootstrap else None,
+            smallest=(self._smallest_share(rows), self.min_segment_size, rows)
+            if self.n_segments == "auto"
+            else None,
+        )
         for message in self.warnings_:
             warnings.warn(message, UnstableSegmentWarning, stacklevel=2)
         self.segment_stability_ = {new: float(jaccard[old]) for new, old in enumerate(order)}

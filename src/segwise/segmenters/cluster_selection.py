@@ -12,11 +12,13 @@ For every candidate ``k`` in ``[k_min, k_max]`` (3–8 by default):
    and for the Gaussian mixture its BIC, are recorded. Candidates within 10% of
    the best silhouette are equally good fits.
 3. **Size.** A ``k`` whose smallest segment holds less than ``min_segment_share``
-   (2%) of the sample is dropped while any candidate meets it.
-4. **Choice.** Among equally good, stable fits, the largest ``k``. Taking the
-   maximum silhouette alone under-splits: merging two real groups often *raises*
-   the silhouette (fewer, bigger, well-separated blobs), and step 1 has already
-   removed the over-splits. Parsimony comes from the stability requirement and
+   (2%) of the sample, or fewer than ``min_segment_size`` customers (30), is dropped
+   while any candidate meets it.
+4. **Choice.** Among equally good, stable fits, the largest ``k`` (the smallest
+   when every ``k`` fails step 3). Taking the maximum silhouette alone
+   under-splits: merging two real groups often *raises* the silhouette (fewer,
+   bigger, well-separated blobs), and step 1 has already removed the
+   over-splits. Parsimony comes from the stability requirement and
    the 3–8 bounds marketers can act on.
 
 Per-segment stability is the mean best Jaccard similarity of each segment
@@ -179,7 +181,10 @@ def choose_k(
 
     A ``k`` whose smallest segment holds less than ``min_segment_share`` of the
     customers is not chosen (while any ``k`` meets it): a 0.1% segment is an
-    outlier, not an audience.
+    outlier, not an audience. When every ``k`` leaves a segment that small, the
+    fewest segments among the good fits are chosen, not the most: they are the
+    largest to act on (152 wholesale customers: k = 4 with 13 in the smallest
+    segment, where the richest fit, k = 8, had 5).
 
     Examples
     --------
@@ -189,8 +194,12 @@ def choose_k(
     >>> choose_k([Candidate(3, 1.0, 0.49, None, smallest_share=0.2),
     ...           Candidate(4, 1.0, 0.48, None, smallest_share=0.001)], 0.95, 0.02)
     3
+    >>> choose_k([Candidate(3, 1.0, 0.49, None, smallest_share=0.1),
+    ...           Candidate(4, 1.0, 0.48, None, smallest_share=0.05)], 0.95, 0.2)
+    3
     """
     sized = [c for c in candidates if c.smallest_share >= min_segment_share]
+    pick = max if sized else min
     candidates = sized or candidates
     most = max(c.stability for c in candidates)
     stable = [c for c in candidates if c.stability >= min_stability] or [
@@ -198,4 +207,44 @@ def choose_k(
     ]
     best = max(c.silhouette for c in stable)
     good = [c for c in stable if c.silhouette >= (EQUAL_FIT * best if best > 0 else best)]
-    return max(c.k for c in good)
+    return pick(c.k for c in good)
+
+
+def choice_warnings(
+    candidate: Candidate,
+    ks: list[int],
+    *,
+    stability: float | None,
+    smallest: tuple[float, int, int] | None,
+) -> list[str]:
+    """What the user must know about the chosen ``candidate``: unstable, or a segment too small.
+
+    ``stability`` is the ARI a stable ``k`` needs (None without bootstrap); ``smallest`` the
+    least share a segment may hold, the size floor in customers and the customers in all
+    (None when ``k`` was given, not chosen).
+
+    Examples
+    --------
+    >>> chosen = Candidate(8, 0.62, 0.3, None, smallest_share=0.07)
+    >>> [w[:40] for w in choice_warnings(chosen, [3, 8], stability=0.95,
+    ...                                  smallest=(30 / 160, 30, 160))]
+    ['no number of segments from 3 to 8 is sta', 'the smallest segment holds 7.0% of custo']
+    """
+    out = []
+    if stability is not None and len(ks) > 1 and candidate.stability < stability:
+        out.append(
+            f"no number of segments from {ks[0]} to {ks[-1]} is stable (the best, k = "
+            f"{candidate.k}, has bootstrap ARI {candidate.stability:.3f} < {stability}): "
+            "these customers do not fall into clear groups on these features; treat the "
+            "segments as a rough split, or choose other features"
+        )
+    if smallest is not None and candidate.smallest_share < smallest[0]:
+        floor, size, rows = smallest
+        by_size = abs(floor - size / max(rows, 1)) < 1e-12
+        minimum = f"{size} customers" if by_size else f"{floor:.0%} of customers"
+        out.append(
+            f"the smallest segment holds {candidate.smallest_share:.1%} of customers (about "
+            f"{round(candidate.smallest_share * rows):,}), below the minimum of {minimum}: "
+            "no k gave segments all large enough to act on"
+        )
+    return out

@@ -167,3 +167,12 @@ def test_a_preview_of_an_edited_parent_rule_is_what_the_next_run_stores(tmp_path
     assert found.filter((pl.col("entered") > 0) | (pl.col("exited") > 0)).rows() == (
         expected.filter((pl.col("entered") > 0) | (pl.col("exited") > 0)).rows()
     )
+
+
+def test_a_childs_own_warnings_name_its_parent(tmp_path: Path) -> None:
+    # UCI Online Retail, wholesale buyers clustered and everyone else scored by RFM: "f_score:
+    # no customer scores 2" and "segment id 3 is unstable" came without the parent they were of.
+    low = HYBRID.replace("net_revenue > 1200", "net_revenue > 150")
+    (mixed,) = sample_project(tmp_path, low).run(as_of="2024-09-30").segmentations
+    ties = [w for w in mixed.warnings if "f_score: no customer scores" in w]
+    assert ties and all(w.startswith("in 'Everyone else': ") for w in ties)

@@ -89,6 +89,7 @@ _MODEL_SETTINGS = (
     "features",
     "categorical",
     "min_segment_share",
+    "min_segment_size",
     "outlier_cutoff",
     "random_state",
 )
@@ -109,6 +110,7 @@ def _segmenter(spec: ClusterSegmentation) -> ClusterSegmenter:
         categorical=spec.categorical,
         sample_size=spec.sample_size,
         min_segment_share=spec.min_segment_share,
+        min_segment_size=spec.min_segment_size,
         outlier_cutoff=spec.outlier_cutoff,
         id_col="customer_id",
         random_state=spec.seed,
@@ -243,7 +245,7 @@ def _definition(
     fitted = getattr(segmenter, "metadata_", {}).get("as_of", "")
     return {
         "method": "cluster",
-        **spec.model_dump(),
+        **spec.model_dump(exclude=_unset_options(spec)),
         "chosen_k": segmenter.n_segments_,
         "silhouette": segmenter.silhouette_,
         "stability": segmenter.stability_,
@@ -261,6 +263,15 @@ def _definition(
             "outlier_limits": list(getattr(segmenter, "outlier_limits_", [])),
         },
     }
+
+
+#: Options added after definitions were first stored: kept out of a definition unless set,
+#: so an unchanged project's definition (and its version) stays the same.
+LATER_OPTIONS = ("min_segment_size",)
+
+
+def _unset_options(spec: ClusterSegmentation) -> set[str]:
+    return {name for name in LATER_OPTIONS if name not in spec.model_fields_set}
 
 
 #: Below this agreement between the frozen model and a fresh fit, the model is stale.

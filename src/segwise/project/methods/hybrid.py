@@ -11,6 +11,7 @@ everyone. Parents without a method stay whole, profiled against everyone.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -62,9 +63,20 @@ def run(name: str, spec: HybridSegmentation, inputs: RunInputs) -> list[Segmenta
         child_name = f"{name}.within.{segment}"
         # A clv method also returns its value tiers as a second segmentation: the leaves are
         # its predictive segments (one set of leaves per parent).
-        child, *_tiers = method_for(child_spec).run(
-            child_name, child_spec, _restricted(inputs, chosen)
-        )
+        # The child's own warnings ("segment id 3 is unstable") are said of this parent, not
+        # of the whole segmentation, where they named no parent.
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            child, *_tiers = method_for(child_spec).run(
+                child_name, child_spec, _restricted(inputs, chosen)
+            )
+        for warning in caught:
+            if not warning.category.__module__.startswith("segwise"):
+                warnings.warn_explicit(
+                    warning.message, warning.category, warning.filename, warning.lineno
+                )
+            elif str(warning.message) not in child.warnings:
+                child.warnings.append(str(warning.message))
         members.append(_leaf_names(child.members, segment))
         placed = child.members["customer_id"].n_unique()
         if placed < chosen.height:
