@@ -75,3 +75,45 @@ def test_a_recently_fitted_model_is_not_checked(tmp_path: Path) -> None:
     spec, path = _frozen(tmp_path)
     found = _reuse(spec, path, _table(5, 9), (FITTED, LATER[0]))  # reused for one run only
     assert found["staleness"] is None
+
+
+WHOLESALE = """name: hyb
+sources:
+  transactions:
+    path: data/orders.csv.gz
+    customer_id: CustomerID
+    timestamp: InvoiceDate
+    order_id: InvoiceNo
+    amount: {quantity: Quantity, unit_price: UnitPrice}
+segmentations:
+  mix:
+    method: hybrid
+    other: Everyone else
+    segments:
+      - {name: Wholesale, where: "net_revenue >= 5000 AND orders >= 10"}
+    within:
+      Wholesale: {method: cluster, features: [orders, net_revenue, recency_days, avg_order_value]}
+"""
+
+
+@pytest.mark.realdata
+def test_a_small_parent_gets_segments_it_can_measure_and_warnings_that_name_them(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    # UCI Online Retail as of 2011-10-31, 152 wholesale customers: k = 8 gave segments of 11
+    # and 12, and "segment id 3 is unstable" named neither the segment nor its parent.
+    from segwise.project import Project
+
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "orders.csv.gz").symlink_to(shared_data / "online_retail_uci.csv.gz")
+    (tmp_path / "segwise.yaml").write_text(WHOLESALE)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        (mix,) = Project.from_yaml(tmp_path).run(as_of="2011-10-31").segmentations
+    leaves = mix.members.filter(mix.members["segment"].str.starts_with("Wholesale › "))
+    sizes = leaves.group_by("segment").len()["len"]
+    assert sizes.sum() == 152 and sizes.len() <= 5  # four segments and the outliers at most
+    unstable = [w for w in mix.warnings if "is unstable" in w]
+    assert unstable and all(w.startswith("in 'Wholesale': segment '") for w in unstable)
+    assert not any("segment id" in w for w in mix.warnings)
+    assert any("below the minimum of 30 customers" in w for w in mix.warnings)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import re
 import warnings
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -28,7 +29,7 @@ from segwise.profiling.named_clusters import name_clusters
 from segwise.project.config import ClusterSegmentation
 from segwise.project.methods.base import CheckInputs, Method, RunInputs
 from segwise.project.results import as_polars
-from segwise.segmenters import ClusterSegmenter
+from segwise.segmenters import ClusterSegmenter, UnstableSegmentWarning
 from segwise.segmenters.cluster_outliers import OUTLIER_ID
 from segwise.segmenters.cluster_selection import jaccard_per_cluster
 
@@ -146,10 +147,14 @@ def run_clustering(
     where everyone is assigned.
     """
     segmenter, refitted = _model(name, spec, model_path, as_of)
-    # Fitted on the table sorted by id: the same fit on every engine.
-    named = name_clusters(
-        segmenter, features, fit=refitted, currency=currency, where=f"segmentation '{name}': "
-    )
+    # Fitted on the table sorted by id: the same fit on every engine. The fit says "segment
+    # id 3 is unstable" before the segments have names; they are named below.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        named = name_clusters(
+            segmenter, features, fit=refitted, currency=currency, where=f"segmentation '{name}': "
+        )
+    unstable = _unstable_segments(caught)
     profiles = named.profiles
     pending: Callable[[], None] | None = None
     if refitted and model_path is not None:
@@ -164,6 +169,10 @@ def run_clustering(
     members = assigned.select("customer_id", "segment")
     made = _cards(spec, segmenter, profiles, model_names, currency)
     warnings_ = list(segmenter.warnings_)
+    warnings_ += [
+        text.replace(f"segment id {k}", f"segment '{segmenter.segment_names_.get(k, k)}' (id {k})")
+        for k, text in unstable
+    ]
     staleness: dict[str, Any] | None = None
     if not refitted:
         warnings_ = [f"model {spec.model} reused: {w}" for w in warnings_]
@@ -183,6 +192,21 @@ def run_clustering(
         after_commit=pending,
         reads=tuple(segmenter.transform_.input_names),
     )
+
+
+def _unstable_segments(caught: list[warnings.WarningMessage]) -> list[tuple[int, str]]:
+    """The fit's "segment id N is unstable" warnings, by id; every other warning passes on."""
+    found = []
+    for warning in caught:
+        text = str(warning.message)
+        matched = re.match(r"segment id (-?\d+) is unstable", text)
+        if matched and issubclass(warning.category, UnstableSegmentWarning):
+            found.append((int(matched.group(1)), text))
+        else:
+            warnings.warn_explicit(
+                warning.message, warning.category, warning.filename, warning.lineno
+            )
+    return found
 
 
 def _cards(
