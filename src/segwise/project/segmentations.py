@@ -22,6 +22,7 @@ from segwise.project.consents import (
     restricted,
 )
 from segwise.project.methods import RunInputs, method_for
+from segwise.project.methods.base import own_warnings
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -82,13 +83,7 @@ def of_accounts(result: SegmentationResult, contacts: pl.DataFrame | None) -> Se
 def keep_notes(result: SegmentationResult, caught: list[warnings.WarningMessage]) -> None:
     """Keep segwise's warnings from a segmentation as notes on its result."""
     notes = result.warnings
-    for warning in caught:
-        if not warning.category.__module__.startswith("segwise"):
-            warnings.warn_explicit(
-                warning.message, warning.category, warning.filename, warning.lineno
-            )
-            continue
-        text = str(warning.message)
+    for text in own_warnings(caught):
         if not any(text in note for note in notes):
             notes.append(text)
     result.definition["warnings"] = list(notes)

@@ -10,6 +10,7 @@ plus its config model.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -94,6 +95,23 @@ class Checker(Protocol):
 
     def __call__(self, name: str, spec: Any, inputs: CheckInputs, /) -> None:
         """Check one segmentation without running it."""
+
+
+def own_warnings(caught: list[warnings.WarningMessage]) -> list[str]:
+    """Segwise's own warnings among ``caught``, as text; every other warning is emitted again.
+
+    A segmentation's warnings become notes on its result (the CLI, the report and the
+    stored run say them); a library's warning is not ours to keep.
+    """
+    texts = []
+    for warning in caught:
+        if warning.category.__module__.startswith("segwise"):
+            texts.append(str(warning.message))
+        else:
+            warnings.warn_explicit(
+                warning.message, warning.category, warning.filename, warning.lineno
+            )
+    return texts
 
 
 def _no_outputs(_name: str, _spec: Any) -> dict[str, str]:

@@ -22,7 +22,7 @@ from segwise.exceptions import ConfigError
 from segwise.profiling.cards import SegmentationResult, SegmentCard
 from segwise.project.catalogs import catalog_of
 from segwise.project.config import HybridSegmentation
-from segwise.project.methods.base import CheckInputs, Method, RunInputs
+from segwise.project.methods.base import CheckInputs, Method, RunInputs, own_warnings
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -70,13 +70,7 @@ def run(name: str, spec: HybridSegmentation, inputs: RunInputs) -> list[Segmenta
             child, *_tiers = method_for(child_spec).run(
                 child_name, child_spec, _restricted(inputs, chosen)
             )
-        for warning in caught:
-            if not warning.category.__module__.startswith("segwise"):
-                warnings.warn_explicit(
-                    warning.message, warning.category, warning.filename, warning.lineno
-                )
-            elif str(warning.message) not in child.warnings:
-                child.warnings.append(str(warning.message))
+        child.warnings.extend(t for t in own_warnings(caught) if t not in child.warnings)
         members.append(_leaf_names(child.members, segment))
         placed = child.members["customer_id"].n_unique()
         if placed < chosen.height:
