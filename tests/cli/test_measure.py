@@ -123,9 +123,12 @@ def test_before_any_run_kpis_and_advise_say_so_in_one_line(tmp_path: Path) -> No
         assert len(lines) == 1 and "no runs stored yet" in lines[0], (command, lines)
 
 
-def test_a_run_whose_window_is_still_open_says_so_in_the_trend(tmp_path: Path) -> None:
+def test_a_run_whose_window_is_still_open_says_so_and_is_not_the_one_judged(
+    tmp_path: Path,
+) -> None:
     # Online Retail's run of 2011-11-30 had 8.5 of its 30 days: beside full months its
-    # conversion read as a collapse (13.4% against 33.7%).
+    # conversion read as a collapse (13.4% against 33.7%). The table is the latest whole
+    # window's; the open one is in the trend, labelled.
     import segwise as sw
     from tests.project.test_advice import planted
 
@@ -136,3 +139,10 @@ def test_a_run_whose_window_is_still_open_says_so_in_the_trend(tmp_path: Path) -
     assert found.exit_code == 0, found.stderr
     assert "run 1 (2025-10-31)" in found.stdout
     assert "run 2 (2025-12-20, " in found.stdout and " of 30 days)" in found.stdout
+    assert "teams, run 1 (as of 2025-10-31): the 30 days after" in found.stdout
+    assert "note: run 2 (as of 2025-12-20) has only" in found.stdout
+    payload = json.loads(runner.invoke(app, ["kpis", str(config), "--json"]).stdout)
+    assert payload["judged_run"] == 1 and payload["window_note"].startswith("run 2 ")
+    # With only the open run measured, it is the one shown, and nothing is said of others.
+    alone = json.loads(runner.invoke(app, ["kpis", str(config), "--run", "2", "--json"]).stdout)
+    assert alone["judged_run"] == 2 and alone["window_note"] is None

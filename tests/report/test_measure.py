@@ -94,6 +94,25 @@ def test_nothing_to_show_is_no_section_and_a_trend_needs_two_runs() -> None:
     assert two["kpis"][0]["trend"].count("2026-01-31 (12.5 of 30 days)") >= 1
     assert "(30 of 30 days)" not in two["kpis"][0]["trend"]
     assert one["kpis"][0]["notes"] == []
+    # The table is the run the project judges by; a later open window is said, not shown.
+    judged = measurement_view(
+        {
+            "kpis": [
+                {
+                    "segmentation": "s",
+                    "runs": [full, {**run, "run_id": 2}],
+                    "judged_run": 1,
+                    "window_note": "run 2 has only 12.5 of its 30 days",
+                }
+            ],
+            "experiments": [],
+        }
+    )
+    assert judged is not None
+    view = judged["kpis"][0]
+    assert view["run_id"] == 1 and view["partial"] is None
+    assert view["window_note"] == "run 2 has only 12.5 of its 30 days"
+    assert two["kpis"][0]["run_id"] == 2 and two["kpis"][0]["window_note"] is None
 
 
 def test_a_segment_that_rests_on_one_buyer_is_flagged_under_its_table() -> None:

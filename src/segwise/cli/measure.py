@@ -45,13 +45,13 @@ def kpis(
     """Conversion, revenue per customer, AOV, repeat rate, churn and retention, per segment."""
     from segwise.cli.experiment import days
     from segwise.project import Project
-    from segwise.project.kpis import kpis_by_segment
+    from segwise.project.kpis import kpis_by_segment, kpis_payload
 
     project = Project.from_yaml(config, allow_outside=allow_outside)
     name, found = kpis_by_segment(
         project, segmentation=segmentation, window=days(window, "--window"), runs=run_id
     )
-    payload = {"segmentation": name, "runs": [r.to_dict() for r in found]}
+    payload = kpis_payload(name, found)
     if output is not None:
         _write(payload, output)
     if as_json:
@@ -114,17 +114,18 @@ def _show(name: str, found: list[Any]) -> None:
     from rich.table import Table
 
     from segwise.measure.kpis import concentration_note
+    from segwise.project.kpis import judged, open_window_note
 
     console = stdout()
     measured = [r for r in found if r.observed_days > 0]
-    if not measured:
+    run = judged(found)
+    if run is None:
         console.print(
             f"warning: no orders after any stored run's date yet (the latest run is as of "
             f"{found[-1].as_of}); KPIs need the orders that come after a run",
             highlight=False,
         )
         return
-    run = measured[-1]
     partial = run.observed_days < run.window_days
     title = f"{name}, run {run.run_id} (as of {run.as_of}): the {run.window_days} days after" + (
         f" (only {run.observed_days:g} days of orders so far)" if partial else ""
@@ -146,6 +147,9 @@ def _show(name: str, found: list[Any]) -> None:
         )
     console.print(table)
     console.print("[95% intervals in brackets; churn = 1 - conversion]", highlight=False)
+    note = open_window_note(found, run)
+    if note:
+        console.print(f"note: {note}", highlight=False)
     for segment in run.segments:
         if segment.concentrated:
             console.print(f"note: {concentration_note(segment)}", highlight=False)

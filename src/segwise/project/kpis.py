@@ -62,6 +62,52 @@ class RunKpis:
         }
 
 
+def judged(runs: Sequence[RunKpis]) -> RunKpis | None:
+    """The run to judge the segments by: the latest whose whole window is in the orders.
+
+    Else the latest with any orders after it, and None when no run has any. A window
+    still open reads as a collapse: Online Retail II's run of 2010-11-30 had 8.83 of
+    its 30 days, and every segment converted about a third as often as the month before.
+
+    Examples
+    --------
+    >>> from datetime import date
+    >>> runs = [RunKpis(1, date(2024, 9, 30), 30, 61.0, []),
+    ...         RunKpis(2, date(2024, 10, 31), 30, 30.0, []),
+    ...         RunKpis(3, date(2024, 11, 30), 30, 8.5, [])]
+    >>> judged(runs).run_id, judged(runs[2:]).run_id
+    (2, 3)
+    """
+    measured = [r for r in runs if r.observed_days > 0]
+    whole = [r for r in measured if r.observed_days >= r.window_days]
+    chosen = whole or measured
+    return chosen[-1] if chosen else None
+
+
+def open_window_note(runs: Sequence[RunKpis], shown: RunKpis) -> str | None:
+    """What a later run's window still lacks, when ``shown`` (see :func:`judged`) is not it."""
+    later = [r for r in runs if r.run_id > shown.run_id and r.observed_days > 0]
+    if not later:
+        return None
+    last = later[-1]
+    return (
+        f"run {last.run_id} (as of {last.as_of}) has only {last.observed_days:g} of its "
+        f"{last.window_days} days of orders so far: these are run {shown.run_id}'s, the "
+        "latest whole window"
+    )
+
+
+def kpis_payload(name: str, found: Sequence[RunKpis]) -> dict[str, Any]:
+    """JSON-ready: the segmentation, every run's KPIs, the run judged by and why not a later one."""
+    shown = judged(found)
+    return {
+        "segmentation": name,
+        "runs": [r.to_dict() for r in found],
+        "judged_run": None if shown is None else shown.run_id,
+        "window_note": None if shown is None else open_window_note(found, shown),
+    }
+
+
 def kpis_by_segment(
     project: Project,
     *,
@@ -184,7 +230,7 @@ def report_measurement(project: Project, as_of: date, orders: Any) -> dict[str, 
             _, found = kpis_by_segment(
                 project, segmentation=name, runs=runs, orders=polars_frame(orders)
             )
-            kpis.append({"segmentation": name, "runs": [r.to_dict() for r in found]})
+            kpis.append(kpis_payload(name, found))
     return {
         "kpis": kpis,
         "experiments": memory.readouts(store),

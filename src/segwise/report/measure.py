@@ -2,7 +2,8 @@
 
 Built from plain data (``RunKpis.to_dict()`` and the stored readouts), so the
 report does not depend on how they were measured: per segmentation, the KPI
-table of the latest earlier run with orders after it (value, 95% interval and
+table of the run the project judges by (``judged_run``: the latest earlier run whose
+whole window is in the orders, else the latest with any; value, 95% interval and
 lift against everyone; for a CLV segmentation, the revenue its run predicted and
 realised over predicted) and, over several runs, conversion by run as a chart;
 then each analysed experiment's verdict per segment.
@@ -49,7 +50,8 @@ def _kpi_view(kpis: dict[str, Any], k_min: int) -> dict[str, Any] | None:
     measured = [_protected(r, k_min) for r in kpis["runs"] if r["observed_days"] > 0]
     if not measured:
         return None
-    run = measured[-1]
+    # The run judged is the project's choice (the latest whole window); the trend keeps all.
+    run = next((r for r in measured if r["run_id"] == kpis.get("judged_run")), measured[-1])
     rows = []
     for segment in run["segments"]:
         if segment["customers"] is None:
@@ -76,10 +78,11 @@ def _kpi_view(kpis: dict[str, Any], k_min: int) -> dict[str, Any] | None:
         "as_of": run["as_of"],
         "window": run["window_days"],
         "partial": f"{run['observed_days']:g}" if partial else None,
+        "window_note": kpis.get("window_note"),
         "rows": rows,
         "notes": notes,
         "predicted": any(s.get("predicted") for s in run["segments"]),
-        "trend": _trend(kpis["segmentation"], measured) if len(measured) > 1 else "",
+        "trend": conversion_trend(kpis["segmentation"], measured) if len(measured) > 1 else "",
     }
 
 
@@ -118,7 +121,8 @@ def _cell(estimate: dict[str, Any], kind: str) -> str:
     return shown if low is None else f"{shown} ({low:,.2f}–{high:,.2f})"
 
 
-def _trend(name: str, runs: list[dict[str, Any]]) -> str:
+def conversion_trend(name: str, runs: list[dict[str, Any]]) -> str:
+    """Each segment's conversion in the window after each run, as a chart (HTML)."""
     figure = go.Figure()
     segments = dict.fromkeys(s["segment"] for run in runs for s in run["segments"])
     for segment in segments:

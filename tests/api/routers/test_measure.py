@@ -87,3 +87,29 @@ def test_a_clv_segmentation_reads_realised_against_predicted(
         notes = [s["revenue_note"] for s in run["segments"] if s["revenue_note"]]
         assert page.count('class="warning concentrated"') == len(notes)
         assert ('class="warning prediction"' in page) == unusual
+
+
+def test_the_measure_page_judges_by_the_latest_whole_window(tmp_path: Path) -> None:
+    # Orders run to 2025-12-30: run 2 (2025-12-20) has 10 of its 30 days, run 1 all of them.
+    from tests.project.test_advice import planted
+
+    config = planted(tmp_path)
+    sw.Project.from_yaml(config).run(as_of="2025-10-31")
+    sw.Project.from_yaml(config).run(as_of="2025-12-20")
+    viewer = create_key(open_workspace(config), "analyst", "viewer")[1]
+    with TestClient(create_app(Settings(project=config, rate_limit=1_000_000))) as service:
+        api = service.get(f"{API}/kpis", headers=bearer(viewer)).json()
+        assert api["judged_run"] == 1 and "run 2 (as of 2025-12-20) has only" in api["window_note"]
+        service.post("/ui/login", data={"key": viewer})
+        page = service.get("/ui/measure").text
+        assert "teams, run 1 (as of 2025-10-31)" in page
+        assert 'class="muted window-note">run 2 (as of 2025-12-20) has only' in page
+        assert '<option value="2" >run 2 · 2025-12-20 (' in page  # the open run, to pick
+        assert 'id="trend"' in page and "/ui/static/plotly.min.js" in page
+        picked = service.get("/ui/measure", params={"run": 2}).text
+        assert "teams, run 2 (as of 2025-12-20)" in picked and "days of orders so far" in picked
+        assert "window-note" not in picked
+        missing = service.get("/ui/measure", params={"run": 9})
+        assert missing.status_code == 404 and "no run 9 with orders after it" in missing.text
+        wrong = service.get("/ui/measure", params={"segmentation": "nope", "run": 1})
+        assert wrong.status_code == 404 and "customers &#39;nope&#39;" in wrong.text

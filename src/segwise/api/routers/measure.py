@@ -29,17 +29,17 @@ def kpis(
     run: Annotated[list[int] | None, Query(description="only these runs")] = None,
 ) -> dict[str, Any]:
     """Each run's segments measured on the orders after its date (conversion, AOV, ...)."""
-    from segwise.project.kpis import kpis_by_segment  # noqa: PLC0415 - reads the orders
+    from segwise.project.kpis import kpis_by_segment, kpis_payload  # noqa: PLC0415 - orders
 
     project = state.project()
     name, found = kpis_by_segment(
         project, segmentation=segmentation, window=timedelta(days=window_days), runs=run
     )
     k_min = project.config.privacy.k_min
-    runs = [r.to_dict() for r in found]
-    for measured in runs:
+    payload = kpis_payload(name, found)
+    for measured in payload["runs"]:
         measured["segments"] = [protect_kpis(s, k_min) for s in measured["segments"]]
-    return {"segmentation": name, "runs": runs}
+    return payload
 
 
 @router.get("/experiments", response_model=list[ExperimentOut])

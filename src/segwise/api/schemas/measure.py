@@ -81,6 +81,14 @@ class KpisOut(BaseModel):
 
     segmentation: str
     runs: list[RunKpisOut]
+    judged_run: int | None = Field(
+        default=None,
+        description="the run to judge the segments by: the latest whose whole window is in "
+        "the orders, else the latest with any (null when no run has orders after it)",
+    )
+    window_note: str | None = Field(
+        default=None, description="set when a later run's window is still open: says so"
+    )
 
 
 class ExperimentOut(BaseModel):

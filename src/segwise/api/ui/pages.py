@@ -8,8 +8,10 @@ from typing import TYPE_CHECKING, Any
 import plotly.graph_objects as go
 import polars as pl
 
+from segwise.exceptions import ConfigError
 from segwise.privacy.small_groups import K_MIN, protect_card, protect_kpis
 from segwise.report.charts import chart_html
+from segwise.report.measure import conversion_trend
 from segwise.store.history import Changes
 from segwise.store.outbox import waiting
 from segwise.store.sync import deliveries
@@ -175,10 +177,16 @@ def destinations_page(store: Workspace, config: Any) -> dict[str, Any]:
     return {"destinations": rows, "triggers": triggers, "log": recent}
 
 
-def measure_page(project: Any, segmentation: str | None) -> dict[str, Any]:
-    """KPIs of one segmentation after the latest run with orders after it, and experiments."""
+def measure_page(
+    project: Any, segmentation: str | None, run_id: int | None = None
+) -> dict[str, Any]:
+    """KPIs of one segmentation after a run (by default the one judged by), and experiments.
+
+    The default run is :func:`segwise.project.kpis.judged`'s (the latest whole window);
+    ``run_id`` picks another with orders after it. Over several runs, conversion by run.
+    """
     from segwise.project.experiment_analysis import customer_segmentations  # noqa: PLC0415
-    from segwise.project.kpis import kpis_by_segment  # noqa: PLC0415 - reads the orders
+    from segwise.project.kpis import judged, kpis_by_segment, open_window_note  # noqa: PLC0415
     from segwise.store import experiments as memory  # noqa: PLC0415
 
     store = project.store
@@ -187,14 +195,24 @@ def measure_page(project: Any, segmentation: str | None) -> dict[str, Any]:
         return {"names": names, "name": None, "run": None, "experiments": []}
     name, found = kpis_by_segment(project, segmentation=segmentation)
     measured = [r for r in found if r.observed_days > 0]
-    run = measured[-1].to_dict() if measured else None
+    shown = judged(found)
+    if run_id is not None:
+        shown = next((r for r in measured if r.run_id == run_id), None)
+        if shown is None:
+            raise ConfigError(f"run {run_id} has no orders after it to measure")
+    run = shown.to_dict() if shown else None
+    k_min = project.config.privacy.k_min
     if run is not None:  # segments under k_min: their name only (docs/privacy.md)
-        k_min = project.config.privacy.k_min
         run["segments"] = [protect_kpis(s, k_min) for s in run["segments"]]
+    runs = [{**r.to_dict(), "segments": [protect_kpis(s.to_dict(), k_min) for s in r.segments]}
+            for r in measured]  # fmt: skip
     return {
         "names": names,
         "name": name,
         "run": run,
+        "runs": [(r.run_id, r.as_of.isoformat(), r.observed_days, r.window_days) for r in measured],
+        "note": open_window_note(found, shown) if shown and run_id is None else None,
+        "trend": conversion_trend(name, runs) if len(runs) > 1 else "",
         "latest": found[-1].to_dict(),
         "experiments": memory.readouts(store),
     }

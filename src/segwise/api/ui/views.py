@@ -265,14 +265,21 @@ def destinations(request: Request, state: StateDep) -> Response:
 
 
 @router.get("/measure")
-def measure(request: Request, state: StateDep, segmentation: str | None = None) -> Response:
-    """How each segment did after the runs (KPIs), and what the experiments found."""
+def measure(
+    request: Request, state: StateDep, segmentation: str | None = None, run: int | None = None
+) -> Response:
+    """How each segment did after a run (KPIs, conversion by run), and the experiments."""
     principal = session_principal(state, request)
     if principal is None:
         return _login_first(request)
     try:
-        data = pages.measure_page(state.project(), segmentation)
+        data = pages.measure_page(state.project(), segmentation, run)
     except SegwiseError:
+        from segwise.project.experiment_analysis import customer_segmentations  # noqa: PLC0415
+
+        if run is not None and segmentation in (None, *customer_segmentations(state.project())):
+            return _render(request, "missing.html.j2", principal, status=404,
+                           what=f"run {run} with orders after it", where="to measure")  # fmt: skip
         return _render(
             request,
             "missing.html.j2",
