@@ -166,6 +166,9 @@ def test_a_viewer_sees_counts_and_no_save_button(
     assert "shows counts, not identifiers" in page.inner_text("#members")
     page.goto(live_server + "/ui/rules")
     assert page.locator("#save").count() == 0
+    # The customers no rule matched are the catalog's Other segment, named as such.
+    page.wait_for_function("document.getElementById('status').textContent.includes('matched')")
+    assert " in Other (no rule matched)" in page.inner_text("#status")
     page.goto(live_server + "/ui/customers?id=0000004")
     assert "needs an editor or admin key" in page.inner_text("main")
     assert errors == []

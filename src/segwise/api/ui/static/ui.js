@@ -110,7 +110,9 @@ function ruleEditor() {
         el("span", {}, c.condition), el("span", {}, `${fmt(c.alone)} alone · ${fmt(c.cumulative)} with the conditions before`))));
     });
     const other = result.other === null && spec.exclusive !== false ? null : result.other || 0;
-    status.textContent = `${fmt(result.customers)} customers in run ${result.run_id} · ${fmt(other)} in no segment`;
+    // An exclusive catalog's unmatched customers are a segment of their own (other:), by its name.
+    const rest = spec.exclusive !== false ? `in ${spec.other || "Other"} (no rule matched)` : "in no segment";
+    status.textContent = `${fmt(result.customers)} customers in run ${result.run_id} · ${fmt(other)} ${rest}`;
   }
   const refresh = debounce(async () => {
     const wanted = segments();
