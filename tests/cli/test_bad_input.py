@@ -137,6 +137,14 @@ def test_bad_option_value_is_a_user_error(tmp_path: Path) -> None:
     _assert_clean_failure(tmp_path, code, stderr, out, "returns", "'net'")
 
 
+def test_a_project_file_is_sent_to_validate(tmp_path: Path) -> None:
+    # segwise init's comment once said "segwise quality shows why"; users passed the project.
+    config = tmp_path / "segwise.yaml"
+    config.write_text("name: shop\nsources:\n  transactions: {path: orders.csv}\n")
+    code, stderr, out = _run(tmp_path, str(config))
+    _assert_clean_failure(tmp_path, code, stderr, out, "a project file", "segwise validate")
+
+
 def test_usage_error_exits_2() -> None:
     result = runner.invoke(app, ["quality"])
     assert result.exit_code == 2

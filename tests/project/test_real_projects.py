@@ -50,6 +50,9 @@ def made(
     config = folder / "p" / "segwise.yaml"
     validated = runner.invoke(app, ["validate", str(config)])
     assert validated.exit_code == 0, validated.stderr  # at the first try
+    # The file's comment sends the user to the command that counts the unusable rows.
+    assert "rows usable; segwise validate counts why" in config.read_text()
+    assert "rows quarantined" in validated.stdout
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         project = Project.from_yaml(config)

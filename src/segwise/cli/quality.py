@@ -147,6 +147,14 @@ def quality(
         if kind in {"customers", "responses", "accounts", "exposures", "outcomes"} or as_of is None
         else {"as_of": as_of}
     )
+    for file in files:
+        if Path(file).suffix.lower() in {".yaml", ".yml"}:
+            # The init comment once sent users here with the project file itself.
+            raise ConfigError(
+                f"{file}: a project file, not a table of {kind}",
+                hint=f"check a project's sources with their columns by segwise validate {file}; "
+                "segwise quality reads data files",
+            )
     targets = None if no_quarantine else _quarantine_targets(files, quarantine)
     with progress("Reading") as step:
         reports = [_check(kind, file, options, targets, step) for file in files]

@@ -279,8 +279,8 @@ def _project_text(
         *_roles_block(
             tx, ("customer_id", "timestamp", "amount", "order_id", "product", "category", "channel")
         ),
-        f"    # {quality.rows_used:,} of {quality.rows_read:,} rows usable; "
-        "segwise quality shows why the others are quarantined.",
+        f"    # {quality.rows_used:,} of {quality.rows_read:,} rows usable; segwise validate "
+        "counts why, and each run writes the others to quarantine/ with their reason.",
     ]
     if customers is not None:
         path, dataset = customers
