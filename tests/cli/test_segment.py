@@ -257,3 +257,62 @@ def test_segment_writes_output_for_a_duckdb_input(tmp_path: Path, catalog: Path)
     assert result.exit_code == 0, result.stderr
     table = pl.read_parquet(out)
     assert table.height == 5000 and table.columns == ["customer_id", "segment"]
+
+
+def test_explain_a_project_segment_on_its_latest_run(project_copy: Path) -> None:
+    # A project in place of the table: the same explanation the web UI's "why?" gives.
+    import segwise as sw
+    from segwise.project.live import LiveData, explain, project_catalog
+
+    project = sw.Project.from_yaml(project_copy)
+    live = LiveData.load(project, project.store)
+    vip = project.store.members("VIP", segmentation="lifecycle")["customer_id"][0]
+    expected = explain(live, project_catalog(project, "lifecycle"), vip, "VIP")
+    found = runner.invoke(
+        app, ["explain", str(project_copy.parent), "--customer", vip, "--segment", "VIP"]
+    )
+    assert found.exit_code == 0, found.stderr
+    assert found.stdout == expected.render() + "\n"
+    assert found.stdout.startswith(f"customer {vip} is IN segment 'VIP'")
+    payload = json.loads(
+        runner.invoke(
+            app, ["explain", str(project_copy), "--customer", vip, "--segment", "VIP", "--json"]
+        ).stdout
+    )
+    assert (payload["customer"], payload["member"]) == (vip, True)
+
+
+@pytest.mark.parametrize(
+    ("segment", "extra", "said"),
+    [
+        ("Other", [], "is lifecycle's rest (other:)"),
+        ("Champions", [], "is a segment of 'value', not of a rule segmentation"),
+        ("Nope", [], "The rule segmentations are lifecycle (VIP, "),
+        ("VIP", ["--transactions", "orders.csv"], "--transactions: a project reads its own"),
+        ("VIP", ["--customer", "nobody"], "customer 'nobody' is not in run 1"),
+    ],
+)
+def test_explain_in_a_project_refuses_in_one_line(
+    project_copy: Path, segment: str, extra: list[str], said: str
+) -> None:
+    args = ["explain", str(project_copy), "--customer", "0000001", "--segment", segment, *extra]
+    found = runner.invoke(app, args)
+    assert found.exit_code == 1
+    lines = found.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and said in lines[0], lines
+
+
+def test_a_project_file_given_as_a_catalog_is_named(project_copy: Path) -> None:
+    # It read as five unknown keys (store, engine, report, sources, segmentations).
+    table = str(sample_paths()["customers"])
+    for args, said in (
+        (["explain", table, "--customer", "1", "--segment", "VIP"], "segwise explain"),
+        (["segment", table], "segwise run"),
+    ):
+        found = runner.invoke(app, [*args, "--rules", str(project_copy)])
+        assert found.exit_code == 1
+        [line] = found.stderr.strip().splitlines()
+        assert "a project file, not a rule catalog" in line and said in line, line
+    checked = runner.invoke(app, ["rules", "check", str(project_copy)])
+    [line] = checked.stderr.strip().splitlines()
+    assert "a project file" in line and "segwise validate" in line

@@ -9,10 +9,34 @@ once here and reach the command as one :class:`CustomerInputs`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from segwise.cli import options as opt
 from segwise.exceptions import ConfigError, DataError
+
+
+def project_file(path: str | Path | None) -> Path | None:
+    """``path`` as a segwise project file, else None.
+
+    A project file is a YAML file with ``segmentations:``, or a folder that holds
+    ``segwise.yaml``; commands that read tables or catalogs use this to point the
+    user at the project form of the command instead of failing on the YAML.
+    """
+    if path is None:
+        return None
+    found = Path(path)
+    if found.is_dir():
+        found = found / "segwise.yaml"
+    if found.suffix.lower() not in {".yaml", ".yml"} or not found.is_file():
+        return None
+    import yaml
+
+    try:
+        data = yaml.safe_load(found.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError):
+        return None
+    return found if isinstance(data, dict) and "segmentations" in data else None
 
 
 class CustomerData(NamedTuple):

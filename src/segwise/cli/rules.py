@@ -64,6 +64,11 @@ def check(
         _check_catalog(definition, inputs, min_size=min_size, min_share=min_share, as_json=as_json)
     elif isinstance(parsed, dict) and "bins" in parsed:
         _check_score_map(definition, data, as_of=as_of, policy=policy, as_json=as_json)
+    elif isinstance(parsed, dict) and "segmentations" in parsed:
+        raise ConfigError(
+            f"{definition}: a project file, not a rule catalog or a score map",
+            hint=f"check a project's rules (with its data) by segwise validate {definition}",
+        )
     else:
         raise ConfigError(
             f"{definition}: neither a rule catalog (a 'segments' key) nor a score map ('bins')",

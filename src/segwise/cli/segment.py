@@ -9,7 +9,8 @@ import typer
 
 from segwise.cli import options as opt
 from segwise.cli.console import json_text, progress, stdout, user_errors
-from segwise.cli.inputs import with_customer_inputs
+from segwise.cli.inputs import project_file, with_customer_inputs
+from segwise.exceptions import ConfigError
 
 if TYPE_CHECKING:
     from segwise.cli.inputs import CustomerInputs
@@ -71,6 +72,12 @@ def segment(
 
     if (within is None) != (by is None):
         raise typer.BadParameter("--within and --by go together", param_hint="--within/--by")
+    if project_file(rules) is not None:
+        raise ConfigError(
+            f"{rules}: a project file, not a rule catalog",
+            hint=f"segment with a project's rules by segwise run {rules}; segwise segment "
+            "--rules takes a catalog (docs/rules.md)",
+        )
     with progress("Segmenting") as step:
         step("Reading")
         data, id_name, events_data, transactions_data = inputs.read()
@@ -170,36 +177,128 @@ def _print_cells(
 def explain(
     customer: Annotated[str, typer.Option("--customer", help="The customer's id.")],
     segment_name: Annotated[str, typer.Option("--segment", help="The segment to explain.")],
-    rules: RulesFile,
+    rules: Annotated[
+        Path | None,
+        typer.Option(
+            "--rules", help="The rule catalog (YAML); not with a project.", show_default=False
+        ),
+    ] = None,
+    segmentation: Annotated[
+        str | None,
+        typer.Option(
+            "--segmentation",
+            help="With a project: its rule segmentation (default: the one with --segment).",
+        ),
+    ] = None,
     as_json: opt.Json = False,
     *,
     inputs: CustomerInputs,
 ) -> None:
-    """Explain why one customer is in or out of one segment, condition by condition."""
+    """Explain why one customer is in or out of one segment, condition by condition.
+
+    Give a project (its segwise.yaml or folder) in place of the table to explain one of
+    its rule segments on the latest run's customers, as the web UI's "why?" does.
+    """
     from segwise.segmenters import RuleSegmenter
 
-    data, id_name, events_data, transactions_data = inputs.read()
-    segmenter = RuleSegmenter(rules, id_col=id_name, as_of=inputs.as_of)
-    explanation = segmenter.explain(
-        data, customer, segment_name, events=events_data, transactions=transactions_data
-    )
+    project = project_file(inputs.file)
+    if project is not None:
+        explanation = _explain_in_project(project, customer, segment_name, segmentation, inputs)
+    else:
+        if rules is None:
+            raise ConfigError(
+                "no rule catalog to explain",
+                hint="give --rules CATALOG.yaml, or a project file in place of the customer table",
+            )
+        if project_file(rules) is not None:
+            raise ConfigError(
+                f"{rules}: a project file, not a rule catalog",
+                hint=f"explain a project's segment by segwise explain {rules} --customer "
+                f"{customer} --segment '{segment_name}'",
+            )
+        data, id_name, events_data, transactions_data = inputs.read()
+        segmenter = RuleSegmenter(rules, id_col=id_name, as_of=inputs.as_of)
+        explanation = segmenter.explain(
+            data, customer, segment_name, events=events_data, transactions=transactions_data
+        )
     if as_json:
-        payload = {
-            "customer": customer,
-            "segment": explanation.segment,
-            "member": explanation.member,
-            "verdict": explanation.verdict,
-            "assigned": explanation.assigned,
-            "conditions": [
-                {
-                    "depth": c.depth,
-                    "condition": c.text,
-                    "verdict": c.verdict,
-                    "values": dict(c.inputs),
-                }
-                for c in explanation.conditions
-            ],
-        }
-        stdout().print_json(json_text(payload))
+        from segwise.project.live import explanation_dict
+
+        stdout().print_json(json_text(explanation_dict(explanation, customer)))
         return
     typer.echo(explanation.render())
+
+
+def _explain_in_project(
+    config: Path, customer: str, segment: str, segmentation: str | None, inputs: CustomerInputs
+) -> Any:
+    """``segment`` of the project's rule segmentations, on the latest run's customer table."""
+    import polars as pl
+
+    from segwise.project import Project
+    from segwise.project.config import RulesSegmentation
+    from segwise.project.live import LiveData, explain, project_catalog
+
+    given = [f"--{k.replace('_', '-')}" for k in ("id_col", "events", "transactions", "customers",
+             "as_of") if getattr(inputs, k) is not None]  # fmt: skip
+    if given:
+        raise ConfigError(
+            f"{', '.join(given)}: a project reads its own sources and explains its latest run",
+            hint=f"leave out {', '.join(given)}",
+        )
+    project = Project.from_yaml(config)
+    rule_sets = [n for n, s in project.config.segmentations.items()
+                 if isinstance(s, RulesSegmentation)]  # fmt: skip
+    catalogs = {n: project_catalog(project, n) for n in rule_sets}
+    if segmentation is None:
+        holding = [n for n, c in catalogs.items() if segment in {s.name for s in c.segments}]
+        if len(holding) > 1:
+            raise ConfigError(
+                f"segment '{segment}' is in several rule segmentations ({', '.join(holding)})",
+                hint="choose one with --segmentation",
+            )
+        if not holding:
+            message, hint = _not_a_rule_segment(project, config, catalogs, segment)
+            raise ConfigError(message, hint=hint)
+        segmentation = holding[0]
+    catalog = project_catalog(project, segmentation)
+    live = LiveData.load(project, project.store)
+    if live.features.filter(pl.col("customer_id") == customer).height == 0:
+        raise ConfigError(
+            f"customer '{customer}' is not in run {live.run_id} (as of {live.as_of})",
+            hint=f"check the id; segwise history {config} {customer} lists the runs they are in",
+        )
+    return explain(live, catalog, customer, segment)
+
+
+def _not_a_rule_segment(
+    project: Any, config: Path, catalogs: dict[str, Any], segment: str
+) -> tuple[str, str]:
+    """Why ``segment`` cannot be explained by its rule, and what to do instead."""
+    import polars as pl
+
+    rest = [n for n, c in catalogs.items() if c.exclusive and c.other == segment]
+    if rest:
+        names = ", ".join(f"'{s.name}'" for s in catalogs[rest[0]].segments)
+        return (
+            f"'{segment}' is {rest[0]}'s rest (other:): the customers no rule matched",
+            f"explain one of its segments ({names}) to see why a customer is not in it",
+        )
+    store = project.store
+    stored = store.segments() if store.path.exists() and store.runs().height else None
+    elsewhere = (
+        []
+        if stored is None
+        else sorted(set(stored.filter(pl.col("segment") == segment)["segmentation"].to_list()))
+    )
+    if elsewhere:
+        return (
+            f"'{segment}' is a segment of {', '.join(repr(n) for n in elsewhere)}, not of a "
+            "rule segmentation: explain covers rule segments",
+            f"see how a customer came to be there by segwise history {config} ID",
+        )
+    listed = [f"{n} ({', '.join(s.name for s in c.segments)})" for n, c in catalogs.items()]
+    return (
+        f"no rule segmentation of the project has a segment '{segment}'",
+        f"the rule segmentations are {', '.join(listed) or 'none'}",
+    )
