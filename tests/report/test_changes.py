@@ -184,3 +184,19 @@ def test_a_refitted_clustering_says_its_moves_compare_two_fits(
     strict = changes_section(previous, [result], run_id=2, as_of=dt.date(2024, 2, 29), k_min=50)
     assert strict is not None
     assert [m["from_segment"] for m in strict["views"][0]["refit"]["matches"]] == ["B"]
+
+
+def test_customers_absent_from_a_run_are_labelled_by_that_run() -> None:
+    # "(none)" on either side of a Sankey read as a segment called none.
+    from segwise.report.changes import migration_sankey
+
+    flows = pl.DataFrame(
+        {
+            "from_segment": ["A", "(none)", "A"],
+            "to_segment": ["A", "A", "(none)"],
+            "customers": [50, 20, 15],
+        }
+    )
+    html = migration_sankey(flows, "groups: runs 3 and 4", (3, 4), k_min=10)
+    assert '"(not in run 3)"' in html and '"(not in run 4)"' in html
+    assert '"(none)"' not in html and "groups: runs 3 and 4" in html

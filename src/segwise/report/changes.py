@@ -85,7 +85,12 @@ def changes_section(
             {
                 "name": result.name,
                 "rows": _shown_counts(_counts(before.select("customer_id", "segment"), now), k_min),
-                "sankey": _sankey(flows, result.name, previous.run_id, run_id, k_min),
+                "sankey": migration_sankey(
+                    flows,
+                    f"{result.name}: run {previous.run_id} (left) → run {run_id} (right)",
+                    (previous.run_id, run_id),
+                    k_min,
+                ),
                 "trend": _trend(previous.sizes, result, run_id, as_of, k_min),
                 "forecast": _shown_forecast(_forecast(previous, result, flows, now, run_id), k_min),
                 "refit": _refit(result, before, now, flows, (previous.run_id, run_id), k_min),
@@ -171,14 +176,21 @@ def _counts(before: pl.DataFrame, now: pl.DataFrame) -> list[dict[str, Any]]:
     return table.to_dicts()
 
 
-def _sankey(flows: pl.DataFrame, name: str, first: int, second: int, k_min: int) -> str:
-    """``flows``: :func:`~segwise.store.refits.member_flows` of the two runs."""
+def migration_sankey(flows: pl.DataFrame, title: str, runs: tuple[int, int], k_min: int) -> str:
+    """From → to flows between two runs as a Sankey (HTML; "" when none is drawn).
+
+    ``flows``: ``from_segment, to_segment, customers``, as
+    :func:`~segwise.store.refits.member_flows` gives them (or the store's migration
+    matrix); ``(none)`` reads "(not in run N)" on its side.
+    """
     flows = drawn_flows(flows.rename({"from_segment": "source", "to_segment": "target"}), k_min)
     if flows.height == 0:
         return ""
     sources = sorted(set(flows["source"].to_list()))
     targets = sorted(set(flows["target"].to_list()))
-    labels = [wrap_label(s) for s in sources] + [wrap_label(t) for t in targets]
+    absent = [f"(not in run {run})" for run in runs]
+    labels = [wrap_label(absent[0] if s == NONE else s) for s in sources]
+    labels += [wrap_label(absent[1] if t == NONE else t) for t in targets]
     index = {("s", s): k for k, s in enumerate(sources)}
     index |= {("t", t): len(sources) + k for k, t in enumerate(targets)}
     figure = go.Figure(
@@ -197,7 +209,7 @@ def _sankey(flows: pl.DataFrame, name: str, first: int, second: int, k_min: int)
     figure.update_layout(
         height=max(320, 28 * max(len(sources), len(targets))),
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
-        title={"text": f"{name}: run {first} (left) → run {second} (right)", "font": {"size": 14}},
+        title={"text": title, "font": {"size": 14}},
     )
     return chart_html(figure)
 

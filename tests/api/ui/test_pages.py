@@ -19,3 +19,17 @@ def test_the_segment_page_of_a_refitted_clustering_carries_the_note(tmp_path: Pa
     assert page["refit_note"].startswith("groups was fitted afresh between run 1 and run 2")
     ruled = segment_page(store, "value", "All")
     assert ruled is not None and ruled["refit_note"] is None
+
+
+def test_a_segment_page_draws_only_the_flows_of_that_segment(tmp_path: Path) -> None:
+    # Run 2 splits B (60) into Big spenders (5), Quiet (30) and Lapsed (25); A (40) becomes
+    # Big spenders. Quiet's page shows where its members came from, not B's other halves.
+    store = Workspace(refitted_store_at(tmp_path / "store.duckdb"))
+    page = segment_page(store, "groups", "Quiet", k_min=1)
+    assert page is not None and page["sankey"] is not None
+    assert "Quiet: who stayed, came and left between runs 1 and 2" in page["sankey"]
+    assert '"B"' in page["sankey"] and '"Quiet"' in page["sankey"]
+    for elsewhere in ('"Lapsed"', '"Big spenders"', '"A"'):
+        assert elsewhere not in page["sankey"]
+    # Flows under k_min are not drawn apart: 30 customers is one flow at k_min 31, merged away.
+    assert segment_page(store, "groups", "Quiet", k_min=31)["sankey"] is None  # type: ignore[index]

@@ -10,6 +10,7 @@ import polars as pl
 
 from segwise.exceptions import ConfigError
 from segwise.privacy.small_groups import K_MIN, protect_card, protect_kpis
+from segwise.report.changes import migration_sankey
 from segwise.report.charts import chart_html
 from segwise.report.measure import conversion_trend
 from segwise.store.history import Changes
@@ -18,9 +19,6 @@ from segwise.store.sync import deliveries
 
 if TYPE_CHECKING:
     from segwise.store import Workspace
-
-#: A Sankey with more flows than this folds the smallest together (as the report does).
-MAX_FLOWS = 30
 
 
 def overview(store: Workspace, k_min: int = K_MIN) -> dict[str, Any] | None:
@@ -94,7 +92,7 @@ def segment_page(
         "refit_note": None
         if changes is None or not changes.refits
         else changes.refits[0].note(changes.from_run, changes.to_run),
-        "sankey": None if changes is None else _sankey(changes, segmentation),
+        "sankey": None if changes is None else _sankey(changes, segment, k_min),
     }
 
 
@@ -126,35 +124,14 @@ def _moves(changes: Changes | None, segment: str) -> dict[str, Any] | None:
     return {"from_run": changes.from_run, "to_run": changes.to_run, **found}
 
 
-def _sankey(changes: Changes, segmentation: str) -> str | None:
-    """From → to flows of the customers who changed segment (the largest ``MAX_FLOWS``)."""
-    flows = (
-        changes.matrix.filter(pl.col("from_segment") != pl.col("to_segment"))
-        .sort("customers", descending=True)
-        .head(MAX_FLOWS)
-    )
-    if flows.height == 0:
-        return None
+def _sankey(changes: Changes, segment: str, k_min: int) -> str | None:
+    """Where ``segment``'s members came from and went, and who stayed (flows under k_min merged)."""
+    flows = changes.matrix.filter(
+        (pl.col("from_segment") == segment) | (pl.col("to_segment") == segment)
+    ).sort("customers", descending=True)
     first, second = changes.from_run, changes.to_run
-    left = [f"{s} · run {first}" for s in flows["from_segment"].unique(maintain_order=True)]
-    right = [f"{s} · run {second}" for s in flows["to_segment"].unique(maintain_order=True)]
-    index = {label: i for i, label in enumerate(left + right)}
-    figure = go.Figure(
-        go.Sankey(
-            node={"label": left + right, "pad": 12, "color": "#8ab6c8"},
-            link={
-                "source": [index[f"{s} · run {first}"] for s in flows["from_segment"]],
-                "target": [index[f"{s} · run {second}"] for s in flows["to_segment"]],
-                "value": flows["customers"].to_list(),
-            },
-        )
-    )
-    figure.update_layout(
-        title=f"{segmentation}: who moved between runs {first} and {second}",
-        height=360,
-        margin={"l": 10, "r": 10, "t": 40, "b": 10},
-    )
-    return chart_html(figure)
+    title = f"{segment}: who stayed, came and left between runs {first} and {second}"
+    return migration_sankey(flows, title, (first, second), k_min) or None
 
 
 def destinations_page(store: Workspace, config: Any) -> dict[str, Any]:
