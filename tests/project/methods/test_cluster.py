@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import warnings
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from segwise.datasets.planted import planted_segments
-from segwise.project.config import ClusterSegmentation
-from segwise.project.methods.cluster import STALE_JACCARD, run_clustering
+from segwise.project.config import ClusterSegmentation, ClusterSegmentEdit
+from segwise.project.methods.cluster import OUTGROWN_SHARE, STALE_JACCARD, run_clustering
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -75,6 +75,57 @@ def test_a_recently_fitted_model_is_not_checked(tmp_path: Path) -> None:
     spec, path = _frozen(tmp_path)
     found = _reuse(spec, path, _table(5, 9), (FITTED, LATER[0]))  # reused for one run only
     assert found["staleness"] is None
+
+
+def _grown(table: pl.DataFrame, rows: Any, **factors: float) -> pl.DataFrame:
+    """``table`` with the features in ``factors`` multiplied for the ``rows`` (a mask)."""
+    import polars as pl
+
+    mask = pl.Series(rows)
+    return table.with_columns(
+        pl.when(mask).then(pl.col(f) * x).otherwise(pl.col(f)).alias(f) for f, x in factors.items()
+    )
+
+
+def test_a_model_its_customers_outgrew_says_so(tmp_path: Path) -> None:
+    # CDNOW's cohort with a model fitted during its first months: a year on, 82% Outliers.
+    import numpy as np
+
+    spec, path = _frozen(tmp_path)
+    table = _table(3, 1)
+    same = _reuse(spec, path, table, (FITTED,))
+    assert not any("are Outliers under model" in w for w in same["warnings"])
+    fifth = np.arange(table.height) < table.height // 5
+    grown = _reuse(spec, path, _grown(table, fifth, monetary=30, orders=30), (FITTED,))
+    [note] = [w for w in grown["warnings"] if "are Outliers under model" in w]
+    assert note.endswith("fit it afresh (delete m.json, or set refit: monthly) and rename the new "
+                         "segments")  # fmt: skip
+    share = int(note.split("%")[0])
+    assert share > 100 * OUTGROWN_SHARE
+
+
+def test_a_name_kept_with_the_model_that_no_longer_fits_is_said(tmp_path: Path) -> None:
+    import segwise as sw
+
+    spec, path = _frozen(tmp_path)
+    model = sw.ClusterSegmenter.load(path)
+    rich = [i for i, n in model.segment_names_.items() if "high-value" in n.lower()]
+    assert rich, model.segment_names_  # the planted data has a high-value segment
+    table = _table(3, 1)
+    poorer = _grown(table, model.predict(table) == rich[0], monetary=0.1)
+    found = _reuse(spec, path, poorer, (FITTED,))
+    name = model.segment_names_[rich[0]]
+    [note] = [w for w in found["warnings"] if "no longer fits its name" in w]
+    assert note.startswith(f"segment '{name}' (id {rich[0]}) no longer fits its name")
+    assert "'high-value' (monetary: 0." in note
+    assert not any("no longer fits" in w for w in _reuse(spec, path, table, (FITTED,))["warnings"])
+    # A name the project gave is the user's: not checked.
+    renamed = spec.model_copy(
+        update={"segments": {rich[0]: ClusterSegmentEdit(name="Big spenders")}}
+    )
+    assert not any(
+        "no longer fits" in w for w in _reuse(renamed, path, poorer, (FITTED,))["warnings"]
+    )
 
 
 WHOLESALE = """name: hyb

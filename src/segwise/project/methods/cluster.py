@@ -26,6 +26,7 @@ from segwise.exceptions import ConfigError
 from segwise.profiling.actions import suggested_actions
 from segwise.profiling.cards import SegmentationResult, SegmentCard, cards_from_profiles
 from segwise.profiling.named_clusters import name_clusters
+from segwise.profiling.traits import unfit_words
 from segwise.project.config import ClusterSegmentation
 from segwise.project.methods.base import CheckInputs, Method, RunInputs
 from segwise.project.results import as_polars
@@ -176,6 +177,8 @@ def run_clustering(
     staleness: dict[str, Any] | None = None
     if not refitted:
         warnings_ = [f"model {spec.model} reused: {w}" for w in warnings_]
+        warnings_ += _unfit_names(spec, profiles)
+        warnings_ += _outgrown(spec, segmenter, named.labels)
         staleness = _staleness(spec, segmenter, features, named.labels, stored_as_of)
         if staleness and staleness["stale"]:
             warnings_.append(staleness["note"])
@@ -192,6 +195,54 @@ def run_clustering(
         after_commit=pending,
         reads=tuple(segmenter.transform_.input_names),
     )
+
+
+#: A reused model that sends more than this share of customers to Outliers no longer covers
+#: them: a fit puts about 1% there per rule (far from every centre, or past a feature's range).
+OUTGROWN_SHARE = 0.05
+
+
+def _outgrown(spec: ClusterSegmentation, frozen: ClusterSegmenter, labels: Any) -> list[str]:
+    """A note when today's customers lie beyond the values a reused model was fitted on.
+
+    CDNOW's closed cohort with a model fitted as of 1997-06-30: a year on, 23% of the
+    customers (days since their last order grown past anything the fit saw) were Outliers,
+    the largest segment, with a third of the revenue.
+    """
+    found = np.asarray(labels)
+    outliers = int((found == OUTLIER_ID).sum())
+    if not found.size or outliers / found.size <= OUTGROWN_SHARE:
+        return []
+    fitted = str(getattr(frozen, "metadata_", {}).get("as_of", "")) or "an earlier run"
+    return [
+        f"{outliers / found.size:.0%} of customers ({outliers:,}) are Outliers under model "
+        f"{spec.model}, fitted as of {fitted} (a fit puts about 1% there per rule): today's "
+        "customers lie beyond the values it was fitted on, so its segments no longer cover "
+        f"them; fit it afresh (delete {spec.model}, or set refit: monthly) and rename the new "
+        "segments"
+    ]
+
+
+def _unfit_names(spec: ClusterSegmentation, profiles: Any) -> list[str]:
+    """Names kept with a reused model that its segments' traits now contradict.
+
+    The project's own names (``segments:``) are the user's to keep; the model's names
+    were made from the traits at the fit.
+    """
+    notes = []
+    for profile in profiles.segments:
+        edit = spec.segments.get(profile.label)
+        if profile.label == OUTLIER_ID or (edit is not None and edit.name):
+            continue
+        unfit = unfit_words(profile.name, profile.numeric.to_dicts())
+        if unfit:
+            said = "; ".join(f"'{word}' ({evidence})" for word, evidence in unfit)
+            notes.append(
+                f"segment '{profile.name}' (id {profile.label}) no longer fits its name, kept "
+                f"with the model: {said}; rename it under segments: {profile.label}: name:, "
+                f"or delete {spec.model} to fit afresh"
+            )
+    return notes
 
 
 def _unstable_segments(caught: list[warnings.WarningMessage]) -> list[tuple[int, str]]:

@@ -1,0 +1,38 @@
+"""Traits and names: a name kept with a frozen model, checked against the segment now."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from segwise.profiling import vocabulary
+from segwise.profiling.traits import NEW_CUSTOMER_DAYS, RECENT_DAYS, unfit_words
+
+FEATURES = ("net_revenue", "orders", "recency_days", "tenure_days", "avg_order_value")
+LIMITS = {"recency_days": RECENT_DAYS, "tenure_days": NEW_CUSTOMER_DAYS}
+
+
+@given(
+    st.sampled_from(FEATURES),
+    st.floats(0.05, 20).filter(lambda x: abs(x - 1) > 1e-9),
+    st.floats(1, 2_000),
+)
+def test_a_word_fits_exactly_when_the_numbers_agree(
+    feature: str, lift: float, median: float
+) -> None:
+    row = [{"feature": feature, "median": median, "lift": lift}]
+    above, below = vocabulary.name_word(feature, 1), vocabulary.name_word(feature, -1)
+    assert above and below
+    # The word for the side the segment is on fits, unless past its limit ("recent", "new").
+    own, other = (above, below) if lift > 1 else (below, above)
+    past = lift < 1 and median > LIMITS.get(feature, float("inf"))
+    assert bool(unfit_words(f"{own.capitalize()} customers", row)) == past
+    assert [w for w, _ in unfit_words(f"{other.capitalize()} customers", row)] == [other]
+    # Words of other features are not this row's business.
+    assert unfit_words("Typical customers", row) == []
+
+
+def test_the_evidence_reads_in_words() -> None:
+    row = [{"feature": "tenure_days", "median": 200.0, "lift": 0.5}]
+    [(word, evidence)] = unfit_words("New big-basket customers", row)
+    assert word == "new" and evidence == "tenure: 7 months for the typical member"
