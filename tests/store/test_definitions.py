@@ -88,3 +88,18 @@ def test_a_frozen_models_first_reuse_is_no_change() -> None:
     [changed] = diff_definitions({"behaviour": fitted}, {"behaviour": refit})
     assert changed.status == "changed"
     assert not any("refitted" in line or "warnings" in line for line in changed.lines)
+
+
+def test_how_a_reused_model_fits_each_run_is_no_change() -> None:
+    # After stale_after runs, every run's agreement with a fresh fit moved the hash, and so
+    # would the share a model leaves as outliers: the definition is the same model.
+    model = {"method": "cluster", "k": 8, "model": {"centres": [[0.1, 0.2]]}, "refitted": False}
+    one = {**model, "staleness": {"runs_since_fit": 6, "agreement": 0.91, "stale": False}}
+    two = {
+        **model,
+        "staleness": {"runs_since_fit": 7, "agreement": 0.62, "stale": True},
+        "outgrown": {"outliers": 5426, "share": 0.23, "note": "23% of customers …"},
+    }
+    assert definition_hash(one) == definition_hash(two) == definition_hash(model)
+    [same] = diff_definitions({"behaviour": one}, {"behaviour": two})
+    assert (same.status, same.lines) == ("unchanged", [])

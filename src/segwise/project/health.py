@@ -138,9 +138,19 @@ def refitted_clusters(result: SegmentationResult, before: pl.DataFrame) -> bool:
 
 
 def stale_model_alerts(results: Sequence[SegmentationResult]) -> list[Alert]:
-    """Frozen cluster models that a fresh fit no longer agrees with (see ``stale_after``)."""
+    """Frozen cluster models that no longer fit their customers.
+
+    A fresh fit disagrees with the model (see ``stale_after``), or today's customers lie
+    beyond the values it was fitted on (more than 5% of them Outliers).
+    """
     found = []
     for result in results:
+        outgrown = result.definition.get("outgrown")
+        if outgrown:
+            note = f"{result.name}: {outgrown['note']}"
+            found.append(
+                Alert(result.name, "", "stale_model", "warning", float(outgrown["share"]), note)
+            )
         staleness = result.definition.get("staleness") or {}
         if staleness.get("stale"):
             found.append(

@@ -19,9 +19,11 @@ from typing import Any
 #: Parts of a definition that are fitted numbers, shown by their hash in a diff.
 FITTED = ("model",)
 #: What a run says about its definition, not the definition: whether this run fitted the
-#: model it used, and the run's warnings. A frozen cluster model's first reuse read as a
-#: changed definition ("refitted": true → false) though the model was the same.
-RUN_NOTES = frozenset({"refitted", "warnings"})
+#: model it used, the run's warnings, and how a reused model fits this run's customers (its
+#: agreement with a fresh fit, the share it leaves as outliers). A frozen cluster model's
+#: first reuse read as a changed definition ("refitted": true → false) though the model was
+#: the same, and so did every run once the stale-model check began (its agreement moves).
+RUN_NOTES = frozenset({"refitted", "warnings", "staleness", "outgrown"})
 
 
 def canonical(definition: dict[str, Any]) -> str:

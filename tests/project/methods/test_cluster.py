@@ -10,6 +10,7 @@ import pytest
 
 from segwise.datasets.planted import planted_segments
 from segwise.project.config import ClusterSegmentation, ClusterSegmentEdit
+from segwise.project.health import stale_model_alerts
 from segwise.project.methods.cluster import OUTGROWN_SHARE, STALE_JACCARD, run_clustering
 
 if TYPE_CHECKING:
@@ -51,7 +52,11 @@ def _reuse(spec: ClusterSegmentation, path: Path, table: pl.DataFrame, stored: t
             stored_as_of=stored,
         )
     assert result.definition["refitted"] is False
-    return {"staleness": result.definition.get("staleness"), "warnings": result.warnings}
+    return {
+        "staleness": result.definition.get("staleness"),
+        "warnings": result.warnings,
+        "result": result,
+    }
 
 
 def test_a_model_whose_data_changed_shape_is_called_stale(tmp_path: Path) -> None:
@@ -102,6 +107,15 @@ def test_a_model_its_customers_outgrew_says_so(tmp_path: Path) -> None:
                          "segments")  # fmt: skip
     share = int(note.split("%")[0])
     assert share > 100 * OUTGROWN_SHARE
+    # Kept with the run, and an alert (segwise alerts, the report, the UI) as a stale model is.
+    result = grown["result"]
+    outgrown = result.definition["outgrown"]
+    assert outgrown["outliers"] == result.members.filter(segment="Outliers").height
+    assert outgrown["share"] == pytest.approx(outgrown["outliers"] / table.height)
+    [alert] = stale_model_alerts([result])
+    assert (alert.kind, alert.value) == ("stale_model", outgrown["share"])
+    assert alert.message == f"b: {note}"
+    assert stale_model_alerts([same["result"]]) == []
 
 
 def test_a_name_kept_with_the_model_that_no_longer_fits_is_said(tmp_path: Path) -> None:

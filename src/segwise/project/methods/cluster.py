@@ -178,13 +178,16 @@ def run_clustering(
     if not refitted:
         warnings_ = [f"model {spec.model} reused: {w}" for w in warnings_]
         warnings_ += _unfit_names(spec, profiles)
-        warnings_ += _outgrown(spec, segmenter, named.labels)
+        outgrown = _outgrown(spec, segmenter, named.labels)
+        warnings_ += [outgrown["note"]] if outgrown else []
         staleness = _staleness(spec, segmenter, features, named.labels, stored_as_of)
         if staleness and staleness["stale"]:
             warnings_.append(staleness["note"])
     definition = _definition(spec, segmenter, refitted=refitted, as_of=as_of, notes=warnings_)
     if staleness is not None:
         definition["staleness"] = staleness
+    if not refitted and outgrown:
+        definition["outgrown"] = outgrown
     return SegmentationResult(
         name,
         "cluster",
@@ -202,8 +205,12 @@ def run_clustering(
 OUTGROWN_SHARE = 0.05
 
 
-def _outgrown(spec: ClusterSegmentation, frozen: ClusterSegmenter, labels: Any) -> list[str]:
-    """A note when today's customers lie beyond the values a reused model was fitted on.
+def _outgrown(
+    spec: ClusterSegmentation, frozen: ClusterSegmenter, labels: Any
+) -> dict[str, Any] | None:
+    """Whether today's customers lie beyond the values a reused model was fitted on.
+
+    The share of Outliers and a note, or None while the model still covers them.
 
     CDNOW's closed cohort with a model fitted as of 1997-06-30: a year on, 23% of the
     customers (days since their last order grown past anything the fit saw) were Outliers,
@@ -212,15 +219,16 @@ def _outgrown(spec: ClusterSegmentation, frozen: ClusterSegmenter, labels: Any) 
     found = np.asarray(labels)
     outliers = int((found == OUTLIER_ID).sum())
     if not found.size or outliers / found.size <= OUTGROWN_SHARE:
-        return []
+        return None
+    share = outliers / found.size
     fitted = str(getattr(frozen, "metadata_", {}).get("as_of", "")) or "an earlier run"
-    return [
-        f"{outliers / found.size:.0%} of customers ({outliers:,}) are Outliers under model "
-        f"{spec.model}, fitted as of {fitted} (a fit puts about 1% there per rule): today's "
-        "customers lie beyond the values it was fitted on, so its segments no longer cover "
-        f"them; fit it afresh (delete {spec.model}, or set refit: monthly) and rename the new "
-        "segments"
-    ]
+    note = (
+        f"{share:.0%} of customers ({outliers:,}) are Outliers under model {spec.model}, "
+        f"fitted as of {fitted} (a fit puts about 1% there per rule): today's customers lie "
+        "beyond the values it was fitted on, so its segments no longer cover them; fit it "
+        f"afresh (delete {spec.model}, or set refit: monthly) and rename the new segments"
+    )
+    return {"outliers": outliers, "share": share, "note": note}
 
 
 def _unfit_names(spec: ClusterSegmentation, profiles: Any) -> list[str]:
