@@ -149,3 +149,17 @@ def test_a_clv_segmentations_tiers_are_compared_with_their_stored_run(tmp_path: 
     assert tiers.height == 3
     assert (tiers["before"] == tiers["after"]).all() and tiers["before"].sum() > 0
     assert tiers["entering"].sum() == 0 and tiers["leaving"].sum() == 0
+
+
+def test_the_table_shows_the_segmentations_an_edit_moves(shop: Path) -> None:
+    # Online Retail II: one threshold of 'lifecycle' edited, 26 rows printed, 21 of them +0 / −0.
+    quiet = runner.invoke(app, ["preview", str(shop)], env={"COLUMNS": "200"})
+    assert quiet.exit_code == 0, quiet.stderr
+    assert "the edit moves no customer" in quiet.stdout
+    assert "unchanged: lifecycle, spend, value" in quiet.stdout
+    _edit(shop, "net_revenue > 1200", "net_revenue > 800")
+    shown = runner.invoke(app, ["preview", str(shop)], env={"COLUMNS": "200"})
+    assert shown.exit_code == 0, shown.stderr
+    table = shown.stdout.split("unchanged:")[0]
+    assert "│ spend" in table and "│ value" not in table and "│ lifecycle" not in table
+    assert shown.stdout.strip().endswith("unchanged: lifecycle, value")

@@ -207,6 +207,8 @@ def preview(
     Nothing is stored. Per segment: members now and after the edit, who would enter and
     leave, and their revenue.
     """
+    import polars as pl
+
     from segwise.project import Project
 
     project = Project.from_yaml(config, allow_outside=allow_outside)
@@ -216,10 +218,23 @@ def preview(
     if as_json:
         console.print_json(json_text(impact.to_dict()))
         return
-    console.print(_impact_table(impact, project.config.currency))
+    segments = impact.segments
+    # An edit usually touches one segmentation: the others' rows would bury its few.
+    moved = segments.filter(
+        ((pl.col("entering") > 0) | (pl.col("leaving") > 0) | (pl.col("before") != pl.col("after")))
+        .any()
+        .over("segmentation")
+    )
+    still = sorted(set(segments["segmentation"]) - set(moved["segmentation"]))
+    if moved.height:
+        console.print(_impact_table(impact, moved, project.config.currency))
+    else:
+        console.print(f"against run {impact.run_id}: the edit moves no customer", highlight=False)
+    if still:
+        console.print(f"unchanged: {', '.join(still)}", highlight=False)
 
 
-def _impact_table(impact: Any, currency: str | None) -> Any:
+def _impact_table(impact: Any, rows: Any, currency: str | None) -> Any:
     from rich.table import Table
 
     from segwise.profiling.vocabulary import money
@@ -231,7 +246,7 @@ def _impact_table(impact: Any, currency: str | None) -> Any:
     for column in ("segmentation", "segment", "now", "after the edit", "change", "their revenue"):
         left = column in ("segmentation", "segment")
         table.add_column(column, justify="left" if left else "right")
-    for row in impact.segments.iter_rows(named=True):
+    for row in rows.iter_rows(named=True):
         revenue = [
             f"+{money(row['revenue_entering'], currency)}" if row["entering"] else "",
             f"−{money(row['revenue_leaving'], currency)}" if row["leaving"] else "",
