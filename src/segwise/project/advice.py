@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 import narwhals.stable.v2 as nw
@@ -22,6 +22,7 @@ from segwise.features.behaviour import customer_features
 from segwise.measure import advice as rules
 from segwise.measure.kpis import customer_outcomes
 from segwise.project.experiment_analysis import customer_segmentation, polars_frame
+from segwise.project.kpis import judged
 from segwise.project.results import as_polars
 from segwise.segmenters.cluster_outliers import OUTLIER_ID
 from segwise.store import experiments as memory
@@ -84,20 +85,20 @@ def advise_project(
     orders = polars_frame(project.read_source("transactions").data)
     last = orders.select(pl.col("timestamp").max()).collect().item()
     measured = [
-        (int(r), d, (last - start).total_seconds() / 86_400)
+        _Window(int(r), d, (last - start).total_seconds() / 86_400)
         for r, d in runs.select("run_id", "as_of").iter_rows()
         if last is not None and (start := datetime.combine(d, time()) + timedelta(days=1)) < last
     ]
     # The latest run whose whole window has been seen: Online Retail's run of 2011-11-30 had
     # 8.5 of its 30 days, and every segment's conversion looked a third of the month before.
-    complete = [m for m in measured if m[2] >= WINDOW.days]
+    chosen = judged(measured)
     features = store.latest_features()
     return [
         _advised(
             project,
             name,
             latest,
-            (complete or measured)[-1] if measured else None,
+            chosen,
             orders,
             features,
             (min_size, splits),
@@ -106,11 +107,21 @@ def advise_project(
     ]
 
 
+@dataclass(frozen=True)
+class _Window:
+    """A stored run and the days of orders after it (of the 30 advice reads)."""
+
+    run_id: int
+    as_of: date
+    observed_days: float
+    window_days: int = WINDOW.days
+
+
 def _advised(
     project: Project,
     name: str,
     latest: int,
-    measured: tuple[int, Any, float] | None,
+    measured: _Window | None,
     orders: pl.LazyFrame,
     features: pl.DataFrame | None,
     options: tuple[int, bool],
@@ -142,7 +153,7 @@ def _advised(
             "so no merge is advised"
         )
     else:
-        run_id, as_of, seen = measured
+        run_id, as_of, seen = measured.run_id, measured.as_of, measured.observed_days
         then = store.memberships(run_id, segmentation=name).select("customer_id", "segment")
         outcomes = customer_outcomes(then.lazy(), orders, as_of, WINDOW).collect()
         arms = rules.outcome_arms(outcomes)
@@ -167,7 +178,7 @@ def _advised(
     if splits and measured is not None:
         # Features as of that run, from the orders up to it: the latest run's would already
         # hold the orders the groups are judged on.
-        before = as_polars(customer_features(nw.from_native(orders), as_of=measured[1]))
+        before = as_polars(customer_features(nw.from_native(orders), as_of=measured.as_of))
         found += _splits(name, then, outcomes, before, sizes, [*skip, *apart], min_size)
     return Advised(name, found, notes)
 

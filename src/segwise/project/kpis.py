@@ -13,7 +13,7 @@ import json
 import math
 from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import polars as pl
 
@@ -62,7 +62,22 @@ class RunKpis:
         }
 
 
-def judged(runs: Sequence[RunKpis]) -> RunKpis | None:
+class Windowed(Protocol):
+    """A run seen through its window: how many days of orders came after it, of how many."""
+
+    @property
+    def observed_days(self) -> float:
+        """Days of orders after the run's as-of date."""
+
+    @property
+    def window_days(self) -> int:
+        """Days the window lasts."""
+
+
+Run = TypeVar("Run", bound=Windowed)
+
+
+def judged(runs: Sequence[Run]) -> Run | None:
     """The run to judge the segments by: the latest whose whole window is in the orders.
 
     Else the latest with any orders after it, and None when no run has any. A window
