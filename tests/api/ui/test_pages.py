@@ -33,3 +33,32 @@ def test_a_segment_page_draws_only_the_flows_of_that_segment(tmp_path: Path) -> 
         assert elsewhere not in page["sankey"]
     # Flows under k_min are not drawn apart: 30 customers is one flow at k_min 31, merged away.
     assert segment_page(store, "groups", "Quiet", k_min=31)["sankey"] is None  # type: ignore[index]
+
+
+def test_the_overview_says_what_the_run_said_of_each_segmentation(tmp_path: Path) -> None:
+    # The CLI and the report said "no number of segments is stable"; the UI did not.
+    import datetime as dt
+
+    import polars as pl
+
+    from segwise.api.ui.pages import overview
+    from segwise.store.records import RunRecord, SegmentationRecord
+
+    store = Workspace(tmp_path / "store.duckdb")
+    members = pl.DataFrame({"customer_id": ["a", "b"], "segment": ["A", "B"]})
+    cards = [{"name": n, "size": 1, "share": 0.5} for n in ("A", "B")]
+    said = "no number of segments from 3 to 8 is stable: treat the segments as a rough split"
+    definitions = {
+        "groups": {"method": "cluster", "model": {"centres": [0]}, "warnings": [said]},
+        "value": {"method": "rules"},
+    }
+    store.write_run(
+        RunRecord("shop", dt.date(2024, 1, 31), "hash", "name: shop", "0", "polars", 2,
+                  dt.datetime(2024, 1, 31),
+                  [SegmentationRecord(n, d["method"], d, cards, members)
+                   for n, d in definitions.items()])  # fmt: skip
+    )
+    page = overview(store)
+    assert page is not None
+    found = {s["name"]: s["warnings"] for s in page["segmentations"]}
+    assert found == {"groups": [said], "value": []}

@@ -43,6 +43,9 @@ def overview(store: Workspace, k_min: int = K_MIN) -> dict[str, Any] | None:
                 "method": definition.get("method", ""),
                 "cards": cards,
                 "level": definition.get("level", "customer"),
+                # What the run said of the segmentation (an unstable clustering, a model its
+                # customers outgrew): the CLI and the report say it, so the UI does too.
+                "warnings": list(definition.get("warnings") or []),
             }
         )
     return {"run": latest, "segmentations": segmentations, "alerts": alerts.to_dicts()}
