@@ -52,11 +52,14 @@ def test_the_overview_says_what_the_run_said_of_each_segmentation(tmp_path: Path
         "groups": {"method": "cluster", "model": {"centres": [0]}, "warnings": [said]},
         "value": {"method": "rules"},
     }
+    records = [
+        SegmentationRecord(n, d["method"], d, cards, members) for n, d in definitions.items()
+    ]
+    day = dt.date(2024, 1, 31)
     store.write_run(
-        RunRecord("shop", dt.date(2024, 1, 31), "hash", "name: shop", "0", "polars", 2,
-                  dt.datetime(2024, 1, 31),
-                  [SegmentationRecord(n, d["method"], d, cards, members)
-                   for n, d in definitions.items()])  # fmt: skip
+        RunRecord(
+            "shop", day, "hash", "name: shop", "0", "polars", 2, dt.datetime(2024, 1, 31), records
+        )
     )
     page = overview(store)
     assert page is not None
