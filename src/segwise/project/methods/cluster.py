@@ -175,6 +175,7 @@ def run_clustering(
         for k, text in unstable
     ]
     staleness: dict[str, Any] | None = None
+    outgrown: dict[str, Any] | None = None
     if not refitted:
         warnings_ = [f"model {spec.model} reused: {w}" for w in warnings_]
         warnings_ += _unfit_names(spec, profiles)
@@ -186,7 +187,7 @@ def run_clustering(
     definition = _definition(spec, segmenter, refitted=refitted, as_of=as_of, notes=warnings_)
     if staleness is not None:
         definition["staleness"] = staleness
-    if not refitted and outgrown:
+    if outgrown is not None:
         definition["outgrown"] = outgrown
     return SegmentationResult(
         name,
@@ -213,8 +214,8 @@ def _outgrown(
     The share of Outliers and a note, or None while the model still covers them.
 
     CDNOW's closed cohort with a model fitted as of 1997-06-30: a year on, 23% of the
-    customers (days since their last order grown past anything the fit saw) were Outliers,
-    the largest segment, with a third of the revenue.
+    customers were Outliers, the largest segment, with a third of the revenue (a fresh fit
+    that day put 8 customers there).
     """
     found = np.asarray(labels)
     outliers = int((found == OUTLIER_ID).sum())
