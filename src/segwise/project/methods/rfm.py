@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -11,7 +11,7 @@ from segwise.engine.frames import to_lazy
 from segwise.features.rfm import rfm_table
 from segwise.features.score_map import MANAGEABLE_SEGMENTS, ScoreMap, too_many_segments
 from segwise.profiling.cards import SegmentationResult, cards_from_profiles
-from segwise.profiling.traits import NEW_CUSTOMER_DAYS
+from segwise.profiling.traits import NEW_CUSTOMER_DAYS, RECENT_DAYS
 from segwise.profiling.vocabulary import duration
 from segwise.project.config import RfmSegmentation
 from segwise.project.methods.base import CheckInputs, Method, RunInputs
@@ -74,7 +74,7 @@ def run(name: str, spec: RfmSegmentation, inputs: RunInputs) -> list[Segmentatio
     notes = []
     if len(chosen.segments) > MANAGEABLE_SEGMENTS:
         notes.append(too_many_segments(len(chosen.segments)))
-    notes += not_new(profiles)
+    notes += misread(profiles, {k: v.get("description") for k, v in described.items()})
     definition = {"method": "rfm", **spec.model_dump(), "map": chosen.name}
     return [
         SegmentationResult(
@@ -103,28 +103,51 @@ def run(name: str, spec: RfmSegmentation, inputs: RunInputs) -> list[Segmentatio
 #: needs): the score map's "New Customers" gets a note. Four months, on the bundled sample
 #: retailer whose customers buy twice a year, does not.
 NOT_NEW_DAYS = 2 * NEW_CUSTOMER_DAYS
+#: The same for a description that says "recent": a last order over six months ago (CDNOW's
+#: Potential Loyalists at the end of 1997: 194 days). The sample retailer's New Customers,
+#: who last bought 4 months ago in a base that buys twice a year, get no note.
+NOT_RECENT_DAYS = 2 * RECENT_DAYS
 
 
-def not_new(profiles: SegmentProfiles) -> list[str]:
-    """A note for each segment the score map calls new whose typical member is not.
+def misread(profiles: SegmentProfiles, descriptions: dict[str, str | None]) -> list[str]:
+    """A note for each segment whose score-map name or description its customers belie.
 
-    Scores are ranks: in a closed cohort (CDNOW's, whose customers all joined in the first
-    quarter of 1997) the best recency with one order went to people who first bought 9
-    months before, and the card read "New Customers ... customer for 9 months".
+    Scores rank customers within the run. In a closed cohort (CDNOW's, whose customers
+    all joined in the first quarter of 1997) the best recency with one order went to
+    people who first bought 9 months before ("New Customers ... customer for 9 months"),
+    and "Potential Loyalists: Recent customers with a few purchases" had last bought 6
+    months before. A segment named new whose typical member joined over six months ago
+    gets the first note; else one described as recent ("not always the most recent"
+    claims nothing) whose typical member last bought over six months ago gets the second.
     """
     notes = []
     for profile in profiles.segments:
-        if not re.search(r"\bnew\b", profile.segment, re.IGNORECASE):
-            continue
-        tenure = profile.numeric.filter(pl.col("feature") == "tenure_days")["median"]
-        if tenure.len() and tenure[0] is not None and tenure[0] > NOT_NEW_DAYS:
+        tenure, recency = (_median(profile, f) for f in ("tenure_days", "recency_days"))
+        text = descriptions.get(profile.segment) or ""
+        recent = re.search(r"\brecent(ly)?\b", text, re.IGNORECASE) and not re.search(
+            r"\bnot\b[^.;]*\brecent", text, re.IGNORECASE
+        )
+        if re.search(r"\bnew\b", profile.segment, re.IGNORECASE) and tenure > NOT_NEW_DAYS:
             notes.append(
-                f"{profile.segment}: its typical customer first bought {duration(tenure[0])} "
+                f"{profile.segment}: its typical customer first bought {duration(tenure)} "
                 "ago; the score map names scores, which rank customers within this run, and "
                 "here its scores went to customers who are not new (a closed cohort, or a quiet "
                 "stretch with few first orders): read the card, not the name"
             )
+        elif recent and recency > NOT_RECENT_DAYS:
+            notes.append(
+                f"{profile.segment}: the score map describes its customers as recent, but the "
+                f"typical one last bought {duration(recency)} ago; recency scores rank "
+                "customers within this run, and here the best went to customers whose last "
+                "order was months ago: read the card, not the description"
+            )
     return notes
+
+
+def _median(profile: Any, feature: str) -> float:
+    """The segment's median of ``feature``; 0 when it has none (no claim can be belied)."""
+    found = profile.numeric.filter(pl.col("feature") == feature)["median"]
+    return float(found[0]) if found.len() and found[0] is not None else 0.0
 
 
 def check(name: str, spec: RfmSegmentation, inputs: CheckInputs) -> None:
