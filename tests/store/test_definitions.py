@@ -103,3 +103,19 @@ def test_how_a_reused_model_fits_each_run_is_no_change() -> None:
     assert definition_hash(one) == definition_hash(two) == definition_hash(model)
     [same] = diff_definitions({"behaviour": one}, {"behaviour": two})
     assert (same.status, same.lines) == ("unchanged", [])
+
+
+def test_a_hybrids_children_notes_are_not_its_definition_either() -> None:
+    # A hybrid keeps each child's definition under `within`, run notes included: its first
+    # reuse of a frozen child model read "within.Wholesale.refitted: true -> false".
+    child = {"method": "cluster", "model": {"centres": [[0.1]]}}
+    fitted = {"method": "hybrid", "within": {"Wholesale": {**child, "refitted": True,
+              "warnings": ["k = 4"]}}}  # fmt: skip
+    reused = {"method": "hybrid", "within": {"Wholesale": {**child, "refitted": False,
+              "staleness": {"agreement": 0.9}, "outgrown": {"share": 0.2}}}}  # fmt: skip
+    assert definition_hash(fitted) == definition_hash(reused)
+    [same] = diff_definitions({"mix": fitted}, {"mix": reused})
+    assert (same.status, same.lines) == ("unchanged", [])
+    moved = {"method": "hybrid", "within": {"Wholesale": {**child, "model": {"centres": [[0.3]]}}}}
+    [changed] = diff_definitions({"mix": fitted}, {"mix": moved})
+    assert changed.status == "changed"

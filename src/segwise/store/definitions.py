@@ -35,7 +35,12 @@ def canonical(definition: dict[str, Any]) -> str:
 
 
 def _defining(definition: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in definition.items() if key not in RUN_NOTES}
+    # A hybrid holds its children's definitions (``within``), notes and all.
+    return {
+        key: _defining(value) if isinstance(value, dict) else value
+        for key, value in definition.items()
+        if key not in RUN_NOTES
+    }
 
 
 def definition_hash(definition: dict[str, Any]) -> str:
