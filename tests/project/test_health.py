@@ -346,3 +346,18 @@ def test_a_stale_frozen_model_is_an_alert_record() -> None:
         [],
     )
     assert stale_model_alerts([fine]) == []
+
+
+def test_a_hybrids_models_inside_its_parents_are_checked_too() -> None:
+    note = "23% of customers (35) are Outliers under model models/wholesale.json"
+    child = {"method": "cluster", "refitted": False, "outgrown": {"share": 0.23, "note": note}}
+    hybrid = SegmentationResult(
+        "mix",
+        "hybrid",
+        pl.DataFrame({"customer_id": ["a"], "segment": ["Wholesale / A"]}),
+        {"method": "hybrid", "within": {"Wholesale": child, "Everyone else": {"method": "rfm"}}},
+        [],
+    )
+    (alert,) = stale_model_alerts([hybrid])
+    assert (alert.kind, alert.value) == ("stale_model", 0.23)
+    assert alert.message == f"mix: in 'Wholesale': {note}"
