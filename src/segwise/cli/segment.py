@@ -247,8 +247,9 @@ def _explain_in_project(
             hint=f"leave out {', '.join(given)}",
         )
     project = Project.from_yaml(config)
+    # The latest run's customer table is people's: a segmentation of accounts is not in it.
     rule_sets = [n for n, s in project.config.segmentations.items()
-                 if isinstance(s, RulesSegmentation)]  # fmt: skip
+                 if isinstance(s, RulesSegmentation) and s.level == "customer"]  # fmt: skip
     catalogs = {n: project_catalog(project, n) for n in rule_sets}
     if segmentation is None:
         holding = [n for n, c in catalogs.items() if segment in {s.name for s in c.segments}]
@@ -261,7 +262,13 @@ def _explain_in_project(
             message, hint = _not_a_rule_segment(project, config, catalogs, segment)
             raise ConfigError(message, hint=hint)
         segmentation = holding[0]
-    catalog = project_catalog(project, segmentation)
+    if segmentation not in catalogs:
+        raise ConfigError(
+            f"'{segmentation}' is not a rule segmentation of customers in {config}",
+            hint="explain reads the latest run's customers; the rule segmentations of "
+            f"customers are {', '.join(rule_sets) or 'none'}",
+        )
+    catalog = catalogs[segmentation]
     live = LiveData.load(project, project.store)
     if live.features.filter(pl.col("customer_id") == customer).height == 0:
         raise ConfigError(
