@@ -280,12 +280,18 @@ def test_explain_a_project_segment_on_its_latest_run(project_copy: Path) -> None
         ).stdout
     )
     assert (payload["customer"], payload["member"]) == (vip, True)
+    # The catalog's rest is explained too: every segment's rule, each FALSE for its members.
+    rest = runner.invoke(
+        app, ["explain", str(project_copy), "--customer", vip, "--segment", "Other"]
+    )
+    assert rest.exit_code == 0, rest.stderr
+    assert rest.stdout.startswith(f"customer {vip} is NOT IN segment 'Other' (the catalog's rest")
+    assert "exclusive catalog: assigned to 'VIP'" in rest.stdout
 
 
 @pytest.mark.parametrize(
     ("segment", "extra", "said"),
     [
-        ("Other", [], "is lifecycle's rest (other:)"),
         ("Champions", [], "is a segment of 'value', not of a rule segmentation"),
         ("Nope", [], "The rule segmentations are lifecycle (VIP, "),
         ("VIP", ["--transactions", "orders.csv"], "--transactions: a project reads its own"),

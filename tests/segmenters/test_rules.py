@@ -138,6 +138,32 @@ def test_explain_shows_each_condition_with_values(tmp_path: Path) -> None:
     assert "orders = 6" in text
 
 
+def test_explain_the_rest_shows_every_segments_rule(tmp_path: Path) -> None:
+    # The web UI offered "why?" beside a customer's Other segment and answered an error.
+    segmenter = RuleSegmenter(write(tmp_path, CATALOG), id_col="id").fit(CUSTOMERS)
+    assigned = dict(segmenter.segment(CUSTOMERS).select("id", "segment").iter_rows())
+    for customer, segment in assigned.items():
+        found = segmenter.explain(CUSTOMERS, customer, "Other")
+        assert found.member is (segment == "Other"), customer
+        assert found.assigned == segment and found.rest
+    f = segmenter.explain(CUSTOMERS, "f", "Other")
+    assert [(c.text.split(":")[0], c.verdict) for c in f.conditions] == [
+        ("Champions", False),
+        ("Loyal", False),
+        ("Lapsed", False),
+    ]
+    assert dict(f.conditions[1].inputs) == {"orders": 3}  # the values each rule read
+    text = segmenter.explain(CUSTOMERS, "c", "Other").render().splitlines()
+    assert text[0] == (
+        "customer c is NOT IN segment 'Other' (the catalog's rest: customers no segment's rule "
+        "matches)"
+    )
+    assert text[-1] == "exclusive catalog: assigned to 'Lapsed' (it matches that segment's rule)"
+    overlapping = RuleSegmenter(write(tmp_path, CATALOG), id_col="id", exclusive=False)
+    with pytest.raises(ConfigError, match="no segment 'Other'"):
+        overlapping.fit(CUSTOMERS).explain(CUSTOMERS, "f", "Other")
+
+
 def test_explain_unknown_customer_and_segment(tmp_path: Path) -> None:
     segmenter = RuleSegmenter(write(tmp_path, CATALOG), id_col="id").fit(CUSTOMERS)
     with pytest.raises(DataError, match="customer 'zz' is not in the table"):

@@ -252,7 +252,7 @@ def _explain_in_project(
                  if isinstance(s, RulesSegmentation) and s.level == "customer"]  # fmt: skip
     catalogs = {n: project_catalog(project, n) for n in rule_sets}
     if segmentation is None:
-        holding = [n for n, c in catalogs.items() if segment in {s.name for s in c.segments}]
+        holding = [n for n, c in catalogs.items() if segment in _explainable(c)]
         if len(holding) > 1:
             raise ConfigError(
                 f"segment '{segment}' is in several rule segmentations ({', '.join(holding)})",
@@ -278,19 +278,18 @@ def _explain_in_project(
     return explain(live, catalog, customer, segment)
 
 
+def _explainable(catalog: Any) -> set[str]:
+    """A catalog's segments, and its rest (``other``) when it is exclusive."""
+    names = {s.name for s in catalog.segments}
+    return names | {catalog.other} if catalog.exclusive else names
+
+
 def _not_a_rule_segment(
     project: Any, config: Path, catalogs: dict[str, Any], segment: str
 ) -> tuple[str, str]:
     """Why ``segment`` cannot be explained by its rule, and what to do instead."""
     import polars as pl
 
-    rest = [n for n, c in catalogs.items() if c.exclusive and c.other == segment]
-    if rest:
-        names = ", ".join(f"'{s.name}'" for s in catalogs[rest[0]].segments)
-        return (
-            f"'{segment}' is {rest[0]}'s rest (other:): the customers no rule matched",
-            f"explain one of its segments ({names}) to see why a customer is not in it",
-        )
     store = project.store
     stored = store.segments() if store.path.exists() and store.runs().height else None
     elsewhere = (

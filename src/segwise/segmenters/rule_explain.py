@@ -49,14 +49,18 @@ class Explanation:
     assigned: str | None
     conditions: tuple[ExplainedCondition, ...]
     assigned_is_other: bool = False
+    #: The segment is an exclusive catalog's rest (``other``): one line per segment's rule.
+    rest: bool = False
 
     def render(self) -> str:
         """Plain text, one condition a line, as ``segwise explain`` prints it."""
         status = "IN" if self.member else "NOT IN"
-        lines = [
-            f"customer {self.customer_id} is {status} segment '{self.segment}' "
-            f"(the rule is {_word(self.verdict)})"
-        ]
+        why = (
+            "the catalog's rest: customers no segment's rule matches"
+            if self.rest
+            else f"the rule is {_word(self.verdict)}"
+        )
+        lines = [f"customer {self.customer_id} is {status} segment '{self.segment}' ({why})"]
         width = max((len(c.text) + 2 * c.depth for c in self.conditions), default=0)
         width = min(width, 60)
         for condition in self.conditions:
@@ -155,7 +159,8 @@ def explain(
 ) -> Explanation:
     """Evaluate every condition of ``segment`` for one customer (see ``RuleSegmenter.explain``)."""
     names = [s.name for s in catalog.ordered()]
-    if segment not in names:
+    rest = catalog.exclusive and segment == catalog.other and segment not in names
+    if segment not in names and not rest:
         raise ConfigError(
             f"no segment '{segment}' in catalog '{catalog.name}'",
             hint=hint_for(segment, names).replace("the columns are", "the segments are"),
@@ -165,7 +170,22 @@ def explain(
     rule = rules.get(segment)
     exprs: list[nw.Expr] = [labels.alias("__label")]
     shown: list[tuple[int, str, str, list[tuple[str, str]]]] = []
-    if rule is None:  # a static segment
+    if rest:  # in it exactly when no segment's rule is TRUE: each rule, whole, on its line
+        for k, name in enumerate(names):
+            alias = f"__explain_{k}"
+            if name not in rules:
+                column = compiler.derived[StaticMember(name)]
+                ids = next(s.ids for s in catalog.segments if s.name == name)
+                shown.append((0, f"{name}: listed in {ids}", column, []))
+                continue
+            whole = rules[name]
+            exprs.append(compiler.node(whole, whole.root).expr.alias(alias))
+            leaves = [
+                n for _, n in _displayed(whole.root) if not isinstance(n, nodes.Logical | nodes.Not)
+            ]
+            read = dict.fromkeys(i for n in leaves for i in _inputs(n, whole, compiler))
+            shown.append((0, f"{name}: {whole.text_of(whole.root)}", alias, list(read)))
+    elif rule is None:  # a static segment
         column = compiler.derived[StaticMember(segment)]
         source = next(s.ids for s in catalog.segments if s.name == segment)
         shown.append((0, f"listed in {source}", column, []))
@@ -195,9 +215,9 @@ def explain(
         )
         for depth, text, alias, inputs in shown
     )
-    verdict = conditions[0].verdict
     label = int(row["__label"])
+    verdict = (label < 0) if rest else conditions[0].verdict
     assigned = (names[label] if label >= 0 else catalog.other) if catalog.exclusive else None
     return Explanation(
-        customer_id, segment, verdict, bool(verdict), assigned, conditions, label < 0
+        customer_id, segment, verdict, bool(verdict), assigned, conditions, label < 0, rest=rest
     )

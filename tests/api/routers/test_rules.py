@@ -112,6 +112,17 @@ def test_explain_says_why_condition_by_condition(client: TestClient, keys: dict[
         "orders >= 12",
     ]
     assert "net_revenue" in found["conditions"][1]["values"]
+    # The UI's "why?" beside a customer's Other: every segment's rule, whole, one a line.
+    rest = client.post(
+        "/api/v1/rules/explain",
+        json={"segmentation": "lifecycle", "segment": "Other", "customer_id": "0000004"},
+        headers=bearer(keys["editor"]),
+    )
+    assert rest.status_code == 200, rest.text
+    body = rest.json()
+    assert body["member"] is (body["assigned"] == "Other")
+    assert [c["condition"].split(":")[0] for c in body["conditions"]][0] == "VIP"
+    assert body["text"].startswith("customer 0000004 is ")
 
 
 def test_impact_preview_counts_who_enters_and_leaves(
