@@ -174,6 +174,28 @@ def test_a_viewer_sees_counts_and_no_save_button(
     assert errors == []
 
 
+def test_why_explains_a_customer_of_the_catalogs_rest(
+    live_server: str,
+    browser_page: tuple[Any, list[str]],
+    served_project: tuple[Path, dict[str, str]],
+) -> None:
+    # "why?" beside a customer's Other answered "no segment 'Other' in catalog 'lifecycle'".
+    from segwise.store import Workspace
+
+    config, keys = served_project
+    rest = Workspace(config.parent / "segwise.duckdb").members("Other", segmentation="lifecycle")
+    customer = rest["customer_id"][0]
+    page, errors = browser_page
+    _log_in(page, live_server, keys["editor"])
+    page.goto(f"{live_server}/ui/customers?id={customer}")
+    page.click("button.explain[data-segmentation=lifecycle]")
+    page.wait_for_function("document.getElementById('explanation').textContent.length > 0")
+    shown = page.inner_text("#explanation")
+    assert shown.startswith(f"customer {customer} is IN segment 'Other' (the catalog's rest")
+    assert "FALSE  VIP: " in shown
+    assert errors == []
+
+
 def test_a_session_cookie_cannot_change_anything_without_the_ui_header(
     project_copy: Path, served_project: tuple[Path, dict[str, str]]
 ) -> None:
