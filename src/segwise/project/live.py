@@ -182,6 +182,8 @@ def explanation_dict(explanation: Explanation, customer_id: str) -> dict[str, An
         "member": explanation.member,
         "verdict": explanation.verdict,
         "assigned": explanation.assigned,
+        # An exclusive catalog's rest: each condition is one segment's whole rule.
+        "rest": explanation.rest,
         "conditions": [
             {"depth": c.depth, "condition": c.text, "verdict": c.verdict, "values": dict(c.inputs)}
             for c in explanation.conditions

@@ -120,7 +120,7 @@ def test_explain_says_why_condition_by_condition(client: TestClient, keys: dict[
     )
     assert rest.status_code == 200, rest.text
     body = rest.json()
-    assert body["member"] is (body["assigned"] == "Other")
+    assert body["member"] is (body["assigned"] == "Other") and body["rest"] is True
     assert body["conditions"][0]["condition"].startswith("VIP: ")
     assert body["text"].startswith("customer 0000004 is ")
 
