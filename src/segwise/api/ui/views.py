@@ -245,7 +245,7 @@ def runs(request: Request, state: StateDep) -> Response:
         principal,
         runs=list(reversed(stored)),
         failures=failures,
-        alerts=alerts,
+        alerts=pages.alert_rows(alerts),
         jobs=[j.to_dict() for j in list_jobs(state.store_path) if j.kind == "run"][:10],
         can_run=principal.has("editor"),
     )
