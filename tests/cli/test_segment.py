@@ -297,6 +297,7 @@ def test_explain_a_project_segment_on_its_latest_run(project_copy: Path) -> None
         ("VIP", ["--transactions", "orders.csv"], "--transactions: a project reads its own"),
         ("VIP", ["--customer", "nobody"], "customer 'nobody' is not in run 1"),
         ("VIP", ["--segmentation", "value"], "'value' is not a rule segmentation of customers"),
+        ("VIP", ["--rules", "rules.yaml"], "--rules: a project explains its own"),
     ],
 )
 def test_explain_in_a_project_refuses_in_one_line(

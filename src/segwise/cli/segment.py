@@ -202,6 +202,11 @@ def explain(
     from segwise.segmenters import RuleSegmenter
 
     project = project_file(inputs.file)
+    if project is not None and rules is not None:
+        raise ConfigError(
+            "--rules: a project explains its own rule segmentations",
+            hint="leave out --rules (or give a customer table to explain a catalog on)",
+        )
     if project is not None:
         explanation = _explain_in_project(project, customer, segment_name, segmentation, inputs)
     else:
