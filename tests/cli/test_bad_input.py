@@ -143,6 +143,10 @@ def test_a_project_file_is_sent_to_validate(tmp_path: Path) -> None:
     config.write_text("name: shop\nsources:\n  transactions: {path: orders.csv}\n")
     code, stderr, out = _run(tmp_path, str(config))
     _assert_clean_failure(tmp_path, code, stderr, out, "a project file", "segwise validate")
+    catalog = tmp_path / "rules.yaml"
+    catalog.write_text("segments:\n  - {name: A, where: 'orders > 1'}\n")
+    code, stderr, out = _run(tmp_path, str(catalog))
+    _assert_clean_failure(tmp_path, code, stderr, out, "a YAML file, not a table")
 
 
 def test_usage_error_exits_2() -> None:

@@ -149,11 +149,18 @@ def quality(
     )
     for file in files:
         if Path(file).suffix.lower() in {".yaml", ".yml"}:
+            from segwise.cli.inputs import project_file
+
             # The init comment once sent users here with the project file itself.
+            if project_file(file) is not None:
+                raise ConfigError(
+                    f"{file}: a project file, not a table of {kind}",
+                    hint=f"check a project's sources with their columns by segwise validate "
+                    f"{file}; segwise quality reads data files",
+                )
             raise ConfigError(
-                f"{file}: a project file, not a table of {kind}",
-                hint=f"check a project's sources with their columns by segwise validate {file}; "
-                "segwise quality reads data files",
+                f"{file}: a YAML file, not a table of {kind}",
+                hint="segwise quality reads CSV, Parquet, Excel, JSON lines or a database",
             )
     targets = None if no_quarantine else _quarantine_targets(files, quarantine)
     with progress("Reading") as step:
