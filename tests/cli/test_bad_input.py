@@ -140,7 +140,10 @@ def test_bad_option_value_is_a_user_error(tmp_path: Path) -> None:
 def test_a_project_file_is_sent_to_validate(tmp_path: Path) -> None:
     # segwise init's comment once said "segwise quality shows why"; users passed the project.
     config = tmp_path / "segwise.yaml"
-    config.write_text("name: shop\nsources:\n  transactions: {path: orders.csv}\n")
+    config.write_text(
+        "name: shop\nsources:\n  transactions: {path: orders.csv}\n"
+        "segmentations:\n  value: {method: rfm}\n"
+    )
     code, stderr, out = _run(tmp_path, str(config))
     _assert_clean_failure(tmp_path, code, stderr, out, "a project file", "segwise validate")
     catalog = tmp_path / "rules.yaml"

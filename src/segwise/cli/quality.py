@@ -160,7 +160,7 @@ def quality(
                 )
             raise ConfigError(
                 f"{file}: a YAML file, not a table of {kind}",
-                hint="segwise quality reads CSV, Parquet, Excel, JSON lines or a database",
+                hint="give a data file: CSV, Parquet, Excel or JSON lines, or a database URL",
             )
     targets = None if no_quarantine else _quarantine_targets(files, quarantine)
     with progress("Reading") as step:
