@@ -63,6 +63,21 @@ def test_size_alerts_follow_the_thresholds() -> None:
     assert calm == []
 
 
+def test_segments_growing_with_the_base_raise_no_size_alert() -> None:
+    # UCI Online Retail, September → November 2011: the base grew 19% and 12 segments raised
+    # size alerts, 9 of which had kept their share ("Stable: 2,075 → 2,632 customers (+27%)").
+    before = {f"c{i}": ("A" if i < 100 else "B" if i < 200 else "C") for i in range(300)}
+    grown = dict(before)
+    grown |= {f"n{i}": ("A" if i < 30 else "B" if i < 60 else "C") for i in range(90)}  # +30%
+    assert size_alerts(_before("v", before), [_result("v", grown)], 390) == []
+    # A segment that doubled while the base grew by half did move: its share +30%.
+    doubled = dict(grown) | {f"m{i}": "A" for i in range(70)}  # A 100 → 200, base 300 → 460
+    [alert] = size_alerts(_before("v", before), [_result("v", doubled)], 460)
+    assert alert.segment == "A" and alert.level == "warning"
+    assert alert.value == pytest.approx(200 / (100 * 460 / 300) - 1)
+    assert alert.message == "v · A: 100 → 200 customers (+100%; the base +53%)"
+
+
 def test_a_size_alert_never_gives_a_small_segment_away() -> None:
     before = {f"c{i}": ("A" if i < 100 else "B") for i in range(150)}
     after = {c: (s if s == "A" or int(c[1:]) >= 146 else "C") for c, s in before.items()}
