@@ -136,7 +136,10 @@ def test_advice_reads_the_latest_run_whose_whole_window_is_seen(tmp_path: Path) 
     [partial] = advise_project(sw.Project.from_yaml(config), splits=False)
     [note] = [n for n in partial.notes if n.startswith("behaviour after a run")]
     assert "after run 1 (2025-12-20) (only " in note and "days of orders so far)" in note
-    sw.Project.from_yaml(config).run(as_of="2025-10-31")
+    # Runs go forwards: a whole window (run 1), then the open one (run 2), in a new store.
+    config.write_text(config.read_text().replace("store: segwise.duckdb", "store: again.duckdb"))
+    for as_of in ("2025-10-31", "2025-12-20"):
+        sw.Project.from_yaml(config).run(as_of=as_of)
     [advised] = advise_project(sw.Project.from_yaml(config), splits=False)
     [note] = [n for n in advised.notes if n.startswith("behaviour after a run")]
-    assert note == "behaviour after a run: the 30 days after run 2 (2025-10-31)"
+    assert note == "behaviour after a run: the 30 days after run 1 (2025-10-31)"

@@ -52,7 +52,7 @@ KILL_AT_STEP = textwrap.dedent(
         if message == sys.argv[2]:
             os.kill(os.getpid(), signal.SIGKILL)
 
-    Project.from_yaml(sys.argv[1]).run(progress=step, as_of="2024-06-30")
+    Project.from_yaml(sys.argv[1]).run(progress=step, as_of="2024-12-31")
     """
 )
 
@@ -70,7 +70,7 @@ KILL_AFTER_COMMIT = textwrap.dedent(
     workspace.Workspace.write_run = write_then_die
     from segwise.project import Project
 
-    Project.from_yaml(sys.argv[1]).run(as_of="2024-06-30")
+    Project.from_yaml(sys.argv[1]).run(as_of="2024-12-31")
     """
 )
 
@@ -133,7 +133,7 @@ def test_sigkill_at_a_random_point_leaves_no_partial_run(
         or "run 1" in (folder / "report.html").read_text()
     )
     # The next run cleans what the killed one left and is run 2.
-    assert Project.from_yaml(folder).run(as_of="2024-06-30").run_id == 2
+    assert Project.from_yaml(folder).run(as_of="2024-12-31").run_id == 2
     assert not list(folder.glob(".report.html.*.tmp"))
     assert _assert_only_complete_runs(folder) == [1, 2]
 
@@ -189,7 +189,7 @@ def test_full_disk_fails_in_one_line_and_keeps_the_last_run(
         with (disk / "filler").open("wb") as handle:
             handle.truncate(0)
             handle.write(b"\0" * filler)
-        result = runner.invoke(app, ["run", str(folder), "--as-of", "2024-06-30"])
+        result = runner.invoke(app, ["run", str(folder), "--as-of", "2024-12-31"])
         assert "Traceback" not in result.stderr
         if free_kb < 1000:  # the 5 MB report cannot fit: the run must fail, cleanly
             assert result.exit_code == 1

@@ -47,10 +47,12 @@ def memberships(result: Any) -> dict[str, pl.DataFrame]:
 def test_init_run_twice_and_query_both_runs(tmp_path: Path) -> None:
     folder = tmp_path / "shop"
     assert runner.invoke(app, ["init", str(folder)]).exit_code == 0
-    first = runner.invoke(app, ["run", str(folder / "segwise.yaml"), "--json"])
+    first = runner.invoke(
+        app, ["run", str(folder / "segwise.yaml"), "--as-of", "2024-06-30", "--json"]
+    )
     assert first.exit_code == 0, first.stderr
     payload = json.loads(first.stdout)
-    assert payload["run_id"] == 1 and payload["as_of"] == "2024-12-31"
+    assert payload["run_id"] == 1 and payload["as_of"] == "2024-06-30"
     assert set(payload["segmentations"]) == {
         "value",
         "lifecycle",
@@ -59,12 +61,12 @@ def test_init_run_twice_and_query_both_runs(tmp_path: Path) -> None:
         "future_tiers",
     }
     assert (folder / "report.html").exists()
-    second = runner.invoke(app, ["run", str(folder), "--as-of", "2024-06-30"])
+    second = runner.invoke(app, ["run", str(folder)])
     assert second.exit_code == 0, second.stderr
-    assert "run 2 · as of 2024-06-30" in second.stdout
+    assert "run 2 · as of 2024-12-31" in second.stdout
     listed = runner.invoke(app, ["runs", str(folder), "--json"])
     runs = json.loads(listed.stdout)
-    assert [(r["run_id"], r["as_of"]) for r in runs] == [(1, "2024-12-31"), (2, "2024-06-30")]
+    assert [(r["run_id"], r["as_of"]) for r in runs] == [(1, "2024-06-30"), (2, "2024-12-31")]
     store = Workspace(folder / "segwise.duckdb")
     for run in (1, 2):
         vip = runner.invoke(app, ["members", str(folder), "VIP", "--run", str(run), "--json"])
@@ -205,7 +207,7 @@ KILLER = textwrap.dedent(
         if message == "storing lifecycle":
             os.kill(os.getpid(), signal.SIGKILL)
 
-    Project.from_yaml(sys.argv[1]).run(progress=step, as_of="2024-06-30")
+    Project.from_yaml(sys.argv[1]).run(progress=step, as_of="2024-12-31")
     """
 )
 
@@ -229,7 +231,7 @@ def test_killed_run_leaves_only_complete_runs(project_copy: Path) -> None:
         ).fetchall()
     assert runs_in_members == [(1,)]
     # The lock died with the process: the next run goes through and is run 2.
-    assert Project.from_yaml(config).run(as_of="2024-06-30").run_id == 2
+    assert Project.from_yaml(config).run(as_of="2024-12-31").run_id == 2
 
 
 def test_two_runs_at_once_are_serialised_by_the_lock(tmp_path: Path) -> None:
@@ -273,6 +275,7 @@ def test_overlapping_rules_store_one_row_per_audience(tmp_path: Path) -> None:
 def test_generated_rules_run_at_a_month_end(project_dir: Path, tmp_path: Path) -> None:
     # Issue 12, defect 3: the cluster definitions wrote app_user = 'true' and failed this run.
     shutil.copytree(project_dir, tmp_path / "shop")
+    (tmp_path / "shop" / "segwise.duckdb").unlink(missing_ok=True)  # its run is as of 12-31
     config = keep_segmentations(tmp_path / "shop" / "segwise.yaml", "behaviour")
     result = Project.from_yaml(config).run(as_of="2024-08-30")
     cluster = next(s for s in result.segmentations if s.method == "cluster")
@@ -372,11 +375,11 @@ def test_a_frozen_cluster_model_keeps_segment_ids_and_names(tmp_path: Path) -> N
     assert _behaviour(monthly).definition["refitted"] is True
     config.write_text(renamed.replace("      0: {name", "      42: {name"))
     with pytest.raises(ConfigError, match="no segment id 42"):
-        Project.from_yaml(config).run(as_of="2024-12-31")
+        Project.from_yaml(config).run(as_of="2025-01-31")
     # A model fitted on other settings is not silently reused for the new ones.
     config.write_text(renamed.replace("email_open_30d,", ""))
     with pytest.raises(ConfigError, match="features changed since the model"):
-        Project.from_yaml(config).run(as_of="2024-12-31")
+        Project.from_yaml(config).run(as_of="2025-01-31")
 
 
 def test_validate_notes_a_cluster_segmentation_that_keeps_no_model(tmp_path: Path) -> None:

@@ -163,3 +163,19 @@ def test_an_empty_segmentation_name_is_a_clear_error_not_a_store_failure(tmp_pat
     assert store.members("Big", segmentation="value").height == 3
     with pytest.raises(ConfigError, match="run 1 has no segment 'Big'"):
         store.members("Big", segmentation="")
+
+
+def test_a_run_dated_before_the_newest_is_refused_and_the_same_day_is_not(
+    tmp_path: Path,
+) -> None:
+    store = Workspace(tmp_path / "store.duckdb")
+    store.write_run(record())
+    earlier = record()
+    earlier.as_of = dt.date(2023, 12, 31)
+    with pytest.raises(ConfigError, match=r"2023-12-31 is before run 1's \(2024-01-31\)"):
+        store.write_run(earlier)
+    assert store.runs()["run_id"].to_list() == [1]  # nothing of it was kept
+    assert store.write_run(record()) == 2
+    later = record()
+    later.as_of = dt.date(2024, 2, 29)
+    assert store.write_run(later) == 3

@@ -24,6 +24,7 @@ from segwise.project.methods import RunInputs
 from segwise.project.paths import QUARANTINE_DIR
 from segwise.project.results import as_polars
 from segwise.project.retention import note_retention, within_retention
+from segwise.store.records import check_date_order
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -62,6 +63,10 @@ def prepare(
     ]
     cutoff = run_as_of(as_of, project.config.as_of, datasets["transactions"])
     check_as_of(cutoff, datasets["transactions"].quality())
+    runs = project.store.runs() if project.store.path.exists() else None
+    if runs is not None and runs.height:
+        # Before the features are built: the store refuses the run anyway, after all the work.
+        check_date_order(cutoff, (runs["run_id"][-1], runs["as_of"][-1]))
     step(f"Moving the data to {engine}")
     # The measurement sources and consents get their quality report above; no feature reads them.
     built = {k: d.data for k, d in datasets.items() if k not in NOT_FEATURES}
@@ -79,7 +84,7 @@ def prepare(
         tables["transactions"], customers=people, events=tables.get("events"), as_of=cutoff
     )
     features = as_polars(features_native).sort("customer_id")
-    stored = project.store.runs()["as_of"].to_list() if project.store.path.exists() else []
+    stored = [] if runs is None else runs["as_of"].to_list()
     purpose = project.config.privacy.profiling_purpose
     consents = datasets.get("consents")
     unconsented = (

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
+from segwise.exceptions import ConfigError
 from segwise.store import intervals, segment_counts
 from segwise.store.definitions import definition_hash
 
@@ -69,6 +70,26 @@ class RunRecord:
     contacts: pl.DataFrame | None = None
 
 
+def check_date_order(as_of: date, latest: tuple[int, date] | None) -> None:
+    """Refuse a run dated before the newest stored run (``latest``: its id and as-of date).
+
+    History reads runs in the order they were stored: changes, migrations, alerts and
+    the KPI windows all go from one run to the next. A run dated earlier than the last
+    would read as time going backwards (customers "leaving" segments they will join).
+    The same day again is allowed: re-running after an edit is how definitions change.
+    """
+    if latest is None:
+        return
+    run_id, day = latest
+    if as_of < day:
+        raise ConfigError(
+            f"as-of date {as_of} is before run {run_id}'s ({day}): runs are stored in date "
+            "order, so history, changes and alerts read forwards",
+            hint=f"run as of {day} or later; to fill in earlier dates, run them oldest first "
+            "into a new store (`store:` in the project file)",
+        )
+
+
 def write_record(
     connection: duckdb.DuckDBPyConnection,
     record: RunRecord,
@@ -77,8 +98,11 @@ def write_record(
     """Store a whole run (the caller holds the lock and the transaction is ours); its id."""
     connection.execute("BEGIN TRANSACTION")
     try:
-        next_id = connection.execute("SELECT coalesce(max(run_id), 0) + 1 FROM runs").fetchall()
-        run_id = int(next_id[0][0]) if next_id else 1
+        newest = connection.execute(
+            "SELECT run_id, as_of FROM runs ORDER BY run_id DESC LIMIT 1"
+        ).fetchone()
+        check_date_order(record.as_of, None if newest is None else (newest[0], newest[1]))
+        run_id = 1 if newest is None else int(newest[0]) + 1
         connection.execute(
             "INSERT INTO runs (run_id, project, started_at, finished_at, as_of, config_hash, "
             "config, segwise_version, engine, customers, fingerprints) "
