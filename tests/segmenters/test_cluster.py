@@ -252,6 +252,7 @@ def test_auto_k_passes_over_segments_too_few_to_measure() -> None:
         sized = ClusterSegmenter(**options).fit(table)  # 30 by default
     assert every.n_segments_ == 5 and np.bincount(every.labels_).min() == 15
     assert sized.n_segments_ == 4 and np.bincount(sized.labels_).min() == 30
+    assert [w[:30] for w in sized.warnings_] == ["k = 5 fits as well (silhouette"]
     # When no k can meet it, the fewest segments among the good fits, and it is said.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

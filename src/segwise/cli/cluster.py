@@ -34,6 +34,14 @@ def cluster(
     k: Annotated[str, typer.Option("--k", help="auto, or a number of segments.")] = "auto",
     k_min: Annotated[int, typer.Option("--k-min", help="Fewest segments for --k auto.")] = 3,
     k_max: Annotated[int, typer.Option("--k-max", help="Most segments for --k auto.")] = 8,
+    min_segment_size: Annotated[
+        int,
+        typer.Option(
+            "--min-segment-size",
+            min=1,
+            help="With --k auto, no k whose smallest segment has fewer customers is chosen.",
+        ),
+    ] = 30,
     algorithm: Annotated[
         str, typer.Option("--algorithm", help="kmeans, gmm or kprototypes.")
     ] = "kmeans",
@@ -69,6 +77,7 @@ def cluster(
             "auto" if k == "auto" else int(k),
             k_min=k_min,
             k_max=k_max,
+            min_segment_size=min_segment_size,
             algorithm=algorithm,
             features=_names(features),
             categorical=_names(categorical),
@@ -102,7 +111,7 @@ def _print(console: Any, payload: dict[str, Any]) -> None:
 
     title = (
         f"{payload['customers']:,} customers · {payload['k']} segments · "
-        f"silhouette {payload['silhouette']:.2f} · stability {payload['stability']:.2f}"
+        f"silhouette {payload['silhouette']:.2f} · stability {payload['stability']:.3f}"
     )
     table = Table(title=title, title_justify="left", show_lines=True)
     for column in ("segment", "customers", "share", "defining traits", "rule (precision / recall)"):

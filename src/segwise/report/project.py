@@ -106,7 +106,7 @@ def _segmentation_view(
         else "overlapping audiences",
         "cluster": f"{definition.get('algorithm')} · k = {definition.get('chosen_k')} "
         f"(asked: {definition.get('k')}) · silhouette {definition.get('silhouette', 0):.2f} · "
-        f"stability {definition.get('stability', 0):.2f}",
+        f"stability {definition.get('stability', 0):.3f}",
         "clv": "BG/NBD + Gamma-Gamma predictive segments",
     }.get(result.method) or str(definition.get("summary") or result.method)
     if result.method == "cluster":

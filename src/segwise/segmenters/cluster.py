@@ -326,6 +326,7 @@ class ClusterSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
             ks,
             stability=self.min_stability if self.n_bootstrap else None,
             smallest=(floor, self.min_segment_size, rows) if self.n_segments == "auto" else None,
+            candidates=candidates,
         )
         for message in self.warnings_:
             warnings.warn(message, UnstableSegmentWarning, stacklevel=2)

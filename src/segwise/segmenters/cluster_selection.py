@@ -35,11 +35,15 @@ Rousseeuw, P. J. (1987). Silhouettes. *J. Comput. Appl. Math.* 20, 53-65.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from sklearn.metrics import adjusted_rand_score, silhouette_score
 
 from segwise.segmenters.cluster_models import FittedClusters, fit_clusters
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 SILHOUETTE_ROWS = 3_000
 REFERENCE_ROWS = 3_000
@@ -201,13 +205,18 @@ def choose_k(
     sized = [c for c in candidates if c.smallest_share >= min_segment_share]
     pick = max if sized else min
     candidates = sized or candidates
-    most = max(c.stability for c in candidates)
-    stable = [c for c in candidates if c.stability >= min_stability] or [
-        c for c in candidates if c.stability >= most - 0.05
-    ]
+    stable = _stable(candidates, min_stability)
     best = max(c.silhouette for c in stable)
     good = [c for c in stable if c.silhouette >= (EQUAL_FIT * best if best > 0 else best)]
     return pick(c.k for c in good)
+
+
+def _stable(candidates: Sequence[Candidate], min_stability: float) -> list[Candidate]:
+    """The stable candidates: ARI at least ``min_stability``, else within 0.05 of the most."""
+    most = max(c.stability for c in candidates)
+    return [c for c in candidates if c.stability >= min_stability] or [
+        c for c in candidates if c.stability >= most - 0.05
+    ]
 
 
 def choice_warnings(
@@ -216,12 +225,16 @@ def choice_warnings(
     *,
     stability: float | None,
     smallest: tuple[float, int, int] | None,
+    candidates: Sequence[Candidate] = (),
 ) -> list[str]:
-    """What the user must know about the chosen ``candidate``: unstable, or a segment too small.
+    """What the user must know about the chosen ``candidate``: unstable, too small, or floored.
 
     ``stability`` is the ARI a stable ``k`` needs (None without bootstrap); ``smallest`` the
     least share a segment may hold, the size floor in customers and the customers in all
-    (None when ``k`` was given, not chosen).
+    (None when ``k`` was given, not chosen); ``candidates`` every ``k`` measured. When the
+    size floor kept out the ``k`` the rule would otherwise choose, and that ``k`` fits
+    better, the user is told which and why: the floor trades fit for segments large enough
+    to act on, a trade the user may not want on a small table.
 
     Examples
     --------
@@ -229,22 +242,73 @@ def choice_warnings(
     >>> [w[:40] for w in choice_warnings(chosen, [3, 8], stability=0.95,
     ...                                  smallest=(30 / 160, 30, 160))]
     ['no number of segments from 3 to 8 is sta', 'the smallest segment holds 7.0% of custo']
+    >>> three = Candidate(3, 0.96, 0.47, None, smallest_share=0.19)
+    >>> five = Candidate(5, 0.97, 0.55, None, smallest_share=0.11)
+    >>> choice_warnings(three, [3, 5], stability=0.95, smallest=(0.15, 30, 200),
+    ...                 candidates=[three, five])[0][:60]
+    'k = 5 separates the customers better (silhouette 0.55 agains'
     """
+    measured = list(candidates) or [candidate]
     out = []
     if stability is not None and len(ks) > 1 and candidate.stability < stability:
-        out.append(
-            f"no number of segments from {ks[0]} to {ks[-1]} is stable (the best, k = "
-            f"{candidate.k}, has bootstrap ARI {candidate.stability:.3f} < {stability}): "
-            "these customers do not fall into clear groups on these features; treat the "
-            "segments as a rough split, or choose other features"
-        )
-    if smallest is not None and candidate.smallest_share < smallest[0]:
-        floor, size, rows = smallest
-        by_size = abs(floor - size / max(rows, 1)) < 1e-12
-        minimum = f"{size} customers" if by_size else f"{floor:.0%} of customers"
+        top = max(measured, key=lambda c: (c.stability, -c.k))
+        if top.stability >= stability:
+            # Only the size floor kept the stable k out; the floor's own note says which.
+            out.append(
+                f"k = {candidate.k} is not stable (bootstrap ARI {candidate.stability:.3f} < "
+                f"{stability}), and every stable k leaves a segment under the minimum size: "
+                "treat the segments as a rough split"
+            )
+        else:
+            chosen = "" if top.k == candidate.k else f"; k = {candidate.k}, chosen, has "
+            chosen += f"{candidate.stability:.3f}" if chosen else ""
+            out.append(
+                f"no number of segments from {ks[0]} to {ks[-1]} is stable (the most stable, "
+                f"k = {top.k}, has bootstrap ARI {top.stability:.3f} < {stability}{chosen}): "
+                "these customers do not fall into clear groups on these features; treat the "
+                "segments as a rough split, or choose other features"
+            )
+    if smallest is None:
+        return out
+    floor, size, rows = smallest
+    by_size = abs(floor - size / max(rows, 1)) < 1e-12
+    minimum = f"{size} customers" if by_size else f"{floor:.0%} of customers"
+    if candidate.smallest_share < floor:
         out.append(
             f"the smallest segment holds {candidate.smallest_share:.1%} of customers (about "
             f"{round(candidate.smallest_share * rows):,}), below the minimum of {minimum}: "
             "no k gave segments all large enough to act on"
         )
+    elif len(measured) > 1:
+        floored = _floored_out(candidate, measured, stability, floor)
+        if floored is not None:
+            steadier = (
+                ""
+                if stability is None
+                else f", bootstrap ARI {floored.stability:.3f} against {candidate.stability:.3f}"
+            )
+            fits = (
+                "separates the customers better"
+                if floored.silhouette > candidate.silhouette
+                else "fits as well"
+            )
+            out.append(
+                f"k = {floored.k} {fits} (silhouette "
+                f"{floored.silhouette:.2f} against {candidate.silhouette:.2f}{steadier}), but "
+                f"its smallest segment holds about {round(floored.smallest_share * rows):,} "
+                f"customers ({floored.smallest_share:.1%}), below the minimum of {minimum}: "
+                f"k = {candidate.k} keeps every segment large enough to act on; ask for "
+                f"k = {floored.k} for the finer split, or lower the minimum segment size"
+            )
     return out
+
+
+def _floored_out(
+    candidate: Candidate, measured: list[Candidate], stability: float | None, floor: float
+) -> Candidate | None:
+    """The best-separated stable, good ``k`` the size floor alone kept out, if any."""
+    stable = _stable(measured, 0.0 if stability is None else stability)
+    best = max(c.silhouette for c in stable)
+    good = [c for c in stable if c.silhouette >= (EQUAL_FIT * best if best > 0 else best)]
+    kept_out = [c for c in good if c.smallest_share < floor and c.k != candidate.k]
+    return max(kept_out, key=lambda c: (c.silhouette, -c.k)) if kept_out else None
