@@ -92,9 +92,9 @@ def run(
     if result.since_last_success:
         console.print(result.since_last_success, highlight=False)
     if result.alerts:
-        console.print(
-            f"{len(result.alerts)} alerts (segwise alerts {config} lists them)", highlight=False
-        )
+        count = len(result.alerts)
+        noun = "alert" if count == 1 else "alerts"
+        console.print(f"{count} {noun} (segwise alerts {config} lists them)", highlight=False)
     console.print(f"report: {result.report.resolve()}", highlight=False)
     console.print(f"store: {result.store.resolve()} (segwise runs {config})", highlight=False)
 

@@ -17,6 +17,7 @@ import polars as pl
 from segwise._version import __version__
 from segwise.exceptions import SegwiseError
 from segwise.io.writers import atomic_path
+from segwise.project.edits import edit_alert, edited_segmentations
 from segwise.project.health import Alert, drift_alerts, size_alerts, stale_model_alerts
 from segwise.project.kpis import report_measurement
 from segwise.project.write_back import write_back
@@ -89,7 +90,7 @@ def publish(
     store = project.store
     previous = _previous_run(store)
     units = unit_features(inputs, results)
-    alerts = _alerts(store, previous, results, inputs, units, config.privacy.k_min)
+    alerts = _alerts(store, previous, results, inputs, units, config.privacy.k_min, project.text)
     step("Storing the run")
     record = RunRecord(
         project=config.name,
@@ -224,11 +225,24 @@ def _alerts(
     inputs: RunInputs,
     units: pl.DataFrame,
     k_min: int,
+    config_text: str,
 ) -> list[Alert]:
-    """Stale frozen models; size changes and feature drift against the previous run."""
+    """Stale frozen models; size changes and feature drift against the previous run.
+
+    A segmentation edited since the previous run gets one alert saying so instead of its
+    size and drift alerts (:mod:`segwise.project.edits`).
+    """
     found = stale_model_alerts(results)
     if previous is None:
         return found
+    edits = edited_segmentations(
+        store.run_config(previous.run_id), store.definitions(previous.run_id), config_text, results
+    )
+    for result in results:
+        if result.name in edits:
+            before = previous.members.filter(pl.col("segmentation") == result.name)
+            found.append(edit_alert(result, before, previous.run_id, k_min))
+    results = [r for r in results if r.name not in edits]
     for level in ("customer", "account"):
         at_level = [r for r in results if r.level == level]
         if at_level:
