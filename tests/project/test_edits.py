@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from typer.testing import CliRunner
+
 import segwise as sw
+from segwise.cli.app import app
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     from segwise.project.health import Alert
 
+runner = CliRunner()
 VIP = 'where: "net_revenue > 1500 AND orders >= 12"'
 
 
@@ -37,6 +41,13 @@ def test_an_edited_rule_is_one_alert_naming_the_edit_not_size_and_drift(
     assert edit.level == "warning" and edit.value >= 2  # VIP grew, the others gave way
     # Unedited segmentations are still checked (none moved: same day, same data).
     assert all(a.segmentation == "lifecycle" for a in alerts if a.kind != "stale_model")
+    # `segwise changes` between the two runs says whose moves are the edit's.
+    shown = runner.invoke(app, ["changes", str(project_copy)])
+    assert shown.exit_code == 0, shown.stderr
+    assert shown.stdout.startswith(
+        "note: lifecycle was edited between run 1 and run 2 (segwise diff --from 1 --to 2"
+    )
+    assert sw.Project.from_yaml(project_copy).store.changes().edited == ("lifecycle",)
 
 
 def test_words_about_a_segment_are_not_an_edit(project_copy: Path) -> None:

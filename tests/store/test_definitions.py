@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from segwise.cli.app import app
 from segwise.store import RunRecord, SegmentationRecord, Workspace
-from segwise.store.definitions import definition_hash, diff_definitions
+from segwise.store.definitions import definition_hash, diff_definitions, edited_segmentations
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -119,3 +119,38 @@ def test_a_hybrids_children_notes_are_not_its_definition_either() -> None:
     moved = {"method": "hybrid", "within": {"Wholesale": {**child, "model": {"centres": [[0.3]]}}}}
     [changed] = diff_definitions({"mix": fitted}, {"mix": moved})
     assert changed.status == "changed"
+
+
+CONFIG = """segmentations:
+  value: {method: rfm, bins: 5, description: "Scored on five bins"}
+  future: {method: clv, horizon_days: 365}
+"""
+
+
+def test_an_edit_is_what_decides_members_not_what_is_said_of_them() -> None:
+    fitted = {"value": {"method": "rfm"}, "future": {"method": "clv", "bgnbd": {"r": 0.2}}}
+    refitted = {**fitted, "future": {"method": "clv", "bgnbd": {"r": 0.3}}}
+    # A CLV model fitted afresh each run changes its stored definition, not the project file.
+    assert edited_segmentations(CONFIG, fitted, CONFIG, refitted) == set()
+    reworded = CONFIG.replace("Scored on five bins", "Five bins")
+    assert edited_segmentations(CONFIG, fitted, reworded, refitted) == set()
+    rebinned = CONFIG.replace("bins: 5", "bins: 4")
+    assert edited_segmentations(CONFIG, fitted, rebinned, refitted) == {"value"}
+    longer = CONFIG.replace("365", "730")
+    assert edited_segmentations(CONFIG, fitted, longer, fitted) == {"future"}
+    # A segmentation new in this run, or a stored text that no longer parses: no edit.
+    added = {**fitted, "new": {"method": "rfm"}}
+    assert edited_segmentations(CONFIG, fitted, CONFIG + "  new: {method: rfm}\n", added) == set()
+    assert edited_segmentations("{: [", fitted, rebinned, fitted) == set()
+
+
+def test_rule_segmentations_are_compared_on_their_stored_rules() -> None:
+    # A catalog file's rules are in the stored definition, not in the project file.
+    config = "segmentations:\n  life: {method: rules, catalog: life.yaml}\n"
+    rules = {"method": "rules", "segments": [{"name": "VIP", "where": "orders > 5"}]}
+    same = {"life": {**rules, "warnings": ["a run's note"]}}
+    assert edited_segmentations(config, {"life": rules}, config, same) == set()
+    said = {"life": {**rules, "segments": [{**rules["segments"][0], "description": "Best"}]}}
+    assert edited_segmentations(config, {"life": rules}, config, said) == set()
+    raised = {"life": {**rules, "segments": [{"name": "VIP", "where": "orders > 9"}]}}
+    assert edited_segmentations(config, {"life": rules}, config, raised) == {"life"}

@@ -59,6 +59,8 @@ def changes(
     # The note first: a reader who stops at the table must not take a regrouping for moves.
     for refit in found.refits:
         console.print(f"note: {refit.note(found.from_run, found.to_run)}", style="yellow")
+    if note := found.edit_note():
+        console.print(f"note: {note}", style="yellow", highlight=False)
     console.print(_counts_table(found))
     for refit in found.refits:
         console.print(_refit_table(refit))

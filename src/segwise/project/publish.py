@@ -17,13 +17,14 @@ import polars as pl
 from segwise._version import __version__
 from segwise.exceptions import SegwiseError
 from segwise.io.writers import atomic_path
-from segwise.project.edits import edit_alert, edited_segmentations
+from segwise.project.edits import edit_alert
 from segwise.project.health import Alert, drift_alerts, size_alerts, stale_model_alerts
 from segwise.project.kpis import report_measurement
 from segwise.project.write_back import write_back
 from segwise.report.changes import PreviousRun, changes_section
 from segwise.report.project import render_project_report
 from segwise.store import RunRecord, SegmentationRecord
+from segwise.store.definitions import edited_segmentations
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -236,7 +237,10 @@ def _alerts(
     if previous is None:
         return found
     edits = edited_segmentations(
-        store.run_config(previous.run_id), store.definitions(previous.run_id), config_text, results
+        store.run_config(previous.run_id),
+        store.definitions(previous.run_id),
+        config_text,
+        {r.name: {**r.definition, "method": r.method} for r in results},
     )
     for result in results:
         if result.name in edits:

@@ -5,7 +5,8 @@ rules or score map, the fitted model). Its hash is the SHA-256 of the
 definition as canonical JSON, so two runs with the same hash used the same
 definition. ``diff`` shows what changed as unified-diff lines of the
 definition written out key by key; a fitted model (cluster centres, scaler)
-is shown by its hash, not its numbers.
+is shown by its hash, not its numbers. :func:`edited_segmentations` says which
+segmentations the user edited between two runs, as far as who is in which segment goes.
 """
 
 from __future__ import annotations
@@ -14,10 +15,17 @@ import difflib
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 #: Parts of a definition that are fitted numbers, shown by their hash in a diff.
 FITTED = ("model",)
+#: Words about a segment that do not decide its members (what to do with it, not who is in it).
+NOT_DECIDING = frozenset({"description", "playbook", "tags"})
 #: What a run says about its definition, not the definition: whether this run fitted the
 #: model it used, the run's warnings, and how a reused model fits this run's customers (its
 #: agreement with a fresh fit, the share it leaves as outliers). A frozen cluster model's
@@ -116,3 +124,58 @@ def diff_definitions(
             )
         changes.append(DefinitionChange(name, status, hash_old, hash_new, lines))
     return changes
+
+
+def _deciding(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {k: _deciding(v) for k, v in node.items() if k not in NOT_DECIDING}
+    if isinstance(node, list):
+        return [_deciding(v) for v in node]
+    return node
+
+
+def _specs(config_text: str | None) -> dict[str, Any]:
+    try:
+        document = yaml.safe_load(config_text or "") or {}
+    except yaml.YAMLError:
+        return {}  # a stored text that no longer parses: nothing to compare with
+    found = document.get("segmentations") if isinstance(document, dict) else None
+    return found if isinstance(found, dict) else {}
+
+
+def edited_segmentations(
+    before_config: str | None,
+    before_definitions: dict[str, dict[str, Any]],
+    now_config: str | None,
+    now_definitions: Mapping[str, dict[str, Any]],
+) -> set[str]:
+    r"""The segmentations of ``now_definitions`` edited since the run that read ``before_config``.
+
+    Rule segmentations are compared on their stored definitions (a catalog file's
+    rules are there, not in the project file); the other methods on the project
+    file, since their stored definitions also hold what each run fits afresh.
+
+    Examples
+    --------
+    >>> before = "segmentations:\n  v: {method: rfm, bins: 5, description: old}\n"
+    >>> now = "segmentations:\n  v: {method: rfm, bins: 5, description: new}\n"
+    >>> value = {"v": {"method": "rfm"}}
+    >>> edited_segmentations(before, {}, now, value)
+    set()
+    >>> edited_segmentations(before, {}, now.replace("5", "4"), value)
+    {'v'}
+    """
+    was, now = _specs(before_config), _specs(now_config)
+    found = set()
+    for name, definition in now_definitions.items():
+        old: Any
+        new: Any
+        if definition.get("method") == "rules" and name in before_definitions:
+            old, new = before_definitions[name], definition
+        elif name in was:
+            old, new = was[name], now.get(name)
+        else:
+            continue  # a new segmentation: nothing to compare with
+        if canonical(_deciding(old)) != canonical(_deciding(new or {})):
+            found.add(name)
+    return found

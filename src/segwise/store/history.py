@@ -45,6 +45,10 @@ class Changes:
         The segmentations whose segments come from a different fit in each run
         (clusters fitted afresh): their moves compare two groupings, and each
         says which new segment holds most of each old one.
+    edited
+        The segmentations whose definition was edited between the two runs (a
+        condition, a name, a setting): their moves are the edit's as well as the
+        customers'. ``segwise diff`` shows each edit.
     """
 
     from_run: int
@@ -53,6 +57,19 @@ class Changes:
     movers: pl.DataFrame
     matrix: pl.DataFrame
     refits: tuple[Refit, ...] = ()
+    edited: tuple[str, ...] = ()
+
+    def edit_note(self) -> str | None:
+        """One line naming the edited segmentations, None when none was edited."""
+        if not self.edited:
+            return None
+        names = ", ".join(self.edited)
+        was, its = ("was", "its") if len(self.edited) == 1 else ("were", "their")
+        return (
+            f"{names} {was} edited between run {self.from_run} and run {self.to_run} "
+            f"(segwise diff --from {self.from_run} --to {self.to_run} shows how): "
+            f"{its} moves are the edit's as well as the customers'"
+        )
 
     def ordered_movers(self) -> pl.DataFrame:
         """``movers`` by segmentation, segment, change and customer (for files and JSON)."""
@@ -74,6 +91,8 @@ class Changes:
                 {**refit.to_dict(), "note": refit.note(self.from_run, self.to_run)}
                 for refit in self.refits
             ],
+            "edited": list(self.edited),
+            "edit_note": self.edit_note(),
         }
         if with_customers:
             data["movers"] = self.ordered_movers().to_dicts()

@@ -17,7 +17,7 @@ import polars as pl
 
 from segwise.exceptions import ConfigError
 from segwise.store import intervals, schema, segment_counts
-from segwise.store.definitions import DefinitionChange, diff_definitions
+from segwise.store.definitions import DefinitionChange, diff_definitions, edited_segmentations
 from segwise.store.forecast import Forecast, forecast_sizes
 from segwise.store.history import (
     NONE,
@@ -304,13 +304,11 @@ class HistoryQueries:
                 pl.col("entered").fill_null(0), pl.col("exited").fill_null(0)
             )
             matrix = migration_matrix(counts, movers)
-            refits = find_refits(
-                self._definitions_of(first, segmentation),
-                self._definitions_of(second, segmentation),
-                counts,
-                matrix,
-            )
-            return Changes(first, second, counts, movers, matrix, refits)
+            before, after = (self._definitions_of(r, segmentation) for r in (first, second))
+            refits = find_refits(before, after, counts, matrix)
+            configs = [self.run_config(r) for r in (first, second)]
+            edited = edited_segmentations(configs[0], before, configs[1], after)
+            return Changes(first, second, counts, movers, matrix, refits, tuple(sorted(edited)))
 
     def move_reasons(self, from_run: int, to_run: int, movers: pl.DataFrame) -> pl.DataFrame:
         """Why each of ``movers`` moved between two runs: ``segmentation, customer_id, reason``.
@@ -448,6 +446,11 @@ class HistoryQueries:
                 + " ORDER BY run_id, segmentation, from_segment, to_segment",
                 intervals.params(since=since, name=segmentation),
             )
+
+    def run_config(self, run: int) -> str | None:
+        """The project file's text as ``run`` read it (None: no such run)."""
+        rows = self._read("SELECT config FROM runs WHERE run_id = $run", {"run": run})
+        return None if rows.height == 0 else rows["config"][0]
 
     def definitions(self, run: int | None = None) -> dict[str, dict[str, Any]]:
         """Every segmentation's stored definition in a run (the latest by default)."""

@@ -358,11 +358,6 @@ class Workspace(HistoryQueries):
         stored = rows["fingerprints"][0]
         return str(rows["config_hash"][0]), None if stored is None else json.loads(stored)
 
-    def run_config(self, run: int) -> str | None:
-        """The project file's text as ``run`` read it (None: no such run)."""
-        rows = self._read("SELECT config FROM runs WHERE run_id = $run", {"run": run})
-        return None if rows.height == 0 else rows["config"][0]
-
     def cached_features(
         self, fingerprints: dict[str, Any], version: str | None = None
     ) -> tuple[date, pl.DataFrame] | None:
