@@ -200,3 +200,20 @@ def test_customers_absent_from_a_run_are_labelled_by_that_run() -> None:
     html = migration_sankey(flows, "groups: runs 3 and 4", (3, 4), k_min=10)
     assert '"(not in run 3)"' in html and '"(not in run 4)"' in html
     assert '"(none)"' not in html and "groups: runs 3 and 4" in html
+
+
+def test_an_edited_segmentation_is_said_to_have_moved_with_the_edit() -> None:
+    import datetime as dt
+
+    from segwise.report.changes import changes_section
+
+    previous, result = _previous_and_result({"method": "rules"})
+    day = dt.date(2024, 2, 29)
+    plain = changes_section(previous, [result], run_id=2, as_of=day, k_min=10)
+    edited = changes_section(previous, [result], run_id=2, as_of=day, k_min=10, edited={"groups"})
+    assert plain is not None and edited is not None
+    assert plain["views"][0]["edited"] is None
+    assert edited["views"][0]["edited"] == (
+        "groups was edited since run 1 (segwise diff shows how): its moves are the edit's as "
+        "well as the customers'"
+    )

@@ -91,7 +91,8 @@ def publish(
     store = project.store
     previous = _previous_run(store)
     units = unit_features(inputs, results)
-    alerts = _alerts(store, previous, results, inputs, units, config.privacy.k_min, project.text)
+    edits = _edits(store, previous, results, project.text)
+    alerts = _alerts(store, previous, results, inputs, units, config.privacy.k_min, edits)
     step("Storing the run")
     record = RunRecord(
         project=config.name,
@@ -137,7 +138,12 @@ def publish(
             generated=started.astimezone(UTC),
             currency=config.currency,
             changes=changes_section(
-                previous, results, run_id=run_id, as_of=inputs.as_of, k_min=config.privacy.k_min
+                previous,
+                results,
+                run_id=run_id,
+                as_of=inputs.as_of,
+                k_min=config.privacy.k_min,
+                edited=edits,
             ),
             alerts=[a.to_dict() for a in alerts],
             since=since,
@@ -219,6 +225,22 @@ def _previous_run(store: Workspace) -> PreviousRun | None:
         )
 
 
+def _edits(
+    store: Workspace, previous: PreviousRun | None, results: list[SegmentationResult], text: str
+) -> frozenset[str]:
+    """The segmentations edited since the previous run (none on a first run)."""
+    if previous is None:
+        return frozenset()
+    return frozenset(
+        edited_segmentations(
+            store.run_config(previous.run_id),
+            store.definitions(previous.run_id),
+            text,
+            {r.name: {**r.definition, "method": r.method} for r in results},
+        )
+    )
+
+
 def _alerts(
     store: Workspace,
     previous: PreviousRun | None,
@@ -226,7 +248,7 @@ def _alerts(
     inputs: RunInputs,
     units: pl.DataFrame,
     k_min: int,
-    config_text: str,
+    edits: frozenset[str],
 ) -> list[Alert]:
     """Stale frozen models; size changes and feature drift against the previous run.
 
@@ -236,12 +258,6 @@ def _alerts(
     found = stale_model_alerts(results)
     if previous is None:
         return found
-    edits = edited_segmentations(
-        store.run_config(previous.run_id),
-        store.definitions(previous.run_id),
-        config_text,
-        {r.name: {**r.definition, "method": r.method} for r in results},
-    )
     for result in results:
         if result.name in edits:
             before = previous.members.filter(pl.col("segmentation") == result.name)

@@ -30,7 +30,7 @@ from segwise.store.refits import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Collection, Sequence
     from datetime import date
 
     from segwise.profiling.cards import SegmentationResult
@@ -63,8 +63,12 @@ def changes_section(
     run_id: int,
     as_of: date,
     k_min: int = K_MIN,
+    edited: Collection[str] = (),
 ) -> dict[str, Any] | None:
     """The section's data and charts, or None for a project's first run.
+
+    A segmentation in ``edited`` (its definition changed since the last run) is said to
+    have moved with the edit as well as with its customers.
 
     Counts under ``k_min`` (a segment's size, who entered or left, a flow
     between two segments) are not shown: None in the rows ("< k_min" on the
@@ -94,6 +98,12 @@ def changes_section(
                 "trend": _trend(previous.sizes, result, run_id, as_of, k_min),
                 "forecast": _shown_forecast(_forecast(previous, result, flows, now, run_id), k_min),
                 "refit": _refit(result, before, now, flows, (previous.run_id, run_id), k_min),
+                "edited": (
+                    f"{result.name} was edited since run {previous.run_id} (segwise diff shows "
+                    "how): its moves are the edit's as well as the customers'"
+                    if result.name in edited
+                    else None
+                ),
             }
         )
     return {
