@@ -15,7 +15,7 @@ from segwise.cli.app import app
 from segwise.exceptions import ConfigError
 from segwise.project import Project
 from segwise.project.fingerprints import warehouse_fingerprint
-from segwise.project.sources import warehouse_frame
+from segwise.project.sources import customer_columns, warehouse_frame
 from tests.project.warehouse_projects import (
     assert_same_memberships,
     file_run,
@@ -199,3 +199,19 @@ def test_a_missing_environment_variable_is_named_before_spark_starts(
     with pytest.raises(ConfigError, match="SHOP_DB_PASSWORD is not set"):
         warehouse_frame(project, "transactions", spec)
     assert project._spark is None  # nothing was started to find that out
+
+
+def test_contact_columns_without_a_customers_source_are_named_in_one_line(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "orders.csv").write_text("customer_id,order_date,amount\n1,2024-01-02,10\n")
+    config = tmp_path / "segwise.yaml"
+    config.write_text(
+        "name: shop\nsources:\n  transactions: {path: orders.csv}\n"
+        "segmentations:\n  value: {method: rfm}\n"
+    )
+    project = Project.from_yaml(config)
+    with pytest.raises(ConfigError, match=r"^--columns: email comes from the customers source"):
+        customer_columns(project, ["email"], asked_by="--columns")
+    with pytest.raises(ConfigError, match=r"^--columns: email, phone come from the customers"):
+        customer_columns(project, ["email", "phone"], asked_by="--columns")

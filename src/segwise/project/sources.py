@@ -142,8 +142,8 @@ def customer_columns(project: Project, columns: Sequence[str], *, asked_by: str)
     """
     if project.config.sources.customers is None:
         raise ConfigError(
-            f"{asked_by}: {', '.join(columns)} come from the customers source, and the project "
-            "has none",
+            f"{asked_by}: {', '.join(columns)} {'comes' if len(columns) == 1 else 'come'} from "
+            "the customers source, and the project has none",
             hint="add sources.customers to the project file",
         )
     # Identifiers as written: with pseudonyms, the id is the pseudonym (what the store
