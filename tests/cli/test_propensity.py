@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import TYPE_CHECKING
 
 import polars as pl
@@ -44,6 +45,9 @@ def test_the_command_backtests_tiers_and_writes_reasons(tmp_path: Path) -> None:
     shown = json.loads(result.stdout)
     assert shown["outcome"] == "churn" and shown["horizon_days"] == 60
     assert 0.5 < shown["backtest"]["auc"] <= 1
+    tiers = shown["backtest"]["tiers"]
+    assert [t["segment"] for t in tiers] == list(shown["segments"])
+    assert tiers[0]["lift"] > tiers[-1]["lift"]
     written = pl.read_csv(out, infer_schema=False)
     assert written.columns == ["customer_id", "propensity", "segment", "reasons"]
     assert sum(shown["segments"].values()) == written.height
@@ -83,3 +87,7 @@ def test_the_tiers_name_the_day_they_were_scored_on() -> None:
     )  # fmt: skip
     assert result.exit_code == 0, result.stderr
     assert "tiers as of 2024-09-30" in result.stdout
+    # Each tier's row says what the same tier did in the backtest, in the outcome's word.
+    assert "backtest: churned" in result.stdout
+    [high] = [line for line in result.stdout.splitlines() if "High churn risk" in line]
+    assert re.search(r"\d+% │ ×\d\.\d\d │$", high), high

@@ -59,6 +59,15 @@ def test_the_backtest_ranks_and_the_tiers_split_as_asked(fitted: PropensitySegme
     low = scores.filter(pl.col("segment") == "Low churn risk")["propensity"].max()
     assert high >= low
     assert set(fitted.importances_) == set(fitted.feature_names_)
+    # The same tiers on the backtest's rows: what each did, against everyone.
+    tested = {t["segment"]: t for t in found.tiers}
+    assert list(tested) == ["High churn risk", "Medium churn risk", "Low churn risk"]
+    assert sum(t["customers"] for t in found.tiers) == found.rows
+    assert tested["High churn risk"]["customers"] == round(0.2 * found.rows)
+    assert tested["High churn risk"]["rate"] > tested["Low churn risk"]["rate"]
+    everyone = found.positives / found.rows
+    for tier in found.tiers:
+        assert tier["lift"] == pytest.approx(tier["rate"] / everyone)
 
 
 def test_a_planted_leak_is_caught(retail: Any, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -125,10 +125,15 @@ def _show(
         highlight=False,
     )
     table = Table(title=f"tiers as of {fitted.cutoffs_['today'][0]}", title_justify="left")
-    for column in ("segment", "customers", "lowest score"):
+    did = {"churn": "churned", "purchase": "bought"}.get(fitted.outcome_.name, "had the outcome")
+    for column in ("segment", "customers", "lowest score", f"backtest: {did}", "lift"):
         table.add_column(column, justify="left" if column == "segment" else "right")
+    tested = {row["segment"]: row for row in found.tiers}
     for name, count in sizes.iter_rows():
-        table.add_row(name, f"{count:,}", f"{fitted.thresholds_.get(name, 0):.2f}")
+        seen = tested.get(name)
+        rate = "" if seen is None else f"{seen['rate']:.0%}"
+        lift = "" if seen is None else f"×{seen['lift']:.2f}"
+        table.add_row(name, f"{count:,}", f"{fitted.thresholds_.get(name, 0):.2f}", rate, lift)
     console.print(table)
     for note in fitted.warnings_:
         console.print(f"note: {note}", highlight=False)

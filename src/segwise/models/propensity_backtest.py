@@ -9,11 +9,14 @@ set against a baseline score (recency, in either direction) on the same rows.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from sklearn.metrics import average_precision_score, roc_auc_score
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 #: Bins of the calibration curve and of the ECE.
 CALIBRATION_BINS = 10
@@ -26,7 +29,9 @@ class PropensityBacktest:
     ``calibration`` has one row per non-empty bin: ``predicted`` (mean
     score), ``observed`` (share with the outcome), ``customers``; ``deciles``
     one row per tenth, best scores first: ``customers``, ``rate``, ``lift``,
-    ``capture`` (cumulative share of all outcomes).
+    ``capture`` (cumulative share of all outcomes); ``tiers`` one row per tier, cut at
+    the tiers' shares of the held-out rows as today's tiers are: ``segment``,
+    ``customers``, ``rate``, ``lift`` (what a tier did in the backtest).
     """
 
     rows: int
@@ -41,6 +46,7 @@ class PropensityBacktest:
     #: The BG/NBD P(alive) as a second baseline, where a BTYD model could be fitted (AUC in
     #: its better direction); None where it could not.
     palive_auc: float | None = None
+    tiers: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready."""
@@ -139,6 +145,43 @@ def deciles(observed: np.ndarray, scores: np.ndarray) -> list[dict[str, float]]:
                 "rate": rate,
                 "lift": rate / overall if overall else float("nan"),
                 "capture": captured / total if total else float("nan"),
+            }
+        )
+    return out
+
+
+def tier_rates(
+    observed: np.ndarray, scores: np.ndarray, shares: Sequence[float], names: Sequence[str]
+) -> list[dict[str, Any]]:
+    """The outcome's rate in each tier, the tiers cut at cumulative ``shares`` of the best scores.
+
+    ``names`` has one more entry than ``shares`` (the rest). Lift is the rate against
+    everyone's.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> y = np.array([1, 1, 0, 1, 0, 0, 0, 0, 0, 0]); p = np.linspace(1, 0, 10)
+    >>> [(t["segment"], round(t["rate"], 2), round(t["lift"], 2))
+    ...  for t in tier_rates(y, p, [0.2, 0.5], "HML")]
+    [('H', 1.0, 3.33), ('M', 0.33, 1.11), ('L', 0.0, 0.0)]
+    """
+    y = np.asarray(observed, dtype=float)
+    ranked = y[np.argsort(-np.asarray(scores, dtype=float), kind="stable")]
+    overall = float(y.mean()) if len(y) else 0.0
+    cuts = [0, *(round(s * len(y)) for s in shares), len(y)]
+    out = []
+    for name, start, stop in zip(names, cuts[:-1], cuts[1:], strict=True):
+        group = ranked[start:stop]
+        if not len(group):
+            continue
+        rate = float(group.mean())
+        out.append(
+            {
+                "segment": name,
+                "customers": len(group),
+                "rate": rate,
+                "lift": rate / overall if overall else float("nan"),
             }
         )
     return out

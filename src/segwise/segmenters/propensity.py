@@ -30,9 +30,10 @@ from sklearn.utils.validation import check_is_fitted
 
 from segwise.exceptions import ConfigError, DataError
 from segwise.features._timestamps import as_day
-from segwise.models.propensity_backtest import backtest
+from segwise.models.propensity_backtest import backtest, tier_rates
 from segwise.segmenters.feature_matrix import FeatureMatrix
 from segwise.segmenters.propensity_models import gradient_boosting, palive_auc
+from segwise.segmenters.propensity_reasons import typical_values, value_texts
 from segwise.segmenters.windows import (
     CUTOFF,
     LABEL,
@@ -218,8 +219,10 @@ class PropensitySegmenter(BaseEstimator):  # type: ignore[misc]
             baseline_name="recency_days",
         )
         palive = palive_auc(transactions, test, held_out)
-        if palive is not None:
-            self.backtest_ = replace(self.backtest_, palive_auc=palive)
+        tiers = tier_rates(
+            held_out[LABEL].to_numpy(), probabilities, self.tiers, self._tier_names()
+        )
+        self.backtest_ = replace(self.backtest_, palive_auc=palive, tiers=tiers)
         self.importances_ = self._importances(model, mapping, held_out)
         self.warnings_ = self._drift_notes(calibrate, held_out)
         # Today: the same procedure one horizon later, scoring everyone as of the last day.
@@ -227,7 +230,7 @@ class PropensitySegmenter(BaseEstimator):  # type: ignore[misc]
         model, mapping = self._fit_stage(today_train, rows("today_calibrate"))
         current = training_rows(transactions, cutoff=today, outcome=None, **sources)
         self.model_, self._mapping, self._current = model, mapping, current
-        self._typical = _typical(self._matrix(today_train), self._coder.categorical_mask())
+        self._typical = typical_values(self._matrix(today_train), self._coder.categorical_mask())
         self.scores_ = self._tiered(current, self._score(model, mapping, current))
         return self
 
@@ -351,10 +354,14 @@ class PropensitySegmenter(BaseEstimator):  # type: ignore[misc]
         return self._coder.encode(rows)
 
     # -- segments --------------------------------------------------------------------------
-    def _tiered(self, rows: pl.DataFrame, scores: np.ndarray) -> pl.DataFrame:
+    def _tier_names(self) -> list[str]:
         words = _TIER_WORDS.get(self.outcome_.name, f"propensity ({self.outcome_.name})")
         levels = ["High", "Medium", "Low"] if len(self.tiers) == 2 else None
         names = levels or [f"Tier {k + 1}" for k in range(len(self.tiers) + 1)]
+        return [f"{name} {words}" for name in names]
+
+    def _tiered(self, rows: pl.DataFrame, scores: np.ndarray) -> pl.DataFrame:
+        names = self._tier_names()
         order = np.argsort(-scores, kind="stable")
         bounds = [round(s * len(scores)) for s in self.tiers]
         tier = np.full(len(scores), len(self.tiers), dtype=int)
@@ -362,11 +369,9 @@ class PropensitySegmenter(BaseEstimator):  # type: ignore[misc]
         for k, stop in enumerate(bounds):
             tier[order[start:stop]] = k
             start = stop
-        segments = [f"{names[t]} {words}" for t in tier]
+        segments = [names[t] for t in tier]
         self.thresholds_ = {
-            f"{names[k]} {words}": float(scores[tier == k].min())
-            for k in range(len(names))
-            if (tier == k).any()
+            names[k]: float(scores[tier == k].min()) for k in range(len(names)) if (tier == k).any()
         }
         return pl.DataFrame(
             {
@@ -401,7 +406,7 @@ class PropensitySegmenter(BaseEstimator):  # type: ignore[misc]
             lifts[:, column] = base - self._calibrated(self.model_.predict_proba(changed)[:, 1])
         order = np.argsort(-lifts, axis=1)[:, :top]
         names = np.array(self.feature_names_, dtype=object)
-        values = np.column_stack([_texts(rows, name) for name in self.feature_names_])
+        values = np.column_stack([value_texts(rows, name) for name in self.feature_names_])
         typical = np.array([self._typical_text(k) for k in range(len(names))], dtype=object)
         every = np.arange(rows.height)
         ranked = {}
@@ -428,7 +433,7 @@ class PropensitySegmenter(BaseEstimator):  # type: ignore[misc]
         name = self.feature_names_[k]
         if name in self._coder.categories:
             return self._coder.categories[name][int(typical)]
-        return str(_texts(pl.DataFrame({name: [typical]}), name)[0])
+        return str(value_texts(pl.DataFrame({name: [typical]}), name)[0])
 
     def _calibrated(self, raw: np.ndarray) -> np.ndarray:
         if isinstance(self._mapping, IsotonicRegression):
@@ -444,36 +449,6 @@ class PropensitySegmenter(BaseEstimator):  # type: ignore[misc]
         """``customer_id, propensity, segment`` as of the last day."""
         check_is_fitted(self)
         return self.scores_
-
-
-def _typical(matrix: np.ndarray, categorical: list[bool]) -> list[float]:
-    """Each column's typical value: the median, or the most common code of a category."""
-    out = []
-    for k, is_category in enumerate(categorical):
-        column = matrix[:, k]
-        known = column[~np.isnan(column)]
-        if not known.size:
-            out.append(float("nan"))
-        elif is_category:
-            values, counts = np.unique(known, return_counts=True)
-            out.append(float(values[np.argmax(counts)]))
-        else:
-            out.append(float(np.median(known)))
-    return out
-
-
-def _texts(rows: pl.DataFrame, name: str) -> np.ndarray:
-    """A column's values as short text (whole numbers bare, others to two decimals)."""
-    if name not in rows.columns:
-        return np.full(rows.height, "missing", dtype=object)
-    column = rows[name]
-    if column.dtype.is_numeric():
-        value = column.cast(pl.Float64).fill_null(np.nan).to_numpy()
-        whole = np.isfinite(value) & ((value == np.round(value)) | (np.abs(value) >= 100))
-        text = np.where(whole, np.char.mod("%.0f", value), np.char.mod("%.2f", value))
-        return np.where(np.isnan(value), "missing", text).astype(object)
-    text = column.cast(pl.String).fill_null("missing").to_numpy()
-    return np.asarray(text, dtype=object)
 
 
 def _balanced_sample(rows: pl.DataFrame, limit: int, seed: int | None) -> pl.DataFrame:

@@ -41,6 +41,9 @@ def test_every_buyer_gets_a_tier_with_a_card_and_an_action(ran: tuple[Project, A
     assert "predicted chance of no purchase in the next 90 days" in (
         cards["High churn risk"].definition or ""
     )
+    # Each card says what its tier did on the latest complete window, as the CLI does.
+    assert "; in the backtest " in (cards["Low churn risk"].definition or "")
+    assert "× everyone)" in (cards["High churn risk"].definition or "")
     # Higher tiers hold the customers who have been away longer, on average.
     away = {t: cards[t].lift.get("recency_days") or 0 for t in tiers}
     assert away["High churn risk"] > away["Low churn risk"]

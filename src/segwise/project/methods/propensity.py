@@ -105,7 +105,12 @@ def _definition(spec: PropensitySegmentation, segmenter: PropensitySegmenter, ti
     floor = segmenter.thresholds_.get(str(tier))
     what = {"churn": "no purchase", "purchase": "a purchase"}.get(spec.outcome, spec.outcome)
     text = f"predicted chance of {what} in the next {spec.horizon_days} days"
-    return f"{text} of {floor:.0%} or more" if floor is not None else text
+    text = f"{text} of {floor:.0%} or more" if floor is not None else text
+    tested = next((t for t in segmenter.backtest_.tiers if t["segment"] == str(tier)), None)
+    if tested is None:
+        return text
+    # What the same tier did on the latest complete window: the number a campaign plans on.
+    return f"{text}; in the backtest {tested['rate']:.0%} did ({tested['lift']:.1f}× everyone)"
 
 
 def check(name: str, spec: PropensitySegmentation, inputs: CheckInputs) -> None:
