@@ -83,3 +83,29 @@ def test_alert_rows_drop_what_the_table_columns_already_say() -> None:
         "something said otherwise",
     ]
     assert alert_rows(alerts)[0]["segment"] == "Can't Lose Them"  # the rest is kept
+
+
+def test_the_segment_page_of_an_edited_segmentation_says_so(tmp_path: Path) -> None:
+    import datetime as dt
+
+    import polars as pl
+
+    from segwise.store.records import RunRecord, SegmentationRecord
+
+    store = Workspace(tmp_path / "store.duckdb")
+    cards = [{"name": n, "size": 1, "share": 0.5} for n in ("Big", "Rest")]
+    for bar, members in (("orders > 5", ["Big", "Rest"]), ("orders > 2", ["Big", "Big"])):
+        rules = {"method": "rules", "segments": [{"name": "Big", "where": bar}]}
+        frame = pl.DataFrame({"customer_id": ["a", "b"], "segment": members})
+        store.write_run(
+            RunRecord(
+                "shop", dt.date(2024, 1, 31), "h", "name: shop", "0", "polars", 2,
+                dt.datetime(2024, 2, 1), [SegmentationRecord("life", "rules", rules, cards, frame)],
+            )
+        )  # fmt: skip
+    page = segment_page(store, "life", "Big")
+    assert page is not None
+    assert page["edit_note"] == (
+        "life was edited between run 1 and run 2 (segwise diff --from 1 --to 2 shows how): its "
+        "moves are the edit's as well as the customers'"
+    )

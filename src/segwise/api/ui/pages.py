@@ -109,6 +109,7 @@ def segment_page(
         "refit_note": None
         if changes is None or not changes.refits
         else changes.refits[0].note(changes.from_run, changes.to_run),
+        "edit_note": None if changes is None else changes.edit_note(),
         "sankey": None if changes is None else _sankey(changes, segment, k_min),
     }
 
