@@ -103,17 +103,7 @@ def publish(
         engine=engine,
         customers=inputs.features.height,
         started_at=started,
-        segmentations=[
-            SegmentationRecord(
-                r.name,
-                r.method,
-                r.definition,
-                [c.to_dict() for c in r.cards],
-                r.members,
-                details=r.details,
-            )
-            for r in results
-        ],
+        segmentations=[_record(r) for r in results],
         features=_read_columns(units, results),
         fingerprints=fingerprints,
         cached_features=inputs.features,
@@ -223,6 +213,14 @@ def _previous_run(store: Workspace) -> PreviousRun | None:
             store.sizes(),
             store.transitions(since=since),
         )
+
+
+def _record(result: SegmentationResult) -> SegmentationRecord:
+    """What the store keeps of one segmentation: definition, cards, members, decided-from values."""
+    cards = [c.to_dict() for c in result.cards]
+    return SegmentationRecord(
+        result.name, result.method, result.definition, cards, result.members, details=result.details
+    )
 
 
 def _edits(
