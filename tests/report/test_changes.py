@@ -217,3 +217,19 @@ def test_an_edited_segmentation_is_said_to_have_moved_with_the_edit() -> None:
         "groups was edited since run 1 (segwise diff shows how): its moves are the edit's as "
         "well as the customers'"
     )
+
+
+def test_a_run_where_nobody_moved_says_so_instead_of_a_sankey_of_straight_lines() -> None:
+    import datetime as dt
+
+    from segwise.profiling.cards import SegmentationResult
+    from segwise.report.changes import changes_section
+
+    previous, moved = _previous_and_result({"method": "rules"})
+    same = previous.members.select("customer_id", "segment")
+    still = SegmentationResult("groups", "rules", same, {"method": "rules"}, [])
+    day = dt.date(2024, 2, 29)
+    [view] = changes_section(previous, [still], run_id=2, as_of=day, k_min=10)["views"]  # type: ignore[index]
+    assert view["sankey"] is None and view["still"] == "nobody moved since run 1"
+    [view] = changes_section(previous, [moved], run_id=2, as_of=day, k_min=10)["views"]  # type: ignore[index]
+    assert view["sankey"] and view["still"] is None

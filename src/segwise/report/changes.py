@@ -85,16 +85,22 @@ def changes_section(
             pl.col("customer_id").cast(pl.String), pl.col("segment").cast(pl.String)
         ).unique()
         flows = member_flows(before, now)  # one join, read by the Sankey, forecast and refit
+        # Everyone where they were (a re-run of the same day): a Sankey of straight lines
+        # says nothing the table does not.
+        still = flows.filter(pl.col("from_segment") != pl.col("to_segment")).height == 0
         views.append(
             {
                 "name": result.name,
                 "rows": _shown_counts(_counts(before.select("customer_id", "segment"), now), k_min),
-                "sankey": migration_sankey(
+                "sankey": None
+                if still
+                else migration_sankey(
                     flows,
                     f"{result.name}: run {previous.run_id} (left) → run {run_id} (right)",
                     (previous.run_id, run_id),
                     k_min,
                 ),
+                "still": f"nobody moved since run {previous.run_id}" if still else None,
                 "trend": _trend(previous.sizes, result, run_id, as_of, k_min),
                 "forecast": _shown_forecast(_forecast(previous, result, flows, now, run_id), k_min),
                 "refit": _refit(result, before, now, flows, (previous.run_id, run_id), k_min),
