@@ -232,9 +232,9 @@ def choice_warnings(
     ``stability`` is the ARI a stable ``k`` needs (None without bootstrap); ``smallest`` the
     least share a segment may hold, the size floor in customers and the customers in all
     (None when ``k`` was given, not chosen); ``candidates`` every ``k`` measured. When the
-    size floor kept out the ``k`` the rule would otherwise choose, and that ``k`` fits
-    better, the user is told which and why: the floor trades fit for segments large enough
-    to act on, a trade the user may not want on a small table.
+    size floor alone kept out a stable ``k`` that fits as well or better, the user is told
+    which and by how much: the floor trades fit for segments large enough to act on, a
+    trade the user may not want on a small table.
 
     Examples
     --------
@@ -260,8 +260,11 @@ def choice_warnings(
                 "treat the segments as a rough split"
             )
         else:
-            chosen = "" if top.k == candidate.k else f"; k = {candidate.k}, chosen, has "
-            chosen += f"{candidate.stability:.3f}" if chosen else ""
+            chosen = (
+                ""
+                if top.k == candidate.k
+                else f"; k = {candidate.k}, chosen, has {candidate.stability:.3f}"
+            )
             out.append(
                 f"no number of segments from {ks[0]} to {ks[-1]} is stable (the most stable, "
                 f"k = {top.k}, has bootstrap ARI {top.stability:.3f} < {stability}{chosen}): "

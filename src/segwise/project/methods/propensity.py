@@ -110,7 +110,11 @@ def _definition(spec: PropensitySegmentation, segmenter: PropensitySegmenter, ti
     if tested is None:
         return text
     # What the same tier did on the latest complete window: the number a campaign plans on.
-    return f"{text}; in the backtest {tested['rate']:.0%} did ({tested['lift']:.1f}× everyone)"
+    did = {"churn": "bought nothing", "purchase": "bought"}.get(spec.outcome, "had the outcome")
+    return (
+        f"{text}; in the backtest {tested['rate']:.0%} of the tier {did} "
+        f"({tested['lift']:.1f}× everyone)"
+    )
 
 
 def check(name: str, spec: PropensitySegmentation, inputs: CheckInputs) -> None:
