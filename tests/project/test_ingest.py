@@ -9,6 +9,7 @@ import pytest
 
 import segwise as sw
 from segwise.exceptions import SegwiseError
+from tests.project.demo import keep_segmentations
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -47,7 +48,7 @@ def test_a_run_dated_before_the_newest_stored_run_is_refused_before_any_work(
 ) -> None:
     # A run as of August after one as of November stored time going backwards: every
     # customer "left" the segments they would later join and each segment raised an alert.
-    project = sw.Project.from_yaml(project_copy)
+    project = sw.Project.from_yaml(keep_segmentations(project_copy, "value"))
     runs = project.store.runs()
     newest = runs["as_of"][-1]
     earlier = newest - dt.timedelta(days=30)
