@@ -155,7 +155,7 @@ CONCEPTS: tuple[Concept, ...] = (
         "overdue",
         None,
         "number",
-        "quiet for {median}× their usual time between purchases (typical {unit}: {overall}×)",
+        "quiet for {median}× the usual time between purchases (typical {unit}: {overall}×)",
         missing=_NO_PREDICTION,
         noun="time quiet, in purchase cycles",
     ),

@@ -33,8 +33,10 @@ UNSCORED_ACTION = (
 
 def playbook_text(segment: Any) -> str | None:
     """A rule segment's playbook on one line (the card's action), or None."""
-    lines = playbook_lines(segment)
-    return "; ".join(lines) or None
+    if segment is None or segment.playbook is None:
+        return None
+    action: str | None = segment.playbook.action()
+    return action
 
 
 def playbook_lines(segment: Any) -> tuple[str, ...]:

@@ -60,6 +60,33 @@ class Playbook(BaseModel):
                 out.append(f"{key}: {shown}")
         return out
 
+    def action(self) -> str | None:
+        """The playbook as one action line: the message, then how and when.
+
+        Examples
+        --------
+        >>> Playbook(messaging="Thank them", channels=["email"], offers="early access").action()
+        'Thank them (via email; offer: early access)'
+        >>> Playbook(channels=["sms"]).action()
+        'Via sms'
+        """
+        details = []
+        if self.channels:
+            details.append("via " + ", ".join(self.channels))
+        if self.offers:
+            many = isinstance(self.offers, list) and len(self.offers) > 1
+            shown = ", ".join(self.offers) if isinstance(self.offers, list) else self.offers
+            details.append(f"{'offers' if many else 'offer'}: {shown}")
+        details += [
+            f"{key}: {getattr(self, key)}" for key in ("timing", "creative") if getattr(self, key)
+        ]
+        if self.messaging:
+            return f"{self.messaging} ({'; '.join(details)})" if details else self.messaging
+        if not details:
+            return None
+        line = "; ".join(details)
+        return line[0].upper() + line[1:]
+
 
 class SegmentDefinition(BaseModel):
     """One segment: a rule (``where``) or a static list of ids (``ids``)."""

@@ -33,7 +33,7 @@ def test_exclusive_segments_without_a_playbook_get_distinct_suggested_actions(
     project = sample_project(tmp_path / "shop", CATALOG.format(exclusive="true"))
     [result] = project.run().segmentations
     cards = {c.name: c for c in result.cards}
-    assert cards["Big spenders"].action == "messaging: Thank them"  # the author's, kept
+    assert cards["Big spenders"].action == "Thank them"  # the author's, kept
     rest, lapsed = cards["Everyone else"], cards["Lapsed"]
     # Suggested from each segment's traits (as clusters' are), none repeated; before, both
     # cards had no action at all.
@@ -45,5 +45,5 @@ def test_an_audience_without_a_playbook_gets_a_suggested_action(tmp_path: Path) 
     project = sample_project(tmp_path / "shop", CATALOG.format(exclusive="false"))
     [result] = project.run().segmentations
     cards = {c.name: c for c in result.cards}
-    assert cards["Big spenders"].action == "messaging: Thank them"
+    assert cards["Big spenders"].action == "Thank them"
     assert cards["Lapsed"].action not in (None, DEFAULT)
