@@ -53,6 +53,19 @@ def test_concepts_read_in_units_people_use() -> None:
     assert money(-44.0, "GBP") == "-£44.00" and money(1500.0, "usd") == "$1,500"
 
 
+def test_a_score_is_not_money_whatever_its_name_says() -> None:
+    # Mall Customers' "Spending Score (1-100)" read "spends 1.6× the average (82.11 vs 50.20)",
+    # in euros in a project, and named its segments "High-value" and "Low-value".
+    score = numeric_trait(
+        "Spending Score (1-100)", 82.1, 50.2, 25.8, 83.0, 50.0, 38.0, currency="EUR"
+    )
+    assert score is not None and "spends" not in score.text and "€" not in score.text
+    assert score.text.startswith("Spending Score (1-100) 1.6× the average")
+    assert name_word("Spending Score (1-100)", 1) == "high spending score"
+    assert name_word("customer_rating", -1) == "low customer rating"
+    assert name_word("Annual Income (k$)", 1) == "affluent"  # a concept still wins
+
+
 def test_a_difference_the_reader_cannot_see_is_no_trait() -> None:
     # Issue 11: "return_rate 0.8× the average (0.03 vs 0.03)".
     assert numeric_trait("return_rate", 0.025, 0.03, 0.01, 0.0, 0.0, 0.02) is None

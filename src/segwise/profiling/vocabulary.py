@@ -306,9 +306,19 @@ def concept_of(column: str) -> Concept | None:
     --------
     >>> concept_of("net_revenue").key, concept_of("inter_purchase_last_days").key
     ('value', 'cycle')
+    >>> concept_of("Spending Score (1-100)") is None
+    True
     """
     name = column.lower()
+    if re.search(_SCORE, name):
+        # Mall Customers' "Spending Score (1-100)" is a score, not money: "spends 1.6× the
+        # average (82 vs 50)" and "High-value" misread it.
+        return None
     return next((c for c in CONCEPTS if re.search(c.pattern, name)), None)
+
+
+#: Names of scores and ratings: numbers on a scale of their own, whatever else the name says.
+_SCORE = r"score|rating"
 
 
 def subject(column: str) -> str:
@@ -323,10 +333,16 @@ def name_word(column: str, direction: int) -> str | None:
     --------
     >>> name_word("recency_days", 1), name_word("household_size", -1)
     ('lapsed', 'small household size')
+    >>> name_word("Spending Score (1-100)", 1)
+    'high spending score'
     """
     concept = concept_of(column)
     if concept is None:
-        return f"{'large' if direction > 0 else 'small'} {words(column).lower()}"
+        # "(1-100)" or "(k$)" says how the column is measured; a name does not need it.
+        bare = words(re.sub(r"\s*\([^)]*\)", " ", column)).lower()
+        if re.search(_SCORE, bare):
+            return f"{'high' if direction > 0 else 'low'} {bare}"
+        return f"{'large' if direction > 0 else 'small'} {bare}"
     word = concept.high if direction > 0 else concept.low
     return None if word is None else word.format(subject=subject(column))
 
