@@ -49,6 +49,9 @@ def test_concepts_read_in_units_people_use() -> None:
     )
     spend = numeric_trait("net_revenue", 900.0, 300.0, 400.0, 800.0, 200.0, currency="EUR")
     assert spend is not None and spend.text == "spends 3.0× the average (€900 vs €300)"
+    # Both amounts of a comparison in one precision: "(£71 vs £474)", not "(£70.56 vs £474)".
+    low = numeric_trait("net_revenue", 70.56, 474.0, 400.0, 60.0, 300.0, 350.0, currency="GBP")
+    assert low is not None and low.text == "spends 0.1× the average (£71 vs £474)"
     assert (duration(1), duration(21), duration(400)) == ("1 day", "3 weeks", "13 months")
     assert money(-44.0, "GBP") == "-£44.00" and money(1500.0, "usd") == "$1,500"
 

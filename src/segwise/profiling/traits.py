@@ -119,10 +119,10 @@ def numeric_trait(
         return None
     unit = concept.unit if concept else "number"
     values = {
-        "median": vocabulary.show(median, unit, currency),
-        "overall": vocabulary.show(overall_median, unit, currency),
-        "mean": vocabulary.show(mean, unit, currency),
-        "overall_mean": vocabulary.show(overall_mean, unit, currency),
+        "median": vocabulary.show(median, unit, currency, beside=overall_median),
+        "overall": vocabulary.show(overall_median, unit, currency, beside=median),
+        "mean": vocabulary.show(mean, unit, currency, beside=overall_mean),
+        "overall_mean": vocabulary.show(overall_mean, unit, currency, beside=mean),
         "ratio": _ratio(lift),
         "subject": vocabulary.subject(feature),
     }

@@ -409,17 +409,23 @@ def number(value: float) -> str:
     return f"{value:,.2f}" if abs(value) < 10 else f"{value:,.1f}"
 
 
-def money(value: float, currency: str | None = None) -> str:
+def money(value: float, currency: str | None = None, *, beside: float | None = None) -> str:
     """An amount with the project's currency (a code like GBP, or a symbol), or none.
+
+    Pence are shown under 100, unless the amount is shown ``beside`` one of 100
+    or more: "(£137 vs £61)", not "(£137 vs £60.56)".
 
     Examples
     --------
     >>> money(1234.5, "GBP"), money(-44, "CHF"), money(12.5)
     ('£1,234', '-CHF 44.00', '12.50')
+    >>> money(60.56, "GBP", beside=137.0)
+    '£61'
     """
     if math.isnan(value):
         return "n/a"
-    text = f"{abs(value):,.0f}" if abs(value) >= 100 else f"{abs(value):,.2f}"
+    whole = abs(value) >= 100 or (beside is not None and abs(beside) >= 100)
+    text = f"{abs(value):,.0f}" if whole else f"{abs(value):,.2f}"
     sign = "-" if value < 0 else ""
     if not currency:
         return f"{sign}{text}"
@@ -428,10 +434,12 @@ def money(value: float, currency: str | None = None) -> str:
     return f"{sign}{symbol}{spacer}{text}"
 
 
-def show(value: float, unit: str, currency: str | None = None) -> str:
-    """A value in its concept's unit."""
+def show(
+    value: float, unit: str, currency: str | None = None, *, beside: float | None = None
+) -> str:
+    """A value in its concept's unit (``beside``: the value it is compared with)."""
     if unit == "money":
-        return money(value, currency)
+        return money(value, currency, beside=beside)
     if unit == "days":
         return duration(value)
     if unit == "share":
