@@ -306,8 +306,8 @@ def concept_of(column: str) -> Concept | None:
     --------
     >>> concept_of("net_revenue").key, concept_of("inter_purchase_last_days").key
     ('value', 'cycle')
-    >>> concept_of("Spending Score (1-100)") is None
-    True
+    >>> concept_of("Spending Score (1-100)") is None, concept_of("operating_margin").key
+    (True, 'value')
     """
     name = column.lower()
     if re.search(_SCORE, name):
@@ -317,8 +317,9 @@ def concept_of(column: str) -> Concept | None:
     return next((c for c in CONCEPTS if re.search(c.pattern, name)), None)
 
 
-#: Names of scores and ratings: numbers on a scale of their own, whatever else the name says.
-_SCORE = r"score|rating"
+#: Names of scores and ratings: numbers on a scale of their own, whatever else the name says
+#: ("rating" as a word: an operating margin is money).
+_SCORE = r"score|(?<![a-z])ratings?(?![a-z])"
 
 
 def subject(column: str) -> str:
