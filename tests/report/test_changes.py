@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from markupsafe import escape
 
 from segwise.project import Project
+from tests.project.demo import keep_segmentations
 from tests.report.test_project import CHROMIUM, chromium
 
 if TYPE_CHECKING:
@@ -21,7 +22,10 @@ if TYPE_CHECKING:
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Any, Any]:
     folder = tmp_path_factory.mktemp("changes")
-    project = Project.from_yaml(Project.init(folder))
+    # RFM, rules and clusters are what these tests read: the CLV fits add half the time.
+    project = Project.from_yaml(
+        keep_segmentations(Project.init(folder), "value", "lifecycle", "behaviour")
+    )
     first = project.run(as_of="2024-06-30")
     second = project.run(as_of="2024-09-30")
     return project, first, second
