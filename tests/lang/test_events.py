@@ -104,6 +104,16 @@ def test_event_conditions_on_spark(spark: Any) -> None:
     assert memberships(customers, events, transactions) == EXPECTED
 
 
+@pytest.mark.spark
+def test_in_memory_event_tables_with_spark_customers(spark: Any) -> None:
+    customers = spark.createDataFrame(CUSTOMERS.rows(), "id bigint, orders bigint")
+    # Counted by Polars (as UInt32, which Spark has not), then moved to Spark to be joined.
+    assert memberships(customers, EVENTS, TRANSACTIONS) == EXPECTED
+    # Known to be empty: the folded count takes the type the join would give there.
+    got = memberships(customers, EVENTS.clear(), TRANSACTIONS.clear())
+    assert got == {name: [name == "never opened"] * CUSTOMERS.height for name in RULES}
+
+
 def test_events_read_by_another_engine_are_moved_to_the_customers_engine() -> None:
     connection = duckdb.connect()
     connection.register("c", CUSTOMERS.to_arrow())
@@ -133,3 +143,26 @@ def test_dates_at_the_end_of_time_saturate_instead_of_overflowing() -> None:
     on_duckdb = segmenter.segment(relation, events=EVENTS).pl()
     assert on_duckdb.sort("id")["Ever"].to_list() == [True, True, False, False]
     assert on_duckdb.sort("id")["Lately"].to_list() == out["Lately"].to_list()
+
+
+def test_event_tables_known_to_be_empty_are_read_as_constants_without_a_join() -> None:
+    # An in-memory table with no rows: every count is 0 and every date missing, as the join
+    # of an aggregate of nothing would give, but with no join in the plan.
+    no_events, no_orders = EVENTS.clear(), TRANSACTIONS.clear()
+    nobody = {name: name == "never opened" for name in RULES}
+    expected = {name: [value] * CUSTOMERS.height for name, value in nobody.items()}
+    assert memberships(CUSTOMERS, no_events, no_orders) == expected
+    # A lazy empty table is a query: it goes through the join, with the same answer.
+    assert memberships(CUSTOMERS, no_events.lazy(), no_orders.lazy()) == expected
+    connection = duckdb.connect()
+    connection.register("c", CUSTOMERS.to_arrow())
+    assert memberships(connection.table("c"), no_events, no_orders) == expected
+
+    segmenter = RuleSegmenter(RULES, exclusive=False, id_col="id", as_of=AS_OF)
+    segmenter.fit(CUSTOMERS, events=no_events, transactions=no_orders)
+    folded = segmenter.segment(CUSTOMERS.lazy(), events=no_events, transactions=no_orders)
+    joined = segmenter.segment(CUSTOMERS.lazy(), events=no_events.lazy(), transactions=no_orders)
+    assert "JOIN" not in folded.explain(optimized=False)
+    assert "JOIN" in joined.explain(optimized=False)
+    # Rows with events still count them when the other table is the empty one.
+    assert memberships(CUSTOMERS, EVENTS, no_orders)["opened twice"] == [True] + [False] * 3

@@ -43,6 +43,26 @@ def test_overlapping_audiences_and_order_conditions(project_copy: Path) -> None:
     assert found.segments["audiences"] == ["Big", "Buyers"]
     one_order = classifier.classify({"net_revenue": 2000, "age": 25}, orders=orders[:1])
     assert one_order.segments["audiences"] == ["Big", "Young"]
+    # No orders sent: the plan that reads the counts as constants, the same answer as one
+    # order (neither makes two).
+    assert classifier.classify({"net_revenue": 2000, "age": 25}).segments == one_order.segments
+    # A batch mixing calls with and without orders is answered call by call.
+    both = classifier._run_batch(
+        [
+            classifier.prepare(
+                {"net_revenue": 2000, "age": 45},
+                customer_id=None,
+                events=(),
+                orders=sent,
+                fill_known=False,
+            )[0]
+            for sent in (orders, ())
+        ]
+    )
+    assert [sorted(k for k, v in row["audiences"].items() if v) for row in both] == [
+        ["Big", "Buyers"],
+        ["Big"],
+    ]
 
 
 def test_orders_after_the_as_of_date_do_not_count(project_copy: Path) -> None:

@@ -228,4 +228,14 @@ def move_to(frame: nw.LazyFrame[Any], like: nw.LazyFrame[Any]) -> nw.LazyFrame[A
             connection = duckdb.default_connection()
         return wrap(connection.from_arrow(table))
     session = like.to_native().sparkSession
-    return wrap(session.createDataFrame(table))
+    return wrap(session.createDataFrame(_signed(table)))
+
+
+def _signed(table: Any) -> Any:
+    """``table`` with unsigned integers as int64: Spark has none (Polars counts are UInt32)."""
+    import pyarrow as pa  # noqa: PLC0415 - Arrow is only needed when moving onto Spark
+
+    unsigned = [i for i, f in enumerate(table.schema) if pa.types.is_unsigned_integer(f.type)]
+    for i in unsigned:
+        table = table.set_column(i, table.field(i).name, table.column(i).cast(pa.int64()))
+    return table

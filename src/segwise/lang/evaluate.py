@@ -49,6 +49,7 @@ class RuleTables:
     events: nw.LazyFrame[Any] | None = None
     transactions: nw.LazyFrame[Any] | None = None
     static: Mapping[str, nw.LazyFrame[Any]] = field(default_factory=dict)
+    empty: frozenset[str] = frozenset()
 
     def event_schemas(self) -> dict[str, Mapping[str, Any] | None]:
         """Schemas of the event tables, for the compiler."""
@@ -80,11 +81,17 @@ def _window_start(end: datetime, days: float) -> datetime | None:
         return None
 
 
+def _source(tables: RuleTables, spec: EventCount | EventDateOf) -> str:
+    """The table an event condition counts in: purchases and orders in the transactions."""
+    purchase = spec.filter.event.lower() in ("purchase", "order")
+    return "transactions" if tables.transactions is not None and purchase else "events"
+
+
 def _events(tables: RuleTables, spec: EventCount | EventDateOf) -> tuple[nw.LazyFrame[Any], str]:
     """The matching events of one event condition, and which table they came from."""
     name = spec.filter.event
-    use_transactions = tables.transactions is not None and name.lower() in ("purchase", "order")
-    table = "transactions" if use_transactions else "events"
+    table = _source(tables, spec)
+    use_transactions = table == "transactions"
     frame = tables.transactions if use_transactions else tables.events
     assert frame is not None  # the compiler has checked the table exists
     schema = frame.collect_schema()
@@ -198,8 +205,8 @@ def add_derived(tables: RuleTables, derived: Mapping[Derived, str]) -> nw.LazyFr
     """
     frame = tables.customers
     schema = frame.collect_schema()
-    joins = any(not isinstance(spec, DaysSince) for spec in derived)
-    if joins:
+    joined = [spec for spec in derived if _joins(tables, spec)]
+    if joined:
         # Joins may reorder rows; labels must line up with the caller's rows.
         frame = portable.with_row_number(frame, _ROW)
     for spec, out in derived.items():
@@ -210,6 +217,8 @@ def add_derived(tables: RuleTables, derived: Mapping[Derived, str]) -> nw.LazyFr
                 nw.col(spec.column).cast(nw.Date()).alias(day),
             )
             frame = portable.add_days_between(frame, asof, day, out).drop(asof, day)
+        elif isinstance(spec, EventCount | EventDateOf) and spec not in joined:
+            frame = frame.with_columns(_nothing(tables, spec).alias(out))
         elif isinstance(spec, EventCount):
             side = _aggregate(tables, spec)
             frame = _join(frame, tables.id_col, schema[tables.id_col], side, out, 0)
@@ -227,4 +236,25 @@ def add_derived(tables: RuleTables, derived: Mapping[Derived, str]) -> nw.LazyFr
             frame = _join(frame, tables.id_col, schema[tables.id_col], side, out, False)
     # The columns are known: selecting them needs no schema of the joined plan (on Spark,
     # dropping one would have the server analyse it all again).
-    return frame.sort(_ROW).select(*schema.names(), *derived.values()) if joins else frame
+    return frame.sort(_ROW).select(*schema.names(), *derived.values()) if joined else frame
+
+
+def _joins(tables: RuleTables, spec: Derived) -> bool:
+    """Whether a derived column is a join (not a day count, nor a count in no events)."""
+    if isinstance(spec, EventCount | EventDateOf):
+        return _source(tables, spec) not in tables.empty
+    return not isinstance(spec, DaysSince)
+
+
+def _nothing(tables: RuleTables, spec: EventCount | EventDateOf) -> nw.Expr:
+    """What an event condition reads for everyone when its table has no rows.
+
+    The left join would give every customer no match: a count of 0 (in the type the
+    count has) or no date. Folded here, a real-time check of one customer who sent no
+    events skips the join, the group-by and the sort back into order.
+    """
+    if isinstance(spec, EventDateOf):
+        return nw.lit(None, dtype=nw.Date())
+    # The type the count has where the customers are (Spark has no unsigned integers).
+    counted = move_to(_aggregate(tables, spec), tables.customers).collect_schema()[_VALUE]
+    return nw.lit(0, dtype=counted)

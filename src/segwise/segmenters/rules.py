@@ -21,6 +21,7 @@ from sklearn.utils.validation import check_is_fitted
 from segwise._validation import hint_for
 from segwise.engine.frames import to_lazy
 from segwise.exceptions import ColumnNotFoundError, ConfigError
+from segwise.io.dataset import Dataset
 from segwise.lang import nodes
 from segwise.lang.compiler import RuleCompiler
 from segwise.lang.evaluate import EVENT_TIME, RuleTables, add_derived
@@ -185,6 +186,11 @@ class RuleSegmenter(BaseEstimator):  # type: ignore[misc]
             events=events_frame,
             transactions=transactions_frame,
             static={name: to_lazy(ids) for name, ids in static_frames.items()},
+            empty=frozenset(
+                name
+                for name, table in (("events", events), ("transactions", transactions))
+                if _known_empty(table)
+            ),
         )
         compiler = RuleCompiler(
             dict(schema),
@@ -415,3 +421,11 @@ def preview_catalogs(
                 layout, patterns, counts, exclusive=catalog.exclusive, other=catalog.other
             )
     return [found[index] for index in range(len(catalogs))]
+
+
+def _known_empty(table: Any) -> bool:
+    """True for an in-memory table with no rows (a lazy one is not counted: that is a query)."""
+    if table is None or isinstance(table, Dataset) or not is_frame(table):
+        return False
+    eager = nw.from_native(table, pass_through=True)
+    return isinstance(eager, nw.DataFrame) and len(eager) == 0
