@@ -165,9 +165,9 @@ def open_loop(
 
     ``connect`` runs once on each client thread before the clock starts: a caller
     of a real-time API keeps its connections open (a pool), so opening them is
-    not part of a request. Without it the first request of each of the threads,
-    all in the first tenth of a second, pays for a TCP handshake and the
-    server's set-up of a connection: 5-10 of the 20 slowest in 2,000.
+    not part of a request. Without it the first request of each of the 32
+    threads, all in the first 0.16 s, also pays for a TCP handshake and the
+    server's set-up of a connection.
     """
     total = rate * seconds
     threads = 32
