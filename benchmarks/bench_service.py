@@ -6,6 +6,9 @@ Starts ``segwise serve`` in its own process and drives it from this one
 - ``/classify`` on the demo project (rules + clusters), open loop at
   ``--rate`` requests per second for ``--seconds``: each request leaves on
   schedule whether or not the previous ones have answered, so queueing shows.
+  The same load runs ``--warmup`` seconds first, not counted (a service is
+  judged in its steady state; the first seconds of a fresh process are
+  reported beside it).
   Target (issue 16): p99 ≤ 10 ms at 200 requests/s. Then ``/health`` (no
   work at all) under the same load: the floor this machine, the event loop
   and the client set for any endpoint, and the ratio to it.
@@ -120,8 +123,8 @@ def key_for(config: Path) -> str:
 
 
 def classify_load(
-    folder: Path, port: int, rate: int, seconds: int
-) -> tuple[dict[str, float], dict[str, float]]:
+    folder: Path, port: int, rate: int, seconds: int, warmup: int
+) -> tuple[dict[str, float], dict[str, float], dict[str, float]]:
     """``/classify`` open loop, then ``/health`` the same way: this machine's floor."""
     import polars as pl
 
@@ -135,23 +138,28 @@ def classify_load(
         client.call("POST", "/api/v1/classify", {"customer_id": ids[0]})  # warm the caches
         bodies = [
             {"customer_id": random.choice(ids.to_list()), "attributes": {"orders": i % 30}}
-            for i in range(rate * seconds)
+            for i in range(rate * (warmup + seconds))
         ]
-        classify = open_loop(
+        cold, classify = open_loop(
             rate,
             seconds,
             lambda i: client.call("POST", "/api/v1/classify", bodies[i]),
             connect=client.connect,
+            warmup=warmup,
         )
         # The same load on an endpoint that does nothing: what the machine, the event loop and
         # this client add to any request. No endpoint can be faster than this here.
-        floor = open_loop(
-            rate, seconds, lambda i: client.call("GET", "/health"), connect=client.connect
+        _, floor = open_loop(
+            rate,
+            seconds,
+            lambda i: client.call("GET", "/health"),
+            connect=client.connect,
+            warmup=warmup,
         )
     finally:
         server.terminate()
         server.wait(30)
-    return classify, floor
+    return cold, classify, floor
 
 
 def open_loop(
@@ -160,16 +168,19 @@ def open_loop(
     call: Callable[[int], tuple[int, float]],
     *,
     connect: Callable[[], None] | None = None,
-) -> dict[str, float]:
+    warmup: int = 0,
+) -> tuple[dict[str, float] | None, dict[str, float]]:
     """Request i leaves at t0 + i / rate, whatever the earlier ones are doing.
 
+    The first ``warmup`` seconds of requests are reported apart (the first of
+    the pair; None without a warm-up), the rest are the measurement.
     ``connect`` runs once on each client thread before the clock starts: a caller
     of a real-time API keeps its connections open (a pool), so opening them is
     not part of a request. Without it the first request of each of the 32
     threads, all in the first 0.16 s, also pays for a TCP handshake and the
     server's set-up of a connection.
     """
-    total = rate * seconds
+    first, total = rate * warmup, rate * (warmup + seconds)
     threads = 32
     with ThreadPoolExecutor(threads) as pool:
         if connect is not None:
@@ -185,9 +196,17 @@ def open_loop(
             return call(i)
 
         found = list(pool.map(one, range(total)))
-    elapsed = time.perf_counter() - start
+    elapsed = time.perf_counter() - start - warmup
     assert all(status == 200 for status, _ in found)
-    return {"requests": total, "throughput": total / elapsed, **percentiles([s for _, s in found])}
+    measured = {
+        "requests": total - first,
+        "throughput": (total - first) / elapsed,
+        **percentiles([s for _, s in found[first:]]),
+    }
+    if not first:
+        return None, measured
+    cold = {"requests": first, "throughput": rate, **percentiles([s for _, s in found[:first]])}
+    return cold, measured
 
 
 def big_project(folder: Path, customers: int) -> Path:
@@ -291,6 +310,12 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--rate", type=int, default=200)
     parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument(
+        "--warmup",
+        type=int,
+        default=5,
+        help="Seconds of the same load before /classify and /health are measured.",
+    )
     parser.add_argument("--port", type=int, default=8790)
     parser.add_argument(
         "--classify-only",
@@ -302,11 +327,15 @@ def main() -> None:
     random.seed(1)
     os.environ.setdefault("POLARS_MAX_THREADS", "2")
     with tempfile.TemporaryDirectory() as scratch:
-        classify, floor = classify_load(Path(scratch) / "demo", args.port, args.rate, args.seconds)
+        cold, classify, floor = classify_load(
+            Path(scratch) / "demo", args.port, args.rate, args.seconds, args.warmup
+        )
     loads = [
         (f"/classify, open loop at {args.rate}/s", classify, "p99 <= 10 ms"),
         (f"/health (the floor), open loop at {args.rate}/s", floor, "-"),
     ]
+    if cold is not None:
+        loads.insert(0, (f"/classify, its first {args.warmup} s (warm-up)", cold, "-"))
     if not args.classify_only:
         with tempfile.TemporaryDirectory() as scratch:
             config = big_project(Path(scratch), args.customers)
