@@ -233,9 +233,7 @@ def move_to(frame: nw.LazyFrame[Any], like: nw.LazyFrame[Any]) -> nw.LazyFrame[A
 
 def _signed(table: Any) -> Any:
     """``table`` with unsigned integers as int64: Spark has none (Polars counts are UInt32)."""
-    import pyarrow as pa  # noqa: PLC0415 - Arrow is only needed when moving onto Spark
-
-    unsigned = [i for i, f in enumerate(table.schema) if pa.types.is_unsigned_integer(f.type)]
-    for i in unsigned:
-        table = table.set_column(i, table.field(i).name, table.column(i).cast(pa.int64()))
-    return table
+    frame = pl.from_arrow(table)
+    assert isinstance(frame, pl.DataFrame)
+    unsigned = [name for name, dtype in frame.schema.items() if dtype.is_unsigned_integer()]
+    return frame.with_columns(pl.col(unsigned).cast(pl.Int64)).to_arrow() if unsigned else table
