@@ -69,6 +69,19 @@ def test_a_score_is_not_money_whatever_its_name_says() -> None:
     assert name_word("Annual Income (k$)", 1) == "affluent"  # a concept still wins
 
 
+def test_an_amount_reads_in_the_unit_its_column_name_declares() -> None:
+    # Mall Customers' income read "annual income (k$): 0.8× the average (47.60 vs 60.56)":
+    # thousands of dollars shown as if pence, and the unit left in the label.
+    income = numeric_trait("Annual Income (k$)", 47.6, 60.56, 26.3, 48.0, 61.5, 36.5)
+    assert income is not None
+    assert income.text == "annual income: 0.8× the average ($47.6k vs $60.6k)"
+    # The name is believed over the project's currency; a name without a unit is not changed.
+    declared = numeric_trait("revenue (EUR m)", 3.1, 1.2, 1.0, 3.0, 1.0, 1.0, currency="GBP")
+    assert declared is not None and declared.text == "spends 2.6× the average (€3.10m vs €1.20m)"
+    plain = numeric_trait("income", 47.6, 60.56, 26.3, 48.0, 61.5, 36.5, currency="USD")
+    assert plain is not None and plain.text.endswith("($47.60 vs $60.56)")
+
+
 def test_a_difference_the_reader_cannot_see_is_no_trait() -> None:
     # Issue 11: "return_rate 0.8× the average (0.03 vs 0.03)".
     assert numeric_trait("return_rate", 0.025, 0.03, 0.01, 0.0, 0.0, 0.02) is None

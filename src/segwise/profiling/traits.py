@@ -118,11 +118,18 @@ def numeric_trait(
     if not _material(shown, overall, standardised):
         return None
     unit = concept.unit if concept else "number"
+    # A name that says its unit ("Annual Income (k$)") is believed over the project's currency.
+    declared = vocabulary.amount_unit(feature) if unit == "money" else None
+    currency, scale = declared or (currency, "")
+
+    def show(value: float, beside: float) -> str:
+        return vocabulary.show(value, unit, currency, beside=beside, scale=scale)
+
     values = {
-        "median": vocabulary.show(median, unit, currency, beside=overall_median),
-        "overall": vocabulary.show(overall_median, unit, currency, beside=median),
-        "mean": vocabulary.show(mean, unit, currency, beside=overall_mean),
-        "overall_mean": vocabulary.show(overall_mean, unit, currency, beside=mean),
+        "median": show(median, overall_median),
+        "overall": show(overall_median, median),
+        "mean": show(mean, overall_mean),
+        "overall_mean": show(overall_mean, mean),
         "ratio": _ratio(lift),
         "subject": vocabulary.subject(feature),
     }

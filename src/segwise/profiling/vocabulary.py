@@ -323,8 +323,36 @@ _SCORE = r"score|(?<![a-z])ratings?(?![a-z])"
 
 
 def subject(column: str) -> str:
-    """What a column is about, in words (``share_garden_tools`` → "garden tools")."""
-    return words(re.sub(r"^share_", "", column.lower()))
+    """What a column is about, in words (``share_garden_tools`` → "garden tools").
+
+    A unit at the end of the name is left to the values: "Annual Income (k$)" →
+    "annual income".
+    """
+    return words(re.sub(r"^share_|\s*\([^()]*\)\s*$", "", column.lower()))
+
+
+#: "(k$)", "($k)", "(EUR m)": amounts in thousands, millions or billions of a currency.
+_SCALED = re.compile(
+    r"\(\s*(?:(?P<before>k|m|bn)\s*(?P<currency>[$€£¥]|[a-z]{3})"
+    r"|(?P<code>[$€£¥]|[a-z]{3})\s*(?P<after>k|m|bn))\s*\)\s*$",
+    re.IGNORECASE,
+)
+
+
+def amount_unit(column: str) -> tuple[str, str] | None:
+    """The currency and scale a column's name declares, or None.
+
+    Examples
+    --------
+    >>> amount_unit("Annual Income (k$)"), amount_unit("revenue (EUR m)"), amount_unit("income")
+    (('$', 'k'), ('EUR', 'm'), None)
+    """
+    found = _SCALED.search(column)
+    if found is None:
+        return None
+    currency = found["currency"] or found["code"]
+    scale = (found["before"] or found["after"]).lower()
+    return (currency.upper() if currency.isalpha() else currency), scale
 
 
 def name_word(column: str, direction: int) -> str | None:
@@ -410,23 +438,29 @@ def number(value: float) -> str:
     return f"{value:,.2f}" if abs(value) < 10 else f"{value:,.1f}"
 
 
-def money(value: float, currency: str | None = None, *, beside: float | None = None) -> str:
+def money(
+    value: float, currency: str | None = None, *, beside: float | None = None, scale: str = ""
+) -> str:
     """An amount with the project's currency (a code like GBP, or a symbol), or none.
 
     Pence are shown under 100, unless the amount is shown ``beside`` one of 100
-    or more: "(£137 vs £61)", not "(£137 vs £60.56)".
+    or more: "(£137 vs £61)", not "(£137 vs £60.56)". An amount counted in
+    thousands (``scale="k"``) has no pence: "$47.6k".
 
     Examples
     --------
     >>> money(1234.5, "GBP"), money(-44, "CHF"), money(12.5)
     ('£1,234', '-CHF 44.00', '12.50')
-    >>> money(60.56, "GBP", beside=137.0)
-    '£61'
+    >>> money(60.56, "GBP", beside=137.0), money(60.56, "$", scale="k")
+    ('£61', '$60.6k')
     """
     if math.isnan(value):
         return "n/a"
     whole = abs(value) >= 100 or (beside is not None and abs(beside) >= 100)
-    text = f"{abs(value):,.0f}" if whole else f"{abs(value):,.2f}"
+    if scale:
+        text = number(abs(value)) + scale
+    else:
+        text = f"{abs(value):,.0f}" if whole else f"{abs(value):,.2f}"
     sign = "-" if value < 0 else ""
     if not currency:
         return f"{sign}{text}"
@@ -436,11 +470,16 @@ def money(value: float, currency: str | None = None, *, beside: float | None = N
 
 
 def show(
-    value: float, unit: str, currency: str | None = None, *, beside: float | None = None
+    value: float,
+    unit: str,
+    currency: str | None = None,
+    *,
+    beside: float | None = None,
+    scale: str = "",
 ) -> str:
     """A value in its concept's unit (``beside``: the value it is compared with)."""
     if unit == "money":
-        return money(value, currency, beside=beside)
+        return money(value, currency, beside=beside, scale=scale)
     if unit == "days":
         return duration(value)
     if unit == "share":
