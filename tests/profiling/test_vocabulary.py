@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from segwise.profiling import profile_segments
 from segwise.profiling.actions import suggest_action, suggest_actions
+from segwise.profiling.amounts import duration, money
 from segwise.profiling.traits import (
     Trait,
     auto_names,
@@ -15,7 +16,7 @@ from segwise.profiling.traits import (
     missing_trait,
     numeric_trait,
 )
-from segwise.profiling.vocabulary import duration, money, name_word
+from segwise.profiling.vocabulary import name_word
 
 COLUMN = st.from_regex(r"[a-z][a-z0-9]{0,8}(_[a-z0-9]{1,8}){0,4}", fullmatch=True)
 

@@ -239,7 +239,7 @@ def preview(
 def _impact_table(impact: Any, rows: Any, currency: str | None) -> Any:
     from rich.table import Table
 
-    from segwise.profiling.vocabulary import money
+    from segwise.profiling.amounts import money
 
     source = "the kept customer table" if impact.from_cache else "the sources, read again"
     table = Table(

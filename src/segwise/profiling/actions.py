@@ -17,8 +17,9 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from segwise.profiling.amounts import money
 from segwise.profiling.traits import concept_key, contradicted
-from segwise.profiling.vocabulary import money, unit
+from segwise.profiling.vocabulary import unit
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence

@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from segwise.profiling import vocabulary
+from segwise.profiling import amounts, vocabulary
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -119,11 +119,11 @@ def numeric_trait(
         return None
     unit = concept.unit if concept else "number"
     # A name that says its unit ("Annual Income (k$)") is believed over the project's currency.
-    declared = vocabulary.amount_unit(feature) if unit == "money" else None
+    declared = amounts.amount_unit(feature) if unit == "money" else None
     currency, scale = declared or (currency, "")
 
     def show(value: float, beside: float) -> str:
-        return vocabulary.show(value, unit, currency, beside=beside, scale=scale)
+        return amounts.show(value, unit, currency, beside=beside, scale=scale)
 
     values = {
         "median": show(median, overall_median),
@@ -396,7 +396,7 @@ def unfit_words(name: str, numeric: Sequence[dict[str, Any]]) -> list[tuple[str,
             if lift is not None and (lift - 1) * direction < 0:
                 found.append((word, f"{subject}: {lift:.2f}x the average"))
             elif limit is not None and median is not None and median > limit:
-                typical = vocabulary.show(median, concept.unit if concept else "days", None)
+                typical = amounts.show(median, concept.unit if concept else "days", None)
                 found.append((word, f"{subject}: {typical} for the typical member"))
     return found
 

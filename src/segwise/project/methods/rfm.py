@@ -10,9 +10,9 @@ import polars as pl
 from segwise.engine.frames import to_lazy
 from segwise.features.rfm import rfm_table
 from segwise.features.score_map import MANAGEABLE_SEGMENTS, ScoreMap, too_many_segments
+from segwise.profiling.amounts import duration
 from segwise.profiling.cards import SegmentationResult, cards_from_profiles
 from segwise.profiling.traits import NEW_CUSTOMER_DAYS, RECENT_DAYS
-from segwise.profiling.vocabulary import duration
 from segwise.project.config import RfmSegmentation
 from segwise.project.methods.base import CheckInputs, Method, RunInputs
 from segwise.project.results import (

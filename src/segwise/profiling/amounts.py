@@ -1,0 +1,117 @@
+"""How values are written: amounts in their currency and scale, durations, plain numbers.
+
+Traits, cards and reports show numbers the way people write them: "£1,234",
+"$47.6k", "3 weeks", "12.5". A column's name may declare the unit its amounts
+are counted in ("Annual Income (k$)"), which then wins over the project's
+currency.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+#: Currency codes shown as a symbol; any other code is written before the amount.
+_SYMBOLS = {"GBP": "£", "USD": "$", "EUR": "€", "JPY": "¥", "INR": "₹"}
+
+
+#: "(k$)", "($k)", "(EUR m)": amounts in thousands, millions or billions of a currency.
+_SCALED = re.compile(
+    r"\(\s*(?:(?P<before>k|m|bn)\s*(?P<currency>[$€£¥]|[a-z]{3})"
+    r"|(?P<code>[$€£¥]|[a-z]{3})\s*(?P<after>k|m|bn))\s*\)\s*$",
+    re.IGNORECASE,
+)
+
+
+def amount_unit(column: str) -> tuple[str, str] | None:
+    """The currency and scale a column's name declares, or None.
+
+    Examples
+    --------
+    >>> amount_unit("Annual Income (k$)"), amount_unit("revenue (EUR m)"), amount_unit("income")
+    (('$', 'k'), ('EUR', 'm'), None)
+    """
+    found = _SCALED.search(column)
+    if found is None:
+        return None
+    currency = found["currency"] or found["code"]
+    scale = (found["before"] or found["after"]).lower()
+    return (currency.upper() if currency.isalpha() else currency), scale
+
+
+def duration(days: float) -> str:
+    """Days in the unit a person would say them.
+
+    Examples
+    --------
+    >>> duration(3), duration(45), duration(300), duration(1000)
+    ('3 days', '6 weeks', '10 months', '2.7 years')
+    """
+    if math.isnan(days):
+        return "n/a"
+    if abs(days) < 14:
+        value = round(days)
+        return f"{value} day{'' if value == 1 else 's'}"
+    if abs(days) < 60:
+        return f"{round(days / 7)} weeks"
+    if abs(days) < 730:
+        return f"{round(days / 30.44)} months"
+    return f"{days / 365.25:.1f} years"
+
+
+def number(value: float) -> str:
+    """A plain number, rounded as people write it (1,234; 12.5; 0.42)."""
+    if math.isnan(value):
+        return "n/a"
+    if abs(value) >= 100 or float(value).is_integer():
+        return f"{value:,.0f}"
+    return f"{value:,.2f}" if abs(value) < 10 else f"{value:,.1f}"
+
+
+def money(
+    value: float, currency: str | None = None, *, beside: float | None = None, scale: str = ""
+) -> str:
+    """An amount with the project's currency (a code like GBP, or a symbol), or none.
+
+    Pence are shown under 100, unless the amount is shown ``beside`` one of 100
+    or more: "(£137 vs £61)", not "(£137 vs £60.56)". An amount counted in
+    thousands (``scale="k"``) has no pence: "$47.6k".
+
+    Examples
+    --------
+    >>> money(1234.5, "GBP"), money(-44, "CHF"), money(12.5)
+    ('£1,234', '-CHF 44.00', '12.50')
+    >>> money(60.56, "GBP", beside=137.0), money(60.56, "$", scale="k")
+    ('£61', '$60.6k')
+    """
+    if math.isnan(value):
+        return "n/a"
+    whole = abs(value) >= 100 or (beside is not None and abs(beside) >= 100)
+    if scale:
+        text = number(abs(value)) + scale
+    else:
+        text = f"{abs(value):,.0f}" if whole else f"{abs(value):,.2f}"
+    sign = "-" if value < 0 else ""
+    if not currency:
+        return f"{sign}{text}"
+    symbol = _SYMBOLS.get(currency.upper(), currency)
+    spacer = " " if symbol.isalpha() else ""
+    return f"{sign}{symbol}{spacer}{text}"
+
+
+def show(
+    value: float,
+    unit: str,
+    currency: str | None = None,
+    *,
+    beside: float | None = None,
+    scale: str = "",
+) -> str:
+    """A value in its concept's unit (``beside``: the value it is compared with)."""
+    if unit == "money":
+        return money(value, currency, beside=beside, scale=scale)
+    if unit == "days":
+        return duration(value)
+    if unit == "share":
+        return "n/a" if math.isnan(value) else f"{value:.0%}"
+    return number(value)
