@@ -78,7 +78,7 @@ def test_an_amount_reads_in_the_unit_its_column_name_declares() -> None:
     assert income.text == "annual income: 0.8× the average ($47.6k vs $60.6k)"
     # The name is believed over the project's currency; a name without a unit is not changed.
     declared = numeric_trait("revenue (EUR m)", 3.1, 1.2, 1.0, 3.0, 1.0, 1.0, currency="GBP")
-    assert declared is not None and declared.text == "spends 2.6× the average (€3.10m vs €1.20m)"
+    assert declared is not None and declared.text == "spends 2.6× the average (€3.1m vs €1.2m)"
     plain = numeric_trait("income", 47.6, 60.56, 26.3, 48.0, 61.5, 36.5, currency="USD")
     assert plain is not None and plain.text.endswith("($47.60 vs $60.56)")
 

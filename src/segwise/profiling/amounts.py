@@ -75,22 +75,20 @@ def money(
 
     Pence are shown under 100, unless the amount is shown ``beside`` one of 100
     or more: "(£137 vs £61)", not "(£137 vs £60.56)". An amount counted in
-    thousands (``scale="k"``) has no pence: "$47.6k".
+    thousands (``scale="k"``) has no pence but one decimal under 100: "$47.6k".
 
     Examples
     --------
     >>> money(1234.5, "GBP"), money(-44, "CHF"), money(12.5)
     ('£1,234', '-CHF 44.00', '12.50')
-    >>> money(60.56, "GBP", beside=137.0), money(60.56, "$", scale="k")
-    ('£61', '$60.6k')
+    >>> money(60.56, "GBP", beside=137.0), money(40, "$", scale="k", beside=60.56)
+    ('£61', '$40.0k')
     """
     if math.isnan(value):
         return "n/a"
     whole = abs(value) >= 100 or (beside is not None and abs(beside) >= 100)
-    if scale:
-        text = number(abs(value)) + scale
-    else:
-        text = f"{abs(value):,.0f}" if whole else f"{abs(value):,.2f}"
+    text = f"{abs(value):,.0f}" if whole else f"{abs(value):,.{1 if scale else 2}f}"
+    text += scale
     sign = "-" if value < 0 else ""
     if not currency:
         return f"{sign}{text}"
