@@ -73,6 +73,15 @@ def test_every_segmentation_has_three_to_eight_segments(made: Any) -> None:
         assert 3 <= len(names) <= 8, (segmentation.name, sorted(names))
 
 
+def test_every_customer_of_the_export_is_segmented_or_said_to_be_left_out(made: Any) -> None:
+    # UCI Online Retail: 4,371 customers in the rows used, 33 of them only ever returned.
+    _name, _project, result = made
+    transactions = next(q for q in result.quality if q.kind == "transactions")
+    told = sum(int(message.split()[0].replace(",", "")) for _, message in result.population)
+    assert result.customers + told == transactions.customers
+    assert all(level == "note" for level, _ in result.population)  # no customer table
+
+
 def test_no_cluster_segment_is_too_small_to_act_on(made: Any) -> None:
     _name, _project, result = made
     cluster = next(s for s in result.segmentations if s.method == "cluster")

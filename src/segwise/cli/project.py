@@ -76,6 +76,8 @@ def run(
     steps = 7 + len(project.config.segmentations)
     with progress_bar(f"Running {project.config.name}", steps) as step:
         result = project.run(as_of=as_of, engine=engine, progress=step)
+    for level, message in result.population:
+        sys.stderr.write(f"{level}: {message}\n")  # also at the top of the report
     for segmentation in result.segmentations:
         for warning in segmentation.warnings:
             # The same warnings are on the report's cards and stored with the run.

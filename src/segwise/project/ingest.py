@@ -22,6 +22,7 @@ from segwise.project.config import NOT_FEATURES
 from segwise.project.consents import without_profiling_consent
 from segwise.project.methods import RunInputs
 from segwise.project.paths import QUARANTINE_DIR
+from segwise.project.population import LeftOut, left_out
 from segwise.project.results import as_polars
 from segwise.project.retention import note_retention, within_retention
 from segwise.store.records import check_date_order
@@ -84,6 +85,7 @@ def prepare(
         tables["transactions"], customers=people, events=tables.get("events"), as_of=cutoff
     )
     features = as_polars(features_native).sort("customer_id")
+    checked = dict(zip(datasets, quality, strict=True))["transactions"]
     stored = [] if runs is None else runs["as_of"].to_list()
     purpose = project.config.privacy.profiling_purpose
     consents = datasets.get("consents")
@@ -99,11 +101,29 @@ def prepare(
         project.config.currency,
         stored_as_of=tuple(stored),
         unconsented=unconsented,
-        rows=dict(zip(datasets, quality, strict=True))["transactions"].rows_read,
+        rows=checked.rows_read,
+        # A preview shows memberships only; a run says who its population leaves out.
+        left_out=_left_out(tables, features, cutoff, checked, people) if keep_quarantine else None,
     )
     if account is not None:
         inputs = _with_accounts(project, inputs, account, step)
     return inputs, quality
+
+
+def _left_out(
+    tables: dict[str, Any],
+    features: pl.DataFrame,
+    cutoff: date,
+    transactions: QualityReport,
+    people: Any,
+) -> LeftOut:
+    """The sources' customers the run's population leaves out (see :mod:`.population`)."""
+    last = transactions.last_timestamp
+    # The quality report's count is the transactions' customers when no row is after the cutoff.
+    seen = transactions.customers if last is not None and last.date() <= cutoff else None
+    return left_out(
+        tables, features, cutoff, customer_table=people is not None, customers_seen=seen
+    )
 
 
 def check_sources_on(project: Project, engine: str) -> None:

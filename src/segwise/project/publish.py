@@ -55,6 +55,8 @@ class RunResult:
     since_last_success: str | None = None
     #: Accounts segmented (B2B projects with a segmentation at ``level: account``), else None.
     accounts: int | None = None
+    #: ``(level, message)``: customers of the sources that no segment holds, and why.
+    population: list[tuple[str, str]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """The run in brief, as ``segwise run --json`` prints it: segment sizes per segmentation."""
@@ -71,6 +73,7 @@ class RunResult:
             },
             "alerts": [a.to_dict() for a in self.alerts],
             "since_last_success": self.since_last_success,
+            "population": [{"level": level, "message": text} for level, text in self.population],
         }
 
 
@@ -93,6 +96,11 @@ def publish(
     units = unit_features(inputs, results)
     edits = _edits(store, previous, results, project.text)
     alerts = _alerts(store, previous, results, inputs, units, config.privacy.k_min, edits)
+    population = (
+        []
+        if inputs.left_out is None
+        else inputs.left_out.notes(_customers_path(config.sources.customers))
+    )
     step("Storing the run")
     record = RunRecord(
         project=config.name,
@@ -139,6 +147,7 @@ def publish(
             since=since,
             measurement=report_measurement(project, inputs.as_of, inputs.tables["transactions"]),
             k_min=config.privacy.k_min,
+            population=population,
         )
         write_back(project, record, run_id, step)
         stored = store.write_run(record, progress=step, lock=False)
@@ -160,7 +169,17 @@ def publish(
         alerts,
         since,
         None if inputs.accounts is None else inputs.accounts.features.height,
+        population,
     )
+
+
+def _customers_path(source: Any) -> str | None:
+    """How a note names the customers source: its file, table or warehouse location."""
+    if source is None:
+        return None
+    if source.warehouse is not None:
+        return str(source.warehouse.describe())
+    return source.path or source.table or "sources.customers"
 
 
 def unit_features(inputs: RunInputs, results: list[SegmentationResult]) -> pl.DataFrame:

@@ -160,12 +160,14 @@ def render_project_report(
     since: str | None = None,
     measurement: dict[str, Any] | None = None,
     k_min: int = K_MIN,
+    population: Sequence[tuple[str, str]] = (),
 ) -> Path:
     """Write the run's report to ``path`` (atomically) and return it.
 
     ``changes`` (from :func:`segwise.report.changes.changes_section`) adds
     "What changed since the last run" after the segmentations. Groups under
     ``k_min`` are shown as "< k_min", undescribed (:mod:`segwise.privacy.small_groups`).
+    ``population`` (``level, message``) says who in the data no segment holds.
     """
     template = environment().get_template("project.html.j2")
     when = generated or datetime.now(UTC)
@@ -190,6 +192,7 @@ def render_project_report(
         measurement=measurement_view(measurement, k_min),
         alerts=alerts or [],
         since=since,
+        population=[{"level": level, "message": text} for level, text in population],
         config_text=config_text,
         config_hash=hashlib.sha256(config_text.encode()).hexdigest()[:16],
         plotly_js=get_plotlyjs(),

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
     from segwise.io.dataset import Dataset
     from segwise.project.paths import ProjectPaths
+    from segwise.project.population import LeftOut
     from segwise.project.results import SegmentationResult
 
 
@@ -60,6 +61,8 @@ class RunInputs:
     #: The transactions' rows read: how large the per-customer aggregations over them are
     #: (the clv method computes them in parts above 20M rows; None when not known).
     rows: int | None = None
+    #: The customers of the sources that the population leaves out (None: not counted).
+    left_out: LeftOut | None = None
 
     def at(self, level: str) -> RunInputs:
         """The inputs at ``level`` (``customer`` or ``account``)."""
