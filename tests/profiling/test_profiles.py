@@ -195,3 +195,38 @@ def test_customers_who_never_bought_are_not_one_time_buyers() -> None:
     assert not [t for t in prospects if "second order" in t or "buys again" in t]
     assert "non-buying" in cards["Prospects"].name.lower()
     assert any(t.startswith("100% have no second order yet") for t in cards["One-timers"].traits)
+
+
+def test_a_segment_nobody_in_bought_is_not_described_by_its_zero_purchases() -> None:
+    """Orders 0, revenue 0, no basket, no returns all restate "never bought"; a segment where
+    only some never bought keeps them (its buyers' numbers say something)."""
+    rng = np.random.default_rng(0)
+    n = 200
+    buyers = pl.DataFrame(
+        {
+            "recency_days": rng.uniform(1, 300, n),
+            "orders": rng.integers(1, 12, n),
+            "net_revenue": rng.uniform(20, 900, n),
+            "avg_order_value": rng.uniform(20, 90, n),
+            "return_rate": rng.uniform(0, 0.2, n),
+            "segment": ["Buyers"] * n,
+        }
+    )
+    never = pl.DataFrame(
+        {
+            "recency_days": [None] * 50,
+            "orders": [0] * 50,
+            "net_revenue": [0.0] * 50,
+            "avg_order_value": [None] * 50,
+            "return_rate": [None] * 50,
+            "segment": ["Sign-ups"] * 50,
+        },
+        schema=buyers.schema,
+    )
+    mixed = pl.concat([never.head(30), buyers.head(20)]).with_columns(
+        pl.lit("Mixed").alias("segment")
+    )
+    profiles = profile_segments(pl.concat([buyers, never, mixed]), "segment")
+    cards = {p.segment: p for p in profiles.segments}
+    assert cards["Sign-ups"].traits == ["100% have never bought (27% overall)"]
+    assert any("orders" in t for t in cards["Mixed"].traits), cards["Mixed"].traits

@@ -83,10 +83,12 @@ def money(
     ('£1,234', '-CHF 44.00', '12.50')
     >>> money(60.56, "GBP", beside=137.0), money(40, "$", scale="k", beside=60.56)
     ('£61', '$40.0k')
+    >>> money(0.0, "GBP")  # nothing at all has no pence
+    '£0'
     """
     if math.isnan(value):
         return "n/a"
-    whole = abs(value) >= 100 or (beside is not None and abs(beside) >= 100)
+    whole = value == 0 or abs(value) >= 100 or (beside is not None and abs(beside) >= 100)
     text = f"{abs(value):,.0f}" if whole else f"{abs(value):,.{1 if scale else 2}f}"
     text += scale
     sign = "-" if value < 0 else ""

@@ -33,6 +33,12 @@ if TYPE_CHECKING:
 #: Value columns looked for (in order) when ``value_col="auto"``.
 VALUE_COLUMNS = ("monetary", "net_revenue", "revenue", "clv", "monetary_value", "spend")
 MAX_CATEGORY_LEVELS = 50
+#: What a customer who never bought has none of: on a segment where nobody bought, traits on
+#: these only restate it ("orders far below average (0 vs 4.22)", "returns 0% of what they
+#: buy"), so the one "have never bought" says it.
+PURCHASE_CONCEPTS = frozenset(
+    {"frequency", "value", "basket", "returns", "cycle", "tenure", "category"}
+)
 
 
 @dataclass
@@ -281,10 +287,17 @@ def _numeric_part(
     currency: str | None,
 ) -> tuple[list[dict[str, Any]], list[Trait]]:
     rows, traits = [], []
+    never_bought = (
+        "recency_days" in members.columns
+        and members.height > 0
+        and members["recency_days"].null_count() == members.height
+    )
     for name in numeric:
         column = members[name].cast(pl.Float64)
+        concept = vocabulary.concept_of(name)
+        said = never_bought and concept is not None and concept.key in PURCHASE_CONCEPTS
         absent = missing_trait(name, _missing_share(members, name), overall_missing[name])
-        if absent is not None:
+        if absent is not None and not said:
             traits.append(absent)
         mean, median = _number(column.mean()), _number(column.median())
         overall_mean, overall_std, overall_median, overall_iqr = overall[name]
@@ -311,7 +324,7 @@ def _numeric_part(
         # A feature none of them has (the gap between orders of people who never bought)
         # describes nothing: its mean would read as 0 ("buys again every 0 days").
         valued = column.null_count() < column.len()
-        if trait is not None and absent is None and valued:
+        if trait is not None and absent is None and valued and not said:
             traits.append(trait)
     return rows, traits
 

@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 
 #: A rule segment smaller than this share of customers is left out of the generated rules.
 MIN_RULE_SHARE = 0.02
+#: The generated rule for customers of the customer table who never bought.
+NO_PURCHASE_DESCRIPTION = "In the customer table with no purchase yet (or only returns)"
 #: CLV needs this share of repeat buyers and this many weeks of history.
 MIN_REPEAT_SHARE = 0.1
 MIN_HISTORY_WEEKS = 16
@@ -161,6 +163,18 @@ def _rules(features: pl.DataFrame) -> tuple[list[str], list[str]]:
             f"        playbook: {{messaging: {_yaml_text(action)}}}",
         ]
         priority += 1
+    never = int((features["orders"] == 0).sum()) if n else 0
+    if never:
+        # Kept however few: the catch-all's name would call them active repeat buyers.
+        lines += [
+            "      - name: No purchase yet",
+            f"        description: {_yaml_text(NO_PURCHASE_DESCRIPTION)}",
+            '        where: "orders = 0"',
+            f"        priority: {priority}",
+            "        playbook: {messaging: "
+            + _yaml_text("A first-purchase offer: a welcome incentive and the bestsellers")
+            + "}",
+        ]
     return lines, notes
 
 

@@ -1,0 +1,65 @@
+"""`segwise init --transactions`: the rules it writes fit the customers the data holds."""
+
+from __future__ import annotations
+
+import gzip
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+import segwise as sw
+from segwise.datasets import sample_paths
+from segwise.project.sniff import sniff_project
+from tests.project.demo import keep_segmentations
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+NEVER_BOUGHT = ["9999001", "9999002"]
+
+
+def _customers(tmp_path: Path, extra: list[str], *, buyers_only: bool = False) -> Path:
+    """The sample's customer table (its buyers only if asked), plus sign-ups with no order."""
+    with gzip.open(sample_paths()["customers"]) as handle:
+        people = pl.read_csv(handle.read(), infer_schema=False)
+    if buyers_only:
+        people = people.filter(pl.col("customer_id").is_in(_never_bought(people)).not_())
+    signed_up = pl.DataFrame({"customer_id": extra}).with_columns(
+        pl.lit(None, dtype=pl.String).alias(c) for c in people.columns if c != "customer_id"
+    )
+    path = tmp_path / "crm.csv"
+    pl.concat([people, signed_up.select(people.columns)]).write_csv(path)
+    return path
+
+
+def _never_bought(people: pl.DataFrame) -> list[str]:
+    features = sw.customer_features(
+        sw.read_transactions(sample_paths()["orders"]), customers=sw.read_customers(people)
+    )
+    return features.filter(pl.col("orders") == 0)["customer_id"].cast(pl.String).to_list()
+
+
+def test_customers_who_never_bought_get_their_own_rule(tmp_path: Path) -> None:
+    # Without it the catch-all, "Active repeat buyers", held people who never bought.
+    crm = _customers(tmp_path, NEVER_BOUGHT)
+    sniffed = sniff_project(tmp_path / "shop", sample_paths()["orders"], customers=crm)
+    text = sniffed.config.read_text()
+    assert 'where: "orders = 0"' in text
+    result = sw.Project.from_yaml(keep_segmentations(sniffed.config, "lifecycle")).run()
+    [lifecycle] = result.segmentations
+    members = lifecycle.members.filter(pl.col("segment") == "No purchase yet")
+    held = sorted(members["customer_id"].cast(pl.String).to_list())
+    assert set(NEVER_BOUGHT) <= set(held)  # with the sample's own few
+    assert held == sorted(_never_bought(pl.read_csv(crm, infer_schema=False)))
+    card = next(c for c in lifecycle.cards if c.segment == "No purchase yet")
+    # One trait says it; "orders far below average (0 vs …)" and the like only restate it.
+    assert card.traits[0].startswith("100% have never bought")
+    restated = [t for t in card.traits if "orders" in t or "return" in t or "revenue" in t]
+    assert restated == []
+    assert card.auto_name.startswith("Non-buying"), card.auto_name
+
+
+def test_no_such_rule_when_every_customer_bought(tmp_path: Path) -> None:
+    crm = _customers(tmp_path, [], buyers_only=True)
+    sniffed = sniff_project(tmp_path / "shop", sample_paths()["orders"], customers=crm)
+    assert "orders = 0" not in sniffed.config.read_text()
