@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from segwise.profiling.amounts import money
 from segwise.project import Project
 
 if TYPE_CHECKING:
@@ -48,6 +49,17 @@ def test_the_report_says_what_each_rfm_score_means(run: Any) -> None:
     recency = [re.findall(r"<td>([^<]*)</td>", row)[1] for row in rows]
     assert recency[0].startswith("≤ ") and recency[-1].startswith("≥ ")  # newest, oldest
     assert all("–" in r for r in recency[1:-1])  # the middle scores: a range each
+
+
+def test_tier_values_read_as_the_cards_amounts(run: Any) -> None:
+    # They showed pence beside the cards' whole amounts ("1,510.68" against "6,794").
+    page = run.report.read_text()
+    future = next(s for s in run.segmentations if s.name == "future")
+    for row in future.backtest["by_tier"]:
+        found = re.search(rf'<tr data-tier="{row["tier"]}">(.*?)</tr>', page, flags=re.S)
+        assert found is not None, row["tier"]
+        cells = re.findall(r"<td>([^<]*)</td>", found.group(1))
+        assert cells[2:] == [money(row["predicted_value"]), money(row["actual_value"])]
 
 
 def test_report_is_self_contained(run: Any) -> None:

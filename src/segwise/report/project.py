@@ -193,6 +193,7 @@ def render_project_report(
         alerts=alerts or [],
         since=since,
         population=[{"level": level, "message": text} for level, text in population],
+        currency=currency,
         config_text=config_text,
         config_hash=hashlib.sha256(config_text.encode()).hexdigest()[:16],
         plotly_js=get_plotlyjs(),

@@ -13,6 +13,7 @@ from plotly.offline import get_plotlyjs
 from segwise._version import __version__
 from segwise.io.quality import CHECKS, QualityReport
 from segwise.io.validate import REASONS
+from segwise.profiling.amounts import money
 from segwise.report.charts import chart_html
 
 if TYPE_CHECKING:
@@ -24,11 +25,13 @@ _PALETTE = {"used": "#2a9d8f", "quarantined": "#e76f51"}
 @cache
 def environment() -> jinja2.Environment:
     """The Jinja environment every report template renders in (autoescaped, strict)."""
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.PackageLoader("segwise.report", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
     )
+    env.filters["money"] = money  # amounts in tables read as on the cards: "£1,511"
+    return env
 
 
 def _reasons_chart(report: QualityReport) -> str:
