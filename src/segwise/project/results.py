@@ -59,10 +59,12 @@ def profile_members(
     exclude: tuple[str, ...] = (),
     *,
     defining: Mapping[str, Collection[str]] | None = None,
+    currency: str | None = None,
 ) -> SegmentProfiles:
     """Profile a segmentation's members against every customer of the features table.
 
-    ``defining``: per segment, the features its definition reads (they lead its card).
+    ``defining``: per segment, the features its definition reads (they lead its card);
+    ``currency``: the project's, for the amounts in the traits (as on every card).
     """
     from segwise.profiling import profile_segments  # noqa: PLC0415 - sklearn loads on use
 
@@ -70,7 +72,12 @@ def profile_members(
     labels = joined["segment"].fill_null(NOT_SCORED).to_numpy()
     table = joined.drop("segment")
     return profile_segments(
-        table, labels, exclude=["customer_id", *exclude], definitions=True, defining=defining
+        table,
+        labels,
+        exclude=["customer_id", *exclude],
+        definitions=True,
+        defining=defining,
+        currency=currency,
     )
 
 

@@ -47,3 +47,14 @@ def test_an_audience_without_a_playbook_gets_a_suggested_action(tmp_path: Path) 
     cards = {c.name: c for c in result.cards}
     assert cards["Big spenders"].action == "Thank them"
     assert cards["Lapsed"].action not in (None, DEFAULT)
+
+
+def test_amounts_in_the_traits_carry_the_project_currency(tmp_path: Path) -> None:
+    # Cluster cards read "(£402 vs £1,951)" while rule and RFM cards in the same report
+    # read "(402 vs 1,951)": only clustering passed the currency to the traits.
+    catalog = CATALOG.format(exclusive="true") + "  value:\n    method: rfm\n"
+    project = sample_project(tmp_path / "shop", "currency: GBP\n" + catalog)
+    for result in project.run().segmentations:
+        money = [t for c in result.cards for t in c.traits if "average (" in t and "spend" in t]
+        assert money, result.name
+        assert all("£" in t for t in money), (result.name, money)

@@ -346,6 +346,7 @@ def run(name: str, spec: ClvSegmentation, inputs: RunInputs) -> list[Segmentatio
         enriched,
         members.select("customer_id", "segment"),
         defining=None if spec.segments else _defining(churn_column),
+        currency=inputs.currency,
     )
     rules = _segment_rules(spec, predictions.churn_basis)
     made = _predictive_cards(spec, profiles, rules)
@@ -378,7 +379,8 @@ def run(name: str, spec: ClvSegmentation, inputs: RunInputs) -> list[Segmentatio
         backtest=section,
         details=members.select("customer_id", "p_alive", "clv", *bounds),
     )
-    return [predictive, _tiers(name, spec, inputs.features, members, predicted)]
+    tiers = _tiers(name, spec, inputs.features, members, predicted, inputs.currency)
+    return [predictive, tiers]
 
 
 def _tiers(
@@ -387,12 +389,13 @@ def _tiers(
     features: pl.DataFrame,
     members: pl.DataFrame,
     predicted: pl.DataFrame,
+    currency: str | None,
 ) -> SegmentationResult:
     """The CLV value tiers as their own segmentation, high → low."""
     high, medium = spec.tiers
     tiers = members.select("customer_id", pl.col("tier").alias("segment"))
     enriched = features.join(members.select("customer_id", "clv"), on="customer_id", how="left")
-    profiles = profile_members(enriched, tiers)
+    profiles = profile_members(enriched, tiers, currency=currency)
     by = (
         f"the {spec.coverage:.0%} interval's lower bound of predicted lifetime value"
         if spec.tier_by == "clv_lower"

@@ -75,7 +75,7 @@ def _exclusive(
 ) -> tuple[pl.DataFrame, list[SegmentCard]]:
     by_name = {s.name: s for s in catalog.segments}
     members = out.select("customer_id", "segment")
-    profiles = profile_members(features, members, defining=_read_by(catalog))
+    profiles = profile_members(features, members, defining=_read_by(catalog), currency=currency)
     # A segment without a playbook (the rest, above all) still gets an action from its
     # traits, as clusters do: largest first, none repeated.
     suggested = suggested_actions(
@@ -106,7 +106,10 @@ def _overlapping(
     for segment in catalog.ordered():
         inside = np.where(table[segment.name].to_numpy(), segment.name, "(rest)")
         profiles = profile_segments(
-            table.drop("customer_id", *flags), inside, defining=_read_by(catalog)
+            table.drop("customer_id", *flags),
+            inside,
+            defining=_read_by(catalog),
+            currency=currency,
         )
         wanted = [p for p in profiles.segments if p.segment == segment.name]
         audience = SegmentProfiles(profiles.total, profiles.value_col, wanted)
