@@ -56,8 +56,9 @@ def test_without_a_customer_table_the_customers_who_only_returned_are_counted() 
 
 
 def test_ids_the_customer_table_lacks_are_counted_with_the_event_log_s() -> None:
+    # Ids typed apart (the events' as text) are compared as text.
     events = pl.DataFrame(
-        {"customer_id": [5, 1], "timestamp": [dt.datetime(2024, 5, 1), dt.datetime(2024, 5, 2)]}
+        {"customer_id": ["5", "1"], "timestamp": [dt.datetime(2024, 5, 1), dt.datetime(2024, 5, 2)]}
     )
     tables = {"transactions": _transactions(), "events": events}
     found = left_out(tables, _held(1, 2), AS_OF, customer_table=True)

@@ -48,11 +48,6 @@ class LeftOut:
     #: A few of the left-out ids (those who bought first).
     examples: tuple[str, ...] = ()
 
-    @property
-    def total(self) -> int:
-        """Every customer left out."""
-        return self.not_in_customers + self.no_purchase
-
     def notes(self, customers_source: str | None = None) -> list[tuple[str, str]]:
         """``(level, message)`` for the CLI and the report; empty when nobody is left out.
 
@@ -62,7 +57,7 @@ class LeftOut:
         named = ", ".join(f"'{i}'" for i in self.examples)
         lines = []
         if self.not_in_customers:
-            table = f"the customer table ({customers_source})" if customers_source else "it"
+            table = "the customer table" + (f" ({customers_source})" if customers_source else "")
             lines.append(
                 (
                     "warning",
@@ -83,14 +78,6 @@ class LeftOut:
                 )
             )
         return lines
-
-    def to_dict(self) -> dict[str, Any]:
-        """As ``segwise run --json`` prints it."""
-        return {
-            "not_in_customers": self.not_in_customers,
-            "no_purchase": self.no_purchase,
-            "examples": list(self.examples),
-        }
 
 
 def left_out(
@@ -113,13 +100,15 @@ def left_out(
     from_transactions = not customer_table and tables.get("events") is None
     if from_transactions and customers_seen == features.height:
         return LeftOut()  # the population is drawn from those customers: all are held
-    seen = _ids(tables["transactions"], as_of, purchases=True)
+    frames = [_ids(tables["transactions"], as_of, purchases=True)]
     if customer_table and tables.get("events") is not None:
-        events = _ids(tables["events"], as_of, purchases=False)
-        seen = pl.concat([seen, events]).group_by("customer_id").agg(pl.col("bought").max())
+        frames.append(_ids(tables["events"], as_of, purchases=False))
     held = features.select("customer_id")
-    if seen.schema["customer_id"] != held.schema["customer_id"]:
-        seen, held = (f.with_columns(pl.col("customer_id").cast(pl.String)) for f in (seen, held))
+    if len({f.schema["customer_id"] for f in [*frames, held]}) > 1:  # ids typed apart: as text
+        frames, held = [_as_text(f) for f in frames], _as_text(held)
+    seen = frames[0]
+    if len(frames) > 1:
+        seen = pl.concat(frames).group_by("customer_id").agg(pl.col("bought").max())
     outside = seen.join(held, on="customer_id", how="anti")
     if outside.height == 0:
         return LeftOut()
@@ -143,3 +132,7 @@ def _ids(native: Any, as_of: date | datetime, *, purchases: bool) -> pl.DataFram
         flag = (~is_return.fill_null(value=False)).cast(nw.Int8)
     ids = frame.select("customer_id", flag.alias("bought")).filter(~nw.col("customer_id").is_null())
     return as_polars(ids.group_by("customer_id").agg(nw.col("bought").max()).to_native())
+
+
+def _as_text(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.with_columns(pl.col("customer_id").cast(pl.String))
