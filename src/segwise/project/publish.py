@@ -96,11 +96,7 @@ def publish(
     units = unit_features(inputs, results)
     edits = _edits(store, previous, results, project.text)
     alerts = _alerts(store, previous, results, inputs, units, config.privacy.k_min, edits)
-    population = (
-        []
-        if inputs.left_out is None
-        else inputs.left_out.notes(_customers_path(config.sources.customers))
-    )
+    population = _population(inputs, config.sources.customers)
     step("Storing the run")
     record = RunRecord(
         project=config.name,
@@ -173,13 +169,15 @@ def publish(
     )
 
 
-def _customers_path(source: Any) -> str | None:
-    """How a note names the customers source: its file, table or warehouse location."""
-    if source is None:
-        return None
-    if source.warehouse is not None:
-        return str(source.warehouse.describe())
-    return source.path or source.table or "sources.customers"
+def _population(inputs: RunInputs, customers: Any) -> list[tuple[str, str]]:
+    """Who in the sources no segment holds, as the CLI and the report say it."""
+    if inputs.left_out is None:
+        return []
+    if customers is None:
+        return inputs.left_out.notes()
+    # The customers source as the note names it: its file, table or warehouse location.
+    where = customers.warehouse.describe() if customers.warehouse is not None else None
+    return inputs.left_out.notes(where or customers.path or customers.table)
 
 
 def unit_features(inputs: RunInputs, results: list[SegmentationResult]) -> pl.DataFrame:
