@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from segwise.profiling.actions import suggest_action, suggest_actions
-from segwise.profiling.traits import Trait
+from segwise.profiling.traits import Trait, missing_trait
 from segwise.profiling.vocabulary import counting
 
 
@@ -43,3 +43,16 @@ def test_a_return_prone_segment_is_never_told_to_buy_more() -> None:
     assert "cross-sell" not in chosen.lower() and "upsell" not in chosen.lower()
     everyone_else = [_trait("inter_purchase_last_days", 1)]
     assert "cross-sell" in suggest_actions([*taken, (everyone_else, 100.0)], 100.0)[1]
+
+
+def test_people_who_never_bought_are_offered_a_first_purchase() -> None:
+    # Their value of 0 read as money lost to returns: "Hold back paid offers: net value is £0".
+    never = missing_trait("recency_days", 1.0, 0.3)
+    assert never is not None
+    action = suggest_action([never], value_mean=0.0, population_value=1300.0, currency="GBP")
+    assert action.startswith("Convert: a first-purchase offer")
+    # A segment that did buy and returned it all is still held back.
+    returned = suggest_action([_trait("return_rate", 1)], value_mean=0.0, population_value=1300.0)
+    assert returned.startswith("Hold back paid offers")
+    with counting("account"):
+        assert suggest_action([never], value_mean=0.0).startswith("Land the first order")

@@ -42,6 +42,9 @@ class _Action:
 #: First match in the segment's trait order wins: its strongest trait leads.
 _ACTIONS: tuple[_Action, ...] = (
     _Action(
+        "recency", 0, "Convert: a first-purchase offer, a welcome incentive and the bestsellers."
+    ),
+    _Action(
         "recency", 1, "Win back: a reminder of what they bought, with a time-limited incentive."
     ),
     _Action("cycle", 0, "Earn the second order: a follow-up within weeks with a reason to return."),
@@ -79,6 +82,7 @@ _DEFAULT = "Test a tailored message against a control group to learn what moves 
 #: For segments of B2B accounts (``level: account``): the same reading of the traits, in the
 #: terms account teams work in, plus the roll-ups only an account has.
 _ACCOUNT_ACTIONS: tuple[_Action, ...] = (
+    _Action("recency", 0, "Land the first order: a trial or pilot offer from the account owner."),
     _Action(
         "recency",
         1,
@@ -153,6 +157,10 @@ def _loses_money(value_mean: float | None, population_value: float | None) -> bo
     if value_mean <= 0:
         return True
     return population_value is not None and value_mean < NEAR_ZERO_VALUE * population_value
+
+
+def _never_bought(traits: Sequence[Trait]) -> bool:
+    return any(concept_key(t) == "recency" and t.kind == "missing" for t in traits)
 
 
 def _returns_much(traits: Sequence[Trait]) -> bool:
@@ -231,7 +239,8 @@ def suggest_actions(
     taken: set[str] = set()
     out: list[str] = []
     for traits, value_mean in segments:
-        losing = _loses_money(value_mean, population_value)
+        # Nothing bought is no money lost to returns: they get a first-purchase offer.
+        losing = _loses_money(value_mean, population_value) and not _never_bought(traits)
         options = _matches(traits, protect_margin=losing or _returns_much(traits))
         if losing:
             shown = money(value_mean if value_mean is not None else 0.0, currency)
