@@ -230,3 +230,28 @@ def test_a_segment_nobody_in_bought_is_not_described_by_its_zero_purchases() -> 
     cards = {p.segment: p for p in profiles.segments}
     assert cards["Sign-ups"].traits == ["100% have never bought (27% overall)"]
     assert any("orders" in t for t in cards["Mixed"].traits), cards["Mixed"].traits
+
+
+def test_what_purchases_measure_is_compared_with_the_average_buyer() -> None:
+    """Sign-ups who never bought hold 0 orders and 0 spend: averaged in, every buyer looked
+    frequent and valuable ("2.9× as often as average" in a table that is 2/3 sign-ups)."""
+    frequent = pl.DataFrame(
+        {"recency_days": [10.0] * 50, "orders": [12] * 50, "net_revenue": [900.0] * 50}
+    )
+    rare = pl.DataFrame(
+        {"recency_days": [200.0] * 50, "orders": [2] * 50, "net_revenue": [100.0] * 50}
+    )
+    signups = pl.DataFrame(
+        {"recency_days": [None] * 200, "orders": [0] * 200, "net_revenue": [0.0] * 200},
+        schema=frequent.schema,
+    )
+    table = pl.concat([frequent, rare, signups]).with_columns(
+        segment=pl.Series(["Frequent"] * 50 + ["Rare"] * 50 + ["Sign-ups"] * 200)
+    )
+    profiles = profile_segments(table, "segment")
+    cards = {p.segment: p for p in profiles.segments}
+    orders = next(t for t in cards["Frequent"].traits if "orders" in t)
+    assert orders == "buys 1.7× as often as average (12 vs 7 orders)"
+    lift = cards["Frequent"].numeric.filter(pl.col("feature") == "orders")["lift"][0]
+    assert lift == pytest.approx(12 / 7)
+    assert cards["Sign-ups"].traits == ["100% have never bought (67% overall)"]

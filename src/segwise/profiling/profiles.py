@@ -196,7 +196,11 @@ def profile_segments(
     order = _segment_order(table, segment_values)
     labels = np.asarray([order.get(v, -1) for v in table["__segment"].to_list()], dtype=np.int64)
     total = table.height
-    overall_numeric = {name: _spread(table[name].cast(pl.Float64)) for name in numeric}
+    buyers = _buyers(table)
+    overall_numeric = {
+        name: _spread((buyers if _of_purchases(name) else table)[name].cast(pl.Float64))
+        for name in numeric
+    }
     overall_missing = {name: _missing_share(table, name) for name in numeric}
     overall_shares = {
         name: table[name].cast(pl.String).value_counts(normalize=True, name="share")
@@ -264,6 +268,24 @@ def _spread(column: pl.Series) -> tuple[float, float, float, float]:
     """Mean, standard deviation, median and interquartile range."""
     iqr = _number(column.quantile(0.75, "linear")) - _number(column.quantile(0.25, "linear"))
     return _number(column.mean()), _number(column.std()), _number(column.median()), iqr
+
+
+def _of_purchases(name: str) -> bool:
+    concept = vocabulary.concept_of(name)
+    return concept is not None and concept.key in PURCHASE_CONCEPTS
+
+
+def _buyers(table: pl.DataFrame) -> pl.DataFrame:
+    """The customers who bought (a ``recency_days``): the average of what purchases measure.
+
+    A customer table with sign-ups who never bought holds their orders and spend as 0; an
+    average over them would make every buyer look frequent ("3.4× as often as average" where
+    the average buyer's is 2.3×). Everyone when nobody, or everybody, bought.
+    """
+    if "recency_days" not in table.columns:
+        return table
+    bought = table.filter(pl.col("recency_days").is_not_null())
+    return bought if bought.height else table
 
 
 def _missing_share(frame: pl.DataFrame, name: str) -> float:
