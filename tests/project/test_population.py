@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 import segwise as sw
 from segwise.cli.app import app
-from segwise.project.population import LeftOut, left_out
+from segwise.project.population import LeftOut, PopulationWarning, left_out
 from tests.project.demo import keep_segmentations
 
 if TYPE_CHECKING:
@@ -117,3 +117,18 @@ def test_a_run_warns_of_buyers_missing_from_the_customer_table(trimmed_project: 
 def test_the_demo_leaves_nobody_out(project_copy: Path) -> None:
     project = sw.Project.from_yaml(keep_segmentations(project_copy, "value"))
     assert project.run().population == []
+
+
+def test_validate_warns_before_any_run(trimmed_project: Path) -> None:
+    result = CliRunner().invoke(app, ["validate", str(trimmed_project)])
+    assert result.exit_code == 0, result.output
+    [line] = [line for line in result.stderr.splitlines() if "not in the customer" in line]
+    assert line.startswith("warning: 3 customers with orders or events by the as-of date")
+    with pytest.warns(PopulationWarning, match="'0000011', '0000012', '0000013'"):
+        sw.Project.from_yaml(trimmed_project).validate()
+
+
+def test_validate_says_nothing_when_the_table_holds_everyone(project_copy: Path) -> None:
+    result = CliRunner().invoke(app, ["validate", str(project_copy)])
+    assert result.exit_code == 0, result.output
+    assert "not in the customer" not in result.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import warnings
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -134,9 +135,11 @@ def refresh(
 def validate(config: Config, allow_outside: AllowOutside = False) -> None:
     """Check a project without running it: the file, every source and every rule."""
     from segwise.project import Project
+    from segwise.project.population import PopulationWarning
 
     project = Project.from_yaml(config, allow_outside=allow_outside)
-    with progress("Validating") as step:
+    with progress("Validating") as step, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", PopulationWarning)
         reports = project.validate(progress=step)
     console = stdout()
     for report in reports:
@@ -145,6 +148,11 @@ def validate(config: Config, allow_outside: AllowOutside = False) -> None:
         f"{name} ({spec.method})" for name, spec in project.config.segmentations.items()
     )
     console.print(f"{config}: valid; segmentations {names}", highlight=False)
+    for found in caught:
+        if issubclass(found.category, PopulationWarning):
+            sys.stderr.write(f"warning: {found.message}\n")
+        else:  # shown as they would have been
+            warnings.showwarning(found.message, found.category, found.filename, found.lineno)
     for key in _unkept_cluster_models(project.config.segmentations):
         sys.stderr.write(
             f"note: {key} keeps no model: each run fits the clusters afresh and may regroup "

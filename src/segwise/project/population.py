@@ -30,6 +30,20 @@ if TYPE_CHECKING:
 EXAMPLES = 3
 
 
+class PopulationWarning(UserWarning):
+    """Customers of the data that a run would leave out (``segwise validate`` says so)."""
+
+
+def source_name(source: Any) -> str | None:
+    """How a message names the customers source: its file, table or warehouse location."""
+    if source is None:
+        return None
+    if source.warehouse is not None:
+        return str(source.warehouse.describe())
+    named: str | None = source.path or source.table
+    return named
+
+
 @dataclass(frozen=True)
 class LeftOut:
     """Customers of the transactions or events that the run's population does not hold.

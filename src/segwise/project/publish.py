@@ -20,6 +20,7 @@ from segwise.io.writers import atomic_path
 from segwise.project.edits import edit_alert
 from segwise.project.health import Alert, drift_alerts, size_alerts, stale_model_alerts
 from segwise.project.kpis import report_measurement
+from segwise.project.population import source_name
 from segwise.project.write_back import write_back
 from segwise.report.changes import PreviousRun, changes_section
 from segwise.report.project import render_project_report
@@ -173,11 +174,7 @@ def _population(inputs: RunInputs, customers: Any) -> list[tuple[str, str]]:
     """Who in the sources no segment holds, as the CLI and the report say it."""
     if inputs.left_out is None:
         return []
-    if customers is None:
-        return inputs.left_out.notes()
-    # The customers source as the note names it: its file, table or warehouse location.
-    where = customers.warehouse.describe() if customers.warehouse is not None else None
-    return inputs.left_out.notes(where or customers.path or customers.table)
+    return inputs.left_out.notes(source_name(customers))
 
 
 def unit_features(inputs: RunInputs, results: list[SegmentationResult]) -> pl.DataFrame:

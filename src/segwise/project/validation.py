@@ -9,6 +9,7 @@ not again by every rule and feature that would have used it.
 from __future__ import annotations
 
 import functools
+import warnings
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +18,7 @@ from segwise.features.accounts import account_view
 from segwise.features.behaviour import customer_features
 from segwise.project.ingest import check_as_of, personal_columns, run_as_of
 from segwise.project.methods import CheckInputs, method_for
+from segwise.project.population import PopulationWarning, left_out, source_name
 from segwise.project.results import as_polars
 
 if TYPE_CHECKING:
@@ -69,7 +71,22 @@ def validate_project(project: Project, step: Callable[[str], None]) -> list[Qual
         raise problems[0]
     if problems:
         raise ProblemsError([line for p in problems for line in _lines(p)])
+    _warn_left_out(project, datasets)
     return reports
+
+
+def _warn_left_out(project: Project, datasets: dict[str, Dataset]) -> None:
+    """Warn of ids in the orders or events that the customer table lacks: runs leave them out."""
+    if "customers" not in datasets:  # then every buyer is segmented
+        return
+    cutoff = run_as_of(None, project.config.as_of, datasets["transactions"])
+    tables: dict[str, Any] = {
+        n: datasets[n].data.to_native() for n in ("transactions", "events") if n in datasets
+    }
+    held = as_polars(datasets["customers"].data.select("customer_id").to_native())
+    found = left_out(tables, held, cutoff, customer_table=True)
+    for _level, message in found.notes(source_name(project.config.sources.customers)):
+        warnings.warn(message, PopulationWarning, stacklevel=3)
 
 
 def _features(datasets: dict[str, Dataset], as_of: Any, personal: list[str]) -> Any:
