@@ -196,11 +196,7 @@ def profile_segments(
     order = _segment_order(table, segment_values)
     labels = np.asarray([order.get(v, -1) for v in table["__segment"].to_list()], dtype=np.int64)
     total = table.height
-    buyers = _buyers(table)
-    overall_numeric = {
-        name: _spread((buyers if _of_purchases(name) else table)[name].cast(pl.Float64))
-        for name in numeric
-    }
+    overall_numeric = _overall_spreads(table, numeric)
     overall_missing = {name: _missing_share(table, name) for name in numeric}
     overall_shares = {
         name: table[name].cast(pl.String).value_counts(normalize=True, name="share")
@@ -268,6 +264,17 @@ def _spread(column: pl.Series) -> tuple[float, float, float, float]:
     """Mean, standard deviation, median and interquartile range."""
     iqr = _number(column.quantile(0.75, "linear")) - _number(column.quantile(0.25, "linear"))
     return _number(column.mean()), _number(column.std()), _number(column.median()), iqr
+
+
+def _overall_spreads(
+    table: pl.DataFrame, numeric: list[str]
+) -> dict[str, tuple[float, float, float, float]]:
+    """Each feature's spread over everyone; over the buyers for what purchases measure."""
+    buyers = _buyers(table)
+    return {
+        name: _spread((buyers if _of_purchases(name) else table)[name].cast(pl.Float64))
+        for name in numeric
+    }
 
 
 def _of_purchases(name: str) -> bool:
