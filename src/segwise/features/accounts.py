@@ -31,7 +31,7 @@ import narwhals.stable.v2 as nw
 
 from segwise.engine.frames import from_lazy, native_kind, to_lazy
 from segwise.exceptions import ConfigError
-from segwise.features.behaviour import customer_features
+from segwise.features.behaviour import customer_features, is_return
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -150,8 +150,7 @@ def _rollup(
     """The roll-up columns per account (``customer_id``), from orders re-keyed by account."""
     day = nw.col("timestamp").dt.date()
     names = orders.collect_schema().names()
-    is_return = nw.col("is_return") if "is_return" in names else nw.col("amount") < 0
-    purchase = ~is_return.fill_null(value=False)
+    purchase = ~is_return(names)
     recent = purchase & (day > nw.lit(end - timedelta(days=COMMITTEE_DAYS)))
     in_window = day > nw.lit(end - timedelta(days=ACTIVE_DAYS))
     active = purchase & in_window

@@ -96,6 +96,20 @@ def _end_date(frames: list[nw.LazyFrame[Any]], as_of: str | date | datetime | No
     return max(days)
 
 
+def is_return(names: list[str]) -> nw.Expr:
+    """True for a return row: the ``is_return`` flag when there is one, else a negative amount.
+
+    Examples
+    --------
+    >>> import polars as pl, narwhals.stable.v2 as nw
+    >>> rows = nw.from_native(pl.DataFrame({"amount": [5.0, -2.0, None]}))
+    >>> rows.select(is_return(rows.columns)).to_native()["amount"].to_list()
+    [False, True, False]
+    """
+    flag = nw.col("is_return") if "is_return" in names else nw.col("amount") < 0
+    return flag.fill_null(value=False)
+
+
 def _transaction_features(
     tx: nw.LazyFrame[Any], end: date, top_categories: int
 ) -> list[nw.LazyFrame[Any]]:
@@ -103,8 +117,7 @@ def _transaction_features(
     names = schema.names()
     day = nw.col("timestamp").dt.date()
     tx = tx.filter(day <= nw.lit(end)).with_columns(day.alias("__sw_day"))
-    is_return = nw.col("is_return") if "is_return" in names else nw.col("amount") < 0
-    tx = tx.with_columns(is_return.fill_null(value=False).alias("__sw_return"))
+    tx = tx.with_columns(is_return(names).alias("__sw_return"))
     bought = ~nw.col("__sw_return")
     order = nw.col("timestamp")
     if "order_id" in names:

@@ -323,8 +323,7 @@ def _numeric_part(
     )
     for name in numeric:
         column = members[name].cast(pl.Float64)
-        concept = vocabulary.concept_of(name)
-        said = never_bought and concept is not None and concept.key in PURCHASE_CONCEPTS
+        said = never_bought and _of_purchases(name)  # "have never bought" says it
         absent = missing_trait(name, _missing_share(members, name), overall_missing[name])
         if absent is not None and not said:
             traits.append(absent)

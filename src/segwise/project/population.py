@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import narwhals.stable.v2 as nw
 import polars as pl
 
+from segwise.features.behaviour import is_return
 from segwise.io.timestamps import resolve_as_of
 from segwise.project.results import as_polars
 
@@ -141,9 +142,7 @@ def _ids(native: Any, as_of: date | datetime, *, purchases: bool) -> pl.DataFram
     if not purchases:
         flag = nw.lit(0, dtype=nw.Int8)
     else:
-        names = frame.collect_schema().names()
-        is_return = nw.col("is_return") if "is_return" in names else nw.col("amount") < 0
-        flag = (~is_return.fill_null(value=False)).cast(nw.Int8)
+        flag = (~is_return(frame.collect_schema().names())).cast(nw.Int8)
     ids = frame.select("customer_id", flag.alias("bought")).filter(~nw.col("customer_id").is_null())
     return as_polars(ids.group_by("customer_id").agg(nw.col("bought").max()).to_native())
 
