@@ -113,15 +113,29 @@ class CleaningPolicy:
             changes["cancellation_prefix"] = cancellation_prefix
         return replace(self, **changes)  # type: ignore[arg-type]
 
-    def describe(self) -> dict[str, object]:
-        """Return the policy as plain data, for reports."""
-        return {
+    def describe(self, kind: str = "transactions") -> dict[str, object]:
+        """Return the options that apply to a ``kind`` of input as plain data, for reports.
+
+        Returns, prices and product codes are about order lines; a customer
+        table or an event log is read with the duplicates option alone.
+
+        >>> CleaningPolicy().describe("customers")
+        {'duplicates': 'keep'}
+        """
+        described: dict[str, object] = {
             "returns": self.returns,
             "duplicates": self.duplicates,
             "non_positive_price": self.non_positive_price,
             "non_product_codes": list(self.non_product_codes),
             "cancellation_prefix": self.cancellation_prefix,
         }
+        if kind == "transactions":
+            return described
+        return {k: described[k] for k in _KEYS_BY_KIND.get(kind, ())}
+
+
+#: The cleaning options each input other than transactions is read with.
+_KEYS_BY_KIND = dict.fromkeys(("customers", "events", "accounts"), ("duplicates",))
 
 
 def resolve_codes(codes: tuple[str, ...] | list[str] | str) -> tuple[str, ...]:

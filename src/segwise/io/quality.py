@@ -226,7 +226,7 @@ def compute_report(
         total_amount=float(summary["total"]) if summary.get("total") is not None else None,
         returns_kept=int(summary["returns_kept"]) if "returns_kept" in summary else None,
         columns=dict(plan.roles.columns),
-        policy=plan.policy.describe(),
+        policy=plan.policy.describe(plan.roles.kind),
         timestamp_format=timestamp_format,
         as_of=as_of,
         notes=notes,
