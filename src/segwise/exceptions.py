@@ -32,12 +32,28 @@ class SegwiseError(Exception):
         super().__init__(self.one_line())
 
     def one_line(self) -> str:
-        """Render the error as the single line the CLI prints."""
+        r"""Render the error as the single line the CLI prints.
+
+        Names from the data (a column called ``"A\x1ccustomer_id"``) may hold
+        characters that break a line; they are shown escaped.
+
+        >>> SegwiseError("no column 'a\u2028b'").one_line()
+        "no column 'a\\u2028b'"
+        """
         if not self.hint:
-            return self.message
+            return _one_line(self.message)
         hint = self.hint[0].upper() + self.hint[1:]
         end = "" if hint.endswith((".", "?", "!")) else "."
-        return f"{self.message.rstrip('.')}. {hint}{end}"
+        return _one_line(f"{self.message.rstrip('.')}. {hint}{end}")
+
+
+#: What ``str.splitlines`` breaks a line at, shown escaped inside a one-line message.
+_LINE_BREAKS = {c: repr(chr(c))[1:-1] for c in (*range(0x0A, 0x0E), 0x1C, 0x1D, 0x1E, 0x85)}
+_LINE_BREAKS |= {0x2028: "\\u2028", 0x2029: "\\u2029"}
+
+
+def _one_line(text: str) -> str:
+    return text.translate(_LINE_BREAKS)
 
 
 class DataError(SegwiseError):
