@@ -109,3 +109,20 @@ def test_the_segment_page_of_an_edited_segmentation_says_so(tmp_path: Path) -> N
         "life was edited between run 1 and run 2 (segwise diff --from 1 --to 2 shows how): its "
         "moves are the edit's as well as the customers'"
     )
+
+
+def test_the_measure_page_of_a_project_not_yet_run(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    import segwise as sw
+    from segwise.api import Settings, create_app
+    from segwise.project import open_workspace
+    from segwise.store.keys import create_key
+
+    config = sw.Project.init(tmp_path / "shop")
+    key = create_key(open_workspace(config), "analyst", "viewer")[1]
+    with TestClient(create_app(Settings(project=config))) as client:
+        client.post("/ui/login", data={"key": key, "next": "/ui"}, follow_redirects=False)
+        page = client.get("/ui/measure")
+        assert page.status_code == 200  # was a 500: the page read keys only a run gives
+        assert "No runs yet." in page.text

@@ -186,8 +186,12 @@ def measure_page(
 
     store = project.store
     names = customer_segmentations(project)
+    empty: dict[str, Any] = {"names": names, "name": None, "run": None, "runs": [],
+                             "note": None, "trend": "", "experiments": []}  # fmt: skip
     if not store.path.exists() or store.runs().height == 0 or not names:
-        return {"names": names, "name": None, "run": None, "experiments": []}
+        return empty
+    if project.config.sources.transactions is None:  # KPIs are read from the orders
+        return {**empty, "names": [], "no_orders": True, "experiments": memory.readouts(store)}
     name, found = kpis_by_segment(project, segmentation=segmentation)
     measured = [r for r in found if r.observed_days > 0]
     shown = judged(found)
