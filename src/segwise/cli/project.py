@@ -62,6 +62,19 @@ def summary_table(result: Any) -> Any:
     return table
 
 
+def _tell(result: Any) -> None:
+    """On stderr: who the run left out, each segmentation's warnings, critical alerts."""
+    for level, message in result.population:
+        sys.stderr.write(f"{level}: {message}\n")  # also at the top of the report
+    for segmentation in result.segmentations:
+        for warning in segmentation.warnings:
+            # The same warnings are on the report's cards and stored with the run.
+            sys.stderr.write(f"warning: segmentation '{segmentation.name}': {warning}\n")
+    for alert in result.alerts:
+        if alert.level == "critical":
+            sys.stderr.write(f"alert: {alert.message}\n")
+
+
 @user_errors
 def run(
     config: Config,
@@ -77,15 +90,7 @@ def run(
     steps = 7 + len(project.config.segmentations)
     with progress_bar(f"Running {project.config.name}", steps) as step:
         result = project.run(as_of=as_of, engine=engine, progress=step)
-    for level, message in result.population:
-        sys.stderr.write(f"{level}: {message}\n")  # also at the top of the report
-    for segmentation in result.segmentations:
-        for warning in segmentation.warnings:
-            # The same warnings are on the report's cards and stored with the run.
-            sys.stderr.write(f"warning: segmentation '{segmentation.name}': {warning}\n")
-    for alert in result.alerts:
-        if alert.level == "critical":
-            sys.stderr.write(f"alert: {alert.message}\n")
+    _tell(result)
     console = stdout()
     if as_json:
         payload = result.to_dict()
@@ -120,6 +125,8 @@ def refresh(
     steps = 7 + len(project.config.segmentations)
     with progress_bar(f"Refreshing {project.config.name}", steps) as step:
         done = project.refresh(engine=engine, progress=step)
+    if done.run is not None:  # what a run says, a refresh that ran says too
+        _tell(done.run)
     console = stdout()
     if as_json:
         console.print_json(json_text(done.to_dict()))
