@@ -24,7 +24,12 @@ def init(
         ),
     ] = None,
     customers: Annotated[
-        Path | None, typer.Option("--customers", help="A customer table (one row per customer).")
+        Path | None,
+        typer.Option(
+            "--customers",
+            help="A customer table (one row per customer). Alone, without --transactions: "
+            "a project that clusters the customers' attributes (a CRM export).",
+        ),
     ] = None,
     events: Annotated[
         Path | None, typer.Option("--events", help="An event log (visits, opens, sessions).")
@@ -41,11 +46,24 @@ def init(
     from segwise.exceptions import ConfigError
 
     console = stdout()
-    if transactions is None:
-        if customers is not None or events is not None:
+    if transactions is None and customers is not None:
+        from segwise.project.sniff import sniff_customers_project
+
+        with progress("Reading your data") as step:
+            step("Sniffing roles and reading the customers' attributes")
+            sniffed = sniff_customers_project(
+                directory, customers, events=events, force=force, copy=copy
+            )
+        console.print(f"created {sniffed.config} for {customers}", highlight=False)
+        for note in sniffed.notes:
+            console.print(f"note: {note}", highlight=False)
+        config = sniffed.config
+    elif transactions is None:
+        if events is not None:
             raise ConfigError(
-                "--customers and --events need --transactions",
-                hint="pass your orders export with --transactions FILE",
+                "--events needs --customers or --transactions: the population comes from "
+                "a customer table or an orders export",
+                hint="pass --customers FILE, --transactions FILE, or both",
             )
         from segwise.project import Project
 

@@ -397,7 +397,8 @@ def customer_features(
         or c.startswith("share_")
         or (ev is not None and re.fullmatch(r".+_\d+d", c) is not None)
     ]
-    table = table.with_columns(*[nw.col(c).fill_null(0) for c in zero_filled])
+    if zero_filled:
+        table = table.with_columns(*[nw.col(c).fill_null(0) for c in zero_filled])
     table = portable.materialize(table)
     if like in {"duckdb", "spark"}:
         return from_lazy(table, like=like)

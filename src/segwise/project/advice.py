@@ -81,6 +81,12 @@ def advise_project(
             "no runs stored yet: advice reads the segments of a run",
             hint="run the project first (segwise run)",
         )
+    if project.config.sources.transactions is None:
+        raise ConfigError(
+            "advice compares how the segments bought after each run, and the project has no "
+            "sources.transactions",
+            hint="add the orders export to the project file",
+        )
     latest = int(runs["run_id"].max())  # type: ignore[arg-type]
     orders = polars_frame(project.read_source("transactions").data)
     last = orders.select(pl.col("timestamp").max()).collect().item()

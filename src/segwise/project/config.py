@@ -425,6 +425,24 @@ class ProjectConfig(Strict):
         return self
 
     @model_validator(mode="after")
+    def _purchase_models_have_orders(self) -> ProjectConfig:
+        if self.sources.transactions is not None:
+            return self
+        for name, spec in self.segmentations.items():
+            if isinstance(spec, RfmSegmentation | ClvSegmentation | PropensitySegmentation):
+                raise ValueError(
+                    f"segmentations.{name}: method {spec.method} models purchases and the "
+                    "project has no sources.transactions; add the orders export, or use "
+                    "rules, cluster or survey on the customer table"
+                )
+            if spec.level == "account":
+                raise ValueError(
+                    f"segmentations.{name}: level: account rolls up each account's orders and "
+                    "the project has no sources.transactions; add the orders export"
+                )
+        return self
+
+    @model_validator(mode="after")
     def _warehouse_needs_spark(self) -> ProjectConfig:
         for name, source in self.sources:
             if source is not None and source.warehouse is not None and self.engine_name != "spark":

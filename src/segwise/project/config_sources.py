@@ -246,9 +246,14 @@ NOT_FEATURES = MEASUREMENT_SOURCES | {"consents"}
 
 
 class Sources(Strict):
-    """The project's inputs."""
+    """The project's inputs: orders, a customer table, or both, and what else there is.
 
-    transactions: TransactionsSource
+    Without transactions the population is the customer table (a CRM export, a
+    panel of survey respondents) and the segmentations read its attributes,
+    events and answers; methods that model purchases need the orders.
+    """
+
+    transactions: TransactionsSource | None = None
     customers: CustomersSource | None = None
     events: EventsSource | None = None
     responses: ResponsesSource | None = None
@@ -256,3 +261,12 @@ class Sources(Strict):
     exposures: ExposuresSource | None = None
     outcomes: OutcomesSource | None = None
     consents: ConsentsSource | None = None
+
+    @model_validator(mode="after")
+    def _someone_to_segment(self) -> Sources:
+        if self.transactions is None and self.customers is None:
+            raise ValueError(
+                "sources: no population to segment; add sources.transactions (an orders "
+                "export) or sources.customers (one row per customer), or both"
+            )
+        return self

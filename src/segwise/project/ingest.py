@@ -28,7 +28,7 @@ from segwise.project.retention import note_retention, within_retention
 from segwise.store.records import check_date_order
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
 
     import polars as pl
 
@@ -62,8 +62,10 @@ def prepare(
         quarantine(project, source, dataset) if keep_quarantine else dataset.quality()
         for source, dataset in datasets.items()
     ]
-    cutoff = run_as_of(as_of, project.config.as_of, datasets["transactions"])
-    check_as_of(cutoff, datasets["transactions"].quality())
+    cutoff = run_as_of(as_of, project.config.as_of, datasets)
+    orders = dict(zip(datasets, quality, strict=True)).get("transactions")
+    if orders is not None:
+        check_as_of(cutoff, orders)
     runs = project.store.runs() if project.store.path.exists() else None
     if runs is not None and runs.height:
         # Before the features are built: the store refuses the run anyway, after all the work.
@@ -82,10 +84,9 @@ def prepare(
     if account is not None and people is not None and "accounts" in tables:
         people = with_firmographics(people, tables["accounts"], account)
     features_native = customer_features(
-        tables["transactions"], customers=people, events=tables.get("events"), as_of=cutoff
+        tables.get("transactions"), customers=people, events=tables.get("events"), as_of=cutoff
     )
     features = as_polars(features_native).sort("customer_id")
-    checked = dict(zip(datasets, quality, strict=True))["transactions"]
     stored = [] if runs is None else runs["as_of"].to_list()
     purpose = project.config.privacy.profiling_purpose
     consents = datasets.get("consents")
@@ -101,9 +102,9 @@ def prepare(
         project.config.currency,
         stored_as_of=tuple(stored),
         unconsented=unconsented,
-        rows=checked.rows_read,
+        rows=orders.rows_read if orders is not None else 0,
         # A preview shows memberships only; a run says who its population leaves out.
-        left_out=_left_out(tables, features, cutoff, checked, people) if keep_quarantine else None,
+        left_out=_left_out(tables, features, cutoff, orders, people) if keep_quarantine else None,
     )
     if account is not None:
         inputs = _with_accounts(project, inputs, account, step)
@@ -114,13 +115,15 @@ def _left_out(
     tables: dict[str, Any],
     features: pl.DataFrame,
     cutoff: date,
-    transactions: QualityReport,
+    transactions: QualityReport | None,
     people: Any,
 ) -> LeftOut:
     """The sources' customers the run's population leaves out (see :mod:`.population`)."""
-    last = transactions.last_timestamp
-    # The quality report's count is the transactions' customers when no row is after the cutoff.
-    seen = transactions.customers if last is not None and last.date() <= cutoff else None
+    seen = None
+    last = transactions.last_timestamp if transactions is not None else None
+    if transactions is not None and last is not None and last.date() <= cutoff:
+        # The quality report counts the transactions' customers when no row is after the cutoff.
+        seen = transactions.customers
     return left_out(
         tables, features, cutoff, customer_table=people is not None, customers_seen=seen
     )
@@ -211,8 +214,14 @@ def remove_stale_temp_files(project: Project) -> None:
                 stale.unlink(missing_ok=True)
 
 
-def run_as_of(override: str | date | None, configured: date | None, transactions: Dataset) -> date:
-    """The run's day: the override, else the project's, else the last transaction's day."""
+def run_as_of(
+    override: str | date | None, configured: date | None, datasets: Mapping[str, Dataset]
+) -> date:
+    """The run's day: the override, else the project's, else the last transaction's day.
+
+    Without transactions: the last event's day, else today (a customer table
+    alone is a snapshot of the customers as they are now).
+    """
     cut = resolve_as_of(override)
     if cut is not None:
         if cut.instant is not None and cut.instant.time() != time(0):
@@ -225,10 +234,16 @@ def run_as_of(override: str | date | None, configured: date | None, transactions
         return cut.day
     if configured is not None:
         return configured
-    latest = transactions.data.select(nw.col("timestamp").max()).collect().item()
-    if latest is None:
-        raise ConfigError("the transactions have no usable timestamps")
-    return latest.date() if isinstance(latest, datetime) else latest
+    for name in ("transactions", "events"):
+        if name not in datasets:
+            continue
+        latest = datasets[name].data.select(nw.col("timestamp").max()).collect().item()
+        if latest is None:
+            raise ConfigError(
+                f"the {name} have no usable timestamps", hint="set as_of: in segwise.yaml"
+            )
+        return latest.date() if isinstance(latest, datetime) else latest
+    return date.today()
 
 
 def check_as_of(cutoff: date, transactions: QualityReport) -> None:

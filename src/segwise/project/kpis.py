@@ -145,6 +145,12 @@ def kpis_by_segment(
     >>> round(found[0].observed_days), found[0].segments[0].segment
     (61, '(everyone)')
     """
+    if orders is None and project.config.sources.transactions is None:
+        raise ConfigError(
+            "KPIs measure each segment on the orders after the run, and the project has no "
+            "sources.transactions",
+            hint="add the orders export to the project file",
+        )
     name = customer_segmentation(project, segmentation)
     store = project.store
     stored = store.runs()
@@ -227,7 +233,7 @@ def _with_predictions(
 REPORT_RUNS = 6
 
 
-def report_measurement(project: Project, as_of: date, orders: Any) -> dict[str, Any]:
+def report_measurement(project: Project, as_of: date, orders: Any | None) -> dict[str, Any]:
     """The report's "How the segments did" section, for a run as of ``as_of``.
 
     The stored runs dated before ``as_of`` are measured on ``orders`` (the run's checked
@@ -237,7 +243,7 @@ def report_measurement(project: Project, as_of: date, orders: Any) -> dict[str, 
     store = project.store
     earlier = store.runs().filter(pl.col("as_of") < as_of).tail(REPORT_RUNS)
     kpis = []
-    if earlier.height:
+    if earlier.height and orders is not None:  # without orders there is nothing to measure
         runs = earlier["run_id"].to_list()
         for name, spec in project.config.segmentations.items():
             if spec.level != "customer" or name not in set(store.sizes()["segmentation"]):

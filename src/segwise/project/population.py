@@ -62,6 +62,8 @@ class LeftOut:
     no_purchase: int = 0
     #: A few of the left-out ids (those who bought first).
     examples: tuple[str, ...] = ()
+    #: Whether the project has orders (without them the customer table is the only population).
+    with_orders: bool = True
 
     def notes(self, customers_source: str | None = None) -> list[tuple[str, str]]:
         """``(level, message)`` for the CLI and the report; empty when nobody is left out.
@@ -78,8 +80,12 @@ class LeftOut:
                     "warning",
                     f"{self.not_in_customers:,} customers with orders or events by the as-of date "
                     f"are not in {table}, so no segment holds them (e.g. {named}): add them to "
-                    "the customer table, or leave sources.customers out to segment everyone "
-                    "who bought",
+                    "the customer table"
+                    + (
+                        ", or leave sources.customers out to segment everyone who bought"
+                        if self.with_orders
+                        else ""
+                    ),
                 )
             )
         if self.no_purchase:
@@ -115,9 +121,13 @@ def left_out(
     from_transactions = not customer_table and tables.get("events") is None
     if from_transactions and customers_seen == features.height:
         return LeftOut()  # the population is drawn from those customers: all are held
-    frames = [_ids(tables["transactions"], as_of, purchases=True)]
+    frames = []
+    if tables.get("transactions") is not None:
+        frames.append(_ids(tables["transactions"], as_of, purchases=True))
     if customer_table and tables.get("events") is not None:
         frames.append(_ids(tables["events"], as_of, purchases=False))
+    if not frames:
+        return LeftOut()  # a customer table alone: it is the population
     held = features.select("customer_id")
     if len({f.schema["customer_id"] for f in [*frames, held]}) > 1:  # ids typed apart: as text
         frames, held = [_as_text(f) for f in frames], _as_text(held)
@@ -130,7 +140,11 @@ def left_out(
     # Without a customer table everyone who bought (or was active) is held: the rest only returned.
     key = "not_in_customers" if customer_table else "no_purchase"
     first = outside.sort(pl.col("bought") == 0, "customer_id").head(EXAMPLES)["customer_id"]
-    return LeftOut(**{key: outside.height}, examples=tuple(first.cast(pl.String).to_list()))
+    return LeftOut(
+        **{key: outside.height},
+        examples=tuple(first.cast(pl.String).to_list()),
+        with_orders=tables.get("transactions") is not None,
+    )
 
 
 def _ids(native: Any, as_of: date | datetime, *, purchases: bool) -> pl.DataFrame:

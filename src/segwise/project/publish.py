@@ -142,7 +142,9 @@ def publish(
             ),
             alerts=[a.to_dict() for a in alerts],
             since=since,
-            measurement=report_measurement(project, inputs.as_of, inputs.tables["transactions"]),
+            measurement=report_measurement(
+                project, inputs.as_of, inputs.tables.get("transactions")
+            ),
             k_min=config.privacy.k_min,
             population=population,
         )

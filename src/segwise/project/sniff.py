@@ -22,6 +22,7 @@ from segwise.exceptions import ConfigError
 from segwise.features.behaviour import customer_features
 from segwise.io.readers import read_customers, read_events, read_transactions
 from segwise.io.writers import write_text
+from segwise.privacy.pii import personal_kind
 from segwise.project.results import as_polars
 from segwise.project.scaffold import project_file_for
 
@@ -94,6 +95,20 @@ def _roles_block(dataset: Dataset, keys: tuple[str, ...]) -> list[str]:
             f"unit_price: {_yaml_text(roles['unit_price'])}}}"
         )
     return lines
+
+
+def _personal(customers: Dataset) -> list[str]:
+    """The customer table's columns whose names say they are personal (email, phone, name…)."""
+    return [c for c in customers.data.collect_schema().names() if personal_kind(c)]
+
+
+def _pii_lines(personal: list[str]) -> list[str]:
+    if not personal:
+        return []
+    return [
+        "    # These look personal: they stay out of features and are pseudonymised.",
+        f"    pii: [{', '.join(_yaml_text(c) for c in personal)}]",
+    ]
 
 
 def _yaml_text(value: str) -> str:
@@ -300,6 +315,7 @@ def _project_text(
         path, dataset = customers
         lines += ["  customers:", f"    path: {_yaml_text(path)}"]
         lines += _roles_block(dataset, ("customer_id",))
+        lines += _pii_lines(_personal(dataset))
     if events is not None:
         path, dataset = events
         lines += ["  events:", f"    path: {_yaml_text(path)}"]
@@ -363,3 +379,116 @@ def _segmentation_lines(features: pl.DataFrame, span_weeks: float, notes: list[s
             f"(it needs {MIN_REPEAT_SHARE:.0%} and {MIN_HISTORY_WEEKS} weeks)"
         )
     return lines
+
+
+#: A text attribute with more values than this is not offered as a cluster category.
+MAX_CATEGORY_LEVELS = 12
+#: At most this many of a customer table's numeric attributes are clustered on.
+MAX_ATTRIBUTES = 8
+
+
+def _attribute_features(features: pl.DataFrame, personal: set[str]) -> tuple[list[str], list[str]]:
+    """A customer table's numeric attributes that vary, and its text attributes with few values.
+
+    Ids and personal columns are never clustered on; nor is a number held by every
+    customer once (a running number such as a membership id).
+    """
+    numeric, categorical = [], []
+    for name, dtype in features.schema.items():
+        column = features[name].drop_nulls()
+        if name == "customer_id" or name in personal or column.n_unique() < 2:
+            continue
+        if dtype.is_numeric():
+            running = dtype.is_integer() and column.n_unique() == features.height
+            if not running and not name.lower().endswith("id"):
+                numeric.append(name)
+        elif dtype in (pl.String, pl.Categorical, pl.Boolean) and (
+            column.n_unique() <= MAX_CATEGORY_LEVELS
+        ):
+            categorical.append(name)
+    return numeric[:MAX_ATTRIBUTES], categorical
+
+
+def sniff_customers_project(
+    directory: Path,
+    customers: Path,
+    *,
+    events: Path | None = None,
+    force: bool = False,
+    copy: bool = False,
+) -> Sniffed:
+    """Write ``directory/segwise.yaml`` for a customer table without orders (a CRM export).
+
+    The population is the customer table; the project clusters on its numeric
+    attributes (and the event log's engagement counts, when given). Methods
+    that model purchases (RFM, CLV, propensity) need an orders export.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from segwise.datasets import sample_paths
+    >>> folder = Path(tempfile.mkdtemp()) / "crm"
+    >>> sniff_customers_project(folder, sample_paths()["customers"]).config.name
+    'segwise.yaml'
+    """
+    config = project_file_for(directory, force=force)
+    people = read_customers(customers)
+    activity = read_events(events) if events is not None else None
+    features = as_polars(customer_features(customers=people, events=activity))
+    if features.height == 0:
+        raise ConfigError(
+            f"{customers}: no usable customer row",
+            hint=f"run segwise quality {customers} --kind customers to see why",
+        )
+    personal = _personal(people)
+    numeric, categorical = _attribute_features(features, set(personal))
+    numeric += [c for c in features.columns if c.endswith("_30d")][:3]
+    if not numeric:
+        raise ConfigError(
+            f"{customers}: no numeric attribute to segment on (age, income, scores, counts)",
+            hint="add numeric columns, or write rule segments on the text ones (docs/rules.md)",
+        )
+    directory.mkdir(parents=True, exist_ok=True)
+    data = directory / "data"
+    sniffed = Sniffed(config)
+    name = directory.resolve().name or "project"
+    lines = [
+        "# segwise project file, written by `segwise init --customers` for this data.",
+        "# docs/project.md explains every key. Paths are relative to this file's folder.",
+        f"name: {_yaml_text(name)}",
+        "store: segwise.duckdb",
+        "engine: polars",
+        "report: report.html",
+        "# Without orders a run is as of today, or of the last event; set as_of to fix it.",
+        "",
+        "sources:",
+        "  # No orders export: the customer table is the population. Add transactions:",
+        "  # (segwise init --transactions) for RFM, CLV and behaviour features.",
+        "  customers:",
+        f"    path: {_yaml_text(_place(customers, data, copy=copy))}",
+        *_roles_block(people, ("customer_id",)),
+    ]
+    lines += _pii_lines(personal)
+    if events is not None and activity is not None:
+        lines += ["  events:", f"    path: {_yaml_text(_place(events, data, copy=copy))}"]
+        lines += _roles_block(activity, ("customer_id", "timestamp", "event"))
+    lines += [
+        "",
+        "segmentations:",
+        "  # Natural groups on the customers' attributes: 3 to 8 chosen automatically;",
+        "  # far-off customers go to Outliers. Text attributes describe the segments;",
+        "  # list them under categorical: to cluster on them as well.",
+        "  profile:",
+        "    method: cluster",
+        f"    features: [{', '.join(_yaml_text(c) for c in numeric)}]",
+    ]
+    if categorical:
+        lines.append(f"    # categorical: [{', '.join(_yaml_text(c) for c in categorical)}]")
+    lines += ["    k: auto", "    seed: 0", "    model: models/profile.json"]
+    sniffed.notes.append(
+        "no RFM, rules on purchases or CLV: the project has no orders export "
+        "(segwise init --transactions FILE --customers FILE adds them)"
+    )
+    write_text("\n".join(lines) + "\n", config)
+    return sniffed

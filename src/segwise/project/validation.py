@@ -53,8 +53,10 @@ def validate_project(project: Project, step: Callable[[str], None]) -> list[Qual
             reports.append(report)
     step("Checking the segmentations")
     features = None
-    if "transactions" in datasets:
-        if config.as_of is not None:
+    # Without an orders source the customer table is the population; a failed read builds nothing.
+    population = "transactions" if config.sources.transactions is not None else "customers"
+    if population in datasets:
+        if config.as_of is not None and population == "transactions":
             attempt(functools.partial(check_as_of, config.as_of, reports[0]))
         personal = personal_columns(project, datasets)
         features = attempt(functools.partial(_features, datasets, config.as_of, personal))
@@ -79,7 +81,7 @@ def _warn_left_out(project: Project, datasets: dict[str, Dataset]) -> None:
     """Warn of ids in the orders or events that the customer table lacks: runs leave them out."""
     if "customers" not in datasets:  # then every buyer is segmented
         return
-    cutoff = run_as_of(None, project.config.as_of, datasets["transactions"])
+    cutoff = run_as_of(None, project.config.as_of, datasets)
     tables: dict[str, Any] = {
         n: datasets[n].data.to_native() for n in ("transactions", "events") if n in datasets
     }
@@ -95,7 +97,7 @@ def _features(datasets: dict[str, Dataset], as_of: Any, personal: list[str]) -> 
     if customers is not None and personal:
         customers = customers.data.drop(*personal)
     return customer_features(
-        datasets["transactions"],
+        datasets.get("transactions"),
         customers=customers,
         events=datasets.get("events"),
         as_of=as_of,
@@ -107,7 +109,7 @@ def _account_features(datasets: dict[str, Dataset], project: Project) -> Any:
     customers = project.config.sources.customers
     assert customers is not None and customers.account_id is not None  # the config checks it
     tables = {name: dataset.data.to_native() for name, dataset in datasets.items()}
-    cutoff = run_as_of(None, project.config.as_of, datasets["transactions"])
+    cutoff = run_as_of(None, project.config.as_of, datasets)
     view = account_view(tables, account=customers.account_id, as_of=cutoff, role=customers.role)
     return as_polars(view.features)
 

@@ -95,8 +95,7 @@ def _segmentation_view(
     # Segments under k_min are left out of the charts: a bar or a profile row describes them.
     shown = [c for c in cards if c["size_below"] is None]
     sized = [
-        {"name": c["name"], "share": c["share"], "revenue_share": c["revenue_share"] or 0.0}
-        for c in shown
+        {"name": c["name"], "share": c["share"], "revenue_share": c["revenue_share"]} for c in shown
     ]
     definition = result.definition
     # Methods added later describe themselves (``summary`` in their definition).
@@ -138,8 +137,11 @@ def _segmentation_view(
             else "Profile: mean of each feature ÷ the average",
         ),
         "warnings": list(result.warnings),
+        # Without orders there is no value to define.
         "value_note": f"value = net revenue per {unit} (purchases less returns) up to the "
-        f"as-of date{f', in {currency}' if currency else ''}",
+        f"as-of date{f', in {currency}' if currency else ''}"
+        if any(c["value_text"] or c["revenue_share"] is not None for c in cards)
+        else None,
     }
 
 

@@ -25,21 +25,30 @@ def wrap_label(text: str, width: int = 26) -> str:
 
 
 def sizes_chart(segments: list[dict[str, Any]]) -> str:
-    """Bars of each segment's share of customers and of revenue."""
+    """Bars of each segment's share of customers and of revenue (when the data has revenue)."""
     names = [wrap_label(s["name"]) for s in segments]
     figure = go.Figure()
-    for label, key, colour in (
-        ("customers", "share", "#264653"),
-        ("revenue", "revenue_share", "#e9c46a"),
-    ):
+    bars = [("customers", "share", "#264653")]
+    # A customer table without orders has no revenue: no bars of zeros that look like a finding.
+    with_revenue = any(s.get("revenue_share") is not None for s in segments)
+    if with_revenue:
+        bars.append(("revenue", "revenue_share", "#e9c46a"))
+    for label, key, colour in bars:
         figure.add_bar(
-            y=names, x=[s[key] for s in segments], name=label, orientation="h", marker_color=colour
+            y=names,
+            x=[s[key] or 0.0 for s in segments],
+            name=label,
+            orientation="h",
+            marker_color=colour,
         )
     figure.update_layout(
         barmode="group",
         height=140 + 44 * len(names),
         margin={"l": 10, "r": 10, "t": 60, "b": 10},
-        title={"text": "Share of customers and of revenue", "font": {"size": 14}},
+        title={
+            "text": "Share of customers" + (" and of revenue" if with_revenue else ""),
+            "font": {"size": 14},
+        },
         xaxis={"tickformat": ".0%", "automargin": True},
         yaxis={"autorange": "reversed", "automargin": True},
         # Above the plot: below it, the legend ran into the axis labels.

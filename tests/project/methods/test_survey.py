@@ -115,3 +115,25 @@ def test_a_survey_without_answers_or_with_a_missing_codebook_is_refused(tmp_path
     (tmp_path / "b" / "codebook.yaml").unlink()
     with pytest.raises(ConfigError, match=r"codebook: codebook.yaml does not exist"):
         project.validate()
+
+
+def test_a_panel_without_orders_is_segmented_by_its_answers(tmp_path: Path) -> None:
+    # A survey panel: the customer table and the answers, no orders export.
+    project = _survey_project(tmp_path)
+    config = tmp_path / "segwise.yaml"
+    text = config.read_text()
+    start = text.index("  transactions:")
+    end = text.index("  # One row per customer")
+    config.write_text(text[:start] + text[end:])
+    result = Project.from_yaml(config).run(as_of="2024-12-31")
+    (needs,) = result.segmentations
+    assert needs.definition["classes_chosen"] == 4
+    planted = pl.read_csv(tmp_path / "planted.csv", schema_overrides={"respondent": pl.String})
+    answered = needs.details.filter(pl.col("answered")).join(needs.members, on="customer_id")
+    both = answered.join(planted, left_on="customer_id", right_on="respondent")
+    assert both.height == answered.height > 1000
+    assert adjusted_rand_score(both["planted"], both["segment"]) >= 0.8
+    # Everyone of the customer table is placed: by their answers, or projected from their
+    # attributes and engagement (no purchase features to read).
+    assert needs.members.height == result.customers
+    assert project.config.sources.transactions is not None  # the original kept its orders

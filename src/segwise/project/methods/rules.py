@@ -150,7 +150,7 @@ def check_rules(
     is not a problem of its own, and neither is an event condition when the
     events source itself could not be read (that problem is reported already).
     """
-    tables = {"events": datasets.get("events"), "transactions": datasets["transactions"]}
+    tables = {"events": datasets.get("events"), "transactions": datasets.get("transactions")}
     try:
         RuleSegmenter(catalog, id_col="customer_id").fit(sample, **tables)
     except RuleError as whole:

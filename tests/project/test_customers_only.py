@@ -1,0 +1,316 @@
+"""A project of a customer table without orders: a CRM export or a panel is segmented as is."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import textwrap
+from typing import TYPE_CHECKING
+
+import numpy as np
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+import segwise as sw
+from segwise.cli.app import app
+from segwise.exceptions import ConfigError
+from segwise.project.experiment_analysis import analyze_experiment
+from segwise.project.kpis import kpis_by_segment
+from segwise.project.population import PopulationWarning
+from segwise.project.sniff import sniff_customers_project
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+RULES = """
+  tiers:
+    method: rules
+    exclusive: true
+    segments:
+      - {name: Big spenders, where: '"Spending Score (1-100)" >= 70'}
+      - {name: Everyone else, where: 'TRUE'}
+"""
+CLUSTER = """
+  groups:
+    method: cluster
+    features: [Age, "Annual Income (k$)", "Spending Score (1-100)"]
+"""
+
+
+def _members(config: Path, segmentation: str) -> pl.DataFrame:
+    return sw.Project.from_yaml(config).store.memberships(segmentation=segmentation)
+
+
+def _mall(folder: Path, shared_data: Path, extra: str = "", segmentations: str = RULES) -> Path:
+    """The Mall Customers table (200 rows: gender, age, income, spending score) as a project."""
+    (folder / "data").mkdir(parents=True)
+    shutil.copy(shared_data / "mall_customers.csv", folder / "data" / "mall.csv")
+    config = folder / "segwise.yaml"
+    config.write_text(
+        "name: mall\n"
+        + extra
+        + "sources:\n  customers: {path: data/mall.csv, customer_id: CustomerID}\n"
+        + "segmentations:"
+        + segmentations
+    )
+    return config
+
+
+@pytest.mark.parametrize("engine", ["polars", "duckdb"])
+def test_a_customer_table_alone_is_segmented_and_reported(
+    tmp_path: Path, shared_data: Path, engine: str
+) -> None:
+    config = _mall(tmp_path, shared_data, f"engine: {engine}\n", RULES + CLUSTER)
+    result = sw.Project.from_yaml(config).run()
+    # The population is the customer table; with no dated source the run is as of today.
+    assert result.as_of == dt.date.today()
+    assert result.customers == 200
+    assert result.population == []
+    mall = pl.read_csv(shared_data / "mall_customers.csv")
+    tiers, groups = (_members(config, name) for name in ("tiers", "groups"))
+    assert tiers.height == groups.height == mall.height
+    spenders = mall.filter(pl.col("Spending Score (1-100)") >= 70)["CustomerID"].cast(pl.String)
+    big = tiers.filter(pl.col("segment") == "Big spenders")["customer_id"]
+    assert sorted(big.to_list()) == sorted(spenders.to_list())
+    assert 3 <= groups["segment"].n_unique() <= 8
+    report = result.report.read_text()
+    # No orders, no value: no "net revenue" note and no revenue bars of zeros.
+    assert "net revenue per customer" not in report
+    assert "Share of customers and of revenue" not in report
+    assert "Share of customers" in report
+    # The customer table's quality section lists only the options a customer table is read with.
+    assert "policy: duplicates" in report
+    assert "policy: returns" not in report
+
+
+def test_a_run_without_orders_is_as_of_the_project_date_or_the_last_event(
+    tmp_path: Path, shared_data: Path
+) -> None:
+    config = _mall(tmp_path / "dated", shared_data, "as_of: 2025-03-31\n")
+    assert sw.Project.from_yaml(config).run().as_of == dt.date(2025, 3, 31)
+
+    config = _mall(tmp_path / "events", shared_data)
+    # Visits of customers 1..150 in March 2025; 999 is not in the customer table.
+    events = pl.DataFrame(
+        {
+            "customer_id": [*range(1, 151), 999],
+            "timestamp": [dt.datetime(2025, 3, 1 + i % 28, 10) for i in range(151)],
+            "event": "visit",
+        }
+    )
+    events.write_csv(config.parent / "data" / "events.csv")
+    text = config.read_text().replace(
+        "sources:\n",
+        "sources:\n  events: {path: data/events.csv}\n",
+    )
+    config.write_text(text)
+    with pytest.warns(PopulationWarning, match="1 customers with orders or events"):
+        sw.Project.from_yaml(config).validate()
+    result = sw.Project.from_yaml(config).run()
+    assert result.as_of == max(events["timestamp"]).date()
+    [(level, message)] = result.population
+    assert level == "warning"
+    assert "'999'" in message
+    # Without orders, leaving the customer table out is no remedy: the advice is not given.
+    assert "leave sources.customers out" not in message
+    features = sw.Project.from_yaml(config).store.latest_features()
+    visits = dict(features.select(pl.col("customer_id").cast(pl.String), "visit_30d").rows())
+    assert visits["151"] == 0
+    assert visits["1"] == 1
+
+
+@pytest.mark.parametrize(
+    ("sources", "segmentation", "says"),
+    [
+        ("customers: {path: c.csv}", "{method: rfm}", "v: method rfm models purchases"),
+        ("customers: {path: c.csv}", "{method: clv}", "v: method clv models purchases"),
+        ("customers: {path: c.csv}", "{method: propensity}", "v: method propensity models"),
+        (
+            "customers: {path: c.csv, account_id: firm}",
+            "{method: cluster, level: account}",
+            "v: level: account rolls up each account's orders",
+        ),
+        ("events: {path: e.csv}", "{method: cluster}", "sources: no population to segment"),
+    ],
+)
+def test_methods_that_model_purchases_say_they_need_the_orders(
+    tmp_path: Path, sources: str, segmentation: str, says: str
+) -> None:
+    config = tmp_path / "segwise.yaml"
+    config.write_text(f"name: x\nsources:\n  {sources}\nsegmentations:\n  v: {segmentation}\n")
+    with pytest.raises(ConfigError, match=says) as caught:
+        sw.Project.from_yaml(config)
+    assert "\n" not in str(caught.value)
+
+
+def test_measurement_on_orders_is_refused_and_outcomes_are_measured(
+    tmp_path: Path, shared_data: Path
+) -> None:
+    config = _mall(tmp_path, shared_data, "as_of: 2025-03-31\n")
+    project = sw.Project.from_yaml(config)
+    project.run()
+    with pytest.raises(ConfigError, match=r"no sources\.transactions"):
+        kpis_by_segment(project, segmentation="tiers")
+    # An experiment measured on an outcome (a newsletter sign-up), not on orders.
+    rng = np.random.default_rng(5)
+    ids = np.arange(1, 201)
+    variant = np.where(rng.random(200) < 0.5, "control", "offer")
+    pl.DataFrame(
+        {
+            "customer_id": ids,
+            "experiment": "welcome",
+            "variant": variant,
+            "timestamp": dt.datetime(2025, 4, 2, 9),
+        }
+    ).write_csv(config.parent / "data" / "exposures.csv")
+    signed = rng.random(200) < np.where(variant == "offer", 0.6, 0.2)
+    pl.DataFrame(
+        {
+            "customer_id": ids,
+            "timestamp": dt.datetime(2025, 4, 10, 12),
+            "metric": "signup",
+            "value": signed.astype(int),
+        }
+    ).write_csv(config.parent / "data" / "outcomes.csv")
+    config.write_text(
+        config.read_text().replace(
+            "sources:\n",
+            "sources:\n  exposures: {path: data/exposures.csv}\n"
+            "  outcomes: {path: data/outcomes.csv}\n",
+        )
+    )
+    project = sw.Project.from_yaml(config)
+    with pytest.raises(ConfigError, match=r"no metric 'conversion'.*signup"):
+        analyze_experiment(project, "welcome", keep=False)
+    readout = analyze_experiment(project, "welcome", metrics=["signup"], keep=False)
+    assert {r.segment for r in readout.results} >= {"Big spenders", "Everyone else"}
+    assert {r.metric for r in readout.results} == {"signup"}
+    assert all(r.comparison.lift > 0 for r in readout.results)  # the planted 0.2 → 0.6
+    assert any("outcomes end (2025-04-10)" in n for n in readout.notes)
+
+
+def test_init_writes_a_project_for_a_customer_table(tmp_path: Path, shared_data: Path) -> None:
+    sniffed = sniff_customers_project(tmp_path / "mall", shared_data / "mall_customers.csv")
+    text = sniffed.config.read_text()
+    assert 'features: [Age, "Annual Income (k$)", "Spending Score (1-100)"]' in text
+    assert "# categorical: [Gender]" in text  # offered, not clustered on by default
+    assert (
+        "transactions"
+        not in text.split("sources:")[1]
+        .split("segmentations:")[0]
+        .replace("# No orders export", "")
+        .split("  customers:")[1]
+    )
+    project = sw.Project.from_yaml(sniffed.config)
+    project.validate()
+    assert project.run().customers == 200
+    assert _members(sniffed.config, "profile").height == 200
+
+
+def test_init_leaves_ids_and_personal_columns_out_of_the_clustering(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    n = 300
+    table = pl.DataFrame(
+        {
+            "id": [f"C{i}" for i in range(n)],
+            "member_number": np.arange(10_000, 10_000 + n),  # a running number: not a trait
+            "store_id": rng.integers(1, 5, n),
+            "email": [f"c{i}@example.com" for i in range(n)],
+            "age": rng.integers(18, 80, n),
+            "visits_per_month": rng.gamma(2.0, 2.0, n).round(1),
+            "plan": rng.choice(["basic", "plus", "pro"], n),
+            "constant": 1,
+        }
+    )
+    table.write_csv(tmp_path / "crm.csv")
+    runner = CliRunner()
+    done = runner.invoke(
+        app, ["init", str(tmp_path / "crm"), "--customers", str(tmp_path / "crm.csv")]
+    )
+    assert done.exit_code == 0, done.output
+    assert "note: no RFM" in done.output
+    text = (tmp_path / "crm" / "segwise.yaml").read_text()
+    assert "features: [age, visits_per_month]" in text
+    assert "pii: [email]" in text
+    assert "# categorical: [plan]" in text
+    ran = runner.invoke(app, ["run", str(tmp_path / "crm" / "segwise.yaml")])
+    assert ran.exit_code == 0, ran.output
+    assert "300 customers" in ran.output
+
+
+def test_init_with_events_alone_is_refused_in_one_line(tmp_path: Path) -> None:
+    events = tmp_path / "e.csv"
+    events.write_text("customer_id,timestamp,event\n1,2025-01-01,visit\n")
+    done = CliRunner().invoke(app, ["init", str(tmp_path / "p"), "--events", str(events)])
+    assert done.exit_code == 1
+    assert done.output.startswith("error: --events needs --customers or --transactions")
+    assert "Traceback" not in done.output
+    assert not (tmp_path / "p" / "segwise.yaml").exists()
+
+
+def test_validate_checks_rules_of_a_customers_only_project(tmp_path: Path) -> None:
+    (tmp_path / "c.csv").write_text("customer_id,score\n1,5\n2,7\n")
+    (tmp_path / "segwise.yaml").write_text(
+        textwrap.dedent(
+            """
+            name: crm
+            sources: {customers: {path: c.csv}}
+            segmentations:
+              tiers:
+                method: rules
+                segments:
+                  - {name: High, where: "scroe >= 6"}
+            """
+        )
+    )
+    with pytest.raises(sw.SegwiseError, match="scroe"):
+        sw.Project.from_yaml(tmp_path / "segwise.yaml").validate()
+
+
+def test_refresh_says_what_a_run_says(tmp_path: Path) -> None:
+    rng = np.random.default_rng(1)
+    pl.DataFrame(
+        {"customer_id": range(1, 121), "age": rng.integers(18, 80, 120), "score": rng.random(120)}
+    ).write_csv(tmp_path / "c.csv")
+    pl.DataFrame(
+        {"customer_id": [1, 2, 500], "timestamp": ["2025-01-02"] * 3, "event": "visit"}
+    ).write_csv(tmp_path / "e.csv")
+    (tmp_path / "segwise.yaml").write_text(
+        "name: crm\nsources:\n  customers: {path: c.csv}\n  events: {path: e.csv}\n"
+        "segmentations:\n  tiers:\n    method: rules\n    segments:\n"
+        "      - {name: Older, where: 'age >= 50'}\n"
+    )
+    done = CliRunner().invoke(app, ["refresh", str(tmp_path)])
+    assert done.exit_code == 0, done.output
+    assert done.stdout.startswith("ran: no run is stored yet")
+    assert "warning: 1 customers with orders or events by the as-of date are not in" in (
+        done.stderr
+    )
+    assert "(e.g. '500')" in done.stderr
+
+
+def test_the_service_serves_a_project_without_orders(tmp_path: Path, shared_data: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from segwise.api import Settings, create_app
+    from segwise.project import open_workspace
+    from segwise.store.keys import create_key
+
+    config = _mall(tmp_path, shared_data, segmentations=RULES + CLUSTER)
+    sw.Project.from_yaml(config).run()
+    key = create_key(open_workspace(config), "analyst", "viewer")[1]
+    with TestClient(create_app(Settings(project=config))) as client:
+        client.post("/ui/login", data={"key": key, "next": "/ui"}, follow_redirects=False)
+        overview = client.get("/ui")
+        assert overview.status_code == 200
+        assert "Big spenders" in overview.text
+        # The measure page said "no segmentation of customers 'None'" (404).
+        measure = client.get("/ui/measure")
+        assert measure.status_code == 200
+        assert "this project has no orders export" in measure.text
+        segment = client.get("/ui/segments/tiers/Big%20spenders")
+        assert segment.status_code == 200
+        kpis = client.get("/api/v1/kpis", headers={"Authorization": f"Bearer {key}"})
+        assert kpis.status_code in (400, 404, 422), kpis.text
+        assert "no sources.transactions" in kpis.text
