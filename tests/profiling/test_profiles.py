@@ -120,7 +120,7 @@ def test_a_name_uses_one_word_made_from_a_column_name_at_most() -> None:
         t("children_at_home", 1, 1.5),
         t("recency_days", -1, 1.0),
     ]
-    assert auto_names({0: traits}) == {0: "Large household size recent customers"}
+    assert auto_names({0: traits}) == {0: "Large household recent customers"}
 
 
 def test_the_features_a_segment_is_defined_by_lead_its_card() -> None:

@@ -220,6 +220,7 @@ def test_init_leaves_ids_and_personal_columns_out_of_the_clustering(tmp_path: Pa
             "age": rng.integers(18, 80, n),
             "visits_per_month": rng.gamma(2.0, 2.0, n).round(1),
             "plan": rng.choice(["basic", "plus", "pro"], n),
+            "consent_email": rng.random(n) < 0.5,  # what they allow, not who they are
             "constant": 1,
         }
     )

@@ -312,6 +312,12 @@ def concept_of(column: str) -> Concept | None:
     return next((c for c in CONCEPTS if re.search(c.pattern, name)), None)
 
 
+#: Names of counts of things or people: "more children at home", "fewer pets".
+_COUNT = (
+    r"^(number of|num|n|count of|no of)\s|\scount$|"
+    r"(^|\s)(children|kids|pets|cars|vehicles|members|people|persons|dependents|visits)(\s|$)"
+)
+
 #: Names of scores and ratings: numbers on a scale of their own, whatever else the name says
 #: ("rating" as a word: an operating margin is money).
 _SCORE = r"score|(?<![a-z])ratings?(?![a-z])"
@@ -331,18 +337,26 @@ def name_word(column: str, direction: int) -> str | None:
 
     Examples
     --------
+    A size is large or small, a count more or fewer, anything else high or low:
+    "small children at home" read as young children, "large price sensitivity" as nothing.
+
     >>> name_word("recency_days", 1), name_word("household_size", -1)
-    ('lapsed', 'small household size')
-    >>> name_word("Spending Score (1-100)", 1)
-    'high spending score'
+    ('lapsed', 'small household')
+    >>> name_word("Spending Score (1-100)", 1), name_word("price_sensitivity", -1)
+    ('high spending score', 'low price sensitivity')
+    >>> name_word("children_at_home", -1), name_word("num_pets", 1)
+    ('fewer children at home', 'more pets')
     """
     concept = concept_of(column)
     if concept is None:
         # "(1-100)" or "(k$)" says how the column is measured; a name does not need it.
         bare = words(re.sub(r"\s*\([^)]*\)", " ", column)).lower()
-        if re.search(_SCORE, bare):
-            return f"{'high' if direction > 0 else 'low'} {bare}"
-        return f"{'large' if direction > 0 else 'small'} {bare}"
+        if bare.endswith(" size"):
+            return f"{'large' if direction > 0 else 'small'} {bare.removesuffix(' size')}"
+        if re.search(_COUNT, bare):
+            counted = re.sub(r"^(number of|num|n|count of|no of)\s+|\s+count$", "", bare)
+            return f"{'more' if direction > 0 else 'fewer'} {counted}"
+        return f"{'high' if direction > 0 else 'low'} {bare}"
     word = concept.high if direction > 0 else concept.low
     return None if word is None else word.format(subject=subject(column))
 

@@ -12,6 +12,7 @@ every choice is explained in a comment beside it.
 from __future__ import annotations
 
 import math
+import re
 import shutil
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -390,13 +391,16 @@ MAX_ATTRIBUTES = 8
 def _attribute_features(features: pl.DataFrame, personal: set[str]) -> tuple[list[str], list[str]]:
     """A customer table's numeric attributes that vary, and its text attributes with few values.
 
-    Ids and personal columns are never clustered on; nor is a number held by every
-    customer once (a running number such as a membership id).
+    Ids, personal columns and consent flags (what a customer allows, not who they
+    are) are never clustered on; nor is a number held by every customer once (a
+    running number such as a membership id).
     """
     numeric, categorical = [], []
     for name, dtype in features.schema.items():
         column = features[name].drop_nulls()
         if name == "customer_id" or name in personal or column.n_unique() < 2:
+            continue
+        if re.search(r"consent|opt_?in|opt_?out|unsubscribe", name.lower()):
             continue
         if dtype.is_numeric():
             running = dtype.is_integer() and column.n_unique() == features.height
