@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import textwrap
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
@@ -82,6 +82,18 @@ def test_a_customer_table_alone_is_segmented_and_reported(
     # The customer table's quality section lists only the options a customer table is read with.
     assert "policy: duplicates" in report
     assert "policy: returns" not in report
+
+
+@pytest.mark.spark
+def test_a_customer_table_alone_gives_the_same_segments_on_spark(
+    tmp_path: Path, shared_data: Path, spark: Any
+) -> None:
+    config = _mall(tmp_path / "polars", shared_data, segmentations=RULES + CLUSTER)
+    sw.Project.from_yaml(config).run()
+    on_spark = _mall(tmp_path / "spark", shared_data, segmentations=RULES + CLUSTER)
+    assert sw.Project.from_yaml(on_spark).run(engine="spark", spark=spark).customers == 200
+    for name in ("tiers", "groups"):
+        assert _members(config, name).equals(_members(on_spark, name)), name
 
 
 def test_a_run_without_orders_is_as_of_the_project_date_or_the_last_event(
