@@ -57,20 +57,47 @@ def hyp2f1_a_plus_1(a: np.ndarray, b: np.ndarray | float, z: np.ndarray) -> np.n
     return out
 
 
+def _series(
+    first_arg: np.ndarray, second_arg: np.ndarray, w: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """₂F₁(1, first_arg; second_arg; w) by its series: sums, largest terms, convergence.
+
+    Each value leaves the loop when it converges, so the values that need hundreds of
+    terms (b near 50) do not make the others pay for them.
+    """
+    total, peak = np.ones_like(w), np.ones_like(w)
+    converged = np.zeros(w.shape, dtype=bool)
+    live = np.arange(w.size)
+    term, sums, top = np.ones_like(w), np.ones_like(w), np.ones_like(w)
+    up, down, step = first_arg.copy(), second_arg.copy(), w.copy()
+    for n in range(_MAX_TERMS):
+        term = term * (up + n) / (down + n) * step
+        sums = sums + term
+        top = np.maximum(top, np.abs(term))
+        # Small is not enough: with 2 - b < 0 the terms shrink, then grow again as
+        # 2 - b + n nears 0 (b = 47.5: a stop at n = 32 lost 1e-9 of the value). Done
+        # only past that pole, once every later ratio is under 1 and the tail is tiny.
+        ratio = np.abs((up + n + 1) / (down + n + 1)) * step
+        tiny = np.abs(term) <= 1e-17 * (1 - ratio) * np.abs(sums)
+        done = (down + n + 1 > 0) & (ratio < 1) & tiny
+        if done.any():
+            total[live[done]], peak[live[done]] = sums[done], top[done]
+            converged[live[done]] = True
+            left = ~done
+            live, term, sums, top = live[left], term[left], sums[left], top[left]
+            up, down, step = up[left], down[left], step[left]
+            if live.size == 0:
+                break
+    total[live], peak[live] = sums, top  # not converged: never kept
+    return total, peak, converged
+
+
 def _near_one(a: np.ndarray, b: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The connection formula's value, and where it can be trusted."""
     w = 1.0 - z
     first_arg, second_arg = a + 1.0 - b, 2.0 - b
-    total = np.ones_like(w)
-    term = np.ones_like(w)
-    converged = np.zeros(w.shape, dtype=bool)
     with np.errstate(all="ignore"):
-        for n in range(_MAX_TERMS):
-            term = term * (first_arg + n) / (second_arg + n) * w
-            total = total + term
-            converged = np.abs(term) <= 1e-17 * np.abs(total)
-            if converged.all():
-                break
+        total, peak, converged = _series(first_arg, second_arg, w)
         first = (
             gammasgn(1.0 - b)
             * gammasgn(first_arg)
@@ -78,7 +105,13 @@ def _near_one(a: np.ndarray, b: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, 
         )
         second = a / (b - 1.0) * np.exp((1.0 - b) * np.log(w)) * total
         value = first + second
+        # The series' own terms cancel where 2 - b + n nears 0 (terms far larger than
+        # their sum): those go to SciPy as well.
         kept = (
-            converged & np.isfinite(value) & (value > 0) & (np.abs(first) <= CANCELLATION * value)
+            converged
+            & np.isfinite(value)
+            & (value > 0)
+            & (np.abs(first) <= CANCELLATION * value)
+            & (peak <= CANCELLATION * np.abs(total))
         )
     return value, kept
