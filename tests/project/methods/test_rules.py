@@ -58,3 +58,36 @@ def test_amounts_in_the_traits_carry_the_project_currency(tmp_path: Path) -> Non
         money = [t for c in result.cards for t in c.traits if "average (" in t and "spend" in t]
         assert money, result.name
         assert all("£" in t for t in money), (result.name, money)
+
+
+EMPTY = """segmentations:
+  lifecycle:
+    method: rules
+    exclusive: {exclusive}
+    segments:
+      - {{name: Nobody, where: "orders > 1000000"}}
+      - {{name: Buyers, where: "orders >= 1"}}
+      - {{name: Shadowed, where: "orders >= 2"}}
+"""
+
+
+def test_an_empty_segment_is_said_not_left_out_of_the_report_unseen(tmp_path: Path) -> None:
+    project = sample_project(tmp_path / "shop", EMPTY.format(exclusive="true"))
+    result = project.run()
+    [rules] = result.segmentations
+    assert {c.name for c in rules.cards} >= {"Buyers"}
+    assert not {"Nobody", "Shadowed"} & {c.name for c in rules.cards}
+    day = result.as_of.isoformat()
+    assert rules.warnings == [
+        f"segment 'Nobody' is empty as of {day}: its rule matches no customer; check the "
+        "rule (segwise explain shows why a customer is out)",
+        # Its rule matches repeat buyers, every one of them already a buyer above it.
+        f"segment 'Shadowed' is empty as of {day}: its rule matches no customer who is not "
+        "in a segment before it; check the rule (segwise explain shows why a customer is out)",
+    ]
+    assert "segment &#39;Shadowed&#39; is empty" in result.report.read_text()
+    overlapping = sample_project(tmp_path / "aud", EMPTY.format(exclusive="false"))
+    [audiences] = overlapping.run().segmentations
+    assert [w.split(":")[0] for w in audiences.warnings] == [
+        f"segment 'Nobody' is empty as of {day}"
+    ]

@@ -56,7 +56,32 @@ def run(name: str, spec: RulesSegmentation, inputs: RunInputs) -> list[Segmentat
         "segments": [s.model_dump(exclude_none=True) for s in catalog.segments],
     }
     reads = sorted({c for rule in catalog.rules().values() for c in rule.columns})
-    return [SegmentationResult(name, "rules", members, definition, made, reads=tuple(reads))]
+    return [
+        SegmentationResult(
+            name,
+            "rules",
+            members,
+            definition,
+            made,
+            warnings=_empty_segments(catalog, members, inputs.as_of),
+            reads=tuple(reads),
+        )
+    ]
+
+
+def _empty_segments(catalog: RuleCatalog, members: pl.DataFrame, as_of: Any) -> list[str]:
+    """A segment nobody is in has no card: say so, or it vanishes from the report unseen."""
+    held = set(members["segment"].unique().to_list())
+    found = []
+    for place, segment in enumerate(catalog.ordered()):
+        if segment.name in held:
+            continue
+        taken = " who is not in a segment before it" if catalog.exclusive and place else ""
+        found.append(
+            f"segment '{segment.name}' is empty as of {as_of}: its rule matches no customer"
+            f"{taken}; check the rule (segwise explain shows why a customer is out)"
+        )
+    return found
 
 
 def _members_only(catalog: RuleCatalog, out: pl.DataFrame) -> pl.DataFrame:
