@@ -254,3 +254,29 @@ def test_timestamps_with_fractional_seconds_as_polars_and_pandas_write_them(
     for source in (path, duckdb.read_csv(str(path), all_varchar=True)):
         data = sw.read_transactions(source).data.collect().to_native()
         assert pl.DataFrame(data)["timestamp"].to_list() == moments
+
+
+def test_iso_dates_of_a_csv_are_dates_as_in_parquet(tmp_path: Path) -> None:
+    import datetime as dt
+
+    rows = ["customer_id,signup_date,birthday_eu,age"]
+    rows += [f"C{i},2023-{1 + i % 12:02d}-{1 + i % 28:02d},{1 + i % 28}/0{1 + i % 9}/1990,30"
+             for i in range(10_050)]  # fmt: skip
+    path = tmp_path / "crm.csv"
+    path.write_text("\n".join(rows) + "\n")
+    people = sw.read_customers(path)
+    schema = people.data.collect_schema()
+    # A sign-up date reads as a date (a rule can take days_since() of it); a day/month date
+    # stays text: read as a date it could swap day and month.
+    assert str(schema["signup_date"]) == "Date"
+    first = people.data.select("signup_date", "birthday_eu").head(1).collect().row(0)
+    assert first == (dt.date(2023, 1, 1), "1/01/1990")
+    assert not [n for n in people.notes if "read as text" in n]
+    # A bad value past the rows types are inferred from keeps the column text, and says so.
+    rows[10_040] = rows[10_040].replace(",2023-", ",2023/", 1)
+    path.write_text("\n".join(rows) + "\n")
+    late = sw.read_customers(path)
+    assert late.data.select("signup_date").head(1).collect().item() == "2023-01-01"
+    assert "column 'signup_date' read as text: row 10040 is not a date (YYYY-MM-DD)" in (
+        " ".join(late.notes)
+    )

@@ -141,11 +141,13 @@ def _open_csv(path: Path, delimiter: str | None, encoding: str | None) -> RawSou
         )
 
     try:
+        # Dates are inferred too (a sign-up date is a date, as in Parquet); role columns
+        # such as the timestamp stay text here and are parsed by their own plan.
         inferred = pl.scan_csv(
             readable,
             separator=dialect.delimiter,
             infer_schema_length=10_000,
-            try_parse_dates=False,
+            try_parse_dates=True,
             truncate_ragged_lines=False,
         ).collect_schema()
     except pl.exceptions.PolarsError as exc:
@@ -164,25 +166,16 @@ def _open_csv(path: Path, delimiter: str | None, encoding: str | None) -> RawSou
             if name not in key and dtype != pl.String and _castable(dtype)
         }
         verified: dict[str, pl.DataType] = {}
-        if candidates:
-            checks = [
-                (pl.col(name).is_not_null() & _typed(name, dtype).is_null()).arg_max().alias(name)
-                for name, dtype in candidates.items()
-            ] + [
-                (pl.col(name).is_not_null() & _typed(name, dtype).is_null())
-                .any()
-                .alias(f"__any_{name}")
-                for name, dtype in candidates.items()
-            ]
-            row = collect_checked(scan_text().select(checks), source).row(0, named=True)
-            for name, dtype in candidates.items():
-                if row[f"__any_{name}"]:
-                    notes.append(
-                        f"column '{name}' read as text: row {row[name] + 1} is not "
-                        f"{_type_words(dtype)}, though the first rows are"
-                    )
-                else:
-                    verified[name] = dtype
+        first_bad = _first_bad_rows(scan_text(), candidates, source) if candidates else {}
+        for name, dtype in candidates.items():
+            bad = first_bad[name]
+            if bad is None:
+                verified[name] = dtype
+            elif not (dtype == pl.Date and bad == 0):  # 21/09/2023: not ISO, text as it was
+                notes.append(
+                    f"column '{name}' read as text: row {bad + 1} is not "
+                    f"{_type_words(dtype)}, though the first rows are"
+                )
         typed_cache[key] = verified
         return verified
 
@@ -203,8 +196,22 @@ def _open_csv(path: Path, delimiter: str | None, encoding: str | None) -> RawSou
     )
 
 
+def _first_bad_rows(
+    text: pl.LazyFrame, candidates: dict[str, pl.DataType], source: str
+) -> dict[str, int | None]:
+    """Per column, the first row whose value does not fit its type (None: every row fits)."""
+    checks = [
+        # arg_true().first(), not arg_max(): on a lazy scan's booleans arg_max picked a row
+        # of a later chunk (Polars 2.1: row 1,104 for a first bad row of 1).
+        (pl.col(name).is_not_null() & _typed(name, dtype).is_null()).arg_true().first().alias(name)
+        for name, dtype in candidates.items()
+    ]
+    return collect_checked(text.select(checks), source).row(0, named=True)
+
+
 def _castable(dtype: pl.DataType) -> bool:
-    return dtype.is_numeric() or dtype == pl.Boolean
+    # Dates (ISO, day only): a datetime column stays text unless it is a role's timestamp.
+    return dtype.is_numeric() or dtype in (pl.Boolean, pl.Date)
 
 
 def _typed(name: str, dtype: pl.DataType) -> pl.Expr:
@@ -214,12 +221,16 @@ def _typed(name: str, dtype: pl.DataType) -> pl.Expr:
         return (
             pl.when(lowered == "true").then(True).when(lowered == "false").then(False).alias(name)
         )
+    if dtype == pl.Date:
+        return pl.col(name).str.strip_chars().str.to_date("%Y-%m-%d", strict=False).alias(name)
     return pl.col(name).cast(dtype, strict=False).alias(name)
 
 
 def _type_words(dtype: pl.DataType) -> str:
     if dtype == pl.Boolean:
         return "true or false"
+    if dtype == pl.Date:
+        return "a date (YYYY-MM-DD)"
     return "a whole number" if dtype.is_integer() else "a number"
 
 
