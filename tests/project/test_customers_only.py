@@ -327,3 +327,23 @@ def test_the_service_serves_a_project_without_orders(tmp_path: Path, shared_data
         kpis = client.get("/api/v1/kpis", headers={"Authorization": f"Bearer {key}"})
         assert kpis.status_code in (400, 404, 422), kpis.text
         assert "no sources.transactions" in kpis.text
+
+
+def test_a_crm_sign_up_date_is_a_date_rules_can_count_days_from(tmp_path: Path) -> None:
+    # The CSV's ISO dates were text: days_since(signup_date) was refused as "this is text".
+    days = [3, 20, 45, 200, 400, 800]
+    signed = [dt.date(2025, 6, 30) - dt.timedelta(days=d) for d in days]
+    pl.DataFrame({"customer_id": range(6), "signup_date": signed, "age": [30] * 6}).write_csv(
+        tmp_path / "crm.csv"
+    )
+    (tmp_path / "segwise.yaml").write_text(
+        "name: crm\nas_of: 2025-06-30\nsources:\n  customers: {path: crm.csv}\n"
+        "segmentations:\n  lifecycle:\n    method: rules\n    exclusive: true\n"
+        "    segments:\n      - {name: New, where: 'days_since(signup_date) <= 30'}\n"
+        "      - {name: Settling in, where: 'days_since(signup_date) <= 365'}\n"
+        "      - {name: Established, where: 'TRUE'}\n"
+    )
+    sw.Project.from_yaml(tmp_path / "segwise.yaml").run()
+    members = _members(tmp_path / "segwise.yaml", "lifecycle")
+    by_segment = dict(members.group_by("segment").len().rows())
+    assert by_segment == {"New": 2, "Settling in": 2, "Established": 2}

@@ -346,11 +346,15 @@ def name_word(column: str, direction: int) -> str | None:
     ('high spending score', 'low price sensitivity')
     >>> name_word("children_at_home", -1), name_word("num_pets", 1)
     ('fewer children at home', 'more pets')
+    >>> name_word("add_to_cart_90d", 1)
+    'frequent add to cart'
     """
     concept = concept_of(column)
     if concept is None:
         # "(1-100)" or "(k$)" says how the column is measured; a name does not need it.
         bare = words(re.sub(r"\s*\([^)]*\)", " ", column)).lower()
+        if window := re.fullmatch(r"(.+) \d+d", bare):  # an event count: add_to_cart_90d
+            return f"{'frequent' if direction > 0 else 'infrequent'} {window.group(1)}"
         if bare.endswith(" size"):
             return f"{'large' if direction > 0 else 'small'} {bare.removesuffix(' size')}"
         if re.search(_COUNT, bare):
