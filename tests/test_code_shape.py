@@ -49,7 +49,7 @@ CROSS_CUTTING_TESTS: dict[str, str] = {
     "measure/test_calibration.py": "simulated A/A and A/B experiments: tests + corrections",
     "models/test_btyd.py": "the published CDNOW fits of BG/NBD, Pareto/NBD and Gamma-Gamma",
     "models/test_errors.py": "the models' shared input errors",
-    "project/test_customers_only.py": "a project without orders: config, run, init, service",
+    "project/test_customers_only.py": "a project without orders: config, run, service",
     "project/test_faults.py": "a run that fails anywhere leaves the store and files as they were",
     "project/test_real_projects.py": "init → validate → run on the real exports",
     "test_code_shape.py": "this file",

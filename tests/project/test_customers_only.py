@@ -18,7 +18,6 @@ from segwise.exceptions import ConfigError
 from segwise.project.experiment_analysis import analyze_experiment
 from segwise.project.kpis import kpis_by_segment
 from segwise.project.population import PopulationWarning
-from segwise.project.sniff import sniff_customers_project
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -200,66 +199,6 @@ def test_measurement_on_orders_is_refused_and_outcomes_are_measured(
     assert {r.metric for r in readout.results} == {"signup"}
     assert all(r.comparison.lift > 0 for r in readout.results)  # the planted 0.2 → 0.6
     assert any("outcomes end (2025-04-10)" in n for n in readout.notes)
-
-
-def test_init_writes_a_project_for_a_customer_table(tmp_path: Path, shared_data: Path) -> None:
-    sniffed = sniff_customers_project(tmp_path / "mall", shared_data / "mall_customers.csv")
-    text = sniffed.config.read_text()
-    assert 'features: [Age, "Annual Income (k$)", "Spending Score (1-100)"]' in text
-    assert "# categorical: [Gender]" in text  # offered, not clustered on by default
-    assert (
-        "transactions"
-        not in text.split("sources:")[1]
-        .split("segmentations:")[0]
-        .replace("# No orders export", "")
-        .split("  customers:")[1]
-    )
-    project = sw.Project.from_yaml(sniffed.config)
-    project.validate()
-    assert project.run().customers == 200
-    assert _members(sniffed.config, "profile").height == 200
-
-
-def test_init_leaves_ids_and_personal_columns_out_of_the_clustering(tmp_path: Path) -> None:
-    rng = np.random.default_rng(0)
-    n = 300
-    table = pl.DataFrame(
-        {
-            "id": [f"C{i}" for i in range(n)],
-            "member_number": np.arange(10_000, 10_000 + n),  # a running number: not a trait
-            "store_id": rng.integers(1, 5, n),
-            "email": [f"c{i}@example.com" for i in range(n)],
-            "age": rng.integers(18, 80, n),
-            "visits_per_month": rng.gamma(2.0, 2.0, n).round(1),
-            "plan": rng.choice(["basic", "plus", "pro"], n),
-            "consent_email": rng.random(n) < 0.5,  # what they allow, not who they are
-            "constant": 1,
-        }
-    )
-    table.write_csv(tmp_path / "crm.csv")
-    runner = CliRunner()
-    done = runner.invoke(
-        app, ["init", str(tmp_path / "crm"), "--customers", str(tmp_path / "crm.csv")]
-    )
-    assert done.exit_code == 0, done.output
-    assert "note: no RFM" in done.output
-    text = (tmp_path / "crm" / "segwise.yaml").read_text()
-    assert "features: [age, visits_per_month]" in text
-    assert "pii: [email]" in text
-    assert "# categorical: [plan]" in text
-    ran = runner.invoke(app, ["run", str(tmp_path / "crm" / "segwise.yaml")])
-    assert ran.exit_code == 0, ran.output
-    assert "300 customers" in ran.output
-
-
-def test_init_with_events_alone_is_refused_in_one_line(tmp_path: Path) -> None:
-    events = tmp_path / "e.csv"
-    events.write_text("customer_id,timestamp,event\n1,2025-01-01,visit\n")
-    done = CliRunner().invoke(app, ["init", str(tmp_path / "p"), "--events", str(events)])
-    assert done.exit_code == 1
-    assert done.output.startswith("error: --events needs --customers or --transactions")
-    assert "Traceback" not in done.output
-    assert not (tmp_path / "p" / "segwise.yaml").exists()
 
 
 def test_validate_checks_rules_of_a_customers_only_project(tmp_path: Path) -> None:

@@ -47,7 +47,7 @@ def init(
 
     console = stdout()
     if transactions is None and customers is not None:
-        from segwise.project.sniff import sniff_customers_project
+        from segwise.project.sniff_customers import sniff_customers_project
 
         with progress("Reading your data") as step:
             step("Sniffing roles and reading the customers' attributes")

@@ -12,7 +12,6 @@ every choice is explained in a comment beside it.
 from __future__ import annotations
 
 import math
-import re
 import shutil
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -60,7 +59,7 @@ def _number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
-def _place(source: Path, data: Path, *, copy: bool) -> str:
+def place_file(source: Path, data: Path, *, copy: bool) -> str:
     """The source inside the project folder: a link (or a copy), as a relative path."""
     source = source.absolute()
     root = data.parent.absolute()
@@ -84,35 +83,37 @@ def _place(source: Path, data: Path, *, copy: bool) -> str:
     return target.absolute().relative_to(root).as_posix()
 
 
-def _roles_block(dataset: Dataset, keys: tuple[str, ...]) -> list[str]:
+def roles_block(dataset: Dataset, keys: tuple[str, ...]) -> list[str]:
+    """The YAML lines naming the columns that play ``keys`` (as the reader recognised them)."""
     roles = dataset.roles.columns
     lines = []
     for key in keys:
         if key in roles:
-            lines.append(f"    {key}: {_yaml_text(roles[key])}")
+            lines.append(f"    {key}: {yaml_text(roles[key])}")
     if dataset.roles.amount_is_computed:
         lines.append(
-            f"    amount: {{quantity: {_yaml_text(roles['quantity'])}, "
-            f"unit_price: {_yaml_text(roles['unit_price'])}}}"
+            f"    amount: {{quantity: {yaml_text(roles['quantity'])}, "
+            f"unit_price: {yaml_text(roles['unit_price'])}}}"
         )
     return lines
 
 
-def _personal(customers: Dataset) -> list[str]:
+def personal_columns(customers: Dataset) -> list[str]:
     """The customer table's columns whose names say they are personal (email, phone, name…)."""
     return [c for c in customers.data.collect_schema().names() if personal_kind(c)]
 
 
-def _pii_lines(personal: list[str]) -> list[str]:
+def pii_lines(personal: list[str]) -> list[str]:
+    """The customers source's ``pii:`` line, with why, when any column looks personal."""
     if not personal:
         return []
     return [
         "    # These look personal: they stay out of features and are pseudonymised.",
-        f"    pii: [{', '.join(_yaml_text(c) for c in personal)}]",
+        f"    pii: [{', '.join(yaml_text(c) for c in personal)}]",
     ]
 
 
-def _yaml_text(value: str) -> str:
+def yaml_text(value: str) -> str:
     """A YAML scalar that reads back as the same text (names with spaces, colons…)."""
     plain = value.replace(" ", "").replace("_", "").isalnum() and value.strip() == value
     if plain and value.lower() not in {"yes", "no", "true", "false", "null", "on", "off"}:
@@ -173,10 +174,10 @@ def _rules(features: pl.DataFrame) -> tuple[list[str], list[str]]:
         taken = taken | condition
         lines += [
             f"      - name: {name}",
-            f"        description: {_yaml_text(description)}",
+            f"        description: {yaml_text(description)}",
             f'        where: "{where}"',
             f"        priority: {priority}",
-            f"        playbook: {{messaging: {_yaml_text(action)}}}",
+            f"        playbook: {{messaging: {yaml_text(action)}}}",
         ]
         priority += 1
     never = int((features["orders"] == 0).sum()) if n else 0
@@ -184,11 +185,11 @@ def _rules(features: pl.DataFrame) -> tuple[list[str], list[str]]:
         # Kept however few: the catch-all's name would call them active repeat buyers.
         lines += [
             "      - name: No purchase yet",
-            f"        description: {_yaml_text(NO_PURCHASE_DESCRIPTION)}",
+            f"        description: {yaml_text(NO_PURCHASE_DESCRIPTION)}",
             '        where: "orders = 0"',
             f"        priority: {priority}",
             "        playbook: {messaging: "
-            + _yaml_text("A first-purchase offer: a welcome incentive and the bestsellers")
+            + yaml_text("A first-purchase offer: a welcome incentive and the bestsellers")
             + "}",
         ]
     return lines, notes
@@ -263,9 +264,11 @@ def sniff_project(
     sniffed = Sniffed(config)
     text = _project_text(
         directory,
-        transactions=(_place(transactions, data, copy=copy), tx),
-        customers=(_place(customers, data, copy=copy), people) if customers and people else None,
-        events=(_place(events, data, copy=copy), activity) if events and activity else None,
+        transactions=(place_file(transactions, data, copy=copy), tx),
+        customers=(place_file(customers, data, copy=copy), people)
+        if customers and people
+        else None,
+        events=(place_file(events, data, copy=copy), activity) if events and activity else None,
         features=features,
         quality=quality,
         notes=sniffed.notes,
@@ -291,7 +294,7 @@ def _project_text(
     lines = [
         "# segwise project file, written by `segwise init --transactions` for this data.",
         "# docs/project.md explains every key. Paths are relative to this file's folder.",
-        f"name: {_yaml_text(name)}",
+        f"name: {yaml_text(name)}",
         "store: segwise.duckdb",
         "engine: polars",
         "report: report.html",
@@ -305,8 +308,8 @@ def _project_text(
         "sources:",
         "  # Roles were recognised from the column names; change any that are wrong.",
         "  transactions:",
-        f"    path: {_yaml_text(tx_path)}",
-        *_roles_block(
+        f"    path: {yaml_text(tx_path)}",
+        *roles_block(
             tx, ("customer_id", "timestamp", "amount", "order_id", "product", "category", "channel")
         ),
         f"    # {quality.rows_used:,} of {quality.rows_read:,} rows usable; segwise validate "
@@ -314,13 +317,13 @@ def _project_text(
     ]
     if customers is not None:
         path, dataset = customers
-        lines += ["  customers:", f"    path: {_yaml_text(path)}"]
-        lines += _roles_block(dataset, ("customer_id",))
-        lines += _pii_lines(_personal(dataset))
+        lines += ["  customers:", f"    path: {yaml_text(path)}"]
+        lines += roles_block(dataset, ("customer_id",))
+        lines += pii_lines(personal_columns(dataset))
     if events is not None:
         path, dataset = events
-        lines += ["  events:", f"    path: {_yaml_text(path)}"]
-        lines += _roles_block(dataset, ("customer_id", "timestamp", "event"))
+        lines += ["  events:", f"    path: {yaml_text(path)}"]
+        lines += roles_block(dataset, ("customer_id", "timestamp", "event"))
     lines += _segmentation_lines(features, span_weeks, notes)
     return "\n".join(lines) + "\n"
 
@@ -380,119 +383,3 @@ def _segmentation_lines(features: pl.DataFrame, span_weeks: float, notes: list[s
             f"(it needs {MIN_REPEAT_SHARE:.0%} and {MIN_HISTORY_WEEKS} weeks)"
         )
     return lines
-
-
-#: A text attribute with more values than this is not offered as a cluster category.
-MAX_CATEGORY_LEVELS = 12
-#: At most this many of a customer table's numeric attributes are clustered on.
-MAX_ATTRIBUTES = 8
-
-
-def _attribute_features(features: pl.DataFrame, personal: set[str]) -> tuple[list[str], list[str]]:
-    """A customer table's numeric attributes that vary, and its text attributes with few values.
-
-    Ids, personal columns and consent flags (what a customer allows, not who they
-    are) are never clustered on; nor is a number held by every customer once (a
-    running number such as a membership id).
-    """
-    numeric, categorical = [], []
-    for name, dtype in features.schema.items():
-        column = features[name].drop_nulls()
-        if name == "customer_id" or name in personal or column.n_unique() < 2:
-            continue
-        if re.search(r"consent|opt_?in|opt_?out|unsubscribe", name.lower()):
-            continue
-        if dtype.is_numeric():
-            running = dtype.is_integer() and column.n_unique() == features.height
-            if not running and not name.lower().endswith("id"):
-                numeric.append(name)
-        elif dtype in (pl.String, pl.Categorical, pl.Boolean) and (
-            column.n_unique() <= MAX_CATEGORY_LEVELS
-        ):
-            categorical.append(name)
-    return numeric[:MAX_ATTRIBUTES], categorical
-
-
-def sniff_customers_project(
-    directory: Path,
-    customers: Path,
-    *,
-    events: Path | None = None,
-    force: bool = False,
-    copy: bool = False,
-) -> Sniffed:
-    """Write ``directory/segwise.yaml`` for a customer table without orders (a CRM export).
-
-    The population is the customer table; the project clusters on its numeric
-    attributes (and the event log's engagement counts, when given). Methods
-    that model purchases (RFM, CLV, propensity) need an orders export.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> from pathlib import Path
-    >>> from segwise.datasets import sample_paths
-    >>> folder = Path(tempfile.mkdtemp()) / "crm"
-    >>> sniff_customers_project(folder, sample_paths()["customers"]).config.name
-    'segwise.yaml'
-    """
-    config = project_file_for(directory, force=force)
-    people = read_customers(customers)
-    activity = read_events(events) if events is not None else None
-    features = as_polars(customer_features(customers=people, events=activity))
-    if features.height == 0:
-        raise ConfigError(
-            f"{customers}: no usable customer row",
-            hint=f"run segwise quality {customers} --kind customers to see why",
-        )
-    personal = _personal(people)
-    numeric, categorical = _attribute_features(features, set(personal))
-    numeric += [c for c in features.columns if c.endswith("_30d")][:3]
-    if not numeric:
-        raise ConfigError(
-            f"{customers}: no numeric attribute to segment on (age, income, scores, counts)",
-            hint="add numeric columns, or write rule segments on the text ones (docs/rules.md)",
-        )
-    directory.mkdir(parents=True, exist_ok=True)
-    data = directory / "data"
-    sniffed = Sniffed(config)
-    name = directory.resolve().name or "project"
-    lines = [
-        "# segwise project file, written by `segwise init --customers` for this data.",
-        "# docs/project.md explains every key. Paths are relative to this file's folder.",
-        f"name: {_yaml_text(name)}",
-        "store: segwise.duckdb",
-        "engine: polars",
-        "report: report.html",
-        "# Without orders a run is as of today, or of the last event; set as_of to fix it.",
-        "",
-        "sources:",
-        "  # No orders export: the customer table is the population. Add transactions:",
-        "  # (segwise init --transactions) for RFM, CLV and behaviour features.",
-        "  customers:",
-        f"    path: {_yaml_text(_place(customers, data, copy=copy))}",
-        *_roles_block(people, ("customer_id",)),
-    ]
-    lines += _pii_lines(personal)
-    if events is not None and activity is not None:
-        lines += ["  events:", f"    path: {_yaml_text(_place(events, data, copy=copy))}"]
-        lines += _roles_block(activity, ("customer_id", "timestamp", "event"))
-    lines += [
-        "",
-        "segmentations:",
-        "  # Natural groups on the customers' attributes: 3 to 8 chosen automatically;",
-        "  # far-off customers go to Outliers. Text attributes describe the segments;",
-        "  # list them under categorical: to cluster on them as well.",
-        "  profile:",
-        "    method: cluster",
-        f"    features: [{', '.join(_yaml_text(c) for c in numeric)}]",
-    ]
-    if categorical:
-        lines.append(f"    # categorical: [{', '.join(_yaml_text(c) for c in categorical)}]")
-    lines += ["    k: auto", "    seed: 0", "    model: models/profile.json"]
-    sniffed.notes.append(
-        "no RFM, rules on purchases or CLV: the project has no orders export "
-        "(segwise init --transactions FILE --customers FILE adds them)"
-    )
-    write_text("\n".join(lines) + "\n", config)
-    return sniffed
