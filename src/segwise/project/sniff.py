@@ -113,6 +113,21 @@ def pii_lines(personal: list[str]) -> list[str]:
     ]
 
 
+def cluster_block(
+    name: str, features: list[str], categorical: list[str], *, offer_categorical: bool = False
+) -> list[str]:
+    """A cluster segmentation's YAML lines, its fitted model kept in ``models/<name>.json``.
+
+    ``offer_categorical`` writes the categorical columns as a commented line, to opt in.
+    """
+    lines = [f"  {name}:", "    method: cluster"]
+    lines.append(f"    features: [{', '.join(yaml_text(c) for c in features)}]")
+    if categorical:
+        listed = f"categorical: [{', '.join(yaml_text(c) for c in categorical)}]"
+        lines.append(f"    # {listed}" if offer_categorical else f"    {listed}")
+    return [*lines, "    k: auto", "    seed: 0", f"    model: models/{name}.json"]
+
+
 def yaml_text(value: str) -> str:
     """A YAML scalar that reads back as the same text (names with spaces, colons…)."""
     plain = value.replace(" ", "").replace("_", "").isalnum() and value.strip() == value
@@ -356,13 +371,8 @@ def _segmentation_lines(features: pl.DataFrame, span_weeks: float, notes: list[s
         "  # assign to it: the same segments and names, so changes are customers moving.",
         "  # Delete the file to fit afresh (after editing the features, for one); runs say",
         "  # when the customers have outgrown it or a name no longer fits its segment.",
-        "  behaviour:",
-        "    method: cluster",
-        f"    features: [{', '.join(cluster_numeric)}]",
+        *cluster_block("behaviour", cluster_numeric, cluster_categorical),
     ]
-    if cluster_categorical:
-        lines.append(f"    categorical: [{', '.join(cluster_categorical)}]")
-    lines += ["    k: auto", "    seed: 0", "    model: models/behaviour.json"]
     repeaters = features["orders"].ge(2).mean()
     repeat_share = float(repeaters) if isinstance(repeaters, int | float) else 0.0
     if repeat_share >= MIN_REPEAT_SHARE and span_weeks >= MIN_HISTORY_WEEKS:

@@ -24,6 +24,7 @@ from segwise.project.results import as_polars
 from segwise.project.scaffold import project_file_for
 from segwise.project.sniff import (
     Sniffed,
+    cluster_block,
     personal_columns,
     pii_lines,
     place_file,
@@ -142,13 +143,8 @@ def sniff_customers_project(
         "  # Natural groups on the customers' attributes: 3 to 8 chosen automatically;",
         "  # far-off customers go to Outliers. Text attributes describe the segments;",
         "  # list them under categorical: to cluster on them as well.",
-        "  profile:",
-        "    method: cluster",
-        f"    features: [{', '.join(yaml_text(c) for c in numeric)}]",
+        *cluster_block("profile", numeric, categorical, offer_categorical=True),
     ]
-    if categorical:
-        lines.append(f"    # categorical: [{', '.join(yaml_text(c) for c in categorical)}]")
-    lines += ["    k: auto", "    seed: 0", "    model: models/profile.json"]
     if joined is not None:
         lines += _tenure_rules(features, joined, day)
     sniffed.notes.append(
