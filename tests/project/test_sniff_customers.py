@@ -130,3 +130,22 @@ def test_a_stale_export_is_run_as_of_its_newest_sign_up(tmp_path: Path) -> None:
     assert result.as_of == newest
     lifecycle = next(s for s in result.segmentations if s.name == "lifecycle")
     assert not lifecycle.warnings  # no empty segment
+
+
+def test_with_an_event_log_the_30_day_counts_join_the_attributes_once(tmp_path: Path) -> None:
+    from segwise.datasets import sample_paths
+
+    paths = sample_paths()
+    sniff_customers_project(tmp_path / "crm", paths["customers"], events=paths["events"])
+    text = (tmp_path / "crm" / "segwise.yaml").read_text()
+    line = next(x for x in text.splitlines() if x.strip().startswith("features:"))
+    features = line.split("[")[1].rstrip("]").split(", ")
+    assert len(features) == len(set(features))
+    assert [f for f in features if f.endswith("_30d")] == [
+        "add_to_cart_30d",
+        "app_session_30d",
+        "email_click_30d",
+    ]
+    assert not [f for f in features if f.endswith(("_7d", "_90d")) or f.startswith("days_")]
+    # Runs are as of the last event's day: no snapshot as_of from the sign-up dates.
+    assert "\nas_of:" not in text

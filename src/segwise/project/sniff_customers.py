@@ -104,7 +104,9 @@ def sniff_customers_project(
             hint=f"run segwise quality {customers} --kind customers to see why",
         )
     personal = personal_columns(people)
-    numeric, categorical = _attribute_features(features, set(personal))
+    # The table's own columns; of the event log's counts, the 30-day ones (as init does).
+    own = [c for c in people.data.collect_schema().names() if c in features.columns]
+    numeric, categorical = _attribute_features(features.select(own), set(personal))
     numeric += [c for c in features.columns if c.endswith("_30d")][:3]
     if not numeric:
         raise ConfigError(
