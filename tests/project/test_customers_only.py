@@ -286,3 +286,46 @@ def test_a_crm_sign_up_date_is_a_date_rules_can_count_days_from(tmp_path: Path) 
     members = _members(tmp_path / "segwise.yaml", "lifecycle")
     by_segment = dict(members.group_by("segment").len().rows())
     assert by_segment == {"New": 2, "Settling in": 2, "Established": 2}
+
+
+@pytest.mark.parametrize(
+    ("joined", "says"),
+    [
+        ("age", "sources.customers.joined: column 'age' is Int64, not a date"),
+        ("signup", "sources.customers.joined: no column 'signup' in the customer table"),
+    ],
+)
+def test_a_joining_column_that_is_not_a_date_is_one_clear_error(
+    tmp_path: Path, joined: str, says: str
+) -> None:
+    (tmp_path / "c.csv").write_text("customer_id,signed_up,age\n1,2024-01-05,30\n2,2024-03-01,41\n")
+    (tmp_path / "segwise.yaml").write_text(
+        f"name: crm\nsources:\n  customers: {{path: c.csv, joined: {joined}}}\n"
+        "segmentations:\n  t:\n    method: rules\n    segments:\n"
+        "      - {name: New, where: 'tenure_days <= 30'}\n"
+    )
+    ran = CliRunner().invoke(app, ["run", str(tmp_path / "segwise.yaml")])
+    assert ran.exit_code == 1
+    assert ran.stderr.startswith(f"error: {says}"), ran.stderr
+    assert "Traceback" not in ran.output
+    checked = CliRunner().invoke(app, ["validate", str(tmp_path / "segwise.yaml")])
+    assert checked.exit_code == 1
+    assert says in checked.stderr
+
+
+def test_tenure_counts_from_the_joining_date_on_duckdb_too(tmp_path: Path) -> None:
+    (tmp_path / "c.csv").write_text(
+        "customer_id,signed_up\n1,2025-06-20\n2,2025-01-01\n3,\n4,2025-07-15\n"
+    )
+    (tmp_path / "segwise.yaml").write_text(
+        "name: crm\nengine: duckdb\nas_of: 2025-06-30\n"
+        "sources:\n  customers: {path: c.csv, joined: signed_up}\n"
+        "segmentations:\n  t:\n    method: rules\n    exclusive: true\n    segments:\n"
+        "      - {name: New, where: 'tenure_days <= 30'}\n"
+        "      - {name: Unknown, where: 'tenure_days IS NULL'}\n"
+        "      - {name: Older, where: 'TRUE'}\n"
+    )
+    sw.Project.from_yaml(tmp_path / "segwise.yaml").run()
+    members = dict(_members(tmp_path / "segwise.yaml", "t").select("customer_id", "segment").rows())
+    # 4 joined after the as-of date: not a customer yet then, so no tenure.
+    assert members == {"1": "New", "2": "Older", "3": "Unknown", "4": "Unknown"}

@@ -102,9 +102,10 @@ def test_a_sign_up_date_gives_lifecycle_rules_on_the_quarters(tmp_path: Path) ->
     text = sniffed.config.read_text()
     assert "as_of:" not in text.replace("# Without orders a run is as of today unless you set", "")
     # Sign-ups one a day over 400 days: the newest quarter joined within ~100 days.
-    assert 'where: "days_since(created_at) <= 100"' in text
-    assert 'where: "days_since(created_at) > 300"' in text
-    assert 'where: "created_at IS NULL"' in text  # 8 rows without a date: not "Established"
+    assert "    joined: created_at\n" in text
+    assert 'where: "tenure_days <= 100"' in text
+    assert 'where: "tenure_days > 300"' in text
+    assert 'where: "tenure_days IS NULL"' in text  # 8 rows without a date: not "Established"
     project = sw.Project.from_yaml(sniffed.config)
     project.run()
     sizes = dict(
@@ -114,6 +115,10 @@ def test_a_sign_up_date_gives_lifecycle_rules_on_the_quarters(tmp_path: Path) ->
     assert 80 <= sizes["New members"] <= 110
     assert 80 <= sizes["Long-standing members"] <= 110
     assert sum(sizes.values()) == 400
+    features = project.store.latest_features()
+    assert features is not None
+    first = features.filter(pl.col("customer_id") == "0")["tenure_days"].item()
+    assert first == 2  # joined two days before the run (as of today)
 
 
 def test_a_stale_export_is_run_as_of_its_newest_sign_up(tmp_path: Path) -> None:
@@ -125,7 +130,7 @@ def test_a_stale_export_is_run_as_of_its_newest_sign_up(tmp_path: Path) -> None:
     assert f"note: the newest created_at is {newest} (730 days ago)" in done.output
     text = (tmp_path / "crm" / "segwise.yaml").read_text()
     assert f"\nas_of: {newest}\n" in text
-    assert 'where: "days_since(created_at) <= 100"' in text
+    assert 'where: "tenure_days <= 100"' in text
     result = sw.Project.from_yaml(tmp_path / "crm" / "segwise.yaml").run()
     assert result.as_of == newest
     lifecycle = next(s for s in result.segmentations if s.name == "lifecycle")

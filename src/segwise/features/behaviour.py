@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 import narwhals.stable.v2 as nw
 
+from segwise._validation import hint_for
 from segwise.engine import portable
 from segwise.engine.frames import from_lazy, native_kind, to_lazy
 from segwise.exceptions import ConfigError, DataError
@@ -94,6 +95,49 @@ def _end_date(frames: list[nw.LazyFrame[Any]], as_of: str | date | datetime | No
     if not days:
         raise DataError("there is no dated row to compute features from", hint="pass as_of")
     return max(days)
+
+
+def _active(parts: list[nw.LazyFrame[Any]], *, with_events: bool) -> nw.LazyFrame[Any]:
+    """Without a customer table: everyone who bought (the first part) or was active (the last)."""
+    ids = [p.select("customer_id") for p in parts[:1]]
+    if with_events:
+        ids.append(parts[-1].select("customer_id"))
+    return nw.concat(ids, how="vertical").unique() if len(ids) > 1 else ids[0]
+
+
+def _result_kind(*sources: Any) -> str:
+    """What the features come back as: DuckDB or Spark for their inputs, else Polars."""
+    for source in sources:
+        if source is not None and not isinstance(source, Dataset):
+            kind = native_kind(source)
+            return kind if kind in {"duckdb", "spark"} else "polars-eager"
+    return "polars-eager"
+
+
+def _tenure_from(people: nw.LazyFrame[Any], joined: str, end: date) -> nw.LazyFrame[Any]:
+    """``customer_id, tenure_days``: days from each customer's joining date to ``end``.
+
+    A joining date after ``end`` (not yet a customer then) gives no tenure.
+    """
+    schema = people.collect_schema()
+    if joined not in schema:
+        raise ConfigError(
+            f"sources.customers.joined: no column '{joined}' in the customer table",
+            hint=hint_for(joined, list(schema.names())),
+        )
+    if not isinstance(schema[joined], nw.Date | nw.Datetime):
+        raise ConfigError(
+            f"sources.customers.joined: column '{joined}' is {schema[joined]}, not a date",
+            hint="write its dates as YYYY-MM-DD (a CSV), or name the date column",
+        )
+    dated = people.select(
+        "customer_id",
+        nw.col(joined).cast(nw.Date).alias("__sw_joined"),
+        nw.lit(end).alias("__sw_end"),
+    )
+    days = portable.add_days_between(dated, "__sw_end", "__sw_joined", "tenure_days")
+    tenure = nw.when(nw.col("tenure_days") >= 0).then(nw.col("tenure_days"))
+    return days.select("customer_id", tenure.alias("tenure_days"))
 
 
 def is_return(names: list[str]) -> nw.Expr:
@@ -306,6 +350,7 @@ def customer_features(
     as_of: str | date | datetime | None = None,
     top_categories: int = 5,
     windows: Sequence[int] = (7, 30, 90),
+    joined: str | None = None,
 ) -> Any:
     """One row per customer with behavioural, engagement and profile features, as of a date.
 
@@ -330,6 +375,9 @@ def customer_features(
     windows
         Engagement windows in days: an event counts in the ``w`` window when
         it happened less than ``w`` days before ``as_of``.
+    joined
+        The customers' column with the date each joined (signed up). Without
+        transactions, ``tenure_days`` counts from it to ``as_of`` (default today).
 
     Returns
     -------
@@ -362,12 +410,7 @@ def customer_features(
         else None
     )
     people = _lazy(customers, "customers", ["customer_id"]) if customers is not None else None
-    like = "polars-eager"
-    for source in (transactions, events, customers):
-        if source is not None and not isinstance(source, Dataset):
-            kind = native_kind(source)
-            like = kind if kind in {"duckdb", "spark"} else "polars-eager"
-            break
+    like = _result_kind(transactions, events, customers)
     tx, ev = (_until(f, as_of) for f in (tx, ev))
     dated = [f.select("timestamp") for f in (tx, ev) if f is not None]
     end = _end_date(dated, as_of) if dated else None
@@ -376,13 +419,9 @@ def customer_features(
         parts += _transaction_features(tx, end, top_categories)
     if ev is not None and end is not None:
         parts.append(_event_features(ev, end, windows))
-    if people is not None:
-        population = people
-    else:
-        ids = [p.select("customer_id") for p in parts[:1]]
-        if ev is not None and end is not None:
-            ids.append(parts[-1].select("customer_id"))
-        population = nw.concat(ids, how="vertical").unique() if len(ids) > 1 else ids[0]
+    population = people if people is not None else _active(parts, with_events=ev is not None)
+    if joined is not None and tx is None and people is not None:
+        parts.append(_tenure_from(people, joined, end or as_day(as_of) or date.today()))
     if tx is not None:
         known = set(people.collect_schema().names()) if people is not None else set()
         attributes = _constant_attributes(tx, exclude=known)

@@ -188,9 +188,12 @@ class CustomersSource(_Source):
     In a B2B project each row is a contact: ``account_id`` names the column
     holding the contact's account (company), and ``role`` the column with
     their job function, which measures a buying committee's breadth.
+    ``joined`` names the date each customer joined (signed up, registered):
+    without orders, their ``tenure_days`` counts from it.
     """
 
     customer_id: str | None = None
+    joined: str | None = Field(default=None, min_length=1)
     account_id: str | None = Field(default=None, min_length=1)
     role: str | None = Field(default=None, min_length=1)
     pii: list[str] = Field(default_factory=list)

@@ -84,7 +84,11 @@ def prepare(
     if account is not None and people is not None and "accounts" in tables:
         people = with_firmographics(people, tables["accounts"], account)
     features_native = customer_features(
-        tables.get("transactions"), customers=people, events=tables.get("events"), as_of=cutoff
+        tables.get("transactions"),
+        customers=people,
+        events=tables.get("events"),
+        as_of=cutoff,
+        joined=mapped.joined if mapped is not None else None,
     )
     features = as_polars(features_native).sort("customer_id")
     stored = [] if runs is None else runs["as_of"].to_list()

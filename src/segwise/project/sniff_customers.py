@@ -135,6 +135,12 @@ def sniff_customers_project(
         f"    path: {yaml_text(place_file(customers, data, copy=copy))}",
         *roles_block(people, ("customer_id",)),
     ]
+    if joined is not None:
+        lines += [
+            "    # When each customer joined: their tenure_days counts from it.",
+            f"    joined: {yaml_text(joined)}",
+        ]
+        numeric.append("tenure_days")
     lines += pii_lines(personal)
     if events is not None and activity is not None:
         lines += ["  events:", f"    path: {yaml_text(place_file(events, data, copy=copy))}"]
@@ -204,7 +210,9 @@ def _run_day(
 
 def _tenure_rules(features: pl.DataFrame, column: str, day: date) -> list[str]:
     """Lifecycle rules on how long ago customers joined: the newest and oldest quarters."""
+    # tenure_days as a run computes it from the joining date (sources.customers.joined).
     days = features.select((pl.lit(day) - pl.col(column).cast(pl.Date)).dt.total_days()).to_series()
+    days = days.filter(days.is_null() | (days >= 0))
     known = days.drop_nulls()
     if known.len() < 20:
         return []
@@ -212,11 +220,10 @@ def _tenure_rules(features: pl.DataFrame, column: str, day: date) -> list[str]:
     old = int(float(f"{known.quantile(0.75, 'nearest'):.2g}"))
     if old <= new:
         return []
-    name = yaml_text(column)
     lines = [
         "",
-        f"  # Lifecycle by {column}: the newest and the longest-standing quarters as of the",
-        "  # first run; the thresholds stay, so the shares move as customers age.",
+        f"  # Lifecycle by tenure_days (from {column}): the newest and the longest-standing",
+        "  # quarters as of the first run; the thresholds stay, so shares move as customers age.",
         "  lifecycle:",
         "    method: rules",
         "    exclusive: true",
@@ -224,19 +231,19 @@ def _tenure_rules(features: pl.DataFrame, column: str, day: date) -> list[str]:
         "    segments:",
         "      - name: New members",
         f"        description: Joined in the last {new} days",
-        f'        where: "days_since({name}) <= {new}"',
+        f'        where: "tenure_days <= {new}"',
         "        priority: 1",
         "        playbook: {messaging: Welcome series - what to do first and why to stay}",
         "      - name: Long-standing members",
         f"        description: Joined more than {old} days ago",
-        f'        where: "days_since({name}) > {old}"',
+        f'        where: "tenure_days > {old}"',
         "        priority: 2",
         "        playbook: {messaging: Recognise their loyalty - anniversaries and member perks}",
     ]
     if days.null_count():
         lines += [
             "      - name: Joining date unknown",
-            f'        where: "{name} IS NULL"',
+            '        where: "tenure_days IS NULL"',
             "        priority: 3",
         ]
     return lines

@@ -97,6 +97,7 @@ def reader_options(source: AnySource) -> dict[str, Any]:
     if isinstance(source, CustomersSource):
         mapping = options.pop("account_id", None)
         options.pop("role", None)
+        options.pop("joined", None)  # read by the features: tenure_days
         if mapping is not None:
             options["text_columns"] = [mapping]
     return options

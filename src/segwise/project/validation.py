@@ -59,7 +59,10 @@ def validate_project(project: Project, step: Callable[[str], None]) -> list[Qual
         if config.as_of is not None and population == "transactions":
             attempt(functools.partial(check_as_of, config.as_of, reports[0]))
         personal = personal_columns(project, datasets)
-        features = attempt(functools.partial(_features, datasets, config.as_of, personal))
+        joined = config.sources.customers.joined if config.sources.customers else None
+        features = attempt(
+            functools.partial(_features, datasets, config.as_of, personal, joined=joined)
+        )
     failed = {n for n, source in config.sources if source and n not in datasets}
     inputs = CheckInputs(features, datasets, project.paths, failed)
     by_level = {"customer": inputs}
@@ -91,7 +94,9 @@ def _warn_left_out(project: Project, datasets: dict[str, Dataset]) -> None:
         warnings.warn(message, PopulationWarning, stacklevel=3)
 
 
-def _features(datasets: dict[str, Dataset], as_of: Any, personal: list[str]) -> Any:
+def _features(
+    datasets: dict[str, Dataset], as_of: Any, personal: list[str], *, joined: str | None = None
+) -> Any:
     """The features a run builds (the personal columns left out as a run leaves them)."""
     customers: Any = datasets.get("customers")
     if customers is not None and personal:
@@ -101,6 +106,7 @@ def _features(datasets: dict[str, Dataset], as_of: Any, personal: list[str]) -> 
         customers=customers,
         events=datasets.get("events"),
         as_of=as_of,
+        joined=joined,
     )
 
 
