@@ -56,3 +56,15 @@ def test_people_who_never_bought_are_offered_a_first_purchase() -> None:
     assert returned.startswith("Hold back paid offers")
     with counting("account"):
         assert suggest_action([never], value_mean=0.0).startswith("Land the first order")
+
+
+def test_a_customer_table_s_attributes_lead_to_an_action() -> None:
+    # Mall Customers' clusters (income, age, a spending score; no orders) were all told "Test a
+    # tailored message against a control group": no action read income or discount use.
+    assert suggest_action([_trait("Annual Income (k$)", 1)]).startswith("Lead with premium")
+    assert suggest_action([_trait("income", -1)]).startswith("Lead with value")
+    assert suggest_action([_trait("coupon_use", 1)]).startswith("Deal-led")
+    assert suggest_action([_trait("discount_share", -1)]).startswith("Protect margin")
+    # Behaviour still leads when it is the stronger trait.
+    lapsed_affluent = [_trait("recency_days", 1), _trait("income", 1)]
+    assert suggest_action(lapsed_affluent).startswith("Win back")

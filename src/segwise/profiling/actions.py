@@ -76,6 +76,11 @@ _ACTIONS: tuple[_Action, ...] = (
     _Action("cycle", 1, "Grow frequency: cross-sell and a reason to come back soon.", True),
     _Action("tenure", 1, "Recognise their loyalty: anniversary thanks and member-only previews."),
     _Action("value", -1, "Serve efficiently: automated campaigns, low-cost channels."),
+    # Attributes a customer table without orders holds (a CRM export, a panel).
+    _Action("income", 1, "Lead with premium: quality, exclusivity and service over discounts."),
+    _Action("income", -1, "Lead with value: price-led offers, bundles and everyday essentials."),
+    _Action("discount", 1, "Deal-led: time-limited promotions and bundles they can act on."),
+    _Action("discount", -1, "Protect margin: full-price launches and service, not discounts."),
 )
 _DEFAULT = "Test a tailored message against a control group to learn what moves them."
 
