@@ -329,3 +329,22 @@ def test_tenure_counts_from_the_joining_date_on_duckdb_too(tmp_path: Path) -> No
     members = dict(_members(tmp_path / "segwise.yaml", "t").select("customer_id", "segment").rows())
     # 4 joined after the as-of date: not a customer yet then, so no tenure.
     assert members == {"1": "New", "2": "Older", "3": "Unknown", "4": "Unknown"}
+
+
+def test_the_report_says_which_column_the_value_is(tmp_path: Path, shared_data: Path) -> None:
+    # A CRM table with its own revenue column: the cards' value is that column, and the report
+    # said "value = net revenue per customer (purchases less returns)", which there is none of.
+    mall = pl.read_csv(shared_data / "mall_customers.csv")
+    (tmp_path / "data").mkdir()
+    mall.with_columns((pl.col("Spending Score (1-100)") * 12.5).alias("revenue")).write_csv(
+        tmp_path / "data" / "mall.csv"
+    )
+    config = tmp_path / "segwise.yaml"
+    config.write_text(
+        "name: mall\ncurrency: USD\nsources:\n"
+        "  customers: {path: data/mall.csv, customer_id: CustomerID}\nsegmentations:" + RULES
+    )
+    report = sw.Project.from_yaml(config).run().report.read_text()
+    assert "value = revenue per customer, a column of the customer table, in USD" in report
+    assert "net revenue per customer" not in report
+    assert "of revenue" in report  # the cards' revenue share, from that column

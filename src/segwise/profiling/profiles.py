@@ -410,6 +410,15 @@ def _describe_columns(
     return numeric, categorical
 
 
+def value_column(table: pl.DataFrame) -> str | None:
+    """The column cards take a segment's value from: the first of :data:`VALUE_COLUMNS` there.
+
+    >>> value_column(pl.DataFrame({"age": [30], "revenue": [12.5]}))
+    'revenue'
+    """
+    return _value_column(table, "auto")
+
+
 def _value_column(table: pl.DataFrame, value_col: str | None) -> str | None:
     if value_col is None:
         return None

@@ -17,6 +17,7 @@ import polars as pl
 from segwise._version import __version__
 from segwise.exceptions import SegwiseError
 from segwise.io.writers import atomic_path
+from segwise.profiling.profiles import value_column
 from segwise.project.edits import edit_alert
 from segwise.project.health import Alert, drift_alerts, size_alerts, stale_model_alerts
 from segwise.project.kpis import report_measurement
@@ -116,8 +117,7 @@ def publish(
         contacts=inputs.contacts,
     )
     report_path = project.resolve(config.report, key="report")
-    run_id = store.next_run_id()
-    since = last_success(store, started)
+    run_id, since = store.next_run_id(), last_success(store, started)
     with atomic_path(report_path) as pending:
         step("Writing the report")
         render_project_report(
@@ -147,6 +147,7 @@ def publish(
             ),
             k_min=config.privacy.k_min,
             population=population,
+            value_column=value_column(inputs.features),
         )
         write_back(project, record, run_id, step)
         stored = store.write_run(record, progress=step, lock=False)

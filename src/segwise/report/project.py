@@ -80,6 +80,7 @@ def _segmentation_view(
     currency: str | None = None,
     memory: dict[str, dict[str, Any]] | None = None,
     k_min: int = K_MIN,
+    value_column: str | None = "net_revenue",
 ) -> dict[str, Any]:
     cards = [
         protect_card(
@@ -137,12 +138,22 @@ def _segmentation_view(
             else "Profile: mean of each feature ÷ the average",
         ),
         "warnings": list(result.warnings),
-        # Without orders there is no value to define.
-        "value_note": f"value = net revenue per {unit} (purchases less returns) up to the "
-        f"as-of date{f', in {currency}' if currency else ''}"
+        "value_note": _value_note(value_column, unit, currency)
         if any(c["value_text"] or c["revenue_share"] is not None for c in cards)
-        else None,
+        else None,  # without a value there is none to define
     }
+
+
+def _value_note(column: str | None, unit: str, currency: str | None) -> str | None:
+    """What "value" on the cards is: net revenue from the orders, or a customer-table column."""
+    money = f", in {currency}" if currency else ""
+    if column is None:
+        return None
+    if column == "net_revenue":
+        return (
+            f"value = net revenue per {unit} (purchases less returns) up to the as-of date{money}"
+        )
+    return f"value = {column} per {unit}, a column of the customer table{money}"
 
 
 def render_project_report(
@@ -163,13 +174,16 @@ def render_project_report(
     measurement: dict[str, Any] | None = None,
     k_min: int = K_MIN,
     population: Sequence[tuple[str, str]] = (),
+    value_column: str | None = "net_revenue",
 ) -> Path:
     """Write the run's report to ``path`` (atomically) and return it.
 
     ``changes`` (from :func:`segwise.report.changes.changes_section`) adds
     "What changed since the last run" after the segmentations. Groups under
     ``k_min`` are shown as "< k_min", undescribed (:mod:`segwise.privacy.small_groups`).
-    ``population`` (``level, message``) says who in the data no segment holds.
+    ``population`` (``level, message``) says who in the data no segment holds;
+    ``value_column`` what the cards' value is (see
+    :func:`segwise.profiling.profiles.value_column`).
     """
     template = environment().get_template("project.html.j2")
     when = generated or datetime.now(UTC)
@@ -185,7 +199,7 @@ def render_project_report(
         version=__version__,
         generated=when.strftime("%Y-%m-%d %H:%M UTC"),
         segmentations=[
-            _segmentation_view(s, currency, card_memory(measurement, s.name), k_min)
+            _segmentation_view(s, currency, card_memory(measurement, s.name), k_min, value_column)
             for s in segmentations
         ],
         clv_sections=[s.backtest for s in segmentations if s.backtest is not None],
