@@ -68,3 +68,13 @@ def test_a_customer_table_s_attributes_lead_to_an_action() -> None:
     # Behaviour still leads when it is the stronger trait.
     lapsed_affluent = [_trait("recency_days", 1), _trait("income", 1)]
     assert suggest_action(lapsed_affluent).startswith("Win back")
+
+
+def test_a_repeated_action_is_sharpened_by_the_segment_s_own_trait_without_stuttering() -> None:
+    # Three affluent clusters all matched only "Lead with premium…": the third
+    # read "Lead with premium… Lead with what sets them apart: …".
+    affluent = Trait("income", "numeric", 1, 2.0, "income £88k (typical: £60k)", word="x")
+    first, _, third = suggest_actions([([affluent], 100.0)] * 3, 100.0)
+    assert first.startswith("Lead with premium") and third.startswith("Lead with premium")
+    assert third != first and third.count("Lead with") == 1
+    assert third.endswith("income £88k (typical: £60k).")

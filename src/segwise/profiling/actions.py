@@ -258,7 +258,7 @@ def suggest_actions(
         action = next((o for o in options if o not in taken), None)
         if action is None:
             lead = traits[0].text if traits else "their profile"
-            action = f"{options[0]} Lead with what sets them apart: {lead}."
+            action = f"{options[0]} Tailor it to what sets them apart: {lead}."
         taken.add(action)
         out.append(action)
     return out
