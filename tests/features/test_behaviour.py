@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import duckdb
@@ -85,6 +86,44 @@ def test_customer_table_sets_the_population_and_joins_attributes() -> None:
     assert out.filter(pl.col("customer_id") == "d")["orders"].item() == 0
 
 
+SIGNED_UP = pl.DataFrame(
+    {
+        "customer_id": ["a", "b", "d", "e", "f"],
+        "joined": [
+            dt.date(2023, 12, 1),  # before the first order on 2024-01-01
+            dt.date(2024, 1, 25),  # after the first order on 2024-01-20 (a migrated CRM)
+            dt.date(2024, 1, 10),  # never bought
+            None,  # never bought, date unknown
+            dt.date(2024, 3, 1),  # after the as-of date: not a customer yet
+        ],
+    }
+)
+
+
+def _tenures(out: Any) -> dict[str, int | None]:
+    return dict(_polars(out).select("customer_id", "tenure_days").rows())
+
+
+def test_with_orders_tenure_counts_from_the_earlier_of_joining_and_first_purchase() -> None:
+    # A CRM export with orders: sign-ups who never bought had no tenure, so "New members"
+    # rules and tenure traits left them out.
+    out = sw.customer_features(TX, customers=SIGNED_UP, as_of="2024-01-31", joined="joined")
+    assert _tenures(out) == {"a": 61, "b": 11, "d": 21, "e": None, "f": None}
+    assert "__sw_tenure_joined" not in out.columns
+    without = sw.customer_features(TX, customers=SIGNED_UP, as_of="2024-01-31")
+    assert _tenures(without) == {"a": 30, "b": 11, "d": None, "e": None, "f": None}
+    con = duckdb.connect()
+    con.register("tx", TX.with_columns(pl.col("timestamp").str.to_date()))
+    con.register("people", SIGNED_UP)
+    on_duckdb = sw.customer_features(
+        con.sql("SELECT * FROM tx"),
+        customers=con.sql("SELECT * FROM people"),
+        as_of="2024-01-31",
+        joined="joined",
+    )
+    assert _tenures(on_duckdb) == _tenures(out)
+
+
 def test_readers_datasets_on_the_bundled_sample() -> None:
     paths = sample_paths()
     out = sw.customer_features(
@@ -150,3 +189,16 @@ def test_spark_gives_the_same_features(spark: Any, tmp_path: Any) -> None:
     )
     got = _polars(on_spark)
     assert got.equals(expected.select(got.columns))
+
+
+@pytest.mark.spark
+def test_tenure_from_joining_or_first_purchase_on_spark(spark: Any, tmp_path: Any) -> None:
+    TX.with_columns(pl.col("timestamp").str.to_date()).write_parquet(tmp_path / "tx.parquet")
+    SIGNED_UP.write_parquet(tmp_path / "people.parquet")
+    on_spark = sw.customer_features(
+        spark.read.parquet(str(tmp_path / "tx.parquet")),
+        customers=spark.read.parquet(str(tmp_path / "people.parquet")),
+        as_of="2024-01-31",
+        joined="joined",
+    )
+    assert _tenures(on_spark) == {"a": 61, "b": 11, "d": 21, "e": None, "f": None}

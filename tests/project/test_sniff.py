@@ -63,3 +63,26 @@ def test_no_such_rule_when_every_customer_bought(tmp_path: Path) -> None:
     crm = _customers(tmp_path, [], buyers_only=True)
     sniffed = sniff_project(tmp_path / "shop", sample_paths()["orders"], customers=crm)
     assert "orders = 0" not in sniffed.config.read_text()
+
+
+def test_a_sign_up_date_is_offered_as_joined_and_gives_never_buyers_a_tenure(
+    tmp_path: Path,
+) -> None:
+    # With orders, the CRM's sign-up date was not mentioned: the sample customers who never
+    # bought had no tenure, so tenure rules and traits could not see them.
+    sniff_project(
+        tmp_path / "shop", sample_paths()["orders"], customers=sample_paths()["customers"]
+    )
+    config = tmp_path / "shop" / "segwise.yaml"
+    text = config.read_text()
+    assert "    # joined: signup_date" in text
+    config.write_text(text.replace("    # joined: signup_date", "    joined: signup_date"))
+    keep_segmentations(config, "lifecycle")
+    project = sw.Project.from_yaml(config)
+    project.run()
+    features = project.store.latest_features()
+    assert features is not None
+    never = features.filter(pl.col("orders") == 0)
+    assert never.height > 0 and never["tenure_days"].is_not_null().all()
+    buyers = features.filter(pl.col("orders") > 0)
+    assert buyers["tenure_days"].is_not_null().all()

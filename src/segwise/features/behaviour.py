@@ -140,6 +140,20 @@ def _tenure_from(people: nw.LazyFrame[Any], joined: str, end: date) -> nw.LazyFr
     return days.select("customer_id", tenure.alias("tenure_days"))
 
 
+_JOINED_TENURE = "__sw_tenure_joined"
+
+
+def _customer_since_earlier(table: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
+    """``tenure_days`` from the earlier of the joining date and the first purchase.
+
+    A sign-up who never bought is a customer from joining; one whose orders predate
+    the recorded sign-up (a migrated CRM) has been one since buying.
+    """
+    bought, joined = nw.col("tenure_days"), nw.col(_JOINED_TENURE)
+    longer = nw.when(bought.is_null() | (joined > bought)).then(joined).otherwise(bought)
+    return table.with_columns(longer.alias("tenure_days")).drop(_JOINED_TENURE)
+
+
 def is_return(names: list[str]) -> nw.Expr:
     """True for a return row: the ``is_return`` flag when there is one, else a negative amount.
 
@@ -376,8 +390,11 @@ def customer_features(
         Engagement windows in days: an event counts in the ``w`` window when
         it happened less than ``w`` days before ``as_of``.
     joined
-        The customers' column with the date each joined (signed up). Without
-        transactions, ``tenure_days`` counts from it to ``as_of`` (default today).
+        The customers' column with the date each joined (signed up).
+        ``tenure_days`` counts from it to ``as_of`` (default: the latest
+        transaction or event, else today); with transactions, from the earlier
+        of it and the first purchase, so sign-ups who never bought have a
+        tenure too.
 
     Returns
     -------
@@ -420,8 +437,11 @@ def customer_features(
     if ev is not None and end is not None:
         parts.append(_event_features(ev, end, windows))
     population = people if people is not None else _active(parts, with_events=ev is not None)
-    if joined is not None and tx is None and people is not None:
-        parts.append(_tenure_from(people, joined, end or as_day(as_of) or date.today()))
+    if joined is not None and people is not None:
+        since_joining = _tenure_from(people, joined, end or as_day(as_of) or date.today())
+        if tx is not None:
+            since_joining = since_joining.rename({"tenure_days": _JOINED_TENURE})
+        parts.append(since_joining)
     if tx is not None:
         known = set(people.collect_schema().names()) if people is not None else set()
         attributes = _constant_attributes(tx, exclude=known)
@@ -429,6 +449,8 @@ def customer_features(
             parts.append(attributes)
     table = portable.left_join_all(population, parts, "customer_id")
     names = table.collect_schema().names()
+    if _JOINED_TENURE in names:
+        table = _customer_since_earlier(table)
     zero_filled = [
         c
         for c in names

@@ -189,7 +189,8 @@ class CustomersSource(_Source):
     holding the contact's account (company), and ``role`` the column with
     their job function, which measures a buying committee's breadth.
     ``joined`` names the date each customer joined (signed up, registered):
-    without orders, their ``tenure_days`` counts from it.
+    their ``tenure_days`` counts from it (with orders, from it or the first
+    purchase, whichever is earlier).
     """
 
     customer_id: str | None = None

@@ -12,6 +12,7 @@ every choice is explained in a comment beside it.
 from __future__ import annotations
 
 import math
+import re
 import shutil
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -96,6 +97,21 @@ def roles_block(dataset: Dataset, keys: tuple[str, ...]) -> list[str]:
             f"unit_price: {yaml_text(roles['unit_price'])}}}"
         )
     return lines
+
+
+_JOINED = r"sign_?up|signed_?up|created|joined|join_date|registered|registration|member_since"
+_JOINED += r"|customer_since|first_seen|enrol"
+
+
+def joined_column(features: pl.DataFrame) -> str | None:
+    """The customer table's date of joining (``signup_date``, ``created_at``…), if it has one.
+
+    >>> from datetime import date
+    >>> joined_column(pl.DataFrame({"age": [30], "created_at": [date(2024, 5, 1)]}))
+    'created_at'
+    """
+    dated = [n for n, t in features.schema.items() if t in (pl.Date, pl.Datetime)]
+    return next((n for n in dated if re.search(_JOINED, n.lower())), None)
 
 
 def personal_columns(customers: Dataset) -> list[str]:
@@ -334,6 +350,13 @@ def _project_text(
         path, dataset = customers
         lines += ["  customers:", f"    path: {yaml_text(path)}"]
         lines += roles_block(dataset, ("customer_id",))
+        joined = joined_column(features)
+        if joined is not None:
+            lines += [
+                f"    # joined: {joined}   # tenure_days from sign-up, or the first order when",
+                "    #   earlier: sign-ups who never bought get one too (the 'New customers'",
+                "    #   rule below then holds new sign-ups; change its description)",
+            ]
         lines += pii_lines(personal_columns(dataset))
     if events is not None:
         path, dataset = events

@@ -25,6 +25,7 @@ from segwise.project.scaffold import project_file_for
 from segwise.project.sniff import (
     Sniffed,
     cluster_block,
+    joined_column,
     personal_columns,
     pii_lines,
     place_file,
@@ -37,8 +38,6 @@ if TYPE_CHECKING:
 
 
 #: Names of the date a customer joined: sign-up, registration, membership start.
-_JOINED = r"sign_?up|signed_?up|created|joined|join_date|registered|registration|member_since"
-_JOINED += r"|customer_since|first_seen|enrol"
 
 #: A text attribute with more values than this is not offered as a cluster category.
 MAX_CATEGORY_LEVELS = 12
@@ -117,7 +116,7 @@ def sniff_customers_project(
     data = directory / "data"
     sniffed = Sniffed(config)
     name = directory.resolve().name or "project"
-    joined = _joined_column(features)
+    joined = joined_column(features)
     day, as_of_lines = _run_day(activity, features, joined, sniffed.notes)
     lines = [
         "# segwise project file, written by `segwise init --customers` for this data.",
@@ -161,12 +160,6 @@ def sniff_customers_project(
     )
     write_text("\n".join(lines) + "\n", config)
     return sniffed
-
-
-def _joined_column(features: pl.DataFrame) -> str | None:
-    """The customer table's date of joining (``signup_date``, ``created_at``…), if it has one."""
-    dated = [n for n, t in features.schema.items() if t in (pl.Date, pl.Datetime)]
-    return next((n for n in dated if re.search(_JOINED, n.lower())), None)
 
 
 #: A newest sign-up older than this says the export is a snapshot of that day.
