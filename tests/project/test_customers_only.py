@@ -348,3 +348,53 @@ def test_the_report_says_which_column_the_value_is(tmp_path: Path, shared_data: 
     assert "value = revenue per customer, a column of the customer table, in USD" in report
     assert "net revenue per customer" not in report
     assert "of revenue" in report  # the cards' revenue share, from that column
+
+
+def test_a_declared_value_column_is_the_cards_value(tmp_path: Path, shared_data: Path) -> None:
+    # A CRM export's money column is called total_spend: it is none of the names the cards look
+    # for, so the segments had no value and no revenue share until it could be declared.
+    mall = pl.read_csv(shared_data / "mall_customers.csv").with_columns(
+        (pl.col("Annual Income (k$)") * pl.col("Spending Score (1-100)")).alias("total_spend")
+    )
+    (tmp_path / "data").mkdir()
+    mall.write_csv(tmp_path / "data" / "mall.csv")
+    config = tmp_path / "segwise.yaml"
+    source = "  customers: {path: data/mall.csv, customer_id: CustomerID%s}\n"
+    head = "name: mall\ncurrency: USD\nsources:\n"
+    config.write_text(head + source % "" + "segmentations:" + RULES + CLUSTER)
+    unset = sw.Project.from_yaml(config).run()
+    assert all(c.value_mean is None for s in unset.segmentations for c in s.cards)
+    config.write_text(head + source % ", value: total_spend" + "segmentations:" + RULES + CLUSTER)
+    result = sw.Project.from_yaml(config).run()
+    spend = mall.select(pl.col("CustomerID").cast(pl.String).alias("customer_id"), "total_spend")
+    for segmentation in result.segmentations:
+        members = _members(config, segmentation.name).join(spend, on="customer_id")
+        for card in segmentation.cards:
+            inside = members.filter(pl.col("segment") == card.name)["total_spend"]
+            assert card.value_mean == pytest.approx(inside.mean()), card.name
+            assert card.revenue_share == pytest.approx(inside.sum() / mall["total_spend"].sum())
+    report = result.report.read_text()
+    assert "value = total_spend per customer, a column of the customer table, in USD" in report
+
+
+@pytest.mark.parametrize(
+    ("value", "says"),
+    [
+        ("Gender", "sources.customers.value: column 'Gender' is String, not a number"),
+        ("spend", "sources.customers.value: no column 'spend' in the customer table"),
+    ],
+)
+def test_a_value_column_that_is_not_a_number_is_one_clear_error(
+    tmp_path: Path, shared_data: Path, value: str, says: str
+) -> None:
+    config = _mall(tmp_path, shared_data)
+    config.write_text(
+        config.read_text().replace(
+            "customer_id: CustomerID", f"customer_id: CustomerID, value: {value}"
+        )
+    )
+    for command in ("run", "validate"):
+        ran = CliRunner().invoke(app, [command, str(config)])
+        assert ran.exit_code == 1, command
+        assert says in ran.stderr.splitlines()[0], ran.stderr
+        assert "Traceback" not in ran.output

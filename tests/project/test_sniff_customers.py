@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import polars as pl
+import pytest
 from typer.testing import CliRunner
 
 import segwise as sw
@@ -29,6 +30,7 @@ def test_init_writes_a_project_for_a_customer_table(tmp_path: Path, shared_data:
         .replace("# No orders export", "")
         .split("  customers:")[1]
     )
+    assert "value:" not in text  # a spending score (1-100) is not money
     project = sw.Project.from_yaml(sniffed.config)
     project.validate()
     assert project.run().customers == 200
@@ -154,3 +156,23 @@ def test_with_an_event_log_the_30_day_counts_join_the_attributes_once(tmp_path: 
     assert not [f for f in features if f.endswith(("_7d", "_90d")) or f.startswith("days_")]
     # Runs are as of the last event's day: no snapshot as_of from the sign-up dates.
     assert "\nas_of:" not in text
+
+
+def test_a_money_column_is_declared_the_cards_value(tmp_path: Path) -> None:
+    rng = np.random.default_rng(1)
+    n = 300
+    pl.DataFrame(
+        {
+            "customer_id": [f"C{i}" for i in range(n)],
+            "age": rng.integers(18, 80, n),
+            "loyalty_score": rng.integers(1, 100, n),
+            "Total Spent": rng.gamma(2.0, 150.0, n).round(2),
+        }
+    ).write_csv(tmp_path / "crm.csv")
+    sniffed = sniff_customers_project(tmp_path / "crm", tmp_path / "crm.csv")
+    text = sniffed.config.read_text()
+    assert "    value: Total Spent\n" in text
+    result = sw.Project.from_yaml(sniffed.config).run()
+    cards = [c for s in result.segmentations for c in s.cards]
+    assert cards and all(c.value_mean is not None and c.value_mean > 0 for c in cards)
+    assert sum(c.revenue_share or 0 for c in cards) == pytest.approx(1.0)

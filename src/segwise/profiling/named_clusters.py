@@ -91,6 +91,7 @@ def name_clusters(
     fit: bool = True,
     currency: str | None = None,
     where: str = "",
+    value: str | None = None,
 ) -> NamedClusters:
     """Fit ``segmenter`` on ``data`` (unless ``fit=False``), profile its segments and name them.
 
@@ -107,6 +108,9 @@ def name_clusters(
         Money is written with it in the traits (e.g. ``"£"``).
     where
         Prefix of the error line when the data cannot be clustered (e.g. the segmentation).
+    value
+        The column a segment's value is read from (default: the first of
+        ``monetary, net_revenue, revenue, clv, monetary_value, spend`` there).
 
     Returns
     -------
@@ -136,6 +140,7 @@ def name_clusters(
         exclude=[segmenter.id_col] if segmenter.id_col else (),
         random_state=segmenter.random_state or 0,
         currency=currency,
+        value_col=value or "auto",
     )
     if fit:
         # Outliers keep their fixed name; a reused model keeps the names it was saved with.

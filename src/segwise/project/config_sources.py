@@ -190,11 +190,14 @@ class CustomersSource(_Source):
     their job function, which measures a buying committee's breadth.
     ``joined`` names the date each customer joined (signed up, registered):
     their ``tenure_days`` counts from it (with orders, from it or the first
-    purchase, whichever is earlier).
+    purchase, whichever is earlier). ``value`` names the column a segment's
+    value is read from on the cards (``total_spend``, ``lifetime_value``);
+    without it, the first of the usual names (net revenue with orders).
     """
 
     customer_id: str | None = None
     joined: str | None = Field(default=None, min_length=1)
+    value: str | None = Field(default=None, min_length=1)
     account_id: str | None = Field(default=None, min_length=1)
     role: str | None = Field(default=None, min_length=1)
     pii: list[str] = Field(default_factory=list)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import narwhals.stable.v2 as nw
 
+from segwise._validation import hint_for
 from segwise.engine.sessions import on_engine
 from segwise.exceptions import ConfigError
 from segwise.features.accounts import account_view, contact_mapping, with_firmographics
@@ -91,6 +92,8 @@ def prepare(
         joined=mapped.joined if mapped is not None else None,
     )
     features = as_polars(features_native).sort("customer_id")
+    value = mapped.value if mapped is not None else None
+    check_value_column(features.schema, value)
     stored = [] if runs is None else runs["as_of"].to_list()
     purpose = project.config.privacy.profiling_purpose
     consents = datasets.get("consents")
@@ -104,6 +107,7 @@ def prepare(
         cutoff,
         project.paths,
         project.config.currency,
+        value=value,
         stored_as_of=tuple(stored),
         unconsented=unconsented,
         rows=orders.rows_read if orders is not None else 0,
@@ -113,6 +117,22 @@ def prepare(
     if account is not None:
         inputs = _with_accounts(project, inputs, account, step)
     return inputs, quality
+
+
+def check_value_column(schema: Mapping[str, Any], value: str | None) -> None:
+    """``sources.customers.value`` names a number column of the customer features, if set."""
+    if value is None:
+        return
+    if value not in schema:
+        raise ConfigError(
+            f"sources.customers.value: no column '{value}' in the customer table",
+            hint=hint_for(value, list(schema)),
+        )
+    if not schema[value].is_numeric():
+        raise ConfigError(
+            f"sources.customers.value: column '{value}' is {schema[value]}, not a number",
+            hint="name a column of amounts (spend, revenue, lifetime value)",
+        )
 
 
 def _left_out(

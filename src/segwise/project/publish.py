@@ -147,7 +147,7 @@ def publish(
             ),
             k_min=config.privacy.k_min,
             population=population,
-            value_column=value_column(inputs.features),
+            value_column=inputs.value or value_column(inputs.features),
         )
         write_back(project, record, run_id, step)
         stored = store.write_run(record, progress=step, lock=False)

@@ -60,11 +60,13 @@ def profile_members(
     *,
     defining: Mapping[str, Collection[str]] | None = None,
     currency: str | None = None,
+    value: str | None = None,
 ) -> SegmentProfiles:
     """Profile a segmentation's members against every customer of the features table.
 
     ``defining``: per segment, the features its definition reads (they lead its card);
-    ``currency``: the project's, for the amounts in the traits (as on every card).
+    ``currency``: the project's, for the amounts in the traits (as on every card);
+    ``value``: the column a segment's value is (None: the first of the usual names).
     """
     from segwise.profiling import profile_segments  # noqa: PLC0415 - sklearn loads on use
 
@@ -78,6 +80,7 @@ def profile_members(
         definitions=True,
         defining=defining,
         currency=currency,
+        value_col=value or "auto",
     )
 
 

@@ -99,6 +99,7 @@ def roles_block(dataset: Dataset, keys: tuple[str, ...]) -> list[str]:
     return lines
 
 
+#: Names of the date a customer joined: sign-up, registration, membership start.
 _JOINED = r"sign_?up|signed_?up|created|joined|join_date|registered|registration|member_since"
 _JOINED += r"|customer_since|first_seen|enrol"
 

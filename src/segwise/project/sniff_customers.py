@@ -20,6 +20,7 @@ from segwise.exceptions import ConfigError
 from segwise.features.behaviour import customer_features
 from segwise.io.readers import read_customers, read_events
 from segwise.io.writers import write_text
+from segwise.profiling.profiles import value_column
 from segwise.project.results import as_polars
 from segwise.project.scaffold import project_file_for
 from segwise.project.sniff import (
@@ -37,12 +38,30 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 
-#: Names of the date a customer joined: sign-up, registration, membership start.
-
 #: A text attribute with more values than this is not offered as a cluster category.
 MAX_CATEGORY_LEVELS = 12
 #: At most this many of a customer table's numeric attributes are clustered on.
 MAX_ATTRIBUTES = 8
+#: Names of a customer's money to date (the cards' value), and of numbers that are not money.
+_MONEY = r"spen[dt]|revenue|sales|lifetime_?value|ltv|clv|total_(amount|paid|value)"
+_NOT_MONEY = r"score|rank|index|rate|share|ratio|count|number|segment|tier"
+
+
+def _money_column(features: pl.DataFrame, numeric: list[str]) -> str | None:
+    """The column a segment's value is (``total_spend``, ``lifetime_value``), when named so.
+
+    None when the cards find it anyway (``revenue``, ``spend``…) or nothing is money:
+    a spending score (1–100) is not.
+    """
+    if value_column(features) is not None:
+        return None
+    for name in numeric:
+        lowered = name.lower()
+        if re.search(_MONEY, lowered) and not re.search(_NOT_MONEY, lowered):
+            lowest = features[name].min()
+            if isinstance(lowest, int | float) and lowest >= 0:
+                return name
+    return None
 
 
 def _attribute_features(features: pl.DataFrame, personal: set[str]) -> tuple[list[str], list[str]]:
@@ -140,6 +159,12 @@ def sniff_customers_project(
             f"    joined: {yaml_text(joined)}",
         ]
         numeric.append("tenure_days")
+    money = _money_column(features, numeric)
+    if money is not None:
+        lines += [
+            "    # A segment's value on the cards: its customers' mean of this (and its share).",
+            f"    value: {yaml_text(money)}",
+        ]
     lines += pii_lines(personal)
     if events is not None and activity is not None:
         lines += ["  events:", f"    path: {yaml_text(place_file(events, data, copy=copy))}"]

@@ -98,6 +98,7 @@ def reader_options(source: AnySource) -> dict[str, Any]:
         mapping = options.pop("account_id", None)
         options.pop("role", None)
         options.pop("joined", None)  # read by the features: tenure_days
+        options.pop("value", None)  # read by the cards
         if mapping is not None:
             options["text_columns"] = [mapping]
     return options

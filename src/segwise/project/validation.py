@@ -13,10 +13,11 @@ import warnings
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from segwise.engine.frames import to_lazy
 from segwise.exceptions import ProblemsError, RuleError, SegwiseError
 from segwise.features.accounts import account_view
 from segwise.features.behaviour import customer_features
-from segwise.project.ingest import check_as_of, personal_columns, run_as_of
+from segwise.project.ingest import check_as_of, check_value_column, personal_columns, run_as_of
 from segwise.project.methods import CheckInputs, method_for
 from segwise.project.population import PopulationWarning, left_out, source_name
 from segwise.project.results import as_polars
@@ -63,6 +64,10 @@ def validate_project(project: Project, step: Callable[[str], None]) -> list[Qual
         features = attempt(
             functools.partial(_features, datasets, config.as_of, personal, joined=joined)
         )
+        value = config.sources.customers.value if config.sources.customers else None
+        if features is not None and value is not None:
+            schema = to_lazy(features).collect_schema()
+            attempt(functools.partial(check_value_column, dict(schema.items()), value))
     failed = {n for n, source in config.sources if source and n not in datasets}
     inputs = CheckInputs(features, datasets, project.paths, failed)
     by_level = {"customer": inputs}

@@ -43,6 +43,9 @@ class RunInputs:
     as_of: date
     paths: ProjectPaths
     currency: str | None = None
+    #: The customer table's column the cards' value is (``sources.customers.value``);
+    #: None: the first of the usual names (net revenue with orders).
+    value: str | None = None
     #: The as-of dates of the runs already stored (how long a frozen model has been reused).
     stored_as_of: tuple[date, ...] = ()
     #: False when only the memberships are wanted (``preview``): a method may skip its cards.

@@ -140,6 +140,7 @@ def run_clustering(
     model_path: Path | None = None,
     currency: str | None = None,
     stored_as_of: tuple[date, ...] = (),
+    value: str | None = None,
 ) -> SegmentationResult:
     """Cluster the customers (or reuse the frozen model) and build the segmentation's cards.
 
@@ -153,7 +154,12 @@ def run_clustering(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         named = name_clusters(
-            segmenter, features, fit=refitted, currency=currency, where=f"segmentation '{name}': "
+            segmenter,
+            features,
+            fit=refitted,
+            currency=currency,
+            where=f"segmentation '{name}': ",
+            value=value,
         )
     unstable = _unstable_segments(caught)
     profiles = named.profiles
@@ -422,6 +428,7 @@ def run(name: str, spec: ClusterSegmentation, inputs: RunInputs) -> list[Segment
             model_path=model,
             currency=inputs.currency,
             stored_as_of=inputs.stored_as_of,
+            value=inputs.value,
         )
     ]
 

@@ -347,6 +347,7 @@ def run(name: str, spec: ClvSegmentation, inputs: RunInputs) -> list[Segmentatio
         members.select("customer_id", "segment"),
         defining=None if spec.segments else _defining(churn_column),
         currency=inputs.currency,
+        value=inputs.value,
     )
     rules = _segment_rules(spec, predictions.churn_basis)
     made = _predictive_cards(spec, profiles, rules)
@@ -379,23 +380,25 @@ def run(name: str, spec: ClvSegmentation, inputs: RunInputs) -> list[Segmentatio
         backtest=section,
         details=members.select("customer_id", "p_alive", "clv", *bounds),
     )
-    tiers = _tiers(name, spec, inputs.features, members, predicted, inputs.currency)
+    tiers = _tiers(name, spec, inputs, members, predicted)
     return [predictive, tiers]
 
 
 def _tiers(
     name: str,
     spec: ClvSegmentation,
-    features: pl.DataFrame,
+    inputs: RunInputs,
     members: pl.DataFrame,
     predicted: pl.DataFrame,
-    currency: str | None,
 ) -> SegmentationResult:
     """The CLV value tiers as their own segmentation, high → low."""
     high, medium = spec.tiers
+    currency = inputs.currency
     tiers = members.select("customer_id", pl.col("tier").alias("segment"))
-    enriched = features.join(members.select("customer_id", "clv"), on="customer_id", how="left")
-    profiles = profile_members(enriched, tiers, currency=currency)
+    enriched = inputs.features.join(
+        members.select("customer_id", "clv"), on="customer_id", how="left"
+    )
+    profiles = profile_members(enriched, tiers, currency=currency, value=inputs.value)
     by = (
         f"the {spec.coverage:.0%} interval's lower bound of predicted lifetime value"
         if spec.tier_by == "clv_lower"

@@ -54,7 +54,7 @@ def run(name: str, spec: LookalikeSegmentation, inputs: RunInputs) -> list[Segme
     members = scored.select("customer_id", "segment")
     described = _descriptions(spec, segmenter)
     made = cards_from_profiles(
-        profile_members(features, members, currency=inputs.currency),
+        profile_members(features, members, currency=inputs.currency, value=inputs.value),
         lambda p: described.get(str(p.segment)),
         lambda p: ACTIONS.get(str(p.segment)),
     )

@@ -60,7 +60,7 @@ def run(name: str, spec: PropensitySegmentation, inputs: RunInputs) -> list[Segm
     scores = segmenter.segment()
     members = scores.select("customer_id", "segment")
     made = cards_from_profiles(
-        profile_members(inputs.features, members, currency=inputs.currency),
+        profile_members(inputs.features, members, currency=inputs.currency, value=inputs.value),
         lambda p: _definition(spec, segmenter, p.segment),
         lambda p: ACTIONS.get((spec.outcome, str(p.segment).split(" ")[0])),
     )

@@ -58,7 +58,9 @@ def run(name: str, spec: RfmSegmentation, inputs: RunInputs) -> list[Segmentatio
     members = table.select("customer_id", "segment")
     # Every named segment is defined by its recency, frequency and value: those lead its card.
     axes = dict.fromkeys(members["segment"].unique().to_list(), RFM_FEATURES)
-    profiles = profile_members(inputs.features, members, defining=axes, currency=inputs.currency)
+    profiles = profile_members(
+        inputs.features, members, defining=axes, currency=inputs.currency, value=inputs.value
+    )
     described = chosen.describe()
     made = cards_from_profiles(
         profiles,

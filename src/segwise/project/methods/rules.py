@@ -46,9 +46,9 @@ def run(name: str, spec: RulesSegmentation, inputs: RunInputs) -> list[Segmentat
     if not inputs.profile:
         members = _members_only(catalog, out)
     elif catalog.exclusive:
-        members, made = _exclusive(catalog, out, inputs.features, inputs.currency)
+        members, made = _exclusive(catalog, out, inputs)
     else:
-        members, made = _overlapping(catalog, out, inputs.features, inputs.currency)
+        members, made = _overlapping(catalog, out, inputs)
     definition = {
         "method": "rules",
         "exclusive": catalog.exclusive,
@@ -96,11 +96,18 @@ def _members_only(catalog: RuleCatalog, out: pl.DataFrame) -> pl.DataFrame:
 
 
 def _exclusive(
-    catalog: RuleCatalog, out: pl.DataFrame, features: pl.DataFrame, currency: str | None
+    catalog: RuleCatalog, out: pl.DataFrame, inputs: RunInputs
 ) -> tuple[pl.DataFrame, list[SegmentCard]]:
     by_name = {s.name: s for s in catalog.segments}
     members = out.select("customer_id", "segment")
-    profiles = profile_members(features, members, defining=_read_by(catalog), currency=currency)
+    currency = inputs.currency
+    profiles = profile_members(
+        inputs.features,
+        members,
+        defining=_read_by(catalog),
+        currency=currency,
+        value=inputs.value,
+    )
     # A segment without a playbook (the rest, above all) still gets an action from its
     # traits, as clusters do: largest first, none repeated.
     suggested = suggested_actions(
@@ -121,12 +128,13 @@ def _read_by(catalog: RuleCatalog) -> dict[str, frozenset[str]]:
 
 
 def _overlapping(
-    catalog: RuleCatalog, out: pl.DataFrame, features: pl.DataFrame, currency: str | None
+    catalog: RuleCatalog, out: pl.DataFrame, inputs: RunInputs
 ) -> tuple[pl.DataFrame, list[SegmentCard]]:
     """One membership row per audience; each audience profiled against everyone else."""
     members = _members_only(catalog, out)
     made: list[SegmentCard] = []
-    table = out.join(features, on="customer_id", how="left", maintain_order="left")
+    currency = inputs.currency
+    table = out.join(inputs.features, on="customer_id", how="left", maintain_order="left")
     flags = [s.name for s in catalog.segments]
     for segment in catalog.ordered():
         inside = np.where(table[segment.name].to_numpy(), segment.name, "(rest)")
@@ -135,6 +143,7 @@ def _overlapping(
             inside,
             defining=_read_by(catalog),
             currency=currency,
+            value_col=inputs.value or "auto",
         )
         wanted = [p for p in profiles.segments if p.segment == segment.name]
         audience = SegmentProfiles(profiles.total, profiles.value_col, wanted)

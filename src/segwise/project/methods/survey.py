@@ -84,7 +84,7 @@ def run(name: str, spec: SurveySegmentation, inputs: RunInputs) -> list[Segmenta
     members = projection.members.select("customer_id", "segment")
     described = _descriptions(profiles, projection)
     made = cards_from_profiles(
-        profile_members(inputs.features, members, currency=inputs.currency),
+        profile_members(inputs.features, members, currency=inputs.currency, value=inputs.value),
         lambda p: described.get(str(p.segment)),
         lambda p: _action(profiles, str(p.segment)),
     )
