@@ -78,3 +78,11 @@ def test_a_repeated_action_is_sharpened_by_the_segment_s_own_trait_without_stutt
     assert first.startswith("Lead with premium") and third.startswith("Lead with premium")
     assert third != first and third.count("Lead with") == 1
     assert third.endswith("income £88k (typical: £60k).")
+
+
+def test_families_and_large_households_are_spoken_to_as_households() -> None:
+    # The sample CRM table's largest cluster (2× the children at home) was told "Test a
+    # tailored message against a control group".
+    assert suggest_action([_trait("children_at_home", 1)]).startswith("Speak to the family")
+    assert suggest_action([_trait("household_size", 1)]).startswith("Speak to the household")
+    assert suggest_action([_trait("children_at_home", -1)]).startswith("Test a tailored")

@@ -116,11 +116,24 @@ def test_names_with_the_same_words_in_another_order_are_the_same_name() -> None:
 def test_a_name_uses_one_word_made_from_a_column_name_at_most() -> None:
     t = lambda f, d, e: Trait(f, "numeric", d, e, "")  # noqa: E731
     traits = [
-        t("household_size", 1, 2.0),
-        t("children_at_home", 1, 1.5),
+        t("num_pets", 1, 2.0),
+        t("price_sensitivity", 1, 1.5),
         t("recency_days", -1, 1.0),
     ]
-    assert auto_names({0: traits}) == {0: "Large household recent customers"}
+    assert auto_names({0: traits}) == {0: "More pets recent customers"}
+
+
+def test_children_name_families_and_fewer_children_name_nothing() -> None:
+    # The sample CRM table's two largest clusters were "More children at home customers" and
+    # "Fewer children at home customers".
+    t = lambda f, d, e: Trait(f, "numeric", d, e, "")  # noqa: E731
+    names = auto_names(
+        {
+            0: [t("children_at_home", 1, 2.0), t("household_size", 1, 1.0)],
+            1: [t("children_at_home", -1, 2.0), t("household_size", -1, 1.0)],
+        }
+    )
+    assert names == {0: "Family customers", 1: "Small household customers"}
 
 
 def test_the_features_a_segment_is_defined_by_lead_its_card() -> None:

@@ -36,3 +36,17 @@ def test_the_evidence_reads_in_words() -> None:
     row = [{"feature": "tenure_days", "median": 200.0, "lift": 0.5}]
     [(word, evidence)] = unfit_words("New big-basket customers", row)
     assert word == "new" and evidence == "tenure: 7 months for the typical member"
+
+
+def test_a_word_several_features_give_fits_while_one_of_them_bears_it_out() -> None:
+    # The sample CRM table's "Frequent add to cart engaged customers" were engaged by their
+    # app sessions (2.7x); the reused model was told 'engaged' no longer fit, from their email
+    # clicks (0x).
+    rows = [
+        {"feature": "email_click_30d", "median": 0.0, "lift": 0.0},
+        {"feature": "app_session_30d", "median": 1.0, "lift": 2.7},
+    ]
+    assert unfit_words("Engaged customers", rows) == []
+    rows[1]["lift"] = 0.5
+    [(word, evidence)] = unfit_words("Engaged customers", rows)
+    assert word == "engaged" and evidence.startswith("email click 30d: 0.00x")

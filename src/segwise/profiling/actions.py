@@ -81,6 +81,8 @@ _ACTIONS: tuple[_Action, ...] = (
     _Action("income", -1, "Lead with value: price-led offers, bundles and everyday essentials."),
     _Action("discount", 1, "Deal-led: time-limited promotions and bundles they can act on."),
     _Action("discount", -1, "Protect margin: full-price launches and service, not discounts."),
+    _Action("children", 1, "Speak to the family: household bundles, timed to school holidays."),
+    _Action("household", 1, "Speak to the household: family bundles and larger packs."),
 )
 _DEFAULT = "Test a tailored message against a control group to learn what moves them."
 
@@ -258,7 +260,7 @@ def suggest_actions(
         action = next((o for o in options if o not in taken), None)
         if action is None:
             lead = traits[0].text if traits else "their profile"
-            action = f"{options[0]} Tailor it to what sets them apart: {lead}."
+            action = f"{options[0]} Build it around what sets them apart: {lead}."
         taken.add(action)
         out.append(action)
     return out

@@ -325,7 +325,7 @@ def auto_names(
         plain_word = False  # a word made from a column name ("large household size")
         for trait in traits:
             word, concept = descriptor(trait), concept_key(trait)
-            if not word or concept in concepts or word in chosen:
+            if not word or concept in concepts or word in chosen or _ALIKE.get(concept) in concepts:
                 continue
             plain = trait.kind == "numeric" and vocabulary.concept_of(trait.feature) is None
             if len(chosen) < 2 and not (plain and plain_word):
@@ -382,7 +382,8 @@ def unfit_words(name: str, numeric: Sequence[dict[str, Any]]) -> list[tuple[str,
     >>> unfit_words("Lapsed customers", now)
     [('lapsed', 'days since last order: 0.90x the average')]
     """
-    found = []
+    against: dict[str, str] = {}
+    borne: set[str] = set()  # words some feature still bears out
     said = name.lower()
     for row in numeric:
         feature, lift, median = row["feature"], row.get("lift"), row.get("median")
@@ -394,11 +395,14 @@ def unfit_words(name: str, numeric: Sequence[dict[str, Any]]) -> list[tuple[str,
                 continue
             limit = _WORD_LIMITS.get(concept.key if concept else "") if direction < 0 else None
             if lift is not None and (lift - 1) * direction < 0:
-                found.append((word, f"{subject}: {lift:.2f}x the average"))
+                against.setdefault(word, f"{subject}: {lift:.2f}x the average")
             elif limit is not None and median is not None and median > limit:
                 typical = amounts.show(median, concept.unit if concept else "days", None)
-                found.append((word, f"{subject}: {typical} for the typical member"))
-    return found
+                against.setdefault(word, f"{subject}: {typical} for the typical member")
+            elif lift is not None:
+                borne.add(word)
+    # "Engaged" from their app sessions still fits while their email clicks are few.
+    return [(word, why) for word, why in against.items() if word not in borne]
 
 
 #: Words for "below average" that also need the typical member under a limit (days).
@@ -408,6 +412,9 @@ _WORD_LIMITS = {"tenure": NEW_CUSTOMER_DAYS, "recency": RECENT_DAYS}
 def _says(name: str, word: str) -> bool:
     return re.search(rf"(?<![\w-]){re.escape(word.lower())}(?![\w-])", name) is not None
 
+
+#: Concepts whose words say the same thing in a name ("family large household customers").
+_ALIKE = {"children": "household", "household": "children"}
 
 #: Concepts whose words contradict when they point the same way (frequent, slow-repeat).
 _OPPOSED = {"frequency": "cycle", "cycle": "frequency"}

@@ -259,6 +259,25 @@ CONCEPTS: tuple[Concept, ...] = (
         "aged {median} (typical {unit}: {overall})",
         noun="age",
     ),
+    # "Family" names parents; fewer children than average names nothing ("Fewer children at
+    # home customers" was a CRM cluster's name).
+    Concept(
+        "children",
+        r"child|(^|_)kids(_|$)",
+        "family",
+        None,
+        "count",
+        "{subject}: {ratio} the average ({mean} vs {overall_mean})",
+    ),
+    Concept(
+        "household",
+        r"household_?size|family_?size|household$",
+        "large household",
+        "small household",
+        "number",
+        "{subject}: {ratio} the average ({mean} vs {overall_mean})",
+        noun="household size",
+    ),
     Concept(
         "discount",
         r"discount|coupon|promo",
@@ -344,8 +363,8 @@ def name_word(column: str, direction: int) -> str | None:
     ('lapsed', 'small household')
     >>> name_word("Spending Score (1-100)", 1), name_word("price_sensitivity", -1)
     ('high spending score', 'low price sensitivity')
-    >>> name_word("children_at_home", -1), name_word("num_pets", 1)
-    ('fewer children at home', 'more pets')
+    >>> name_word("children_at_home", 1), name_word("num_pets", 1)
+    ('family', 'more pets')
     >>> name_word("add_to_cart_90d", 1)
     'frequent add to cart'
     """
