@@ -184,3 +184,20 @@ def test_one_segmentation_never_repeats_an_action() -> None:
     actions = suggest_actions([(lapsed, 100.0), (lapsed, 90.0), (lapsed, 80.0)], 100.0)
     assert len(set(actions)) == 3
     assert actions[0].startswith("Win back") and actions[1].startswith("Grow frequency")
+
+
+def test_days_since_a_customer_table_date_read_as_that_date_not_a_purchase() -> None:
+    # A CRM column days_since_last_login read "last bought 6 weeks ago", and its NULLs "have
+    # never bought".
+    login = numeric_trait("days_since_last_login", 45.0, 5.0, 10.0, 42.0, 3.0, 8.0)
+    assert login is not None and login.text == "last active 6 weeks ago (typical customer: 3 days)"
+    renewal = numeric_trait("days_since_last_renewal", 400.0, 100.0, 90.0, 380.0, 90.0, 60.0)
+    assert renewal is not None
+    assert renewal.text == "last renewal 12 months ago (typical customer: 3 months)"
+    assert name_word("days_since_last_renewal", 1) is None  # a date alone names nothing
+    signed_up = numeric_trait("days_since_signup_date", 300.0, 120.0, 90.0, 305.0, 100.0, 80.0)
+    assert signed_up is not None and signed_up.text.startswith("customer for 10 months")
+    unknown = missing_trait("days_since_last_renewal", 0.8, 0.2)
+    assert unknown is not None and unknown.text.startswith("80% have no last renewal")
+    ordered = numeric_trait("days_since_last_order", 200.0, 50.0, 40.0, 190.0, 45.0, 30.0)
+    assert ordered is not None and ordered.text.startswith("last bought 6 months ago")

@@ -8,7 +8,9 @@ One call, :func:`customer_features`, joins everything on ``customer_id``:
   ``preferred_channel``;
 * from events: ``<event>_<w>d`` counts per event type in each window
   (7, 30 and 90 days by default) and ``days_since_last_event``;
-* from the customer table: every attribute column.
+* from the customer table: every attribute column, and ``days_since_<column>``
+  for each of its dates (days from the date to the as-of date; NULL for a date
+  after it).
 
 Everything after the as-of date is ignored. Definitions:
 
@@ -36,11 +38,11 @@ from typing import TYPE_CHECKING, Any
 
 import narwhals.stable.v2 as nw
 
-from segwise._validation import hint_for
 from segwise.engine import portable
 from segwise.engine.frames import from_lazy, native_kind, to_lazy
 from segwise.exceptions import ConfigError, DataError
 from segwise.features._timestamps import as_day, ensure_datetime
+from segwise.features.customer_dates import JOINED_TENURE, customer_since_earlier, date_features
 from segwise.io.dataset import Dataset
 from segwise.io.roles import ROLES_BY_KIND
 from segwise.io.timestamps import resolve_as_of
@@ -112,46 +114,6 @@ def _result_kind(*sources: Any) -> str:
             kind = native_kind(source)
             return kind if kind in {"duckdb", "spark"} else "polars-eager"
     return "polars-eager"
-
-
-def _tenure_from(people: nw.LazyFrame[Any], joined: str, end: date) -> nw.LazyFrame[Any]:
-    """``customer_id, tenure_days``: days from each customer's joining date to ``end``.
-
-    A joining date after ``end`` (not yet a customer then) gives no tenure.
-    """
-    schema = people.collect_schema()
-    if joined not in schema:
-        raise ConfigError(
-            f"sources.customers.joined: no column '{joined}' in the customer table",
-            hint=hint_for(joined, list(schema.names())),
-        )
-    if not isinstance(schema[joined], nw.Date | nw.Datetime):
-        raise ConfigError(
-            f"sources.customers.joined: column '{joined}' is {schema[joined]}, not a date",
-            hint="write its dates as YYYY-MM-DD (a CSV), or name the date column",
-        )
-    dated = people.select(
-        "customer_id",
-        nw.col(joined).cast(nw.Date).alias("__sw_joined"),
-        nw.lit(end).alias("__sw_end"),
-    )
-    days = portable.add_days_between(dated, "__sw_end", "__sw_joined", "tenure_days")
-    tenure = nw.when(nw.col("tenure_days") >= 0).then(nw.col("tenure_days"))
-    return days.select("customer_id", tenure.alias("tenure_days"))
-
-
-_JOINED_TENURE = "__sw_tenure_joined"
-
-
-def _customer_since_earlier(table: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
-    """``tenure_days`` from the earlier of the joining date and the first purchase.
-
-    A sign-up who never bought is a customer from joining; one whose orders predate
-    the recorded sign-up (a migrated CRM) has been one since buying.
-    """
-    bought, joined = nw.col("tenure_days"), nw.col(_JOINED_TENURE)
-    longer = nw.when(bought.is_null() | (joined > bought)).then(joined).otherwise(bought)
-    return table.with_columns(longer.alias("tenure_days")).drop(_JOINED_TENURE)
 
 
 def is_return(names: list[str]) -> nw.Expr:
@@ -371,7 +333,8 @@ def customer_features(
     transactions, events, customers → *customer_id, tenure_days, recency_days,
     orders, net_revenue, avg_order_value, inter_purchase_mean_days,
     inter_purchase_last_days, return_rate, share_<category>…,
-    preferred_channel, <event>_<w>d…, days_since_last_event, <attributes>…*
+    preferred_channel, <event>_<w>d…, days_since_last_event, <attributes>…,
+    days_since_<date attribute>…*
     (see the module notes for each definition).
 
     Parameters
@@ -437,11 +400,9 @@ def customer_features(
     if ev is not None and end is not None:
         parts.append(_event_features(ev, end, windows))
     population = people if people is not None else _active(parts, with_events=ev is not None)
-    if joined is not None and people is not None:
-        since_joining = _tenure_from(people, joined, end or as_day(as_of) or date.today())
-        if tx is not None:
-            since_joining = since_joining.rename({"tenure_days": _JOINED_TENURE})
-        parts.append(since_joining)
+    if people is not None:
+        day = end or as_day(as_of) or date.today()
+        parts += date_features(people, day, joined=joined, with_orders=tx is not None)
     if tx is not None:
         known = set(people.collect_schema().names()) if people is not None else set()
         attributes = _constant_attributes(tx, exclude=known)
@@ -449,8 +410,8 @@ def customer_features(
             parts.append(attributes)
     table = portable.left_join_all(population, parts, "customer_id")
     names = table.collect_schema().names()
-    if _JOINED_TENURE in names:
-        table = _customer_since_earlier(table)
+    if JOINED_TENURE in names:
+        table = customer_since_earlier(table)
     zero_filled = [
         c
         for c in names

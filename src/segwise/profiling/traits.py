@@ -149,7 +149,7 @@ def numeric_trait(
         # CDNOW's cohort at the end of 1997: "last bought 8 months ago (typical customer: 10
         # months)" was named recent and told to strike while it is warm.
         word = word if median <= RECENT_DAYS else ""
-    key = concept.key if concept else feature
+    key = (concept.key if concept else "") or feature
     return Trait(feature, "numeric", direction, abs(effect), text, word=word, concept=key)
 
 
@@ -189,11 +189,11 @@ def missing_trait(feature: str, share: float, overall_share: float) -> Trait | N
     effect = (share - overall_share) / max(spread, 0.1)
     concept = vocabulary.concept_of(feature)
     if concept is not None and concept.missing:
-        text = concept.missing.format(share=f"{share:.0%}")
+        text = concept.missing.format(share=f"{share:.0%}", subject=vocabulary.subject(feature))
     else:
         text = f"{share:.0%} have no {vocabulary.words(feature)}"
     word = (concept.missing_word if concept else None) or ""
-    key = concept.key if concept else feature
+    key = (concept.key if concept else "") or feature
     return Trait(
         feature,
         "missing",
@@ -277,7 +277,7 @@ def concept_key(trait: Trait) -> str:
     if trait.concept:
         return trait.concept
     found = vocabulary.concept_of(trait.feature)
-    return found.key if found and trait.kind != "category" else trait.feature
+    return (found.key if found and trait.kind != "category" else "") or trait.feature
 
 
 def _normal(name: str) -> str:

@@ -156,7 +156,8 @@ CONCEPTS: tuple[Concept, ...] = (
     ),
     Concept(
         "engagement recency",
-        r"days_since_last_event|last_event|last_seen|last_active",
+        r"days_since_last_event|last_event|last_seen|last_active|"
+        r"days_since_last_(login|visit|session|open|click|activ|app|web)",
         "inactive",
         "active",
         "days",
@@ -167,7 +168,9 @@ CONCEPTS: tuple[Concept, ...] = (
     ),
     Concept(
         "recency",
-        r"recency|days_since_last",
+        # Days since the last of anything else is not purchase recency: "days_since_last_login"
+        # read "last bought 6 weeks ago".
+        r"recency|days_since_(last_)?(purchase|order|buy|bought|transaction|sale)",
         "lapsed",
         "recent",
         "days",
@@ -186,6 +189,31 @@ CONCEPTS: tuple[Concept, ...] = (
         missing="{share} have never bought",
         missing_word="non-buying",
         noun="tenure",
+    ),
+    # A customer table's sign-up date as days (sources.customers dates): tenure, in its words,
+    # but a missing one is an unknown date, not a customer who never bought.
+    Concept(
+        "tenure",
+        r"^days_since_(sign_?up|signed_?up|created|joined|join_date|registered|registration|"
+        r"member_since|enrol)",
+        "long-standing",
+        "new",
+        "days",
+        "{unit} for {median} (typical {unit}: {overall})",
+        missing="{share} have no joining date",
+        noun="tenure",
+    ),
+    # Any other date of the customer table, as days before the as-of date ("last login 6
+    # weeks ago"). No key: each date is its own concept, and none makes a name.
+    Concept(
+        "",
+        r"^days_since_",
+        None,
+        None,
+        "days",
+        "{subject} {median} ago (typical {unit}: {overall})",
+        missing="{share} have no {subject}",
+        noun="time since {subject}",
     ),
     Concept(
         "basket",
@@ -348,7 +376,7 @@ def subject(column: str) -> str:
     A unit at the end of the name is left to the values: "Annual Income (k$)" →
     "annual income".
     """
-    return words(re.sub(r"^share_|\s*\([^()]*\)\s*$", "", column.lower()))
+    return words(re.sub(r"^share_|^days_since_|\s*\([^()]*\)\s*$", "", column.lower()))
 
 
 def name_word(column: str, direction: int) -> str | None:
