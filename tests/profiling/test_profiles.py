@@ -243,6 +243,16 @@ def test_a_segment_nobody_in_bought_is_not_described_by_its_zero_purchases() -> 
     cards = {p.segment: p for p in profiles.segments}
     assert cards["Sign-ups"].traits == ["100% have never bought (27% overall)"]
     assert any("orders" in t for t in cards["Mixed"].traits), cards["Mixed"].traits
+    # A cluster of 2,010 sign-ups and one buyer read "Non-buying occasional customers", with
+    # "orders far below average (0.00 vs 7.06)", "net revenue far below average" and "100% have
+    # no avg order value" under "100% have never bought".
+    nearly = pl.concat([never, never, buyers.head(1)]).with_columns(
+        pl.lit("Nearly all sign-ups").alias("segment")
+    )
+    profiles = profile_segments(pl.concat([buyers, nearly]), "segment")
+    card = next(p for p in profiles.segments if p.segment == "Nearly all sign-ups")
+    assert card.traits == ["99% have never bought (33% overall)"], card.traits
+    assert card.name == "Non-buying customers"
 
 
 def test_what_purchases_measure_is_compared_with_the_average_buyer() -> None:

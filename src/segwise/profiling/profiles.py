@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 #: Value columns looked for (in order) when ``value_col="auto"``.
 VALUE_COLUMNS = ("monetary", "net_revenue", "revenue", "clv", "monetary_value", "spend")
 MAX_CATEGORY_LEVELS = 50
+#: A segment this much of which never bought reads "have never bought", not its zero purchases.
+NEVER_BOUGHT_SHARE = 0.95
 #: What a customer who never bought has none of: on a segment where nobody bought, traits on
 #: these only restate it ("orders far below average (0 vs 4.22)", "returns 0% of what they
 #: buy"), so the one "have never bought" says it.
@@ -316,10 +318,11 @@ def _numeric_part(
     currency: str | None,
 ) -> tuple[list[dict[str, Any]], list[Trait]]:
     rows, traits = [], []
+    # A cluster of sign-ups takes in the odd buyer; its zeros still only restate "never bought".
     never_bought = (
         "recency_days" in members.columns
         and members.height > 0
-        and members["recency_days"].null_count() == members.height
+        and members["recency_days"].null_count() >= NEVER_BOUGHT_SHARE * members.height
     )
     for name in numeric:
         column = members[name].cast(pl.Float64)

@@ -26,8 +26,10 @@ UNSCORED_RULE = (
     "orders, or orders quarantined as unreadable): nothing to score or predict from"
 )
 UNSCORED_ACTION = (
-    "Check their orders before any campaign (segwise quality lists the quarantined rows): "
-    "without a purchase they are left out of scores and predictions."
+    # Mostly sign-ups of a CRM table who never bought; a data check only if they should have.
+    "Convert: a first-purchase offer, a welcome incentive and the bestsellers. If they should "
+    "have orders, check those first (segwise quality lists the quarantined rows): without a "
+    "purchase they are left out of scores and predictions."
 )
 
 
