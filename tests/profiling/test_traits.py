@@ -41,12 +41,18 @@ def test_the_evidence_reads_in_words() -> None:
 def test_a_word_several_features_give_fits_while_one_of_them_bears_it_out() -> None:
     # The sample CRM table's "Frequent add to cart engaged customers" were engaged by their
     # app sessions (2.7x); the reused model was told 'engaged' no longer fit, from their email
-    # clicks (0x).
+    # clicks (0x). Channels now have their own words; events without one share "engaged".
     rows = [
-        {"feature": "email_click_30d", "median": 0.0, "lift": 0.0},
-        {"feature": "app_session_30d", "median": 1.0, "lift": 2.7},
+        {"feature": "visit_30d", "median": 0.0, "lift": 0.0},
+        {"feature": "login_30d", "median": 1.0, "lift": 2.7},
     ]
     assert unfit_words("Engaged customers", rows) == []
     rows[1]["lift"] = 0.5
     [(word, evidence)] = unfit_words("Engaged customers", rows)
-    assert word == "engaged" and evidence.startswith("email click 30d: 0.00x")
+    assert word == "engaged" and evidence.startswith("visit 30d: 0.00x")
+    channels = [
+        {"feature": "email_click_30d", "median": 0.0, "lift": 0.0},
+        {"feature": "app_session_30d", "median": 1.0, "lift": 2.7},
+    ]
+    assert unfit_words("App-engaged customers", channels) == []
+    assert [w for w, _ in unfit_words("Email-engaged customers", channels)] == ["email-engaged"]

@@ -365,6 +365,9 @@ _COUNT = (
     r"(^|\s)(children|kids|pets|cars|vehicles|members|people|persons|dependents|visits)(\s|$)"
 )
 
+#: Channels an event's name can start with ("email click", "app session").
+_CHANNEL = r"(email|app|web|site|sms|push|social|mobile|newsletter)\b"
+
 #: Names of scores and ratings: numbers on a scale of their own, whatever else the name says
 #: ("rating" as a word: an operating margin is money).
 _SCORE = r"score|(?<![a-z])ratings?(?![a-z])"
@@ -393,8 +396,8 @@ def name_word(column: str, direction: int) -> str | None:
     ('high spending score', 'low price sensitivity')
     >>> name_word("children_at_home", 1), name_word("num_pets", 1)
     ('family', 'more pets')
-    >>> name_word("add_to_cart_90d", 1)
-    'frequent add to cart'
+    >>> name_word("add_to_cart_90d", 1), name_word("email_click_30d", 1)
+    ('frequent add to cart', 'email-engaged')
     """
     concept = concept_of(column)
     if concept is None:
@@ -409,6 +412,11 @@ def name_word(column: str, direction: int) -> str | None:
             return f"{'more' if direction > 0 else 'fewer'} {counted}"
         return f"{'high' if direction > 0 else 'low'} {bare}"
     word = concept.high if direction > 0 else concept.low
+    if concept.key == "engagement" and direction > 0:
+        # Segments engaged on different channels are different audiences: "email-engaged"
+        # and "app-engaged", not two "engaged" segments told apart by a third trait.
+        channel = re.match(_CHANNEL, subject(column))
+        word = f"{channel.group(1)}-engaged" if channel else word
     return None if word is None else word.format(subject=subject(column))
 
 
