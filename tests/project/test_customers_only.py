@@ -193,8 +193,14 @@ def test_measurement_on_orders_is_refused_and_outcomes_are_measured(
     )
     project = sw.Project.from_yaml(config)
     with pytest.raises(ConfigError, match=r"no metric 'conversion'.*signup"):
-        analyze_experiment(project, "welcome", keep=False)
-    readout = analyze_experiment(project, "welcome", metrics=["signup"], keep=False)
+        analyze_experiment(project, "welcome", metrics=["conversion"], keep=False)
+    # Without orders, the default is every outcome metric (it was conversion and revenue,
+    # refused for want of orders).
+    readout = analyze_experiment(project, "welcome", keep=False)
+    assert readout == analyze_experiment(project, "welcome", metrics=["signup"], keep=False)
+    ran = CliRunner().invoke(app, ["experiment", "analyze", str(config), "welcome"])
+    assert ran.exit_code == 0, ran.output
+    assert "signup" in ran.output
     assert {r.segment for r in readout.results} >= {"Big spenders", "Everyone else"}
     assert {r.metric for r in readout.results} == {"signup"}
     assert all(r.comparison.lift > 0 for r in readout.results)  # the planted 0.2 → 0.6

@@ -252,7 +252,11 @@ def analyze(
     ] = None,
     metric: Annotated[
         list[str] | None,
-        typer.Option("--metric", help="conversion, revenue, orders or an outcome (repeatable)."),
+        typer.Option(
+            "--metric",
+            help="conversion, revenue, orders or an outcome (repeatable; default: conversion "
+            "and revenue, or every outcome metric without orders).",
+        ),
     ] = None,
     window: Annotated[
         str, typer.Option("--window", help="Outcomes counted this long after exposure.")
@@ -292,7 +296,7 @@ def analyze(
         project,
         experiment,
         segmentation=segmentation,
-        metrics=metric or ["conversion", "revenue"],
+        metrics=metric or None,
         window=days(window, "--window"),
         pre_period=days(pre_period, "--pre-period"),
         control=control,

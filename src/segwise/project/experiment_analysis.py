@@ -39,7 +39,7 @@ def analyze_experiment(
     experiment: str,
     *,
     segmentation: str | None = None,
-    metrics: Sequence[str] = ("conversion", "revenue"),
+    metrics: Sequence[str] | None = None,
     window: timedelta = timedelta(days=30),
     pre_period: timedelta = timedelta(days=14),
     control: str | None = None,
@@ -52,6 +52,8 @@ def analyze_experiment(
     """The readout of ``experiment`` per segment of ``segmentation`` (see the module).
 
     ``keep`` records it in the store's playbook memory (``segwise experiments``).
+    ``metrics`` default: conversion and revenue from the orders; without orders,
+    every metric of the outcomes source.
 
     Examples
     --------
@@ -79,6 +81,8 @@ def analyze_experiment(
         if project.config.sources.transactions is not None
         else None
     )
+    if metrics is None:
+        metrics = _default_metrics(orders, outcomes)
     chosen = resolve_metrics(metrics, has_orders=orders is not None, outcomes=outcomes)
     name = customer_segmentation(project, segmentation)
     # Past the id matching, a customer is their row number: the segment join and the
@@ -117,6 +121,14 @@ def analyze_experiment(
                   "split": split, "correction": correction, "cuped": use_cuped}  # fmt: skip
         experiments.record(project.store, name, found.to_dict(), design)
     return found
+
+
+def _default_metrics(orders: pl.LazyFrame | None, outcomes: pl.LazyFrame | None) -> list[str]:
+    """Conversion and revenue from the orders; without orders, every outcome metric."""
+    if orders is not None or outcomes is None:
+        return ["conversion", "revenue"]
+    names = outcomes.select(pl.col("metric").unique().drop_nulls()).collect()["metric"]
+    return sorted(str(m) for m in names)
 
 
 def _statistics(
