@@ -201,3 +201,11 @@ def test_days_since_a_customer_table_date_read_as_that_date_not_a_purchase() -> 
     assert unknown is not None and unknown.text.startswith("80% have no last renewal")
     ordered = numeric_trait("days_since_last_order", 200.0, 50.0, 40.0, 190.0, 45.0, 30.0)
     assert ordered is not None and ordered.text.startswith("last bought 6 months ago")
+
+
+def test_active_on_the_as_of_day_is_not_zero_days_ago() -> None:
+    # A CRM segment of the newest members read "last active 0 days ago (typical customer: 23
+    # months)".
+    today = numeric_trait("days_since_last_login", 0.3, 600.0, 300.0, 0.0, 700.0, 500.0)
+    assert today is not None
+    assert today.text == "last active on the as-of date (typical customer: 23 months)"

@@ -162,7 +162,9 @@ def _numeric_text(
 ) -> str:
     needs_ratio = concept is not None and "{ratio}" in concept.phrase
     if concept is not None and (not needs_ratio or (lift is not None and lift >= 0.1)):
-        return concept.phrase.format(**values, unit=vocabulary.unit())
+        text = concept.phrase.format(**values, unit=vocabulary.unit())
+        # A typical member active on the as-of day itself: not "last active 0 days ago".
+        return re.sub(r"^(.*) 0 days ago", r"\1 on the as-of date", text)
     name = vocabulary.words(feature)
     if lift is not None and (lift >= 1.2 or lift <= 0.8) and lift >= 0.1:
         return (
