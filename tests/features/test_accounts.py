@@ -97,6 +97,23 @@ def test_accounts_table_sets_the_population_and_its_firmographics() -> None:
     assert "committee_roles" not in got.columns  # no role column given
 
 
+def test_without_orders_accounts_are_their_firmographics_contacts_and_activity() -> None:
+    # Target accounts for account-based marketing: a CRM and an event log, no order book yet.
+    tables = _tiny()
+    del tables["transactions"]
+    tables["accounts"] = pl.LazyFrame({"customer_id": ["A", "Z"], "employees": [120, 40]})
+    view = account_view(tables, account="company", as_of=AS_OF)
+    got = {r["customer_id"]: r for r in _polars(view.features).to_dicts()}
+    assert set(got) == {"A", "B", "Z"}
+    # A: ann, bob, fay (fay visited in the 90 days); B: cy, dan (dan's visit is a year old).
+    assert (got["A"]["contacts"], got["A"]["active_contacts"]) == (3, 1)
+    assert (got["B"]["contacts"], got["B"]["active_contacts"]) == (2, 0)
+    assert (got["Z"]["contacts"], got["Z"]["employees"]) == (0, 40)
+    assert got["A"]["visit_90d"] == 1 and got["B"]["visit_90d"] == 0
+    assert "orders" not in got["A"] and "buying_contacts" not in got["A"]
+    assert "transactions" not in view.tables
+
+
 def test_polars_duckdb_and_spark_roll_up_a_generated_b2b_seller_alike(spark: Any) -> None:
     data = generate_b2b(300, seed=3)
     datasets = {

@@ -86,3 +86,10 @@ def test_families_and_large_households_are_spoken_to_as_households() -> None:
     assert suggest_action([_trait("children_at_home", 1)]).startswith("Speak to the family")
     assert suggest_action([_trait("household_size", 1)]).startswith("Speak to the household")
     assert suggest_action([_trait("children_at_home", -1)]).startswith("Test a tailored")
+
+
+def test_target_accounts_are_told_how_to_work_their_contacts() -> None:
+    # Accounts without orders (account-based marketing) all read "Test a tailored message".
+    with counting("account"):
+        assert suggest_action([_trait("contacts", -1)]).startswith("Map the account")
+        assert suggest_action([_trait("active_contacts", 1)]).startswith("Coordinate the account")

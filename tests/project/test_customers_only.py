@@ -137,11 +137,6 @@ def test_a_run_without_orders_is_as_of_the_project_date_or_the_last_event(
         ("customers: {path: c.csv}", "{method: rfm}", "v: method rfm models purchases"),
         ("customers: {path: c.csv}", "{method: clv}", "v: method clv models purchases"),
         ("customers: {path: c.csv}", "{method: propensity}", "v: method propensity models"),
-        (
-            "customers: {path: c.csv, account_id: firm}",
-            "{method: cluster, level: account}",
-            "v: level: account rolls up each account's orders",
-        ),
         ("events: {path: e.csv}", "{method: cluster}", "sources: no population to segment"),
     ],
 )
@@ -404,3 +399,69 @@ def test_a_value_column_that_is_not_a_number_is_one_clear_error(
         assert ran.exit_code == 1, command
         assert says in ran.stderr.splitlines()[0], ran.stderr
         assert "Traceback" not in ran.output
+
+
+B2B_TARGETS = """\
+name: abm
+as_of: 2025-12-31
+sources:
+  customers: {path: contacts.csv, customer_id: contact_id, account_id: account_id, role: role}
+  accounts: {path: accounts.csv}
+  events: {path: events.csv, customer_id: contact_id}
+segmentations:
+  firms:
+    method: cluster
+    level: account
+    features: [employees, contacts, active_contacts]
+    categorical: [industry]
+  fit:
+    method: rules
+    level: account
+    exclusive: true
+    segments:
+      - {name: Enterprise, where: "employees >= 1000"}
+      - {name: Engaged accounts, where: "active_contacts >= 2"}
+"""
+
+
+def test_target_accounts_without_orders_are_segmented_on_firmographics_and_activity(
+    tmp_path: Path,
+) -> None:
+    # Account-based marketing starts before the first order: "level: account rolls up each
+    # account's orders" refused a CRM of target accounts and their people.
+    from segwise.datasets import generate_b2b
+
+    data = generate_b2b(300, seed=2)
+    data.accounts.write_csv(tmp_path / "accounts.csv")
+    data.contacts.write_csv(tmp_path / "contacts.csv")
+    rng = np.random.default_rng(2)
+    visitors = rng.choice(data.contacts["contact_id"].to_numpy(), 400)
+    pl.DataFrame(
+        {
+            "contact_id": visitors,
+            "timestamp": [
+                dt.datetime(2025, 12, 1) + dt.timedelta(hours=int(h))
+                for h in rng.integers(0, 700, 400)
+            ],
+            "event": "webinar",
+        }
+    ).write_csv(tmp_path / "events.csv")
+    config = tmp_path / "segwise.yaml"
+    config.write_text(B2B_TARGETS)
+    runner = CliRunner()
+    checked = runner.invoke(app, ["validate", str(config)])
+    assert checked.exit_code == 0, checked.output
+    result = sw.Project.from_yaml(config).run()
+    assert (result.customers, result.accounts) == (data.contacts.height, 300)
+    firms = _members(config, "firms")
+    assert firms.height == 300 and set(firms["customer_id"]) == set(data.accounts["account_id"])
+    fit = _members(config, "fit")
+    big = data.accounts.filter(pl.col("employees") >= 1000)["account_id"]
+    enterprise = fit.filter(pl.col("segment") == "Enterprise")["customer_id"]
+    assert big.len() > 0 and set(enterprise) == set(big)
+    people = runner.invoke(
+        app, ["members", str(config), "Enterprise", "--segmentation", "fit", "--contacts"]
+    )
+    assert people.exit_code == 0, people.output
+    expected = data.contacts.filter(pl.col("account_id").is_in(big.implode()))["contact_id"]
+    assert set(expected) <= set(people.output.split())

@@ -140,14 +140,43 @@ def _population(accounts: Any, mapping: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
     return nw.concat([table, missing], how="diagonal")
 
 
+def _contacts_only(
+    events: nw.LazyFrame[Any] | None, mapping: nw.LazyFrame[Any], end: date
+) -> nw.LazyFrame[Any]:
+    """Without orders: the account's contacts, and those active (events) in the window."""
+    table = (
+        mapping.group_by("account_id")
+        .agg(nw.len().alias("contacts"))
+        .rename({"account_id": "customer_id"})
+    )
+    if events is None:
+        return table
+    day = nw.col("timestamp").dt.date()
+    in_window = (day <= nw.lit(end)) & (day > nw.lit(end - timedelta(days=ACTIVE_DAYS)))
+    active = (
+        events.filter(in_window)
+        .select("customer_id", "contact_id")
+        .unique(["customer_id", "contact_id"])
+        .group_by("customer_id")
+        .agg(nw.len().alias("active_contacts"))
+    )
+    return table.join(active, on="customer_id", how="left")
+
+
 def _rollup(
-    orders: nw.LazyFrame[Any],
+    orders: nw.LazyFrame[Any] | None,
     events: nw.LazyFrame[Any] | None,
     mapping: nw.LazyFrame[Any],
     roles: nw.LazyFrame[Any] | None,
     end: date,
 ) -> nw.LazyFrame[Any]:
-    """The roll-up columns per account (``customer_id``), from orders re-keyed by account."""
+    """The roll-up columns per account (``customer_id``), from orders re-keyed by account.
+
+    Without orders (a list of target accounts and their people), only what the CRM and
+    the event log say: contacts, and active contacts.
+    """
+    if orders is None:
+        return _contacts_only(events, mapping, end)
     day = nw.col("timestamp").dt.date()
     names = orders.collect_schema().names()
     purchase = ~is_return(names)
@@ -213,9 +242,11 @@ def account_view(
     Parameters
     ----------
     tables
-        The run's native tables: ``transactions``, ``customers`` (contacts,
-        with the ``account`` column), optionally ``events`` and ``accounts``
-        (one row per account; its id in ``customer_id``).
+        The run's native tables: ``customers`` (contacts, with the
+        ``account`` column), optionally ``transactions``, ``events`` and
+        ``accounts`` (one row per account; its id in ``customer_id``).
+        Without transactions the accounts are described by their
+        firmographics, contacts and events alone.
     account
         The customers table's column naming each contact's account.
     as_of
@@ -243,9 +274,10 @@ def account_view(
             "level: account needs the customers table that maps contacts to accounts",
             hint="add sources.customers with account_id: <column>",
         )
-    like = native_kind(tables["transactions"])
+    bought = tables.get("transactions")
+    like = native_kind(bought if bought is not None else tables["customers"])
     mapping = contact_mapping(tables["customers"], account)
-    orders = _by_account(tables["transactions"], mapping)
+    orders = _by_account(bought, mapping) if bought is not None else None
     events = _by_account(tables["events"], mapping) if tables.get("events") is not None else None
     population = _population(tables.get("accounts"), mapping)
     if role is not None:
@@ -257,12 +289,14 @@ def account_view(
         if role is not None
         else None
     )
-    native = {"transactions": from_lazy(orders, like), "customers": from_lazy(population, like)}
+    native = {"customers": from_lazy(population, like)}
+    if orders is not None:
+        native["transactions"] = from_lazy(orders, like)
     if events is not None:
         native["events"] = from_lazy(events, like)
     base = to_lazy(
         customer_features(
-            native["transactions"],
+            native.get("transactions"),
             customers=native["customers"],
             events=native.get("events"),
             as_of=as_of,

@@ -137,6 +137,17 @@ _ACCOUNT_ACTIONS: tuple[_Action, ...] = (
     ),
     _Action("value", -1, "Serve efficiently: self-serve ordering and inside sales."),
     _Action("engagement", -1, "Re-engage: new contacts, a new channel or an event invitation."),
+    # Target accounts before their first order (no orders: contacts and activity only).
+    _Action(
+        "contacts",
+        -1,
+        "Map the account: find the decision makers and open a second and third conversation.",
+    ),
+    _Action(
+        "contacts",
+        1,
+        "Coordinate the account: one owner, a plan for each person you know there.",
+    ),
 )
 
 

@@ -435,11 +435,6 @@ class ProjectConfig(Strict):
                     "project has no sources.transactions; add the orders export, or use "
                     "rules, cluster or survey on the customer table"
                 )
-            if spec.level == "account":
-                raise ValueError(
-                    f"segmentations.{name}: level: account rolls up each account's orders and "
-                    "the project has no sources.transactions; add the orders export"
-                )
         return self
 
     @model_validator(mode="after")
