@@ -93,3 +93,13 @@ def test_target_accounts_are_told_how_to_work_their_contacts() -> None:
     with counting("account"):
         assert suggest_action([_trait("contacts", -1)]).startswith("Map the account")
         assert suggest_action([_trait("active_contacts", 1)]).startswith("Coordinate the account")
+
+
+def test_engagement_on_a_channel_is_acted_on_there() -> None:
+    # The sample CRM table's email-engaged and app-engaged clusters were both told "Convert
+    # engagement: targeted offers where they already engage".
+    email, app = [_trait("email_click_30d", 1)], [_trait("app_session_30d", 1)]
+    by_email, by_app = suggest_actions([(email, 1.0), (app, 1.0)])
+    assert "targeted offers by email" in by_email and "targeted offers by app" in by_app
+    plain = "Convert engagement: targeted offers where they already engage."
+    assert suggest_action([_trait("visit_30d", 1)]) == plain  # no channel in the name

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from segwise.profiling.amounts import money
 from segwise.profiling.traits import concept_key, contradicted
-from segwise.profiling.vocabulary import unit
+from segwise.profiling.vocabulary import channel_of, unit
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -164,9 +164,18 @@ def _matches(traits: Sequence[Trait], protect_margin: bool) -> list[str]:
                 continue
             if protect_margin and action.grows_spend:
                 continue
-            if action.text not in found:
-                found.append(action.text)
+            text = _on_channel(action, trait)
+            if text not in found:
+                found.append(text)
     return found
+
+
+def _on_channel(action: _Action, trait: Trait) -> str:
+    """Engagement on one channel is acted on there: "targeted offers by email"."""
+    channel = channel_of(trait.feature) if trait.kind == "numeric" else None
+    if action.concept != "engagement" or action.direction != 1 or channel is None:
+        return action.text
+    return f"Convert engagement: targeted offers by {channel}, where they already engage."
 
 
 def _loses_money(value_mean: float | None, population_value: float | None) -> bool:

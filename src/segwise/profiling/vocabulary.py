@@ -415,9 +415,19 @@ def name_word(column: str, direction: int) -> str | None:
     if concept.key == "engagement" and direction > 0:
         # Segments engaged on different channels are different audiences: "email-engaged"
         # and "app-engaged", not two "engaged" segments told apart by a third trait.
-        channel = re.match(_CHANNEL, subject(column))
-        word = f"{channel.group(1)}-engaged" if channel else word
+        channel = channel_of(column)
+        word = f"{channel}-engaged" if channel else word
     return None if word is None else word.format(subject=subject(column))
+
+
+def channel_of(column: str) -> str | None:
+    """The channel an event count's name starts with (``email_click_30d`` → "email").
+
+    >>> channel_of("app_session_30d"), channel_of("visit_30d")
+    ('app', None)
+    """
+    found = re.match(_CHANNEL, subject(column))
+    return found.group(1) if found else None
 
 
 def category_word(column: str, level: str) -> str:
