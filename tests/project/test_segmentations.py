@@ -185,3 +185,23 @@ def test_level_account_needs_contacts_mapped_to_accounts(tmp_path: Path) -> None
     done = runner.invoke(app, ["validate", str(tmp_path / "segwise.yaml")])
     assert done.exit_code != 0
     assert "add sources.customers.account_id" in done.stderr
+
+
+def test_notes_of_an_account_segmentation_speak_of_accounts() -> None:
+    # The clustering's "these customers do not fall into clear groups" was shown on a
+    # segmentation of 800 target accounts.
+    import warnings as warning_module
+
+    from segwise.profiling.cards import SegmentationResult
+    from segwise.project.segmentations import keep_notes
+    from segwise.segmenters.cluster import UnstableSegmentWarning
+
+    result = SegmentationResult("firms", "cluster", pl.DataFrame(), {}, [], ["2% of customers"])
+    with warning_module.catch_warnings(record=True) as caught:
+        warning_module.simplefilter("always")
+        warning_module.warn(
+            "these customers do not fall into clear groups", UnstableSegmentWarning, stacklevel=1
+        )
+    keep_notes(result, caught, level="account")
+    assert result.warnings == ["2% of accounts", "these accounts do not fall into clear groups"]
+    assert result.definition["warnings"] == result.warnings

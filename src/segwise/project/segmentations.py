@@ -8,6 +8,7 @@ warnings.
 
 from __future__ import annotations
 
+import re
 import warnings
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -51,7 +52,7 @@ def run_segmentations(
             produced = method_for(spec).run(name, spec, given)
         if unconsented and config.privacy.profiling == "exclude":
             produced[0].warnings.append(excluded_note(len(unconsented), level.as_of))
-        keep_notes(produced[0], caught)
+        keep_notes(produced[0], caught, level=spec.level)
         if unconsented and config.privacy.profiling == "aggregate":
             produced = [kept_in_counts(r, unconsented, level.as_of) for r in produced]
         for result in produced:  # stored definitions of customer segmentations stay as they were
@@ -80,12 +81,19 @@ def of_accounts(result: SegmentationResult, contacts: pl.DataFrame | None) -> Se
     return replace(result, level="account", cards=cards)
 
 
-def keep_notes(result: SegmentationResult, caught: list[warnings.WarningMessage]) -> None:
-    """Keep segwise's warnings from a segmentation as notes on its result."""
+def keep_notes(
+    result: SegmentationResult, caught: list[warnings.WarningMessage], *, level: str = "customer"
+) -> None:
+    """Keep segwise's warnings from a segmentation as notes on its result.
+
+    The segmenters say "customers" of their rows; at account level the rows are accounts.
+    """
     notes = result.warnings
     for text in own_warnings(caught):
         if not any(text in note for note in notes):
             notes.append(text)
+    if level != "customer":
+        notes[:] = [re.sub(r"\bcustomers\b", f"{level}s", n) for n in notes]
     result.definition["warnings"] = list(notes)
 
 
