@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from segwise.profiling import amounts, vocabulary
+from segwise.profiling.labels import label
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -390,7 +391,7 @@ def unfit_words(name: str, numeric: Sequence[dict[str, Any]]) -> list[tuple[str,
     for row in numeric:
         feature, lift, median = row["feature"], row.get("lift"), row.get("median")
         concept = vocabulary.concept_of(feature)
-        subject = vocabulary.label(feature)
+        subject = label(feature)
         for direction in (1, -1):
             word = vocabulary.name_word(feature, direction)
             if not word or not _says(said, word):

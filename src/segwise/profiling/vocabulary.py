@@ -469,35 +469,3 @@ def noun(column: str) -> str:
     if concept is None or not concept.noun:
         return words(column).lower()
     return concept.noun.format(subject=subject(column))
-
-
-#: Short labels for the columns ``customer_features`` makes, for chart axes.
-_LABELS = {
-    "tenure_days": "tenure",
-    "recency_days": "days since last order",
-    "orders": "orders",
-    "net_revenue": "net revenue",
-    "avg_order_value": "order value",
-    "inter_purchase_mean_days": "days between orders",
-    "inter_purchase_last_days": "last gap between orders",
-    "return_rate": "returns",
-    "days_since_last_event": "days since last active",
-    "p_alive": "chance still active",
-    "clv": "predicted value",
-    "quiet_cycles": "time quiet, in purchase cycles",
-}
-
-
-def label(column: str) -> str:
-    """A short axis label for a column (``avg_order_value`` → "order value").
-
-    Examples
-    --------
-    >>> label("inter_purchase_mean_days"), label("share_garden")
-    ('days between orders', 'garden share')
-    """
-    if column in _LABELS:
-        return _LABELS[column]
-    if column.lower().startswith("share_"):
-        return f"{subject(column)} share"
-    return words(column).lower()

@@ -21,7 +21,7 @@ from segwise._version import __version__
 from segwise.io.writers import write_text
 from segwise.privacy.small_groups import K_MIN, protect_card
 from segwise.profiling.amounts import money
-from segwise.profiling.vocabulary import label
+from segwise.profiling.labels import label
 from segwise.report.charts import chart_html
 from segwise.report.measure import card_memory, measurement_view
 from segwise.report.quality import environment, quality_section
