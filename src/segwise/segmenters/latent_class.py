@@ -160,7 +160,9 @@ def _one_start(
         counts = (indicators.T @ responsibility).T.reshape(k, questions, width)
         # Each question's probabilities are shares among those who answered it.
         answering = (answered_float.T @ responsibility).T[:, :, None]
-        theta = np.where(answering > 0, counts / np.maximum(answering, _FLOOR), uniform)
+        # A class holding next to nobody who answered (a subnormal weight) reads as nobody:
+        # its counts over the floor would not sum to one.
+        theta = np.where(answering > _FLOOR, counts / np.maximum(answering, _FLOOR), uniform)
         log_theta = np.log(np.maximum(theta, _FLOOR)).reshape(k, -1)
         posterior, row_log_likelihood = _normalised(_log_joint(indicators, shares, log_theta))
         previous, log_likelihood = log_likelihood, float(weights @ row_log_likelihood)
