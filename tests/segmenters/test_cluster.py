@@ -200,6 +200,35 @@ def test_a_few_negative_values_keep_the_log_as_a_signed_log() -> None:
     assert scaled[:, 0][-2:].max() < 0  # refunds stay below everyone, not at zero
 
 
+def test_a_blank_time_since_the_last_one_is_the_far_end_not_the_median() -> None:
+    # Never logged in (a blank days_since_last_login) sat at the median: beside the
+    # customers who log in every few weeks, not beyond the ones gone quiet for a year.
+    import polars as pl
+
+    from segwise.segmenters.cluster_features import FeatureTransform
+
+    rng = np.random.default_rng(3)
+    days = rng.exponential(40, 900)
+    blank = [None] * 100
+    sample = pl.DataFrame(
+        {
+            "days_since_last_login": [*days, *blank],
+            "recency_days": [*rng.uniform(0, 700, 900), *blank],
+            "tenure_days": [*rng.uniform(0, 900, 900), *blank],
+        }
+    )
+    names = ["days_since_last_login", "recency_days", "tenure_days"]
+    transform = FeatureTransform.fit(sample, numeric=names, categorical=[])
+    scaled = transform.matrix(sample)
+    for column, feature in enumerate(transform.numeric[:2]):
+        assert scaled[900:, column].min() == pytest.approx(scaled[:, column].max())
+        assert feature.fill > np.percentile(sample[feature.name].drop_nulls(), 90)
+        assert "far end" in feature.reason
+    # A blank tenure is unknown, not "longest": it stays typical.
+    assert transform.numeric[2].fill == pytest.approx(np.median(sample["tenure_days"].drop_nulls()))
+    assert "far end" not in transform.numeric[2].reason
+
+
 def test_no_stable_k_is_said_and_stored() -> None:
     rng = np.random.default_rng(1)
     noise = {f"x{i}": rng.normal(size=600) for i in range(4)}  # no structure at all

@@ -36,7 +36,7 @@ def planted_segments(
     seed
         Everything is determined by it.
     missing_share
-        Share of numeric values set to NULL.
+        Share of numeric values set to NULL (recency excepted: everyone planted has bought).
     noise_share
         Share of rows drawn at random from the whole range (their truth is -1).
     separation
@@ -85,11 +85,14 @@ def planted_segments(
         "monetary": monetary,
         "avg_basket": basket,
     }
+    blanks = {name: rng.random(n) < missing_share for name in columns}
+    # Everyone planted has bought: a blank recency would read "never bought" (features/elapsed.py).
+    blanks["recency_days"][:] = False
     table = pl.DataFrame(
         {
             "customer_id": [f"c{i:06d}" for i in range(n)],
             **{
-                name: pl.Series(name, values).set(pl.Series(rng.random(n) < missing_share), None)
+                name: pl.Series(name, values).set(pl.Series(blanks[name]), None)
                 for name, values in columns.items()
             },
             "device": [DEVICES[d] for d in device],

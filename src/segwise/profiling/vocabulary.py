@@ -18,6 +18,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from segwise.features.elapsed import ENGAGEMENT_RECENCY, PURCHASE_RECENCY
+
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
@@ -156,8 +158,7 @@ CONCEPTS: tuple[Concept, ...] = (
     ),
     Concept(
         "engagement recency",
-        r"days_since_last_event|last_event|last_seen|last_active|"
-        r"days_since_last_(login|visit|session|open|click|activ|app|web)",
+        ENGAGEMENT_RECENCY,
         "inactive",
         "active",
         "days",
@@ -170,7 +171,7 @@ CONCEPTS: tuple[Concept, ...] = (
         "recency",
         # Days since the last of anything else is not purchase recency: "days_since_last_login"
         # read "last bought 6 weeks ago".
-        r"recency|days_since_(last_)?(purchase|order|buy|bought|transaction|sale)",
+        PURCHASE_RECENCY,
         "lapsed",
         "recent",
         "days",

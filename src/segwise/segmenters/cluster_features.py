@@ -19,6 +19,7 @@ import polars as pl
 
 from segwise._validation import hint_for
 from segwise.exceptions import ColumnNotFoundError, ConfigError
+from segwise.features.elapsed import blank_means_never
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -222,6 +223,11 @@ class FeatureTransform:
             low, high = (float(v) for v in np.percentile(values, [0.5, 99.5]))
             lower = max(low, centre - CAP * scale)
             upper = min(high, centre + CAP * scale)
+            if blank_means_never(name):
+                # No order (no login) yet is not the typical time since the last one but the
+                # far end: as far out as winsorising lets anyone be.
+                fill = _untransformed(upper, log=bool(log), signed=signed)
+                reason += "; blank (never) placed at the far end"
             numeric_features.append(
                 NumericFeature(
                     name,
@@ -252,6 +258,14 @@ class FeatureTransform:
                 levels = (*levels, _OTHER)
             categorical_features.append(CategoricalFeature(name, str(counts[name][0]), levels))
         return cls(tuple(numeric_features), tuple(categorical_features))
+
+
+def _untransformed(value: float, *, log: bool, signed: bool) -> float:
+    """The raw value the (signed) log maps to ``value``."""
+    if not log:
+        return value
+    magnitude = math.expm1(abs(value))
+    return -magnitude if signed and value < 0 else magnitude
 
 
 def _skewness(values: np.ndarray) -> float:
