@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import TYPE_CHECKING
 
 import polars as pl
@@ -12,6 +13,7 @@ from typer.testing import CliRunner
 import segwise as sw
 from segwise.cli.app import app
 from segwise.datasets.planted import planted_segments
+from segwise.profiling.separation import separation
 from segwise.segmenters import ClusterSegmenter
 
 if TYPE_CHECKING:
@@ -76,6 +78,10 @@ def test_cluster_with_fixed_k_and_features(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.stderr
     assert "3 segments" in result.stdout
+    # The silhouette is read in words, and the words fit the number.
+    found = re.search(r"silhouette (-?\d\.\d\d) \(([a-z ,:]+)", " ".join(result.stdout.split()))
+    assert found is not None
+    assert separation(float(found.group(1))).startswith(f"{found.group(1)} ({found.group(2)}")
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from segwise.profiling.amounts import money
+from segwise.profiling.separation import separation
 from segwise.project import Project
 
 if TYPE_CHECKING:
@@ -60,6 +61,13 @@ def test_tier_values_read_as_the_cards_amounts(run: Any) -> None:
         assert found is not None, row["tier"]
         cells = re.findall(r"<td>([^<]*)</td>", found.group(1))
         assert cells[2:] == [money(row["predicted_value"]), money(row["actual_value"])]
+
+
+def test_the_report_reads_the_silhouette_in_words(run: Any) -> None:
+    # "silhouette 0.23" was left to be read; most customer tables are one population sliced.
+    page = run.report.read_text()
+    behaviour = next(s for s in run.segmentations if s.name == "behaviour")
+    assert f"silhouette {separation(behaviour.definition['silhouette'])}" in page
 
 
 def test_report_is_self_contained(run: Any) -> None:

@@ -109,9 +109,11 @@ def cluster(
 def _print(console: Any, payload: dict[str, Any]) -> None:
     from rich.table import Table
 
+    from segwise.profiling.separation import separation
+
     title = (
         f"{payload['customers']:,} customers · {payload['k']} segments · "
-        f"silhouette {payload['silhouette']:.2f} · stability {payload['stability']:.3f}"
+        f"silhouette {separation(payload['silhouette'])} · stability {payload['stability']:.3f}"
     )
     table = Table(title=title, title_justify="left", show_lines=True)
     for column in ("segment", "customers", "share", "defining traits", "rule (precision / recall)"):

@@ -22,6 +22,7 @@ from segwise.io.writers import write_text
 from segwise.privacy.small_groups import K_MIN, protect_card
 from segwise.profiling.amounts import money
 from segwise.profiling.labels import label
+from segwise.profiling.separation import separation
 from segwise.report.charts import chart_html
 from segwise.report.measure import card_memory, measurement_view
 from segwise.report.quality import environment, quality_section
@@ -106,7 +107,8 @@ def _segmentation_view(
         if definition.get("exclusive")
         else "overlapping audiences",
         "cluster": f"{definition.get('algorithm')} · k = {definition.get('chosen_k')} "
-        f"(asked: {definition.get('k')}) · silhouette {definition.get('silhouette', 0):.2f} · "
+        f"(asked: {definition.get('k')}) · silhouette "
+        f"{separation(definition.get('silhouette', 0))} · "
         f"stability {definition.get('stability', 0):.3f}",
         "clv": "BG/NBD + Gamma-Gamma predictive segments",
     }.get(result.method) or str(definition.get("summary") or result.method)
