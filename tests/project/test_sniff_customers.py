@@ -176,3 +176,20 @@ def test_a_money_column_is_declared_the_cards_value(tmp_path: Path) -> None:
     cards = [c for s in result.segmentations for c in s.cards]
     assert cards and all(c.value_mean is not None and c.value_mean > 0 for c in cards)
     assert sum(c.revenue_share or 0 for c in cards) == pytest.approx(1.0)
+
+
+def test_the_money_column_is_found_past_the_clustered_attributes(tmp_path: Path) -> None:
+    # Only the first eight numeric attributes were looked at, and "sales_calls" read as money.
+    rng = np.random.default_rng(2)
+    n = 200
+    attributes = {f"attribute_{i}": rng.normal(size=n) for i in range(9)}
+    pl.DataFrame(
+        {
+            "customer_id": [f"C{i}" for i in range(n)],
+            "sales_calls": rng.integers(0, 20, n),
+            **attributes,
+            "lifetime_value": rng.gamma(2.0, 300.0, n).round(2),
+        }
+    ).write_csv(tmp_path / "crm.csv")
+    text = sniff_customers_project(tmp_path / "crm", tmp_path / "crm.csv").config.read_text()
+    assert "    value: lifetime_value\n" in text

@@ -44,7 +44,11 @@ MAX_CATEGORY_LEVELS = 12
 MAX_ATTRIBUTES = 8
 #: Names of a customer's money to date (the cards' value), and of numbers that are not money.
 _MONEY = r"spen[dt]|revenue|sales|lifetime_?value|ltv|clv|total_(amount|paid|value)"
-_NOT_MONEY = r"score|rank|index|rate|share|ratio|count|number|segment|tier"
+_NOT_MONEY = (
+    r"score|rank|index|rate|share|ratio|count|number|segment|tier|"
+    # Counts of things sales people do or sell: "sales_calls", "units_sold".
+    r"call|visit|meeting|lead|contact|unit|qty|quantit|item|days|_id$"
+)
 
 
 def _money_column(features: pl.DataFrame, numeric: list[str]) -> str | None:
@@ -159,7 +163,10 @@ def sniff_customers_project(
             f"    joined: {yaml_text(joined)}",
         ]
         numeric.append("tenure_days")
-    money = _money_column(features, numeric)
+    # Any numeric column of the table: the clustered attributes stop at MAX_ATTRIBUTES.
+    money = _money_column(
+        features, [c for c in own if c not in personal and features[c].dtype.is_numeric()]
+    )
     if money is not None:
         lines += [
             "    # A segment's value on the cards: its customers' mean of this (and its share).",
