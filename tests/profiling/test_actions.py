@@ -100,6 +100,42 @@ def test_engagement_on_a_channel_is_acted_on_there() -> None:
     # engagement: targeted offers where they already engage".
     email, app = [_trait("email_click_30d", 1)], [_trait("app_session_30d", 1)]
     by_email, by_app = suggest_actions([(email, 1.0), (app, 1.0)])
-    assert "targeted offers by email" in by_email and "targeted offers by app" in by_app
+    assert "targeted offers by email" in by_email and "targeted offers in the app" in by_app
     plain = "Convert engagement: targeted offers where they already engage."
     assert suggest_action([_trait("visit_30d", 1)]) == plain  # no channel in the name
+
+
+def test_cart_intent_is_closed_where_they_engage() -> None:
+    # The sample CRM table's app- and email-engaged clusters that add to cart were told
+    # "Test a tailored message" and "Reward the loyalty" (the email action was taken).
+    email = [_trait("email_click_30d", 1)]
+    app_cart = [_trait("add_to_cart_30d", 1), _trait("app_session_30d", 1)]
+    email_cart = [_trait("email_click_30d", 1), _trait("add_to_cart_30d", 1)]
+    actions = suggest_actions([(email, 1.0), (app_cart, 1.0), (email_cart, 1.0)])
+    assert actions[0].startswith("Convert engagement: targeted offers by email")
+    assert actions[1].startswith("Close the sale in the app: a reminder of what they left")
+    assert actions[2].startswith("Close the sale by email: a reminder of what they left")
+    assert suggest_action([_trait("add_to_cart_30d", 1)]).startswith("Close the sale: ")
+
+
+def test_psychographic_attributes_lead_actions() -> None:
+    assert suggest_action([_trait("brand_loyalty", -1)]).startswith("Earn their preference")
+    assert suggest_action([_trait("brand_loyalty", 1)]).startswith("Reward the loyalty")
+    assert suggest_action([_trait("price_sensitivity", 1)]).startswith("Deal-led")
+    assert suggest_action([_trait("price_sensitivity", -1)]).startswith("Protect margin")
+
+
+def test_a_shared_action_is_sharpened_by_what_the_holder_lacks() -> None:
+    # Two email-engaged segments: the second was told to build the offer around its email
+    # clicks, which the one holding the action shares; its own mark is the pets.
+    def said(feature: str) -> Trait:
+        return Trait(feature, "numeric", 1, 2.0, f"{feature} 3x", word="x", concept="")
+
+    first = [said("email_click_30d"), said("visit_30d")]
+    second = [said("email_click_30d"), said("num_pets")]
+    actions = suggest_actions([(first, 1.0), (second, 1.0), (second, 1.0)])
+    assert actions[1].startswith("Test a tailored message")
+    assert actions[2] == (
+        "Convert engagement: targeted offers by email, where they already engage. "
+        "Build it around what sets them apart: num_pets 3x."
+    )

@@ -117,7 +117,7 @@ def test_a_name_uses_one_word_made_from_a_column_name_at_most() -> None:
     t = lambda f, d, e: Trait(f, "numeric", d, e, "")  # noqa: E731
     traits = [
         t("num_pets", 1, 2.0),
-        t("price_sensitivity", 1, 1.5),
+        t("sustainability_rating", 1, 1.5),
         t("recency_days", -1, 1.0),
     ]
     assert auto_names({0: traits}) == {0: "More pets recent customers"}

@@ -16,7 +16,7 @@ from segwise.profiling.traits import (
     missing_trait,
     numeric_trait,
 )
-from segwise.profiling.vocabulary import name_word
+from segwise.profiling.vocabulary import concept_of, name_word
 
 COLUMN = st.from_regex(r"[a-z][a-z0-9]{0,8}(_[a-z0-9]{1,8}){0,4}", fullmatch=True)
 
@@ -209,3 +209,18 @@ def test_active_on_the_as_of_day_is_not_zero_days_ago() -> None:
     today = numeric_trait("days_since_last_login", 0.3, 600.0, 300.0, 0.0, 700.0, 500.0)
     assert today is not None
     assert today.text == "last active on the as-of date (typical customer: 23 months)"
+
+
+def test_psychographic_and_intent_columns_have_their_words() -> None:
+    assert name_word("price_sensitivity", 1) == "price-sensitive"
+    assert name_word("price_sensitivity", -1) == "price-insensitive"
+    assert name_word("brand_loyalty", 1) == "brand-loyal"
+    assert name_word("add_to_cart_30d", 1) == "high-intent"
+    assert name_word("add_to_cart_30d", -1) is None  # few carts is not a name
+
+
+def test_a_support_ticket_is_not_an_order_ticket() -> None:
+    # "ticket" (average ticket: order value) named support-ticket counts "big-basket".
+    assert concept_of("support_tickets_30d") is None
+    assert name_word("support_tickets_30d", 1) == "frequent support tickets"
+    assert [concept_of(c).key for c in ("avg_ticket", "ticket_size")] == ["basket", "basket"]

@@ -83,6 +83,21 @@ _ACTIONS: tuple[_Action, ...] = (
     _Action("discount", -1, "Protect margin: full-price launches and service, not discounts."),
     _Action("children", 1, "Speak to the family: household bundles, timed to school holidays."),
     _Action("household", 1, "Speak to the household: family bundles and larger packs."),
+    _Action(
+        "intent",
+        1,
+        "Close the sale: a reminder of what they left in the cart, with one reason to buy now.",
+    ),
+    _Action(
+        "loyalty",
+        1,
+        "Reward the loyalty: member perks, referral rewards, first looks at new lines.",
+    ),
+    _Action(
+        "loyalty",
+        -1,
+        "Earn their preference: a loyalty programme with a first reward they reach quickly.",
+    ),
 )
 _DEFAULT = "Test a tailored message against a control group to learn what moves them."
 
@@ -164,18 +179,50 @@ def _matches(traits: Sequence[Trait], protect_margin: bool) -> list[str]:
                 continue
             if protect_margin and action.grows_spend:
                 continue
-            text = _on_channel(action, trait)
+            text = _on_channel(action, trait, traits)
             if text not in found:
                 found.append(text)
     return found
 
 
-def _on_channel(action: _Action, trait: Trait) -> str:
-    """Engagement on one channel is acted on there: "targeted offers by email"."""
-    channel = channel_of(trait.feature) if trait.kind == "numeric" else None
-    if action.concept != "engagement" or action.direction != 1 or channel is None:
+def _on_channel(action: _Action, trait: Trait, traits: Sequence[Trait]) -> str:
+    """Act where they engage: "targeted offers by email", "close the sale in the app"."""
+    if action.direction != 1 or action.concept not in ("engagement", "intent"):
         return action.text
-    return f"Convert engagement: targeted offers by {channel}, where they already engage."
+    engaged = trait if action.concept == "engagement" else _channel_trait(traits)
+    channel = channel_of(engaged.feature) if engaged and engaged.kind == "numeric" else None
+    if channel is None:
+        return action.text
+    where = _WHERE.get(channel, f"by {channel}")
+    if action.concept == "intent":
+        return action.text.replace("Close the sale:", f"Close the sale {where}:")
+    return f"Convert engagement: targeted offers {where}, where they already engage."
+
+
+#: How an action is said to reach a channel ("by email", "in the app").
+_WHERE = {
+    "app": "in the app",
+    "mobile": "in the app",
+    "web": "on the website",
+    "site": "on the website",
+    "push": "by push notification",
+    "social": "on social media",
+}
+
+
+def _channel_trait(traits: Sequence[Trait]) -> Trait | None:
+    """The strongest engagement on a named channel (email clicks, app sessions), if any."""
+    return next(
+        (
+            t
+            for t in traits
+            if t.kind == "numeric"
+            and t.direction > 0
+            and concept_key(t) == "engagement"
+            and channel_of(t.feature)
+        ),
+        None,
+    )
 
 
 def _loses_money(value_mean: float | None, population_value: float | None) -> bool:
@@ -263,7 +310,7 @@ def suggest_actions(
     ``segments`` is each segment's ranked traits and mean value per customer,
     largest segment first (it gets first pick).
     """
-    taken: set[str] = set()
+    taken: dict[str, Sequence[Trait]] = {}  # each action, and the traits of who holds it
     out: list[str] = []
     for traits, value_mean in segments:
         # Nothing bought is no money lost to returns: they get a first-purchase offer.
@@ -279,8 +326,16 @@ def suggest_actions(
         options.append(_DEFAULT)
         action = next((o for o in options if o not in taken), None)
         if action is None:
-            lead = traits[0].text if traits else "their profile"
+            lead = _apart(traits, taken[options[0]])
             action = f"{options[0]} Build it around what sets them apart: {lead}."
-        taken.add(action)
+        taken[action] = traits
         out.append(action)
     return out
+
+
+def _apart(traits: Sequence[Trait], holder: Sequence[Trait]) -> str:
+    """The strongest trait the segment holding the same action does not share."""
+    shared = {(t.feature, t.direction, t.level) for t in holder}
+    own = [t for t in traits if (t.feature, t.direction, t.level) not in shared]
+    lead = own[0] if own else (traits[0] if traits else None)
+    return lead.text if lead is not None else "their profile"

@@ -218,7 +218,7 @@ CONCEPTS: tuple[Concept, ...] = (
     ),
     Concept(
         "basket",
-        r"basket|order_value|aov|ticket",
+        r"basket|order_value|aov|(avg|average|mean)_?ticket|ticket_?(size|value|amount)",
         "big-basket",
         "small-basket",
         "money",
@@ -307,6 +307,34 @@ CONCEPTS: tuple[Concept, ...] = (
         "{subject}: {ratio} the average ({mean} vs {overall_mean})",
         noun="household size",
     ),
+    # Psychographic and intent attributes a CRM export or a panel holds.
+    Concept(
+        "discount",
+        r"price_?sensitiv|price_?conscious",
+        "price-sensitive",
+        "price-insensitive",
+        "number",
+        "{subject}: {ratio} the average ({mean} vs {overall_mean})",
+        noun="price sensitivity",
+    ),
+    Concept(
+        "loyalty",
+        r"brand_?loyal|loyalty$|loyalty_index",
+        "brand-loyal",
+        "brand-switching",
+        "number",
+        "{subject}: {ratio} the average ({mean} vs {overall_mean})",
+        noun="brand loyalty",
+    ),
+    Concept(
+        "intent",
+        r"add_?to_?cart|cart_?add|added_?to_?cart|wishlist|checkout",
+        "high-intent",
+        None,
+        "count",
+        "{subject}: {ratio} the average ({mean} vs {overall_mean})",
+        noun="shopping intent",
+    ),
     Concept(
         "discount",
         r"discount|coupon|promo",
@@ -393,12 +421,12 @@ def name_word(column: str, direction: int) -> str | None:
 
     >>> name_word("recency_days", 1), name_word("household_size", -1)
     ('lapsed', 'small household')
-    >>> name_word("Spending Score (1-100)", 1), name_word("price_sensitivity", -1)
-    ('high spending score', 'low price sensitivity')
+    >>> name_word("Spending Score (1-100)", 1), name_word("sustainability", -1)
+    ('high spending score', 'low sustainability')
     >>> name_word("children_at_home", 1), name_word("num_pets", 1)
     ('family', 'more pets')
     >>> name_word("add_to_cart_90d", 1), name_word("email_click_30d", 1)
-    ('frequent add to cart', 'email-engaged')
+    ('high-intent', 'email-engaged')
     """
     concept = concept_of(column)
     if concept is None:
