@@ -210,6 +210,25 @@ def test_rules_check_reports_sizes_and_findings(tmp_path: Path) -> None:
     assert report["customers"] == 5000
 
 
+def test_rules_check_says_when_a_rule_leaves_never_to_the_rest(tmp_path: Path) -> None:
+    table = tmp_path / "crm.csv"
+    days = ["" if i % 4 == 0 else str(i) for i in range(200)]  # a quarter never logged in
+    table.write_text(
+        "customer_id,days_since_last_login\n" + "".join(f"c{i},{d}\n" for i, d in enumerate(days))
+    )
+    path = tmp_path / "rules.yaml"
+    path.write_text("segments:\n  - {name: Gone quiet, where: 'days_since_last_login > 90'}\n")
+    result = runner.invoke(app, ["rules", "check", str(path), "--data", str(table), "--json"])
+    assert result.exit_code == 0, result.stdout  # a warning, not an error
+    [finding] = json.loads(result.stdout)["findings"]
+    assert (finding["segment"], finding["kind"]) == ("Gone quiet", "blanks-left-out")
+    assert finding["message"].startswith(
+        "days_since_last_login is blank for 50 customers (25%): a blank means never"
+    )
+    text = runner.invoke(app, ["rules", "check", str(path), "--data", str(table)]).stdout
+    assert "warning: segment 'Gone quiet': days_since_last_login is blank for 50" in text
+
+
 def test_rules_check_resolves_references_between_segments(tmp_path: Path) -> None:
     path = tmp_path / "rules.yaml"
     path.write_text(

@@ -12,8 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+import polars as pl
+
 from segwise.exceptions import RuleError, RuleSyntaxError
+from segwise.features.elapsed import blank_means_never
+from segwise.lang import nodes
 from segwise.lang.satisfiability import never_matches
+from segwise.segmenters._input import as_lazy, is_frame
 from segwise.segmenters.rules import RuleSegmenter
 
 if TYPE_CHECKING:
@@ -232,7 +237,93 @@ def _lint_with_data(
                         f"'{first}' (earlier by priority)",
                     )
                 )
+    if id_col is not None and is_frame(data) and may_leave_blanks_out(checked):
+        table = as_lazy(data).collect(backend="polars").to_native()
+        segmenter.fit(table.head(0), events=events, transactions=transactions)
+        segmented = as_lazy(segmenter.segment(table, events=events, transactions=transactions))
+        placed = placed_ids(checked, segmented.collect(backend="polars").to_native(), id_col)
+        findings.extend(blanks_left_out(checked, table, placed, id_col=id_col))
     return RuleLint(catalog.name, len(catalog.segments), tuple(findings), preview, overlaps)
+
+
+def blanks_left_out(
+    catalog: RuleCatalog, features: pl.DataFrame, placed: pl.Series, *, id_col: str = "customer_id"
+) -> list[Finding]:
+    """Rules that leave out customers who never did the thing, when nothing else takes them.
+
+    ``days_since_last_login > 90`` reads "inactive", but a customer who never
+    logged in has a blank there, and a blank compares as false: they are not
+    inactive, and if no other rule takes them (``orders = 0`` for never-buyers
+    does) they fall to the rest unseen. ``placed`` holds the ids of customers
+    some segment (not the rest) holds.
+
+    Examples
+    --------
+    >>> from segwise.segmenters import RuleCatalog
+    >>> catalog = RuleCatalog.from_dict({"segments": [
+    ...     {"name": "Inactive", "where": "days_since_last_login > 90"}]})
+    >>> features = pl.DataFrame({"customer_id": ["a", "b", "c"],
+    ...                          "days_since_last_login": [120, 3, None]})
+    >>> print(blanks_left_out(catalog, features, pl.Series(["a"]))[0].line()[:79])
+    warning: segment 'Inactive': days_since_last_login is blank for 1 customer (33%
+    """
+    findings = []
+    total = max(features.height, 1)
+    for name, rule in catalog.rules().items():
+        for column in _compared_above(rule.root):
+            if column not in features.columns:
+                continue
+            blank = features.filter(pl.col(column).is_null()).select(id_col)
+            left = blank.join(placed.alias(id_col).to_frame(), on=id_col, how="anti").height
+            if left == 0 or left < 0.01 * total:
+                continue
+            rest = f"'{catalog.other}'" if catalog.exclusive else "no audience"
+            findings.append(
+                Finding(
+                    "warning",
+                    name,
+                    "blanks-left-out",
+                    f"{column} is blank for {blank.height:,} customer"
+                    f"{'s' if blank.height != 1 else ''} ({blank.height / total:.0%}): a blank "
+                    f"means never, and the rule leaves them out; {left:,} of them fall to "
+                    f"{rest}. Add 'OR {column} IS NULL' if they belong here",
+                )
+            )
+    return findings
+
+
+def placed_ids(catalog: RuleCatalog, segmented: pl.DataFrame, id_col: str) -> pl.Series:
+    """Ids some segment holds, from :meth:`RuleSegmenter.segment`'s output (not the rest)."""
+    if catalog.exclusive:
+        return segmented.filter(pl.col("segment") != catalog.other)[id_col]
+    names = [s.name for s in catalog.segments]
+    return segmented.filter(pl.any_horizontal(names))[id_col] if names else segmented[id_col][:0]
+
+
+def may_leave_blanks_out(catalog: RuleCatalog) -> bool:
+    """Whether any rule compares a column where a blank means never with ``>`` (cheap check)."""
+    return any(_compared_above(rule.root) for rule in catalog.rules().values())
+
+
+def _compared_above(root: nodes.Node) -> list[str]:
+    """Columns a blank means never for, compared ``> x`` (or ``x <``), with no ``IS NULL``."""
+    nulls = {
+        n.operand.name
+        for n in root.walk()
+        if isinstance(n, nodes.IsNull) and isinstance(n.operand, nodes.Column)
+    }
+    found: list[str] = []
+    for node in root.walk():
+        if not isinstance(node, nodes.Comparison):
+            continue
+        column = None
+        if node.op in (">", ">=") and isinstance(node.left, nodes.Column):
+            column = node.left.name
+        elif node.op in ("<", "<=") and isinstance(node.right, nodes.Column):
+            column = node.right.name
+        if column and blank_means_never(column) and column not in nulls and column not in found:
+            found.append(column)
+    return found
 
 
 def _referenced(name: str, rules: dict[str, Any]) -> set[str]:

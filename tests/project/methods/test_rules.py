@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import datetime as dt
+from typing import TYPE_CHECKING, Any
 
+import polars as pl
+
+import segwise as sw
 from segwise.profiling.actions import suggest_actions
 from tests.project.methods.projects import sample_project
 
@@ -91,3 +95,54 @@ def test_an_empty_segment_is_said_not_left_out_of_the_report_unseen(tmp_path: Pa
     assert [w.split(":")[0] for w in audiences.warnings] == [
         f"segment 'Nobody' is empty as of {day}"
     ]
+
+
+QUIET = """name: crm
+as_of: 2024-06-30
+sources:
+  customers: {{path: customers.csv, customer_id: customer_id}}
+segmentations:
+  activity:
+    method: rules
+    exclusive: {exclusive}
+    other: Everyone else
+    segments:
+{segments}"""
+
+
+def _crm(folder: Path, segments: str, *, exclusive: bool = True) -> Any:
+    """A CRM table of 300 customers, 90 of whom never logged in (a blank last login)."""
+    folder.mkdir(parents=True)
+    days = [None if i % 10 < 3 else (i * 7) % 200 for i in range(300)]
+    pl.DataFrame(
+        {
+            "customer_id": [f"c{i:03d}" for i in range(300)],
+            "last_login": [
+                None if d is None else dt.date(2024, 6, 30) - dt.timedelta(days=d) for d in days
+            ],
+        }
+    ).write_csv(folder / "customers.csv")
+    config = folder / "segwise.yaml"
+    config.write_text(QUIET.format(exclusive=str(exclusive).lower(), segments=segments))
+    return sw.Project.from_yaml(config).run()
+
+
+def test_a_rule_that_leaves_never_to_the_rest_is_warned(tmp_path: Path) -> None:
+    # "No login for two months" read as inactive; the 90 who never logged in (a blank) went
+    # to "Everyone else" without a word.
+    quiet = '      - {name: Gone quiet, where: "days_since_last_login > 60"}\n'
+    [result] = _crm(tmp_path / "warned", quiet).segmentations
+    assert result.warnings == [
+        "segment 'Gone quiet': days_since_last_login is blank for 90 customers (30%): a blank "
+        "means never, and the rule leaves them out; 90 of them fall to 'Everyone else'. Add "
+        "'OR days_since_last_login IS NULL' if they belong here"
+    ]
+    [audiences] = _crm(tmp_path / "audiences", quiet, exclusive=False).segmentations
+    assert "fall to no audience" in audiences.warnings[0]
+    # Counted in, or taken by a rule of their own: nothing to say.
+    counted = quiet.replace("> 60", "> 60 OR days_since_last_login IS NULL")
+    assert _crm(tmp_path / "counted", counted).segmentations[0].warnings == []
+    never = '      - {name: Never seen, where: "days_since_last_login IS NULL"}\n'
+    assert _crm(tmp_path / "taken", never + quiet).segmentations[0].warnings == []
+    recent = '      - {name: Active, where: "days_since_last_login <= 30"}\n'
+    assert _crm(tmp_path / "active", recent).segmentations[0].warnings == []

@@ -15,6 +15,7 @@ from segwise.profiling import profile_segments
 from segwise.profiling.actions import population_value, suggest_action, suggested_actions
 from segwise.profiling.cards import SegmentationResult, SegmentCard, cards_from_profiles
 from segwise.profiling.profiles import SegmentProfiles
+from segwise.profiling.rule_lint import blanks_left_out, may_leave_blanks_out, placed_ids
 from segwise.project.catalogs import catalog_of
 from segwise.project.config import RulesSegmentation
 from segwise.project.methods.base import CheckInputs, Method, RunInputs
@@ -63,10 +64,20 @@ def run(name: str, spec: RulesSegmentation, inputs: RunInputs) -> list[Segmentat
             members,
             definition,
             made,
-            warnings=_empty_segments(catalog, members, inputs.as_of),
+            warnings=_empty_segments(catalog, members, inputs.as_of)
+            + _blanks(catalog, out, inputs),
             reads=tuple(reads),
         )
     ]
+
+
+def _blanks(catalog: RuleCatalog, out: pl.DataFrame, inputs: RunInputs) -> list[str]:
+    """Customers who never logged in (a blank) that an "inactive" rule leaves to the rest."""
+    if not may_leave_blanks_out(catalog):
+        return []
+    placed = placed_ids(catalog, out, "customer_id")
+    found = blanks_left_out(catalog, inputs.features, placed)
+    return [f"segment '{f.segment}': {f.message}" for f in found]
 
 
 def _empty_segments(catalog: RuleCatalog, members: pl.DataFrame, as_of: Any) -> list[str]:
