@@ -193,3 +193,39 @@ def test_the_money_column_is_found_past_the_clustered_attributes(tmp_path: Path)
     ).write_csv(tmp_path / "crm.csv")
     text = sniff_customers_project(tmp_path / "crm", tmp_path / "crm.csv").config.read_text()
     assert "    value: lifetime_value\n" in text
+
+
+def test_a_last_login_date_gives_activity_rules_and_dates_the_export(tmp_path: Path) -> None:
+    # A last-login column sat on no rule; and runs were as of the newest sign-up (weeks before
+    # the export), so the logins after it read as not yet happened: "Never active" 95%.
+    rng = np.random.default_rng(4)
+    n = 400
+    export = dt.date(2024, 12, 31)
+    login = [
+        None if i % 5 == 0 else export - dt.timedelta(days=int(d))
+        for i, d in enumerate(rng.exponential(40, n))
+    ]
+    pl.DataFrame(
+        {
+            "customer_id": [f"C{i}" for i in range(n)],
+            "signup_date": [export - dt.timedelta(days=80 + i) for i in range(n)],
+            "age": rng.integers(18, 80, n),
+            "last_login": login,
+        }
+    ).write_csv(tmp_path / "crm.csv")
+    sniffed = sniff_customers_project(tmp_path / "crm", tmp_path / "crm.csv")
+    text = sniffed.config.read_text()
+    assert "\nas_of: 2024-12-31\n" in text  # the newest login, not the newest sign-up
+    assert 'where: "days_since_last_login IS NULL"' in text
+    assert 'where: "days_since_last_login <= 30"' in text
+    [activity] = [
+        s for s in sw.Project.from_yaml(sniffed.config).run().segmentations if s.name == "activity"
+    ]
+    sizes = activity.members.group_by("segment").len().rows()
+    days = [None if d is None else (export - d).days for d in login]
+    assert dict(sizes) == {
+        "Never active": sum(d is None for d in days),
+        "Active": sum(d is not None and d <= 30 for d in days),
+        "Lapsing": sum(d is not None and 30 < d <= 90 for d in days),
+        "Dormant": sum(d is not None and d > 90 for d in days),
+    }

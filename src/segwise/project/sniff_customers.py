@@ -18,9 +18,11 @@ import polars as pl
 
 from segwise.exceptions import ConfigError
 from segwise.features.behaviour import customer_features
+from segwise.features.elapsed import ENGAGEMENT_RECENCY
 from segwise.io.readers import read_customers, read_events
 from segwise.io.writers import write_text
 from segwise.profiling.profiles import value_column
+from segwise.profiling.vocabulary import subject
 from segwise.project.results import as_polars
 from segwise.project.scaffold import project_file_for
 from segwise.project.sniff import (
@@ -186,6 +188,7 @@ def sniff_customers_project(
     ]
     if joined is not None:
         lines += _tenure_rules(features, joined, day)
+    lines += _activity_rules(features)
     sniffed.notes.append(
         "no RFM, rules on purchases or CLV: the project has no orders export "
         "(segwise init --transactions FILE --customers FILE adds them)"
@@ -213,17 +216,15 @@ def _run_day(
             day = last.date() if isinstance(last, datetime) else last
             return day, ["# Runs are as of the last event's day unless you set as_of."]
     today = date.today()
-    newest = features[joined].max() if joined is not None else None
-    if isinstance(newest, datetime):
-        newest = newest.date()
-    if isinstance(newest, date) and (today - newest).days > STALE_DAYS:
+    column, newest = _newest_date(features, joined, today)
+    if newest is not None and (today - newest).days > STALE_DAYS:
         age = (today - newest).days
         notes.append(
-            f"the newest {joined} is {newest} ({age} days ago): runs are as of that day "
+            f"the newest {column} is {newest} ({age} days ago): runs are as of that day "
             "(as_of: in the file); remove it when you load a fresh export"
         )
         return newest, [
-            f"# The newest {joined} is {newest}, {age} days before this file was written: the",
+            f"# The newest {column} is {newest}, {age} days before this file was written: the",
             "# table looks like a snapshot of that day, so runs are as of it. Remove as_of",
             "# when you load a fresh export (runs are then as of today).",
             f"as_of: {newest}",
@@ -231,6 +232,31 @@ def _run_day(
     return today, [
         "# Without orders a run is as of today, or of the last event; set as_of to fix it."
     ]
+
+
+def _newest_date(
+    features: pl.DataFrame, joined: str | None, today: date
+) -> tuple[str | None, date | None]:
+    """The table's latest date up to today, and its column: the day the export was taken.
+
+    Every date counts, not only the joining one: a last login after the newest
+    sign-up says the export is at least that recent (runs as of the newest
+    sign-up would read those logins as not yet happened).
+    """
+    dated = [
+        c
+        for c, dtype in features.schema.items()
+        if dtype in (pl.Date, pl.Datetime) or isinstance(dtype, pl.Datetime)
+    ]
+    if joined is not None and joined not in dated:
+        dated.append(joined)
+    best: tuple[str | None, date | None] = (None, None)
+    for column in dated:
+        days = features[column].cast(pl.Date, strict=False).drop_nulls()
+        newest = days.filter(days <= today).max()
+        if isinstance(newest, date) and (best[1] is None or newest > best[1]):
+            best = (column, newest)
+    return best
 
 
 def _tenure_rules(features: pl.DataFrame, column: str, day: date) -> list[str]:
@@ -271,4 +297,59 @@ def _tenure_rules(features: pl.DataFrame, column: str, day: date) -> list[str]:
             '        where: "tenure_days IS NULL"',
             "        priority: 3",
         ]
+    return lines
+
+
+#: Days since the last sign of activity that read active, and lapsing (beyond: dormant).
+ACTIVE_DAYS, LAPSING_DAYS = 30, 90
+
+
+def _activity_rules(features: pl.DataFrame) -> list[str]:
+    """Rules on how long ago customers were last active: the lifecycle a CRM team works in.
+
+    From the table's own last-activity date (``last_login``) when it has one,
+    else the event log's last event. Thresholds are the usual 30 and 90 days,
+    not quantiles: a quantile would make a quarter "active" whatever happened.
+    """
+    dated = [
+        c
+        for c in features.columns
+        if c.startswith("days_since_")
+        and re.search(ENGAGEMENT_RECENCY, c)
+        and features[c].drop_nulls().len() >= 20
+    ]
+    if not dated:
+        return []
+    column = next((c for c in dated if c != "days_since_last_event"), dated[0])
+    what = subject(column)
+    lines = [
+        "",
+        f"  # Activity by {column} (blank: never): the usual 30 and 90 days; change them",
+        "  # to your product's rhythm (a monthly bill, a weekly app).",
+        "  activity:",
+        "    method: rules",
+        "    exclusive: true",
+        "    other: Dormant",
+        "    segments:",
+    ]
+    if features[column].null_count():
+        lines += [
+            "      - name: Never active",
+            f"        description: No {what} on record",
+            f'        where: "{column} IS NULL"',
+            "        priority: 1",
+            "        playbook: {messaging: Activation - one first step and why it is worth it}",
+        ]
+    lines += [
+        "      - name: Active",
+        f"        description: {what.capitalize()} in the last {ACTIVE_DAYS} days",
+        f'        where: "{column} <= {ACTIVE_DAYS}"',
+        "        priority: 2",
+        "        playbook: {messaging: Deepen - the next product or feature that fits them}",
+        "      - name: Lapsing",
+        f"        description: {what.capitalize()} {ACTIVE_DAYS + 1} to {LAPSING_DAYS} days ago",
+        f'        where: "{column} <= {LAPSING_DAYS}"',
+        "        priority: 3",
+        "        playbook: {messaging: Remind them of the value before they go quiet}",
+    ]
     return lines
