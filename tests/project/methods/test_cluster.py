@@ -182,3 +182,23 @@ def test_a_small_parent_gets_segments_it_can_measure_and_warnings_that_name_them
     assert unstable and all(w.startswith("in 'Wholesale': segment '") for w in unstable)
     assert not any("segment id" in w for w in mix.warnings)
     assert any("below the minimum of 30 customers" in w for w in mix.warnings)
+
+
+def test_outliers_are_told_what_to_suspect_in_the_data_they_come_from() -> None:
+    # A CRM table without orders read "wholesale buyers, heavy returners" on its outliers.
+    import polars as pl
+
+    table, _ = planted_segments(900, 3, seed=2)
+    extreme = table.head(6).with_columns(pl.col("age") * 20, pl.col("customer_id") + "-x")
+    crm = pl.concat([table, extreme]).sort("customer_id")
+    people = crm.drop("orders")  # the planted table counts orders (a shop); a CRM has none
+    spec = ClusterSegmentation(method="cluster", k=3, seed=0)
+    actions = {}
+    for kind, frame in (("shop", crm), ("crm", people)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result = run_clustering("b", spec, frame, frame, as_of=FITTED)
+        [outliers] = [c for c in result.cards if c.name == "Outliers"]
+        actions[kind] = outliers.action
+    assert "wholesale buyers" in actions["shop"]
+    assert "wholesale buyers" not in actions["crm"] and "data errors" in actions["crm"]

@@ -50,6 +50,11 @@ OUTLIER_ACTION = (
     "Review them one by one: extreme values (wholesale buyers, data errors, heavy returners) "
     "that no campaign for the other segments fits."
 )
+#: Without orders there are no wholesale buyers or returners to suspect.
+OUTLIER_ACTION_NO_ORDERS = (
+    "Review them one by one: extreme values (data errors, test or duplicate records, unusual "
+    "accounts) that no campaign for the other segments fits."
+)
 
 
 def _due(policy: str, model: ClusterSegmenter, as_of: date) -> bool:
@@ -174,7 +179,8 @@ def run_clustering(
     profiles.rename({k: v for k, v in segmenter.segment_names_.items() if k in profiles.names})
     assigned = as_polars(segmenter.assign(features_native)).sort("customer_id")
     members = assigned.select("customer_id", "segment")
-    made = _cards(spec, segmenter, profiles, model_names, currency)
+    outliers = OUTLIER_ACTION if "orders" in features.columns else OUTLIER_ACTION_NO_ORDERS
+    made = _cards(spec, segmenter, profiles, model_names, currency, outliers)
     warnings_ = list(segmenter.warnings_)
     warnings_ += [
         text.replace(f"segment id {k}", f"segment '{segmenter.segment_names_.get(k, k)}' (id {k})")
@@ -281,11 +287,12 @@ def _cards(
     profiles: Any,
     model_names: dict[int, str],
     currency: str | None,
+    outliers: str,
 ) -> list[SegmentCard]:
     """Cards with the project's names and playbooks by id, and one distinct action each."""
     # Outliers get their own action, not one suggested from their (extreme) traits.
     suggested = suggested_actions(profiles, lambda p: p.label != OUTLIER_ID, currency=currency)
-    suggested[OUTLIER_ID] = OUTLIER_ACTION
+    suggested[OUTLIER_ID] = outliers
     made = cards_from_profiles(
         profiles,
         lambda p: (
