@@ -241,21 +241,28 @@ def _lint_with_data(
         table = as_lazy(data).collect(backend="polars").to_native()
         segmenter.fit(table.head(0), events=events, transactions=transactions)
         segmented = as_lazy(segmenter.segment(table, events=events, transactions=transactions))
-        placed = placed_ids(checked, segmented.collect(backend="polars").to_native(), id_col)
+        placed = segmented.collect(backend="polars").to_native()
         findings.extend(blanks_left_out(checked, table, placed, id_col=id_col))
     return RuleLint(catalog.name, len(catalog.segments), tuple(findings), preview, overlaps)
 
 
 def blanks_left_out(
-    catalog: RuleCatalog, features: pl.DataFrame, placed: pl.Series, *, id_col: str = "customer_id"
+    catalog: RuleCatalog,
+    features: pl.DataFrame,
+    segmented: pl.DataFrame,
+    *,
+    id_col: str = "customer_id",
 ) -> list[Finding]:
     """Rules that leave out customers who never did the thing, when nothing else takes them.
 
     ``days_since_last_login > 90`` reads "inactive", but a customer who never
     logged in has a blank there, and a blank compares as false: they are not
     inactive, and if no other rule takes them (``orders = 0`` for never-buyers
-    does) they fall to the rest unseen. ``placed`` holds the ids of customers
-    some segment (not the rest) holds.
+    does) they fall to the rest unseen. ``segmented`` is
+    :meth:`RuleSegmenter.segment`'s output. Of an exclusive catalog, any segment
+    but the rest takes them; of audiences, only one whose rule reads the column
+    (``days_since_last_login IS NULL``): being in "Families" does not answer
+    whether they are quiet.
 
     Examples
     --------
@@ -264,20 +271,29 @@ def blanks_left_out(
     ...     {"name": "Inactive", "where": "days_since_last_login > 90"}]})
     >>> features = pl.DataFrame({"customer_id": ["a", "b", "c"],
     ...                          "days_since_last_login": [120, 3, None]})
-    >>> print(blanks_left_out(catalog, features, pl.Series(["a"]))[0].line()[:79])
+    >>> segmented = pl.DataFrame({"customer_id": ["a", "b", "c"],
+    ...                           "segment": ["Inactive", "Other", "Other"]})
+    >>> print(blanks_left_out(catalog, features, segmented)[0].line()[:79])
     warning: segment 'Inactive': days_since_last_login is blank for 1 customer (33%
     """
     findings = []
     total = max(features.height, 1)
-    for name, rule in catalog.rules().items():
+    rules = catalog.rules()
+    for name, rule in rules.items():
         for column in _compared_above(rule.root):
             if column not in features.columns:
                 continue
+            if catalog.exclusive:
+                placed = segmented.filter(pl.col("segment") != catalog.other)[id_col]
+            else:
+                reading = [n for n, r in rules.items() if column in r.columns and n != name]
+                held = pl.any_horizontal(reading) if reading else pl.lit(value=False)
+                placed = segmented.filter(held)[id_col]
             blank = features.filter(pl.col(column).is_null()).select(id_col)
             left = blank.join(placed.alias(id_col).to_frame(), on=id_col, how="anti").height
             if left == 0 or left < 0.01 * total:
                 continue
-            rest = f"'{catalog.other}'" if catalog.exclusive else "no audience"
+            rest = f"'{catalog.other}'" if catalog.exclusive else "no audience that reads it"
             findings.append(
                 Finding(
                     "warning",
@@ -290,14 +306,6 @@ def blanks_left_out(
                 )
             )
     return findings
-
-
-def placed_ids(catalog: RuleCatalog, segmented: pl.DataFrame, id_col: str) -> pl.Series:
-    """Ids some segment holds, from :meth:`RuleSegmenter.segment`'s output (not the rest)."""
-    if catalog.exclusive:
-        return segmented.filter(pl.col("segment") != catalog.other)[id_col]
-    names = [s.name for s in catalog.segments]
-    return segmented.filter(pl.any_horizontal(names))[id_col] if names else segmented[id_col][:0]
 
 
 def may_leave_blanks_out(catalog: RuleCatalog) -> bool:

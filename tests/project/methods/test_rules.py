@@ -138,11 +138,17 @@ def test_a_rule_that_leaves_never_to_the_rest_is_warned(tmp_path: Path) -> None:
         "'OR days_since_last_login IS NULL' if they belong here"
     ]
     [audiences] = _crm(tmp_path / "audiences", quiet, exclusive=False).segmentations
-    assert "fall to no audience" in audiences.warnings[0]
+    assert "fall to no audience that reads it" in audiences.warnings[0]
+    # An audience that holds them for another reason (everyone) does not answer it.
+    everyone = '      - {name: Everyone, where: "TRUE"}\n'
+    [wide] = _crm(tmp_path / "wide", quiet + everyone, exclusive=False).segmentations
+    assert "90 of them fall to no audience that reads it" in wide.warnings[0]
+    never = '      - {name: Never seen, where: "days_since_last_login IS NULL"}\n'
+    [held] = _crm(tmp_path / "held", quiet + never, exclusive=False).segmentations
+    assert held.warnings == []
     # Counted in, or taken by a rule of their own: nothing to say.
     counted = quiet.replace("> 60", "> 60 OR days_since_last_login IS NULL")
     assert _crm(tmp_path / "counted", counted).segmentations[0].warnings == []
-    never = '      - {name: Never seen, where: "days_since_last_login IS NULL"}\n'
     assert _crm(tmp_path / "taken", never + quiet).segmentations[0].warnings == []
     recent = '      - {name: Active, where: "days_since_last_login <= 30"}\n'
     assert _crm(tmp_path / "active", recent).segmentations[0].warnings == []

@@ -15,7 +15,7 @@ from segwise.profiling import profile_segments
 from segwise.profiling.actions import population_value, suggest_action, suggested_actions
 from segwise.profiling.cards import SegmentationResult, SegmentCard, cards_from_profiles
 from segwise.profiling.profiles import SegmentProfiles
-from segwise.profiling.rule_lint import blanks_left_out, may_leave_blanks_out, placed_ids
+from segwise.profiling.rule_lint import blanks_left_out, may_leave_blanks_out
 from segwise.project.catalogs import catalog_of
 from segwise.project.config import RulesSegmentation
 from segwise.project.methods.base import CheckInputs, Method, RunInputs
@@ -75,8 +75,7 @@ def _blanks(catalog: RuleCatalog, out: pl.DataFrame, inputs: RunInputs) -> list[
     """Customers who never logged in (a blank) that an "inactive" rule leaves to the rest."""
     if not may_leave_blanks_out(catalog):
         return []
-    placed = placed_ids(catalog, out, "customer_id")
-    found = blanks_left_out(catalog, inputs.features, placed)
+    found = blanks_left_out(catalog, inputs.features, out)
     return [f"segment '{f.segment}': {f.message}" for f in found]
 
 
