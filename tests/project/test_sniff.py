@@ -86,3 +86,33 @@ def test_a_sign_up_date_is_offered_as_joined_and_gives_never_buyers_a_tenure(
     assert never.height > 0 and never["tenure_days"].is_not_null().all()
     buyers = features.filter(pl.col("orders") > 0)
     assert buyers["tenure_days"].is_not_null().all()
+
+
+def test_a_last_login_in_the_customer_table_gives_activity_rules(tmp_path: Path) -> None:
+    # A shop whose CRM table says when each customer last logged in: the login lifecycle
+    # (never, active, lapsing, dormant) beside the purchase one. The event log alone does not:
+    # its activity is on the cards already.
+    with gzip.open(sample_paths()["customers"]) as handle:
+        people = pl.read_csv(handle.read(), infer_schema=False)
+    last = sw.read_transactions(sample_paths()["orders"]).quality().last_timestamp.date()
+    days = pl.int_range(pl.len()) % 120
+    people = people.with_columns(
+        pl.when(pl.int_range(pl.len()) % 7 == 0)
+        .then(None)
+        .otherwise(pl.lit(last) - pl.duration(days=days))
+        .alias("last_login")
+    )
+    crm = tmp_path / "crm.csv"
+    people.write_csv(crm)
+    sniffed = sniff_project(tmp_path / "shop", sample_paths()["orders"], customers=crm)
+    text = sniffed.config.read_text()
+    assert "\n  activity:\n" in text and 'where: "days_since_last_login IS NULL"' in text
+    result = sw.Project.from_yaml(keep_segmentations(sniffed.config, "activity")).run()
+    [activity] = result.segmentations
+    sizes = dict(activity.members.group_by("segment").len().rows())
+    assert sizes["Never active"] == people["last_login"].null_count()
+    assert set(sizes) == {"Never active", "Active", "Lapsing", "Dormant"}
+    events = sniff_project(
+        tmp_path / "events", sample_paths()["orders"], events=sample_paths()["events"]
+    )
+    assert "activity:" not in events.config.read_text()

@@ -26,6 +26,7 @@ from segwise.io.writers import write_text
 from segwise.privacy.pii import personal_kind
 from segwise.project.results import as_polars
 from segwise.project.scaffold import project_file_for
+from segwise.project.sniff_activity import activity_rules
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -397,6 +398,8 @@ def _segmentation_lines(features: pl.DataFrame, span_weeks: float, notes: list[s
         "  # when the customers have outgrown it or a name no longer fits its segment.",
         *cluster_block("behaviour", cluster_numeric, cluster_categorical),
     ]
+    # A customer table's own last login (the event log's activity is on the cards already).
+    lines += activity_rules(features, from_events=False)
     repeaters = features["orders"].ge(2).mean()
     repeat_share = float(repeaters) if isinstance(repeaters, int | float) else 0.0
     if repeat_share >= MIN_REPEAT_SHARE and span_weeks >= MIN_HISTORY_WEEKS:

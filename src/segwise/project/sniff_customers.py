@@ -18,11 +18,9 @@ import polars as pl
 
 from segwise.exceptions import ConfigError
 from segwise.features.behaviour import customer_features
-from segwise.features.elapsed import ENGAGEMENT_RECENCY
 from segwise.io.readers import read_customers, read_events
 from segwise.io.writers import write_text
 from segwise.profiling.profiles import value_column
-from segwise.profiling.vocabulary import subject
 from segwise.project.results import as_polars
 from segwise.project.scaffold import project_file_for
 from segwise.project.sniff import (
@@ -35,6 +33,7 @@ from segwise.project.sniff import (
     roles_block,
     yaml_text,
 )
+from segwise.project.sniff_activity import activity_rules
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -188,7 +187,7 @@ def sniff_customers_project(
     ]
     if joined is not None:
         lines += _tenure_rules(features, joined, day)
-    lines += _activity_rules(features)
+    lines += activity_rules(features)
     sniffed.notes.append(
         "no RFM, rules on purchases or CLV: the project has no orders export "
         "(segwise init --transactions FILE --customers FILE adds them)"
@@ -297,59 +296,4 @@ def _tenure_rules(features: pl.DataFrame, column: str, day: date) -> list[str]:
             '        where: "tenure_days IS NULL"',
             "        priority: 3",
         ]
-    return lines
-
-
-#: Days since the last sign of activity that read active, and lapsing (beyond: dormant).
-ACTIVE_DAYS, LAPSING_DAYS = 30, 90
-
-
-def _activity_rules(features: pl.DataFrame) -> list[str]:
-    """Rules on how long ago customers were last active: the lifecycle a CRM team works in.
-
-    From the table's own last-activity date (``last_login``) when it has one,
-    else the event log's last event. Thresholds are the usual 30 and 90 days,
-    not quantiles: a quantile would make a quarter "active" whatever happened.
-    """
-    dated = [
-        c
-        for c in features.columns
-        if c.startswith("days_since_")
-        and re.search(ENGAGEMENT_RECENCY, c)
-        and features[c].drop_nulls().len() >= 20
-    ]
-    if not dated:
-        return []
-    column = next((c for c in dated if c != "days_since_last_event"), dated[0])
-    what = subject(column)
-    lines = [
-        "",
-        f"  # Activity by {column} (blank: never): the usual 30 and 90 days; change them",
-        "  # to your product's rhythm (a monthly bill, a weekly app).",
-        "  activity:",
-        "    method: rules",
-        "    exclusive: true",
-        "    other: Dormant",
-        "    segments:",
-    ]
-    if features[column].null_count():
-        lines += [
-            "      - name: Never active",
-            f"        description: No {what} on record",
-            f'        where: "{column} IS NULL"',
-            "        priority: 1",
-            "        playbook: {messaging: Activation - one first step and why it is worth it}",
-        ]
-    lines += [
-        "      - name: Active",
-        f"        description: {what.capitalize()} in the last {ACTIVE_DAYS} days",
-        f'        where: "{column} <= {ACTIVE_DAYS}"',
-        "        priority: 2",
-        "        playbook: {messaging: Deepen - the next product or feature that fits them}",
-        "      - name: Lapsing",
-        f"        description: {what.capitalize()} {ACTIVE_DAYS + 1} to {LAPSING_DAYS} days ago",
-        f'        where: "{column} <= {LAPSING_DAYS}"',
-        "        priority: 3",
-        "        playbook: {messaging: Remind them of the value before they go quiet}",
-    ]
     return lines
