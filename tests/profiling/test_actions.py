@@ -139,3 +139,12 @@ def test_a_shared_action_is_sharpened_by_what_the_holder_lacks() -> None:
         "Convert engagement: targeted offers by email, where they already engage. "
         "Build it around what sets them apart: num_pets 3x."
     )
+
+
+def test_small_baskets_are_told_to_raise_the_basket() -> None:
+    # CDNOW's "Small-basket customers" (9%) were told "Test a tailored message".
+    assert suggest_action([_trait("avg_order_value", -1)]).startswith("Raise the basket")
+    # Not for a segment that loses money: more basket is more to refund.
+    losing = suggest_action([_trait("avg_order_value", -1)], value_mean=-5.0)
+    assert "Raise the basket" not in losing
+

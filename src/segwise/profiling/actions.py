@@ -62,6 +62,12 @@ _ACTIONS: tuple[_Action, ...] = (
     _Action("recency", -1, "Strike while it is warm: recommendations based on the last purchase."),
     _Action("basket", 1, "Upsell and bundle: premium ranges and complementary products.", True),
     _Action(
+        "basket",
+        -1,
+        "Raise the basket: a free-delivery threshold and bundles just above their usual order.",
+        True,
+    ),
+    _Action(
         "category",
         1,
         "Cross-sell around their favourite category: new arrivals and complements.",
