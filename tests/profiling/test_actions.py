@@ -147,4 +147,3 @@ def test_small_baskets_are_told_to_raise_the_basket() -> None:
     # Not for a segment that loses money: more basket is more to refund.
     losing = suggest_action([_trait("avg_order_value", -1)], value_mean=-5.0)
     assert "Raise the basket" not in losing
-

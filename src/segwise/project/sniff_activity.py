@@ -47,7 +47,9 @@ def activity_rules(features: pl.DataFrame, *, from_events: bool = True) -> list[
     if not dated:
         return []
     column = next((c for c in dated if c != "days_since_last_event"), dated[0])
-    what = subject(column)
+    # "last login" → login; "last seen" → activity: the descriptions say when, not "last".
+    thing = subject(column).removeprefix("last ")
+    thing = "activity" if thing.split(" ")[0] in ("seen", "active", "activity") else thing
     lines = [
         "",
         f"  # Activity by {column} (blank: never): the usual 30 and 90 days; change them",
@@ -61,19 +63,19 @@ def activity_rules(features: pl.DataFrame, *, from_events: bool = True) -> list[
     if features[column].null_count():
         lines += [
             "      - name: Never active",
-            f"        description: No {what} on record",
+            f"        description: No {thing} on record",
             f'        where: "{column} IS NULL"',
             "        priority: 1",
             "        playbook: {messaging: Activation - one first step and why it is worth it}",
         ]
     lines += [
         "      - name: Active",
-        f"        description: {what.capitalize()} in the last {ACTIVE_DAYS} days",
+        f"        description: {thing.capitalize()} within the last {ACTIVE_DAYS} days",
         f'        where: "{column} <= {ACTIVE_DAYS}"',
         "        priority: 2",
         "        playbook: {messaging: Deepen - the next product or feature that fits them}",
         "      - name: Lapsing",
-        f"        description: {what.capitalize()} {ACTIVE_DAYS + 1} to {LAPSING_DAYS} days ago",
+        f"        description: Last {thing} {ACTIVE_DAYS + 1} to {LAPSING_DAYS} days ago",
         f'        where: "{column} <= {LAPSING_DAYS}"',
         "        priority: 3",
         "        playbook: {messaging: Remind them of the value before they go quiet}",
