@@ -229,3 +229,22 @@ def test_a_last_login_date_gives_activity_rules_and_dates_the_export(tmp_path: P
         "Lapsing": sum(d is not None and 30 < d <= 90 for d in days),
         "Dormant": sum(d is not None and d > 90 for d in days),
     }
+
+
+def test_a_birth_date_does_not_date_the_export(tmp_path: Path) -> None:
+    # Any date column was read as "the export was taken then": a table with dates of birth
+    # and no sign-up date would have run as of its youngest customer's birthday.
+    rng = np.random.default_rng(5)
+    n = 100
+    pl.DataFrame(
+        {
+            "customer_id": [f"C{i}" for i in range(n)],
+            "birth_date": [
+                dt.date(1960, 1, 1) + dt.timedelta(days=int(d)) for d in rng.integers(0, 15_000, n)
+            ],
+            "income": rng.integers(20_000, 90_000, n),
+            "age_band": rng.integers(1, 6, n),
+        }
+    ).write_csv(tmp_path / "crm.csv")
+    text = sniff_customers_project(tmp_path / "crm", tmp_path / "crm.csv").config.read_text()
+    assert "\nas_of:" not in text

@@ -18,6 +18,7 @@ import polars as pl
 
 from segwise.exceptions import ConfigError
 from segwise.features.behaviour import customer_features
+from segwise.features.elapsed import blank_means_never
 from segwise.io.readers import read_customers, read_events
 from segwise.io.writers import write_text
 from segwise.profiling.profiles import value_column
@@ -236,16 +237,18 @@ def _run_day(
 def _newest_date(
     features: pl.DataFrame, joined: str | None, today: date
 ) -> tuple[str | None, date | None]:
-    """The table's latest date up to today, and its column: the day the export was taken.
+    """The table's latest date of an event up to today, and its column: when the export was taken.
 
-    Every date counts, not only the joining one: a last login after the newest
-    sign-up says the export is at least that recent (runs as of the newest
-    sign-up would read those logins as not yet happened).
+    The joining date and the last-activity dates count: a last login after the
+    newest sign-up says the export is at least that recent (runs as of the
+    newest sign-up would read those logins as not yet happened). A birth date
+    or a contract's end says nothing about when the table was written.
     """
     dated = [
         c
         for c, dtype in features.schema.items()
-        if dtype in (pl.Date, pl.Datetime) or isinstance(dtype, pl.Datetime)
+        if (dtype in (pl.Date, pl.Datetime) or isinstance(dtype, pl.Datetime))
+        and blank_means_never(f"days_since_{c}")
     ]
     if joined is not None and joined not in dated:
         dated.append(joined)
