@@ -371,3 +371,21 @@ def test_clv_refuses_a_summary_it_cannot_read(tmp_path: Path) -> None:
     ]
     for args, message in cases:
         assert_refused(["clv", *args], message)
+
+
+@pytest.mark.realdata
+def test_a_holdout_that_ran_faster_than_the_calibration_is_explained(
+    shared_data: Path,
+) -> None:
+    # Online Retail II's autumn 2010: 1.27× the model's pace after 0.95× in the 13 weeks before.
+    source = str(shared_data / "online_retail_ii_2009_2010.csv.gz")
+    dates = ["--calibration-end", "2010-09-09", "--holdout-end", "2010-12-09"]
+    result = CliRunner().invoke(app, ["clv", source, *dates, "--json"])
+    assert result.exit_code == 0, result.stderr
+    [said] = [w for w in json.loads(result.stdout)["warnings"] if "in the backtest" in w]
+    assert "pace rose" in said and f"warning: {said}" in result.stderr
+    # CDNOW's sample held its pace through the 39 holdout weeks: nothing to explain.
+    cdnow = str(shared_data / "cdnow_sample_transactions.csv.gz")
+    dates = ["--calibration-end", "1997-09-30", "--holdout-end", "1998-06-30"]
+    held = CliRunner().invoke(app, ["clv", cdnow, *COLUMNS, *dates, "--json"])
+    assert held.exit_code == 0 and "pace" not in held.stdout + held.stderr

@@ -14,6 +14,7 @@ from segwise.models.tracking import (
     actual_cumulative_transactions,
     expected_cumulative_transactions,
     p_alive_path,
+    pace_shift,
     tracking_table,
 )
 
@@ -70,6 +71,7 @@ def test_cdnow_tracks_the_holdout(shared_data: Path) -> None:
     assert table["actual_new"].sum() == actual[-1]
     assert table["actual"].dtype.is_integer()  # counts, not floats
     assert table["week_ending"][38] == dt.date(1997, 9, 30)
+    assert pace_shift(table, dt.date(1997, 9, 30)) is None  # the cohort held its pace
     # Pareto/NBD tracks too (a new customer's expectation in closed form): -1.5% at week 78.
     pareto = tracking_table(
         sw.ParetoNBDModel().fit(summary),
@@ -78,6 +80,38 @@ def test_cdnow_tracks_the_holdout(shared_data: Path) -> None:
         until=dt.date(1998, 6, 30),
     )
     assert abs(pareto["expected"][77] / pareto["actual"][77] - 1) < 0.02
+
+
+@pytest.mark.realdata
+def test_a_season_after_the_calibration_is_named_as_the_miss(shared_data: Path) -> None:
+    """Online Retail calibrated to 2011-09-09: its holdout runs into the Christmas trade.
+
+    The model is 25% short on the holdout's total; the cohort had bought at its pace in
+    the 13 weeks before (measured: 0.98×, then 1.32×), so the run says the pace rose.
+    """
+    dataset = sw.read_transactions(
+        shared_data / "online_retail_uci.csv.gz", policy="purchases-only"
+    )
+    summary = sw.rfm_summary(dataset, observation_period_end="2011-09-09", time_unit="W")
+    model = sw.BetaGeoModel().fit(summary)
+    table = tracking_table(model, dataset.data, cohort_end=dt.date(2011, 9, 9),
+                           until=dt.date(2011, 12, 9))  # fmt: skip
+    said = pace_shift(table, dt.date(2011, 9, 9))
+    assert said is not None and "pace rose" in said and "peak run low" in said
+    # Cut the holdout to the 13 weeks before the calibration end: no change to explain.
+    assert pace_shift(table.filter(pl.col("week_ending") <= dt.date(2011, 9, 9)),
+                      dt.date(2011, 6, 10)) is None  # fmt: skip
+
+
+def test_a_fall_in_pace_reads_as_a_lull() -> None:
+    weeks = [dt.date(2024, 1, 7) + dt.timedelta(days=7 * w) for w in range(10)]
+    table = pl.DataFrame({"week_ending": weeks, "actual_new": [20] * 5 + [12] * 5,
+                          "expected_new": [20.0] * 10})  # fmt: skip
+    said = pace_shift(table, weeks[4])
+    assert said is not None and "0.60×" in said and "fell" in said and "lull run high" in said
+    # A holdout the model missed by under a tenth needs no explanation.
+    near = table.with_columns(actual_new=pl.Series([20] * 5 + [19] * 5))
+    assert pace_shift(near, weeks[4]) is None
 
 
 @pytest.mark.realdata

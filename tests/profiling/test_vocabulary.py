@@ -57,6 +57,29 @@ def test_concepts_read_in_units_people_use() -> None:
     assert money(-44.0, "GBP") == "-£44.00" and money(1500.0, "usd") == "$1,500"
 
 
+@given(st.floats(1, 3_000), st.floats(1, 3_000))
+def test_two_durations_of_about_one_length_are_said_in_one_unit(a: float, b: float) -> None:
+    # Online Retail: "buys again every 2 months (typical customer: 8 weeks)" for 72 against 59
+    # days read as no difference.
+    shown, beside = duration(a, beside=b), duration(b, beside=a)
+    if max(a, b) < 1.5 * min(a, b):
+        assert shown.split()[-1].rstrip("s") == beside.split()[-1].rstrip("s")
+    else:
+        assert shown == duration(a)
+
+
+def test_the_two_gaps_between_orders_read_as_what_they_measure() -> None:
+    # Online Retail's RFM cards: Champions "buys again every 3 weeks (typical customer: 7
+    # weeks)" from the last gap, Potential Loyalists "every 3 months (typical customer: 8
+    # weeks)" from the mean gap: one report, two typical customers for one sentence.
+    rhythm = numeric_trait("inter_purchase_mean_days", 95.0, 78.0, 66.0, 72.0, 59.0, 50.0)
+    last = numeric_trait("inter_purchase_last_days", 36.0, 75.0, 75.0, 22.0, 47.0, 60.0)
+    assert rhythm is not None and last is not None
+    assert rhythm.text == "buys again every 10 weeks (typical customer: 8 weeks)"
+    assert last.text == "waited 3 weeks between their last two orders (typical customer: 7 weeks)"
+    assert rhythm.concept == last.concept == "cycle"  # one card says one of them
+
+
 def test_a_score_is_not_money_whatever_its_name_says() -> None:
     # Mall Customers' "Spending Score (1-100)" read "spends 1.6× the average (82.11 vs 50.20)",
     # in euros in a project, and named its segments "High-value" and "Low-value".

@@ -335,6 +335,7 @@ def _diagnose(
 ) -> None:
     """Add the model comparison, the fit histogram and the weekly tracking to ``payload``."""
     from segwise.features._timestamps import as_day
+    from segwise.models.tracking import pace_shift
     from segwise.project.clv_backtest import holdout_diagnostics
 
     cohort_end, until = as_day(calibration_end), as_day(holdout_end)
@@ -352,6 +353,9 @@ def _diagnose(
     tracking = found.tracking.with_columns(found.tracking["week_ending"].cast(str))
     payload["tracking"] = tracking.to_dicts()
     payload["_diagnostics"] = found
+    if (shift := pace_shift(found.tracking, cohort_end)) is not None:
+        payload["warnings"].append(f"in the backtest, {shift}")
+        sys.stderr.write(f"warning: in the backtest, {shift}\n")
 
 
 def _fit_and_predict(

@@ -39,24 +39,40 @@ def amount_unit(column: str) -> tuple[str, str] | None:
     return (currency.upper() if currency.isalpha() else currency), scale
 
 
-def duration(days: float) -> str:
+def duration(days: float, *, beside: float | None = None) -> str:
     """Days in the unit a person would say them.
+
+    Shown ``beside`` a duration of about the same length said in another unit, both take
+    the finer one: "every 10 weeks (typical customer: 8 weeks)", not "every 2 months
+    (typical customer: 8 weeks)", which reads as no difference.
 
     Examples
     --------
     >>> duration(3), duration(45), duration(300), duration(1000)
     ('3 days', '6 weeks', '10 months', '2.7 years')
+    >>> duration(72, beside=59), duration(59, beside=72), duration(100, beside=59)
+    ('10 weeks', '8 weeks', '3 months')
     """
     if math.isnan(days):
         return "n/a"
-    if abs(days) < 14:
+    unit = _duration_unit(days)
+    if beside is not None and not math.isnan(beside):
+        other = _duration_unit(beside)
+        near = max(abs(days), abs(beside)) < 1.5 * min(abs(days), abs(beside))
+        unit = min(unit, other) if near else unit
+    if unit == 0:
         value = round(days)
         return f"{value} day{'' if value == 1 else 's'}"
-    if abs(days) < 60:
+    if unit == 1:
         return f"{round(days / 7)} weeks"
-    if abs(days) < 730:
+    if unit == 2:
         return f"{round(days / 30.44)} months"
     return f"{days / 365.25:.1f} years"
+
+
+def _duration_unit(days: float) -> int:
+    """0 days, 1 weeks, 2 months, 3 years: the unit ``days`` is said in alone."""
+    return next((i for i, limit in enumerate((14, 60, 730)) if abs(days) < limit), 3)
 
 
 def number(value: float) -> str:
@@ -111,7 +127,7 @@ def show(
     if unit == "money":
         return money(value, currency, beside=beside, scale=scale)
     if unit == "days":
-        return duration(value)
+        return duration(value, beside=beside)
     if unit == "share":
         return "n/a" if math.isnan(value) else f"{value:.0%}"
     return number(value)

@@ -36,6 +36,10 @@ MATERIAL_EFFECT = 0.5
 #: bought this recently: in a base that has mostly lapsed, eight months is below average.
 NEW_CUSTOMER_DAYS = 90
 RECENT_DAYS = 90
+#: The last gap between orders is one gap, not a rhythm: "buys again every 3 weeks" beside
+#: the mean gap's own "every 3 months" would give one card two typical customers.
+_LAST_GAP = re.compile(r"(^|_)last(_|$)")
+_LAST_GAP_PHRASE = "waited {median} between their last two orders (typical {unit}: {overall})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,7 +167,9 @@ def _numeric_text(
 ) -> str:
     needs_ratio = concept is not None and "{ratio}" in concept.phrase
     if concept is not None and (not needs_ratio or (lift is not None and lift >= 0.1)):
-        text = concept.phrase.format(**values, unit=vocabulary.unit())
+        last_gap = concept.key == "cycle" and _LAST_GAP.search(feature)
+        phrase = _LAST_GAP_PHRASE if last_gap else concept.phrase
+        text = phrase.format(**values, unit=vocabulary.unit())
         # A typical member active on the as-of day itself: not "last active 0 days ago".
         return re.sub(r"^(.*) 0 days ago", r"\1 on the as-of date", text)
     name = vocabulary.words(feature)

@@ -25,6 +25,7 @@ from segwise.models.comparison import IDENTICAL
 from segwise.models.diagnostics import pareto_found_none, quiet_cycles
 from segwise.models.engine_predictions import predict_in_engine
 from segwise.models.predictions import PREDICTION_WINDOWS, CustomerPredictions
+from segwise.models.tracking import pace_shift
 from segwise.profiling.cards import SegmentationResult, cards_from_profiles
 from segwise.project.clv_backtest import holdout_backtest
 from segwise.project.config import ClvSegmentation
@@ -300,6 +301,8 @@ def _backtest(
         return None
     if not spec.segments:
         notes.extend(unheld_churn(checked.churn_check))
+    if (shift := pace_shift(diagnostics.tracking, calibration_end)) is not None:
+        notes.append(f"in the backtest, {shift}")
     return clv_section(
         checked,
         calibration_end=calibration_end.isoformat(),
