@@ -56,3 +56,12 @@ def test_a_word_several_features_give_fits_while_one_of_them_bears_it_out() -> N
     ]
     assert unfit_words("App-engaged customers", channels) == []
     assert [w for w, _ in unfit_words("Email-engaged customers", channels)] == ["email-engaged"]
+
+
+def test_newer_no_longer_fits_a_segment_that_has_aged_past_the_rest() -> None:
+    aged = [{"feature": "tenure_days", "median": 400.0, "lift": 1.3}]
+    assert unfit_words("Newer big-basket customers", aged) == [
+        ("newer", "tenure: 1.30x the average")
+    ]
+    still = [{"feature": "tenure_days", "median": 400.0, "lift": 0.7}]
+    assert unfit_words("Newer customers", still) == []  # relative: no 90-day limit

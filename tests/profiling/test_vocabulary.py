@@ -138,8 +138,11 @@ def test_null_is_no_second_order_yet_not_almost_none() -> None:
 def test_new_is_only_said_of_customers_who_joined_recently() -> None:
     # Issue 11: "Lapsed new customers" with a 186-day tenure.
     newish = numeric_trait("tenure_days", 186.0, 400.0, 150.0, 186.0, 420.0, 200.0)
-    assert newish is not None and newish.word == ""
-    assert "New" not in auto_names({0: [newish]})[0]
+    assert newish is not None and newish.word == "newer"
+    # Said against the rest, never onboarded: a sign-up table's latest joiners (6 months
+    # against 14) were "Typical customers, lower tenure" beside the "Typical customers".
+    assert auto_names({0: [newish], 1: []}) == {0: "Newer customers", 1: "Typical customers"}
+    assert "Onboard" not in suggest_action([newish])
     new = numeric_trait("tenure_days", 30.0, 400.0, 150.0, 25.0, 420.0, 200.0)
     assert new is not None and new.word == "new"
 

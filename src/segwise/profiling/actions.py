@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from segwise.profiling.amounts import money
-from segwise.profiling.traits import concept_key, contradicted
+from segwise.profiling.traits import NEWER, concept_key, contradicted
 from segwise.profiling.vocabulary import channel_of, unit
 
 if TYPE_CHECKING:
@@ -175,9 +175,10 @@ _ACCOUNT_ACTIONS: tuple[_Action, ...] = (
 def _matches(traits: Sequence[Trait], protect_margin: bool) -> list[str]:
     found: list[str] = []
     for trait in traits:
-        if trait.word == "" or contradicted(trait, traits):
-            # A trait too weak to name (a 6-month tenure is not "new"), or that another one on
-            # the card reads against (more orders, but further apart), leads no action.
+        if trait.word in ("", NEWER) or contradicted(trait, traits):
+            # A trait too weak to name or act on (a 6-month tenure is "newer", not "new"), or
+            # one another trait on the card reads against (more orders, but further apart),
+            # leads no action.
             continue
         direction = 0 if trait.kind == "missing" else trait.direction
         for action in _ACCOUNT_ACTIONS if unit() == "account" else _ACTIONS:

@@ -36,6 +36,8 @@ MATERIAL_EFFECT = 0.5
 #: bought this recently: in a base that has mostly lapsed, eight months is below average.
 NEW_CUSTOMER_DAYS = 90
 RECENT_DAYS = 90
+#: A segment that joined after most but not recently: named against the rest, never onboarded.
+NEWER = "newer"
 #: The last gap between orders is one gap, not a rhythm: "buys again every 3 weeks" beside
 #: the mean gap's own "every 3 months" would give one card two typical customers.
 _LAST_GAP = re.compile(r"(^|_)last(_|$)")
@@ -148,8 +150,10 @@ def numeric_trait(
     text = _numeric_text(feature, concept, values, lift, direction)
     word = vocabulary.name_word(feature, direction) or ""
     if concept is not None and concept.key == "tenure" and direction < 0:
-        # "New" for a segment whose typical member joined half a year ago contradicts its card.
-        word = word if median <= NEW_CUSTOMER_DAYS else ""
+        # "New" for a segment whose typical member joined half a year ago contradicts its card;
+        # "newer" says what sets it apart (a sign-up table's latest joiners, 6 months against
+        # 14: "Typical customers, lower tenure" before).
+        word = word if median <= NEW_CUSTOMER_DAYS else NEWER
     if concept is not None and concept.key == "recency" and direction < 0:
         # CDNOW's cohort at the end of 1997: "last bought 8 months ago (typical customer: 10
         # months)" was named recent and told to strike while it is warm.
@@ -398,11 +402,11 @@ def unfit_words(name: str, numeric: Sequence[dict[str, Any]]) -> list[tuple[str,
         feature, lift, median = row["feature"], row.get("lift"), row.get("median")
         concept = vocabulary.concept_of(feature)
         subject = label(feature)
-        for direction in (1, -1):
-            word = vocabulary.name_word(feature, direction)
+        key = concept.key if concept else ""
+        for direction, word in _named(feature, key):
             if not word or not _says(said, word):
                 continue
-            limit = _WORD_LIMITS.get(concept.key if concept else "") if direction < 0 else None
+            limit = _WORD_LIMITS.get(key) if direction < 0 and word != NEWER else None
             if lift is not None and (lift - 1) * direction < 0:
                 against.setdefault(word, f"{subject}: {lift:.2f}x the average")
             elif limit is not None and median is not None and median > limit:
@@ -412,6 +416,12 @@ def unfit_words(name: str, numeric: Sequence[dict[str, Any]]) -> list[tuple[str,
                 borne.add(word)
     # "Engaged" from their app sessions still fits while their email clicks are few.
     return [(word, why) for word, why in against.items() if word not in borne]
+
+
+def _named(feature: str, concept: str) -> list[tuple[int, str | None]]:
+    """The words a name may hold for ``feature``, each with its direction."""
+    words = [(1, vocabulary.name_word(feature, 1)), (-1, vocabulary.name_word(feature, -1))]
+    return [*words, (-1, NEWER)] if concept == "tenure" else words
 
 
 #: Words for "below average" that also need the typical member under a limit (days).
