@@ -112,6 +112,9 @@ def test_a_fall_in_pace_reads_as_a_lull() -> None:
     # A holdout the model missed by under a tenth needs no explanation.
     near = table.with_columns(actual_new=pl.Series([20] * 5 + [19] * 5))
     assert pace_shift(near, weeks[4]) is None
+    # A model already off before the calibration end: the change is not the whole story.
+    off = table.with_columns(actual_new=pl.Series([14] * 5 + [24] * 5))
+    assert pace_shift(off, weeks[4]) is None
 
 
 @pytest.mark.realdata

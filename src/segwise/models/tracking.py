@@ -230,6 +230,8 @@ def _small(query: nw.LazyFrame[Any]) -> pl.DataFrame:
 PACE_SHIFT = 1.2
 #: And the holdout's total is at least this far off: a small miss needs no explanation.
 PACE_MISS = 0.1
+#: The weeks before matched the model within this share: else the fit is in doubt too.
+PACE_HELD = 0.15
 
 
 def pace_shift(tracking: pl.DataFrame, cohort_end: date) -> str | None:
@@ -265,6 +267,8 @@ def pace_shift(tracking: pl.DataFrame, cohort_end: date) -> str | None:
     if abs(holdout - 1) < PACE_MISS or max(holdout / prior, prior / holdout) < PACE_SHIFT:
         return None
     rose = holdout > prior
+    if abs(prior - 1) > PACE_HELD:
+        return None  # the model missed the weeks before too: the change is not the whole story
     return (
         f"the customers bought {holdout:.2f}× what the model expected in the {after.height} "
         f"holdout weeks, after {prior:.2f}× in the {before.height} weeks before: their pace "
