@@ -114,14 +114,7 @@ def test_no_dropout_advice_does_not_send_the_user_to_a_model_that_found_none(
 ) -> None:
     # Online Retail II as of 2010-09-30: the warning advised Pareto/NBD while the comparison
     # beside it showed Pareto/NBD fitting exactly as BG/NBD (no dropout either).
-    data = tmp_path / "data"
-    data.mkdir()
-    (data / "orders.csv.gz").symlink_to(shared_data / "online_retail_ii_2009_2010.csv.gz")
-    (tmp_path / "segwise.yaml").write_text(
-        "name: retail\nsources:\n  transactions: {path: data/orders.csv.gz}\n"
-        "segmentations:\n  future: {method: clv, holdout_weeks: 13}\n"
-    )
-    future = Project.from_yaml(tmp_path).run(as_of="2010-09-30").segmentations[0]
+    future = _retail(shared_data, tmp_path).run(as_of="2010-09-30").segmentations[0]
     fits = {m["model"]: m["log_likelihood"] for m in future.backtest["comparison"]["models"]}
     assert fits["Pareto/NBD"] == pytest.approx(fits["BG/NBD"], rel=1e-6)
     [warning] = [w for w in future.warnings if "almost no dropout" in w]
@@ -136,15 +129,20 @@ def test_a_holdout_in_the_christmas_trade_says_why_its_total_is_short(
     # Online Retail II to 2010-12-09, 13 weeks held out: the model matched the cohort's pace
     # before the calibration end (0.95×) and fell 21% short of the holdout (1.27×). The backtest
     # read "-21% off the actual" and nothing more: a user would blame the model.
-    data = tmp_path / "data"
-    data.mkdir()
-    (data / "orders.csv.gz").symlink_to(shared_data / "online_retail_ii_2009_2010.csv.gz")
-    (tmp_path / "segwise.yaml").write_text(
-        "name: retail\nsources:\n  transactions: {path: data/orders.csv.gz}\n"
-        "segmentations:\n  future: {method: clv, holdout_weeks: 13}\n"
-    )
-    future = Project.from_yaml(tmp_path).run().segmentations[0]
+    future = _retail(shared_data, tmp_path).run().segmentations[0]
     [said] = [w for w in future.warnings if "in the backtest" in w]
     assert "pace rose after the calibration end" in said and "13 holdout weeks" in said
     best = future.backtest["comparison"]["models"][0]
     assert best["predicted"] < 0.9 * best["actual"]  # the miss the warning explains
+
+
+def _retail(shared_data: Path, folder: Path) -> Project:
+    """Online Retail II (2009-2010) with one clv segmentation, 13 weeks held out."""
+    data = folder / "data"
+    data.mkdir()
+    (data / "orders.csv.gz").symlink_to(shared_data / "online_retail_ii_2009_2010.csv.gz")
+    (folder / "segwise.yaml").write_text(
+        "name: retail\nsources:\n  transactions: {path: data/orders.csv.gz}\n"
+        "segmentations:\n  future: {method: clv, holdout_weeks: 13}\n"
+    )
+    return Project.from_yaml(folder)
