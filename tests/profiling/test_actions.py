@@ -147,3 +147,17 @@ def test_small_baskets_are_told_to_raise_the_basket() -> None:
     # Not for a segment that loses money: more basket is more to refund.
     losing = suggest_action([_trait("avg_order_value", -1)], value_mean=-5.0)
     assert "Raise the basket" not in losing
+
+
+def test_affluent_customers_who_spend_little_are_headroom_not_served_cheaply() -> None:
+    # Mall Customers' high incomes with low spending scores were told to lead with premium,
+    # "built around" their low score; both their value words and their score's now lead.
+    affluent, budget = _trait("Annual Income (k$)", 1), _trait("Annual Income (k$)", -1)
+    for low_spend in (_trait("Spending Score (1-100)", -1), _trait("net_revenue", -1)):
+        assert suggest_action([low_spend, affluent]).startswith("Grow share of wallet")
+        # Low spend from low incomes is served efficiently, as before.
+        assert suggest_action([low_spend, budget]).startswith("Serve efficiently")
+        with counting("account"):
+            assert not suggest_action([low_spend, affluent]).startswith("Grow share of wallet")
+    # A high spending score is kept and rewarded, like high value.
+    assert suggest_action([_trait("Spending Score (1-100)", 1)]).startswith("Retain and reward")

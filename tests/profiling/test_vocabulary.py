@@ -87,9 +87,14 @@ def test_a_score_is_not_money_whatever_its_name_says() -> None:
         "Spending Score (1-100)", 82.1, 50.2, 25.8, 83.0, 50.0, 38.0, currency="EUR"
     )
     assert score is not None and "spends" not in score.text and "€" not in score.text
-    assert score.text.startswith("Spending Score (1-100) 1.6× the average")
-    assert name_word("Spending Score (1-100)", 1) == "high spending score"
+    # A score's zero is arbitrary: its own scale reads, not a ratio ("1.6× the average").
+    assert score.text == "spending score 82.1 (average 50.2)"
+    assert name_word("Spending Score (1-100)", 1) == "high-spending"
+    assert name_word("Spending Score (1-100)", -1) == "low-spending"
+    rating = numeric_trait("customer_rating", 3.1, 4.2, 0.6, 3.0, 4.0, 0.8)
+    assert rating is not None and rating.text == "customer rating 3.10 (average 4.20)"
     assert name_word("customer_rating", -1) == "low customer rating"
+    assert name_word("satisfaction_score", 1) == "high satisfaction score"
     assert name_word("Annual Income (k$)", 1) == "affluent"  # a concept still wins
 
 

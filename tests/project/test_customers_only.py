@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 import textwrap
 from typing import TYPE_CHECKING, Any
@@ -73,6 +74,7 @@ def test_a_customer_table_alone_is_segmented_and_reported(
     big = tiers.filter(pl.col("segment") == "Big spenders")["customer_id"]
     assert sorted(big.to_list()) == sorted(spenders.to_list())
     assert 3 <= groups["segment"].n_unique() <= 8
+    _the_clusters_read_as_a_marketer_would(result)
     report = result.report.read_text()
     # No orders, no value: no "net revenue" note and no revenue bars of zeros.
     assert "net revenue per customer" not in report
@@ -81,6 +83,26 @@ def test_a_customer_table_alone_is_segmented_and_reported(
     # The customer table's quality section lists only the options a customer table is read with.
     assert "policy: duplicates" in report
     assert "policy: returns" not in report
+
+
+def _the_clusters_read_as_a_marketer_would(result: Any) -> None:
+    """Spending is a score on its own scale, and affluent low spenders are headroom."""
+    cards = next(s for s in result.segmentations if s.name == "groups").cards
+    mall = {"income": 60.56, "spending": 50.2}
+    for card in cards:
+        spending = [t for t in card.traits if t.startswith("spending score ")]
+        # "Spending Score (1-100) 0.4× the average" read a scale from 1 to 100 as a quantity.
+        assert all(re.fullmatch(r"spending score [\d.]+ \(average 50\.2\)", t) for t in spending)
+        assert not any("× the average" in t and "Spending" in t for t in card.traits)
+        score = float(spending[0].split()[2]) if spending else mall["spending"]
+        if "spending" in card.name.lower():
+            assert ("High-spending" in card.name) == (score > mall["spending"]), card.name
+            assert ("Low-spending" in card.name) == (score < mall["spending"]), card.name
+    actions = [c.action for c in cards]
+    assert len(set(actions)) == len(actions)
+    headroom = [c for c in cards if c.action and c.action.startswith("Grow share of wallet")]
+    # The segment of high incomes and low spending scores (the classic "careful" quadrant).
+    assert [c.name for c in headroom] == ["Low-spending affluent customers"]
 
 
 @pytest.mark.spark

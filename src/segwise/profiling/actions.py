@@ -82,6 +82,8 @@ _ACTIONS: tuple[_Action, ...] = (
     _Action("cycle", 1, "Grow frequency: cross-sell and a reason to come back soon.", True),
     _Action("tenure", 1, "Recognise their loyalty: anniversary thanks and member-only previews."),
     _Action("value", -1, "Serve efficiently: automated campaigns, low-cost channels."),
+    _Action("spending", 1, "Retain and reward: early access, loyalty perks, personal service."),
+    _Action("spending", -1, "Serve efficiently: automated campaigns, low-cost channels."),
     # Attributes a customer table without orders holds (a CRM export, a panel).
     _Action("income", 1, "Lead with premium: quality, exclusivity and service over discounts."),
     _Action("income", -1, "Lead with value: price-led offers, bundles and everyday essentials."),
@@ -186,10 +188,27 @@ def _matches(traits: Sequence[Trait], protect_margin: bool) -> list[str]:
                 continue
             if protect_margin and action.grows_spend:
                 continue
-            text = _on_channel(action, trait, traits)
+            text = _share_of_wallet(action, traits) or _on_channel(action, trait, traits)
             if text not in found:
                 found.append(text)
     return found
+
+
+#: For customers who could spend more than they do: richer than most, spending less.
+_SHARE_OF_WALLET = (
+    "Grow share of wallet: they can afford more than they spend with you; personal "
+    "recommendations and introductions to premium lines."
+)
+
+
+def _share_of_wallet(action: _Action, traits: Sequence[Trait]) -> str | None:
+    """Low spend from an affluent segment is headroom, not a segment to serve cheaply."""
+    if action.concept not in ("value", "spending") or action.direction != -1:
+        return None
+    affluent = any(
+        concept_key(t) == "income" and t.kind == "numeric" and t.direction > 0 for t in traits
+    )
+    return _SHARE_OF_WALLET if affluent and unit() == "customer" else None
 
 
 def _on_channel(action: _Action, trait: Trait, traits: Sequence[Trait]) -> str:

@@ -27,6 +27,8 @@ from segwise.profiling.labels import label
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from segwise.profiling.concepts import Concept
+
 #: A relative difference below this (on mean and median) is not a trait
 #: unless the standardised difference is at least ``MATERIAL_EFFECT``.
 MATERIAL_LIFT = 0.15
@@ -164,7 +166,7 @@ def numeric_trait(
 
 def _numeric_text(
     feature: str,
-    concept: vocabulary.Concept | None,
+    concept: Concept | None,
     values: dict[str, str],
     lift: float | None,
     direction: int,
@@ -176,6 +178,9 @@ def _numeric_text(
         text = phrase.format(**values, unit=vocabulary.unit())
         # A typical member active on the as-of day itself: not "last active 0 days ago".
         return re.sub(r"^(.*) 0 days ago", r"\1 on the as-of date", text)
+    if vocabulary.is_score(feature):
+        # A score's zero is arbitrary, so "0.8× the average" means nothing: its own scale reads.
+        return f"{vocabulary.subject(feature)} {values['mean']} (average {values['overall_mean']})"
     name = vocabulary.words(feature)
     if lift is not None and (lift >= 1.2 or lift <= 0.8) and lift >= 0.1:
         return (
@@ -432,8 +437,14 @@ def _says(name: str, word: str) -> bool:
     return re.search(rf"(?<![\w-]){re.escape(word.lower())}(?![\w-])", name) is not None
 
 
-#: Concepts whose words say the same thing in a name ("family large household customers").
-_ALIKE = {"children": "household", "household": "children"}
+#: Concepts whose words say the same thing in a name ("family large household customers",
+#: "high-value high-spending customers").
+_ALIKE = {
+    "children": "household",
+    "household": "children",
+    "spending": "value",
+    "value": "spending",
+}
 
 #: Concepts whose words contradict when they point the same way (frequent, slow-repeat).
 _OPPOSED = {"frequency": "cycle", "cycle": "frequency"}
