@@ -3,10 +3,11 @@ method gets."""
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 import pytest
 
-from segwise.measure.advice import MAX_SEGMENTS, VALUABLE, advise
+from segwise.measure.advice import MAX_SEGMENTS, VALUABLE, advise, split_evidence
 
 NO_FINDINGS = pl.DataFrame()
 
@@ -79,3 +80,26 @@ def test_each_method_gets_the_fix_it_has(method: str | None, words: str) -> None
     assert "Tiny" in small.action
     # A clustering has no rule to widen; only rule segments are told to.
     assert ("widen its rule" in small.action) is (method == "rules")
+
+
+def test_a_split_too_small_to_act_on_says_what_it_lacks() -> None:
+    # Online Retail's "Need Attention" (331 customers): two groups that converted 14.9% and
+    # 27.7%, and "orders >= 2 picks out 83 of its 331 customers" with no word of why that is
+    # not a split to act on.
+    rng = np.random.default_rng(0)
+    few, many = 80, 250
+    features = pl.DataFrame(
+        {
+            "customer_id": [str(i) for i in range(few + many)],
+            "orders": np.r_[rng.integers(6, 9, few), rng.integers(1, 3, many)],
+            "net_revenue": np.r_[rng.normal(900, 60, few), rng.normal(150, 30, many)],
+        }
+    )
+    converted = features.select(
+        "customer_id", converted=pl.Series(np.r_[rng.random(few) < 0.6, rng.random(many) < 0.1])
+    )
+    split = split_evidence(features, converted, min_size=100)
+    assert split is not None and split.rule is None
+    assert split.evidence[-1].endswith("leaving 80 on one side, under the 100 a segment needs")
+    # Big enough, the same customers split on the condition.
+    assert split_evidence(features, converted, min_size=50).rule is not None

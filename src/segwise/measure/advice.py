@@ -399,7 +399,8 @@ def _separating_rule(
     if min(n_in, n_out) < min_size:
         return None, (
             f"no single condition splits it into two actionable groups: the best, "
-            f"{found.rule}, picks out {n_in:,} of its {n_in + n_out:,} customers"
+            f"{found.rule}, picks out {n_in:,} of its {n_in + n_out:,} customers, leaving "
+            f"{min(n_in, n_out):,} on one side, under the {min_size:,} a segment needs"
         )
     test = compare(
         "binary", Arm.of_proportion(buyers_out, n_out), Arm.of_proportion(buyers_in, n_in)
