@@ -82,6 +82,15 @@ def test_every_customer_of_the_export_is_segmented_or_said_to_be_left_out(made: 
     assert all(level == "note" for level, _ in result.population)  # no customer table
 
 
+def test_tenure_cut_short_by_the_start_of_the_orders_is_said(made: Any) -> None:
+    # Both Online Retail exports open with a surge of first orders (948 and 1,045 in the first
+    # 30 days against ~400 a month after): customers from before the export. CDNOW's cohort
+    # starts evenly.
+    name, _project, result = made
+    said = [m for _, m in result.notes if "first bought in the first 30 days" in m]
+    assert bool(said) is (name != "cdnow_master_transactions")
+
+
 def test_no_cluster_segment_is_too_small_to_act_on(made: Any) -> None:
     _name, _project, result = made
     cluster = next(s for s in result.segmentations if s.method == "cluster")

@@ -63,8 +63,8 @@ def summary_table(result: Any) -> Any:
 
 
 def _tell(result: Any) -> None:
-    """On stderr: who the run left out, each segmentation's warnings, critical alerts."""
-    for level, message in result.population:
+    """On stderr: who the run left out, notes on the data, warnings, critical alerts."""
+    for level, message in [*result.population, *result.notes]:
         sys.stderr.write(f"{level}: {message}\n")  # also at the top of the report
     for segmentation in result.segmentations:
         for warning in segmentation.warnings:

@@ -22,6 +22,7 @@ from segwise.project.edits import edit_alert
 from segwise.project.health import Alert, drift_alerts, size_alerts, stale_model_alerts
 from segwise.project.kpis import report_measurement
 from segwise.project.population import source_name
+from segwise.project.tenure_window import censored_tenure
 from segwise.project.write_back import write_back
 from segwise.report.changes import PreviousRun, changes_section
 from segwise.report.project import render_project_report
@@ -59,6 +60,9 @@ class RunResult:
     accounts: int | None = None
     #: ``(level, message)``: customers of the sources that no segment holds, and why.
     population: list[tuple[str, str]] = field(default_factory=list)
+    #: ``(level, message)``: what the data's shape means for reading the cards (tenure cut
+    #: short by the start of the orders: :mod:`segwise.project.tenure_window`).
+    notes: list[tuple[str, str]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """The run in brief, as ``segwise run --json`` prints it: segment sizes per segmentation."""
@@ -76,6 +80,7 @@ class RunResult:
             "alerts": [a.to_dict() for a in self.alerts],
             "since_last_success": self.since_last_success,
             "population": [{"level": level, "message": text} for level, text in self.population],
+            "notes": [{"level": level, "message": text} for level, text in self.notes],
         }
 
 
@@ -99,6 +104,7 @@ def publish(
     edits = _edits(store, previous, results, project.text)
     alerts = _alerts(store, previous, results, inputs, units, config.privacy.k_min, edits)
     population = _population(inputs, config.sources.customers)
+    notes = _notes(inputs, config.sources.customers)
     step("Storing the run")
     record = RunRecord(
         project=config.name,
@@ -146,7 +152,7 @@ def publish(
                 project, inputs.as_of, inputs.tables.get("transactions")
             ),
             k_min=config.privacy.k_min,
-            population=population,
+            population=[*population, *notes],
             value_column=inputs.value or value_column(inputs.features),
         )
         write_back(project, record, run_id, step)
@@ -170,7 +176,16 @@ def publish(
         since,
         None if inputs.accounts is None else inputs.accounts.features.height,
         population,
+        notes,
     )
+
+
+def _notes(inputs: RunInputs, customers: Any) -> list[tuple[str, str]]:
+    """What the data's shape means for reading the cards, as the CLI and the report say it."""
+    if customers is not None and customers.joined is not None:
+        return []  # tenure counts from the joining date, which the orders' window cannot cut
+    note = censored_tenure(inputs.features, inputs.as_of)
+    return [] if note is None else [("note", note)]
 
 
 def _population(inputs: RunInputs, customers: Any) -> list[tuple[str, str]]:
