@@ -161,3 +161,22 @@ def test_affluent_customers_who_spend_little_are_headroom_not_served_cheaply() -
             assert not suggest_action([low_spend, affluent]).startswith("Grow share of wallet")
     # A high spending score is kept and rewarded, like high value.
     assert suggest_action([_trait("Spending Score (1-100)", 1)]).startswith("Retain and reward")
+
+
+def test_a_lapsed_segment_is_won_back_not_grown() -> None:
+    # CDNOW's clusters: "Big-basket lapsed customers" (last order 16 months ago) were told to
+    # "Upsell and bundle", "Lapsed occasional customers" to "Grow frequency": neither still buys.
+    lapsed = Trait("recency_days", "numeric", 1, 1.5, "")
+    big_basket = [Trait("avg_order_value", "numeric", 1, 2.0, ""), lapsed]
+    occasional = [lapsed, Trait("orders", "numeric", -1, 1.0, "")]
+    habit = [Trait("orders", "numeric", 1, 2.0, ""), lapsed]
+    actions = suggest_actions([(occasional, 30.0), (occasional, 20.0), (big_basket, 97.0)])
+    assert actions[0].startswith("Win back")
+    assert not any(a.startswith(("Grow frequency", "Upsell")) for a in actions)
+    # The big spenders share the win-back, built around their basket.
+    assert actions[2].startswith("Win back") and "Build it around" in actions[2]
+    assert suggest_action(habit).startswith("Win back")
+    assert "Keep the habit going" not in suggest_actions([(habit, 1.0), (habit, 1.0)])[1]
+    # Recent enough not to be called lapsed (the word withheld), growth is still offered.
+    warm = Trait("recency_days", "numeric", 1, 1.5, "", word="")
+    assert suggest_action([warm, Trait("orders", "numeric", -1, 1.0, "")]).startswith("Grow")

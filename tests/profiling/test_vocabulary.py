@@ -211,10 +211,13 @@ def test_segments_that_lose_money_never_get_an_upsell() -> None:
 
 
 def test_one_segmentation_never_repeats_an_action() -> None:
-    lapsed = [Trait("recency_days", "numeric", 1, 2.0, ""), Trait("orders", "numeric", -1, 1.0, "")]
-    actions = suggest_actions([(lapsed, 100.0), (lapsed, 90.0), (lapsed, 80.0)], 100.0)
+    recent = [
+        Trait("recency_days", "numeric", -1, 2.0, ""),
+        Trait("orders", "numeric", -1, 1.0, ""),
+    ]
+    actions = suggest_actions([(recent, 100.0), (recent, 90.0), (recent, 80.0)], 100.0)
     assert len(set(actions)) == 3
-    assert actions[0].startswith("Win back") and actions[1].startswith("Grow frequency")
+    assert actions[0].startswith("Strike while") and actions[1].startswith("Grow frequency")
 
 
 def test_days_since_a_customer_table_date_read_as_that_date_not_a_purchase() -> None:

@@ -37,6 +37,7 @@ class _Action:
     direction: int  # +1 above average, -1 below, 0 "missing" (no second order yet)
     text: str
     grows_spend: bool = False  # upsell/cross-sell: never for segments that lose money
+    ongoing: bool = False  # presumes they still buy: never for lapsed segments
 
 
 #: First match in the segment's trait order wins: its strongest trait leads.
@@ -50,9 +51,17 @@ _ACTIONS: tuple[_Action, ...] = (
     _Action("cycle", 0, "Earn the second order: a follow-up within weeks with a reason to return."),
     _Action("value", 1, "Retain and reward: early access, loyalty perks, personal service."),
     _Action(
-        "frequency", 1, "Keep the habit going: replenishment reminders and a loyalty programme."
+        "frequency",
+        1,
+        "Keep the habit going: replenishment reminders and a loyalty programme.",
+        ongoing=True,
     ),
-    _Action("cycle", -1, "Keep the habit going: replenishment reminders timed to their cycle."),
+    _Action(
+        "cycle",
+        -1,
+        "Keep the habit going: replenishment reminders timed to their cycle.",
+        ongoing=True,
+    ),
     _Action("tenure", -1, "Onboard: a welcome series that leads to the second purchase."),
     _Action(
         "returns",
@@ -174,7 +183,13 @@ _ACCOUNT_ACTIONS: tuple[_Action, ...] = (
 )
 
 
-def _matches(traits: Sequence[Trait], protect_margin: bool) -> list[str]:
+def _matches(traits: Sequence[Trait], *, protect_margin: bool, lapsed: bool) -> list[str]:
+    """Every action the traits call for, strongest trait first.
+
+    A lapsed segment is won back before anything else: CDNOW's "Big-basket lapsed" cluster
+    (last order 16 months ago) was told to "Upsell and bundle", and its "Lapsed occasional"
+    one-time buyers to "Grow frequency", when neither still buys.
+    """
     found: list[str] = []
     for trait in traits:
         if trait.word in ("", NEWER) or contradicted(trait, traits):
@@ -186,7 +201,8 @@ def _matches(traits: Sequence[Trait], protect_margin: bool) -> list[str]:
         for action in _ACCOUNT_ACTIONS if unit() == "account" else _ACTIONS:
             if action.concept != concept_key(trait) or action.direction != direction:
                 continue
-            if protect_margin and action.grows_spend:
+            held = action.grows_spend and (protect_margin or lapsed)
+            if held or (lapsed and action.ongoing):
                 continue
             text = _share_of_wallet(action, traits) or _on_channel(action, trait, traits)
             if text not in found:
@@ -261,6 +277,18 @@ def _loses_money(value_mean: float | None, population_value: float | None) -> bo
 
 def _never_bought(traits: Sequence[Trait]) -> bool:
     return any(concept_key(t) == "recency" and t.kind == "missing" for t in traits)
+
+
+def _lapsed(traits: Sequence[Trait]) -> bool:
+    """Whether the segment is named for not buying lately (a lapsed trait no other contradicts)."""
+    return any(
+        concept_key(t) == "recency"
+        and t.kind == "numeric"
+        and t.direction > 0
+        and t.word != ""
+        and not contradicted(t, traits)
+        for t in traits
+    )
 
 
 def _returns_much(traits: Sequence[Trait]) -> bool:
@@ -341,7 +369,9 @@ def suggest_actions(
     for traits, value_mean in segments:
         # Nothing bought is no money lost to returns: they get a first-purchase offer.
         losing = _loses_money(value_mean, population_value) and not _never_bought(traits)
-        options = _matches(traits, protect_margin=losing or _returns_much(traits))
+        options = _matches(
+            traits, protect_margin=losing or _returns_much(traits), lapsed=_lapsed(traits)
+        )
         if losing:
             shown = money(value_mean if value_mean is not None else 0.0, currency)
             options.insert(
