@@ -69,14 +69,14 @@ def test_clv_json_and_output(shared_data: Path, tmp_path: Path) -> None:
     assert churn["no_purchase_share"] > 0.7
     # Whether each churn flag picked out who left, like for like: the at-risk top customers
     # against the other top ones (61% bought nothing against 30%: it did); the churn risks
-    # against the unflagged rest (75% against 80%, mostly one-time buyers, whom BG/NBD always
-    # counts as alive: it did not, and the run says so).
+    # against the unflagged rest. By P(alive) alone it did not (75% against 80%): the rest were
+    # mostly one-time buyers, whom BG/NBD always counts as alive. With the one-time buyers
+    # judged by their silence it does (85% against 55%), and nothing is said.
     checks = {row["segment"]: row for row in backtest["churn_check"]}
     top, rest = checks["At-risk high value"], checks["Churn risk"]
     assert top["no_purchase_share"] > 0.55 and top["baseline_no_purchase_share"] < 0.35
-    assert rest["no_purchase_share"] < rest["baseline_no_purchase_share"]
-    [said] = [w for w in payload["warnings"] if "churn flag did not pick out" in w]
-    assert said.startswith("Churn risk: the churn flag did not pick out who left")
+    assert rest["no_purchase_share"] > rest["baseline_no_purchase_share"] + 0.2
+    assert not [w for w in payload["warnings"] if "churn flag did not pick out" in w]
     # The diagnostics: three models judged on the holdout, the fit histogram, 78 weeks.
     comparison = payload["comparison"]
     assert [m["model"] for m in comparison["models"]] == ["BG/NBD", "MBG/NBD", "Pareto/NBD"]

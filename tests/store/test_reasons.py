@@ -178,6 +178,17 @@ def test_a_clv_move_names_what_changed_and_how_churn_was_judged() -> None:
     )
     assert reason.startswith("clv 437.05 → 1,832.8, churn risk is judged by the time since")
     assert "p_alive" not in reason  # 1 → 1 as printed: no explanation
+    # A one-time buyer judged by their silence: P(alive) stays 1, the reason says why.
+    quiet = {"customer_id": "a", "future.p_alive": 1.0, "future.clv": 20.0}
+    kept = {"features_before": json.dumps(quiet), "features_after": json.dumps(quiet)}
+    why = reason_for(
+        "clv", "future", {"churn_basis": "p_alive"}, ("Stable",), ("Churn risk",), kept
+    )
+    assert why is not None and why.startswith("one purchase only, and none since")
+    back = reason_for(
+        "clv", "future", {"churn_basis": "p_alive"}, ("Churn risk",), ("Stable",), kept
+    )
+    assert back is None or "one purchase only" not in back
 
 
 def test_a_hybrid_move_is_explained_by_the_level_it_happened_at() -> None:

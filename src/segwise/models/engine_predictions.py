@@ -30,7 +30,7 @@ from segwise.engine.order_statistics import order_statistics, with_position
 from segwise.engine.portable import materialize
 from segwise.models.beta_geo import BetaGeoModel
 from segwise.models.clv import check_horizon, discounted_purchases
-from segwise.models.diagnostics import FitWarning, diagnose_bgnbd, overdue
+from segwise.models.diagnostics import FitWarning, churn_flags, diagnose_bgnbd, overdue
 from segwise.models.gamma_gamma import GammaGammaModel
 from segwise.models.predictions import FIT_SAMPLE, falls_back, sample_note
 from segwise.models.predictive import (
@@ -137,7 +137,10 @@ def predict_in_engine(
         pl.Series("p_alive", p_alive),
         pl.Series("expected_purchases", expected),
         pl.Series("__sw_multiplier", multiplier),
-        pl.Series("__sw_at_risk", p_alive < churn_threshold),
+        pl.Series(
+            "__sw_at_risk",
+            churn_flags(p_alive, x, t_x, T, threshold=churn_threshold, weights=counts),
+        ),
         pl.Series("__sw_overdue", overdue(x, t_x, T, weights=counts)),
         pl.Series("__sw_rising", rising(x, T, expected, weights=counts)),
     )

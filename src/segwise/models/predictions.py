@@ -14,7 +14,7 @@ import polars as pl
 from segwise.exceptions import ConfigError
 from segwise.models.beta_geo import BetaGeoModel
 from segwise.models.clv import check_horizon, discounted_purchases
-from segwise.models.diagnostics import FitWarning, diagnose_bgnbd, overdue
+from segwise.models.diagnostics import FitWarning, churn_flags, diagnose_bgnbd, overdue
 from segwise.models.gamma_gamma import GammaGammaModel
 from segwise.models.histories import Histories
 from segwise.models.intervals import flat_parameters, prediction_intervals
@@ -214,7 +214,7 @@ def predict_customers(
             at_risk=at_risk,
         )
 
-    segments = segment(None)
+    segments = segment(churn_flags(p_alive, frequency, recency, T, threshold=churn_threshold))
     churn_basis = "p_alive"
     if falls_back(int((p_alive < churn_threshold).sum()), segments.size, warnings):
         # P(alive) cannot tell customers apart: judge churn by each one's own purchase cycle.

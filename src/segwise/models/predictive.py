@@ -11,6 +11,8 @@ from segwise.models.tiers import value_tiers
 SEGMENTS = ("At-risk high value", "Churn risk", "Rising", "Stable")
 #: Newer repeat buyers expected to buy at least this many times the median customer: Rising.
 RISING_RATIO = 1.5
+#: P(alive) under this is a churn risk, unless a segmentation sets its own.
+CHURN_THRESHOLD = 0.3
 #: The top share by historical value that can be At-risk high value.
 HIGH_VALUE_SHARE = 0.2
 
@@ -44,7 +46,7 @@ def predictive_segments(
     frequency: np.ndarray,
     T: np.ndarray,
     historical_value: np.ndarray,
-    churn_threshold: float = 0.3,
+    churn_threshold: float = CHURN_THRESHOLD,
     rising_ratio: float = RISING_RATIO,
     high_value_share: float = HIGH_VALUE_SHARE,
     at_risk: np.ndarray | None = None,

@@ -20,7 +20,8 @@ class Concept:
     ``high``/``low`` are the name words for a segment above/below average
     (None: the direction does not make a good name). ``unit`` is ``money``,
     ``days``, ``share`` (a 0–1 fraction), ``count`` or ``number``.
-    ``missing`` is the phrase for a segment where most values are NULL.
+    ``missing`` is the phrase for a segment where most values are NULL ("": none, another
+    concept says it).
     """
 
     key: str
@@ -87,6 +88,18 @@ CONCEPTS: tuple[Concept, ...] = (
         missing="{share} have no second order yet",
         missing_word="one-time",
         noun="time between orders",
+    ),
+    # BG/NBD's P(alive) of the repeat buyers alone: every one-time buyer's is 1 by the model's
+    # assumption. Those without one are said by the purchase cycle ("no second order yet").
+    Concept(
+        "alive",
+        r"p_alive_repeat",
+        "likely-active",
+        "at-risk",
+        "share",
+        "{mean} chance they are still active, of those who bought again (average {overall_mean})",
+        missing="",
+        noun="chance of being active",
     ),
     Concept(
         "alive",

@@ -20,6 +20,7 @@ _LABELS = {
     "return_rate": "returns",
     "days_since_last_event": "days since last active",
     "p_alive": "chance still active",
+    "p_alive_repeat": "chance still active (repeat buyers)",
     "clv": "predicted value",
     "quiet_cycles": "time quiet, in purchase cycles",
 }

@@ -201,11 +201,11 @@ def missing_trait(feature: str, share: float, overall_share: float) -> Trait | N
     >>> missing_trait("inter_purchase_mean_days", 0.9, 0.35).text
     '90% have no second order yet (35% overall)'
     """
-    if share < 0.5 or share - overall_share < 0.15:
+    concept = vocabulary.concept_of(feature)
+    if share < 0.5 or share - overall_share < 0.15 or (concept and concept.missing == ""):
         return None
     spread = math.sqrt(overall_share * (1 - overall_share)) if 0 < overall_share < 1 else 0.1
     effect = (share - overall_share) / max(spread, 0.1)
-    concept = vocabulary.concept_of(feature)
     if concept is not None and concept.missing:
         text = concept.missing.format(share=f"{share:.0%}", subject=vocabulary.subject(feature))
     else:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from segwise.exceptions import SegwiseError
+from segwise.models.predictive import CHURN_THRESHOLD
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -218,6 +219,14 @@ def _clv_reason(move: _Move) -> str | None:
         parts.append(
             "churn risk is judged by the time since the last purchase against the customer's "
             "own purchase cycle (P(alive) could not tell customers apart on this data)"
+        )
+    alive = move.new.get(f"{prefix}p_alive")
+    threshold = float(move.definition.get("churn_threshold", CHURN_THRESHOLD))
+    entered = churn & set(move.after) and not churn & set(move.before)
+    if basis == "p_alive" and entered and isinstance(alive, int | float) and alive >= threshold:
+        parts.append(
+            "one purchase only, and none since for over twice the repeat buyers' typical time "
+            "between purchases (BG/NBD gives every one-time buyer P(alive) = 1)"
         )
     thresholds = move.definition.get("thresholds") or {}
     for tier in move.after:

@@ -215,11 +215,16 @@ def _quiet_cycles(table: pl.DataFrame) -> pl.Series:
     return pl.Series("quiet_cycles", quiet_cycles(frequency, recency, observed))
 
 
-def _defining(churn: str) -> dict[str, frozenset[str]]:
+def _repeat_p_alive() -> pl.Expr:
+    """P(alive) of the repeat buyers; NULL for one-time buyers, whose BG/NBD value says nothing."""
+    return pl.when(pl.col("frequency") > 0).then(pl.col("p_alive")).alias("p_alive_repeat")
+
+
+def _defining(churn: tuple[str, ...]) -> dict[str, frozenset[str]]:
     """What each built-in predictive segment is defined by: those traits lead its card."""
     return {
-        "At-risk high value": frozenset({"net_revenue", churn}),
-        "Churn risk": frozenset({churn}),
+        "At-risk high value": frozenset({"net_revenue", *churn}),
+        "Churn risk": frozenset(churn),
         "Rising": frozenset({"tenure_days", "clv"}),
     }
 
@@ -229,14 +234,19 @@ def _segment_rules(spec: ClvSegmentation, churn_basis: str) -> dict[str, str]:
         return {s.name: str(s.where) for s in spec.segments} | {
             spec.other: "none of the conditions above"
         }
+    by_alive = churn_basis == "p_alive"
     churn = (
-        f"P(alive) < {spec.churn_threshold}"
-        if churn_basis == "p_alive"
+        f"P(alive) < {spec.churn_threshold}, or one purchase only and none since for over 2× "
+        "the repeat buyers' typical time between purchases (BG/NBD gives every one-time "
+        "buyer P(alive) = 1)"
+        if by_alive
         else "no purchase for over 2× their own time between purchases (P(alive) could "
         "not discriminate)"
     )
+    # A one-time buyer has no past value to be in the top 20% by.
+    top_churn = f"P(alive) < {spec.churn_threshold}" if by_alive else churn
     return {
-        "At-risk high value": f"top 20% by historical value AND {churn}",
+        "At-risk high value": f"top 20% by historical value AND {top_churn}",
         "Churn risk": churn,
         "Rising": "a repeat buyer for no longer than the median customer, expected to buy "
         "≥ 1.5× as much as the median customer",
@@ -337,18 +347,19 @@ def run(name: str, spec: ClvSegmentation, inputs: RunInputs) -> list[Segmentatio
     # When P(alive) cannot tell customers apart the run says so; a trait quoting it ("92%
     # chance they are still active" on an at-risk card) would contradict the card, and how
     # long each customer has been quiet in their own purchase cycles is what churn means.
+    # Otherwise the one-time buyers' P(alive) (1, by BG/NBD's assumption) is left out of it:
+    # their churn is their silence (segwise.models.diagnostics.churn_flags).
     by_alive = predictions.churn_basis == "p_alive"
-    churn_column = "p_alive" if by_alive else "quiet_cycles"
-    shown = predictions.table.select(
-        "customer_id",
-        "clv",
-        pl.col("p_alive") if by_alive else _quiet_cycles(predictions.table),
-    )
+    churn_columns = ("p_alive_repeat", "quiet_cycles") if by_alive else ("quiet_cycles",)
+    churn_shown: list[pl.Expr | pl.Series] = [_quiet_cycles(predictions.table)]
+    if by_alive:
+        churn_shown.append(_repeat_p_alive())
+    shown = predictions.table.select("customer_id", "clv", *churn_shown)
     enriched = inputs.features.join(shown, on="customer_id", how="left")
     profiles = profile_members(
         enriched,
         members.select("customer_id", "segment"),
-        defining=None if spec.segments else _defining(churn_column),
+        defining=None if spec.segments else _defining(churn_columns),
         currency=inputs.currency,
         value=inputs.value,
     )
