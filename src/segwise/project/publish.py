@@ -97,14 +97,12 @@ def publish(
 ) -> RunResult:
     """Store the run and write its report: both complete, or neither."""
     step("Checking the segments' health")
-    config = project.config
-    store = project.store
+    config, store = project.config, project.store
     previous = _previous_run(store)
     units = unit_features(inputs, results)
     edits = _edits(store, previous, results, project.text)
     alerts = _alerts(store, previous, results, inputs, units, config.privacy.k_min, edits)
-    population = _population(inputs, config.sources.customers)
-    notes = _notes(inputs, config.sources.customers)
+    population, notes = _said(inputs, config.sources.customers)
     step("Storing the run")
     record = RunRecord(
         project=config.name,
@@ -178,6 +176,11 @@ def publish(
         population,
         notes,
     )
+
+
+def _said(inputs: RunInputs, customers: Any) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """Who no segment holds, and what the data's shape means for reading the cards."""
+    return _population(inputs, customers), _notes(inputs, customers)
 
 
 def _notes(inputs: RunInputs, customers: Any) -> list[tuple[str, str]]:
