@@ -74,10 +74,12 @@ def test_a_repeated_action_is_sharpened_by_the_segment_s_own_trait_without_stutt
     # Three affluent clusters all matched only "Lead with premium…": the third
     # read "Lead with premium… Lead with what sets them apart: …".
     affluent = Trait("income", "numeric", 1, 2.0, "income £88k (typical: £60k)", word="x")
-    first, _, third = suggest_actions([([affluent], 100.0)] * 3, 100.0)
-    assert first.startswith("Lead with premium") and third.startswith("Lead with premium")
-    assert third != first and third.count("Lead with") == 1
-    assert third.endswith("income £88k (typical: £60k).")
+    first, second, third = suggest_actions([([affluent], 100.0)] * 3, 100.0)
+    assert first.startswith("Lead with premium") and second.startswith("Lead with premium")
+    assert second != first and second.count("Lead with") == 1
+    assert second.endswith("income £88k (typical: £60k).")
+    # Alike in every trait, only one can be sharpened (it can only repeat their one trait).
+    assert third.startswith("Test a tailored message")
 
 
 def test_families_and_large_households_are_spoken_to_as_households() -> None:
@@ -131,14 +133,16 @@ def test_a_shared_action_is_sharpened_by_what_the_holder_lacks() -> None:
     def said(feature: str) -> Trait:
         return Trait(feature, "numeric", 1, 2.0, f"{feature} 3x", word="x", concept="")
 
-    first = [said("email_click_30d"), said("visit_30d")]
+    first = [said("email_click_30d")]
     second = [said("email_click_30d"), said("num_pets")]
     actions = suggest_actions([(first, 1.0), (second, 1.0), (second, 1.0)])
-    assert actions[1].startswith("Test a tailored message")
-    assert actions[2] == (
+    assert actions[0].startswith("Convert engagement: targeted offers by email")
+    assert actions[1] == (
         "Convert engagement: targeted offers by email, where they already engage. "
         "Build it around what sets them apart: num_pets 3x."
     )
+    # The third would read as the second: it gets no sharpened copy but the default.
+    assert actions[2].startswith("Test a tailored message")
 
 
 def test_small_baskets_are_told_to_raise_the_basket() -> None:
@@ -180,3 +184,50 @@ def test_a_lapsed_segment_is_won_back_not_grown() -> None:
     # Recent enough not to be called lapsed (the word withheld), growth is still offered.
     warm = Trait("recency_days", "numeric", 1, 1.5, "", word="")
     assert suggest_action([warm, Trait("orders", "numeric", -1, 1.0, "")]).startswith("Grow")
+
+
+def test_actions_go_where_fewest_segments_lose_their_first_choice() -> None:
+    # CDNOW's most valuable cluster (13 orders each, 38% of revenue) was told "Strike while it
+    # is warm", its third choice: a larger cluster with 6 orders each took "Keep the habit
+    # going" first, though "Strike while it is warm" suited it as well.
+    often, recent, valuable = (
+        Trait(f, "numeric", d, 2.0, "", word="x", concept="")
+        for f, d in [("orders", 1), ("recency_days", -1), ("net_revenue", 1)]
+    )
+    larger, big_spenders, best = [often, recent], [valuable], [often, valuable]
+    actions = suggest_actions([(larger, 1.0), (big_spenders, 1.0), (best, 1.0)])
+    assert [a.split(":")[0] for a in actions] == [
+        "Strike while it is warm",
+        "Retain and reward",
+        "Keep the habit going",
+    ]
+    # A tie goes to the segment listed first (the one with more revenue).
+    actions = suggest_actions([(larger, 1.0), (best, 1.0)])
+    assert [a.split(":")[0] for a in actions] == ["Keep the habit going", "Retain and reward"]
+    actions = suggest_actions([(best, 1.0), (larger, 1.0)])
+    assert [a.split(":")[0] for a in actions] == ["Keep the habit going", "Strike while it is warm"]
+    # "Test a tailored message" is no action: a segment with a real one left takes it.
+    actions = suggest_actions([(larger, 1.0), ([often], 1.0)])
+    assert [a.split(":")[0] for a in actions] == ["Strike while it is warm", "Keep the habit going"]
+
+
+def test_a_segment_is_sharpened_only_by_a_trait_that_sets_it_apart() -> None:
+    # Sharpened by a trait the holder shares, "what sets them apart" would be false: the
+    # segment with a trait of its own is sharpened, the copy takes the default.
+    lapsed = Trait("recency_days", "numeric", 1, 1.5, "last bought 16 months ago")
+    big = Trait("avg_order_value", "numeric", 1, 2.0, "typical order worth 66")
+    actions = suggest_actions([([lapsed], 30.0), ([lapsed], 20.0), ([lapsed, big], 97.0)])
+    assert actions[0].startswith("Win back") and "Build it around" not in actions[0]
+    assert actions[1].startswith("Test a tailored message")
+    assert actions[2].endswith("Build it around what sets them apart: typical order worth 66.")
+
+
+def test_every_segment_gets_an_action_and_none_is_repeated() -> None:
+    features = ["orders", "recency_days", "net_revenue", "avg_order_value", "tenure_days"]
+    for n in range(1, 10):
+        segments = [
+            ([_trait(features[(i + k) % 5], (-1) ** (i + k)) for k in range(i % 3 + 1)], 1.0)
+            for i in range(n)
+        ]
+        actions = suggest_actions(segments)
+        assert len(actions) == n and len(set(actions)) == n

@@ -7,8 +7,10 @@ refine. Two rules keep the suggestions honest:
 * value comes first: a segment whose net value per customer is negative or
   near zero, or that returns well above the average, never gets an upsell or
   cross-sell action (more basket for a returner is more to send back);
-* one segmentation never repeats an action: the next matching one is used,
-  or the shared one is sharpened with the segment's leading trait.
+* one segmentation never repeats an action. Actions are shared out as one
+  assignment that keeps the segments as near the top of their own lists as it
+  can (ties go to the segment with more revenue); a segment left without a
+  free action shares its first, sharpened with a trait that sets it apart.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from segwise.profiling.action_sharing import share_out
 from segwise.profiling.amounts import money
 from segwise.profiling.traits import NEWER, concept_key, contradicted
 from segwise.profiling.vocabulary import channel_of, unit
@@ -319,11 +322,13 @@ def suggested_actions(
 ) -> dict[int, str]:
     """One action for each segment of ``profiles`` (or those ``among`` keeps), by label.
 
-    Largest segment first: it gets first pick, and no action is repeated. Losses
-    are judged against the mean value of every segment (:func:`population_value`).
+    No action is repeated (see :func:`suggest_actions`); a tie goes to the segment with
+    more revenue (more customers, where there is no value). Losses are judged against
+    the mean value of every segment (:func:`population_value`).
     """
     ranked = sorted(
-        (p for p in profiles.segments if among is None or among(p)), key=lambda p: -p.size
+        (p for p in profiles.segments if among is None or among(p)),
+        key=lambda p: (-p.size * max(p.value_mean or 0.0, 0.0), -p.size),
     )
     actions = suggest_actions(
         [(p.trait_details, p.value_mean) for p in ranked],
@@ -362,36 +367,45 @@ def suggest_actions(
     """One action per segment of a segmentation, none repeated.
 
     ``segments`` is each segment's ranked traits and mean value per customer,
-    largest segment first (it gets first pick).
+    the segment that matters most first. Each segment's matching actions form a
+    list, its strongest trait's first, and the actions are shared out so that,
+    in all, segments go as few places down their lists as they can, an earlier
+    segment winning a tie (:func:`~segwise.profiling.action_sharing.share_out`).
+
+    Examples
+    --------
+    >>> from segwise.profiling.traits import Trait
+    >>> often, recent, valuable = (Trait(f, "numeric", d, 2.0, "") for f, d in
+    ...     [("orders", 1), ("recency_days", -1), ("net_revenue", 1)])
+    >>> found = suggest_actions([([often, recent], None), ([valuable], None),
+    ...                          ([often, valuable], None)])
+    >>> [a.split(":")[0] for a in found]
+    ['Strike while it is warm', 'Retain and reward', 'Keep the habit going']
     """
-    taken: dict[str, Sequence[Trait]] = {}  # each action, and the traits of who holds it
-    out: list[str] = []
-    for traits, value_mean in segments:
-        # Nothing bought is no money lost to returns: they get a first-purchase offer.
-        losing = _loses_money(value_mean, population_value) and not _never_bought(traits)
-        options = _matches(
-            traits, protect_margin=losing or _returns_much(traits), lapsed=_lapsed(traits)
+    choices = [
+        _options(traits, value_mean, population_value, currency) for traits, value_mean in segments
+    ]
+    return share_out([traits for traits, _ in segments], choices)
+
+
+def _options(
+    traits: Sequence[Trait],
+    value_mean: float | None,
+    population_value: float | None,
+    currency: str | None,
+) -> list[str]:
+    """Every action for one segment, best first, ending with the default."""
+    # Nothing bought is no money lost to returns: they get a first-purchase offer.
+    losing = _loses_money(value_mean, population_value) and not _never_bought(traits)
+    options = _matches(
+        traits, protect_margin=losing or _returns_much(traits), lapsed=_lapsed(traits)
+    )
+    if losing:
+        shown = money(value_mean if value_mean is not None else 0.0, currency)
+        options.insert(
+            0,
+            f"Hold back paid offers: net value is {shown} per {unit()} (returns and refunds "
+            "cancel their purchases); fix the cause before spending on them.",
         )
-        if losing:
-            shown = money(value_mean if value_mean is not None else 0.0, currency)
-            options.insert(
-                0,
-                f"Hold back paid offers: net value is {shown} per {unit()} (returns and refunds "
-                "cancel their purchases); fix the cause before spending on them.",
-            )
-        options.append(_DEFAULT)
-        action = next((o for o in options if o not in taken), None)
-        if action is None:
-            lead = _apart(traits, taken[options[0]])
-            action = f"{options[0]} Build it around what sets them apart: {lead}."
-        taken[action] = traits
-        out.append(action)
-    return out
-
-
-def _apart(traits: Sequence[Trait], holder: Sequence[Trait]) -> str:
-    """The strongest trait the segment holding the same action does not share."""
-    shared = {(t.feature, t.direction, t.level) for t in holder}
-    own = [t for t in traits if (t.feature, t.direction, t.level) not in shared]
-    lead = own[0] if own else (traits[0] if traits else None)
-    return lead.text if lead is not None else "their profile"
+    options.append(_DEFAULT)
+    return options
