@@ -116,3 +116,45 @@ def test_a_last_login_in_the_customer_table_gives_activity_rules(tmp_path: Path)
         tmp_path / "events", sample_paths()["orders"], events=sample_paths()["events"]
     )
     assert "activity:" not in events.config.read_text()
+
+
+def test_an_event_log_beside_the_orders_gives_engagement_rules(tmp_path: Path) -> None:
+    # With orders and an event log, init wrote no rule on the events: the groups a team acts
+    # on first (cart abandoners, engaged customers who stopped buying) had to be written by
+    # hand.
+    paths = sample_paths()
+    sniffed = sniff_project(tmp_path / "shop", paths["orders"], events=paths["events"])
+    text = sniffed.config.read_text()
+    assert "\n  engagement:\n" in text and "\n  activity:\n" not in text
+    assert "In the event log with no purchase yet" in text  # there is no customer table
+    result = sw.Project.from_yaml(keep_segmentations(sniffed.config, "engagement")).run()
+    [engagement] = result.segmentations
+    segments = dict(engagement.members.select("customer_id", "segment").rows())
+    assert set(segments.values()) == {
+        "Cart abandoners",
+        "Engaged, not buying",
+        "Engaged buyers",
+        "No activity on record",
+        "Quiet",
+    }
+    # Checked against the raw files: each abandoner's last cart came after their last order,
+    # and everyone with a cart in the last 7 days and no order in them is an abandoner.
+    as_of = result.as_of
+    events = pl.read_parquet(paths["events"]).with_columns(day=pl.col("ts").dt.date())
+    carts = events.filter(pl.col("event") == "add_to_cart", pl.col("day") <= as_of)
+    last_cart = dict(carts.group_by("user_id").agg(pl.col("day").max()).rows())
+    orders = sw.read_transactions(paths["orders"]).data.collect().to_native()
+    last_order = dict(
+        orders.filter(~pl.col("is_return"))
+        .group_by(pl.col("customer_id").cast(pl.String))
+        .agg(pl.col("timestamp").dt.date().max())
+        .rows()
+    )
+    abandoners = {c for c, s in segments.items() if s == "Cart abandoners"}
+    assert abandoners and all(
+        c not in last_order or last_cart[c] > last_order[c] for c in abandoners
+    )
+    week = {c for c, d in last_cart.items() if (as_of - d).days < 7}
+    assert week - {c for c, d in last_order.items() if (as_of - d).days < 7} <= abandoners
+    silent = {c for c in segments if c not in set(events["user_id"].to_list())}
+    assert {c for c, s in segments.items() if s == "No activity on record"} == silent

@@ -11,7 +11,6 @@ every choice is explained in a comment beside it.
 
 from __future__ import annotations
 
-import math
 import re
 import shutil
 from dataclasses import dataclass, field
@@ -26,7 +25,8 @@ from segwise.io.writers import write_text
 from segwise.privacy.pii import personal_kind
 from segwise.project.results import as_polars
 from segwise.project.scaffold import project_file_for
-from segwise.project.sniff_activity import activity_rules
+from segwise.project.sniff_activity import activity_rules, engagement_rules
+from segwise.project.yaml_values import number, readable, yaml_text
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -37,6 +37,8 @@ if TYPE_CHECKING:
 MIN_RULE_SHARE = 0.02
 #: The generated rule for customers of the customer table who never bought.
 NO_PURCHASE_DESCRIPTION = "In the customer table with no purchase yet (or only returns)"
+#: The same, for people who are in the event log only.
+NO_PURCHASE_IN_EVENTS = "In the event log with no purchase yet (or only returns)"
 #: CLV needs this share of repeat buyers and this many weeks of history.
 MIN_REPEAT_SHARE = 0.1
 MIN_HISTORY_WEEKS = 16
@@ -48,17 +50,6 @@ class Sniffed:
 
     config: Path
     notes: list[str] = field(default_factory=list)
-
-
-def _readable(value: float) -> float:
-    """Two significant figures: 1234.5 → 1200, 87 → 87, 0.3 → 0.3."""
-    if value == 0 or not math.isfinite(value):
-        return value
-    return float(f"{value:.2g}")
-
-
-def _number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
 def place_file(source: Path, data: Path, *, copy: bool) -> str:
@@ -146,15 +137,7 @@ def cluster_block(
     return [*lines, "    k: auto", "    seed: 0", f"    model: models/{name}.json"]
 
 
-def yaml_text(value: str) -> str:
-    """A YAML scalar that reads back as the same text (names with spaces, colons…)."""
-    plain = value.replace(" ", "").replace("_", "").isalnum() and value.strip() == value
-    if plain and value.lower() not in {"yes", "no", "true", "false", "null", "on", "off"}:
-        return value
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def _rules(features: pl.DataFrame) -> tuple[list[str], list[str]]:
+def _rules(features: pl.DataFrame, *, customers: bool) -> tuple[list[str], list[str]]:
     """Exclusive lifecycle rules from the data's quantiles; each kept only if it is sizeable."""
     n = features.height
     notes: list[str] = []
@@ -163,14 +146,14 @@ def _rules(features: pl.DataFrame) -> tuple[list[str], list[str]]:
         value = features[column].quantile(q, "nearest")
         return float(value) if isinstance(value, int | float) else 0.0
 
-    top_revenue = max(_readable(quantile("net_revenue", 0.9)), 1.0)
+    top_revenue = max(readable(quantile("net_revenue", 0.9)), 1.0)
     top_orders = max(2, int(quantile("orders", 0.75)))
-    lapsed_days = max(90, int(_readable(quantile("recency_days", 0.75))))
+    lapsed_days = max(90, int(readable(quantile("recency_days", 0.75))))
     candidates = [
         (
             "Top customers",
             "The top tenth by net revenue, buying repeatedly",
-            f"net_revenue >= {_number(top_revenue)} AND orders >= {top_orders}",
+            f"net_revenue >= {number(top_revenue)} AND orders >= {top_orders}",
             "Thank them and keep them close: early access, loyalty perks, personal service",
             (pl.col("net_revenue") >= top_revenue) & (pl.col("orders") >= top_orders),
         ),
@@ -218,7 +201,8 @@ def _rules(features: pl.DataFrame) -> tuple[list[str], list[str]]:
         # Kept however few: the catch-all's name would call them active repeat buyers.
         lines += [
             "      - name: No purchase yet",
-            f"        description: {yaml_text(NO_PURCHASE_DESCRIPTION)}",
+            "        description: "
+            + yaml_text(NO_PURCHASE_DESCRIPTION if customers else NO_PURCHASE_IN_EVENTS),
             '        where: "orders = 0"',
             f"        priority: {priority}",
             "        playbook: {messaging: "
@@ -364,13 +348,15 @@ def _project_text(
         path, dataset = events
         lines += ["  events:", f"    path: {yaml_text(path)}"]
         lines += roles_block(dataset, ("customer_id", "timestamp", "event"))
-    lines += _segmentation_lines(features, span_weeks, notes)
+    lines += _segmentation_lines(features, span_weeks, notes, customers=customers is not None)
     return "\n".join(lines) + "\n"
 
 
-def _segmentation_lines(features: pl.DataFrame, span_weeks: float, notes: list[str]) -> list[str]:
+def _segmentation_lines(
+    features: pl.DataFrame, span_weeks: float, notes: list[str], *, customers: bool
+) -> list[str]:
     """The segmentations block: each method set up for what this data holds."""
-    rules, rule_notes = _rules(features)
+    rules, rule_notes = _rules(features, customers=customers)
     notes.extend(rule_notes)
     cluster_numeric, cluster_categorical = _cluster_features(features)
     lines = [
@@ -398,8 +384,11 @@ def _segmentation_lines(features: pl.DataFrame, span_weeks: float, notes: list[s
         "  # when the customers have outgrown it or a name no longer fits its segment.",
         *cluster_block("behaviour", cluster_numeric, cluster_categorical),
     ]
-    # A customer table's own last login (the event log's activity is on the cards already).
+    # A customer table's own last login; the event log is read against the orders instead.
     lines += activity_rules(features, from_events=False)
+    engagement, engagement_notes = engagement_rules(features)
+    lines += engagement
+    notes.extend(engagement_notes)
     repeaters = features["orders"].ge(2).mean()
     repeat_share = float(repeaters) if isinstance(repeaters, int | float) else 0.0
     if repeat_share >= MIN_REPEAT_SHARE and span_weeks >= MIN_HISTORY_WEEKS:

@@ -1,20 +1,21 @@
-"""Activity rules for a generated project: never active, active, lapsing, dormant.
+"""Activity rules for a generated project: by last activity, and activity against orders.
 
 A CRM team works in how long ago customers were last active (a login, a visit,
-an event), with "never" as its own group. ``segwise init`` writes these rules
-when the data has a last-activity date.
+an event), with "never" as its own group: ``segwise init`` writes these rules
+when the customer table has a last-activity date. With an event log beside the
+orders it writes the groups a team acts on first: cart abandoners, engaged
+customers who stopped buying, and engaged buyers.
 """
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+
+import polars as pl
 
 from segwise.features.elapsed import ENGAGEMENT_RECENCY
 from segwise.profiling.vocabulary import subject
-
-if TYPE_CHECKING:
-    import polars as pl
+from segwise.project.yaml_values import readable, yaml_text
 
 #: Days since the last sign of activity that read active, and lapsing (beyond: dormant).
 ACTIVE_DAYS, LAPSING_DAYS = 30, 90
@@ -81,3 +82,121 @@ def activity_rules(features: pl.DataFrame, *, from_events: bool = True) -> list[
         "        playbook: {messaging: Remind them of the value before they go quiet}",
     ]
     return lines
+
+
+#: An event that shows intent to buy, strongest first (its ``<event>_7d`` count is a feature).
+_INTENT = ("checkout", "cart", "basket")
+#: A rule holding less than this share of customers is left out.
+MIN_SHARE = 0.02
+
+
+def engagement_rules(features: pl.DataFrame) -> tuple[list[str], list[str]]:
+    """Rules that read the event log against the orders, and notes on rules left out.
+
+    Cart abandoners (an intent event in the last 7 days, no order since),
+    engaged customers who stopped buying (active in the last 30 days, no order
+    for over twice the typical time between orders), engaged buyers, and those
+    with no activity on record; the rest are quiet. Each rule is kept only when
+    it holds at least :data:`MIN_SHARE` of the customers it would get.
+
+    Examples
+    --------
+    >>> features = pl.DataFrame({
+    ...     "recency_days": [3, 20, 200, 10, None], "orders": [4, 2, 3, 5, 0],
+    ...     "inter_purchase_mean_days": [30.0, 40.0, 50.0, 20.0, None],
+    ...     "add_to_cart_7d": [0, 2, 0, 0, 1], "days_since_last_event": [1, 2, 5, None, 3]})
+    >>> lines, _ = engagement_rules(features)
+    >>> [line.split(": ", 1)[1].strip('"') for line in lines if "name:" in line]
+    ['Cart abandoners', 'Engaged, not buying', 'Engaged buyers', 'No activity on record']
+    """
+    if "days_since_last_event" not in features.columns or "recency_days" not in features:
+        return [], []
+    candidates = _candidates(features)
+    notes: list[str] = []
+    lines = [
+        "",
+        "  # The event log against the orders: act on intent before it cools, and on attention",
+        "  # that no longer turns into orders. Windows are days; change them to your rhythm.",
+        "  engagement:",
+        "    method: rules",
+        "    exclusive: true",
+        "    other: Quiet",
+        "    segments:",
+    ]
+    taken = pl.lit(value=False)
+    priority = 1
+    for name, description, where, action, condition in candidates:
+        share = features.select((condition & ~taken).fill_null(value=False).mean()).item()
+        if not share or share < MIN_SHARE:
+            notes.append(f"rule '{name}' left out: it would hold {share or 0:.1%} of customers")
+            continue
+        taken = taken | condition.fill_null(value=False)
+        lines += [
+            f"      - name: {yaml_text(name)}",
+            f"        description: {yaml_text(description)}",
+            f'        where: "{where}"',
+            f"        priority: {priority}",
+            f"        playbook: {{messaging: {yaml_text(action)}}}",
+        ]
+        priority += 1
+    return (lines if priority > 1 else []), notes
+
+
+def _candidates(features: pl.DataFrame) -> list[tuple[str, str, str, str, pl.Expr]]:
+    """Each rule: name, description, condition text, playbook, and the condition in Polars."""
+    never_bought = pl.col("recency_days").is_null() | (pl.col("orders") == 0)
+    out = []
+    intent = next(
+        (
+            c
+            for word in _INTENT
+            for c in sorted(features.columns)
+            if word in c and c.endswith("_7d")
+        ),
+        None,
+    )
+    if intent is not None:
+        thing = intent.removesuffix("_7d").replace("_", " ")
+        out.append(
+            (
+                "Cart abandoners",
+                f"{thing.capitalize()} in the last 7 days, and no order since",
+                f"{intent} >= 1 AND (recency_days >= 7 OR orders = 0)",
+                "A reminder of what they left, within a day or two, with one reason to buy now",
+                (pl.col(intent) >= 1) & ((pl.col("recency_days") >= 7) | never_bought),
+            )
+        )
+    active = pl.col("days_since_last_event") <= ACTIVE_DAYS
+    cycle = features.filter(pl.col("orders") >= 2)["inter_purchase_mean_days"].median()
+    quiet = 0
+    if isinstance(cycle, int | float) and cycle > 0:
+        quiet = int(max(ACTIVE_DAYS, readable(2 * cycle)))
+        out.append(
+            (
+                "Engaged, not buying",
+                f"Active in the last {ACTIVE_DAYS} days, but no order for over {quiet} days "
+                "(twice the typical time between orders)",
+                f"days_since_last_event <= {ACTIVE_DAYS} AND "
+                f"(recency_days > {quiet} OR orders = 0)",
+                "Turn attention into an order: a personal offer on what they look at now",
+                active & ((pl.col("recency_days") > quiet) | never_bought),
+            )
+        )
+    buying = f"ordering within {quiet} days" if quiet else "buying"
+    out += [
+        (
+            "Engaged buyers",
+            f"Active in the last {ACTIVE_DAYS} days and {buying}",
+            f"days_since_last_event <= {ACTIVE_DAYS}",
+            "Deepen: the next product that fits them, where they already engage",
+            active,
+        ),
+        (
+            "No activity on record",
+            "Not in the event log (buying offline, or never signed in)",
+            "days_since_last_event IS NULL",
+            "Reach them where they buy: invite them to sign up at their next order",
+            pl.col("days_since_last_event").is_null(),
+        ),
+    ]
+    return out

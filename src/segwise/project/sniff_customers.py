@@ -32,9 +32,9 @@ from segwise.project.sniff import (
     pii_lines,
     place_file,
     roles_block,
-    yaml_text,
 )
 from segwise.project.sniff_activity import activity_rules
+from segwise.project.yaml_values import yaml_text
 
 if TYPE_CHECKING:
     from pathlib import Path
