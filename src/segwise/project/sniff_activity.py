@@ -167,7 +167,9 @@ def _candidates(features: pl.DataFrame) -> list[tuple[str, str, str, str, pl.Exp
             )
         )
     active = pl.col("days_since_last_event") <= ACTIVE_DAYS
-    cycle = features.filter(pl.col("orders") >= 2)["inter_purchase_mean_days"].median()
+    repeat = features.filter(pl.col("orders") >= 2)
+    cycles = repeat.get_column("inter_purchase_mean_days", default=pl.Series([], dtype=pl.Float64))
+    cycle = cycles.median()
     quiet = 0
     if isinstance(cycle, int | float) and cycle > 0:
         quiet = int(max(ACTIVE_DAYS, readable(2 * cycle)))
