@@ -220,6 +220,10 @@ def test_a_segment_is_sharpened_only_by_a_trait_that_sets_it_apart() -> None:
     assert actions[0].startswith("Win back") and "Build it around" not in actions[0]
     assert actions[1].startswith("Test a tailored message")
     assert actions[2].endswith("Build it around what sets them apart: typical order worth 66.")
+    # With no trait there is nothing to sharpen by: "… what sets them apart: their profile"
+    # said nothing.
+    plain = suggest_actions([([], 1.0)] * 2)
+    assert all(a.startswith("Test a tailored message") and "apart" not in a for a in plain)
 
 
 def test_every_segment_gets_an_action_and_none_is_repeated() -> None:

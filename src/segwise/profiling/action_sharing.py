@@ -30,6 +30,8 @@ def share_out(traits: Sequence[Sequence[Trait]], choices: Sequence[Sequence[str]
     One with no such trait is not sharpened while anything else is left (its
     "what sets them apart" would be false), and segments that would read alike
     share one sharpened place. Each pass only adds such limits, so this ends.
+    Segments with no trait at all share the default as it is: there is nothing
+    to say apart.
     """
     place = list(range(len(traits)))  # segments with one number share one sharpened place
     barred: set[int] = set()
@@ -46,7 +48,13 @@ def share_out(traits: Sequence[Sequence[Trait]], choices: Sequence[Sequence[str]
             if lead is None and i not in barred:
                 barred.add(i)
                 changed = True
-            out.append(f"{options[0]} Build it around what sets them apart: {_text(lead, own)}.")
+            lead = lead or (own[0] if own else None)
+            # Nothing to build it around (a segment with no trait): the action as it is.
+            out.append(
+                f"{options[0]} Build it around what sets them apart: {lead.text}."
+                if lead is not None
+                else options[0]
+            )
             twin = out.index(out[-1])
             if twin != i and place[i] != place[twin]:
                 place = [place[twin] if p == place[i] else p for p in place]
@@ -110,9 +118,3 @@ def _apart(traits: Sequence[Trait], holder: Sequence[Trait]) -> Trait | None:
     """The strongest trait the segment holding the same action does not share."""
     shared = {(t.feature, t.direction, t.level) for t in holder}
     return next((t for t in traits if (t.feature, t.direction, t.level) not in shared), None)
-
-
-def _text(lead: Trait | None, traits: Sequence[Trait]) -> str:
-    """The trait a shared action is built around: its own, or else its strongest."""
-    lead = lead or (traits[0] if traits else None)
-    return lead.text if lead is not None else "their profile"
