@@ -26,7 +26,7 @@ from segwise.privacy.pii import personal_kind
 from segwise.project.results import as_polars
 from segwise.project.scaffold import project_file_for
 from segwise.project.sniff_activity import activity_rules, engagement_rules
-from segwise.project.yaml_values import number, readable, yaml_text
+from segwise.project.yaml_values import number, readable, rule_lines, yaml_text
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -140,7 +140,6 @@ def cluster_block(
 def _rules(features: pl.DataFrame, *, customers: bool) -> tuple[list[str], list[str]]:
     """Exclusive lifecycle rules from the data's quantiles; each kept only if it is sizeable."""
     n = features.height
-    notes: list[str] = []
 
     def quantile(column: str, q: float) -> float:
         value = features[column].quantile(q, "nearest")
@@ -179,23 +178,8 @@ def _rules(features: pl.DataFrame, *, customers: bool) -> tuple[list[str], list[
             pl.col("orders") == 1,
         ),
     ]
-    taken = pl.lit(value=False)
-    lines: list[str] = []
-    priority = 1
-    for name, description, where, action, condition in candidates:
-        share = features.select((condition & ~taken).mean()).item() if n else 0.0
-        if not share or share < MIN_RULE_SHARE:
-            notes.append(f"rule '{name}' left out: it would hold {share or 0:.1%} of customers")
-            continue
-        taken = taken | condition
-        lines += [
-            f"      - name: {name}",
-            f"        description: {yaml_text(description)}",
-            f'        where: "{where}"',
-            f"        priority: {priority}",
-            f"        playbook: {{messaging: {yaml_text(action)}}}",
-        ]
-        priority += 1
+    lines, notes = rule_lines(features, candidates, MIN_RULE_SHARE)
+    priority = sum(line.lstrip().startswith("- name:") for line in lines) + 1
     never = int((features["orders"] == 0).sum()) if n else 0
     if never:
         # Kept however few: the catch-all's name would call them active repeat buyers.

@@ -15,7 +15,7 @@ import polars as pl
 
 from segwise.features.elapsed import ENGAGEMENT_RECENCY
 from segwise.profiling.vocabulary import subject
-from segwise.project.yaml_values import readable, yaml_text
+from segwise.project.yaml_values import Candidate, readable, rule_lines
 
 #: Days since the last sign of activity that read active, and lapsing (beyond: dormant).
 ACTIVE_DAYS, LAPSING_DAYS = 30, 90
@@ -111,9 +111,10 @@ def engagement_rules(features: pl.DataFrame) -> tuple[list[str], list[str]]:
     """
     if "days_since_last_event" not in features.columns or "recency_days" not in features:
         return [], []
-    candidates = _candidates(features)
-    notes: list[str] = []
-    lines = [
+    rules, notes = rule_lines(features, _candidates(features), MIN_SHARE)
+    if not rules:
+        return [], notes
+    return [
         "",
         "  # The event log against the orders: act on intent before it cools, and on attention",
         "  # that no longer turns into orders. Windows are days; change them to your rhythm.",
@@ -122,30 +123,14 @@ def engagement_rules(features: pl.DataFrame) -> tuple[list[str], list[str]]:
         "    exclusive: true",
         "    other: Quiet",
         "    segments:",
-    ]
-    taken = pl.lit(value=False)
-    priority = 1
-    for name, description, where, action, condition in candidates:
-        share = features.select((condition & ~taken).fill_null(value=False).mean()).item()
-        if not share or share < MIN_SHARE:
-            notes.append(f"rule '{name}' left out: it would hold {share or 0:.1%} of customers")
-            continue
-        taken = taken | condition.fill_null(value=False)
-        lines += [
-            f"      - name: {yaml_text(name)}",
-            f"        description: {yaml_text(description)}",
-            f'        where: "{where}"',
-            f"        priority: {priority}",
-            f"        playbook: {{messaging: {yaml_text(action)}}}",
-        ]
-        priority += 1
-    return (lines if priority > 1 else []), notes
+        *rules,
+    ], notes
 
 
-def _candidates(features: pl.DataFrame) -> list[tuple[str, str, str, str, pl.Expr]]:
+def _candidates(features: pl.DataFrame) -> list[Candidate]:
     """Each rule: name, description, condition text, playbook, and the condition in Polars."""
     never_bought = pl.col("recency_days").is_null() | (pl.col("orders") == 0)
-    out = []
+    out: list[Candidate] = []
     intent = next(
         (
             c
