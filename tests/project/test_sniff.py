@@ -156,5 +156,6 @@ def test_an_event_log_beside_the_orders_gives_engagement_rules(tmp_path: Path) -
     )
     week = {c for c, d in last_cart.items() if (as_of - d).days < 7}
     assert week - {c for c, d in last_order.items() if (as_of - d).days < 7} <= abandoners
-    silent = {c for c in segments if c not in set(events["user_id"].to_list())}
+    seen = set(events["user_id"].to_list())
+    silent = {c for c in segments if c not in seen}
     assert {c for c, s in segments.items() if s == "No activity on record"} == silent
