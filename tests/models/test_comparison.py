@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import polars as pl
@@ -27,6 +28,26 @@ def test_cdnow_picks_the_smallest_holdout_error(shared_data: Path) -> None:
     assert comparison.verdict.startswith(f"{comparison.best} predicts the holdout best")
     assert all(name in comparison.verdict for name in scores)
     assert comparison.to_dict()["models"][0]["model"] == "BG/NBD"
+    # The segments are made with BG/NBD: how far behind it is, and whether the others would
+    # flag the same churn risks, is measured (it used to say "the segments hardly depend on
+    # the choice" without looking).
+    behind = (scores["BG/NBD"].mae or 0) - (scores[comparison.best].mae or 0)
+    assert f"The segments use BG/NBD, {behind:.3f} purchases per customer further off" in (
+        comparison.verdict
+    )
+    alive = {
+        name: model().fit(frame).p_alive(frame) < 0.3
+        for name, model in {"BG/NBD": sw.BetaGeoModel, "MBG/NBD": sw.ModifiedBetaGeoModel}.items()
+    }
+    same = float((alive["BG/NBD"] == alive["MBG/NBD"]).mean())
+    assert scores["MBG/NBD"].same_churn_calls == pytest.approx(same)
+    assert scores["BG/NBD"].same_churn_calls == 1.0 and 0.5 < same < 1.0
+    assert f"{same:.1%}" in comparison.verdict
+    stricter = compare_purchase_models(
+        frame, float(frame["duration_holdout"][0]), churn_threshold=0.6
+    )
+    assert "(P(alive) under 0.6)" in stricter.verdict
+    assert stricter.to_dict()["models"][1]["same_churn_calls"] != same
 
 
 def test_ties_and_failures_are_said() -> None:
@@ -53,6 +74,20 @@ def test_ties_and_failures_are_said() -> None:
     assert _verdict(apart)[1] == (
         "BG/NBD predicts the holdout best: 0.500 purchases per customer off, against "
         "0.600 (Pareto/NBD)"
+    )
+    # With the segments' model tied with the best, only the agreement is said; with one fit
+    # (no dropout) nothing: every model calls the same customers.
+    agreeing = [
+        ModelScore("MBG/NBD", log_likelihood=-10.0, mae=0.500, same_churn_calls=0.96),
+        ModelScore("BG/NBD", log_likelihood=-11.0, mae=0.502, same_churn_calls=1.0),
+    ]
+    assert _verdict(agreeing)[1].endswith(
+        ": any of them serves. The segments use BG/NBD; MBG/NBD would agree with it on "
+        "96.0% of customers about who is a churn risk (P(alive) under 0.3)"
+    )
+    assert (
+        "The segments use"
+        not in _verdict([replace(score, log_likelihood=-10.0) for score in agreeing])[1]
     )
     none = compare_purchase_models(
         {"frequency": [0, 0], "recency": [0, 0], "T": [5, 6], "frequency_holdout": [0, 1]},

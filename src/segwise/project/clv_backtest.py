@@ -18,7 +18,11 @@ from segwise.engine.frames import split_by_key, to_lazy
 from segwise.features.periods import UNIT_DAYS
 from segwise.features.summary import calibration_and_holdout_data, holdout_revenue
 from segwise.models.backtest import Backtest, backtest
-from segwise.models.comparison import ModelComparison, compare_purchase_models
+from segwise.models.comparison import (
+    CHURN_THRESHOLD,
+    ModelComparison,
+    compare_purchase_models,
+)
 from segwise.models.diagnostics import repeat_histogram
 from segwise.models.predictions import predict_customers
 from segwise.models.predictive import high_value
@@ -115,11 +119,17 @@ def holdout_diagnostics(
     holdout_end: date,
     time_unit: str,
     parts: int = 1,
+    churn_threshold: float = CHURN_THRESHOLD,
 ) -> HoldoutDiagnostics:
     """The model comparison on the holdout, the fit histogram and the weekly tracking."""
     return HoldoutDiagnostics(
         # The backtest fitted this model on this frame: it is not fitted again.
-        compare_purchase_models(frame, float(frame["duration_holdout"][0]), {model.MODEL: model}),
+        compare_purchase_models(
+            frame,
+            float(frame["duration_holdout"][0]),
+            {model.MODEL: model},
+            churn_threshold=churn_threshold,
+        ),
         repeat_histogram(model, frame),
         tracking_table(
             model,
@@ -170,5 +180,6 @@ def holdout_backtest(
         holdout_end=holdout_end,
         time_unit=time_unit,
         parts=parts,
+        churn_threshold=churn_threshold,
     )
     return check_holdout(frame, predictions), diagnostics
