@@ -91,3 +91,5 @@ def test_the_tiers_name_the_day_they_were_scored_on() -> None:
     assert "backtest: churned" in result.stdout
     [high] = [line for line in result.stdout.splitlines() if "High churn risk" in line]
     assert re.search(r"\d+% │ ×\d\.\d\d │$", high), high
+    # The features the score leans on most, with the AUC each costs when shuffled.
+    assert re.search(r"the score leans most on \w+ \(AUC −0\.\d{3} when shuffled\)", result.stdout)

@@ -98,6 +98,8 @@ def _show(
 ) -> None:
     from rich.table import Table
 
+    from segwise.models.propensity_backtest import drivers_text
+
     found = fitted.backtest_
     sizes = fitted.segment().group_by("segment").len().sort("len")
     payload = {
@@ -124,6 +126,8 @@ def _show(
         f"error {found.ece:.3f}",
         highlight=False,
     )
+    if drivers := drivers_text(fitted.importances_):
+        console.print(f"the score {drivers}", highlight=False)
     table = Table(title=f"tiers as of {fitted.cutoffs_['today'][0]}", title_justify="left")
     did = {"churn": "churned", "purchase": "bought"}.get(fitted.outcome_.name, "had the outcome")
     for column in ("segment", "customers", "lowest score", f"backtest: {did}", "lift"):

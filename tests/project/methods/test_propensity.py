@@ -60,6 +60,13 @@ def test_the_backtest_is_stored_and_on_the_report(ran: tuple[Project, Any, Any])
     assert f"AUC {found['auc']:.2f} (recency alone {found['baseline_auc']:.2f}" in page
     if found["palive_auc"] is not None:
         assert f"BG/NBD P(alive) {found['palive_auc']:.2f})" in page
+    # What the score leans on (stored, and shown under the segmentation's name).
+    top = [(n, lost) for n, lost in stored["importances"].items() if lost >= 0.002][:3]
+    assert top, stored["importances"]
+    (first, lost), *rest = top
+    assert f"leans most on {first} (AUC −{lost:.3f} when shuffled)" in stored["summary"]
+    assert all(f"{n} (−{v:.3f})" in stored["summary"] for n, v in rest)
+    assert stored["summary"] in page
 
 
 def test_a_move_between_tiers_is_explained_by_the_scores(ran: tuple[Project, Any, Any]) -> None:

@@ -37,6 +37,7 @@ ACTIONS = {
 
 def run(name: str, spec: PropensitySegmentation, inputs: RunInputs) -> list[SegmentationResult]:
     """Fit, backtest and score as of the run's date; profile each tier."""
+    from segwise.models.propensity_backtest import drivers_text  # noqa: PLC0415 - the same
     from segwise.segmenters import PropensitySegmenter  # noqa: PLC0415 - loads scikit-learn
     from segwise.segmenters.propensity_models import lightgbm_classifier  # noqa: PLC0415
 
@@ -84,7 +85,8 @@ def run(name: str, spec: PropensitySegmentation, inputs: RunInputs) -> list[Segm
         f"{segmenter.cutoffs_['test'][0]}: AUC {found.auc:.2f} (recency alone "
         f"{found.baseline_auc:.2f}"
         + (f", BG/NBD P(alive) {found.palive_auc:.2f}" if found.palive_auc is not None else "")
-        + f") · calibration error {found.ece:.2f}",
+        + f") · calibration error {found.ece:.2f}"
+        + (f" · {drivers}" if (drivers := drivers_text(segmenter.importances_)) else ""),
     }
     reads = tuple(c for c in segmenter.feature_names_ if c in inputs.features.columns)
     return [
