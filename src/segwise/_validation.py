@@ -90,3 +90,24 @@ def holdout_share(value: object) -> float | None:
     if not 0 < share <= MAX_HOLDOUT:
         raise ValueError(f"holdout {value!r} must be above 0 and at most 50%")
     return share
+
+
+#: The purchase models predictive segments can be made with, as the report names them.
+PURCHASE_MODEL_NAMES = ("BG/NBD", "MBG/NBD", "Pareto/NBD")
+
+
+def purchase_model_name(text: str) -> str:
+    """The purchase model's name as the report gives it, from any spelling a user may type.
+
+    Examples
+    --------
+    >>> purchase_model_name("pareto_nbd"), purchase_model_name("mbgnbd"), purchase_model_name("bg")
+    ('Pareto/NBD', 'MBG/NBD', 'BG/NBD')
+    """
+    key = _normalise(text)
+    for name in PURCHASE_MODEL_NAMES:
+        if key in (_normalise(name), _normalise(name.split("/")[0])):
+            return name
+    raise ConfigError(
+        f"unknown purchase model {text!r}", hint=f"use one of {', '.join(PURCHASE_MODEL_NAMES)}"
+    )

@@ -10,6 +10,7 @@ import pytest
 
 import segwise as sw
 from segwise.models.comparison import ModelScore, _verdict, compare_purchase_models
+from segwise.models.diagnostics import churn_flags
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -35,8 +36,10 @@ def test_cdnow_picks_the_smallest_holdout_error(shared_data: Path) -> None:
     assert f"The segments use BG/NBD, {behind:.3f} purchases per customer further off" in (
         comparison.verdict
     )
+    # By the segments' rule: P(alive) under 0.3, or a one-time buyer long silent.
+    x, t_x, age = (frame[c].to_numpy().astype(float) for c in ("frequency", "recency", "T"))
     alive = {
-        name: model().fit(frame).p_alive(frame) < 0.3
+        name: churn_flags(model().fit(frame).p_alive(frame), x, t_x, age, threshold=0.3)
         for name, model in {"BG/NBD": sw.BetaGeoModel, "MBG/NBD": sw.ModifiedBetaGeoModel}.items()
     }
     same = float((alive["BG/NBD"] == alive["MBG/NBD"]).mean())
@@ -46,7 +49,7 @@ def test_cdnow_picks_the_smallest_holdout_error(shared_data: Path) -> None:
     stricter = compare_purchase_models(
         frame, float(frame["duration_holdout"][0]), churn_threshold=0.6
     )
-    assert "(P(alive) under 0.6)" in stricter.verdict
+    assert "(P(alive) under 0.6, or one purchase and silent" in stricter.verdict
     assert stricter.to_dict()["models"][1]["same_churn_calls"] != same
 
 
@@ -83,7 +86,8 @@ def test_ties_and_failures_are_said() -> None:
     ]
     assert _verdict(agreeing)[1].endswith(
         ": any of them serves. The segments use BG/NBD; MBG/NBD would agree with it on "
-        "96.0% of customers about who is a churn risk (P(alive) under 0.3)"
+        "96.0% of customers about who is a churn risk (P(alive) under 0.3, or one purchase and "
+        "silent for over twice the repeat buyers' typical time between purchases)"
     )
     assert (
         "The segments use"

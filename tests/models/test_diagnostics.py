@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 import segwise as sw
 from segwise.models.diagnostics import (
     churn_flags,
-    diagnose_bgnbd,
+    diagnose_fit,
     overdue,
     quiet_cycles,
     repeat_histogram,
@@ -29,7 +29,7 @@ def test_a_sound_fit_has_no_warnings() -> None:
     rng = np.random.default_rng(0)
     x = rng.integers(0, 6, 2000).astype(float)
     t_x = np.where(x > 0, rng.uniform(5, 35, 2000), 0.0)
-    warnings = diagnose_bgnbd(
+    warnings = diagnose_fit(
         {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}, x, t_x, np.full(2000, 39.0)
     )
     assert warnings == []
@@ -48,7 +48,7 @@ def test_degenerate_fits_are_named(
     params: dict[str, float], frequency: list[int], code: str
 ) -> None:
     x = np.array(frequency, dtype=float)
-    warnings = diagnose_bgnbd(params, x, x * 3, np.full(x.size, 39.0))
+    warnings = diagnose_fit(params, x, x * 3, np.full(x.size, 39.0))
     assert code in [w.code for w in warnings]
     assert all(w.advice for w in warnings)
 
@@ -57,12 +57,12 @@ def test_no_dropout_is_said_once_and_never_blamed_on_the_time_unit() -> None:
     # Online Retail II to 2010-07-01: "almost no dropout" and "a at the edge of its range" for
     # the same a, advising a daily time unit, which fits a and b exactly as weeks do.
     x = np.array([1, 2, 0] * 100, dtype=float)
-    warnings = diagnose_bgnbd(
+    warnings = diagnose_fit(
         {"r": 0.84, "alpha": 9.6, "a": 3.1e-5, "b": 1191.5}, x, x * 3, np.full(x.size, 30.0)
     )
     assert [w.code for w in warnings] == ["no_dropout"]
     assert "time unit" not in str(warnings[0])
-    days = diagnose_bgnbd(
+    days = diagnose_fit(
         {"r": 0.84, "alpha": 2e4, "a": 3.1e-5, "b": 1191.5}, x, x * 21, np.full(x.size, 210.0)
     )
     assert [w.code for w in days] == ["no_dropout", "at_bound"]
@@ -84,7 +84,7 @@ def test_the_unit_rescales_the_purchase_rate_only(shared_data: Path) -> None:
 
 def test_short_window_for_the_purchase_cycle() -> None:
     x = np.array([1.0, 1.0, 2.0, 0.0] * 50)
-    warnings = diagnose_bgnbd(
+    warnings = diagnose_fit(
         {"r": 0.2, "alpha": 4.0, "a": 0.8, "b": 2.4}, x, x * 9.0, np.full(x.size, 12.0)
     )
     assert "short_window" in [w.code for w in warnings]

@@ -53,13 +53,16 @@ def _same(summary: pl.DataFrame, put: Callable[[pl.DataFrame], Any], **settings:
         {"horizon": 26.0, "discount_rate": 0.01, "tiers": (0.1, 0.5)},
         {"horizon": 52.0, "churn_threshold": 0.6},
         {"horizon": 52.0, "fit_sample": 1_000},  # the seeded sample, drawn in the engine
+        {"horizon": 52.0, "purchase_model": "MBG/NBD"},
+        {"horizon": 26.0, "discount_rate": 0.01, "purchase_model": "Pareto/NBD"},
     ],
-    ids=["default", "discounted", "churn-threshold", "sampled"],
+    ids=["default", "discounted", "churn-threshold", "sampled", "mbgnbd", "pareto-nbd"],
 )
 def test_every_engine_predicts_what_memory_does(
     demo_summary: pl.DataFrame, to_engine: Callable[[pl.DataFrame], Any], settings: dict[str, Any]
 ) -> None:
     found = _same(demo_summary, to_engine, **settings)
+    assert settings.get("purchase_model", "BG/NBD") == found.purchase_model.MODEL
     assert found.histories < found.customers == demo_summary.height
     sizes = pl.DataFrame(found.table.collect(backend="polars").to_native())["segment"]
     assert sizes.n_unique() >= 3  # the check could fail: the segments are not all one

@@ -352,6 +352,22 @@ class PurchaseCountModel(MaximumLikelihoodModel):
     def _log_likelihood(params: Any, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
+    def p_alive(self, summary: Any) -> np.ndarray:
+        """P(alive | frequency, recency, T) for each customer."""
+        raise NotImplementedError
+
+    def expected_purchases(self, summary: Any, t: float) -> np.ndarray:
+        """E[Y(t) | frequency, recency, T]: purchases in the next ``t`` time units."""
+        raise NotImplementedError
+
+    def expected_purchases_new_customer(self, t: float | np.ndarray) -> np.ndarray:
+        """E[X(t)]: repeat purchases a new customer makes in ``t`` time units."""
+        raise NotImplementedError
+
+    def new_customer_pmf(self, t: float | np.ndarray, n: int) -> np.ndarray:
+        """P(X(t) = n): a new customer makes exactly ``n`` repeat purchases in ``t``."""
+        raise NotImplementedError
+
     def _individual(
         self, params: np.ndarray, coefficients: np.ndarray, covariates: np.ndarray
     ) -> tuple[Any, ...]:
@@ -413,14 +429,6 @@ class DropoutAtPurchaseModel(PurchaseCountModel):
     #: Coin tosses a living customer has won beyond one per repeat purchase (MBG/NBD: the
     #: toss at the first purchase).
     EXTRA_TOSSES = 0
-
-    def p_alive(self, summary: Any) -> np.ndarray:
-        """P(alive | frequency, recency, T) for each customer."""
-        raise NotImplementedError
-
-    def expected_purchases_new_customer(self, t: float | np.ndarray) -> np.ndarray:
-        """E[X(t)]: repeat purchases a new customer makes in ``t`` time units."""
-        raise NotImplementedError
 
     def new_customer_pmf(self, t: float | np.ndarray, n: int) -> np.ndarray:
         """P(X(t) = n): a new customer makes exactly ``n`` repeat purchases in ``t``."""

@@ -6,11 +6,13 @@ error per customer (segments are made of customers); the aggregate error, the
 log-likelihood and the information criteria are shown beside it, and the
 verdict names every model within 1% of the best as tied, and says when they
 fit the calibration identically (no dropout in the data: each reduces to the
-same purchase process). The segments are made with BG/NBD
-(:data:`SEGMENTS_MODEL`), so the verdict also says, when it is not the best, how
-far it is behind, and for every model how many customers it would call churn
-risks (P(alive) under the segmentation's threshold) as BG/NBD does: measured,
-not assumed (on CDNOW, MBG/NBD calls 97% of customers alike).
+same purchase process). The segments are made with one of them (BG/NBD unless
+the segmentation names another: ``used``), so the verdict also says, when it is
+not the best, how far it is behind and how to switch, and for every model how
+many customers it would call churn risks as the segments' model does, by the
+segments' own rule (P(alive) under the segmentation's threshold, or a one-time
+buyer long silent): measured, not assumed (on CDNOW, MBG/NBD and Pareto/NBD
+call 97–98% of customers as BG/NBD does).
 
 Choosing a model needs far fewer customers than segmenting them: above
 :data:`SAMPLE` customers every model is fitted and scored on the same seeded
@@ -26,21 +28,19 @@ from typing import Any
 import numpy as np
 
 from segwise.exceptions import SegwiseError
-from segwise.models.beta_geo import BetaGeoModel
-from segwise.models.modified_beta_geo import ModifiedBetaGeoModel
-from segwise.models.pareto_nbd import ParetoNBDModel
+from segwise.models.base import purchase_summary
+from segwise.models.diagnostics import churn_flags
+from segwise.models.purchase_models import DEFAULT_MODEL, PURCHASE_MODELS, model_name
 from segwise.models.sampling import seeded_sample
 
 #: The purchase models compared, by the name the report gives them.
-MODELS = {"BG/NBD": BetaGeoModel, "MBG/NBD": ModifiedBetaGeoModel, "Pareto/NBD": ParetoNBDModel}
+MODELS = PURCHASE_MODELS
 #: Relative difference in error below which two models are called tied.
 TIE = 0.01
 #: Relative difference in log-likelihood below which two fits are the same fit.
 IDENTICAL = 1e-6
 #: Customers the models are compared on at most (a seeded sample above that).
 SAMPLE = 20_000
-#: The purchase model the predictive segments are made with (``predict_customers``).
-SEGMENTS_MODEL = "BG/NBD"
 #: P(alive) under which the predictive segments call a customer a churn risk, by default.
 CHURN_THRESHOLD = 0.3
 
@@ -57,8 +57,9 @@ class ModelScore:
     predicted: float | None = None
     actual: float | None = None
     aggregate_error: float | None = None  # (predicted − actual) / actual
-    #: Share of the customers this model calls churn risks or not (P(alive) under the
-    #: threshold) as the segments' model does.
+    #: Share of the customers this model calls churn risks or not as the segments' model
+    #: does, by the segments' rule (``churn_flags``: P(alive) under the threshold, or a
+    #: one-time buyer long silent).
     same_churn_calls: float | None = None
     error: str | None = None
 
@@ -73,11 +74,14 @@ class ModelComparison:
     #: Customers in the summary, and those the models were scored on (fewer when sampled).
     customers: int = 0
     scored: int = 0
+    #: The model the segments are made with, which ``same_churn_calls`` is set against.
+    used: str = DEFAULT_MODEL
 
     def to_dict(self) -> dict[str, Any]:
         """As ``segwise clv --json`` shows it under ``comparison``."""
         return {
             "best": self.best,
+            "used": self.used,
             "verdict": self.verdict,
             "customers": self.customers,
             "scored": self.scored,
@@ -113,7 +117,7 @@ def _score(
 
 
 def _verdict(
-    scores: list[ModelScore], churn_threshold: float = CHURN_THRESHOLD
+    scores: list[ModelScore], churn_threshold: float = CHURN_THRESHOLD, used: str = DEFAULT_MODEL
 ) -> tuple[str | None, str]:
     fitted = sorted((s for s in scores if s.mae is not None), key=lambda s: s.mae or 0.0)
     if not fitted:
@@ -137,7 +141,7 @@ def _verdict(
         text += f"{best.actual:,.0f}"
     if len(tied) > 1:
         text += _tie_reason(tied)
-    text += _segments_note(fitted, tied, churn_threshold)
+    text += _segments_note(fitted, tied, churn_threshold, used)
     failed = [s for s in scores if s.error]
     if failed:
         text += ". Left out: " + "; ".join(f"{s.model} ({s.error})" for s in failed)
@@ -167,18 +171,23 @@ def _tie_reason(tied: list[ModelScore]) -> str:
     return ": any of them serves"
 
 
-def _segments_note(fitted: list[ModelScore], tied: list[ModelScore], threshold: float) -> str:
-    """What the choice means for the segments, which are made with :data:`SEGMENTS_MODEL`.
+def _segments_note(
+    fitted: list[ModelScore], tied: list[ModelScore], threshold: float, model: str
+) -> str:
+    """What the choice means for the segments, which are made with ``model``.
 
-    How far that model is behind the best, when it is, and how many customers each
-    other model would call churn risks (or not) as it does: measured, because a small
-    difference in error need not mean the same customers are flagged.
+    How far that model is behind the best, when it is (and how to switch), and how
+    many customers each other model would call churn risks (or not) as it does:
+    measured, because a small difference in error need not mean the same customers
+    are flagged.
     """
-    used = next((s for s in fitted if s.model == SEGMENTS_MODEL), None)
+    used = next((s for s in fitted if s.model == model), None)
     others = [s for s in fitted if s is not used and s.same_churn_calls is not None]
-    if used is None or not others or (used in tied and _same_fit(tied) is not None):
+    one_fit = len(tied) > 1 and used in tied and _same_fit(tied) is not None
+    if used is None or not others or one_fit:  # no dropout: the choice cannot matter
         return ""
     text = f". The segments use {used.model}"
+    switch = ""
     if used not in tied:
         best = fitted[0]
         behind = (used.mae or 0.0) - (best.mae or 0.0)
@@ -186,10 +195,15 @@ def _segments_note(fitted: list[ModelScore], tied: list[ModelScore], threshold: 
             f", {behind:.3f} purchases per customer further off than {best.model} "
             f"({behind / (best.mae or 1.0):.0%})"
         )
+        switch = (
+            f". To segment with {best.model}, set purchase_model: {best.model} (segwise.yaml) "
+            f"or --purchase-model {best.model}"
+        )
     shares = _listed([f"{s.same_churn_calls:.1%}" for s in others])
     return text + (
         f"; {_listed([s.model for s in others])} would agree with it on {shares} of "
-        f"customers about who is a churn risk (P(alive) under {threshold:g})"
+        f"customers about who is a churn risk (P(alive) under {threshold:g}, or one purchase "
+        "and silent for over twice the repeat buyers' typical time between purchases)" + switch
     )
 
 
@@ -205,6 +219,7 @@ def compare_purchase_models(
     sample: int = SAMPLE,
     seed: int = 0,
     churn_threshold: float = CHURN_THRESHOLD,
+    used: str = DEFAULT_MODEL,
 ) -> ModelComparison:
     """Fit BG/NBD, MBG/NBD and Pareto/NBD on a calibration summary and score them on its holdout.
 
@@ -222,8 +237,9 @@ def compare_purchase_models(
     sample, seed
         Above ``sample`` customers, compare on a sample of that many, drawn with ``seed``.
     churn_threshold
-        P(alive) under which a customer is a churn risk: each model's calls are set
-        against the segments' model's (``same_churn_calls``).
+        P(alive) under which a customer is a churn risk (or a one-time buyer long
+        silent, as the segments judge it): each model's calls are set against those of
+        ``used``, the segments' model (``same_churn_calls``).
 
     Examples
     --------
@@ -235,22 +251,27 @@ def compare_purchase_models(
     >>> [score.model for score in comparison.scores]
     ['BG/NBD', 'MBG/NBD', 'Pareto/NBD']
     """
+    used = model_name(used)
     scored, customers = seeded_sample(frame, sample, seed)
     given = fitted if scored is frame else None
     found = {name: _score(name, scored, horizon, (given or {}).get(name)) for name in MODELS}
+    # The segments' own call: P(alive) under the threshold, or a one-time buyer long silent.
+    x, t_x, age = purchase_summary(scored)
     calls = {
-        name: alive < churn_threshold for name, (_, alive) in found.items() if alive is not None
+        name: churn_flags(alive, x, t_x, age, threshold=churn_threshold)
+        for name, (_, alive) in found.items()
+        if alive is not None
     }
-    used = calls.get(SEGMENTS_MODEL)
+    theirs = calls.get(used)
     scores = [
         score
-        if name not in calls or used is None
-        else replace(score, same_churn_calls=float(np.mean(calls[name] == used)))
+        if name not in calls or theirs is None
+        else replace(score, same_churn_calls=float(np.mean(calls[name] == theirs)))
         for name, (score, _) in found.items()
     ]
-    best, verdict = _verdict(scores, churn_threshold)
+    best, verdict = _verdict(scores, churn_threshold, used)
     if scored is not frame:
         verdict += (
             f". Fitted and scored on a seeded sample of {sample:,} of {customers:,} customers"
         )
-    return ModelComparison(scores, best, verdict, customers, min(sample, customers))
+    return ModelComparison(scores, best, verdict, customers, min(sample, customers), used)

@@ -28,9 +28,8 @@ import polars as pl
 from segwise.engine.frames import move_to, to_lazy
 from segwise.engine.order_statistics import order_statistics, with_position
 from segwise.engine.portable import materialize
-from segwise.models.beta_geo import BetaGeoModel
 from segwise.models.clv import check_horizon, discounted_purchases
-from segwise.models.diagnostics import FitWarning, churn_flags, diagnose_bgnbd, overdue
+from segwise.models.diagnostics import FitWarning, churn_flags, diagnose_fit, overdue
 from segwise.models.gamma_gamma import GammaGammaModel
 from segwise.models.predictions import FIT_SAMPLE, falls_back, sample_note
 from segwise.models.predictive import (
@@ -41,10 +40,13 @@ from segwise.models.predictive import (
     high_value_cuts,
     rising,
 )
+from segwise.models.purchase_models import DEFAULT_MODEL, new_model
 from segwise.models.tiers import TIER_NAMES, check_shares
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+
+    from segwise.models.base import PurchaseCountModel
 
 KEYS = ["frequency", "recency", "T"]
 
@@ -57,7 +59,7 @@ class EnginePredictions:
     expected_purchases, expected_value, clv, tier, segment``.
     """
 
-    purchase_model: BetaGeoModel
+    purchase_model: PurchaseCountModel
     spend_model: GammaGammaModel
     table: nw.LazyFrame[Any]
     horizon: float
@@ -81,15 +83,16 @@ def predict_in_engine(
     tiers: Sequence[float] = (0.2, 0.6),
     churn_threshold: float = 0.3,
     fit_sample: int = FIT_SAMPLE,
+    purchase_model: str = DEFAULT_MODEL,
 ) -> EnginePredictions:
-    """Fit BG/NBD and Gamma-Gamma, and predict every customer without collecting them.
+    """Fit a purchase model and Gamma-Gamma, and predict every customer without collecting them.
 
     Parameters
     ----------
     summary
         ``rfm_summary`` output on any engine (a Polars, DuckDB or Spark frame, lazy or
         not): ``customer_id, frequency, recency, T, monetary_value``, one row per customer.
-    horizon, discount_rate, tiers, churn_threshold, fit_sample
+    horizon, discount_rate, tiers, churn_threshold, fit_sample, purchase_model
         As for :func:`~segwise.models.predictions.predict_customers`.
 
     Examples
@@ -116,23 +119,23 @@ def predict_in_engine(
     histories = _histories(customers)
     total = int(histories["weights"].sum())
     fitted, fitted_customers = _fitted_on(customers, total, fit_sample)
-    purchase_model = BetaGeoModel().fit(histories if fitted is customers else _histories(fitted))
+    model = new_model(purchase_model).fit(histories if fitted is customers else _histories(fitted))
     spend_model = GammaGammaModel().fit(_spend_input(fitted))
     x, t_x, T = (histories[k].to_numpy() for k in KEYS)
     rows = dict(zip(KEYS, (x, t_x, T), strict=True))
     counts = histories["weights"].to_numpy()
-    warnings = diagnose_bgnbd(purchase_model.params_, x, t_x, T, weights=counts)
-    expected = purchase_model.expected_purchases(rows, horizon)
+    warnings = diagnose_fit(model.params_, x, t_x, T, weights=counts, model=model.MODEL)
+    expected = model.expected_purchases(rows, horizon)
     multiplier = expected
     if discount_rate != 0:
         multiplier = discounted_purchases(
-            purchase_model,
+            model,
             rows,
             periods=periods,
             period_length=horizon / periods,
             discount_rate=discount_rate,
         )
-    p_alive = purchase_model.p_alive(rows)
+    p_alive = model.p_alive(rows)
     predicted = histories.select(KEYS).with_columns(
         pl.Series("p_alive", p_alive),
         pl.Series("expected_purchases", expected),
@@ -164,7 +167,7 @@ def predict_in_engine(
         chosen = _segments(table, "__sw_overdue", placed)
         churn_basis = "purchase_cycle"
     return EnginePredictions(
-        purchase_model,
+        model,
         spend_model,
         chosen,
         horizon,

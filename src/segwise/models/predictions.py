@@ -1,7 +1,8 @@
 """Per-customer predictions from one fit: P(alive), purchases, value, CLV, tier and segment.
 
-The one place where BG/NBD and Gamma-Gamma are fitted together and turned
-into the table ``segwise clv -o`` writes and projects segment on.
+The one place where a purchase model (BG/NBD by default, or MBG/NBD or
+Pareto/NBD) and Gamma-Gamma are fitted together and turned into the table
+``segwise clv -o`` writes and projects segment on.
 """
 
 from __future__ import annotations
@@ -12,18 +13,24 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from segwise.exceptions import ConfigError
-from segwise.models.beta_geo import BetaGeoModel
 from segwise.models.clv import check_horizon, discounted_purchases
-from segwise.models.diagnostics import FitWarning, churn_flags, diagnose_bgnbd, overdue
+from segwise.models.diagnostics import FitWarning, churn_flags, diagnose_fit, overdue
 from segwise.models.gamma_gamma import GammaGammaModel
 from segwise.models.histories import Histories
 from segwise.models.intervals import flat_parameters, prediction_intervals
 from segwise.models.predictive import predictive_segments
+from segwise.models.purchase_models import (
+    DEFAULT_MODEL,
+    PARAMETER_KEYS,
+    new_model,
+)
 from segwise.models.sampling import seeded_sample
 from segwise.models.tiers import value_tiers
 
 if TYPE_CHECKING:
     import numpy as np
+
+    from segwise.models.base import PurchaseCountModel
 
 #: P(alive) must flag at least this share of customers as churn risks, and leave at least
 #: this share unflagged, to tell who is leaving.
@@ -48,7 +55,7 @@ class CustomerPredictions:
     expected_purchases, expected_value, clv, tier, segment``.
     """
 
-    purchase_model: BetaGeoModel
+    purchase_model: PurchaseCountModel
     spend_model: GammaGammaModel
     table: pl.DataFrame
     horizon: float
@@ -68,7 +75,7 @@ class CustomerPredictions:
     def parameters(self) -> dict[str, Any]:
         """Fitted parameters and log-likelihoods, as ``segwise clv --json`` shows them."""
         return {
-            "bgnbd": {
+            PARAMETER_KEYS[self.purchase_model.MODEL]: {
                 **self.purchase_model.params_,
                 "log_likelihood": self.purchase_model.log_likelihood_,
             },
@@ -81,7 +88,7 @@ class CustomerPredictions:
     def predicted_revenue(self, days: float, unit_days: float) -> np.ndarray:
         """Each customer's expected revenue over the next ``days``, undiscounted.
 
-        Expected purchases (BG/NBD) times expected spend per purchase
+        Expected purchases (the purchase model) times expected spend per purchase
         (Gamma-Gamma): what the orders of that window should sum to, on average.
 
         Examples
@@ -147,8 +154,9 @@ def predict_customers(
     level: float = 0.95,
     tier_by: str = "clv",
     fit_sample: int = FIT_SAMPLE,
+    purchase_model: str = DEFAULT_MODEL,
 ) -> CustomerPredictions:
-    """Fit BG/NBD (customers) and Gamma-Gamma (repeat buyers), predict ``horizon`` ahead.
+    """Fit a purchase model (customers) and Gamma-Gamma (repeat buyers), predict ``horizon`` ahead.
 
     Parameters
     ----------
@@ -170,6 +178,9 @@ def predict_customers(
     fit_sample
         Above this many customers, both models are fitted on a seeded sample of that
         many (:data:`FIT_SAMPLE`); predictions cover every customer.
+    purchase_model
+        ``BG/NBD`` (the default), ``MBG/NBD`` or ``Pareto/NBD``. Whichever it is, a
+        one-time buyer long silent is a churn risk too (``churn_flags`` says why).
 
     Examples
     --------
@@ -183,24 +194,24 @@ def predict_customers(
     ['clv', 'tier', 'segment']
     """
     fitted, _ = seeded_sample(summary, fit_sample)
-    purchase_model = BetaGeoModel().fit(fitted)
+    model = new_model(purchase_model).fit(fitted)
     spend_model = GammaGammaModel().fit(fitted.filter(pl.col("monetary_value") > 0))
     periods = max(1, round(horizon))
     check_horizon(periods, horizon / periods, discount_rate)
     histories = Histories.of(summary)
-    expected = histories.spread(purchase_model.expected_purchases(histories.table, horizon))
+    expected = histories.spread(model.expected_purchases(histories.table, horizon))
     value_per_purchase = spend_model.expected_average_value(summary)
     if discount_rate == 0:
         # Undiscounted, CLV is the horizon's expected purchases times the value of each.
         lifetime = value_per_purchase * expected
     else:
-        discounted = _discounted(purchase_model, histories, horizon, discount_rate)
+        discounted = _discounted(model, histories, horizon, discount_rate)
         lifetime = value_per_purchase * discounted
-    p_alive = histories.spread(purchase_model.p_alive(histories.table))
+    p_alive = histories.spread(model.p_alive(histories.table))
     frequency, recency, T = (
         summary[c].to_numpy().astype(float) for c in ("frequency", "recency", "T")
     )
-    warnings = diagnose_bgnbd(purchase_model.params_, frequency, recency, T)
+    warnings = diagnose_fit(model.params_, frequency, recency, T, model=model.MODEL)
 
     def segment(at_risk: np.ndarray | None) -> np.ndarray:
         return predictive_segments(
@@ -228,7 +239,7 @@ def predict_customers(
         pl.Series("clv", lifetime),
     )
     if draws:
-        table = _with_intervals(table, purchase_model, spend_model, summary, warnings,
+        table = _with_intervals(table, model, spend_model, summary, warnings,
                                 horizon=horizon, periods=periods, discount_rate=discount_rate,
                                 draws=draws, level=level)  # fmt: skip
     if tier_by not in table.columns:
@@ -241,7 +252,7 @@ def predict_customers(
         pl.Series("segment", segments.tolist(), dtype=pl.String),
     )
     return CustomerPredictions(
-        purchase_model,
+        model,
         spend_model,
         table,
         horizon,
@@ -253,7 +264,7 @@ def predict_customers(
 
 
 def _discounted(
-    purchase_model: BetaGeoModel, histories: Histories, horizon: float, discount_rate: float
+    purchase_model: PurchaseCountModel, histories: Histories, horizon: float, discount_rate: float
 ) -> np.ndarray:
     """Each customer's discounted expected purchases over ``horizon``, one period a unit."""
     periods = max(1, round(horizon))
@@ -269,7 +280,7 @@ def _discounted(
 
 def _with_intervals(
     table: pl.DataFrame,
-    purchase_model: BetaGeoModel,
+    purchase_model: PurchaseCountModel,
     spend_model: GammaGammaModel,
     summary: pl.DataFrame,
     warnings: list[FitWarning],
