@@ -8,12 +8,12 @@ you mean 'priority'?``
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, BeforeValidator, ValidationError
 
-from segwise._validation import did_you_mean, holdout_share
+from segwise._validation import did_you_mean, holdout_share, purchase_model_name
 from segwise.exceptions import ConfigError, ProblemsError
 
 if TYPE_CHECKING:
@@ -30,6 +30,21 @@ MAX_BYTES = 10_000_000
 
 #: A pydantic field type: a holdout written ``5%`` or ``0.05``, or None.
 HoldoutShare = Annotated[float | None, BeforeValidator(holdout_share)]
+
+
+def _model_spelling(value: object) -> object:
+    """A purchase model's name as the report gives it, however it is spelled."""
+    try:
+        return purchase_model_name(value) if isinstance(value, str) else value
+    except ConfigError:
+        return value  # the choices' own error lists the names
+
+
+#: A pydantic field type: BG/NBD, MBG/NBD or Pareto/NBD (``PURCHASE_MODEL_NAMES``), in
+#: any spelling (``pareto_nbd``).
+PurchaseModelName = Annotated[
+    Literal["BG/NBD", "MBG/NBD", "Pareto/NBD"], BeforeValidator(_model_spelling)
+]
 
 
 class _StrictLoader(yaml.SafeLoader):

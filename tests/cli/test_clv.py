@@ -389,3 +389,20 @@ def test_a_holdout_that_ran_faster_than_the_calibration_is_explained(
     dates = ["--calibration-end", "1997-09-30", "--holdout-end", "1998-06-30"]
     held = CliRunner().invoke(app, ["clv", cdnow, *COLUMNS, *dates, "--json"])
     assert held.exit_code == 0 and "pace" not in held.stdout + held.stderr
+
+
+@pytest.mark.realdata
+def test_clv_fits_the_purchase_model_named(shared_data: Path, tmp_path: Path) -> None:
+    source = str(shared_data / "cdnow_sample_transactions.csv.gz")
+    args = ["clv", source, *COLUMNS, "--calibration-end", "1997-09-30"]
+    result = CliRunner().invoke(app, [*args, "--purchase-model", "mbgnbd", "--json"])
+    assert result.exit_code == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert payload["purchase_model"] == "MBG/NBD" and "bgnbd" not in payload
+    # BTYDplus's MBG/NBD fit of the CDNOW sample (tests/models/test_modified_beta_geo.py).
+    for name, value in {"r": 0.525, "alpha": 6.183, "a": 0.891, "b": 1.614}.items():
+        assert payload["mbgnbd"][name] == pytest.approx(value, rel=0.005), name
+    shown = CliRunner().invoke(app, [*args, "--purchase-model", "Pareto/NBD"])
+    assert shown.exit_code == 0, shown.stderr
+    assert shown.stdout.startswith('Pareto/NBD: {"r": ')
+    assert_refused([*args, "--purchase-model", "poisson"], "unknown purchase model 'poisson'")

@@ -189,6 +189,14 @@ def test_a_clv_move_names_what_changed_and_how_churn_was_judged() -> None:
         "clv", "future", {"churn_basis": "p_alive"}, ("Churn risk",), ("Stable",), kept
     )
     assert back is None or "one purchase only" not in back
+    # Under Pareto/NBD a one-time buyer has a P(alive) of their own, but the silence rule
+    # still decides; the reason cannot claim the model's P(alive) is 1.
+    low = {"customer_id": "a", "future.p_alive": 0.45, "future.clv": 20.0}
+    kept = {"features_before": json.dumps(low), "features_after": json.dumps(low)}
+    pareto = {"churn_basis": "p_alive", "purchase_model": "Pareto/NBD"}
+    said = reason_for("clv", "future", pareto, ("Stable",), ("Churn risk",), kept)
+    assert said is not None and said.startswith("one purchase only, and none since")
+    assert "too little for Pareto/NBD's P(alive)" in said and "= 1" not in said
 
 
 def test_a_hybrid_move_is_explained_by_the_level_it_happened_at() -> None:

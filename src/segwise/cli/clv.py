@@ -58,6 +58,14 @@ def clv(
             help="Parameter draws for 95% intervals on P(alive), purchases and CLV (0: none).",
         ),
     ] = 0,
+    purchase_model: Annotated[
+        str,
+        typer.Option(
+            "--purchase-model",
+            help="BG/NBD, MBG/NBD or Pareto/NBD: the model of purchases and dropout "
+            "(--holdout-end compares all three).",
+        ),
+    ] = "BG/NBD",
     orders_col: Annotated[
         str | None,
         typer.Option(
@@ -91,12 +99,16 @@ def clv(
     *,
     source: SourceOptions,
 ) -> None:
-    """Fit BG/NBD and Gamma-Gamma on the calibration; predict P(alive), purchases, value, CLV, tier.
+    """Fit a purchase model and Gamma-Gamma; predict P(alive), purchases, value, CLV and tier.
 
+    The purchase model is BG/NBD unless --purchase-model names MBG/NBD or Pareto/NBD.
     With --holdout-end the JSON also compares predicted and actual holdout purchases.
     """
+    from segwise._validation import purchase_model_name
     from segwise.cli.data import read_purchases
     from segwise.io.writers import write_table
+
+    model = purchase_model_name(purchase_model)
 
     shares = list(opt.shares(tiers, example="0.2,0.6"))
     _check_inputs(calibration_end, holdout_end, orders_col, summary_cols, report=report)
@@ -122,6 +134,7 @@ def clv(
             discount_rate=discount_rate,
             shares=shares,
             draws=draws,
+            purchase_model=model,
         )
         if holdout_end is not None and calibration_end is not None:
             step("Comparing models and tracking the holdout")
@@ -138,7 +151,10 @@ def clv(
     if as_json:
         console.print_json(json_text(payload))
         return
-    console.print(f"BG/NBD: {json.dumps(payload['bgnbd'])}", highlight=False)
+    from segwise.models.purchase_models import PARAMETER_KEYS
+
+    key = PARAMETER_KEYS[payload["purchase_model"]]
+    console.print(f"{payload['purchase_model']}: {json.dumps(payload[key])}", highlight=False)
     console.print(f"Gamma-Gamma: {json.dumps(payload['gamma_gamma'])}", highlight=False)
     console.print(f"tiers: {payload['tiers']}", highlight=False)
     if "backtest" in payload:
@@ -367,6 +383,7 @@ def _fit_and_predict(
     discount_rate: float,
     shares: list[float],
     draws: int = 0,
+    purchase_model: str = "BG/NBD",
 ) -> tuple[Any, dict[str, Any]]:
     """Fit both models on the summary and return the per-customer table and the JSON payload."""
     from segwise.features.periods import YEAR
@@ -377,10 +394,16 @@ def _fit_and_predict(
     default = float(frame["duration_holdout"][0]) if holdout else YEAR.get(time_unit, 365.0)
     units = horizon or default
     predictions = predict_customers(
-        frame, horizon=units, discount_rate=discount_rate, tiers=shares, draws=draws
+        frame,
+        horizon=units,
+        discount_rate=discount_rate,
+        tiers=shares,
+        draws=draws,
+        purchase_model=purchase_model,
     )
     result = predictions.table
     payload: dict[str, Any] = {
+        "purchase_model": purchase_model,
         **predictions.parameters(),
         "customers": result.height,
         "fitted_customers": predictions.fitted_customers,
@@ -464,6 +487,7 @@ def _write_report(
         comparison=payload["_diagnostics"].comparison,
         histogram=payload["_diagnostics"].histogram,
         tracking=payload["_diagnostics"].tracking,
+        model=payload["purchase_model"],
     )
     html = render_quality_report([], title="segwise lifetime value backtest", clv=[section])
     write_text(html, path)

@@ -26,13 +26,14 @@ from segwise.models.comparison import (
 from segwise.models.diagnostics import repeat_histogram
 from segwise.models.predictions import predict_customers
 from segwise.models.predictive import high_value
+from segwise.models.purchase_models import DEFAULT_MODEL
 from segwise.models.tracking import tracking_table
 from segwise.project.results import as_polars
 
 if TYPE_CHECKING:
     from datetime import date
 
-    from segwise.models.base import DropoutAtPurchaseModel
+    from segwise.models.base import PurchaseCountModel
     from segwise.models.predictions import CustomerPredictions
 
 
@@ -113,7 +114,7 @@ class HoldoutDiagnostics:
 def holdout_diagnostics(
     purchases: Any,
     frame: pl.DataFrame,
-    model: DropoutAtPurchaseModel,
+    model: PurchaseCountModel,
     *,
     calibration_end: date,
     holdout_end: date,
@@ -129,6 +130,7 @@ def holdout_diagnostics(
             float(frame["duration_holdout"][0]),
             {model.MODEL: model},
             churn_threshold=churn_threshold,
+            used=model.MODEL,
         ),
         repeat_histogram(model, frame),
         tracking_table(
@@ -152,11 +154,13 @@ def holdout_backtest(
     discount_rate: float = 0.0,
     churn_threshold: float = 0.3,
     parts: int = 1,
+    purchase_model: str = DEFAULT_MODEL,
 ) -> tuple[Backtest, HoldoutDiagnostics]:
     """Fit on the calibration period, check purchases and value over the holdout, diagnose.
 
     ``parts``: the per-customer aggregations are computed in that many disjoint sets of
     customers (memory, at hundreds of millions of rows; the results are the same).
+    ``purchase_model``: the model the segments are made with, backtested here.
     """
     frame = holdout_frame(
         purchases,
@@ -171,6 +175,7 @@ def holdout_backtest(
         discount_rate=discount_rate,
         tiers=tiers,
         churn_threshold=churn_threshold,
+        purchase_model=purchase_model,
     )
     diagnostics = holdout_diagnostics(
         purchases,

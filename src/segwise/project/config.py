@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field, PlainSerializer, model_validator
 
-from segwise._config import HoldoutShare
+from segwise._config import HoldoutShare, PurchaseModelName
 from segwise.activation.destinations import Destination, hashing_of
 from segwise.activation.triggers import Trigger
 from segwise.privacy.retention import Period
@@ -140,9 +140,12 @@ class ClusterSegmentation(_Segmentation):
 
 
 class ClvSegmentation(_Segmentation):
-    """Predictive segments from BG/NBD + Gamma-Gamma, with a backtest."""
+    """Predictive segments from a purchase model (BG/NBD by default) + Gamma-Gamma, backtested."""
 
     method: Literal["clv"]
+    #: BG/NBD, MBG/NBD or Pareto/NBD (any spelling: ``pareto_nbd``, ``mbgnbd``); the
+    #: backtest's model comparison says which predicts the holdout best.
+    purchase_model: PurchaseModelName = "BG/NBD"
     calibration_end: Literal["auto"] | date = "auto"
     holdout_weeks: int = Field(default=26, ge=1)
     #: ``W`` (days ÷ 7), ``D``, or calendar periods: ``isoweek``, ``month``.

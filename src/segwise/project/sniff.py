@@ -380,7 +380,9 @@ def _segmentation_lines(
         lines += [
             "",
             f"  # BG/NBD + Gamma-Gamma: {repeat_share:.0%} of customers bought twice or more.",
-            f"  # The last {holdout} weeks are held out to check the predictions.",
+            f"  # The last {holdout} weeks are held out to check the predictions; the report's",
+            "  # model comparison says whether MBG/NBD or Pareto/NBD predicts them better",
+            "  # (set purchase_model: to use one).",
             "  future:",
             "    method: clv",
             "    calibration_end: auto",

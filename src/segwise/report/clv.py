@@ -22,7 +22,7 @@ LAYOUT = {
 }
 
 
-def _frequency_chart(backtest: Backtest, unit: str) -> str:
+def _frequency_chart(backtest: Backtest, unit: str, model: str) -> str:
     rows = backtest.by_frequency.to_dicts()
     bins = [r["frequency_bin"] for r in rows]
     figure = go.Figure()
@@ -30,7 +30,7 @@ def _frequency_chart(backtest: Backtest, unit: str) -> str:
     figure.add_scatter(
         x=bins,
         y=[r["predicted"] for r in rows],
-        name="predicted (BG/NBD)",
+        name=f"predicted ({model})",
         mode="lines+markers",
         line={"color": "#e76f51", "width": 3},
         customdata=[r["customers"] for r in rows],
@@ -51,13 +51,13 @@ def _frequency_chart(backtest: Backtest, unit: str) -> str:
     return chart_html(figure)
 
 
-def _histogram_chart(histogram: pl.DataFrame) -> str:
+def _histogram_chart(histogram: pl.DataFrame, model: str) -> str:
     """Customers by calibration repeat purchases: the classic fit histogram."""
     figure = go.Figure()
     figure.add_bar(x=histogram["purchases"].to_list(), y=histogram["actual"].to_list(),
                    name="actual", marker_color="#264653")  # fmt: skip
     figure.add_bar(x=histogram["purchases"].to_list(), y=histogram["expected"].to_list(),
-                   name="model (BG/NBD)", marker_color="#e9c46a")  # fmt: skip
+                   name=f"model ({model})", marker_color="#e9c46a")  # fmt: skip
     figure.update_layout(
         **LAYOUT,
         barmode="group",
@@ -68,7 +68,9 @@ def _histogram_chart(histogram: pl.DataFrame) -> str:
     return chart_html(figure)
 
 
-def _tracking_chart(tracking: pl.DataFrame, calibration_end: str | None, cumulative: bool) -> str:
+def _tracking_chart(
+    tracking: pl.DataFrame, calibration_end: str | None, cumulative: bool, model: str
+) -> str:
     """Week by week, actual repeat transactions against the model's, cumulative or new."""
     actual, expected = ("actual", "expected") if cumulative else ("actual_new", "expected_new")
     weeks = [str(d) for d in tracking["week_ending"].to_list()]
@@ -76,7 +78,7 @@ def _tracking_chart(tracking: pl.DataFrame, calibration_end: str | None, cumulat
     dashed = {"color": "#e76f51", "width": 2, "dash": "dash"}
     figure.add_scatter(x=weeks, y=tracking[actual].to_list(), name="actual",
                        mode="lines", line={"color": "#264653", "width": 2})  # fmt: skip
-    figure.add_scatter(x=weeks, y=tracking[expected].to_list(), name="model (BG/NBD)",
+    figure.add_scatter(x=weeks, y=tracking[expected].to_list(), name=f"model ({model})",
                        mode="lines", line=dashed)  # fmt: skip
     if calibration_end:
         figure.add_vline(x=calibration_end, line={"color": "#999", "dash": "dot"})
@@ -102,8 +104,9 @@ def clv_section(
     comparison: ModelComparison | None = None,
     histogram: pl.DataFrame | None = None,
     tracking: pl.DataFrame | None = None,
+    model: str = "BG/NBD",
 ) -> dict[str, Any]:
-    """The data the report template needs for one backtest.
+    """The data the report template needs for one backtest of ``model``'s predictions.
 
     Examples
     --------
@@ -129,16 +132,17 @@ def clv_section(
         "churn_check": {}
         if backtest.churn_check is None
         else {row["segment"]: row for row in backtest.churn_check.to_dicts()},
-        "chart": _frequency_chart(backtest, unit),
+        "model": model,
+        "chart": _frequency_chart(backtest, unit, model),
         "comparison": None if comparison is None else comparison.to_dict(),
         "diagnostics": [
-            *([] if histogram is None else [_histogram_chart(histogram)]),
+            *([] if histogram is None else [_histogram_chart(histogram, model)]),
             *(
                 []
                 if tracking is None
                 else [
-                    _tracking_chart(tracking, calibration_end, cumulative=True),
-                    _tracking_chart(tracking, calibration_end, cumulative=False),
+                    _tracking_chart(tracking, calibration_end, cumulative=True, model=model),
+                    _tracking_chart(tracking, calibration_end, cumulative=False, model=model),
                 ]
             ),
         ],

@@ -110,7 +110,7 @@ def _segmentation_view(
         f"(asked: {definition.get('k')}) · silhouette "
         f"{separation(definition.get('silhouette', 0))} · "
         f"stability {definition.get('stability', 0):.3f}",
-        "clv": "BG/NBD + Gamma-Gamma predictive segments",
+        "clv": f"{definition.get('purchase_model', 'BG/NBD')} + Gamma-Gamma predictive segments",
     }.get(result.method) or str(definition.get("summary") or result.method)
     if result.method == "cluster":
         fitted = definition.get("fitted_as_of") or "this run"

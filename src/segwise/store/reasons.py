@@ -223,10 +223,16 @@ def _clv_reason(move: _Move) -> str | None:
     alive = move.new.get(f"{prefix}p_alive")
     threshold = float(move.definition.get("churn_threshold", CHURN_THRESHOLD))
     entered = churn & set(move.after) and not churn & set(move.before)
+    model = str(move.definition.get("purchase_model", "BG/NBD"))
     if basis == "p_alive" and entered and isinstance(alive, int | float) and alive >= threshold:
+        why = (
+            "BG/NBD gives every one-time buyer P(alive) = 1"
+            if model == "BG/NBD"
+            else f"one purchase says too little for {model}'s P(alive)"
+        )
         parts.append(
             "one purchase only, and none since for over twice the repeat buyers' typical time "
-            "between purchases (BG/NBD gives every one-time buyer P(alive) = 1)"
+            f"between purchases ({why})"
         )
     thresholds = move.definition.get("thresholds") or {}
     for tier in move.after:

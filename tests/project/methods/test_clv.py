@@ -146,3 +146,41 @@ def _retail(shared_data: Path, folder: Path) -> Project:
         "segmentations:\n  future: {method: clv, holdout_weeks: 13}\n"
     )
     return Project.from_yaml(folder)
+
+
+PARETO = """segmentations:
+  future: {method: clv, holdout_weeks: 26, purchase_model: pareto_nbd}
+"""
+
+
+def test_the_segments_are_made_with_the_purchase_model_named(tmp_path: Path) -> None:
+    project = sample_project(tmp_path / "p", PARETO)
+    result = project.run(as_of="2024-09-30")
+    future, tiers = result.segmentations
+    assert future.definition["purchase_model"] == "Pareto/NBD"
+    assert tiers.definition["purchase_model"] == "Pareto/NBD"
+    assert set(future.definition["pareto_nbd"]) == {"r", "alpha", "s", "beta", "log_likelihood"}
+    assert "bgnbd" not in future.definition
+    # The backtest checks the model the segments use, and the comparison is set against it.
+    comparison = future.backtest["comparison"]
+    assert comparison["used"] == "Pareto/NBD"
+    scores = {m["model"]: m for m in comparison["models"]}
+    assert scores["Pareto/NBD"]["same_churn_calls"] == 1.0
+    assert scores["BG/NBD"]["same_churn_calls"] < 1.0
+    assert "The segments use Pareto/NBD" in comparison["verdict"]
+    # Its one-time buyers have a P(alive) of their own: the cards show it for everyone.
+    churn = next(card for card in future.cards if card.segment == "Churn risk")
+    assert "Pareto/NBD's P(alive)" in str(churn.definition)
+    report = (project.root / "report.html").read_text()
+    assert "Pareto/NBD + Gamma-Gamma predictive segments" in report
+    assert "same churn calls as Pareto/NBD" in report
+    charts = report.replace("\\u002f", "/")  # plotly's JSON escapes the slash
+    assert "model (Pareto/NBD)" in charts and "model (BG/NBD)" not in charts
+    # An unchanged project's definition does not name the default, so its version stands.
+    plain = sample_project(tmp_path / "q", PLAIN).run(as_of="2024-09-30").segmentations[0]
+    assert "purchase_model" not in plain.definition and "bgnbd" in plain.definition
+
+
+def test_an_unknown_purchase_model_is_refused_with_the_names(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"'BG/NBD', 'MBG/NBD' or 'Pareto/NBD'"):
+        sample_project(tmp_path / "p", PARETO.replace("pareto_nbd", "poisson"))

@@ -1,4 +1,7 @@
-"""``method: clv``: BG/NBD + Gamma-Gamma predictive segments, value tiers and a backtest.
+"""``method: clv``: purchase model + Gamma-Gamma predictive segments, value tiers and a backtest.
+
+The purchase model is BG/NBD unless the segmentation names MBG/NBD or Pareto/NBD
+(``purchase_model``); the backtest's model comparison says which predicts best.
 
 Two segmentations come out: the predictive segments (At-risk high value,
 Churn risk, Rising, Stable) under the configured name, and the value tiers
@@ -25,6 +28,7 @@ from segwise.models.comparison import IDENTICAL
 from segwise.models.diagnostics import pareto_found_none, quiet_cycles
 from segwise.models.engine_predictions import predict_in_engine
 from segwise.models.predictions import PREDICTION_WINDOWS, CustomerPredictions
+from segwise.models.purchase_models import ONE_TIME_BUYERS_ALIVE
 from segwise.models.tracking import pace_shift
 from segwise.profiling.cards import SegmentationResult, cards_from_profiles
 from segwise.project.clv_backtest import holdout_backtest
@@ -96,6 +100,7 @@ def _predict(
             draws=spec.draws,
             level=spec.coverage,
             tier_by=spec.tier_by,
+            purchase_model=spec.purchase_model,
         )
     except SegwiseError as exc:
         raise ConfigError(f"segmentation '{name}': {exc.one_line()}") from None
@@ -119,6 +124,7 @@ def _predict_on_spark(
             discount_rate=spec.discount_rate,
             tiers=spec.tiers,
             churn_threshold=spec.churn_threshold,
+            purchase_model=spec.purchase_model,
         )
     except SegwiseError as exc:
         raise ConfigError(f"segmentation '{name}': {exc.one_line()}") from None
@@ -200,7 +206,7 @@ def _with_predictions(
 
 #: Options added after definitions were first stored: kept out of a definition unless set,
 #: so an unchanged project's definition (and its version) stays the same.
-LATER_OPTIONS = ("draws", "coverage", "tier_by", "segments", "other")
+LATER_OPTIONS = ("draws", "coverage", "tier_by", "segments", "other", "purchase_model")
 
 
 def _unset_options(spec: ClvSegmentation) -> set[str]:
@@ -235,10 +241,15 @@ def _segment_rules(spec: ClvSegmentation, churn_basis: str) -> dict[str, str]:
             spec.other: "none of the conditions above"
         }
     by_alive = churn_basis == "p_alive"
+    model = spec.purchase_model
     churn = (
         f"P(alive) < {spec.churn_threshold}, or one purchase only and none since for over 2× "
-        "the repeat buyers' typical time between purchases (BG/NBD gives every one-time "
-        "buyer P(alive) = 1)"
+        "the repeat buyers' typical time between purchases ("
+        + (
+            f"{model} gives every one-time buyer P(alive) = 1)"
+            if model in ONE_TIME_BUYERS_ALIVE
+            else f"one purchase says too little for {model}'s P(alive))"
+        )
         if by_alive
         else "no purchase for over 2× their own time between purchases (P(alive) could "
         "not discriminate)"
@@ -305,6 +316,7 @@ def _backtest(
             discount_rate=spec.discount_rate,
             churn_threshold=spec.churn_threshold,
             parts=parts,
+            purchase_model=spec.purchase_model,
         )
     except SegwiseError as exc:
         notes.append(f"the backtest was skipped: {exc.one_line()}")
@@ -322,6 +334,7 @@ def _backtest(
         comparison=diagnostics.comparison,
         histogram=diagnostics.histogram,
         tracking=diagnostics.tracking,
+        model=spec.purchase_model,
     )
 
 
@@ -347,13 +360,15 @@ def run(name: str, spec: ClvSegmentation, inputs: RunInputs) -> list[Segmentatio
     # When P(alive) cannot tell customers apart the run says so; a trait quoting it ("92%
     # chance they are still active" on an at-risk card) would contradict the card, and how
     # long each customer has been quiet in their own purchase cycles is what churn means.
-    # Otherwise the one-time buyers' P(alive) (1, by BG/NBD's assumption) is left out of it:
-    # their churn is their silence (segwise.models.diagnostics.churn_flags).
+    # Otherwise, under BG/NBD, the one-time buyers' P(alive) (1, by the model's assumption)
+    # is left out of it: their churn is their silence (models.diagnostics.churn_flags).
     by_alive = predictions.churn_basis == "p_alive"
-    churn_columns = ("p_alive_repeat", "quiet_cycles") if by_alive else ("quiet_cycles",)
+    certain = spec.purchase_model in ONE_TIME_BUYERS_ALIVE
+    alive = _repeat_p_alive() if certain else pl.col("p_alive")
+    churn_columns = (alive.meta.output_name(), "quiet_cycles") if by_alive else ("quiet_cycles",)
     churn_shown: list[pl.Expr | pl.Series] = [_quiet_cycles(predictions.table)]
     if by_alive:
-        churn_shown.append(_repeat_p_alive())
+        churn_shown.append(alive)
     shown = predictions.table.select("customer_id", "clv", *churn_shown)
     enriched = inputs.features.join(shown, on="customer_id", how="left")
     profiles = profile_members(
@@ -372,7 +387,7 @@ def run(name: str, spec: ClvSegmentation, inputs: RunInputs) -> list[Segmentatio
     if (sampled := predictions.fit_note()) is not None:
         notes.append(sampled)
     section = _backtest(name, spec, purchases, inputs.as_of, notes, parts)
-    if _no_dropout_in_any_model(section):
+    if _no_dropout_in_any_model(section) and spec.purchase_model != "Pareto/NBD":
         found = [str(pareto_found_none(w)) for w in predictions.warnings]
         notes = found + notes[len(found) :]
     definition = {
@@ -436,6 +451,11 @@ def _tiers(
     definition = {
         "method": "clv",
         "of": name,
+        **(
+            {"purchase_model": spec.purchase_model}
+            if "purchase_model" not in _unset_options(spec)
+            else {}
+        ),
         "tiers": [high, medium],
         "rank_by": spec.tier_by,
         "thresholds": {row["tier"]: row[spec.tier_by] for row in starts.iter_rows(named=True)},
