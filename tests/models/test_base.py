@@ -71,7 +71,7 @@ def test_the_95_percent_intervals_cover_the_truth_in_simulations() -> None:
     assert all(count >= 180 for count in covered.values()), covered
 
 
-@pytest.mark.parametrize("model", [sw.BetaGeoModel, sw.GammaGammaModel])
+@pytest.mark.parametrize("model", [sw.BetaGeoModel, sw.ModifiedBetaGeoModel, sw.GammaGammaModel])
 def test_analytic_gradients_find_the_finite_difference_optimum(
     cdnow: pl.DataFrame, model: type, monkeypatch: pytest.MonkeyPatch
 ) -> None:
