@@ -9,8 +9,13 @@ model. Issue 21 measures it against the RFM metrics query over the same rows
 (``predict_in_engine``: only the distinct histories come to Python) against the same
 table in memory (``predict_customers``), on the engines named, and checks they are equal.
 
+``--purchase-models`` times the fit of each purchase model a clv segmentation can be
+made with (BG/NBD, MBG/NBD, Pareto/NBD: ``purchase_model:``), with the likelihood
+evaluations each took, on the summary of the same file.
+
     python benchmarks/bench_models.py --rows 10000000
     python benchmarks/bench_models.py --rows 10000000 --engine polars,duckdb,spark
+    python benchmarks/bench_models.py --rows 2000000 --purchase-models
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from __future__ import annotations
 import argparse
 import time
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 
@@ -27,7 +33,11 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--data", type=Path, default=HERE / "data")
     parser.add_argument("--engine", default="", help="e.g. polars,duckdb,spark")
+    parser.add_argument("--purchase-models", action="store_true", help="fit all three")
     args = parser.parse_args()
+    if args.purchase_models:
+        purchase_models(args.rows, args.data)
+        return
     if args.engine:
         engine_predictions(args.rows, args.data, args.engine.split(","))
         return
@@ -104,6 +114,55 @@ def engine_predictions(rows: int, data: Path, engines: list[str]) -> None:
         same = table.select(columns).sort("customer_id").equals(expected.select(columns))
         print(f"in the engine on {engine}: {seconds:.2f} s, {found.histories:,} histories "
               f"predicted in Python, equal to memory: {same}")  # fmt: skip
+
+
+def purchase_models(rows: int, data: Path) -> None:
+    """Each purchase model's fit on the same summary: seconds and likelihood evaluations."""
+    import polars as pl
+
+    import segwise as sw
+    from bench_ingest import ensure_data
+    from segwise.models.histories import distinct_rows
+    from segwise.models.purchase_models import PURCHASE_MODELS
+
+    summary = sw.rfm_summary(sw.read_transactions(ensure_data(rows, data)), time_unit="W")
+    summary = summary.filter(pl.col("monetary_value") >= 0)
+    histories = distinct_rows(summary.select("frequency", "recency", "T").to_numpy())[0]
+    print(f"\n{summary.height:,} customers, {histories.shape[0]:,} distinct histories\n")
+    print(f"{'model':<12}{'fit s':>8}{'likelihoods':>13}{'gradients':>11}  log-likelihood")
+    for name, model in PURCHASE_MODELS.items():
+        counted = _counting(model)
+        start = time.perf_counter()
+        fitted = counted().fit(summary)
+        seconds = time.perf_counter() - start
+        print(
+            f"{name:<12}{seconds:>8.2f}{counted.evaluations:>13}{counted.gradients:>11}"
+            f"  {fitted.log_likelihood_:,.1f}"
+        )
+
+
+def _counting(model: Any) -> Any:
+    """A subclass of ``model`` that counts its likelihood's and its gradient's evaluations."""
+    likelihood = model._log_likelihood
+    slope = getattr(model, "_log_likelihood_gradient", None)
+
+    class Counted(model):  # type: ignore[misc]
+        evaluations = 0
+        gradients = 0
+
+        @staticmethod
+        def _log_likelihood(*args: Any) -> Any:
+            Counted.evaluations += 1
+            return likelihood(*args)
+
+    if slope is not None:
+
+        def gradient(*args: Any) -> Any:
+            Counted.gradients += 1
+            return slope(*args)
+
+        Counted._log_likelihood_gradient = staticmethod(gradient)
+    return Counted
 
 
 if __name__ == "__main__":

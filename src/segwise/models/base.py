@@ -213,7 +213,7 @@ def covariance(
     """The parameters' covariance: the inverse of the numerical Hessian at the optimum.
 
     Central differences with a step relative to each parameter (of the ``gradient``
-    where there is one: 2n evaluations instead of 2n(n + 1)); NaN where the
+    where there is one: 2n evaluations instead of n² + n + 1); NaN where the
     Hessian is not invertible (a flat or degenerate likelihood). The last ``n_free``
     (covariate coefficients) are often near 0, where a relative step would vanish
     below the likelihood's rounding: they step by at least 1e-4.
@@ -223,21 +223,37 @@ def covariance(
     steps = 1e-4 * np.maximum(np.abs(params), floor)
     if gradient is not None:
         return _inverse(_hessian_of_gradient(gradient, params, steps))
+    return _inverse(_hessian_of_values(negative_log_likelihood, params, steps))
+
+
+def _hessian_of_values(
+    function: Callable[[np.ndarray], float], params: np.ndarray, steps: np.ndarray
+) -> np.ndarray:
+    """Central differences of the values: 1 + 2n + n(n − 1) evaluations, not 4 per pair.
+
+    The diagonal from f(θ ± h_i); each pair from f(θ ± (h_i + h_j)) and the points the
+    diagonal already took (second order, as the four-corner formula).
+    """
+    n = params.size
+
+    def at(*moves: tuple[int, float]) -> float:
+        point = params.copy()
+        for i, sign in moves:
+            point[i] += sign * steps[i]
+        with np.errstate(all="ignore"):
+            return function(point)
+
+    centre = at()
+    up = [at((i, 1.0)) for i in range(n)]
+    down = [at((i, -1.0)) for i in range(n)]
     hessian = np.empty((n, n))
     for i in range(n):
-        for j in range(i, n):
-
-            def shifted(di: float, dj: float, i: int = i, j: int = j) -> float:
-                point = params.copy()
-                point[i] += di * steps[i]
-                point[j] += dj * steps[j]
-                return negative_log_likelihood(point)
-
-            with np.errstate(all="ignore"):
-                corners = shifted(1, 1) - shifted(1, -1) - shifted(-1, 1) + shifted(-1, -1)
-            value = corners / (4 * steps[i] * steps[j])
-            hessian[i, j] = hessian[j, i] = value
-    return _inverse(hessian)
+        hessian[i, i] = (up[i] - 2 * centre + down[i]) / steps[i] ** 2
+        for j in range(i + 1, n):
+            both_up, both_down = at((i, 1.0), (j, 1.0)), at((i, -1.0), (j, -1.0))
+            value = both_up - up[i] - up[j] + 2 * centre - down[i] - down[j] + both_down
+            hessian[i, j] = hessian[j, i] = value / (2 * steps[i] * steps[j])
+    return hessian
 
 
 def _hessian_of_gradient(
