@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import segwise as sw
-from segwise.models.beta_geo import _log_likelihood, _log_likelihood_gradient
+from segwise.models import beta_geo, modified_beta_geo
+
+if TYPE_CHECKING:
+    from types import ModuleType
 
 PARAMS = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}  # FHL 2005's CDNOW fit
 T, HOLDOUT, PEOPLE, MOST = 39.0, 13.0, 60_000, 80
@@ -50,13 +55,14 @@ def test_predictions_match_simulated_customers(modified: bool) -> None:
         assert quiet[group].mean() == pytest.approx((holdout[group] == 0).mean(), rel=0.02)
 
 
+@pytest.mark.parametrize("model", [beta_geo, modified_beta_geo], ids=["bgnbd", "mbgnbd"])
 @settings(max_examples=40)
 @given(
     params=st.tuples(*[st.floats(0.05, 20.0) for _ in range(4)]),
     seed=st.integers(0, 2**16),
 )
 def test_the_likelihood_gradient_is_its_slope(
-    params: tuple[float, float, float, float], seed: int
+    model: ModuleType, params: tuple[float, float, float, float], seed: int
 ) -> None:
     # 2,000 histories: enough for the per-count lookup to run, as it does in a real fit.
     rng = np.random.default_rng(seed)
@@ -64,13 +70,14 @@ def test_the_likelihood_gradient_is_its_slope(
     age = rng.uniform(1.0, 80.0, 2_000)
     t_x = np.where(x > 0, age * rng.uniform(0.0, 1.0, 2_000), 0.0)
     theta = np.array(params)
-    slope = _log_likelihood_gradient(theta, x, t_x, age).sum(axis=1)
+    likelihood, gradient = model._log_likelihood, model._log_likelihood_gradient
+    slope = gradient(theta, x, t_x, age).sum(axis=1)
     for i in range(4):
         step = 1e-6 * theta[i]
         up, down = theta.copy(), theta.copy()
         up[i] += step
         down[i] -= step
-        numeric = (
-            _log_likelihood(up, x, t_x, age).sum() - _log_likelihood(down, x, t_x, age).sum()
-        ) / (2 * step)
+        numeric = (likelihood(up, x, t_x, age).sum() - likelihood(down, x, t_x, age).sum()) / (
+            2 * step
+        )
         assert numeric == pytest.approx(slope[i], rel=1e-4, abs=1e-3)

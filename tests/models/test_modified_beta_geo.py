@@ -10,7 +10,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import segwise as sw
-from segwise.models.modified_beta_geo import _log_likelihood, _log_likelihood_gradient
 
 if TYPE_CHECKING:
     import polars as pl
@@ -48,28 +47,3 @@ def test_a_customer_just_acquired_is_a_new_customer(
     later = {"frequency": [2], "recency": [5], "T": [10]}
     sooner = {"frequency": [2], "recency": [9], "T": [10]}
     assert model.p_alive(later)[0] < model.p_alive(sooner)[0]  # a longer silence
-
-
-@settings(max_examples=40)
-@given(
-    params=st.tuples(*[st.floats(0.05, 20.0) for _ in range(4)]),
-    seed=st.integers(0, 2**16),
-)
-def test_the_likelihood_gradient_is_its_slope(
-    params: tuple[float, float, float, float], seed: int
-) -> None:
-    rng = np.random.default_rng(seed)
-    x = rng.integers(0, 30, 2_000).astype(float)
-    age = rng.uniform(1.0, 80.0, 2_000)
-    t_x = np.where(x > 0, age * rng.uniform(0.0, 1.0, 2_000), 0.0)
-    theta = np.array(params)
-    slope = _log_likelihood_gradient(theta, x, t_x, age).sum(axis=1)
-    for i in range(4):
-        step = 1e-6 * theta[i]
-        up, down = theta.copy(), theta.copy()
-        up[i] += step
-        down[i] -= step
-        numeric = (
-            _log_likelihood(up, x, t_x, age).sum() - _log_likelihood(down, x, t_x, age).sum()
-        ) / (2 * step)
-        assert numeric == pytest.approx(slope[i], rel=1e-4, abs=1e-3)
