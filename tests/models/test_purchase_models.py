@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, get_args
 
 import narwhals.stable.v2 as nw
 import numpy as np
@@ -10,7 +10,8 @@ import polars as pl
 import pytest
 
 import segwise as sw
-from segwise._validation import purchase_model_name
+from segwise._config import PurchaseModelName
+from segwise._validation import PURCHASE_MODEL_NAMES, purchase_model_name
 from segwise.datasets import sample_paths
 from segwise.exceptions import ConfigError
 from segwise.models.comparison import TIE, ModelScore, compare_purchase_models
@@ -45,6 +46,14 @@ def summary() -> pl.DataFrame:
 def test_any_spelling_names_one_model(typed: str, name: str) -> None:
     assert purchase_model_name(typed) == name
     assert name == new_model(typed).MODEL
+
+
+def test_the_names_are_one_list_everywhere() -> None:
+    # The project file's choices, the spelling reader's and the models'.
+    choices = get_args(get_args(PurchaseModelName)[0])
+    assert list(PURCHASE_MODELS) == list(PURCHASE_MODEL_NAMES) == list(choices)
+    assert set(PARAMETER_KEYS) == set(PURCHASE_MODELS)
+    assert all(name == PURCHASE_MODELS[name].MODEL for name in PURCHASE_MODELS)
 
 
 def test_an_unknown_model_is_refused_with_the_names_to_use() -> None:

@@ -1,9 +1,10 @@
 """Is a BTYD fit fit to segment on? Degenerate fits, said plainly, with what to do.
 
 A BG/NBD fit (or MBG/NBD's, or Pareto/NBD's) can converge and still be useless
-for predictive segments: on order-line exports with a short window it often finds almost no dropout
-(``a → 0`` or ``b → ∞``), so P(alive) is 1 for everyone and "churn risk"
-can never happen. These checks catch that before a marketer acts on it.
+for predictive segments: on order-line exports with a short window it often
+finds almost no dropout (``a → 0`` or ``b → ∞``), so P(alive) is 1 for everyone
+and "churn risk" can never happen. These checks catch that before a marketer
+acts on it.
 """
 
 from __future__ import annotations
@@ -167,14 +168,8 @@ def _dropout(model: str, params: dict[str, float]) -> tuple[float, str, tuple[st
     if model == "Pareto/NBD":
         dropping = params["s"] / params["beta"]
         chance = dropping / (dropping + params["r"] / params["alpha"])
-        return (
-            chance,
-            "a customer drops out before their next purchase with probability about",
-            (
-                "s",
-                "beta",
-            ),
-        )
+        said = "a customer drops out before their next purchase with probability about"
+        return chance, said, ("s", "beta")
     a, b = params["a"], params["b"]
     return a / (a + b), "a customer drops out after a purchase with probability", ("a", "b")
 

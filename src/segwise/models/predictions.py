@@ -19,11 +19,7 @@ from segwise.models.gamma_gamma import GammaGammaModel
 from segwise.models.histories import Histories
 from segwise.models.intervals import flat_parameters, prediction_intervals
 from segwise.models.predictive import predictive_segments
-from segwise.models.purchase_models import (
-    DEFAULT_MODEL,
-    PARAMETER_KEYS,
-    new_model,
-)
+from segwise.models.purchase_models import DEFAULT_MODEL, PARAMETER_KEYS, new_model
 from segwise.models.sampling import seeded_sample
 from segwise.models.tiers import value_tiers
 

@@ -21,14 +21,21 @@ from segwise.models.pareto_nbd import ParetoNBDModel
 if TYPE_CHECKING:
     from segwise.models.base import PurchaseCountModel
 
+__all__ = [
+    "DEFAULT_MODEL",
+    "ONE_TIME_BUYERS_ALIVE",
+    "PARAMETER_KEYS",
+    "PURCHASE_MODELS",
+    "model_name",
+    "new_model",
+]
+
 #: The models, by the name the report gives them.
 PURCHASE_MODELS: dict[str, type[PurchaseCountModel]] = {
     "BG/NBD": BetaGeoModel,
     "MBG/NBD": ModifiedBetaGeoModel,
     "Pareto/NBD": ParetoNBDModel,
 }
-__all__ = ["DEFAULT_MODEL", "ONE_TIME_BUYERS_ALIVE", "PARAMETER_KEYS", "PURCHASE_MODELS"]
-__all__ += ["model_name", "new_model"]
 #: The model predictive segments are made with unless told otherwise.
 DEFAULT_MODEL = "BG/NBD"
 #: Where each model's fitted parameters go in ``segwise clv --json`` and a definition.
