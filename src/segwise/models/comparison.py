@@ -33,8 +33,6 @@ from segwise.models.diagnostics import churn_flags
 from segwise.models.purchase_models import DEFAULT_MODEL, PURCHASE_MODELS, model_name
 from segwise.models.sampling import seeded_sample
 
-#: The purchase models compared, by the name the report gives them.
-MODELS = PURCHASE_MODELS
 #: Relative difference in error below which two models are called tied.
 TIE = 0.01
 #: Relative difference in log-likelihood below which two fits are the same fit.
@@ -94,7 +92,7 @@ def _score(
 ) -> tuple[ModelScore, np.ndarray | None]:
     """The model's score, and each customer's P(alive) (None when it could not be fitted)."""
     try:
-        model = fitted if fitted is not None else MODELS[name]().fit(frame)
+        model = fitted if fitted is not None else PURCHASE_MODELS[name]().fit(frame)
     except SegwiseError as exc:
         return ModelScore(name, error=exc.one_line()), None
     predicted = model.expected_purchases(frame, horizon)
@@ -254,7 +252,9 @@ def compare_purchase_models(
     used = model_name(used)
     scored, customers = seeded_sample(frame, sample, seed)
     given = fitted if scored is frame else None
-    found = {name: _score(name, scored, horizon, (given or {}).get(name)) for name in MODELS}
+    found = {
+        name: _score(name, scored, horizon, (given or {}).get(name)) for name in PURCHASE_MODELS
+    }
     # The segments' own call: P(alive) under the threshold, or a one-time buyer long silent.
     x, t_x, age = purchase_summary(scored)
     calls = {
