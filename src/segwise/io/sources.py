@@ -25,6 +25,7 @@ from segwise.engine.frames import native_kind, to_lazy
 from segwise.exceptions import DataError
 from segwise.io import csv as csv_sniffer
 from segwise.io import sql
+from segwise.io.csv_types import infer_csv_types
 
 _PARQUET = (".parquet", ".pq")
 _EXCEL = (".xlsx", ".xlsm", ".xls")
@@ -143,13 +144,7 @@ def _open_csv(path: Path, delimiter: str | None, encoding: str | None) -> RawSou
     try:
         # Dates are inferred too (a sign-up date is a date, as in Parquet); role columns
         # such as the timestamp stay text here and are parsed by their own plan.
-        inferred = pl.scan_csv(
-            readable,
-            separator=dialect.delimiter,
-            infer_schema_length=10_000,
-            try_parse_dates=True,
-            truncate_ragged_lines=False,
-        ).collect_schema()
+        inferred = infer_csv_types(readable, separator=dialect.delimiter)
     except pl.exceptions.PolarsError as exc:
         raise polars_error(exc, source) from None
     notes: list[str] = []
@@ -188,7 +183,7 @@ def _open_csv(path: Path, delimiter: str | None, encoding: str | None) -> RawSou
 
     return RawSource(
         name=source,
-        columns=inferred.names(),
+        columns=list(inferred),
         like="polars-eager",
         scan=scan,
         dialect=dialect,
