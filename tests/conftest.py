@@ -85,6 +85,14 @@ def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     session.stop()
 
 
+@pytest.fixture(autouse=True)
+def _spark_cache_cleared(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Each Spark test starts with nothing cached: the session is shared, its heap is not big."""
+    yield
+    if "spark" in request.fixturenames:
+        request.getfixturevalue("spark").catalog.clearCache()
+
+
 CONNECT_PLUGIN = "org.apache.spark.sql.connect.SparkConnectPlugin"
 
 

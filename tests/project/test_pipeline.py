@@ -192,9 +192,14 @@ def test_same_project_on_spark_gives_the_same_memberships(
     project_dir: Path, polars_run: Any, spark: Any
 ) -> None:
     project = Project.from_yaml(project_dir / "segwise.yaml")
+    cached = spark.sparkContext._jsc.getPersistentRDDs().size
+    before = cached()
     spark_run = memberships(project.run(engine="spark", spark=spark))
     for name, members in memberships(polars_run).items():
         assert members.equals(spark_run[name]), name
+    # The run's cached frames are released with it: a session running project after
+    # project (a notebook, the service) does not fill its driver's heap with them.
+    assert cached() == before
 
 
 KILLER = textwrap.dedent(

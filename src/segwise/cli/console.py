@@ -19,6 +19,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from segwise.engine.failures import engine_failure, is_engine_error
 from segwise.exceptions import ProblemsError, RuleError, SegwiseError
 
 P = ParamSpec("P")
@@ -90,23 +91,12 @@ def user_errors(command: Callable[P, R]) -> Callable[P, R]:
         except Exception as exc:
             # The safety net under the located errors: an engine failing on user data
             # (a value Polars or DuckDB cannot read) is still one line, never a traceback.
-            if not _is_engine_error(exc):
+            if not is_engine_error(exc):
                 raise
-            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
-            sys.stderr.write(
-                f"error: the engine could not process the data: {first}. "
-                "Run segwise quality on the input to find the bad rows.\n"
-            )
+            sys.stderr.write(f"error: {engine_failure(exc)}\n")
             raise typer.Exit(1) from None
 
     return run
-
-
-_ENGINE_MODULES = ("polars", "duckdb", "_duckdb", "pyspark", "narwhals", "fastexcel", "pyarrow")
-
-
-def _is_engine_error(exc: BaseException) -> bool:
-    return type(exc).__module__.split(".")[0] in _ENGINE_MODULES
 
 
 def _system_error(exc: BaseException) -> str:

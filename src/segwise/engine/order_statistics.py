@@ -25,6 +25,7 @@ import polars as pl
 
 from segwise.engine.frames import Backend, backend_of, wrap
 from segwise.engine.portable import quote_identifier
+from segwise.engine.spark_cache import cached
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -284,12 +285,11 @@ def with_position(
     # Sorted within each range, a row's monotonically_increasing_id is its partition
     # (high bits) and its place in that partition's order (low 33 bits): no window and
     # no second shuffle. Cached, so that the sizes and the numbering read the same rows.
-    ranged = (
+    ranged = cached(
         native.repartitionByRange(parts, key)
         .sortWithinPartitions(key)
         .withColumn("__sw_id", spark.monotonically_increasing_id())
         .withColumn("__sw_part", spark.shiftright(spark.col("__sw_id"), 33))
-        .cache()
     )
     sizes = sorted(tuple(row) for row in ranged.groupBy("__sw_part").count().collect())
     before, offsets = 0, []

@@ -22,6 +22,7 @@ import narwhals.stable.v2 as nw
 import polars as pl
 
 from segwise.engine.frames import Backend, backend_of, wrap
+from segwise.engine.spark_cache import cached
 
 
 def quote_identifier(name: str, backend: Backend) -> str:
@@ -388,7 +389,7 @@ def materialize(frame: nw.LazyFrame[Any], *, streaming: bool = True) -> nw.LazyF
         engine = "streaming" if streaming else "in-memory"
         return wrap(frame.to_native().collect(engine=engine).lazy())
     if backend is Backend.SPARK:
-        return wrap(frame.to_native().cache())
+        return wrap(cached(frame.to_native()))
     return frame
 
 
