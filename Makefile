@@ -70,6 +70,7 @@ score-maps: $(STAMP)
 ## LIFETIMES_PYTHON=/path/to/python adds the lifetimes baseline (a scratch env: lifetimes needs pandas<2.2).
 bench: $(TEST_STAMP)
 	$(BIN)/python benchmarks/bench_ingest.py
+	$(BIN)/python benchmarks/bench_csv_types.py
 	$(BIN)/python benchmarks/bench_rfm.py $(if $(LIFETIMES_PYTHON),--lifetimes-python $(LIFETIMES_PYTHON))
 	$(BIN)/python benchmarks/bench_models.py
 	$(BIN)/python benchmarks/bench_rules.py
