@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from segwise.engine.spark_cache import released_caches
 from segwise.exceptions import ConfigError, SegwiseError
 from segwise.lang import nodes
 from segwise.lang.parser import parse_rule
@@ -63,6 +64,15 @@ def preview_project(
     project: Project, segmentation: str | None, step: Callable[[str], None]
 ) -> ImpactPreview:
     """Evaluate the edited project against the latest run, storing nothing."""
+    # The service previews edit after edit in one process: a preview on Spark releases its
+    # caches as a run does.
+    with released_caches():
+        return _preview(project, segmentation, step)
+
+
+def _preview(
+    project: Project, segmentation: str | None, step: Callable[[str], None]
+) -> ImpactPreview:
     store = project.store
     latest = store.last_run()
     if latest is None:
