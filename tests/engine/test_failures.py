@@ -42,17 +42,23 @@ def test_duckdb_out_of_memory_says_memory_not_bad_rows(capsys: pytest.CaptureFix
     assert "bad rows" not in line
 
 
-def test_a_spark_connect_server_out_of_heap_names_the_memory_settings() -> None:
+def _grpc_failure(details: str) -> Exception:
+    """What a Spark Connect client raises when the server fails: the gRPC error's text."""
     connect = pytest.importorskip("pyspark.errors.exceptions.connect")
-    # The text a Spark Connect client raised when the server's JVM ran out of heap during
-    # the suite (its first line, all the old message quoted, says nothing).
-    failure = connect.SparkConnectGrpcException(
+    return connect.SparkConnectGrpcException(
         "<_InactiveRpcError of RPC that terminated with:\n"
         "\tstatus = StatusCode.UNAVAILABLE\n"
-        '\tdetails = "GOAWAY received; Error code: 2; Debug Text: Java heap space"\n'
+        f'\tdetails = "{details}"\n'
         '\tdebug_error_string = "UNKNOWN:Error received from peer"\n>'
     )
-    line = engine_failure(failure)
+
+
+def test_a_spark_connect_server_out_of_heap_names_the_memory_settings() -> None:
+    # As the server's JVM ran out of heap during the suite (the old message quoted only the
+    # first line, which says nothing).
+    line = engine_failure(
+        _grpc_failure("GOAWAY received; Error code: 2; Debug Text: Java heap space")
+    )
     assert line.startswith(
         "Spark ran out of memory (GOAWAY received; Error code: 2; Debug Text: Java heap space)"
     )
@@ -60,13 +66,7 @@ def test_a_spark_connect_server_out_of_heap_names_the_memory_settings() -> None:
 
 
 def test_a_lost_spark_connect_server_is_said_so() -> None:
-    connect = pytest.importorskip("pyspark.errors.exceptions.connect")
-    failure = connect.SparkConnectGrpcException(
-        "<_InactiveRpcError of RPC that terminated with:\n"
-        "\tstatus = StatusCode.UNAVAILABLE\n"
-        '\tdetails = "failed to connect to all addresses"\n>'
-    )
-    assert engine_failure(failure) == (
+    assert engine_failure(_grpc_failure("failed to connect to all addresses")) == (
         "the Spark Connect server dropped the connection (failed to connect to all "
         "addresses). Check that it is running and reachable (its log says why it stopped), "
         "then run again."
