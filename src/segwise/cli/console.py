@@ -19,7 +19,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from segwise.engine.failures import engine_failure, is_engine_error
 from segwise.exceptions import ProblemsError, RuleError, SegwiseError
 
 P = ParamSpec("P")
@@ -91,6 +90,9 @@ def user_errors(command: Callable[P, R]) -> Callable[P, R]:
         except Exception as exc:
             # The safety net under the located errors: an engine failing on user data
             # (a value Polars or DuckDB cannot read) is still one line, never a traceback.
+            # Imported here: the engine package loads Polars, which parsing a command must not.
+            from segwise.engine.failures import engine_failure, is_engine_error
+
             if not is_engine_error(exc):
                 raise
             sys.stderr.write(f"error: {engine_failure(exc)}\n")
