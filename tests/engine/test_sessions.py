@@ -12,10 +12,14 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
+import narwhals.stable.v2 as nw
 import polars as pl
 import pytest
 
+from segwise.engine.sessions import on_engine
+from segwise.engine.spark_cache import released_caches
 from segwise.exceptions import ConfigError
 from segwise.project import Project
 
@@ -82,3 +86,18 @@ def test_master_and_remote_are_one_or_the_other(tmp_path: Path) -> None:
     )
     with pytest.raises(ConfigError, match=r"remote must be a Spark Connect URL like sc://"):
         Project.from_yaml(both)
+
+
+@pytest.mark.spark
+def test_a_table_moved_to_spark_is_read_from_a_cache_the_run_releases(spark: Any) -> None:
+    orders = nw.from_native(
+        pl.LazyFrame({"customer_id": ["a", "b", "a"], "amount": [5.0, 2.0, 1.0]})
+    )
+    with released_caches():
+        moved = on_engine({"transactions": orders}, "spark", spark)["transactions"]
+        assert moved.storageLevel.useMemory
+        # Over the table's own rows, the optimizer folds each filter into a copy of them.
+        plan = moved.filter("amount > 1")._jdf.queryExecution().optimizedPlan().toString()
+        assert "InMemoryRelation" in plan and "LocalRelation" not in plan
+        assert sorted(moved.filter("amount > 1").toArrow()["amount"].to_pylist()) == [2.0, 5.0]
+    assert not moved.storageLevel.useMemory
