@@ -96,7 +96,7 @@ def test_a_table_moved_to_spark_is_read_from_a_cache_the_run_releases(spark: Any
     with released_caches():
         moved = on_engine({"transactions": orders}, "spark", spark)["transactions"]
         assert moved.storageLevel.useMemory
-        # Over the table's own rows, the optimizer folds each filter into a copy of them.
+        # Over the rows themselves the optimizer would fold each filter into a copy of them.
         plan = moved.filter("amount > 1")._jdf.queryExecution().optimizedPlan().toString()
         assert "InMemoryRelation" in plan and "LocalRelation" not in plan
         assert sorted(moved.filter("amount > 1").toArrow()["amount"].to_pylist()) == [2.0, 5.0]

@@ -13,7 +13,7 @@ The driver also keeps every JVM object a Python proxy still points at: a run's p
 the rows of the tables it moved to Spark, the hash tables of its broadcast joins. Many
 of those proxies sit in reference cycles (frames and the backends that wrap them), which
 CPython frees only in a full collection, one that may not come for many runs. A session
-that ran the demo's transactions-only project five times held 140 MB more after each
+that ran the demo's orders-only project five times held 140 MB more after each
 run; :func:`released_caches` collects them when it exits, and the heap stays level.
 """
 
