@@ -12,6 +12,7 @@ from segwise.exceptions import ConfigError, DataError
 from segwise.models.covariates import coefficient_names, covariate_matrix
 from segwise.models.histories import compress
 from segwise.models.purchase_counts import dropout_count_pmf
+from segwise.models.stall_stop import STALL_ITERATIONS_PER_PARAM, StallStop
 
 #: The standard normal's 97.5% quantile: a two-sided 95% interval is ± this many errors.
 Z_95 = 1.959964
@@ -179,6 +180,7 @@ def fit_log_params(
             best.x,
             method="Nelder-Mead",
             options={"maxiter": 20_000, "xatol": 1e-8, "fatol": 1e-8},
+            callback=StallStop(patience=STALL_ITERATIONS_PER_PARAM * n_params),
         )
         if fallback.fun < best.fun:
             best = fallback
