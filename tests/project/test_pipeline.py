@@ -19,7 +19,7 @@ from segwise.cli.app import app
 from segwise.exceptions import ConfigError
 from segwise.project import Project
 from segwise.store import StoreLockedError, Workspace
-from tests.project.demo import keep_segmentations
+from tests.project.demo import keep_segmentations, pin_k
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -47,6 +47,7 @@ def memberships(result: Any) -> dict[str, pl.DataFrame]:
 def test_init_run_twice_and_query_both_runs(tmp_path: Path) -> None:
     folder = tmp_path / "shop"
     assert runner.invoke(app, ["init", str(folder)]).exit_code == 0
+    pin_k(folder / "segwise.yaml", "behaviour", 3)  # the demo's k: runs and queries are tested
     first = runner.invoke(
         app, ["run", str(folder / "segwise.yaml"), "--as-of", "2024-06-30", "--json"]
     )
@@ -349,7 +350,8 @@ def _behaviour(result: Any) -> Any:
 
 def test_a_frozen_cluster_model_keeps_segment_ids_and_names(tmp_path: Path) -> None:
     folder = tmp_path / "shop"
-    config = keep_segmentations(Project.init(folder), "behaviour")
+    # The demo's k (3): what is kept and reused is the model, however its k was chosen.
+    config = pin_k(keep_segmentations(Project.init(folder), "behaviour"), "behaviour", 3)
     text = config.read_text()
     assert "    model: models/behaviour.json\n" in text  # a new project keeps its model
     first = Project.from_yaml(config).run(as_of="2024-09-30")
