@@ -7,7 +7,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from segwise.models.propensity_backtest import backtest, deciles, expected_calibration_error
+from segwise.models.propensity_backtest import (
+    backtest,
+    deciles,
+    expected_calibration_error,
+    rank_auc,
+)
 
 
 def test_a_calibrated_score_has_a_small_error_and_a_shifted_one_does_not() -> None:
@@ -41,3 +46,21 @@ def test_the_baseline_is_judged_in_its_better_direction() -> None:
     assert found.baseline_auc == pytest.approx(1.0)
     assert found.auc == pytest.approx(5 / 6)
     assert found.positives == 3 and found.rows == 5
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.booleans(), st.integers(0, 6), st.integers(0, 6)), min_size=2, max_size=60
+    ).filter(lambda rows: len({label for label, _, _ in rows}) == 2)
+)
+def test_rank_auc_is_scikit_learns_roc_auc(rows: list[tuple[bool, int, int]]) -> None:
+    from sklearn.metrics import roc_auc_score
+
+    y = np.array([label for label, _, _ in rows], dtype=int)
+    # Scores from a few values: ties (within and across the classes) are the hard part.
+    scores = np.array([[a / 6 for _, a, _ in rows], [b / 6 for _, _, b in rows]])
+    found = rank_auc(y, scores)
+    assert found.shape == (2,)
+    for row, value in zip(scores, found, strict=True):
+        assert value == pytest.approx(roc_auc_score(y, row), abs=1e-12)

@@ -30,7 +30,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from segwise.exceptions import ConfigError, DataError
 from segwise.features._timestamps import as_day
-from segwise.models.propensity_backtest import backtest, tier_rates
+from segwise.models.propensity_backtest import backtest, rank_auc, tier_rates
 from segwise.segmenters.feature_matrix import FeatureMatrix
 from segwise.segmenters.propensity_models import gradient_boosting, palive_auc
 from segwise.segmenters.propensity_reasons import typical_values, value_texts
@@ -338,7 +338,7 @@ class PropensitySegmenter(BaseEstimator):  # type: ignore[misc]
         rows = _balanced_sample(rows, IMPORTANCE_ROWS, self.random_state)
         y = rows[LABEL].to_numpy()
         matrix = self._matrix(rows)
-        base = roc_auc_score(y, model.predict_proba(matrix)[:, 1])
+        base = float(rank_auc(y, model.predict_proba(matrix)[:, 1])[0])
         rng = np.random.default_rng(self.random_state)
         found = {}
         for k, name in enumerate(self.feature_names_):
@@ -347,7 +347,7 @@ class PropensitySegmenter(BaseEstimator):  # type: ignore[misc]
             for copy in range(3):
                 shuffled[copy * len(y) : (copy + 1) * len(y), k] = rng.permutation(matrix[:, k])
             scores = model.predict_proba(shuffled)[:, 1].reshape(3, len(y))
-            found[name] = float(np.mean([base - roc_auc_score(y, s) for s in scores]))
+            found[name] = float(np.mean(base - rank_auc(y, scores)))
         return dict(sorted(found.items(), key=lambda item: -item[1]))
 
     def _matrix(self, rows: pl.DataFrame) -> np.ndarray:
