@@ -12,7 +12,7 @@ import time
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import RedirectResponse
 
@@ -33,6 +33,7 @@ from segwise.api.routers import (
 )
 from segwise.api.settings import Settings
 from segwise.api.state import ServiceState
+from segwise.api.strict_query import known_query_only
 from segwise.api.ui import views
 from segwise.store import audit
 
@@ -96,7 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         privacy,
     )  # fmt: skip
     for router in routers:
-        app.include_router(router.router, prefix=API)
+        app.include_router(router.router, prefix=API, dependencies=[Depends(known_query_only)])
     return app
 
 

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from segwise.api.schemas.common import LocalTime
+from segwise.api.schemas.common import LocalTime, RequestBody
 
 
 class DeliveryOut(BaseModel):
@@ -62,7 +62,7 @@ class DestinationOut(BaseModel):
     waiting_batches: int = Field(description="webhook batches the next sync sends first")
 
 
-class SyncRequest(BaseModel):
+class SyncRequest(RequestBody):
     """Sync every destination, or one."""
 
     destination: str | None = None
@@ -117,7 +117,7 @@ class DryRunOut(BaseModel):
     triggers: list[TriggerOut]
 
 
-class ExportRequest(BaseModel):
+class ExportRequest(RequestBody):
     """One segment's members with columns of the customers source, hashed if asked."""
 
     segment: str = Field(description="segmentation/segment, or the segment's name alone")

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from segwise.api.schemas.common import LocalTime
+from segwise.api.schemas.common import LocalTime, RequestBody
 
 
 class DefinitionOut(BaseModel):
@@ -19,7 +19,7 @@ class DefinitionOut(BaseModel):
     definition: dict[str, Any]
 
 
-class DefinitionIn(BaseModel):
+class DefinitionIn(RequestBody):
     """A rule segmentation to create or replace (``expected_version`` guards edits)."""
 
     definition: dict[str, Any]
@@ -32,7 +32,7 @@ class CreateDefinition(DefinitionIn):
     segmentation: str = Field(min_length=1, max_length=64)
 
 
-class SegmentPut(BaseModel):
+class SegmentPut(RequestBody):
     """A segment to add or replace in a rule segmentation."""
 
     segment: dict[str, Any]
@@ -48,7 +48,7 @@ class SavedOut(BaseModel):
     definition: dict[str, Any] | None
 
 
-class KeyIn(BaseModel):
+class KeyIn(RequestBody):
     """A new API key."""
 
     name: str = Field(min_length=1, max_length=100)

@@ -6,10 +6,12 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, StringConstraints
 
+from segwise.api.schemas.common import RequestBody
+
 CustomerId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256)]
 
 
-class ForgetIn(BaseModel):
+class ForgetIn(RequestBody):
     """Customers to erase, by id as the sources write it."""
 
     customer_ids: list[CustomerId] = Field(min_length=1, max_length=10_000)

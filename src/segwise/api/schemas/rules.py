@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
+from pydantic_core import PydanticCustomError
+
+from segwise.api.schemas.common import RequestBody
 
 
 class SegmentIn(BaseModel):
@@ -16,12 +19,26 @@ class SegmentIn(BaseModel):
     where: str | None = Field(default=None, max_length=20_000)
 
 
-class CheckRequest(BaseModel):
+class CheckRequest(RequestBody):
     """A rule, or a catalog of segments, to parse and lint."""
 
     rule: str | None = Field(default=None, max_length=20_000)
     segments: list[SegmentIn] | None = Field(default=None, max_length=64)
     exclusive: bool = True
+
+    @model_validator(mode="after")
+    def _one_of_rule_and_segments(self) -> CheckRequest:
+        # Neither would check nothing and answer "valid"; both, check one and not the other.
+        if (self.rule is None) == (self.segments is None):
+            raise PydanticCustomError(
+                "rule_or_segments",
+                "{message}",
+                {
+                    "message": "give rule (one condition) or segments (a catalog)"
+                    + (", not both" if self.rule is not None else "")
+                },
+            )
+        return self
 
 
 class CheckResponse(BaseModel):
@@ -33,7 +50,7 @@ class CheckResponse(BaseModel):
     columns: list[str]
 
 
-class PreviewRequest(BaseModel):
+class PreviewRequest(RequestBody):
     """A catalog to size on the latest run's customers."""
 
     segments: list[SegmentIn] = Field(min_length=1, max_length=64)
@@ -53,7 +70,7 @@ class PreviewResponse(BaseModel):
     )
 
 
-class ExplainRequest(BaseModel):
+class ExplainRequest(RequestBody):
     """Why a customer is in or out of one segment of a rule segmentation."""
 
     segmentation: str
@@ -61,14 +78,14 @@ class ExplainRequest(BaseModel):
     customer_id: str
 
 
-class ImpactRequest(BaseModel):
+class ImpactRequest(RequestBody):
     """An edited rule segmentation to compare with the latest run."""
 
     segmentation: str
     definition: dict[str, Any]
 
 
-class ClassifyRequest(BaseModel):
+class ClassifyRequest(RequestBody):
     """One customer: attributes, and optionally recent events and orders."""
 
     customer_id: str | None = Field(default=None, max_length=200)

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from segwise.api.schemas.common import LocalTime
+from segwise.api.schemas.common import LocalTime, RequestBody
 
 
 class RunOut(BaseModel):
@@ -47,7 +47,7 @@ class RunDetail(RunOut):
     segmentations: list[SegmentationSummary]
 
 
-class RunRequest(BaseModel):
+class RunRequest(RequestBody):
     """Start a run (optionally as of another date)."""
 
     as_of: date | None = Field(default=None, description="overrides the project's as-of date")
