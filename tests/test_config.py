@@ -65,3 +65,59 @@ def test_billion_laughs_aliases_are_refused(tmp_path: Path) -> None:
     path.write_text("\n".join(lines) + "\nsegments: []\n")
     with pytest.raises(ConfigError, match="more than 100 aliases"):
         RuleCatalog.from_yaml(path)
+
+
+@pytest.mark.parametrize(
+    ("typo", "said"),
+    [
+        (
+            ("    bins: 5", "    binz: 5"),
+            "segmentations.value.binz: unknown key. Did you mean 'bins'?",
+        ),
+        (
+            ("        priority: 1", "        prority: 1"),
+            "segmentations.lifecycle.segments.0.prority: unknown key. Did you mean 'priority'?",
+        ),
+        (
+            ("    features: [", "    feautres: ["),
+            "segmentations.behaviour.feautres: unknown key. Did you mean 'features'?",
+        ),
+        (
+            ("    holdout_weeks:", "    holdout_weeeks:"),
+            "segmentations.future.holdout_weeeks: unknown key. Did you mean 'holdout_weeks'?",
+        ),
+    ],
+)
+def test_a_typo_in_a_segmentation_is_named_as_the_file_writes_it(
+    tmp_path: Path, typo: tuple[str, str], said: str
+) -> None:
+    # The path said "segmentations.value.rfm.binz" (the method, which is not a key there)
+    # and gave no suggestion: the segmentations are where people edit the file most.
+    config = Project.init(tmp_path)
+    text = config.read_text()
+    assert typo[0] in text
+    config.write_text(text.replace(typo[0], typo[1], 1))
+    result = runner.invoke(app, ["validate", str(config)])
+    assert result.exit_code == 1
+    [line] = [line for line in result.stderr.splitlines() if "unknown key" in line]
+    assert line.endswith(said)
+    written = text.replace(typo[0], typo[1], 1).splitlines()
+    number = int(line.split(", line ")[1].split(":")[0])
+    assert typo[1].strip() in written[number - 1]
+
+
+def test_a_typo_inside_a_hybrids_child_method_is_matched_against_that_method(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "segwise.yaml"
+    path.write_text(
+        "name: x\nsources:\n  transactions: {path: a.csv}\nsegmentations:\n  mixed:\n"
+        "    method: hybrid\n    segments:\n      - {name: Big, where: orders > 5}\n"
+        "    within:\n      Big: {method: cluster, feautres: [orders]}\n"
+    )
+    with pytest.raises(ConfigError) as caught:
+        Project.from_yaml(path)
+    assert caught.value.one_line() == (
+        f"{path}, line 10: segmentations.mixed.within.Big.feautres: unknown key. "
+        "Did you mean 'features'?"
+    )

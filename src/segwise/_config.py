@@ -7,17 +7,16 @@ you mean 'priority'?``
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
+from types import UnionType
+from typing import Annotated, Any, Literal, TypeVar, Union, cast, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, BeforeValidator, ValidationError
 
 from segwise._validation import did_you_mean, holdout_share, purchase_model_name
 from segwise.exceptions import ConfigError, ProblemsError
-
-if TYPE_CHECKING:
-    from collections.abc import Sequence
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -180,32 +179,72 @@ def _line_of(root: yaml.Node | None, loc: Sequence[int | str]) -> int | None:
     return line if line is not None else (root.start_mark.line + 1 if root is not None else None)
 
 
-def _fields_at(model: type[BaseModel], loc: Sequence[int | str]) -> list[str]:
-    """The field names a model accepts at ``loc``'s parent, for did-you-mean hints."""
+def _key_path(
+    model: type[BaseModel], loc: Sequence[int | str]
+) -> tuple[list[int | str], list[str]]:
+    """``loc`` as the file writes it, and the keys its last part's parent takes.
+
+    A tagged union's tag (``rules`` in ``segmentations.lifecycle.rules.segments``) is in
+    pydantic's path but not in the file: it is dropped, and picks the union's member whose
+    keys a misspelling is matched against.
+    """
     current: Any = model
+    path: list[int | str] = []
     for part in loc[:-1]:
-        if isinstance(part, int):
+        member = _tagged_member(current, part)
+        if member is not None:
+            current = member
             continue
-        info = getattr(current, "model_fields", {}).get(part)
-        if info is None:
-            return []
-        annotation = info.annotation
-        for candidate in (annotation, *getattr(annotation, "__args__", ())):
-            inner = getattr(candidate, "__args__", (candidate,))
-            found = next(
-                (
-                    c
-                    for c in (candidate, *inner)
-                    if isinstance(c, type) and issubclass(c, BaseModel)
-                ),
-                None,
-            )
-            if found is not None:
-                current = found
-                break
-        else:
-            return []
-    return list(getattr(current, "model_fields", {}))
+        path.append(part)
+        current = _inside(current, part)
+    path.extend(loc[-1:])
+    fields = [
+        name
+        for candidate in _members(current)
+        if isinstance(candidate, type) and issubclass(candidate, BaseModel)
+        for name in candidate.model_fields
+    ]
+    return path, list(dict.fromkeys(fields))
+
+
+def _members(annotation: Any) -> list[Any]:
+    """The types an annotation allows: through ``Annotated``, ``Optional`` and unions."""
+    if annotation is None:
+        return []
+    if get_origin(annotation) is Annotated:
+        return _members(get_args(annotation)[0])
+    if get_origin(annotation) in (Union, UnionType):
+        return [inner for arg in get_args(annotation) for inner in _members(arg)]
+    return [annotation]
+
+
+def _inside(annotation: Any, part: int | str) -> Any:
+    """The type at ``part`` of a value of ``annotation`` (a field, a mapping's value, an item)."""
+    for candidate in _members(annotation):
+        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+            if isinstance(part, str) and part in candidate.model_fields:
+                return candidate.model_fields[part].annotation
+        elif get_origin(candidate) in (dict, Mapping) and isinstance(part, str):
+            return get_args(candidate)[-1]
+        elif get_origin(candidate) in (list, tuple, Sequence) and isinstance(part, int):
+            return get_args(candidate)[0]
+    return None
+
+
+def _tagged_member(annotation: Any, tag: int | str) -> type[BaseModel] | None:
+    """The member of a discriminated union whose discriminator is ``tag``, if any."""
+    if get_origin(annotation) is not Annotated:
+        return None
+    discriminator = next(
+        (getattr(meta, "discriminator", None) for meta in get_args(annotation)[1:]), None
+    )
+    if not isinstance(discriminator, str):
+        return None
+    for member in _members(annotation):
+        field = getattr(member, "model_fields", {}).get(discriminator)
+        if field is not None and tag in get_args(field.annotation):
+            return cast("type[BaseModel]", member)
+    return None
 
 
 def load_yaml_model(model: type[M], text: str, *, source: str, docs: str) -> M:
@@ -263,10 +302,11 @@ def _problems(
         if error["type"] == "missing" and tuple(error["loc"][:-1]) in misspelt:
             continue
         line_number = _line_of(root, loc)
-        where = ".".join(str(part) for part in loc) or "(top level)"
+        path, keys = _key_path(model, loc)
+        where = ".".join(str(part) for part in path) or "(top level)"
         at = f", line {line_number}" if line_number is not None else ""
         if error["type"] == "extra_forbidden":
-            close = did_you_mean(str(loc[-1]), _fields_at(model, loc)) if loc else []
+            close = did_you_mean(str(loc[-1]), keys) if loc else []
             hint = f"did you mean '{close[0]}'?" if close else f"see {docs} for the keys"
             problem = ConfigError(f"{source}{at}: {where}: unknown key", hint=hint)
         else:

@@ -101,7 +101,7 @@ HEAD = "name: x\nsources:\n  transactions: {path: a.csv}\n"
         (
             "name: x\nsources:\n  transactions: {path: a.csv}\nsegmentations:\n  v:\n"
             "    method: rfm\n    bins: five\n",
-            "line 7: segmentations.v.rfm.bins: Input should be a valid integer",
+            "line 7: segmentations.v.bins: Input should be a valid integer",
         ),
         (
             f"{HEAD}segmentations:\n  v: {{method: magic}}\n",
