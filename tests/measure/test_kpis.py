@@ -17,6 +17,7 @@ from segwise.measure.kpis import (
     BOOTSTRAP_MAX,
     EVERYONE,
     SegmentKpis,
+    against_prediction,
     customer_outcomes,
     holdout_lifts,
     prediction_note,
@@ -113,6 +114,20 @@ def test_segment_kpis_with_everyone_first_and_lifts() -> None:
     # Retention only for the days observed (60): 30 and 60, not 90 or 180.
     assert sorted(everyone.retention) == [30, 60]
     assert everyone.retention[60].value == pytest.approx(3 / 4)
+
+
+def test_a_window_with_no_day_observed_counts_members_and_measures_nothing() -> None:
+    # It said 0% conversion and 100% churn, intervals as tight as the segment was large.
+    outcomes = customer_outcomes(members(), orders(), AS_OF, timedelta(days=30))
+    rows = segment_kpis(outcomes, observed_days=0)
+    assert [(r.segment, r.customers) for r in rows] == [(EVERYONE, 4), ("X", 2), ("Y", 3)]
+    assert all(r.kpis == {} and r.retention == {} for r in rows)
+    payload = rows[1].to_dict()
+    assert "conversion" not in payload and payload["customers"] == 2
+    unmeasured = against_prediction(rows[1], 25.0, complete=False)
+    assert unmeasured.predicted == {
+        "revenue_per_customer": 25.0, "realised_to_predicted": None, "window_complete": False,
+    }  # fmt: skip
 
 
 def test_holdout_lifts_compare_targeted_with_held_out_per_segment() -> None:

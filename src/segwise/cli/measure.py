@@ -114,17 +114,13 @@ def _show(name: str, found: list[Any]) -> None:
     from rich.table import Table
 
     from segwise.measure.kpis import concentration_note
-    from segwise.project.kpis import judged, open_window_note
+    from segwise.project.kpis import judged, no_orders_note, open_window_note
 
     console = stdout()
     measured = [r for r in found if r.observed_days > 0]
     run = judged(found)
     if run is None:
-        console.print(
-            f"warning: no orders after any stored run's date yet (the latest run is as of "
-            f"{found[-1].as_of}); KPIs need the orders that come after a run",
-            highlight=False,
-        )
+        console.print(f"warning: {no_orders_note(found)}", highlight=False)
         return
     partial = run.observed_days < run.window_days
     title = f"{name}, run {run.run_id} (as of {run.as_of}): the {run.window_days} days after" + (

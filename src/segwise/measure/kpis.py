@@ -194,9 +194,16 @@ def customer_outcomes(
 
 
 def segment_kpis(outcomes: pl.LazyFrame, observed_days: float) -> list[SegmentKpis]:
-    """Every segment's KPIs (and everyone's, first), with lifts against everyone."""
+    """Every segment's KPIs (and everyone's, first), with lifts against everyone.
+
+    With no day of orders after the run (``observed_days`` 0) nothing is measured: the
+    members are counted and every KPI is left out. The window's zero orders would read as
+    0% conversion and 100% churn, with intervals as tight as the segment is large.
+    """
     # Once: the moments and the small segments' members both read it (it joins the orders).
     outcomes = outcomes.collect().lazy()
+    if observed_days <= 0:
+        return _counted_only(outcomes)
     retention = [d for d in RETENTION_DAYS if d <= observed_days]
     orders, revenue = pl.col("orders"), pl.col("revenue")
     aggregations = [
@@ -222,6 +229,15 @@ def segment_kpis(outcomes: pl.LazyFrame, observed_days: float) -> list[SegmentKp
     table = pl.concat([everyone, by_segment.sort("segment")], how="vertical_relaxed").collect()
     rows = [_kpis(row, retention) for row in table.iter_rows(named=True)]
     return _with_lifts(_resampled(rows, outcomes))
+
+
+def _counted_only(outcomes: pl.LazyFrame) -> list[SegmentKpis]:
+    """Everyone and each segment with its members counted and no KPI (nothing observed)."""
+    # A customer in two segments of an overlapping catalog counts once in everyone.
+    everyone = outcomes.select(pl.col("customer_id").n_unique()).collect().item()
+    sizes = outcomes.group_by("segment").agg(pl.len()).sort("segment").collect()
+    counted = [SegmentKpis(segment, int(n), {}) for segment, n in sizes.iter_rows()]
+    return [SegmentKpis(EVERYONE, int(everyone), {}), *counted]
 
 
 def _resampled(rows: list[SegmentKpis], outcomes: pl.LazyFrame) -> list[SegmentKpis]:
@@ -316,9 +332,9 @@ def against_prediction(row: SegmentKpis, predicted: float, *, complete: bool) ->
     >>> against_prediction(row, 10.0, complete=True).predicted["realised_to_predicted"]
     {'value': 1.2, 'ci_low': 0.9, 'ci_high': 1.5, 'lift': None}
     """
-    realised = row.kpis["revenue_per_customer"]
+    realised = row.kpis.get("revenue_per_customer")
     ratio = None
-    if complete and predicted > 0:
+    if complete and predicted > 0 and realised is not None:
         scaled = Estimate(
             realised.value / predicted, realised.ci_low / predicted, realised.ci_high / predicted
         )

@@ -99,6 +99,14 @@ def judged(runs: Sequence[Run]) -> Run | None:
     return chosen[-1] if chosen else None
 
 
+def no_orders_note(runs: Sequence[RunKpis]) -> str:
+    """Why no run can be judged yet: none has a day of orders after its date."""
+    return (
+        f"no orders after any stored run's date yet (the latest run is as of "
+        f"{runs[-1].as_of}); KPIs need the orders that come after a run"
+    )
+
+
 def open_window_note(runs: Sequence[RunKpis], shown: RunKpis) -> str | None:
     """What a later run's window still lacks, when ``shown`` (see :func:`judged`) is not it."""
     later = [r for r in runs if r.run_id > shown.run_id and r.observed_days > 0]
@@ -119,7 +127,7 @@ def kpis_payload(name: str, found: Sequence[RunKpis]) -> dict[str, Any]:
         "segmentation": name,
         "runs": [r.to_dict() for r in found],
         "judged_run": None if shown is None else shown.run_id,
-        "window_note": None if shown is None else open_window_note(found, shown),
+        "window_note": no_orders_note(found) if shown is None else open_window_note(found, shown),
     }
 
 

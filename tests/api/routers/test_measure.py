@@ -56,6 +56,26 @@ def test_kpis_and_experiments_read_like_the_cli(experiment_copy: Path) -> None:
         assert "no segmentation 'nope'" in unknown.text
 
 
+def test_a_run_with_no_orders_after_it_is_counted_not_measured(
+    client: TestClient, keys: dict[str, str]
+) -> None:
+    # The demo's run is as of its last order: it answered 0% conversion and 100% churn.
+    viewer = bearer(keys["viewer"])
+    found = client.get(f"{API}/kpis", params={"segmentation": "lifecycle"}, headers=viewer).json()
+    [run] = found["runs"]
+    assert run["observed_days"] == 0
+    assert found["judged_run"] is None
+    assert found["window_note"] == (
+        f"no orders after any stored run's date yet (the latest run is as of {run['as_of']}); "
+        "KPIs need the orders that come after a run"
+    )
+    everyone, *segments = run["segments"]
+    assert everyone["customers"] == sum(s["customers"] for s in segments)  # exclusive rules
+    for segment in run["segments"]:
+        assert segment["conversion"] is None and segment["churn"] is None
+        assert segment["revenue_per_customer"] is None and segment["retention"] == {}
+
+
 def test_a_clv_segmentation_reads_realised_against_predicted(
     predicted_shop: Path, tmp_path: Path
 ) -> None:

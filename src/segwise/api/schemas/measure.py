@@ -87,7 +87,9 @@ class KpisOut(BaseModel):
         "the orders, else the latest with any (null when no run has orders after it)",
     )
     window_note: str | None = Field(
-        default=None, description="set when a later run's window is still open: says so"
+        default=None,
+        description="set when a later run's window is still open, or no run has a day of "
+        "orders after it: says so",
     )
 
 
