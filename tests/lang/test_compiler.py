@@ -86,6 +86,13 @@ def test_like_escapes_regex_characters() -> None:
 
 COMPILE_ERRORS = [
     ("ordrs > 3", "unknown column 'ordrs'", 1, "did you mean 'orders'?"),
+    (
+        'city = "Leeds"',
+        "unknown column 'Leeds'",
+        8,
+        "\"Leeds\" in double quotes is a column name; a text value takes single quotes: 'Leeds'",
+    ),
+    ('"ordrs" > 3', "unknown column 'ordrs'", 1, "did you mean 'orders'?"),
     ("city > 3", "cannot compare text with a number", 1, "quote the value: city = '12'"),
     ("orders = 'three'", "cannot compare a number with text", 1, "quote the value: city = '12'"),
     ("orders + city > 1", "'+' needs a number, but this is text", 10, None),

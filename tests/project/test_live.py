@@ -26,6 +26,19 @@ def test_every_broken_rule_is_reported_with_its_segment(tmp_path: Path) -> None:
     assert check([{"name": "B", "where": "orders > 1"}])["valid"] is True
 
 
+def test_a_double_quoted_value_is_said_to_be_a_column_name() -> None:
+    columns = ("customer_id", "country", "orders")
+    found = check([{"name": "UK", "where": 'country = "UK" AND orders > 1'}], columns=columns)
+    [finding] = found["findings"]
+    assert found["valid"] is False
+    assert finding["message"] == (
+        "unknown column 'UK'; \"UK\" in double quotes is a column name; a text value takes "
+        "single quotes: 'UK'"
+    )
+    near = check([{"name": "UK", "where": "contry = 'UK'"}], columns=columns)
+    assert near["findings"][0]["message"] == "unknown column 'contry'; did you mean 'country'?"
+
+
 def test_event_conditions_are_sized_on_the_projects_events(
     served_project: tuple[Path, dict[str, str]],
 ) -> None:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import narwhals.stable.v2 as nw
 
-from segwise._validation import hint_for
+from segwise._validation import did_you_mean, hint_for
 from segwise.exceptions import RuleError
 from segwise.lang import nodes
 from segwise.lang.functions import FUNCTIONS
@@ -40,7 +40,7 @@ from segwise.lang.types import null_of as _null
 from segwise.lang.types import require as _require
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable, Iterable, Mapping
 
 
 @dataclass
@@ -159,12 +159,33 @@ def _literal(compiler: RuleCompiler, rule: Rule, node: nodes.Literal) -> Compile
     return Compiled(nw.lit(value, dtype=nw.String()), Type.STRING)
 
 
+def column_hint(name: str, columns: Iterable[str], *, quoted: bool) -> str:
+    """What to say of an unknown column: the nearest names, or that text takes single quotes.
+
+    Double quotes name a column (SQL); people used to Python write ``country = "UK"``.
+
+    Examples
+    --------
+    >>> print(column_hint("UK", ["country", "orders"], quoted=True))
+    "UK" in double quotes is a column name; a text value takes single quotes: 'UK'
+    >>> column_hint("contry", ["country", "orders"], quoted=True)
+    "did you mean 'country'?"
+    """
+    pool = list(columns)
+    if quoted and not did_you_mean(name, pool):
+        return (
+            f'"{name}" in double quotes is a column name; a text value takes single quotes: '
+            f"'{name}'"
+        )
+    return hint_for(name, pool)
+
+
 def _column(compiler: RuleCompiler, rule: Rule, node: nodes.Column) -> Compiled:
     if node.name not in compiler.schema:
         what = "event column" if not compiler.allow_derived else "column"
-        raise compiler.fail(
-            rule, node, f"unknown {what} '{node.name}'", hint_for(node.name, compiler.schema)
-        )
+        quoted = rule.text[node.start : node.start + 1] == '"'
+        hint = column_hint(node.name, compiler.schema, quoted=quoted)
+        raise compiler.fail(rule, node, f"unknown {what} '{node.name}'", hint)
     kind = type_of_dtype(compiler.schema[node.name])
     if kind is None:
         raise compiler.fail(

@@ -17,10 +17,10 @@ import polars as pl
 import yaml
 
 from segwise._config import load_yaml_model
-from segwise._validation import hint_for
 from segwise.engine.prepared import MicroBatcher
 from segwise.exceptions import ConfigError, RuleError
 from segwise.lang import nodes
+from segwise.lang.compiler import column_hint
 from segwise.lang.parser import parse_rule
 from segwise.profiling import lint_rule_catalog
 from segwise.project.catalogs import catalog_of
@@ -131,7 +131,8 @@ def check(
                 "level": "error",
                 "segment": segment.get("name"),
                 "kind": "unknown-column",
-                "message": f"unknown column '{column}'; {hint_for(column, list(columns))}",
+                "message": f"unknown column '{column}'; "
+                + column_hint(column, columns, quoted=f'"{column}"' in str(where)),
             }
             for column in sorted(rule.columns)
             if columns and column not in columns
