@@ -104,3 +104,27 @@ def test_the_public_names_still_resolve_on_first_use() -> None:
         "assert not hasattr(sw, 'nothing_of_that_name')"
     )
     assert {"scipy", "polars"} <= loaded  # now they are needed, and loaded
+
+
+def test_a_warning_no_command_shows_itself_is_one_line_on_stderr(tmp_path: Path) -> None:
+    # It came out as Python writes warnings: ".../readers.py:235: AmbiguousDatesWarning: ..."
+    # and the line of source after it.
+    source = tmp_path / "orders.csv"
+    source.write_text(
+        "customer_id,order_date,amount\n"
+        + "".join(f"c{i % 9},{1 + i % 12:02d}/{1 + (i * 5) % 12:02d}/2024,10\n" for i in range(40))
+    )
+    found = subprocess.run(
+        [sys.executable, "-m", "segwise", "rfm", str(source)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert found.returncode == 0, found.stderr
+    lines = [line for line in found.stderr.splitlines() if "%m/%d/%Y" in line]
+    assert lines == [
+        f"warning: {source}: column 'order_date': every date reads both %d/%m/%Y and "
+        f"%m/%d/%Y (e.g. '02/06/2024'); read as %d/%m/%Y. If that is wrong, pass --date-format "
+        "'%m/%d/%Y' (timestamp_format: in the project file)"
+    ]
+    assert "Warning:" not in found.stderr and ".py:" not in found.stderr

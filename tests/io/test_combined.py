@@ -30,13 +30,14 @@ def _write(tmp_path: Path) -> tuple[Path, Path]:
         "002,2024-01-09,,A2\n"
         "003,2024-01-12,7.5,A3\n"
     )
-    # The second export names its columns differently and writes days first.
+    # The second export names its columns differently and writes days first (the 14th
+    # says so: with days up to the 12th only, the file could be month-first).
     february = tmp_path / "2024-02.csv"
     february.write_text(
         "CustomerID;InvoiceDate;Amount;InvoiceNo\n"
         "001;01/02/2024;4,5;B1\n"
         "004;03/02/2024;20,0;B2\n"
-        ";04/02/2024;1,0;B3\n"
+        ";14/02/2024;1,0;B3\n"
     )
     return january, february
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime
+import warnings
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 import duckdb
@@ -13,6 +14,7 @@ import pyarrow as pa
 import pytest
 
 import segwise as sw
+from segwise.io.timestamps import AmbiguousDatesWarning
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -280,3 +282,47 @@ def test_iso_dates_of_a_csv_are_dates_as_in_parquet(tmp_path: Path) -> None:
     assert "column 'signup_date' read as text: row 10040 is not a date (YYYY-MM-DD)" in (
         " ".join(late.notes)
     )
+
+
+def test_dates_that_read_both_ways_are_warned_about_once_named(tmp_path: Path) -> None:
+    # Every order on the 1st to the 12th (a monthly subscription, say): "03/04/2024" is
+    # 3 April or 4 March, and the column alone cannot tell. Read day-first, and said.
+    path = tmp_path / "orders.csv"
+    path.write_text(
+        "customer_id,order_date,amount\n"
+        + "".join(f"c{i},{1 + i % 12:02d}/{1 + (i * 5) % 12:02d}/2024,10\n" for i in range(60))
+    )
+    with pytest.warns(AmbiguousDatesWarning) as caught:
+        dataset = sw.read_transactions(path)
+    [warning] = caught
+    assert (warning.message.read_as, warning.message.other) == ("%d/%m/%Y", "%m/%d/%Y")
+    assert "column 'order_date'" in str(warning.message)
+    assert "pass --date-format '%m/%d/%Y'" in str(warning.message)
+    data = dataset.data.collect(backend="polars").to_native()
+    assert data["timestamp"].dt.day().max() <= 12
+    # Given the pattern, or with one day past the 12th, nothing is said.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        month_first = sw.read_transactions(path, timestamp_format="%m/%d/%Y")
+        assert month_first.quality().rows_used == 60
+        path.write_text(path.read_text() + "c99,25/12/2024,10\n")
+        assert sw.read_transactions(path).quality().rows_used == 61
+
+
+def test_a_date_sorted_month_first_export_is_read_month_first_by_its_later_rows(
+    tmp_path: Path,
+) -> None:
+    # Its first 2,000 rows (the sample) are from 1 to 6 December, which read either way;
+    # day-first won the tie, and every row from the 13th on was quarantined as unreadable.
+    path = tmp_path / "orders.csv"
+    early = [f"c{i % 50},12/{1 + i // 400}/2024 10:{i % 60:02d},5\n" for i in range(2_400)]
+    late = [f"c{i % 50},12/{13 + i // 100}/2024 11:00,5\n" for i in range(600)]
+    path.write_text("customer_id,order_date,amount\n" + "".join(early + late))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        dataset = sw.read_transactions(path)
+    report = dataset.quality()
+    assert (report.rows_used, report.rows_quarantined) == (3_000, 0)
+    assert "timestamps parsed with the pattern %m/%d/%Y %H:%M" in report.notes
+    days = dataset.data.collect(backend="polars").to_native()["timestamp"].dt.date()
+    assert (days.min(), days.max()) == (date(2024, 12, 1), date(2024, 12, 18))

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import gzip
+import warnings
 from typing import TYPE_CHECKING
 
 import polars as pl
 
 import segwise as sw
 from segwise.datasets import sample_paths
+from segwise.io.timestamps import AmbiguousDatesWarning
 from segwise.project.sniff import sniff_project
 from tests.project.demo import keep_segmentations
 
@@ -159,3 +161,35 @@ def test_an_event_log_beside_the_orders_gives_engagement_rules(tmp_path: Path) -
     seen = set(events["user_id"].to_list())
     silent = {c for c in segments if c not in seen}
     assert {c for c, s in segments.items() if s == "No activity on record"} == silent
+
+
+def test_dates_that_read_both_ways_are_written_down_with_their_twin(tmp_path: Path) -> None:
+    orders = tmp_path / "orders.csv"
+    orders.write_text(
+        "customer_id,order_date,amount,order_id\n"
+        + "".join(
+            f"c{i % 40},{1 + i % 12:02d}/{1 + (i * 7) % 12:02d}/2024,{5 + i % 30},o{i}\n"
+            for i in range(400)
+        )
+    )
+    sniffed = sniff_project(tmp_path / "shop", orders)
+    [note] = [n for n in sniffed.notes if "day and month swapped" in n]
+    assert note.startswith("the dates were read as %d/%m/%Y, and every one also reads as %m/%d/%Y")
+    text = sniffed.config.read_text()
+    assert '    timestamp_format: "%d/%m/%Y"\n    # Every date also reads as %m/%d/%Y' in text
+    # The pattern is the project's now: a run reads it as written and has nothing to warn.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", AmbiguousDatesWarning)
+        config = keep_segmentations(sniffed.config, "value")
+        assert sw.Project.from_yaml(config).run().customers == 40
+    # The user writes the twin: the same orders, each day and month swapped.
+    lines = config.read_text().splitlines(keepends=True)
+    config.write_text(
+        "".join(
+            line.replace("%d/%m/%Y", "%m/%d/%Y") if "timestamp_format:" in line else line
+            for line in lines
+        )
+    )
+    project = sw.Project.from_yaml(config)
+    assert project.config.sources.transactions.timestamp_format == "%m/%d/%Y"
+    assert project.run().customers == 40

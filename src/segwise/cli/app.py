@@ -5,7 +5,8 @@ from __future__ import annotations
 import functools
 import importlib
 import sys
-from typing import Annotated
+import warnings
+from typing import Annotated, Any
 
 import typer
 
@@ -74,6 +75,26 @@ def root(
     ] = False,
 ) -> None:
     """Customer segmentation engine."""
+    _plain_warnings()
+
+
+def _plain_warnings() -> None:
+    """Segwise's own warnings that no command shows itself: one ``warning:`` line on stderr.
+
+    Not Python's ``file:line: Category: message`` and the source line after it.
+    """
+    shown = warnings.showwarning
+    if getattr(shown, "segwise", False):
+        return
+
+    def show(message: Any, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+        if category.__module__.partition(".")[0] == "segwise":
+            sys.stderr.write(f"warning: {message}\n")
+        else:
+            shown(message, category, *args, **kwargs)
+
+    show.segwise = True  # type: ignore[attr-defined]
+    warnings.showwarning = show
 
 
 def build_app(only: str | None = None) -> typer.Typer:

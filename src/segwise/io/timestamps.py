@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import narwhals.stable.v2 as nw
 import polars as pl
 
+from segwise.engine import portable
 from segwise.exceptions import ConfigError
 
 if TYPE_CHECKING:
@@ -69,6 +70,72 @@ def detect_timestamp_format(values: Sequence[str]) -> tuple[str | None, int]:
         if ok == len(series):
             break
     return best
+
+
+class AmbiguousDatesWarning(UserWarning):
+    """Every date of a column reads two ways (day and month swapped): ``read_as`` was used."""
+
+    def __init__(self, message: str, *, read_as: str, other: str) -> None:
+        super().__init__(message)
+        self.read_as = read_as
+        self.other = other
+
+
+def month_day_twin(values: Sequence[str], fmt: str) -> tuple[str, str] | None:
+    """The month-first twin of day-first ``fmt`` (or the reverse) when it reads ``values`` too.
+
+    Then the column alone cannot tell 3 April from 4 March: ``'03/04/2024'`` is both.
+    Returns the twin and a value the two read differently; values whose day and month
+    are equal read the same either way and tell nothing.
+
+    Examples
+    --------
+    >>> month_day_twin(["01/01/2024", "03/04/2024"], "%d/%m/%Y")
+    ('%m/%d/%Y', '03/04/2024')
+    >>> month_day_twin(["03/04/2024", "25/12/2024"], "%d/%m/%Y") is None
+    True
+    """
+    twin = fmt.replace("%d", "\0").replace("%m", "%d").replace("\0", "%m")
+    if twin == fmt or twin not in TIMESTAMP_FORMATS:
+        return None
+    series = pl.Series("t", [str(v).strip() for v in values], dtype=pl.String)
+    mine = series.str.to_datetime(fmt, strict=False, exact=True, time_unit="us")
+    theirs = series.str.to_datetime(twin, strict=False, exact=True, time_unit="us")
+    if theirs.null_count() > mine.null_count():
+        return None
+    differ = series.filter(mine.is_not_null() & theirs.is_not_null() & (mine != theirs))
+    return (twin, differ[0]) if len(differ) else None
+
+
+def settle_month_day(
+    frame: nw.LazyFrame[Any], column: str, fmt: str, sample: Sequence[str]
+) -> tuple[str, tuple[str, str] | None]:
+    """The pattern of ``column`` once the whole column has had its say on day and month.
+
+    A sample whose every date reads both ways (the first rows of an export sorted by
+    date often hold one week) is settled by the column: the pattern that reads more of
+    its values wins, in one pass counting both. Returns the pattern, and the twin with an
+    example when the whole column cannot tell either.
+
+    Examples
+    --------
+    >>> frame = nw.from_native(pl.LazyFrame({"t": ["01/02/2024", "03/02/2024", "02/13/2024"]}))
+    >>> settle_month_day(frame, "t", "%d/%m/%Y", ["01/02/2024", "03/02/2024"])
+    ('%m/%d/%Y', None)
+    """
+    ambiguous = month_day_twin(sample, fmt)
+    if ambiguous is None:
+        return fmt, None
+    twin = ambiguous[0]
+    read = portable.try_to_datetime(frame, column, "_mine", fmt=fmt)
+    read = portable.try_to_datetime(read, column, "_theirs", fmt=twin)
+    counts = read.select(
+        nw.col("_mine").count().alias("mine"), nw.col("_theirs").count().alias("theirs")
+    ).collect()
+    mine, theirs = counts["mine"][0], counts["theirs"][0]
+    if mine == theirs:
+        return fmt, ambiguous
+    return (fmt if mine > theirs else twin), None
 
 
 def as_of_bound(as_of: str | date | datetime | None) -> tuple[datetime | None, str | None]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +22,7 @@ import polars as pl
 from segwise.exceptions import ConfigError
 from segwise.features.behaviour import customer_features
 from segwise.io.readers import read_customers, read_events, read_transactions
+from segwise.io.timestamps import AmbiguousDatesWarning
 from segwise.io.writers import write_text
 from segwise.privacy.pii import personal_kind
 from segwise.project.results import as_polars
@@ -50,6 +52,17 @@ class Sniffed:
 
     config: Path
     notes: list[str] = field(default_factory=list)
+
+
+def _said_ambiguous(caught: list[warnings.WarningMessage]) -> tuple[str, str] | None:
+    """Ambiguous dates' pattern and its twin, said in the file; other warnings shown as raised."""
+    both = None
+    for found in caught:
+        if isinstance(found.message, AmbiguousDatesWarning):
+            both = (found.message.read_as, found.message.other)
+        else:
+            warnings.showwarning(found.message, found.category, found.filename, found.lineno)
+    return both
 
 
 def place_file(source: Path, data: Path, *, copy: bool) -> str:
@@ -250,7 +263,10 @@ def sniff_project(
     'segwise.yaml'
     """
     config = project_file_for(directory, force=force)
-    tx = read_transactions(transactions)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", AmbiguousDatesWarning)
+        tx = read_transactions(transactions)
+    ambiguous = _said_ambiguous(caught)
     quality = tx.quality()
     people = read_customers(customers) if customers is not None else None
     activity = read_events(events) if events is not None else None
@@ -263,6 +279,12 @@ def sniff_project(
     directory.mkdir(parents=True, exist_ok=True)
     data = directory / "data"
     sniffed = Sniffed(config)
+    if ambiguous:
+        sniffed.notes.append(
+            f"the dates were read as {ambiguous[0]}, and every one also reads as "
+            f"{ambiguous[1]} (day and month swapped): {config.name} names the pattern "
+            f"(timestamp_format); write {ambiguous[1]} there if that is how they are written"
+        )
     text = _project_text(
         directory,
         transactions=(place_file(transactions, data, copy=copy), tx),
@@ -272,6 +294,7 @@ def sniff_project(
         events=(place_file(events, data, copy=copy), activity) if events and activity else None,
         features=features,
         quality=quality,
+        ambiguous=ambiguous,
         notes=sniffed.notes,
     )
     write_text(text, config)
@@ -286,6 +309,7 @@ def _project_text(
     events: tuple[str, Dataset] | None,
     features: pl.DataFrame,
     quality: Any,
+    ambiguous: tuple[str, str] | None,
     notes: list[str],
 ) -> str:
     tx_path, tx = transactions
@@ -312,6 +336,15 @@ def _project_text(
         f"    path: {yaml_text(tx_path)}",
         *roles_block(
             tx, ("customer_id", "timestamp", "amount", "order_id", "product", "category", "channel")
+        ),
+        *(
+            [
+                f"    timestamp_format: {yaml_text(ambiguous[0])}",
+                f"    # Every date also reads as {ambiguous[1]} (day and month swapped): check a "
+                "few, and write that pattern above if it is the right one.",
+            ]
+            if ambiguous
+            else []
         ),
         f"    # {quality.rows_used:,} of {quality.rows_read:,} rows usable; segwise validate "
         "counts why, and each run writes the others to quarantine/ with their reason.",

@@ -1,0 +1,38 @@
+"""Reading how dates are written: the pattern chosen, and when the column cannot tell."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from segwise.io.timestamps import detect_timestamp_format, month_day_twin
+
+DAYS = st.dates(min_value=date(2000, 1, 1), max_value=date(2030, 12, 31))
+
+
+@given(st.lists(DAYS, min_size=1, max_size=40), st.sampled_from(["%d/%m/%Y", "%m/%d/%Y"]))
+def test_a_column_is_ambiguous_exactly_when_every_date_reads_both_ways(
+    days: list[date], written: str
+) -> None:
+    values = [day.strftime(written) for day in days]
+    fmt, parsed = detect_timestamp_format(values)
+    assert parsed == len(values)
+    found = month_day_twin(values, str(fmt))
+    both_ways = all(day.day <= 12 for day in days)
+    differ = any(day.day != day.month for day in days)
+    assert (found is not None) == (both_ways and differ)
+    if found is not None:
+        twin, example = found
+        assert {str(fmt), twin} == {"%d/%m/%Y", "%m/%d/%Y"}
+        assert example in values and example[:2] != example[3:5]
+    if not both_ways:  # a day past the 12th tells: the pattern read is the one written
+        assert fmt == written
+
+
+def test_patterns_without_a_swapped_twin_are_never_ambiguous() -> None:
+    assert month_day_twin(["2024-03-04", "2024-04-03"], "%Y-%m-%d") is None
+    assert month_day_twin(["03.04.2024"], "%d.%m.%Y") is None  # no %m.%d.%Y is read
+    with_time = ["03/04/2024 10:00", "05/06/2024 11:30"]
+    assert month_day_twin(with_time, "%d/%m/%Y %H:%M") == ("%m/%d/%Y %H:%M", with_time[0])
