@@ -9,7 +9,7 @@ import narwhals.stable.v2 as nw
 
 from segwise.engine import portable
 from segwise.exceptions import ConfigError, DataError
-from segwise.io.timestamps import detect_timestamp_format
+from segwise.io.timestamps import detect_timestamp_format, settle_month_day, warn_ambiguous
 
 PARSED = "__sw_parsed_timestamp"
 
@@ -43,6 +43,9 @@ def ensure_datetime(
                 hint="pass datetime_format= with the strftime pattern",
                 column=column,
             )
+        fmt, ambiguous = settle_month_day(frame, column, fmt, values)
+        if ambiguous is not None:
+            warn_ambiguous(f"column '{column}'", fmt, ambiguous)
     return portable.try_to_datetime(frame, column, PARSED, fmt=fmt), PARSED
 
 

@@ -6,7 +6,6 @@ timestamps and numbers from a sample, and returns a lazy :class:`Dataset`.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -22,10 +21,10 @@ from segwise.io.policy import CleaningPolicy
 from segwise.io.roles import TEXT_ROLES, ColumnRoles, detect_roles
 from segwise.io.sources import RawSource, open_source
 from segwise.io.timestamps import (
-    AmbiguousDatesWarning,
     as_of_bound,
     detect_timestamp_format,
     settle_month_day,
+    warn_ambiguous,
 )
 
 if TYPE_CHECKING:
@@ -92,13 +91,7 @@ def _timestamp_format(
         )
     fmt, ambiguous = settle_month_day(frame, column, fmt, sample)
     if ambiguous is not None:
-        twin, example = ambiguous
-        message = (
-            f"{source}: column '{column}': every date reads both {fmt} and {twin} "
-            f"(e.g. {example!r}); read as {fmt}. If that is wrong, pass --date-format "
-            f"'{twin}' (timestamp_format: in the project file)"
-        )
-        warnings.warn(AmbiguousDatesWarning(message, read_as=fmt, other=twin), stacklevel=2)
+        warn_ambiguous(f"{source}: column '{column}'", fmt, ambiguous)
     return fmt
 
 

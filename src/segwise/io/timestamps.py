@@ -6,6 +6,7 @@ so the chosen pattern gives the same result on every engine.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -79,6 +80,16 @@ class AmbiguousDatesWarning(UserWarning):
         super().__init__(message)
         self.read_as = read_as
         self.other = other
+
+
+def warn_ambiguous(where: str, fmt: str, ambiguous: tuple[str, str]) -> None:
+    """Say that ``where`` (a file and column) was read as ``fmt`` though it reads both ways."""
+    twin, example = ambiguous
+    message = (
+        f"{where}: every date reads both {fmt} and {twin} (e.g. {example!r}); read as {fmt}. "
+        f"If that is wrong, pass --date-format '{twin}' (timestamp_format: in the project file)"
+    )
+    warnings.warn(AmbiguousDatesWarning(message, read_as=fmt, other=twin), stacklevel=3)
 
 
 def month_day_twin(values: Sequence[str], fmt: str) -> tuple[str, str] | None:
