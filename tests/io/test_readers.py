@@ -326,3 +326,32 @@ def test_a_date_sorted_month_first_export_is_read_month_first_by_its_later_rows(
     assert "timestamps parsed with the pattern %m/%d/%Y %H:%M" in report.notes
     days = dataset.data.collect(backend="polars").to_native()["timestamp"].dt.date()
     assert (days.min(), days.max()) == (date(2024, 12, 1), date(2024, 12, 18))
+
+
+def test_ids_a_float_column_wrote_are_read_as_the_whole_numbers_they_are(
+    tmp_path: Path,
+) -> None:
+    # pandas writes integer ids with gaps as floats ("17850.0"); the CRM's table says 17850.
+    orders = tmp_path / "orders.csv"
+    orders.write_text(
+        "CustomerID,InvoiceDate,Amount\n17850.0,2024-01-05,10\n13047.0,2024-01-06,5\n"
+        ",2024-01-07,3\n17850.0,2024-02-01,7\n"
+    )
+    customers = tmp_path / "crm.csv"
+    customers.write_text("customer_id,email\n17850,a@x.com\n13047,b@x.com\n")
+    dataset = sw.read_transactions(orders)
+    assert sorted(dataset.to_native()["customer_id"].unique().to_list()) == ["13047", "17850"]
+    assert any("whole numbers with .0" in note for note in dataset.quality().notes)
+    assert dataset.customer_ids().collect()["customer_id"].sort().to_list() == ["13047", "17850"]
+    assert dataset.without_customers(["17850"]).to_native()["customer_id"].to_list() == ["13047"]
+    crm = sw.read_customers(customers).to_native()["customer_id"].to_list()
+    assert set(crm) == set(dataset.to_native()["customer_id"])
+    # The same on DuckDB, where the ids stay in the engine.
+    relation = duckdb.read_csv(str(orders), all_varchar=True)
+    on_duckdb = sw.read_transactions(relation, customer_id="CustomerID")
+    ids = on_duckdb.data.select("customer_id").collect(backend="polars")["customer_id"]
+    assert sorted(ids.unique().to_list()) == ["13047", "17850"]
+    # One id that is not a whole float keeps them all as written: they are text ids.
+    orders.write_text(orders.read_text() + "A1,2024-02-02,4\n")
+    mixed = sw.read_transactions(orders).to_native()["customer_id"].unique().to_list()
+    assert sorted(mixed) == ["13047.0", "17850.0", "A1"]

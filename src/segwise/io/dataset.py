@@ -171,7 +171,9 @@ class Dataset:
         blank ids are left out.
         """
         column = self.roles.columns["customer_id"]
-        ids = v.id_as_text(column, self._plan.id_dtype).alias("customer_id")
+        ids = v.id_as_text(
+            column, self._plan.id_dtype, whole_floats=self._plan.id_whole_floats
+        ).alias("customer_id")
         return self._raw.select(ids).filter(~nw.col("customer_id").is_null()).unique()
 
     def without_customers(self, customer_ids: Sequence[str]) -> Dataset:
@@ -192,7 +194,9 @@ class Dataset:
         1
         """
         column = self.roles.columns["customer_id"]
-        erased = v.id_as_text(column, self._plan.id_dtype).is_in(list(customer_ids))
+        erased = v.id_as_text(
+            column, self._plan.id_dtype, whole_floats=self._plan.id_whole_floats
+        ).is_in(list(customer_ids))
         erased = erased.fill_null(value=False)
         kept = copy.copy(self)
         kept._raw = self._raw.filter(~erased)
@@ -229,7 +233,7 @@ class Dataset:
         frame = self._raw
         for column in dict.fromkeys([id_column, *columns]):
             text = (
-                v.id_as_text(column, self._plan.id_dtype)
+                v.id_as_text(column, self._plan.id_dtype, whole_floats=self._plan.id_whole_floats)
                 if column == id_column
                 else nw.col(column).cast(nw.String())
             )
@@ -243,7 +247,7 @@ class Dataset:
             )
         kept = copy.copy(self)
         kept._raw = frame
-        kept._plan = replace(self._plan, id_dtype=nw.String())
+        kept._plan = replace(self._plan, id_dtype=nw.String(), id_whole_floats=False)
         kept._report = None
         kept.__dict__.pop("_annotated", None)
         return kept

@@ -225,6 +225,9 @@ def read_kind(
             column=id_column,
         )
     fmt = _timestamp_format(raw, frame, roles, timestamp_format)
+    whole_floats = id_dtype == nw.String and v.written_as_whole_floats(
+        frame, id_column, _sample(raw, frame, id_column)
+    )
     bound, as_of_text = as_of_bound(as_of)
     plan = v.Plan(
         roles=roles,
@@ -234,6 +237,7 @@ def read_kind(
         decimal_comma=bool(raw.dialect and raw.dialect.decimal_comma),
         as_of_bound=bound,
         id_dtype=id_dtype,
+        id_whole_floats=whole_floats,
         event_dtype=frame.collect_schema()[roles.columns["event"]]
         if "event" in roles.columns
         else None,
@@ -246,7 +250,12 @@ def read_kind(
         plan=plan,
         like=raw.like,
         as_of=as_of_text,
-        notes=_notes(raw, roles, fmt, policy),
+        notes=_notes(raw, roles, fmt, policy)
+        + (
+            ["customer ids written as whole numbers with .0 (pandas' float ids): read without it"]
+            if whole_floats
+            else []
+        ),
         unchanged=raw.check_unchanged,
     )
 

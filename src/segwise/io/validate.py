@@ -8,6 +8,7 @@ a Narwhals expression, so the checks run on Polars, DuckDB or Spark alike.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -103,6 +104,8 @@ class Plan:
     decimal_comma: bool
     as_of_bound: datetime | None
     id_dtype: Any = None
+    #: Text ids that a float column wrote ("17850.0" in every row): read without the ".0".
+    id_whole_floats: bool = False
     event_dtype: Any = None
     #: Exposures: flag customers seen in several variants of one experiment (a group-by
     #: joined back). Off for a caller that groups by customer itself and drops them there.
@@ -127,13 +130,16 @@ def _is_blank(column: str, dtype: Any) -> nw.Expr:
     return nw.col(column).is_null()
 
 
-def id_as_text(column: str, dtype: Any) -> nw.Expr:
+def id_as_text(column: str, dtype: Any, *, whole_floats: bool = False) -> nw.Expr:
     """A customer id column as text: ids are text everywhere, cast once at ingestion.
 
     Integer ids become their digits; float ids that are whole numbers (pandas
-    turns integer ids with gaps into floats) lose the ``.0``.
+    turns integer ids with gaps into floats) lose the ``.0``, and so do text ids
+    that such a column wrote (``whole_floats``: see :func:`written_as_whole_floats`).
     """
     if dtype == nw.String:
+        if whole_floats:
+            return nw.col(column).str.replace_all(r"\.0$", "")
         return nw.col(column)
     if dtype.is_float():
         whole = nw.col(column) == nw.col(column).round(0)
@@ -143,6 +149,33 @@ def id_as_text(column: str, dtype: Any) -> nw.Expr:
             .otherwise(nw.col(column).cast(nw.String()))
         )
     return nw.col(column).cast(nw.String())
+
+
+#: An integer id as a float column writes it: digits, then ".0".
+WHOLE_FLOAT = r"^-?[0-9]+\.0$"
+
+
+def written_as_whole_floats(frame: nw.LazyFrame[Any], column: str, sample: Sequence[str]) -> bool:
+    """Whether every id of text ``column`` is a whole number with ``.0`` (``17850.0``).
+
+    A CSV exported from pandas writes integer ids with gaps that way; the same
+    ids in another table (``17850``) would then name other customers. Checked
+    on the sample, then over the whole column (one count) only when the sample says so.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> frame = nw.from_native(pl.LazyFrame({"id": ["17850.0", "13047.0", None]}))
+    >>> written_as_whole_floats(frame, "id", ["17850.0", "13047.0"])
+    True
+    >>> written_as_whole_floats(frame, "id", ["17850.0", "A1"])
+    False
+    """
+    if not sample or not all(re.fullmatch(WHOLE_FLOAT, value) for value in sample):
+        return False
+    text = nw.col(column)
+    other = ~text.is_null() & (text.str.strip_chars() != "") & ~text.str.contains(WHOLE_FLOAT)
+    return int(frame.filter(other).select(nw.len()).collect().item()) == 0
 
 
 def _not_finite(column: str) -> nw.Expr:
@@ -161,7 +194,9 @@ def parse_columns(frame: nw.LazyFrame[Any], plan: Plan) -> nw.LazyFrame[Any]:
     """Add the parsed role columns (customer id, timestamp, amount, ...)."""
     roles = plan.roles
     customer = roles.columns["customer_id"]
-    frame = frame.with_columns(id_as_text(customer, plan.id_dtype).alias(CUSTOMER))
+    frame = frame.with_columns(
+        id_as_text(customer, plan.id_dtype, whole_floats=plan.id_whole_floats).alias(CUSTOMER)
+    )
     if (ts := roles.get("timestamp")) is not None:
         frame = portable.try_to_datetime(frame, ts, TIMESTAMP, fmt=plan.timestamp_format)
     if (event := roles.get("event")) is not None:

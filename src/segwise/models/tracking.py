@@ -254,13 +254,16 @@ def pace_shift(tracking: pl.DataFrame, cohort_end: date) -> str | None:
     'the customers bought 1.50× what the model expected in t'
     >>> pace_shift(weeks.with_columns(actual_new=pl.lit(10)), date(2024, 2, 11)) is None
     True
+    >>> pace_shift(weeks.with_columns(expected_new=float("nan")), date(2024, 2, 11)) is None
+    True
     """
     after = tracking.filter(pl.col("week_ending") > cohort_end)
     before = tracking.filter(pl.col("week_ending") <= cohort_end).tail(after.height)
     if after.height < 2 or before.height < after.height:
         return None
     sums = [(float(t["actual_new"].sum()), float(t["expected_new"].sum())) for t in (after, before)]
-    if any(expected <= 0 or actual <= 0 for actual, expected in sums):
+    # A fit that could not be estimated expects NaN: it said "bought nan× … their pace fell".
+    if any(not (expected > 0 and actual > 0) for actual, expected in sums):
         return None
     (late, late_expected), (early, early_expected) = sums
     holdout, prior = late / late_expected, early / early_expected
