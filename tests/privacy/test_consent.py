@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 import polars as pl
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import segwise as sw
+from segwise.io.timestamps import AmbiguousDatesWarning
 from segwise.privacy import consent_in_force
 
 START = dt.date(2026, 1, 1)
@@ -102,3 +104,23 @@ def test_bad_consent_rows_are_quarantined_with_their_reason() -> None:
     assert (excluded["missing_purpose"], excluded["unknown_status"]) == (1, 1)
     assert excluded["unparseable_expiry"] == 1
     assert found.to_native()["status"].to_list() == ["granted"]
+
+
+def test_expiries_written_month_first_are_read_month_first_past_the_sample() -> None:
+    # The first 2,000 expiries (the sample) are 5 December: day-first read them as 12 May,
+    # and those consents lapsed seven months early.
+    expires = ["12/05/2026"] * 2_050 + ["12/20/2026"] * 50
+    table = pl.DataFrame(
+        {
+            "customer_id": [f"c{i}" for i in range(len(expires))],
+            "purpose": ["email"] * len(expires),
+            "status": ["granted"] * len(expires),
+            "timestamp": ["2026-01-01"] * len(expires),
+            "expires": expires,
+        }
+    )
+    found = sw.read_consents(table).to_native()
+    assert found["expires"].dt.date().min() == dt.date(2026, 12, 5)
+    assert found["expires"].dt.date().max() == dt.date(2026, 12, 20)
+    with pytest.warns(AmbiguousDatesWarning, match="consent expiries, column 'expires'"):
+        sw.read_consents(table.head(3))

@@ -104,7 +104,14 @@ def _expires_format(frame: nw.LazyFrame[Any], roles: ColumnRoles) -> str | None:
     text = nw.col(column).cast(nw.String()).str.strip_chars()
     given = frame.select(text.alias(column)).filter(~nw.col(column).is_null() & (text != ""))
     sample = given.head(_SAMPLE_ROWS).collect()[column].to_list()
-    return detect_timestamp_format(sample)[0] if sample else None
+    fmt = detect_timestamp_format(sample)[0] if sample else None
+    if fmt is None:
+        return None
+    # A consent read a month off lapses on the wrong day: settled as the timestamps are.
+    fmt, ambiguous = settle_month_day(given, column, fmt, sample)
+    if ambiguous is not None:
+        warn_ambiguous(f"consent expiries, column '{column}'", fmt, ambiguous)
+    return fmt
 
 
 def _notes(
