@@ -55,13 +55,13 @@ class Sniffed:
 
 
 def _said_ambiguous(caught: list[warnings.WarningMessage]) -> tuple[str, str] | None:
-    """Ambiguous dates' pattern and its twin, said in the file; other warnings shown as raised."""
+    """Ambiguous dates' pattern and its twin, said in the file; other warnings raised again."""
     both = None
     for found in caught:
         if isinstance(found.message, AmbiguousDatesWarning):
             both = (found.message.read_as, found.message.other)
         else:
-            warnings.showwarning(found.message, found.category, found.filename, found.lineno)
+            warnings.warn_explicit(found.message, found.category, found.filename, found.lineno)
     return both
 
 
