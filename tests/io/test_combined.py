@@ -135,6 +135,20 @@ def test_sources_on_two_engines_are_refused() -> None:
         sw.read_transactions([frame, relation])
 
 
+def test_shops_writing_two_currencies_are_refused_and_one_currency_is_kept(
+    tmp_path: Path,
+) -> None:
+    uk, fr, ie = tmp_path / "uk.csv", tmp_path / "fr.csv", tmp_path / "ie.csv"
+    uk.write_text('customer_id,date,amount\n1,2024-01-01,"£1,250.00"\n')
+    fr.write_text("customer_id;date;amount\n2;2024-01-02;1.250,00 €\n", encoding="utf-8")
+    ie.write_text("customer_id,date,amount\n3,2024-01-03,€80.00\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"written in '£' in .*uk.csv and in '€' here"):
+        sw.read_transactions([uk, fr])
+    both = sw.read_transactions([fr, ie])
+    assert both.currency == "EUR"
+    assert both.quality().total_amount == pytest.approx(1330.0)
+
+
 def test_customer_tables_are_not_stacked() -> None:
     people = pl.DataFrame({"customer_id": ["1"], "age": [30]})
     with pytest.raises(DataError, match="read_customers takes one source"):

@@ -146,7 +146,7 @@ def test_outcomes_keep_numeric_values_and_quarantine_the_rest() -> None:
         {
             "customer": ["a", "b", "c", "d"],
             "kpi": ["nps", "nps", None, "signup"],
-            "metric_value": ["9", "n/a", "1", "1,0"],
+            "metric_value": ["9", "n/a", "1", "1.0.0"],
             "date": ["2026-03-01"] * 4,
         }
     )

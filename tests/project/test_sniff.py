@@ -193,3 +193,27 @@ def test_dates_that_read_both_ways_are_written_down_with_their_twin(tmp_path: Pa
     project = sw.Project.from_yaml(config)
     assert project.config.sources.transactions.timestamp_format == "%m/%d/%Y"
     assert project.run().customers == 40
+
+
+def test_amounts_written_with_a_currency_set_the_projects_currency(tmp_path: Path) -> None:
+    orders = tmp_path / "commandes.csv"
+    amounts = [1000 + (i * 37) % 900 + (i % 100) / 100 for i in range(400)]
+    orders.write_text(
+        "customer_id;order_date;amount;order_id\n"
+        + "".join(
+            f"c{i % 40};2024-{1 + i % 12:02d}-{1 + i % 28:02d};"
+            + f"{a:,.2f} €".translate(str.maketrans(",.", ".,"))
+            + f";o{i}\n"
+            for i, a in enumerate(amounts)
+        ),
+        encoding="utf-8",
+    )
+    sniffed = sniff_project(tmp_path / "boutique", orders)
+    text = sniffed.config.read_text()
+    assert "currency: EUR  # read off the amounts, written with '€'" in text
+    project = sw.Project.from_yaml(keep_segmentations(sniffed.config, "value"))
+    assert project.config.currency == "EUR"
+    result = project.run()
+    assert result.customers == 40
+    [value] = result.segmentations
+    assert any("€" in trait for card in value.cards for trait in card.traits)

@@ -37,6 +37,16 @@ def _check_compatible(parts: Sequence[Dataset]) -> None:
                 hint="pass sources of one kind (files, or frames of one library)",
                 source=part.source,
             )
+    # Parts written in two currencies would be added up as one: refused, not converted.
+    written = {part.written_currency: part for part in parts if part.written_currency}
+    if len(written) > 1:
+        (one, first_part), (other, other_part) = list(written.items())[:2]
+        raise DataError(
+            f"the amounts are written in '{one}' in {first_part.source} and in '{other}' "
+            "here: they cannot be added up",
+            hint="convert the amounts to one currency first, or read the sources apart",
+            source=other_part.source,
+        )
 
 
 class CombinedDataset(Dataset):
@@ -79,6 +89,11 @@ class CombinedDataset(Dataset):
         self.notes = [f"{part.source}: {note}" for part in parts for note in part.notes]
         self._like = first._like  # the parts' frames are of one kind (checked)
         self._report: QualityReport | None = None
+
+    @property
+    def written_currency(self) -> str | None:
+        """The currency the parts write their amounts with (one at most: checked)."""
+        return next((c for part in self.parts if (c := part.written_currency)), None)
 
     def __repr__(self) -> str:
         return f"CombinedDataset(kind={self.kind!r}, parts={len(self.parts)})"

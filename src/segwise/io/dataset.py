@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING, Any
 import narwhals.stable.v2 as nw
 
 from segwise.engine.frames import from_lazy
+from segwise.io import ids
 from segwise.io import validate as v
+from segwise.io.money import currency_code
 from segwise.io.quality import QualityReport, compute_report, erased_noted
 from segwise.io.sources import reading
 from segwise.io.writers import write_table
@@ -137,6 +139,29 @@ class Dataset:
         return exprs
 
     @property
+    def written_currency(self) -> str | None:
+        """The currency sign or code the amounts are written with (None: plain numbers)."""
+        money = self.roles.get("amount") or self.roles.get("unit_price")
+        return self._plan.number_format(money).symbol if money else None
+
+    @property
+    def currency(self) -> str | None:
+        """The ISO code of the currency the amounts are written with (``"254,99 €"``: EUR).
+
+        None where the amounts are plain numbers or their sign names several currencies
+        (``$``); the project's ``currency:`` says it then.
+
+        Examples
+        --------
+        >>> import polars as pl, segwise as sw
+        >>> orders = pl.DataFrame({"customer_id": ["1"], "date": ["2024-01-05"],
+        ...                        "amount": ["£1,254.50"]})
+        >>> sw.read_transactions(orders).currency
+        'GBP'
+        """
+        return currency_code(self.written_currency)
+
+    @property
     def data(self) -> nw.LazyFrame[Any]:
         """The rows used, with canonical column names, as a lazy Narwhals frame.
 
@@ -171,10 +196,10 @@ class Dataset:
         blank ids are left out.
         """
         column = self.roles.columns["customer_id"]
-        ids = v.id_as_text(
+        as_text = ids.id_as_text(
             column, self._plan.id_dtype, whole_floats=self._plan.id_whole_floats
         ).alias("customer_id")
-        return self._raw.select(ids).filter(~nw.col("customer_id").is_null()).unique()
+        return self._raw.select(as_text).filter(~nw.col("customer_id").is_null()).unique()
 
     def without_customers(self, customer_ids: Sequence[str]) -> Dataset:
         """The source without any row of ``customer_ids``: what an erasure leaves to read.
@@ -194,7 +219,7 @@ class Dataset:
         1
         """
         column = self.roles.columns["customer_id"]
-        erased = v.id_as_text(
+        erased = ids.id_as_text(
             column, self._plan.id_dtype, whole_floats=self._plan.id_whole_floats
         ).is_in(list(customer_ids))
         erased = erased.fill_null(value=False)
@@ -233,7 +258,7 @@ class Dataset:
         frame = self._raw
         for column in dict.fromkeys([id_column, *columns]):
             text = (
-                v.id_as_text(column, self._plan.id_dtype, whole_floats=self._plan.id_whole_floats)
+                ids.id_as_text(column, self._plan.id_dtype, whole_floats=self._plan.id_whole_floats)
                 if column == id_column
                 else nw.col(column).cast(nw.String())
             )

@@ -244,6 +244,7 @@ _REASON_COLUMN = {
     "unparseable_timestamp": "timestamp",
     "missing_event": "event",
     "missing_amount": "amount",
+    "other_currency": "amount",
     "non_numeric_amount": "amount",
     "non_numeric_quantity": "quantity",
     "non_numeric_price": "unit_price",
@@ -260,8 +261,9 @@ _REASON_HINT = {
     "e.g. '%d/%m/%Y %H:%M'",
     "missing_event": "check that {option} names the event column",
     "missing_amount": "check that {option} names the amount column",
-    "non_numeric_amount": "check that {option} names the money column; "
-    "amounts must be plain numbers like 12.50",
+    "other_currency": "convert the amounts to one currency before reading them",
+    "non_numeric_amount": "check that {option} names the money column; amounts must be "
+    "numbers like 12.50 or £1,254.50, in one convention in a column",
     "non_numeric_quantity": "check that {option} names the quantity column",
     "non_numeric_price": "check that {option} names the unit price column",
     "zero_or_negative_price": "check {option}, or keep such rows with --non-positive-price keep",

@@ -13,18 +13,16 @@ import narwhals.stable.v2 as nw
 
 from segwise._validation import hint_for
 from segwise.exceptions import DataError
+from segwise.io import column_formats as formats
+from segwise.io import ids
 from segwise.io import validate as v
 from segwise.io.combined import CombinedDataset
-from segwise.io.csv import sample_column
 from segwise.io.dataset import Dataset
 from segwise.io.policy import CleaningPolicy
 from segwise.io.roles import TEXT_ROLES, ColumnRoles, detect_roles
 from segwise.io.sources import RawSource, open_source
 from segwise.io.timestamps import (
     as_of_bound,
-    detect_timestamp_format,
-    settle_month_day,
-    warn_ambiguous,
 )
 
 if TYPE_CHECKING:
@@ -32,8 +30,6 @@ if TYPE_CHECKING:
     from datetime import date, datetime
 
     from segwise._typing import InputKind
-
-_SAMPLE_ROWS = 2_000
 
 
 def _policy(
@@ -54,64 +50,6 @@ def _policy(
         non_positive_price=non_positive_price,
         non_product_codes=codes,
     )
-
-
-def _sample(raw: RawSource, frame: nw.LazyFrame[Any], column: str) -> list[str]:
-    if raw.dialect is not None:
-        from_text = sample_column(raw.dialect, column, rows=_SAMPLE_ROWS)
-        if from_text is not None:
-            return from_text
-    values = frame.select(nw.col(column)).head(_SAMPLE_ROWS).collect()[column].to_list()
-    return [str(value) for value in values if value is not None and str(value).strip()]
-
-
-def _timestamp_format(
-    raw: RawSource, frame: nw.LazyFrame[Any], roles: ColumnRoles, given: str | None
-) -> str | None:
-    source = raw.name
-    column = roles.get("timestamp")
-    if column is None:
-        return None
-    dtype = frame.collect_schema()[column]
-    if isinstance(dtype, nw.Date | nw.Datetime):
-        return None
-    if given:
-        return given
-    sample = _sample(raw, frame, column)
-    if not sample:
-        return None  # nothing to parse: every row is reported as missing a timestamp
-    fmt, _parsed = detect_timestamp_format(sample)
-    if fmt is None:
-        raise DataError(
-            f"no timestamp could be read as a date (first value {sample[0]!r})",
-            hint="pass the pattern with --date-format (timestamp_format= in Python), "
-            "e.g. '%d/%m/%Y'",
-            source=source,
-            column=column,
-        )
-    fmt, ambiguous = settle_month_day(frame, column, fmt, sample)
-    if ambiguous is not None:
-        warn_ambiguous(f"{source}: column '{column}'", fmt, ambiguous)
-    return fmt
-
-
-def _expires_format(frame: nw.LazyFrame[Any], roles: ColumnRoles) -> str | None:
-    """A consent expiry's pattern, read off its values (None: typed dates, or unreadable)."""
-    column = roles.get("expires")
-    if column is None or isinstance(frame.collect_schema()[column], nw.Date | nw.Datetime):
-        return None
-    # Expiries are sparse (most grants never lapse): sample the rows that have one.
-    text = nw.col(column).cast(nw.String()).str.strip_chars()
-    given = frame.select(text.alias(column)).filter(~nw.col(column).is_null() & (text != ""))
-    sample = given.head(_SAMPLE_ROWS).collect()[column].to_list()
-    fmt = detect_timestamp_format(sample)[0] if sample else None
-    if fmt is None:
-        return None
-    # A consent read a month off lapses on the wrong day: settled as the timestamps are.
-    fmt, ambiguous = settle_month_day(given, column, fmt, sample)
-    if ambiguous is not None:
-        warn_ambiguous(f"consent expiries, column '{column}'", fmt, ambiguous)
-    return fmt
 
 
 def _notes(
@@ -169,6 +107,25 @@ def _read_several(kind: InputKind, sources: Sequence[Any], *args: Any, **kwargs:
     return parts[0] if len(parts) == 1 else CombinedDataset(parts)
 
 
+def _refuse_odd_columns(raw: RawSource, text_columns: Sequence[str]) -> None:
+    """Refuse a column named like segwise's own, and a text column the data lacks."""
+    reserved = [c for c in raw.columns if c.startswith("__sw_")]
+    if reserved:
+        raise DataError(
+            f"column '{reserved[0]}' uses the prefix __sw_, which segwise reserves",
+            hint="rename the column before reading the data",
+            source=raw.name,
+            column=reserved[0],
+        )
+    for column in text_columns:
+        if column not in raw.columns:
+            raise DataError(
+                f"text column '{column}' is not in the data",
+                hint=hint_for(column, raw.columns),
+                source=raw.name,
+            )
+
+
 def read_kind(
     kind: InputKind,
     source: Any,
@@ -204,23 +161,9 @@ def read_kind(
         table=options.table,
         query=options.query,
     )
-    reserved = [c for c in raw.columns if c.startswith("__sw_")]
-    if reserved:
-        raise DataError(
-            f"column '{reserved[0]}' uses the prefix __sw_, which segwise reserves",
-            hint="rename the column before reading the data",
-            source=raw.name,
-            column=reserved[0],
-        )
+    _refuse_odd_columns(raw, text_columns)
     roles = detect_roles(kind, raw.columns, given, source=raw.name, pii=pii)
     text = {roles.columns[r] for r in TEXT_ROLES if r in roles.columns} | set(text_columns)
-    for column in text_columns:
-        if column not in raw.columns:
-            raise DataError(
-                f"text column '{column}' is not in the data",
-                hint=hint_for(column, raw.columns),
-                source=raw.name,
-            )
     frame = raw.scan(text)
     id_column = roles.columns["customer_id"]
     id_dtype = frame.collect_schema()[id_column]
@@ -231,11 +174,12 @@ def read_kind(
             source=raw.name,
             column=id_column,
         )
-    fmt = _timestamp_format(raw, frame, roles, timestamp_format)
-    whole_floats = id_dtype == nw.String and v.written_as_whole_floats(
-        frame, id_column, _sample(raw, frame, id_column)
+    fmt = formats.timestamp_format(raw, frame, roles, timestamp_format)
+    whole_floats = id_dtype == nw.String and ids.written_as_whole_floats(
+        frame, id_column, formats.sample_values(raw, frame, id_column)
     )
     bound, as_of_text = as_of_bound(as_of)
+    number_formats = formats.number_formats(raw, frame, roles)
     plan = v.Plan(
         roles=roles,
         policy=policy,
@@ -248,7 +192,8 @@ def read_kind(
         event_dtype=frame.collect_schema()[roles.columns["event"]]
         if "event" in roles.columns
         else None,
-        expires_format=_expires_format(frame, roles),
+        expires_format=formats.expires_format(frame, roles),
+        number_formats=number_formats,
     )
     return Dataset(
         kind=kind,
@@ -258,6 +203,7 @@ def read_kind(
         like=raw.like,
         as_of=as_of_text,
         notes=_notes(raw, roles, fmt, policy)
+        + formats.number_notes(number_formats, plan.decimal_comma)
         + (
             ["customer ids written as whole numbers with .0 (pandas' float ids): read without it"]
             if whole_floats

@@ -8,13 +8,14 @@ a Narwhals expression, so the checks run on Polars, DuckDB or Spark alike.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import narwhals.stable.v2 as nw
 
 from segwise.engine import portable
+from segwise.io.ids import id_as_text
+from segwise.io.money import NumberFormat, in_other_currency, parse_number
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -28,6 +29,7 @@ REASON = "__sw_reason"
 CUSTOMER = "__sw_customer_id"
 TIMESTAMP = "__sw_timestamp"
 AMOUNT = "__sw_amount"
+OTHER_CURRENCY = "__sw_other_currency"
 QUANTITY = "__sw_quantity"
 PRICE = "__sw_unit_price"
 EVENT = "__sw_event"
@@ -75,6 +77,7 @@ REASONS: dict[str, str] = {
     "unknown_status": "consent status is not granted, denied or revoked",
     "unparseable_expiry": "expiry cannot be read as a date",
     "missing_amount": "no amount",
+    "other_currency": "amount is written in another currency than the column's",
     "non_numeric_amount": "amount is not a number",
     "non_numeric_quantity": "quantity is not a number",
     "non_numeric_price": "unit price is not a number",
@@ -112,6 +115,12 @@ class Plan:
     crossovers: bool = True
     #: Consents: the strftime pattern of the expiry column (detected like the timestamp's).
     expires_format: str | None = None
+    #: Text number columns and how each writes its numbers (currency, separators).
+    number_formats: dict[str, NumberFormat] = field(default_factory=dict)
+
+    def number_format(self, column: str) -> NumberFormat:
+        """How ``column`` writes its numbers (the file's decimal mark where not read off it)."""
+        return self.number_formats.get(column) or NumberFormat(decimal_comma=self.decimal_comma)
 
 
 def _is_blank(column: str, dtype: Any) -> nw.Expr:
@@ -128,54 +137,6 @@ def _is_blank(column: str, dtype: Any) -> nw.Expr:
         blank = nw.when(padded).then(text.str.strip_chars() == "").otherwise(nw.lit(value=False))
         return text.is_null() | (text == "") | blank
     return nw.col(column).is_null()
-
-
-def id_as_text(column: str, dtype: Any, *, whole_floats: bool = False) -> nw.Expr:
-    """A customer id column as text: ids are text everywhere, cast once at ingestion.
-
-    Integer ids become their digits; float ids that are whole numbers (pandas
-    turns integer ids with gaps into floats) lose the ``.0``, and so do text ids
-    that such a column wrote (``whole_floats``: see :func:`written_as_whole_floats`).
-    """
-    if dtype == nw.String:
-        if whole_floats:
-            return nw.col(column).str.replace_all(r"\.0$", "")
-        return nw.col(column)
-    if dtype.is_float():
-        whole = nw.col(column) == nw.col(column).round(0)
-        return (
-            nw.when(whole & (nw.col(column).abs() < 2.0**53))
-            .then(nw.col(column).cast(nw.Int64()).cast(nw.String()))
-            .otherwise(nw.col(column).cast(nw.String()))
-        )
-    return nw.col(column).cast(nw.String())
-
-
-#: An integer id as a float column writes it: digits, then ".0".
-WHOLE_FLOAT = r"^-?[0-9]+\.0$"
-
-
-def written_as_whole_floats(frame: nw.LazyFrame[Any], column: str, sample: Sequence[str]) -> bool:
-    """Whether every id of text ``column`` is a whole number with ``.0`` (``17850.0``).
-
-    A CSV exported from pandas writes integer ids with gaps that way; the same
-    ids in another table (``17850``) would then name other customers. Checked
-    on the sample, then over the whole column (one count) only when the sample says so.
-
-    Examples
-    --------
-    >>> import polars as pl
-    >>> frame = nw.from_native(pl.LazyFrame({"id": ["17850.0", "13047.0", None]}))
-    >>> written_as_whole_floats(frame, "id", ["17850.0", "13047.0"])
-    True
-    >>> written_as_whole_floats(frame, "id", ["17850.0", "A1"])
-    False
-    """
-    if not sample or not all(re.fullmatch(WHOLE_FLOAT, value) for value in sample):
-        return False
-    text = nw.col(column)
-    other = ~text.is_null() & (text.str.strip_chars() != "") & ~text.str.contains(WHOLE_FLOAT)
-    return int(frame.filter(other).select(nw.len()).collect().item()) == 0
 
 
 def _not_finite(column: str) -> nw.Expr:
@@ -209,12 +170,14 @@ def parse_columns(frame: nw.LazyFrame[Any], plan: Plan) -> nw.LazyFrame[Any]:
         frame = _parse_consents(frame, plan)
     if roles.kind != "transactions":
         return frame
-    if (amount := roles.get("amount")) is not None:
-        frame = portable.try_to_float(frame, amount, AMOUNT, decimal_comma=plan.decimal_comma)
-    for role, out in (("quantity", QUANTITY), ("unit_price", PRICE)):
+    for role, out in (("amount", AMOUNT), ("quantity", QUANTITY), ("unit_price", PRICE)):
         if (column := roles.get(role)) is not None:
-            frame = portable.try_to_float(frame, column, out, decimal_comma=plan.decimal_comma)
-    if amount is None:
+            frame = parse_number(frame, column, out, plan.number_format(column))
+    money = roles.get("amount") or roles.columns["unit_price"]
+    frame = frame.with_columns(
+        in_other_currency(money, plan.number_format(money)).alias(OTHER_CURRENCY)
+    )
+    if roles.get("amount") is None:
         frame = frame.with_columns((nw.col(QUANTITY) * nw.col(PRICE)).alias(AMOUNT))
     return frame
 
@@ -240,9 +203,8 @@ def _parse_measurement(frame: nw.LazyFrame[Any], plan: Plan) -> nw.LazyFrame[Any
         )
     metric = roles.columns["metric"]
     frame = frame.with_columns(_clean_text(metric, schema[metric]).alias(METRIC))
-    return portable.try_to_float(
-        frame, roles.columns["value"], VALUE, decimal_comma=plan.decimal_comma
-    )
+    value = roles.columns["value"]
+    return parse_number(frame, value, VALUE, plan.number_format(value))
 
 
 def _parse_consents(frame: nw.LazyFrame[Any], plan: Plan) -> nw.LazyFrame[Any]:
@@ -407,14 +369,17 @@ def _consent_tests(roles: ColumnRoles) -> dict[str, nw.Expr]:
 
 def _amount_tests(roles: ColumnRoles) -> dict[str, nw.Expr]:
     tests: dict[str, nw.Expr] = {}
+    other = nw.col(OTHER_CURRENCY)
     if (amount := roles.get("amount")) is not None:
         tests["missing_amount"] = nw.col(amount).is_null()
-        tests["non_numeric_amount"] = ~nw.col(amount).is_null() & _not_finite(AMOUNT)
+        tests["other_currency"] = other
+        tests["non_numeric_amount"] = ~nw.col(amount).is_null() & _not_finite(AMOUNT) & ~other
     else:
         quantity, price = roles.columns["quantity"], roles.columns["unit_price"]
         tests["missing_amount"] = nw.col(quantity).is_null() | nw.col(price).is_null()
+        tests["other_currency"] = other
         tests["non_numeric_quantity"] = ~nw.col(quantity).is_null() & _not_finite(QUANTITY)
-        tests["non_numeric_price"] = ~nw.col(price).is_null() & _not_finite(PRICE)
+        tests["non_numeric_price"] = ~nw.col(price).is_null() & _not_finite(PRICE) & ~other
     # quantity × price can overflow, and sums of 1e308 overflow the money scale.
     # inf > 1e15 too; NaN amounts are already "not a number".
     tests["amount_out_of_range"] = (nw.col(AMOUNT).abs() > MAX_AMOUNT).fill_null(value=False)

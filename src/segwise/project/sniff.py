@@ -324,7 +324,7 @@ def _project_text(
         "engine: polars",
         "report: report.html",
         "# Money on cards and traits: a currency code such as GBP, EUR or USD.",
-        "# currency: GBP",
+        *_currency_lines(tx),
         f"# The data runs from {first:%Y-%m-%d} to {last:%Y-%m-%d}; runs are as of the last day"
         if first and last
         else "# Runs are as of the last transaction",
@@ -367,6 +367,15 @@ def _project_text(
         lines += roles_block(dataset, ("customer_id", "timestamp", "event"))
     lines += _segmentation_lines(features, span_weeks, notes, customers=customers is not None)
     return "\n".join(lines) + "\n"
+
+
+def _currency_lines(tx: Dataset) -> list[str]:
+    """``currency:`` set where the amounts name theirs (``254,99 €``), else an example."""
+    if (code := tx.currency) is not None:
+        return [f"currency: {code}  # read off the amounts, written with '{tx.written_currency}'"]
+    if (written := tx.written_currency) is not None:
+        return [f"# currency: USD  # the amounts are written with '{written}': name its code"]
+    return ["# currency: GBP"]
 
 
 def _segmentation_lines(

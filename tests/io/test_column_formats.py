@@ -1,0 +1,83 @@
+"""How a reader reads a column's convention off its values, and what the report says of it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import duckdb
+import polars as pl
+import pytest
+
+import segwise as sw
+from segwise.engine.frames import to_lazy
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+EURO_ORDERS = (
+    "customer_id;order_date;amount\n"
+    "A;2024-01-03;254,99 €\n"
+    "B;2024-01-05;1.254,00 €\n"
+    "A;2024-02-03;-12,50 €\n"
+    "C;2024-03-01;$19.99\n"
+    "C;2024-03-02;9,99 €\n"
+    "D;2024-03-04;gratis\n"
+)
+
+
+def _amounts(dataset: sw.Dataset) -> dict[str, float]:
+    data = pl.DataFrame(to_lazy(dataset.data).collect(backend="polars").to_native())
+    return dict(data.group_by("customer_id").agg(pl.col("amount").sum()).rows())
+
+
+@pytest.mark.parametrize("engine", ["polars", "duckdb"])
+def test_amounts_written_with_a_currency_are_read_and_another_currency_is_quarantined(
+    tmp_path: Path, engine: str
+) -> None:
+    path = tmp_path / "orders.csv"
+    path.write_text(EURO_ORDERS, encoding="utf-8")
+    source = path if engine == "polars" else duckdb.read_csv(str(path), sep=";", all_varchar=True)
+    dataset = sw.read_transactions(source)
+    assert _amounts(dataset) == pytest.approx({"A": 242.49, "B": 1254.0, "C": 9.99})
+    report = dataset.quality()
+    excluded = {reason: n for reason, n in report.excluded.items() if n}
+    assert excluded == {"other_currency": 1, "non_numeric_amount": 1}
+    assert report.rows_read == report.rows_used + report.rows_quarantined
+    assert "column 'amount' written as '€', decimal comma, thousands grouped: read as numbers" in (
+        report.notes
+    )
+
+
+def test_a_unit_price_with_a_currency_makes_the_amount(tmp_path: Path) -> None:
+    path = tmp_path / "lines.csv"
+    path.write_text(
+        "Customer ID,InvoiceDate,Quantity,Price\n"
+        '1,2024-01-03,2,"£1,250.00"\n'
+        "1,2024-01-04,3,£2.55\n"
+        "2,2024-01-05,1,€4.00\n",
+        encoding="utf-8",
+    )
+    dataset = sw.read_transactions(path)
+    assert _amounts(dataset) == pytest.approx({"1": 2507.65})
+    assert dataset.quality().excluded["other_currency"] == 1
+
+
+def test_plain_numbers_are_read_as_before_without_a_note(tmp_path: Path) -> None:
+    path = tmp_path / "plain.csv"
+    path.write_text("customer_id,order_date,amount\nA,2024-01-03,12.50\nB,2024-01-04,x\n")
+    report = sw.read_transactions(path).quality()
+    assert report.excluded["non_numeric_amount"] == 1
+    assert not any("written as" in note for note in report.notes)
+
+
+def test_a_column_showing_decimal_points_is_read_so_in_a_decimal_comma_file(
+    tmp_path: Path,
+) -> None:
+    # The sniffer reads most numbers of this file with decimal commas (the ratings); the
+    # amount column writes its own with points, and text ("12.50 ") keeps it text.
+    rows = "".join(f"c{i};2024-01-0{1 + i % 9};{i}.50 ;{i},5;{i},25\n" for i in range(30))
+    path = tmp_path / "mixed.csv"
+    path.write_text("customer_id;order_date;amount;rating;score\n" + rows, encoding="utf-8")
+    dataset = sw.read_transactions(path)
+    assert dataset.quality().rows_quarantined == 0
+    assert _amounts(dataset)["c7"] == 7.5

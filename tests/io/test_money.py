@@ -1,0 +1,122 @@
+"""Numbers written for people (currency, grouped thousands, decimal comma), read back."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+import narwhals.stable.v2 as nw
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from segwise.io.money import NumberFormat, in_other_currency, parse_number, read_number_format
+
+if TYPE_CHECKING:
+    from decimal import Decimal
+
+
+@pytest.mark.parametrize(
+    ("sample", "guess", "expected"),
+    [
+        (["12.50", "3", "7.25"], False, NumberFormat()),
+        (["12,50", "3"], False, NumberFormat(decimal_comma=True)),
+        # The column shows a decimal point: the file-wide decimal-comma guess is wrong for it.
+        (["12.50", "3"], True, NumberFormat()),
+        (["£1,254.00", "£9.99"], False, NumberFormat(symbol="£", grouped=True)),
+        (["254,99 €", "1.254,00 €"], False, NumberFormat(True, "€", grouped=True)),
+        (["1 254,99 kr", "12,00 kr"], False, NumberFormat(True, "kr", grouped=True)),
+        (["1\u00a0254,99\u00a0€"], False, NumberFormat(True, "€", grouped=True)),
+        (["US$ 1,254.99", "US$ 3.00"], False, NumberFormat(symbol="US$", grouped=True)),
+        (["CHF 1'254.50"], False, NumberFormat(symbol="CHF", grouped=True)),
+        # "1,254" alone reads either way: the file's convention decides.
+        (["1,254", "2,000"], False, NumberFormat(grouped=True)),
+        (["1,254", "2,000"], True, NumberFormat(decimal_comma=True)),
+        # The commonest currency is the column's; values that are no number are left alone.
+        (["€5", "€6", "$7", "n/a", ""], False, NumberFormat(symbol="€")),
+    ],
+)
+def test_the_format_is_read_off_the_values(
+    sample: list[str], guess: bool, expected: NumberFormat
+) -> None:
+    assert read_number_format(sample, decimal_comma=guess) == expected
+
+
+WRITTEN = [
+    "£1,254.00",
+    " £9.99 ",
+    "-£3.50",
+    "£-3.50",
+    "£ 1 254.5",
+    "12",
+    "$5",
+    "5 USD",
+    "n/a",
+    None,
+]
+READ = [1254.0, 9.99, -3.5, -3.5, 1254.5, 12.0, None, None, None, None]
+OTHER = [False, False, False, False, False, False, True, True, False, False]
+
+
+def _read(frame: Any) -> tuple[list[Any], list[Any]]:
+    fmt = NumberFormat(symbol="£", grouped=True)
+    out = (
+        parse_number(nw.from_native(frame), "x", "v", fmt)
+        .with_columns(in_other_currency("x", fmt).alias("other"))
+        .sort("i")
+        .collect()
+    )
+    return out["v"].to_list(), out["other"].to_list()
+
+
+@pytest.mark.parametrize("engine", ["polars", "duckdb"])
+def test_every_row_is_read_its_currency_checked_on_embedded_engines(engine: str) -> None:
+    rows = pl.DataFrame({"i": range(len(WRITTEN)), "x": WRITTEN})
+    frame = rows.lazy() if engine == "polars" else duckdb.sql("SELECT * FROM rows")
+    assert _read(frame) == (READ, OTHER)
+
+
+@pytest.mark.spark
+def test_every_row_is_read_its_currency_checked_on_spark(spark: Any) -> None:
+    table = spark.createDataFrame(list(enumerate(WRITTEN)), "i long, x string")
+    assert _read(table) == (READ, OTHER)
+
+
+def test_numeric_columns_are_cast_whatever_the_format() -> None:
+    frame = nw.from_native(pl.LazyFrame({"x": [1.5, None]}))
+    fmt = NumberFormat(symbol="€", grouped=True, decimal_comma=True)
+    assert parse_number(frame, "x", "v", fmt).collect()["v"].to_list() == [1.5, None]
+
+
+def _written(amount: Decimal, symbol: str | None, comma: bool, grouped: bool, after: bool) -> str:
+    number = f"{abs(amount):,.2f}" if grouped else f"{abs(amount):.2f}"
+    if comma:
+        number = number.translate(str.maketrans(",.", ".,"))
+    sign = "-" if amount < 0 else ""
+    if symbol is None:
+        return sign + number
+    return f"{sign}{number} {symbol}" if after else f"{sign}{symbol}{number}"
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    amounts=st.lists(
+        st.decimals(min_value=-(10**9), max_value=10**9, places=2, allow_nan=False),
+        min_size=1,
+        max_size=25,
+    ),
+    symbol=st.sampled_from([None, "€", "$", "£", "EUR", "US$", "kr", "zł"]),
+    comma=st.booleans(),
+    grouped=st.booleans(),
+    after=st.booleans(),
+)
+def test_any_convention_reads_back_the_amounts_written(
+    amounts: list[Decimal], symbol: str | None, comma: bool, grouped: bool, after: bool
+) -> None:
+    written = [_written(a, symbol, comma, grouped, after) for a in amounts]
+    # Two decimals always show the mark, so the file's guess (the opposite) must not win.
+    fmt = read_number_format(written, decimal_comma=not comma)
+    frame = nw.from_native(pl.LazyFrame({"x": written}))
+    read = parse_number(frame, "x", "v", fmt).collect()["v"].to_list()
+    assert read == pytest.approx([float(a) for a in amounts], abs=1e-6)
