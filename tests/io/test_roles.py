@@ -52,6 +52,43 @@ def test_plain_names_and_an_amount_column() -> None:
     assert not roles.amount_is_computed
 
 
+@pytest.mark.parametrize(
+    ("columns", "expected"),
+    [
+        (
+            ["N° client", "Date de commande", "Montant TTC", "N° commande", "Quantité"],
+            ("N° client", "Date de commande", "Montant TTC", "N° commande", "Quantité"),
+        ),
+        (
+            ["Kundennummer", "Bestelldatum", "Betrag", "Bestellnummer", "Menge"],
+            ("Kundennummer", "Bestelldatum", "Betrag", "Bestellnummer", "Menge"),
+        ),
+        (
+            ["Cliente", "Fecha", "Importe", "Pedido", "Cantidad"],
+            ("Cliente", "Fecha", "Importe", "Pedido", "Cantidad"),
+        ),
+        (
+            ["Klant", "Orderdatum", "Bedrag", "Bestelnummer", "Aantal"],
+            ("Klant", "Orderdatum", "Bedrag", "Bestelnummer", "Aantal"),
+        ),
+    ],
+    ids=["french", "german", "spanish", "dutch"],
+)
+def test_exports_in_other_languages_are_recognised(
+    columns: list[str], expected: tuple[str, ...]
+) -> None:
+    roles = detect_roles("transactions", columns)
+    found = tuple(
+        roles.columns[r] for r in ("customer_id", "timestamp", "amount", "order_id", "quantity")
+    )
+    assert found == expected
+
+
+def test_english_names_come_before_other_languages() -> None:
+    roles = detect_roles("transactions", ["client", "customer_id", "date", "montant", "amount"])
+    assert (roles.columns["customer_id"], roles.columns["amount"]) == ("customer_id", "amount")
+
+
 def test_explicit_names_win_over_recognised_ones() -> None:
     roles = detect_roles(
         "transactions",

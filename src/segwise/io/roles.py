@@ -7,6 +7,7 @@ punctuation, so ``Customer ID``, ``customer_id`` and ``CustomerID`` all match.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -37,6 +38,19 @@ ROLE_ALIASES: dict[str, tuple[str, ...]] = {
         "contactid",
         "account_id",
         "user",
+        # French, German, Spanish, Italian, Portuguese and Dutch exports.
+        "client",
+        "numero_client",
+        "n_client",
+        "kunde",
+        "kunden_id",
+        "kundennummer",
+        "kundennr",
+        "cliente",
+        "id_cliente",
+        "codice_cliente",
+        "klant",
+        "klantnummer",
     ),
     "timestamp": (
         "timestamp",
@@ -53,6 +67,17 @@ ROLE_ALIASES: dict[str, tuple[str, ...]] = {
         "date",
         "ts",
         "time",
+        "date_commande",
+        "date_de_commande",
+        "datum",
+        "bestelldatum",
+        "rechnungsdatum",
+        "fecha",
+        "fecha_pedido",
+        "data_ordine",
+        "data_pedido",
+        "besteldatum",
+        "orderdatum",
     ),
     "amount": (
         "amount",
@@ -65,9 +90,36 @@ ROLE_ALIASES: dict[str, tuple[str, ...]] = {
         "dollar_value",
         "value",
         "spend",
+        "montant",
+        "montant_total",
+        "montant_ttc",
+        "betrag",
+        "gesamtbetrag",
+        "umsatz",
+        "importe",
+        "importe_total",
+        "importo",
+        "totale",
+        "valor",
+        "valor_total",
+        "bedrag",
+        "totaal",
     ),
-    "quantity": ("quantity", "qty", "units", "unit_count"),
-    "unit_price": ("unitprice", "unit_price", "price", "item_price"),
+    "quantity": (
+        "quantity",
+        "qty",
+        "units",
+        "unit_count",
+        *("quantite", "menge", "anzahl", "cantidad", "quantita", "quantidade", "aantal"),
+    ),
+    "unit_price": (
+        "unitprice",
+        "unit_price",
+        "price",
+        "item_price",
+        *("prix_unitaire", "prix", "einzelpreis", "preis", "precio_unitario", "precio"),
+        *("prezzo_unitario", "prezzo", "preco_unitario", "preco", "prijs"),
+    ),
     "order_id": (
         "invoiceno",
         "invoice_no",
@@ -78,6 +130,10 @@ ROLE_ALIASES: dict[str, tuple[str, ...]] = {
         "order_number",
         "transaction_id",
         "receipt_id",
+        *("commande", "numero_commande", "n_commande", "facture", "numero_facture", "bestellung"),
+        *("bestellnummer", "rechnung", "rechnungsnummer", "pedido", "numero_pedido"),
+        *("factura", "ordine", "numero_ordine", "fattura", "bestelling", "bestelnummer"),
+        *("factuur", "fatura"),
     ),
     "product": ("stockcode", "stock_code", "product_id", "product", "sku", "item_id", "item"),
     "category": ("category", "product_category", "department"),
@@ -193,7 +249,9 @@ _ROLE_WORDS = {
 
 
 def _key(name: str) -> str:
-    return "".join(ch for ch in name.lower() if ch.isalnum())
+    # Accents go too: "Quantité", "Menge (Stück)" and a plain-ASCII export's "Quantite" agree.
+    decomposed = unicodedata.normalize("NFKD", name.lower())
+    return "".join(ch for ch in decomposed if ch.isalnum() and not unicodedata.combining(ch))
 
 
 @dataclass(frozen=True)
