@@ -33,6 +33,9 @@ if TYPE_CHECKING:
         # "1,254" alone reads either way: the file's convention decides.
         (["1,254", "2,000"], False, NumberFormat(grouped=True)),
         (["1,254", "2,000"], True, NumberFormat(decimal_comma=True)),
+        # Accounting and SAP negatives.
+        (["(12.50)", "3.25"], False, NumberFormat(signs_outside=True)),
+        (["1.254,00-", "12,50"], False, NumberFormat(True, grouped=True, signs_outside=True)),
         # The commonest currency is the column's; values that are no number are left alone.
         (["€5", "€6", "$7", "n/a", ""], False, NumberFormat(symbol="€")),
     ],
@@ -44,6 +47,11 @@ def test_the_format_is_read_off_the_values(
 
 
 WRITTEN = [
+    "(£2.00)",
+    "£2.00-",
+    "(2)",
+    "2-",
+    "-(2)",
     "£1,254.00",
     " £9.99 ",
     "-£3.50",
@@ -55,12 +63,44 @@ WRITTEN = [
     "n/a",
     None,
 ]
-READ = [1254.0, 9.99, -3.5, -3.5, 1254.5, 12.0, None, None, None, None]
-OTHER = [False, False, False, False, False, False, True, True, False, False]
+READ = [
+    -2.0,
+    -2.0,
+    -2.0,
+    -2.0,
+    None,
+    1254.0,
+    9.99,
+    -3.5,
+    -3.5,
+    1254.5,
+    12.0,
+    None,
+    None,
+    None,
+    None,
+]
+OTHER = [
+    False,
+    False,
+    False,
+    False,
+    False,
+    False,
+    False,
+    False,
+    False,
+    False,
+    False,
+    True,
+    True,
+    False,
+    False,
+]
 
 
 def _read(frame: Any) -> tuple[list[Any], list[Any]]:
-    fmt = NumberFormat(symbol="£", grouped=True)
+    fmt = NumberFormat(symbol="£", grouped=True, signs_outside=True)
     out = (
         parse_number(nw.from_native(frame), "x", "v", fmt)
         .with_columns(in_other_currency("x", fmt).alias("other"))
@@ -89,14 +129,16 @@ def test_numeric_columns_are_cast_whatever_the_format() -> None:
     assert parse_number(frame, "x", "v", fmt).collect()["v"].to_list() == [1.5, None]
 
 
-def _written(amount: Decimal, symbol: str | None, comma: bool, grouped: bool, after: bool) -> str:
+def _written(amount: Decimal, convention: tuple[str | None, bool, bool, bool, str]) -> str:
+    symbol, comma, grouped, after, negative = convention
     number = f"{abs(amount):,.2f}" if grouped else f"{abs(amount):.2f}"
     if comma:
         number = number.translate(str.maketrans(",.", ".,"))
-    sign = "-" if amount < 0 else ""
-    if symbol is None:
-        return sign + number
-    return f"{sign}{number} {symbol}" if after else f"{sign}{symbol}{number}"
+    if symbol is not None:
+        number = f"{number} {symbol}" if after else f"{symbol}{number}"
+    if amount >= 0:
+        return number
+    return {"front": f"-{number}", "parentheses": f"({number})", "trailing": f"{number}-"}[negative]
 
 
 @settings(max_examples=60, deadline=None)
@@ -110,11 +152,17 @@ def _written(amount: Decimal, symbol: str | None, comma: bool, grouped: bool, af
     comma=st.booleans(),
     grouped=st.booleans(),
     after=st.booleans(),
+    negative=st.sampled_from(["front", "parentheses", "trailing"]),
 )
 def test_any_convention_reads_back_the_amounts_written(
-    amounts: list[Decimal], symbol: str | None, comma: bool, grouped: bool, after: bool
+    amounts: list[Decimal],
+    symbol: str | None,
+    comma: bool,
+    grouped: bool,
+    after: bool,
+    negative: str,
 ) -> None:
-    written = [_written(a, symbol, comma, grouped, after) for a in amounts]
+    written = [_written(a, (symbol, comma, grouped, after, negative)) for a in amounts]
     # Two decimals always show the mark, so the file's guess (the opposite) must not win.
     fmt = read_number_format(written, decimal_comma=not comma)
     frame = nw.from_native(pl.LazyFrame({"x": written}))

@@ -36,6 +36,8 @@ _PLAIN = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 _WRITTEN = re.compile(
     rf"([+-]?)\s*(?:({_MARK})\s*)?([+-]?)\s*(\d(?:[\d.,'\s]*\d)?)\s*({_MARK})?", re.UNICODE
 )
+# A negative written outside the number: "(12.50)" or "12.50-" (the inside in group 1 or 2).
+_OUTSIDE = re.compile(r"\((.+)\)|([^-].*?)\s*-")
 # Spaces that group thousands: plain, no-break (French exports) and narrow no-break.
 _SPACES = " \u00a0\u202f"
 _TEMP = "__sw_number_text"
@@ -62,6 +64,9 @@ class NumberFormat:
         The currency (or unit) written before or after every number, as written.
     grouped
         Thousands are grouped (``1,254.00``, ``1.254,00``, ``1 254,00``, ``1'254.00``).
+    signs_outside
+        Negatives are written in parentheses (``(12.50)``, accounting) or with a
+        trailing minus (``12,50-``, as SAP exports them).
 
     Examples
     --------
@@ -72,11 +77,12 @@ class NumberFormat:
     decimal_comma: bool = False
     symbol: str | None = None
     grouped: bool = False
+    signs_outside: bool = False
 
     @property
     def plain(self) -> bool:
-        """Whether a plain cast reads the column (no currency, no grouping)."""
-        return self.symbol is None and not self.grouped
+        """Whether a plain cast reads the column (no currency, no grouping, signs in front)."""
+        return self.symbol is None and not self.grouped and not self.signs_outside
 
     def describe(self) -> str:
         """The convention in words, for notes: ``'€', decimal comma, thousands grouped``."""
@@ -84,6 +90,8 @@ class NumberFormat:
         parts.append("decimal comma" if self.decimal_comma else "decimal point")
         if self.grouped:
             parts.append("thousands grouped")
+        if self.signs_outside:
+            parts.append("negatives as (12.50) or 12.50-")
         return ", ".join(parts)
 
     def pattern(self) -> str:
@@ -96,10 +104,14 @@ class NumberFormat:
         number = rf"{whole}({re.escape(decimal)}[0-9]+)?"
         # RE2 (DuckDB) and Java (Spark) take \s as ASCII spaces only: no-break ones added.
         space = f"[\\s{_SPACES}]*"
-        if self.symbol is None:
-            return rf"^[+-]?{space}{number}$"
-        symbol = re.escape(self.symbol)
-        return rf"^[+-]?{space}({symbol}{space})?[+-]?{space}{number}({space}{symbol})?$"
+        core = number
+        if self.symbol is not None:
+            symbol = re.escape(self.symbol)
+            core = rf"({symbol}{space})?[+-]?{space}{number}({space}{symbol})?"
+        signed = rf"^[+-]?{space}{core}$"
+        if not self.signs_outside:
+            return signed
+        return rf"{signed}|^\({space}{core}{space}\)$|^{core}{space}-$"
 
 
 def currency_code(symbol: str | None) -> str | None:
@@ -151,21 +163,24 @@ def read_number_format(sample: Sequence[str], *, decimal_comma: bool = False) ->
     Examples
     --------
     >>> read_number_format(["254,99 €", "1.254,00 €", "9,99 €"])
-    NumberFormat(decimal_comma=True, symbol='€', grouped=True)
+    NumberFormat(decimal_comma=True, symbol='€', grouped=True, signs_outside=False)
     >>> read_number_format(["12.50", "3"]).plain
     True
     """
     shown: Counter[str] = Counter()
     symbols: Counter[str] = Counter()
     numbers: list[str] = []
+    outside = False
     for value in sample:
         text = value.strip()
         if _PLAIN.fullmatch(text):
             shown["."] += "." in text
             continue
-        written = _WRITTEN.fullmatch(text)
+        inner = _OUTSIDE.fullmatch(text)
+        written = _WRITTEN.fullmatch(inner[1] or inner[2] if inner else text)
         if written is None or (written[2] and written[5]):
             continue
+        outside = outside or inner is not None
         numbers.append(written[4])
         if symbol := written[2] or written[5]:
             symbols[symbol] += 1
@@ -175,7 +190,7 @@ def read_number_format(sample: Sequence[str], *, decimal_comma: bool = False) ->
     group = "." if comma else ","
     grouped = any(re.search(rf"[{re.escape(group)}\s']", number) for number in numbers)
     symbol = symbols.most_common(1)[0][0] if symbols else None
-    return NumberFormat(decimal_comma=comma, symbol=symbol, grouped=grouped)
+    return NumberFormat(comma, symbol, grouped=grouped, signs_outside=outside)
 
 
 def parse_number(
@@ -201,6 +216,10 @@ def parse_number(
     digits = digits.str.replace_all(f"[{re.escape(group)}\\s'{_SPACES}]", "")
     if fmt.decimal_comma:
         digits = digits.str.replace_all(",", ".", literal=True)
+    if fmt.signs_outside:
+        outside = text.str.starts_with("(") | text.str.ends_with("-")
+        digits = digits.str.replace_all(r"[()]|-$", "")
+        digits = nw.when(outside).then(nw.concat_str(nw.lit("-"), digits)).otherwise(digits)
     written = text.str.contains(fmt.pattern())
     frame = frame.with_columns(nw.when(written).then(digits).alias(_TEMP))
     return portable.try_to_float(frame, _TEMP, out).drop(_TEMP)
