@@ -36,3 +36,14 @@ def test_patterns_without_a_swapped_twin_are_never_ambiguous() -> None:
     assert month_day_twin(["03.04.2024"], "%d.%m.%Y") is None  # no %m.%d.%Y is read
     with_time = ["03/04/2024 10:00", "05/06/2024 11:30"]
     assert month_day_twin(with_time, "%d/%m/%Y %H:%M") == ("%m/%d/%Y %H:%M", with_time[0])
+
+
+def test_zoned_and_utc_suffixed_times_are_recognised() -> None:
+    cases = {
+        "%Y-%m-%dT%H:%M:%S%#z": ["2024-01-03T10:00:00Z", "2024-01-04T10:00:00+01:00"],
+        "%Y-%m-%dT%H:%M:%S%.f%#z": ["2024-01-03T10:00:00.123Z", "2024-01-03T10:00:00Z"],
+        "%Y-%m-%d %H:%M:%S%#z": ["2024-01-03 10:00:00+00:00"],  # pandas, zoned
+        "%Y-%m-%d %H:%M:%S UTC": ["2024-01-03 10:00:00 UTC"],  # BigQuery
+    }
+    for fmt, values in cases.items():
+        assert detect_timestamp_format(values) == (fmt, len(values))

@@ -69,7 +69,10 @@ def _notes(
     if roles.amount_is_computed:
         notes.append(f"amount = {roles.columns['quantity']} × {roles.columns['unit_price']}")
     if fmt:
-        notes.append(f"timestamps parsed with the pattern {fmt}")
+        zoned = "z" in fmt or "UTC" in fmt
+        notes.append(
+            f"timestamps parsed with the pattern {fmt}" + (" (as UTC times)" if zoned else "")
+        )
     if roles.kind == "transactions":
         notes.append(
             {

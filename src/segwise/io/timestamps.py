@@ -31,6 +31,14 @@ TIMESTAMP_FORMATS: tuple[str, ...] = (
     "%Y-%m-%d %H:%M",
     "%Y-%m-%dT%H:%M",
     "%Y-%m-%d",
+    # An offset or Z (ISO 8601, what APIs and pandas write for zoned times), and BigQuery's
+    # " UTC": read as the instant's UTC time.
+    "%Y-%m-%dT%H:%M:%S%#z",
+    "%Y-%m-%dT%H:%M:%S%.f%#z",
+    "%Y-%m-%d %H:%M:%S%#z",
+    "%Y-%m-%d %H:%M:%S%.f%#z",
+    "%Y-%m-%d %H:%M:%S UTC",
+    "%Y-%m-%d %H:%M:%S%.f UTC",
     "%Y/%m/%d %H:%M:%S",
     "%Y/%m/%d %H:%M",
     "%Y/%m/%d",
