@@ -13,6 +13,7 @@ import pytest
 
 import segwise as sw
 from segwise.engine import portable
+from segwise.engine.datetimes import try_to_datetime
 from segwise.engine.frames import Backend, backend_of
 
 RAW = pl.DataFrame(
@@ -60,7 +61,7 @@ def _frames(spark: Any | None) -> dict[str, nw.LazyFrame[Any]]:
 
 def _run(frame: nw.LazyFrame[Any]) -> pl.DataFrame:
     frame = portable.try_to_float(frame, "x", "v")
-    frame = portable.try_to_datetime(frame, "t", "ts", fmt="%Y-%m-%d %H:%M:%S")
+    frame = try_to_datetime(frame, "t", "ts", fmt="%Y-%m-%d %H:%M:%S")
     frame = portable.with_row_number(frame, "row")
     out: pl.DataFrame = frame.collect(backend="polars").to_native()
     return out.sort("row")
@@ -140,83 +141,8 @@ def test_backslash_in_a_date_format_parses_on_duckdb() -> None:
     # Issue 12, defect 20: the pattern's backslash was doubled in DuckDB's SQL text.
     frame = pl.DataFrame({"t": ["01\\02\\2024", "bad"]})
     expected = [datetime(2024, 2, 1), None]
-    on_polars = portable.try_to_datetime(nw.from_native(frame.lazy()), "t", "ts", fmt="%d\\%m\\%Y")
+    on_polars = try_to_datetime(nw.from_native(frame.lazy()), "t", "ts", fmt="%d\\%m\\%Y")
     assert on_polars.collect()["ts"].to_list() == expected
     relation = nw.from_native(duckdb.sql("SELECT * FROM frame"))
-    on_duckdb = portable.try_to_datetime(relation, "t", "ts", fmt="%d\\%m\\%Y")
+    on_duckdb = try_to_datetime(relation, "t", "ts", fmt="%d\\%m\\%Y")
     assert on_duckdb.collect(backend="polars")["ts"].to_list() == expected
-
-
-ZONED = pl.DataFrame(
-    {
-        "i": [str(i) for i in range(6)],
-        "t": [
-            "2024-01-03T10:00:00Z",
-            "2024-01-03T10:00:00+01:00",
-            "2024-07-03T23:30:00-0400",
-            "2024-01-03T10:00:00.250z",
-            "2024-01-03T10:00:00",
-            "yesterday",
-        ],
-    }
-)
-# The instant's UTC time; a time without an offset is no instant.
-ZONED_TIMES = [
-    datetime(2024, 1, 3, 10),
-    datetime(2024, 1, 3, 9),
-    datetime(2024, 7, 4, 3, 30),
-    datetime(2024, 1, 3, 10, 0, 0, 250_000),
-    None,
-    None,
-]
-
-
-def _zoned(frame: Any) -> list[Any]:
-    parsed = portable.try_to_datetime(
-        nw.from_native(frame), "t", "ts", fmt="%Y-%m-%dT%H:%M:%S%.f%#z"
-    )
-    out: pl.DataFrame = parsed.collect(backend="polars").to_native()
-    return out.sort(pl.col("i").cast(pl.Int64))["ts"].to_list()
-
-
-@pytest.mark.parametrize("engine", ["polars", "duckdb"])
-def test_an_offset_or_z_gives_the_utc_time_on_embedded_engines(engine: str) -> None:
-    frame = ZONED.lazy() if engine == "polars" else duckdb.sql("SELECT * FROM ZONED")
-    assert _zoned(frame) == ZONED_TIMES
-
-
-@pytest.mark.spark
-def test_an_offset_or_z_gives_the_utc_time_on_spark_whatever_its_time_zone(spark: Any) -> None:
-    spark.conf.set("spark.sql.session.timeZone", "America/New_York")
-    try:
-        assert _zoned(spark_frame(spark, ZONED)) == ZONED_TIMES
-    finally:
-        spark.conf.set("spark.sql.session.timeZone", "UTC")
-
-
-def test_zoned_timestamps_are_their_utc_time_whatever_the_session_zone() -> None:
-    instants = pl.DataFrame({"t": [datetime(2024, 1, 3, 10), datetime(2024, 7, 3, 23, 30)]})
-    paris = instants.with_columns(
-        pl.col("t").dt.replace_time_zone("UTC").dt.convert_time_zone("Europe/Paris")
-    )
-    on_polars = portable.try_to_datetime(nw.from_native(paris.lazy()), "t", "ts", fmt=None)
-    connection = duckdb.connect()
-    connection.execute("SET TimeZone = 'America/New_York'")
-    relation = connection.sql("SELECT timezone('UTC', t) AS t FROM instants")  # UTC instants
-    on_duckdb = portable.try_to_datetime(nw.from_native(relation), "t", "ts", fmt=None)
-    expected = instants["t"].to_list()
-    assert on_polars.collect()["ts"].to_list() == expected
-    assert on_duckdb.collect()["ts"].to_list() == expected
-
-
-@pytest.mark.spark
-def test_spark_timestamps_are_their_utc_time_whatever_the_session_zone(spark: Any) -> None:
-    spark.conf.set("spark.sql.session.timeZone", "America/New_York")
-    try:
-        frame = spark.sql(
-            "SELECT to_timestamp('2024-01-03 10:00:00+00:00', 'yyyy-MM-dd HH:mm:ssXXX') AS t"
-        )
-        parsed = portable.try_to_datetime(nw.from_native(frame), "t", "ts", fmt=None)
-        assert parsed.collect()["ts"].to_list() == [datetime(2024, 1, 3, 10)]
-    finally:
-        spark.conf.set("spark.sql.session.timeZone", "UTC")

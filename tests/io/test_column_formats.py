@@ -81,3 +81,33 @@ def test_a_column_showing_decimal_points_is_read_so_in_a_decimal_comma_file(
     dataset = sw.read_transactions(path)
     assert dataset.quality().rows_quarantined == 0
     assert _amounts(dataset)["c7"] == 7.5
+
+
+@pytest.mark.parametrize("engine", ["polars", "duckdb"])
+def test_an_event_log_in_unix_milliseconds_is_dated_and_a_stray_number_quarantined(
+    tmp_path: Path, engine: str
+) -> None:
+    path = tmp_path / "events.csv"
+    path.write_text(
+        "distinct_id,event,time\nu1,Viewed,1704276000250\nu2,Viewed,1720049400000\nu1,Bought,42\n"
+    )
+    source = path if engine == "polars" else duckdb.read_csv(str(path), all_varchar=True)
+    events = sw.read_events(source, customer_id="distinct_id")
+    report = events.quality()
+    assert report.timestamp_format == "epoch-ms"
+    assert (report.rows_used, report.excluded["unparseable_timestamp"]) == (2, 1)
+    assert str(report.first_timestamp) == "2024-01-03 10:00:00.250000"
+    assert "timestamps read as Unix times in milliseconds since 1970 (UTC)" in report.notes
+
+
+def test_orders_with_offsets_count_on_their_utc_day(tmp_path: Path) -> None:
+    path = tmp_path / "orders.csv"
+    path.write_text(
+        "customer_id,created_at,amount\n"
+        "A,2024-07-03T23:30:00-04:00,10\n"
+        "A,2024-07-01T08:00:00Z,5\n"
+        "B,2024-07-02T00:30:00+02:00,7\n"
+    )
+    data = sw.read_transactions(path).data.collect(backend="polars").to_native()
+    days = sorted(data["timestamp"].dt.date().cast(pl.String).to_list())
+    assert days == ["2024-07-01", "2024-07-01", "2024-07-04"]

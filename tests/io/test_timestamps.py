@@ -44,6 +44,15 @@ def test_zoned_and_utc_suffixed_times_are_recognised() -> None:
         "%Y-%m-%dT%H:%M:%S%.f%#z": ["2024-01-03T10:00:00.123Z", "2024-01-03T10:00:00Z"],
         "%Y-%m-%d %H:%M:%S%#z": ["2024-01-03 10:00:00+00:00"],  # pandas, zoned
         "%Y-%m-%d %H:%M:%S UTC": ["2024-01-03 10:00:00 UTC"],  # BigQuery
+        "%Y-%m-%d %H:%M:%S %#z": ["2024-01-03 10:00:00 -0500"],  # Shopify
     }
     for fmt, values in cases.items():
         assert detect_timestamp_format(values) == (fmt, len(values))
+
+
+def test_unix_times_are_recognised_in_their_unit_and_dates_as_digits_stay_dates() -> None:
+    assert detect_timestamp_format(["1704276000", "1720049400", "x"]) == ("epoch-s", 2)
+    assert detect_timestamp_format(["1704276000250", "1720049400000"]) == ("epoch-ms", 2)
+    assert detect_timestamp_format(["20240103", "20240704"]) == ("%Y%m%d", 2)
+    # Small numbers (ids, prices) are no Unix time.
+    assert detect_timestamp_format(["42", "1234567"]) == (None, 0)

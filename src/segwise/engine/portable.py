@@ -5,8 +5,7 @@ Narwhals makes most expressions portable. These are the exceptions, measured:
 * A failed cast raises on Polars (strict by default) and on DuckDB (``CAST``),
   but ingestion must turn bad cells into NULL so the row can be quarantined
   with a reason. Each engine has its own non-raising form.
-* Timestamp parsing takes strftime patterns on Polars and DuckDB but Java
-  patterns on Spark.
+* Timestamp parsing: see :mod:`segwise.engine.datetimes`.
 * Row numbers: Polars has a cheap index; DuckDB numbers rows in scan order;
   Spark has no stable order, so its row numbers are unique but not consecutive.
 
@@ -15,14 +14,12 @@ Every function takes and returns a Narwhals LazyFrame and adds one column.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import narwhals.stable.v2 as nw
 import polars as pl
 
 from segwise.engine.frames import Backend, backend_of, wrap
-from segwise.engine.java_patterns import strftime_to_java
 from segwise.engine.spark_cache import cached
 
 
@@ -58,7 +55,8 @@ def quote_literal(text: str, backend: Backend = Backend.SPARK) -> str:
     return "'" + quoted + "'"
 
 
-def _add_sql_column(frame: nw.LazyFrame[Any], sql: str, out: str) -> nw.LazyFrame[Any]:
+def add_sql_column(frame: nw.LazyFrame[Any], sql: str, out: str) -> nw.LazyFrame[Any]:
+    """Add ``out``, computed by the SQL expression ``sql``, to a DuckDB or Spark frame."""
     backend = backend_of(frame)
     native = frame.to_native()
     if backend is Backend.DUCKDB:
@@ -116,96 +114,7 @@ def _try_to_float(
     text_sql = f"trim(CAST({ident} AS STRING))"
     if decimal_comma:
         text_sql = f"replace(replace({text_sql}, '.', ''), ',', '.')"
-    return _add_sql_column(frame, f"try_cast({text_sql} AS DOUBLE)", out)
-
-
-def try_to_datetime(
-    frame: nw.LazyFrame[Any], column: str, out: str, *, fmt: str | None
-) -> nw.LazyFrame[Any]:
-    """Add ``out``: ``column`` as a Datetime (microseconds), NULL where it cannot be parsed.
-
-    Temporal columns are cast (a Date becomes midnight); text is trimmed and
-    parsed with the strftime pattern ``fmt`` without raising.
-
-    Examples
-    --------
-    >>> import polars as pl
-    >>> frame = nw.from_native(pl.LazyFrame({"t": ["2024-01-31", "31/01/2024"]}))
-    >>> try_to_datetime(frame, "t", "ts", fmt="%Y-%m-%d").collect()["ts"].to_list()
-    [datetime.datetime(2024, 1, 31, 0, 0), None]
-    """
-    dtype = frame.collect_schema()[column]
-    if isinstance(dtype, nw.Datetime) and dtype.time_zone is not None:
-        return _utc_time(frame, column, out)
-    if isinstance(dtype, nw.Date | nw.Datetime):
-        return frame.with_columns(nw.col(column).cast(nw.Datetime("us")).alias(out))
-    if fmt is None:
-        return frame.with_columns(nw.lit(None, dtype=nw.Datetime("us")).alias(out))
-    backend = backend_of(frame)
-    zoned = re.search(r"%[#:]?z", fmt) is not None
-    if backend is Backend.POLARS:
-        parsed = (
-            pl.col(column)
-            .cast(pl.String)
-            .str.strip_chars()
-            .str.to_datetime(fmt, strict=False, time_unit="us", exact=True)
-        )
-        if zoned:
-            parsed = parsed.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
-        return wrap(frame.to_native().with_columns(parsed.alias(out)))
-    return _add_sql_column(
-        frame, _datetime_sql(quote_identifier(column, backend), fmt, backend), out
-    )
-
-
-def _utc_time(frame: nw.LazyFrame[Any], column: str, out: str) -> nw.LazyFrame[Any]:
-    """A zoned timestamp column as its UTC time, on every engine.
-
-    Casting it away shows the session's local time on DuckDB and Spark (a Parquet file of
-    UTC instants read in New York was five hours early there) and UTC on Polars.
-    """
-    backend = backend_of(frame)
-    if backend is Backend.POLARS:
-        utc = pl.col(column).dt.convert_time_zone("UTC").dt.replace_time_zone(None)
-        return wrap(frame.to_native().with_columns(utc.dt.cast_time_unit("us").alias(out)))
-    ident = quote_identifier(column, backend)
-    if backend is Backend.DUCKDB:
-        return _add_sql_column(frame, f"CAST(timezone('UTC', {ident}) AS TIMESTAMP)", out)
-    sql = f"CAST(to_utc_timestamp({ident}, current_timezone()) AS TIMESTAMP_NTZ)"
-    return _add_sql_column(frame, sql, out)
-
-
-def _datetime_sql(ident: str, fmt: str, backend: Backend) -> str:
-    """SQL reading ``ident`` with strftime ``fmt`` on DuckDB or Spark, NULL where it cannot.
-
-    An offset (``%z``, ``%#z``) gives the instant's UTC time, whatever the session's time
-    zone, as Polars gives it.
-    """
-    zoned = re.search(r"%[#:]?z", fmt) is not None
-    if backend is Backend.DUCKDB:
-        text = f"trim(CAST({ident} AS VARCHAR))"
-        # DuckDB writes fractional seconds as .%f where Polars (chrono) writes %.f, and Polars
-        # reads "10:00:00" with %S%.f too (so DuckDB tries without). DuckDB's %z reads +01:00
-        # and +0100 but not Z; %#z (any of the three) is Polars' own.
-        fmt = fmt.replace("%#z", "%z")
-        patterns = [fmt.replace("%.f", ".%f"), fmt.replace("%.f", "")] if "%.f" in fmt else [fmt]
-        if zoned:
-            text = f"regexp_replace({text}, '[Zz]$', '+00:00')"
-        tries = [f"try_strptime({text}, {quote_literal(p, backend)})" for p in patterns]
-        parsed = f"coalesce({', '.join(tries)})" if len(tries) > 1 else tries[0]
-        return f"timezone('UTC', {parsed})" if zoned else f"CAST({parsed} AS TIMESTAMP)"
-    text = f"trim(CAST({ident} AS STRING))"
-    java = quote_literal(strftime_to_java(fmt))
-    if not zoned:
-        return f"CAST(try_to_timestamp({text}, {java}) AS TIMESTAMP_NTZ)"
-    # Java's XXX reads Z and +01:00, not +0100: written with a colon first.
-    text = f"regexp_replace(regexp_replace({text}, '[Zz]$', '+00:00'), {_NO_COLON}, '$1:$2')"
-    instant = f"try_to_timestamp({text}, {java})"
-    return f"CAST(to_utc_timestamp({instant}, current_timezone()) AS TIMESTAMP_NTZ)"
-
-
-#: An offset written without a colon (+0100), as a Spark SQL literal.
-_NO_COLON = "'([+-][0-9]{2})([0-9]{2})$'"
+    return add_sql_column(frame, f"try_cast({text_sql} AS DOUBLE)", out)
 
 
 def with_row_number(frame: nw.LazyFrame[Any], out: str) -> nw.LazyFrame[Any]:
@@ -225,8 +134,8 @@ def with_row_number(frame: nw.LazyFrame[Any], out: str) -> nw.LazyFrame[Any]:
         )
         return wrap(native)
     if backend is Backend.DUCKDB:
-        return _add_sql_column(frame, "CAST(row_number() OVER () AS BIGINT)", out)
-    return _add_sql_column(frame, "monotonically_increasing_id() + 1", out)
+        return add_sql_column(frame, "CAST(row_number() OVER () AS BIGINT)", out)
+    return add_sql_column(frame, "monotonically_increasing_id() + 1", out)
 
 
 def count_distinct_rows(frame: nw.LazyFrame[Any], columns: list[str]) -> int:
@@ -283,8 +192,8 @@ def add_days_between(
         return wrap(frame.to_native().with_columns(days.alias(out)))
     a, b = quote_identifier(later, backend), quote_identifier(earlier, backend)
     if backend is Backend.DUCKDB:
-        return _add_sql_column(frame, f"CAST(date_diff('day', {b}, {a}) AS BIGINT)", out)
-    return _add_sql_column(frame, f"CAST(datediff({a}, {b}) AS BIGINT)", out)
+        return add_sql_column(frame, f"CAST(date_diff('day', {b}, {a}) AS BIGINT)", out)
+    return add_sql_column(frame, f"CAST(datediff({a}, {b}) AS BIGINT)", out)
 
 
 #: Money is summed in millionths: integer-valued doubles add exactly in any order,
@@ -453,7 +362,7 @@ def add_hash(frame: nw.LazyFrame[Any], column: str, out: str) -> nw.LazyFrame[An
         return wrap(frame.to_native().with_columns(pl.col(column).hash(seed=0).alias(out)))
     ident = quote_identifier(column, backend)
     sql = f"hash({ident})" if backend is Backend.DUCKDB else f"xxhash64({ident})"
-    return _add_sql_column(frame, sql, out)
+    return add_sql_column(frame, sql, out)
 
 
 #: Characters whose full Unicode case mapping (Polars, Spark, Python) differs from the

@@ -7,7 +7,7 @@ from typing import Any
 
 import narwhals.stable.v2 as nw
 
-from segwise.engine import portable
+from segwise.engine.datetimes import try_to_datetime
 from segwise.exceptions import ConfigError, DataError
 from segwise.io.timestamps import detect_timestamp_format, settle_month_day, warn_ambiguous
 
@@ -46,7 +46,7 @@ def ensure_datetime(
         fmt, ambiguous = settle_month_day(frame, column, fmt, values)
         if ambiguous is not None:
             warn_ambiguous(f"column '{column}'", fmt, ambiguous)
-    return portable.try_to_datetime(frame, column, PARSED, fmt=fmt), PARSED
+    return try_to_datetime(frame, column, PARSED, fmt=fmt), PARSED
 
 
 def as_day(value: str | date | datetime | None, what: str = "as-of date") -> date | None:

@@ -61,7 +61,7 @@ def timestamp_format(
         raise DataError(
             f"no timestamp could be read as a date (first value {sample[0]!r})",
             hint="pass the pattern with --date-format (timestamp_format= in Python), "
-            "e.g. '%d/%m/%Y'",
+            "e.g. '%d/%m/%Y', or epoch-s / epoch-ms for Unix times",
             source=source,
             column=column,
         )

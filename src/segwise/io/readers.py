@@ -70,8 +70,11 @@ def _notes(
         notes.append(f"amount = {roles.columns['quantity']} × {roles.columns['unit_price']}")
     if fmt:
         zoned = "z" in fmt or "UTC" in fmt
+        unit = {"epoch-s": "seconds", "epoch-ms": "milliseconds"}.get(fmt)
         notes.append(
-            f"timestamps parsed with the pattern {fmt}" + (" (as UTC times)" if zoned else "")
+            f"timestamps read as Unix times in {unit} since 1970 (UTC)"
+            if unit
+            else f"timestamps parsed with the pattern {fmt}" + (" (as UTC times)" if zoned else "")
         )
     if roles.kind == "transactions":
         notes.append(

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 import narwhals.stable.v2 as nw
 import polars as pl
 
-from segwise.engine import portable
+from segwise.engine.datetimes import try_to_datetime
+from segwise.engine.epochs import EPOCH_FORMATS, epoch_bounds
 from segwise.exceptions import ConfigError
 
 if TYPE_CHECKING:
@@ -37,6 +38,7 @@ TIMESTAMP_FORMATS: tuple[str, ...] = (
     "%Y-%m-%dT%H:%M:%S%.f%#z",
     "%Y-%m-%d %H:%M:%S%#z",
     "%Y-%m-%d %H:%M:%S%.f%#z",
+    "%Y-%m-%d %H:%M:%S %#z",  # Shopify's orders export: 2024-01-03 10:00:00 -0500
     "%Y-%m-%d %H:%M:%S UTC",
     "%Y-%m-%d %H:%M:%S%.f UTC",
     "%Y/%m/%d %H:%M:%S",
@@ -68,6 +70,8 @@ def detect_timestamp_format(values: Sequence[str]) -> tuple[str | None, int]:
     ('%d/%m/%Y', 2)
     >>> detect_timestamp_format(["yesterday"])
     (None, 0)
+    >>> detect_timestamp_format(["1704276000", "1704362400"])
+    ('epoch-s', 2)
     """
     series = pl.Series("t", [str(v).strip() for v in values], dtype=pl.String)
     best: tuple[str | None, int] = (None, 0)
@@ -77,7 +81,13 @@ def detect_timestamp_format(values: Sequence[str]) -> tuple[str | None, int]:
         if ok > best[1]:
             best = (fmt, ok)
         if ok == len(series):
-            break
+            return best
+    # Unix times last: digits no pattern reads (20240103 is %Y%m%d, far below 10^8 seconds).
+    for fmt in EPOCH_FORMATS:
+        low, high = epoch_bounds(fmt)
+        ok = sum(1 for value in series if value.isdigit() and low <= int(value) < high)
+        if ok > best[1]:
+            best = (fmt, ok)
     return best
 
 
@@ -146,8 +156,8 @@ def settle_month_day(
     if ambiguous is None:
         return fmt, None
     twin = ambiguous[0]
-    read = portable.try_to_datetime(frame, column, "_mine", fmt=fmt)
-    read = portable.try_to_datetime(read, column, "_theirs", fmt=twin)
+    read = try_to_datetime(frame, column, "_mine", fmt=fmt)
+    read = try_to_datetime(read, column, "_theirs", fmt=twin)
     counts = read.select(
         nw.col("_mine").count().alias("mine"), nw.col("_theirs").count().alias("theirs")
     ).collect()

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import narwhals.stable.v2 as nw
 
 from segwise.engine import portable
+from segwise.engine.datetimes import try_to_datetime
 from segwise.io.ids import id_as_text
 from segwise.io.money import NumberFormat, in_other_currency, parse_number
 
@@ -159,7 +160,7 @@ def parse_columns(frame: nw.LazyFrame[Any], plan: Plan) -> nw.LazyFrame[Any]:
         id_as_text(customer, plan.id_dtype, whole_floats=plan.id_whole_floats).alias(CUSTOMER)
     )
     if (ts := roles.get("timestamp")) is not None:
-        frame = portable.try_to_datetime(frame, ts, TIMESTAMP, fmt=plan.timestamp_format)
+        frame = try_to_datetime(frame, ts, TIMESTAMP, fmt=plan.timestamp_format)
     if (event := roles.get("event")) is not None:
         frame = frame.with_columns(nw.col(event).alias(EVENT))
     if roles.kind == "responses":
@@ -218,7 +219,7 @@ def _parse_consents(frame: nw.LazyFrame[Any], plan: Plan) -> nw.LazyFrame[Any]:
     expires = roles.get("expires")
     if expires is None:
         return frame.with_columns(nw.lit(None, dtype=nw.Datetime("us")).alias(EXPIRES))
-    return portable.try_to_datetime(frame, expires, EXPIRES, fmt=plan.expires_format)
+    return try_to_datetime(frame, expires, EXPIRES, fmt=plan.expires_format)
 
 
 def _transaction_flags(frame: nw.LazyFrame[Any], plan: Plan) -> list[nw.Expr]:

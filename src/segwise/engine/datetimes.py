@@ -1,0 +1,116 @@
+"""Timestamps read from text, numbers or zoned columns, the same way on every engine.
+
+Polars and DuckDB take strftime patterns, Spark Java ones (:mod:`.java_patterns`);
+Unix times are :mod:`.epochs`' pseudo-patterns. A time with an offset, and a zoned
+column, is its UTC time on every engine, whatever the session's time zone.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import narwhals.stable.v2 as nw
+import polars as pl
+
+from segwise.engine.epochs import EPOCH_FORMATS, epoch_expr, epoch_sql
+from segwise.engine.frames import Backend, backend_of, wrap
+from segwise.engine.java_patterns import strftime_to_java
+from segwise.engine.portable import add_sql_column, quote_identifier, quote_literal
+
+
+def try_to_datetime(
+    frame: nw.LazyFrame[Any], column: str, out: str, *, fmt: str | None
+) -> nw.LazyFrame[Any]:
+    """Add ``out``: ``column`` as a Datetime (microseconds), NULL where it cannot be parsed.
+
+    Temporal columns are cast (a Date becomes midnight); text is trimmed and
+    parsed with the strftime pattern ``fmt`` without raising.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> frame = nw.from_native(pl.LazyFrame({"t": ["2024-01-31", "31/01/2024"]}))
+    >>> try_to_datetime(frame, "t", "ts", fmt="%Y-%m-%d").collect()["ts"].to_list()
+    [datetime.datetime(2024, 1, 31, 0, 0), None]
+    """
+    dtype = frame.collect_schema()[column]
+    if isinstance(dtype, nw.Datetime) and dtype.time_zone is not None:
+        return _utc_time(frame, column, out)
+    if isinstance(dtype, nw.Date | nw.Datetime):
+        return frame.with_columns(nw.col(column).cast(nw.Datetime("us")).alias(out))
+    if fmt is None:
+        return frame.with_columns(nw.lit(None, dtype=nw.Datetime("us")).alias(out))
+    backend = backend_of(frame)
+    if backend is Backend.POLARS:
+        return wrap(frame.to_native().with_columns(_polars_datetime(column, fmt).alias(out)))
+    return add_sql_column(
+        frame, _datetime_sql(quote_identifier(column, backend), fmt, backend), out
+    )
+
+
+def _polars_datetime(column: str, fmt: str) -> pl.Expr:
+    """Polars: text ``column`` read with ``fmt`` (an offset gives the UTC time)."""
+    if fmt in EPOCH_FORMATS:
+        return epoch_expr(column, fmt)
+    parsed = (
+        pl.col(column)
+        .cast(pl.String)
+        .str.strip_chars()
+        .str.to_datetime(fmt, strict=False, time_unit="us", exact=True)
+    )
+    if re.search(r"%[#:]?z", fmt) is not None:
+        parsed = parsed.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+    return parsed
+
+
+def _utc_time(frame: nw.LazyFrame[Any], column: str, out: str) -> nw.LazyFrame[Any]:
+    """A zoned timestamp column as its UTC time, on every engine.
+
+    Casting it away shows the session's local time on DuckDB and Spark (a Parquet file of
+    UTC instants read in New York was five hours early there) and UTC on Polars.
+    """
+    backend = backend_of(frame)
+    if backend is Backend.POLARS:
+        utc = pl.col(column).dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+        return wrap(frame.to_native().with_columns(utc.dt.cast_time_unit("us").alias(out)))
+    ident = quote_identifier(column, backend)
+    if backend is Backend.DUCKDB:
+        return add_sql_column(frame, f"CAST(timezone('UTC', {ident}) AS TIMESTAMP)", out)
+    sql = f"CAST(to_utc_timestamp({ident}, current_timezone()) AS TIMESTAMP_NTZ)"
+    return add_sql_column(frame, sql, out)
+
+
+def _datetime_sql(ident: str, fmt: str, backend: Backend) -> str:
+    """SQL reading ``ident`` with strftime ``fmt`` on DuckDB or Spark, NULL where it cannot.
+
+    An offset (``%z``, ``%#z``) gives the instant's UTC time, whatever the session's time
+    zone, as Polars gives it.
+    """
+    if fmt in EPOCH_FORMATS:
+        return epoch_sql(ident, fmt, backend)
+    zoned = re.search(r"%[#:]?z", fmt) is not None
+    if backend is Backend.DUCKDB:
+        text = f"trim(CAST({ident} AS VARCHAR))"
+        # DuckDB writes fractional seconds as .%f where Polars (chrono) writes %.f, and Polars
+        # reads "10:00:00" with %S%.f too (so DuckDB tries without). DuckDB's %z reads +01:00
+        # and +0100 but not Z; %#z (any of the three) is Polars' own.
+        fmt = fmt.replace("%#z", "%z")
+        patterns = [fmt.replace("%.f", ".%f"), fmt.replace("%.f", "")] if "%.f" in fmt else [fmt]
+        if zoned:
+            text = f"regexp_replace({text}, '[Zz]$', '+00:00')"
+        tries = [f"try_strptime({text}, {quote_literal(p, backend)})" for p in patterns]
+        parsed = f"coalesce({', '.join(tries)})" if len(tries) > 1 else tries[0]
+        return f"timezone('UTC', {parsed})" if zoned else f"CAST({parsed} AS TIMESTAMP)"
+    text = f"trim(CAST({ident} AS STRING))"
+    java = quote_literal(strftime_to_java(fmt))
+    if not zoned:
+        return f"CAST(try_to_timestamp({text}, {java}) AS TIMESTAMP_NTZ)"
+    # Java's XXX reads Z and +01:00, not +0100: written with a colon first.
+    text = f"regexp_replace(regexp_replace({text}, '[Zz]$', '+00:00'), {_NO_COLON}, '$1:$2')"
+    instant = f"try_to_timestamp({text}, {java})"
+    return f"CAST(to_utc_timestamp({instant}, current_timezone()) AS TIMESTAMP_NTZ)"
+
+
+#: An offset written without a colon (+0100), as a Spark SQL literal.
+_NO_COLON = "'([+-][0-9]{2})([0-9]{2})$'"
