@@ -49,9 +49,14 @@ SHOPIFY = pl.DataFrame(
 
 
 def _shopify(frame: Any) -> list[Any]:
-    parsed = try_to_datetime(nw.from_native(frame), "t", "ts", fmt="%Y-%m-%d %H:%M:%S %#z")
-    out: pl.DataFrame = parsed.collect(backend="polars").to_native()
-    return out.sort("i")["ts"].to_list()
+    """The times read with the pattern detected (no space) and with one written with it."""
+    read = []
+    for fmt in ("%Y-%m-%d %H:%M:%S%#z", "%Y-%m-%d %H:%M:%S %#z"):
+        parsed = try_to_datetime(nw.from_native(frame), "t", "ts", fmt=fmt)
+        out: pl.DataFrame = parsed.collect(backend="polars").to_native()
+        read.append(out.sort("i")["ts"].to_list())
+    assert read[0] == read[1]
+    return read[0]
 
 
 SHOPIFY_TIMES = [datetime(2024, 1, 3, 15), datetime(2024, 7, 3, 22, 30)]

@@ -44,10 +44,11 @@ def test_zoned_and_utc_suffixed_times_are_recognised() -> None:
         "%Y-%m-%dT%H:%M:%S%.f%#z": ["2024-01-03T10:00:00.123Z", "2024-01-03T10:00:00Z"],
         "%Y-%m-%d %H:%M:%S%#z": ["2024-01-03 10:00:00+00:00"],  # pandas, zoned
         "%Y-%m-%d %H:%M:%S UTC": ["2024-01-03 10:00:00 UTC"],  # BigQuery
-        "%Y-%m-%d %H:%M:%S %#z": ["2024-01-03 10:00:00 -0500"],  # Shopify
     }
     for fmt, values in cases.items():
         assert detect_timestamp_format(values) == (fmt, len(values))
+    shopify = ["2024-01-03 10:00:00 -0500"]  # a space before the offset: read by the same
+    assert detect_timestamp_format(shopify) == ("%Y-%m-%d %H:%M:%S%#z", 1)
 
 
 def test_unix_times_are_recognised_in_their_unit_and_dates_as_digits_stay_dates() -> None:

@@ -90,6 +90,10 @@ def _datetime_sql(ident: str, fmt: str, backend: Backend) -> str:
     if fmt in EPOCH_FORMATS:
         return epoch_sql(ident, fmt, backend)
     zoned = re.search(r"%[#:]?z", fmt) is not None
+    if zoned:
+        # Polars reads an offset with or without spaces before it: these engines read it
+        # without, so both the pattern and the text lose them.
+        fmt = re.sub(r"\s+(%[#:]?z)", r"\1", fmt)
     if backend is Backend.DUCKDB:
         text = f"trim(CAST({ident} AS VARCHAR))"
         # DuckDB writes fractional seconds as .%f where Polars (chrono) writes %.f, and Polars
@@ -98,7 +102,7 @@ def _datetime_sql(ident: str, fmt: str, backend: Backend) -> str:
         fmt = fmt.replace("%#z", "%z")
         patterns = [fmt.replace("%.f", ".%f"), fmt.replace("%.f", "")] if "%.f" in fmt else [fmt]
         if zoned:
-            text = f"regexp_replace({text}, '[Zz]$', '+00:00')"
+            text = f"regexp_replace(regexp_replace({text}, {_SPACED}, '\\1'), '[Zz]$', '+00:00')"
         tries = [f"try_strptime({text}, {quote_literal(p, backend)})" for p in patterns]
         parsed = f"coalesce({', '.join(tries)})" if len(tries) > 1 else tries[0]
         return f"timezone('UTC', {parsed})" if zoned else f"CAST({parsed} AS TIMESTAMP)"
@@ -107,10 +111,13 @@ def _datetime_sql(ident: str, fmt: str, backend: Backend) -> str:
     if not zoned:
         return f"CAST(try_to_timestamp({text}, {java}) AS TIMESTAMP_NTZ)"
     # Java's XXX reads Z and +01:00, not +0100: written with a colon first.
+    text = f"regexp_replace({text}, {_SPACED}, '$1')"
     text = f"regexp_replace(regexp_replace({text}, '[Zz]$', '+00:00'), {_NO_COLON}, '$1:$2')"
     instant = f"try_to_timestamp({text}, {java})"
     return f"CAST(to_utc_timestamp({instant}, current_timezone()) AS TIMESTAMP_NTZ)"
 
 
+#: Spaces before a final offset or Z, as a SQL literal (no backslash: Spark doubles them).
+_SPACED = "' +([+-][0-9:]+|[Zz])$'"
 #: An offset written without a colon (+0100), as a Spark SQL literal.
 _NO_COLON = "'([+-][0-9]{2})([0-9]{2})$'"

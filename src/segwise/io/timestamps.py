@@ -32,13 +32,13 @@ TIMESTAMP_FORMATS: tuple[str, ...] = (
     "%Y-%m-%d %H:%M",
     "%Y-%m-%dT%H:%M",
     "%Y-%m-%d",
-    # An offset or Z (ISO 8601, what APIs and pandas write for zoned times), and BigQuery's
-    # " UTC": read as the instant's UTC time.
+    # An offset or Z (ISO 8601, what APIs and pandas write for zoned times; a space before
+    # it, as in Shopify's 2024-01-03 10:00:00 -0500, is read too), and BigQuery's " UTC":
+    # read as the instant's UTC time.
     "%Y-%m-%dT%H:%M:%S%#z",
     "%Y-%m-%dT%H:%M:%S%.f%#z",
     "%Y-%m-%d %H:%M:%S%#z",
     "%Y-%m-%d %H:%M:%S%.f%#z",
-    "%Y-%m-%d %H:%M:%S %#z",  # Shopify's orders export: 2024-01-03 10:00:00 -0500
     "%Y-%m-%d %H:%M:%S UTC",
     "%Y-%m-%d %H:%M:%S%.f UTC",
     "%Y/%m/%d %H:%M:%S",
