@@ -157,3 +157,45 @@ def test_unix_times_are_read_in_their_unit_on_spark_whatever_its_time_zone(spark
         assert _epochs(spark_frame(spark, EPOCHS)) == EPOCH_TIMES
     finally:
         spark.conf.set("spark.sql.session.timeZone", "UTC")
+
+
+# Dates as people write them: one-digit days and months (Excel's US locale), month names.
+WRITTEN_DATES = {
+    "%m/%d/%Y": (
+        ["1/3/2024", "01/03/2024", "12/25/2024"],
+        [(2024, 1, 3), (2024, 1, 3), (2024, 12, 25)],
+    ),
+    "%d.%m.%Y %H:%M": (
+        ["3.1.2024 9:05", "03.01.2024 09:05"],
+        [(2024, 1, 3, 9, 5), (2024, 1, 3, 9, 5)],
+    ),
+    "%b %d, %Y": (
+        ["Jan 3, 2024", "Sep 13, 2024", "jan 03, 2024"],
+        [(2024, 1, 3), (2024, 9, 13), (2024, 1, 3)],
+    ),
+    "%d %b %Y": (["3 Jan 2024", "13 Sep 2024"], [(2024, 1, 3), (2024, 9, 13)]),
+    "%d-%b-%Y": (["03-Jan-2024", "13-Sep-2024"], [(2024, 1, 3), (2024, 9, 13)]),
+    "%Y%m%d": (["20240103", "20241225"], [(2024, 1, 3), (2024, 12, 25)]),
+}
+
+
+def _written_dates(to_frame: Any) -> None:
+    for fmt, (values, expected) in WRITTEN_DATES.items():
+        rows = pl.DataFrame({"i": [str(i) for i in range(len(values))], "t": values})
+        parsed = try_to_datetime(nw.from_native(to_frame(rows)), "t", "ts", fmt=fmt)
+        out: pl.DataFrame = parsed.collect(backend="polars").to_native()
+        got = out.sort("i")["ts"].to_list()
+        assert got == [datetime(*e) if e else None for e in expected], fmt
+
+
+@pytest.mark.parametrize("engine", ["polars", "duckdb"])
+def test_dates_as_people_write_them_on_embedded_engines(engine: str) -> None:
+    def to_frame(rows: pl.DataFrame) -> Any:
+        return rows.lazy() if engine == "polars" else duckdb.sql("SELECT * FROM rows")
+
+    _written_dates(to_frame)
+
+
+@pytest.mark.spark
+def test_dates_as_people_write_them_on_spark(spark: Any) -> None:
+    _written_dates(lambda rows: spark_frame(spark, rows))

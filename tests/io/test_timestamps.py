@@ -57,3 +57,14 @@ def test_unix_times_are_recognised_in_their_unit_and_dates_as_digits_stay_dates(
     assert detect_timestamp_format(["20240103", "20240704"]) == ("%Y%m%d", 2)
     # Small numbers (ids, prices) are no Unix time.
     assert detect_timestamp_format(["42", "1234567"]) == (None, 0)
+
+
+def test_english_month_names_are_recognised() -> None:
+    cases = {
+        "%b %d, %Y": ["Jan 3, 2024", "Sep 13, 2024"],
+        "%B %d, %Y": ["January 3, 2024", "September 13, 2024"],
+        "%d %b %Y": ["3 Jan 2024", "13 Sep 2024"],
+        "%d-%b-%Y": ["03-Jan-2024", "13-Sep-2024"],
+    }
+    for fmt, values in cases.items():
+        assert detect_timestamp_format(values) == (fmt, len(values))

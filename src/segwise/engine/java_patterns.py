@@ -29,20 +29,34 @@ _JAVA_TOKENS = {
 }
 
 
+#: Java's one-letter forms, which read "3" and "03" alike, as Polars and DuckDB do.
+_ONE_OR_TWO_DIGITS = {"%m": "M", "%d": "d", "%H": "H"}
+_NUMBERS = {"%Y", "%y", "%m", "%d", "%H", "%I", "%M", "%S", "%f"}
+
+
 def strftime_to_java(pattern: str) -> str:
     """Translate a strftime pattern to the Java pattern Spark expects.
+
+    A month, day or hour between separators reads one digit or two (``1/3/2024``), as
+    Polars and DuckDB read it; beside another number (``%Y%m%d``) it keeps its two.
 
     Examples
     --------
     >>> strftime_to_java("%d/%m/%Y %H:%M")
-    'dd/MM/yyyy HH:mm'
+    'd/M/yyyy H:mm'
+    >>> strftime_to_java("%Y%m%d")
+    'yyyyMMdd'
     """
     out: list[str] = []
     # %.f (a dot and the fractional seconds) is one token, not "%." then "f".
-    for piece in re.split(r"(%\.f|%#z|%.)", pattern):
-        if piece in _JAVA_TOKENS:
+    pieces = [piece for piece in re.split(r"(%\.f|%#z|%.)", pattern) if piece]
+    for at, piece in enumerate(pieces):
+        beside = {pieces[at - 1] if at else "", pieces[at + 1] if at + 1 < len(pieces) else ""}
+        if piece in _ONE_OR_TWO_DIGITS and not beside & _NUMBERS:
+            out.append(_ONE_OR_TWO_DIGITS[piece])
+        elif piece in _JAVA_TOKENS:
             out.append(_JAVA_TOKENS[piece])
-        elif piece:
+        else:
             # Letters are pattern symbols in Java: quote literal text.
             out.append(
                 "'" + piece.replace("'", "''") + "'" if re.search("[A-Za-z]", piece) else piece

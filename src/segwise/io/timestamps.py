@@ -56,6 +56,12 @@ TIMESTAMP_FORMATS: tuple[str, ...] = (
     "%d.%m.%Y",
     "%d-%m-%Y %H:%M",
     "%d-%m-%Y",
+    # Month names, in English (Jan 3, 2024; 3 Jan 2024; 03-Jan-2024): no day/month doubt.
+    "%b %d, %Y",
+    "%B %d, %Y",
+    "%d %b %Y",
+    "%d %B %Y",
+    "%d-%b-%Y",
 )
 
 
