@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 import segwise as sw
-from segwise.io.csv import sniff, sniff_delimiter
+from segwise.io.csv import find_preamble, sniff, sniff_delimiter
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -55,6 +55,44 @@ def test_delimiters_and_line_endings(tmp_path: Path, delimiter: str, newline: st
     report = sw.read_transactions(path).quality()
     assert (report.rows_read, report.rows_used) == (2, 2)
     assert report.total_amount == pytest.approx(19.5)
+
+
+PREAMBLE = ["Orders export", "Generated 2024-03-05 by ShopX", ""]
+
+
+@pytest.mark.parametrize(
+    ("newline", "encoding", "compressed"),
+    [("\n", "utf-8", False), ("\r\n", "utf-8-sig", True), ("\r", "latin-1", False)],
+    ids=["lf", "crlf-bom-gzip", "cr-latin1"],
+)
+def test_lines_above_the_header_are_skipped_and_said(
+    tmp_path: Path, newline: str, encoding: str, compressed: bool
+) -> None:
+    text = newline.join(PREAMBLE) + newline + _csv(";", newline)
+    data = text.encode(encoding)
+    path = tmp_path / ("orders.csv.gz" if compressed else "orders.csv")
+    path.write_bytes(gzip.compress(data) if compressed else data)
+    assert sniff(path).preamble == tuple(PREAMBLE)
+    dataset = sw.read_transactions(path)
+    frame = dataset.to_native()
+    assert frame["customer_id"].to_list() == ["00042", "00043"]
+    assert frame["note"].to_list() == ["Zoë, café", "plain"]
+    report = dataset.quality()
+    assert (report.rows_read, report.rows_used) == (2, 2)
+    assert "3 line(s) above the header skipped (the first: 'Orders export')" in report.notes
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a,b\n1,2,\n3,4,\n",  # a header narrower than its rows is still the header
+        "id,amount\n1,2\n",
+        "id\n1\n2\n",  # one column: nothing to tell a title by
+        "Report, March\nid,amount\n1,2\n",  # two values above: a header, not a title
+    ],
+)
+def test_a_header_on_the_first_line_is_kept(text: str) -> None:
+    assert find_preamble(text, ",") == ()
 
 
 def test_quoted_fields_with_commas_and_newlines(tmp_path: Path) -> None:

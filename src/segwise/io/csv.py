@@ -68,6 +68,13 @@ class CsvDialect:
     #: exports glued from two systems mix them, and one latin-1 byte must not turn
     #: every UTF-8 "Zoë" into "ZoÃ«".
     mixed_encoding: bool = False
+    #: Lines above the header (a title, a date, blank lines) that the export wrote first.
+    preamble: tuple[str, ...] = ()
+
+    @property
+    def skip_rows(self) -> int:
+        """Lines to skip before the header."""
+        return len(self.preamble)
 
     @property
     def needs_transcoding(self) -> bool:
@@ -160,6 +167,10 @@ def _detect_line_ending(text: str) -> str:
 
 
 def _score_delimiter(lines: str, delimiter: str) -> tuple[float, int]:
+    # Lines above the header (a title) would make every delimiter look one column wide.
+    skip = len(find_preamble(lines, delimiter))
+    if skip:
+        lines = lines.split("\n", skip)[-1]
     rows = list(csv.reader(io.StringIO(lines), delimiter=delimiter))[:500]
     if not rows or len(rows[0]) < 2:
         return (0.0, 1)
@@ -194,6 +205,41 @@ def _looks_decimal_comma(text: str, delimiter: str) -> bool:
     )
     dot_numbers = sum(1 for c in cells if _is_number(c) and "." in c)
     return comma_numbers > dot_numbers
+
+
+#: Lines searched for the header, and data rows that must follow it with its width.
+_PREAMBLE_LINES, _ROWS_AFTER = 20, 3
+
+
+def find_preamble(text: str, delimiter: str) -> tuple[str, ...]:
+    r"""The lines above the header: what a report export writes before its table.
+
+    The header is the first line followed by rows of its width (at least two fields)
+    where every line above it holds one value at most: a title, a "generated on" line,
+    blanks. A header narrower than its rows (``a,b`` over ``1,2,``) is still the header.
+
+    Examples
+    --------
+    >>> find_preamble("Orders export\n\nid,amount\n1,2\n2,3\n3,4\n", ",")
+    ('Orders export', '')
+    >>> find_preamble("id,amount\n1,2\n", ",")
+    ()
+    """
+    lines = text.split("\n")[: _PREAMBLE_LINES + _ROWS_AFTER + 1]
+    cells = [next(csv.reader([line], delimiter=delimiter), []) for line in lines]
+    widths = [len(row) for row in cells]
+    values = [sum(1 for cell in row if cell.strip()) for row in cells]
+    for at in range(1, min(_PREAMBLE_LINES, len(lines))):
+        width = widths[at]
+        following = [w for w, line in zip(widths[at + 1 :], lines[at + 1 :], strict=False) if line]
+        if (
+            width >= 2
+            and following
+            and all(w == width for w in following[:_ROWS_AFTER])
+            and all(n <= 1 for n in values[:at])
+        ):
+            return tuple(line.rstrip("\r") for line in lines[:at])
+    return ()
 
 
 def sample_column(dialect: CsvDialect, column: str, *, rows: int = 2_000) -> list[str] | None:
@@ -266,6 +312,9 @@ def sniff(path: Path, *, delimiter: str | None = None, encoding: str | None = No
     line_ending = _detect_line_ending(text)
     try:
         chosen = delimiter or sniff_delimiter(text.replace("\r\n", "\n").replace("\r", "\n"))
+        preamble = find_preamble(text.replace("\r\n", "\n").replace("\r", "\n"), chosen)
+        if preamble:
+            text = "".join(text.splitlines(keepends=True)[len(preamble) :])
         decimal_comma = _looks_decimal_comma(text.replace("\r", "\n"), chosen)
     except csv.Error as exc:
         raise DataError(
@@ -281,6 +330,7 @@ def sniff(path: Path, *, delimiter: str | None = None, encoding: str | None = No
         decimal_comma=decimal_comma,
         sample_text=text,
         mixed_encoding=mixed,
+        preamble=preamble,
     )
 
 

@@ -25,7 +25,9 @@ INFERENCE_ROWS = 10_000
 _PROBE_VALUES = 20
 
 
-def infer_csv_types(source: str | Path | bytes, *, separator: str = ",") -> dict[str, pl.DataType]:
+def infer_csv_types(
+    source: str | Path | bytes, *, separator: str = ",", skip_rows: int = 0
+) -> dict[str, pl.DataType]:
     r"""The types ``pl.scan_csv(..., try_parse_dates=True)`` infers from the first rows.
 
     The same answer as Polars' own inference over :data:`INFERENCE_ROWS` rows: the file is
@@ -42,6 +44,7 @@ def infer_csv_types(source: str | Path | bytes, *, separator: str = ",") -> dict
     plain = pl.scan_csv(
         source,
         separator=separator,
+        skip_rows=skip_rows,
         infer_schema_length=INFERENCE_ROWS,
         try_parse_dates=False,
         truncate_ragged_lines=False,
@@ -53,6 +56,7 @@ def infer_csv_types(source: str | Path | bytes, *, separator: str = ",") -> dict
         pl.scan_csv(
             source,
             separator=separator,
+            skip_rows=skip_rows,
             infer_schema=False,
             n_rows=INFERENCE_ROWS,
             # Polars' inference reads a broken line's fields as far as they go; the line

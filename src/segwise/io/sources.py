@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import errno
 import sys
-import warnings
 import zlib
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
@@ -20,7 +19,6 @@ from typing import Any
 import narwhals.stable.v2 as nw
 import polars as pl
 
-from segwise._validation import hint_for
 from segwise.engine.frames import native_kind, to_lazy
 from segwise.exceptions import DataError
 from segwise.io import csv as csv_sniffer
@@ -136,6 +134,7 @@ def _open_csv(path: Path, delimiter: str | None, encoding: str | None) -> RawSou
         return pl.scan_csv(
             readable,
             separator=dialect.delimiter,
+            skip_rows=dialect.skip_rows,
             infer_schema=False,
             try_parse_dates=False,
             truncate_ragged_lines=False,
@@ -144,10 +143,15 @@ def _open_csv(path: Path, delimiter: str | None, encoding: str | None) -> RawSou
     try:
         # Dates are inferred too (a sign-up date is a date, as in Parquet); role columns
         # such as the timestamp stay text here and are parsed by their own plan.
-        inferred = infer_csv_types(readable, separator=dialect.delimiter)
+        inferred = infer_csv_types(
+            readable, separator=dialect.delimiter, skip_rows=dialect.skip_rows
+        )
     except pl.exceptions.PolarsError as exc:
         raise polars_error(exc, source) from None
     notes: list[str] = []
+    if dialect.preamble:
+        shown = next((line for line in dialect.preamble if line.strip()), "")
+        notes.append(f"{dialect.skip_rows} line(s) above the header skipped (the first: {shown!r})")
     typed_cache: dict[frozenset[str], dict[str, pl.DataType]] = {}
 
     def verified_types(text_columns: Collection[str]) -> dict[str, pl.DataType]:
@@ -237,71 +241,6 @@ def collect_checked(frame: pl.LazyFrame, source: str) -> pl.DataFrame:
         raise polars_error(exc, source) from None
 
 
-def _sheet_names(path: Path) -> list[str]:
-    import fastexcel  # noqa: PLC0415 - Polars' Excel engine, only for workbooks
-
-    try:
-        return list(fastexcel.read_excel(path).sheet_names)
-    except Exception as exc:  # noqa: BLE001 - fastexcel raises its own types; all mean a bad workbook
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise DataError(
-            f"cannot read the workbook: {first}", hint="check it opens in Excel", source=str(path)
-        ) from None
-
-
-def _open_excel(path: Path, sheet: str | int | None) -> RawSource:
-    names = _sheet_names(path)
-    listed = ", ".join(f"{i}: {name}" for i, name in enumerate(names))
-    if isinstance(sheet, int) and not 0 <= sheet < len(names):
-        raise DataError(
-            f"--sheet {sheet} is out of range: the workbook has {len(names)} sheet(s) ({listed})",
-            hint="sheets count from 0, or pass the sheet's name",
-            source=str(path),
-        )
-    if isinstance(sheet, str) and sheet and sheet not in names:
-        raise DataError(
-            f"no sheet '{sheet}' in the workbook ({listed})",
-            hint=hint_for(sheet, names).replace("the columns are", "the sheets are"),
-            source=str(path),
-        )
-    sheet_arg: dict[str, Any] = (
-        {"sheet_id": sheet + 1}
-        if isinstance(sheet, int)
-        else {"sheet_name": sheet}
-        if sheet
-        else {}
-    )
-
-    def read(text_columns: Collection[str]) -> pl.DataFrame:
-        try:
-            with warnings.catch_warnings():
-                # fastexcel warns about types it guesses: a second stderr line, no action.
-                warnings.simplefilter("ignore")
-                frame: pl.DataFrame = pl.read_excel(
-                    path,
-                    engine="calamine",
-                    schema_overrides=dict.fromkeys(text_columns, pl.String),
-                    infer_schema_length=10_000,
-                    **sheet_arg,
-                )
-            return frame
-        except Exception as exc:  # noqa: BLE001 — calamine raises its own types; all mean a bad workbook
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise DataError(
-                f"cannot read the workbook: {first}",
-                hint="check it opens in Excel, and --sheet",
-                source=str(path),
-            ) from None
-
-    header = read(()).columns
-    return RawSource(
-        name=str(path),
-        columns=header,
-        like="polars-eager",
-        scan=lambda text: nw.from_native(read(text).lazy()),
-    )
-
-
 def _open_polars_lazy(name: str, frame: pl.LazyFrame) -> RawSource:
     try:
         columns = frame.collect_schema().names()
@@ -324,7 +263,10 @@ def _open_path(
     if suffix in _PARQUET:
         return _open_polars_lazy(str(path), pl.scan_parquet(path))
     if suffix in _EXCEL:
-        return _open_excel(path, sheet)
+        # The Excel reader (and fastexcel) only when a workbook is read.
+        from segwise.io.excel import open_excel  # noqa: PLC0415
+
+        return open_excel(path, sheet)
     if suffix in _JSON_LINES:
         return _open_polars_lazy(str(path), pl.scan_ndjson(path, infer_schema_length=10_000))
     if suffix in _DUCKDB:
