@@ -368,6 +368,15 @@ def reading(source: str) -> Iterator[None]:
                     hint="save the file as UTF-8, or pass --encoding latin-1",
                     source=source,
                 ) from None
+        if "more fields" in text and path.is_file():
+            ragged = csv_sniffer.first_ragged_line(path)
+            if ragged is not None:
+                line, fields, width = ragged
+                raise DataError(
+                    f"line {line} has {fields} fields where the header has {width}",
+                    hint="a value holding the delimiter must be quoted: fix or remove that line",
+                    source=source,
+                ) from None
         raise error from None
     except _duckdb_error() as exc:
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
