@@ -36,6 +36,8 @@ if TYPE_CHECKING:
         # Accounting and SAP negatives.
         (["(12.50)", "3.25"], False, NumberFormat(signs_outside=True)),
         (["1.254,00-", "12,50"], False, NumberFormat(True, grouped=True, signs_outside=True)),
+        # A scale is no currency: "12.5k" is not read as 12.5 (its rows are not numbers).
+        (["12.5k", "3M", "7.25"], False, NumberFormat()),
         # The commonest currency is the column's; values that are no number are left alone.
         (["€5", "€6", "$7", "n/a", ""], False, NumberFormat(symbol="€")),
     ],

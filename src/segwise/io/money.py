@@ -42,6 +42,9 @@ _OUTSIDE = re.compile(r"\((.+)\)|([^-].*?)\s*-")
 _SPACES = " \u00a0\u202f"
 _TEMP = "__sw_number_text"
 
+#: Letters that scale a number rather than name its currency ("12.5k", "3M", "2 bn").
+_SCALES = frozenset({"k", "m", "b", "bn", "mn", "mio", "mrd", "t"})
+
 #: Signs that name one currency; "$", "¥" and "kr" name several, so they are not here.
 _CODES = {
     "€": "EUR", "£": "GBP", "₹": "INR", "₩": "KRW", "₽": "RUB", "₺": "TRY", "₪": "ILS",
@@ -180,9 +183,12 @@ def read_number_format(sample: Sequence[str], *, decimal_comma: bool = False) ->
         written = _WRITTEN.fullmatch(inner[1] or inner[2] if inner else text)
         if written is None or (written[2] and written[5]):
             continue
+        symbol = written[2] or written[5]
+        if symbol is not None and symbol.rstrip(".").lower() in _SCALES:
+            continue  # "12.5k" is 12,500: not a currency to strip, so no number read here
         outside = outside or inner is not None
         numbers.append(written[4])
-        if symbol := written[2] or written[5]:
+        if symbol:
             symbols[symbol] += 1
         if (mark := _decimal_shown(written[4])) is not None:
             shown[mark] += 1
