@@ -178,3 +178,13 @@ def test_sheet_out_of_range_names_the_sheets(tmp_path: Path) -> None:
     with pytest.raises(sw.DataError) as caught:
         sw.read_transactions(path, sheet=7)
     assert "--sheet 7 is out of range: the workbook has 1 sheet(s) (0: Sheet1)" in str(caught.value)
+
+
+def test_a_repeated_column_name_is_said(tmp_path: Path) -> None:
+    path = tmp_path / "orders.csv"
+    path.write_text("customer_id,order_date,amount,amount\nA,2024-01-03,10,11\n")
+    report = sw.read_transactions(path).quality()
+    assert report.total_amount == pytest.approx(10.0)  # the first is the amount
+    assert "column 'amount' appears twice: the second is read as 'amount_duplicated_0'" in (
+        report.notes
+    )

@@ -148,7 +148,13 @@ def _open_csv(path: Path, delimiter: str | None, encoding: str | None) -> RawSou
         )
     except pl.exceptions.PolarsError as exc:
         raise polars_error(exc, source) from None
-    notes: list[str] = []
+    # Polars renames a repeated header name: the roles use the first, so say so.
+    notes: list[str] = [
+        f"column '{name.rpartition('_duplicated_')[0]}' appears twice: the second is read "
+        f"as '{name}'"
+        for name in inferred
+        if "_duplicated_" in name
+    ]
     if dialect.preamble:
         shown = next((line for line in dialect.preamble if line.strip()), "")
         notes.append(f"{dialect.skip_rows} line(s) above the header skipped (the first: {shown!r})")
