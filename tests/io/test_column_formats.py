@@ -9,6 +9,7 @@ import polars as pl
 import pytest
 
 import segwise as sw
+from segwise.datasets import sample_paths
 from segwise.engine.frames import to_lazy
 
 if TYPE_CHECKING:
@@ -111,3 +112,37 @@ def test_orders_with_offsets_count_on_their_utc_day(tmp_path: Path) -> None:
     data = sw.read_transactions(path).data.collect(backend="polars").to_native()
     days = sorted(data["timestamp"].dt.date().cast(pl.String).to_list())
     assert days == ["2024-07-01", "2024-07-01", "2024-07-04"]
+
+
+def _euro(value: str | None) -> str | None:
+    try:
+        return f"{float(value or ''):,.2f} €".translate(str.maketrans(",.", ".,"))
+    except ValueError:
+        return value  # the sample's unreadable amounts stay as they are
+
+
+def test_a_french_shop_export_gives_the_features_of_the_plain_one(tmp_path: Path) -> None:
+    # The bundled orders as a French back office writes them: a title above the header,
+    # French column names, ';', amounts in euros with a decimal comma, UTC offsets.
+    plain = pl.read_csv(sample_paths()["orders"], infer_schema=False)
+    french = plain.select(
+        pl.col("order_id").alias("N° commande"),
+        pl.col("customer_id").alias("N° client"),
+        (pl.col("order_date") + " +0000").alias("Date de commande"),
+        pl.col("quantity").alias("Quantité"),
+        pl.col("amount").map_elements(_euro, return_dtype=pl.String).alias("Montant TTC"),
+    )
+    path = tmp_path / "commandes.csv"
+    path.write_text(
+        "Export des commandes\nGénéré le 2024-12-31\n\n" + french.write_csv(separator=";")
+    )
+    ours = sw.read_transactions(path)
+    assert ours.currency == "EUR"
+    theirs = sw.read_transactions(sample_paths()["orders"])
+    assert ours.quality().excluded == theirs.quality().excluded
+    features = [
+        sw.customer_features(dataset, as_of="2024-12-31").sort("customer_id")
+        for dataset in (ours, theirs)
+    ]
+    keep = ["customer_id", "recency_days", "orders", "net_revenue", "tenure_days", "return_rate"]
+    assert features[0].select(keep).equals(features[1].select(keep))
