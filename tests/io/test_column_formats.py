@@ -146,3 +146,14 @@ def test_a_french_shop_export_gives_the_features_of_the_plain_one(tmp_path: Path
     ]
     keep = ["customer_id", "recency_days", "orders", "net_revenue", "tenure_days", "return_rate"]
     assert features[0].select(keep).equals(features[1].select(keep))
+
+
+def test_a_date_in_an_implausible_year_is_quarantined_not_used(tmp_path: Path) -> None:
+    # A two-digit year among four-digit ones reads as the year 24 with the column's pattern.
+    path = tmp_path / "orders.csv"
+    path.write_text(
+        "customer_id,order_date,amount\nA,31/12/2023,10\nB,15/01/2024,12\nC,15/01/24,3\n"
+    )
+    report = sw.read_transactions(path).quality()
+    assert (report.rows_used, report.excluded["unparseable_timestamp"]) == (2, 1)
+    assert str(report.first_timestamp) == "2023-12-31 00:00:00"

@@ -68,3 +68,11 @@ def test_english_month_names_are_recognised() -> None:
     }
     for fmt, values in cases.items():
         assert detect_timestamp_format(values) == (fmt, len(values))
+
+
+def test_two_digit_years_are_read_in_this_century_or_the_last_never_as_year_23() -> None:
+    # "%Y/%m/%d" and "%d/%m/%Y" read these too, as the years 31 and 23: no order is that old.
+    assert detect_timestamp_format(["31/12/23", "15/01/24"]) == ("%d/%m/%y", 2)
+    assert detect_timestamp_format(["12/31/23", "01/15/24"]) == ("%m/%d/%y", 2)
+    assert detect_timestamp_format(["31.12.97", "15.01.98"]) == ("%d.%m.%y", 2)
+    assert detect_timestamp_format(["31/12/2023", "15/01/2024"]) == ("%d/%m/%Y", 2)

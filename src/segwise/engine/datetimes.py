@@ -18,6 +18,11 @@ from segwise.engine.frames import Backend, backend_of, wrap
 from segwise.engine.java_patterns import strftime_to_java
 from segwise.engine.portable import add_sql_column, quote_identifier, quote_literal
 
+#: Two-digit years from this one on are the 1900s (POSIX's rule, and DuckDB's): '69 is
+#: 1969. Polars reads '69 as 2069 and Spark every two-digit year as 20xx, so each engine's
+#: reading is brought to this one.
+TWO_DIGIT_PIVOT = 69
+
 
 def try_to_datetime(
     frame: nw.LazyFrame[Any], column: str, out: str, *, fmt: str | None
@@ -61,7 +66,18 @@ def _polars_datetime(column: str, fmt: str) -> pl.Expr:
     )
     if re.search(r"%[#:]?z", fmt) is not None:
         parsed = parsed.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+    if "%y" in fmt:
+        late = parsed.dt.year() >= TWO_DIGIT_PIVOT + 2000
+        parsed = pl.when(late).then(parsed.dt.offset_by("-100y")).otherwise(parsed)
     return parsed
+
+
+def _pivot_sql(parsed: str, fmt: str) -> str:
+    """SQL: two-digit years read in the 2000s from the pivot on moved to the 1900s."""
+    if "%y" not in fmt:
+        return parsed
+    late = f"year({parsed}) >= {TWO_DIGIT_PIVOT + 2000}"
+    return f"CASE WHEN {late} THEN {parsed} - INTERVAL 100 YEARS ELSE {parsed} END"
 
 
 def _utc_time(frame: nw.LazyFrame[Any], column: str, out: str) -> nw.LazyFrame[Any]:
@@ -105,16 +121,18 @@ def _datetime_sql(ident: str, fmt: str, backend: Backend) -> str:
             text = f"regexp_replace(regexp_replace({text}, {_SPACED}, '\\1'), '[Zz]$', '+00:00')"
         tries = [f"try_strptime({text}, {quote_literal(p, backend)})" for p in patterns]
         parsed = f"coalesce({', '.join(tries)})" if len(tries) > 1 else tries[0]
-        return f"timezone('UTC', {parsed})" if zoned else f"CAST({parsed} AS TIMESTAMP)"
+        read = f"timezone('UTC', {parsed})" if zoned else f"CAST({parsed} AS TIMESTAMP)"
+        return _pivot_sql(read, fmt)
     text = f"trim(CAST({ident} AS STRING))"
     java = quote_literal(strftime_to_java(fmt))
     if not zoned:
-        return f"CAST(try_to_timestamp({text}, {java}) AS TIMESTAMP_NTZ)"
+        return _pivot_sql(f"CAST(try_to_timestamp({text}, {java}) AS TIMESTAMP_NTZ)", fmt)
     # Java's XXX reads Z and +01:00, not +0100: written with a colon first.
     text = f"regexp_replace({text}, {_SPACED}, '$1')"
     text = f"regexp_replace(regexp_replace({text}, '[Zz]$', '+00:00'), {_NO_COLON}, '$1:$2')"
     instant = f"try_to_timestamp({text}, {java})"
-    return f"CAST(to_utc_timestamp({instant}, current_timezone()) AS TIMESTAMP_NTZ)"
+    utc = f"CAST(to_utc_timestamp({instant}, current_timezone()) AS TIMESTAMP_NTZ)"
+    return _pivot_sql(utc, fmt)
 
 
 #: Spaces before a final offset or Z, as a SQL literal (no backslash: Spark doubles them).

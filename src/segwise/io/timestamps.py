@@ -62,7 +62,19 @@ TIMESTAMP_FORMATS: tuple[str, ...] = (
     "%d %b %Y",
     "%d %B %Y",
     "%d-%b-%Y",
+    # Two-digit years (Etsy's 12/31/23, a back office's 31.12.23): last, so four digits win
+    # a tie; '69 to '99 are the 1900s, the rest the 2000s, on every engine.
+    "%d/%m/%y %H:%M",
+    "%d/%m/%y",
+    "%m/%d/%y %H:%M",
+    "%m/%d/%y",
+    "%d.%m.%y %H:%M",
+    "%d.%m.%y",
 )
+
+#: The years a transaction or event can be dated: a pattern that reads "31/12/23" as the
+#: year 31 (or 23) reads nothing here, and a row dated so is quarantined.
+PLAUSIBLE_YEARS = (1900, 2099)
 
 
 def detect_timestamp_format(values: Sequence[str]) -> tuple[str | None, int]:
@@ -83,7 +95,7 @@ def detect_timestamp_format(values: Sequence[str]) -> tuple[str | None, int]:
     best: tuple[str | None, int] = (None, 0)
     for fmt in TIMESTAMP_FORMATS:
         parsed = series.str.to_datetime(fmt, strict=False, exact=True, time_unit="us")
-        ok = len(parsed) - parsed.null_count()
+        ok = int(parsed.dt.year().is_between(*PLAUSIBLE_YEARS).sum())
         if ok > best[1]:
             best = (fmt, ok)
         if ok == len(series):

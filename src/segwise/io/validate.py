@@ -9,6 +9,7 @@ a Narwhals expression, so the checks run on Polars, DuckDB or Spark alike.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import narwhals.stable.v2 as nw
@@ -17,10 +18,10 @@ from segwise.engine import portable
 from segwise.engine.datetimes import try_to_datetime
 from segwise.io.ids import id_as_text
 from segwise.io.money import NumberFormat, in_other_currency, parse_number
+from segwise.io.timestamps import PLAUSIBLE_YEARS
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
-    from datetime import datetime
 
     from segwise.io.policy import CleaningPolicy
     from segwise.io.roles import ColumnRoles
@@ -64,7 +65,7 @@ MAX_AMOUNT = 1e15
 REASONS: dict[str, str] = {
     "missing_customer_id": "no customer id",
     "missing_timestamp": "no timestamp",
-    "unparseable_timestamp": "timestamp cannot be read as a date",
+    "unparseable_timestamp": "timestamp cannot be read as a date in 1900–2099",
     "missing_event": "no event name",
     "missing_question": "no question",
     "missing_answer": "no answer",
@@ -313,7 +314,13 @@ def reason_tests(plan: Plan, *, duplicates: bool) -> dict[str, nw.Expr]:
     tests: dict[str, nw.Expr] = {f"missing_{key}": _is_blank(CUSTOMER, nw.String())}
     if (ts := roles.get("timestamp")) is not None:
         tests["missing_timestamp"] = nw.col(ts).is_null()
-        tests["unparseable_timestamp"] = ~nw.col(ts).is_null() & nw.col(TIMESTAMP).is_null()
+        first, last = PLAUSIBLE_YEARS
+        implausible = (nw.col(TIMESTAMP) < datetime(first, 1, 1)) | (
+            nw.col(TIMESTAMP) >= datetime(last + 1, 1, 1)
+        )
+        tests["unparseable_timestamp"] = ~nw.col(ts).is_null() & (
+            nw.col(TIMESTAMP).is_null() | implausible.fill_null(value=False)
+        )
     if roles.get("event") is not None:
         tests["missing_event"] = _is_blank(EVENT, plan.event_dtype)
     tests |= _kind_tests(roles)
