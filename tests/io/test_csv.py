@@ -96,17 +96,27 @@ def test_a_header_on_the_first_line_is_kept(text: str) -> None:
 
 
 @pytest.mark.parametrize("compressed", [False, True], ids=["plain", "gzip"])
-def test_a_row_wider_than_the_header_is_named_by_its_line(tmp_path: Path, compressed: bool) -> None:
-    # An unquoted delimiter inside a value ("Widget; blue") shifts the row's columns.
+def test_a_row_wider_than_the_header_is_quarantined_with_what_it_held_beyond(
+    tmp_path: Path, compressed: bool
+) -> None:
+    # An unquoted delimiter inside a value ("Widget; blue") shifts the row's columns; a
+    # trailing delimiter (an empty field past the header) shifts nothing.
     text = (
         "Orders\n\ncustomer_id;order_date;amount;product\n"
-        'A;2024-01-03;10;"x;y"\n' + "B;2024-01-04;11;plain\n" * 3 + "C;2024-01-05;12;Widget; blue\n"
+        'A;2024-01-03;10;"x;y"\n'
+        + "B;2024-01-04;11;plain;\n" * 3
+        + "C;2024-01-05;12;Widget; blue\n"
     )
     path = tmp_path / ("orders.csv.gz" if compressed else "orders.csv")
     path.write_bytes(gzip.compress(text.encode()) if compressed else text.encode())
-    with pytest.raises(sw.DataError, match="line 8 has 5 fields where the header has 4") as caught:
-        sw.read_transactions(path).quality()
-    assert "must be quoted" in str(caught.value)
+    dataset = sw.read_transactions(path)
+    report = dataset.quality()
+    assert (report.rows_used, report.excluded["extra_fields"]) == (4, 1)
+    assert report.first_excluded_row["extra_fields"] == 5
+    quarantined = dataset.quarantine().collect(backend="polars").to_native()
+    assert quarantined.select("row", "reason", "product", "extra_fields").rows() == [
+        (5, "extra_fields", "Widget", " blue")
+    ]
 
 
 def test_quoted_fields_with_commas_and_newlines(tmp_path: Path) -> None:

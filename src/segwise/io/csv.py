@@ -214,7 +214,7 @@ _PREAMBLE_LINES, _ROWS_AFTER = 20, 3
 def find_preamble(text: str, delimiter: str) -> tuple[str, ...]:
     r"""The lines above the header: what a report export writes before its table.
 
-    The header is the first line followed by rows mostly of its width (two fields or more)
+    The header is the first line followed by rows mostly as wide (two fields or more)
     where every line above it holds one value at most: a title, a "generated on" line,
     blanks. A header narrower than its rows (``a,b`` over ``1,2,``) is still the header.
 
@@ -235,8 +235,9 @@ def find_preamble(text: str, delimiter: str) -> tuple[str, ...]:
         if (
             width >= 2
             and following
-            # Most, not all: one ragged row among the first must not hide the header.
-            and 2 * sum(w == width for w in following[:_ROWS_AFTER]) >= len(following[:_ROWS_AFTER])
+            # Most, not all, and at least as wide: a ragged row or a trailing delimiter
+            # among the first must not hide the header.
+            and 2 * sum(w >= width for w in following[:_ROWS_AFTER]) >= len(following[:_ROWS_AFTER])
             and all(n <= 1 for n in values[:at])
         ):
             return tuple(line.rstrip("\r") for line in lines[:at])
@@ -366,27 +367,6 @@ def first_invalid_utf8(path: Path) -> tuple[int, int] | None:
             except UnicodeDecodeError as exc:
                 return line + block[: exc.start].count(b"\n"), block[exc.start]
             line += block.count(b"\n")
-    return None
-
-
-def first_ragged_line(path: Path) -> tuple[int, int, int] | None:
-    """The 1-based line, its field count and the header's, of the first row wider than it.
-
-    Used only after a read failed, to say where: a streaming pass with the csv module
-    (quotes respected), in the file's sniffed encoding and delimiter.
-    """
-    dialect = sniff(path)
-    encoding = "utf-8" if dialect.mixed_encoding else dialect.encoding
-    with (
-        _open_binary(path, dialect.compressed) as raw,
-        io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline="") as text,
-    ):
-        reader = csv.reader(text, delimiter=dialect.delimiter)
-        for _ in range(dialect.skip_rows + 1):
-            header = next(reader, [])
-        for row in reader:
-            if len(row) > len(header):
-                return reader.line_num, len(row), len(header)
     return None
 
 

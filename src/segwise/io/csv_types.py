@@ -33,7 +33,7 @@ def infer_csv_types(
     The same answer as Polars' own inference over :data:`INFERENCE_ROWS` rows: the file is
     inferred without dates; of the columns left as text, the first non-empty values are
     inferred with dates, and only the columns they do not rule out are inferred with dates
-    on all the rows. Polars' errors (a ragged line, say) are raised as Polars raises them.
+    on all the rows. Polars' errors (an unclosed quote, say) are raised as Polars raises them.
 
     Examples
     --------
@@ -47,7 +47,8 @@ def infer_csv_types(
         skip_rows=skip_rows,
         infer_schema_length=INFERENCE_ROWS,
         try_parse_dates=False,
-        truncate_ragged_lines=False,
+        # A row wider than the header is quarantined when the rows are read.
+        truncate_ragged_lines=True,
     ).collect_schema()
     texts = [name for name, dtype in plain.items() if dtype == pl.String]
     if not texts:
@@ -59,8 +60,8 @@ def infer_csv_types(
             skip_rows=skip_rows,
             infer_schema=False,
             n_rows=INFERENCE_ROWS,
-            # Polars' inference reads a broken line's fields as far as they go; the line
-            # itself is reported, with its number, when the rows are read.
+            # Polars' inference reads a broken line's fields as far as they go; the row
+            # itself is quarantined, with its number, when the rows are read.
             truncate_ragged_lines=True,
         )
         .select(texts)

@@ -14,7 +14,7 @@ from segwise.io import ids
 from segwise.io import validate as v
 from segwise.io.money import currency_code
 from segwise.io.quality import QualityReport, compute_report, erased_noted
-from segwise.io.sources import reading
+from segwise.io.sources import EXTRA_FIELDS, reading
 from segwise.io.writers import write_table
 
 if TYPE_CHECKING:
@@ -301,6 +301,8 @@ class Dataset:
                 nw.col(c).alias(f"{c}_source" if c in {"row", "reason"} else c)
                 for c in self._plan.raw_columns
             ],
+            # What a row held beyond the header: where the shift shows.
+            *([nw.col(EXTRA_FIELDS).alias("extra_fields")] if self._plan.extra_fields else []),
         )
 
     def write_quarantine(self, path: StrPath) -> Path:

@@ -254,6 +254,7 @@ _REASON_COLUMN = {
 }
 
 _REASON_HINT = {
+    "extra_fields": "quote the values that hold the delimiter, or pass --delimiter",
     "missing_customer_id": "check that {option} names the customer id column",
     "missing_account_id": "check that account_id: names the account id column",
     "missing_timestamp": "check that {option} names the date column",

@@ -20,7 +20,7 @@ from segwise.io.combined import CombinedDataset
 from segwise.io.dataset import Dataset
 from segwise.io.policy import CleaningPolicy
 from segwise.io.roles import TEXT_ROLES, ColumnRoles, detect_roles
-from segwise.io.sources import RawSource, open_source
+from segwise.io.sources import EXTRA_FIELDS, RawSource, open_source
 from segwise.io.timestamps import (
     as_of_bound,
 )
@@ -200,6 +200,7 @@ def read_kind(
         else None,
         expires_format=formats.expires_format(frame, roles),
         number_formats=number_formats,
+        extra_fields=EXTRA_FIELDS in frame.collect_schema(),
     )
     return Dataset(
         kind=kind,

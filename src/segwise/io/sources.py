@@ -128,18 +128,6 @@ def _open_csv(path: Path, delimiter: str | None, encoding: str | None) -> RawSou
     readable = csv_sniffer.transcode_to_utf8(path, dialect) if dialect.needs_transcoding else path
     source = str(path)
 
-    def scan_text() -> pl.LazyFrame:
-        # Every column as text: a type inferred from the first rows must not fail at
-        # row 10,001 in the middle of a job. Types are applied below, once verified.
-        return pl.scan_csv(
-            readable,
-            separator=dialect.delimiter,
-            skip_rows=dialect.skip_rows,
-            infer_schema=False,
-            try_parse_dates=False,
-            truncate_ragged_lines=False,
-        )
-
     try:
         # Dates are inferred too (a sign-up date is a date, as in Parquet); role columns
         # such as the timestamp stay text here and are parsed by their own plan.
@@ -148,6 +136,23 @@ def _open_csv(path: Path, delimiter: str | None, encoding: str | None) -> RawSou
         )
     except pl.exceptions.PolarsError as exc:
         raise polars_error(exc, source) from None
+
+    def scan_text() -> pl.LazyFrame:
+        # Every column as text: a type inferred from the first rows must not fail at
+        # row 10,001 in the middle of a job. Types are applied below, once verified.
+        # One column more than the header catches what a row holds beyond it (an unquoted
+        # delimiter inside a value shifts the row): such rows are quarantined, not fatal.
+        return pl.scan_csv(
+            readable,
+            separator=dialect.delimiter,
+            has_header=False,
+            skip_rows=dialect.skip_rows + 1,
+            schema={**dict.fromkeys(inferred, pl.String()), EXTRA_FIELDS: pl.String()},
+            missing_columns="insert",
+            try_parse_dates=False,
+            truncate_ragged_lines=True,
+        )
+
     # Polars renames a repeated header name: the roles use the first, so say so.
     notes: list[str] = [
         f"column '{name.rpartition('_duplicated_')[0]}' appears twice: the second is read "
@@ -356,7 +361,7 @@ def open_source(
 def reading(source: str) -> Iterator[None]:
     """Turn any engine failure while reading ``source`` into one located ``DataError``.
 
-    Files are parsed lazily, so a malformed row (ragged, an unclosed quote, a
+    Files are parsed lazily, so a malformed row (an unclosed quote, a
     truncated gzip stream, a byte that is not UTF-8) surfaces only when the
     engine reaches it: wherever that is, the user gets one line naming the file.
     """
@@ -372,15 +377,6 @@ def reading(source: str) -> Iterator[None]:
                 raise DataError(
                     f"line {found[0]}: byte 0x{found[1]:02x} is not UTF-8",
                     hint="save the file as UTF-8, or pass --encoding latin-1",
-                    source=source,
-                ) from None
-        if "more fields" in text and path.is_file():
-            ragged = csv_sniffer.first_ragged_line(path)
-            if ragged is not None:
-                line, fields, width = ragged
-                raise DataError(
-                    f"line {line} has {fields} fields where the header has {width}",
-                    hint="a value holding the delimiter must be quoted: fix or remove that line",
                     source=source,
                 ) from None
         raise error from None
@@ -412,6 +408,10 @@ def _duckdb_error() -> type[Exception]:
     # not loaded, nothing read here can raise its errors.
     duckdb = sys.modules.get("duckdb")
     return duckdb.Error if duckdb is not None else _NeverRaisedError
+
+
+#: The column of a CSV read that holds what a row has beyond the header's fields.
+EXTRA_FIELDS = "__sw_extra_fields"
 
 
 def polars_error(exc: Exception, source: str) -> DataError:

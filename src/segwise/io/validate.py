@@ -18,6 +18,7 @@ from segwise.engine import portable
 from segwise.engine.datetimes import try_to_datetime
 from segwise.io.ids import id_as_text
 from segwise.io.money import NumberFormat, in_other_currency, parse_number
+from segwise.io.sources import EXTRA_FIELDS
 from segwise.io.timestamps import PLAUSIBLE_YEARS
 
 if TYPE_CHECKING:
@@ -63,6 +64,7 @@ MAX_AMOUNT = 1e15
 
 #: Every exclusion reason, in the order they are tested (a row gets the first that applies).
 REASONS: dict[str, str] = {
+    "extra_fields": "more fields than the header (a value holding the delimiter, unquoted?)",
     "missing_customer_id": "no customer id",
     "missing_timestamp": "no timestamp",
     "unparseable_timestamp": "timestamp cannot be read as a date in 1900–2099",
@@ -117,6 +119,8 @@ class Plan:
     crossovers: bool = True
     #: Consents: the strftime pattern of the expiry column (detected like the timestamp's).
     expires_format: str | None = None
+    #: A CSV read: rows wider than the header are in EXTRA_FIELDS (their columns shifted).
+    extra_fields: bool = False
     #: Text number columns and how each writes its numbers (currency, separators).
     number_formats: dict[str, NumberFormat] = field(default_factory=dict)
 
@@ -157,6 +161,8 @@ def parse_columns(frame: nw.LazyFrame[Any], plan: Plan) -> nw.LazyFrame[Any]:
     """Add the parsed role columns (customer id, timestamp, amount, ...)."""
     roles = plan.roles
     customer = roles.columns["customer_id"]
+    if not plan.extra_fields:  # not a CSV read: no row can be wider than its header
+        frame = frame.with_columns(nw.lit(None, dtype=nw.String()).alias(EXTRA_FIELDS))
     frame = frame.with_columns(
         id_as_text(customer, plan.id_dtype, whole_floats=plan.id_whole_floats).alias(CUSTOMER)
     )
@@ -311,7 +317,10 @@ def reason_tests(plan: Plan, *, duplicates: bool) -> dict[str, nw.Expr]:
     """
     roles = plan.roles
     key = "account_id" if roles.kind == "accounts" else "customer_id"
-    tests: dict[str, nw.Expr] = {f"missing_{key}": _is_blank(CUSTOMER, nw.String())}
+    # First: a shifted row's every value is in the wrong column. Every source has the
+    # test (never true but in CSV reads), so reports of one data on two engines agree.
+    tests: dict[str, nw.Expr] = {"extra_fields": ~nw.col(EXTRA_FIELDS).is_null()}
+    tests[f"missing_{key}"] = _is_blank(CUSTOMER, nw.String())
     if (ts := roles.get("timestamp")) is not None:
         tests["missing_timestamp"] = nw.col(ts).is_null()
         first, last = PLAUSIBLE_YEARS
