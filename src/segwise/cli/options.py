@@ -40,7 +40,11 @@ AsOf = Annotated[
 ]
 DateFormat = Annotated[
     str | None,
-    typer.Option("--date-format", help="strftime pattern of the timestamps, e.g. '%d/%m/%Y'."),
+    typer.Option(
+        "--date-format",
+        help="strftime pattern of the timestamps, e.g. '%d/%m/%Y' (recognised by default); "
+        "epoch-s or epoch-ms for Unix times.",
+    ),
 ]
 Delimiter = Annotated[
     str | None, typer.Option("--delimiter", help="Field separator (sniffed by default).")
