@@ -217,3 +217,18 @@ def test_amounts_written_with_a_currency_set_the_projects_currency(tmp_path: Pat
     assert result.customers == 40
     [value] = result.segmentations
     assert any("€" in trait for card in value.cards for trait in card.traits)
+
+
+def test_a_dollar_sign_is_not_taken_for_one_currency(tmp_path: Path) -> None:
+    orders = tmp_path / "orders.csv"
+    orders.write_text(
+        "customer_id,order_date,amount,order_id\n"
+        + "".join(
+            f'c{i % 40},2024-{1 + i % 12:02d}-{1 + i % 28:02d},"${1000 + i:,}.50",o{i}\n'
+            for i in range(400)
+        )
+    )
+    sniffed = sniff_project(tmp_path / "shop", orders)
+    text = sniffed.config.read_text()
+    assert "# currency:  # the amounts are written with '$', which several currencies" in text
+    assert sw.Project.from_yaml(sniffed.config).config.currency is None

@@ -24,6 +24,17 @@ from segwise.engine.portable import add_sql_column, quote_identifier, quote_lite
 TWO_DIGIT_PIVOT = 69
 
 
+def reads_as_utc(fmt: str) -> bool:
+    """Whether ``fmt`` reads an offset (``%z``, ``%:z``, ``%#z``) or a literal ``UTC``.
+
+    Examples
+    --------
+    >>> reads_as_utc("%Y-%m-%dT%H:%M:%S%#z"), reads_as_utc("%d/%m/%Y")
+    (True, False)
+    """
+    return re.search(r"%[#:]?z", fmt) is not None or "UTC" in fmt
+
+
 def try_to_datetime(
     frame: nw.LazyFrame[Any], column: str, out: str, *, fmt: str | None
 ) -> nw.LazyFrame[Any]:
@@ -64,12 +75,16 @@ def _polars_datetime(column: str, fmt: str) -> pl.Expr:
         .str.strip_chars()
         .str.to_datetime(fmt, strict=False, time_unit="us", exact=True)
     )
-    if re.search(r"%[#:]?z", fmt) is not None:
+    if _has_offset(fmt):
         parsed = parsed.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
     if "%y" in fmt:
         late = parsed.dt.year() >= TWO_DIGIT_PIVOT + 2000
         parsed = pl.when(late).then(parsed.dt.offset_by("-100y")).otherwise(parsed)
     return parsed
+
+
+def _has_offset(fmt: str) -> bool:
+    return re.search(r"%[#:]?z", fmt) is not None
 
 
 def _pivot_sql(parsed: str, fmt: str) -> str:
@@ -105,7 +120,7 @@ def _datetime_sql(ident: str, fmt: str, backend: Backend) -> str:
     """
     if fmt in EPOCH_FORMATS:
         return epoch_sql(ident, fmt, backend)
-    zoned = re.search(r"%[#:]?z", fmt) is not None
+    zoned = _has_offset(fmt)
     if zoned:
         # Polars reads an offset with or without spaces before it: these engines read it
         # without, so both the pattern and the text lose them.

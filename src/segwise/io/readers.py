@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import narwhals.stable.v2 as nw
 
 from segwise._validation import hint_for
+from segwise.engine.datetimes import reads_as_utc
 from segwise.exceptions import DataError
 from segwise.io import column_formats as formats
 from segwise.io import ids
@@ -69,12 +70,12 @@ def _notes(
     if roles.amount_is_computed:
         notes.append(f"amount = {roles.columns['quantity']} × {roles.columns['unit_price']}")
     if fmt:
-        zoned = "z" in fmt or "UTC" in fmt
         unit = {"epoch-s": "seconds", "epoch-ms": "milliseconds"}.get(fmt)
+        utc = " (as UTC times)" if reads_as_utc(fmt) else ""
         notes.append(
             f"timestamps read as Unix times in {unit} since 1970 (UTC)"
             if unit
-            else f"timestamps parsed with the pattern {fmt}" + (" (as UTC times)" if zoned else "")
+            else f"timestamps parsed with the pattern {fmt}{utc}"
         )
     if roles.kind == "transactions":
         notes.append(

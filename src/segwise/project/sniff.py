@@ -374,7 +374,10 @@ def _currency_lines(tx: Dataset) -> list[str]:
     if (code := tx.currency) is not None:
         return [f"currency: {code}  # read off the amounts, written with '{tx.written_currency}'"]
     if (written := tx.written_currency) is not None:
-        return [f"# currency: USD  # the amounts are written with '{written}': name its code"]
+        return [
+            f"# currency:  # the amounts are written with '{written}', which several "
+            "currencies write: put its code here (USD, CAD, ...)"
+        ]
     return ["# currency: GBP"]
 
 
