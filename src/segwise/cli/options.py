@@ -58,6 +58,14 @@ Query = Annotated[str | None, typer.Option("--query", help="SQL query to run on 
 TextCols = Annotated[
     list[str] | None, typer.Option("--text-col", help="Read this column as text (repeatable).")
 ]
+DateFormatsOf = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--date-format-of",
+        help="COLUMN=PATTERN: a customer or account table's date column and its strftime "
+        "pattern, e.g. birth_date=%m/%d/%Y (repeatable).",
+    ),
+]
 Policy = Annotated[
     str,
     typer.Option(
@@ -171,6 +179,7 @@ _CLEANING_PARAMETERS: tuple[tuple[str, Any, str, Any], ...] = (
     ("non_positive_price", NonPositivePrice, "non_positive_price", None),
     ("non_product_codes", NonProductCodes, "non_product_codes", None),
     ("text_col", TextCols, "text_columns", None),
+    ("date_format_of", DateFormatsOf, "date_formats", None),
 )
 
 
@@ -180,7 +189,22 @@ def _source_options(fields: dict[str, Any]) -> Any:
     fields["sheet"] = sheet_value(fields["sheet"])
     if fields.get("text_columns") is not None:
         fields["text_columns"] = tuple(fields["text_columns"])
+    if fields.get("date_formats") is not None:
+        fields["date_formats"] = tuple(_column_pattern(text) for text in fields["date_formats"])
     return SourceOptions(**fields)
+
+
+def _column_pattern(text: str) -> tuple[str, str]:
+    """``COLUMN=PATTERN`` as a pair, or one located error naming the option."""
+    from segwise.exceptions import ConfigError
+
+    column, equals, pattern = text.partition("=")
+    if not (equals and column.strip() and pattern.strip()):
+        raise ConfigError(
+            f"--date-format-of '{text}' is not COLUMN=PATTERN",
+            hint="e.g. --date-format-of birth_date=%d/%m/%Y",
+        )
+    return column.strip(), pattern.strip()
 
 
 def delivering(

@@ -12,6 +12,7 @@ import narwhals.stable.v2 as nw
 from segwise.engine.frames import from_lazy
 from segwise.io import ids
 from segwise.io import validate as v
+from segwise.io.attribute_dates import attribute_date
 from segwise.io.money import currency_code
 from segwise.io.quality import QualityReport, compute_report, erased_noted
 from segwise.io.sources import EXTRA_FIELDS, reading
@@ -131,8 +132,11 @@ class Dataset:
             exprs.append(is_return.alias("is_return"))
             names.add("is_return")
         used = set(roles.values())
+        dates = list(self._plan.attribute_dates)
         for column in self._plan.raw_columns:
-            if column not in used:
+            if column in dates:
+                exprs.append(attribute_date(column, dates.index(column)))
+            elif column not in used:
                 exprs.append(
                     nw.col(column).alias(column if column not in names else f"{column}_raw")
                 )

@@ -12,7 +12,7 @@ from segwise.io.policy import CleaningPolicy
 from segwise.io.readers import ReaderSettings, read_kind
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
     from segwise.io.dataset import Dataset
 
@@ -28,6 +28,7 @@ def read_accounts(
     table: str | None = None,
     query: str | None = None,
     text_columns: Sequence[str] = (),
+    date_formats: Mapping[str, str] | None = None,
 ) -> Dataset:
     """Read an accounts table: one row per company, with its firmographics.
 
@@ -47,6 +48,8 @@ def read_accounts(
         ``company_id``, ``org_id``, a bare ``id``).
     duplicates
         ``"keep"`` or ``"drop"`` exact duplicate rows.
+    text_columns, date_formats
+        As for :func:`read_customers`: columns kept as text, patterns of date columns.
 
     Examples
     --------
@@ -61,7 +64,7 @@ def read_accounts(
         "accounts",
         source,
         {"customer_id": account_id},
-        ReaderSettings(delimiter, encoding, sheet, table, query, text_columns),
+        ReaderSettings(delimiter, encoding, sheet, table, query, text_columns, date_formats or {}),
         policy=CleaningPolicy().with_options(duplicates=duplicates),
     )
 

@@ -24,7 +24,7 @@ READER_KEYWORDS: dict[str, frozenset[str]] = {
     ),
     "customers": frozenset(
         {"customer_id", "duplicates", "delimiter", "encoding", "sheet", "table", "query",
-         "text_columns"}
+         "text_columns", "date_formats"}
     ),
     "events": frozenset(
         {"customer_id", "timestamp", "event", "duplicates", "timestamp_format", "delimiter",
@@ -35,7 +35,7 @@ READER_KEYWORDS: dict[str, frozenset[str]] = {
     ),
     "accounts": frozenset(
         {"customer_id", "duplicates", "delimiter", "encoding", "sheet", "table", "query",
-         "text_columns"}
+         "text_columns", "date_formats"}
     ),
     # Experiment, variant, metric and value are recognised by name, or named in the project file.
     "exposures": frozenset(
@@ -89,11 +89,15 @@ class SourceOptions:
     non_positive_price: str | None = None
     non_product_codes: str | None = None
     text_columns: tuple[str, ...] | None = None
+    #: ``(column, strftime pattern)`` pairs: date columns of a customer or account table.
+    date_formats: tuple[tuple[str, str], ...] | None = None
 
     def keywords(self, kind: str = "transactions") -> dict[str, Any]:
         """The settings given (None left out) that ``kind``'s reader takes, as its keywords."""
         taken = READER_KEYWORDS[kind]
         given = {k: v for k, v in asdict(self).items() if v is not None and k in taken}
+        if "date_formats" in given:
+            given["date_formats"] = dict(given["date_formats"])
         if kind == "accounts" and "customer_id" in given:  # --customer-col names the account id
             given["account_id"] = given.pop("customer_id")
         return given

@@ -17,6 +17,7 @@ import narwhals.stable.v2 as nw
 from segwise.engine import portable
 from segwise.exceptions import DataError
 from segwise.io import validate as v
+from segwise.io.attribute_dates import stand_in_counts
 from segwise.io.roles import ROLE_OPTIONS
 
 if TYPE_CHECKING:
@@ -32,6 +33,8 @@ CHECKS: dict[str, str] = {
     "padded_customer_id": "customer ids with spaces around them (kept as written: fix the export "
     "or the ids will not match other tables)",
     "erased": "rows of customers erased with segwise forget (left out before every check)",
+    "stand_in_dates": "dates written for no date (1900-01-01, 1970-01-01, 0000-00-00…) in the "
+    "table's date columns: read as blank",
 }
 
 
@@ -129,6 +132,9 @@ def _check_expressions(plan: v.Plan) -> dict[str, nw.Expr]:
     if plan.id_dtype == nw.String:
         padded = nw.col(v.CUSTOMER).str.strip_chars() != nw.col(v.CUSTOMER)
         checks["check:padded_customer_id"] = _count(padded)
+    if plan.roles.kind in v.ONE_ROW_PER_ID:
+        stand_ins = stand_in_counts(plan.attribute_dates)
+        checks |= {f"stand_in:{column}": count for column, count in stand_ins.items()}
     if plan.roles.kind == "transactions":
         checks["check:cancellations"] = _count(nw.col(v.CANCELLATION))
         checks["check:returns"] = _count(nw.col(v.RETURN))
@@ -202,6 +208,16 @@ def compute_report(
     checks = {
         k.split(":", 1)[1]: int(val or 0) for k, val in totals.items() if k.startswith("check:")
     }
+    stand_ins = {
+        k.split(":", 1)[1]: int(n or 0) for k, n in totals.items() if k.startswith("stand_in:")
+    }
+    if plan.roles.kind in v.ONE_ROW_PER_ID:
+        checks["stand_in_dates"] = sum(stand_ins.values())
+    notes = notes + [
+        f"column '{column}': {n:,} date(s) written for no date (such as 1900-01-01): read as blank"
+        for column, n in stand_ins.items()
+        if n
+    ]
     quarantined = sum(excluded.values())
     if rows_read == quarantined:
         raise _nothing_usable(annotated, plan, excluded, first_rows, source)
@@ -242,6 +258,7 @@ _REASON_COLUMN = {
     "missing_account_id": "customer_id",
     "missing_timestamp": "timestamp",
     "unparseable_timestamp": "timestamp",
+    "placeholder_timestamp": "timestamp",
     "missing_event": "event",
     "missing_amount": "amount",
     "other_currency": "amount",
@@ -260,6 +277,8 @@ _REASON_HINT = {
     "missing_timestamp": "check that {option} names the date column",
     "unparseable_timestamp": "pass the pattern with --date-format (timestamp_format= in Python), "
     "e.g. '%d/%m/%Y %H:%M'",
+    "placeholder_timestamp": "these rows' real dates are unknown: export them again from the "
+    "system that recorded them",
     "missing_event": "check that {option} names the event column",
     "missing_amount": "check that {option} names the amount column",
     "other_currency": "convert the amounts to one currency before reading them",

@@ -6,7 +6,7 @@ timestamps and numbers from a sample, and returns a lazy :class:`Dataset`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import narwhals.stable.v2 as nw
@@ -17,6 +17,7 @@ from segwise.exceptions import DataError
 from segwise.io import column_formats as formats
 from segwise.io import ids
 from segwise.io import validate as v
+from segwise.io.attribute_dates import detect_attribute_dates
 from segwise.io.combined import CombinedDataset
 from segwise.io.dataset import Dataset
 from segwise.io.policy import CleaningPolicy
@@ -27,7 +28,7 @@ from segwise.io.timestamps import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
     from datetime import date, datetime
 
     from segwise._typing import InputKind
@@ -98,6 +99,8 @@ class ReaderSettings:
     table: str | None = None
     query: str | None = None
     text_columns: Sequence[str] = ()
+    #: Customer and account tables: ``column -> strftime pattern`` of date attributes.
+    date_formats: Mapping[str, str] = field(default_factory=dict)
 
 
 def _read_several(kind: InputKind, sources: Sequence[Any], *args: Any, **kwargs: Any) -> Dataset:
@@ -187,6 +190,7 @@ def read_kind(
     )
     bound, as_of_text = as_of_bound(as_of)
     number_formats = formats.number_formats(raw, frame, roles)
+    dates, date_notes = _attribute_dates(raw, frame, roles, text, options.date_formats)
     plan = v.Plan(
         roles=roles,
         policy=policy,
@@ -202,6 +206,7 @@ def read_kind(
         expires_format=formats.expires_format(frame, roles),
         number_formats=number_formats,
         extra_fields=EXTRA_FIELDS in frame.collect_schema(),
+        attribute_dates=dates,
     )
     return Dataset(
         kind=kind,
@@ -210,7 +215,8 @@ def read_kind(
         plan=plan,
         like=raw.like,
         as_of=as_of_text,
-        notes=_notes(raw, roles, fmt, policy)
+        notes=[n for n in _notes(raw, roles, fmt, policy) if not _retyped(n, date_notes)]
+        + list(date_notes.values())
         + formats.number_notes(number_formats, plan.decimal_comma)
         + (
             ["customer ids written as whole numbers with .0 (pandas' float ids): read without it"]
@@ -219,6 +225,32 @@ def read_kind(
         ),
         unchanged=raw.check_unchanged,
     )
+
+
+def _attribute_dates(
+    raw: RawSource,
+    frame: nw.LazyFrame[Any],
+    roles: ColumnRoles,
+    text: set[str],
+    given: Mapping[str, str],
+) -> tuple[dict[str, str | None], dict[str, str]]:
+    """A customer or account table's date attributes (see :mod:`.attribute_dates`)."""
+    if roles.kind not in v.ONE_ROW_PER_ID:
+        return {}, {}
+    kept = set(roles.columns.values()) | set(roles.pii) | text | {EXTRA_FIELDS}
+    candidates = [c for c in frame.collect_schema().names() if c not in kept]
+    return detect_attribute_dates(
+        frame,
+        candidates,
+        lambda column: formats.sample_values(raw, frame, column),
+        source=raw.name,
+        given=given,
+    )
+
+
+def _retyped(note: str, date_notes: dict[str, str]) -> bool:
+    """A CSV note that a column stays text, about a column the date reading has its say on."""
+    return any(note.startswith(f"column '{c}' read as text:") for c in date_notes)
 
 
 def read_transactions(
@@ -352,11 +384,15 @@ def read_customers(
     table: str | None = None,
     query: str | None = None,
     text_columns: Sequence[str] = (),
+    date_formats: Mapping[str, str] | None = None,
 ) -> Dataset:
     """Read a customer table (one row per customer, with attributes).
 
     A row without a customer id, or repeating an id already seen, is
-    quarantined. Every other column is kept as an attribute.
+    quarantined. Every other column is kept as an attribute. A text column
+    whose values are dates (``2024-03-01 10:00``, ``05/01/2024``) is read as
+    dates; a date written for "no date" (1900-01-01, 1970-01-01, 0000-00-00)
+    is read as blank and counted under ``checks["stand_in_dates"]``.
 
     Parameters
     ----------
@@ -369,6 +405,11 @@ def read_customers(
         pseudonymisation and export rules.
     duplicates
         ``"keep"`` or ``"drop"`` exact duplicate rows.
+    text_columns
+        Columns to keep as written, as text.
+    date_formats
+        ``column -> strftime pattern`` for date columns whose pattern is not
+        recognised, or whose dates read both day-first and month-first.
 
     Examples
     --------
@@ -382,7 +423,7 @@ def read_customers(
         "customers",
         source,
         {"customer_id": customer_id},
-        ReaderSettings(delimiter, encoding, sheet, table, query, text_columns),
+        ReaderSettings(delimiter, encoding, sheet, table, query, text_columns, date_formats or {}),
         policy=CleaningPolicy().with_options(duplicates=duplicates),
         pii=pii,
     )

@@ -178,14 +178,11 @@ def _open_csv(path: Path, delimiter: str | None, encoding: str | None) -> RawSou
         verified: dict[str, pl.DataType] = {}
         first_bad = _first_bad_rows(scan_text(), candidates, source) if candidates else {}
         for name, dtype in candidates.items():
-            bad = first_bad[name]
-            if bad is None:
+            why = _why_text(name, dtype, first_bad[name], first_bad.get(name + _ZEROS))
+            if why is None:
                 verified[name] = dtype
-            elif not (dtype == pl.Date and bad == 0):  # 21/09/2023: not ISO, text as it was
-                notes.append(
-                    f"column '{name}' read as text: row {bad + 1} is not "
-                    f"{_type_words(dtype)}, though the first rows are"
-                )
+            elif why:
+                notes.append(why)
         typed_cache[key] = verified
         return verified
 
@@ -206,6 +203,10 @@ def _open_csv(path: Path, delimiter: str | None, encoding: str | None) -> RawSou
     )
 
 
+#: Suffix of the check for whole numbers written with a leading zero.
+_ZEROS = "\0zeros"
+
+
 def _first_bad_rows(
     text: pl.LazyFrame, candidates: dict[str, pl.DataType], source: str
 ) -> dict[str, int | None]:
@@ -216,7 +217,31 @@ def _first_bad_rows(
         (pl.col(name).is_not_null() & _typed(name, dtype).is_null()).arg_true().first().alias(name)
         for name, dtype in candidates.items()
     ]
+    # Whole numbers written with a leading zero (postcodes 01234, codes 007) are codes: as
+    # numbers they would lose the zero and no longer match what the export says.
+    checks += [
+        pl.col(name).str.contains(r"^\s*[+-]?0\d").arg_true().first().alias(name + _ZEROS)
+        for name, dtype in candidates.items()
+        if dtype.is_integer()
+    ]
     return collect_checked(text.select(checks), source).row(0, named=True)
+
+
+def _why_text(name: str, dtype: pl.DataType, bad: int | None, zeros: int | None) -> str | None:
+    """Why column ``name`` stays text ("" where it goes without saying), or None: typed."""
+    if zeros is not None:
+        return (
+            f"column '{name}' read as text: its numbers are codes written with "
+            f"leading zeros (row {zeros + 1})"
+        )
+    if bad is None:
+        return None
+    if dtype == pl.Date and bad == 0:  # 21/09/2023: not ISO, text as it was
+        return ""
+    return (
+        f"column '{name}' read as text: row {bad + 1} is not {_type_words(dtype)}, "
+        "though the first rows are"
+    )
 
 
 def _castable(dtype: pl.DataType) -> bool:

@@ -118,12 +118,18 @@ class AmbiguousDatesWarning(UserWarning):
         self.other = other
 
 
-def warn_ambiguous(where: str, fmt: str, ambiguous: tuple[str, str]) -> None:
-    """Say that ``where`` (a file and column) was read as ``fmt`` though it reads both ways."""
+def warn_ambiguous(
+    where: str, fmt: str, ambiguous: tuple[str, str], *, fix: str | None = None
+) -> None:
+    """Say that ``where`` (a file and column) was read as ``fmt`` though it reads both ways.
+
+    ``fix`` says how to read it the other way; by default the timestamp's ``--date-format``.
+    """
     twin, example = ambiguous
+    fix = fix or f"pass --date-format '{twin}' (timestamp_format: in the project file)"
     message = (
         f"{where}: every date reads both {fmt} and {twin} (e.g. {example!r}); read as {fmt}. "
-        f"If that is wrong, pass --date-format '{twin}' (timestamp_format: in the project file)"
+        f"If that is wrong, {fix}"
     )
     warnings.warn(AmbiguousDatesWarning(message, read_as=fmt, other=twin), stacklevel=3)
 

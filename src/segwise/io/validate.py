@@ -16,6 +16,7 @@ import narwhals.stable.v2 as nw
 
 from segwise.engine import portable
 from segwise.engine.datetimes import try_to_datetime
+from segwise.io.attribute_dates import on_stand_in_day, parse_attribute_dates
 from segwise.io.ids import id_as_text
 from segwise.io.money import NumberFormat, in_other_currency, parse_number
 from segwise.io.sources import EXTRA_FIELDS
@@ -68,6 +69,7 @@ REASONS: dict[str, str] = {
     "missing_customer_id": "no customer id",
     "missing_timestamp": "no timestamp",
     "unparseable_timestamp": "timestamp cannot be read as a date in 1900–2099",
+    "placeholder_timestamp": "timestamp is a day written for no date (1900-01-01, 1970-01-01)",
     "missing_event": "no event name",
     "missing_question": "no question",
     "missing_answer": "no answer",
@@ -123,6 +125,9 @@ class Plan:
     extra_fields: bool = False
     #: Text number columns and how each writes its numbers (currency, separators).
     number_formats: dict[str, NumberFormat] = field(default_factory=dict)
+    #: Attribute columns holding dates (customer and account tables): their text pattern,
+    #: None where typed. Read as dates, stand-ins for "no date" blank (:mod:`.attribute_dates`).
+    attribute_dates: dict[str, str | None] = field(default_factory=dict)
 
     def number_format(self, column: str) -> NumberFormat:
         """How ``column`` writes its numbers (the file's decimal mark where not read off it)."""
@@ -170,6 +175,7 @@ def parse_columns(frame: nw.LazyFrame[Any], plan: Plan) -> nw.LazyFrame[Any]:
         frame = try_to_datetime(frame, ts, TIMESTAMP, fmt=plan.timestamp_format)
     if (event := roles.get("event")) is not None:
         frame = frame.with_columns(nw.col(event).alias(EVENT))
+    frame = parse_attribute_dates(frame, plan.attribute_dates)
     if roles.kind == "responses":
         frame = _parse_answers(frame, roles)
     if roles.kind in ("exposures", "outcomes"):
@@ -330,6 +336,7 @@ def reason_tests(plan: Plan, *, duplicates: bool) -> dict[str, nw.Expr]:
         tests["unparseable_timestamp"] = ~nw.col(ts).is_null() & (
             nw.col(TIMESTAMP).is_null() | implausible.fill_null(value=False)
         )
+        tests["placeholder_timestamp"] = on_stand_in_day(nw.col(TIMESTAMP)).fill_null(value=False)
     if roles.get("event") is not None:
         tests["missing_event"] = _is_blank(EVENT, plan.event_dtype)
     tests |= _kind_tests(roles)

@@ -201,6 +201,8 @@ class CustomersSource(_Source):
     account_id: str | None = Field(default=None, min_length=1)
     role: str | None = Field(default=None, min_length=1)
     pii: list[str] = Field(default_factory=list)
+    #: ``column: strftime pattern`` of date columns the reader does not recognise alone.
+    date_formats: dict[str, str] = Field(default_factory=dict)
 
 
 class EventsSource(_TimedSource):
@@ -221,6 +223,8 @@ class AccountsSource(_Source):
     """B2B accounts: one row per company, with its firmographics (``sw.read_accounts``)."""
 
     account_id: str | None = None
+    #: As for the customers: ``column: strftime pattern`` of date columns.
+    date_formats: dict[str, str] = Field(default_factory=dict)
 
 
 class ExposuresSource(_TimedSource):

@@ -90,8 +90,9 @@ def reader_options(source: AnySource) -> dict[str, Any]:
     if isinstance(amount, dict):
         options.pop("amount")
         options.update(amount)
-    if not options.get("pii", True):
-        options.pop("pii")
+    for unset in ("pii", "date_formats"):
+        if not options.get(unset, True):
+            options.pop(unset)
     # The contact → account mapping is read by the roll-up, not the reader; as text, so
     # account ids like 00123 keep their zeros and match the accounts table's.
     if isinstance(source, CustomersSource):
