@@ -113,6 +113,8 @@ EPOCHS = pl.DataFrame(
         "i": [str(i) for i in range(6)],
         "s": ["1704276000", " 1720049400 ", "12", "abc", None, "9999999999"],
         "ms": ["1704276000250", "1720049400000", "1704276000", "x", None, "100000000000"],
+        # Excel's serial days, as a spreadsheet saved as CSV writes its date cells.
+        "xl": ["45294", " 45294.604166667 ", "3", "abc", None, "73051"],
     }
 )
 EPOCH_TIMES = {
@@ -126,6 +128,8 @@ EPOCH_TIMES = {
         None,
         datetime(1973, 3, 3, 9, 46, 40),
     ],
+    # 14:30 is 0.6041666… of a day, kept to the millisecond; day 3 is 1900 and 73051 is 2100.
+    "excel-days": [datetime(2024, 1, 3), datetime(2024, 1, 3, 14, 30), None, None, None, None],
 }
 
 
@@ -133,9 +137,11 @@ def _epochs(frame: Any) -> dict[str, list[Any]]:
     frame = nw.from_native(frame)
     frame = try_to_datetime(frame, "s", "from_s", fmt="epoch-s")
     frame = try_to_datetime(frame, "ms", "from_ms", fmt="epoch-ms")
+    frame = try_to_datetime(frame, "xl", "from_xl", fmt="excel-days")
     out: pl.DataFrame = frame.collect(backend="polars").to_native()
     out = out.sort(pl.col("i").cast(pl.Int64))
-    return {"epoch-s": out["from_s"].to_list(), "epoch-ms": out["from_ms"].to_list()}
+    read = ("epoch-s", "from_s"), ("epoch-ms", "from_ms"), ("excel-days", "from_xl")
+    return {fmt: out[column].to_list() for fmt, column in read}
 
 
 @pytest.mark.parametrize("engine", ["polars", "duckdb"])

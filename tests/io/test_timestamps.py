@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from hypothesis import given
 from hypothesis import strategies as st
 
+import segwise as sw
 from segwise.io.timestamps import detect_timestamp_format, month_day_twin
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 DAYS = st.dates(min_value=date(2000, 1, 1), max_value=date(2030, 12, 31))
 
@@ -57,6 +62,22 @@ def test_unix_times_are_recognised_in_their_unit_and_dates_as_digits_stay_dates(
     assert detect_timestamp_format(["20240103", "20240704"]) == ("%Y%m%d", 2)
     # Small numbers (ids, prices) are no Unix time.
     assert detect_timestamp_format(["42", "1234567"]) == (None, 0)
+
+
+def test_excel_serial_days_are_recognised_and_read_with_their_time(tmp_path: Path) -> None:
+    assert detect_timestamp_format(["45294", "45294.604166667", "45300.0"]) == ("excel-days", 3)
+    # Five digits below 1970's serial day (an order number, 12345) are no date.
+    assert detect_timestamp_format(["12345", "23456"]) == (None, 0)
+    path = tmp_path / "orders.csv"
+    # A spreadsheet saved as CSV with its date cells formatted as numbers.
+    path.write_text("customer_id,order_date,amount\na,45294.604166667,10\nb,45300,20\nc,7,5\n")
+    orders = sw.read_transactions(path)
+    report = orders.quality()
+    assert report.timestamp_format == "excel-days"
+    assert "timestamps read as Excel serial dates (days since 1899-12-30)" in report.notes
+    assert report.excluded["unparseable_timestamp"] == 1
+    times = sorted(orders.to_native()["timestamp"].to_list())
+    assert times == [datetime(2024, 1, 3, 14, 30), datetime(2024, 1, 9)]
 
 
 def test_english_month_names_are_recognised() -> None:

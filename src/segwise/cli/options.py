@@ -43,7 +43,7 @@ DateFormat = Annotated[
     typer.Option(
         "--date-format",
         help="strftime pattern of the timestamps, e.g. '%d/%m/%Y' (recognised by default); "
-        "epoch-s or epoch-ms for Unix times.",
+        "epoch-s or epoch-ms for Unix times, excel-days for Excel's serial dates.",
     ),
 ]
 Delimiter = Annotated[

@@ -1,8 +1,9 @@
 """Timestamps read from text, numbers or zoned columns, the same way on every engine.
 
 Polars and DuckDB take strftime patterns, Spark Java ones (:mod:`.java_patterns`);
-Unix times are :mod:`.epochs`' pseudo-patterns. A time with an offset, and a zoned
-column, is its UTC time on every engine, whatever the session's time zone.
+Unix times and Excel's serial days are :mod:`.epochs`' pseudo-patterns. A time with an
+offset, and a zoned column, is its UTC time on every engine, whatever the session's time
+zone.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 import narwhals.stable.v2 as nw
 import polars as pl
 
-from segwise.engine.epochs import EPOCH_FORMATS, epoch_expr, epoch_sql
+from segwise.engine.epochs import NUMBER_FORMATS, epoch_expr, epoch_sql
 from segwise.engine.frames import Backend, backend_of, wrap
 from segwise.engine.java_patterns import strftime_to_java
 from segwise.engine.portable import add_sql_column, quote_identifier, quote_literal
@@ -67,7 +68,7 @@ def try_to_datetime(
 
 def _polars_datetime(column: str, fmt: str) -> pl.Expr:
     """Polars: text ``column`` read with ``fmt`` (an offset gives the UTC time)."""
-    if fmt in EPOCH_FORMATS:
+    if fmt in NUMBER_FORMATS:
         return epoch_expr(column, fmt)
     parsed = (
         pl.col(column)
@@ -118,7 +119,7 @@ def _datetime_sql(ident: str, fmt: str, backend: Backend) -> str:
     An offset (``%z``, ``%#z``) gives the instant's UTC time, whatever the session's time
     zone, as Polars gives it.
     """
-    if fmt in EPOCH_FORMATS:
+    if fmt in NUMBER_FORMATS:
         return epoch_sql(ident, fmt, backend)
     zoned = _has_offset(fmt)
     if zoned:

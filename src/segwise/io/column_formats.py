@@ -61,7 +61,8 @@ def timestamp_format(
         raise DataError(
             f"no timestamp could be read as a date (first value {sample[0]!r})",
             hint="pass the pattern with --date-format (timestamp_format= in Python), "
-            "e.g. '%d/%m/%Y', or epoch-s / epoch-ms for Unix times",
+            "e.g. '%d/%m/%Y', epoch-s / epoch-ms for Unix times, excel-days for Excel's serial "
+            "dates",
             source=source,
             column=column,
         )

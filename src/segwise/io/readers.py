@@ -73,11 +73,12 @@ def _notes(
     if fmt:
         unit = {"epoch-s": "seconds", "epoch-ms": "milliseconds"}.get(fmt)
         utc = " (as UTC times)" if reads_as_utc(fmt) else ""
-        notes.append(
-            f"timestamps read as Unix times in {unit} since 1970 (UTC)"
-            if unit
-            else f"timestamps parsed with the pattern {fmt}{utc}"
-        )
+        if unit:
+            notes.append(f"timestamps read as Unix times in {unit} since 1970 (UTC)")
+        elif fmt == "excel-days":
+            notes.append("timestamps read as Excel serial dates (days since 1899-12-30)")
+        else:
+            notes.append(f"timestamps parsed with the pattern {fmt}{utc}")
     if roles.kind == "transactions":
         notes.append(
             {

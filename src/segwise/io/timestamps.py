@@ -6,6 +6,7 @@ so the chosen pattern gives the same result on every engine.
 
 from __future__ import annotations
 
+import re
 import warnings
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -15,7 +16,13 @@ import narwhals.stable.v2 as nw
 import polars as pl
 
 from segwise.engine.datetimes import try_to_datetime
-from segwise.engine.epochs import EPOCH_FORMATS, epoch_bounds
+from segwise.engine.epochs import (
+    EPOCH_FORMATS,
+    EXCEL_DAYS,
+    FIRST_EXCEL_DAY,
+    LAST_EXCEL_DAY,
+    epoch_bounds,
+)
 from segwise.exceptions import ConfigError
 
 if TYPE_CHECKING:
@@ -90,6 +97,8 @@ def detect_timestamp_format(values: Sequence[str]) -> tuple[str | None, int]:
     (None, 0)
     >>> detect_timestamp_format(["1704276000", "1704362400"])
     ('epoch-s', 2)
+    >>> detect_timestamp_format(["45294", "45294.604166667"])
+    ('excel-days', 2)
     """
     series = pl.Series("t", [str(v).strip() for v in values], dtype=pl.String)
     best: tuple[str | None, int] = (None, 0)
@@ -106,7 +115,13 @@ def detect_timestamp_format(values: Sequence[str]) -> tuple[str | None, int]:
         ok = sum(1 for value in series if value.isdigit() and low <= int(value) < high)
         if ok > best[1]:
             best = (fmt, ok)
-    return best
+    # Excel's serial days (45294, 45294.5): five digits, far below any Unix time read.
+    days = [float(v) for v in series if _EXCEL_DAY.fullmatch(v)]
+    ok = sum(1 for day in days if FIRST_EXCEL_DAY <= day < LAST_EXCEL_DAY)
+    return (EXCEL_DAYS, ok) if ok > best[1] else best
+
+
+_EXCEL_DAY = re.compile(r"\d{5}(\.\d+)?")
 
 
 class AmbiguousDatesWarning(UserWarning):
