@@ -40,6 +40,7 @@ from segwise.exceptions import ConfigError, SegwiseError
 from segwise.lang.evaluate import EVENT_ID, EVENT_NAME, EVENT_TIME
 from segwise.project.catalogs import catalog_of
 from segwise.project.config import ClusterSegmentation, RulesSegmentation
+from segwise.project.feature_domains import check_feature_value
 from segwise.segmenters import ClusterSegmenter, RuleSegmenter
 
 if TYPE_CHECKING:
@@ -206,6 +207,7 @@ class Classifier:
             dtype = self._schema.get(column)
             if dtype is None or column == "customer_id":
                 continue
+            check_feature_value(column, value, dtype)
             series = pl.Series(column, [value], strict=False).cast(dtype, strict=False)
             if value is not None and series.null_count():
                 raise ConfigError(

@@ -222,6 +222,16 @@ def test_classify_refuses_values_of_the_wrong_type(
     )
     assert answer.status_code == 422
     assert "attribute 'orders'" in answer.json()["error"]["message"]
+    # Values of the right type that no customer can have: refused, not classified.
+    for impossible, said in (
+        ({"recency_days": -5}, "attribute 'recency_days': -5 is negative"),
+        ({"orders": 2.5}, "attribute 'orders': 2.5 is not a whole number"),
+    ):
+        answer = client.post(
+            "/api/v1/classify", json={"attributes": impossible}, headers=bearer(keys["viewer"])
+        )
+        assert answer.status_code == 422
+        assert said in answer.json()["error"]["message"]
     bad_time = client.post(
         "/api/v1/classify",
         json={"events": [{"event": "x", "timestamp": "yesterday"}]},
