@@ -72,6 +72,7 @@ bench: $(TEST_STAMP)
 	$(BIN)/python benchmarks/bench_ingest.py
 	$(BIN)/python benchmarks/bench_csv_types.py
 	$(BIN)/python benchmarks/bench_money.py
+	$(BIN)/python benchmarks/bench_customer_dates.py
 	$(BIN)/python benchmarks/bench_rfm.py $(if $(LIFETIMES_PYTHON),--lifetimes-python $(LIFETIMES_PYTHON))
 	$(BIN)/python benchmarks/bench_models.py
 	$(BIN)/python benchmarks/bench_rules.py

@@ -35,7 +35,7 @@ from segwise.io.timestamps import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping, Sequence
+    from collections.abc import Mapping, Sequence
 
 #: Days systems write for "no date": SQL Server's and Excel's first day, and Unix time 0
 #: (1969-12-31 where it is shown in a time zone west of Greenwich).
@@ -126,20 +126,18 @@ def _looks_like_dates(sample: Sequence[str]) -> str | None:
 def detect_attribute_dates(
     frame: nw.LazyFrame[Any],
     candidates: Sequence[str],
-    sample_of: Callable[[str], list[str]],
+    samples: Mapping[str, list[str]],
     *,
     source: str,
     given: Mapping[str, str] | None = None,
 ) -> tuple[dict[str, str | None], dict[str, str]]:
     """The attribute columns that hold dates, with their patterns, and notes on text columns.
 
-    The notes say, for each text column read as dates or tried and left text, what was
-    done (they supersede what a CSV's type inference said of the column).
-
     A typed date column maps to None; a text column to the pattern its values read
     with (``given``, or the one every sampled value reads with), when every value of
     the column reads: one pass over the data, only when some column reads as dates.
-    Otherwise it stays text, and a note says which row does not read.
+    Otherwise it stays text. A note says, for each text column read as dates or tried
+    and left text, what was done (superseding what a CSV's type inference said of it).
 
     Parameters
     ----------
@@ -147,8 +145,8 @@ def detect_attribute_dates(
         The source as read (text columns as written).
     candidates
         The attribute columns: not a role, not personal, not asked to stay text.
-    sample_of
-        ``column -> its first non-blank values as text``.
+    samples
+        ``text column -> its first non-blank values``.
     source
         The source's name, for errors and the warning when dates read two ways.
     given
@@ -181,8 +179,8 @@ def detect_attribute_dates(
             continue
         elif column in given:
             text[column] = given[column]
-        elif (fmt := _looks_like_dates(sample_of(column))) is not None:
-            text[column] = _settled(frame, column, fmt, sample_of(column), source)
+        elif (fmt := _looks_like_dates(samples.get(column, []))) is not None:
+            text[column] = _settled(frame, column, fmt, samples[column], source)
     unread = _first_unread_rows(frame, text) if text else {}
     notes = {}
     for column, fmt in text.items():

@@ -19,9 +19,12 @@ import tempfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, cast
+from typing import IO, TYPE_CHECKING, cast
 
 from segwise.exceptions import DataError
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 SAMPLE_BYTES = 256 * 1024
 MAX_SAMPLE_BYTES = 64 * 1024 * 1024
@@ -250,12 +253,25 @@ def sample_column(dialect: CsvDialect, column: str, *, rows: int = 2_000) -> lis
     Reading a sample this way costs nothing; asking the CSV engine for the
     first rows made it buffer about half a 300 MB file.
     """
+    return sample_columns(dialect, [column], rows=rows).get(column)
+
+
+def sample_columns(
+    dialect: CsvDialect, columns: Sequence[str], *, rows: int = 2_000
+) -> dict[str, list[str]]:
+    """The first non-blank values of each of ``columns`` the sniffed text has, in one parse."""
     lines = dialect.sample_text.replace("\r\n", "\n").replace("\r", "\n")
     reader = csv.DictReader(io.StringIO(lines), delimiter=dialect.delimiter)
-    if reader.fieldnames is None or column not in reader.fieldnames:
-        return None
-    values = [row.get(column) or "" for _, row in zip(range(rows), reader, strict=False)]
-    return [value for value in values if value.strip()]
+    if reader.fieldnames is None:
+        return {}
+    present = [c for c in columns if c in reader.fieldnames]
+    values: dict[str, list[str]] = {c: [] for c in present}
+    for _, row in zip(range(rows), reader, strict=False):
+        for column in present:
+            value = row.get(column) or ""
+            if value.strip():
+                values[column].append(value)
+    return values
 
 
 def _is_number(text: str) -> bool:

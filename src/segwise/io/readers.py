@@ -239,14 +239,11 @@ def _attribute_dates(
     if roles.kind not in v.ONE_ROW_PER_ID:
         return {}, {}
     kept = set(roles.columns.values()) | set(roles.pii) | text | {EXTRA_FIELDS}
-    candidates = [c for c in frame.collect_schema().names() if c not in kept]
-    return detect_attribute_dates(
-        frame,
-        candidates,
-        lambda column: formats.sample_values(raw, frame, column),
-        source=raw.name,
-        given=given,
-    )
+    schema = frame.collect_schema()
+    candidates = [c for c in schema.names() if c not in kept]
+    texts = [c for c in candidates if schema[c] == nw.String]
+    samples = formats.sample_columns(raw, frame, texts) if texts else {}
+    return detect_attribute_dates(frame, candidates, samples, source=raw.name, given=given)
 
 
 def _retyped(note: str, date_notes: dict[str, str]) -> bool:
