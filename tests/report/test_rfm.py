@@ -58,3 +58,20 @@ def test_a_score_too_few_hold_shows_no_range() -> None:
     for score, n in held.iter_rows():
         assert (rows[score]["recency"] == "< 12 customers") == (n < 12)
     assert rows[2]["orders"] == "–"  # nobody scored 2 on frequency
+
+
+def test_a_column_with_cents_shows_every_end_to_the_cent() -> None:
+    # Order values of whole euros beside ones with cents: "40–112.50" read as two units.
+    table = pl.DataFrame(
+        {
+            "recency_days": [1, 2, 3, 4],
+            "frequency": [1, 2, 3, 4],
+            "monetary": [20.0, 40.0, 112.5, 300.0],
+            "r_score": [4, 3, 2, 1],
+            "f_score": [1, 2, 3, 4],
+            "m_score": [1, 2, 2, 3],
+        }
+    )
+    rows = {r["score"]: r for r in score_ranges(table, 4)}
+    assert [rows[s]["revenue"] for s in (3, 2, 1)] == ["≥ 300.00", "40.00–112.50", "≤ 20.00"]
+    assert [rows[s]["orders"] for s in (4, 3, 2, 1)] == ["≥ 4", "3", "2", "≤ 1"]

@@ -111,28 +111,40 @@ def score_ranges(table: pl.DataFrame, bins: int, k_min: int = 1) -> list[dict[st
         # Recent customers score high on recency: its open ends are the other way round.
         top, bottom = (min, max) if key == "recency" else (max, min)
         scored = found[score].to_list()
+        # One precision down a column: "40–112.50" beside "112.51–300" read as two units.
+        cents = any(_needs_cents(v) for v in (*found["low"], *found["high"]) if v is not None)
         for s, n, low, high in found.iter_rows():
             if s not in rows:
                 continue
             if n < k_min:
                 rows[s][key] = f"< {k_min} customers"
             elif s == top(scored) and s != bottom(scored):  # the oldest, or the most and biggest
-                rows[s][key] = f"≥ {_figure(low)}"
+                rows[s][key] = f"≥ {_figure(low, cents=cents)}"
             elif s == bottom(scored) and s != top(scored):
-                rows[s][key] = f"≤ {_figure(high)}"
+                rows[s][key] = f"≤ {_figure(high, cents=cents)}"
             else:
-                rows[s][key] = _figure(low) if low == high else f"{_figure(low)}–{_figure(high)}"
+                ends = _figure(low, cents=cents), _figure(high, cents=cents)
+                rows[s][key] = ends[0] if low == high else "–".join(ends)
     for row in rows.values():
         for key in axes:
             row.setdefault(key, "–")
     return list(rows.values())
 
 
-def _figure(value: float) -> str:
-    """Whole numbers whole; amounts under 1,000 to the cent, so two scores' ends differ."""
-    if float(value).is_integer() or abs(value) >= 1_000:
-        return f"{value:,.0f}"
-    return f"{value:,.2f}"
+def _needs_cents(value: float) -> bool:
+    """An amount under 1,000 with cents: shown to the cent, so two scores' ends differ."""
+    return not float(value).is_integer() and abs(value) < 1_000
+
+
+def _figure(value: float, *, cents: bool) -> str:
+    """``value`` to the cent where its column has cents and it is under 1,000, else whole.
+
+    >>> _figure(40.0, cents=True), _figure(40.0, cents=False), _figure(2400.5, cents=True)
+    ('40.00', '40', '2,400')
+    """
+    if cents and abs(value) < 1_000:
+        return f"{value:,.2f}"
+    return f"{value:,.0f}"
 
 
 def rfm_section(
