@@ -16,17 +16,13 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import tempfile
-import time
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import polars as pl
 
 import segwise as sw
-
-if TYPE_CHECKING:
-    from collections.abc import Callable
+from bench_csv_types import best_of  # type: ignore[import-not-found]
 
 STAND_INS = [dt.date(1900, 1, 1), dt.date(1969, 12, 31), dt.date(1970, 1, 1)]
 
@@ -75,13 +71,8 @@ def segwise_read(path: Path) -> int:
     return data.height
 
 
-def best_of(repeat: int, work: Callable[[], int]) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - start)
-    return min(times)
+def segwise_read_undated(path: Path) -> int:
+    return sw.read_customers(path).data.collect(backend="polars").to_native().height
 
 
 def main() -> None:
@@ -106,10 +97,6 @@ def main() -> None:
     print(f"{'read':<38}{'seconds':>9}{'× hand-written':>16}")
     for name, seconds in rows.items():
         print(f"{name:<38}{seconds:>9.2f}{seconds / base:>16.2f}")
-
-
-def segwise_read_undated(path: Path) -> int:
-    return sw.read_customers(path).data.collect(backend="polars").to_native().height
 
 
 if __name__ == "__main__":
