@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING, Any
 
+import narwhals.stable.v2 as nw
 import polars as pl
 import pytest
 from hypothesis import given, settings
@@ -12,6 +14,9 @@ from hypothesis import strategies as st
 import segwise as sw
 from segwise.io.timestamps import AmbiguousDatesWarning
 from segwise.privacy import consent_in_force
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 START = dt.date(2026, 1, 1)
 STATUSES = ("granted", "denied", "revoked")
@@ -104,6 +109,31 @@ def test_bad_consent_rows_are_quarantined_with_their_reason() -> None:
     assert (excluded["missing_purpose"], excluded["unknown_status"]) == (1, 1)
     assert excluded["unparseable_expiry"] == 1
     assert found.to_native()["status"].to_list() == ["granted"]
+
+
+def test_grants_that_never_expire_hold_however_never_is_written(
+    to_engine: Callable[[pl.DataFrame], Any],
+) -> None:
+    # 9999-12-31 in every row (how many CRMs write "never"), the word, a blank: the grants
+    # were quarantined as unreadable expiries, and the customers taken as without consent.
+    for nevers in (["9999-12-31"] * 3, ["never", "N/A", ""], ["9999-12-31", "2026-06-30", "-"]):
+        table = pl.DataFrame(
+            {
+                "customer_id": ["a", "b", "c"],
+                "purpose": ["email"] * 3,
+                "status": ["granted"] * 3,
+                "timestamp": ["2026-01-01"] * 3,
+                "expires": nevers,
+            }
+        )
+        consents = sw.read_consents(to_engine(table))
+        assert consents.quality().excluded["unparseable_expiry"] == 0
+        found = consent_in_force(consents.data, "email", dt.date(2026, 3, 1))
+        held = nw.from_native(found).collect(backend="polars").to_native().sort("customer_id")
+        assert held["granted"].to_list() == [True, True, True]
+        later = consent_in_force(consents.data, "email", dt.date(2026, 7, 1))
+        lapsed = nw.from_native(later).collect(backend="polars").to_native().sort("customer_id")
+        assert lapsed["granted"].to_list() == [True, nevers[1] != "2026-06-30", True]
 
 
 def test_expiries_written_month_first_are_read_month_first_past_the_sample() -> None:

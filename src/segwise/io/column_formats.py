@@ -95,7 +95,8 @@ def expires_format(frame: nw.LazyFrame[Any], roles: ColumnRoles) -> str | None:
     text = nw.col(column).cast(nw.String()).str.strip_chars()
     given = frame.select(text.alias(column)).filter(~nw.col(column).is_null() & (text != ""))
     sample = given.head(SAMPLE_ROWS).collect()[column].to_list()
-    fmt = detect_timestamp_format(sample)[0] if sample else None
+    # 9999-12-31 is how many systems write "never expires": a date like any other here.
+    fmt = detect_timestamp_format(sample, years=(1900, 9999))[0] if sample else None
     if fmt is None:
         return None
     # A consent read a month off lapses on the wrong day: settled as the timestamps are.

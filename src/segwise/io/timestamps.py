@@ -84,8 +84,12 @@ TIMESTAMP_FORMATS: tuple[str, ...] = (
 PLAUSIBLE_YEARS = (1900, 2099)
 
 
-def detect_timestamp_format(values: Sequence[str]) -> tuple[str | None, int]:
+def detect_timestamp_format(
+    values: Sequence[str], *, years: tuple[int, int] = PLAUSIBLE_YEARS
+) -> tuple[str | None, int]:
     """Return the pattern that parses the most sample values, and how many it parses.
+
+    Only dates in ``years`` count (a consent's expiry may be 9999-12-31: "never").
 
     Examples
     --------
@@ -104,7 +108,7 @@ def detect_timestamp_format(values: Sequence[str]) -> tuple[str | None, int]:
     best: tuple[str | None, int] = (None, 0)
     for fmt in TIMESTAMP_FORMATS:
         parsed = series.str.to_datetime(fmt, strict=False, exact=True, time_unit="us")
-        ok = int(parsed.dt.year().is_between(*PLAUSIBLE_YEARS).sum())
+        ok = int(parsed.dt.year().is_between(*years).sum())
         if ok > best[1]:
             best = (fmt, ok)
         if ok == len(series):

@@ -16,7 +16,7 @@ import narwhals.stable.v2 as nw
 
 from segwise.engine import portable
 from segwise.engine.datetimes import try_to_datetime
-from segwise.io.attribute_dates import on_stand_in_day, parse_attribute_dates
+from segwise.io.attribute_dates import NO_DATE_TEXTS, on_stand_in_day, parse_attribute_dates
 from segwise.io.ids import id_as_text
 from segwise.io.money import NumberFormat, in_other_currency, parse_number
 from segwise.io.sources import EXTRA_FIELDS
@@ -56,6 +56,9 @@ EXPIRES = "__sw_expires"
 
 #: The statuses a consent row may have (Apache Unomi's), compared trimmed and lowercased.
 CONSENT_STATUSES = ("granted", "denied", "revoked")
+
+#: What a consent's expiry says for "it never lapses", besides a blank.
+NEVER_EXPIRES = NO_DATE_TEXTS | {"", "never", "no expiry", "unlimited", "indefinite"}
 
 #: The kinds of table that hold one row per id (a repeated id is quarantined).
 ONE_ROW_PER_ID = frozenset({"customers", "accounts"})
@@ -387,7 +390,10 @@ def _consent_tests(roles: ColumnRoles) -> dict[str, nw.Expr]:
         "unknown_status": ~nw.col(STATUS).is_null() & ~nw.col(STATUS).is_in(CONSENT_STATUSES),
     }
     if (expires := roles.get("expires")) is not None:
-        tests["unparseable_expiry"] = ~nw.col(expires).is_null() & nw.col(EXPIRES).is_null()
+        # "never" (or "N/A", "0000-00-00") is no expiry, as a blank is: the grant never lapses.
+        said = nw.col(expires).cast(nw.String).str.strip_chars().str.to_lowercase()
+        never = said.is_in(sorted(NEVER_EXPIRES)).fill_null(value=True)
+        tests["unparseable_expiry"] = ~never & nw.col(EXPIRES).is_null()
     return tests
 
 
