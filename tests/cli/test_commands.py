@@ -87,6 +87,31 @@ def test_events_kind(tmp_path: Path) -> None:
     assert report["columns"] == {"customer_id": "user_id", "timestamp": "ts", "event": "event"}
 
 
+def test_a_customer_tables_date_pattern_is_given_on_the_command_line(tmp_path: Path) -> None:
+    path = tmp_path / "people.csv"
+    path.write_text("id,renewal\n" + "".join(f"p{i},0{1 + i % 9}/0{1 + i % 7}/2024\n"
+                                            for i in range(40)))  # fmt: skip
+    guessed = subprocess.run(
+        [sys.executable, "-m", "segwise", "quality", str(path), "--kind", "customers", "--json"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert guessed.returncode == 0 and "--date-format-of on segwise quality" in guessed.stderr
+    given = runner.invoke(
+        app,
+        ["quality", str(path), "--kind", "customers", "--json",
+         "--date-format-of", "renewal=%m/%d/%Y"],
+    )  # fmt: skip
+    assert given.exit_code == 0 and "warning" not in given.stderr
+    notes = json.loads(given.stdout)["notes"]
+    assert "column 'renewal' read as dates with the pattern %m/%d/%Y" in notes
+    bad = runner.invoke(app, ["quality", str(path), "--kind", "customers",
+                              "--date-format-of", "renewal"])  # fmt: skip
+    assert bad.exit_code == 1 and "is not COLUMN=PATTERN" in bad.stderr
+    assert "Traceback" not in bad.stderr
+
+
 def test_demo_writes_a_self_contained_report(tmp_path: Path) -> None:
     result = runner.invoke(app, ["demo", "--out", str(tmp_path / "demo")])
     assert result.exit_code == 0, result.stderr

@@ -205,7 +205,7 @@ def _settled(
     if ambiguous is not None:
         fix = (
             f"set date_formats: {{{column}: '{ambiguous[0]}'}} on the source in segwise.yaml "
-            "(date_formats= in Python)"
+            "(date_formats= in Python, --date-format-of on segwise quality)"
         )
         warn_ambiguous(f"{source}: column '{column}'", fmt, ambiguous, fix=fix)
     return fmt
