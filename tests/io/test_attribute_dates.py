@@ -70,8 +70,8 @@ def test_stand_ins_for_no_date_are_blank_and_counted_per_column(tmp_path: Path) 
     assert report.checks["stand_in_dates"] == 5
     assert report.rows_used == 4  # blank dates, not quarantined customers
     assert (
-        "column 'signup_date': 2 date(s) written for no date (such as 1900-01-01): read as blank"
-        in report.notes
+        "column 'signup_date': 2 date(s) written for no date (1900-01-01, 1970-01-01, "
+        "0000-00-00…): read as blank" in report.notes
     )
 
 

@@ -214,7 +214,8 @@ def compute_report(
     if plan.roles.kind in v.ONE_ROW_PER_ID:
         checks["stand_in_dates"] = sum(stand_ins.values())
     notes = notes + [
-        f"column '{column}': {n:,} date(s) written for no date (such as 1900-01-01): read as blank"
+        f"column '{column}': {n:,} date(s) written for no date (1900-01-01, 1970-01-01, "
+        "0000-00-00…): read as blank"
         for column, n in stand_ins.items()
         if n
     ]
