@@ -17,7 +17,7 @@ The same days in an order's or event's timestamp quarantine the row.
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 import narwhals.stable.v2 as nw
@@ -87,6 +87,18 @@ def on_stand_in_day(value: nw.Expr, *, birth: bool = False) -> nw.Expr:
     [True, False]
     """
     return value.dt.date().is_in(STAND_IN_DAYS[:1] if birth else STAND_IN_DAYS)
+
+
+def timestamp_on_stand_in_day(column: str) -> nw.Expr:
+    """:func:`on_stand_in_day` of a Datetime column, as comparisons: every read tests it.
+
+    Taking the date of each timestamp first made the test 3.5× slower in Polars.
+    """
+    stamp, found = nw.col(column), nw.lit(value=False)
+    for day in STAND_IN_DAYS:
+        start = datetime.combine(day, time())
+        found = found | ((stamp >= start) & (stamp < start + timedelta(days=1)))
+    return found
 
 
 def is_stand_in(value: nw.Expr, *, birth: bool = False) -> nw.Expr:

@@ -16,7 +16,11 @@ import narwhals.stable.v2 as nw
 
 from segwise.engine import portable
 from segwise.engine.datetimes import try_to_datetime
-from segwise.io.attribute_dates import NO_DATE_TEXTS, on_stand_in_day, parse_attribute_dates
+from segwise.io.attribute_dates import (
+    NO_DATE_TEXTS,
+    parse_attribute_dates,
+    timestamp_on_stand_in_day,
+)
 from segwise.io.ids import id_as_text
 from segwise.io.money import NumberFormat, in_other_currency, parse_number
 from segwise.io.sources import EXTRA_FIELDS
@@ -339,7 +343,7 @@ def reason_tests(plan: Plan, *, duplicates: bool) -> dict[str, nw.Expr]:
         tests["unparseable_timestamp"] = ~nw.col(ts).is_null() & (
             nw.col(TIMESTAMP).is_null() | implausible.fill_null(value=False)
         )
-        tests["placeholder_timestamp"] = on_stand_in_day(nw.col(TIMESTAMP)).fill_null(value=False)
+        tests["placeholder_timestamp"] = timestamp_on_stand_in_day(TIMESTAMP).fill_null(value=False)
     if roles.get("event") is not None:
         tests["missing_event"] = _is_blank(EVENT, plan.event_dtype)
     tests |= _kind_tests(roles)
