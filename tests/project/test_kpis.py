@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 import pytest
@@ -15,6 +16,7 @@ from segwise.exceptions import ConfigError
 from segwise.measure.kpis import EVERYONE
 from segwise.project import open_workspace
 from segwise.project.kpis import kpis_by_segment
+from tests.project.demo import keep_segmentations
 from tests.project.experiment_demo import copy_project
 
 if TYPE_CHECKING:
@@ -151,3 +153,25 @@ def test_a_clv_run_is_set_against_the_revenue_it_predicted(predicted_shop: Path)
 def test_segmentations_that_predict_nothing_have_no_prediction(predicted_shop: Path) -> None:
     _, [run] = kpis_by_segment(sw.Project.from_yaml(predicted_shop), segmentation="value", runs=[1])
     assert all(segment.predicted is None for segment in run.segments)
+
+
+@pytest.mark.spark
+def test_a_run_on_spark_measures_the_earlier_runs_as_a_run_on_polars_does(
+    tmp_path: Path, spark: Any
+) -> None:
+    # The earlier run's KPIs are measured on the orders as the run holds them: collected
+    # from Spark, their timestamps came back zoned, and every run of a Spark project after
+    # its first failed with "can't subtract offset-naive and offset-aware datetimes".
+    first = keep_segmentations(sw.Project.init(tmp_path / "first"), "lifecycle")
+    sw.Project.from_yaml(first).run(as_of="2024-09-30")
+    tables = {}
+    for engine in ("polars", "spark"):
+        folder = tmp_path / engine
+        shutil.copytree(first.parent, folder)
+        run = sw.Project.from_yaml(folder / "segwise.yaml").run(engine=engine, spark=spark)
+        page = run.report.read_text()
+        [table] = re.findall(r'<table class="kpi">.*?</table>', page, flags=re.S)
+        # Each segment's customers and KPIs; the bootstrap's brackets depend on row order.
+        tables[engine] = re.sub(r"\([^)]*\)", "", table)
+    assert "run 1 (as of 2024-09-30)" in page
+    assert tables["spark"] == tables["polars"]

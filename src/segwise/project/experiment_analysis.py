@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
+import polars.selectors as cs
 
 from segwise.engine.frames import to_lazy
 from segwise.exceptions import ConfigError
@@ -167,11 +168,25 @@ def _statistics(
 
 
 def polars_frame(frame: Any) -> pl.LazyFrame:
-    """A source's checked rows as a Polars lazy frame (the measurement queries are Polars)."""
+    """A source's checked rows as a Polars lazy frame (the measurement queries are Polars).
+
+    Times come back as every engine's checked rows hold them in Polars: the UTC time, without
+    a zone. Spark hands its timestamps over zoned, and the measurement compares them with
+    the runs' dates (a run on Spark after its first failed on that).
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> zoned = pl.DataFrame({"t": [dt.datetime(2024, 1, 1, 1)]}).with_columns(
+    ...     pl.col("t").dt.replace_time_zone("Europe/Paris"))
+    >>> polars_frame(zoned).collect()["t"].to_list()
+    [datetime.datetime(2024, 1, 1, 0, 0)]
+    """
     native = to_lazy(frame).to_native()
-    if isinstance(native, pl.LazyFrame):
-        return native
-    return pl.DataFrame(to_lazy(frame).collect(backend="polars").to_native()).lazy()
+    if not isinstance(native, pl.LazyFrame):
+        native = pl.DataFrame(to_lazy(frame).collect(backend="polars").to_native()).lazy()
+    zoned = cs.datetime(time_zone="*")
+    return native.with_columns(zoned.dt.convert_time_zone("UTC").dt.replace_time_zone(None))
 
 
 def _first_exposures(exposures: pl.LazyFrame, experiment: str) -> tuple[pl.DataFrame, int]:
