@@ -96,14 +96,12 @@ def publish(
     fingerprints: dict[str, Any] | None = None,
 ) -> RunResult:
     """Store the run and write its report: both complete, or neither."""
-    step("Checking the segments' health")
     config, store = project.config, project.store
-    previous = _previous_run(store)
-    units = unit_features(inputs, results)
-    edits = _edits(store, previous, results, project.text)
-    alerts = _alerts(store, previous, results, inputs, units, config.privacy.k_min, edits)
+    # The id first: on a first run that creates the store the reads then need.
+    run_id = store.next_run_id()
+    seen = _stored_so_far(project, inputs, results, started, step)
+    previous, edits, alerts, since = seen.previous, seen.edits, seen.alerts, seen.since
     population, notes = _said(inputs, config.sources.customers)
-    step("Storing the run")
     record = RunRecord(
         project=config.name,
         as_of=inputs.as_of,
@@ -114,16 +112,14 @@ def publish(
         customers=inputs.features.height,
         started_at=started,
         segmentations=[_record(r) for r in results],
-        features=_read_columns(units, results),
+        features=_read_columns(seen.units, results),
         fingerprints=fingerprints,
         cached_features=inputs.features,
         alerts=[a.to_dict() for a in alerts],
         contacts=inputs.contacts,
     )
     report_path = project.resolve(config.report, key="report")
-    run_id, since = store.next_run_id(), last_success(store, started)
     with atomic_path(report_path) as pending:
-        step("Writing the report")
         render_project_report(
             pending,
             project=config.name,
@@ -146,13 +142,12 @@ def publish(
             ),
             alerts=[a.to_dict() for a in alerts],
             since=since,
-            measurement=report_measurement(
-                project, inputs.as_of, inputs.tables.get("transactions")
-            ),
+            measurement=seen.measurement,
             k_min=config.privacy.k_min,
             population=[*population, *notes],
             value_column=inputs.value or value_column(inputs.features),
         )
+        step("Storing the run")
         write_back(project, record, run_id, step)
         stored = store.write_run(record, progress=step, lock=False)
         if stored != run_id:  # pragma: no cover - the lock makes this impossible
@@ -176,6 +171,43 @@ def publish(
         population,
         notes,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _StoredSoFar:
+    """What the runs stored before this one say about it: its changes, alerts and KPIs."""
+
+    previous: PreviousRun | None
+    units: pl.DataFrame
+    edits: frozenset[str]
+    alerts: list[Alert]
+    since: str | None
+    measurement: dict[str, Any]
+
+
+def _stored_so_far(
+    project: Project,
+    inputs: RunInputs,
+    results: list[SegmentationResult],
+    started: datetime,
+    step: Callable[[str], None],
+) -> _StoredSoFar:
+    """Read what the report and the alerts need of the earlier runs, through one connection.
+
+    They took 16 connections before, ~20 ms each and a fifth of a small run.
+    """
+    step("Checking the segments' health")
+    store, k_min = project.store, project.config.privacy.k_min
+    with store.reading():
+        previous = _previous_run(store)
+        units = unit_features(inputs, results)
+        edits = _edits(store, previous, results, project.text)
+        alerts = _alerts(store, previous, results, inputs, units, k_min, edits)
+        since = last_success(store, started)
+        step("Writing the report")
+        orders = inputs.tables.get("transactions")
+        measurement = report_measurement(project, inputs.as_of, orders)
+    return _StoredSoFar(previous, units, edits, alerts, since, measurement)
 
 
 def _said(inputs: RunInputs, customers: Any) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:

@@ -66,6 +66,20 @@ _WRITER_WAIT = 30.0
 
 #: Store files this process has opened and checked, with their size and time then.
 _VERIFIED: dict[Path, tuple[int, int]] = {}
+#: The read-only connections that ``reading()`` blocks hold open, per thread and store path.
+#: Any Workspace object of that store inside the block reads through it: code that reads a
+#: store makes its own object (``project.store`` is a new one each time), and opening a
+#: connection costs ~20 ms (publishing a run read the store through 16 of them).
+_THREAD_READERS = threading.local()
+
+
+def _readers() -> dict[Path, duckdb.DuckDBPyConnection]:
+    """The open ``reading()`` connections of the calling thread, by store path."""
+    held: dict[Path, duckdb.DuckDBPyConnection] | None = getattr(_THREAD_READERS, "held", None)
+    if held is None:
+        held = _THREAD_READERS.held = {}
+    return held
+
 
 #: The file (device, inode) behind each store path whose first bytes this process has read;
 #: None where DuckDB created the file in this process.
@@ -162,12 +176,12 @@ class Workspace(HistoryQueries):
     def __init__(self, path: str | Path, *, lock_timeout: float = 600.0) -> None:
         self.path = Path(path)
         self.lock_timeout = lock_timeout
-        # One read-only connection for all the queries of one call (opening one costs ~20 ms).
-        self._open: duckdb.DuckDBPyConnection | None = None
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """One read-only connection for several queries (re-entrant; closed at the end).
+
+        Inside the block every ``Workspace`` of this store reads through it, in this thread.
 
         Examples
         --------
@@ -179,18 +193,20 @@ class Workspace(HistoryQueries):
         ...     store.runs().height, store.sizes().height
         (0, 0)
         """
-        if self._open is not None:
-            yield self._open
+        held = _readers()
+        key = self.path.absolute()
+        if key in held:
+            yield held[key]
             return
         with (
             contextlib.closing(self._connect(read_only=True)) as connection,
             _store_errors(self.path),
         ):
-            self._open = connection
+            held[key] = connection
             try:
                 yield connection
             finally:
-                self._open = None
+                del held[key]
 
     # -- locking ---------------------------------------------------------------------------
     def locked(self, waiting: Callable[[str], None] | None = None) -> Any:
