@@ -228,17 +228,27 @@ def postgres_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def served_project(  # the service's tests and the project layer's share one demo run
-    tmp_path_factory: pytest.TempPathFactory,
-) -> tuple[Path, dict[str, str]]:
-    """A demo project with one stored run, and a key for each role."""
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The scaffolded demo project (``segwise init``) run once, as it comes: its RunResult.
+
+    Shared by every test that reads the demo's first run (its members, cards, report, and
+    the service over its store): read it, never run the project again (copy it first).
+    """
     import segwise as sw
+
+    folder = tmp_path_factory.mktemp("served")
+    return sw.Project.from_yaml(sw.Project.init(folder)).run()
+
+
+@pytest.fixture(scope="session")
+def served_project(  # the service's tests and the project layer's share one demo run
+    demo_run: Any,
+) -> tuple[Path, dict[str, str]]:
+    """The demo project of ``demo_run`` (one stored run), and a key for each role."""
     from segwise.project import open_workspace
     from segwise.store.keys import create_key
 
-    folder = tmp_path_factory.mktemp("served")
-    config = sw.Project.init(folder)
-    sw.Project.from_yaml(config).run()
+    config = Path(demo_run.store).parent / "segwise.yaml"
     store = open_workspace(config)
     keys = {
         role: create_key(store, f"{role}-key", role)[1] for role in ("viewer", "editor", "admin")

@@ -19,7 +19,6 @@ from __future__ import annotations
 import gzip
 import json
 import os
-import warnings
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +28,6 @@ from typer.testing import CliRunner
 
 from segwise.cli.app import app
 from segwise.datasets import sample_paths
-from segwise.project import Project
 
 GOLDEN = Path(__file__).parent / "golden"
 SAMPLE_DIR = sample_paths()["orders"].parent
@@ -91,11 +89,8 @@ def _compare(name: str, actual: Any) -> None:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    folder = tmp_path_factory.mktemp("golden") / "demo"
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return Project.from_yaml(Project.init(folder)).run()
+def demo(demo_run: Any) -> Any:
+    return demo_run
 
 
 def test_demo_memberships_are_unchanged(demo: Any) -> None:

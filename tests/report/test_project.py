@@ -29,9 +29,8 @@ FLAGS = [
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    folder = tmp_path_factory.mktemp("report")
-    return Project.from_yaml(Project.init(folder)).run()
+def run(demo_run: Any) -> Any:
+    return demo_run
 
 
 def chromium(*args: str) -> subprocess.CompletedProcess[str]:
