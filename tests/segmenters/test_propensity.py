@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -51,23 +52,38 @@ def test_the_backtest_ranks_and_the_tiers_split_as_asked(fitted: PropensitySegme
     assert found.deciles[0]["lift"] > 1 > found.deciles[-1]["lift"]
     assert found.deciles[-1]["capture"] == pytest.approx(1.0)
     scores = fitted.segment()
-    shares = scores.group_by("segment").len().with_columns(pl.col("len") / scores.height)
-    share = dict(shares.iter_rows())
-    assert share["High churn risk"] == pytest.approx(0.2, abs=0.01)
-    assert share["Medium churn risk"] == pytest.approx(0.3, abs=0.01)
-    high = scores.filter(pl.col("segment") == "High churn risk")["propensity"].min()
-    low = scores.filter(pl.col("segment") == "Low churn risk")["propensity"].max()
-    assert high >= low
+    propensity = scores["propensity"]
+    tiers = ["High churn risk", "Medium churn risk", "Low churn risk"]
+    lowest = {t: scores.filter(pl.col("segment") == t)["propensity"].min() for t in tiers}
+    highest = {t: scores.filter(pl.col("segment") == t)["propensity"].max() for t in tiers}
+    # Equal scores never straddle two tiers; each tier is as near its share (the top 20%,
+    # then the next 30%) as they allow (tests/models/test_tiers.py checks the rule itself).
+    for tier, below in itertools.pairwise(tiers):
+        assert lowest[tier] > highest[below]
+    assert (propensity >= lowest[tiers[0]]).mean() == pytest.approx(0.2, abs=0.05)
+    assert (propensity >= lowest[tiers[1]]).mean() == pytest.approx(0.5, abs=0.05)
     assert set(fitted.importances_) == set(fitted.feature_names_)
     # The same tiers on the backtest's rows: what each did, against everyone.
     tested = {t["segment"]: t for t in found.tiers}
     assert list(tested) == ["High churn risk", "Medium churn risk", "Low churn risk"]
     assert sum(t["customers"] for t in found.tiers) == found.rows
-    assert tested["High churn risk"]["customers"] == round(0.2 * found.rows)
+    assert tested["High churn risk"]["customers"] == pytest.approx(0.2 * found.rows, rel=0.25)
     assert tested["High churn risk"]["rate"] > tested["Low churn risk"]["rate"]
     everyone = found.positives / found.rows
     for tier in found.tiers:
         assert tier["lift"] == pytest.approx(tier["rate"] / everyone)
+
+
+def test_duckdb_puts_every_customer_in_the_tier_polars_does(
+    retail: Any, fitted: PropensitySegmenter
+) -> None:
+    # Blocks of equal calibrated scores were cut by the rows' order: a DuckDB run of the
+    # demo project put 690 of its 4,974 customers in another tier than a Polars run.
+    from segwise.engine.sessions import on_engine
+
+    on_duckdb = on_engine({"t": retail.data}, "duckdb", None)["t"]
+    tiers = PropensitySegmenter("churn", 90).fit(on_duckdb).segment()
+    assert tiers.sort("customer_id").equals(fitted.segment().sort("customer_id"))
 
 
 def test_a_planted_leak_is_caught(retail: Any, monkeypatch: pytest.MonkeyPatch) -> None:

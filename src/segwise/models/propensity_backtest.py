@@ -16,6 +16,8 @@ import numpy as np
 from scipy.stats import rankdata
 from sklearn.metrics import average_precision_score, roc_auc_score
 
+from segwise.models.tiers import tier_index
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
@@ -176,6 +178,8 @@ def tier_rates(
 ) -> list[dict[str, Any]]:
     """The outcome's rate in each tier, the tiers cut at cumulative ``shares`` of the best scores.
 
+    Equal scores share a tier (:func:`segwise.models.tiers.tier_index`), as in the segments.
+
     ``names`` has one more entry than ``shares`` (the rest). Lift is the rate against
     everyone's.
 
@@ -188,12 +192,11 @@ def tier_rates(
     [('H', 1.0, 3.33), ('M', 0.33, 1.11), ('L', 0.0, 0.0)]
     """
     y = np.asarray(observed, dtype=float)
-    ranked = y[np.argsort(-np.asarray(scores, dtype=float), kind="stable")]
+    tier = tier_index(np.asarray(scores, dtype=float), shares)
     overall = float(y.mean()) if len(y) else 0.0
-    cuts = [0, *(round(s * len(y)) for s in shares), len(y)]
     out = []
-    for name, start, stop in zip(names, cuts[:-1], cuts[1:], strict=True):
-        group = ranked[start:stop]
+    for k, name in enumerate(names):
+        group = y[tier == k]
         if not len(group):
             continue
         rate = float(group.mean())

@@ -31,6 +31,7 @@ from sklearn.utils.validation import check_is_fitted
 from segwise.exceptions import ConfigError, DataError
 from segwise.features._timestamps import as_day
 from segwise.models.propensity_backtest import backtest, rank_auc, tier_rates
+from segwise.models.tiers import tier_index
 from segwise.segmenters.feature_matrix import FeatureMatrix
 from segwise.segmenters.propensity_models import gradient_boosting, palive_auc
 from segwise.segmenters.propensity_reasons import typical_values, value_texts
@@ -89,7 +90,9 @@ class PropensitySegmenter(BaseEstimator):  # type: ignore[misc]
         ``isotonic`` or ``sigmoid`` (Platt), fitted on the later cut-off.
     tiers
         Shares of customers in the top tiers, by score: ``(0.2, 0.5)`` is the
-        top 20% "High", the next 30% "Medium", the rest "Low".
+        top 20% "High", the next 30% "Medium", the rest "Low". Equal scores share a
+        tier (a customer is placed by the share scored strictly higher), so a tier can
+        hold a little more than its share.
     random_state
         Seed of the default estimator.
 
@@ -362,13 +365,7 @@ class PropensitySegmenter(BaseEstimator):  # type: ignore[misc]
 
     def _tiered(self, rows: pl.DataFrame, scores: np.ndarray) -> pl.DataFrame:
         names = self._tier_names()
-        order = np.argsort(-scores, kind="stable")
-        bounds = [round(s * len(scores)) for s in self.tiers]
-        tier = np.full(len(scores), len(self.tiers), dtype=int)
-        start = 0
-        for k, stop in enumerate(bounds):
-            tier[order[start:stop]] = k
-            start = stop
+        tier = tier_index(scores, self.tiers)
         segments = [names[t] for t in tier]
         self.thresholds_ = {
             names[k]: float(scores[tier == k].min()) for k in range(len(names)) if (tier == k).any()

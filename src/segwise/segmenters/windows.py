@@ -125,7 +125,7 @@ def training_rows(
     )
     features = _with_recent_activity(features, tx, cutoff)
     if outcome is None:
-        return features
+        return features.sort("customer_id")
     end = cutoff + timedelta(days=outcome.horizon_days)
     after = ~before.keep("timestamp") & AsOf(end).keep("timestamp")
     window_tx = tx.filter(after)
