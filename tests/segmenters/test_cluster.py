@@ -288,3 +288,28 @@ def test_auto_k_passes_over_segments_too_few_to_measure() -> None:
         strict = ClusterSegmenter(min_segment_size=40, **options).fit(table)
     assert strict.n_segments_ == 4  # k = 3 fits worse (silhouette 0.70 against 0.81)
     assert any("below the minimum of 40 customers" in w for w in strict.warnings_)
+
+
+@pytest.mark.parametrize("id_col", ["customer_id", None])
+def test_the_rows_order_does_not_change_the_segments(id_col: str | None) -> None:
+    # An engine hands the rows over in any order (DuckDB's threads, Spark's partitions):
+    # the sample and the k-means starts followed it, and with it the segments.
+    rng = np.random.default_rng(5)
+    frame = pl.DataFrame(
+        {
+            "customer_id": [f"c{i:04d}" for i in range(900)],
+            "spend": rng.gamma(2.0, 50.0, 900),
+            "visits": rng.poisson(4, 900).astype(float),
+        }
+    )
+    if id_col is None:
+        frame = frame.drop("customer_id")
+    shuffled = frame.sample(fraction=1.0, shuffle=True, seed=3)
+
+    def fitted(rows: pl.DataFrame) -> ClusterSegmenter:
+        return ClusterSegmenter(
+            4, sample_size=300, n_bootstrap=0, random_state=0, id_col=id_col
+        ).fit(rows)
+
+    first, second = fitted(frame), fitted(shuffled)
+    assert np.allclose(first.clusters_.centres, second.clusters_.centres)
