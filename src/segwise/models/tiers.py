@@ -15,18 +15,26 @@ TIER_NAMES = ("high", "medium", "low")
 
 
 def value_tiers(values: np.ndarray, shares: Sequence[float] = (0.2, 0.6)) -> np.ndarray:
-    """Name each customer's tier by predicted value, the tiers cut at ``shares`` of customers.
+    """Name each customer's tier from the share of customers valued strictly higher.
 
     With ``shares=(0.2, 0.6)`` the top 20% are ``high``, the next customers up
     to 60% are ``medium``, the rest ``low``. Identical values always share a
-    tier (see :func:`tier_index`).
+    tier (a customer is placed by how many customers are strictly above it, as
+    :mod:`segwise.models.engine_predictions` places them in the engine).
 
     Examples
     --------
     >>> value_tiers(np.array([10.0, 50.0, 50.0, 1.0, 5.0]), shares=(0.2, 0.6)).tolist()
     ['medium', 'high', 'high', 'low', 'low']
     """
-    return np.asarray(TIER_NAMES)[tier_index(values, check_shares(shares))]
+    cuts = check_shares(shares)
+    values = np.asarray(values, dtype=float)
+    order = np.sort(values)[::-1]
+    # customers strictly above each value, as a share of all customers
+    above = np.searchsorted(-order, -values, side="left") / max(values.size, 1)
+    return np.where(
+        above < cuts[0], TIER_NAMES[0], np.where(above < cuts[1], TIER_NAMES[1], TIER_NAMES[2])
+    )
 
 
 def tier_index(values: np.ndarray, shares: Sequence[float]) -> np.ndarray:
@@ -36,7 +44,7 @@ def tier_index(values: np.ndarray, shares: Sequence[float]) -> np.ndarray:
     the side of a block of equal values that leaves the tier nearer its share (the side
     that gives it customers when the other would leave it empty). A split by rank alone
     cuts such a block by the rows' order, which differs between engines, and a calibrated
-    probability takes only a few dozen values.
+    probability takes only a few dozen values, so blocks are large (the propensity tiers).
 
     Examples
     --------

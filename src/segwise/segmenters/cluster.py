@@ -207,15 +207,11 @@ class ClusterSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
     def _sample(self, frame: nw.LazyFrame[Any], seed: int) -> tuple[pl.DataFrame, int]:
         """A seeded sample of at most ``sample_size`` rows, and how many rows there were.
 
-        The rows are put in one order first (by ``id_col``, else by every column): an
-        engine hands them over in any order (DuckDB's threads, Spark's partitions), and
-        the sample, the k-means starts and so the segments followed it.
+        Sorted first (by ``id_col``, else every column): engines hand rows over in any order.
         """
         collected = frame.collect(backend="polars").to_native()
-        if self.id_col is not None and self.id_col in collected.columns:
-            collected = collected.sort(self.id_col)
-        else:
-            collected = collected.sort(collected.columns)
+        keyed = self.id_col is not None and self.id_col in collected.columns
+        collected = collected.sort(self.id_col if keyed else collected.columns)
         rows = collected.height
         if rows > self.sample_size:
             collected = collected.sample(self.sample_size, seed=seed, shuffle=False)
