@@ -91,8 +91,8 @@ class PropensitySegmenter(BaseEstimator):  # type: ignore[misc]
     tiers
         Shares of customers in the top tiers, by score: ``(0.2, 0.5)`` is the
         top 20% "High", the next 30% "Medium", the rest "Low". Equal scores share a
-        tier (a customer is placed by the share scored strictly higher), so a tier can
-        hold a little more than its share.
+        tier (each cut on the side of a block of equal scores that leaves the tier
+        nearer its share), so a tier can hold a little more or less than its share.
     random_state
         Seed of the default estimator.
 
