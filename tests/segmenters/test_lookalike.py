@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import duckdb
 import numpy as np
 import polars as pl
 import pytest
 
 from segwise.datasets.planted import planted_segments
-from segwise.exceptions import SeedError
+from segwise.exceptions import ConfigError, SeedError
 from segwise.segmenters import LookalikeSegmenter
 
 
@@ -61,3 +64,79 @@ def test_new_customers_are_scored_by_the_model_fitted_on_everyone() -> None:
     assert picked.any()
     assert (truth[4_000:][picked] == 2).mean() >= 0.8  # those picked are mostly of the segment
     assert picked[truth[4_000:] == 2].mean() >= 0.5  # and much of the segment is picked
+
+
+def _seeded(n: int = 1_500) -> pl.DataFrame:
+    table, truth = planted_segments(n, 4, seed=5)
+    return table.with_columns(in_seed=pl.Series((truth == 1) & (np.arange(n) % 4 == 0)))
+
+
+def test_the_segments_follow_the_ids_not_the_rows_order() -> None:
+    # A query's rows come back in any order (a group-by's do): the fitted customers keep
+    # their segments, and the fit its audience, whatever order the rows arrive in.
+    table = _seeded()
+    shuffled = table.sample(fraction=1.0, shuffle=True, seed=1)
+    people, others = table.drop("in_seed"), shuffled.drop("in_seed")
+    fitted = LookalikeSegmenter(size=0.1, id_col="customer_id").fit(people, table["in_seed"])
+    expected = fitted.segment(people).sort("customer_id")
+    assert fitted.segment(others).sort("customer_id").equals(expected)
+    again = LookalikeSegmenter(size=0.1, id_col="customer_id").fit(others, shuffled["in_seed"])
+    assert again.segment(people).sort("customer_id").equals(expected)
+    # labels_, scores_ and ids_ are in the order of the rows fitted on.
+    assert again.ids_.tolist() == shuffled["customer_id"].to_list()
+    seeds = expected.filter(pl.col("segment") == "Seed")["customer_id"]
+    assert seeds.sort().equals(table.filter("in_seed")["customer_id"].sort())
+
+
+def test_a_query_takes_its_seed_as_a_column_and_its_segments_come_back_on_its_engine() -> None:
+    table = _seeded()
+    expected = (
+        LookalikeSegmenter(size=50, id_col="customer_id")
+        .fit(table.drop("in_seed"), table["in_seed"].to_numpy())
+        .segment(table)
+        .sort("customer_id")
+    )
+    relation = duckdb.from_arrow(table.to_arrow())
+    found = LookalikeSegmenter(size=50, id_col="customer_id").fit(relation, "in_seed")
+    assert "in_seed" not in found.coder_.names  # the flag is not a feature
+    out = found.segment(relation)
+    assert isinstance(out, duckdb.DuckDBPyRelation)
+    assert pl.from_arrow(out.arrow()).sort("customer_id").equals(expected)
+    lazy = table.lazy()
+    with pytest.raises(
+        ConfigError, match="y cannot be matched to X's rows by position: X is a Polars LazyFrame"
+    ) as caught:
+        LookalikeSegmenter(id_col="customer_id").fit(lazy, table["in_seed"].to_numpy())
+    assert "pass its name as y" in caught.value.one_line()
+    with pytest.raises(ConfigError, match="X has no column 'seed'"):
+        LookalikeSegmenter(id_col="customer_id").fit(lazy, "seed")
+    with pytest.raises(ConfigError, match="the seed column 'in_seed' is among the features"):
+        LookalikeSegmenter(features=["orders", "in_seed"]).fit(table, "in_seed")
+
+
+def test_segment_refuses_customers_it_was_not_fitted_on() -> None:
+    table = _seeded(400)
+    found = LookalikeSegmenter(size=10, id_col="customer_id").fit(table, "in_seed")
+    other = table.with_columns(pl.col("customer_id").str.replace(r"^", "x"))
+    with pytest.raises(ConfigError, match="labels the customers the segmenter was fitted on"):
+        found.segment(other)
+    twice = pl.concat([table.head(200), table.head(200)])
+    repeated = LookalikeSegmenter(size=10, id_col="customer_id").fit(twice, "in_seed")
+    with pytest.raises(ConfigError, match="the fitted table repeats customer_id"):
+        repeated.segment(twice)
+
+
+@pytest.mark.spark
+def test_a_spark_frame_gets_the_segments_polars_gets(spark: Any) -> None:
+    table = _seeded(600)
+    expected = (
+        LookalikeSegmenter(size=30, id_col="customer_id")
+        .fit(table, "in_seed")
+        .segment(table)
+        .sort("customer_id")
+    )
+    frame = spark.createDataFrame(table.to_arrow()).repartition(3)
+    out = LookalikeSegmenter(size=30, id_col="customer_id").fit(frame, "in_seed").segment(frame)
+    got = pl.from_arrow(out.toArrow())
+    assert isinstance(got, pl.DataFrame)
+    assert got.sort("customer_id").equals(expected)

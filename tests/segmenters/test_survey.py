@@ -137,3 +137,30 @@ def test_bad_settings_say_what_to_change(params: dict, error: type, words: str) 
     rows = np.random.default_rng(0).integers(1, 6, (20, 3))
     with pytest.raises(error, match=words):
         SurveySegmenter(**params).fit(rows)
+
+
+def test_the_classes_follow_the_respondents_not_the_rows_order(
+    planted: tuple[pl.DataFrame, np.ndarray, SurveySegmenter],
+) -> None:
+    # EM starts from rows drawn at random: a query's rows come in no fixed order, and the
+    # same respondents shuffled once gave another draw, so other classes.
+    wide, _truth, model = planted
+    shuffled = wide.sample(fraction=1.0, shuffle=True, seed=3)
+    again = SurveySegmenter(id_col="respondent", random_state=0).fit(shuffled.lazy())
+    expected = model.segment(wide).sort("respondent")
+    assert again.segment(shuffled.lazy()).collect().sort("respondent").equals(expected)
+    # labels_ follow the rows fitted on.
+    assert again.labels_.tolist() == again.segment(shuffled)["segment"].to_list()
+
+
+def test_weights_come_as_a_column_of_a_query_and_not_by_position() -> None:
+    patterns = pl.DataFrame(VALUES_PATTERNS, schema=list("abcd")).with_columns(
+        respondents=pl.Series(VALUES_COUNTS)
+    )
+    by_column = SurveySegmenter(2, n_init=10, random_state=0).fit(
+        patterns.lazy(), sample_weight="respondents"
+    )
+    assert by_column.coder_.columns == tuple("abcd")
+    assert by_column.log_likelihood_ == pytest.approx(-504.4677, abs=1e-3)
+    with pytest.raises(ConfigError, match="sample_weight cannot be matched to X's rows"):
+        SurveySegmenter(2).fit(patterns.lazy(), sample_weight=VALUES_COUNTS)

@@ -25,7 +25,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from segwise.engine.frames import to_lazy
 from segwise.exceptions import ConfigError, SeedError
-from segwise.segmenters._input import collected, estimator_input, like_input
+from segwise.segmenters._input import collected, estimator_input, like_input, per_row
 from segwise.segmenters.feature_matrix import FeatureMatrix
 
 SEGMENTS = {0: "Others", 1: "Seed", 2: "Lookalikes"}
@@ -49,7 +49,8 @@ class LookalikeSegmenter(BaseEstimator):  # type: ignore[misc]
         ``HistGradientBoostingClassifier``, whose probabilities the estimates
         need unweighted); cloned.
     id_col
-        The customer id column (left out of the features; needed by :meth:`segment`).
+        The customer id column (left out of the features; needed by :meth:`segment`,
+        which matches rows to the fitted ones by it).
     random_state
         Seed of the holdout draw and the default estimator.
 
@@ -60,6 +61,9 @@ class LookalikeSegmenter(BaseEstimator):  # type: ignore[misc]
         fitted without that row (five-fold cross-fitting).
     labels_ : numpy.ndarray
         0 others, 1 seed, 2 lookalike audience (see ``segment_names_``).
+    ids_ : numpy.ndarray or None
+        The ``id_col`` of each training row, in the order of ``scores_`` and
+        ``labels_`` (None without ``id_col``).
     threshold_ : float
         The lowest score in the audience.
     recall_ : float
@@ -111,7 +115,11 @@ class LookalikeSegmenter(BaseEstimator):  # type: ignore[misc]
             Customers: any supported frame, a :class:`~segwise.Dataset`, or a
             2-D array.
         y
-            1 (or True) for the seed's rows, 0 for everyone else.
+            1 (or True) for the seed's rows, 0 for everyone else: the name of
+            such a column of ``X`` (left out of the features), or an array in
+            the order of ``X``'s rows. A query (a Polars LazyFrame, a DuckDB
+            relation, a Spark DataFrame) may return its rows in any order, so
+            with one ``y`` must be a column's name.
         """
         if y is None:
             raise ValueError(
@@ -119,8 +127,22 @@ class LookalikeSegmenter(BaseEstimator):  # type: ignore[misc]
                 "(1 for the seed's rows, 0 for everyone else)"
             )
         table = collected(estimator_input(self, X, reset=True))
-        seed = _seed(y, table.height)
-        names = self.features or [c for c in table.columns if c != self.id_col]
+        seed = _seed(per_row(y, table, X, what="y"), table.height)
+        flag = y if isinstance(y, str) else None
+        if flag is not None and self.features and flag in self.features:
+            raise ConfigError(
+                f"the seed column '{flag}' is among the features: it would tell the seed apart "
+                "by itself, and no one outside it would look alike",
+                hint=f"leave '{flag}' out of features",
+            )
+        names = self.features or [c for c in table.columns if c not in {self.id_col, flag}]
+        # Fitted in id order, then put back in X's: the folds, the model's own holdout and
+        # the audience's ties go by position, and a query's rows come in no fixed order.
+        order, ids = np.arange(table.height), None
+        if self.id_col is not None:
+            order = table.select(pl.arg_sort_by(self.id_col)).to_series().to_numpy()
+            ids = table.get_column(self.id_col).to_numpy()
+        table, seed = table[order], seed[order]
         self.coder_ = FeatureMatrix.learn(table, names)
         matrix = self.coder_.encode(table)
         target = seed.astype(int)
@@ -135,24 +157,33 @@ class LookalikeSegmenter(BaseEstimator):  # type: ignore[misc]
         # scores then say how a true lookalike scores, which the estimates below rely on.
         folds = StratifiedKFold(min(FOLDS, smaller), shuffle=True, random_state=self.random_state)
         crossed = cross_val_predict(self._model(), matrix, target, cv=folds, method="predict_proba")
-        self.scores_ = np.asarray(crossed[:, 1], dtype=float)
+        scores = np.asarray(crossed[:, 1], dtype=float)
         self.model_ = self._model().fit(matrix, target)
+        labels = self._pick_audience(scores, seed)
+        self.scores_ = np.empty_like(scores)
+        self.scores_[order] = scores
+        self.labels_ = np.empty_like(labels)
+        self.labels_[order] = labels
+        self.ids_ = ids
+        self.segment_names_ = dict(SEGMENTS)
+        return self
+
+    def _pick_audience(self, scores: np.ndarray, seed: np.ndarray) -> np.ndarray:
+        """The labels (audience: the best scores outside the seed) and the audience's estimates."""
         pool = ~seed
         wanted = self._audience_size(int(pool.sum()))
-        order = np.argsort(-np.where(pool, self.scores_, -np.inf), kind="stable")[:wanted]
-        self.threshold_ = float(self.scores_[order].min()) if wanted else 1.0
-        self.recall_ = float((self.scores_[seed] >= self.threshold_).mean())
+        order = np.argsort(-np.where(pool, scores, -np.inf), kind="stable")[:wanted]
+        self.threshold_ = float(scores[order].min()) if wanted else 1.0
+        self.recall_ = float((scores[seed] >= self.threshold_).mean())
         # How many true lookalikes the pool holds: above the seed's median score sit half of
         # them (the seed scores as they do), and few others where the groups are apart.
-        median = float(np.median(self.scores_[seed]))
-        self.lookalikes_ = float(2 * (self.scores_[pool] >= median).sum())
+        median = float(np.median(scores[seed]))
+        self.lookalikes_ = float(2 * (scores[pool] >= median).sum())
         found = self.recall_ * self.lookalikes_
         self.precision_ = float(min(found / wanted, 1.0)) if wanted else float("nan")
         labels = np.where(seed, 1, 0)
         labels[order] = 2
-        self.labels_ = labels.astype(np.int64)
-        self.segment_names_ = dict(SEGMENTS)
-        return self
+        return labels.astype(np.int64)
 
     def _model(self) -> Any:
         if self.estimator is not None:
@@ -194,20 +225,37 @@ class LookalikeSegmenter(BaseEstimator):  # type: ignore[misc]
         return (self.score_samples(X) >= self.threshold_).astype(np.int64)
 
     def segment(self, X: Any) -> Any:
-        """``<id>, score, segment`` of the training rows (Seed, Lookalikes, Others)."""
+        """``<id>, score, segment`` of the training rows (Seed, Lookalikes, Others).
+
+        Rows are matched to the fitted ones by ``id_col``, not by position: a
+        query run again may return its rows in another order.
+        """
         check_is_fitted(self)
-        if self.id_col is None:
+        if self.id_col is None or self.ids_ is None:
             raise ConfigError("segment() needs the customer id column", hint="pass id_col=...")
         table = collected(estimator_input(self, X, reset=False))
-        if table.height != self.labels_.size:
+        fitted = pl.DataFrame(
+            {
+                self.id_col: pl.Series(self.ids_, dtype=table.schema[self.id_col]),
+                "score": self.scores_,
+                "segment": pl.Series([self.segment_names_[k] for k in self.labels_]),
+            }
+        )
+        repeated = fitted.filter(pl.col(self.id_col).is_duplicated())
+        if repeated.height:
+            raise ConfigError(
+                f"segment() matches rows by {self.id_col}, and the fitted table repeats "
+                f"{self.id_col} {repeated.item(0, 0)!r}",
+                hint=f"give every row its own {self.id_col}, or read labels_ and scores_",
+            )
+        out = table.select(self.id_col).join(
+            fitted, on=self.id_col, how="left", maintain_order="left"
+        )
+        if table.height != fitted.height or out.get_column("segment").null_count():
             raise ConfigError(
                 "segment() labels the customers the segmenter was fitted on",
                 hint="pass the same table as to fit(); use predict() for new customers",
             )
-        names = [self.segment_names_[k] for k in self.labels_]
-        out = table.select(self.id_col).with_columns(
-            pl.Series("score", self.scores_), pl.Series("segment", names, dtype=pl.String)
-        )
         return like_input(to_lazy(out), X)
 
     def __sklearn_tags__(self) -> Any:

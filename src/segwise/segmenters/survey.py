@@ -35,7 +35,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from segwise.engine.frames import to_lazy
 from segwise.exceptions import ConfigError
-from segwise.segmenters._input import collected, estimator_input, like_input
+from segwise.segmenters._input import collected, estimator_input, like_input, per_row
 from segwise.segmenters.latent_class import LatentClassFit, fit_latent_classes
 
 #: A numeric answer column with more distinct values than this is cut into quantile bins.
@@ -202,15 +202,28 @@ class SurveySegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
         y
             Ignored.
         sample_weight
-            How many respondents each row stands for (a table of answer patterns).
+            How many respondents each row stands for (a table of answer patterns):
+            the name of such a column of ``X`` (left out of the questions), or an
+            array in the order of ``X``'s rows (not for a query: a Polars
+            LazyFrame, DuckDB or Spark may return its rows in any order).
         """
         del y
         table = collected(estimator_input(self, X, reset=True))
-        names = self.features or [c for c in table.columns if c != self.id_col]
+        given = sample_weight
+        if given is not None:
+            given = per_row(sample_weight, table, X, what="sample_weight")
+        weights = _weights(given, table.height)
+        column = sample_weight if isinstance(sample_weight, str) else None
+        names = self.features or [c for c in table.columns if c not in {self.id_col, column}]
+        # EM's starts are drawn over the rows: in id order, a query's rows (which come in no
+        # fixed order) give the same classes each time. labels_ go back to X's order below.
+        by_id = np.arange(table.height)
+        if self.id_col is not None:
+            by_id = table.select(pl.arg_sort_by(self.id_col)).to_series().to_numpy()
+        table, weights = table[by_id], weights[by_id]
         n_init, max_iter = self._em_settings()
         self.coder_ = AnswerCoder.learn(table, names, self._max_categories())
         codes = self.coder_.encode(table)
-        weights = _weights(sample_weight, table.height)
         if table.height < 2:
             raise ValueError(
                 f"a latent class model needs at least 2 respondents; got {table.height} sample"
@@ -230,7 +243,9 @@ class SurveySegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
         self.entropy_ = best.entropy
         self.weights_ = best.shares
         self.n_iter_ = best.model.n_iter
-        self.labels_ = self.predict_proba_codes(codes).argmax(axis=1).astype(np.int64)
+        labels: np.ndarray = np.empty(table.height, dtype=np.int64)
+        labels[by_id] = self.predict_proba_codes(codes).argmax(axis=1)
+        self.labels_ = labels
         if not best.converged:
             warnings.warn(
                 f"the {self.n_classes_}-class model did not converge in {self.max_iter} EM "
