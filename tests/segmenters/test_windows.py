@@ -9,7 +9,8 @@ import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from segwise.segmenters.windows import Outcome, training_rows
+from segwise.features.behaviour import customer_features
+from segwise.segmenters.windows import RECENT_DAYS, Outcome, training_rows
 
 CUTOFF = dt.date(2024, 3, 31)
 
@@ -73,8 +74,54 @@ def test_no_row_after_the_cutoff_changes_a_feature(future: list[tuple[str, int, 
 
 def test_every_engine_builds_the_same_rows(to_engine: Any) -> None:
     later = [("a", dt.datetime(2024, 4, 3, 8), 12.0), ("b", dt.datetime(2024, 5, 1, 8), 9.0)]
-    expected = training_rows(_orders(PAST + later), cutoff=CUTOFF, outcome=Outcome.of("churn", 60))
-    found = training_rows(
-        to_engine(_orders(PAST + later)), cutoff=CUTOFF, outcome=Outcome.of("churn", 60)
+    # A return, and a purchase with no order id: still an order, beside a return or not.
+    odd = [("a", dt.datetime(2024, 3, 20, 9), -5.0), ("c", dt.datetime(2024, 3, 1, 9), 7.0)]
+    orders = _orders(PAST + later + odd).with_columns(
+        pl.when(pl.col("amount") == 7.0).then(None).otherwise(pl.col("order_id")).alias("order_id")
     )
+    expected = training_rows(orders, cutoff=CUTOFF, outcome=Outcome.of("churn", 60))
+    found = training_rows(to_engine(orders), cutoff=CUTOFF, outcome=Outcome.of("churn", 60))
     assert found.equals(expected)
+    assert dict(found.select("customer_id", "orders_90d").iter_rows()) == {"a": 2, "b": 0, "c": 2}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["a", "b", "c"]),
+            st.integers(min_value=0, max_value=250),  # days before the cut-off
+            st.floats(min_value=-300, max_value=900, allow_nan=False).map(lambda x: round(x, 2)),
+            st.sampled_from(["o1", "o2", "o3", None]),  # shared ids, and none at all
+        ),
+        min_size=1,
+        max_size=14,
+    )
+)
+def test_recent_activity_is_the_features_of_each_window(
+    rows: list[tuple[str, int, float, str | None]],
+) -> None:
+    """The 30/90/180-day columns, built in one pass, are orders and revenue over each window."""
+    noon = dt.datetime.combine(CUTOFF, dt.time(12))
+    orders = pl.DataFrame(
+        [(c, noon - dt.timedelta(days=d), amount, order) for c, d, amount, order in rows],
+        schema={
+            "customer_id": pl.String,
+            "timestamp": pl.Datetime("us"),
+            "amount": pl.Float64,
+            "order_id": pl.String,
+        },
+        orient="row",
+    )
+    found = training_rows(orders, cutoff=CUTOFF, outcome=None)
+    people = found.select("customer_id")
+    for days in RECENT_DAYS:
+        since = CUTOFF - dt.timedelta(days=days)
+        window = orders.filter(pl.col("timestamp").dt.date() > since)
+        expected = customer_features(window, customers=people, as_of=CUTOFF)
+        got = found.select(
+            "customer_id",
+            pl.col(f"orders_{days}d").alias("orders"),
+            pl.col(f"net_revenue_{days}d").alias("net_revenue"),
+        )
+        assert got.equals(expected.select(got.columns)), days

@@ -26,11 +26,12 @@ from typing import Any
 import narwhals.stable.v2 as nw
 import polars as pl
 
+from segwise.engine import portable
 from segwise.engine.frames import move_to, to_lazy
 from segwise.engine.portable import materialize
 from segwise.exceptions import ConfigError, DataError
 from segwise.features._timestamps import ensure_datetime
-from segwise.features.behaviour import customer_features
+from segwise.features.behaviour import customer_features, is_return, order_count, order_key
 from segwise.io.dataset import Dataset
 from segwise.io.timestamps import AsOf
 from segwise.segmenters.rules import RuleSegmenter
@@ -143,19 +144,35 @@ def _with_recent_activity(
 
     Recent activity says more about what comes next than totals over a
     customer's whole life; it is read from the rows on or before the cut-off
-    alone, like every other feature.
+    alone, like every other feature. ``orders`` and ``net_revenue`` as
+    :func:`~segwise.customer_features` counts them over each window (revenue 0
+    for a customer with no purchase in it), all three windows in one pass.
     """
-    people = _beside(features.select("customer_id"), tx)
+    schema = tx.collect_schema()
+    day = nw.col("timestamp").dt.date()
+    bought = ~is_return(schema.names())
+    units = portable.money_units(nw.col("amount"))
+    longest = cutoff - timedelta(days=max(RECENT_DAYS))
+    rows = tx.filter(AsOf(cutoff).keep("timestamp") & ~AsOf(longest).keep("timestamp"))
+    sums, kept = [], [nw.col("customer_id")]
     for days in RECENT_DAYS:
-        since = cutoff - timedelta(days=days)
-        recent = tx.filter(AsOf(cutoff).keep("timestamp") & ~AsOf(since).keep("timestamp"))
-        counts = _polars(customer_features(recent, customers=people, as_of=cutoff)).select(
-            "customer_id",
-            pl.col("orders").alias(f"orders_{days}d"),
-            pl.col("net_revenue").alias(f"net_revenue_{days}d"),
-        )
-        features = features.join(counts, on="customer_id", how="left")
-    return features
+        inside = day > nw.lit(cutoff - timedelta(days=days))
+        sums += [
+            order_count(order_key(schema), bought & inside).alias(f"orders_{days}d"),
+            nw.when(inside).then(units).sum().alias(f"__sw_units_{days}d"),
+            (bought & inside).cast(nw.Int64).max().alias(f"__sw_bought_{days}d"),
+        ]
+        kept += [
+            nw.col(f"orders_{days}d"),
+            nw.when(nw.col(f"__sw_bought_{days}d") == 1)
+            .then(portable.divide(nw.col(f"__sw_units_{days}d"), portable.MONEY_SCALE))
+            .otherwise(0.0)
+            .alias(f"net_revenue_{days}d"),
+        ]
+    counts = _polars(rows.group_by("customer_id").agg(*sums).select(*kept))
+    columns = [c for c in counts.columns if c != "customer_id"]
+    joined = features.join(counts, on="customer_id", how="left")
+    return joined.with_columns(pl.col(columns).fill_null(0))
 
 
 def latest_day(transactions: Any) -> date:
