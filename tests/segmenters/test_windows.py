@@ -6,11 +6,13 @@ import datetime as dt
 from typing import Any
 
 import polars as pl
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from segwise.features.behaviour import customer_features
-from segwise.segmenters.windows import RECENT_DAYS, Outcome, training_rows
+from segwise.segmenters.rules import RuleSegmenter
+from segwise.segmenters.windows import OUTCOMES, RECENT_DAYS, Outcome, training_rows
 
 CUTOFF = dt.date(2024, 3, 31)
 
@@ -125,3 +127,36 @@ def test_recent_activity_is_the_features_of_each_window(
             pl.col(f"net_revenue_{days}d").alias("net_revenue"),
         )
         assert got.equals(expected.select(got.columns)), days
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "churn",
+        "purchase",
+        "net_revenue >= 80 AND orders BETWEEN 1 AND 3",  # read from orders and revenue alone
+        "avg_order_value > 60 OR share_home > 0.5",  # needs the window's whole features
+    ],
+)
+def test_each_outcome_is_its_rule_over_the_windows_features(rule: str) -> None:
+    from segwise.datasets import generate_retailer
+
+    orders = generate_retailer(400, seed=3, events=False).orders.rename({"order_date": "timestamp"})
+    cutoff, horizon = dt.date(2024, 6, 30), 60
+    rows = training_rows(orders, cutoff=cutoff, outcome=Outcome.of(rule, horizon))
+    end = cutoff + dt.timedelta(days=horizon)
+    day = pl.col("timestamp").dt.date()
+    window = customer_features(
+        orders.filter((day > cutoff) & (day <= end)),
+        customers=rows.select("customer_id"),
+        as_of=end,
+    )
+    text = OUTCOMES.get(rule, rule)
+    expected = RuleSegmenter({"yes": text}, exclusive=False, id_col="customer_id", as_of=end)
+    flags = (
+        expected.fit(window).segment(window).select("customer_id", pl.col("yes").fill_null(False))
+    )
+    got = rows.select("customer_id", "label").join(flags, on="customer_id")
+    assert got.height == rows.height
+    assert got["label"].to_list() == got["yes"].to_list()
+    assert 0 < got["label"].sum() < got.height  # both outcomes occur

@@ -34,6 +34,8 @@ from segwise.features._timestamps import ensure_datetime
 from segwise.features.behaviour import customer_features, is_return, order_count, order_key
 from segwise.io.dataset import Dataset
 from segwise.io.timestamps import AsOf
+from segwise.lang import nodes
+from segwise.lang.parser import parse_rule
 from segwise.segmenters.rules import RuleSegmenter
 
 #: Named outcomes and the rule each one is, over the window after the cut-off.
@@ -131,10 +133,38 @@ def training_rows(
     after = ~before.keep("timestamp") & AsOf(end).keep("timestamp")
     window_tx = tx.filter(after)
     window_ev = None if ev is None else ev.filter(after)
-    people = _beside(features.select("customer_id"), tx)
-    window = _polars(customer_features(window_tx, customers=people, events=window_ev, as_of=end))
+    people = features.select("customer_id")
+    if _reads_activity_only(outcome.rule):
+        # Churn and purchase read the window's orders alone: one aggregation, not every feature.
+        window = _zero_filled(people, _activity(window_tx, {"": nw.lit(value=True)}))
+    else:
+        window = _polars(
+            customer_features(window_tx, customers=_beside(people, tx), events=window_ev, as_of=end)
+        )
     labels = _evaluate(outcome, window, window_ev, end)
     return features.join(labels, on="customer_id", how="left").sort("customer_id")
+
+
+#: Rule parts that read nothing but the columns they name (no events, segments or functions).
+_PLAIN_NODES = (
+    nodes.Literal,
+    nodes.Column,
+    nodes.Negate,
+    nodes.Arithmetic,
+    nodes.Comparison,
+    nodes.Logical,
+    nodes.Not,
+    nodes.Between,
+    nodes.InList,
+    nodes.IsNull,
+)
+
+
+def _reads_activity_only(rule: str) -> bool:
+    """True for a rule over ``orders`` and ``net_revenue`` alone, as churn and purchase are."""
+    parsed = parse_rule(rule)
+    plain = all(isinstance(node, _PLAIN_NODES) for node in parsed.root.walk())
+    return plain and parsed.columns <= {"orders", "net_revenue"}
 
 
 def _with_recent_activity(
@@ -144,34 +174,46 @@ def _with_recent_activity(
 
     Recent activity says more about what comes next than totals over a
     customer's whole life; it is read from the rows on or before the cut-off
-    alone, like every other feature. ``orders`` and ``net_revenue`` as
-    :func:`~segwise.customer_features` counts them over each window (revenue 0
-    for a customer with no purchase in it), all three windows in one pass.
+    alone, like every other feature.
     """
-    schema = tx.collect_schema()
-    day = nw.col("timestamp").dt.date()
-    bought = ~is_return(schema.names())
-    units = portable.money_units(nw.col("amount"))
     longest = cutoff - timedelta(days=max(RECENT_DAYS))
     rows = tx.filter(AsOf(cutoff).keep("timestamp") & ~AsOf(longest).keep("timestamp"))
+    day = nw.col("timestamp").dt.date()
+    spans = {f"_{d}d": day > nw.lit(cutoff - timedelta(days=d)) for d in RECENT_DAYS}
+    return _zero_filled(features, _activity(rows, spans))
+
+
+def _activity(rows: nw.LazyFrame[Any], spans: dict[str, nw.Expr]) -> pl.DataFrame:
+    """Each customer's ``orders<suffix>`` and ``net_revenue<suffix>`` over each span, one pass.
+
+    ``spans`` maps a column suffix to the rows it covers. Both are counted as
+    :func:`~segwise.customer_features` counts them over those rows alone
+    (revenue 0 for a customer with no purchase there).
+    """
+    schema = rows.collect_schema()
+    bought = ~is_return(schema.names())
+    units = portable.money_units(nw.col("amount"))
     sums, kept = [], [nw.col("customer_id")]
-    for days in RECENT_DAYS:
-        inside = day > nw.lit(cutoff - timedelta(days=days))
+    for suffix, inside in spans.items():
         sums += [
-            order_count(order_key(schema), bought & inside).alias(f"orders_{days}d"),
-            nw.when(inside).then(units).sum().alias(f"__sw_units_{days}d"),
-            (bought & inside).cast(nw.Int64).max().alias(f"__sw_bought_{days}d"),
+            order_count(order_key(schema), bought & inside).alias(f"orders{suffix}"),
+            nw.when(inside).then(units).sum().alias(f"__sw_units{suffix}"),
+            (bought & inside).cast(nw.Int64).max().alias(f"__sw_bought{suffix}"),
         ]
         kept += [
-            nw.col(f"orders_{days}d"),
-            nw.when(nw.col(f"__sw_bought_{days}d") == 1)
-            .then(portable.divide(nw.col(f"__sw_units_{days}d"), portable.MONEY_SCALE))
+            nw.col(f"orders{suffix}"),
+            nw.when(nw.col(f"__sw_bought{suffix}") == 1)
+            .then(portable.divide(nw.col(f"__sw_units{suffix}"), portable.MONEY_SCALE))
             .otherwise(0.0)
-            .alias(f"net_revenue_{days}d"),
+            .alias(f"net_revenue{suffix}"),
         ]
-    counts = _polars(rows.group_by("customer_id").agg(*sums).select(*kept))
+    return _polars(rows.group_by("customer_id").agg(*sums).select(*kept))
+
+
+def _zero_filled(people: pl.DataFrame, counts: pl.DataFrame) -> pl.DataFrame:
+    """``people`` with ``counts`` joined on, 0 for a customer ``counts`` does not have."""
     columns = [c for c in counts.columns if c != "customer_id"]
-    joined = features.join(counts, on="customer_id", how="left")
+    joined = people.join(counts, on="customer_id", how="left")
     return joined.with_columns(pl.col(columns).fill_null(0))
 
 
