@@ -92,14 +92,13 @@ class ClusterSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
         experiments can measure: on a rule segment of 152 wholesale customers, ``k = 8``
         gave segments of 11 and 12.
     outlier_cutoff
-        A customer whose distance to the nearest centre exceeds the sample's
-        third quartile plus ``outlier_cutoff`` interquartile ranges (and the
-        99th percentile, so at most 1% of customers) goes to segment ``-1``
-        (k-means and k-prototypes; a mixture assigns everyone), and so does
-        one with any value more than 6 interquartile ranges from the median
-        (after the log, when the column is logged),
-        "Outliers", instead of stretching a segment or forming a look-alike
-        clone of one. None assigns everyone to a segment.
+        A customer whose distance to the nearest centre exceeds the sample's third quartile
+        plus ``outlier_cutoff`` interquartile ranges (and the 99th percentile, so at most 1%
+        of customers) goes to segment ``-1``, "Outliers" (k-means and k-prototypes; a
+        mixture assigns everyone), and so does one with any value more than 6 interquartile
+        ranges from the median (after the log, when the column is logged), instead of
+        stretching a segment or forming a look-alike clone of one. None assigns everyone
+        to a segment.
     id_col
         The customer id column, kept in ``assign()``'s output and never a feature.
     random_state
@@ -109,7 +108,8 @@ class ClusterSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
     ----------
     n_segments_ : int
     labels_ : numpy.ndarray
-        int64 labels of the rows ``fit`` saw (0 = largest segment, -1 = outlier).
+        int64 labels of the rows ``fit`` saw, in their order (0 = largest segment,
+        -1 = outlier); a query's order is not fixed: :meth:`assign` gives the ids.
     outlier_threshold_ : float or None
         The (squared) distance beyond which a customer is an outlier.
     outlier_limits_ : list[float]

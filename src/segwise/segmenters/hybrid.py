@@ -55,7 +55,8 @@ class HybridSegmenter(BaseEstimator):  # type: ignore[misc]
     segment_names_ : dict[int, str]
         Leaf label → leaf name (``parent › child``, or the parent's name).
     labels_ : numpy.ndarray
-        Each training row's leaf label (int64).
+        Each training row's leaf label (int64), in the order the rows came: a
+        query's is not fixed, so pair labels with customers through :meth:`segment`.
     n_features_in_ : int
         Number of columns seen in ``fit``.
 

@@ -82,7 +82,9 @@ class RuleSegmenter(BaseEstimator):  # type: ignore[misc]
     segment_names_ : dict[int, str]
         Label → segment name, in priority order; ``-1`` is "Other".
     labels_ : numpy.ndarray
-        Each training row's label (int64; ``-1`` = no segment).
+        Each training row's label (int64; ``-1`` = no segment), in the order the
+        rows came: a query's is not fixed, so pair labels with customers
+        through :meth:`segment`.
     n_features_in_ : int
         Number of columns seen in ``fit``.
     feature_names_in_ : numpy.ndarray

@@ -136,7 +136,9 @@ class SurveySegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
     n_classes_ : int
         Classes of the chosen model.
     labels_ : numpy.ndarray
-        Each training row's most likely class; class 0 is the largest.
+        Each training row's most likely class; class 0 is the largest. In the
+        order the rows came: a query's is not fixed, so pair classes with
+        respondents through :meth:`segment`.
     weights_ : numpy.ndarray
         Each class's share of the respondents (the model's mixing weights).
     log_likelihood_, bic_ : float
