@@ -80,15 +80,32 @@ def test_excel_serial_days_are_recognised_and_read_with_their_time(tmp_path: Pat
     assert times == [datetime(2024, 1, 3, 14, 30), datetime(2024, 1, 9)]
 
 
-def test_english_month_names_are_recognised() -> None:
+def test_month_names_are_recognised_in_english_and_a_european_exports_language() -> None:
     cases = {
-        "%b %d, %Y": ["Jan 3, 2024", "Sep 13, 2024"],
-        "%B %d, %Y": ["January 3, 2024", "September 13, 2024"],
-        "%d %b %Y": ["3 Jan 2024", "13 Sep 2024"],
-        "%d-%b-%Y": ["03-Jan-2024", "13-Sep-2024"],
+        "%b %d, %Y": ["Jan 3, 2024", "Sep 13, 2024", "January 3, 2024", "Sept. 13, 2024"],
+        "%d %b %Y": ["3 Jan 2024", "13 Sep 2024", "12 janv. 2024", "3 FÉVR. 2024", "1 mag 2024"],
+        "%d-%b-%Y": ["03-Jan-2024", "13-Sep-2024", "03-JAN-2024"],
+        "%d. %b %Y": ["3. März 2024", "12. Januar 2024", "1. Dez. 2024"],
+        "%d de %b de %Y": ["7 de outubro de 2024", "3 de marzo de 2024"],
     }
     for fmt, values in cases.items():
-        assert detect_timestamp_format(values) == (fmt, len(values))
+        assert detect_timestamp_format(values) == (fmt, len(values)), fmt
+    # A word that names no month in these languages stays unread.
+    assert detect_timestamp_format(["3 Foo 2024"]) == (None, 0)
+
+
+def test_a_french_export_is_read_with_its_dates(tmp_path: Path) -> None:
+    path = tmp_path / "commandes.csv"
+    path.write_text(
+        "customer_id;order_date;amount\n"
+        "a;12 janv. 2024;10,50\nb;3 févr. 2024;20\na;15 mars 2024;5\nc;31 févr. 2024;5\n"
+    )
+    orders = sw.read_transactions(path)
+    report = orders.quality()
+    assert report.timestamp_format == "%d %b %Y"
+    assert report.excluded["unparseable_timestamp"] == 1  # 31 February: no such day
+    times = orders.to_native().sort("timestamp")["timestamp"].to_list()
+    assert times == [datetime(2024, 1, 12), datetime(2024, 2, 3), datetime(2024, 3, 15)]
 
 
 def test_two_digit_years_are_read_in_this_century_or_the_last_never_as_year_23() -> None:

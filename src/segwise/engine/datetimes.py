@@ -17,6 +17,12 @@ import polars as pl
 from segwise.engine.epochs import NUMBER_FORMATS, epoch_expr, epoch_sql
 from segwise.engine.frames import Backend, backend_of, wrap
 from segwise.engine.java_patterns import strftime_to_java
+from segwise.engine.month_names import (
+    english_months,
+    english_months_sql,
+    english_pattern,
+    reads_month_names,
+)
 from segwise.engine.portable import add_sql_column, quote_identifier, quote_literal
 
 #: Two-digit years from this one on are the 1900s (POSIX's rule, and DuckDB's): '69 is
@@ -70,12 +76,10 @@ def _polars_datetime(column: str, fmt: str) -> pl.Expr:
     """Polars: text ``column`` read with ``fmt`` (an offset gives the UTC time)."""
     if fmt in NUMBER_FORMATS:
         return epoch_expr(column, fmt)
-    parsed = (
-        pl.col(column)
-        .cast(pl.String)
-        .str.strip_chars()
-        .str.to_datetime(fmt, strict=False, time_unit="us", exact=True)
-    )
+    text = pl.col(column).cast(pl.String).str.strip_chars()
+    if reads_month_names(fmt):
+        text, fmt = english_months(text), english_pattern(fmt)
+    parsed = text.str.to_datetime(fmt, strict=False, time_unit="us", exact=True)
     if _has_offset(fmt):
         parsed = parsed.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
     if "%y" in fmt:
@@ -126,8 +130,11 @@ def _datetime_sql(ident: str, fmt: str, backend: Backend) -> str:
         # Polars reads an offset with or without spaces before it: these engines read it
         # without, so both the pattern and the text lose them.
         fmt = re.sub(r"\s+(%[#:]?z)", r"\1", fmt)
+    names = reads_month_names(fmt)
+    fmt = english_pattern(fmt)
     if backend is Backend.DUCKDB:
         text = f"trim(CAST({ident} AS VARCHAR))"
+        text = english_months_sql(text, backend) if names else text
         # DuckDB writes fractional seconds as .%f where Polars (chrono) writes %.f, and Polars
         # reads "10:00:00" with %S%.f too (so DuckDB tries without). DuckDB's %z reads +01:00
         # and +0100 but not Z; %#z (any of the three) is Polars' own.
@@ -140,6 +147,7 @@ def _datetime_sql(ident: str, fmt: str, backend: Backend) -> str:
         read = f"timezone('UTC', {parsed})" if zoned else f"CAST({parsed} AS TIMESTAMP)"
         return _pivot_sql(read, fmt)
     text = f"trim(CAST({ident} AS STRING))"
+    text = english_months_sql(text, backend) if names else text
     java = quote_literal(strftime_to_java(fmt))
     if not zoned:
         return _pivot_sql(f"CAST(try_to_timestamp({text}, {java}) AS TIMESTAMP_NTZ)", fmt)

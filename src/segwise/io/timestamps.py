@@ -23,6 +23,7 @@ from segwise.engine.epochs import (
     LAST_EXCEL_DAY,
     epoch_bounds,
 )
+from segwise.engine.month_names import english_months, english_pattern, reads_month_names
 from segwise.exceptions import ConfigError
 
 if TYPE_CHECKING:
@@ -63,12 +64,16 @@ TIMESTAMP_FORMATS: tuple[str, ...] = (
     "%d.%m.%Y",
     "%d-%m-%Y %H:%M",
     "%d-%m-%Y",
-    # Month names, in English (Jan 3, 2024; 3 Jan 2024; 03-Jan-2024): no day/month doubt.
+    # Month names (Jan 3, 2024; 3 Jan 2024; 03-Jan-2024; 12 janv. 2024; 3. März 2024;
+    # 7 de outubro de 2024), in English or a European export's language
+    # (segwise.engine.month_names): no day/month doubt.
     "%b %d, %Y",
     "%B %d, %Y",
     "%d %b %Y",
     "%d %B %Y",
     "%d-%b-%Y",
+    "%d. %b %Y",
+    "%d de %b de %Y",
     # Two-digit years (Etsy's 12/31/23, a back office's 31.12.23): last, so four digits win
     # a tie; '69 to '99 are the 1900s, the rest the 2000s, on every engine.
     "%d/%m/%y %H:%M",
@@ -105,9 +110,11 @@ def detect_timestamp_format(
     ('excel-days', 2)
     """
     series = pl.Series("t", [str(v).strip() for v in values], dtype=pl.String)
+    named = pl.select(english_months(pl.lit(series))).to_series()
     best: tuple[str | None, int] = (None, 0)
     for fmt in TIMESTAMP_FORMATS:
-        parsed = series.str.to_datetime(fmt, strict=False, exact=True, time_unit="us")
+        text, pattern = (named, english_pattern(fmt)) if reads_month_names(fmt) else (series, fmt)
+        parsed = text.str.to_datetime(pattern, strict=False, exact=True, time_unit="us")
         ok = int(parsed.dt.year().is_between(*years).sum())
         if ok > best[1]:
             best = (fmt, ok)
