@@ -110,10 +110,14 @@ def detect_timestamp_format(
     ('excel-days', 2)
     """
     series = pl.Series("t", [str(v).strip() for v in values], dtype=pl.String)
-    named = pl.select(english_months(pl.lit(series))).to_series()
+    named: pl.Series | None = None  # the month names in English, when a pattern needs them
     best: tuple[str | None, int] = (None, 0)
     for fmt in TIMESTAMP_FORMATS:
-        text, pattern = (named, english_pattern(fmt)) if reads_month_names(fmt) else (series, fmt)
+        text, pattern = series, fmt
+        if reads_month_names(fmt):
+            if named is None:
+                named = pl.select(english_months(pl.lit(series))).to_series()
+            text, pattern = named, english_pattern(fmt)
         parsed = text.str.to_datetime(pattern, strict=False, exact=True, time_unit="us")
         ok = int(parsed.dt.year().is_between(*years).sum())
         if ok > best[1]:
