@@ -11,10 +11,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import segwise as sw
 from segwise.io.money import NumberFormat, in_other_currency, parse_number, read_number_format
 
 if TYPE_CHECKING:
     from decimal import Decimal
+    from pathlib import Path
 
 
 @pytest.mark.parametrize(
@@ -36,6 +38,14 @@ if TYPE_CHECKING:
         # Accounting and SAP negatives.
         (["(12.50)", "3.25"], False, NumberFormat(signs_outside=True)),
         (["1.254,00-", "12,50"], False, NumberFormat(True, grouped=True, signs_outside=True)),
+        # A ledger's credits and debits: the mark is no currency.
+        (["120.00 CR", "45.00 DR", "10.00"], False, NumberFormat(credit_marks=True)),
+        (
+            ["£1,254.00 Cr", "£45.00"],
+            False,
+            NumberFormat(symbol="£", grouped=True, credit_marks=True),
+        ),
+        (["1.254,00 CR", "3,00"], False, NumberFormat(True, grouped=True, credit_marks=True)),
         # A scale is no currency: "12.5k" is not read as 12.5 (its rows are not numbers).
         (["12.5k", "3M", "7.25"], False, NumberFormat()),
         # The commonest currency is the column's; values that are no number are left alone.
@@ -62,6 +72,11 @@ WRITTEN = [
     "12",
     "$5",
     "5 USD",
+    "£2.00 CR",
+    "£1,254.00 DR",
+    "£9.99Cr",
+    "12 dr.",
+    "5 USD CR",
     "n/a",
     None,
 ]
@@ -78,6 +93,11 @@ READ = [
     1254.5,
     12.0,
     None,
+    None,
+    -2.0,
+    1254.0,
+    -9.99,
+    12.0,
     None,
     None,
     None,
@@ -98,11 +118,16 @@ OTHER = [
     True,
     False,
     False,
+    False,
+    False,
+    True,
+    False,
+    False,
 ]
 
 
 def _read(frame: Any) -> tuple[list[Any], list[Any]]:
-    fmt = NumberFormat(symbol="£", grouped=True, signs_outside=True)
+    fmt = NumberFormat(symbol="£", grouped=True, signs_outside=True, credit_marks=True)
     out = (
         parse_number(nw.from_native(frame), "x", "v", fmt)
         .with_columns(in_other_currency("x", fmt).alias("other"))
@@ -170,3 +195,20 @@ def test_any_convention_reads_back_the_amounts_written(
     frame = nw.from_native(pl.LazyFrame({"x": written}))
     read = parse_number(frame, "x", "v", fmt).collect()["v"].to_list()
     assert read == pytest.approx([float(a) for a in amounts], abs=1e-6)
+
+
+def test_a_ledgers_credits_are_refunds_and_its_debits_sales(tmp_path: Path) -> None:
+    # "CR" was read as the column's currency: the credit counted as a sale and every debit
+    # was quarantined as written in another currency.
+    path = tmp_path / "ledger.csv"
+    path.write_text(
+        "customer_id,order_date,amount\n"
+        "c1,2024-01-03,120.00 CR\nc2,2024-01-04,45.00 DR\nc1,2024-01-05,10.00\n"
+    )
+    orders = sw.read_transactions(path)
+    report = orders.quality()
+    assert not any(report.excluded.values())
+    assert any("credits marked CR (read as negative: refunds)" in note for note in report.notes)
+    rows = orders.to_native().sort("timestamp")
+    assert rows["amount"].to_list() == [-120.0, 45.0, 10.0]
+    assert rows["is_return"].to_list() == [True, False, False]

@@ -40,7 +40,11 @@ _WRITTEN = re.compile(
 _OUTSIDE = re.compile(r"\((.+)\)|([^-].*?)\s*-")
 # Spaces that group thousands: plain, no-break (French exports) and narrow no-break.
 _SPACES = " \u00a0\u202f"
+# An accounting export's credit or debit mark after the number: "120.00 CR", "45.00 Dr".
+_MARKED = re.compile(r"(.*?)[\s\u00a0\u202f]*([CcDd][Rr])\.?")
 _TEMP = "__sw_number_text"
+#: The credit or debit mark and the spaces before it, as every engine's regex reads it.
+_MARK_AT_END = f"[\\s{_SPACES}]*[CcDd][Rr]\\.?$"
 
 #: Letters that scale a number rather than name its currency ("12.5k", "3M", "2 bn").
 _SCALES = frozenset({"k", "m", "b", "bn", "mn", "mio", "mrd", "t"})
@@ -70,6 +74,10 @@ class NumberFormat:
     signs_outside
         Negatives are written in parentheses (``(12.50)``, accounting) or with a
         trailing minus (``12,50-``, as SAP exports them).
+    credit_marks
+        Numbers are marked ``CR`` (a credit: a refund or credit note, read as
+        negative) or ``DR`` (a debit: a sale), as a ledger of what customers owe
+        writes them.
 
     Examples
     --------
@@ -81,11 +89,13 @@ class NumberFormat:
     symbol: str | None = None
     grouped: bool = False
     signs_outside: bool = False
+    credit_marks: bool = False
 
     @property
     def plain(self) -> bool:
         """Whether a plain cast reads the column (no currency, no grouping, signs in front)."""
-        return self.symbol is None and not self.grouped and not self.signs_outside
+        marked = self.signs_outside or self.credit_marks
+        return self.symbol is None and not self.grouped and not marked
 
     def describe(self) -> str:
         """The convention in words, for notes: ``'€', decimal comma, thousands grouped``."""
@@ -95,6 +105,8 @@ class NumberFormat:
             parts.append("thousands grouped")
         if self.signs_outside:
             parts.append("negatives as (12.50) or 12.50-")
+        if self.credit_marks:
+            parts.append("credits marked CR (read as negative: refunds), debits DR")
         return ", ".join(parts)
 
     def pattern(self) -> str:
@@ -111,6 +123,8 @@ class NumberFormat:
         if self.symbol is not None:
             symbol = re.escape(self.symbol)
             core = rf"({symbol}{space})?[+-]?{space}{number}({space}{symbol})?"
+        if self.credit_marks:
+            core = rf"{core}({space}[CcDd][Rr]\.?)?"
         signed = rf"^[+-]?{space}{core}$"
         if not self.signs_outside:
             return signed
@@ -165,17 +179,21 @@ def read_number_format(sample: Sequence[str], *, decimal_comma: bool = False) ->
 
     Examples
     --------
-    >>> read_number_format(["254,99 €", "1.254,00 €", "9,99 €"])
-    NumberFormat(decimal_comma=True, symbol='€', grouped=True, signs_outside=False)
+    >>> read_number_format(["254,99 €", "1.254,00 €", "9,99 €"]).describe()
+    "'€', decimal comma, thousands grouped"
+    >>> read_number_format(["120.00 CR", "45.00 DR"]).credit_marks
+    True
     >>> read_number_format(["12.50", "3"]).plain
     True
     """
     shown: Counter[str] = Counter()
     symbols: Counter[str] = Counter()
     numbers: list[str] = []
-    outside = False
+    outside = marks = False
     for value in sample:
         text = value.strip()
+        if (marked := _MARKED.fullmatch(text)) is not None and marked[1]:
+            text, marks = marked[1], True
         if _PLAIN.fullmatch(text):
             shown["."] += "." in text
             continue
@@ -196,7 +214,7 @@ def read_number_format(sample: Sequence[str], *, decimal_comma: bool = False) ->
     group = "." if comma else ","
     grouped = any(re.search(rf"[{re.escape(group)}\s']", number) for number in numbers)
     symbol = symbols.most_common(1)[0][0] if symbols else None
-    return NumberFormat(comma, symbol, grouped=grouped, signs_outside=outside)
+    return NumberFormat(comma, symbol, grouped=grouped, signs_outside=outside, credit_marks=marks)
 
 
 def parse_number(
@@ -215,7 +233,7 @@ def parse_number(
     if fmt.plain or frame.collect_schema()[column].is_numeric():
         return portable.try_to_float(frame, column, out, decimal_comma=fmt.decimal_comma)
     text = nw.col(column).cast(nw.String).str.strip_chars()
-    digits = text
+    digits = text.str.replace_all(_MARK_AT_END, "") if fmt.credit_marks else text
     if fmt.symbol is not None:
         digits = digits.str.replace_all(fmt.symbol, "", literal=True)
     group = "." if fmt.decimal_comma else ","
@@ -226,6 +244,9 @@ def parse_number(
         outside = text.str.starts_with("(") | text.str.ends_with("-")
         digits = digits.str.replace_all(r"[()]|-$", "")
         digits = nw.when(outside).then(nw.concat_str(nw.lit("-"), digits)).otherwise(digits)
+    if fmt.credit_marks:
+        credit = text.str.contains(r"[Cc][Rr]\.?$")
+        digits = nw.when(credit).then(nw.concat_str(nw.lit("-"), digits)).otherwise(digits)
     written = text.str.contains(fmt.pattern())
     frame = frame.with_columns(nw.when(written).then(digits).alias(_TEMP))
     return portable.try_to_float(frame, _TEMP, out).drop(_TEMP)
@@ -245,6 +266,8 @@ def in_other_currency(column: str, fmt: NumberFormat) -> nw.Expr:
     if fmt.symbol is None:
         return nw.lit(value=False)
     text = nw.col(column).cast(nw.String).str.strip_chars()
+    if fmt.credit_marks:
+        text = text.str.replace_all(_MARK_AT_END, "")
     mark = rf"([A-Za-z]{{1,3}}\$?|[{CURRENCY_SIGNS}])"
     number = f"[0-9][0-9.,'{_SPACES}]*"
     space = f"[\\s{_SPACES}]*"
