@@ -173,6 +173,28 @@ def test_a_given_pattern_that_does_not_read_leaves_text_and_says_the_row(tmp_pat
     )
 
 
+def test_a_given_pattern_reads_a_number_column_and_is_noted_unused_on_a_date_column(
+    to_engine: Callable[[pl.DataFrame], Any],
+) -> None:
+    # Both were ignored without a word: 20240103 stayed a number, the pattern unused.
+    people = pl.DataFrame(
+        {
+            "customer_id": ["a", "b", "c"],
+            "signup": [20240103, 20231215, None],
+            "renewal": [dt.date(2025, 1, 3), None, dt.date(2024, 6, 1)],
+        }
+    )
+    formats = {"signup": "%Y%m%d", "renewal": "%d/%m/%Y"}
+    dataset = sw.read_customers(to_engine(people), date_formats=formats)
+    rows = pl.DataFrame(nw.from_native(dataset.data).collect(backend="polars").to_native())
+    rows = rows.sort("customer_id")
+    assert rows["signup"].to_list() == [dt.date(2024, 1, 3), dt.date(2023, 12, 15), None]
+    assert "column 'signup' read as dates with the pattern %Y%m%d" in dataset.notes
+    assert (
+        "column 'renewal' is typed as dates already: its date_formats pattern %d/%m/%Y is not used"
+    ) in dataset.notes
+
+
 def test_birth_dates_are_recognised_by_name() -> None:
     assert [is_birth_date(c) for c in ("dob", "Date of Birth", "geburtsdatum", "last_login")] == [
         True,

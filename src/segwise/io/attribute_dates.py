@@ -118,8 +118,13 @@ def parsed_name(index: int) -> str:
 
 
 def _no_date_text(column: str) -> nw.Expr:
-    text = nw.col(column).str.strip_chars()
+    text = _written(column)
     return (text == "") | text.str.to_lowercase().is_in(sorted(NO_DATE_TEXTS))
+
+
+def _written(column: str) -> nw.Expr:
+    """``column`` as written: a number column given a pattern (20240103) is read as text."""
+    return nw.col(column).cast(nw.String()).str.strip_chars()
 
 
 def _looks_like_dates(sample: Sequence[str]) -> str | None:
@@ -183,18 +188,23 @@ def detect_attribute_dates(
             )
     found: dict[str, str | None] = {}
     text: dict[str, str] = {}
+    notes = {}
     for column in candidates:
         dtype = schema[column]
         if isinstance(dtype, nw.Date | nw.Datetime):
             found[column] = None
+            if column in given:
+                notes[column] = (
+                    f"column '{column}' is typed as dates already: its date_formats pattern "
+                    f"{given[column]} is not used"
+                )
+        elif column in given:
+            text[column] = given[column]  # a number column too: 20240103 with %Y%m%d
         elif dtype != nw.String:
             continue
-        elif column in given:
-            text[column] = given[column]
         elif (fmt := _looks_like_dates(samples.get(column, []))) is not None:
             text[column] = _settled(frame, column, fmt, samples[column], source)
     unread = _first_unread_rows(frame, text) if text else {}
-    notes = {}
     for column, fmt in text.items():
         row = unread.get(column)
         if row is None:
@@ -264,7 +274,7 @@ def stand_in_counts(dates: Mapping[str, str | None]) -> dict[str, nw.Expr]:
     for i, (column, fmt) in enumerate(dates.items()):
         stand_in = is_stand_in(nw.col(parsed_name(i)), birth=is_birth_date(column))
         if fmt is not None:  # written "0000-00-00" or "N/A": no date either
-            words = nw.col(column).str.strip_chars().str.to_lowercase().is_in(sorted(NO_DATE_TEXTS))
+            words = _written(column).str.to_lowercase().is_in(sorted(NO_DATE_TEXTS))
             stand_in = stand_in.fill_null(value=False) | words
         counts[column] = stand_in.fill_null(value=False).cast(nw.Int64).sum()
     return counts
