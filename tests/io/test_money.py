@@ -46,6 +46,9 @@ if TYPE_CHECKING:
             NumberFormat(symbol="£", grouped=True, credit_marks=True),
         ),
         (["1.254,00 CR", "3,00"], False, NumberFormat(True, grouped=True, credit_marks=True)),
+        (["45,00 € CR", "3,00 €"], False, NumberFormat(True, "€", credit_marks=True)),
+        # A code ending in DR is a currency (the rupiah), not a debit.
+        (["12000 IDR", "5000 IDR"], False, NumberFormat(symbol="IDR")),
         # A scale is no currency: "12.5k" is not read as 12.5 (its rows are not numbers).
         (["12.5k", "3M", "7.25"], False, NumberFormat()),
         # The commonest currency is the column's; values that are no number are left alone.
@@ -76,6 +79,7 @@ WRITTEN = [
     "£1,254.00 DR",
     "£9.99Cr",
     "12 dr.",
+    "2.00 £ Cr",
     "5 USD CR",
     "n/a",
     None,
@@ -98,6 +102,7 @@ READ = [
     1254.0,
     -9.99,
     12.0,
+    -2.0,
     None,
     None,
     None,
@@ -116,6 +121,7 @@ OTHER = [
     False,
     True,
     True,
+    False,
     False,
     False,
     False,

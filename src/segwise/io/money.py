@@ -40,11 +40,14 @@ _WRITTEN = re.compile(
 _OUTSIDE = re.compile(r"\((.+)\)|([^-].*?)\s*-")
 # Spaces that group thousands: plain, no-break (French exports) and narrow no-break.
 _SPACES = " \u00a0\u202f"
-# An accounting export's credit or debit mark after the number: "120.00 CR", "45.00 Dr".
-_MARKED = re.compile(r"(.*?)[\s\u00a0\u202f]*([CcDd][Rr])\.?")
 _TEMP = "__sw_number_text"
-#: The credit or debit mark and the spaces before it, as every engine's regex reads it.
+# An accounting export's credit or debit mark after the number ("120.00 CR", "£45.00 Dr"),
+# as every engine's regex reads it. Only right after a number or a sign: "12000 IDR" is a
+# rupiah amount, not a debit of "12000 I".
 _MARK_AT_END = f"[\\s{_SPACES}]*[CcDd][Rr]\\.?$"
+_MARK_AFTER_NUMBER = f"[0-9){CURRENCY_SIGNS}]{_MARK_AT_END}"
+_MARK_SPACED = f"[\\s{_SPACES}]+[CcDd][Rr]\\.?$"
+_MARKED = re.compile(rf"(.*?[0-9){CURRENCY_SIGNS}])[\s{_SPACES}]*([CcDd][Rr])\.?")
 
 #: Letters that scale a number rather than name its currency ("12.5k", "3M", "2 bn").
 _SCALES = frozenset({"k", "m", "b", "bn", "mn", "mio", "mrd", "t"})
@@ -233,7 +236,10 @@ def parse_number(
     if fmt.plain or frame.collect_schema()[column].is_numeric():
         return portable.try_to_float(frame, column, out, decimal_comma=fmt.decimal_comma)
     text = nw.col(column).cast(nw.String).str.strip_chars()
-    digits = text.str.replace_all(_MARK_AT_END, "") if fmt.credit_marks else text
+    digits = text
+    if fmt.credit_marks:
+        marked = text.str.contains(_MARK_AFTER_NUMBER)
+        digits = nw.when(marked).then(text.str.replace_all(_MARK_AT_END, "")).otherwise(text)
     if fmt.symbol is not None:
         digits = digits.str.replace_all(fmt.symbol, "", literal=True)
     group = "." if fmt.decimal_comma else ","
@@ -245,7 +251,7 @@ def parse_number(
         digits = digits.str.replace_all(r"[()]|-$", "")
         digits = nw.when(outside).then(nw.concat_str(nw.lit("-"), digits)).otherwise(digits)
     if fmt.credit_marks:
-        credit = text.str.contains(r"[Cc][Rr]\.?$")
+        credit = text.str.contains(_MARK_AFTER_NUMBER) & text.str.contains(r"[Cc][Rr]\.?$")
         digits = nw.when(credit).then(nw.concat_str(nw.lit("-"), digits)).otherwise(digits)
     written = text.str.contains(fmt.pattern())
     frame = frame.with_columns(nw.when(written).then(digits).alias(_TEMP))
@@ -267,7 +273,9 @@ def in_other_currency(column: str, fmt: NumberFormat) -> nw.Expr:
         return nw.lit(value=False)
     text = nw.col(column).cast(nw.String).str.strip_chars()
     if fmt.credit_marks:
-        text = text.str.replace_all(_MARK_AT_END, "")
+        # "5 USD CR" is a credit in dollars: the mark goes, the other currency stays.
+        marked = text.str.contains(_MARK_AFTER_NUMBER) | text.str.contains(_MARK_SPACED)
+        text = nw.when(marked).then(text.str.replace_all(_MARK_AT_END, "")).otherwise(text)
     mark = rf"([A-Za-z]{{1,3}}\$?|[{CURRENCY_SIGNS}])"
     number = f"[0-9][0-9.,'{_SPACES}]*"
     space = f"[\\s{_SPACES}]*"
