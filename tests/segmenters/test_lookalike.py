@@ -110,6 +110,8 @@ def test_a_query_takes_its_seed_as_a_column_and_its_segments_come_back_on_its_en
     assert "pass its name as y" in caught.value.one_line()
     with pytest.raises(ConfigError, match="X has no column 'seed'"):
         LookalikeSegmenter(id_col="customer_id").fit(lazy, "seed")
+    with pytest.raises(ConfigError, match="id_col: X has no column 'id'"):
+        LookalikeSegmenter(id_col="id").fit(table, "in_seed")
     with pytest.raises(ConfigError, match="the seed column 'in_seed' is among the features"):
         LookalikeSegmenter(features=["orders", "in_seed"]).fit(table, "in_seed")
 

@@ -139,6 +139,11 @@ class LookalikeSegmenter(BaseEstimator):  # type: ignore[misc]
         # Fitted in id order, then put back in X's: the folds, the model's own holdout and
         # the audience's ties go by position, and a query's rows come in no fixed order.
         order, ids = np.arange(table.height), None
+        if self.id_col is not None and self.id_col not in table.columns:
+            raise ConfigError(
+                f"id_col: X has no column '{self.id_col}'",
+                hint=f"name one of X's columns: {', '.join(table.columns)}",
+            )
         if self.id_col is not None:
             order = table.select(pl.arg_sort_by(self.id_col)).to_series().to_numpy()
             ids = table.get_column(self.id_col).to_numpy()
