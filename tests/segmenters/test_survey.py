@@ -164,3 +164,5 @@ def test_weights_come_as_a_column_of_a_query_and_not_by_position() -> None:
     assert by_column.log_likelihood_ == pytest.approx(-504.4677, abs=1e-3)
     with pytest.raises(ConfigError, match="sample_weight cannot be matched to X's rows"):
         SurveySegmenter(2).fit(patterns.lazy(), sample_weight=VALUES_COUNTS)
+    with pytest.raises(ConfigError, match="id_col: X has no column 'respondent'"):
+        SurveySegmenter(2, id_col="respondent").fit(patterns, sample_weight="respondents")

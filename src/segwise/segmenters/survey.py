@@ -220,6 +220,11 @@ class SurveySegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
         # EM's starts are drawn over the rows: in id order, a query's rows (which come in no
         # fixed order) give the same classes each time. labels_ go back to X's order below.
         by_id = np.arange(table.height)
+        if self.id_col is not None and self.id_col not in table.columns:
+            raise ConfigError(
+                f"id_col: X has no column '{self.id_col}'",
+                hint=f"name one of X's columns: {', '.join(table.columns)}",
+            )
         if self.id_col is not None:
             by_id = table.select(pl.arg_sort_by(self.id_col)).to_series().to_numpy()
         table, weights = table[by_id], weights[by_id]
