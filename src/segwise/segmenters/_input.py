@@ -105,6 +105,28 @@ def per_row(values: Any, table: pl.DataFrame, X: Any, *, what: str) -> np.ndarra
     return np.asarray(values)
 
 
+def id_order(table: pl.DataFrame, id_col: str | None) -> np.ndarray:
+    """The positions of ``table``'s rows in ``id_col`` order (as they are, without one).
+
+    An estimator that draws folds or starts over rows fits in this order, so the
+    same customers give the same result in whatever order a query returns them.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> id_order(pl.DataFrame({"id": ["b", "c", "a"]}), "id").tolist()
+    [2, 0, 1]
+    """
+    if id_col is None:
+        return np.arange(table.height)
+    if id_col not in table.columns:
+        raise ConfigError(
+            f"id_col: X has no column '{id_col}'",
+            hint=f"name one of X's columns: {', '.join(table.columns)}",
+        )
+    return table.select(pl.arg_sort_by(id_col)).to_series().to_numpy()
+
+
 _QUERIES = {
     "polars-lazy": "a Polars LazyFrame",
     "duckdb": "a DuckDB relation",

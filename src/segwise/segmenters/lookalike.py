@@ -25,7 +25,13 @@ from sklearn.utils.validation import check_is_fitted
 
 from segwise.engine.frames import to_lazy
 from segwise.exceptions import ConfigError, SeedError
-from segwise.segmenters._input import collected, estimator_input, like_input, per_row
+from segwise.segmenters._input import (
+    collected,
+    estimator_input,
+    id_order,
+    like_input,
+    per_row,
+)
 from segwise.segmenters.feature_matrix import FeatureMatrix
 
 SEGMENTS = {0: "Others", 1: "Seed", 2: "Lookalikes"}
@@ -138,15 +144,8 @@ class LookalikeSegmenter(BaseEstimator):  # type: ignore[misc]
         names = self.features or [c for c in table.columns if c not in {self.id_col, flag}]
         # Fitted in id order, then put back in X's: the folds, the model's own holdout and
         # the audience's ties go by position, and a query's rows come in no fixed order.
-        order, ids = np.arange(table.height), None
-        if self.id_col is not None and self.id_col not in table.columns:
-            raise ConfigError(
-                f"id_col: X has no column '{self.id_col}'",
-                hint=f"name one of X's columns: {', '.join(table.columns)}",
-            )
-        if self.id_col is not None:
-            order = table.select(pl.arg_sort_by(self.id_col)).to_series().to_numpy()
-            ids = table.get_column(self.id_col).to_numpy()
+        order = id_order(table, self.id_col)
+        ids = None if self.id_col is None else table.get_column(self.id_col).to_numpy()
         table, seed = table[order], seed[order]
         self.coder_ = FeatureMatrix.learn(table, names)
         matrix = self.coder_.encode(table)

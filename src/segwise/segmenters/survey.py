@@ -35,7 +35,13 @@ from sklearn.utils.validation import check_is_fitted
 
 from segwise.engine.frames import to_lazy
 from segwise.exceptions import ConfigError
-from segwise.segmenters._input import collected, estimator_input, like_input, per_row
+from segwise.segmenters._input import (
+    collected,
+    estimator_input,
+    id_order,
+    like_input,
+    per_row,
+)
 from segwise.segmenters.latent_class import LatentClassFit, fit_latent_classes
 
 #: A numeric answer column with more distinct values than this is cut into quantile bins.
@@ -219,14 +225,7 @@ class SurveySegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
         names = self.features or [c for c in table.columns if c not in {self.id_col, column}]
         # EM's starts are drawn over the rows: in id order, a query's rows (which come in no
         # fixed order) give the same classes each time. labels_ go back to X's order below.
-        by_id = np.arange(table.height)
-        if self.id_col is not None and self.id_col not in table.columns:
-            raise ConfigError(
-                f"id_col: X has no column '{self.id_col}'",
-                hint=f"name one of X's columns: {', '.join(table.columns)}",
-            )
-        if self.id_col is not None:
-            by_id = table.select(pl.arg_sort_by(self.id_col)).to_series().to_numpy()
+        by_id = id_order(table, self.id_col)
         table, weights = table[by_id], weights[by_id]
         n_init, max_iter = self._em_settings()
         self.coder_ = AnswerCoder.learn(table, names, self._max_categories())
