@@ -160,3 +160,10 @@ def test_each_outcome_is_its_rule_over_the_windows_features(rule: str) -> None:
     assert got.height == rows.height
     assert got["label"].to_list() == got["yes"].to_list()
     assert 0 < got["label"].sum() < got.height  # both outcomes occur
+
+
+def test_an_outcome_that_does_not_parse_is_named_as_the_outcome() -> None:
+    from segwise.exceptions import RuleError
+
+    with pytest.raises(RuleError, match=r"segment 'label': .*line 1, col 9"):
+        training_rows(_orders(PAST), cutoff=CUTOFF, outcome=Outcome.of("orders >> 2", 30))

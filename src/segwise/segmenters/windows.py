@@ -29,7 +29,7 @@ import polars as pl
 from segwise.engine import portable
 from segwise.engine.frames import move_to, to_lazy
 from segwise.engine.portable import materialize
-from segwise.exceptions import ConfigError, DataError
+from segwise.exceptions import ConfigError, DataError, RuleError
 from segwise.features._timestamps import ensure_datetime
 from segwise.features.behaviour import customer_features, is_return, order_count, order_key
 from segwise.io.dataset import Dataset
@@ -161,8 +161,15 @@ _PLAIN_NODES = (
 
 
 def _reads_activity_only(rule: str) -> bool:
-    """True for a rule over ``orders`` and ``net_revenue`` alone, as churn and purchase are."""
-    parsed = parse_rule(rule)
+    """True for a rule over ``orders`` and ``net_revenue`` alone, as churn and purchase are.
+
+    A rule that does not parse is left to the rule segmenter, which says what is wrong
+    with it as an outcome.
+    """
+    try:
+        parsed = parse_rule(rule)
+    except RuleError:
+        return False
     plain = all(isinstance(node, _PLAIN_NODES) for node in parsed.root.walk())
     return plain and parsed.columns <= {"orders", "net_revenue"}
 
