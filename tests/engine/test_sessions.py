@@ -18,7 +18,7 @@ import narwhals.stable.v2 as nw
 import polars as pl
 import pytest
 
-from segwise.engine.sessions import on_engine
+from segwise.engine.sessions import on_engine, session_settings
 from segwise.engine.spark_cache import released_caches
 from segwise.exceptions import ConfigError
 from segwise.project import Project
@@ -86,6 +86,21 @@ def test_master_and_remote_are_one_or_the_other(tmp_path: Path) -> None:
     )
     with pytest.raises(ConfigError, match=r"remote must be a Spark Connect URL like sc://"):
         Project.from_yaml(both)
+
+
+DEBUGGING = "spark.python.sql.dataFrameDebugging.enabled"
+
+
+def test_a_started_session_is_in_utc_without_the_debugging_context_unless_configured() -> None:
+    assert session_settings() == {"spark.sql.session.timeZone": "UTC", DEBUGGING: "false"}
+    # The project's `engine.spark.config` wins over each default.
+    assert session_settings({DEBUGGING: "true", "spark.executor.memory": "8g"}) == {
+        "spark.sql.session.timeZone": "UTC",
+        DEBUGGING: "true",
+        "spark.executor.memory": "8g",
+    }
+    # A Connect server refuses the static setting (a warning on every client run).
+    assert session_settings(remote=True) == {"spark.sql.session.timeZone": "UTC"}
 
 
 @pytest.mark.spark
