@@ -49,6 +49,11 @@ if TYPE_CHECKING:
         (["45,00 € CR", "3,00 €"], False, NumberFormat(True, "€", credit_marks=True)),
         # A code ending in DR is a currency (the rupiah), not a debit.
         (["12000 IDR", "5000 IDR"], False, NumberFormat(symbol="IDR")),
+        # After a code the mark stands apart, so both read.
+        (["45,00 EUR CR", "3,00 EUR"], False, NumberFormat(True, "EUR", credit_marks=True)),
+        (["12000 IDR CR", "5000 IDR"], False, NumberFormat(symbol="IDR", credit_marks=True)),
+        # A mark after text is not a ledger's.
+        (["Ref 12 ABC CR", "3.00"], False, NumberFormat()),
         # A scale is no currency: "12.5k" is not read as 12.5 (its rows are not numbers).
         (["12.5k", "3M", "7.25"], False, NumberFormat()),
         # The commonest currency is the column's; values that are no number are left alone.
@@ -156,6 +161,48 @@ def test_every_row_is_read_its_currency_checked_on_spark(spark: Any) -> None:
     assert _read(table) == (READ, OTHER)
 
 
+# A ledger whose amounts carry their currency's code, then the mark.
+IN_CODES = ["45,00 EUR CR", "1.254,00 EUR DR", "12,00 EUR", "3,00 EUR Cr.", "5,00 USD CR"]
+IN_RUPIAH = ["12000 IDR CR", "5000 IDR", "700 IDR DR", "12000 I DR"]
+
+
+def _read_codes(frame: Any, fmt: NumberFormat) -> tuple[list[Any], list[Any]]:
+    out = (
+        parse_number(nw.from_native(frame), "x", "v", fmt)
+        .with_columns(in_other_currency("x", fmt).alias("other"))
+        .sort("i")
+        .collect()
+    )
+    return out["v"].to_list(), out["other"].to_list()
+
+
+CODED = [
+    (IN_CODES, NumberFormat(True, "EUR", grouped=True, credit_marks=True)),
+    (IN_RUPIAH, NumberFormat(symbol="IDR", credit_marks=True)),
+]
+CODED_READ = [
+    ([-45.0, 1254.0, 12.0, -3.0, None], [False, False, False, False, True]),
+    # "12000 I DR" is no rupiah amount: not read; a debit in a currency "I" as "5 USD CR" is.
+    ([-12000.0, 5000.0, 700.0, None], [False, False, False, True]),
+]
+
+
+@pytest.mark.parametrize("engine", ["polars", "duckdb"])
+def test_a_mark_after_a_currency_code_is_read_on_embedded_engines(engine: str) -> None:
+    for (written, fmt), expected in zip(CODED, CODED_READ, strict=True):
+        rows = pl.DataFrame({"i": range(len(written)), "x": written})
+        frame = rows.lazy() if engine == "polars" else duckdb.sql("SELECT * FROM rows")
+        assert read_number_format(written) == fmt
+        assert _read_codes(frame, fmt) == expected, written
+
+
+@pytest.mark.spark
+def test_a_mark_after_a_currency_code_is_read_on_spark(spark: Any) -> None:
+    for (written, fmt), expected in zip(CODED, CODED_READ, strict=True):
+        table = spark.createDataFrame(list(enumerate(written)), "i long, x string")
+        assert _read_codes(table, fmt) == expected, written
+
+
 def test_numeric_columns_are_cast_whatever_the_format() -> None:
     frame = nw.from_native(pl.LazyFrame({"x": [1.5, None]}))
     fmt = NumberFormat(symbol="€", grouped=True, decimal_comma=True)
@@ -217,4 +264,18 @@ def test_a_ledgers_credits_are_refunds_and_its_debits_sales(tmp_path: Path) -> N
     assert any("credits marked CR (read as negative: refunds)" in note for note in report.notes)
     rows = orders.to_native().sort("timestamp")
     assert rows["amount"].to_list() == [-120.0, 45.0, 10.0]
+    assert rows["is_return"].to_list() == [True, False, False]
+
+
+def test_a_ledger_in_euro_codes_reads_its_credits_and_debits(tmp_path: Path) -> None:
+    # "45,00 EUR CR" was quarantined as no number: only a mark right after the digits was read.
+    path = tmp_path / "ledger.csv"
+    path.write_text(
+        "customer_id;order_date;amount\n"
+        "c1;2024-01-03;120,00 EUR CR\nc2;2024-01-04;1.045,00 EUR DR\nc1;2024-01-05;10,00 EUR\n"
+    )
+    orders = sw.read_transactions(path)
+    assert not any(orders.quality().excluded.values())
+    rows = orders.to_native().sort("timestamp")
+    assert rows["amount"].to_list() == [-120.0, 1045.0, 10.0]
     assert rows["is_return"].to_list() == [True, False, False]

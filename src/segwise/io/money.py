@@ -42,12 +42,13 @@ _OUTSIDE = re.compile(r"\((.+)\)|([^-].*?)\s*-")
 _SPACES = " \u00a0\u202f"
 _TEMP = "__sw_number_text"
 # An accounting export's credit or debit mark after the number ("120.00 CR", "£45.00 Dr"),
-# as every engine's regex reads it. Only right after a number or a sign: "12000 IDR" is a
-# rupiah amount, not a debit of "12000 I".
+# as every engine's regex reads it. Right after a number or a sign, or a space after a
+# currency's code ("45,00 EUR CR"): "12000 IDR" is a rupiah amount, not a debit of "12000 I".
 _MARK_AT_END = f"[\\s{_SPACES}]*[CcDd][Rr]\\.?$"
 _MARK_AFTER_NUMBER = f"[0-9){CURRENCY_SIGNS}]{_MARK_AT_END}"
 _MARK_SPACED = f"[\\s{_SPACES}]+[CcDd][Rr]\\.?$"
 _MARKED = re.compile(rf"(.*?[0-9){CURRENCY_SIGNS}])[\s{_SPACES}]*([CcDd][Rr])\.?")
+_MARKED_AFTER_CODE = re.compile(rf"(.*?[0-9].*?[A-Za-z]{{3}})[\s{_SPACES}]+([CcDd][Rr])\.?")
 
 #: Letters that scale a number rather than name its currency ("12.5k", "3M", "2 bn").
 _SCALES = frozenset({"k", "m", "b", "bn", "mn", "mio", "mrd", "t"})
@@ -195,10 +196,12 @@ def read_number_format(sample: Sequence[str], *, decimal_comma: bool = False) ->
     outside = marks = False
     for value in sample:
         text = value.strip()
-        if (marked := _MARKED.fullmatch(text)) is not None and marked[1]:
-            text, marks = marked[1], True
+        marked = _MARKED.fullmatch(text) or _MARKED_AFTER_CODE.fullmatch(text)
+        if marked is not None and marked[1]:
+            text = marked[1]
         if _PLAIN.fullmatch(text):
             shown["."] += "." in text
+            marks = marks or marked is not None
             continue
         inner = _OUTSIDE.fullmatch(text)
         written = _WRITTEN.fullmatch(inner[1] or inner[2] if inner else text)
@@ -207,6 +210,8 @@ def read_number_format(sample: Sequence[str], *, decimal_comma: bool = False) ->
         symbol = written[2] or written[5]
         if symbol is not None and symbol.rstrip(".").lower() in _SCALES:
             continue  # "12.5k" is 12,500: not a currency to strip, so no number read here
+        # A mark counts where what it marks is a number ("Ref 12 ABC CR" is text).
+        marks = marks or marked is not None
         outside = outside or inner is not None
         numbers.append(written[4])
         if symbol:
@@ -238,7 +243,7 @@ def parse_number(
     text = nw.col(column).cast(nw.String).str.strip_chars()
     digits = text
     if fmt.credit_marks:
-        marked = text.str.contains(_MARK_AFTER_NUMBER)
+        marked = _credit_or_debit(text, fmt)
         digits = nw.when(marked).then(text.str.replace_all(_MARK_AT_END, "")).otherwise(text)
     if fmt.symbol is not None:
         digits = digits.str.replace_all(fmt.symbol, "", literal=True)
@@ -251,11 +256,20 @@ def parse_number(
         digits = digits.str.replace_all(r"[()]|-$", "")
         digits = nw.when(outside).then(nw.concat_str(nw.lit("-"), digits)).otherwise(digits)
     if fmt.credit_marks:
-        credit = text.str.contains(_MARK_AFTER_NUMBER) & text.str.contains(r"[Cc][Rr]\.?$")
+        credit = _credit_or_debit(text, fmt) & text.str.contains(r"[Cc][Rr]\.?$")
         digits = nw.when(credit).then(nw.concat_str(nw.lit("-"), digits)).otherwise(digits)
     written = text.str.contains(fmt.pattern())
     frame = frame.with_columns(nw.when(written).then(digits).alias(_TEMP))
     return portable.try_to_float(frame, _TEMP, out).drop(_TEMP)
+
+
+def _credit_or_debit(text: nw.Expr, fmt: NumberFormat) -> nw.Expr:
+    """Whether the written value ends in a credit or debit mark (not a code ending in DR)."""
+    marked = text.str.contains(_MARK_AFTER_NUMBER)
+    if fmt.symbol is not None and fmt.symbol[-1:].isalpha():
+        # "45,00 EUR CR": after a code the mark stands apart, so "IDR" stays a code.
+        marked = marked | text.str.contains(f"{re.escape(fmt.symbol)}{_MARK_SPACED}")
+    return marked
 
 
 def in_other_currency(column: str, fmt: NumberFormat) -> nw.Expr:
