@@ -137,8 +137,9 @@ OTHER = [
 ]
 
 
-def _read(frame: Any) -> tuple[list[Any], list[Any]]:
-    fmt = NumberFormat(symbol="£", grouped=True, signs_outside=True, credit_marks=True)
+def _read(frame: Any, fmt: NumberFormat | None = None) -> tuple[list[Any], list[Any]]:
+    """The values ``fmt`` reads from column ``x``, and which are in another currency."""
+    fmt = fmt or NumberFormat(symbol="£", grouped=True, signs_outside=True, credit_marks=True)
     out = (
         parse_number(nw.from_native(frame), "x", "v", fmt)
         .with_columns(in_other_currency("x", fmt).alias("other"))
@@ -166,16 +167,6 @@ IN_CODES = ["45,00 EUR CR", "1.254,00 EUR DR", "12,00 EUR", "3,00 EUR Cr.", "5,0
 IN_RUPIAH = ["12000 IDR CR", "5000 IDR", "700 IDR DR", "12000 I DR"]
 
 
-def _read_codes(frame: Any, fmt: NumberFormat) -> tuple[list[Any], list[Any]]:
-    out = (
-        parse_number(nw.from_native(frame), "x", "v", fmt)
-        .with_columns(in_other_currency("x", fmt).alias("other"))
-        .sort("i")
-        .collect()
-    )
-    return out["v"].to_list(), out["other"].to_list()
-
-
 CODED = [
     (IN_CODES, NumberFormat(True, "EUR", grouped=True, credit_marks=True)),
     (IN_RUPIAH, NumberFormat(symbol="IDR", credit_marks=True)),
@@ -193,14 +184,14 @@ def test_a_mark_after_a_currency_code_is_read_on_embedded_engines(engine: str) -
         rows = pl.DataFrame({"i": range(len(written)), "x": written})
         frame = rows.lazy() if engine == "polars" else duckdb.sql("SELECT * FROM rows")
         assert read_number_format(written) == fmt
-        assert _read_codes(frame, fmt) == expected, written
+        assert _read(frame, fmt) == expected, written
 
 
 @pytest.mark.spark
 def test_a_mark_after_a_currency_code_is_read_on_spark(spark: Any) -> None:
     for (written, fmt), expected in zip(CODED, CODED_READ, strict=True):
         table = spark.createDataFrame(list(enumerate(written)), "i long, x string")
-        assert _read_codes(table, fmt) == expected, written
+        assert _read(table, fmt) == expected, written
 
 
 def test_numeric_columns_are_cast_whatever_the_format() -> None:
@@ -250,32 +241,34 @@ def test_any_convention_reads_back_the_amounts_written(
     assert read == pytest.approx([float(a) for a in amounts], abs=1e-6)
 
 
-def test_a_ledgers_credits_are_refunds_and_its_debits_sales(tmp_path: Path) -> None:
-    # "CR" was read as the column's currency: the credit counted as a sale and every debit
-    # was quarantined as written in another currency.
+@pytest.mark.parametrize(
+    ("text", "amounts"),
+    [
+        # "CR" was read as the column's currency: the credit counted as a sale and every
+        # debit was quarantined as written in another currency.
+        (
+            "customer_id,order_date,amount\n"
+            "c1,2024-01-03,120.00 CR\nc2,2024-01-04,45.00 DR\nc1,2024-01-05,10.00\n",
+            [-120.0, 45.0, 10.0],
+        ),
+        # "45,00 EUR CR" was quarantined as no number: only a mark right after the digits
+        # was read.
+        (
+            "customer_id;order_date;amount\n"
+            "c1;2024-01-03;120,00 EUR CR\nc2;2024-01-04;1.045,00 EUR DR\nc1;2024-01-05;10,00 EUR\n",
+            [-120.0, 1045.0, 10.0],
+        ),
+    ],
+)
+def test_a_ledgers_credits_are_refunds_and_its_debits_sales(
+    tmp_path: Path, text: str, amounts: list[float]
+) -> None:
     path = tmp_path / "ledger.csv"
-    path.write_text(
-        "customer_id,order_date,amount\n"
-        "c1,2024-01-03,120.00 CR\nc2,2024-01-04,45.00 DR\nc1,2024-01-05,10.00\n"
-    )
+    path.write_text(text)
     orders = sw.read_transactions(path)
     report = orders.quality()
     assert not any(report.excluded.values())
     assert any("credits marked CR (read as negative: refunds)" in note for note in report.notes)
     rows = orders.to_native().sort("timestamp")
-    assert rows["amount"].to_list() == [-120.0, 45.0, 10.0]
-    assert rows["is_return"].to_list() == [True, False, False]
-
-
-def test_a_ledger_in_euro_codes_reads_its_credits_and_debits(tmp_path: Path) -> None:
-    # "45,00 EUR CR" was quarantined as no number: only a mark right after the digits was read.
-    path = tmp_path / "ledger.csv"
-    path.write_text(
-        "customer_id;order_date;amount\n"
-        "c1;2024-01-03;120,00 EUR CR\nc2;2024-01-04;1.045,00 EUR DR\nc1;2024-01-05;10,00 EUR\n"
-    )
-    orders = sw.read_transactions(path)
-    assert not any(orders.quality().excluded.values())
-    rows = orders.to_native().sort("timestamp")
-    assert rows["amount"].to_list() == [-120.0, 1045.0, 10.0]
+    assert rows["amount"].to_list() == amounts
     assert rows["is_return"].to_list() == [True, False, False]
