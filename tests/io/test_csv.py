@@ -82,6 +82,32 @@ def test_lines_above_the_header_are_skipped_and_said(
     assert "3 line(s) above the header skipped (the first: 'Orders export')" in report.notes
 
 
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"], ids=["lf", "crlf", "cr"])
+@pytest.mark.parametrize(
+    ("preamble", "header"),
+    [
+        # A quoted title over two lines, a delimiter inside it: one row to Polars, two lines.
+        (['"Orders export', 'Europe; Q1"', ""], "customer_id;order_date;amount;note"),
+        # A quoted header name over two lines under a plain title.
+        (["Orders export", ""], 'customer_id;"order{nl}date";amount;note'),
+    ],
+    ids=["quoted-title", "quoted-header"],
+)
+def test_quoted_lines_above_or_in_the_header_are_skipped_as_csv_reads_them(
+    tmp_path: Path, newline: str, preamble: list[str], header: str
+) -> None:
+    rows = "".join(f'{";".join(row[:3])};"{row[3]}"{newline}' for row in ROWS)
+    text = newline.join(preamble) + newline + header.format(nl=newline) + newline + rows
+    path = tmp_path / "orders.csv"
+    path.write_bytes(text.encode("latin-1"))
+    assert sniff(path).preamble == tuple(preamble)
+    dataset = sw.read_transactions(path, timestamp=header.split(";")[1].strip('"').format(nl="\n"))
+    frame = dataset.to_native()
+    assert frame["customer_id"].to_list() == ["00042", "00043"]
+    assert frame["note"].to_list() == ["Zoë, café", "plain"]
+    assert f"{len(preamble)} line(s) above the header skipped" in " ".join(dataset.quality().notes)
+
+
 @pytest.mark.parametrize(
     "text",
     [

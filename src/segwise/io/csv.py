@@ -14,6 +14,7 @@ import contextlib
 import csv
 import gzip
 import io
+import itertools
 import os
 import tempfile
 import zlib
@@ -76,8 +77,12 @@ class CsvDialect:
 
     @property
     def skip_rows(self) -> int:
-        """Lines to skip before the header."""
-        return len(self.preamble)
+        """CSV rows to skip before the header, as Polars counts them.
+
+        A quoted title may run over several lines and is one row; a blank line is one.
+        """
+        text = "".join(line + "\n" for line in self.preamble)
+        return sum(1 for _ in csv.reader(io.StringIO(text), delimiter=self.delimiter))
 
     @property
     def needs_transcoding(self) -> bool:
@@ -217,9 +222,10 @@ _PREAMBLE_LINES, _ROWS_AFTER = 20, 3
 def find_preamble(text: str, delimiter: str) -> tuple[str, ...]:
     r"""The lines above the header: what a report export writes before its table.
 
-    The header is the first line followed by rows mostly as wide (two fields or more)
-    where every line above it holds one value at most: a title, a "generated on" line,
+    The header is the first row followed by rows mostly as wide (two fields or more)
+    where every row above it holds one value at most: a title, a "generated on" line,
     blanks. A header narrower than its rows (``a,b`` over ``1,2,``) is still the header.
+    Rows are read as CSV reads them, so a quoted title over two lines is one value.
 
     Examples
     --------
@@ -228,22 +234,26 @@ def find_preamble(text: str, delimiter: str) -> tuple[str, ...]:
     >>> find_preamble("id,amount\n1,2\n", ",")
     ()
     """
-    lines = text.split("\n")[: _PREAMBLE_LINES + _ROWS_AFTER + 1]
-    cells = [next(csv.reader([line], delimiter=delimiter), []) for line in lines]
-    widths = [len(row) for row in cells]
-    values = [sum(1 for cell in row if cell.strip()) for row in cells]
-    for at in range(1, min(_PREAMBLE_LINES, len(lines))):
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    rows: list[list[str]] = []
+    ends: list[int] = []  # the physical line each row ends on
+    for row in itertools.islice(reader, _PREAMBLE_LINES + _ROWS_AFTER + 1):
+        rows.append(row)
+        ends.append(reader.line_num)
+    widths = [len(row) for row in rows]
+    values = [sum(1 for cell in row if cell.strip()) for row in rows]
+    for at in range(1, min(_PREAMBLE_LINES, len(rows))):
         width = widths[at]
-        following = [w for w, line in zip(widths[at + 1 :], lines[at + 1 :], strict=False) if line]
+        following = [w for w in widths[at + 1 :] if w][:_ROWS_AFTER]
         if (
             width >= 2
             and following
             # Most, not all, and at least as wide: a ragged row or a trailing delimiter
             # among the first must not hide the header.
-            and 2 * sum(w >= width for w in following[:_ROWS_AFTER]) >= len(following[:_ROWS_AFTER])
+            and 2 * sum(w >= width for w in following) >= len(following)
             and all(n <= 1 for n in values[:at])
         ):
-            return tuple(line.rstrip("\r") for line in lines[:at])
+            return tuple(line.rstrip("\r") for line in text.split("\n")[: ends[at - 1]])
     return ()
 
 

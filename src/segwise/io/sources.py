@@ -162,7 +162,8 @@ def _open_csv(path: Path, delimiter: str | None, encoding: str | None) -> RawSou
     ]
     if dialect.preamble:
         shown = next((line for line in dialect.preamble if line.strip()), "")
-        notes.append(f"{dialect.skip_rows} line(s) above the header skipped (the first: {shown!r})")
+        lines = len(dialect.preamble)
+        notes.append(f"{lines} line(s) above the header skipped (the first: {shown!r})")
     typed_cache: dict[frozenset[str], dict[str, pl.DataType]] = {}
 
     def verified_types(text_columns: Collection[str]) -> dict[str, pl.DataType]:
