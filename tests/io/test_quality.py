@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 import pytest
@@ -196,3 +196,56 @@ def test_quarantine_keeps_source_columns_named_like_its_own(tmp_path: Path) -> N
     quarantine = pl.read_csv(sw.read_transactions(frame).write_quarantine(tmp_path / "q.csv"))
     assert quarantine.columns == ["row", "reason", "customer_id", "date", "amount", "reason_source"]
     assert quarantine.row(0) == (1, "missing_customer_id", None, "2024-01-01", 1.0, "a")
+
+
+# A shop's order export: the total on an order's first line only, its other lines blank.
+SHOP = pl.DataFrame(
+    {
+        "Name": ["#1001", "#1001", "#1001", "#1002", "#1003", "#1003", None],
+        "Email": ["a@x.io", "a@x.io", "a@x.io", "b@x.io", "a@x.io", "a@x.io", "c@x.io"],
+        "Created at": ["2024-01-02"] * 3 + ["2024-01-05", "2024-02-01", "2024-02-01", "2024-02-03"],
+        "Total": ["90.50", None, None, "20.00", None, None, None],
+        "Lineitem price": ["40", "30", "20.50", "20", "15", "5", "9"],
+    }
+)
+
+
+def _check_order_lines(frame: Any) -> None:
+    dataset = sw.read_transactions(frame, customer_id="Email", order_id="Name", amount="Total")
+    report = dataset.quality()
+    # Rows 2-3 belong to order #1001, priced on row 1; #1003 has no total on any row and
+    # row 7 no order at all: those really miss their amount.
+    assert {k: n for k, n in report.excluded.items() if n} == {
+        "order_line_without_amount": 2,
+        "missing_amount": 3,
+    }
+    assert report.first_excluded_row["order_line_without_amount"] == 2
+    assert (report.rows_used, report.total_amount) == (2, pytest.approx(110.5))
+    assert report.checks["missing_amount"] == 5
+    assert "2 row(s) are further lines of an order whose 'Total' is on another" in " ".join(
+        report.notes
+    )
+    rows = dataset.quarantine().collect(backend="polars").sort("row").to_native()
+    assert rows["reason"].to_list() == ["order_line_without_amount"] * 2 + ["missing_amount"] * 3
+    used = dataset.data.collect(backend="polars").to_native().sort("timestamp")
+    assert used["amount"].to_list() == [90.5, 20.0]
+
+
+@pytest.mark.parametrize("engine", ["polars", "duckdb"])
+def test_an_orders_further_lines_are_told_apart_from_rows_with_no_amount(engine: str) -> None:
+    import duckdb
+
+    _check_order_lines(SHOP.lazy() if engine == "polars" else duckdb.sql("SELECT * FROM SHOP"))
+
+
+@pytest.mark.spark
+def test_an_orders_further_lines_are_told_apart_on_spark(spark: Any) -> None:
+    _check_order_lines(
+        spark.createDataFrame(SHOP.rows(), schema=", ".join(f"`{c}` string" for c in SHOP.columns))
+    )
+
+
+def test_a_source_with_every_amount_is_reported_as_before() -> None:
+    priced = SHOP.with_columns(pl.col("Total").fill_null("1.00"))
+    dataset = sw.read_transactions(priced, customer_id="Email", order_id="Name", amount="Total")
+    assert "order_line_without_amount" not in dataset.quality().excluded

@@ -18,6 +18,8 @@ from segwise.engine import portable
 from segwise.exceptions import DataError
 from segwise.io import validate as v
 from segwise.io.attribute_dates import stand_in_counts
+from segwise.io.order_lines import ORDER_LINE_REASON
+from segwise.io.reasons import REASONS
 from segwise.io.roles import ROLE_OPTIONS
 
 if TYPE_CHECKING:
@@ -124,7 +126,13 @@ def _check_expressions(plan: v.Plan) -> dict[str, nw.Expr]:
         f"check:{name}": _count(test)
         for name, test in v.reason_tests(plan, duplicates=False).items()
         if name
-        not in {"return", "non_product_code", "duplicate_customer_id", "duplicate_account_id"}
+        not in {
+            "return",
+            "non_product_code",
+            "duplicate_customer_id",
+            "duplicate_account_id",
+            ORDER_LINE_REASON,  # a part of missing_amount's count
+        }
     }
     if plan.roles.kind in v.ONE_ROW_PER_ID:
         key = "account_id" if plan.roles.kind == "accounts" else "customer_id"
@@ -213,6 +221,8 @@ def compute_report(
     }
     if plan.roles.kind in v.ONE_ROW_PER_ID:
         checks["stand_in_dates"] = sum(stand_ins.values())
+    if lines := excluded.get(ORDER_LINE_REASON):
+        notes = [*notes, _order_lines_note(lines, plan)]
     notes = notes + [
         f"column '{column}': {n:,} date(s) written for no date (1900-01-01, 1970-01-01, "
         "0000-00-00…): read as blank"
@@ -261,6 +271,7 @@ _REASON_COLUMN = {
     "unparseable_timestamp": "timestamp",
     "placeholder_timestamp": "timestamp",
     "missing_event": "event",
+    ORDER_LINE_REASON: "amount",
     "missing_amount": "amount",
     "other_currency": "amount",
     "non_numeric_amount": "amount",
@@ -293,6 +304,16 @@ _REASON_HINT = {
 }
 
 
+def _order_lines_note(lines: int, plan: v.Plan) -> str:
+    order, amount = plan.roles.get("order_id"), plan.roles.get("amount")
+    return (
+        f"{lines:,} row(s) are further lines of an order whose '{amount}' is on another of its "
+        f"rows (same '{order}'): each order counts once, with that amount; their line items "
+        "are not read (to read every line instead, name its quantity and price: "
+        "--quantity-col and --price-col, quantity= and unit_price= in Python)"
+    )
+
+
 def _nothing_usable(
     annotated: nw.LazyFrame[Any],
     plan: v.Plan,
@@ -304,7 +325,7 @@ def _nothing_usable(
     role = _REASON_COLUMN.get(top)
     column = plan.roles.get(role) if role else None
     total = sum(excluded.values())
-    what = v.REASONS[top]
+    what = REASONS[top]
     if column is None:
         breakdown = ", ".join(f"{n} {r}" for r, n in excluded.items() if n)
         return DataError(

@@ -12,7 +12,7 @@ from plotly.offline import get_plotlyjs
 
 from segwise._version import __version__
 from segwise.io.quality import CHECKS, QualityReport
-from segwise.io.validate import REASONS
+from segwise.io.reasons import REASONS
 from segwise.profiling.amounts import money
 from segwise.report.charts import chart_html
 
