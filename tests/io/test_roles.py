@@ -121,3 +121,14 @@ def test_a_bare_id_is_a_customer_only_in_customer_tables() -> None:
     assert detect_roles("customers", ["id", "age"]).columns["customer_id"] == "id"
     with pytest.raises(ColumnNotFoundError):
         detect_roles("transactions", ["id", "date", "amount"])
+
+
+def test_an_export_known_by_e_mail_is_pointed_at_its_e_mail_column() -> None:
+    shop = ["Name", "Email", "Created at", "Total", "Billing Email"]
+    with pytest.raises(ColumnNotFoundError) as info:
+        detect_roles("transactions", shop, source="orders_export.csv")
+    # Never taken as the id unasked (the store would hold addresses), but named.
+    assert "may know them by e-mail: --customer-col 'Email'" in str(info.value)
+    with pytest.raises(ColumnNotFoundError) as info:
+        detect_roles("transactions", ["Name", "Created at", "Total"])
+    assert "e-mail" not in str(info.value)

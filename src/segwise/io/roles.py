@@ -333,6 +333,10 @@ def _missing(
     hint = f"name it with {cli} ({python}= in Python)"
     if kind == "accounts":
         hint = "name it with account_id: in the project file (account_id= in Python)"
+    email = _email_column(columns) if role == "customer_id" and kind != "accounts" else None
+    if email is not None and not shown:
+        # A shop's order export (Shopify's) knows its customers by e-mail alone.
+        hint += f"; an export without ids may know them by e-mail: {cli} '{email}'"
     hint += (
         f"; did you mean {shown}?"
         if shown
@@ -343,6 +347,14 @@ def _missing(
         hint=hint,
         source=source,
     )
+
+
+_EMAIL_NAMES = ("email", "e_mail", "email_address", "customer_email", "billing_email", "mail")
+
+
+def _email_column(columns: Sequence[str]) -> str | None:
+    by_key = {_key(column): column for column in reversed(columns)}
+    return next((by_key[k] for k in map(_key, _EMAIL_NAMES) if k in by_key), None)
 
 
 def _require_amount(found: Mapping[str, str], columns: Sequence[str], source: str) -> None:
