@@ -249,3 +249,60 @@ def test_a_source_with_every_amount_is_reported_as_before() -> None:
     priced = SHOP.with_columns(pl.col("Total").fill_null("1.00"))
     dataset = sw.read_transactions(priced, customer_id="Email", order_id="Name", amount="Total")
     assert "order_line_without_amount" not in dataset.quality().excluded
+
+
+# Shopify's status on an order's first line only, WooCommerce's on each of its lines.
+STORE = pl.DataFrame(
+    {
+        "Name": ["#1", "#1", "#2", "#2", "#3", "#4", "#5"],
+        "Email": ["a@x.io", "a@x.io", "b@x.io", "b@x.io", "c@x.io", "a@x.io", "d@x.io"],
+        "Financial Status": [
+            "paid",
+            None,
+            "Refunded",
+            None,
+            " Cancelled ",
+            "partially_refunded",
+            "Paid",
+        ],
+        "Fulfillment Status": ["fulfilled", None, "cancelled", None, None, None, "cancelled"],
+        "Created at": ["2024-01-02"] * 2
+        + ["2024-01-05"] * 2
+        + ["2024-02-01", "2024-02-03"]
+        + ["2024-02-04"],
+        "Total": ["90.50", None, "20.00", None, "35.00", "15.00", "7.00"],
+    }
+)
+
+
+def _check_void_orders(frame: Any) -> None:
+    dataset = sw.read_transactions(frame, customer_id="Email", order_id="Name", amount="Total")
+    assert dataset.roles.columns["order_status"] == "Financial Status"
+    report = dataset.quality()
+    # Order #2 was refunded (its second line too), #3 cancelled; #4's partial refund and
+    # #5's cancelled shipment leave money in.
+    assert {k: n for k, n in report.excluded.items() if n} == {
+        "void_order": 3,
+        "order_line_without_amount": 1,
+    }
+    assert (report.rows_used, report.customers) == (3, 2)
+    assert report.total_amount == pytest.approx(90.5 + 15 + 7)
+    assert "3 row(s) of orders whose 'Financial Status' says cancelled" in " ".join(report.notes)
+    rows = dataset.quarantine().collect(backend="polars").sort("row").to_native()
+    # Rows 2-5 in file order (Spark numbers rows uniquely, not consecutively).
+    assert rows["reason"].to_list() == ["order_line_without_amount"] + ["void_order"] * 3
+    used = dataset.data.collect(backend="polars").to_native().sort("timestamp")
+    assert used["amount"].to_list() == [90.5, 15.0, 7.0]
+
+
+@pytest.mark.parametrize("engine", ["polars", "duckdb"])
+def test_cancelled_refunded_and_failed_orders_are_no_purchases(engine: str) -> None:
+    import duckdb
+
+    _check_void_orders(STORE.lazy() if engine == "polars" else duckdb.sql("SELECT * FROM STORE"))
+
+
+@pytest.mark.spark
+def test_cancelled_refunded_and_failed_orders_are_no_purchases_on_spark(spark: Any) -> None:
+    schema = ", ".join(f"`{c}` string" for c in STORE.columns)
+    _check_void_orders(spark.createDataFrame(STORE.rows(), schema=schema))

@@ -132,3 +132,10 @@ def test_an_export_known_by_e_mail_is_pointed_at_its_e_mail_column() -> None:
     with pytest.raises(ColumnNotFoundError) as info:
         detect_roles("transactions", ["Name", "Created at", "Total"])
     assert "e-mail" not in str(info.value)
+
+
+def test_an_orders_status_is_its_payment_not_its_shipment() -> None:
+    found = detect_roles("transactions", ["id", "Order Status", "Date", "Total", "customer"])
+    assert found.columns["order_status"] == "Order Status"
+    shipped = detect_roles("transactions", ["customer", "Date", "Total", "Fulfillment Status"])
+    assert "order_status" not in shipped.columns

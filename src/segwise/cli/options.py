@@ -28,6 +28,13 @@ ProductCol = Annotated[
 ]
 CategoryCol = Annotated[str | None, typer.Option("--category-col", help="Product category column.")]
 ChannelCol = Annotated[str | None, typer.Option("--channel-col", help="Sales channel column.")]
+StatusCol = Annotated[
+    str | None,
+    typer.Option(
+        "--status-col",
+        help="Order status column: cancelled, refunded, failed or voided orders are quarantined.",
+    ),
+]
 EventCol = Annotated[str | None, typer.Option("--event-col", help="Event name column (events).")]
 QuestionCol = Annotated[
     str | None, typer.Option("--question-col", help="Question column (survey responses).")
@@ -156,6 +163,7 @@ _SOURCE_PARAMETERS: tuple[tuple[str, Any, str, Any], ...] = (
     ("quantity_col", QuantityCol, "quantity", None),
     ("price_col", PriceCol, "unit_price", None),
     ("order_col", OrderCol, "order_id", None),
+    ("status_col", StatusCol, "order_status", None),
     ("policy", Policy, "policy", "default"),
     ("date_format", DateFormat, "timestamp_format", None),
     ("delimiter", Delimiter, "delimiter", None),

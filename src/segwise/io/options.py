@@ -17,7 +17,7 @@ READER_KEYWORDS: dict[str, frozenset[str]] = {
     "transactions": frozenset(
         {
             "customer_id", "timestamp", "amount", "quantity", "unit_price", "order_id",
-            "product", "category", "channel", "policy", "returns", "duplicates",
+            "product", "category", "channel", "order_status", "policy", "returns", "duplicates",
             "non_positive_price", "non_product_codes", "timestamp_format", "delimiter",
             "encoding", "sheet", "table", "query", "text_columns",
         }
@@ -81,6 +81,7 @@ class SourceOptions:
     product: str | None = None
     category: str | None = None
     channel: str | None = None
+    order_status: str | None = None
     event: str | None = None
     question: str | None = None
     answer: str | None = None

@@ -19,6 +19,7 @@ from segwise.exceptions import DataError
 from segwise.io import validate as v
 from segwise.io.attribute_dates import stand_in_counts
 from segwise.io.order_lines import ORDER_LINE_REASON
+from segwise.io.order_status import VOID_ORDER_REASON
 from segwise.io.reasons import REASONS
 from segwise.io.roles import ROLE_OPTIONS
 
@@ -132,6 +133,7 @@ def _check_expressions(plan: v.Plan) -> dict[str, nw.Expr]:
             "duplicate_customer_id",
             "duplicate_account_id",
             ORDER_LINE_REASON,  # a part of missing_amount's count
+            VOID_ORDER_REASON,  # its count is the exclusion's
         }
     }
     if plan.roles.kind in v.ONE_ROW_PER_ID:
@@ -221,6 +223,10 @@ def compute_report(
     }
     if plan.roles.kind in v.ONE_ROW_PER_ID:
         checks["stand_in_dates"] = sum(stand_ins.values())
+    if voids := excluded.get(VOID_ORDER_REASON):
+        status = plan.roles.get("order_status")
+        notes = [*notes, f"{voids:,} row(s) of orders whose '{status}' says cancelled, refunded, "
+                 "failed or voided: quarantined as void_order (no money came in)"]  # fmt: skip
     if lines := excluded.get(ORDER_LINE_REASON):
         notes = [*notes, _order_lines_note(lines, plan)]
     notes = notes + [
@@ -271,6 +277,7 @@ _REASON_COLUMN = {
     "unparseable_timestamp": "timestamp",
     "placeholder_timestamp": "timestamp",
     "missing_event": "event",
+    VOID_ORDER_REASON: "order_status",
     ORDER_LINE_REASON: "amount",
     "missing_amount": "amount",
     "other_currency": "amount",
@@ -292,6 +299,8 @@ _REASON_HINT = {
     "placeholder_timestamp": "these rows' real dates are unknown: export them again from the "
     "system that recorded them",
     "missing_event": "check that {option} names the event column",
+    VOID_ORDER_REASON: "a cancelled, refunded, failed or voided order is no purchase; check "
+    "that {option} names the order's status",
     "missing_amount": "check that {option} names the amount column",
     "other_currency": "convert the amounts to one currency before reading them",
     "non_numeric_amount": "check that {option} names the money column; amounts must be "

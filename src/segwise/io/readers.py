@@ -263,6 +263,7 @@ def read_transactions(
     product: str | None = None,
     category: str | None = None,
     channel: str | None = None,
+    order_status: str | None = None,
     policy: str | CleaningPolicy = "default",
     returns: str | None = None,
     duplicates: str | None = None,
@@ -298,6 +299,10 @@ def read_transactions(
         names (``CustomerID``, ``Customer ID``, ``InvoiceDate``, ``InvoiceNo``,
         ``Invoice``, ``UnitPrice``, ``Price``, ``Quantity``, ``amount``, ...).
         Without an amount column the amount is ``quantity × unit_price``.
+    order_status
+        The order's status (``Financial Status``, ``Order Status``, ``status``; recognised
+        by name): rows whose status says cancelled, refunded, failed or voided are
+        quarantined as ``void_order`` (see :mod:`segwise.io.order_status`).
     policy
         ``"default"`` or ``"purchases-only"`` (the common Online Retail
         cleaning), or a :class:`CleaningPolicy`; see :mod:`segwise.io.policy`.
@@ -350,6 +355,7 @@ def read_transactions(
         "product": product,
         "category": category,
         "channel": channel,
+        "order_status": order_status,
     }
     options = ReaderSettings(delimiter, encoding, sheet, table, query, text_columns)
     cleaning = _policy(

@@ -7,6 +7,7 @@ tests them in this order).
 from __future__ import annotations
 
 from segwise.io.order_lines import ORDER_LINE_REASON
+from segwise.io.order_status import VOID_ORDER_REASON
 
 #: Every exclusion reason, in the order they are tested (a row gets the first that applies).
 REASONS: dict[str, str] = {
@@ -27,6 +28,8 @@ REASONS: dict[str, str] = {
     "missing_status": "no consent status",
     "unknown_status": "consent status is not granted, denied or revoked",
     "unparseable_expiry": "expiry cannot be read as a date",
+    VOID_ORDER_REASON: "the order's status says it brought no money (cancelled, refunded, "
+    "failed, voided)",
     ORDER_LINE_REASON: "a further line of an order whose amount is on another of its rows "
     "(the order counts once, with that amount)",
     "missing_amount": "no amount",

@@ -24,6 +24,7 @@ from segwise.io.attribute_dates import (
 from segwise.io.ids import id_as_text
 from segwise.io.money import NumberFormat, in_other_currency, parse_number
 from segwise.io.order_lines import ORDER_LINE, ORDER_LINE_REASON, flag_order_lines
+from segwise.io.order_status import VOID, VOID_ORDER_REASON, is_void
 from segwise.io.sources import EXTRA_FIELDS
 from segwise.io.timestamps import PLAUSIBLE_YEARS
 
@@ -221,6 +222,8 @@ def _transaction_flags(frame: nw.LazyFrame[Any], plan: Plan) -> list[nw.Expr]:
     if roles.get("quantity") is not None:
         negative = negative | (nw.col(QUANTITY) < 0).fill_null(value=False)
     flags = [cancellation.alias(CANCELLATION), (cancellation | negative).alias(RETURN)]
+    if (status := roles.get("order_status")) is not None:
+        flags.append(is_void(status, schema[status]).alias(VOID))
     product = roles.get("product")
     if product is not None and plan.policy.non_product_codes:
         code = _clean_text(product, schema[product])
@@ -350,7 +353,8 @@ def _kind_tests(plan: Plan) -> dict[str, nw.Expr]:
                 "missing_value": nw.col(value).is_null(),
                 "non_numeric_value": ~nw.col(value).is_null() & _not_finite(VALUE)}  # fmt: skip
     if roles.kind == "transactions":
-        return _amount_tests(roles, order_lines=plan.order_lines)
+        void = {VOID_ORDER_REASON: nw.col(VOID)} if roles.get("order_status") else {}
+        return void | _amount_tests(roles, order_lines=plan.order_lines)
     return {}
 
 

@@ -175,6 +175,7 @@ class TransactionsSource(_TimedSource):
     product: str | None = None
     category: str | None = None
     channel: str | None = None
+    order_status: str | None = None
     policy: str = "default"
     returns: Literal["net", "keep", "exclude"] | None = None
     duplicates: Literal["keep", "drop"] | None = None

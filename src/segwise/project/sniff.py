@@ -335,7 +335,17 @@ def _project_text(
         "  transactions:",
         f"    path: {yaml_text(tx_path)}",
         *roles_block(
-            tx, ("customer_id", "timestamp", "amount", "order_id", "product", "category", "channel")
+            tx,
+            (
+                "customer_id",
+                "timestamp",
+                "amount",
+                "order_id",
+                "product",
+                "category",
+                "channel",
+                "order_status",
+            ),
         ),
         *(
             [
