@@ -232,3 +232,50 @@ def test_a_dollar_sign_is_not_taken_for_one_currency(tmp_path: Path) -> None:
     text = sniffed.config.read_text()
     assert "# currency:  # the amounts are written with '$', which several currencies" in text
     assert sw.Project.from_yaml(sniffed.config).config.currency is None
+
+
+def _shop_export(path: Path) -> Path:
+    """Shopify's shape: no customer id but the e-mail, the order number in `Name`, the total
+    and the status on an order's first line only; every fifth order refunded."""
+    lines = ["Name;Email;Financial Status;Total;Created at;Lineitem name"]
+    for order in range(300):
+        status = "refunded" if order % 5 == 0 else "paid"
+        day = f"2024-{1 + order % 12:02d}-{1 + order % 28:02d}"
+        first = f"#{1000 + order};c{order % 30}@shop.io;{status};{20 + order % 70}.50;{day}"
+        lines += [f"{first};Mug", f"#{1000 + order};c{order % 30}@shop.io;;;{day};Tea"]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_init_told_the_columns_writes_them_and_the_run_reads_the_export_so(
+    tmp_path: Path,
+) -> None:
+    from typer.testing import CliRunner
+
+    from segwise.cli.app import app
+
+    orders = _shop_export(tmp_path / "orders_export.csv")
+    runner = CliRunner()
+    refused = runner.invoke(app, ["init", str(tmp_path / "p"), "--transactions", str(orders)])
+    assert refused.exit_code == 1
+    assert "--customer-col 'Email'" in refused.output
+    told = ["--customer-col", "Email", "--order-col", "Name", "--delimiter", ";"]
+    done = runner.invoke(app, ["init", str(tmp_path / "p"), "--transactions", str(orders), *told])
+    assert done.exit_code == 0, done.output
+    text = (tmp_path / "p" / "segwise.yaml").read_text()
+    for line in ("customer_id: Email", "order_id: Name", "order_status: Financial Status"):
+        assert f"    {line}\n" in text
+    assert '    delimiter: ";"\n' in text
+    result = sw.Project.from_yaml(keep_segmentations(tmp_path / "p" / "segwise.yaml", "value"))
+    run = result.run()
+    # 240 paid orders (the refunded 60 and every order's second line out), by 24 customers:
+    # c0, c5 … c25 placed only orders 0, 5, 10 … (every fifth), all refunded.
+    [report] = [r for r in run.quality if r.source.endswith("orders_export.csv")]
+    assert (report.rows_used, report.customers) == (240, 24)
+    assert (report.excluded["void_order"], report.excluded["order_line_without_amount"]) == (
+        120,
+        240,
+    )
+    alone = runner.invoke(app, ["init", str(tmp_path / "q"), "--customer-col", "Email"])
+    assert alone.exit_code == 1
+    assert "no --transactions is given" in alone.output

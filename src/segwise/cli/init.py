@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from segwise.cli import options as opt
 from segwise.cli.console import progress, stdout, user_errors
+
+if TYPE_CHECKING:
+    from segwise.io.options import SourceOptions
 
 
 @user_errors
+@opt.with_source_options
 def init(
     directory: Annotated[
         Path, typer.Argument(help="Folder for the new project (created if missing).")
@@ -41,11 +46,25 @@ def init(
     force: Annotated[
         bool, typer.Option("--force", help="Overwrite an existing segwise.yaml.")
     ] = False,
+    *,
+    source: SourceOptions,
 ) -> None:
-    """Scaffold a project: segwise.yaml (rfm, rules, cluster and clv) plus its data."""
+    """Scaffold a project: segwise.yaml (rfm, rules, cluster and clv) plus its data.
+
+    The column and reading options (--customer-col, --delimiter…) describe the orders
+    export given with --transactions, and go into the project file as given.
+    """
     from segwise.exceptions import ConfigError
 
     console = stdout()
+    reading = source.keywords()
+    told = [key for key, value in reading.items() if key != "policy" or value != "default"]
+    if told and transactions is None:
+        raise ConfigError(
+            "the column and reading options describe the orders export, and no "
+            "--transactions is given",
+            hint="pass --transactions FILE with them",
+        )
     if transactions is None and customers is not None:
         from segwise.project.sniff_customers import sniff_customers_project
 
@@ -81,6 +100,7 @@ def init(
                 events=events,
                 force=force,
                 copy=copy,
+                reading=reading,
             )
         config = sniffed.config
         console.print(f"created {config} for {transactions}", highlight=False)

@@ -31,6 +31,7 @@ from segwise.project.sniff_activity import activity_rules, engagement_rules
 from segwise.project.yaml_values import number, readable, rule_lines, yaml_text
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from pathlib import Path
 
     from segwise.io.dataset import Dataset
@@ -249,8 +250,12 @@ def sniff_project(
     events: Path | None = None,
     force: bool = False,
     copy: bool = False,
+    reading: Mapping[str, Any] | None = None,
 ) -> Sniffed:
     """Write ``directory/segwise.yaml`` for the given exports; link (or copy) them in ``data/``.
+
+    ``reading`` holds what ``read_transactions`` is told about the orders export
+    (``customer_id="Email"``, ``delimiter=";"``…): the project file says it too.
 
     Examples
     --------
@@ -265,7 +270,7 @@ def sniff_project(
     config = project_file_for(directory, force=force)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", AmbiguousDatesWarning)
-        tx = read_transactions(transactions)
+        tx = read_transactions(transactions, **(reading or {}))
     ambiguous = _said_ambiguous(caught)
     quality = tx.quality()
     people = read_customers(customers) if customers is not None else None
@@ -294,8 +299,9 @@ def sniff_project(
         events=(place_file(events, data, copy=copy), activity) if events and activity else None,
         features=features,
         quality=quality,
-        ambiguous=ambiguous,
+        ambiguous=None if reading and reading.get("timestamp_format") else ambiguous,
         notes=sniffed.notes,
+        reading=reading or {},
     )
     write_text(text, config)
     return sniffed
@@ -311,6 +317,7 @@ def _project_text(
     quality: Any,
     ambiguous: tuple[str, str] | None,
     notes: list[str],
+    reading: Mapping[str, Any],
 ) -> str:
     tx_path, tx = transactions
     first, last = quality.first_timestamp, quality.last_timestamp
@@ -347,6 +354,7 @@ def _project_text(
                 "order_status",
             ),
         ),
+        *_reading_lines(reading),
         *(
             [
                 f"    timestamp_format: {yaml_text(ambiguous[0])}",
@@ -377,6 +385,21 @@ def _project_text(
         lines += roles_block(dataset, ("customer_id", "timestamp", "event"))
     lines += _segmentation_lines(features, span_weeks, notes, customers=customers is not None)
     return "\n".join(lines) + "\n"
+
+
+#: How the orders export is read, as ``segwise init`` was told: written as told.
+_READING = ("timestamp_format", "delimiter", "encoding", "sheet", "table", "query")
+
+
+def _reading_lines(reading: Mapping[str, Any]) -> list[str]:
+    lines = [
+        f"    {key}: {reading[key] if isinstance(reading[key], int) else yaml_text(reading[key])}"
+        for key in _READING
+        if reading.get(key) is not None
+    ]
+    if reading.get("policy", "default") != "default":
+        lines.append(f"    policy: {yaml_text(reading['policy'])}")
+    return lines
 
 
 def _currency_lines(tx: Dataset) -> list[str]:
