@@ -306,3 +306,50 @@ def test_cancelled_refunded_and_failed_orders_are_no_purchases(engine: str) -> N
 def test_cancelled_refunded_and_failed_orders_are_no_purchases_on_spark(spark: Any) -> None:
     schema = ", ".join(f"`{c}` string" for c in STORE.columns)
     _check_void_orders(spark.createDataFrame(STORE.rows(), schema=schema))
+
+
+# A payment export: each charge in the customer's currency, and converted to the account's.
+STRIPE = pl.DataFrame(
+    {
+        "id": [f"ch_{i}" for i in range(8)],
+        "Created (UTC)": [f"2024-01-0{1 + i} 10:00" for i in range(8)],
+        "Amount": ["10.00", "20.00", "1500", "30.00", "12.00", "8.00", "2000", "5.00"],
+        "Currency": ["usd", "usd", "jpy", "USD ", "eur", "usd", "jpy", None],
+        "Converted Amount": ["10.00", "20.00", "10.10", "30.00", "13.00", "8.00", "13.50", "5"],
+        "Converted Currency": ["usd"] * 8,
+        "Status": ["Paid", "Paid", "Paid", "Refunded", "Paid", "Failed", "Paid", "Paid"],
+        "Customer ID": ["cus_1", "cus_2", "cus_3", "cus_1", "cus_4", "cus_2", "cus_3", "cus_5"],
+    }
+)
+
+
+def _check_currencies(frame: Any) -> None:
+    charged = sw.read_transactions(frame)
+    assert charged.roles.columns["currency_column"] == "Currency"
+    assert charged.currency == "USD"
+    report = charged.quality()
+    # Yen and euros are not dollars: out, with a note naming them; a blank is the main one.
+    assert {k: n for k, n in report.excluded.items() if n} == {"void_order": 2, "other_currency": 3}
+    assert report.total_amount == pytest.approx(10 + 20 + 5)
+    [note] = [n for n in report.notes if "currencies" in n]
+    assert note.startswith("column 'Currency' names 3 currencies: the amounts in USD (4 rows)")
+    assert "(JPY 2, EUR 1)" in note
+    # Named, the converted amount is read in its own currency column: every paid charge counts.
+    converted = sw.read_transactions(frame, amount="Converted Amount")
+    assert converted.roles.columns["currency_column"] == "Converted Currency"
+    again = converted.quality()
+    assert {k: n for k, n in again.excluded.items() if n} == {"void_order": 2}
+    assert again.total_amount == pytest.approx(10 + 20 + 10.1 + 13 + 13.5 + 5)
+
+
+@pytest.mark.parametrize("engine", ["polars", "duckdb"])
+def test_amounts_in_several_currencies_are_not_summed(engine: str) -> None:
+    import duckdb
+
+    _check_currencies(STRIPE.lazy() if engine == "polars" else duckdb.sql("SELECT * FROM STRIPE"))
+
+
+@pytest.mark.spark
+def test_amounts_in_several_currencies_are_not_summed_on_spark(spark: Any) -> None:
+    schema = ", ".join(f"`{c}` string" for c in STRIPE.columns)
+    _check_currencies(spark.createDataFrame(STRIPE.rows(), schema=schema))

@@ -139,3 +139,14 @@ def test_an_orders_status_is_its_payment_not_its_shipment() -> None:
     assert found.columns["order_status"] == "Order Status"
     shipped = detect_roles("transactions", ["customer", "Date", "Total", "Fulfillment Status"])
     assert "order_status" not in shipped.columns
+
+
+def test_a_named_converted_amount_is_not_read_in_the_charges_currency() -> None:
+    columns = ["Customer ID", "Created (UTC)", "Amount", "Currency", "Converted Amount"]
+    found = detect_roles("transactions", columns)
+    assert (found.columns["timestamp"], found.columns["currency_column"]) == (
+        "Created (UTC)",
+        "Currency",
+    )
+    named = detect_roles("transactions", columns, {"amount": "Converted Amount"})
+    assert "currency_column" not in named.columns

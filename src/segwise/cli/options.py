@@ -28,6 +28,14 @@ ProductCol = Annotated[
 ]
 CategoryCol = Annotated[str | None, typer.Option("--category-col", help="Product category column.")]
 ChannelCol = Annotated[str | None, typer.Option("--channel-col", help="Sales channel column.")]
+CurrencyCol = Annotated[
+    str | None,
+    typer.Option(
+        "--currency-col",
+        help="Column naming each amount's currency: rows in another than most rows' are "
+        "quarantined.",
+    ),
+]
 StatusCol = Annotated[
     str | None,
     typer.Option(
@@ -164,6 +172,7 @@ _SOURCE_PARAMETERS: tuple[tuple[str, Any, str, Any], ...] = (
     ("price_col", PriceCol, "unit_price", None),
     ("order_col", OrderCol, "order_id", None),
     ("status_col", StatusCol, "order_status", None),
+    ("currency_col", CurrencyCol, "currency_column", None),
     ("policy", Policy, "policy", "default"),
     ("date_format", DateFormat, "timestamp_format", None),
     ("delimiter", Delimiter, "delimiter", None),

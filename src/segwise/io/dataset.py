@@ -14,6 +14,7 @@ from segwise.engine.frames import from_lazy
 from segwise.io import ids
 from segwise.io import validate as v
 from segwise.io.attribute_dates import attribute_date
+from segwise.io.currency_column import iso_code
 from segwise.io.money import currency_code
 from segwise.io.quality import QualityReport, compute_report, erased_noted
 from segwise.io.sources import EXTRA_FIELDS, reading
@@ -181,7 +182,7 @@ class Dataset:
         >>> sw.read_transactions(orders).currency
         'GBP'
         """
-        return currency_code(self.written_currency)
+        return currency_code(self.written_currency) or iso_code(self._plan.main_currency)
 
     @property
     def data(self) -> nw.LazyFrame[Any]:

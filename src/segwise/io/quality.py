@@ -302,7 +302,8 @@ _REASON_HINT = {
     VOID_ORDER_REASON: "a cancelled, refunded, failed or voided order is no purchase; check "
     "that {option} names the order's status",
     "missing_amount": "check that {option} names the amount column",
-    "other_currency": "convert the amounts to one currency before reading them",
+    "other_currency": "convert the amounts to one currency before reading them, or name a "
+    "column that holds them converted (--amount-col)",
     "non_numeric_amount": "check that {option} names the money column; amounts must be "
     "numbers like 12.50 or £1,254.50, in one convention in a column",
     "non_numeric_quantity": "check that {option} names the quantity column",

@@ -19,6 +19,7 @@ from segwise.io import ids
 from segwise.io import validate as v
 from segwise.io.attribute_dates import detect_attribute_dates
 from segwise.io.combined import CombinedDataset
+from segwise.io.currency_column import Currencies
 from segwise.io.dataset import Dataset
 from segwise.io.policy import CleaningPolicy
 from segwise.io.roles import TEXT_ROLES, ColumnRoles, detect_roles
@@ -191,6 +192,8 @@ def read_kind(
     )
     bound, as_of_text = as_of_bound(as_of)
     number_formats = formats.number_formats(raw, frame, roles)
+    named = roles.columns.get("currency_column")
+    currencies = Currencies.of(frame, named) if named is not None else Currencies()
     dates, date_notes = _attribute_dates(raw, frame, roles, text, options.date_formats)
     plan = v.Plan(
         roles=roles,
@@ -208,7 +211,10 @@ def read_kind(
         number_formats=number_formats,
         extra_fields=EXTRA_FIELDS in frame.collect_schema(),
         attribute_dates=dates,
+        main_currency=currencies.main,
+        other_currencies=currencies.others,
     )
+    several = currencies.note(named) if named is not None else None
     return Dataset(
         kind=kind,
         source=raw.name,
@@ -223,7 +229,8 @@ def read_kind(
             ["customer ids written as whole numbers with .0 (pandas' float ids): read without it"]
             if whole_floats
             else []
-        ),
+        )
+        + ([several] if several else []),
         unchanged=raw.check_unchanged,
     )
 
@@ -264,6 +271,7 @@ def read_transactions(
     category: str | None = None,
     channel: str | None = None,
     order_status: str | None = None,
+    currency_column: str | None = None,
     policy: str | CleaningPolicy = "default",
     returns: str | None = None,
     duplicates: str | None = None,
@@ -303,6 +311,10 @@ def read_transactions(
         The order's status (``Financial Status``, ``Order Status``, ``status``; recognised
         by name): rows whose status says cancelled, refunded, failed or voided are
         quarantined as ``void_order`` (see :mod:`segwise.io.order_status`).
+    currency_column
+        The column naming each amount's currency (``Currency``; recognised by name): rows
+        in another currency than most rows' are quarantined as ``other_currency`` (see
+        :mod:`segwise.io.currency_column`).
     policy
         ``"default"`` or ``"purchases-only"`` (the common Online Retail
         cleaning), or a :class:`CleaningPolicy`; see :mod:`segwise.io.policy`.
@@ -356,6 +368,7 @@ def read_transactions(
         "category": category,
         "channel": channel,
         "order_status": order_status,
+        "currency_column": currency_column,
     }
     options = ReaderSettings(delimiter, encoding, sheet, table, query, text_columns)
     cleaning = _policy(

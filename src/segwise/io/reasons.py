@@ -33,7 +33,8 @@ REASONS: dict[str, str] = {
     ORDER_LINE_REASON: "a further line of an order whose amount is on another of its rows "
     "(the order counts once, with that amount)",
     "missing_amount": "no amount",
-    "other_currency": "amount is written in another currency than the column's",
+    "other_currency": "amount is in another currency than most rows' (its sign or code, or "
+    "the currency column)",
     "non_numeric_amount": "amount is not a number",
     "non_numeric_quantity": "quantity is not a number",
     "non_numeric_price": "unit price is not a number",

@@ -64,6 +64,8 @@ ROLE_ALIASES: dict[str, tuple[str, ...]] = {
         "event_timestamp",
         "datetime",
         "created_at",
+        # Payment exports (Stripe's "Created (UTC)").
+        *("created_utc", "created_date", "created", "payment_date", "charge_date"),
         "date",
         "ts",
         "time",
@@ -145,6 +147,13 @@ ROLE_ALIASES: dict[str, tuple[str, ...]] = {
         *("statut", "statut_commande", "bestellstatus", "zahlungsstatus", "estado"),
         *("estado_pedido", "stato", "stato_ordine", "status_pedido", "bestelstatus"),
     ),
+    # The currency each amount is in (Stripe's "Currency"), not the project's.
+    "currency_column": (
+        "currency",
+        "currency_code",
+        "order_currency",
+        *("devise", "waehrung", "wahrung", "moneda", "valuta", "moeda", "munt"),
+    ),
     "product": ("stockcode", "stock_code", "product_id", "product", "sku", "item_id", "item"),
     "category": ("category", "product_category", "department"),
     "channel": ("channel", "sales_channel", "order_channel"),
@@ -182,6 +191,7 @@ ROLE_OPTIONS: dict[str, tuple[str, str]] = {
     "category": ("--category-col", "category"),
     "channel": ("--channel-col", "channel"),
     "order_status": ("--status-col", "order_status"),
+    "currency_column": ("--currency-col", "currency_column"),
     "event": ("--event-col", "event"),
     "question": ("--question-col", "question"),
     "answer": ("--answer-col", "answer"),
@@ -222,6 +232,7 @@ ROLES_BY_KIND: dict[str, tuple[str, ...]] = {
         "category",
         "channel",
         "order_status",
+        "currency_column",
     ),
     "customers": ("customer_id",),
     "events": ("customer_id", "timestamp", "event"),
@@ -369,6 +380,21 @@ def _email_column(columns: Sequence[str]) -> str | None:
     return next((by_key[k] for k in map(_key, _EMAIL_NAMES) if k in by_key), None)
 
 
+def _pair_currency(found: dict[str, str], named: Mapping[str, str], columns: Sequence[str]) -> None:
+    """A named ``Converted Amount`` is in ``Converted Currency``, not in the ``Currency`` found."""
+    amount = found.get("amount")
+    if amount is None or "amount" not in named or "currency_column" in named:
+        return
+    key = _key(amount)
+    if "amount" not in key or key == "amount":
+        return
+    partner = {_key(c): c for c in columns}.get(key.replace("amount", "currency"))
+    if partner is not None:
+        found["currency_column"] = partner
+    else:
+        found.pop("currency_column", None)
+
+
 def _require_amount(found: Mapping[str, str], columns: Sequence[str], source: str) -> None:
     if "amount" in found or {"quantity", "unit_price"} <= set(found):
         return
@@ -439,6 +465,7 @@ def detect_roles(
             raise _missing(role, columns, source, kind)
     if kind == "transactions":
         _require_amount(found, columns, source)
+        _pair_currency(found, named, columns)
     for column in pii:
         if column not in columns:
             raise ColumnNotFoundError(

@@ -21,6 +21,7 @@ from segwise.io.attribute_dates import (
     parse_attribute_dates,
     timestamp_on_stand_in_day,
 )
+from segwise.io.currency_column import in_another_currency
 from segwise.io.ids import id_as_text
 from segwise.io.money import NumberFormat, in_other_currency, parse_number
 from segwise.io.order_lines import ORDER_LINE, ORDER_LINE_REASON, flag_order_lines
@@ -102,6 +103,10 @@ class Plan:
     #: Tell an order's further lines from rows missing their amount (a window over the
     #: order id: set by the report only where rows lack an amount, see :mod:`.order_lines`).
     order_lines: bool = False
+    #: The currency most rows' currency column names, and the values (as written) that name
+    #: another: those rows are in another currency (:mod:`.currency_column`).
+    main_currency: str | None = None
+    other_currencies: tuple[Any, ...] = ()
 
     def number_format(self, column: str) -> NumberFormat:
         """How ``column`` writes its numbers (the file's decimal mark where not read off it)."""
@@ -162,9 +167,10 @@ def parse_columns(frame: nw.LazyFrame[Any], plan: Plan) -> nw.LazyFrame[Any]:
         if (column := roles.get(role)) is not None:
             frame = parse_number(frame, column, out, plan.number_format(column))
     money = roles.get("amount") or roles.columns["unit_price"]
-    frame = frame.with_columns(
-        in_other_currency(money, plan.number_format(money)).alias(OTHER_CURRENCY)
-    )
+    other = in_other_currency(money, plan.number_format(money))
+    if (named := roles.get("currency_column")) is not None and plan.other_currencies:
+        other = other | in_another_currency(named, plan.other_currencies)
+    frame = frame.with_columns(other.alias(OTHER_CURRENCY))
     if roles.get("amount") is None:
         frame = frame.with_columns((nw.col(QUANTITY) * nw.col(PRICE)).alias(AMOUNT))
     return frame

@@ -176,6 +176,7 @@ class TransactionsSource(_TimedSource):
     category: str | None = None
     channel: str | None = None
     order_status: str | None = None
+    currency_column: str | None = None
     policy: str = "default"
     returns: Literal["net", "keep", "exclude"] | None = None
     duplicates: Literal["keep", "drop"] | None = None

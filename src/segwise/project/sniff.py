@@ -352,6 +352,7 @@ def _project_text(
                 "category",
                 "channel",
                 "order_status",
+                "currency_column",
             ),
         ),
         *_reading_lines(reading),
