@@ -237,12 +237,12 @@ def test_a_dollar_sign_is_not_taken_for_one_currency(tmp_path: Path) -> None:
 def _shop_export(path: Path) -> Path:
     """Shopify's shape: no customer id but the e-mail, the order number in `Name`, the total
     and the status on an order's first line only; every fifth order refunded."""
-    lines = ["Name;Email;Financial Status;Total;Created at;Lineitem name"]
+    lines = ["Name;Email;Financial Status;Total;Currency;Created at;Lineitem name"]
     for order in range(300):
         status = "refunded" if order % 5 == 0 else "paid"
         day = f"2024-{1 + order % 12:02d}-{1 + order % 28:02d}"
-        first = f"#{1000 + order};c{order % 30}@shop.io;{status};{20 + order % 70}.50;{day}"
-        lines += [f"{first};Mug", f"#{1000 + order};c{order % 30}@shop.io;;;{day};Tea"]
+        first = f"#{1000 + order};c{order % 30}@shop.io;{status};{20 + order % 70}.50;EUR;{day}"
+        lines += [f"{first};Mug", f"#{1000 + order};c{order % 30}@shop.io;;;;{day};Tea"]
     path.write_text("\n".join(lines) + "\n")
     return path
 
@@ -266,6 +266,7 @@ def test_init_told_the_columns_writes_them_and_the_run_reads_the_export_so(
     for line in ("customer_id: Email", "order_id: Name", "order_status: Financial Status"):
         assert f"    {line}\n" in text
     assert '    delimiter: ";"\n' in text
+    assert "\ncurrency: EUR  # read off the Currency column\n" in text
     result = sw.Project.from_yaml(keep_segmentations(tmp_path / "p" / "segwise.yaml", "value"))
     run = result.run()
     # 240 paid orders (the refunded 60 and every order's second line out), by 24 customers:

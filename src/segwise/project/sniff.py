@@ -405,7 +405,10 @@ def _reading_lines(reading: Mapping[str, Any]) -> list[str]:
 
 def _currency_lines(tx: Dataset) -> list[str]:
     """``currency:`` set where the amounts name theirs (``254,99 €``), else an example."""
-    if (code := tx.currency) is not None:
+    if (code := tx.currency) is not None and tx.written_currency is None:
+        column = tx.roles.columns["currency_column"]
+        return [f"currency: {code}  # read off the {yaml_text(column)} column"]
+    if code is not None:
         return [f"currency: {code}  # read off the amounts, written with '{tx.written_currency}'"]
     if (written := tx.written_currency) is not None:
         return [
