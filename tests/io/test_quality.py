@@ -271,6 +271,8 @@ STORE = pl.DataFrame(
         + ["2024-02-01", "2024-02-03"]
         + ["2024-02-04"],
         "Total": ["90.50", None, "20.00", None, "35.00", "15.00", "7.00"],
+        "Lineitem price": ["40.00", "50.50", "12.00", "8.00", "35.00", "15.00", "7.00"],
+        "Lineitem quantity": ["1"] * 7,
     }
 )
 
@@ -293,6 +295,12 @@ def _check_void_orders(frame: Any) -> None:
     assert rows["reason"].to_list() == ["order_line_without_amount"] + ["void_order"] * 3
     used = dataset.data.collect(backend="polars").to_native().sort("timestamp")
     assert used["amount"].to_list() == [90.5, 15.0, 7.0]
+    # Read line by line, every line of the refunded order is out, not its first alone.
+    item = {"quantity": "Lineitem quantity", "unit_price": "Lineitem price"}
+    lines = sw.read_transactions(frame, customer_id="Email", order_id="Name", **item)
+    assert {k: n for k, n in lines.quality().excluded.items() if n} == {"void_order": 3}
+    used = lines.data.collect(backend="polars").to_native().sort("timestamp", "amount")
+    assert used["amount"].to_list() == [40.0, 50.5, 15.0, 7.0]
 
 
 @pytest.mark.parametrize("engine", ["polars", "duckdb"])

@@ -14,8 +14,6 @@ from typing import TYPE_CHECKING, Any
 
 import narwhals.stable.v2 as nw
 
-from segwise.io.order_status import VOID
-
 if TYPE_CHECKING:
     from segwise.io.roles import ColumnRoles
 
@@ -24,8 +22,6 @@ ORDER_LINE = "__sw_order_line"
 
 ORDER_LINE_REASON = "order_line_without_amount"
 
-_VOID_ORDER = "__sw_void_order_any"
-
 
 def flag_order_lines(frame: nw.LazyFrame[Any], roles: ColumnRoles) -> nw.LazyFrame[Any]:
     """Add :data:`ORDER_LINE`: no amount, but the row's order has one on another row.
@@ -33,8 +29,7 @@ def flag_order_lines(frame: nw.LazyFrame[Any], roles: ColumnRoles) -> nw.LazyFra
     Only a transaction source with both an amount column and an order id column
     gets the flag (a window over the order id, so only the quality report and the
     quarantine compute it: for the rows used it changes nothing, since such a row
-    has no amount either way). With an order status, a further line of a void order
-    (:mod:`.order_status`) is void too: its flag goes to that reason's column.
+    has no amount either way).
 
     Examples
     --------
@@ -48,16 +43,7 @@ def flag_order_lines(frame: nw.LazyFrame[Any], roles: ColumnRoles) -> nw.LazyFra
     amount, order = roles.get("amount"), roles.get("order_id")
     if roles.kind != "transactions" or amount is None or order is None:
         return frame
-    # The windows' results in their own columns first (DESIGN.md §3.2).
+    # The window's result in its own column first (DESIGN.md §3.2).
     frame = frame.with_columns(nw.col(amount).count().over(order).alias(ORDER_LINE))
     line = nw.col(amount).is_null() & ~nw.col(order).is_null()
-    if roles.get("order_status") is None:
-        return frame.with_columns((line & (nw.col(ORDER_LINE) > 0)).alias(ORDER_LINE))
-    # A void order's status is on its first line too: its further lines are void as well.
-    void_order = nw.col(VOID).cast(nw.Int8()).max().over(order).alias(_VOID_ORDER)
-    frame = frame.with_columns(void_order)
-    void = line & (nw.col(_VOID_ORDER) == 1)
-    return frame.with_columns(
-        (nw.col(VOID) | void).alias(VOID),
-        (line & ~void & (nw.col(ORDER_LINE) > 0)).alias(ORDER_LINE),
-    ).drop(_VOID_ORDER)
+    return frame.with_columns((line & (nw.col(ORDER_LINE) > 0)).alias(ORDER_LINE))

@@ -10,14 +10,21 @@ one this list does not know) is kept: only a status that says "no money" exclude
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import narwhals.stable.v2 as nw
+
+from segwise.engine import portable
+
+if TYPE_CHECKING:
+    from segwise.io.roles import ColumnRoles
 
 VOID_ORDER_REASON = "void_order"
 
 VOID = "__sw_void_order"
 """Internal flag column: the row's order brought no money."""
+
+_ANY_VOID = "__sw_void_order_any"
 
 #: Statuses, trimmed and lowercased, of an order that brought no money, in the languages
 #: the column names are recognised in (with and without their accents).
@@ -44,6 +51,35 @@ VOID_STATUSES: frozenset[str] = frozenset(
         *("geannuleerd", "terugbetaald", "mislukt", "geweigerd"),
     }
 )
+
+
+def status_on_one_line(frame: nw.LazyFrame[Any], roles: ColumnRoles) -> bool:
+    """Whether some row names its order but not its status (Shopify writes it once an order).
+
+    Then every line of a void order is void (:func:`spread_void`); the search stops at the
+    first such row.
+    """
+    status, order = roles.get("order_status"), roles.get("order_id")
+    if status is None or order is None:
+        return False
+    blank = frame.filter(nw.col(status).is_null() & ~nw.col(order).is_null())
+    return bool(portable.collect_one_row(blank.head(1).select(nw.len().alias("n")))["n"])
+
+
+def spread_void(frame: nw.LazyFrame[Any], order: str) -> nw.LazyFrame[Any]:
+    """Every line of an order one of whose lines is void is void (a window over the order).
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> rows = pl.LazyFrame({"order": ["#1", "#1", "#2", None], VOID: [True, False, False, False]})
+    >>> spread_void(nw.from_native(rows), "order").collect()[VOID].to_list()
+    [True, True, False, False]
+    """
+    # The window's result in its own column first (DESIGN.md §3.2).
+    frame = frame.with_columns(nw.col(VOID).cast(nw.Int8()).max().over(order).alias(_ANY_VOID))
+    spread = (nw.col(_ANY_VOID) == 1) & ~nw.col(order).is_null()
+    return frame.with_columns((nw.col(VOID) | spread).alias(VOID)).drop(_ANY_VOID)
 
 
 def is_void(column: str, dtype: Any) -> nw.Expr:

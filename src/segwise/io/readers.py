@@ -21,6 +21,7 @@ from segwise.io.attribute_dates import detect_attribute_dates
 from segwise.io.combined import CombinedDataset
 from segwise.io.currency_column import Currencies
 from segwise.io.dataset import Dataset
+from segwise.io.order_status import status_on_one_line
 from segwise.io.policy import CleaningPolicy
 from segwise.io.roles import TEXT_ROLES, ColumnRoles, detect_roles
 from segwise.io.sources import EXTRA_FIELDS, RawSource, open_source
@@ -213,6 +214,7 @@ def read_kind(
         attribute_dates=dates,
         main_currency=currencies.main,
         other_currencies=currencies.others,
+        void_by_order=status_on_one_line(frame, roles),
     )
     several = currencies.note(named) if named is not None else None
     return Dataset(

@@ -25,7 +25,7 @@ from segwise.io.currency_column import in_another_currency
 from segwise.io.ids import id_as_text
 from segwise.io.money import NumberFormat, in_other_currency, parse_number
 from segwise.io.order_lines import ORDER_LINE, ORDER_LINE_REASON, flag_order_lines
-from segwise.io.order_status import VOID, VOID_ORDER_REASON, is_void
+from segwise.io.order_status import VOID, VOID_ORDER_REASON, is_void, spread_void
 from segwise.io.sources import EXTRA_FIELDS
 from segwise.io.timestamps import PLAUSIBLE_YEARS
 
@@ -107,6 +107,8 @@ class Plan:
     #: another: those rows are in another currency (:mod:`.currency_column`).
     main_currency: str | None = None
     other_currencies: tuple[Any, ...] = ()
+    #: An order's status is on one of its lines: every line of a void order is void.
+    void_by_order: bool = False
 
     def number_format(self, column: str) -> NumberFormat:
         """How ``column`` writes its numbers (the file's decimal mark where not read off it)."""
@@ -283,6 +285,8 @@ def add_flags(frame: nw.LazyFrame[Any], plan: Plan, *, duplicates: bool) -> nw.L
         frame = _with_crossovers(frame)
     if flags:
         frame = frame.with_columns(*flags)
+    if plan.void_by_order:
+        frame = spread_void(frame, roles.columns["order_id"])
     finish: list[nw.Expr] = []
     if duplicates:
         finish.append((nw.col(DUPLICATE) != nw.col(ROW)).alias(DUPLICATE))
