@@ -64,11 +64,11 @@ ROLE_ALIASES: dict[str, tuple[str, ...]] = {
         "event_timestamp",
         "datetime",
         "created_at",
-        # Payment exports (Stripe's "Created (UTC)").
-        *("created_utc", "created_date", "created", "payment_date", "charge_date"),
         "date",
         "ts",
         "time",
+        # Payment exports (Stripe's "Created (UTC)"), after the plainer names.
+        *("created_utc", "created_date", "created", "payment_date", "charge_date"),
         "date_commande",
         "date_de_commande",
         "datum",
