@@ -150,3 +150,20 @@ def test_a_named_converted_amount_is_not_read_in_the_charges_currency() -> None:
     )
     named = detect_roles("transactions", columns, {"amount": "Converted Amount"})
     assert "currency_column" not in named.columns
+
+
+def test_shop_exports_totals_and_e_mails_are_recognised() -> None:
+    woo = ["Order Number", "Order Status", "Order Date", "Email (Billing)", "Order Total Amount"]
+    with pytest.raises(ColumnNotFoundError, match=r"by e-mail: --customer-col 'Email \(Billing\)'"):
+        detect_roles("transactions", woo)
+    found = detect_roles("transactions", woo, {"customer_id": "Email (Billing)"}).columns
+    assert (found["amount"], found["order_id"], found["order_status"], found["timestamp"]) == (
+        "Order Total Amount",
+        "Order Number",
+        "Order Status",
+        "Order Date",
+    )
+    magento = ["ID", "Purchase Date", "Customer Email", "Grand Total (Purchased)"]
+    magento.append("Grand Total (Base)")
+    found = detect_roles("transactions", magento, {"customer_id": "Customer Email"}).columns
+    assert found["amount"] == "Grand Total (Base)"  # the store's currency, not the buyer's

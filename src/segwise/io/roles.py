@@ -89,6 +89,9 @@ ROLE_ALIASES: dict[str, tuple[str, ...]] = {
         "sales",
         "total",
         "total_amount",
+        # Shop exports: WooCommerce's "Order Total Amount", Magento's "Grand Total (Base)".
+        *("order_total", "order_total_amount", "grand_total", "grand_total_base"),
+        *("grand_total_purchased", "total_paid", "amount_paid"),
         "dollar_value",
         "value",
         "spend",
@@ -372,7 +375,8 @@ def _missing(
     )
 
 
-_EMAIL_NAMES = ("email", "e_mail", "email_address", "customer_email", "billing_email", "mail")
+_EMAIL_NAMES = ("email", "e_mail", "email_address", "customer_email", "billing_email",
+                "email_billing", "buyer_email", "purchaser_email", "mail")  # fmt: skip
 
 
 def _email_column(columns: Sequence[str]) -> str | None:
