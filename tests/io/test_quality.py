@@ -310,10 +310,46 @@ def test_cancelled_refunded_and_failed_orders_are_no_purchases(engine: str) -> N
     _check_void_orders(STORE.lazy() if engine == "polars" else duckdb.sql("SELECT * FROM STORE"))
 
 
+# Refunds written beside the orders' totals: part of one, the whole of another.
+REFUNDS = pl.DataFrame(
+    {
+        "order_id": ["1", "2", "3", "4", "5"],
+        "customer_id": ["a", "b", "c", "a", "d"],
+        "date": ["2024-01-02", "2024-01-05", "2024-02-01", "2024-02-03", "2024-02-04"],
+        "Total": ["90.50", "20.00", "35.00", "15.00", "-5.00"],
+        "Refunded Amount": ["10.50", "20.00", "n/a", None, "5.00"],
+    }
+)
+
+
+def _check_refunds(frame: Any) -> None:
+    dataset = sw.read_transactions(frame)
+    assert dataset.roles.columns["refunded_amount"] == "Refunded Amount"
+    report = dataset.quality()
+    assert {k: n for k, n in report.excluded.items() if n} == {
+        "void_order": 1,
+        "non_numeric_refund": 1,
+    }
+    # 90.50 less 10.50; 15 with no refund; a return stays as written.
+    assert report.total_amount == pytest.approx(80 + 15 - 5)
+    assert report.checks["partly_refunded"] == 1
+    notes = " ".join(report.notes)
+    assert "1 row(s) of orders whose 'Refunded Amount' is their whole amount" in notes
+    assert "1 row(s) partly refunded: read less their 'Refunded Amount'" in notes
+
+
+@pytest.mark.parametrize("engine", ["polars", "duckdb"])
+def test_refunds_are_taken_off_and_a_refund_in_full_is_no_purchase(engine: str) -> None:
+    import duckdb
+
+    _check_refunds(REFUNDS.lazy() if engine == "polars" else duckdb.sql("SELECT * FROM REFUNDS"))
+
+
 @pytest.mark.spark
-def test_cancelled_refunded_and_failed_orders_are_no_purchases_on_spark(spark: Any) -> None:
-    schema = ", ".join(f"`{c}` string" for c in STORE.columns)
-    _check_void_orders(spark.createDataFrame(STORE.rows(), schema=schema))
+def test_void_orders_and_refunds_on_spark(spark: Any) -> None:
+    for table, check in ((STORE, _check_void_orders), (REFUNDS, _check_refunds)):
+        schema = ", ".join(f"`{c}` string" for c in table.columns)
+        check(spark.createDataFrame(table.rows(), schema=schema))
 
 
 # A payment export: each charge in the customer's currency, and converted to the account's.

@@ -167,3 +167,12 @@ def test_shop_exports_totals_and_e_mails_are_recognised() -> None:
     magento.append("Grand Total (Base)")
     found = detect_roles("transactions", magento, {"customer_id": "Customer Email"}).columns
     assert found["amount"] == "Grand Total (Base)"  # the store's currency, not the buyer's
+
+
+def test_a_refund_comes_off_an_amount_column_only() -> None:
+    lines = ["customer", "date", "Quantity", "Price", "Refunded Amount"]
+    assert "refunded_amount" not in detect_roles("transactions", lines).columns
+    with pytest.raises(ColumnNotFoundError, match="Name the order's amount column too"):
+        detect_roles("transactions", lines, {"refunded_amount": "Refunded Amount"})
+    totals = detect_roles("transactions", ["customer", "date", "Total", "Amount Refunded"])
+    assert totals.columns["refunded_amount"] == "Amount Refunded"

@@ -28,6 +28,14 @@ ProductCol = Annotated[
 ]
 CategoryCol = Annotated[str | None, typer.Option("--category-col", help="Product category column.")]
 ChannelCol = Annotated[str | None, typer.Option("--channel-col", help="Sales channel column.")]
+RefundCol = Annotated[
+    str | None,
+    typer.Option(
+        "--refund-col",
+        help="Refunded amount column: taken off the amount (an order refunded in full is "
+        "quarantined).",
+    ),
+]
 CurrencyCol = Annotated[
     str | None,
     typer.Option(
@@ -173,6 +181,7 @@ _SOURCE_PARAMETERS: tuple[tuple[str, Any, str, Any], ...] = (
     ("order_col", OrderCol, "order_id", None),
     ("status_col", StatusCol, "order_status", None),
     ("currency_col", CurrencyCol, "currency_column", None),
+    ("refund_col", RefundCol, "refunded_amount", None),
     ("policy", Policy, "policy", "default"),
     ("date_format", DateFormat, "timestamp_format", None),
     ("delimiter", Delimiter, "delimiter", None),

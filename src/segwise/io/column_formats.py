@@ -107,7 +107,7 @@ def expires_format(frame: nw.LazyFrame[Any], roles: ColumnRoles) -> str | None:
 
 
 #: The roles whose values are numbers, which a text column may write for people.
-_NUMBER_ROLES = ("amount", "quantity", "unit_price", "value")
+_NUMBER_ROLES = ("amount", "quantity", "unit_price", "value", "refunded_amount")
 
 
 def number_formats(

@@ -17,7 +17,8 @@ READER_KEYWORDS: dict[str, frozenset[str]] = {
     "transactions": frozenset(
         {
             "customer_id", "timestamp", "amount", "quantity", "unit_price", "order_id",
-            "product", "category", "channel", "order_status", "currency_column", "policy",
+            "product", "category", "channel", "order_status", "currency_column",
+            "refunded_amount", "policy",
             "returns", "duplicates",
             "non_positive_price", "non_product_codes", "timestamp_format", "delimiter",
             "encoding", "sheet", "table", "query", "text_columns",
@@ -84,6 +85,7 @@ class SourceOptions:
     channel: str | None = None
     order_status: str | None = None
     currency_column: str | None = None
+    refunded_amount: str | None = None
     event: str | None = None
     question: str | None = None
     answer: str | None = None

@@ -53,6 +53,11 @@ VOID_STATUSES: frozenset[str] = frozenset(
 )
 
 
+def may_be_void(roles: ColumnRoles) -> bool:
+    """Whether a row of the source can say its order brought no money (a status, a refund)."""
+    return roles.get("order_status") is not None or roles.get("refunded_amount") is not None
+
+
 def status_on_one_line(frame: nw.LazyFrame[Any], roles: ColumnRoles) -> bool:
     """Whether some row names its order but not its status (Shopify writes it once an order).
 

@@ -21,6 +21,7 @@ from segwise.io.attribute_dates import stand_in_counts
 from segwise.io.order_lines import ORDER_LINE_REASON
 from segwise.io.order_status import VOID_ORDER_REASON
 from segwise.io.reasons import REASONS
+from segwise.io.refunds import partly_refunded
 from segwise.io.roles import ROLE_OPTIONS
 
 if TYPE_CHECKING:
@@ -147,6 +148,8 @@ def _check_expressions(plan: v.Plan) -> dict[str, nw.Expr]:
         checks |= {f"stand_in:{column}": count for column, count in stand_ins.items()}
     if plan.roles.kind == "transactions":
         checks["check:cancellations"] = _count(nw.col(v.CANCELLATION))
+        if plan.roles.get("refunded_amount") is not None:
+            checks["check:partly_refunded"] = _count(partly_refunded(v.AMOUNT))
         checks["check:returns"] = _count(nw.col(v.RETURN))
         if plan.roles.get("quantity") is not None:
             checks["check:negative_quantity"] = _count(nw.col(v.QUANTITY) < 0)
@@ -223,10 +226,7 @@ def compute_report(
     }
     if plan.roles.kind in v.ONE_ROW_PER_ID:
         checks["stand_in_dates"] = sum(stand_ins.values())
-    if voids := excluded.get(VOID_ORDER_REASON):
-        status = plan.roles.get("order_status")
-        notes = [*notes, f"{voids:,} row(s) of orders whose '{status}' says cancelled, refunded, "
-                 "failed or voided: quarantined as void_order (no money came in)"]  # fmt: skip
+    notes = notes + _money_notes(plan, excluded, checks)
     if lines := excluded.get(ORDER_LINE_REASON):
         notes = [*notes, _order_lines_note(lines, plan)]
     notes = notes + [
@@ -278,6 +278,7 @@ _REASON_COLUMN = {
     "placeholder_timestamp": "timestamp",
     "missing_event": "event",
     VOID_ORDER_REASON: "order_status",
+    "non_numeric_refund": "refunded_amount",
     ORDER_LINE_REASON: "amount",
     "missing_amount": "amount",
     "other_currency": "amount",
@@ -306,12 +307,29 @@ _REASON_HINT = {
     "column that holds them converted (--amount-col)",
     "non_numeric_amount": "check that {option} names the money column; amounts must be "
     "numbers like 12.50 or £1,254.50, in one convention in a column",
+    "non_numeric_refund": "check that {option} names the refunded amount column",
     "non_numeric_quantity": "check that {option} names the quantity column",
     "non_numeric_price": "check that {option} names the unit price column",
     "zero_or_negative_price": "check {option}, or keep such rows with --non-positive-price keep",
     "zero_quantity": "check that {option} names the quantity column",
     "after_as_of": "pass a later --as-of date",
 }
+
+
+def _money_notes(plan: v.Plan, excluded: dict[str, int], checks: dict[str, int]) -> list[str]:
+    """What the report says of void orders and refunds, where the source has either."""
+    status, refund = plan.roles.get("order_status"), plan.roles.get("refunded_amount")
+    said = [f"'{status}' says cancelled, refunded, failed or voided"] if status else []
+    said += [f"'{refund}' is their whole amount"] if refund else []
+    notes = []
+    if voids := excluded.get(VOID_ORDER_REASON):
+        notes.append(
+            f"{voids:,} row(s) of orders whose {' or whose '.join(said)}: quarantined as "
+            "void_order (no money came in)"
+        )
+    if partly := checks.get("partly_refunded"):
+        notes.append(f"{partly:,} row(s) partly refunded: read less their '{refund}'")
+    return notes
 
 
 def _order_lines_note(lines: int, plan: v.Plan) -> str:

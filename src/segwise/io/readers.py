@@ -274,6 +274,7 @@ def read_transactions(
     channel: str | None = None,
     order_status: str | None = None,
     currency_column: str | None = None,
+    refunded_amount: str | None = None,
     policy: str | CleaningPolicy = "default",
     returns: str | None = None,
     duplicates: str | None = None,
@@ -309,14 +310,12 @@ def read_transactions(
         names (``CustomerID``, ``Customer ID``, ``InvoiceDate``, ``InvoiceNo``,
         ``Invoice``, ``UnitPrice``, ``Price``, ``Quantity``, ``amount``, ...).
         Without an amount column the amount is ``quantity × unit_price``.
-    order_status
-        The order's status (``Financial Status``, ``Order Status``, ``status``; recognised
-        by name): rows whose status says cancelled, refunded, failed or voided are
-        quarantined as ``void_order`` (see :mod:`segwise.io.order_status`).
-    currency_column
-        The column naming each amount's currency (``Currency``; recognised by name): rows
-        in another currency than most rows' are quarantined as ``other_currency`` (see
-        :mod:`segwise.io.currency_column`).
+    order_status, currency_column, refunded_amount
+        What a shop or payment export says of each order's money (recognised by name:
+        ``Financial Status``, ``Currency``, ``Refunded Amount``): cancelled, refunded and
+        failed orders, refunds in full and amounts in another currency than most rows' are
+        quarantined (``void_order``, ``other_currency``); a partial refund is taken off the
+        amount. See :mod:`.order_status`, :mod:`.currency_column` and :mod:`.refunds`.
     policy
         ``"default"`` or ``"purchases-only"`` (the common Online Retail
         cleaning), or a :class:`CleaningPolicy`; see :mod:`segwise.io.policy`.
@@ -371,6 +370,7 @@ def read_transactions(
         "channel": channel,
         "order_status": order_status,
         "currency_column": currency_column,
+        "refunded_amount": refunded_amount,
     }
     options = ReaderSettings(delimiter, encoding, sheet, table, query, text_columns)
     cleaning = _policy(

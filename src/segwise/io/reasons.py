@@ -36,6 +36,7 @@ REASONS: dict[str, str] = {
     "other_currency": "amount is in another currency than most rows' (its sign or code, or "
     "the currency column)",
     "non_numeric_amount": "amount is not a number",
+    "non_numeric_refund": "refunded amount is not a number",
     "non_numeric_quantity": "quantity is not a number",
     "non_numeric_price": "unit price is not a number",
     "amount_out_of_range": "amount is infinite or beyond ±1e15",

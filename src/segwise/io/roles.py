@@ -14,170 +14,12 @@ from typing import TYPE_CHECKING
 from segwise._validation import did_you_mean, hint_for
 from segwise.exceptions import ColumnNotFoundError
 from segwise.io.csv import CANDIDATE_DELIMITERS
+from segwise.io.role_names import ACCOUNT_ALIASES, EMAIL_NAMES, ROLE_ALIASES
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
     from segwise._typing import InputKind
-
-#: Recognised names per role, most specific first (compared after normalising).
-ROLE_ALIASES: dict[str, tuple[str, ...]] = {
-    "customer_id": (
-        "customer_id",
-        "customerid",
-        "customer",
-        "customer_no",
-        "customer_number",
-        "cust_id",
-        "client_id",
-        "clientid",
-        "user_id",
-        "userid",
-        "member_id",
-        "contact_id",
-        "contactid",
-        "account_id",
-        "user",
-        # French, German, Spanish, Italian, Portuguese and Dutch exports.
-        "client",
-        "numero_client",
-        "n_client",
-        "kunde",
-        "kunden_id",
-        "kundennummer",
-        "kundennr",
-        "cliente",
-        "id_cliente",
-        "codice_cliente",
-        "klant",
-        "klantnummer",
-    ),
-    "timestamp": (
-        "timestamp",
-        "invoicedate",
-        "invoice_date",
-        "order_date",
-        "orderdate",
-        "purchase_date",
-        "transaction_date",
-        "event_time",
-        "event_timestamp",
-        "datetime",
-        "created_at",
-        "date",
-        "ts",
-        "time",
-        # Payment exports (Stripe's "Created (UTC)"), after the plainer names.
-        *("created_utc", "created_date", "created", "payment_date", "charge_date"),
-        "date_commande",
-        "date_de_commande",
-        "datum",
-        "bestelldatum",
-        "rechnungsdatum",
-        "fecha",
-        "fecha_pedido",
-        "data_ordine",
-        "data_pedido",
-        "besteldatum",
-        "orderdatum",
-    ),
-    "amount": (
-        "amount",
-        "net_amount",
-        "order_value",
-        "revenue",
-        "sales",
-        "total",
-        "total_amount",
-        # Shop exports: WooCommerce's "Order Total Amount", Magento's "Grand Total (Base)".
-        *("order_total", "order_total_amount", "grand_total", "grand_total_base"),
-        *("grand_total_purchased", "total_paid", "amount_paid"),
-        "dollar_value",
-        "value",
-        "spend",
-        "montant",
-        "montant_total",
-        "montant_ttc",
-        "betrag",
-        "gesamtbetrag",
-        "umsatz",
-        "importe",
-        "importe_total",
-        "importo",
-        "totale",
-        "valor",
-        "valor_total",
-        "bedrag",
-        "totaal",
-    ),
-    "quantity": (
-        "quantity",
-        "qty",
-        "units",
-        "unit_count",
-        *("quantite", "menge", "anzahl", "cantidad", "quantita", "quantidade", "aantal"),
-    ),
-    "unit_price": (
-        "unitprice",
-        "unit_price",
-        "price",
-        "item_price",
-        *("prix_unitaire", "prix", "einzelpreis", "preis", "precio_unitario", "precio"),
-        *("prezzo_unitario", "prezzo", "preco_unitario", "preco", "prijs"),
-    ),
-    "order_id": (
-        "invoiceno",
-        "invoice_no",
-        "invoice",
-        "order_id",
-        "orderid",
-        "order_no",
-        "order_number",
-        "transaction_id",
-        "receipt_id",
-        *("commande", "numero_commande", "n_commande", "facture", "numero_facture", "bestellung"),
-        *("bestellnummer", "rechnung", "rechnungsnummer", "pedido", "numero_pedido"),
-        *("factura", "ordine", "numero_ordine", "fattura", "bestelling", "bestelnummer"),
-        *("factuur", "fatura"),
-    ),
-    # Not "Fulfillment Status": shipping says nothing about the money.
-    "order_status": (
-        "order_status",
-        "financial_status",
-        "payment_status",
-        "transaction_status",
-        "status",
-        *("statut", "statut_commande", "bestellstatus", "zahlungsstatus", "estado"),
-        *("estado_pedido", "stato", "stato_ordine", "status_pedido", "bestelstatus"),
-    ),
-    # The currency each amount is in (Stripe's "Currency"), not the project's.
-    "currency_column": (
-        "currency",
-        "currency_code",
-        "order_currency",
-        *("devise", "waehrung", "wahrung", "moneda", "valuta", "moeda", "munt"),
-    ),
-    "product": ("stockcode", "stock_code", "product_id", "product", "sku", "item_id", "item"),
-    "category": ("category", "product_category", "department"),
-    "channel": ("channel", "sales_channel", "order_channel"),
-    "event": ("event", "event_name", "event_type", "action"),
-    "question": ("question", "question_id", "item", "variable", "field"),
-    "answer": ("answer", "response", "value", "score", "rating"),
-    "experiment": (
-        "experiment",
-        "experiment_id",
-        "experiment_name",
-        "test",
-        "test_id",
-        "test_name",
-    ),
-    "variant": ("variant", "variation", "variant_id", "variation_id", "arm", "group", "bucket"),
-    "metric": ("metric", "metric_name", "kpi", "measure", "goal"),
-    "value": ("value", "metric_value", "amount", "score"),
-    "purpose": ("purpose", "consent_purpose", "channel", "consent_type", "scope"),
-    "status": ("status", "consent_status", "state", "consent"),
-    "expires": ("expires", "expires_at", "expiry", "expiry_date", "valid_until", "expiration"),
-}
 
 #: Roles read as text from CSV and Excel, so they are parsed (or kept) as written.
 TEXT_ROLES: tuple[str, ...] = tuple(r for r in ROLE_ALIASES if r not in {"category", "channel"})
@@ -195,6 +37,7 @@ ROLE_OPTIONS: dict[str, tuple[str, str]] = {
     "channel": ("--channel-col", "channel"),
     "order_status": ("--status-col", "order_status"),
     "currency_column": ("--currency-col", "currency_column"),
+    "refunded_amount": ("--refund-col", "refunded_amount"),
     "event": ("--event-col", "event"),
     "question": ("--question-col", "question"),
     "answer": ("--answer-col", "answer"),
@@ -209,20 +52,6 @@ ROLE_OPTIONS: dict[str, tuple[str, str]] = {
     "expires": ("expires: in the project file", "expires"),
 }
 
-#: An accounts table's id: the account is the unit its rows describe (kept in ``customer_id``).
-ACCOUNT_ALIASES: tuple[str, ...] = (
-    "account_id",
-    "accountid",
-    "account",
-    "account_number",
-    "company_id",
-    "companyid",
-    "organization_id",
-    "organisation_id",
-    "org_id",
-    "id",
-)
-
 ROLES_BY_KIND: dict[str, tuple[str, ...]] = {
     "transactions": (
         "customer_id",
@@ -236,6 +65,7 @@ ROLES_BY_KIND: dict[str, tuple[str, ...]] = {
         "channel",
         "order_status",
         "currency_column",
+        "refunded_amount",
     ),
     "customers": ("customer_id",),
     "events": ("customer_id", "timestamp", "event"),
@@ -375,13 +205,9 @@ def _missing(
     )
 
 
-_EMAIL_NAMES = ("email", "e_mail", "email_address", "customer_email", "billing_email",
-                "email_billing", "buyer_email", "purchaser_email", "mail")  # fmt: skip
-
-
 def _email_column(columns: Sequence[str]) -> str | None:
     by_key = {_key(column): column for column in reversed(columns)}
-    return next((by_key[k] for k in map(_key, _EMAIL_NAMES) if k in by_key), None)
+    return next((by_key[k] for k in map(_key, EMAIL_NAMES) if k in by_key), None)
 
 
 def _pair_currency(found: dict[str, str], named: Mapping[str, str], columns: Sequence[str]) -> None:
@@ -397,6 +223,22 @@ def _pair_currency(found: dict[str, str], named: Mapping[str, str], columns: Seq
         found["currency_column"] = partner
     else:
         found.pop("currency_column", None)
+
+
+def _refunds_need_an_amount(found: dict[str, str], named: Mapping[str, str], source: str) -> None:
+    """A refund comes off an order's amount: with quantity × price per line there is none."""
+    if "refunded_amount" not in found or "amount" in found:
+        return
+    if "refunded_amount" not in named:
+        del found["refunded_amount"]  # recognised by its name only: not read
+        return
+    raise ColumnNotFoundError(
+        f"the refunded amount '{found['refunded_amount']}' is taken off an order's amount, and "
+        "this source's amount is quantity × unit price per line",
+        hint="name the order's amount column too (--amount-col, amount= in Python), or leave "
+        "the refunds out",
+        source=source,
+    )
 
 
 def _require_amount(found: Mapping[str, str], columns: Sequence[str], source: str) -> None:
@@ -470,6 +312,7 @@ def detect_roles(
     if kind == "transactions":
         _require_amount(found, columns, source)
         _pair_currency(found, named, columns)
+        _refunds_need_an_amount(found, named, source)
     for column in pii:
         if column not in columns:
             raise ColumnNotFoundError(

@@ -8,6 +8,8 @@ a Narwhals expression, so the checks run on Polars, DuckDB or Spark alike.
 
 from __future__ import annotations
 
+import functools
+import operator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -25,7 +27,8 @@ from segwise.io.currency_column import in_another_currency
 from segwise.io.ids import id_as_text
 from segwise.io.money import NumberFormat, in_other_currency, parse_number
 from segwise.io.order_lines import ORDER_LINE, ORDER_LINE_REASON, flag_order_lines
-from segwise.io.order_status import VOID, VOID_ORDER_REASON, is_void, spread_void
+from segwise.io.order_status import VOID, VOID_ORDER_REASON, is_void, may_be_void, spread_void
+from segwise.io.refunds import REFUNDED, REFUNDED_IN_FULL, net_of_refunds
 from segwise.io.sources import EXTRA_FIELDS
 from segwise.io.timestamps import PLAUSIBLE_YEARS
 
@@ -175,6 +178,8 @@ def parse_columns(frame: nw.LazyFrame[Any], plan: Plan) -> nw.LazyFrame[Any]:
     frame = frame.with_columns(other.alias(OTHER_CURRENCY))
     if roles.get("amount") is None:
         frame = frame.with_columns((nw.col(QUANTITY) * nw.col(PRICE)).alias(AMOUNT))
+    elif (refund := roles.get("refunded_amount")) is not None:
+        frame = net_of_refunds(frame, refund, plan.number_format(refund), AMOUNT)
     return frame
 
 
@@ -230,8 +235,10 @@ def _transaction_flags(frame: nw.LazyFrame[Any], plan: Plan) -> list[nw.Expr]:
     if roles.get("quantity") is not None:
         negative = negative | (nw.col(QUANTITY) < 0).fill_null(value=False)
     flags = [cancellation.alias(CANCELLATION), (cancellation | negative).alias(RETURN)]
-    if (status := roles.get("order_status")) is not None:
-        flags.append(is_void(status, schema[status]).alias(VOID))
+    void = [is_void(s, schema[s]) for s in [roles.get("order_status")] if s is not None]
+    void += [nw.col(REFUNDED_IN_FULL)] if roles.get("refunded_amount") is not None else []
+    if void:
+        flags.append(functools.reduce(operator.or_, void).alias(VOID))
     product = roles.get("product")
     if product is not None and plan.policy.non_product_codes:
         code = _clean_text(product, schema[product])
@@ -363,7 +370,7 @@ def _kind_tests(plan: Plan) -> dict[str, nw.Expr]:
                 "missing_value": nw.col(value).is_null(),
                 "non_numeric_value": ~nw.col(value).is_null() & _not_finite(VALUE)}  # fmt: skip
     if roles.kind == "transactions":
-        void = {VOID_ORDER_REASON: nw.col(VOID)} if roles.get("order_status") else {}
+        void = {VOID_ORDER_REASON: nw.col(VOID)} if may_be_void(roles) else {}
         return void | _amount_tests(roles, order_lines=plan.order_lines)
     return {}
 
@@ -391,6 +398,8 @@ def _amount_tests(roles: ColumnRoles, *, order_lines: bool) -> dict[str, nw.Expr
         tests["missing_amount"] = nw.col(amount).is_null()
         tests["other_currency"] = other
         tests["non_numeric_amount"] = ~nw.col(amount).is_null() & _not_finite(AMOUNT) & ~other
+        if (refund := roles.get("refunded_amount")) is not None:
+            tests["non_numeric_refund"] = ~nw.col(refund).is_null() & _not_finite(REFUNDED)
     else:
         quantity, price = roles.columns["quantity"], roles.columns["unit_price"]
         tests["missing_amount"] = nw.col(quantity).is_null() | nw.col(price).is_null()

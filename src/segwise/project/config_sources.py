@@ -177,6 +177,7 @@ class TransactionsSource(_TimedSource):
     channel: str | None = None
     order_status: str | None = None
     currency_column: str | None = None
+    refunded_amount: str | None = None
     policy: str = "default"
     returns: Literal["net", "keep", "exclude"] | None = None
     duplicates: Literal["keep", "drop"] | None = None

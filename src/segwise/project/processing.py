@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 #: Source options that name a column, beside ``pii``.
 _ROLES = ("customer_id", "timestamp", "amount", "order_id", "product", "category", "channel",
-          "order_status", "currency_column",
+          "order_status", "currency_column", "refunded_amount",
           "event", "experiment", "variant", "metric", "value", "question", "answer",
           "account_id", "role", "purpose", "status", "expires")  # fmt: skip
 

@@ -353,6 +353,7 @@ def _project_text(
                 "channel",
                 "order_status",
                 "currency_column",
+                "refunded_amount",
             ),
         ),
         *_reading_lines(reading),
