@@ -235,8 +235,11 @@ def _transaction_flags(frame: nw.LazyFrame[Any], plan: Plan) -> list[nw.Expr]:
     if roles.get("quantity") is not None:
         negative = negative | (nw.col(QUANTITY) < 0).fill_null(value=False)
     flags = [cancellation.alias(CANCELLATION), (cancellation | negative).alias(RETURN)]
-    void = [is_void(s, schema[s]) for s in [roles.get("order_status")] if s is not None]
-    void += [nw.col(REFUNDED_IN_FULL)] if roles.get("refunded_amount") is not None else []
+    void: list[nw.Expr] = []  # the order brought no money: its status says so, or its refund
+    if (status := roles.get("order_status")) is not None:
+        void.append(is_void(status, schema[status]))
+    if roles.get("refunded_amount") is not None:
+        void.append(nw.col(REFUNDED_IN_FULL))
     if void:
         flags.append(functools.reduce(operator.or_, void).alias(VOID))
     product = roles.get("product")
