@@ -22,6 +22,7 @@ import polars as pl
 from segwise.exceptions import ConfigError
 from segwise.features.behaviour import customer_features
 from segwise.io.readers import read_customers, read_events, read_transactions
+from segwise.io.roles import ROLES_BY_KIND
 from segwise.io.timestamps import AmbiguousDatesWarning
 from segwise.io.writers import write_text
 from segwise.privacy.pii import personal_kind
@@ -341,21 +342,7 @@ def _project_text(
         "  # Roles were recognised from the column names; change any that are wrong.",
         "  transactions:",
         f"    path: {yaml_text(tx_path)}",
-        *roles_block(
-            tx,
-            (
-                "customer_id",
-                "timestamp",
-                "amount",
-                "order_id",
-                "product",
-                "category",
-                "channel",
-                "order_status",
-                "currency_column",
-                "refunded_amount",
-            ),
-        ),
+        *roles_block(tx, _TRANSACTION_ROLES),
         *_reading_lines(reading),
         *(
             [
@@ -388,6 +375,12 @@ def _project_text(
     lines += _segmentation_lines(features, span_weeks, notes, customers=customers is not None)
     return "\n".join(lines) + "\n"
 
+
+#: The transaction roles a project file names one by one (quantity × price is the amount's
+#: pair: :func:`roles_block` writes it so).
+_TRANSACTION_ROLES = tuple(
+    r for r in ROLES_BY_KIND["transactions"] if r not in {"quantity", "unit_price"}
+)
 
 #: How the orders export is read, as ``segwise init`` was told: written as told.
 _READING = ("timestamp_format", "delimiter", "encoding", "sheet", "table", "query")
