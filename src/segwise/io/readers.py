@@ -24,7 +24,7 @@ from segwise.io.dataset import Dataset
 from segwise.io.order_status import status_on_one_line
 from segwise.io.policy import CleaningPolicy
 from segwise.io.roles import TEXT_ROLES, ColumnRoles, detect_roles
-from segwise.io.sources import EXTRA_FIELDS, RawSource, open_source
+from segwise.io.sources import EXTRA_FIELDS, RawSource, open_source, reading
 from segwise.io.timestamps import (
     as_of_bound,
 )
@@ -194,7 +194,9 @@ def read_kind(
     bound, as_of_text = as_of_bound(as_of)
     number_formats = formats.number_formats(raw, frame, roles)
     named = roles.columns.get("currency_column")
-    currencies = Currencies.of(frame, named) if named is not None else Currencies()
+    with reading(raw.name):  # these read rows: a malformed one fails in one located line
+        currencies = Currencies.of(frame, named) if named is not None else Currencies()
+        void_by_order = status_on_one_line(frame, roles)
     dates, date_notes = _attribute_dates(raw, frame, roles, text, options.date_formats)
     plan = v.Plan(
         roles=roles,
@@ -214,7 +216,7 @@ def read_kind(
         attribute_dates=dates,
         main_currency=currencies.main,
         other_currencies=currencies.others,
-        void_by_order=status_on_one_line(frame, roles),
+        void_by_order=void_by_order,
     )
     several = currencies.note(named) if named is not None else None
     return Dataset(
