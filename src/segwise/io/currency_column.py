@@ -36,19 +36,22 @@ class Currencies:
     ({'USD': 3, 'EUR': 1}, 'USD', ('eur',))
     """
 
+    column: str | None = None
     counts: dict[str, int] = field(default_factory=dict)
     written: dict[str, tuple[Any, ...]] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, frame: nw.LazyFrame[Any], column: str) -> Currencies:
+    def of(cls, frame: nw.LazyFrame[Any], column: str | None) -> Currencies:
         """Count them: one group-by over the column (no row is trimmed one by one).
 
-        Empty when the column holds too many distinct values to be currencies.
+        Empty without a column, or when it holds too many distinct values to be currencies.
         """
+        if column is None:
+            return cls()
         found = frame.group_by(column).agg(nw.len().alias("__n")).collect(backend="polars")
         rows = found.to_native()
         if rows.height > _MOST_VALUES:
-            return cls()
+            return cls(column)
         counts: dict[str, int] = {}
         written: dict[str, list[Any]] = {}
         for value, n in zip(rows[column].to_list(), rows["__n"].to_list(), strict=True):
@@ -57,6 +60,7 @@ class Currencies:
                 written.setdefault(_code(value), []).append(value)
         ranked = sorted(counts, key=lambda code: (-counts[code], code))
         return cls(
+            column,
             {code: counts[code] for code in ranked},
             {code: tuple(sorted(written[code], key=str)) for code in ranked},
         )
@@ -71,19 +75,19 @@ class Currencies:
         """The values, as written, that name another currency than :attr:`main`."""
         return tuple(v for code in list(self.written)[1:] for v in self.written[code])
 
-    def note(self, column: str) -> str | None:
-        """What the report says when the column names several currencies (None for one)."""
+    def notes(self) -> list[str]:
+        """What the report says when the column names several currencies (nothing for one)."""
         if len(self.counts) < 2:
-            return None
+            return []
         main, *others = self.counts
         shown = ", ".join(f"{code} {self.counts[code]:,}" for code in others[:5])
         more = f" and {len(others) - 5} more" if len(others) > 5 else ""
-        return (
-            f"column '{column}' names {len(self.counts)} currencies: the amounts in {main} "
+        return [
+            f"column '{self.column}' names {len(self.counts)} currencies: the amounts in {main} "
             f"({self.counts[main]:,} rows) are read, the others ({shown}{more}) quarantined as "
             "other_currency; if the export has the amounts converted to one currency, name "
             "that column as the amount (--amount-col)"
-        )
+        ]
 
 
 def in_another_currency(column: str, others: tuple[Any, ...]) -> nw.Expr:

@@ -193,9 +193,8 @@ def read_kind(
     )
     bound, as_of_text = as_of_bound(as_of)
     number_formats = formats.number_formats(raw, frame, roles)
-    named = roles.columns.get("currency_column")
     with reading(raw.name):  # these read rows: a malformed one fails in one located line
-        currencies = Currencies.of(frame, named) if named is not None else Currencies()
+        currencies = Currencies.of(frame, roles.columns.get("currency_column"))
         void_by_order = status_on_one_line(frame, roles)
     dates, date_notes = _attribute_dates(raw, frame, roles, text, options.date_formats)
     plan = v.Plan(
@@ -218,7 +217,6 @@ def read_kind(
         other_currencies=currencies.others,
         void_by_order=void_by_order,
     )
-    several = currencies.note(named) if named is not None else None
     return Dataset(
         kind=kind,
         source=raw.name,
@@ -234,7 +232,7 @@ def read_kind(
             if whole_floats
             else []
         )
-        + ([several] if several else []),
+        + currencies.notes(),
         unchanged=raw.check_unchanged,
     )
 
