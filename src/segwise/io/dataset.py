@@ -182,7 +182,7 @@ class Dataset:
         >>> sw.read_transactions(orders).currency
         'GBP'
         """
-        return currency_code(self.written_currency) or iso_code(self._plan.main_currency)
+        return currency_code(self.written_currency) or iso_code(self._plan.currencies.main)
 
     @property
     def data(self) -> nw.LazyFrame[Any]:

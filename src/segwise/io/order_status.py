@@ -10,11 +10,10 @@ one this list does not know) is kept: only a status that says "no money" exclude
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import narwhals.stable.v2 as nw
-
-from segwise.engine import portable
 
 if TYPE_CHECKING:
     from segwise.io.roles import ColumnRoles
@@ -58,17 +57,53 @@ def may_be_void(roles: ColumnRoles) -> bool:
     return roles.get("order_status") is not None or roles.get("refunded_amount") is not None
 
 
-def status_on_one_line(frame: nw.LazyFrame[Any], roles: ColumnRoles) -> bool:
-    """Whether some row names its order but not its status (Shopify writes it once an order).
+#: Distinct statuses beyond which the column is tested row by row (free text, not a list).
+_MOST_VALUES = 1_000
 
-    Then every line of a void order is void (:func:`spread_void`); the search stops at the
-    first such row.
+
+@dataclass(frozen=True)
+class Statuses:
+    """What an order status column holds, read once when the source is opened.
+
+    ``void`` holds the statuses, as written, that say an order brought no money: the rows
+    are then tested against them, never trimmed one by one (None: too many distinct values
+    to list; each row is read). ``spread``: some row has no status while an order id is
+    read, as where the status is on an order's first line only (Shopify), so every line of
+    a void order is void (:func:`spread_void`).
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from segwise.io.roles import ColumnRoles
+    >>> rows = pl.LazyFrame({"o": ["1", "1", "2"], "s": [" Refunded", None, "paid"]})
+    >>> roles = ColumnRoles("transactions", {"order_id": "o", "order_status": "s"})
+    >>> Statuses.of(nw.from_native(rows), roles)
+    Statuses(void=(' Refunded',), spread=True)
     """
-    status, order = roles.get("order_status"), roles.get("order_id")
-    if status is None or order is None:
-        return False
-    blank = frame.filter(nw.col(status).is_null() & ~nw.col(order).is_null())
-    return bool(portable.collect_one_row(blank.head(1).select(nw.len().alias("n")))["n"])
+
+    void: tuple[Any, ...] | None = ()
+    spread: bool = False
+
+    @classmethod
+    def of(cls, frame: nw.LazyFrame[Any], roles: ColumnRoles) -> Statuses:
+        """Read them: one group-by over the status column (nothing without one)."""
+        if (status := roles.get("order_status")) is None:
+            return cls()
+        found = frame.group_by(status).agg(nw.len().alias("__n")).collect(backend="polars")
+        written = found.to_native()[status].to_list()
+        spread = None in written and roles.get("order_id") is not None
+        if len(written) > _MOST_VALUES:
+            return cls(None, spread)
+        void = [w for w in written if w is not None and str(w).strip().lower() in VOID_STATUSES]
+        return cls(tuple(sorted(void, key=str)), spread)
+
+    def test(self, column: str, dtype: Any) -> nw.Expr:
+        """Whether the row's status says its order brought no money."""
+        if self.void is None:
+            return is_void(column, dtype)
+        if not self.void:
+            return nw.lit(value=False)
+        return nw.col(column).is_in(list(self.void)).fill_null(value=False)
 
 
 def spread_void(frame: nw.LazyFrame[Any], order: str) -> nw.LazyFrame[Any]:

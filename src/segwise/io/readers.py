@@ -21,7 +21,7 @@ from segwise.io.attribute_dates import detect_attribute_dates
 from segwise.io.combined import CombinedDataset
 from segwise.io.currency_column import Currencies
 from segwise.io.dataset import Dataset
-from segwise.io.order_status import status_on_one_line
+from segwise.io.order_status import Statuses
 from segwise.io.policy import CleaningPolicy
 from segwise.io.roles import TEXT_ROLES, ColumnRoles, detect_roles
 from segwise.io.sources import EXTRA_FIELDS, RawSource, open_source, reading
@@ -195,7 +195,7 @@ def read_kind(
     number_formats = formats.number_formats(raw, frame, roles)
     with reading(raw.name):  # these read rows: a malformed one fails in one located line
         currencies = Currencies.of(frame, roles.columns.get("currency_column"))
-        void_by_order = status_on_one_line(frame, roles)
+        statuses = Statuses.of(frame, roles)
     dates, date_notes = _attribute_dates(raw, frame, roles, text, options.date_formats)
     plan = v.Plan(
         roles=roles,
@@ -213,9 +213,8 @@ def read_kind(
         number_formats=number_formats,
         extra_fields=EXTRA_FIELDS in frame.collect_schema(),
         attribute_dates=dates,
-        main_currency=currencies.main,
-        other_currencies=currencies.others,
-        void_by_order=void_by_order,
+        currencies=currencies,
+        statuses=statuses,
     )
     return Dataset(
         kind=kind,

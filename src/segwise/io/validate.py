@@ -23,11 +23,11 @@ from segwise.io.attribute_dates import (
     parse_attribute_dates,
     timestamp_on_stand_in_day,
 )
-from segwise.io.currency_column import in_another_currency
+from segwise.io.currency_column import Currencies, in_another_currency
 from segwise.io.ids import id_as_text
 from segwise.io.money import NumberFormat, in_other_currency, parse_number
 from segwise.io.order_lines import ORDER_LINE, ORDER_LINE_REASON, flag_order_lines
-from segwise.io.order_status import VOID, VOID_ORDER_REASON, is_void, may_be_void, spread_void
+from segwise.io.order_status import VOID, VOID_ORDER_REASON, Statuses, may_be_void, spread_void
 from segwise.io.refunds import REFUNDED, REFUNDED_IN_FULL, net_of_refunds
 from segwise.io.sources import EXTRA_FIELDS
 from segwise.io.timestamps import PLAUSIBLE_YEARS
@@ -106,12 +106,11 @@ class Plan:
     #: Tell an order's further lines from rows missing their amount (a window over the
     #: order id: set by the report only where rows lack an amount, see :mod:`.order_lines`).
     order_lines: bool = False
-    #: The currency most rows' currency column names, and the values (as written) that name
-    #: another: those rows are in another currency (:mod:`.currency_column`).
-    main_currency: str | None = None
-    other_currencies: tuple[Any, ...] = ()
-    #: An order's status is on one of its lines: every line of a void order is void.
-    void_by_order: bool = False
+    #: The currencies the currency column names: rows in another than most rows' are in
+    #: another currency (:mod:`.currency_column`).
+    currencies: Currencies = field(default_factory=Currencies)
+    #: The void statuses as written, and whether a status is on one line of an order only.
+    statuses: Statuses = field(default_factory=Statuses)
 
     def number_format(self, column: str) -> NumberFormat:
         """How ``column`` writes its numbers (the file's decimal mark where not read off it)."""
@@ -173,8 +172,8 @@ def parse_columns(frame: nw.LazyFrame[Any], plan: Plan) -> nw.LazyFrame[Any]:
             frame = parse_number(frame, column, out, plan.number_format(column))
     money = roles.get("amount") or roles.columns["unit_price"]
     other = in_other_currency(money, plan.number_format(money))
-    if (named := roles.get("currency_column")) is not None and plan.other_currencies:
-        other = other | in_another_currency(named, plan.other_currencies)
+    if (named := roles.get("currency_column")) is not None and plan.currencies.others:
+        other = other | in_another_currency(named, plan.currencies.others)
     frame = frame.with_columns(other.alias(OTHER_CURRENCY))
     if roles.get("amount") is None:
         frame = frame.with_columns((nw.col(QUANTITY) * nw.col(PRICE)).alias(AMOUNT))
@@ -237,7 +236,7 @@ def _transaction_flags(frame: nw.LazyFrame[Any], plan: Plan) -> list[nw.Expr]:
     flags = [cancellation.alias(CANCELLATION), (cancellation | negative).alias(RETURN)]
     void: list[nw.Expr] = []  # the order brought no money: its status says so, or its refund
     if (status := roles.get("order_status")) is not None:
-        void.append(is_void(status, schema[status]))
+        void.append(plan.statuses.test(status, schema[status]))
     if roles.get("refunded_amount") is not None:
         void.append(nw.col(REFUNDED_IN_FULL))
     if void:
@@ -295,7 +294,7 @@ def add_flags(frame: nw.LazyFrame[Any], plan: Plan, *, duplicates: bool) -> nw.L
         frame = _with_crossovers(frame)
     if flags:
         frame = frame.with_columns(*flags)
-    if plan.void_by_order:
+    if plan.statuses.spread:
         frame = spread_void(frame, roles.columns["order_id"])
     finish: list[nw.Expr] = []
     if duplicates:
