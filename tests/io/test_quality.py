@@ -386,3 +386,11 @@ def test_shop_and_payment_exports_read_alike_on_spark(spark: Any) -> None:
     for table, check in checks:
         schema = ", ".join(f"`{c}` string" for c in table.columns)
         check(spark.createDataFrame(table.rows(), schema=schema))
+
+
+def test_a_status_left_empty_in_a_typed_frame_is_blank_too() -> None:
+    # A frame from pandas or Parquet writes Shopify's blank further lines as "", not NULL.
+    typed = STORE.with_columns(pl.col("Financial Status").fill_null(""))
+    item = {"quantity": "Lineitem quantity", "unit_price": "Lineitem price"}
+    lines = sw.read_transactions(typed, customer_id="Email", order_id="Name", **item)
+    assert {k: n for k, n in lines.quality().excluded.items() if n} == {"void_order": 3}

@@ -91,7 +91,8 @@ class Statuses:
             return cls()
         found = frame.group_by(status).agg(nw.len().alias("__n")).collect(backend="polars")
         written = found.to_native()[status].to_list()
-        spread = None in written and roles.get("order_id") is not None
+        blank = any(w is None or not str(w).strip() for w in written)  # "" from a typed file
+        spread = blank and roles.get("order_id") is not None
         if len(written) > _MOST_VALUES:
             return cls(None, spread)
         void = [w for w in written if w is not None and str(w).strip().lower() in VOID_STATUSES]
