@@ -38,6 +38,15 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
 
 
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Under ``--dist loadscope`` (``make test``), every Spark module goes to one worker."""
+    if config.getoption("dist", None) != "loadscope":
+        return None
+    from tests.scheduling import ModulesAndOneSparkWorker
+
+    return ModulesAndOneSparkWorker(config, log)
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """../shared/data, or a skip when this checkout has none beside it."""

@@ -56,6 +56,7 @@ CROSS_CUTTING_TESTS: dict[str, str] = {
     "test_common.py": "scikit-learn's check_estimator over every estimator",
     "test_golden.py": "the demo's outputs before and after the refactor",
     "test_names.py": "one spelling per idea across the public API",
+    "test_scheduling.py": "the suite's own scheduling over its two workers (tests/scheduling.py)",
 }
 
 TESTS = SOURCE.parent.parent / "tests"
