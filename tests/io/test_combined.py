@@ -142,11 +142,40 @@ def test_shops_writing_two_currencies_are_refused_and_one_currency_is_kept(
     uk.write_text('customer_id,date,amount\n1,2024-01-01,"£1,250.00"\n')
     fr.write_text("customer_id;date;amount\n2;2024-01-02;1.250,00 €\n", encoding="utf-8")
     ie.write_text("customer_id,date,amount\n3,2024-01-03,€80.00\n", encoding="utf-8")
-    with pytest.raises(DataError, match=r"written in '£' in .*uk.csv and in '€' here"):
+    with pytest.raises(DataError, match=r"in 'GBP' in .*uk.csv and in 'EUR' here"):
         sw.read_transactions([uk, fr])
     both = sw.read_transactions([fr, ie])
     assert both.currency == "EUR"
     assert both.quality().total_amount == pytest.approx(1330.0)
+
+
+def test_payment_exports_in_two_currencies_are_refused_and_agreeing_ones_kept() -> None:
+    # Each file names its currency in a column (Stripe's): one in EUR and one in USD were
+    # stacked and their amounts added up as one currency.
+    def payments(customer: str, amount: object, currency: str) -> pl.DataFrame:
+        return pl.DataFrame(
+            {"customer_id": [customer], "date": ["2024-01-05"], "amount": [amount]}
+        ).with_columns(pl.lit(currency).alias("Currency"))
+
+    euro, dollar = payments("1", 10.0, "EUR"), payments("2", 5.0, "USD")
+    with pytest.raises(DataError, match=r"in 'EUR' in .* and in 'USD' here"):
+        sw.read_transactions([euro, dollar])
+    # A sign and a column naming the same currency agree.
+    signed = pl.DataFrame({"customer_id": ["3"], "date": ["2024-01-06"], "amount": ["€2.50"]})
+    both = sw.read_transactions([euro, signed])
+    assert both.currency == "EUR"
+    assert both.quality().total_amount == pytest.approx(12.5)
+    # Signs that name several currencies are compared as written.
+    crowns = pl.DataFrame({"customer_id": ["4"], "date": ["2024-01-07"], "amount": ["kr 9"]})
+    dollars = pl.DataFrame({"customer_id": ["5"], "date": ["2024-01-08"], "amount": ["$4"]})
+    with pytest.raises(DataError, match=r"in 'kr' in .* and in '\$' here"):
+        sw.read_transactions([crowns, dollars])
+
+
+def test_parts_in_plain_numbers_have_no_currency() -> None:
+    january = pl.DataFrame({"customer_id": ["1"], "date": ["2024-01-05"], "amount": [10.0]})
+    february = pl.DataFrame({"customer_id": ["2"], "date": ["2024-02-05"], "amount": [4.0]})
+    assert sw.read_transactions([january, february]).currency is None
 
 
 def test_customer_tables_are_not_stacked() -> None:

@@ -37,12 +37,19 @@ def _check_compatible(parts: Sequence[Dataset]) -> None:
                 hint="pass sources of one kind (files, or frames of one library)",
                 source=part.source,
             )
-    # Parts written in two currencies would be added up as one: refused, not converted.
-    written = {part.written_currency: part for part in parts if part.written_currency}
-    if len(written) > 1:
-        (one, first_part), (other, other_part) = list(written.items())[:2]
+    # Parts in two currencies would be added up as one: refused, not converted. A part's
+    # currency is the ISO code its amounts' sign or its currency column names ("€" and a
+    # column of "EUR" agree); a sign that names several ("$") is compared as written.
+    _refuse_two([(part.currency, part) for part in parts])
+    _refuse_two([(part.written_currency, part) for part in parts if part.currency is None])
+
+
+def _refuse_two(currencies: list[tuple[str | None, Dataset]]) -> None:
+    named = {currency: part for currency, part in currencies if currency}
+    if len(named) > 1:
+        (one, first_part), (other, other_part) = list(named.items())[:2]
         raise DataError(
-            f"the amounts are written in '{one}' in {first_part.source} and in '{other}' "
+            f"the amounts are in '{one}' in {first_part.source} and in '{other}' "
             "here: they cannot be added up",
             hint="convert the amounts to one currency first, or read the sources apart",
             source=other_part.source,
@@ -92,8 +99,13 @@ class CombinedDataset(Dataset):
 
     @property
     def written_currency(self) -> str | None:
-        """The currency the parts write their amounts with (one at most: checked)."""
+        """The currency sign or code the parts write their amounts with (the first found)."""
         return next((c for part in self.parts if (c := part.written_currency)), None)
+
+    @property
+    def currency(self) -> str | None:
+        """The ISO code of the parts' currency (one at most: checked); see :attr:`Dataset.currency`."""
+        return next((c for part in self.parts if (c := part.currency)), None)
 
     def __repr__(self) -> str:
         return f"CombinedDataset(kind={self.kind!r}, parts={len(self.parts)})"
