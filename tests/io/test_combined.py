@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import warnings
-from typing import TYPE_CHECKING
+from pathlib import Path
 
+import narwhals.stable.v2 as nw
 import polars as pl
 import pytest
 from typer.testing import CliRunner
@@ -14,10 +15,7 @@ import segwise as sw
 from segwise.cli.app import app
 from segwise.exceptions import DataError
 from segwise.features.rfm import RFMBinningWarning
-from segwise.io.combined import CombinedDataset
-
-if TYPE_CHECKING:
-    from pathlib import Path
+from segwise.io.combined import CombinedDataset, OverlappingSourcesWarning
 
 runner = CliRunner()
 
@@ -190,3 +188,94 @@ def test_events_can_be_stacked() -> None:
     both = sw.read_events([web, app_events])
     assert both.quality().rows_used == 3
     assert both.quality().customers == 2
+
+
+def _monthly_exports() -> tuple[pl.DataFrame, pl.DataFrame]:
+    # Two monthly exports that both hold 31 January: order A2's two lines are in each.
+    january = pl.DataFrame(
+        {
+            "customer_id": ["1", "2", "2"],
+            "order_id": [1, 2, 2],
+            "date": ["2024-01-05", "2024-01-31", "2024-01-31"],
+            "amount": [10.0, 5.0, 5.0],
+        }
+    )
+    february = pl.DataFrame(
+        {
+            "CustomerID": ["2", "2", "3", "4"],
+            "InvoiceNo": ["2", "2", "3", None],
+            "InvoiceDate": ["2024-01-31", "2024-01-31", "2024-02-01", "2024-02-02"],
+            "Amount": [5.0, 5.0, 4.5, 1.0],
+        }
+    )
+    return january, february
+
+
+@pytest.mark.parametrize(
+    "engine", ["polars", "duckdb", pytest.param("spark", marks=pytest.mark.spark)]
+)
+def test_exports_that_overlap_are_counted_said_and_kept(
+    engine: str, request: pytest.FixtureRequest
+) -> None:
+    january, february = _monthly_exports()
+    if engine == "duckdb":
+        import duckdb
+
+        parts = [duckdb.from_arrow(frame.to_arrow()) for frame in (january, february)]
+    elif engine == "spark":
+        spark = request.getfixturevalue("spark")
+        parts = [spark.createDataFrame(frame.to_arrow()) for frame in (january, february)]
+    else:
+        parts = [january, february]
+    both = sw.read_transactions(parts)
+    with pytest.warns(OverlappingSourcesWarning, match="2 rows equal a row of"):
+        report = both.quality()
+    # Compared with the order id read as a number in one part and as text in the other,
+    # which the stacked rows hold as text.
+    assert report.checks["repeated_from_earlier_source"] == 2
+    assert both.data.collect_schema()["order_id"] == nw.String
+    assert any("overlap in time" in note for note in report.notes)
+    # Counted and said, not dropped: two shops' files may share a row by chance.
+    assert report.rows_used == 7
+    assert report.total_amount == pytest.approx(35.5)
+
+
+def test_files_without_shared_rows_are_not_flagged() -> None:
+    january, february = _monthly_exports()
+    later = february.filter(pl.col("InvoiceDate") > "2024-01-31")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        report = sw.read_transactions([january, later]).quality()
+    assert report.checks["repeated_from_earlier_source"] == 0
+    # A row is one purchase read twice only where every column read agrees.
+    cheaper = february.with_columns(pl.col("Amount") - 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert sw.read_transactions([january, cheaper]).overlaps() == []
+
+
+def test_the_cli_says_which_file_repeats_which(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    january, february = _monthly_exports()
+    first, second = tmp_path / "january.csv", tmp_path / "february.csv"
+    january.write_csv(first)
+    february.write_csv(second)
+    segwise = Path(sys.executable).with_name("segwise")
+    scored = subprocess.run(
+        [str(segwise), "rfm", str(first), str(second), "--as-of", "2024-02-29", "--json"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert scored.returncode == 0, scored.stderr
+    said = [line for line in scored.stderr.splitlines() if line.startswith("warning:")]
+    assert said == [
+        f"warning: {second}: 2 rows equal a row of {first} (exports that overlap in time?): "
+        "each is counted in both; take the overlap out of one of them"
+    ]
+    checked = runner.invoke(app, ["quality", str(first), str(second), "--json", "--no-quarantine"])
+    assert checked.exit_code == 0, checked.stderr
+    reports = json.loads(checked.stdout)
+    assert [r["checks"].get("repeated_from_earlier_source", 0) for r in reports] == [0, 2]

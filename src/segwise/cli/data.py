@@ -18,5 +18,18 @@ def read_purchases(files: list[str], **options: Any) -> nw.LazyFrame[Any]:
 
     dataset = sw.read_transactions(files, **options)
     dataset.reports()
+    warn_of_overlaps(dataset)
     purchases = dataset.data.filter(~nw.col("is_return"))
     return purchases.select("customer_id", "timestamp", "amount")
+
+
+def warn_of_overlaps(dataset: Any) -> None:
+    """Several files read as one: a ``warning:`` line for each that repeats another's rows.
+
+    Monthly exports that overlap by a few days would count the overlap's orders twice;
+    the rows stay (two shops' files can share a row by chance), the user is told.
+    """
+    from segwise.io.combined import CombinedDataset
+
+    if isinstance(dataset, CombinedDataset):
+        dataset.overlaps()

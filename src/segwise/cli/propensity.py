@@ -56,6 +56,7 @@ def propensity(
     import polars as pl
 
     import segwise as sw
+    from segwise.cli.data import warn_of_overlaps
     from segwise.io.writers import write_table
 
     shares = opt.shares(tiers)
@@ -63,6 +64,7 @@ def propensity(
         step("Reading transactions")
         orders = sw.read_transactions(files, **source.keywords())
         orders.reports()
+        warn_of_overlaps(orders)
         step("Learning from past cut-offs and backtesting")
         fitted = sw.PropensitySegmenter(
             outcome, horizon, cutoffs=cutoffs, step_days=step_days, tiers=shares

@@ -164,7 +164,11 @@ def quality(
             )
     targets = None if no_quarantine else _quarantine_targets(files, quarantine)
     with progress("Reading") as step:
-        reports = [_check(kind, file, options, targets, step) for file in files]
+        checked = [_check(kind, file, options, targets, step) for file in files]
+        reports = [report for _, report in checked]
+        if len(checked) > 1:
+            step("Comparing the files")
+            _note_overlaps(checked)
         if output is not None:
             step(f"Writing {output}")
             write_report_file(reports, output)
@@ -181,13 +185,24 @@ def quality(
         console.print(f"report written to {output}", highlight=False)
 
 
+def _note_overlaps(checked: list[tuple[Any, QualityReport]]) -> None:
+    """A note (and a check) on each file that repeats rows of a file before it."""
+    from segwise.io.combined import overlap_text, repeated_from_earlier_parts
+
+    reports = {id(dataset): report for dataset, report in checked}
+    for part, earlier, count in repeated_from_earlier_parts([d for d, _ in checked]):
+        report = reports[id(part)]
+        report.checks["repeated_from_earlier_source"] = count
+        report.notes.append(overlap_text(part, earlier, count))
+
+
 def _check(
     kind: str,
     file: str,
     options: dict[str, Any],
     targets: dict[str, Path] | None,
     step: Callable[[str], None],
-) -> QualityReport:
+) -> tuple[Any, QualityReport]:
     """Read one input as the kind of table it is, report on it, and write its quarantine."""
     import segwise as sw
 
@@ -208,4 +223,4 @@ def _check(
         step(f"Writing {targets[file]}")
         dataset.write_quarantine(targets[file])
         report.notes.append(f"quarantined rows written to {targets[file]}")
-    return report
+    return dataset, report

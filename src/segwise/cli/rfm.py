@@ -86,6 +86,7 @@ def rfm(
     import polars as pl
 
     import segwise as sw
+    from segwise.cli.data import warn_of_overlaps
     from segwise.engine.frames import to_lazy
     from segwise.features.rfm import rfm_table
     from segwise.features.score_map import MANAGEABLE_SEGMENTS, ScoreMap, too_many_segments
@@ -106,6 +107,7 @@ def rfm(
             if orders_col is None
             else sw.read_customers(_one(files), **source.keywords("customers"))
         )
+        warn_of_overlaps(dataset)
         step("Scoring")
         with warnings.catch_warnings(record=True) as caught, _explained_by_quality(dataset):
             warnings.simplefilter("always")

@@ -8,6 +8,7 @@ and their reports add up into one.
 
 from __future__ import annotations
 
+import warnings
 from collections import Counter
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -96,6 +97,7 @@ class CombinedDataset(Dataset):
         self.notes = [f"{part.source}: {note}" for part in parts for note in part.notes]
         self._like = first._like  # the parts' frames are of one kind (checked)
         self._report: QualityReport | None = None
+        self._overlaps: list[tuple[Dataset, str, int]] | None = None
 
     @property
     def written_currency(self) -> str | None:
@@ -104,7 +106,7 @@ class CombinedDataset(Dataset):
 
     @property
     def currency(self) -> str | None:
-        """The ISO code of the parts' currency (one at most: checked); see :attr:`Dataset.currency`."""
+        """The ISO code of the parts' one currency (checked): see :attr:`Dataset.currency`."""
         return next((c for part in self.parts if (c := part.currency)), None)
 
     def __repr__(self) -> str:
@@ -112,8 +114,25 @@ class CombinedDataset(Dataset):
 
     @property
     def data(self) -> nw.LazyFrame[Any]:
-        """Every part's rows used, stacked (see :attr:`Dataset.data`)."""
-        return nw.concat([part.data for part in self.parts], how="diagonal")
+        """Every part's rows used, stacked (see :attr:`Dataset.data`).
+
+        A column the parts read with different types (an order number in one file, an
+        order code in another) is stacked as text, or as a float where every type is a
+        number.
+        """
+        frames = [part.data for part in self.parts]
+        types: dict[str, set[Any]] = {}
+        for frame in frames:
+            for name, dtype in frame.collect_schema().items():
+                types.setdefault(name, set()).add(dtype)
+        common = {
+            name: nw.Float64 if all(t.is_numeric() for t in found) else nw.String
+            for name, found in types.items()
+            if len(found) > 1
+        }
+        if common:
+            frames = [_cast(frame, common) for frame in frames]
+        return nw.concat(frames, how="diagonal")
 
     def to_native(self) -> Any:
         """Return :attr:`data` as the kind of frame that was read (as :meth:`Dataset.to_native`)."""
@@ -149,10 +168,101 @@ class CombinedDataset(Dataset):
         return [part.quality() for part in self.parts]
 
     def quality(self) -> QualityReport:
-        """The parts' reports added up; ``customers`` counts distinct ids across parts."""
+        """The parts' reports added up; ``customers`` counts distinct ids across parts.
+
+        Its ``checks`` also count the rows ``repeated_from_earlier_source``: rows of a part
+        equal to a row of an earlier part (see :func:`repeated_from_earlier_parts`).
+        """
         if self._report is None:
-            self._report = _added_up(self.reports(), self.source, self.notes, self.data)
+            reports = self.reports()  # first: an unusable part fails in its own line
+            repeated = self.overlaps()
+            notes = self.notes + [overlap_text(*found) for found in repeated]
+            report = _added_up(reports, self.source, notes, self.data)
+            report.checks["repeated_from_earlier_source"] = sum(n for *_, n in repeated)
+            self._report = report
         return self._report
+
+    def overlaps(self) -> list[tuple[Dataset, str, int]]:
+        """The parts' rows repeated from an earlier part (:func:`repeated_from_earlier_parts`).
+
+        Computed once; each overlap is said in an :class:`OverlappingSourcesWarning` then.
+        """
+        if self._overlaps is None:
+            self._overlaps = repeated_from_earlier_parts(self.parts)
+            for found in self._overlaps:
+                warnings.warn(OverlappingSourcesWarning(overlap_text(*found)), stacklevel=2)
+        return self._overlaps
+
+
+def _cast(frame: nw.LazyFrame[Any], types: dict[str, Any]) -> nw.LazyFrame[Any]:
+    names = frame.collect_schema().names()
+    return frame.with_columns(*(nw.col(n).cast(t) for n, t in types.items() if n in names))
+
+
+class OverlappingSourcesWarning(UserWarning):
+    """Rows of one source read as one with others repeat rows of an earlier source."""
+
+
+def overlap_text(part: Dataset, earlier: str, count: int) -> str:
+    """The note and warning for ``count`` rows of ``part`` repeated from ``earlier``."""
+    rows = "1 row equals" if count == 1 else f"{count:,} rows equal"
+    return (
+        f"{part.source}: {rows} a row of {earlier} (exports that overlap in time?): "
+        "each is counted in both; take the overlap out of one of them"
+    )
+
+
+#: The columns two rows must agree on to be the same purchase read twice (those every
+#: part has); customer, time and amount are in every transactions table.
+_SAME_PURCHASE = ("customer_id", "timestamp", "amount", "order_id", "quantity", "product")
+
+
+def repeated_from_earlier_parts(parts: Sequence[Dataset]) -> list[tuple[Dataset, str, int]]:
+    """Each part's rows equal to a row of an earlier part: ``(part, earlier, count)``.
+
+    Monthly exports that overlap by a few days give each order of the overlap twice. Rows
+    are compared on the purchase columns every part has (customer, timestamp, amount, and
+    the order id, quantity and product where all parts read them); a row with one of those
+    blank is not compared. Two shops' files (one per shop) share such a row only by
+    chance, and a copy of a row within one file is the ``duplicates`` check's: so these
+    rows are counted and noted, not dropped.
+
+    Examples
+    --------
+    >>> import polars as pl, segwise as sw
+    >>> january = pl.DataFrame({"customer_id": ["1", "2"], "order_id": ["A1", "A2"],
+    ...                         "date": ["2024-01-05", "2024-01-31"], "amount": [10.0, 5.0]})
+    >>> february = pl.DataFrame({"customer_id": ["2", "3"], "order_id": ["A2", "A3"],
+    ...                          "date": ["2024-01-31", "2024-02-01"], "amount": [5.0, 4.5]})
+    >>> both = sw.read_transactions([january, february])
+    >>> [(part.source, earlier, count) for part, earlier, count in repeated_from_earlier_parts(
+    ...     both.parts)]
+    [('<polars frame>', '<polars frame>', 1)]
+    """
+    if parts[0].kind != "transactions":
+        return []
+    common = set.intersection(*(set(part.data.collect_schema().names()) for part in parts))
+    key = [c for c in _SAME_PURCHASE if c in common]
+
+    def rows(part: Dataset) -> nw.LazyFrame[Any]:
+        # One type per column whatever each part read (an order id as a number in one file).
+        typed: dict[str, Any] = {
+            "order_id": nw.String,
+            "product": nw.String,
+            "quantity": nw.Float64,
+        }
+        return part.data.select(
+            *(nw.col(c).cast(typed[c]) if c in typed else nw.col(c) for c in key)
+        ).drop_nulls()
+
+    found = []
+    for k, part in enumerate(parts[1:], start=1):
+        earlier = nw.concat([rows(p) for p in parts[:k]]).unique()
+        count = rows(part).join(earlier, on=key, how="semi").select(nw.len()).collect().item()
+        if count:
+            names = " + ".join(p.source for p in parts[:k])
+            found.append((part, names, int(count)))
+    return found
 
 
 def _added_up(
