@@ -110,3 +110,36 @@ def test_cli_quality_json_on_online_retail(shared_data: Path, tmp_path: Path) ->
     )
     payload = json.loads(strict.stdout)
     assert (payload["rows_used"], payload["customers"]) == (397_884, 4_338)
+
+
+def test_the_two_online_retail_files_read_as_one_say_their_nine_days_overlap(
+    shared_data: Path,
+) -> None:
+    import polars as pl
+
+    from segwise.io.combined import OverlappingSourcesWarning
+
+    # Online Retail II's first sheet runs to 2010-12-09 and the UCI file starts on
+    # 2010-12-01: a user stacking the two years reads those days twice.
+    second, first = (
+        shared_data / "online_retail_ii_2009_2010.csv.gz",
+        shared_data / "online_retail_uci.csv.gz",
+    )
+    both = sw.read_transactions([second, first])
+    with pytest.warns(OverlappingSourcesWarning, match="online_retail_uci.csv.gz: 14,802 rows"):
+        report = both.quality()
+    # Expected from the raw files: UCI rows that have a customer and a price (the rows
+    # used) equal in every field read to a row of the other file.
+    key = ["invoice", "code", "quantity", "date", "price", "customer"]
+    names = ["InvoiceNo", "StockCode", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID"]
+    uci = pl.read_csv(first, infer_schema_length=0).select(
+        pl.col(n).alias(k) for n, k in zip(names, key, strict=True)
+    )
+    names_ii = ["Invoice", "StockCode", "Quantity", "InvoiceDate", "Price", "Customer ID"]
+    earlier = pl.read_csv(second, infer_schema_length=0).select(
+        pl.col(n).alias(k) for n, k in zip(names_ii, key, strict=True)
+    )
+    typed = [pl.col("quantity").cast(pl.Int64), pl.col("price").cast(pl.Float64)]
+    used = uci.with_columns(typed).filter(pl.col("customer").is_not_null() & (pl.col("price") > 0))
+    expected = used.join(earlier.with_columns(typed).unique(), on=key, how="semi").height
+    assert report.checks["repeated_from_earlier_source"] == expected == 14_802
