@@ -255,14 +255,30 @@ def repeated_from_earlier_parts(parts: Sequence[Dataset]) -> list[tuple[Dataset,
             *(nw.col(c).cast(typed[c]) if c in typed else nw.col(c) for c in key)
         ).drop_nulls()
 
+    # One pass over every part: a row is repeated where its first part is an earlier one.
+    # (A semi-join of each part with all before it read the k-th part's predecessors k times.)
+    tagged = nw.concat(
+        [rows(part).with_columns(nw.lit(k).alias(_PART)) for k, part in enumerate(parts)]
+    )
+    counts = (
+        tagged.with_columns(nw.col(_PART).min().over(*key).alias(_FIRST))
+        .filter(nw.col(_PART) > nw.col(_FIRST))
+        .group_by(_PART, _FIRST)
+        .agg(nw.len().alias("rows"))
+        .sort(_PART, _FIRST)
+        .collect()
+        .rows()
+    )
     found = []
-    for k, part in enumerate(parts[1:], start=1):
-        earlier = nw.concat([rows(p) for p in parts[:k]]).unique()
-        count = rows(part).join(earlier, on=key, how="semi").select(nw.len()).collect().item()
-        if count:
-            names = " + ".join(p.source for p in parts[:k])
-            found.append((part, names, int(count)))
+    for k, part in enumerate(parts):
+        seen = [(first, n) for at, first, n in counts if at == k]
+        if seen:
+            names = " + ".join(parts[first].source for first, _ in seen)
+            found.append((part, names, int(sum(n for _, n in seen))))
     return found
+
+
+_PART, _FIRST = "__sw_part", "__sw_first_part"
 
 
 def _added_up(
