@@ -52,8 +52,9 @@ def unit_of(nodeid: str, rootpath: Path) -> str:
 class ModulesAndOneSparkWorker(LoadScopeScheduling):
     """``loadscope``'s units (a module each), with every Spark module in one unit.
 
-    The units are queued largest first (``--loadscope-reorder``, xdist's default), so the
-    Spark unit, the largest, starts at once on one worker.
+    The units are queued by their number of tests, most first (``--loadscope-reorder``,
+    xdist's default), so the Spark unit, one of the two largest, starts at once on one
+    worker and the other takes the rest as it goes.
     """
 
     def _split_scope(self, nodeid: str) -> str:
