@@ -38,8 +38,8 @@ def segwise_members(frame: nw.LazyFrame[Any], rules_text: list[str]) -> list[set
 
 
 # Each example checks a few rules on one table: the rules, not the tables, are where the
-# language's cases lie, and a table, a DuckDB connection and a collect per rule cost three
-# times the check itself (300 rules: 18.8 s one per table, ~7 s five per table).
+# language's cases lie, and drawing a table, opening DuckDB and collecting once per rule
+# cost more than the comparisons (300 rules: 18.8 s one per table, 9-11 s five per table).
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(table=tables(), batch=st.lists(rules, min_size=5, max_size=5))
 def test_polars_matches_duckdb_sql(table: pl.DataFrame, batch: list[str]) -> None:
