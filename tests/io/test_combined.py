@@ -279,3 +279,26 @@ def test_the_cli_says_which_file_repeats_which(tmp_path: Path) -> None:
     assert checked.exit_code == 0, checked.stderr
     reports = json.loads(checked.stdout)
     assert [r["checks"].get("repeated_from_earlier_source", 0) for r in reports] == [0, 2]
+
+
+def test_event_logs_that_overlap_are_said_too() -> None:
+    # Daily event dumps taken at 00:30 hold the last half hour of the day before again.
+    monday = pl.DataFrame(
+        {
+            "user_id": [1, 2],
+            "ts": ["2024-01-01 10:00:00", "2024-01-02 00:10:00"],
+            "event": ["visit", "app_open"],
+        }
+    )
+    tuesday = pl.DataFrame(
+        {
+            "user_id": [2, 2],
+            "ts": ["2024-01-02 00:10:00", "2024-01-02 09:00:00"],
+            "event": ["app_open", "app_open"],
+        }
+    )
+    both = sw.read_events([monday, tuesday])
+    with pytest.warns(OverlappingSourcesWarning, match="1 row equals a row of"):
+        report = both.quality()
+    assert report.checks["repeated_from_earlier_source"] == 1
+    assert report.rows_used == 4

@@ -212,17 +212,21 @@ def overlap_text(part: Dataset, earlier: str, count: int) -> str:
     )
 
 
-#: The columns two rows must agree on to be the same purchase read twice (those every
-#: part has); customer, time and amount are in every transactions table.
-_SAME_PURCHASE = ("customer_id", "timestamp", "amount", "order_id", "quantity", "product")
+#: The columns two rows must agree on to be the same purchase, or the same event, read
+#: twice (those every part has); the first three are in every table of the kind.
+_SAME_ROW = {
+    "transactions": ("customer_id", "timestamp", "amount", "order_id", "quantity", "product"),
+    "events": ("customer_id", "timestamp", "event"),
+}
 
 
 def repeated_from_earlier_parts(parts: Sequence[Dataset]) -> list[tuple[Dataset, str, int]]:
     """Each part's rows equal to a row of an earlier part: ``(part, earlier, count)``.
 
-    Monthly exports that overlap by a few days give each order of the overlap twice. Rows
-    are compared on the purchase columns every part has (customer, timestamp, amount, and
-    the order id, quantity and product where all parts read them); a row with one of those
+    Monthly exports that overlap by a few days give each order of the overlap twice (and
+    event logs each event). Transactions are compared on the purchase columns every part
+    has (customer, timestamp, amount, and the order id, quantity and product where all
+    parts read them), events on customer, timestamp and event; a row with one of those
     blank is not compared. Two shops' files (one per shop) share such a row only by
     chance, and a copy of a row within one file is the ``duplicates`` check's: so these
     rows are counted and noted, not dropped.
@@ -239,10 +243,10 @@ def repeated_from_earlier_parts(parts: Sequence[Dataset]) -> list[tuple[Dataset,
     ...     both.parts)]
     [('<polars frame>', '<polars frame>', 1)]
     """
-    if parts[0].kind != "transactions":
+    if parts[0].kind not in _SAME_ROW:
         return []
     common = set.intersection(*(set(part.data.collect_schema().names()) for part in parts))
-    key = [c for c in _SAME_PURCHASE if c in common]
+    key = [c for c in _SAME_ROW[parts[0].kind] if c in common]
 
     def rows(part: Dataset) -> nw.LazyFrame[Any]:
         # One type per column whatever each part read (an order id as a number in one file).
