@@ -234,6 +234,23 @@ def test_a_dollar_sign_is_not_taken_for_one_currency(tmp_path: Path) -> None:
     assert sw.Project.from_yaml(sniffed.config).config.currency is None
 
 
+def test_a_currency_in_the_amounts_header_sets_the_projects_currency(tmp_path: Path) -> None:
+    orders = tmp_path / "orders.csv"
+    orders.write_text(
+        "Customer ID,Order Date,Amount (CAD),Order ID\n"
+        + "".join(
+            f'c{i % 40},2024-{1 + i % 12:02d}-{1 + i % 28:02d},"${100 + i:,}.50",o{i}\n'
+            for i in range(400)
+        )
+    )
+    sniffed = sniff_project(tmp_path / "shop", orders)
+    text = sniffed.config.read_text()
+    assert '\ncurrency: CAD  # read off the header of "Amount (CAD)"\n' in text
+    project = sw.Project.from_yaml(keep_segmentations(sniffed.config, "value"))
+    assert project.config.currency == "CAD"
+    assert project.run().customers == 40
+
+
 def _shop_export(path: Path) -> Path:
     """Shopify's shape: no customer id but the e-mail, the order number in `Name`, the total
     and the status on an order's first line only; every fifth order refunded."""

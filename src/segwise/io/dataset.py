@@ -15,6 +15,7 @@ from segwise.io import ids
 from segwise.io import validate as v
 from segwise.io.attribute_dates import attribute_date
 from segwise.io.currency_column import iso_code
+from segwise.io.header_units import header_currency
 from segwise.io.money import currency_code
 from segwise.io.quality import QualityReport, compute_report, erased_noted
 from segwise.io.sources import EXTRA_FIELDS, reading
@@ -171,18 +172,26 @@ class Dataset:
     def currency(self) -> str | None:
         """The ISO code of the currency the amounts are written with (``"254,99 €"``: EUR).
 
-        None where the amounts are plain numbers or their sign names several currencies
-        (``$``); the project's ``currency:`` says it then.
+        Read off the amounts' sign or code, else the currency column, else the amount
+        column's header (``Amount (EUR)``). None where none says it or the sign names
+        several currencies (``$``); the project's ``currency:`` says it then.
 
         Examples
         --------
         >>> import polars as pl, segwise as sw
         >>> orders = pl.DataFrame({"customer_id": ["1"], "date": ["2024-01-05"],
-        ...                        "amount": ["£1,254.50"]})
+        ...                        "amount": ["£1,254.50"], "Total (EUR)": [3.0]})
         >>> sw.read_transactions(orders).currency
         'GBP'
+        >>> sw.read_transactions(orders.drop("amount")).currency
+        'EUR'
         """
-        return currency_code(self.written_currency) or iso_code(self._plan.currencies.main)
+        money = self.roles.get("amount") or self.roles.get("unit_price")
+        return (
+            currency_code(self.written_currency)
+            or iso_code(self._plan.currencies.main)
+            or (header_currency(money) if money else None)
+        )
 
     @property
     def data(self) -> nw.LazyFrame[Any]:

@@ -21,6 +21,7 @@ from segwise.io.attribute_dates import detect_attribute_dates
 from segwise.io.combined import CombinedDataset
 from segwise.io.currency_column import Currencies
 from segwise.io.dataset import Dataset
+from segwise.io.header_units import header_currency_notes
 from segwise.io.order_status import Statuses
 from segwise.io.policy import CleaningPolicy
 from segwise.io.roles import TEXT_ROLES, ColumnRoles, detect_roles
@@ -231,7 +232,8 @@ def read_kind(
             if whole_floats
             else []
         )
-        + currencies.notes(),
+        + currencies.notes()
+        + header_currency_notes(roles, number_formats, currencies),
         unchanged=raw.check_unchanged,
     )
 

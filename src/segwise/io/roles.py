@@ -2,7 +2,8 @@
 
 Roles are given explicitly (keyword arguments, CLI options, the project file)
 or recognised from common names. Names are compared without case, spaces or
-punctuation, so ``Customer ID``, ``customer_id`` and ``CustomerID`` all match.
+punctuation, so ``Customer ID``, ``customer_id`` and ``CustomerID`` all match; a name
+with a unit in brackets (``Amount (EUR)``) matches by the name before it.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING
 from segwise._validation import did_you_mean, hint_for
 from segwise.exceptions import ColumnNotFoundError
 from segwise.io.csv import CANDIDATE_DELIMITERS
+from segwise.io.header_units import split_unit
 from segwise.io.role_names import ACCOUNT_ALIASES, EMAIL_NAMES, ROLE_ALIASES
 
 if TYPE_CHECKING:
@@ -157,7 +159,20 @@ def _find(kind: str, role: str, columns: Sequence[str], taken: set[str]) -> str 
         match = by_key.get(_key(alias))
         if match is not None and match not in taken:
             return match
-    return None
+    # Then by the name before a bracketed unit ("Amount (EUR)"): only where one column has it,
+    # as "Amount (EUR)" beside "Amount (USD)" leaves the choice to the user.
+    matches = _with_units(aliases, columns, taken)
+    return matches[0] if len(matches) == 1 else None
+
+
+def _with_units(aliases: Sequence[str], columns: Sequence[str], taken: set[str]) -> list[str]:
+    """The columns named like the first alias that has any, followed by a bracketed unit."""
+    by_base: dict[str, list[str]] = {}
+    for column in columns:
+        base, unit = split_unit(column)
+        if unit is not None and column not in taken:
+            by_base.setdefault(_key(base), []).append(column)
+    return next((found for a in aliases if (found := by_base.get(_key(a)))), [])
 
 
 def _delimiter_hint(columns: Sequence[str]) -> str | None:
@@ -183,7 +198,13 @@ def _missing(
     delimiter_hint = _delimiter_hint(columns)
     if delimiter_hint:
         return ColumnNotFoundError(f"no {words} column found", hint=delimiter_hint, source=source)
-    close = [c for alias in aliases[:3] for c in did_you_mean(alias, columns, n=1)]
+    if len(units := _with_units(aliases, columns, set())) > 1:
+        return ColumnNotFoundError(
+            f"{len(units)} columns could be the {words}: {', '.join(map(repr, units))}",
+            hint=f"name the one to read with {cli} ({python}= in Python)",
+            source=source,
+        )
+    close = units or [c for alias in aliases[:3] for c in did_you_mean(alias, columns, n=1)]
     shown = ", ".join(f"'{c}'" for c in dict.fromkeys(close)) if close else None
     looked = ", ".join(aliases[:4])
     hint = f"name it with {cli} ({python}= in Python)"

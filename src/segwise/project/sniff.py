@@ -21,6 +21,7 @@ import polars as pl
 
 from segwise.exceptions import ConfigError
 from segwise.features.behaviour import customer_features
+from segwise.io.money import currency_code
 from segwise.io.readers import read_customers, read_events, read_transactions
 from segwise.io.roles import ROLES_BY_KIND
 from segwise.io.timestamps import AmbiguousDatesWarning
@@ -399,9 +400,11 @@ def _reading_lines(reading: Mapping[str, Any]) -> list[str]:
 
 def _currency_lines(tx: Dataset) -> list[str]:
     """``currency:`` set where the amounts name theirs (``254,99 €``), else an example."""
-    if (code := tx.currency) is not None and tx.written_currency is None:
-        column = tx.roles.columns["currency_column"]
-        return [f"currency: {code}  # read off the {yaml_text(column)} column"]
+    if (code := tx.currency) is not None and currency_code(tx.written_currency) != code:
+        if (column := tx.roles.get("currency_column")) is not None:
+            return [f"currency: {code}  # read off the {yaml_text(column)} column"]
+        money = tx.roles.get("amount") or tx.roles.get("unit_price") or ""
+        return [f"currency: {code}  # read off the header of {yaml_text(money)}"]
     if code is not None:
         return [f"currency: {code}  # read off the amounts, written with '{tx.written_currency}'"]
     if (written := tx.written_currency) is not None:
