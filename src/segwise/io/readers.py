@@ -176,7 +176,7 @@ def read_kind(
         query=options.query,
     )
     _refuse_odd_columns(raw, text_columns)
-    roles = detect_roles(kind, raw.columns, given, source=raw.name, pii=pii)
+    roles = detect_roles(kind, raw.columns, given, source=raw.name, pii=pii, fields=raw.fields)
     text = {roles.columns[r] for r in TEXT_ROLES if r in roles.columns} | set(text_columns)
     frame = raw.scan(text)
     id_column = roles.columns["customer_id"]

@@ -25,6 +25,8 @@ ROLE_ALIASES: dict[str, tuple[str, ...]] = {
         "contactid",
         "account_id",
         "user",
+        # Product analytics: Mixpanel's and PostHog's id of a person.
+        "distinct_id",
         # French, German, Spanish, Italian, Portuguese and Dutch exports.
         "client",
         "numero_client",

@@ -3,7 +3,8 @@
 Roles are given explicitly (keyword arguments, CLI options, the project file)
 or recognised from common names. Names are compared without case, spaces or
 punctuation, so ``Customer ID``, ``customer_id`` and ``CustomerID`` all match; a name
-with a unit in brackets (``Amount (EUR)``) matches by the name before it.
+with a unit in brackets (``Amount (EUR)``) matches by the name before it, and a nested
+field (``properties_distinct_id``) by its own name, where no column has the plain name.
 """
 
 from __future__ import annotations
@@ -146,7 +147,9 @@ class ColumnRoles:
         return self.columns.get(role)
 
 
-def _find(kind: str, role: str, columns: Sequence[str], taken: set[str]) -> str | None:
+def _find(
+    kind: str, role: str, columns: Sequence[str], taken: set[str], fields: Mapping[str, str]
+) -> str | None:
     by_key: dict[str, str] = {}
     for column in columns:
         by_key.setdefault(_key(column), column)
@@ -159,18 +162,26 @@ def _find(kind: str, role: str, columns: Sequence[str], taken: set[str]) -> str 
         match = by_key.get(_key(alias))
         if match is not None and match not in taken:
             return match
-    # Then by the name before a bracketed unit ("Amount (EUR)"): only where one column has it,
-    # as "Amount (EUR)" beside "Amount (USD)" leaves the choice to the user.
-    matches = _with_units(aliases, columns, taken)
+    # Then by a name's last part ("Amount (EUR)", a nested "properties.distinct_id"): only
+    # where one column has it, as "Amount (EUR)" beside "Amount (USD)" is the user's choice.
+    matches = _by_own_name(aliases, columns, taken, fields)
     return matches[0] if len(matches) == 1 else None
 
 
-def _with_units(aliases: Sequence[str], columns: Sequence[str], taken: set[str]) -> list[str]:
-    """The columns named like the first alias that has any, followed by a bracketed unit."""
+def _by_own_name(
+    aliases: Sequence[str],
+    columns: Sequence[str],
+    taken: set[str],
+    fields: Mapping[str, str],
+) -> list[str]:
+    """The columns whose own name is like the first alias that has any.
+
+    A column's own name is its name without a bracketed unit, or a nested field's name.
+    """
     by_base: dict[str, list[str]] = {}
     for column in columns:
-        base, unit = split_unit(column)
-        if unit is not None and column not in taken:
+        base = split_unit(fields.get(column, column))[0]
+        if base != column and column not in taken:
             by_base.setdefault(_key(base), []).append(column)
     return next((found for a in aliases if (found := by_base.get(_key(a)))), [])
 
@@ -189,7 +200,11 @@ def _delimiter_hint(columns: Sequence[str]) -> str | None:
 
 
 def _missing(
-    role: str, columns: Sequence[str], source: str, kind: str = "transactions"
+    role: str,
+    columns: Sequence[str],
+    source: str,
+    kind: str = "transactions",
+    fields: Mapping[str, str] | None = None,
 ) -> ColumnNotFoundError:
     cli, python = ROLE_OPTIONS[role]
     words, aliases = _ROLE_WORDS.get(role, role), ROLE_ALIASES[role]
@@ -198,7 +213,7 @@ def _missing(
     delimiter_hint = _delimiter_hint(columns)
     if delimiter_hint:
         return ColumnNotFoundError(f"no {words} column found", hint=delimiter_hint, source=source)
-    if len(units := _with_units(aliases, columns, set())) > 1:
+    if len(units := _by_own_name(aliases, columns, set(), fields or {})) > 1:
         return ColumnNotFoundError(
             f"{len(units)} columns could be the {words}: {', '.join(map(repr, units))}",
             hint=f"name the one to read with {cli} ({python}= in Python)",
@@ -262,12 +277,15 @@ def _refunds_need_an_amount(found: dict[str, str], named: Mapping[str, str], sou
     )
 
 
-def _require_amount(found: Mapping[str, str], columns: Sequence[str], source: str) -> None:
+def _require_amount(
+    found: Mapping[str, str], columns: Sequence[str], source: str, fields: Mapping[str, str]
+) -> None:
     if "amount" in found or {"quantity", "unit_price"} <= set(found):
         return
     if "quantity" not in found and "unit_price" not in found:
-        raise _missing("amount", columns, source)
-    raise _missing("unit_price" if "quantity" in found else "quantity", columns, source)
+        raise _missing("amount", columns, source, fields=fields)
+    missing = "unit_price" if "quantity" in found else "quantity"
+    raise _missing(missing, columns, source, fields=fields)
 
 
 def detect_roles(
@@ -277,6 +295,7 @@ def detect_roles(
     *,
     source: str = "input",
     pii: Sequence[str] = (),
+    fields: Mapping[str, str] | None = None,
 ) -> ColumnRoles:
     """Map roles to columns: the given ones checked, the others recognised by name.
 
@@ -292,6 +311,9 @@ def detect_roles(
         Shown in errors.
     pii
         Columns the user marked as personal identifiers.
+    fields
+        Columns made of a nested record's fields, to the field's own name
+        (``properties_time``: ``time``), by which they are recognised.
 
     Raises
     ------
@@ -323,15 +345,15 @@ def detect_roles(
             continue
         if role == "amount" and {"quantity", "unit_price"} <= set(named):
             continue  # the user asked for quantity × price explicitly
-        match = _find(kind, role, columns, taken)
+        match = _find(kind, role, columns, taken, fields or {})
         if match is not None:
             found[role] = match
             taken.add(match)
     for role in _REQUIRED[kind]:
         if role not in found:
-            raise _missing(role, columns, source, kind)
+            raise _missing(role, columns, source, kind, fields)
     if kind == "transactions":
-        _require_amount(found, columns, source)
+        _require_amount(found, columns, source, fields or {})
         _pair_currency(found, named, columns)
         _refunds_need_an_amount(found, named, source)
     for column in pii:

@@ -24,6 +24,7 @@ from segwise.exceptions import DataError
 from segwise.io import csv as csv_sniffer
 from segwise.io import sql
 from segwise.io.csv_types import infer_csv_types
+from segwise.io.nested import flatten_structs
 
 _PARQUET = (".parquet", ".pq")
 _EXCEL = (".xlsx", ".xlsm", ".xls")
@@ -62,6 +63,8 @@ class RawSource:
     notes: list[str] = field(default_factory=list)
     #: The file's size and modification time when opened (None for frames and databases).
     stamp: tuple[int, int] | None = None
+    #: Columns made of a nested record's fields, to the field's own name (see ``io.nested``).
+    fields: dict[str, str] = field(default_factory=dict)
 
     def check_unchanged(self) -> None:
         """Refuse a file that changed since it was opened: its passes would disagree.
@@ -283,8 +286,17 @@ def _open_polars_lazy(name: str, frame: pl.LazyFrame) -> RawSource:
         columns = frame.collect_schema().names()
     except pl.exceptions.PolarsError as exc:
         raise polars_error(exc, name) from None
-    lazy = nw.from_native(frame)
-    return RawSource(name=name, columns=columns, like="polars-eager", scan=lambda _text: lazy)
+    flat = flatten_structs(nw.from_native(frame))
+    if flat.fields:
+        columns = flat.frame.collect_schema().names()
+    return RawSource(
+        name=name,
+        columns=columns,
+        like="polars-eager",
+        scan=lambda _text: flat.frame,
+        notes=flat.notes,
+        fields=flat.fields,
+    )
 
 
 def _open_path(
@@ -324,10 +336,15 @@ class NamedFrame:
 def open_frame(native: Any, *, name: str | None = None) -> RawSource:
     """Open an in-memory frame (pandas, Polars, PyArrow, DuckDB, Spark) as a source."""
     like = native_kind(native)
-    lazy = to_lazy(native)
+    flat = flatten_structs(to_lazy(native))
     shown = name or f"<{like.replace('-eager', '').replace('-lazy', '')} frame>"
     return RawSource(
-        name=shown, columns=lazy.collect_schema().names(), like=like, scan=lambda _text: lazy
+        name=shown,
+        columns=flat.frame.collect_schema().names(),
+        like=like,
+        scan=lambda _text: flat.frame,
+        notes=flat.notes,
+        fields=flat.fields,
     )
 
 
