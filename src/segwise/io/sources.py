@@ -8,6 +8,7 @@ so a file larger than memory streams; nothing is loaded twice.
 from __future__ import annotations
 
 import errno
+import gzip
 import sys
 import zlib
 from collections.abc import Callable, Collection, Iterator
@@ -24,11 +25,12 @@ from segwise.exceptions import DataError
 from segwise.io import csv as csv_sniffer
 from segwise.io import sql
 from segwise.io.csv_types import infer_csv_types
+from segwise.io.json_files import JSON_HINT, scan_json
 from segwise.io.nested import flatten_structs
 
 _PARQUET = (".parquet", ".pq")
 _EXCEL = (".xlsx", ".xlsm", ".xls")
-_JSON_LINES = (".jsonl", ".ndjson", ".json", ".jsonl.gz", ".ndjson.gz")
+_JSON_LINES = (".jsonl", ".ndjson", ".json", ".jsonl.gz", ".ndjson.gz", ".json.gz")
 _DUCKDB = (".duckdb", ".ddb")
 _SQLITE = (".sqlite", ".sqlite3", ".db")
 
@@ -88,7 +90,7 @@ class RawSource:
 
 def _suffix(path: Path) -> str:
     name = path.name.lower()
-    for double in (".jsonl.gz", ".ndjson.gz", ".csv.gz", ".tsv.gz", ".txt.gz"):
+    for double in (".jsonl.gz", ".ndjson.gz", ".json.gz", ".csv.gz", ".tsv.gz", ".txt.gz"):
         if name.endswith(double):
             return double
     return path.suffix.lower()
@@ -317,7 +319,10 @@ def _open_path(
 
         return open_excel(path, sheet)
     if suffix in _JSON_LINES:
-        return _open_polars_lazy(str(path), pl.scan_ndjson(path, infer_schema_length=10_000))
+        try:
+            return _open_polars_lazy(str(path), scan_json(path))
+        except (pl.exceptions.PolarsError, gzip.BadGzipFile, EOFError) as exc:
+            raise polars_error(exc, str(path)) from None
     if suffix in _DUCKDB:
         return open_frame(sql.read_duckdb(path, table=table, query=query), name=str(path))
     if suffix in _SQLITE:
@@ -463,4 +468,6 @@ def polars_error(exc: Exception, source: str) -> DataError:
     for marker in ("You might want to", "This error occurred with the following context"):
         text = text.split(marker)[0].strip()
     hint = "check the file; pass --delimiter, or --text-col COLUMN to read a column as text"
+    if _suffix(Path(source)) in _JSON_LINES:
+        hint = JSON_HINT
     return DataError(f"cannot parse the data: {text[:300]}", hint=hint, source=source)

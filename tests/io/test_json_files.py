@@ -1,0 +1,80 @@
+"""JSON files: lines or one array, plain or gzipped, and a clear line when neither."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from typing import TYPE_CHECKING
+
+import pytest
+from typer.testing import CliRunner
+
+import segwise as sw
+from segwise.cli.app import app
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+ORDERS = [
+    {"customer_id": "a", "date": "2024-01-01", "amount": 5.0},
+    {"customer_id": "b", "date": "2024-01-02", "amount": 7.5},
+    {"customer_id": "a", "date": "2024-02-01", "amount": 2.25},
+]
+
+
+def _write(path: Path, text: str) -> Path:
+    if path.name.endswith(".gz"):
+        path.write_bytes(gzip.compress(text.encode()))
+    else:
+        path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize("name", ["orders.json", "orders.json.gz"])
+@pytest.mark.parametrize("layout", ["lines", "array", "pretty array"])
+def test_json_lines_and_arrays_plain_or_gzipped_read_alike(
+    tmp_path: Path, name: str, layout: str
+) -> None:
+    text = {
+        "lines": "".join(json.dumps(order) + "\n" for order in ORDERS),
+        "array": json.dumps(ORDERS),
+        "pretty array": "\ufeff\n  " + json.dumps(ORDERS, indent=2),
+    }[layout]
+    report = sw.read_transactions(_write(tmp_path / name, text)).quality()
+    assert (report.rows_used, report.customers) == (3, 2)
+    assert report.total_amount == pytest.approx(14.75)
+
+
+def test_an_amplitude_export_gzipped_per_hour_is_an_event_log(tmp_path: Path) -> None:
+    lines = [
+        {"user_id": "u1", "event_type": "session_start", "event_time": "2024-01-01 10:00:00.123000",
+         "event_properties": {"plan": "pro"}, "user_properties": {"country": "DE"}},
+        {"user_id": "u2", "event_type": "purchase", "event_time": "2024-01-02 11:00:00.000000",
+         "event_properties": {"price": 9.99}, "user_properties": {}},
+    ]  # fmt: skip
+    export = _write(tmp_path / "123_2024-01-01_10#0.json.gz", "\n".join(map(json.dumps, lines)))
+    events = sw.read_events(export)
+    assert events.roles.columns["event"] == "event_type"
+    assert events.quality().customers == 2
+    columns = events.data.collect_schema().names()
+    assert {"event_properties_plan", "event_properties_price", "user_properties_country"} <= set(
+        columns
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "body"),
+    [
+        ("broken.json", b'{"customer_id": "a",\n"date": "2024-01-01"}\n'),
+        ("broken.json.gz", gzip.compress(b"not json at all")),
+        ("notgzip.json.gz", b'[{"customer_id": "a"}]'),
+    ],
+)
+def test_a_file_that_is_no_json_gets_one_line(tmp_path: Path, name: str, body: bytes) -> None:
+    path = tmp_path / name
+    path.write_bytes(body)
+    done = CliRunner().invoke(app, ["quality", str(path)])
+    assert done.exit_code == 1
+    assert f"{path}: cannot parse the data" in done.output
+    assert "one JSON object per line (JSON lines) or one array of objects" in done.output
+    assert "Traceback" not in done.output
