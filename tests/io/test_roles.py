@@ -123,6 +123,23 @@ def test_a_bare_id_is_a_customer_only_in_customer_tables() -> None:
         detect_roles("transactions", ["id", "date", "amount"])
 
 
+@pytest.mark.parametrize(
+    ("columns", "record_id"),
+    [
+        (["Record ID", "First Name", "Email", "Create Date", "Lifecycle Stage"], "Record ID"),
+        (["Klaviyo ID", "Email", "First Name", "Created"], "Klaviyo ID"),
+        (["Email", "Profile ID", "Phone Number"], "Profile ID"),
+    ],
+)
+def test_a_crm_exports_record_id_is_the_customer_of_a_customer_table(
+    columns: list[str], record_id: str
+) -> None:
+    assert detect_roles("customers", columns).columns["customer_id"] == record_id
+    # In an orders export it numbers the rows: never taken for the customer.
+    with pytest.raises(ColumnNotFoundError):
+        detect_roles("transactions", [record_id, "date", "amount"])
+
+
 def test_an_export_known_by_e_mail_is_pointed_at_its_e_mail_column() -> None:
     shop = ["Name", "Email", "Created at", "Total", "Billing Email"]
     with pytest.raises(ColumnNotFoundError) as info:

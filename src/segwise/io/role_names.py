@@ -180,6 +180,9 @@ ROLE_ALIASES: dict[str, tuple[str, ...]] = {
     "expires": ("expires", "expires_at", "expiry", "expiry_date", "valid_until", "expiration"),
 }
 
+#: A CRM export's id of the person a row describes: HubSpot's, Klaviyo's, Mailchimp's.
+CRM_RECORD_IDS: tuple[str, ...] = ("record_id", "profile_id", "klaviyo_id", "contact_record_id")
+
 #: An accounts table's id: the account is the unit its rows describe (kept in ``customer_id``).
 ACCOUNT_ALIASES: tuple[str, ...] = (
     "account_id",

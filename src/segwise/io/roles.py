@@ -17,7 +17,7 @@ from segwise._validation import did_you_mean, hint_for
 from segwise.exceptions import ColumnNotFoundError
 from segwise.io.csv import CANDIDATE_DELIMITERS
 from segwise.io.header_units import split_unit
-from segwise.io.role_names import ACCOUNT_ALIASES, EMAIL_NAMES, ROLE_ALIASES
+from segwise.io.role_names import ACCOUNT_ALIASES, CRM_RECORD_IDS, EMAIL_NAMES, ROLE_ALIASES
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -157,7 +157,9 @@ def _find(
     if kind == "accounts" and role == "customer_id":
         aliases = ACCOUNT_ALIASES
     if kind == "customers" and role == "customer_id":
-        aliases = (*aliases, "id")  # a bare "id" is the customer only in a customer table
+        # A bare "id", and a CRM's "Record ID" (HubSpot's) or "Profile ID" (Klaviyo's), is
+        # the customer only in a customer table: elsewhere it numbers the rows.
+        aliases = (*aliases, "id", *CRM_RECORD_IDS)
     for alias in aliases:
         match = by_key.get(_key(alias))
         if match is not None and match not in taken:
