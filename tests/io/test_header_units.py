@@ -134,9 +134,7 @@ def test_a_header_says_which_dollars_and_the_amounts_outrank_it() -> None:
         and "taken as EUR" in note
         for note in euros.quality().notes
     )
-    by_column = sw.read_transactions(
-        _orders(["10", "5"], "Amount (USD)", Currency=["EUR", "EUR"])
-    )
+    by_column = sw.read_transactions(_orders(["10", "5"], "Amount (USD)", Currency=["EUR", "EUR"]))
     assert by_column.currency == "EUR"
     assert any(
         "is headed USD but column 'Currency' gives most rows EUR" in note

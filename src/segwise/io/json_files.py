@@ -20,8 +20,7 @@ INFER_ROWS = 10_000
 
 #: What to check when a JSON file does not parse.
 JSON_HINT = (
-    "check the file: it should hold one JSON object per line (JSON lines) or one array "
-    "of objects"
+    "check the file: it should hold one JSON object per line (JSON lines) or one array of objects"
 )
 
 
