@@ -113,3 +113,43 @@ def test_the_exposure_log_is_checked_by_a_run_but_changes_no_fingerprint(
     assert source_fingerprints(project) == before  # no refresh, the feature cache stays
     result = project.run()
     assert "exposures" in {report.kind for report in result.quality}
+
+
+def test_a_folder_of_parquet_parts_is_refreshed_when_a_part_lands(tmp_path: Path) -> None:
+    import polars as pl
+
+    def month(number: int) -> pl.DataFrame:
+        return pl.DataFrame(
+            {
+                "customer_id": [f"c{(number * 5 + i) % 40}" for i in range(120)],
+                "order_date": [f"2024-{number:02d}-{1 + i % 28:02d}" for i in range(120)],
+                "amount": [float(10 + (i * 7) % 90) for i in range(120)],
+                "order_id": [f"o{number}-{i}" for i in range(120)],
+            }
+        )
+
+    exports = tmp_path / "orders"
+    for number in range(1, 7):
+        (exports / f"month={number}").mkdir(parents=True)
+        month(number).write_parquet(exports / f"month={number}" / "part-0.parquet")
+    folder = tmp_path / "shop"
+    made = runner.invoke(app, ["init", str(folder), "--transactions", str(exports)])
+    assert made.exit_code == 0, made.output
+    keep_segmentations(folder / "segwise.yaml", "value")
+    first = runner.invoke(app, ["refresh", str(folder), "--json"])
+    assert first.exit_code == 0, first.output
+    assert json.loads(first.stdout)["run"]["customers"] == 40
+    before = file_fingerprint(exports)
+    again = runner.invoke(app, ["refresh", str(folder)])
+    assert again.stdout.startswith("up to date"), again.output
+
+    (exports / "month=7").mkdir()
+    month(7).write_parquet(exports / "month=7" / "part-0.parquet")
+    assert file_fingerprint(exports)["parts_sha256"] != before["parts_sha256"]
+    changed = runner.invoke(app, ["refresh", str(folder), "--json"])
+    assert changed.exit_code == 0, changed.output
+    shown = json.loads(changed.stdout)
+    assert shown["ran"] is True
+    assert shown["reason"].startswith("source 'transactions' changed (")
+    runs = Project.from_yaml(folder).store.runs()
+    assert runs.height == 2

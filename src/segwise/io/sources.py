@@ -11,7 +11,7 @@ import errno
 import gzip
 import sys
 import zlib
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +27,7 @@ from segwise.io import sql
 from segwise.io.csv_types import infer_csv_types
 from segwise.io.json_files import JSON_HINT, scan_json
 from segwise.io.nested import flatten_structs
+from segwise.io.parquet_folders import folder_stamp, scan_parquet_folder
 
 _PARQUET = (".parquet", ".pq")
 _EXCEL = (".xlsx", ".xlsm", ".xls")
@@ -77,15 +78,23 @@ class RawSource:
         if self.stamp is None:
             return
         try:
-            stat = Path(self.name).stat()
+            stamp: tuple[int, int] | None = _stamp(Path(self.name))
         except OSError:
-            stat = None
-        if stat is None or (stat.st_size, stat.st_mtime_ns) != self.stamp:
+            stamp = None
+        if stamp != self.stamp:
             raise DataError(
                 "the file changed while segwise was reading it",
                 hint="wait until it is completely written (or copy it), then run again",
                 source=self.name,
             )
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    """Size and modification time: of the file, or of a folder's Parquet parts."""
+    if path.is_dir():
+        return folder_stamp(path)
+    stat = path.stat()
+    return stat.st_size, stat.st_mtime_ns
 
 
 def _suffix(path: Path) -> str:
@@ -113,11 +122,7 @@ def _check_path(path: Path) -> None:
                 source=str(path),
             ) from None
     if path.is_dir():
-        raise DataError(
-            "this is a directory, not a file",
-            hint="pass one data file (for example orders.csv) inside it",
-            source=str(path),
-        )
+        return  # a folder of Parquet parts, checked as it is opened
     if not path.exists():
         raise DataError(
             "no such file", hint="check the path and the current directory", source=str(path)
@@ -283,7 +288,7 @@ def collect_checked(frame: pl.LazyFrame, source: str) -> pl.DataFrame:
         raise polars_error(exc, source) from None
 
 
-def _open_polars_lazy(name: str, frame: pl.LazyFrame) -> RawSource:
+def _open_polars_lazy(name: str, frame: pl.LazyFrame, notes: Sequence[str] = ()) -> RawSource:
     try:
         columns = frame.collect_schema().names()
     except pl.exceptions.PolarsError as exc:
@@ -296,7 +301,7 @@ def _open_polars_lazy(name: str, frame: pl.LazyFrame) -> RawSource:
         columns=columns,
         like="polars-eager",
         scan=lambda _text: flat.frame,
-        notes=flat.notes,
+        notes=[*notes, *flat.notes],
         fields=flat.fields,
     )
 
@@ -311,8 +316,9 @@ def _open_path(
     query: str | None,
 ) -> RawSource:
     suffix = _suffix(path)
-    if suffix in _PARQUET:
-        return _open_polars_lazy(str(path), pl.scan_parquet(path))
+    if path.is_dir() or suffix in _PARQUET:
+        frame, note = scan_parquet_folder(path) if path.is_dir() else (pl.scan_parquet(path), "")
+        return _open_polars_lazy(str(path), frame, [note] if note else [])
     if suffix in _EXCEL:
         # The Excel reader (and fastexcel) only when a workbook is read.
         from segwise.io.excel import open_excel  # noqa: PLC0415
@@ -362,7 +368,7 @@ def open_source(
     table: str | None = None,
     query: str | None = None,
 ) -> RawSource:
-    """Open a path, a database URL or an in-memory frame.
+    """Open a path (a file, or a folder of Parquet parts), a database URL or a dataframe.
 
     Parameters
     ----------
@@ -379,7 +385,7 @@ def open_source(
     Raises
     ------
     DataError
-        The path is missing, a directory, empty, binary, or unreadable.
+        The path is missing, empty, binary, unreadable, or a folder without Parquet files.
     """
     if isinstance(source, NamedFrame):
         return open_frame(source.frame, name=source.name)
@@ -394,13 +400,13 @@ def open_source(
     if isinstance(source, str | Path):
         path = Path(source)
         _check_path(path)
-        stat = path.stat()
+        stamp = _stamp(path)
         opened = _open_path(
             path, delimiter=delimiter, encoding=encoding, sheet=sheet, table=table, query=query
         )
         if _suffix(path) not in (*_DUCKDB, *_SQLITE):
             # Files are read in several passes: remember what was opened (check_unchanged).
-            opened.stamp = (stat.st_size, stat.st_mtime_ns)
+            opened.stamp = stamp
         return opened
     return open_frame(source)
 

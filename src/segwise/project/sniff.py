@@ -83,13 +83,21 @@ def place_file(source: Path, data: Path, *, copy: bool) -> str:
                 hint="choose a new project folder or rename the input",
             )
     elif copy:
-        shutil.copyfile(source, target)
+        _copy(source, target)
     else:
         try:
             target.symlink_to(source)
         except OSError:  # a file system without links: a copy works everywhere
-            shutil.copyfile(source, target)
+            _copy(source, target)
     return target.absolute().relative_to(root).as_posix()
+
+
+def _copy(source: Path, target: Path) -> None:
+    """A file, or a folder of Parquet parts with what is below it."""
+    if source.is_dir():
+        shutil.copytree(source, target)
+    else:
+        shutil.copyfile(source, target)
 
 
 def roles_block(dataset: Dataset, keys: tuple[str, ...]) -> list[str]:
