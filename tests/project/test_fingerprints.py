@@ -145,7 +145,7 @@ def test_a_folder_of_parquet_parts_is_refreshed_when_a_part_lands(tmp_path: Path
 
     (exports / "month=7").mkdir()
     month(7).write_parquet(exports / "month=7" / "part-0.parquet")
-    assert file_fingerprint(exports)["parts_sha256"] != before["parts_sha256"]
+    assert file_fingerprint(exports)["files_sha256"] != before["files_sha256"]
     changed = runner.invoke(app, ["refresh", str(folder), "--json"])
     assert changed.exit_code == 0, changed.output
     shown = json.loads(changed.stdout)
@@ -153,3 +153,15 @@ def test_a_folder_of_parquet_parts_is_refreshed_when_a_part_lands(tmp_path: Path
     assert shown["reason"].startswith("source 'transactions' changed (")
     runs = Project.from_yaml(folder).store.runs()
     assert runs.height == 2
+
+
+def test_a_folder_of_exports_changes_with_its_exports_only(tmp_path: Path) -> None:
+    (tmp_path / "orders-01.csv").write_text("customer_id,date,amount\n1,2024-01-02,5\n")
+    before = file_fingerprint(tmp_path)
+    (tmp_path / "orders-01.quarantine.csv").write_text("reason\n")  # segwise's own output
+    (tmp_path / "_SUCCESS").write_text("")
+    assert file_fingerprint(tmp_path) == before
+    (tmp_path / "orders-02.csv").write_text("customer_id,date,amount\n2,2024-02-02,7\n")
+    after = file_fingerprint(tmp_path)
+    assert after["size"] > before["size"]
+    assert after["files_sha256"] != before["files_sha256"]

@@ -21,6 +21,7 @@ from segwise.io.attribute_dates import detect_attribute_dates
 from segwise.io.combined import CombinedDataset
 from segwise.io.currency_column import Currencies
 from segwise.io.dataset import Dataset
+from segwise.io.folders import folder_exports
 from segwise.io.header_units import header_currency_notes
 from segwise.io.order_status import Statuses
 from segwise.io.policy import CleaningPolicy
@@ -156,6 +157,8 @@ def read_kind(
     Every public reader is this with its kind's roles; a list of sources is
     read as one (a :class:`~segwise.io.combined.CombinedDataset`).
     """
+    if not isinstance(source, list | tuple):
+        source = folder_exports(source) or source  # a folder of monthly exports: its files
     if isinstance(source, list | tuple):
         return _read_several(
             kind,

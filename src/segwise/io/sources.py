@@ -25,15 +25,10 @@ from segwise.exceptions import DataError
 from segwise.io import csv as csv_sniffer
 from segwise.io import sql
 from segwise.io.csv_types import infer_csv_types
+from segwise.io.file_kinds import DUCKDB, EXCEL, JSON_LINES, PARQUET, SQLITE, file_suffix
+from segwise.io.folders import folder_stamp, scan_parquet_folder
 from segwise.io.json_files import JSON_HINT, scan_json
 from segwise.io.nested import flatten_structs
-from segwise.io.parquet_folders import folder_stamp, scan_parquet_folder
-
-_PARQUET = (".parquet", ".pq")
-_EXCEL = (".xlsx", ".xlsm", ".xls")
-_JSON_LINES = (".jsonl", ".ndjson", ".json", ".jsonl.gz", ".ndjson.gz", ".json.gz")
-_DUCKDB = (".duckdb", ".ddb")
-_SQLITE = (".sqlite", ".sqlite3", ".db")
 
 Scanner = Callable[[Collection[str]], nw.LazyFrame[Any]]
 
@@ -95,14 +90,6 @@ def _stamp(path: Path) -> tuple[int, int]:
         return folder_stamp(path)
     stat = path.stat()
     return stat.st_size, stat.st_mtime_ns
-
-
-def _suffix(path: Path) -> str:
-    name = path.name.lower()
-    for double in (".jsonl.gz", ".ndjson.gz", ".json.gz", ".csv.gz", ".tsv.gz", ".txt.gz"):
-        if name.endswith(double):
-            return double
-    return path.suffix.lower()
 
 
 def _check_path(path: Path) -> None:
@@ -315,23 +302,23 @@ def _open_path(
     table: str | None,
     query: str | None,
 ) -> RawSource:
-    suffix = _suffix(path)
-    if path.is_dir() or suffix in _PARQUET:
+    suffix = file_suffix(path)
+    if path.is_dir() or suffix in PARQUET:
         frame, note = scan_parquet_folder(path) if path.is_dir() else (pl.scan_parquet(path), "")
         return _open_polars_lazy(str(path), frame, [note] if note else [])
-    if suffix in _EXCEL:
+    if suffix in EXCEL:
         # The Excel reader (and fastexcel) only when a workbook is read.
         from segwise.io.excel import open_excel  # noqa: PLC0415
 
         return open_excel(path, sheet)
-    if suffix in _JSON_LINES:
+    if suffix in JSON_LINES:
         try:
             return _open_polars_lazy(str(path), scan_json(path))
         except (pl.exceptions.PolarsError, gzip.BadGzipFile, EOFError) as exc:
             raise polars_error(exc, str(path)) from None
-    if suffix in _DUCKDB:
+    if suffix in DUCKDB:
         return open_frame(sql.read_duckdb(path, table=table, query=query), name=str(path))
-    if suffix in _SQLITE:
+    if suffix in SQLITE:
         return open_frame(sql.read_sqlite(path, table=table, query=query), name=str(path))
     return _open_csv(path, delimiter, encoding)
 
@@ -404,7 +391,7 @@ def open_source(
         opened = _open_path(
             path, delimiter=delimiter, encoding=encoding, sheet=sheet, table=table, query=query
         )
-        if _suffix(path) not in (*_DUCKDB, *_SQLITE):
+        if file_suffix(path) not in (*DUCKDB, *SQLITE):
             # Files are read in several passes: remember what was opened (check_unchanged).
             opened.stamp = stamp
         return opened
@@ -474,6 +461,6 @@ def polars_error(exc: Exception, source: str) -> DataError:
     for marker in ("You might want to", "This error occurred with the following context"):
         text = text.split(marker)[0].strip()
     hint = "check the file; pass --delimiter, or --text-col COLUMN to read a column as text"
-    if _suffix(Path(source)) in _JSON_LINES:
+    if file_suffix(Path(source)) in JSON_LINES:
         hint = JSON_HINT
     return DataError(f"cannot parse the data: {text[:300]}", hint=hint, source=source)

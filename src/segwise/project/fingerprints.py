@@ -2,8 +2,8 @@
 
 A file's fingerprint is its size, its modification time and a SHA-256 of its
 first and last MiB (one changed byte in a 10 GB export is caught where it
-usually lands, at the end, without reading the whole file); a folder of Parquet
-parts hashes each part's name, size and modification time; a table or query
+usually lands, at the end, without reading the whole file); a folder hashes each
+data file's name, size and modification time; a table or query
 in a database file adds its row count; a warehouse table (on Spark) is its row
 count and the list of files Spark reads for it. ``segwise refresh`` compares them, and
 the project file's own hash, with what the last run stored.
@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import narwhals.stable.v2 as nw
 
-from segwise.io.parquet_folders import folder_stamp, parquet_parts
+from segwise.io.folders import data_files, folder_stamp
 from segwise.io.sources import NamedFrame, open_source
 from segwise.project.config import MEASUREMENT_SOURCES
 from segwise.project.sources import warehouse_frame
@@ -51,8 +51,9 @@ class Refresh:
 def file_fingerprint(path: Path) -> dict[str, Any]:
     """Size, modification time and a hash of the first and last MiB of ``path``.
 
-    A folder of Parquet parts: its parts' total size, latest modification, and a hash of
-    each part's name, size and modification time (a part added, removed or rewritten).
+    A folder (of Parquet parts, or of exports read as one): its files' total size, latest
+    modification, and a hash of each file's name, size and modification time (a file
+    added, removed or rewritten).
     """
     if path.is_dir():
         return _folder_fingerprint(path)
@@ -69,11 +70,11 @@ def file_fingerprint(path: Path) -> dict[str, Any]:
 def _folder_fingerprint(folder: Path) -> dict[str, Any]:
     digest = hashlib.sha256()
     size, latest = folder_stamp(folder)
-    for part in parquet_parts(folder):
+    for part in data_files(folder):
         stat = part.stat()
         digest.update(f"{part.relative_to(folder).as_posix()}\t{stat.st_size}\t".encode())
         digest.update(f"{stat.st_mtime_ns}\n".encode())
-    return {"size": size, "mtime_ns": latest, "parts_sha256": digest.hexdigest()}
+    return {"size": size, "mtime_ns": latest, "files_sha256": digest.hexdigest()}
 
 
 def warehouse_fingerprint(table: NamedFrame) -> dict[str, Any]:

@@ -1,8 +1,10 @@
-"""A folder of Parquet parts read as one table: as Spark and pandas write them."""
+"""A folder read as one source: Parquet parts as Spark and pandas write them, or exports."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import warnings
+from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
@@ -11,11 +13,9 @@ from typer.testing import CliRunner
 import segwise as sw
 from segwise.cli.app import app
 from segwise.exceptions import DataError
-from segwise.io.parquet_folders import parquet_parts
+from segwise.io.combined import CombinedDataset, OverlappingSourcesWarning
+from segwise.io.folders import parquet_parts
 from segwise.io.sources import open_source
-
-if TYPE_CHECKING:
-    from pathlib import Path
 
 
 def _orders(month: int, n: int, amount_type: type = float) -> pl.DataFrame:
@@ -93,9 +93,10 @@ def test_a_column_of_two_types_is_refused_naming_both_parts(tmp_path: Path) -> N
 @pytest.mark.parametrize(
     ("layout", "message"),
     [
-        ("empty", "this is a folder without Parquet files"),
-        ("csv only", "this is a folder without Parquet files"),
+        ("empty", "this is a folder without data files"),
+        ("notes only", "this is a folder without data files"),
         ("delta", "this folder is a Delta table"),
+        ("mixed", "this folder holds Parquet files and 1 other export"),
     ],
 )
 def test_a_folder_that_is_no_parquet_table_gets_one_line(
@@ -103,8 +104,11 @@ def test_a_folder_that_is_no_parquet_table_gets_one_line(
 ) -> None:
     folder = tmp_path / "data"
     folder.mkdir()
-    if layout == "csv only":
+    if layout == "notes only":
+        (folder / "README.md").write_text("orders land here monthly\n")
+    if layout == "mixed":
         (folder / "orders.csv").write_text("customer_id,date,amount\n1,2024-01-01,5\n")
+        _orders(1, 3).write_parquet(folder / "part-0.parquet")
     if layout == "delta":
         (folder / "_delta_log").mkdir()
         _orders(1, 3).write_parquet(folder / "part-0.parquet")
@@ -130,3 +134,36 @@ def test_a_part_added_while_reading_is_caught(tmp_path: Path) -> None:
     _orders(2, 5).write_parquet(folder / "part-1.parquet")
     with pytest.raises(DataError, match="changed while segwise was reading it"):
         raw.check_unchanged()
+
+
+def test_a_folder_of_monthly_exports_is_read_as_one(tmp_path: Path) -> None:
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    (folder / "orders-2024-01.csv").write_text(
+        "customer_id,date,amount\nA,2024-01-03,10\nB,2024-01-20,5\nB,2024-01-31,7\n"
+    )
+    # The next month's export, from another tool, begins a day early and has a bad row.
+    (folder / "orders-2024-02.csv").write_text(
+        "customer_id;date;amount\nB;2024-01-31;7\nC;2024-02-05;12,5\nA;2024-02-09;x\n"
+    )
+    (folder / "orders-2024-01.quarantine.csv").write_text("reason\nnot data\n")
+    with pytest.warns(OverlappingSourcesWarning, match="1 row equals a row of"):
+        orders = sw.read_transactions(folder)
+        orders.overlaps()
+    assert isinstance(orders, CombinedDataset)
+    assert [Path(part.source).name for part in orders.parts] == [
+        "orders-2024-01.csv",
+        "orders-2024-02.csv",
+    ]
+    report = orders.quality()
+    assert (report.rows_read, report.rows_used, report.rows_quarantined) == (6, 5, 1)
+    assert report.total_amount == pytest.approx(41.5)
+    with pytest.raises(DataError, match="read_customers takes one source"):
+        sw.read_customers(folder)
+    with warnings.catch_warnings():  # the CLI shows it as a line of its own
+        warnings.simplefilter("always", OverlappingSourcesWarning)
+        done = CliRunner().invoke(app, ["quality", str(folder), "--no-quarantine"])
+    assert done.exit_code == 0, done.output
+    assert "warning: " in done.stderr and "orders-2024-02.csv: 1 row equals a row" in done.stderr
+    assert "orders-2024-01.csv + " in done.output
+    assert "check: repeated_from_earlier_source" in done.output
