@@ -65,7 +65,8 @@ def test_an_amplitude_export_gzipped_per_hour_is_an_event_log(tmp_path: Path) ->
 @pytest.mark.parametrize(
     ("name", "body"),
     [
-        ("broken.json", b'{"customer_id": "a",\n"date": "2024-01-01"}\n'),
+        ("broken.json", b'{"customer_id": "a",\n"date": "2024-01-01"\n'),  # cut short
+        ("lines.json", b'{"customer_id": "a"}\n{"customer_id": "b",\n'),
         ("broken.json.gz", gzip.compress(b"not json at all")),
         ("notgzip.json.gz", b'[{"customer_id": "a"}]'),
     ],
@@ -78,3 +79,48 @@ def test_a_file_that_is_no_json_gets_one_line(tmp_path: Path, name: str, body: b
     assert f"{path}: cannot parse the data" in done.output
     assert "one JSON object per line (JSON lines) or one array of objects" in done.output
     assert "Traceback" not in done.output
+
+
+@pytest.mark.parametrize(
+    "layout", ["one line", "pretty", "gzipped", "pages one per line", "stripe list"]
+)
+def test_an_api_response_is_read_as_the_records_it_wraps(tmp_path: Path, layout: str) -> None:
+    # Shopify's Admin API: {"orders": [...]}, the customer a nested record, amounts as text.
+    orders = [
+        {
+            "id": 1000 + i,
+            "created_at": f"2024-0{1 + i % 3}-1{i % 9}T10:00:00+01:00",
+            "total_price": f"{10 + i}.50",
+            "currency": "EUR",
+            "customer": {"id": 70 + i % 4, "email": f"c{i % 4}@shop.io"},
+        }
+        for i in range(8)
+    ]
+    text = {
+        "one line": json.dumps({"orders": orders}),
+        "pretty": json.dumps({"orders": orders}, indent=2),
+        "gzipped": json.dumps({"orders": orders}, indent=2),
+        "pages one per line": json.dumps({"orders": orders[:5]})
+        + "\n"
+        + json.dumps({"orders": orders[5:]}),
+        "stripe list": json.dumps({"object": "list", "data": orders, "has_more": False}),
+    }[layout]
+    path = _write(tmp_path / ("orders.json.gz" if layout == "gzipped" else "orders.json"), text)
+    read = sw.read_transactions(path)
+    assert read.roles.columns["customer_id"] == "customer_id"  # the customer's id, flattened
+    assert read.roles.columns["amount"] == "total_price"
+    assert read.currency == "EUR"
+    report = read.quality()
+    assert (report.rows_used, report.customers) == (8, 4)
+    assert report.total_amount == pytest.approx(sum(10.5 + i for i in range(8)))
+
+
+def test_an_event_log_with_a_list_of_records_per_event_keeps_its_rows(tmp_path: Path) -> None:
+    # A list of records beside other fields is one column of the event, not the records.
+    lines = [
+        {"user_id": f"u{i}", "ts": f"2024-01-0{1 + i}T10:00:00Z", "event": "order",
+         "items": [{"sku": "a"}, {"sku": "b"}]}
+        for i in range(3)
+    ]  # fmt: skip
+    events = sw.read_events(_write(tmp_path / "log.jsonl", "\n".join(map(json.dumps, lines))))
+    assert events.quality().rows_used == 3

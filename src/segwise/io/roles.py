@@ -164,7 +164,7 @@ def _find(
         match = by_key.get(_key(alias))
         if match is not None and match not in taken:
             return match
-    # Then by a name's last part ("Amount (EUR)", a nested "properties.distinct_id"): only
+    # Then by a column's own name ("Amount (EUR)", a nested "properties_distinct_id"): only
     # where one column has it, as "Amount (EUR)" beside "Amount (USD)" is the user's choice.
     matches = _by_own_name(aliases, columns, taken, fields)
     return matches[0] if len(matches) == 1 else None

@@ -85,7 +85,7 @@ class RawSource:
 
 
 def _stamp(path: Path) -> tuple[int, int]:
-    """Size and modification time: of the file, or of a folder's Parquet parts."""
+    """Size and modification time: of the file, or of a folder's data files."""
     if path.is_dir():
         return folder_stamp(path)
     stat = path.stat()
@@ -109,7 +109,7 @@ def _check_path(path: Path) -> None:
                 source=str(path),
             ) from None
     if path.is_dir():
-        return  # a folder of Parquet parts, checked as it is opened
+        return  # a folder is one source (io.folders), checked as it is opened
     if not path.exists():
         raise DataError(
             "no such file", hint="check the path and the current directory", source=str(path)
