@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 
 import narwhals.stable.v2 as nw
 
-from segwise._validation import hint_for
 from segwise.engine.datetimes import reads_as_utc
 from segwise.exceptions import DataError
 from segwise.io import column_formats as formats
@@ -26,6 +25,7 @@ from segwise.io.header_units import header_currency_notes
 from segwise.io.order_status import Statuses
 from segwise.io.policy import CleaningPolicy
 from segwise.io.roles import TEXT_ROLES, ColumnRoles, detect_roles
+from segwise.io.source_checks import id_type, refuse_odd_columns
 from segwise.io.sources import EXTRA_FIELDS, RawSource, open_source, reading
 from segwise.io.timestamps import (
     as_of_bound,
@@ -122,25 +122,6 @@ def _read_several(kind: InputKind, sources: Sequence[Any], *args: Any, **kwargs:
     return parts[0] if len(parts) == 1 else CombinedDataset(parts)
 
 
-def _refuse_odd_columns(raw: RawSource, text_columns: Sequence[str]) -> None:
-    """Refuse a column named like segwise's own, and a text column the data lacks."""
-    reserved = [c for c in raw.columns if c.startswith("__sw_")]
-    if reserved:
-        raise DataError(
-            f"column '{reserved[0]}' uses the prefix __sw_, which segwise reserves",
-            hint="rename the column before reading the data",
-            source=raw.name,
-            column=reserved[0],
-        )
-    for column in text_columns:
-        if column not in raw.columns:
-            raise DataError(
-                f"text column '{column}' is not in the data",
-                hint=hint_for(column, raw.columns),
-                source=raw.name,
-            )
-
-
 def read_kind(
     kind: InputKind,
     source: Any,
@@ -178,19 +159,12 @@ def read_kind(
         table=options.table,
         query=options.query,
     )
-    _refuse_odd_columns(raw, text_columns)
+    refuse_odd_columns(raw, text_columns)
     roles = detect_roles(kind, raw.columns, given, source=raw.name, pii=pii, fields=raw.fields)
     text = {roles.columns[r] for r in TEXT_ROLES if r in roles.columns} | set(text_columns)
     frame = raw.scan(text)
     id_column = roles.columns["customer_id"]
-    id_dtype = frame.collect_schema()[id_column]
-    if not (id_dtype == nw.String or id_dtype.is_numeric()):
-        raise DataError(
-            f"the customer id column has type {id_dtype}; ids must be text or numbers",
-            hint="choose another column with --customer-col (customer_id= in Python)",
-            source=raw.name,
-            column=id_column,
-        )
+    id_dtype = id_type(frame, id_column, raw.name)
     fmt = formats.timestamp_format(raw, frame, roles, timestamp_format)
     whole_floats = id_dtype == nw.String and ids.written_as_whole_floats(
         frame, id_column, formats.sample_values(raw, frame, id_column)
