@@ -92,6 +92,7 @@ def test_an_api_response_is_read_as_the_records_it_wraps(tmp_path: Path, layout:
             "created_at": f"2024-0{1 + i % 3}-1{i % 9}T10:00:00+01:00",
             "total_price": f"{10 + i}.50",
             "currency": "EUR",
+            "financial_status": "paid",
             "customer": {"id": 70 + i % 4, "email": f"c{i % 4}@shop.io"},
         }
         for i in range(8)
@@ -109,10 +110,28 @@ def test_an_api_response_is_read_as_the_records_it_wraps(tmp_path: Path, layout:
     read = sw.read_transactions(path)
     assert read.roles.columns["customer_id"] == "customer_id"  # the customer's id, flattened
     assert read.roles.columns["amount"] == "total_price"
+    assert read.roles.columns["order_status"] == "financial_status"
     assert read.currency == "EUR"
     report = read.quality()
     assert (report.rows_used, report.customers) == (8, 4)
     assert report.total_amount == pytest.approx(sum(10.5 + i for i in range(8)))
+
+
+def test_shopifys_current_total_is_the_amount_net_of_refunds(tmp_path: Path) -> None:
+    orders = [
+        {"id": 1, "created_at": "2024-01-05T10:00:00Z", "customer": {"id": 7},
+         "total_price": "100.00", "current_total_price": "100.00", "financial_status": "paid"},
+        {"id": 2, "created_at": "2024-01-06T10:00:00Z", "customer": {"id": 8},
+         "total_price": "80.00", "current_total_price": "50.00",
+         "financial_status": "partially_refunded"},
+        {"id": 3, "created_at": "2024-01-07T10:00:00Z", "customer": {"id": 8},
+         "total_price": "40.00", "current_total_price": "0.00", "financial_status": "refunded"},
+    ]  # fmt: skip
+    read = sw.read_transactions(_write(tmp_path / "orders.json", json.dumps({"orders": orders})))
+    assert read.roles.columns["amount"] == "current_total_price"
+    report = read.quality()
+    assert (report.rows_used, report.rows_quarantined) == (2, 1)  # the refunded order
+    assert report.total_amount == pytest.approx(150.0)
 
 
 def test_an_event_log_with_a_list_of_records_per_event_keeps_its_rows(tmp_path: Path) -> None:

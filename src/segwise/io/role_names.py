@@ -81,8 +81,8 @@ ROLE_ALIASES: dict[str, tuple[str, ...]] = {
         # Shop exports: WooCommerce's "Order Total Amount", Magento's "Grand Total (Base)".
         *("order_total", "order_total_amount", "grand_total", "grand_total_base"),
         *("grand_total_purchased", "total_paid", "amount_paid"),
-        # Shopify's and BigCommerce's order APIs.
-        *("total_price", "total_inc_tax"),
+        # Shopify's and BigCommerce's order APIs; Shopify's current total is net of refunds.
+        *("current_total_price", "total_price", "total_inc_tax"),
         "dollar_value",
         "value",
         "spend",
