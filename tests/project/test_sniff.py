@@ -219,15 +219,21 @@ def test_amounts_written_with_a_currency_set_the_projects_currency(tmp_path: Pat
     assert any("€" in trait for card in value.cards for trait in card.traits)
 
 
-def test_a_dollar_sign_is_not_taken_for_one_currency(tmp_path: Path) -> None:
-    orders = tmp_path / "orders.csv"
-    orders.write_text(
-        "customer_id,order_date,amount,order_id\n"
+def _dollar_orders(path: Path, header: str) -> Path:
+    """400 orders by 40 customers over a year, their amounts written like ``$1,000.50``."""
+    path.write_text(
+        header
+        + "\n"
         + "".join(
             f'c{i % 40},2024-{1 + i % 12:02d}-{1 + i % 28:02d},"${1000 + i:,}.50",o{i}\n'
             for i in range(400)
         )
     )
+    return path
+
+
+def test_a_dollar_sign_is_not_taken_for_one_currency(tmp_path: Path) -> None:
+    orders = _dollar_orders(tmp_path / "orders.csv", "customer_id,order_date,amount,order_id")
     sniffed = sniff_project(tmp_path / "shop", orders)
     text = sniffed.config.read_text()
     assert "# currency:  # the amounts are written with '$', which several currencies" in text
@@ -235,14 +241,7 @@ def test_a_dollar_sign_is_not_taken_for_one_currency(tmp_path: Path) -> None:
 
 
 def test_a_currency_in_the_amounts_header_sets_the_projects_currency(tmp_path: Path) -> None:
-    orders = tmp_path / "orders.csv"
-    orders.write_text(
-        "Customer ID,Order Date,Amount (CAD),Order ID\n"
-        + "".join(
-            f'c{i % 40},2024-{1 + i % 12:02d}-{1 + i % 28:02d},"${100 + i:,}.50",o{i}\n'
-            for i in range(400)
-        )
-    )
+    orders = _dollar_orders(tmp_path / "orders.csv", "Customer ID,Order Date,Amount (CAD),Order ID")
     sniffed = sniff_project(tmp_path / "shop", orders)
     text = sniffed.config.read_text()
     assert '\ncurrency: CAD  # read off the header of "Amount (CAD)"\n' in text
