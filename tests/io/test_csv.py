@@ -224,3 +224,18 @@ def test_a_repeated_column_name_is_said(tmp_path: Path) -> None:
     assert "column 'amount' appears twice: the second is read as 'amount_duplicated_0'" in (
         report.notes
     )
+
+
+def test_empty_header_cells_are_said_once_as_columns_without_a_name(tmp_path: Path) -> None:
+    # A spreadsheet saved as CSV ends every line with the delimiters of its empty columns.
+    path = tmp_path / "orders.csv"
+    path.write_text("customer_id,order_date,amount,,,\nA,2024-01-03,10,,,\nB,2024-01-04,5,,,\n")
+    report = sw.read_transactions(path).quality()
+    assert report.rows_used == 2
+    assert (
+        report.notes.count(
+            "3 column(s) without a name in the header: read as '', '_duplicated_0', '_duplicated_1'"
+        )
+        == 1
+    )
+    assert not any("appears twice" in note for note in report.notes)

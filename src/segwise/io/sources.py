@@ -155,8 +155,12 @@ def _open_csv(path: Path, delimiter: str | None, encoding: str | None) -> RawSou
         f"column '{name.rpartition('_duplicated_')[0]}' appears twice: the second is read "
         f"as '{name}'"
         for name in inferred
-        if "_duplicated_" in name
+        if "_duplicated_" in name and name.rpartition("_duplicated_")[0]
     ]
+    # Empty header cells (a spreadsheet's trailing ",,,") are columns without a name.
+    if unnamed := [n for n in inferred if n == "" or n.startswith("_duplicated_")]:
+        shown = ", ".join(map(repr, unnamed))
+        notes.append(f"{len(unnamed)} column(s) without a name in the header: read as {shown}")
     if dialect.preamble:
         shown = next((line for line in dialect.preamble if line.strip()), "")
         lines = len(dialect.preamble)
