@@ -120,6 +120,26 @@ def _check_path(path: Path) -> None:
         )
 
 
+def _header_notes(names: list[str], dialect: csv_sniffer.CsvDialect) -> list[str]:
+    """What the report says of the header: repeated names, unnamed columns, lines above it."""
+    # Polars renames a repeated header name: the roles use the first, so say so.
+    notes = [
+        f"column '{name.rpartition('_duplicated_')[0]}' appears twice: the second is read "
+        f"as '{name}'"
+        for name in names
+        if "_duplicated_" in name and name.rpartition("_duplicated_")[0]
+    ]
+    # Empty header cells (a spreadsheet's trailing ",,,") are columns without a name.
+    if unnamed := [n for n in names if n == "" or n.startswith("_duplicated_")]:
+        shown = ", ".join(map(repr, unnamed))
+        notes.append(f"{len(unnamed)} column(s) without a name in the header: read as {shown}")
+    if dialect.preamble:
+        first = next((line for line in dialect.preamble if line.strip()), "")
+        lines = len(dialect.preamble)
+        notes.append(f"{lines} line(s) above the header skipped (the first: {first!r})")
+    return notes
+
+
 def _open_csv(path: Path, delimiter: str | None, encoding: str | None) -> RawSource:
     dialect = csv_sniffer.sniff(path, delimiter=delimiter, encoding=encoding)
     readable = csv_sniffer.transcode_to_utf8(path, dialect) if dialect.needs_transcoding else path
@@ -150,21 +170,7 @@ def _open_csv(path: Path, delimiter: str | None, encoding: str | None) -> RawSou
             truncate_ragged_lines=True,
         )
 
-    # Polars renames a repeated header name: the roles use the first, so say so.
-    notes: list[str] = [
-        f"column '{name.rpartition('_duplicated_')[0]}' appears twice: the second is read "
-        f"as '{name}'"
-        for name in inferred
-        if "_duplicated_" in name and name.rpartition("_duplicated_")[0]
-    ]
-    # Empty header cells (a spreadsheet's trailing ",,,") are columns without a name.
-    if unnamed := [n for n in inferred if n == "" or n.startswith("_duplicated_")]:
-        shown = ", ".join(map(repr, unnamed))
-        notes.append(f"{len(unnamed)} column(s) without a name in the header: read as {shown}")
-    if dialect.preamble:
-        shown = next((line for line in dialect.preamble if line.strip()), "")
-        lines = len(dialect.preamble)
-        notes.append(f"{lines} line(s) above the header skipped (the first: {shown!r})")
+    notes = _header_notes(list(inferred), dialect)
     typed_cache: dict[frozenset[str], dict[str, pl.DataType]] = {}
 
     def verified_types(text_columns: Collection[str]) -> dict[str, pl.DataType]:
