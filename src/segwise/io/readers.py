@@ -135,8 +135,8 @@ def read_kind(
 ) -> Dataset:
     """Read one source as ``kind``: roles, parsing plan and cleaning policy; a lazy Dataset.
 
-    Every public reader is this with its kind's roles; a list of sources is
-    read as one (a :class:`~segwise.io.combined.CombinedDataset`).
+    Every public reader is this with its kind's roles; a list of sources, or a
+    folder of exports, is read as one (a :class:`~segwise.io.combined.CombinedDataset`).
     """
     if not isinstance(source, list | tuple):
         source = folder_exports(source) or source  # a folder of monthly exports: its files
@@ -277,12 +277,13 @@ def read_transactions(
     Parameters
     ----------
     source
-        A path (CSV/TSV, optionally gzip; Parquet; Excel ``.xlsx``; JSON
-        lines; a DuckDB or SQLite file), a database URL (``duckdb:///``,
+        A path (CSV/TSV, optionally gzip; Parquet; Excel ``.xlsx``; JSON lines,
+        an array or an API's response; a DuckDB or SQLite file; a folder of
+        Parquet parts, read as one table), a database URL (``duckdb:///``,
         ``sqlite:///``, ``postgresql://``), or a pandas, Polars, PyArrow,
         DuckDB or Spark frame; or a list of them (monthly exports, one file
-        per shop), each read on its own and stacked into a
-        :class:`~segwise.io.combined.CombinedDataset`.
+        per shop), or a folder of such exports, each read on its own and
+        stacked into a :class:`~segwise.io.combined.CombinedDataset`.
     customer_id, timestamp, amount, quantity, unit_price, order_id, product, category, channel
         Column names for each role. Unnamed roles are recognised from common
         names (``CustomerID``, ``Customer ID``, ``InvoiceDate``, ``InvoiceNo``,
