@@ -96,5 +96,15 @@ def in_another_currency(column: str, others: tuple[Any, ...]) -> nw.Expr:
 
 
 def iso_code(currency: str | None) -> str | None:
-    """``currency`` when it reads as an ISO 4217 code (three letters), else None."""
-    return currency if currency is not None and re.fullmatch("[A-Z]{3}", currency) else None
+    """``currency`` when it reads as an ISO 4217 code (three letters), else None.
+
+    Stripe's API writes its codes in lower case (``eur``): the same code.
+
+    Examples
+    --------
+    >>> iso_code("EUR"), iso_code("eur"), iso_code("Euro"), iso_code("€")
+    ('EUR', 'EUR', None, None)
+    """
+    if currency is None or not re.fullmatch("[A-Z]{3}|[a-z]{3}", currency):
+        return None
+    return currency.upper()

@@ -28,6 +28,7 @@ from segwise.io.csv_types import infer_csv_types
 from segwise.io.file_kinds import DUCKDB, EXCEL, JSON_LINES, PARQUET, SQLITE, file_suffix
 from segwise.io.folders import folder_stamp, scan_parquet_folder
 from segwise.io.json_files import JSON_HINT, scan_json
+from segwise.io.minor_units import from_minor_units
 from segwise.io.nested import flatten_structs
 
 Scanner = Callable[[Collection[str]], nw.LazyFrame[Any]]
@@ -323,7 +324,8 @@ def _open_path(
         return open_excel(path, sheet)
     if suffix in JSON_LINES:
         try:
-            return _open_polars_lazy(str(path), scan_json(path))
+            frame, notes = from_minor_units(scan_json(path))
+            return _open_polars_lazy(str(path), frame, notes)
         except (pl.exceptions.PolarsError, gzip.BadGzipFile, EOFError) as exc:
             raise polars_error(exc, str(path)) from None
     if suffix in DUCKDB:
