@@ -12,7 +12,10 @@ runs and the process's peak resident memory (VmHWM: ``ru_maxrss`` survives
 ``exec`` and would report the parent's peak). Data comes from the seeded
 generator in ``segwise.datasets``, cached in benchmarks/data (git-ignored).
 
-    python benchmarks/bench_ingest.py --rows 10000000
+    python benchmarks/bench_ingest.py --rows 10000000 [--parts 48]
+
+``--parts N`` also reads the same rows cut into N Parquet files in ``part=K/`` folders
+(as Spark writes them), against Polars scanning the folder.
 """
 
 from __future__ import annotations
@@ -73,15 +76,25 @@ def segwise_report(path: Path) -> int:
     return sw.read_transactions(path).quality().rows_read
 
 
+def polars_read_folder(folder: Path) -> int:
+    return pl.scan_parquet(folder / "**" / "*.parquet", hive_partitioning=True).collect().height
+
+
 CASES: dict[str, Callable[[Path], int]] = {
     "polars scan_parquet + collect": polars_read,
     "segwise read_transactions (clean rows)": segwise_read,
     "hand-written polars report": polars_report,
     "segwise quality report": segwise_report,
 }
+#: The same rows in a folder of Parquet parts (``--parts``), as Spark writes them.
+FOLDER_CASES: dict[str, Callable[[Path], int]] = {
+    "polars scan of the folder + collect": polars_read_folder,
+    "segwise read_transactions (folder)": segwise_read,
+}
 BASELINES = {
     "segwise read_transactions (clean rows)": "polars scan_parquet + collect",
     "segwise quality report": "hand-written polars report",
+    "segwise read_transactions (folder)": "polars scan of the folder + collect",
 }
 
 
@@ -95,6 +108,20 @@ def ensure_data(rows: int, folder: Path) -> Path:
         paths = write_retailer(folder / "raw", customers, seed=20261122, tables=("orders",))
         pl.scan_parquet(paths["orders"]).head(rows).sink_parquet(target)
     return target
+
+
+def ensure_folder(path: Path, parts: int) -> Path:
+    """(Once) the rows of ``path`` cut into ``parts`` Parquet files under ``part=K/``."""
+    folder = path.with_name(f"{path.stem}_in_{parts}_parts")
+    if not folder.exists():
+        rows = pl.scan_parquet(path).select(pl.len()).collect().item()
+        size = -(-rows // parts)
+        for part in range(parts):
+            (folder / f"part={part}").mkdir(parents=True)
+            piece = pl.scan_parquet(path).slice(part * size, size)
+            piece.sink_parquet(folder / f"part={part}" / "data.parquet")
+        (folder / "_SUCCESS").write_text("")
+    return folder
 
 
 def run_case(name: str, path: Path) -> tuple[float, float, int]:
@@ -112,12 +139,17 @@ def run_case(name: str, path: Path) -> tuple[float, float, int]:
 def measure_one(name: str, path: Path) -> None:
     # Warm up on the first 100 rows: lazy imports and first-call set-up are
     # start-up costs, not reading costs (about 55 ms for segwise, less for Polars).
+    case = {**CASES, **FOLDER_CASES}[name]
     warm = path.with_suffix(".warmup.parquet")
+    if path.is_dir():
+        warm = path.with_name(f"{path.name}_warmup") / "part=0" / "data.parquet"
     if not warm.exists():
-        pl.scan_parquet(path).head(100).sink_parquet(warm)
-    CASES[name](warm)
+        warm.parent.mkdir(parents=True, exist_ok=True)
+        source = next(path.rglob("*.parquet")) if path.is_dir() else path
+        pl.scan_parquet(source).head(100).sink_parquet(warm)
+    case(warm.parent.parent if path.is_dir() else warm)
     start = time.perf_counter()
-    rows = CASES[name](path)
+    rows = case(path)
     elapsed = time.perf_counter() - start
     status = Path("/proc/self/status").read_text()
     match = re.search(r"VmHWM:\s+(\d+)", status)
@@ -129,6 +161,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--data", type=Path, default=HERE / "data")
+    parser.add_argument("--parts", type=int, default=0, help="also read it as N Parquet parts")
     parser.add_argument("--case", help=argparse.SUPPRESS)
     parser.add_argument("--path", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -140,9 +173,12 @@ def main() -> None:
     path = ensure_data(args.rows, args.data)
     size = path.stat().st_size / 2**20
     print(f"data: {path} ({size:,.0f} MiB), ready in {time.perf_counter() - started:.1f}s")
+    cases = dict.fromkeys(CASES, path)
+    if args.parts:
+        cases |= dict.fromkeys(FOLDER_CASES, ensure_folder(path, args.parts))
     results: dict[str, dict[str, float]] = {}
-    for name in CASES:
-        runs = [run_case(name, path) for _ in range(args.repeat)]
+    for name, source in cases.items():
+        runs = [run_case(name, source) for _ in range(args.repeat)]
         best = min(runs)
         results[name] = {"seconds": best[0], "peak_mib": max(r[1] for r in runs), "rows": best[2]}
     machine = platform.processor() or platform.machine()
