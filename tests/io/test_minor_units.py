@@ -77,3 +77,34 @@ def test_other_records_keep_their_amounts(records: list[dict[str, object]]) -> N
     read, notes = from_minor_units(frame)
     assert read.collect().equals(frame.collect())
     assert notes == []
+
+
+def test_square_and_adyen_money_objects_are_read_in_units(tmp_path: Path) -> None:
+    # Square: {"amount_money": {"amount": 1250, "currency": "USD"}}, nested one level down too.
+    payments = [
+        {
+            "id": f"p{i}",
+            "created_at": f"2024-01-{1 + i:02d}T10:00:00Z",
+            "customer_id": f"C{i % 2}",
+            "amount_money": {"amount": 1000 + 500 * i, "currency": "USD"},
+            "risk": {"level": "NORMAL"},
+        }
+        for i in range(4)
+    ]
+    path = tmp_path / "payments.json"
+    path.write_text(json.dumps({"payments": payments}))
+    orders = sw.read_transactions(path)
+    assert orders.roles.columns["amount"] == "amount_money_amount"
+    assert orders.currency == "USD"
+    report = orders.quality()
+    assert report.total_amount == pytest.approx(sum(10 + 5 * i for i in range(4)))
+    assert any("amount_money_amount" in note for note in report.notes)
+    nested = pl.LazyFrame({"payment": [{"amount": {"value": 1250, "currency": "EUR"}, "psp": "x"}]})
+    read, notes = from_minor_units(nested)
+    assert read.collect()["payment"].to_list() == [
+        {"amount": {"value": 12.5, "currency": "EUR"}, "psp": "x"}
+    ]
+    assert notes and "payment_amount_value" in notes[0]
+    # Shopify's money sets write decimals, as text: left as they are.
+    shopify = pl.LazyFrame({"price_set": [{"amount": "12.50", "currency_code": "EUR"}]})
+    assert from_minor_units(shopify)[1] == []

@@ -4,10 +4,15 @@ Stripe's API (a charge, a payment intent, an invoice saved from a list response)
 every amount as an integer count of cents, or of yen for a currency without decimals.
 Read as written, each order would be a hundred times its size. Its records say what they
 are (``"object": "charge"``), so such amounts are divided by their currency's unit before
-anything else reads them, and the report says so.
+anything else reads them, and the report says so. Square's and Adyen's money objects
+(``"total_money": {"amount": 1250, "currency": "USD"}``, ``{"value": 1250, "currency":
+"EUR"}``) hold an integer in the smallest unit beside its currency: the same. Shopify's
+(``{"amount": "12.50", "currency_code": "EUR"}``) writes decimals, as text: left alone.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import polars as pl
 
@@ -27,6 +32,7 @@ _NO_DECIMALS = frozenset({
 })  # fmt: skip
 _THREE_DECIMALS = frozenset({"BHD", "JOD", "KWD", "OMR", "TND"})
 _PEEK = 200
+_MONEY_AMOUNTS = ("amount", "value")
 
 
 def from_minor_units(frame: pl.LazyFrame) -> tuple[pl.LazyFrame, list[str]]:
@@ -44,24 +50,66 @@ def from_minor_units(frame: pl.LazyFrame) -> tuple[pl.LazyFrame, list[str]]:
     """
     schema = frame.collect_schema()
     fields = [f for f in AMOUNT_FIELDS if f in schema and schema[f].is_integer()]
-    if "object" not in schema or not fields:
+    if fields and "object" in schema and _payment_objects(frame):
+        code = pl.col("currency") if "currency" in schema else pl.lit(None, pl.String)
+        frame = frame.with_columns((pl.col(f) / _unit(code)).alias(f) for f in fields)
+    else:
+        fields = []
+    found: list[str] = []
+    for name, dtype in schema.items():
+        converted = _in_units(pl.col(name), name, dtype, found)
+        if converted is not None:
+            frame = frame.with_columns(converted.alias(name))
+    shown = ", ".join([*fields, *found])
+    if not shown:
         return frame, []
-    objects = set(frame.select("object").head(_PEEK).collect()["object"].drop_nulls().to_list())
-    if not objects or not objects <= PAYMENT_OBJECTS:
-        return frame, []
-    code = pl.col("currency").str.to_uppercase() if "currency" in schema else pl.lit(None)
-    unit = (
-        pl.when(code.is_in(list(_NO_DECIMALS)))
-        .then(1)
-        .when(code.is_in(list(_THREE_DECIMALS)))
-        .then(1000)
-        .otherwise(100)
-    )
-    read = frame.with_columns((pl.col(f) / unit).alias(f) for f in fields)
-    shown = ", ".join(fields)
     note = (
         f"amounts ({shown}) written in the currency's smallest unit, as payment APIs write "
         "them (1250 = 12.50): divided by 100 (by 1 for JPY and other currencies without "
         "decimals)"
     )
-    return read, [note]
+    return frame, [note]
+
+
+def _payment_objects(frame: pl.LazyFrame) -> bool:
+    """Whether the first records say they are payment objects (``"object": "charge"``)."""
+    objects = frame.select("object").head(_PEEK).collect()["object"].drop_nulls().to_list()
+    return bool(objects) and set(objects) <= PAYMENT_OBJECTS
+
+
+def _in_units(expr: pl.Expr, path: str, dtype: Any, found: list[str]) -> pl.Expr | None:
+    """``expr`` (a struct) with every money object in it in currency units; None if none.
+
+    A money object is a struct of one integer amount (``amount`` or ``value``) and a text
+    ``currency``, at any depth; ``found`` gets the columns it will flatten to.
+    """
+    if not isinstance(dtype, pl.Struct):
+        return None
+    fields = {f.name: f.dtype for f in dtype.fields}
+    amounts = [name for name in _MONEY_AMOUNTS if name in fields]
+    if (
+        len(amounts) == 1
+        and fields[amounts[0]].is_integer()
+        and fields.get("currency") == pl.String
+    ):
+        found.append(f"{path}_{amounts[0]}")
+        divided = pl.field(amounts[0]) / _unit(pl.field("currency"))
+        return expr.struct.with_fields(divided.alias(amounts[0]))
+    inner = [
+        converted.alias(name)
+        for name, kind in fields.items()
+        if (converted := _in_units(pl.field(name), f"{path}_{name}", kind, found)) is not None
+    ]
+    return expr.struct.with_fields(inner) if inner else None
+
+
+def _unit(code: pl.Expr) -> pl.Expr:
+    """How many of the currency's smallest unit make one (100 for cents)."""
+    upper = code.str.to_uppercase()
+    return (
+        pl.when(upper.is_in(list(_NO_DECIMALS)))
+        .then(1)
+        .when(upper.is_in(list(_THREE_DECIMALS)))
+        .then(1000)
+        .otherwise(100)
+    )
