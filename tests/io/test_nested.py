@@ -112,6 +112,8 @@ def test_a_struct_whose_fields_would_repeat_a_column_is_kept_whole() -> None:
     deep = flatten_structs(nw.from_native(pl.LazyFrame({"s": [{"x": {"y": 1, "z": [1, 2]}}]})))
     assert deep.frame.collect_schema().names() == ["s_x_y", "s_x_z"]
     assert deep.frame.collect().rows() == [(1, [1, 2])]
+    twice = pl.LazyFrame({"a": [{"b_c": 1, "b": {"c": 2}}]})  # both would be a_b_c
+    assert flatten_structs(nw.from_native(twice)).frame.collect_schema().names() == ["a"]
     plain = nw.from_native(pl.LazyFrame({"a": [1]}))
     assert flatten_structs(plain).frame is plain
     assert flatten_structs(plain).fields == {}

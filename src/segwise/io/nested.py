@@ -43,7 +43,8 @@ class Flattened:
 def flatten_structs(frame: nw.LazyFrame[Any]) -> Flattened:
     """``frame`` with every struct column's fields as columns, named by their path.
 
-    A struct whose flattened names would repeat a column's name is kept whole.
+    A struct whose flattened names would repeat a column's name, or each other, is kept
+    whole.
 
     Examples
     --------
@@ -67,7 +68,8 @@ def flatten_structs(frame: nw.LazyFrame[Any]) -> Flattened:
         if not isinstance(dtype, nw.Struct):
             fields = []
         names = {name for name, _, _ in fields}
-        if fields and not names & produced:
+        # Kept whole where its names would repeat a column's, or each other's (a_b_c twice).
+        if fields and len(names) == len(fields) and not names & produced:
             flattened.append(f"'{column}' ({len(fields)})")
             exprs += [expr.alias(name) for name, _, expr in fields]
             own_names |= {name: own for name, own, _ in fields}
