@@ -134,6 +134,17 @@ def test_shopifys_current_total_is_the_amount_net_of_refunds(tmp_path: Path) -> 
     assert report.total_amount == pytest.approx(150.0)
 
 
+def test_one_order_with_its_line_items_is_one_order(tmp_path: Path) -> None:
+    order = {
+        "id": 1001, "created_at": "2024-01-05T10:00:00Z", "customer": {"id": 7},
+        "total_price": "30.00", "currency": "EUR", "financial_status": "paid",
+        "email": "a@b.c", "line_items": [{"sku": "a", "price": "10.00"}, {"sku": "b"}],
+    }  # fmt: skip
+    read = sw.read_transactions(_write(tmp_path / "order.json", json.dumps(order, indent=2)))
+    report = read.quality()
+    assert (report.rows_used, report.total_amount) == (1, pytest.approx(30.0))
+
+
 def test_an_event_log_with_a_list_of_records_per_event_keeps_its_rows(tmp_path: Path) -> None:
     # A list of records beside other fields is one column of the event, not the records.
     lines = [

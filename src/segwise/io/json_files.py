@@ -20,6 +20,9 @@ if TYPE_CHECKING:
 #: Rows read to settle each field's type, as for CSV columns.
 INFER_ROWS = 10_000
 
+#: The most keys an API's response holds beside the list of records it wraps.
+_PAGING_KEYS = 5
+
 #: What to check when a JSON file does not parse.
 JSON_HINT = (
     "check the file: it should hold one JSON object per line (JSON lines) or one array of objects"
@@ -50,8 +53,12 @@ def scan_json(path: Path) -> pl.LazyFrame:
         listed = _record_lists(schema)
         return _unwrap(lines, listed[0]) if listed == list(schema) == listed[:1] else lines
     whole = pl.read_json(_bytes(path), infer_schema_length=INFER_ROWS)
+    # A response beside its list holds a few keys of paging (Stripe's object, url,
+    # has_more); one record holding a list (an order and its line items) holds many.
     wrapped = _record_lists(whole.schema) if whole.height == 1 else []
-    return _unwrap(whole.lazy(), wrapped[0]) if len(wrapped) == 1 else whole.lazy()
+    if len(wrapped) == 1 and whole.width <= 1 + _PAGING_KEYS:
+        return _unwrap(whole.lazy(), wrapped[0])
+    return whole.lazy()
 
 
 def _record_lists(schema: pl.Schema) -> list[str]:
