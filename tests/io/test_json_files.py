@@ -24,7 +24,7 @@ ORDERS = [
 
 def _write(path: Path, text: str) -> Path:
     if path.name.endswith(".gz"):
-        path.write_bytes(gzip.compress(text.encode()))
+        path.write_bytes(gzip.compress(text.encode(), mtime=0))
     else:
         path.write_text(text)
     return path
@@ -67,9 +67,11 @@ def test_an_amplitude_export_gzipped_per_hour_is_an_event_log(tmp_path: Path) ->
     [
         ("broken.json", b'{"customer_id": "a",\n"date": "2024-01-01"\n'),  # cut short
         ("lines.json", b'{"customer_id": "a"}\n{"customer_id": "b",\n'),
-        ("broken.json.gz", gzip.compress(b"not json at all")),
+        # mtime=0: the bytes are in the test's id, which every xdist worker must agree on.
+        ("broken.json.gz", gzip.compress(b"not json at all", mtime=0)),
         ("notgzip.json.gz", b'[{"customer_id": "a"}]'),
     ],
+    ids=["cut-short", "lines-cut-short", "gzip-of-no-json", "not-gzip"],
 )
 def test_a_file_that_is_no_json_gets_one_line(tmp_path: Path, name: str, body: bytes) -> None:
     path = tmp_path / name
