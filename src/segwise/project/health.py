@@ -468,7 +468,7 @@ def _moves(shifted: list[dict[str, Any]]) -> str:
     def told(row: dict[str, Any]) -> str:
         medians = f"median {_number(row['median_old'])} → {_number(row['median_new'])}"
         if row["median_aged"] is not None:  # set where the aged values were the nearer
-            medians += f", {_number(row['median_aged'])} had none of them bought"
+            medians += f", {_number(row['median_aged'])} if none had bought since"
         return f"{row['column']} ({medians}, PSI {row['psi']:.2f})"
 
     more = f" and {len(shifted) - 3} more" if len(shifted) > 3 else ""

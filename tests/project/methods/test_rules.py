@@ -72,28 +72,47 @@ EMPTY = """segmentations:
       - {{name: Nobody, where: "orders > 1000000"}}
       - {{name: Buyers, where: "orders >= 1"}}
       - {{name: Shadowed, where: "orders >= 2"}}
+      - {{name: Never both, where: "orders >= 10 AND recency_days > 100000 AND orders <= 1"}}
+      - {{name: Contradiction, where: "orders >= 10 AND orders <= 1"}}
 """
 
 
-def test_an_empty_segment_is_said_not_left_out_of_the_report_unseen(tmp_path: Path) -> None:
+def test_an_empty_segment_is_said_with_the_condition_that_empties_it(tmp_path: Path) -> None:
     project = sample_project(tmp_path / "shop", EMPTY.format(exclusive="true"))
     result = project.run()
     [rules] = result.segmentations
+    features = project.store.latest_features()
+    assert features is not None
     assert {c.name for c in rules.cards} >= {"Buyers"}
     assert not {"Nobody", "Shadowed"} & {c.name for c in rules.cards}
     day = result.as_of.isoformat()
+    check = "; check the rule (segwise explain shows why a customer is out)"
+    low, high = features["orders"].min(), features["orders"].max()
+    repeat = features.filter(pl.col("orders") >= 2).height
+    ten = features.filter(pl.col("orders") >= 10).height
+    assert 0 < ten < repeat
     assert rules.warnings == [
-        f"segment 'Nobody' is empty as of {day}: its rule matches no customer; check the "
-        "rule (segwise explain shows why a customer is out)",
+        # Where the numbers lie says why: nobody has a million orders.
+        f"segment 'Nobody' is empty as of {day}: orders > 1000000 matches no customer "
+        f"(orders runs {low} to {high}){check}",
         # Its rule matches repeat buyers, every one of them already a buyer above it.
-        f"segment 'Shadowed' is empty as of {day}: its rule matches no customer who is not "
-        "in a segment before it; check the rule (segwise explain shows why a customer is out)",
+        f"segment 'Shadowed' is empty as of {day}: its rule matches {repeat:,} customer(s), "
+        "every one in a segment before it; give it a higher priority, or narrow the "
+        "segments before it",
+        # The first condition that leaves nobody is named, not the rule as a whole.
+        f"segment 'Never both' is empty as of {day}: recency_days > 100000 matches no "
+        f"customer (recency_days runs {features['recency_days'].min()} to "
+        f"{features['recency_days'].max()}){check}",
+        f"segment 'Contradiction' is empty as of {day}: orders <= 1 matches "
+        f"{features.filter(pl.col('orders') <= 1).height:,} customer(s), none of them "
+        f"passing the condition before it{check}",
     ]
     assert "segment &#39;Shadowed&#39; is empty" in result.report.read_text()
     overlapping = sample_project(tmp_path / "aud", EMPTY.format(exclusive="false"))
     [audiences] = overlapping.run().segmentations
     assert [w.split(":")[0] for w in audiences.warnings] == [
-        f"segment 'Nobody' is empty as of {day}"
+        f"segment '{name}' is empty as of {day}"
+        for name in ("Nobody", "Never both", "Contradiction")
     ]
 
 

@@ -13,6 +13,7 @@ from segwise.exceptions import ProblemsError, RuleError
 from segwise.lang.parser import parse_rule
 from segwise.profiling import profile_segments
 from segwise.profiling.actions import population_value, suggest_action, suggested_actions
+from segwise.profiling.amounts import number
 from segwise.profiling.cards import SegmentationResult, SegmentCard, cards_from_profiles
 from segwise.profiling.profiles import SegmentProfiles
 from segwise.profiling.rule_lint import blanks_left_out, may_leave_blanks_out
@@ -29,6 +30,7 @@ from segwise.segmenters import RuleCatalog, RuleSegmenter
 
 if TYPE_CHECKING:
     from segwise.io.dataset import Dataset
+    from segwise.segmenters.rule_preview import SegmentSize
 
 
 def run(name: str, spec: RulesSegmentation, inputs: RunInputs) -> list[SegmentationResult]:
@@ -64,7 +66,7 @@ def run(name: str, spec: RulesSegmentation, inputs: RunInputs) -> list[Segmentat
             members,
             definition,
             made,
-            warnings=_empty_segments(catalog, members, inputs.as_of)
+            warnings=_empty_segments(catalog, members, segmenter, inputs, tables)
             + _blanks(catalog, out, inputs),
             reads=tuple(reads),
         )
@@ -79,19 +81,64 @@ def _blanks(catalog: RuleCatalog, out: pl.DataFrame, inputs: RunInputs) -> list[
     return [f"segment '{f.segment}': {f.message}" for f in found]
 
 
-def _empty_segments(catalog: RuleCatalog, members: pl.DataFrame, as_of: Any) -> list[str]:
-    """A segment nobody is in has no card: say so, or it vanishes from the report unseen."""
+def _empty_segments(
+    catalog: RuleCatalog,
+    members: pl.DataFrame,
+    segmenter: RuleSegmenter,
+    inputs: RunInputs,
+    tables: dict[str, Any],
+) -> list[str]:
+    """A segment nobody is in has no card: say so, and why, or it vanishes unseen."""
     held = set(members["segment"].unique().to_list())
-    found = []
-    for place, segment in enumerate(catalog.ordered()):
-        if segment.name in held:
-            continue
-        taken = " who is not in a segment before it" if catalog.exclusive and place else ""
-        found.append(
-            f"segment '{segment.name}' is empty as of {as_of}: its rule matches no customer"
-            f"{taken}; check the rule (segwise explain shows why a customer is out)"
+    empty = [s.name for s in catalog.ordered() if s.name not in held]
+    if not empty:
+        return []
+    # The preview is one aggregation; only a run with an empty segment pays for it.
+    sizes = {s.name: s for s in segmenter.preview(inputs.features_native, **tables).segments}
+    return [
+        f"segment '{name}' is empty as of {inputs.as_of}: "
+        f"{_why_empty(sizes[name], inputs.features)}"
+        for name in empty
+    ]
+
+
+def _why_empty(size: SegmentSize, features: pl.DataFrame) -> str:
+    """The first condition that leaves nobody, or the segments before it that took everyone."""
+    explain = "; check the rule (segwise explain shows why a customer is out)"
+    if size.matches:
+        return (
+            f"its rule matches {size.matches:,} customer(s), every one in a segment before "
+            "it; give it a higher priority, or narrow the segments before it"
         )
-    return found
+    for place, condition in enumerate(size.conditions):
+        if not condition.alone:
+            spans = _spans(condition.text, features)
+            return f"{condition.text} matches no customer{spans}{explain}"
+        if not condition.cumulative:
+            before = "the condition" if place == 1 else "the conditions"
+            return (
+                f"{condition.text} matches {condition.alone:,} customer(s), none of them "
+                f"passing {before} before it{explain}"
+            )
+    return f"its rule matches no customer{explain}"
+
+
+def _spans(condition: str, features: pl.DataFrame) -> str:
+    """`` (orders runs 1 to 37)``: where the condition's numeric features lie in this run."""
+    read = sorted(parse_rule(condition).columns & set(features.columns))
+    numeric = [c for c in read if features.schema[c].is_numeric()]
+    if not numeric:
+        return ""
+    ends = features.select(
+        *(pl.col(c).min().alias(f"{c}_min") for c in numeric),
+        *(pl.col(c).max().alias(f"{c}_max") for c in numeric),
+    ).row(0, named=True)
+    spans = [
+        f"{c} runs {number(ends[f'{c}_min'])} to {number(ends[f'{c}_max'])}"
+        for c in numeric
+        if ends[f"{c}_min"] is not None
+    ]
+    return f" ({', '.join(spans)})" if spans else ""
 
 
 def _members_only(catalog: RuleCatalog, out: pl.DataFrame) -> pl.DataFrame:
