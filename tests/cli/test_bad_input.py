@@ -146,6 +146,12 @@ def test_a_project_file_is_sent_to_validate(tmp_path: Path) -> None:
     )
     code, stderr, out = _run(tmp_path, str(config))
     _assert_clean_failure(tmp_path, code, stderr, out, "a project file", "segwise validate")
+    # Its folder would be read as a folder of exports: its models, reports, quarantine.
+    (tmp_path / "orders.csv").write_text("customer_id,order_date,amount\n1,2024-01-01,3\n")
+    code, stderr, out = _run(tmp_path, str(tmp_path))
+    _assert_clean_failure(
+        tmp_path, code, stderr, out, f"{tmp_path}: a project folder", "segwise validate"
+    )
     catalog = tmp_path / "rules.yaml"
     catalog.write_text("segments:\n  - {name: A, where: 'orders > 1'}\n")
     code, stderr, out = _run(tmp_path, str(catalog))

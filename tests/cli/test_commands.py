@@ -146,6 +146,20 @@ def test_init_scaffolds_a_project(tmp_path: Path) -> None:
     assert again.exit_code == 1 and "--force" in again.stderr
 
 
+def test_init_given_a_data_file_says_how_to_write_a_project_for_it(tmp_path: Path) -> None:
+    orders = tmp_path / "orders.csv.gz"
+    orders.write_bytes(sample_paths()["orders"].read_bytes())
+    result = runner.invoke(app, ["init", str(orders)])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"error: {orders}: is a file, not a folder. Run `segwise init my-project "
+        f"--transactions {orders}` to write a project for this data."
+    ]
+    notes = tmp_path / "notes"
+    notes.write_text("not data")
+    assert "Choose a new folder name" in runner.invoke(app, ["init", str(notes)]).stderr
+
+
 def test_the_installed_script_is_quiet_in_pipes(tmp_path: Path) -> None:
     script = Path(sys.executable).with_name("segwise")
     done = subprocess.run(

@@ -148,16 +148,19 @@ def quality(
         else {"as_of": as_of}
     )
     for file in files:
-        if Path(file).suffix.lower() in {".yaml", ".yml"}:
+        if Path(file).suffix.lower() in {".yaml", ".yml"} or Path(file).is_dir():
             from segwise.cli.inputs import project_file
 
-            # The init comment once sent users here with the project file itself.
+            # The init comment once sent users here with the project file itself; a
+            # project's folder would read its models and reports as exports.
             if project_file(file) is not None:
+                what = "folder" if Path(file).is_dir() else "file"
                 raise ConfigError(
-                    f"{file}: a project file, not a table of {kind}",
+                    f"{file}: a project {what}, not a table of {kind}",
                     hint=f"check a project's sources with their columns by segwise validate "
                     f"{file}; segwise quality reads data files",
                 )
+        if Path(file).suffix.lower() in {".yaml", ".yml"}:
             raise ConfigError(
                 f"{file}: a YAML file, not a table of {kind}",
                 hint="give a data file: CSV, Parquet, Excel or JSON lines, or a database URL",

@@ -15,6 +15,9 @@ SQLITE = (".sqlite", ".sqlite3", ".db")
 #: Delimited text, which is also what a file of any other name is read as.
 TEXT = (".csv", ".tsv", ".txt", ".csv.gz", ".tsv.gz", ".txt.gz")
 
+#: Every suffix a reader takes by name.
+DATA_FILES = (*PARQUET, *EXCEL, *JSON_LINES, *DUCKDB, *SQLITE, *TEXT)
+
 _DOUBLE = (".jsonl.gz", ".ndjson.gz", ".json.gz", ".csv.gz", ".tsv.gz", ".txt.gz")
 
 

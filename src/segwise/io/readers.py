@@ -108,14 +108,14 @@ class ReaderSettings:
     date_formats: Mapping[str, str] = field(default_factory=dict)
 
 
+_ONE_CUSTOMER_TABLE = "join or stack the customer tables first, so each customer has one row"
+
+
 def _read_several(kind: InputKind, sources: Sequence[Any], *args: Any, **kwargs: Any) -> Dataset:
     """Read each source on its own and stack them (see :class:`CombinedDataset`)."""
     if kind == "customers":
         # Stacking customer tables would hide an id present in two files.
-        raise DataError(
-            "read_customers takes one source",
-            hint="join or stack the customer tables first, so each customer has one row",
-        )
+        raise DataError("read_customers takes one source", hint=_ONE_CUSTOMER_TABLE)
     if not sources:
         raise DataError("no sources given", hint="pass a path, a frame, or a list of them")
     parts = [read_kind(kind, one, *args, **kwargs) for one in sources]
@@ -139,7 +139,14 @@ def read_kind(
     folder of exports, is read as one (a :class:`~segwise.io.combined.CombinedDataset`).
     """
     if not isinstance(source, list | tuple):
-        source = folder_exports(source) or source  # a folder of monthly exports: its files
+        exports = folder_exports(source)  # a folder of monthly exports: its files
+        if exports and kind == "customers":
+            raise DataError(
+                f"a folder of {len(exports)} exports; read_customers takes one source",
+                hint=_ONE_CUSTOMER_TABLE,
+                source=str(source),
+            )
+        source = exports or source
     if isinstance(source, list | tuple):
         return _read_several(
             kind,

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from segwise.datasets import sample_paths
 from segwise.exceptions import ConfigError
+from segwise.io.file_kinds import DATA_FILES, file_suffix
 from segwise.io.writers import write_text
 
 if TYPE_CHECKING:
@@ -124,7 +125,14 @@ def project_file_for(directory: Path, *, force: bool = False) -> Path:
             f"{config}: a project already exists here", hint="pass --force to overwrite it"
         )
     if directory.exists() and not directory.is_dir():
-        raise ConfigError(f"{directory}: is a file, not a folder", hint="choose a new folder name")
+        hint = "choose a new folder name"
+        if file_suffix(directory) in DATA_FILES:
+            # `segwise init orders.csv` is the first thing many people type.
+            hint = (
+                f"run `segwise init my-project --transactions {directory}` to write a "
+                "project for this data"
+            )
+        raise ConfigError(f"{directory}: is a file, not a folder", hint=hint)
     return config
 
 
