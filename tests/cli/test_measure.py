@@ -33,8 +33,11 @@ def test_kpis_table_json_and_file(experiment_copy: Path, tmp_path: Path) -> None
     written = runner.invoke(app, ["kpis", str(config), "-o", str(target)])
     assert written.exit_code == 0, written.stderr
     rows = pl.read_csv(target)
+    every = json.loads(runner.invoke(app, ["kpis", str(config), "--json"]).stdout)["runs"]
+    returned = any(s["top_return_share"] is not None for r in every for s in r["segments"])
     assert set(rows["kpi"]) == {"conversion", "churn", "revenue_per_customer", "aov", "repeat_rate",
-                                "top_customer_revenue_share"}  # fmt: skip
+                                "top_customer_revenue_share",
+                                *(["top_customer_return_share"] if returned else [])}  # fmt: skip
     # Run 2 is as of the last order: nothing after it to measure, so no rows (they said 0%
     # conversion and 100% churn).
     assert set(rows["run_id"]) == {1}

@@ -15,6 +15,7 @@ from statsmodels.stats.proportion import proportion_confint, proportions_ztest
 
 from segwise.measure.kpis import (
     BOOTSTRAP_MAX,
+    CONCENTRATED,
     EVERYONE,
     SegmentKpis,
     against_prediction,
@@ -190,6 +191,7 @@ def test_a_small_segment_with_one_big_buyer_gets_an_interval_it_can_have() -> No
     assert found["Few"].concentrated and not found["Many"].concentrated
     assert "the other 42" in found["Few"].to_dict()["revenue_note"]
     assert found["Many"].to_dict()["revenue_note"] is None
+    assert found["Few"].top_return_share is None  # nobody's window nets below zero
     # The same members in another order: the same intervals (the report is reproducible).
     shuffled = outcomes.collect().sample(fraction=1.0, shuffle=True, seed=5).lazy()
     again = {r.segment: r.kpis for r in segment_kpis(shuffled, observed_days=30)}
@@ -216,3 +218,42 @@ def test_a_window_everyone_bought_more_in_than_predicted_is_said(
         assert f"x{ratio['value']:.2f}" in note
         assert ("bought more" in note) == (low > 1)
     assert prediction_note([other], 60) is None  # nobody's whole base: nothing to say
+
+
+def test_one_customers_returns_that_sink_a_segments_revenue_are_said() -> None:
+    # Online Retail II, RFM as of 2010-09-30, Can't Lose Them over the next 30 days: 43
+    # customers at 60.12 each, while the 14 who bought spent 296 per member; one
+    # wholesaler's returns of 9,330 (of orders before the window) made the difference.
+    # The note blamed "one customer made 30% of the revenue", which hid the cause.
+    bought = [1_962.8, 3_761.64, 932.49, 887.13, 823.2, 383.48, 312.65, 180.08]
+    revenue = [*bought, -9_330.1, -830.12, *([0.0] * 33)]
+    outcomes = pl.LazyFrame(
+        {
+            "customer_id": [f"c{i}" for i in range(len(revenue))],
+            "segment": "Can't Lose Them",
+            "orders": [1.0 if r > 0 else 0.0 for r in revenue],
+            "revenue": revenue,
+            "days_to_order": [3.0 if r > 0 else None for r in revenue],
+        }
+    )
+    [_, segment] = segment_kpis(outcomes, observed_days=30)
+    assert segment.top_return_share == pytest.approx(9_330.1 / sum(bought))
+    assert segment.top_return_share > segment.top_customer_share > CONCENTRATED
+    assert segment.concentrated
+    note = segment.to_dict()["revenue_note"]
+    share = f"{9_330.1 / sum(bought):.0%}"
+    assert note.startswith(f"one customer's returns in the window came to {share} of what ")
+    assert note.endswith("say little about the other 42")
+    # The same returns beside much larger purchases are a detail, not the story.
+    small = pl.LazyFrame(
+        {
+            "customer_id": ["a", "b", "c", "d"],
+            "segment": "Loyal",
+            "orders": [1.0, 1.0, 1.0, 0.0],
+            "revenue": [9_000.0, 8_000.0, 7_000.0, -500.0],
+            "days_to_order": [3.0, 3.0, 3.0, None],
+        }
+    )
+    [_, loyal] = segment_kpis(small, observed_days=30)
+    assert loyal.top_return_share == pytest.approx(500 / 24_000)
+    assert loyal.to_dict()["revenue_note"].startswith("one customer made 38%")

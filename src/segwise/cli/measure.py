@@ -100,6 +100,8 @@ def _estimates(segment: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
             found.append((f"{metric}_targeted_minus_held_out", {**lift, "value": lift["lift"]}))
     if segment.get("top_customer_share") is not None:
         found.append(("top_customer_revenue_share", {"value": segment["top_customer_share"]}))
+    if segment.get("top_return_share") is not None:
+        found.append(("top_customer_return_share", {"value": segment["top_return_share"]}))
     predicted = segment.get("predicted")
     if predicted:
         found.append(

@@ -82,12 +82,15 @@ class SegmentKpis:
     predicted: dict[str, Any] | None = None
     #: the largest buyer's share of the segment's revenue in the window (None without any)
     top_customer_share: float | None = None
+    #: one customer's net returns in the window over what the segment's buyers bought in it
+    #: (None without a customer whose window nets below zero)
+    top_return_share: float | None = None
 
     @property
     def concentrated(self) -> bool:
-        """One customer made at least :data:`CONCENTRATED` of the window's revenue."""
-        share = self.top_customer_share
-        return share is not None and share >= CONCENTRATED and self.customers > 2
+        """One customer made, or returned, at least :data:`CONCENTRATED` of the revenue."""
+        shares = (self.top_customer_share, self.top_return_share)
+        return self.customers > 2 and any(s is not None and s >= CONCENTRATED for s in shares)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready."""
@@ -99,6 +102,7 @@ class SegmentKpis:
             "holdout": self.holdout,
             "predicted": self.predicted,
             "top_customer_share": self.top_customer_share,
+            "top_return_share": self.top_return_share,
             "revenue_note": concentration_note(self) if self.concentrated else None,
         }
 
@@ -111,11 +115,22 @@ def concentration_note(segment: SegmentKpis) -> str:
     >>> note = concentration_note(SegmentKpis("VIP", 76, {}, top_customer_share=0.56))
     >>> note.split(";")[0]
     'one customer made 56% of the revenue of VIP in the window'
+    >>> returned = SegmentKpis("VIP", 43, {}, top_customer_share=0.3, top_return_share=0.73)
+    >>> concentration_note(returned).split(";")[0]
+    "one customer's returns in the window came to 73% of what VIP bought in it"
     """
+    others = "the segment's revenue per customer and AOV say little about the other "
+    if (segment.top_return_share or 0.0) >= max(segment.top_customer_share or 0.0, CONCENTRATED):
+        # Returns of orders placed before the window count in it: net revenue can sink
+        # below what anyone in the segment spent (Online Retail II: one wholesaler's
+        # 9,330 of returns took a 43-customer segment from 296 per customer to 60).
+        return (
+            f"one customer's returns in the window came to {segment.top_return_share:.0%} of "
+            f"what {segment.segment} bought in it; {others}{segment.customers - 1:,}"
+        )
     return (
         f"one customer made {segment.top_customer_share:.0%} of the revenue of "
-        f"{segment.segment} in the window; the segment's revenue per customer and AOV say "
-        f"little about the other {segment.customers - 1:,}"
+        f"{segment.segment} in the window; {others}{segment.customers - 1:,}"
     )
 
 
@@ -216,6 +231,7 @@ def segment_kpis(outcomes: pl.LazyFrame, observed_days: float) -> list[SegmentKp
         orders.var(ddof=1).alias("orders_var"),
         pl.cov(revenue, orders, ddof=1).alias("cov"),
         revenue.max().alias("revenue_top"),
+        revenue.min().alias("revenue_bottom"),
         revenue.clip(lower_bound=0).sum().alias("revenue_positive"),
         *((pl.col("days_to_order") < d).sum().alias(f"within_{d}") for d in retention),
     ]
@@ -295,7 +311,11 @@ def _kpis(row: dict[str, Any], retention: Sequence[int]) -> SegmentKpis:
     curve = {d: wilson(row[f"within_{d}"], n) for d in retention}
     positive = row["revenue_positive"] or 0.0
     top = row["revenue_top"] / positive if positive > 0 else None
-    return SegmentKpis(row["segment"], int(n), kpis, curve, top_customer_share=top)
+    bottom = row["revenue_bottom"] or 0.0
+    returned = -bottom / positive if bottom < 0 and positive > 0 else None
+    return SegmentKpis(
+        row["segment"], int(n), kpis, curve, top_customer_share=top, top_return_share=returned
+    )
 
 
 def _with_lifts(rows: list[SegmentKpis]) -> list[SegmentKpis]:

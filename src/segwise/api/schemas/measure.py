@@ -56,9 +56,15 @@ class SegmentKpisOut(BaseModel):
     top_customer_share: float | None = Field(
         default=None, description="the largest buyer's share of the segment's window revenue"
     )
+    top_return_share: float | None = Field(
+        default=None,
+        description="one customer's net returns in the window over what the segment bought in "
+        "it (null when nobody's window nets below zero)",
+    )
     revenue_note: str | None = Field(
         default=None,
-        description="set when one customer made a quarter or more of that revenue: says so",
+        description="set when one customer made, or returned, a quarter or more of that "
+        "revenue: says so",
     )
 
 
