@@ -112,8 +112,8 @@ def _counts_table(found: Any) -> Any:
             row["segment"],
             f"{row['before']:,}",
             f"{row['after']:,}",
-            f"+{row['entered']:,}",
-            f"−{row['exited']:,}",
+            _signed("+", row["entered"]),
+            _signed("−", row["exited"]),
         )
     return table
 
@@ -258,7 +258,7 @@ def _impact_table(impact: Any, rows: Any, currency: str | None) -> Any:
             row["segment"],
             f"{row['before']:,}",
             f"{row['after']:,}",
-            f"+{row['entering']:,} / −{row['leaving']:,}",
+            f"{_signed('+', row['entering'])} / {_signed('−', row['leaving'])}",
             " ".join(r for r in revenue if r),
         )
     return table
@@ -284,3 +284,14 @@ def diff(
         typer.echo(f"{change.segmentation}: {change.status}{version}")
         for line in change.lines:
             typer.echo(f"  {line}")
+
+
+def _signed(sign: str, count: int) -> str:
+    """``+1,234`` or ``−56``; nobody is ``0``, not ``−0``.
+
+    Examples
+    --------
+    >>> _signed("+", 1234), _signed("−", 0)
+    ('+1,234', '0')
+    """
+    return f"{sign}{count:,}" if count else "0"
