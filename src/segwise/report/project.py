@@ -23,6 +23,7 @@ from segwise.privacy.small_groups import K_MIN, protect_card
 from segwise.profiling.amounts import money
 from segwise.profiling.labels import label
 from segwise.profiling.separation import separation
+from segwise.report.alerts import alert_rows
 from segwise.report.charts import chart_html
 from segwise.report.measure import card_memory, measurement_view
 from segwise.report.quality import environment, quality_section
@@ -208,7 +209,7 @@ def render_project_report(
         sections=[quality_section(r) for r in quality],
         changes=changes,
         measurement=measurement_view(measurement, k_min),
-        alerts=alerts or [],
+        alerts=alert_rows(alerts or []),
         since=since,
         population=[{"level": level, "message": text} for level, text in population],
         currency=currency,

@@ -67,24 +67,6 @@ def test_the_overview_says_what_the_run_said_of_each_segmentation(tmp_path: Path
     assert found == {"groups": [said], "value": []}
 
 
-def test_alert_rows_drop_what_the_table_columns_already_say() -> None:
-    from segwise.api.ui.pages import alert_rows
-
-    alerts = [
-        {"segmentation": "value", "segment": "Can't Lose Them",
-         "message": "value · Can't Lose Them: 84 → 123 customers (+46%)"},
-        {"segmentation": "behaviour", "segment": "",
-         "message": "behaviour: 23% of customers (5,426) are Outliers under model m.json"},
-        {"segmentation": "value", "segment": "Lost", "message": "something said otherwise"},
-    ]  # fmt: skip
-    assert [a["message"] for a in alert_rows(alerts)] == [
-        "84 → 123 customers (+46%)",
-        "23% of customers (5,426) are Outliers under model m.json",
-        "something said otherwise",
-    ]
-    assert alert_rows(alerts)[0]["segment"] == "Can't Lose Them"  # the rest is kept
-
-
 def test_the_segment_page_of_an_edited_segmentation_says_so(tmp_path: Path) -> None:
     import datetime as dt
 

@@ -51,20 +51,6 @@ def overview(store: Workspace, k_min: int = K_MIN) -> dict[str, Any] | None:
     return {"run": latest, "segmentations": segmentations, "alerts": alerts.to_dicts()}
 
 
-def alert_rows(alerts: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Alerts for a table with segmentation and segment columns: the message without them.
-
-    A message starts with what it is about ("value · Can't Lose Them: 84 → 123 customers"),
-    which the CLI needs and a table beside those two columns repeats.
-    """
-    rows = []
-    for alert in alerts:
-        about = " · ".join(p for p in (alert.get("segmentation"), alert.get("segment")) if p)
-        message = str(alert.get("message", ""))
-        rows.append({**alert, "message": message.removeprefix(f"{about}: ")})
-    return rows
-
-
 def _card(row: dict[str, Any], k_min: int) -> dict[str, Any]:
     profile = json.loads(row["profile"]) if row.get("profile") else {}
     card = {

@@ -24,6 +24,7 @@ from segwise.api.ui import pages
 from segwise.exceptions import SegwiseError
 from segwise.project.definitions import versions, written
 from segwise.project.jobs import list_jobs
+from segwise.report.alerts import alert_rows
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 
@@ -245,7 +246,7 @@ def runs(request: Request, state: StateDep) -> Response:
         principal,
         runs=list(reversed(stored)),
         failures=failures,
-        alerts=pages.alert_rows(alerts),
+        alerts=alert_rows(alerts),
         jobs=[j.to_dict() for j in list_jobs(state.store_path) if j.kind == "run"][:10],
         can_run=principal.has("editor"),
     )
