@@ -122,6 +122,20 @@ def _read_several(kind: InputKind, sources: Sequence[Any], *args: Any, **kwargs:
     return parts[0] if len(parts) == 1 else CombinedDataset(parts)
 
 
+def _files_of(kind: InputKind, source: Any) -> Any:
+    """A folder of exports as its files (a list), anything else as it is."""
+    if isinstance(source, list | tuple):
+        return source
+    exports = folder_exports(source)  # a folder of monthly exports: its files
+    if exports and kind == "customers":
+        raise DataError(
+            f"a folder of {len(exports)} exports; read_customers takes one source",
+            hint=_ONE_CUSTOMER_TABLE,
+            source=str(source),
+        )
+    return exports or source
+
+
 def read_kind(
     kind: InputKind,
     source: Any,
@@ -138,15 +152,7 @@ def read_kind(
     Every public reader is this with its kind's roles; a list of sources, or a
     folder of exports, is read as one (a :class:`~segwise.io.combined.CombinedDataset`).
     """
-    if not isinstance(source, list | tuple):
-        exports = folder_exports(source)  # a folder of monthly exports: its files
-        if exports and kind == "customers":
-            raise DataError(
-                f"a folder of {len(exports)} exports; read_customers takes one source",
-                hint=_ONE_CUSTOMER_TABLE,
-                source=str(source),
-            )
-        source = exports or source
+    source = _files_of(kind, source)
     if isinstance(source, list | tuple):
         return _read_several(
             kind,
