@@ -68,6 +68,8 @@ def test_the_counts_match_the_store(runs: tuple[Any, Any, Any]) -> None:
             row["entered"],
             row["exited"],
         ]
+    # Nobody moving reads 0, not "+0" or "−0".
+    assert "<td>+0</td>" not in section and "<td>−0</td>" not in section
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium: `make test` installs it")
@@ -237,3 +239,35 @@ def test_a_run_where_nobody_moved_says_so_instead_of_a_sankey_of_straight_lines(
     assert view["sankey"] is None and view["still"] == "nobody moved since run 1"
     [view] = changes_section(previous, [moved], run_id=2, as_of=day, k_min=10)["views"]  # type: ignore[index]
     assert view["sankey"] and view["still"] is None
+
+
+def test_a_segment_nobody_entered_or_left_reads_0(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from segwise.profiling.cards import SegmentationResult
+    from segwise.report.changes import changes_section
+    from segwise.report.project import render_project_report
+
+    previous, _ = _previous_and_result({"method": "rules"})
+    same = previous.members.select("customer_id", "segment")
+    still = SegmentationResult("groups", "rules", same, {"method": "rules"}, [])
+    day = dt.date(2024, 2, 29)
+    section = changes_section(previous, [still], run_id=2, as_of=day, k_min=1)
+    page = render_project_report(
+        tmp_path / "report.html",
+        project="shop",
+        run_id=2,
+        as_of=day,
+        engine="polars",
+        quality=[],
+        segmentations=[still],
+        config_text="",
+        changes=section,
+        k_min=1,
+    ).read_text()
+    counts = page[page.index('id="changes"') :]
+    counts = counts[: counts.index("</table>")]
+    rows = re.findall(r'<tr data-segment="[^"]*">(.*?)</tr>', counts)
+    assert rows
+    for cells in rows:
+        assert re.findall(r"<td>(.*?)</td>", cells)[-2:] == ["0", "0"], cells
