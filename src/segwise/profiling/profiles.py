@@ -26,6 +26,7 @@ from segwise.profiling.traits import (
     numeric_trait,
     rank,
 )
+from segwise.profiling.typical import FEW_TRAITS, near_average, typical_trait
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Mapping
@@ -217,7 +218,7 @@ def profile_segments(
     means_by_label: dict[int, dict[str, float]] = {}
     for segment, label in sorted(order.items(), key=lambda item: item[1]):
         members = table.filter(pl.col("__segment") == segment)
-        numeric_rows, numeric_traits = _numeric_part(
+        numeric_rows, numeric_traits, near = _numeric_part(
             members, numeric, overall_numeric, overall_missing, currency
         )
         category_rows, category_traits = _category_part(members, categorical, overall_shares)
@@ -235,7 +236,7 @@ def profile_segments(
                 share=members.height / total if total else 0.0,
                 revenue_share=segment_value / value_total if value and value_total else None,
                 value_mean=_number(members[value].mean()) if value else None,
-                traits=[t.text for t in ranked],
+                traits=_card_lines(ranked, near),
                 name="",
                 numeric=pl.DataFrame(numeric_rows),
                 categories=_over_represented(category_rows),
@@ -310,14 +311,21 @@ def _missing_share(frame: pl.DataFrame, name: str) -> float:
     return frame[name].null_count() / frame.height if frame.height else 0.0
 
 
+def _card_lines(ranked: list[Trait], near: list[str]) -> list[str]:
+    """A card's lines: its traits, and where it is typical when they are few."""
+    typical = typical_trait(near, ranked) if len(ranked) < FEW_TRAITS else None
+    return [t.text for t in ranked] + ([typical] if typical else [])
+
+
 def _numeric_part(
     members: pl.DataFrame,
     numeric: list[str],
     overall: dict[str, tuple[float, float, float, float]],
     overall_missing: dict[str, float],
     currency: str | None,
-) -> tuple[list[dict[str, Any]], list[Trait]]:
-    rows, traits = [], []
+) -> tuple[list[dict[str, Any]], list[Trait], list[str]]:
+    """Each feature's row, the traits it makes, and the features near the average."""
+    rows, traits, near = [], [], []
     # A cluster of sign-ups takes in the odd buyer; its zeros still only restate "never bought".
     never_bought = (
         "recency_days" in members.columns
@@ -357,7 +365,14 @@ def _numeric_part(
         valued = column.null_count() < column.len()
         if trait is not None and absent is None and valued and not said:
             traits.append(trait)
-    return rows, traits
+        elif (
+            absent is None
+            and valued
+            and not said
+            and near_average(mean, overall_mean, overall_std, median, overall_median, overall_iqr)
+        ):
+            near.append(name)
+    return rows, traits, near
 
 
 def _category_part(
