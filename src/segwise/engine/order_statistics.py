@@ -25,7 +25,7 @@ import polars as pl
 
 from segwise.engine.frames import Backend, backend_of, wrap
 from segwise.engine.portable import quote_identifier
-from segwise.engine.spark_cache import cached
+from segwise.engine.spark_numbering import number_rows
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -282,25 +282,8 @@ def with_position(
     native = frame.to_native()
     key = spark.col(quote_identifier(column, Backend.SPARK))
     parts = int(native.sparkSession.conf.get("spark.sql.shuffle.partitions", "200"))
-    # Sorted within each range, a row's monotonically_increasing_id is its partition
-    # (high bits) and its place in that partition's order (low 33 bits): no window and
-    # no second shuffle. Cached, so that the sizes and the numbering read the same rows.
-    ranged = cached(
-        native.repartitionByRange(parts, key)
-        .sortWithinPartitions(key)
-        .withColumn("__sw_id", spark.monotonically_increasing_id())
-        .withColumn("__sw_part", spark.shiftright(spark.col("__sw_id"), 33))
-    )
-    sizes = sorted(tuple(row) for row in ranged.groupBy("__sw_part").count().collect())
-    before, offsets = 0, []
-    for part, size in sizes:
-        offsets.append((part, before))
-        before += size
-    starts = native.sparkSession.createDataFrame(offsets, "__sw_part long, __sw_before long")
-    within = spark.col("__sw_id").bitwiseAND(spark.lit((1 << 33) - 1))
-    numbered = (
-        ranged.join(spark.broadcast(starts), on="__sw_part")
-        .withColumn(out, (spark.col("__sw_before") + within).cast("long"))
-        .drop("__sw_part", "__sw_before", "__sw_id")
-    )
+    # Sorted within each range, a row's place in the partition order is its rank: no
+    # window and no second shuffle.
+    ranged = native.repartitionByRange(parts, key).sortWithinPartitions(key)
+    numbered = number_rows(ranged, out, start=0)
     return wrap(numbered)

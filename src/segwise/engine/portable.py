@@ -21,6 +21,7 @@ import polars as pl
 
 from segwise.engine.frames import Backend, backend_of, wrap
 from segwise.engine.spark_cache import cached
+from segwise.engine.spark_numbering import number_rows
 
 
 def quote_identifier(name: str, backend: Backend) -> str:
@@ -117,8 +118,16 @@ def _try_to_float(
     return add_sql_column(frame, f"try_cast({text_sql} AS DOUBLE)", out)
 
 
-def with_row_number(frame: nw.LazyFrame[Any], out: str) -> nw.LazyFrame[Any]:
-    """Add ``out``, a 1-based row number in source order (unique, not consecutive on Spark).
+def with_row_number(
+    frame: nw.LazyFrame[Any], out: str, *, consecutive: bool = False
+) -> nw.LazyFrame[Any]:
+    """Add ``out``, a 1-based row number in source order.
+
+    On Spark the numbers are unique and ordered but jump between partitions, unless
+    ``consecutive``: then they are 1, 2, 3… as a reader counts the rows, at the cost of
+    one small job and a cached frame (:mod:`segwise.engine.spark_numbering`). Numbers
+    a user reads (a quarantined row, the first row a date did not read) are consecutive;
+    numbers that only restore an order need not be.
 
     Examples
     --------
@@ -135,6 +144,8 @@ def with_row_number(frame: nw.LazyFrame[Any], out: str) -> nw.LazyFrame[Any]:
         return wrap(native)
     if backend is Backend.DUCKDB:
         return add_sql_column(frame, "CAST(row_number() OVER () AS BIGINT)", out)
+    if consecutive:
+        return wrap(number_rows(frame.to_native(), out, start=1))
     return add_sql_column(frame, "monotonically_increasing_id() + 1", out)
 
 

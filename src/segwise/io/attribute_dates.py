@@ -235,7 +235,7 @@ def _settled(
 
 def _first_unread_rows(frame: nw.LazyFrame[Any], formats: Mapping[str, str]) -> dict[str, int]:
     """Per text date column, the first row (1-based) holding a value that does not read."""
-    numbered = portable.with_row_number(frame, _ROW)
+    numbered = portable.with_row_number(frame, _ROW, consecutive=True)  # the error names it
     firsts = []
     for i, (column, fmt) in enumerate(formats.items()):
         numbered = try_to_datetime(numbered, column, parsed_name(i), fmt=fmt)

@@ -483,7 +483,7 @@ def annotate(frame: nw.LazyFrame[Any], plan: Plan, *, duplicates: bool) -> nw.La
         column); the report always needs it, the clean data only under
         ``duplicates="drop"``.
     """
-    frame = portable.with_row_number(frame, ROW)
+    frame = portable.with_row_number(frame, ROW, consecutive=True)  # quarantine files show it
     frame = parse_columns(frame, plan)
     frame = add_flags(frame, plan, duplicates=duplicates)
     if plan.order_lines:
