@@ -81,11 +81,15 @@ def read_responses(
     table: str | None = None,
     query: str | None = None,
 ) -> Dataset:
-    """Read survey answers, long as survey tools export them: respondent, question, answer.
+    """Read survey answers: long (respondent, question, answer), or wide, one column per question.
 
-    The respondent is a customer id. A row without a question or an answer,
-    or a second answer by the same respondent to the same question, is
-    quarantined with its reason. Answers are kept as text; the codebook
+    A source without a question column is a survey tool's wide export (Google Forms,
+    Typeform, Qualtrics): its own columns (``Timestamp``, ``Submitted At``…) are left out
+    and every other column is read as a question, skipped ones (empty cells) not being
+    answers (:mod:`segwise.io.wide_answers`). The respondent is a customer id.
+
+    A row without a question or an answer, or a second answer by the same respondent
+    to the same question, is quarantined with its reason. Answers are kept as text; the codebook
     (``segwise.survey.Codebook``) says how to read them.
 
     Parameters

@@ -30,6 +30,7 @@ from segwise.io.sources import EXTRA_FIELDS, RawSource, open_source, reading
 from segwise.io.timestamps import (
     as_of_bound,
 )
+from segwise.io.wide_answers import long_answers
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -173,6 +174,8 @@ def read_kind(
         query=options.query,
     )
     refuse_odd_columns(raw, text_columns)
+    if kind == "responses":
+        raw = long_answers(raw, given)  # a survey tool's one column per question
     roles = detect_roles(kind, raw.columns, given, source=raw.name, pii=pii, fields=raw.fields)
     text = {roles.columns[r] for r in TEXT_ROLES if r in roles.columns} | set(text_columns)
     frame = raw.scan(text)

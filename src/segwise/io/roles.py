@@ -107,6 +107,24 @@ _ROLE_WORDS = {
 }
 
 
+def find_role(
+    kind: str, role: str, columns: Sequence[str], fields: Mapping[str, str] | None = None
+) -> str | None:
+    """The column that ``role`` is recognised in by its name, or None (see :func:`detect_roles`)."""
+    return _find(kind, role, columns, set(), fields or {})
+
+
+def name_key(name: str) -> str:
+    """A column name as roles compare it: lower case, letters and digits only, no accents.
+
+    Examples
+    --------
+    >>> name_key("Submitted At"), name_key("Quantité")
+    ('submittedat', 'quantite')
+    """
+    return _key(name)
+
+
 def _key(name: str) -> str:
     # Accents go too: "Quantité", "Menge (Stück)" and a plain-ASCII export's "Quantite" agree.
     decomposed = unicodedata.normalize("NFKD", name.lower())
