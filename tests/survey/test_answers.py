@@ -70,3 +70,29 @@ def test_answers_off_the_scale_or_the_options_are_set_aside_with_their_reason() 
     }
     assert table.unknown == ("q9",)
     assert table.wide["customer_id"].to_list() == ["b"]  # a gave no usable answer
+
+
+def test_a_select_all_that_apply_answer_is_one_column_per_option() -> None:
+    # Google Forms writes a checkbox question's answer "Email, SMS"; other tools use ";".
+    book = Codebook.from_text(
+        "questions:\n  channels: {kind: multiple, options: [Email, SMS, App, In store]}\n"
+    )
+    long = pl.DataFrame(
+        {
+            "customer_id": ["a", "b", "c", "d"],
+            "question": ["channels"] * 4,
+            "answer": ["Email, SMS", "In store", "App;Email", "Fax, Email"],
+        }
+    )
+    table = answer_table(long, book)
+    columns = ["channels:Email", "channels:SMS", "channels:App", "channels:In store"]
+    assert table.wide.columns == ["customer_id", *columns]
+    assert table.wide.rows() == [
+        ("a", 1.0, 1.0, 0.0, 0.0),
+        ("b", 0.0, 0.0, 0.0, 1.0),
+        ("c", 1.0, 0.0, 1.0, 0.0),
+    ]
+    # An option the question does not have is set aside whole, never half read.
+    assert table.invalid.rows() == [
+        ("d", "channels", "Fax, Email", "not a selection of Email, SMS, App, In store")
+    ]

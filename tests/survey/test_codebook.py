@@ -43,13 +43,21 @@ def test_a_codebook_reads_every_kind_of_question() -> None:
         ("questions:\n  q1: {construct: price}\n", "construct 'price', which is not under"),
         ("questions:\n  q1: {kind: choice, reverse: true}\n", "only likert questions"),
         ("questions:\n  q1: {kind: ranking, options: [a]}\n", "at least two"),
+        ("questions:\n  q1: {kind: multiple}\n", "select all that apply"),
         ("questions:\n  q1: {scale: [5, 1]}\n", "from low to high"),
         (
             "questions:\n  q1: {reversed: true}\n",
             r"codebook.yaml, line 2: questions.q1.reversed: unknown key",
         ),
     ],
-    ids=["undeclared-construct", "choice-reversed", "one-option-ranking", "upside-down", "typo"],
+    ids=[
+        "undeclared-construct",
+        "choice-reversed",
+        "one-option-ranking",
+        "multiple-without-options",
+        "upside-down",
+        "typo",
+    ],
 )
 def test_a_wrong_codebook_names_the_problem(text: str, words: str) -> None:
     with pytest.raises(ConfigError, match=words):

@@ -52,3 +52,27 @@ def test_a_class_like_everyone_is_middle_of_the_road_and_names_stay_distinct() -
     assert [p.name for p in profiles] == [PLAIN, f"{PLAIN} (2)", f"{PLAIN} (3)"]
     scores = construct_scores(table)
     assert scores.columns == ["customer_id", "q"]
+
+
+def test_an_option_a_class_chooses_far_more_often_is_its_trait() -> None:
+    book = Codebook.from_text(
+        "scale: [1, 5]\nquestions:\n  q: {}\n"
+        "  channels: {text: Channels, kind: multiple, options: [Email, SMS]}\n"
+    )
+    rng = np.random.default_rng(0)
+    rows = []
+    for i in range(200):
+        texting = i < 100  # the first class texts; the second mostly does not
+        picked = ["Email"] if rng.random() < 0.5 else []
+        if rng.random() < (0.9 if texting else 0.1):
+            picked.append("SMS")
+        rows += [(f"c{i}", "q", "3"), (f"c{i}", "channels", ", ".join(picked) or "Email")]
+    long = pl.DataFrame(rows, schema=["customer_id", "question", "answer"], orient="row")
+    table = answer_table(long, book)
+    labels = np.array([0 if int(c[1:]) < 100 else 1 for c in table.wide["customer_id"]])
+    texting, quiet = needs_profiles(table, labels)
+    share = table.wide.filter(pl.Series(labels == 0))["channels:SMS"].mean()
+    overall = table.wide["channels:SMS"].mean()
+    assert f"Channels: SMS ({share:.0%} vs {overall:.0%} overall)" in texting.traits
+    assert texting.name == "Channels: SMS"
+    assert not any("SMS" in t for t in quiet.traits)

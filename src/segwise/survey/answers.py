@@ -2,8 +2,10 @@
 
 Likert answers become numbers on the question's scale (labels such as
 "Agree" mapped through the codebook), reverse-worded items are turned round
-(``low + high − answer``), choices stay text, and a ranking ("price > quality
-> brand") becomes one column per option holding its rank. An answer that is
+(``low + high − answer``), choices stay text, a ranking ("price > quality
+> brand") becomes one column per option holding its rank, and a "select all that
+apply" answer ("Email, SMS", as Google Forms writes it) one column per option
+holding 1 when chosen and 0 when not. An answer that is
 not on the question's scale or among its options is set aside with its
 reason, never guessed.
 """
@@ -89,8 +91,8 @@ def answer_table(responses: pl.DataFrame, codebook: Codebook | None = None) -> A
     items: dict[str, Question] = {}
     for question in book.questions.values():
         rows = text.filter(pl.col("question") == question.name)
-        if question.kind == "ranking":
-            long, bad = _ranks(rows, question)
+        if question.kind in {"ranking", "multiple"}:
+            long, bad = (_ranks if question.kind == "ranking" else _chosen)(rows, question)
             items.update({f"{question.name}:{option}": question for option in question.options})
         else:
             long, bad = (_likert if question.kind == "likert" else _choice)(rows, question)
@@ -173,6 +175,34 @@ def _ranks(rows: pl.DataFrame, question: Question) -> tuple[pl.DataFrame, pl.Dat
         )
     )
     return good, bad
+
+
+def _chosen(rows: pl.DataFrame, question: Question) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """A "select all that apply" answer: 1 for each option chosen, 0 for each one not."""
+    unit = "\x1f"
+    split = rows.with_columns(
+        pl.col("answer").str.replace_all(RANK_SEPARATORS, unit).str.split(unit).alias("chosen")
+    )
+    options = list(question.options)
+    valid = pl.col("chosen").list.eval(pl.element().is_in(options)).list.all()
+    bad = split.filter(~valid.fill_null(value=False)).select(
+        "customer_id", "question", "answer",
+        pl.lit(f"not a selection of {', '.join(options)}").alias("reason"),
+    )  # fmt: skip
+    good = split.filter(valid.fill_null(value=False)).select(
+        "customer_id",
+        *(
+            pl.col("chosen").list.contains(option).cast(pl.Float64).alias(option)
+            for option in options
+        ),
+    )
+    long = good.unpivot(index="customer_id", variable_name="option", value_name="number").select(
+        "customer_id",
+        (pl.lit(f"{question.name}:") + pl.col("option")).alias("item"),
+        "number",
+        pl.lit(None, dtype=pl.String).alias("text"),
+    )
+    return long, bad
 
 
 def _pivot(parts: list[pl.DataFrame], columns: list[str]) -> pl.DataFrame:

@@ -10,6 +10,7 @@ Written as YAML beside the project::
       q08: {construct: price, reverse: true}
       q21: {kind: choice, options: [email, sms, app]}
       q22: {kind: ranking, options: [price, quality, brand]}
+      q23: {kind: multiple, options: [email, sms, app]}   # "email, app": each one chosen
       q23: {labels: {Strongly disagree: 1, Disagree: 2, Neutral: 3, Agree: 4, Strongly agree: 5}}
 
 Without a codebook every question whose answers are all numbers is a Likert
@@ -48,7 +49,7 @@ class QuestionSpec(_Strict):
     """One question: its kind, and for Likert items the scale, construct and direction."""
 
     text: str | None = None
-    kind: Literal["likert", "choice", "ranking"] = "likert"
+    kind: Literal["likert", "choice", "multiple", "ranking"] = "likert"
     # Written ``construct:`` in the file; the attribute name avoids pydantic's own ``construct``.
     measures: str | None = Field(default=None, alias="construct")
     reverse: bool = False
@@ -62,6 +63,10 @@ class QuestionSpec(_Strict):
             raise ValueError("only likert questions have a construct, labels or reverse: true")
         if self.kind == "ranking" and len(self.options) < 2:
             raise ValueError("a ranking question lists the options it ranks (at least two)")
+        if self.kind == "multiple" and len(self.options) < 2:
+            raise ValueError(
+                "a multiple question (select all that apply) lists its options (at least two)"
+            )
         if self.scale is not None and self.scale[0] >= self.scale[1]:
             raise ValueError(f"scale {list(self.scale)} must go from low to high")
         return self
