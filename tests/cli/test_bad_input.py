@@ -77,6 +77,21 @@ def test_binary_file(tmp_path: Path) -> None:
     _assert_clean_failure(tmp_path, *_run(tmp_path, str(path)), str(path), "binary")
 
 
+def test_a_cut_off_parquet_file_is_told_to_be_copied_again(tmp_path: Path) -> None:
+    import polars as pl
+
+    whole = tmp_path / "whole.parquet"
+    pl.DataFrame(
+        {"customer_id": ["a"], "order_date": ["2024-01-01"], "amount": [1.0]}
+    ).write_parquet(whole)
+    path = tmp_path / "orders.parquet"
+    path.write_bytes(whole.read_bytes()[:-20])  # a download or copy that stopped early
+    whole.unlink()
+    code, stderr, out = _run(tmp_path, str(path))
+    _assert_clean_failure(tmp_path, code, stderr, out, str(path), "copy or export it again")
+    assert "--delimiter" not in stderr  # a CSV's remedy, meaningless for Parquet
+
+
 def test_parquet_with_a_csv_name(tmp_path: Path) -> None:
     import polars as pl
 

@@ -475,4 +475,7 @@ def polars_error(exc: Exception, source: str) -> DataError:
     hint = "check the file; pass --delimiter, or --text-col COLUMN to read a column as text"
     if file_suffix(Path(source)) in JSON_LINES:
         hint = JSON_HINT
+    elif file_suffix(Path(source)) in PARQUET or Path(source).is_dir():
+        # A delimiter means nothing to Parquet: a cut-off copy or another format renamed.
+        hint = "the file is not whole, valid Parquet: copy or export it again"
     return DataError(f"cannot parse the data: {text[:300]}", hint=hint, source=source)
