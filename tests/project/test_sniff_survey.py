@@ -27,12 +27,13 @@ def test_each_kind_of_question_is_drafted_from_its_answers() -> None:
     answers = pl.DataFrame(
         {
             "question": ["rating"] * 5 + ["agree"] * 5 + ["channels"] * 5 + ["heard"] * 5
-            + ["age"] * 5 + ["comment"] * 20,
+            + ["age"] * 5 + ["comment"] * 20 + ["order"] * 3,
             "answer": ["1", "3", "4", "5", "2", *AGREE,
                        "Email, SMS", "Email", "App; Email", "SMS", "Email, App",
                        "Friend", "Google", "Friend", "Instagram", "Google",
                        "23", "57", "41", "35", "68",
-                       *(f"comment number {i}" for i in range(20))],
+                       *(f"comment number {i}" for i in range(20)),
+                       "price > quality > brand", "quality > price > brand", "brand > price"],
         }
     )  # fmt: skip
     drafted = draft_questions(answers)
@@ -46,8 +47,10 @@ def test_each_kind_of_question_is_drafted_from_its_answers() -> None:
     }
     assert drafted["channels"] == {"kind": "multiple", "options": ["Email", "SMS", "App"]}
     assert drafted["heard"] == {"kind": "choice", "options": ["Friend", "Google", "Instagram"]}
+    # Most often named first; price and brand, named three times each, as first named.
+    assert drafted["order"] == {"kind": "ranking", "options": ["price", "brand", "quality"]}
     # Ages are numbers but no rating; a comment is free text: neither is drafted.
-    assert set(drafted) == {"rating", "agree", "channels", "heard"}
+    assert set(drafted) == {"rating", "agree", "channels", "heard", "order"}
     # The draft reads the answers it was drafted from without setting any aside.
     long = answers.with_columns(pl.int_range(pl.len()).cast(pl.String).alias("customer_id"))
     table = answer_table(long, Codebook.from_text(_yaml(drafted)))

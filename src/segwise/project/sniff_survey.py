@@ -127,19 +127,29 @@ def draft_questions(answers: pl.DataFrame) -> dict[str, dict[str, Any]]:
 
 
 def _draft(given: pl.Series) -> dict[str, Any] | None:
+    if given.len() == 0:
+        return None  # nobody answered it: nothing to draft from
     numbers = given.cast(pl.Float64, strict=False)
-    if given.len() and numbers.null_count() == 0:
-        low, high = float(numbers.min()), float(numbers.max())  # type: ignore[arg-type]
-        whole = bool((numbers == numbers.round()).all())
-        if whole and high > low and high - low + 1 <= MAX_SCALE_POINTS:
-            return {"scale": [int(low), int(high)]}
-        return None  # amounts, ages: not answers to a rating question
+    if numbers.null_count() == 0:
+        return _rating(numbers)
     worded = _worded_scale(given)
-    if worded is not None:
-        return {"labels": worded}
+    return {"labels": worded} if worded is not None else _options(given)
+
+
+def _rating(numbers: pl.Series) -> dict[str, Any] | None:
+    """A scale for whole numbers on a short range; None for amounts and ages."""
+    low, high = float(numbers.min()), float(numbers.max())  # type: ignore[arg-type]
+    whole = bool((numbers == numbers.round()).all())
+    if whole and high > low and high - low + 1 <= MAX_SCALE_POINTS:
+        return {"scale": [int(low), int(high)]}
+    return None
+
+
+def _options(given: pl.Series) -> dict[str, Any] | None:
+    """A ranking, a "select all that apply" or a choice, by how the answers are written."""
     ranked = given.str.contains(">").mean() or 0.0
     listed = given.str.contains(RANK_SEPARATORS).mean() or 0.0
-    if given.len() and listed >= LISTED_SHARE:  # type: ignore[operator]
+    if listed >= LISTED_SHARE:  # type: ignore[operator]
         options = _split(given)
         if options.n_unique() <= MAX_OPTIONS:
             # "price > quality > brand" ranks the options; "Email, SMS" picks some.
@@ -147,7 +157,7 @@ def _draft(given: pl.Series) -> dict[str, Any] | None:
             return {"kind": kind, "options": _by_count(options)}
     if given.n_unique() <= MAX_OPTIONS:
         return {"kind": "choice", "options": _by_count(given)}
-    return None
+    return None  # free text
 
 
 def _split(given: pl.Series) -> pl.Series:
@@ -167,8 +177,16 @@ def _worded_scale(given: pl.Series) -> dict[str, int] | None:
 
 
 def _by_count(values: pl.Series) -> list[str]:
-    counted = values.value_counts(sort=True)
-    return [str(v) for v in counted[counted.columns[0]].to_list()]
+    """The distinct values, most common first; ties in the order the answers give them."""
+    counted = (
+        values.cast(pl.String)
+        .to_frame("value")
+        .with_row_index("at")
+        .group_by("value")
+        .agg(pl.len().alias("n"), pl.col("at").min())
+        .sort(["n", "at"], descending=[True, False])
+    )
+    return counted["value"].to_list()
 
 
 def _first(names: list[str], most: int = 3) -> str:
