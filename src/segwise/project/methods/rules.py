@@ -125,7 +125,10 @@ def _why_empty(size: SegmentSize, features: pl.DataFrame) -> str:
 
 def _spans(condition: str, features: pl.DataFrame) -> str:
     """`` (orders runs 1 to 37)``: where the condition's numeric features lie in this run."""
-    read = sorted(parse_rule(condition).columns & set(features.columns))
+    try:
+        read = sorted(parse_rule(condition).columns & set(features.columns))
+    except RuleError:  # a part that does not parse alone: the warning goes without spans
+        return ""
     numeric = [c for c in read if features.schema[c].is_numeric()]
     if not numeric:
         return ""
