@@ -82,3 +82,9 @@ def test_near_average_is_both_mean_and_median_within_the_band(
     mirrored = near_average(10 - mean_shift * std, 10, std, 5 - median_shift * iqr, 5, iqr)
     if within or beyond:
         assert mirrored == near
+
+
+def test_a_feature_without_a_value_is_not_near_anything() -> None:
+    nan = float("nan")
+    assert not near_average(nan, 10, 2, nan, 5, 0)
+    assert not near_average(10, 10, 2, nan, 5, 0)

@@ -9,6 +9,7 @@ than lapsed big spenders.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from segwise.profiling import vocabulary
@@ -46,7 +47,7 @@ def near_average(
     >>> near_average(8.2, 3.15, 4.0, 6.0, 2.0, 3.0)
     False
     """
-    if overall_std <= 0:
+    if overall_std <= 0 or math.isnan(mean) or math.isnan(median):
         return False
     if abs(mean - overall_mean) / overall_std >= NEAR_EFFECT:
         return False
