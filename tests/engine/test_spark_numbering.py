@@ -19,3 +19,6 @@ def test_rows_are_numbered_in_order_across_partitions(spark: Any) -> None:
     later = number_rows(frame.filter("id >= 250"), "at", start=0).collect()
     assert all(r["at"] == r["id"] - 250 for r in later)
     assert number_rows(frame.filter("id < 0"), "row", start=1).count() == 0
+    # A frame straight from its source numbers alike without a cache.
+    uncached = number_rows(frame, "row", start=1, cache=False).collect()
+    assert all(r["row"] == r["id"] + 1 for r in uncached)

@@ -7,7 +7,8 @@ Narwhals makes most expressions portable. These are the exceptions, measured:
   with a reason. Each engine has its own non-raising form.
 * Timestamp parsing: see :mod:`segwise.engine.datetimes`.
 * Row numbers: Polars has a cheap index; DuckDB numbers rows in scan order;
-  Spark has no stable order, so its row numbers are unique but not consecutive.
+  Spark's row ids are unique but jump between partitions, so the numbers a user
+  reads add each partition's offset, counted in one job.
 
 Every function takes and returns a Narwhals LazyFrame and adds one column.
 """
@@ -125,7 +126,8 @@ def with_row_number(
 
     On Spark the numbers are unique and ordered but jump between partitions, unless
     ``consecutive``: then they are 1, 2, 3… as a reader counts the rows, at the cost of
-    one small job and a cached frame (:mod:`segwise.engine.spark_numbering`). Numbers
+    one job counting each partition's rows (:mod:`segwise.engine.spark_numbering`); the
+    frame must give the same rows in the same partitions on every pass, as a source does. Numbers
     a user reads (a quarantined row, the first row a date did not read) are consecutive;
     numbers that only restore an order need not be.
 
@@ -145,7 +147,8 @@ def with_row_number(
     if backend is Backend.DUCKDB:
         return add_sql_column(frame, "CAST(row_number() OVER () AS BIGINT)", out)
     if consecutive:
-        return wrap(number_rows(frame.to_native(), out, start=1))
+        # Numbered where it is read from its source: the same rows on every pass, uncached.
+        return wrap(number_rows(frame.to_native(), out, start=1, cache=False))
     return add_sql_column(frame, "monotonically_increasing_id() + 1", out)
 
 

@@ -17,26 +17,31 @@ from segwise.engine.spark_cache import cached
 _ID, _PART, _BEFORE = "__sw_id", "__sw_part", "__sw_before"
 
 
-def number_rows(native: Any, out: str, *, start: int) -> Any:
+def number_rows(native: Any, out: str, *, start: int, cache: bool = True) -> Any:
     """``native`` with ``out``: ``start``, ``start + 1``… in partition, then row, order.
 
     Parameters
     ----------
     native
-        A Spark DataFrame (classic or Spark Connect). It is cached, so that the
-        partition sizes and the numbers read the same rows.
+        A Spark DataFrame (classic or Spark Connect).
     out
         The new column (``long``).
     start
         The first row's number (0 for positions, 1 for row numbers people read).
+    cache
+        Cache the numbered frame, so that the partition sizes and the numbers read
+        the same rows. A frame straight from its source (a file scan, a table, local
+        rows) gives the same rows in the same partitions on every pass, and need not
+        be: caching a whole orders table to number it would cost more than the count.
+        One after a shuffle (a sample-based range partitioning) must be.
     """
     from pyspark.sql import functions as spark  # noqa: PLC0415 - the optional extra
 
-    ided = cached(
-        native.withColumn(_ID, spark.monotonically_increasing_id()).withColumn(
-            _PART, spark.shiftright(spark.col(_ID), 33)
-        )
+    ided = native.withColumn(_ID, spark.monotonically_increasing_id()).withColumn(
+        _PART, spark.shiftright(spark.col(_ID), 33)
     )
+    if cache:
+        ided = cached(ided)
     sizes = sorted(tuple(row) for row in ided.groupBy(_PART).count().collect())
     before, offsets = start, []
     for part, size in sizes:
