@@ -12,6 +12,7 @@ from segwise.datasets import SAMPLE_ARGS, generate_retailer, sample_paths, surve
 from segwise.project import Project
 from segwise.project.sniff_survey import draft_questions
 from segwise.survey import Codebook, answer_table
+from tests.project.demo import keep_segmentations
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -65,7 +66,7 @@ def _yaml(questions: dict[str, dict[str, object]]) -> str:
 
 def _wide_answers(folder: Path) -> Path:
     personas = generate_retailer(**SAMPLE_ARGS, events=False).personas  # type: ignore[arg-type]
-    long = survey_of_retailer(personas, share=0.2, seed=4).responses
+    long = survey_of_retailer(personas, share=0.1, seed=4).responses
     wide = long.pivot(on="question", index="respondent", values="answer")
     path = folder / "survey.csv"
     wide.with_columns(pl.lit("2024-03-01 10:00").alias("Timestamp")).write_csv(path)
@@ -95,6 +96,12 @@ def test_init_with_responses_writes_the_codebook_the_source_and_the_segmentation
     spec = loaded.config.sources.responses
     assert spec is not None and spec.customer_id == "respondent"
     assert loaded.config.segmentations["needs"].method == "survey"
+    # Run as drafted, the classes are named by their questions, and the run says what to do.
+    keep_segmentations(project / "segwise.yaml", "needs")
+    [needs] = Project.from_yaml(project / "segwise.yaml").run().segmentations
+    [said] = [w for w in needs.warnings if "names no construct" in w]
+    assert any(f"('{card.name}')" in said for card in needs.cards)
+    assert "constructs:" in said and "reverse: true" in said
     # The population comes from an orders export or a customer table, never a survey alone.
     alone = runner.invoke(app, ["init", str(tmp_path / "p2"), "--responses", str(answers)])
     assert alone.exit_code == 1 and "--customers or --transactions" in alone.stderr

@@ -106,6 +106,7 @@ def test_reliability_and_the_class_choice_are_stored_and_reported(
     quarantined = pl.read_csv(folder / "quarantine" / "responses.answers.csv")
     assert quarantined["reason"].unique().to_list() == ["not on the scale 1–5"]
     assert any("3 answers are not on their question's scale" in w for w in needs.warnings)
+    assert not any("names no construct" in w for w in needs.warnings)  # the codebook does
     # Stored like any segmentation: members are queryable by segment.
     name = needs.members["segment"][0]
     stored = project.store.members(name, segmentation="needs")

@@ -75,6 +75,9 @@ def run(name: str, spec: SurveySegmentation, inputs: RunInputs) -> list[Segmenta
     factors = explore_factors(
         table.wide, {c: table.items[c].construct for c in table.likert_columns()}, seed=spec.seed
     )
+    likert = table.likert_columns()
+    if likert and not any(table.items[c].construct for c in likert):
+        notes.append(_unnamed(table, profiles, spec.codebook))
     if factors is not None and (split := factors.split_constructs()):
         notes.append(
             "the factor analysis splits "
@@ -254,6 +257,21 @@ def _notes(
             "onto the others"
         )
     return notes
+
+
+def _unnamed(table: AnswerTable, profiles: list[NeedsProfile], codebook: str | None) -> str:
+    """No construct in the codebook (a drafted one, or none): the classes go by item names."""
+    named = profiles[0].name if profiles else "High q07, low q08"
+    where = (
+        f"the codebook ({table.codebook.source}) names no construct"
+        if codebook
+        else "without a codebook (segwise init --responses drafts one)"
+    )
+    return (
+        f"{where}, so the classes are named by their questions ('{named}'): declare under "
+        "constructs: what a high and a low score say about someone, and give each rating "
+        "question its construct: (and reverse: true where it is worded the other way round)"
+    )
 
 
 def _descriptions(profiles: list[NeedsProfile], found: _Projection) -> dict[str, str]:
