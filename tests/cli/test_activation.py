@@ -45,6 +45,24 @@ def test_export_for_google_writes_hashed_emails(project_copy: Path, tmp_path: Pa
                                               "output": str(out.resolve())}  # fmt: skip
 
 
+def test_an_export_for_an_ad_platform_says_when_no_consent_was_checked(
+    served_project: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    config, _ = served_project
+    out = tmp_path / "meta.csv"
+    args = ["export", str(config), "VIP", "-o", str(out), "--columns", "email", "--hash", "meta"]
+    unchecked = runner.invoke(app, args)
+    assert unchecked.exit_code == 0, unchecked.stderr
+    assert "warning: no consent checked" in unchecked.stderr and "--consent" in unchecked.stderr
+    everyone = pl.read_csv(out).height
+    checked = runner.invoke(app, [*args, "--consent", "consent_ads"])
+    assert checked.exit_code == 0, checked.stderr
+    assert "no consent checked" not in checked.stderr
+    left_out = everyone - pl.read_csv(out).height
+    assert left_out > 0
+    assert f"note: {left_out:,} members without consent (consent_ads) left out" in checked.stderr
+
+
 def test_export_mistakes_are_one_line_and_write_nothing(
     served_project: tuple[Path, dict[str, str]], tmp_path: Path
 ) -> None:

@@ -103,3 +103,52 @@ def test_a_name_with_a_slash_is_a_segment_name_unless_it_starts_with_a_segmentat
     assert export_segment(project, "lifecycle/VIP").segmentation == "lifecycle"
     with pytest.raises(ConfigError, match="no segment 'At risk / VIP'"):
         export_segment(project, "At risk / VIP")
+
+
+def test_only_members_who_agreed_are_exported_when_consent_is_asked(
+    served_project: tuple[Path, dict[str, str]],
+) -> None:
+    # An export for an ad platform sent everyone: consent_ads false included.
+    config, _ = served_project
+    project = sw.Project.from_yaml(config)
+    members = open_workspace(config).members("VIP")["customer_id"].cast(pl.String)
+    source = customers(config).select("customer_id", "consent_ads")
+    agreed = pl.DataFrame({"customer_id": members}).join(source, on="customer_id")
+    agreed = agreed.filter(pl.col("consent_ads").str.to_lowercase() == "true")
+    assert 0 < agreed.height < members.len()
+    found = export_segment(project, "VIP", columns=["email"], consent="consent_ads")
+    assert found.table["customer_id"].to_list() == agreed["customer_id"].to_list()
+    assert (found.consent, found.without_consent) == ("consent_ads", members.len() - agreed.height)
+    assert found.summary()["without_consent"] == members.len() - agreed.height
+    hashed = export_segment(
+        project, "VIP", columns=["email"], hashing="meta", consent="consent_ads"
+    )
+    assert hashed.table.height == agreed.height
+
+
+def test_consent_from_the_history_holds_today(project_copy: Path) -> None:
+    store = open_workspace(project_copy)
+    vip = sorted(store.members("VIP")["customer_id"].cast(pl.String).to_list())
+    project = sw.Project.from_yaml(project_copy)
+    with pytest.raises(ConfigError, match="the project has no consent history"):
+        export_segment(project, "VIP", consent_purpose="ads")
+    with pytest.raises(ConfigError, match="--consent and --consent-purpose both given"):
+        export_segment(project, "VIP", consent="consent_ads", consent_purpose="ads")
+    rows = [(c, "ads", "granted", "2024-01-01") for c in vip[:4]] + [
+        (vip[0], "ads", "revoked", "2024-02-01"),  # changed their mind
+        (vip[4], "email", "granted", "2024-01-01"),  # another purpose
+    ]
+    names = ["customer", "purpose", "status", "changed"]
+    history = pl.DataFrame(rows, schema=dict.fromkeys(names, pl.String), orient="row")
+    history.write_csv(project_copy.parent / "data" / "consents.csv")
+    project_copy.write_text(
+        project_copy.read_text().replace(
+            "sources:\n",
+            "sources:\n  consents: {path: data/consents.csv, customer_id: customer, "
+            "purpose: purpose, status: status, timestamp: changed}\n",
+            1,
+        )
+    )
+    found = export_segment(sw.Project.from_yaml(project_copy), "VIP", consent_purpose="ads")
+    assert sorted(found.table["customer_id"].to_list()) == vip[1:4]
+    assert found.consent == "purpose:ads" and found.without_consent == len(vip) - 3

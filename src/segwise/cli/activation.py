@@ -68,6 +68,20 @@ def export(
     segmentation: Annotated[
         str | None, typer.Option("--segmentation", help="When the name is in several.")
     ] = None,
+    consent: Annotated[
+        str | None,
+        typer.Option(
+            "--consent",
+            help="A customers column of consent (consent_ads): only members who agreed go in.",
+        ),
+    ] = None,
+    consent_purpose: Annotated[
+        str | None,
+        typer.Option(
+            "--consent-purpose",
+            help="A purpose of the consent history (ads): only members whose consent holds today.",
+        ),
+    ] = None,
     allow_outside: AllowOutside = False,
     as_json: opt.Json = False,
 ) -> None:
@@ -93,6 +107,8 @@ def export(
         hashing=hashing,  # type: ignore[arg-type]
         country=country,
         country_col=country_col,
+        consent=consent,
+        consent_purpose=consent_purpose,
     )
     if output is not None:
         write_table(found.table, output)
@@ -103,7 +119,7 @@ def export(
                  detail=detail)  # fmt: skip
     if output is None:  # the rows are the output; what would be said goes to stderr
         sys.stdout.write(found.table.write_csv())
-        _export_notes(found, country, country_col)
+        _export_notes(found, country, country_col, hashing)
         return
     if as_json:
         stdout().print_json(json_text({**found.summary(), "output": str(output)}))
@@ -113,12 +129,25 @@ def export(
         f"(run {found.run_id}) written to {output}",
         highlight=False,
     )
-    _export_notes(found, country, country_col)
+    _export_notes(found, country, country_col, hashing)
 
 
-def _export_notes(found: Any, country: str | None, country_col: str | None) -> None:
-    """What the export could not do, on stderr."""
+def _export_notes(
+    found: Any, country: str | None, country_col: str | None, hashing: str | None
+) -> None:
+    """What the export could not do, or did not check, on stderr."""
     warn = stderr()
+    if found.without_consent:
+        warn.print(f"note: {found.without_consent:,} members without consent ({found.consent}) "
+                   "left out", highlight=False)  # fmt: skip
+    if hashing in {"meta", "google"} and found.consent is None:
+        # An ad platform's audience is the use consent is asked for; destinations check it.
+        warn.print(
+            f"warning: no consent checked: the {found.table.height:,} members go to "
+            f"{hashing.capitalize()} whether or not they agreed; pass --consent COLUMN (a "
+            "customers column such as consent_ads) or --consent-purpose ads",
+            highlight=False,
+        )
     if found.not_in_source:
         warn.print(f"note: {found.not_in_source:,} members are not in the customers source")
     for column, count in found.not_normalised.items():

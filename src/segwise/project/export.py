@@ -11,10 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import narwhals.stable.v2 as nw
 import polars as pl
 
 from segwise.activation.audience import hash_columns
 from segwise.exceptions import ConfigError
+from segwise.privacy.consent import consented
+from segwise.project.consents import granted_today
 from segwise.project.sources import WRITTEN_ID, customer_columns, ids_as_written
 
 if TYPE_CHECKING:
@@ -37,6 +40,10 @@ class Export:
     not_in_source: int = 0
     #: Per column, values that could not be normalised for the platform (left empty).
     not_normalised: dict[str, int] = field(default_factory=dict)
+    #: The consent checked (a customers column, or ``purpose:NAME`` of the history), if any.
+    consent: str | None = None
+    #: Members left out for want of that consent.
+    without_consent: int = 0
 
     def summary(self) -> dict[str, Any]:
         """JSON-ready counts (never the rows)."""
@@ -48,6 +55,8 @@ class Export:
             "columns": self.table.columns,
             "not_in_source": self.not_in_source,
             "not_normalised": self.not_normalised,
+            "consent": self.consent,
+            "without_consent": self.without_consent,
         }
 
 
@@ -61,12 +70,17 @@ def export_segment(
     hashing: Hashing | None = None,
     country: str | None = None,
     country_col: str | None = None,
+    consent: str | None = None,
+    consent_purpose: str | None = None,
 ) -> Export:
     """The members of ``segment`` (``segmentation/segment`` or a name) with ``columns``.
 
     With ``hashing`` of ``meta`` or ``google`` the customer id stays out (the
     file goes to an ad platform) and email and phone columns are hashed as it
     matches them; ``sha256`` hashes the id and every column as written.
+    ``consent`` (a customers column: ``consent_ads``) or ``consent_purpose`` (a purpose
+    of the consent history) leaves out the members who have not agreed, as a
+    destination's ``consent:`` does (:mod:`segwise.privacy.consent`).
 
     Examples
     --------
@@ -86,6 +100,7 @@ def export_segment(
         run_id = store.latest_run() if run is None else run
         found_in = segmentation or _segmentation_of(store, run_id, segment)
     table = members.with_columns(pl.col("customer_id").cast(pl.String))
+    table, refused = _consenting(project, table, consent, consent_purpose)
     missing = 0
     wanted = list(dict.fromkeys([*columns, *([country_col] if country_col else [])]))
     if wanted or project.config.privacy.pseudonymise:
@@ -104,7 +119,36 @@ def export_segment(
         if hashing != "sha256":
             table = table.drop("customer_id")
     keep = [c for c in table.columns if c in ("customer_id", *columns)]
-    return Export(found_in, segment, run_id, table.select(keep), missing, not_normalised)
+    checked = consent or (f"purpose:{consent_purpose}" if consent_purpose else None)
+    return Export(
+        found_in, segment, run_id, table.select(keep), missing, not_normalised, checked, refused
+    )
+
+
+def _consenting(
+    project: Project, members: pl.DataFrame, column: str | None, purpose: str | None
+) -> tuple[pl.DataFrame, int]:
+    """The members whose consent holds today, and how many were left out."""
+    if column is None and purpose is None:
+        return members, 0
+    if column is not None and purpose is not None:
+        raise ConfigError(
+            "--consent and --consent-purpose both given",
+            hint="check a customers column (--consent) or the consent history (--consent-purpose)",
+        )
+    if column is not None:
+        rows = customer_columns(project, [column], asked_by="--consent")
+        ok = nw.from_native(rows).select(consented(column)).to_native()[column]
+        allowed = rows.filter(ok).select("customer_id")
+    else:
+        if project.config.sources.consents is None:
+            raise ConfigError(
+                f"--consent-purpose {purpose}: the project has no consent history",
+                hint="add sources.consents (docs/privacy.md), or check a column with --consent",
+            )
+        allowed = granted_today(project, str(purpose), "__granted").select("customer_id")
+    kept = members.join(allowed, on="customer_id", how="semi", maintain_order="left")
+    return kept, members.height - kept.height
 
 
 def _segmentation_of(store: Workspace, run_id: int, segment: str) -> str:

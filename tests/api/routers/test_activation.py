@@ -85,7 +85,21 @@ def test_an_export_is_a_csv_of_hashed_contacts_for_editors(
         missing = client.post(
             f"{API}/export", headers=bearer(keys["editor"]), json={"segment": "Nobody"}
         )
+        agreed = client.post(
+            f"{API}/export",
+            headers=bearer(keys["editor"]),
+            json={**body, "consent": "consent_ads"},
+        )
     assert found.status_code == 200
+    assert found.headers["x-segwise-consent"] == "none"
+    # With consent asked, those who did not agree stay out, and the headers count them.
+    assert agreed.status_code == 200 and agreed.headers["x-segwise-consent"] == "consent_ads"
+    kept = pl.read_csv(io.BytesIO(agreed.content)).height
+    assert (
+        int(agreed.headers["x-segwise-without-consent"])
+        == len(found.content.splitlines()) - 1 - kept
+        > 0
+    )
     assert found.headers["content-type"].startswith("text/csv")
     assert "lifecycle_VIP-run1.csv" in found.headers["content-disposition"]
     table = pl.read_csv(io.BytesIO(found.content), infer_schema=False)
@@ -96,4 +110,4 @@ def test_an_export_is_a_csv_of_hashed_contacts_for_editors(
     assert missing.status_code in (404, 422)
     assert "Nobody" in missing.json()["error"]["message"]
     logged = entries(open_workspace(project_copy)).filter(action="export")
-    assert logged["target"].to_list() == ["lifecycle/VIP"]
+    assert logged["target"].to_list() == ["lifecycle/VIP"] * 2

@@ -144,7 +144,8 @@ def export(body: ExportRequest, state: StateDep, caller: Editor) -> Response:
         lambda _store: export_segment(
             project, body.segment, segmentation=body.segmentation, run=body.run,
             columns=body.columns, hashing=body.hash, country=body.country,
-            country_col=body.country_col,
+            country_col=body.country_col, consent=body.consent,
+            consent_purpose=body.consent_purpose,
         )
     )  # fmt: skip
     target = f"{found.segmentation}/{found.segment}"
@@ -156,5 +157,10 @@ def export(body: ExportRequest, state: StateDep, caller: Editor) -> Response:
     return Response(
         found.table.write_csv(),
         media_type="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            # Which consent was checked ("none": everyone went in), and who it left out.
+            "X-Segwise-Consent": found.consent or "none",
+            "X-Segwise-Without-Consent": str(found.without_consent),
+        },
     )

@@ -127,3 +127,9 @@ class ExportRequest(RequestBody):
     hash: Literal["meta", "google", "sha256"] | None = None
     country: str | None = Field(default=None, min_length=2, max_length=2)
     country_col: str | None = None
+    consent: str | None = Field(
+        default=None, description="a customers column of consent: only members who agreed"
+    )
+    consent_purpose: str | None = Field(
+        default=None, description="a purpose of the consent history, in force today"
+    )
