@@ -76,3 +76,20 @@ def test_an_option_a_class_chooses_far_more_often_is_its_trait() -> None:
     assert f"Channels: SMS ({share:.0%} vs {overall:.0%} overall)" in texting.traits
     assert texting.name == "Channels: SMS"
     assert not any("SMS" in t for t in quiet.traits)
+
+
+def test_a_class_named_by_long_questions_gets_a_name_that_fits_a_card() -> None:
+    # A form's export names each question by its whole text; without constructs the
+    # classes are named by those texts.
+    planet = "I choose brands that are good for the planet and for the people who make them"
+    price = "Price matters more to me than the brand when I buy everyday products"
+    rows = []
+    for i in range(40):
+        green = i < 20
+        rows += [(f"c{i}", planet, "5" if green else "1"), (f"c{i}", price, "1" if green else "5")]
+    long = pl.DataFrame(rows, schema=["customer_id", "question", "answer"], orient="row")
+    table = answer_table(long)
+    labels = np.array([0 if int(c[1:]) < 20 else 1 for c in table.wide["customer_id"]])
+    names = [p.name for p in needs_profiles(table, labels)]
+    assert all(len(n) <= 2 * 41 + 2 for n in names), names
+    assert names[0].startswith("High I choose brands") and "…" in names[0]

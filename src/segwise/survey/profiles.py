@@ -28,6 +28,8 @@ DISTINCT_SD = 0.5
 #: A choice is a trait when this much more common in the class than overall, and held by this share.
 CHOICE_LIFT, CHOICE_SHARE = 1.5, 0.3
 NAME_WORDS = 2
+#: A name's part longer than this is cut at a word (a question's whole text, when unnamed).
+NAME_LIMIT = 40
 MAX_TRAITS = 5
 PLAIN = "Middle of the road"
 
@@ -76,7 +78,7 @@ def needs_profiles(table: AnswerTable, labels: np.ndarray) -> list[NeedsProfile]
         members = labels == label
         scored = _construct_traits(scores, members, constructs)
         chosen = _choice_traits(table, members)
-        words = [w for _, w, _ in scored][:NAME_WORDS] or [w for w, _ in chosen][:1]
+        words = [_short(w) for _, w, _ in scored][:NAME_WORDS] or [_short(w) for w, _ in chosen][:1]
         name = ", ".join(words) if words else PLAIN
         traits = [t for _, _, t in scored] + [t for _, t in chosen]
         profiles.append(
@@ -143,6 +145,25 @@ def _chosen_trait(
         return []
     word = f"{title}: {column.split(':', 1)[1]}"
     return [(word, f"{word} ({inside:.0%} vs {overall:.0%} overall)")]
+
+
+def _short(words: str, limit: int = NAME_LIMIT) -> str:
+    """A name's part cut at a word before ``limit`` characters: a question's text can be long.
+
+    Without constructs a class is named by its questions, and a survey export's question is
+    its whole text ("High I choose brands that are good for the planet and for people").
+
+    Examples
+    --------
+    >>> _short("high I choose brands that are good for the planet and for the people")
+    'high I choose brands that are good for…'
+    >>> _short("price-sensitive")
+    'price-sensitive'
+    """
+    if len(words) <= limit:
+        return words
+    cut = words[:limit].rsplit(" ", 1)[0]
+    return cut.rstrip(",;:") + "…"
 
 
 def _distinct_names(profiles: list[NeedsProfile]) -> list[NeedsProfile]:
