@@ -170,6 +170,62 @@ def test_the_features_a_segment_is_defined_by_lead_its_card() -> None:
     assert lapsed.name != {p.segment: p for p in led.segments}["active big"].name
 
 
+def _spenders_apart_newer_on_average(seed: int = 5) -> pl.DataFrame:
+    """Low spenders, set apart by spend alone; a few whales stretch spend's spread, so the low
+    spenders' shorter tenure (overlapping, never a boundary) is the larger effect."""
+    rng = np.random.default_rng(seed)
+    low = pl.DataFrame(
+        {
+            "net_revenue": rng.uniform(10, 100, 300),
+            "tenure_days": rng.normal(150, 80, 300).clip(1),
+            "cluster": ["low"] * 300,
+        }
+    )
+    high_spend = np.concatenate([rng.uniform(200, 400, 290), rng.uniform(40_000, 60_000, 10)])
+    high = pl.DataFrame(
+        {
+            "net_revenue": high_spend,
+            "tenure_days": rng.normal(300, 80, 300).clip(1),
+            "cluster": ["high"] * 300,
+        }
+    )
+    return pl.concat([low, high])
+
+
+def test_a_found_segment_is_led_by_what_its_rule_splits_on_first() -> None:
+    """A cluster has no definition of its own: the rule fitted to it is one (spend), and its
+    card and name lead with that, not with a stronger but overlapping difference (tenure)."""
+    table = _spenders_apart_newer_on_average()
+    low = {p.segment: p for p in profile_segments(table, "cluster").segments}["low"]
+    assert low.rule is not None and low.rule.startswith("net_revenue <=")
+    assert low.rule_precision == low.rule_recall == 1.0
+    plain = {p.segment: p for p in profile_segments(table, "cluster", definitions=False).segments}
+    tenure, spend = (
+        {t.feature: t.effect for t in plain["low"].trait_details}[f]
+        for f in ("tenure_days", "net_revenue")
+    )
+    assert tenure > spend  # without the rule, tenure would lead
+    assert low.trait_details[0].feature == "net_revenue"
+    assert low.name.lower().startswith("low-value")
+
+
+def test_a_rough_rule_does_not_lead_the_card() -> None:
+    """A rule that misses a fifth of the segment or more is a sketch, not what sets it apart."""
+    table = _spenders_apart_newer_on_average()
+    # Half the low spenders labelled with the high ones: no rule on spend is faithful.
+    mixed = table.with_columns(
+        pl.when((pl.col("cluster") == "low") & (pl.int_range(pl.len()) % 2 == 0))
+        .then(pl.lit("high"))
+        .otherwise(pl.col("cluster"))
+        .alias("cluster")
+    )
+    low = {p.segment: p for p in profile_segments(mixed, "cluster").segments}["low"]
+    assert low.rule_precision is not None and low.rule_precision < 0.8
+    order = [t.feature for t in low.trait_details]
+    effects = [t.effect for t in low.trait_details]
+    assert effects == sorted(effects, reverse=True), order
+
+
 def test_customers_who_never_bought_are_not_one_time_buyers() -> None:
     """No purchase at all leaves recency, tenure and the gap between orders empty: the card
     says "never bought" once, never "no second order yet" or "buys again every 0 days"; a

@@ -24,6 +24,8 @@ from segwise.lang.parser import parse_rule
 from segwise.lang.render import literal, quote_name
 
 MAX_DEPTH = 3
+#: Precision and recall from which a rule is the segment's definition, not a rough sketch.
+FAITHFUL = 0.8
 #: Marks a numeric feature in the tree's column meanings (categorical ones carry a level).
 _NUMERIC = object()
 
@@ -35,6 +37,13 @@ class Definition:
     rule: str
     precision: float
     recall: float
+    #: The features the rule reads, in the order the tree splits on them (the root's first).
+    features: tuple[str, ...] = ()
+
+    @property
+    def faithful(self) -> bool:
+        """Whether the rule is close enough to the segment to say what sets it apart."""
+        return min(self.precision, self.recall) >= FAITHFUL
 
 
 def _number(value: float) -> str:
@@ -74,7 +83,7 @@ def define_segments(
     >>> out = define_segments(table, np.array([0, 0, 0, 1, 1, 1]), numeric=["spend"],
     ...                       categorical=["os"])
     >>> out[1]
-    Definition(rule='spend > 460', precision=1.0, recall=1.0)
+    Definition(rule='spend > 460', precision=1.0, recall=1.0, features=('spend',))
     """
     rng = np.random.default_rng(random_state)
     rows = np.arange(table.height)
@@ -113,7 +122,8 @@ def define_segments(
         path = _best_path(tree, matrix, inside)
         if path is not None:
             rule = _rule_text(path, meaning, integers)
-            out[segment] = _measure(rule, sample, inside)
+            features = tuple(dict.fromkeys(meaning[feature][0] for feature, _, _ in path))
+            out[segment] = _measure(rule, sample, inside, features)
     return out
 
 
@@ -131,13 +141,15 @@ def rule_mask(rule: str, table: pl.DataFrame) -> np.ndarray:
     return selected.to_numpy().astype(bool)
 
 
-def _measure(rule: str, sample: pl.DataFrame, inside: np.ndarray) -> Definition:
+def _measure(
+    rule: str, sample: pl.DataFrame, inside: np.ndarray, features: tuple[str, ...] = ()
+) -> Definition:
     """Precision and recall of the rule as segwise evaluates it (NULLs never match)."""
     mask = rule_mask(rule, sample)
     hits = float(inside[mask].sum())
     precision = hits / mask.sum() if mask.any() else 0.0
     recall = hits / inside.sum() if inside.any() else 0.0
-    return Definition(rule, round(float(precision), 4), round(float(recall), 4))
+    return Definition(rule, round(float(precision), 4), round(float(recall), 4), features)
 
 
 def _best_path(

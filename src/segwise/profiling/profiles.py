@@ -17,7 +17,7 @@ from segwise.engine.frames import to_lazy
 from segwise.exceptions import ColumnNotFoundError, ConfigError
 from segwise.io.dataset import Dataset
 from segwise.profiling import vocabulary
-from segwise.profiling.definitions import define_segments
+from segwise.profiling.definitions import Definition, define_segments
 from segwise.profiling.traits import (
     Trait,
     auto_names,
@@ -158,7 +158,9 @@ def profile_segments(
     defining
         Per segment, the features its definition reads (an RFM segment's
         recency, orders and revenue; the columns of a rule): their traits lead
-        its card and its name, before stronger but incidental ones.
+        its card and its name, before stronger but incidental ones. A segment
+        without one (a cluster) is led by the feature its fitted rule splits
+        on first, when that rule has precision and recall of 80% or more.
 
     Returns
     -------
@@ -175,7 +177,7 @@ def profile_segments(
     ...                       "segment": ["a", "a", "a", "b", "b", "b"]})
     >>> profiles = profile_segments(table, "segment")
     >>> profiles.segments[1].name, profiles.segments[1].traits[0]
-    ('Frequent high-value customers', 'buys 1.7× as often as average (9 vs 5.17 orders)')
+    ('High-value frequent customers', 'spends 2.0× the average (427 vs 218)')
     """
     table = _table(data)
     if isinstance(segments, str):
@@ -222,12 +224,12 @@ def profile_segments(
             members, numeric, overall_numeric, overall_missing, currency
         )
         category_rows, category_traits = _category_part(members, categorical, overall_shares)
-        first = frozenset((defining or {}).get(segment, ()))
+        definition = rules.get(label)
+        first = frozenset((defining or {}).get(segment, ())) or _read_by(definition)
         ranked = rank(numeric_traits + category_traits, max_traits, first=first)
         traits_by_label[label] = ranked
         means_by_label[label] = {row["feature"]: row["mean"] for row in numeric_rows}
         segment_value = _number(members[value].clip(lower_bound=0).sum()) if value else 0.0
-        definition = rules.get(label)
         profiles.append(
             SegmentProfile(
                 segment=segment,
@@ -309,6 +311,20 @@ def _missing_share(frame: pl.DataFrame, name: str) -> float:
     if concept is not None and concept.key == "cycle" and "recency_days" in frame.columns:
         frame = frame.filter(pl.col("recency_days").is_not_null())
     return frame[name].null_count() / frame.height if frame.height else 0.0
+
+
+def _read_by(definition: Definition | None) -> frozenset[str]:
+    """The feature a faithful rule splits on first: what sets a found segment apart.
+
+    A cluster of low spenders, a little newer and quieter than average too, was named
+    "Newer lapsed customers" above the rule ``net_revenue <= 760 AND return_rate <= 0.063``:
+    its traits were all about as strong, and its card should lead with what the rule beneath
+    it says first. Only the root's feature: the later splits trim the edges (the low returns
+    only keep the heavy returners' cluster out).
+    """
+    if definition is None or not definition.faithful or not definition.features:
+        return frozenset()
+    return frozenset(definition.features[:1])
 
 
 def _card_lines(ranked: list[Trait], near: list[str]) -> list[str]:
