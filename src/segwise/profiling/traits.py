@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from segwise.profiling import amounts, vocabulary
 from segwise.profiling.labels import label
+from segwise.profiling.value_words import MID_VALUE, mid_value_segments
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -323,7 +324,9 @@ def auto_names(
     at most one word made from a column name (two read as a list of columns).
     When two segments would share a name, a third trait tells them apart;
     failing that, the feature on which their averages differ most ("Lapsed
-    customers, higher basket size"). Names never differ only by a number.
+    customers, higher basket size"). Names never differ only by a number. A
+    segment above the average on value but under half the top such segment
+    (``means``) is "mid-value" (:mod:`segwise.profiling.value_words`).
 
     Examples
     --------
@@ -333,6 +336,7 @@ def auto_names(
     """
     names: dict[int, str] = {}
     used: dict[str, int] = {}
+    mid = mid_value_segments(traits_by_segment, means or {})
     for segment in sorted(traits_by_segment):
         traits = [
             t for t in traits_by_segment[segment] if not contradicted(t, traits_by_segment[segment])
@@ -343,6 +347,8 @@ def auto_names(
         plain_word = False  # a word made from a column name ("large household size")
         for trait in traits:
             word, concept = descriptor(trait), concept_key(trait)
+            if segment in mid and concept == "value" and trait.direction > 0:
+                word = MID_VALUE
             if not word or concept in concepts or word in chosen or _ALIKE.get(concept) in concepts:
                 continue
             plain = trait.kind == "numeric" and vocabulary.concept_of(trait.feature) is None
@@ -426,7 +432,8 @@ def unfit_words(name: str, numeric: Sequence[dict[str, Any]]) -> list[tuple[str,
 def _named(feature: str, concept: str) -> list[tuple[int, str | None]]:
     """The words a name may hold for ``feature``, each with its direction."""
     words = [(1, vocabulary.name_word(feature, 1)), (-1, vocabulary.name_word(feature, -1))]
-    return [*words, (-1, NEWER)] if concept == "tenure" else words
+    extra = {"tenure": (-1, NEWER), "value": (1, MID_VALUE)}.get(concept)
+    return [*words, extra] if extra else words
 
 
 #: Words for "below average" that also need the typical member under a limit (days).
