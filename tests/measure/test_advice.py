@@ -62,6 +62,20 @@ def test_a_small_segment_worth_far_more_than_its_size_is_kept(
         assert small.evidence[1] == f"1.0% of customers, {revenue:.1%} of revenue"
 
 
+def test_customers_worth_over_twice_the_average_are_kept_and_said_as_in_the_evidence() -> None:
+    """Online Retail II's At-risk high value: 72 of 4,312 customers with 4.5% of revenue, each
+    worth 2.6 times the average customer, for personal outreach; 3× told it to merge."""
+    sizes = {"Stable": 4_240, "At-risk high value": 72}
+    [small] = advise(
+        "future", sizes, {}, None, NO_FINDINGS, revenue_shares={"At-risk high value": 0.045}
+    )
+    assert small.action == (
+        "keep At-risk high value: too few for a campaign or a test, but worth 4.5% of revenue; "
+        "serve them one by one"
+    )
+    assert small.evidence[1] == "1.7% of customers, 4.5% of revenue"
+
+
 @pytest.mark.parametrize(
     ("method", "words"),
     [
