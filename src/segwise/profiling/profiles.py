@@ -27,9 +27,10 @@ from segwise.profiling.traits import (
     rank,
 )
 from segwise.profiling.typical import FEW_TRAITS, near_average, typical_trait
+from segwise.profiling.unpaid import UNPAID_CONCEPTS, unpaid_share, unpaid_trait
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Mapping
+    from collections.abc import Collection, Mapping, Sequence
 
 #: Value columns looked for (in order) when ``value_col="auto"``.
 VALUE_COLUMNS = ("monetary", "net_revenue", "revenue", "clv", "monetary_value", "spend")
@@ -180,21 +181,7 @@ def profile_segments(
     ('High-value frequent customers', 'spends 2.0× the average (427 vs 218)')
     """
     table = _table(data)
-    if isinstance(segments, str):
-        if segments not in table.columns:
-            raise ColumnNotFoundError(
-                f"no segment column '{segments}'", hint=hint_for(segments, table.columns)
-            )
-        segment_values = table[segments]
-        skip = {segments, *exclude}
-    else:
-        segment_values = pl.Series("segment", list(np.asarray(segments)))
-        if len(segment_values) != table.height:
-            raise ConfigError(
-                f"{len(segment_values)} segment labels for {table.height} rows",
-                hint="pass one label per row, in the table's order",
-            )
-        skip = set(exclude)
+    segment_values, skip = _segment_values(table, segments, exclude)
     table = table.with_columns(segment_values.cast(pl.String).alias("__segment"))
     numeric, categorical = _describe_columns(table, features, skip)
     value = _value_column(table, value_col)
@@ -208,6 +195,7 @@ def profile_segments(
         for name in categorical
     }
     value_total = _number(table[value].clip(lower_bound=0).sum()) if value else 0.0
+    overall_unpaid = unpaid_share(table, value)
     rules = (
         define_segments(
             table, labels, numeric=numeric, categorical=categorical, random_state=random_state
@@ -220,9 +208,11 @@ def profile_segments(
     means_by_label: dict[int, dict[str, float]] = {}
     for segment, label in sorted(order.items(), key=lambda item: item[1]):
         members = table.filter(pl.col("__segment") == segment)
+        paid_nothing = unpaid_trait(value, unpaid_share(members, value), overall_unpaid)
         numeric_rows, numeric_traits, near = _numeric_part(
-            members, numeric, overall_numeric, overall_missing, currency
+            members, numeric, overall_numeric, overall_missing, currency, unpaid=bool(paid_nothing)
         )
+        numeric_traits += [paid_nothing] if paid_nothing else []
         category_rows, category_traits = _category_part(members, categorical, overall_shares)
         definition = rules.get(label)
         first = frozenset((defining or {}).get(segment, ())) or _read_by(definition)
@@ -287,6 +277,12 @@ def _of_purchases(name: str) -> bool:
     return concept is not None and concept.key in PURCHASE_CONCEPTS
 
 
+def _paid_for(name: str) -> bool:
+    """Whether ``name`` measures what was paid, which "paid nothing" says for a segment."""
+    concept = vocabulary.concept_of(name)
+    return concept is not None and concept.key in UNPAID_CONCEPTS
+
+
 def _buyers(table: pl.DataFrame) -> pl.DataFrame:
     """The customers who bought (a ``recency_days``): the average of what purchases measure.
 
@@ -311,6 +307,25 @@ def _missing_share(frame: pl.DataFrame, name: str) -> float:
     if concept is not None and concept.key == "cycle" and "recency_days" in frame.columns:
         frame = frame.filter(pl.col("recency_days").is_not_null())
     return frame[name].null_count() / frame.height if frame.height else 0.0
+
+
+def _segment_values(
+    table: pl.DataFrame, segments: str | Any, exclude: Sequence[str]
+) -> tuple[pl.Series, set[str]]:
+    """Each row's segment (a column's, or the labels given) and the columns not to profile."""
+    if isinstance(segments, str):
+        if segments not in table.columns:
+            raise ColumnNotFoundError(
+                f"no segment column '{segments}'", hint=hint_for(segments, table.columns)
+            )
+        return table[segments], {segments, *exclude}
+    segment_values = pl.Series("segment", list(np.asarray(segments)))
+    if len(segment_values) != table.height:
+        raise ConfigError(
+            f"{len(segment_values)} segment labels for {table.height} rows",
+            hint="pass one label per row, in the table's order",
+        )
+    return segment_values, set(exclude)
 
 
 def _read_by(definition: Definition | None) -> frozenset[str]:
@@ -339,8 +354,13 @@ def _numeric_part(
     overall: dict[str, tuple[float, float, float, float]],
     overall_missing: dict[str, float],
     currency: str | None,
+    *,
+    unpaid: bool = False,
 ) -> tuple[list[dict[str, Any]], list[Trait], list[str]]:
-    """Each feature's row, the traits it makes, and the features near the average."""
+    """Each feature's row, the traits it makes, and the features near the average.
+
+    ``unpaid``: the segment's buyers paid nothing, which one line says (:mod:`.unpaid`).
+    """
     rows, traits, near = [], [], []
     # A cluster of sign-ups takes in the odd buyer; its zeros still only restate "never bought".
     never_bought = (
@@ -350,7 +370,7 @@ def _numeric_part(
     )
     for name in numeric:
         column = members[name].cast(pl.Float64)
-        said = never_bought and _of_purchases(name)  # "have never bought" says it
+        said = (never_bought and _of_purchases(name)) or (unpaid and _paid_for(name))
         absent = missing_trait(name, _missing_share(members, name), overall_missing[name])
         if absent is not None and not said:
             traits.append(absent)
