@@ -18,7 +18,12 @@ from segwise.activation.triggers import Trigger
 from segwise.privacy.retention import Period
 from segwise.privacy.secret import KEY_ENV
 from segwise.privacy.small_groups import K_MIN
-from segwise.project.config_engine import MembershipsTable, SparkEngine, SparkSettings
+from segwise.project.config_engine import (
+    MembershipsTable,
+    SparkEngine,
+    SparkSettings,
+    engine_shorthand,
+)
 from segwise.project.config_sources import (
     MEASUREMENT_SOURCES,
     NOT_FEATURES,
@@ -348,7 +353,9 @@ class ProjectConfig(Strict):
 
     name: str = Field(min_length=1)
     store: str = "segwise.duckdb"
-    engine: Literal["polars", "duckdb"] | SparkEngine = "polars"
+    engine: Annotated[
+        Literal["polars", "duckdb"] | SparkEngine, BeforeValidator(engine_shorthand)
+    ] = "polars"
     as_of: date | None = None
     report: str = "report.html"
     #: How money reads on cards and traits: a code (GBP, EUR, USD…) or a symbol.

@@ -50,3 +50,33 @@ class SparkEngine(Strict):
     """``engine: {spark: {master: "local[2]"}}``."""
 
     spark: SparkSettings = Field(default_factory=SparkSettings)
+
+
+#: The engines a project file may name in one word.
+ENGINE_NAMES = ("polars", "duckdb", "spark")
+
+
+def engine_shorthand(value: object) -> object:
+    """``engine:`` as people write it: a name in any case, ``spark`` for Spark's defaults.
+
+    ``engine: spark`` was refused in two lines of schema errors ("Input should be 'polars'
+    or 'duckdb'", "Input should be a valid dictionary or instance of SparkEngine").
+
+    Examples
+    --------
+    >>> engine_shorthand("Spark"), engine_shorthand("DuckDB")
+    ({'spark': {}}, 'duckdb')
+    >>> engine_shorthand("pandas")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: 'pandas' is not an engine: polars, duckdb or spark (...)
+    """
+    if not isinstance(value, str):
+        return value
+    name = value.strip().lower()
+    if name not in ENGINE_NAMES:
+        raise ValueError(
+            f"'{value}' is not an engine: polars, duckdb or spark "
+            "({spark: {master: ...}} for a cluster)"
+        )
+    return {"spark": {}} if name == "spark" else name
