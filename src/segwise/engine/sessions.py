@@ -24,12 +24,19 @@ ENGINES = ("polars", "duckdb", "spark")
 
 
 def check_engine(name: str) -> str:
-    """``name`` if it is an engine segwise runs on, else a ConfigError with the choices."""
-    if name not in ENGINES:
+    """The engine ``name`` names (in any case: ``--engine Spark``), else a ConfigError.
+
+    Examples
+    --------
+    >>> check_engine("DuckDB")
+    'duckdb'
+    """
+    engine = name.strip().lower()
+    if engine not in ENGINES:
         raise ConfigError(
             f"engine must be polars, duckdb or spark, not '{name}'", hint="e.g. --engine duckdb"
         )
-    return name
+    return engine
 
 
 def session_settings(
@@ -95,7 +102,7 @@ def on_engine(
     >>> type(on_engine({"t": frame}, "duckdb")["t"]).__name__
     'DuckDBPyRelation'
     """
-    check_engine(engine)
+    engine = check_engine(engine)
     if engine == "polars":
         return {k: v.to_native() for k, v in tables.items()}
     if engine == "spark":
