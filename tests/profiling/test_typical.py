@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import segwise as sw
-from segwise.profiling.typical import NEAR_EFFECT, near_average
+from segwise.profiling.typical import NEAR_EFFECT, NEAR_RATIO, near_average
 
 
 def _shop(seed: int = 0) -> pl.DataFrame:
@@ -71,9 +71,20 @@ def test_only_features_truly_near_the_average_are_named() -> None:
 def test_near_average_is_both_mean_and_median_within_the_band(
     mean_shift: float, median_shift: float, std: float, iqr: float
 ) -> None:
-    near = near_average(10 + mean_shift * std, 10, std, 5 + median_shift * iqr, 5, iqr)
-    within = abs(mean_shift) < NEAR_EFFECT * 0.999 and abs(median_shift) < NEAR_EFFECT * 0.999
-    beyond = abs(mean_shift) > NEAR_EFFECT * 1.001 or abs(median_shift) > NEAR_EFFECT * 1.001
+    mean = 10 + mean_shift * std
+    near = near_average(mean, 10, std, 5 + median_shift * iqr, 5, iqr)
+    # What the report's profile shows, mean ÷ average, reads about 1× too.
+    ratio = abs(mean / 10 - 1)
+    within = (
+        abs(mean_shift) < NEAR_EFFECT * 0.999
+        and abs(median_shift) < NEAR_EFFECT * 0.999
+        and ratio < NEAR_RATIO * 0.999
+    )
+    beyond = (
+        abs(mean_shift) > NEAR_EFFECT * 1.001
+        or abs(median_shift) > NEAR_EFFECT * 1.001
+        or ratio > NEAR_RATIO * 1.001
+    )
     if within:
         assert near
     if beyond:
@@ -82,6 +93,31 @@ def test_near_average_is_both_mean_and_median_within_the_band(
     mirrored = near_average(10 - mean_shift * std, 10, std, 5 - median_shift * iqr, 5, iqr)
     if within or beyond:
         assert mirrored == near
+
+
+def test_half_the_average_is_not_near_it_however_wide_the_spread() -> None:
+    """Online Retail II's return-prone cluster spent 922 against everyone's 1,951, within a
+    quarter of spend's standard deviation, and read "near the average: value" above a
+    profile that showed 0.5×."""
+    table = _shop()
+    whales = pl.DataFrame(
+        {
+            "segment": ["VIP"] * 6,
+            "recency_days": [20.0] * 6,
+            "orders": [6.0] * 6,
+            "net_revenue": [2_000_000.0] * 6,  # spend's spread now dwarfs any segment's gap
+            "avg_order_value": [400.0] * 6,
+        }
+    )
+    halved = pl.concat([table, whales]).with_columns(
+        pl.when(pl.col("segment") == "At Risk")
+        .then(pl.col("net_revenue") * 0.5)
+        .otherwise(pl.col("net_revenue"))
+    )
+    at_risk = {p.segment: p for p in sw.profile_segments(halved, "segment").segments}["At Risk"]
+    lift = at_risk.numeric.filter(pl.col("feature") == "net_revenue")["lift"].item()
+    assert lift < 0.85
+    assert not any("value" in line and "near the average" in line for line in at_risk.traits)
 
 
 def test_a_feature_without_a_value_is_not_near_anything() -> None:

@@ -45,6 +45,20 @@ class Definition:
         """Whether the rule is close enough to the segment to say what sets it apart."""
         return min(self.precision, self.recall) >= FAITHFUL
 
+    @property
+    def leads(self) -> frozenset[str]:
+        """The feature a faithful rule splits on first: what leads a found segment's card.
+
+        Low spenders, a little newer and quieter too, were "Newer lapsed customers" above
+        ``net_revenue <= 760 AND return_rate <= 0.063`` (Online Retail II): their traits were
+        about as strong, and the card should lead with what the rule says first. Only the
+        root's feature: later splits trim the edges (the low returns only keep the heavy
+        returners' cluster out). Empty for a rougher rule.
+        """
+        if not self.faithful or not self.features:
+            return frozenset()
+        return frozenset(self.features[:1])
+
 
 def _number(value: float) -> str:
     if float(value).is_integer():

@@ -17,7 +17,7 @@ from segwise.engine.frames import to_lazy
 from segwise.exceptions import ColumnNotFoundError, ConfigError
 from segwise.io.dataset import Dataset
 from segwise.profiling import vocabulary
-from segwise.profiling.definitions import Definition, define_segments
+from segwise.profiling.definitions import define_segments
 from segwise.profiling.traits import (
     Trait,
     auto_names,
@@ -215,7 +215,9 @@ def profile_segments(
         numeric_traits += [paid_nothing] if paid_nothing else []
         category_rows, category_traits = _category_part(members, categorical, overall_shares)
         definition = rules.get(label)
-        first = frozenset((defining or {}).get(segment, ())) or _read_by(definition)
+        first = frozenset((defining or {}).get(segment, ())) or (
+            definition.leads if definition else frozenset()
+        )
         ranked = rank(numeric_traits + category_traits, max_traits, first=first)
         traits_by_label[label] = ranked
         means_by_label[label] = {row["feature"]: row["mean"] for row in numeric_rows}
@@ -328,20 +330,6 @@ def _segment_values(
     return segment_values, set(exclude)
 
 
-def _read_by(definition: Definition | None) -> frozenset[str]:
-    """The feature a faithful rule splits on first: what sets a found segment apart.
-
-    A cluster of low spenders, a little newer and quieter than average too, was named
-    "Newer lapsed customers" above the rule ``net_revenue <= 760 AND return_rate <= 0.063``:
-    its traits were all about as strong, and its card should lead with what the rule beneath
-    it says first. Only the root's feature: the later splits trim the edges (the low returns
-    only keep the heavy returners' cluster out).
-    """
-    if definition is None or not definition.faithful or not definition.features:
-        return frozenset()
-    return frozenset(definition.features[:1])
-
-
 def _card_lines(ranked: list[Trait], near: list[str]) -> list[str]:
     """A card's lines: its traits, and where it is typical when they are few."""
     typical = typical_trait(near, ranked) if len(ranked) < FEW_TRAITS else None
@@ -405,7 +393,9 @@ def _numeric_part(
             absent is None
             and valued
             and not said
-            and near_average(mean, overall_mean, overall_std, median, overall_median, overall_iqr)
+            and near_average(
+                mean, overall_mean, overall_std, median, overall_median, overall_iqr, feature=name
+            )
         ):
             near.append(name)
     return rows, traits, near
