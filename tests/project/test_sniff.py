@@ -296,3 +296,18 @@ def test_init_told_the_columns_writes_them_and_the_run_reads_the_export_so(
     alone = runner.invoke(app, ["init", str(tmp_path / "q"), "--customer-col", "Email"])
     assert alone.exit_code == 1
     assert "no --transactions is given" in alone.output
+
+
+def test_the_rest_of_the_lifecycle_rules_are_active_only_where_lapsed_starts_within_a_year(
+    tmp_path: Path, shared_data: Path
+) -> None:
+    """CDNOW's quietest quarter starts at 500 days: its rest, typically 8 months quiet, were
+    "Active repeat buyers"; Online Retail II's starts at 140 days."""
+    cdnow = sniff_project(tmp_path / "cdnow", shared_data / "cdnow_master_transactions.csv.gz")
+    text = cdnow.config.read_text()
+    assert 'where: "recency_days > 500"' in text
+    assert "other: Repeat buyers" in text
+    retail = shared_data / "online_retail_ii_2009_2010.csv.gz"
+    shop = sniff_project(tmp_path / "shop", retail).config.read_text()
+    assert 'where: "recency_days > 140"' in shop
+    assert "other: Active repeat buyers" in shop
