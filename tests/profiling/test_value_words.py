@@ -6,8 +6,8 @@ import numpy as np
 import polars as pl
 
 from segwise.profiling import profile_segments
-from segwise.profiling.traits import Trait, auto_names, unfit_words
-from segwise.profiling.value_words import MID_VALUE, mid_value_segments
+from segwise.profiling.traits import Trait, auto_names
+from segwise.profiling.value_words import mid_value_segments
 
 
 def _high(feature: str = "net_revenue") -> Trait:
@@ -41,13 +41,6 @@ def test_below_average_value_is_never_mid_value() -> None:
     means = {0: {"net_revenue": 20.0}, 1: {"net_revenue": 613.0}}
     assert mid_value_segments({0: [low], 1: [_high()]}, means) == frozenset()
     assert auto_names({0: [low], 1: [_high()]}, means=means)[0] == "Low-value customers"
-
-
-def test_a_mid_value_name_no_longer_fits_below_the_average() -> None:
-    below = [{"feature": "net_revenue", "median": 40.0, "lift": 0.8}]
-    above = [{"feature": "net_revenue", "median": 90.0, "lift": 1.3}]
-    assert [word for word, _ in unfit_words("Frequent mid-value customers", below)] == [MID_VALUE]
-    assert unfit_words("Frequent mid-value customers", above) == []
 
 
 def test_profiles_name_the_top_spenders_alone_high_value() -> None:

@@ -25,8 +25,8 @@ from segwise.engine.frames import to_lazy
 from segwise.exceptions import ConfigError
 from segwise.profiling.actions import suggested_actions
 from segwise.profiling.cards import SegmentationResult, SegmentCard, cards_from_profiles
+from segwise.profiling.name_fit import unfit_words
 from segwise.profiling.named_clusters import name_clusters
-from segwise.profiling.traits import unfit_words
 from segwise.project.config import ClusterSegmentation
 from segwise.project.methods.base import CheckInputs, Method, RunInputs
 from segwise.project.results import as_polars

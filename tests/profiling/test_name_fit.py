@@ -1,4 +1,4 @@
-"""Traits and names: a name kept with a frozen model, checked against the segment now."""
+"""A name kept with a frozen model, checked against the segment now."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from segwise.profiling import vocabulary
-from segwise.profiling.traits import NEW_CUSTOMER_DAYS, RECENT_DAYS, unfit_words
+from segwise.profiling.name_fit import unfit_words
+from segwise.profiling.traits import NEW_CUSTOMER_DAYS, RECENT_DAYS
+from segwise.profiling.value_words import MID_VALUE
 
 FEATURES = ("net_revenue", "orders", "recency_days", "tenure_days", "avg_order_value")
 LIMITS = {"recency_days": RECENT_DAYS, "tenure_days": NEW_CUSTOMER_DAYS}
@@ -65,3 +67,10 @@ def test_newer_no_longer_fits_a_segment_that_has_aged_past_the_rest() -> None:
     ]
     still = [{"feature": "tenure_days", "median": 400.0, "lift": 0.7}]
     assert unfit_words("Newer customers", still) == []  # relative: no 90-day limit
+
+
+def test_a_mid_value_name_no_longer_fits_below_the_average() -> None:
+    below = [{"feature": "net_revenue", "median": 40.0, "lift": 0.8}]
+    above = [{"feature": "net_revenue", "median": 90.0, "lift": 1.3}]
+    assert [word for word, _ in unfit_words("Frequent mid-value customers", below)] == [MID_VALUE]
+    assert unfit_words("Frequent mid-value customers", above) == []
