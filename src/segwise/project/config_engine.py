@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
+from segwise.engine.sessions import ENGINES
 from segwise.project.config_sources import Strict, WarehouseLocation
 
 
@@ -52,10 +53,6 @@ class SparkEngine(Strict):
     spark: SparkSettings = Field(default_factory=SparkSettings)
 
 
-#: The engines a project file may name in one word.
-ENGINE_NAMES = ("polars", "duckdb", "spark")
-
-
 def engine_shorthand(value: object) -> object:
     """``engine:`` as people write it: a name in any case, ``spark`` for Spark's defaults.
 
@@ -74,7 +71,7 @@ def engine_shorthand(value: object) -> object:
     if not isinstance(value, str):
         return value
     name = value.strip().lower()
-    if name not in ENGINE_NAMES:
+    if name not in ENGINES:
         raise ValueError(
             f"'{value}' is not an engine: polars, duckdb or spark "
             "({spark: {master: ...}} for a cluster)"
