@@ -115,10 +115,16 @@ def test_settings_are_checked() -> None:
 @pytest.mark.slow
 def test_cdnow_churn_beats_recency_and_is_calibrated(shared_data: Path) -> None:
     orders = sw.read_transactions(shared_data / "cdnow_master_transactions.csv.gz")
-    found = PropensitySegmenter("churn", 90).fit(orders).backtest_
+    fitted = PropensitySegmenter("churn", 90).fit(orders)
+    found = fitted.backtest_
     assert found.auc > found.baseline_auc
     assert found.palive_auc is not None and found.auc > found.palive_auc  # BG/NBD's P(alive)
     assert found.ece < 0.05
+    # A closed cohort most of whom are gone: the top 60% by score all churned (96-97%), so
+    # High and Medium churn risk are one group in all but name, and the user is told.
+    high, medium, low = found.tiers
+    assert abs(high["rate"] - medium["rate"]) < 0.01 < medium["rate"] - low["rate"]
+    assert any("High churn risk and Medium churn risk churned alike" in n for n in fitted.warnings_)
 
 
 def _online_retail_ii(shared: Path) -> pl.DataFrame:

@@ -101,6 +101,7 @@ def _show(
     from rich.table import Table
 
     from segwise.models.propensity_backtest import drivers_text
+    from segwise.segmenters.propensity_tiers import did
 
     found = fitted.backtest_
     sizes = fitted.segment().group_by("segment").len().sort("len")
@@ -131,8 +132,8 @@ def _show(
     if drivers := drivers_text(fitted.importances_):
         console.print(f"the score {drivers}", highlight=False)
     table = Table(title=f"tiers as of {fitted.cutoffs_['today'][0]}", title_justify="left")
-    did = {"churn": "churned", "purchase": "bought"}.get(fitted.outcome_.name, "had the outcome")
-    for column in ("segment", "customers", "lowest score", f"backtest: {did}", "lift"):
+    tested_column = f"backtest: {did(fitted.outcome_.name)}"
+    for column in ("segment", "customers", "lowest score", tested_column, "lift"):
         table.add_column(column, justify="left" if column == "segment" else "right")
     tested = {row["segment"]: row for row in found.tiers}
     for name, count in sizes.iter_rows():

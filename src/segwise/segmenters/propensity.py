@@ -35,6 +35,7 @@ from segwise.models.tiers import tier_index
 from segwise.segmenters.feature_matrix import FeatureMatrix
 from segwise.segmenters.propensity_models import gradient_boosting, palive_auc
 from segwise.segmenters.propensity_reasons import typical_values, value_texts
+from segwise.segmenters.propensity_tiers import off_share_tiers, unseparated_tiers
 from segwise.segmenters.windows import (
     CUTOFF,
     LABEL,
@@ -115,7 +116,8 @@ class PropensitySegmenter(BaseEstimator):  # type: ignore[misc]
     thresholds_ : dict[str, float]
         The lowest score of each tier.
     warnings_ : list[str]
-        What to be careful of (the outcome's rate moving between windows).
+        What to be careful of: the outcome's rate moving between windows, adjacent
+        tiers the backtest did not tell apart, ties leaving a tier far from its share.
 
     Examples
     --------
@@ -228,6 +230,7 @@ class PropensitySegmenter(BaseEstimator):  # type: ignore[misc]
         self.backtest_ = replace(self.backtest_, palive_auc=palive, tiers=tiers)
         self.importances_ = self._importances(model, mapping, held_out)
         self.warnings_ = self._drift_notes(calibrate, held_out)
+        self.warnings_ += unseparated_tiers(tiers, outcome.name)
         # Today: the same procedure one horizon later, scoring everyone as of the last day.
         today_train = rows("today_train")
         model, mapping = self._fit_stage(today_train, rows("today_calibrate"))
@@ -367,6 +370,7 @@ class PropensitySegmenter(BaseEstimator):  # type: ignore[misc]
         names = self._tier_names()
         tier = tier_index(scores, self.tiers)
         segments = [names[t] for t in tier]
+        self.warnings_ += off_share_tiers(scores, tier, names, self.tiers)
         self.thresholds_ = {
             names[k]: float(scores[tier == k].min()) for k in range(len(names)) if (tier == k).any()
         }
