@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 import polars as pl
+import pytest
 
+from segwise.exceptions import ColumnNotFoundError
 from segwise.segmenters import feature_matrix
 from segwise.segmenters.feature_matrix import FeatureMatrix
-
-if TYPE_CHECKING:
-    import pytest
 
 
 def test_codes_are_learned_once_and_reused() -> None:
@@ -31,3 +28,8 @@ def test_rare_values_beyond_the_cap_are_other(monkeypatch: pytest.MonkeyPatch) -
     coder = FeatureMatrix.learn(pl.DataFrame({"c": values}), ["c"])
     assert coder.categories["c"] == ["v0", "v1", "v2", feature_matrix.OTHER]
     assert coder.encode(pl.DataFrame({"c": ["v9", "v1"]})).ravel().tolist() == [3.0, 1.0]
+
+
+def test_a_feature_the_table_lacks_is_named_with_what_is_close() -> None:
+    with pytest.raises(ColumnNotFoundError, match=r"no feature column 'order'.*'orders'"):
+        FeatureMatrix.learn(pl.DataFrame({"orders": [1, 2], "city": ["Hull", "York"]}), ["order"])

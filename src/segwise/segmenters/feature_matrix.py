@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
+from segwise._validation import hint_for
+from segwise.exceptions import ColumnNotFoundError
+
 #: Most categories a text feature keeps (the model's bins cap it).
 MAX_CATEGORIES = 250
 OTHER = "(other)"
@@ -40,6 +43,11 @@ class FeatureMatrix:
     @classmethod
     def learn(cls, train: pl.DataFrame, names: list[str]) -> FeatureMatrix:
         """Learn the codes of the text columns among ``names`` from ``train``."""
+        missing = [name for name in names if name not in train.schema]
+        if missing:
+            raise ColumnNotFoundError(
+                f"no feature column '{missing[0]}'", hint=hint_for(missing[0], train.columns)
+            )
         found = {}
         for name in names:
             if train.schema[name] not in (pl.String, pl.Categorical, pl.Boolean):

@@ -96,3 +96,15 @@ def test_a_seed_from_a_later_segmentation_is_named(tmp_path: Path) -> None:
     project = sample_project(tmp_path / "p", later)
     with pytest.raises(ConfigError, match="no segmentation 'value' runs before it"):
         project.run(as_of="2024-09-30")
+
+
+def test_a_feature_the_customer_table_lacks_is_named_by_validate_and_run(tmp_path: Path) -> None:
+    # It was a KeyError traceback from the run ('share_weekend'), and validate passed it.
+    misnamed = FROM_SEGMENT + "    features: [tenure_days, recency_dys]\n"
+    project = sample_project(tmp_path / "p", misnamed)
+    expected = "segmentation 'like_champions': no feature column 'recency_dys'"
+    with pytest.raises(ConfigError, match=expected) as raised:
+        project.validate()
+    assert "Did you mean 'recency_days'?" in str(raised.value)
+    with pytest.raises(ConfigError, match=expected):
+        project.run(as_of="2024-09-30")

@@ -14,10 +14,11 @@ import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from segwise._validation import hint_for
 from segwise.exceptions import ConfigError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable, Sequence
     from datetime import date
 
     import polars as pl
@@ -101,6 +102,26 @@ class Checker(Protocol):
 
     def __call__(self, name: str, spec: Any, inputs: CheckInputs, /) -> None:
         """Check one segmentation without running it."""
+
+
+def check_features_exist(name: str, wanted: Sequence[str], columns: Iterable[str]) -> None:
+    """A ConfigError naming the segmentation and the first of ``wanted`` not among ``columns``.
+
+    Examples
+    --------
+    >>> try:
+    ...     check_features_exist("like", ["orders", "share_sat"], ["orders", "share_sun"])
+    ... except ConfigError as error:
+    ...     print(error)
+    segmentation 'like': no feature column 'share_sat'. Did you mean 'share_sun'?
+    """
+    known = list(columns)
+    missing = [c for c in wanted if c not in known]
+    if missing:
+        raise ConfigError(
+            f"segmentation '{name}': no feature column '{missing[0]}'",
+            hint=hint_for(missing[0], known),
+        )
 
 
 def own_warnings(caught: list[warnings.WarningMessage]) -> list[str]:

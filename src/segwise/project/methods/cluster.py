@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from segwise._validation import hint_for
 from segwise.engine.frames import to_lazy
 from segwise.exceptions import ConfigError
 from segwise.profiling.actions import suggested_actions
@@ -28,7 +27,7 @@ from segwise.profiling.cards import SegmentationResult, SegmentCard, cards_from_
 from segwise.profiling.name_fit import unfit_words
 from segwise.profiling.named_clusters import name_clusters
 from segwise.project.config import ClusterSegmentation
-from segwise.project.methods.base import CheckInputs, Method, RunInputs
+from segwise.project.methods.base import CheckInputs, Method, RunInputs, check_features_exist
 from segwise.project.results import as_polars
 from segwise.segmenters import ClusterSegmenter, UnstableSegmentWarning
 from segwise.segmenters.cluster_outliers import OUTLIER_ID
@@ -444,13 +443,8 @@ def check(name: str, spec: ClusterSegmentation, inputs: CheckInputs) -> None:
     """Every named feature exists (when every source could be read)."""
     if inputs.features is None or inputs.failed:
         return
-    schema = dict(to_lazy(inputs.features).collect_schema())
-    missing = [c for c in [*(spec.features or []), *(spec.categorical or [])] if c not in schema]
-    if missing:
-        raise ConfigError(
-            f"segmentation '{name}': no feature column '{missing[0]}'",
-            hint=hint_for(missing[0], schema),
-        )
+    schema = to_lazy(inputs.features).collect_schema().names()
+    check_features_exist(name, [*(spec.features or []), *(spec.categorical or [])], schema)
 
 
 def outputs(name: str, spec: ClusterSegmentation) -> dict[str, str]:

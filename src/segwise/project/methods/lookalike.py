@@ -20,7 +20,7 @@ from segwise.engine.frames import to_lazy
 from segwise.exceptions import ConfigError
 from segwise.profiling.cards import SegmentationResult, cards_from_profiles
 from segwise.project.config import LookalikeSegmentation
-from segwise.project.methods.base import CheckInputs, Method, RunInputs
+from segwise.project.methods.base import CheckInputs, Method, RunInputs, check_features_exist
 from segwise.project.results import profile_members
 
 if TYPE_CHECKING:
@@ -45,6 +45,7 @@ def run(name: str, spec: LookalikeSegmentation, inputs: RunInputs) -> list[Segme
     seed = _seed(name, spec, inputs)
     in_seed = features["customer_id"].is_in(seed.implode()).to_numpy()
     chosen = [c for c in (spec.features or features.columns) if c != "customer_id"]
+    check_features_exist(name, chosen, features.columns)
     segmenter = LookalikeSegmenter(
         spec.size if spec.size < 1 else int(spec.size),
         features=chosen,
@@ -159,9 +160,11 @@ def _ids(name: str, path: str, paths: ProjectPaths) -> pl.Series:
 
 
 def check(name: str, spec: LookalikeSegmentation, inputs: CheckInputs) -> None:
-    """The seed's rule parses, or its id file is there and inside the project."""
+    """The features exist, the seed's rule parses, or its id file is there in the project."""
     from segwise.lang.parser import parse_rule  # noqa: PLC0415
 
+    if spec.features and inputs.features is not None and not inputs.failed:
+        check_features_exist(name, spec.features, to_lazy(inputs.features).collect_schema())
     if spec.seed.where is not None:
         parse_rule(spec.seed.where)
     if spec.seed.ids is not None:
