@@ -92,6 +92,15 @@ def test_leaf_cards_are_profiled_against_their_parent(ran: tuple[Project, Any]) 
         weighted = sum(s * x for s, x in zip(sizes, lifts, strict=True)) / sum(sizes)
         assert weighted == pytest.approx(1.0, rel=1e-6), feature
     assert mixed.definition["within"]["Big spenders"]["method"] == "cluster"
+    # The leaf's words are the parent's rule name and the child's own description: the
+    # parent's description (against everyone) read beside the leaf's as a contradiction
+    # ("Frequent high-value customers › Slow-repeat lapsed customers").
+    rfm = [c for c in mixed.cards if c.name.startswith("Everyone else › ")]
+    for card in big + rfm:
+        parent, own = card.auto_name.split(SEPARATOR)
+        assert parent == card.name.split(SEPARATOR)[0]
+        assert own and own != "Everyone else"
+    assert any(c.auto_name != c.name for c in rfm)  # RFM names its segments; words describe
 
 
 def test_leaves_are_stored_and_queryable(ran: tuple[Project, Any]) -> None:

@@ -41,6 +41,15 @@ def test_every_buyer_gets_a_tier_with_a_card_and_an_action(ran: tuple[Project, A
     assert "predicted chance of no purchase in the next 90 days" in (
         cards["High churn risk"].definition or ""
     )
+    # Each tier's scores run from its floor to the next tier's: the bottom one's floor is
+    # only its lowest score, and read "of 0% or more".
+    floors = {t: f"{v:.0%}" for t, v in churn.definition["thresholds"].items()}
+    assert f"of {floors['High churn risk']} or more;" in (cards["High churn risk"].definition or "")
+    assert f"of {floors['Medium churn risk']} to {floors['High churn risk']};" in (
+        cards["Medium churn risk"].definition or ""
+    )
+    low = cards["Low churn risk"].definition or ""
+    assert f"days under {floors['Medium churn risk']};" in low
     # Each card says what its tier did on the latest complete window, as the CLI does.
     assert "; in the backtest " in (cards["Low churn risk"].definition or "")
     assert "× everyone)" in (cards["High churn risk"].definition or "")

@@ -188,7 +188,7 @@ def _leaf_names(members: pl.DataFrame, parent: str) -> pl.DataFrame:
 
 
 def _leaf_cards(cards: Sequence[SegmentCard], parent: SegmentCard, total: int) -> list[SegmentCard]:
-    """A child's cards as leaves: named with the parent, shares of everyone.
+    """A child's cards as leaves: named with the parent's rule name, shares of everyone.
 
     Their traits and lifts stay as the child method found them, against the
     parent's customers; the definition says so.
@@ -206,7 +206,10 @@ def _leaf_cards(cards: Sequence[SegmentCard], parent: SegmentCard, total: int) -
                 card,
                 segment=parent.segment + SEPARATOR + card.segment,
                 name=parent.name + SEPARATOR + card.name,
-                auto_name=parent.auto_name + SEPARATOR + card.auto_name,
+                # The parent's words are its rule's name: its own description (against
+                # everyone) beside the leaf's (against the parent) read as a contradiction,
+                # "Frequent high-value customers › Slow-repeat lapsed customers".
+                auto_name=parent.name + SEPARATOR + card.auto_name,
                 definition=f"{within}: {card.definition}" if card.definition else within,
                 share=card.size / total,
                 revenue_share=revenue,

@@ -104,10 +104,10 @@ def run(name: str, spec: PropensitySegmentation, inputs: RunInputs) -> list[Segm
 
 
 def _definition(spec: PropensitySegmentation, segmenter: PropensitySegmenter, tier: Any) -> str:
-    floor = segmenter.thresholds_.get(str(tier))
     what = {"churn": "no purchase", "purchase": "a purchase"}.get(spec.outcome, spec.outcome)
     text = f"predicted chance of {what} in the next {spec.horizon_days} days"
-    text = f"{text} of {floor:.0%} or more" if floor is not None else text
+    if (told := _score_range(segmenter.thresholds_, str(tier))) is not None:
+        text = f"{text} {told}"
     tested = next((t for t in segmenter.backtest_.tiers if t["segment"] == str(tier)), None)
     if tested is None:
         return text
@@ -117,6 +117,27 @@ def _definition(spec: PropensitySegmentation, segmenter: PropensitySegmenter, ti
         f"{text}; in the backtest {tested['rate']:.0%} of the tier {did} "
         f"({tested['lift']:.1f}× everyone)"
     )
+
+
+def _score_range(floors: dict[str, float], tier: str) -> str | None:
+    """A tier's scores in words, from its floor and the next tier up's (best tier first).
+
+    Examples
+    --------
+    >>> floors = {"High": 0.52, "Medium": 0.35, "Low": 0.0}
+    >>> [_score_range(floors, t) for t in floors]
+    ['of 52% or more', 'of 35% to 52%', 'under 35%']
+    """
+    if tier not in floors:
+        return None
+    names = list(floors)
+    at = names.index(tier)
+    above = floors[names[at - 1]] if at > 0 else None
+    if at == len(names) - 1 and above is not None:
+        return f"under {above:.0%}"  # the bottom tier's floor is just its lowest score
+    if above is None:
+        return f"of {floors[tier]:.0%} or more"
+    return f"of {floors[tier]:.0%} to {above:.0%}"
 
 
 def check(name: str, spec: PropensitySegmentation, inputs: CheckInputs) -> None:
