@@ -114,6 +114,8 @@ def test_a_split_too_small_to_act_on_says_what_it_lacks() -> None:
     )
     split = split_evidence(features, converted, min_size=100)
     assert split is not None and split.rule is None
-    assert split.evidence[-1].endswith("leaving 80 on one side, under the 100 a segment needs")
+    assert split.evidence[-1].endswith(
+        "picks out 80 of its 330 customers, under the 100 a segment needs"
+    )
     # Big enough, the same customers split on the condition.
     assert split_evidence(features, converted, min_size=50).rule is not None

@@ -404,10 +404,11 @@ def _separating_rule(
     n_in, n_out = int(inside.sum()), int((~inside).sum())
     buyers_in, buyers_out = int(converted[inside].sum()), int(converted[~inside].sum())
     if min(n_in, n_out) < min_size:
+        small = "" if n_in < min_size else f", leaving {n_out:,}"
         return None, (
             f"no single condition splits it into two actionable groups: the best, "
-            f"{found.rule}, picks out {n_in:,} of its {n_in + n_out:,} customers, leaving "
-            f"{min(n_in, n_out):,} on one side, under the {min_size:,} a segment needs"
+            f"{found.rule}, picks out {n_in:,} of its {n_in + n_out:,} customers{small}, "
+            f"under the {min_size:,} a segment needs"
         )
     test = compare(
         "binary", Arm.of_proportion(buyers_out, n_out), Arm.of_proportion(buyers_in, n_in)
