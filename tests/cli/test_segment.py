@@ -343,3 +343,41 @@ def test_a_project_file_given_as_a_catalog_is_named(project_copy: Path) -> None:
     checked = runner.invoke(app, ["rules", "check", str(project_copy)])
     [line] = checked.stderr.strip().splitlines()
     assert "a project file" in line and "segwise validate" in line
+
+
+def test_a_hybrids_rule_segments_are_explained_and_its_leaves_point_to_them(
+    tmp_path: Path,
+) -> None:
+    # "'mix' is not a rule segmentation": a hybrid's parents are rule segments all the same.
+    from tests.project.methods.projects import sample_project
+
+    hybrid = """segmentations:
+  mix:
+    method: hybrid
+    other: Everyone else
+    segments:
+      - {name: Big spenders, where: "net_revenue > 1200"}
+    within:
+      Big spenders: {method: rfm}
+"""
+    project = sample_project(tmp_path / "p", hybrid)
+    project.run(as_of="2024-09-30")
+    members = project.store.memberships(segmentation="mix")
+    big = members.filter(pl.col("segment").str.starts_with("Big spenders › "))
+    customer, leaf = big["customer_id"][0], big["segment"][0]
+    folder = str(tmp_path / "p")
+    found = runner.invoke(
+        app, ["explain", folder, "--customer", customer, "--segment", "Big spenders"]
+    )
+    assert found.exit_code == 0, found.stderr
+    assert found.stdout.startswith(f"customer {customer} is IN segment 'Big spenders'")
+    assert "net_revenue > 1200" in found.stdout
+    rest = runner.invoke(
+        app, ["explain", folder, "--customer", customer, "--segment", "Everyone else"]
+    )
+    assert "assigned to 'Big spenders'" in rest.stdout, rest.stderr
+    # A leaf is chosen by RFM inside the parent: no condition explains it, and it says which does.
+    refused = runner.invoke(app, ["explain", folder, "--customer", customer, "--segment", leaf])
+    assert refused.exit_code == 1
+    [line] = refused.stderr.strip().splitlines()
+    assert f"'{leaf}' is a leaf of 'mix'" in line and "--segment 'Big spenders'" in line

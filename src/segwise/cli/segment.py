@@ -241,7 +241,7 @@ def _explain_in_project(
     import polars as pl
 
     from segwise.project import Project
-    from segwise.project.config import RulesSegmentation
+    from segwise.project.config import HybridSegmentation, RulesSegmentation
     from segwise.project.live import LiveData, explain, project_catalog
 
     given = [f"--{k.replace('_', '-')}" for k in ("id_col", "events", "transactions", "customers",
@@ -254,8 +254,10 @@ def _explain_in_project(
     project = Project.from_yaml(config)
     # The latest run's customer table is people's: a segmentation of accounts is not in it.
     rule_sets = [n for n, s in project.config.segmentations.items()
-                 if isinstance(s, RulesSegmentation) and s.level == "customer"]  # fmt: skip
+                 if isinstance(s, RulesSegmentation | HybridSegmentation)
+                 and s.level == "customer"]  # fmt: skip
     catalogs = {n: project_catalog(project, n) for n in rule_sets}
+    segment = _parent_of_leaf(segment, segmentation, catalogs)
     if segmentation is None:
         holding = [n for n, c in catalogs.items() if segment in _explainable(c)]
         if len(holding) > 1:
@@ -270,7 +272,7 @@ def _explain_in_project(
     if segmentation not in catalogs:
         raise ConfigError(
             f"'{segmentation}' is not a rule segmentation of customers in {config}",
-            hint="explain reads the latest run's customers; the rule segmentations of "
+            hint="explain reads the latest run's customers; the rule (or hybrid) segmentations of "
             f"customers are {', '.join(rule_sets) or 'none'}",
         )
     catalog = catalogs[segmentation]
@@ -281,6 +283,25 @@ def _explain_in_project(
             hint=f"check the id; segwise history {config} {customer} lists the runs they are in",
         )
     return explain(live, catalog, customer, segment)
+
+
+def _parent_of_leaf(segment: str, segmentation: str | None, catalogs: dict[str, Any]) -> str:
+    """``segment``, or the parent rule segment when it names a hybrid's leaf (an error)."""
+    from segwise.project.methods.hybrid import SEPARATOR
+
+    parent, _, leaf = segment.partition(SEPARATOR)
+    if not leaf or any(segment in _explainable(c) for c in catalogs.values()):
+        return segment
+    holding = [n for n, c in catalogs.items() if parent in _explainable(c)]
+    if segmentation is not None:
+        holding = [n for n in holding if n == segmentation]
+    if not holding:
+        return segment
+    raise ConfigError(
+        f"'{segment}' is a leaf of '{holding[0]}': its rule puts customers in '{parent}', and "
+        f"another method splits that into leaves, which no condition explains",
+        hint=f"explain the rule by --segment '{parent}'; segwise history shows the leaf each run",
+    )
 
 
 def _explainable(catalog: Any) -> set[str]:

@@ -24,7 +24,7 @@ from segwise.lang.compiler import column_hint
 from segwise.lang.parser import parse_rule
 from segwise.profiling import lint_rule_catalog
 from segwise.project.catalogs import catalog_of
-from segwise.project.config import DOCS, ProjectConfig, RulesSegmentation
+from segwise.project.config import DOCS, HybridSegmentation, ProjectConfig, RulesSegmentation
 from segwise.project.definitions import check_name
 from segwise.project.pipeline import Project
 from segwise.segmenters import RuleCatalog, RuleSegmenter
@@ -159,12 +159,18 @@ def preview(live: LiveData, catalog: RuleCatalog) -> dict[str, Any]:
 
 
 def project_catalog(project: Project, segmentation: str) -> RuleCatalog:
-    """A rule segmentation's catalog as the project file defines it now."""
+    """A rule segmentation's catalog as the project file defines it now.
+
+    A hybrid's is its rule level: its parent segments and ``other``; the leaves inside
+    them come from another method, which a condition cannot explain.
+    """
     spec = project.config.segmentations.get(segmentation)
+    if isinstance(spec, HybridSegmentation):
+        spec = spec.parent()
     if not isinstance(spec, RulesSegmentation):
         raise ConfigError(
             f"no rule segmentation '{segmentation}' in the project",
-            hint="explain works on segmentations with method: rules",
+            hint="explain works on segmentations with method: rules, and on a hybrid's rules",
         )
     return catalog_of(segmentation, spec, project.paths)
 

@@ -292,3 +292,45 @@ def test_previews_hide_counts_under_k_min_and_show_the_rest(
     for (_, true), (_, seen) in zip(exact, shown, strict=True):
         assert seen == (None if true is not None and 0 < true < k_min else true)
     assert None in [seen for _, seen in shown]
+
+
+def test_a_hybrids_parent_is_explained_as_a_rule_segment(tmp_path: Path) -> None:
+    # The customer page's "why?" beside a hybrid's leaf asks for its parent's rule.
+    from fastapi.testclient import TestClient
+
+    from segwise.api import Settings, create_app
+    from segwise.store.keys import create_key
+    from tests.project.methods.projects import sample_project
+
+    hybrid = """segmentations:
+  mix:
+    method: hybrid
+    other: Everyone else
+    segments:
+      - {name: Big spenders, where: "net_revenue > 1200"}
+    within:
+      Big spenders: {method: rfm}
+"""
+    project = sample_project(tmp_path / "p", hybrid)
+    project.run(as_of="2024-09-30")
+    config = tmp_path / "p" / "segwise.yaml"
+    key = create_key(open_workspace(config), "editor-key", "editor")[1]
+    big = project.store.memberships(segmentation="mix").filter(
+        pl.col("segment").str.starts_with("Big spenders › ")
+    )
+    customer = big["customer_id"][0]
+    with TestClient(create_app(Settings(project=config))) as client:
+        found = client.post(
+            "/api/v1/rules/explain",
+            json={"segmentation": "mix", "segment": "Big spenders", "customer_id": customer},
+            headers=bearer(key),
+        )
+        client.post("/ui/login", data={"key": key, "next": "/ui"}, follow_redirects=False)
+        page = client.get(f"/ui/customers?id={customer}")
+    assert found.status_code == 200, found.text
+    body = found.json()
+    assert body["member"] is True
+    assert body["conditions"][0]["condition"] == "net_revenue > 1200"
+    # The page's "why?" beside the leaf asks for that parent.
+    assert page.status_code == 200
+    assert 'data-segmentation="mix" data-segment="Big spenders">why?' in page.text

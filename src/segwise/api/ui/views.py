@@ -200,7 +200,10 @@ def customers(request: Request, state: StateDep, id: str | None = None) -> Respo
         except SegwiseError as exc:
             error = exc.one_line()
     config = state.project().config
-    rule_segmentations = [n for n, s in config.segmentations.items() if s.method == "rules"]
+    # A hybrid's leaf is explained by its parent's rule (the part before " › ").
+    rule_segmentations = [
+        n for n, s in config.segmentations.items() if s.method in {"rules", "hybrid"}
+    ]
     return _render(
         request,
         "customer.html.j2",
