@@ -108,3 +108,18 @@ def test_the_measure_page_of_a_project_not_yet_run(tmp_path: Path) -> None:
         page = client.get("/ui/measure")
         assert page.status_code == 200  # was a 500: the page read keys only a run gives
         assert "No runs yet." in page.text
+
+
+def test_the_size_chart_starts_at_zero_and_waits_for_a_second_run(tmp_path: Path) -> None:
+    # One run drew a lone point on an axis from 733 to 735.
+    import segwise as sw
+
+    project = sw.Project.from_yaml(sw.Project.init(tmp_path / "shop"))
+    project.run(as_of="2024-09-30")
+    store = Workspace(project.store.path)
+    one = segment_page(store, "value", "Champions")
+    assert one is not None and one["size_chart"] is None and len(one["sizes"]) == 1
+    project.run(as_of="2024-10-31")
+    two = segment_page(store, "value", "Champions")
+    assert two is not None and two["size_chart"] is not None
+    assert '"rangemode":"tozero"' in two["size_chart"].replace(" ", "")

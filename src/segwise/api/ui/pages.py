@@ -100,7 +100,10 @@ def segment_page(
     }
 
 
-def _sizes_chart(sizes: pl.DataFrame, segment: str) -> str:
+def _sizes_chart(sizes: pl.DataFrame, segment: str) -> str | None:
+    """Members per run from zero, or None for a single run (one point on a 733-735 axis)."""
+    if sizes.height < 2:
+        return None
     figure = go.Figure(
         go.Scatter(
             x=[f"run {r} · {d}" for r, d in zip(sizes["run_id"], sizes["as_of"], strict=True)],
@@ -110,6 +113,8 @@ def _sizes_chart(sizes: pl.DataFrame, segment: str) -> str:
         )
     )
     figure.update_xaxes(type="category")  # one point per run, even two runs as of one day
+    # From zero: an axis fitted to the points draws 734 → 741 as a leap.
+    figure.update_yaxes(rangemode="tozero")
     figure.update_layout(
         title=f"{segment}: members per run",
         height=280,
