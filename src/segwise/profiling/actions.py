@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from segwise.profiling.action_sharing import share_out
 from segwise.profiling.amounts import money
+from segwise.profiling.repeat import REPEAT_WORD
 from segwise.profiling.traits import NEWER, concept_key, contradicted
 from segwise.profiling.vocabulary import channel_of, unit
 
@@ -64,6 +65,15 @@ _ACTIONS: tuple[_Action, ...] = (
         -1,
         "Keep the habit going: replenishment reminders timed to their cycle.",
         ongoing=True,
+    ),
+    # All came back where most did not (profiling.repeat), with no more orders than most; on
+    # CDNOW they had last bought 14 months ago, as had everyone: neither "keep the habit"
+    # (they may have lost it) nor a first-purchase offer (they have bought, twice).
+    _Action(
+        REPEAT_WORD,
+        1,
+        "Invite them back: they have returned before; a reminder of what they bought and a "
+        "loyalty invitation.",
     ),
     _Action("tenure", -1, "Onboard: a welcome series that leads to the second purchase."),
     _Action(
@@ -201,8 +211,9 @@ def _matches(traits: Sequence[Trait], *, protect_margin: bool, lapsed: bool) -> 
             # leads no action.
             continue
         direction = 0 if trait.kind == "missing" else trait.direction
+        concept = REPEAT_WORD if trait.word == REPEAT_WORD else concept_key(trait)
         for action in _ACCOUNT_ACTIONS if unit() == "account" else _ACTIONS:
-            if action.concept != concept_key(trait) or action.direction != direction:
+            if action.concept != concept or action.direction != direction:
                 continue
             held = action.grows_spend and (protect_margin or lapsed)
             if held or (lapsed and action.ongoing):

@@ -18,6 +18,7 @@ from segwise.exceptions import ColumnNotFoundError, ConfigError
 from segwise.io.dataset import Dataset
 from segwise.profiling import vocabulary
 from segwise.profiling.definitions import define_segments
+from segwise.profiling.repeat import ORDERS, repeat_share, repeat_trait
 from segwise.profiling.traits import (
     Trait,
     auto_names,
@@ -196,6 +197,7 @@ def profile_segments(
     }
     value_total = _number(table[value].clip(lower_bound=0).sum()) if value else 0.0
     overall_unpaid = unpaid_share(table, value)
+    overall_repeat = repeat_share(table)
     rules = (
         define_segments(
             table, labels, numeric=numeric, categorical=categorical, random_state=random_state
@@ -213,6 +215,8 @@ def profile_segments(
             members, numeric, overall_numeric, overall_missing, currency, unpaid=bool(paid_nothing)
         )
         numeric_traits += [paid_nothing] if paid_nothing else []
+        came_back = repeat_trait(repeat_share(members), overall_repeat, numeric_traits)
+        numeric_traits += [came_back] if came_back and ORDERS in numeric else []
         category_rows, category_traits = _category_part(members, categorical, overall_shares)
         definition = rules.get(label)
         first = frozenset((defining or {}).get(segment, ())) or (
