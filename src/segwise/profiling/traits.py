@@ -70,9 +70,17 @@ def _ratio(lift: float | None) -> str:
     return f"{lift:.1f}×" if lift is not None else ""
 
 
-def _material(shown: float, overall: float, effect: float) -> bool:
-    """Whether the difference a reader sees (mean or median, as the phrase shows) matters."""
-    if abs(effect) >= MATERIAL_EFFECT:
+def _material(shown: float, overall: float, effect: float, *, days: bool = False) -> bool:
+    """Whether the difference a reader sees (mean or median, as the phrase shows) matters.
+
+    A spread of days as narrow as a cohort's (CDNOW's customers all joined within 12 weeks)
+    makes a month a large effect, and "customer for 17 months (typical customer: 16
+    months)" named a segment "long-standing": ``days`` (tenure) must differ by
+    ``MATERIAL_LIFT``. Recency keeps the effect's say: in a base where everyone has lapsed,
+    "last bought 16 months ago (typical customer: 15 months)" is what keeps a segment from
+    being told to "upsell and bundle" (measured on CDNOW's clusters).
+    """
+    if abs(effect) >= MATERIAL_EFFECT and not days:
         return True
     return overall <= 0 or abs(shown / overall - 1) >= MATERIAL_LIFT
 
@@ -124,9 +132,10 @@ def numeric_trait(
     # difference it shows must be material, or the trait reads "1.0× the average".
     by_median = concept is not None and "{median}" in concept.phrase
     shown, overall = (median, overall_median) if by_median else (mean, overall_mean)
-    if not _material(shown, overall, standardised):
-        return None
     unit = concept.unit if concept else "number"
+    tenure = concept is not None and concept.key == "tenure"
+    if not _material(shown, overall, standardised, days=by_median and tenure):
+        return None
     # A name that says its unit ("Annual Income (k$)") is believed over the project's currency.
     declared = amounts.amount_unit(feature) if unit == "money" else None
     currency, scale = declared or (currency, "")
