@@ -127,6 +127,8 @@ def _score_range(floors: dict[str, float], tier: str) -> str | None:
     >>> floors = {"High": 0.52, "Medium": 0.35, "Low": 0.0}
     >>> [_score_range(floors, t) for t in floors]
     ['of 52% or more', 'of 35% to 52%', 'under 35%']
+    >>> _score_range({"High": 0.044, "Medium": 0.041, "Low": 0.0}, "Medium")
+    'of 4.1% to 4.4%'
     """
     if tier not in floors:
         return None
@@ -137,7 +139,9 @@ def _score_range(floors: dict[str, float], tier: str) -> str | None:
         return f"under {above:.0%}"  # the bottom tier's floor is just its lowest score
     if above is None:
         return f"of {floors[tier]:.0%} or more"
-    return f"of {floors[tier]:.0%} to {above:.0%}"
+    # Two floors a point apart would both read "4%": then a decimal tells them apart.
+    digits = 0 if f"{floors[tier]:.0%}" != f"{above:.0%}" else 1
+    return f"of {floors[tier]:.{digits}%} to {above:.{digits}%}"
 
 
 def check(name: str, spec: PropensitySegmentation, inputs: CheckInputs) -> None:
