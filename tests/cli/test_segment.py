@@ -349,22 +349,9 @@ def test_a_hybrids_rule_segments_are_explained_and_its_leaves_point_to_them(
     tmp_path: Path,
 ) -> None:
     # "'mix' is not a rule segmentation": a hybrid's parents are rule segments all the same.
-    from tests.project.methods.projects import sample_project
+    from tests.project.methods.projects import big_spender_leaf
 
-    hybrid = """segmentations:
-  mix:
-    method: hybrid
-    other: Everyone else
-    segments:
-      - {name: Big spenders, where: "net_revenue > 1200"}
-    within:
-      Big spenders: {method: rfm}
-"""
-    project = sample_project(tmp_path / "p", hybrid)
-    project.run(as_of="2024-09-30")
-    members = project.store.memberships(segmentation="mix")
-    big = members.filter(pl.col("segment").str.starts_with("Big spenders › "))
-    customer, leaf = big["customer_id"][0], big["segment"][0]
+    _project, customer, leaf = big_spender_leaf(tmp_path / "p")
     folder = str(tmp_path / "p")
     found = runner.invoke(
         app, ["explain", folder, "--customer", customer, "--segment", "Big spenders"]

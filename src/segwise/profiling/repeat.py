@@ -12,12 +12,11 @@ no order-count trait speaks already: "buys 2.1× as often as average" says more.
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING
 
 import polars as pl
 
-from segwise.profiling.traits import Trait, concept_key
+from segwise.profiling.traits import Trait, concept_key, share_effect
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -72,12 +71,11 @@ def repeat_trait(
         return None
     if any(concept_key(trait) == "frequency" for trait in said):
         return None
-    spread = math.sqrt(overall_share * (1 - overall_share)) if 0 < overall_share < 1 else 0.1
     return Trait(
         ORDERS,
         "numeric",
         1,
-        (share - overall_share) / max(spread, 0.1),
+        share_effect(share, overall_share),
         f"{share:.0%} ordered more than once ({overall_share:.0%} overall)",
         word=REPEAT_WORD,
         concept="frequency",

@@ -200,6 +200,21 @@ def _numeric_text(
     return f"{name} {how} average ({values['mean']} vs {values['overall_mean']})"
 
 
+def share_effect(share: float, overall_share: float) -> float:
+    """How far a segment's share stands from everyone's, in the share's binomial spread.
+
+    The spread is floored at 0.1, so a share that almost nobody (or everybody) has does not
+    make a small difference look enormous.
+
+    Examples
+    --------
+    >>> round(share_effect(1.0, 0.49), 2)
+    1.02
+    """
+    spread = math.sqrt(overall_share * (1 - overall_share)) if 0 < overall_share < 1 else 0.1
+    return (share - overall_share) / max(spread, 0.1)
+
+
 def missing_trait(feature: str, share: float, overall_share: float) -> Trait | None:
     """Most of the segment has no value where the population mostly has one.
 
@@ -213,8 +228,7 @@ def missing_trait(feature: str, share: float, overall_share: float) -> Trait | N
     concept = vocabulary.concept_of(feature)
     if share < 0.5 or share - overall_share < 0.15 or (concept and concept.missing == ""):
         return None
-    spread = math.sqrt(overall_share * (1 - overall_share)) if 0 < overall_share < 1 else 0.1
-    effect = (share - overall_share) / max(spread, 0.1)
+    effect = share_effect(share, overall_share)
     if concept is not None and concept.missing:
         text = concept.missing.format(share=f"{share:.0%}", subject=vocabulary.subject(feature))
     else:

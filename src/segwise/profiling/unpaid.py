@@ -10,11 +10,9 @@ reads "100% paid nothing, net of returns" and is named "non-paying".
 
 from __future__ import annotations
 
-import math
-
 import polars as pl
 
-from segwise.profiling.traits import Trait
+from segwise.profiling.traits import Trait, share_effect
 
 #: A segment this much of whose buyers paid nothing (value 0 or less) reads "paid nothing".
 UNPAID_SHARE = 0.95
@@ -56,13 +54,12 @@ def unpaid_trait(
     """
     if value is None or share is None or overall_share is None or share < UNPAID_SHARE:
         return None
-    spread = math.sqrt(overall_share * (1 - overall_share)) if 0 < overall_share < 1 else 0.1
     overall = f"{overall_share:.0%}" if overall_share >= 0.1 else f"{overall_share:.1%}"
     return Trait(
         value,
         "missing",
         1,
-        (share - overall_share) / max(spread, 0.1),
+        share_effect(share, overall_share),
         f"{share:.0%} paid nothing, net of returns ({overall} overall)",
         word=UNPAID_WORD,
         concept="value",

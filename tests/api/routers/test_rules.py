@@ -300,25 +300,11 @@ def test_a_hybrids_parent_is_explained_as_a_rule_segment(tmp_path: Path) -> None
 
     from segwise.api import Settings, create_app
     from segwise.store.keys import create_key
-    from tests.project.methods.projects import sample_project
+    from tests.project.methods.projects import big_spender_leaf
 
-    hybrid = """segmentations:
-  mix:
-    method: hybrid
-    other: Everyone else
-    segments:
-      - {name: Big spenders, where: "net_revenue > 1200"}
-    within:
-      Big spenders: {method: rfm}
-"""
-    project = sample_project(tmp_path / "p", hybrid)
-    project.run(as_of="2024-09-30")
+    _project, customer, _leaf = big_spender_leaf(tmp_path / "p")
     config = tmp_path / "p" / "segwise.yaml"
     key = create_key(open_workspace(config), "editor-key", "editor")[1]
-    big = project.store.memberships(segmentation="mix").filter(
-        pl.col("segment").str.starts_with("Big spenders › ")
-    )
-    customer = big["customer_id"][0]
     with TestClient(create_app(Settings(project=config))) as client:
         found = client.post(
             "/api/v1/rules/explain",

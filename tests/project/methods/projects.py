@@ -18,3 +18,27 @@ def sample_project(folder: Path, segmentations: str, engine: str = "polars") -> 
     assert f"\nengine: {engine}" in text
     config.write_text(text[: text.index("segmentations:")] + segmentations)
     return Project.from_yaml(config)
+
+
+#: A hybrid whose one rule segment is scored by RFM inside: "Big spenders › Champions"…
+BIG_SPENDERS_BY_RFM = """segmentations:
+  mix:
+    method: hybrid
+    other: Everyone else
+    segments:
+      - {name: Big spenders, where: "net_revenue > 1200"}
+    within:
+      Big spenders: {method: rfm}
+"""
+
+
+def big_spender_leaf(folder: Path) -> tuple[Project, str, str]:
+    """The sample project with :data:`BIG_SPENDERS_BY_RFM`, run; one big spender and their leaf."""
+    import polars as pl
+
+    project = sample_project(folder, BIG_SPENDERS_BY_RFM)
+    project.run(as_of="2024-09-30")
+    big = project.store.memberships(segmentation="mix").filter(
+        pl.col("segment").str.starts_with("Big spenders › ")
+    )
+    return project, str(big["customer_id"][0]), str(big["segment"][0])
