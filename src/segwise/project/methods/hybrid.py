@@ -95,7 +95,7 @@ def run(name: str, spec: HybridSegmentation, inputs: RunInputs) -> list[Segmenta
     )
     together = pl.concat(members).sort("customer_id")
     # Cards may add e.g. RFM's "(not scored)": the guidance counts the segments people are in.
-    notes.extend(_leaves_note(together["segment"].n_unique()))
+    notes.extend(_leaves_note(together["segment"].n_unique(), spec))
     result = SegmentationResult(
         name,
         "hybrid",
@@ -110,14 +110,27 @@ def run(name: str, spec: HybridSegmentation, inputs: RunInputs) -> list[Segmenta
     return [result]
 
 
-def _leaves_note(leaves: int) -> list[str]:
+#: What splits a parent into fewer leaves, by the method that splits it.
+_FEWER = {
+    "cluster": "lower k_max in {where}",
+    "rfm": "use a preset with fewer segments, or rules, in {where} (RFM names up to 8 there)",
+    "rules": "merge rules in {where}",
+}
+
+
+def _leaves_note(leaves: int, spec: HybridSegmentation) -> list[str]:
+    """The 3–8 guidance on the leaves, with what would bring them into it."""
     if FEWEST_LEAVES <= leaves <= MOST_LEAVES:
         return []
-    advice = (
-        "split fewer parents, or lower k_max inside them"
-        if leaves > MOST_LEAVES
-        else "split more parents, or write more rules"
-    )
+    if leaves > MOST_LEAVES:
+        ways = [
+            _FEWER[child.method].format(where=f"'{parent}'")
+            for parent, child in spec.within.items()
+            if child.method in _FEWER
+        ]
+        advice = "; ".join(["split fewer parents", *ways])
+    else:
+        advice = "split more parents, or write more rules"
     return [
         f"{leaves} segments in all: campaigns are easiest to run on {FEWEST_LEAVES} to "
         f"{MOST_LEAVES}; {advice}"
