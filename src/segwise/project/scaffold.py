@@ -114,6 +114,32 @@ segmentations:
     calibration_end: auto
     holdout_weeks: 26
     tiers: [0.2, 0.6]
+
+  # The other methods, ready to switch on: remove the leading "# " of a block.
+  # Propensity: who is likely to stop buying in the next 90 days, learnt from past
+  # quarters and backtested on the latest one (docs/propensity.md).
+  # churn:
+  #   method: propensity
+  #   outcome: churn
+  #   horizon_days: 90
+  #
+  # Lookalike: the customers who look most like the VIPs on what they are and do,
+  # for an acquisition or upsell audience (docs/project.md).
+  # like_vip:
+  #   method: lookalike
+  #   seed: {{segmentation: lifecycle, segment: VIP}}
+  #   size: 0.05
+  #   features: [age, income, household_size, lifestyle, device, visit_30d, share_home]
+  #
+  # Hybrid: rules first, then another method inside a rule segment; here the app users
+  # are clustered on their own.
+  # app_users:
+  #   method: hybrid
+  #   other: Everyone else
+  #   segments:
+  #     - {{name: App users, where: "app_session_30d >= 1"}}
+  #   within:
+  #     App users: {{method: cluster, features: [recency_days, orders, net_revenue], k: auto}}
 """
 
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 import pytest
 
+from segwise.project.results import NOT_SCORED, UNSCORED_ACTION, UNSCORED_RULE
 from tests.project.methods.projects import sample_project
 
 if TYPE_CHECKING:
@@ -44,12 +45,18 @@ def test_every_buyer_gets_a_tier_with_a_card_and_an_action(ran: tuple[Project, A
     # Each tier's scores run from its floor to the next tier's: the bottom one's floor is
     # only its lowest score, and read "of 0% or more".
     floors = {t: f"{v:.0%}" for t, v in churn.definition["thresholds"].items()}
-    assert f"of {floors['High churn risk']} or more;" in (cards["High churn risk"].definition or "")
+    high = cards["High churn risk"].definition or ""
+    top = floors["High churn risk"]
+    assert f"of {top};" in high if top == "100%" else f"of {top} or more;" in high
     assert f"of {floors['Medium churn risk']} to {floors['High churn risk']};" in (
         cards["Medium churn risk"].definition or ""
     )
     low = cards["Low churn risk"].definition or ""
     assert f"days under {floors['Medium churn risk']};" in low
+    # Customers who never bought have no score: their card says why, not "predicted chance
+    # of no purchase in the next 90 days" with no number.
+    unscored = cards[NOT_SCORED]
+    assert (unscored.definition, unscored.action) == (UNSCORED_RULE, UNSCORED_ACTION)
     # Each card says what its tier did on the latest complete window, as the CLI does.
     assert "; in the backtest " in (cards["Low churn risk"].definition or "")
     assert "× everyone)" in (cards["High churn risk"].definition or "")

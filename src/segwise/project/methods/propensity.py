@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from segwise.profiling.cards import SegmentationResult, cards_from_profiles
 from segwise.project.config import PropensitySegmentation
 from segwise.project.methods.base import CheckInputs, Method, RunInputs
-from segwise.project.results import profile_members
+from segwise.project.results import NOT_SCORED, UNSCORED_ACTION, UNSCORED_RULE, profile_members
 from segwise.segmenters.windows import OUTCOMES
 
 if TYPE_CHECKING:
@@ -63,7 +63,11 @@ def run(name: str, spec: PropensitySegmentation, inputs: RunInputs) -> list[Segm
     made = cards_from_profiles(
         profile_members(inputs.features, members, currency=inputs.currency, value=inputs.value),
         lambda p: _definition(spec, segmenter, p.segment),
-        lambda p: ACTIONS.get((spec.outcome, str(p.segment).split(" ")[0])),
+        lambda p: (
+            UNSCORED_ACTION
+            if p.segment == NOT_SCORED
+            else ACTIONS.get((spec.outcome, str(p.segment).split(" ")[0]))
+        ),
     )
     found = segmenter.backtest_
     notes = list(segmenter.warnings_)
@@ -104,6 +108,8 @@ def run(name: str, spec: PropensitySegmentation, inputs: RunInputs) -> list[Segm
 
 
 def _definition(spec: PropensitySegmentation, segmenter: PropensitySegmenter, tier: Any) -> str:
+    if tier == NOT_SCORED:
+        return UNSCORED_RULE  # it read "predicted chance of no purchase in the next 90 days"
     what = {"churn": "no purchase", "purchase": "a purchase"}.get(spec.outcome, spec.outcome)
     text = f"predicted chance of {what} in the next {spec.horizon_days} days"
     if (told := _score_range(segmenter.thresholds_, str(tier))) is not None:
@@ -127,6 +133,8 @@ def _score_range(floors: dict[str, float], tier: str) -> str | None:
     >>> floors = {"High": 0.52, "Medium": 0.35, "Low": 0.0}
     >>> [_score_range(floors, t) for t in floors]
     ['of 52% or more', 'of 35% to 52%', 'under 35%']
+    >>> _score_range({"High": 1.0, "Medium": 0.88, "Low": 0.0}, "High")
+    'of 100%'
     >>> _score_range({"High": 0.044, "Medium": 0.041, "Low": 0.0}, "Medium")
     'of 4.1% to 4.4%'
     """
@@ -138,7 +146,8 @@ def _score_range(floors: dict[str, float], tier: str) -> str | None:
     if at == len(names) - 1 and above is not None:
         return f"under {above:.0%}"  # the bottom tier's floor is just its lowest score
     if above is None:
-        return f"of {floors[tier]:.0%} or more"
+        floor = f"{floors[tier]:.0%}"
+        return f"of {floor}" if floor == "100%" else f"of {floor} or more"
     # Two floors a point apart would both read "4%": then a decimal tells them apart.
     digits = 0 if f"{floors[tier]:.0%}" != f"{above:.0%}" else 1
     return f"of {floors[tier]:.{digits}%} to {above:.{digits}%}"
