@@ -109,6 +109,25 @@ def backtest(
     )
 
 
+def baseline_note(found: PropensityBacktest) -> list[str]:
+    """A note when the score ranks no better than its baseline (recency) on the same rows.
+
+    Examples
+    --------
+    >>> found = backtest(np.array([0, 1, 0, 1]), np.array([0.2, 0.1, 0.3, 0.9]),
+    ...                  np.array([4.0, 1.0, 5.0, 0.0]), baseline_name="recency_days")
+    >>> baseline_note(found)[0][:48]
+    'the model ranks no better than recency_days alon'
+    """
+    if found.auc > found.baseline_auc:
+        return []
+    return [
+        f"the model ranks no better than {found.baseline} alone on the latest complete window "
+        f"(AUC {found.auc:.3f} against {found.baseline_auc:.3f}): segment by it instead, or "
+        "give the model more history or other features"
+    ]
+
+
 def better_direction_auc(observed: np.ndarray, score: np.ndarray) -> float:
     """The AUC of a score that may rank either way, taken in its better direction."""
     y = np.asarray(observed, dtype=float)

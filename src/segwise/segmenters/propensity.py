@@ -30,7 +30,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from segwise.exceptions import ConfigError, DataError
 from segwise.features._timestamps import as_day
-from segwise.models.propensity_backtest import backtest, rank_auc, tier_rates
+from segwise.models.propensity_backtest import backtest, baseline_note, rank_auc, tier_rates
 from segwise.models.tiers import tier_index
 from segwise.segmenters.feature_matrix import FeatureMatrix
 from segwise.segmenters.propensity_models import gradient_boosting, palive_auc
@@ -230,7 +230,7 @@ class PropensitySegmenter(BaseEstimator):  # type: ignore[misc]
         self.backtest_ = replace(self.backtest_, palive_auc=palive, tiers=tiers)
         self.importances_ = self._importances(model, mapping, held_out)
         self.warnings_ = self._drift_notes(calibrate, held_out)
-        self.warnings_ += unseparated_tiers(tiers, outcome.name)
+        self.warnings_ += baseline_note(self.backtest_) + unseparated_tiers(tiers, outcome.name)
         # Today: the same procedure one horizon later, scoring everyone as of the last day.
         today_train = rows("today_train")
         model, mapping = self._fit_stage(today_train, rows("today_calibrate"))

@@ -71,12 +71,6 @@ def run(name: str, spec: PropensitySegmentation, inputs: RunInputs) -> list[Segm
     )
     found = segmenter.backtest_
     notes = list(segmenter.warnings_)
-    if not found.auc > found.baseline_auc:
-        notes.append(
-            f"the model ranks no better than recency alone on the latest complete window (AUC "
-            f"{found.auc:.3f} against {found.baseline_auc:.3f}): segment by recency instead, or "
-            "give it more history or other features"
-        )
     definition = {
         "method": "propensity",
         **spec.model_dump(),
