@@ -367,7 +367,8 @@ def test_clv_refuses_a_summary_it_cannot_read(tmp_path: Path) -> None:
         ([str(summary), *SUMMARY], "no column 'monetary_value'"),
         ([str(summary), "--summary-cols", "frequency,recency,T"], "names its four columns"),
         ([str(summary), *SUMMARY, "--calibration-end", "1997-09-30"], "already as of its date"),
-        ([str(summary)], "--calibration-end is needed"),
+        # Read as orders it said "no timestamp (date) column found".
+        ([str(summary)], "summary.csv: a BTYD summary (one row per customer: customer_id, "),
     ]
     for args, message in cases:
         assert_refused(["clv", *args], message)
@@ -411,3 +412,21 @@ def test_clv_fits_the_purchase_model_named(shared_data: Path, tmp_path: Path) ->
     for name, value in published.items():
         assert json.loads(line.removeprefix("Pareto/NBD: "))[name] == pytest.approx(value, rel=1e-3)
     assert_refused([*args, "--purchase-model", "poisson"], "unknown purchase model 'poisson'")
+
+
+def test_transactions_are_fitted_up_to_their_last_purchase_unless_told() -> None:
+    # --calibration-end was required for a fit as of today, the commonest ask.
+    from segwise.datasets import sample_paths
+
+    orders = str(sample_paths()["orders"])
+    result = CliRunner().invoke(app, ["clv", orders], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.stderr
+    assert "fitted on every purchase, up to 2024-12-31 (the last;" in result.stdout
+    told = CliRunner().invoke(app, ["clv", orders, "--calibration-end", "2024-12-31", "--json"])
+    untold = CliRunner().invoke(app, ["clv", orders, "--json"])
+    assert json.loads(untold.stdout)["calibration_end"] == "2024-12-31"
+    assert json.loads(untold.stdout) == json.loads(told.stdout)
+    # A holdout needs the date it starts from.
+    assert_refused(
+        ["clv", orders, "--holdout-end", "2024-12-31"], "--calibration-end is needed with"
+    )

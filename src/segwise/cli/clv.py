@@ -1,4 +1,4 @@
-"""``segwise clv FILE … --calibration-end DATE``: BTYD fit, predictions and value tiers."""
+"""``segwise clv FILE … [--calibration-end DATE]``: BTYD fit, predictions and value tiers."""
 
 from __future__ import annotations
 
@@ -24,7 +24,8 @@ def clv(
         str | None,
         typer.Option(
             "--calibration-end",
-            help="Fit on purchases up to this date (YYYY-MM-DD); needed for transactions.",
+            help="Fit on purchases up to this date (YYYY-MM-DD; default: the last purchase). "
+            "Needed with --holdout-end or a customer table.",
         ),
     ] = None,
     holdout_end: Annotated[
@@ -105,26 +106,20 @@ def clv(
     With --holdout-end the JSON also compares predicted and actual holdout purchases.
     """
     from segwise._validation import purchase_model_name
-    from segwise.cli.data import read_purchases
+    from segwise.cli.clv_inputs import check_inputs, read_input
     from segwise.io.writers import write_table
 
     model = purchase_model_name(purchase_model)
 
     shares = list(opt.shares(tiers, example="0.2,0.6"))
-    _check_inputs(calibration_end, holdout_end, orders_col, summary_cols, report=report)
+    check_inputs(calibration_end, holdout_end, orders_col, summary_cols, report=report)
     with progress("Reading") as step:
-        if summary_cols is not None or orders_col is not None:
-            step("Reading the customer table")
-            frame = _per_customer(
-                files, source, summary_cols, orders_col, first_order_col, calibration_end,
-                holdout_end, time_unit,
-            )  # fmt: skip
-        else:
-            step("Reading transactions")
-            purchases = read_purchases(files, **source.keywords())
-            step("Summarising")
-            assert calibration_end is not None  # _check_inputs
-            frame = _summary(purchases, calibration_end, holdout_end, time_unit)
+        given = read_input(
+            files, source, step, summary_cols=summary_cols, orders_col=orders_col,
+            first_order_col=first_order_col, calibration_end=calibration_end,
+            holdout_end=holdout_end, time_unit=time_unit,
+        )  # fmt: skip
+        frame, purchases, calibration_end = given.frame, given.purchases, given.calibration_end
         step("Fitting and predicting")
         result, payload = _fit_and_predict(
             frame,
@@ -151,6 +146,17 @@ def clv(
     if as_json:
         console.print_json(json_text(payload))
         return
+    if given.defaulted:
+        console.print(
+            f"fitted on every purchase, up to {calibration_end} (the last; --calibration-end "
+            "sets another date)",
+            highlight=False,
+        )
+    _print_text(console, payload, result, output)
+
+
+def _print_text(console: Any, payload: dict[str, Any], result: Any, output: Path | None) -> None:
+    """The fit's parameters, tiers and backtest, as ``segwise clv`` prints them."""
     from segwise.models.purchase_models import PARAMETER_KEYS
 
     key = PARAMETER_KEYS[payload["purchase_model"]]
@@ -175,170 +181,6 @@ def _public(
         payload["backtest"]["holdout_end"] = holdout_end
     for internal in ("_backtest", "_backtest_model", "_diagnostics"):
         payload.pop(internal, None)
-
-
-def _check_inputs(
-    calibration_end: str | None,
-    holdout_end: str | None,
-    orders_col: str | None,
-    summary_cols: str | None,
-    *,
-    report: Any = None,
-) -> None:
-    """One kind of input, with the dates it needs: a summary is already as of its date.
-
-    Checked before anything is read, so a wrong combination fails at once.
-    """
-    from segwise.exceptions import ConfigError
-
-    if report is not None and holdout_end is None:
-        per_customer = summary_cols is not None or orders_col is not None
-        raise ConfigError(
-            "--report shows the backtest, which needs transactions and --holdout-end",
-            hint="pass the transactions with --calibration-end and --holdout-end, or leave "
-            "--report out"
-            if per_customer
-            else "add --holdout-end DATE",
-        )
-
-    if summary_cols is None:
-        if calibration_end is None:
-            raise ConfigError(
-                "--calibration-end is needed to summarise transactions or a customer table",
-                hint="add --calibration-end YYYY-MM-DD (or give a summary with --summary-cols)",
-            )
-        return
-    if orders_col is not None:
-        raise ConfigError(
-            "--summary-cols and --orders-col name two different inputs", hint="keep one"
-        )
-    if calibration_end is not None or holdout_end is not None:
-        raise ConfigError(
-            "a summary is already as of its date: it takes no --calibration-end or --holdout-end",
-            hint="leave the dates out, or pass the transactions to backtest",
-        )
-
-
-def _per_customer(
-    files: list[Any],
-    source: Any,
-    summary_cols: str | None,
-    orders_col: str | None,
-    first_order_col: str | None,
-    calibration_end: str | None,
-    holdout_end: str | None,
-    time_unit: str,
-) -> Any:
-    """The summary of a file with one row per customer: a summary already, or a CRM table."""
-    if summary_cols is not None:
-        return _summary_table(files, source, summary_cols)
-    assert orders_col is not None and calibration_end is not None  # _check_inputs
-    return _customer_table_summary(
-        files, source, orders_col, first_order_col, calibration_end, holdout_end, time_unit
-    )
-
-
-def _summary_table(files: list[Any], source: Any, summary_cols: str) -> Any:
-    """A BTYD summary file (one row per customer), its columns renamed and checked."""
-    import polars as pl
-
-    import segwise as sw
-    from segwise.exceptions import ConfigError
-    from segwise.models.base import purchase_summary
-
-    names = [name.strip() for name in summary_cols.split(",")]
-    if len(files) != 1 or len(names) != 4 or "" in names:
-        raise ConfigError(
-            "--summary-cols reads one summary file and names its four columns: "
-            f"frequency, recency, T and monetary value (got {summary_cols!r})",
-            hint="e.g. --summary-cols frequency,recency,T,monetary_value",
-        )
-    table = sw.read_customers(files[0], **source.keywords("customers"))
-    frame = table.to_native()
-    missing = [name for name in names if name not in frame.columns]
-    if missing:
-        raise ConfigError(
-            f"{files[0]}: no column {', '.join(repr(m) for m in missing)}",
-            hint=f"the file has: {', '.join(frame.columns)}",
-        )
-    roles = ["frequency", "recency", "T", "monetary_value"]
-    summary = frame.select(
-        "customer_id", *(pl.col(name).alias(role) for name, role in zip(names, roles, strict=True))
-    )
-    purchase_summary(summary)  # one clear error naming the first bad row
-    return summary.sort("customer_id")
-
-
-def _customer_table_summary(
-    files: list[Any],
-    source: Any,
-    orders_col: str,
-    first_order_col: str | None,
-    calibration_end: str,
-    holdout_end: str | None,
-    time_unit: str,
-) -> Any:
-    """The BTYD summary of a customer table (one row per customer), named by the options."""
-    import segwise as sw
-    from segwise.exceptions import ConfigError
-    from segwise.features.customer_table import customer_summary
-
-    if holdout_end is not None:
-        raise ConfigError(
-            "a customer table has no holdout to check against",
-            hint="leave --holdout-end out, or pass the transactions instead",
-        )
-    if len(files) != 1 or None in (first_order_col, source.timestamp, source.amount):
-        raise ConfigError(
-            "--orders-col reads one customer table: name its first and last order dates "
-            "and total revenue",
-            hint="add --first-order-col FIRST --date-col LAST --amount-col REVENUE",
-        )
-    table = sw.read_customers(files[0], **source.keywords("customers"))
-    return customer_summary(
-        table.data,
-        orders_col=orders_col,
-        revenue_col=source.amount,
-        first_order_col=str(first_order_col),
-        last_order_col=source.timestamp,
-        observation_period_end=calibration_end,
-        time_unit=time_unit,
-    )
-
-
-def _summary(purchases: Any, calibration_end: str, holdout_end: str | None, time_unit: str) -> Any:
-    """The calibration summary (with holdout counts and revenue when there is a holdout)."""
-    from datetime import datetime
-
-    import narwhals.stable.v2 as nw
-
-    from segwise.engine.frames import to_lazy
-    from segwise.exceptions import ConfigError
-    from segwise.features import rfm_summary
-    from segwise.features._timestamps import as_day
-    from segwise.project.clv_backtest import holdout_frame
-
-    first = to_lazy(purchases).select(nw.col("timestamp").min()).collect().item()
-    first = first.date() if isinstance(first, datetime) else first
-    end = as_day(calibration_end, "--calibration-end")
-    if first is not None and end is not None and first > end:
-        raise ConfigError(
-            f"the calibration end {calibration_end} is before the first purchase "
-            f"({first}): no customer can be fitted",
-            hint="pick a --calibration-end after the first purchase",
-        )
-
-    if holdout_end is not None:
-        return holdout_frame(
-            purchases, calibration_end=calibration_end, holdout_end=holdout_end, time_unit=time_unit
-        )
-    summary = rfm_summary(
-        purchases,
-        monetary_value_col="amount",
-        observation_period_end=calibration_end,
-        time_unit=time_unit,
-    )
-    return to_lazy(summary).collect(backend="polars").to_native().sort("customer_id")
 
 
 def _diagnose(
