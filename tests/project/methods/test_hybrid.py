@@ -131,7 +131,7 @@ def test_the_three_to_eight_guidance_counts_the_leaves(
     # of RFM leaves, which have none).
     assert note.endswith(
         "split fewer parents; lower k_max in 'Big spenders'; use a preset with fewer "
-        "segments, or rules, in 'Everyone else' (RFM names up to 8 there)"
+        "segments, or rules, in 'Everyone else'"
     )
     few = HYBRID.replace("      Everyone else: {method: rfm}\n", "")
     project = sample_project(tmp_path / "p", few)

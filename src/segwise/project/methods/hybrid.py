@@ -113,7 +113,7 @@ def run(name: str, spec: HybridSegmentation, inputs: RunInputs) -> list[Segmenta
 #: What splits a parent into fewer leaves, by the method that splits it.
 _FEWER = {
     "cluster": "lower k_max in {where}",
-    "rfm": "use a preset with fewer segments, or rules, in {where} (RFM names up to 8 there)",
+    "rfm": "use a preset with fewer segments, or rules, in {where}",
     "rules": "merge rules in {where}",
 }
 
