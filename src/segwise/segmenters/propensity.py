@@ -28,6 +28,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.utils.validation import check_is_fitted
 
+from segwise._validation import hint_for
 from segwise.exceptions import ConfigError, DataError
 from segwise.features._timestamps import as_day
 from segwise.models.propensity_backtest import backtest, baseline_note, rank_auc, tier_rates
@@ -293,7 +294,7 @@ class PropensitySegmenter(BaseEstimator):  # type: ignore[misc]
         if missing:
             raise ConfigError(
                 f"no feature '{missing[0]}' in the customer features",
-                hint=f"the features are {', '.join(available)}",
+                hint=hint_for(missing[0], available),
             )
         return list(self.features)
 

@@ -174,6 +174,18 @@ def _reads_activity_only(rule: str) -> bool:
     return plain and parsed.columns <= {"orders", "net_revenue"}
 
 
+def window_feature_names() -> list[str]:
+    """The features a window's rows add to the customer features: the season and recent activity.
+
+    Examples
+    --------
+    >>> window_feature_names()[:3]
+    ['day_of_year', 'orders_30d', 'net_revenue_30d']
+    """
+    recent = [f"{name}_{days}d" for days in RECENT_DAYS for name in ("orders", "net_revenue")]
+    return [SEASON, *recent]
+
+
 def _with_recent_activity(
     features: pl.DataFrame, tx: nw.LazyFrame[Any], cutoff: date
 ) -> pl.DataFrame:

@@ -7,10 +7,13 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 import pytest
 
+from segwise.exceptions import ConfigError
 from segwise.project.results import NOT_SCORED, UNSCORED_ACTION, UNSCORED_RULE
 from tests.project.methods.projects import sample_project
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from segwise.project import Project
 
 CHURN = """segmentations:
@@ -94,3 +97,14 @@ def test_a_move_between_tiers_is_explained_by_the_scores(ran: tuple[Project, Any
     assert moves and moves[0].reason.startswith("propensity ")
     assert "tier starts at" in moves[0].reason or moves[0].after == ("(none)",)
     assert pl.Series([m.segmentation for m in moves]).to_list() == ["churn"]
+
+
+def test_a_feature_name_is_checked_by_validate_with_the_window_features(tmp_path: Path) -> None:
+    # validate passed "orderz_90d"; the run then refused it without naming the segmentation.
+    misnamed = CHURN + "    features: [recency_days, orderz_90d]\n"
+    project = sample_project(tmp_path / "p", misnamed)
+    with pytest.raises(ConfigError, match="segmentation 'churn': no feature column 'orderz_90d'"):
+        project.validate()
+    # The window's own features (recent activity, the season) are features too.
+    named = CHURN + "    features: [recency_days, orders_90d, net_revenue_180d, day_of_year]\n"
+    sample_project(tmp_path / "q", named).validate()

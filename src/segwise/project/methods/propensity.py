@@ -13,11 +13,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from segwise.engine.frames import to_lazy
 from segwise.profiling.cards import SegmentationResult, cards_from_profiles
 from segwise.project.config import PropensitySegmentation
-from segwise.project.methods.base import CheckInputs, Method, RunInputs
+from segwise.project.methods.base import CheckInputs, Method, RunInputs, check_features_exist
 from segwise.project.results import NOT_SCORED, UNSCORED_ACTION, UNSCORED_RULE, profile_members
-from segwise.segmenters.windows import OUTCOMES
+from segwise.segmenters.windows import OUTCOMES, window_feature_names
 
 if TYPE_CHECKING:
     from segwise.segmenters import PropensitySegmenter
@@ -148,10 +149,13 @@ def _score_range(floors: dict[str, float], tier: str) -> str | None:
 
 
 def check(name: str, spec: PropensitySegmentation, inputs: CheckInputs) -> None:
-    """The outcome parses as a rule (named outcomes are rules too)."""
+    """The outcome parses as a rule (named outcomes are rules too); the features exist."""
     from segwise.lang.parser import parse_rule  # noqa: PLC0415
 
     parse_rule(OUTCOMES.get(spec.outcome, spec.outcome))
+    if spec.features and inputs.features is not None and not inputs.failed:
+        known = to_lazy(inputs.features).collect_schema().names() + window_feature_names()
+        check_features_exist(name, spec.features, known)
 
 
 METHOD = Method(PropensitySegmentation, run, check)
