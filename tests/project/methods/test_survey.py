@@ -138,3 +138,10 @@ def test_a_panel_without_orders_is_segmented_by_its_answers(tmp_path: Path) -> N
     # attributes and engagement (no purchase features to read).
     assert needs.members.height == result.customers
     assert project.config.sources.transactions is not None  # the original kept its orders
+
+
+def test_a_bridge_feature_the_customer_table_lacks_is_named_by_validate(tmp_path: Path) -> None:
+    misnamed = NEEDS + "    bridge_features: [age, incme]\n"
+    project = _survey_project(tmp_path / "p", misnamed)
+    with pytest.raises(ConfigError, match="segmentation 'needs': no feature column 'incme'"):
+        project.validate()

@@ -20,11 +20,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import polars as pl
 
+from segwise.engine.frames import to_lazy
 from segwise.exceptions import ConfigError
 from segwise.io.writers import write_table
 from segwise.profiling.cards import SegmentationResult, cards_from_profiles
 from segwise.project.config import SurveySegmentation
-from segwise.project.methods.base import CheckInputs, Method, RunInputs
+from segwise.project.methods.base import CheckInputs, Method, RunInputs, check_features_exist
 from segwise.project.paths import QUARANTINE_DIR
 from segwise.project.results import as_polars, profile_members
 from segwise.survey import AnswerTable, Codebook, answer_table, cronbach_alpha, explore_factors
@@ -363,6 +364,9 @@ def check(name: str, spec: SurveySegmentation, inputs: CheckInputs) -> None:
             f"({spec.classes_max})"
         )
     _codebook(name, spec, inputs.paths)
+    if spec.bridge_features and inputs.features is not None and not inputs.failed:
+        known = to_lazy(inputs.features).collect_schema().names()
+        check_features_exist(name, spec.bridge_features, known)
 
 
 METHOD = Method(SurveySegmentation, run, check)
