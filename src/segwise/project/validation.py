@@ -74,8 +74,9 @@ def validate_project(project: Project, step: Callable[[str], None]) -> list[Qual
     if "account" in config.levels and features is not None and "customers" in datasets:
         rolled = attempt(functools.partial(_account_features, datasets, project))
         by_level["account"] = replace(inputs, features=rolled)
-    for name, spec in config.segmentations.items():
+    for position, (name, spec) in enumerate(config.segmentations.items()):
         at_level = by_level.get(spec.level, replace(inputs, features=None))
+        at_level = replace(at_level, earlier=tuple(list(config.segmentations)[:position]))
         attempt(functools.partial(method_for(spec).check, name, spec, at_level))
     if len(problems) == 1:
         raise problems[0]

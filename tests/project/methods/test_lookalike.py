@@ -108,3 +108,22 @@ def test_a_feature_the_customer_table_lacks_is_named_by_validate_and_run(tmp_pat
     assert "Did you mean 'recency_days'?" in str(raised.value)
     with pytest.raises(ConfigError, match=expected):
         project.run(as_of="2024-09-30")
+
+
+def test_a_seed_segmentation_is_checked_by_validate_with_close_names(tmp_path: Path) -> None:
+    # validate passed "valeu"; the run then said to list it earlier, which was not the fix.
+    project = sample_project(
+        tmp_path / "p", FROM_SEGMENT.replace("segmentation: value", "segmentation: valeu")
+    )
+    with pytest.raises(ConfigError, match="no segmentation 'valeu' runs before it") as raised:
+        project.validate()
+    assert "Did you mean 'value'?" in str(raised.value)
+    later = """segmentations:
+  like:
+    method: lookalike
+    seed: {segmentation: value, segment: Champions}
+  value:
+    method: rfm
+"""
+    with pytest.raises(ConfigError, match="List the seed's segmentation earlier"):
+        sample_project(tmp_path / "q", later).validate()

@@ -88,6 +88,8 @@ class CheckInputs:
     datasets: dict[str, Dataset]
     paths: ProjectPaths
     failed: set[str] = field(default_factory=set)
+    #: The segmentations listed before this one (a lookalike's seed must be one of them).
+    earlier: tuple[str, ...] = ()
 
 
 class Runner(Protocol):

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from segwise._validation import did_you_mean
 from segwise.engine.frames import to_lazy
 from segwise.exceptions import ConfigError
 from segwise.profiling.cards import SegmentationResult, cards_from_profiles
@@ -116,16 +117,27 @@ def _descriptions(spec: LookalikeSegmentation, segmenter: LookalikeSegmenter) ->
     }
 
 
+def _not_earlier(name: str, seed: str, earlier: tuple[str, ...]) -> ConfigError:
+    """The seed names no segmentation listed before this one: a typo, or one listed after."""
+    close = did_you_mean(seed, earlier)
+    hint = (
+        f"did you mean {' or '.join(repr(c) for c in close)}?"
+        if close
+        else "list the seed's segmentation earlier in the project file"
+        + (f" (before it: {', '.join(earlier)})" if earlier else "")
+    )
+    return ConfigError(
+        f"segmentations.{name}.seed: no segmentation '{seed}' runs before it", hint=hint
+    )
+
+
 def _seed(name: str, spec: LookalikeSegmentation, inputs: RunInputs) -> pl.Series:
     """The seed's customer ids."""
     seed = spec.seed
     if seed.segment is not None:
         members = inputs.earlier.get(str(seed.segmentation))
         if members is None:
-            raise ConfigError(
-                f"segmentations.{name}.seed: no segmentation '{seed.segmentation}' runs before it",
-                hint="list the seed's segmentation earlier in the project file",
-            )
+            raise _not_earlier(name, str(seed.segmentation), tuple(inputs.earlier))
         found = members.filter(pl.col("segment") == seed.segment)["customer_id"]
         if found.len() == 0:
             held = sorted(set(members["segment"].cast(pl.String).to_list()))
@@ -163,6 +175,8 @@ def check(name: str, spec: LookalikeSegmentation, inputs: CheckInputs) -> None:
     """The features exist, the seed's rule parses, or its id file is there in the project."""
     from segwise.lang.parser import parse_rule  # noqa: PLC0415
 
+    if spec.seed.segmentation is not None and spec.seed.segmentation not in inputs.earlier:
+        raise _not_earlier(name, str(spec.seed.segmentation), inputs.earlier)
     if spec.features and inputs.features is not None and not inputs.failed:
         check_features_exist(name, spec.features, to_lazy(inputs.features).collect_schema())
     if spec.seed.where is not None:
