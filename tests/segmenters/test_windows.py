@@ -165,5 +165,6 @@ def test_each_outcome_is_its_rule_over_the_windows_features(rule: str) -> None:
 def test_an_outcome_that_does_not_parse_is_named_as_the_outcome() -> None:
     from segwise.exceptions import RuleError
 
-    with pytest.raises(RuleError, match=r"segment 'label': .*line 1, col 9"):
+    # It read "rules, segment 'label': …", a segment the user never named.
+    with pytest.raises(RuleError, match=r"^outcome: RuleError: .*line 1, col 9"):
         training_rows(_orders(PAST), cutoff=CUTOFF, outcome=Outcome.of("orders >> 2", 30))

@@ -245,12 +245,42 @@ def latest_day(transactions: Any) -> date:
     return latest.date() if isinstance(latest, datetime) else latest
 
 
+def outcome_rule(
+    rule: str,
+    sample: Any,
+    *,
+    events: Any = None,
+    as_of: date | None = None,
+    source: str = "outcome",
+) -> RuleSegmenter:
+    """The outcome's rule, compiled against ``sample``'s columns (a customer table's).
+
+    A fault reads as the outcome's (``source``), not as a catalog segment's: the rule is
+    compiled as a one-segment catalog whose segment, ``label``, the user never named.
+
+    Examples
+    --------
+    >>> outcome_rule("share_hom > 0", pl.DataFrame({"customer_id": ["a"], "share_home": [0.2]}))
+    Traceback (most recent call last):
+    ...
+    segwise.exceptions.RuleError: outcome: RuleError: unknown column 'share_hom' (line 1, col 1)
+    ...
+    """
+    segmenter = RuleSegmenter({LABEL: rule}, exclusive=False, id_col="customer_id", as_of=as_of)
+    try:
+        return segmenter.fit(sample, events=events)
+    except RuleError as exc:
+        raise RuleError(
+            exc.description, text=exc.text, start=exc.start, end=exc.end, hint=exc.hint,
+            source=source,
+        ) from None  # fmt: skip
+
+
 def _evaluate(
     outcome: Outcome, window: pl.DataFrame, events: nw.LazyFrame[Any] | None, end: date
 ) -> pl.DataFrame:
-    rule = RuleSegmenter({LABEL: outcome.rule}, exclusive=False, id_col="customer_id", as_of=end)
     native_events = None if events is None else events.to_native()
-    rule.fit(window.head(0), events=native_events)
+    rule = outcome_rule(outcome.rule, window.head(0), events=native_events, as_of=end)
     flags = pl.DataFrame(
         to_lazy(rule.segment(window, events=native_events)).collect(backend="polars").to_native()
     )

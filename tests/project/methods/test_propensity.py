@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 import pytest
 
-from segwise.exceptions import ConfigError
+from segwise.exceptions import ConfigError, RuleError
 from segwise.project.results import NOT_SCORED, UNSCORED_ACTION, UNSCORED_RULE
 from tests.project.methods.projects import sample_project
 
@@ -108,3 +108,16 @@ def test_a_feature_name_is_checked_by_validate_with_the_window_features(tmp_path
     # The window's own features (recent activity, the season) are features too.
     named = CHURN + "    features: [recency_days, orders_90d, net_revenue_180d, day_of_year]\n"
     sample_project(tmp_path / "q", named).validate()
+
+
+def test_an_outcome_naming_an_unknown_column_is_said_of_the_outcome(tmp_path: Path) -> None:
+    # validate passed it, and the run said "rules, segment 'label': RuleError: …", a segment
+    # nobody named.
+    typo = CHURN.replace("outcome: churn", 'outcome: "share_hom > 0"')
+    project = sample_project(tmp_path / "p", typo)
+    for attempt in (project.validate, lambda: project.run(as_of="2024-09-30")):
+        with pytest.raises(RuleError) as raised:
+            attempt()
+        said = raised.value.render()
+        assert said.startswith("segmentations.churn.outcome: RuleError: unknown column 'share_hom'")
+        assert "Did you mean 'share_home'" in said

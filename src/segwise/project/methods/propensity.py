@@ -18,7 +18,7 @@ from segwise.profiling.cards import SegmentationResult, cards_from_profiles
 from segwise.project.config import PropensitySegmentation
 from segwise.project.methods.base import CheckInputs, Method, RunInputs, check_features_exist
 from segwise.project.results import NOT_SCORED, UNSCORED_ACTION, UNSCORED_RULE, profile_members
-from segwise.segmenters.windows import OUTCOMES, window_feature_names
+from segwise.segmenters.windows import OUTCOMES, outcome_rule, window_feature_names
 
 if TYPE_CHECKING:
     from segwise.segmenters import PropensitySegmenter
@@ -42,6 +42,13 @@ def run(name: str, spec: PropensitySegmentation, inputs: RunInputs) -> list[Segm
     from segwise.segmenters import PropensitySegmenter  # noqa: PLC0415 - loads scikit-learn
     from segwise.segmenters.propensity_models import lightgbm_classifier  # noqa: PLC0415
 
+    # Compiled first, so a fault is said of this segmentation's outcome, before any fit.
+    outcome_rule(
+        OUTCOMES.get(spec.outcome, spec.outcome),
+        inputs.features.head(0),
+        events=inputs.tables.get("events"),
+        source=f"segmentations.{name}.outcome",
+    )
     estimator = lightgbm_classifier(spec.seed) if spec.model == "lightgbm" else None
     segmenter = PropensitySegmenter(
         spec.outcome,
@@ -152,7 +159,13 @@ def check(name: str, spec: PropensitySegmentation, inputs: CheckInputs) -> None:
     """The outcome parses as a rule (named outcomes are rules too); the features exist."""
     from segwise.lang.parser import parse_rule  # noqa: PLC0415
 
-    parse_rule(OUTCOMES.get(spec.outcome, spec.outcome))
+    rule = OUTCOMES.get(spec.outcome, spec.outcome)
+    parse_rule(rule)
+    if inputs.features is not None and "events" not in inputs.failed:
+        # The outcome reads the window's customer features: the same columns as these.
+        events = inputs.datasets.get("events")
+        sample = to_lazy(inputs.features).head(50).collect()
+        outcome_rule(rule, sample, events=events, source=f"segmentations.{name}.outcome")
     if spec.features and inputs.features is not None and not inputs.failed:
         known = to_lazy(inputs.features).collect_schema().names() + window_feature_names()
         check_features_exist(name, spec.features, known)
