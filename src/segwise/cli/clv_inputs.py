@@ -39,12 +39,15 @@ def read_input(
     """Read transactions, a customer table or a summary, and summarise it to fit."""
     from segwise.cli.data import read_purchases
 
-    if summary_cols is not None or orders_col is not None:
+    if summary_cols is not None:
+        step("Reading the summary")
+        return ClvInput(_summary_table(files, source, summary_cols), None, None)
+    if orders_col is not None:
         step("Reading the customer table")
-        frame = per_customer(
-            files, source, summary_cols, orders_col, first_order_col, calibration_end,
-            holdout_end, time_unit,
-        )  # fmt: skip
+        assert calibration_end is not None  # check_inputs
+        frame = _customer_table_summary(
+            files, source, orders_col, first_order_col, calibration_end, holdout_end, time_unit
+        )
         return ClvInput(frame, None, calibration_end)
     step("Reading transactions")
     refuse_a_summary_read_as_orders(files)
@@ -97,25 +100,6 @@ def check_inputs(
             "a summary is already as of its date: it takes no --calibration-end or --holdout-end",
             hint="leave the dates out, or pass the transactions to backtest",
         )
-
-
-def per_customer(
-    files: list[Any],
-    source: Any,
-    summary_cols: str | None,
-    orders_col: str | None,
-    first_order_col: str | None,
-    calibration_end: str | None,
-    holdout_end: str | None,
-    time_unit: str,
-) -> Any:
-    """The summary of a file with one row per customer: a summary already, or a CRM table."""
-    if summary_cols is not None:
-        return _summary_table(files, source, summary_cols)
-    assert orders_col is not None and calibration_end is not None  # check_inputs
-    return _customer_table_summary(
-        files, source, orders_col, first_order_col, calibration_end, holdout_end, time_unit
-    )
 
 
 def _summary_table(files: list[Any], source: Any, summary_cols: str) -> Any:

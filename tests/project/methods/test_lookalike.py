@@ -96,6 +96,8 @@ def test_a_seed_from_a_later_segmentation_is_named(tmp_path: Path) -> None:
     project = sample_project(tmp_path / "p", later)
     with pytest.raises(ConfigError, match="no segmentation 'value' runs before it"):
         project.run(as_of="2024-09-30")
+    with pytest.raises(ConfigError, match="List the seed's segmentation earlier"):
+        project.validate()
 
 
 def test_a_feature_the_customer_table_lacks_is_named_by_validate_and_run(tmp_path: Path) -> None:
@@ -118,12 +120,3 @@ def test_a_seed_segmentation_is_checked_by_validate_with_close_names(tmp_path: P
     with pytest.raises(ConfigError, match="no segmentation 'valeu' runs before it") as raised:
         project.validate()
     assert "Did you mean 'value'?" in str(raised.value)
-    later = """segmentations:
-  like:
-    method: lookalike
-    seed: {segmentation: value, segment: Champions}
-  value:
-    method: rfm
-"""
-    with pytest.raises(ConfigError, match="List the seed's segmentation earlier"):
-        sample_project(tmp_path / "q", later).validate()
