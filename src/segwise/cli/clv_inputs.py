@@ -126,11 +126,11 @@ def _summary_table(files: list[Any], source: Any, summary_cols: str) -> Any:
             hint=f"the file has: {', '.join(frame.columns)}",
         )
     roles = ["frequency", "recency", "T", "monetary_value"]
-    summary = frame.select(
+    renamed = frame.select(
         "customer_id", *(pl.col(name).alias(role) for name, role in zip(names, roles, strict=True))
     )
-    purchase_summary(summary)  # one clear error naming the first bad row
-    return summary.sort("customer_id")
+    purchase_summary(renamed)  # one clear error naming the first bad row
+    return renamed.sort("customer_id")
 
 
 def _customer_table_summary(
