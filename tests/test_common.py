@@ -30,6 +30,7 @@ from segwise.segmenters import (
     ClusterSegmenter,
     HybridSegmenter,
     LookalikeSegmenter,
+    LookalikeWarning,
     PropensitySegmenter,
     RuleSegmenter,
     SurveySegmenter,
@@ -81,6 +82,8 @@ def test_sklearn_compatible(estimator: Any, check: Any) -> None:
         warnings.simplefilter("ignore", UnstableSegmentWarning)
         # Latent classes of ten rows of uniform noise need not converge: that is the data.
         warnings.simplefilter("ignore", ConvergenceWarning)
+        # A seed drawn from noise has no customers alike outside it, and the fit says so.
+        warnings.simplefilter("ignore", LookalikeWarning)
         check(estimator)
 
 

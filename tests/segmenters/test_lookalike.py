@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import duckdb
@@ -11,7 +12,7 @@ import pytest
 
 from segwise.datasets.planted import planted_segments
 from segwise.exceptions import ConfigError, SeedError
-from segwise.segmenters import LookalikeSegmenter
+from segwise.segmenters import LookalikeSegmenter, LookalikeWarning
 
 
 @pytest.mark.parametrize("seed_of", [0, 2, 4])
@@ -123,7 +124,10 @@ def test_segment_refuses_customers_it_was_not_fitted_on() -> None:
     with pytest.raises(ConfigError, match="labels the customers the segmenter was fitted on"):
         found.segment(other)
     twice = pl.concat([table.head(200), table.head(200)])
-    repeated = LookalikeSegmenter(size=10, id_col="customer_id").fit(twice, "in_seed")
+    with warnings.catch_warnings():
+        # Each row twice: a seed row's copy is in the seed too, so no one outside looks alike.
+        warnings.simplefilter("ignore", LookalikeWarning)
+        repeated = LookalikeSegmenter(size=10, id_col="customer_id").fit(twice, "in_seed")
     with pytest.raises(ConfigError, match="the fitted table repeats customer_id"):
         repeated.segment(twice)
 
@@ -142,3 +146,26 @@ def test_a_spark_frame_gets_the_segments_polars_gets(spark: Any) -> None:
     got = pl.from_arrow(out.toArrow())
     assert isinstance(got, pl.DataFrame)
     assert got.sort("customer_id").equals(expected)
+
+
+def test_a_seed_drawn_by_rules_on_the_features_is_said_to_have_no_lookalikes() -> None:
+    # The best customers by a rule on the very features compared: everyone like them is in
+    # the seed, the estimated precision is 0, and the fit says why instead of a bare 0.
+    table, _truth = planted_segments(2_000, 3, seed=2)
+    best = (pl.col("recency_days") <= 30) & (pl.col("orders") >= pl.col("orders").quantile(0.7))
+    seed = table.select(best.fill_null(False)).to_series().to_numpy().astype(int)
+    with pytest.warns(LookalikeWarning, match="everyone like it is in it already"):
+        found = LookalikeSegmenter(size=0.1, id_col="customer_id").fit(table, seed)
+    assert found.precision_ < 0.05
+    assert len(found.warnings_) == 1
+
+
+def test_an_audience_of_true_lookalikes_has_no_warning() -> None:
+    table, truth = planted_segments(3_000, 4, seed=4)
+    seed = ((truth == 1) & (np.arange(truth.size) % 5 == 0)).astype(int)
+    rest = int((truth == 1).sum() - seed.sum())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", LookalikeWarning)
+        found = LookalikeSegmenter(size=rest, id_col="customer_id").fit(table, seed)
+    assert found.warnings_ == []
+    assert found.precision_ >= 0.5

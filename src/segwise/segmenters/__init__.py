@@ -14,7 +14,7 @@ from segwise.segmenters.rule_catalog import Playbook, RuleCatalog, SegmentDefini
 if TYPE_CHECKING:
     from segwise.segmenters.cluster import ClusterSegmenter, UnstableSegmentWarning
     from segwise.segmenters.hybrid import HybridSegmenter
-    from segwise.segmenters.lookalike import LookalikeSegmenter
+    from segwise.segmenters.lookalike import LookalikeSegmenter, LookalikeWarning
     from segwise.segmenters.propensity import PropensitySegmenter
     from segwise.segmenters.rfm import RFMSegmenter
     from segwise.segmenters.rules import RuleSegmenter
@@ -26,6 +26,7 @@ _LAZY = {
     "RuleSegmenter": "segwise.segmenters.rules",
     "HybridSegmenter": "segwise.segmenters.hybrid",
     "LookalikeSegmenter": "segwise.segmenters.lookalike",
+    "LookalikeWarning": "segwise.segmenters.lookalike",
     "PropensitySegmenter": "segwise.segmenters.propensity",
     "RFMSegmenter": "segwise.segmenters.rfm",
     "SurveySegmenter": "segwise.segmenters.survey",
@@ -35,6 +36,7 @@ __all__ = [
     "ClusterSegmenter",
     "HybridSegmenter",
     "LookalikeSegmenter",
+    "LookalikeWarning",
     "Playbook",
     "PropensitySegmenter",
     "RFMSegmenter",

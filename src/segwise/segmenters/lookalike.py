@@ -14,6 +14,7 @@ the two give the audience's expected precision.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -35,9 +36,17 @@ from segwise.segmenters._input import (
 from segwise.segmenters.feature_matrix import FeatureMatrix
 
 SEGMENTS = {0: "Others", 1: "Seed", 2: "Lookalikes"}
+#: Below this estimated share of true lookalikes, the audience is mostly not alike.
+WEAK_PRECISION = 0.5
+#: Fewer estimated lookalikes than this share of the audience: none outside the seed at all.
+NONE_ALIKE = 0.01
 #: Cross-fitting folds: each row is scored by a model fitted on the other four fifths
 #: (fewer folds when the seed, or the rest, has fewer than five customers).
 FOLDS = 5
+
+
+class LookalikeWarning(UserWarning):
+    """The audience is not what a lookalike audience should be (none alike, or mostly not)."""
 
 
 class LookalikeSegmenter(BaseEstimator):  # type: ignore[misc]
@@ -83,6 +92,11 @@ class LookalikeSegmenter(BaseEstimator):  # type: ignore[misc]
         Estimated number of true lookalikes outside the seed: twice the
         customers scoring above the seed's median score (an upper estimate
         where the seed's group and the rest overlap).
+    warnings_ : list[str]
+        What the estimates say is wrong with the audience: no one outside the seed
+        scores like its members (the seed is defined by these features), or the
+        audience is mostly not alike. Each is also issued as a
+        :class:`LookalikeWarning`.
 
     Examples
     --------
@@ -170,7 +184,29 @@ class LookalikeSegmenter(BaseEstimator):  # type: ignore[misc]
         self.labels_[order] = labels
         self.ids_ = ids
         self.segment_names_ = dict(SEGMENTS)
+        self.warnings_ = self._audience_notes(int((labels == 2).sum()))
+        for note in self.warnings_:
+            warnings.warn(note, LookalikeWarning, stacklevel=2)
         return self
+
+    def _audience_notes(self, audience: int) -> list[str]:
+        """What the estimates say is wrong with the audience, in words (none: it looks alike)."""
+        if self.lookalikes_ < NONE_ALIKE * max(audience, 1):
+            # The seed's scores sit above every outside customer's: a seed drawn by rules on
+            # these very features (an RFM segment) has no hidden members left to find.
+            return [
+                "no customer outside the seed scores like its members: the seed is defined by "
+                "these features (an RFM segment by recency, orders and revenue, say), so everyone "
+                "like it is in it already and the audience is only the nearest of the rest; "
+                "compare on other features to find lookalikes"
+            ]
+        if self.precision_ < WEAK_PRECISION:
+            return [
+                f"about {self.precision_:.0%} of the audience is estimated to be truly like the "
+                "seed: the seed does not stand out on these features; choose a smaller audience, "
+                "other features, or a larger seed"
+            ]
+        return []
 
     def _pick_audience(self, scores: np.ndarray, seed: np.ndarray) -> np.ndarray:
         """The labels (audience: the best scores outside the seed) and the audience's estimates."""

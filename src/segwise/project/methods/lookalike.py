@@ -12,6 +12,7 @@ mostly not alike says so.
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING
 
 import polars as pl
@@ -28,10 +29,6 @@ if TYPE_CHECKING:
     from segwise.project.paths import ProjectPaths
     from segwise.segmenters import LookalikeSegmenter
 
-#: Below this estimated share of true lookalikes, the audience is mostly not alike.
-WEAK_PRECISION = 0.5
-#: Fewer estimated lookalikes than this share of the audience: none outside the seed at all.
-NONE_ALIKE = 0.01
 ACTIONS = {
     "Seed": "The group the audience is built from: keep them as they are",
     "Lookalikes": "Give them what worked for the seed: the same offers, channels and timing",
@@ -40,7 +37,10 @@ ACTIONS = {
 
 def run(name: str, spec: LookalikeSegmentation, inputs: RunInputs) -> list[SegmentationResult]:
     """Find the seed, score everyone by resemblance, and profile seed, audience and others."""
-    from segwise.segmenters import LookalikeSegmenter  # noqa: PLC0415 - loads scikit-learn
+    from segwise.segmenters import (  # noqa: PLC0415 - loads scikit-learn
+        LookalikeSegmenter,
+        LookalikeWarning,
+    )
 
     features = inputs.features
     seed = _seed(name, spec, inputs)
@@ -51,7 +51,11 @@ def run(name: str, spec: LookalikeSegmentation, inputs: RunInputs) -> list[Segme
         spec.size if spec.size < 1 else int(spec.size),
         features=chosen,
         id_col="customer_id",
-    ).fit(features, in_seed.astype(int))
+    )
+    with warnings.catch_warnings():
+        # Its notes come back as the segmentation's warnings, said once, with the run's.
+        warnings.simplefilter("ignore", LookalikeWarning)
+        segmenter.fit(features, in_seed.astype(int))
     scored = segmenter.segment(features)
     members = scored.select("customer_id", "segment")
     described = _descriptions(spec, segmenter)
@@ -60,19 +64,7 @@ def run(name: str, spec: LookalikeSegmentation, inputs: RunInputs) -> list[Segme
         lambda p: described.get(str(p.segment)),
         lambda p: ACTIONS.get(str(p.segment)),
     )
-    notes = []
-    if segmenter.lookalikes_ < NONE_ALIKE * max(int((segmenter.labels_ == 2).sum()), 1):
-        notes.append(
-            "no customer outside the seed scores like its members: the seed is defined by these "
-            "features (an RFM segment by recency, orders and revenue, say), so everyone like it "
-            "is in it already; compare on other features (features: [...]) to find lookalikes"
-        )
-    elif segmenter.precision_ < WEAK_PRECISION:
-        notes.append(
-            f"about {segmenter.precision_:.0%} of the audience is estimated to be truly like the "
-            "seed: the seed does not stand out on these features; choose a smaller audience, "
-            "other features, or a larger seed"
-        )
+    notes = list(segmenter.warnings_)
     definition = {
         "method": "lookalike",
         **spec.model_dump(exclude_none=True),
