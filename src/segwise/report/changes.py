@@ -199,7 +199,11 @@ def migration_sankey(flows: pl.DataFrame, title: str, runs: tuple[int, int], k_m
     :func:`~segwise.store.refits.member_flows` gives them (or the store's migration
     matrix); ``(none)`` reads "(not in run N)" on its side.
     """
-    flows = drawn_flows(flows.rename({"from_segment": "source", "to_segment": "target"}), k_min)
+    # Only the three columns: the store's matrix carries its segmentation beside them.
+    named = flows.select(
+        pl.col("from_segment").alias("source"), pl.col("to_segment").alias("target"), "customers"
+    )
+    flows = drawn_flows(named, k_min)
     if flows.height == 0:
         return ""
     sources = sorted(set(flows["source"].to_list()))

@@ -35,6 +35,24 @@ def test_a_segment_page_draws_only_the_flows_of_that_segment(tmp_path: Path) -> 
     assert segment_page(store, "groups", "Quiet", k_min=31)["sankey"] is None  # type: ignore[index]
 
 
+def test_a_segment_page_draws_its_small_flows_as_one(tmp_path: Path) -> None:
+    # Online Retail's page of a segment fed by many small flows was a 500 (KeyError): the
+    # "other moves" flow was built without the store matrix's segmentation column.
+    import datetime as dt
+
+    from tests.store.test_refits import _ids, _write
+
+    store = Workspace(tmp_path / "store.duckdb")
+    before = {"A": _ids("a", 20), **{name: _ids(name, 4) for name in "BCDE"}}
+    _write(store, dt.date(2024, 1, 31), before, model={"centres": [0]})
+    everyone = [c for m in before.values() for c in m]
+    _write(store, dt.date(2024, 2, 29), {"Z": everyone}, model={"centres": [0]})
+    page = segment_page(store, "groups", "Z", k_min=5)
+    assert page is not None and page["sankey"] is not None
+    assert '"other moves"' in page["sankey"] and '"A"' in page["sankey"]
+    assert '"B"' not in page["sankey"]  # 4 customers: drawn only within the other moves
+
+
 def test_the_overview_says_what_the_run_said_of_each_segmentation(tmp_path: Path) -> None:
     # The CLI and the report said "no number of segments is stable"; the UI did not.
     import datetime as dt
