@@ -180,20 +180,12 @@ def history(
 def _path_table(found: Any) -> Any:
     from rich.table import Table
 
-    wide = found.path.group_by("run_id", "as_of", "segmentation", maintain_order=True).agg(
-        found.path["segment"].name
-    )
-    names = sorted(set(found.path["segmentation"].to_list()))
+    names, rows = found.by_run()
     table = Table(title=f"customer {found.customer_id}", title_justify="left")
     for column in ("run", "as of", *names):
         table.add_column(column)
-    by_run: dict[int, dict[str, str]] = {}
-    as_of: dict[int, str] = {}
-    for row in wide.iter_rows(named=True):
-        by_run.setdefault(row["run_id"], {})[row["segmentation"]] = ", ".join(row["segment"])
-        as_of[row["run_id"]] = str(row["as_of"])
-    for run, segments in by_run.items():
-        table.add_row(str(run), as_of[run], *[segments.get(n, "") for n in names])
+    for row in rows:
+        table.add_row(str(row["run_id"]), row["as_of"], *row["segments"].values())
     return table
 
 

@@ -139,6 +139,40 @@ class CustomerHistory:
             "moves": [m.to_dict() for m in self.moves],
         }
 
+    def by_run(self) -> tuple[list[str], list[dict[str, Any]]]:
+        """The path as a table to read: the segmentations, and one row per run.
+
+        Each row holds ``run_id``, ``as_of`` (text) and ``segments``: the segment names
+        per segmentation, joined by ", " where it is not exclusive ("" where absent).
+
+        Examples
+        --------
+        >>> import datetime as dt
+        >>> path = pl.DataFrame({"run_id": [1, 1, 2], "as_of": [dt.date(2024, 1, 31)] * 2
+        ...     + [dt.date(2024, 2, 29)], "segmentation": ["value", "lifecycle", "value"],
+        ...     "segment": ["Champions", "New", "Loyal"]})
+        >>> names, rows = CustomerHistory("42", path).by_run()
+        >>> names, rows[1]
+        (['lifecycle', 'value'], {'run_id': 2, 'as_of': '2024-02-29', 'segments': \
+{'lifecycle': '', 'value': 'Loyal'}})
+        """
+        names = sorted(set(self.path["segmentation"].to_list()))
+        held = self.path.group_by("run_id", "as_of", "segmentation", maintain_order=True).agg(
+            pl.col("segment")
+        )
+        rows: dict[int, dict[str, Any]] = {}
+        for found in held.iter_rows(named=True):
+            row = rows.setdefault(
+                found["run_id"],
+                {
+                    "run_id": found["run_id"],
+                    "as_of": str(found["as_of"]),
+                    "segments": dict.fromkeys(names, ""),
+                },
+            )
+            row["segments"][found["segmentation"]] = ", ".join(found["segment"])
+        return names, list(rows.values())
+
 
 def build_history(
     customer: str,

@@ -196,6 +196,26 @@ def test_why_explains_a_customer_of_the_catalogs_rest(
     assert errors == []
 
 
+def test_a_customers_path_reads_as_the_cli_shows_it(
+    served_project: tuple[Path, dict[str, str]],
+) -> None:
+    # The page listed the raw path, a row per run and segmentation under "run_id", "as_of".
+    from segwise.store import Workspace
+
+    config, keys = served_project
+    customer = Workspace(config.parent / "segwise.duckdb").members("VIP", segmentation="lifecycle")
+    customer_id = customer["customer_id"][0]
+    with TestClient(create_app(Settings(project=config))) as service:
+        service.post("/ui/login", data={"key": keys["admin"]}, follow_redirects=False)
+        page = service.get(f"/ui/customers?id={customer_id}").text
+    table = page[page.index('id="path"') : page.index("</table>", page.index('id="path"'))]
+    header = table[: table.index("</thead>")]
+    assert "<th>as of</th>" in header and "<th>lifecycle</th>" in header
+    assert "run_id" not in table and "as_of" not in table
+    assert table.count("<tr>") == 2  # the header and the one stored run
+    assert "<td>VIP</td>" in table
+
+
 def test_a_session_cookie_cannot_change_anything_without_the_ui_header(
     project_copy: Path, served_project: tuple[Path, dict[str, str]]
 ) -> None:

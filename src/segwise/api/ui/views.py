@@ -218,10 +218,12 @@ def customers(request: Request, state: StateDep, id: str | None = None) -> Respo
 def _customer(store: Any, customer_id: str) -> dict[str, Any] | None:
     with store.reading():
         held = store.customer_segments(customer_id)
-        history = store.history(customer_id).to_dict()
+        found = store.history(customer_id)
+    history = found.to_dict()
     if held.height == 0 and not history.get("path"):
         return None
-    return {"segments": held.to_dicts(), "history": history}
+    names, runs = found.by_run()
+    return {"segments": held.to_dicts(), "history": history, "names": names, "runs": runs}
 
 
 @router.get("/runs")
