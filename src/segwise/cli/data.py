@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
 
 import narwhals.stable.v2 as nw
+
+D = TypeVar("D")
 
 
 def read_purchases(files: list[str], **options: Any) -> nw.LazyFrame[Any]:
@@ -16,11 +22,92 @@ def read_purchases(files: list[str], **options: Any) -> nw.LazyFrame[Any]:
     """
     import segwise as sw
 
-    dataset = sw.read_transactions(files, **options)
-    dataset.reports()
-    warn_of_overlaps(dataset)
+    dataset = checked(sw.read_transactions(files, **options))
     purchases = dataset.data.filter(~nw.col("is_return"))
     return purchases.select("customer_id", "timestamp", "amount")
+
+
+def checked(dataset: D) -> D:
+    """``dataset``, once its files are known usable, with what was left out said.
+
+    Each file's quality report is computed (an unusable file fails with the one located
+    line ``segwise quality`` gives), files that repeat each other's rows are warned of,
+    and the rows quarantined are counted on stderr: never left out unsaid.
+    """
+    for report in dataset.reports():  # type: ignore[attr-defined]
+        say_left_out(report.source, report.rows_read, report.excluded)
+    warn_of_overlaps(dataset)
+    return dataset
+
+
+@contextmanager
+def counting_left_out(dataset: Any) -> Iterator[None]:
+    """Count the rows ``dataset`` leaves out while the block works; say them after it.
+
+    For the quick commands that compute no quality report (``segwise rfm``): the count
+    is a second scan of the file, run beside the work on the cores it leaves idle.
+    """
+    from segwise.exceptions import SegwiseError
+
+    parts = getattr(dataset, "parts", [dataset])
+    found: list[tuple[str, int, dict[str, int]]] = []
+    failed: list[BaseException] = []
+
+    def count() -> None:
+        try:
+            found.extend((part.source, *part.exclusions()) for part in parts)
+        except SegwiseError:
+            pass  # an unusable file: the work fails on it too, with its own located line
+        except Exception as exc:  # noqa: BLE001 - handed to the main thread, raised there
+            failed.append(exc)
+
+    counter = threading.Thread(target=count, name="segwise-left-out", daemon=True)
+    counter.start()
+    try:
+        yield
+    finally:
+        counter.join()
+    if failed:
+        raise failed[0]
+    for source, read, excluded in found:
+        say_left_out(source, read, excluded)
+
+
+def say_left_out(source: str, read: int, excluded: dict[str, int]) -> None:
+    """Write the ``note:`` line for rows a source left out, when it left any."""
+    note = left_out_note(source, read, excluded)
+    if note:
+        sys.stderr.write(f"note: {note}\n")
+
+
+#: Reasons named in the note; the rest are counted together.
+NAMED_REASONS = 3
+
+
+def left_out_note(source: str, read: int, excluded: dict[str, int]) -> str | None:
+    """One line for the rows a source quarantined (None: none were).
+
+    Examples
+    --------
+    >>> excluded = {"missing_customer_id": 40, "zero_quantity": 1, "after_as_of": 0}
+    >>> print(left_out_note("orders.csv", 1000, excluded))  # doctest: +NORMALIZE_WHITESPACE
+    orders.csv: 41 of 1,000 rows left out (no customer id: 40; quantity is zero: 1); segwise
+    quality orders.csv, with the same options, writes each with its reason
+    """
+    from segwise.io.reasons import REASONS
+
+    left = sum(excluded.values())
+    if not left:
+        return None
+    counted = sorted(((rows, reason) for reason, rows in excluded.items() if rows), reverse=True)
+    named = [f"{REASONS.get(reason, reason)}: {rows:,}" for rows, reason in counted[:NAMED_REASONS]]
+    rest = sum(rows for rows, _ in counted[NAMED_REASONS:])
+    if rest:
+        named.append(f"{len(counted) - NAMED_REASONS} more reasons: {rest:,}")
+    return (
+        f"{source}: {left:,} of {read:,} rows left out ({'; '.join(named)}); segwise quality "
+        f"{source}, with the same options, writes each with its reason"
+    )
 
 
 def warn_of_overlaps(dataset: Any) -> None:

@@ -34,16 +34,14 @@ def features(
     -o writes it (.parquet, .csv, .json); cluster, segment and explain read it.
     """
     import segwise as sw
-    from segwise.cli.data import warn_of_overlaps
+    from segwise.cli.data import checked
     from segwise.engine.frames import to_lazy
     from segwise.io.writers import write_table
 
     options = source.keywords()
     with progress("Building features") as step:
         step("Reading transactions")
-        orders = sw.read_transactions(files, **options)
-        orders.reports()  # an unusable file fails here, as `segwise quality` says
-        warn_of_overlaps(orders)
+        orders = checked(sw.read_transactions(files, **options))
         people = None if customers is None else sw.read_customers(customers)
         activity = None if events is None else sw.read_events(events)
         step("Computing features")

@@ -67,9 +67,12 @@ class CustomerInputs:
         ``segwise features`` builds it.
         """
         import segwise as sw
+        from segwise.cli.data import checked
 
         events_data = None if self.events is None else sw.read_events(self.events)
-        orders = None if self.transactions is None else sw.read_transactions(self.transactions)
+        orders = (
+            None if self.transactions is None else checked(sw.read_transactions(self.transactions))
+        )
         if self.file is None:
             if orders is None:
                 raise ConfigError(

@@ -56,15 +56,13 @@ def propensity(
     import polars as pl
 
     import segwise as sw
-    from segwise.cli.data import warn_of_overlaps
+    from segwise.cli.data import checked
     from segwise.io.writers import write_table
 
     shares = opt.shares(tiers)
     with progress("Propensity") as step:
         step("Reading transactions")
-        orders = sw.read_transactions(files, **source.keywords())
-        orders.reports()
-        warn_of_overlaps(orders)
+        orders = checked(sw.read_transactions(files, **source.keywords()))
         step("Learning from past cut-offs and backtesting")
         fitted = sw.PropensitySegmenter(
             outcome, horizon, cutoffs=cutoffs, step_days=step_days, tiers=shares

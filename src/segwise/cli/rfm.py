@@ -83,12 +83,8 @@ def rfm(
     Output columns: customer_id, recency_days, frequency, monetary, r_score,
     f_score, m_score, rfm_score, segment.
     """
-    import polars as pl
-
     import segwise as sw
     from segwise.cli.data import warn_of_overlaps
-    from segwise.engine.frames import to_lazy
-    from segwise.features.rfm import rfm_table
     from segwise.features.score_map import MANAGEABLE_SEGMENTS, ScoreMap, too_many_segments
     from segwise.io.writers import write_table
 
@@ -109,24 +105,7 @@ def rfm(
         )
         warn_of_overlaps(dataset)
         step("Scoring")
-        with warnings.catch_warnings(record=True) as caught, _explained_by_quality(dataset):
-            warnings.simplefilter("always")
-            result = (
-                rfm_table(
-                    dataset,
-                    monetary_value_col="amount",
-                    order_id_col="order_id"
-                    if "order_id" in dataset.data.collect_schema().names()
-                    else None,
-                    frequency=frequency,  # type: ignore[arg-type]
-                    **scoring,
-                )
-                if orders_col is None
-                else _score_customer_table(dataset, orders_col, source, scoring)
-            )
-            frame: pl.DataFrame = (
-                to_lazy(result).collect(backend="polars").to_native().sort("customer_id")
-            )
+        frame, caught = _scored(dataset, orders_col, frequency, source, scoring)
         if output is not None:
             step(f"Writing {output}")
             write_table(frame, output)
@@ -142,6 +121,44 @@ def rfm(
     _print_summary(console, frame, score_map)
     if output is not None:
         console.print(f"{frame.height:,} customers written to {output}", highlight=False)
+
+
+def _scored(
+    dataset: Any,
+    orders_col: str | None,
+    frequency: str,
+    source: SourceOptions,
+    scoring: dict[str, Any],
+) -> tuple[Any, list[warnings.WarningMessage]]:
+    """The scored table, sorted by customer, and the binning notes its scoring raised.
+
+    The rows the source left out are counted meanwhile and said after.
+    """
+    from segwise.cli.data import counting_left_out
+    from segwise.engine.frames import to_lazy
+    from segwise.features.rfm import rfm_table
+
+    with (
+        counting_left_out(dataset),
+        warnings.catch_warnings(record=True) as caught,
+        _explained_by_quality(dataset),
+    ):
+        warnings.simplefilter("always")
+        result = (
+            rfm_table(
+                dataset,
+                monetary_value_col="amount",
+                order_id_col="order_id"
+                if "order_id" in dataset.data.collect_schema().names()
+                else None,
+                frequency=frequency,  # type: ignore[arg-type]
+                **scoring,
+            )
+            if orders_col is None
+            else _score_customer_table(dataset, orders_col, source, scoring)
+        )
+        frame = to_lazy(result).collect(backend="polars").to_native().sort("customer_id")
+    return frame, caught
 
 
 def _print_summary(console: Any, frame: Any, score_map: Any) -> None:
