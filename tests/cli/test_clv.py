@@ -334,6 +334,18 @@ def test_clv_fits_a_summary_file_to_the_published_values(shared_data: Path, tmp_
     assert payload["input"] == "summary" and payload["calibration_end"] is None
     table = pl.read_csv(out, schema_overrides={"customer_id": pl.String})
     assert table.height == 2_357 and table["frequency"].sum() == 2_457
+    # As text: the parameters to three figures and the groups in a table (it printed the
+    # parameters as JSON, the tiers as a Python dict and no segment at all).
+    text = CliRunner().invoke(app, args[:-1], terminal_width=120)
+    assert text.exit_code == 0, text.output
+    assert "BG/NBD: r 0.243, alpha 4.41, a 0.793, b 2.43 · log-likelihood -9,582.4" in text.stdout
+    assert "Gamma-Gamma: p 6.25, q 3.74, v 15.4" in text.stdout
+    rows = [line.split("│")[1:5] for line in text.stdout.splitlines() if line.startswith("│")]
+    groups = [(kind.strip(), name.strip()) for kind, name, _, _ in rows]
+    assert groups[0][0] == "segment" and {"Churn risk", "Stable"} <= {n for _, n in groups}
+    tiers = [name for _, name in groups[groups.index(("value tier", "high")) :]]
+    assert tiers == ["high", "medium", "low"]
+    assert "{" not in text.stdout
 
 
 SUMMARY = ["--summary-cols", "frequency,recency,T,monetary_value"]

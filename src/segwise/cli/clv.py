@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -156,18 +155,54 @@ def clv(
 
 
 def _print_text(console: Any, payload: dict[str, Any], result: Any, output: Path | None) -> None:
-    """The fit's parameters, tiers and backtest, as ``segwise clv`` prints them."""
+    """The fit's parameters, the segments and tiers, and the backtest, as ``segwise clv`` prints."""
     from segwise.models.purchase_models import PARAMETER_KEYS
 
     key = PARAMETER_KEYS[payload["purchase_model"]]
-    console.print(f"{payload['purchase_model']}: {json.dumps(payload[key])}", highlight=False)
-    console.print(f"Gamma-Gamma: {json.dumps(payload['gamma_gamma'])}", highlight=False)
-    console.print(f"tiers: {payload['tiers']}", highlight=False)
+    for name, fitted in (
+        (payload["purchase_model"], payload[key]),
+        ("Gamma-Gamma", payload["gamma_gamma"]),
+    ):
+        console.print(f"{name}: {parameters_text(fitted)}", highlight=False)
+    console.print(_groups_table(payload, result.height))
     if "backtest" in payload:
         _print_backtest(console, payload["backtest"])
         console.print(f"model comparison: {payload['comparison']['verdict']}", highlight=False)
     if output is not None:
         console.print(f"{result.height:,} customers written to {output}", highlight=False)
+
+
+def parameters_text(fitted: dict[str, float]) -> str:
+    """A model's parameters to three figures, its log-likelihood after them.
+
+    Examples
+    --------
+    >>> parameters_text({"r": 0.8258, "alpha": 9.8314, "a": 0.008890, "b": 19.82,
+    ...                  "log_likelihood": -37645.59})
+    'r 0.826, alpha 9.83, a 0.00889, b 19.8 · log-likelihood -37,645.6'
+    """
+    shown = ", ".join(f"{k} {v:.3g}" for k, v in fitted.items() if k != "log_likelihood")
+    likelihood = fitted.get("log_likelihood")
+    return shown + ("" if likelihood is None else f" · log-likelihood {likelihood:,.1f}")
+
+
+def _groups_table(payload: dict[str, Any], customers: int) -> Any:
+    """The predictive segments and the value tiers: customers and share of each."""
+    from rich.table import Table
+
+    from segwise.models.tiers import TIER_NAMES
+
+    table = Table(title=f"{customers:,} customers", title_justify="left")
+    for column in ("", "group", "customers", "share"):
+        table.add_column(column, justify="right" if column in {"customers", "share"} else "left")
+    segments = sorted(payload["segments"].items(), key=lambda item: -item[1])
+    order = {name: rank for rank, name in enumerate(TIER_NAMES)}
+    tiers = sorted(payload["tiers"].items(), key=lambda item: order.get(item[0], len(order)))
+    for kind, groups in (("segment", segments), ("value tier", tiers)):
+        for k, (name, size) in enumerate(groups):
+            share = f"{size / customers:.1%}" if customers else ""
+            table.add_row(kind if k == 0 else "", str(name), f"{size:,}", share)
+    return table
 
 
 def _public(
