@@ -93,6 +93,10 @@ def left_out_note(source: str, read: int, excluded: dict[str, int]) -> str | Non
     >>> print(left_out_note("orders.csv", 1000, excluded))  # doctest: +NORMALIZE_WHITESPACE
     orders.csv: 41 of 1,000 rows left out (no customer id: 40; quantity is zero: 1); segwise
     quality orders.csv, with the same options, writes each with its reason
+    >>> many = {"missing_customer_id": 9, "zero_quantity": 5, "missing_amount": 3,
+    ...         "after_as_of": 2, "duplicate": 1}
+    >>> left_out_note("o.csv", 100, many).split("(")[1].split(")")[0]
+    'no customer id: 9; quantity is zero: 5; no amount: 3; 2 more reasons: 3'
     """
     from segwise.io.reasons import REASONS
 
@@ -101,9 +105,10 @@ def left_out_note(source: str, read: int, excluded: dict[str, int]) -> str | Non
         return None
     counted = sorted(((rows, reason) for reason, rows in excluded.items() if rows), reverse=True)
     named = [f"{REASONS.get(reason, reason)}: {rows:,}" for rows, reason in counted[:NAMED_REASONS]]
-    rest = sum(rows for rows, _ in counted[NAMED_REASONS:])
-    if rest:
-        named.append(f"{len(counted) - NAMED_REASONS} more reasons: {rest:,}")
+    more = counted[NAMED_REASONS:]
+    if more:
+        reasons = "reason" if len(more) == 1 else "reasons"
+        named.append(f"{len(more)} more {reasons}: {sum(rows for rows, _ in more):,}")
     return (
         f"{source}: {left:,} of {read:,} rows left out ({'; '.join(named)}); segwise quality "
         f"{source}, with the same options, writes each with its reason"
