@@ -69,6 +69,26 @@ def test_the_report_reads_the_silhouette_in_words(run: Any) -> None:
     assert f"silhouette {separation(behaviour.definition['silhouette'])}" in page
 
 
+def test_a_definition_is_code_only_when_it_is_a_rule(run: Any) -> None:
+    # RFM's "Bought recently, buy often and spend the most." was set in a code font too.
+    import html
+
+    page = run.report.read_text()
+    shown = [
+        (bool(code), html.unescape(code or words).strip())
+        for code, words in re.findall(
+            r'<span class="k">definition</span> (?:<code>(.*?)</code>|([^<]*))</p>', page
+        )
+    ]
+    by_text = {text: code for code, text in shown}
+    value = next(s for s in run.segmentations if s.name == "value")
+    rules = next(s for s in run.segmentations if s.method == "rules")
+    prose = [c.definition for c in value.cards if c.definition]
+    written = [c.definition for c in rules.cards if c.definition and " " in c.definition]
+    assert prose and all(by_text[d] is False for d in prose)
+    assert any(by_text.get(d) is True for d in written)
+
+
 def test_report_is_self_contained(run: Any) -> None:
     page = run.report.read_text()
     assert "<script src=" not in page and "<link " not in page  # Plotly is inlined

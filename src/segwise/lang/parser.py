@@ -89,6 +89,30 @@ class Rule:
         return self.text[node.start : node.end]
 
 
+def reads_as_rule(text: str | None) -> bool:
+    """Whether a segment's definition is a rule (shown as code) rather than words.
+
+    A cluster's definition carries its rule's fit in brackets after it; a lone name is
+    a word, not a column to test.
+
+    Examples
+    --------
+    >>> reads_as_rule("orders >= 3 AND net_revenue <= 2100 (precision 77%, recall 78%)")
+    True
+    >>> reads_as_rule("Bought recently, buy often and spend the most.")
+    False
+    >>> reads_as_rule("everyone else"), reads_as_rule("Champions")
+    (False, False)
+    """
+    if not text:
+        return False
+    rule = text.split(" (precision ", 1)[0]
+    try:
+        return not isinstance(parse_rule(rule).root, nodes.Column)
+    except RuleSyntaxError:
+        return False
+
+
 def parse_rule(text: str) -> Rule:
     """Parse rule text into a :class:`Rule`.
 

@@ -13,6 +13,7 @@ from plotly.offline import get_plotlyjs
 from segwise._version import __version__
 from segwise.io.quality import CHECKS, QualityReport
 from segwise.io.reasons import REASONS
+from segwise.lang.parser import reads_as_rule
 from segwise.profiling.amounts import money
 from segwise.report.charts import chart_html
 
@@ -31,6 +32,7 @@ def environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
     )
     env.filters["money"] = money  # amounts in tables read as on the cards: "£1,511"
+    env.tests["rule"] = reads_as_rule  # a definition in the rule language is set as code
     return env
 
 

@@ -22,6 +22,7 @@ from segwise.api.auth import SESSION_COOKIE, StateDep, session_principal, sessio
 from segwise.api.state import Principal, ServiceState
 from segwise.api.ui import pages
 from segwise.exceptions import SegwiseError
+from segwise.lang.parser import reads_as_rule
 from segwise.project.definitions import versions, written
 from segwise.project.jobs import list_jobs
 from segwise.report.alerts import alert_rows
@@ -38,6 +39,7 @@ _TEMPLATES = jinja2.Environment(
     autoescape=True,
     undefined=jinja2.StrictUndefined,
 )
+_TEMPLATES.tests["rule"] = reads_as_rule  # as the report sets a definition: code or words
 
 _STATIC = {
     "ui.css": ("text/css", resources.files("segwise.api.ui") / "static" / "ui.css"),
