@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 
 import segwise as sw
 from segwise.cli.app import app
+from segwise.io.dataset import Dataset
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -42,12 +43,21 @@ def test_a_data_command_counts_the_rows_it_left_out(command: str, orders: Path) 
     assert f"segwise quality {orders}, with the same options" in notes[0]
 
 
-def test_a_clean_file_gets_no_note(tmp_path: Path) -> None:
+@pytest.mark.parametrize("options", [[], ["--as-of", "2024-04-30"], ["--preset", "pymc"]])
+def test_a_clean_file_gets_no_note(
+    options: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     clean = tmp_path / "clean.csv"
     clean.write_text("\n".join(ROWS[:-3]) + "\n")
-    result = CliRunner().invoke(app, ["rfm", str(clean)])
+    counts: list[str] = []
+    counted = Dataset.exclusions
+    monkeypatch.setattr(Dataset, "exclusions", lambda self: counts.append("") or counted(self))
+    result = CliRunner().invoke(app, ["rfm", str(clean), *options])
     assert result.exit_code == 0, result.output
     assert "left out" not in result.stderr
+    # The metrics' own pass counted every row: the file is not read again to say so (an
+    # as-of date leaves the later rows uncounted: then it is, and finds none left out).
+    assert len(counts) == (1 if "--as-of" in options else 0)
 
 
 def test_the_quick_count_is_the_quality_reports(orders: Path) -> None:

@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 import segwise as sw
 from segwise.cli.app import app
+from segwise.engine.frames import to_lazy
 from segwise.features import RFMBinningWarning, ScoreMap, lint_score_map, rfm_table
 from segwise.features.score_map import PRESETS, Cell
 
@@ -243,6 +244,40 @@ def test_dataset_input_nets_returns_but_does_not_count_them() -> None:
         25.0,
         5,
     )
+
+
+@pytest.mark.parametrize("engine", ["polars", "duckdb"])
+@pytest.mark.parametrize("preset", ["segwise", "r-rfm", "pymc"])
+def test_the_metrics_count_the_rows_they_read(engine: str, preset: str) -> None:
+    # `segwise rfm` compares these with the rows the file holds to say what it left out.
+    orders = pl.DataFrame(
+        {
+            "customer_id": ["1", "1", "1", "2", "3", "3"],
+            "order_id": ["A", "B", "C3", "D", "E", "F"],
+            "order_date": [
+                "2024-01-01",
+                "2024-01-05",
+                "2024-01-06",
+                "2024-01-02",
+                "2024-01-03",
+                "2024-02-01",
+            ],
+            "amount": [10.0, 20.0, -5.0, 7.0, 4.0, 6.0],
+        }
+    )
+    native = duckdb.from_arrow(orders.to_arrow()) if engine == "duckdb" else orders
+    counted: list[int] = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RFMBinningWarning)  # three customers fill few bins
+        plain = rfm_table(sw.read_transactions(native), as_of="2024-01-31", preset=preset)
+        table = rfm_table(
+            sw.read_transactions(native), as_of="2024-01-31", preset=preset, count_rows=counted
+        )
+    # Rows to the as-of date: all but the one after it, the return as well (r-rfm and the
+    # segwise preset net it; pymc's purchase-day metrics read purchases only).
+    assert counted == [4 if preset == "pymc" else 5]
+    assert "rows" not in to_lazy(table).collect_schema().names()
+    assert to_lazy(table).collect().to_native().equals(to_lazy(plain).collect().to_native())
 
 
 def _two_bin_map() -> ScoreMap:

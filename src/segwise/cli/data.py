@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import sys
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import narwhals.stable.v2 as nw
@@ -40,37 +37,18 @@ def checked(dataset: D) -> D:
     return dataset
 
 
-@contextmanager
-def counting_left_out(dataset: Any) -> Iterator[None]:
-    """Count the rows ``dataset`` leaves out while the block works; say them after it.
+def say_left_out_of(dataset: Any, used: int | None = None) -> None:
+    """Say what each file of ``dataset`` left out, for the commands that compute no report.
 
-    For the quick commands that compute no quality report (``segwise rfm``): the count
-    is a second scan of the file, run beside the work on the cores it leaves idle.
+    ``used``: the rows the command's own pass read (``segwise rfm`` counts them beside its
+    metrics). When they are every row the files hold, nothing was left out and nothing is
+    scanned again; otherwise one aggregation per file counts the rows by reason.
     """
-    from segwise.exceptions import SegwiseError
-
     parts = getattr(dataset, "parts", [dataset])
-    found: list[tuple[str, int, dict[str, int]]] = []
-    failed: list[BaseException] = []
-
-    def count() -> None:
-        try:
-            found.extend((part.source, *part.exclusions()) for part in parts)
-        except SegwiseError:
-            pass  # an unusable file: the work fails on it too, with its own located line
-        except Exception as exc:  # noqa: BLE001 - handed to the main thread, raised there
-            failed.append(exc)
-
-    counter = threading.Thread(target=count, name="segwise-left-out", daemon=True)
-    counter.start()
-    try:
-        yield
-    finally:
-        counter.join()
-    if failed:
-        raise failed[0]
-    for source, read, excluded in found:
-        say_left_out(source, read, excluded)
+    if used is not None and used == sum(part.rows_read() for part in parts):
+        return
+    for part in parts:
+        say_left_out(part.source, *part.exclusions())
 
 
 def say_left_out(source: str, read: int, excluded: dict[str, int]) -> None:

@@ -132,18 +132,16 @@ def _scored(
 ) -> tuple[Any, list[warnings.WarningMessage]]:
     """The scored table, sorted by customer, and the binning notes its scoring raised.
 
-    The rows the source left out are counted meanwhile and said after.
+    What the source left out is said after: the metrics count the rows they read in their
+    own pass, and only when those are not every row is the file counted by reason.
     """
-    from segwise.cli.data import counting_left_out
+    from segwise.cli.data import say_left_out_of
     from segwise.engine.frames import to_lazy
     from segwise.features.rfm import rfm_table
 
-    with (
-        counting_left_out(dataset),
-        warnings.catch_warnings(record=True) as caught,
-        _explained_by_quality(dataset),
-    ):
+    with warnings.catch_warnings(record=True) as caught, _explained_by_quality(dataset):
         warnings.simplefilter("always")
+        counted: list[int] = []
         result = (
             rfm_table(
                 dataset,
@@ -152,12 +150,14 @@ def _scored(
                 if "order_id" in dataset.data.collect_schema().names()
                 else None,
                 frequency=frequency,  # type: ignore[arg-type]
+                count_rows=counted,
                 **scoring,
             )
             if orders_col is None
             else _score_customer_table(dataset, orders_col, source, scoring)
         )
         frame = to_lazy(result).collect(backend="polars").to_native().sort("customer_id")
+    say_left_out_of(dataset, counted[0] if counted else None)
     return frame, caught
 
 

@@ -340,6 +340,20 @@ class Dataset:
             *([nw.col(EXTRA_FIELDS).alias("extra_fields")] if self._plan.extra_fields else []),
         )
 
+    def rows_read(self) -> int:
+        """How many rows the source holds, header not counted (a Parquet file's footer says).
+
+        Examples
+        --------
+        >>> import polars as pl
+        >>> import segwise as sw
+        >>> sw.read_transactions(pl.DataFrame({"customer_id": ["a", None],
+        ...     "timestamp": ["2024-01-02", "2024-01-03"], "amount": [5.0, 2.0]})).rows_read()
+        2
+        """
+        with reading(self.source):
+            return int(self._raw.select(nw.len()).collect().item(0, 0))
+
     def exclusions(self) -> tuple[int, dict[str, int]]:
         """Rows read and, per reason, rows quarantined: the report's counts in one pass.
 
