@@ -415,14 +415,16 @@ def test_clv_fits_the_purchase_model_named(shared_data: Path, tmp_path: Path) ->
     # BTYDplus's MBG/NBD fit of the CDNOW sample (tests/models/test_modified_beta_geo.py).
     for name, value in {"r": 0.525, "alpha": 6.183, "a": 0.891, "b": 1.614}.items():
         assert payload["mbgnbd"][name] == pytest.approx(value, rel=0.005), name
-    shown = CliRunner().invoke(app, [*args, "--purchase-model", "Pareto/NBD"])
-    assert shown.exit_code == 0, shown.stderr
-    line = shown.stdout.splitlines()[0]
-    assert line.startswith("Pareto/NBD: ")
+    pareto = CliRunner().invoke(app, [*args, "--purchase-model", "Pareto/NBD", "--json"])
+    assert pareto.exit_code == 0, pareto.stderr
     # Fader, Hardie & Lee's published Pareto/NBD fit of the same customers (test_btyd.py).
     published = {"r": 0.5533, "alpha": 10.5776, "s": 0.6062, "beta": 11.668}
     for name, value in published.items():
-        assert json.loads(line.removeprefix("Pareto/NBD: "))[name] == pytest.approx(value, rel=1e-3)
+        assert json.loads(pareto.stdout)["pareto_nbd"][name] == pytest.approx(value, rel=1e-3)
+    shown = CliRunner().invoke(app, [*args, "--purchase-model", "Pareto/NBD"])
+    assert shown.exit_code == 0, shown.stderr
+    line = shown.stdout.splitlines()[0]
+    assert line.startswith("Pareto/NBD: r 0.553, alpha 10.6, s 0.606, beta 11.7 · log-likelihood")
     assert_refused([*args, "--purchase-model", "poisson"], "unknown purchase model 'poisson'")
 
 
