@@ -208,6 +208,28 @@ def test_customers_absent_from_a_run_are_labelled_by_that_run() -> None:
     assert '"(none)"' not in html and "groups: runs 3 and 4" in html
 
 
+def test_a_segment_keeps_its_colour_on_both_sides_of_the_sankey() -> None:
+    # Plotly coloured nodes by position: Champions purple on the left, blue on the right.
+    import json
+    import re
+
+    from segwise.report.changes import migration_sankey
+
+    flows = pl.DataFrame(
+        {
+            "from_segment": ["Lost", "Champions", "Champions", "(none)"],
+            "to_segment": ["Champions", "Champions", "At Risk", "Lost"],
+            "customers": [40, 300, 60, 25],
+        }
+    )
+    html = migration_sankey(flows, "value: runs 2 and 3", (2, 3), k_min=10)
+    node = json.loads(re.search(r'"node":(\{.*?\})', html).group(1))  # type: ignore[union-attr]
+    colour = {}
+    for label, shade in zip(node["label"], node["color"], strict=True):
+        assert colour.setdefault(label, shade) == shade, label
+    assert len({colour["Champions"], colour["Lost"], colour["At Risk"]}) == 3
+
+
 def test_an_edited_segmentation_is_said_to_have_moved_with_the_edit() -> None:
     import datetime as dt
 

@@ -36,6 +36,14 @@ if TYPE_CHECKING:
     from segwise.profiling.cards import SegmentationResult
 
 NONE = "(none)"
+OTHER_MOVES = "other moves"
+#: Segments keep one colour on both sides of a Sankey; who was absent, and the small moves
+#: drawn as one, are grey.
+_SEGMENT_COLOURS = (
+    "#264653", "#2a9d8f", "#e9c46a", "#f4a261", "#e76f51",
+    "#6d597a", "#b56576", "#457b9d", "#8ab17d", "#bc6c25",
+)  # fmt: skip
+_GREY = "#b0b7c3"
 #: A Sankey with more flows than this shows the largest ones and folds the rest together.
 MAX_FLOWS = 40
 #: Runs ahead the report forecasts, and fewest run-to-run moves before it stops calling the
@@ -216,7 +224,12 @@ def migration_sankey(flows: pl.DataFrame, title: str, runs: tuple[int, int], k_m
     figure = go.Figure(
         go.Sankey(
             arrangement="snap",
-            node={"label": labels, "pad": 12, "thickness": 14},
+            node={
+                "label": labels,
+                "color": node_colours(sources, targets),
+                "pad": 12,
+                "thickness": 14,
+            },
             link={
                 "source": [index[("s", s)] for s in flows["source"]],
                 "target": [index[("t", t)] for t in flows["target"]],
@@ -232,6 +245,19 @@ def migration_sankey(flows: pl.DataFrame, title: str, runs: tuple[int, int], k_m
         title={"text": title, "font": {"size": 14}},
     )
     return chart_html(figure)
+
+
+def node_colours(sources: Sequence[str], targets: Sequence[str]) -> list[str]:
+    """A colour per Sankey node, sources then targets: one segment, one colour on both sides.
+
+    Examples
+    --------
+    >>> node_colours(["A", "B", "(none)"], ["B", "A", "other moves"])
+    ['#264653', '#2a9d8f', '#b0b7c3', '#2a9d8f', '#264653', '#b0b7c3']
+    """
+    named = sorted({*sources, *targets} - {NONE, OTHER_MOVES})
+    colour = {name: _SEGMENT_COLOURS[k % len(_SEGMENT_COLOURS)] for k, name in enumerate(named)}
+    return [colour.get(name, _GREY) for name in (*sources, *targets)]
 
 
 def drawn_flows(flows: pl.DataFrame, k_min: int) -> pl.DataFrame:
@@ -251,7 +277,7 @@ def drawn_flows(flows: pl.DataFrame, k_min: int) -> pl.DataFrame:
 def _other(customers: Any, flows: pl.DataFrame) -> pl.DataFrame:
     """One "other moves" flow of ``customers``."""
     return pl.DataFrame(
-        {"source": ["other moves"], "target": ["other moves"], "customers": [customers]},
+        {"source": [OTHER_MOVES], "target": [OTHER_MOVES], "customers": [customers]},
         schema=flows.schema,
     )
 
