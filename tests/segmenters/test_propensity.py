@@ -46,6 +46,19 @@ def test_the_cutoffs_keep_train_calibration_and_test_windows_apart(
     assert max(stages["today_train"]) + horizon <= stages["today_calibrate"][0]
 
 
+def test_cutoffs_before_the_first_purchase_are_said_to_teach_nothing(
+    retail: Any, fitted: PropensitySegmenter
+) -> None:
+    # Online Retail (2011) asked for 8 cut-offs 45 days apart learnt from 3: the other five
+    # fell before its first order, and nothing said so.
+    assert not any("before any customer had bought" in w for w in fitted.warnings_)
+    stretched = PropensitySegmenter("churn", 90, cutoffs=20).fit(retail)
+    [note] = [w for w in stretched.warnings_ if "before any customer had bought" in w]
+    first = stretched.cutoffs_["train"][0]
+    assert note.startswith(f"{note.split(' of ')[0]} of 20 training cut-offs ({first}")
+    assert "so the backtest's model learnt from" in note
+
+
 def test_the_backtest_ranks_and_the_tiers_split_as_asked(fitted: PropensitySegmenter) -> None:
     found = fitted.backtest_
     assert 0.5 < found.auc <= 1 and 0 <= found.ece < 0.5

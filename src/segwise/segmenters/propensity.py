@@ -44,6 +44,7 @@ from segwise.segmenters.windows import (
     latest_day,
     read_once,
     training_rows,
+    unfilled_cutoffs,
 )
 
 if TYPE_CHECKING:
@@ -234,6 +235,8 @@ class PropensitySegmenter(BaseEstimator):  # type: ignore[misc]
         self.warnings_ += baseline_note(self.backtest_) + unseparated_tiers(tiers, outcome.name)
         # Today: the same procedure one horizon later, scoring everyone as of the last day.
         today_train = rows("today_train")
+        held = {cutoff: found.height for cutoff, found in built.items()}
+        self.warnings_ += unfilled_cutoffs(stages, held)
         model, mapping = self._fit_stage(today_train, rows("today_calibrate"))
         current = training_rows(transactions, cutoff=today, outcome=None, **sources)
         self.model_, self._mapping, self._current = model, mapping, current

@@ -84,6 +84,49 @@ def cutoffs(last: date, horizon_days: int, count: int, step_days: int) -> list[d
     return [latest - timedelta(days=step_days * k) for k in reversed(range(count))]
 
 
+#: The stages whose cut-offs a model learns from: the backtest's and today's.
+TRAINING = ("train", "today_train")
+
+
+def unfilled_cutoffs(stages: dict[str, list[date]], customers: dict[date, int]) -> list[str]:
+    """Say when training cut-offs fall before anyone had bought: they teach the model nothing.
+
+    ``stages``: the cut-offs by stage, the backtest's (``train``) and today's
+    (``today_train``) read; ``customers``: how many customers each cut-off's rows hold.
+
+    Examples
+    --------
+    >>> days = [date(2010, 5, 3), date(2010, 12, 14), date(2011, 3, 14)]
+    >>> later = [date(2010, 8, 1), date(2010, 12, 14), date(2011, 6, 12)]
+    >>> held = {days[0]: 0, days[1]: 120, days[2]: 900, later[0]: 0, later[2]: 2000}
+    >>> print(unfilled_cutoffs({"train": days, "today_train": later}, held)[0])
+    ... # doctest: +NORMALIZE_WHITESPACE
+    1 of 3 training cut-offs (2010-05-03) came before any customer had bought, and 1 of 3 of
+    today's (2010-08-01): they hold no one, so the backtest's model learnt from 2 cut-offs and
+    today's from 2 (the first with customers: 2010-12-14), not the span of seasons asked for
+    """
+    train, today = stages["train"], stages["today_train"]
+    empty = {stage: [c for c in stages[stage] if not customers.get(c)] for stage in TRAINING}
+    if not any(empty.values()):
+        return []
+    said = [
+        f"{len(empty[stage])} of {len(days)} {what} ({', '.join(map(str, empty[stage]))})"
+        for stage, days, what in (
+            ("train", train, "training cut-offs"),
+            ("today_train", today, "of today's"),
+        )
+        if empty[stage]
+    ]
+    first = min(c for c in {*train, *today} if customers.get(c))
+    also = f", and {said[1]}" if len(said) > 1 else ""
+    return [
+        f"{said[0]} came before any customer had bought{also}: they hold no one, so the "
+        f"backtest's model learnt from {len(train) - len(empty['train'])} cut-offs and "
+        f"today's from {len(today) - len(empty['today_train'])} (the first with customers: "
+        f"{first}), not the span of seasons asked for"
+    ]
+
+
 def training_rows(
     transactions: Any,
     *,
