@@ -63,6 +63,16 @@ def test_kpis_set_a_clv_run_against_what_it_predicted(predicted_shop: Path, tmp_
     # A 45-day window was not predicted: no prediction, said by its absence.
     other = runner.invoke(app, ["kpis", str(config), "--segmentation", "future", "--window", "45d"])
     assert other.exit_code == 0 and "predicted" not in other.stdout
+    assert "amounts in" not in other.stdout and "AOV (" not in other.stdout
+
+
+def test_kpis_say_the_currency_of_their_amounts(predicted_shop: Path, tmp_path: Path) -> None:
+    config = copy_project(predicted_shop, tmp_path / "shop")
+    config.write_text(f"{config.read_text()}\ncurrency: GBP\n")
+    found = runner.invoke(app, ["kpis", str(config), "--segmentation", "future"])
+    assert found.exit_code == 0, found.stderr
+    assert found.stdout.count("(£)") == 2  # the revenue per customer and AOV headings
+    assert "amounts in GBP]" in found.stdout
 
 
 def test_kpis_say_when_no_orders_came_after_any_run(project_copy: Path) -> None:

@@ -258,3 +258,34 @@ def test_a_support_ticket_is_not_an_order_ticket() -> None:
     assert concept_of("support_tickets_30d") is None
     assert name_word("support_tickets_30d", 1) == "frequent support tickets"
     assert [concept_of(c).key for c in ("avg_ticket", "ticket_size")] == ["basket", "basket"]
+
+
+def test_a_name_says_one_time_or_occasional_never_both() -> None:
+    # Online Retail II's "One-time buyers" rule segment (1 order against 3.9 on average, none
+    # with a second) was named "Occasional one-time customers": one idea said twice.
+    fewer = numeric_trait("orders", 1.0, 3.85, 6.0, 1.0, 2.0, 3.0)
+    once = missing_trait("inter_purchase_mean_days", 1.0, 0.4)
+    lapsed = numeric_trait("recency_days", 200.0, 60.0, 80.0, 190.0, 55.0, 90.0)
+    assert fewer is not None and fewer.word == "occasional"
+    assert once is not None and once.word == "one-time" and lapsed is not None
+    assert auto_names({0: [fewer, once]})[0] == "One-time customers"
+    assert auto_names({0: [once, fewer]})[0] == "One-time customers"
+    # The freed place goes to the next idea, and "occasional" still names where no one-time is.
+    assert auto_names({0: [fewer, once, lapsed]})[0] == "One-time lapsed customers"
+    assert auto_names({0: [fewer, lapsed]})[0] == "Occasional lapsed customers"
+    # RFM's Need Attention: 1.7 orders, 54% with none after the first. "One-time" is true of
+    # half of it; "occasional" of all of it.
+    half = missing_trait("inter_purchase_mean_days", 0.54, 0.35)
+    assert half is not None and half.word == "one-time"
+    assert auto_names({0: [fewer, half, lapsed]})[0] == "Occasional lapsed customers"
+    assert auto_names({0: [half, fewer]})[0] == "Occasional customers"
+    # The idea keeps the rank of its stronger trait: a rule's new customers (76% with no
+    # second order) were "New one-time customers", and are not "New recent customers".
+    new = numeric_trait("tenure_days", 35.0, 240.0, 100.0, 35.0, 240.0, 150.0)
+    recent = numeric_trait("recency_days", 28.0, 60.0, 80.0, 28.0, 50.0, 90.0)
+    most = missing_trait("inter_purchase_mean_days", 0.76, 0.35)
+    assert new is not None and recent is not None and most is not None
+    assert auto_names({0: [new, most, recent, fewer]})[0] == "New occasional customers"
+    assert auto_names({0: [new, recent, fewer, once]})[0] == "New recent customers"
+    # Alone, the missing trait names as before (most of the segment has no second order).
+    assert auto_names({0: [lapsed, half]})[0] == "Lapsed one-time customers"

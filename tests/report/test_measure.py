@@ -47,11 +47,15 @@ def test_a_clv_segmentation_shows_realised_against_predicted(
     predicted_shop: Path, tmp_path: Path
 ) -> None:
     config = copy_project(predicted_shop, tmp_path / "shop")
+    config.write_text(f"{config.read_text()}\ncurrency: EUR\n")
     page = sw.Project.from_yaml(config).run().report.read_text()
     section = page[page.index('id="measure"') :]
     table = section[section.index('data-segmentation="future"') :]
     table = table[: table.index("</table>")]
     assert "<th>realised / predicted</th>" in table
+    # The amounts are bare numbers with intervals: their headings say the currency.
+    for heading in ("revenue per customer (€)", "AOV (€)", "predicted revenue per customer (€)"):
+        assert f"<th>{heading}</th>" in table
     _, [run] = kpis_by_segment(sw.Project.from_yaml(config), segmentation="future", runs=[1])
     for segment in run.segments:
         ratio = segment.predicted["realised_to_predicted"]
@@ -83,6 +87,7 @@ def test_nothing_to_show_is_no_section_and_a_trend_needs_two_runs() -> None:
     }
     one = measurement_view({"kpis": [{"segmentation": "s", "runs": [run]}], "experiments": []})
     assert one is not None
+    assert "revenue per customer" in one["columns"] and "AOV" in one["columns"]
     assert one["kpis"][0]["partial"] == "12.5" and one["kpis"][0]["trend"] == ""
     full = {**run, "observed_days": 30.0}
     two = measurement_view(

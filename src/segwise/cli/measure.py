@@ -57,7 +57,7 @@ def kpis(
     if as_json:
         typer.echo(json_text(payload))
         return
-    _show(name, found)
+    _show(name, found, project.config.currency)
     if output is not None:
         stdout().print(f"KPIs written to {output}", highlight=False)
 
@@ -112,10 +112,11 @@ def _estimates(segment: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     return found
 
 
-def _show(name: str, found: list[Any]) -> None:
+def _show(name: str, found: list[Any], currency: str | None) -> None:
     from rich.table import Table
 
     from segwise.measure.kpis import concentration_note
+    from segwise.profiling.amounts import in_currency
     from segwise.project.kpis import judged, no_orders_note, open_window_note
 
     console = stdout()
@@ -131,8 +132,10 @@ def _show(name: str, found: list[Any]) -> None:
     table = Table(title=title, title_justify="left")
     table.add_column("segment")
     table.add_column("customers", justify="right")
-    for _, label, _ in _COLUMNS:
-        table.add_column(label, justify="right")
+    for _, label, kind in _COLUMNS:
+        table.add_column(
+            in_currency(label, currency) if kind == "money" else label, justify="right"
+        )
     table.add_column("conversion vs everyone", justify="right")
     for segment in run.segments:
         cells = [_shown(segment.kpis[key], kind) for key, _, kind in _COLUMNS]
@@ -144,7 +147,8 @@ def _show(name: str, found: list[Any]) -> None:
             "-" if math.isnan(lift) else f"x{lift:.2f}",
         )
     console.print(table)
-    console.print("[95% intervals in brackets; churn = 1 - conversion]", highlight=False)
+    money = f"; amounts in {currency}" if currency else ""
+    console.print(f"[95% intervals in brackets; churn = 1 - conversion{money}]", highlight=False)
     note = open_window_note(found, run)
     if note:
         console.print(f"note: {note}", highlight=False)

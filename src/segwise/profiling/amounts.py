@@ -110,9 +110,31 @@ def money(
     sign = "-" if value < 0 else ""
     if not currency:
         return f"{sign}{text}"
-    symbol = _SYMBOLS.get(currency.upper(), currency)
+    symbol = currency_symbol(currency)
     spacer = " " if symbol.isalpha() else ""
     return f"{sign}{symbol}{spacer}{text}"
+
+
+def currency_symbol(currency: str) -> str:
+    """How a currency is written before an amount: its symbol, else its code.
+
+    Examples
+    --------
+    >>> currency_symbol("GBP"), currency_symbol("chf"), currency_symbol("$")
+    ('£', 'chf', '$')
+    """
+    return _SYMBOLS.get(currency.upper(), currency)
+
+
+def in_currency(heading: str, currency: str | None) -> str:
+    """A table heading of amounts, with the currency they are in: "AOV (£)".
+
+    Examples
+    --------
+    >>> in_currency("AOV", "GBP"), in_currency("AOV", None)
+    ('AOV (£)', 'AOV')
+    """
+    return f"{heading} ({currency_symbol(currency)})" if currency else heading
 
 
 def show(

@@ -16,6 +16,7 @@ from typing import Any
 import plotly.graph_objects as go
 
 from segwise.privacy.small_groups import K_MIN, below, protect_kpis
+from segwise.profiling.amounts import in_currency
 from segwise.report.charts import chart_html
 from segwise.report.rfm import wrap_label
 
@@ -30,11 +31,12 @@ COLUMNS = (
 
 
 def measurement_view(
-    measurement: dict[str, Any] | None, k_min: int = K_MIN
+    measurement: dict[str, Any] | None, k_min: int = K_MIN, currency: str | None = None
 ) -> dict[str, Any] | None:
     """The section's data for the template, or None when there is nothing to show.
 
-    A segment of fewer than ``k_min`` customers shows "< k_min" and no KPI.
+    A segment of fewer than ``k_min`` customers shows "< k_min" and no KPI; the headings of
+    amounts say their ``currency`` (the cells are bare numbers with intervals).
     """
     if measurement is None:
         return None
@@ -43,7 +45,12 @@ def measurement_view(
     experiments = [_experiment_view(r) for r in measurement.get("experiments", [])]
     if not views and not experiments:
         return None
-    return {"kpis": views, "experiments": experiments, "columns": [c[1] for c in COLUMNS]}
+    return {
+        "kpis": views,
+        "experiments": experiments,
+        "columns": [in_currency(c[1], currency) if c[2] == "money" else c[1] for c in COLUMNS],
+        "predicted_heading": in_currency("predicted revenue per customer", currency),
+    }
 
 
 def _kpi_view(kpis: dict[str, Any], k_min: int) -> dict[str, Any] | None:

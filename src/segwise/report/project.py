@@ -208,7 +208,7 @@ def render_project_report(
         clv_sections=[s.backtest for s in segmentations if s.backtest is not None],
         sections=[quality_section(r) for r in quality],
         changes=changes,
-        measurement=measurement_view(measurement, k_min),
+        measurement=measurement_view(measurement, k_min, currency),
         alerts=alert_rows(alerts or []),
         since=since,
         population=[{"level": level, "message": text} for level, text in population],

@@ -141,3 +141,18 @@ def test_the_size_chart_starts_at_zero_and_waits_for_a_second_run(tmp_path: Path
     two = segment_page(store, "value", "Champions")
     assert two is not None and two["size_chart"] is not None
     assert '"rangemode":"tozero"' in two["size_chart"].replace(" ", "")
+
+
+def test_the_measure_page_says_the_currency_of_its_amounts(
+    predicted_shop: Path, tmp_path: Path
+) -> None:
+    import segwise as sw
+    from segwise.api.ui.pages import measure_page
+    from tests.project.experiment_demo import copy_project
+
+    config = copy_project(predicted_shop, tmp_path / "shop")
+    plain = measure_page(sw.Project.from_yaml(config), "value")
+    assert plain["run"] is not None and plain["money"]["AOV"] == "AOV"
+    config.write_text(f"{config.read_text()}\ncurrency: GBP\n")
+    page = measure_page(sw.Project.from_yaml(config), "value")
+    assert page["money"] == {"revenue / customer": "revenue / customer (£)", "AOV": "AOV (£)"}

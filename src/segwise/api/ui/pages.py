@@ -10,6 +10,7 @@ import polars as pl
 
 from segwise.exceptions import ConfigError
 from segwise.privacy.small_groups import K_MIN, protect_card, protect_kpis
+from segwise.profiling.amounts import in_currency
 from segwise.report.changes import migration_sankey
 from segwise.report.charts import chart_html
 from segwise.report.measure import conversion_trend
@@ -205,4 +206,7 @@ def measure_page(
         "trend": conversion_trend(name, runs) if len(runs) > 1 else "",
         "latest": found[-1].to_dict(),
         "experiments": memory.readouts(store),
+        "money": {
+            h: in_currency(h, project.config.currency) for h in ("revenue / customer", "AOV")
+        },
     }
