@@ -199,6 +199,47 @@ def test_a_clv_move_names_what_changed_and_how_churn_was_judged() -> None:
     assert "too little for Pareto/NBD's P(alive)" in said and "= 1" not in said
 
 
+def test_a_move_by_silence_says_how_long_the_customer_has_been_quiet() -> None:
+    # Online Retail II, customer 12346 at 2010-09-30: Stable → Churn risk was explained by
+    # "clv 995.6 → 740.6" and how churn is judged in general, never by their own silence.
+    from segwise.store.reasons import reason_for
+
+    old = {"customer_id": "a", "orders": 4, "future.clv": 995.6, "future.quiet_cycles": 0.2}
+    new = {"customer_id": "a", "orders": 4, "future.clv": 740.6, "future.quiet_cycles": 3.14}
+    kept = {"features_before": json.dumps(old), "features_after": json.dumps(new)}
+    recency = {"churn_basis": "purchase_cycle"}
+    why = reason_for("clv", "future", recency, ("Stable",), ("Churn risk",), kept)
+    assert why.startswith(
+        "quiet for 3.1× their own time between purchases (0.2× at the run before; a churn "
+        "risk from 2×): P(alive) could not tell customers apart on this data, clv 995.6 → 740.6"
+    )
+    assert "quiet_cycles" not in why
+    back = reason_for(
+        "clv", "future", recency, ("Churn risk",), ("Stable",),
+        {"features_before": json.dumps(new), "features_after": json.dumps(old)},
+    )  # fmt: skip
+    assert back.startswith("quiet for 0.2× their own time between purchases (3.1× at the run")
+    # A one-time buyer is measured against the repeat buyers' cycle, under any basis.
+    once = {"customer_id": "b", "orders": 1, "future.p_alive": 1.0, "future.quiet_cycles": 2.6}
+    first = once | {"future.quiet_cycles": 1.4}
+    kept = {"features_before": json.dumps(first), "features_after": json.dumps(once)}
+    said = reason_for(
+        "clv", "future", {"churn_basis": "p_alive"}, ("Stable",), ("Churn risk",), kept
+    )
+    assert said == (
+        "one purchase only, and quiet for 2.6× the repeat buyers' typical time between purchases"
+        " (1.4× at the run before; a churn risk from 2×): BG/NBD gives every one-time buyer "
+        "P(alive) = 1"
+    )
+    # A move within the healthy segments says nothing of silence.
+    risen = {
+        "features_before": json.dumps(old),
+        "features_after": json.dumps(old | {"future.clv": 2000.0}),
+    }
+    calm = reason_for("clv", "future", recency, ("Stable",), ("Rising",), risen)
+    assert calm == "clv 995.6 → 2,000"
+
+
 def test_a_hybrid_move_is_explained_by_the_level_it_happened_at() -> None:
     from segwise.store.reasons import reason_for
 

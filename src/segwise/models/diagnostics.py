@@ -207,12 +207,16 @@ def quiet_cycles(
     return np.divide(quiet, cycle, out=np.full_like(quiet, np.nan), where=cycle > 0)
 
 
+#: Quiet for over this many of one's own purchase cycles: a churn risk by silence (overdue).
+OVERDUE_CYCLES = 2.0
+
+
 def overdue(
     frequency: np.ndarray,
     recency: np.ndarray,
     T: np.ndarray,
     *,
-    factor: float = 2.0,
+    factor: float = OVERDUE_CYCLES,
     weights: np.ndarray | None = None,
 ) -> np.ndarray:
     """Customers quiet for longer than ``factor`` × their own purchase cycle.

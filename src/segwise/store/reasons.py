@@ -14,18 +14,22 @@ customers who moved (before: the previous run's; after: this run's).
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from segwise.exceptions import SegwiseError
+from segwise.models.diagnostics import OVERDUE_CYCLES
 from segwise.models.predictive import CHURN_THRESHOLD
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
 NONE = "(none)"
+#: A CLV segmentation's detail: time since the last purchase, in purchase cycles.
+QUIET = "quiet_cycles"
 _SCORE_METRIC = {"r_score": "recency_days", "f_score": "frequency", "m_score": "monetary"}
 
 
@@ -207,19 +211,26 @@ def _against(metric: str, scores: tuple[Any, Any], values: tuple[Any, Any]) -> b
 
 def _clv_reason(move: _Move) -> str | None:
     prefix = f"{move.segmentation}."
+    quiet_key = f"{prefix}{QUIET}"
     parts = [
         f"{key.removeprefix(prefix)} {_shown(move.old.get(key))} → {_shown(value)}"
         for key, value in move.new.items()
         # A value that prints the same on both sides (P(alive) 0.999 → 1.0) explains nothing.
-        if key.startswith(prefix) and _shown(move.old.get(key)) != _shown(value)
+        if key.startswith(prefix)
+        and key != quiet_key
+        and _shown(move.old.get(key)) != _shown(value)
     ]
     churn = {"Churn risk", "At-risk high value"}
     basis = move.definition.get("churn_basis")
+    quiet = _quiet_text(move, quiet_key)
     if basis and basis != "p_alive" and churn & set(move.before + move.after):
-        parts.append(
-            "churn risk is judged by the time since the last purchase against the customer's "
-            "own purchase cycle (P(alive) could not tell customers apart on this data)"
-        )
+        if quiet:  # the move's reason first, then what else changed
+            parts.insert(0, f"{quiet}: P(alive) could not tell customers apart on this data")
+        else:
+            parts.append(
+                "churn risk is judged by the time since the last purchase against the customer's "
+                "own purchase cycle (P(alive) could not tell customers apart on this data)"
+            )
     alive = move.new.get(f"{prefix}p_alive")
     threshold = float(move.definition.get("churn_threshold", CHURN_THRESHOLD))
     entered = churn & set(move.after) and not churn & set(move.before)
@@ -231,8 +242,10 @@ def _clv_reason(move: _Move) -> str | None:
             else f"one purchase says too little for {model}'s P(alive)"
         )
         parts.append(
-            "one purchase only, and none since for over twice the repeat buyers' typical time "
-            f"between purchases ({why})"
+            f"one purchase only, and {quiet}: {why}"
+            if quiet
+            else "one purchase only, and none since for over twice the repeat buyers' typical "
+            f"time between purchases ({why})"
         )
     thresholds = move.definition.get("thresholds") or {}
     for tier in move.after:
@@ -241,6 +254,29 @@ def _clv_reason(move: _Move) -> str | None:
                 f"the {tier} tier starts at a predicted value of {_shown(thresholds[tier])}"
             )
     return ", ".join(parts) or None
+
+
+def _quiet_text(move: _Move, key: str) -> str | None:
+    """How long the customer has been quiet in purchase cycles, now and at the run before.
+
+    "quiet for 3.1× their own time between purchases (1.2× at the run before; a churn risk
+    from 2×)". A one-time buyer's cycle is the repeat buyers' typical one. None where the
+    run kept no such value (runs before it was kept).
+    """
+    now, then = _finite(move.new.get(key)), _finite(move.old.get(key))
+    if now is None:
+        return None
+    cycle = (
+        "the repeat buyers' typical time between purchases"
+        if move.new.get("orders") == 1
+        else "their own time between purchases"
+    )
+    before = "" if then is None else f"{then:.1f}× at the run before; "
+    return f"quiet for {now:.1f}× {cycle} ({before}a churn risk from {OVERDUE_CYCLES:g}×)"
+
+
+def _finite(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and math.isfinite(value) else None
 
 
 def _cluster_reason(move: _Move) -> str | None:

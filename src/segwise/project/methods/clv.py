@@ -366,7 +366,8 @@ def run(name: str, spec: ClvSegmentation, inputs: RunInputs) -> list[Segmentatio
     certain = spec.purchase_model in ONE_TIME_BUYERS_ALIVE
     alive = _repeat_p_alive() if certain else pl.col("p_alive")
     churn_columns = (alive.meta.output_name(), "quiet_cycles") if by_alive else ("quiet_cycles",)
-    churn_shown: list[pl.Expr | pl.Series] = [_quiet_cycles(predictions.table)]
+    quiet = _quiet_cycles(predictions.table)
+    churn_shown: list[pl.Expr | pl.Series] = [quiet]
     if by_alive:
         churn_shown.append(alive)
     shown = predictions.table.select("customer_id", "clv", *churn_shown)
@@ -407,7 +408,9 @@ def run(name: str, spec: ClvSegmentation, inputs: RunInputs) -> list[Segmentatio
         made,
         warnings=notes,
         backtest=section,
-        details=members.select("customer_id", "p_alive", "clv", *bounds),
+        # How long each has been quiet, in purchase cycles: what a move into or out of churn
+        # risk by silence is explained by (store.reasons).
+        details=members.select("customer_id", "p_alive", "clv", *bounds).with_columns(quiet),
     )
     tiers = _tiers(name, spec, inputs, members, predicted)
     return [predictive, tiers]
