@@ -17,6 +17,7 @@ from segwise.engine.frames import to_lazy
 from segwise.exceptions import ColumnNotFoundError, ConfigError
 from segwise.io.dataset import Dataset
 from segwise.profiling import vocabulary
+from segwise.profiling.between_orders import between_orders
 from segwise.profiling.definitions import define_segments
 from segwise.profiling.repeat import ORDERS, repeat_share, repeat_trait
 from segwise.profiling.traits import (
@@ -214,6 +215,7 @@ def profile_segments(
         numeric_rows, numeric_traits, near = _numeric_part(
             members, numeric, overall_numeric, overall_missing, currency, unpaid=bool(paid_nothing)
         )
+        numeric_traits = between_orders(numeric_traits, members)
         numeric_traits += [paid_nothing] if paid_nothing else []
         came_back = repeat_trait(repeat_share(members), overall_repeat, numeric_traits)
         numeric_traits += [came_back] if came_back and ORDERS in numeric else []
