@@ -156,3 +156,31 @@ def test_the_measure_page_says_the_currency_of_its_amounts(
     config.write_text(f"{config.read_text()}\ncurrency: GBP\n")
     page = measure_page(sw.Project.from_yaml(config), "value")
     assert page["money"] == {"revenue / customer": "revenue / customer (£)", "AOV": "AOV (£)"}
+
+
+def test_the_held_out_column_shows_only_where_a_holdout_measured_one(
+    predicted_shop: Path, tmp_path: Path
+) -> None:
+    # Online Retail II with no holdout: a column of empty cells under "targeted vs held out".
+    from fastapi.testclient import TestClient
+
+    from segwise.api import Settings, create_app
+    from segwise.project import open_workspace
+    from segwise.store.keys import create_key
+    from tests.project.experiment_demo import copy_project
+    from tests.project.test_holdouts import set_holdout
+
+    config = copy_project(predicted_shop, tmp_path / "shop")
+    key = create_key(open_workspace(config), "analyst", "viewer")[1]
+
+    def page() -> str:
+        with TestClient(create_app(Settings(project=config))) as client:
+            client.post("/ui/login", data={"key": key, "next": "/ui"}, follow_redirects=False)
+            found = client.get("/ui/measure", params={"segmentation": "value"})
+            assert found.status_code == 200
+            return found.text
+
+    assert 'id="kpi-table"' in (plain := page()) and "targeted vs held out" not in plain
+    set_holdout(config, "segmentations", "value", "20%")
+    held = page()
+    assert "<th>targeted vs held out</th>" in held and " held out)</span>" in held
