@@ -184,3 +184,25 @@ def test_the_held_out_column_shows_only_where_a_holdout_measured_one(
     set_holdout(config, "segmentations", "value", "20%")
     held = page()
     assert "<th>targeted vs held out</th>" in held and " held out)</span>" in held
+
+
+def test_a_run_nobody_moved_in_says_so_instead_of_one_grey_band(tmp_path: Path) -> None:
+    # Online Retail II run again as of the same day: "Lost → Lost", a Sankey of one band.
+    import segwise as sw
+
+    project = sw.Project.from_yaml(sw.Project.init(tmp_path / "shop"))
+    project.run(as_of="2024-09-30")
+    store = Workspace(project.store.path)
+    first = segment_page(store, "value", "Champions")
+    assert first is not None and first["sankey"] is None
+    assert first["migration_note"] == "One run so far: the migration appears after the next run."
+    project.run(as_of="2024-09-30")
+    again = segment_page(store, "value", "Champions")
+    assert again is not None and again["sankey"] is None
+    size = again["sizes"][-1]["size"]
+    assert again["migration_note"] == (
+        f"Nobody came or left between runs 1 and 2: all {size:,} stayed."
+    )
+    project.run(as_of="2024-10-31")
+    moved = segment_page(store, "value", "Champions")
+    assert moved is not None and moved["sankey"] is not None

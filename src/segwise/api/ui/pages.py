@@ -98,6 +98,7 @@ def segment_page(
         else changes.refits[0].note(changes.from_run, changes.to_run),
         "edit_note": None if changes is None else changes.edit_note(),
         "sankey": None if changes is None else _sankey(changes, segment, k_min),
+        "migration_note": _migration_note(changes, segment, k_min),
     }
 
 
@@ -135,13 +136,36 @@ def _moves(changes: Changes | None, segment: str) -> dict[str, Any] | None:
 
 
 def _sankey(changes: Changes, segment: str, k_min: int) -> str | None:
-    """Where ``segment``'s members came from and went, and who stayed (flows under k_min merged)."""
+    """Where ``segment``'s members came from and went, and who stayed (flows under k_min merged).
+
+    None when nobody came or left: one band from the segment to itself says nothing.
+    """
     flows = changes.matrix.filter(
         (pl.col("from_segment") == segment) | (pl.col("to_segment") == segment)
     ).sort("customers", descending=True)
+    if flows.filter(pl.col("from_segment") != pl.col("to_segment")).height == 0:
+        return None
     first, second = changes.from_run, changes.to_run
     title = f"{segment}: who stayed, came and left between runs {first} and {second}"
     return migration_sankey(flows, title, (first, second), k_min) or None
+
+
+def _migration_note(changes: Changes | None, segment: str, k_min: int) -> str:
+    """What the migration card says where it draws no Sankey."""
+    if changes is None:
+        return "One run so far: the migration appears after the next run."
+    first, second = changes.from_run, changes.to_run
+    flows = changes.matrix.filter(
+        (pl.col("from_segment") == segment) | (pl.col("to_segment") == segment)
+    )
+    if flows.filter(pl.col("from_segment") != pl.col("to_segment")).height:
+        return (
+            f"Too few customers came or left between runs {first} and {second} to draw them "
+            f"(fewer than {k_min} each: docs/privacy.md)."
+        )
+    stayed = flows["customers"].sum()
+    kept = f"all {stayed:,} stayed" if stayed >= k_min else "its few members stayed"
+    return f"Nobody came or left between runs {first} and {second}: {kept}."
 
 
 def destinations_page(store: Workspace, config: Any) -> dict[str, Any]:
