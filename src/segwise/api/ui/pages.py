@@ -233,4 +233,6 @@ def measure_page(
         "money": {
             h: in_currency(h, project.config.currency) for h in ("revenue / customer", "AOV")
         },
+        # The targeted-against-held-out column only where a standing holdout measured one.
+        "held_out": run is not None and any(s.get("holdout") for s in run["segments"]),
     }
