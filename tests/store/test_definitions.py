@@ -154,3 +154,39 @@ def test_rule_segmentations_are_compared_on_their_stored_rules() -> None:
     assert edited_segmentations(config, {"life": rules}, config, said) == set()
     raised = {"life": {**rules, "segments": [{"name": "VIP", "where": "orders > 9"}]}}
     assert edited_segmentations(config, {"life": rules}, config, raised) == {"life"}
+
+
+def test_a_clv_fitted_again_with_the_same_settings_reads_refitted(
+    predicted_shop: Path, tmp_path: Path
+) -> None:
+    # Online Retail II run a quarter later: "future: changed", though nobody touched it.
+    import segwise as sw
+    from tests.project.experiment_demo import copy_project
+
+    config = copy_project(predicted_shop, tmp_path / "shop")
+    sw.Project.from_yaml(config).run()
+    result = runner.invoke(app, ["diff", str(config)])
+    assert result.exit_code == 0, result.stderr
+    said = {line.split(":")[0]: line for line in result.stdout.splitlines() if line[:1] != " "}
+    for name in ("future", "future_tiers"):
+        assert said[name].startswith(
+            f"{name}: refitted: the same settings, fitted again on this run's data (definition "
+        )
+    assert said["value"].startswith("value: unchanged")
+    assert '"bgnbd": {' in result.stdout  # the parameters that moved are still shown
+
+
+def test_an_edited_setting_is_a_change_and_unknown_settings_are_not_called_refitted() -> None:
+    from segwise.store.definitions import refitted_segmentations
+
+    spec = "segmentations:\n  f: {method: clv, holdout_weeks: 13}\n"
+    fits = {"f": {"method": "clv", "r": 0.79}}, {"f": {"method": "clv", "r": 0.87}}
+    tiers = {"f_tiers": {"method": "clv", "of": "f", "high": 2123.0}}
+    later = {**fits[1], "f_tiers": {"method": "clv", "of": "f", "high": 2265.0}}
+    assert refitted_segmentations(spec, {**fits[0], **tiers}, spec, later) == {"f", "f_tiers"}
+    edited = spec.replace("13", "26")
+    assert refitted_segmentations(spec, {**fits[0], **tiers}, edited, later) == set()
+    assert refitted_segmentations(None, fits[0], spec, fits[1]) == set()  # a run before config
+    assert refitted_segmentations(spec, fits[0], spec, fits[0]) == set()  # nothing differs
+    changes = diff_definitions(fits[0], fits[1], refitted={"f"})
+    assert [c.status for c in changes] == ["refitted"]

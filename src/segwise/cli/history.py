@@ -273,9 +273,16 @@ def diff(
         return
     for change in changes:
         version = f" (definition {change.hash_after})" if change.hash_after else ""
-        typer.echo(f"{change.segmentation}: {change.status}{version}")
+        said = _STATUS_SAID.get(change.status, change.status)
+        typer.echo(f"{change.segmentation}: {said}{version}")
         for line in change.lines:
             typer.echo(f"  {line}")
+
+
+#: How ``diff`` says a status that needs more than a word.
+_STATUS_SAID = {
+    "refitted": "refitted: the same settings, fitted again on this run's data",
+}
 
 
 def _signed(sign: str, count: int) -> str:

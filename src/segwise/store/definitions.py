@@ -74,7 +74,7 @@ def _readable(definition: dict[str, Any]) -> list[str]:
 
 @dataclass(frozen=True)
 class DefinitionChange:
-    """One segmentation between two runs: added, removed, changed or unchanged."""
+    """One segmentation between two runs: added, removed, changed, refitted or unchanged."""
 
     segmentation: str
     status: str
@@ -98,8 +98,13 @@ def diff_definitions(
     after: dict[str, dict[str, Any]],
     *,
     labels: tuple[str, str] = ("before", "after"),
+    refitted: frozenset[str] | set[str] = frozenset(),
 ) -> list[DefinitionChange]:
-    """Compare two runs' definitions, segmentation by segmentation (by name)."""
+    """Compare two runs' definitions, segmentation by segmentation (by name).
+
+    A definition that differs is ``changed``, or ``refitted`` for the names in ``refitted``
+    (:func:`refitted_segmentations`: the same settings, fitted again on the run's data).
+    """
     changes = []
     for name in sorted(set(before) | set(after)):
         old, new = before.get(name), after.get(name)
@@ -110,7 +115,11 @@ def diff_definitions(
         elif new is None:
             status = "removed"
         else:
-            status = "unchanged" if hash_old == hash_new else "changed"
+            status = (
+                "unchanged"
+                if hash_old == hash_new
+                else ("refitted" if name in refitted else "changed")
+            )
         lines = []
         if status != "unchanged":
             lines = list(
@@ -165,17 +174,59 @@ def edited_segmentations(
     >>> edited_segmentations(before, {}, now.replace("5", "4"), value)
     {'v'}
     """
+    compared = _compared(before_config, before_definitions, now_config, now_definitions)
+    return {name for name, same in compared.items() if not same}
+
+
+def refitted_segmentations(
+    before_config: str | None,
+    before_definitions: dict[str, dict[str, Any]],
+    now_config: str | None,
+    now_definitions: Mapping[str, dict[str, Any]],
+) -> set[str]:
+    r"""The segmentations whose settings are the same in both runs but whose definitions differ.
+
+    A clv segmentation's definition holds the parameters each run fits, and its value
+    tiers the thresholds each run finds: run again on new data, they differ with not a
+    setting touched. Only those whose settings both runs' project files hold are judged.
+
+    Examples
+    --------
+    >>> spec = "segmentations:\n  f: {method: clv}\n"
+    >>> refitted_segmentations(spec, {"f": {"r": 0.79}}, spec, {"f": {"r": 0.87}})
+    {'f'}
+    >>> refitted_segmentations(None, {"f": {"r": 0.79}}, spec, {"f": {"r": 0.87}})
+    set()
+    """
+    compared = _compared(before_config, before_definitions, now_config, now_definitions)
+    return {
+        name
+        for name, same in compared.items()
+        if same
+        and name in before_definitions
+        and definition_hash(before_definitions[name]) != definition_hash(now_definitions[name])
+    }
+
+
+def _compared(
+    before_config: str | None,
+    before_definitions: dict[str, dict[str, Any]],
+    now_config: str | None,
+    now_definitions: Mapping[str, dict[str, Any]],
+) -> dict[str, bool]:
+    """Per segmentation that can be compared, whether its settings are the same."""
     was, now = _specs(before_config), _specs(now_config)
-    found = set()
+    found = {}
     for name, definition in now_definitions.items():
         old: Any
         new: Any
+        # A clv segmentation's value tiers are set in its own entry (``of``).
+        spec = name if name in was else str(definition.get("of", name))
         if definition.get("method") == "rules" and name in before_definitions:
             old, new = before_definitions[name], definition
-        elif name in was:
-            old, new = was[name], now.get(name)
+        elif spec in was:
+            old, new = was[spec], now.get(spec)
         else:
             continue  # a new segmentation: nothing to compare with
-        if canonical(_deciding(old)) != canonical(_deciding(new or {})):
-            found.add(name)
+        found[name] = canonical(_deciding(old)) == canonical(_deciding(new or {}))
     return found

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from segwise.exceptions import ConfigError
+from segwise.store import definitions as defs
 from segwise.store import intervals, schema, segment_counts
 from segwise.store.definitions import DefinitionChange, diff_definitions, edited_segmentations
 from segwise.store.forecast import Forecast, forecast_sizes
@@ -473,10 +474,13 @@ class HistoryQueries:
         """What changed in the segment definitions between two runs (default: the last two)."""
         with self.reading():
             first, second = self._pair(from_run, to_run)
+            before, after = self.definitions(first), self.definitions(second)
+            configs = [self.run_config(r) for r in (first, second)]
             return diff_definitions(
-                self.definitions(first),
-                self.definitions(second),
+                before,
+                after,
                 labels=(f"run {first}", f"run {second}"),
+                refitted=defs.refitted_segmentations(configs[0], before, configs[1], after),
             )
 
     def _pair(self, from_run: int | None, to_run: int | None) -> tuple[int, int]:
