@@ -30,6 +30,7 @@ from segwise.privacy.pii import personal_kind
 from segwise.project.results import as_polars
 from segwise.project.scaffold import project_file_for
 from segwise.project.sniff_activity import activity_rules, engagement_rules
+from segwise.project.sniff_optional import optional_blocks
 from segwise.project.yaml_values import number, readable, rule_lines, yaml_text
 
 if TYPE_CHECKING:
@@ -488,4 +489,4 @@ def _segmentation_lines(
             f"no CLV segmentation: {repeat_share:.0%} repeat buyers over {span_weeks:.0f} weeks "
             f"(it needs {MIN_REPEAT_SHARE:.0%} and {MIN_HISTORY_WEEKS} weeks)"
         )
-    return lines
+    return lines + optional_blocks(span_weeks, cluster_numeric)
