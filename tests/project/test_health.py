@@ -24,7 +24,6 @@ from segwise.project.health import (
     psi,
     psi_by_group,
     size_alerts,
-    stale_model_alerts,
 )
 from tests.project.demo import keep_segmentations
 
@@ -341,38 +340,22 @@ def test_a_refitted_clustering_gets_one_note_not_a_size_alert_per_renamed_segmen
     assert [(a.kind, a.segment) for a in found] == [("size_change", "Old A")]
 
 
-def test_a_stale_frozen_model_is_an_alert_record() -> None:
-    note = "model m.json was fitted as of 2024-01-31, 3 runs ago, and agrees on only 41%"
-    stale = SegmentationResult(
-        "behaviour",
-        "cluster",
-        pl.DataFrame({"customer_id": ["a"], "segment": ["A"]}),
-        {"refitted": False, "staleness": {"stale": True, "agreement": 0.41, "note": note}},
-        [],
+def test_a_hybrid_refit_leaves_the_other_parents_segments_followed() -> None:
+    # Online Retail II, clusters inside 'Big accounts' fitted afresh while RFM scored the
+    # rest: "mix: the clusters were fitted afresh, so its segments are new" hid every size
+    # alert of the RFM segments, whose moves were customers moving.
+    before = {f"c{i}": "Rest › Lost" if i < 60 else "Rest › Champions" for i in range(90)}
+    before |= {f"b{i}": "Big › Old A" if i < 10 else "Big › Old B" for i in range(20)}
+    after = {f"c{i}": "Rest › Lost" if i < 30 else "Rest › Champions" for i in range(90)}
+    after |= {f"b{i}": "Big › New A" if i < 10 else "Big › New B" for i in range(20)}
+    within = {"Big": {"method": "cluster", "refitted": True}, "Rest": {"method": "rfm"}}
+    definition = {"method": "hybrid", "separator": " › ", "within": within, "refitted": True}
+    members = pl.DataFrame({"customer_id": list(after), "segment": list(after.values())})
+    mix = SegmentationResult("mix", "hybrid", members, definition, [])
+    found = size_alerts(_before("mix", before), [mix], 110)
+    refit = [a for a in found if a.kind == "refit"]
+    assert len(refit) == 1 and refit[0].message.startswith(
+        "mix: the clusters inside 'Big' were fitted afresh, so the segments inside 'Big' are new"
     )
-    (alert,) = stale_model_alerts([stale])
-    assert (alert.kind, alert.level, alert.value) == ("stale_model", "warning", 0.41)
-    assert alert.message == f"behaviour: {note}"
-    fine = SegmentationResult(
-        "behaviour",
-        "cluster",
-        stale.members,
-        {"refitted": False, "staleness": {"stale": False, "agreement": 0.97, "note": note}},
-        [],
-    )
-    assert stale_model_alerts([fine]) == []
-
-
-def test_a_hybrids_models_inside_its_parents_are_checked_too() -> None:
-    note = "23% of customers (35) are Outliers under model models/wholesale.json"
-    child = {"method": "cluster", "refitted": False, "outgrown": {"share": 0.23, "note": note}}
-    hybrid = SegmentationResult(
-        "mix",
-        "hybrid",
-        pl.DataFrame({"customer_id": ["a"], "segment": ["Wholesale / A"]}),
-        {"method": "hybrid", "within": {"Wholesale": child, "Everyone else": {"method": "rfm"}}},
-        [],
-    )
-    (alert,) = stale_model_alerts([hybrid])
-    assert (alert.kind, alert.value) == ("stale_model", 0.23)
-    assert alert.message == f"mix: in 'Wholesale': {note}"
+    sized = {a.segment for a in found if a.kind == "size_change"}
+    assert sized == {"Rest › Lost", "Rest › Champions"}  # 60 → 30 and 30 → 60: followed

@@ -204,3 +204,42 @@ def test_the_note_gives_the_advice_that_fits_the_method(
     refit = Refit("g", 1, 1, matches, model_kept=kept, method=method)
     assert advice in refit.note(1, 2)
     assert refit.to_dict()["method"] == method
+
+
+def test_a_hybrid_refit_is_said_of_the_parent_whose_clusters_were_fitted() -> None:
+    # Online Retail II: "mix was fitted afresh … (12 segments → 12; 1 of 12 old segments
+    # match)" counted the RFM leaves of 'Everyone else' as regrouped too.
+    from segwise.store.refits import find_refits, refitted_parents
+
+    def hybrid(model: int) -> dict[str, Any]:
+        big = {"method": "cluster", "model": {"k": model}, "refitted": True}
+        return {"method": "hybrid", "separator": " › ",
+                "within": {"Big": big, "Rest": {"method": "rfm"}}}  # fmt: skip
+
+    before, after = {"mix": hybrid(3)}, {"mix": hybrid(4)}
+    assert refitted_parents(after["mix"], before["mix"]) == ("Big",)
+    assert refitted_parents(after["mix"], after["mix"]) == ()
+    flows = [("Big › A", "Big › X", 5), ("Big › A", "Big › Y", 5), ("Big › B", "Big › Y", 10),
+             ("Rest › Lost", "Rest › Lost", 50), ("Rest › Lost", "Rest › Champions", 20),
+             ("Rest › Champions", "Big › X", 4)]  # fmt: skip
+    matrix = pl.DataFrame(flows, schema=["from_segment", "to_segment", "customers"], orient="row")
+    matrix = matrix.with_columns(segmentation=pl.lit("mix"))
+    segments = ["Big › A", "Big › B", "Big › X", "Big › Y", "Rest › Lost", "Rest › Champions"]
+    counts = pl.DataFrame(
+        {
+            "segmentation": "mix",
+            "segment": segments,
+            "before": [10, 10, 0, 0, 70, 4],
+            "after": [0, 0, 9, 15, 50, 20],
+        }
+    )
+    (refit,) = find_refits(before, after, counts, matrix)
+    assert refit.parents == ("Big",) and (refit.segments_before, refit.segments_after) == (2, 2)
+    assert set(refit.matches["from_segment"]) == {"Big › A", "Big › B"}
+    note = refit.note(1, 2)
+    assert note.startswith(
+        "the clusters inside 'Big' of mix were fitted afresh between run 1 and run 2 "
+        "(2 segments → 2; "
+    )
+    assert "(moves between rule segments, and inside the others, are customers who moved)" in note
+    assert refit.covers("Big › X") and not refit.covers("Rest › Lost")

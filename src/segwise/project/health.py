@@ -43,7 +43,7 @@ import polars as pl
 
 from segwise.privacy.small_groups import K_MIN, below, is_small
 from segwise.project.methods.rfm import RFM_FEATURES
-from segwise.store.refits import fitted_in_run, regrouped
+from segwise.store.refits import refit_scope
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -111,14 +111,18 @@ def size_alerts(
         old = before.filter(pl.col("segmentation") == result.name)
         if old.height == 0:
             continue  # a new segmentation: nothing to compare with
-        if refitted_clusters(result, old):
-            alerts.append(_refit_alert(result.name))
-            continue
+        scope = refitted_clusters(result, old)
+        if scope is not None:
+            alerts.append(_refit_alert(result.name, scope))
+            if not scope:
+                continue
         was = dict(old.group_by("segment").len().iter_rows())
         now = dict(result.members.group_by("segment").len().iter_rows())
         base = result.members["customer_id"].n_unique() / max(old["customer_id"].n_unique(), 1)
         said = f"; the base {base - 1:+.0%}" if abs(base - 1) >= BASE_MOVED else ""
         for segment in sorted(set(was) | set(now)):
+            if _new_group(segment, scope):
+                continue
             a, b = was.get(segment, 0), now.get(segment, 0)
             if a == 0 or b == 0:
                 what = "appeared" if a == 0 else "emptied"
@@ -137,48 +141,38 @@ def size_alerts(
     return alerts
 
 
-def refitted_clusters(result: SegmentationResult, before: pl.DataFrame) -> bool:
-    """Whether this run fitted the clusters afresh into other groups than the last run's.
+def refitted_clusters(result: SegmentationResult, before: pl.DataFrame) -> tuple[str, ...] | None:
+    """What this run's fresh fit regrouped against the last run's segments, if anything.
 
-    ``before`` is the last run's members of the segmentation. Then the segments are
-    not comparable with the last run's, and size or drift alerts would say nothing.
+    ``before`` is the last run's members of the segmentation. ``()``: every segment is a
+    new group, not comparable with the last run's, and size or drift alerts would say
+    nothing; in a hybrid, the prefixes of the leaves that are (``"Big accounts › "``): the
+    others are judged as usual. None: no regrouping (:func:`~segwise.store.refits.refit_scope`).
     """
-    return fitted_in_run(result.method, result.definition) and regrouped(before, result.members)
+    return refit_scope(result.method, result.definition, before, result.members)
 
 
-def stale_model_alerts(results: Sequence[SegmentationResult]) -> list[Alert]:
-    """Frozen cluster models that no longer fit their customers.
-
-    A fresh fit disagrees with the model (see ``stale_after``), or today's customers lie
-    beyond the values it was fitted on (more than 5% of them Outliers). A hybrid's
-    models inside its parents (``within``) are checked too, under the parent's name.
-    """
-    found = []
-    for result in results:
-        within = result.definition.get("within") or {}
-        models = [("", result.definition)] + [(f"in '{p}': ", d) for p, d in within.items()]
-        for where, definition in models:
-            outgrown = definition.get("outgrown")
-            if outgrown:
-                note = f"{result.name}: {where}{outgrown['note']}"
-                found.append(
-                    Alert(result.name, "", "stale_model", "warning", float(outgrown["share"]), note)
-                )
-            staleness = definition.get("staleness") or {}
-            if staleness.get("stale"):
-                note = f"{result.name}: {where}{staleness['note']}"
-                agreement = float(staleness["agreement"])
-                found.append(Alert(result.name, "", "stale_model", "warning", agreement, note))
-    return found
+def _new_group(segment: str, scope: tuple[str, ...] | None) -> bool:
+    """Whether ``segment`` is one of the groups a fresh fit made (no alert compares it)."""
+    return scope is not None and (not scope or segment.startswith(scope))
 
 
-def _refit_alert(name: str) -> Alert:
+def _refit_alert(name: str, scope: tuple[str, ...]) -> Alert:
     # A fresh fit finds new segments with new names: comparing them with the last run's
     # would report every segment as emptied or appeared, which says nothing.
-    message = (
-        f"{name}: the clusters were fitted afresh, so its segments are new and not comparable "
-        "with the last run's; keep the model (model: PATH) to follow the same segments over time"
-    )
+    if scope:  # a hybrid: only the leaves of the parents whose clusters were fitted afresh
+        where = ", ".join(f"'{p.rstrip(' ›')}'" for p in scope)
+        message = (
+            f"{name}: the clusters inside {where} were fitted afresh, so the segments inside "
+            f"{where} are new and not comparable with the last run's; keep the model (model: "
+            f"PATH under segmentations.{name}.within.<segment>) to follow them over time"
+        )
+    else:
+        message = (
+            f"{name}: the clusters were fitted afresh, so its segments are new and not "
+            "comparable with the last run's; keep the model (model: PATH) to follow the same "
+            "segments over time"
+        )
     return Alert(name, "", "refit", "warning", 0.0, message)
 
 
@@ -329,7 +323,8 @@ def drift_alerts(
     alerts = []
     for result in results:
         old_members = before.filter(pl.col("segmentation") == result.name)
-        if old_members.height == 0 or refitted_clusters(result, old_members):
+        scope = None if old_members.height == 0 else refitted_clusters(result, old_members)
+        if old_members.height == 0 or scope == ():
             continue
         watched = _watched(result, features, before_features)
         ranked = [c for c in watched if c in _ranked_on(result)]
@@ -345,7 +340,11 @@ def drift_alerts(
             shifted = _shifts(_long(old_rows, own), _long(new_rows, own), scales, elapsed_days)
             for row in shifted.sort("psi", descending=True).iter_rows(named=True):
                 by_segment.setdefault(str(row["segment"]), []).append(row)
-        alerts += [_drift_alert(result.name, s, by_segment[s]) for s in sorted(by_segment)]
+        alerts += [
+            _drift_alert(result.name, s, by_segment[s])
+            for s in sorted(by_segment)
+            if not _new_group(s, scope)
+        ]
         if ranked:
             was, now = (
                 _long(rows.unique("customer_id").with_columns(segment=pl.lit("")), ranked)

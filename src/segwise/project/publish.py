@@ -19,9 +19,10 @@ from segwise.exceptions import SegwiseError
 from segwise.io.writers import atomic_path
 from segwise.profiling.profiles import value_column
 from segwise.project.edits import edit_alert
-from segwise.project.health import Alert, drift_alerts, size_alerts, stale_model_alerts
+from segwise.project.health import Alert, drift_alerts, size_alerts
 from segwise.project.kpis import report_measurement
 from segwise.project.population import source_name
+from segwise.project.stale_models import stale_model_alerts
 from segwise.project.tenure_window import censored_tenure
 from segwise.project.write_back import write_back
 from segwise.report.changes import PreviousRun, changes_section

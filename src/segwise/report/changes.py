@@ -25,8 +25,10 @@ from segwise.store.refits import (
     Refit,
     closest_segments,
     fitted_in_run,
+    inside,
     keeps_model,
     member_flows,
+    refitted_parents,
 )
 
 if TYPE_CHECKING:
@@ -143,13 +145,17 @@ def _refit(
     """
     if not fitted_in_run(result.method, result.definition):
         return None
+    parents = refitted_parents(result.definition)
+    separator = str(result.definition.get("separator", " › "))
+    before, now = (inside(m.select("segment"), parents, separator) for m in (before, now))
     refit = Refit(
         result.name,
         before["segment"].n_unique(),
         now["segment"].n_unique(),
-        closest_segments(flows),
+        closest_segments(inside(flows, parents, separator)),
         model_kept=keeps_model(result.definition),
         method=result.method,
+        parents=parents,
     )
     if not refit.regrouped:
         return None

@@ -76,6 +76,58 @@ def fitted_in_run(method: str, definition: dict[str, Any]) -> bool:
     return method == "cluster" and bool(definition.get("refitted", True))
 
 
+def refitted_parents(
+    after: dict[str, Any], before: dict[str, Any] | None = None
+) -> tuple[str, ...]:
+    """In a hybrid, the rule segments whose clusters were fitted afresh.
+
+    Against ``before`` (the earlier run's definition): those whose cluster model changed;
+    without it, those the run says it fitted (``refitted``). Empty for other methods.
+
+    Examples
+    --------
+    >>> within = {"Big": {"method": "cluster", "model": {"k": 3}, "refitted": True},
+    ...           "Rest": {"method": "rfm"}}
+    >>> refitted_parents({"method": "hybrid", "within": within})
+    ('Big',)
+    >>> refitted_parents({"method": "hybrid", "within": within}, {"within": within})
+    ()
+    """
+    if after.get("method") != "hybrid":
+        return ()
+    earlier = (before or {}).get("within") or {}
+    found = []
+    for parent, child in (after.get("within") or {}).items():
+        if not isinstance(child, dict) or child.get("method") != "cluster":
+            continue
+        if before is None:
+            fitted = bool(child.get("refitted", True))
+        else:
+            old = earlier.get(parent) if isinstance(earlier.get(parent), dict) else {}
+            fitted = fitted_model(child) != fitted_model({"method": "cluster", **(old or {})})
+        if fitted:
+            found.append(str(parent))
+    return tuple(found)
+
+
+def inside(flows: pl.DataFrame, parents: tuple[str, ...], separator: str) -> pl.DataFrame:
+    """The from → to flows among ``parents``' leaves (or, with a ``segment`` column, the rows).
+
+    A customer who moved between rule segments moved by the rules, not by a new fit.
+    All of ``flows`` when ``parents`` is empty (not a hybrid).
+    """
+    if not parents:
+        return flows
+    prefixes = [f"{parent}{separator}" for parent in parents]
+
+    def under(column: str) -> pl.Expr:
+        return pl.any_horizontal(pl.col(column).str.starts_with(p) for p in prefixes)
+
+    if "segment" in flows.columns:
+        return flows.filter(under("segment"))
+    return flows.filter(under("from_segment") & under("to_segment"))
+
+
 def keeps_model(definition: dict[str, Any]) -> bool:
     """Whether the project keeps the segmentation's model (or, in a hybrid, one of them)."""
     if definition.get("method") == "hybrid":
@@ -113,6 +165,25 @@ def regrouped(before: pl.DataFrame, now: pl.DataFrame) -> bool:
     """
     counts = (before["segment"].n_unique(), now["segment"].n_unique())
     return Refit("", *counts, closest_segments(member_flows(before, now))).regrouped
+
+
+def refit_scope(
+    method: str, definition: dict[str, Any], before: pl.DataFrame, now: pl.DataFrame
+) -> tuple[str, ...] | None:
+    """What a run's fresh fit regrouped: None (nothing), ``()`` (every segment), or prefixes.
+
+    ``before`` and ``now`` are the two runs' memberships (``customer_id, segment``). In a
+    hybrid, only the leaves of the rule segments whose clusters were fitted afresh are new
+    groups: their prefixes (``"Big accounts › "``) are returned, and the other leaves keep
+    their meaning (RFM inside 'Everyone else', the rule segments themselves).
+    """
+    if not fitted_in_run(method, definition):
+        return None
+    parents = refitted_parents(definition)
+    separator = str(definition.get("separator", " › "))
+    if not regrouped(inside(before, parents, separator), inside(now, parents, separator)):
+        return None
+    return tuple(f"{parent}{separator}" for parent in parents)
 
 
 def closest_segments(matrix: pl.DataFrame) -> pl.DataFrame:
@@ -169,6 +240,9 @@ class Refit:
     method
         The segmentation's method (``cluster``, ``hybrid`` or ``survey``): what
         the advice names.
+    parents
+        For a hybrid, the rule segments whose clusters were fitted afresh: the
+        counts and matches are of their leaves alone.
     """
 
     segmentation: str
@@ -177,6 +251,17 @@ class Refit:
     matches: pl.DataFrame
     model_kept: bool = False
     method: str = "cluster"
+    parents: tuple[str, ...] = ()
+    separator: str = " › "
+
+    def covers(self, segment: str) -> bool:
+        """Whether ``segment`` is one of the groups the new fit made.
+
+        In a hybrid, a leaf of the parents whose clusters were fitted afresh.
+        """
+        return not self.parents or any(
+            segment.startswith(f"{parent}{self.separator}") for parent in self.parents
+        )
 
     @property
     def regrouped(self) -> bool:
@@ -199,6 +284,15 @@ class Refit:
             else f"{close} of {self.matches.height} old segments match a new one closely"
         )
         counts = f"{self.segments_before} segments → {self.segments_after}; {found}"
+        if self.parents:
+            where = ", ".join(f"'{p}'" for p in self.parents)
+            return (
+                f"the clusters inside {where} of {self.segmentation} were fitted afresh between "
+                f"run {from_run} and run {to_run} ({counts}): the moves among the segments "
+                f"inside {where} compare two groupings, not customers who changed (moves "
+                f"between rule segments, and inside the others, are customers who moved); "
+                f"{self._advice()}"
+            )
         return (
             f"{self.segmentation} was fitted afresh between run {from_run} and run {to_run} "
             f"({counts}): its entries and exits compare two groupings, not customers who "
@@ -227,6 +321,7 @@ class Refit:
             "segments_after": self.segments_after,
             "model_kept": self.model_kept,
             "method": self.method,
+            "parents": list(self.parents),
             "matches": self.matches.to_dicts(),
         }
 
@@ -248,8 +343,10 @@ def find_refits(
         model = fitted_model(after[name])
         if model is None or model == fitted_model(before[name]):
             continue
-        sizes = counts.filter(pl.col("segmentation") == name)
-        flows = matrix.filter(pl.col("segmentation") == name)
+        parents = refitted_parents(after[name], before[name])
+        separator = str(after[name].get("separator", " › "))
+        sizes = inside(counts.filter(pl.col("segmentation") == name), parents, separator)
+        flows = inside(matrix.filter(pl.col("segmentation") == name), parents, separator)
         refit = Refit(
             name,
             sizes.filter(pl.col("before") > 0).height,
@@ -257,6 +354,8 @@ def find_refits(
             closest_segments(flows.select("from_segment", "to_segment", "customers")),
             model_kept=keeps_model(after[name]),
             method=str(after[name].get("method")),
+            parents=parents,
+            separator=separator,
         )
         if refit.regrouped:
             found.append(refit)

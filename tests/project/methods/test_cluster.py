@@ -10,8 +10,8 @@ import pytest
 
 from segwise.datasets.planted import planted_segments
 from segwise.project.config import ClusterSegmentation, ClusterSegmentEdit
-from segwise.project.health import stale_model_alerts
 from segwise.project.methods.cluster import OUTGROWN_SHARE, STALE_JACCARD, run_clustering
+from segwise.project.stale_models import stale_model_alerts
 
 if TYPE_CHECKING:
     from pathlib import Path

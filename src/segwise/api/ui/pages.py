@@ -93,9 +93,12 @@ def segment_page(
         "sizes": own.to_dicts(),
         "size_chart": _sizes_chart(own, segment),
         "moves": _moves(changes, segment),
-        "refit_note": None
-        if changes is None or not changes.refits
-        else changes.refits[0].note(changes.from_run, changes.to_run),
+        "refit_note": next(
+            (r.note(changes.from_run, changes.to_run) for r in changes.refits if r.covers(segment)),
+            None,
+        )
+        if changes is not None
+        else None,
         "edit_note": None if changes is None else changes.edit_note(),
         "sankey": None if changes is None else _sankey(changes, segment, k_min),
         "migration_note": _migration_note(changes, segment, k_min),
