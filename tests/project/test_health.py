@@ -359,3 +359,32 @@ def test_a_hybrid_refit_leaves_the_other_parents_segments_followed() -> None:
     )
     sized = {a.segment for a in found if a.kind == "size_change"}
     assert sized == {"Rest › Lost", "Rest › Champions"}  # 60 → 30 and 30 → 60: followed
+
+
+def test_a_hybrids_rfm_segments_move_with_their_parent_in_one_alert() -> None:
+    # Online Retail II as of 2010-12-09, RFM inside 'Everyone else': "Need Attention: its
+    # customers shifted on recency_days (median 76 → 55, PSI 3.92)", the parent moving.
+    rng = np.random.default_rng(6)
+    ids = [f"c{i}" for i in range(3_000)]
+    old_days = rng.gamma(1.2, 60, 3_000).round()
+    new_days = np.where(rng.random(3_000) < 0.2, rng.integers(0, 30, 3_000), old_days + 31)
+    old = pl.DataFrame({"customer_id": ids, "recency_days": old_days})
+    later = pl.DataFrame({"customer_id": ids, "recency_days": new_days + 60})
+    before = {c: f"Rest › {s}" for c, s in _by_rank(old_days, ids).items()}
+    after = {c: f"Rest › {s}" for c, s in _by_rank(new_days, ids).items()}
+    within = {"Rest": {"method": "rfm"}, "Big": {"method": "cluster", "refitted": False}}
+    definition = {"method": "hybrid", "separator": " › ", "within": within}
+    frame = pl.DataFrame({"customer_id": list(after), "segment": list(after.values())})
+    mix = SegmentationResult("mix", "hybrid", frame, definition, [], reads=("recency_days",))
+    found = drift_alerts(_before("mix", before), old, [mix], later, elapsed_days=31)
+    (alert,) = found
+    assert alert.kind == "base_drift" and alert.segment == ""
+    assert alert.message.startswith("mix: the customers of 'Rest' moved on recency_days (median ")
+    # Were 'Rest' split by rules instead, its segments would be judged one by one.
+    ruled = {**definition, "within": {"Rest": {"method": "rules"}}}
+    by_rules = SegmentationResult("mix", "hybrid", frame, ruled, [], reads=("recency_days",))
+    kinds = {
+        a.kind
+        for a in drift_alerts(_before("mix", before), old, [by_rules], later, elapsed_days=31)
+    }
+    assert kinds == {"feature_drift"}

@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from segwise.privacy.small_groups import K_MIN, below, is_small
-from segwise.project.methods.rfm import RFM_FEATURES
+from segwise.project.ranked_features import ranked_on
 from segwise.store.refits import refit_scope
 
 if TYPE_CHECKING:
@@ -327,40 +327,52 @@ def drift_alerts(
         if old_members.height == 0 or scope == ():
             continue
         watched = _watched(result, features, before_features)
-        ranked = [c for c in watched if c in _ranked_on(result)]
         if not watched:
             continue
+        ranks = ranked_on(result)
         new_members = result.members.with_columns(pl.col("customer_id").cast(pl.String))
         old_rows = old_members.join(old_table, on="customer_id")
         new_rows = new_members.join(new_table, on="customer_id")
         scales = _scales(features, watched)
-        own = [c for c in watched if c not in ranked]
+        own = [c for c in watched if c not in ranks.get("", ())]
         by_segment: dict[str, list[dict[str, Any]]] = {}
         if own:
             shifted = _shifts(_long(old_rows, own), _long(new_rows, own), scales, elapsed_days)
             for row in shifted.sort("psi", descending=True).iter_rows(named=True):
-                by_segment.setdefault(str(row["segment"]), []).append(row)
+                segment = str(row["segment"])
+                # A hybrid's RFM leaves are ranked within their parent: judged with it, below.
+                if not any(segment.startswith(p) and row["column"] in f for p, f in ranks.items()):
+                    by_segment.setdefault(segment, []).append(row)
         alerts += [
             _drift_alert(result.name, s, by_segment[s])
             for s in sorted(by_segment)
             if not _new_group(s, scope)
         ]
-        if ranked:
-            was, now = (
-                _long(rows.unique("customer_id").with_columns(segment=pl.lit("")), ranked)
-                for rows in (old_rows, new_rows)
-            )
-            moved = _shifts(was, now, scales, elapsed_days).sort("psi", descending=True)
-            if moved.height:
-                alerts.append(_base_alert(result.name, list(moved.iter_rows(named=True))))
+        for prefix, on in ranks.items():
+            ranked = [c for c in watched if c in on]
+            rows = (old_rows, new_rows)
+            alerts += _base_drift(result.name, prefix, ranked, rows, scales, elapsed_days)
     return alerts
 
 
-def _ranked_on(result: SegmentationResult) -> frozenset[str]:
-    """The features a segmentation ranks customers on afresh in every run (none for most)."""
-    if result.method == "rfm" and result.definition.get("binning", "quantile") != "fixed":
-        return RFM_FEATURES
-    return frozenset()
+def _base_drift(
+    name: str,
+    prefix: str,
+    ranked: list[str],
+    rows: tuple[pl.DataFrame, pl.DataFrame],
+    scales: dict[str, float],
+    elapsed_days: float,
+) -> list[Alert]:
+    """The one alert of the customers ranked together (the segments under ``prefix``)."""
+    if not ranked:
+        return []
+    inside = pl.col("segment").cast(pl.String).str.starts_with(prefix)
+    was, now = (
+        _long(r.filter(inside).unique("customer_id").with_columns(segment=pl.lit("")), ranked)
+        for r in rows
+    )
+    moved = _shifts(was, now, scales, elapsed_days).sort("psi", descending=True)
+    return [_base_alert(name, list(moved.iter_rows(named=True)), prefix)] if moved.height else []
 
 
 def _shifts(
@@ -446,10 +458,14 @@ def _drift_alert(segmentation: str, segment: str, shifted: list[dict[str, Any]])
     )
 
 
-def _base_alert(segmentation: str, shifted: list[dict[str, Any]]) -> Alert:
-    """A ranking segmentation's base moved on the features it scores: one alert, no segment."""
+def _base_alert(segmentation: str, shifted: list[dict[str, Any]], prefix: str = "") -> Alert:
+    """A ranking segmentation's base moved on the features it scores: one alert, no segment.
+
+    ``prefix``: a hybrid's parent whose RFM leaves rank within it (``"Everyone else › "``).
+    """
+    whole = f"the customers of '{prefix.rstrip(' ›')}'" if prefix else "the whole base"
     message = (
-        f"{segmentation}: the whole base moved on {_moves(shifted)}; its scores rank customers "
+        f"{segmentation}: {whole} moved on {_moves(shifted)}; its scores rank customers "
         "within each run, so each score, and each segment, now spans other values "
         "(the report's score table shows this run's ranges)"
     )
