@@ -231,6 +231,13 @@ def test_a_move_by_silence_says_how_long_the_customer_has_been_quiet() -> None:
         " (1.4× at the run before; a churn risk from 2×): BG/NBD gives every one-time buyer "
         "P(alive) = 1"
     )
+    # Without the order count (a project whose rules and clusters do not read it): no claim.
+    bare = {k: v for k, v in new.items() if k != "orders"}
+    unsure = reason_for(
+        "clv", "future", recency, ("Stable",), ("Churn risk",),
+        {"features_before": json.dumps(old), "features_after": json.dumps(bare)},
+    )  # fmt: skip
+    assert unsure.startswith("quiet for 3.1× the usual time between purchases (0.2× at")
     # A move within the healthy segments says nothing of silence.
     risen = {
         "features_before": json.dumps(old),

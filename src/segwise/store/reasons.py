@@ -260,15 +260,19 @@ def _quiet_text(move: _Move, key: str) -> str | None:
     """How long the customer has been quiet in purchase cycles, now and at the run before.
 
     "quiet for 3.1× their own time between purchases (1.2× at the run before; a churn risk
-    from 2×)". A one-time buyer's cycle is the repeat buyers' typical one. None where the
-    run kept no such value (runs before it was kept).
+    from 2×)". A one-time buyer's cycle is the repeat buyers' typical one; where the run kept
+    no order count, "the usual time". None where the run kept no such value (runs before it
+    was kept).
     """
     now, then = _finite(move.new.get(key)), _finite(move.old.get(key))
     if now is None:
         return None
+    orders = move.new.get("orders")  # kept where the project's rules or clusters read it
     cycle = (
-        "the repeat buyers' typical time between purchases"
-        if move.new.get("orders") == 1
+        "the usual time between purchases"
+        if not isinstance(orders, int | float)
+        else "the repeat buyers' typical time between purchases"
+        if orders == 1
         else "their own time between purchases"
     )
     before = "" if then is None else f"{then:.1f}× at the run before; "
