@@ -167,8 +167,8 @@ def _progress(description: str, total: int | None) -> Iterator[Callable[[str], N
         yield step
 
 
-def quality_table(report: Any) -> Table:
-    """A rich table of one quality report."""
+def quality_table(report: Any, currency: str | None = None) -> Table:
+    """A rich table of one quality report (its net amount in ``currency``, where known)."""
     table = Table(title=f"{report.kind}: {report.source}", title_justify="left", show_header=True)
     table.add_column("measure")
     table.add_column("value", justify="right")
@@ -187,7 +187,11 @@ def quality_table(report: Any) -> Table:
             "date range", f"{report.first_timestamp:%Y-%m-%d} .. {report.last_timestamp:%Y-%m-%d}"
         )
     if report.total_amount is not None:
-        table.add_row("net amount", f"{report.total_amount:,.2f}")
+        from segwise.profiling.amounts import currency_symbol
+
+        symbol = currency_symbol(currency) if currency else ""
+        spacer = " " if symbol.isalpha() else ""  # "CHF 1,234.50", "£1,234.50"
+        table.add_row("net amount", f"{symbol}{spacer}{report.total_amount:,.2f}")
     balance = "yes" if report.balanced else "NO"
     table.add_row("read = used + quarantined", balance)
     return table

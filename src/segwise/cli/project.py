@@ -150,7 +150,7 @@ def validate(config: Config, allow_outside: AllowOutside = False) -> None:
         reports = project.validate(progress=step)
     console = stdout()
     for report in reports:
-        console.print(quality_table(report))
+        console.print(quality_table(report, project.config.currency))
     names = ", ".join(
         f"{name} ({spec.method})" for name, spec in project.config.segmentations.items()
     )
