@@ -206,3 +206,23 @@ def test_a_run_nobody_moved_in_says_so_instead_of_one_grey_band(tmp_path: Path) 
     project.run(as_of="2024-10-31")
     moved = segment_page(store, "value", "Champions")
     assert moved is not None and moved["sankey"] is not None
+
+
+def test_a_hybrids_cards_sit_beside_their_parents() -> None:
+    # Online Retail II's mix, largest first: 'Big accounts › Small-basket…' (150) sat between
+    # 'Everyone else › Need Attention' (491) and '… › New Customers' (120).
+    from segwise.api.ui.pages import by_parent
+
+    sizes = [("Everyone else › Lost", 1121), ("Everyone else › Need Attention", 491),
+             ("Big accounts › Small-basket", 150), ("Everyone else › New Customers", 120),
+             ("Big accounts › Occasional", 63), ("Big accounts › Outliers", None)]  # fmt: skip
+    cards = [{"segment": s, "size": n} for s, n in sizes]
+    ordered = [c["segment"] for c in by_parent(cards, " › ")]
+    assert ordered == [
+        "Everyone else › Lost",
+        "Everyone else › Need Attention",
+        "Everyone else › New Customers",
+        "Big accounts › Small-basket",
+        "Big accounts › Occasional",
+        "Big accounts › Outliers",
+    ]

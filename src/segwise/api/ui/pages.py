@@ -38,6 +38,8 @@ def overview(store: Workspace, k_min: int = K_MIN) -> dict[str, Any] | None:
     segmentations = []
     for name, definition in definitions.items():
         cards = [_card(row, k_min) for row in profiles.filter(segmentation=name).to_dicts()]
+        if definition.get("method") == "hybrid":
+            cards = by_parent(cards, str(definition.get("separator", " › ")))
         segmentations.append(
             {
                 "name": name,
@@ -50,6 +52,27 @@ def overview(store: Workspace, k_min: int = K_MIN) -> dict[str, Any] | None:
             }
         )
     return {"run": latest, "segmentations": segmentations, "alerts": alerts.to_dicts()}
+
+
+def by_parent(cards: list[dict[str, Any]], separator: str) -> list[dict[str, Any]]:
+    """A hybrid's leaves beside their parent's: the larger parent first, then by size.
+
+    Ordered by size alone, Online Retail II's 'Big accounts › …' leaves sat among the
+    RFM segments of 'Everyone else'.
+
+    Examples
+    --------
+    >>> cards = [{"segment": "Rest › Lost", "size": 90}, {"segment": "Big › A", "size": 50},
+    ...          {"segment": "Rest › New", "size": 10}, {"segment": "Big › B", "size": None}]
+    >>> [c["segment"] for c in by_parent(cards, " › ")]
+    ['Rest › Lost', 'Rest › New', 'Big › A', 'Big › B']
+    """
+    totals: dict[str, int] = {}
+    for card in cards:
+        parent = str(card["segment"]).split(separator)[0]
+        totals[parent] = totals.get(parent, 0) + (card.get("size") or 0)
+    order = {p: k for k, p in enumerate(sorted(totals, key=lambda p: (-totals[p], p)))}
+    return sorted(cards, key=lambda c: order[str(c["segment"]).split(separator)[0]])
 
 
 def _card(row: dict[str, Any], k_min: int) -> dict[str, Any]:
