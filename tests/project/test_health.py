@@ -249,15 +249,21 @@ def _by_rank(values: np.ndarray, ids: list[str]) -> dict[str, str]:
     return dict(zip(ids, names.tolist(), strict=True))
 
 
+def _a_month_later() -> tuple[list[str], np.ndarray, np.ndarray]:
+    """3,000 customers' days since their last order, and a month later: a fifth bought again,
+    the rest are a month older."""
+    rng = np.random.default_rng(6)
+    ids = [f"c{i}" for i in range(3_000)]
+    old_days = rng.gamma(1.2, 60, 3_000).round()
+    new_days = np.where(rng.random(3_000) < 0.2, rng.integers(0, 30, 3_000), old_days + 31)
+    return ids, old_days, new_days
+
+
 def test_segments_ranked_afresh_each_run_move_with_the_base_in_one_alert() -> None:
     # Online Retail II, September then October 2010: quantile RFM's Need Attention "shifted"
     # from a median of 70 days since the last order to 47 (PSI 3.45, critical) while the
     # base's own distribution barely moved (PSI 0.06): the score cut-offs had moved.
-    rng = np.random.default_rng(6)
-    ids = [f"c{i}" for i in range(3_000)]
-    old_days = rng.gamma(1.2, 60, 3_000).round()
-    # A month later, a fifth bought again; the rest are a month older.
-    new_days = np.where(rng.random(3_000) < 0.2, rng.integers(0, 30, 3_000), old_days + 31)
+    ids, old_days, new_days = _a_month_later()
     old = pl.DataFrame({"customer_id": ids, "recency_days": old_days})
     new = pl.DataFrame({"customer_id": ids, "recency_days": new_days})
     before = _before("value", _by_rank(old_days, ids))
@@ -364,10 +370,7 @@ def test_a_hybrid_refit_leaves_the_other_parents_segments_followed() -> None:
 def test_a_hybrids_rfm_segments_move_with_their_parent_in_one_alert() -> None:
     # Online Retail II as of 2010-12-09, RFM inside 'Everyone else': "Need Attention: its
     # customers shifted on recency_days (median 76 → 55, PSI 3.92)", the parent moving.
-    rng = np.random.default_rng(6)
-    ids = [f"c{i}" for i in range(3_000)]
-    old_days = rng.gamma(1.2, 60, 3_000).round()
-    new_days = np.where(rng.random(3_000) < 0.2, rng.integers(0, 30, 3_000), old_days + 31)
+    ids, old_days, new_days = _a_month_later()
     old = pl.DataFrame({"customer_id": ids, "recency_days": old_days})
     later = pl.DataFrame({"customer_id": ids, "recency_days": new_days + 60})
     before = {c: f"Rest › {s}" for c, s in _by_rank(old_days, ids).items()}
