@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
 from typing import TYPE_CHECKING
 
 import duckdb
@@ -10,7 +13,7 @@ import pytest
 import typer
 
 from segwise.cli.console import user_errors
-from segwise.engine.failures import engine_failure
+from segwise.engine.failures import driver_stopped, engine_failure, is_engine_error
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -94,3 +97,59 @@ def test_a_run_failed_by_the_engine_is_recorded_in_the_same_line(tmp_path: Path)
     (error,) = project.store.failures()["error"].to_list()
     assert error == engine_failure(failure)
     assert "\n" not in error
+
+
+_DRIVER_OUT_OF_HEAP = """
+import sys, typer
+from segwise.cli.console import user_errors
+from segwise.engine.sessions import spark_session
+
+@user_errors
+def command() -> None:
+    spark = spark_session(config={"spark.driver.memory": "512m"})
+    rows = spark.range(0, 3 * 10**8, numPartitions=1).selectExpr("collect_list(id) AS ids")
+    rows.selectExpr("size(ids)").collect()  # 300M longs in one task: far over 512 MB
+
+try:
+    command()
+except typer.Exit as exited:
+    sys.exit(exited.exit_code)
+"""
+
+
+@pytest.mark.spark
+def test_a_local_driver_out_of_heap_stops_and_says_so() -> None:
+    """The driver's JVM exits when out of heap (a scheduler thread out of heap left a run
+    waiting for ever), and PySpark's "Connection refused" becomes what happened."""
+    if shutil.which("java") is None:
+        pytest.skip("needs Java on PATH")
+    pytest.importorskip("pyspark.sql", reason="needs the segwise[spark] extra")
+    done = subprocess.run(
+        [sys.executable, "-c", _DRIVER_OUT_OF_HEAP],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert done.returncode == 1
+    # The JVM's own last word (on stdout): it exited, it did not hang.
+    assert "Terminating due to java.lang.OutOfMemoryError" in done.stdout
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: the Spark driver stopped (its Java process exited:")
+    assert "spark.driver.memory under engine.spark.config" in last
+    assert "Traceback" not in done.stderr
+
+
+def test_only_a_lost_py4j_answer_is_a_stopped_driver() -> None:
+    py4j = pytest.importorskip("py4j.protocol")
+
+    def refused_while_handling(first: Exception) -> ConnectionRefusedError:
+        try:
+            try:
+                raise first
+            except (py4j.Py4JNetworkError, ValueError):
+                raise ConnectionRefusedError(111, "Connection refused")  # noqa: B904 - as PySpark
+        except ConnectionRefusedError as exc:
+            return exc
+
+    lost = refused_while_handling(py4j.Py4JNetworkError("Answer from Java side is empty"))
+    assert driver_stopped(lost) and is_engine_error(lost)
+    assert not driver_stopped(refused_while_handling(ValueError("a port in use")))
+    assert not driver_stopped(ConnectionRefusedError(111, "Connection refused"))

@@ -9,6 +9,7 @@ process into Connect mode, which the other Spark tests (classic sessions) must n
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -92,27 +93,72 @@ DEBUGGING = "spark.python.sql.dataFrameDebugging.enabled"
 
 
 def test_a_started_session_is_in_utc_without_the_debugging_context_unless_configured() -> None:
-    assert session_settings() == {"spark.sql.session.timeZone": "UTC", DEBUGGING: "false"}
+    quiet = {
+        "spark.ui.showConsoleProgress": "false",
+        "spark.log.level": "ERROR",
+        "spark.driver.extraJavaOptions": "-XX:+ExitOnOutOfMemoryError",
+    }
+    assert session_settings() == {"spark.sql.session.timeZone": "UTC", DEBUGGING: "false", **quiet}
     # The project's `engine.spark.config` wins over each default.
     assert session_settings({DEBUGGING: "true", "spark.executor.memory": "8g"}) == {
         "spark.sql.session.timeZone": "UTC",
         DEBUGGING: "true",
+        **quiet,
         "spark.executor.memory": "8g",
     }
     # A Connect server refuses the static setting (a warning on every client run).
     assert session_settings(remote=True) == {"spark.sql.session.timeZone": "UTC"}
 
 
+def test_the_driver_exits_out_of_memory_beside_the_java_options_given() -> None:
+    options = "spark.driver.extraJavaOptions"
+    given = session_settings({options: "-Dderby.system.home=/tmp/d"})[options]
+    assert given == "-Dderby.system.home=/tmp/d -XX:+ExitOnOutOfMemoryError"
+    # A choice of one's own about running out of memory is kept as it is.
+    dump = "-XX:+HeapDumpOnOutOfMemoryError"
+    assert session_settings({options: dump})[options] == dump
+
+
+@pytest.mark.parametrize(
+    ("master", "parts"),
+    [
+        ("local[2]", "4"),
+        ("local", "2"),
+        ("local[3, 2]", "6"),
+        ("local[*]", str(2 * (os.cpu_count() or 1))),
+    ],
+)
+def test_a_local_master_shuffles_into_two_parts_per_core(master: str, parts: str) -> None:
+    """Spark's 200 parts are sized for a cluster: on local[2] they made a run twice as long."""
+    assert session_settings(master=master)["spark.sql.shuffle.partitions"] == parts
+    given = {"spark.sql.shuffle.partitions": "64"}
+    assert session_settings(given, master=master)["spark.sql.shuffle.partitions"] == "64"
+
+
+@pytest.mark.parametrize("master", ["yarn", "spark://host:7077", "k8s://https://host"])
+def test_a_cluster_keeps_its_own_shuffle_parts(master: str) -> None:
+    assert "spark.sql.shuffle.partitions" not in session_settings(master=master)
+
+
+def _persisted(spark: Any) -> int:
+    return int(spark.sparkContext._jsc.getPersistentRDDs().size())
+
+
 @pytest.mark.spark
-def test_a_table_moved_to_spark_is_read_from_a_cache_the_run_releases(spark: Any) -> None:
+def test_a_table_moved_to_spark_is_stored_once_not_carried_by_every_task(spark: Any) -> None:
+    """Sent rows cached as they came still rode in each task's partition (35 MB a task for
+    Online Retail II, a hung run on a 1 GB driver); checkpointed, a task carries a block id."""
     orders = nw.from_native(
         pl.LazyFrame({"customer_id": ["a", "b", "a"], "amount": [5.0, 2.0, 1.0]})
     )
+    before = _persisted(spark)
     with released_caches():
         moved = on_engine({"transactions": orders}, "spark", spark)["transactions"]
-        assert moved.storageLevel.useMemory
+        query = moved.filter("amount > 1")._jdf.queryExecution()
         # Over the rows themselves the optimizer would fold each filter into a copy of them.
-        plan = moved.filter("amount > 1")._jdf.queryExecution().optimizedPlan().toString()
-        assert "InMemoryRelation" in plan and "LocalRelation" not in plan
+        assert "LocalRelation" not in query.optimizedPlan().toString()
+        parts = {p.getClass().getSimpleName() for p in query.toRdd().partitions()}
+        assert parts == {"CheckpointRDDPartition"}  # not ParallelCollectionPartition
         assert sorted(moved.filter("amount > 1").toArrow()["amount"].to_pylist()) == [2.0, 5.0]
-    assert not moved.storageLevel.useMemory
+        assert _persisted(spark) == before + 1
+    assert _persisted(spark) == before  # freed when the run ends, not at a later JVM GC

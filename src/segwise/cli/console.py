@@ -85,7 +85,11 @@ def user_errors(command: Callable[P, R]) -> Callable[P, R]:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             raise typer.Exit(128 + signal.SIGPIPE) from None
         except (OSError, RecursionError, UnicodeError, csv.Error) as exc:
-            sys.stderr.write(f"error: {_system_error(exc)}\n")
+            # Imported here, as below: a PySpark driver that died under a call is an OSError.
+            from segwise.engine.failures import driver_stopped, engine_failure
+
+            line = engine_failure(exc) if driver_stopped(exc) else _system_error(exc)
+            sys.stderr.write(f"error: {line}\n")
             raise typer.Exit(1) from None
         except Exception as exc:
             # The safety net under the located errors: an engine failing on user data

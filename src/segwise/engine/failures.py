@@ -22,7 +22,21 @@ _GRPC_GONE = "StatusCode.UNAVAILABLE"
 
 def is_engine_error(exc: BaseException) -> bool:
     """Whether ``exc`` comes from an engine (Polars, DuckDB, Spark, Arrow), not from segwise."""
-    return type(exc).__module__.split(".")[0] in _ENGINE_MODULES
+    return type(exc).__module__.split(".")[0] in _ENGINE_MODULES or driver_stopped(exc)
+
+
+def driver_stopped(exc: BaseException) -> bool:
+    """Whether ``exc`` is PySpark losing its local driver: the JVM exited under a call.
+
+    PySpark raises the socket's ``ConnectionRefusedError`` while handling py4j's
+    "Answer from Java side is empty", which a run printed as "Connection refused."
+    """
+    seen: BaseException | None = exc
+    while seen is not None:
+        if type(seen).__module__.startswith("py4j") and type(seen).__name__ == "Py4JNetworkError":
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def engine_failure(exc: BaseException) -> str:
@@ -34,6 +48,12 @@ def engine_failure(exc: BaseException) -> str:
     >>> engine_failure(duckdb.OutOfMemoryException("Out of Memory Error: no room")).split(".")[0]
     'DuckDB ran out of memory (Out of Memory Error: no room)'
     """
+    if driver_stopped(exc):
+        return (
+            "the Spark driver stopped (its Java process exited: where its last output says "
+            "java.lang.OutOfMemoryError, it ran out of memory). Give it more: "
+            "spark.driver.memory under engine.spark.config in the project file, then run again."
+        )
     text = str(exc).strip()
     details = _GRPC_DETAILS.search(text)
     first = (details.group(1) if details else (text.splitlines() or [type(exc).__name__])[0])[:300]

@@ -7,12 +7,14 @@ three engines; the project asks for an engine by name.
 
 from __future__ import annotations
 
+import os
+import re
 import warnings
 from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from segwise.engine.spark_cache import cached
+from segwise.engine.spark_cache import checkpointed
 from segwise.exceptions import ConfigError
 
 if TYPE_CHECKING:
@@ -21,6 +23,12 @@ if TYPE_CHECKING:
     import narwhals.stable.v2 as nw
 
 ENGINES = ("polars", "duckdb", "spark")
+#: Shuffle parts per core on a local master: for local[2], 4 took a run of Online Retail
+#: II's RFM and propensity from 126 s (Spark's 200) to 60 s (BENCHMARKS.md).
+SHUFFLE_PARTS_PER_CORE = 2
+_LOCAL = re.compile(r"local(?:\[(\*|\d+)(?:,\s*\d+)?\])?")
+JAVA_OPTIONS = "spark.driver.extraJavaOptions"
+EXIT_ON_OOM = "-XX:+ExitOnOutOfMemoryError"
 
 
 def check_engine(name: str) -> str:
@@ -40,7 +48,7 @@ def check_engine(name: str) -> str:
 
 
 def session_settings(
-    config: Mapping[str, str] | None = None, *, remote: bool = False
+    config: Mapping[str, str] | None = None, *, remote: bool = False, master: str | None = None
 ) -> dict[str, str]:
     """The settings segwise gives a Spark session it starts: its defaults, then ``config``.
 
@@ -48,7 +56,13 @@ def session_settings(
     every column operation in the driver (five or more extra driver calls each): for segwise
     every call site is inside Narwhals, no help in an error, and it doubled the calls that
     build a plan (1,287 against 676 for one RFM's bin counts), so it is off. A Connect
-    server owns that setting (it is static there), so a client does not send it.
+    server owns that setting (it is static there), so a client does not send it, nor the
+    console settings: Spark's own progress bars and warnings are off, since they broke up
+    the command's progress and lines (Online Retail II on Spark printed 90 warnings), and
+    the driver's JVM exits when it runs out of memory rather than hang
+    (:func:`_exit_on_out_of_memory`).
+    On a ``local`` master, where the driver's cores are all the cluster there is, a shuffle
+    makes two parts per core, not Spark's 200 (sized for clusters; SHUFFLE_PARTS_PER_CORE).
 
     Examples
     --------
@@ -57,11 +71,52 @@ def session_settings(
     ('UTC', 'Europe/Paris')
     >>> "spark.python.sql.dataFrameDebugging.enabled" in session_settings(remote=True)
     False
+    >>> session_settings(master="local[2]")["spark.sql.shuffle.partitions"]
+    '4'
     """
     defaults = {"spark.sql.session.timeZone": "UTC"}
     if not remote:
         defaults["spark.python.sql.dataFrameDebugging.enabled"] = "false"
-    return {**defaults, **(config or {})}
+        defaults["spark.ui.showConsoleProgress"] = "false"
+        defaults["spark.log.level"] = "ERROR"
+    cores = None if master is None else local_cores(master)
+    if cores is not None:
+        defaults["spark.sql.shuffle.partitions"] = str(SHUFFLE_PARTS_PER_CORE * cores)
+    settings = {**defaults, **(config or {})}
+    if not remote:
+        settings[JAVA_OPTIONS] = _exit_on_out_of_memory(settings.get(JAVA_OPTIONS, ""))
+    return settings
+
+
+def _exit_on_out_of_memory(options: str) -> str:
+    """The driver's Java options, with the JVM exiting when it runs out of memory.
+
+    A driver whose scheduler thread ran out of heap went on living without it, and the
+    run waited for an answer for ever (Online Retail II on a 500 MB driver: killed after
+    400 s); exiting ends the call, and the run says what happened
+    (:func:`segwise.engine.failures.engine_failure`). Options already given are kept,
+    and so is a choice of their own about running out of memory.
+    """
+    if "OutOfMemory" in options:
+        return options
+    return f"{options} {EXIT_ON_OOM}".strip()
+
+
+def local_cores(master: str) -> int | None:
+    """The cores of a ``local`` master (``local``, ``local[4]``, ``local[*]``); None for others.
+
+    Examples
+    --------
+    >>> local_cores("local[4]"), local_cores("local"), local_cores("yarn")
+    (4, 1, None)
+    """
+    found = _LOCAL.fullmatch(master.strip())
+    if found is None:
+        return None
+    cores = found.group(1)
+    if cores == "*":
+        return os.cpu_count() or 1
+    return int(cores) if cores else 1
 
 
 def spark_session(
@@ -85,7 +140,8 @@ def spark_session(
         builder = (
             SparkSession.builder.remote(remote) if remote else SparkSession.builder.master(master)
         )
-        for key, value in session_settings(config, remote=bool(remote)).items():
+        settings = session_settings(config, remote=bool(remote), master=None if remote else master)
+        for key, value in settings.items():
             builder = builder.config(key, value)
         return builder.getOrCreate()
 
@@ -123,12 +179,7 @@ def _on_spark(frame: nw.LazyFrame[Any]) -> bool:
 def _to_spark(tables: Mapping[str, nw.LazyFrame[Any]], spark: Any) -> dict[str, Any]:
     if spark is None:
         spark = spark_session()
-    # A table sent from this process is a local relation: its rows ride in every plan over
-    # it, and Spark's optimizer evaluates projections and filters over them
-    # (ConvertToLocalRelation), one more copy of the rows in the driver for each. Cached,
-    # plans read the cache instead: the demo's run on Spark left the driver 240 MB of heap
-    # in use, not 340 MB.
     return {
-        k: cached(spark.createDataFrame(v.collect(backend="pyarrow").to_native()))
+        k: checkpointed(spark.createDataFrame(v.collect(backend="pyarrow").to_native()))
         for k, v in tables.items()
     }

@@ -7,7 +7,8 @@ project after another (a notebook, the service, a Spark Connect server) kept eve
 run's caches, and its driver ran out of heap: a Spark Connect run of the demo failed
 with "Java heap space" on a 1 GB driver after the test suite's earlier Spark runs.
 Frames cached inside :func:`released_caches` are unpersisted when it exits; frames
-cached outside one stay cached, as Spark's own ``cache()`` does.
+cached outside one stay cached, as Spark's own ``cache()`` does. Tables sent from this
+process are checkpointed instead (:func:`checkpointed`): stored once, freed the same way.
 
 The driver also keeps every JVM object a Python proxy still points at: a run's plans,
 the rows of the tables it moved to Spark, the hash tables of its broadcast joins. Many
@@ -27,7 +28,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-_held: ContextVar[list[Any] | None] = ContextVar("segwise_spark_cached", default=None)
+#: A run's frames: each with whether it is cached (unpersisted at the end) or checkpointed.
+_held: ContextVar[list[tuple[Any, bool]] | None] = ContextVar("segwise_spark_cached", default=None)
 
 
 def cached(native: Any) -> Any:
@@ -41,7 +43,33 @@ def cached(native: Any) -> Any:
     frame = native.cache()
     held = _held.get()
     if held is not None:
-        held.append(frame)
+        held.append((frame, True))
+    return frame
+
+
+def checkpointed(native: Any) -> Any:
+    """``native`` stored once in Spark's block manager, for a table sent from this process.
+
+    A table sent from this process reaches Spark as a local collection, and each of its
+    partitions carries its rows in every task of every plan over it, even once cached (a
+    cached frame's tasks still ship their parent's partitions). Online Retail II's 417,503
+    usable rows made a 35 MB task for each of a run's ~90 stages over them; stages launched
+    together ran a 1 GB driver out of heap and the run hung. A local checkpoint stores the
+    rows once, as blocks that the plans over them read, so a task carries a block id: the
+    same run's RFM and propensity took 126 s, not 253 s (BENCHMARKS.md). Nothing recomputes
+    the rows: :func:`released_caches` frees the blocks when the run ends; outside one, they
+    are freed when the frame is garbage (Spark's ContextCleaner, after a JVM collection
+    that may come much later).
+
+    Parameters
+    ----------
+    native
+        A Spark DataFrame (classic or Spark Connect) over rows this process sent.
+    """
+    frame = native.localCheckpoint(eager=True)
+    held = _held.get()
+    if held is not None:
+        held.append((frame, False))
     return frame
 
 
@@ -49,16 +77,18 @@ def cached(native: Any) -> Any:
 def released_caches() -> Iterator[None]:
     """Unpersist, on exit, every Spark frame :func:`cached` while inside, and free the rest.
 
-    Frames read after the block still work: Spark computes them again. When a frame was
-    cached inside (the block used Spark), the Python proxies its work left in reference
-    cycles are collected too, so the driver can free what they pinned.
+    Cached frames read after the block still work (Spark computes them again); a
+    :func:`checkpointed` one is gone with its blocks, as its rows were sent for the run.
+    When a frame
+    was cached or checkpointed inside (the block used Spark), the Python proxies its work
+    left in reference cycles are collected too, so the driver can free what they pinned.
 
     Examples
     --------
     >>> with released_caches():
     ...     pass  # a run: its Spark caches are dropped here, whether it succeeded or not
     """
-    held: list[Any] = []
+    held: list[tuple[Any, bool]] = []
     token = _held.set(held)
     try:
         yield
@@ -69,10 +99,25 @@ def released_caches() -> Iterator[None]:
             gc.collect()
 
 
-def _unpersist(frames: list[Any]) -> None:
-    for frame in frames:
+def _unpersist(frames: list[tuple[Any, bool]]) -> None:
+    for frame, is_cache in frames:
         # A session stopped (or a Connect server gone) has no cache left to free; the
         # run's own result or error is what the caller must see.
         with contextlib.suppress(Exception):
-            frame.unpersist()
+            if is_cache:
+                frame.unpersist()
+            else:
+                _free_checkpoint(frame)
     frames.clear()
+
+
+def _free_checkpoint(frame: Any) -> None:
+    """Drop a checkpointed frame's blocks now, not at some later JVM collection.
+
+    Unpersisting the frame does nothing to them: they belong to the RDD its plan reads.
+    A Spark Connect frame has no JVM side here; the server drops its blocks when the
+    client's frame is collected, which :func:`released_caches` does next.
+    """
+    plan = getattr(frame, "_jdf", None)
+    if plan is not None:
+        plan.queryExecution().analyzed().rdd().unpersist(False)
