@@ -75,13 +75,12 @@ def checkpointed(native: Any) -> Any:
 
 @contextlib.contextmanager
 def released_caches() -> Iterator[None]:
-    """Unpersist, on exit, every Spark frame :func:`cached` while inside, and free the rest.
+    """On exit, free every Spark frame :func:`cached` or :func:`checkpointed` inside, and the rest.
 
     Cached frames read after the block still work (Spark computes them again); a
-    :func:`checkpointed` one is gone with its blocks, as its rows were sent for the run.
-    When a frame
-    was cached or checkpointed inside (the block used Spark), the Python proxies its work
-    left in reference cycles are collected too, so the driver can free what they pinned.
+    checkpointed one is gone with its blocks (its rows were sent for the block's work).
+    When the block used Spark, the Python proxies its work left in reference cycles are
+    collected too, so the driver can free what they pinned.
 
     Examples
     --------
