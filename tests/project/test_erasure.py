@@ -131,6 +131,11 @@ def erased(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
         ["export", str(config), "lifecycle/VIP", "--hash", "meta", "--columns", "email,phone",
          "-o", str(folder / "exports" / "vip-meta.parquet")],
         ["access", str(config), ID, "-o", str(folder / "exports" / "access.json")],
+        # Project commands that write customers to a file record where (the audit log).
+        ["members", str(config), "VIP", "-o", str(folder / "exports" / "members.csv")],
+        ["changes", str(config), "-o", str(folder / "exports" / "movers.parquet")],
+        ["experiment", "assign", str(config), "offer", "--segment", "lifecycle/VIP",
+         "-o", str(folder / "exports" / "exposures.csv")],
     ]  # fmt: skip
     for args in steps:
         done = runner.invoke(app, args)
@@ -157,8 +162,11 @@ def test_the_person_was_everywhere_before(erased: dict[str, object]) -> None:
     values = _their_values()
     holding = {name for name, data in before.items() if any(v in data for v in values)}
     for place in ("segwise.duckdb", "quarantine/transactions.quarantine.csv",
-                  "exports/vip.csv", "exports/access.json", "logs/service.log"):  # fmt: skip
+                  "exports/vip.csv", "exports/access.json", "logs/service.log",
+                  "exports/members.csv", "exports/exposures.csv"):  # fmt: skip
         assert place in holding
+    movers = pl.read_parquet(before["exports/movers.parquet"])  # compressed: read, not grepped
+    assert ID in movers["customer_id"].to_list()
     assert any(name.startswith("exports/crm/") for name in holding)
     assert any(name.startswith("exports/meta/") for name in holding)
 
@@ -168,8 +176,10 @@ def test_no_byte_of_them_is_left(erased: dict[str, object]) -> None:
     values = _their_values()
     left = {name: [v for v in values if v in data] for name, data in after.items()}
     assert {name: found for name, found in left.items() if found} == {}
+    movers = pl.read_parquet(after["exports/movers.parquet"])  # compressed: read, not grepped
+    assert movers.height > 0 and ID not in movers["customer_id"].to_list()
     forgot: dict[str, object] = erased["forgot"]  # type: ignore[assignment]
-    assert forgot["customers"] == 1 and forgot["places"] >= 8
+    assert forgot["customers"] == 1 and forgot["places"] >= 11
 
 
 def _counts_without_them(counts: pl.DataFrame, intervals: pl.DataFrame) -> pl.DataFrame:
@@ -229,7 +239,8 @@ def test_files_lose_only_their_rows(erased: dict[str, object]) -> None:
     folder: Path = erased["folder"]  # type: ignore[assignment]
     before: dict[str, bytes] = erased["before_files"]  # type: ignore[assignment]
     [delivery] = [n for n in before if n.startswith("exports/crm/") and n.endswith(".csv")]
-    for name in ("exports/vip.csv", "quarantine/transactions.quarantine.csv", delivery):
+    for name in ("exports/vip.csv", "quarantine/transactions.quarantine.csv", delivery,
+                 "exports/members.csv", "exports/exposures.csv"):  # fmt: skip
         old = pl.read_csv(before[name], infer_schema=False)
         new = pl.read_csv(folder / name, infer_schema=False)
         assert new.equals(old.filter(pl.col("customer_id").ne_missing(ID))), name

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from segwise.store import Workspace
-from segwise.store.audit import entries, record
+from segwise.store.audit import entries, record, record_written
 
 if TYPE_CHECKING:
-    from pathlib import Path
+    import pytest
 
 
 def test_entries_come_back_newest_first(tmp_path: Path) -> None:
@@ -21,3 +22,13 @@ def test_entries_come_back_newest_first(tmp_path: Path) -> None:
     assert found["action"].to_list() == ["key.revoke", "definition.update"]
     assert json.loads(found["detail"][1]) == {"to": "abc"}
     assert entries(store, limit=1).height == 1
+
+
+def test_a_written_file_is_recorded_by_its_absolute_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = Workspace(tmp_path / "s.duckdb")
+    monkeypatch.chdir(tmp_path)
+    record_written(store, "cli:ana", "members", "VIP", Path("out.csv"), rows=3)
+    detail = json.loads(entries(store)["detail"][0])
+    assert detail == {"rows": 3, "output": str(tmp_path / "out.csv")}

@@ -199,15 +199,17 @@ def assign(
 
         sent, held = send_assignment(project, found, destination, dry_run=dry_run)
         found, detail["destination"] = replace(found, table=held), destination
-    if not dry_run:
-        audit.record(project.store, cli_actor(), "experiment.assign", experiment, detail=detail)
     # Text files get whole seconds: an exposure time needs no more, and reads at a glance.
     as_text = found.table.with_columns(pl.col("timestamp").dt.strftime("%Y-%m-%d %H:%M:%S"))
+    if output is not None and not dry_run:
+        write_table(found.table if output.suffix.lower() == ".parquet" else as_text, output)
+        audit.record_written(project.store, cli_actor(), "experiment.assign", experiment, output,
+                             **detail)  # fmt: skip
+    elif not dry_run:
+        audit.record(project.store, cli_actor(), "experiment.assign", experiment, detail=detail)
     if output is None and sent is None:
         sys.stdout.write(as_text.write_csv())
         return
-    if output is not None and not dry_run:
-        write_table(found.table if output.suffix.lower() == ".parquet" else as_text, output)
     _said(found, sent, None if dry_run else output, as_json=as_json)
 
 

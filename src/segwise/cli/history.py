@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from segwise.cli import options as opt
-from segwise.cli.console import json_text, progress, stdout, user_errors
+from segwise.cli.console import cli_actor, json_text, progress, stdout, user_errors
 from segwise.cli.project import AllowOutside, Config
 
 FromRun = Annotated[
@@ -44,6 +44,7 @@ def changes(
     """
     from segwise.io.writers import write_table
     from segwise.project import open_workspace
+    from segwise.store.audit import record_written
 
     store = open_workspace(config)
     if forecast is not None:
@@ -52,7 +53,10 @@ def changes(
     found = store.changes(from_run, to_run, segmentation=segmentation)
     console = stdout()
     if output is not None:
-        write_table(found.ordered_movers(), output)
+        movers = found.ordered_movers()
+        write_table(movers, output)
+        record_written(store, cli_actor(), "changes", f"runs {found.from_run} → {found.to_run}",
+                       output, rows=movers.height)  # fmt: skip
     if as_json:
         console.print_json(json_text(found.to_dict()))
         return

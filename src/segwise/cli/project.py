@@ -12,6 +12,7 @@ import typer
 
 from segwise.cli import options as opt
 from segwise.cli.console import (
+    cli_actor,
     json_text,
     progress,
     progress_bar,
@@ -279,6 +280,7 @@ def members(
     """List the customers (or accounts) in one segment of a stored run."""
     from segwise.io.writers import write_table
     from segwise.project import open_workspace
+    from segwise.store.audit import record_written
 
     if on is not None and run_id is not None:
         raise ConfigError("--on and --run both choose the run", hint="give one of them")
@@ -289,6 +291,7 @@ def members(
     what = "contacts" if contacts else "members"
     if output is not None:
         write_table(table, output)
+        record_written(store, cli_actor(), "members", segment, output, rows=table.height)
         console.print(f"{table.height:,} {what} written to {output}", highlight=False)
         return
     if as_json:

@@ -203,19 +203,22 @@ def written_files(project: Project) -> list[Path]:
             folders.append(project.resolve(path, key=f"destinations.{name}.path"))
     files = [f for folder in folders if folder.is_dir() for f in sorted(folder.rglob("*"))]
     files.append(project.resolve(project.config.report, key="report"))
-    files += recorded_outputs(project, "export") + recorded_outputs(project, "serve")
+    files += recorded_outputs(project)
     seen: set[Path] = set()
     return [f for f in files if f.is_file() and not (f in seen or seen.add(f))]  # type: ignore[func-returns-value]
 
 
-def recorded_outputs(project: Project, action: str) -> list[Path]:
-    """The files an action wrote, as the audit log recorded them.
+def recorded_outputs(project: Project, action: str | None = None) -> list[Path]:
+    """The files an action wrote (every action's but ``access``), as the audit log recorded them.
 
-    ``export -o`` and ``access -o`` record their output, ``segwise serve --log-file`` its log.
+    ``export``, ``members``, ``changes``, ``experiment assign`` and ``access`` record their
+    ``-o`` file, ``segwise serve --log-file`` its log. A subject access file is left out of
+    every action's: it is about one customer and goes whole.
     """
     if not project.store.path.exists():
         return []
-    entries = audit.entries(project.store).filter(pl.col("action") == action)
+    chosen = pl.col("action") != "access" if action is None else pl.col("action") == action
+    entries = audit.entries(project.store).filter(chosen)
     details = [json.loads(d) for d in entries["detail"].drop_nulls().to_list()]
     paths = {d.get("output") or d.get("log_file") for d in details}
     return [Path(path) for path in sorted(p for p in paths if p)]

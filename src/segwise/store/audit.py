@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from segwise.store.workspace import Workspace
 
 _COLUMNS = pl.Schema(
@@ -50,6 +52,16 @@ def record(
                 None if detail is None else json.dumps(detail, sort_keys=True, default=str),
             ],
         )
+
+
+def record_written(
+    store: Workspace, actor: str, action: str, target: str, output: Path, **detail: Any
+) -> None:
+    """Append one entry for a file written with customers in it, naming where it is.
+
+    ``segwise forget`` reads these paths to erase a customer from the files too.
+    """
+    record(store, actor, action, target, detail={**detail, "output": str(output.resolve())})
 
 
 def entries(store: Workspace, *, limit: int | None = None) -> pl.DataFrame:
