@@ -162,6 +162,15 @@ def test_report_json_round_trip() -> None:
     assert payload["first_timestamp"] == "2024-01-01 10:00:00"
 
 
+def test_erased_rows_are_counted_in_words() -> None:
+    from segwise.io.quality import erased_noted
+
+    report = sw.read_transactions(ORDERS).quality()
+    one, many = erased_noted(report, 1), erased_noted(report, 1_204)
+    assert one.checks["erased"] == 1 and one.notes[-1].startswith("1 row of erased customers")
+    assert many.notes[-1].startswith("1,204 rows of erased customers left out (segwise forget)")
+
+
 def test_padded_ids_are_kept_as_written_and_counted() -> None:
     frame = pl.DataFrame(
         {"customer_id": [" 7", "7", "8 "], "date": ["2024-01-01"] * 3, "amount": [1.0] * 3}

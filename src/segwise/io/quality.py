@@ -380,7 +380,8 @@ def _nothing_usable(
 def erased_noted(report: QualityReport, rows: int) -> QualityReport:
     """``report`` with ``rows`` left out for erased customers counted and said."""
     note = (
-        f"{rows:,} rows of erased customers left out (segwise forget); remove them from the "
+        f"{rows:,} {'row' if rows == 1 else 'rows'} of erased customers left out "
+        "(segwise forget); remove them from the "
         "source to stop this"
     )
     return replace(report, checks={**report.checks, "erased": rows}, notes=[*report.notes, note])
