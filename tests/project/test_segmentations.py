@@ -205,3 +205,51 @@ def test_notes_of_an_account_segmentation_speak_of_accounts() -> None:
     keep_notes(result, caught, level="account")
     assert result.warnings == ["2% of accounts", "these accounts do not fall into clear groups"]
     assert result.definition["warnings"] == result.warnings
+
+
+SMALL_SHOP = """\
+name: small
+as_of: 2024-12-31
+privacy: {{k_min: {k_min}}}
+sources:
+  transactions: {{path: orders.csv}}
+segmentations:
+  value: {{method: rfm}}
+  broad:
+    method: rules
+    segments:
+      - {{name: Repeat buyers, where: "orders >= 2"}}
+"""
+
+
+@pytest.mark.parametrize("k_min", [10, 1])
+def test_a_segmentation_of_mostly_undescribable_segments_says_so(
+    tmp_path: Path, k_min: int
+) -> None:
+    """40 customers in RFM's segments: most are under k_min, and the run says it."""
+    rows = [
+        (f"C{c:02d}", f"O{c}-{o}", f"2024-{1 + (c * 7 + o * 3) % 12:02d}-15", 10.0 + c * (o + 1))
+        for c in range(40)
+        for o in range(1 + c % 4)
+    ]
+    orders = pl.DataFrame(
+        rows, schema=["customer_id", "order_id", "order_date", "amount"], orient="row"
+    )
+    orders.write_csv(tmp_path / "orders.csv")
+    (tmp_path / "segwise.yaml").write_text(SMALL_SHOP.format(k_min=k_min))
+    results = {r.name: r for r in Project.from_yaml(tmp_path / "segwise.yaml").run().segmentations}
+    value = [n for n in results["value"].warnings if "too few to describe" in n]
+    small = [c for c in results["value"].cards if 0 < c.size < 10]
+    assert sum(c.size for c in small) >= 10  # a quarter of 40 customers, in small segments
+    if k_min == 1:  # no protection: every segment is described, nothing to say
+        assert value == []
+        return
+    assert value == [
+        f"{len(small)} of {len(results['value'].cards)} segments hold fewer than 10 customers "
+        "each, together a quarter of the customers or more: too few to describe, so the report "
+        "and the service show neither their size nor their traits (privacy.k_min); fewer, "
+        "broader segments would describe them"
+    ]
+    assert value[0] in results["value"].definition["warnings"]
+    # Two broad segments of 40 customers: both described, no note.
+    assert not any("too few to describe" in n for n in results["broad"].warnings)

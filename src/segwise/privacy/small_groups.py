@@ -42,6 +42,32 @@ def below(k_min: int) -> str:
     return f"< {k_min}"
 
 
+def withheld_note(sizes: Mapping[str, int], k_min: int, unit: str = "customers") -> str | None:
+    """What a segmentation says when its small segments hold a quarter of its people or more.
+
+    Their sizes and traits are withheld wherever they are shown, so such a
+    segmentation describes too little of the base to act on. The note gives no
+    count of them: a sum over one small segment would be its size.
+
+    Examples
+    --------
+    >>> withheld_note({"Lost": 10, "Champions": 6, "New": 1}, 10)[:60]
+    '2 of 3 segments hold fewer than 10 customers each, together '
+    >>> withheld_note({"Lost": 30, "New": 3}, 10) is None
+    True
+    """
+    small = [n for n in sizes.values() if 0 < n < k_min]
+    total = sum(sizes.values())
+    if k_min <= 1 or not total or sum(small) < total / 4:
+        return None
+    return (
+        f"{len(small)} of {len(sizes)} segments hold fewer than {k_min} {unit} each, together a "
+        f"quarter of the {unit} or more: too few to describe, so the report and the service "
+        "show neither their size nor their traits (privacy.k_min); fewer, broader segments "
+        "would describe them"
+    )
+
+
 def protect_card(card: Mapping[str, Any], k_min: int) -> dict[str, Any]:
     """A segment card (``size``, ``share``, ``traits``…) as it may be shown.
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from segwise.privacy.small_groups import withheld_note
 from segwise.profiling.vocabulary import counting
 from segwise.project.consents import (
     PROFILING_METHODS,
@@ -59,6 +60,8 @@ def run_segmentations(
             _drop_customer_level(result.definition)
         if spec.level == "account":
             produced = [of_accounts(result, level.contacts) for result in produced]
+        for result in produced:
+            _note_withheld(result, config.privacy.k_min)
         results.extend(produced)
     return results
 
@@ -95,6 +98,15 @@ def keep_notes(
     if level != "customer":
         notes[:] = [re.sub(r"\bcustomers\b", f"{level}s", n) for n in notes]
     result.definition["warnings"] = list(notes)
+
+
+def _note_withheld(result: SegmentationResult, k_min: int) -> None:
+    """Say so where the segments too small to show hold much of the base."""
+    unit = "accounts" if result.level == "account" else "customers"
+    note = withheld_note({card.name: card.size for card in result.cards}, k_min, unit)
+    if note is not None and note not in result.warnings:
+        result.warnings.append(note)
+        result.definition["warnings"] = list(result.warnings)
 
 
 def _drop_customer_level(definition: dict[str, Any]) -> None:
