@@ -103,6 +103,21 @@ def test_leaf_cards_are_profiled_against_their_parent(ran: tuple[Project, Any]) 
     assert any(c.auto_name != c.name for c in rfm)  # RFM names its segments; words describe
 
 
+def test_a_leafs_traits_name_the_parent_they_compare_with(ran: tuple[Project, Any]) -> None:
+    """ "the average" inside Big spenders is theirs, and each trait says so."""
+    _unused, result = ran
+    (mixed,) = result.segmentations
+    leaves = [c for c in mixed.cards if c.name.startswith("Big spenders › ")]
+    comparing = [t for c in leaves for t in c.traits if "average" in t or "typical" in t]
+    assert comparing  # the clusters of big spenders differ from each other somewhere
+    for trait in comparing:
+        assert "in 'Big spenders'" in trait, trait
+    # The parent's mean is what the traits quote: the leaves' means weighted by their sizes.
+    value = [t for t in comparing if t.startswith("spends ")]
+    mean = sum(c.size * (c.value_mean or 0.0) for c in leaves) / sum(c.size for c in leaves)
+    assert value and all(f" vs {mean:,.0f})" in t for t in value), (value, mean)
+
+
 def test_leaves_are_stored_and_queryable(ran: tuple[Project, Any]) -> None:
     project, result = ran
     (mixed,) = result.segmentations

@@ -20,6 +20,7 @@ import polars as pl
 from segwise.engine.frames import from_lazy, move_to, native_kind, to_lazy
 from segwise.exceptions import ConfigError
 from segwise.profiling.cards import SegmentationResult, SegmentCard
+from segwise.profiling.reference import against
 from segwise.project.catalogs import catalog_of
 from segwise.project.config import HybridSegmentation
 from segwise.project.methods.base import CheckInputs, Method, RunInputs, own_warnings
@@ -204,7 +205,8 @@ def _leaf_cards(cards: Sequence[SegmentCard], parent: SegmentCard, total: int) -
     """A child's cards as leaves: named with the parent's rule name, shares of everyone.
 
     Their traits and lifts stay as the child method found them, against the
-    parent's customers; the definition says so.
+    parent's customers; the definition says so, and so does each trait ("the
+    average in 'App users'"), where a reader would take "the average" for everyone's.
     """
     out = []
     for card in cards:
@@ -224,6 +226,7 @@ def _leaf_cards(cards: Sequence[SegmentCard], parent: SegmentCard, total: int) -
                 # "Frequent high-value customers › Slow-repeat lapsed customers".
                 auto_name=parent.name + SEPARATOR + card.auto_name,
                 definition=f"{within}: {card.definition}" if card.definition else within,
+                traits=tuple(against(trait, parent.name) for trait in card.traits),
                 share=card.size / total,
                 revenue_share=revenue,
             )
