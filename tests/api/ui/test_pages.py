@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from segwise.api.ui.pages import segment_page
 from segwise.store import Workspace
+from tests.project.demo import keep_segmentations
 from tests.store.test_refits import refitted_store_at
 
 if TYPE_CHECKING:
@@ -132,7 +133,7 @@ def test_the_size_chart_starts_at_zero_and_waits_for_a_second_run(tmp_path: Path
     # One run drew a lone point on an axis from 733 to 735.
     import segwise as sw
 
-    project = sw.Project.from_yaml(sw.Project.init(tmp_path / "shop"))
+    project = sw.Project.from_yaml(keep_segmentations(sw.Project.init(tmp_path / "shop"), "value"))
     project.run(as_of="2024-09-30")
     store = Workspace(project.store.path)
     one = segment_page(store, "value", "Champions")
@@ -190,7 +191,7 @@ def test_a_run_nobody_moved_in_says_so_instead_of_one_grey_band(tmp_path: Path) 
     # Online Retail II run again as of the same day: "Lost → Lost", a Sankey of one band.
     import segwise as sw
 
-    project = sw.Project.from_yaml(sw.Project.init(tmp_path / "shop"))
+    project = sw.Project.from_yaml(keep_segmentations(sw.Project.init(tmp_path / "shop"), "value"))
     project.run(as_of="2024-09-30")
     store = Workspace(project.store.path)
     first = segment_page(store, "value", "Champions")
