@@ -98,7 +98,7 @@ def forget(
         f"{found.places} place{'s' if found.places != 1 else ''}",
         highlight=False,
     )
-    for place, count in {**found.store, **found.files}.items():
+    for place, count in {**found.store, **found.files, **found.warehouse}.items():
         stdout().print(f"  {place}: {count:,}", highlight=False)
     for name, told in found.webhooks.items():
         waiting = (

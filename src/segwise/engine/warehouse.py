@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from segwise.exceptions import ConfigError
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
 
 
 def describe(table: str | None, path: str | None, fmt: str | None) -> str:
@@ -126,3 +126,84 @@ def write_warehouse(
             f"{where}: Spark cannot write {describe(table, path, fmt)}: {_spark_failure(exc)}",
             hint="check that the table's columns match and that this cluster may write there",
         ) from None
+
+
+def erase_from_warehouse(
+    spark: Any,
+    column: str,
+    values: Sequence[str],
+    *,
+    table: str | None = None,
+    path: str | None = None,
+    fmt: str | None = None,
+    partition: str,
+    where: str = "warehouse table",
+    dry_run: bool = False,
+) -> int:
+    """Remove the rows whose ``column`` is one of ``values``; how many there were.
+
+    Each partition that holds one is read whole into this process and written
+    again without them (:func:`write_warehouse`'s dynamic overwrite), so it takes
+    no more memory than the run that wrote the partition. A table or folder not
+    written yet holds nobody. A Delta table keeps the replaced files for time
+    travel until ``VACUUM``.
+
+    Raises
+    ------
+    ConfigError
+        Spark cannot read or write there, or a folder's partition would be left
+        empty (a dynamic overwrite cannot remove one): the message says which.
+    """
+    from pyspark.sql import functions as sf  # noqa: PLC0415 - the spark extra
+
+    if not values or not _written(spark, table, path, fmt):
+        return 0
+
+    def current() -> Any:  # read again each time: a rewritten partition has new files
+        return read_warehouse(spark, table=table, path=path, fmt=fmt, where=where)
+
+    hit = sf.col(column).cast("string").isin(list(values))
+    counts = (
+        current()
+        .groupBy(partition)
+        .agg(sf.count(sf.lit(1)).alias("rows"), sf.sum(hit.cast("long")).alias("theirs"))
+        .where(sf.col("theirs") > 0)
+        .collect()
+    )
+    found = sum(int(row["theirs"]) for row in counts)
+    if dry_run or not found:
+        return found
+    emptied = [row[partition] for row in counts if row["rows"] == row["theirs"]]
+    if emptied and table is None:
+        raise ConfigError(
+            f"{where}: every row of {partition} = {emptied[0]} in "
+            f"{describe(table, path, fmt)} is theirs, and rewriting cannot remove a folder",
+            hint=f"delete its folder {partition}={emptied[0]} there, then run segwise forget again",
+        )
+    for row in counts:
+        if row[partition] in emptied:
+            spark.sql(
+                f"ALTER TABLE {table} DROP IF EXISTS PARTITION ({partition} = {row[partition]!r})"
+            )
+            continue
+        kept = current().where((sf.col(partition) == row[partition]) & ~hit).toArrow()
+        write_warehouse(
+            spark, kept, table=table, path=path, fmt=fmt, partition=partition, where=where
+        )
+    return found
+
+
+def _written(spark: Any, table: str | None, path: str | None, fmt: str | None) -> bool:
+    """Whether the table exists, or the folder holds a dataset Spark can read."""
+    if table is not None:
+        return bool(spark.catalog.tableExists(table))
+    try:
+        _ = spark.read.format(fmt or "parquet").load(path).columns
+    except Exception as exc:  # noqa: BLE001 - only "no such path" means nothing was written
+        if "PATH_NOT_FOUND" in str(exc) or "does not exist" in str(exc).lower():
+            return False
+        raise ConfigError(
+            f"Spark cannot read {describe(table, path, fmt)}: {_spark_failure(exc)}",
+            hint="check that this cluster may read it",
+        ) from None
+    return True

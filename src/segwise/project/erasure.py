@@ -1,7 +1,8 @@
 """``segwise forget``: a customer erased from every place segwise wrote, and kept out.
 
 Places: the store (:mod:`segwise.store.erasure`: their rows, their names in
-texts, then the file rewritten so the bytes are gone), the quarantine files,
+texts, then the file rewritten so the bytes are gone), the memberships written
+back to the warehouse (``engine.spark.memberships``), the quarantine files,
 every file a destination was sent, the exports the audit log recorded, the
 report and the service's job files. Each file loses the rows, or the quoted
 values, that name the customer: their id, the personal columns of the
@@ -33,6 +34,7 @@ from segwise.project.jobs import jobs_folder
 from segwise.project.paths import QUARANTINE_DIR
 from segwise.project.sync import send_erasure, sync_lock
 from segwise.project.tombstones import project_key
+from segwise.project.write_back import erase_written_back
 from segwise.store import audit
 from segwise.store.erasure import erase_customers
 from segwise.store.sync import held_for
@@ -57,11 +59,13 @@ class Erasure:
     tokens: int = 0
     #: Webhooks told to drop them: removes sent, batches, and batches that failed (queued).
     webhooks: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: Rows removed from the memberships written back to the warehouse, by its name.
+    warehouse: dict[str, int] = field(default_factory=dict)
 
     @property
     def places(self) -> int:
-        """How many places held the customers: store tables and files."""
-        return len(self.store) + len(self.files)
+        """How many places held the customers: store tables, files and warehouse tables."""
+        return len(self.store) + len(self.files) + len(self.warehouse)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready."""
@@ -72,6 +76,7 @@ class Erasure:
             "store": self.store,
             "files": self.files,
             "webhooks": self.webhooks,
+            "warehouse": self.warehouse,
         }
 
 
@@ -106,10 +111,12 @@ def forget(
                 paths.add(str(path))
                 if not dry_run:
                     path.unlink()
+        # Before the store: a refused rewrite leaves the store as it was, to run forget again.
+        warehouse = erase_written_back(project, stored, dry_run=dry_run)
         store = erase_customers(
             project.store, stored, tokens | paths, hashes, dry_run=dry_run, keep_deliveries=pending
         )
-    erasure = Erasure(len(ids), dry_run, store, files, len(tokens), webhooks)
+    erasure = Erasure(len(ids), dry_run, store, files, len(tokens), webhooks, warehouse)
     if not dry_run and project.store.path.exists():
         detail = {"customers": len(ids), "places": erasure.places, **store}
         audit.record(project.store, actor, "forget", "customers", detail=detail)

@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from segwise.engine.warehouse import write_warehouse
+from segwise.engine.warehouse import erase_from_warehouse, write_warehouse
 from segwise.store.intervals import memberships_of
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
     from datetime import date
 
     from segwise.project.pipeline import Project
@@ -62,3 +62,28 @@ def write_back(
         partition="run_id",
         where="engine.spark.memberships",
     )
+
+
+def erase_written_back(project: Project, ids: Sequence[str], *, dry_run: bool) -> dict[str, int]:
+    """Remove ``ids`` from every run's memberships in ``engine.spark.memberships``.
+
+    ``segwise forget`` calls it before the store is cleaned: a refused rewrite
+    stops the erasure with the store as it was, so it can be run again. Returns
+    the rows removed (or, on a dry run, found) by the place's name, or nothing.
+    """
+    settings = getattr(project.config.engine, "spark", None)
+    target = None if settings is None else settings.memberships
+    if target is None or not ids:
+        return {}
+    found = erase_from_warehouse(
+        project.spark_session(),
+        "customer_id",
+        ids,
+        table=target.table,
+        path=target.path,
+        fmt=target.format,
+        partition="run_id",
+        where="engine.spark.memberships",
+        dry_run=dry_run,
+    )
+    return {target.describe(): found} if found else {}
