@@ -74,7 +74,7 @@ def forget(
     allow_outside: AllowOutside = False,
     as_json: opt.Json = False,
 ) -> None:
-    """Erase customers from the store, quarantine, deliveries, exports, reports and job logs."""
+    """Erase customers from the store, files, deliveries, reports, logs and warehouse table."""
     from segwise.exceptions import ConfigError
     from segwise.project import Project
     from segwise.project.erasure import forget as forget_customers
