@@ -24,11 +24,15 @@ class ForgetOut(BaseModel):
 
     customers: int
     dry_run: bool
-    places: int = Field(description="store tables and files that held them")
+    places: int = Field(description="store tables, files and warehouse tables that held them")
     store: dict[str, int]
     files: dict[str, int]
     webhooks: dict[str, dict[str, int]] = Field(
         description="per webhook: removes sent, batches, and batches that failed (queued)"
+    )
+    warehouse: dict[str, int] = Field(
+        default_factory=dict,
+        description="rows removed from the memberships written back (engine.spark.memberships)",
     )
 
 
