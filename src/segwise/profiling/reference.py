@@ -4,7 +4,7 @@ A hybrid's leaf is profiled against its parent: inside "App users", "spends 0.5Ã
 average (494 vs 1,038)" quotes the app users' 1,038, while a reader takes "the average"
 for everyone's (474 on the demo, where the leaf spends about the average). Each phrase that
 stands for the comparison group ("the average", "as often as average", "far below
-average", "typical customer") names the group instead.
+average", "typical customer", "(average 3%)", "(35% overall)") names the group instead.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import re
 
 _REFERENCE = re.compile(
     r"\b(?:as often as average|far (?:above|below) average|(?:above|below) average"
-    r"|the average)\b|\(typical (\w+):"
+    r"|the average)\b|\(typical (\w+):|\(average | overall\)"
 )
 
 
@@ -30,12 +30,20 @@ def against(trait: str, group: str) -> str:
     "last bought 6 days ago (typical customer in 'App users': 4 weeks)"
     >>> against("app session 30d far below average (0 vs 0.42)", "VIP")
     "app session 30d far below the average in 'VIP' (0 vs 0.42)"
+    >>> against("returns 20% of what they buy (average 3%)", "VIP")
+    "returns 20% of what they buy (average in 'VIP': 3%)"
+    >>> against("90% have no second order yet (35% overall)", "VIP")
+    "90% have no second order yet (35% in 'VIP')"
     """
 
     def named(match: re.Match[str]) -> str:
         if match.group(1) is not None:
             return f"(typical {match.group(1)} in '{group}':"
         text = match.group(0)
+        if text == "(average ":
+            return f"(average in '{group}': "
+        if text == " overall)":
+            return f" in '{group}')"
         if text == "the average":
             return f"the average in '{group}'"
         return text.removesuffix("average") + f"the average in '{group}'"
