@@ -121,6 +121,28 @@ def test_deliveries_carry_the_real_identifiers(hidden: Path) -> None:
     assert hashed == expected
 
 
+def test_the_exposure_log_holds_ids_as_written_and_reads_back_onto_the_members(
+    hidden: Path,
+) -> None:
+    """A log of pseudonyms, read back as the exposures source, was hashed again and matched
+    nobody: every VIP of an A/B test was "(not in a segment)" and bought nothing."""
+    folder = hidden.parent
+    done = runner.invoke(app, ["experiment", "assign", str(hidden), "promo", "--segment",
+                               "lifecycle/VIP", "-o", str(folder / "exposures.csv")])  # fmt: skip
+    assert done.exit_code == 0, done.output
+    log = pl.read_csv(folder / "exposures.csv", infer_schema=False)
+    written = set(pl.read_csv(folder / "data" / "customers.csv.gz", infer_schema=False)[
+        "customer_id"])  # fmt: skip
+    assert set(log["customer_id"]) <= written  # ids as the sources write them, no pseudonym
+    reading = folder / "exposures.yaml"
+    reading.write_text(hidden.read_text().replace(
+        "sources:\n", "sources:\n  exposures: {path: exposures.csv}\n", 1))  # fmt: skip
+    exposures = sw.Project.from_yaml(reading).read_source("exposures").data
+    back = exposures.select("customer_id").collect(backend="polars").to_native()
+    members = sw.Project.from_yaml(hidden).store.members("VIP")["customer_id"]
+    assert set(back["customer_id"].cast(pl.String)) == set(members) and members.len() > 100
+
+
 def test_access_and_forget_take_the_id_as_written(hidden: Path) -> None:
     record = runner.invoke(app, ["access", str(hidden), ID])
     assert record.exit_code == 0, record.output

@@ -177,7 +177,7 @@ def assign(
     from segwise.exceptions import ConfigError
     from segwise.io.writers import write_table
     from segwise.project import Project
-    from segwise.project.experiments import assign_experiment
+    from segwise.project.experiments import assign_experiment, exposure_log
     from segwise.store import audit
 
     names = [v.strip() for v in variants.split(",") if v.strip()]
@@ -199,10 +199,11 @@ def assign(
 
         sent, held = send_assignment(project, found, destination, dry_run=dry_run)
         found, detail["destination"] = replace(found, table=held), destination
+    log = exposure_log(project, found.table)  # ids as written, also with pseudonyms
     # Text files get whole seconds: an exposure time needs no more, and reads at a glance.
-    as_text = found.table.with_columns(pl.col("timestamp").dt.strftime("%Y-%m-%d %H:%M:%S"))
+    as_text = log.with_columns(pl.col("timestamp").dt.strftime("%Y-%m-%d %H:%M:%S"))
     if output is not None and not dry_run:
-        write_table(found.table if output.suffix.lower() == ".parquet" else as_text, output)
+        write_table(log if output.suffix.lower() == ".parquet" else as_text, output)
         audit.record_written(project.store, cli_actor(), "experiment.assign", experiment, output,
                              **detail)  # fmt: skip
     elif not dry_run:

@@ -102,3 +102,34 @@ def assign_experiment(
     return Assignment(
         experiment, salt or experiment, list(variants), shares, population, run_id, table
     )
+
+
+def exposure_log(project: Project, table: pl.DataFrame) -> pl.DataFrame:
+    """An assignment's rows with each id as the sources write it.
+
+    With ``privacy.pseudonymise`` the store, and so an assignment, holds pseudonyms.
+    The exposure log goes to a campaign tool, which knows the real ids, and comes
+    back as the ``exposures`` source, whose ids are pseudonymised on reading like
+    every source's: a log of pseudonyms would be hashed a second time there and match
+    nobody. The ids are mapped back through the customers source, else the
+    transactions (the sources that make the run's customers).
+    """
+    if not project.config.privacy.pseudonymise or table.height == 0:
+        return table
+    from segwise.project.pseudonyms import pseudonyms_of  # noqa: PLC0415 - loads DuckDB
+
+    name = "customers" if project.config.sources.customers is not None else "transactions"
+    source = project.read_source(name, as_written=True).data
+    written = (
+        (source.select("customer_id").collect(backend="polars").to_native()["customer_id"])
+        .cast(pl.String)
+        .drop_nulls()
+        .unique(maintain_order=True)
+    )
+    known = pl.DataFrame(
+        {"customer_id": pseudonyms_of(project, written.to_list()), "__written": written}
+    )
+    mapped = table.join(known, on="customer_id", how="left", maintain_order="left")
+    return mapped.with_columns(
+        pl.col("__written").fill_null(pl.col("customer_id")).alias("customer_id")
+    ).drop("__written")
