@@ -143,6 +143,39 @@ def test_the_exposure_log_holds_ids_as_written_and_reads_back_onto_the_members(
     assert set(back["customer_id"].cast(pl.String)) == set(members) and members.len() > 100
 
 
+ID_FILES = """segmentations:
+  service:
+    method: rules
+    segments:
+      - {name: Complained, ids: chosen.csv}
+  like_them:
+    method: lookalike
+    seed: {ids: chosen.csv}
+    size: 10
+    features: [age, income, household_size]
+"""
+
+
+def test_id_files_written_with_real_ids_name_their_customers(hidden: Path) -> None:
+    """A static segment's list and a lookalike's seed, written with the ids a CRM knows,
+    matched no pseudonym: the segment was empty and the lookalike refused its seed."""
+    folder = hidden.parent
+    customers = pl.read_csv(folder / "data" / "customers.csv.gz", infer_schema=False)
+    chosen = customers["customer_id"].slice(100, 5).to_list()
+    (folder / "chosen.csv").write_text("customer_id\n" + "\n".join(chosen) + "\n")
+    text = hidden.read_text().replace("store: segwise.duckdb", "store: ids.duckdb")
+    text = text.replace("report: report.html", "report: ids.html")
+    config = folder / "ids.yaml"
+    config.write_text(text.replace("segmentations:\n", ID_FILES, 1))
+    result = sw.Project.from_yaml(config).run()
+    found = {r.name: r.members for r in result.segmentations}
+    expected = {keyed_hash(KEY.encode(), c) for c in chosen}
+    service = found["service"].filter(pl.col("segment") == "Complained")
+    assert set(service["customer_id"]) == expected
+    seed = found["like_them"].filter(pl.col("segment") == "Seed")
+    assert set(seed["customer_id"]) == expected
+
+
 def test_access_and_forget_take_the_id_as_written(hidden: Path) -> None:
     record = runner.invoke(app, ["access", str(hidden), ID])
     assert record.exit_code == 0, record.output

@@ -113,10 +113,17 @@ def prepare(
         rows=orders.rows_read if orders is not None else 0,
         # A preview shows memberships only; a run says who its population leaves out.
         left_out=_left_out(tables, features, cutoff, orders, people) if keep_quarantine else None,
+        id_map=_id_map(project),
     )
     if account is not None:
         inputs = _with_accounts(project, inputs, account, step)
     return inputs, quality
+
+
+def _id_map(project: Project) -> Any:
+    from segwise.project.pseudonyms import id_map  # noqa: PLC0415 - loads DuckDB
+
+    return id_map(project)
 
 
 def check_value_column(schema: Mapping[str, Any], value: str | None) -> None:
@@ -207,6 +214,7 @@ def _with_accounts(
         level="account",
         contacts=contacts,
         unconsented=None,  # consent is a person's; accounts are companies
+        id_map=None,  # and their ids are never pseudonymised
     )
     return replace(inputs, accounts=accounts, contacts=contacts)
 

@@ -91,9 +91,12 @@ def _preview(
         cached = store.cached_features(source_fingerprints(project))
     if cached is not None:
         as_of, features = cached
+        from segwise.project.pseudonyms import id_map  # noqa: PLC0415 - loads DuckDB
+
         inputs = RunInputs(
-            {}, features, features, as_of, project.paths, project.config.currency, profile=False
-        )
+            {}, features, features, as_of, project.paths, project.config.currency,
+            profile=False, id_map=id_map(project),
+        )  # fmt: skip
     else:
         inputs, _ = prepare(
             project, latest["as_of"], project.config.engine_name, step, keep_quarantine=False

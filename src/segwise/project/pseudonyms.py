@@ -19,7 +19,7 @@ from segwise.privacy.secret import hmac_values, require_key
 from segwise.project.tombstones import project_key
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from segwise.io.dataset import Dataset
     from segwise.project.pipeline import Project
@@ -43,3 +43,18 @@ def pseudonyms_of(project: Project, customer_ids: Sequence[str]) -> list[str]:
     """The pseudonyms of raw ``customer_ids`` (as written in the sources), in order."""
     key = key_for_pseudonyms(project)
     return hmac_values(pl.Series(list(customer_ids), dtype=pl.String), key).to_list()
+
+
+def id_map(project: Project) -> Callable[[pl.Series], pl.Series] | None:
+    """How ids written in a file of the project's become the store's, or None (as written).
+
+    With ``privacy.pseudonymise`` the run's customers are pseudonyms: a static segment's
+    id list or a lookalike's seed file, written with the real ids, matched nobody.
+    """
+    if not project.config.privacy.pseudonymise:
+        return None
+
+    def pseudonymise(ids: pl.Series) -> pl.Series:
+        return pl.Series(ids.name, pseudonyms_of(project, ids.cast(pl.String).to_list()))
+
+    return pseudonymise

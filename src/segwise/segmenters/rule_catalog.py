@@ -21,6 +21,7 @@ See ``docs/rules.md`` for every key.
 
 from __future__ import annotations
 
+from collections.abc import Callable  # noqa: TC003 - pydantic reads the field types at runtime
 from pathlib import Path
 from typing import Any
 
@@ -150,6 +151,8 @@ class RuleCatalog(BaseModel):
     base_dir: str | None = Field(default=None, exclude=True)
     #: When set, static segments' id files must resolve inside this folder (a project's).
     confine_to: str | None = Field(default=None, exclude=True)
+    #: When set, how a static segment's ids become the table's (a project's pseudonyms).
+    id_map: Callable[[pl.Series], pl.Series] | None = Field(default=None, exclude=True)
 
     @model_validator(mode="after")
     def _unique_names(self) -> RuleCatalog:
@@ -260,5 +263,8 @@ class RuleCatalog(BaseModel):
                     f"{path}: no column '{column}' for segment '{segment.name}'",
                     hint="the columns are " + ", ".join(frame.columns),
                 )
-            out[segment.name] = frame.select(column).drop_nulls().lazy()
+            ids = frame.select(column).drop_nulls()
+            if self.id_map is not None:
+                ids = ids.with_columns(self.id_map(ids[column]).alias(column))
+            out[segment.name] = ids.lazy()
         return out

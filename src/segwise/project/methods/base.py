@@ -67,6 +67,13 @@ class RunInputs:
     rows: int | None = None
     #: The customers of the sources that the population leaves out (None: not counted).
     left_out: LeftOut | None = None
+    #: How the ids of an id file the project names (a static segment, a lookalike's seed)
+    #: become the run's: their pseudonyms under ``privacy.pseudonymise``; None: as written.
+    id_map: Callable[[pl.Series], pl.Series] | None = None
+
+    def read_ids(self, ids: pl.Series) -> pl.Series:
+        """``ids`` from a file of the project's, as this run's customer ids are written."""
+        return ids if self.id_map is None else self.id_map(ids)
 
     def at(self, level: str) -> RunInputs:
         """The inputs at ``level`` (``customer`` or ``account``)."""

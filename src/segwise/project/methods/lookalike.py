@@ -141,7 +141,7 @@ def _seed(name: str, spec: LookalikeSegmentation, inputs: RunInputs) -> pl.Serie
         return found.cast(pl.String)
     if seed.where is not None:
         return _where(seed.where, inputs)
-    return _ids(name, str(seed.ids), inputs.paths)
+    return inputs.read_ids(_ids(name, str(seed.ids), inputs.paths))
 
 
 def _where(rule: str, inputs: RunInputs) -> pl.Series:

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 def run(name: str, spec: RulesSegmentation, inputs: RunInputs) -> list[SegmentationResult]:
     """Evaluate the catalog in the run's engine; profile each segment or audience."""
-    catalog = catalog_of(name, spec, inputs.paths)
+    catalog = catalog_of(name, spec, inputs.paths, inputs.id_map)
     segmenter = RuleSegmenter(catalog, id_col="customer_id", as_of=inputs.as_of)
     tables = {
         "events": inputs.tables.get("events"),
