@@ -95,6 +95,39 @@ def test_the_service_logs_pseudonyms_even_when_logging_ids(hidden: Path) -> None
     assert not [v for v in _raw_values(hidden.parent) if v.decode() in text]
 
 
+def test_a_customer_is_looked_up_by_the_id_as_written_or_as_stored(hidden: Path) -> None:
+    """The store holds pseudonyms; "customer '0000001' is in no stored run" sent a support
+    desk, which knows the CRM's id, to compute one by hand."""
+    from fastapi.testclient import TestClient
+
+    from segwise.api.app import create_app
+    from segwise.api.settings import Settings
+    from segwise.project import open_workspace
+    from segwise.store.keys import create_key
+
+    written, stored = "0000001", keyed_hash(KEY.encode(), "0000001")
+    for given in (written, stored):
+        done = runner.invoke(app, ["history", str(hidden), given, "--json"])
+        assert done.exit_code == 0, done.output
+        assert f'"customer_id": "{stored}"' in done.stdout
+    assert runner.invoke(app, ["history", str(hidden), "0000001x"]).exit_code == 1
+    key = create_key(open_workspace(hidden), "desk", "admin")[1]
+    auth = {"Authorization": f"Bearer {key}"}
+    with TestClient(create_app(Settings(project=hidden))) as client:
+        for given in (written, stored):
+            found = client.get(f"/api/v1/customers/{given}", headers=auth)
+            assert found.status_code == 200, found.text
+            assert found.json()["history"]["path"]
+            why = client.post("/api/v1/rules/explain", headers=auth, json={
+                "segmentation": "lifecycle", "segment": "VIP", "customer_id": given})  # fmt: skip
+            assert why.status_code == 200, why.text
+        page = client.post("/ui/login", data={"key": key}, follow_redirects=True)
+        assert page.status_code == 200
+        shown = client.get("/ui/customers", params={"id": written})
+        assert shown.status_code == 200 and 'id="path"' in shown.text
+        assert "in any stored run" not in shown.text
+
+
 def test_the_features_hold_no_personal_column(hidden: Path) -> None:
     features = sw.Project.from_yaml(hidden).store.latest_features()
     assert features is not None

@@ -160,9 +160,13 @@ def history(
 ) -> None:
     """One customer's path through every segmentation, run by run, and why each move happened."""
     from segwise.exceptions import ConfigError
-    from segwise.project import open_workspace
+    from segwise.project import Project
+    from segwise.project.pseudonyms import as_stored
 
-    found = open_workspace(config).history(customer)
+    project = Project.from_yaml(config)
+    store = project.store
+    # With pseudonyms, the id as written (a CRM's) or as stored (a list's) both find them.
+    found = store.history(as_stored(project, customer, lambda i: store.history(i).path.height > 0))
     if found.path.height == 0:
         raise ConfigError(
             f"customer '{customer}' is in no stored run",

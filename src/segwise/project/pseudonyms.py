@@ -58,3 +58,15 @@ def id_map(project: Project) -> Callable[[pl.Series], pl.Series] | None:
         return pl.Series(ids.name, pseudonyms_of(project, ids.cast(pl.String).to_list()))
 
     return pseudonymise
+
+
+def as_stored(project: Project, customer_id: str, held: Callable[[str], bool]) -> str:
+    """The id the store holds ``customer_id`` under: as given, else its pseudonym.
+
+    A pseudonymised project's lists show pseudonyms, while a support desk knows the
+    id its CRM writes: a lookup takes either. The id as given is tried first
+    (``held``), so a pseudonym read off a list is found as it is.
+    """
+    if not project.config.privacy.pseudonymise or held(customer_id):
+        return customer_id
+    return pseudonyms_of(project, [customer_id])[0]

@@ -10,6 +10,7 @@ from segwise.api.auth import MemberReader, StateDep, Viewer
 from segwise.api.schemas.common import ERRORS
 from segwise.api.schemas.segments import AlertOut, CustomerOut
 from segwise.privacy.small_groups import is_small
+from segwise.project.pseudonyms import as_stored
 from segwise.store import Workspace
 
 router = APIRouter(tags=["customers"], responses=ERRORS)
@@ -24,8 +25,12 @@ def customer(customer_id: str, state: StateDep, _caller: MemberReader) -> dict[s
     def read(store: Workspace) -> dict[str, Any]:
         with store.reading():
             run_id = store.latest_run()
-            held = store.customer_segments(customer_id, run_id)
-            history = store.history(customer_id)
+            # With pseudonyms, the id as written (a CRM's) or as stored (a list's).
+            stored = as_stored(
+                state.project(), customer_id, lambda i: store.history(i).path.height > 0
+            )
+            held = store.customer_segments(stored, run_id)
+            history = store.history(stored)
         found = history.to_dict()
         if held.height == 0 and not found.get("path"):
             raise HTTPException(404, "no such customer in any stored run")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import polars as pl
 from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 
@@ -22,6 +23,7 @@ from segwise.api.schemas.rules import (
 )
 from segwise.privacy.small_groups import protect_counts
 from segwise.project import live
+from segwise.project.pseudonyms import as_stored
 
 router = APIRouter(tags=["rules"], responses=ERRORS)
 
@@ -53,8 +55,12 @@ def preview(body: PreviewRequest, state: StateDep, _caller: Viewer) -> dict[str,
 @router.post("/rules/explain")
 def explain(body: ExplainRequest, state: StateDep, _caller: MemberReader) -> dict[str, Any]:
     """Why one customer of the latest run is in or out of a segment, condition by condition."""
-    catalog = live.project_catalog(state.project(), body.segmentation)
-    found = live.explain(state.live(), catalog, body.customer_id, body.segment)
+    project, data = state.project(), state.live()
+    catalog = live.project_catalog(project, body.segmentation)
+    # With pseudonyms, the id as written (a CRM's) or as stored (a list's).
+    held = data.features["customer_id"].cast(pl.String)
+    stored = as_stored(project, body.customer_id, lambda i: bool((held == i).any()))
+    found = live.explain(data, catalog, stored, body.segment)
     return live.explanation_dict(found, body.customer_id) | {"text": found.render()}
 
 

@@ -198,7 +198,8 @@ def customers(request: Request, state: StateDep, id: str | None = None) -> Respo
     found, error = None, None
     if id and principal.sees_members:
         try:
-            found = state.reading(lambda store: _customer(store, id))
+            project = state.project()
+            found = state.reading(lambda store: _customer(store, id, project))
         except SegwiseError as exc:
             error = exc.one_line()
     config = state.project().config
@@ -217,10 +218,14 @@ def customers(request: Request, state: StateDep, id: str | None = None) -> Respo
     )
 
 
-def _customer(store: Any, customer_id: str) -> dict[str, Any] | None:
+def _customer(store: Any, customer_id: str, project: Any) -> dict[str, Any] | None:
+    from segwise.project.pseudonyms import as_stored  # noqa: PLC0415 - loads DuckDB
+
     with store.reading():
-        held = store.customer_segments(customer_id)
-        found = store.history(customer_id)
+        # With pseudonyms, the id as written (a CRM's) or as stored (a list's).
+        stored = as_stored(project, customer_id, lambda i: store.history(i).path.height > 0)
+        held = store.customer_segments(stored)
+        found = store.history(stored)
     history = found.to_dict()
     if held.height == 0 and not history.get("path"):
         return None
