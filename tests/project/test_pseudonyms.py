@@ -207,6 +207,12 @@ def test_id_files_written_with_real_ids_name_their_customers(hidden: Path) -> No
     assert set(service["customer_id"]) == expected
     seed = found["like_them"].filter(pl.col("segment") == "Seed")
     assert set(seed["customer_id"]) == expected
+    # /classify: a customer named as the CRM writes them is known, and on their list.
+    from segwise.project.classify import Classifier
+
+    placed = Classifier(sw.Project.from_yaml(config)).classify({}, customer_id=chosen[0])
+    assert placed.known and placed.segments["service"] == ["Complained"]
+    assert placed.customer_id == chosen[0]
 
 
 def test_access_and_forget_take_the_id_as_written(hidden: Path) -> None:

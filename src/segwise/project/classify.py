@@ -122,6 +122,10 @@ class Classifier:
         # (slice, with_columns, concat) cost more than running the whole plan.
         self._schema = self.features.schema
         self._ids: list[str] = self.features["customer_id"].to_list()
+        from segwise.project.pseudonyms import id_map  # noqa: PLC0415 - loads DuckDB
+
+        # With pseudonyms, id lists and a known customer's id as written become pseudonyms.
+        self._id_map = id_map(project)
         self.skipped: dict[str, str] = {}
         self._prepare(stored)
 
@@ -169,7 +173,7 @@ class Classifier:
         if spec.level != "customer":
             return "segments accounts; classify places one customer"
         if isinstance(spec, RulesSegmentation):
-            catalog = catalog_of(name, spec, self.project.paths)
+            catalog = catalog_of(name, spec, self.project.paths, self._id_map)
             rules = RuleSegmenter(catalog, id_col="customer_id", as_of=self.as_of)
             rules.fit(
                 empty["customers"], events=empty["events"], transactions=empty["transactions"]
@@ -187,6 +191,16 @@ class Classifier:
             "see the latest run's membership"
         )
 
+    def _holds(self, customer_id: str) -> bool:
+        at = bisect.bisect_left(self._ids, customer_id)
+        return at < len(self._ids) and self._ids[at] == customer_id
+
+    def _stored(self, customer_id: str) -> str:
+        """The id as the run holds it: as given (a pseudonym), else its pseudonym."""
+        if self._holds(customer_id) or self._id_map is None:
+            return customer_id
+        return str(self._id_map(pl.Series([customer_id]))[0])
+
     def _row(
         self, customer_id: str | None, attributes: Mapping[str, Any]
     ) -> tuple[dict[str, Any], bool, list[str]]:
@@ -195,10 +209,8 @@ class Classifier:
         Also returns the attributes no segmentation reads (not in the customer table).
         """
         row: dict[str, Any] | None = None
-        if customer_id is not None:
-            at = bisect.bisect_left(self._ids, customer_id)
-            if at < len(self._ids) and self._ids[at] == customer_id:
-                row = self.features.row(at, named=True)
+        if customer_id is not None and self._holds(customer_id):
+            row = self.features.row(bisect.bisect_left(self._ids, customer_id), named=True)
         known = row is not None
         if row is None:
             row = dict.fromkeys(self._schema)
@@ -261,6 +273,9 @@ class Classifier:
         fill_known: bool,
     ) -> tuple[_Request, Callable[[dict[str, Any]], Classification]]:
         """The request for the batch, and how to read its row of the answer."""
+        given = customer_id  # the answer names them as asked
+        if customer_id is not None and self._id_map is not None:
+            customer_id = self._stored(customer_id)
         row, known, ignored = self._row(customer_id if fill_known else None, attributes)
         # Each request its own key: two unknown customers must not share their events.
         key = customer_id if customer_id is not None else f"__anonymous_{next(self._serial)}"
@@ -280,7 +295,7 @@ class Classifier:
                 else:  # an overlapping catalog: one flag per audience
                     found[name] = [audience for audience, flag in value.items() if flag]
             return Classification(
-                customer_id, self.as_of, self.run_id, known, found, dict(self.skipped), ignored
+                given, self.as_of, self.run_id, known, found, dict(self.skipped), ignored
             )
 
         return request, finish
