@@ -182,15 +182,24 @@ def erase_from_warehouse(
         )
     for row in counts:
         if row[partition] in emptied:
-            spark.sql(
-                f"ALTER TABLE {table} DROP IF EXISTS PARTITION ({partition} = {row[partition]!r})"
-            )
+            _drop_partition(spark, str(table), partition, row[partition], where)
             continue
         kept = current().where((sf.col(partition) == row[partition]) & ~hit).toArrow()
         write_warehouse(
             spark, kept, table=table, path=path, fmt=fmt, partition=partition, where=where
         )
     return found
+
+
+def _drop_partition(spark: Any, table: str, partition: str, value: Any, where: str) -> None:
+    try:
+        spark.sql(f"ALTER TABLE {table} DROP IF EXISTS PARTITION ({partition} = {value!r})")
+    except Exception as exc:  # noqa: BLE001 - any Spark failure becomes one located line
+        raise ConfigError(
+            f"{where}: every row of {partition} = {value} in table {table} is theirs, and Spark "
+            f"cannot drop that partition: {_spark_failure(exc)}",
+            hint=f"delete those rows there (DELETE FROM {table} WHERE {partition} = {value!r})",
+        ) from None
 
 
 def _written(spark: Any, table: str | None, path: str | None, fmt: str | None) -> bool:
