@@ -172,6 +172,18 @@ def test_duckdb_gives_the_same_features() -> None:
     assert _polars(on_duckdb).equals(expected.select(_polars(on_duckdb).columns))
 
 
+def test_pandas_and_pyarrow_frames_get_their_own_kind_back() -> None:
+    expected = sw.customer_features(TX, events=EVENTS, as_of="2024-01-31")
+    from_pandas = sw.customer_features(TX.to_pandas(), events=EVENTS, as_of="2024-01-31")
+    from_arrow = sw.customer_features(TX.to_arrow(), events=EVENTS, as_of="2024-01-31")
+    assert type(from_pandas).__module__.startswith("pandas")
+    assert type(from_arrow).__module__.startswith("pyarrow")
+    assert pl.from_pandas(from_pandas).equals(expected)
+    assert pl.from_arrow(from_arrow).equals(expected)  # type: ignore[union-attr]
+    # The first frame given decides: events alone, as pandas, give pandas.
+    assert type(sw.customer_features(events=EVENTS.to_pandas())).__module__.startswith("pandas")
+
+
 @pytest.mark.spark
 def test_spark_gives_the_same_features(spark: Any, tmp_path: Any) -> None:
     data = generate_retailer(400, seed=4)

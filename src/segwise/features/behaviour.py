@@ -109,11 +109,16 @@ def _active(parts: list[nw.LazyFrame[Any]], *, with_events: bool) -> nw.LazyFram
 
 
 def _result_kind(*sources: Any) -> str:
-    """What the features come back as: DuckDB or Spark for their inputs, else Polars."""
+    """What the features come back as: the first frame's kind, Polars for a Dataset.
+
+    A pandas or PyArrow frame gets its own kind back (the library's contract: any frame
+    in, the same kind out); a Polars frame, lazy or not, gets a Polars DataFrame, as the
+    project's callers expect.
+    """
     for source in sources:
         if source is not None and not isinstance(source, Dataset):
             kind = native_kind(source)
-            return kind if kind in {"duckdb", "spark"} else "polars-eager"
+            return kind if kind in {"duckdb", "spark", "pandas", "pyarrow"} else "polars-eager"
     return "polars-eager"
 
 
@@ -390,8 +395,10 @@ def customer_features(
     frame
         The population is the customer table when given, else every customer
         with a purchase or an event. Counts and revenue are 0 where a
-        customer has none; timing features are NULL. Polars DataFrame for
-        Dataset or eager inputs, a lazy frame on DuckDB or Spark inputs.
+        customer has none; timing features are NULL. A pandas DataFrame or
+        PyArrow Table for those inputs (the first given decides), a Polars
+        DataFrame for a Dataset or a Polars frame, a lazy frame on DuckDB or
+        Spark inputs.
 
     Examples
     --------
@@ -450,4 +457,4 @@ def customer_features(
     table = portable.materialize(table)
     if like in {"duckdb", "spark"}:
         return from_lazy(table, like=like)
-    return from_lazy(table.sort("customer_id"), like="polars-eager")
+    return from_lazy(table.sort("customer_id"), like=like)
