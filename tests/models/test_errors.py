@@ -57,8 +57,11 @@ def test_impossible_summaries_are_refused_naming_the_row(
 
 
 def test_gamma_gamma_needs_positive_spend() -> None:
-    with pytest.raises(sw.DataError, match="1 repeat customers have zero or negative mean spend"):
-        GammaGammaModel().fit({"frequency": [1, 2, 0], "monetary_value": [10.0, 0.0, 0.0]})
+    # The row is the summary's own (one-time buyers at 0 before it do not count).
+    with pytest.raises(sw.DataError, match=r"row 3 is a repeat customer with a mean spend of 0\."):
+        GammaGammaModel().fit({"frequency": [0, 1, 2], "monetary_value": [0.0, 10.0, 0.0]})
+    with pytest.raises(sw.DataError, match=r"row 1 is a .* of 0 \(1 more like it\)"):
+        GammaGammaModel().fit({"frequency": [2, 3], "monetary_value": [0.0, 0.0]})
 
 
 def test_missing_columns_and_unfitted_models() -> None:

@@ -93,15 +93,17 @@ class GammaGammaModel(MaximumLikelihoodModel):
             raise DataError(
                 "no customer has a repeat purchase", hint="Gamma-Gamma needs repeat buyers"
             )
+        if np.any(unpaid := repeat & (m <= 0)):
+            row, others = int(np.argmax(unpaid)), int(np.sum(unpaid)) - 1
+            more = f" ({others} more like it)" if others else ""
+            raise DataError(
+                f"row {row + 1} is a repeat customer with a mean spend of {m[row]:g}{more}",
+                column="monetary_value",
+                hint="Gamma-Gamma needs positive spend: exclude returns and free orders first",
+            )
         covariates = covariate_matrix(summary, list(self.spend_covariates), x.size)[repeat]
         x, m, weights = x[repeat], m[repeat], weights[repeat]
         shift = 1.0 if self.q_above_one else 0.0
-        if np.any(m <= 0):
-            raise DataError(
-                f"{int(np.sum(m <= 0))} repeat customers have zero or negative mean spend",
-                column="monetary_value",
-                hint="Gamma-Gamma needs positive values: exclude returns and free orders first",
-            )
 
         # What every evaluation reuses (the optimiser evaluates 30-100 times).
         log_m, log_x, spent = np.log(m), np.log(x), x * m
