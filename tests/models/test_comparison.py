@@ -136,6 +136,9 @@ def test_a_large_summary_is_compared_on_one_seeded_sample() -> None:
     assert scores["BG/NBD"].log_likelihood != given.log_likelihood_
     assert len({s.actual for s in scores.values()}) == 1
     assert scores["BG/NBD"].actual < frame["frequency_holdout"].sum()
+    # The total beside a backtest over everyone says whose it is.
+    actual = next(iter(scores.values())).actual
+    assert f"off the actual {actual:,.0f} of the 100 sampled customers" in comparison.verdict
     again = compare_purchase_models(frame.to_pandas(), horizon=20, sample=100)
     assert again.to_dict()["models"] == comparison.to_dict()["models"]
     whole = compare_purchase_models(frame, horizon=20, fitted={"BG/NBD": given})

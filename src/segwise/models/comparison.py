@@ -115,7 +115,10 @@ def _score(
 
 
 def _verdict(
-    scores: list[ModelScore], churn_threshold: float = CHURN_THRESHOLD, used: str = DEFAULT_MODEL
+    scores: list[ModelScore],
+    churn_threshold: float = CHURN_THRESHOLD,
+    used: str = DEFAULT_MODEL,
+    sampled: int | None = None,
 ) -> tuple[str | None, str]:
     fitted = sorted((s for s in scores if s.mae is not None), key=lambda s: s.mae or 0.0)
     if not fitted:
@@ -137,6 +140,8 @@ def _verdict(
     if best.aggregate_error is not None:
         text += f"; in total {best.model} is {best.aggregate_error:+.1%} off the actual "
         text += f"{best.actual:,.0f}"
+        if sampled is not None:  # beside a backtest's total over everyone, say whose it is
+            text += f" of the {sampled:,} sampled customers"
     if len(tied) > 1:
         text += _tie_reason(tied)
     text += _segments_note(fitted, tied, churn_threshold, used)
@@ -269,7 +274,8 @@ def compare_purchase_models(
         else replace(score, same_churn_calls=float(np.mean(calls[name] == theirs)))
         for name, (score, _) in found.items()
     ]
-    best, verdict = _verdict(scores, churn_threshold, used)
+    sampled = None if scored is frame else min(sample, customers)
+    best, verdict = _verdict(scores, churn_threshold, used, sampled)
     if scored is not frame:
         verdict += (
             f". Fitted and scored on a seeded sample of {sample:,} of {customers:,} customers"
