@@ -99,7 +99,8 @@ class GammaGammaModel(MaximumLikelihoodModel):
             raise DataError(
                 f"row {row + 1} is a repeat customer with a mean spend of {m[row]:g}{more}",
                 column="monetary_value",
-                hint="Gamma-Gamma needs positive spend: exclude returns and free orders first",
+                hint="Gamma-Gamma needs positive spend: fit it on the customers who spent "
+                "(monetary_value > 0)",
             )
         covariates = covariate_matrix(summary, list(self.spend_covariates), x.size)[repeat]
         x, m, weights = x[repeat], m[repeat], weights[repeat]
