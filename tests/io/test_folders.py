@@ -168,3 +168,23 @@ def test_a_folder_of_monthly_exports_is_read_as_one(tmp_path: Path) -> None:
     assert "warning: " in done.stderr and "orders-2024-02.csv: 1 row equals a row" in done.stderr
     assert "orders-2024-01.csv + " in done.output
     assert "check: repeated_from_earlier_source" in done.output
+
+
+def test_a_column_named_for_every_file_that_one_lacks_says_to_leave_it_unnamed(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    (folder / "2010.csv").write_text("Customer ID,date,amount\nA,2010-01-03,10\n")
+    (folder / "2011.csv").write_text("CustomerID,date,amount\nB,2011-01-03,5\n")
+    with pytest.raises(sw.ColumnNotFoundError) as caught:
+        sw.read_transactions(folder, customer_id="Customer ID")
+    said = str(caught.value)
+    assert said.startswith(f"{folder / '2011.csv'}: column 'Customer ID' (given as the customer")
+    assert "Did you mean 'CustomerID'? If the files name it differently, leave the role" in said
+    assert caught.value.source == str(folder / "2011.csv")
+    # Unnamed, each file's is recognised; one file alone keeps the plain hint.
+    assert sw.read_transactions(folder).quality().customers == 2
+    with pytest.raises(sw.ColumnNotFoundError) as alone:
+        sw.read_transactions(folder / "2011.csv", customer_id="Customer ID")
+    assert "If the files" not in str(alone.value)

@@ -311,3 +311,29 @@ def test_the_rest_of_the_lifecycle_rules_are_active_only_where_lapsed_starts_wit
     shop = sniff_project(tmp_path / "shop", retail).config.read_text()
     assert 'where: "recency_days > 140"' in shop
     assert "other: Active repeat buyers" in shop
+
+
+def test_a_folder_of_exports_that_name_columns_differently_runs(tmp_path: Path) -> None:
+    # A shop's old and new exports (Online Retail II's "Customer ID" and "Invoice", the older
+    # file's "CustomerID" and "InvoiceNo"): init used to write the first file's names, which
+    # the other file lacks, so the project it wrote could not run.
+    with gzip.open(sample_paths()["orders"]) as handle:
+        orders = pl.read_csv(handle.read(), infer_schema=False)
+    half = orders.height // 2
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    orders.head(half).rename({"customer_id": "Customer ID", "order_id": "Invoice"}).write_csv(
+        folder / "2024-a.csv"
+    )
+    orders.tail(orders.height - half).rename(
+        {"customer_id": "CustomerID", "order_id": "InvoiceNo"}
+    ).write_csv(folder / "2024-b.csv")
+    sniff_project(tmp_path / "p", folder)
+    text = (tmp_path / "p" / "segwise.yaml").read_text()
+    assert "    timestamp: order_date\n" in text and "    amount: amount\n" in text
+    assert "customer_id: " not in text and "order_id: " not in text
+    assert "    # The files name customer_id and order_id differently: each file's" in text
+    run = sw.Project.from_yaml(keep_segmentations(tmp_path / "p" / "segwise.yaml", "value")).run()
+    whole = sw.read_transactions(sample_paths()["orders"]).quality()
+    assert sum(r.rows_read for r in run.quality) == whole.rows_read == orders.height
+    assert sum(r.rows_used for r in run.quality) == whole.rows_used

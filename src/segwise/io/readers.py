@@ -24,7 +24,7 @@ from segwise.io.folders import folder_exports
 from segwise.io.header_units import header_currency_notes
 from segwise.io.order_status import Statuses
 from segwise.io.policy import CleaningPolicy
-from segwise.io.roles import TEXT_ROLES, ColumnRoles, detect_roles
+from segwise.io.roles import TEXT_ROLES, ColumnRoles, NamedColumnMissingError, detect_roles
 from segwise.io.source_checks import id_type, refuse_odd_columns
 from segwise.io.sources import EXTRA_FIELDS, RawSource, open_source, reading
 from segwise.io.timestamps import (
@@ -119,7 +119,18 @@ def _read_several(kind: InputKind, sources: Sequence[Any], *args: Any, **kwargs:
         raise DataError("read_customers takes one source", hint=_ONE_CUSTOMER_TABLE)
     if not sources:
         raise DataError("no sources given", hint="pass a path, a frame, or a list of them")
-    parts = [read_kind(kind, one, *args, **kwargs) for one in sources]
+    try:
+        parts = [read_kind(kind, one, *args, **kwargs) for one in sources]
+    except NamedColumnMissingError as missing:
+        if len(sources) == 1:
+            raise
+        # "Did you mean" alone would fix this file and break the others.
+        raise NamedColumnMissingError(
+            missing.message.removeprefix(f"{missing.source}: "),
+            hint=f"{missing.hint or ''} If the files name it differently, leave the role "
+            "unnamed: each file's column is then recognised by its name".strip(),
+            source=missing.source,
+        ) from None
     return parts[0] if len(parts) == 1 else CombinedDataset(parts)
 
 

@@ -131,6 +131,10 @@ def _key(name: str) -> str:
     return "".join(ch for ch in decomposed if ch.isalnum() and not unicodedata.combining(ch))
 
 
+class NamedColumnMissingError(ColumnNotFoundError):
+    """A column named for a role is not in the data (one recognised by name may be)."""
+
+
 @dataclass(frozen=True)
 class ColumnRoles:
     """The source column behind each role, for one input.
@@ -351,7 +355,7 @@ def detect_roles(
     found: dict[str, str] = {}
     for role, column in named.items():
         if column not in columns:
-            raise ColumnNotFoundError(
+            raise NamedColumnMissingError(
                 f"column '{column}' (given as the "
                 f"{'account id' if kind == 'accounts' else role.replace('_', ' ')}) "
                 "is not in the data",
