@@ -184,3 +184,17 @@ def test_the_segments_are_made_with_the_purchase_model_named(tmp_path: Path) -> 
 def test_an_unknown_purchase_model_is_refused_with_the_names(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"'BG/NBD', 'MBG/NBD' or 'Pareto/NBD'"):
         sample_project(tmp_path / "p", PARETO.replace("pareto_nbd", "poisson"))
+
+
+def test_a_run_before_the_orders_span_the_holdout_says_so(tmp_path: Path) -> None:
+    # Monthly runs from the start of the orders: with calibration_end auto, the backtest said
+    # "the calibration end 2022-10-16 is before the first transaction… choose a calibration
+    # end inside the data", of a date the user never chose.
+    segmentations = "segmentations:\n  future: {method: clv, holdout_weeks: 26}\n"
+    future = sample_project(tmp_path / "p", segmentations).run(as_of="2023-04-16")
+    [said] = [w for w in future.segmentations[0].warnings if "backtest was skipped" in w]
+    assert said == (
+        "the backtest was skipped: it holds out the last 26 weeks (holdout_weeks) and the "
+        "orders span 15 weeks (from 2023-01-01): it runs once they span more, or set a "
+        "shorter holdout_weeks"
+    )
