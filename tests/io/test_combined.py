@@ -16,6 +16,7 @@ from segwise.cli.app import app
 from segwise.exceptions import DataError
 from segwise.features.rfm import RFMBinningWarning
 from segwise.io.combined import CombinedDataset, OverlappingSourcesWarning
+from segwise.io.overlaps import REPEATED
 
 runner = CliRunner()
 
@@ -240,6 +241,53 @@ def test_exports_that_overlap_are_counted_said_and_kept(
     assert report.total_amount == pytest.approx(35.5)
 
 
+@pytest.mark.parametrize(
+    "engine", ["polars", "duckdb", pytest.param("spark", marks=pytest.mark.spark)]
+)
+def test_under_duplicates_drop_the_overlap_is_quarantined_from_the_later_export(
+    engine: str, request: pytest.FixtureRequest
+) -> None:
+    january, february = _monthly_exports()
+    if engine == "duckdb":
+        import duckdb
+
+        parts = [duckdb.from_arrow(frame.to_arrow()) for frame in (january, february)]
+    elif engine == "spark":
+        spark = request.getfixturevalue("spark")
+        parts = [spark.createDataFrame(frame.to_arrow()) for frame in (january, february)]
+    else:
+        parts = [january, february]
+    both = sw.read_transactions(parts, duplicates="drop")
+    with pytest.warns(OverlappingSourcesWarning, match="1 row equals .* quarantined from it as"):
+        report = both.quality()
+    # Each file's own copies go first (duplicate); then February's line of order 2, which
+    # January holds, goes as repeated. Its row 4 has no order id: not compared, kept.
+    assert (report.rows_read, report.rows_used, report.rows_quarantined) == (7, 4, 3)
+    assert (report.excluded["duplicate"], report.excluded["repeated_from_earlier_source"]) == (
+        2,
+        1,
+    )
+    assert report.first_excluded_row["repeated_from_earlier_source"] == 1
+    assert report.total_amount == pytest.approx(20.5) and report.customers == 4
+    used = _polars(both.data).sort("customer_id", "timestamp")
+    assert used["amount"].to_list() == [10.0, 5.0, 4.5, 1.0]
+    later = both.reports()[1]
+    assert (later.rows_used, later.customers) == (2, 2)
+    assert str(later.first_timestamp) == "2024-02-01 00:00:00"
+    held = _polars(both.quarantine())
+    assert sorted(held.select("row", "reason").rows()) == [
+        (1, REPEATED),  # February's row 1; its row 2 copies it
+        (2, "duplicate"),
+        (3, "duplicate"),  # January's row 3 copies its row 2
+    ]
+    assert held.filter(pl.col("reason") == REPEATED)["InvoiceNo"].to_list() == ["2"]
+
+
+def _polars(frame: nw.LazyFrame) -> pl.DataFrame:  # type: ignore[type-arg]
+    collected: pl.DataFrame = frame.collect(backend="polars").to_native()
+    return collected
+
+
 def test_files_without_shared_rows_are_not_flagged() -> None:
     january, february = _monthly_exports()
     later = february.filter(pl.col("InvoiceDate") > "2024-01-31")
@@ -273,7 +321,8 @@ def test_the_cli_says_which_file_repeats_which(tmp_path: Path) -> None:
     said = [line for line in scored.stderr.splitlines() if line.startswith("warning:")]
     assert said == [
         f"warning: {second}: 2 rows equal a row of {first} (exports that overlap in time?): "
-        "each is counted in both; take the overlap out of one of them"
+        "each is counted in both; take the overlap out of one of them, or set duplicates: drop "
+        "on the source (segwise quality --duplicates drop) to quarantine it"
     ]
     checked = runner.invoke(app, ["quality", str(first), str(second), "--json", "--no-quarantine"])
     assert checked.exit_code == 0, checked.stderr

@@ -188,3 +188,29 @@ def test_a_column_named_for_every_file_that_one_lacks_says_to_leave_it_unnamed(
     with pytest.raises(sw.ColumnNotFoundError) as alone:
         sw.read_transactions(folder / "2011.csv", customer_id="Customer ID")
     assert "If the files" not in str(alone.value)
+
+
+def test_a_project_told_to_drop_duplicates_quarantines_the_overlap(tmp_path: Path) -> None:
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    (folder / "orders-2024-01.csv").write_text(
+        "customer_id,date,amount\nA,2024-01-03,10\nB,2024-01-20,5\nB,2024-01-31,7\n"
+    )
+    (folder / "orders-2024-02.csv").write_text(  # begins a day early
+        "customer_id,date,amount\nB,2024-01-31,7\nC,2024-02-05,12.5\nA,2024-02-09,3\n"
+    )
+    (tmp_path / "segwise.yaml").write_text(
+        "name: shop\nstore: segwise.duckdb\nsources:\n"
+        "  transactions: {path: exports, duplicates: drop}\n"
+        "segmentations:\n  value: {method: rfm}\n"
+    )
+    with pytest.warns(OverlappingSourcesWarning, match="quarantined from it as repeated"):
+        run = sw.Project.from_yaml(tmp_path / "segwise.yaml").run()
+    [report] = run.quality
+    assert (report.rows_used, report.excluded["repeated_from_earlier_source"]) == (5, 1)
+    assert report.total_amount == pytest.approx(37.5)  # B's 7 on 31 January once
+    held = pl.read_csv(tmp_path / "quarantine" / "transactions.quarantine.csv")
+    assert held.select("row", "reason", "customer_id").rows() == [
+        (1, "repeated_from_earlier_source", "B")
+    ]
+    assert held["source"].to_list() == [str(folder / "orders-2024-02.csv")]

@@ -190,7 +190,7 @@ def quality(
 
 def _note_overlaps(checked: list[tuple[Any, QualityReport]]) -> None:
     """A note (and a check) on each file that repeats rows of a file before it."""
-    from segwise.io.combined import overlap_text, repeated_from_earlier_parts
+    from segwise.io.overlaps import overlap_text, repeated_from_earlier_parts
 
     reports = {id(dataset): report for dataset, report in checked}
     for part, earlier, count in repeated_from_earlier_parts([d for d, _ in checked]):

@@ -18,11 +18,23 @@ import narwhals.stable.v2 as nw
 from segwise.engine.frames import from_lazy
 from segwise.exceptions import DataError
 from segwise.io.dataset import Dataset
+from segwise.io.overlaps import (
+    OverlappingSourcesWarning,
+    drops_repeats,
+    kept,
+    overlap_text,
+    quarantined,
+    repeated_from_earlier_parts,
+    repeated_rows,
+    report_without,
+)
 from segwise.io.writers import write_table
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
     from pathlib import Path
+
+    import polars as pl
 
     from segwise._typing import StrPath
     from segwise.io.quality import QualityReport
@@ -98,6 +110,7 @@ class CombinedDataset(Dataset):
         self._like = first._like  # the parts' frames are of one kind (checked)
         self._report: QualityReport | None = None
         self._overlaps: list[tuple[Dataset, str, int]] | None = None
+        self._repeated: dict[int, pl.DataFrame] | None = None
 
     @property
     def written_currency(self) -> str | None:
@@ -120,7 +133,11 @@ class CombinedDataset(Dataset):
         order code in another) is stacked as text, or as a float where every type is a
         number.
         """
-        frames = [part.data for part in self.parts]
+        repeated = self.repeated()
+        frames = [
+            kept(part, repeated[k]) if k in repeated else part.data
+            for k, part in enumerate(self.parts)
+        ]
         types: dict[str, set[Any]] = {}
         for frame in frames:
             for name, dtype in frame.collect_schema().items():
@@ -141,8 +158,11 @@ class CombinedDataset(Dataset):
     def quarantine(self) -> nw.LazyFrame[Any]:
         """Every part's excluded rows, with the ``source`` each came from after ``row``."""
         frames = []
-        for part in self.parts:
+        repeated = self.repeated()
+        for k, part in enumerate(self.parts):
             excluded = part.quarantine()
+            if k in repeated:
+                excluded = nw.concat([excluded, quarantined(part, repeated[k])]).sort("row")
             names = excluded.collect_schema().names()
             frames.append(
                 excluded.with_columns(nw.lit(part.source).alias("source")).select(
@@ -164,8 +184,22 @@ class CombinedDataset(Dataset):
         return CombinedDataset([part.without_customers(customer_ids) for part in self.parts])
 
     def reports(self) -> list[QualityReport]:
-        """Each part's own quality report."""
-        return [part.quality() for part in self.parts]
+        """Each part's own quality report, less its rows repeated from earlier parts if dropped."""
+        reports = [part.quality() for part in self.parts]  # first: an unusable part's own line
+        repeated = self.repeated()
+        return [
+            report_without(part, repeated[k], report) if k in repeated else report
+            for k, (part, report) in enumerate(zip(self.parts, reports, strict=True))
+        ]
+
+    def repeated(self) -> dict[int, pl.DataFrame]:
+        """Under ``duplicates="drop"``: per part (by position), its rows repeated from an earlier.
+
+        Empty otherwise: the repeats are counted and said (:meth:`overlaps`), not dropped.
+        """
+        if self._repeated is None:
+            self._repeated = repeated_rows(self.parts) if drops_repeats(self.parts) else {}
+        return self._repeated
 
     def quality(self) -> QualityReport:
         """The parts' reports added up; ``customers`` counts distinct ids across parts.
@@ -176,7 +210,8 @@ class CombinedDataset(Dataset):
         if self._report is None:
             reports = self.reports()  # first: an unusable part fails in its own line
             repeated = self.overlaps()
-            notes = self.notes + [overlap_text(*found) for found in repeated]
+            dropped = drops_repeats(self.parts)
+            notes = self.notes + [overlap_text(*found, dropped=dropped) for found in repeated]
             report = _added_up(reports, self.source, notes, self.data)
             report.checks["repeated_from_earlier_source"] = sum(n for *_, n in repeated)
             self._report = report
@@ -189,100 +224,16 @@ class CombinedDataset(Dataset):
         """
         if self._overlaps is None:
             self._overlaps = repeated_from_earlier_parts(self.parts)
+            dropped = drops_repeats(self.parts)
             for found in self._overlaps:
-                warnings.warn(OverlappingSourcesWarning(overlap_text(*found)), stacklevel=2)
+                text = overlap_text(*found, dropped=dropped)
+                warnings.warn(OverlappingSourcesWarning(text), stacklevel=2)
         return self._overlaps
 
 
 def _cast(frame: nw.LazyFrame[Any], types: dict[str, Any]) -> nw.LazyFrame[Any]:
     names = frame.collect_schema().names()
     return frame.with_columns(*(nw.col(n).cast(t) for n, t in types.items() if n in names))
-
-
-class OverlappingSourcesWarning(UserWarning):
-    """Rows of one source read as one with others repeat rows of an earlier source."""
-
-
-def overlap_text(part: Dataset, earlier: str, count: int) -> str:
-    """The note and warning for ``count`` rows of ``part`` repeated from ``earlier``."""
-    rows = "1 row equals" if count == 1 else f"{count:,} rows equal"
-    return (
-        f"{part.source}: {rows} a row of {earlier} (exports that overlap in time?): "
-        "each is counted in both; take the overlap out of one of them"
-    )
-
-
-#: The columns two rows must agree on to be the same purchase, or the same event, read
-#: twice (those every part has); the first three are in every table of the kind.
-_SAME_ROW = {
-    "transactions": ("customer_id", "timestamp", "amount", "order_id", "quantity", "product"),
-    "events": ("customer_id", "timestamp", "event"),
-}
-
-
-def repeated_from_earlier_parts(parts: Sequence[Dataset]) -> list[tuple[Dataset, str, int]]:
-    """Each part's rows equal to a row of an earlier part: ``(part, earlier, count)``.
-
-    Monthly exports that overlap by a few days give each order of the overlap twice (and
-    event logs each event). Transactions are compared on the purchase columns every part
-    has (customer, timestamp, amount, and the order id, quantity and product where all
-    parts read them), events on customer, timestamp and event; a row with one of those
-    blank is not compared. Two shops' files (one per shop) share such a row only by
-    chance, and a copy of a row within one file is the ``duplicates`` check's: so these
-    rows are counted and noted, not dropped.
-
-    Examples
-    --------
-    >>> import polars as pl, segwise as sw
-    >>> january = pl.DataFrame({"customer_id": ["1", "2"], "order_id": ["A1", "A2"],
-    ...                         "date": ["2024-01-05", "2024-01-31"], "amount": [10.0, 5.0]})
-    >>> february = pl.DataFrame({"customer_id": ["2", "3"], "order_id": ["A2", "A3"],
-    ...                          "date": ["2024-01-31", "2024-02-01"], "amount": [5.0, 4.5]})
-    >>> both = sw.read_transactions([january, february])
-    >>> [(part.source, earlier, count) for part, earlier, count in repeated_from_earlier_parts(
-    ...     both.parts)]
-    [('<polars frame>', '<polars frame>', 1)]
-    """
-    if parts[0].kind not in _SAME_ROW:
-        return []
-    common = set.intersection(*(set(part.data.collect_schema().names()) for part in parts))
-    key = [c for c in _SAME_ROW[parts[0].kind] if c in common]
-
-    def rows(part: Dataset) -> nw.LazyFrame[Any]:
-        # One type per column whatever each part read (an order id as a number in one file).
-        typed: dict[str, Any] = {
-            "order_id": nw.String,
-            "product": nw.String,
-            "quantity": nw.Float64,
-        }
-        return part.data.select(
-            *(nw.col(c).cast(typed[c]) if c in typed else nw.col(c) for c in key)
-        ).drop_nulls()
-
-    # One pass over every part: a row is repeated where its first part is an earlier one.
-    # (A semi-join of each part with all before it read the k-th part's predecessors k times.)
-    tagged = nw.concat(
-        [rows(part).with_columns(nw.lit(k).alias(_PART)) for k, part in enumerate(parts)]
-    )
-    counts = (
-        tagged.with_columns(nw.col(_PART).min().over(*key).alias(_FIRST))
-        .filter(nw.col(_PART) > nw.col(_FIRST))
-        .group_by(_PART, _FIRST)
-        .agg(nw.len().alias("rows"))
-        .sort(_PART, _FIRST)
-        .collect()
-        .rows()
-    )
-    found = []
-    for k, part in enumerate(parts):
-        seen = [(first, n) for at, first, n in counts if at == k]
-        if seen:
-            names = " + ".join(parts[first].source for first, _ in seen)
-            found.append((part, names, int(sum(n for _, n in seen))))
-    return found
-
-
-_PART, _FIRST = "__sw_part", "__sw_first_part"
 
 
 def _added_up(

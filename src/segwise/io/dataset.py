@@ -323,12 +323,28 @@ class Dataset:
         with reading(self.source):
             return from_lazy(self.data, like=self._like)
 
+    def usable_rows(self) -> nw.LazyFrame[Any]:
+        """:attr:`data`, each row with its 1-based number in the source (``__sw_row``).
+
+        The numbers are the quarantine's: rows used beside others can be quarantined later
+        by number (:meth:`quarantined_as`).
+        """
+        kept = self._annotated.filter(nw.col(v.REASON).is_null())
+        return kept.select(nw.col(v.ROW), *self._canonical())
+
+    def quarantined_as(self, rows: nw.LazyFrame[Any], reason: str) -> nw.LazyFrame[Any]:
+        """The source rows numbered in ``rows`` (``__sw_row``), as :meth:`quarantine` gives them."""
+        picked = self._annotated.join(rows.select(v.ROW), on=v.ROW, how="semi")
+        return self._as_quarantine(picked.with_columns(nw.lit(reason).alias(v.REASON)))
+
     def quarantine(self) -> nw.LazyFrame[Any]:
         """The rows excluded: their 1-based ``row``, the ``reason``, then every source column.
 
         Source columns called ``row`` or ``reason`` become ``row_source`` and ``reason_source``.
         """
-        excluded = self._annotated.filter(~nw.col(v.REASON).is_null())
+        return self._as_quarantine(self._annotated.filter(~nw.col(v.REASON).is_null()))
+
+    def _as_quarantine(self, excluded: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
         return excluded.select(
             nw.col(v.ROW).alias("row"),
             nw.col(v.REASON).alias("reason"),

@@ -124,13 +124,7 @@ def _read_several(kind: InputKind, sources: Sequence[Any], *args: Any, **kwargs:
     except NamedColumnMissingError as missing:
         if len(sources) == 1:
             raise
-        # "Did you mean" alone would fix this file and break the others.
-        raise NamedColumnMissingError(
-            missing.message.removeprefix(f"{missing.source}: "),
-            hint=f"{missing.hint or ''} If the files name it differently, leave the role "
-            "unnamed: each file's column is then recognised by its name".strip(),
-            source=missing.source,
-        ) from None
+        raise missing.among_several() from None
     return parts[0] if len(parts) == 1 else CombinedDataset(parts)
 
 

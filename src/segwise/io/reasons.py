@@ -50,5 +50,6 @@ REASONS: dict[str, str] = {
     "duplicate_answer": "a second answer by the same respondent to the same question",
     "several_variants": "the customer was exposed to more than one variant of the experiment",
     "duplicate": "exact duplicate of an earlier row (policy: drop)",
+    "repeated_from_earlier_source": "repeats a row of an earlier file read with it (policy: drop)",
     "non_product_code": "product code is not a product (policy: non-product codes)",
 }

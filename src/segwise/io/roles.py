@@ -134,6 +134,18 @@ def _key(name: str) -> str:
 class NamedColumnMissingError(ColumnNotFoundError):
     """A column named for a role is not in the data (one recognised by name may be)."""
 
+    def among_several(self) -> NamedColumnMissingError:
+        """The error for one of several files read as one, which may name it differently.
+
+        "Did you mean" alone would fix this file and break the others.
+        """
+        return NamedColumnMissingError(
+            self.message.removeprefix(f"{self.source}: "),
+            hint=f"{self.hint or ''} If the files name it differently, leave the role "
+            "unnamed: each file's column is then recognised by its name".strip(),
+            source=self.source,
+        )
+
 
 @dataclass(frozen=True)
 class ColumnRoles:

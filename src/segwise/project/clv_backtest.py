@@ -10,8 +10,10 @@ order-line value.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+import narwhals.stable.v2 as nw
 import polars as pl
 
 from segwise.engine.frames import split_by_key, to_lazy
@@ -33,6 +35,7 @@ from segwise.project.results import as_polars
 if TYPE_CHECKING:
     from datetime import date
 
+    from segwise.exceptions import SegwiseError
     from segwise.models.base import PurchaseCountModel
     from segwise.models.predictions import CustomerPredictions
 
@@ -188,3 +191,25 @@ def holdout_backtest(
         churn_threshold=churn_threshold,
     )
     return check_holdout(frame, predictions), diagnostics
+
+
+def why_skipped(
+    purchases: Any, as_of: date, holdout_weeks: int, exc: SegwiseError, *, automatic: bool
+) -> str:
+    """The backtest's error, or, for an automatic calibration end, that the orders are short.
+
+    A monthly run from the start of the orders holds out ``holdout_weeks`` before the data
+    span that long: the user chose no calibration end to correct, so the data's span is said.
+    """
+    if not automatic:
+        return exc.one_line()
+    first = purchases.select(nw.col("timestamp").min()).collect().item(0, 0)
+    first = first.date() if isinstance(first, datetime) else first
+    if first is None or as_of - timedelta(weeks=holdout_weeks) >= first:
+        return exc.one_line()
+    weeks = (as_of - first).days // 7
+    return (
+        f"it holds out the last {holdout_weeks} weeks (holdout_weeks) and the orders span "
+        f"{weeks} week{'s' if weeks != 1 else ''} (from {first}): it runs once they span "
+        "more, or set a shorter holdout_weeks"
+    )

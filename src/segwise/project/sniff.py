@@ -31,6 +31,7 @@ from segwise.project.results import as_polars
 from segwise.project.scaffold import project_file_for
 from segwise.project.sniff_activity import activity_rules, engagement_rules
 from segwise.project.sniff_optional import optional_blocks
+from segwise.project.sniff_roles import roles_block
 from segwise.project.yaml_values import number, readable, rule_lines, yaml_text
 
 if TYPE_CHECKING:
@@ -101,43 +102,6 @@ def _copy(source: Path, target: Path) -> None:
         shutil.copytree(source, target)
     else:
         shutil.copyfile(source, target)
-
-
-def roles_block(dataset: Dataset, keys: tuple[str, ...]) -> list[str]:
-    """The YAML lines naming the columns that play ``keys`` (as the reader recognised them).
-
-    Files read as one (a folder of exports) are each read with the roles a project file
-    names: a role their columns play under different names (``CustomerID`` in one,
-    ``Customer ID`` in another) is left to be recognised in each, and a comment says so.
-    """
-    parts: list[Dataset] = list(getattr(dataset, "parts", [dataset]))
-    named = [part.roles.columns for part in parts]
-    agreed = {k: v for k, v in named[0].items() if all(other.get(k) == v for other in named)}
-    computed = all(part.roles.amount_is_computed for part in parts)
-    lines = []
-    for key in keys:
-        if key in agreed and not (key == "amount" and computed):
-            lines.append(f"    {key}: {yaml_text(agreed[key])}")
-    if computed and {"quantity", "unit_price"} <= agreed.keys():
-        lines.append(
-            f"    amount: {{quantity: {yaml_text(agreed['quantity'])}, "
-            f"unit_price: {yaml_text(agreed['unit_price'])}}}"
-        )
-    differing = [
-        key
-        for key in (*keys, *(("quantity", "unit_price") if "amount" in keys else ()))
-        if any(key in roles for roles in named) and key not in agreed
-    ]
-    if differing:
-        lines += [
-            f"    # The files name {_listed(differing)} differently: each file's column is",
-            "    # recognised by its name. Name one here only if every file has it.",
-        ]
-    return lines
-
-
-def _listed(keys: list[str]) -> str:
-    return ", ".join(keys[:-1]) + " and " + keys[-1] if len(keys) > 1 else keys[0]
 
 
 #: Names of the date a customer joined: sign-up, registration, membership start.

@@ -31,9 +31,9 @@ from segwise.project.sniff import (
     personal_columns,
     pii_lines,
     place_file,
-    roles_block,
 )
 from segwise.project.sniff_activity import activity_rules
+from segwise.project.sniff_roles import roles_block
 from segwise.project.yaml_values import yaml_text
 
 if TYPE_CHECKING:

@@ -12,7 +12,7 @@ reported and reachable with ``segwise members``.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import narwhals.stable.v2 as nw
@@ -31,7 +31,7 @@ from segwise.models.predictions import PREDICTION_WINDOWS, CustomerPredictions
 from segwise.models.purchase_models import ONE_TIME_BUYERS_ALIVE
 from segwise.models.tracking import pace_shift
 from segwise.profiling.cards import SegmentationResult, cards_from_profiles
-from segwise.project.clv_backtest import holdout_backtest
+from segwise.project.clv_backtest import holdout_backtest, why_skipped
 from segwise.project.config import ClvSegmentation
 from segwise.project.methods.base import CheckInputs, Method, RunInputs
 from segwise.project.results import (
@@ -291,26 +291,6 @@ def _predictive_cards(
     return [replace(c, playbook=playbook_lines(by_name.get(c.segment))) for c in made]
 
 
-def _why_skipped(spec: ClvSegmentation, purchases: Any, as_of: date, exc: SegwiseError) -> str:
-    """The backtest's error, or, for an automatic calibration end, that the orders are short.
-
-    A monthly run from the start of the orders holds out ``holdout_weeks`` before the data
-    span that long: the user chose no calibration end to correct, so the data's span is said.
-    """
-    if spec.calibration_end != "auto":
-        return exc.one_line()
-    first = purchases.select(nw.col("timestamp").min()).collect().item(0, 0)
-    first = first.date() if isinstance(first, datetime) else first
-    if first is None or as_of - timedelta(weeks=spec.holdout_weeks) >= first:
-        return exc.one_line()
-    weeks = (as_of - first).days // 7
-    return (
-        f"it holds out the last {spec.holdout_weeks} weeks (holdout_weeks) and the orders span "
-        f"{weeks} week{'s' if weeks != 1 else ''} (from {first}): it runs once they span "
-        "more, or set a shorter holdout_weeks"
-    )
-
-
 def _backtest(
     name: str, spec: ClvSegmentation, purchases: Any, as_of: date, notes: list[str], parts: int
 ) -> dict[str, Any] | None:
@@ -339,7 +319,9 @@ def _backtest(
             purchase_model=spec.purchase_model,
         )
     except SegwiseError as exc:
-        notes.append(f"the backtest was skipped: {_why_skipped(spec, purchases, as_of, exc)}")
+        automatic = spec.calibration_end == "auto"
+        why = why_skipped(purchases, as_of, spec.holdout_weeks, exc, automatic=automatic)
+        notes.append(f"the backtest was skipped: {why}")
         return None
     if not spec.segments:
         notes.extend(unheld_churn(checked.churn_check))
