@@ -7,6 +7,7 @@ import warnings
 from typing import TYPE_CHECKING
 
 import polars as pl
+import pytest
 
 import segwise as sw
 from segwise.datasets import sample_paths
@@ -333,7 +334,31 @@ def test_a_folder_of_exports_that_name_columns_differently_runs(tmp_path: Path) 
     assert "    timestamp: order_date\n" in text and "    amount: amount\n" in text
     assert "customer_id: " not in text and "order_id: " not in text
     assert "    # The files name customer_id and order_id differently: each file's" in text
+    assert "duplicates:" not in text  # the files share no row
     run = sw.Project.from_yaml(keep_segmentations(tmp_path / "p" / "segwise.yaml", "value")).run()
     whole = sw.read_transactions(sample_paths()["orders"]).quality()
     assert sum(r.rows_read for r in run.quality) == whole.rows_read == orders.height
     assert sum(r.rows_used for r in run.quality) == whole.rows_used
+
+
+def test_a_folder_of_exports_that_overlap_in_time_drops_the_overlap(tmp_path: Path) -> None:
+    with gzip.open(sample_paths()["orders"]) as handle:
+        orders = pl.read_csv(handle.read(), infer_schema=False)
+    half = orders.height // 2
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    orders.head(half).write_csv(folder / "2024-a.csv")
+    orders.tail(orders.height - half + 40).write_csv(folder / "2024-b.csv")  # 40 rows again
+    with pytest.warns(UserWarning, match="40 rows equal a row of .* quarantined from it"):
+        sniff_project(tmp_path / "p", folder)
+    text = (tmp_path / "p" / "segwise.yaml").read_text()
+    assert "    duplicates: drop\n    # 40 rows of a later file repeat an earlier file's" in text
+    with pytest.warns(UserWarning, match="quarantined from it"):
+        run = sw.Project.from_yaml(
+            keep_segmentations(tmp_path / "p" / "segwise.yaml", "value")
+        ).run()
+    [report] = run.quality
+    assert report.excluded["repeated_from_earlier_source"] == 40
+    # Each order once: as the one file read with its own copies dropped.
+    once = sw.read_transactions(sample_paths()["orders"], duplicates="drop").quality()
+    assert report.rows_used == once.rows_used

@@ -31,7 +31,7 @@ from segwise.project.results import as_polars
 from segwise.project.scaffold import project_file_for
 from segwise.project.sniff_activity import activity_rules, engagement_rules
 from segwise.project.sniff_optional import optional_blocks
-from segwise.project.sniff_roles import roles_block
+from segwise.project.sniff_reading import overlap_lines, overlapping, roles_block
 from segwise.project.yaml_values import number, readable, rule_lines, yaml_text
 
 if TYPE_CHECKING:
@@ -275,6 +275,8 @@ def sniff_project(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", AmbiguousDatesWarning)
         tx = read_transactions(transactions, **(reading or {}))
+        if overlapping(tx):  # the drafted rules read each order once, as the project will
+            tx = read_transactions(transactions, **(reading or {}), duplicates="drop")
     ambiguous = _said_ambiguous(caught)
     quality = tx.quality()
     people = read_customers(customers) if customers is not None else None
@@ -347,6 +349,7 @@ def _project_text(
         f"    path: {yaml_text(tx_path)}",
         *roles_block(tx, _TRANSACTION_ROLES),
         *_reading_lines(reading),
+        *overlap_lines(quality),
         *(
             [
                 f"    timestamp_format: {yaml_text(ambiguous[0])}",

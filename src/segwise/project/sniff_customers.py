@@ -33,7 +33,7 @@ from segwise.project.sniff import (
     place_file,
 )
 from segwise.project.sniff_activity import activity_rules
-from segwise.project.sniff_roles import roles_block
+from segwise.project.sniff_reading import roles_block
 from segwise.project.yaml_values import yaml_text
 
 if TYPE_CHECKING:

@@ -22,7 +22,7 @@ from segwise.exceptions import ColumnNotFoundError
 from segwise.io.entity_readers import read_responses
 from segwise.io.writers import write_text
 from segwise.project.sniff import place_file
-from segwise.project.sniff_roles import roles_block
+from segwise.project.sniff_reading import roles_block
 from segwise.survey.answers import RANK_SEPARATORS
 
 if TYPE_CHECKING:

@@ -1,13 +1,15 @@
-"""The roles a drafted project file names: the columns its sources' readers recognised."""
+"""How a drafted project file reads a source: the columns its roles name, and its overlaps."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from segwise.io.overlaps import REPEATED, repeated_from_earlier_parts
 from segwise.project.yaml_values import yaml_text
 
 if TYPE_CHECKING:
     from segwise.io.dataset import Dataset
+    from segwise.io.quality import QualityReport
 
 
 def roles_block(dataset: Dataset, keys: tuple[str, ...]) -> list[str]:
@@ -45,3 +47,25 @@ def roles_block(dataset: Dataset, keys: tuple[str, ...]) -> list[str]:
 
 def _listed(keys: list[str]) -> str:
     return ", ".join(keys[:-1]) + " and " + keys[-1] if len(keys) > 1 else keys[0]
+
+
+def overlapping(tx: Dataset) -> bool:
+    """Files read as one that repeat each other's rows (exports that overlap in time)."""
+    parts: list[Dataset] = getattr(tx, "parts", [])
+    return (
+        len(parts) > 1
+        and tx.policy.duplicates == "keep"
+        and bool(repeated_from_earlier_parts(parts))
+    )
+
+
+def overlap_lines(quality: QualityReport) -> list[str]:
+    """``duplicates: drop``, said, where the files overlap in time (:func:`overlapping`)."""
+    rows = quality.excluded.get(REPEATED, 0)
+    if not rows:
+        return []
+    return [
+        "    duplicates: drop",
+        f"    # {rows:,} rows of a later file repeat an earlier file's (exports that overlap in",
+        "    # time): drop quarantines them, and each file's exact copies; keep counts them twice.",
+    ]
