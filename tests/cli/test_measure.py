@@ -14,6 +14,8 @@ from tests.project.experiment_demo import EXPERIMENT, copy_project
 if TYPE_CHECKING:
     from pathlib import Path
 
+    import pytest
+
 runner = CliRunner()
 
 
@@ -162,3 +164,28 @@ def test_a_run_whose_window_is_still_open_says_so_and_is_not_the_one_judged(
     # With only the open run measured, it is the one shown, and nothing is said of others.
     alone = json.loads(runner.invoke(app, ["kpis", str(config), "--run", "2", "--json"]).stdout)
     assert alone["judged_run"] == 2 and alone["window_note"] is None
+
+
+def test_two_years_of_monthly_runs_trend_the_latest_that_fit(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Online Retail II's 20 monthly runs: 21 columns in 120 characters read "31…", "r…".
+    from datetime import date
+    from types import SimpleNamespace
+
+    from segwise.cli.measure import _trend
+
+    def run(k: int) -> SimpleNamespace:
+        held = SimpleNamespace(kpis={"conversion": SimpleNamespace(value=k / 100)})
+        segments = [SimpleNamespace(segment=name, **vars(held)) for name in ("One-time buyers",)]
+        return SimpleNamespace(
+            run_id=k, as_of=date(2010, 1, 1), observed_days=30, window_days=30, segments=segments
+        )
+
+    _trend([run(k) for k in range(1, 21)])
+    shown = capsys.readouterr().out
+    assert "conversion by run: the latest 6 of 20 runs (--run picks others" in shown
+    assert "run 15" in shown and "run 20" in shown and "run 14" not in shown
+    assert "20.0%" in shown and "One-time buyers" in shown and "…" not in shown
+    _trend([run(k) for k in range(1, 4)])
+    assert "latest" not in capsys.readouterr().out  # three runs fit: all shown

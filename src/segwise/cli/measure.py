@@ -211,12 +211,28 @@ def _shown(estimate: Any, kind: str) -> str:
     return f"{estimate.value:,.2f} [{estimate.ci_low:,.2f}, {estimate.ci_high:,.2f}]"
 
 
+#: Characters a run's column takes in the trend: "(2011-10-31)", its padding and border.
+_RUN_COLUMN = 15
+
+
 def _trend(measured: list[Any]) -> None:
     from rich.table import Table
 
-    table = Table(title="conversion by run", title_justify="left")
-    table.add_column("segment")
-    for run in measured:
+    console = stdout()
+    segments = dict.fromkeys(s.segment for run in measured for s in run.segments)
+    names = min(max(len("segment"), *(len(s) for s in segments)), 24) + 4
+    # Two years of monthly runs do not fit a terminal: the latest that do, and where the rest are.
+    fits = max(2, (console.width - names) // _RUN_COLUMN)
+    shown = measured[-fits:]
+    title = "conversion by run"
+    if len(shown) < len(measured):
+        title += (
+            f": the latest {len(shown)} of {len(measured)} runs (--run picks others; --json "
+            "and -o hold every run)"
+        )
+    table = Table(title=title, title_justify="left")
+    table.add_column("segment", no_wrap=True)
+    for run in shown:
         # A window still open reads as a collapse beside full ones unless it says so.
         seen = (
             f", {run.observed_days:g} of {run.window_days} days"
@@ -224,14 +240,13 @@ def _trend(measured: list[Any]) -> None:
             else ""
         )
         table.add_column(f"run {run.run_id} ({run.as_of}{seen})", justify="right")
-    segments = dict.fromkeys(s.segment for run in measured for s in run.segments)
     for segment in segments:
         cells = []
-        for run in measured:
+        for run in shown:
             held = next((s for s in run.segments if s.segment == segment), None)
             cells.append("-" if held is None else f"{held.kpis['conversion'].value:.1%}")
         table.add_row(segment, *cells)
-    stdout().print(table)
+    console.print(table)
 
 
 @user_errors
