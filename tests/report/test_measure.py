@@ -170,3 +170,26 @@ def test_segment_cards_say_what_worked_and_what_did_not(measured: tuple[Any, Any
     vip = vip[: vip.index("</article>")]
     assert "what didn&#39;t" in vip or "what didn't" in vip
     assert "(no detectable effect)" in vip
+
+
+def test_a_window_still_open_is_drawn_apart_on_the_trend() -> None:
+    # Online Retail II's run of 2011-11-30 (8.53 of 30 days): joined by a solid line to the
+    # whole months before it, every segment's conversion plunged on the chart.
+    from segwise.report.measure import conversion_trend
+
+    def run(run_id: int, days: float, value: float) -> dict[str, object]:
+        estimate = {"value": value, "ci_low": None, "ci_high": None}
+        segment = {"segment": "Champions", "conversion": estimate}
+        return {
+            "run_id": run_id,
+            "as_of": f"2011-{run_id:02d}-28",
+            "window_days": 30,
+            "observed_days": days,
+            "segments": [segment],
+        }
+
+    whole = conversion_trend("value", [run(9, 30, 0.45), run(10, 30, 0.57)])
+    assert "dot" not in whole and "circle-open" not in whole
+    drawn = conversion_trend("value", [run(9, 30, 0.45), run(10, 30, 0.57), run(11, 8.53, 0.27)])
+    assert drawn.count('"dash":"dot"') == 1 and drawn.count("circle-open") == 1
+    assert "Champions (so far)" in drawn

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 import plotly.graph_objects as go
+from plotly.colors import qualitative
 
 from segwise.privacy.small_groups import K_MIN, below, protect_kpis
 from segwise.profiling.amounts import in_currency
@@ -129,26 +130,52 @@ def _cell(estimate: dict[str, Any], kind: str) -> str:
 
 
 def conversion_trend(name: str, runs: list[dict[str, Any]]) -> str:
-    """Each segment's conversion in the window after each run, as a chart (HTML)."""
+    """Each segment's conversion in the window after each run, as a chart (HTML).
+
+    A window still open is drawn apart (a dotted line to a hollow marker): its conversion
+    so far, joined to the whole windows by a solid line, read as a collapse.
+    """
     figure = go.Figure()
     segments = dict.fromkeys(s["segment"] for run in runs for s in run["segments"])
-    for segment in segments:
+    for k, segment in enumerate(segments):
         points = [
-            (_run_label(run), s["conversion"]["value"])
+            (_run_label(run), s["conversion"]["value"], run["observed_days"] < run["window_days"])
             for run in runs
             for s in run["segments"]
             if s["segment"] == segment
             and "conversion" in s
             and s["conversion"]["value"] is not None
         ]
+        whole = [p for p in points if not p[2]]
+        color = qualitative.Plotly[k % len(qualitative.Plotly)]
         figure.add_trace(
             go.Scatter(
-                x=[p[0] for p in points],
-                y=[p[1] for p in points],
+                x=[p[0] for p in whole],
+                y=[p[1] for p in whole],
                 mode="lines+markers",
                 name=wrap_label(segment, 24),
+                legendgroup=segment,
+                line={"color": color},
             )
         )
+        if open_ := [p for p in points if p[2]]:
+            joined = whole[-1:] + open_
+            figure.add_trace(
+                go.Scatter(
+                    x=[p[0] for p in joined],
+                    y=[p[1] for p in joined],
+                    mode="lines+markers",
+                    name=f"{wrap_label(segment, 24)} (so far)",
+                    legendgroup=segment,
+                    showlegend=False,
+                    line={"color": color, "dash": "dot"},
+                    marker={
+                        "symbol": ["circle"] * (len(joined) - len(open_))
+                        + ["circle-open"] * len(open_),
+                        "size": [6] * (len(joined) - len(open_)) + [9] * len(open_),
+                    },
+                )
+            )
     figure.update_layout(
         height=340,
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
