@@ -27,6 +27,7 @@ from segwise.io.overlaps import (
     repeated_from_earlier_parts,
     repeated_rows,
     report_without,
+    rows_of,
 )
 from segwise.io.writers import write_table
 
@@ -110,7 +111,8 @@ class CombinedDataset(Dataset):
         self._like = first._like  # the parts' frames are of one kind (checked)
         self._report: QualityReport | None = None
         self._overlaps: list[tuple[Dataset, str, int]] | None = None
-        self._repeated: dict[int, pl.DataFrame] | None = None
+        self._pairs: pl.DataFrame | None = None
+        self._without: dict[int, QualityReport] | None = None
 
     @property
     def written_currency(self) -> str | None:
@@ -186,20 +188,25 @@ class CombinedDataset(Dataset):
     def reports(self) -> list[QualityReport]:
         """Each part's own quality report, less its rows repeated from earlier parts if dropped."""
         reports = [part.quality() for part in self.parts]  # first: an unusable part's own line
-        repeated = self.repeated()
-        return [
-            report_without(part, repeated[k], report) if k in repeated else report
-            for k, (part, report) in enumerate(zip(self.parts, reports, strict=True))
-        ]
+        if self._without is None:
+            repeated = self.repeated()
+            self._without = {
+                k: report_without(self.parts[k], rows, reports[k]) for k, rows in repeated.items()
+            }
+        return [self._without.get(k, report) for k, report in enumerate(reports)]
 
     def repeated(self) -> dict[int, pl.DataFrame]:
         """Under ``duplicates="drop"``: per part (by position), its rows repeated from an earlier.
 
         Empty otherwise: the repeats are counted and said (:meth:`overlaps`), not dropped.
         """
-        if self._repeated is None:
-            self._repeated = repeated_rows(self.parts) if drops_repeats(self.parts) else {}
-        return self._repeated
+        pairs = self._repeated_rows()
+        return {} if pairs is None else rows_of(pairs)
+
+    def _repeated_rows(self) -> pl.DataFrame | None:
+        if self._pairs is None and drops_repeats(self.parts):
+            self._pairs = repeated_rows(self.parts)
+        return self._pairs
 
     def quality(self) -> QualityReport:
         """The parts' reports added up; ``customers`` counts distinct ids across parts.
@@ -223,8 +230,9 @@ class CombinedDataset(Dataset):
         Computed once; each overlap is said in an :class:`OverlappingSourcesWarning` then.
         """
         if self._overlaps is None:
-            self._overlaps = repeated_from_earlier_parts(self.parts)
-            dropped = drops_repeats(self.parts)
+            pairs = self._repeated_rows()  # found already when they are dropped
+            self._overlaps = repeated_from_earlier_parts(self.parts, pairs)
+            dropped = pairs is not None
             for found in self._overlaps:
                 text = overlap_text(*found, dropped=dropped)
                 warnings.warn(OverlappingSourcesWarning(text), stacklevel=2)

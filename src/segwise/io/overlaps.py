@@ -88,13 +88,16 @@ def _tagged(frames: Sequence[nw.LazyFrame[Any]], key: list[str], keep: list[str]
     )
 
 
-def repeated_from_earlier_parts(parts: Sequence[Dataset]) -> list[tuple[Dataset, str, int]]:
+def repeated_from_earlier_parts(
+    parts: Sequence[Dataset], rows: pl.DataFrame | None = None
+) -> list[tuple[Dataset, str, int]]:
     """Each part's rows equal to a row of an earlier part: ``(part, earlier, count)``.
 
     Transactions are compared on the purchase columns every part has (customer,
     timestamp, amount, and the order id, quantity and product where all parts read
     them), events on customer, timestamp and event. A copy of a row within one file is
-    the ``duplicates`` check's, not this.
+    the ``duplicates`` check's, not this. ``rows``: :func:`repeated_rows` of the parts,
+    when found already (nothing is read again).
 
     Examples
     --------
@@ -110,15 +113,13 @@ def repeated_from_earlier_parts(parts: Sequence[Dataset]) -> list[tuple[Dataset,
     """
     if parts[0].kind not in _SAME_ROW:
         return []
-    key = _compared(parts)
-    counts = (
-        _tagged([part.data for part in parts], key, [])
-        .group_by(_PART, _FIRST)
-        .agg(nw.len().alias("rows"))
-        .sort(_PART, _FIRST)
-        .collect()
-        .rows()
-    )
+    if rows is None:
+        counted = _tagged([part.data for part in parts], _compared(parts), []).group_by(
+            _PART, _FIRST
+        )
+        counts = counted.agg(nw.len().alias("rows")).sort(_PART, _FIRST).collect().rows()
+    else:
+        counts = rows.group_by(_PART, _FIRST).len().sort(_PART, _FIRST).rows()
     found = []
     for k, part in enumerate(parts):
         seen = [(first, n) for at, first, n in counts if at == k]
@@ -128,24 +129,26 @@ def repeated_from_earlier_parts(parts: Sequence[Dataset]) -> list[tuple[Dataset,
     return found
 
 
-def repeated_rows(parts: Sequence[Dataset]) -> dict[int, pl.DataFrame]:
-    """Per part (by position), the numbers (``__sw_row``) of its rows repeated from an earlier.
+def repeated_rows(parts: Sequence[Dataset]) -> pl.DataFrame:
+    """Each part's rows repeated from an earlier part: its position, the earlier's, its number.
 
+    Columns ``__sw_part, __sw_first_part, __sw_row`` (and ``is_return`` for transactions).
     Only the overlap comes back to this process: a few rows against the parts' millions.
     """
-    key = _compared(parts)
-    pairs = (
-        _tagged([part.usable_rows() for part in parts], key, [v.ROW])
-        .select(_PART, v.ROW)
-        .collect(backend="polars")
-        .to_native()
-    )
-    by_part = pairs.partition_by(_PART, as_dict=True)
-    return {int(k): rows.select(v.ROW) for (k,), rows in by_part.items()}
+    keep = [v.ROW, "is_return"] if parts[0].kind == "transactions" else [v.ROW]
+    found = _tagged([part.usable_rows() for part in parts], _compared(parts), keep)
+    pairs: pl.DataFrame = found.select(_PART, _FIRST, *keep).collect(backend="polars").to_native()
+    return pairs
+
+
+def rows_of(pairs: pl.DataFrame) -> dict[int, pl.DataFrame]:
+    """:func:`repeated_rows` per part (by position): the rows' numbers and return flags."""
+    by_part = pairs.drop(_FIRST).partition_by(_PART, as_dict=True, include_key=False)
+    return {int(k): rows for (k,), rows in by_part.items()}
 
 
 def _rows_on(rows: pl.DataFrame, like: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
-    return move_to(to_lazy(rows.lazy()), like)
+    return move_to(to_lazy(rows.select(v.ROW).lazy()), like)
 
 
 def kept(part: Dataset, rows: pl.DataFrame) -> nw.LazyFrame[Any]:
@@ -160,20 +163,15 @@ def quarantined(part: Dataset, rows: pl.DataFrame) -> nw.LazyFrame[Any]:
 
 
 def report_without(part: Dataset, rows: pl.DataFrame, report: QualityReport) -> QualityReport:
-    """``part``'s report with the rows numbered in ``rows`` quarantined, not used."""
+    """``part``'s report with its rows in ``rows`` (:func:`rows_of`) quarantined, not used."""
     left = kept(part, rows)
-    usable = part.usable_rows()
-    gone = usable.join(_rows_on(rows, usable), on=v.ROW, how="semi")
     stats: dict[str, nw.Expr] = {"customers": nw.col("customer_id").n_unique()}
     if "timestamp" in left.collect_schema().names():
         stats |= {"first": nw.col("timestamp").min(), "last": nw.col("timestamp").max()}
     if part.kind == "transactions":
         stats["total"] = nw.col("amount").sum()
     after = left.select(*(e.alias(n) for n, e in stats.items())).collect().rows(named=True)[0]
-    returns = 0
-    if part.kind == "transactions":
-        returns = gone.select(nw.col("is_return").cast(nw.Int64).sum()).collect().item(0, 0)
-        returns = int(returns or 0)
+    returns = int(rows["is_return"].sum()) if "is_return" in rows.columns else 0
     n, first_row = rows.height, rows.select(pl.col(v.ROW).min()).item()
     return replace(
         report,
