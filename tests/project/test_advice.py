@@ -143,3 +143,33 @@ def test_advice_reads_the_latest_run_whose_whole_window_is_seen(tmp_path: Path) 
     [advised] = advise_project(sw.Project.from_yaml(config), splits=False)
     [note] = [n for n in advised.notes if n.startswith("behaviour after a run")]
     assert note == "behaviour after a run: the 30 days after run 1 (2025-10-31)"
+
+
+def test_a_kept_cluster_model_the_customers_outgrew_is_advised_to_be_refitted_first(
+    tmp_path: Path,
+) -> None:
+    # Online Retail II, refreshed monthly from its first month: 79% of the customers were
+    # Outliers of the model fitted then, and the advice split a segment of 529 without a word
+    # about the 4,665.
+    from tests.project.methods.projects import sample_project
+
+    project = sample_project(
+        tmp_path / "p",
+        "segmentations:\n  behaviour:\n    method: cluster\n"
+        "    features: [recency_days, tenure_days, orders, net_revenue]\n"
+        "    seed: 0\n    model: models/behaviour.json\n",
+    )
+    project.run(as_of="2023-03-31")  # the model is fitted on three months of orders
+    # Fitted on the run's own customers, the model covers them: nothing to refit.
+    assert all(a.kind != "refit" for a in advise_project(project, splits=False)[0].advice)
+    project.run(as_of="2024-12-31")
+    outgrown = project.store.definitions(2)["behaviour"]["outgrown"]
+    [advised] = advise_project(project, splits=False)
+    first = advised.advice[0]
+    assert (first.kind, first.segments) == ("refit", ["Outliers"])
+    assert first.action.startswith("fit models/behaviour.json afresh (delete it, or set refit")
+    assert "fitted as of 2023-03-31" in first.action
+    assert first.evidence[0] == (
+        f"{outgrown['share']:.0%} of customers ({outgrown['outliers']:,}) are Outliers "
+        "(a fit puts about 1% there per rule)"
+    )

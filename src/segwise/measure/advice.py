@@ -81,7 +81,7 @@ _GROW_ANY = "act on {segment} together with its nearest segment"
 class Advice:
     """One piece of advice: what to do, about which segments, and why."""
 
-    kind: str  # merge, too small, too many
+    kind: str  # merge, split, too small, too many, refit
     segmentation: str
     segments: list[str]
     action: str
