@@ -168,6 +168,7 @@ def test_a_kept_cluster_model_the_customers_outgrew_is_advised_to_be_refitted_fi
     first = advised.advice[0]
     assert (first.kind, first.segments) == ("refit", ["Outliers"])
     assert first.action.startswith("fit models/behaviour.json afresh (delete it, or set refit")
+    assert "refit: when_outgrown to have runs do it" in first.action
     assert "fitted as of 2023-03-31" in first.action
     assert first.evidence[0] == (
         f"{outgrown['share']:.0%} of customers ({outgrown['outliers']:,}) are Outliers "

@@ -219,7 +219,8 @@ def _refit(name: str, definition: dict[str, Any], apart: list[str]) -> list[rule
             "refit",
             name,
             apart,
-            f"fit {model} afresh (delete it, or set refit: monthly) and rename the new "
+            f"fit {model} afresh (delete it, or set refit: when_outgrown to have runs do it) and "
+            "rename the new "
             f"segments: fitted as of {fitted or 'an earlier run'}, its segments no longer "
             "cover today's customers",
             evidence,

@@ -102,11 +102,10 @@ class ClusterSegmentEdit(Strict):
 class ClusterSegmentation(_Segmentation):
     """Clustering segments (k chosen automatically by default).
 
-    ``model`` keeps the fitted model in a JSON file so later runs assign to the
-    same segments with the same names; ``refit`` says when to fit again
-    (``never``, the default with a model; ``monthly``, when the as-of month
-    changes; ``always``). ``segments`` renames segments and gives them
-    playbooks, keyed by segment id.
+    ``model`` keeps the fitted model in a JSON file so later runs assign to the same
+    segments with the same names; ``refit`` says when to fit again (``never``, the default
+    with a model; ``monthly``; ``when_outgrown``, once a run finds it outgrown or stale;
+    ``always``). ``segments`` renames segments and gives them playbooks, keyed by id.
     """
 
     method: Literal["cluster"]
@@ -125,7 +124,7 @@ class ClusterSegmentation(_Segmentation):
     #: Customers far from every centre go to "Outliers" (segment -1); null turns it off.
     outlier_cutoff: float | None = Field(default=3.0, ge=0.0)
     model: str | None = None
-    refit: Literal["always", "monthly", "never"] | None = None
+    refit: Literal["always", "monthly", "when_outgrown", "never"] | None = None
     #: A frozen model reused for this many runs is checked against a fresh fit each run.
     stale_after: int = Field(default=6, ge=1)
     segments: dict[int, ClusterSegmentEdit] = Field(default_factory=dict)

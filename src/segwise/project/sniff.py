@@ -449,7 +449,8 @@ def _segmentation_lines(
         "  # The first run keeps its fitted model in models/behaviour.json and later runs",
         "  # assign to it: the same segments and names, so changes are customers moving.",
         "  # Delete the file to fit afresh (after editing the features, for one); runs say",
-        "  # when the customers have outgrown it or a name no longer fits its segment.",
+        "  # when the customers have outgrown it or a name no longer fits its segment",
+        "  # (refit: when_outgrown has those runs fit it afresh).",
         *cluster_block("behaviour", cluster_numeric, cluster_categorical),
     ]
     # A customer table's own last login; the event log is read against the orders instead.

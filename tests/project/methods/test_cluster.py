@@ -103,8 +103,8 @@ def test_a_model_its_customers_outgrew_says_so(tmp_path: Path) -> None:
     fifth = np.arange(table.height) < table.height // 5
     grown = _reuse(spec, path, _grown(table, fifth, monetary=30, orders=30), (FITTED,))
     [note] = [w for w in grown["warnings"] if "are Outliers under model" in w]
-    assert note.endswith("fit it afresh (delete m.json, or set refit: monthly) and rename the new "
-                         "segments")  # fmt: skip
+    assert note.endswith("fit it afresh (delete m.json, or set refit: when_outgrown to have runs "
+                         "do it) and rename the new segments")  # fmt: skip
     share = int(note.split("%")[0])
     assert share > 100 * OUTGROWN_SHARE
     # Kept with the run, and an alert (segwise alerts, the report, the UI) as a stale model is.
@@ -202,3 +202,35 @@ def test_outliers_are_told_what_to_suspect_in_the_data_they_come_from() -> None:
         actions[kind] = outliers.action
     assert "wholesale buyers" in actions["shop"]
     assert "wholesale buyers" not in actions["crm"] and "data errors" in actions["crm"]
+
+
+def test_refit_when_outgrown_fits_afresh_in_the_run_that_finds_it_outgrown(
+    tmp_path: Path,
+) -> None:
+    import json
+
+    import polars as pl
+
+    from segwise.project.advice import advise_project
+    from tests.project.methods.projects import sample_project
+
+    project = sample_project(
+        tmp_path / "p",
+        "segmentations:\n  behaviour:\n    method: cluster\n"
+        "    features: [recency_days, tenure_days, orders, net_revenue]\n"
+        "    seed: 0\n    model: models/behaviour.json\n    refit: when_outgrown\n",
+    )
+    project.run(as_of="2023-03-31")
+    found = project.run(as_of="2024-12-31").segmentations[0]
+    said = found.warnings[0]
+    assert said.startswith(
+        "model models/behaviour.json, fitted as of 2023-03-31, fitted afresh (refit: "
+        "when_outgrown): "
+    )
+    assert "% of customers were Outliers under it" in said
+    # The run's own fit: refitted, its Outliers a fit's few, and the file rewritten.
+    assert found.definition["refitted"] and "outgrown" not in found.definition
+    assert found.members.filter(pl.col("segment") == "Outliers").height < 0.05 * len(found.members)
+    saved = json.loads((tmp_path / "p" / "models" / "behaviour.json").read_text())
+    assert saved["metadata"]["as_of"] == "2024-12-31"
+    assert all(a.kind != "refit" for a in advise_project(project, splits=False)[0].advice)

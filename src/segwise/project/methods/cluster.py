@@ -60,18 +60,18 @@ def _due(policy: str, model: ClusterSegmenter, as_of: date) -> bool:
     """Whether a saved model must be fitted again for a run as of ``as_of``."""
     if policy == "always":
         return True
-    if policy == "never":
+    if policy in ("never", "when_outgrown"):  # when_outgrown: decided once assigned
         return False
     fitted = str(getattr(model, "metadata_", {}).get("as_of", ""))[:7]
     return fitted != as_of.isoformat()[:7]
 
 
 def _model(
-    name: str, spec: ClusterSegmentation, model_path: Path | None, as_of: date
+    name: str, spec: ClusterSegmentation, model_path: Path | None, as_of: date, *, fresh: bool
 ) -> tuple[ClusterSegmenter, bool]:
     """The segmenter to assign with, and whether it must be fitted in this run."""
     segmenter = _segmenter(spec)
-    if model_path is not None and model_path.exists():
+    if model_path is not None and model_path.exists() and not fresh:
         saved = ClusterSegmenter.load(model_path)
         changed = _changed_settings(saved, segmenter)
         if changed and spec.refit_policy != "always":
@@ -145,14 +145,15 @@ def run_clustering(
     currency: str | None = None,
     stored_as_of: tuple[date, ...] = (),
     value: str | None = None,
+    fresh: bool = False,
 ) -> SegmentationResult:
     """Cluster the customers (or reuse the frozen model) and build the segmentation's cards.
 
     ``features`` is the customer table sorted by id (the fit is the same on
     every engine); ``features_native`` the same table in the run's engine,
-    where everyone is assigned.
+    where everyone is assigned. ``fresh`` fits afresh whatever the model file holds.
     """
-    segmenter, refitted = _model(name, spec, model_path, as_of)
+    segmenter, refitted = _model(name, spec, model_path, as_of, fresh=fresh)
     # Fitted on the table sorted by id: the same fit on every engine. The fit says "segment
     # id 3 is unstable" before the segments have names; they are named below.
     with warnings.catch_warnings(record=True) as caught:
@@ -195,6 +196,13 @@ def run_clustering(
         staleness = _staleness(spec, segmenter, features, named.labels, stored_as_of)
         if staleness and staleness["stale"]:
             warnings_.append(staleness["note"])
+        if spec.refit_policy == "when_outgrown" and (outgrown or (staleness or {}).get("stale")):
+            refitted_now = run_clustering(
+                name, spec, features_native, features, as_of=as_of, model_path=model_path,
+                currency=currency, stored_as_of=stored_as_of, value=value, fresh=True,
+            )  # fmt: skip
+            refitted_now.warnings.insert(0, _refit_note(spec, segmenter, outgrown, staleness))
+            return refitted_now
     definition = _definition(spec, segmenter, refitted=refitted, as_of=as_of, notes=warnings_)
     if staleness is not None:
         definition["staleness"] = staleness
@@ -209,6 +217,27 @@ def run_clustering(
         warnings=warnings_,
         after_commit=pending,
         reads=tuple(segmenter.transform_.input_names),
+    )
+
+
+def _refit_note(
+    spec: ClusterSegmentation,
+    frozen: ClusterSegmenter,
+    outgrown: dict[str, Any] | None,
+    staleness: dict[str, Any] | None,
+) -> str:
+    """Why ``refit: when_outgrown`` fitted the model afresh in this run."""
+    fitted = str(getattr(frozen, "metadata_", {}).get("as_of", "")) or "an earlier run"
+    why = (
+        f"{outgrown['share']:.0%} of customers were Outliers under it"
+        if outgrown
+        else f"a fresh fit agreed with it on only {(staleness or {}).get('agreement', 0):.0%} "
+        "of each segment"
+    )
+    return (
+        f"model {spec.model}, fitted as of {fitted}, fitted afresh (refit: when_outgrown): "
+        f"{why}; segment ids and names may have changed (segwise changes shows where each "
+        "old segment went)"
     )
 
 
@@ -238,7 +267,8 @@ def _outgrown(
         f"{share:.0%} of customers ({outliers:,}) are Outliers under model {spec.model}, "
         f"fitted as of {fitted} (a fit puts about 1% there per rule): today's customers lie "
         "beyond the values it was fitted on, so its segments no longer cover them; fit it "
-        f"afresh (delete {spec.model}, or set refit: monthly) and rename the new segments"
+        f"afresh (delete {spec.model}, or set refit: when_outgrown to have runs do it) and "
+        "rename the new segments"
     )
     return {"outliers": outliers, "share": share, "note": note}
 
@@ -403,7 +433,8 @@ def _staleness(
         f"model {spec.model} was fitted as of {fitted}, {runs_since} runs ago, and a fit on "
         f"today's data agrees with it on only {agreement:.0%} of each segment (Jaccard, "
         f"under {STALE_JACCARD:.0%}): its segments no longer match the data; refit it "
-        "(delete the file or set refit: always once) and rename the new segments"
+        "(delete the file, or set refit: when_outgrown to have runs do it) and rename the new "
+        "segments"
     )
     return {"runs_since_fit": runs_since, "agreement": agreement, "stale": stale, "note": note}
 
