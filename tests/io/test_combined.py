@@ -212,22 +212,30 @@ def _monthly_exports() -> tuple[pl.DataFrame, pl.DataFrame]:
     return january, february
 
 
-@pytest.mark.parametrize(
+#: Each test of the monthly exports on Polars, DuckDB and Spark (:func:`_on_engine`).
+ON_ENGINES = pytest.mark.parametrize(
     "engine", ["polars", "duckdb", pytest.param("spark", marks=pytest.mark.spark)]
 )
-def test_exports_that_overlap_are_counted_said_and_kept(
-    engine: str, request: pytest.FixtureRequest
-) -> None:
+
+
+def _on_engine(engine: str, request: pytest.FixtureRequest) -> list[object]:
+    """:func:`_monthly_exports` as frames of ``engine``."""
     january, february = _monthly_exports()
     if engine == "duckdb":
         import duckdb
 
-        parts = [duckdb.from_arrow(frame.to_arrow()) for frame in (january, february)]
-    elif engine == "spark":
+        return [duckdb.from_arrow(frame.to_arrow()) for frame in (january, february)]
+    if engine == "spark":
         spark = request.getfixturevalue("spark")
-        parts = [spark.createDataFrame(frame.to_arrow()) for frame in (january, february)]
-    else:
-        parts = [january, february]
+        return [spark.createDataFrame(frame.to_arrow()) for frame in (january, february)]
+    return [january, february]
+
+
+@ON_ENGINES
+def test_exports_that_overlap_are_counted_said_and_kept(
+    engine: str, request: pytest.FixtureRequest
+) -> None:
+    parts = _on_engine(engine, request)
     both = sw.read_transactions(parts)
     with pytest.warns(OverlappingSourcesWarning, match="2 rows equal a row of"):
         report = both.quality()
@@ -241,22 +249,11 @@ def test_exports_that_overlap_are_counted_said_and_kept(
     assert report.total_amount == pytest.approx(35.5)
 
 
-@pytest.mark.parametrize(
-    "engine", ["polars", "duckdb", pytest.param("spark", marks=pytest.mark.spark)]
-)
+@ON_ENGINES
 def test_under_duplicates_drop_the_overlap_is_quarantined_from_the_later_export(
     engine: str, request: pytest.FixtureRequest
 ) -> None:
-    january, february = _monthly_exports()
-    if engine == "duckdb":
-        import duckdb
-
-        parts = [duckdb.from_arrow(frame.to_arrow()) for frame in (january, february)]
-    elif engine == "spark":
-        spark = request.getfixturevalue("spark")
-        parts = [spark.createDataFrame(frame.to_arrow()) for frame in (january, february)]
-    else:
-        parts = [january, february]
+    parts = _on_engine(engine, request)
     both = sw.read_transactions(parts, duplicates="drop")
     with pytest.warns(OverlappingSourcesWarning, match="1 row equals .* quarantined from it as"):
         report = both.quality()

@@ -151,14 +151,9 @@ def test_a_kept_cluster_model_the_customers_outgrew_is_advised_to_be_refitted_fi
     # Online Retail II, refreshed monthly from its first month: 79% of the customers were
     # Outliers of the model fitted then, and the advice split a segment of 529 without a word
     # about the 4,665.
-    from tests.project.methods.projects import sample_project
+    from tests.project.methods.projects import KEPT_MODEL, sample_project
 
-    project = sample_project(
-        tmp_path / "p",
-        "segmentations:\n  behaviour:\n    method: cluster\n"
-        "    features: [recency_days, tenure_days, orders, net_revenue]\n"
-        "    seed: 0\n    model: models/behaviour.json\n",
-    )
+    project = sample_project(tmp_path / "p", KEPT_MODEL.format(refit=""))
     project.run(as_of="2023-03-31")  # the model is fitted on three months of orders
     # Fitted on the run's own customers, the model covers them: nothing to refit.
     assert all(a.kind != "refit" for a in advise_project(project, splits=False)[0].advice)

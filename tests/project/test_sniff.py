@@ -314,22 +314,30 @@ def test_the_rest_of_the_lifecycle_rules_are_active_only_where_lapsed_starts_wit
     assert "other: Active repeat buyers" in shop
 
 
+def _in_two_files(
+    folder: Path, first: dict[str, str], second: dict[str, str], *, again: int = 0
+) -> pl.DataFrame:
+    """The sample's orders split in two files of ``folder``, columns renamed; the second
+    starts ``again`` rows before the first ends."""
+    with gzip.open(sample_paths()["orders"]) as handle:
+        orders = pl.read_csv(handle.read(), infer_schema=False)
+    half = orders.height // 2
+    folder.mkdir()
+    orders.head(half).rename(first).write_csv(folder / "2024-a.csv")
+    orders.tail(orders.height - half + again).rename(second).write_csv(folder / "2024-b.csv")
+    return orders
+
+
 def test_a_folder_of_exports_that_name_columns_differently_runs(tmp_path: Path) -> None:
     # A shop's old and new exports (Online Retail II's "Customer ID" and "Invoice", the older
     # file's "CustomerID" and "InvoiceNo"): init used to write the first file's names, which
     # the other file lacks, so the project it wrote could not run.
-    with gzip.open(sample_paths()["orders"]) as handle:
-        orders = pl.read_csv(handle.read(), infer_schema=False)
-    half = orders.height // 2
-    folder = tmp_path / "exports"
-    folder.mkdir()
-    orders.head(half).rename({"customer_id": "Customer ID", "order_id": "Invoice"}).write_csv(
-        folder / "2024-a.csv"
+    orders = _in_two_files(
+        tmp_path / "exports",
+        {"customer_id": "Customer ID", "order_id": "Invoice"},
+        {"customer_id": "CustomerID", "order_id": "InvoiceNo"},
     )
-    orders.tail(orders.height - half).rename(
-        {"customer_id": "CustomerID", "order_id": "InvoiceNo"}
-    ).write_csv(folder / "2024-b.csv")
-    sniff_project(tmp_path / "p", folder)
+    sniff_project(tmp_path / "p", tmp_path / "exports")
     text = (tmp_path / "p" / "segwise.yaml").read_text()
     assert "    timestamp: order_date\n" in text and "    amount: amount\n" in text
     assert "customer_id: " not in text and "order_id: " not in text
@@ -342,15 +350,9 @@ def test_a_folder_of_exports_that_name_columns_differently_runs(tmp_path: Path) 
 
 
 def test_a_folder_of_exports_that_overlap_in_time_drops_the_overlap(tmp_path: Path) -> None:
-    with gzip.open(sample_paths()["orders"]) as handle:
-        orders = pl.read_csv(handle.read(), infer_schema=False)
-    half = orders.height // 2
-    folder = tmp_path / "exports"
-    folder.mkdir()
-    orders.head(half).write_csv(folder / "2024-a.csv")
-    orders.tail(orders.height - half + 40).write_csv(folder / "2024-b.csv")  # 40 rows again
+    _in_two_files(tmp_path / "exports", {}, {}, again=40)  # the second file repeats 40 rows
     with pytest.warns(UserWarning, match="40 rows equal a row of .* quarantined from it"):
-        sniff_project(tmp_path / "p", folder)
+        sniff_project(tmp_path / "p", tmp_path / "exports")
     text = (tmp_path / "p" / "segwise.yaml").read_text()
     assert "    duplicates: drop\n    # 40 rows of a later file repeat an earlier file's" in text
     with pytest.warns(UserWarning, match="quarantined from it"):

@@ -42,3 +42,14 @@ def big_spender_leaf(folder: Path) -> tuple[Project, str, str]:
         pl.col("segment").str.starts_with("Big spenders › ")
     )
     return project, str(big["customer_id"][0]), str(big["segment"][0])
+
+
+#: Clusters on four features, their model kept in models/behaviour.json; ``{refit}`` is
+#: empty or a ``refit:`` line.
+KEPT_MODEL = """segmentations:
+  behaviour:
+    method: cluster
+    features: [recency_days, tenure_days, orders, net_revenue]
+    seed: 0
+    model: models/behaviour.json
+{refit}"""

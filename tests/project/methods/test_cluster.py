@@ -212,14 +212,9 @@ def test_refit_when_outgrown_fits_afresh_in_the_run_that_finds_it_outgrown(
     import polars as pl
 
     from segwise.project.advice import advise_project
-    from tests.project.methods.projects import sample_project
+    from tests.project.methods.projects import KEPT_MODEL, sample_project
 
-    project = sample_project(
-        tmp_path / "p",
-        "segmentations:\n  behaviour:\n    method: cluster\n"
-        "    features: [recency_days, tenure_days, orders, net_revenue]\n"
-        "    seed: 0\n    model: models/behaviour.json\n    refit: when_outgrown\n",
-    )
+    project = sample_project(tmp_path / "p", KEPT_MODEL.format(refit="    refit: when_outgrown\n"))
     project.run(as_of="2023-03-31")
     found = project.run(as_of="2024-12-31").segmentations[0]
     said = found.warnings[0]
