@@ -348,3 +348,29 @@ def test_event_logs_that_overlap_are_said_too() -> None:
         report = both.quality()
     assert report.checks["repeated_from_earlier_source"] == 1
     assert report.rows_used == 4
+
+
+def test_every_reading_of_a_dataset_works_on_files_read_as_one() -> None:
+    # A folder of sources failed with AttributeError ('_raw') wherever a Dataset method was
+    # not written for several parts: pseudonymising (privacy.pseudonymise), the experiment's
+    # exposures, the quick commands' count of rows left out.
+    january, february = _monthly_exports()
+    both = sw.read_transactions([january, february.with_columns(pl.lit("x").alias("Note"))])
+    read, excluded = both.exclusions()
+    assert read == both.rows_read() == 7 and sum(excluded.values()) == 0
+    hidden = both.with_pseudonyms(lambda ids: [f"p{i}" for i in ids], ["Note"])
+    assert sorted(set(_polars(hidden.data)["customer_id"])) == ["p1", "p2", "p3", "p4"]
+    assert set(_polars(hidden.data)["Note"].drop_nulls()) == {"px"}
+    assert isinstance(hidden, CombinedDataset)
+    # The same customer in two variants, one per day's log: kept for the readout to drop.
+    monday = pl.DataFrame(
+        {"customer_id": ["1", "2"], "experiment": ["e", "e"], "variant": ["A", "B"],
+         "timestamp": ["2024-01-01", "2024-01-01"]}
+    )  # fmt: skip
+    tuesday = monday.with_columns(
+        pl.col("variant").reverse(), pl.lit("2024-01-02").alias("timestamp")
+    )
+    logs = sw.read_exposures([monday, tuesday])
+    seen = _polars(logs.exposures_with_crossovers())
+    variants = seen.group_by("customer_id").agg(pl.col("variant").n_unique()).sort("customer_id")
+    assert variants.rows() == [("1", 2), ("2", 2)] and seen.height == 4

@@ -224,3 +224,29 @@ def test_access_and_forget_take_the_id_as_written(hidden: Path) -> None:
     store = sw.Project.from_yaml(hidden).store
     assert keyed_hash(KEY.encode(), ID) not in store.members("VIP")["customer_id"].to_list()
     assert store.history(keyed_hash(KEY.encode(), ID)).path.height == 0
+
+
+def test_a_folder_source_is_pseudonymised_file_by_file(tmp_path: Path) -> None:
+    # A folder of exports (or several files) failed the run with AttributeError: '_raw'.
+    orders = pl.DataFrame(
+        {
+            "customer_id": ["0001", "0002", "0002"],
+            "date": ["2024-01-05", "2024-01-09", "2024-02-03"],
+            "amount": [10.0, 20.0, 5.0],
+        }
+    )
+    (tmp_path / "exports").mkdir()
+    orders.head(2).write_csv(tmp_path / "exports" / "2024-01.csv")
+    orders.tail(1).rename({"customer_id": "CustomerID"}).write_csv(
+        tmp_path / "exports" / "2024-02.csv"
+    )
+    (tmp_path / "segwise.key").write_text(KEY + "\n")
+    (tmp_path / "segwise.yaml").write_text(
+        "name: shop\nstore: segwise.duckdb\nsources:\n  transactions: {path: exports}\n"
+        "privacy: {key_file: segwise.key, pseudonymise: true}\n"
+        "segmentations:\n  value: {method: rfm}\n"
+    )
+    project = sw.Project.from_yaml(tmp_path / "segwise.yaml")
+    project.run()
+    stored = sorted(project.store.memberships()["customer_id"].to_list())
+    assert stored == sorted(keyed_hash(KEY.encode(), i) for i in ("0001", "0002"))

@@ -19,6 +19,7 @@ from segwise.engine.frames import from_lazy
 from segwise.exceptions import DataError
 from segwise.io.dataset import Dataset
 from segwise.io.overlaps import (
+    REPEATED,
     OverlappingSourcesWarning,
     drops_repeats,
     kept,
@@ -32,7 +33,7 @@ from segwise.io.overlaps import (
 from segwise.io.writers import write_table
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
     from pathlib import Path
 
     import polars as pl
@@ -184,6 +185,43 @@ class CombinedDataset(Dataset):
     def without_customers(self, customer_ids: Sequence[str]) -> CombinedDataset:
         """Every part without the rows of ``customer_ids`` (:meth:`Dataset.without_customers`)."""
         return CombinedDataset([part.without_customers(customer_ids) for part in self.parts])
+
+    def exposures_with_crossovers(self) -> nw.LazyFrame[Any]:
+        """Every part's exposures, customers seen in several variants kept (in any parts).
+
+        The readout drops a customer seen in two variants, in one file or across two.
+        """
+        return nw.concat([part.exposures_with_crossovers() for part in self.parts], how="diagonal")
+
+    def rows_read(self) -> int:
+        """How many rows the parts hold together."""
+        return sum(part.rows_read() for part in self.parts)
+
+    def exclusions(self) -> tuple[int, dict[str, int]]:
+        """Rows read and quarantined per reason, added up over the parts (see :meth:`reports`)."""
+        read, excluded = 0, Counter[str]()
+        repeated = self.repeated()
+        for k, part in enumerate(self.parts):
+            rows, reasons = part.exclusions()
+            read += rows
+            excluded.update(reasons)
+            if k in repeated:  # quarantined beside its own (duplicates: drop)
+                excluded[REPEATED] += repeated[k].height
+        return read, dict(excluded)
+
+    def with_pseudonyms(
+        self, pseudonyms: Callable[[pl.Series], Sequence[str]], columns: Sequence[str] = ()
+    ) -> CombinedDataset:
+        """Every part with its ids, and those of ``columns`` it has, pseudonymised.
+
+        The same id gets the same pseudonym in every part (see :meth:`Dataset.with_pseudonyms`).
+        """
+        return CombinedDataset(
+            [
+                part.with_pseudonyms(pseudonyms, [c for c in columns if c in part.raw_columns])
+                for part in self.parts
+            ]
+        )
 
     def reports(self) -> list[QualityReport]:
         """Each part's own quality report, less its rows repeated from earlier parts if dropped."""

@@ -323,6 +323,11 @@ class Dataset:
         with reading(self.source):
             return from_lazy(self.data, like=self._like)
 
+    @property
+    def raw_columns(self) -> list[str]:
+        """The source's own column names, as read."""
+        return list(self._plan.raw_columns)
+
     def usable_rows(self) -> nw.LazyFrame[Any]:
         """:attr:`data`, each row with its 1-based number in the source (``__sw_row``).
 
