@@ -219,10 +219,9 @@ def _refit(name: str, definition: dict[str, Any], apart: list[str]) -> list[rule
             "refit",
             name,
             apart,
-            f"fit {model} afresh (delete it, or set refit: when_outgrown to have runs do it) and "
-            "rename the new "
-            f"segments: fitted as of {fitted or 'an earlier run'}, its segments no longer "
-            "cover today's customers",
+            f"fit {model} afresh (delete it, or set refit: when_outgrown to have runs do it) "
+            f"and rename the new segments: fitted as of {fitted or 'an earlier run'}, its "
+            "segments no longer cover today's customers",
             evidence,
         )
     ]
