@@ -319,12 +319,25 @@ def test_the_cli_says_which_file_repeats_which(tmp_path: Path) -> None:
     assert said == [
         f"warning: {second}: 2 rows equal a row of {first} (exports that overlap in time?): "
         "each is counted in both; take the overlap out of one of them, or set duplicates: drop "
-        "on the source (segwise quality --duplicates drop) to quarantine it"
+        "on the source (--duplicates drop) to quarantine it"
     ]
     checked = runner.invoke(app, ["quality", str(first), str(second), "--json", "--no-quarantine"])
     assert checked.exit_code == 0, checked.stderr
     reports = json.loads(checked.stdout)
     assert [r["checks"].get("repeated_from_earlier_source", 0) for r in reports] == [0, 2]
+    # Told to drop them, a quick command quarantines the repeat and says so, file by file.
+    dropped = subprocess.run(
+        [str(segwise), "rfm", str(first), str(second), "--duplicates", "drop"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert dropped.returncode == 0, dropped.stderr
+    assert "quarantined from it as repeated_from_earlier_source" in dropped.stderr
+    assert (
+        f"note: {second}: 2 of 4 rows left out (repeats a row of an earlier file read with "
+        "it (policy: drop): 1; exact duplicate of an earlier row (policy: drop): 1)"
+    ) in dropped.stderr
 
 
 def test_event_logs_that_overlap_are_said_too() -> None:

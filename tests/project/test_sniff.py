@@ -361,6 +361,10 @@ def test_a_folder_of_exports_that_overlap_in_time_drops_the_overlap(tmp_path: Pa
         ).run()
     [report] = run.quality
     assert report.excluded["repeated_from_earlier_source"] == 40
+    # Told to drop them, init writes the option once, as told.
+    with pytest.warns(UserWarning, match="quarantined from it"):
+        sniff_project(tmp_path / "q", tmp_path / "exports", reading={"duplicates": "drop"})
+    assert (tmp_path / "q" / "segwise.yaml").read_text().count("duplicates:") == 1
     # Each order once: as the one file read with its own copies dropped.
     once = sw.read_transactions(sample_paths()["orders"], duplicates="drop").quality()
     assert report.rows_used == once.rows_used

@@ -47,8 +47,14 @@ def say_left_out_of(dataset: Any, used: int | None = None) -> None:
     parts = getattr(dataset, "parts", [dataset])
     if used is not None and used == sum(part.rows_read() for part in parts):
         return
-    for part in parts:
-        say_left_out(part.source, *part.exclusions())
+    from segwise.io.overlaps import REPEATED
+
+    repeated = dataset.repeated() if hasattr(dataset, "repeated") else {}
+    for k, part in enumerate(parts):
+        read, excluded = part.exclusions()
+        if k in repeated:  # quarantined beside its own (duplicates: drop)
+            excluded = {**excluded, REPEATED: repeated[k].height}
+        say_left_out(part.source, read, excluded)
 
 
 def say_left_out(source: str, read: int, excluded: dict[str, int]) -> None:

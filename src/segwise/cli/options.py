@@ -100,7 +100,12 @@ Returns = Annotated[
     str | None, typer.Option("--returns", help="Returns and cancellations: net, keep or exclude.")
 ]
 Duplicates = Annotated[
-    str | None, typer.Option("--duplicates", help="Exact duplicate rows: keep or drop.")
+    str | None,
+    typer.Option(
+        "--duplicates",
+        help="Exact duplicate rows, and a folder's rows repeated from an earlier file: keep "
+        "or drop (quarantined).",
+    ),
 ]
 NonPositivePrice = Annotated[
     str | None,
@@ -183,6 +188,7 @@ _SOURCE_PARAMETERS: tuple[tuple[str, Any, str, Any], ...] = (
     ("currency_col", CurrencyCol, "currency_column", None),
     ("refund_col", RefundCol, "refunded_amount", None),
     ("policy", Policy, "policy", "default"),
+    ("duplicates", Duplicates, "duplicates", None),
     ("date_format", DateFormat, "timestamp_format", None),
     ("delimiter", Delimiter, "delimiter", None),
     ("encoding", Encoding, "encoding", None),
@@ -201,7 +207,6 @@ _CLEANING_PARAMETERS: tuple[tuple[str, Any, str, Any], ...] = (
     ("question_col", QuestionCol, "question", None),
     ("answer_col", AnswerCol, "answer", None),
     ("returns", Returns, "returns", None),
-    ("duplicates", Duplicates, "duplicates", None),
     ("non_positive_price", NonPositivePrice, "non_positive_price", None),
     ("non_product_codes", NonProductCodes, "non_product_codes", None),
     ("text_col", TextCols, "text_columns", None),

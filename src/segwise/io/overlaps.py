@@ -53,7 +53,7 @@ def overlap_text(part: Dataset, earlier: str, count: int, *, dropped: bool = Fal
         f"quarantined from it as {REPEATED} (duplicates: drop)"
         if dropped
         else "each is counted in both; take the overlap out of one of them, or set duplicates: "
-        "drop on the source (segwise quality --duplicates drop) to quarantine it"
+        "drop on the source (--duplicates drop) to quarantine it"
     )
     return f"{part.source}: {rows} a row of {earlier} (exports that overlap in time?): {done}"
 

@@ -349,7 +349,7 @@ def _project_text(
         f"    path: {yaml_text(tx_path)}",
         *roles_block(tx, _TRANSACTION_ROLES),
         *_reading_lines(reading),
-        *overlap_lines(quality),
+        *([] if reading.get("duplicates") else overlap_lines(quality)),
         *(
             [
                 f"    timestamp_format: {yaml_text(ambiguous[0])}",
@@ -400,6 +400,8 @@ def _reading_lines(reading: Mapping[str, Any]) -> list[str]:
     ]
     if reading.get("policy", "default") != "default":
         lines.append(f"    policy: {yaml_text(reading['policy'])}")
+    if reading.get("duplicates") is not None:
+        lines.append(f"    duplicates: {yaml_text(reading['duplicates'])}")
     return lines
 
 
