@@ -275,7 +275,7 @@ def sniff_project(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", AmbiguousDatesWarning)
         tx = read_transactions(transactions, **(reading or {}))
-        if overlapping(tx):  # the drafted rules read each order once, as the project will
+        if not (reading or {}).get("duplicates") and overlapping(tx):  # rules from each order once
             tx = read_transactions(transactions, **(reading or {}), duplicates="drop")
     ambiguous = _said_ambiguous(caught)
     quality = tx.quality()
