@@ -47,13 +47,8 @@ def say_left_out_of(dataset: Any, used: int | None = None) -> None:
     parts = getattr(dataset, "parts", [dataset])
     if used is not None and used == sum(part.rows_read() for part in parts):
         return
-    from segwise.io.overlaps import REPEATED
-
-    repeated = dataset.repeated() if hasattr(dataset, "repeated") else {}
-    for k, part in enumerate(parts):
-        read, excluded = part.exclusions()
-        if k in repeated:  # quarantined beside its own (duplicates: drop)
-            excluded = {**excluded, REPEATED: repeated[k].height}
+    counted = dataset.part_exclusions() if len(parts) > 1 else [dataset.exclusions()]
+    for part, (read, excluded) in zip(parts, counted, strict=True):
         say_left_out(part.source, read, excluded)
 
 

@@ -197,16 +197,22 @@ class CombinedDataset(Dataset):
         """How many rows the parts hold together."""
         return sum(part.rows_read() for part in self.parts)
 
+    def part_exclusions(self) -> list[tuple[int, dict[str, int]]]:
+        """Each part's rows read and quarantined per reason, its repeats if dropped included."""
+        repeated, found = self.repeated(), []
+        for k, part in enumerate(self.parts):
+            rows, reasons = part.exclusions()
+            if k in repeated:  # quarantined beside its own (duplicates: drop)
+                reasons = {**reasons, REPEATED: repeated[k].height}
+            found.append((rows, reasons))
+        return found
+
     def exclusions(self) -> tuple[int, dict[str, int]]:
         """Rows read and quarantined per reason, added up over the parts (see :meth:`reports`)."""
         read, excluded = 0, Counter[str]()
-        repeated = self.repeated()
-        for k, part in enumerate(self.parts):
-            rows, reasons = part.exclusions()
+        for rows, reasons in self.part_exclusions():
             read += rows
             excluded.update(reasons)
-            if k in repeated:  # quarantined beside its own (duplicates: drop)
-                excluded[REPEATED] += repeated[k].height
         return read, dict(excluded)
 
     def with_pseudonyms(
